@@ -1,0 +1,148 @@
+//! Command-line arguments (clap derive; the `///` comments are the help text).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Define database migrations and data backfills once; run them tracked, verified and
+/// reversible on PostgreSQL, MySQL/MariaDB and SQLite.
+#[derive(Debug, Parser)]
+#[command(name = "cutover", version, about, long_about = None)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// The plan directory (default: from cutover.toml, else ./migrations).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub plan: Option<PathBuf>,
+    /// The project file (default: cutover.toml in this directory or a parent).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print one machine-readable JSON document instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log what happens (RUST_LOG overrides).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+/// Where to connect.
+#[derive(Debug, Args, Clone)]
+pub struct ConnectOpts {
+    /// Database URL: postgres://, mysql://, mariadb://, sqlite://PATH or sqlite::memory:.
+    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database: Option<String>,
+    /// A named target from cutover.toml.
+    #[arg(long, value_name = "NAME", conflicts_with = "database")]
+    pub target: Option<String>,
+    /// Name of the history table (default: from cutover.toml, else cutover_history).
+    #[arg(long, value_name = "NAME")]
+    pub history_table: Option<String>,
+    /// Seconds to wait for the migration lock before giving up (exit code 4).
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub lock_timeout: f64,
+    /// Seconds a DDL statement may wait for a table lock before it is retried.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub ddl_lock_timeout: f64,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the SQL the plan would run, without a database.
+    Sql(SqlArgs),
+    /// Show applied, pending and failed migrations.
+    Status(StatusArgs),
+    /// Apply pending migrations.
+    Up(UpArgs),
+    /// Revert applied migrations, newest first.
+    Down(DownArgs),
+    /// Check applied migrations' checksums and the plan's order against the database.
+    Validate(ConnectOnly),
+    /// Mark an existing database as already at VERSION without running anything.
+    Baseline(BaselineArgs),
+    /// Accept current checksums of applied migrations and clear failed entries.
+    Repair(ConnectOnly),
+}
+
+/// `cutover sql`.
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The dialect to render for.
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: cutover_core::Dialect,
+    /// First version to include.
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+    /// Last version to include.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Render the down direction (newest first).
+    #[arg(long)]
+    pub down: bool,
+}
+
+/// Just a connection.
+#[derive(Debug, Args)]
+pub struct ConnectOnly {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+}
+
+/// `cutover status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Exit with code 3 when migrations are pending.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+/// `cutover up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Stop after this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Apply pending migrations that sort before already-applied ones.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+}
+
+/// `cutover down`.
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Revert down to (and keep) this version; `0` reverts everything.
+    #[arg(long, value_name = "VERSION", conflicts_with = "steps")]
+    pub to: Option<String>,
+    /// Revert this many migrations (default 1).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<usize>,
+}
+
+/// `cutover baseline`.
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    /// The version the database already has.
+    pub version: String,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+}

@@ -1,0 +1,61 @@
+//! `cutover sql`: the offline preview of what a plan runs.
+
+use anyhow::{Result, anyhow};
+use cutover_core::plan::Version;
+use cutover_core::render::{Direction, RenderOptions, render_plan};
+
+use crate::cli::SqlArgs;
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+fn version(v: &Option<String>, flag: &str) -> Result<Option<Version>> {
+    v.as_deref()
+        .map(|s| Version::parse(s).ok_or_else(|| anyhow!("{flag} {s}: not a version number")))
+        .transpose()
+}
+
+/// Prints the SQL of the plan for one dialect.
+pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let options = RenderOptions {
+        from: version(&args.from, "--from")?,
+        to: version(&args.to, "--to")?,
+        direction: if args.down {
+            Direction::Down
+        } else {
+            Direction::Up
+        },
+    };
+    let rendered = render_plan(&plan, args.dialect, &options)?;
+    if json {
+        let doc =
+            serde_json::json!({ "ok": true, "dialect": args.dialect, "migrations": rendered });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::Success);
+    }
+    for m in &rendered {
+        println!(
+            "-- migration {} ({}){}",
+            m.version,
+            m.name,
+            if args.down { " down" } else { "" }
+        );
+        if m.statements.is_empty() {
+            println!("-- (nothing to run on {})", args.dialect);
+        }
+        for s in &m.statements {
+            let note = match (&s.backfill, s.kind) {
+                (Some(id), _) => format!(" backfill {id}, run in batches"),
+                (None, cutover_core::render::StatementKind::NoTransaction) => {
+                    " outside a transaction".into()
+                }
+                _ => String::new(),
+            };
+            println!("-- step {} ({}){note}", s.step, s.op);
+            let sql = s.sql.trim_end();
+            println!("{sql}{}", if sql.ends_with(';') { "" } else { ";" });
+        }
+        println!();
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,89 @@
+//! Exit codes and the top-level error printer.
+
+use clap::Parser;
+use cutover_core::Error;
+
+use crate::cli::Cli;
+
+/// The documented exit codes of `cutover`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    /// Everything succeeded.
+    Success = 0,
+    /// Any error not covered below.
+    Error = 1,
+    /// Bad command-line usage (clap's own code).
+    Usage = 2,
+    /// `status --exit-code`: migrations are pending.
+    Pending = 3,
+    /// The migration lock was held by another run past `--lock-timeout`.
+    Locked = 4,
+    /// A check failed (precondition halted or verification failed).
+    CheckFailed = 5,
+    /// An applied migration's checksum no longer matches its file.
+    ChecksumMismatch = 6,
+    /// `cutover up` refused because the plan has lint errors.
+    LintFailed = 7,
+    /// `cutover drift` found differences.
+    Drift = 8,
+}
+
+impl ExitCode {
+    /// The exit code for an error.
+    pub fn for_error(err: &anyhow::Error) -> ExitCode {
+        match err.downcast_ref::<Error>().map(|e| e.root()) {
+            Some(Error::Locked { .. }) => ExitCode::Locked,
+            Some(Error::CheckFailed { .. }) => ExitCode::CheckFailed,
+            Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
+            _ => ExitCode::Error,
+        }
+    }
+}
+
+/// Parses the command line, runs the command, prints errors, and returns the exit code.
+pub fn run() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::from(ExitCode::Error as u8);
+        }
+    };
+    let json = cli.global.json;
+    let code = match runtime.block_on(crate::commands::dispatch(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            let code = ExitCode::for_error(&err);
+            if json {
+                let doc = serde_json::json!({
+                    "ok": false,
+                    "error": format!("{err:#}"),
+                    "exit_code": code as u8,
+                });
+                println!("{doc}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            code
+        }
+    };
+    std::process::ExitCode::from(code as u8)
+}
+
+fn init_tracing(verbose: bool) {
+    let default = if verbose { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}

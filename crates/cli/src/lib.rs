@@ -1,0 +1,11 @@
+//! The `cutover` command-line tool as a library: argument parsing, connecting by URL, and
+//! the commands. The binary in `main.rs` only calls [`run`].
+
+pub mod cli;
+pub mod commands;
+// pub mod connect;
+pub mod exit;
+pub mod project;
+
+pub use cli::Cli;
+pub use exit::{ExitCode, run};

@@ -1,0 +1,5 @@
+//! The `cutover` binary.
+
+fn main() -> std::process::ExitCode {
+    cutover_cli::run()
+}

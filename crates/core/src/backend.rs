@@ -1,0 +1,124 @@
+//! The narrow interface every database adapter implements.
+//!
+//! Policy (history, checksums, locks, transactions, checks, batching) lives in core and is
+//! written against this trait; an adapter only knows how to talk to its database.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::dialect::Dialect;
+use crate::error::Result;
+
+/// Rows returned by [`Backend::query`]: every value in its text form (NULL is `None`),
+/// as the databases' text protocols deliver them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rows {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+impl Rows {
+    /// The first value of the first row, if any.
+    pub fn scalar(&self) -> Option<&str> {
+        self.rows.first().and_then(|r| r.first()).and_then(|v| v.as_deref())
+    }
+
+    /// The index of column `name`.
+    pub fn index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.eq_ignore_ascii_case(name))
+    }
+}
+
+/// Timeouts applied to DDL and batches, so a blocked statement fails fast instead of
+/// queueing behind (and blocking) application traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long a statement may wait for a lock.
+    pub lock: Duration,
+    /// How long one statement may run (`None`: unlimited).
+    pub statement: Option<Duration>,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            lock: Duration::from_secs(5),
+            statement: None,
+        }
+    }
+}
+
+/// One open connection to a database.
+///
+/// Methods take `&mut self`: a backend is one session, used by one task at a time. All
+/// errors are [`Error::Driver`](crate::Error::Driver) with a [`DriverErrorKind`](crate::error::DriverErrorKind)
+/// so that core can decide whether to retry, and never contain a password.
+#[async_trait]
+pub trait Backend: Send {
+    /// The dialect of this database.
+    fn dialect(&self) -> Dialect;
+
+    /// The server's version string (e.g. `15.19`, `10.11.19-MariaDB`, `3.51.1`).
+    async fn server_version(&mut self) -> Result<String>;
+
+    /// Runs SQL that returns no rows: one statement, or several separated by `;` (raw SQL
+    /// steps may hold a batch). Returns the number of rows affected where the driver reports
+    /// it (0 for batches). Runs in the current transaction if one is open.
+    async fn execute(&mut self, sql: &str) -> Result<u64>;
+
+    /// Runs one query and returns its rows as text.
+    async fn query(&mut self, sql: &str) -> Result<Rows>;
+
+    /// Opens a transaction. For SQLite this is `BEGIN IMMEDIATE` (takes the write lock now).
+    async fn begin(&mut self) -> Result<()>;
+
+    /// Commits the open transaction.
+    async fn commit(&mut self) -> Result<()>;
+
+    /// Rolls back the open transaction; a no-op when none is open.
+    async fn rollback(&mut self) -> Result<()>;
+
+    /// Applies lock and statement timeouts to this session (Postgres `lock_timeout` /
+    /// `statement_timeout`, MySQL `lock_wait_timeout` / `innodb_lock_wait_timeout` /
+    /// `max_statement_time`, SQLite `busy_timeout`).
+    async fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()>;
+
+    /// Tries to take the cross-process migration lock named `key`, waiting up to `wait`.
+    /// Returns false when another session holds it. Postgres uses a session-level advisory
+    /// lock, MySQL `GET_LOCK`, SQLite a lock row with an owner and an expiry.
+    async fn try_lock(&mut self, key: &str, wait: Duration) -> Result<bool>;
+
+    /// Releases the lock taken by [`try_lock`](Backend::try_lock). Idempotent.
+    async fn unlock(&mut self, key: &str) -> Result<()>;
+
+    /// Drops the current session and connects again with the same settings (used after a
+    /// lost connection). Any open transaction is gone.
+    async fn reconnect(&mut self) -> Result<()>;
+
+    /// Closes the connection.
+    async fn close(self: Box<Self>) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Box<dyn Backend>` must stay possible: the CLI picks the adapter at run time.
+    #[allow(dead_code)]
+    fn object_safe(b: Box<dyn Backend>) -> Box<dyn Backend> {
+        b
+    }
+
+    #[test]
+    fn rows_helpers() {
+        let rows = Rows {
+            columns: vec!["Count".into()],
+            rows: vec![vec![Some("3".into())]],
+        };
+        assert_eq!(rows.scalar(), Some("3"));
+        assert_eq!(rows.index("count"), Some(0));
+    }
+}

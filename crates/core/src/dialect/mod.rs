@@ -1,0 +1,269 @@
+//! The three SQL dialects and what core must know about each.
+//!
+//! Every difference that sea-query does not already express is a method of [`SqlDialect`],
+//! implemented once per dialect in `postgres.rs`, `mysql.rs` and `sqlite.rs`.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::fmt;
+use std::str::FromStr;
+
+use sea_query::{
+    Expr, MysqlQueryBuilder, PostgresQueryBuilder, QueryStatementWriter, SchemaStatementBuilder,
+    SqliteQueryBuilder,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::expr::sql as expr_sql;
+use crate::types::ColumnType;
+
+pub use mysql::Mysql;
+pub use postgres::Postgres;
+pub use sqlite::Sqlite;
+
+/// A database dialect cutover can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    Mysql,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Dialect {
+    /// All dialects, in a stable order.
+    pub const ALL: [Dialect; 3] = [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite];
+
+    /// The lowercase name used in plans and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgres",
+            Dialect::Mysql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+
+    /// The dialect's rendering rules.
+    pub fn sql(self) -> &'static dyn SqlDialect {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
+    /// Renders a sea-query schema statement (CREATE TABLE, ALTER, INDEX, ...) for this dialect.
+    pub fn schema<S: SchemaStatementBuilder>(self, stmt: &S) -> String {
+        match self {
+            Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
+            Dialect::Mysql => stmt.to_string(MysqlQueryBuilder),
+            Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
+        }
+    }
+
+    /// Renders a sea-query data statement (SELECT, UPDATE, ...) with values inlined.
+    pub fn query<Q: QueryStatementWriter>(self, stmt: &Q) -> String {
+        match self {
+            Dialect::Postgres => stmt.to_string(PostgresQueryBuilder),
+            Dialect::Mysql => stmt.to_string(MysqlQueryBuilder),
+            Dialect::Sqlite => stmt.to_string(SqliteQueryBuilder),
+        }
+    }
+
+    /// Quotes an identifier for this dialect.
+    pub fn quote(self, ident: &str) -> String {
+        match self {
+            Dialect::Mysql => format!("`{}`", ident.replace('`', "``")),
+            Dialect::Postgres | Dialect::Sqlite => format!("\"{}\"", ident.replace('"', "\"\"")),
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Dialect {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgres" | "postgresql" | "pg" => Ok(Dialect::Postgres),
+            "mysql" | "mariadb" => Ok(Dialect::Mysql),
+            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
+            _ => Err(format!(
+                "unknown dialect `{s}`; expected one of postgres, mysql, sqlite"
+            )),
+        }
+    }
+}
+
+/// What differs between dialects beyond what sea-query renders by itself.
+///
+/// Default methods hold the common behaviour; each dialect overrides only what differs.
+pub trait SqlDialect: Send + Sync {
+    /// Which dialect this is.
+    fn dialect(&self) -> Dialect;
+
+    /// The native type a portable column type maps to (e.g. `json` -> `jsonb` on Postgres).
+    fn native_type(&self, ty: ColumnType) -> String;
+
+    /// Whether a literal DEFAULT for a column of this type must be wrapped in parentheses
+    /// (MySQL allows literal defaults on TEXT, BLOB and JSON columns only as expressions).
+    fn default_needs_parens(&self, _ty: ColumnType) -> bool {
+        false
+    }
+
+    /// Whether a JSON column gets a `CHECK (json_valid(col))` (SQLite stores JSON as text).
+    fn json_needs_validity_check(&self) -> bool {
+        false
+    }
+
+    /// Whether DDL statements take part in transactions (false on MySQL: DDL commits implicitly).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
+
+    /// Whether `CREATE INDEX ... WHERE` (a partial index) exists.
+    fn supports_partial_index(&self) -> bool {
+        true
+    }
+
+    /// Whether `CREATE INDEX CONCURRENTLY` exists (and must run outside a transaction).
+    fn supports_concurrent_index(&self) -> bool {
+        false
+    }
+
+    /// Whether `ALTER TABLE` can change a column's type, nullability or default in place.
+    fn supports_alter_column(&self) -> bool {
+        true
+    }
+
+    /// Whether constraints (foreign keys, checks, unique) can be added to or dropped from an
+    /// existing table with `ALTER TABLE`.
+    fn supports_alter_constraints(&self) -> bool {
+        true
+    }
+
+    /// Whether `IF EXISTS` / `IF NOT EXISTS` may be used on index statements.
+    fn supports_index_if_exists(&self) -> bool {
+        true
+    }
+
+    /// Whether `DROP TABLE ... CASCADE` drops dependent objects (a no-op word on MySQL).
+    fn supports_drop_cascade(&self) -> bool {
+        false
+    }
+
+    /// The statement that drops a CHECK constraint by name.
+    fn drop_check_sql(&self, table: &str, name: &str) -> String {
+        let d = self.dialect();
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            d.quote(table),
+            d.quote(name)
+        )
+    }
+
+    /// The statement that drops a UNIQUE constraint by name.
+    fn drop_unique_sql(&self, table: &str, name: &str) -> String {
+        self.drop_check_sql(table, name)
+    }
+
+    /// The statement that sets or drops NOT NULL on a column, given its full definition.
+    fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String>;
+
+    // ----- Portable expressions (see `crate::expr` and docs/expressions.md) -----
+
+    /// The type name written in `CAST(x AS <type>)` for a portable type (by default the
+    /// native column type).
+    fn cast_type(&self, ty: ColumnType) -> String {
+        self.native_type(ty)
+    }
+
+    /// Renders `CAST(expr AS <cast_type>)`.
+    fn expr_cast(&self, expr: Expr, ty: ColumnType) -> crate::Result<Expr> {
+        Ok(expr_sql::cast(expr, self.cast_type(ty)))
+    }
+
+    /// Renders NULL-propagating concatenation of two or more values (`a || b || ...`).
+    fn expr_concat(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::fold(args, sea_query::BinOper::Custom("||"))
+    }
+
+    /// Renders the length of a text in characters (`CHAR_LENGTH(text)`).
+    fn expr_char_length(&self, text: Expr) -> Expr {
+        expr_sql::call("CHAR_LENGTH", [text])
+    }
+
+    /// Renders the part of `text` after the last occurrence of `sep` (`text` itself when `sep`
+    /// does not occur). `literal_sep` is the separator when it is a string literal.
+    fn expr_substring_after_last(
+        &self,
+        text: Expr,
+        sep: Expr,
+        literal_sep: Option<&str>,
+    ) -> crate::Result<Expr>;
+
+    /// Renders the current timestamp (`CURRENT_TIMESTAMP`).
+    fn expr_now(&self) -> Expr {
+        Expr::current_timestamp()
+    }
+
+    /// Renders a new random (version 4) UUID as text.
+    fn expr_uuid(&self) -> Expr;
+
+    /// Renders a JSON array of the values (`JSON_ARRAY(...)`).
+    fn expr_json_array(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("JSON_ARRAY", args)
+    }
+
+    /// Renders a JSON object from alternating keys and values (`JSON_OBJECT(...)`).
+    fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("JSON_OBJECT", args)
+    }
+
+    /// Renders the number of elements of a JSON array.
+    fn expr_json_length(&self, json: Expr) -> Expr;
+
+    /// Renders member `key` of a JSON object as text; NULL when missing or JSON `null`.
+    fn expr_json_text(&self, json: Expr, key: &str) -> Expr;
+
+    /// Renders member `key` of a JSON object as JSON; NULL when missing.
+    fn expr_json_get(&self, json: Expr, key: &str) -> Expr;
+
+    /// Renders whether a text is valid JSON (`JSON_VALID(text)`).
+    fn expr_json_valid(&self, text: Expr) -> crate::Result<Expr> {
+        Ok(expr_sql::call("JSON_VALID", [text]))
+    }
+
+    /// Renders `ROUND(x)` or `ROUND(x, digits)`.
+    fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
+        expr_sql::call("ROUND", std::iter::once(x).chain(digits))
+    }
+}
+
+/// The inputs to [`SqlDialect::alter_column_sql`]: the column as it should be after the change.
+#[derive(Debug, Clone)]
+pub struct AlterColumnSql<'a> {
+    /// Table name.
+    pub table: &'a str,
+    /// Column name.
+    pub column: &'a str,
+    /// New type, when the type changes.
+    pub new_type: Option<ColumnType>,
+    /// New nullability, when it changes.
+    pub nullable: Option<bool>,
+    /// New default: `Some(Some(sql))` sets it, `Some(None)` drops it, `None` leaves it.
+    pub default: Option<Option<String>>,
+    /// The full column definition after the change (`<type> [NOT NULL] [DEFAULT ..]`),
+    /// for dialects that restate the whole column (MySQL `MODIFY COLUMN`).
+    pub full_definition: Option<String>,
+}

@@ -1,0 +1,145 @@
+//! MySQL and MariaDB specifics.
+
+use sea_query::{Expr, ExprTrait};
+
+use super::{AlterColumnSql, Dialect, SqlDialect};
+use crate::expr::sql as expr_sql;
+use crate::types::ColumnType;
+
+/// MySQL / MariaDB rendering rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mysql;
+
+impl SqlDialect for Mysql {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+
+    fn native_type(&self, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Integer => "int".into(),
+            ColumnType::BigInt => "bigint".into(),
+            ColumnType::Text => "longtext".into(),
+            ColumnType::Varchar(n) => format!("varchar({n})"),
+            ColumnType::Boolean => "tinyint(1)".into(),
+            ColumnType::Timestamp | ColumnType::TimestampTz => "datetime(6)".into(),
+            ColumnType::Date => "date".into(),
+            ColumnType::Uuid => "char(36)".into(),
+            ColumnType::Json => "json".into(),
+            ColumnType::Decimal(p, s) => format!("decimal({p},{s})"),
+            ColumnType::Real => "float".into(),
+            ColumnType::Double => "double".into(),
+            ColumnType::Bytes => "longblob".into(),
+        }
+    }
+
+    fn default_needs_parens(&self, ty: ColumnType) -> bool {
+        matches!(ty, ColumnType::Text | ColumnType::Json | ColumnType::Bytes)
+    }
+
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
+
+    fn supports_partial_index(&self) -> bool {
+        false
+    }
+
+    fn supports_index_if_exists(&self) -> bool {
+        false
+    }
+
+    fn drop_check_sql(&self, table: &str, name: &str) -> String {
+        let d = Dialect::Mysql;
+        // MariaDB and MySQL 8.0.19+ both accept DROP CONSTRAINT for checks.
+        format!("ALTER TABLE {} DROP CONSTRAINT {}", d.quote(table), d.quote(name))
+    }
+
+    fn drop_unique_sql(&self, table: &str, name: &str) -> String {
+        let d = Dialect::Mysql;
+        format!("ALTER TABLE {} DROP INDEX {}", d.quote(table), d.quote(name))
+    }
+
+    fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String> {
+        let d = Dialect::Mysql;
+        let table = d.quote(change.table);
+        let column = d.quote(change.column);
+        if change.new_type.is_some() || change.nullable.is_some() {
+            // MODIFY restates the whole column; the caller gives the full definition.
+            let def = change.full_definition.clone().unwrap_or_default();
+            return vec![format!("ALTER TABLE {table} MODIFY COLUMN {column} {def}")];
+        }
+        match change.default.as_ref() {
+            Some(Some(sql)) => vec![format!("ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {sql}")],
+            Some(None) => vec![format!("ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")],
+            None => Vec::new(),
+        }
+    }
+
+    /// MySQL's CAST accepts only a few type names (SIGNED, CHAR, DECIMAL, DATETIME, ...).
+    fn cast_type(&self, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Integer | ColumnType::BigInt | ColumnType::Boolean => "SIGNED".into(),
+            ColumnType::Text => "CHAR".into(),
+            ColumnType::Varchar(n) => format!("CHAR({n})"),
+            ColumnType::Uuid => "CHAR(36)".into(),
+            ColumnType::Timestamp | ColumnType::TimestampTz => "DATETIME(6)".into(),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Json => "JSON".into(),
+            ColumnType::Decimal(p, s) => format!("DECIMAL({p},{s})"),
+            ColumnType::Real => "FLOAT".into(),
+            ColumnType::Double => "DOUBLE".into(),
+            ColumnType::Bytes => "BINARY".into(),
+        }
+    }
+
+    /// `CAST(x AS JSON)` is MySQL-only (MariaDB has no JSON type to cast to):
+    /// `JSON_EXTRACT(x, '$')` parses JSON text on both.
+    fn expr_cast(&self, expr: Expr, ty: ColumnType) -> crate::Result<Expr> {
+        Ok(match ty {
+            ColumnType::Json => expr_sql::call("JSON_EXTRACT", [expr, expr_sql::string("$")]),
+            other => expr_sql::cast(expr, self.cast_type(other)),
+        })
+    }
+
+    /// `||` is logical OR in MySQL; `CONCAT` is NULL-propagating like `||` elsewhere.
+    fn expr_concat(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("CONCAT", args)
+    }
+
+    fn expr_substring_after_last(
+        &self,
+        text: Expr,
+        sep: Expr,
+        _literal_sep: Option<&str>,
+    ) -> crate::Result<Expr> {
+        Ok(expr_sql::call("SUBSTRING_INDEX", [text, sep, Expr::val(-1)]))
+    }
+
+    fn expr_now(&self) -> Expr {
+        expr_sql::call("CURRENT_TIMESTAMP", [Expr::val(6)])
+    }
+
+    fn expr_uuid(&self) -> Expr {
+        expr_sql::call("UUID", [])
+    }
+
+    fn expr_json_length(&self, json: Expr) -> Expr {
+        expr_sql::call("JSON_LENGTH", [json])
+    }
+
+    /// `JSON_UNQUOTE(JSON_EXTRACT(..))`, with a JSON `null` member mapped to SQL NULL (as on
+    /// Postgres and SQLite). MariaDB has no `->>` operator.
+    fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
+        let member = self.expr_json_get(json, key);
+        let is_json_null = expr_sql::call("JSON_TYPE", [member.clone()]).eq("NULL");
+        Expr::case(is_json_null, Expr::null())
+            .finally(expr_sql::call("JSON_UNQUOTE", [member]))
+            .into()
+    }
+
+    fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
+        let path = expr_sql::string(&expr_sql::json_member_path(key));
+        expr_sql::call("JSON_EXTRACT", [json, path])
+    }
+}

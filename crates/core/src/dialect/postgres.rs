@@ -1,0 +1,129 @@
+//! PostgreSQL specifics.
+
+use sea_query::extension::postgres::PgBinOper;
+use sea_query::{BinOper, Expr, ExprTrait};
+
+use super::{AlterColumnSql, Dialect, SqlDialect};
+use crate::expr::sql as expr_sql;
+use crate::types::ColumnType;
+
+/// PostgreSQL rendering rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Postgres;
+
+impl SqlDialect for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn native_type(&self, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Integer => "integer".into(),
+            ColumnType::BigInt => "bigint".into(),
+            ColumnType::Text => "text".into(),
+            ColumnType::Varchar(n) => format!("varchar({n})"),
+            ColumnType::Boolean => "boolean".into(),
+            ColumnType::Timestamp => "timestamp".into(),
+            ColumnType::TimestampTz => "timestamptz".into(),
+            ColumnType::Date => "date".into(),
+            ColumnType::Uuid => "uuid".into(),
+            ColumnType::Json => "jsonb".into(),
+            ColumnType::Decimal(p, s) => format!("numeric({p},{s})"),
+            ColumnType::Real => "real".into(),
+            ColumnType::Double => "double precision".into(),
+            ColumnType::Bytes => "bytea".into(),
+        }
+    }
+
+    fn supports_concurrent_index(&self) -> bool {
+        true
+    }
+
+    fn supports_drop_cascade(&self) -> bool {
+        true
+    }
+
+    fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String> {
+        let d = Dialect::Postgres;
+        let prefix = format!("ALTER TABLE {} ALTER COLUMN {}", d.quote(change.table), d.quote(change.column));
+        let mut out = Vec::new();
+        if let Some(ty) = change.new_type {
+            let native = self.native_type(ty);
+            out.push(format!(
+                "{prefix} TYPE {native} USING {}::{native}",
+                d.quote(change.column)
+            ));
+        }
+        match change.default.as_ref() {
+            Some(Some(sql)) => out.push(format!("{prefix} SET DEFAULT {sql}")),
+            Some(None) => out.push(format!("{prefix} DROP DEFAULT")),
+            None => {}
+        }
+        match change.nullable {
+            Some(true) => out.push(format!("{prefix} DROP NOT NULL")),
+            Some(false) => out.push(format!("{prefix} SET NOT NULL")),
+            None => {}
+        }
+        out
+    }
+
+    fn expr_concat(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::fold(args, BinOper::PgOperator(PgBinOper::Concatenate))
+    }
+
+    /// `split_part` with a negative field number needs PostgreSQL 14+.
+    fn expr_substring_after_last(
+        &self,
+        text: Expr,
+        sep: Expr,
+        _literal_sep: Option<&str>,
+    ) -> crate::Result<Expr> {
+        Ok(expr_sql::call("split_part", [text, sep, Expr::val(-1)]))
+    }
+
+    fn expr_now(&self) -> Expr {
+        expr_sql::call("now", [])
+    }
+
+    /// `gen_random_uuid()` is built in since PostgreSQL 13.
+    fn expr_uuid(&self) -> Expr {
+        expr_sql::call("gen_random_uuid", [])
+    }
+
+    fn expr_json_array(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("jsonb_build_array", args)
+    }
+
+    fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("jsonb_build_object", args)
+    }
+
+    fn expr_json_length(&self, json: Expr) -> Expr {
+        expr_sql::call("jsonb_array_length", [json])
+    }
+
+    fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
+        json.binary(BinOper::PgOperator(PgBinOper::CastJsonField), expr_sql::string(key))
+    }
+
+    fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
+        json.binary(BinOper::PgOperator(PgBinOper::GetJsonField), expr_sql::string(key))
+    }
+
+    fn expr_json_valid(&self, _text: Expr) -> crate::Result<Expr> {
+        Err(crate::Error::unsupported(
+            Dialect::Postgres,
+            "json_valid",
+            "PostgreSQL json/jsonb columns can only hold valid JSON, so the check is not needed \
+             there; PostgreSQL before 16 has no built-in test for JSON text",
+        ))
+    }
+
+    /// `round(x, digits)` only exists for `numeric`, so `x` is cast.
+    fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
+        match digits {
+            Some(d) => expr_sql::call("ROUND", [expr_sql::cast(x, "numeric".into()), d]),
+            None => expr_sql::call("ROUND", [x]),
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! SQLite specifics.
+
+use sea_query::extension::sqlite::SqliteBinOper;
+use sea_query::{BinOper, Expr, ExprTrait};
+
+use super::{AlterColumnSql, Dialect, SqlDialect};
+use crate::expr::sql as expr_sql;
+use crate::types::ColumnType;
+
+/// SQLite rendering rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+impl SqlDialect for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    /// Declared types are chosen so that SQLite's affinity rules give the right storage class
+    /// and so that introspection can map them back to the portable type.
+    fn native_type(&self, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Integer => "INTEGER".into(),
+            ColumnType::BigInt => "BIGINT".into(),
+            ColumnType::Text => "TEXT".into(),
+            ColumnType::Varchar(n) => format!("VARCHAR({n})"),
+            ColumnType::Boolean => "BOOLEAN".into(),
+            ColumnType::Timestamp => "TIMESTAMP".into(),
+            ColumnType::TimestampTz => "TIMESTAMPTZ".into(),
+            ColumnType::Date => "DATE".into(),
+            ColumnType::Uuid => "UUID".into(),
+            ColumnType::Json => "JSON".into(),
+            ColumnType::Decimal(p, s) => format!("DECIMAL({p},{s})"),
+            ColumnType::Real => "REAL".into(),
+            ColumnType::Double => "DOUBLE".into(),
+            ColumnType::Bytes => "BLOB".into(),
+        }
+    }
+
+    fn json_needs_validity_check(&self) -> bool {
+        true
+    }
+
+    fn supports_alter_column(&self) -> bool {
+        false
+    }
+
+    fn supports_alter_constraints(&self) -> bool {
+        false
+    }
+
+    fn alter_column_sql(&self, _change: &AlterColumnSql<'_>) -> Vec<String> {
+        // Never reached: the renderer refuses alter_column on SQLite before calling this.
+        Vec::new()
+    }
+
+    /// SQLite casts to one of its storage classes.
+    fn cast_type(&self, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Integer | ColumnType::BigInt | ColumnType::Boolean => "INTEGER".into(),
+            ColumnType::Real | ColumnType::Double => "REAL".into(),
+            ColumnType::Decimal(..) => "NUMERIC".into(),
+            ColumnType::Bytes => "BLOB".into(),
+            ColumnType::Text
+            | ColumnType::Varchar(_)
+            | ColumnType::Uuid
+            | ColumnType::Json
+            | ColumnType::Timestamp
+            | ColumnType::TimestampTz
+            | ColumnType::Date => "TEXT".into(),
+        }
+    }
+
+    /// A cast to `json` is `json(x)`: it validates the text and marks it as JSON, so that
+    /// `json_object`/`json_array` embed it as JSON rather than as a string.
+    fn expr_cast(&self, expr: Expr, ty: ColumnType) -> crate::Result<Expr> {
+        Ok(match ty {
+            ColumnType::Json => expr_sql::call("json", [expr]),
+            other => expr_sql::cast(expr, self.cast_type(other)),
+        })
+    }
+
+    fn expr_char_length(&self, text: Expr) -> Expr {
+        expr_sql::call("LENGTH", [text])
+    }
+
+    /// SQLite has no such function: with a single-character separator,
+    /// `substr(s, length(rtrim(s, replace(s, sep, ''))) + 1)` strips every trailing
+    /// character that is not the separator.
+    fn expr_substring_after_last(
+        &self,
+        text: Expr,
+        sep: Expr,
+        literal_sep: Option<&str>,
+    ) -> crate::Result<Expr> {
+        match literal_sep {
+            Some(s) if s.chars().count() == 1 => {}
+            _ => {
+                return Err(crate::Error::unsupported(
+                    Dialect::Sqlite,
+                    "substring_after_last with a separator that is not a single-character \
+                     string literal",
+                    "write the separator as a one-character literal such as '/' \
+                     (SQLite has no function to find the last occurrence of a longer string)",
+                ));
+            }
+        }
+        let others = expr_sql::call("replace", [text.clone(), sep, expr_sql::string("")]);
+        let head = expr_sql::call("rtrim", [text.clone(), others]);
+        let start = expr_sql::call("length", [head]).add(1);
+        Ok(expr_sql::call("substr", [text, start]))
+    }
+
+    /// A random version-4 UUID, lower-case: 32 random hex digits with the version nibble
+    /// set to 4 and the variant nibble one of 8, 9, a, b.
+    fn expr_uuid(&self) -> Expr {
+        expr_sql::fragment(
+            "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
+             substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (random() & 3), 1) || \
+             substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
+        )
+    }
+
+    fn expr_json_array(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("json_array", args)
+    }
+
+    fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
+        expr_sql::call("json_object", args)
+    }
+
+    fn expr_json_length(&self, json: Expr) -> Expr {
+        expr_sql::call("json_array_length", [json])
+    }
+
+    /// The `->>` operator needs SQLite 3.38+.
+    fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
+        let path = expr_sql::string(&expr_sql::json_member_path(key));
+        json.binary(BinOper::SqliteOperator(SqliteBinOper::CastJsonField), path)
+    }
+
+    /// The `->` operator needs SQLite 3.38+.
+    fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
+        let path = expr_sql::string(&expr_sql::json_member_path(key));
+        json.binary(BinOper::SqliteOperator(SqliteBinOper::GetJsonField), path)
+    }
+}

@@ -1,0 +1,204 @@
+//! The error type of cutover-core.
+
+use std::path::PathBuf;
+
+use crate::dialect::Dialect;
+
+/// Result alias used throughout cutover-core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in a plan file something was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The plan file.
+    pub file: PathBuf,
+    /// 1-based line number, when known.
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.file.display()),
+            None => write!(f, "{}", self.file.display()),
+        }
+    }
+}
+
+/// Every failure cutover-core reports.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A plan file (or `cutover.toml`) could not be read or is malformed.
+    #[error("{location}: {message}")]
+    Plan {
+        /// File and line of the problem.
+        location: Location,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+
+    /// A portable expression is malformed or uses something a dialect cannot express.
+    #[error("expression `{expr}`: {message}")]
+    Expr {
+        /// The expression text as written in the plan.
+        expr: String,
+        /// What is wrong, with the supported alternatives.
+        message: String,
+    },
+
+    /// An operation cannot be rendered for a dialect.
+    #[error("{operation} is not supported on {dialect}: {hint}")]
+    Unsupported {
+        /// The dialect that cannot do it.
+        dialect: Dialect,
+        /// The operation, e.g. `alter_column on table "users"`.
+        operation: String,
+        /// What to do instead.
+        hint: String,
+    },
+
+    /// An error reported by a database driver.
+    #[error("{dialect}: {message}")]
+    Driver {
+        /// The dialect of the database.
+        dialect: Dialect,
+        /// The driver's message (never contains a password).
+        message: String,
+        /// A driver-independent classification, used to decide whether to retry.
+        kind: DriverErrorKind,
+    },
+
+    /// A database URL is malformed or names an unknown scheme.
+    #[error("invalid database url `{url}`: {message}")]
+    Url {
+        /// The URL with any password masked.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+
+    /// An error with context added by a caller (migration, step, statement).
+    #[error("{context}: {source}")]
+    Context {
+        /// What was being done, e.g. `migration 0002 (attachments), statement 3`.
+        context: String,
+        /// The underlying error.
+        source: Box<Error>,
+    },
+
+    /// Another run holds the migration lock.
+    #[error("another cutover run holds the migration lock `{key}` (waited {waited_secs:.1}s); retry later or raise --lock-timeout")]
+    Locked {
+        /// The lock name.
+        key: String,
+        /// How long this run waited.
+        waited_secs: f64,
+    },
+
+    /// A check failed.
+    #[error("migration {migration}: check `{check}` failed: got {actual}, expected {expected}{}", if *.rolled_back { "; the migration was rolled back" } else { "" })]
+    CheckFailed {
+        /// The migration label.
+        migration: String,
+        /// The check name.
+        check: String,
+        /// The value the query returned.
+        actual: String,
+        /// The expectation, e.g. `= 0`.
+        expected: String,
+        /// Whether the migration's changes were rolled back.
+        rolled_back: bool,
+    },
+
+    /// Applied migrations no longer match their files.
+    #[error("{}", checksum_message(.mismatches))]
+    ChecksumMismatch {
+        /// `(migration label, recorded checksum, current checksum)` for each mismatch.
+        mismatches: Vec<(String, String, String)>,
+    },
+
+    /// Any other failure with a complete message.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A driver-independent classification of database errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DriverErrorKind {
+    /// Deadlock or serialization failure: retrying the transaction may succeed.
+    Conflict,
+    /// A lock or statement timeout elapsed.
+    Timeout,
+    /// The connection was lost.
+    Connection,
+    /// Anything else.
+    Other,
+}
+
+impl Error {
+    /// Builds a plan error at `file` (and `line`, if known).
+    pub fn plan(file: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
+        Error::Plan {
+            location: Location {
+                file: file.into(),
+                line,
+            },
+            message: message.into(),
+        }
+    }
+
+    /// Builds an `Unsupported` error.
+    pub fn unsupported(
+        dialect: Dialect,
+        operation: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Error::Unsupported {
+            dialect,
+            operation: operation.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Wraps this error with a description of what was being done.
+    pub fn context(self, context: impl Into<String>) -> Self {
+        Error::Context {
+            context: context.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// The innermost error, with all context wrappers removed.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::Context { source, .. } => source.root(),
+            other => other,
+        }
+    }
+}
+
+fn checksum_message(mismatches: &[(String, String, String)]) -> String {
+    let list: Vec<String> = mismatches
+        .iter()
+        .map(|(m, old, new)| format!("migration {m} was applied with checksum {} but its file now has {}", short(old), short(new)))
+        .collect();
+    format!(
+        "{}; revert the edit, or if it was deliberate run `cutover repair` to accept the new checksum",
+        list.join("; ")
+    )
+}
+
+fn short(s: &str) -> &str {
+    &s[..s.len().min(12)]
+}

@@ -1,0 +1,173 @@
+//! cutover's own small expression IR: only the portable vocabulary can be represented.
+
+use crate::types::ColumnType;
+
+use super::functions::Function;
+
+/// A reference to a column, optionally qualified by its table.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ColumnRef {
+    /// The table (or alias) qualifying the column, when written as `table.column`.
+    pub table: Option<String>,
+    /// The column name, exactly as written (identifiers are case-sensitive and always quoted
+    /// when rendered).
+    pub column: String,
+}
+
+impl std::fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.table {
+            Some(table) => write!(f, "{table}.{}", self.column),
+            None => f.write_str(&self.column),
+        }
+    }
+}
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Literal {
+    /// `NULL`.
+    Null,
+    /// `TRUE` / `FALSE`.
+    Bool(bool),
+    /// An integer that fits in 64 bits.
+    Int(i64),
+    /// Any other number, kept as its validated source text (`1.50`, `1e3`, huge integers).
+    Number(String),
+    /// A string (quotes removed, `''` unescaped).
+    Str(String),
+}
+
+/// Binary operators (concatenation is the `concat` function).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+}
+
+/// Unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnaryOp {
+    /// `NOT x`.
+    Not,
+    /// `-x`.
+    Neg,
+}
+
+/// A node of the IR.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    /// A column reference.
+    Column(ColumnRef),
+    /// A literal.
+    Literal(Literal),
+    /// `NOT x`, `-x`.
+    Unary(UnaryOp, Box<Node>),
+    /// `x <op> y`.
+    Binary(Box<Node>, BinaryOp, Box<Node>),
+    /// `x IS [NOT] NULL`.
+    IsNull { expr: Box<Node>, negated: bool },
+    /// `x [NOT] LIKE pattern`.
+    Like {
+        expr: Box<Node>,
+        pattern: Box<Node>,
+        negated: bool,
+    },
+    /// `x [NOT] IN (a, b, ...)`.
+    InList {
+        expr: Box<Node>,
+        list: Vec<Node>,
+        negated: bool,
+    },
+    /// `x [NOT] BETWEEN low AND high`.
+    Between {
+        expr: Box<Node>,
+        low: Box<Node>,
+        high: Box<Node>,
+        negated: bool,
+    },
+    /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`; with an operand, each `when` is a value
+    /// compared with `=`.
+    Case {
+        operand: Option<Box<Node>>,
+        whens: Vec<(Node, Node)>,
+        otherwise: Option<Box<Node>>,
+    },
+    /// `CAST(x AS <portable type>)`.
+    Cast { expr: Box<Node>, ty: ColumnType },
+    /// A call of a portable function, arguments already checked against its arity.
+    Call { function: Function, args: Vec<Node> },
+}
+
+impl Node {
+    /// Appends every column referenced by this node, in order of appearance, without duplicates.
+    pub(crate) fn collect_columns(&self, out: &mut Vec<ColumnRef>) {
+        match self {
+            Node::Column(c) => {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+            Node::Literal(_) => {}
+            Node::Unary(_, x) | Node::IsNull { expr: x, .. } | Node::Cast { expr: x, .. } => {
+                x.collect_columns(out)
+            }
+            Node::Binary(l, _, r)
+            | Node::Like {
+                expr: l,
+                pattern: r,
+                ..
+            } => {
+                l.collect_columns(out);
+                r.collect_columns(out);
+            }
+            Node::InList { expr, list, .. } => {
+                expr.collect_columns(out);
+                list.iter().for_each(|n| n.collect_columns(out));
+            }
+            Node::Between {
+                expr, low, high, ..
+            } => {
+                for n in [expr, low, high] {
+                    n.collect_columns(out);
+                }
+            }
+            Node::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                if let Some(op) = operand {
+                    op.collect_columns(out);
+                }
+                for (when, then) in whens {
+                    when.collect_columns(out);
+                    then.collect_columns(out);
+                }
+                if let Some(e) = otherwise {
+                    e.collect_columns(out);
+                }
+            }
+            Node::Call { args, .. } => args.iter().for_each(|n| n.collect_columns(out)),
+        }
+    }
+
+    /// The string value when this node is a string literal.
+    pub(crate) fn as_str_literal(&self) -> Option<&str> {
+        match self {
+            Node::Literal(Literal::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}

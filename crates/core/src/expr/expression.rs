@@ -1,0 +1,124 @@
+//! [`Expression`]: a parsed, validated portable expression and its public API.
+
+use std::fmt;
+
+use sea_query::Query;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::ast::{ColumnRef, Node};
+use super::{parse, render};
+use crate::dialect::Dialect;
+use crate::error::Result;
+
+/// A portable SQL expression, written once in a plan and rendered for each dialect.
+///
+/// The language is a small SQL subset (see `docs/expressions.md`): column references,
+/// literals, arithmetic, comparisons, boolean logic, `IS [NOT] NULL`, `[NOT] LIKE`,
+/// `[NOT] IN (...)`, `[NOT] BETWEEN`, `CASE`, `CAST(x AS <portable type>)`, `||` and a fixed
+/// set of functions. Anything else is rejected by [`Expression::parse`].
+///
+/// ```
+/// use cutover_core::{Dialect, expr::Expression};
+///
+/// let e = Expression::parse("substring_after_last(media_url, '/')").unwrap();
+/// assert_eq!(e.to_sql(Dialect::Mysql).unwrap(), "SUBSTRING_INDEX(`media_url`, '/', -1)");
+/// assert_eq!(e.columns()[0].column, "media_url");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expression {
+    source: String,
+    node: Node,
+}
+
+impl Expression {
+    /// Parses and validates `src`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Expr`](crate::Error::Expr) naming the expression and what is wrong: syntax
+    /// errors, trailing input, an empty expression, unknown functions (with the list of
+    /// supported ones), wrong argument counts (with the expected signature), subqueries,
+    /// window functions, `*`, placeholders and any other construct outside the vocabulary.
+    pub fn parse(src: &str) -> Result<Expression> {
+        Ok(Expression {
+            source: src.to_string(),
+            node: parse::parse(src)?,
+        })
+    }
+
+    /// The expression exactly as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Every column the expression references, deduplicated, in order of first appearance.
+    pub fn columns(&self) -> Vec<ColumnRef> {
+        let mut out = Vec::new();
+        self.node.collect_columns(&mut out);
+        out
+    }
+
+    /// Renders the expression for `dialect`, ready to embed in a sea-query statement.
+    ///
+    /// Literals are kept as values; render statements with `to_string` (values inlined), as
+    /// some Postgres functions cannot infer the type of a bound parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) when the dialect cannot express a
+    /// construct (e.g. `substring_after_last` with a multi-character separator on SQLite).
+    pub fn render(&self, dialect: Dialect) -> Result<sea_query::Expr> {
+        render::render(&self.node, dialect.sql(), &self.source)
+    }
+
+    /// The rendered expression as standalone SQL text for `dialect`, values inlined.
+    ///
+    /// # Errors
+    ///
+    /// As [`Expression::render`].
+    pub fn to_sql(&self, dialect: Dialect) -> Result<String> {
+        let mut select = Query::select();
+        select.expr(self.render(dialect)?);
+        let sql = dialect.query(&select);
+        Ok(sql
+            .strip_prefix("SELECT ")
+            .map(str::to_string)
+            .unwrap_or(sql))
+    }
+
+    /// Checks that the expression can be rendered for `dialect` (used when loading plans).
+    ///
+    /// # Errors
+    ///
+    /// As [`Expression::render`].
+    pub fn check(&self, dialect: Dialect) -> Result<()> {
+        self.render(dialect).map(|_| ())
+    }
+}
+
+impl fmt::Display for Expression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl std::str::FromStr for Expression {
+    type Err = crate::Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Expression::parse(s)
+    }
+}
+
+impl Serialize for Expression {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
+    }
+}
+
+impl<'de> Deserialize<'de> for Expression {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let src = String::deserialize(deserializer)?;
+        Expression::parse(&src).map_err(|e| serde::de::Error::custom(e.to_string()))
+    }
+}

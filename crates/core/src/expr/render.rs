@@ -1,0 +1,185 @@
+//! Rendering: IR -> `sea_query::Expr` for one dialect.
+//!
+//! Operators and the functions that are spelled the same everywhere are built here; every
+//! function whose spelling differs is delegated to a [`SqlDialect`] method.
+
+use sea_query::{Alias, BinOper, Expr, ExprTrait};
+
+use super::ast::{BinaryOp, Literal, Node, UnaryOp};
+use super::functions::Function;
+use super::sql;
+use crate::dialect::SqlDialect;
+use crate::error::{Error, Result};
+
+/// Renders `node` for `dialect`; `src` names the expression in `Unsupported` errors.
+pub(crate) fn render(node: &Node, dialect: &dyn SqlDialect, src: &str) -> Result<Expr> {
+    Renderer { d: dialect }.node(node).map_err(|e| match e {
+        Error::Unsupported {
+            dialect,
+            operation,
+            hint,
+        } => Error::Unsupported {
+            dialect,
+            operation: format!("{operation} (in expression `{src}`)"),
+            hint,
+        },
+        other => other,
+    })
+}
+
+struct Renderer<'a> {
+    d: &'a dyn SqlDialect,
+}
+
+impl Renderer<'_> {
+    fn all(&self, nodes: &[Node]) -> Result<Vec<Expr>> {
+        nodes.iter().map(|n| self.node(n)).collect()
+    }
+
+    fn node(&self, node: &Node) -> Result<Expr> {
+        Ok(match node {
+            Node::Column(c) => match &c.table {
+                Some(t) => Expr::col((Alias::new(t.clone()), Alias::new(c.column.clone()))),
+                None => Expr::col(Alias::new(c.column.clone())),
+            },
+            Node::Literal(lit) => literal(lit),
+            Node::Unary(UnaryOp::Not, x) => self.node(x)?.not(),
+            Node::Unary(UnaryOp::Neg, x) => sql::neg(self.node(x)?),
+            Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
+            Node::IsNull { expr, negated } => {
+                let x = self.node(expr)?;
+                if *negated {
+                    x.is_not_null()
+                } else {
+                    x.is_null()
+                }
+            }
+            Node::Like {
+                expr,
+                pattern,
+                negated,
+            } => {
+                let op = if *negated {
+                    BinOper::NotLike
+                } else {
+                    BinOper::Like
+                };
+                self.node(expr)?.binary(op, self.node(pattern)?)
+            }
+            Node::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let op = if *negated { BinOper::NotIn } else { BinOper::In };
+                self.node(expr)?.binary(op, Expr::Tuple(self.all(list)?))
+            }
+            Node::Between {
+                expr,
+                low,
+                high,
+                negated,
+            } => {
+                let op = if *negated {
+                    BinOper::NotBetween
+                } else {
+                    BinOper::Between
+                };
+                let range = self.node(low)?.binary(BinOper::And, self.node(high)?);
+                self.node(expr)?.binary(op, range)
+            }
+            Node::Case {
+                operand,
+                whens,
+                otherwise,
+            } => self.case(operand.as_deref(), whens, otherwise.as_deref())?,
+            Node::Cast { expr, ty } => self.d.expr_cast(self.node(expr)?, *ty)?,
+            Node::Call { function, args } => self.call(*function, args)?,
+        })
+    }
+
+    /// Searched CASE; the simple form `CASE x WHEN v ...` becomes `CASE WHEN x = v ...`.
+    fn case(
+        &self,
+        operand: Option<&Node>,
+        whens: &[(Node, Node)],
+        otherwise: Option<&Node>,
+    ) -> Result<Expr> {
+        let operand = operand.map(|o| self.node(o)).transpose()?;
+        let mut stmt = sea_query::CaseStatement::new();
+        for (when, then) in whens {
+            let when = self.node(when)?;
+            let cond = match &operand {
+                Some(o) => o.clone().eq(when),
+                None => when,
+            };
+            stmt = stmt.case(cond, self.node(then)?);
+        }
+        if let Some(e) = otherwise {
+            stmt = stmt.finally(self.node(e)?);
+        }
+        Ok(Expr::Case(Box::new(stmt)))
+    }
+
+    fn call(&self, function: Function, args: &[Node]) -> Result<Expr> {
+        let d = self.d;
+        let key = || args.get(1).and_then(Node::as_str_literal).unwrap_or_default();
+        let mut rendered = self.all(args)?;
+        let mut take = |i: usize| std::mem::replace(&mut rendered[i], Expr::null());
+        Ok(match function {
+            Function::Abs => sql::call("ABS", [take(0)]),
+            Function::Coalesce => sql::call("COALESCE", rendered),
+            Function::Concat => d.expr_concat(rendered),
+            Function::JsonArray => d.expr_json_array(rendered),
+            Function::JsonObject => d.expr_json_object(rendered),
+            Function::JsonGet => d.expr_json_get(take(0), key()),
+            Function::JsonText => d.expr_json_text(take(0), key()),
+            Function::JsonLength => d.expr_json_length(take(0)),
+            Function::JsonValid => d.expr_json_valid(take(0))?,
+            Function::Length => d.expr_char_length(take(0)),
+            Function::Lower => sql::call("LOWER", rendered),
+            Function::Upper => sql::call("UPPER", rendered),
+            Function::Trim => sql::call("TRIM", rendered),
+            Function::Replace => sql::call("REPLACE", rendered),
+            Function::NullIf => sql::call("NULLIF", rendered),
+            Function::Now => d.expr_now(),
+            Function::Uuid => d.expr_uuid(),
+            Function::Round => {
+                let digits = (args.len() > 1).then(|| take(1));
+                d.expr_round(take(0), digits)
+            }
+            Function::SubstringAfterLast => {
+                let literal_sep = args.get(1).and_then(Node::as_str_literal);
+                d.expr_substring_after_last(take(0), take(1), literal_sep)?
+            }
+        })
+    }
+}
+
+fn literal(lit: &Literal) -> Expr {
+    match lit {
+        Literal::Null => Expr::null(),
+        Literal::Bool(b) => Expr::val(*b),
+        Literal::Int(i) => Expr::val(*i),
+        Literal::Number(text) => sql::atom(text.clone()),
+        Literal::Str(s) => sql::string(s),
+    }
+}
+
+fn bin_oper(op: BinaryOp) -> BinOper {
+    match op {
+        BinaryOp::Add => BinOper::Add,
+        BinaryOp::Sub => BinOper::Sub,
+        BinaryOp::Mul => BinOper::Mul,
+        BinaryOp::Div => BinOper::Div,
+        BinaryOp::Mod => BinOper::Mod,
+        BinaryOp::Eq => BinOper::Equal,
+        BinaryOp::NotEq => BinOper::NotEqual,
+        BinaryOp::Lt => BinOper::SmallerThan,
+        BinaryOp::LtEq => BinOper::SmallerThanOrEqual,
+        BinaryOp::Gt => BinOper::GreaterThan,
+        BinaryOp::GtEq => BinOper::GreaterThanOrEqual,
+        BinaryOp::And => BinOper::And,
+        BinaryOp::Or => BinOper::Or,
+    }
+}

@@ -1,0 +1,168 @@
+//! `cutover.toml`: where the plan lives and the named database targets.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+
+/// A named database target.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The database URL; `${VAR}` is replaced from the environment when used.
+    pub url: String,
+}
+
+/// The project configuration from `cutover.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The file it was read from, if any.
+    pub path: Option<PathBuf>,
+    /// The plan directory, resolved against the config file's directory.
+    pub plan_dir: PathBuf,
+    /// Dialects the plan targets; every expression must render for each.
+    pub dialects: Vec<Dialect>,
+    /// Name of the history table.
+    pub history_table: String,
+    /// Named targets.
+    pub targets: BTreeMap<String, Target>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    plan: Option<String>,
+    #[serde(default)]
+    dialects: Option<Vec<Dialect>>,
+    #[serde(default)]
+    history_table: Option<String>,
+    #[serde(default)]
+    targets: BTreeMap<String, Target>,
+}
+
+/// The default history table name.
+pub const DEFAULT_HISTORY_TABLE: &str = "cutover_history";
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            plan_dir: PathBuf::from("migrations"),
+            dialects: Dialect::ALL.to_vec(),
+            history_table: DEFAULT_HISTORY_TABLE.to_string(),
+            targets: BTreeMap::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` (a `cutover.toml`).
+    pub fn load(path: &Path) -> Result<Config> {
+        let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &src)
+    }
+
+    /// Parses the text of a `cutover.toml` found at `path`.
+    pub fn parse(path: &Path, src: &str) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(src).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| src[..s.start.min(src.len())].matches('\n').count() + 1);
+            Error::plan(path, line, e.message().trim().to_string())
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let defaults = Config::default();
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            plan_dir: base.join(raw.plan.unwrap_or_else(|| "migrations".into())),
+            dialects: raw.dialects.unwrap_or(defaults.dialects),
+            history_table: raw.history_table.unwrap_or(defaults.history_table),
+            targets: raw.targets,
+        })
+    }
+
+    /// Finds `cutover.toml` in `start` or its parents; `None` when there is none.
+    pub fn discover(start: &Path) -> Result<Option<Config>> {
+        let mut dir = Some(start);
+        while let Some(d) = dir {
+            let candidate = d.join("cutover.toml");
+            if candidate.is_file() {
+                return Self::load(&candidate).map(Some);
+            }
+            dir = d.parent();
+        }
+        Ok(None)
+    }
+
+    /// The URL of target `name`, with `${VAR}` references expanded from the environment.
+    pub fn target_url(&self, name: &str) -> Result<String> {
+        let target = self.targets.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.targets.keys().map(|k| k.as_str()).collect();
+            Error::Other(format!(
+                "no target `{name}` in cutover.toml; known targets: {}",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ))
+        })?;
+        expand_env(&target.url, |var| std::env::var(var).ok()).map_err(|var| {
+            Error::Other(format!(
+                "target `{name}` uses ${{{var}}}, but the environment variable {var} is not set"
+            ))
+        })
+    }
+}
+
+/// Replaces `${VAR}` with `lookup(VAR)`; returns the first missing variable name as error.
+pub(crate) fn expand_env(
+    s: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| after.to_string())?;
+        let var = &after[..end];
+        out.push_str(&lookup(var).ok_or_else(|| var.to_string())?);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets_and_resolves_plan_dir() {
+        let cfg = Config::parse(
+            Path::new("/proj/cutover.toml"),
+            "plan = \"db/plan\"\n[targets.dev]\nurl = \"sqlite://dev.db\"\n",
+        )
+        .expect("valid");
+        assert_eq!(cfg.plan_dir, PathBuf::from("/proj/db/plan"));
+        assert_eq!(cfg.target_url("dev").expect("known"), "sqlite://dev.db");
+        assert!(cfg.target_url("prod").unwrap_err().to_string().contains("known targets: dev"));
+    }
+
+    #[test]
+    fn expands_environment_variables() {
+        let got = expand_env("postgres://${U}@h/${DB}", |v| Some(v.to_lowercase()));
+        assert_eq!(got, Ok("postgres://u@h/db".to_string()));
+        assert_eq!(expand_env("${MISSING}", |_| None), Err("MISSING".to_string()));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_line() {
+        let err = Config::parse(Path::new("cutover.toml"), "plan = \"x\"\nplna = 1\n").unwrap_err();
+        assert!(err.to_string().starts_with("cutover.toml:2:"), "{err}");
+    }
+}

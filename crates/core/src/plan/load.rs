@@ -1,0 +1,335 @@
+//! Reading a plan directory into [`Plan`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::model::{Check, Phase, Step};
+use super::source_map::{SourceMap, named_field};
+use super::validate::{validate_check, validate_step};
+use super::{LoadOptions, Located, Migration, Plan, Version};
+use crate::error::{Error, Result};
+
+/// The top level of a migration file; the arrays are deserialized one item at a time so that
+/// errors can name the step and its line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    description: String,
+    #[serde(default)]
+    requires: Vec<toml::Value>,
+    #[serde(default)]
+    phase: Option<Phase>,
+    #[serde(default = "yes")]
+    transaction: bool,
+    #[serde(default)]
+    steps: Vec<toml::Value>,
+    #[serde(default)]
+    down: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    checks: Vec<toml::Value>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
+    if !dir.is_dir() {
+        return Err(Error::plan(
+            dir,
+            None,
+            "plan directory not found: create it, pass --plan DIR, or set `plan = \"DIR\"` in cutover.toml",
+        ));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "cutover.toml"))
+        .collect();
+    files.sort();
+
+    let mut migrations: Vec<Migration> = Vec::new();
+    let mut by_version: BTreeMap<u64, PathBuf> = BTreeMap::new();
+    for path in files {
+        let (version, name) = parse_file_name(&path)?;
+        if let Some(other) = by_version.get(&version.number) {
+            return Err(Error::plan(
+                &path,
+                None,
+                format!(
+                    "duplicate version {}: {} has the same version; give one of them a new number",
+                    version,
+                    other.display()
+                ),
+            ));
+        }
+        by_version.insert(version.number, path.clone());
+        let src = std::fs::read_to_string(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        migrations.push(load_migration(&path, &src, version, name, options)?);
+    }
+    migrations.sort_by(|a, b| a.version.cmp(&b.version));
+    check_requires(&migrations)?;
+    Ok(Plan {
+        dir: dir.to_path_buf(),
+        migrations,
+    })
+}
+
+fn parse_file_name(path: &Path) -> Result<(Version, String)> {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let bad = || {
+        Error::plan(
+            path,
+            None,
+            "a migration file name is a version number, an underscore and a name, e.g. 0001_create_users.toml",
+        )
+    };
+    let (num, name) = stem.split_once('_').ok_or_else(bad)?;
+    let version = Version::parse(num).ok_or_else(bad)?;
+    if name.is_empty() {
+        return Err(bad());
+    }
+    Ok((version, name.to_string()))
+}
+
+/// Parses one migration file's text.
+pub(crate) fn load_migration(
+    path: &Path,
+    src: &str,
+    version: Version,
+    name: String,
+    options: &LoadOptions,
+) -> Result<Migration> {
+    let map = SourceMap::new(src);
+    let table: toml::Table = src.parse().map_err(|e: toml::de::Error| {
+        let line = e.span().map(|s| map.line_of_offset(s.start));
+        Error::plan(path, line, format!("invalid TOML: {}", e.message().trim()))
+    })?;
+    let header: Header = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
+        let msg = e.message().trim().to_string();
+        let line = named_field(&msg).and_then(|f| map.key_line(0..map.top_level_end(), f));
+        Error::plan(path, line, top_level_hint(&msg))
+    })?;
+
+    let requires = header
+        .requires
+        .iter()
+        .map(|v| {
+            let text = match v {
+                toml::Value::String(s) => s.clone(),
+                toml::Value::Integer(i) => i.to_string(),
+                other => other.to_string(),
+            };
+            Version::parse(&text).ok_or_else(|| {
+                let line = map.key_line(0..map.top_level_end(), "requires");
+                Error::plan(
+                    path,
+                    line,
+                    format!("`requires` entry {text} is not a version number (write e.g. requires = [\"0001\"])"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    if header.steps.is_empty() {
+        return Err(Error::plan(
+            path,
+            Some(1),
+            "a migration needs at least one step: add a [[steps]] table with an `op`",
+        ));
+    }
+    let steps = items::<Step>(path, &map, "steps", header.steps, options)?;
+    let down = match header.down {
+        Some(d) => Some(items::<Step>(path, &map, "down", d, options)?),
+        None => None,
+    };
+    let checks = items::<Check>(path, &map, "checks", header.checks, options)?;
+
+    let mut migration = Migration {
+        version,
+        name,
+        path: path.to_path_buf(),
+        description: header.description,
+        requires,
+        phase: header.phase,
+        transaction: header.transaction,
+        steps,
+        down,
+        checks,
+        checksum: String::new(),
+    };
+    migration.checksum = migration.compute_checksum();
+    Ok(migration)
+}
+
+fn top_level_hint(msg: &str) -> String {
+    if msg.contains("missing field `description`") {
+        format!("{msg}: every migration starts with `description = \"what it does\"`")
+    } else if msg.starts_with("unknown field") {
+        format!("{msg} (at the top level of the migration)")
+    } else {
+        msg.to_string()
+    }
+}
+
+/// Something that can be validated after deserialization.
+trait Item: DeserializeOwned {
+    fn kind() -> &'static str;
+    fn label(&self) -> String;
+    fn validate(&self, options: &LoadOptions) -> std::result::Result<(), (Option<String>, String)>;
+}
+
+impl Item for Step {
+    fn kind() -> &'static str {
+        "step"
+    }
+    fn label(&self) -> String {
+        self.op().to_string()
+    }
+    fn validate(&self, options: &LoadOptions) -> std::result::Result<(), (Option<String>, String)> {
+        validate_step(self, &options.dialects)
+    }
+}
+
+impl Item for Check {
+    fn kind() -> &'static str {
+        "check"
+    }
+    fn label(&self) -> String {
+        self.name.clone()
+    }
+    fn validate(&self, options: &LoadOptions) -> std::result::Result<(), (Option<String>, String)> {
+        validate_check(self, &options.dialects)
+    }
+}
+
+fn items<T: Item>(
+    path: &Path,
+    map: &SourceMap<'_>,
+    array: &str,
+    values: Vec<toml::Value>,
+    options: &LoadOptions,
+) -> Result<Vec<Located<T>>> {
+    let mut out = Vec::with_capacity(values.len());
+    for (i, value) in values.into_iter().enumerate() {
+        let op = value
+            .get("op")
+            .and_then(|v| v.as_str())
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        let where_ = if array == "down" {
+            format!("down {}{op}", T::kind())
+        } else {
+            format!("{} {}{op}", T::kind(), i + 1)
+        };
+        let item: T = value.try_into().map_err(|e: toml::de::Error| {
+            let msg = e.message().trim().to_string();
+            let line = map.field_line(array, i, named_field(&msg));
+            Error::plan(path, line, format!("{where_}: {msg}"))
+        })?;
+        if let Err((field, msg)) = item.validate(options) {
+            let line = map.field_line(array, i, field.as_deref());
+            let label = format!("{} {} ({})", T::kind(), i + 1, item.label());
+            let label = if array == "down" { format!("down {label}") } else { label };
+            let msg = match field {
+                Some(f) => format!("{label}, field `{f}`: {msg}"),
+                None => format!("{label}: {msg}"),
+            };
+            return Err(Error::plan(path, line, msg));
+        }
+        let line = map.field_line(array, i, None).unwrap_or(1);
+        out.push(Located { item, line });
+    }
+    Ok(out)
+}
+
+fn check_requires(migrations: &[Migration]) -> Result<()> {
+    let known: BTreeMap<u64, &Migration> =
+        migrations.iter().map(|m| (m.version.number, m)).collect();
+    for m in migrations {
+        for r in &m.requires {
+            if !known.contains_key(&r.number) {
+                return Err(Error::plan(
+                    &m.path,
+                    requires_line(m),
+                    format!("`requires` names migration {r}, which is not in the plan"),
+                ));
+            }
+        }
+    }
+    // A cycle is reported as such before the ordering rule, which it also breaks.
+    for m in migrations {
+        let mut path = vec![m.version.number];
+        let mut seen = BTreeSet::new();
+        if let Some(cycle) = find_cycle(m.version.number, &known, &mut path, &mut seen) {
+            let names: Vec<String> = cycle
+                .iter()
+                .filter_map(|n| known.get(n).map(|m| m.version.to_string()))
+                .collect();
+            return Err(Error::plan(
+                &m.path,
+                requires_line(m),
+                format!(
+                    "`requires` forms a cycle: {}; remove one of these requirements",
+                    names.join(" -> ")
+                ),
+            ));
+        }
+    }
+    for m in migrations {
+        for r in &m.requires {
+            if r.number >= m.version.number {
+                return Err(Error::plan(
+                    &m.path,
+                    requires_line(m),
+                    format!(
+                        "`requires` names migration {r}, which does not come before {}: migrations apply in version order, so renumber one of them",
+                        m.version
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn find_cycle(
+    at: u64,
+    known: &BTreeMap<u64, &Migration>,
+    path: &mut Vec<u64>,
+    seen: &mut BTreeSet<u64>,
+) -> Option<Vec<u64>> {
+    if !seen.insert(at) {
+        return None;
+    }
+    let m = known.get(&at)?;
+    for r in &m.requires {
+        if path.first() == Some(&r.number) {
+            let mut cycle = path.clone();
+            cycle.push(r.number);
+            return Some(cycle);
+        }
+        path.push(r.number);
+        if let Some(c) = find_cycle(r.number, known, path, seen) {
+            return Some(c);
+        }
+        path.pop();
+    }
+    None
+}
+
+fn requires_line(m: &Migration) -> Option<usize> {
+    let src = std::fs::read_to_string(&m.path).ok()?;
+    let map = SourceMap::new(&src);
+    map.key_line(0..map.top_level_end(), "requires")
+}

@@ -1,0 +1,181 @@
+//! Plans: a directory of versioned migration files, loaded into a typed model.
+
+mod config;
+mod load;
+mod model;
+mod source_map;
+mod validate;
+mod values;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::dialect::Dialect;
+use crate::error::Result;
+
+pub use config::{Config, Target};
+pub use model::{
+    AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
+    CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn,
+    DropConstraint, DropIndex, DropTable, Expect, FkAction, ForeignKey, Join, Literal, OnFail,
+    Phase, References, RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
+};
+
+/// A migration version: the number before the first `_` of the file name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Version {
+    /// The numeric value, used for ordering.
+    pub number: u64,
+    /// The text as written (`0039`), used for display.
+    pub text: String,
+}
+
+impl Version {
+    /// Parses a version as written in a file name or a `requires` entry.
+    pub fn parse(text: &str) -> Option<Version> {
+        let t = text.trim();
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        t.parse().ok().map(|number| Version {
+            number,
+            text: t.to_string(),
+        })
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.number.cmp(&other.number)
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// An item of a plan file with the line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    /// The item.
+    pub item: T,
+    /// 1-based line in the migration file.
+    pub line: usize,
+}
+
+/// One migration file, parsed and validated.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// The version from the file name.
+    pub version: Version,
+    /// The rest of the file name (`message_attachments`).
+    pub name: String,
+    /// The file it was loaded from.
+    pub path: PathBuf,
+    /// What it does.
+    pub description: String,
+    /// Versions that must be applied before this one.
+    pub requires: Vec<Version>,
+    /// Rollout phase, if any.
+    pub phase: Option<Phase>,
+    /// Whether the migration runs in one transaction (where the dialect allows).
+    pub transaction: bool,
+    /// The steps, in order.
+    pub steps: Vec<Located<Step>>,
+    /// Explicit down steps; `None` means "derive from the up steps".
+    pub down: Option<Vec<Located<Step>>>,
+    /// Pre- and post-conditions.
+    pub checks: Vec<Located<Check>>,
+    /// SHA-256 (hex) over the canonical form of everything above except the path.
+    pub checksum: String,
+}
+
+impl Migration {
+    /// `0002 (message_attachments)`, for messages.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.version, self.name)
+    }
+
+    /// Computes the checksum over the canonical JSON form of the parsed migration.
+    pub(crate) fn compute_checksum(&self) -> String {
+        #[derive(Serialize)]
+        struct Canonical<'a> {
+            version: &'a str,
+            description: &'a str,
+            requires: Vec<&'a str>,
+            phase: Option<Phase>,
+            transaction: bool,
+            steps: Vec<&'a Step>,
+            down: Option<Vec<&'a Step>>,
+            checks: Vec<&'a Check>,
+        }
+        let canonical = Canonical {
+            version: &self.version.text,
+            description: self.description.trim(),
+            requires: self.requires.iter().map(|v| v.text.as_str()).collect(),
+            phase: self.phase,
+            transaction: self.transaction,
+            steps: self.steps.iter().map(|s| &s.item).collect(),
+            down: self.down.as_ref().map(|d| d.iter().map(|s| &s.item).collect()),
+            checks: self.checks.iter().map(|c| &c.item).collect(),
+        };
+        let json = serde_json::to_string(&canonical).unwrap_or_default();
+        // Line endings inside multi-line strings must not change the checksum.
+        let json = json.replace("\\r\\n", "\\n");
+        let digest = Sha256::digest(json.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Options for loading a plan.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Dialects every expression and step must render for (default: all three).
+    pub dialects: Vec<Dialect>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            dialects: Dialect::ALL.to_vec(),
+        }
+    }
+}
+
+/// A loaded plan: its migrations in version order.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The plan directory.
+    pub dir: PathBuf,
+    /// Migrations sorted by version.
+    pub migrations: Vec<Migration>,
+}
+
+impl Plan {
+    /// Loads and validates every migration in `dir` for all three dialects.
+    pub fn load(dir: &Path) -> Result<Plan> {
+        Self::load_with(dir, &LoadOptions::default())
+    }
+
+    /// Loads and validates every migration in `dir`.
+    pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Plan> {
+        load::load_plan(dir, options)
+    }
+
+    /// The migration with this version, if any.
+    pub fn get(&self, version: &str) -> Option<&Migration> {
+        let v = Version::parse(version)?;
+        self.migrations.iter().find(|m| m.version == v)
+    }
+}

@@ -1,0 +1,155 @@
+//! Finding line numbers in a TOML plan file for error messages.
+//!
+//! The toml crate reports positions for syntax errors only; for errors found while
+//! deserializing a step (or validating it afterwards) this maps a step index and a field
+//! name back to a line, assuming the usual `[[steps]]` layout and falling back to the
+//! line of the enclosing key.
+
+use std::ops::Range;
+
+/// Line lookup over one plan file.
+pub(crate) struct SourceMap<'a> {
+    lines: Vec<&'a str>,
+    src: &'a str,
+}
+
+impl<'a> SourceMap<'a> {
+    /// Indexes `src`.
+    pub(crate) fn new(src: &'a str) -> Self {
+        SourceMap {
+            lines: src.lines().collect(),
+            src,
+        }
+    }
+
+    /// 1-based line of a byte offset.
+    pub(crate) fn line_of_offset(&self, offset: usize) -> usize {
+        let end = offset.min(self.src.len());
+        self.src[..end].matches('\n').count() + 1
+    }
+
+    fn is_header(line: &str) -> bool {
+        line.trim_start().starts_with('[')
+    }
+
+    /// 0-based line range of the `index`-th `[[name]]` block (header included), or of the
+    /// line holding `name = [` when the array is written inline.
+    pub(crate) fn block(&self, name: &str, index: usize) -> Option<Range<usize>> {
+        let header = format!("[[{name}]]");
+        let sub = format!("[{name}.");
+        let subarr = format!("[[{name}.");
+        let starts: Vec<usize> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.trim().replace(' ', "") == header)
+            .map(|(i, _)| i)
+            .collect();
+        if let Some(&start) = starts.get(index) {
+            let mut end = start + 1;
+            while end < self.lines.len() {
+                let t = self.lines[end].trim_start().replace(' ', "");
+                if Self::is_header(&t) && !t.starts_with(&sub) && !t.starts_with(&subarr) {
+                    break;
+                }
+                end += 1;
+            }
+            return Some(start..end);
+        }
+        if starts.is_empty() {
+            return self.key_line(0..self.top_level_end(), name).map(|l| l - 1..l);
+        }
+        None
+    }
+
+    /// 0-based end (exclusive) of the top-level keys: the first table header.
+    pub(crate) fn top_level_end(&self) -> usize {
+        self.lines
+            .iter()
+            .position(|l| Self::is_header(l))
+            .unwrap_or(self.lines.len())
+    }
+
+    /// 1-based line where `key` is assigned within `range` (0-based lines).
+    pub(crate) fn key_line(&self, range: Range<usize>, key: &str) -> Option<usize> {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        let first = key.split('.').next().unwrap_or(key);
+        let end = range.end.min(self.lines.len());
+        let start = range.start.min(end);
+        // An exact dotted key first (`set.attachments =`), then the last segment, then the first.
+        for candidate in [key, last, first] {
+            for (i, line) in self.lines[start..end].iter().enumerate() {
+                if assigns(line, candidate) {
+                    return Some(start + i + 1);
+                }
+            }
+        }
+        None
+    }
+
+    /// 1-based line of `key` inside the `index`-th `[[array]]` block, else the block's first line.
+    pub(crate) fn field_line(&self, array: &str, index: usize, key: Option<&str>) -> Option<usize> {
+        let block = self.block(array, index)?;
+        let start = block.start + 1;
+        match key {
+            Some(k) => self.key_line(block, k).or(Some(start)),
+            None => Some(start),
+        }
+    }
+}
+
+/// Whether `line` assigns `key` (`key = `, `key.x = `, `"key" =`, or `key =` inside `{ }`).
+fn assigns(line: &str, key: &str) -> bool {
+    let code = line.split('#').next().unwrap_or(line);
+    let bytes = code.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = code[from..].find(key) {
+        let at = from + pos;
+        let before_ok = at == 0
+            || matches!(bytes[at - 1], b' ' | b'\t' | b'{' | b',' | b'"' | b'.' | b'[');
+        let rest = code[at + key.len()..].trim_start_matches('"').trim_start();
+        if before_ok && (rest.starts_with('=') || rest.starts_with('.') || rest.starts_with(']')) {
+            return true;
+        }
+        from = at + key.len();
+    }
+    false
+}
+
+/// The first `backticked` word of a message, the field that toml/serde errors name.
+pub(crate) fn named_field(message: &str) -> Option<&str> {
+    let start = message.find('`')? + 1;
+    let len = message[start..].find('`')?;
+    Some(&message[start..start + len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SRC: &str = "description = \"x\"\nrequires = [\"1\"]\n\n[[steps]]\nop = \"create_table\"\ntable = \"a\"\n[steps.x]\ny = 1\n\n[[steps]]\nop = \"backfill\"\nset.attachments = \"1\"\npending = \"x\"\n\n[[checks]]\nname = \"c\"\n";
+
+    #[test]
+    fn finds_blocks_and_keys() {
+        let map = SourceMap::new(SRC);
+        assert_eq!(map.block("steps", 0), Some(3..9));
+        assert_eq!(map.field_line("steps", 1, Some("pending")), Some(13));
+        assert_eq!(map.field_line("steps", 1, Some("set.attachments")), Some(12));
+        assert_eq!(map.field_line("steps", 0, Some("y")), Some(8));
+        assert_eq!(map.field_line("checks", 0, Some("name")), Some(16));
+        assert_eq!(map.key_line(0..map.top_level_end(), "requires"), Some(2));
+        assert_eq!(map.line_of_offset(SRC.find("[[checks]]").unwrap_or(0)), 15);
+    }
+
+    #[test]
+    fn inline_arrays_fall_back_to_the_key() {
+        let map = SourceMap::new("description = \"x\"\nsteps = [\n { op = \"sql\" },\n]\n");
+        assert_eq!(map.field_line("steps", 0, None), Some(2));
+    }
+
+    #[test]
+    fn names_the_field_of_a_message() {
+        assert_eq!(named_field("unknown field `nmae`, expected `name`"), Some("nmae"));
+        assert_eq!(named_field("no backticks"), None);
+    }
+}

@@ -1,0 +1,242 @@
+//! Semantic checks of steps and checks after parsing: things serde cannot express.
+//!
+//! Each check returns the offending field (for the line number) and a message that says
+//! what to do.
+
+use super::model::{Check, CheckWhen, Column, OnFail, Step, first_duplicate};
+use crate::dialect::Dialect;
+
+type Invalid = (Option<String>, String);
+
+fn invalid(field: &str, msg: impl Into<String>) -> Invalid {
+    (Some(field.to_string()), msg.into())
+}
+
+/// Validates one step for the target dialects.
+pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invalid> {
+    for (field, expr) in step.expressions() {
+        for &d in dialects {
+            if let Err(e) = expr.check(d) {
+                return Err((Some(field.clone()), e.to_string()));
+            }
+        }
+    }
+    match step {
+        Step::CreateTable(t) => {
+            if t.columns.is_empty() {
+                return Err(invalid("columns", "a table needs at least one column"));
+            }
+            if let Some(dup) = first_duplicate(t.columns.iter().map(|c| c.name.as_str())) {
+                return Err(invalid("columns", format!("column `{dup}` is defined twice")));
+            }
+            for c in &t.columns {
+                validate_column(c)?;
+            }
+            let inline_pk: Vec<&Column> = t.columns.iter().filter(|c| c.primary_key).collect();
+            if !t.primary_key.is_empty() && !inline_pk.is_empty() {
+                return Err(invalid(
+                    "primary_key",
+                    "give the primary key either as `primary_key = true` on one column or as a table-level `primary_key = [..]`, not both",
+                ));
+            }
+            if inline_pk.len() > 1 {
+                return Err(invalid(
+                    "primary_key",
+                    "more than one column says `primary_key = true`: use a table-level `primary_key = [\"a\", \"b\"]` for a composite key",
+                ));
+            }
+            let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+            let unknown = |cols: &[String], field: &str| -> Result<(), Invalid> {
+                match cols.iter().find(|c| !names.contains(&c.as_str())) {
+                    Some(c) => Err(invalid(field, format!("column `{c}` is not a column of table `{}`", t.table))),
+                    None => Ok(()),
+                }
+            };
+            unknown(&t.primary_key, "primary_key")?;
+            for u in &t.unique {
+                if u.columns.is_empty() {
+                    return Err(invalid("unique", "a unique constraint needs at least one column"));
+                }
+                unknown(&u.columns, "unique")?;
+            }
+            for fk in &t.foreign_keys {
+                unknown(&fk.columns, "foreign_keys")?;
+                if fk.columns.is_empty() || fk.columns.len() != fk.references.columns.len() {
+                    return Err(invalid(
+                        "foreign_keys",
+                        format!(
+                            "foreign key on ({}) references {} columns: both sides need the same number of columns",
+                            fk.columns.join(", "),
+                            fk.references.columns.len()
+                        ),
+                    ));
+                }
+            }
+            if let Some(dup) = first_duplicate(t.checks.iter().map(|c| c.name.as_str())) {
+                return Err(invalid("checks", format!("check `{dup}` is defined twice")));
+            }
+            for c in t.columns.iter().filter(|c| c.identity) {
+                if !(c.primary_key || t.primary_key == [c.name.clone()]) {
+                    return Err(invalid(
+                        "identity",
+                        format!("identity column `{}` must be the table's single-column primary key", c.name),
+                    ));
+                }
+            }
+        }
+        Step::AddColumn(a) => {
+            validate_column(&a.column)?;
+            if a.column.identity || a.column.primary_key {
+                return Err(invalid(
+                    "column",
+                    "add_column cannot add an identity or primary-key column; create the table with it, or add a unique column and backfill it",
+                ));
+            }
+        }
+        Step::AlterColumn(a) => {
+            if a.ty.is_none()
+                && a.nullable.is_none()
+                && a.default.is_none()
+                && a.default_expr.is_none()
+                && !a.drop_default
+            {
+                return Err(invalid(
+                    "column",
+                    "alter_column changes nothing: give `type`, `nullable`, `default`, `default_expr` or `drop_default = true`",
+                ));
+            }
+            let defaults = [a.default.is_some(), a.default_expr.is_some(), a.drop_default];
+            if defaults.iter().filter(|b| **b).count() > 1 {
+                return Err(invalid("default", "give only one of `default`, `default_expr` and `drop_default`"));
+            }
+        }
+        Step::CreateIndex(i) => {
+            if i.columns.is_empty() {
+                return Err(invalid("columns", "an index needs at least one column"));
+            }
+            for c in &i.columns {
+                let parts: Vec<&str> = c.split_whitespace().collect();
+                let ok = match parts.as_slice() {
+                    [_] => true,
+                    [_, dir] => dir.eq_ignore_ascii_case("asc") || dir.eq_ignore_ascii_case("desc"),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(invalid(
+                        "columns",
+                        format!("index column `{c}` must be a column name, optionally followed by ASC or DESC"),
+                    ));
+                }
+            }
+        }
+        Step::AddForeignKey(f) => {
+            if f.columns.is_empty() || f.columns.len() != f.references.columns.len() {
+                return Err(invalid(
+                    "references",
+                    "a foreign key needs the same number of columns on both sides",
+                ));
+            }
+        }
+        Step::AddUnique(u) if u.columns.is_empty() => {
+            return Err(invalid("columns", "a unique constraint needs at least one column"));
+        }
+        Step::Sql(s) => {
+            let up = s.up();
+            if up.is_empty() {
+                return Err(invalid(
+                    "sql",
+                    "a sql step needs `sql = \"...\"` or per-dialect `postgres`/`mysql`/`sqlite` entries",
+                ));
+            }
+            if let Some(list) = &s.dialects {
+                if list.is_empty() {
+                    return Err(invalid("dialects", "`dialects` is empty: list at least one dialect or remove it"));
+                }
+                if let Some(d) = list.iter().find(|d| up.for_dialect(**d).is_none()) {
+                    return Err(invalid("dialects", format!("the step is limited to {d} but has no SQL for it")));
+                }
+            }
+        }
+        Step::Backfill(b) => {
+            if b.set.is_empty() {
+                return Err(invalid("set", "a backfill needs at least one `set.<column> = \"expression\"`"));
+            }
+            if let Some(dup) = first_duplicate(b.set.iter().map(|(c, _)| c.as_str())) {
+                return Err(invalid("set", format!("column `{dup}` is set twice")));
+            }
+            if b.batch_size == Some(0) {
+                return Err(invalid("batch_size", "batch_size must be at least 1"));
+            }
+            if b.undo_where.is_some() && b.undo.is_empty() {
+                return Err(invalid("undo_where", "`undo_where` needs `undo.<column>` values to apply"));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn validate_column(c: &Column) -> Result<(), Invalid> {
+    if c.name.trim().is_empty() {
+        return Err(invalid("name", "a column needs a non-empty name"));
+    }
+    if c.default.is_some() && c.default_expr.is_some() {
+        return Err(invalid("default_expr", format!("column `{}` has both `default` and `default_expr`; keep one", c.name)));
+    }
+    if c.identity && !c.ty.is_integer() {
+        return Err(invalid("identity", format!("identity column `{}` must be integer or bigint, not {}", c.name, c.ty)));
+    }
+    if c.identity && c.nullable == Some(true) {
+        return Err(invalid("nullable", format!("identity column `{}` cannot be nullable", c.name)));
+    }
+    Ok(())
+}
+
+/// Validates one migration-level check.
+pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), Invalid> {
+    let has_sql = check.sql.is_some()
+        || check.postgres.is_some()
+        || check.mysql.is_some()
+        || check.sqlite.is_some();
+    match (&check.table, has_sql) {
+        (Some(_), true) => {
+            return Err(invalid("table", "a check counts rows of `table` (with `where`) or runs `sql`, not both"));
+        }
+        (None, false) => {
+            return Err(invalid(
+                "table",
+                "a check needs `table` (and optionally `where`) to count rows, or `sql` returning one number",
+            ));
+        }
+        (None, true) => {
+            if check.r#where.is_some() {
+                return Err(invalid("where", "`where` goes with `table`; put the condition inside `sql`"));
+            }
+            if check.sql.is_none() {
+                let missing = dialects.iter().find(|d| match d {
+                    Dialect::Postgres => check.postgres.is_none(),
+                    Dialect::Mysql => check.mysql.is_none(),
+                    Dialect::Sqlite => check.sqlite.is_none(),
+                });
+                if let Some(d) = missing {
+                    return Err(invalid("sql", format!("no query for {d}: add `{d} = \"...\"` or a shared `sql`")));
+                }
+            }
+        }
+        (Some(_), false) => {}
+    }
+    if let Some(w) = &check.r#where {
+        for &d in dialects {
+            if let Err(e) = w.check(d) {
+                return Err(invalid("where", e.to_string()));
+            }
+        }
+    }
+    if check.on_fail == OnFail::Skip && check.when == CheckWhen::After {
+        return Err(invalid(
+            "on_fail",
+            "`on_fail = \"skip\"` only makes sense for `when = \"before\"`: an applied migration cannot be skipped",
+        ));
+    }
+    Ok(())
+}

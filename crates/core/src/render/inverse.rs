@@ -1,0 +1,145 @@
+//! Deriving the `down` steps of a migration.
+
+use crate::error::{Error, Result};
+use crate::plan::{
+    AddColumn, Backfill, DropColumn, DropConstraint, DropIndex, DropTable, Migration,
+    RenameColumn, RenameTable, SqlDown, SqlStep, Step,
+};
+use crate::schema::Schema;
+
+/// The steps that revert `migration`: its explicit `down`, else the inverse of each up step
+/// in reverse order. `schema` is the state after the migration.
+pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
+    if let Some(down) = &migration.down {
+        return Ok(down.iter().map(|s| s.item.clone()).collect());
+    }
+    let ups: Vec<&Step> = migration.steps.iter().map(|s| &s.item).collect();
+    let mut out = Vec::new();
+    for (i, step) in ups.iter().enumerate().rev() {
+        match invert(step, &ups, schema) {
+            Some(Some(s)) => out.push(s),
+            Some(None) => {}
+            None => {
+                return Err(Error::plan(
+                    &migration.path,
+                    Some(migration.steps[i].line),
+                    format!(
+                        "migration {}: step {} ({}) cannot be reversed automatically; add a [[down]] section that reverts the migration",
+                        migration.label(),
+                        i + 1,
+                        step.op()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `Some(Some(step))`: the inverse; `Some(None)`: nothing to undo; `None`: irreversible.
+fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
+    Some(Some(match step {
+        Step::CreateTable(t) => Step::DropTable(DropTable {
+            table: t.table.clone(),
+            if_exists: false,
+            cascade: false,
+        }),
+        Step::RenameTable(r) => Step::RenameTable(RenameTable {
+            table: r.to.clone(),
+            to: r.table.clone(),
+        }),
+        Step::AddColumn(a) => Step::DropColumn(DropColumn {
+            table: a.table.clone(),
+            column: a.column.name.clone(),
+        }),
+        Step::RenameColumn(r) => Step::RenameColumn(RenameColumn {
+            table: r.table.clone(),
+            column: r.to.clone(),
+            to: r.column.clone(),
+        }),
+        Step::CreateIndex(i) => Step::DropIndex(DropIndex {
+            name: i.index_name(),
+            table: i.table.clone(),
+            if_exists: false,
+            concurrently: i.concurrently,
+        }),
+        Step::AddForeignKey(f) => Step::DropForeignKey(DropConstraint {
+            table: f.table.clone(),
+            name: f.foreign_key().constraint_name(&f.table),
+        }),
+        Step::AddCheck(c) => Step::DropCheck(DropConstraint {
+            table: c.table.clone(),
+            name: c.name.clone(),
+        }),
+        Step::AddUnique(u) => Step::DropUnique(DropConstraint {
+            table: u.table.clone(),
+            name: u
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("uq_{}_{}", u.table, u.columns.join("_"))),
+        }),
+        Step::Sql(s) => {
+            let down = s.down.as_ref()?;
+            let mut inv = SqlStep {
+                sql: None,
+                postgres: None,
+                mysql: None,
+                sqlite: None,
+                dialects: s.dialects.clone(),
+                down: None,
+            };
+            match down {
+                SqlDown::All(sql) => inv.sql = Some(sql.clone()),
+                SqlDown::PerDialect(d) => {
+                    inv.sql = d.sql.clone();
+                    inv.postgres = d.postgres.clone();
+                    inv.mysql = d.mysql.clone();
+                    inv.sqlite = d.sqlite.clone();
+                }
+            }
+            Step::Sql(inv)
+        }
+        Step::Backfill(b) => return invert_backfill(b, all, schema),
+        Step::DropColumn(d) => {
+            // Restorable only as schema: the data is gone, so insist on an explicit down.
+            let _ = (d, schema);
+            return None;
+        }
+        Step::DropTable(_)
+        | Step::AlterColumn(_)
+        | Step::DropIndex(_)
+        | Step::DropForeignKey(_)
+        | Step::DropCheck(_)
+        | Step::DropUnique(_) => return None,
+    }))
+}
+
+/// A backfill reverts through its `undo`; without one it needs nothing when every column it
+/// sets is added (or its table created) by the same migration, since down removes them.
+fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Option<Step>> {
+    if !b.undo.is_empty() {
+        return Some(Some(Step::Backfill(Backfill {
+            id: b.id.as_ref().map(|id| format!("{id}_undo")),
+            table: b.table.clone(),
+            key: b.key.clone(),
+            pending: b.undo_where.clone(),
+            set: b.undo.clone(),
+            from: None,
+            undo: Vec::new(),
+            undo_where: None,
+            batch_size: b.batch_size,
+        })));
+    }
+    let created_here = |col: &str| {
+        all.iter().any(|s| match s {
+            Step::AddColumn(AddColumn { table, column }) => *table == b.table && column.name == col,
+            Step::CreateTable(t) => t.table == b.table,
+            _ => false,
+        })
+    };
+    if b.set.iter().all(|(c, _)| created_here(c)) {
+        Some(None)
+    } else {
+        None
+    }
+}

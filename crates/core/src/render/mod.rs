@@ -1,0 +1,207 @@
+//! Rendering migrations to SQL for one dialect, without a database.
+//!
+//! Every step renders through sea-query after a capability check: an operation a dialect
+//! cannot do returns [`Error::Unsupported`](crate::Error::Unsupported) instead of reaching one
+//! of sea-query's panics.
+
+mod backfill;
+mod column;
+mod constraint;
+mod index;
+mod inverse;
+mod raw;
+mod table;
+
+use serde::Serialize;
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::plan::{Migration, Plan, Step, Version};
+use crate::schema::Schema;
+
+pub use backfill::{BackfillSql, render_backfill};
+pub use inverse::down_steps;
+pub use raw::check_query;
+
+/// How a rendered statement must be run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementKind {
+    /// Schema change.
+    Ddl,
+    /// Data change.
+    Dml,
+    /// Must run outside any transaction (e.g. `CREATE INDEX CONCURRENTLY`).
+    NoTransaction,
+}
+
+/// One SQL statement (or, for raw SQL steps, one batch) with its origin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    /// The SQL text, values inlined.
+    pub sql: String,
+    /// How it must be run.
+    pub kind: StatementKind,
+    /// 1-based index of the step it came from.
+    pub step: usize,
+    /// The step's `op`.
+    pub op: &'static str,
+    /// Set for backfill steps: the runner hands them to the backfill engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<String>,
+}
+
+/// The SQL of one migration in one direction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedMigration {
+    /// The migration's version.
+    pub version: Version,
+    /// Its name.
+    pub name: String,
+    /// Statements in execution order.
+    pub statements: Vec<Statement>,
+}
+
+/// Which way to render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Direction {
+    /// Apply.
+    #[default]
+    Up,
+    /// Revert.
+    Down,
+}
+
+/// Options of [`render_plan`].
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// First version to include (inclusive).
+    pub from: Option<Version>,
+    /// Last version to include (inclusive).
+    pub to: Option<Version>,
+    /// Render the down direction (newest first).
+    pub direction: Direction,
+}
+
+/// Renders the plan's migrations (filtered by `options`) for `dialect`.
+pub fn render_plan(
+    plan: &Plan,
+    dialect: Dialect,
+    options: &RenderOptions,
+) -> Result<Vec<RenderedMigration>> {
+    let in_range = |m: &Migration| {
+        options.from.as_ref().is_none_or(|f| m.version >= *f)
+            && options.to.as_ref().is_none_or(|t| m.version <= *t)
+    };
+    let mut schema = Schema::default();
+    let mut out = Vec::new();
+    let mut schemas = Vec::new();
+    for m in &plan.migrations {
+        schemas.push(schema.clone());
+        let rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
+        if in_range(m) && options.direction == Direction::Up {
+            out.push(rendered);
+        }
+    }
+    if options.direction == Direction::Down {
+        for (m, before) in plan.migrations.iter().zip(schemas).rev() {
+            if in_range(m) {
+                // Down runs against the schema as it was after this migration.
+                let mut after = before;
+                for s in &m.steps {
+                    after.apply(&s.item);
+                }
+                out.push(render_migration(m, dialect, &mut after, Direction::Down)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Renders one migration; `schema` is the state before it (for up) or after it (for down)
+/// and is advanced as the steps are rendered.
+pub fn render_migration(
+    migration: &Migration,
+    dialect: Dialect,
+    schema: &mut Schema,
+    direction: Direction,
+) -> Result<RenderedMigration> {
+    let steps: Vec<Step> = match direction {
+        Direction::Up => migration.steps.iter().map(|s| s.item.clone()).collect(),
+        Direction::Down => down_steps(migration, schema)?,
+    };
+    let mut statements = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        let ctx = || {
+            format!(
+                "{}: migration {}, {}step {} ({})",
+                migration.path.display(),
+                migration.label(),
+                if direction == Direction::Down { "down " } else { "" },
+                i + 1,
+                step.op()
+            )
+        };
+        let sqls = render_step(step, dialect, schema, migration).map_err(|e| e.context(ctx()))?;
+        for (sql, kind) in sqls {
+            statements.push(Statement {
+                sql,
+                kind,
+                step: i + 1,
+                op: step.op(),
+                backfill: match step {
+                    Step::Backfill(b) => Some(backfill::backfill_id(b, migration)),
+                    _ => None,
+                },
+            });
+        }
+        schema.apply(step);
+    }
+    Ok(RenderedMigration {
+        version: migration.version.clone(),
+        name: migration.name.clone(),
+        statements,
+    })
+}
+
+/// Renders one step to its statements.
+pub fn render_step(
+    step: &Step,
+    dialect: Dialect,
+    schema: &Schema,
+    migration: &Migration,
+) -> Result<Vec<(String, StatementKind)>> {
+    let ddl = |v: Vec<String>| v.into_iter().map(|s| (s, StatementKind::Ddl)).collect();
+    Ok(match step {
+        Step::CreateTable(t) => ddl(table::create_table(t, dialect)?),
+        Step::DropTable(t) => ddl(vec![table::drop_table(t, dialect)?]),
+        Step::RenameTable(r) => ddl(vec![table::rename_table(r, dialect)]),
+        Step::AddColumn(a) => ddl(column::add_column(a, dialect)?),
+        Step::DropColumn(d) => ddl(vec![column::drop_column(d, dialect)]),
+        Step::RenameColumn(r) => ddl(vec![column::rename_column(r, dialect)]),
+        Step::AlterColumn(a) => ddl(column::alter_column(a, dialect, schema)?),
+        Step::CreateIndex(i) => index::create_index(i, dialect)?,
+        Step::DropIndex(i) => index::drop_index(i, dialect)?,
+        Step::AddForeignKey(f) => ddl(vec![constraint::add_foreign_key(f, dialect)?]),
+        Step::DropForeignKey(d) => ddl(vec![constraint::drop_foreign_key(d, dialect)?]),
+        Step::AddCheck(c) => ddl(vec![constraint::add_check(c, dialect)?]),
+        Step::DropCheck(d) => ddl(vec![constraint::drop_check(d, dialect)?]),
+        Step::AddUnique(u) => ddl(vec![index::add_unique(u, dialect)]),
+        Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect)]),
+        Step::Sql(s) => raw::sql_step(s, dialect)?,
+        Step::Backfill(b) => {
+            let sql = render_backfill(b, dialect, schema, migration)?;
+            vec![(sql.update_all, StatementKind::Dml)]
+        }
+    })
+}
+
+/// `Error::Unsupported` for `op` on `table`, with a hint.
+pub(crate) fn unsupported(dialect: Dialect, op: &str, table: &str, hint: &str) -> Error {
+    Error::unsupported(dialect, format!("{op} on table `{table}`"), hint)
+}
+
+/// A sea-query identifier.
+pub(crate) fn ident(name: &str) -> sea_query::Alias {
+    sea_query::Alias::new(name)
+}

@@ -1,0 +1,157 @@
+//! CREATE / DROP / RENAME TABLE, and column definitions.
+
+use sea_query::{ColumnDef, ColumnType as SqColumnType, Expr, Index, Table};
+
+use super::constraint::foreign_key_def;
+use super::{ident, unsupported};
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::plan::{Column, CreateTable, DropTable, Literal, RenameTable};
+use crate::types::ColumnType;
+
+/// A sea-query column definition for `c` in `dialect`. `inline_pk` renders PRIMARY KEY on it.
+pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Result<ColumnDef> {
+    let sql = dialect.sql();
+    let mut def = if c.identity {
+        // sea-query renders identity columns only for its own integer types.
+        let ty = if c.ty == ColumnType::BigInt {
+            SqColumnType::BigInteger
+        } else {
+            SqColumnType::Integer
+        };
+        let mut d = ColumnDef::new_with_type(ident(&c.name), ty);
+        d.not_null().auto_increment();
+        d
+    } else {
+        ColumnDef::new_with_type(ident(&c.name), SqColumnType::custom(sql.native_type(c.ty)))
+    };
+    if !c.identity && !(c.is_nullable() || inline_pk) {
+        def.not_null();
+    }
+    if inline_pk {
+        if !c.identity {
+            def.not_null();
+        }
+        def.primary_key();
+    }
+    if let Some(d) = default_expr(c, dialect)? {
+        // sea-query writes values bare and wraps any other expression in parentheses.
+        def.default(d);
+    }
+    if c.unique {
+        def.unique_key();
+    }
+    if c.ty == ColumnType::Json && sql.json_needs_validity_check() {
+        def.check(Expr::cust(format!("json_valid({})", dialect.quote(&c.name))));
+    }
+    Ok(def)
+}
+
+/// The SQL of a column's DEFAULT clause value, if it has one.
+pub(crate) fn default_sql(c: &Column, dialect: Dialect) -> Result<Option<String>> {
+    if let Some(lit) = &c.default {
+        let text = literal_sql(lit, dialect);
+        return Ok(Some(if dialect.sql().default_needs_parens(c.ty) {
+            format!("({text})")
+        } else {
+            text
+        }));
+    }
+    if let Some(e) = &c.default_expr {
+        return Ok(Some(format!("({})", e.to_sql(dialect)?)));
+    }
+    Ok(None)
+}
+
+/// The DEFAULT of a column as a sea-query expression.
+fn default_expr(c: &Column, dialect: Dialect) -> Result<Option<Expr>> {
+    if let Some(lit) = &c.default {
+        return Ok(Some(if dialect.sql().default_needs_parens(c.ty) {
+            Expr::cust(literal_sql(lit, dialect))
+        } else {
+            Expr::val(literal_value(lit))
+        }));
+    }
+    if let Some(e) = &c.default_expr {
+        return Ok(Some(Expr::cust(e.to_sql(dialect)?)));
+    }
+    Ok(None)
+}
+
+fn literal_value(lit: &Literal) -> sea_query::Value {
+    match lit {
+        Literal::Bool(b) => sea_query::Value::from(*b),
+        Literal::Int(i) => sea_query::Value::from(*i),
+        Literal::Float(f) => sea_query::Value::from(*f),
+        Literal::Text(s) => sea_query::Value::from(s.clone()),
+    }
+}
+
+/// A literal rendered as SQL for `dialect`.
+pub(crate) fn literal_sql(lit: &Literal, dialect: Dialect) -> String {
+    let stmt = sea_query::Query::select().expr(Expr::val(literal_value(lit))).to_owned();
+    let sql = dialect.query(&stmt);
+    sql.strip_prefix("SELECT ").unwrap_or(&sql).to_string()
+}
+
+/// CREATE TABLE, plus nothing else: unique constraints, checks and foreign keys are inline.
+pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<String>> {
+    let mut stmt = Table::create();
+    stmt.table(ident(&t.table));
+    if t.if_not_exists {
+        stmt.if_not_exists();
+    }
+    let inline_pk = t.primary_key.is_empty();
+    for c in &t.columns {
+        stmt.col(column_def(c, dialect, inline_pk && c.primary_key)?);
+    }
+    if !t.primary_key.is_empty() {
+        let mut pk = Index::create();
+        for k in &t.primary_key {
+            pk.col(ident(k));
+        }
+        stmt.primary_key(&mut pk);
+    }
+    for u in &t.unique {
+        let mut idx = Index::create();
+        idx.unique().name(u.constraint_name(&t.table));
+        for c in &u.columns {
+            idx.col(ident(c));
+        }
+        stmt.index(&mut idx);
+    }
+    for fk in &t.foreign_keys {
+        stmt.foreign_key(&mut foreign_key_def(&t.table, fk));
+    }
+    for c in &t.checks {
+        stmt.check((ident(&c.name), c.expr.render(dialect)?));
+    }
+    Ok(vec![dialect.schema(&stmt)])
+}
+
+/// DROP TABLE.
+pub(crate) fn drop_table(t: &DropTable, dialect: Dialect) -> Result<String> {
+    if t.cascade && !dialect.sql().supports_drop_cascade() {
+        return Err(unsupported(
+            dialect,
+            "drop_table with cascade",
+            &t.table,
+            "this dialect has no DROP TABLE ... CASCADE: drop the dependent objects (foreign keys, views) in earlier steps and remove `cascade`",
+        ));
+    }
+    let mut stmt = Table::drop();
+    stmt.table(ident(&t.table));
+    if t.if_exists {
+        stmt.if_exists();
+    }
+    if t.cascade {
+        stmt.cascade();
+    }
+    Ok(dialect.schema(&stmt))
+}
+
+/// RENAME TABLE.
+pub(crate) fn rename_table(r: &RenameTable, dialect: Dialect) -> String {
+    let stmt = Table::rename().table(ident(&r.table), ident(&r.to)).to_owned();
+    dialect.schema(&stmt)
+}

@@ -1,0 +1,140 @@
+//! Portable column types and their parsing.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A column type written once in a plan and mapped to each dialect's native type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ColumnType {
+    /// 32-bit integer.
+    Integer,
+    /// 64-bit integer.
+    BigInt,
+    /// Text of any length.
+    Text,
+    /// Text of at most n characters.
+    Varchar(u32),
+    /// true / false.
+    Boolean,
+    /// Date and time without time zone.
+    Timestamp,
+    /// Date and time with time zone (stored as UTC where the dialect has no zone).
+    TimestampTz,
+    /// Calendar date.
+    Date,
+    /// A UUID.
+    Uuid,
+    /// A JSON document.
+    Json,
+    /// Exact decimal with precision and scale.
+    Decimal(u32, u32),
+    /// 32-bit floating point.
+    Real,
+    /// 64-bit floating point.
+    Double,
+    /// Binary data.
+    Bytes,
+}
+
+/// The spellings accepted in plan files, for error messages and docs.
+pub const SUPPORTED_TYPES: &str = "integer, bigint, text, varchar(n), boolean, timestamp, \
+timestamptz, date, uuid, json, decimal(p,s), real, double, bytes";
+
+impl ColumnType {
+    /// Whether this is an integer type (usable as an auto-increment key).
+    pub fn is_integer(&self) -> bool {
+        matches!(self, ColumnType::Integer | ColumnType::BigInt)
+    }
+}
+
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnType::Integer => f.write_str("integer"),
+            ColumnType::BigInt => f.write_str("bigint"),
+            ColumnType::Text => f.write_str("text"),
+            ColumnType::Varchar(n) => write!(f, "varchar({n})"),
+            ColumnType::Boolean => f.write_str("boolean"),
+            ColumnType::Timestamp => f.write_str("timestamp"),
+            ColumnType::TimestampTz => f.write_str("timestamptz"),
+            ColumnType::Date => f.write_str("date"),
+            ColumnType::Uuid => f.write_str("uuid"),
+            ColumnType::Json => f.write_str("json"),
+            ColumnType::Decimal(p, s) => write!(f, "decimal({p},{s})"),
+            ColumnType::Real => f.write_str("real"),
+            ColumnType::Double => f.write_str("double"),
+            ColumnType::Bytes => f.write_str("bytes"),
+        }
+    }
+}
+
+impl FromStr for ColumnType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        let (name, args) = match lower.split_once('(') {
+            Some((name, rest)) => {
+                let inner = rest
+                    .strip_suffix(')')
+                    .ok_or_else(|| format!("unknown column type `{s}`: missing `)`"))?;
+                let args = inner
+                    .split(',')
+                    .map(|a| a.trim().parse::<u32>())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|_| format!("unknown column type `{s}`: arguments must be numbers"))?;
+                (name.trim().to_string(), Some(args))
+            }
+            None => (lower.clone(), None),
+        };
+        let ty = match (name.as_str(), args.as_deref()) {
+            ("integer" | "int", None) => ColumnType::Integer,
+            ("bigint", None) => ColumnType::BigInt,
+            ("text", None) => ColumnType::Text,
+            ("varchar", Some([n])) if *n > 0 => ColumnType::Varchar(*n),
+            ("boolean" | "bool", None) => ColumnType::Boolean,
+            ("timestamp", None) => ColumnType::Timestamp,
+            ("timestamptz", None) => ColumnType::TimestampTz,
+            ("date", None) => ColumnType::Date,
+            ("uuid", None) => ColumnType::Uuid,
+            ("json", None) => ColumnType::Json,
+            ("decimal" | "numeric", Some([p, s])) if *p > 0 && s <= p => ColumnType::Decimal(*p, *s),
+            ("real" | "float", None) => ColumnType::Real,
+            ("double", None) => ColumnType::Double,
+            ("bytes", None) => ColumnType::Bytes,
+            ("varchar", _) => return Err(format!("`{s}`: varchar needs a length, e.g. varchar(255)")),
+            ("decimal" | "numeric", _) => {
+                return Err(format!(
+                    "`{s}`: decimal needs precision and scale with scale <= precision, e.g. decimal(10,2)"
+                ));
+            }
+            _ => return Err(format!("unknown column type `{s}`; supported: {SUPPORTED_TYPES}")),
+        };
+        Ok(ty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_spelling_and_round_trips() {
+        for s in [
+            "integer", "bigint", "text", "varchar(255)", "boolean", "timestamp", "timestamptz",
+            "date", "uuid", "json", "decimal(10,2)", "real", "double", "bytes",
+        ] {
+            let ty: ColumnType = s.parse().expect(s);
+            assert_eq!(ty.to_string(), s);
+        }
+        assert_eq!("VARCHAR( 12 )".parse::<ColumnType>(), Ok(ColumnType::Varchar(12)));
+    }
+
+    #[test]
+    fn rejects_bad_types_with_a_hint() {
+        let err = "strnig".parse::<ColumnType>().unwrap_err();
+        assert!(err.contains("unknown column type `strnig`") && err.contains("varchar(n)"), "{err}");
+        assert!("varchar".parse::<ColumnType>().unwrap_err().contains("needs a length"));
+        assert!("decimal(2,5)".parse::<ColumnType>().is_err());
+    }
+}

@@ -1,0 +1,97 @@
+//! Database URLs: which dialect a URL names, and how to print one without its password.
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+
+/// The dialect named by a URL's scheme: `postgres://` / `postgresql://`, `mysql://` /
+/// `mariadb://`, `sqlite://path`, `sqlite:path` or `sqlite::memory:`.
+pub fn dialect_of(url: &str) -> Result<Dialect> {
+    let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    match scheme.as_str() {
+        "postgres" | "postgresql" => Ok(Dialect::Postgres),
+        "mysql" | "mariadb" => Ok(Dialect::Mysql),
+        "sqlite" => Ok(Dialect::Sqlite),
+        _ => Err(Error::Url {
+            url: redact(url),
+            message: "unknown scheme; use postgres://, mysql://, mariadb://, sqlite://PATH or sqlite::memory:".into(),
+        }),
+    }
+}
+
+/// The URL with any password replaced by `***`, safe to print or log.
+pub fn redact(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return redact_query(url);
+    };
+    let userinfo = &authority[..at];
+    let redacted = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None => userinfo.to_string(),
+    };
+    redact_query(&format!(
+        "{}{}{}",
+        &url[..scheme_end + 3],
+        redacted,
+        &rest[at..]
+    ))
+}
+
+/// Masks `password=` in the query string too.
+fn redact_query(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let parts: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            _ => kv.to_string(),
+        })
+        .collect();
+    format!("{base}?{}", parts.join("&"))
+}
+
+/// The SQLite file path of a `sqlite:` URL, or `None` for an in-memory database.
+pub fn sqlite_path(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    if rest.is_empty() || rest == ":memory:" {
+        None
+    } else {
+        Some(rest.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:s3cret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("postgres://h/db?user=u&password=pw"), "postgres://h/db?user=u&password=***");
+        assert_eq!(redact("mysql://u:p@ss:w@h/db"), "mysql://u:***@h/db");
+        assert!(!redact("postgres://u:s3cret@h/db").contains("s3cret"));
+    }
+
+    #[test]
+    fn picks_dialects_and_sqlite_paths() {
+        assert_eq!(dialect_of("postgresql://h/db").ok(), Some(Dialect::Postgres));
+        assert_eq!(dialect_of("mariadb://h/db").ok(), Some(Dialect::Mysql));
+        assert_eq!(dialect_of("sqlite::memory:").ok(), Some(Dialect::Sqlite));
+        assert!(dialect_of("oracle://x").is_err());
+        assert_eq!(sqlite_path("sqlite://dev.db"), Some("dev.db".into()));
+        assert_eq!(sqlite_path("sqlite:///tmp/a.db"), Some("/tmp/a.db".into()));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+    }
+}
