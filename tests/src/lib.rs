@@ -42,6 +42,9 @@
 //! }
 //! ```
 
+pub mod plans;
+pub mod snapshot;
+
 use std::any::Any;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

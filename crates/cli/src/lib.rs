@@ -3,7 +3,7 @@
 
 pub mod cli;
 pub mod commands;
-// pub mod connect;
+pub mod connect;
 pub mod exit;
 pub mod project;
 

@@ -33,6 +33,7 @@ pub mod error;
 pub mod expr;
 pub mod plan;
 pub mod render;
+pub mod runner;
 pub mod schema;
 pub mod types;
 pub mod url;

@@ -1,1 +1,26 @@
-//! placeholder
+//! cutover-postgres: the PostgreSQL adapter of cutover.
+//!
+//! [`PostgresBackend`] implements [`cutover_core::backend::Backend`] over one
+//! `tokio-postgres` session (no TLS). Statements run through the simple query protocol, so a
+//! step may hold a batch of statements and `CREATE INDEX CONCURRENTLY` works; every value
+//! comes back in its text form.
+//!
+//! ```no_run
+//! use cutover_core::backend::Backend;
+//! use cutover_postgres::PostgresBackend;
+//!
+//! # async fn demo() -> cutover_core::Result<()> {
+//! let mut db = PostgresBackend::connect("postgres://postgres@127.0.0.1:5432/app").await?;
+//! db.execute("CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)").await?;
+//! let rows = db.query("SELECT count(*) AS n FROM t").await?;
+//! assert_eq!(rows.scalar(), Some("2"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod backend;
+mod errors;
+mod lock;
+
+pub use backend::PostgresBackend;
+pub use lock::advisory_key;

@@ -1,1 +1,26 @@
-//! placeholder
+//! cutover-sqlite: the SQLite adapter of cutover.
+//!
+//! [`SqliteBackend`] implements [`cutover_core::backend::Backend`] over one `rusqlite`
+//! connection (SQLite bundled, no system library). Calls run on Tokio's blocking pool, so a
+//! statement waiting for the database lock never stalls the async runtime.
+//!
+//! ```no_run
+//! use cutover_core::backend::Backend;
+//! use cutover_sqlite::SqliteBackend;
+//!
+//! # async fn demo() -> cutover_core::Result<()> {
+//! let mut db = SqliteBackend::open("sqlite://app.db").await?;
+//! db.execute("CREATE TABLE t (id integer); INSERT INTO t VALUES (1), (2)").await?;
+//! let rows = db.query("SELECT count(*) AS n FROM t").await?;
+//! assert_eq!(rows.scalar(), Some("2"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod backend;
+mod errors;
+mod exec;
+mod lock;
+
+pub use backend::SqliteBackend;
+pub use lock::{LOCK_TABLE, LOCK_TTL};

@@ -1,10 +1,17 @@
 //! One module per command; [`dispatch`] picks it.
 
+mod migrate;
+mod output;
 mod sql;
+mod status;
+
+use std::time::Duration;
 
 use anyhow::Result;
+use cutover_core::backend::{Backend, Timeouts};
+use cutover_core::runner::RunnerOptions;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ConnectOpts};
 use crate::exit::ExitCode;
 use crate::project::Project;
 
@@ -14,6 +21,30 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let json = cli.global.json;
     match cli.command {
         Command::Sql(args) => sql::run(&project, &args, json),
-        _ => anyhow::bail!("this command is not available yet"),
+        Command::Status(args) => status::status(&project, &args, json).await,
+        Command::Validate(args) => status::validate(&project, &args.connect, json).await,
+        Command::Up(args) => migrate::up(&project, &args, json).await,
+        Command::Down(args) => migrate::down(&project, &args, json).await,
+        Command::Baseline(args) => migrate::baseline(&project, &args, json).await,
+        Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
+    }
+}
+
+/// Connects to the database the options name.
+pub(crate) async fn open(project: &Project, opts: &ConnectOpts) -> Result<Box<dyn Backend>> {
+    let url = project.database_url(opts)?;
+    Ok(crate::connect::connect(&url).await?)
+}
+
+/// Runner settings from the options.
+pub(crate) fn runner_options(project: &Project, opts: &ConnectOpts) -> RunnerOptions {
+    RunnerOptions {
+        history_table: project.history_table(opts),
+        lock_wait: Duration::from_secs_f64(opts.lock_timeout.max(0.0)),
+        timeouts: Timeouts {
+            lock: Duration::from_secs_f64(opts.ddl_lock_timeout.max(0.001)),
+            statement: None,
+        },
+        ..RunnerOptions::default()
     }
 }

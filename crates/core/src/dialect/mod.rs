@@ -217,7 +217,8 @@ pub trait SqlDialect: Send + Sync {
         Expr::current_timestamp()
     }
 
-    /// Renders a new random (version 4) UUID as text.
+    /// Renders a new UUID: random (version 4) where the database has a generator for it,
+    /// otherwise its native one (MySQL's `UUID()` is version 1).
     fn expr_uuid(&self) -> Expr;
 
     /// Renders a JSON array of the values (`JSON_ARRAY(...)`).

@@ -52,12 +52,20 @@ impl SqlDialect for Mysql {
     fn drop_check_sql(&self, table: &str, name: &str) -> String {
         let d = Dialect::Mysql;
         // MariaDB and MySQL 8.0.19+ both accept DROP CONSTRAINT for checks.
-        format!("ALTER TABLE {} DROP CONSTRAINT {}", d.quote(table), d.quote(name))
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            d.quote(table),
+            d.quote(name)
+        )
     }
 
     fn drop_unique_sql(&self, table: &str, name: &str) -> String {
         let d = Dialect::Mysql;
-        format!("ALTER TABLE {} DROP INDEX {}", d.quote(table), d.quote(name))
+        format!(
+            "ALTER TABLE {} DROP INDEX {}",
+            d.quote(table),
+            d.quote(name)
+        )
     }
 
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String> {
@@ -70,8 +78,12 @@ impl SqlDialect for Mysql {
             return vec![format!("ALTER TABLE {table} MODIFY COLUMN {column} {def}")];
         }
         match change.default.as_ref() {
-            Some(Some(sql)) => vec![format!("ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {sql}")],
-            Some(None) => vec![format!("ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")],
+            Some(Some(sql)) => vec![format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {sql}"
+            )],
+            Some(None) => vec![format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT"
+            )],
             None => Vec::new(),
         }
     }
@@ -113,7 +125,10 @@ impl SqlDialect for Mysql {
         sep: Expr,
         _literal_sep: Option<&str>,
     ) -> crate::Result<Expr> {
-        Ok(expr_sql::call("SUBSTRING_INDEX", [text, sep, Expr::val(-1)]))
+        Ok(expr_sql::call(
+            "SUBSTRING_INDEX",
+            [text, sep, Expr::val(-1)],
+        ))
     }
 
     fn expr_now(&self) -> Expr {

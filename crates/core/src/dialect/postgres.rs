@@ -45,7 +45,11 @@ impl SqlDialect for Postgres {
 
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String> {
         let d = Dialect::Postgres;
-        let prefix = format!("ALTER TABLE {} ALTER COLUMN {}", d.quote(change.table), d.quote(change.column));
+        let prefix = format!(
+            "ALTER TABLE {} ALTER COLUMN {}",
+            d.quote(change.table),
+            d.quote(change.column)
+        );
         let mut out = Vec::new();
         if let Some(ty) = change.new_type {
             let native = self.native_type(ty);
@@ -103,11 +107,17 @@ impl SqlDialect for Postgres {
     }
 
     fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
-        json.binary(BinOper::PgOperator(PgBinOper::CastJsonField), expr_sql::string(key))
+        json.binary(
+            BinOper::PgOperator(PgBinOper::CastJsonField),
+            expr_sql::string(key),
+        )
     }
 
     fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
-        json.binary(BinOper::PgOperator(PgBinOper::GetJsonField), expr_sql::string(key))
+        json.binary(
+            BinOper::PgOperator(PgBinOper::GetJsonField),
+            expr_sql::string(key),
+        )
     }
 
     fn expr_json_valid(&self, _text: Expr) -> crate::Result<Expr> {

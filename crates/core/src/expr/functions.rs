@@ -60,11 +60,41 @@ pub(crate) struct Spec {
 /// Every supported function, sorted by canonical name.
 pub(crate) const CATALOGUE: &[Spec] = &[
     spec(Function::Abs, "abs", &[], Arity::Exactly(1), "abs(number)"),
-    spec(Function::Coalesce, "coalesce", &[], Arity::AtLeast(1), "coalesce(value, ...)"),
-    spec(Function::Concat, "concat", &[], Arity::AtLeast(2), "concat(text, text, ...)"),
-    spec(Function::JsonArray, "json_array", &[], Arity::AtLeast(0), "json_array(value, ...)"),
-    spec(Function::JsonGet, "json_get", &[], Arity::Exactly(2), "json_get(json, 'key')"),
-    spec(Function::JsonLength, "json_length", &[], Arity::Exactly(1), "json_length(json)"),
+    spec(
+        Function::Coalesce,
+        "coalesce",
+        &[],
+        Arity::AtLeast(1),
+        "coalesce(value, ...)",
+    ),
+    spec(
+        Function::Concat,
+        "concat",
+        &[],
+        Arity::AtLeast(2),
+        "concat(text, text, ...)",
+    ),
+    spec(
+        Function::JsonArray,
+        "json_array",
+        &[],
+        Arity::AtLeast(0),
+        "json_array(value, ...)",
+    ),
+    spec(
+        Function::JsonGet,
+        "json_get",
+        &[],
+        Arity::Exactly(2),
+        "json_get(json, 'key')",
+    ),
+    spec(
+        Function::JsonLength,
+        "json_length",
+        &[],
+        Arity::Exactly(1),
+        "json_length(json)",
+    ),
     spec(
         Function::JsonObject,
         "json_object",
@@ -72,8 +102,20 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         Arity::Even,
         "json_object('key', value, ...)",
     ),
-    spec(Function::JsonText, "json_text", &[], Arity::Exactly(2), "json_text(json, 'key')"),
-    spec(Function::JsonValid, "json_valid", &[], Arity::Exactly(1), "json_valid(text)"),
+    spec(
+        Function::JsonText,
+        "json_text",
+        &[],
+        Arity::Exactly(2),
+        "json_text(json, 'key')",
+    ),
+    spec(
+        Function::JsonValid,
+        "json_valid",
+        &[],
+        Arity::Exactly(1),
+        "json_valid(text)",
+    ),
     spec(
         Function::Length,
         "length",
@@ -81,9 +123,27 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         Arity::Exactly(1),
         "length(text)",
     ),
-    spec(Function::Lower, "lower", &[], Arity::Exactly(1), "lower(text)"),
-    spec(Function::Now, "now", &["current_timestamp"], Arity::Exactly(0), "now()"),
-    spec(Function::NullIf, "nullif", &[], Arity::Exactly(2), "nullif(value, value)"),
+    spec(
+        Function::Lower,
+        "lower",
+        &[],
+        Arity::Exactly(1),
+        "lower(text)",
+    ),
+    spec(
+        Function::Now,
+        "now",
+        &["current_timestamp"],
+        Arity::Exactly(0),
+        "now()",
+    ),
+    spec(
+        Function::NullIf,
+        "nullif",
+        &[],
+        Arity::Exactly(2),
+        "nullif(value, value)",
+    ),
     spec(
         Function::Replace,
         "replace",
@@ -91,7 +151,13 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         Arity::Exactly(3),
         "replace(text, from, to)",
     ),
-    spec(Function::Round, "round", &[], Arity::Range(1, 2), "round(number[, digits])"),
+    spec(
+        Function::Round,
+        "round",
+        &[],
+        Arity::Range(1, 2),
+        "round(number[, digits])",
+    ),
     spec(
         Function::SubstringAfterLast,
         "substring_after_last",
@@ -100,8 +166,20 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         "substring_after_last(text, separator)",
     ),
     spec(Function::Trim, "trim", &[], Arity::Exactly(1), "trim(text)"),
-    spec(Function::Upper, "upper", &[], Arity::Exactly(1), "upper(text)"),
-    spec(Function::Uuid, "uuid", &["gen_uuid"], Arity::Exactly(0), "uuid()"),
+    spec(
+        Function::Upper,
+        "upper",
+        &[],
+        Arity::Exactly(1),
+        "upper(text)",
+    ),
+    spec(
+        Function::Uuid,
+        "uuid",
+        &["gen_uuid"],
+        Arity::Exactly(0),
+        "uuid()",
+    ),
 ];
 
 const fn spec(
@@ -156,7 +234,7 @@ impl Arity {
             Arity::Exactly(k) => n == k,
             Arity::Range(lo, hi) => (lo..=hi).contains(&n),
             Arity::AtLeast(k) => n >= k,
-            Arity::Even => n % 2 == 0,
+            Arity::Even => n.is_multiple_of(2),
         }
     }
 

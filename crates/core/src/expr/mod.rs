@@ -12,6 +12,8 @@ mod ast;
 mod expression;
 mod functions;
 mod parse;
+mod parse_calls;
+mod parse_operators;
 mod render;
 pub(crate) mod sql;
 

@@ -1,14 +1,11 @@
 //! Parsing: source text -> sqlparser AST -> validated IR.
 
-use sqlparser::ast::{
-    self as sql, BinaryOperator, CastKind, FunctionArg, FunctionArgExpr, FunctionArguments,
-    ObjectNamePart, UnaryOperator,
-};
+use sqlparser::ast::{self as sql, CastKind};
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::ast::{BinaryOp, ColumnRef, Literal, Node, UnaryOp};
+use super::ast::{ColumnRef, Node};
 use super::functions::{Function, supported_list};
 use crate::error::{Error, Result};
 use crate::types::ColumnType;
@@ -41,19 +38,19 @@ pub(crate) fn parse(src: &str) -> Result<Node> {
 }
 
 /// Conversion context: the source text, for error messages.
-struct Cx<'a> {
-    src: &'a str,
+pub(super) struct Cx<'a> {
+    pub(super) src: &'a str,
 }
 
 impl Cx<'_> {
-    fn err(&self, message: impl Into<String>) -> Error {
+    pub(super) fn err(&self, message: impl Into<String>) -> Error {
         Error::Expr {
             expr: self.src.to_string(),
             message: message.into(),
         }
     }
 
-    fn syntax(&self, e: ParserError) -> Error {
+    pub(super) fn syntax(&self, e: ParserError) -> Error {
         let msg = match e {
             ParserError::TokenizerError(m) | ParserError::ParserError(m) => m,
             ParserError::RecursionLimitExceeded => "the expression is nested too deeply".into(),
@@ -66,7 +63,7 @@ impl Cx<'_> {
         self.err(format!("syntax error: {msg}{hint}"))
     }
 
-    fn unsupported(&self, what: impl std::fmt::Display, hint: &str) -> Error {
+    pub(super) fn unsupported(&self, what: impl std::fmt::Display, hint: &str) -> Error {
         let hint = if hint.is_empty() {
             String::new()
         } else {
@@ -78,11 +75,11 @@ impl Cx<'_> {
         ))
     }
 
-    fn boxed(&self, e: sql::Expr) -> Result<Box<Node>> {
+    pub(super) fn boxed(&self, e: sql::Expr) -> Result<Box<Node>> {
         self.node(e).map(Box::new)
     }
 
-    fn node(&self, e: sql::Expr) -> Result<Node> {
+    pub(super) fn node(&self, e: sql::Expr) -> Result<Node> {
         use sql::Expr as E;
         Ok(match e {
             E::Identifier(id) => Node::Column(ColumnRef {
@@ -144,7 +141,10 @@ impl Cx<'_> {
                 }
                 Node::InList {
                     expr: self.boxed(*expr)?,
-                    list: list.into_iter().map(|n| self.node(n)).collect::<Result<_>>()?,
+                    list: list
+                        .into_iter()
+                        .map(|n| self.node(n))
+                        .collect::<Result<_>>()?,
                     negated,
                 }
             }
@@ -202,9 +202,8 @@ impl Cx<'_> {
                 args: vec![self.node(*expr)?],
             },
             E::Trim { .. } => {
-                return Err(self.err(
-                    "only `trim(text)` (removing leading and trailing spaces) is supported",
-                ));
+                return Err(self
+                    .err("only `trim(text)` (removing leading and trailing spaces) is supported"));
             }
             E::Function(f) => self.function(f)?,
             E::Subquery(_) | E::InSubquery { .. } | E::Exists { .. } => {
@@ -218,205 +217,5 @@ impl Cx<'_> {
             }
             other => return Err(self.unsupported(other, "")),
         })
-    }
-
-    fn literal(&self, v: sql::Value) -> Result<Literal> {
-        use sql::Value as V;
-        Ok(match v {
-            V::Null => Literal::Null,
-            V::Boolean(b) => Literal::Bool(b),
-            V::SingleQuotedString(s) => Literal::Str(s),
-            V::Number(n, false) => number(&n).ok_or_else(|| {
-                self.err(format!("`{n}` is not a valid number; write e.g. 42, 1.5 or 2e3"))
-            })?,
-            V::Placeholder(p) => {
-                return Err(self.err(format!(
-                    "placeholder `{p}` is not allowed: write the value inline as a literal"
-                )));
-            }
-            other => {
-                return Err(self.err(format!(
-                    "literal `{other}` is not supported; write strings in single quotes \
-                     ('it''s'), numbers (42, 1.5), TRUE, FALSE or NULL"
-                )));
-            }
-        })
-    }
-
-    fn unary(&self, op: UnaryOperator, expr: sql::Expr) -> Result<Node> {
-        let inner = self.node(expr)?;
-        Ok(match op {
-            UnaryOperator::Not => Node::Unary(UnaryOp::Not, Box::new(inner)),
-            UnaryOperator::Plus => inner,
-            UnaryOperator::Minus => match inner {
-                Node::Literal(Literal::Int(i)) => Node::Literal(Literal::Int(-i)),
-                Node::Literal(Literal::Number(n)) => Node::Literal(negate_number(&n)),
-                other => Node::Unary(UnaryOp::Neg, Box::new(other)),
-            },
-            other => {
-                return Err(self.unsupported(other, "the unary operators are NOT and -"));
-            }
-        })
-    }
-
-    fn binary(&self, left: sql::Expr, op: BinaryOperator, right: sql::Expr) -> Result<Node> {
-        use BinaryOperator as B;
-        let op = match op {
-            B::Plus => BinaryOp::Add,
-            B::Minus => BinaryOp::Sub,
-            B::Multiply => BinaryOp::Mul,
-            B::Divide => BinaryOp::Div,
-            B::Modulo => BinaryOp::Mod,
-            B::Eq => BinaryOp::Eq,
-            B::NotEq => BinaryOp::NotEq,
-            B::Lt => BinaryOp::Lt,
-            B::LtEq => BinaryOp::LtEq,
-            B::Gt => BinaryOp::Gt,
-            B::GtEq => BinaryOp::GtEq,
-            B::And => BinaryOp::And,
-            B::Or => BinaryOp::Or,
-            B::StringConcat => return self.concat(left, right),
-            other => {
-                return Err(self.err(format!(
-                    "operator `{other}` is not supported; the operators are \
-                     + - * / % = <> != < <= > >= AND OR || (for JSON use json_get/json_text)"
-                )));
-            }
-        };
-        Ok(Node::Binary(
-            self.boxed(left)?,
-            op,
-            self.boxed(right)?,
-        ))
-    }
-
-    /// `a || b` is the `concat` function; chains are flattened into one call.
-    fn concat(&self, left: sql::Expr, right: sql::Expr) -> Result<Node> {
-        let mut args = match self.node(left)? {
-            Node::Call {
-                function: Function::Concat,
-                args,
-            } => args,
-            other => vec![other],
-        };
-        args.push(self.node(right)?);
-        Ok(Node::Call {
-            function: Function::Concat,
-            args,
-        })
-    }
-
-    fn function(&self, f: sql::Function) -> Result<Node> {
-        let name = match f.name.0.as_slice() {
-            [ObjectNamePart::Identifier(id)] => id.value.clone(),
-            _ => return Err(self.err(format!("unknown function `{}`", f.name))),
-        };
-        if f.over.is_some() {
-            return Err(self.err(format!("`{name}(...) OVER`: window functions are not supported")));
-        }
-        if f.filter.is_some()
-            || !f.within_group.is_empty()
-            || f.null_treatment.is_some()
-            || f.uses_odbc_syntax
-            || !matches!(f.parameters, FunctionArguments::None)
-        {
-            return Err(self.err(format!(
-                "`{name}`: FILTER, WITHIN GROUP and other call clauses are not supported"
-            )));
-        }
-        let spec = Function::lookup(&name).ok_or_else(|| {
-            self.err(format!(
-                "unknown function `{name}`; supported functions: {}",
-                supported_list()
-            ))
-        })?;
-        let args = match f.args {
-            FunctionArguments::None => Vec::new(),
-            FunctionArguments::Subquery(_) => {
-                return Err(self.err("subqueries are not supported in portable expressions"));
-            }
-            FunctionArguments::List(list) => {
-                if list.duplicate_treatment.is_some() || !list.clauses.is_empty() {
-                    return Err(self.err(format!(
-                        "`{name}`: DISTINCT, ORDER BY and other argument clauses are not supported; \
-                         expected {}",
-                        spec.signature
-                    )));
-                }
-                list.args
-                    .into_iter()
-                    .map(|a| self.argument(&name, a))
-                    .collect::<Result<Vec<_>>>()?
-            }
-        };
-        if !spec.arity.accepts(args.len()) {
-            return Err(self.err(format!(
-                "`{}` takes {}, got {}; expected {}",
-                spec.name,
-                spec.arity.describe(),
-                args.len(),
-                spec.signature
-            )));
-        }
-        if matches!(spec.function, Function::JsonText | Function::JsonGet) {
-            self.check_json_key(spec.name, spec.signature, &args[1])?;
-        }
-        Ok(Node::Call {
-            function: spec.function,
-            args,
-        })
-    }
-
-    fn argument(&self, function: &str, arg: FunctionArg) -> Result<Node> {
-        match arg {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => self.node(e),
-            FunctionArg::Unnamed(_) => Err(self.err(format!(
-                "`*` is not allowed as an argument of `{function}`; name the columns"
-            ))),
-            FunctionArg::Named { .. } | FunctionArg::ExprNamed { .. } => Err(self.err(format!(
-                "named arguments are not supported in `{function}(...)`; pass values by position"
-            ))),
-        }
-    }
-
-    /// The key of `json_text` / `json_get` must be a plain string literal.
-    fn check_json_key(&self, name: &str, signature: &str, key: &Node) -> Result<()> {
-        let Some(key) = key.as_str_literal() else {
-            return Err(self.err(format!(
-                "the key argument of `{name}` must be a string literal, e.g. {name}(payload, 'title'); \
-                 expected {signature}"
-            )));
-        };
-        if key.is_empty() || key.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
-            return Err(self.err(format!(
-                "the key '{key}' of `{name}` must be non-empty and contain no `\"`, `\\` \
-                 or control characters"
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// Parses a numeric literal: an `i64` when it fits, otherwise the validated text.
-fn number(text: &str) -> Option<Literal> {
-    if let Ok(i) = text.parse::<i64>() {
-        return Some(Literal::Int(i));
-    }
-    let valid_chars = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'));
-    let starts_ok = text.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    (valid_chars && starts_ok && text.parse::<f64>().is_ok()).then(|| Literal::Number(text.into()))
-}
-
-/// `-<number>`, folding the sign into the literal.
-fn negate_number(text: &str) -> Literal {
-    let negated = match text.strip_prefix('-') {
-        Some(positive) => positive.to_string(),
-        None => format!("-{text}"),
-    };
-    match negated.parse::<i64>() {
-        Ok(i) => Literal::Int(i),
-        Err(_) => Literal::Number(negated),
     }
 }

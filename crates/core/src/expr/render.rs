@@ -71,7 +71,11 @@ impl Renderer<'_> {
                 list,
                 negated,
             } => {
-                let op = if *negated { BinOper::NotIn } else { BinOper::In };
+                let op = if *negated {
+                    BinOper::NotIn
+                } else {
+                    BinOper::In
+                };
                 self.node(expr)?.binary(op, Expr::Tuple(self.all(list)?))
             }
             Node::Between {
@@ -123,7 +127,11 @@ impl Renderer<'_> {
 
     fn call(&self, function: Function, args: &[Node]) -> Result<Expr> {
         let d = self.d;
-        let key = || args.get(1).and_then(Node::as_str_literal).unwrap_or_default();
+        let key = || {
+            args.get(1)
+                .and_then(Node::as_str_literal)
+                .unwrap_or_default()
+        };
         let mut rendered = self.all(args)?;
         let mut take = |i: usize| std::mem::replace(&mut rendered[i], Expr::null());
         Ok(match function {

@@ -117,7 +117,19 @@ pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -
     };
     let full_definition = match &after {
         Some(c) => Some(full_definition(c, dialect)?),
-        None => None,
+        // A table created outside the plan: the step itself must say everything.
+        None => a.ty.zip(a.nullable).map(|(ty, nullable)| {
+            let mut s = format!(
+                "{}{}",
+                sql.native_type(ty),
+                if nullable { " NULL" } else { " NOT NULL" }
+            );
+            if let Some(Some(d)) = &default {
+                s.push_str(" DEFAULT ");
+                s.push_str(d);
+            }
+            s
+        }),
     };
     let restates = a.ty.is_some() || a.nullable.is_some();
     if restates && full_definition.is_none() && dialect == Dialect::Mysql {
@@ -128,15 +140,6 @@ pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -
             "MySQL's MODIFY COLUMN restates the whole column, but this plan does not define the table: give both `type` and `nullable` (and the default) so the full definition is known",
         ));
     }
-    let full_definition = full_definition.or_else(|| {
-        let ty = a.ty?;
-        let nullable = a.nullable?;
-        Some(format!(
-            "{}{}",
-            sql.native_type(ty),
-            if nullable { " NULL" } else { " NOT NULL" }
-        ))
-    });
     Ok(sql.alter_column_sql(&AlterColumnSql {
         table: &a.table,
         column: &a.column,
@@ -147,10 +150,14 @@ pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -
     }))
 }
 
-/// `<type> [NOT NULL|NULL] [DEFAULT ...]` of a column.
+/// `<type> [NOT NULL|NULL] [AUTO_INCREMENT] [DEFAULT ...]` of a column, for MySQL's
+/// `MODIFY COLUMN`, which drops whatever it does not restate.
 fn full_definition(c: &Column, dialect: Dialect) -> Result<String> {
     let mut s = dialect.sql().native_type(c.ty);
     s.push_str(if c.is_nullable() { " NULL" } else { " NOT NULL" });
+    if c.identity {
+        s.push_str(" AUTO_INCREMENT");
+    }
     if let Some(d) = default_sql(c, dialect)? {
         s.push_str(" DEFAULT ");
         s.push_str(&d);

@@ -38,6 +38,21 @@ pub(crate) fn foreign_key_def(table: &str, fk: &ForeignKey) -> ForeignKeyCreateS
     stmt
 }
 
+/// InnoDB has no SET DEFAULT action: MySQL rejects the clause and MariaDB silently drops it
+/// (the key then restricts), so it is refused rather than rendered.
+pub(crate) fn refuse_set_default(dialect: Dialect, table: &str, fk: &ForeignKey) -> Result<()> {
+    let set_default = [fk.on_delete, fk.on_update].contains(&Some(FkAction::SetDefault));
+    if !set_default || dialect != Dialect::Mysql {
+        return Ok(());
+    }
+    Err(unsupported(
+        dialect,
+        &format!("foreign key `{}` with set_default", fk.constraint_name(table)),
+        table,
+        "InnoDB (MySQL and MariaDB) has no ON DELETE/ON UPDATE SET DEFAULT: use `set_null`, `restrict` or `cascade`, or reset the column in a backfill",
+    ))
+}
+
 fn refuse_on_sqlite(dialect: Dialect, op: &str, table: &str) -> Result<()> {
     if dialect.sql().supports_alter_constraints() {
         return Ok(());
@@ -53,7 +68,9 @@ fn refuse_on_sqlite(dialect: Dialect, op: &str, table: &str) -> Result<()> {
 /// ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY.
 pub(crate) fn add_foreign_key(f: &AddForeignKey, dialect: Dialect) -> Result<String> {
     refuse_on_sqlite(dialect, "add_foreign_key", &f.table)?;
-    Ok(dialect.schema(&foreign_key_def(&f.table, &f.foreign_key())))
+    let fk = f.foreign_key();
+    refuse_set_default(dialect, &f.table, &fk)?;
+    Ok(dialect.schema(&foreign_key_def(&f.table, &fk)))
 }
 
 /// ALTER TABLE ... DROP FOREIGN KEY / CONSTRAINT.

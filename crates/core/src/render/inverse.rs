@@ -14,8 +14,23 @@ pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
         return Ok(down.iter().map(|s| s.item.clone()).collect());
     }
     let ups: Vec<&Step> = migration.steps.iter().map(|s| &s.item).collect();
+    // Dropping a table created here also drops its indexes, columns and constraints, so
+    // their own inverses are skipped (MySQL would even refuse to drop an index that a
+    // foreign key of the table uses).
+    let created: Vec<&str> = ups
+        .iter()
+        .filter_map(|s| match s {
+            Step::CreateTable(t) => Some(t.table.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut out = Vec::new();
     for (i, step) in ups.iter().enumerate().rev() {
+        if !matches!(step, Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_))
+            && step_table(step).is_some_and(|t| created.contains(&t))
+        {
+            continue;
+        }
         match invert(step, &ups, schema) {
             Some(Some(s)) => out.push(s),
             Some(None) => {}
@@ -142,4 +157,25 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
     } else {
         None
     }
+}
+
+/// The table a step works on, for steps that work on one.
+fn step_table(step: &Step) -> Option<&str> {
+    Some(match step {
+        Step::CreateTable(t) => &t.table,
+        Step::DropTable(t) => &t.table,
+        Step::RenameTable(t) => &t.table,
+        Step::AddColumn(t) => &t.table,
+        Step::DropColumn(t) => &t.table,
+        Step::RenameColumn(t) => &t.table,
+        Step::AlterColumn(t) => &t.table,
+        Step::CreateIndex(t) => &t.table,
+        Step::DropIndex(t) => &t.table,
+        Step::AddForeignKey(t) => &t.table,
+        Step::DropForeignKey(t) | Step::DropCheck(t) | Step::DropUnique(t) => &t.table,
+        Step::AddCheck(t) => &t.table,
+        Step::AddUnique(t) => &t.table,
+        Step::Backfill(t) => &t.table,
+        Step::Sql(_) => return None,
+    })
 }

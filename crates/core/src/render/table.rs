@@ -2,7 +2,7 @@
 
 use sea_query::{ColumnDef, ColumnType as SqColumnType, Expr, Index, Table};
 
-use super::constraint::foreign_key_def;
+use super::constraint::{foreign_key_def, refuse_set_default};
 use super::{ident, unsupported};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -101,11 +101,18 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
     if t.if_not_exists {
         stmt.if_not_exists();
     }
-    let inline_pk = t.primary_key.is_empty();
+    // An identity column is always declared as an inline primary key, also when written as
+    // `primary_key = ["id"]`: SQLite accepts AUTOINCREMENT only on `INTEGER PRIMARY KEY`.
+    let identity_pk = match t.primary_key.as_slice() {
+        [k] => t.columns.iter().any(|c| c.identity && c.name == *k),
+        _ => false,
+    };
+    let inline_pk = t.primary_key.is_empty() || identity_pk;
     for c in &t.columns {
-        stmt.col(column_def(c, dialect, inline_pk && c.primary_key)?);
+        let pk = inline_pk && (c.primary_key || (identity_pk && c.identity));
+        stmt.col(column_def(c, dialect, pk)?);
     }
-    if !t.primary_key.is_empty() {
+    if !inline_pk {
         let mut pk = Index::create();
         for k in &t.primary_key {
             pk.col(ident(k));
@@ -121,6 +128,7 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
         stmt.index(&mut idx);
     }
     for fk in &t.foreign_keys {
+        refuse_set_default(dialect, &t.table, fk)?;
         stmt.foreign_key(&mut foreign_key_def(&t.table, fk));
     }
     for c in &t.checks {

@@ -7,14 +7,23 @@ use crate::expr::{ColumnRef, Expression};
 #[test]
 fn column_references_are_quoted_per_dialect() {
     golden("media_url", "\"media_url\"", "`media_url`", "\"media_url\"");
-    golden("m.media_url", "\"m\".\"media_url\"", "`m`.`media_url`", "\"m\".\"media_url\"");
-    golden("\"Mixed Case\"", "\"Mixed Case\"", "`Mixed Case`", "\"Mixed Case\"");
+    golden(
+        "m.media_url",
+        "\"m\".\"media_url\"",
+        "`m`.`media_url`",
+        "\"m\".\"media_url\"",
+    );
+    golden(
+        "\"Mixed Case\"",
+        "\"Mixed Case\"",
+        "`Mixed Case`",
+        "\"Mixed Case\"",
+    );
     golden("`tick`", "\"tick\"", "`tick`", "\"tick\"");
 }
 
 #[test]
 fn literals() {
-    golden_all("'it''s'", "'it''s'", "'it\\'s'");
     golden("'it''s'", "E'it\\'s'", "'it\\'s'", "'it''s'");
     golden("'a\\b'", "E'a\\\\b'", "'a\\\\b'", "'a\\b'");
     golden_all("'%.mp4'", "'%.mp4'", "'%.mp4'");
@@ -23,8 +32,16 @@ fn literals() {
     golden_all("1.50", "1.50", "1.50");
     golden_all("-0.5", "-0.5", "-0.5");
     golden_all("2e3", "2e3", "2e3");
-    golden_all("9223372036854775808", "9223372036854775808", "9223372036854775808");
-    golden_all("-9223372036854775808", "-9223372036854775808", "-9223372036854775808");
+    golden_all(
+        "9223372036854775808",
+        "9223372036854775808",
+        "9223372036854775808",
+    );
+    golden_all(
+        "-9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775808",
+    );
     golden_all("TRUE", "TRUE", "TRUE");
     golden_all("false", "FALSE", "FALSE");
     golden_all("NULL", "NULL", "NULL");
@@ -38,8 +55,16 @@ fn arithmetic() {
     golden_all("a / 2", "\"a\" / 2", "`a` / 2");
     golden_all("a % 2", "\"a\" % 2", "`a` % 2");
     golden_all("a + b * c", "\"a\" + (\"b\" * \"c\")", "`a` + (`b` * `c`)");
-    golden_all("(a + b) * c", "(\"a\" + \"b\") * \"c\"", "(`a` + `b`) * `c`");
-    golden_all("a - (b - c)", "\"a\" - (\"b\" - \"c\")", "`a` - (`b` - `c`)");
+    golden_all(
+        "(a + b) * c",
+        "(\"a\" + \"b\") * \"c\"",
+        "(`a` + `b`) * `c`",
+    );
+    golden_all(
+        "a - (b - c)",
+        "\"a\" - (\"b\" - \"c\")",
+        "`a` - (`b` - `c`)",
+    );
     golden_all("-a", "-(\"a\")", "-(`a`)");
     golden_all("-(a + 1)", "-(\"a\" + 1)", "-(`a` + 1)");
     golden_all("+a", "\"a\"", "`a`");
@@ -54,13 +79,25 @@ fn comparisons() {
     golden_all("a <= 1", "\"a\" <= 1", "`a` <= 1");
     golden_all("a > 1", "\"a\" > 1", "`a` > 1");
     golden_all("a >= 1", "\"a\" >= 1", "`a` >= 1");
-    golden_all("a + 1 > b * 2", "\"a\" + 1 > \"b\" * 2", "`a` + 1 > `b` * 2");
+    golden_all(
+        "a + 1 > b * 2",
+        "\"a\" + 1 > \"b\" * 2",
+        "`a` + 1 > `b` * 2",
+    );
 }
 
 #[test]
 fn boolean_logic_and_parentheses() {
-    golden_all("a = 1 AND b = 2", "\"a\" = 1 AND \"b\" = 2", "`a` = 1 AND `b` = 2");
-    golden_all("a = 1 OR b = 2", "\"a\" = 1 OR \"b\" = 2", "`a` = 1 OR `b` = 2");
+    golden_all(
+        "a = 1 AND b = 2",
+        "\"a\" = 1 AND \"b\" = 2",
+        "`a` = 1 AND `b` = 2",
+    );
+    golden_all(
+        "a = 1 OR b = 2",
+        "\"a\" = 1 OR \"b\" = 2",
+        "`a` = 1 OR `b` = 2",
+    );
     golden_all(
         "a = 1 AND (b = 2 OR c = 3)",
         "\"a\" = 1 AND (\"b\" = 2 OR \"c\" = 3)",
@@ -77,7 +114,11 @@ fn boolean_logic_and_parentheses() {
         "NOT (\"a\" = 1 OR \"b\" = 2)",
         "NOT (`a` = 1 OR `b` = 2)",
     );
-    golden_all("TRUE AND NOT FALSE", "TRUE AND (NOT FALSE)", "TRUE AND (NOT FALSE)");
+    golden_all(
+        "TRUE AND NOT FALSE",
+        "TRUE AND (NOT FALSE)",
+        "TRUE AND (NOT FALSE)",
+    );
 }
 
 #[test]
@@ -85,10 +126,22 @@ fn predicates() {
     golden_all("a IS NULL", "\"a\" IS NULL", "`a` IS NULL");
     golden_all("a IS NOT NULL", "\"a\" IS NOT NULL", "`a` IS NOT NULL");
     golden_all("a LIKE '%.mp4'", "\"a\" LIKE '%.mp4'", "`a` LIKE '%.mp4'");
-    golden_all("a NOT LIKE 'x%'", "\"a\" NOT LIKE 'x%'", "`a` NOT LIKE 'x%'");
+    golden_all(
+        "a NOT LIKE 'x%'",
+        "\"a\" NOT LIKE 'x%'",
+        "`a` NOT LIKE 'x%'",
+    );
     golden_all("a IN (1, 2, 3)", "\"a\" IN (1, 2, 3)", "`a` IN (1, 2, 3)");
-    golden_all("a NOT IN ('x', 'y')", "\"a\" NOT IN ('x', 'y')", "`a` NOT IN ('x', 'y')");
-    golden_all("a BETWEEN 1 AND 10", "\"a\" BETWEEN 1 AND 10", "`a` BETWEEN 1 AND 10");
+    golden_all(
+        "a NOT IN ('x', 'y')",
+        "\"a\" NOT IN ('x', 'y')",
+        "`a` NOT IN ('x', 'y')",
+    );
+    golden_all(
+        "a BETWEEN 1 AND 10",
+        "\"a\" BETWEEN 1 AND 10",
+        "`a` BETWEEN 1 AND 10",
+    );
     golden_all(
         "a NOT BETWEEN b AND c + 1",
         "\"a\" NOT BETWEEN \"b\" AND \"c\" + 1",
@@ -147,11 +200,17 @@ fn cast_maps_every_portable_type() {
             &format!("CAST(\"x\" AS {sq})"),
         );
     }
-    golden("CAST(x AS json)", "CAST(\"x\" AS jsonb)", "JSON_EXTRACT(`x`, '$')", "json(\"x\")");
-    golden_all(
+    golden(
+        "CAST(x AS json)",
+        "CAST(\"x\" AS jsonb)",
+        "JSON_EXTRACT(`x`, '$')",
+        "json(\"x\")",
+    );
+    golden(
         "CAST(a + 1 AS text) = '2'",
         "CAST((\"a\" + 1) AS text) = '2'",
         "CAST((`a` + 1) AS CHAR) = '2'",
+        "CAST((\"a\" + 1) AS TEXT) = '2'",
     );
 }
 
@@ -162,7 +221,10 @@ fn cast_type_method_per_dialect() {
     assert_eq!(sql(Dialect::Postgres, ColumnType::Json), "jsonb");
     assert_eq!(sql(Dialect::Mysql, ColumnType::Json), "JSON");
     assert_eq!(sql(Dialect::Sqlite, ColumnType::Json), "TEXT");
-    assert_eq!(sql(Dialect::Mysql, ColumnType::Decimal(12, 4)), "DECIMAL(12,4)");
+    assert_eq!(
+        sql(Dialect::Mysql, ColumnType::Decimal(12, 4)),
+        "DECIMAL(12,4)"
+    );
 }
 
 #[test]
@@ -212,7 +274,12 @@ fn columns_are_deduplicated_in_order_of_appearance() {
             col(None, "payload")
         ]
     );
-    assert!(Expression::parse("now()").expect("parses").columns().is_empty());
+    assert!(
+        Expression::parse("now()")
+            .expect("parses")
+            .columns()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -237,8 +304,9 @@ fn source_display_serde_and_check() {
     }
     let err = toml::from_str::<Step>("set = \"lower(a, b)\"").expect_err("bad arity");
     assert!(
-        err.to_string()
-            .contains("expression `lower(a, b)`: `lower` takes 1 argument, got 2; expected lower(text)"),
+        err.to_string().contains(
+            "expression `lower(a, b)`: `lower` takes 1 argument, got 2; expected lower(text)"
+        ),
         "{err}"
     );
 }
@@ -247,12 +315,15 @@ fn source_display_serde_and_check() {
 fn render_embeds_in_sea_query_statements() {
     use sea_query::{Alias, Query};
     let set = Expression::parse("lower(trim(email))").expect("parses");
-    let pending = Expression::parse("email IS NOT NULL AND email <> lower(trim(email))")
-        .expect("parses");
+    let pending =
+        Expression::parse("email IS NOT NULL AND email <> lower(trim(email))").expect("parses");
     let mut update = Query::update();
     update
         .table(Alias::new("users"))
-        .value(Alias::new("email"), set.render(Dialect::Postgres).expect("renders"))
+        .value(
+            Alias::new("email"),
+            set.render(Dialect::Postgres).expect("renders"),
+        )
         .and_where(pending.render(Dialect::Postgres).expect("renders"));
     assert_eq!(
         Dialect::Postgres.query(&update),

@@ -1,0 +1,95 @@
+//! `cutover up`, `down`, `baseline` and `repair`.
+
+use anyhow::{Result, anyhow, bail};
+use cutover_core::plan::Version;
+use cutover_core::runner::{DownTarget, Runner, Target};
+
+use super::output::{Printer, print_run};
+use super::{open, runner_options};
+use crate::cli::{BaselineArgs, ConnectOpts, DownArgs, UpArgs};
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+fn parse_version(s: &str, flag: &str) -> Result<Version> {
+    Version::parse(s).ok_or_else(|| anyhow!("{flag} {s}: not a version number"))
+}
+
+/// `cutover up`.
+pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let target = match &args.to {
+        Some(v) => Target::Version(parse_version(v, "--to")?),
+        None => Target::Latest,
+    };
+    let mut backend = open(project, &args.connect).await?;
+    let mut options = runner_options(project, &args.connect);
+    options.allow_out_of_order = args.allow_out_of_order;
+    let printer = Printer::new(json);
+    let report = Runner::new(backend.as_mut(), &plan, options, &printer).up(target).await;
+    let _ = backend.close().await;
+    print_run(&report?, "apply", json)?;
+    Ok(ExitCode::Success)
+}
+
+/// `cutover down`.
+pub(crate) async fn down(project: &Project, args: &DownArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let target = match (&args.to, args.steps) {
+        (Some(v), _) => DownTarget::Version(parse_version(v, "--to")?),
+        (None, Some(0)) => bail!("--steps must be at least 1"),
+        (None, Some(n)) => DownTarget::Steps(n),
+        (None, None) => DownTarget::Steps(1),
+    };
+    let mut backend = open(project, &args.connect).await?;
+    let printer = Printer::new(json);
+    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, &args.connect), &printer)
+        .down(target)
+        .await;
+    let _ = backend.close().await;
+    print_run(&report?, "revert", json)?;
+    Ok(ExitCode::Success)
+}
+
+/// `cutover baseline VERSION`.
+pub(crate) async fn baseline(project: &Project, args: &BaselineArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let version = parse_version(&args.version, "baseline")?;
+    let mut backend = open(project, &args.connect).await?;
+    let printer = Printer::new(json);
+    let marked = Runner::new(backend.as_mut(), &plan, runner_options(project, &args.connect), &printer)
+        .baseline(version)
+        .await;
+    let _ = backend.close().await;
+    let marked = marked?;
+    if json {
+        let doc = serde_json::json!({ "ok": true, "baselined": marked });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let list: Vec<String> = marked.iter().map(|v| v.to_string()).collect();
+        println!("baselined {} migrations: {}", marked.len(), list.join(", "));
+    }
+    Ok(ExitCode::Success)
+}
+
+/// `cutover repair`.
+pub(crate) async fn repair(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let mut backend = open(project, opts).await?;
+    let printer = Printer::new(json);
+    let changes = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
+        .repair()
+        .await;
+    let _ = backend.close().await;
+    let changes = changes?;
+    if json {
+        let doc = serde_json::json!({ "ok": true, "changes": changes });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else if changes.is_empty() {
+        println!("nothing to repair");
+    } else {
+        for c in &changes {
+            println!("{c}");
+        }
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,73 @@
+//! Printing run progress and summaries.
+
+use std::io::IsTerminal;
+
+use cutover_core::runner::{Event, Reporter, RunReport};
+
+/// Prints events as lines on stderr (text mode), or nothing (JSON mode).
+pub(crate) struct Printer {
+    quiet: bool,
+}
+
+impl Printer {
+    /// A printer; `json` silences it so stdout holds only the JSON document.
+    pub(crate) fn new(json: bool) -> Printer {
+        Printer { quiet: json }
+    }
+}
+
+impl Reporter for Printer {
+    fn event(&self, event: &Event<'_>) {
+        if self.quiet {
+            return;
+        }
+        match event {
+            Event::MigrationStarted { label, direction, statements } => {
+                eprintln!("{} {label} ({statements} statements)", if *direction == "down" { "reverting" } else { "applying" });
+            }
+            Event::Check(c) => {
+                eprintln!(
+                    "  check {} [{}]: {} (got {}, expected {})",
+                    c.name,
+                    if matches!(c.when, cutover_core::plan::CheckWhen::Before) { "before" } else { "after" },
+                    if c.passed { "PASS" } else { "FAIL" },
+                    c.value,
+                    c.expected
+                );
+            }
+            Event::StatementDone { index, total } => {
+                if std::io::stderr().is_terminal() {
+                    eprint!("\r  statement {index}/{total}");
+                    if index == total {
+                        eprintln!();
+                    }
+                }
+            }
+            Event::Retry { message, attempt } => eprintln!("  retry {attempt} after: {message}"),
+            Event::MigrationDone { label, duration_ms } => eprintln!("  done {label} in {duration_ms} ms"),
+            Event::Skipped { label, check } => eprintln!("  skipped {label}: precondition `{check}` failed"),
+            Event::Warning(w) => eprintln!("  warning: {w}"),
+            _ => {}
+        }
+    }
+}
+
+/// Prints the summary of `up` / `down`.
+pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::Result<()> {
+    if json {
+        let doc = serde_json::json!({ "ok": true, "command": verb, "report": report });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+    if report.migrations.is_empty() {
+        println!("nothing to {verb}: the database is up to date");
+        return Ok(());
+    }
+    for m in &report.migrations {
+        println!("{:<9} {} ({})  {} statements, {} ms", m.outcome, m.version, m.name, m.statements, m.duration_ms);
+    }
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! `cutover status` and `cutover validate`.
+
+use anyhow::Result;
+use cutover_core::runner::{Runner, StatusReport};
+
+use super::output::Printer;
+use super::{open, runner_options};
+use crate::cli::{ConnectOpts, StatusArgs};
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+fn print(report: &StatusReport, json: bool) -> Result<()> {
+    if json {
+        let doc = serde_json::json!({ "ok": true, "status": report });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    println!("{:<8} {:<10} {:<9} {:<24} {}", "VERSION", "STATE", "PHASE", "APPLIED", "NAME");
+    for m in &report.migrations {
+        let mut state = m.state.clone();
+        if let Some((done, total)) = m.progress {
+            state = format!("{state} {done}/{total}");
+        }
+        let mut notes = Vec::new();
+        if m.checksum_ok == Some(false) {
+            notes.push("checksum changed");
+        }
+        if m.out_of_order {
+            notes.push("out of order");
+        }
+        let phase = m.phase.map(|p| format!("{p:?}").to_lowercase()).unwrap_or_else(|| "-".into());
+        let applied = m.applied_at.clone().unwrap_or_else(|| "-".into());
+        let applied: String = applied.chars().take(23).collect();
+        let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join(", ")) };
+        println!("{:<8} {:<10} {:<9} {:<24} {}{notes}", m.version.text, state, phase, applied, m.name);
+    }
+    println!(
+        "\n{} pending, {} failed, {} checksum mismatches ({})",
+        report.pending, report.failed, report.checksum_mismatches, report.dialect
+    );
+    Ok(())
+}
+
+/// `cutover status`.
+pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let mut backend = open(project, &args.connect).await?;
+    let printer = Printer::new(json);
+    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, &args.connect), &printer)
+        .status()
+        .await?;
+    print(&report, json)?;
+    backend.close().await?;
+    Ok(if args.exit_code && report.pending > 0 { ExitCode::Pending } else { ExitCode::Success })
+}
+
+/// `cutover validate`.
+pub(crate) async fn validate(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let mut backend = open(project, opts).await?;
+    let printer = Printer::new(json);
+    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
+        .validate()
+        .await?;
+    if json {
+        print(&report, json)?;
+    } else {
+        println!("valid: {} migrations in the plan, {} pending", plan.migrations.len(), report.pending);
+    }
+    backend.close().await?;
+    Ok(ExitCode::Success)
+}

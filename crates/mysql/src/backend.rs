@@ -1,0 +1,290 @@
+//! [`MysqlBackend`]: one `mysql_async` connection implementing [`Backend`].
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use cutover_core::backend::{Backend, Rows, Timeouts};
+use cutover_core::{Dialect, Error, Result};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, Opts, Params, Row};
+
+use crate::errors::{connect_error, driver_error, other};
+use crate::lock::lock_name;
+use crate::value::to_text;
+
+/// Upper bound for opening a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A MySQL or MariaDB session.
+///
+/// SQL runs through the text protocol with `CLIENT_MULTI_STATEMENTS` (mysql_async's
+/// default), so batches work and values come back as text. The parsed URL is kept (never
+/// printed unredacted) so that [`reconnect`](Backend::reconnect) can open a new session.
+pub struct MysqlBackend {
+    conn: Conn,
+    opts: Opts,
+    url: String,
+    /// Whether the server is MariaDB, once asked.
+    mariadb: Option<bool>,
+    /// Timeouts last applied, re-applied after a reconnect.
+    timeouts: Option<Timeouts>,
+    /// `GET_LOCK` keys this session holds (a key is locked at most once per session).
+    held: HashSet<String>,
+}
+
+impl std::fmt::Debug for MysqlBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MysqlBackend")
+            .field("url", &cutover_core::url::redact(&self.url))
+            .field("held", &self.held)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MysqlBackend {
+    /// Connects to the `mysql://` or `mariadb://` URL `url` (any query parameters
+    /// mysql_async understands are honoured).
+    ///
+    /// A connection failure is an [`Error::Driver`] whose message reads
+    /// `cannot connect to <url with password masked>: <reason>`; a malformed URL is an
+    /// [`Error::Url`].
+    pub async fn connect(url: &str) -> Result<MysqlBackend> {
+        let opts = parse_url(url)?;
+        Ok(MysqlBackend {
+            conn: open(url, &opts).await?,
+            opts,
+            url: url.to_string(),
+            mariadb: None,
+            timeouts: None,
+            held: HashSet::new(),
+        })
+    }
+
+    /// Whether the server is MariaDB (`SELECT VERSION()` contains `MariaDB`), cached.
+    async fn is_mariadb(&mut self) -> Result<bool> {
+        if let Some(known) = self.mariadb {
+            return Ok(known);
+        }
+        let known = self.server_version().await?.contains("MariaDB");
+        self.mariadb = Some(known);
+        Ok(known)
+    }
+
+    /// Runs `sql` with `params` bound (binary protocol) and returns the first value.
+    async fn scalar<P>(&mut self, sql: &str, params: P) -> Result<Option<String>>
+    where
+        P: Into<Params> + Send,
+    {
+        let row: Option<Row> = self
+            .conn
+            .exec_first(sql, params)
+            .await
+            .map_err(|e| driver_error(&e))?;
+        Ok(row.and_then(|r| {
+            r.unwrap_raw()
+                .into_iter()
+                .next()
+                .flatten()
+                .and_then(to_text)
+        }))
+    }
+}
+
+/// Parses `url`, accepting `mariadb://` as a synonym of `mysql://`.
+fn parse_url(url: &str) -> Result<Opts> {
+    let rewritten = match url.split_once("://") {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("mariadb") || scheme.eq_ignore_ascii_case("mysql") =>
+        {
+            format!("mysql://{rest}")
+        }
+        _ => url.to_string(),
+    };
+    Opts::from_url(&rewritten).map_err(|e| Error::Url {
+        url: cutover_core::url::redact(url),
+        message: e.to_string(),
+    })
+}
+
+/// Opens one connection (not a pool).
+async fn open(url: &str, opts: &Opts) -> Result<Conn> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, Conn::new(opts.clone())).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(connect_error(url, &e)),
+        Err(_) => Err(Error::Driver {
+            dialect: Dialect::Mysql,
+            message: format!(
+                "cannot connect to {}: no answer within {CONNECT_TIMEOUT:?}",
+                cutover_core::url::redact(url)
+            ),
+            kind: cutover_core::error::DriverErrorKind::Connection,
+        }),
+    }
+}
+
+#[async_trait]
+impl Backend for MysqlBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+
+    /// `SELECT VERSION()`, e.g. `8.0.36` or `10.11.19-MariaDB`.
+    async fn server_version(&mut self) -> Result<String> {
+        let rows = self.query("SELECT VERSION()").await?;
+        rows.scalar()
+            .map(str::to_string)
+            .ok_or_else(|| other("SELECT VERSION() returned no value"))
+    }
+
+    /// Runs `sql` (one statement or a batch), reads every result set and returns the sum of
+    /// the affected-row counts of the statements that return no rows.
+    async fn execute(&mut self, sql: &str) -> Result<u64> {
+        let mut result = self
+            .conn
+            .query_iter(sql)
+            .await
+            .map_err(|e| driver_error(&e))?;
+        let mut affected = 0;
+        loop {
+            if result.columns_ref().is_empty() {
+                affected += result.affected_rows();
+            }
+            // Reads the current result set to its end and moves to the next one, which
+            // surfaces the error of a failing later statement.
+            result
+                .collect::<Row>()
+                .await
+                .map_err(|e| driver_error(&e))?;
+            if result.is_empty() {
+                return Ok(affected);
+            }
+        }
+    }
+
+    /// Runs `sql` with the text protocol. For a batch, the rows of the first statement that
+    /// returns rows (the other result sets are read and dropped).
+    async fn query(&mut self, sql: &str) -> Result<Rows> {
+        let mut result = self
+            .conn
+            .query_iter(sql)
+            .await
+            .map_err(|e| driver_error(&e))?;
+        while result.columns_ref().is_empty() && !result.is_empty() {
+            result
+                .collect::<Row>()
+                .await
+                .map_err(|e| driver_error(&e))?;
+        }
+        let columns = result
+            .columns_ref()
+            .iter()
+            .map(|c| c.name_str().into_owned())
+            .collect();
+        let rows = result
+            .collect::<Row>()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        result.drop_result().await.map_err(|e| driver_error(&e))?;
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                row.unwrap_raw()
+                    .into_iter()
+                    .map(|v| v.and_then(to_text))
+                    .collect()
+            })
+            .collect();
+        Ok(Rows { columns, rows })
+    }
+
+    async fn begin(&mut self) -> Result<()> {
+        self.execute("START TRANSACTION").await.map(drop)
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        self.execute("COMMIT").await.map(drop)
+    }
+
+    /// `ROLLBACK` (a no-op when no transaction is open).
+    async fn rollback(&mut self) -> Result<()> {
+        self.execute("ROLLBACK").await.map(drop)
+    }
+
+    /// Sets `lock_wait_timeout` (metadata locks) and `innodb_lock_wait_timeout` (row locks)
+    /// to the lock timeout in whole seconds, rounded up, at least 1 (the servers' minimum),
+    /// and the statement limit: `max_statement_time` (seconds) on MariaDB,
+    /// `max_execution_time` (milliseconds, read-only `SELECT`s only) on MySQL; 0, unlimited,
+    /// when `statement` is `None`.
+    async fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()> {
+        let lock = timeouts.lock.as_millis().div_ceil(1000).max(1);
+        let statement = if self.is_mariadb().await? {
+            let secs = timeouts.statement.map_or(0.0, |d| d.as_secs_f64());
+            format!("SET SESSION max_statement_time = {secs:.6}")
+        } else {
+            let ms = timeouts.statement.map_or(0, |d| d.as_millis().max(1));
+            format!("SET SESSION max_execution_time = {ms}")
+        };
+        self.execute(&format!(
+            "SET SESSION lock_wait_timeout = {lock}; \
+             SET SESSION innodb_lock_wait_timeout = {lock}; {statement}"
+        ))
+        .await?;
+        self.timeouts = Some(timeouts);
+        Ok(())
+    }
+
+    /// `SELECT GET_LOCK(lock_name(key), wait)`: the server waits up to `wait` (a zero wait
+    /// tries once). The lock belongs to the session and is released by
+    /// [`unlock`](Backend::unlock) or when the session ends. Taking a key this session
+    /// already holds returns true without stacking a second lock.
+    async fn try_lock(&mut self, key: &str, wait: Duration) -> Result<bool> {
+        if self.held.contains(key) {
+            return Ok(true);
+        }
+        let got = self
+            .scalar(
+                "SELECT GET_LOCK(?, ?)",
+                (lock_name(key), wait.as_secs_f64()),
+            )
+            .await?;
+        match got.as_deref() {
+            Some("1") => {
+                self.held.insert(key.to_string());
+                Ok(true)
+            }
+            Some(_) => Ok(false),
+            None => Err(other(format!(
+                "GET_LOCK for lock `{key}` failed (returned NULL)"
+            ))),
+        }
+    }
+
+    /// `SELECT RELEASE_LOCK(lock_name(key))` when this session holds the lock.
+    async fn unlock(&mut self, key: &str) -> Result<()> {
+        if self.held.remove(key) {
+            self.scalar("SELECT RELEASE_LOCK(?)", (lock_name(key),))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a new session with the same options and re-applies the last timeouts. Named
+    /// locks and any open transaction of the old session are gone.
+    async fn reconnect(&mut self) -> Result<()> {
+        let fresh = open(&self.url, &self.opts).await?;
+        // Dropping a connection closes it in the background (a dead one just goes away).
+        drop(std::mem::replace(&mut self.conn, fresh));
+        self.held.clear();
+        self.mariadb = None;
+        if let Some(timeouts) = self.timeouts {
+            self.set_timeouts(timeouts).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends `COM_QUIT` and closes the socket.
+    async fn close(self: Box<Self>) -> Result<()> {
+        self.conn.disconnect().await.map_err(|e| driver_error(&e))
+    }
+}

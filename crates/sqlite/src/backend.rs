@@ -1,0 +1,216 @@
+//! [`SqliteBackend`]: one `rusqlite` connection implementing [`Backend`].
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use cutover_core::backend::{Backend, Rows, Timeouts};
+use cutover_core::{Dialect, Result};
+use rusqlite::Connection;
+
+use crate::errors::{driver_error, other};
+use crate::{exec, lock};
+
+/// Busy timeout set on open, until [`Backend::set_timeouts`] changes it.
+const DEFAULT_BUSY: Duration = Duration::from_secs(5);
+
+/// How often [`Backend::try_lock`] asks again while another process holds the lock; also
+/// the longest one attempt waits for a busy database.
+const LOCK_POLL: Duration = Duration::from_millis(100);
+
+/// A SQLite database file (or an in-memory database).
+///
+/// The connection sits behind a mutex and every call runs on Tokio's blocking pool.
+#[derive(Debug)]
+pub struct SqliteBackend {
+    conn: Arc<Mutex<Connection>>,
+    /// The file, `None` for an in-memory database.
+    path: Option<String>,
+    /// The busy timeout in force (the lock timeout).
+    busy: Duration,
+    /// This backend's lock owner id, `<hostname>:<pid>:<random>`.
+    owner: String,
+    /// Locks this backend holds.
+    held: HashSet<String>,
+}
+
+impl SqliteBackend {
+    /// Opens `sqlite://path`, `sqlite:path`, `sqlite:///abs/path` (the file is created if
+    /// missing) or `sqlite::memory:`.
+    ///
+    /// On open: `PRAGMA foreign_keys = ON`, a busy timeout of 5 s, and for files
+    /// `PRAGMA journal_mode = WAL`.
+    pub async fn open(url: &str) -> Result<SqliteBackend> {
+        let path = cutover_core::url::sqlite_path(url);
+        let conn = open_blocking(path.clone(), DEFAULT_BUSY).await?;
+        Ok(SqliteBackend {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+            busy: DEFAULT_BUSY,
+            owner: lock::new_owner(),
+            held: HashSet::new(),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    async fn run<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic in an earlier call does not leave the connection itself inconsistent.
+            let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| other(format!("sqlite worker failed: {e}")))?
+        .map_err(|e| driver_error(&e))
+    }
+}
+
+/// Opens the database on the blocking pool.
+async fn open_blocking(path: Option<String>, busy: Duration) -> Result<Connection> {
+    let name = path.clone().unwrap_or_else(|| ":memory:".to_string());
+    tokio::task::spawn_blocking(move || exec::open(path.as_deref(), busy))
+        .await
+        .map_err(|e| other(format!("sqlite worker failed: {e}")))?
+        .map_err(|e| match driver_error(&e) {
+            cutover_core::Error::Driver { message, kind, .. } => cutover_core::Error::Driver {
+                dialect: Dialect::Sqlite,
+                message: format!("cannot open sqlite database {name}: {message}"),
+                kind,
+            },
+            err => err,
+        })
+}
+
+#[async_trait]
+impl Backend for SqliteBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    /// The version of the bundled SQLite library, e.g. `3.51.1`.
+    async fn server_version(&mut self) -> Result<String> {
+        Ok(rusqlite::version().to_string())
+    }
+
+    /// One statement (returns the rows it changed) or a batch (returns 0).
+    async fn execute(&mut self, sql: &str) -> Result<u64> {
+        let sql = sql.to_string();
+        self.run(move |c| exec::execute(c, &sql)).await
+    }
+
+    async fn query(&mut self, sql: &str) -> Result<Rows> {
+        let sql = sql.to_string();
+        self.run(move |c| exec::query(c, &sql)).await
+    }
+
+    /// `BEGIN IMMEDIATE`: takes the write lock now, waiting up to the busy timeout.
+    async fn begin(&mut self) -> Result<()> {
+        self.run(|c| c.execute_batch("BEGIN IMMEDIATE")).await
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        self.run(|c| c.execute_batch("COMMIT")).await
+    }
+
+    /// `ROLLBACK` when a transaction is open, nothing otherwise.
+    async fn rollback(&mut self) -> Result<()> {
+        self.run(|c| {
+            if c.is_autocommit() {
+                Ok(())
+            } else {
+                c.execute_batch("ROLLBACK")
+            }
+        })
+        .await
+    }
+
+    /// Sets the busy timeout (how long a statement waits for another connection's lock) to
+    /// the lock timeout. SQLite has no statement timeout: `statement` is not enforced.
+    async fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()> {
+        let busy = timeouts.lock;
+        self.run(move |c| c.busy_timeout(busy)).await?;
+        self.busy = busy;
+        Ok(())
+    }
+
+    /// Takes the row `key` in `cutover_lock` (see [`LOCK_TTL`](crate::LOCK_TTL) for when an
+    /// old row is taken over), asking every 100 ms until `wait` elapses (once when `wait` is
+    /// zero). A busy database counts as "not yet". Taking a key this backend holds renews it.
+    /// Fails inside an open transaction (the attempt needs its own `BEGIN IMMEDIATE`).
+    async fn try_lock(&mut self, key: &str, wait: Duration) -> Result<bool> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let (name, owner, busy) = (key.to_string(), self.owner.clone(), self.busy);
+            let outcome = self
+                .run(move |c| {
+                    if !c.is_autocommit() {
+                        return Ok(None);
+                    }
+                    c.busy_timeout(remaining.min(LOCK_POLL))?;
+                    let got = lock::attempt(c, &name, &owner);
+                    c.busy_timeout(busy)?;
+                    got.map(Some)
+                })
+                .await?;
+            let Some(got) = outcome else {
+                return Err(other(format!(
+                    "cannot take lock `{key}` inside an open transaction"
+                )));
+            };
+            if got {
+                self.held.insert(key.to_string());
+                return Ok(true);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(LOCK_POLL.min(deadline - now)).await;
+        }
+    }
+
+    /// Deletes the lock row if this backend owns it.
+    async fn unlock(&mut self, key: &str) -> Result<()> {
+        if !self.held.contains(key) {
+            return Ok(());
+        }
+        let (name, owner) = (key.to_string(), self.owner.clone());
+        self.run(move |c| lock::release(c, &name, &owner)).await?;
+        self.held.remove(key);
+        Ok(())
+    }
+
+    /// Reopens the file with the current busy timeout. Lock rows survive (they live in the
+    /// file); an open transaction is rolled back. An in-memory database cannot be reopened:
+    /// its contents went with the connection, so this is an error.
+    async fn reconnect(&mut self) -> Result<()> {
+        let Some(path) = self.path.clone() else {
+            return Err(other(
+                "cannot reconnect to an in-memory sqlite database: its contents are lost with the connection",
+            ));
+        };
+        let fresh = open_blocking(Some(path), self.busy).await?;
+        let old = std::mem::replace(&mut self.conn, Arc::new(Mutex::new(fresh)));
+        // Close the old connection off the async runtime.
+        let _ = tokio::task::spawn_blocking(move || drop(old)).await;
+        Ok(())
+    }
+
+    /// Closes the connection (checkpointing the WAL when it is the last one).
+    async fn close(self: Box<Self>) -> Result<()> {
+        let Ok(mutex) = Arc::try_unwrap(self.conn) else {
+            return Ok(());
+        };
+        let conn = mutex.into_inner().unwrap_or_else(PoisonError::into_inner);
+        tokio::task::spawn_blocking(move || conn.close().map_err(|(_, e)| driver_error(&e)))
+            .await
+            .map_err(|e| other(format!("sqlite worker failed: {e}")))?
+    }
+}
