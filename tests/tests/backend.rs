@@ -142,6 +142,13 @@ async fn syntax_errors_are_driver_errors_that_name_the_problem() {
         let (kind, message) = driver_failure(b.query("SELECT FROM WHERE"), "query").await;
         assert_eq!(kind, DriverErrorKind::Other, "{message}");
         assert!(message.to_lowercase().contains("syntax"), "{message}");
+        let batch = b.execute("SELECT 1; SELECT * FROM no_such_table");
+        let (kind, message) = driver_failure(batch, "batch").await;
+        assert_eq!(kind, DriverErrorKind::Other, "{message}");
+        assert!(
+            message.contains("no_such_table"),
+            "a later statement's error: {message}"
+        );
         // The session is still usable.
         assert_eq!(scalar(&mut b, "SELECT 1").await.as_deref(), Some("1"));
     })

@@ -147,18 +147,25 @@ impl Backend for MysqlBackend {
             .map_err(|e| driver_error(&e))?;
         let mut affected = 0;
         loop {
-            if result.columns_ref().is_empty() {
-                affected += result.affected_rows();
+            match result.columns() {
+                // A result set is pending; an empty column list means an OK packet.
+                Some(columns) if columns.is_empty() => affected += result.affected_rows(),
+                Some(_) => {}
+                // Either every result set is read or the next statement failed: reading
+                // once more returns that statement's error, or nothing.
+                None => {
+                    result
+                        .collect::<Row>()
+                        .await
+                        .map_err(|e| driver_error(&e))?;
+                    return Ok(affected);
+                }
             }
-            // Reads the current result set to its end and moves to the next one, which
-            // surfaces the error of a failing later statement.
+            // Reads the current result set to its end and moves to the next one.
             result
                 .collect::<Row>()
                 .await
                 .map_err(|e| driver_error(&e))?;
-            if result.is_empty() {
-                return Ok(affected);
-            }
         }
     }
 

@@ -4,13 +4,18 @@ use std::error::Error as _;
 
 use cutover_core::error::DriverErrorKind;
 use cutover_core::{Dialect, Error};
+use tokio_postgres::error::ErrorPosition;
 
-/// Converts a driver error: `"<message> (SQLSTATE <code>)"` plus detail and hint for server
-/// errors, the error and its causes otherwise.
+/// Converts a driver error: `"<message> (SQLSTATE <code>[, at character <n>])"` plus detail
+/// and hint for server errors, the error and its causes otherwise.
 pub(crate) fn driver_error(err: &tokio_postgres::Error) -> Error {
     let (message, kind) = match err.as_db_error() {
         Some(db) => {
-            let mut message = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            let at = match db.position() {
+                Some(ErrorPosition::Original(n)) => format!(", at character {n}"),
+                _ => String::new(),
+            };
+            let mut message = format!("{} (SQLSTATE {}{at})", db.message(), db.code().code());
             if let Some(detail) = db.detail() {
                 message.push_str("; detail: ");
                 message.push_str(detail);

@@ -4,15 +4,21 @@ use cutover_core::error::DriverErrorKind;
 use cutover_core::{Dialect, Error};
 use rusqlite::ErrorCode;
 
-/// Converts a driver error: SQLite's own message (e.g. `near "SELEC": syntax error`).
+/// Converts a driver error: SQLite's own message and code (e.g.
+/// `near "SELEC": syntax error (sqlite error 1, at byte 0 of the statement)`).
 /// `SQLITE_BUSY` and `SQLITE_LOCKED` (another connection holds the lock longer than the
 /// busy timeout) are [`DriverErrorKind::Timeout`]; everything else is `Other`.
 pub(crate) fn driver_error(err: &rusqlite::Error) -> Error {
     let message = match err {
-        rusqlite::Error::SqliteFailure(e, Some(msg)) => format!("{msg} ({e})"),
-        rusqlite::Error::SqlInputError { msg, offset, .. } => {
-            format!("{msg} (at byte {offset} of the statement)")
+        rusqlite::Error::SqliteFailure(e, Some(msg)) => {
+            format!("{msg} (sqlite error {})", e.extended_code)
         }
+        rusqlite::Error::SqlInputError {
+            error, msg, offset, ..
+        } => format!(
+            "{msg} (sqlite error {}, at byte {offset} of the statement)",
+            error.extended_code
+        ),
         other => other.to_string(),
     };
     let kind = if is_busy(err) {

@@ -75,11 +75,16 @@ pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -
             "SQLite cannot change a column in place; the table must be rebuilt (create a new table, copy, drop, rename)",
         ));
     }
-    let current = schema.table(&a.table).and_then(|t| t.column(&a.column));
+    let table = schema.table(&a.table);
+    let current = table.and_then(|t| t.column(&a.column));
     // The column as it will be after the change.
     let after = match current {
         Some(c) => {
             let mut c = c.clone();
+            if c.nullable.is_none() && table.is_some_and(|t| t.primary_key.contains(&c.name)) {
+                // A column of a composite primary key is NOT NULL without saying so.
+                c.nullable = Some(false);
+            }
             if let Some(ty) = a.ty {
                 c.ty = ty;
             }

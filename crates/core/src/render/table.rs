@@ -110,7 +110,17 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
     let inline_pk = t.primary_key.is_empty() || identity_pk;
     for c in &t.columns {
         let pk = inline_pk && (c.primary_key || (identity_pk && c.identity));
-        stmt.col(column_def(c, dialect, pk)?);
+        if !inline_pk && c.nullable.is_none() && t.primary_key.contains(&c.name) {
+            // Columns of a composite key are NOT NULL: PostgreSQL and MySQL imply it, SQLite
+            // does not, so it is written out.
+            let key = Column {
+                nullable: Some(false),
+                ..c.clone()
+            };
+            stmt.col(column_def(&key, dialect, false)?);
+        } else {
+            stmt.col(column_def(c, dialect, pk)?);
+        }
     }
     if !inline_pk {
         let mut pk = Index::create();
