@@ -45,13 +45,20 @@ async fn eight_concurrent_runs_apply_each_migration_once() {
         assert!(codes.contains(&Some(0)));
         let mut b = connect(db.url()).await.expect("connect");
         let per_version = b
-            .query("SELECT version, COUNT(*) FROM cutover_history GROUP BY version ORDER BY version")
+            .query(
+                "SELECT version, COUNT(*) FROM cutover_history GROUP BY version ORDER BY version",
+            )
             .await
             .expect("history");
         let got: Vec<(String, String)> = per_version
             .rows
             .iter()
-            .map(|r| (r[0].clone().unwrap_or_default(), r[1].clone().unwrap_or_default()))
+            .map(|r| {
+                (
+                    r[0].clone().unwrap_or_default(),
+                    r[1].clone().unwrap_or_default(),
+                )
+            })
             .collect();
         let expected: Vec<(String, String)> = ["0001", "0002", "0003", "0004"]
             .iter()
@@ -59,8 +66,14 @@ async fn eight_concurrent_runs_apply_each_migration_once() {
             .collect();
         assert_eq!(got, expected);
         // The seed ran once: a second run would have doubled the rows.
-        assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM messages").await, 3000);
-        assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM conversations").await, 50);
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM messages").await,
+            3000
+        );
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM conversations").await,
+            50
+        );
         b.close().await.expect("close");
     })
     .await;

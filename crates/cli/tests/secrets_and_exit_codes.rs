@@ -24,21 +24,56 @@ async fn passwords_never_appear_in_output_logs_or_errors() {
         let dir = plan.path().to_str().expect("utf8").to_string();
         let url = with_password(db.url());
         assert!(url.contains(SECRET));
-        let unreachable = url.replacen("127.0.0.1:5432", "127.0.0.1:1", 1).replacen("127.0.0.1:3306", "127.0.0.1:1", 1);
+        let unreachable = url.replacen("127.0.0.1:5432", "127.0.0.1:1", 1).replacen(
+            "127.0.0.1:3306",
+            "127.0.0.1:1",
+            1,
+        );
         let trace = [("RUST_LOG", "trace")];
         for args in [
             vec!["up", "--database", url.as_str(), "--plan", dir.as_str()],
-            vec!["status", "--json", "--database", url.as_str(), "--plan", dir.as_str()],
-            vec!["up", "--json", "--database", url.as_str(), "--plan", dir.as_str()],
-            vec!["status", "--database", unreachable.as_str(), "--plan", dir.as_str()],
-            vec!["up", "-v", "--database", unreachable.as_str(), "--plan", dir.as_str()],
+            vec![
+                "status",
+                "--json",
+                "--database",
+                url.as_str(),
+                "--plan",
+                dir.as_str(),
+            ],
+            vec![
+                "up",
+                "--json",
+                "--database",
+                url.as_str(),
+                "--plan",
+                dir.as_str(),
+            ],
+            vec![
+                "status",
+                "--database",
+                unreachable.as_str(),
+                "--plan",
+                dir.as_str(),
+            ],
+            vec![
+                "up",
+                "-v",
+                "--database",
+                unreachable.as_str(),
+                "--plan",
+                dir.as_str(),
+            ],
         ] {
             let out = common::run_env(plan.path(), &args, &trace);
             let all = common::text(&out);
             assert!(!all.contains(SECRET), "password leaked by {args:?}:\n{all}");
         }
         // Through the environment, too.
-        let out = common::run_env(plan.path(), &["status", "--plan", dir.as_str()], &[("DATABASE_URL", unreachable.as_str())]);
+        let out = common::run_env(
+            plan.path(),
+            &["status", "--plan", dir.as_str()],
+            &[("DATABASE_URL", unreachable.as_str())],
+        );
         assert!(!common::text(&out).contains(SECRET));
         assert_ne!(out.status.code(), Some(0));
     })

@@ -23,12 +23,17 @@ pub struct Rows {
 impl Rows {
     /// The first value of the first row, if any.
     pub fn scalar(&self) -> Option<&str> {
-        self.rows.first().and_then(|r| r.first()).and_then(|v| v.as_deref())
+        self.rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|v| v.as_deref())
     }
 
     /// The index of column `name`.
     pub fn index(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.eq_ignore_ascii_case(name))
+        self.columns
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(name))
     }
 }
 

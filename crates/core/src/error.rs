@@ -97,7 +97,9 @@ pub enum Error {
     },
 
     /// Another run holds the migration lock.
-    #[error("another cutover run holds the migration lock `{key}` (waited {waited_secs:.1}s); retry later or raise --lock-timeout")]
+    #[error(
+        "another cutover run holds the migration lock `{key}` (waited {waited_secs:.1}s); retry later or raise --lock-timeout"
+    )]
     Locked {
         /// The lock name.
         key: String,
@@ -125,6 +127,19 @@ pub enum Error {
     ChecksumMismatch {
         /// `(migration label, recorded checksum, current checksum)` for each mismatch.
         mismatches: Vec<(String, String, String)>,
+    },
+
+    /// A backfill stopped after its retries; the progress so far is kept in its checkpoint.
+    #[error(
+        "backfill `{id}` stopped: {source}; progress so far: {progress}; run it again to resume from the checkpoint"
+    )]
+    Backfill {
+        /// Backfill id.
+        id: String,
+        /// Rows changed, batches and cursor at the time of the failure.
+        progress: String,
+        /// The error that stopped it.
+        source: Box<Error>,
     },
 
     /// Any other failure with a complete message.
@@ -191,7 +206,13 @@ impl Error {
 fn checksum_message(mismatches: &[(String, String, String)]) -> String {
     let list: Vec<String> = mismatches
         .iter()
-        .map(|(m, old, new)| format!("migration {m} was applied with checksum {} but its file now has {}", short(old), short(new)))
+        .map(|(m, old, new)| {
+            format!(
+                "migration {m} was applied with checksum {} but its file now has {}",
+                short(old),
+                short(new)
+            )
+        })
         .collect();
     format!(
         "{}; revert the edit, or if it was deliberate run `cutover repair` to accept the new checksum",

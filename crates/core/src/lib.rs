@@ -28,6 +28,7 @@
 //! ```
 
 pub mod backend;
+pub mod backfill;
 pub mod dialect;
 pub mod error;
 pub mod expr;

@@ -98,17 +98,25 @@ impl FromStr for ColumnType {
             ("date", None) => ColumnType::Date,
             ("uuid", None) => ColumnType::Uuid,
             ("json", None) => ColumnType::Json,
-            ("decimal" | "numeric", Some([p, s])) if *p > 0 && s <= p => ColumnType::Decimal(*p, *s),
+            ("decimal" | "numeric", Some([p, s])) if *p > 0 && s <= p => {
+                ColumnType::Decimal(*p, *s)
+            }
             ("real" | "float", None) => ColumnType::Real,
             ("double", None) => ColumnType::Double,
             ("bytes", None) => ColumnType::Bytes,
-            ("varchar", _) => return Err(format!("`{s}`: varchar needs a length, e.g. varchar(255)")),
+            ("varchar", _) => {
+                return Err(format!("`{s}`: varchar needs a length, e.g. varchar(255)"));
+            }
             ("decimal" | "numeric", _) => {
                 return Err(format!(
                     "`{s}`: decimal needs precision and scale with scale <= precision, e.g. decimal(10,2)"
                 ));
             }
-            _ => return Err(format!("unknown column type `{s}`; supported: {SUPPORTED_TYPES}")),
+            _ => {
+                return Err(format!(
+                    "unknown column type `{s}`; supported: {SUPPORTED_TYPES}"
+                ));
+            }
         };
         Ok(ty)
     }
@@ -121,20 +129,43 @@ mod tests {
     #[test]
     fn parses_every_spelling_and_round_trips() {
         for s in [
-            "integer", "bigint", "text", "varchar(255)", "boolean", "timestamp", "timestamptz",
-            "date", "uuid", "json", "decimal(10,2)", "real", "double", "bytes",
+            "integer",
+            "bigint",
+            "text",
+            "varchar(255)",
+            "boolean",
+            "timestamp",
+            "timestamptz",
+            "date",
+            "uuid",
+            "json",
+            "decimal(10,2)",
+            "real",
+            "double",
+            "bytes",
         ] {
             let ty: ColumnType = s.parse().expect(s);
             assert_eq!(ty.to_string(), s);
         }
-        assert_eq!("VARCHAR( 12 )".parse::<ColumnType>(), Ok(ColumnType::Varchar(12)));
+        assert_eq!(
+            "VARCHAR( 12 )".parse::<ColumnType>(),
+            Ok(ColumnType::Varchar(12))
+        );
     }
 
     #[test]
     fn rejects_bad_types_with_a_hint() {
         let err = "strnig".parse::<ColumnType>().unwrap_err();
-        assert!(err.contains("unknown column type `strnig`") && err.contains("varchar(n)"), "{err}");
-        assert!("varchar".parse::<ColumnType>().unwrap_err().contains("needs a length"));
+        assert!(
+            err.contains("unknown column type `strnig`") && err.contains("varchar(n)"),
+            "{err}"
+        );
+        assert!(
+            "varchar"
+                .parse::<ColumnType>()
+                .unwrap_err()
+                .contains("needs a length")
+        );
         assert!("decimal(2,5)".parse::<ColumnType>().is_err());
     }
 }

@@ -6,7 +6,11 @@ use crate::error::{Error, Result};
 /// The dialect named by a URL's scheme: `postgres://` / `postgresql://`, `mysql://` /
 /// `mariadb://`, `sqlite://path`, `sqlite:path` or `sqlite::memory:`.
 pub fn dialect_of(url: &str) -> Result<Dialect> {
-    let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let scheme = url
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match scheme.as_str() {
         "postgres" | "postgresql" => Ok(Dialect::Postgres),
         "mysql" | "mariadb" => Ok(Dialect::Mysql),
@@ -77,16 +81,25 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:s3cret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:s3cret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(redact("postgres://h/db?user=u&password=pw"), "postgres://h/db?user=u&password=***");
+        assert_eq!(
+            redact("postgres://h/db?user=u&password=pw"),
+            "postgres://h/db?user=u&password=***"
+        );
         assert_eq!(redact("mysql://u:p@ss:w@h/db"), "mysql://u:***@h/db");
         assert!(!redact("postgres://u:s3cret@h/db").contains("s3cret"));
     }
 
     #[test]
     fn picks_dialects_and_sqlite_paths() {
-        assert_eq!(dialect_of("postgresql://h/db").ok(), Some(Dialect::Postgres));
+        assert_eq!(
+            dialect_of("postgresql://h/db").ok(),
+            Some(Dialect::Postgres)
+        );
         assert_eq!(dialect_of("mariadb://h/db").ok(), Some(Dialect::Mysql));
         assert_eq!(dialect_of("sqlite::memory:").ok(), Some(Dialect::Sqlite));
         assert!(dialect_of("oracle://x").is_err());

@@ -1,39 +1,768 @@
-//! scratch
+//! Broken plans: each must fail to load with `<file>:<line>: <message>`, the line pointing at
+//! the offending key (or value) when there is one, else at the `[[steps]]` / `[[checks]]`
+//! header of the item, else at the top of the file.
+//!
+//! The last tests feed randomly mutated copies of the example plan to the loader and the
+//! renderer: they may fail, but never panic.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use cutover_core::plan::{Config, Plan};
+use cutover_core::render::{RenderOptions, render_plan};
+use cutover_core::{Dialect, Error};
+
+/// A plan directory under the system temp dir, removed when dropped.
+struct TempPlan {
+    dir: PathBuf,
+}
+
+impl TempPlan {
+    fn new(files: &[(&str, &str)]) -> TempPlan {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("cutover-malformed-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp plan dir");
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("write plan file");
+        }
+        TempPlan { dir }
+    }
+}
+
+impl Drop for TempPlan {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Asserts that the plan of `files` fails with `<dir>/<file>:<line>: ` and `phrase`.
+#[track_caller]
+fn fails(files: &[(&str, &str)], file: &str, line: usize, phrase: &str) {
+    let tmp = TempPlan::new(files);
+    let err = match Plan::load(&tmp.dir) {
+        Ok(_) => panic!("plan loaded, expected an error at {file}:{line}"),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(err, Error::Plan { .. }),
+        "not a plan error: {err:?}"
+    );
+    let text = err.to_string();
+    let prefix = format!("{}:{line}: ", tmp.dir.join(file).display());
+    assert!(
+        text.starts_with(&prefix),
+        "expected `{prefix}...`, got: {text}"
+    );
+    assert!(text.contains(phrase), "expected `{phrase}` in: {text}");
+}
+
+/// [`fails`] for a plan of one file, `0001_bad.toml`.
+#[track_caller]
+fn bad(src: &str, line: usize, phrase: &str) {
+    fails(&[("0001_bad.toml", src)], "0001_bad.toml", line, phrase);
+}
+
+/// A valid migration with one step, for plans whose problem lies elsewhere.
+const OK: &str = "description = \"fine\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n";
+
+// ----- TOML and the top level -----
+
 #[test]
-fn dump() {
-    let mut dirs: Vec<_> = std::fs::read_dir("/tmp/mal").unwrap().map(|e| e.unwrap().path()).collect();
-    dirs.sort();
-    for d in dirs {
-        let cfg = d.join("cutover.toml");
-        if cfg.exists() {
-            println!("{}: CONFIG {:?}", d.display(), Config::load(&cfg).map(|_| ()).map_err(|e| e.to_string()));
+fn bad_toml_syntax_points_at_the_broken_line() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\n",
+        5,
+        "invalid TOML: invalid basic string",
+    );
+}
+
+#[test]
+fn unknown_top_level_key() {
+    bad(
+        "description = \"x\"\nphse = \"expand\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
+        2,
+        "unknown field `phse`, expected one of `description`, `requires`, `phase`",
+    );
+}
+
+#[test]
+fn missing_description_points_at_the_top_of_the_file() {
+    bad(
+        "# no description\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
+        1,
+        "missing field `description`: every migration starts with `description = \"what it does\"`",
+    );
+}
+
+#[test]
+fn empty_step_list_points_at_steps() {
+    bad(
+        "description = \"x\"\nsteps = []\n",
+        2,
+        "a migration needs at least one step: add a [[steps]] table with an `op`",
+    );
+}
+
+#[test]
+fn no_steps_at_all_points_at_the_top_of_the_file() {
+    bad(
+        "description = \"x\"\nphase = \"expand\"\n",
+        1,
+        "a migration needs at least one step",
+    );
+}
+
+#[test]
+fn unknown_phase_points_at_its_value() {
+    bad(
+        "description = \"x\"\nphase = \"cleanup\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
+        2,
+        "unknown variant `cleanup`, expected one of `expand`, `backfill`, `contract`",
+    );
+}
+
+#[test]
+fn requires_entry_that_is_not_a_version() {
+    bad(
+        "description = \"x\"\nrequires = [\"first\"]\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
+        2,
+        "`requires` entry first is not a version number",
+    );
+}
+
+// ----- steps: shape -----
+
+#[test]
+fn unknown_step_key_typo() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"drop_table\"\ntabel = \"users\"\n",
+        5,
+        "step 1 (drop_table): unknown field `tabel`, expected one of `table`, `if_exists`, `cascade`",
+    );
+}
+
+#[test]
+fn missing_op_points_at_the_step_header() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[steps]]\ntable = \"users\"\n",
+        7,
+        "step 2: missing field `op`",
+    );
+}
+
+#[test]
+fn unknown_op_points_at_op() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"create_tabel\"\ntable = \"users\"\n",
+        4,
+        "step 1 (create_tabel): unknown variant `create_tabel`, expected one of `create_table`",
+    );
+}
+
+#[test]
+fn string_where_an_array_is_expected() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"create_index\"\ntable = \"users\"\ncolumns = \"email\"\n",
+        6,
+        "step 1 (create_index): invalid type: string \"email\", expected a sequence",
+    );
+}
+
+#[test]
+fn integer_for_a_table_name() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"drop_table\"\ntable = 5\n",
+        5,
+        "step 1 (drop_table): invalid type: integer `5`, expected a string",
+    );
+}
+
+#[test]
+fn unknown_key_in_an_inline_column() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "email", type = "text", nulable = true },
+]
+"#,
+        8,
+        "unknown field `nulable`, expected one of `name`, `type`, `nullable`",
+    );
+}
+
+#[test]
+fn unknown_sub_table_of_a_step() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n[steps.extra]\na = 1\n",
+        6,
+        "step 1 (sql): unknown field `extra`",
+    );
+}
+
+#[test]
+fn wrong_type_in_a_down_step() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "sql"
+sql = "SELECT 1"
+
+[[down]]
+op = "drop_table"
+table = "users"
+cascade = "yes"
+"#,
+        10,
+        "down step 1 (drop_table): invalid type: string \"yes\", expected a boolean",
+    );
+}
+
+#[test]
+fn unknown_dialect_in_a_list() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\npostgres = \"SELECT 1\"\ndialects = [\"postgres\", \"oracle\"]\n",
+        6,
+        "unknown variant `oracle`, expected one of `postgres`, `mysql`, `sqlite`",
+    );
+}
+
+// ----- types, references, expressions -----
+
+#[test]
+fn unknown_column_type() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "email", type = "strnig" },
+]
+"#,
+        8,
+        "unknown column type `strnig`; supported: integer, bigint, text, varchar(n)",
+    );
+}
+
+#[test]
+fn varchar_without_length() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"add_column\"\ntable = \"users\"\ncolumn = { name = \"email\", type = \"varchar\" }\n",
+        6,
+        "varchar needs a length, e.g. varchar(255)",
+    );
+}
+
+#[test]
+fn bad_references_string() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"add_foreign_key\"\ntable = \"messages\"\ncolumns = [\"conversation_id\"]\nreferences = \"conversations.id\"\n",
+        7,
+        "invalid references `conversations.id`: write it as `table(column)`",
+    );
+}
+
+#[test]
+fn unknown_function_in_an_expression() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"users\"\npending = \"email IS NULL\"\nset.email = \"frobnicate(name)\"\n",
+        7,
+        "expression `frobnicate(name)`: unknown function `frobnicate`; supported functions:",
+    );
+}
+
+#[test]
+fn wrong_argument_count_in_an_expression() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"users\"\nset.email = \"lower(name, 'x')\"\npending = \"email IS NULL\"\n",
+        6,
+        "`lower` takes 1 argument, got 2; expected lower(text)",
+    );
+}
+
+#[test]
+fn bad_expression_syntax() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"create_index\"\ntable = \"users\"\ncolumns = [\"email\"]\nwhere = \"deleted_at IS = NULL\"\n",
+        7,
+        "expression `deleted_at IS = NULL`: syntax error",
+    );
+}
+
+// ----- steps: meaning -----
+
+#[test]
+fn duplicate_column_points_at_the_second_definition() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "email", type = "text" },
+  { name = "email", type = "varchar(10)" },
+]
+"#,
+        9,
+        "step 1 (create_table), field `columns`: column `email` is defined twice",
+    );
+}
+
+#[test]
+fn identity_on_a_text_column_points_at_that_column() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "code", type = "text", identity = true },
+]
+"#,
+        8,
+        "field `identity`: identity column `code` must be integer or bigint, not text",
+    );
+}
+
+#[test]
+fn identity_outside_the_primary_key_in_sub_table_layout() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "users"
+
+[[steps.columns]]
+name = "id"
+type = "bigint"
+primary_key = true
+identity = true
+
+[[steps.columns]]
+name = "n"
+type = "integer"
+identity = true
+"#,
+        16,
+        "identity column `n` must be the table's single-column primary key",
+    );
+}
+
+#[test]
+fn nullable_primary_key_column() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "memberships"
+primary_key = ["org_id", "user_id"]
+columns = [
+  { name = "org_id", type = "bigint", nullable = false },
+  { name = "user_id", type = "bigint", nullable = true },
+]
+"#,
+        9,
+        "field `nullable`: primary-key column `user_id` cannot be nullable",
+    );
+}
+
+#[test]
+fn composite_primary_key_naming_a_missing_column() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "memberships"
+columns = [
+  { name = "org_id", type = "bigint" },
+  { name = "user_id", type = "bigint" },
+]
+primary_key = ["org_id", "usr_id"]
+"#,
+        10,
+        "field `primary_key`: column `usr_id` is not a column of table `memberships`",
+    );
+}
+
+#[test]
+fn unique_constraint_naming_a_missing_column() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "email", type = "text", unique = true },
+]
+unique = [
+  { columns = ["id"] },
+  { columns = ["emial"] },
+]
+"#,
+        12,
+        "field `unique`: column `emial` is not a column of table `users`",
+    );
+}
+
+#[test]
+fn foreign_key_column_count_mismatch_points_at_that_key() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "create_table"
+table = "messages"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "conversation_id", type = "bigint" },
+]
+foreign_keys = [
+  { columns = ["id"], references = "other(id)" },
+  { columns = ["conversation_id"], references = "conversations(id, tenant)" },
+]
+"#,
+        12,
+        "foreign key on (conversation_id) references 2 columns: both sides need the same number of columns",
+    );
+}
+
+#[test]
+fn index_column_with_a_bad_direction() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"create_index\"\ntable = \"users\"\ncolumns = [\"email\", \"created_at DESCENDING\"]\n",
+        6,
+        "index column `created_at DESCENDING` must be a column name, optionally followed by ASC or DESC",
+    );
+}
+
+#[test]
+fn alter_column_that_changes_nothing_points_at_the_step() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[steps]]\nop = \"alter_column\"\ntable = \"users\"\ncolumn = \"email\"\n",
+        7,
+        "step 2 (alter_column): alter_column changes nothing",
+    );
+}
+
+#[test]
+fn sql_step_without_sql_points_at_the_step() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\ndialects = [\"postgres\"]\n",
+        3,
+        "step 1 (sql), field `sql`: a sql step needs `sql = \"...\"` or per-dialect",
+    );
+}
+
+#[test]
+fn sql_step_limited_to_a_dialect_without_sql_for_it() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\npostgres = \"SELECT 1\"\ndialects = [\"postgres\", \"mysql\"]\n",
+        6,
+        "field `dialects`: the step is limited to mysql but has no SQL for it",
+    );
+}
+
+#[test]
+fn backfill_without_set() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"users\"\npending = \"email IS NULL\"\n",
+        3,
+        "step 1 (backfill): missing field `set`",
+    );
+}
+
+#[test]
+fn backfill_with_batch_size_zero() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"users\"\nset.email = \"lower(email)\"\nbatch_size = 0\n",
+        11,
+        "step 2 (backfill), field `batch_size`: batch_size must be at least 1",
+    );
+}
+
+// ----- checks -----
+
+#[test]
+fn check_with_neither_table_nor_sql() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[checks]]\nname = \"nothing\"\nexpect = 0\n",
+        7,
+        "check 1 (nothing), field `table`: a check needs `table` (and optionally `where`) to count rows, or `sql`",
+    );
+}
+
+#[test]
+fn check_skip_after_the_migration() {
+    bad(
+        r#"description = "x"
+
+[[steps]]
+op = "sql"
+sql = "SELECT 1"
+
+[[checks]]
+name = "skip me"
+table = "users"
+when = "after"
+on_fail = "skip"
+expect = 0
+"#,
+        11,
+        "check 1 (skip me), field `on_fail`: `on_fail = \"skip\"` only makes sense for `when = \"before\"`",
+    );
+}
+
+#[test]
+fn bad_expect() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[checks]]\nname = \"count\"\ntable = \"users\"\nexpect = \"about 3\"\n",
+        10,
+        "check 1: invalid expect `about 3`: write a number (`expect = 0`) or a comparison such as \">= 100\"",
+    );
+}
+
+#[test]
+fn check_without_a_query_for_one_dialect() {
+    bad(
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[checks]]\nname = \"per dialect\"\npostgres = \"SELECT 0\"\nmysql = \"SELECT 0\"\nexpect = 0\n",
+        7,
+        "field `sql`: no query for sqlite: add `sqlite = \"...\"` or a shared `sql`",
+    );
+}
+
+// ----- files and versions -----
+
+#[test]
+fn duplicate_version_across_two_files() {
+    fails(
+        &[("0001_a.toml", OK), ("01_b.toml", OK)],
+        "01_b.toml",
+        1,
+        "duplicate version 01: ",
+    );
+}
+
+#[test]
+fn file_name_without_version() {
+    fails(
+        &[("create_users.toml", OK)],
+        "create_users.toml",
+        1,
+        "a migration file name is a version number, an underscore and a name",
+    );
+}
+
+const REQUIRES_0001: &str =
+    "description = \"b\"\nrequires = [\"0001\"]\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n";
+const REQUIRES_0002: &str =
+    "description = \"a\"\nrequires = [\"0002\"]\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n";
+
+#[test]
+fn requires_naming_a_missing_migration() {
+    fails(
+        &[("0002_b.toml", REQUIRES_0001)],
+        "0002_b.toml",
+        2,
+        "`requires` names migration 0001, which is not in the plan",
+    );
+}
+
+#[test]
+fn requires_naming_a_later_migration() {
+    fails(
+        &[("0001_a.toml", REQUIRES_0002), ("0002_b.toml", OK)],
+        "0001_a.toml",
+        2,
+        "`requires` names migration 0002, which does not come before 0001",
+    );
+}
+
+#[test]
+fn requires_cycle() {
+    fails(
+        &[
+            ("0001_a.toml", REQUIRES_0002),
+            ("0002_b.toml", REQUIRES_0001),
+        ],
+        "0001_a.toml",
+        2,
+        "`requires` forms a cycle: 0001 -> 0002 -> 0001",
+    );
+}
+
+// ----- cutover.toml -----
+
+#[test]
+fn config_with_an_unknown_key() {
+    let err = Config::parse(
+        Path::new("proj/cutover.toml"),
+        "plan = \"migrations\"\ndialect = [\"postgres\"]\n",
+    )
+    .expect_err("unknown key");
+    assert_eq!(
+        err.to_string(),
+        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`"
+    );
+}
+
+#[test]
+fn config_target_with_an_unknown_key() {
+    let err = Config::parse(
+        Path::new("cutover.toml"),
+        "plan = \"migrations\"\n\n[targets.dev]\nurl = \"sqlite://dev.db\"\nuser = \"me\"\n",
+    )
+    .expect_err("unknown key");
+    assert_eq!(
+        err.to_string(),
+        "cutover.toml:5: unknown field `user`, expected `url`"
+    );
+}
+
+// ----- mutations of the example plan never panic -----
+
+/// SplitMix64: a small deterministic generator, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
         } else {
-            println!("{}: {:?}", d.display(), Plan::load(&d).map(|_| ()).map_err(|e| e.to_string()));
+            (self.next() % n as u64) as usize
         }
     }
 }
-#[derive(serde::Deserialize)]
-struct Probe {
-    #[serde(default)]
-    steps: Vec<cutover_core::plan::Step>,
-    #[serde(default)]
-    checks: Vec<cutover_core::plan::Check>,
-    #[serde(default)]
-    down: Option<Vec<cutover_core::plan::Step>>,
-}
-#[test]
-fn probe() {
-    let mut dirs: Vec<_> = std::fs::read_dir("/tmp/mal").unwrap().map(|e| e.unwrap().path()).collect();
-    dirs.sort();
-    for d in dirs {
-        for f in std::fs::read_dir(&d).unwrap() {
-            let f = f.unwrap().path();
-            let src = std::fs::read_to_string(&f).unwrap();
-            match toml::from_str::<Probe>(&src) {
-                Ok(p) => println!("{}: ok {} {} {}", f.display(), p.steps.len(), p.checks.len(), p.down.is_some()),
-                Err(e) => println!("{}: line {:?} {}", f.display(), e.span().map(|s| src[..s.start].matches('\n').count()+1), e.message()),
-            }
+
+/// Applies one random edit: delete a line, duplicate a line, replace a character, truncate.
+fn mutate(src: &str, rng: &mut Rng) -> String {
+    const REPLACEMENTS: &[char] = &[
+        '"', '\'', '[', ']', '{', '}', '=', ',', '.', '#', '\n', ' ', '0', '9', 'a', 'z', '(', ')',
+        '\\', '-', '_', 'é',
+    ];
+    let lines: Vec<&str> = src.lines().collect();
+    match rng.below(4) {
+        0 if !lines.is_empty() => {
+            let i = rng.below(lines.len());
+            let mut out: Vec<&str> = lines.clone();
+            out.remove(i);
+            out.join("\n")
         }
+        1 if !lines.is_empty() => {
+            let i = rng.below(lines.len());
+            let mut out: Vec<&str> = lines.clone();
+            out.insert(i, lines[i]);
+            out.join("\n")
+        }
+        2 => {
+            let mut chars: Vec<char> = src.chars().collect();
+            if !chars.is_empty() {
+                let i = rng.below(chars.len());
+                chars[i] = REPLACEMENTS[rng.below(REPLACEMENTS.len())];
+            }
+            chars.into_iter().collect()
+        }
+        _ => src
+            .chars()
+            .take(rng.below(src.chars().count() + 1))
+            .collect(),
+    }
+}
+
+fn example_files() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/messages/migrations");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("example plan")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .map(|p| {
+            let name = p.file_name().expect("name").to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&p).expect("read example");
+            (name, text)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn mutated_example_plans_never_panic() {
+    let originals = example_files();
+    assert!(originals.len() >= 4, "example plan not found");
+    let mut rng = Rng(0x00C0_FFEE);
+    let (mut loaded, mut failed) = (0, 0);
+    for round in 0..6000 {
+        let mut files = originals.clone();
+        let target = rng.below(files.len());
+        for _ in 0..=rng.below(3) {
+            files[target].1 = mutate(&files[target].1, &mut rng);
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let tmp = TempPlan::new(&refs);
+        let outcome = std::panic::catch_unwind(|| match Plan::load(&tmp.dir) {
+            Ok(plan) => {
+                for dialect in Dialect::ALL {
+                    let _ = render_plan(&plan, dialect, &RenderOptions::default());
+                }
+                true
+            }
+            Err(e) => {
+                // Every loader error names the file it is about.
+                assert!(e.to_string().contains(&*tmp.dir.to_string_lossy()), "{e}");
+                false
+            }
+        });
+        match outcome {
+            Ok(true) => loaded += 1,
+            Ok(false) => failed += 1,
+            Err(_) => panic!(
+                "round {round}: loading or rendering panicked on this {}:\n{}",
+                files[target].0, files[target].1
+            ),
+        }
+    }
+    // The mutations must exercise both paths.
+    assert!(loaded > 0 && failed > 0, "loaded {loaded}, failed {failed}");
+}
+
+#[test]
+fn mutated_config_files_never_panic() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/messages/cutover.toml");
+    let original = std::fs::read_to_string(&path).expect("example cutover.toml");
+    let mut rng = Rng(7);
+    for _ in 0..200 {
+        let src = mutate(&original, &mut rng);
+        let result = std::panic::catch_unwind(|| Config::parse(&path, &src).map(|_| ()));
+        assert!(result.is_ok(), "Config::parse panicked on:\n{src}");
     }
 }

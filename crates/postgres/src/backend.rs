@@ -138,7 +138,8 @@ impl Backend for PostgresBackend {
     }
 
     /// Runs `sql` (one statement or a batch) with the simple query protocol and returns the
-    /// sum of the counts in the statements' command tags (`INSERT 0 3` counts 3).
+    /// sum of the counts in the statements' command tags (`INSERT 0 3` counts 3; a `SELECT`
+    /// counts the rows it returned).
     async fn execute(&mut self, sql: &str) -> Result<u64> {
         let messages = self.simple(sql).await?;
         Ok(messages

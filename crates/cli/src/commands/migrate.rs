@@ -25,7 +25,9 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
     let mut options = runner_options(project, &args.connect);
     options.allow_out_of_order = args.allow_out_of_order;
     let printer = Printer::new(json);
-    let report = Runner::new(backend.as_mut(), &plan, options, &printer).up(target).await;
+    let report = Runner::new(backend.as_mut(), &plan, options, &printer)
+        .up(target)
+        .await;
     let _ = backend.close().await;
     print_run(&report?, "apply", json)?;
     Ok(ExitCode::Success)
@@ -42,23 +44,37 @@ pub(crate) async fn down(project: &Project, args: &DownArgs, json: bool) -> Resu
     };
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
-    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, &args.connect), &printer)
-        .down(target)
-        .await;
+    let report = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, &args.connect),
+        &printer,
+    )
+    .down(target)
+    .await;
     let _ = backend.close().await;
     print_run(&report?, "revert", json)?;
     Ok(ExitCode::Success)
 }
 
 /// `cutover baseline VERSION`.
-pub(crate) async fn baseline(project: &Project, args: &BaselineArgs, json: bool) -> Result<ExitCode> {
+pub(crate) async fn baseline(
+    project: &Project,
+    args: &BaselineArgs,
+    json: bool,
+) -> Result<ExitCode> {
     let plan = project.load_plan()?;
     let version = parse_version(&args.version, "baseline")?;
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
-    let marked = Runner::new(backend.as_mut(), &plan, runner_options(project, &args.connect), &printer)
-        .baseline(version)
-        .await;
+    let marked = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, &args.connect),
+        &printer,
+    )
+    .baseline(version)
+    .await;
     let _ = backend.close().await;
     let marked = marked?;
     if json {
@@ -76,9 +92,14 @@ pub(crate) async fn repair(project: &Project, opts: &ConnectOpts, json: bool) ->
     let plan = project.load_plan()?;
     let mut backend = open(project, opts).await?;
     let printer = Printer::new(json);
-    let changes = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
-        .repair()
-        .await;
+    let changes = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, opts),
+        &printer,
+    )
+    .repair()
+    .await;
     let _ = backend.close().await;
     let changes = changes?;
     if json {

@@ -1,6 +1,8 @@
 //! One module per command; [`dispatch`] picks it.
 
+mod backfill;
 mod migrate;
+mod progress;
 mod output;
 mod sql;
 mod status;
@@ -27,6 +29,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Down(args) => migrate::down(&project, &args, json).await,
         Command::Baseline(args) => migrate::baseline(&project, &args, json).await,
         Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
+        Command::Backfill(cmd) => backfill::run(&project, cmd, json).await,
     }
 }
 
@@ -34,6 +37,30 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
 pub(crate) async fn open(project: &Project, opts: &ConnectOpts) -> Result<Box<dyn Backend>> {
     let url = project.database_url(opts)?;
     Ok(crate::connect::connect(&url).await?)
+}
+
+/// Opens more connections to the same database, for parallel backfill workers.
+pub(crate) fn connector(url: String) -> Box<cutover_core::backfill::Connector> {
+    Box::new(move || {
+        let url = url.clone();
+        Box::pin(async move { crate::connect::connect(&url).await })
+    })
+}
+
+/// Backfill settings from the options.
+pub(crate) fn batch_options(b: &crate::cli::BatchOpts) -> cutover_core::backfill::BackfillOptions {
+    let mut o = cutover_core::backfill::BackfillOptions {
+        workers: b.workers.max(1),
+        batch_size: b.batch_size,
+        target_batch: Duration::from_millis(b.target_batch_ms.max(1)),
+        adaptive: !b.no_adapt,
+        max_rows_per_second: b.max_rows_per_second,
+        pause: Duration::from_millis(b.pause_ms),
+        throttle_query: b.throttle_query.clone(),
+        ..Default::default()
+    };
+    o.timeouts.lock = Duration::from_secs_f64(b.batch_lock_timeout.max(0.001));
+    o
 }
 
 /// Runner settings from the options.

@@ -4,15 +4,21 @@ use std::io::IsTerminal;
 
 use cutover_core::runner::{Event, Reporter, RunReport};
 
+use super::progress::Bar;
+
 /// Prints events as lines on stderr (text mode), or nothing (JSON mode).
 pub(crate) struct Printer {
     quiet: bool,
+    bar: Bar,
 }
 
 impl Printer {
     /// A printer; `json` silences it so stdout holds only the JSON document.
     pub(crate) fn new(json: bool) -> Printer {
-        Printer { quiet: json }
+        Printer {
+            quiet: json,
+            bar: Bar::new(json),
+        }
     }
 }
 
@@ -22,31 +28,58 @@ impl Reporter for Printer {
             return;
         }
         match event {
-            Event::MigrationStarted { label, direction, statements } => {
-                eprintln!("{} {label} ({statements} statements)", if *direction == "down" { "reverting" } else { "applying" });
+            Event::MigrationStarted {
+                label,
+                direction,
+                statements,
+            } => {
+                eprintln!(
+                    "{} {label} ({statements} statements)",
+                    if *direction == "down" {
+                        "reverting"
+                    } else {
+                        "applying"
+                    }
+                );
             }
             Event::Check(c) => {
                 eprintln!(
                     "  check {} [{}]: {} (got {}, expected {})",
                     c.name,
-                    if matches!(c.when, cutover_core::plan::CheckWhen::Before) { "before" } else { "after" },
+                    if matches!(c.when, cutover_core::plan::CheckWhen::Before) {
+                        "before"
+                    } else {
+                        "after"
+                    },
                     if c.passed { "PASS" } else { "FAIL" },
                     c.value,
                     c.expected
                 );
             }
-            Event::StatementDone { index, total } => {
-                if std::io::stderr().is_terminal() {
-                    eprint!("\r  statement {index}/{total}");
-                    if index == total {
-                        eprintln!();
-                    }
+            Event::StatementDone { index, total } if std::io::stderr().is_terminal() => {
+                eprint!("\r  statement {index}/{total}");
+                if index == total {
+                    eprintln!();
                 }
             }
             Event::Retry { message, attempt } => eprintln!("  retry {attempt} after: {message}"),
-            Event::MigrationDone { label, duration_ms } => eprintln!("  done {label} in {duration_ms} ms"),
-            Event::Skipped { label, check } => eprintln!("  skipped {label}: precondition `{check}` failed"),
+            Event::MigrationDone { label, duration_ms } => {
+                eprintln!("  done {label} in {duration_ms} ms")
+            }
+            Event::Skipped { label, check } => {
+                eprintln!("  skipped {label}: precondition `{check}` failed")
+            }
             Event::Warning(w) => eprintln!("  warning: {w}"),
+            Event::BackfillProgress { id, changed, batches, fraction } => {
+                self.bar.update(id, *changed, *batches, *fraction);
+            }
+            Event::BackfillDone(r) => {
+                self.bar.finish();
+                eprintln!(
+                    "  backfill {}: {} ({} rows changed, {} batches, {} retries, {} ms)",
+                    r.id, r.outcome, r.rows_changed, r.batches, r.retries, r.duration_ms
+                );
+            }
             _ => {}
         }
     }
@@ -67,7 +100,10 @@ pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::R
         return Ok(());
     }
     for m in &report.migrations {
-        println!("{:<9} {} ({})  {} statements, {} ms", m.outcome, m.version, m.name, m.statements, m.duration_ms);
+        println!(
+            "{:<9} {} ({})  {} statements, {} ms",
+            m.outcome, m.version, m.name, m.statements, m.duration_ms
+        );
     }
     Ok(())
 }

@@ -15,7 +15,10 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!("{:<8} {:<10} {:<9} {:<24} {}", "VERSION", "STATE", "PHASE", "APPLIED", "NAME");
+    println!(
+        "{:<8} {:<10} {:<9} {:<24} NAME",
+        "VERSION", "STATE", "PHASE", "APPLIED"
+    );
     for m in &report.migrations {
         let mut state = m.state.clone();
         if let Some((done, total)) = m.progress {
@@ -28,11 +31,21 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         if m.out_of_order {
             notes.push("out of order");
         }
-        let phase = m.phase.map(|p| format!("{p:?}").to_lowercase()).unwrap_or_else(|| "-".into());
+        let phase = m
+            .phase
+            .map(|p| format!("{p:?}").to_lowercase())
+            .unwrap_or_else(|| "-".into());
         let applied = m.applied_at.clone().unwrap_or_else(|| "-".into());
         let applied: String = applied.chars().take(23).collect();
-        let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join(", ")) };
-        println!("{:<8} {:<10} {:<9} {:<24} {}{notes}", m.version.text, state, phase, applied, m.name);
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", notes.join(", "))
+        };
+        println!(
+            "{:<8} {:<10} {:<9} {:<24} {}{notes}",
+            m.version.text, state, phase, applied, m.name
+        );
     }
     println!(
         "\n{} pending, {} failed, {} checksum mismatches ({})",
@@ -46,26 +59,48 @@ pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> 
     let plan = project.load_plan()?;
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
-    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, &args.connect), &printer)
-        .status()
-        .await?;
+    let report = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, &args.connect),
+        &printer,
+    )
+    .status()
+    .await?;
     print(&report, json)?;
     backend.close().await?;
-    Ok(if args.exit_code && report.pending > 0 { ExitCode::Pending } else { ExitCode::Success })
+    Ok(if args.exit_code && report.pending > 0 {
+        ExitCode::Pending
+    } else {
+        ExitCode::Success
+    })
 }
 
 /// `cutover validate`.
-pub(crate) async fn validate(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
+pub(crate) async fn validate(
+    project: &Project,
+    opts: &ConnectOpts,
+    json: bool,
+) -> Result<ExitCode> {
     let plan = project.load_plan()?;
     let mut backend = open(project, opts).await?;
     let printer = Printer::new(json);
-    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
-        .validate()
-        .await?;
+    let report = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, opts),
+        &printer,
+    )
+    .validate()
+    .await?;
     if json {
         print(&report, json)?;
     } else {
-        println!("valid: {} migrations in the plan, {} pending", plan.migrations.len(), report.pending);
+        println!(
+            "valid: {} migrations in the plan, {} pending",
+            plan.migrations.len(),
+            report.pending
+        );
     }
     backend.close().await?;
     Ok(ExitCode::Success)

@@ -177,6 +177,34 @@ pub trait SqlDialect: Send + Sync {
         self.drop_check_sql(table, name)
     }
 
+    /// A query listing the primary-key columns of `table`, one per row, in key order.
+    fn primary_key_sql(&self, table: &str) -> String;
+
+    /// A query returning `(column, declared type)` rows for every column of `table`.
+    fn column_types_sql(&self, table: &str) -> String;
+
+    /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
+    fn row_estimate_sql(&self, table: &str) -> String;
+
+    /// A text value written into a column whose catalog type is `declared` (Postgres needs an
+    /// explicit cast for types like jsonb; the others convert string literals themselves).
+    fn typed_literal(&self, value: &str, _declared: &str) -> String {
+        quote_literal(value)
+    }
+
+    /// Session settings for backfill batches. Each batch commits its rows and its
+    /// checkpoint together and is idempotent, so a commit lost in a crash is simply redone:
+    /// Postgres can skip waiting for the WAL flush.
+    fn backfill_session_sql(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Undoes [`backfill_session_sql`](SqlDialect::backfill_session_sql) when the session
+    /// goes on with other work.
+    fn backfill_session_reset_sql(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The statement that sets or drops NOT NULL on a column, given its full definition.
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String>;
 
@@ -267,4 +295,9 @@ pub struct AlterColumnSql<'a> {
     /// The full column definition after the change (`<type> [NOT NULL] [DEFAULT ..]`),
     /// for dialects that restate the whole column (MySQL `MODIFY COLUMN`).
     pub full_definition: Option<String>,
+}
+
+/// A string literal for catalog queries (single quotes doubled).
+pub(crate) fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }

@@ -2,7 +2,7 @@
 
 use sea_query::{Expr, ExprTrait};
 
-use super::{AlterColumnSql, Dialect, SqlDialect};
+use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -11,6 +11,30 @@ use crate::types::ColumnType;
 pub struct Mysql;
 
 impl SqlDialect for Mysql {
+    fn primary_key_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT column_name FROM information_schema.key_column_usage \
+             WHERE table_schema = DATABASE() AND table_name = {} AND constraint_name = 'PRIMARY' \
+             ORDER BY ordinal_position",
+            quote_literal(table)
+        )
+    }
+
+    fn column_types_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = {} ORDER BY ordinal_position",
+            quote_literal(table)
+        )
+    }
+
+    fn row_estimate_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT table_rows FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
+            quote_literal(table)
+        )
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
     }

@@ -3,7 +3,7 @@
 use sea_query::extension::postgres::PgBinOper;
 use sea_query::{BinOper, Expr, ExprTrait};
 
-use super::{AlterColumnSql, Dialect, SqlDialect};
+use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -12,6 +12,50 @@ use crate::types::ColumnType;
 pub struct Postgres;
 
 impl SqlDialect for Postgres {
+    fn primary_key_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+             WHERE i.indrelid = to_regclass({}) AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)",
+            quote_literal(&Dialect::Postgres.quote(table))
+        )
+    }
+
+    fn column_types_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = {} ORDER BY ordinal_position",
+            quote_literal(table)
+        )
+    }
+
+    fn row_estimate_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})",
+            quote_literal(&Dialect::Postgres.quote(table))
+        )
+    }
+
+    fn typed_literal(&self, value: &str, declared: &str) -> String {
+        let plain = matches!(declared, "text" | "character varying" | "character" | "");
+        if plain
+            || !declared
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_')
+        {
+            quote_literal(value)
+        } else {
+            format!("CAST({} AS {declared})", quote_literal(value))
+        }
+    }
+
+    fn backfill_session_sql(&self) -> Vec<String> {
+        vec!["SET synchronous_commit = off".into()]
+    }
+
+    fn backfill_session_reset_sql(&self) -> Vec<String> {
+        vec!["RESET synchronous_commit".into()]
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }

@@ -3,7 +3,7 @@
 use sea_query::extension::sqlite::SqliteBinOper;
 use sea_query::{BinOper, Expr, ExprTrait};
 
-use super::{AlterColumnSql, Dialect, SqlDialect};
+use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -12,6 +12,28 @@ use crate::types::ColumnType;
 pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
+    fn primary_key_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT name FROM pragma_table_info({}) WHERE pk > 0 ORDER BY pk",
+            quote_literal(table)
+        )
+    }
+
+    fn column_types_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT name, type FROM pragma_table_info({})",
+            quote_literal(table)
+        )
+    }
+
+    fn row_estimate_sql(&self, table: &str) -> String {
+        // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables.
+        format!(
+            "SELECT COALESCE(MAX(rowid), 0) FROM {}",
+            Dialect::Sqlite.quote(table)
+        )
+    }
+
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }

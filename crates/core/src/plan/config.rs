@@ -107,7 +107,11 @@ impl Config {
             let known: Vec<&str> = self.targets.keys().map(|k| k.as_str()).collect();
             Error::Other(format!(
                 "no target `{name}` in cutover.toml; known targets: {}",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             ))
         })?;
         expand_env(&target.url, |var| std::env::var(var).ok()).map_err(|var| {
@@ -150,14 +154,22 @@ mod tests {
         .expect("valid");
         assert_eq!(cfg.plan_dir, PathBuf::from("/proj/db/plan"));
         assert_eq!(cfg.target_url("dev").expect("known"), "sqlite://dev.db");
-        assert!(cfg.target_url("prod").unwrap_err().to_string().contains("known targets: dev"));
+        assert!(
+            cfg.target_url("prod")
+                .unwrap_err()
+                .to_string()
+                .contains("known targets: dev")
+        );
     }
 
     #[test]
     fn expands_environment_variables() {
         let got = expand_env("postgres://${U}@h/${DB}", |v| Some(v.to_lowercase()));
         assert_eq!(got, Ok("postgres://u@h/db".to_string()));
-        assert_eq!(expand_env("${MISSING}", |_| None), Err("MISSING".to_string()));
+        assert_eq!(
+            expand_env("${MISSING}", |_| None),
+            Err("MISSING".to_string())
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::model::{Check, Phase, Step};
-use super::source_map::{SourceMap, named_field};
+use super::source_map::{SourceMap, field_label};
 use super::validate::{validate_check, validate_step};
 use super::{LoadOptions, Located, Migration, Plan, Version};
 use crate::error::{Error, Result};
@@ -62,7 +62,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
         if let Some(other) = by_version.get(&version.number) {
             return Err(Error::plan(
                 &path,
-                None,
+                Some(1),
                 format!(
                     "duplicate version {}: {} has the same version; give one of them a new number",
                     version,
@@ -86,11 +86,14 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
 }
 
 fn parse_file_name(path: &Path) -> Result<(Version, String)> {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     let bad = || {
         Error::plan(
             path,
-            None,
+            Some(1),
             "a migration file name is a version number, an underscore and a name, e.g. 0001_create_users.toml",
         )
     };
@@ -115,11 +118,14 @@ pub(crate) fn load_migration(
         let line = e.span().map(|s| map.line_of_offset(s.start));
         Error::plan(path, line, format!("invalid TOML: {}", e.message().trim()))
     })?;
-    let header: Header = toml::Value::Table(table).try_into().map_err(|e: toml::de::Error| {
-        let msg = e.message().trim().to_string();
-        let line = named_field(&msg).and_then(|f| map.key_line(0..map.top_level_end(), f));
-        Error::plan(path, line, top_level_hint(&msg))
-    })?;
+    let header: Header = toml::Value::Table(table)
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            let msg = e.message().trim().to_string();
+            // A missing top-level field (`description`) is reported at the top of the file.
+            let line = map.locate(0..map.top_level_end(), &msg).unwrap_or(1);
+            Error::plan(path, Some(line), top_level_hint(&msg))
+        })?;
 
     let requires = header
         .requires
@@ -142,9 +148,10 @@ pub(crate) fn load_migration(
         .collect::<Result<Vec<_>>>()?;
 
     if header.steps.is_empty() {
+        let line = map.key_line(0..map.top_level_end(), "steps").unwrap_or(1);
         return Err(Error::plan(
             path,
-            Some(1),
+            Some(line),
             "a migration needs at least one step: add a [[steps]] table with an `op`",
         ));
     }
@@ -228,21 +235,25 @@ fn items<T: Item>(
             .map(|s| format!(" ({s})"))
             .unwrap_or_default();
         let where_ = if array == "down" {
-            format!("down {}{op}", T::kind())
+            format!("down {} {}{op}", T::kind(), i + 1)
         } else {
             format!("{} {}{op}", T::kind(), i + 1)
         };
         let item: T = value.try_into().map_err(|e: toml::de::Error| {
             let msg = e.message().trim().to_string();
-            let line = map.field_line(array, i, named_field(&msg));
+            let line = map.message_line(array, i, &msg);
             Error::plan(path, line, format!("{where_}: {msg}"))
         })?;
         if let Err((field, msg)) = item.validate(options) {
             let line = map.field_line(array, i, field.as_deref());
             let label = format!("{} {} ({})", T::kind(), i + 1, item.label());
-            let label = if array == "down" { format!("down {label}") } else { label };
+            let label = if array == "down" {
+                format!("down {label}")
+            } else {
+                label
+            };
             let msg = match field {
-                Some(f) => format!("{label}, field `{f}`: {msg}"),
+                Some(f) => format!("{label}, field `{}`: {msg}", field_label(&f)),
                 None => format!("{label}: {msg}"),
             };
             return Err(Error::plan(path, line, msg));

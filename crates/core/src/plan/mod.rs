@@ -19,9 +19,9 @@ use crate::error::Result;
 pub use config::{Config, Target};
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
-    CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn,
-    DropConstraint, DropIndex, DropTable, Expect, FkAction, ForeignKey, Join, Literal, OnFail,
-    Phase, References, RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
+    CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
+    DropIndex, DropTable, Expect, FkAction, ForeignKey, Join, Literal, OnFail, Phase, References,
+    RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
 };
 
 /// A migration version: the number before the first `_` of the file name.
@@ -127,7 +127,10 @@ impl Migration {
             phase: self.phase,
             transaction: self.transaction,
             steps: self.steps.iter().map(|s| &s.item).collect(),
-            down: self.down.as_ref().map(|d| d.iter().map(|s| &s.item).collect()),
+            down: self
+                .down
+                .as_ref()
+                .map(|d| d.iter().map(|s| &s.item).collect()),
             checks: self.checks.iter().map(|c| &c.item).collect(),
         };
         let json = serde_json::to_string(&canonical).unwrap_or_default();

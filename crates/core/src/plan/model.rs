@@ -85,11 +85,11 @@ impl Step {
         let mut out = Vec::new();
         match self {
             Step::CreateTable(t) => {
-                for c in &t.columns {
-                    column("columns.", c, &mut out);
+                for (i, c) in t.columns.iter().enumerate() {
+                    column(&format!("columns[{i}]."), c, &mut out);
                 }
-                for c in &t.checks {
-                    out.push(("checks.expr".into(), &c.expr));
+                for (i, c) in t.checks.iter().enumerate() {
+                    out.push((format!("checks[{i}].expr"), &c.expr));
                 }
             }
             Step::AddColumn(a) => column("column.", &a.column, &mut out),
@@ -332,7 +332,12 @@ pub struct AlterColumn {
     /// Column name.
     pub column: String,
     /// New type.
-    #[serde(default, rename = "type", with = "opt_column_type_serde", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "type",
+        with = "opt_column_type_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ty: Option<ColumnType>,
     /// New nullability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -522,7 +527,10 @@ impl DialectSql {
 
     /// Whether no SQL is given at all.
     pub fn is_empty(&self) -> bool {
-        self.sql.is_none() && self.postgres.is_none() && self.mysql.is_none() && self.sqlite.is_none()
+        self.sql.is_none()
+            && self.postgres.is_none()
+            && self.mysql.is_none()
+            && self.sqlite.is_none()
     }
 }
 
@@ -806,10 +814,5 @@ mod ordered_exprs {
 /// Checks that a set of names holds no duplicates; returns the first duplicate.
 pub(crate) fn first_duplicate<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let mut seen = BTreeMap::new();
-    for n in names {
-        if seen.insert(n, ()).is_some() {
-            return Some(n);
-        }
-    }
-    None
+    names.into_iter().find(|&n| seen.insert(n, ()).is_some())
 }

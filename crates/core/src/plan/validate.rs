@@ -27,10 +27,28 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                 return Err(invalid("columns", "a table needs at least one column"));
             }
             if let Some(dup) = first_duplicate(t.columns.iter().map(|c| c.name.as_str())) {
-                return Err(invalid("columns", format!("column `{dup}` is defined twice")));
+                // Point at the second definition.
+                let index = t
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.name == dup)
+                    .nth(1)
+                    .map_or(0, |(i, _)| i);
+                return Err(invalid(
+                    &format!("columns[{index}]"),
+                    format!("column `{dup}` is defined twice"),
+                ));
             }
-            for c in &t.columns {
-                validate_column(c)?;
+            for (i, c) in t.columns.iter().enumerate() {
+                validate_column(c).map_err(|(f, m)| (f.map(|f| format!("columns[{i}].{f}")), m))?;
+                let in_key = c.primary_key || t.primary_key.contains(&c.name);
+                if in_key && c.nullable == Some(true) {
+                    return Err(invalid(
+                        &format!("columns[{i}].nullable"),
+                        format!("primary-key column `{}` cannot be nullable", c.name),
+                    ));
+                }
             }
             let inline_pk: Vec<&Column> = t.columns.iter().filter(|c| c.primary_key).collect();
             if !t.primary_key.is_empty() && !inline_pk.is_empty() {
@@ -48,22 +66,30 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
             let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
             let unknown = |cols: &[String], field: &str| -> Result<(), Invalid> {
                 match cols.iter().find(|c| !names.contains(&c.as_str())) {
-                    Some(c) => Err(invalid(field, format!("column `{c}` is not a column of table `{}`", t.table))),
+                    Some(c) => Err(invalid(
+                        field,
+                        format!("column `{c}` is not a column of table `{}`", t.table),
+                    )),
                     None => Ok(()),
                 }
             };
             unknown(&t.primary_key, "primary_key")?;
-            for u in &t.unique {
+            for (i, u) in t.unique.iter().enumerate() {
+                let field = format!("unique[{i}]");
                 if u.columns.is_empty() {
-                    return Err(invalid("unique", "a unique constraint needs at least one column"));
+                    return Err(invalid(
+                        &field,
+                        "a unique constraint needs at least one column",
+                    ));
                 }
-                unknown(&u.columns, "unique")?;
+                unknown(&u.columns, &field)?;
             }
-            for fk in &t.foreign_keys {
-                unknown(&fk.columns, "foreign_keys")?;
+            for (i, fk) in t.foreign_keys.iter().enumerate() {
+                let field = format!("foreign_keys[{i}]");
+                unknown(&fk.columns, &field)?;
                 if fk.columns.is_empty() || fk.columns.len() != fk.references.columns.len() {
                     return Err(invalid(
-                        "foreign_keys",
+                        &field,
                         format!(
                             "foreign key on ({}) references {} columns: both sides need the same number of columns",
                             fk.columns.join(", "),
@@ -73,13 +99,26 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                 }
             }
             if let Some(dup) = first_duplicate(t.checks.iter().map(|c| c.name.as_str())) {
-                return Err(invalid("checks", format!("check `{dup}` is defined twice")));
+                let index = t
+                    .checks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.name == dup)
+                    .nth(1)
+                    .map_or(0, |(i, _)| i);
+                return Err(invalid(
+                    &format!("checks[{index}]"),
+                    format!("check `{dup}` is defined twice"),
+                ));
             }
-            for c in t.columns.iter().filter(|c| c.identity) {
+            for (i, c) in t.columns.iter().enumerate().filter(|(_, c)| c.identity) {
                 if !(c.primary_key || t.primary_key == [c.name.clone()]) {
                     return Err(invalid(
-                        "identity",
-                        format!("identity column `{}` must be the table's single-column primary key", c.name),
+                        &format!("columns[{i}].identity"),
+                        format!(
+                            "identity column `{}` must be the table's single-column primary key",
+                            c.name
+                        ),
                     ));
                 }
             }
@@ -100,14 +139,22 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                 && a.default_expr.is_none()
                 && !a.drop_default
             {
-                return Err(invalid(
-                    "column",
-                    "alter_column changes nothing: give `type`, `nullable`, `default`, `default_expr` or `drop_default = true`",
+                return Err((
+                    None,
+                    "alter_column changes nothing: give `type`, `nullable`, `default`, `default_expr` or `drop_default = true`"
+                        .to_string(),
                 ));
             }
-            let defaults = [a.default.is_some(), a.default_expr.is_some(), a.drop_default];
+            let defaults = [
+                a.default.is_some(),
+                a.default_expr.is_some(),
+                a.drop_default,
+            ];
             if defaults.iter().filter(|b| **b).count() > 1 {
-                return Err(invalid("default", "give only one of `default`, `default_expr` and `drop_default`"));
+                return Err(invalid(
+                    "default",
+                    "give only one of `default`, `default_expr` and `drop_default`",
+                ));
             }
         }
         Step::CreateIndex(i) => {
@@ -124,21 +171,26 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                 if !ok {
                     return Err(invalid(
                         "columns",
-                        format!("index column `{c}` must be a column name, optionally followed by ASC or DESC"),
+                        format!(
+                            "index column `{c}` must be a column name, optionally followed by ASC or DESC"
+                        ),
                     ));
                 }
             }
         }
-        Step::AddForeignKey(f) => {
-            if f.columns.is_empty() || f.columns.len() != f.references.columns.len() {
-                return Err(invalid(
-                    "references",
-                    "a foreign key needs the same number of columns on both sides",
-                ));
-            }
+        Step::AddForeignKey(f)
+            if (f.columns.is_empty() || f.columns.len() != f.references.columns.len()) =>
+        {
+            return Err(invalid(
+                "references",
+                "a foreign key needs the same number of columns on both sides",
+            ));
         }
         Step::AddUnique(u) if u.columns.is_empty() => {
-            return Err(invalid("columns", "a unique constraint needs at least one column"));
+            return Err(invalid(
+                "columns",
+                "a unique constraint needs at least one column",
+            ));
         }
         Step::Sql(s) => {
             let up = s.up();
@@ -150,16 +202,25 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
             }
             if let Some(list) = &s.dialects {
                 if list.is_empty() {
-                    return Err(invalid("dialects", "`dialects` is empty: list at least one dialect or remove it"));
+                    return Err(invalid(
+                        "dialects",
+                        "`dialects` is empty: list at least one dialect or remove it",
+                    ));
                 }
                 if let Some(d) = list.iter().find(|d| up.for_dialect(**d).is_none()) {
-                    return Err(invalid("dialects", format!("the step is limited to {d} but has no SQL for it")));
+                    return Err(invalid(
+                        "dialects",
+                        format!("the step is limited to {d} but has no SQL for it"),
+                    ));
                 }
             }
         }
         Step::Backfill(b) => {
             if b.set.is_empty() {
-                return Err(invalid("set", "a backfill needs at least one `set.<column> = \"expression\"`"));
+                return Err(invalid(
+                    "set",
+                    "a backfill needs at least one `set.<column> = \"expression\"`",
+                ));
             }
             if let Some(dup) = first_duplicate(b.set.iter().map(|(c, _)| c.as_str())) {
                 return Err(invalid("set", format!("column `{dup}` is set twice")));
@@ -168,7 +229,10 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                 return Err(invalid("batch_size", "batch_size must be at least 1"));
             }
             if b.undo_where.is_some() && b.undo.is_empty() {
-                return Err(invalid("undo_where", "`undo_where` needs `undo.<column>` values to apply"));
+                return Err(invalid(
+                    "undo_where",
+                    "`undo_where` needs `undo.<column>` values to apply",
+                ));
             }
         }
         _ => {}
@@ -181,13 +245,28 @@ fn validate_column(c: &Column) -> Result<(), Invalid> {
         return Err(invalid("name", "a column needs a non-empty name"));
     }
     if c.default.is_some() && c.default_expr.is_some() {
-        return Err(invalid("default_expr", format!("column `{}` has both `default` and `default_expr`; keep one", c.name)));
+        return Err(invalid(
+            "default_expr",
+            format!(
+                "column `{}` has both `default` and `default_expr`; keep one",
+                c.name
+            ),
+        ));
     }
     if c.identity && !c.ty.is_integer() {
-        return Err(invalid("identity", format!("identity column `{}` must be integer or bigint, not {}", c.name, c.ty)));
+        return Err(invalid(
+            "identity",
+            format!(
+                "identity column `{}` must be integer or bigint, not {}",
+                c.name, c.ty
+            ),
+        ));
     }
     if c.identity && c.nullable == Some(true) {
-        return Err(invalid("nullable", format!("identity column `{}` cannot be nullable", c.name)));
+        return Err(invalid(
+            "nullable",
+            format!("identity column `{}` cannot be nullable", c.name),
+        ));
     }
     Ok(())
 }
@@ -200,7 +279,10 @@ pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), 
         || check.sqlite.is_some();
     match (&check.table, has_sql) {
         (Some(_), true) => {
-            return Err(invalid("table", "a check counts rows of `table` (with `where`) or runs `sql`, not both"));
+            return Err(invalid(
+                "table",
+                "a check counts rows of `table` (with `where`) or runs `sql`, not both",
+            ));
         }
         (None, false) => {
             return Err(invalid(
@@ -210,7 +292,10 @@ pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), 
         }
         (None, true) => {
             if check.r#where.is_some() {
-                return Err(invalid("where", "`where` goes with `table`; put the condition inside `sql`"));
+                return Err(invalid(
+                    "where",
+                    "`where` goes with `table`; put the condition inside `sql`",
+                ));
             }
             if check.sql.is_none() {
                 let missing = dialects.iter().find(|d| match d {
@@ -219,7 +304,10 @@ pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), 
                     Dialect::Sqlite => check.sqlite.is_none(),
                 });
                 if let Some(d) = missing {
-                    return Err(invalid("sql", format!("no query for {d}: add `{d} = \"...\"` or a shared `sql`")));
+                    return Err(invalid(
+                        "sql",
+                        format!("no query for {d}: add `{d} = \"...\"` or a shared `sql`"),
+                    ));
                 }
             }
         }

@@ -16,7 +16,8 @@ impl std::str::FromStr for References {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("invalid references `{s}`: write it as `table(column)` or `table(a, b)`");
+        let bad =
+            || format!("invalid references `{s}`: write it as `table(column)` or `table(a, b)`");
         let (table, rest) = s.split_once('(').ok_or_else(bad)?;
         let inner = rest.trim().strip_suffix(')').ok_or_else(bad)?;
         let table = table.trim();

@@ -40,7 +40,11 @@ pub fn backfill_key(b: &Backfill, schema: &Schema) -> Option<Vec<String>> {
 }
 
 /// The UPDATE that applies `b` to the rows matching `extra` (and `pending`).
-pub(crate) fn update_statement(b: &Backfill, dialect: Dialect, extra: Option<Expr>) -> Result<UpdateStatement> {
+pub(crate) fn update_statement(
+    b: &Backfill,
+    dialect: Dialect,
+    extra: Option<Expr>,
+) -> Result<UpdateStatement> {
     let mut q = Query::update();
     q.table(ident(&b.table));
     for (col, e) in &b.set {

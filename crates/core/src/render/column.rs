@@ -65,7 +65,11 @@ pub(crate) fn rename_column(r: &RenameColumn, dialect: Dialect) -> String {
 }
 
 /// Changes a column's type, nullability or default.
-pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -> Result<Vec<String>> {
+pub(crate) fn alter_column(
+    a: &AlterColumn,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Result<Vec<String>> {
     let sql = dialect.sql();
     if !sql.supports_alter_column() {
         return Err(unsupported(
@@ -108,7 +112,11 @@ pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -
     } else if a.default.is_some() || a.default_expr.is_some() {
         let probe = Column {
             name: a.column.clone(),
-            ty: after.as_ref().map(|c| c.ty).or(a.ty).unwrap_or(crate::types::ColumnType::Text),
+            ty: after
+                .as_ref()
+                .map(|c| c.ty)
+                .or(a.ty)
+                .unwrap_or(crate::types::ColumnType::Text),
             nullable: None,
             default: a.default.clone(),
             default_expr: a.default_expr.clone(),
@@ -159,7 +167,11 @@ pub(crate) fn alter_column(a: &AlterColumn, dialect: Dialect, schema: &Schema) -
 /// `MODIFY COLUMN`, which drops whatever it does not restate.
 fn full_definition(c: &Column, dialect: Dialect) -> Result<String> {
     let mut s = dialect.sql().native_type(c.ty);
-    s.push_str(if c.is_nullable() { " NULL" } else { " NOT NULL" });
+    s.push_str(if c.is_nullable() {
+        " NULL"
+    } else {
+        " NOT NULL"
+    });
     if c.identity {
         s.push_str(" AUTO_INCREMENT");
     }

@@ -47,7 +47,10 @@ pub(crate) fn refuse_set_default(dialect: Dialect, table: &str, fk: &ForeignKey)
     }
     Err(unsupported(
         dialect,
-        &format!("foreign key `{}` with set_default", fk.constraint_name(table)),
+        &format!(
+            "foreign key `{}` with set_default",
+            fk.constraint_name(table)
+        ),
         table,
         "InnoDB (MySQL and MariaDB) has no ON DELETE/ON UPDATE SET DEFAULT: use `set_null`, `restrict` or `cascade`, or reset the column in a backfill",
     ))

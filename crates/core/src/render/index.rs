@@ -8,7 +8,10 @@ use crate::error::Result;
 use crate::plan::{AddUnique, CreateIndex, DropConstraint, DropIndex};
 
 /// CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] ... [WHERE ...].
-pub(crate) fn create_index(i: &CreateIndex, dialect: Dialect) -> Result<Vec<(String, StatementKind)>> {
+pub(crate) fn create_index(
+    i: &CreateIndex,
+    dialect: Dialect,
+) -> Result<Vec<(String, StatementKind)>> {
     let sql = dialect.sql();
     if i.r#where.is_some() && !sql.supports_partial_index() {
         return Err(unsupported(
@@ -105,6 +108,9 @@ pub(crate) fn add_unique(u: &AddUnique, dialect: Dialect) -> String {
 
 /// Drops a unique constraint added with `add_unique` (a unique index).
 pub(crate) fn drop_unique(d: &DropConstraint, dialect: Dialect) -> String {
-    let stmt = Index::drop().name(&d.name).table(ident(&d.table)).to_owned();
+    let stmt = Index::drop()
+        .name(&d.name)
+        .table(ident(&d.table))
+        .to_owned();
     dialect.schema(&stmt)
 }

@@ -2,8 +2,8 @@
 
 use crate::error::{Error, Result};
 use crate::plan::{
-    AddColumn, Backfill, DropColumn, DropConstraint, DropIndex, DropTable, Migration,
-    RenameColumn, RenameTable, SqlDown, SqlStep, Step,
+    AddColumn, Backfill, DropColumn, DropConstraint, DropIndex, DropTable, Migration, RenameColumn,
+    RenameTable, SqlDown, SqlStep, Step,
 };
 use crate::schema::Schema;
 
@@ -26,8 +26,10 @@ pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
         .collect();
     let mut out = Vec::new();
     for (i, step) in ups.iter().enumerate().rev() {
-        if !matches!(step, Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_))
-            && step_table(step).is_some_and(|t| created.contains(&t))
+        if !matches!(
+            step,
+            Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_)
+        ) && step_table(step).is_some_and(|t| created.contains(&t))
         {
             continue;
         }
@@ -48,6 +50,9 @@ pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
             }
         }
     }
+    // Foreign keys go first: MySQL drops the index it created for a foreign key once a later
+    // index covers the same columns, and then refuses to drop that index while the key exists.
+    out.sort_by_key(|s| !matches!(s, Step::DropForeignKey(_)));
     Ok(out)
 }
 

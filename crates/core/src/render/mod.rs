@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::plan::{Migration, Plan, Step, Version};
 use crate::schema::Schema;
 
-pub use backfill::{BackfillSql, render_backfill};
+pub(crate) use backfill::update_statement;
+pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub use inverse::down_steps;
 pub use raw::check_query;
 
@@ -133,11 +134,27 @@ pub fn render_migration(
     let mut statements = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let ctx = || {
+            // The step's line, where it is written in the file (up steps and explicit down).
+            let line = match direction {
+                Direction::Up => migration.steps.get(i).map(|s| s.line),
+                Direction::Down => migration
+                    .down
+                    .as_ref()
+                    .and_then(|d| d.get(i))
+                    .map(|s| s.line),
+            };
+            let location = match line {
+                Some(line) => format!("{}:{line}", migration.path.display()),
+                None => migration.path.display().to_string(),
+            };
             format!(
-                "{}: migration {}, {}step {} ({})",
-                migration.path.display(),
+                "{location}: migration {}, {}step {} ({})",
                 migration.label(),
-                if direction == Direction::Down { "down " } else { "" },
+                if direction == Direction::Down {
+                    "down "
+                } else {
+                    ""
+                },
                 i + 1,
                 step.op()
             )

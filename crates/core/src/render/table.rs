@@ -25,7 +25,7 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
     } else {
         ColumnDef::new_with_type(ident(&c.name), SqColumnType::custom(sql.native_type(c.ty)))
     };
-    if !c.identity && !(c.is_nullable() || inline_pk) {
+    if !(c.identity || c.is_nullable() || inline_pk) {
         def.not_null();
     }
     if inline_pk {
@@ -42,7 +42,10 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
         def.unique_key();
     }
     if c.ty == ColumnType::Json && sql.json_needs_validity_check() {
-        def.check(Expr::cust(format!("json_valid({})", dialect.quote(&c.name))));
+        def.check(Expr::cust(format!(
+            "json_valid({})",
+            dialect.quote(&c.name)
+        )));
     }
     Ok(def)
 }
@@ -89,7 +92,9 @@ fn literal_value(lit: &Literal) -> sea_query::Value {
 
 /// A literal rendered as SQL for `dialect`.
 pub(crate) fn literal_sql(lit: &Literal, dialect: Dialect) -> String {
-    let stmt = sea_query::Query::select().expr(Expr::val(literal_value(lit))).to_owned();
+    let stmt = sea_query::Query::select()
+        .expr(Expr::val(literal_value(lit)))
+        .to_owned();
     let sql = dialect.query(&stmt);
     sql.strip_prefix("SELECT ").unwrap_or(&sql).to_string()
 }
@@ -170,6 +175,8 @@ pub(crate) fn drop_table(t: &DropTable, dialect: Dialect) -> Result<String> {
 
 /// RENAME TABLE.
 pub(crate) fn rename_table(r: &RenameTable, dialect: Dialect) -> String {
-    let stmt = Table::rename().table(ident(&r.table), ident(&r.to)).to_owned();
+    let stmt = Table::rename()
+        .table(ident(&r.table), ident(&r.to))
+        .to_owned();
     dialect.schema(&stmt)
 }

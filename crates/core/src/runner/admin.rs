@@ -15,7 +15,9 @@ impl Runner<'_> {
 
     async fn baseline_locked(&mut self, version: Version) -> Result<Vec<Version>> {
         if self.plan.get(&version.text).is_none() {
-            return Err(Error::Other(format!("baseline {version}: no migration with that version in the plan")));
+            return Err(Error::Other(format!(
+                "baseline {version}: no migration with that version in the plan"
+            )));
         }
         let entries = self.history.load(self.backend).await?;
         if !entries.is_empty() {
@@ -64,33 +66,40 @@ impl Runner<'_> {
             let label = format!("{} ({})", e.version, e.name);
             if e.state == EntryState::Failed && e.statements_applied == 0 {
                 self.history.delete(self.backend, &e.version).await?;
-                changes.push(format!("{label}: removed the failed entry; `cutover up` will run it again"));
+                changes.push(format!(
+                    "{label}: removed the failed entry; `cutover up` will run it again"
+                ));
                 continue;
             }
-            let Some(m) = self.plan.get(&e.version.text) else { continue };
+            let Some(m) = self.plan.get(&e.version.text) else {
+                continue;
+            };
             let mut changed = false;
             if e.checksum != m.checksum {
-                changes.push(format!("{label}: accepted the new checksum {}", &m.checksum[..12]));
+                changes.push(format!(
+                    "{label}: accepted the new checksum {}",
+                    &m.checksum[..12]
+                ));
                 e.checksum = m.checksum.clone();
                 changed = true;
             }
-            if matches!(e.state, EntryState::Partial | EntryState::Failed) {
-                if let Some(r) = rendered.iter().find(|r| r.version == e.version) {
-                    let current: Vec<String> = r
-                        .statements
-                        .iter()
-                        .take(e.statements_applied as usize)
-                        .map(|s| statement_checksum(&s.sql))
-                        .collect();
-                    if current != e.statement_checksums {
-                        changes.push(format!(
-                            "{label}: accepted the edited statements 1-{} as applied",
-                            e.statements_applied
-                        ));
-                        e.statement_checksums = current;
-                        e.statements_total = r.statements.len() as i64;
-                        changed = true;
-                    }
+            if matches!(e.state, EntryState::Partial | EntryState::Failed)
+                && let Some(r) = rendered.iter().find(|r| r.version == e.version)
+            {
+                let current: Vec<String> = r
+                    .statements
+                    .iter()
+                    .take(e.statements_applied as usize)
+                    .map(|s| statement_checksum(&s.sql))
+                    .collect();
+                if current != e.statement_checksums {
+                    changes.push(format!(
+                        "{label}: accepted the edited statements 1-{} as applied",
+                        e.statements_applied
+                    ));
+                    e.statement_checksums = current;
+                    e.statements_total = r.statements.len() as i64;
+                    changed = true;
                 }
             }
             if changed {

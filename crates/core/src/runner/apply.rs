@@ -47,30 +47,36 @@ impl Runner<'_> {
             .plan
             .migrations
             .iter()
-            .filter(|m| !by_version.get(&m.version.number).is_some_and(|e| e.state.is_done()))
+            .filter(|m| {
+                !by_version
+                    .get(&m.version.number)
+                    .is_some_and(|e| e.state.is_done())
+            })
             .filter(|m| match &target {
                 Target::Latest => true,
                 Target::Version(v) => m.version <= *v,
             })
             .collect();
-        if let Target::Version(v) = &target {
-            if self.plan.get(&v.text).is_none() {
-                return Err(Error::Other(format!("--to {v}: no migration with that version in the plan")));
-            }
+        if let Target::Version(v) = &target
+            && self.plan.get(&v.text).is_none()
+        {
+            return Err(Error::Other(format!(
+                "--to {v}: no migration with that version in the plan"
+            )));
         }
-        if !self.options.allow_out_of_order {
-            if let Some(newest) = newest_done {
-                let late: Vec<String> = pending
-                    .iter()
-                    .filter(|m| m.version.number < newest)
-                    .map(|m| m.label())
-                    .collect();
-                if !late.is_empty() {
-                    return Err(Error::Other(format!(
-                        "pending migration(s) {} sort before the newest applied migration; apply them with --allow-out-of-order if that is intended, or renumber them",
-                        late.join(", ")
-                    )));
-                }
+        if !self.options.allow_out_of_order
+            && let Some(newest) = newest_done
+        {
+            let late: Vec<String> = pending
+                .iter()
+                .filter(|m| m.version.number < newest)
+                .map(|m| m.label())
+                .collect();
+            if !late.is_empty() {
+                return Err(Error::Other(format!(
+                    "pending migration(s) {} sort before the newest applied migration; apply them with --allow-out-of-order if that is intended, or renumber them",
+                    late.join(", ")
+                )));
             }
         }
         if pending.is_empty() {
@@ -86,17 +92,27 @@ impl Runner<'_> {
         for m in pending {
             for r in &m.requires {
                 let done = by_version.get(&r.number).is_some_and(|e| e.state.is_done())
-                    || report.migrations.iter().any(|x| x.version == *r && x.outcome == "applied");
+                    || report
+                        .migrations
+                        .iter()
+                        .any(|x| x.version == *r && x.outcome == "applied");
                 if !done {
                     return Err(Error::Other(format!(
                         "migration {} requires {r}, which is not applied{}",
                         m.label(),
-                        if skipped.contains(&r.number) { " (its precondition skipped it)" } else { "" }
+                        if skipped.contains(&r.number) {
+                            " (its precondition skipped it)"
+                        } else {
+                            ""
+                        }
                     )));
                 }
             }
             let Some(r) = rendered.get(&m.version.number) else {
-                return Err(Error::Other(format!("internal: migration {} was not rendered", m.label())));
+                return Err(Error::Other(format!(
+                    "internal: migration {} was not rendered",
+                    m.label()
+                )));
             };
             let prior = by_version.get(&m.version.number).copied();
             match self.apply_one(m, r, prior, &mut report.warnings).await? {
@@ -117,7 +133,8 @@ impl Runner<'_> {
             .filter(|e| e.state == EntryState::Applied)
             .filter_map(|e| {
                 let m = self.plan.get(&e.version.text)?;
-                (m.checksum != e.checksum).then(|| (m.label(), e.checksum.clone(), m.checksum.clone()))
+                (m.checksum != e.checksum)
+                    .then(|| (m.label(), e.checksum.clone(), m.checksum.clone()))
             })
             .collect();
         if mismatches.is_empty() {
@@ -170,7 +187,10 @@ impl Runner<'_> {
                     });
                 }
                 OnFail::Skip => {
-                    self.reporter.event(&Event::Skipped { label: &label, check: &c.name });
+                    self.reporter.event(&Event::Skipped {
+                        label: &label,
+                        check: &c.name,
+                    });
                     run.outcome = "skipped";
                     run.checks = before.clone();
                     return Ok(Outcome::Skipped(run));
@@ -182,7 +202,10 @@ impl Runner<'_> {
             }
         }
         run.checks = before;
-        let needs_no_tx = rendered.statements.iter().any(|s| s.kind == StatementKind::NoTransaction);
+        let needs_no_tx = rendered
+            .statements
+            .iter()
+            .any(|s| s.kind == StatementKind::NoTransaction);
         if needs_no_tx && m.transaction {
             let step = rendered
                 .statements
@@ -203,13 +226,19 @@ impl Runner<'_> {
             direction: "up",
             statements: rendered.statements.len(),
         });
-        let transactional = m.transaction && self.backend.dialect().sql().transactional_ddl();
+        // Backfills commit batch by batch, so their migration runs step by step.
+        let has_backfill = rendered.statements.iter().any(|s| s.backfill.is_some());
+        let transactional =
+            m.transaction && !has_backfill && self.backend.dialect().sql().transactional_ddl();
         let after = if transactional {
             self.apply_transactional(m, rendered, started).await?
         } else {
             self.apply_stepwise(m, rendered, prior, started).await?
         };
-        for c in after.iter().filter(|c| !c.passed && c.on_fail == OnFail::Warn) {
+        for c in after
+            .iter()
+            .filter(|c| !c.passed && c.on_fail == OnFail::Warn)
+        {
             warnings.push(format!(
                 "migration {label}: verification `{}` failed (got {}, expected {}); kept because on_fail = \"warn\"",
                 c.name, c.value, c.expected
@@ -224,7 +253,13 @@ impl Runner<'_> {
         Ok(Outcome::Applied(run))
     }
 
-    fn entry(&self, m: &Migration, rendered: &RenderedMigration, state: EntryState, started_at: &str) -> HistoryEntry {
+    fn entry(
+        &self,
+        m: &Migration,
+        rendered: &RenderedMigration,
+        state: EntryState,
+        started_at: &str,
+    ) -> HistoryEntry {
         HistoryEntry {
             version: m.version.clone(),
             name: m.name.clone(),
@@ -254,7 +289,10 @@ impl Runner<'_> {
         let started_at = now();
         let mut attempt = 0;
         loop {
-            match self.try_transaction(m, rendered, &started_at, started).await {
+            match self
+                .try_transaction(m, rendered, &started_at, started)
+                .await
+            {
                 Ok(checks) => return Ok(checks),
                 Err(e) => {
                     let _ = self.backend.rollback().await;
@@ -297,10 +335,16 @@ impl Runner<'_> {
                 ))
             })?;
             checksums.push(statement_checksum(&s.sql));
-            self.reporter.event(&Event::StatementDone { index: i + 1, total });
+            self.reporter.event(&Event::StatementDone {
+                index: i + 1,
+                total,
+            });
         }
         let after = self.run_checks(m, CheckWhen::After).await?;
-        if let Some(c) = after.iter().find(|c| !c.passed && c.on_fail != OnFail::Warn) {
+        if let Some(c) = after
+            .iter()
+            .find(|c| !c.passed && c.on_fail != OnFail::Warn)
+        {
             let err = Error::CheckFailed {
                 migration: label,
                 check: c.name.clone(),
@@ -335,7 +379,10 @@ impl Runner<'_> {
         if let Some(p) = prior.filter(|p| p.statements_applied > 0) {
             // Resume: the statements that ran must be the ones the plan still has.
             for (i, old) in p.statement_checksums.iter().enumerate() {
-                let current = rendered.statements.get(i).map(|s| statement_checksum(&s.sql));
+                let current = rendered
+                    .statements
+                    .get(i)
+                    .map(|s| statement_checksum(&s.sql));
                 if current.as_deref() != Some(old.as_str()) {
                     return Err(Error::Other(format!(
                         "migration {label}: statement {} already ran on this database but has changed in the plan since; restore it, or fix the database by hand and run `cutover repair`",
@@ -357,7 +404,11 @@ impl Runner<'_> {
         self.history.save_atomic(self.backend, &entry).await?;
         for i in entry.statements_applied as usize..total {
             let s = &rendered.statements[i];
-            if let Err(e) = self.execute_retrying(&s.sql).await {
+            let result = match &s.backfill {
+                Some(id) => self.run_backfill(id).await.map(|_| 0),
+                None => self.execute_retrying(&s.sql).await,
+            };
+            if let Err(e) = result {
                 entry.state = EntryState::Failed;
                 entry.note = Some(e.to_string().chars().take(2000).collect());
                 entry.finished_at = Some(now());
@@ -372,14 +423,23 @@ impl Runner<'_> {
             entry.statements_applied = i as i64 + 1;
             entry.statement_checksums.push(statement_checksum(&s.sql));
             self.history.save_atomic(self.backend, &entry).await?;
-            self.reporter.event(&Event::StatementDone { index: i + 1, total });
+            self.reporter.event(&Event::StatementDone {
+                index: i + 1,
+                total,
+            });
         }
         let after = self.run_checks(m, CheckWhen::After).await?;
         entry.finished_at = Some(now());
         entry.duration_ms = Some(started.elapsed().as_millis() as i64);
-        if let Some(c) = after.iter().find(|c| !c.passed && c.on_fail != OnFail::Warn) {
+        if let Some(c) = after
+            .iter()
+            .find(|c| !c.passed && c.on_fail != OnFail::Warn)
+        {
             entry.state = EntryState::Failed;
-            entry.note = Some(format!("verification `{}` failed: got {}, expected {}", c.name, c.value, c.expected));
+            entry.note = Some(format!(
+                "verification `{}` failed: got {}, expected {}",
+                c.name, c.value, c.expected
+            ));
             self.history.save_atomic(self.backend, &entry).await?;
             return Err(Error::CheckFailed {
                 migration: label,
@@ -391,6 +451,15 @@ impl Runner<'_> {
         }
         entry.state = EntryState::Applied;
         self.history.save_atomic(self.backend, &entry).await?;
+        // The verification passed: the backfills of this migration are complete.
+        let states = crate::backfill::StateTable::new(self.backend.dialect());
+        for id in rendered
+            .statements
+            .iter()
+            .filter_map(|s| s.backfill.as_ref())
+        {
+            states.mark_complete(self.backend, id).await?;
+        }
         Ok(after)
     }
 }

@@ -127,20 +127,45 @@ impl History {
         let stmt = Table::create()
             .table(ident(&self.table))
             .if_not_exists()
-            .col(ColumnDef::new(ident("version_number")).big_integer().not_null().primary_key())
+            .col(
+                ColumnDef::new(ident("version_number"))
+                    .big_integer()
+                    .not_null()
+                    .primary_key(),
+            )
             .col(ColumnDef::new(ident("version")).string_len(64).not_null())
             .col(ColumnDef::new(ident("name")).string_len(255).not_null())
             .col(text("description"))
             .col(ColumnDef::new(ident("checksum")).string_len(64).not_null())
             .col(ColumnDef::new(ident("state")).string_len(16).not_null())
-            .col(ColumnDef::new(ident("statements_applied")).big_integer().not_null())
-            .col(ColumnDef::new(ident("statements_total")).big_integer().not_null())
+            .col(
+                ColumnDef::new(ident("statements_applied"))
+                    .big_integer()
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(ident("statements_total"))
+                    .big_integer()
+                    .not_null(),
+            )
             .col(text("statement_checksums"))
-            .col(ColumnDef::new(ident("started_at")).string_len(40).not_null())
+            .col(
+                ColumnDef::new(ident("started_at"))
+                    .string_len(40)
+                    .not_null(),
+            )
             .col(ColumnDef::new(ident("finished_at")).string_len(40))
             .col(ColumnDef::new(ident("duration_ms")).big_integer())
-            .col(ColumnDef::new(ident("tool_version")).string_len(32).not_null())
-            .col(ColumnDef::new(ident("applied_by")).string_len(255).not_null())
+            .col(
+                ColumnDef::new(ident("tool_version"))
+                    .string_len(32)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(ident("applied_by"))
+                    .string_len(255)
+                    .not_null(),
+            )
             .col(text("note"))
             .to_owned();
         backend
@@ -165,7 +190,14 @@ impl History {
             .map_err(|e| e.context(format!("reading history table `{}`", self.table)))?;
         rows.rows
             .iter()
-            .map(|r| parse_row(r).ok_or_else(|| Error::Other(format!("history table `{}` has a malformed row: {r:?}", self.table))))
+            .map(|r| {
+                parse_row(r).ok_or_else(|| {
+                    Error::Other(format!(
+                        "history table `{}` has a malformed row: {r:?}",
+                        self.table
+                    ))
+                })
+            })
             .collect()
     }
 

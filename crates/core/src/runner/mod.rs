@@ -6,6 +6,7 @@
 
 mod admin;
 mod apply;
+mod backfill_step;
 mod checks;
 mod history;
 mod report;
@@ -23,11 +24,10 @@ use crate::error::{Error, Result};
 use crate::plan::{Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
+pub use backfill_step::{BackfillOutcome, BackfillStatus};
 pub use checks::{CheckResult, run_check};
 pub use history::{EntryState, History, HistoryEntry};
-pub use report::{
-    Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport,
-};
+pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
 
 /// How far `up` goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -65,6 +65,8 @@ pub struct RunnerOptions {
     pub allow_out_of_order: bool,
     /// Recorded in the history as who ran it.
     pub applied_by: String,
+    /// How backfill steps run.
+    pub backfill: crate::backfill::BackfillOptions,
 }
 
 impl Default for RunnerOptions {
@@ -83,6 +85,7 @@ impl Default for RunnerOptions {
             retry_backoff: Duration::from_millis(500),
             allow_out_of_order: false,
             applied_by: format!("{user}@{host}"),
+            backfill: crate::backfill::BackfillOptions::default(),
         }
     }
 }
@@ -94,6 +97,7 @@ pub struct Runner<'a> {
     options: RunnerOptions,
     reporter: &'a dyn Reporter,
     history: History,
+    connector: Option<&'a crate::backfill::Connector>,
 }
 
 impl<'a> Runner<'a> {
@@ -111,7 +115,14 @@ impl<'a> Runner<'a> {
             options,
             reporter,
             history,
+            connector: None,
         }
+    }
+
+    /// Lets backfill steps open more connections for `backfill.workers > 1`.
+    pub fn with_connector(mut self, connector: &'a crate::backfill::Connector) -> Runner<'a> {
+        self.connector = Some(connector);
+        self
     }
 
     /// The name of the migration lock.
@@ -160,7 +171,7 @@ impl<'a> Runner<'a> {
 }
 
 /// The current time as RFC 3339 UTC.
-pub(crate) fn now() -> String {
+pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -51,6 +51,19 @@ pub enum Event<'a> {
     },
     /// A warning.
     Warning(&'a str),
+    /// A backfill step committed a batch.
+    BackfillProgress {
+        /// Backfill id.
+        id: &'a str,
+        /// Rows changed so far in this run.
+        changed: u64,
+        /// Batches so far.
+        batches: u64,
+        /// Fraction of the key range done, when known.
+        fraction: Option<f64>,
+    },
+    /// A backfill step finished.
+    BackfillDone(&'a crate::backfill::BackfillReport),
 }
 
 /// Receives [`Event`]s.
@@ -129,6 +142,8 @@ pub struct StatusReport {
     pub checksum_mismatches: usize,
     /// How many are failed or partial.
     pub failed: usize,
+    /// Every backfill of the plan with its checkpoint.
+    pub backfills: Vec<super::BackfillStatus>,
 }
 
 impl MigrationStatus {

@@ -18,7 +18,10 @@ impl Runner<'_> {
     async fn down_locked(&mut self, target: DownTarget) -> Result<RunReport> {
         let entries = self.history.load(self.backend).await?;
         self.verify_checksums(&entries)?;
-        let mut applied: Vec<&HistoryEntry> = entries.iter().filter(|e| e.state != EntryState::Failed || e.statements_applied > 0).collect();
+        let mut applied: Vec<&HistoryEntry> = entries
+            .iter()
+            .filter(|e| e.state != EntryState::Failed || e.statements_applied > 0)
+            .collect();
         applied.sort_by(|a, b| b.version.cmp(&a.version));
         let chosen: Vec<&HistoryEntry> = match &target {
             DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
@@ -37,7 +40,10 @@ impl Runner<'_> {
                 }
             )));
         }
-        if let Some(e) = chosen.iter().find(|e| self.plan.get(&e.version.text).is_none()) {
+        if let Some(e) = chosen
+            .iter()
+            .find(|e| self.plan.get(&e.version.text).is_none())
+        {
             return Err(Error::Other(format!(
                 "migration {} ({}) is applied but missing from the plan, so its down steps are unknown; restore its file",
                 e.version, e.name
@@ -53,9 +59,14 @@ impl Runner<'_> {
         self.backend.set_timeouts(self.options.timeouts).await?;
         let mut report = RunReport::default();
         for e in chosen {
-            let Some(m) = self.plan.get(&e.version.text) else { continue };
+            let Some(m) = self.plan.get(&e.version.text) else {
+                continue;
+            };
             let Some(r) = rendered.get(&e.version.number) else {
-                return Err(Error::Other(format!("internal: no down rendering for {}", m.label())));
+                return Err(Error::Other(format!(
+                    "internal: no down rendering for {}",
+                    m.label()
+                )));
             };
             let started = Instant::now();
             let label = m.label();
@@ -84,7 +95,10 @@ impl Runner<'_> {
                 self.history.delete(self.backend, &m.version).await?;
             }
             let duration_ms = started.elapsed().as_millis() as u64;
-            self.reporter.event(&Event::MigrationDone { label: &label, duration_ms });
+            self.reporter.event(&Event::MigrationDone {
+                label: &label,
+                duration_ms,
+            });
             report.migrations.push(MigrationRun {
                 version: m.version.clone(),
                 name: m.name.clone(),
@@ -114,7 +128,10 @@ impl Runner<'_> {
                     i + 1
                 ))
             })?;
-            self.reporter.event(&Event::StatementDone { index: i + 1, total });
+            self.reporter.event(&Event::StatementDone {
+                index: i + 1,
+                total,
+            });
         }
         Ok(())
     }

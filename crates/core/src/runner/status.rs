@@ -2,32 +2,36 @@
 
 use std::collections::BTreeMap;
 
+use super::Runner;
 use super::history::{EntryState, HistoryEntry};
 use super::report::{MigrationStatus, StatusReport};
-use super::Runner;
 use crate::error::{Error, Result};
 
 impl Runner<'_> {
     /// Compares the plan with the history. Creates nothing: a database without a history
     /// table has every migration pending.
     pub async fn status(&mut self) -> Result<StatusReport> {
-        let entries = match self.history.load(self.backend).await {
-            Ok(e) => e,
-            Err(_) => {
-                // No history table yet: probe by creating nothing; treat as empty.
-                Vec::new()
-            }
-        };
-        Ok(self.compare(&entries))
+        // No history table yet means an empty history: status creates nothing.
+        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let mut report = self.compare(&entries);
+        report.backfills = self.backfill_status().await.unwrap_or_default();
+        Ok(report)
     }
 
     fn compare(&self, entries: &[HistoryEntry]) -> StatusReport {
-        let by_version: BTreeMap<u64, &HistoryEntry> = entries.iter().map(|e| (e.version.number, e)).collect();
-        let newest_done = entries.iter().filter(|e| e.state.is_done()).map(|e| e.version.number).max();
+        let by_version: BTreeMap<u64, &HistoryEntry> =
+            entries.iter().map(|e| (e.version.number, e)).collect();
+        let newest_done = entries
+            .iter()
+            .filter(|e| e.state.is_done())
+            .map(|e| e.version.number)
+            .max();
         let mut migrations = Vec::new();
         for m in &self.plan.migrations {
             let e = by_version.get(&m.version.number);
-            let state = e.map(|e| MigrationStatus::state_of(e.state)).unwrap_or("pending");
+            let state = e
+                .map(|e| MigrationStatus::state_of(e.state))
+                .unwrap_or("pending");
             let done = e.is_some_and(|e| e.state.is_done());
             migrations.push(MigrationStatus {
                 version: m.version.clone(),
@@ -39,7 +43,9 @@ impl Runner<'_> {
                 progress: e
                     .filter(|e| matches!(e.state, EntryState::Partial | EntryState::Failed))
                     .map(|e| (e.statements_applied, e.statements_total)),
-                checksum_ok: e.filter(|e| e.state == EntryState::Applied).map(|e| e.checksum == m.checksum),
+                checksum_ok: e
+                    .filter(|e| e.state == EntryState::Applied)
+                    .map(|e| e.checksum == m.checksum),
                 out_of_order: !done && newest_done.is_some_and(|n| m.version.number < n),
             });
         }
@@ -62,9 +68,16 @@ impl Runner<'_> {
         StatusReport {
             dialect: self.backend.dialect(),
             pending: migrations.iter().filter(|m| m.state == "pending").count(),
-            checksum_mismatches: migrations.iter().filter(|m| m.checksum_ok == Some(false)).count(),
-            failed: migrations.iter().filter(|m| m.state == "failed" || m.state == "partial").count(),
+            checksum_mismatches: migrations
+                .iter()
+                .filter(|m| m.checksum_ok == Some(false))
+                .count(),
+            failed: migrations
+                .iter()
+                .filter(|m| m.state == "failed" || m.state == "partial")
+                .count(),
             migrations,
+            backfills: Vec::new(),
         }
     }
 
@@ -78,18 +91,30 @@ impl Runner<'_> {
         let mut problems = Vec::new();
         for m in &report.migrations {
             match m.state.as_str() {
-                "missing" => problems.push(format!("{} ({}) is applied but missing from the plan", m.version, m.name)),
-                "failed" | "partial" => problems.push(format!("{} ({}) is {}; run `cutover up` to finish it or `cutover repair`", m.version, m.name, m.state)),
+                "missing" => problems.push(format!(
+                    "{} ({}) is applied but missing from the plan",
+                    m.version, m.name
+                )),
+                "failed" | "partial" => problems.push(format!(
+                    "{} ({}) is {}; run `cutover up` to finish it or `cutover repair`",
+                    m.version, m.name, m.state
+                )),
                 _ => {}
             }
             if m.out_of_order && !self.options.allow_out_of_order {
-                problems.push(format!("{} ({}) is pending but older than the newest applied migration", m.version, m.name));
+                problems.push(format!(
+                    "{} ({}) is pending but older than the newest applied migration",
+                    m.version, m.name
+                ));
             }
         }
         if problems.is_empty() {
             Ok(report)
         } else {
-            Err(Error::Other(format!("validation failed: {}", problems.join("; "))))
+            Err(Error::Other(format!(
+                "validation failed: {}",
+                problems.join("; ")
+            )))
         }
     }
 }

@@ -12,7 +12,9 @@ pub(crate) fn is_transient(e: &Error) -> bool {
     matches!(
         e.root(),
         Error::Driver {
-            kind: DriverErrorKind::Conflict | DriverErrorKind::Timeout | DriverErrorKind::Connection,
+            kind: DriverErrorKind::Conflict
+                | DriverErrorKind::Timeout
+                | DriverErrorKind::Connection,
             ..
         }
     )
@@ -33,7 +35,9 @@ impl Runner<'_> {
     /// with up to 25% jitter.
     pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let base = self.options.retry_backoff.as_millis() as u64;
-        let exp = base.saturating_mul(1u64 << attempt.saturating_sub(1).min(16)).min(30_000);
+        let exp = base
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(16))
+            .min(30_000);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos() as u64)

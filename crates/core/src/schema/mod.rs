@@ -103,7 +103,11 @@ impl Schema {
                 }
             }
             Step::AlterColumn(a) => {
-                if let Some(c) = self.tables.get_mut(&a.table).and_then(|t| t.column_mut(&a.column)) {
+                if let Some(c) = self
+                    .tables
+                    .get_mut(&a.table)
+                    .and_then(|t| t.column_mut(&a.column))
+                {
                     if let Some(ty) = a.ty {
                         c.ty = ty;
                     }

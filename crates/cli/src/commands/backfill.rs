@@ -1,0 +1,137 @@
+//! `cutover backfill run | undo | status`.
+
+use anyhow::{Result, bail};
+use cutover_core::backfill::{BackfillSpec, dry_run};
+use cutover_core::runner::Runner;
+
+use super::output::Printer;
+use super::{batch_options, connector, open, runner_options};
+use crate::cli::{BackfillCommand, BackfillRunArgs, BackfillUndoArgs, ConnectOpts};
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+/// Dispatches the backfill subcommands.
+pub(crate) async fn run(project: &Project, cmd: BackfillCommand, json: bool) -> Result<ExitCode> {
+    match cmd {
+        BackfillCommand::Run(args) => run_backfills(project, &args, json).await,
+        BackfillCommand::Undo(args) => undo(project, &args, json).await,
+        BackfillCommand::Status(args) => status(project, &args.connect, json).await,
+    }
+}
+
+async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let ids: Vec<String> = if args.ids.is_empty() {
+        BackfillSpec::all(&plan)?.into_iter().map(|s| s.id).collect()
+    } else {
+        args.ids.clone()
+    };
+    if ids.is_empty() {
+        bail!("the plan has no backfill steps");
+    }
+    let url = project.database_url(&args.connect)?;
+    let mut backend = open(project, &args.connect).await?;
+    let mut docs = Vec::new();
+    if args.dry_run {
+        for id in &ids {
+            let spec = BackfillSpec::find(&plan, id)?;
+            let preview = dry_run(backend.as_mut(), &spec, args.sample).await?;
+            if !json {
+                println!("backfill {id}: {} rows pending", preview.pending);
+                println!("  {}", preview.columns.join(" | "));
+                for row in &preview.samples {
+                    let cells: Vec<String> = row.iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect();
+                    println!("  {}", cells.join(" | "));
+                }
+            }
+            docs.push(serde_json::to_value(&preview)?);
+        }
+        if json {
+            println!("{}", serde_json::json!({ "ok": true, "dry_run": docs }));
+        }
+        backend.close().await?;
+        return Ok(ExitCode::Success);
+    }
+    let mut options = runner_options(project, &args.connect);
+    options.backfill = batch_options(&args.batch);
+    options.backfill.force = args.force;
+    options.backfill.restart = args.restart;
+    let printer = Printer::new(json);
+    let connect = connector(url);
+    let mut incomplete = false;
+    {
+        let mut runner = Runner::new(backend.as_mut(), &plan, options, &printer).with_connector(connect.as_ref());
+        for id in &ids {
+            let outcome = runner.backfill(id).await?;
+            let r = &outcome.report;
+            if !json {
+                println!(
+                    "backfill {id}: {} - {} rows scanned, {} changed, {} batches, {} retries, {} parts, {} ms ({:.4} ms/row), {}",
+                    r.outcome,
+                    r.rows_scanned,
+                    r.rows_changed,
+                    r.batches,
+                    r.retries,
+                    r.parts,
+                    r.duration_ms,
+                    r.ms_per_row,
+                    if outcome.complete { "verified: complete" } else { "verification FAILED" }
+                );
+            }
+            incomplete |= !outcome.complete;
+            docs.push(serde_json::to_value(&outcome)?);
+        }
+    }
+    backend.close().await?;
+    if json {
+        println!("{}", serde_json::json!({ "ok": !incomplete, "backfills": docs }));
+    }
+    Ok(if incomplete { ExitCode::CheckFailed } else { ExitCode::Success })
+}
+
+async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<ExitCode> {
+    if !args.yes {
+        bail!("`backfill undo` changes data: run it again with --yes");
+    }
+    let plan = project.load_plan()?;
+    let url = project.database_url(&args.connect)?;
+    let mut backend = open(project, &args.connect).await?;
+    let mut options = runner_options(project, &args.connect);
+    options.backfill = batch_options(&args.batch);
+    let printer = Printer::new(json);
+    let connect = connector(url);
+    let report = Runner::new(backend.as_mut(), &plan, options, &printer)
+        .with_connector(connect.as_ref())
+        .undo_backfill(&args.id)
+        .await;
+    backend.close().await?;
+    let report = report?;
+    if json {
+        println!("{}", serde_json::json!({ "ok": true, "undo": report }));
+    } else {
+        println!(
+            "undid backfill {}: {} rows changed in {} batches, {} ms",
+            args.id, report.rows_changed, report.batches, report.duration_ms
+        );
+    }
+    Ok(ExitCode::Success)
+}
+
+async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let mut backend = open(project, opts).await?;
+    let printer = Printer::new(json);
+    let list = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
+        .backfill_status()
+        .await?;
+    backend.close().await?;
+    if json {
+        println!("{}", serde_json::json!({ "ok": true, "backfills": list }));
+    } else {
+        println!("{:<28} {:<12} {:>12} {:>8}  MIGRATION", "BACKFILL", "STATE", "ROWS", "BATCHES");
+        for b in &list {
+            println!("{:<28} {:<12} {:>12} {:>8}  {}", b.id, b.state, b.rows_changed, b.batches, b.migration);
+        }
+    }
+    Ok(ExitCode::Success)
+}

@@ -1,0 +1,286 @@
+//! The batch loop of one part (key range) of a backfill.
+
+use std::time::{Duration, Instant};
+
+use super::options::BackfillOptions;
+use super::report::{BackfillEvent, BackfillObserver, BackfillReport};
+use super::sizing::BatchSizer;
+use super::spec::{BackfillSpec, KeyKind};
+use super::sql::{batch_update_sql, boundary_sql};
+use super::state::{Checkpoint, PartState, StateTable};
+use crate::backend::Backend;
+use crate::error::{DriverErrorKind, Error, Result};
+use crate::runner::now;
+
+fn kind_of(e: &Error) -> Option<DriverErrorKind> {
+    match e.root() {
+        Error::Driver { kind, .. } => Some(*kind),
+        _ => None,
+    }
+}
+
+/// Prepares a session for batches: timeouts and the dialect's backfill settings.
+pub(crate) async fn prepare_session(b: &mut dyn Backend, options: &BackfillOptions) -> Result<()> {
+    b.set_timeouts(options.timeouts).await?;
+    for sql in b.dialect().sql().backfill_session_sql() {
+        b.execute(&sql).await?;
+    }
+    Ok(())
+}
+
+/// What a part needs besides its connection.
+pub struct PartContext<'a> {
+    /// The backfill.
+    pub spec: &'a BackfillSpec,
+    /// Resolved key columns' kinds.
+    pub kinds: &'a [KeyKind],
+    /// Run settings.
+    pub options: &'a BackfillOptions,
+    /// Progress receiver.
+    pub observer: &'a dyn BackfillObserver,
+    /// For progress: the integer key range of this part (start, end), if known.
+    pub span: Option<(i64, i64)>,
+}
+
+/// Runs the batches of one part until its range is done, starting from `cp`.
+pub async fn run_part(
+    b: &mut dyn Backend,
+    ctx: &PartContext<'_>,
+    mut cp: Checkpoint,
+) -> Result<BackfillReport> {
+    let spec = ctx.spec;
+    let options = ctx.options;
+    let dialect = b.dialect();
+    let states = StateTable::new(dialect);
+    let with_pending = !options.force;
+    let initial = options
+        .batch_size
+        .or(spec.step.batch_size.map(u64::from))
+        .unwrap_or(1000);
+    let mut sizer = BatchSizer::new(
+        initial,
+        options.min_batch,
+        options.max_batch,
+        options.target_batch,
+        options.adaptive,
+    );
+    let mut report = BackfillReport {
+        id: spec.id.clone(),
+        resumed: cp.batches > 0,
+        ..BackfillReport::default()
+    };
+    let started = Instant::now();
+    prepare_session(b, options).await?;
+    loop {
+        wait_for_throttle(b, options, ctx.observer).await?;
+        let size = sizer.size();
+        let batch_started = Instant::now();
+        let mut attempt = 0;
+        let batch = loop {
+            match run_batch(b, ctx, &cp, size, with_pending, &states).await {
+                Ok(v) => break v,
+                Err(e) => {
+                    let _ = b.rollback().await;
+                    let kind = kind_of(&e);
+                    let transient = matches!(
+                        kind,
+                        Some(
+                            DriverErrorKind::Conflict
+                                | DriverErrorKind::Timeout
+                                | DriverErrorKind::Connection
+                        )
+                    );
+                    if !transient || attempt >= options.retries {
+                        cp.state = PartState::Failed;
+                        let progress = format!(
+                            "{} rows changed in {} batches, cursor {:?}",
+                            cp.rows_changed, cp.batches, cp.cursor
+                        );
+                        let _ = mark(b, &states, &cp).await;
+                        return Err(Error::Backfill {
+                            id: spec.id.clone(),
+                            progress,
+                            source: Box::new(e),
+                        });
+                    }
+                    attempt += 1;
+                    report.retries += 1;
+                    let message = e.to_string();
+                    ctx.observer.event(&BackfillEvent::Retry {
+                        part: cp.part,
+                        attempt,
+                        message: &message,
+                    });
+                    if kind == Some(DriverErrorKind::Timeout) {
+                        sizer.timed_out();
+                    }
+                    tokio::time::sleep(backoff(options, attempt)).await;
+                    if kind == Some(DriverErrorKind::Connection) {
+                        b.reconnect().await?;
+                        prepare_session(b, options).await?;
+                    }
+                }
+            }
+        };
+        let took = batch_started.elapsed();
+        let Batch {
+            rows,
+            changed,
+            last,
+            next,
+        } = batch;
+        cp = next;
+        report.rows_scanned += rows;
+        report.rows_changed += changed;
+        report.batches += 1;
+        sizer.record(rows, took);
+        let fraction = progress_fraction(ctx.span, cp.cursor.as_deref());
+        ctx.observer.event(&BackfillEvent::Batch {
+            part: cp.part,
+            rows,
+            changed,
+            millis: took.as_millis() as u64,
+            next_size: sizer.size(),
+            fraction,
+        });
+        if last {
+            break;
+        }
+        pace(options, changed, took).await;
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report.outcome = "done".into();
+    Ok(report)
+}
+
+/// One batch: the boundary, then rows and checkpoint in one transaction.
+async fn run_batch(
+    b: &mut dyn Backend,
+    ctx: &PartContext<'_>,
+    cp: &Checkpoint,
+    size: u64,
+    with_pending: bool,
+    states: &StateTable,
+) -> Result<Batch> {
+    let dialect = b.dialect();
+    let cursor = cp.cursor.as_deref();
+    let end = cp.range_end.as_deref();
+    let boundary_query = boundary_sql(
+        ctx.spec,
+        dialect,
+        ctx.kinds,
+        cursor,
+        end,
+        size,
+        with_pending,
+    )?;
+    let boundary: Option<Vec<String>> = b
+        .query(&boundary_query)
+        .await?
+        .rows
+        .into_iter()
+        .next()
+        .map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect());
+    let last = boundary.is_none();
+    let update = batch_update_sql(
+        ctx.spec,
+        dialect,
+        ctx.kinds,
+        cursor,
+        boundary.as_deref(),
+        end,
+        with_pending,
+    )?;
+    let mut next = cp.clone();
+    if let Some(k) = &boundary {
+        next.cursor = Some(k.clone());
+    }
+    b.begin().await?;
+    let changed = b.execute(&update).await?;
+    let rows = if last { changed } else { size };
+    next.rows_scanned += rows as i64;
+    next.rows_changed += changed as i64;
+    next.batches += 1;
+    next.updated_at = now();
+    if last {
+        next.state = PartState::Done;
+    }
+    b.execute(&states.update_sql(&next)).await?;
+    b.commit().await?;
+    Ok(Batch {
+        rows,
+        changed,
+        last,
+        next,
+    })
+}
+
+/// The outcome of one committed batch.
+struct Batch {
+    rows: u64,
+    changed: u64,
+    last: bool,
+    next: Checkpoint,
+}
+
+async fn mark(b: &mut dyn Backend, states: &StateTable, cp: &Checkpoint) -> Result<()> {
+    let mut cp = cp.clone();
+    cp.updated_at = now();
+    b.execute(&states.update_sql(&cp)).await.map(|_| ())
+}
+
+fn backoff(options: &BackfillOptions, attempt: u32) -> Duration {
+    let base = options.retry_backoff.as_millis() as u64;
+    let exp = base
+        .saturating_mul(1 << attempt.saturating_sub(1).min(10))
+        .min(10_000);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    Duration::from_millis(exp + nanos % (exp / 4 + 1))
+}
+
+async fn wait_for_throttle(
+    b: &mut dyn Backend,
+    options: &BackfillOptions,
+    obs: &dyn BackfillObserver,
+) -> Result<()> {
+    let Some(q) = &options.throttle_query else {
+        return Ok(());
+    };
+    loop {
+        let rows = b
+            .query(q)
+            .await
+            .map_err(|e| e.context("running the throttle query"))?;
+        let hold = rows
+            .scalar()
+            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "t" | "true" | "1"));
+        if !hold {
+            return Ok(());
+        }
+        obs.event(&BackfillEvent::Throttled);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn pace(options: &BackfillOptions, changed: u64, took: Duration) {
+    let mut wait = options.pause;
+    if let Some(rps) = options.max_rows_per_second.filter(|r| *r > 0) {
+        let budget = Duration::from_secs_f64(changed as f64 / rps as f64);
+        wait = wait.max(budget.saturating_sub(took));
+    }
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn progress_fraction(span: Option<(i64, i64)>, cursor: Option<&[String]>) -> Option<f64> {
+    let (lo, hi) = span?;
+    let at: i64 = cursor?.first()?.parse().ok()?;
+    if hi <= lo {
+        return Some(1.0);
+    }
+    Some(((at - lo) as f64 / (hi - lo) as f64).clamp(0.0, 1.0))
+}

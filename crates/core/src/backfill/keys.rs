@@ -1,0 +1,61 @@
+//! Finding a backfill's key and the kind of its columns when the plan does not say.
+
+use super::spec::{BackfillSpec, KeyKind};
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+
+/// The key columns and their kinds: from the plan when it defines the table, else from the
+/// database catalog. A table without a primary key (and no declared `key`) is refused.
+pub(crate) async fn resolve(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+) -> Result<(Vec<String>, Vec<KeyKind>)> {
+    let sql = b.dialect().sql();
+    let table = &spec.step.table;
+    let key = if spec.key.is_empty() {
+        let rows = b.query(&sql.primary_key_sql(table)).await?;
+        rows.rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect()
+    } else {
+        spec.key.clone()
+    };
+    if key.is_empty() {
+        return Err(Error::Other(format!(
+            "backfill `{}`: table `{table}` has no primary key, so it cannot be walked in key order; declare `key = [\"col\"]` naming a unique, not-null column (or add a primary key)",
+            spec.id
+        )));
+    }
+    if let Some(kinds) = &spec.key_kinds
+        && kinds.len() == key.len()
+    {
+        return Ok((key, kinds.clone()));
+    }
+    let rows = b.query(&sql.column_types_sql(table)).await?;
+    let mut kinds = Vec::new();
+    for k in &key {
+        let ty = rows
+            .rows
+            .iter()
+            .find(|r| {
+                r.first()
+                    .cloned()
+                    .flatten()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(k))
+            })
+            .and_then(|r| r.get(1).cloned().flatten())
+            .ok_or_else(|| {
+                Error::Other(format!(
+                    "backfill `{}`: key column `{k}` is not a column of `{table}`",
+                    spec.id
+                ))
+            })?;
+        kinds.push(if ty.to_ascii_lowercase().contains("int") {
+            KeyKind::Integer
+        } else {
+            KeyKind::Text
+        });
+    }
+    Ok((key, kinds))
+}

@@ -1,0 +1,28 @@
+//! The backfill engine: batched, resumable, verified data changes.
+//!
+//! A backfill walks the table in key order (keyset pagination, never OFFSET). Each batch is
+//! one short transaction that changes the pending rows of a key range and writes the
+//! checkpoint; so a killed run resumes exactly where it stopped, a re-run changes nothing
+//! that is not pending, and progress is exactly-once.
+
+mod dry_run;
+mod engine;
+mod keys;
+mod options;
+mod parallel;
+mod report;
+mod sizing;
+mod spec;
+mod sql;
+mod state;
+mod transform;
+
+pub use dry_run::{DryRun, dry_run};
+pub use engine::{PartContext, run_part};
+pub use options::{BackfillOptions, Connector};
+pub use parallel::run;
+pub use report::{BackfillEvent, BackfillObserver, BackfillReport, QuietObserver};
+pub use sizing::BatchSizer;
+pub use spec::{BackfillSpec, KeyKind};
+pub use state::{Checkpoint, PartState, STATE_TABLE, StateTable};
+pub use transform::{Transform, TransformJob, TransformRow, run_transform};

@@ -1,0 +1,68 @@
+//! Settings of a backfill run.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+
+use crate::backend::{Backend, Timeouts};
+use crate::error::Result;
+
+/// Opens another connection to the same database (for parallel workers).
+pub type Connector = dyn Fn() -> BoxFuture<'static, Result<Box<dyn Backend>>> + Send + Sync;
+
+/// How a backfill runs.
+#[derive(Debug, Clone)]
+pub struct BackfillOptions {
+    /// First batch size (default: the step's `batch_size`, else 1,000).
+    pub batch_size: Option<u64>,
+    /// Smallest batch the sizer may choose.
+    pub min_batch: u64,
+    /// Largest batch the sizer may choose.
+    pub max_batch: u64,
+    /// The batch duration the sizer aims at.
+    pub target_batch: Duration,
+    /// Whether the batch size adapts (false: fixed, except after timeouts).
+    pub adaptive: bool,
+    /// Lock and statement timeouts of each batch.
+    pub timeouts: Timeouts,
+    /// Retries of one batch after deadlocks, lock timeouts or lost connections.
+    pub retries: u32,
+    /// First retry delay (doubles, capped at 10 s, with jitter).
+    pub retry_backoff: Duration,
+    /// Upper bound on rows changed per second.
+    pub max_rows_per_second: Option<u64>,
+    /// Pause between batches.
+    pub pause: Duration,
+    /// A query returning true while the backfill should wait (e.g. replica lag too high).
+    pub throttle_query: Option<String>,
+    /// Ignore `pending` and redo every row in scope.
+    pub force: bool,
+    /// Discard the checkpoint (required after the definition changed).
+    pub restart: bool,
+    /// Parallel workers over disjoint key ranges (Postgres and MySQL; SQLite runs one).
+    pub workers: usize,
+}
+
+impl Default for BackfillOptions {
+    fn default() -> Self {
+        BackfillOptions {
+            batch_size: None,
+            min_batch: 10,
+            max_batch: 50_000,
+            target_batch: Duration::from_millis(200),
+            adaptive: true,
+            timeouts: Timeouts {
+                lock: Duration::from_secs(2),
+                statement: Some(Duration::from_secs(60)),
+            },
+            retries: 8,
+            retry_backoff: Duration::from_millis(200),
+            max_rows_per_second: None,
+            pause: Duration::ZERO,
+            throttle_query: None,
+            force: false,
+            restart: false,
+            workers: 1,
+        }
+    }
+}

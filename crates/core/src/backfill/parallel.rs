@@ -1,0 +1,246 @@
+//! Starting, resuming and splitting a backfill into parts (parallel workers).
+
+use std::time::Instant;
+
+use futures_util::future::join_all;
+
+use super::engine::{PartContext, run_part};
+use super::keys;
+use super::options::{BackfillOptions, Connector};
+use super::report::{BackfillEvent, BackfillObserver, BackfillReport};
+use super::spec::{BackfillSpec, KeyKind};
+use super::sql::{key_bounds_sql, pending_exists_sql};
+use super::state::{Checkpoint, PartState, StateTable};
+use crate::backend::Backend;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::runner::now;
+
+/// Runs (or resumes) a backfill to the end of its key range.
+///
+/// `connector` opens extra connections for `options.workers > 1`; without it, or on SQLite,
+/// or for a key that is not a single integer column, the backfill runs serially.
+pub async fn run(
+    b: &mut dyn Backend,
+    connector: Option<&Connector>,
+    spec: &BackfillSpec,
+    options: &BackfillOptions,
+    observer: &dyn BackfillObserver,
+) -> Result<BackfillReport> {
+    let started = Instant::now();
+    let states = StateTable::new(b.dialect());
+    states.ensure(b).await?;
+    let (key, kinds) = keys::resolve(b, spec).await?;
+    let mut spec = spec.clone();
+    spec.key = key;
+    let spec = &spec;
+
+    let mut existing = states.load(b, &spec.id).await?;
+    if existing.iter().any(|c| c.checksum != spec.checksum) && !options.restart {
+        return Err(Error::Other(format!(
+            "backfill `{}` changed since its checkpoint was written ({} rows done); rerun with --restart to start over with the new definition",
+            spec.id,
+            existing.iter().map(|c| c.rows_changed).sum::<i64>()
+        )));
+    }
+    if options.restart || options.force {
+        states.clear(b, &spec.id).await?;
+        existing.clear();
+    }
+    let finished = |c: &Checkpoint| matches!(c.state, PartState::Done | PartState::Complete);
+    if !existing.is_empty() && existing.iter().all(finished) {
+        let probe = pending_exists_sql(spec, b.dialect())?;
+        if b.query(&probe).await?.rows.is_empty() {
+            return Ok(BackfillReport {
+                id: spec.id.clone(),
+                outcome: "already done".into(),
+                parts: existing.len(),
+                duration_ms: started.elapsed().as_millis() as u64,
+                ..BackfillReport::default()
+            });
+        }
+        // Rows became pending again (e.g. written by old code): walk the table once more.
+        states.clear(b, &spec.id).await?;
+        existing.clear();
+    }
+
+    let integer_key = spec.key.len() == 1 && kinds.first() == Some(&KeyKind::Integer);
+    let bounds = if integer_key {
+        key_bounds(b, spec).await?
+    } else {
+        None
+    };
+    let parts: Vec<Checkpoint> = if existing.is_empty() {
+        let can_split = options.workers > 1
+            && connector.is_some()
+            && b.dialect() != Dialect::Sqlite
+            && bounds.is_some();
+        let n = if can_split { options.workers } else { 1 };
+        let parts = split(spec, bounds, n);
+        for p in &parts {
+            states.insert(b, p).await?;
+        }
+        parts
+    } else {
+        existing.into_iter().filter(|c| !finished(c)).collect()
+    };
+
+    let estimate = match b
+        .query(&b.dialect().sql().row_estimate_sql(&spec.step.table))
+        .await
+    {
+        Ok(r) => r
+            .scalar()
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| v as u64),
+        Err(_) => None,
+    };
+    observer.event(&BackfillEvent::Started {
+        id: &spec.id,
+        estimate,
+        parts: parts.len(),
+    });
+    let span_of = |p: &Checkpoint| -> Option<(i64, i64)> {
+        let (lo, hi) = bounds?;
+        let start = p
+            .cursor
+            .as_ref()
+            .and_then(|c| c.first()?.parse().ok())
+            .unwrap_or(lo);
+        let end = p
+            .range_end
+            .as_ref()
+            .and_then(|c| c.first()?.parse().ok())
+            .unwrap_or(hi);
+        Some((start, end))
+    };
+
+    let mut total = BackfillReport {
+        id: spec.id.clone(),
+        parts: parts.len(),
+        ..BackfillReport::default()
+    };
+    if parts.len() <= 1 || connector.is_none() {
+        for p in parts {
+            let ctx = PartContext {
+                spec,
+                kinds: &kinds,
+                options,
+                observer,
+                span: span_of(&p),
+            };
+            let r = run_part(b, &ctx, p).await?;
+            total.absorb(&r);
+        }
+    } else if let Some(connect) = connector {
+        let mut conns = Vec::new();
+        for _ in 0..parts.len() {
+            conns.push(connect().await?);
+        }
+        let futures = conns.into_iter().zip(parts).map(|(mut conn, p)| {
+            let kinds = &kinds;
+            let span = span_of(&p);
+            async move {
+                let ctx = PartContext {
+                    spec,
+                    kinds,
+                    options,
+                    observer,
+                    span,
+                };
+                let r = run_part(conn.as_mut(), &ctx, p).await;
+                let _ = conn.close().await;
+                r
+            }
+        });
+        for r in join_all(futures).await {
+            total.absorb(&r?);
+        }
+    }
+    total.outcome = "done".into();
+    total.duration_ms = started.elapsed().as_millis() as u64;
+    total.ms_per_row = if total.rows_changed > 0 {
+        total.duration_ms as f64 / total.rows_changed as f64
+    } else {
+        0.0
+    };
+    Ok(total)
+}
+
+async fn key_bounds(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Option<(i64, i64)>> {
+    let rows = b.query(&key_bounds_sql(spec, b.dialect())).await?;
+    let row = rows.rows.first();
+    let get = |i: usize| {
+        row.and_then(|r| r.get(i).cloned().flatten())
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    Ok(match (get(0), get(1)) {
+        (Some(lo), Some(hi)) => Some((lo, hi)),
+        _ => None,
+    })
+}
+
+/// Splits `[lo, hi]` into `n` disjoint ranges, each a checkpoint whose cursor is just below
+/// its start and whose end is the next range's start (exclusive).
+fn split(spec: &BackfillSpec, bounds: Option<(i64, i64)>, n: usize) -> Vec<Checkpoint> {
+    let stamp = now();
+    let make = |part: usize, cursor: Option<i64>, end: Option<i64>| Checkpoint {
+        id: spec.id.clone(),
+        part: part as i64,
+        checksum: spec.checksum.clone(),
+        cursor: cursor.map(|c| vec![c.to_string()]),
+        range_end: end.map(|e| vec![e.to_string()]),
+        rows_scanned: 0,
+        rows_changed: 0,
+        batches: 0,
+        state: PartState::Running,
+        started_at: stamp.clone(),
+        updated_at: stamp.clone(),
+    };
+    let Some((lo, hi)) = bounds.filter(|_| n > 1) else {
+        return vec![make(0, None, None)];
+    };
+    let width = ((hi as i128 - lo as i128 + 1) / n as i128).max(1);
+    let starts: Vec<i64> = (0..n)
+        .map(|i| (lo as i128 + width * i as i128) as i64)
+        .collect();
+    (0..n)
+        .map(|i| {
+            let cursor = if i == 0 { None } else { Some(starts[i] - 1) };
+            let end = starts.get(i + 1).copied();
+            make(i, cursor, end)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Backfill;
+
+    fn spec() -> BackfillSpec {
+        let step: Backfill = toml::from_str("table = \"t\"\nset.x = \"1\"\n").expect("step");
+        BackfillSpec {
+            id: "b".into(),
+            step,
+            key: vec!["id".into()],
+            key_kinds: None,
+            checksum: "c".into(),
+            migration: "0001 (m)".into(),
+            version: "0001".into(),
+        }
+    }
+
+    #[test]
+    fn splits_into_disjoint_ranges_covering_everything() {
+        let parts = split(&spec(), Some((1, 1_000_000)), 2);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].cursor, None);
+        assert_eq!(parts[0].range_end, Some(vec!["500001".to_string()]));
+        assert_eq!(parts[1].cursor, Some(vec!["500000".to_string()]));
+        assert_eq!(parts[1].range_end, None);
+        let single = split(&spec(), Some((5, 5)), 4);
+        assert_eq!(single.len(), 4, "tiny ranges still get a part each");
+        assert_eq!(split(&spec(), None, 4).len(), 1);
+    }
+}

@@ -1,0 +1,123 @@
+//! A backfill step resolved for execution: its id, key, checksum and where it came from.
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::plan::{Backfill, Migration, Plan, Step};
+use crate::render::backfill_key;
+use crate::schema::Schema;
+use crate::types::ColumnType;
+
+/// How key values are written back into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// An integer column: values are written as numbers.
+    Integer,
+    /// Anything else: values are written as string literals (the database converts them).
+    Text,
+}
+
+/// One backfill, ready to run.
+#[derive(Debug, Clone)]
+pub struct BackfillSpec {
+    /// The stable id (checkpoint key).
+    pub id: String,
+    /// The step as written in the plan.
+    pub step: Backfill,
+    /// The key columns used for keyset pagination.
+    pub key: Vec<String>,
+    /// The kind of each key column, when known from the plan (else found at run time).
+    pub key_kinds: Option<Vec<KeyKind>>,
+    /// SHA-256 of the step's definition; a changed definition cannot resume a checkpoint.
+    pub checksum: String,
+    /// The migration that holds it (`0004 (backfill_attachments)`).
+    pub migration: String,
+    /// The version of that migration.
+    pub version: String,
+}
+
+impl BackfillSpec {
+    /// Resolves `step` of `migration` against the schema the plan built before it.
+    pub fn new(step: &Backfill, migration: &Migration, schema: &Schema) -> Result<BackfillSpec> {
+        let id = step
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}", migration.version, step.table));
+        let key = backfill_key(step, schema).unwrap_or_default();
+        let key_kinds = schema.table(&step.table).and_then(|t| {
+            key.iter()
+                .map(|k| {
+                    t.column(k).map(|c| match c.ty {
+                        ColumnType::Integer | ColumnType::BigInt => KeyKind::Integer,
+                        _ => KeyKind::Text,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+        });
+        let json = serde_json::to_string(step).unwrap_or_default();
+        let digest = Sha256::digest(json.as_bytes());
+        Ok(BackfillSpec {
+            id,
+            step: step.clone(),
+            key,
+            key_kinds,
+            checksum: digest.iter().map(|b| format!("{b:02x}")).collect(),
+            migration: migration.label(),
+            version: migration.version.text.clone(),
+        })
+    }
+
+    /// Every backfill of the plan, in plan order.
+    pub fn all(plan: &Plan) -> Result<Vec<BackfillSpec>> {
+        let mut schema = Schema::default();
+        let mut out = Vec::new();
+        for m in &plan.migrations {
+            for s in &m.steps {
+                if let Step::Backfill(b) = &s.item {
+                    out.push(BackfillSpec::new(b, m, &schema)?);
+                }
+                schema.apply(&s.item);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The backfill with this id.
+    pub fn find(plan: &Plan, id: &str) -> Result<BackfillSpec> {
+        let all = Self::all(plan)?;
+        let known: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
+        all.into_iter().find(|s| s.id == id).ok_or_else(|| {
+            Error::Other(format!(
+                "no backfill `{id}` in the plan; known backfills: {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        })
+    }
+
+    /// The spec that reverses this backfill (its `undo` over the rows `undo_where` selects).
+    pub fn undo(&self) -> Result<BackfillSpec> {
+        if self.step.undo.is_empty() {
+            return Err(Error::Other(format!(
+                "backfill `{}` has no `undo`: add `undo.<column> = \"expression\"` and `undo_where` to the step",
+                self.id
+            )));
+        }
+        let mut step = self.step.clone();
+        step.set = step.undo.clone();
+        step.pending = step.undo_where.clone();
+        step.from = None;
+        let mut spec = self.clone();
+        spec.id = format!("{}:undo", self.id);
+        let json = serde_json::to_string(&step).unwrap_or_default();
+        spec.checksum = Sha256::digest(json.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        spec.step = step;
+        Ok(spec)
+    }
+}

@@ -1,0 +1,165 @@
+//! The SQL of one backfill batch and of the queries around it, built with sea-query.
+//!
+//! A batch is keyset-paginated over the key: find the key of the n-th pending row after the
+//! cursor (the boundary), then update the pending rows in `(cursor, boundary]`. Both
+//! statements use the key index; no OFFSET over the table, no per-row statements.
+
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
+
+use super::spec::{BackfillSpec, KeyKind};
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::render::{ident, update_statement};
+
+/// A key value (one text per key column) as written in SQL.
+fn key_literal(values: &[String], kinds: &[KeyKind]) -> Expr {
+    let lit = |v: &String, k: KeyKind| match (k, v.parse::<i64>()) {
+        (KeyKind::Integer, Ok(n)) => Expr::val(n),
+        _ => Expr::val(v.clone()),
+    };
+    if values.len() == 1 {
+        lit(&values[0], kinds.first().copied().unwrap_or(KeyKind::Text))
+    } else {
+        Expr::tuple(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| lit(v, kinds.get(i).copied().unwrap_or(KeyKind::Text))),
+        )
+    }
+}
+
+/// The key columns, qualified with the table.
+fn key_expr(spec: &BackfillSpec) -> Expr {
+    let t = &spec.step.table;
+    let cols: Vec<Expr> = spec
+        .key
+        .iter()
+        .map(|k| Expr::col((ident(t), ident(k))))
+        .collect();
+    if cols.len() == 1 {
+        cols.into_iter().next().unwrap_or_else(|| Expr::cust("1"))
+    } else {
+        Expr::tuple(cols)
+    }
+}
+
+/// Conditions selecting the batch's key range: `key > cursor [AND key <= upper] [AND key < end]`.
+pub(crate) fn range_condition(
+    spec: &BackfillSpec,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    upper: Option<&[String]>,
+    end: Option<&[String]>,
+) -> Option<Expr> {
+    let mut parts = Vec::new();
+    if let Some(c) = cursor {
+        parts.push(key_expr(spec).gt(key_literal(c, kinds)));
+    }
+    if let Some(u) = upper {
+        parts.push(key_expr(spec).lte(key_literal(u, kinds)));
+    }
+    if let Some(e) = end {
+        parts.push(key_expr(spec).lt(key_literal(e, kinds)));
+    }
+    parts.into_iter().reduce(|a, b| a.and(b))
+}
+
+fn base_select(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    with_pending: bool,
+) -> Result<SelectStatement> {
+    let mut q = Query::select();
+    q.from(ident(&spec.step.table));
+    if let Some(j) = &spec.step.from {
+        q.inner_join(ident(&j.table), j.on.render(dialect)?);
+    }
+    if with_pending && let Some(p) = &spec.step.pending {
+        q.and_where(p.render(dialect)?);
+    }
+    Ok(q)
+}
+
+/// `SELECT key FROM t WHERE <range> AND pending ORDER BY key LIMIT 1 OFFSET n-1`: the last key
+/// of the next batch, or no row when fewer than n pending rows remain.
+pub fn boundary_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+    batch: u64,
+    with_pending: bool,
+) -> Result<String> {
+    let mut q = base_select(spec, dialect, with_pending)?;
+    for k in &spec.key {
+        q.column((ident(&spec.step.table), ident(k)));
+        q.order_by((ident(&spec.step.table), ident(k)), Order::Asc);
+    }
+    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+        q.and_where(c);
+    }
+    q.limit(1).offset(batch.saturating_sub(1));
+    Ok(dialect.query(&q))
+}
+
+/// The UPDATE of one batch: the pending rows with `cursor < key <= upper` (and `< end`).
+pub fn batch_update_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    upper: Option<&[String]>,
+    end: Option<&[String]>,
+    with_pending: bool,
+) -> Result<String> {
+    let mut step = spec.step.clone();
+    if !with_pending {
+        step.pending = None;
+    }
+    let extra = range_condition(spec, kinds, cursor, upper, end);
+    Ok(dialect.query(&update_statement(&step, dialect, extra)?))
+}
+
+/// `SELECT 1 ... WHERE pending LIMIT 1`: whether any pending row is left.
+pub fn pending_exists_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String> {
+    let mut q = base_select(spec, dialect, true)?;
+    q.expr(Expr::cust("1")).limit(1);
+    Ok(dialect.query(&q))
+}
+
+/// `SELECT COUNT(*) ... WHERE pending`.
+pub fn count_pending_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String> {
+    let mut q = base_select(spec, dialect, true)?;
+    q.expr(Expr::cust("COUNT(*)"));
+    Ok(dialect.query(&q))
+}
+
+/// The first `n` pending rows with their key, the current value of every column the backfill
+/// sets, and the value it would set (`<col>` and `new_<col>`).
+pub fn sample_sql(spec: &BackfillSpec, dialect: Dialect, n: u64) -> Result<String> {
+    let mut q = base_select(spec, dialect, true)?;
+    let t = &spec.step.table;
+    for k in &spec.key {
+        q.column((ident(t), ident(k)));
+        q.order_by((ident(t), ident(k)), Order::Asc);
+    }
+    for (col, e) in &spec.step.set {
+        q.expr_as(Expr::col((ident(t), ident(col))), ident(col));
+        q.expr_as(e.render(dialect)?, ident(&format!("new_{col}")));
+    }
+    q.limit(n);
+    Ok(dialect.query(&q))
+}
+
+/// `SELECT MIN(k), MAX(k) FROM t` over the first key column, for splitting into ranges.
+pub fn key_bounds_sql(spec: &BackfillSpec, dialect: Dialect) -> String {
+    let k = Expr::col((ident(&spec.step.table), ident(&spec.key[0])));
+    let q = Query::select()
+        .expr(Func::min(k.clone()))
+        .expr(Func::max(k))
+        .from(ident(&spec.step.table))
+        .to_owned();
+    dialect.query(&q)
+}

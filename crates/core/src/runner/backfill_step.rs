@@ -1,0 +1,187 @@
+//! Running a migration's backfill step through the backfill engine.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::Runner;
+use super::report::{Event, Reporter};
+use crate::backfill::{self, BackfillEvent, BackfillObserver, BackfillReport, BackfillSpec};
+use crate::error::Result;
+
+/// Forwards engine events to the runner's reporter as running totals.
+struct Forward<'a> {
+    id: &'a str,
+    reporter: &'a dyn Reporter,
+    changed: AtomicU64,
+    batches: AtomicU64,
+}
+
+impl BackfillObserver for Forward<'_> {
+    fn event(&self, event: &BackfillEvent<'_>) {
+        match event {
+            BackfillEvent::Batch {
+                changed, fraction, ..
+            } => {
+                let total = self.changed.fetch_add(*changed, Ordering::Relaxed) + changed;
+                let batches = self.batches.fetch_add(1, Ordering::Relaxed) + 1;
+                self.reporter.event(&Event::BackfillProgress {
+                    id: self.id,
+                    changed: total,
+                    batches,
+                    fraction: *fraction,
+                });
+            }
+            BackfillEvent::Retry {
+                message, attempt, ..
+            } => {
+                self.reporter.event(&Event::Retry {
+                    message,
+                    attempt: *attempt,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Runner<'_> {
+    /// Runs (or resumes) the backfill `id` of the plan to the end.
+    pub(crate) async fn run_backfill(&mut self, id: &str) -> Result<BackfillReport> {
+        let spec = BackfillSpec::find(self.plan, id)?;
+        let forward = Forward {
+            id,
+            reporter: self.reporter,
+            changed: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+        };
+        let report = backfill::run(
+            self.backend,
+            self.connector,
+            &spec,
+            &self.options.backfill,
+            &forward,
+        )
+        .await?;
+        self.reporter.event(&Event::BackfillDone(&report));
+        // Batches changed the session's settings; restore the migration's.
+        for sql in self.backend.dialect().sql().backfill_session_reset_sql() {
+            self.backend.execute(&sql).await?;
+        }
+        self.backend.set_timeouts(self.options.timeouts).await?;
+        Ok(report)
+    }
+}
+
+/// The answer of [`Runner::backfill`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BackfillOutcome {
+    /// What the engine did.
+    pub report: BackfillReport,
+    /// The migration's verification checks.
+    pub checks: Vec<super::CheckResult>,
+    /// Whether every check passed, so the backfill is now `complete`.
+    pub complete: bool,
+}
+
+/// One backfill in `status`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BackfillStatus {
+    /// Backfill id.
+    pub id: String,
+    /// The migration holding it.
+    pub migration: String,
+    /// "not started", "running", "failed", "done" or "complete".
+    pub state: String,
+    /// Rows changed so far.
+    pub rows_changed: i64,
+    /// Batches committed.
+    pub batches: i64,
+    /// Parts (workers).
+    pub parts: usize,
+    /// Last checkpoint time.
+    pub updated_at: Option<String>,
+}
+
+impl Runner<'_> {
+    /// Runs backfill `id` with the runner's backfill options, then the verification checks of
+    /// its migration; marks it `complete` when they pass. Holds a lock per backfill so two
+    /// runs of the same backfill never overlap.
+    pub async fn backfill(&mut self, id: &str) -> Result<BackfillOutcome> {
+        let spec = BackfillSpec::find(self.plan, id)?;
+        let key = format!("cutover-backfill:{id}");
+        if !self.backend.try_lock(&key, self.options.lock_wait).await? {
+            return Err(crate::Error::Locked { key, waited_secs: self.options.lock_wait.as_secs_f64() });
+        }
+        let result = self.backfill_locked(&spec).await;
+        let unlocked = self.backend.unlock(&key).await;
+        let outcome = result?;
+        unlocked?;
+        Ok(outcome)
+    }
+
+    async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
+        let report = self.run_backfill(&spec.id).await?;
+        let mut checks = Vec::new();
+        if let Some(m) = self.plan.get(&spec.version) {
+            for c in m.checks.iter().filter(|c| c.item.when == crate::plan::CheckWhen::After) {
+                let r = super::run_check(self.backend, &c.item).await?;
+                self.reporter.event(&Event::Check(&r));
+                checks.push(r);
+            }
+        }
+        let complete = checks.iter().all(|c| c.passed);
+        if complete {
+            backfill::StateTable::new(self.backend.dialect())
+                .mark_complete(self.backend, &spec.id)
+                .await?;
+        }
+        Ok(BackfillOutcome { report, checks, complete })
+    }
+
+    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way.
+    pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
+        let spec = BackfillSpec::find(self.plan, id)?.undo()?;
+        let forward = Forward {
+            id,
+            reporter: self.reporter,
+            changed: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+        };
+        let mut options = self.options.backfill.clone();
+        options.restart = true;
+        let report = backfill::run(self.backend, self.connector, &spec, &options, &forward).await?;
+        // The original backfill's rows are pending again: its checkpoint no longer holds.
+        let states = backfill::StateTable::new(self.backend.dialect());
+        states.clear(self.backend, id).await?;
+        Ok(report)
+    }
+
+    /// Every backfill of the plan with its checkpoint state.
+    pub async fn backfill_status(&mut self) -> Result<Vec<BackfillStatus>> {
+        let states = backfill::StateTable::new(self.backend.dialect());
+        let mut out = Vec::new();
+        for spec in BackfillSpec::all(self.plan)? {
+            let parts = states.load(self.backend, &spec.id).await.unwrap_or_default();
+            let state = if parts.is_empty() {
+                "not started"
+            } else if parts.iter().any(|p| p.state == backfill::PartState::Failed) {
+                "failed"
+            } else if parts.iter().any(|p| p.state == backfill::PartState::Running) {
+                "running"
+            } else if parts.iter().all(|p| p.state == backfill::PartState::Complete) {
+                "complete"
+            } else {
+                "done"
+            };
+            out.push(BackfillStatus {
+                id: spec.id.clone(),
+                migration: spec.migration.clone(),
+                state: state.to_string(),
+                rows_changed: parts.iter().map(|p| p.rows_changed).sum(),
+                batches: parts.iter().map(|p| p.batches).sum(),
+                parts: parts.len(),
+                updated_at: parts.iter().map(|p| p.updated_at.clone()).max(),
+            });
+        }
+        Ok(out)
+    }
+}
