@@ -49,8 +49,12 @@ pub async fn run(
     }
     let finished = |c: &Checkpoint| matches!(c.state, PartState::Done | PartState::Complete);
     if !existing.is_empty() && existing.iter().all(finished) {
-        let probe = pending_exists_sql(spec, b.dialect())?;
-        if b.query(&probe).await?.rows.is_empty() {
+        // Without `pending` nothing can become pending again: the checkpoint is the answer.
+        let nothing_pending = match &spec.step.pending {
+            None => true,
+            Some(_) => b.query(&pending_exists_sql(spec, b.dialect())?).await?.rows.is_empty(),
+        };
+        if nothing_pending {
             return Ok(BackfillReport {
                 id: spec.id.clone(),
                 outcome: "already done".into(),

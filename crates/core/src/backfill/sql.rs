@@ -9,7 +9,7 @@ use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use super::spec::{BackfillSpec, KeyKind};
 use crate::dialect::Dialect;
 use crate::error::Result;
-use crate::render::{ident, update_statement};
+use crate::render::{ident, insert_select, update_statement};
 
 /// A key value (one text per key column) as written in SQL.
 fn key_literal(values: &[String], kinds: &[KeyKind]) -> Expr {
@@ -119,6 +119,9 @@ pub fn batch_update_sql(
         step.pending = None;
     }
     let extra = range_condition(spec, kinds, cursor, upper, end);
+    if step.insert_into.is_some() {
+        return insert_select(&step, dialect, extra);
+    }
     Ok(dialect.query(&update_statement(&step, dialect, extra)?))
 }
 
@@ -139,6 +142,17 @@ pub fn count_pending_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String
 /// The first `n` pending rows with their key, the current value of every column the backfill
 /// sets, and the value it would set (`<col>` and `new_<col>`).
 pub fn sample_sql(spec: &BackfillSpec, dialect: Dialect, n: u64) -> Result<String> {
+    if spec.step.insert_into.is_some() {
+        // The rows it would insert.
+        let (exprs, from, cond) = crate::render::insert_select_parts(&spec.step, dialect, None)?;
+        let names: Vec<String> = spec.step.values.iter().map(|(c, _)| dialect.quote(c)).collect();
+        let list: Vec<String> = exprs.iter().zip(&names).map(|(e, n)| format!("{e} AS {n}")).collect();
+        let mut sql = format!("SELECT {} FROM {from}", list.join(", "));
+        if let Some(c) = cond {
+            sql.push_str(&format!(" WHERE {c}"));
+        }
+        return Ok(format!("{sql} LIMIT {n}"));
+    }
     let mut q = base_select(spec, dialect, true)?;
     let t = &spec.step.table;
     for k in &spec.key {

@@ -186,6 +186,27 @@ pub trait SqlDialect: Send + Sync {
     /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
     fn row_estimate_sql(&self, table: &str) -> String;
 
+    /// The join clause that turns the JSON array `json` into one row per element, named
+    /// `alias` (e.g. `CROSS JOIN LATERAL jsonb_array_elements(..) WITH ORDINALITY AS ..`).
+    fn explode_join_sql(&self, json: &str, alias: &str) -> String;
+
+    /// The SQL of an exploded element's virtual column: `value` (JSON), `text` (a scalar
+    /// element as text) or `position` (1-based). `None` for any other name.
+    fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String>;
+
+    /// `INSERT INTO target (columns) <select>`, skipping rows that violate a unique key of
+    /// the target when `ignore_conflicts`.
+    fn insert_select_sql(&self, target: &str, columns: &[String], select: &str, ignore_conflicts: bool) -> String {
+        let d = self.dialect();
+        let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
+        format!(
+            "INSERT INTO {} ({}) {select}{}",
+            d.quote(target),
+            cols.join(", "),
+            if ignore_conflicts { " ON CONFLICT DO NOTHING" } else { "" }
+        )
+    }
+
     /// A text value written into a column whose catalog type is `declared` (Postgres needs an
     /// explicit cast for types like jsonb; the others convert string literals themselves).
     fn typed_literal(&self, value: &str, _declared: &str) -> String {

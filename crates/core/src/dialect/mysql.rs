@@ -11,6 +11,35 @@ use crate::types::ColumnType;
 pub struct Mysql;
 
 impl SqlDialect for Mysql {
+    fn explode_join_sql(&self, json: &str, alias: &str) -> String {
+        format!(
+            "CROSS JOIN JSON_TABLE({json}, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",
+            Dialect::Mysql.quote(alias)
+        )
+    }
+
+    fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
+        let a = Dialect::Mysql.quote(alias);
+        match column {
+            "value" => Some(format!("{a}.`value`")),
+            "text" => Some(format!("JSON_UNQUOTE({a}.`value`)")),
+            "position" => Some(format!("{a}.`position`")),
+            _ => None,
+        }
+    }
+
+    fn insert_select_sql(&self, target: &str, columns: &[String], select: &str, ignore_conflicts: bool) -> String {
+        let d = Dialect::Mysql;
+        let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
+        // ON DUPLICATE KEY UPDATE of a column to itself skips duplicates only; INSERT IGNORE
+        // would also turn data errors into warnings.
+        let ignore = match (ignore_conflicts, cols.first()) {
+            (true, Some(c)) => format!(" ON DUPLICATE KEY UPDATE {t}.{c} = {t}.{c}", t = d.quote(target)),
+            _ => String::new(),
+        };
+        format!("INSERT INTO {} ({}) {select}{ignore}", d.quote(target), cols.join(", "))
+    }
+
     fn primary_key_sql(&self, table: &str) -> String {
         format!(
             "SELECT column_name FROM information_schema.key_column_usage \

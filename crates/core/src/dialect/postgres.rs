@@ -35,6 +35,24 @@ impl SqlDialect for Postgres {
         )
     }
 
+    fn explode_join_sql(&self, json: &str, alias: &str) -> String {
+        let d = Dialect::Postgres;
+        format!(
+            "CROSS JOIN LATERAL jsonb_array_elements({json}) WITH ORDINALITY AS {}(\"value\", \"position\")",
+            d.quote(alias)
+        )
+    }
+
+    fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
+        let a = Dialect::Postgres.quote(alias);
+        match column {
+            "value" => Some(format!("{a}.\"value\"")),
+            "text" => Some(format!("({a}.\"value\" #>> '{{}}')")),
+            "position" => Some(format!("{a}.\"position\"")),
+            _ => None,
+        }
+    }
+
     fn typed_literal(&self, value: &str, declared: &str) -> String {
         let plain = matches!(declared, "text" | "character varying" | "character" | "");
         if plain

@@ -71,6 +71,16 @@ impl Expression {
         render::render(&self.node, dialect.sql(), &self.source)
     }
 
+    /// Like [`render`](Expression::render), with some column references replaced by other
+    /// expressions (e.g. the element columns of an exploded JSON array).
+    pub fn render_with(
+        &self,
+        dialect: Dialect,
+        columns: &dyn Fn(&ColumnRef) -> Option<sea_query::Expr>,
+    ) -> Result<sea_query::Expr> {
+        render::render_with(&self.node, dialect.sql(), &self.source, Some(columns))
+    }
+
     /// The rendered expression as standalone SQL text for `dialect`, values inlined.
     ///
     /// # Errors

@@ -13,7 +13,20 @@ use crate::error::{Error, Result};
 
 /// Renders `node` for `dialect`; `src` names the expression in `Unsupported` errors.
 pub(crate) fn render(node: &Node, dialect: &dyn SqlDialect, src: &str) -> Result<Expr> {
-    Renderer { d: dialect }.node(node).map_err(|e| match e {
+    render_with(node, dialect, src, None)
+}
+
+/// Replaces some column references with other SQL while rendering.
+pub(crate) type ColumnOverride<'a> = &'a dyn Fn(&super::ast::ColumnRef) -> Option<Expr>;
+
+/// Like [`render`], with column references looked up in `columns` first.
+pub(crate) fn render_with(
+    node: &Node,
+    dialect: &dyn SqlDialect,
+    src: &str,
+    columns: Option<ColumnOverride<'_>>,
+) -> Result<Expr> {
+    Renderer { d: dialect, columns }.node(node).map_err(|e| match e {
         Error::Unsupported {
             dialect,
             operation,
@@ -29,6 +42,7 @@ pub(crate) fn render(node: &Node, dialect: &dyn SqlDialect, src: &str) -> Result
 
 struct Renderer<'a> {
     d: &'a dyn SqlDialect,
+    columns: Option<ColumnOverride<'a>>,
 }
 
 impl Renderer<'_> {
@@ -38,6 +52,9 @@ impl Renderer<'_> {
 
     fn node(&self, node: &Node) -> Result<Expr> {
         Ok(match node {
+            Node::Column(c) if self.columns.and_then(|f| f(c)).is_some() => {
+                self.columns.and_then(|f| f(c)).unwrap_or_else(|| Expr::cust("NULL"))
+            }
             Node::Column(c) => match &c.table {
                 Some(t) => Expr::col((Alias::new(t.clone()), Alias::new(c.column.clone()))),
                 None => Expr::col(Alias::new(c.column.clone())),

@@ -20,7 +20,7 @@ pub use config::{Config, Target};
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
-    DropIndex, DropTable, Expect, FkAction, ForeignKey, Join, Literal, OnFail, Phase, References,
+    DropIndex, DropTable, Expect, FkAction, ForeignKey, Explode, Join, Literal, OnConflict, OnFail, Phase, References,
     RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
 };
 

@@ -111,6 +111,9 @@ impl Step {
                 for (k, e) in &b.set {
                     out.push((format!("set.{k}"), e));
                 }
+                for (k, e) in &b.values {
+                    out.push((format!("values.{k}"), e));
+                }
                 for (k, e) in &b.undo {
                     out.push((format!("undo.{k}"), e));
                 }
@@ -613,9 +616,21 @@ pub struct Backfill {
     /// Selects rows that still need work; makes re-runs idempotent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Expression>,
-    /// New values per column, in the order written.
-    #[serde(with = "ordered_exprs")]
+    /// New values per column, in the order written (update forms).
+    #[serde(default, with = "ordered_exprs", skip_serializing_if = "Vec::is_empty")]
     pub set: Vec<(String, Expression)>,
+    /// Insert-select form: the table that receives rows built from `table`'s rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insert_into: Option<String>,
+    /// Insert-select form: the inserted columns and their values, in order.
+    #[serde(default, with = "ordered_exprs", skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<(String, Expression)>,
+    /// Insert-select form: one row per element of a JSON array column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explode: Option<Explode>,
+    /// Insert-select form: rows that would violate a unique key of the target are skipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_conflict: Option<OnConflict>,
     /// A related table to read values from (`from.table`, `from.on`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<Join>,
@@ -628,6 +643,27 @@ pub struct Backfill {
     /// Rows per batch (default 1000, adapted at run time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<u32>,
+}
+
+/// Exploding a JSON array column: `explode = { column = "social_links", as = "link" }`
+/// makes `link.value` (the element as JSON), `link.text` (a scalar element as text) and
+/// `link.position` (1-based) available to `values`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explode {
+    /// The JSON array column of the source table.
+    pub column: String,
+    /// The name the element is referred to by.
+    #[serde(rename = "as")]
+    pub alias: String,
+}
+
+/// What an insert-select backfill does with rows that violate a unique key of the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// Skip them (so a re-run inserts nothing twice).
+    Ignore,
 }
 
 /// A related table joined into a backfill.

@@ -216,11 +216,29 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
             }
         }
         Step::Backfill(b) => {
-            if b.set.is_empty() {
-                return Err(invalid(
-                    "set",
-                    "a backfill needs at least one `set.<column> = \"expression\"`",
-                ));
+            match (&b.insert_into, b.set.is_empty(), b.values.is_empty()) {
+                (None, true, _) => {
+                    return Err(invalid(
+                        "set",
+                        "a backfill needs at least one `set.<column> = \"expression\"` (or `insert_into` with `values`)",
+                    ));
+                }
+                (None, false, false) | (None, false, true) if b.explode.is_some() || !b.values.is_empty() || b.on_conflict.is_some() => {
+                    return Err(invalid(
+                        "values",
+                        "`values`, `explode` and `on_conflict` belong to the insert-select form: add `insert_into = \"table\"`",
+                    ));
+                }
+                (Some(_), _, true) => {
+                    return Err(invalid(
+                        "values",
+                        "an insert-select backfill needs `values.<column> = \"expression\"` for the inserted rows",
+                    ));
+                }
+                (Some(_), false, false) => {
+                    return Err(invalid("set", "a backfill either updates rows (`set`) or inserts them (`insert_into`), not both"));
+                }
+                _ => {}
             }
             if let Some(dup) = first_duplicate(b.set.iter().map(|(c, _)| c.as_str())) {
                 return Err(invalid("set", format!("column `{dup}` is set twice")));

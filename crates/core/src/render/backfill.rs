@@ -93,10 +93,73 @@ pub fn render_backfill(
         // A table created outside the plan: the engine resolves its key from the catalog.
         None => Vec::new(),
     };
-    let update = update_statement(b, dialect, None)?;
+    let update_all = if b.insert_into.is_some() {
+        insert_select(b, dialect, None)?
+    } else {
+        dialect.query(&update_statement(b, dialect, None)?)
+    };
     Ok(BackfillSql {
         id: backfill_id(b, migration),
         key,
-        update_all: dialect.query(&update),
+        update_all,
     })
+}
+
+/// A sea-query expression as SQL text for `dialect`.
+pub(crate) fn expr_sql(dialect: Dialect, e: Expr) -> String {
+    let sql = dialect.query(Query::select().expr(e));
+    sql.strip_prefix("SELECT ").map(str::to_string).unwrap_or(sql)
+}
+
+/// The SELECT list of an insert-select backfill (explode columns resolved), with the FROM
+/// clause and the conditions.
+pub(crate) fn insert_select_parts(
+    b: &Backfill,
+    dialect: Dialect,
+    extra: Option<Expr>,
+) -> Result<(Vec<String>, String, Option<String>)> {
+    let sql = dialect.sql();
+    let alias = b.explode.as_ref().map(|x| x.alias.clone());
+    let over = |c: &crate::expr::ColumnRef| -> Option<Expr> {
+        match (&alias, &c.table) {
+            (Some(a), Some(t)) if a == t => sql.explode_column_sql(a, &c.column).map(Expr::cust),
+            _ => None,
+        }
+    };
+    let mut exprs = Vec::new();
+    for (_, e) in &b.values {
+        exprs.push(expr_sql(dialect, e.render_with(dialect, &over)?));
+    }
+    let mut from = dialect.quote(&b.table);
+    if let Some(x) = &b.explode {
+        let json = format!("{}.{}", dialect.quote(&b.table), dialect.quote(&x.column));
+        from = format!("{from} {}", sql.explode_join_sql(&json, &x.alias));
+    }
+    let mut cond: Option<Expr> = None;
+    if let Some(p) = &b.pending {
+        cond = Some(p.render_with(dialect, &over)?);
+    }
+    if let Some(e) = extra {
+        cond = Some(match cond {
+            Some(c) => c.and(e),
+            None => e,
+        });
+    }
+    Ok((exprs, from, cond.map(|c| expr_sql(dialect, c))))
+}
+
+/// `INSERT INTO target (..) SELECT .. FROM table [explode] WHERE ..` for the rows `extra`
+/// selects.
+pub(crate) fn insert_select(b: &Backfill, dialect: Dialect, extra: Option<Expr>) -> Result<String> {
+    let target = b.insert_into.as_deref().unwrap_or_default();
+    let (exprs, from, cond) = insert_select_parts(b, dialect, extra)?;
+    let mut select = format!("SELECT {} FROM {from}", exprs.join(", "));
+    if let Some(c) = cond {
+        select.push_str(" WHERE ");
+        select.push_str(&c);
+    }
+    let columns: Vec<String> = b.values.iter().map(|(c, _)| c.clone()).collect();
+    Ok(dialect
+        .sql()
+        .insert_select_sql(target, &columns, &select, b.on_conflict.is_some()))
 }

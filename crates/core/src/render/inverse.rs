@@ -137,6 +137,13 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
 /// A backfill reverts through its `undo`; without one it needs nothing when every column it
 /// sets is added (or its table created) by the same migration, since down removes them.
 fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Option<Step>> {
+    if let Some(target) = &b.insert_into {
+        // Rows inserted into a table this migration creates go with the table.
+        let created = all
+            .iter()
+            .any(|s| matches!(s, Step::CreateTable(t) if t.table == *target));
+        return created.then_some(None);
+    }
     if !b.undo.is_empty() {
         return Some(Some(Step::Backfill(Backfill {
             id: b.id.as_ref().map(|id| format!("{id}_undo")),
@@ -145,6 +152,10 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
             pending: b.undo_where.clone(),
             set: b.undo.clone(),
             from: None,
+            insert_into: None,
+            values: Vec::new(),
+            explode: None,
+            on_conflict: None,
             undo: Vec::new(),
             undo_where: None,
             batch_size: b.batch_size,

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::plan::{Migration, Plan, Step, Version};
 use crate::schema::Schema;
 
-pub(crate) use backfill::update_statement;
+pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub use inverse::down_steps;
 pub use raw::check_query;
