@@ -6,7 +6,7 @@ use super::options::BackfillOptions;
 use super::report::{BackfillEvent, BackfillObserver, BackfillReport};
 use super::sizing::BatchSizer;
 use super::spec::{BackfillSpec, KeyKind};
-use super::sql::{batch_update_sql, boundary_sql};
+use super::sql::{batch_update_sql, boundary_sql, range_count_sql};
 use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
 use crate::error::{DriverErrorKind, Error, Result};
@@ -70,6 +70,7 @@ pub async fn run_part(
         ..BackfillReport::default()
     };
     let started = Instant::now();
+    let base = (cp.rows_scanned, cp.rows_changed, cp.batches);
     prepare_session(b, options).await?;
     loop {
         wait_for_throttle(b, options, ctx.observer).await?;
@@ -118,6 +119,16 @@ pub async fn run_part(
                     if kind == Some(DriverErrorKind::Connection) {
                         b.reconnect().await?;
                         prepare_session(b, options).await?;
+                        // The lost batch may have committed before the connection went:
+                        // the checkpoint in the database is the truth.
+                        if let Some(fresh) = states
+                            .load(b, &spec.id)
+                            .await?
+                            .into_iter()
+                            .find(|p| p.part == cp.part)
+                        {
+                            cp = fresh;
+                        }
                     }
                 }
             }
@@ -150,6 +161,11 @@ pub async fn run_part(
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.outcome = "done".into();
+    // Count from the checkpoint, which also holds batches committed just before a lost
+    // connection.
+    report.rows_scanned = (cp.rows_scanned - base.0).max(0) as u64;
+    report.rows_changed = (cp.rows_changed - base.1).max(0) as u64;
+    report.batches = (cp.batches - base.2).max(0) as u64;
     Ok(report)
 }
 
@@ -196,8 +212,15 @@ async fn run_batch(
         next.cursor = Some(k.clone());
     }
     b.begin().await?;
+    // The last batch has no boundary row to count by; count its rows (MySQL reports only
+    // rows whose value changed).
+    let rows = if last {
+        let count = range_count_sql(ctx.spec, dialect, ctx.kinds, cursor, end, with_pending)?;
+        b.query(&count).await?.scalar().and_then(|v| v.parse().ok()).unwrap_or(0)
+    } else {
+        size
+    };
     let changed = b.execute(&update).await?;
-    let rows = if last { changed } else { size };
     next.rows_scanned += rows as i64;
     next.rows_changed += changed as i64;
     next.batches += 1;

@@ -109,6 +109,7 @@ impl BackfillSpec {
         let mut step = self.step.clone();
         step.set = step.undo.clone();
         step.pending = step.undo_where.clone();
+        step.r#where = None;
         step.from = None;
         let mut spec = self.clone();
         spec.id = format!("{}:undo", self.id);

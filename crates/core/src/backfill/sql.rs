@@ -75,6 +75,9 @@ fn base_select(
     if let Some(j) = &spec.step.from {
         q.inner_join(ident(&j.table), j.on.render(dialect)?);
     }
+    if let Some(w) = &spec.step.r#where {
+        q.and_where(w.render(dialect)?);
+    }
     if with_pending && let Some(p) = &spec.step.pending {
         q.and_where(p.render(dialect)?);
     }
@@ -176,4 +179,21 @@ pub fn key_bounds_sql(spec: &BackfillSpec, dialect: Dialect) -> String {
         .from(ident(&spec.step.table))
         .to_owned();
     dialect.query(&q)
+}
+
+/// `SELECT COUNT(*)` of the rows a final batch (no upper boundary) will process.
+pub fn range_count_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+    with_pending: bool,
+) -> Result<String> {
+    let mut q = base_select(spec, dialect, with_pending)?;
+    q.expr(Expr::cust("COUNT(*)"));
+    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+        q.and_where(c);
+    }
+    Ok(dialect.query(&q))
 }

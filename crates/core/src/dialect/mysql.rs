@@ -37,7 +37,12 @@ impl SqlDialect for Mysql {
             (true, Some(c)) => format!(" ON DUPLICATE KEY UPDATE {t}.{c} = {t}.{c}", t = d.quote(target)),
             _ => String::new(),
         };
-        format!("INSERT INTO {} ({}) {select}{ignore}", d.quote(target), cols.join(", "))
+        // The derived table keeps MariaDB from reading ON DUPLICATE KEY as a join condition.
+        format!(
+            "INSERT INTO {} ({}) SELECT * FROM ({select}) AS cutover_rows{ignore}",
+            d.quote(target),
+            cols.join(", ")
+        )
     }
 
     fn primary_key_sql(&self, table: &str) -> String {

@@ -108,6 +108,9 @@ impl Step {
                 if let Some(p) = &b.pending {
                     out.push(("pending".into(), p));
                 }
+                if let Some(w) = &b.r#where {
+                    out.push(("where".into(), w));
+                }
                 for (k, e) in &b.set {
                     out.push((format!("set.{k}"), e));
                 }
@@ -613,7 +616,10 @@ pub struct Backfill {
     /// Key columns for keyset pagination (default: the table's primary key).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key: Vec<String>,
-    /// Selects rows that still need work; makes re-runs idempotent.
+    /// The rows this backfill is about (always applied, also by `--force`).
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub r#where: Option<Expression>,
+    /// Selects rows (within `where`) that still need work; makes re-runs idempotent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Expression>,
     /// New values per column, in the order written (update forms).

@@ -61,6 +61,9 @@ pub(crate) fn update_statement(
         q.from(ident(&j.table));
         and(j.on.render(dialect)?);
     }
+    if let Some(w) = &b.r#where {
+        and(w.render(dialect)?);
+    }
     if let Some(p) = &b.pending {
         and(p.render(dialect)?);
     }
@@ -136,8 +139,12 @@ pub(crate) fn insert_select_parts(
         from = format!("{from} {}", sql.explode_join_sql(&json, &x.alias));
     }
     let mut cond: Option<Expr> = None;
-    if let Some(p) = &b.pending {
-        cond = Some(p.render_with(dialect, &over)?);
+    for e in [&b.r#where, &b.pending].into_iter().flatten() {
+        let e = e.render_with(dialect, &over)?;
+        cond = Some(match cond {
+            Some(c) => c.and(e),
+            None => e,
+        });
     }
     if let Some(e) = extra {
         cond = Some(match cond {

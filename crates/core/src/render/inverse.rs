@@ -149,6 +149,7 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
             id: b.id.as_ref().map(|id| format!("{id}_undo")),
             table: b.table.clone(),
             key: b.key.clone(),
+            r#where: None,
             pending: b.undo_where.clone(),
             set: b.undo.clone(),
             from: None,
