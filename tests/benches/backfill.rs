@@ -38,7 +38,10 @@ fn workload(kind: Kind, file: &str) -> String {
         Kind::Mysql => "mysql",
         Kind::Sqlite => "sqlite",
     };
-    let path = format!("{}/benches/workload/{file}-{name}.sql", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/benches/workload/{file}-{name}.sql",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -46,7 +49,9 @@ async fn load(b: &mut dyn Backend, kind: Kind, rows: u64) -> Result<()> {
     b.execute("DROP TABLE IF EXISTS messages").await?;
     let sql = workload(kind, "messages").replace("1000000", &rows.to_string());
     for stmt in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-        b.execute(stmt).await.with_context(|| format!("loading: {stmt}"))?;
+        b.execute(stmt)
+            .await
+            .with_context(|| format!("loading: {stmt}"))?;
     }
     if kind == Kind::Mysql {
         b.execute("ANALYZE TABLE messages").await?;
@@ -78,9 +83,12 @@ async fn migrated(b: &mut dyn Backend) -> Result<u64> {
     let rows = match rows {
         Ok(r) => r,
         // Postgres: jsonb has no LIKE.
-        Err(_) => b
-            .query("SELECT COUNT(*) FROM messages WHERE attachments::text LIKE '%legacy_migration%'")
-            .await?,
+        Err(_) => {
+            b.query(
+                "SELECT COUNT(*) FROM messages WHERE attachments::text LIKE '%legacy_migration%'",
+            )
+            .await?
+        }
     };
     Ok(rows.scalar().and_then(|v| v.parse().ok()).unwrap_or(0))
 }
@@ -105,7 +113,10 @@ async fn run_backfill(
     workers: usize,
 ) -> Result<u64> {
     let spec = BackfillSpec::find(plan, "bench")?;
-    let options = BackfillOptions { workers, ..BackfillOptions::default() };
+    let options = BackfillOptions {
+        workers,
+        ..BackfillOptions::default()
+    };
     let report = backfill::run(b, Some(connector), &spec, &options, &QuietObserver).await?;
     Ok(report.rows_changed)
 }
@@ -131,17 +142,24 @@ async fn bench(kind: Kind, rows: u64, small_rows: u64) -> Result<Row> {
     let rss_small = peak_rss_kib();
     b.execute(state).await?;
 
-    eprintln!("[{}] loading {rows} rows for the single UPDATE", kind.name());
+    eprintln!(
+        "[{}] loading {rows} rows for the single UPDATE",
+        kind.name()
+    );
     load(b.as_mut(), kind, rows).await?;
     let update = workload(kind, "update");
-    let (_, single) = timed(async { Ok(b.execute(update.trim().trim_end_matches(';')).await?) }).await?;
+    let (_, single) =
+        timed(async { Ok(b.execute(update.trim().trim_end_matches(';')).await?) }).await?;
     let expect = migrated(b.as_mut()).await?;
 
     eprintln!("[{}] loading {rows} rows for cutover serial", kind.name());
     load(b.as_mut(), kind, rows).await?;
     let (changed, serial) = timed(run_backfill(b.as_mut(), &plan, connector.as_ref(), 1)).await?;
     let rss_large = peak_rss_kib();
-    anyhow::ensure!(migrated(b.as_mut()).await? == expect, "cutover and the single UPDATE disagree");
+    anyhow::ensure!(
+        migrated(b.as_mut()).await? == expect,
+        "cutover and the single UPDATE disagree"
+    );
     let (_, noop) = timed(run_backfill(b.as_mut(), &plan, connector.as_ref(), 1)).await?;
 
     let workers2 = if kind == Kind::Sqlite {
@@ -151,23 +169,49 @@ async fn bench(kind: Kind, rows: u64, small_rows: u64) -> Result<Row> {
         eprintln!("[{}] loading {rows} rows for 2 workers", kind.name());
         load(b.as_mut(), kind, rows).await?;
         let (_, t) = timed(run_backfill(b.as_mut(), &plan, connector.as_ref(), 2)).await?;
-        anyhow::ensure!(migrated(b.as_mut()).await? == expect, "2 workers disagree with the single UPDATE");
+        anyhow::ensure!(
+            migrated(b.as_mut()).await? == expect,
+            "2 workers disagree with the single UPDATE"
+        );
         Some(t)
     };
     b.close().await?;
     db.drop_db().await;
-    Ok(Row { kind, single, serial, workers2, noop, small_rows, small, rss_small, rss_large, changed })
+    Ok(Row {
+        kind,
+        single,
+        serial,
+        workers2,
+        noop,
+        small_rows,
+        small,
+        rss_small,
+        rss_large,
+        changed,
+    })
 }
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok())))
+        .and_then(|s| {
+            s.lines().next().and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
+        })
         .map(|kib| format!("{:.0} GiB", kib as f64 / 1024.0 / 1024.0))
         .unwrap_or_default();
     format!("{cores} cores ({cpu}), {mem} RAM")
@@ -175,7 +219,12 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     let rows = env("CUTOVER_BENCH_ROWS", 1_000_000);
     let small = env("CUTOVER_BENCH_SMALL", 100_000);
     let mut results = Vec::new();
@@ -183,7 +232,11 @@ async fn main() -> Result<()> {
         let r = bench(kind, rows, small).await?;
         eprintln!(
             "[{}] single {:?}, serial {:?}, 2 workers {:?}, no-op {:?}",
-            kind.name(), r.single, r.serial, r.workers2, r.noop
+            kind.name(),
+            r.single,
+            r.serial,
+            r.workers2,
+            r.noop
         );
         results.push(r);
     }
@@ -192,9 +245,20 @@ async fn main() -> Result<()> {
     let mut md = String::new();
     let date = cutover_core::runner::now();
     writeln!(md, "# Backfill benchmark\n")?;
-    writeln!(md, "Generated by `cargo bench -p cutover-tests --bench backfill` on {} ({}).", &date[..10], machine())?;
-    writeln!(md, "Workload: ../shared/bench (the attachments backfill; {rows} `messages` rows, 55% with a media URL). Every number comes from the same run; ratios are against the single set-based UPDATE on the same database.\n")?;
-    writeln!(md, "| database | single UPDATE | cutover serial | serial / single | 2 workers | 2 workers / single | no-op re-run | no-op / serial | rows changed |")?;
+    writeln!(
+        md,
+        "Generated by `cargo bench -p cutover-tests --bench backfill` on {} ({}).",
+        &date[..10],
+        machine()
+    )?;
+    writeln!(
+        md,
+        "Workload: ../shared/bench (the attachments backfill; {rows} `messages` rows, 55% with a media URL). Every number comes from the same run; ratios are against the single set-based UPDATE on the same database.\n"
+    )?;
+    writeln!(
+        md,
+        "| database | single UPDATE | cutover serial | serial / single | 2 workers | 2 workers / single | no-op re-run | no-op / serial | rows changed |"
+    )?;
     writeln!(md, "|---|---|---|---|---|---|---|---|---|")?;
     for r in &results {
         writeln!(
@@ -204,15 +268,27 @@ async fn main() -> Result<()> {
             s(r.single),
             s(r.serial),
             ratio(r.serial, r.single),
-            r.workers2.map(s).unwrap_or_else(|| "n/a (one writer)".into()),
-            r.workers2.map(|w| ratio(w, r.single)).unwrap_or_else(|| "-".into()),
+            r.workers2
+                .map(s)
+                .unwrap_or_else(|| "n/a (one writer)".into()),
+            r.workers2
+                .map(|w| ratio(w, r.single))
+                .unwrap_or_else(|| "-".into()),
             s(r.noop),
             100.0 * r.noop.as_secs_f64() / r.serial.as_secs_f64(),
             r.changed
         )?;
     }
-    writeln!(md, "\nThroughput and memory (serial, rows changed per second; peak RSS of the benchmark process, which runs the engine in-process):\n")?;
-    writeln!(md, "| database | {} rows | {} rows | large / small | peak RSS after small | peak RSS after large |", results.first().map(|r| r.small_rows).unwrap_or(small), rows)?;
+    writeln!(
+        md,
+        "\nThroughput and memory (serial, rows changed per second; peak RSS of the benchmark process, which runs the engine in-process):\n"
+    )?;
+    writeln!(
+        md,
+        "| database | {} rows | {} rows | large / small | peak RSS after small | peak RSS after large |",
+        results.first().map(|r| r.small_rows).unwrap_or(small),
+        rows
+    )?;
     writeln!(md, "|---|---|---|---|---|---|")?;
     for r in &results {
         let small_tp = r.small_rows as f64 * 0.55 / r.small.as_secs_f64();

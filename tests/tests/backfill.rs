@@ -4,7 +4,8 @@
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::backfill::{
-    self, BackfillOptions, BackfillSpec, QuietObserver, TransformJob, TransformRow, dry_run, run_transform,
+    self, BackfillOptions, BackfillSpec, QuietObserver, TransformJob, TransformRow, dry_run,
+    run_transform,
 };
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
@@ -12,17 +13,31 @@ use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, for_each_backend, snapshot};
 
 fn small_batches() -> BackfillOptions {
-    BackfillOptions { batch_size: Some(100), adaptive: false, ..BackfillOptions::default() }
+    BackfillOptions {
+        batch_size: Some(100),
+        adaptive: false,
+        ..BackfillOptions::default()
+    }
 }
 
 async fn up_to(b: &mut dyn Backend, plan: &Plan, to: &str) {
     let target = Target::Version(cutover_core::plan::Version::parse(to).expect("version"));
-    Runner::new(b, plan, RunnerOptions::default(), &Silent).up(target).await.expect("up");
+    Runner::new(b, plan, RunnerOptions::default(), &Silent)
+        .up(target)
+        .await
+        .expect("up");
 }
 
-async fn run(b: &mut dyn Backend, plan: &Plan, id: &str, options: &BackfillOptions) -> backfill::BackfillReport {
+async fn run(
+    b: &mut dyn Backend,
+    plan: &Plan,
+    id: &str,
+    options: &BackfillOptions,
+) -> backfill::BackfillReport {
     let spec = BackfillSpec::find(plan, id).expect("backfill in plan");
-    backfill::run(b, None, &spec, options, &QuietObserver).await.expect("backfill runs")
+    backfill::run(b, None, &spec, options, &QuietObserver)
+        .await
+        .expect("backfill runs")
 }
 
 #[tokio::test]
@@ -99,10 +114,14 @@ async fn a_changed_definition_needs_restart() {
         std::fs::write(&path, text.replace("'video/mp4'", "'video/mpeg4'")).expect("edit");
         let plan = dir.load();
         let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
-        let err = backfill::run(b.as_mut(), None, &spec, &opts, &QuietObserver).await.expect_err("refused");
+        let err = backfill::run(b.as_mut(), None, &spec, &opts, &QuietObserver)
+            .await
+            .expect_err("refused");
         assert!(err.to_string().contains("--restart"), "{err}");
         opts.restart = true;
-        backfill::run(b.as_mut(), None, &spec, &opts, &QuietObserver).await.expect("restart works");
+        backfill::run(b.as_mut(), None, &spec, &opts, &QuietObserver)
+            .await
+            .expect("restart works");
     })
     .await;
 }
@@ -131,8 +150,13 @@ async fn update_from_a_related_table() {
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0004").await;
         // Two conversations share a user, so the join matters.
-        b.execute("UPDATE conversations SET auth_user_id = 1000 WHERE auth_user_id IN (1, 2)").await.expect("users");
-        Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent).up(Target::Latest).await.expect("up");
+        b.execute("UPDATE conversations SET auth_user_id = 1000 WHERE auth_user_id IN (1, 2)")
+            .await
+            .expect("users");
+        Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up");
         let mismatched = snapshot::count(
             b.as_mut(),
             "SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id \
@@ -140,7 +164,14 @@ async fn update_from_a_related_table() {
         )
         .await;
         assert_eq!(mismatched, 0);
-        assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM messages WHERE auth_user_id = 1000").await, 120);
+        assert_eq!(
+            snapshot::count(
+                b.as_mut(),
+                "SELECT COUNT(*) FROM messages WHERE auth_user_id = 1000"
+            )
+            .await,
+            120
+        );
     })
     .await;
 }
@@ -241,21 +272,36 @@ async fn rust_transforms_write_one_statement_per_batch() {
             key: "id".into(),
             read: vec!["body".into()],
             write: vec!["body".into()],
-            pending: Some(cutover_core::expr::Expression::parse("body LIKE 'message %'").expect("expr")),
+            pending: Some(
+                cutover_core::expr::Expression::parse("body LIKE 'message %'").expect("expr"),
+            ),
             batch_size: 700,
         };
         let transform = |rows: &[TransformRow]| -> cutover_core::Result<Vec<Vec<Option<String>>>> {
             Ok(rows
                 .iter()
-                .map(|r| vec![r.values[0].as_ref().map(|s| format!("done {}", s.chars().rev().collect::<String>()))])
+                .map(|r| {
+                    vec![
+                        r.values[0]
+                            .as_ref()
+                            .map(|s| format!("done {}", s.chars().rev().collect::<String>())),
+                    ]
+                })
                 .collect())
         };
-        let report = run_transform(b.as_mut(), &job, &transform).await.expect("transform");
+        let report = run_transform(b.as_mut(), &job, &transform)
+            .await
+            .expect("transform");
         assert_eq!(report.rows_changed, 3000);
         assert_eq!(report.batches, 5, "3,000 rows in batches of 700");
-        let body = b.query("SELECT body FROM messages WHERE body LIKE '%21 egassem'").await.expect("read");
+        let body = b
+            .query("SELECT body FROM messages WHERE body LIKE '%21 egassem'")
+            .await
+            .expect("read");
         assert_eq!(body.scalar(), Some("done 21 egassem"));
-        let again = run_transform(b.as_mut(), &job, &transform).await.expect("re-run");
+        let again = run_transform(b.as_mut(), &job, &transform)
+            .await
+            .expect("re-run");
         assert_eq!(again.rows_changed, 0, "pending rows only");
     })
     .await;

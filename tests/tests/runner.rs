@@ -464,3 +464,54 @@ async fn a_failing_statement_resumes_on_mysql_and_rolls_back_elsewhere() {
     })
     .await;
 }
+
+/// Counts retry events.
+#[derive(Default)]
+struct CountRetries(std::sync::atomic::AtomicUsize);
+
+impl cutover_core::runner::Reporter for CountRetries {
+    fn event(&self, e: &cutover_core::runner::Event<'_>) {
+        if matches!(e, cutover_core::runner::Event::Retry { .. }) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_ddl_lock_timeout_is_retried_with_backoff() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_t1.toml", T1);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir.load()).await.expect("up t1");
+        dir.write(
+            "0002_add.toml",
+            "description = \"add a column\"\n[[steps]]\nop = \"add_column\"\ntable = \"t1\"\ncolumn = { name = \"extra\", type = \"integer\" }\n",
+        );
+        // Another session holds a lock on t1 for 1.5 s.
+        let mut holder = connect(db.url()).await.expect("holder");
+        holder.begin().await.expect("begin");
+        holder.query("SELECT COUNT(*) FROM t1").await.expect("touch t1");
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            holder.commit().await.expect("release");
+            holder
+        });
+        let plan = dir.load();
+        let mut opts = options();
+        opts.timeouts.lock = std::time::Duration::from_millis(200);
+        opts.retry_backoff = std::time::Duration::from_millis(300);
+        opts.retries = 6;
+        let retries = CountRetries::default();
+        let report = Runner::new(b.as_mut(), &plan, opts, &retries).up(Target::Latest).await.expect("up after retries");
+        assert_eq!(report.migrations.len(), 1);
+        let seen = retries.0.load(std::sync::atomic::Ordering::SeqCst);
+        if db.backend() != Kind::Sqlite {
+            // (SQLite writers queue on the database lock instead of timing out.)
+            assert!(seen >= 1, "the blocked ALTER was retried");
+        }
+        assert!(snapshot::schema(b.as_mut()).await.iter().any(|l| l.contains("extra")));
+        release.await.expect("holder task").close().await.expect("close");
+    })
+    .await;
+}

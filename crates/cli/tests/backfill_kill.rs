@@ -87,21 +87,43 @@ fn moments(seed: u64, n: usize) -> Vec<u64> {
 async fn killed_ten_times_ends_equal_to_the_single_update() {
     for_each_backend(|db| async move {
         let plan = PlanDir::new();
-        plan.write("0001_items.toml", &seed()).write("0002_label.toml", BACKFILL);
+        plan.write("0001_items.toml", &seed())
+            .write("0002_label.toml", BACKFILL);
         let dir = plan.path().to_str().expect("utf8").to_string();
-        let out = common::run(plan.path(), &["up", "--to", "0001", "--database", db.url(), "--plan", &dir]);
+        let out = common::run(
+            plan.path(),
+            &["up", "--to", "0001", "--database", db.url(), "--plan", &dir],
+        );
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
 
         // The reference: the single set-based UPDATE, on the copy.
         let dialect: Dialect = db.backend().name().parse().expect("dialect");
-        let rendered = render_plan(&plan.load(), dialect, &RenderOptions::default()).expect("render");
-        let update = rendered[1].statements[0].sql.replacen(&dialect.quote("items"), &dialect.quote("items_expected"), 1);
+        let rendered =
+            render_plan(&plan.load(), dialect, &RenderOptions::default()).expect("render");
+        let update = rendered[1].statements[0].sql.replacen(
+            &dialect.quote("items"),
+            &dialect.quote("items_expected"),
+            1,
+        );
         let mut b = connect(db.url()).await.expect("connect");
-        assert_eq!(b.execute(&update).await.expect("reference update") > 0, true);
+        assert_eq!(
+            b.execute(&update).await.expect("reference update") > 0,
+            true
+        );
 
         let args = [
-            "backfill", "run", "items_label", "--database", db.url(), "--plan", dir.as_str(),
-            "--batch-size", "2000", "--no-adapt", "--pause-ms", "5",
+            "backfill",
+            "run",
+            "items_label",
+            "--database",
+            db.url(),
+            "--plan",
+            dir.as_str(),
+            "--batch-size",
+            "2000",
+            "--no-adapt",
+            "--pause-ms",
+            "5",
         ];
         let mut killed = 0;
         for wait in moments(0x5eed ^ db.backend().name().len() as u64, 10) {
@@ -119,13 +141,21 @@ async fn killed_ten_times_ends_equal_to_the_single_update() {
             child.kill().expect("SIGKILL");
             child.wait().expect("reap");
         }
-        assert!(killed >= 5, "most runs must be killed mid-way (killed {killed})");
-        let progress = snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM items WHERE hits = 1").await;
+        assert!(
+            killed >= 5,
+            "most runs must be killed mid-way (killed {killed})"
+        );
+        let progress =
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM items WHERE hits = 1").await;
         assert!(progress > 0, "the killed runs made progress");
         let out = common::run(plan.path(), &args);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
 
-        assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM items WHERE hits <> 1").await, 0, "no row changed twice or missed");
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM items WHERE hits <> 1").await,
+            0,
+            "no row changed twice or missed"
+        );
         let got = snapshot::rows(b.as_mut(), "items").await;
         let expected = snapshot::rows(b.as_mut(), "items_expected").await;
         assert_eq!(got.len() as u64, ROWS);

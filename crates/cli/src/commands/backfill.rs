@@ -22,7 +22,10 @@ pub(crate) async fn run(project: &Project, cmd: BackfillCommand, json: bool) -> 
 async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
     let ids: Vec<String> = if args.ids.is_empty() {
-        BackfillSpec::all(&plan)?.into_iter().map(|s| s.id).collect()
+        BackfillSpec::all(&plan)?
+            .into_iter()
+            .map(|s| s.id)
+            .collect()
     } else {
         args.ids.clone()
     };
@@ -40,7 +43,10 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
                 println!("backfill {id}: {} rows pending", preview.pending);
                 println!("  {}", preview.columns.join(" | "));
                 for row in &preview.samples {
-                    let cells: Vec<String> = row.iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect();
+                    let cells: Vec<String> = row
+                        .iter()
+                        .map(|v| v.clone().unwrap_or_else(|| "NULL".into()))
+                        .collect();
                     println!("  {}", cells.join(" | "));
                 }
             }
@@ -60,7 +66,8 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     let connect = connector(url);
     let mut incomplete = false;
     {
-        let mut runner = Runner::new(backend.as_mut(), &plan, options, &printer).with_connector(connect.as_ref());
+        let mut runner = Runner::new(backend.as_mut(), &plan, options, &printer)
+            .with_connector(connect.as_ref());
         for id in &ids {
             let outcome = runner.backfill(id).await?;
             let r = &outcome.report;
@@ -75,7 +82,11 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
                     r.parts,
                     r.duration_ms,
                     r.ms_per_row,
-                    if outcome.complete { "verified: complete" } else { "verification FAILED" }
+                    if outcome.complete {
+                        "verified: complete"
+                    } else {
+                        "verification FAILED"
+                    }
                 );
             }
             incomplete |= !outcome.complete;
@@ -84,9 +95,16 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     }
     backend.close().await?;
     if json {
-        println!("{}", serde_json::json!({ "ok": !incomplete, "backfills": docs }));
+        println!(
+            "{}",
+            serde_json::json!({ "ok": !incomplete, "backfills": docs })
+        );
     }
-    Ok(if incomplete { ExitCode::CheckFailed } else { ExitCode::Success })
+    Ok(if incomplete {
+        ExitCode::CheckFailed
+    } else {
+        ExitCode::Success
+    })
 }
 
 async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<ExitCode> {
@@ -121,16 +139,27 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
     let plan = project.load_plan()?;
     let mut backend = open(project, opts).await?;
     let printer = Printer::new(json);
-    let list = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
-        .backfill_status()
-        .await?;
+    let list = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, opts),
+        &printer,
+    )
+    .backfill_status()
+    .await?;
     backend.close().await?;
     if json {
         println!("{}", serde_json::json!({ "ok": true, "backfills": list }));
     } else {
-        println!("{:<28} {:<12} {:>12} {:>8}  MIGRATION", "BACKFILL", "STATE", "ROWS", "BATCHES");
+        println!(
+            "{:<28} {:<12} {:>12} {:>8}  MIGRATION",
+            "BACKFILL", "STATE", "ROWS", "BATCHES"
+        );
         for b in &list {
-            println!("{:<28} {:<12} {:>12} {:>8}  {}", b.id, b.state, b.rows_changed, b.batches, b.migration);
+            println!(
+                "{:<28} {:<12} {:>12} {:>8}  {}",
+                b.id, b.state, b.rows_changed, b.batches, b.migration
+            );
         }
     }
     Ok(ExitCode::Success)

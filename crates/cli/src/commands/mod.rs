@@ -2,8 +2,8 @@
 
 mod backfill;
 mod migrate;
-mod progress;
 mod output;
+mod progress;
 mod sql;
 mod status;
 

@@ -70,7 +70,12 @@ impl Reporter for Printer {
                 eprintln!("  skipped {label}: precondition `{check}` failed")
             }
             Event::Warning(w) => eprintln!("  warning: {w}"),
-            Event::BackfillProgress { id, changed, batches, fraction } => {
+            Event::BackfillProgress {
+                id,
+                changed,
+                batches,
+                fraction,
+            } => {
                 self.bar.update(id, *changed, *batches, *fraction);
             }
             Event::BackfillDone(r) => {

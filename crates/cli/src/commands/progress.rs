@@ -25,7 +25,9 @@ impl Bar {
         if !self.enabled {
             return;
         }
-        let Ok(mut guard) = self.bar.lock() else { return };
+        let Ok(mut guard) = self.bar.lock() else {
+            return;
+        };
         let bar = guard.get_or_insert_with(|| {
             let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
             let style = ProgressStyle::with_template(

@@ -216,7 +216,11 @@ async fn run_batch(
     // rows whose value changed).
     let rows = if last {
         let count = range_count_sql(ctx.spec, dialect, ctx.kinds, cursor, end, with_pending)?;
-        b.query(&count).await?.scalar().and_then(|v| v.parse().ok()).unwrap_or(0)
+        b.query(&count)
+            .await?
+            .scalar()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     } else {
         size
     };

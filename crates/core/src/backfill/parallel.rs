@@ -52,7 +52,11 @@ pub async fn run(
         // Without `pending` nothing can become pending again: the checkpoint is the answer.
         let nothing_pending = match &spec.step.pending {
             None => true,
-            Some(_) => b.query(&pending_exists_sql(spec, b.dialect())?).await?.rows.is_empty(),
+            Some(_) => b
+                .query(&pending_exists_sql(spec, b.dialect())?)
+                .await?
+                .rows
+                .is_empty(),
         };
         if nothing_pending {
             return Ok(BackfillReport {

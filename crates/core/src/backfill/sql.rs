@@ -148,8 +148,17 @@ pub fn sample_sql(spec: &BackfillSpec, dialect: Dialect, n: u64) -> Result<Strin
     if spec.step.insert_into.is_some() {
         // The rows it would insert.
         let (exprs, from, cond) = crate::render::insert_select_parts(&spec.step, dialect, None)?;
-        let names: Vec<String> = spec.step.values.iter().map(|(c, _)| dialect.quote(c)).collect();
-        let list: Vec<String> = exprs.iter().zip(&names).map(|(e, n)| format!("{e} AS {n}")).collect();
+        let names: Vec<String> = spec
+            .step
+            .values
+            .iter()
+            .map(|(c, _)| dialect.quote(c))
+            .collect();
+        let list: Vec<String> = exprs
+            .iter()
+            .zip(&names)
+            .map(|(e, n)| format!("{e} AS {n}"))
+            .collect();
         let mut sql = format!("SELECT {} FROM {from}", list.join(", "));
         if let Some(c) = cond {
             sql.push_str(&format!(" WHERE {c}"));

@@ -196,14 +196,24 @@ pub trait SqlDialect: Send + Sync {
 
     /// `INSERT INTO target (columns) <select>`, skipping rows that violate a unique key of
     /// the target when `ignore_conflicts`.
-    fn insert_select_sql(&self, target: &str, columns: &[String], select: &str, ignore_conflicts: bool) -> String {
+    fn insert_select_sql(
+        &self,
+        target: &str,
+        columns: &[String],
+        select: &str,
+        ignore_conflicts: bool,
+    ) -> String {
         let d = self.dialect();
         let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
         format!(
             "INSERT INTO {} ({}) {select}{}",
             d.quote(target),
             cols.join(", "),
-            if ignore_conflicts { " ON CONFLICT DO NOTHING" } else { "" }
+            if ignore_conflicts {
+                " ON CONFLICT DO NOTHING"
+            } else {
+                ""
+            }
         )
     }
 

@@ -28,13 +28,22 @@ impl SqlDialect for Mysql {
         }
     }
 
-    fn insert_select_sql(&self, target: &str, columns: &[String], select: &str, ignore_conflicts: bool) -> String {
+    fn insert_select_sql(
+        &self,
+        target: &str,
+        columns: &[String],
+        select: &str,
+        ignore_conflicts: bool,
+    ) -> String {
         let d = Dialect::Mysql;
         let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
         // ON DUPLICATE KEY UPDATE of a column to itself skips duplicates only; INSERT IGNORE
         // would also turn data errors into warnings.
         let ignore = match (ignore_conflicts, cols.first()) {
-            (true, Some(c)) => format!(" ON DUPLICATE KEY UPDATE {t}.{c} = {t}.{c}", t = d.quote(target)),
+            (true, Some(c)) => format!(
+                " ON DUPLICATE KEY UPDATE {t}.{c} = {t}.{c}",
+                t = d.quote(target)
+            ),
             _ => String::new(),
         };
         // The derived table keeps MariaDB from reading ON DUPLICATE KEY as a join condition.

@@ -13,21 +13,32 @@ pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
-        format!("CROSS JOIN json_each({json}) AS {}", Dialect::Sqlite.quote(alias))
+        format!(
+            "CROSS JOIN json_each({json}) AS {}",
+            Dialect::Sqlite.quote(alias)
+        )
     }
 
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Sqlite.quote(alias);
         match column {
             // json_each gives objects and arrays as JSON text, scalars as SQL values.
-            "value" => Some(format!("(CASE WHEN {a}.\"type\" IN ('object', 'array') THEN json({a}.\"value\") ELSE json_quote({a}.\"value\") END)")),
+            "value" => Some(format!(
+                "(CASE WHEN {a}.\"type\" IN ('object', 'array') THEN json({a}.\"value\") ELSE json_quote({a}.\"value\") END)"
+            )),
             "text" => Some(format!("{a}.\"atom\"")),
             "position" => Some(format!("({a}.\"key\" + 1)")),
             _ => None,
         }
     }
 
-    fn insert_select_sql(&self, target: &str, columns: &[String], select: &str, ignore_conflicts: bool) -> String {
+    fn insert_select_sql(
+        &self,
+        target: &str,
+        columns: &[String],
+        select: &str,
+        ignore_conflicts: bool,
+    ) -> String {
         let d = Dialect::Sqlite;
         let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
         format!(

@@ -26,7 +26,12 @@ pub(crate) fn render_with(
     src: &str,
     columns: Option<ColumnOverride<'_>>,
 ) -> Result<Expr> {
-    Renderer { d: dialect, columns }.node(node).map_err(|e| match e {
+    Renderer {
+        d: dialect,
+        columns,
+    }
+    .node(node)
+    .map_err(|e| match e {
         Error::Unsupported {
             dialect,
             operation,
@@ -52,9 +57,10 @@ impl Renderer<'_> {
 
     fn node(&self, node: &Node) -> Result<Expr> {
         Ok(match node {
-            Node::Column(c) if self.columns.and_then(|f| f(c)).is_some() => {
-                self.columns.and_then(|f| f(c)).unwrap_or_else(|| Expr::cust("NULL"))
-            }
+            Node::Column(c) if self.columns.and_then(|f| f(c)).is_some() => self
+                .columns
+                .and_then(|f| f(c))
+                .unwrap_or_else(|| Expr::cust("NULL")),
             Node::Column(c) => match &c.table {
                 Some(t) => Expr::col((Alias::new(t.clone()), Alias::new(c.column.clone()))),
                 None => Expr::col(Alias::new(c.column.clone())),

@@ -20,8 +20,8 @@ pub use config::{Config, Target};
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
-    DropIndex, DropTable, Expect, FkAction, ForeignKey, Explode, Join, Literal, OnConflict, OnFail, Phase, References,
-    RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
+    DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join, Literal, OnConflict, OnFail,
+    Phase, References, RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
 };
 
 /// A migration version: the number before the first `_` of the file name.

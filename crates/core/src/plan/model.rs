@@ -14,6 +14,9 @@ use crate::types::ColumnType;
 /// One step of a migration. In TOML a step is a `[[steps]]` table whose `op` names the variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
+// Steps are parsed once and held a few per migration; boxing the large variants would only
+// add noise to every match.
+#[allow(clippy::large_enum_variant)]
 pub enum Step {
     /// `op = "create_table"`.
     CreateTable(CreateTable),

@@ -223,7 +223,9 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                         "a backfill needs at least one `set.<column> = \"expression\"` (or `insert_into` with `values`)",
                     ));
                 }
-                (None, false, false) | (None, false, true) if b.explode.is_some() || !b.values.is_empty() || b.on_conflict.is_some() => {
+                (None, false, false) | (None, false, true)
+                    if b.explode.is_some() || !b.values.is_empty() || b.on_conflict.is_some() =>
+                {
                     return Err(invalid(
                         "values",
                         "`values`, `explode` and `on_conflict` belong to the insert-select form: add `insert_into = \"table\"`",
@@ -236,7 +238,10 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                     ));
                 }
                 (Some(_), false, false) => {
-                    return Err(invalid("set", "a backfill either updates rows (`set`) or inserts them (`insert_into`), not both"));
+                    return Err(invalid(
+                        "set",
+                        "a backfill either updates rows (`set`) or inserts them (`insert_into`), not both",
+                    ));
                 }
                 _ => {}
             }

@@ -111,7 +111,9 @@ pub fn render_backfill(
 /// A sea-query expression as SQL text for `dialect`.
 pub(crate) fn expr_sql(dialect: Dialect, e: Expr) -> String {
     let sql = dialect.query(Query::select().expr(e));
-    sql.strip_prefix("SELECT ").map(str::to_string).unwrap_or(sql)
+    sql.strip_prefix("SELECT ")
+        .map(str::to_string)
+        .unwrap_or(sql)
 }
 
 /// The SELECT list of an insert-select backfill (explode columns resolved), with the FROM

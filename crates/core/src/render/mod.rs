@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::plan::{Migration, Plan, Step, Version};
 use crate::schema::Schema;
 
-pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
+pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use inverse::down_steps;
 pub use raw::check_query;
 

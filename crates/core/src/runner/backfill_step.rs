@@ -109,7 +109,10 @@ impl Runner<'_> {
         let spec = BackfillSpec::find(self.plan, id)?;
         let key = format!("cutover-backfill:{id}");
         if !self.backend.try_lock(&key, self.options.lock_wait).await? {
-            return Err(crate::Error::Locked { key, waited_secs: self.options.lock_wait.as_secs_f64() });
+            return Err(crate::Error::Locked {
+                key,
+                waited_secs: self.options.lock_wait.as_secs_f64(),
+            });
         }
         let result = self.backfill_locked(&spec).await;
         let unlocked = self.backend.unlock(&key).await;
@@ -122,7 +125,11 @@ impl Runner<'_> {
         let report = self.run_backfill(&spec.id).await?;
         let mut checks = Vec::new();
         if let Some(m) = self.plan.get(&spec.version) {
-            for c in m.checks.iter().filter(|c| c.item.when == crate::plan::CheckWhen::After) {
+            for c in m
+                .checks
+                .iter()
+                .filter(|c| c.item.when == crate::plan::CheckWhen::After)
+            {
                 let r = super::run_check(self.backend, &c.item).await?;
                 self.reporter.event(&Event::Check(&r));
                 checks.push(r);
@@ -134,7 +141,11 @@ impl Runner<'_> {
                 .mark_complete(self.backend, &spec.id)
                 .await?;
         }
-        Ok(BackfillOutcome { report, checks, complete })
+        Ok(BackfillOutcome {
+            report,
+            checks,
+            complete,
+        })
     }
 
     /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way.
@@ -160,14 +171,23 @@ impl Runner<'_> {
         let states = backfill::StateTable::new(self.backend.dialect());
         let mut out = Vec::new();
         for spec in BackfillSpec::all(self.plan)? {
-            let parts = states.load(self.backend, &spec.id).await.unwrap_or_default();
+            let parts = states
+                .load(self.backend, &spec.id)
+                .await
+                .unwrap_or_default();
             let state = if parts.is_empty() {
                 "not started"
             } else if parts.iter().any(|p| p.state == backfill::PartState::Failed) {
                 "failed"
-            } else if parts.iter().any(|p| p.state == backfill::PartState::Running) {
+            } else if parts
+                .iter()
+                .any(|p| p.state == backfill::PartState::Running)
+            {
                 "running"
-            } else if parts.iter().all(|p| p.state == backfill::PartState::Complete) {
+            } else if parts
+                .iter()
+                .all(|p| p.state == backfill::PartState::Complete)
+            {
                 "complete"
             } else {
                 "done"
