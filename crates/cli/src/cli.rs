@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::backup_args::{BackupArgs, BackupCommand, BackupVerifyArgs, RestoreArgs};
+
 /// Define database migrations and data backfills once; run them tracked, verified and
 /// reversible on PostgreSQL, MySQL/MariaDB and SQLite.
 #[derive(Debug, Parser)]
@@ -59,6 +61,8 @@ pub struct ConnectOpts {
 pub enum Command {
     /// Print the SQL the plan would run, without a database.
     Sql(SqlArgs),
+    /// Check the plan for migrations that lock, rewrite or break a production database.
+    Lint(LintArgs),
     /// Show applied, pending and failed migrations.
     Status(StatusArgs),
     /// Apply pending migrations.
@@ -74,6 +78,10 @@ pub enum Command {
     /// Run, preview, undo and inspect backfills.
     #[command(subcommand)]
     Backfill(BackfillCommand),
+    /// Back up the database with its own tools (plus a manifest); `backup verify PATH` checks one.
+    Backup(BackupArgs),
+    /// Restore a backup into the database, replacing its contents (needs --yes).
+    Restore(RestoreArgs),
 }
 
 /// `cutover backfill ...`.
@@ -174,6 +182,17 @@ pub struct SqlArgs {
     pub down: bool,
 }
 
+/// `cutover lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Apply this dialect's rules (repeatable; default: the dialects of cutover.toml, else all).
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Vec<cutover_core::Dialect>,
+    /// Print a SARIF 2.1.0 log (for CI pull-request annotations) instead of text.
+    #[arg(long, conflicts_with = "json")]
+    pub sarif: bool,
+}
+
 /// Just a connection.
 #[derive(Debug, Args)]
 pub struct ConnectOnly {
@@ -205,6 +224,20 @@ pub struct UpArgs {
     /// Apply pending migrations that sort before already-applied ones.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Apply even when `cutover lint` reports errors for the database's dialect.
+    #[arg(long)]
+    pub allow_lint_errors: bool,
+    /// Stop before the first migration of a later phase (expand, backfill, contract).
+    #[arg(long, value_name = "PHASE", value_parser = crate::backup_args::parse_phase)]
+    pub phase: Option<cutover_core::plan::Phase>,
+    /// Run contract and destructive migrations without the automatic backup before them
+    /// (recorded in their history entries).
+    #[arg(long)]
+    pub no_backup: bool,
+    /// Where the automatic backup goes (default: .cutover/backups beside cutover.toml, else
+    /// beside the plan directory).
+    #[arg(long, value_name = "DIR", conflicts_with = "no_backup")]
+    pub backup_dir: Option<PathBuf>,
     /// How backfill steps run.
     #[command(flatten)]
     pub batch: BatchOpts,

@@ -1,6 +1,8 @@
 //! The `cutover` command-line tool as a library: argument parsing, connecting by URL, and
 //! the commands. The binary in `main.rs` only calls [`run`].
 
+pub mod archive;
+pub mod backup_args;
 pub mod cli;
 pub mod commands;
 pub mod connect;

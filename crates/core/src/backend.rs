@@ -3,6 +3,7 @@
 //! Policy (history, checksums, locks, transactions, checks, batching) lives in core and is
 //! written against this trait; an adapter only knows how to talk to its database.
 
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -56,6 +57,16 @@ impl Default for Timeouts {
     }
 }
 
+/// What an adapter reports about a backup it wrote.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BackupInfo {
+    /// The tool and its version, e.g. `pg_dump (PostgreSQL) 15.20` or
+    /// `sqlite3 online backup API 3.51.1`.
+    pub tool: String,
+    /// The server's version string at backup time.
+    pub server_version: String,
+}
+
 /// One open connection to a database.
 ///
 /// Methods take `&mut self`: a backend is one session, used by one task at a time. All
@@ -98,6 +109,24 @@ pub trait Backend: Send {
 
     /// Releases the lock taken by [`try_lock`](Backend::try_lock). Idempotent.
     async fn unlock(&mut self, key: &str) -> Result<()>;
+
+    /// Writes a consistent backup of the whole database to `path` with the database's own
+    /// tools (`pg_dump` custom format, `mariadb-dump`/`mysqldump`, SQLite's online backup
+    /// API). Called by [`crate::backup::take`], outside any transaction.
+    ///
+    /// The file is created here with mode 0600 and must not exist yet; on failure it is
+    /// removed. Credentials reach external tools through their environment or a temporary
+    /// option file with mode 0600, never through their arguments, and never appear in
+    /// errors. A missing tool is an error that names the package to install.
+    async fn backup(&mut self, path: &Path) -> Result<BackupInfo>;
+
+    /// Restores a backup written by [`backup`](Backend::backup) into the connected
+    /// database, replacing the objects the backup holds (Postgres: `pg_restore --clean
+    /// --if-exists` in one transaction; MySQL: the dump streamed into the client; SQLite: the
+    /// online backup API into the live file). Called by [`crate::backup::restore`] with the
+    /// migration lock held and no transaction open, after the backup's hash was checked.
+    /// Locks this session holds are still held afterwards.
+    async fn restore(&mut self, path: &Path) -> Result<()>;
 
     /// Drops the current session and connects again with the same settings (used after a
     /// lost connection). Any open transaction is gone.

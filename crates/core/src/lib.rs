@@ -29,9 +29,11 @@
 
 pub mod backend;
 pub mod backfill;
+pub mod backup;
 pub mod dialect;
 pub mod error;
 pub mod expr;
+pub mod lint;
 pub mod plan;
 pub mod render;
 pub mod runner;

@@ -45,6 +45,32 @@ impl ColumnType {
     pub fn is_integer(&self) -> bool {
         matches!(self, ColumnType::Integer | ColumnType::BigInt)
     }
+
+    /// Whether converting a column from this type to `to` can lose or reject existing values
+    /// (`bigint` -> `integer`, `text` -> `varchar(n)`, `varchar(n)` -> `varchar(m < n)`, fewer
+    /// decimal digits, `double` -> `real`, ...). Only known widenings are not narrowing: every
+    /// other change between types counts as narrowing.
+    pub fn is_narrowing_to(&self, to: &ColumnType) -> bool {
+        use ColumnType::*;
+        // Integer digits a type holds exactly, for conversions into decimal.
+        let int_digits = |ty: &ColumnType| match ty {
+            Integer => Some(10),
+            BigInt => Some(19),
+            _ => None,
+        };
+        let widening = match (self, to) {
+            (a, b) if a == b => true,
+            (Integer, BigInt | Double) | (Real, Double) => true,
+            (Integer | BigInt, Decimal(p, s)) => int_digits(self).is_some_and(|d| p - s >= d),
+            (Decimal(p, s), Decimal(p2, s2)) => s2 >= s && p2 - s2 >= p - s,
+            (Varchar(n), Varchar(m)) => m >= n,
+            // Every value has a text form.
+            (_, Text) => *self != Bytes,
+            (Date, Timestamp | TimestampTz) | (Timestamp, TimestampTz) => true,
+            _ => false,
+        };
+        !widening
+    }
 }
 
 impl fmt::Display for ColumnType {
@@ -167,5 +193,37 @@ mod tests {
                 .contains("needs a length")
         );
         assert!("decimal(2,5)".parse::<ColumnType>().is_err());
+    }
+
+    #[test]
+    fn narrowing_type_changes() {
+        let t = |s: &str| s.parse::<ColumnType>().expect(s);
+        for (from, to) in [
+            ("bigint", "integer"),
+            ("text", "varchar(10)"),
+            ("varchar(20)", "varchar(10)"),
+            ("decimal(10,2)", "decimal(8,2)"),
+            ("decimal(10,2)", "decimal(10,1)"),
+            ("bigint", "decimal(12,0)"),
+            ("double", "real"),
+            ("timestamptz", "timestamp"),
+            ("text", "integer"),
+            ("bytes", "text"),
+        ] {
+            assert!(t(from).is_narrowing_to(&t(to)), "{from} -> {to}");
+        }
+        for (from, to) in [
+            ("integer", "bigint"),
+            ("varchar(10)", "varchar(20)"),
+            ("varchar(10)", "text"),
+            ("decimal(8,2)", "decimal(10,3)"),
+            ("integer", "decimal(12,2)"),
+            ("real", "double"),
+            ("uuid", "text"),
+            ("date", "timestamp"),
+            ("text", "text"),
+        ] {
+            assert!(!t(from).is_narrowing_to(&t(to)), "{from} -> {to}");
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! [`MysqlBackend`]: one `mysql_async` connection implementing [`Backend`].
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use cutover_core::backend::{Backend, Rows, Timeouts};
+use cutover_core::backend::{Backend, BackupInfo, Rows, Timeouts};
 use cutover_core::{Dialect, Error, Result};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Params, Row};
@@ -23,7 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// printed unredacted) so that [`reconnect`](Backend::reconnect) can open a new session.
 pub struct MysqlBackend {
     conn: Conn,
-    opts: Opts,
+    pub(crate) opts: Opts,
     url: String,
     /// Whether the server is MariaDB, once asked.
     mariadb: Option<bool>,
@@ -274,6 +275,18 @@ impl Backend for MysqlBackend {
                 .await?;
         }
         Ok(())
+    }
+
+    /// `mariadb-dump` (or `mysqldump`) `--single-transaction --routines --triggers --events`
+    /// streamed into `path` (see [`MysqlBackend::dump_command`]).
+    async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
+        self.dump_to(path).await
+    }
+
+    /// The dump streamed into the `mariadb` (or `mysql`) client. Not atomic: MySQL commits
+    /// DDL implicitly, so a failure part way leaves the tables restored so far.
+    async fn restore(&mut self, path: &Path) -> Result<()> {
+        self.restore_from(path).await
     }
 
     /// Opens a new session with the same options and re-applies the last timeouts. Named

@@ -18,9 +18,11 @@
 //! ```
 
 mod backend;
+mod dump;
 mod errors;
 mod lock;
 mod value;
 
 pub use backend::MysqlBackend;
+pub use dump::{OptionFile, verify_dump};
 pub use lock::lock_name;

@@ -1,10 +1,11 @@
 //! [`PostgresBackend`]: one `tokio-postgres` session implementing [`Backend`].
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use cutover_core::backend::{Backend, Rows, Timeouts};
+use cutover_core::backend::{Backend, BackupInfo, Rows, Timeouts};
 use cutover_core::{Dialect, Error, Result};
 use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
 
@@ -24,7 +25,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// [`reconnect`](Backend::reconnect) can open a new session with the same settings.
 pub struct PostgresBackend {
     client: Client,
-    url: String,
+    pub(crate) url: String,
     /// Timeouts last applied, re-applied after a reconnect.
     timeouts: Option<Timeouts>,
     /// Advisory locks this session holds (a key is locked at most once per session).
@@ -218,6 +219,18 @@ impl Backend for PostgresBackend {
             self.lock_call("pg_advisory_unlock", key).await?;
         }
         Ok(())
+    }
+
+    /// `pg_dump --format=custom` into `path` (see [`PostgresBackend::dump_command`]), after
+    /// checking that `pg_dump` is at least the server's major version.
+    async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
+        self.dump_to(path).await
+    }
+
+    /// `pg_restore --clean --if-exists --single-transaction --no-owner` (see
+    /// [`PostgresBackend::restore_command`]): all or nothing.
+    async fn restore(&mut self, path: &Path) -> Result<()> {
+        self.restore_from(path).await
     }
 
     /// Opens a new session with the same URL and re-applies the last timeouts. Advisory locks

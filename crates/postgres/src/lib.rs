@@ -19,8 +19,10 @@
 //! ```
 
 mod backend;
+mod dump;
 mod errors;
 mod lock;
 
 pub use backend::PostgresBackend;
+pub use dump::verify_archive;
 pub use lock::advisory_key;

@@ -1,16 +1,17 @@
 //! [`SqliteBackend`]: one `rusqlite` connection implementing [`Backend`].
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use cutover_core::backend::{Backend, Rows, Timeouts};
+use cutover_core::backend::{Backend, BackupInfo, Rows, Timeouts};
 use cutover_core::{Dialect, Result};
 use rusqlite::Connection;
 
 use crate::errors::{driver_error, other};
-use crate::{exec, lock};
+use crate::{backup, exec, lock};
 
 /// Busy timeout set on open, until [`Backend::set_timeouts`] changes it.
 const DEFAULT_BUSY: Duration = Duration::from_secs(5);
@@ -185,6 +186,38 @@ impl Backend for SqliteBackend {
         self.run(move |c| lock::release(c, &name, &owner)).await?;
         self.held.remove(key);
         Ok(())
+    }
+
+    /// SQLite's online backup API from the live connection into `path` (created here with
+    /// mode 0600): every page in one step, so the copy is a consistent snapshot. The copy is
+    /// a single file (rollback journal) without cutover's lock rows. Works for in-memory
+    /// databases too.
+    async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
+        drop(cutover_core::backup::create_private_file(path)?);
+        let (target, busy) = (path.to_path_buf(), self.busy);
+        if let Err(e) = self.run(move |c| backup::write(c, &target, busy)).await {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(BackupInfo {
+            tool: format!("sqlite3 online backup API (SQLite {})", rusqlite::version()),
+            server_version: rusqlite::version().to_string(),
+        })
+    }
+
+    /// The online backup API from `path` into the live connection: the database's contents
+    /// are replaced, tables created after the backup included. Locks this backend held are
+    /// taken again afterwards. Fails inside an open transaction.
+    async fn restore(&mut self, path: &Path) -> Result<()> {
+        let source = path.to_path_buf();
+        let (busy, owner) = (self.busy, self.owner.clone());
+        let held: Vec<String> = self.held.iter().cloned().collect();
+        let in_transaction = self.run(|c| Ok(!c.is_autocommit())).await?;
+        if in_transaction {
+            return Err(other("cannot restore inside an open transaction"));
+        }
+        self.run(move |c| backup::restore(c, &source, busy, &held, &owner))
+            .await
     }
 
     /// Reopens the file with the current busy timeout. Lock rows survive (they live in the

@@ -18,9 +18,11 @@
 //! ```
 
 mod backend;
+mod backup;
 mod errors;
 mod exec;
 mod lock;
 
 pub use backend::SqliteBackend;
+pub use backup::verify_backup_file;
 pub use lock::{LOCK_TABLE, LOCK_TTL};

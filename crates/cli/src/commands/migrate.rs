@@ -1,8 +1,10 @@
 //! `cutover up`, `down`, `baseline` and `repair`.
 
 use anyhow::{Result, anyhow, bail};
+use cutover_core::backup::BackupPolicy;
 use cutover_core::plan::Version;
 use cutover_core::runner::{DownTarget, Runner, Target};
+use cutover_core::url::dialect_of;
 
 use super::output::{Printer, print_run};
 use super::{open, runner_options};
@@ -14,9 +16,14 @@ fn parse_version(s: &str, flag: &str) -> Result<Version> {
     Version::parse(s).ok_or_else(|| anyhow!("{flag} {s}: not a version number"))
 }
 
-/// `cutover up`.
+/// `cutover up`: lints the plan for the database's dialect first and applies nothing when
+/// it has errors (unless `--allow-lint-errors`).
 pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
+    let dialect = dialect_of(&project.database_url(&args.connect)?)?;
+    if let Some(code) = super::lint::gate(&plan, dialect, args.allow_lint_errors, json)? {
+        return Ok(code);
+    }
     let target = match &args.to {
         Some(v) => Target::Version(parse_version(v, "--to")?),
         None => Target::Latest,
@@ -24,6 +31,14 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
     let mut backend = open(project, &args.connect).await?;
     let mut options = runner_options(project, &args.connect);
     options.allow_out_of_order = args.allow_out_of_order;
+    options.phase = args.phase;
+    options.backup = if args.no_backup {
+        BackupPolicy::Skip
+    } else {
+        BackupPolicy::Auto {
+            dir: project.backup_dir(args.backup_dir.as_deref()),
+        }
+    };
     let printer = Printer::new(json);
     let report = Runner::new(backend.as_mut(), &plan, options, &printer)
         .up(target)

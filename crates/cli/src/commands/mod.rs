@@ -1,9 +1,12 @@
 //! One module per command; [`dispatch`] picks it.
 
 mod backfill;
+mod backup;
+mod lint;
 mod migrate;
 mod output;
 mod progress;
+mod restore;
 mod sql;
 mod status;
 
@@ -23,6 +26,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let json = cli.global.json;
     match cli.command {
         Command::Sql(args) => sql::run(&project, &args, json),
+        Command::Lint(args) => lint::run(&project, &args, json),
         Command::Status(args) => status::status(&project, &args, json).await,
         Command::Validate(args) => status::validate(&project, &args.connect, json).await,
         Command::Up(args) => migrate::up(&project, &args, json).await,
@@ -30,6 +34,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => migrate::baseline(&project, &args, json).await,
         Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
         Command::Backfill(cmd) => backfill::run(&project, cmd, json).await,
+        Command::Backup(args) => backup::run(&project, &args, json).await,
+        Command::Restore(args) => restore::run(&project, &args, json).await,
     }
 }
 

@@ -78,6 +78,9 @@ impl Reporter for Printer {
             } => {
                 self.bar.update(id, *changed, *batches, *fraction);
             }
+            Event::BackupTaken { path, before } => {
+                eprintln!("backed up to {path} before {before}")
+            }
             Event::BackfillDone(r) => {
                 self.bar.finish();
                 eprintln!(
@@ -100,7 +103,7 @@ pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::R
     for w in &report.warnings {
         println!("warning: {w}");
     }
-    if report.migrations.is_empty() {
+    if report.migrations.is_empty() && report.stopped_before.is_none() {
         println!("nothing to {verb}: the database is up to date");
         return Ok(());
     }
@@ -109,6 +112,12 @@ pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::R
             "{:<9} {} ({})  {} statements, {} ms",
             m.outcome, m.version, m.name, m.statements, m.duration_ms
         );
+    }
+    if let Some(path) = &report.backup {
+        println!("backup    {path}");
+    }
+    if let Some(stop) = &report.stopped_before {
+        println!("stopped before {stop} (--phase)");
     }
     Ok(())
 }

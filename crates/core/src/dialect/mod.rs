@@ -162,6 +162,12 @@ pub trait SqlDialect: Send + Sync {
         false
     }
 
+    /// Whether a foreign key or check can be added `NOT VALID` (existing rows unchecked) and
+    /// checked later with `VALIDATE CONSTRAINT`, which does not block writes.
+    fn supports_not_valid(&self) -> bool {
+        false
+    }
+
     /// The statement that drops a CHECK constraint by name.
     fn drop_check_sql(&self, table: &str, name: &str) -> String {
         let d = self.dialect();
@@ -185,6 +191,35 @@ pub trait SqlDialect: Send + Sync {
 
     /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
     fn row_estimate_sql(&self, table: &str) -> String;
+
+    // ----- Backups (see `crate::backup`) -----
+
+    /// A query listing the base tables (not views) of the connected database's default
+    /// schema, one name per row, sorted.
+    fn list_tables_sql(&self) -> String;
+
+    /// A query listing the views of the connected database's default schema, sorted.
+    fn list_views_sql(&self) -> String;
+
+    /// A query whose scalar names the connected database (its name on a server, the main
+    /// file's path on SQLite).
+    fn database_name_sql(&self) -> String;
+
+    /// The file extension of this dialect's backups (`dump`, `sql`, `sqlite3`).
+    fn backup_extension(&self) -> &'static str;
+
+    /// Whether restoring a backup replaces the whole database, so that tables and views
+    /// created after the backup need not be dropped first (SQLite copies every page).
+    fn restore_replaces_everything(&self) -> bool {
+        false
+    }
+
+    /// The statement that drops a table (or a view) created after a backup, before the backup
+    /// is restored; it must not fail because of objects that depend on it.
+    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
+        let kind = if view { "VIEW" } else { "TABLE" };
+        format!("DROP {kind} IF EXISTS {}", self.dialect().quote(name))
+    }
 
     /// The join clause that turns the JSON array `json` into one row per element, named
     /// `alias` (e.g. `CROSS JOIN LATERAL jsonb_array_elements(..) WITH ORDINALITY AS ..`).
@@ -215,6 +250,23 @@ pub trait SqlDialect: Send + Sync {
                 ""
             }
         )
+    }
+
+    /// The statement that turns foreign-key enforcement on or off for the session (only
+    /// where a table rebuild needs it; it must run outside a transaction).
+    fn foreign_keys_sql(&self, _on: bool) -> Option<String> {
+        None
+    }
+
+    /// A query listing foreign-key violations (no rows: none), run before a rebuild commits.
+    fn foreign_key_check_sql(&self) -> Option<String> {
+        None
+    }
+
+    /// A query returning `(type, name, sql)` of the views and triggers a rebuild of `table`
+    /// must re-create, views first.
+    fn rebuild_dependents_sql(&self, _table: &str) -> Option<String> {
+        None
     }
 
     /// A text value written into a column whose catalog type is `declared` (Postgres needs an

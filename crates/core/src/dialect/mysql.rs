@@ -71,6 +71,35 @@ impl SqlDialect for Mysql {
         )
     }
 
+    fn list_tables_sql(&self) -> String {
+        "SELECT table_name FROM information_schema.tables \
+         WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
+            .into()
+    }
+
+    fn list_views_sql(&self) -> String {
+        "SELECT table_name FROM information_schema.views \
+         WHERE table_schema = DATABASE() ORDER BY 1"
+            .into()
+    }
+
+    fn database_name_sql(&self) -> String {
+        "SELECT DATABASE()".into()
+    }
+
+    fn backup_extension(&self) -> &'static str {
+        "sql"
+    }
+
+    /// Foreign keys of other tables may point at the dropped table: checks are off meanwhile.
+    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
+        let kind = if view { "VIEW" } else { "TABLE" };
+        format!(
+            "SET FOREIGN_KEY_CHECKS = 0; DROP {kind} IF EXISTS {}; SET FOREIGN_KEY_CHECKS = 1",
+            Dialect::Mysql.quote(name)
+        )
+    }
+
     fn row_estimate_sql(&self, table: &str) -> String {
         format!(
             "SELECT table_rows FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",

@@ -28,6 +28,34 @@ impl SqlDialect for Postgres {
         )
     }
 
+    fn list_tables_sql(&self) -> String {
+        "SELECT table_name FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+            .into()
+    }
+
+    fn list_views_sql(&self) -> String {
+        "SELECT table_name FROM information_schema.views \
+         WHERE table_schema = current_schema() ORDER BY 1"
+            .into()
+    }
+
+    fn database_name_sql(&self) -> String {
+        "SELECT current_database()".into()
+    }
+
+    fn backup_extension(&self) -> &'static str {
+        "dump"
+    }
+
+    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
+        let kind = if view { "VIEW" } else { "TABLE" };
+        format!(
+            "DROP {kind} IF EXISTS {} CASCADE",
+            Dialect::Postgres.quote(name)
+        )
+    }
+
     fn row_estimate_sql(&self, table: &str) -> String {
         format!(
             "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})",
@@ -102,6 +130,10 @@ impl SqlDialect for Postgres {
     }
 
     fn supports_drop_cascade(&self) -> bool {
+        true
+    }
+
+    fn supports_not_valid(&self) -> bool {
         true
     }
 

@@ -49,6 +49,23 @@ impl SqlDialect for Sqlite {
         )
     }
 
+    fn foreign_keys_sql(&self, on: bool) -> Option<String> {
+        Some(format!("PRAGMA foreign_keys = {}", if on { "ON" } else { "OFF" }))
+    }
+
+    fn foreign_key_check_sql(&self) -> Option<String> {
+        Some("PRAGMA foreign_key_check".into())
+    }
+
+    fn rebuild_dependents_sql(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL \
+             AND (type = 'view' OR (type = 'trigger' AND tbl_name = {})) \
+             ORDER BY CASE type WHEN 'view' THEN 0 ELSE 1 END, rowid",
+            quote_literal(table)
+        ))
+    }
+
     fn primary_key_sql(&self, table: &str) -> String {
         format!(
             "SELECT name FROM pragma_table_info({}) WHERE pk > 0 ORDER BY pk",
@@ -61,6 +78,29 @@ impl SqlDialect for Sqlite {
             "SELECT name, type FROM pragma_table_info({})",
             quote_literal(table)
         )
+    }
+
+    fn list_tables_sql(&self) -> String {
+        "SELECT name FROM sqlite_master \
+         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
+            .into()
+    }
+
+    fn list_views_sql(&self) -> String {
+        "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY 1".into()
+    }
+
+    fn database_name_sql(&self) -> String {
+        "SELECT file FROM pragma_database_list WHERE name = 'main'".into()
+    }
+
+    fn backup_extension(&self) -> &'static str {
+        "sqlite3"
+    }
+
+    /// The online backup API copies every page into the live file.
+    fn restore_replaces_everything(&self) -> bool {
+        true
     }
 
     fn row_estimate_sql(&self, table: &str) -> String {

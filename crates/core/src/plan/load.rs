@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::allow::parse_allows;
 use super::model::{Check, Phase, Step};
 use super::source_map::{SourceMap, field_label};
 use super::validate::{validate_check, validate_step};
@@ -30,6 +31,8 @@ struct Header {
     down: Option<Vec<toml::Value>>,
     #[serde(default)]
     checks: Vec<toml::Value>,
+    #[serde(default)]
+    allow: Option<toml::Value>,
 }
 
 fn yes() -> bool {
@@ -161,6 +164,13 @@ pub(crate) fn load_migration(
         None => None,
     };
     let checks = items::<Check>(path, &map, "checks", header.checks, options)?;
+    let allow = match header.allow {
+        Some(value) => {
+            let line = map.key_line(0..map.top_level_end(), "allow").unwrap_or(1);
+            parse_allows(value, line).map_err(|msg| Error::plan(path, Some(line), msg))?
+        }
+        None => Vec::new(),
+    };
 
     let mut migration = Migration {
         version,
@@ -173,6 +183,7 @@ pub(crate) fn load_migration(
         steps,
         down,
         checks,
+        allow,
         checksum: String::new(),
     };
     migration.checksum = migration.compute_checksum();
@@ -228,7 +239,28 @@ fn items<T: Item>(
     options: &LoadOptions,
 ) -> Result<Vec<Located<T>>> {
     let mut out = Vec::with_capacity(values.len());
-    for (i, value) in values.into_iter().enumerate() {
+    for (i, mut value) in values.into_iter().enumerate() {
+        // Suppressions sit beside the step, outside its checksum.
+        let allow = match value.as_table_mut().and_then(|t| t.remove("allow")) {
+            Some(v) if array == "steps" => {
+                let line = map.field_line(array, i, Some("allow")).unwrap_or(1);
+                parse_allows(v, line).map_err(|msg| {
+                    Error::plan(
+                        path,
+                        Some(line),
+                        format!("{} {}, field `allow`: {msg}", T::kind(), i + 1),
+                    )
+                })?
+            }
+            Some(v) => {
+                // Not a step: put it back so that deserializing reports the unknown field.
+                if let Some(t) = value.as_table_mut() {
+                    t.insert("allow".into(), v);
+                }
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
         let op = value
             .get("op")
             .and_then(|v| v.as_str())
@@ -259,7 +291,7 @@ fn items<T: Item>(
             return Err(Error::plan(path, line, msg));
         }
         let line = map.field_line(array, i, None).unwrap_or(1);
-        out.push(Located { item, line });
+        out.push(Located { item, line, allow });
     }
     Ok(out)
 }

@@ -1,6 +1,8 @@
 //! Plans: a directory of versioned migration files, loaded into a typed model.
 
+mod allow;
 mod config;
+mod destructive;
 mod load;
 mod model;
 mod source_map;
@@ -16,12 +18,14 @@ use sha2::{Digest, Sha256};
 use crate::dialect::Dialect;
 use crate::error::Result;
 
+pub use allow::Allow;
 pub use config::{Config, Target};
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
     DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join, Literal, OnConflict, OnFail,
     Phase, References, RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
+    ValidateConstraint,
 };
 
 /// A migration version: the number before the first `_` of the file name.
@@ -72,6 +76,8 @@ pub struct Located<T> {
     pub item: T,
     /// 1-based line in the migration file.
     pub line: usize,
+    /// Lint suppressions written on the item (steps only); not part of the checksum.
+    pub allow: Vec<Allow>,
 }
 
 /// One migration file, parsed and validated.
@@ -97,6 +103,8 @@ pub struct Migration {
     pub down: Option<Vec<Located<Step>>>,
     /// Pre- and post-conditions.
     pub checks: Vec<Located<Check>>,
+    /// Lint suppressions for the whole migration (top-level `allow`); not part of the checksum.
+    pub allow: Vec<Allow>,
     /// SHA-256 (hex) over the canonical form of everything above except the path.
     pub checksum: String,
 }

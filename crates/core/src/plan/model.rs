@@ -52,6 +52,9 @@ pub enum Step {
     Sql(SqlStep),
     /// `op = "backfill"`: a batched data change.
     Backfill(Backfill),
+    /// `op = "validate_constraint"`: check the rows against a constraint added with
+    /// `not_valid = true` (Postgres; nothing elsewhere).
+    ValidateConstraint(ValidateConstraint),
 }
 
 impl Step {
@@ -75,6 +78,7 @@ impl Step {
             Step::DropUnique(_) => "drop_unique",
             Step::Sql(_) => "sql",
             Step::Backfill(_) => "backfill",
+            Step::ValidateConstraint(_) => "validate_constraint",
         }
     }
 
@@ -437,6 +441,10 @@ pub struct AddForeignKey {
     /// ON UPDATE action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_update: Option<FkAction>,
+    /// Add without checking existing rows (Postgres `NOT VALID`); check them later with a
+    /// `validate_constraint` step. Other dialects check the rows when the key is added.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
 }
 
 impl AddForeignKey {
@@ -490,6 +498,22 @@ pub struct AddCheck {
     pub name: String,
     /// The condition.
     pub expr: Expression,
+    /// Add without checking existing rows (Postgres `NOT VALID`); check them later with a
+    /// `validate_constraint` step. Other dialects check the rows when the check is added.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+}
+
+/// `op = "validate_constraint"`: checks existing rows against a foreign key or check that
+/// was added with `not_valid = true`, without blocking writes (Postgres `VALIDATE
+/// CONSTRAINT`). Renders nothing on MySQL and SQLite, which check rows when adding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateConstraint {
+    /// Table name.
+    pub table: String,
+    /// Constraint name.
+    pub name: String,
 }
 
 /// `op = "add_unique"`.

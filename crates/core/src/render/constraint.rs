@@ -5,7 +5,9 @@ use sea_query::{ForeignKey as SqForeignKey, ForeignKeyAction, ForeignKeyCreateSt
 use super::{ident, unsupported};
 use crate::dialect::Dialect;
 use crate::error::Result;
-use crate::plan::{AddCheck, AddForeignKey, DropConstraint, FkAction, ForeignKey};
+use crate::plan::{
+    AddCheck, AddForeignKey, DropConstraint, FkAction, ForeignKey, ValidateConstraint,
+};
 
 fn action(a: FkAction) -> ForeignKeyAction {
     match a {
@@ -73,7 +75,30 @@ pub(crate) fn add_foreign_key(f: &AddForeignKey, dialect: Dialect) -> Result<Str
     refuse_on_sqlite(dialect, "add_foreign_key", &f.table)?;
     let fk = f.foreign_key();
     refuse_set_default(dialect, &f.table, &fk)?;
-    Ok(dialect.schema(&foreign_key_def(&f.table, &fk)))
+    let sql = dialect.schema(&foreign_key_def(&f.table, &fk));
+    Ok(format!("{sql}{}", not_valid(f.not_valid, dialect)))
+}
+
+/// ` NOT VALID` where the dialect has it and the step asks for it.
+fn not_valid(requested: bool, dialect: Dialect) -> &'static str {
+    if requested && dialect.sql().supports_not_valid() {
+        " NOT VALID"
+    } else {
+        ""
+    }
+}
+
+/// ALTER TABLE ... VALIDATE CONSTRAINT where the dialect has it; nothing elsewhere (the
+/// rows were checked when the constraint was added).
+pub(crate) fn validate_constraint(v: &ValidateConstraint, dialect: Dialect) -> Vec<String> {
+    if !dialect.sql().supports_not_valid() {
+        return Vec::new();
+    }
+    vec![format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+        dialect.quote(&v.table),
+        dialect.quote(&v.name)
+    )]
 }
 
 /// ALTER TABLE ... DROP FOREIGN KEY / CONSTRAINT.
@@ -90,10 +115,11 @@ pub(crate) fn drop_foreign_key(d: &DropConstraint, dialect: Dialect) -> Result<S
 pub(crate) fn add_check(c: &AddCheck, dialect: Dialect) -> Result<String> {
     refuse_on_sqlite(dialect, "add_check", &c.table)?;
     Ok(format!(
-        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})",
+        "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}){}",
         dialect.quote(&c.table),
         dialect.quote(&c.name),
-        c.expr.to_sql(dialect)?
+        c.expr.to_sql(dialect)?,
+        not_valid(c.not_valid, dialect)
     ))
 }
 

@@ -14,23 +14,10 @@ pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
         return Ok(down.iter().map(|s| s.item.clone()).collect());
     }
     let ups: Vec<&Step> = migration.steps.iter().map(|s| &s.item).collect();
-    // Dropping a table created here also drops its indexes, columns and constraints, so
-    // their own inverses are skipped (MySQL would even refuse to drop an index that a
-    // foreign key of the table uses).
-    let created: Vec<&str> = ups
-        .iter()
-        .filter_map(|s| match s {
-            Step::CreateTable(t) => Some(t.table.as_str()),
-            _ => None,
-        })
-        .collect();
+    let created = created_tables(&ups);
     let mut out = Vec::new();
     for (i, step) in ups.iter().enumerate().rev() {
-        if !matches!(
-            step,
-            Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_)
-        ) && step_table(step).is_some_and(|t| created.contains(&t))
-        {
+        if goes_with_its_table(step, &created) {
             continue;
         }
         match invert(step, &ups, schema) {
@@ -54,6 +41,38 @@ pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
     // index covers the same columns, and then refuses to drop that index while the key exists.
     out.sort_by_key(|s| !matches!(s, Step::DropForeignKey(_)));
     Ok(out)
+}
+
+/// 0-based indexes of the up steps that [`down_steps`] cannot reverse when the migration has
+/// no explicit `down`. `schema` is the state after the migration.
+pub fn irreversible_steps(migration: &Migration, schema: &Schema) -> Vec<usize> {
+    let ups: Vec<&Step> = migration.steps.iter().map(|s| &s.item).collect();
+    let created = created_tables(&ups);
+    (0..ups.len())
+        .filter(|&i| {
+            !goes_with_its_table(ups[i], &created) && invert(ups[i], &ups, schema).is_none()
+        })
+        .collect()
+}
+
+/// Tables the steps create.
+fn created_tables<'a>(ups: &[&'a Step]) -> Vec<&'a str> {
+    ups.iter()
+        .filter_map(|s| match s {
+            Step::CreateTable(t) => Some(t.table.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Dropping a table created here also drops its indexes, columns and constraints, so their
+/// own inverses are skipped (MySQL would even refuse to drop an index that a foreign key of
+/// the table uses).
+fn goes_with_its_table(step: &Step, created: &[&str]) -> bool {
+    !matches!(
+        step,
+        Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_)
+    ) && step_table(step).is_some_and(|t| created.contains(&t))
 }
 
 /// `Some(Some(step))`: the inverse; `Some(None)`: nothing to undo; `None`: irreversible.
@@ -120,6 +139,8 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
             Step::Sql(inv)
         }
         Step::Backfill(b) => return invert_backfill(b, all, schema),
+        // Validating checks rows; there is nothing to undo.
+        Step::ValidateConstraint(_) => return Some(None),
         Step::DropColumn(d) => {
             // Restorable only as schema: the data is gone, so insist on an explicit down.
             let _ = (d, schema);
@@ -193,6 +214,7 @@ fn step_table(step: &Step) -> Option<&str> {
         Step::AddCheck(t) => &t.table,
         Step::AddUnique(t) => &t.table,
         Step::Backfill(t) => &t.table,
+        Step::ValidateConstraint(t) => &t.table,
         Step::Sql(_) => return None,
     })
 }

@@ -10,6 +10,7 @@ mod constraint;
 mod index;
 mod inverse;
 mod raw;
+mod rebuild;
 mod table;
 
 use serde::Serialize;
@@ -21,7 +22,7 @@ use crate::schema::Schema;
 
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
-pub use inverse::down_steps;
+pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 
 /// How a rendered statement must be run.
@@ -34,6 +35,9 @@ pub enum StatementKind {
     Dml,
     /// Must run outside any transaction (e.g. `CREATE INDEX CONCURRENTLY`).
     NoTransaction,
+    /// A batch that rebuilds a table (SQLite): runs with foreign-key enforcement off,
+    /// keeping the views and triggers that depend on the table.
+    Rebuild,
 }
 
 /// One SQL statement (or, for raw SQL steps, one batch) with its origin.
@@ -47,6 +51,9 @@ pub struct Statement {
     pub step: usize,
     /// The step's `op`.
     pub op: &'static str,
+    /// Set for table rebuilds: the table rebuilt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebuild: Option<String>,
     /// Set for backfill steps: the runner hands them to the backfill engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
@@ -166,6 +173,9 @@ pub fn render_migration(
                 kind,
                 step: i + 1,
                 op: step.op(),
+                rebuild: (kind == StatementKind::Rebuild)
+                    .then(|| rebuild::rebuilt_table(step).map(str::to_string))
+                    .flatten(),
                 backfill: match step {
                     Step::Backfill(b) => Some(backfill::backfill_id(b, migration)),
                     _ => None,
@@ -189,6 +199,11 @@ pub fn render_step(
     migration: &Migration,
 ) -> Result<Vec<(String, StatementKind)>> {
     let ddl = |v: Vec<String>| v.into_iter().map(|s| (s, StatementKind::Ddl)).collect();
+    if rebuild::needs_rebuild(step, dialect, schema)
+        && let Some(table) = rebuild::rebuilt_table(step)
+    {
+        return Ok(vec![(rebuild::rebuild(step, table, dialect, schema)?, StatementKind::Rebuild)]);
+    }
     Ok(match step {
         Step::CreateTable(t) => ddl(table::create_table(t, dialect)?),
         Step::DropTable(t) => ddl(vec![table::drop_table(t, dialect)?]),
@@ -206,6 +221,7 @@ pub fn render_step(
         Step::AddUnique(u) => ddl(vec![index::add_unique(u, dialect)]),
         Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect)]),
         Step::Sql(s) => raw::sql_step(s, dialect)?,
+        Step::ValidateConstraint(v) => ddl(constraint::validate_constraint(v, dialect)),
         Step::Backfill(b) => {
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]

@@ -45,6 +45,7 @@ impl Runner<'_> {
                 tool_version: env!("CARGO_PKG_VERSION").to_string(),
                 applied_by: self.options.applied_by.clone(),
                 note: Some(format!("baselined at {version}")),
+                backup: None,
             };
             self.history.save_atomic(self.backend, &entry).await?;
             marked.push(m.version.clone());

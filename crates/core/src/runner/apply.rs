@@ -88,8 +88,13 @@ impl Runner<'_> {
             .map(|r| (r.version.number, r))
             .collect();
         self.backend.set_timeouts(self.options.timeouts).await?;
+        let destructive = self.plan.destructive_steps(Some(self.backend.dialect()));
         let mut skipped = Vec::new();
         for m in pending {
+            if let Some(stop) = self.stops_before(m) {
+                report.stopped_before = Some(stop);
+                break;
+            }
             for r in &m.requires {
                 let done = by_version.get(&r.number).is_some_and(|e| e.state.is_done())
                     || report
@@ -115,6 +120,9 @@ impl Runner<'_> {
                 )));
             };
             let prior = by_version.get(&m.version.number).copied();
+            self.gate(m, destructive.get(&m.version.number), &entries)
+                .await?;
+            report.backup = self.run_backup.clone();
             match self.apply_one(m, r, prior, &mut report.warnings).await? {
                 Outcome::Applied(run) => report.migrations.push(run),
                 Outcome::Skipped(run) => {
@@ -231,7 +239,16 @@ impl Runner<'_> {
         let transactional =
             m.transaction && !has_backfill && self.backend.dialect().sql().transactional_ddl();
         let after = if transactional {
-            self.apply_transactional(m, rendered, started).await?
+            // A table rebuild needs foreign-key enforcement off, outside the transaction.
+            let rebuild = Self::has_rebuild(&rendered.statements);
+            if rebuild {
+                self.set_foreign_keys(false).await?;
+            }
+            let result = self.apply_transactional(m, rendered, started).await;
+            if rebuild {
+                self.set_foreign_keys(true).await?;
+            }
+            result?
         } else {
             self.apply_stepwise(m, rendered, prior, started).await?
         };
@@ -274,7 +291,8 @@ impl Runner<'_> {
             duration_ms: None,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             applied_by: self.options.applied_by.clone(),
-            note: None,
+            note: self.gate.note.clone(),
+            backup: self.gate.backup.clone(),
         }
     }
 
@@ -326,7 +344,7 @@ impl Runner<'_> {
         let total = rendered.statements.len();
         let mut checksums = Vec::with_capacity(total);
         for (i, s) in rendered.statements.iter().enumerate() {
-            self.backend.execute(&s.sql).await.map_err(|e| {
+            self.execute_in_transaction(s).await.map_err(|e| {
                 e.context(format!(
                     "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back",
                     s.step,
@@ -359,6 +377,9 @@ impl Runner<'_> {
         entry.statement_checksums = checksums;
         entry.finished_at = Some(now());
         entry.duration_ms = Some(started.elapsed().as_millis() as i64);
+        if Self::has_rebuild(&rendered.statements) {
+            self.check_foreign_keys(&m.label()).await?;
+        }
         self.history.save(self.backend, &entry).await?;
         self.backend.commit().await?;
         Ok(after)
@@ -451,14 +472,17 @@ impl Runner<'_> {
         }
         entry.state = EntryState::Applied;
         self.history.save_atomic(self.backend, &entry).await?;
-        // The verification passed: the backfills of this migration are complete.
-        let states = crate::backfill::StateTable::new(self.backend.dialect());
-        for id in rendered
-            .statements
-            .iter()
-            .filter_map(|s| s.backfill.as_ref())
-        {
-            states.mark_complete(self.backend, id).await?;
+        // Every verification passed: the backfills of this migration are complete. A failed
+        // `warn` check keeps the migration but leaves its backfills `done`, not verified.
+        if after.iter().all(|c| c.passed) {
+            let states = crate::backfill::StateTable::new(self.backend.dialect());
+            for id in rendered
+                .statements
+                .iter()
+                .filter_map(|s| s.backfill.as_ref())
+            {
+                states.mark_complete(self.backend, id).await?;
+            }
         }
         Ok(after)
     }

@@ -79,8 +79,11 @@ pub struct HistoryEntry {
     pub tool_version: String,
     /// Who ran it (user@host).
     pub applied_by: String,
-    /// Free-form remarks (e.g. the failing statement).
+    /// Free-form remarks (e.g. the failing statement, or that `--no-backup` skipped the
+    /// backup of a contract migration).
     pub note: Option<String>,
+    /// The backup taken before this migration ran (its path), for `restore --before`.
+    pub backup: Option<String>,
 }
 
 const COLUMNS: [&str; 14] = [
@@ -167,12 +170,36 @@ impl History {
                     .not_null(),
             )
             .col(text("note"))
+            .col(text("backup"))
+            .to_owned();
+        backend
+            .execute(&self.dialect.schema(&stmt))
+            .await
+            .map_err(|e| e.context(format!("creating history table `{}`", self.table)))?;
+        self.add_backup_column(backend).await
+    }
+
+    /// Adds the `backup` column to a history table created before it existed.
+    async fn add_backup_column(&self, backend: &mut dyn Backend) -> Result<()> {
+        let columns = backend
+            .query(&self.dialect.sql().column_types_sql(&self.table))
+            .await?;
+        let has = columns
+            .rows
+            .iter()
+            .any(|r| r.first().and_then(|c| c.as_deref()) == Some("backup"));
+        if has {
+            return Ok(());
+        }
+        let stmt = Table::alter()
+            .table(ident(&self.table))
+            .add_column(ColumnDef::new(ident("backup")).text())
             .to_owned();
         backend
             .execute(&self.dialect.schema(&stmt))
             .await
             .map(|_| ())
-            .map_err(|e| e.context(format!("creating history table `{}`", self.table)))
+            .map_err(|e| e.context(format!("adding column `backup` to `{}`", self.table)))
     }
 
     /// Every entry, oldest version first.
@@ -182,6 +209,7 @@ impl History {
             q.column(ident(c));
         }
         q.column(ident("note"))
+            .column(ident("backup"))
             .from(ident(&self.table))
             .order_by(ident("version_number"), Order::Asc);
         let rows = backend
@@ -220,10 +248,16 @@ impl History {
             Expr::val(e.tool_version.clone()),
             Expr::val(e.applied_by.clone()),
             Expr::val(e.note.clone()),
+            Expr::val(e.backup.clone()),
         ];
         let mut q = Query::insert();
         q.into_table(ident(&self.table))
-            .columns(COLUMNS.iter().map(|c| ident(c)).chain([ident("note")]))
+            .columns(
+                COLUMNS
+                    .iter()
+                    .map(|c| ident(c))
+                    .chain([ident("note"), ident("backup")]),
+            )
             .values(values)
             .map_err(|err| Error::Other(format!("building history insert: {err}")))?;
         backend
@@ -284,5 +318,6 @@ fn parse_row(r: &[Option<String>]) -> Option<HistoryEntry> {
         tool_version: s(12)?,
         applied_by: s(13)?,
         note: s(14),
+        backup: s(15),
     })
 }

@@ -8,8 +8,11 @@ mod admin;
 mod apply;
 mod backfill_step;
 mod checks;
+mod gate;
 mod history;
+mod rebuild;
 mod report;
+mod restore;
 mod revert;
 mod status;
 mod transact;
@@ -20,8 +23,9 @@ use std::time::{Duration, Instant};
 use futures_util::FutureExt;
 
 use crate::backend::{Backend, Timeouts};
+use crate::backup::BackupPolicy;
 use crate::error::{Error, Result};
-use crate::plan::{Plan, Version};
+use crate::plan::{Phase, Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
 pub use backfill_step::{BackfillOutcome, BackfillStatus};
@@ -67,6 +71,10 @@ pub struct RunnerOptions {
     pub applied_by: String,
     /// How backfill steps run.
     pub backfill: crate::backfill::BackfillOptions,
+    /// `up --phase`: stop before the first migration of a later phase.
+    pub phase: Option<Phase>,
+    /// Whether `up` backs up before the first contract or destructive migration of a run.
+    pub backup: BackupPolicy,
 }
 
 impl Default for RunnerOptions {
@@ -86,6 +94,8 @@ impl Default for RunnerOptions {
             allow_out_of_order: false,
             applied_by: format!("{user}@{host}"),
             backfill: crate::backfill::BackfillOptions::default(),
+            phase: None,
+            backup: BackupPolicy::default(),
         }
     }
 }
@@ -98,6 +108,10 @@ pub struct Runner<'a> {
     reporter: &'a dyn Reporter,
     history: History,
     connector: Option<&'a crate::backfill::Connector>,
+    /// The backup taken in this run, before its first gated migration.
+    run_backup: Option<String>,
+    /// What the history entry of the migration being applied records about its gate.
+    gate: gate::GateRecord,
 }
 
 impl<'a> Runner<'a> {
@@ -116,6 +130,8 @@ impl<'a> Runner<'a> {
             reporter,
             history,
             connector: None,
+            run_backup: None,
+            gate: gate::GateRecord::default(),
         }
     }
 

@@ -64,6 +64,13 @@ pub enum Event<'a> {
     },
     /// A backfill step finished.
     BackfillDone(&'a crate::backfill::BackfillReport),
+    /// `up` backed up the database before a contract or destructive migration.
+    BackupTaken {
+        /// The backup file.
+        path: &'a str,
+        /// `0004 (name)`: the migration it precedes.
+        before: &'a str,
+    },
 }
 
 /// Receives [`Event`]s.
@@ -104,6 +111,11 @@ pub struct RunReport {
     pub migrations: Vec<MigrationRun>,
     /// Warnings (failed `warn` checks, applied migrations missing from the plan, ...).
     pub warnings: Vec<String>,
+    /// The backup `up` took before its first contract or destructive migration.
+    pub backup: Option<String>,
+    /// `up --phase`: the migration of a later phase the run stopped before
+    /// (`0003 (name), phase backfill`).
+    pub stopped_before: Option<String>,
 }
 
 /// One migration in `status`.

@@ -77,19 +77,30 @@ impl Runner<'_> {
             });
             let transactional = m.transaction && self.backend.dialect().sql().transactional_ddl();
             if transactional {
+                let rebuild = Self::has_rebuild(&r.statements);
+                if rebuild {
+                    self.set_foreign_keys(false).await?;
+                }
                 self.backend.begin().await?;
-                let result = self.run_down_statements(&label, r).await;
+                let mut result = self.run_down_statements(&label, r).await;
+                if rebuild && result.is_ok() {
+                    result = self.check_foreign_keys(&label).await;
+                }
                 let result = match result {
                     Ok(()) => self.history.delete(self.backend, &m.version).await,
                     Err(e) => Err(e),
                 };
-                match result {
-                    Ok(()) => self.backend.commit().await?,
+                let result = match result {
+                    Ok(()) => self.backend.commit().await,
                     Err(err) => {
                         let _ = self.backend.rollback().await;
-                        return Err(err.context("the down migration was rolled back"));
+                        Err(err.context("the down migration was rolled back"))
                     }
+                };
+                if rebuild {
+                    self.set_foreign_keys(true).await?;
                 }
+                result?;
             } else {
                 self.run_down_statements(&label, r).await?;
                 self.history.delete(self.backend, &m.version).await?;
@@ -116,7 +127,7 @@ impl Runner<'_> {
         let transactional = self.backend.dialect().sql().transactional_ddl();
         for (i, s) in r.statements.iter().enumerate() {
             let result = if transactional {
-                self.backend.execute(&s.sql).await
+                self.execute_in_transaction(s).await
             } else {
                 self.execute_retrying(&s.sql).await
             };

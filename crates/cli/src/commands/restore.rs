@@ -1,0 +1,66 @@
+//! `cutover restore PATH --yes` and `cutover restore --before VERSION --yes`.
+
+use anyhow::{Result, anyhow, bail};
+use cutover_core::plan::{Plan, Version};
+use cutover_core::runner::Runner;
+
+use super::output::Printer;
+use super::{open, runner_options};
+use crate::cli::RestoreArgs;
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+/// Restores a backup with the migration lock held.
+pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Result<ExitCode> {
+    if !args.yes {
+        bail!(
+            "restore replaces the contents of the database with the backup's; pass --yes to confirm"
+        );
+    }
+    let before = match &args.before {
+        Some(v) => Some(
+            Version::parse(v).ok_or_else(|| anyhow!("--before {v}: not a version number"))?,
+        ),
+        None => None,
+    };
+    // Restoring needs no plan: only the history table and the lock.
+    let plan = Plan {
+        dir: project.plan_dir.clone(),
+        migrations: Vec::new(),
+    };
+    let mut backend = open(project, &args.connect).await?;
+    let printer = Printer::new(json);
+    let result = {
+        let mut runner = Runner::new(
+            backend.as_mut(),
+            &plan,
+            runner_options(project, &args.connect),
+            &printer,
+        );
+        match (&before, &args.path) {
+            (Some(v), _) => runner.restore_before(v).await,
+            (None, Some(path)) => runner.restore(path).await.map(|m| (path.clone(), m)),
+            (None, None) => Err(cutover_core::Error::Other(
+                "name the backup: cutover restore PATH --yes, or --before VERSION".into(),
+            )),
+        }
+    };
+    let _ = backend.close().await;
+    let (path, manifest) = result?;
+    if json {
+        let doc = serde_json::json!({ "ok": true, "restored": path, "manifest": manifest });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let at = match &manifest.last_migration {
+            Some(m) => format!("migration {} ({})", m.version, m.name),
+            None => "no applied migration".to_string(),
+        };
+        println!(
+            "restored {} (taken {} at {at}) into {}",
+            path.display(),
+            manifest.created_at,
+            manifest.database
+        );
+    }
+    Ok(ExitCode::Success)
+}

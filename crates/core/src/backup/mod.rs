@@ -1,0 +1,45 @@
+//! Backups: taken through the adapters' [`Backend::backup`](crate::backend::Backend::backup),
+//! described by a JSON manifest beside each file, verified against it, and restored.
+//!
+//! A backup `app-0003-20250101T120000123Z.dump` has its manifest in
+//! `app-0003-20250101T120000123Z.dump.manifest.json`: dialect, server version, database,
+//! time, the last applied migration, tables with row counts and the file's SHA-256. Both files
+//! are created with mode 0600.
+
+mod files;
+mod manifest;
+mod take;
+mod tools;
+mod verify;
+
+use std::path::PathBuf;
+
+pub use files::{create_private_file, default_file_name, sha256_file};
+pub use manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
+pub use take::{default_path, restore, take};
+pub use tools::{
+    find_tool, missing_tool, redact_secret, run_tool, tool_failed, tool_version, ToolOutput,
+};
+pub use verify::verify_hash;
+
+/// Whether `up` backs up the database before the first contract or destructive migration of a
+/// run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackupPolicy {
+    /// Take a backup into `dir` (created with mode 0700 if missing).
+    Auto {
+        /// The directory backups are written to.
+        dir: PathBuf,
+    },
+    /// Take none (`--no-backup`); the history note of each gated migration records it.
+    Skip,
+}
+
+impl Default for BackupPolicy {
+    /// `Auto` into `.cutover/backups` under the current directory.
+    fn default() -> Self {
+        BackupPolicy::Auto {
+            dir: PathBuf::from(".cutover").join("backups"),
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Taking a backup with its manifest, and restoring one.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::files::{default_file_name, measure};
+use super::manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
+use super::verify::verify_hash;
+use crate::backend::{Backend, BackupInfo};
+use crate::error::{Error, Result};
+use crate::runner::History;
+
+/// Backs up the connected database into `path` (which must not exist) with the adapter's
+/// [`Backend::backup`], then writes the manifest beside it: database, last applied migration
+/// (from `history_table`), tables with row counts, views, size and SHA-256. On failure
+/// neither file is left behind.
+pub async fn take(backend: &mut dyn Backend, path: &Path, history_table: &str) -> Result<Manifest> {
+    let info = backend
+        .backup(path)
+        .await
+        .map_err(|e| e.context(format!("backing up to {}", path.display())))?;
+    match describe(backend, path, history_table, info).await {
+        Ok(manifest) => Ok(manifest),
+        Err(e) => {
+            let _ = std::fs::remove_file(path);
+            Err(e.context(format!("writing the manifest of {}", path.display())))
+        }
+    }
+}
+
+/// Restores the backup at `path` into the connected database.
+///
+/// Checks the manifest and the file's hash first and refuses a backup of another dialect.
+/// Tables and views created after the backup are dropped (where the adapter's restore does
+/// not replace the whole database), so that afterwards the default schema holds what the
+/// backup holds; then the adapter's [`Backend::restore`] runs. The caller holds the
+/// migration lock ([`Runner::restore`](crate::runner::Runner::restore) does).
+pub async fn restore(backend: &mut dyn Backend, path: &Path) -> Result<Manifest> {
+    let manifest = verify_hash(path).await?;
+    let dialect = backend.dialect();
+    if manifest.dialect != dialect {
+        return Err(Error::Other(format!(
+            "{} is a {} backup; it cannot be restored into a {dialect} database",
+            path.display(),
+            manifest.dialect
+        )));
+    }
+    let sql = dialect.sql();
+    if !sql.restore_replaces_everything() {
+        let keep: BTreeSet<&str> = manifest
+            .tables
+            .iter()
+            .map(|t| t.name.as_str())
+            .chain(manifest.internal_tables.iter().map(String::as_str))
+            .chain(manifest.views.iter().map(String::as_str))
+            .collect();
+        for (list, view) in [(sql.list_views_sql(), true), (sql.list_tables_sql(), false)] {
+            for name in names(backend, &list).await? {
+                if !keep.contains(name.as_str()) {
+                    tracing::info!(name, view, "dropping an object created after the backup");
+                    backend
+                        .execute(&sql.drop_for_restore_sql(&name, view))
+                        .await
+                        .map_err(|e| {
+                            e.context(format!("dropping `{name}`, created after the backup"))
+                        })?;
+                }
+            }
+        }
+    }
+    backend
+        .restore(path)
+        .await
+        .map_err(|e| e.context(format!("restoring {}", path.display())))?;
+    Ok(manifest)
+}
+
+/// `<dir>/<database>-<version>-<time>.<ext>` for a backup of the connected database, the
+/// version being the newest applied migration in `history_table` (see
+/// [`default_file_name`]).
+pub async fn default_path(
+    backend: &mut dyn Backend,
+    dir: &Path,
+    history_table: &str,
+) -> Result<PathBuf> {
+    let sql = backend.dialect().sql();
+    let database = backend
+        .query(&sql.database_name_sql())
+        .await?
+        .scalar()
+        .unwrap_or_default()
+        .to_string();
+    let tables = names(backend, &sql.list_tables_sql()).await?;
+    let last = if tables.iter().any(|t| t == history_table) {
+        last_applied(backend, history_table).await?
+    } else {
+        None
+    };
+    let version = last.as_ref().map(|m| m.version.as_str());
+    Ok(dir.join(default_file_name(&database, version, sql.backup_extension())))
+}
+
+/// The newest applied (or baselined) migration in `history_table`.
+async fn last_applied(backend: &mut dyn Backend, history_table: &str) -> Result<Option<MigrationRef>> {
+    Ok(History::new(history_table, backend.dialect())
+        .load(backend)
+        .await?
+        .into_iter()
+        .filter(|e| e.state.is_done())
+        .max_by_key(|e| e.version.number)
+        .map(|e| MigrationRef {
+            version: e.version.text,
+            name: e.name,
+        }))
+}
+
+/// Fills in the manifest of the backup just written to `path` and writes it.
+async fn describe(
+    backend: &mut dyn Backend,
+    path: &Path,
+    history_table: &str,
+    info: BackupInfo,
+) -> Result<Manifest> {
+    let dialect = backend.dialect();
+    let sql = dialect.sql();
+    let database = backend
+        .query(&sql.database_name_sql())
+        .await?
+        .scalar()
+        .unwrap_or_default()
+        .to_string();
+    let (internal, user): (Vec<String>, Vec<String>) = names(backend, &sql.list_tables_sql())
+        .await?
+        .into_iter()
+        .partition(|t| t == history_table || t.starts_with("cutover_"));
+    let views = names(backend, &sql.list_views_sql()).await?;
+    let mut tables = Vec::with_capacity(user.len());
+    for name in user {
+        let q = format!("SELECT COUNT(*) FROM {}", dialect.quote(&name));
+        let rows = backend.query(&q).await?;
+        let rows = rows.scalar().and_then(|v| v.parse().ok()).unwrap_or(0);
+        tables.push(TableCount { name, rows });
+    }
+    let last_migration = if internal.iter().any(|t| t == history_table) {
+        last_applied(backend, history_table).await?
+    } else {
+        None
+    };
+    let (size_bytes, sha256) = measure(path).await?;
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT,
+        file: path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        dialect,
+        server_version: info.server_version,
+        tool: info.tool,
+        database,
+        created_at: crate::runner::now(),
+        cutover_version: env!("CARGO_PKG_VERSION").to_string(),
+        last_migration,
+        tables,
+        internal_tables: internal,
+        views,
+        size_bytes,
+        sha256,
+    };
+    manifest.write(path)?;
+    Ok(manifest)
+}
+
+/// The first column of every row of `sql`.
+async fn names(backend: &mut dyn Backend, sql: &str) -> Result<Vec<String>> {
+    Ok(backend
+        .query(sql)
+        .await?
+        .rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .collect())
+}

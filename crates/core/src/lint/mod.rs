@@ -1,0 +1,69 @@
+//! Linting a plan before it reaches production: rules that catch migrations which lock,
+//! rewrite or break a live database, each with a stable id, a severity, what goes wrong and
+//! the safe alternative. docs/lint.md lists every rule.
+//!
+//! Plan-wide rules always run; each dialect's rules run when the plan is linted for it. A
+//! step silences a rule with `allow = [{ rule = "...", reason = "..." }]` (a migration with a
+//! top-level `allow`); a suppression without a reason is itself a finding.
+//!
+//! ```
+//! use cutover_core::{Dialect, lint::{Severity, lint_plan}, plan::Plan};
+//!
+//! let dir = std::env::temp_dir().join(format!("cutover-lint-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! std::fs::write(dir.join("0001_index.toml"), r#"
+//! description = "index an existing table"
+//!
+//! [[steps]]
+//! op = "create_index"
+//! table = "users"
+//! columns = ["email"]
+//! "#).unwrap();
+//! let plan = Plan::load(&dir).unwrap();
+//! let findings = lint_plan(&plan, &[Dialect::Postgres]);
+//! assert_eq!(findings[0].rule, "pg/index-without-concurrently");
+//! assert_eq!((findings[0].severity, findings[0].line), (Severity::Error, 4));
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+
+mod catalog;
+mod finding;
+mod rules;
+mod sarif;
+mod sql_facts;
+mod suppress;
+mod walk;
+
+pub use catalog::{rule, rules};
+pub use finding::{Finding, RuleInfo, Severity, Summary};
+pub use sarif::{SARIF_SCHEMA, to_sarif};
+
+use crate::dialect::Dialect;
+use crate::plan::Plan;
+
+/// Lints `plan` for `dialects` (plan-wide rules, plus each dialect's own rules), applies the
+/// plan's suppressions, and returns the findings in plan order.
+pub fn lint_plan(plan: &Plan, dialects: &[Dialect]) -> Vec<Finding> {
+    let mut dialects = dialects.to_vec();
+    dialects.sort();
+    dialects.dedup();
+    let view = walk::PlanView::new(plan, &dialects);
+    let mut findings = Vec::new();
+    rules::run(&view, &dialects, &mut findings);
+    let mut findings = suppress::apply(plan, findings, &dialects);
+    let order = |f: &Finding| {
+        let m = plan
+            .migrations
+            .iter()
+            .position(|m| m.version.text == f.migration);
+        (m, f.line, f.step, f.rule, f.dialect)
+    };
+    findings.sort_by(|a, b| order(a).cmp(&order(b)));
+    findings.dedup();
+    findings
+}
+
+/// Whether any finding has severity error (`cutover up` refuses such a plan).
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}

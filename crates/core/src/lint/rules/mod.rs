@@ -1,0 +1,78 @@
+//! The rules: plan-wide ones for every plan, and one set per dialect the plan targets.
+
+pub(crate) mod data_changes;
+pub(crate) mod destructive;
+pub(crate) mod mysql;
+pub(crate) mod plan_wide;
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+mod type_change;
+
+use super::finding::Finding;
+use super::walk::PlanView;
+use crate::dialect::Dialect;
+use crate::plan::{Migration, Step};
+
+/// Runs the plan-wide rules, then each dialect's rules.
+pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Finding>) {
+    plan_wide::check(view, out);
+    destructive::check(view, out);
+    data_changes::check(view, out);
+    for d in dialects {
+        let check = match d {
+            Dialect::Postgres => postgres::check,
+            Dialect::Mysql => mysql::check,
+            Dialect::Sqlite => sqlite::check,
+        };
+        check(view, out);
+    }
+}
+
+/// The table a step works on, for steps that work on one.
+pub(crate) fn main_table(step: &Step) -> Option<&str> {
+    Some(match step {
+        Step::CreateTable(t) => &t.table,
+        Step::DropTable(t) => &t.table,
+        Step::RenameTable(t) => &t.table,
+        Step::AddColumn(t) => &t.table,
+        Step::DropColumn(t) => &t.table,
+        Step::RenameColumn(t) => &t.table,
+        Step::AlterColumn(t) => &t.table,
+        Step::CreateIndex(t) => &t.table,
+        Step::DropIndex(t) => &t.table,
+        Step::AddForeignKey(t) => &t.table,
+        Step::DropForeignKey(t) | Step::DropCheck(t) | Step::DropUnique(t) => &t.table,
+        Step::AddCheck(t) => &t.table,
+        Step::AddUnique(t) => &t.table,
+        Step::Backfill(t) => &t.table,
+        Step::ValidateConstraint(t) => &t.table,
+        Step::Sql(_) => return None,
+    })
+}
+
+/// Every table a step reads or changes, other than one it creates.
+pub(crate) fn used_tables(step: &Step) -> Vec<&str> {
+    match step {
+        Step::CreateTable(t) => t
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.references.table.as_str())
+            .filter(|r| *r != t.table)
+            .collect(),
+        Step::AddForeignKey(f) => vec![f.table.as_str(), f.references.table.as_str()],
+        Step::Backfill(b) => {
+            let mut out = vec![b.table.as_str()];
+            out.extend(b.from.as_ref().map(|j| j.table.as_str()));
+            out.extend(b.insert_into.as_deref());
+            out
+        }
+        other => main_table(other).into_iter().collect(),
+    }
+}
+
+/// Whether `m` mentions `table` in any step (as its table, a source or a target).
+pub(crate) fn mentions(m: &Migration, table: &str) -> bool {
+    m.steps
+        .iter()
+        .any(|s| used_tables(&s.item).contains(&table) || main_table(&s.item) == Some(table))
+}

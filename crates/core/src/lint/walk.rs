@@ -1,0 +1,163 @@
+//! The plan as the rules see it: every up step with the schema before it and the tables its
+//! migration has created so far, replayed once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::finding::{Finding, RuleInfo};
+use super::sql_facts::{Fact, facts};
+use crate::dialect::Dialect;
+use crate::plan::{Located, Migration, Plan, Step};
+use crate::schema::Schema;
+
+/// One up step in context.
+pub(crate) struct StepView<'a> {
+    /// Index of the migration in the plan.
+    pub m: usize,
+    /// The migration.
+    pub migration: &'a Migration,
+    /// 0-based index of the step in its migration.
+    pub index: usize,
+    /// The step and its line.
+    pub located: &'a Located<Step>,
+    /// The schema the plan has built before this step.
+    pub before: Schema,
+    /// Tables created earlier in the same migration (new, so nothing can be locked or lost).
+    pub created_here: BTreeSet<String>,
+    /// For raw SQL steps: the facts of the SQL per linted dialect that parses.
+    pub facts: Vec<(Dialect, Vec<Fact>)>,
+}
+
+impl StepView<'_> {
+    /// The step.
+    pub fn step(&self) -> &Step {
+        &self.located.item
+    }
+
+    /// Whether `table` exists before this migration: created earlier in the plan or outside
+    /// it, so it may hold rows and serve traffic.
+    pub fn existing(&self, table: &str) -> bool {
+        !self.created_here.contains(table)
+    }
+
+    /// A finding of `rule` about this step.
+    pub fn finding(&self, rule: &RuleInfo, message: impl Into<String>) -> Finding {
+        Finding::step(rule, self.migration, self.index, self.located, message)
+    }
+
+    /// The raw SQL facts for `dialect` (empty for other steps or unparsable SQL).
+    pub fn facts_for(&self, dialect: Dialect) -> &[Fact] {
+        self.facts
+            .iter()
+            .find(|(d, _)| *d == dialect)
+            .map(|(_, f)| f.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// The raw SQL facts of every linted dialect, without repeats.
+    pub fn all_facts(&self) -> Vec<&Fact> {
+        let mut out: Vec<&Fact> = Vec::new();
+        for f in self.facts.iter().flat_map(|(_, f)| f) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        out
+    }
+}
+
+/// The whole plan, replayed.
+pub(crate) struct PlanView<'a> {
+    /// The plan.
+    pub plan: &'a Plan,
+    /// Every up step of every migration, in order.
+    pub steps: Vec<StepView<'a>>,
+    /// The schema after each migration.
+    pub after: Vec<Schema>,
+    /// Migration indexes that create each table (with `create_table`, not `if_not_exists`).
+    pub creators: BTreeMap<String, Vec<usize>>,
+}
+
+impl<'a> PlanView<'a> {
+    /// Replays `plan`, reading raw SQL for each of `dialects`.
+    pub fn new(plan: &'a Plan, dialects: &[Dialect]) -> PlanView<'a> {
+        let mut schema = Schema::default();
+        let mut steps = Vec::new();
+        let mut after = Vec::new();
+        let mut creators: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (m, migration) in plan.migrations.iter().enumerate() {
+            let mut created_here = BTreeSet::new();
+            for (index, located) in migration.steps.iter().enumerate() {
+                let facts = raw_facts(&located.item, dialects);
+                steps.push(StepView {
+                    m,
+                    migration,
+                    index,
+                    located,
+                    before: schema.clone(),
+                    created_here: created_here.clone(),
+                    facts,
+                });
+                track_created(
+                    &located.item,
+                    steps.last().map(|s| s.facts.as_slice()).unwrap_or_default(),
+                    &mut created_here,
+                );
+                // `if_not_exists` tables may exist outside the plan before it creates them.
+                if let Step::CreateTable(t) = &located.item
+                    && !t.if_not_exists
+                {
+                    creators.entry(t.table.clone()).or_default().push(m);
+                }
+                schema.apply(&located.item);
+            }
+            after.push(schema.clone());
+        }
+        PlanView {
+            plan,
+            steps,
+            after,
+            creators,
+        }
+    }
+
+    /// The steps of migration `m`.
+    pub fn steps_of(&self, m: usize) -> impl Iterator<Item = &StepView<'a>> {
+        self.steps.iter().filter(move |s| s.m == m)
+    }
+}
+
+fn raw_facts(step: &Step, dialects: &[Dialect]) -> Vec<(Dialect, Vec<Fact>)> {
+    let Step::Sql(s) = step else {
+        return Vec::new();
+    };
+    dialects
+        .iter()
+        .filter(|d| s.applies_to(**d))
+        .filter_map(|&d| {
+            let sql = s.up().for_dialect(d)?.to_string();
+            facts(&sql, d).map(|f| (d, f))
+        })
+        .collect()
+}
+
+/// Tables a step creates (or renames a new table into) stay "new" for the rest of its
+/// migration.
+fn track_created(step: &Step, facts: &[(Dialect, Vec<Fact>)], created: &mut BTreeSet<String>) {
+    match step {
+        Step::CreateTable(t) => {
+            created.insert(t.table.clone());
+        }
+        Step::RenameTable(r) if created.remove(&r.table) => {
+            created.insert(r.to.clone());
+        }
+        Step::DropTable(t) => {
+            created.remove(&t.table);
+        }
+        _ => {}
+    }
+    for fact in facts.iter().flat_map(|(_, f)| f) {
+        if let Fact::CreateTable { table } = fact {
+            created.insert(table.clone());
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Lint suppressions: `allow = [{ rule = "...", reason = "..." }]` on a step or at the top of
+//! a migration.
+//!
+//! Suppressions are read next to the step, not into it, so adding one does not change the
+//! migration's checksum.
+
+use serde::Deserialize;
+
+/// One lint suppression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    /// The rule id it silences, e.g. `pg/rename`.
+    pub rule: String,
+    /// Why the finding does not apply; a suppression without one is itself a finding.
+    pub reason: Option<String>,
+    /// 1-based line where the suppression is written.
+    pub line: usize,
+}
+
+impl Allow {
+    /// Whether the suppression gives a non-blank reason.
+    pub fn has_reason(&self) -> bool {
+        self.reason.as_deref().is_some_and(|r| !r.trim().is_empty())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAllow {
+    rule: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Parses the value of an `allow` key: a list of `{ rule = "...", reason = "..." }`.
+pub(crate) fn parse_allows(value: toml::Value, line: usize) -> Result<Vec<Allow>, String> {
+    let toml::Value::Array(items) = value else {
+        return Err(
+            "`allow` is a list of suppressions: allow = [{ rule = \"pg/rename\", reason = \"why it is safe\" }]"
+                .into(),
+        );
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let raw: RawAllow = item.try_into().map_err(|e: toml::de::Error| {
+                format!(
+                    "{}: each suppression is {{ rule = \"<rule id>\", reason = \"why it is safe\" }}",
+                    e.message().trim()
+                )
+            })?;
+            Ok(Allow {
+                rule: raw.rule,
+                reason: raw.reason,
+                line,
+            })
+        })
+        .collect()
+}

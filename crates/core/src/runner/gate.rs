@@ -1,0 +1,140 @@
+//! The gates of `up`: `--phase`, and the contract gate.
+//!
+//! `--phase P` stops a run before the first migration of a later phase. A migration of phase
+//! `contract`, or one holding a destructive step (see [`Step::destruction`]), runs only when
+//! every backfill of an earlier migration is complete (done and verified) and a backup was
+//! taken in this run: cutover takes it before the first such migration, unless the policy is
+//! [`BackupPolicy::Skip`] (`--no-backup`), which the migration's history note records.
+//!
+//! [`Step::destruction`]: crate::plan::Step::destruction
+
+use super::Runner;
+use super::history::{EntryState, HistoryEntry};
+use super::report::Event;
+use crate::backup::{self, BackupPolicy};
+use crate::error::{Error, Result};
+use crate::plan::{Migration, Phase};
+
+/// What the history entry of a gated migration records.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GateRecord {
+    /// The backup taken before it.
+    pub(crate) backup: Option<String>,
+    /// Why there is none.
+    pub(crate) note: Option<String>,
+}
+
+impl Runner<'_> {
+    /// `Some("0003 (name), phase backfill")` when `up --phase` stops before `m`, a
+    /// migration of a later phase.
+    pub(super) fn stops_before(&self, m: &Migration) -> Option<String> {
+        match (self.options.phase, m.phase) {
+            (Some(limit), Some(p)) if p > limit => {
+                Some(format!("{}, phase {}", m.label(), phase_name(p)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Runs before `m` is applied. When `m` is a contract migration or `destructive` lists
+    /// what it destroys, refuses unless every earlier backfill is complete, then takes this
+    /// run's backup (once) and notes it for `m`'s history entry.
+    pub(super) async fn gate(
+        &mut self,
+        m: &Migration,
+        destructive: Option<&Vec<String>>,
+        entries: &[HistoryEntry],
+    ) -> Result<()> {
+        self.gate = GateRecord::default();
+        let why = match (m.phase, destructive) {
+            (Some(Phase::Contract), _) => "is a contract migration".to_string(),
+            (_, Some(what)) => format!("destroys data ({})", what.join("; ")),
+            _ => return Ok(()),
+        };
+        let label = m.label();
+        self.require_complete_backfills(m, &why, entries).await?;
+        match self.options.backup.clone() {
+            BackupPolicy::Skip => {
+                self.gate.note =
+                    Some("no backup was taken before this migration: run with --no-backup".into());
+            }
+            BackupPolicy::Auto { dir } => {
+                if self.run_backup.is_none() {
+                    let table = self.history.table().to_string();
+                    let path = backup::default_path(self.backend, &dir, &table)
+                        .await
+                        .and_then(|path| {
+                            std::path::absolute(&path).map_err(|source| Error::Io { path, source })
+                        });
+                    let taken = match path {
+                        Ok(path) => backup::take(self.backend, &path, self.history.table())
+                            .await
+                            .map(|_| path),
+                        Err(e) => Err(e),
+                    };
+                    let path = taken.map_err(|e| {
+                        Error::Other(format!(
+                            "migration {label} {why}, so a backup is taken first, and that failed: {e}; fix the cause, or pass --no-backup to run it without a backup"
+                        ))
+                    })?;
+                    let shown = path.display().to_string();
+                    self.reporter.event(&Event::BackupTaken {
+                        path: &shown,
+                        before: &label,
+                    });
+                    self.run_backup = Some(shown);
+                }
+                self.gate.backup = self.run_backup.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses `m` while a backfill of an earlier migration is not `complete`. Backfills of
+    /// baselined migrations never ran here and are not asked for.
+    async fn require_complete_backfills(
+        &mut self,
+        m: &Migration,
+        why: &str,
+        entries: &[HistoryEntry],
+    ) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut ids = Vec::new();
+        for st in self.backfill_status().await? {
+            let Some(owner) = self.plan.migrations.iter().find(|x| x.label() == st.migration)
+            else {
+                continue;
+            };
+            let baselined = entries
+                .iter()
+                .any(|e| e.version == owner.version && e.state == EntryState::Baselined);
+            if owner.version >= m.version || baselined || st.state == "complete" {
+                continue;
+            }
+            let state = match st.state.as_str() {
+                "done" => "done but not verified".to_string(),
+                other => other.to_string(),
+            };
+            missing.push(format!("backfill `{}` of migration {} is {state}", st.id, st.migration));
+            ids.push(st.id);
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Other(format!(
+            "refusing migration {}: it {why} and runs only after every earlier backfill is complete (done and verified), but {}; run `cutover backfill run {}` until it reports complete, then `cutover up` again",
+            m.label(),
+            missing.join(", "),
+            ids.join(" ")
+        )))
+    }
+}
+
+/// The name of a phase as written in plans.
+pub(crate) fn phase_name(p: Phase) -> &'static str {
+    match p {
+        Phase::Expand => "expand",
+        Phase::Backfill => "backfill",
+        Phase::Contract => "contract",
+    }
+}

@@ -1,0 +1,65 @@
+//! Running a table rebuild inside a migration's transaction (SQLite).
+
+use super::Runner;
+use crate::error::{Error, Result};
+use crate::render::{Statement, StatementKind};
+
+impl Runner<'_> {
+    /// Whether a migration's statements include a table rebuild.
+    pub(crate) fn has_rebuild(statements: &[Statement]) -> bool {
+        statements.iter().any(|s| s.kind == StatementKind::Rebuild)
+    }
+
+    /// Turns foreign-key enforcement on or off (outside any transaction) where the dialect
+    /// needs it for rebuilds.
+    pub(crate) async fn set_foreign_keys(&mut self, on: bool) -> Result<()> {
+        if let Some(sql) = self.backend.dialect().sql().foreign_keys_sql(on) {
+            self.backend.execute(&sql).await?;
+        }
+        Ok(())
+    }
+
+    /// Runs one statement of a transactional migration; a rebuild keeps the views and
+    /// triggers that depend on its table.
+    pub(crate) async fn execute_in_transaction(&mut self, s: &Statement) -> Result<u64> {
+        let Some(table) = s.rebuild.as_deref().filter(|_| s.kind == StatementKind::Rebuild) else {
+            return self.backend.execute(&s.sql).await;
+        };
+        let sql = self.backend.dialect().sql();
+        let dependents = match sql.rebuild_dependents_sql(table) {
+            Some(q) => self.backend.query(&q).await?.rows,
+            None => Vec::new(),
+        };
+        let d = self.backend.dialect();
+        for row in &dependents {
+            if row.first().cloned().flatten().as_deref() == Some("view") {
+                let name = row.get(1).cloned().flatten().unwrap_or_default();
+                self.backend.execute(&format!("DROP VIEW {}", d.quote(&name))).await?;
+            }
+        }
+        let n = self.backend.execute(&s.sql).await?;
+        for row in &dependents {
+            if let Some(create) = row.get(2).cloned().flatten() {
+                self.backend.execute(&create).await?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Fails when the transaction left foreign-key violations (checked before commit).
+    pub(crate) async fn check_foreign_keys(&mut self, label: &str) -> Result<()> {
+        let Some(q) = self.backend.dialect().sql().foreign_key_check_sql() else {
+            return Ok(());
+        };
+        let rows = self.backend.query(&q).await?;
+        if rows.rows.is_empty() {
+            return Ok(());
+        }
+        let first: Vec<String> = rows.rows[0].iter().map(|v| v.clone().unwrap_or_default()).collect();
+        Err(Error::Other(format!(
+            "migration {label}: the table rebuild left {} foreign-key violation(s) (first: {}); the migration was rolled back",
+            rows.rows.len(),
+            first.join(" ")
+        )))
+    }
+}

@@ -1,0 +1,247 @@
+//! Backups with `mariadb-dump` (or `mysqldump`) and restores through the `mariadb` (or
+//! `mysql`) client.
+//!
+//! Credentials go into a temporary option file (mode 0600, removed when the tool is done)
+//! named by `--defaults-extra-file`, never into arguments. The dump streams from the tool's
+//! stdout straight into the backup file, and the restore from the file into the client's
+//! stdin: no shell, and no copy of the dump in memory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cutover_core::backend::{Backend, BackupInfo};
+use cutover_core::backup::{
+    create_private_file, find_tool, missing_tool, run_tool, tool_version,
+};
+use cutover_core::{Error, Result};
+use mysql_async::Opts;
+
+use crate::MysqlBackend;
+use crate::errors::other;
+
+/// The Debian package holding the dump tool and the client.
+const PACKAGE: &str = "mariadb-client";
+/// Dump tools, preferred first.
+const DUMP_TOOLS: [&str; 2] = ["mariadb-dump", "mysqldump"];
+/// Clients, preferred first.
+const CLIENT_TOOLS: [&str; 2] = ["mariadb", "mysql"];
+
+/// A temporary option file holding the connection's credentials: mode 0600, removed when
+/// dropped. Keep it alive while the command that names it runs.
+#[derive(Debug)]
+pub struct OptionFile {
+    path: PathBuf,
+}
+
+impl OptionFile {
+    /// Writes a `[client]` group with the user, password, host or socket, and port of `opts`.
+    fn create(opts: &Opts) -> Result<OptionFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path = std::env::temp_dir().join(format!(
+            "cutover-{}-{nanos}-{}.cnf",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut text = String::from("[client]\n");
+        if let Some(user) = opts.user() {
+            text.push_str(&format!("user={}\n", option_value(user)));
+        }
+        if let Some(pass) = opts.pass() {
+            text.push_str(&format!("password={}\n", option_value(pass)));
+        }
+        match opts.socket() {
+            Some(socket) => text.push_str(&format!("socket={}\n", option_value(socket))),
+            None => {
+                text.push_str(&format!("host={}\n", option_value(opts.ip_or_hostname())));
+                text.push_str(&format!("port={}\nprotocol=TCP\n", opts.tcp_port()));
+            }
+        }
+        text.push_str("default-character-set=utf8mb4\n");
+        let file = OptionFile { path };
+        let mut handle = create_private_file(&file.path)?;
+        handle
+            .write_all(text.as_bytes())
+            .map_err(|source| Error::Io {
+                path: file.path.clone(),
+                source,
+            })?;
+        Ok(file)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `--defaults-extra-file=<path>`, which must be a tool's first argument.
+    fn argument(&self) -> std::ffi::OsString {
+        let mut arg = std::ffi::OsString::from("--defaults-extra-file=");
+        arg.push(self.path.as_os_str());
+        arg
+    }
+}
+
+impl Drop for OptionFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl MysqlBackend {
+    /// The dump command [`Backend::backup`] runs (its stdout is the dump) and the option
+    /// file holding its credentials: `--single-transaction --routines --triggers --events`,
+    /// binary columns as hex, the database name as the only positional argument.
+    pub fn dump_command(&self) -> Result<(Command, OptionFile)> {
+        let db = self.database()?;
+        let options = OptionFile::create(&self.opts)?;
+        let mut cmd = Command::new(tool_path(&DUMP_TOOLS));
+        cmd.arg(options.argument()).args([
+            "--single-transaction",
+            "--routines",
+            "--triggers",
+            "--events",
+            "--hex-blob",
+            "--no-tablespaces",
+        ]);
+        cmd.arg(db);
+        Ok((cmd, options))
+    }
+
+    /// The client command [`Backend::restore`] runs (the dump goes to its stdin) and the
+    /// option file holding its credentials.
+    pub fn restore_command(&self) -> Result<(Command, OptionFile)> {
+        let db = self.database()?;
+        let options = OptionFile::create(&self.opts)?;
+        let mut cmd = Command::new(tool_path(&CLIENT_TOOLS));
+        cmd.arg(options.argument())
+            .arg("--binary-mode")
+            .arg(format!("--database={db}"));
+        Ok((cmd, options))
+    }
+
+    /// Streams the dump into `path` (created here with mode 0600).
+    pub(crate) async fn dump_to(&mut self, path: &Path) -> Result<BackupInfo> {
+        let program = find_tool(&DUMP_TOOLS).ok_or_else(|| missing_tool("mariadb-dump", PACKAGE))?;
+        let name = tool_name(&program);
+        let tool = tool_version(&program, &name, PACKAGE).await?;
+        let (cmd, options) = self.dump_command()?;
+        let file = create_private_file(path)?;
+        let mut command = tokio::process::Command::from(cmd);
+        command.stdout(Stdio::from(file));
+        let result = run_tool(command, &name, PACKAGE, self.opts.pass()).await;
+        drop(options);
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(BackupInfo {
+            tool,
+            server_version: self.server_version().await?,
+        })
+    }
+
+    /// Streams `path` into the client.
+    pub(crate) async fn restore_from(&mut self, path: &Path) -> Result<()> {
+        let program = find_tool(&CLIENT_TOOLS).ok_or_else(|| missing_tool("mariadb", PACKAGE))?;
+        let name = tool_name(&program);
+        let input = std::fs::File::open(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let (cmd, options) = self.restore_command()?;
+        let mut command = tokio::process::Command::from(cmd);
+        command.stdin(Stdio::from(input));
+        let result = run_tool(command, &name, PACKAGE, self.opts.pass()).await;
+        drop(options);
+        result.map(drop)
+    }
+
+    fn database(&self) -> Result<String> {
+        self.opts.db_name().map(str::to_string).ok_or_else(|| {
+            other("the database URL names no database (mysql://user@host:port/DATABASE)")
+        })
+    }
+}
+
+/// Checks that the dump at `path` is complete: the tools end every dump they finish with a
+/// `-- Dump completed` line.
+pub fn verify_dump(path: &Path) -> Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    file.seek(SeekFrom::Start(len.saturating_sub(512)))
+        .map_err(io)?;
+    let mut tail = String::new();
+    file.read_to_string(&mut tail).map_err(io)?;
+    if tail.contains("-- Dump completed") {
+        Ok(())
+    } else {
+        Err(Error::Other(format!(
+            "{} does not end with `-- Dump completed`: the dump is truncated",
+            path.display()
+        )))
+    }
+}
+
+/// The first of `names` on PATH, else the first name (the spawn then reports it missing).
+fn tool_path(names: &[&str]) -> PathBuf {
+    find_tool(names).unwrap_or_else(|| PathBuf::from(names[0]))
+}
+
+fn tool_name(program: &Path) -> String {
+    program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| program.display().to_string())
+}
+
+/// A double-quoted option-file value; backslash escapes as the client library reads them.
+fn option_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn option_files_are_private_and_escaped() {
+        assert_eq!(option_value("a\"b\\c#d e"), "\"a\\\"b\\\\c#d e\"");
+        let opts = Opts::from_url("mysql://u:p%40ss@127.0.0.1:3307/db").expect("url");
+        let file = OptionFile::create(&opts).expect("create");
+        let text = std::fs::read_to_string(file.path()).expect("read");
+        assert!(text.contains("password=\"p@ss\"") && text.contains("port=3307"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file.path()).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let path = file.path().to_path_buf();
+        drop(file);
+        assert!(!path.exists(), "removed on drop");
+    }
+}
