@@ -132,6 +132,11 @@ pub trait Backend: Send {
     /// lost connection). Any open transaction is gone.
     async fn reconnect(&mut self) -> Result<()>;
 
+    /// Reads the live schema (the tables of the connected database or schema, without
+    /// cutover's own `cutover_*` tables) into the dialect-neutral shape, native types mapped
+    /// back to portable ones. Used by `drift` and `test`.
+    async fn introspect(&mut self) -> Result<crate::schema::SchemaShape>;
+
     /// Closes the connection.
     async fn close(self: Box<Self>) -> Result<()>;
 }

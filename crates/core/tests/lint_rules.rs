@@ -753,3 +753,33 @@ fn errors_and_warnings_are_distinguished() {
         "{text}"
     );
 }
+
+// ----- suppressions in the plan format -----
+
+#[test]
+fn a_malformed_suppression_is_a_load_error_at_its_line() {
+    let bad = change(&format!("{RENAME}allow = [{{ rul = \"pg/rename\" }}]\n"));
+    let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_change.toml", &bad)]);
+    let err = Plan::load(&tmp.dir).expect_err("refused").to_string();
+    assert!(
+        err.contains("0002_change.toml:8: step 1, field `allow`: unknown field `rul`"),
+        "{err}"
+    );
+    let not_a_list = change(&format!("{RENAME}allow = \"pg/rename\"\n"));
+    let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_change.toml", &not_a_list)]);
+    let err = Plan::load(&tmp.dir).expect_err("refused").to_string();
+    assert!(err.contains("`allow` is a list of suppressions"), "{err}");
+}
+
+#[test]
+fn suppressions_belong_on_up_steps_only() {
+    let in_down = change(&format!(
+        "{RENAME}\n[[down]]\nop = \"rename_column\"\ntable = \"users\"\ncolumn = \"full_name\"\nto = \"name\"\nallow = [{{ rule = \"pg/rename\", reason = \"x\" }}]\n"
+    ));
+    let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_change.toml", &in_down)]);
+    let err = Plan::load(&tmp.dir).expect_err("refused").to_string();
+    assert!(
+        err.contains("down step 1 (rename_column): unknown field `allow`"),
+        "{err}"
+    );
+}

@@ -304,6 +304,10 @@ impl Backend for MysqlBackend {
     }
 
     /// Sends `COM_QUIT` and closes the socket.
+    async fn introspect(&mut self) -> Result<cutover_core::schema::SchemaShape> {
+        crate::introspect::introspect(self).await
+    }
+
     async fn close(self: Box<Self>) -> Result<()> {
         self.conn.disconnect().await.map_err(|e| driver_error(&e))
     }

@@ -8,12 +8,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cutover_core::backend::{Backend, BackupInfo};
 use cutover_core::backup::{
-    create_private_file, find_tool, missing_tool, run_tool, tool_version,
+    ToolStreams, create_private_file, find_tool, missing_tool, run_tool, tool_version,
 };
 use cutover_core::{Error, Result};
 use mysql_async::Opts;
@@ -130,10 +130,12 @@ impl MysqlBackend {
         let name = tool_name(&program);
         let tool = tool_version(&program, &name, PACKAGE).await?;
         let (cmd, options) = self.dump_command()?;
-        let file = create_private_file(path)?;
-        let mut command = tokio::process::Command::from(cmd);
-        command.stdout(Stdio::from(file));
-        let result = run_tool(command, &name, PACKAGE, self.opts.pass()).await;
+        let streams = ToolStreams {
+            stdin: None,
+            stdout: Some(create_private_file(path)?),
+        };
+        let command = tokio::process::Command::from(cmd);
+        let result = run_tool(command, streams, &name, PACKAGE, self.opts.pass()).await;
         drop(options);
         if let Err(e) = result {
             let _ = std::fs::remove_file(path);
@@ -154,9 +156,12 @@ impl MysqlBackend {
             source,
         })?;
         let (cmd, options) = self.restore_command()?;
-        let mut command = tokio::process::Command::from(cmd);
-        command.stdin(Stdio::from(input));
-        let result = run_tool(command, &name, PACKAGE, self.opts.pass()).await;
+        let streams = ToolStreams {
+            stdin: Some(input),
+            stdout: None,
+        };
+        let command = tokio::process::Command::from(cmd);
+        let result = run_tool(command, streams, &name, PACKAGE, self.opts.pass()).await;
         drop(options);
         result.map(drop)
     }

@@ -20,6 +20,7 @@
 mod backend;
 mod dump;
 mod errors;
+mod introspect;
 mod lock;
 mod value;
 

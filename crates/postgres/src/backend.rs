@@ -245,6 +245,10 @@ impl Backend for PostgresBackend {
     }
 
     /// Drops the session; the server ends it (and releases its locks) when the socket closes.
+    async fn introspect(&mut self) -> Result<cutover_core::schema::SchemaShape> {
+        crate::introspect::introspect(self).await
+    }
+
     async fn close(self: Box<Self>) -> Result<()> {
         drop(self);
         Ok(())

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use cutover_core::backend::{Backend, BackupInfo};
 use cutover_core::backup::{
-    create_private_file, find_tool, missing_tool, run_tool, tool_version,
+    ToolStreams, create_private_file, find_tool, missing_tool, run_tool, tool_version,
 };
 use cutover_core::{Error, Result};
 use tokio_postgres::Config;
@@ -72,7 +72,9 @@ impl PostgresBackend {
         check_client_version(&tool, server_major)?;
         drop(create_private_file(path)?);
         let command = tokio::process::Command::from(self.dump_command(path)?);
-        if let Err(e) = run_tool(command, "pg_dump", PACKAGE, self.password().as_deref()).await {
+        let secret = self.password();
+        let streams = ToolStreams::default();
+        if let Err(e) = run_tool(command, streams, "pg_dump", PACKAGE, secret.as_deref()).await {
             let _ = std::fs::remove_file(path);
             return Err(e);
         }
@@ -88,7 +90,8 @@ impl PostgresBackend {
             return Err(missing_tool("pg_restore", PACKAGE));
         }
         let command = tokio::process::Command::from(self.restore_command(path)?);
-        run_tool(command, "pg_restore", PACKAGE, self.password().as_deref())
+        let secret = self.password();
+        run_tool(command, ToolStreams::default(), "pg_restore", PACKAGE, secret.as_deref())
             .await
             .map(drop)
     }
@@ -149,7 +152,7 @@ pub async fn verify_archive(path: &Path) -> Result<usize> {
         find_tool(&["pg_restore"]).ok_or_else(|| missing_tool("pg_restore", PACKAGE))?;
     let mut command = tokio::process::Command::new(program);
     command.arg("--list").arg("--").arg(path);
-    let out = run_tool(command, "pg_restore --list", PACKAGE, None).await?;
+    let out = run_tool(command, ToolStreams::default(), "pg_restore --list", PACKAGE, None).await?;
     let entries = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))

@@ -21,6 +21,7 @@
 mod backend;
 mod dump;
 mod errors;
+mod introspect;
 mod lock;
 
 pub use backend::PostgresBackend;

@@ -237,6 +237,10 @@ impl Backend for SqliteBackend {
     }
 
     /// Closes the connection (checkpointing the WAL when it is the last one).
+    async fn introspect(&mut self) -> Result<cutover_core::schema::SchemaShape> {
+        crate::introspect::introspect(self).await
+    }
+
     async fn close(self: Box<Self>) -> Result<()> {
         let Ok(mutex) = Arc::try_unwrap(self.conn) else {
             return Ok(());

@@ -20,6 +20,7 @@
 mod backend;
 mod backup;
 mod errors;
+mod introspect;
 mod exec;
 mod lock;
 

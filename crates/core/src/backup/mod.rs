@@ -18,7 +18,8 @@ pub use files::{create_private_file, default_file_name, sha256_file};
 pub use manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
 pub use take::{default_path, restore, take};
 pub use tools::{
-    find_tool, missing_tool, redact_secret, run_tool, tool_failed, tool_version, ToolOutput,
+    ToolOutput, ToolStreams, find_tool, missing_tool, redact_secret, run_tool, tool_failed,
+    tool_version,
 };
 pub use verify::verify_hash;
 

@@ -2,7 +2,7 @@
 //! found on `PATH`, started without a shell, their errors cleaned of secrets.
 
 use std::path::{Path, PathBuf};
-use std::process::ExitStatus;
+use std::process::{ExitStatus, Stdio};
 
 use crate::error::{Error, Result};
 
@@ -74,22 +74,40 @@ pub fn tool_failed(tool: &str, status: ExitStatus, stderr: &str, secret: Option<
     })
 }
 
-/// Runs `command` to its end. Streams the caller did not set go to pipes and are returned.
-/// A tool that does not exist is [`missing_tool`]`(tool, package)`; a non-zero exit is
-/// [`tool_failed`]. `secret` is masked in every message.
+/// Where a tool reads and writes: files, or (`None`) an empty stdin and a captured stdout.
+/// Stderr is always captured.
+#[derive(Debug, Default)]
+pub struct ToolStreams {
+    /// Streamed into the tool's stdin (a restore reads the backup file this way).
+    pub stdin: Option<std::fs::File>,
+    /// Receives the tool's stdout (a dump writes the backup file this way).
+    pub stdout: Option<std::fs::File>,
+}
+
+/// Runs `command` to its end with `streams`. A tool that does not exist is
+/// [`missing_tool`]`(tool, package)`; a non-zero exit is [`tool_failed`]. `secret` is masked
+/// in every message.
 pub async fn run_tool(
     mut command: tokio::process::Command,
+    streams: ToolStreams,
     tool: &str,
     package: &str,
     secret: Option<&str>,
 ) -> Result<ToolOutput> {
-    command.kill_on_drop(true);
-    let output = command.output().await.map_err(|e| match e.kind() {
+    command
+        .kill_on_drop(true)
+        .stdin(streams.stdin.map_or_else(Stdio::null, Stdio::from))
+        .stdout(streams.stdout.map_or_else(Stdio::piped, Stdio::from))
+        .stderr(Stdio::piped());
+    let started = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => missing_tool(tool, package),
         _ => Error::Other(redact_secret(
             &format!("cannot start {tool}: {e}"),
             secret,
         )),
+    })?;
+    let output = started.wait_with_output().await.map_err(|e| {
+        Error::Other(redact_secret(&format!("{tool} did not finish: {e}"), secret))
     })?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
@@ -105,7 +123,7 @@ pub async fn run_tool(
 pub async fn tool_version(program: &Path, tool: &str, package: &str) -> Result<String> {
     let mut command = tokio::process::Command::new(program);
     command.arg("--version");
-    let out = run_tool(command, tool, package, None).await?;
+    let out = run_tool(command, ToolStreams::default(), tool, package, None).await?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .next()
@@ -133,7 +151,7 @@ mod tests {
     #[tokio::test]
     async fn missing_programs_are_reported_with_the_package() {
         let cmd = tokio::process::Command::new("definitely-not-a-tool-xyz");
-        let err = run_tool(cmd, "xyz", "xyz-client", None)
+        let err = run_tool(cmd, ToolStreams::default(), "xyz", "xyz-client", None)
             .await
             .expect_err("missing");
         assert!(err.to_string().contains("install the xyz-client package"), "{err}");

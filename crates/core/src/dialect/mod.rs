@@ -115,6 +115,20 @@ pub trait SqlDialect: Send + Sync {
     /// The native type a portable column type maps to (e.g. `json` -> `jsonb` on Postgres).
     fn native_type(&self, ty: ColumnType) -> String;
 
+    /// The portable type a native type name maps back to (introspection), if any.
+    fn portable_type(&self, native: &str) -> Option<ColumnType>;
+
+    /// The portable type an identity column of type `ty` ends up with.
+    fn identity_type(&self, ty: ColumnType) -> ColumnType {
+        ty
+    }
+
+    /// A referential action as the database reports it, normalised for comparison (MySQL
+    /// treats RESTRICT and NO ACTION alike).
+    fn normalise_fk_action(&self, action: &str) -> String {
+        action.to_string()
+    }
+
     /// Whether a literal DEFAULT for a column of this type must be wrapped in parentheses
     /// (MySQL allows literal defaults on TEXT, BLOB and JSON columns only as expressions).
     fn default_needs_parens(&self, _ty: ColumnType) -> bool {

@@ -129,6 +129,29 @@ impl SqlDialect for Mysql {
         }
     }
 
+    fn portable_type(&self, native: &str) -> Option<ColumnType> {
+        let n = native.trim().to_ascii_lowercase();
+        let base = n.split_whitespace().next().unwrap_or(&n).to_string();
+        Some(match base.as_str() {
+            "int" | "int(11)" | "integer" => ColumnType::Integer,
+            "bigint" | "bigint(20)" => ColumnType::BigInt,
+            "longtext" | "text" | "mediumtext" => ColumnType::Text,
+            "tinyint(1)" | "boolean" | "bool" => ColumnType::Boolean,
+            "datetime(6)" | "datetime" | "timestamp" | "timestamp(6)" => ColumnType::Timestamp,
+            "date" => ColumnType::Date,
+            "char(36)" => ColumnType::Uuid,
+            "json" => ColumnType::Json,
+            "float" => ColumnType::Real,
+            "double" => ColumnType::Double,
+            "longblob" | "blob" => ColumnType::Bytes,
+            other => return other.parse().ok(),
+        })
+    }
+
+    fn normalise_fk_action(&self, action: &str) -> String {
+        if action == "restrict" { "no_action".into() } else { action.to_string() }
+    }
+
     fn default_needs_parens(&self, ty: ColumnType) -> bool {
         matches!(ty, ColumnType::Text | ColumnType::Json | ColumnType::Bytes)
     }

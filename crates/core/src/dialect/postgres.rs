@@ -125,6 +125,28 @@ impl SqlDialect for Postgres {
         }
     }
 
+    fn portable_type(&self, native: &str) -> Option<ColumnType> {
+        let n = native.trim().to_ascii_lowercase();
+        Some(match n.as_str() {
+            "integer" | "int4" | "int" => ColumnType::Integer,
+            "bigint" | "int8" => ColumnType::BigInt,
+            "text" => ColumnType::Text,
+            "boolean" | "bool" => ColumnType::Boolean,
+            "timestamp" | "timestamp without time zone" => ColumnType::Timestamp,
+            "timestamptz" | "timestamp with time zone" => ColumnType::TimestampTz,
+            "date" => ColumnType::Date,
+            "uuid" => ColumnType::Uuid,
+            "jsonb" | "json" => ColumnType::Json,
+            "real" | "float4" => ColumnType::Real,
+            "double precision" | "float8" => ColumnType::Double,
+            "bytea" => ColumnType::Bytes,
+            other => {
+                let other = other.replace("character varying", "varchar").replace("numeric", "decimal");
+                return other.parse().ok();
+            }
+        })
+    }
+
     fn supports_concurrent_index(&self) -> bool {
         true
     }

@@ -136,6 +136,30 @@ impl SqlDialect for Sqlite {
         }
     }
 
+    fn portable_type(&self, native: &str) -> Option<ColumnType> {
+        let n = native.trim().to_ascii_lowercase();
+        Some(match n.as_str() {
+            "integer" => ColumnType::Integer,
+            "bigint" => ColumnType::BigInt,
+            "text" => ColumnType::Text,
+            "boolean" => ColumnType::Boolean,
+            "timestamp" => ColumnType::Timestamp,
+            "timestamptz" => ColumnType::TimestampTz,
+            "date" => ColumnType::Date,
+            "uuid" => ColumnType::Uuid,
+            "json" => ColumnType::Json,
+            "real" => ColumnType::Real,
+            "double" => ColumnType::Double,
+            "blob" => ColumnType::Bytes,
+            other => return other.parse().ok(),
+        })
+    }
+
+    fn identity_type(&self, _ty: ColumnType) -> ColumnType {
+        // Identity columns are INTEGER PRIMARY KEY (the rowid) on SQLite.
+        ColumnType::Integer
+    }
+
     fn json_needs_validity_check(&self) -> bool {
         true
     }

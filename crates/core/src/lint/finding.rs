@@ -209,10 +209,10 @@ impl fmt::Display for Summary {
         };
         write!(
             f,
-            "{}, {}, {}",
+            "{}, {}, {} info",
             plural(self.errors, "error"),
             plural(self.warnings, "warning"),
-            plural(self.infos, "info")
+            self.infos
         )
     }
 }

@@ -270,6 +270,9 @@ fn quoted_string(message: &str) -> Option<&str> {
 
 /// Whether `line` assigns `key` (`key = `, `key.x = `, `"key" =`, or `key =` inside `{ }`).
 fn assigns(line: &str, key: &str) -> bool {
+    if key.is_empty() {
+        return false;
+    }
     let code = line.split('#').next().unwrap_or(line);
     let bytes = code.as_bytes();
     let mut from = 0;
@@ -293,7 +296,8 @@ fn assigns(line: &str, key: &str) -> bool {
 pub(crate) fn named_field(message: &str) -> Option<&str> {
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
-    Some(&message[start..start + len])
+    // An empty name (`expression ``: ...`) names nothing.
+    Some(&message[start..start + len]).filter(|f| !f.is_empty())
 }
 
 #[cfg(test)]

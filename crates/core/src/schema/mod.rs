@@ -5,6 +5,16 @@
 //! SQLite's table rebuild re-creates a table, its constraints and indexes from it.
 
 mod apply;
+mod collect;
+mod diff;
+mod shape;
+
+pub use collect::{ShapeBuilder, catalog};
+pub use diff::{Difference, diff};
+pub use shape::{
+    ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape, action_name,
+    normalise_index_column,
+};
 
 use std::collections::BTreeMap;
 

@@ -104,17 +104,17 @@ fn conflicting_tables(view: &PlanView<'_>, out: &mut Vec<Finding>) {
         let by = view
             .creators
             .get(&t.table)
-            .and_then(|ms| ms.iter().rev().find(|&&m| m <= s.m))
-            .map(|&m| view.plan.migrations[m].label())
+            .and_then(|ms| ms.iter().rev().find(|&&m| m < s.m))
+            .map(|&m| format!("migration {}", view.plan.migrations[m].label()))
             .unwrap_or_else(|| "an earlier step".into());
         let message = if !t.if_not_exists {
             format!(
-                "table `{}` is created again, but migration {by} already created it and nothing dropped it since",
+                "table `{}` is created again, but {by} already created it and nothing dropped it since",
                 t.table
             )
         } else if old.columns != t.columns {
             format!(
-                "table `{}` is created again with different columns (if_not_exists: the step does nothing and the table keeps the columns of migration {by})",
+                "table `{}` is created again with different columns (if_not_exists: the step does nothing and the table keeps the columns from {by})",
                 t.table
             )
         } else {

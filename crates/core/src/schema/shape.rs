@@ -1,0 +1,162 @@
+//! A dialect-neutral snapshot of a schema, comparable across databases: what the plan
+//! expects and what a live database has (adapters introspect into it).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::Schema;
+use crate::dialect::Dialect;
+use crate::plan::FkAction;
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ColumnShape {
+    /// Name.
+    pub name: String,
+    /// Portable type (`bigint`, `varchar(255)`, ...) or `native:<type>` when it has none.
+    pub ty: String,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+    /// Whether it has a default (values are compared only by presence: each dialect spells
+    /// them differently).
+    pub has_default: bool,
+}
+
+/// One foreign key, compared by content (SQLite does not keep constraint names).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ForeignKeyShape {
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns.
+    pub ref_columns: Vec<String>,
+    /// ON DELETE action (`no_action` when none was given).
+    pub on_delete: String,
+    /// ON UPDATE action.
+    pub on_update: String,
+}
+
+/// One non-unique index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IndexShape {
+    /// Indexed columns, in order, with ` DESC` where descending.
+    pub columns: Vec<String>,
+    /// Whether it has a WHERE predicate.
+    pub partial: bool,
+}
+
+/// One table.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct TableShape {
+    /// Columns in order.
+    pub columns: Vec<ColumnShape>,
+    /// Primary-key columns.
+    pub primary_key: Vec<String>,
+    /// Column sets that must be unique (unique constraints and unique indexes alike).
+    pub unique: BTreeSet<Vec<String>>,
+    /// Non-unique indexes by name.
+    pub indexes: BTreeMap<String, IndexShape>,
+    /// Foreign keys.
+    pub foreign_keys: BTreeSet<ForeignKeyShape>,
+    /// Names of named check constraints.
+    pub checks: BTreeSet<String>,
+}
+
+/// A whole schema.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct SchemaShape {
+    /// Tables by name (cutover's own tables excluded).
+    pub tables: BTreeMap<String, TableShape>,
+    /// View names.
+    pub views: BTreeSet<String>,
+    /// Trigger names.
+    pub triggers: BTreeSet<String>,
+}
+
+/// The name of a referential action in shapes.
+pub fn action_name(a: Option<FkAction>) -> String {
+    match a {
+        Some(FkAction::Cascade) => "cascade",
+        Some(FkAction::SetNull) => "set_null",
+        Some(FkAction::SetDefault) => "set_default",
+        Some(FkAction::Restrict) => "restrict",
+        Some(FkAction::NoAction) | None => "no_action",
+    }
+    .to_string()
+}
+
+impl Schema {
+    /// The shape this plan schema has on `dialect`: types as the dialect stores them,
+    /// mapped back to portable names (so `timestamptz` is `timestamp` on MySQL).
+    pub fn shape(&self, dialect: Dialect) -> SchemaShape {
+        let sql = dialect.sql();
+        let mut tables = BTreeMap::new();
+        for (name, t) in &self.tables {
+            let mut shape = TableShape {
+                primary_key: t.primary_key.clone(),
+                ..TableShape::default()
+            };
+            for c in &t.columns {
+                let native = sql.native_type(c.ty);
+                let ty = sql
+                    .portable_type(&native)
+                    .map(|p| p.to_string())
+                    .unwrap_or_else(|| format!("native:{native}"));
+                shape.columns.push(ColumnShape {
+                    name: c.name.clone(),
+                    ty: if c.identity { sql.identity_type(c.ty).to_string() } else { ty },
+                    nullable: c.is_nullable() && !t.primary_key.contains(&c.name) && !c.identity,
+                    has_default: c.default.is_some() || c.default_expr.is_some() || c.identity,
+                });
+                if c.unique {
+                    shape.unique.insert(vec![c.name.clone()]);
+                }
+            }
+            for u in &t.uniques {
+                shape.unique.insert(u.columns.clone());
+            }
+            for i in &t.indexes {
+                if i.unique {
+                    shape.unique.insert(i.columns.iter().map(|c| c.split_whitespace().next().unwrap_or(c).to_string()).collect());
+                } else {
+                    shape.indexes.insert(
+                        i.index_name(),
+                        IndexShape {
+                            columns: i.columns.iter().map(|c| normalise_index_column(c)).collect(),
+                            partial: i.r#where.is_some(),
+                        },
+                    );
+                }
+            }
+            for fk in t.foreign_keys.values() {
+                shape.foreign_keys.insert(ForeignKeyShape {
+                    columns: fk.columns.clone(),
+                    ref_table: fk.references.table.clone(),
+                    ref_columns: fk.references.columns.clone(),
+                    on_delete: sql.normalise_fk_action(&action_name(fk.on_delete)),
+                    on_update: sql.normalise_fk_action(&action_name(fk.on_update)),
+                });
+            }
+            for c in &t.checks {
+                shape.checks.insert(c.name.clone());
+            }
+            tables.insert(name.clone(), shape);
+        }
+        SchemaShape {
+            tables,
+            ..SchemaShape::default()
+        }
+    }
+}
+
+/// `col`, `col DESC` (ASC is the default and dropped).
+pub fn normalise_index_column(c: &str) -> String {
+    let mut parts = c.split_whitespace();
+    let name = parts.next().unwrap_or(c);
+    match parts.next() {
+        Some(d) if d.eq_ignore_ascii_case("desc") => format!("{name} DESC"),
+        _ => name.to_string(),
+    }
+}

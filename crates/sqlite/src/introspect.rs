@@ -1,0 +1,135 @@
+//! Reading a SQLite schema into cutover's schema shape (PRAGMAs and sqlite_schema).
+
+use cutover_core::Dialect;
+use cutover_core::backend::Backend;
+use cutover_core::schema::{ForeignKeyShape, SchemaShape, ShapeBuilder, catalog};
+
+fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn action(a: &str) -> String {
+    a.to_ascii_lowercase().replace(' ', "_")
+}
+
+/// Names of the `CONSTRAINT "name" CHECK` clauses in a CREATE TABLE statement.
+fn check_names(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let upper = sql.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(pos) = upper[from..].find("CONSTRAINT ") {
+        let start = from + pos + "CONSTRAINT ".len();
+        let rest = &sql[start..];
+        let (name, after) = match rest.strip_prefix('"') {
+            Some(q) => match q.find('"') {
+                Some(end) => (q[..end].to_string(), &q[end + 1..]),
+                None => break,
+            },
+            None => {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                (rest[..end].to_string(), &rest[end..])
+            }
+        };
+        if after.trim_start().to_ascii_uppercase().starts_with("CHECK") {
+            out.push(name);
+        }
+        from = start;
+    }
+    out
+}
+
+/// Reads the schema of the database file.
+pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
+    let d = Dialect::Sqlite;
+    let mut s = ShapeBuilder::new();
+    let tables = catalog(
+        b,
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .await?;
+    for t in &tables {
+        let (name, sql) = (&t[0], &t[1]);
+        if ShapeBuilder::is_internal(name) {
+            continue;
+        }
+        s.add_table(name);
+        let cols = catalog(b, &format!("SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info({}) ORDER BY cid", lit(name))).await?;
+        let pk_count = cols.iter().filter(|c| c[4] != "0").count();
+        let mut pk: Vec<(usize, String)> = Vec::new();
+        for c in &cols {
+            let is_pk = c[4] != "0";
+            // INTEGER PRIMARY KEY is the rowid: it has a value without a DEFAULT.
+            let rowid = is_pk && pk_count == 1 && c[1].eq_ignore_ascii_case("integer");
+            s.add_column(d, name, &c[0], &c[1], c[2] == "0" && !rowid, c[3] == "1" || rowid);
+            if is_pk {
+                pk.push((c[4].parse().unwrap_or(0), c[0].clone()));
+            }
+        }
+        pk.sort();
+        for (_, c) in pk {
+            s.add_primary_key_column(name, &c);
+        }
+        let indexes = catalog(b, &format!("SELECT name, \"unique\", origin, partial FROM pragma_index_list({})", lit(name))).await?;
+        for i in indexes.iter().filter(|i| i[2] != "pk") {
+            let cols = catalog(
+                b,
+                &format!("SELECT name, \"desc\" FROM pragma_index_xinfo({}) WHERE key = 1 ORDER BY seqno", lit(&i[0])),
+            )
+            .await?;
+            let columns = cols
+                .iter()
+                .map(|c| if c[1] == "1" { format!("{} DESC", c[0]) } else { c[0].clone() })
+                .collect();
+            s.add_index(name, &i[0], columns, i[1] == "1", i[3] == "1");
+        }
+        let fks = catalog(
+            b,
+            &format!("SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list({}) ORDER BY id, seq", lit(name)),
+        )
+        .await?;
+        let mut current: Option<(String, ForeignKeyShape)> = None;
+        for f in fks {
+            if current.as_ref().is_some_and(|(id, _)| *id != f[0]) {
+                if let Some((_, fk)) = current.take() {
+                    s.add_foreign_key(name, fk);
+                }
+            }
+            let entry = current.get_or_insert_with(|| {
+                (f[0].clone(), ForeignKeyShape {
+                    columns: Vec::new(),
+                    ref_table: f[1].clone(),
+                    ref_columns: Vec::new(),
+                    on_delete: action(&f[5]),
+                    on_update: action(&f[4]),
+                })
+            });
+            entry.1.columns.push(f[2].clone());
+            entry.1.ref_columns.push(f[3].clone());
+        }
+        if let Some((_, fk)) = current {
+            s.add_foreign_key(name, fk);
+        }
+        for c in check_names(sql) {
+            s.add_check(name, &c);
+        }
+    }
+    for r in catalog(b, "SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger')").await? {
+        if r[0] == "view" {
+            s.add_view(&r[1]);
+        } else {
+            s.add_trigger(&r[1]);
+        }
+    }
+    Ok(s.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_names;
+
+    #[test]
+    fn finds_named_checks_only() {
+        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id") )"#;
+        assert_eq!(check_names(sql), vec!["positive".to_string()]);
+    }
+}
