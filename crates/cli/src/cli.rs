@@ -75,6 +75,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Accept current checksums of applied migrations and clear failed entries.
     Repair(ConnectOnly),
+    /// Compare the live schema with the one its applied migrations build (exit 8 on drift).
+    Drift(ConnectOnly),
     /// Run, preview, undo and inspect backfills.
     #[command(subcommand)]
     Backfill(BackfillCommand),

@@ -8,10 +8,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use cutover_core::backend::Backend;
 use cutover_mysql::MysqlBackend;
 use cutover_postgres::PostgresBackend;
 use cutover_tests::{Backend as Kind, TestDb, for_each_backend};
-use mysql_async::prelude::Queryable;
 
 /// The password; `#` and `"` need quoting in a MySQL option file.
 const SECRET: &str = "S3cret#Pass\"word";
@@ -41,25 +41,38 @@ fn assert_clean(what: &str, text: &str) {
 /// A MariaDB user with the password, allowed everything on the test database; dropped by
 /// [`drop_user`].
 async fn create_user(db: &TestDb, user: &str) -> String {
-    let mut conn = mysql_async::Conn::from_url(db.url()).await.expect("admin connection");
+    let mut admin = MysqlBackend::connect(db.url()).await.expect("admin connection");
     let quoted = SECRET.replace('\\', "\\\\").replace('\'', "\\'");
-    conn.query_drop(format!(
-        "CREATE USER '{user}'@'%' IDENTIFIED BY '{quoted}'; GRANT ALL ON `{}`.* TO '{user}'@'%'",
-        db.name()
-    ))
-    .await
-    .expect("create user");
-    conn.disconnect().await.expect("disconnect");
+    admin
+        .execute(&format!(
+            "CREATE USER '{user}'@'%' IDENTIFIED BY '{quoted}'; GRANT ALL ON `{}`.* TO '{user}'@'%'",
+            db.name()
+        ))
+        .await
+        .expect("create user");
+    Box::new(admin).close().await.expect("close");
     db.url()
         .replacen("://root@", &format!("://{user}:{SECRET_IN_URL}@"), 1)
 }
 
 async fn drop_user(db: &TestDb, user: &str) {
-    let mut conn = mysql_async::Conn::from_url(db.url()).await.expect("admin connection");
-    conn.query_drop(format!("DROP USER IF EXISTS '{user}'@'%'"))
+    let mut admin = MysqlBackend::connect(db.url()).await.expect("admin connection");
+    admin
+        .execute(&format!("DROP USER IF EXISTS '{user}'@'%'"))
         .await
         .expect("drop user");
-    let _ = conn.disconnect().await;
+    let _ = Box::new(admin).close().await;
+}
+
+/// A table with a row and a view, so that the dumps hold something.
+async fn fill(backend: &mut dyn Backend) {
+    backend
+        .execute(
+            "CREATE TABLE t (id integer PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'); \
+             CREATE VIEW tv AS SELECT id, v FROM t",
+        )
+        .await
+        .expect("fill");
 }
 
 /// Option files of cutover (any process) in the temp directory that hold the password.
@@ -128,7 +141,8 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                 let url = db
                     .url()
                     .replacen("://postgres@", &format!("://postgres:{SECRET_IN_URL}@"), 1);
-                let backend = PostgresBackend::connect(&url).await.expect("connect");
+                let mut backend = PostgresBackend::connect(&url).await.expect("connect");
+                fill(&mut backend).await;
                 for cmd in [
                     backend.dump_command(&path).expect("dump command"),
                     backend.restore_command(&path).expect("restore command"),
@@ -138,12 +152,14 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                     assert_eq!(env_of(&cmd, "PGPASSWORD").as_deref(), Some(SECRET), "{args}");
                     assert_eq!(env_of(&cmd, "PGDATABASE").as_deref(), Some(db.name()));
                 }
+                Box::new(backend).close().await.expect("close");
                 run_cli(&dir, &url);
             }
             Kind::Mysql => {
                 let user = format!("cvt_{}", std::process::id());
                 let url = create_user(&db, &user).await;
-                let backend = MysqlBackend::connect(&url).await.expect("connect as the user");
+                let mut backend = MysqlBackend::connect(&url).await.expect("connect as the user");
+                fill(&mut backend).await;
                 for (cmd, options) in [
                     backend.dump_command().expect("dump command"),
                     backend.restore_command().expect("restore command"),
@@ -160,7 +176,7 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                     drop(options);
                     assert!(!kept.exists(), "removed when done");
                 }
-                let _ = Box::new(backend);
+                Box::new(backend).close().await.expect("close");
                 run_cli(&dir, &url);
                 drop_user(&db, &user).await;
             }

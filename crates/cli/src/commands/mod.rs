@@ -34,6 +34,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Baseline(args) => migrate::baseline(&project, &args, json).await,
         Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
         Command::Backfill(cmd) => backfill::run(&project, cmd, json).await,
+        Command::Drift(args) => status::drift(&project, &args.connect, json).await,
         Command::Backup(args) => backup::run(&project, &args, json).await,
         Command::Restore(args) => restore::run(&project, &args, json).await,
     }

@@ -8,6 +8,7 @@ mod admin;
 mod apply;
 mod backfill_step;
 mod checks;
+mod drift;
 mod gate;
 mod history;
 mod rebuild;
@@ -30,6 +31,7 @@ use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
 pub use backfill_step::{BackfillOutcome, BackfillStatus};
 pub use checks::{CheckResult, run_check};
+pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
 
