@@ -93,6 +93,18 @@ impl Backend {
         Backend::ALL.into_iter().find(|b| b.name() == name)
     }
 
+    /// The URL of the server this backend's test databases are created on (for SQLite a
+    /// file URL in the temp directory; the file need not exist).
+    pub fn server_url(&self) -> String {
+        match self.server_env() {
+            Some((env, default)) => server_url(env, default),
+            None => format!(
+                "sqlite://{}",
+                std::env::temp_dir().join(format!("cutover_srv_{}.db", std::process::id())).display()
+            ),
+        }
+    }
+
     /// Env var holding the server URL and its default (servers only).
     fn server_env(&self) -> Option<(&'static str, &'static str)> {
         match self {

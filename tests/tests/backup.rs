@@ -94,8 +94,16 @@ async fn state(b: &mut dyn Backend) -> Vec<String> {
     let mut out = snapshot::schema(b).await;
     let mut relations = snapshot::tables(b).await;
     relations.push("cutover_history".into());
-    let views = b.query(&b.dialect().sql().list_views_sql()).await.expect("views");
-    relations.extend(views.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()));
+    let views = b
+        .query(&b.dialect().sql().list_views_sql())
+        .await
+        .expect("views");
+    relations.extend(
+        views
+            .rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten()),
+    );
     for t in relations {
         for row in snapshot::rows(b, &t).await {
             out.push(format!("row {t}: {row}"));
@@ -121,12 +129,20 @@ async fn state(b: &mut dyn Backend) -> Vec<String> {
         }
     };
     let rows = b.query(objects).await.expect("catalog");
-    out.extend(rows.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()));
+    out.extend(
+        rows.rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten()),
+    );
     out
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 fn sha256(path: &Path) -> String {
@@ -141,7 +157,8 @@ fn sha256(path: &Path) -> String {
 async fn round_trip_restores_rows_schema_views_and_sequences() {
     for_each_backend(|db| async move {
         let plan = PlanDir::new();
-        plan.write("0001_schema.toml", SCHEMA).write("0002_seed.toml", DATA);
+        plan.write("0001_schema.toml", SCHEMA)
+            .write("0002_seed.toml", DATA);
         let plan = plan.load();
         let mut b = connect(db.url()).await.expect("connect");
         Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
@@ -153,7 +170,10 @@ async fn round_trip_restores_rows_schema_views_and_sequences() {
             .await
             .expect("default path");
         let name = path.file_name().and_then(|n| n.to_str()).expect("name");
-        assert!(name.contains("-0002-"), "named after the last migration: {name}");
+        assert!(
+            name.contains("-0002-"),
+            "named after the last migration: {name}"
+        );
         let before = state(b.as_mut()).await;
         let manifest = backup::take(b.as_mut(), &path, "cutover_history")
             .await
@@ -171,16 +191,27 @@ async fn round_trip_restores_rows_schema_views_and_sequences() {
             std::fs::metadata(&path).expect("meta").len()
         );
         assert!(!manifest.server_version.is_empty() && !manifest.tool.is_empty());
-        assert!(manifest.database.contains(db.name()), "{}", manifest.database);
+        assert!(
+            manifest.database.contains(db.name()),
+            "{}",
+            manifest.database
+        );
         let last = manifest.last_migration.clone().expect("last migration");
-        assert_eq!((last.version.as_str(), last.name.as_str()), ("0002", "seed"));
+        assert_eq!(
+            (last.version.as_str(), last.name.as_str()),
+            ("0002", "seed")
+        );
         let counts: Vec<(&str, u64)> = manifest
             .tables
             .iter()
             .map(|t| (t.name.as_str(), t.rows))
             .collect();
         assert_eq!(counts, [("authors", 3), ("posts", 3), ("tags", 3)]);
-        assert!(manifest.internal_tables.contains(&"cutover_history".to_string()));
+        assert!(
+            manifest
+                .internal_tables
+                .contains(&"cutover_history".to_string())
+        );
         assert_eq!(manifest.views, ["post_titles"]);
         let verified = verify_backup(&path).await.expect("verify");
         assert!(!verified.reader.is_empty());
@@ -197,7 +228,9 @@ async fn round_trip_restores_rows_schema_views_and_sequences() {
             "INSERT INTO later VALUES (1, 1)",
             "DELETE FROM cutover_history WHERE version = '0002'",
         ] {
-            b.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            b.execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         assert_ne!(state(b.as_mut()).await, before);
 
@@ -221,12 +254,18 @@ async fn round_trip_restores_rows_schema_views_and_sequences() {
         bytes.push(b'\n');
         std::fs::write(&path, bytes).expect("tamper");
         let err = verify_backup(&path).await.expect_err("tampered");
-        assert!(err.to_string().contains("does not match its manifest"), "{err}");
+        assert!(
+            err.to_string().contains("does not match its manifest"),
+            "{err}"
+        );
         let err = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
             .restore(&path)
             .await
             .expect_err("tampered restore");
-        assert!(err.to_string().contains("does not match its manifest"), "{err}");
+        assert!(
+            err.to_string().contains("does not match its manifest"),
+            "{err}"
+        );
         assert_eq!(
             snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM authors").await,
             4

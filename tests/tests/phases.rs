@@ -10,7 +10,9 @@ use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::backup::{BackupPolicy, Manifest};
 use cutover_core::plan::{Phase, Plan, Version};
-use cutover_core::runner::{History, HistoryEntry, RunReport, Runner, RunnerOptions, Silent, Target};
+use cutover_core::runner::{
+    History, HistoryEntry, RunReport, Runner, RunnerOptions, Silent, Target,
+};
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{for_each_backend, snapshot};
 
@@ -147,17 +149,30 @@ async fn contract_waits_for_a_verified_backfill_and_a_backup() {
 
         // --phase expand stops before the backfill migration; --phase backfill before the
         // contract one.
-        let report = up(b.as_mut(), &plan, options(Some(Phase::Expand), auto.clone()))
-            .await
-            .expect("up --phase expand");
+        let report = up(
+            b.as_mut(),
+            &plan,
+            options(Some(Phase::Expand), auto.clone()),
+        )
+        .await
+        .expect("up --phase expand");
         assert_eq!(applied(&report), ["0001 applied", "0002 applied"]);
         let stop = report.stopped_before.expect("stopped");
         assert!(stop.starts_with("0003 (fill), phase backfill"), "{stop}");
-        let report = up(b.as_mut(), &plan, options(Some(Phase::Backfill), auto.clone()))
-            .await
-            .expect("up --phase backfill");
+        let report = up(
+            b.as_mut(),
+            &plan,
+            options(Some(Phase::Backfill), auto.clone()),
+        )
+        .await
+        .expect("up --phase backfill");
         assert_eq!(applied(&report), ["0003 applied"]);
-        assert!(report.warnings.iter().any(|w| w.contains("every user has a display name")));
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.contains("every user has a display name"))
+        );
         assert!(report.stopped_before.expect("stopped").starts_with("0004"));
 
         // The backfill ran but its verification failed: the contract migration is refused,
@@ -168,12 +183,17 @@ async fn contract_waits_for_a_verified_backfill_and_a_backup() {
         let msg = err.to_string();
         assert!(
             msg.contains("refusing migration 0004 (drop_name): it is a contract migration")
-                && msg.contains("backfill `0003_users` of migration 0003 (fill) is done but not verified")
+                && msg.contains(
+                    "backfill `0003_users` of migration 0003 (fill) is done but not verified"
+                )
                 && msg.contains("cutover backfill run 0003_users"),
             "{msg}"
         );
         assert!(has_column(b.as_mut(), "name").await);
-        assert!(files_in(&backups).is_empty(), "no backup before the refusal");
+        assert!(
+            files_in(&backups).is_empty(),
+            "no backup before the refusal"
+        );
 
         // Fix the data; `backfill run` completes and verifies it.
         b.execute("UPDATE users SET name = 'cy' WHERE name IS NULL")
@@ -194,7 +214,10 @@ async fn contract_waits_for_a_verified_backfill_and_a_backup() {
         let path = PathBuf::from(report.backup.expect("backup taken"));
         assert!(path.starts_with(&backups), "{}", path.display());
         let name = path.file_name().and_then(|n| n.to_str()).expect("name");
-        assert!(name.contains("-0003-"), "named after the last migration it holds: {name}");
+        assert!(
+            name.contains("-0003-"),
+            "named after the last migration it holds: {name}"
+        );
         let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o600);
         assert_eq!(mode(&Manifest::path_for(&path)), 0o600);
@@ -235,11 +258,20 @@ async fn contract_waits_for_a_verified_backfill_and_a_backup() {
             assert!(note.contains("--no-backup"), "{v}: {note}");
         }
         assert_eq!(files_in(&backups).len(), 2, "no new backup");
-        let err = Runner::new(b.as_mut(), &plan, options(None, BackupPolicy::Skip), &Silent)
-            .restore_before(&Version::parse("0004").expect("version"))
-            .await
-            .expect_err("nothing recorded");
-        assert!(err.to_string().contains("no backup is recorded before migration 0004"), "{err}");
+        let err = Runner::new(
+            b.as_mut(),
+            &plan,
+            options(None, BackupPolicy::Skip),
+            &Silent,
+        )
+        .restore_before(&Version::parse("0004").expect("version"))
+        .await
+        .expect_err("nothing recorded");
+        assert!(
+            err.to_string()
+                .contains("no backup is recorded before migration 0004"),
+            "{err}"
+        );
         b.close().await.expect("close");
         let _ = std::fs::remove_dir_all(&backups);
     })

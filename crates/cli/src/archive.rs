@@ -31,11 +31,12 @@ pub async fn verify_backup(path: &Path) -> cutover_core::Result<Verified> {
         }
         Dialect::Sqlite => {
             let file = path.to_path_buf();
-            let tables = tokio::task::spawn_blocking(move || {
-                cutover_sqlite::verify_backup_file(&file)
-            })
-            .await
-            .map_err(|e| cutover_core::Error::Other(format!("integrity check failed: {e}")))??;
+            let tables =
+                tokio::task::spawn_blocking(move || cutover_sqlite::verify_backup_file(&file))
+                    .await
+                    .map_err(|e| {
+                        cutover_core::Error::Other(format!("integrity check failed: {e}"))
+                    })??;
             format!("integrity check ok, {tables} tables")
         }
     };

@@ -75,6 +75,8 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Accept current checksums of applied migrations and clear failed entries.
     Repair(ConnectOnly),
+    /// Apply, verify, revert and re-apply the plan in scratch databases; compare dialects.
+    Test(TestArgs),
     /// Compare the live schema with the one its applied migrations build (exit 8 on drift).
     Drift(ConnectOnly),
     /// Run, preview, undo and inspect backfills.
@@ -267,4 +269,13 @@ pub struct BaselineArgs {
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,
+}
+
+/// `cutover test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Servers to test on (a scratch database is created on each and dropped afterwards);
+    /// default: every target of cutover.toml.
+    #[arg(long = "database", value_name = "URL")]
+    pub databases: Vec<String>,
 }

@@ -27,6 +27,8 @@ pub enum ExitCode {
     LintFailed = 7,
     /// `cutover drift` found differences.
     Drift = 8,
+    /// `cutover test` found a failure.
+    TestFailed = 9,
 }
 
 impl ExitCode {

@@ -57,15 +57,11 @@ impl Project {
     /// Where backups go: `flag` when given, else `.cutover/backups` beside cutover.toml, else
     /// beside the plan directory.
     pub fn backup_dir(&self, flag: Option<&Path>) -> PathBuf {
-        if let Some(dir) = flag {
-            return dir.to_path_buf();
+        match (flag, &self.config.path) {
+            (Some(dir), _) => dir.to_path_buf(),
+            (None, Some(file)) => cutover_core::backup::beside(file),
+            (None, None) => cutover_core::backup::beside(&self.plan_dir),
         }
-        let base = match &self.config.path {
-            Some(file) => file.parent().map(Path::to_path_buf),
-            None => self.plan_dir.parent().map(Path::to_path_buf),
-        }
-        .unwrap_or_default();
-        base.join(".cutover").join("backups")
     }
 
     /// The history table name.

@@ -41,7 +41,9 @@ fn assert_clean(what: &str, text: &str) {
 /// A MariaDB user with the password, allowed everything on the test database; dropped by
 /// [`drop_user`].
 async fn create_user(db: &TestDb, user: &str) -> String {
-    let mut admin = MysqlBackend::connect(db.url()).await.expect("admin connection");
+    let mut admin = MysqlBackend::connect(db.url())
+        .await
+        .expect("admin connection");
     let quoted = SECRET.replace('\\', "\\\\").replace('\'', "\\'");
     admin
         .execute(&format!(
@@ -56,7 +58,9 @@ async fn create_user(db: &TestDb, user: &str) -> String {
 }
 
 async fn drop_user(db: &TestDb, user: &str) {
-    let mut admin = MysqlBackend::connect(db.url()).await.expect("admin connection");
+    let mut admin = MysqlBackend::connect(db.url())
+        .await
+        .expect("admin connection");
     admin
         .execute(&format!("DROP USER IF EXISTS '{user}'@'%'"))
         .await
@@ -84,9 +88,7 @@ fn option_files_with_secret() -> Vec<PathBuf> {
                     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
                     name.starts_with("cutover-") && name.ends_with(".cnf")
                 })
-                .filter(|p| {
-                    std::fs::read_to_string(p).is_ok_and(|t| t.contains("S3cret#Pass"))
-                })
+                .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("S3cret#Pass")))
                 .collect()
         })
         .unwrap_or_default()
@@ -100,10 +102,34 @@ fn run_cli(dir: &Path, url: &str) {
     let file = dir.join("backup.out");
     let (file_s, plan_s) = (file.to_str().expect("utf8"), plan.to_str().expect("utf8"));
     let trace = [("RUST_LOG", "trace")];
-    let backup = ["backup", "--database", url, "--plan", plan_s, "--output", file_s];
+    let backup = [
+        "backup",
+        "--database",
+        url,
+        "--plan",
+        plan_s,
+        "--output",
+        file_s,
+    ];
     let verify = ["backup", "verify", file_s, "--plan", plan_s];
-    let restore = ["restore", file_s, "--yes", "--database", url, "--plan", plan_s];
-    let json_backup = ["backup", "--json", "--database", url, "--plan", plan_s, "--backup-dir"];
+    let restore = [
+        "restore",
+        file_s,
+        "--yes",
+        "--database",
+        url,
+        "--plan",
+        plan_s,
+    ];
+    let json_backup = [
+        "backup",
+        "--json",
+        "--database",
+        url,
+        "--plan",
+        plan_s,
+        "--backup-dir",
+    ];
     for args in [&backup[..], &verify[..], &restore[..]] {
         let out = common::run_env(dir, args, &trace);
         let text = common::text(&out);
@@ -116,8 +142,15 @@ fn run_cli(dir: &Path, url: &str) {
     let out = common::run_env(dir, &json, &trace);
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
     assert_clean("the JSON output of backup", &common::text(&out));
-    let mut files = vec![file.clone(), cutover_core::backup::Manifest::path_for(&file)];
-    files.extend(std::fs::read_dir(&auto).expect("auto dir").filter_map(|e| e.ok().map(|e| e.path())));
+    let mut files = vec![
+        file.clone(),
+        cutover_core::backup::Manifest::path_for(&file),
+    ];
+    files.extend(
+        std::fs::read_dir(&auto)
+            .expect("auto dir")
+            .filter_map(|e| e.ok().map(|e| e.path())),
+    );
     assert_eq!(files.len(), 4, "two backups and their manifests: {files:?}");
     for f in files {
         let bytes = std::fs::read(&f).expect("read");
@@ -125,7 +158,11 @@ fn run_cli(dir: &Path, url: &str) {
         let mode = std::fs::metadata(&f).expect("meta").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", f.display());
     }
-    assert_eq!(option_files_with_secret(), Vec::<PathBuf>::new(), "option files are removed");
+    assert_eq!(
+        option_files_with_secret(),
+        Vec::<PathBuf>::new(),
+        "option files are removed"
+    );
 }
 
 #[tokio::test]
@@ -138,9 +175,9 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
             Kind::Sqlite => {} // SQLite URLs carry no password and no tool runs.
             Kind::Postgres => {
                 // Trust authentication on the test server accepts any password.
-                let url = db
-                    .url()
-                    .replacen("://postgres@", &format!("://postgres:{SECRET_IN_URL}@"), 1);
+                let url =
+                    db.url()
+                        .replacen("://postgres@", &format!("://postgres:{SECRET_IN_URL}@"), 1);
                 let mut backend = PostgresBackend::connect(&url).await.expect("connect");
                 fill(&mut backend).await;
                 for cmd in [
@@ -149,7 +186,11 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                 ] {
                     let args = args_of(&cmd).join(" ");
                     assert_clean("pg_dump/pg_restore arguments", &args);
-                    assert_eq!(env_of(&cmd, "PGPASSWORD").as_deref(), Some(SECRET), "{args}");
+                    assert_eq!(
+                        env_of(&cmd, "PGPASSWORD").as_deref(),
+                        Some(SECRET),
+                        "{args}"
+                    );
                     assert_eq!(env_of(&cmd, "PGDATABASE").as_deref(), Some(db.name()));
                 }
                 Box::new(backend).close().await.expect("close");
@@ -158,7 +199,9 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
             Kind::Mysql => {
                 let user = format!("cvt_{}", std::process::id());
                 let url = create_user(&db, &user).await;
-                let mut backend = MysqlBackend::connect(&url).await.expect("connect as the user");
+                let mut backend = MysqlBackend::connect(&url)
+                    .await
+                    .expect("connect as the user");
                 fill(&mut backend).await;
                 for (cmd, options) in [
                     backend.dump_command().expect("dump command"),
@@ -170,7 +213,10 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                     assert_eq!(args.get(1), Some(&first), "the option file comes first");
                     let text = std::fs::read_to_string(options.path()).expect("option file");
                     assert!(text.contains("password=\"S3cret#Pass\\\"word\""), "{text}");
-                    let mode = std::fs::metadata(options.path()).expect("meta").permissions().mode();
+                    let mode = std::fs::metadata(options.path())
+                        .expect("meta")
+                        .permissions()
+                        .mode();
                     assert_eq!(mode & 0o777, 0o600);
                     let kept = options.path().to_path_buf();
                     drop(options);

@@ -35,6 +35,7 @@ pub mod error;
 pub mod expr;
 pub mod lint;
 pub mod plan;
+pub mod plantest;
 pub mod render;
 pub mod runner;
 pub mod schema;

@@ -108,3 +108,45 @@ mod tests {
         assert_eq!(sqlite_path("sqlite::memory:"), None);
     }
 }
+
+/// The URL of database `name` on the same server as `url` (for SQLite: a file `name.db` in
+/// the system temp directory).
+pub fn with_database(url: &str, name: &str) -> String {
+    if matches!(dialect_of(url), Ok(Dialect::Sqlite)) {
+        let path = std::env::temp_dir().join(format!("{name}.db"));
+        return format!("sqlite://{}", path.display());
+    }
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+#[cfg(test)]
+mod database_tests {
+    use super::with_database;
+
+    #[test]
+    fn swaps_the_database_name() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/app?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("mysql://root@127.0.0.1:3306", "x"),
+            "mysql://root@127.0.0.1:3306/x"
+        );
+        assert!(with_database("sqlite::memory:", "x").ends_with("x.db"));
+    }
+}

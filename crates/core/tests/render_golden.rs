@@ -2,8 +2,8 @@
 //!
 //! Each test writes a small plan into a temporary directory, loads it with [`Plan::load`] and
 //! renders it with [`render_plan`]; the expected strings are the exact SQL per dialect, or the
-//! `Unsupported` error a dialect answers with. The rendered SQL of these cases was checked by
-//! hand against PostgreSQL 15, MariaDB 10.11 and SQLite 3.40; running it is tier 2's job.
+//! `Unsupported` error a dialect answers with. The rendered SQL of these cases was run by hand
+//! against PostgreSQL 15, MariaDB 10.11 and SQLite 3.40; running it in CI is tier 2's job.
 //!
 //! The whole-plan golden files `tests/fixtures/messages.<dialect>.sql` are regenerated with
 //! `UPDATE_GOLDEN=1 cargo test -p cutover-core --test render_golden`.
@@ -331,6 +331,22 @@ foreign_keys = [ { columns = ["org"], references = "orgs(id)", on_update = "set_
     );
 }
 
+#[test]
+fn unsupported_errors_name_the_file_line_and_step() {
+    let tmp = TempPlan::new(&[(
+        "0001_golden.toml",
+        "description = \"x\"\n\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n\n[[steps]]\nop = \"drop_table\"\ntable = \"old\"\ncascade = true\n",
+    )]);
+    let err = render(&tmp.load(), Dialect::Sqlite, Direction::Up).expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:7: migration 0001 (golden), step 2 (drop_table): drop_table with cascade on table `old` is not supported on sqlite: this dialect has no DROP TABLE ... CASCADE: drop the dependent objects (foreign keys, views) in earlier steps and remove `cascade`",
+            tmp.dir.join("0001_golden.toml").display()
+        )
+    );
+}
+
 // ----- drop_table, rename_table -----
 
 #[test]
@@ -546,7 +562,8 @@ to = "nickname"
 
 // ----- alter_column -----
 
-const SQLITE_ALTER: &str = "SQLite cannot change a column in place";
+/// SQLite changes columns and constraints by rebuilding the table, which needs its definition.
+const SQLITE_REBUILD: &str = "cutover rebuilds only tables the plan created";
 
 #[test]
 fn alter_column_on_a_table_the_plan_defines() {
@@ -605,7 +622,7 @@ default_expr = "lower('X')"
     let tmp = TempPlan::new(&[("0001_users.toml", create), ("0002_alter.toml", alter)]);
     let plan = tmp.load();
     let second = |d: Dialect| render(&plan, d, Direction::Up).map(|r| statements(&r[1..]));
-    // MySQL restates the whole column as the plan knows it: type, NULL / NOT NULL, default.
+    // PostgreSQL alters in place; MySQL restates the whole column as the plan knows it: type, NULL / NOT NULL, default.
     assert_eq!(
         second(Dialect::Postgres).expect("renders"),
         &[
@@ -629,18 +646,35 @@ default_expr = "lower('X')"
             "ALTER TABLE `users` ALTER COLUMN `name` SET DEFAULT (LOWER('X'))",
         ]
     );
-    let err = render(&plan, Dialect::Sqlite, Direction::Up).expect_err("sqlite refuses");
-    match err.root() {
-        Error::Unsupported { dialect, hint, .. } => {
-            assert_eq!(*dialect, Dialect::Sqlite);
-            assert!(hint.contains(SQLITE_ALTER), "{err}");
-        }
-        other => panic!("{other:?}"),
-    }
-    assert!(
-        err.to_string()
-            .contains("0002_alter.toml:4: migration 0002 (alter), step 1 (alter_column)"),
-        "{err}"
+    // SQLite rebuilds the table from the plan's definition after each change.
+    assert_eq!(
+        second(Dialect::Sqlite).expect("renders"),
+        &[
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(200) NOT NULL DEFAULT 'anon', "age" INTEGER );
+INSERT INTO "_cutover_new_users" (rowid, "id", "name", "age") SELECT rowid, "id", "name", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(200) NOT NULL DEFAULT 'anon', "age" INTEGER NOT NULL );
+INSERT INTO "_cutover_new_users" (rowid, "id", "name", "age") SELECT rowid, "id", "name", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(200) NOT NULL DEFAULT 'anon', "age" INTEGER NOT NULL DEFAULT 18 );
+INSERT INTO "_cutover_new_users" (rowid, "id", "name", "age") SELECT rowid, "id", "name", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(200) NOT NULL, "age" INTEGER NOT NULL DEFAULT 18 );
+INSERT INTO "_cutover_new_users" (rowid, "id", "name", "age") SELECT rowid, "id", "name", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(200) NOT NULL, "age" BIGINT DEFAULT 18 );
+INSERT INTO "_cutover_new_users" (rowid, "id", "name", "age") SELECT rowid, "id", "name", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" VARCHAR(200) NOT NULL DEFAULT (LOWER('X')), "age" BIGINT DEFAULT 18 );
+INSERT INTO "_cutover_new_users" (rowid, "id", "name", "age") SELECT rowid, "id", "name", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+        ]
     );
 }
 
@@ -672,7 +706,13 @@ type = "bigint"
                 "CREATE TABLE `users` ( `id` int NOT NULL PRIMARY KEY AUTO_INCREMENT )",
                 "ALTER TABLE `users` MODIFY COLUMN `id` bigint NOT NULL AUTO_INCREMENT",
             ]),
-            Refused(SQLITE_ALTER),
+            Sql(&[
+                r#"CREATE TABLE "users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT )"#,
+                r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT );
+INSERT INTO "_cutover_new_users" (rowid, "id") SELECT rowid, "id" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users""#,
+            ]),
         ],
     );
 }
@@ -694,7 +734,7 @@ type = "varchar(200)"
                 r#"ALTER TABLE "users" ALTER COLUMN "name" TYPE varchar(200) USING "name"::varchar(200)"#,
             ]),
             Refused("give both `type` and `nullable`"),
-            Refused(SQLITE_ALTER),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }
@@ -718,7 +758,7 @@ nullable = false
                 r#"ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL"#,
             ]),
             Sql(&["ALTER TABLE `users` MODIFY COLUMN `name` varchar(200) NOT NULL"]),
-            Refused(SQLITE_ALTER),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }
@@ -744,7 +784,7 @@ default = "x"
                 r#"ALTER TABLE "users" ALTER COLUMN "name" SET NOT NULL"#,
             ]),
             Sql(&["ALTER TABLE `users` MODIFY COLUMN `name` varchar(200) NOT NULL DEFAULT 'x'"]),
-            Refused(SQLITE_ALTER),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }
@@ -776,7 +816,7 @@ drop_default = true
                 "ALTER TABLE `users` ALTER COLUMN `name` SET DEFAULT ('x')",
                 "ALTER TABLE `users` ALTER COLUMN `name` DROP DEFAULT",
             ]),
-            Refused(SQLITE_ALTER),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }
@@ -958,8 +998,6 @@ if_exists = true
 
 // ----- constraints -----
 
-const SQLITE_CONSTRAINTS: &str = "SQLite cannot add or drop constraints on an existing table";
-
 #[test]
 fn add_and_drop_foreign_key() {
     golden(
@@ -988,7 +1026,7 @@ name = "fk_messages_conversation_id"
                 "ALTER TABLE `messages` ADD CONSTRAINT `fk_messages_conversation_id` FOREIGN KEY (`conversation_id`) REFERENCES `conversations` (`id`) ON DELETE CASCADE ON UPDATE NO ACTION",
                 "ALTER TABLE `messages` DROP FOREIGN KEY `fk_messages_conversation_id`",
             ]),
-            Refused(SQLITE_CONSTRAINTS),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }
@@ -1007,7 +1045,7 @@ name = "fk_messages_conversation_id"
         [
             Sql(&[r#"ALTER TABLE "messages" DROP CONSTRAINT "fk_messages_conversation_id""#]),
             Sql(&["ALTER TABLE `messages` DROP FOREIGN KEY `fk_messages_conversation_id`"]),
-            Refused(SQLITE_CONSTRAINTS),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }
@@ -1038,9 +1076,100 @@ name = "ck_age"
                 "ALTER TABLE `users` ADD CONSTRAINT `ck_age` CHECK (`age` >= 0 AND `age` < 200)",
                 "ALTER TABLE `users` DROP CONSTRAINT `ck_age`",
             ]),
-            Refused(SQLITE_CONSTRAINTS),
+            Refused(SQLITE_REBUILD),
         ],
     );
+}
+
+#[test]
+fn not_valid_constraints_and_validate_constraint() {
+    golden(
+        r#"
+description = "not valid"
+
+[[steps]]
+op = "add_foreign_key"
+table = "messages"
+columns = ["conversation_id"]
+references = "conversations(id)"
+not_valid = true
+
+[[steps]]
+op = "add_check"
+table = "messages"
+name = "ck_body"
+expr = "body <> ''"
+not_valid = true
+
+[[steps]]
+op = "validate_constraint"
+table = "messages"
+name = "fk_messages_conversation_id"
+
+[[steps]]
+op = "validate_constraint"
+table = "messages"
+name = "ck_body"
+"#,
+        [
+            Sql(&[
+                r#"ALTER TABLE "messages" ADD CONSTRAINT "fk_messages_conversation_id" FOREIGN KEY ("conversation_id") REFERENCES "conversations" ("id") NOT VALID"#,
+                r#"ALTER TABLE "messages" ADD CONSTRAINT "ck_body" CHECK ("body" <> '') NOT VALID"#,
+                r#"ALTER TABLE "messages" VALIDATE CONSTRAINT "fk_messages_conversation_id""#,
+                r#"ALTER TABLE "messages" VALIDATE CONSTRAINT "ck_body""#,
+            ]),
+            Sql(&[
+                "ALTER TABLE `messages` ADD CONSTRAINT `fk_messages_conversation_id` FOREIGN KEY (`conversation_id`) REFERENCES `conversations` (`id`)",
+                "ALTER TABLE `messages` ADD CONSTRAINT `ck_body` CHECK (`body` <> '')",
+            ]),
+            Refused(SQLITE_REBUILD),
+        ],
+    );
+}
+
+#[test]
+fn constraint_on_a_table_the_plan_defines_rebuilds_it_on_sqlite() {
+    let create = r#"
+description = "users"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "email", type = "varchar(255)", nullable = false },
+  { name = "age", type = "integer" },
+]
+
+[[steps]]
+op = "create_index"
+table = "users"
+columns = ["email"]
+unique = true
+"#;
+    let check = r#"
+description = "check"
+
+[[steps]]
+op = "add_check"
+table = "users"
+name = "ck_age"
+expr = "age >= 0"
+"#;
+    let tmp = TempPlan::new(&[("0001_users.toml", create), ("0002_check.toml", check)]);
+    let rendered = render(&tmp.load(), Dialect::Sqlite, Direction::Up).expect("renders");
+    let rebuild = &rendered[1].statements;
+    assert_eq!(
+        statements(&rendered[1..]),
+        &[
+            r#"CREATE TABLE "_cutover_new_users" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "email" VARCHAR(255) NOT NULL, "age" INTEGER, CONSTRAINT "ck_age" CHECK ("age" >= 0) );
+INSERT INTO "_cutover_new_users" (rowid, "id", "email", "age") SELECT rowid, "id", "email", "age" FROM "users";
+DROP TABLE "users";
+ALTER TABLE "_cutover_new_users" RENAME TO "users";
+CREATE UNIQUE INDEX "uq_users_email" ON "users" ("email")"#,
+        ]
+    );
+    assert_eq!(rebuild[0].kind, StatementKind::Rebuild);
 }
 
 #[test]
@@ -1403,7 +1532,7 @@ concurrently = true
                 "DROP INDEX `uq_messages_body` ON `messages`",
                 "ALTER TABLE `messages` DROP CONSTRAINT `ck_body`",
             ]),
-            Refused(SQLITE_CONSTRAINTS),
+            Refused(SQLITE_REBUILD),
         ],
     );
 }

@@ -126,7 +126,8 @@ impl MysqlBackend {
 
     /// Streams the dump into `path` (created here with mode 0600).
     pub(crate) async fn dump_to(&mut self, path: &Path) -> Result<BackupInfo> {
-        let program = find_tool(&DUMP_TOOLS).ok_or_else(|| missing_tool("mariadb-dump", PACKAGE))?;
+        let program =
+            find_tool(&DUMP_TOOLS).ok_or_else(|| missing_tool("mariadb-dump", PACKAGE))?;
         let name = tool_name(&program);
         let tool = tool_version(&program, &name, PACKAGE).await?;
         let (cmd, options) = self.dump_command()?;
@@ -238,11 +239,17 @@ mod tests {
         let opts = Opts::from_url("mysql://u:p%40ss@127.0.0.1:3307/db").expect("url");
         let file = OptionFile::create(&opts).expect("create");
         let text = std::fs::read_to_string(file.path()).expect("read");
-        assert!(text.contains("password=\"p@ss\"") && text.contains("port=3307"), "{text}");
+        assert!(
+            text.contains("password=\"p@ss\"") && text.contains("port=3307"),
+            "{text}"
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(file.path()).expect("meta").permissions().mode();
+            let mode = std::fs::metadata(file.path())
+                .expect("meta")
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let path = file.path().to_path_buf();

@@ -91,9 +91,15 @@ impl PostgresBackend {
         }
         let command = tokio::process::Command::from(self.restore_command(path)?);
         let secret = self.password();
-        run_tool(command, ToolStreams::default(), "pg_restore", PACKAGE, secret.as_deref())
-            .await
-            .map(drop)
+        run_tool(
+            command,
+            ToolStreams::default(),
+            "pg_restore",
+            PACKAGE,
+            secret.as_deref(),
+        )
+        .await
+        .map(drop)
     }
 
     fn config(&self) -> Result<Config> {
@@ -148,11 +154,17 @@ impl PostgresBackend {
 /// Checks that `pg_restore --list` reads the archive at `path` (no database needed);
 /// returns the number of entries of its table of contents.
 pub async fn verify_archive(path: &Path) -> Result<usize> {
-    let program =
-        find_tool(&["pg_restore"]).ok_or_else(|| missing_tool("pg_restore", PACKAGE))?;
+    let program = find_tool(&["pg_restore"]).ok_or_else(|| missing_tool("pg_restore", PACKAGE))?;
     let mut command = tokio::process::Command::new(program);
     command.arg("--list").arg("--").arg(path);
-    let out = run_tool(command, ToolStreams::default(), "pg_restore --list", PACKAGE, None).await?;
+    let out = run_tool(
+        command,
+        ToolStreams::default(),
+        "pg_restore --list",
+        PACKAGE,
+        None,
+    )
+    .await?;
     let entries = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with(';'))
@@ -203,7 +215,8 @@ mod tests {
         assert!(check_client_version("pg_dump (PostgreSQL) 16.1", 15).is_ok());
         let err = check_client_version("pg_dump (PostgreSQL) 14.3", 16).expect_err("older");
         assert!(
-            err.to_string().contains("pg_dump must be version 16 or newer")
+            err.to_string()
+                .contains("pg_dump must be version 16 or newer")
                 && err.to_string().contains("postgresql-client-16"),
             "{err}"
         );

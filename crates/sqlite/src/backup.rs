@@ -116,10 +116,12 @@ mod tests {
     #[test]
     fn round_trip_through_a_file() -> rusqlite::Result<()> {
         let dir = std::env::temp_dir().join(format!("cutover-sqlite-bk-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
         let file = dir.join("b.sqlite3");
         let _ = std::fs::remove_file(&file);
-        std::fs::File::create(&file).map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        std::fs::File::create(&file)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
         let mut live = Connection::open_in_memory()?;
         live.execute_batch(
             "CREATE TABLE t (id integer primary key, v text); INSERT INTO t VALUES (1, 'a');

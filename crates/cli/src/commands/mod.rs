@@ -9,6 +9,7 @@ mod progress;
 mod restore;
 mod sql;
 mod status;
+mod test;
 
 use std::time::Duration;
 
@@ -35,6 +36,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
         Command::Backfill(cmd) => backfill::run(&project, cmd, json).await,
         Command::Drift(args) => status::drift(&project, &args.connect, json).await,
+        Command::Test(args) => test::run(&project, &args, json).await,
         Command::Backup(args) => backup::run(&project, &args, json).await,
         Command::Restore(args) => restore::run(&project, &args, json).await,
     }

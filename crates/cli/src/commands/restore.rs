@@ -18,9 +18,9 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
         );
     }
     let before = match &args.before {
-        Some(v) => Some(
-            Version::parse(v).ok_or_else(|| anyhow!("--before {v}: not a version number"))?,
-        ),
+        Some(v) => {
+            Some(Version::parse(v).ok_or_else(|| anyhow!("--before {v}: not a version number"))?)
+        }
         None => None,
     };
     // Restoring needs no plan: only the history table and the lock.

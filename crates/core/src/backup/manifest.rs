@@ -104,7 +104,10 @@ impl Manifest {
             },
         })?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            Error::Other(format!("{}: not a cutover backup manifest: {e}", path.display()))
+            Error::Other(format!(
+                "{}: not a cutover backup manifest: {e}",
+                path.display()
+            ))
         })?;
         if manifest.format > MANIFEST_FORMAT {
             return Err(Error::Other(format!(

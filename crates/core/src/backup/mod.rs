@@ -12,7 +12,7 @@ mod take;
 mod tools;
 mod verify;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use files::{create_private_file, default_file_name, sha256_file};
 pub use manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
@@ -25,22 +25,36 @@ pub use verify::verify_hash;
 
 /// Whether `up` backs up the database before the first contract or destructive migration of a
 /// run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum BackupPolicy {
     /// Take a backup into `dir` (created with mode 0700 if missing).
     Auto {
         /// The directory backups are written to.
         dir: PathBuf,
     },
+    /// Take a backup into `.cutover/backups` beside the plan directory (the CLI's default
+    /// when there is no cutover.toml).
+    #[default]
+    BesidePlan,
     /// Take none (`--no-backup`); the history note of each gated migration records it.
     Skip,
 }
 
-impl Default for BackupPolicy {
-    /// `Auto` into `.cutover/backups` under the current directory.
-    fn default() -> Self {
-        BackupPolicy::Auto {
-            dir: PathBuf::from(".cutover").join("backups"),
+impl BackupPolicy {
+    /// The directory backups go to for a plan in `plan_dir`; `None` for [`BackupPolicy::Skip`].
+    pub fn dir(&self, plan_dir: &Path) -> Option<PathBuf> {
+        match self {
+            BackupPolicy::Auto { dir } => Some(dir.clone()),
+            BackupPolicy::BesidePlan => Some(beside(plan_dir)),
+            BackupPolicy::Skip => None,
         }
     }
+}
+
+/// `.cutover/backups` beside `dir` (in its parent directory).
+pub fn beside(dir: &Path) -> PathBuf {
+    dir.parent()
+        .unwrap_or(Path::new(""))
+        .join(".cutover")
+        .join("backups")
 }

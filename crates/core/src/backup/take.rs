@@ -97,11 +97,18 @@ pub async fn default_path(
         None
     };
     let version = last.as_ref().map(|m| m.version.as_str());
-    Ok(dir.join(default_file_name(&database, version, sql.backup_extension())))
+    Ok(dir.join(default_file_name(
+        &database,
+        version,
+        sql.backup_extension(),
+    )))
 }
 
 /// The newest applied (or baselined) migration in `history_table`.
-async fn last_applied(backend: &mut dyn Backend, history_table: &str) -> Result<Option<MigrationRef>> {
+async fn last_applied(
+    backend: &mut dyn Backend,
+    history_table: &str,
+) -> Result<Option<MigrationRef>> {
     Ok(History::new(history_table, backend.dialect())
         .load(backend)
         .await?

@@ -101,13 +101,13 @@ pub async fn run_tool(
         .stderr(Stdio::piped());
     let started = command.spawn().map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => missing_tool(tool, package),
-        _ => Error::Other(redact_secret(
-            &format!("cannot start {tool}: {e}"),
-            secret,
-        )),
+        _ => Error::Other(redact_secret(&format!("cannot start {tool}: {e}"), secret)),
     })?;
     let output = started.wait_with_output().await.map_err(|e| {
-        Error::Other(redact_secret(&format!("{tool} did not finish: {e}"), secret))
+        Error::Other(redact_secret(
+            &format!("{tool} did not finish: {e}"),
+            secret,
+        ))
     })?;
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     if !output.status.success() {
@@ -154,6 +154,9 @@ mod tests {
         let err = run_tool(cmd, ToolStreams::default(), "xyz", "xyz-client", None)
             .await
             .expect_err("missing");
-        assert!(err.to_string().contains("install the xyz-client package"), "{err}");
+        assert!(
+            err.to_string().contains("install the xyz-client package"),
+            "{err}"
+        );
     }
 }

@@ -283,6 +283,19 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// The statement that creates a scratch database (`None` where a database is a file).
+    fn create_database_sql(&self, name: &str) -> Option<String> {
+        Some(format!("CREATE DATABASE {}", self.dialect().quote(name)))
+    }
+
+    /// The statement that drops a scratch database.
+    fn drop_database_sql(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "DROP DATABASE IF EXISTS {}",
+            self.dialect().quote(name)
+        ))
+    }
+
     /// A text value written into a column whose catalog type is `declared` (Postgres needs an
     /// explicit cast for types like jsonb; the others convert string literals themselves).
     fn typed_literal(&self, value: &str, _declared: &str) -> String {

@@ -149,7 +149,11 @@ impl SqlDialect for Mysql {
     }
 
     fn normalise_fk_action(&self, action: &str) -> String {
-        if action == "restrict" { "no_action".into() } else { action.to_string() }
+        if action == "restrict" {
+            "no_action".into()
+        } else {
+            action.to_string()
+        }
     }
 
     fn default_needs_parens(&self, ty: ColumnType) -> bool {

@@ -81,6 +81,13 @@ impl SqlDialect for Postgres {
         }
     }
 
+    fn drop_database_sql(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            Dialect::Postgres.quote(name)
+        ))
+    }
+
     fn typed_literal(&self, value: &str, declared: &str) -> String {
         let plain = matches!(declared, "text" | "character varying" | "character" | "");
         if plain
@@ -141,7 +148,9 @@ impl SqlDialect for Postgres {
             "double precision" | "float8" => ColumnType::Double,
             "bytea" => ColumnType::Bytes,
             other => {
-                let other = other.replace("character varying", "varchar").replace("numeric", "decimal");
+                let other = other
+                    .replace("character varying", "varchar")
+                    .replace("numeric", "decimal");
                 return other.parse().ok();
             }
         })

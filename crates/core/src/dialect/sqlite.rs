@@ -49,8 +49,19 @@ impl SqlDialect for Sqlite {
         )
     }
 
+    fn create_database_sql(&self, _name: &str) -> Option<String> {
+        None
+    }
+
+    fn drop_database_sql(&self, _name: &str) -> Option<String> {
+        None
+    }
+
     fn foreign_keys_sql(&self, on: bool) -> Option<String> {
-        Some(format!("PRAGMA foreign_keys = {}", if on { "ON" } else { "OFF" }))
+        Some(format!(
+            "PRAGMA foreign_keys = {}",
+            if on { "ON" } else { "OFF" }
+        ))
     }
 
     fn foreign_key_check_sql(&self) -> Option<String> {

@@ -120,11 +120,13 @@ fn scan_words(sql: &str) -> Option<&'static str> {
         .filter(|w| !w.is_empty())
         .map(str::to_ascii_uppercase)
         .collect();
-    words.windows(2).find_map(|w| match (w[0].as_str(), w[1].as_str()) {
-        ("DROP", "TABLE") => Some("table"),
-        ("DROP", "COLUMN") => Some("column"),
-        _ => None,
-    })
+    words
+        .windows(2)
+        .find_map(|w| match (w[0].as_str(), w[1].as_str()) {
+            ("DROP", "TABLE") => Some("table"),
+            ("DROP", "COLUMN") => Some("column"),
+            _ => None,
+        })
 }
 
 #[cfg(test)]

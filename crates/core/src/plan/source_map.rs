@@ -219,13 +219,13 @@ impl<'a> SourceMap<'a> {
                     }
                     ']' | '}' => {
                         depth = depth.saturating_sub(1);
-                        if depth == 1 {
-                            if let Some(start) = current.take() {
-                                if found == entry {
-                                    return Some(start..i + 1);
-                                }
-                                found += 1;
+                        if depth == 1
+                            && let Some(start) = current.take()
+                        {
+                            if found == entry {
+                                return Some(start..i + 1);
                             }
+                            found += 1;
                         }
                         if depth == 0 {
                             return None;

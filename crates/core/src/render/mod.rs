@@ -202,7 +202,10 @@ pub fn render_step(
     if rebuild::needs_rebuild(step, dialect, schema)
         && let Some(table) = rebuild::rebuilt_table(step)
     {
-        return Ok(vec![(rebuild::rebuild(step, table, dialect, schema)?, StatementKind::Rebuild)]);
+        return Ok(vec![(
+            rebuild::rebuild(step, table, dialect, schema)?,
+            StatementKind::Rebuild,
+        )]);
     }
     Ok(match step {
         Step::CreateTable(t) => ddl(table::create_table(t, dialect)?),

@@ -30,9 +30,11 @@ pub(crate) fn needs_rebuild(step: &Step, dialect: Dialect, schema: &Schema) -> b
         | Step::DropForeignKey(_)
         | Step::AddCheck(_)
         | Step::DropCheck(_) => true,
-        Step::DropUnique(d) => schema
-            .table(&d.table)
-            .is_some_and(|t| t.uniques.iter().any(|u| u.constraint_name(&d.table) == d.name)),
+        Step::DropUnique(d) => schema.table(&d.table).is_some_and(|t| {
+            t.uniques
+                .iter()
+                .any(|u| u.constraint_name(&d.table) == d.name)
+        }),
         Step::DropColumn(d) => schema
             .table(&d.table)
             .is_some_and(|t| t.column_is_referenced(&d.column)),
@@ -41,7 +43,12 @@ pub(crate) fn needs_rebuild(step: &Step, dialect: Dialect, schema: &Schema) -> b
 }
 
 /// The rebuild of the table `step` changes, as one batch of statements.
-pub(crate) fn rebuild(step: &Step, table: &str, dialect: Dialect, schema: &Schema) -> Result<String> {
+pub(crate) fn rebuild(
+    step: &Step,
+    table: &str,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Result<String> {
     let Some(before) = schema.table(table) else {
         return Err(unsupported(
             dialect,
@@ -56,7 +63,12 @@ pub(crate) fn rebuild(step: &Step, table: &str, dialect: Dialect, schema: &Schem
     rebuild_sql(table, before, &after, dialect)
 }
 
-fn rebuild_sql(table: &str, before: &TableModel, after: &TableModel, dialect: Dialect) -> Result<String> {
+fn rebuild_sql(
+    table: &str,
+    before: &TableModel,
+    after: &TableModel,
+    dialect: Dialect,
+) -> Result<String> {
     let temp = temp_name(table);
     let create = CreateTable {
         table: temp.clone(),

@@ -4,14 +4,15 @@
 //! `contract`, or one holding a destructive step (see [`Step::destruction`]), runs only when
 //! every backfill of an earlier migration is complete (done and verified) and a backup was
 //! taken in this run: cutover takes it before the first such migration, unless the policy is
-//! [`BackupPolicy::Skip`] (`--no-backup`), which the migration's history note records.
+//! [`BackupPolicy::Skip`](crate::backup::BackupPolicy::Skip) (`--no-backup`), which the
+//! migration's history note records.
 //!
 //! [`Step::destruction`]: crate::plan::Step::destruction
 
 use super::Runner;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
-use crate::backup::{self, BackupPolicy};
+use crate::backup;
 use crate::error::{Error, Result};
 use crate::plan::{Migration, Phase};
 
@@ -53,12 +54,12 @@ impl Runner<'_> {
         };
         let label = m.label();
         self.require_complete_backfills(m, &why, entries).await?;
-        match self.options.backup.clone() {
-            BackupPolicy::Skip => {
+        match self.options.backup.dir(&self.plan.dir) {
+            None => {
                 self.gate.note =
                     Some("no backup was taken before this migration: run with --no-backup".into());
             }
-            BackupPolicy::Auto { dir } => {
+            Some(dir) => {
                 if self.run_backup.is_none() {
                     let table = self.history.table().to_string();
                     let path = backup::default_path(self.backend, &dir, &table)
@@ -101,7 +102,11 @@ impl Runner<'_> {
         let mut missing = Vec::new();
         let mut ids = Vec::new();
         for st in self.backfill_status().await? {
-            let Some(owner) = self.plan.migrations.iter().find(|x| x.label() == st.migration)
+            let Some(owner) = self
+                .plan
+                .migrations
+                .iter()
+                .find(|x| x.label() == st.migration)
             else {
                 continue;
             };
@@ -115,7 +120,10 @@ impl Runner<'_> {
                 "done" => "done but not verified".to_string(),
                 other => other.to_string(),
             };
-            missing.push(format!("backfill `{}` of migration {} is {state}", st.id, st.migration));
+            missing.push(format!(
+                "backfill `{}` of migration {} is {state}",
+                st.id, st.migration
+            ));
             ids.push(st.id);
         }
         if missing.is_empty() {

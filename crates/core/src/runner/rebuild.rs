@@ -22,7 +22,11 @@ impl Runner<'_> {
     /// Runs one statement of a transactional migration; a rebuild keeps the views and
     /// triggers that depend on its table.
     pub(crate) async fn execute_in_transaction(&mut self, s: &Statement) -> Result<u64> {
-        let Some(table) = s.rebuild.as_deref().filter(|_| s.kind == StatementKind::Rebuild) else {
+        let Some(table) = s
+            .rebuild
+            .as_deref()
+            .filter(|_| s.kind == StatementKind::Rebuild)
+        else {
             return self.backend.execute(&s.sql).await;
         };
         let sql = self.backend.dialect().sql();
@@ -34,7 +38,9 @@ impl Runner<'_> {
         for row in &dependents {
             if row.first().cloned().flatten().as_deref() == Some("view") {
                 let name = row.get(1).cloned().flatten().unwrap_or_default();
-                self.backend.execute(&format!("DROP VIEW {}", d.quote(&name))).await?;
+                self.backend
+                    .execute(&format!("DROP VIEW {}", d.quote(&name)))
+                    .await?;
             }
         }
         let n = self.backend.execute(&s.sql).await?;
@@ -55,7 +61,10 @@ impl Runner<'_> {
         if rows.rows.is_empty() {
             return Ok(());
         }
-        let first: Vec<String> = rows.rows[0].iter().map(|v| v.clone().unwrap_or_default()).collect();
+        let first: Vec<String> = rows.rows[0]
+            .iter()
+            .map(|v| v.clone().unwrap_or_default())
+            .collect();
         Err(Error::Other(format!(
             "migration {label}: the table rebuild left {} foreign-key violation(s) (first: {}); the migration was rolled back",
             rows.rows.len(),

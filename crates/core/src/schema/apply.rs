@@ -84,8 +84,11 @@ fn apply_to_table(t: &mut TableModel, step: &Step) {
         Step::DropColumn(d) => {
             t.columns.retain(|c| c.name != d.column);
             // Indexes and constraints over a dropped column go with it (as on PostgreSQL).
-            t.indexes
-                .retain(|i| !i.columns.iter().any(|c| c.split_whitespace().next() == Some(&d.column)));
+            t.indexes.retain(|i| {
+                !i.columns
+                    .iter()
+                    .any(|c| c.split_whitespace().next() == Some(&d.column))
+            });
             t.checks
                 .retain(|c| !c.expr.columns().iter().any(|r| r.column == d.column));
             t.uniques.retain(|u| !u.columns.contains(&d.column));
@@ -101,7 +104,9 @@ fn apply_to_table(t: &mut TableModel, step: &Step) {
                 }
             };
             t.primary_key.iter_mut().for_each(rename);
-            t.uniques.iter_mut().for_each(|u| u.columns.iter_mut().for_each(rename));
+            t.uniques
+                .iter_mut()
+                .for_each(|u| u.columns.iter_mut().for_each(rename));
             t.foreign_keys
                 .values_mut()
                 .for_each(|f| f.columns.iter_mut().for_each(rename));

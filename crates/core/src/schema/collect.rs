@@ -48,7 +48,15 @@ impl ShapeBuilder {
     }
 
     /// Adds a column, mapping its native type with `dialect`.
-    pub fn add_column(&mut self, dialect: Dialect, table: &str, name: &str, native: &str, nullable: bool, has_default: bool) {
+    pub fn add_column(
+        &mut self,
+        dialect: Dialect,
+        table: &str,
+        name: &str,
+        native: &str,
+        nullable: bool,
+        has_default: bool,
+    ) {
         let ty = dialect
             .sql()
             .portable_type(native)
@@ -82,7 +90,14 @@ impl ShapeBuilder {
     }
 
     /// Adds an index; unique ones count as unique column sets.
-    pub fn add_index(&mut self, table: &str, name: &str, columns: Vec<String>, unique: bool, partial: bool) {
+    pub fn add_index(
+        &mut self,
+        table: &str,
+        name: &str,
+        columns: Vec<String>,
+        unique: bool,
+        partial: bool,
+    ) {
         if let Some(t) = self.table(table) {
             if unique {
                 let plain = columns
@@ -91,7 +106,8 @@ impl ShapeBuilder {
                     .collect();
                 t.unique.insert(plain);
             } else {
-                t.indexes.insert(name.to_string(), IndexShape { columns, partial });
+                t.indexes
+                    .insert(name.to_string(), IndexShape { columns, partial });
             }
         }
     }

@@ -28,15 +28,27 @@ pub fn diff(expected: &SchemaShape, actual: &SchemaShape) -> Vec<Difference> {
             Some(a) => table_diff(e, a, &mut |d| push(name, d)),
         }
     }
-    for name in actual.tables.keys().filter(|n| !expected.tables.contains_key(*n)) {
+    for name in actual
+        .tables
+        .keys()
+        .filter(|n| !expected.tables.contains_key(*n))
+    {
         push(name, "table not in the plan".into());
     }
     for v in expected.views.symmetric_difference(&actual.views) {
-        let what = if expected.views.contains(v) { "view missing" } else { "view not in the plan" };
+        let what = if expected.views.contains(v) {
+            "view missing"
+        } else {
+            "view not in the plan"
+        };
         push(v, what.into());
     }
     for t in expected.triggers.symmetric_difference(&actual.triggers) {
-        let what = if expected.triggers.contains(t) { "trigger missing" } else { "trigger not in the plan" };
+        let what = if expected.triggers.contains(t) {
+            "trigger missing"
+        } else {
+            "trigger not in the plan"
+        };
         push(t, what.into());
     }
     out
@@ -48,7 +60,10 @@ fn table_diff(e: &TableShape, a: &TableShape, push: &mut dyn FnMut(String)) {
             None => push(format!("column {} missing", ec.name)),
             Some(ac) => {
                 if ec.ty != ac.ty {
-                    push(format!("column {}: type {} expected, {} found", ec.name, ec.ty, ac.ty));
+                    push(format!(
+                        "column {}: type {} expected, {} found",
+                        ec.name, ec.ty, ac.ty
+                    ));
                 }
                 if ec.nullable != ac.nullable {
                     push(format!(
@@ -62,17 +77,29 @@ fn table_diff(e: &TableShape, a: &TableShape, push: &mut dyn FnMut(String)) {
                     push(format!(
                         "column {}: {} expected",
                         ec.name,
-                        if ec.has_default { "a default" } else { "no default" }
+                        if ec.has_default {
+                            "a default"
+                        } else {
+                            "no default"
+                        }
                     ));
                 }
             }
         }
     }
-    for ac in a.columns.iter().filter(|ac| !e.columns.iter().any(|c| c.name == ac.name)) {
+    for ac in a
+        .columns
+        .iter()
+        .filter(|ac| !e.columns.iter().any(|c| c.name == ac.name))
+    {
         push(format!("column {} not in the plan", ac.name));
     }
     if e.primary_key != a.primary_key {
-        push(format!("primary key ({}) expected, ({}) found", e.primary_key.join(", "), a.primary_key.join(", ")));
+        push(format!(
+            "primary key ({}) expected, ({}) found",
+            e.primary_key.join(", "),
+            a.primary_key.join(", ")
+        ));
     }
     for u in e.unique.difference(&a.unique) {
         push(format!("unique ({}) missing", u.join(", ")));

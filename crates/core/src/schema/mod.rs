@@ -60,8 +60,14 @@ impl TableModel {
         });
         in_index
             || self.primary_key.iter().any(|k| k == name)
-            || self.uniques.iter().any(|u| u.columns.iter().any(|c| c == name))
-            || self.foreign_keys.values().any(|f| f.columns.iter().any(|c| c == name))
+            || self
+                .uniques
+                .iter()
+                .any(|u| u.columns.iter().any(|c| c == name))
+            || self
+                .foreign_keys
+                .values()
+                .any(|f| f.columns.iter().any(|c| c == name))
             || self
                 .checks
                 .iter()

@@ -106,7 +106,11 @@ impl Schema {
                     .unwrap_or_else(|| format!("native:{native}"));
                 shape.columns.push(ColumnShape {
                     name: c.name.clone(),
-                    ty: if c.identity { sql.identity_type(c.ty).to_string() } else { ty },
+                    ty: if c.identity {
+                        sql.identity_type(c.ty).to_string()
+                    } else {
+                        ty
+                    },
                     nullable: c.is_nullable() && !t.primary_key.contains(&c.name) && !c.identity,
                     has_default: c.default.is_some() || c.default_expr.is_some() || c.identity,
                 });
@@ -119,12 +123,21 @@ impl Schema {
             }
             for i in &t.indexes {
                 if i.unique {
-                    shape.unique.insert(i.columns.iter().map(|c| c.split_whitespace().next().unwrap_or(c).to_string()).collect());
+                    shape.unique.insert(
+                        i.columns
+                            .iter()
+                            .map(|c| c.split_whitespace().next().unwrap_or(c).to_string())
+                            .collect(),
+                    );
                 } else {
                     shape.indexes.insert(
                         i.index_name(),
                         IndexShape {
-                            columns: i.columns.iter().map(|c| normalise_index_column(c)).collect(),
+                            columns: i
+                                .columns
+                                .iter()
+                                .map(|c| normalise_index_column(c))
+                                .collect(),
                             partial: i.r#where.is_some(),
                         },
                     );

@@ -1,0 +1,94 @@
+//! `cutover test` passes on the example plan and fails, precisely, on broken plans.
+
+mod common;
+
+use cutover_tests::plans::PlanDir;
+use cutover_tests::{Backend, backends};
+
+fn urls() -> Vec<String> {
+    backends().iter().map(Backend::server_url).collect()
+}
+
+fn run_test(plan: &PlanDir) -> (Option<i32>, serde_json::Value, String) {
+    let dir = plan.path().to_str().expect("utf8").to_string();
+    let mut args = vec!["test".to_string(), "--json".into(), "--plan".into(), dir];
+    for u in urls() {
+        args.push("--database".into());
+        args.push(u);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::run(plan.path(), &args);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.code(), doc, common::text(&out))
+}
+
+fn problems(doc: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for db in doc["test"]["databases"].as_array().into_iter().flatten() {
+        for s in db["steps"].as_array().into_iter().flatten() {
+            for p in s["problems"].as_array().into_iter().flatten() {
+                out.push(format!("{} {} {}: {}", db["dialect"], s["phase"], s["migration"], p.as_str().unwrap_or("")));
+            }
+        }
+    }
+    for c in doc["test"]["cross_dialect"].as_array().into_iter().flatten() {
+        out.push(c.as_str().unwrap_or("").to_string());
+    }
+    out
+}
+
+#[test]
+fn the_example_plan_passes_on_every_database() {
+    let plan = PlanDir::example("messages");
+    let (code, doc, text) = run_test(&plan);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(doc["test"]["databases"].as_array().map(Vec::len), Some(backends().len()));
+    assert!(problems(&doc).is_empty(), "{:?}", problems(&doc));
+}
+
+#[test]
+fn a_down_that_does_not_restore_the_schema_fails() {
+    let plan = PlanDir::new();
+    plan.write(
+        "0001_t.toml",
+        "description = \"t\"\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }]\n",
+    );
+    plan.write(
+        "0002_extra.toml",
+        "description = \"add a column, with a down that forgets it\"\n[[steps]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"extra\", type = \"integer\" }\n[[down]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
+    );
+    let (code, doc, text) = run_test(&plan);
+    assert_eq!(code, Some(9), "{text}");
+    let found = problems(&doc);
+    for b in backends() {
+        let expected = format!("\"{}\" \"down\" \"0002 (extra)\": after down: t: column extra not in the plan", b.name());
+        assert!(found.contains(&expected), "missing `{expected}` in {found:#?}");
+    }
+}
+
+#[test]
+fn a_raw_sql_step_with_another_type_on_one_dialect_fails() {
+    if backends().len() < 2 || !backends().contains(&Backend::Mysql) {
+        eprintln!("needs MySQL and another backend to compare; CUTOVER_TEST_BACKENDS excludes them");
+        return;
+    }
+    let plan = PlanDir::new();
+    plan.write(
+        "0001_notes.toml",
+        r#"description = "notes, created by hand per dialect"
+[[steps]]
+op = "sql"
+postgres = "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)"
+mysql = "CREATE TABLE notes (id BIGINT PRIMARY KEY, body VARCHAR(50))"
+sqlite = "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT)"
+down = "DROP TABLE notes"
+"#,
+    );
+    let (code, doc, text) = run_test(&plan);
+    assert_eq!(code, Some(9), "{text}");
+    let cross: Vec<String> = problems(&doc).into_iter().filter(|p| p.contains(" vs ")).collect();
+    assert!(
+        cross.iter().any(|c| c.contains("notes: column body: type") && c.contains("varchar(50)")),
+        "{cross:#?}"
+    );
+}
