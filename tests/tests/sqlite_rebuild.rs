@@ -86,6 +86,14 @@ name = "fk_orders_account"
 columns = ["account_id"]
 references = "accounts(id)"
 on_delete = "restrict"
+[[steps]]
+op = "add_column"
+table = "accounts"
+column = { name = "token", type = "varchar(40)", unique = true }
+[[steps]]
+op = "add_column"
+table = "accounts"
+column = { name = "joined", type = "text", default_expr = "lower('JOINED')" }
 [[down]]
 op = "sql"
 sql = "SELECT 1"
@@ -130,7 +138,14 @@ async fn every_refused_alter_works_through_a_rebuild_with_data_kept() {
     // The new shape is enforced.
     let cols = b.query("SELECT name, type, \"notnull\" FROM pragma_table_info('accounts') ORDER BY cid").await.expect("cols").rows;
     let cols: Vec<String> = cols.iter().map(|r| r.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>().join(" ")).collect();
-    assert_eq!(cols, ["id BIGINT 1", "name TEXT 1", "score BIGINT 0", "legacy_code VARCHAR(10) 0"]);
+    assert_eq!(
+        cols,
+        ["id BIGINT 1", "name TEXT 1", "score BIGINT 0", "legacy_code VARCHAR(10) 0", "token VARCHAR(40) 0", "joined TEXT 0"]
+    );
+    // The expression default filled the old rows; the new column is unique.
+    assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM accounts WHERE joined = 'joined'").await, 100_000);
+    b.execute("UPDATE accounts SET token = 't' WHERE id = 3").await.expect("one token");
+    assert!(b.execute("UPDATE accounts SET token = 't' WHERE id = 6").await.is_err(), "UNIQUE holds");
     assert!(b.execute("INSERT INTO accounts (id, name) VALUES (1, NULL)").await.is_err(), "NOT NULL holds");
     b.execute("INSERT INTO accounts (id, legacy_code) VALUES (1, 'L1')").await.expect("unique dropped, default applies");
     let name = b.query("SELECT name FROM accounts WHERE id = 1").await.expect("default").rows;

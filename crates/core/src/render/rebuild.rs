@@ -38,6 +38,10 @@ pub(crate) fn needs_rebuild(step: &Step, dialect: Dialect, schema: &Schema) -> b
         Step::DropColumn(d) => schema
             .table(&d.table)
             .is_some_and(|t| t.column_is_referenced(&d.column)),
+        // ADD COLUMN takes neither an expression default nor UNIQUE on SQLite.
+        Step::AddColumn(a) => {
+            schema.table(&a.table).is_some() && (a.column.default_expr.is_some() || a.column.unique)
+        }
         _ => false,
     }
 }
@@ -120,6 +124,7 @@ pub(crate) fn rebuilt_table(step: &Step) -> Option<&str> {
         Step::DropForeignKey(s) | Step::DropCheck(s) | Step::DropUnique(s) => &s.table,
         Step::AddCheck(s) => &s.table,
         Step::DropColumn(s) => &s.table,
+        Step::AddColumn(s) => &s.table,
         _ => return None,
     })
 }
