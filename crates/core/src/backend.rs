@@ -128,6 +128,12 @@ pub trait Backend: Send {
     /// Locks this session holds are still held afterwards.
     async fn restore(&mut self, path: &Path) -> Result<()>;
 
+    /// Checks that what [`restore`](Backend::restore) needs is installed (client tools), so
+    /// that a restore fails before anything changes. The default needs nothing.
+    fn check_restore_tools(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Drops the current session and connects again with the same settings (used after a
     /// lost connection). Any open transaction is gone.
     async fn reconnect(&mut self) -> Result<()>;

@@ -289,6 +289,11 @@ impl Backend for MysqlBackend {
         self.restore_from(path).await
     }
 
+    /// `mariadb` or `mysql` is on PATH.
+    fn check_restore_tools(&self) -> Result<()> {
+        crate::dump::check_restore_tool()
+    }
+
     /// Opens a new session with the same options and re-applies the last timeouts. Named
     /// locks and any open transaction of the old session are gone.
     async fn reconnect(&mut self) -> Result<()> {

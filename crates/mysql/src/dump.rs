@@ -174,6 +174,14 @@ impl MysqlBackend {
     }
 }
 
+/// Fails unless `mariadb` or `mysql` is on PATH, naming the package to install.
+pub(crate) fn check_restore_tool() -> Result<()> {
+    match find_tool(&CLIENT_TOOLS) {
+        Some(_) => Ok(()),
+        None => Err(missing_tool("mariadb", PACKAGE)),
+    }
+}
+
 /// Checks that the dump at `path` is complete: the tools end every dump they finish with a
 /// `-- Dump completed` line.
 pub fn verify_dump(path: &Path) -> Result<()> {

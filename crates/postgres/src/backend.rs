@@ -233,6 +233,11 @@ impl Backend for PostgresBackend {
         self.restore_from(path).await
     }
 
+    /// `pg_restore` is on PATH.
+    fn check_restore_tools(&self) -> Result<()> {
+        crate::dump::check_restore_tool()
+    }
+
     /// Opens a new session with the same URL and re-applies the last timeouts. Advisory locks
     /// and any open transaction of the old session are gone.
     async fn reconnect(&mut self) -> Result<()> {

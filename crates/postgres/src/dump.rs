@@ -86,9 +86,7 @@ impl PostgresBackend {
 
     /// Runs `pg_restore` on `path`.
     pub(crate) async fn restore_from(&mut self, path: &Path) -> Result<()> {
-        if find_tool(&["pg_restore"]).is_none() {
-            return Err(missing_tool("pg_restore", PACKAGE));
-        }
+        check_restore_tool()?;
         let command = tokio::process::Command::from(self.restore_command(path)?);
         let secret = self.password();
         run_tool(
@@ -148,6 +146,14 @@ impl PostgresBackend {
             cmd.env("PGPASSWORD", password);
         }
         Ok(())
+    }
+}
+
+/// Fails unless `pg_restore` is on PATH, naming the package to install.
+pub(crate) fn check_restore_tool() -> Result<()> {
+    match find_tool(&["pg_restore"]) {
+        Some(_) => Ok(()),
+        None => Err(missing_tool("pg_restore", PACKAGE)),
     }
 }
 

@@ -52,11 +52,11 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let at = match &manifest.last_migration {
-            Some(m) => format!("migration {} ({})", m.version, m.name),
-            None => "no applied migration".to_string(),
+            Some(m) => format!("at migration {} ({})", m.version, m.name),
+            None => "before any migration".to_string(),
         };
         println!(
-            "restored {} (taken {} at {at}) into {}",
+            "restored {} (taken {}, {at}) into {}",
             path.display(),
             manifest.created_at,
             manifest.database

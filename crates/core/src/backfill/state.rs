@@ -14,6 +14,21 @@ use crate::render::ident;
 /// The table name.
 pub const STATE_TABLE: &str = "cutover_backfill";
 
+/// Its columns, in the order rows are read and written.
+const COLUMNS: [&str; 11] = [
+    "id",
+    "part",
+    "checksum",
+    "cursor",
+    "range_end",
+    "rows_scanned",
+    "rows_changed",
+    "batches",
+    "state",
+    "started_at",
+    "updated_at",
+];
+
 /// Where one part of a backfill stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -132,21 +147,8 @@ impl StateTable {
 
     /// Every part of backfill `id`, by part number.
     pub async fn load(&self, b: &mut dyn Backend, id: &str) -> Result<Vec<Checkpoint>> {
-        let cols = [
-            "id",
-            "part",
-            "checksum",
-            "cursor",
-            "range_end",
-            "rows_scanned",
-            "rows_changed",
-            "batches",
-            "state",
-            "started_at",
-            "updated_at",
-        ];
         let q = Query::select()
-            .columns(cols.map(ident))
+            .columns(COLUMNS.map(ident))
             .from(ident(STATE_TABLE))
             .and_where(Expr::col(ident("id")).eq(id))
             .order_by(ident("part"), sea_query::Order::Asc)
@@ -183,22 +185,7 @@ impl StateTable {
     pub async fn insert(&self, b: &mut dyn Backend, c: &Checkpoint) -> Result<()> {
         let q = Query::insert()
             .into_table(ident(STATE_TABLE))
-            .columns(
-                [
-                    "id",
-                    "part",
-                    "checksum",
-                    "cursor",
-                    "range_end",
-                    "rows_scanned",
-                    "rows_changed",
-                    "batches",
-                    "state",
-                    "started_at",
-                    "updated_at",
-                ]
-                .map(ident),
-            )
+            .columns(COLUMNS.map(ident))
             .values([
                 Expr::val(c.id.clone()),
                 Expr::val(c.part),

@@ -45,6 +45,7 @@ pub async fn restore(backend: &mut dyn Backend, path: &Path) -> Result<Manifest>
             manifest.dialect
         )));
     }
+    backend.check_restore_tools()?;
     let sql = dialect.sql();
     if !sql.restore_replaces_everything() {
         let keep: BTreeSet<&str> = manifest

@@ -334,5 +334,40 @@ mod tests {
             Some("nmae")
         );
         assert_eq!(named_field("no backticks"), None);
+        assert_eq!(named_field("expression ``: the expression is empty"), None);
+    }
+
+    #[test]
+    fn finds_entries_of_arrays_of_tables_and_quoted_values() {
+        let src = "description = \"x\"\n[[steps]]\nop = \"create_tabel\"\ncolumns = [\n  { name = \"a\", unique = true },\n  { name = \"b\", identity = true },\n]\nunique = [{ columns = [\"a\"] }]\n";
+        let map = SourceMap::new(src);
+        assert_eq!(
+            map.field_line("steps", 0, Some("columns[1].identity")),
+            Some(6)
+        );
+        assert_eq!(map.field_line("steps", 0, Some("columns[0]")), Some(5));
+        assert_eq!(map.field_line("steps", 0, Some("unique[0]")), Some(8));
+        assert_eq!(map.field_line("steps", 0, Some("unique")), Some(8));
+        assert_eq!(
+            map.message_line("steps", 0, "unknown variant `create_tabel`"),
+            Some(3)
+        );
+        assert_eq!(
+            map.message_line("steps", 0, "missing field `table`"),
+            Some(2)
+        );
+        let sub = SourceMap::new(
+            "[[steps]]\nop = \"x\"\n[[steps.columns]]\nname = \"a\"\n[[steps.columns]]\nname = \"b\"\nidentity = true\n",
+        );
+        assert_eq!(
+            sub.field_line("steps", 0, Some("columns[1].identity")),
+            Some(7)
+        );
+        assert_eq!(
+            sub.field_line("steps", 0, Some("columns[0].identity")),
+            Some(3)
+        );
+        assert_eq!(field_label("columns[1].identity"), "identity");
+        assert_eq!(field_label("foreign_keys[0]"), "foreign_keys");
     }
 }

@@ -6,6 +6,7 @@ use super::{StatementKind, ident, unsupported};
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::plan::{AddUnique, CreateIndex, DropConstraint, DropIndex};
+use crate::schema::Schema;
 
 /// CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] ... [WHERE ...].
 pub(crate) fn create_index(
@@ -106,8 +107,17 @@ pub(crate) fn add_unique(u: &AddUnique, dialect: Dialect) -> String {
     dialect.schema(&stmt)
 }
 
-/// Drops a unique constraint added with `add_unique` (a unique index).
-pub(crate) fn drop_unique(d: &DropConstraint, dialect: Dialect) -> String {
+/// Drops a unique constraint: one declared by `create_table` is a constraint (PostgreSQL
+/// refuses to drop its index), one added with `add_unique` is a unique index.
+pub(crate) fn drop_unique(d: &DropConstraint, dialect: Dialect, schema: &Schema) -> String {
+    let declared = schema.table(&d.table).is_some_and(|t| {
+        t.uniques
+            .iter()
+            .any(|u| u.constraint_name(&d.table) == d.name)
+    });
+    if declared {
+        return dialect.sql().drop_unique_sql(&d.table, &d.name);
+    }
     let stmt = Index::drop()
         .name(&d.name)
         .table(ident(&d.table))

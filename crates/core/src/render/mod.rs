@@ -222,7 +222,7 @@ pub fn render_step(
         Step::AddCheck(c) => ddl(vec![constraint::add_check(c, dialect)?]),
         Step::DropCheck(d) => ddl(vec![constraint::drop_check(d, dialect)?]),
         Step::AddUnique(u) => ddl(vec![index::add_unique(u, dialect)]),
-        Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect)]),
+        Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect, schema)]),
         Step::Sql(s) => raw::sql_step(s, dialect)?,
         Step::ValidateConstraint(v) => ddl(constraint::validate_constraint(v, dialect)),
         Step::Backfill(b) => {
