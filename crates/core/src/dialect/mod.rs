@@ -140,6 +140,17 @@ pub trait SqlDialect: Send + Sync {
         false
     }
 
+    /// Whether foreign keys may use `ON DELETE/ON UPDATE SET DEFAULT`.
+    fn supports_fk_set_default(&self) -> bool {
+        true
+    }
+
+    /// Whether changing a column restates its whole definition (MySQL `MODIFY COLUMN`), so
+    /// the current definition must be known.
+    fn alter_column_restates_definition(&self) -> bool {
+        false
+    }
+
     /// Whether DDL statements take part in transactions (false on MySQL: DDL commits implicitly).
     fn transactional_ddl(&self) -> bool {
         true

@@ -164,6 +164,15 @@ impl SqlDialect for Mysql {
         false
     }
 
+    fn supports_fk_set_default(&self) -> bool {
+        // InnoDB: MySQL rejects the clause, MariaDB silently drops it.
+        false
+    }
+
+    fn alter_column_restates_definition(&self) -> bool {
+        true
+    }
+
     fn supports_partial_index(&self) -> bool {
         false
     }

@@ -145,7 +145,7 @@ pub(crate) fn alter_column(
         }),
     };
     let restates = a.ty.is_some() || a.nullable.is_some();
-    if restates && full_definition.is_none() && dialect == Dialect::Mysql {
+    if restates && full_definition.is_none() && sql.alter_column_restates_definition() {
         return Err(unsupported(
             dialect,
             &format!("alter_column `{}`", a.column),

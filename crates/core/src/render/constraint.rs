@@ -44,7 +44,7 @@ pub(crate) fn foreign_key_def(table: &str, fk: &ForeignKey) -> ForeignKeyCreateS
 /// (the key then restricts), so it is refused rather than rendered.
 pub(crate) fn refuse_set_default(dialect: Dialect, table: &str, fk: &ForeignKey) -> Result<()> {
     let set_default = [fk.on_delete, fk.on_update].contains(&Some(FkAction::SetDefault));
-    if !set_default || dialect != Dialect::Mysql {
+    if !set_default || dialect.sql().supports_fk_set_default() {
         return Ok(());
     }
     Err(unsupported(
