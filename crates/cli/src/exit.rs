@@ -23,7 +23,7 @@ pub enum ExitCode {
     CheckFailed = 5,
     /// An applied migration's checksum no longer matches its file.
     ChecksumMismatch = 6,
-    /// `cutover up` refused because the plan has lint errors.
+    /// `cutover lint` found errors, or `cutover up` refused because of them.
     LintFailed = 7,
     /// `cutover drift` found differences.
     Drift = 8,

@@ -75,8 +75,11 @@ impl Reporter for Printer {
                 changed,
                 batches,
                 fraction,
+                estimate,
+                batch_ms,
             } => {
-                self.bar.update(id, *changed, *batches, *fraction);
+                self.bar
+                    .update(id, *changed, *batches, *fraction, *estimate, *batch_ms);
             }
             Event::BackupTaken { path, before } => {
                 eprintln!("backed up to {path} before {before}")

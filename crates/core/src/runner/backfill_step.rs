@@ -13,13 +13,20 @@ struct Forward<'a> {
     reporter: &'a dyn Reporter,
     changed: AtomicU64,
     batches: AtomicU64,
+    estimate: AtomicU64,
 }
 
 impl BackfillObserver for Forward<'_> {
     fn event(&self, event: &BackfillEvent<'_>) {
         match event {
+            BackfillEvent::Started { estimate, .. } => {
+                self.estimate.store(estimate.unwrap_or(0), Ordering::Relaxed);
+            }
             BackfillEvent::Batch {
-                changed, fraction, ..
+                changed,
+                fraction,
+                millis,
+                ..
             } => {
                 let total = self.changed.fetch_add(*changed, Ordering::Relaxed) + changed;
                 let batches = self.batches.fetch_add(1, Ordering::Relaxed) + 1;
@@ -28,6 +35,8 @@ impl BackfillObserver for Forward<'_> {
                     changed: total,
                     batches,
                     fraction: *fraction,
+                    estimate: Some(self.estimate.load(Ordering::Relaxed)).filter(|e| *e > 0),
+                    batch_ms: *millis,
                 });
             }
             BackfillEvent::Retry {
@@ -52,6 +61,7 @@ impl Runner<'_> {
             reporter: self.reporter,
             changed: AtomicU64::new(0),
             batches: AtomicU64::new(0),
+            estimate: AtomicU64::new(0),
         };
         let report = backfill::run(
             self.backend,
@@ -156,6 +166,7 @@ impl Runner<'_> {
             reporter: self.reporter,
             changed: AtomicU64::new(0),
             batches: AtomicU64::new(0),
+            estimate: AtomicU64::new(0),
         };
         let mut options = self.options.backfill.clone();
         options.restart = true;

@@ -61,6 +61,10 @@ pub enum Event<'a> {
         batches: u64,
         /// Fraction of the key range done, when known.
         fraction: Option<f64>,
+        /// Rows in the table, from catalog statistics, when known.
+        estimate: Option<u64>,
+        /// Duration of the last batch.
+        batch_ms: u64,
     },
     /// A backfill step finished.
     BackfillDone(&'a crate::backfill::BackfillReport),
