@@ -13,8 +13,24 @@ async fn missing_tools_name_their_package() {
         let file = dir.join("b.bak");
         let (file_s, dir_s) = (file.to_str().expect("utf8"), dir.to_str().expect("utf8"));
         let no_tools = [("PATH", empty.to_str().expect("utf8"))];
-        let backup = ["backup", "--database", db.url(), "--plan", dir_s, "-o", file_s];
-        let restore = ["restore", file_s, "--yes", "--database", db.url(), "--plan", dir_s];
+        let backup = [
+            "backup",
+            "--database",
+            db.url(),
+            "--plan",
+            dir_s,
+            "-o",
+            file_s,
+        ];
+        let restore = [
+            "restore",
+            file_s,
+            "--yes",
+            "--database",
+            db.url(),
+            "--plan",
+            dir_s,
+        ];
         let verify = ["backup", "verify", file_s, "--plan", dir_s];
 
         let out = common::run_env(&dir, &backup, &no_tools);
@@ -47,7 +63,11 @@ async fn missing_tools_name_their_package() {
         // verification) names the package again.
         let out = common::run(&dir, &backup);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let client = if db.backend() == Kind::Postgres { "pg_restore" } else { "mariadb" };
+        let client = if db.backend() == Kind::Postgres {
+            "pg_restore"
+        } else {
+            "mariadb"
+        };
         let mut checks = vec![&restore[..]];
         if db.backend() == Kind::Postgres {
             checks.push(&verify[..]);

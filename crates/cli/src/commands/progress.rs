@@ -21,7 +21,15 @@ impl Bar {
     }
 
     /// Shows progress: rows changed, batches, and the fraction of the key range when known.
-    pub(crate) fn update(&self, id: &str, changed: u64, batches: u64, fraction: Option<f64>) {
+    pub(crate) fn update(
+        &self,
+        id: &str,
+        changed: u64,
+        batches: u64,
+        fraction: Option<f64>,
+        estimate: Option<u64>,
+        batch_ms: u64,
+    ) {
         if !self.enabled {
             return;
         }
@@ -42,8 +50,9 @@ impl Bar {
             bar.set_position((f * 1000.0) as u64);
         }
         let secs = bar.elapsed().as_secs_f64().max(0.001);
+        let of = estimate.map(|e| format!(" of ~{e}")).unwrap_or_default();
         bar.set_message(format!(
-            "{id}: {changed} rows, {batches} batches, {:.0} rows/s",
+            "{id}: {changed}{of} rows, {batches} batches, {:.0} rows/s, last batch {batch_ms} ms",
             changed as f64 / secs
         ));
     }
