@@ -100,7 +100,9 @@ impl Backend {
             Some((env, default)) => server_url(env, default),
             None => format!(
                 "sqlite://{}",
-                std::env::temp_dir().join(format!("cutover_srv_{}.db", std::process::id())).display()
+                std::env::temp_dir()
+                    .join(format!("cutover_srv_{}.db", std::process::id()))
+                    .display()
             ),
         }
     }

@@ -103,22 +103,56 @@ async fn introspection_equals_the_replayed_plan() {
         let expected = replay(&plan).shape(dialect);
         let actual = b.introspect().await.expect("introspect");
         let differences = diff(&expected, &actual);
-        assert!(differences.is_empty(), "{differences:#?}\nexpected {expected:#?}\nactual {actual:#?}");
-        assert_eq!(actual.tables.len(), 2, "cutover's own tables are not part of the shape");
+        assert!(
+            differences.is_empty(),
+            "{differences:#?}\nexpected {expected:#?}\nactual {actual:#?}"
+        );
+        assert_eq!(
+            actual.tables.len(),
+            2,
+            "cutover's own tables are not part of the shape"
+        );
         let items = &actual.tables["items"];
         assert_eq!(items.primary_key, ["owner_id", "sku"]);
-        assert_eq!(items.columns.iter().find(|c| c.name == "attrs").map(|c| c.ty.as_str()), Some("json"));
-        assert_eq!(items.columns.iter().find(|c| c.name == "price").map(|c| c.ty.as_str()), Some("decimal(10,2)"));
+        assert_eq!(
+            items
+                .columns
+                .iter()
+                .find(|c| c.name == "attrs")
+                .map(|c| c.ty.as_str()),
+            Some("json")
+        );
+        assert_eq!(
+            items
+                .columns
+                .iter()
+                .find(|c| c.name == "price")
+                .map(|c| c.ty.as_str()),
+            Some("decimal(10,2)")
+        );
 
         // A change behind cutover's back is drift.
-        b.execute("CREATE TABLE stray (id INTEGER PRIMARY KEY)").await.expect("stray table");
+        b.execute("CREATE TABLE stray (id INTEGER PRIMARY KEY)")
+            .await
+            .expect("stray table");
         b.execute("CREATE INDEX idx_owners_name ON owners (name(20))")
             .await
-            .or(b.execute("CREATE INDEX idx_owners_name ON owners (name)").await)
+            .or(b
+                .execute("CREATE INDEX idx_owners_name ON owners (name)")
+                .await)
             .expect("stray index");
         let drift = diff(&expected, &b.introspect().await.expect("introspect"));
-        let objects: Vec<String> = drift.iter().map(|d| format!("{}: {}", d.object, d.detail)).collect();
-        assert_eq!(objects, ["owners: index idx_owners_name not in the plan", "stray: table not in the plan"]);
+        let objects: Vec<String> = drift
+            .iter()
+            .map(|d| format!("{}: {}", d.object, d.detail))
+            .collect();
+        assert_eq!(
+            objects,
+            [
+                "owners: index idx_owners_name not in the plan",
+                "stray: table not in the plan"
+            ]
+        );
         b.close().await.expect("close");
     })
     .await;

@@ -11,6 +11,8 @@ use cutover_tests::{Backend as Kind, for_each_backend, snapshot};
 fn options() -> RunnerOptions {
     RunnerOptions {
         retry_backoff: std::time::Duration::from_millis(50),
+        // Not about backups: gated migrations run without the automatic one.
+        backup: cutover_core::backup::BackupPolicy::Skip,
         ..RunnerOptions::default()
     }
 }

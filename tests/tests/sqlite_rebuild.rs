@@ -114,44 +114,122 @@ async fn every_refused_alter_works_through_a_rebuild_with_data_kept() {
         .await
         .expect("base");
     // Rows with NULL names would violate the new NOT NULL: the plan's default fills them.
-    b.execute("UPDATE accounts SET name = 'unknown' WHERE name IS NULL").await.expect("prepare data");
-    let rowids = b.query("SELECT rowid, id, name, score FROM accounts ORDER BY id").await.expect("before").rows;
+    b.execute("UPDATE accounts SET name = 'unknown' WHERE name IS NULL")
+        .await
+        .expect("prepare data");
+    let rowids = b
+        .query("SELECT rowid, id, name, score FROM accounts ORDER BY id")
+        .await
+        .expect("before")
+        .rows;
     assert_eq!(rowids.len(), 100_000);
     let orders = snapshot::rows(b.as_mut(), "orders").await;
 
     dir.write("0002_alters.toml", ALTERS);
-    let report = Runner::new(b.as_mut(), &dir.load(), RunnerOptions::default(), &Silent)
+    // Not about backups: the contract gate's automatic backup (100k rows) is skipped.
+    let no_backup = RunnerOptions {
+        backup: cutover_core::backup::BackupPolicy::Skip,
+        ..RunnerOptions::default()
+    };
+    let report = Runner::new(b.as_mut(), &dir.load(), no_backup, &Silent)
         .up(Target::Latest)
         .await
         .expect("the rebuilds apply");
     assert_eq!(report.migrations.len(), 1);
 
     // Rows and rowids kept; children not cascaded away; view and trigger alive.
-    let after = b.query("SELECT rowid, id, name, score FROM accounts ORDER BY id").await.expect("after").rows;
+    let after = b
+        .query("SELECT rowid, id, name, score FROM accounts ORDER BY id")
+        .await
+        .expect("after")
+        .rows;
     assert!(after == rowids, "rows or rowids changed");
     assert_eq!(snapshot::rows(b.as_mut(), "orders").await, orders);
-    assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM account_names").await, 100_000);
-    b.execute("UPDATE accounts SET score = score + 1 WHERE id = 3").await.expect("fire trigger");
-    assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM audit").await, 1);
-    assert!(b.query("PRAGMA foreign_key_check").await.expect("fk check").rows.is_empty());
+    assert_eq!(
+        snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM account_names").await,
+        100_000
+    );
+    b.execute("UPDATE accounts SET score = score + 1 WHERE id = 3")
+        .await
+        .expect("fire trigger");
+    assert_eq!(
+        snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM audit").await,
+        1
+    );
+    assert!(
+        b.query("PRAGMA foreign_key_check")
+            .await
+            .expect("fk check")
+            .rows
+            .is_empty()
+    );
 
     // The new shape is enforced.
-    let cols = b.query("SELECT name, type, \"notnull\" FROM pragma_table_info('accounts') ORDER BY cid").await.expect("cols").rows;
-    let cols: Vec<String> = cols.iter().map(|r| r.iter().map(|v| v.clone().unwrap_or_default()).collect::<Vec<_>>().join(" ")).collect();
+    let cols = b
+        .query("SELECT name, type, \"notnull\" FROM pragma_table_info('accounts') ORDER BY cid")
+        .await
+        .expect("cols")
+        .rows;
+    let cols: Vec<String> = cols
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| v.clone().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
     assert_eq!(
         cols,
-        ["id BIGINT 1", "name TEXT 1", "score BIGINT 0", "legacy_code VARCHAR(10) 0", "token VARCHAR(40) 0", "joined TEXT 0"]
+        [
+            "id BIGINT 1",
+            "name TEXT 1",
+            "score BIGINT 0",
+            "legacy_code VARCHAR(10) 0",
+            "token VARCHAR(40) 0",
+            "joined TEXT 0"
+        ]
     );
     // The expression default filled the old rows; the new column is unique.
-    assert_eq!(snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM accounts WHERE joined = 'joined'").await, 100_000);
-    b.execute("UPDATE accounts SET token = 't' WHERE id = 3").await.expect("one token");
-    assert!(b.execute("UPDATE accounts SET token = 't' WHERE id = 6").await.is_err(), "UNIQUE holds");
-    assert!(b.execute("INSERT INTO accounts (id, name) VALUES (1, NULL)").await.is_err(), "NOT NULL holds");
-    b.execute("INSERT INTO accounts (id, legacy_code) VALUES (1, 'L1')").await.expect("unique dropped, default applies");
-    let name = b.query("SELECT name FROM accounts WHERE id = 1").await.expect("default").rows;
+    assert_eq!(
+        snapshot::count(
+            b.as_mut(),
+            "SELECT COUNT(*) FROM accounts WHERE joined = 'joined'"
+        )
+        .await,
+        100_000
+    );
+    b.execute("UPDATE accounts SET token = 't' WHERE id = 3")
+        .await
+        .expect("one token");
+    assert!(
+        b.execute("UPDATE accounts SET token = 't' WHERE id = 6")
+            .await
+            .is_err(),
+        "UNIQUE holds"
+    );
+    assert!(
+        b.execute("INSERT INTO accounts (id, name) VALUES (1, NULL)")
+            .await
+            .is_err(),
+        "NOT NULL holds"
+    );
+    b.execute("INSERT INTO accounts (id, legacy_code) VALUES (1, 'L1')")
+        .await
+        .expect("unique dropped, default applies");
+    let name = b
+        .query("SELECT name FROM accounts WHERE id = 1")
+        .await
+        .expect("default")
+        .rows;
     assert_eq!(name[0][0].as_deref(), Some("unknown"));
     // ON DELETE RESTRICT replaced CASCADE.
-    assert!(b.execute("DELETE FROM accounts WHERE id = 300").await.is_err(), "restrict holds");
+    assert!(
+        b.execute("DELETE FROM accounts WHERE id = 300")
+            .await
+            .is_err(),
+        "restrict holds"
+    );
     // The index on the dropped column is gone; the others were re-created.
     let idx = b.query("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' AND sql IS NOT NULL").await.expect("indexes").rows;
     assert!(idx.is_empty(), "{idx:?}");
@@ -162,14 +240,41 @@ async fn every_refused_alter_works_through_a_rebuild_with_data_kept() {
 #[tokio::test]
 async fn the_rebuild_is_printed_offline() {
     let dir = PlanDir::new();
-    dir.write("0001_base.toml", BASE).write("0002_alters.toml", ALTERS);
+    dir.write("0001_base.toml", BASE)
+        .write("0002_alters.toml", ALTERS);
     let plan = dir.load();
-    let rendered = cutover_core::render::render_plan(&plan, cutover_core::Dialect::Sqlite, &Default::default())
-        .expect("sqlite renders the rebuilds");
+    let rendered = cutover_core::render::render_plan(
+        &plan,
+        cutover_core::Dialect::Sqlite,
+        &Default::default(),
+    )
+    .expect("sqlite renders the rebuilds");
     let first = &rendered[1].statements[0];
     assert_eq!(first.kind, cutover_core::render::StatementKind::Rebuild);
-    assert!(first.sql.starts_with("CREATE TABLE \"_cutover_new_accounts\""), "{}", first.sql);
-    assert!(first.sql.contains("INSERT INTO \"_cutover_new_accounts\" (rowid, "), "{}", first.sql);
-    assert!(first.sql.contains("ALTER TABLE \"_cutover_new_accounts\" RENAME TO \"accounts\""), "{}", first.sql);
-    assert!(first.sql.contains("CREATE INDEX \"idx_accounts_email\""), "{}", first.sql);
+    assert!(
+        first
+            .sql
+            .starts_with("CREATE TABLE \"_cutover_new_accounts\""),
+        "{}",
+        first.sql
+    );
+    assert!(
+        first
+            .sql
+            .contains("INSERT INTO \"_cutover_new_accounts\" (rowid, "),
+        "{}",
+        first.sql
+    );
+    assert!(
+        first
+            .sql
+            .contains("ALTER TABLE \"_cutover_new_accounts\" RENAME TO \"accounts\""),
+        "{}",
+        first.sql
+    );
+    assert!(
+        first.sql.contains("CREATE INDEX \"idx_accounts_email\""),
+        "{}",
+        first.sql
+    );
 }

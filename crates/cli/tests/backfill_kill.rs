@@ -106,10 +106,7 @@ async fn killed_ten_times_ends_equal_to_the_single_update() {
             1,
         );
         let mut b = connect(db.url()).await.expect("connect");
-        assert_eq!(
-            b.execute(&update).await.expect("reference update") > 0,
-            true
-        );
+        assert!(b.execute(&update).await.expect("reference update") > 0);
 
         let args = [
             "backfill",

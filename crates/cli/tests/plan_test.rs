@@ -27,11 +27,21 @@ fn problems(doc: &serde_json::Value) -> Vec<String> {
     for db in doc["test"]["databases"].as_array().into_iter().flatten() {
         for s in db["steps"].as_array().into_iter().flatten() {
             for p in s["problems"].as_array().into_iter().flatten() {
-                out.push(format!("{} {} {}: {}", db["dialect"], s["phase"], s["migration"], p.as_str().unwrap_or("")));
+                out.push(format!(
+                    "{} {} {}: {}",
+                    db["dialect"],
+                    s["phase"],
+                    s["migration"],
+                    p.as_str().unwrap_or("")
+                ));
             }
         }
     }
-    for c in doc["test"]["cross_dialect"].as_array().into_iter().flatten() {
+    for c in doc["test"]["cross_dialect"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         out.push(c.as_str().unwrap_or("").to_string());
     }
     out
@@ -42,7 +52,10 @@ fn the_example_plan_passes_on_every_database() {
     let plan = PlanDir::example("messages");
     let (code, doc, text) = run_test(&plan);
     assert_eq!(code, Some(0), "{text}");
-    assert_eq!(doc["test"]["databases"].as_array().map(Vec::len), Some(backends().len()));
+    assert_eq!(
+        doc["test"]["databases"].as_array().map(Vec::len),
+        Some(backends().len())
+    );
     assert!(problems(&doc).is_empty(), "{:?}", problems(&doc));
 }
 
@@ -61,15 +74,23 @@ fn a_down_that_does_not_restore_the_schema_fails() {
     assert_eq!(code, Some(9), "{text}");
     let found = problems(&doc);
     for b in backends() {
-        let expected = format!("\"{}\" \"down\" \"0002 (extra)\": after down: t: column extra not in the plan", b.name());
-        assert!(found.contains(&expected), "missing `{expected}` in {found:#?}");
+        let expected = format!(
+            "\"{}\" \"down\" \"0002 (extra)\": after down: t: column extra not in the plan",
+            b.name()
+        );
+        assert!(
+            found.contains(&expected),
+            "missing `{expected}` in {found:#?}"
+        );
     }
 }
 
 #[test]
 fn a_raw_sql_step_with_another_type_on_one_dialect_fails() {
     if backends().len() < 2 || !backends().contains(&Backend::Mysql) {
-        eprintln!("needs MySQL and another backend to compare; CUTOVER_TEST_BACKENDS excludes them");
+        eprintln!(
+            "needs MySQL and another backend to compare; CUTOVER_TEST_BACKENDS excludes them"
+        );
         return;
     }
     let plan = PlanDir::new();
@@ -86,9 +107,14 @@ down = "DROP TABLE notes"
     );
     let (code, doc, text) = run_test(&plan);
     assert_eq!(code, Some(9), "{text}");
-    let cross: Vec<String> = problems(&doc).into_iter().filter(|p| p.contains(" vs ")).collect();
+    let cross: Vec<String> = problems(&doc)
+        .into_iter()
+        .filter(|p| p.contains(" vs "))
+        .collect();
     assert!(
-        cross.iter().any(|c| c.contains("notes: column body: type") && c.contains("varchar(50)")),
+        cross
+            .iter()
+            .any(|c| c.contains("notes: column body: type") && c.contains("varchar(50)")),
         "{cross:#?}"
     );
 }

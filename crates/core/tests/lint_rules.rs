@@ -706,7 +706,7 @@ fn sqlite_table_rebuild() {
 
 #[test]
 fn sqlite_add_not_null_without_default() {
-    let add = "[[steps]]\nop = \"add_column\"\ntable = \"users\"\ncolumn = { name = \"seen\", type = \"timestamp\", nullable = false, default_expr = \"now()\" }\n";
+    let add = "[[steps]]\nop = \"add_column\"\ntable = \"users\"\ncolumn = { name = \"plan\", type = \"text\", nullable = false }\n";
     fires(
         &refs(&one(add)),
         SQLITE,
@@ -719,6 +719,20 @@ fn sqlite_add_not_null_without_default() {
         &refs(&one(literal)),
         SQLITE,
         "sqlite/add-not-null-without-default",
+    );
+    // An expression default is possible, through a rebuild.
+    let expr = "[[steps]]\nop = \"add_column\"\ntable = \"users\"\ncolumn = { name = \"seen\", type = \"timestamp\", nullable = false, default_expr = \"now()\" }\n";
+    silent(
+        &refs(&one(expr)),
+        SQLITE,
+        "sqlite/add-not-null-without-default",
+    );
+    fires(
+        &refs(&one(expr)),
+        SQLITE,
+        "sqlite/table-rebuild",
+        "0002_change.toml",
+        3,
     );
 }
 

@@ -32,13 +32,19 @@ const FOREIGN_KEYS: &str = "SELECT kcu.table_name, kcu.constraint_name, kcu.colu
 const CHECKS: &str = "SELECT table_name, constraint_name, check_clause FROM information_schema.check_constraints \
     WHERE constraint_schema = DATABASE()";
 
-const VIEWS: &str = "SELECT table_name FROM information_schema.views WHERE table_schema = DATABASE()";
-const TRIGGERS: &str = "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE()";
+const VIEWS: &str =
+    "SELECT table_name FROM information_schema.views WHERE table_schema = DATABASE()";
+const TRIGGERS: &str =
+    "SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE()";
 
 fn action(rule: &str) -> String {
     let a = rule.to_ascii_lowercase().replace(' ', "_");
     // InnoDB treats RESTRICT and NO ACTION alike.
-    if a == "restrict" { "no_action".into() } else { a }
+    if a == "restrict" {
+        "no_action".into()
+    } else {
+        a
+    }
 }
 
 /// Reads the schema of the connected database.
@@ -63,18 +69,26 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
     }
     let mut indexes: BTreeMap<(String, String), (bool, Vec<String>)> = BTreeMap::new();
     for r in catalog(b, INDEX_COLUMNS).await? {
-        let entry = indexes.entry((r[0].clone(), r[1].clone())).or_insert((r[2] == "0", Vec::new()));
-        entry.1.push(if r[4] == "D" { format!("{} DESC", r[3]) } else { r[3].clone() });
+        let entry = indexes
+            .entry((r[0].clone(), r[1].clone()))
+            .or_insert((r[2] == "0", Vec::new()));
+        entry.1.push(if r[4] == "D" {
+            format!("{} DESC", r[3])
+        } else {
+            r[3].clone()
+        });
     }
     let mut fks: BTreeMap<(String, String), ForeignKeyShape> = BTreeMap::new();
     for r in catalog(b, FOREIGN_KEYS).await? {
-        let fk = fks.entry((r[0].clone(), r[1].clone())).or_insert_with(|| ForeignKeyShape {
-            columns: Vec::new(),
-            ref_table: r[3].clone(),
-            ref_columns: Vec::new(),
-            on_delete: action(&r[5]),
-            on_update: action(&r[6]),
-        });
+        let fk = fks
+            .entry((r[0].clone(), r[1].clone()))
+            .or_insert_with(|| ForeignKeyShape {
+                columns: Vec::new(),
+                ref_table: r[3].clone(),
+                ref_columns: Vec::new(),
+                on_delete: action(&r[5]),
+                on_update: action(&r[6]),
+            });
         fk.columns.push(r[2].clone());
         fk.ref_columns.push(r[4].clone());
     }

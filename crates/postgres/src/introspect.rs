@@ -41,9 +41,9 @@ const CHECKS: &str = "SELECT cl.relname, con.conname FROM pg_constraint con \
     JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace \
     WHERE con.contype = 'c' AND n.nspname = current_schema()";
 
-const VIEWS: &str = "SELECT table_name FROM information_schema.views WHERE table_schema = current_schema()";
-const TRIGGERS: &str =
-    "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE trigger_schema = current_schema()";
+const VIEWS: &str =
+    "SELECT table_name FROM information_schema.views WHERE table_schema = current_schema()";
+const TRIGGERS: &str = "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE trigger_schema = current_schema()";
 const TABLES: &str = "SELECT table_name FROM information_schema.tables \
     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'";
 
@@ -59,7 +59,10 @@ fn action(code: &str) -> String {
 }
 
 fn list(s: &str) -> Vec<String> {
-    s.split(',').filter(|x| !x.is_empty()).map(|x| x.trim_matches('"').to_string()).collect()
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(|x| x.trim_matches('"').to_string())
+        .collect()
 }
 
 /// Reads the schema of the connected database's current schema.

@@ -60,7 +60,14 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
             let is_pk = c[4] != "0";
             // INTEGER PRIMARY KEY is the rowid: it has a value without a DEFAULT.
             let rowid = is_pk && pk_count == 1 && c[1].eq_ignore_ascii_case("integer");
-            s.add_column(d, name, &c[0], &c[1], c[2] == "0" && !rowid, c[3] == "1" || rowid);
+            s.add_column(
+                d,
+                name,
+                &c[0],
+                &c[1],
+                c[2] == "0" && !rowid,
+                c[3] == "1" || rowid,
+            );
             if is_pk {
                 pk.push((c[4].parse().unwrap_or(0), c[0].clone()));
             }
@@ -69,7 +76,14 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
         for (_, c) in pk {
             s.add_primary_key_column(name, &c);
         }
-        let indexes = catalog(b, &format!("SELECT name, \"unique\", origin, partial FROM pragma_index_list({})", lit(name))).await?;
+        let indexes = catalog(
+            b,
+            &format!(
+                "SELECT name, \"unique\", origin, partial FROM pragma_index_list({})",
+                lit(name)
+            ),
+        )
+        .await?;
         for i in indexes.iter().filter(|i| i[2] != "pk") {
             let cols = catalog(
                 b,
@@ -78,7 +92,13 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
             .await?;
             let columns = cols
                 .iter()
-                .map(|c| if c[1] == "1" { format!("{} DESC", c[0]) } else { c[0].clone() })
+                .map(|c| {
+                    if c[1] == "1" {
+                        format!("{} DESC", c[0])
+                    } else {
+                        c[0].clone()
+                    }
+                })
                 .collect();
             s.add_index(name, &i[0], columns, i[1] == "1", i[3] == "1");
         }
@@ -89,19 +109,22 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
         .await?;
         let mut current: Option<(String, ForeignKeyShape)> = None;
         for f in fks {
-            if current.as_ref().is_some_and(|(id, _)| *id != f[0]) {
-                if let Some((_, fk)) = current.take() {
-                    s.add_foreign_key(name, fk);
-                }
+            if current.as_ref().is_some_and(|(id, _)| *id != f[0])
+                && let Some((_, fk)) = current.take()
+            {
+                s.add_foreign_key(name, fk);
             }
             let entry = current.get_or_insert_with(|| {
-                (f[0].clone(), ForeignKeyShape {
-                    columns: Vec::new(),
-                    ref_table: f[1].clone(),
-                    ref_columns: Vec::new(),
-                    on_delete: action(&f[5]),
-                    on_update: action(&f[4]),
-                })
+                (
+                    f[0].clone(),
+                    ForeignKeyShape {
+                        columns: Vec::new(),
+                        ref_table: f[1].clone(),
+                        ref_columns: Vec::new(),
+                        on_delete: action(&f[5]),
+                        on_update: action(&f[4]),
+                    },
+                )
             });
             entry.1.columns.push(f[2].clone());
             entry.1.ref_columns.push(f[3].clone());
@@ -113,7 +136,12 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
             s.add_check(name, &c);
         }
     }
-    for r in catalog(b, "SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger')").await? {
+    for r in catalog(
+        b,
+        "SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger')",
+    )
+    .await?
+    {
         if r[0] == "view" {
             s.add_view(&r[1]);
         } else {

@@ -20,8 +20,8 @@
 mod backend;
 mod backup;
 mod errors;
-mod introspect;
 mod exec;
+mod introspect;
 mod lock;
 
 pub use backend::SqliteBackend;

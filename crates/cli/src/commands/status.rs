@@ -111,21 +111,36 @@ pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> 
     let plan = project.load_plan()?;
     let mut backend = open(project, opts).await?;
     let printer = Printer::new(json);
-    let report = Runner::new(backend.as_mut(), &plan, runner_options(project, opts), &printer)
-        .drift()
-        .await;
+    let report = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, opts),
+        &printer,
+    )
+    .drift()
+    .await;
     backend.close().await?;
     let report = report?;
     if json {
         let doc = serde_json::json!({ "ok": report.differences.is_empty(), "drift": report });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else if report.differences.is_empty() {
-        println!("no drift: the schema matches migrations {}", report.applied.join(", "));
+        println!(
+            "no drift: the schema matches migrations {}",
+            report.applied.join(", ")
+        );
     } else {
         for d in &report.differences {
             println!("{}: {}", d.object, d.detail);
         }
-        println!("\n{} difference(s) from the schema of the applied migrations", report.differences.len());
+        println!(
+            "\n{} difference(s) from the schema of the applied migrations",
+            report.differences.len()
+        );
     }
-    Ok(if report.differences.is_empty() { ExitCode::Success } else { ExitCode::Drift })
+    Ok(if report.differences.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::Drift
+    })
 }

@@ -20,25 +20,48 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
         args.databases.clone()
     };
     if urls.is_empty() {
-        bail!("no database to test on: pass --database URL (repeatable) or define targets in cutover.toml");
+        bail!(
+            "no database to test on: pass --database URL (repeatable) or define targets in cutover.toml"
+        );
     }
-    let open: Box<Opener> = Box::new(|url: String| Box::pin(async move { crate::connect::connect(&url).await }));
+    let open: Box<Opener> =
+        Box::new(|url: String| Box::pin(async move { crate::connect::connect(&url).await }));
     let report = test_plan(&plan, &urls, open.as_ref()).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "ok": report.ok, "test": report }))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "ok": report.ok, "test": report }))?
+        );
     } else {
         for db in &report.databases {
-            println!("{} ({}) - {} in {} ms", db.dialect, db.url, if db.ok { "PASS" } else { "FAIL" }, db.duration_ms);
+            println!(
+                "{} ({}) - {} in {} ms",
+                db.dialect,
+                db.url,
+                if db.ok { "PASS" } else { "FAIL" },
+                db.duration_ms
+            );
             for s in &db.steps {
-                let what = s.migration.clone().unwrap_or_else(|| "all migrations".into());
-                println!("  {:<5} {:<40} {}", s.phase, what, if s.ok { "ok" } else { "FAIL" });
+                let what = s
+                    .migration
+                    .clone()
+                    .unwrap_or_else(|| "all migrations".into());
+                println!(
+                    "  {:<5} {:<40} {}",
+                    s.phase,
+                    what,
+                    if s.ok { "ok" } else { "FAIL" }
+                );
                 for p in &s.problems {
                     println!("        {p}");
                 }
             }
         }
         if report.cross_dialect.is_empty() {
-            println!("schemas agree across {} database(s)", report.databases.len());
+            println!(
+                "schemas agree across {} database(s)",
+                report.databases.len()
+            );
         } else {
             println!("schemas differ across databases:");
             for c in &report.cross_dialect {
@@ -46,5 +69,9 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
             }
         }
     }
-    Ok(if report.ok { ExitCode::Success } else { ExitCode::TestFailed })
+    Ok(if report.ok {
+        ExitCode::Success
+    } else {
+        ExitCode::TestFailed
+    })
 }

@@ -15,6 +15,14 @@ use crate::runner::History;
 /// (from `history_table`), tables with row counts, views, size and SHA-256. On failure
 /// neither file is left behind.
 pub async fn take(backend: &mut dyn Backend, path: &Path, history_table: &str) -> Result<Manifest> {
+    for existing in [path.to_path_buf(), Manifest::path_for(path)] {
+        if existing.exists() {
+            return Err(Error::Other(format!(
+                "{} already exists; a backup never overwrites a file: choose another path or remove it",
+                existing.display()
+            )));
+        }
+    }
     let info = backend
         .backup(path)
         .await
@@ -23,6 +31,7 @@ pub async fn take(backend: &mut dyn Backend, path: &Path, history_table: &str) -
         Ok(manifest) => Ok(manifest),
         Err(e) => {
             let _ = std::fs::remove_file(path);
+            let _ = std::fs::remove_file(Manifest::path_for(path));
             Err(e.context(format!("writing the manifest of {}", path.display())))
         }
     }

@@ -24,6 +24,7 @@ pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
+pub(crate) use rebuild::needs_rebuild;
 
 /// How a rendered statement must be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

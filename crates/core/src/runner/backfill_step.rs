@@ -20,7 +20,8 @@ impl BackfillObserver for Forward<'_> {
     fn event(&self, event: &BackfillEvent<'_>) {
         match event {
             BackfillEvent::Started { estimate, .. } => {
-                self.estimate.store(estimate.unwrap_or(0), Ordering::Relaxed);
+                self.estimate
+                    .store(estimate.unwrap_or(0), Ordering::Relaxed);
             }
             BackfillEvent::Batch {
                 changed,

@@ -1,10 +1,12 @@
 //! SQLite rules: changes that rebuild a table, and what SQLite's ALTER TABLE cannot do.
 
+use super::main_table;
 use crate::dialect::Dialect;
 use crate::lint::finding::{Finding, RuleInfo, Severity};
 use crate::lint::sql_facts::Fact;
 use crate::lint::walk::{PlanView, StepView};
 use crate::plan::Step;
+use crate::render::needs_rebuild;
 
 const SQLITE: Option<Dialect> = Some(Dialect::Sqlite);
 
@@ -14,7 +16,7 @@ pub(crate) const TABLE_REBUILD: RuleInfo = RuleInfo {
     severity: Severity::Warning,
     dialect: SQLITE,
     summary: "The change rewrites or rebuilds an existing table",
-    explanation: "SQLite cannot change a column or a constraint in place: DROP COLUMN rewrites every row, and a type, nullability or check change needs a full rebuild (cutover creates a copy, copies the rows, drops the old table and renames the copy). The database is write-locked for the whole copy, whose cost grows with the row count, and the file temporarily needs twice the space.",
+    explanation: "SQLite cannot change a column or a constraint in place: DROP COLUMN rewrites every row, and a type, nullability or check change, a UNIQUE or expression-default column, needs a full rebuild (cutover creates a copy, copies the rows, drops the old table and renames the copy). The database is write-locked for the whole copy, whose cost grows with the row count, and the file temporarily needs twice the space.",
     fix: "Prefer additive changes (add a column, stop using the old one); if the rebuild is needed, run it off-peak and suppress with the table size as the reason.",
 };
 
@@ -23,9 +25,9 @@ pub(crate) const ADD_NOT_NULL_WITHOUT_DEFAULT: RuleInfo = RuleInfo {
     id: "sqlite/add-not-null-without-default",
     severity: Severity::Error,
     dialect: SQLITE,
-    summary: "A NOT NULL column is added without a literal default",
-    explanation: "SQLite's ADD COLUMN refuses a NOT NULL column without a constant default (even on an empty table), so the migration cannot run on SQLite at all.",
-    fix: "Give the column a literal `default`, or add it nullable and backfill it.",
+    summary: "A NOT NULL column is added without a default",
+    explanation: "SQLite's ADD COLUMN refuses a NOT NULL column without a default (even on an empty table): existing rows would have no value. The migration cannot run on SQLite at all.",
+    fix: "Give the column a literal `default` (an expression default works too, through a table rebuild), or add it nullable and backfill it.",
 };
 
 /// `sqlite/foreign-key-change`.
@@ -56,33 +58,8 @@ pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
 }
 
 fn step(s: &StepView<'_>, out: &mut Vec<Finding>) {
-    let rebuild = |what: String| s.finding(&TABLE_REBUILD, what);
-    match s.step() {
-        Step::DropColumn(d) if s.existing(&d.table) => out.push(rebuild(format!(
-            "dropping `{}.{}` rewrites every row of the table",
-            d.table, d.column
-        ))),
-        Step::AlterColumn(a) if s.existing(&a.table) => out.push(rebuild(format!(
-            "changing `{}.{}` needs a rebuild of table `{}`",
-            a.table, a.column, a.table
-        ))),
-        Step::AddCheck(c) if s.existing(&c.table) => out.push(rebuild(format!(
-            "adding check `{}` needs a rebuild of table `{}`",
-            c.name, c.table
-        ))),
-        Step::DropCheck(c) if s.existing(&c.table) => out.push(rebuild(format!(
-            "dropping check `{}` needs a rebuild of table `{}`",
-            c.name, c.table
-        ))),
-        Step::AddColumn(a) if !a.column.is_nullable() && a.column.default.is_none() => {
-            out.push(s.finding(
-                &ADD_NOT_NULL_WITHOUT_DEFAULT,
-                format!(
-                    "NOT NULL column `{}.{}` is added without a literal default",
-                    a.table, a.column.name
-                ),
-            ));
-        }
+    let step = s.step();
+    match step {
         Step::AddForeignKey(f) => out.push(s.finding(
             &FOREIGN_KEY_CHANGE,
             format!(
@@ -98,6 +75,35 @@ fn step(s: &StepView<'_>, out: &mut Vec<Finding>) {
                 d.name, d.table
             ),
         )),
+        Step::AddColumn(a)
+            if !a.column.is_nullable()
+                && a.column.default.is_none()
+                && a.column.default_expr.is_none() =>
+        {
+            out.push(s.finding(
+                &ADD_NOT_NULL_WITHOUT_DEFAULT,
+                format!(
+                    "NOT NULL column `{}.{}` is added without a default",
+                    a.table, a.column.name
+                ),
+            ));
+        }
+        Step::DropColumn(d) if s.existing(&d.table) => out.push(s.finding(
+            &TABLE_REBUILD,
+            format!(
+                "dropping `{}.{}` rewrites every row of the table",
+                d.table, d.column
+            ),
+        )),
+        // What the renderer turns into a rebuild (create a copy, copy, drop, rename).
+        _ if needs_rebuild(step, Dialect::Sqlite, &s.before) => {
+            if let Some(table) = main_table(step).filter(|t| s.existing(t)) {
+                out.push(s.finding(
+                    &TABLE_REBUILD,
+                    format!("{} on table `{table}` rebuilds the table", step.op()),
+                ));
+            }
+        }
         _ => {}
     }
 }
