@@ -78,22 +78,33 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
         let again = run(b.as_mut(), &plan, "messages_attachments", &small_batches()).await;
         assert_eq!((again.outcome.as_str(), again.rows_changed, again.batches), ("already done", 0, 0));
 
-        // New pending rows (written by old code) are picked up by the next run.
-        b.execute("UPDATE messages SET attachments = '[]' WHERE id IN (2, 4, 6)").await.expect("reset 3 rows");
+        // Rows inserted since by old code (after the last key) are picked up by the next run.
+        for _ in 0..3 {
+            b.execute("INSERT INTO messages (conversation_id, body, media_url) SELECT MIN(id), 'late', 'https://cdn.example.com/late.jpg' FROM conversations")
+                .await
+                .expect("a late row");
+        }
         let catch_up = run(b.as_mut(), &plan, "messages_attachments", &small_batches()).await;
         assert_eq!(catch_up.rows_changed, 3);
+        // An old row made pending again is behind the checkpoint: --restart walks it again.
+        b.execute("UPDATE messages SET attachments = '[]' WHERE id = 2").await.expect("regress a row");
+        let quick = run(b.as_mut(), &plan, "messages_attachments", &small_batches()).await;
+        assert_eq!(quick.outcome, "already done");
+        let mut restart = small_batches();
+        restart.restart = true;
+        assert_eq!(run(b.as_mut(), &plan, "messages_attachments", &restart).await.rows_changed, 1);
 
         // --force redoes every row in scope.
         let mut force = small_batches();
         force.force = true;
         force.batch_size = Some(1000);
         let forced = run(b.as_mut(), &plan, "messages_attachments", &force).await;
-        assert_eq!(forced.rows_scanned, 1500, "every row in scope (`where`), pending or not");
+        assert_eq!(forced.rows_scanned, 1503, "every row in scope (`where`), pending or not");
 
         // Undo applies `undo` to the rows the backfill marked, batched.
         let undo = BackfillSpec::find(&plan, "messages_attachments").expect("spec").undo().expect("undo");
         let undone = backfill::run(b.as_mut(), None, &undo, &small_batches(), &QuietObserver).await.expect("undo");
-        assert_eq!(undone.rows_changed, 1500);
+        assert_eq!(undone.rows_changed, 1503);
         assert_eq!(snapshot::count(b.as_mut(), done_sql).await, 0);
     })
     .await;

@@ -117,10 +117,10 @@ async fn killed_ten_times_ends_equal_to_the_single_update() {
             "--plan",
             dir.as_str(),
             "--batch-size",
-            "2000",
+            "500",
             "--no-adapt",
             "--pause-ms",
-            "5",
+            "10",
         ];
         let mut killed = 0;
         for wait in moments(0x5eed ^ db.backend().name().len() as u64, 10) {

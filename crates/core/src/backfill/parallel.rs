@@ -49,15 +49,25 @@ pub async fn run(
     }
     let finished = |c: &Checkpoint| matches!(c.state, PartState::Done | PartState::Complete);
     if !existing.is_empty() && existing.iter().all(finished) {
-        // Without `pending` nothing can become pending again: the checkpoint is the answer.
-        let nothing_pending = match &spec.step.pending {
-            None => true,
-            Some(_) => b
-                .query(&pending_exists_sql(spec, b.dialect())?)
-                .await?
-                .rows
-                .is_empty(),
-        };
+        // Done at once: only rows after each part's last processed key can be new (rows
+        // inserted since by old code); an index range probe finds them. Without `pending`
+        // nothing can become pending again: the checkpoint is the answer.
+        let mut nothing_pending = true;
+        if spec.step.pending.is_some() {
+            for c in &existing {
+                let probe = pending_exists_sql(
+                    spec,
+                    b.dialect(),
+                    &kinds,
+                    c.cursor.as_deref(),
+                    c.range_end.as_deref(),
+                )?;
+                if !b.query(&probe).await?.rows.is_empty() {
+                    nothing_pending = false;
+                    break;
+                }
+            }
+        }
         if nothing_pending {
             return Ok(BackfillReport {
                 id: spec.id.clone(),
@@ -67,7 +77,7 @@ pub async fn run(
                 ..BackfillReport::default()
             });
         }
-        // Rows became pending again (e.g. written by old code): walk the table once more.
+        // New pending rows: walk the table once more.
         states.clear(b, &spec.id).await?;
         existing.clear();
     }

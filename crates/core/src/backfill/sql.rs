@@ -128,10 +128,20 @@ pub fn batch_update_sql(
     Ok(dialect.query(&update_statement(&step, dialect, extra)?))
 }
 
-/// `SELECT 1 ... WHERE pending LIMIT 1`: whether any pending row is left.
-pub fn pending_exists_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String> {
+/// `SELECT 1 ... WHERE pending [AND key > cursor AND key < end] LIMIT 1`: whether a pending
+/// row is left in a key range.
+pub fn pending_exists_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+) -> Result<String> {
     let mut q = base_select(spec, dialect, true)?;
     q.expr(Expr::cust("1")).limit(1);
+    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+        q.and_where(c);
+    }
     Ok(dialect.query(&q))
 }
 
@@ -204,5 +214,85 @@ pub fn range_count_sql(
     if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
         q.and_where(c);
     }
+    Ok(dialect.query(&q))
+}
+
+/// Whether a batch can be one `UPDATE .. WHERE key IN (first n pending keys) RETURNING key`.
+pub fn can_fuse(spec: &BackfillSpec, dialect: Dialect) -> bool {
+    dialect.sql().supports_update_returning()
+        && spec.step.insert_into.is_none()
+        && spec.step.from.is_none()
+}
+
+/// The fused batch: the first `n` pending keys after the cursor are selected, updated and
+/// returned by one statement, so the table is scanned once per batch.
+pub fn fused_update_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+    batch: u64,
+    with_pending: bool,
+) -> Result<FusedBatch> {
+    let t = &spec.step.table;
+    let mut keys = base_select(spec, dialect, with_pending)?;
+    for k in &spec.key {
+        keys.column((ident(t), ident(k)));
+        keys.order_by((ident(t), ident(k)), Order::Asc);
+    }
+    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+        keys.and_where(c);
+    }
+    keys.limit(batch);
+    let mut step = spec.step.clone();
+    if !with_pending {
+        step.pending = None;
+    }
+    let mut update = update_statement(&step, dialect, Some(key_expr(spec).in_subquery(keys)))?;
+    for k in &spec.key {
+        update.returning_col(ident(k));
+    }
+    let sql = dialect.query(&update);
+    Ok(match dialect.sql().wrap_update_returning(&sql, &spec.key) {
+        Some(wrapped) => FusedBatch {
+            sql: wrapped,
+            summarised: true,
+        },
+        None => FusedBatch {
+            sql,
+            summarised: false,
+        },
+    })
+}
+
+/// A fused batch statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FusedBatch {
+    /// The SQL.
+    pub sql: String,
+    /// True: it returns one row `(count, key..)`; false: one row per updated key.
+    pub summarised: bool,
+}
+
+/// The largest key in `(cursor, end)`, pending or not: where a finished range's cursor ends.
+pub fn last_key_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+) -> Result<String> {
+    let t = &spec.step.table;
+    let mut q = Query::select();
+    q.from(ident(t));
+    for k in &spec.key {
+        q.column((ident(t), ident(k)));
+        q.order_by((ident(t), ident(k)), Order::Desc);
+    }
+    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+        q.and_where(c);
+    }
+    q.limit(1);
     Ok(dialect.query(&q))
 }

@@ -49,6 +49,10 @@ impl SqlDialect for Sqlite {
         )
     }
 
+    fn supports_update_returning(&self) -> bool {
+        true
+    }
+
     fn create_database_sql(&self, _name: &str) -> Option<String> {
         None
     }
