@@ -6,9 +6,7 @@ use super::options::BackfillOptions;
 use super::report::{BackfillEvent, BackfillObserver, BackfillReport};
 use super::sizing::BatchSizer;
 use super::spec::{BackfillSpec, KeyKind};
-use super::sql::{
-    batch_update_sql, boundary_sql, can_fuse, fused_update_sql, last_key_sql, range_count_sql,
-};
+use super::sql::{batch_update_sql, boundary_sql, last_key_sql, range_count_sql};
 use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
 use crate::error::{DriverErrorKind, Error, Result};
@@ -80,12 +78,7 @@ pub async fn run_part(
         let batch_started = Instant::now();
         let mut attempt = 0;
         let batch = loop {
-            let attempt_result = if can_fuse(spec, dialect) {
-                run_fused_batch(b, ctx, &cp, size, with_pending, &states).await
-            } else {
-                run_batch(b, ctx, &cp, size, with_pending, &states).await
-            };
-            match attempt_result {
+            match run_batch(b, ctx, &cp, size, with_pending, &states).await {
                 Ok(v) => break v,
                 Err(e) => {
                     let _ = b.rollback().await;
@@ -176,83 +169,6 @@ pub async fn run_part(
     Ok(report)
 }
 
-/// The largest of `keys` in key order (integers numerically, text bytewise as SQLite's
-/// default collation compares it).
-fn max_key(keys: Vec<Vec<String>>, kinds: &[KeyKind]) -> Option<Vec<String>> {
-    keys.into_iter().max_by(|a, b| {
-        for (i, (x, y)) in a.iter().zip(b).enumerate() {
-            let ord = match (kinds.get(i), x.parse::<i64>(), y.parse::<i64>()) {
-                (Some(KeyKind::Integer), Ok(p), Ok(q)) => p.cmp(&q),
-                _ => x.as_bytes().cmp(y.as_bytes()),
-            };
-            if ord != std::cmp::Ordering::Equal {
-                return ord;
-            }
-        }
-        std::cmp::Ordering::Equal
-    })
-}
-
-/// One fused batch: select, update and return the next keys in one statement, then the
-/// checkpoint, in one transaction.
-async fn run_fused_batch(
-    b: &mut dyn Backend,
-    ctx: &PartContext<'_>,
-    cp: &Checkpoint,
-    size: u64,
-    with_pending: bool,
-    states: &StateTable,
-) -> Result<Batch> {
-    let dialect = b.dialect();
-    let fused = fused_update_sql(
-        ctx.spec,
-        dialect,
-        ctx.kinds,
-        cp.cursor.as_deref(),
-        cp.range_end.as_deref(),
-        size,
-        with_pending,
-    )?;
-    b.begin().await?;
-    let rows = b.query(&fused.sql).await?.rows;
-    let text = |r: Vec<Option<String>>| -> Vec<String> {
-        r.into_iter().map(|v| v.unwrap_or_default()).collect()
-    };
-    let (changed, last_key) = if fused.summarised {
-        let mut row = rows.into_iter().next().map(text).unwrap_or_default();
-        let count = row.first().and_then(|c| c.parse::<u64>().ok()).unwrap_or(0);
-        let key = if count > 0 && row.len() > 1 {
-            Some(row.split_off(1))
-        } else {
-            None
-        };
-        (count, key)
-    } else {
-        let n = rows.len() as u64;
-        (n, max_key(rows.into_iter().map(text).collect(), ctx.kinds))
-    };
-    let mut next = cp.clone();
-    let last = changed == 0;
-    if let Some(k) = last_key {
-        next.cursor = Some(k);
-    }
-    next.rows_scanned += changed as i64;
-    next.rows_changed += changed as i64;
-    next.batches += 1;
-    next.updated_at = now();
-    if last {
-        next.state = PartState::Done;
-    }
-    b.execute(&states.update_sql(&next)).await?;
-    b.commit().await?;
-    Ok(Batch {
-        rows: changed,
-        changed,
-        last,
-        next,
-    })
-}
-
 /// One batch: the boundary, then rows and checkpoint in one transaction.
 async fn run_batch(
     b: &mut dyn Backend,
@@ -265,15 +181,7 @@ async fn run_batch(
     let dialect = b.dialect();
     let cursor = cp.cursor.as_deref();
     let end = cp.range_end.as_deref();
-    let boundary_query = boundary_sql(
-        ctx.spec,
-        dialect,
-        ctx.kinds,
-        cursor,
-        end,
-        size,
-        with_pending,
-    )?;
+    let boundary_query = boundary_sql(ctx.spec, dialect, ctx.kinds, cursor, end, size);
     let boundary: Option<Vec<String>> = b
         .query(&boundary_query)
         .await?
@@ -306,7 +214,7 @@ async fn run_batch(
     // The last batch has no boundary row to count by; count its rows (MySQL reports only
     // rows whose value changed).
     let rows = if last {
-        let count = range_count_sql(ctx.spec, dialect, ctx.kinds, cursor, end, with_pending)?;
+        let count = range_count_sql(ctx.spec, dialect, ctx.kinds, cursor, end);
         b.query(&count)
             .await?
             .scalar()

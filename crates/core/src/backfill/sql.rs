@@ -84,8 +84,9 @@ fn base_select(
     Ok(q)
 }
 
-/// `SELECT key FROM t WHERE <range> AND pending ORDER BY key LIMIT 1 OFFSET n-1`: the last key
-/// of the next batch, or no row when fewer than n pending rows remain.
+/// `SELECT key FROM t WHERE key > cursor [AND key < end] ORDER BY key LIMIT 1 OFFSET n-1`:
+/// the last key of the next batch of n rows, or no row when fewer remain. It reads only the
+/// key index; the predicates are evaluated once, by the batch's UPDATE.
 pub fn boundary_sql(
     spec: &BackfillSpec,
     dialect: Dialect,
@@ -93,18 +94,19 @@ pub fn boundary_sql(
     cursor: Option<&[String]>,
     end: Option<&[String]>,
     batch: u64,
-    with_pending: bool,
-) -> Result<String> {
-    let mut q = base_select(spec, dialect, with_pending)?;
+) -> String {
+    let t = &spec.step.table;
+    let mut q = Query::select();
+    q.from(ident(t));
     for k in &spec.key {
-        q.column((ident(&spec.step.table), ident(k)));
-        q.order_by((ident(&spec.step.table), ident(k)), Order::Asc);
+        q.column((ident(t), ident(k)));
+        q.order_by((ident(t), ident(k)), Order::Asc);
     }
     if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
         q.and_where(c);
     }
     q.limit(1).offset(batch.saturating_sub(1));
-    Ok(dialect.query(&q))
+    dialect.query(&q)
 }
 
 /// The UPDATE of one batch: the pending rows with `cursor < key <= upper` (and `< end`).
@@ -200,79 +202,20 @@ pub fn key_bounds_sql(spec: &BackfillSpec, dialect: Dialect) -> String {
     dialect.query(&q)
 }
 
-/// `SELECT COUNT(*)` of the rows a final batch (no upper boundary) will process.
+/// `SELECT COUNT(*)` of the rows in a final batch's range (no upper boundary).
 pub fn range_count_sql(
     spec: &BackfillSpec,
     dialect: Dialect,
     kinds: &[KeyKind],
     cursor: Option<&[String]>,
     end: Option<&[String]>,
-    with_pending: bool,
-) -> Result<String> {
-    let mut q = base_select(spec, dialect, with_pending)?;
-    q.expr(Expr::cust("COUNT(*)"));
+) -> String {
+    let mut q = Query::select();
+    q.expr(Expr::cust("COUNT(*)")).from(ident(&spec.step.table));
     if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
         q.and_where(c);
     }
-    Ok(dialect.query(&q))
-}
-
-/// Whether a batch can be one `UPDATE .. WHERE key IN (first n pending keys) RETURNING key`.
-pub fn can_fuse(spec: &BackfillSpec, dialect: Dialect) -> bool {
-    dialect.sql().supports_update_returning()
-        && spec.step.insert_into.is_none()
-        && spec.step.from.is_none()
-}
-
-/// The fused batch: the first `n` pending keys after the cursor are selected, updated and
-/// returned by one statement, so the table is scanned once per batch.
-pub fn fused_update_sql(
-    spec: &BackfillSpec,
-    dialect: Dialect,
-    kinds: &[KeyKind],
-    cursor: Option<&[String]>,
-    end: Option<&[String]>,
-    batch: u64,
-    with_pending: bool,
-) -> Result<FusedBatch> {
-    let t = &spec.step.table;
-    let mut keys = base_select(spec, dialect, with_pending)?;
-    for k in &spec.key {
-        keys.column((ident(t), ident(k)));
-        keys.order_by((ident(t), ident(k)), Order::Asc);
-    }
-    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
-        keys.and_where(c);
-    }
-    keys.limit(batch);
-    let mut step = spec.step.clone();
-    if !with_pending {
-        step.pending = None;
-    }
-    let mut update = update_statement(&step, dialect, Some(key_expr(spec).in_subquery(keys)))?;
-    for k in &spec.key {
-        update.returning_col(ident(k));
-    }
-    let sql = dialect.query(&update);
-    Ok(match dialect.sql().wrap_update_returning(&sql, &spec.key) {
-        Some(wrapped) => FusedBatch {
-            sql: wrapped,
-            summarised: true,
-        },
-        None => FusedBatch {
-            sql,
-            summarised: false,
-        },
-    })
-}
-
-/// A fused batch statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FusedBatch {
-    /// The SQL.
-    pub sql: String,
-    /// True: it returns one row `(count, key..)`; false: one row per updated key.
-    pub summarised: bool,
+    dialect.query(&q)
 }
 
 /// The largest key in `(cursor, end)`, pending or not: where a finished range's cursor ends.

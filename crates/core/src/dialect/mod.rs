@@ -294,19 +294,6 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
-    /// Whether `UPDATE .. RETURNING` exists, so that a backfill batch can select, update and
-    /// report its keys in one statement.
-    fn supports_update_returning(&self) -> bool {
-        false
-    }
-
-    /// Wraps `UPDATE .. RETURNING <keys>` so that it returns one row: the number of rows
-    /// updated and the largest key (in the database's own ordering). `None`: run it as is and
-    /// take the largest key client-side (valid where text compares bytewise).
-    fn wrap_update_returning(&self, _update: &str, _keys: &[String]) -> Option<String> {
-        None
-    }
-
     /// The statement that creates a scratch database (`None` where a database is a file).
     fn create_database_sql(&self, name: &str) -> Option<String> {
         Some(format!("CREATE DATABASE {}", self.dialect().quote(name)))

@@ -81,22 +81,6 @@ impl SqlDialect for Postgres {
         }
     }
 
-    fn supports_update_returning(&self) -> bool {
-        true
-    }
-
-    fn wrap_update_returning(&self, update: &str, keys: &[String]) -> Option<String> {
-        let d = Dialect::Postgres;
-        let cols: Vec<String> = keys.iter().map(|k| d.quote(k)).collect();
-        let desc: Vec<String> = cols.iter().map(|c| format!("{c} DESC")).collect();
-        Some(format!(
-            "WITH upd AS ({update}) SELECT n.count, m.* FROM (SELECT count(*) AS count FROM upd) n \
-             LEFT JOIN (SELECT {} FROM upd ORDER BY {} LIMIT 1) m ON true",
-            cols.join(", "),
-            desc.join(", ")
-        ))
-    }
-
     fn drop_database_sql(&self, name: &str) -> Option<String> {
         Some(format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",

@@ -49,10 +49,6 @@ impl SqlDialect for Sqlite {
         )
     }
 
-    fn supports_update_returning(&self) -> bool {
-        true
-    }
-
     fn create_database_sql(&self, _name: &str) -> Option<String> {
         None
     }
