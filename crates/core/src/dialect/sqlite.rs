@@ -171,6 +171,16 @@ impl SqlDialect for Sqlite {
         ColumnType::Integer
     }
 
+    fn backfill_session_sql(&self) -> Vec<String> {
+        // In WAL mode NORMAL keeps the database consistent and only risks the last commits
+        // on power loss; a batch and its checkpoint commit together, so those are redone.
+        vec!["PRAGMA synchronous = NORMAL".into()]
+    }
+
+    fn backfill_session_reset_sql(&self) -> Vec<String> {
+        vec!["PRAGMA synchronous = FULL".into()]
+    }
+
     fn json_needs_validity_check(&self) -> bool {
         true
     }
