@@ -88,12 +88,13 @@ pub enum Error {
     },
 
     /// An error with context added by a caller (migration, step, statement).
-    #[error("{context}: {source}")]
+    #[error("{context}: {cause}")]
     Context {
         /// What was being done, e.g. `migration 0002 (attachments), statement 3`.
         context: String,
-        /// The underlying error.
-        source: Box<Error>,
+        /// The underlying error (part of this error's message, so not a separate `source`:
+        /// printers that walk the chain would show it twice).
+        cause: Box<Error>,
     },
 
     /// Another run holds the migration lock.
@@ -131,7 +132,7 @@ pub enum Error {
 
     /// A backfill stopped after its retries; the progress so far is kept in its checkpoint.
     #[error(
-        "backfill `{id}` stopped: {source}; progress so far: {progress}; run it again to resume from the checkpoint"
+        "backfill `{id}` stopped: {cause}; progress so far: {progress}; run it again to resume from the checkpoint"
     )]
     Backfill {
         /// Backfill id.
@@ -139,7 +140,7 @@ pub enum Error {
         /// Rows changed, batches and cursor at the time of the failure.
         progress: String,
         /// The error that stopped it.
-        source: Box<Error>,
+        cause: Box<Error>,
     },
 
     /// Any other failure with a complete message.
@@ -190,14 +191,14 @@ impl Error {
     pub fn context(self, context: impl Into<String>) -> Self {
         Error::Context {
             context: context.into(),
-            source: Box::new(self),
+            cause: Box::new(self),
         }
     }
 
     /// The innermost error, with all context wrappers removed.
     pub fn root(&self) -> &Error {
         match self {
-            Error::Context { source, .. } => source.root(),
+            Error::Context { cause, .. } => cause.root(),
             other => other,
         }
     }

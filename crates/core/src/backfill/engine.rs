@@ -101,7 +101,7 @@ pub async fn run_part(
                         return Err(Error::Backfill {
                             id: spec.id.clone(),
                             progress,
-                            source: Box::new(e),
+                            cause: Box::new(e),
                         });
                     }
                     attempt += 1;
