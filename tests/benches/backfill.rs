@@ -155,10 +155,14 @@ async fn bench(kind: Kind, rows: u64, small_rows: u64) -> Result<Row> {
 
     // The same transform as one statement, rendered by cutover from the plan: separates the
     // engine's batching cost from the cost of the portable predicates.
-    eprintln!("[{}] loading {rows} rows for cutover's own set-based statement", kind.name());
+    eprintln!(
+        "[{}] loading {rows} rows for cutover's own set-based statement",
+        kind.name()
+    );
     load(b.as_mut(), kind, rows).await?;
     let dialect: cutover_core::Dialect = kind.name().parse().map_err(anyhow::Error::msg)?;
-    let own_sql = cutover_core::render::render_plan(&plan, dialect, &Default::default())?[0].statements[0]
+    let own_sql = cutover_core::render::render_plan(&plan, dialect, &Default::default())?[0]
+        .statements[0]
         .sql
         .clone();
     let (_, own) = timed(async { Ok(b.execute(&own_sql).await?) }).await?;
