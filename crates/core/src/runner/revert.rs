@@ -101,9 +101,11 @@ impl Runner<'_> {
                     self.set_foreign_keys(true).await?;
                 }
                 result?;
+                self.forget_backfills(&m.version.text).await?;
             } else {
                 self.run_down_statements(&label, r).await?;
                 self.history.delete(self.backend, &m.version).await?;
+                self.forget_backfills(&m.version.text).await?;
             }
             let duration_ms = started.elapsed().as_millis() as u64;
             self.reporter.event(&Event::MigrationDone {
@@ -143,6 +145,26 @@ impl Runner<'_> {
                 index: i + 1,
                 total,
             });
+        }
+        Ok(())
+    }
+
+    /// After a migration is reverted its backfills' checkpoints no longer describe the
+    /// data: remove them, so that applying it again walks the table again.
+    async fn forget_backfills(&mut self, version: &str) -> Result<()> {
+        let specs = crate::backfill::BackfillSpec::all(self.plan)?;
+        let ids: Vec<&str> = specs
+            .iter()
+            .filter(|s| s.version == version)
+            .map(|s| s.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let states = crate::backfill::StateTable::new(self.backend.dialect());
+        states.ensure(self.backend).await?;
+        for id in ids {
+            states.clear(self.backend, id).await?;
         }
         Ok(())
     }
