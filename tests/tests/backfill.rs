@@ -82,7 +82,12 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
             .expect("checkpoint");
         assert_eq!(state.rows[0], [Some("done".to_string()), Some("1500".to_string()), Some("31".to_string())]);
 
-        // A re-run over finished data is done at once and changes nothing.
+        // Verified (as `cutover backfill run` marks it when the checks pass), a re-run over
+        // finished data is done at once and changes nothing.
+        backfill::StateTable::new(b.dialect())
+            .mark_complete(b.as_mut(), "messages_attachments")
+            .await
+            .expect("mark complete");
         let again = run(b.as_mut(), &plan, "messages_attachments", &small_batches()).await;
         assert_eq!((again.outcome.as_str(), again.rows_changed, again.batches), ("already done", 0, 0));
 
@@ -96,6 +101,10 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
         assert_eq!(catch_up.rows_changed, 3);
         // An old row made pending again is behind the checkpoint: --restart walks it again.
         b.execute("UPDATE messages SET attachments = '[]' WHERE id = 2").await.expect("regress a row");
+        backfill::StateTable::new(b.dialect())
+            .mark_complete(b.as_mut(), "messages_attachments")
+            .await
+            .expect("mark complete");
         let quick = run(b.as_mut(), &plan, "messages_attachments", &small_batches()).await;
         assert_eq!(quick.outcome, "already done");
         let mut restart = small_batches();

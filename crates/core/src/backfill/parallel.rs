@@ -49,19 +49,20 @@ pub async fn run(
     }
     let finished = |c: &Checkpoint| matches!(c.state, PartState::Done | PartState::Complete);
     if !existing.is_empty() && existing.iter().all(finished) {
-        // Done at once: only rows after each part's last processed key can be new (rows
-        // inserted since by old code); an index range probe finds them. Without `pending`
-        // nothing can become pending again: the checkpoint is the answer.
+        // A verified (complete) backfill is done at once: only rows after each part's last
+        // key can be new (inserted since by old code), and an index range probe finds them.
+        // A finished but unverified one may have left rows pending: probe the whole table.
+        // Without `pending` nothing can become pending again: the checkpoint is the answer.
+        let verified = existing.iter().all(|c| c.state == PartState::Complete);
         let mut nothing_pending = true;
         if spec.step.pending.is_some() {
             for c in &existing {
-                let probe = pending_exists_sql(
-                    spec,
-                    b.dialect(),
-                    &kinds,
-                    c.cursor.as_deref(),
-                    c.range_end.as_deref(),
-                )?;
+                let (from, to) = if verified {
+                    (c.cursor.as_deref(), c.range_end.as_deref())
+                } else {
+                    (None, None)
+                };
+                let probe = pending_exists_sql(spec, b.dialect(), &kinds, from, to)?;
                 if !b.query(&probe).await?.rows.is_empty() {
                     nothing_pending = false;
                     break;
