@@ -1,0 +1,23 @@
+//! The typed plan model: what a migration file says, after parsing.
+//!
+//! Every type here derives `Serialize`: the canonical JSON form of a parsed migration is what
+//! its checksum is computed over, so reformatting a TOML file does not change the checksum.
+
+mod backfill;
+mod check;
+mod schema_ops;
+mod serde_helpers;
+mod sql_ops;
+mod steps;
+
+pub use backfill::{Backfill, Explode, Join, OnConflict};
+pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
+pub use schema_ops::{
+    AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,
+    CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, FkAction,
+    ForeignKey, Literal, References, RenameColumn, RenameTable, UniqueConstraint,
+    ValidateConstraint,
+};
+pub(crate) use serde_helpers::first_duplicate;
+pub use sql_ops::{DialectSql, SqlDown, SqlStep};
+pub use steps::Step;

@@ -1,0 +1,397 @@
+//! Schema steps: tables, columns, indexes and constraints.
+
+use serde::{Deserialize, Serialize};
+
+use crate::expr::Expression;
+use crate::types::ColumnType;
+
+use super::serde_helpers::{column_type_serde, is_false, opt_column_type_serde};
+
+/// A column definition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// Column name.
+    pub name: String,
+    /// Portable type, e.g. `bigint`, `varchar(255)`, `json`.
+    #[serde(rename = "type", with = "column_type_serde")]
+    pub ty: ColumnType,
+    /// Whether NULL is allowed. Default: true, except for primary-key columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nullable: Option<bool>,
+    /// A literal default value (string, integer, float or boolean).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Literal>,
+    /// A default given as a portable expression, e.g. `now()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_expr: Option<Expression>,
+    /// Whether this column alone is the primary key.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub primary_key: bool,
+    /// Whether values are generated (identity / AUTO_INCREMENT / INTEGER PRIMARY KEY).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub identity: bool,
+    /// Whether the column carries a UNIQUE constraint of its own.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+}
+
+impl Column {
+    /// The effective nullability: explicit, else false for primary keys, else true.
+    pub fn is_nullable(&self) -> bool {
+        self.nullable.unwrap_or(!self.primary_key)
+    }
+}
+
+/// A literal value in a plan (defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// true / false.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// A string.
+    Text(String),
+}
+
+/// `op = "create_table"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTable {
+    /// Table name.
+    pub table: String,
+    /// Do nothing when the table exists.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub if_not_exists: bool,
+    /// The columns, in order.
+    pub columns: Vec<Column>,
+    /// A composite primary key (use `primary_key = true` on a column for a single one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    /// Unique constraints over one or more columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unique: Vec<UniqueConstraint>,
+    /// Named check constraints.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<CheckConstraint>,
+    /// Foreign keys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// A unique constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UniqueConstraint {
+    /// Constraint name; default `uq_<table>_<columns>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The columns.
+    pub columns: Vec<String>,
+}
+
+/// A named check constraint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConstraint {
+    /// Constraint name.
+    pub name: String,
+    /// The condition, a portable expression.
+    pub expr: Expression,
+}
+
+/// A foreign key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForeignKey {
+    /// Constraint name; default `fk_<table>_<columns>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Referencing columns of this table.
+    pub columns: Vec<String>,
+    /// Referenced table and columns, written `table(col, ...)`.
+    pub references: References,
+    /// What happens to rows when the referenced row is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<FkAction>,
+    /// What happens to rows when the referenced key changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<FkAction>,
+}
+
+/// The target of a foreign key: `conversations(id)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct References {
+    /// Referenced table.
+    pub table: String,
+    /// Referenced columns.
+    pub columns: Vec<String>,
+}
+
+/// A referential action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FkAction {
+    /// ON ... CASCADE.
+    Cascade,
+    /// ON ... SET NULL.
+    SetNull,
+    /// ON ... SET DEFAULT.
+    SetDefault,
+    /// ON ... RESTRICT.
+    Restrict,
+    /// ON ... NO ACTION.
+    NoAction,
+}
+
+/// `op = "drop_table"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropTable {
+    /// Table name.
+    pub table: String,
+    /// Do nothing when the table does not exist.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub if_exists: bool,
+    /// Also drop dependent objects (Postgres); refused where the dialect has no CASCADE.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cascade: bool,
+}
+
+/// `op = "rename_table"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameTable {
+    /// Current name.
+    pub table: String,
+    /// New name.
+    pub to: String,
+}
+
+/// `op = "add_column"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddColumn {
+    /// Table name.
+    pub table: String,
+    /// The new column.
+    pub column: Column,
+}
+
+/// `op = "drop_column"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropColumn {
+    /// Table name.
+    pub table: String,
+    /// Column name.
+    pub column: String,
+}
+
+/// `op = "rename_column"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameColumn {
+    /// Table name.
+    pub table: String,
+    /// Current column name.
+    pub column: String,
+    /// New column name.
+    pub to: String,
+}
+
+/// `op = "alter_column"`: change type, nullability and/or default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlterColumn {
+    /// Table name.
+    pub table: String,
+    /// Column name.
+    pub column: String,
+    /// New type.
+    #[serde(
+        default,
+        rename = "type",
+        with = "opt_column_type_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub ty: Option<ColumnType>,
+    /// New nullability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nullable: Option<bool>,
+    /// New literal default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Literal>,
+    /// New default as an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_expr: Option<Expression>,
+    /// Remove the default.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub drop_default: bool,
+}
+
+/// `op = "create_index"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIndex {
+    /// Table name.
+    pub table: String,
+    /// Index name; default `idx_<table>_<columns>` (`uq_` for unique).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Indexed columns, each optionally followed by ` DESC`.
+    pub columns: Vec<String>,
+    /// A unique index.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unique: bool,
+    /// A partial index over the rows matching this expression.
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub r#where: Option<Expression>,
+    /// Build without blocking writes (Postgres `CONCURRENTLY`; runs outside a transaction).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub concurrently: bool,
+    /// Do nothing when the index exists.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub if_not_exists: bool,
+}
+
+impl CreateIndex {
+    /// The index name, given or derived.
+    pub fn index_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            let cols: Vec<&str> = self
+                .columns
+                .iter()
+                .map(|c| c.split_whitespace().next().unwrap_or(c))
+                .collect();
+            let prefix = if self.unique { "uq" } else { "idx" };
+            format!("{prefix}_{}_{}", self.table, cols.join("_"))
+        })
+    }
+}
+
+/// `op = "drop_index"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropIndex {
+    /// Index name.
+    pub name: String,
+    /// The table it belongs to (MySQL needs it).
+    pub table: String,
+    /// Do nothing when the index does not exist.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub if_exists: bool,
+    /// Drop without blocking (Postgres `CONCURRENTLY`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub concurrently: bool,
+}
+
+/// `op = "add_foreign_key"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddForeignKey {
+    /// Referencing table.
+    pub table: String,
+    /// Constraint name; default `fk_<table>_<columns>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced table and columns, `table(col, ...)`.
+    pub references: References,
+    /// ON DELETE action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_delete: Option<FkAction>,
+    /// ON UPDATE action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_update: Option<FkAction>,
+    /// Add without checking existing rows (Postgres `NOT VALID`); check them later with a
+    /// `validate_constraint` step. Other dialects check the rows when the key is added.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+}
+
+impl AddForeignKey {
+    /// The foreign key as declared inside a table.
+    pub fn foreign_key(&self) -> ForeignKey {
+        ForeignKey {
+            name: self.name.clone(),
+            columns: self.columns.clone(),
+            references: self.references.clone(),
+            on_delete: self.on_delete,
+            on_update: self.on_update,
+        }
+    }
+}
+
+impl ForeignKey {
+    /// The constraint name, given or derived.
+    pub fn constraint_name(&self, table: &str) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("fk_{table}_{}", self.columns.join("_")))
+    }
+}
+
+impl UniqueConstraint {
+    /// The constraint name, given or derived.
+    pub fn constraint_name(&self, table: &str) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("uq_{table}_{}", self.columns.join("_")))
+    }
+}
+
+/// `op = "drop_foreign_key"`, `"drop_check"` or `"drop_unique"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropConstraint {
+    /// Table name.
+    pub table: String,
+    /// Constraint name.
+    pub name: String,
+}
+
+/// `op = "add_check"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddCheck {
+    /// Table name.
+    pub table: String,
+    /// Constraint name.
+    pub name: String,
+    /// The condition.
+    pub expr: Expression,
+    /// Add without checking existing rows (Postgres `NOT VALID`); check them later with a
+    /// `validate_constraint` step. Other dialects check the rows when the check is added.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub not_valid: bool,
+}
+
+/// `op = "validate_constraint"`: checks existing rows against a foreign key or check that
+/// was added with `not_valid = true`, without blocking writes (Postgres `VALIDATE
+/// CONSTRAINT`). Renders nothing on MySQL and SQLite, which check rows when adding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateConstraint {
+    /// Table name.
+    pub table: String,
+    /// Constraint name.
+    pub name: String,
+}
+
+/// `op = "add_unique"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddUnique {
+    /// Table name.
+    pub table: String,
+    /// Constraint name; default `uq_<table>_<columns>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The columns.
+    pub columns: Vec<String>,
+}
