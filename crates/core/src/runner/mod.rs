@@ -9,6 +9,7 @@ mod apply;
 mod backfill_step;
 mod checks;
 mod drift;
+mod execute;
 mod gate;
 mod history;
 mod rebuild;

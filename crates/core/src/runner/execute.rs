@@ -1,0 +1,232 @@
+//! Running one migration's statements: in one transaction with its history entry, or
+//! statement by statement with progress recorded after each.
+
+use std::time::Instant;
+
+use super::checks::CheckResult;
+use super::history::{EntryState, HistoryEntry};
+use super::report::Event;
+use super::transact::is_transient;
+use super::{Runner, now, statement_checksum};
+use crate::error::{Error, Result};
+use crate::plan::{CheckWhen, Migration, OnFail};
+use crate::render::RenderedMigration;
+
+impl Runner<'_> {
+    pub(crate) fn entry(
+        &self,
+        m: &Migration,
+        rendered: &RenderedMigration,
+        state: EntryState,
+        started_at: &str,
+    ) -> HistoryEntry {
+        HistoryEntry {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+            checksum: m.checksum.clone(),
+            state,
+            statements_applied: 0,
+            statements_total: rendered.statements.len() as i64,
+            statement_checksums: Vec::new(),
+            started_at: started_at.to_string(),
+            finished_at: None,
+            duration_ms: None,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            applied_by: self.options.applied_by.clone(),
+            note: self.gate.note.clone(),
+            backup: self.gate.backup.clone(),
+        }
+    }
+
+    /// One transaction for the whole migration and its history entry; a failure leaves only
+    /// a failed history entry. Transient failures retry the whole transaction.
+    pub(crate) async fn apply_transactional(
+        &mut self,
+        m: &Migration,
+        rendered: &RenderedMigration,
+        started: Instant,
+    ) -> Result<Vec<CheckResult>> {
+        let started_at = now();
+        let mut attempt = 0;
+        loop {
+            match self
+                .try_transaction(m, rendered, &started_at, started)
+                .await
+            {
+                Ok(checks) => return Ok(checks),
+                Err(e) => {
+                    let _ = self.backend.rollback().await;
+                    if is_transient(&e) && attempt < self.options.retries {
+                        attempt += 1;
+                        self.prepare_retry(&e, attempt).await?;
+                        continue;
+                    }
+                    let mut entry = self.entry(m, rendered, EntryState::Failed, &started_at);
+                    entry.finished_at = Some(now());
+                    entry.duration_ms = Some(started.elapsed().as_millis() as i64);
+                    entry.note = Some(e.to_string().chars().take(2000).collect());
+                    if let Err(save) = self.history.save_atomic(self.backend, &entry).await {
+                        tracing::warn!(error = %save, "could not record the failed migration");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn try_transaction(
+        &mut self,
+        m: &Migration,
+        rendered: &RenderedMigration,
+        started_at: &str,
+        started: Instant,
+    ) -> Result<Vec<CheckResult>> {
+        let label = m.label();
+        self.backend.begin().await?;
+        let total = rendered.statements.len();
+        let mut checksums = Vec::with_capacity(total);
+        for (i, s) in rendered.statements.iter().enumerate() {
+            self.execute_in_transaction(s).await.map_err(|e| {
+                e.context(format!(
+                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back",
+                    s.step,
+                    s.op,
+                    i + 1
+                ))
+            })?;
+            checksums.push(statement_checksum(&s.sql));
+            self.reporter.event(&Event::StatementDone {
+                index: i + 1,
+                total,
+            });
+        }
+        let after = self.run_checks(m, CheckWhen::After).await?;
+        if let Some(c) = after
+            .iter()
+            .find(|c| !c.passed && c.on_fail != OnFail::Warn)
+        {
+            let err = Error::CheckFailed {
+                migration: label,
+                check: c.name.clone(),
+                actual: c.value.clone(),
+                expected: c.expected.clone(),
+                rolled_back: true,
+            };
+            return Err(err);
+        }
+        let mut entry = self.entry(m, rendered, EntryState::Applied, started_at);
+        entry.statements_applied = total as i64;
+        entry.statement_checksums = checksums;
+        entry.finished_at = Some(now());
+        entry.duration_ms = Some(started.elapsed().as_millis() as i64);
+        if Self::has_rebuild(&rendered.statements) {
+            self.check_foreign_keys(&m.label()).await?;
+        }
+        self.history.save(self.backend, &entry).await?;
+        self.backend.commit().await?;
+        Ok(after)
+    }
+
+    /// Statement by statement, recording progress after each one, so that a failed or killed
+    /// run resumes at the first statement that did not complete.
+    pub(crate) async fn apply_stepwise(
+        &mut self,
+        m: &Migration,
+        rendered: &RenderedMigration,
+        prior: Option<&HistoryEntry>,
+        started: Instant,
+    ) -> Result<Vec<CheckResult>> {
+        let label = m.label();
+        let total = rendered.statements.len();
+        let mut entry = self.entry(m, rendered, EntryState::Partial, &now());
+        if let Some(p) = prior.filter(|p| p.statements_applied > 0) {
+            // Resume: the statements that ran must be the ones the plan still has.
+            for (i, old) in p.statement_checksums.iter().enumerate() {
+                let current = rendered
+                    .statements
+                    .get(i)
+                    .map(|s| statement_checksum(&s.sql));
+                if current.as_deref() != Some(old.as_str()) {
+                    return Err(Error::Other(format!(
+                        "migration {label}: statement {} already ran on this database but has changed in the plan since; restore it, or fix the database by hand and run `cutover repair`",
+                        i + 1
+                    )));
+                }
+            }
+            entry.statements_applied = p.statements_applied.min(total as i64);
+            entry.statement_checksums = p.statement_checksums.clone();
+            entry.started_at = p.started_at.clone();
+            if entry.statements_applied > 0 {
+                let msg = format!(
+                    "migration {label}: resuming at statement {} of {total}",
+                    entry.statements_applied + 1
+                );
+                self.reporter.event(&Event::Warning(&msg));
+            }
+        }
+        self.history.save_atomic(self.backend, &entry).await?;
+        for i in entry.statements_applied as usize..total {
+            let s = &rendered.statements[i];
+            let result = match &s.backfill {
+                Some(id) => self.run_backfill(id).await.map(|_| 0),
+                None => self.execute_retrying(&s.sql).await,
+            };
+            if let Err(e) = result {
+                entry.state = EntryState::Failed;
+                entry.note = Some(e.to_string().chars().take(2000).collect());
+                entry.finished_at = Some(now());
+                let _ = self.history.save_atomic(self.backend, &entry).await;
+                return Err(e.context(format!(
+                    "migration {label}, step {} ({}), statement {}/{total}; statements 1-{i} stay applied; fix the cause and run `cutover up` again to resume here",
+                    s.step,
+                    s.op,
+                    i + 1
+                )));
+            }
+            entry.statements_applied = i as i64 + 1;
+            entry.statement_checksums.push(statement_checksum(&s.sql));
+            self.history.save_atomic(self.backend, &entry).await?;
+            self.reporter.event(&Event::StatementDone {
+                index: i + 1,
+                total,
+            });
+        }
+        let after = self.run_checks(m, CheckWhen::After).await?;
+        entry.finished_at = Some(now());
+        entry.duration_ms = Some(started.elapsed().as_millis() as i64);
+        if let Some(c) = after
+            .iter()
+            .find(|c| !c.passed && c.on_fail != OnFail::Warn)
+        {
+            entry.state = EntryState::Failed;
+            entry.note = Some(format!(
+                "verification `{}` failed: got {}, expected {}",
+                c.name, c.value, c.expected
+            ));
+            self.history.save_atomic(self.backend, &entry).await?;
+            return Err(Error::CheckFailed {
+                migration: label,
+                check: c.name.clone(),
+                actual: c.value.clone(),
+                expected: c.expected.clone(),
+                rolled_back: false,
+            });
+        }
+        entry.state = EntryState::Applied;
+        self.history.save_atomic(self.backend, &entry).await?;
+        // Every verification passed: the backfills of this migration are complete. A failed
+        // `warn` check keeps the migration but leaves its backfills `done`, not verified.
+        if after.iter().all(|c| c.passed) {
+            let states = crate::backfill::StateTable::new(self.backend.dialect());
+            for id in rendered
+                .statements
+                .iter()
+                .filter_map(|s| s.backfill.as_ref())
+            {
+                states.mark_complete(self.backend, id).await?;
+            }
+        }
+        Ok(after)
+    }
+}
