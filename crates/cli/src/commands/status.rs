@@ -47,6 +47,15 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             m.version.text, state, phase, applied, m.name
         );
     }
+    if !report.backfills.is_empty() {
+        println!();
+        for b in &report.backfills {
+            println!(
+                "backfill {:<26} {:<12} {} rows changed, {} batches ({})",
+                b.id, b.state, b.rows_changed, b.batches, b.migration
+            );
+        }
+    }
     println!(
         "\n{} pending, {} failed, {} checksum mismatches ({})",
         report.pending, report.failed, report.checksum_mismatches, report.dialect
