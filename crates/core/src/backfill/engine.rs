@@ -205,7 +205,7 @@ async fn run_batch(
     } else {
         // The range is finished: its cursor moves to its last key, so that a later run only
         // looks at rows added after it.
-        let q = last_key_sql(ctx.spec, dialect, ctx.kinds, cursor, end)?;
+        let q = last_key_sql(ctx.spec, dialect, ctx.kinds, cursor, end);
         if let Some(r) = b.query(&q).await?.rows.into_iter().next() {
             next.cursor = Some(r.into_iter().map(|v| v.unwrap_or_default()).collect());
         }

@@ -95,17 +95,8 @@ pub fn boundary_sql(
     end: Option<&[String]>,
     batch: u64,
 ) -> String {
-    let t = &spec.step.table;
-    let mut q = Query::select();
-    q.from(ident(t));
-    for k in &spec.key {
-        q.column((ident(t), ident(k)));
-        q.order_by((ident(t), ident(k)), Order::Asc);
-    }
-    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
-        q.and_where(c);
-    }
-    q.limit(1).offset(batch.saturating_sub(1));
+    let mut q = key_select(spec, kinds, cursor, end, Order::Asc);
+    q.offset(batch.saturating_sub(1));
     dialect.query(&q)
 }
 
@@ -225,17 +216,29 @@ pub fn last_key_sql(
     kinds: &[KeyKind],
     cursor: Option<&[String]>,
     end: Option<&[String]>,
-) -> Result<String> {
+) -> String {
+    dialect.query(&key_select(spec, kinds, cursor, end, Order::Desc))
+}
+
+/// `SELECT key FROM t WHERE key > cursor [AND key < end] ORDER BY key <order> LIMIT 1`, on
+/// the key index alone.
+fn key_select(
+    spec: &BackfillSpec,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+    order: Order,
+) -> SelectStatement {
     let t = &spec.step.table;
     let mut q = Query::select();
     q.from(ident(t));
     for k in &spec.key {
         q.column((ident(t), ident(k)));
-        q.order_by((ident(t), ident(k)), Order::Desc);
+        q.order_by((ident(t), ident(k)), order.clone());
     }
     if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
         q.and_where(c);
     }
     q.limit(1);
-    Ok(dialect.query(&q))
+    q
 }

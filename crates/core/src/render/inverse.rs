@@ -72,7 +72,7 @@ fn goes_with_its_table(step: &Step, created: &[&str]) -> bool {
     !matches!(
         step,
         Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_)
-    ) && step_table(step).is_some_and(|t| created.contains(&t))
+    ) && step.table().is_some_and(|t| created.contains(&t))
 }
 
 /// `Some(Some(step))`: the inverse; `Some(None)`: nothing to undo; `None`: irreversible.
@@ -195,26 +195,4 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
     } else {
         None
     }
-}
-
-/// The table a step works on, for steps that work on one.
-fn step_table(step: &Step) -> Option<&str> {
-    Some(match step {
-        Step::CreateTable(t) => &t.table,
-        Step::DropTable(t) => &t.table,
-        Step::RenameTable(t) => &t.table,
-        Step::AddColumn(t) => &t.table,
-        Step::DropColumn(t) => &t.table,
-        Step::RenameColumn(t) => &t.table,
-        Step::AlterColumn(t) => &t.table,
-        Step::CreateIndex(t) => &t.table,
-        Step::DropIndex(t) => &t.table,
-        Step::AddForeignKey(t) => &t.table,
-        Step::DropForeignKey(t) | Step::DropCheck(t) | Step::DropUnique(t) => &t.table,
-        Step::AddCheck(t) => &t.table,
-        Step::AddUnique(t) => &t.table,
-        Step::Backfill(t) => &t.table,
-        Step::ValidateConstraint(t) => &t.table,
-        Step::Sql(_) => return None,
-    })
 }

@@ -175,7 +175,7 @@ pub fn render_migration(
                 step: i + 1,
                 op: step.op(),
                 rebuild: (kind == StatementKind::Rebuild)
-                    .then(|| rebuild::rebuilt_table(step).map(str::to_string))
+                    .then(|| step.table().map(str::to_string))
                     .flatten(),
                 backfill: match step {
                     Step::Backfill(b) => Some(backfill::backfill_id(b, migration)),
@@ -201,7 +201,7 @@ pub fn render_step(
 ) -> Result<Vec<(String, StatementKind)>> {
     let ddl = |v: Vec<String>| v.into_iter().map(|s| (s, StatementKind::Ddl)).collect();
     if rebuild::needs_rebuild(step, dialect, schema)
-        && let Some(table) = rebuild::rebuilt_table(step)
+        && let Some(table) = step.table()
     {
         return Ok(vec![(
             rebuild::rebuild(step, table, dialect, schema)?,

@@ -115,16 +115,3 @@ fn rebuild_sql(
     }
     Ok(out.join(";\n"))
 }
-
-/// The table a step that may need a rebuild works on.
-pub(crate) fn rebuilt_table(step: &Step) -> Option<&str> {
-    Some(match step {
-        Step::AlterColumn(s) => &s.table,
-        Step::AddForeignKey(s) => &s.table,
-        Step::DropForeignKey(s) | Step::DropCheck(s) | Step::DropUnique(s) => &s.table,
-        Step::AddCheck(s) => &s.table,
-        Step::DropColumn(s) => &s.table,
-        Step::AddColumn(s) => &s.table,
-        _ => return None,
-    })
-}

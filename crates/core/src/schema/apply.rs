@@ -54,28 +54,12 @@ impl Schema {
                 }
             }
             _ => {
-                if let Some(t) = step_table(step).and_then(|n| self.tables.get_mut(n)) {
+                if let Some(t) = step.table().and_then(|n| self.tables.get_mut(n)) {
                     apply_to_table(t, step);
                 }
             }
         }
     }
-}
-
-fn step_table(step: &Step) -> Option<&str> {
-    Some(match step {
-        Step::AddColumn(s) => &s.table,
-        Step::DropColumn(s) => &s.table,
-        Step::RenameColumn(s) => &s.table,
-        Step::AlterColumn(s) => &s.table,
-        Step::CreateIndex(s) => &s.table,
-        Step::DropIndex(s) => &s.table,
-        Step::AddForeignKey(s) => &s.table,
-        Step::DropForeignKey(s) | Step::DropCheck(s) | Step::DropUnique(s) => &s.table,
-        Step::AddCheck(s) => &s.table,
-        Step::AddUnique(s) => &s.table,
-        _ => return None,
-    })
 }
 
 fn apply_to_table(t: &mut TableModel, step: &Step) {

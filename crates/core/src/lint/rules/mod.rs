@@ -28,28 +28,6 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     }
 }
 
-/// The table a step works on, for steps that work on one.
-pub(crate) fn main_table(step: &Step) -> Option<&str> {
-    Some(match step {
-        Step::CreateTable(t) => &t.table,
-        Step::DropTable(t) => &t.table,
-        Step::RenameTable(t) => &t.table,
-        Step::AddColumn(t) => &t.table,
-        Step::DropColumn(t) => &t.table,
-        Step::RenameColumn(t) => &t.table,
-        Step::AlterColumn(t) => &t.table,
-        Step::CreateIndex(t) => &t.table,
-        Step::DropIndex(t) => &t.table,
-        Step::AddForeignKey(t) => &t.table,
-        Step::DropForeignKey(t) | Step::DropCheck(t) | Step::DropUnique(t) => &t.table,
-        Step::AddCheck(t) => &t.table,
-        Step::AddUnique(t) => &t.table,
-        Step::Backfill(t) => &t.table,
-        Step::ValidateConstraint(t) => &t.table,
-        Step::Sql(_) => return None,
-    })
-}
-
 /// Every table a step reads or changes, other than one it creates.
 pub(crate) fn used_tables(step: &Step) -> Vec<&str> {
     match step {
@@ -66,7 +44,7 @@ pub(crate) fn used_tables(step: &Step) -> Vec<&str> {
             out.extend(b.insert_into.as_deref());
             out
         }
-        other => main_table(other).into_iter().collect(),
+        other => other.table().into_iter().collect(),
     }
 }
 
@@ -74,5 +52,5 @@ pub(crate) fn used_tables(step: &Step) -> Vec<&str> {
 pub(crate) fn mentions(m: &Migration, table: &str) -> bool {
     m.steps
         .iter()
-        .any(|s| used_tables(&s.item).contains(&table) || main_table(&s.item) == Some(table))
+        .any(|s| used_tables(&s.item).contains(&table) || s.item.table() == Some(table))
 }

@@ -1,6 +1,5 @@
 //! SQLite rules: changes that rebuild a table, and what SQLite's ALTER TABLE cannot do.
 
-use super::main_table;
 use crate::dialect::Dialect;
 use crate::lint::finding::{Finding, RuleInfo, Severity};
 use crate::lint::sql_facts::Fact;
@@ -97,7 +96,7 @@ fn step(s: &StepView<'_>, out: &mut Vec<Finding>) {
         )),
         // What the renderer turns into a rebuild (create a copy, copy, drop, rename).
         _ if needs_rebuild(step, Dialect::Sqlite, &s.before) => {
-            if let Some(table) = main_table(step).filter(|t| s.existing(t)) {
+            if let Some(table) = step.table().filter(|t| s.existing(t)) {
                 out.push(s.finding(
                     &TABLE_REBUILD,
                     format!("{} on table `{table}` rebuilds the table", step.op()),

@@ -59,6 +59,28 @@ pub enum Step {
 }
 
 impl Step {
+    /// The table the step works on (`None` for raw SQL). For a rename it is the old name.
+    pub fn table(&self) -> Option<&str> {
+        Some(match self {
+            Step::CreateTable(t) => &t.table,
+            Step::DropTable(t) => &t.table,
+            Step::RenameTable(t) => &t.table,
+            Step::AddColumn(t) => &t.table,
+            Step::DropColumn(t) => &t.table,
+            Step::RenameColumn(t) => &t.table,
+            Step::AlterColumn(t) => &t.table,
+            Step::CreateIndex(t) => &t.table,
+            Step::DropIndex(t) => &t.table,
+            Step::AddForeignKey(t) => &t.table,
+            Step::DropForeignKey(t) | Step::DropCheck(t) | Step::DropUnique(t) => &t.table,
+            Step::AddCheck(t) => &t.table,
+            Step::AddUnique(t) => &t.table,
+            Step::Backfill(t) => &t.table,
+            Step::ValidateConstraint(t) => &t.table,
+            Step::Sql(_) => return None,
+        })
+    }
+
     /// The `op` name of this step, as written in plans.
     pub fn op(&self) -> &'static str {
         match self {
