@@ -14,8 +14,8 @@ use crate::errors::{connect_error, driver_error, other};
 use crate::lock::lock_name;
 use crate::value::to_text;
 
-/// Upper bound for opening a connection.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Upper bound for opening a connection when the URL sets no `connect_timeout` (seconds).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A MySQL or MariaDB session.
 ///
@@ -102,6 +102,7 @@ fn parse_url(url: &str) -> Result<Opts> {
         }
         _ => url.to_string(),
     };
+    let (rewritten, _) = take_connect_timeout(&rewritten)?;
     Opts::from_url(&rewritten).map_err(|e| Error::Url {
         url: cutover_core::url::redact(url),
         message: e.to_string(),
@@ -110,14 +111,16 @@ fn parse_url(url: &str) -> Result<Opts> {
 
 /// Opens one connection (not a pool).
 async fn open(url: &str, opts: &Opts) -> Result<Conn> {
-    match tokio::time::timeout(CONNECT_TIMEOUT, Conn::new(opts.clone())).await {
+    let limit = take_connect_timeout(url)?.1.unwrap_or(CONNECT_TIMEOUT);
+    match tokio::time::timeout(limit, Conn::new(opts.clone())).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(connect_error(url, &e)),
         Err(_) => Err(Error::Driver {
             dialect: Dialect::Mysql,
             message: format!(
-                "cannot connect to {}: no answer within {CONNECT_TIMEOUT:?}",
-                cutover_core::url::redact(url)
+                "cannot connect to {}: no answer within {} s (set `connect_timeout=SECONDS` in the URL to wait longer)",
+                cutover_core::url::redact(url),
+                limit.as_secs_f64()
             ),
             kind: cutover_core::error::DriverErrorKind::Connection,
         }),
@@ -316,4 +319,38 @@ impl Backend for MysqlBackend {
     async fn close(self: Box<Self>) -> Result<()> {
         self.conn.disconnect().await.map_err(|e| driver_error(&e))
     }
+}
+
+/// Removes the `connect_timeout=SECONDS` query parameter (which mysql_async does not know)
+/// from `url`, returning the rest of the URL and the timeout.
+fn take_connect_timeout(url: &str) -> Result<(String, Option<Duration>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut timeout = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("connect_timeout", value)) => {
+                let secs: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s < 1e9)
+                    .ok_or_else(|| Error::Url {
+                        url: cutover_core::url::redact(url),
+                        message: format!(
+                            "connect_timeout={value}: give a number of seconds greater than 0"
+                        ),
+                    })?;
+                timeout = Some(Duration::from_secs_f64(secs));
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((rest, timeout))
 }

@@ -398,6 +398,13 @@ pub trait SqlDialect: Send + Sync {
     fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
         expr_sql::call("ROUND", std::iter::once(x).chain(digits))
     }
+
+    /// Why this database cannot use `name` as an identifier, if it cannot (too long, or
+    /// characters it cannot store). Checked when a plan is loaded. The default accepts any
+    /// name.
+    fn identifier_problem(&self, _name: &str) -> Option<String> {
+        None
+    }
 }
 
 /// The inputs to [`SqlDialect::alter_column_sql`]: the column as it should be after the change.

@@ -11,6 +11,7 @@
 mod ast;
 mod expression;
 mod functions;
+mod limits;
 mod parse;
 mod parse_calls;
 mod parse_operators;
@@ -22,3 +23,4 @@ mod tests;
 
 pub use ast::ColumnRef;
 pub use expression::Expression;
+pub use limits::{MAX_BYTES, MAX_OPERATORS};

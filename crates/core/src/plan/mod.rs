@@ -3,8 +3,10 @@
 mod allow;
 mod config;
 mod destructive;
+mod identifiers;
 mod load;
 mod model;
+mod read;
 mod source_map;
 mod validate;
 mod values;
@@ -44,10 +46,14 @@ impl Version {
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        t.parse().ok().map(|number| Version {
-            number,
-            text: t.to_string(),
-        })
+        // The history stores the number as a signed 64-bit integer.
+        t.parse::<u64>()
+            .ok()
+            .filter(|n| *n <= i64::MAX as u64)
+            .map(|number| Version {
+                number,
+                text: t.to_string(),
+            })
     }
 }
 
