@@ -69,7 +69,7 @@ pub fn run() -> std::process::ExitCode {
                     "error": format!("{err:#}"),
                     "exit_code": code as u8,
                 });
-                println!("{doc}");
+                crate::outln!("{doc}");
             } else {
                 eprintln!("error: {err:#}");
             }

@@ -53,3 +53,25 @@ fn a_target_flag_beats_database_url_in_the_environment() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("0001"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let dir = scratch("pipe");
+    for args in [&["sql", "--dialect", "postgres"][..], &["lint"][..]] {
+        let mut child = std::process::Command::new(common::bin())
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run cutover");
+        // Close the reading end before cutover writes: every write hits a broken pipe.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

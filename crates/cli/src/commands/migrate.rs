@@ -94,10 +94,10 @@ pub(crate) async fn baseline(
     let marked = marked?;
     if json {
         let doc = serde_json::json!({ "ok": true, "baselined": marked });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let list: Vec<String> = marked.iter().map(|v| v.to_string()).collect();
-        println!("baselined {} migrations: {}", marked.len(), list.join(", "));
+        crate::outln!("baselined {} migrations: {}", marked.len(), list.join(", "));
     }
     Ok(ExitCode::Success)
 }
@@ -119,12 +119,12 @@ pub(crate) async fn repair(project: &Project, opts: &ConnectOpts, json: bool) ->
     let changes = changes?;
     if json {
         let doc = serde_json::json!({ "ok": true, "changes": changes });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else if changes.is_empty() {
-        println!("nothing to repair");
+        crate::outln!("nothing to repair");
     } else {
         for c in &changes {
-            println!("{c}");
+            crate::outln!("{c}");
         }
     }
     Ok(ExitCode::Success)

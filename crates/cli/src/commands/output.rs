@@ -100,27 +100,31 @@ impl Reporter for Printer {
 pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::Result<()> {
     if json {
         let doc = serde_json::json!({ "ok": true, "command": verb, "report": report });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     for w in &report.warnings {
-        println!("warning: {w}");
+        crate::outln!("warning: {w}");
     }
     if report.migrations.is_empty() && report.stopped_before.is_none() {
-        println!("nothing to {verb}: the database is up to date");
+        crate::outln!("nothing to {verb}: the database is up to date");
         return Ok(());
     }
     for m in &report.migrations {
-        println!(
+        crate::outln!(
             "{:<9} {} ({})  {} statements, {} ms",
-            m.outcome, m.version, m.name, m.statements, m.duration_ms
+            m.outcome,
+            m.version,
+            m.name,
+            m.statements,
+            m.duration_ms
         );
     }
     if let Some(path) = &report.backup {
-        println!("backup    {path}");
+        crate::outln!("backup    {path}");
     }
     if let Some(stop) = &report.stopped_before {
-        println!("stopped before {stop} (--phase)");
+        crate::outln!("stopped before {stop} (--phase)");
     }
     Ok(())
 }
