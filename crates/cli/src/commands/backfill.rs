@@ -73,7 +73,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
             let r = &outcome.report;
             if !json {
                 crate::outln!(
-                    "backfill {id}: {} - {} rows scanned, {} changed, {} batches, {} retries, {} parts, {} ms ({:.4} ms/row), {}",
+                    "backfill {id}: {} - {} rows scanned, {} changed, {} batches, {} retries, {} parts, {} ms ({} ms/row), {}",
                     r.outcome,
                     r.rows_scanned,
                     r.rows_changed,
@@ -81,7 +81,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
                     r.retries,
                     r.parts,
                     r.duration_ms,
-                    r.ms_per_row,
+                    super::output::per_row(r.ms_per_row),
                     if outcome.complete {
                         "verified: complete"
                     } else {

@@ -128,3 +128,26 @@ pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::R
     }
     Ok(())
 }
+
+/// A time per row for people: three significant digits (`173`, `2.41`, `0.0123`).
+pub(crate) fn per_row(ms: f64) -> String {
+    if !ms.is_finite() || ms <= 0.0 {
+        return "0".into();
+    }
+    let digits = (2 - ms.log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{ms:.digits$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::per_row;
+
+    #[test]
+    fn per_row_keeps_three_significant_digits() {
+        assert_eq!(per_row(173.0), "173");
+        assert_eq!(per_row(2.4123), "2.41");
+        assert_eq!(per_row(0.012345), "0.0123");
+        assert_eq!(per_row(0.0), "0");
+        assert_eq!(per_row(12345.6), "12346");
+    }
+}
