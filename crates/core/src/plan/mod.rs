@@ -20,6 +20,7 @@ use crate::error::Result;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
+pub use destructive::Loss;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,

@@ -15,6 +15,7 @@ mod history;
 mod rebuild;
 mod report;
 mod restore;
+mod reverify;
 mod revert;
 mod status;
 mod transact;
