@@ -160,13 +160,24 @@ pub(crate) fn insert_select_parts(
     let mut cond = cond.map(|c| expr_sql(dialect, c));
     if let (Some(key), Some(target)) = (anti_join, &b.insert_into) {
         let t = dialect.quote(target);
-        let matches: Vec<String> = key
-            .iter()
-            .filter_map(|k| {
-                let i = b.values.iter().position(|(c, _)| c == k)?;
-                Some(format!("{t}.{} = {}", dialect.quote(k), exprs[i]))
+        // Inside the subquery an unqualified name would resolve to the target's column:
+        // qualify the source's columns.
+        let source = b.table.clone();
+        let qualified = |c: &crate::expr::ColumnRef| -> Option<Expr> {
+            over(c).or_else(|| {
+                c.table
+                    .is_none()
+                    .then(|| Expr::col((ident(&source), ident(&c.column))))
             })
-            .collect();
+        };
+        let mut matches: Vec<String> = Vec::new();
+        for k in key {
+            let Some((_, e)) = b.values.iter().find(|(c, _)| c == k) else {
+                continue;
+            };
+            let value = expr_sql(dialect, e.render_with(dialect, &qualified)?);
+            matches.push(format!("{t}.{} = {value}", dialect.quote(k)));
+        }
         if !matches.is_empty() {
             let missing = format!(
                 "NOT EXISTS (SELECT 1 FROM {t} WHERE {})",
