@@ -1,10 +1,13 @@
 //! Backups with `mariadb-dump` (or `mysqldump`) and restores through the `mariadb` (or
 //! `mysql`) client.
 //!
-//! Credentials go into a temporary option file (mode 0600, removed when the tool is done)
-//! named by `--defaults-extra-file`, never into arguments. The dump streams from the tool's
-//! stdout straight into the backup file, and the restore from the file into the client's
-//! stdin: no shell, and no copy of the dump in memory.
+//! Credentials never go into arguments. The dump tool reads them from its stdin
+//! (`--defaults-extra-file=/dev/stdin`, an anonymous pipe written before the tool starts), so
+//! nothing holding the password ever exists on disk, not even after a SIGKILL of cutover.
+//! The restore client's stdin carries the dump, so it still reads a temporary option file
+//! (mode 0600, removed when the client is done). The dump streams from the tool's stdout
+//! straight into the backup file, and the restore from the file into the client's stdin: no
+//! shell, and no copy of the dump in memory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,6 +41,7 @@ pub struct OptionFile {
 impl OptionFile {
     /// Writes a `[client]` group with the user, password, host or socket, and port of `opts`.
     fn create(opts: &Opts) -> Result<OptionFile> {
+        let text = option_text(opts);
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -47,21 +51,6 @@ impl OptionFile {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
-        let mut text = String::from("[client]\n");
-        if let Some(user) = opts.user() {
-            text.push_str(&format!("user={}\n", option_value(user)));
-        }
-        if let Some(pass) = opts.pass() {
-            text.push_str(&format!("password={}\n", option_value(pass)));
-        }
-        match opts.socket() {
-            Some(socket) => text.push_str(&format!("socket={}\n", option_value(socket))),
-            None => {
-                text.push_str(&format!("host={}\n", option_value(opts.ip_or_hostname())));
-                text.push_str(&format!("port={}\nprotocol=TCP\n", opts.tcp_port()));
-            }
-        }
-        text.push_str("default-character-set=utf8mb4\n");
         let file = OptionFile { path };
         let mut handle = create_private_file(&file.path)?;
         handle
@@ -86,6 +75,59 @@ impl OptionFile {
     }
 }
 
+/// The `[client]` option group for `opts`: user, password, host or socket, and port.
+fn option_text(opts: &Opts) -> String {
+    let mut text = String::from("[client]\n");
+    if let Some(user) = opts.user() {
+        text.push_str(&format!("user={}\n", option_value(user)));
+    }
+    if let Some(pass) = opts.pass() {
+        text.push_str(&format!("password={}\n", option_value(pass)));
+    }
+    match opts.socket() {
+        Some(socket) => text.push_str(&format!("socket={}\n", option_value(socket))),
+        None => {
+            text.push_str(&format!("host={}\n", option_value(opts.ip_or_hostname())));
+            text.push_str(&format!("port={}\nprotocol=TCP\n", opts.tcp_port()));
+        }
+    }
+    text.push_str("default-character-set=utf8mb4\n");
+    text
+}
+
+/// The connection's credentials in an anonymous pipe that becomes the dump tool's stdin,
+/// read by it as `--defaults-extra-file=/dev/stdin`. The option group is written and the
+/// write end closed before the tool starts (it is a few hundred bytes, far below a pipe's
+/// buffer), so the password lives only in kernel memory and dies with the processes.
+#[derive(Debug)]
+pub struct OptionPipe {
+    reader: std::fs::File,
+}
+
+impl OptionPipe {
+    fn create(opts: &Opts) -> Result<OptionPipe> {
+        let io = |source| Error::Io {
+            path: PathBuf::from("<option pipe>"),
+            source,
+        };
+        let (reader, mut writer) = std::io::pipe().map_err(io)?;
+        writer.write_all(option_text(opts).as_bytes()).map_err(io)?;
+        drop(writer);
+        let reader = std::fs::File::from(std::os::fd::OwnedFd::from(reader));
+        Ok(OptionPipe { reader })
+    }
+
+    /// `--defaults-extra-file=/dev/stdin`, which must be the tool's first argument.
+    fn argument() -> &'static str {
+        "--defaults-extra-file=/dev/stdin"
+    }
+
+    /// The read end, to become the tool's stdin.
+    pub fn into_stdin(self) -> std::fs::File {
+        self.reader
+    }
+}
+
 impl Drop for OptionFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.path);
@@ -93,14 +135,14 @@ impl Drop for OptionFile {
 }
 
 impl MysqlBackend {
-    /// The dump command [`Backend::backup`] runs (its stdout is the dump) and the option
-    /// file holding its credentials: `--single-transaction --routines --triggers --events`,
+    /// The dump command [`Backend::backup`] runs (its stdout is the dump) and the pipe
+    /// holding its credentials, to become its stdin: `--single-transaction --routines --triggers --events`,
     /// binary columns as hex, the database name as the only positional argument.
-    pub fn dump_command(&self) -> Result<(Command, OptionFile)> {
+    pub fn dump_command(&self) -> Result<(Command, OptionPipe)> {
         let db = self.database()?;
-        let options = OptionFile::create(&self.opts)?;
+        let options = OptionPipe::create(&self.opts)?;
         let mut cmd = Command::new(tool_path(&DUMP_TOOLS));
-        cmd.arg(options.argument()).args([
+        cmd.arg(OptionPipe::argument()).args([
             "--single-transaction",
             "--routines",
             "--triggers",
@@ -132,12 +174,11 @@ impl MysqlBackend {
         let tool = tool_version(&program, &name, PACKAGE).await?;
         let (cmd, options) = self.dump_command()?;
         let streams = ToolStreams {
-            stdin: None,
+            stdin: Some(options.into_stdin()),
             stdout: Some(create_private_file(path)?),
         };
         let command = tokio::process::Command::from(cmd);
         let result = run_tool(command, streams, &name, PACKAGE, self.opts.pass()).await;
-        drop(options);
         if let Err(e) = result {
             let _ = std::fs::remove_file(path);
             return Err(e);
