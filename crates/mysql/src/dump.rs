@@ -139,6 +139,13 @@ impl MysqlBackend {
     /// holding its credentials, to become its stdin: `--single-transaction --routines --triggers --events`,
     /// binary columns as hex, the database name as the only positional argument.
     pub fn dump_command(&self) -> Result<(Command, OptionPipe)> {
+        self.dump_tables_command(&[])
+    }
+
+    /// Like [`dump_command`](MysqlBackend::dump_command), limited to `tables` (positional
+    /// arguments after the database name) when not empty. The dump holds `DROP TABLE IF
+    /// EXISTS`, `CREATE TABLE` and the rows of just these tables.
+    pub fn dump_tables_command(&self, tables: &[String]) -> Result<(Command, OptionPipe)> {
         let db = self.database()?;
         let options = OptionPipe::create(&self.opts)?;
         let mut cmd = Command::new(tool_path(&DUMP_TOOLS));
@@ -151,6 +158,9 @@ impl MysqlBackend {
             "--no-tablespaces",
         ]);
         cmd.arg(db);
+        if !tables.is_empty() {
+            cmd.arg("--").args(tables);
+        }
         Ok((cmd, options))
     }
 
@@ -167,12 +177,12 @@ impl MysqlBackend {
     }
 
     /// Streams the dump into `path` (created here with mode 0600).
-    pub(crate) async fn dump_to(&mut self, path: &Path) -> Result<BackupInfo> {
+    pub(crate) async fn dump_to(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
         let program =
             find_tool(&DUMP_TOOLS).ok_or_else(|| missing_tool("mariadb-dump", PACKAGE))?;
         let name = tool_name(&program);
         let tool = tool_version(&program, &name, PACKAGE).await?;
-        let (cmd, options) = self.dump_command()?;
+        let (cmd, options) = self.dump_tables_command(tables)?;
         let streams = ToolStreams {
             stdin: Some(options.into_stdin()),
             stdout: Some(create_private_file(path)?),

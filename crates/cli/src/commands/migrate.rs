@@ -1,7 +1,7 @@
 //! `cutover up`, `down`, `baseline` and `repair`.
 
 use anyhow::{Result, anyhow, bail};
-use cutover_core::backup::BackupPolicy;
+use cutover_core::backup::{BackupPolicy, BackupScope};
 use cutover_core::plan::Version;
 use cutover_core::runner::{DownTarget, Runner, Target};
 use cutover_core::url::dialect_of;
@@ -42,6 +42,9 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
             dir: project.backup_dir(args.backup_dir.as_deref()),
         }
     };
+    if args.backup_whole_database {
+        options.backup_scope = BackupScope::WholeDatabase;
+    }
     let printer = Printer::new(json);
     let connect = connector(url);
     let report = Runner::new(backend.as_mut(), &plan, options, &printer)

@@ -15,7 +15,7 @@ use super::Runner;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use super::reverify::Guard;
-use crate::backup;
+use crate::backup::{self, BackupScope};
 use crate::error::{Error, Result};
 use crate::plan::{Loss, Migration, Phase};
 
@@ -77,48 +77,74 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Takes this run's backup (once) before the gated migration `m`, after its `before`
-    /// checks passed, and notes it for `m`'s history entry. Nothing for an ungated migration.
+    /// Takes the backup before the gated migration `m`, after its `before` checks passed,
+    /// and notes it for `m`'s history entry. By default a table-level backup of the tables
+    /// `m` destroys, taken for each gated migration; with
+    /// [`BackupScope::WholeDatabase`](crate::backup::BackupScope), or when `m`'s losses name
+    /// no existing table, the whole database, once per run. Nothing for an ungated migration.
     pub(super) async fn gate_backup(&mut self, m: &Migration) -> Result<()> {
         let Some(guard) = &self.gate.guard else {
             return Ok(());
         };
         let why = guard.why.clone();
+        let wanted = guard.tables.clone();
         let label = m.label();
-        match self.options.backup.dir(&self.plan.dir) {
-            None => {
-                self.gate.note =
-                    Some("no backup was taken before this migration: run with --no-backup".into());
+        let Some(dir) = self.options.backup.dir(&self.plan.dir) else {
+            self.gate.note =
+                Some("no backup was taken before this migration: run with --no-backup".into());
+            return Ok(());
+        };
+        let tables = match self.options.backup_scope {
+            BackupScope::WholeDatabase => Vec::new(),
+            BackupScope::DestroyedTables => {
+                let sql = self.backend.dialect().sql();
+                let live: Vec<String> = self
+                    .backend
+                    .query(&sql.list_tables_sql())
+                    .await?
+                    .rows
+                    .into_iter()
+                    .filter_map(|r| r.into_iter().next().flatten())
+                    .collect();
+                wanted.into_iter().filter(|t| live.contains(t)).collect()
             }
-            Some(dir) => {
-                if self.run_backup.is_none() {
-                    let table = self.history.table().to_string();
-                    let path = backup::default_path(self.backend, &dir, &table)
-                        .await
-                        .and_then(|path| {
-                            std::path::absolute(&path).map_err(|source| Error::Io { path, source })
-                        });
-                    let taken = match path {
-                        Ok(path) => backup::take(self.backend, &path, self.history.table())
-                            .await
-                            .map(|_| path),
-                        Err(e) => Err(e),
-                    };
-                    let path = taken.map_err(|e| {
-                        Error::Other(format!(
-                            "migration {label} {why}, so a backup is taken first, and that failed: {e}; fix the cause, or pass --no-backup to run it without a backup"
-                        ))
-                    })?;
-                    let shown = path.display().to_string();
-                    self.reporter.event(&Event::BackupTaken {
-                        path: &shown,
-                        before: &label,
-                    });
-                    self.run_backup = Some(shown);
-                }
-                self.gate.backup = self.run_backup.clone();
-            }
+        };
+        if let (true, Some(whole)) = (tables.is_empty(), &self.whole_backup) {
+            self.gate.backup = Some(whole.clone());
+            return Ok(());
         }
+        {
+            let table = self.history.table().to_string();
+            let path = backup::default_path(self.backend, &dir, &table)
+                .await
+                .and_then(|path| {
+                    std::path::absolute(&path).map_err(|source| Error::Io { path, source })
+                });
+            let taken = match path {
+                Ok(path) if tables.is_empty() => backup::take(self.backend, &path, &table)
+                    .await
+                    .map(|_| path),
+                Ok(path) => backup::take_tables(self.backend, &path, &table, &tables)
+                    .await
+                    .map(|_| path),
+                Err(e) => Err(e),
+            };
+            let path = taken.map_err(|e| {
+                Error::Other(format!(
+                    "migration {label} {why}, so a backup is taken first, and that failed: {e}; fix the cause, or pass --no-backup to run it without a backup"
+                ))
+            })?;
+            let shown = path.display().to_string();
+            self.reporter.event(&Event::BackupTaken {
+                path: &shown,
+                before: &label,
+            });
+            if tables.is_empty() {
+                self.whole_backup = Some(shown.clone());
+            }
+            self.run_backup = Some(shown);
+        }
+        self.gate.backup = self.run_backup.clone();
         Ok(())
     }
 
