@@ -151,8 +151,18 @@ pub fn pending_exists_sql(
     Ok(dialect.query(&q))
 }
 
-/// `SELECT COUNT(*) ... WHERE pending`.
+/// `SELECT COUNT(*) ... WHERE pending` (for insert-select backfills, over the rows the insert
+/// reads, with the default anti-join when there is no `pending`).
 pub fn count_pending_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String> {
+    if spec.step.insert_into.is_some() {
+        let (_, from, cond) =
+            crate::render::insert_select_parts(&spec.step, dialect, None, spec.anti_join_key())?;
+        let mut sql = format!("SELECT COUNT(*) FROM {from}");
+        if let Some(c) = cond {
+            sql.push_str(&format!(" WHERE {c}"));
+        }
+        return Ok(sql);
+    }
     let mut q = base_select(spec, dialect, true)?;
     q.expr(Expr::cust("COUNT(*)"));
     Ok(dialect.query(&q))

@@ -339,6 +339,31 @@ mod tests {
     }
 
     #[test]
+    fn raw_sql_losses_name_their_tables() {
+        let s = Schema::default();
+        let tables = |text: &str| -> Vec<Option<String>> {
+            sql(text)
+                .losses(&s, Some(Dialect::Postgres))
+                .into_iter()
+                .map(|l| l.table)
+                .collect()
+        };
+        assert_eq!(tables("TRUNCATE old"), [Some("old".to_string())]);
+        assert_eq!(
+            tables("DROP TABLE a, b"),
+            [Some("a".into()), Some("b".into())]
+        );
+        assert_eq!(
+            tables("ALTER TABLE users DROP COLUMN name"),
+            [Some("users".to_string())]
+        );
+        // A rebuild (drop, then a copy renamed to the old name) loses nothing.
+        assert!(tables("DROP TABLE t; ALTER TABLE t_new RENAME TO t").is_empty());
+        // Unparsable SQL: a loss whose target is unknown.
+        assert_eq!(tables("CREATE TRIGGER x ... ; DROP TABLE y"), [None]);
+    }
+
+    #[test]
     fn type_changes_are_judged_against_the_old_type() {
         let s = Schema::default();
         let alter = |ty: &str| {

@@ -8,7 +8,7 @@ use super::history::{EntryState, HistoryEntry};
 use super::report::{Event, MigrationRun, RunReport};
 use super::{Runner, Target};
 use crate::error::{Error, Result};
-use crate::plan::{CheckWhen, Migration, OnFail};
+use crate::plan::{CheckWhen, Migration, OnFail, Version};
 use crate::render::{Direction, RenderedMigration, StatementKind};
 
 /// What happened to one migration.
@@ -119,7 +119,13 @@ impl Runner<'_> {
                 )));
             };
             let prior = by_version.get(&m.version.number).copied();
-            self.gate(m, losses.get(&m.version.number), &entries)
+            let applied_now: Vec<Version> = report
+                .migrations
+                .iter()
+                .filter(|x| x.outcome == "applied")
+                .map(|x| x.version.clone())
+                .collect();
+            self.gate(m, losses.get(&m.version.number), &entries, &applied_now)
                 .await?;
             let outcome = self.apply_one(m, r, prior, &mut report.warnings).await;
             report.backup = self.run_backup.clone();

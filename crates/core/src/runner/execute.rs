@@ -62,6 +62,10 @@ impl Runner<'_> {
                         self.prepare_retry(&e, attempt).await?;
                         continue;
                     }
+                    if matches!(e.root(), Error::GateRefused { .. }) {
+                        // Refused before any statement ran: nothing to record.
+                        return Err(e);
+                    }
                     let mut entry = self.entry(m, rendered, EntryState::Failed, &started_at);
                     entry.finished_at = Some(now());
                     entry.duration_ms = Some(started.elapsed().as_millis() as i64);

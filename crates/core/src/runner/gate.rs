@@ -17,7 +17,7 @@ use super::report::Event;
 use super::reverify::Guard;
 use crate::backup::{self, BackupScope};
 use crate::error::{Error, Result};
-use crate::plan::{Loss, Migration, Phase};
+use crate::plan::{Loss, Migration, Phase, Version};
 
 /// What the history entry of a gated migration records, and what its final verification
 /// re-checks.
@@ -46,13 +46,15 @@ impl Runner<'_> {
     /// Runs before `m` is applied. When `m` is a contract migration or destroys data
     /// (`losses`, see [`Step::losses`](crate::plan::Step::losses)), refuses unless every
     /// earlier backfill is complete and every backfill whose source `m` destroys verifies
-    /// again now (see [`reverify`](super::reverify)). The backup is taken later, once `m`'s
+    /// again now (see [`reverify`](super::reverify)); `applied_now` are the migrations this
+    /// run applied so far (they may have retired a backfill). The backup is taken later, once `m`'s
     /// `before` checks passed ([`Runner::gate_backup`]).
     pub(super) async fn gate(
         &mut self,
         m: &Migration,
         losses: Option<&Vec<(usize, Loss)>>,
         entries: &[HistoryEntry],
+        applied_now: &[Version],
     ) -> Result<()> {
         self.gate = GateRecord::default();
         let losses: Vec<Loss> = losses
@@ -71,7 +73,7 @@ impl Runner<'_> {
             _ => return Ok(()),
         };
         self.require_complete_backfills(m, &why, entries).await?;
-        let guard = self.guard(m, &why, &losses, entries)?;
+        let guard = self.guard(m, &why, &losses, entries, applied_now)?;
         self.reverify_at_gate(m, &guard).await?;
         self.gate.guard = Some(guard);
         Ok(())

@@ -31,7 +31,7 @@ use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use crate::backfill::{BackfillSpec, StateTable, pending_anywhere};
 use crate::error::{Error, Result};
-use crate::plan::{CheckWhen, Loss, Migration, Step};
+use crate::plan::{CheckWhen, Loss, Migration, Step, Version};
 use crate::render::RenderedMigration;
 
 /// What the gate re-verifies before one gated migration.
@@ -67,6 +67,7 @@ impl Runner<'_> {
         why: &str,
         losses: &[Loss],
         entries: &[HistoryEntry],
+        applied_now: &[Version],
     ) -> Result<Guard> {
         let mut backfills = Vec::new();
         for spec in BackfillSpec::all(self.plan)? {
@@ -85,7 +86,7 @@ impl Runner<'_> {
             let destroys_source = losses
                 .iter()
                 .any(|l| l.table.as_deref().is_none_or(|t| reads.contains(&t)));
-            if destroys_source && !self.retired(&spec, owner, entries) {
+            if destroys_source && !self.retired(&spec, owner, entries, applied_now) {
                 backfills.push(spec);
             }
         }
@@ -104,7 +105,13 @@ impl Runner<'_> {
 
     /// Whether a migration applied after `owner` changed or dropped what `spec` reads or
     /// writes (see the module documentation).
-    fn retired(&self, spec: &BackfillSpec, owner: &Migration, entries: &[HistoryEntry]) -> bool {
+    fn retired(
+        &self,
+        spec: &BackfillSpec,
+        owner: &Migration,
+        entries: &[HistoryEntry],
+        applied_now: &[Version],
+    ) -> bool {
         let step = &spec.step;
         let tables: Vec<&str> = [
             Some(step.table.as_str()),
@@ -135,9 +142,10 @@ impl Runner<'_> {
             .iter()
             .filter(|later| later.version > owner.version)
             .filter(|later| {
-                entries
-                    .iter()
-                    .any(|e| e.version == later.version && e.state == EntryState::Applied)
+                applied_now.contains(&later.version)
+                    || entries
+                        .iter()
+                        .any(|e| e.version == later.version && e.state == EntryState::Applied)
             })
             .flat_map(|later| &later.steps)
             .any(|s| match &s.item {
