@@ -106,10 +106,16 @@ async fn has_old(b: &mut dyn Backend) -> bool {
     snapshot::tables(b).await.iter().any(|t| t == "old")
 }
 
+/// The message of a gate refusal; the CLI exits with 5 on it, as on a failed check.
 fn refused(result: cutover_core::Result<()>, what: &str) -> String {
     match result {
         Err(e) => match e.root() {
-            Error::GateRefused { .. } => e.to_string(),
+            Error::GateRefused { .. } => {
+                let message = e.to_string();
+                let code = cutover_cli::exit::ExitCode::for_error(&anyhow::Error::from(e));
+                assert_eq!(code as u8, 5, "{what}: exit code");
+                message
+            }
             other => panic!("{what}: expected a gate refusal, got: {other}"),
         },
         Ok(()) => panic!("{what}: the contract ran"),
