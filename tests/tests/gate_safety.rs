@@ -370,3 +370,46 @@ async fn a_write_racing_the_contract_is_seen_by_the_final_verification() {
     })
     .await;
 }
+
+/// The contract with a precondition that does not hold.
+const DROP_OLD_GUARDED: &str = r#"
+description = "drop old, once nothing reads it"
+phase = "contract"
+[[steps]]
+op = "drop_table"
+table = "old"
+[[checks]]
+name = "old code stopped writing"
+when = "before"
+sql = "SELECT 1"
+expect = 0
+"#;
+
+#[tokio::test]
+async fn no_backup_is_taken_when_a_precondition_halts_the_contract() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_tables.toml", TABLES)
+            .write("0002_copy.toml", COPY)
+            .write("0003_drop_old.toml", DROP_OLD_GUARDED);
+        let plan = dir.load();
+        let backups = std::env::temp_dir().join(format!("cutover_gate_pre_{}", db.name()));
+        let _ = std::fs::remove_dir_all(&backups);
+        let mut opts = options(None);
+        opts.backup = BackupPolicy::Auto {
+            dir: backups.clone(),
+        };
+        let mut b = connect(db.url()).await.expect("connect");
+        let err = Runner::new(b.as_mut(), &plan, opts, &Silent)
+            .up(Target::Latest)
+            .await
+            .expect_err("the precondition halts");
+        assert!(matches!(err.root(), Error::CheckFailed { .. }), "{err}");
+        let files = std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0);
+        assert_eq!(files, 0, "the backup comes after the `before` checks");
+        assert!(has_old(b.as_mut()).await);
+        b.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(&backups);
+    })
+    .await;
+}
