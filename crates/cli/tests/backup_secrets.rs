@@ -1,6 +1,6 @@
 //! Backups never expose a password: not in the dump and restore tools' arguments (the
-//! adapters' commands are inspected), not in any output, manifest or backup, and the MySQL
-//! option file that carries it is private and removed.
+//! adapters' commands are inspected), not in any output, manifest or backup, and on MySQL
+//! never in a file (the dump tool reads it from a pipe, the client from its environment).
 
 mod common;
 
@@ -215,22 +215,11 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                 let mut text = String::new();
                 std::io::Read::read_to_string(&mut pipe.into_stdin(), &mut text).expect("pipe");
                 assert!(text.contains("password=\"S3cret#Pass\\\"word\""), "{text}");
-                // The restore client's stdin is the dump: a private option file, removed after.
-                let (cmd, options) = backend.restore_command().expect("restore command");
+                // The restore client's stdin is the dump: the password is in its environment.
+                let cmd = backend.restore_command().expect("restore command");
                 let args = args_of(&cmd);
                 assert_clean("mariadb arguments", &args.join(" "));
-                let first = format!("--defaults-extra-file={}", options.path().display());
-                assert_eq!(args.get(1), Some(&first), "the option file comes first");
-                let text = std::fs::read_to_string(options.path()).expect("option file");
-                assert!(text.contains("password=\"S3cret#Pass\\\"word\""), "{text}");
-                let mode = std::fs::metadata(options.path())
-                    .expect("meta")
-                    .permissions()
-                    .mode();
-                assert_eq!(mode & 0o777, 0o600);
-                let kept = options.path().to_path_buf();
-                drop(options);
-                assert!(!kept.exists(), "removed when done");
+                assert_eq!(env_of(&cmd, "MYSQL_PWD").as_deref(), Some(SECRET));
                 Box::new(backend).close().await.expect("close");
                 run_cli(&dir, &url);
                 drop_user(&db, &user).await;
