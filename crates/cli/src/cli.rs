@@ -243,6 +243,10 @@ pub struct UpArgs {
     /// beside the plan directory).
     #[arg(long, value_name = "DIR", conflicts_with = "no_backup")]
     pub backup_dir: Option<PathBuf>,
+    /// Back up the whole database (once per run) before contract and destructive
+    /// migrations, instead of only the tables each of them destroys.
+    #[arg(long, conflicts_with = "no_backup")]
+    pub backup_whole_database: bool,
     /// How backfill steps run.
     #[command(flatten)]
     pub batch: BatchOpts,

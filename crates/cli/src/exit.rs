@@ -36,7 +36,7 @@ impl ExitCode {
     pub fn for_error(err: &anyhow::Error) -> ExitCode {
         match err.downcast_ref::<Error>().map(|e| e.root()) {
             Some(Error::Locked { .. }) => ExitCode::Locked,
-            Some(Error::CheckFailed { .. }) => ExitCode::CheckFailed,
+            Some(Error::CheckFailed { .. } | Error::GateRefused { .. }) => ExitCode::CheckFailed,
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             _ => ExitCode::Error,
         }

@@ -283,7 +283,13 @@ impl Backend for MysqlBackend {
     /// `mariadb-dump` (or `mysqldump`) `--single-transaction --routines --triggers --events`
     /// streamed into `path` (see [`MysqlBackend::dump_command`]).
     async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
-        self.dump_to(path).await
+        self.dump_to(path, &[]).await
+    }
+
+    /// `mariadb-dump .. db -- table..` (see [`MysqlBackend::dump_tables_command`]);
+    /// restored by streaming it into the client, which replaces just these tables.
+    async fn backup_tables(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
+        self.dump_to(path, tables).await
     }
 
     /// The dump streamed into the `mariadb` (or `mysql`) client. Not atomic: MySQL commits

@@ -239,7 +239,14 @@ impl Backend for PostgresBackend {
     /// `pg_dump --format=custom` into `path` (see [`PostgresBackend::dump_command`]), after
     /// checking that `pg_dump` is at least the server's major version.
     async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
-        self.dump_to(path).await
+        self.dump_to(path, &[]).await
+    }
+
+    /// `pg_dump --format=custom --table="t"..` (see
+    /// [`PostgresBackend::dump_tables_command`]); restored by `pg_restore --clean`, which
+    /// replaces just these tables.
+    async fn backup_tables(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
+        self.dump_to(path, tables).await
     }
 
     /// `pg_restore --clean --if-exists --single-transaction --no-owner` (see

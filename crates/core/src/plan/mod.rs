@@ -7,6 +7,7 @@ mod identifiers;
 mod load;
 mod model;
 mod read;
+mod raw_losses;
 mod source_map;
 mod validate;
 mod values;
@@ -22,6 +23,7 @@ use crate::error::Result;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
+pub use destructive::Loss;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
