@@ -53,6 +53,9 @@ pub struct Counts {
     pub to_client: u64,
     /// Connections accepted.
     pub connections: u64,
+    /// Whether the fault was triggered (the cut may still be under way; see
+    /// [`FaultProxy::fired`]).
+    pub triggered: bool,
 }
 
 /// What to do with a message or a chunk of bytes.
@@ -81,7 +84,6 @@ impl Shared {
     /// Decides about one client message; fires the fault at most once.
     fn on_client(&self, m: &Message) -> Action {
         let mut c = self.counts();
-        let fired = *self.fired.borrow();
         let before = c.to_server;
         c.to_server += m.bytes.len() as u64;
         let (statement, commit) = match m.kind {
@@ -90,7 +92,7 @@ impl Shared {
         };
         c.statements += u64::from(statement);
         c.commits += u64::from(commit);
-        if fired {
+        if c.triggered {
             return Action::Forward;
         }
         let action = match self.fault {
@@ -100,9 +102,7 @@ impl Shared {
             Fault::ToServerByte(b) if c.to_server > b => Action::Cut((b - before) as usize),
             _ => Action::Forward,
         };
-        if !matches!(action, Action::Forward) {
-            self.fired.send_replace(true);
-        }
+        c.triggered = !matches!(action, Action::Forward);
         action
     }
 
@@ -112,8 +112,8 @@ impl Shared {
         let before = c.to_client;
         c.to_client += len as u64;
         match self.fault {
-            Fault::ToClientByte(b) if !*self.fired.borrow() && c.to_client > b => {
-                self.fired.send_replace(true);
+            Fault::ToClientByte(b) if !c.triggered && c.to_client > b => {
+                c.triggered = true;
                 Action::Cut((b - before) as usize)
             }
             _ => Action::Forward,
@@ -187,7 +187,8 @@ impl FaultProxy {
         *self.shared.counts()
     }
 
-    /// Whether the fault fired.
+    /// Whether the fault fired: the connection it cut is closed on both sides (for a lost
+    /// reply: after the server answered).
     pub fn fired(&self) -> bool {
         *self.fired.borrow()
     }
@@ -226,54 +227,72 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-/// Carries one connection until either side closes it or the fault fires.
+/// Carries one connection; once the fault cut it (both sockets closed), reports it fired.
 async fn carry(client: TcpStream, shared: Arc<Shared>) {
+    if pump(client, &shared).await == Ended::Cut {
+        shared.fired.send_replace(true);
+    }
+}
+
+/// How [`pump`] ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// A side closed the connection.
+    Closed,
+    /// The fault cut it.
+    Cut,
+}
+
+/// Carries one connection until either side closes it or the fault cuts it.
+async fn pump(client: TcpStream, shared: &Shared) -> Ended {
     let Ok(server) = TcpStream::connect(shared.upstream).await else {
-        return; // the client sees the connection close, as with a server that is down
+        return Ended::Closed; // the client sees the connection close, as with a server that is down
     };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let (mut cr, mut cw) = client.into_split();
     let (mut sr, mut sw) = server.into_split();
     let mut framer = Framer::new(shared.protocol);
+    // Every return drops all four halves: both sockets close together.
     let mut from_client = vec![0u8; 16 * 1024];
     let mut from_server = vec![0u8; 16 * 1024];
     loop {
         tokio::select! {
             read = cr.read(&mut from_client) => {
-                let Ok(n @ 1..) = read else { return };
+                let Ok(n @ 1..) = read else { return Ended::Closed };
                 framer.push(&from_client[..n]);
                 while let Some(m) = framer.next_message() {
                     match shared.on_client(&m) {
                         Action::Forward => {
                             if sw.write_all(&m.bytes).await.is_err() {
-                                return;
+                                return Ended::Closed;
                             }
                         }
                         Action::Cut(keep) => {
                             let _ = sw.write_all(&m.bytes[..keep]).await;
-                            return;
+                            return Ended::Cut;
                         }
                         Action::ReplyLost => {
+                            // The server runs the statement and answers before the client
+                            // learns anything: its outcome is decided, but unknown to the client.
                             if sw.write_all(&m.bytes).await.is_ok() {
-                                drop((cr, cw));
                                 drain(&mut sr).await;
                             }
-                            return;
+                            return Ended::Cut;
                         }
                     }
                 }
             }
             read = sr.read(&mut from_server) => {
-                let Ok(n @ 1..) = read else { return };
+                let Ok(n @ 1..) = read else { return Ended::Closed };
                 match shared.on_server(n) {
                     Action::Cut(keep) => {
                         let _ = cw.write_all(&from_server[..keep]).await;
-                        return;
+                        return Ended::Cut;
                     }
                     _ => {
                         if cw.write_all(&from_server[..n]).await.is_err() {
-                            return;
+                            return Ended::Closed;
                         }
                     }
                 }
