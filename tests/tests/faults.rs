@@ -11,8 +11,8 @@
 //! (one per migration and direction) exactly once, the same history rows (state and
 //! statement counts), backfill checkpoints, introspected schema and rows.
 //!
-//! Every case gets its own database, so cases run in parallel (`CUTOVER_FAULT_PARALLEL`,
-//! default 4). `CUTOVER_FAULT_EVERY=1` cuts at every statement boundary instead of the first
+//! Cases run in parallel (`CUTOVER_FAULT_PARALLEL`, default 4), each on its own database of
+//! a small pool, emptied before every case. `CUTOVER_FAULT_EVERY=1` cuts at every statement boundary instead of the first
 //! 30 and a sample; `CUTOVER_FAULT_SEED` changes the random byte positions (printed).
 //! SQLite has no connection to lose and is not part of these tests.
 
@@ -23,7 +23,9 @@ use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 use cutover_core::plan::Plan;
-use cutover_tests::faults::{Counts, Fault, FaultProxy, protocol_of, proxied_url, upstream};
+use cutover_tests::faults::{
+    Counts, Fault, FaultProxy, Protocol, protocol_of, proxied_url, upstream,
+};
 use cutover_tests::{Backend as Kind, TestDb, backends};
 use futures_util::{FutureExt, StreamExt};
 use scenario::{Op, Outcome, plan_dir, prepare, run_at};
@@ -65,20 +67,15 @@ fn server_backends() -> Vec<Kind> {
         .collect()
 }
 
-/// Runs `body` on a fresh database of `kind` and drops the database afterwards, whatever
-/// happened; a panic becomes an `Err`.
-async fn on_fresh_db<T, F, Fut>(kind: Kind, body: F) -> Result<T, String>
+/// Runs `body` with a time limit; a panic becomes an `Err`.
+async fn guarded<T, Fut>(body: Fut) -> Result<T, String>
 where
-    F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = Result<T, String>>,
 {
-    let db = TestDb::create(kind).await;
-    let url = db.url().to_string();
-    let outcome = AssertUnwindSafe(tokio::time::timeout(CASE_TIMEOUT, body(url)))
+    match AssertUnwindSafe(tokio::time::timeout(CASE_TIMEOUT, body))
         .catch_unwind()
-        .await;
-    db.drop_db().await;
-    match outcome {
+        .await
+    {
         Ok(Ok(result)) => result,
         Ok(Err(_)) => Err(format!("no result within {CASE_TIMEOUT:?}")),
         Err(panic) => Err(panic
@@ -87,6 +84,97 @@ where
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "panicked".into())),
     }
+}
+
+/// Runs `body` on a fresh database of `kind` and drops the database afterwards, whatever
+/// happened.
+async fn on_fresh_db<T, F, Fut>(kind: Kind, body: F) -> Result<T, String>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let db = TestDb::create(kind).await;
+    let result = guarded(body(db.url().to_string())).await;
+    db.drop_db().await;
+    result
+}
+
+/// Databases reused by the cases (creating one per case costs more than the case): each
+/// case takes a free one and empties it first.
+struct Pool {
+    dbs: Vec<TestDb>,
+    free: tokio::sync::Mutex<Vec<usize>>,
+}
+
+impl Pool {
+    async fn new(kind: Kind, size: usize) -> Pool {
+        let mut dbs = Vec::with_capacity(size);
+        for _ in 0..size {
+            dbs.push(TestDb::create(kind).await);
+        }
+        Pool {
+            free: tokio::sync::Mutex::new((0..size).collect()),
+            dbs,
+        }
+    }
+
+    /// Runs `body` on an emptied database of the pool.
+    async fn run<T, F, Fut>(&self, body: F) -> Result<T, String>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, String>>,
+    {
+        let slot = self
+            .free
+            .lock()
+            .await
+            .pop()
+            .expect("one database per running case");
+        let url = self.dbs[slot].url().to_string();
+        let result = match empty(&url).await {
+            Ok(()) => guarded(body(url)).await,
+            Err(e) => Err(format!("emptying the database: {e}")),
+        };
+        self.free.lock().await.push(slot);
+        result
+    }
+
+    async fn drop_all(self) {
+        for db in self.dbs {
+            db.drop_db().await;
+        }
+    }
+}
+
+/// Drops every table of the database at `url` (no session of a previous case is left: each
+/// closes its connections, and the proxy closes the ones it carried when dropped).
+async fn empty(url: &str) -> Result<(), String> {
+    let mut b = cutover_cli::connect::connect(url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let result = async {
+        let sql = if protocol_of(url) == Protocol::Postgres {
+            "DROP SCHEMA public CASCADE; CREATE SCHEMA public".to_string()
+        } else {
+            let rows = b
+                .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
+                .await?;
+            let tables: Vec<String> = rows
+                .rows
+                .into_iter()
+                .filter_map(|r| r.into_iter().next().flatten())
+                .map(|t| format!("`{}`", t.replace('`', "``")))
+                .collect();
+            if tables.is_empty() {
+                return Ok(());
+            }
+            format!("DROP TABLE IF EXISTS {}", tables.join(", "))
+        };
+        b.execute(&sql).await.map(drop)
+    }
+    .await;
+    let _ = b.close().await;
+    result.map_err(|e| e.to_string())
 }
 
 /// The uninterrupted run, through a proxy that only counts, plus the final run the cases do.
@@ -152,14 +240,14 @@ fn faults(counts: Counts, seed: u64) -> Vec<Fault> {
 
 /// One cut: `Ok(note)` when the end state equals the reference, `Err(what differs)`.
 async fn case(
-    kind: Kind,
+    pool: &Pool,
     op: Op,
     fault: Fault,
     second: Second,
     plan: &Plan,
     reference: &Outcome,
 ) -> Result<String, String> {
-    on_fresh_db(kind, |url| async move {
+    pool.run(|url| async move {
         prepare(op, &url, plan).await?;
         let proxy = FaultProxy::start(protocol_of(&url), upstream(&url).await, fault).await;
         let via = proxied_url(&url, &proxy);
@@ -217,14 +305,28 @@ async fn cut_everywhere(op: Op, second: Second) {
             reference.counts.commits,
             faults.len()
         );
-        let (plan, outcome) = (&plan, &reference.outcome);
+        // MySQL's GET_LOCK names are server-wide (issue 10, item 3): cases on different
+        // databases would wait for each other's migration lock, so they run one at a time.
+        let parallel = if kind == Kind::Mysql { 1 } else { parallel };
+        let pool = Pool::new(kind, parallel).await;
+        let (plan, outcome, slots) = (&plan, &reference.outcome, &pool);
+        let started = std::time::Instant::now();
         let mut results: Vec<(usize, Fault, Result<String, String>)> =
             futures_util::stream::iter(faults.into_iter().enumerate())
-                .map(|(i, f)| async move { (i, f, case(kind, op, f, second, plan, outcome).await) })
+                .map(
+                    |(i, f)| async move { (i, f, case(slots, op, f, second, plan, outcome).await) },
+                )
                 .buffer_unordered(parallel)
                 .collect()
                 .await;
+        pool.drop_all().await;
         results.sort_by_key(|(i, _, _)| *i);
+        eprintln!(
+            "[{}] {op:?} ({second:?}): {} cases in {:.1} s",
+            kind.name(),
+            results.len(),
+            started.elapsed().as_secs_f64()
+        );
         for (_, fault, result) in results {
             ran += 1;
             if let Err(e) = result {
