@@ -16,18 +16,16 @@
 //! 30 and a sample; `CUTOVER_FAULT_SEED` changes the random byte positions (printed).
 //! SQLite has no connection to lose and is not part of these tests.
 
+#[path = "faults/pool.rs"]
+mod pool;
 #[path = "faults/scenario.rs"]
 mod scenario;
 
-use std::panic::AssertUnwindSafe;
-use std::time::Duration;
-
 use cutover_core::plan::Plan;
-use cutover_tests::faults::{
-    Counts, Fault, FaultProxy, Protocol, protocol_of, proxied_url, upstream,
-};
-use cutover_tests::{Backend as Kind, TestDb, backends};
-use futures_util::{FutureExt, StreamExt};
+use cutover_tests::faults::{Counts, Fault, FaultProxy, protocol_of, proxied_url, upstream};
+use cutover_tests::{Backend as Kind, backends};
+use futures_util::StreamExt;
+use pool::{Pool, on_fresh_db};
 use scenario::{Op, Outcome, plan_dir, prepare, run_at};
 
 /// Statement boundaries cut one by one (the "first 30").
@@ -38,8 +36,6 @@ const LATER_BOUNDARIES: u64 = 12;
 const LOST_REPLIES: u64 = 8;
 /// Random cut bytes per direction.
 const RANDOM_BYTES: usize = 3;
-/// A case that takes longer hangs.
-const CASE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What happens right after the cut.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,116 +63,6 @@ fn server_backends() -> Vec<Kind> {
         .into_iter()
         .filter(|k| *k != Kind::Sqlite)
         .collect()
-}
-
-/// Runs `body` with a time limit; a panic becomes an `Err`.
-async fn guarded<T, Fut>(body: Fut) -> Result<T, String>
-where
-    Fut: std::future::Future<Output = Result<T, String>>,
-{
-    match AssertUnwindSafe(tokio::time::timeout(CASE_TIMEOUT, body))
-        .catch_unwind()
-        .await
-    {
-        Ok(Ok(result)) => result,
-        Ok(Err(_)) => Err(format!("no result within {CASE_TIMEOUT:?}")),
-        Err(panic) => Err(panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panicked".into())),
-    }
-}
-
-/// Runs `body` on a fresh database of `kind` and drops the database afterwards, whatever
-/// happened.
-async fn on_fresh_db<T, F, Fut>(kind: Kind, body: F) -> Result<T, String>
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = Result<T, String>>,
-{
-    let db = TestDb::create(kind).await;
-    let result = guarded(body(db.url().to_string())).await;
-    db.drop_db().await;
-    result
-}
-
-/// Databases reused by the cases (creating one per case costs more than the case): each
-/// case takes a free one and empties it first.
-struct Pool {
-    dbs: Vec<TestDb>,
-    free: tokio::sync::Mutex<Vec<usize>>,
-}
-
-impl Pool {
-    async fn new(kind: Kind, size: usize) -> Pool {
-        let mut dbs = Vec::with_capacity(size);
-        for _ in 0..size {
-            dbs.push(TestDb::create(kind).await);
-        }
-        Pool {
-            free: tokio::sync::Mutex::new((0..size).collect()),
-            dbs,
-        }
-    }
-
-    /// Runs `body` on an emptied database of the pool.
-    async fn run<T, F, Fut>(&self, body: F) -> Result<T, String>
-    where
-        F: FnOnce(String) -> Fut,
-        Fut: std::future::Future<Output = Result<T, String>>,
-    {
-        let slot = self
-            .free
-            .lock()
-            .await
-            .pop()
-            .expect("one database per running case");
-        let url = self.dbs[slot].url().to_string();
-        let result = match empty(&url).await {
-            Ok(()) => guarded(body(url)).await,
-            Err(e) => Err(format!("emptying the database: {e}")),
-        };
-        self.free.lock().await.push(slot);
-        result
-    }
-
-    async fn drop_all(self) {
-        for db in self.dbs {
-            db.drop_db().await;
-        }
-    }
-}
-
-/// Drops every table of the database at `url` (no session of a previous case is left: each
-/// closes its connections, and the proxy closes the ones it carried when dropped).
-async fn empty(url: &str) -> Result<(), String> {
-    let mut b = cutover_cli::connect::connect(url)
-        .await
-        .map_err(|e| e.to_string())?;
-    let result = async {
-        let sql = if protocol_of(url) == Protocol::Postgres {
-            "DROP SCHEMA public CASCADE; CREATE SCHEMA public".to_string()
-        } else {
-            let rows = b
-                .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
-                .await?;
-            let tables: Vec<String> = rows
-                .rows
-                .into_iter()
-                .filter_map(|r| r.into_iter().next().flatten())
-                .map(|t| format!("`{}`", t.replace('`', "``")))
-                .collect();
-            if tables.is_empty() {
-                return Ok(());
-            }
-            format!("DROP TABLE IF EXISTS {}", tables.join(", "))
-        };
-        b.execute(&sql).await.map(drop)
-    }
-    .await;
-    let _ = b.close().await;
-    result.map_err(|e| e.to_string())
 }
 
 /// The uninterrupted run, through a proxy that only counts, plus the final run the cases do.
