@@ -12,6 +12,22 @@ use crate::types::ColumnType;
 pub struct Postgres;
 
 impl SqlDialect for Postgres {
+    fn lexis(&self) -> crate::render::SqlLexis {
+        crate::render::SqlLexis {
+            nested_block_comments: true,
+            dollar_quotes: true,
+            escape_strings: true,
+            ..crate::render::SqlLexis::default()
+        }
+    }
+
+    fn index_exists_sql(&self, _table: &str, index: &str) -> String {
+        format!(
+            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = {}",
+            quote_literal(index)
+        )
+    }
+
     fn primary_key_sql(&self, table: &str) -> String {
         format!(
             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \

@@ -12,6 +12,21 @@ use crate::types::ColumnType;
 pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
+    fn lexis(&self) -> crate::render::SqlLexis {
+        crate::render::SqlLexis {
+            backticks: true,
+            brackets: true,
+            ..crate::render::SqlLexis::default()
+        }
+    }
+
+    fn index_exists_sql(&self, _table: &str, index: &str) -> String {
+        format!(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {}",
+            quote_literal(index)
+        )
+    }
+
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
             "CROSS JOIN json_each({json}) AS {}",
