@@ -21,9 +21,13 @@ impl SqlDialect for Postgres {
         }
     }
 
+    /// Only a valid index counts: an interrupted `CREATE INDEX CONCURRENTLY` leaves an
+    /// invalid one behind.
     fn index_exists_sql(&self, _table: &str, index: &str) -> String {
         format!(
-            "SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = {}",
+            "SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {} AND x.indisvalid",
             quote_literal(index)
         )
     }

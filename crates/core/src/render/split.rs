@@ -46,11 +46,6 @@ pub fn split_sql(sql: &str, lexis: SqlLexis) -> Vec<String> {
     out
 }
 
-/// The first keyword of a statement (leading comments skipped), upper-cased.
-pub(crate) fn first_keyword(statement: &str, lexis: SqlLexis) -> String {
-    words(statement, lexis, 1).pop().unwrap_or_default()
-}
-
 /// Up to `n` leading keywords of a statement outside strings and comments, upper-cased.
 pub(crate) fn words(statement: &str, lexis: SqlLexis, n: usize) -> Vec<String> {
     let mut lexer = Lexer::new(statement, lexis);

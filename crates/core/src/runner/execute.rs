@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use super::checks::CheckResult;
 use super::history::{EntryState, HistoryEntry};
+use super::progress::stays_applied;
 use super::report::Event;
-use super::transact::is_transient;
+use super::transact::{is_connection, is_transient};
 use super::{Runner, now, statement_checksum};
 use crate::error::{Error, Result};
 use crate::plan::{CheckWhen, Migration, OnFail};
@@ -89,7 +90,7 @@ impl Runner<'_> {
         for (i, s) in rendered.statements.iter().enumerate() {
             self.execute_in_transaction(s).await.map_err(|e| {
                 e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back",
+                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back, nothing of it stays applied",
                     s.step,
                     s.op,
                     i + 1
@@ -157,6 +158,17 @@ impl Runner<'_> {
             entry.statements_applied = p.statements_applied.min(total as i64);
             entry.statement_checksums = p.statement_checksums.clone();
             entry.started_at = p.started_at.clone();
+            // An interrupted run may have left its last statement committed but unrecorded.
+            if let Err(e) = self
+                .settle_interrupted(&rendered.statements, p, &mut entry, &label)
+                .await
+            {
+                // Refused once: the operator checks by hand, the next run runs it.
+                entry.state = EntryState::Failed;
+                entry.note = Some(e.to_string().chars().take(2000).collect());
+                let _ = self.history.save_atomic(self.backend, &entry).await;
+                return Err(e);
+            }
             if entry.statements_applied > 0 {
                 let msg = format!(
                     "migration {label}: resuming at statement {} of {total}",
@@ -168,25 +180,26 @@ impl Runner<'_> {
         self.history.save_atomic(self.backend, &entry).await?;
         for i in entry.statements_applied as usize..total {
             let s = &rendered.statements[i];
-            let result = match &s.backfill {
-                Some(id) => self.run_backfill(id).await.map(|_| 0),
-                None => self.execute_retrying(&s.sql).await,
-            };
-            if let Err(e) = result {
-                entry.state = EntryState::Failed;
+            if let Err(e) = self.run_recorded(s, i, &mut entry).await {
+                // After a lost connection the statement's outcome is unknown: the entry stays
+                // `partial`, so that the resume checks it. Any other error means it did not
+                // take effect.
+                if !is_connection(&e) {
+                    entry.state = EntryState::Failed;
+                }
                 entry.note = Some(e.to_string().chars().take(2000).collect());
                 entry.finished_at = Some(now());
                 let _ = self.history.save_atomic(self.backend, &entry).await;
+                let done = entry.statements_applied as usize;
                 return Err(e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; statements 1-{i} stay applied; fix the cause and run `cutover up` again to resume here",
+                    "migration {label}, step {} ({}), statement {}/{total}; {}; fix the cause and run `cutover up` again to resume at statement {}",
                     s.step,
                     s.op,
-                    i + 1
+                    i + 1,
+                    stays_applied(done),
+                    done + 1
                 )));
             }
-            entry.statements_applied = i as i64 + 1;
-            entry.statement_checksums.push(statement_checksum(&s.sql));
-            self.history.save_atomic(self.backend, &entry).await?;
             self.reporter.event(&Event::StatementDone {
                 index: i + 1,
                 total,
