@@ -36,7 +36,7 @@ pub(crate) fn sql_step(s: &SqlStep, dialect: Dialect) -> Result<Vec<(String, Sta
 
 /// How one statement of a raw step runs, judged by its leading keywords: data changes are
 /// [`StatementKind::Dml`], statements PostgreSQL or SQLite refuse inside a transaction
-/// (`... CONCURRENTLY`, `VACUUM`) are [`StatementKind::NoTransaction`], everything else
+/// (`... CONCURRENTLY`, `VACUUM`, `CREATE DATABASE`, `ALTER SYSTEM`) are [`StatementKind::NoTransaction`], everything else
 /// is DDL. Transaction control is refused: the runner owns the transactions.
 fn statement_kind(sql: &str, dialect: Dialect) -> Result<StatementKind> {
     let w = words(sql, dialect.sql().lexis(), 5);
@@ -58,6 +58,9 @@ fn statement_kind(sql: &str, dialect: Dialect) -> Result<StatementKind> {
             StatementKind::Dml
         }
         "VACUUM" => StatementKind::NoTransaction,
+        "CREATE" | "DROP" | "ALTER" if matches!(second, "DATABASE" | "TABLESPACE" | "SYSTEM") => {
+            StatementKind::NoTransaction
+        }
         "REFRESH" => StatementKind::Ddl,
         _ if w.iter().any(|x| x == "CONCURRENTLY") => StatementKind::NoTransaction,
         _ => StatementKind::Ddl,

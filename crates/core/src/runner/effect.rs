@@ -279,7 +279,7 @@ impl Runner<'_> {
                     .backend
                     .query(&sql.index_exists_sql(table, index))
                     .await?;
-                !rows.rows.is_empty() == *present
+                rows.rows.is_empty() != *present
             }
         })
     }

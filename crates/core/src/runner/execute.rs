@@ -141,8 +141,11 @@ impl Runner<'_> {
         let label = m.label();
         let total = rendered.statements.len();
         let mut entry = self.entry(m, rendered, EntryState::Partial, &now());
-        if let Some(p) = prior.filter(|p| p.statements_applied > 0) {
-            // Resume: the statements that ran must be the ones the plan still has.
+        if let Some(p) =
+            prior.filter(|p| p.statements_applied > 0 || p.state == EntryState::Partial)
+        {
+            // Resume (an interrupted run may have none recorded yet): the statements that ran
+            // must be the ones the plan still has.
             for (i, old) in p.statement_checksums.iter().enumerate() {
                 let current = rendered
                     .statements
