@@ -467,3 +467,69 @@ async fn a_migration_with_a_backfill_resumes_after_its_last_committed_statement(
     })
     .await;
 }
+
+const SLOW_BUMP: &str = r#"
+description = "slow bump"
+transaction = false
+[[steps]]
+op = "sql"
+postgres = "UPDATE base SET v = v + 1 WHERE id = 1 AND pg_sleep(1.5)::text = ''; INSERT INTO marker (id) VALUES (1)"
+mysql = "UPDATE base SET v = v + 1 WHERE id = 1 AND SLEEP(1.5) = 0; INSERT INTO marker (id) VALUES (1)"
+dialects = ["postgres", "mysql"]
+down = "DELETE FROM marker"
+"#;
+
+/// The session is killed from the server while a statement runs: the runner reconnects,
+/// reads the history to learn that the statement's transaction did not commit, and runs it
+/// once more; nothing runs twice.
+#[tokio::test]
+async fn a_statement_killed_mid_run_is_retried_exactly_once() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Sqlite {
+            return; // No server session to kill.
+        }
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE).write(
+            "0002_marker.toml",
+            "description = \"marker\"\n[[steps]]\nop = \"create_table\"\ntable = \"marker\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }]\n",
+        );
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir.load()).await.expect("base");
+        dir.write("0003_slow.toml", SLOW_BUMP);
+        let mut killer = connect(db.url()).await.expect("killer");
+        let find = if db.backend() == Kind::Postgres {
+            "SELECT pid FROM pg_stat_activity WHERE query LIKE '%pg\\_sleep(1.5)%' AND pid <> pg_backend_pid()"
+        } else {
+            "SELECT id FROM information_schema.processlist WHERE info LIKE '%SLEEP(1.5)%' AND id <> CONNECTION_ID()"
+        };
+        let postgres = db.backend() == Kind::Postgres;
+        let kill = tokio::spawn(async move {
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let rows = killer.query(find).await.expect("find session");
+                if let Some(id) = rows.scalar() {
+                    let sql = if postgres {
+                        format!("SELECT pg_terminate_backend({id})")
+                    } else {
+                        format!("KILL {id}")
+                    };
+                    killer.execute(&sql).await.expect("kill");
+                    return true;
+                }
+            }
+            false
+        });
+        let plan = dir.load();
+        let report = up(b.as_mut(), &plan).await.expect("up after the kill");
+        assert!(kill.await.expect("killer task"), "the statement was killed");
+        assert_eq!(report.migrations.len(), 1);
+        assert_eq!(v_of(b.as_mut()).await, 1, "the UPDATE committed once");
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM marker").await,
+            1
+        );
+        assert_eq!(progress(b.as_mut(), 3).await, ("applied".into(), 2, 2));
+        b.close().await.expect("close");
+    })
+    .await;
+}
