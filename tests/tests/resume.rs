@@ -533,3 +533,42 @@ async fn a_statement_killed_mid_run_is_retried_exactly_once() {
     })
     .await;
 }
+
+const SESSION_SETTING: &str = r#"
+description = "uses a session setting"
+transaction = false
+[[steps]]
+op = "sql"
+postgres = "SET cutover_test.bump = '5'; UPDATE base SET v = v + current_setting('cutover_test.bump')::int WHERE id = 1; INSERT INTO no_such_table (id) VALUES (1); UPDATE base SET v = v + current_setting('cutover_test.bump')::int WHERE id = 1"
+mysql = "SET @bump = 5; UPDATE base SET v = v + @bump WHERE id = 1; INSERT INTO no_such_table (id) VALUES (1); UPDATE base SET v = v + @bump WHERE id = 1"
+dialects = ["postgres", "mysql"]
+down = "UPDATE base SET v = 0"
+"#;
+
+/// A resume runs in a new session: the session settings among the statements that already
+/// ran are set again first, so the statements after the resume point see them.
+#[tokio::test]
+async fn a_resume_sets_the_session_settings_again() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Sqlite {
+            return; // No session variables.
+        }
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE)
+            .write("0002_setting.toml", SESSION_SETTING);
+        let mut first = connect(db.url()).await.expect("connect");
+        up(first.as_mut(), &dir.load())
+            .await
+            .expect_err("insert fails");
+        assert_eq!(v_of(first.as_mut()).await, 5);
+        first.close().await.expect("close");
+        let mut b = connect(db.url()).await.expect("new session");
+        b.execute("CREATE TABLE no_such_table (id BIGINT PRIMARY KEY)")
+            .await
+            .expect("fix");
+        up(b.as_mut(), &dir.load()).await.expect("resume");
+        assert_eq!(v_of(b.as_mut()).await, 10, "the setting was there again");
+        b.close().await.expect("close");
+    })
+    .await;
+}

@@ -60,6 +60,21 @@ pub(crate) fn words(statement: &str, lexis: SqlLexis, n: usize) -> Vec<String> {
     out
 }
 
+/// Whether a statement only changes the session (`SET x = ..` but not `SET GLOBAL`,
+/// `SET PERSIST`; SQLite `PRAGMA`): a resume in a new session runs it again, before the
+/// first statement it runs, so that the later statements see the setting.
+pub fn is_session_setting(statement: &str, lexis: SqlLexis) -> bool {
+    let w = words(statement, lexis, 2);
+    match w.first().map(String::as_str) {
+        Some("PRAGMA") => true,
+        Some("SET") => !matches!(
+            w.get(1).map(String::as_str),
+            Some("GLOBAL" | "PERSIST" | "PERSIST_ONLY")
+        ),
+        _ => false,
+    }
+}
+
 /// Adds one statement unless it holds nothing but whitespace and comments.
 fn push(out: &mut Vec<String>, text: &str, lexis: SqlLexis) {
     let trimmed = text.trim();

@@ -1,6 +1,6 @@
 //! Golden tests of the statement splitter, per dialect.
 
-use super::{SqlLexis, split_sql, words};
+use super::{SqlLexis, is_session_setting, split_sql, words};
 use crate::dialect::Dialect;
 
 fn split(sql: &str, dialect: Dialect) -> Vec<String> {
@@ -203,4 +203,17 @@ fn leading_words_skip_comments() {
         ["UPDATE", "T"]
     );
     assert!(words("", lexis, 1).is_empty());
+}
+
+#[test]
+fn session_settings() {
+    let my = Dialect::Mysql.sql().lexis();
+    assert!(is_session_setting("SET foreign_key_checks = 0", my));
+    assert!(is_session_setting("-- c\nset @x = 1", my));
+    assert!(!is_session_setting("SET GLOBAL max_connections = 10", my));
+    assert!(!is_session_setting("SET @@GLOBAL.max_connections = 10", my));
+    assert!(!is_session_setting("SET PERSIST max_connections = 10", my));
+    assert!(!is_session_setting("UPDATE t SET a = 1", my));
+    let lite = Dialect::Sqlite.sql().lexis();
+    assert!(is_session_setting("PRAGMA foreign_keys = OFF", lite));
 }

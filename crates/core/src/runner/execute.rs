@@ -172,6 +172,8 @@ impl Runner<'_> {
                 let _ = self.history.save_atomic(self.backend, &entry).await;
                 return Err(e);
             }
+            self.replay_session_settings(&rendered.statements, entry.statements_applied as usize)
+                .await?;
             if entry.statements_applied > 0 {
                 let msg = format!(
                     "migration {label}: resuming at statement {} of {total}",

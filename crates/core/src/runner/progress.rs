@@ -17,7 +17,7 @@ use super::report::Event;
 use super::statement_checksum;
 use super::transact::{is_connection, is_transient};
 use crate::error::{Error, Result};
-use crate::render::{Statement, StatementKind};
+use crate::render::{Statement, StatementKind, is_session_setting};
 
 /// "statements 1-3 stay applied", "statement 1 stays applied" or "no statement of it stays
 /// applied", for `done` statements that committed.
@@ -215,6 +215,30 @@ impl Runner<'_> {
             return Ok(());
         }
         self.settle_uncertain(s, next, entry, label).await.map(drop)
+    }
+}
+
+impl Runner<'_> {
+    /// On resume: runs again the session settings (`SET ..`, `PRAGMA ..`) among the
+    /// statements that already ran, so that the statements still to run see them as the
+    /// interrupted run did.
+    pub(crate) async fn replay_session_settings(
+        &mut self,
+        statements: &[Statement],
+        done: usize,
+    ) -> Result<()> {
+        let lexis = self.backend.dialect().sql().lexis();
+        for (i, s) in statements.iter().take(done).enumerate() {
+            if s.backfill.is_none() && is_session_setting(&s.sql, lexis) {
+                self.backend.execute(&s.sql).await.map_err(|e| {
+                    e.context(format!(
+                        "setting the session again for the resume (statement {})",
+                        i + 1
+                    ))
+                })?;
+            }
+        }
+        Ok(())
     }
 }
 
