@@ -572,3 +572,37 @@ async fn a_resume_sets_the_session_settings_again() {
     })
     .await;
 }
+
+/// A migration that ran part way statement by statement and now would run in one
+/// transaction (its `transaction = false` was removed) is refused: the transaction would
+/// run the committed statements again.
+#[tokio::test]
+async fn a_partly_applied_migration_is_not_run_again_in_one_transaction() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Mysql {
+            return; // Always statement by statement there.
+        }
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE).write(
+            "0002_bump.toml",
+            &format!("transaction = false\n{UPDATE_THEN_FAIL}"),
+        );
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir.load()).await.expect_err("insert fails");
+        dir.write("0002_bump.toml", UPDATE_THEN_FAIL);
+        b.execute("CREATE TABLE no_such_table (id BIGINT PRIMARY KEY)")
+            .await
+            .expect("fix");
+        let err = up(b.as_mut(), &dir.load()).await.expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("0002_bump.toml")
+                && text.contains("statement 1 already ran on this database")
+                && text.contains("`transaction = false`"),
+            "{text}"
+        );
+        assert_eq!(v_of(b.as_mut()).await, 1, "nothing ran again");
+        b.close().await.expect("close");
+    })
+    .await;
+}
