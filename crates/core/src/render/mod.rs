@@ -26,6 +26,7 @@ pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
+pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
 
 /// How a rendered statement must be run.

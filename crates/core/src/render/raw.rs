@@ -34,7 +34,8 @@ pub(crate) fn sql_step(s: &SqlStep, dialect: Dialect) -> Result<Vec<(String, Sta
     }
 }
 
-/// How one statement of a raw step runs, judged by its leading keywords: data changes are
+/// How one statement of a raw step runs, judged by its leading keywords: data changes (and
+/// queries, `DO`) are
 /// [`StatementKind::Dml`], statements PostgreSQL or SQLite refuse inside a transaction
 /// (`... CONCURRENTLY`, `VACUUM`, `CREATE DATABASE`, `ALTER SYSTEM`) are [`StatementKind::NoTransaction`], everything else
 /// is DDL. Transaction control is refused: the runner owns the transactions.
@@ -54,9 +55,8 @@ fn statement_kind(sql: &str, dialect: Dialect) -> Result<StatementKind> {
         ));
     }
     Ok(match first {
-        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "MERGE" | "WITH" | "SELECT" | "VALUES" => {
-            StatementKind::Dml
-        }
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "MERGE" | "WITH" | "SELECT" | "VALUES"
+        | "DO" => StatementKind::Dml,
         "VACUUM" => StatementKind::NoTransaction,
         "CREATE" | "DROP" | "ALTER" if matches!(second, "DATABASE" | "TABLESPACE" | "SYSTEM") => {
             StatementKind::NoTransaction

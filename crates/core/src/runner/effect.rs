@@ -15,6 +15,7 @@ use sqlparser::parser::Parser;
 use super::Runner;
 use crate::dialect::Dialect;
 use crate::error::Result;
+use crate::render::{is_session_setting, words};
 
 /// One fact about the schema that a statement establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +62,17 @@ pub(crate) enum Outcome {
 
 /// Reads what `sql` establishes in the schema.
 pub(crate) fn effect_of(sql: &str, dialect: Dialect) -> Effect {
+    let lexis = dialect.sql().lexis();
+    let first = words(sql, lexis, 1);
+    // Statements that leave nothing in the schema, or set the session: harmless to repeat.
+    if is_session_setting(sql, lexis)
+        || matches!(
+            first.first().map(String::as_str),
+            Some("ANALYZE" | "OPTIMIZE" | "DO" | "SELECT")
+        )
+    {
+        return Effect::Rerunnable;
+    }
     let parsed = match dialect {
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
         Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
@@ -349,6 +361,11 @@ mod tests {
             Effect::Rerunnable
         );
         assert_eq!(effect_of("DROP TABLE IF EXISTS a", d), Effect::Rerunnable);
+        assert_eq!(
+            effect_of("SET foreign_key_checks = 0", d),
+            Effect::Rerunnable
+        );
+        assert_eq!(effect_of("ANALYZE TABLE a", d), Effect::Rerunnable);
         assert!(matches!(
             effect_of("ALTER TABLE t MODIFY c BIGINT", d),
             Effect::Unknown(_)
