@@ -258,6 +258,11 @@ table = "a"
 name = "i_a_c"
 columns = ["c"]
 [[steps]]
+op = "add_check"
+table = "a"
+name = "ck_a_c"
+expr = "c >= 0"
+[[steps]]
 op = "sql"
 sql = "INSERT INTO no_such_table (id) VALUES (1)"
 down = "DELETE FROM no_such_table"
@@ -265,10 +270,10 @@ down = "DELETE FROM no_such_table"
 
 /// MySQL DDL commits on its own: when a run stops after statement `k` committed but
 /// before its progress was written, the resume finds its effect in the schema (table,
-/// column, index) and records it instead of failing on "already exists".
+/// column, index, check constraint) and records it instead of failing on "already exists".
 #[tokio::test]
 async fn mysql_ddl_whose_effect_is_present_is_not_run_again() {
-    for k in 1..=3usize {
+    for k in 1..=4usize {
         for_each_backend(|db| async move {
             if db.backend() != Kind::Mysql {
                 // DDL commits together with its progress there: the state cannot arise.
@@ -280,13 +285,21 @@ async fn mysql_ddl_whose_effect_is_present_is_not_run_again() {
             let mut b = connect(db.url()).await.expect("connect");
             let err = up(b.as_mut(), &dir.load()).await.expect_err("insert fails");
             assert!(
-                err.to_string().contains("statements 1-3 stay applied"),
+                err.to_string().contains("statements 1-4 stay applied"),
                 "{err}"
             );
             // Undo what the statements after `k` did: as if the run died right after `k`.
             let undo: &[&str] = match k {
-                1 => &["DROP INDEX i_a_c ON a", "ALTER TABLE a DROP COLUMN c"],
-                2 => &["DROP INDEX i_a_c ON a"],
+                1 => &[
+                    "ALTER TABLE a DROP CONSTRAINT ck_a_c",
+                    "DROP INDEX i_a_c ON a",
+                    "ALTER TABLE a DROP COLUMN c",
+                ],
+                2 => &[
+                    "ALTER TABLE a DROP CONSTRAINT ck_a_c",
+                    "DROP INDEX i_a_c ON a",
+                ],
+                3 => &["ALTER TABLE a DROP CONSTRAINT ck_a_c"],
                 _ => &[],
             };
             for sql in undo {
@@ -308,7 +321,7 @@ async fn mysql_ddl_whose_effect_is_present_is_not_run_again() {
                 "{:?}",
                 warnings.all()
             );
-            assert_eq!(progress(b.as_mut(), 2).await, ("applied".into(), 4, 4));
+            assert_eq!(progress(b.as_mut(), 2).await, ("applied".into(), 5, 5));
             assert_eq!(
                 snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM no_such_table").await,
                 1

@@ -178,6 +178,10 @@ pub trait SqlDialect: Send + Sync {
     /// database or schema, no row otherwise.
     fn index_exists_sql(&self, table: &str, index: &str) -> String;
 
+    /// A query returning one row when constraint `name` of `table` exists in the connected
+    /// database or schema, no row otherwise.
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String;
+
     /// Whether `CREATE INDEX ... WHERE` (a partial index) exists.
     fn supports_partial_index(&self) -> bool {
         true

@@ -11,6 +11,15 @@ use crate::types::ColumnType;
 pub struct Mysql;
 
 impl SqlDialect for Mysql {
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.table_constraints WHERE constraint_schema = DATABASE() \
+             AND table_name = {} AND constraint_name = {}",
+            quote_literal(table),
+            quote_literal(name)
+        )
+    }
+
     fn lexis(&self) -> crate::render::SqlLexis {
         crate::render::SqlLexis {
             backslash_escapes: true,

@@ -12,6 +12,15 @@ use crate::types::ColumnType;
 pub struct Postgres;
 
 impl SqlDialect for Postgres {
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.table_constraints WHERE table_schema = current_schema() \
+             AND table_name = {} AND constraint_name = {}",
+            quote_literal(table),
+            quote_literal(name)
+        )
+    }
+
     fn lexis(&self) -> crate::render::SqlLexis {
         crate::render::SqlLexis {
             nested_block_comments: true,

@@ -8,6 +8,7 @@
 
 use sqlparser::ast::{
     AlterTableOperation, ObjectName, ObjectType, RenameTableNameKind, Statement as Ast,
+    TableConstraint,
 };
 use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -34,6 +35,12 @@ pub(crate) enum Expect {
     Index {
         table: String,
         index: String,
+        present: bool,
+    },
+    /// Constraint `name` of `table` exists or not.
+    Constraint {
+        table: String,
+        name: String,
         present: bool,
     },
 }
@@ -175,6 +182,11 @@ fn alter(table: &str, op: &AlterTableOperation) -> Option<Vec<Expect>> {
         column: column.to_string(),
         present,
     };
+    let constraint_fact = |name: &str, present| Expect::Constraint {
+        table: table.to_string(),
+        name: name.to_string(),
+        present,
+    };
     Some(match op {
         AlterTableOperation::AddColumn {
             if_not_exists: true,
@@ -197,6 +209,28 @@ fn alter(table: &str, op: &AlterTableOperation) -> Option<Vec<Expect>> {
             column(&old_column_name.value, false),
             column(&new_column_name.value, true),
         ],
+        AlterTableOperation::AddConstraint { constraint, .. } => {
+            let name = match constraint {
+                TableConstraint::Unique(c) => c.name.as_ref(),
+                TableConstraint::PrimaryKey(c) => c.name.as_ref(),
+                TableConstraint::ForeignKey(c) => c.name.as_ref(),
+                TableConstraint::Check(c) => c.name.as_ref(),
+                _ => None,
+            }?;
+            vec![constraint_fact(&name.value, true)]
+        }
+        AlterTableOperation::DropConstraint {
+            if_exists: true, ..
+        } => Vec::new(),
+        AlterTableOperation::DropConstraint { name, .. }
+        | AlterTableOperation::DropForeignKey { name, .. } => {
+            vec![constraint_fact(&name.value, false)]
+        }
+        AlterTableOperation::DropIndex { name } => vec![Expect::Index {
+            table: table.to_string(),
+            index: name.value.clone(),
+            present: false,
+        }],
         AlterTableOperation::RenameTable { table_name } => {
             let (RenameTableNameKind::To(to) | RenameTableNameKind::As(to)) = table_name;
             vec![
@@ -293,6 +327,17 @@ impl Runner<'_> {
                     .await?;
                 rows.rows.is_empty() != *present
             }
+            Expect::Constraint {
+                table,
+                name,
+                present,
+            } => {
+                let rows = self
+                    .backend
+                    .query(&sql.constraint_exists_sql(table, name))
+                    .await?;
+                rows.rows.is_empty() != *present
+            }
         })
     }
 }
@@ -343,6 +388,39 @@ mod tests {
             }]
         );
         assert_eq!(known("RENAME TABLE a TO b", d).len(), 2);
+        // What typed constraint steps render on MySQL.
+        assert_eq!(
+            known(
+                "ALTER TABLE `m` ADD CONSTRAINT `fk_m_c` FOREIGN KEY (`c`) REFERENCES `c` (`id`)",
+                d
+            ),
+            [Expect::Constraint {
+                table: "m".into(),
+                name: "fk_m_c".into(),
+                present: true
+            }]
+        );
+        assert_eq!(
+            known("ALTER TABLE `m` DROP FOREIGN KEY `fk_m_c`", d),
+            [Expect::Constraint {
+                table: "m".into(),
+                name: "fk_m_c".into(),
+                present: false
+            }]
+        );
+        assert_eq!(
+            known(
+                "ALTER TABLE `u` ADD CONSTRAINT `ck_age` CHECK (`age` >= 0)",
+                d
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            known("ALTER TABLE `u` DROP CONSTRAINT `ck_age`", d).len(),
+            1
+        );
+        assert_eq!(known("ALTER TABLE `u` DROP INDEX `uq_u`", d).len(), 1);
         assert_eq!(
             known(
                 r#"CREATE INDEX CONCURRENTLY "i" ON "t" ("c")"#,
