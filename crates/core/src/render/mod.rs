@@ -9,6 +9,7 @@ mod column;
 mod constraint;
 mod index;
 mod inverse;
+mod lexer;
 mod raw;
 mod rebuild;
 mod split;
