@@ -264,3 +264,25 @@ async fn a_lost_reply_after_mysql_ddl_is_settled_from_the_schema() {
     })
     .await;
 }
+
+/// The first COMMIT after `CREATE TABLE a` lands but its reply is lost: on MySQL that is
+/// the progress write after the DDL (written again), elsewhere the statement's own
+/// transaction (found in the history). Either way the table is created once and the
+/// migration completes in the same run.
+#[tokio::test]
+async fn a_lost_reply_to_the_commit_after_ddl_completes_the_run() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        let second = "description = \"ddl\"\ntransaction = false\n[[steps]]\nop = \"sql\"\nsql = \"CREATE TABLE a (id BIGINT PRIMARY KEY); INSERT INTO a (id) VALUES (1)\"\n";
+        let (mut b, _, fired) =
+            run_with_fault(db.url(), &dir, second, Fault::CommitAfter("CREATE TABLE a")).await;
+        assert!(fired, "the fault was injected");
+        assert_eq!(snapshot::rows(b.as_mut(), "a").await, ["1"]);
+        assert_eq!(
+            history(b.as_mut()).await,
+            ["0001|applied|2|2", "0002|applied|2|2"]
+        );
+        b.close().await.expect("close");
+    })
+    .await;
+}

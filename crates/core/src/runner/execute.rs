@@ -196,13 +196,23 @@ impl Runner<'_> {
                 entry.finished_at = Some(now());
                 let _ = self.history.save_atomic(self.backend, &entry).await;
                 let done = entry.statements_applied as usize;
+                let next = if is_connection(&e) && done == i {
+                    format!(
+                        "the connection was lost, so whether statement {} took effect is unknown; run `cutover up` again: it checks before running it",
+                        i + 1
+                    )
+                } else {
+                    format!(
+                        "fix the cause and run `cutover up` again to resume at statement {}",
+                        done + 1
+                    )
+                };
                 return Err(e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; {}; fix the cause and run `cutover up` again to resume at statement {}",
+                    "migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
                     s.step,
                     s.op,
                     i + 1,
                     stays_applied(done),
-                    done + 1
                 )));
             }
             self.reporter.event(&Event::StatementDone {

@@ -59,7 +59,9 @@ impl Runner<'_> {
         next
     }
 
-    /// Writes the progress after statement `i`, in a transaction of its own.
+    /// Writes the progress after statement `i` (which is known to have taken effect), in a
+    /// transaction of its own. The write is idempotent, so a transient failure (even one
+    /// whose COMMIT landed) simply writes it again.
     async fn record_progress(
         &mut self,
         s: &Statement,
@@ -67,7 +69,17 @@ impl Runner<'_> {
         entry: &mut HistoryEntry,
     ) -> Result<()> {
         let next = Self::advanced(s, i, entry);
-        self.history.save_atomic(self.backend, &next).await?;
+        let mut attempt = 0;
+        loop {
+            match self.history.save_atomic(self.backend, &next).await {
+                Ok(()) => break,
+                Err(e) if is_transient(&e) && attempt < self.options.retries => {
+                    attempt += 1;
+                    self.prepare_retry(&e, attempt).await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         *entry = next;
         Ok(())
     }
