@@ -263,3 +263,34 @@ async fn a_partly_applied_migration_is_not_run_again_in_one_transaction() {
     })
     .await;
 }
+
+/// A failed verification of a migration that ran statement by statement rolls nothing
+/// back: the error says every statement stays applied; fixing the data and running `up`
+/// again runs only the verification.
+#[tokio::test]
+async fn a_failed_verification_says_every_statement_stays_applied() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE).write(
+            "0002_check.toml",
+            "description = \"bump and check\"\ntransaction = false\n[[steps]]\nop = \"sql\"\nsql = \"UPDATE base SET v = v + 1 WHERE id = 1; INSERT INTO base (id, v) VALUES (2, 0)\"\ndown = \"DELETE FROM base WHERE id = 2\"\n[[checks]]\nname = \"no zero\"\ntable = \"base\"\nwhere = \"v = 0\"\nexpect = 0\n",
+        );
+        let mut b = connect(db.url()).await.expect("connect");
+        let err = up(b.as_mut(), &dir.load()).await.expect_err("check fails");
+        assert!(matches!(err.root(), Error::CheckFailed { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("statements 1-2 stay applied and it is marked failed"),
+            "{text}"
+        );
+        assert_eq!(progress(b.as_mut(), 2).await, ("failed".into(), 2, 2));
+        b.execute("UPDATE base SET v = 5 WHERE id = 2")
+            .await
+            .expect("fix the data");
+        up(b.as_mut(), &dir.load()).await.expect("verification passes");
+        assert_eq!(v_of(b.as_mut()).await, 1, "the UPDATE did not run again");
+        assert_eq!(progress(b.as_mut(), 2).await, ("applied".into(), 2, 2));
+        b.close().await.expect("close");
+    })
+    .await;
+}

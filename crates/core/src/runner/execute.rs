@@ -233,13 +233,17 @@ impl Runner<'_> {
                 c.name, c.value, c.expected
             ));
             self.history.save_atomic(self.backend, &entry).await?;
+            let stays = stays_applied(total);
             return Err(Error::CheckFailed {
-                migration: label,
+                migration: label.clone(),
                 check: c.name.clone(),
                 actual: c.value.clone(),
                 expected: c.expected.clone(),
                 rolled_back: false,
-            });
+            }
+            .context(format!(
+                "migration {label} ran statement by statement, so {stays} and it is marked failed; fix the data (or the check) and run `cutover up` again, which runs the verification again"
+            )));
         }
         entry.state = EntryState::Applied;
         self.history.save_atomic(self.backend, &entry).await?;
