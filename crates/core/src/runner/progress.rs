@@ -208,29 +208,6 @@ impl Runner<'_> {
         }
     }
 
-    /// On resume from an interrupted run (`partial`): settles the statement that was
-    /// running when it stopped, if that one commits on its own.
-    pub(crate) async fn settle_interrupted(
-        &mut self,
-        statements: &[Statement],
-        prior: &HistoryEntry,
-        entry: &mut HistoryEntry,
-        label: &str,
-    ) -> Result<()> {
-        let next = entry.statements_applied as usize;
-        let Some(s) = statements.get(next) else {
-            return Ok(());
-        };
-        let own_commit =
-            s.backfill.is_none() && !self.backend.dialect().sql().commits_with_progress(s.kind);
-        if prior.state != EntryState::Partial || !own_commit {
-            return Ok(());
-        }
-        self.settle_uncertain(s, next, entry, label).await.map(drop)
-    }
-}
-
-impl Runner<'_> {
     /// On resume: runs again the session settings (`SET ..`, `PRAGMA ..`) among the
     /// statements that already ran, so that the statements still to run see them as the
     /// interrupted run did.
@@ -251,6 +228,27 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// On resume from an interrupted run (`partial`): settles the statement that was
+    /// running when it stopped, if that one commits on its own.
+    pub(crate) async fn settle_interrupted(
+        &mut self,
+        statements: &[Statement],
+        prior: &HistoryEntry,
+        entry: &mut HistoryEntry,
+        label: &str,
+    ) -> Result<()> {
+        let next = entry.statements_applied as usize;
+        let Some(s) = statements.get(next) else {
+            return Ok(());
+        };
+        let own_commit =
+            s.backfill.is_none() && !self.backend.dialect().sql().commits_with_progress(s.kind);
+        if prior.state != EntryState::Partial || !own_commit {
+            return Ok(());
+        }
+        self.settle_uncertain(s, next, entry, label).await.map(drop)
     }
 }
 
