@@ -160,6 +160,24 @@ pub enum Error {
         cause: Box<Error>,
     },
 
+    /// A statement that commits on its own (DDL on MySQL, `... CONCURRENTLY` on PostgreSQL)
+    /// was interrupted, and whether it took effect cannot be read from the live schema.
+    #[error(
+        "migration {migration}, statement {statement}/{total} (`{sql}`): the run was interrupted while it ran and it commits on its own, so it may or may not have taken effect; {reason}; look at the database: if it took effect, undo it by hand, then run `cutover up` again, which runs it"
+    )]
+    UncertainStatement {
+        /// The migration label.
+        migration: String,
+        /// 1-based index of the statement in the migration.
+        statement: usize,
+        /// How many statements the migration has.
+        total: usize,
+        /// The start of the statement.
+        sql: String,
+        /// Why its effect cannot be checked.
+        reason: String,
+    },
+
     /// Any other failure with a complete message.
     #[error("{0}")]
     Other(String),

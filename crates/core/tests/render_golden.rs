@@ -1264,11 +1264,65 @@ op = "sql"
 sql = "  UPDATE users SET active = 1 WHERE active IS NULL;  "
 "#,
         [
-            Sql(&["UPDATE users SET active = 1 WHERE active IS NULL;"]),
-            Sql(&["UPDATE users SET active = 1 WHERE active IS NULL;"]),
-            Sql(&["UPDATE users SET active = 1 WHERE active IS NULL;"]),
+            Sql(&["UPDATE users SET active = 1 WHERE active IS NULL"]),
+            Sql(&["UPDATE users SET active = 1 WHERE active IS NULL"]),
+            Sql(&["UPDATE users SET active = 1 WHERE active IS NULL"]),
         ],
     );
+}
+
+#[test]
+fn sql_step_is_split_into_its_statements_with_their_kinds() {
+    let plan = r#"
+description = "several"
+
+[[steps]]
+op = "sql"
+sql = "UPDATE base SET v = v + 1 WHERE id = 1; CREATE TABLE a (id INT); -- done;"
+"#;
+    let both: &[&str] = &[
+        "UPDATE base SET v = v + 1 WHERE id = 1",
+        "CREATE TABLE a (id INT)",
+    ];
+    golden(plan, [Sql(both), Sql(both), Sql(both)]);
+    for dialect in Dialect::ALL {
+        assert_eq!(
+            kinds(plan, dialect),
+            [StatementKind::Dml, StatementKind::Ddl],
+            "{dialect}"
+        );
+    }
+}
+
+#[test]
+fn sql_step_with_transaction_control_is_refused() {
+    let plan = r#"
+description = "own transaction"
+
+[[steps]]
+op = "sql"
+sql = "BEGIN; UPDATE base SET v = 1; COMMIT"
+"#;
+    let hint = "cutover owns the transactions";
+    golden(plan, [Refused(hint), Refused(hint), Refused(hint)]);
+}
+
+#[test]
+fn raw_concurrently_and_vacuum_run_outside_a_transaction() {
+    let plan = r#"
+description = "concurrently"
+transaction = false
+
+[[steps]]
+op = "sql"
+postgres = "CREATE INDEX CONCURRENTLY i ON t (c); ANALYZE t"
+sqlite = "VACUUM"
+sql = "SELECT 1"
+"#;
+    use StatementKind::{Ddl, Dml, NoTransaction};
+    assert_eq!(kinds(plan, Dialect::Postgres), [NoTransaction, Ddl]);
+    assert_eq!(kinds(plan, Dialect::Sqlite), [NoTransaction]);
+    assert_eq!(kinds(plan, Dialect::Mysql), [Dml]);
 }
 
 #[test]
@@ -1725,7 +1779,8 @@ fn example_plan_reverts_newest_first() {
         &[
             r#"UPDATE "messages" SET "attachments" = jsonb_build_array() WHERE CAST("attachments" AS text) LIKE '%legacy_migration%'"#,
             r#"ALTER TABLE "messages" DROP COLUMN "attachments""#,
-            "DELETE FROM messages; DELETE FROM conversations;",
+            "DELETE FROM messages",
+            "DELETE FROM conversations",
             r#"DROP TABLE "messages""#,
             r#"DROP TABLE "conversations""#,
         ]

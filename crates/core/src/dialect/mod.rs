@@ -166,6 +166,32 @@ pub trait SqlDialect: Send + Sync {
         Vec::new()
     }
 
+    /// Whether a statement of `kind` can commit in one transaction with its progress row,
+    /// so that a resume knows exactly whether it ran (DML everywhere; DDL where
+    /// [`transactional_ddl`](SqlDialect::transactional_ddl)).
+    fn commits_with_progress(&self, kind: crate::render::StatementKind) -> bool {
+        use crate::render::StatementKind;
+        match kind {
+            StatementKind::NoTransaction => false,
+            StatementKind::Dml => true,
+            StatementKind::Ddl | StatementKind::Rebuild => self.transactional_ddl(),
+        }
+    }
+
+    /// How this dialect's lexer reads SQL text (quotes, comments, bodies), for splitting raw
+    /// SQL steps into statements. The default is standard SQL.
+    fn lexis(&self) -> crate::render::SqlLexis {
+        crate::render::SqlLexis::default()
+    }
+
+    /// A query returning one row when index `index` exists (on `table`) in the connected
+    /// database or schema, no row otherwise.
+    fn index_exists_sql(&self, table: &str, index: &str) -> String;
+
+    /// A query returning one row when constraint `name` of `table` exists in the connected
+    /// database or schema, no row otherwise.
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String;
+
     /// Whether `CREATE INDEX ... WHERE` (a partial index) exists.
     fn supports_partial_index(&self) -> bool {
         true

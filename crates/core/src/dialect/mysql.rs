@@ -33,6 +33,35 @@ impl SqlDialect for Mysql {
         None
     }
 
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.table_constraints WHERE constraint_schema = DATABASE() \
+             AND table_name = {} AND constraint_name = {}",
+            quote_literal(table),
+            quote_literal(name)
+        )
+    }
+
+    fn lexis(&self) -> crate::render::SqlLexis {
+        crate::render::SqlLexis {
+            backslash_escapes: true,
+            double_quoted_strings: true,
+            hash_comments: true,
+            dash_comment_needs_space: true,
+            backticks: true,
+            ..crate::render::SqlLexis::default()
+        }
+    }
+
+    fn index_exists_sql(&self, table: &str, index: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() \
+             AND table_name = {} AND index_name = {} LIMIT 1",
+            quote_literal(table),
+            quote_literal(index)
+        )
+    }
+
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
             "CROSS JOIN JSON_TABLE({json}, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",

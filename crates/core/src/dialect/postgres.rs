@@ -35,6 +35,35 @@ impl SqlDialect for Postgres {
         )]
     }
 
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.table_constraints WHERE table_schema = current_schema() \
+             AND table_name = {} AND constraint_name = {}",
+            quote_literal(table),
+            quote_literal(name)
+        )
+    }
+
+    fn lexis(&self) -> crate::render::SqlLexis {
+        crate::render::SqlLexis {
+            nested_block_comments: true,
+            dollar_quotes: true,
+            escape_strings: true,
+            ..crate::render::SqlLexis::default()
+        }
+    }
+
+    /// Only a valid index counts: an interrupted `CREATE INDEX CONCURRENTLY` leaves an
+    /// invalid one behind.
+    fn index_exists_sql(&self, _table: &str, index: &str) -> String {
+        format!(
+            "SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {} AND x.indisvalid",
+            quote_literal(index)
+        )
+    }
+
     fn primary_key_sql(&self, table: &str) -> String {
         format!(
             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \

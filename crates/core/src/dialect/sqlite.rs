@@ -12,6 +12,31 @@ use crate::types::ColumnType;
 pub struct Sqlite;
 
 impl SqlDialect for Sqlite {
+    /// SQLite has no constraint catalog: the constraint's name in the table's SQL. (Never
+    /// needed by a resume: every SQLite statement commits with its progress.)
+    fn constraint_exists_sql(&self, table: &str, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = {} AND instr(lower(sql), lower({})) > 0",
+            quote_literal(table),
+            quote_literal(&format!("constraint \"{name}\""))
+        )
+    }
+
+    fn lexis(&self) -> crate::render::SqlLexis {
+        crate::render::SqlLexis {
+            backticks: true,
+            brackets: true,
+            ..crate::render::SqlLexis::default()
+        }
+    }
+
+    fn index_exists_sql(&self, _table: &str, index: &str) -> String {
+        format!(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {}",
+            quote_literal(index)
+        )
+    }
+
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
             "CROSS JOIN json_each({json}) AS {}",

@@ -9,8 +9,10 @@ mod column;
 mod constraint;
 mod index;
 mod inverse;
+mod lexer;
 mod raw;
 mod rebuild;
+mod split;
 mod table;
 
 use serde::Serialize;
@@ -25,6 +27,8 @@ pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
+pub(crate) use split::words;
+pub use split::{SqlLexis, is_session_setting, split_sql};
 
 /// How a rendered statement must be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,7 +45,7 @@ pub enum StatementKind {
     Rebuild,
 }
 
-/// One SQL statement (or, for raw SQL steps, one batch) with its origin.
+/// One SQL statement with its origin (a raw SQL step gives one per statement it holds).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Statement {
     /// The SQL text, values inlined.

@@ -248,6 +248,20 @@ impl Runner<'_> {
         let has_backfill = rendered.statements.iter().any(|s| s.backfill.is_some());
         let transactional =
             m.transaction && !has_backfill && self.backend.dialect().sql().transactional_ddl();
+        if transactional && let Some(p) = prior.filter(|p| p.statements_applied > 0) {
+            // One transaction would run again what an earlier stepwise run committed.
+            return Err(Error::plan(
+                &m.path,
+                None,
+                format!(
+                    "migration {label}: {} on this database in an earlier statement-by-statement run, but the migration now runs in one transaction, which would run them again; restore the file as it was when it ran (e.g. `transaction = false`), or undo those statements by hand and remove its history entry",
+                    match p.statements_applied {
+                        1 => "statement 1 already ran".to_string(),
+                        n => format!("statements 1-{n} already ran"),
+                    }
+                ),
+            ));
+        }
         // The contract gate: the backup once the preconditions passed, then (outside a
         // transaction) the final verification right before the first statement.
         self.gate_backup(m).await?;

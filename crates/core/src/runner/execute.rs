@@ -5,8 +5,9 @@ use std::time::Instant;
 
 use super::checks::CheckResult;
 use super::history::{EntryState, HistoryEntry};
+use super::progress::stays_applied;
 use super::report::Event;
-use super::transact::is_transient;
+use super::transact::{is_connection, is_transient};
 use super::{Runner, now, statement_checksum};
 use crate::error::{Error, Result};
 use crate::plan::{CheckWhen, Migration, OnFail};
@@ -94,7 +95,7 @@ impl Runner<'_> {
         for (i, s) in rendered.statements.iter().enumerate() {
             self.execute_in_transaction(s).await.map_err(|e| {
                 e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back",
+                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back, nothing of it stays applied",
                     s.step,
                     s.op,
                     i + 1
@@ -145,8 +146,11 @@ impl Runner<'_> {
         let label = m.label();
         let total = rendered.statements.len();
         let mut entry = self.entry(m, rendered, EntryState::Partial, &now());
-        if let Some(p) = prior.filter(|p| p.statements_applied > 0) {
-            // Resume: the statements that ran must be the ones the plan still has.
+        if let Some(p) =
+            prior.filter(|p| p.statements_applied > 0 || p.state == EntryState::Partial)
+        {
+            // Resume (an interrupted run may have none recorded yet): the statements that ran
+            // must be the ones the plan still has.
             for (i, old) in p.statement_checksums.iter().enumerate() {
                 let current = rendered
                     .statements
@@ -162,6 +166,19 @@ impl Runner<'_> {
             entry.statements_applied = p.statements_applied.min(total as i64);
             entry.statement_checksums = p.statement_checksums.clone();
             entry.started_at = p.started_at.clone();
+            // An interrupted run may have left its last statement committed but unrecorded.
+            if let Err(e) = self
+                .settle_interrupted(&rendered.statements, p, &mut entry, &label)
+                .await
+            {
+                // Refused once: the operator checks by hand, the next run runs it.
+                entry.state = EntryState::Failed;
+                entry.note = Some(e.to_string().chars().take(2000).collect());
+                let _ = self.history.save_atomic(self.backend, &entry).await;
+                return Err(e);
+            }
+            self.replay_session_settings(&rendered.statements, entry.statements_applied as usize)
+                .await?;
             if entry.statements_applied > 0 {
                 let msg = format!(
                     "migration {label}: resuming at statement {} of {total}",
@@ -173,25 +190,36 @@ impl Runner<'_> {
         self.history.save_atomic(self.backend, &entry).await?;
         for i in entry.statements_applied as usize..total {
             let s = &rendered.statements[i];
-            let result = match &s.backfill {
-                Some(id) => self.run_backfill(id).await.map(|_| 0),
-                None => self.execute_retrying(&s.sql).await,
-            };
-            if let Err(e) = result {
-                entry.state = EntryState::Failed;
+            if let Err(e) = self.run_recorded(s, i, &mut entry).await {
+                // After a lost connection the statement's outcome is unknown: the entry stays
+                // `partial`, so that the resume checks it. Any other error means it did not
+                // take effect.
+                if !is_connection(&e) {
+                    entry.state = EntryState::Failed;
+                }
                 entry.note = Some(e.to_string().chars().take(2000).collect());
                 entry.finished_at = Some(now());
                 let _ = self.history.save_atomic(self.backend, &entry).await;
+                let done = entry.statements_applied as usize;
+                let next = if is_connection(&e) && done == i {
+                    format!(
+                        "the connection was lost, so whether statement {} took effect is unknown; run `cutover up` again: it checks before running it",
+                        i + 1
+                    )
+                } else {
+                    format!(
+                        "fix the cause and run `cutover up` again to resume at statement {}",
+                        done + 1
+                    )
+                };
                 return Err(e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; statements 1-{i} stay applied; fix the cause and run `cutover up` again to resume here",
+                    "migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
                     s.step,
                     s.op,
-                    i + 1
+                    i + 1,
+                    stays_applied(done),
                 )));
             }
-            entry.statements_applied = i as i64 + 1;
-            entry.statement_checksums.push(statement_checksum(&s.sql));
-            self.history.save_atomic(self.backend, &entry).await?;
             self.reporter.event(&Event::StatementDone {
                 index: i + 1,
                 total,
@@ -213,13 +241,17 @@ impl Runner<'_> {
                 c.name, c.value, c.expected
             ));
             self.history.save_atomic(self.backend, &entry).await?;
+            let stays = stays_applied(total);
             return Err(Error::CheckFailed {
-                migration: label,
+                migration: label.clone(),
                 check: c.name.clone(),
                 actual: c.value.clone(),
                 expected: c.expected.clone(),
                 rolled_back: false,
-            });
+            }
+            .context(format!(
+                "migration {label} ran statement by statement, so {stays} and it is marked failed; fix the data (or the check) and run `cutover up` again, which runs the verification again"
+            )));
         }
         entry.state = EntryState::Applied;
         self.history.save_atomic(self.backend, &entry).await?;

@@ -20,7 +20,8 @@ pub(crate) fn is_transient(e: &Error) -> bool {
     )
 }
 
-fn is_connection(e: &Error) -> bool {
+/// Whether an error is a lost connection (after which an outcome may be unknown).
+pub(crate) fn is_connection(e: &Error) -> bool {
     matches!(
         e.root(),
         Error::Driver {

@@ -1,0 +1,265 @@
+//! Exact progress for migrations that run statement by statement.
+//!
+//! Each statement's completion is in the history the moment it commits, so that a failed,
+//! killed or disconnected run resumes right after the last statement that committed:
+//!
+//! - a statement the database can run in a transaction (DML everywhere, DDL on PostgreSQL
+//!   and SQLite) commits in one transaction with its progress row: both or neither;
+//! - a statement that commits on its own (DDL on MySQL, `... CONCURRENTLY`) is followed by
+//!   its progress row; when the run stops in between, the resume reads the live schema to
+//!   learn whether it took effect ([`super::effect`]) before running it again;
+//! - a backfill commits batch by batch with its checkpoint and resumes from it.
+
+use super::Runner;
+use super::effect::{Outcome, head};
+use super::history::{EntryState, HistoryEntry};
+use super::report::Event;
+use super::statement_checksum;
+use super::transact::{is_connection, is_transient};
+use crate::error::{Error, Result};
+use crate::render::{Statement, StatementKind, is_session_setting};
+
+/// "statements 1-3 stay applied", "statement 1 stays applied" or "no statement of it stays
+/// applied", for `done` statements that committed.
+pub(crate) fn stays_applied(done: usize) -> String {
+    match done {
+        0 => "no statement of it stays applied".to_string(),
+        1 => "statement 1 stays applied".to_string(),
+        n => format!("statements 1-{n} stay applied"),
+    }
+}
+
+impl Runner<'_> {
+    /// Runs statement `i` (0-based) of a stepwise migration and records it in `entry`
+    /// (and the history) as exactly as the database allows.
+    pub(crate) async fn run_recorded(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+    ) -> Result<()> {
+        if let Some(id) = &s.backfill {
+            self.run_backfill(id).await?;
+            return self.record_progress(s, i, entry).await;
+        }
+        if self.backend.dialect().sql().commits_with_progress(s.kind) {
+            self.run_with_progress(s, i, entry).await
+        } else {
+            let label = format!("{} ({})", entry.version, entry.name);
+            self.run_then_record(s, i, entry, &label).await
+        }
+    }
+
+    /// The entry as it is after statement `i` committed.
+    fn advanced(s: &Statement, i: usize, entry: &HistoryEntry) -> HistoryEntry {
+        let mut next = entry.clone();
+        next.statements_applied = i as i64 + 1;
+        next.statement_checksums.truncate(i);
+        next.statement_checksums.push(statement_checksum(&s.sql));
+        next
+    }
+
+    /// Writes the progress after statement `i` (which is known to have taken effect), in a
+    /// transaction of its own. The write is idempotent, so a transient failure (even one
+    /// whose COMMIT landed) simply writes it again.
+    async fn record_progress(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+    ) -> Result<()> {
+        let next = Self::advanced(s, i, entry);
+        let mut attempt = 0;
+        loop {
+            match self.history.save_atomic(self.backend, &next).await {
+                Ok(()) => break,
+                Err(e) if is_transient(&e) && attempt < self.options.retries => {
+                    attempt += 1;
+                    self.prepare_retry(&e, attempt).await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        *entry = next;
+        Ok(())
+    }
+
+    /// `BEGIN; statement; progress; COMMIT`, retried on transient failures. After a lost
+    /// connection the history says whether the COMMIT landed before anything runs again.
+    async fn run_with_progress(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+    ) -> Result<()> {
+        let rebuild = s.kind == StatementKind::Rebuild;
+        let mut attempt = 0;
+        loop {
+            if rebuild {
+                self.set_foreign_keys(false).await?;
+            }
+            let result = self.try_with_progress(s, i, entry).await;
+            if result.is_err() {
+                let _ = self.backend.rollback().await;
+            }
+            let restored = if rebuild {
+                self.set_foreign_keys(true).await
+            } else {
+                Ok(())
+            };
+            match result {
+                Ok(()) => return restored,
+                Err(e) if is_transient(&e) && attempt < self.options.retries => {
+                    attempt += 1;
+                    self.prepare_retry(&e, attempt).await?;
+                    if is_connection(&e) && self.progress_landed(entry, i).await? {
+                        *entry = Self::advanced(s, i, entry);
+                        return Ok(());
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn try_with_progress(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+    ) -> Result<()> {
+        let next = Self::advanced(s, i, entry);
+        self.backend.begin().await?;
+        self.execute_in_transaction(s).await?;
+        if s.kind == StatementKind::Rebuild {
+            let label = format!("{} ({})", entry.version, entry.name);
+            self.check_foreign_keys(&label).await?;
+        }
+        self.history.save(self.backend, &next).await?;
+        self.backend.commit().await?;
+        *entry = next;
+        Ok(())
+    }
+
+    /// Whether the history already records statement `i` as done (its transaction
+    /// committed before the connection was lost).
+    async fn progress_landed(&mut self, entry: &HistoryEntry, i: usize) -> Result<bool> {
+        let entries = self.history.load(self.backend).await?;
+        Ok(entries
+            .iter()
+            .find(|e| e.version.number == entry.version.number)
+            .is_some_and(|e| e.statements_applied > i as i64))
+    }
+
+    /// Runs a statement that commits on its own, then records it. A lost connection leaves
+    /// its outcome unknown: the live schema decides whether it runs again.
+    async fn run_then_record(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+        migration: &str,
+    ) -> Result<()> {
+        let mut attempt = 0;
+        loop {
+            match self.backend.execute(&s.sql).await {
+                Ok(_) => break,
+                Err(e) if is_transient(&e) && attempt < self.options.retries => {
+                    attempt += 1;
+                    self.prepare_retry(&e, attempt).await?;
+                    if is_connection(&e) && self.settle_uncertain(s, i, entry, migration).await? {
+                        return Ok(());
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.record_progress(s, i, entry).await
+    }
+
+    /// For statement `i`, whose outcome is unknown: records it and returns true when its
+    /// effect is in the schema, returns false when it must run (again), and refuses when
+    /// the schema cannot tell.
+    pub(crate) async fn settle_uncertain(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+        migration: &str,
+    ) -> Result<bool> {
+        match self.ddl_outcome(&s.sql).await? {
+            Outcome::Done => {
+                let msg = format!(
+                    "migration {migration}: statement {} was interrupted but its effect is in the schema; recorded as applied, not run again",
+                    i + 1
+                );
+                self.reporter.event(&Event::Warning(&msg));
+                self.record_progress(s, i, entry).await?;
+                Ok(true)
+            }
+            Outcome::NotDone => Ok(false),
+            Outcome::Unknown(reason) => Err(Error::UncertainStatement {
+                migration: migration.to_string(),
+                statement: i + 1,
+                total: entry.statements_total as usize,
+                sql: head(&s.sql),
+                reason,
+            }),
+        }
+    }
+
+    /// On resume: runs again the session settings (`SET ..`, `PRAGMA ..`) among the
+    /// statements that already ran, so that the statements still to run see them as the
+    /// interrupted run did.
+    pub(crate) async fn replay_session_settings(
+        &mut self,
+        statements: &[Statement],
+        done: usize,
+    ) -> Result<()> {
+        let lexis = self.backend.dialect().sql().lexis();
+        for (i, s) in statements.iter().take(done).enumerate() {
+            if s.backfill.is_none() && is_session_setting(&s.sql, lexis) {
+                self.backend.execute(&s.sql).await.map_err(|e| {
+                    e.context(format!(
+                        "setting the session again for the resume (statement {})",
+                        i + 1
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// On resume from an interrupted run (`partial`): settles the statement that was
+    /// running when it stopped, if that one commits on its own.
+    pub(crate) async fn settle_interrupted(
+        &mut self,
+        statements: &[Statement],
+        prior: &HistoryEntry,
+        entry: &mut HistoryEntry,
+        label: &str,
+    ) -> Result<()> {
+        let next = entry.statements_applied as usize;
+        let Some(s) = statements.get(next) else {
+            return Ok(());
+        };
+        let own_commit =
+            s.backfill.is_none() && !self.backend.dialect().sql().commits_with_progress(s.kind);
+        if prior.state != EntryState::Partial || !own_commit {
+            return Ok(());
+        }
+        self.settle_uncertain(s, next, entry, label).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stays_applied;
+
+    #[test]
+    fn stays_applied_never_says_one_to_zero() {
+        assert_eq!(stays_applied(0), "no statement of it stays applied");
+        assert_eq!(stays_applied(1), "statement 1 stays applied");
+        assert_eq!(stays_applied(4), "statements 1-4 stay applied");
+    }
+}
