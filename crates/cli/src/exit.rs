@@ -17,7 +17,8 @@ pub enum ExitCode {
     Usage = 2,
     /// `status --exit-code`: migrations are pending.
     Pending = 3,
-    /// The migration lock was held by another run past `--lock-timeout`.
+    /// The migration lock was held by another run past `--lock-timeout`, or another run
+    /// took it over while this one worked.
     Locked = 4,
     /// A check failed (precondition halted or verification failed).
     CheckFailed = 5,
@@ -35,7 +36,7 @@ impl ExitCode {
     /// The exit code for an error.
     pub fn for_error(err: &anyhow::Error) -> ExitCode {
         match err.downcast_ref::<Error>().map(|e| e.root()) {
-            Some(Error::Locked { .. }) => ExitCode::Locked,
+            Some(Error::Locked { .. } | Error::LockLost { .. }) => ExitCode::Locked,
             Some(Error::CheckFailed { .. }) => ExitCode::CheckFailed,
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             _ => ExitCode::Error,

@@ -108,6 +108,43 @@ pub enum Error {
         waited_secs: f64,
     },
 
+    /// The migration lock was taken by another run while this run worked (this run's
+    /// session was lost or its lock expired): this run stopped before committing more.
+    #[error(
+        "the migration lock `{key}` was taken by another cutover run while this run worked ({detail}); this run stopped before committing anything more; check `cutover status` and run again once the other run finished"
+    )]
+    LockLost {
+        /// The lock name.
+        key: String,
+        /// What was about to be committed and what the lock table says.
+        detail: String,
+    },
+
+    /// The connection was lost and a new session took the migration lock again, so the work
+    /// planned before is stale. The runner catches this, reloads the history and plans again
+    /// from it; a caller sees it only when that happened more often than `retries` allows.
+    #[error(
+        "the connection was lost ({cause}); the lock was taken again and the history reloaded, but the run stopped after too many reconnects; run it again"
+    )]
+    Reconnected {
+        /// The error that showed the connection was gone.
+        cause: Box<Error>,
+    },
+
+    /// The history table already records a migration as applied (or baselined): a second
+    /// write for it is refused, so no migration is ever recorded (and run) twice.
+    #[error(
+        "history table `{table}` already records migration {version} as {state}; refusing to record it again (another run applied it meanwhile?); run `cutover status`"
+    )]
+    AlreadyRecorded {
+        /// The history table.
+        table: String,
+        /// The migration version.
+        version: String,
+        /// The recorded state (`applied` or `baselined`).
+        state: String,
+    },
+
     /// A check failed.
     #[error("migration {migration}: check `{check}` failed: got {actual}, expected {expected}{}", if *.rolled_back { "; the migration was rolled back" } else { "" })]
     CheckFailed {

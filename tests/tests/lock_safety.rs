@@ -1,0 +1,416 @@
+//! The migration lock under faults, on real PostgreSQL, MariaDB and SQLite: a session killed
+//! from the server takes the lock again before it does anything (or stops with
+//! `Error::Locked`), plans again from the history, and nothing is applied or counted twice;
+//! every batch and history write checks the lock's fence; the history refuses a second
+//! applied entry; a commit whose answer was lost is found out before anything is retried;
+//! locks of different databases never collide.
+
+mod lock_safety_support;
+
+use std::time::Duration;
+
+use cutover_cli::connect::connect;
+use cutover_core::Error;
+use cutover_core::backend::Backend;
+use cutover_core::backfill::{self, BackfillOptions, BackfillSpec, Connector, QuietObserver};
+use cutover_core::fence::Fence;
+use cutover_core::plan::Version;
+use cutover_core::runner::{EntryState, History, HistoryEntry, Runner, Target};
+use cutover_tests::{Backend as Kind, TestDb, for_each_backend, snapshot};
+
+use lock_safety_support::{
+    CommitFault, ROWS, kill_other_sessions, marker_plan, options, wait_for_batches,
+};
+
+fn lock_key() -> String {
+    format!("cutover:{}", options().history_table)
+}
+
+/// The end state every run of [`marker_plan`] must reach, however it was interrupted:
+/// every migration applied once, the marker row once, every row backfilled, and the
+/// checkpoint counting each row exactly once.
+async fn assert_applied_exactly_once(b: &mut dyn Backend) {
+    let marker = snapshot::count(b, "SELECT COUNT(*) FROM marker").await;
+    assert_eq!(marker, 1, "the marker migration ran {marker} times");
+    let applied = "SELECT COUNT(*) FROM cutover_history WHERE state = 'applied'";
+    assert_eq!(snapshot::count(b, applied).await, 3, "history");
+    let wrong = "SELECT COUNT(*) FROM items WHERE doubled IS NULL OR doubled <> v * 2";
+    assert_eq!(snapshot::count(b, wrong).await, 0, "rows not backfilled");
+    let changed = "SELECT SUM(rows_changed) FROM cutover_backfill WHERE id = 'double_v'";
+    assert_eq!(
+        snapshot::count(b, changed).await,
+        ROWS,
+        "the checkpoint must count every changed row exactly once"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_session_takes_the_lock_again_and_plans_again_from_the_history() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Sqlite {
+            return; // No server session to kill.
+        }
+        let dir = marker_plan();
+        let plan = dir.load();
+        let mut a = connect(db.url()).await.expect("connect a");
+        let mut killer = connect(db.url()).await.expect("connect killer");
+        let reporter = cutover_core::runner::Silent;
+        let mut runner = Runner::new(a.as_mut(), &plan, options(), &reporter);
+        let run = runner.up(Target::Latest);
+        let kill = async {
+            wait_for_batches(killer.as_mut(), 3).await;
+            kill_other_sessions(killer.as_mut(), db.backend()).await;
+        };
+        let (report, ()) = tokio::join!(run, kill);
+        let report = report.expect("the run survives its killed session");
+        let applied: Vec<String> = report
+            .migrations
+            .iter()
+            .filter(|m| m.outcome == "applied")
+            .map(|m| m.version.text.clone())
+            .collect();
+        assert_eq!(applied, ["0001", "0002", "0003"], "{report:?}");
+        assert_applied_exactly_once(killer.as_mut()).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_killed_session_stops_when_another_run_took_the_lock_meanwhile() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Sqlite {
+            return; // No server session to kill.
+        }
+        let dir = marker_plan();
+        let plan = dir.load();
+        let mut a = connect(db.url()).await.expect("connect a");
+        let mut other = connect(db.url()).await.expect("connect other");
+        let mut slow = options();
+        // Long enough for the other session to take the free lock first.
+        slow.retry_backoff = Duration::from_millis(1500);
+        slow.lock_wait = Duration::from_millis(200);
+        let reporter = cutover_core::runner::Silent;
+        let mut runner = Runner::new(a.as_mut(), &plan, slow, &reporter);
+        let run = runner.up(Target::Latest);
+        let interlope = async {
+            wait_for_batches(other.as_mut(), 3).await;
+            kill_other_sessions(other.as_mut(), db.backend()).await;
+            let got = other.try_lock(&lock_key(), Duration::from_secs(5)).await;
+            assert!(got.expect("try_lock"), "the killed session's lock is free");
+        };
+        let (result, ()) = tokio::join!(run, interlope);
+        let err = result.expect_err("the run must stop: another session holds the lock");
+        assert!(
+            matches!(err.root(), Error::Locked { .. }),
+            "expected Error::Locked (exit 4), got: {err}"
+        );
+        assert!(err.to_string().contains("connection was lost"), "{err}");
+        let marker = snapshot::count(other.as_mut(), "SELECT COUNT(*) FROM marker").await;
+        assert_eq!(marker, 0, "nothing runs after the lost connection");
+        other.unlock(&lock_key()).await.expect("unlock");
+
+        // The next run resumes from the checkpoint and the history.
+        let reporter = cutover_core::runner::Silent;
+        Runner::new(other.as_mut(), &plan, options(), &reporter)
+            .up(Target::Latest)
+            .await
+            .expect("the next run finishes");
+        assert_applied_exactly_once(other.as_mut()).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_runners_after_a_kill_apply_everything_exactly_once() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Sqlite {
+            return; // No server session to kill.
+        }
+        let dir = marker_plan();
+        let plan = dir.load();
+        let mut a = connect(db.url()).await.expect("connect a");
+        let mut killer = connect(db.url()).await.expect("connect killer");
+        let mut patient = options();
+        patient.lock_wait = Duration::from_secs(30);
+        let (ra, rb) = (cutover_core::runner::Silent, cutover_core::runner::Silent);
+        let mut runner_a = Runner::new(a.as_mut(), &plan, patient.clone(), &ra);
+        let run_a = runner_a.up(Target::Latest);
+        let run_b = async {
+            wait_for_batches(killer.as_mut(), 3).await;
+            kill_other_sessions(killer.as_mut(), db.backend()).await;
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            let mut b = connect(db.url()).await.expect("connect b");
+            Runner::new(b.as_mut(), &plan, patient.clone(), &rb)
+                .up(Target::Latest)
+                .await
+        };
+        let (ra, rb) = tokio::join!(run_a, run_b);
+        let mut marker_applied = 0;
+        for (who, r) in [("a", &ra), ("b", &rb)] {
+            match r {
+                Ok(report) => {
+                    marker_applied += report
+                        .migrations
+                        .iter()
+                        .filter(|m| m.version.text == "0003" && m.outcome == "applied")
+                        .count();
+                }
+                Err(e) => assert!(
+                    matches!(e.root(), Error::Locked { .. }),
+                    "runner {who} may only fail with Error::Locked, got: {e}"
+                ),
+            }
+        }
+        assert!(
+            ra.is_ok() || rb.is_ok(),
+            "one runner finishes: {ra:?} {rb:?}"
+        );
+        assert_eq!(marker_applied, 1, "exactly one runner applies 0003");
+        assert_applied_exactly_once(killer.as_mut()).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_commit_whose_answer_was_lost_is_not_applied_twice() {
+    for_each_backend(|db| async move {
+        let dir = marker_plan();
+        let plan = dir.load();
+        // The commit lands, the client hears of a lost connection.
+        let inner = connect(db.url()).await.expect("connect");
+        let mut b = CommitFault::new(inner, "INSERT INTO marker", true);
+        let reporter = cutover_core::runner::Silent;
+        let report = Runner::new(&mut b, &plan, options(), &reporter)
+            .up(Target::Latest)
+            .await
+            .expect("up finds out that the commit landed");
+        assert!(b.fired(), "the fault was injected");
+        assert!(report.migrations.iter().all(|m| m.outcome == "applied"));
+        assert_applied_exactly_once(&mut b).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_commit_that_did_not_land_is_applied_after_the_reconnect() {
+    for_each_backend(|db| async move {
+        if db.backend() == Kind::Mysql {
+            // MySQL commits a DML statement before its progress row: item 2 of issue 10
+            // (one InnoDB transaction for both) is another change.
+            return;
+        }
+        let dir = marker_plan();
+        let plan = dir.load();
+        let inner = connect(db.url()).await.expect("connect");
+        let mut b = CommitFault::new(inner, "INSERT INTO marker", false);
+        let reporter = cutover_core::runner::Silent;
+        Runner::new(&mut b, &plan, options(), &reporter)
+            .up(Target::Latest)
+            .await
+            .expect("up applies the migration after the reconnect");
+        assert!(b.fired(), "the fault was injected");
+        assert_applied_exactly_once(&mut b).await;
+    })
+    .await;
+}
+
+fn entry(state: EntryState) -> HistoryEntry {
+    HistoryEntry {
+        version: Version::parse("0007").expect("version"),
+        name: "seven".into(),
+        description: String::new(),
+        checksum: "c".repeat(64),
+        state,
+        statements_applied: 1,
+        statements_total: 1,
+        statement_checksums: vec!["abc".into()],
+        started_at: "2026-01-01T00:00:00.000Z".into(),
+        finished_at: None,
+        duration_ms: None,
+        tool_version: "test".into(),
+        applied_by: "test".into(),
+        note: None,
+        backup: None,
+    }
+}
+
+#[tokio::test]
+async fn the_history_refuses_a_second_applied_entry() {
+    for_each_backend(|db| async move {
+        let mut b = connect(db.url()).await.expect("connect");
+        let history = History::new("cutover_history", b.dialect());
+        history.ensure(b.as_mut()).await.expect("ensure");
+        history
+            .save_atomic(b.as_mut(), &entry(EntryState::Partial))
+            .await
+            .expect("a first entry");
+        history
+            .save_atomic(b.as_mut(), &entry(EntryState::Applied))
+            .await
+            .expect("a partial entry becomes applied");
+        for state in [EntryState::Applied, EntryState::Failed, EntryState::Partial] {
+            let err = history
+                .save_atomic(b.as_mut(), &entry(state))
+                .await
+                .expect_err("an applied entry is never overwritten");
+            assert!(
+                matches!(err.root(), Error::AlreadyRecorded { .. }),
+                "{state:?}: {err}"
+            );
+        }
+        let rows = history.load(b.as_mut()).await.expect("load");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].state, EntryState::Applied);
+        // `repair` rewrites a done entry deliberately.
+        let mut accepted = entry(EntryState::Applied);
+        accepted.checksum = "d".repeat(64);
+        history
+            .replace_atomic(b.as_mut(), &accepted)
+            .await
+            .expect("replace");
+        let rows = history.load(b.as_mut()).await.expect("load");
+        assert_eq!(rows[0].checksum, "d".repeat(64));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn history_writes_check_the_fence() {
+    for_each_backend(|db| async move {
+        let mut a = connect(db.url()).await.expect("connect a");
+        let mut b = connect(db.url()).await.expect("connect b");
+        let key = lock_key();
+        let mut history = History::new("cutover_history", a.dialect());
+        history.ensure(a.as_mut()).await.expect("ensure");
+        let fence = Fence::acquire(a.as_mut(), &key, "a")
+            .await
+            .expect("fence a");
+        history.set_fence(Some(fence));
+        history
+            .save_atomic(a.as_mut(), &entry(EntryState::Partial))
+            .await
+            .expect("written under the fence");
+        // Another run takes the lock over (a's session or lock was lost meanwhile).
+        let taken = Fence::acquire(b.as_mut(), &key, "b")
+            .await
+            .expect("fence b");
+        let err = history
+            .save_atomic(a.as_mut(), &entry(EntryState::Applied))
+            .await
+            .expect_err("a no longer holds the lock");
+        assert!(matches!(err.root(), Error::LockLost { .. }), "{err}");
+        assert!(err.to_string().contains("taken by b"), "{err}");
+        let rows = history.load(a.as_mut()).await.expect("load");
+        assert_eq!(rows[0].state, EntryState::Partial, "nothing was written");
+        assert_eq!(taken.epoch(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn backfill_batches_stop_when_the_lock_is_taken_over() {
+    for_each_backend(|db| async move {
+        let dir = marker_plan();
+        let plan = dir.load();
+        let mut a = connect(db.url()).await.expect("connect a");
+        let reporter = cutover_core::runner::Silent;
+        Runner::new(a.as_mut(), &plan, options(), &reporter)
+            .up(Target::Version(Version::parse("0001").expect("version")))
+            .await
+            .expect("up to 0001");
+        let key = lock_key();
+        assert!(a.try_lock(&key, Duration::ZERO).await.expect("lock"));
+        let fence = Fence::acquire(a.as_mut(), &key, "a").await.expect("fence");
+        let spec = BackfillSpec::find(&plan, "double_v").expect("spec");
+        let url = db.url().to_string();
+        let connector: Box<Connector> = Box::new(move || {
+            let u = url.clone();
+            Box::pin(async move { connect(&u).await })
+        });
+        let run_options = BackfillOptions {
+            batch_size: Some(40),
+            adaptive: false,
+            pause: Duration::from_millis(15),
+            workers: 2,
+            ..BackfillOptions::default()
+        };
+        let mut intruder = connect(db.url()).await.expect("connect intruder");
+        let run = backfill::run_fenced(
+            a.as_mut(),
+            Some(connector.as_ref()),
+            &spec,
+            &run_options,
+            &QuietObserver,
+            Some(&fence),
+        );
+        let take_over = async {
+            wait_for_batches(intruder.as_mut(), 4).await;
+            if db.backend() == Kind::Sqlite {
+                // The lock row expired (or its owner looked dead): another process takes it.
+                intruder
+                    .execute("UPDATE cutover_lock SET expires_at = 0")
+                    .await
+                    .expect("expire");
+                assert!(
+                    intruder
+                        .try_lock(&key, Duration::from_secs(5))
+                        .await
+                        .expect("lock")
+                );
+            }
+            Fence::acquire(intruder.as_mut(), &key, "intruder")
+                .await
+                .expect("take over");
+        };
+        let (result, ()) = tokio::join!(run, take_over);
+        let err = result.expect_err("the batches stop once the lock is taken over");
+        assert!(matches!(err.root(), Error::LockLost { .. }), "{err}");
+        // Every committed batch is counted, and nothing else was written.
+        let done = "SELECT COUNT(*) FROM items WHERE doubled IS NOT NULL";
+        let done = snapshot::count(intruder.as_mut(), done).await;
+        let counted = "SELECT SUM(rows_changed) FROM cutover_backfill WHERE id = 'double_v'";
+        assert_eq!(snapshot::count(intruder.as_mut(), counted).await, done);
+        assert!(done < ROWS, "stopped early: {done}");
+        let failed = "SELECT COUNT(*) FROM cutover_backfill WHERE state = 'failed'";
+        assert_eq!(
+            snapshot::count(intruder.as_mut(), failed).await,
+            0,
+            "no write after the loss"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn locks_of_different_databases_do_not_collide() {
+    for_each_backend(|db| async move {
+        let other = TestDb::create(db.backend()).await;
+        let dir = marker_plan();
+        let plan = dir.load();
+        let mut holder = connect(db.url()).await.expect("connect a");
+        assert!(
+            holder
+                .try_lock(&lock_key(), Duration::ZERO)
+                .await
+                .expect("lock a")
+        );
+        let mut b = connect(other.url()).await.expect("connect b");
+        let mut quick = options();
+        quick.lock_wait = Duration::ZERO;
+        let reporter = cutover_core::runner::Silent;
+        let result = Runner::new(b.as_mut(), &plan, quick.clone(), &reporter)
+            .up(Target::Latest)
+            .await;
+        // The same database is still locked.
+        let mut c = connect(db.url()).await.expect("connect c");
+        let same = Runner::new(c.as_mut(), &plan, quick, &reporter)
+            .up(Target::Latest)
+            .await;
+        drop(b);
+        other.drop_db().await;
+        result.expect("a run on database b does not wait for the lock of database a");
+        let err = same.expect_err("database a stays locked");
+        assert!(matches!(err.root(), Error::Locked { .. }), "{err}");
+    })
+    .await;
+}
