@@ -19,7 +19,7 @@ use cutover_core::runner::{EntryState, History, HistoryEntry, Runner, Target};
 use cutover_tests::{Backend as Kind, TestDb, for_each_backend, snapshot};
 
 use lock_safety_support::{
-    CommitFault, ROWS, kill_other_sessions, marker_plan, options, wait_for_batches,
+    CommitFault, ROWS, Retries, kill_other_sessions, marker_plan, options, wait_for_batches,
 };
 
 fn lock_key() -> String {
@@ -54,7 +54,7 @@ async fn a_killed_session_takes_the_lock_again_and_plans_again_from_the_history(
         let plan = dir.load();
         let mut a = connect(db.url()).await.expect("connect a");
         let mut killer = connect(db.url()).await.expect("connect killer");
-        let reporter = cutover_core::runner::Silent;
+        let reporter = Retries::default();
         let mut runner = Runner::new(a.as_mut(), &plan, options(), &reporter);
         let run = runner.up(Target::Latest);
         let kill = async {
@@ -70,6 +70,12 @@ async fn a_killed_session_takes_the_lock_again_and_plans_again_from_the_history(
             .map(|m| m.version.text.clone())
             .collect();
         assert_eq!(applied, ["0001", "0002", "0003"], "{report:?}");
+        drop(runner);
+        assert_eq!(
+            reporter.count("taking the lock again"),
+            1,
+            "one session renewal"
+        );
         assert_applied_exactly_once(killer.as_mut()).await;
     })
     .await;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use cutover_core::backend::{Backend, BackupInfo, Rows, Timeouts};
 use cutover_core::backfill::BackfillOptions;
 use cutover_core::error::DriverErrorKind;
-use cutover_core::runner::RunnerOptions;
+use cutover_core::runner::{Event, Reporter, RunnerOptions};
 use cutover_core::schema::SchemaShape;
 use cutover_core::{Dialect, Error, Result};
 use cutover_tests::Backend as Kind;
@@ -141,6 +141,33 @@ pub async fn kill_other_sessions(b: &mut dyn Backend, kind: Kind) {
             }
         }
         Kind::Sqlite => panic!("sqlite has no sessions to kill"),
+    }
+}
+
+/// Keeps the message of every retry event.
+#[derive(Default)]
+pub struct Retries(std::sync::Mutex<Vec<String>>);
+
+impl Retries {
+    /// How many retry messages contain `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        let seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        seen.iter().filter(|m| m.contains(needle)).count()
+    }
+}
+
+impl Reporter for Retries {
+    fn event(&self, event: &Event<'_>) {
+        if let Event::Retry { message, .. } = event {
+            let mut seen = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen.push(message.to_string());
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod drift;
 mod execute;
 mod gate;
 mod history;
+mod history_write;
 mod rebuild;
 mod report;
 mod restore;
