@@ -90,3 +90,30 @@ fn init_tracing(verbose: bool) {
         .without_time()
         .try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_taken_over_exits_like_a_held_lock() {
+        let lost = Error::LockLost {
+            key: "cutover:cutover_history".into(),
+            detail: "before writing history entry 0002".into(),
+        }
+        .context("migration 0002 (double)");
+        assert_eq!(
+            ExitCode::for_error(&anyhow::Error::new(lost)),
+            ExitCode::Locked
+        );
+        let recorded = Error::AlreadyRecorded {
+            table: "cutover_history".into(),
+            version: "0002".into(),
+            state: "applied".into(),
+        };
+        assert_eq!(
+            ExitCode::for_error(&anyhow::Error::new(recorded)),
+            ExitCode::Error
+        );
+    }
+}

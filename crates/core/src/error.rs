@@ -120,17 +120,6 @@ pub enum Error {
         detail: String,
     },
 
-    /// The connection was lost and a new session took the migration lock again, so the work
-    /// planned before is stale. The runner catches this, reloads the history and plans again
-    /// from it; a caller sees it only when that happened more often than `retries` allows.
-    #[error(
-        "the connection was lost ({cause}); the lock was taken again and the history reloaded, but the run stopped after too many reconnects; run it again"
-    )]
-    Reconnected {
-        /// The error that showed the connection was gone.
-        cause: Box<Error>,
-    },
-
     /// The history table already records a migration as applied (or baselined): a second
     /// write for it is refused, so no migration is ever recorded (and run) twice.
     #[error(
