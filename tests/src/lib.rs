@@ -42,6 +42,7 @@
 //! }
 //! ```
 
+pub mod marker;
 pub mod plans;
 pub mod snapshot;
 

@@ -18,9 +18,8 @@ use cutover_core::plan::Version;
 use cutover_core::runner::{EntryState, History, HistoryEntry, Runner, Target};
 use cutover_tests::{Backend as Kind, TestDb, for_each_backend, snapshot};
 
-use lock_safety_support::{
-    CommitFault, ROWS, Retries, kill_other_sessions, marker_plan, options, wait_for_batches,
-};
+use cutover_tests::marker::{ROWS, kill_other_sessions, marker_plan, wait_for_batches};
+use lock_safety_support::{CommitFault, Retries, options};
 
 fn lock_key() -> String {
     format!("cutover:{}", options().history_table)
@@ -50,7 +49,7 @@ async fn a_killed_session_takes_the_lock_again_and_plans_again_from_the_history(
         if db.backend() == Kind::Sqlite {
             return; // No server session to kill.
         }
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         let mut a = connect(db.url()).await.expect("connect a");
         let mut killer = connect(db.url()).await.expect("connect killer");
@@ -87,7 +86,7 @@ async fn a_killed_session_stops_when_another_run_took_the_lock_meanwhile() {
         if db.backend() == Kind::Sqlite {
             return; // No server session to kill.
         }
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         let mut a = connect(db.url()).await.expect("connect a");
         let mut other = connect(db.url()).await.expect("connect other");
@@ -132,7 +131,7 @@ async fn two_runners_after_a_kill_apply_everything_exactly_once() {
         if db.backend() == Kind::Sqlite {
             return; // No server session to kill.
         }
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         let mut a = connect(db.url()).await.expect("connect a");
         let mut killer = connect(db.url()).await.expect("connect killer");
@@ -180,7 +179,7 @@ async fn two_runners_after_a_kill_apply_everything_exactly_once() {
 #[tokio::test]
 async fn a_commit_whose_answer_was_lost_is_not_applied_twice() {
     for_each_backend(|db| async move {
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         // The commit lands, the client hears of a lost connection.
         let inner = connect(db.url()).await.expect("connect");
@@ -205,7 +204,7 @@ async fn a_commit_that_did_not_land_is_applied_after_the_reconnect() {
             // (one InnoDB transaction for both) is another change.
             return;
         }
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         let inner = connect(db.url()).await.expect("connect");
         let mut b = CommitFault::new(inner, "INSERT INTO marker", false);
@@ -316,7 +315,7 @@ async fn history_writes_check_the_fence() {
 #[tokio::test]
 async fn backfill_batches_stop_when_the_lock_is_taken_over() {
     for_each_backend(|db| async move {
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         let mut a = connect(db.url()).await.expect("connect a");
         let reporter = cutover_core::runner::Silent;
@@ -391,7 +390,7 @@ async fn backfill_batches_stop_when_the_lock_is_taken_over() {
 async fn locks_of_different_databases_do_not_collide() {
     for_each_backend(|db| async move {
         let other = TestDb::create(db.backend()).await;
-        let dir = marker_plan();
+        let dir = marker_plan(None);
         let plan = dir.load();
         let mut holder = connect(db.url()).await.expect("connect a");
         assert!(

@@ -69,8 +69,12 @@ impl Runner<'_> {
         lost: &Error,
         renewal: u32,
     ) -> Result<()> {
-        let message =
-            format!("{lost}; reconnecting, then taking the lock again and reloading the history");
+        // The root error only: the context of the interrupted step advises a manual resume,
+        // which the renewal does by itself.
+        let message = format!(
+            "{}; reconnecting, then taking the lock again and reloading the history",
+            lost.root()
+        );
         self.reporter.event(&Event::Retry {
             message: &message,
             attempt: renewal,
