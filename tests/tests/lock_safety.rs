@@ -419,3 +419,34 @@ async fn locks_of_different_databases_do_not_collide() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn backfill_undo_holds_the_backfills_lock() {
+    for_each_backend(|db| async move {
+        let dir = cutover_tests::plans::PlanDir::example("messages");
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        let reporter = cutover_core::runner::Silent;
+        Runner::new(b.as_mut(), &plan, options(), &reporter)
+            .up(Target::Latest)
+            .await
+            .expect("up");
+        let key = "cutover-backfill:messages_attachments";
+        let mut other = connect(db.url()).await.expect("connect other");
+        assert!(other.try_lock(key, Duration::ZERO).await.expect("lock"));
+        let mut quick = options();
+        quick.lock_wait = Duration::ZERO;
+        let err = Runner::new(b.as_mut(), &plan, quick.clone(), &reporter)
+            .undo_backfill("messages_attachments")
+            .await
+            .expect_err("a run of the same backfill holds its lock");
+        assert!(matches!(err.root(), Error::Locked { .. }), "{err}");
+        other.unlock(key).await.expect("unlock");
+        let undone = Runner::new(b.as_mut(), &plan, quick, &reporter)
+            .undo_backfill("messages_attachments")
+            .await
+            .expect("undo once the lock is free");
+        assert_eq!(undone.rows_changed, 1500);
+    })
+    .await;
+}

@@ -156,9 +156,22 @@ impl Runner<'_> {
         })
     }
 
-    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way.
+    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way,
+    /// holding the backfill's lock (so it never overlaps `backfill run` of the same id);
+    /// after a lost connection it takes the lock again and starts over (the rows still to
+    /// undo are the ones `undo_where` selects).
     pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
         let spec = BackfillSpec::find(self.plan, id)?.undo()?;
+        let key = format!("cutover-backfill:{id}");
+        let id = id.to_string();
+        self.locked_replanning(&key, false, move |r| {
+            let (spec, id) = (spec.clone(), id.clone());
+            Box::pin(async move { r.undo_locked(&spec, &id).await })
+        })
+        .await
+    }
+
+    async fn undo_locked(&mut self, spec: &BackfillSpec, id: &str) -> Result<BackfillReport> {
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -168,7 +181,15 @@ impl Runner<'_> {
         };
         let mut options = self.options.backfill.clone();
         options.restart = true;
-        let report = backfill::run(self.backend, self.connector, &spec, &options, &forward).await?;
+        let report = backfill::run_fenced(
+            self.backend,
+            self.connector,
+            spec,
+            &options,
+            &forward,
+            self.history.fence(),
+        )
+        .await?;
         // The original backfill's rows are pending again: its checkpoint no longer holds.
         let states = backfill::StateTable::new(self.backend.dialect());
         states.clear(self.backend, id).await?;
