@@ -1,6 +1,8 @@
-//! Helpers of `lock_safety.rs`: runner settings, a retry recorder, and a backend wrapper
+//! Helpers of `lock_safety.rs` and `lock_fence.rs`: runner settings, a retry recorder, and a backend wrapper
 //! that loses the answer of a COMMIT. The marker plan and session killing are in
 //! `cutover_tests::marker`.
+
+#![allow(dead_code)] // Each test file uses a part.
 
 use std::path::Path;
 use std::time::Duration;
@@ -29,6 +31,11 @@ pub fn options() -> RunnerOptions {
         },
         ..RunnerOptions::default()
     }
+}
+
+/// The name of the migration lock with the default history table.
+pub fn lock_key() -> String {
+    format!("cutover:{}", options().history_table)
 }
 
 /// Keeps the message of every retry event.

@@ -94,7 +94,8 @@ impl Runner<'_> {
         self.backend.set_timeouts(self.options.timeouts).await?;
         self.take_lock(key).await.map_err(|e| {
             e.context(format!(
-                "the connection was lost ({lost}) and another run took the lock meanwhile; this run stopped and continues nothing it planned before"
+                "the connection was lost ({}) and another run took the lock meanwhile; this run stopped and continues nothing it planned before",
+                lost.root()
             ))
         })?;
         self.fence_lock(key).await
