@@ -249,3 +249,25 @@ async fn backfill_undo_holds_the_backfills_lock() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn first_acquisitions_of_different_locks_at_once_all_succeed() {
+    for_each_backend(|db| async move {
+        let mut sessions = Vec::new();
+        for _ in 0..6 {
+            sessions.push(connect(db.url()).await.expect("connect"));
+        }
+        let acquired = futures_util::future::join_all(sessions.iter_mut().enumerate().map(
+            |(i, b)| async move {
+                let key = format!("cutover-backfill:b{i}");
+                Fence::acquire(b.as_mut(), &key, "test").await
+            },
+        ))
+        .await;
+        for (i, fence) in acquired.into_iter().enumerate() {
+            let fence = fence.unwrap_or_else(|e| panic!("lock b{i}: {e}"));
+            assert_eq!(fence.epoch(), 1, "b{i}");
+        }
+    })
+    .await;
+}
