@@ -32,10 +32,24 @@ async fn a_killed_run_and_a_second_run_apply_every_migration_once() {
             return; // No server session to kill.
         }
         let plan = marker_plan(Some(20));
+        let to_0001 = common::run(
+            plan.path(),
+            &["up", "--database", db.url(), "--plan", ".", "--to", "0001"],
+        );
+        assert_eq!(to_0001.status.code(), Some(0), "{}", common::text(&to_0001));
+        // The last row stays locked, so the backfill is surely still running when its
+        // session is killed, however fast the machine.
+        // Killing the other sessions kills this one too, releasing the row.
+        let mut blocker = connect(db.url()).await.expect("connect");
+        blocker.begin().await.expect("begin");
+        let last = format!("SELECT id FROM items WHERE id = {ROWS} FOR UPDATE");
+        blocker.query(&last).await.expect("lock the last row");
         let first = spawn_up(db.url(), plan.path());
-        let mut killer = connect(db.url()).await.expect("connect");
-        wait_for_batches(killer.as_mut(), 3).await;
-        kill_other_sessions(killer.as_mut(), db.backend()).await;
+        let mut watcher = connect(db.url()).await.expect("connect");
+        wait_for_batches(watcher.as_mut(), 3).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        kill_other_sessions(watcher.as_mut(), db.backend()).await;
+        drop(blocker);
         tokio::time::sleep(Duration::from_millis(600)).await;
         let second = spawn_up(db.url(), plan.path());
         let outputs = [
@@ -64,7 +78,7 @@ async fn a_killed_run_and_a_second_run_apply_every_migration_once() {
             "{texts:#?}"
         );
         assert_eq!(marker_applied, 1, "one run applies 0003: {texts:#?}");
-        let b = killer.as_mut();
+        let b = watcher.as_mut();
         assert_eq!(snapshot::count(b, "SELECT COUNT(*) FROM marker").await, 1);
         let applied = "SELECT COUNT(*) FROM cutover_history WHERE state = 'applied'";
         assert_eq!(snapshot::count(b, applied).await, 3);
