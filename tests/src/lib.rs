@@ -43,6 +43,7 @@
 //! ```
 
 pub mod faults;
+pub mod marker;
 pub mod plans;
 pub mod snapshot;
 

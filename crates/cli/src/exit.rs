@@ -17,7 +17,8 @@ pub enum ExitCode {
     Usage = 2,
     /// `status --exit-code`: migrations are pending.
     Pending = 3,
-    /// The migration lock was held by another run past `--lock-timeout`.
+    /// The migration lock was held by another run past `--lock-timeout`, or another run
+    /// took it over while this one worked.
     Locked = 4,
     /// A check failed (precondition halted or verification failed).
     CheckFailed = 5,
@@ -35,7 +36,7 @@ impl ExitCode {
     /// The exit code for an error.
     pub fn for_error(err: &anyhow::Error) -> ExitCode {
         match err.downcast_ref::<Error>().map(|e| e.root()) {
-            Some(Error::Locked { .. }) => ExitCode::Locked,
+            Some(Error::Locked { .. } | Error::LockLost { .. }) => ExitCode::Locked,
             Some(Error::CheckFailed { .. } | Error::GateRefused { .. }) => ExitCode::CheckFailed,
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             _ => ExitCode::Error,
@@ -88,4 +89,31 @@ fn init_tracing(verbose: bool) {
         .with_writer(std::io::stderr)
         .without_time()
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_taken_over_exits_like_a_held_lock() {
+        let lost = Error::LockLost {
+            key: "cutover:cutover_history".into(),
+            detail: "before writing history entry 0002".into(),
+        }
+        .context("migration 0002 (double)");
+        assert_eq!(
+            ExitCode::for_error(&anyhow::Error::new(lost)),
+            ExitCode::Locked
+        );
+        let recorded = Error::AlreadyRecorded {
+            table: "cutover_history".into(),
+            version: "0002".into(),
+            state: "applied".into(),
+        };
+        assert_eq!(
+            ExitCode::for_error(&anyhow::Error::new(recorded)),
+            ExitCode::Error
+        );
+    }
 }

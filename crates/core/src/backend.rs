@@ -103,8 +103,16 @@ pub trait Backend: Send {
     async fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()>;
 
     /// Tries to take the cross-process migration lock named `key`, waiting up to `wait`.
-    /// Returns false when another session holds it. Postgres uses a session-level advisory
-    /// lock, MySQL `GET_LOCK`, SQLite a lock row with an owner and an expiry.
+    /// Returns false when another session holds it. The lock is scoped to the connected
+    /// database: runs on two databases of one server never wait for each other. Postgres
+    /// uses a session-level advisory lock (advisory locks are per database), MySQL
+    /// `GET_LOCK` with the database in the name (its names are server-wide), SQLite a lock
+    /// row with an owner and an expiry in the file.
+    ///
+    /// The lock belongs to the session: after [`reconnect`](Backend::reconnect) it is gone
+    /// (SQLite's row survives) and the caller must take it again before it runs anything.
+    /// Core records every acquisition in a fencing table ([`crate::fence`]) and checks it
+    /// before each commit that needs the lock.
     async fn try_lock(&mut self, key: &str, wait: Duration) -> Result<bool>;
 
     /// Releases the lock taken by [`try_lock`](Backend::try_lock). Idempotent.
@@ -158,7 +166,9 @@ pub trait Backend: Send {
     }
 
     /// Drops the current session and connects again with the same settings (used after a
-    /// lost connection). Any open transaction is gone.
+    /// lost connection). Any open transaction is gone, and with it (on Postgres and MySQL)
+    /// every lock of [`try_lock`](Backend::try_lock); the runner takes the lock again
+    /// before anything else.
     async fn reconnect(&mut self) -> Result<()>;
 
     /// Reads the live schema (the tables of the connected database or schema, without

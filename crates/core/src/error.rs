@@ -108,6 +108,32 @@ pub enum Error {
         waited_secs: f64,
     },
 
+    /// The migration lock was taken by another run while this run worked (this run's
+    /// session was lost or its lock expired): this run stopped before committing more.
+    #[error(
+        "the migration lock `{key}` was taken by another cutover run while this run worked ({detail}); this run stopped before committing anything more; check `cutover status` and run again once the other run finished"
+    )]
+    LockLost {
+        /// The lock name.
+        key: String,
+        /// What was about to be committed and what the lock table says.
+        detail: String,
+    },
+
+    /// The history table already records a migration as applied (or baselined): a second
+    /// write for it is refused, so no migration is ever recorded (and run) twice.
+    #[error(
+        "history table `{table}` already records migration {version} as {state}; refusing to record it again (another run applied it meanwhile?); run `cutover status`"
+    )]
+    AlreadyRecorded {
+        /// The history table.
+        table: String,
+        /// The migration version.
+        version: String,
+        /// The recorded state (`applied` or `baselined`).
+        state: String,
+    },
+
     /// A check failed.
     #[error("migration {migration}: check `{check}` failed: got {actual}, expected {expected}{}", if *.rolled_back { "; the migration was rolled back" } else { "" })]
     CheckFailed {

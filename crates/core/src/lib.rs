@@ -33,6 +33,7 @@ pub mod backup;
 pub mod dialect;
 pub mod error;
 pub mod expr;
+pub mod fence;
 pub mod lint;
 pub mod plan;
 pub mod plantest;

@@ -11,7 +11,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, Params, Row};
 
 use crate::errors::{connect_error, driver_error, other};
-use crate::lock::lock_name;
+use crate::lock::scoped_lock_name;
 use crate::value::to_text;
 
 /// Upper bound for opening a connection when the URL sets no `connect_timeout` (seconds).
@@ -70,6 +70,19 @@ impl MysqlBackend {
         let known = self.server_version().await?.contains("MariaDB");
         self.mariadb = Some(known);
         Ok(known)
+    }
+
+    /// The `GET_LOCK` name of `key` in the connected database (the URL's, else
+    /// `DATABASE()`), so that locks of different databases never collide.
+    async fn lock_name(&mut self, key: &str) -> Result<String> {
+        let database = match self.opts.db_name() {
+            Some(db) => db.to_string(),
+            None => self
+                .scalar("SELECT DATABASE()", ())
+                .await?
+                .unwrap_or_default(),
+        };
+        Ok(scoped_lock_name(key, &database))
     }
 
     /// Runs `sql` with `params` bound (binary protocol) and returns the first value.
@@ -245,7 +258,8 @@ impl Backend for MysqlBackend {
         Ok(())
     }
 
-    /// `SELECT GET_LOCK(lock_name(key), wait)`: the server waits up to `wait` (a zero wait
+    /// `SELECT GET_LOCK(name, wait)`, the name being `key@database` (hashed past 64
+    /// characters, see [`scoped_lock_name`]): the server waits up to `wait` (a zero wait
     /// tries once). The lock belongs to the session and is released by
     /// [`unlock`](Backend::unlock) or when the session ends. Taking a key this session
     /// already holds returns true without stacking a second lock.
@@ -253,11 +267,9 @@ impl Backend for MysqlBackend {
         if self.held.contains(key) {
             return Ok(true);
         }
+        let name = self.lock_name(key).await?;
         let got = self
-            .scalar(
-                "SELECT GET_LOCK(?, ?)",
-                (lock_name(key), wait.as_secs_f64()),
-            )
+            .scalar("SELECT GET_LOCK(?, ?)", (name, wait.as_secs_f64()))
             .await?;
         match got.as_deref() {
             Some("1") => {
@@ -271,11 +283,11 @@ impl Backend for MysqlBackend {
         }
     }
 
-    /// `SELECT RELEASE_LOCK(lock_name(key))` when this session holds the lock.
+    /// `SELECT RELEASE_LOCK(name)` when this session holds the lock.
     async fn unlock(&mut self, key: &str) -> Result<()> {
         if self.held.remove(key) {
-            self.scalar("SELECT RELEASE_LOCK(?)", (lock_name(key),))
-                .await?;
+            let name = self.lock_name(key).await?;
+            self.scalar("SELECT RELEASE_LOCK(?)", (name,)).await?;
         }
         Ok(())
     }

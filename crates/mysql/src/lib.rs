@@ -26,4 +26,4 @@ mod value;
 
 pub use backend::MysqlBackend;
 pub use dump::{OptionPipe, verify_dump};
-pub use lock::lock_name;
+pub use lock::{lock_name, scoped_lock_name};

@@ -1,4 +1,7 @@
 //! The migration lock: a named user-level lock (`GET_LOCK`).
+//!
+//! `GET_LOCK` names are global to the server, so the name includes the database: a run on
+//! database `b` never waits for a run on database `a`.
 
 use sha2::{Digest, Sha256};
 
@@ -18,9 +21,25 @@ pub fn lock_name(key: &str) -> String {
         .collect()
 }
 
+/// The `GET_LOCK` name of lock `key` (which names the history table) in database
+/// `database`: [`lock_name`] of `<key>@<database>`.
+pub fn scoped_lock_name(key: &str, database: &str) -> String {
+    lock_name(&format!("{key}@{database}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_per_database() {
+        assert_eq!(scoped_lock_name("cutover:h", "a"), "cutover:h@a");
+        assert_ne!(
+            scoped_lock_name("cutover:h", "a"),
+            scoped_lock_name("cutover:h", "b")
+        );
+        assert_eq!(scoped_lock_name("k", &"d".repeat(64)).len(), 64);
+    }
 
     #[test]
     fn long_keys_are_hashed() {

@@ -10,6 +10,7 @@ use super::sql::{batch_update_sql, boundary_sql, last_key_sql, range_count_sql};
 use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
 use crate::error::{DriverErrorKind, Error, Result};
+use crate::fence::Fence;
 use crate::runner::now;
 
 fn kind_of(e: &Error) -> Option<DriverErrorKind> {
@@ -40,6 +41,14 @@ pub struct PartContext<'a> {
     pub observer: &'a dyn BackfillObserver,
     /// For progress: the integer key range of this part (start, end), if known.
     pub span: Option<(i64, i64)>,
+    /// The lock the run holds: every batch checks it inside its transaction before the
+    /// commit. `None`: no lock (the engine used on its own).
+    pub fence: Option<&'a Fence>,
+    /// Whether this part's connection is the session that holds the lock. Such a session is
+    /// never reconnected here: a lost connection returns its error at once, and the runner
+    /// takes the lock again and plans again. Workers on connections of their own reconnect
+    /// and go on, their batches fenced.
+    pub holds_lock: bool,
 }
 
 /// Runs the batches of one part until its range is done, starting from `cp`.
@@ -83,6 +92,15 @@ pub async fn run_part(
                 Err(e) => {
                     let _ = b.rollback().await;
                     let kind = kind_of(&e);
+                    let lock_gone = matches!(e.root(), Error::LockLost { .. })
+                        || (ctx.holds_lock && kind == Some(DriverErrorKind::Connection));
+                    if lock_gone {
+                        // Nothing more may be written under this lock, not even the failure.
+                        return Err(e.context(format!(
+                            "backfill `{}`, part {}: {} rows changed in {} batches, cursor {:?}",
+                            spec.id, cp.part, cp.rows_changed, cp.batches, cp.cursor
+                        )));
+                    }
                     let transient = matches!(
                         kind,
                         Some(
@@ -97,7 +115,7 @@ pub async fn run_part(
                             "{} rows changed in {} batches, cursor {:?}",
                             cp.rows_changed, cp.batches, cp.cursor
                         );
-                        let _ = mark(b, &states, &cp).await;
+                        let _ = mark(b, &states, &cp, ctx.fence).await;
                         return Err(Error::Backfill {
                             id: spec.id.clone(),
                             progress,
@@ -232,6 +250,13 @@ async fn run_batch(
         next.state = PartState::Done;
     }
     b.execute(&states.update_sql(&next)).await?;
+    if let Some(fence) = ctx.fence {
+        let what = format!(
+            "committing batch {} of backfill `{}`",
+            next.batches, ctx.spec.id
+        );
+        fence.check(b, &what).await?;
+    }
     b.commit().await?;
     Ok(Batch {
         rows,
@@ -249,10 +274,31 @@ struct Batch {
     next: Checkpoint,
 }
 
-async fn mark(b: &mut dyn Backend, states: &StateTable, cp: &Checkpoint) -> Result<()> {
+/// Records a part's state outside a batch, fenced like a batch when a lock is held.
+async fn mark(
+    b: &mut dyn Backend,
+    states: &StateTable,
+    cp: &Checkpoint,
+    fence: Option<&Fence>,
+) -> Result<()> {
     let mut cp = cp.clone();
     cp.updated_at = now();
-    b.execute(&states.update_sql(&cp)).await.map(|_| ())
+    let Some(fence) = fence else {
+        return b.execute(&states.update_sql(&cp)).await.map(|_| ());
+    };
+    b.begin().await?;
+    let written = async {
+        fence.check(b, "recording the backfill's failure").await?;
+        b.execute(&states.update_sql(&cp)).await
+    }
+    .await;
+    match written {
+        Ok(_) => b.commit().await,
+        Err(e) => {
+            let _ = b.rollback().await;
+            Err(e)
+        }
+    }
 }
 
 fn backoff(options: &BackfillOptions, attempt: u32) -> Duration {

@@ -14,6 +14,7 @@ use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::fence::Fence;
 use crate::runner::now;
 
 /// Runs (or resumes) a backfill to the end of its key range.
@@ -26,6 +27,20 @@ pub async fn run(
     spec: &BackfillSpec,
     options: &BackfillOptions,
     observer: &dyn BackfillObserver,
+) -> Result<BackfillReport> {
+    run_fenced(b, connector, spec, options, observer, None).await
+}
+
+/// Like [`run`], for a run that holds a lock on `b`'s session: every batch (on `b` or on a
+/// worker's connection) checks `fence` inside its transaction before committing, and a lost
+/// connection of `b` is returned at once (its lock went with it) instead of reconnecting.
+pub async fn run_fenced(
+    b: &mut dyn Backend,
+    connector: Option<&Connector>,
+    spec: &BackfillSpec,
+    options: &BackfillOptions,
+    observer: &dyn BackfillObserver,
+    fence: Option<&Fence>,
 ) -> Result<BackfillReport> {
     let started = Instant::now();
     let states = StateTable::new(b.dialect());
@@ -133,6 +148,8 @@ pub async fn run(
                 options,
                 observer,
                 span: span_of(&p),
+                fence,
+                holds_lock: fence.is_some(),
             };
             let r = run_part(b, &ctx, p).await?;
             total.absorb(&r);
@@ -152,6 +169,8 @@ pub async fn run(
                     options,
                     observer,
                     span,
+                    fence,
+                    holds_lock: false,
                 };
                 let r = run_part(conn.as_mut(), &ctx, p).await;
                 let _ = conn.close().await;

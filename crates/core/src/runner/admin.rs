@@ -66,7 +66,7 @@ impl Runner<'_> {
         for mut e in entries {
             let label = format!("{} ({})", e.version, e.name);
             if e.state == EntryState::Failed && e.statements_applied == 0 {
-                self.history.delete(self.backend, &e.version).await?;
+                self.history.delete_atomic(self.backend, &e.version).await?;
                 changes.push(format!(
                     "{label}: removed the failed entry; `cutover up` will run it again"
                 ));
@@ -104,7 +104,8 @@ impl Runner<'_> {
                 }
             }
             if changed {
-                self.history.save_atomic(self.backend, &e).await?;
+                // A deliberate rewrite of a done entry: the one place that may replace it.
+                self.history.replace_atomic(self.backend, &e).await?;
             }
         }
         Ok(changes)

@@ -18,12 +18,30 @@ enum Outcome {
 }
 
 impl Runner<'_> {
-    /// Applies pending migrations up to `target`.
+    /// Applies pending migrations up to `target`. After a lost connection it takes the lock
+    /// again, reloads the history and plans again from it (see
+    /// [`locked_replanning`](Runner::locked_replanning)).
     pub async fn up(&mut self, target: Target) -> Result<RunReport> {
-        self.locked(|r| Box::pin(r.up_locked(target))).await
+        let key = self.lock_key();
+        self.carried = RunReport::default();
+        self.locked_replanning(&key, true, move |r| Box::pin(r.up_locked(target.clone())))
+            .await
     }
 
+    /// One planning pass; what it did is carried into the next pass when the connection is
+    /// lost.
     async fn up_locked(&mut self, target: Target) -> Result<RunReport> {
+        let mut report = std::mem::take(&mut self.carried);
+        match self.up_pass(&target, &mut report).await {
+            Ok(()) => Ok(report),
+            Err(e) => {
+                self.carried = report;
+                Err(e)
+            }
+        }
+    }
+
+    async fn up_pass(&mut self, target: &Target, report: &mut RunReport) -> Result<()> {
         let entries = self.history.load(self.backend).await?;
         self.verify_checksums(&entries)?;
         let by_version: BTreeMap<u64, &HistoryEntry> =
@@ -33,13 +51,13 @@ impl Runner<'_> {
             .filter(|e| e.state.is_done())
             .map(|e| e.version.number)
             .max();
-        let mut report = RunReport::default();
         for e in &entries {
-            if self.plan.get(&e.version.text).is_none() {
-                report.warnings.push(format!(
-                    "migration {} ({}) is recorded in the history but missing from the plan",
-                    e.version, e.name
-                ));
+            let warning = format!(
+                "migration {} ({}) is recorded in the history but missing from the plan",
+                e.version, e.name
+            );
+            if self.plan.get(&e.version.text).is_none() && !report.warnings.contains(&warning) {
+                report.warnings.push(warning);
             }
         }
         let pending: Vec<&Migration> = self
@@ -51,12 +69,12 @@ impl Runner<'_> {
                     .get(&m.version.number)
                     .is_some_and(|e| e.state.is_done())
             })
-            .filter(|m| match &target {
+            .filter(|m| match target {
                 Target::Latest => true,
                 Target::Version(v) => m.version <= *v,
             })
             .collect();
-        if let Target::Version(v) = &target
+        if let Target::Version(v) = target
             && self.plan.get(&v.text).is_none()
         {
             return Err(Error::Other(format!(
@@ -79,7 +97,7 @@ impl Runner<'_> {
             }
         }
         if pending.is_empty() {
-            return Ok(report);
+            return Ok(());
         }
         let rendered: BTreeMap<u64, RenderedMigration> = self
             .rendered(Direction::Up)?
@@ -137,7 +155,7 @@ impl Runner<'_> {
                 }
             }
         }
-        Ok(report)
+        Ok(())
     }
 
     /// Refuses when an applied migration's file changed.

@@ -64,12 +64,13 @@ impl Runner<'_> {
             batches: AtomicU64::new(0),
             estimate: AtomicU64::new(0),
         };
-        let report = backfill::run(
+        let report = backfill::run_fenced(
             self.backend,
             self.connector,
             &spec,
             &self.options.backfill,
             &forward,
+            self.history.fence(),
         )
         .await?;
         self.reporter.event(&Event::BackfillDone(&report));
@@ -115,21 +116,17 @@ pub struct BackfillStatus {
 impl Runner<'_> {
     /// Runs backfill `id` with the runner's backfill options, then the verification checks of
     /// its migration; marks it `complete` when they pass. Holds a lock per backfill so two
-    /// runs of the same backfill never overlap.
+    /// runs of the same backfill never overlap; every batch checks it before committing, and
+    /// after a lost connection the lock is taken again and the run resumes from the
+    /// checkpoint the database holds.
     pub async fn backfill(&mut self, id: &str) -> Result<BackfillOutcome> {
         let spec = BackfillSpec::find(self.plan, id)?;
         let key = format!("cutover-backfill:{id}");
-        if !self.backend.try_lock(&key, self.options.lock_wait).await? {
-            return Err(crate::Error::Locked {
-                key,
-                waited_secs: self.options.lock_wait.as_secs_f64(),
-            });
-        }
-        let result = self.backfill_locked(&spec).await;
-        let unlocked = self.backend.unlock(&key).await;
-        let outcome = result?;
-        unlocked?;
-        Ok(outcome)
+        self.locked_replanning(&key, false, move |r| {
+            let spec = spec.clone();
+            Box::pin(async move { r.backfill_locked(&spec).await })
+        })
+        .await
     }
 
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
@@ -162,9 +159,22 @@ impl Runner<'_> {
         })
     }
 
-    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way.
+    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way,
+    /// holding the backfill's lock (so it never overlaps `backfill run` of the same id);
+    /// after a lost connection it takes the lock again and starts over (the rows still to
+    /// undo are the ones `undo_where` selects).
     pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
         let spec = BackfillSpec::find(self.plan, id)?.undo()?;
+        let key = format!("cutover-backfill:{id}");
+        let id = id.to_string();
+        self.locked_replanning(&key, false, move |r| {
+            let (spec, id) = (spec.clone(), id.clone());
+            Box::pin(async move { r.undo_locked(&spec, &id).await })
+        })
+        .await
+    }
+
+    async fn undo_locked(&mut self, spec: &BackfillSpec, id: &str) -> Result<BackfillReport> {
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -174,7 +184,15 @@ impl Runner<'_> {
         };
         let mut options = self.options.backfill.clone();
         options.restart = true;
-        let report = backfill::run(self.backend, self.connector, &spec, &options, &forward).await?;
+        let report = backfill::run_fenced(
+            self.backend,
+            self.connector,
+            spec,
+            &options,
+            &forward,
+            self.history.fence(),
+        )
+        .await?;
         // The original backfill's rows are pending again: its checkpoint no longer holds.
         let states = backfill::StateTable::new(self.backend.dialect());
         states.clear(self.backend, id).await?;

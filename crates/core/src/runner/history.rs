@@ -1,13 +1,15 @@
 //! The history table: one row per migration that was applied, attempted or baselined.
+//! Its rows are read here and written in `history_write.rs`.
 //!
 //! Every statement is built with sea-query, values escaped by the builder.
 
-use sea_query::{ColumnDef, Expr, ExprTrait, Order, Query, Table};
+use sea_query::{ColumnDef, Order, Query, Table};
 use serde::Serialize;
 
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::fence::Fence;
 use crate::plan::Version;
 use crate::render::ident;
 
@@ -26,7 +28,7 @@ pub enum EntryState {
 }
 
 impl EntryState {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             EntryState::Applied => "applied",
             EntryState::Baselined => "baselined",
@@ -86,7 +88,7 @@ pub struct HistoryEntry {
     pub backup: Option<String>,
 }
 
-const COLUMNS: [&str; 14] = [
+pub(super) const COLUMNS: [&str; 14] = [
     "version_number",
     "version",
     "name",
@@ -106,8 +108,10 @@ const COLUMNS: [&str; 14] = [
 /// Access to the history table of one database.
 #[derive(Debug, Clone)]
 pub struct History {
-    table: String,
-    dialect: Dialect,
+    pub(super) table: String,
+    pub(super) dialect: Dialect,
+    /// The lock this run holds: checked inside every write's transaction.
+    pub(super) fence: Option<Fence>,
 }
 
 impl History {
@@ -116,7 +120,19 @@ impl History {
         History {
             table: table.to_string(),
             dialect,
+            fence: None,
         }
+    }
+
+    /// Makes every later write check `fence` first, in the write's transaction (see
+    /// [`Fence::check`]); `None` writes without a check (no lock held).
+    pub fn set_fence(&mut self, fence: Option<Fence>) {
+        self.fence = fence;
+    }
+
+    /// The fence writes are checked against.
+    pub fn fence(&self) -> Option<&Fence> {
+        self.fence.as_ref()
     }
 
     /// The table name.
@@ -227,70 +243,6 @@ impl History {
                 })
             })
             .collect()
-    }
-
-    /// Inserts or replaces the entry of `e.version`.
-    pub async fn save(&self, backend: &mut dyn Backend, e: &HistoryEntry) -> Result<()> {
-        self.delete(backend, &e.version).await?;
-        let values: Vec<Expr> = vec![
-            Expr::val(e.version.number as i64),
-            Expr::val(e.version.text.clone()),
-            Expr::val(e.name.clone()),
-            Expr::val(e.description.clone()),
-            Expr::val(e.checksum.clone()),
-            Expr::val(e.state.as_str()),
-            Expr::val(e.statements_applied),
-            Expr::val(e.statements_total),
-            Expr::val(e.statement_checksums.join(",")),
-            Expr::val(e.started_at.clone()),
-            Expr::val(e.finished_at.clone()),
-            Expr::val(e.duration_ms),
-            Expr::val(e.tool_version.clone()),
-            Expr::val(e.applied_by.clone()),
-            Expr::val(e.note.clone()),
-            Expr::val(e.backup.clone()),
-        ];
-        let mut q = Query::insert();
-        q.into_table(ident(&self.table))
-            .columns(
-                COLUMNS
-                    .iter()
-                    .map(|c| ident(c))
-                    .chain([ident("note"), ident("backup")]),
-            )
-            .values(values)
-            .map_err(|err| Error::Other(format!("building history insert: {err}")))?;
-        backend
-            .execute(&self.dialect.query(&q))
-            .await
-            .map(|_| ())
-            .map_err(|err| err.context(format!("writing history entry {}", e.version)))
-    }
-
-    /// Like [`save`](History::save), in a transaction of its own (for use outside a
-    /// migration's transaction), so that a crash never loses the entry.
-    pub async fn save_atomic(&self, backend: &mut dyn Backend, e: &HistoryEntry) -> Result<()> {
-        backend.begin().await?;
-        match self.save(backend, e).await {
-            Ok(()) => backend.commit().await,
-            Err(err) => {
-                let _ = backend.rollback().await;
-                Err(err)
-            }
-        }
-    }
-
-    /// Removes the entry of `version`.
-    pub async fn delete(&self, backend: &mut dyn Backend, version: &Version) -> Result<()> {
-        let q = Query::delete()
-            .from_table(ident(&self.table))
-            .and_where(Expr::col(ident("version_number")).eq(version.number as i64))
-            .to_owned();
-        backend
-            .execute(&self.dialect.query(&q))
-            .await
-            .map(|_| ())
-            .map_err(|err| err.context(format!("deleting history entry {version}")))
     }
 }
 

@@ -13,6 +13,7 @@ mod effect;
 mod execute;
 mod gate;
 mod history;
+mod history_write;
 mod progress;
 mod rebuild;
 mod report;
@@ -26,10 +27,12 @@ use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
 
 use crate::backend::{Backend, Timeouts};
 use crate::backup::BackupPolicy;
 use crate::error::{Error, Result};
+use crate::fence::Fence;
 use crate::plan::{Phase, Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
@@ -124,6 +127,8 @@ pub struct Runner<'a> {
     whole_backup: Option<String>,
     /// What the history entry of the migration being applied records about its gate.
     gate: gate::GateRecord,
+    /// What an `up` pass did before a lost connection ended it, for the next pass.
+    carried: RunReport,
 }
 
 impl<'a> Runner<'a> {
@@ -145,6 +150,7 @@ impl<'a> Runner<'a> {
             run_backup: None,
             whole_backup: None,
             gate: gate::GateRecord::default(),
+            carried: RunReport::default(),
         }
     }
 
@@ -159,26 +165,90 @@ impl<'a> Runner<'a> {
         format!("cutover:{}", self.options.history_table)
     }
 
-    /// Runs `work` while holding the migration lock; releases it on every path.
+    /// Runs `work` while holding the migration lock; releases it on every path. A lost
+    /// connection ends the work with its error (nothing runs on after it).
     async fn locked<T, F>(&mut self, work: F) -> Result<T>
     where
-        F: for<'r> FnOnce(&'r mut Self) -> futures_util::future::BoxFuture<'r, Result<T>>,
+        F: for<'r> FnOnce(&'r mut Self) -> BoxFuture<'r, Result<T>>,
     {
         let key = self.lock_key();
-        let started = Instant::now();
-        if !self.backend.try_lock(&key, self.options.lock_wait).await? {
-            return Err(Error::Locked {
-                key,
-                waited_secs: started.elapsed().as_secs_f64(),
-            });
-        }
+        self.take_lock(&key).await?;
         let result = AssertUnwindSafe(async {
             self.history.ensure(self.backend).await?;
+            self.fence_lock(&key).await?;
             work(self).await
         })
         .catch_unwind()
         .await;
-        let unlocked = self.backend.unlock(&key).await;
+        self.release_lock(&key, result).await
+    }
+
+    /// Runs `work` while holding lock `key`, releasing it on every path. When the
+    /// connection is lost, the session is renewed ([`renew_session`](Runner::renew_session):
+    /// reconnect, take the lock again or stop with [`Error::Locked`], new fence) and `work`
+    /// runs again from the start, so it must plan from what the database records (history,
+    /// checkpoints), never from state computed before. At most `retries` times.
+    pub(crate) async fn locked_replanning<T, F>(
+        &mut self,
+        key: &str,
+        with_history: bool,
+        mut work: F,
+    ) -> Result<T>
+    where
+        F: for<'r> FnMut(&'r mut Self) -> BoxFuture<'r, Result<T>>,
+    {
+        self.take_lock(key).await?;
+        let result = AssertUnwindSafe(async {
+            if with_history {
+                self.history.ensure(self.backend).await?;
+            }
+            self.fence_lock(key).await?;
+            let mut renewals = 0;
+            loop {
+                match work(self).await {
+                    Err(e) if transact::is_connection(&e) && renewals < self.options.retries => {
+                        renewals += 1;
+                        self.renew_session(key, &e, renewals).await?;
+                    }
+                    other => return other,
+                }
+            }
+        })
+        .catch_unwind()
+        .await;
+        self.release_lock(key, result).await
+    }
+
+    /// Takes lock `key`, or fails with [`Error::Locked`] after `lock_wait`.
+    async fn take_lock(&mut self, key: &str) -> Result<()> {
+        let started = Instant::now();
+        if self.backend.try_lock(key, self.options.lock_wait).await? {
+            return Ok(());
+        }
+        Err(Error::Locked {
+            key: key.to_string(),
+            waited_secs: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Records this acquisition of lock `key` (a new fencing epoch) and makes every later
+    /// history write and backfill batch check it.
+    async fn fence_lock(&mut self, key: &str) -> Result<()> {
+        self.history.set_fence(None);
+        let holder = format!("{} (pid {})", self.options.applied_by, std::process::id());
+        let fence = Fence::acquire(self.backend, key, &holder).await?;
+        self.history.set_fence(Some(fence));
+        Ok(())
+    }
+
+    /// Releases lock `key` after `result` and passes `result` on (a panic resumes).
+    async fn release_lock<T>(
+        &mut self,
+        key: &str,
+        result: std::thread::Result<Result<T>>,
+    ) -> Result<T> {
+        self.history.set_fence(None);
+        let unlocked = self.backend.unlock(key).await;
         match result {
             Ok(Ok(v)) => unlocked.map(|_| v),
             Ok(Err(e)) => Err(e),

@@ -15,7 +15,7 @@ use super::effect::{Outcome, head};
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use super::statement_checksum;
-use super::transact::{is_connection, is_transient};
+use super::transact::is_transient;
 use crate::error::{Error, Result};
 use crate::render::{Statement, StatementKind, is_session_setting};
 
@@ -45,8 +45,7 @@ impl Runner<'_> {
         if self.backend.dialect().sql().commits_with_progress(s.kind) {
             self.run_with_progress(s, i, entry).await
         } else {
-            let label = format!("{} ({})", entry.version, entry.name);
-            self.run_then_record(s, i, entry, &label).await
+            self.run_then_record(s, i, entry).await
         }
     }
 
@@ -84,8 +83,9 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// `BEGIN; statement; progress; COMMIT`, retried on transient failures. After a lost
-    /// connection the history says whether the COMMIT landed before anything runs again.
+    /// `BEGIN; statement; progress; COMMIT`, retried on transient failures. A lost
+    /// connection ends the pass: the runner renews the session and plans again from the
+    /// history, which says whether the COMMIT landed before anything runs again.
     async fn run_with_progress(
         &mut self,
         s: &Statement,
@@ -112,10 +112,6 @@ impl Runner<'_> {
                 Err(e) if is_transient(&e) && attempt < self.options.retries => {
                     attempt += 1;
                     self.prepare_retry(&e, attempt).await?;
-                    if is_connection(&e) && self.progress_landed(entry, i).await? {
-                        *entry = Self::advanced(s, i, entry);
-                        return Ok(());
-                    }
                 }
                 Err(e) => return Err(e),
             }
@@ -141,24 +137,16 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Whether the history already records statement `i` as done (its transaction
-    /// committed before the connection was lost).
-    async fn progress_landed(&mut self, entry: &HistoryEntry, i: usize) -> Result<bool> {
-        let entries = self.history.load(self.backend).await?;
-        Ok(entries
-            .iter()
-            .find(|e| e.version.number == entry.version.number)
-            .is_some_and(|e| e.statements_applied > i as i64))
-    }
-
     /// Runs a statement that commits on its own, then records it. A lost connection leaves
-    /// its outcome unknown: the live schema decides whether it runs again.
+    /// its outcome unknown and ends the pass: on the next one, [`settle_interrupted`]
+    /// lets the live schema decide whether it runs again.
+    ///
+    /// [`settle_interrupted`]: Runner::settle_interrupted
     async fn run_then_record(
         &mut self,
         s: &Statement,
         i: usize,
         entry: &mut HistoryEntry,
-        migration: &str,
     ) -> Result<()> {
         let mut attempt = 0;
         loop {
@@ -167,9 +155,6 @@ impl Runner<'_> {
                 Err(e) if is_transient(&e) && attempt < self.options.retries => {
                     attempt += 1;
                     self.prepare_retry(&e, attempt).await?;
-                    if is_connection(&e) && self.settle_uncertain(s, i, entry, migration).await? {
-                        return Ok(());
-                    }
                 }
                 Err(e) => return Err(e),
             }

@@ -104,7 +104,7 @@ impl Runner<'_> {
                 self.forget_backfills(&m.version.text).await?;
             } else {
                 self.run_down_statements(&label, r).await?;
-                self.history.delete(self.backend, &m.version).await?;
+                self.history.delete_atomic(self.backend, &m.version).await?;
                 self.forget_backfills(&m.version.text).await?;
             }
             let duration_ms = started.elapsed().as_millis() as u64;

@@ -1,4 +1,4 @@
-//! Running statements: timeouts, retries with backoff, reconnects.
+//! Running statements: timeouts, retries with backoff; renewing a lost session.
 
 use std::time::Duration;
 
@@ -6,15 +6,15 @@ use super::Runner;
 use super::report::Event;
 use crate::error::{DriverErrorKind, Error, Result};
 
-/// Whether an error is worth retrying (deadlock, serialization failure, lock timeout,
-/// lost connection).
+/// Whether an error is worth retrying in place (deadlock, serialization failure, lock
+/// timeout). A lost connection is not: the session and its lock are gone, so the runner
+/// renews the session and plans again from the history instead
+/// ([`Runner::locked_replanning`]).
 pub(crate) fn is_transient(e: &Error) -> bool {
     matches!(
         e.root(),
         Error::Driver {
-            kind: DriverErrorKind::Conflict
-                | DriverErrorKind::Timeout
-                | DriverErrorKind::Connection,
+            kind: DriverErrorKind::Conflict | DriverErrorKind::Timeout,
             ..
         }
     )
@@ -47,7 +47,7 @@ impl Runner<'_> {
         Duration::from_millis(exp + jitter)
     }
 
-    /// Reports a retry and, for a lost connection, reconnects.
+    /// Reports a retry and waits before it.
     pub(crate) async fn prepare_retry(&mut self, err: &Error, attempt: u32) -> Result<()> {
         let message = err.to_string();
         self.reporter.event(&Event::Retry {
@@ -55,13 +55,50 @@ impl Runner<'_> {
             attempt,
         });
         tracing::warn!(attempt, error = %message, "retrying");
-        let delay = self.backoff(attempt);
-        tokio::time::sleep(delay).await;
-        if is_connection(err) {
-            self.backend.reconnect().await?;
-            self.backend.set_timeouts(self.options.timeouts).await?;
-        }
+        tokio::time::sleep(self.backoff(attempt)).await;
         Ok(())
+    }
+
+    /// After `lost` (a lost connection) ended the work done under lock `key`: reconnects
+    /// (retrying while the server is unreachable), takes the lock again before anything else
+    /// runs, and records a new fence. Another run holding the lock by then is
+    /// [`Error::Locked`] (exit 4): this run stops, whatever it planned is stale.
+    pub(crate) async fn renew_session(
+        &mut self,
+        key: &str,
+        lost: &Error,
+        renewal: u32,
+    ) -> Result<()> {
+        // The root error only: the context of the interrupted step advises a manual resume,
+        // which the renewal does by itself.
+        let message = format!(
+            "{}; reconnecting, then taking the lock again and reloading the history",
+            lost.root()
+        );
+        self.reporter.event(&Event::Retry {
+            message: &message,
+            attempt: renewal,
+        });
+        tracing::warn!(renewal, error = %lost, "connection lost");
+        self.history.set_fence(None);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            tokio::time::sleep(self.backoff(attempt)).await;
+            match self.backend.reconnect().await {
+                Ok(()) => break,
+                Err(e) if is_connection(&e) && attempt <= self.options.retries => continue,
+                Err(e) => return Err(e.context(format!("reconnecting after: {lost}"))),
+            }
+        }
+        self.backend.set_timeouts(self.options.timeouts).await?;
+        self.take_lock(key).await.map_err(|e| {
+            e.context(format!(
+                "the connection was lost ({}) and another run took the lock meanwhile; this run stopped and continues nothing it planned before",
+                lost.root()
+            ))
+        })?;
+        self.fence_lock(key).await
     }
 
     /// Executes one statement outside a transaction, retrying transient failures.
