@@ -394,6 +394,29 @@ pub trait SqlDialect: Send + Sync {
         Ok(expr_sql::call("JSON_VALID", [text]))
     }
 
+    /// Renders the division of two integers, truncating toward zero (`a / b` on PostgreSQL
+    /// and SQLite).
+    fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {
+        sea_query::ExprTrait::binary(a, sea_query::BinOper::Div, b)
+    }
+
+    /// Renders a text operand of an equality so that it compares exactly: case-sensitive,
+    /// no trailing-space padding (the text itself on PostgreSQL and SQLite).
+    fn expr_exact_text(&self, text: Expr) -> Expr {
+        text
+    }
+
+    /// Renders `text [NOT] LIKE pattern`, case-sensitive on every dialect (SQLite
+    /// connections run with `PRAGMA case_sensitive_like = ON`).
+    fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {
+        let op = if negated {
+            sea_query::BinOper::NotLike
+        } else {
+            sea_query::BinOper::Like
+        };
+        sea_query::ExprTrait::binary(text, op, pattern)
+    }
+
     /// Renders `ROUND(x)` or `ROUND(x, digits)`.
     fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
         expr_sql::call("ROUND", std::iter::once(x).chain(digits))

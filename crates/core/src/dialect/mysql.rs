@@ -271,6 +271,30 @@ impl SqlDialect for Mysql {
         expr_sql::call("UUID", [])
     }
 
+    /// `/` on integers gives a decimal on MySQL; `DIV` truncates toward zero like PostgreSQL
+    /// and SQLite.
+    fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {
+        a.binary(sea_query::BinOper::Custom("DIV"), b)
+    }
+
+    /// The default collations are case-insensitive and pad trailing spaces: compare the
+    /// UTF-8 bytes instead.
+    fn expr_exact_text(&self, text: Expr) -> Expr {
+        Expr::cust_with_expr("CAST(CONVERT(? USING utf8mb4) AS BINARY)", text)
+    }
+
+    /// A binary collation on the pattern makes the match case-sensitive whatever the
+    /// column's collation (`_` still matches one character, not one byte).
+    fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {
+        let pattern = Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", pattern);
+        let op = if negated {
+            sea_query::BinOper::NotLike
+        } else {
+            sea_query::BinOper::Like
+        };
+        text.binary(op, pattern)
+    }
+
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("JSON_LENGTH", [json])
     }

@@ -15,6 +15,7 @@ mod parse;
 mod parse_calls;
 mod parse_operators;
 mod render;
+mod typing;
 pub(crate) mod sql;
 
 #[cfg(test)]
@@ -22,3 +23,4 @@ mod tests;
 
 pub use ast::ColumnRef;
 pub use expression::Expression;
+pub use typing::{Lookup, Scope, ValueKind};

@@ -5,6 +5,7 @@ mod config;
 mod destructive;
 mod load;
 mod model;
+mod semantics;
 mod source_map;
 mod validate;
 mod values;

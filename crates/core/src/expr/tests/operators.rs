@@ -125,11 +125,15 @@ fn boolean_logic_and_parentheses() {
 fn predicates() {
     golden_all("a IS NULL", "\"a\" IS NULL", "`a` IS NULL");
     golden_all("a IS NOT NULL", "\"a\" IS NOT NULL", "`a` IS NOT NULL");
-    golden_all("a LIKE '%.mp4'", "\"a\" LIKE '%.mp4'", "`a` LIKE '%.mp4'");
+    golden_all(
+        "a LIKE '%.mp4'",
+        "\"a\" LIKE '%.mp4'",
+        "`a` LIKE (CONVERT('%.mp4' USING utf8mb4) COLLATE utf8mb4_bin)",
+    );
     golden_all(
         "a NOT LIKE 'x%'",
         "\"a\" NOT LIKE 'x%'",
-        "`a` NOT LIKE 'x%'",
+        "`a` NOT LIKE (CONVERT('x%' USING utf8mb4) COLLATE utf8mb4_bin)",
     );
     golden_all("a IN (1, 2, 3)", "\"a\" IN (1, 2, 3)", "`a` IN (1, 2, 3)");
     golden_all(
@@ -150,7 +154,7 @@ fn predicates() {
     golden_all(
         "a IS NULL OR a LIKE 'x%' AND b IN (1)",
         "\"a\" IS NULL OR (\"a\" LIKE 'x%' AND \"b\" IN (1))",
-        "`a` IS NULL OR (`a` LIKE 'x%' AND `b` IN (1))",
+        "`a` IS NULL OR (`a` LIKE (CONVERT('x%' USING utf8mb4) COLLATE utf8mb4_bin) AND `b` IN (1))",
     );
 }
 
