@@ -6,6 +6,9 @@ use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
+/// The character set and collation of every text column the plan creates.
+const BINARY_TEXT: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+
 /// MySQL / MariaDB rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mysql;
@@ -115,8 +118,10 @@ impl SqlDialect for Mysql {
         match ty {
             ColumnType::Integer => "int".into(),
             ColumnType::BigInt => "bigint".into(),
-            ColumnType::Text => "longtext".into(),
-            ColumnType::Varchar(n) => format!("varchar({n})"),
+            // A binary collation: unique keys and comparisons see text as PostgreSQL and
+            // SQLite do (case-sensitive); the server's default collation is case-insensitive.
+            ColumnType::Text => format!("longtext {BINARY_TEXT}"),
+            ColumnType::Varchar(n) => format!("varchar({n}) {BINARY_TEXT}"),
             ColumnType::Boolean => "tinyint(1)".into(),
             ColumnType::Timestamp | ColumnType::TimestampTz => "datetime(6)".into(),
             ColumnType::Date => "date".into(),

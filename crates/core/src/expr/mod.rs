@@ -15,8 +15,8 @@ mod parse;
 mod parse_calls;
 mod parse_operators;
 mod render;
-mod typing;
 pub(crate) mod sql;
+mod typing;
 
 #[cfg(test)]
 mod tests;

@@ -68,7 +68,9 @@ impl Renderer<'_> {
             Node::Literal(lit) => literal(lit),
             Node::Unary(UnaryOp::Not, x) => self.node(x)?.not(),
             Node::Unary(UnaryOp::Neg, x) => sql::neg(self.node(x)?),
-            Node::Binary(l, BinaryOp::IntDiv, r) => self.d.expr_int_div(self.node(l)?, self.node(r)?),
+            Node::Binary(l, BinaryOp::IntDiv, r) => {
+                self.d.expr_int_div(self.node(l)?, self.node(r)?)
+            }
             Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
             Node::Exact(x) => self.d.expr_exact_text(self.node(x)?),
             Node::IsNull { expr, negated } => {

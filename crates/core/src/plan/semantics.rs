@@ -170,12 +170,7 @@ fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> 
     condition(w, &scope).map_err(|msg| at("checks", i, "where", label, msg))
 }
 
-fn steps(
-    model: &mut Model,
-    steps: &mut [Located<Step>],
-    array: &str,
-    at: &At<'_>,
-) -> Result<()> {
+fn steps(model: &mut Model, steps: &mut [Located<Step>], array: &str, at: &At<'_>) -> Result<()> {
     for (i, s) in steps.iter_mut().enumerate() {
         let step = &mut s.item;
         if let Step::Sql(sql) = step {
@@ -193,7 +188,7 @@ fn steps(
     Ok(())
 }
 
-/// Marks every known table that raw SQL mentions as no longer described by the model.
+/// Marks every known table that raw DDL mentions as no longer described by the model.
 fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
     let text: String = Dialect::ALL
         .iter()
@@ -204,6 +199,13 @@ fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
     let words: BTreeSet<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .collect();
+    // Only DDL changes what a table holds; data-only SQL (seeds) leaves the model exact.
+    if !["alter", "create", "drop", "rename"]
+        .iter()
+        .any(|k| words.contains(k))
+    {
+        return;
+    }
     let names: Vec<String> = model.schema.tables.keys().cloned().collect();
     for name in names {
         if words.contains(name.to_lowercase().as_str()) {
