@@ -284,3 +284,77 @@ async fn typos_and_type_errors_fail_at_load_time_and_touch_no_database() {
     })
     .await;
 }
+
+/// A string literal that a backslash-escaping rendering turns into `OR 1=1 --` under
+/// `NO_BACKSLASH_ESCAPES`: its value is `a\' OR 1=1 -- `.
+const CRAFTED: &str = r"note = 'a\'' OR 1=1 -- '";
+
+#[tokio::test]
+async fn mysql_literals_mean_the_same_under_any_sql_mode() {
+    use mysql_async::prelude::Queryable;
+    if !cutover_tests::backends().contains(&cutover_tests::Backend::Mysql) {
+        eprintln!("mysql excluded by CUTOVER_TEST_BACKENDS");
+        return;
+    }
+    let db = cutover_tests::TestDb::create(cutover_tests::Backend::Mysql).await;
+    let mut b = connect(db.url()).await.expect("connect");
+    let mode = |rows: cutover_core::backend::Rows| rows.scalar().unwrap_or_default().to_string();
+    let session = mode(b.query("SELECT @@SESSION.sql_mode").await.expect("mode"));
+    assert!(
+        session.contains("STRICT_TRANS_TABLES") && !session.contains("NO_BACKSLASH_ESCAPES"),
+        "{session}"
+    );
+    // A session changed behind cutover's back gets the explicit mode again on reconnect.
+    b.execute("SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES,ANSI_QUOTES'")
+        .await
+        .expect("hostile mode");
+    b.reconnect().await.expect("reconnect");
+    let again = mode(b.query("SELECT @@SESSION.sql_mode").await.expect("mode"));
+    assert_eq!(again, session);
+
+    b.execute("CREATE TABLE notes (id bigint PRIMARY KEY, note longtext, flag int)")
+        .await
+        .expect("table");
+    let value = r"a\' OR 1=1 -- ";
+    let rendered = cutover_core::expr::Expression::parse(CRAFTED)
+        .and_then(|e| e.to_sql(cutover_core::Dialect::Mysql))
+        .expect("renders");
+    for hostile in ["", "NO_BACKSLASH_ESCAPES,ANSI_QUOTES"] {
+        let opts = mysql_async::Opts::from_url(db.url()).expect("url");
+        let mut raw = mysql_async::Conn::new(opts).await.expect("raw connection");
+        raw.query_drop(format!("SET SESSION sql_mode = '{hostile}'"))
+            .await
+            .expect("set mode");
+        raw.query_drop("DELETE FROM notes").await.expect("clear");
+        raw.exec_drop(
+            "INSERT INTO notes (id, note, flag) VALUES (1, 'x', 0), (2, 'y', 0), (3, ?, 0)",
+            (value,),
+        )
+        .await
+        .expect("seed");
+        raw.query_drop(format!("UPDATE notes SET flag = 1 WHERE {rendered}"))
+            .await
+            .unwrap_or_else(|e| panic!("mode `{hostile}`: {rendered}: {e}"));
+        let flagged: Vec<i64> = raw
+            .query("SELECT id FROM notes WHERE flag = 1 ORDER BY id")
+            .await
+            .expect("flagged");
+        assert_eq!(flagged, [3], "mode `{hostile}`: {rendered}");
+        raw.disconnect().await.expect("disconnect");
+    }
+
+    // The same through a plan: the crafted `pending` selects the one row holding the value.
+    b.execute("UPDATE notes SET flag = 0").await.expect("reset");
+    let dir = PlanDir::new();
+    dir.write(
+        "0001_flag.toml",
+        &format!(
+            "description = \"crafted pending\"\ntransaction = false\n[[steps]]\nop = \"backfill\"\ntable = \"notes\"\nkey = [\"id\"]\nset.flag = \"1\"\npending = \"{}\"\n",
+            CRAFTED.replace('\\', "\\\\")
+        ),
+    );
+    up(b.as_mut(), &dir.load()).await.expect("up");
+    let flagged = snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM notes WHERE flag = 1").await;
+    assert_eq!(flagged, 1);
+    db.drop_db().await;
+}

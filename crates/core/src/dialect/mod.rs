@@ -394,6 +394,11 @@ pub trait SqlDialect: Send + Sync {
         Ok(expr_sql::call("JSON_VALID", [text]))
     }
 
+    /// Renders a string literal of an expression (a quoted, escaped value by default).
+    fn expr_string(&self, text: &str) -> Expr {
+        expr_sql::string(text)
+    }
+
     /// Renders the division of two integers, truncating toward zero (`a / b` on PostgreSQL
     /// and SQLite).
     fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {

@@ -276,6 +276,18 @@ impl SqlDialect for Mysql {
         expr_sql::call("UUID", [])
     }
 
+    /// A text holding a quote or a backslash is written as a hex literal, whose meaning does
+    /// not depend on the session's `NO_BACKSLASH_ESCAPES` (the session sets its own
+    /// `sql_mode` at connect as well).
+    fn expr_string(&self, text: &str) -> Expr {
+        if text.contains(['\\', '\'']) {
+            let hex: String = text.bytes().map(|b| format!("{b:02X}")).collect();
+            Expr::cust(format!("_utf8mb4 X'{hex}'"))
+        } else {
+            expr_sql::string(text)
+        }
+    }
+
     /// `/` on integers gives a decimal on MySQL; `DIV` truncates toward zero like PostgreSQL
     /// and SQLite.
     fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {

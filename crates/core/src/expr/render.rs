@@ -65,6 +65,7 @@ impl Renderer<'_> {
                 Some(t) => Expr::col((Alias::new(t.clone()), Alias::new(c.column.clone()))),
                 None => Expr::col(Alias::new(c.column.clone())),
             },
+            Node::Literal(Literal::Str(text)) => self.d.expr_string(text),
             Node::Literal(lit) => literal(lit),
             Node::Unary(UnaryOp::Not, x) => self.node(x)?.not(),
             Node::Unary(UnaryOp::Neg, x) => sql::neg(self.node(x)?),
