@@ -277,6 +277,12 @@ pub trait SqlDialect: Send + Sync {
         )
     }
 
+    /// Whether a foreign key needs an index that starts with its columns, so that dropping
+    /// the last such index fails (MySQL/InnoDB, error 1553).
+    fn foreign_keys_need_an_index(&self) -> bool {
+        false
+    }
+
     /// The statement that turns foreign-key enforcement on or off for the session (only
     /// where a table rebuild needs it; it must run outside a transaction).
     fn foreign_keys_sql(&self, _on: bool) -> Option<String> {

@@ -31,6 +31,10 @@ impl SqlDialect for Mysql {
         }
     }
 
+    fn foreign_keys_need_an_index(&self) -> bool {
+        true
+    }
+
     fn insert_select_sql(
         &self,
         target: &str,
