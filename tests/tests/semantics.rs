@@ -97,3 +97,69 @@ async fn sqlite_rejects_double_quoted_strings() {
     assert_eq!(n, 1);
     db.drop_db().await;
 }
+
+const LIVE_POSTS: &str = r#"
+description = "a table created outside the plan's model, with an unnamed and a named check"
+[[steps]]
+op = "sql"
+sql = "CREATE TABLE posts (id bigint PRIMARY KEY, body varchar(100) CHECK (length(body) > 0), n integer, CONSTRAINT n_positive CHECK (n > 0))"
+down = "DROP TABLE posts"
+[[steps]]
+op = "create_table"
+table = "posts"
+if_not_exists = true
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "body", type = "varchar(100)" },
+  { name = "n", type = "integer" },
+]
+"#;
+
+const ALTER_POSTS: &str = r#"
+description = "a change SQLite makes by rebuilding the table"
+[[steps]]
+op = "alter_column"
+table = "posts"
+column = "n"
+nullable = false
+"#;
+
+#[tokio::test]
+async fn a_rebuild_never_drops_constraints_the_plan_does_not_know() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_posts.toml", LIVE_POSTS);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir.load()).await.expect("posts");
+        let shape = b.introspect().await.expect("introspect");
+        let checks = &shape.tables["posts"].checks;
+        assert!(checks.contains("n_positive"), "{checks:?}");
+        if db.backend() == Kind::Sqlite {
+            // drift sees the unnamed check too.
+            assert!(checks.contains("check (length(body) > 0)"), "{checks:?}");
+        }
+        dir.write("0002_alter.toml", ALTER_POSTS);
+        let result = up(b.as_mut(), &dir.load()).await;
+        if db.backend() == Kind::Sqlite {
+            let err = result.expect_err("the rebuild would drop the live checks");
+            let text = err.to_string();
+            assert!(
+                text.contains("check (length(body) > 0)") && text.contains("check n_positive"),
+                "{text}"
+            );
+        } else {
+            result.expect("altered in place");
+        }
+        // Either way both checks still hold.
+        b.execute("INSERT INTO posts (id, body, n) VALUES (2, '', 1)")
+            .await
+            .expect_err("the unnamed check holds");
+        b.execute("INSERT INTO posts (id, body, n) VALUES (3, 'x', -1)")
+            .await
+            .expect_err("the named check holds");
+        b.execute("INSERT INTO posts (id, body, n) VALUES (4, 'x', 1)")
+            .await
+            .expect("a good row");
+    })
+    .await;
+}
