@@ -160,6 +160,7 @@ async fn a_rebuild_never_drops_constraints_the_plan_does_not_know() {
         b.execute("INSERT INTO posts (id, body, n) VALUES (4, 'x', 1)")
             .await
             .expect("a good row");
+        assert_eq!(snapshot::rows(b.as_mut(), "posts").await, ["4|x|1"]);
     })
     .await;
 }
