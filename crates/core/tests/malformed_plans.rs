@@ -893,3 +893,12 @@ fn from_in_an_insert_select_backfill_is_refused() {
         "`from` is not supported in an insert-select backfill",
     );
 }
+
+#[test]
+fn misspelled_backfill_key_is_refused() {
+    bad_after_items(
+        &format!("{BACKFILL_HEAD}key = [\"idd\"]\nset.qty = \"1\"\n"),
+        6,
+        "field `key`: column `idd` is not a column of table `items` (did you mean `id`?)",
+    );
+}

@@ -271,9 +271,14 @@ fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem>
         join: join.as_deref(),
         explode: explode.as_deref(),
     };
-    if let Some(x) = &b.explode {
-        if let Lookup::Missing(m) = scope.in_table(&table, &x.column) {
-            return Err(("explode".into(), m));
+    if let Some(x) = &b.explode
+        && let Lookup::Missing(m) = scope.in_table(&table, &x.column)
+    {
+        return Err(("explode".into(), m));
+    }
+    for k in &b.key {
+        if let Lookup::Missing(m) = scope.in_table(&table, k) {
+            return Err(("key".into(), m));
         }
     }
     for (name, e) in [

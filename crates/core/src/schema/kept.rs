@@ -10,8 +10,8 @@ use super::TableShape;
 /// itself, described for a message (`check (length(body) > 0)`, `index idx_a`, ...).
 ///
 /// A `drop_check`, `drop_foreign_key` or `drop_unique` may lose one item of its kind; a
-/// `drop_column` one column and the indexes, keys and checks over it (the check's text or
-/// name mentions it).
+/// `drop_column` one column and the indexes and keys over it, its unnamed checks that mention
+/// it, and named checks (introspection knows them by name only).
 pub fn lost_in_rebuild(before: &TableShape, after: &TableShape, op: &str) -> Vec<String> {
     let mut lost = Vec::new();
     let dropped: Vec<&str> = before
@@ -38,8 +38,15 @@ pub fn lost_in_rebuild(before: &TableShape, after: &TableShape, op: &str) -> Vec
     let checks: Vec<String> = before
         .checks
         .difference(&after.checks)
-        .filter(|c| !(column_dropped && c.contains(dropped[0])))
-        .map(|c| format!("check {c}"))
+        // A named check is known by its name only: one may go with a dropped column.
+        .filter(|c| !(column_dropped && (c.contains(dropped[0]) || !c.starts_with("check ("))))
+        .map(|c| {
+            if c.starts_with("check (") {
+                c.clone()
+            } else {
+                format!("check {c}")
+            }
+        })
         .collect();
     once("drop_check", checks, &mut lost);
     let fks: Vec<String> = before
@@ -62,4 +69,71 @@ pub fn lost_in_rebuild(before: &TableShape, after: &TableShape, op: &str) -> Vec
         }
     }
     lost
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{ColumnShape, IndexShape};
+
+    fn table(columns: &[&str], checks: &[&str], indexes: &[(&str, &str)]) -> TableShape {
+        TableShape {
+            columns: columns
+                .iter()
+                .map(|c| ColumnShape {
+                    name: c.to_string(),
+                    ty: "text".into(),
+                    nullable: true,
+                    has_default: false,
+                })
+                .collect(),
+            checks: checks.iter().map(|c| c.to_string()).collect(),
+            indexes: indexes
+                .iter()
+                .map(|(n, c)| {
+                    (
+                        n.to_string(),
+                        IndexShape {
+                            columns: vec![c.to_string()],
+                            partial: false,
+                        },
+                    )
+                })
+                .collect(),
+            ..TableShape::default()
+        }
+    }
+
+    #[test]
+    fn an_alter_may_lose_nothing() {
+        let before = table(
+            &["a", "b"],
+            &["check (length(b) > 0)", "named"],
+            &[("i", "a")],
+        );
+        let after = table(&["a", "b"], &[], &[]);
+        assert_eq!(
+            lost_in_rebuild(&before, &after, "alter_column"),
+            ["check (length(b) > 0)", "check named", "index i"]
+        );
+        assert!(lost_in_rebuild(&before, &before, "alter_column").is_empty());
+    }
+
+    #[test]
+    fn a_drop_loses_what_it_drops_only() {
+        let before = table(
+            &["a", "b"],
+            &["check (length(b) > 0)", "named"],
+            &[("i", "b")],
+        );
+        let after = table(&["a", "b"], &["check (length(b) > 0)"], &[("i", "b")]);
+        assert!(lost_in_rebuild(&before, &after, "drop_check").is_empty());
+        let after = table(&["a"], &[], &[]);
+        assert!(lost_in_rebuild(&before, &after, "drop_column").is_empty());
+        let before = table(&["a", "b"], &["check (length(a) > 0)"], &[("i", "a")]);
+        assert_eq!(
+            lost_in_rebuild(&before, &after, "drop_column"),
+            ["check (length(a) > 0)", "index i"]
+        );
+    }
 }
