@@ -234,10 +234,11 @@ impl Checker<'_> {
                     let tk = self.node(then)?;
                     result = unify(result, tk)?;
                 }
-                if let (Some(o), Some(ok)) = (operand.as_deref_mut(), operand_kind) {
-                    if ok.textual() && whens.iter().any(|(w, _)| w.as_str_literal().is_some()) {
-                        exact(o);
-                    }
+                if let (Some(o), Some(ok)) = (operand.as_deref_mut(), operand_kind)
+                    && ok.textual()
+                    && whens.iter().any(|(w, _)| w.as_str_literal().is_some())
+                {
+                    exact(o);
                 }
                 if let Some(e) = otherwise {
                     result = unify(result, self.node(e)?)?;
