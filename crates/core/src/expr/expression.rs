@@ -6,7 +6,8 @@ use sea_query::Query;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ast::{ColumnRef, Node};
-use super::typing::{self, Scope, ValueKind};
+use super::kinds::{self, Scope, ValueKind};
+use super::typing;
 use super::{parse, render};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -113,7 +114,7 @@ impl Expression {
     /// [`typecheck`](Expression::typecheck)) stores into a column of type `ty` with the same
     /// result on every dialect.
     pub fn assignable_to(&self, ty: crate::types::ColumnType, kind: ValueKind) -> bool {
-        typing::assignable(ty, kind, &self.node)
+        kinds::assignable(ty, kind, &self.node)
     }
 
     /// Checks that the expression can be rendered for `dialect` (used when loading plans).

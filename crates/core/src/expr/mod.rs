@@ -11,6 +11,7 @@
 mod ast;
 mod expression;
 mod functions;
+mod kinds;
 mod parse;
 mod parse_calls;
 mod parse_operators;
@@ -23,4 +24,4 @@ mod tests;
 
 pub use ast::ColumnRef;
 pub use expression::Expression;
-pub use typing::{Lookup, Scope, ValueKind};
+pub use kinds::{Lookup, Scope, ValueKind};
