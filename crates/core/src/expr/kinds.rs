@@ -137,7 +137,7 @@ pub(crate) fn unify(a: ValueKind, b: ValueKind) -> Result<ValueKind, String> {
         (Unknown, _) | (_, Unknown) => Unknown,
         (x, y) if x == y => x,
         (x, y) if x.numeric() && y.numeric() => Number,
-        (StringLiteral, x) | (x, StringLiteral) if x != Boolean => x,
+        (StringLiteral, x) | (x, StringLiteral) if x != Boolean && !x.numeric() => x,
         (x, y) => {
             return Err(format!(
                 "the alternatives have different types ({x} and {y}): CAST them to one type"
