@@ -42,6 +42,7 @@
 //! }
 //! ```
 
+pub mod faults;
 pub mod plans;
 pub mod snapshot;
 

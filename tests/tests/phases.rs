@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use cutover_cli::archive::verify_backup;
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
-use cutover_core::backup::{BackupPolicy, Manifest};
+use cutover_core::backup::{BackupPolicy, BackupScope, Manifest};
 use cutover_core::plan::{Phase, Plan, Version};
 use cutover_core::runner::{
     History, HistoryEntry, RunReport, Runner, RunnerOptions, Silent, Target,
@@ -88,10 +88,13 @@ fn plan() -> (PlanDir, Plan) {
     (dir, plan)
 }
 
+/// Whole-database backups (`up --backup-whole-database`): one per run, restored with the
+/// history. The default table-level backup is tested in gate_safety.rs.
 fn options(phase: Option<Phase>, backup: BackupPolicy) -> RunnerOptions {
     RunnerOptions {
         phase,
         backup,
+        backup_scope: BackupScope::WholeDatabase,
         retry_backoff: std::time::Duration::from_millis(50),
         ..RunnerOptions::default()
     }

@@ -40,7 +40,8 @@ pub struct GlobalOpts {
 #[derive(Debug, Args, Clone)]
 pub struct ConnectOpts {
     /// Database URL: postgres://, mysql://, mariadb://, sqlite://PATH or sqlite::memory:.
-    #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    /// Without --database and --target, the DATABASE_URL environment variable is used.
+    #[arg(long, value_name = "URL")]
     pub database: Option<String>,
     /// A named target from cutover.toml.
     #[arg(long, value_name = "NAME", conflicts_with = "database")]
@@ -242,6 +243,10 @@ pub struct UpArgs {
     /// beside the plan directory).
     #[arg(long, value_name = "DIR", conflicts_with = "no_backup")]
     pub backup_dir: Option<PathBuf>,
+    /// Back up the whole database (once per run) before contract and destructive
+    /// migrations, instead of only the tables each of them destroys.
+    #[arg(long, conflicts_with = "no_backup")]
+    pub backup_whole_database: bool,
     /// How backfill steps run.
     #[command(flatten)]
     pub batch: BatchOpts,

@@ -36,7 +36,7 @@ impl ExitCode {
     pub fn for_error(err: &anyhow::Error) -> ExitCode {
         match err.downcast_ref::<Error>().map(|e| e.root()) {
             Some(Error::Locked { .. }) => ExitCode::Locked,
-            Some(Error::CheckFailed { .. }) => ExitCode::CheckFailed,
+            Some(Error::CheckFailed { .. } | Error::GateRefused { .. }) => ExitCode::CheckFailed,
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             _ => ExitCode::Error,
         }
@@ -69,7 +69,7 @@ pub fn run() -> std::process::ExitCode {
                     "error": format!("{err:#}"),
                     "exit_code": code as u8,
                 });
-                println!("{doc}");
+                crate::outln!("{doc}");
             } else {
                 eprintln!("error: {err:#}");
             }

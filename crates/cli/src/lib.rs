@@ -8,6 +8,7 @@ pub mod commands;
 pub mod connect;
 pub mod exit;
 pub mod project;
+pub mod stdout;
 
 pub use cli::Cli;
 pub use exit::{ExitCode, run};

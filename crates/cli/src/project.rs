@@ -41,13 +41,19 @@ impl Project {
         Ok(Plan::load_with(Path::new(&self.plan_dir), &options)?)
     }
 
-    /// The database URL from `--database`, `--target` or `DATABASE_URL`.
+    /// The database URL from `--database` or `--target` (explicit flags, which clap keeps
+    /// apart), else from the `DATABASE_URL` environment variable. The environment never
+    /// overrides a flag: `DATABASE_URL=.. cutover up --target pg` uses the target (whose URL
+    /// may itself read `${DATABASE_URL}`).
     pub fn database_url(&self, opts: &ConnectOpts) -> Result<String> {
         if let Some(name) = &opts.target {
             return Ok(self.config.target_url(name)?);
         }
-        match &opts.database {
-            Some(url) => Ok(url.clone()),
+        let from_env = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        match opts.database.clone().or(from_env) {
+            Some(url) => Ok(url),
             None => bail!(
                 "no database given: pass --database URL, --target NAME (from cutover.toml), or set DATABASE_URL"
             ),

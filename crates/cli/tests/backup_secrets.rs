@@ -1,6 +1,6 @@
 //! Backups never expose a password: not in the dump and restore tools' arguments (the
-//! adapters' commands are inspected), not in any output, manifest or backup, and the MySQL
-//! option file that carries it is private and removed.
+//! adapters' commands are inspected), not in any output, manifest or backup, and on MySQL
+//! never in a file (the dump tool reads it from a pipe, the client from its environment).
 
 mod common;
 
@@ -203,31 +203,87 @@ async fn passwords_stay_out_of_tool_arguments_outputs_and_files() {
                     .await
                     .expect("connect as the user");
                 fill(&mut backend).await;
-                for (cmd, options) in [
-                    backend.dump_command().expect("dump command"),
-                    backend.restore_command().expect("restore command"),
-                ] {
-                    let args = args_of(&cmd);
-                    assert_clean("mariadb-dump/mariadb arguments", &args.join(" "));
-                    let first = format!("--defaults-extra-file={}", options.path().display());
-                    assert_eq!(args.get(1), Some(&first), "the option file comes first");
-                    let text = std::fs::read_to_string(options.path()).expect("option file");
-                    assert!(text.contains("password=\"S3cret#Pass\\\"word\""), "{text}");
-                    let mode = std::fs::metadata(options.path())
-                        .expect("meta")
-                        .permissions()
-                        .mode();
-                    assert_eq!(mode & 0o777, 0o600);
-                    let kept = options.path().to_path_buf();
-                    drop(options);
-                    assert!(!kept.exists(), "removed when done");
-                }
+                // The dump tool reads its credentials from a pipe on its stdin: no file.
+                let (cmd, pipe) = backend.dump_command().expect("dump command");
+                let args = args_of(&cmd);
+                assert_clean("mariadb-dump arguments", &args.join(" "));
+                assert_eq!(
+                    args.get(1).map(String::as_str),
+                    Some("--defaults-extra-file=/dev/stdin"),
+                    "the option pipe comes first"
+                );
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut pipe.into_stdin(), &mut text).expect("pipe");
+                assert!(text.contains("password=\"S3cret#Pass\\\"word\""), "{text}");
+                // The restore client's stdin is the dump: the password is in its environment.
+                let cmd = backend.restore_command().expect("restore command");
+                let args = args_of(&cmd);
+                assert_clean("mariadb arguments", &args.join(" "));
+                assert_eq!(env_of(&cmd, "MYSQL_PWD").as_deref(), Some(SECRET));
                 Box::new(backend).close().await.expect("close");
                 run_cli(&dir, &url);
                 drop_user(&db, &user).await;
             }
         }
         let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
+}
+
+/// Option files (`cutover-<pid>-*.cnf`) left in the temp dir by the process `pid`.
+fn option_files_of(pid: u32) -> Vec<PathBuf> {
+    let prefix = format!("cutover-{pid}-");
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    name.starts_with(&prefix) && name.ends_with(".cnf")
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `cutover backup` on MySQL killed with SIGKILL at several moments of its run (before,
+/// during and after the dump tool runs) leaves no file holding the password: the dump tool
+/// reads it from a pipe.
+#[tokio::test]
+async fn a_killed_mysql_backup_leaves_no_option_file() {
+    for_each_backend(|db| async move {
+        if db.backend() != Kind::Mysql {
+            return;
+        }
+        let user = format!("cvk_{}", std::process::id());
+        let url = create_user(&db, &user).await;
+        let mut backend = MysqlBackend::connect(&url).await.expect("connect");
+        fill(&mut backend).await;
+        Box::new(backend).close().await.expect("close");
+        let dir = std::env::temp_dir().join(format!("cutover_kill_backup_{}", db.name()));
+        std::fs::create_dir_all(dir.join("plan")).expect("dir");
+        for (i, delay) in [10u64, 40, 80, 150, 300, 600].into_iter().enumerate() {
+            let out = dir.join(format!("b{i}.sql"));
+            let mut child = Command::new(common::bin())
+                .args(["backup", "--database", &url, "--output"])
+                .arg(&out)
+                .arg("--plan")
+                .arg(dir.join("plan"))
+                .env_remove("DATABASE_URL")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn");
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            let _ = child.kill(); // SIGKILL; it may have finished already.
+            let _ = child.wait();
+            let left = option_files_of(child.id());
+            for f in &left {
+                let _ = std::fs::remove_file(f);
+            }
+            assert_eq!(left, Vec::<PathBuf>::new(), "killed after {delay} ms");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        drop_user(&db, &user).await;
     })
     .await;
 }

@@ -128,6 +128,29 @@ pub trait Backend: Send {
     /// Locks this session holds are still held afterwards.
     async fn restore(&mut self, path: &Path) -> Result<()>;
 
+    /// Writes a backup of only `tables` (and what belongs to them: indexes, constraints,
+    /// triggers) to `path`, with the same tools and guarantees as [`backup`](Backend::backup):
+    /// Postgres `pg_dump --table`, MySQL `mariadb-dump db table..`, SQLite a new database file
+    /// holding copies of the tables. Used by the contract gate, which backs up what a
+    /// contract destroys. The default refuses (typed `Unsupported`).
+    async fn backup_tables(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
+        let _ = (path, tables);
+        Err(crate::Error::Unsupported {
+            dialect: self.dialect(),
+            operation: "a table-level backup".into(),
+            hint: "back up the whole database instead".into(),
+        })
+    }
+
+    /// Restores a backup written by [`backup_tables`](Backend::backup_tables): replaces
+    /// exactly `tables` (dropped if they exist, recreated, refilled) and touches nothing
+    /// else. The default is [`restore`](Backend::restore), right where the dump itself holds
+    /// only those tables (Postgres `pg_restore --clean`, MySQL's dump).
+    async fn restore_tables(&mut self, path: &Path, tables: &[String]) -> Result<()> {
+        let _ = tables;
+        self.restore(path).await
+    }
+
     /// Checks that what [`restore`](Backend::restore) needs is installed (client tools), so
     /// that a restore fails before anything changes. The default needs nothing.
     fn check_restore_tools(&self) -> Result<()> {

@@ -123,6 +123,23 @@ pub enum Error {
         rolled_back: bool,
     },
 
+    /// The contract gate refused a migration: a backfill whose source it destroys is not
+    /// complete, or failed its re-verification (exit code 5, like a failed check).
+    #[error(
+        "refusing migration {migration}: it {why} and runs only after every earlier backfill is complete and verifies again now, but {}; {hint}",
+        .problems.join(", ")
+    )]
+    GateRefused {
+        /// The migration label.
+        migration: String,
+        /// Why it is gated (`is a contract migration`, `destroys data (..)`).
+        why: String,
+        /// What is wrong, one entry per backfill.
+        problems: Vec<String>,
+        /// What to do next.
+        hint: String,
+    },
+
     /// Applied migrations no longer match their files.
     #[error("{}", checksum_message(.mismatches))]
     ChecksumMismatch {

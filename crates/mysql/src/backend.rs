@@ -14,8 +14,8 @@ use crate::errors::{connect_error, driver_error, other};
 use crate::lock::lock_name;
 use crate::value::to_text;
 
-/// Upper bound for opening a connection.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Upper bound for opening a connection when the URL sets no `connect_timeout` (seconds).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A MySQL or MariaDB session.
 ///
@@ -102,6 +102,7 @@ fn parse_url(url: &str) -> Result<Opts> {
         }
         _ => url.to_string(),
     };
+    let (rewritten, _) = take_connect_timeout(&rewritten)?;
     let opts = Opts::from_url(&rewritten).map_err(|e| Error::Url {
         url: cutover_core::url::redact(url),
         message: e.to_string(),
@@ -122,14 +123,16 @@ pub(crate) const SESSION_INIT: &[&str] = &[
 
 /// Opens one connection (not a pool).
 async fn open(url: &str, opts: &Opts) -> Result<Conn> {
-    match tokio::time::timeout(CONNECT_TIMEOUT, Conn::new(opts.clone())).await {
+    let limit = take_connect_timeout(url)?.1.unwrap_or(CONNECT_TIMEOUT);
+    match tokio::time::timeout(limit, Conn::new(opts.clone())).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(connect_error(url, &e)),
         Err(_) => Err(Error::Driver {
             dialect: Dialect::Mysql,
             message: format!(
-                "cannot connect to {}: no answer within {CONNECT_TIMEOUT:?}",
-                cutover_core::url::redact(url)
+                "cannot connect to {}: no answer within {} s (set `connect_timeout=SECONDS` in the URL to wait longer)",
+                cutover_core::url::redact(url),
+                limit.as_secs_f64()
             ),
             kind: cutover_core::error::DriverErrorKind::Connection,
         }),
@@ -292,7 +295,13 @@ impl Backend for MysqlBackend {
     /// `mariadb-dump` (or `mysqldump`) `--single-transaction --routines --triggers --events`
     /// streamed into `path` (see [`MysqlBackend::dump_command`]).
     async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
-        self.dump_to(path).await
+        self.dump_to(path, &[]).await
+    }
+
+    /// `mariadb-dump .. db -- table..` (see [`MysqlBackend::dump_tables_command`]);
+    /// restored by streaming it into the client, which replaces just these tables.
+    async fn backup_tables(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
+        self.dump_to(path, tables).await
     }
 
     /// The dump streamed into the `mariadb` (or `mysql`) client. Not atomic: MySQL commits
@@ -328,4 +337,38 @@ impl Backend for MysqlBackend {
     async fn close(self: Box<Self>) -> Result<()> {
         self.conn.disconnect().await.map_err(|e| driver_error(&e))
     }
+}
+
+/// Removes the `connect_timeout=SECONDS` query parameter (which mysql_async does not know)
+/// from `url`, returning the rest of the URL and the timeout.
+fn take_connect_timeout(url: &str) -> Result<(String, Option<Duration>)> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_string(), None));
+    };
+    let mut timeout = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("connect_timeout", value)) => {
+                let secs: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s < 1e9)
+                    .ok_or_else(|| Error::Url {
+                        url: cutover_core::url::redact(url),
+                        message: format!(
+                            "connect_timeout={value}: give a number of seconds greater than 0"
+                        ),
+                    })?;
+                timeout = Some(Duration::from_secs_f64(secs));
+            }
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    Ok((rest, timeout))
 }

@@ -1,15 +1,17 @@
 //! Backups with `mariadb-dump` (or `mysqldump`) and restores through the `mariadb` (or
 //! `mysql`) client.
 //!
-//! Credentials go into a temporary option file (mode 0600, removed when the tool is done)
-//! named by `--defaults-extra-file`, never into arguments. The dump streams from the tool's
-//! stdout straight into the backup file, and the restore from the file into the client's
-//! stdin: no shell, and no copy of the dump in memory.
+//! Credentials never go into arguments. The dump tool reads them from its stdin
+//! (`--defaults-extra-file=/dev/stdin`, an anonymous pipe written before the tool starts), so
+//! nothing holding the password ever exists on disk, not even after a SIGKILL of cutover.
+//! The restore client's stdin carries the dump, so it gets the password in its environment
+//! (`MYSQL_PWD`) and the rest as arguments: no file either. The dump streams from the tool's stdout
+//! straight into the backup file, and the restore from the file into the client's stdin: no
+//! shell, and no copy of the dump in memory.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use cutover_core::backend::{Backend, BackupInfo};
 use cutover_core::backup::{
@@ -28,79 +30,75 @@ const DUMP_TOOLS: [&str; 2] = ["mariadb-dump", "mysqldump"];
 /// Clients, preferred first.
 const CLIENT_TOOLS: [&str; 2] = ["mariadb", "mysql"];
 
-/// A temporary option file holding the connection's credentials: mode 0600, removed when
-/// dropped. Keep it alive while the command that names it runs.
+/// The `[client]` option group for `opts`: user, password, host or socket, and port.
+fn option_text(opts: &Opts) -> String {
+    let mut text = String::from("[client]\n");
+    if let Some(user) = opts.user() {
+        text.push_str(&format!("user={}\n", option_value(user)));
+    }
+    if let Some(pass) = opts.pass() {
+        text.push_str(&format!("password={}\n", option_value(pass)));
+    }
+    match opts.socket() {
+        Some(socket) => text.push_str(&format!("socket={}\n", option_value(socket))),
+        None => {
+            text.push_str(&format!("host={}\n", option_value(opts.ip_or_hostname())));
+            text.push_str(&format!("port={}\nprotocol=TCP\n", opts.tcp_port()));
+        }
+    }
+    text.push_str("default-character-set=utf8mb4\n");
+    text
+}
+
+/// The connection's credentials in an anonymous pipe that becomes the dump tool's stdin,
+/// read by it as `--defaults-extra-file=/dev/stdin`. The option group is written and the
+/// write end closed before the tool starts (it is a few hundred bytes, far below a pipe's
+/// buffer), so the password lives only in kernel memory and dies with the processes.
 #[derive(Debug)]
-pub struct OptionFile {
-    path: PathBuf,
+pub struct OptionPipe {
+    reader: std::fs::File,
 }
 
-impl OptionFile {
-    /// Writes a `[client]` group with the user, password, host or socket, and port of `opts`.
-    fn create(opts: &Opts) -> Result<OptionFile> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "cutover-{}-{nanos}-{}.cnf",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let mut text = String::from("[client]\n");
-        if let Some(user) = opts.user() {
-            text.push_str(&format!("user={}\n", option_value(user)));
-        }
-        if let Some(pass) = opts.pass() {
-            text.push_str(&format!("password={}\n", option_value(pass)));
-        }
-        match opts.socket() {
-            Some(socket) => text.push_str(&format!("socket={}\n", option_value(socket))),
-            None => {
-                text.push_str(&format!("host={}\n", option_value(opts.ip_or_hostname())));
-                text.push_str(&format!("port={}\nprotocol=TCP\n", opts.tcp_port()));
-            }
-        }
-        text.push_str("default-character-set=utf8mb4\n");
-        let file = OptionFile { path };
-        let mut handle = create_private_file(&file.path)?;
-        handle
-            .write_all(text.as_bytes())
-            .map_err(|source| Error::Io {
-                path: file.path.clone(),
-                source,
-            })?;
-        Ok(file)
+impl OptionPipe {
+    fn create(opts: &Opts) -> Result<OptionPipe> {
+        let io = |source| Error::Io {
+            path: PathBuf::from("<option pipe>"),
+            source,
+        };
+        let (reader, mut writer) = std::io::pipe().map_err(io)?;
+        writer.write_all(option_text(opts).as_bytes()).map_err(io)?;
+        drop(writer);
+        let reader = std::fs::File::from(std::os::fd::OwnedFd::from(reader));
+        Ok(OptionPipe { reader })
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// `--defaults-extra-file=/dev/stdin`, which must be the tool's first argument.
+    fn argument() -> &'static str {
+        "--defaults-extra-file=/dev/stdin"
     }
 
-    /// `--defaults-extra-file=<path>`, which must be a tool's first argument.
-    fn argument(&self) -> std::ffi::OsString {
-        let mut arg = std::ffi::OsString::from("--defaults-extra-file=");
-        arg.push(self.path.as_os_str());
-        arg
-    }
-}
-
-impl Drop for OptionFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+    /// The read end, to become the tool's stdin.
+    pub fn into_stdin(self) -> std::fs::File {
+        self.reader
     }
 }
 
 impl MysqlBackend {
-    /// The dump command [`Backend::backup`] runs (its stdout is the dump) and the option
-    /// file holding its credentials: `--single-transaction --routines --triggers --events`,
+    /// The dump command [`Backend::backup`] runs (its stdout is the dump) and the pipe
+    /// holding its credentials, to become its stdin: `--single-transaction --routines --triggers --events`,
     /// binary columns as hex, the database name as the only positional argument.
-    pub fn dump_command(&self) -> Result<(Command, OptionFile)> {
+    pub fn dump_command(&self) -> Result<(Command, OptionPipe)> {
+        self.dump_tables_command(&[])
+    }
+
+    /// Like [`dump_command`](MysqlBackend::dump_command), limited to `tables` (positional
+    /// arguments after the database name) when not empty. The dump holds `DROP TABLE IF
+    /// EXISTS`, `CREATE TABLE` and the rows of just these tables.
+    pub fn dump_tables_command(&self, tables: &[String]) -> Result<(Command, OptionPipe)> {
         let db = self.database()?;
-        let options = OptionFile::create(&self.opts)?;
+        let options = OptionPipe::create(&self.opts)?;
         let mut cmd = Command::new(tool_path(&DUMP_TOOLS));
-        cmd.arg(options.argument()).args([
+        cmd.arg(OptionPipe::argument()).args([
             "--single-transaction",
             "--routines",
             "--triggers",
@@ -109,35 +107,56 @@ impl MysqlBackend {
             "--no-tablespaces",
         ]);
         cmd.arg(db);
+        if !tables.is_empty() {
+            cmd.arg("--").args(tables);
+        }
         Ok((cmd, options))
     }
 
-    /// The client command [`Backend::restore`] runs (the dump goes to its stdin) and the
-    /// option file holding its credentials.
-    pub fn restore_command(&self) -> Result<(Command, OptionFile)> {
+    /// The client command [`Backend::restore`] runs (the dump goes to its stdin). Its stdin
+    /// carries the dump, so the credentials cannot come through it: user, host and port (or
+    /// socket) are arguments, and the password is `MYSQL_PWD` in its environment (readable
+    /// only by the same user, like `PGPASSWORD`), never an argument and never a file.
+    pub fn restore_command(&self) -> Result<Command> {
         let db = self.database()?;
-        let options = OptionFile::create(&self.opts)?;
+        let opts = &self.opts;
         let mut cmd = Command::new(tool_path(&CLIENT_TOOLS));
-        cmd.arg(options.argument())
+        if let Some(user) = opts.user() {
+            cmd.arg(format!("--user={user}"));
+        }
+        match opts.socket() {
+            Some(socket) => {
+                cmd.arg(format!("--socket={socket}"));
+            }
+            None => {
+                cmd.arg(format!("--host={}", opts.ip_or_hostname()))
+                    .arg(format!("--port={}", opts.tcp_port()))
+                    .arg("--protocol=TCP");
+            }
+        }
+        cmd.arg("--default-character-set=utf8mb4")
             .arg("--binary-mode")
             .arg(format!("--database={db}"));
-        Ok((cmd, options))
+        match opts.pass() {
+            Some(pass) => cmd.env("MYSQL_PWD", pass),
+            None => cmd.env_remove("MYSQL_PWD"),
+        };
+        Ok(cmd)
     }
 
     /// Streams the dump into `path` (created here with mode 0600).
-    pub(crate) async fn dump_to(&mut self, path: &Path) -> Result<BackupInfo> {
+    pub(crate) async fn dump_to(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
         let program =
             find_tool(&DUMP_TOOLS).ok_or_else(|| missing_tool("mariadb-dump", PACKAGE))?;
         let name = tool_name(&program);
         let tool = tool_version(&program, &name, PACKAGE).await?;
-        let (cmd, options) = self.dump_command()?;
+        let (cmd, options) = self.dump_tables_command(tables)?;
         let streams = ToolStreams {
-            stdin: None,
+            stdin: Some(options.into_stdin()),
             stdout: Some(create_private_file(path)?),
         };
         let command = tokio::process::Command::from(cmd);
         let result = run_tool(command, streams, &name, PACKAGE, self.opts.pass()).await;
-        drop(options);
         if let Err(e) = result {
             let _ = std::fs::remove_file(path);
             return Err(e);
@@ -156,15 +175,14 @@ impl MysqlBackend {
             path: path.to_path_buf(),
             source,
         })?;
-        let (cmd, options) = self.restore_command()?;
         let streams = ToolStreams {
             stdin: Some(input),
             stdout: None,
         };
-        let command = tokio::process::Command::from(cmd);
-        let result = run_tool(command, streams, &name, PACKAGE, self.opts.pass()).await;
-        drop(options);
-        result.map(drop)
+        let command = tokio::process::Command::from(self.restore_command()?);
+        run_tool(command, streams, &name, PACKAGE, self.opts.pass())
+            .await
+            .map(drop)
     }
 
     fn database(&self) -> Result<String> {
@@ -242,26 +260,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn option_files_are_private_and_escaped() {
+    fn options_are_escaped_and_piped() {
         assert_eq!(option_value("a\"b\\c#d e"), "\"a\\\"b\\\\c#d e\"");
         let opts = Opts::from_url("mysql://u:p%40ss@127.0.0.1:3307/db").expect("url");
-        let file = OptionFile::create(&opts).expect("create");
-        let text = std::fs::read_to_string(file.path()).expect("read");
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut OptionPipe::create(&opts).expect("pipe").into_stdin(),
+            &mut text,
+        )
+        .expect("read");
         assert!(
             text.contains("password=\"p@ss\"") && text.contains("port=3307"),
             "{text}"
         );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(file.path())
-                .expect("meta")
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let path = file.path().to_path_buf();
-        drop(file);
-        assert!(!path.exists(), "removed on drop");
     }
 }

@@ -25,5 +25,5 @@ mod lock;
 mod value;
 
 pub use backend::MysqlBackend;
-pub use dump::{OptionFile, verify_dump};
+pub use dump::{OptionPipe, verify_dump};
 pub use lock::lock_name;

@@ -15,8 +15,9 @@ use crate::lock::advisory_key;
 /// How often [`Backend::try_lock`] asks again while another session holds the lock.
 const LOCK_POLL: Duration = Duration::from_millis(100);
 
-/// Connect timeout used when the URL does not set `connect_timeout`.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connect timeout used when the URL does not set `connect_timeout` (seconds): it bounds the
+/// whole handshake (TCP connect, startup, authentication), not only the TCP connect.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A PostgreSQL session (plain TCP or Unix socket, no TLS).
 ///
@@ -82,13 +83,27 @@ async fn open(url: &str) -> Result<Client> {
         url: cutover_core::url::redact(url),
         message: describe(&e),
     })?;
-    if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
-    }
-    let (client, connection) = config
-        .connect(NoTls)
-        .await
-        .map_err(|e| connect_error(url, &e))?;
+    let limit = config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(CONNECT_TIMEOUT);
+    config.connect_timeout(limit);
+    // tokio-postgres bounds only the TCP connect: a server that accepts and never answers
+    // would hang the startup forever, so the whole handshake gets the same limit.
+    let (client, connection) = match tokio::time::timeout(limit, config.connect(NoTls)).await {
+        Ok(connected) => connected.map_err(|e| connect_error(url, &e))?,
+        Err(_) => {
+            return Err(Error::Driver {
+                dialect: cutover_core::Dialect::Postgres,
+                message: format!(
+                    "cannot connect to {}: no answer within {} s (set `connect_timeout=SECONDS` in the URL to wait longer)",
+                    cutover_core::url::redact(url),
+                    limit.as_secs_f64()
+                ),
+                kind: cutover_core::error::DriverErrorKind::Connection,
+            });
+        }
+    };
     tokio::spawn(async move {
         // Ends when the client is dropped or the server goes away; the client then reports
         // the failure on its next call.
@@ -224,7 +239,14 @@ impl Backend for PostgresBackend {
     /// `pg_dump --format=custom` into `path` (see [`PostgresBackend::dump_command`]), after
     /// checking that `pg_dump` is at least the server's major version.
     async fn backup(&mut self, path: &Path) -> Result<BackupInfo> {
-        self.dump_to(path).await
+        self.dump_to(path, &[]).await
+    }
+
+    /// `pg_dump --format=custom --table="t"..` (see
+    /// [`PostgresBackend::dump_tables_command`]); restored by `pg_restore --clean`, which
+    /// replaces just these tables.
+    async fn backup_tables(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
+        self.dump_to(path, tables).await
     }
 
     /// `pg_restore --clean --if-exists --single-transaction --no-owner` (see

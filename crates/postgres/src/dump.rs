@@ -25,11 +25,21 @@ impl PostgresBackend {
     /// The `pg_dump` command [`Backend::backup`] runs to write `path`: custom format, no
     /// password prompt, connection parameters (and the password) in its environment only.
     pub fn dump_command(&self, path: &Path) -> Result<Command> {
+        self.dump_tables_command(path, &[])
+    }
+
+    /// Like [`dump_command`](PostgresBackend::dump_command), limited to `tables` (one
+    /// `--table="name"` each, quoted so that the name is matched literally) when not empty:
+    /// the tables with their indexes, constraints, triggers and rows.
+    pub fn dump_tables_command(&self, path: &Path, tables: &[String]) -> Result<Command> {
         let mut cmd = Command::new(find_tool(&["pg_dump"]).unwrap_or_else(|| "pg_dump".into()));
         cmd.arg("--format=custom").arg("--no-password");
         let mut file = std::ffi::OsString::from("--file=");
         file.push(path.as_os_str());
         cmd.arg(file);
+        for t in tables {
+            cmd.arg(format!("--table=\"{}\"", t.replace('"', "\"\"")));
+        }
         self.connection_env(&mut cmd)?;
         Ok(cmd)
     }
@@ -60,7 +70,7 @@ impl PostgresBackend {
 
     /// Runs `pg_dump` into `path` (created here with mode 0600) after checking that it is
     /// at least the server's major version.
-    pub(crate) async fn dump_to(&mut self, path: &Path) -> Result<BackupInfo> {
+    pub(crate) async fn dump_to(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
         let program = find_tool(&["pg_dump"]).ok_or_else(|| missing_tool("pg_dump", PACKAGE))?;
         let tool = tool_version(&program, "pg_dump", PACKAGE).await?;
         let rows = self.query("SHOW server_version_num").await?;
@@ -71,7 +81,7 @@ impl PostgresBackend {
             .ok_or_else(|| other("SHOW server_version_num returned no number"))?;
         check_client_version(&tool, server_major)?;
         drop(create_private_file(path)?);
-        let command = tokio::process::Command::from(self.dump_command(path)?);
+        let command = tokio::process::Command::from(self.dump_tables_command(path, tables)?);
         let secret = self.password();
         let streams = ToolStreams::default();
         if let Err(e) = run_tool(command, streams, "pg_dump", PACKAGE, secret.as_deref()).await {

@@ -11,7 +11,7 @@ use cutover_core::{Dialect, Result};
 use rusqlite::Connection;
 
 use crate::errors::{driver_error, other};
-use crate::{backup, exec, lock};
+use crate::{backup, exec, lock, table_backup};
 
 /// Busy timeout set on open, until [`Backend::set_timeouts`] changes it.
 const DEFAULT_BUSY: Duration = Duration::from_secs(5);
@@ -208,6 +208,32 @@ impl Backend for SqliteBackend {
     /// The online backup API from `path` into the live connection: the database's contents
     /// are replaced, tables created after the backup included. Locks this backend held are
     /// taken again afterwards. Fails inside an open transaction.
+    /// A new database file holding copies of `tables` (definitions, indexes, triggers and
+    /// rows), made through the live connection.
+    async fn backup_tables(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
+        drop(cutover_core::backup::create_private_file(path)?);
+        let (target, tables) = (path.to_path_buf(), tables.to_vec());
+        if let Err(e) = self
+            .run(move |c| table_backup::write_tables(c, &target, &tables))
+            .await
+        {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(BackupInfo {
+            tool: format!("cutover table copy (SQLite {})", rusqlite::version()),
+            server_version: rusqlite::version().to_string(),
+        })
+    }
+
+    /// Drops, recreates and refills `tables` from the backup in one transaction; nothing
+    /// else changes.
+    async fn restore_tables(&mut self, path: &Path, tables: &[String]) -> Result<()> {
+        let (source, tables) = (path.to_path_buf(), tables.to_vec());
+        self.run(move |c| table_backup::restore_tables(c, &source, &tables))
+            .await
+    }
+
     async fn restore(&mut self, path: &Path) -> Result<()> {
         let source = path.to_path_buf();
         let (busy, owner) = (self.busy, self.owner.clone());

@@ -23,6 +23,7 @@ mod errors;
 mod exec;
 mod introspect;
 mod lock;
+mod table_backup;
 
 pub use backend::SqliteBackend;
 pub use backup::verify_backup_file;

@@ -1,9 +1,11 @@
 //! The migration lock: a row in `cutover_lock`, shared by every process using the file.
 //!
-//! A row names its owner as `<hostname>:<pid>:<random>` and carries an expiry. A row is
-//! taken over when it has expired ([`LOCK_TTL`] after it was taken or last renewed) or when
-//! its owner is a process on this host that no longer exists (`/proc/<pid>` is missing), so
-//! a crashed migration does not block the next one.
+//! A row names its owner as `<hostname>:<pid>@<start>:<random>` (`<start>` is the process's
+//! start time in clock ticks since boot, from `/proc/<pid>/stat`) and carries an expiry. A
+//! row is taken over when it has expired ([`LOCK_TTL`] after it was taken or last renewed) or
+//! when its owner is a process on this host that no longer exists: `/proc/<pid>` is missing,
+//! or the pid now belongs to another process (a different start time), so a crashed
+//! migration does not block the next one even after its pid was reused.
 
 use std::path::Path;
 use std::time::Duration;
@@ -25,14 +27,24 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS cutover_lock (\
     acquired_at TEXT, \
     expires_at INTEGER NOT NULL)";
 
-/// A new owner id for this process: `<hostname>:<pid>:<random>`.
+/// A new owner id for this process: `<hostname>:<pid>@<start>:<random>`, or
+/// `<hostname>:<pid>:<random>` where the start time cannot be read.
 pub(crate) fn new_owner() -> String {
-    format!(
-        "{}:{}:{}",
-        hostname(),
-        std::process::id(),
-        uuid::Uuid::new_v4().simple()
-    )
+    let pid = std::process::id();
+    let process = match start_time(pid) {
+        Some(start) => format!("{pid}@{start}"),
+        None => pid.to_string(),
+    };
+    format!("{}:{process}:{}", hostname(), uuid::Uuid::new_v4().simple())
+}
+
+/// The start time of process `pid` in clock ticks since boot (field 22 of
+/// `/proc/<pid>/stat`), where `/proc` exists.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// One attempt to take lock `name` for `owner`, in a `BEGIN IMMEDIATE` transaction.
@@ -109,17 +121,32 @@ fn claim(conn: &Connection, name: &str, owner: &str) -> rusqlite::Result<bool> {
     Ok(true)
 }
 
-/// Whether `owner` (`<hostname>:<pid>:<random>`) was a process on this host that has
-/// exited. Unknown formats, other hosts and systems without `/proc` count as alive.
+/// Whether `owner` (see [`new_owner`]) was a process on this host that has exited, or whose
+/// pid now belongs to a process started at another time. Unknown formats, other hosts and
+/// systems without `/proc` count as alive.
 fn owner_is_gone(owner: &str) -> bool {
     let mut parts = owner.rsplitn(3, ':');
-    let (_random, pid, host) = (parts.next(), parts.next(), parts.next());
-    let (Some(pid), Some(host)) = (pid.and_then(|p| p.parse::<u32>().ok()), host) else {
+    let (_random, process, host) = (parts.next(), parts.next(), parts.next());
+    let (Some(process), Some(host)) = (process, host) else {
         return false;
     };
-    host == hostname()
-        && Path::new("/proc/self").exists()
-        && !Path::new("/proc").join(pid.to_string()).exists()
+    let (pid, start) = match process.split_once('@') {
+        Some((pid, start)) => (pid, start.parse::<u64>().ok()),
+        None => (process, None),
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    if host != hostname() || !Path::new("/proc/self").exists() {
+        return false;
+    }
+    if !Path::new("/proc").join(pid.to_string()).exists() {
+        return true;
+    }
+    match (start, start_time(pid)) {
+        (Some(recorded), Some(now)) => recorded != now,
+        _ => false,
+    }
 }
 
 /// This machine's name (`/proc/sys/kernel/hostname`, `/etc/hostname`, `$HOSTNAME`, or
@@ -147,6 +174,17 @@ mod tests {
         assert_eq!(owner_is_gone(&dead), Path::new("/proc/self").exists());
         assert!(!owner_is_gone(&format!("elsewhere.invalid:{}:x", u32::MAX)));
         assert!(!owner_is_gone("garbage"));
+        if let Some(start) = start_time(1) {
+            // pid 1 is alive: with its own start time it holds the lock, with another start
+            // time the pid was reused by an unrelated process and the lock is abandoned.
+            let host = hostname();
+            assert!(!owner_is_gone(&format!("{host}:1@{start}:x")));
+            assert!(owner_is_gone(&format!("{host}:1@{}:x", start + 1)));
+            assert!(
+                !owner_is_gone(&format!("{host}:1:x")),
+                "old format, live pid"
+            );
+        }
     }
 
     #[test]

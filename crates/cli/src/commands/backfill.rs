@@ -40,20 +40,20 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
             let spec = BackfillSpec::find(&plan, id)?;
             let preview = dry_run(backend.as_mut(), &spec, args.sample).await?;
             if !json {
-                println!("backfill {id}: {} rows pending", preview.pending);
-                println!("  {}", preview.columns.join(" | "));
+                crate::outln!("backfill {id}: {} rows pending", preview.pending);
+                crate::outln!("  {}", preview.columns.join(" | "));
                 for row in &preview.samples {
                     let cells: Vec<String> = row
                         .iter()
                         .map(|v| v.clone().unwrap_or_else(|| "NULL".into()))
                         .collect();
-                    println!("  {}", cells.join(" | "));
+                    crate::outln!("  {}", cells.join(" | "));
                 }
             }
             docs.push(serde_json::to_value(&preview)?);
         }
         if json {
-            println!("{}", serde_json::json!({ "ok": true, "dry_run": docs }));
+            crate::outln!("{}", serde_json::json!({ "ok": true, "dry_run": docs }));
         }
         backend.close().await?;
         return Ok(ExitCode::Success);
@@ -72,8 +72,8 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
             let outcome = runner.backfill(id).await?;
             let r = &outcome.report;
             if !json {
-                println!(
-                    "backfill {id}: {} - {} rows scanned, {} changed, {} batches, {} retries, {} parts, {} ms ({:.4} ms/row), {}",
+                crate::outln!(
+                    "backfill {id}: {} - {} rows scanned, {} changed, {} batches, {} retries, {} parts, {} ms ({} ms/row), {}",
                     r.outcome,
                     r.rows_scanned,
                     r.rows_changed,
@@ -81,7 +81,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
                     r.retries,
                     r.parts,
                     r.duration_ms,
-                    r.ms_per_row,
+                    super::output::per_row(r.ms_per_row),
                     if outcome.complete {
                         "verified: complete"
                     } else {
@@ -95,7 +95,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     }
     backend.close().await?;
     if json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::json!({ "ok": !incomplete, "backfills": docs })
         );
@@ -125,11 +125,14 @@ async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<
     backend.close().await?;
     let report = report?;
     if json {
-        println!("{}", serde_json::json!({ "ok": true, "undo": report }));
+        crate::outln!("{}", serde_json::json!({ "ok": true, "undo": report }));
     } else {
-        println!(
+        crate::outln!(
             "undid backfill {}: {} rows changed in {} batches, {} ms",
-            args.id, report.rows_changed, report.batches, report.duration_ms
+            args.id,
+            report.rows_changed,
+            report.batches,
+            report.duration_ms
         );
     }
     Ok(ExitCode::Success)
@@ -149,16 +152,23 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
     .await?;
     backend.close().await?;
     if json {
-        println!("{}", serde_json::json!({ "ok": true, "backfills": list }));
+        crate::outln!("{}", serde_json::json!({ "ok": true, "backfills": list }));
     } else {
-        println!(
+        crate::outln!(
             "{:<28} {:<12} {:>12} {:>8}  MIGRATION",
-            "BACKFILL", "STATE", "ROWS", "BATCHES"
+            "BACKFILL",
+            "STATE",
+            "ROWS",
+            "BATCHES"
         );
         for b in &list {
-            println!(
+            crate::outln!(
                 "{:<28} {:<12} {:>12} {:>8}  {}",
-                b.id, b.state, b.rows_changed, b.batches, b.migration
+                b.id,
+                b.state,
+                b.rows_changed,
+                b.batches,
+                b.migration
             );
         }
     }

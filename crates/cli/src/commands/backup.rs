@@ -43,7 +43,7 @@ async fn backup(project: &Project, args: &BackupArgs, json: bool) -> Result<Exit
             "manifest_path": Manifest::path_for(&path),
             "manifest": manifest,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print_manifest(&path, &manifest);
     }
@@ -54,10 +54,10 @@ async fn verify(path: &Path, json: bool) -> Result<ExitCode> {
     let verified = verify_backup(path).await?;
     if json {
         let doc = serde_json::json!({ "ok": true, "path": path, "verified": verified });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let m = &verified.manifest;
-        println!(
+        crate::outln!(
             "backup {} is intact: {} bytes, sha256 {} as recorded; {}",
             path.display(),
             m.size_bytes,
@@ -70,21 +70,24 @@ async fn verify(path: &Path, json: bool) -> Result<ExitCode> {
 
 /// The text summary of a backup.
 pub(crate) fn print_manifest(path: &Path, m: &Manifest) {
-    println!("backup written to {}", path.display());
-    println!("  manifest  {}", Manifest::path_for(path).display());
-    println!(
+    crate::outln!("backup written to {}", path.display());
+    crate::outln!("  manifest  {}", Manifest::path_for(path).display());
+    crate::outln!(
         "  database  {} ({} {}), by {}",
-        m.database, m.dialect, m.server_version, m.tool
+        m.database,
+        m.dialect,
+        m.server_version,
+        m.tool
     );
     match &m.last_migration {
-        Some(last) => println!("  at        migration {} ({})", last.version, last.name),
-        None => println!("  at        no applied migration"),
+        Some(last) => crate::outln!("  at        migration {} ({})", last.version, last.name),
+        None => crate::outln!("  at        no applied migration"),
     }
-    println!("  size      {} bytes, sha256 {}", m.size_bytes, m.sha256);
+    crate::outln!("  size      {} bytes, sha256 {}", m.size_bytes, m.sha256);
     for t in &m.tables {
-        println!("  table     {} ({} rows)", t.name, t.rows);
+        crate::outln!("  table     {} ({} rows)", t.name, t.rows);
     }
     for v in &m.views {
-        println!("  view      {v}");
+        crate::outln!("  view      {v}");
     }
 }

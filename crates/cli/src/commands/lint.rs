@@ -21,7 +21,7 @@ pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
     if args.sarif {
         let cwd = std::env::current_dir().ok();
         let log = to_sarif(&findings, cwd.as_deref());
-        println!("{}", serde_json::to_string_pretty(&log)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&log)?);
     } else if json {
         let doc = serde_json::json!({
             "ok": !has_errors(&findings),
@@ -29,12 +29,12 @@ pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
             "summary": Summary::of(&findings),
             "findings": findings,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         for f in &findings {
-            println!("{f}\n");
+            crate::outln!("{f}\n");
         }
-        println!("{}", summary_line(&findings, &dialects));
+        crate::outln!("{}", summary_line(&findings, &dialects));
     }
     Ok(if has_errors(&findings) {
         ExitCode::LintFailed
@@ -82,7 +82,7 @@ pub(crate) fn gate(
             "exit_code": ExitCode::LintFailed as u8,
             "findings": errors,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         for f in &errors {
             eprintln!("{f}\n");

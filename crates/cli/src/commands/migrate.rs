@@ -1,13 +1,13 @@
 //! `cutover up`, `down`, `baseline` and `repair`.
 
 use anyhow::{Result, anyhow, bail};
-use cutover_core::backup::BackupPolicy;
+use cutover_core::backup::{BackupPolicy, BackupScope};
 use cutover_core::plan::Version;
 use cutover_core::runner::{DownTarget, Runner, Target};
 use cutover_core::url::dialect_of;
 
 use super::output::{Printer, print_run};
-use super::{open, runner_options};
+use super::{batch_options, connector, open, runner_options};
 use crate::cli::{BaselineArgs, ConnectOpts, DownArgs, UpArgs};
 use crate::exit::ExitCode;
 use crate::project::Project;
@@ -28,8 +28,11 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
         Some(v) => Target::Version(parse_version(v, "--to")?),
         None => Target::Latest,
     };
+    let url = project.database_url(&args.connect)?;
     let mut backend = open(project, &args.connect).await?;
     let mut options = runner_options(project, &args.connect);
+    // Backfill steps of `up` run with the same batch and throttle settings as `backfill run`.
+    options.backfill = batch_options(&args.batch);
     options.allow_out_of_order = args.allow_out_of_order;
     options.phase = args.phase;
     options.backup = if args.no_backup {
@@ -39,8 +42,13 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
             dir: project.backup_dir(args.backup_dir.as_deref()),
         }
     };
+    if args.backup_whole_database {
+        options.backup_scope = BackupScope::WholeDatabase;
+    }
     let printer = Printer::new(json);
+    let connect = connector(url);
     let report = Runner::new(backend.as_mut(), &plan, options, &printer)
+        .with_connector(connect.as_ref())
         .up(target)
         .await;
     let _ = backend.close().await;
@@ -94,10 +102,10 @@ pub(crate) async fn baseline(
     let marked = marked?;
     if json {
         let doc = serde_json::json!({ "ok": true, "baselined": marked });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let list: Vec<String> = marked.iter().map(|v| v.to_string()).collect();
-        println!("baselined {} migrations: {}", marked.len(), list.join(", "));
+        crate::outln!("baselined {} migrations: {}", marked.len(), list.join(", "));
     }
     Ok(ExitCode::Success)
 }
@@ -119,12 +127,12 @@ pub(crate) async fn repair(project: &Project, opts: &ConnectOpts, json: bool) ->
     let changes = changes?;
     if json {
         let doc = serde_json::json!({ "ok": true, "changes": changes });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else if changes.is_empty() {
-        println!("nothing to repair");
+        crate::outln!("nothing to repair");
     } else {
         for c in &changes {
-            println!("{c}");
+            crate::outln!("{c}");
         }
     }
     Ok(ExitCode::Success)

@@ -100,27 +100,54 @@ impl Reporter for Printer {
 pub(crate) fn print_run(report: &RunReport, verb: &str, json: bool) -> anyhow::Result<()> {
     if json {
         let doc = serde_json::json!({ "ok": true, "command": verb, "report": report });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
     for w in &report.warnings {
-        println!("warning: {w}");
+        crate::outln!("warning: {w}");
     }
     if report.migrations.is_empty() && report.stopped_before.is_none() {
-        println!("nothing to {verb}: the database is up to date");
+        crate::outln!("nothing to {verb}: the database is up to date");
         return Ok(());
     }
     for m in &report.migrations {
-        println!(
+        crate::outln!(
             "{:<9} {} ({})  {} statements, {} ms",
-            m.outcome, m.version, m.name, m.statements, m.duration_ms
+            m.outcome,
+            m.version,
+            m.name,
+            m.statements,
+            m.duration_ms
         );
     }
     if let Some(path) = &report.backup {
-        println!("backup    {path}");
+        crate::outln!("backup    {path}");
     }
     if let Some(stop) = &report.stopped_before {
-        println!("stopped before {stop} (--phase)");
+        crate::outln!("stopped before {stop} (--phase)");
     }
     Ok(())
+}
+
+/// A time per row for people: three significant digits (`173`, `2.41`, `0.0123`).
+pub(crate) fn per_row(ms: f64) -> String {
+    if !ms.is_finite() || ms <= 0.0 {
+        return "0".into();
+    }
+    let digits = (2 - ms.log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{ms:.digits$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::per_row;
+
+    #[test]
+    fn per_row_keeps_three_significant_digits() {
+        assert_eq!(per_row(173.0), "173");
+        assert_eq!(per_row(2.4123), "2.41");
+        assert_eq!(per_row(0.012345), "0.0123");
+        assert_eq!(per_row(0.0), "0");
+        assert_eq!(per_row(12345.6), "12346");
+    }
 }

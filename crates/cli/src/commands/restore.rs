@@ -49,13 +49,13 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
     let (path, manifest) = result?;
     if json {
         let doc = serde_json::json!({ "ok": true, "restored": path, "manifest": manifest });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let at = match &manifest.last_migration {
             Some(m) => format!("at migration {} ({})", m.version, m.name),
             None => "before any migration".to_string(),
         };
-        println!(
+        crate::outln!(
             "restored {} (taken {}, {at}) into {}",
             path.display(),
             manifest.created_at,

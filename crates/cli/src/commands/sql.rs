@@ -30,18 +30,18 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
     if json {
         let doc =
             serde_json::json!({ "ok": true, "dialect": args.dialect, "migrations": rendered });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::Success);
     }
     for m in &rendered {
-        println!(
+        crate::outln!(
             "-- migration {} ({}){}",
             m.version,
             m.name,
             if args.down { " down" } else { "" }
         );
         if m.statements.is_empty() {
-            println!("-- (nothing to run on {})", args.dialect);
+            crate::outln!("-- (nothing to run on {})", args.dialect);
         }
         for s in &m.statements {
             let note = match (&s.backfill, s.kind) {
@@ -51,11 +51,11 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
                 }
                 _ => String::new(),
             };
-            println!("-- step {} ({}){note}", s.step, s.op);
+            crate::outln!("-- step {} ({}){note}", s.step, s.op);
             let sql = s.sql.trim_end();
-            println!("{sql}{}", if sql.ends_with(';') { "" } else { ";" });
+            crate::outln!("{sql}{}", if sql.ends_with(';') { "" } else { ";" });
         }
-        println!();
+        crate::outln!();
     }
     Ok(ExitCode::Success)
 }

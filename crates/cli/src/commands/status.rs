@@ -12,12 +12,15 @@ use crate::project::Project;
 fn print(report: &StatusReport, json: bool) -> Result<()> {
     if json {
         let doc = serde_json::json!({ "ok": true, "status": report });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
-    println!(
+    crate::outln!(
         "{:<8} {:<10} {:<9} {:<24} NAME",
-        "VERSION", "STATE", "PHASE", "APPLIED"
+        "VERSION",
+        "STATE",
+        "PHASE",
+        "APPLIED"
     );
     for m in &report.migrations {
         let mut state = m.state.clone();
@@ -42,23 +45,34 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         } else {
             format!("  [{}]", notes.join(", "))
         };
-        println!(
+        crate::outln!(
             "{:<8} {:<10} {:<9} {:<24} {}{notes}",
-            m.version.text, state, phase, applied, m.name
+            m.version.text,
+            state,
+            phase,
+            applied,
+            m.name
         );
     }
     if !report.backfills.is_empty() {
-        println!();
+        crate::outln!();
         for b in &report.backfills {
-            println!(
+            crate::outln!(
                 "backfill {:<26} {:<12} {} rows changed, {} batches ({})",
-                b.id, b.state, b.rows_changed, b.batches, b.migration
+                b.id,
+                b.state,
+                b.rows_changed,
+                b.batches,
+                b.migration
             );
         }
     }
-    println!(
+    crate::outln!(
         "\n{} pending, {} failed, {} checksum mismatches ({})",
-        report.pending, report.failed, report.checksum_mismatches, report.dialect
+        report.pending,
+        report.failed,
+        report.checksum_mismatches,
+        report.dialect
     );
     Ok(())
 }
@@ -105,7 +119,7 @@ pub(crate) async fn validate(
     if json {
         print(&report, json)?;
     } else {
-        println!(
+        crate::outln!(
             "valid: {} migrations in the plan, {} pending",
             plan.migrations.len(),
             report.pending
@@ -132,17 +146,17 @@ pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> 
     let report = report?;
     if json {
         let doc = serde_json::json!({ "ok": report.differences.is_empty(), "drift": report });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else if report.differences.is_empty() {
-        println!(
+        crate::outln!(
             "no drift: the schema matches migrations {}",
             report.applied.join(", ")
         );
     } else {
         for d in &report.differences {
-            println!("{}: {}", d.object, d.detail);
+            crate::outln!("{}: {}", d.object, d.detail);
         }
-        println!(
+        crate::outln!(
             "\n{} difference(s) from the schema of the applied migrations",
             report.differences.len()
         );

@@ -28,13 +28,13 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
         Box::new(|url: String| Box::pin(async move { crate::connect::connect(&url).await }));
     let report = test_plan(&plan, &urls, open.as_ref()).await?;
     if json {
-        println!(
+        crate::outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({ "ok": report.ok, "test": report }))?
         );
     } else {
         for db in &report.databases {
-            println!(
+            crate::outln!(
                 "{} ({}) - {} in {} ms",
                 db.dialect,
                 db.url,
@@ -46,26 +46,26 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
                     .migration
                     .clone()
                     .unwrap_or_else(|| "all migrations".into());
-                println!(
+                crate::outln!(
                     "  {:<5} {:<40} {}",
                     s.phase,
                     what,
                     if s.ok { "ok" } else { "FAIL" }
                 );
                 for p in &s.problems {
-                    println!("        {p}");
+                    crate::outln!("        {p}");
                 }
             }
         }
         if report.cross_dialect.is_empty() {
-            println!(
+            crate::outln!(
                 "schemas agree across {} database(s)",
                 report.databases.len()
             );
         } else {
-            println!("schemas differ across databases:");
+            crate::outln!("schemas differ across databases:");
             for c in &report.cross_dialect {
-                println!("  {c}");
+                crate::outln!("  {c}");
             }
         }
     }

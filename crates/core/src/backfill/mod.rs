@@ -20,7 +20,7 @@ mod transform;
 pub use dry_run::{DryRun, dry_run};
 pub use engine::{PartContext, run_part};
 pub use options::{BackfillOptions, Connector};
-pub use parallel::run;
+pub use parallel::{pending_anywhere, run};
 pub use report::{BackfillEvent, BackfillObserver, BackfillReport, QuietObserver};
 pub use sizing::BatchSizer;
 pub use spec::{BackfillSpec, KeyKind};

@@ -49,26 +49,12 @@ pub async fn run(
     }
     let finished = |c: &Checkpoint| matches!(c.state, PartState::Done | PartState::Complete);
     if !existing.is_empty() && existing.iter().all(finished) {
-        // A verified (complete) backfill is done at once: only rows after each part's last
-        // key can be new (inserted since by old code), and an index range probe finds them.
-        // A finished but unverified one may have left rows pending: probe the whole table.
-        // Without `pending` nothing can become pending again: the checkpoint is the answer.
-        let verified = existing.iter().all(|c| c.state == PartState::Complete);
-        let mut nothing_pending = true;
-        if spec.step.pending.is_some() {
-            for c in &existing {
-                let (from, to) = if verified {
-                    (c.cursor.as_deref(), c.range_end.as_deref())
-                } else {
-                    (None, None)
-                };
-                let probe = pending_exists_sql(spec, b.dialect(), &kinds, from, to)?;
-                if !b.query(&probe).await?.rows.is_empty() {
-                    nothing_pending = false;
-                    break;
-                }
-            }
-        }
+        // A finished backfill is done at once only when no row is pending anywhere in the
+        // key space: new rows land behind the cursor too (UUID or text keys, transactions
+        // that were open during a batch), so the probe never starts at the checkpoint.
+        // Insert-select backfills without `pending` probe with the default anti-join on the
+        // target's key. Without any pending condition the checkpoint is the only answer.
+        let nothing_pending = !spec.has_pending() || !pending_anywhere(b, spec).await?;
         if nothing_pending {
             return Ok(BackfillReport {
                 id: spec.id.clone(),
@@ -186,6 +172,13 @@ pub async fn run(
     Ok(total)
 }
 
+/// Whether any row of `spec` is pending, over the whole key space (`SELECT 1 .. WHERE
+/// pending LIMIT 1`). Used by the done-at-once check and by the contract gate.
+pub async fn pending_anywhere(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<bool> {
+    let probe = pending_exists_sql(spec, b.dialect(), &[], None, None)?;
+    Ok(!b.query(&probe).await?.rows.is_empty())
+}
+
 async fn key_bounds(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Option<(i64, i64)>> {
     let rows = b.query(&key_bounds_sql(spec, b.dialect())).await?;
     let row = rows.rows.first();
@@ -244,6 +237,7 @@ mod tests {
             step,
             key: vec!["id".into()],
             key_kinds: None,
+            target_key: Vec::new(),
             checksum: "c".into(),
             migration: "0001 (m)".into(),
             version: "0001".into(),

@@ -28,6 +28,12 @@ pub struct BackfillSpec {
     pub key: Vec<String>,
     /// The kind of each key column, when known from the plan (else found at run time).
     pub key_kinds: Option<Vec<KeyKind>>,
+    /// Insert-select backfills without `pending`: the target's conflict key (its primary
+    /// key, else a unique constraint or unique index) when every one of its columns is among
+    /// `values`. It gives the default pending condition, an anti-join: a source row is pending
+    /// while the target has no row with its key (see [`BackfillSpec::has_pending`]). Empty
+    /// when there is none.
+    pub target_key: Vec<String>,
     /// SHA-256 of the step's definition; a changed definition cannot resume a checkpoint.
     pub checksum: String,
     /// The migration that holds it (`0004 (backfill_attachments)`).
@@ -61,6 +67,7 @@ impl BackfillSpec {
             step: step.clone(),
             key,
             key_kinds,
+            target_key: target_key(step, schema),
             checksum: digest.iter().map(|b| format!("{b:02x}")).collect(),
             migration: migration.label(),
             version: migration.version.text.clone(),
@@ -98,6 +105,22 @@ impl BackfillSpec {
         })
     }
 
+    /// Whether rows can be told pending: an explicit `pending`, or for an insert-select
+    /// backfill the default anti-join on the target's conflict key. Without either, a
+    /// finished checkpoint is the only answer to "is there work left".
+    pub fn has_pending(&self) -> bool {
+        self.step.pending.is_some() || self.anti_join_key().is_some()
+    }
+
+    /// The target key of the default anti-join, when it applies (insert-select form, no
+    /// explicit `pending`).
+    pub(crate) fn anti_join_key(&self) -> Option<&[String]> {
+        (self.step.insert_into.is_some()
+            && self.step.pending.is_none()
+            && !self.target_key.is_empty())
+        .then_some(self.target_key.as_slice())
+    }
+
     /// The spec that reverses this backfill (its `undo` over the rows `undo_where` selects).
     pub fn undo(&self) -> Result<BackfillSpec> {
         if self.step.undo.is_empty() {
@@ -119,6 +142,40 @@ impl BackfillSpec {
             .map(|b| format!("{b:02x}"))
             .collect();
         spec.step = step;
+        spec.target_key = Vec::new();
         Ok(spec)
     }
+}
+
+/// The conflict key of an insert-select backfill's target, from the plan's schema: the
+/// primary key, else the first unique constraint, unique index (without `where`) or unique
+/// column whose columns are all given in `values`.
+fn target_key(step: &Backfill, schema: &Schema) -> Vec<String> {
+    let (Some(target), None) = (&step.insert_into, &step.pending) else {
+        return Vec::new();
+    };
+    let Some(t) = schema.table(target) else {
+        return Vec::new();
+    };
+    let given = |cols: &[String]| {
+        !cols.is_empty() && cols.iter().all(|c| step.values.iter().any(|(v, _)| v == c))
+    };
+    let mut candidates: Vec<Vec<String>> = vec![t.primary_key.clone()];
+    candidates.extend(t.uniques.iter().map(|u| u.columns.clone()));
+    candidates.extend(
+        t.indexes
+            .iter()
+            .filter(|i| i.unique && i.r#where.is_none())
+            .map(|i| i.columns.clone()),
+    );
+    candidates.extend(
+        t.columns
+            .iter()
+            .filter(|c| c.unique || c.primary_key)
+            .map(|c| vec![c.name.clone()]),
+    );
+    candidates
+        .into_iter()
+        .find(|c| given(c))
+        .unwrap_or_default()
 }

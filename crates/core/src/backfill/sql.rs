@@ -116,7 +116,8 @@ pub fn batch_update_sql(
     }
     let extra = range_condition(spec, kinds, cursor, upper, end);
     if step.insert_into.is_some() {
-        return insert_select(&step, dialect, extra);
+        let anti_join = spec.anti_join_key().filter(|_| with_pending);
+        return insert_select(&step, dialect, extra, anti_join);
     }
     Ok(dialect.query(&update_statement(&step, dialect, extra)?))
 }
@@ -130,16 +131,38 @@ pub fn pending_exists_sql(
     cursor: Option<&[String]>,
     end: Option<&[String]>,
 ) -> Result<String> {
+    let range = range_condition(spec, kinds, cursor, None, end);
+    if spec.step.insert_into.is_some() {
+        // The source rows as the insert reads them (explode included), with the default
+        // anti-join when there is no `pending`.
+        let (_, from, cond) =
+            crate::render::insert_select_parts(&spec.step, dialect, range, spec.anti_join_key())?;
+        let mut sql = format!("SELECT 1 FROM {from}");
+        if let Some(c) = cond {
+            sql.push_str(&format!(" WHERE {c}"));
+        }
+        return Ok(format!("{sql} LIMIT 1"));
+    }
     let mut q = base_select(spec, dialect, true)?;
     q.expr(Expr::cust("1")).limit(1);
-    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+    if let Some(c) = range {
         q.and_where(c);
     }
     Ok(dialect.query(&q))
 }
 
-/// `SELECT COUNT(*) ... WHERE pending`.
+/// `SELECT COUNT(*) ... WHERE pending` (for insert-select backfills, over the rows the insert
+/// reads, with the default anti-join when there is no `pending`).
 pub fn count_pending_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String> {
+    if spec.step.insert_into.is_some() {
+        let (_, from, cond) =
+            crate::render::insert_select_parts(&spec.step, dialect, None, spec.anti_join_key())?;
+        let mut sql = format!("SELECT COUNT(*) FROM {from}");
+        if let Some(c) = cond {
+            sql.push_str(&format!(" WHERE {c}"));
+        }
+        return Ok(sql);
+    }
     let mut q = base_select(spec, dialect, true)?;
     q.expr(Expr::cust("COUNT(*)"));
     Ok(dialect.query(&q))
@@ -150,7 +173,8 @@ pub fn count_pending_sql(spec: &BackfillSpec, dialect: Dialect) -> Result<String
 pub fn sample_sql(spec: &BackfillSpec, dialect: Dialect, n: u64) -> Result<String> {
     if spec.step.insert_into.is_some() {
         // The rows it would insert.
-        let (exprs, from, cond) = crate::render::insert_select_parts(&spec.step, dialect, None)?;
+        let (exprs, from, cond) =
+            crate::render::insert_select_parts(&spec.step, dialect, None, spec.anti_join_key())?;
         let names: Vec<String> = spec
             .step
             .values

@@ -233,6 +233,19 @@ impl StateTable {
         b.execute(&self.dialect.query(&q)).await.map(|_| ())
     }
 
+    /// Moves every `complete` part of `id` back to `done`: a verification failed, so the
+    /// backfill is no longer known to be complete and the contract gate refuses until a run
+    /// verifies it again. Called wherever checks run and fail (`backfill run`, `up`, the gate).
+    pub async fn mark_unverified(&self, b: &mut dyn Backend, id: &str) -> Result<()> {
+        let q = Query::update()
+            .table(ident(STATE_TABLE))
+            .value(ident("state"), PartState::Done.as_str())
+            .and_where(Expr::col(ident("id")).eq(id))
+            .and_where(Expr::col(ident("state")).eq(PartState::Complete.as_str()))
+            .to_owned();
+        b.execute(&self.dialect.query(&q)).await.map(|_| ())
+    }
+
     /// Removes every checkpoint of `id` (for `--restart`).
     pub async fn clear(&self, b: &mut dyn Backend, id: &str) -> Result<()> {
         let q = Query::delete()

@@ -44,6 +44,11 @@ pub struct Manifest {
     pub size_bytes: u64,
     /// The backup file's SHA-256 (lowercase hex).
     pub sha256: String,
+    /// A table-level backup: only these tables (`tables` lists them; `internal_tables` and
+    /// `views` are empty). Restoring it replaces exactly these tables and nothing else.
+    /// `None`: the whole database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only_tables: Option<Vec<String>>,
 }
 
 /// A migration named in a manifest.
@@ -149,6 +154,7 @@ mod tests {
             views: Vec::new(),
             size_bytes: 10,
             sha256: "00".into(),
+            only_tables: None,
         };
         let path = m.write(&backup).expect("write");
         assert_eq!(path, dir.join("app-0001-x.dump.manifest.json"));

@@ -16,12 +16,27 @@ use std::path::{Path, PathBuf};
 
 pub use files::{create_private_file, default_file_name, sha256_file};
 pub use manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
-pub use take::{default_path, restore, take};
+pub use take::{default_path, restore, take, take_tables};
 pub use tools::{
     ToolOutput, ToolStreams, find_tool, missing_tool, redact_secret, run_tool, tool_failed,
     tool_version,
 };
 pub use verify::verify_hash;
+
+/// What the contract gate's automatic backup covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BackupScope {
+    /// The tables the gated migration destroys data of (a table-level dump, taken before each
+    /// gated migration): fast on a large database, and restoring it does not roll back
+    /// unrelated writes. A gated migration whose losses name no existing table (a contract
+    /// without destructive steps, raw SQL whose target is unknown) gets a whole-database
+    /// backup.
+    #[default]
+    DestroyedTables,
+    /// The whole database, once per run before its first gated migration (`up
+    /// --backup-whole-database`).
+    WholeDatabase,
+}
 
 /// Whether `up` backs up the database before the first contract or destructive migration of a
 /// run.

@@ -15,6 +15,27 @@ use crate::runner::History;
 /// (from `history_table`), tables with row counts, views, size and SHA-256. On failure
 /// neither file is left behind.
 pub async fn take(backend: &mut dyn Backend, path: &Path, history_table: &str) -> Result<Manifest> {
+    take_scoped(backend, path, history_table, None).await
+}
+
+/// Like [`take`], for only `tables` (a table-level backup, [`Backend::backup_tables`]): the
+/// manifest lists just them, with their row counts, in `only_tables`; restoring it replaces
+/// exactly these tables.
+pub async fn take_tables(
+    backend: &mut dyn Backend,
+    path: &Path,
+    history_table: &str,
+    tables: &[String],
+) -> Result<Manifest> {
+    take_scoped(backend, path, history_table, Some(tables)).await
+}
+
+async fn take_scoped(
+    backend: &mut dyn Backend,
+    path: &Path,
+    history_table: &str,
+    only: Option<&[String]>,
+) -> Result<Manifest> {
     for existing in [path.to_path_buf(), Manifest::path_for(path)] {
         if existing.exists() {
             return Err(Error::Other(format!(
@@ -23,11 +44,12 @@ pub async fn take(backend: &mut dyn Backend, path: &Path, history_table: &str) -
             )));
         }
     }
-    let info = backend
-        .backup(path)
-        .await
-        .map_err(|e| e.context(format!("backing up to {}", path.display())))?;
-    match describe(backend, path, history_table, info).await {
+    let info = match only {
+        Some(tables) => backend.backup_tables(path, tables).await,
+        None => backend.backup(path).await,
+    }
+    .map_err(|e| e.context(format!("backing up to {}", path.display())))?;
+    match describe(backend, path, history_table, info, only).await {
         Ok(manifest) => Ok(manifest),
         Err(e) => {
             let _ = std::fs::remove_file(path);
@@ -55,6 +77,14 @@ pub async fn restore(backend: &mut dyn Backend, path: &Path) -> Result<Manifest>
         )));
     }
     backend.check_restore_tools()?;
+    if let Some(tables) = &manifest.only_tables {
+        // A table-level backup replaces its tables and leaves everything else alone.
+        backend
+            .restore_tables(path, tables)
+            .await
+            .map_err(|e| e.context(format!("restoring {}", path.display())))?;
+        return Ok(manifest);
+    }
     let sql = dialect.sql();
     if !sql.restore_replaces_everything() {
         let keep: BTreeSet<&str> = manifest
@@ -137,6 +167,7 @@ async fn describe(
     path: &Path,
     history_table: &str,
     info: BackupInfo,
+    only: Option<&[String]>,
 ) -> Result<Manifest> {
     let dialect = backend.dialect();
     let sql = dialect.sql();
@@ -146,11 +177,17 @@ async fn describe(
         .scalar()
         .unwrap_or_default()
         .to_string();
-    let (internal, user): (Vec<String>, Vec<String>) = names(backend, &sql.list_tables_sql())
-        .await?
-        .into_iter()
-        .partition(|t| t == history_table || t.starts_with("cutover_"));
-    let views = names(backend, &sql.list_views_sql()).await?;
+    let all = names(backend, &sql.list_tables_sql()).await?;
+    let has_history = all.iter().any(|t| t == history_table);
+    let (internal, user, views) = match only {
+        Some(tables) => (Vec::new(), tables.to_vec(), Vec::new()),
+        None => {
+            let (internal, user): (Vec<String>, Vec<String>) = all
+                .into_iter()
+                .partition(|t| t == history_table || t.starts_with("cutover_"));
+            (internal, user, names(backend, &sql.list_views_sql()).await?)
+        }
+    };
     let mut tables = Vec::with_capacity(user.len());
     for name in user {
         let q = format!("SELECT COUNT(*) FROM {}", dialect.quote(&name));
@@ -158,7 +195,7 @@ async fn describe(
         let rows = rows.scalar().and_then(|v| v.parse().ok()).unwrap_or(0);
         tables.push(TableCount { name, rows });
     }
-    let last_migration = if internal.iter().any(|t| t == history_table) {
+    let last_migration = if has_history {
         last_applied(backend, history_table).await?
     } else {
         None
@@ -182,6 +219,7 @@ async fn describe(
         views,
         size_bytes,
         sha256,
+        only_tables: only.map(<[String]>::to_vec),
     };
     manifest.write(path)?;
     Ok(manifest)

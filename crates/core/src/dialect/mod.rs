@@ -156,6 +156,16 @@ pub trait SqlDialect: Send + Sync {
         true
     }
 
+    /// Statements run inside a contract migration's transaction, before its final
+    /// verification, that keep every other session from writing to `tables` (the tables the
+    /// contract destroys) until the transaction ends. Default: none, for databases whose
+    /// transaction already excludes other writers (SQLite's `BEGIN IMMEDIATE`) or that cannot
+    /// hold a lock across DDL (MySQL: DDL commits implicitly, so the verification runs right
+    /// before the destructive statements instead).
+    fn contract_lock_sql(&self, _tables: &[String]) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Whether `CREATE INDEX ... WHERE` (a partial index) exists.
     fn supports_partial_index(&self) -> bool {
         true
@@ -431,6 +441,13 @@ pub trait SqlDialect: Send + Sync {
     /// Renders `ROUND(x)` or `ROUND(x, digits)`.
     fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
         expr_sql::call("ROUND", std::iter::once(x).chain(digits))
+    }
+
+    /// Why this database cannot use `name` as an identifier, if it cannot (too long, or
+    /// characters it cannot store). Checked when a plan is loaded. The default accepts any
+    /// name.
+    fn identifier_problem(&self, _name: &str) -> Option<String> {
+        None
     }
 }
 

@@ -14,6 +14,28 @@ const BINARY_TEXT: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
 pub struct Mysql;
 
 impl SqlDialect for Mysql {
+    fn identifier_problem(&self, name: &str) -> Option<String> {
+        let chars = name.chars().count();
+        if chars > 64 {
+            return Some(format!(
+                "is {chars} characters long; MySQL and MariaDB allow at most 64: shorten it"
+            ));
+        }
+        if let Some(c) = name.chars().find(|c| c.len_utf8() > 3) {
+            return Some(format!(
+                "contains {c:?} (U+{:04X}), a character outside the Basic Multilingual Plane, which MySQL and MariaDB cannot store in a name: rename it",
+                c as u32
+            ));
+        }
+        if name.ends_with(' ') {
+            return Some(
+                "ends with a space, which MySQL and MariaDB do not allow in a name: remove it"
+                    .into(),
+            );
+        }
+        None
+    }
+
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
             "CROSS JOIN JSON_TABLE({json}, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",

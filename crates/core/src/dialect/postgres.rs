@@ -12,6 +12,29 @@ use crate::types::ColumnType;
 pub struct Postgres;
 
 impl SqlDialect for Postgres {
+    fn identifier_problem(&self, name: &str) -> Option<String> {
+        // NAMEDATALEN - 1: longer names are truncated silently, so two long names collide.
+        (name.len() > 63).then(|| {
+            format!(
+                "is {} bytes long; PostgreSQL keeps only the first 63 bytes of a name (and silently truncates longer ones, so two long names can collide): shorten it",
+                name.len()
+            )
+        })
+    }
+
+    /// `LOCK TABLE .. IN ACCESS EXCLUSIVE MODE`: the lock the drop takes anyway, taken before
+    /// the final verification so that no write lands between the check and the drop.
+    fn contract_lock_sql(&self, tables: &[String]) -> Vec<String> {
+        if tables.is_empty() {
+            return Vec::new();
+        }
+        let list: Vec<String> = tables.iter().map(|t| Dialect::Postgres.quote(t)).collect();
+        vec![format!(
+            "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+            list.join(", ")
+        )]
+    }
+
     fn primary_key_sql(&self, table: &str) -> String {
         format!(
             "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \

@@ -21,6 +21,9 @@ pub(crate) fn parse(src: &str) -> Result<Node> {
     if src.trim().is_empty() {
         return Err(cx.err("the expression is empty; write e.g. `media_url IS NOT NULL`"));
     }
+    if let Some(msg) = super::limits::too_large(src) {
+        return Err(cx.err(msg));
+    }
     let dialect = GenericDialect {};
     let mut parser = Parser::new(&dialect)
         .try_with_sql(src)

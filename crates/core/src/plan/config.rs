@@ -62,10 +62,7 @@ impl Default for Config {
 impl Config {
     /// Reads `path` (a `cutover.toml`).
     pub fn load(path: &Path) -> Result<Config> {
-        let src = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let src = super::read::read_text(path)?;
         Self::parse(path, &src)
     }
 

@@ -1,47 +1,81 @@
-//! Which steps destroy data: dropped tables and columns, type changes that narrow a column,
-//! and raw SQL that drops a table or a column.
+//! Which steps destroy data: the one definition of "destructive", shared by the runner's
+//! contract gate and the linter (`plan/destructive-outside-contract`).
 //!
-//! The runner gates migrations holding such steps (every earlier backfill complete, a backup
-//! taken first); the linter can report them with the same helper.
+//! A step destroys data when it drops a table or a column, narrows a column's type (or
+//! changes the type of a column the plan does not know), or, as raw SQL, drops a table or a
+//! column, truncates a table, or cascades. Each loss names the table (and column) it
+//! destroys when that is known, so that the gate knows which backfills read from it and the
+//! table-level backup knows what to dump.
 
 use std::collections::BTreeMap;
 
-use sqlparser::ast::{AlterTableOperation, ObjectType, Statement};
-use sqlparser::dialect::{GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::parser::Parser;
-
+use super::raw_losses::raw_sql_losses;
 use super::{Plan, Step};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
 
+/// One thing a step destroys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loss {
+    /// The table that loses data, when known (`None`: raw SQL whose target is not known).
+    pub table: Option<String>,
+    /// The column, when only a column is lost.
+    pub column: Option<String>,
+    /// What happens, e.g. `drops table "users"`.
+    pub what: String,
+}
+
+impl Loss {
+    pub(super) fn new(table: Option<&str>, column: Option<&str>, what: String) -> Loss {
+        Loss {
+            table: table.map(str::to_string),
+            column: column.map(str::to_string),
+            what,
+        }
+    }
+}
+
 impl Step {
-    /// What this step destroys, if anything: `drops table "users"`, `drops column
-    /// "users"."name"`, `narrows "users"."id" from bigint to integer`, `raw SQL drops a table`.
+    /// Everything this step destroys (empty when it destroys nothing).
     ///
     /// `schema` is the plan's schema before the step: it gives the old type of an altered
     /// column (a type change of a column the plan does not know counts as narrowing).
     /// `dialect` picks the raw SQL variant to look at; `None` looks at every variant.
-    pub fn destruction(&self, schema: &Schema, dialect: Option<Dialect>) -> Option<String> {
+    pub fn losses(&self, schema: &Schema, dialect: Option<Dialect>) -> Vec<Loss> {
         match self {
-            Step::DropTable(t) => Some(format!("drops table \"{}\"", t.table)),
-            Step::DropColumn(c) => Some(format!("drops column \"{}\".\"{}\"", c.table, c.column)),
+            Step::DropTable(t) => {
+                let cascade = if t.cascade { " with CASCADE" } else { "" };
+                vec![Loss::new(
+                    Some(&t.table),
+                    None,
+                    format!("drops table \"{}\"{cascade}", t.table),
+                )]
+            }
+            Step::DropColumn(c) => vec![Loss::new(
+                Some(&c.table),
+                Some(&c.column),
+                format!("drops column \"{}\".\"{}\"", c.table, c.column),
+            )],
             Step::AlterColumn(a) => {
-                let to = a.ty?;
+                let Some(to) = a.ty else {
+                    return Vec::new();
+                };
                 let from = schema
                     .table(&a.table)
                     .and_then(|t| t.column(&a.column))
                     .map(|c| c.ty);
-                match from {
-                    Some(from) if !from.is_narrowing_to(&to) => None,
-                    Some(from) => Some(format!(
+                let what = match from {
+                    Some(from) if !from.is_narrowing_to(&to) => return Vec::new(),
+                    Some(from) => format!(
                         "narrows \"{}\".\"{}\" from {from} to {to}",
                         a.table, a.column
-                    )),
-                    None => Some(format!(
+                    ),
+                    None => format!(
                         "changes the type of \"{}\".\"{}\" (not created by the plan) to {to}",
                         a.table, a.column
-                    )),
-                }
+                    ),
+                };
+                vec![Loss::new(Some(&a.table), Some(&a.column), what)]
             }
             Step::Sql(s) => {
                 let dialects: Vec<Dialect> = match dialect {
@@ -50,83 +84,88 @@ impl Step {
                     None => Dialect::ALL.to_vec(),
                 };
                 let up = s.up();
-                dialects.into_iter().find_map(|d| {
-                    let sql = up.for_dialect(d)?;
-                    raw_sql_drops(sql, d).map(|what| format!("raw SQL drops a {what}"))
-                })
+                let mut out: Vec<Loss> = Vec::new();
+                for d in dialects {
+                    let Some(sql) = up.for_dialect(d) else {
+                        continue;
+                    };
+                    for loss in raw_sql_losses(sql, d) {
+                        if !out.contains(&loss) {
+                            out.push(loss);
+                        }
+                    }
+                }
+                out
             }
-            _ => None,
+            _ => Vec::new(),
         }
     }
 
-    /// Whether [`destruction`](Step::destruction) finds anything.
+    /// What this step destroys, if anything, in one line: `drops table "users"`, `drops
+    /// column "users"."name"`, `narrows "users"."id" from bigint to integer`, `raw SQL drops
+    /// table "t"` (see [`losses`](Step::losses)).
+    pub fn destruction(&self, schema: &Schema, dialect: Option<Dialect>) -> Option<String> {
+        let losses = self.losses(schema, dialect);
+        (!losses.is_empty()).then(|| {
+            losses
+                .iter()
+                .map(|l| l.what.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// Whether [`losses`](Step::losses) finds anything.
     pub fn is_destructive(&self, schema: &Schema, dialect: Option<Dialect>) -> bool {
-        self.destruction(schema, dialect).is_some()
+        !self.losses(schema, dialect).is_empty()
     }
 }
 
 impl Plan {
     /// For every migration holding destructive steps, what they destroy (see
-    /// [`Step::destruction`]), keyed by version number. The plan's schema is replayed step
-    /// by step so that a type change is judged against the column's type at that point.
+    /// [`Step::losses`]), keyed by version number, each prefixed with `step <line>`. The
+    /// plan's schema is replayed step by step so that a type change is judged against the
+    /// column's type at that point. Tables created earlier in the same migration are new and
+    /// lose nothing.
     pub fn destructive_steps(&self, dialect: Option<Dialect>) -> BTreeMap<u64, Vec<String>> {
+        self.losses(dialect)
+            .into_iter()
+            .map(|(v, losses)| {
+                let lines = losses
+                    .into_iter()
+                    .map(|(line, l)| format!("step {line} {}", l.what))
+                    .collect();
+                (v, lines)
+            })
+            .collect()
+    }
+
+    /// Every loss of every migration with the line of its step, keyed by version number.
+    pub fn losses(&self, dialect: Option<Dialect>) -> BTreeMap<u64, Vec<(usize, Loss)>> {
         let mut schema = Schema::default();
-        let mut out: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        let mut out: BTreeMap<u64, Vec<(usize, Loss)>> = BTreeMap::new();
         for m in &self.migrations {
+            let mut created_here: Vec<String> = Vec::new();
             for s in &m.steps {
-                if let Some(what) = s.item.destruction(&schema, dialect) {
-                    out.entry(m.version.number)
-                        .or_default()
-                        .push(format!("step {} {what}", s.line));
+                for loss in s.item.losses(&schema, dialect) {
+                    let new = loss
+                        .table
+                        .as_ref()
+                        .is_some_and(|t| created_here.contains(t));
+                    if !new {
+                        out.entry(m.version.number)
+                            .or_default()
+                            .push((s.line, loss));
+                    }
+                }
+                if let Step::CreateTable(t) = &s.item {
+                    created_here.push(t.table.clone());
                 }
                 schema.apply(&s.item);
             }
         }
         out
     }
-}
-
-/// `Some("table")` / `Some("column")` when `sql` drops a table or a column. Parsed with
-/// sqlparser; text it cannot parse is scanned for the words `DROP TABLE` / `DROP COLUMN`.
-fn raw_sql_drops(sql: &str, dialect: Dialect) -> Option<&'static str> {
-    let parsed = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-    }
-    .or_else(|_| Parser::parse_sql(&GenericDialect {}, sql));
-    match parsed {
-        Ok(statements) => statements.iter().find_map(|s| match s {
-            Statement::Drop {
-                object_type: ObjectType::Table,
-                ..
-            } => Some("table"),
-            Statement::AlterTable(alter) => alter
-                .operations
-                .iter()
-                .any(|op| matches!(op, AlterTableOperation::DropColumn { .. }))
-                .then_some("column"),
-            _ => None,
-        }),
-        Err(_) => scan_words(sql),
-    }
-}
-
-/// The fallback for SQL sqlparser cannot read: consecutive words `DROP TABLE` or
-/// `DROP COLUMN`, case-insensitive, anywhere (conservative: a string literal counts too).
-fn scan_words(sql: &str) -> Option<&'static str> {
-    let words: Vec<String> = sql
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect();
-    words
-        .windows(2)
-        .find_map(|w| match (w[0].as_str(), w[1].as_str()) {
-            ("DROP", "TABLE") => Some("table"),
-            ("DROP", "COLUMN") => Some("column"),
-            _ => None,
-        })
 }
 
 #[cfg(test)]
@@ -164,6 +203,31 @@ mod tests {
         ] {
             assert!(!sql(text).is_destructive(&s, None), "{text}");
         }
+    }
+
+    #[test]
+    fn raw_sql_losses_name_their_tables() {
+        let s = Schema::default();
+        let tables = |text: &str| -> Vec<Option<String>> {
+            sql(text)
+                .losses(&s, Some(Dialect::Postgres))
+                .into_iter()
+                .map(|l| l.table)
+                .collect()
+        };
+        assert_eq!(tables("TRUNCATE old"), [Some("old".to_string())]);
+        assert_eq!(
+            tables("DROP TABLE a, b"),
+            [Some("a".into()), Some("b".into())]
+        );
+        assert_eq!(
+            tables("ALTER TABLE users DROP COLUMN name"),
+            [Some("users".to_string())]
+        );
+        // A rebuild (drop, then a copy renamed to the old name) loses nothing.
+        assert!(tables("DROP TABLE t; ALTER TABLE t_new RENAME TO t").is_empty());
+        // Unparsable SQL: a loss whose target is unknown.
+        assert_eq!(tables("CREATE TRIGGER x ... ; DROP TABLE y"), [None]);
     }
 
     #[test]

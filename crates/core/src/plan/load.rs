@@ -74,10 +74,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
             ));
         }
         by_version.insert(version.number, path.clone());
-        let src = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let src = super::read::read_text(&path)?;
         migrations.push(load_migration(&path, &src, version, name, options)?);
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
@@ -102,6 +99,17 @@ fn parse_file_name(path: &Path) -> Result<(Version, String)> {
         )
     };
     let (num, name) = stem.split_once('_').ok_or_else(bad)?;
+    if !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()) && Version::parse(num).is_none() {
+        return Err(Error::plan(
+            path,
+            Some(1),
+            format!(
+                "version {num} is too large ({} digits): versions are stored as 64-bit integers, at most {}; use a sequence number or a timestamp such as 20261127093000",
+                num.len(),
+                i64::MAX
+            ),
+        ));
+    }
     let version = Version::parse(num).ok_or_else(bad)?;
     if name.is_empty() {
         return Err(bad());

@@ -3,8 +3,11 @@
 mod allow;
 mod config;
 mod destructive;
+mod identifiers;
 mod load;
 mod model;
+mod raw_losses;
+mod read;
 mod semantics;
 mod source_map;
 mod validate;
@@ -21,6 +24,7 @@ use crate::error::Result;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
+pub use destructive::Loss;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
@@ -45,10 +49,14 @@ impl Version {
         if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        t.parse().ok().map(|number| Version {
-            number,
-            text: t.to_string(),
-        })
+        // The history stores the number as a signed 64-bit integer.
+        t.parse::<u64>()
+            .ok()
+            .filter(|n| *n <= i64::MAX as u64)
+            .map(|number| Version {
+                number,
+                text: t.to_string(),
+            })
     }
 }
 

@@ -5,12 +5,17 @@
 //! name back to a line, assuming the usual `[[steps]]` layout and falling back to the
 //! line of the enclosing key.
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
 use std::ops::Range;
 
 /// Line lookup over one plan file.
 pub(crate) struct SourceMap<'a> {
     lines: Vec<&'a str>,
     src: &'a str,
+    /// 0-based lines of every `[[name]]` header, by name; found in one pass on first use so
+    /// that locating the n-th step of a long file stays linear overall.
+    headers: OnceCell<HashMap<String, Vec<usize>>>,
 }
 
 impl<'a> SourceMap<'a> {
@@ -19,7 +24,25 @@ impl<'a> SourceMap<'a> {
         SourceMap {
             lines: src.lines().collect(),
             src,
+            headers: OnceCell::new(),
         }
+    }
+
+    /// The 0-based lines of the `[[name]]` headers, in file order.
+    fn header_lines(&self, name: &str) -> &[usize] {
+        let headers = self.headers.get_or_init(|| {
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, line) in self.lines.iter().enumerate() {
+                let t = line.trim();
+                if !(t.starts_with("[[") && t.ends_with("]]")) {
+                    continue;
+                }
+                let inner: String = t[2..t.len() - 2].chars().filter(|c| *c != ' ').collect();
+                map.entry(inner).or_default().push(i);
+            }
+            map
+        });
+        headers.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// 1-based line of a byte offset.
@@ -35,16 +58,9 @@ impl<'a> SourceMap<'a> {
     /// 0-based line range of the `index`-th `[[name]]` block (header included), or of the
     /// line holding `name = [` when the array is written inline.
     pub(crate) fn block(&self, name: &str, index: usize) -> Option<Range<usize>> {
-        let header = format!("[[{name}]]");
         let sub = format!("[{name}.");
         let subarr = format!("[[{name}.");
-        let starts: Vec<usize> = self
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.trim().replace(' ', "") == header)
-            .map(|(i, _)| i)
-            .collect();
+        let starts = self.header_lines(name);
         if let Some(&start) = starts.get(index) {
             let mut end = start + 1;
             while end < self.lines.len() {

@@ -14,6 +14,7 @@ fn invalid(field: &str, msg: impl Into<String>) -> Invalid {
 
 /// Validates one step for the target dialects.
 pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invalid> {
+    super::identifiers::check_step(step, dialects)?;
     for (field, expr) in step.expressions() {
         for &d in dialects {
             if let Err(e) = expr.check(d) {
@@ -302,6 +303,7 @@ fn validate_column(c: &Column) -> Result<(), Invalid> {
 
 /// Validates one migration-level check.
 pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), Invalid> {
+    super::identifiers::check_check(check, dialects)?;
     let has_sql = check.sql.is_some()
         || check.postgres.is_some()
         || check.mysql.is_some()

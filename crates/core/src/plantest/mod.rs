@@ -6,6 +6,7 @@
 //! with the first pass. Then compare the schemas of all databases with each other.
 
 mod compare;
+mod scratch_dir;
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use crate::backend::Backend;
+use crate::backup::BackupPolicy;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::plan::Plan;
@@ -121,7 +123,15 @@ async fn test_one(plan: &Plan, url: &str, n: usize, open: &Opener) -> Result<Dat
         None => None,
     };
     let scratch = with_database(url, &name);
-    let result = run_scratch(plan, &scratch, dialect, open).await;
+    let backups = scratch_dir::ScratchDir::new(n)?;
+    let options = RunnerOptions {
+        backup: BackupPolicy::Auto {
+            dir: backups.path().to_path_buf(),
+        },
+        ..RunnerOptions::default()
+    };
+    let result = run_scratch(plan, &scratch, dialect, open, &options).await;
+    drop(backups);
     if let Some(a) = admin.as_mut()
         && let Some(sql) = dialect.sql().drop_database_sql(&name)
     {
@@ -159,6 +169,7 @@ async fn run_scratch(
     url: &str,
     dialect: Dialect,
     open: &Opener,
+    options: &RunnerOptions,
 ) -> Result<(Vec<TestStep>, Option<SchemaShape>)> {
     let mut b = open(url.to_string()).await?;
     let mut steps = Vec::new();
@@ -173,7 +184,7 @@ async fn run_scratch(
     // Up, one migration at a time.
     for m in &plan.migrations {
         let label = Some(m.label());
-        let up = Runner::new(b.as_mut(), plan, RunnerOptions::default(), &Silent)
+        let up = Runner::new(b.as_mut(), plan, options.clone(), &Silent)
             .up(Target::Version(m.version.clone()))
             .await;
         if let Err(e) = up {
@@ -199,7 +210,7 @@ async fn run_scratch(
     // Down, one at a time: each must give back the schema from before its migration.
     for (i, m) in plan.migrations.iter().enumerate().rev() {
         let label = Some(m.label());
-        let down = Runner::new(b.as_mut(), plan, RunnerOptions::default(), &Silent)
+        let down = Runner::new(b.as_mut(), plan, options.clone(), &Silent)
             .down(DownTarget::Steps(1))
             .await;
         if let Err(e) = down {
@@ -216,7 +227,7 @@ async fn run_scratch(
         steps.push(step("down", label, problems));
     }
     // Up again: the same schema and the same rows as the first pass.
-    let again = Runner::new(b.as_mut(), plan, RunnerOptions::default(), &Silent)
+    let again = Runner::new(b.as_mut(), plan, options.clone(), &Silent)
         .up(Target::Latest)
         .await;
     match again {

@@ -97,7 +97,7 @@ pub fn render_backfill(
         None => Vec::new(),
     };
     let update_all = if b.insert_into.is_some() {
-        insert_select(b, dialect, None)?
+        insert_select(b, dialect, None, None)?
     } else {
         dialect.query(&update_statement(b, dialect, None)?)
     };
@@ -117,11 +117,14 @@ pub(crate) fn expr_sql(dialect: Dialect, e: Expr) -> String {
 }
 
 /// The SELECT list of an insert-select backfill (explode columns resolved), with the FROM
-/// clause and the conditions.
+/// clause and the conditions. `anti_join` names the target's conflict key when the default
+/// pending condition applies: `NOT EXISTS (SELECT 1 FROM target WHERE target.k = <value of
+/// k> ..)`, so a source row is pending while its row is missing from the target.
 pub(crate) fn insert_select_parts(
     b: &Backfill,
     dialect: Dialect,
     extra: Option<Expr>,
+    anti_join: Option<&[String]>,
 ) -> Result<(Vec<String>, String, Option<String>)> {
     let sql = dialect.sql();
     let alias = b.explode.as_ref().map(|x| x.alias.clone());
@@ -154,14 +157,51 @@ pub(crate) fn insert_select_parts(
             None => e,
         });
     }
-    Ok((exprs, from, cond.map(|c| expr_sql(dialect, c))))
+    let mut cond = cond.map(|c| expr_sql(dialect, c));
+    if let (Some(key), Some(target)) = (anti_join, &b.insert_into) {
+        let t = dialect.quote(target);
+        // Inside the subquery an unqualified name would resolve to the target's column:
+        // qualify the source's columns.
+        let source = b.table.clone();
+        let qualified = |c: &crate::expr::ColumnRef| -> Option<Expr> {
+            over(c).or_else(|| {
+                c.table
+                    .is_none()
+                    .then(|| Expr::col((ident(&source), ident(&c.column))))
+            })
+        };
+        let mut matches: Vec<String> = Vec::new();
+        for k in key {
+            let Some((_, e)) = b.values.iter().find(|(c, _)| c == k) else {
+                continue;
+            };
+            let value = expr_sql(dialect, e.render_with(dialect, &qualified)?);
+            matches.push(format!("{t}.{} = {value}", dialect.quote(k)));
+        }
+        if !matches.is_empty() {
+            let missing = format!(
+                "NOT EXISTS (SELECT 1 FROM {t} WHERE {})",
+                matches.join(" AND ")
+            );
+            cond = Some(match cond {
+                Some(c) => format!("({c}) AND {missing}"),
+                None => missing,
+            });
+        }
+    }
+    Ok((exprs, from, cond))
 }
 
 /// `INSERT INTO target (..) SELECT .. FROM table [explode] WHERE ..` for the rows `extra`
-/// selects.
-pub(crate) fn insert_select(b: &Backfill, dialect: Dialect, extra: Option<Expr>) -> Result<String> {
+/// selects (and, with `anti_join`, only those missing from the target).
+pub(crate) fn insert_select(
+    b: &Backfill,
+    dialect: Dialect,
+    extra: Option<Expr>,
+    anti_join: Option<&[String]>,
+) -> Result<String> {
     let target = b.insert_into.as_deref().unwrap_or_default();
-    let (exprs, from, cond) = insert_select_parts(b, dialect, extra)?;
+    let (exprs, from, cond) = insert_select_parts(b, dialect, extra, anti_join)?;
     let mut select = format!("SELECT {} FROM {from}", exprs.join(", "));
     if let Some(c) = cond {
         select.push_str(" WHERE ");

@@ -8,7 +8,7 @@ use super::history::{EntryState, HistoryEntry};
 use super::report::{Event, MigrationRun, RunReport};
 use super::{Runner, Target};
 use crate::error::{Error, Result};
-use crate::plan::{CheckWhen, Migration, OnFail};
+use crate::plan::{CheckWhen, Migration, OnFail, Version};
 use crate::render::{Direction, RenderedMigration, StatementKind};
 
 /// What happened to one migration.
@@ -87,7 +87,7 @@ impl Runner<'_> {
             .map(|r| (r.version.number, r))
             .collect();
         self.backend.set_timeouts(self.options.timeouts).await?;
-        let destructive = self.plan.destructive_steps(Some(self.backend.dialect()));
+        let losses = self.plan.losses(Some(self.backend.dialect()));
         let mut skipped = Vec::new();
         for m in pending {
             if let Some(stop) = self.stops_before(m) {
@@ -119,10 +119,17 @@ impl Runner<'_> {
                 )));
             };
             let prior = by_version.get(&m.version.number).copied();
-            self.gate(m, destructive.get(&m.version.number), &entries)
+            let applied_now: Vec<Version> = report
+                .migrations
+                .iter()
+                .filter(|x| x.outcome == "applied")
+                .map(|x| x.version.clone())
+                .collect();
+            self.gate(m, losses.get(&m.version.number), &entries, &applied_now)
                 .await?;
+            let outcome = self.apply_one(m, r, prior, &mut report.warnings).await;
             report.backup = self.run_backup.clone();
-            match self.apply_one(m, r, prior, &mut report.warnings).await? {
+            match outcome? {
                 Outcome::Applied(run) => report.migrations.push(run),
                 Outcome::Skipped(run) => {
                     skipped.push(m.version.number);
@@ -241,6 +248,12 @@ impl Runner<'_> {
         let has_backfill = rendered.statements.iter().any(|s| s.backfill.is_some());
         let transactional =
             m.transaction && !has_backfill && self.backend.dialect().sql().transactional_ddl();
+        // The contract gate: the backup once the preconditions passed, then (outside a
+        // transaction) the final verification right before the first statement.
+        self.gate_backup(m).await?;
+        if !transactional {
+            self.final_contract_check(m, false).await?;
+        }
         let after = if transactional {
             // A table rebuild needs foreign-key enforcement off, outside the transaction.
             let rebuild = Self::has_rebuild(&rendered.statements);

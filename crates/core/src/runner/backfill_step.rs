@@ -147,10 +147,13 @@ impl Runner<'_> {
             }
         }
         let complete = checks.iter().all(|c| c.passed);
+        let states = backfill::StateTable::new(self.backend.dialect());
         if complete {
-            backfill::StateTable::new(self.backend.dialect())
-                .mark_complete(self.backend, &spec.id)
-                .await?;
+            states.mark_complete(self.backend, &spec.id).await?;
+        } else {
+            // A failed verification takes the backfill out of `complete` at once, so that
+            // the contract gate cannot pass on a stale flag.
+            states.mark_unverified(self.backend, &spec.id).await?;
         }
         Ok(BackfillOutcome {
             report,

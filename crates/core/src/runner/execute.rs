@@ -62,6 +62,10 @@ impl Runner<'_> {
                         self.prepare_retry(&e, attempt).await?;
                         continue;
                     }
+                    if matches!(e.root(), Error::GateRefused { .. }) {
+                        // Refused before any statement ran: nothing to record.
+                        return Err(e);
+                    }
                     let mut entry = self.entry(m, rendered, EntryState::Failed, &started_at);
                     entry.finished_at = Some(now());
                     entry.duration_ms = Some(started.elapsed().as_millis() as i64);
@@ -84,6 +88,7 @@ impl Runner<'_> {
     ) -> Result<Vec<CheckResult>> {
         let label = m.label();
         self.backend.begin().await?;
+        self.final_contract_check(m, true).await?;
         let total = rendered.statements.len();
         let mut checksums = Vec::with_capacity(total);
         for (i, s) in rendered.statements.iter().enumerate() {
@@ -195,6 +200,9 @@ impl Runner<'_> {
         let after = self.run_checks(m, CheckWhen::After).await?;
         entry.finished_at = Some(now());
         entry.duration_ms = Some(started.elapsed().as_millis() as i64);
+        if after.iter().any(|c| !c.passed) {
+            self.unverify_backfills(rendered).await?;
+        }
         if let Some(c) = after
             .iter()
             .find(|c| !c.passed && c.on_fail != OnFail::Warn)

@@ -1,28 +1,34 @@
 //! The gates of `up`: `--phase`, and the contract gate.
 //!
 //! `--phase P` stops a run before the first migration of a later phase. A migration of phase
-//! `contract`, or one holding a destructive step (see [`Step::destruction`]), runs only when
-//! every backfill of an earlier migration is complete (done and verified) and a backup was
-//! taken in this run: cutover takes it before the first such migration, unless the policy is
+//! `contract`, or one holding a destructive step (see [`Step::losses`], the definition lint
+//! shares), runs only when every backfill of an earlier migration is complete (done and
+//! verified), every backfill whose source it destroys verifies again now (see
+//! [`reverify`](super::reverify)), and a backup was taken in this run: cutover takes it after
+//! the migration's `before` checks passed, unless the policy is
 //! [`BackupPolicy::Skip`](crate::backup::BackupPolicy::Skip) (`--no-backup`), which the
 //! migration's history note records.
 //!
-//! [`Step::destruction`]: crate::plan::Step::destruction
+//! [`Step::losses`]: crate::plan::Step::losses
 
 use super::Runner;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
-use crate::backup;
+use super::reverify::Guard;
+use crate::backup::{self, BackupScope};
 use crate::error::{Error, Result};
-use crate::plan::{Migration, Phase};
+use crate::plan::{Loss, Migration, Phase, Version};
 
-/// What the history entry of a gated migration records.
+/// What the history entry of a gated migration records, and what its final verification
+/// re-checks.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct GateRecord {
     /// The backup taken before it.
     pub(crate) backup: Option<String>,
     /// Why there is none.
     pub(crate) note: Option<String>,
+    /// Set when the migration is gated: the backfills to re-verify and the tables to lock.
+    pub(crate) guard: Option<Guard>,
 }
 
 impl Runner<'_> {
@@ -37,57 +43,110 @@ impl Runner<'_> {
         }
     }
 
-    /// Runs before `m` is applied. When `m` is a contract migration or `destructive` lists
-    /// what it destroys, refuses unless every earlier backfill is complete, then takes this
-    /// run's backup (once) and notes it for `m`'s history entry.
+    /// Runs before `m` is applied. When `m` is a contract migration or destroys data
+    /// (`losses`, see [`Step::losses`](crate::plan::Step::losses)), refuses unless every
+    /// earlier backfill is complete and every backfill whose source `m` destroys verifies
+    /// again now (see [`reverify`](super::reverify)); `applied_now` are the migrations this
+    /// run applied so far (they may have retired a backfill). The backup is taken later, once `m`'s
+    /// `before` checks passed ([`Runner::gate_backup`]).
     pub(super) async fn gate(
         &mut self,
         m: &Migration,
-        destructive: Option<&Vec<String>>,
+        losses: Option<&Vec<(usize, Loss)>>,
         entries: &[HistoryEntry],
+        applied_now: &[Version],
     ) -> Result<()> {
         self.gate = GateRecord::default();
-        let why = match (m.phase, destructive) {
+        let losses: Vec<Loss> = losses
+            .map(|l| l.iter().map(|(_, l)| l.clone()).collect())
+            .unwrap_or_default();
+        let why = match (m.phase, losses.is_empty()) {
             (Some(Phase::Contract), _) => "is a contract migration".to_string(),
-            (_, Some(what)) => format!("destroys data ({})", what.join("; ")),
+            (_, false) => format!(
+                "destroys data ({})",
+                losses
+                    .iter()
+                    .map(|l| l.what.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             _ => return Ok(()),
         };
-        let label = m.label();
         self.require_complete_backfills(m, &why, entries).await?;
-        match self.options.backup.dir(&self.plan.dir) {
-            None => {
-                self.gate.note =
-                    Some("no backup was taken before this migration: run with --no-backup".into());
+        let guard = self.guard(m, &why, &losses, entries, applied_now)?;
+        self.reverify_at_gate(m, &guard).await?;
+        self.gate.guard = Some(guard);
+        Ok(())
+    }
+
+    /// Takes the backup before the gated migration `m`, after its `before` checks passed,
+    /// and notes it for `m`'s history entry. By default a table-level backup of the tables
+    /// `m` destroys, taken for each gated migration; with
+    /// [`BackupScope::WholeDatabase`](crate::backup::BackupScope), or when `m`'s losses name
+    /// no existing table, the whole database, once per run. Nothing for an ungated migration.
+    pub(super) async fn gate_backup(&mut self, m: &Migration) -> Result<()> {
+        let Some(guard) = &self.gate.guard else {
+            return Ok(());
+        };
+        let why = guard.why.clone();
+        let wanted = guard.tables.clone();
+        let label = m.label();
+        let Some(dir) = self.options.backup.dir(&self.plan.dir) else {
+            self.gate.note =
+                Some("no backup was taken before this migration: run with --no-backup".into());
+            return Ok(());
+        };
+        let tables = match self.options.backup_scope {
+            BackupScope::WholeDatabase => Vec::new(),
+            BackupScope::DestroyedTables => {
+                let sql = self.backend.dialect().sql();
+                let live: Vec<String> = self
+                    .backend
+                    .query(&sql.list_tables_sql())
+                    .await?
+                    .rows
+                    .into_iter()
+                    .filter_map(|r| r.into_iter().next().flatten())
+                    .collect();
+                wanted.into_iter().filter(|t| live.contains(t)).collect()
             }
-            Some(dir) => {
-                if self.run_backup.is_none() {
-                    let table = self.history.table().to_string();
-                    let path = backup::default_path(self.backend, &dir, &table)
-                        .await
-                        .and_then(|path| {
-                            std::path::absolute(&path).map_err(|source| Error::Io { path, source })
-                        });
-                    let taken = match path {
-                        Ok(path) => backup::take(self.backend, &path, self.history.table())
-                            .await
-                            .map(|_| path),
-                        Err(e) => Err(e),
-                    };
-                    let path = taken.map_err(|e| {
-                        Error::Other(format!(
-                            "migration {label} {why}, so a backup is taken first, and that failed: {e}; fix the cause, or pass --no-backup to run it without a backup"
-                        ))
-                    })?;
-                    let shown = path.display().to_string();
-                    self.reporter.event(&Event::BackupTaken {
-                        path: &shown,
-                        before: &label,
-                    });
-                    self.run_backup = Some(shown);
-                }
-                self.gate.backup = self.run_backup.clone();
-            }
+        };
+        if let (true, Some(whole)) = (tables.is_empty(), &self.whole_backup) {
+            self.gate.backup = Some(whole.clone());
+            return Ok(());
         }
+        {
+            let table = self.history.table().to_string();
+            let path = backup::default_path(self.backend, &dir, &table)
+                .await
+                .and_then(|path| {
+                    std::path::absolute(&path).map_err(|source| Error::Io { path, source })
+                });
+            let taken = match path {
+                Ok(path) if tables.is_empty() => backup::take(self.backend, &path, &table)
+                    .await
+                    .map(|_| path),
+                Ok(path) => backup::take_tables(self.backend, &path, &table, &tables)
+                    .await
+                    .map(|_| path),
+                Err(e) => Err(e),
+            };
+            let path = taken.map_err(|e| {
+                Error::Other(format!(
+                    "migration {label} {why}, so a backup is taken first, and that failed: {e}; fix the cause, or pass --no-backup to run it without a backup"
+                ))
+            })?;
+            let shown = path.display().to_string();
+            self.reporter.event(&Event::BackupTaken {
+                path: &shown,
+                before: &label,
+            });
+            if tables.is_empty() {
+                self.whole_backup = Some(shown.clone());
+            }
+            self.run_backup = Some(shown);
+        }
+        self.gate.backup = self.run_backup.clone();
         Ok(())
     }
 
@@ -129,12 +188,15 @@ impl Runner<'_> {
         if missing.is_empty() {
             return Ok(());
         }
-        Err(Error::Other(format!(
-            "refusing migration {}: it {why} and runs only after every earlier backfill is complete (done and verified), but {}; run `cutover backfill run {}` until it reports complete, then `cutover up` again",
-            m.label(),
-            missing.join(", "),
-            ids.join(" ")
-        )))
+        Err(Error::GateRefused {
+            migration: m.label(),
+            why: why.to_string(),
+            problems: missing,
+            hint: format!(
+                "run `cutover backfill run {}` until it reports complete, then `cutover up` again",
+                ids.join(" ")
+            ),
+        })
     }
 }
 

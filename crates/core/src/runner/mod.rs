@@ -15,6 +15,7 @@ mod history;
 mod rebuild;
 mod report;
 mod restore;
+mod reverify;
 mod revert;
 mod status;
 mod transact;
@@ -78,6 +79,8 @@ pub struct RunnerOptions {
     pub phase: Option<Phase>,
     /// Whether `up` backs up before the first contract or destructive migration of a run.
     pub backup: BackupPolicy,
+    /// What that backup covers: the destroyed tables (default) or the whole database.
+    pub backup_scope: crate::backup::BackupScope,
 }
 
 impl Default for RunnerOptions {
@@ -99,6 +102,7 @@ impl Default for RunnerOptions {
             backfill: crate::backfill::BackfillOptions::default(),
             phase: None,
             backup: BackupPolicy::default(),
+            backup_scope: crate::backup::BackupScope::default(),
         }
     }
 }
@@ -111,8 +115,11 @@ pub struct Runner<'a> {
     reporter: &'a dyn Reporter,
     history: History,
     connector: Option<&'a crate::backfill::Connector>,
-    /// The backup taken in this run, before its first gated migration.
+    /// The newest backup taken in this run by the contract gate.
     run_backup: Option<String>,
+    /// The whole-database backup of this run, taken before its first gated migration that
+    /// needs one (reused by later ones).
+    whole_backup: Option<String>,
     /// What the history entry of the migration being applied records about its gate.
     gate: gate::GateRecord,
 }
@@ -134,6 +141,7 @@ impl<'a> Runner<'a> {
             history,
             connector: None,
             run_backup: None,
+            whole_backup: None,
             gate: gate::GateRecord::default(),
         }
     }

@@ -3,7 +3,6 @@
 
 use super::mentions;
 use crate::lint::finding::{Finding, RuleInfo, Severity};
-use crate::lint::sql_facts::Fact;
 use crate::lint::walk::{PlanView, StepView};
 use crate::plan::{Phase, Step};
 use crate::render::irreversible_steps;
@@ -82,64 +81,16 @@ pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
     irreversible(view, out);
 }
 
-/// What the step destroys on tables that existed before its migration: (table, description).
+/// What the step destroys on tables that existed before its migration: (table,
+/// description). The definition is the runner's ([`Step::losses`]), so lint and the
+/// contract gate agree on what is destructive.
 fn losses(s: &StepView<'_>) -> Vec<(Option<String>, String)> {
-    let mut out = Vec::new();
-    match s.step() {
-        Step::DropTable(t) if s.existing(&t.table) => {
-            let cascade = if t.cascade { " with CASCADE" } else { "" };
-            out.push((
-                Some(t.table.clone()),
-                format!("drops table `{}`{cascade}", t.table),
-            ));
-        }
-        Step::DropColumn(d) if s.existing(&d.table) => out.push((
-            Some(d.table.clone()),
-            format!("drops column `{}.{}`", d.table, d.column),
-        )),
-        Step::AlterColumn(a) if s.existing(&a.table) => {
-            let Some(new) = a.ty else {
-                return out;
-            };
-            // As the runner's contract gate judges it: a column the plan does not know may
-            // be narrowed.
-            let what = match s.before.table(&a.table).and_then(|t| t.column(&a.column)) {
-                Some(old) if !old.ty.is_narrowing_to(&new) => return out,
-                Some(old) => format!(
-                    "narrows `{}.{}` from {} to {new}",
-                    a.table, a.column, old.ty
-                ),
-                None => format!(
-                    "changes the type of `{}.{}` (not created by the plan) to {new}",
-                    a.table, a.column
-                ),
-            };
-            out.push((Some(a.table.clone()), what));
-        }
-        Step::Sql(_) => {
-            for fact in s.all_facts() {
-                let loss = match fact {
-                    Fact::DropTable { table } if s.existing(table) => {
-                        (Some(table.clone()), format!("drops table `{table}`"))
-                    }
-                    Fact::DropColumn { table, column } if s.existing(table) => (
-                        Some(table.clone()),
-                        format!("drops column `{table}.{column}`"),
-                    ),
-                    Fact::Truncate { table } if s.existing(table) => {
-                        (Some(table.clone()), format!("truncates `{table}`"))
-                    }
-                    Fact::Cascade { statement } => (None, format!("runs `{statement}`")),
-                    _ => continue,
-                };
-                if !out.contains(&loss) {
-                    out.push(loss);
-                }
-            }
-        }
-        _ => {}
-    }
-    out
+    s.step()
+        .losses(&s.before, None)
+        .into_iter()
+        .filter(|l| l.table.as_deref().is_none_or(|t| s.existing(t)))
+        .map(|l| (l.table, l.what))
+        .collect()
 }
 
 fn irreversible(view: &PlanView<'_>, out: &mut Vec<Finding>) {
