@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use cutover_core::backend::{Backend, BackupInfo, Rows, Timeouts};
 use cutover_core::{Dialect, Error, Result};
 use mysql_async::prelude::Queryable;
-use mysql_async::{Conn, Opts, Params, Row};
+use mysql_async::{Conn, Opts, OptsBuilder, Params, Row};
 
 use crate::errors::{connect_error, driver_error, other};
 use crate::lock::scoped_lock_name;
@@ -116,11 +116,23 @@ fn parse_url(url: &str) -> Result<Opts> {
         _ => url.to_string(),
     };
     let (rewritten, _) = take_connect_timeout(&rewritten)?;
-    Opts::from_url(&rewritten).map_err(|e| Error::Url {
+    let opts = Opts::from_url(&rewritten).map_err(|e| Error::Url {
         url: cutover_core::url::redact(url),
         message: e.to_string(),
-    })
+    })?;
+    let mut init = opts.init().to_vec();
+    init.extend(SESSION_INIT.iter().map(|s| s.to_string()));
+    Ok(OptsBuilder::from_opts(opts).init(init).into())
 }
+
+/// Run on every new connection (also after a reconnect), after any `init` of the URL: the
+/// rendered SQL escapes string literals with backslashes and quotes identifiers with
+/// backticks, so a server-wide `NO_BACKSLASH_ESCAPES` or `ANSI_QUOTES` must not change what
+/// it means; strict mode makes bad data an error as on PostgreSQL; text is UTF-8.
+pub(crate) const SESSION_INIT: &[&str] = &[
+    "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+    "SET NAMES utf8mb4",
+];
 
 /// Opens one connection (not a pool).
 async fn open(url: &str, opts: &Opts) -> Result<Conn> {

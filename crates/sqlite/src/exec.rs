@@ -5,18 +5,25 @@ use std::time::Duration;
 
 use cutover_core::backend::Rows;
 use rusqlite::Connection;
+use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 
 /// Opens `path` (a new in-memory database for `None`) with foreign keys enforced, a busy
 /// timeout of `busy`, and the WAL journal for files (readers keep reading while a
 /// migration writes).
+///
+/// Every connection also turns off SQLite's double-quoted-string fallback (a misspelled
+/// `"column"` is an error, never the string `'column'`) and makes `LIKE` case-sensitive, as
+/// it is on PostgreSQL and on MySQL's binary collations (docs/dialects.md).
 pub(crate) fn open(path: Option<&str>, busy: Duration) -> rusqlite::Result<Connection> {
     let conn = match path {
         Some(path) => Connection::open(path)?,
         None => Connection::open_in_memory()?,
     };
     conn.busy_timeout(busy)?;
-    conn.execute_batch("PRAGMA foreign_keys = ON")?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON")?;
     if path.is_some() {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     }

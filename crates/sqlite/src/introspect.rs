@@ -12,30 +12,77 @@ fn action(a: &str) -> String {
     a.to_ascii_lowercase().replace(' ', "_")
 }
 
-/// Names of the `CONSTRAINT "name" CHECK` clauses in a CREATE TABLE statement.
-fn check_names(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// The CHECK clauses of a CREATE TABLE statement: a named one by its name, an unnamed one as
+/// `check (<expression>)` (so that drift lists it and a rebuild notices it is lost). The
+/// `json_valid("col")` check cutover writes for a json column is not listed.
+fn checks(sql: &str) -> Vec<String> {
     let upper = sql.to_ascii_uppercase();
+    let bytes = upper.as_bytes();
+    let mut out = Vec::new();
     let mut from = 0;
-    while let Some(pos) = upper[from..].find("CONSTRAINT ") {
-        let start = from + pos + "CONSTRAINT ".len();
-        let rest = &sql[start..];
-        let (name, after) = match rest.strip_prefix('"') {
-            Some(q) => match q.find('"') {
-                Some(end) => (q[..end].to_string(), &q[end + 1..]),
-                None => break,
-            },
-            None => {
-                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                (rest[..end].to_string(), &rest[end..])
-            }
-        };
-        if after.trim_start().to_ascii_uppercase().starts_with("CHECK") {
-            out.push(name);
+    while let Some(pos) = upper[from..].find("CHECK") {
+        let at = from + pos;
+        from = at + 5;
+        let word_start =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let rest = upper[from..].trim_start();
+        if !word_start || !rest.starts_with('(') {
+            continue;
         }
-        from = start;
+        let open = from + (upper[from..].len() - rest.len());
+        let Some(close) = matching_paren(sql, open) else {
+            break;
+        };
+        let expr = sql[open + 1..close].trim().to_string();
+        from = close;
+        match constraint_name(&sql[..at]) {
+            Some(name) => out.push(name),
+            None if expr.starts_with("json_valid(") && expr.matches('(').count() == 1 => {}
+            None => out.push(format!("check ({expr})")),
+        }
     }
     out
+}
+
+/// The index of the `)` that closes the `(` at `open`, skipping quoted text.
+fn matching_paren(sql: &str, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, ch) in sql[open..].char_indices() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(ch),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The name of a `CONSTRAINT "name"` that directly precedes a clause.
+fn constraint_name(before: &str) -> Option<String> {
+    let t = before.trim_end();
+    let (name, rest) = match t.strip_suffix('"') {
+        Some(q) => {
+            let start = q.rfind('"')?;
+            (q[start + 1..].to_string(), &q[..start])
+        }
+        None => {
+            let start = t.rfind(|c: char| c.is_whitespace() || c == ',' || c == '(')? + 1;
+            (t[start..].to_string(), &t[..start])
+        }
+    };
+    rest.trim_end()
+        .to_ascii_uppercase()
+        .ends_with("CONSTRAINT")
+        .then_some(name)
 }
 
 /// Reads the schema of the database file.
@@ -132,7 +179,7 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
         if let Some((_, fk)) = current {
             s.add_foreign_key(name, fk);
         }
-        for c in check_names(sql) {
+        for c in checks(sql) {
             s.add_check(name, &c);
         }
     }
@@ -153,11 +200,18 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
 
 #[cfg(test)]
 mod tests {
-    use super::check_names;
+    use super::checks;
 
     #[test]
-    fn finds_named_checks_only() {
-        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id") )"#;
-        assert_eq!(check_names(sql), vec!["positive".to_string()]);
+    fn finds_named_and_unnamed_checks_but_not_cutovers_json_checks() {
+        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "body" text CHECK(length(body) > 0), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
+        assert_eq!(
+            checks(sql),
+            vec![
+                "check (length(body) > 0)".to_string(),
+                "positive".to_string(),
+                "named2".to_string()
+            ]
+        );
     }
 }

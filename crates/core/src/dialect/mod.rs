@@ -313,6 +313,12 @@ pub trait SqlDialect: Send + Sync {
         )
     }
 
+    /// Whether a foreign key needs an index that starts with its columns, so that dropping
+    /// the last such index fails (MySQL/InnoDB, error 1553).
+    fn foreign_keys_need_an_index(&self) -> bool {
+        false
+    }
+
     /// The statement that turns foreign-key enforcement on or off for the session (only
     /// where a table rebuild needs it; it must run outside a transaction).
     fn foreign_keys_sql(&self, _on: bool) -> Option<String> {
@@ -428,6 +434,34 @@ pub trait SqlDialect: Send + Sync {
     /// Renders whether a text is valid JSON (`JSON_VALID(text)`).
     fn expr_json_valid(&self, text: Expr) -> crate::Result<Expr> {
         Ok(expr_sql::call("JSON_VALID", [text]))
+    }
+
+    /// Renders a string literal of an expression (a quoted, escaped value by default).
+    fn expr_string(&self, text: &str) -> Expr {
+        expr_sql::string(text)
+    }
+
+    /// Renders the division of two integers, truncating toward zero (`a / b` on PostgreSQL
+    /// and SQLite).
+    fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {
+        sea_query::ExprTrait::binary(a, sea_query::BinOper::Div, b)
+    }
+
+    /// Renders a text operand of an equality so that it compares exactly: case-sensitive,
+    /// no trailing-space padding (the text itself on PostgreSQL and SQLite).
+    fn expr_exact_text(&self, text: Expr) -> Expr {
+        text
+    }
+
+    /// Renders `text [NOT] LIKE pattern`, case-sensitive on every dialect (SQLite
+    /// connections run with `PRAGMA case_sensitive_like = ON`).
+    fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {
+        let op = if negated {
+            sea_query::BinOper::NotLike
+        } else {
+            sea_query::BinOper::Like
+        };
+        sea_query::ExprTrait::binary(text, op, pattern)
     }
 
     /// Renders `ROUND(x)` or `ROUND(x, digits)`.

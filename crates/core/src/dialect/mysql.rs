@@ -6,6 +6,9 @@ use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
+/// The character set and collation of every text column the plan creates.
+const BINARY_TEXT: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+
 /// MySQL / MariaDB rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mysql;
@@ -77,6 +80,10 @@ impl SqlDialect for Mysql {
             "position" => Some(format!("{a}.`position`")),
             _ => None,
         }
+    }
+
+    fn foreign_keys_need_an_index(&self) -> bool {
+        true
     }
 
     fn insert_select_sql(
@@ -166,8 +173,10 @@ impl SqlDialect for Mysql {
         match ty {
             ColumnType::Integer => "int".into(),
             ColumnType::BigInt => "bigint".into(),
-            ColumnType::Text => "longtext".into(),
-            ColumnType::Varchar(n) => format!("varchar({n})"),
+            // A binary collation: unique keys and comparisons see text as PostgreSQL and
+            // SQLite do (case-sensitive); the server's default collation is case-insensitive.
+            ColumnType::Text => format!("longtext {BINARY_TEXT}"),
+            ColumnType::Varchar(n) => format!("varchar({n}) {BINARY_TEXT}"),
             ColumnType::Boolean => "tinyint(1)".into(),
             ColumnType::Timestamp | ColumnType::TimestampTz => "datetime(6)".into(),
             ColumnType::Date => "date".into(),
@@ -320,6 +329,42 @@ impl SqlDialect for Mysql {
 
     fn expr_uuid(&self) -> Expr {
         expr_sql::call("UUID", [])
+    }
+
+    /// A text holding a quote or a backslash is written as a hex literal, whose meaning does
+    /// not depend on the session's `NO_BACKSLASH_ESCAPES` (the session sets its own
+    /// `sql_mode` at connect as well).
+    fn expr_string(&self, text: &str) -> Expr {
+        if text.contains(['\\', '\'']) {
+            let hex: String = text.bytes().map(|b| format!("{b:02X}")).collect();
+            Expr::cust(format!("_utf8mb4 X'{hex}'"))
+        } else {
+            expr_sql::string(text)
+        }
+    }
+
+    /// `/` on integers gives a decimal on MySQL; `DIV` truncates toward zero like PostgreSQL
+    /// and SQLite.
+    fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {
+        a.binary(sea_query::BinOper::Custom("DIV"), b)
+    }
+
+    /// The default collations are case-insensitive and pad trailing spaces: compare the
+    /// UTF-8 bytes instead.
+    fn expr_exact_text(&self, text: Expr) -> Expr {
+        Expr::cust_with_expr("CAST(CONVERT(? USING utf8mb4) AS BINARY)", text)
+    }
+
+    /// A binary collation on the pattern makes the match case-sensitive whatever the
+    /// column's collation (`_` still matches one character, not one byte).
+    fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {
+        let pattern = Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", pattern);
+        let op = if negated {
+            sea_query::BinOper::NotLike
+        } else {
+            sea_query::BinOper::Like
+        };
+        text.binary(op, pattern)
     }
 
     fn expr_json_length(&self, json: Expr) -> Expr {

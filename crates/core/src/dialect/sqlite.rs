@@ -57,6 +57,9 @@ impl SqlDialect for Sqlite {
         }
     }
 
+    /// `ON CONFLICT DO NOTHING` skips uniqueness conflicts only (`INSERT OR IGNORE` would
+    /// also drop rows that break NOT NULL or CHECK). SQLite needs a WHERE clause before an
+    /// upsert clause of an INSERT ... SELECT, hence the derived table and `WHERE true`.
     fn insert_select_sql(
         &self,
         target: &str,
@@ -66,9 +69,13 @@ impl SqlDialect for Sqlite {
     ) -> String {
         let d = Dialect::Sqlite;
         let cols: Vec<String> = columns.iter().map(|c| d.quote(c)).collect();
+        let body = if ignore_conflicts {
+            format!("SELECT * FROM ({select}) WHERE true ON CONFLICT DO NOTHING")
+        } else {
+            select.to_string()
+        };
         format!(
-            "INSERT{} INTO {} ({}) {select}",
-            if ignore_conflicts { " OR IGNORE" } else { "" },
+            "INSERT INTO {} ({}) {body}",
             d.quote(target),
             cols.join(", ")
         )

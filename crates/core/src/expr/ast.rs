@@ -45,6 +45,9 @@ pub(crate) enum BinaryOp {
     Sub,
     Mul,
     Div,
+    /// Division of two integers, truncating toward zero on every dialect (resolved from `Div`
+    /// by the load-time type check when both operands are integers).
+    IntDiv,
     Mod,
     Eq,
     NotEq,
@@ -108,6 +111,9 @@ pub(crate) enum Node {
     Cast { expr: Box<Node>, ty: ColumnType },
     /// A call of a portable function, arguments already checked against its arity.
     Call { function: Function, args: Vec<Node> },
+    /// A text operand of an equality, compared exactly (code point by code point, no case
+    /// folding, no trailing-space padding); inserted by the load-time type check.
+    Exact(Box<Node>),
 }
 
 impl Node {
@@ -120,9 +126,10 @@ impl Node {
                 }
             }
             Node::Literal(_) => {}
-            Node::Unary(_, x) | Node::IsNull { expr: x, .. } | Node::Cast { expr: x, .. } => {
-                x.collect_columns(out)
-            }
+            Node::Unary(_, x)
+            | Node::IsNull { expr: x, .. }
+            | Node::Cast { expr: x, .. }
+            | Node::Exact(x) => x.collect_columns(out),
             Node::Binary(l, _, r)
             | Node::Like {
                 expr: l,

@@ -6,6 +6,8 @@ use sea_query::Query;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ast::{ColumnRef, Node};
+use super::kinds::{self, Scope, ValueKind};
+use super::typing;
 use super::{parse, render};
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -94,6 +96,25 @@ impl Expression {
             .strip_prefix("SELECT ")
             .map(str::to_string)
             .unwrap_or(sql))
+    }
+
+    /// Type-checks the expression against a schema model (`scope` resolves its column
+    /// references) and resolves the constructs whose meaning would otherwise differ between
+    /// dialects (integer division, exact text equality). Returns the kind of value it yields.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the problem: a column the model proves missing, arithmetic on text,
+    /// a comparison of a number with text, a non-condition where a condition is needed, ...
+    pub fn typecheck(&mut self, scope: Scope<'_>) -> std::result::Result<ValueKind, String> {
+        typing::check(&mut self.node, scope)
+    }
+
+    /// Whether a value of kind `kind` (this expression's, from
+    /// [`typecheck`](Expression::typecheck)) stores into a column of type `ty` with the same
+    /// result on every dialect.
+    pub fn assignable_to(&self, ty: crate::types::ColumnType, kind: ValueKind) -> bool {
+        kinds::assignable(ty, kind, &self.node)
     }
 
     /// Checks that the expression can be rendered for `dialect` (used when loading plans).

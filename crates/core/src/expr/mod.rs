@@ -11,16 +11,19 @@
 mod ast;
 mod expression;
 mod functions;
+mod kinds;
 mod limits;
 mod parse;
 mod parse_calls;
 mod parse_operators;
 mod render;
 pub(crate) mod sql;
+mod typing;
 
 #[cfg(test)]
 mod tests;
 
 pub use ast::ColumnRef;
 pub use expression::Expression;
+pub use kinds::{Lookup, Scope, ValueKind};
 pub use limits::{MAX_BYTES, MAX_OPERATORS};

@@ -65,10 +65,15 @@ impl Renderer<'_> {
                 Some(t) => Expr::col((Alias::new(t.clone()), Alias::new(c.column.clone()))),
                 None => Expr::col(Alias::new(c.column.clone())),
             },
+            Node::Literal(Literal::Str(text)) => self.d.expr_string(text),
             Node::Literal(lit) => literal(lit),
             Node::Unary(UnaryOp::Not, x) => self.node(x)?.not(),
             Node::Unary(UnaryOp::Neg, x) => sql::neg(self.node(x)?),
+            Node::Binary(l, BinaryOp::IntDiv, r) => {
+                self.d.expr_int_div(self.node(l)?, self.node(r)?)
+            }
             Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
+            Node::Exact(x) => self.d.expr_exact_text(self.node(x)?),
             Node::IsNull { expr, negated } => {
                 let x = self.node(expr)?;
                 if *negated {
@@ -81,14 +86,9 @@ impl Renderer<'_> {
                 expr,
                 pattern,
                 negated,
-            } => {
-                let op = if *negated {
-                    BinOper::NotLike
-                } else {
-                    BinOper::Like
-                };
-                self.node(expr)?.binary(op, self.node(pattern)?)
-            }
+            } => self
+                .d
+                .expr_like(self.node(expr)?, self.node(pattern)?, *negated),
             Node::InList {
                 expr,
                 list,
@@ -202,7 +202,7 @@ fn bin_oper(op: BinaryOp) -> BinOper {
         BinaryOp::Add => BinOper::Add,
         BinaryOp::Sub => BinOper::Sub,
         BinaryOp::Mul => BinOper::Mul,
-        BinaryOp::Div => BinOper::Div,
+        BinaryOp::Div | BinaryOp::IntDiv => BinOper::Div,
         BinaryOp::Mod => BinOper::Mod,
         BinaryOp::Eq => BinOper::Equal,
         BinaryOp::NotEq => BinOper::NotEqual,

@@ -79,6 +79,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     check_requires(&migrations)?;
+    super::semantics::check_plan(&mut migrations)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
         migrations,

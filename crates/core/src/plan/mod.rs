@@ -8,6 +8,7 @@ mod load;
 mod model;
 mod raw_losses;
 mod read;
+mod semantics;
 mod source_map;
 mod validate;
 mod values;

@@ -246,6 +246,12 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                 }
                 _ => {}
             }
+            if b.insert_into.is_some() && b.from.is_some() {
+                return Err(invalid(
+                    "from",
+                    "`from` is not supported in an insert-select backfill (joins there are not implemented): remove it, or copy the related values in an update backfill with `set` after the insert",
+                ));
+            }
             if let Some(dup) = first_duplicate(b.set.iter().map(|(c, _)| c.as_str())) {
                 return Err(invalid("set", format!("column `{dup}` is set twice")));
             }

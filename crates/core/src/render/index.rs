@@ -64,9 +64,67 @@ pub(crate) fn create_index(
     Ok(vec![(dialect.schema(&stmt), kind)])
 }
 
-/// DROP INDEX.
-pub(crate) fn drop_index(i: &DropIndex, dialect: Dialect) -> Result<Vec<(String, StatementKind)>> {
+/// The foreign keys of `table` that need index `name` (their columns lead it) and that no
+/// other index, key or constraint of the model can serve.
+fn foreign_keys_needing(schema: &Schema, table: &str, name: &str) -> Vec<(String, Vec<String>)> {
+    let Some(t) = schema.table(table) else {
+        return Vec::new();
+    };
+    let Some(index) = t.indexes.iter().find(|i| i.index_name() == name) else {
+        return Vec::new();
+    };
+    let cols = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .map(|c| c.split_whitespace().next().unwrap_or(c).to_string())
+            .collect()
+    };
+    let leads = |list: &[String], fk: &[String]| cols(list).starts_with(fk);
+    t.foreign_keys
+        .iter()
+        .filter(|(_, fk)| leads(&index.columns, &fk.columns))
+        .filter(|(_, fk)| {
+            let served = leads(&t.primary_key, &fk.columns)
+                || t.uniques.iter().any(|u| leads(&u.columns, &fk.columns))
+                || t.indexes
+                    .iter()
+                    .any(|i| i.index_name() != name && leads(&i.columns, &fk.columns))
+                || (fk.columns.len() == 1 && t.column(&fk.columns[0]).is_some_and(|c| c.unique));
+            !served
+        })
+        .map(|(n, fk)| (n.clone(), fk.columns.clone()))
+        .collect()
+}
+
+/// DROP INDEX. On a dialect whose foreign keys need an index of their own (MySQL), an index
+/// that the only remaining support of a foreign key is replaced, in the same statement, by
+/// the index the database would have created for the key (error 1553 otherwise).
+pub(crate) fn drop_index(
+    i: &DropIndex,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Result<Vec<(String, StatementKind)>> {
     let sql = dialect.sql();
+    if sql.foreign_keys_need_an_index() {
+        let needing = foreign_keys_needing(schema, &i.table, &i.name);
+        if !needing.is_empty() {
+            let mut parts: Vec<String> = needing
+                .iter()
+                .map(|(fk, cols)| {
+                    let list: Vec<String> = cols.iter().map(|c| dialect.quote(c)).collect();
+                    format!("ADD INDEX {} ({})", dialect.quote(fk), list.join(", "))
+                })
+                .collect();
+            parts.push(format!("DROP INDEX {}", dialect.quote(&i.name)));
+            return Ok(vec![(
+                format!(
+                    "ALTER TABLE {} {}",
+                    dialect.quote(&i.table),
+                    parts.join(", ")
+                ),
+                StatementKind::Ddl,
+            )]);
+        }
+    }
     if i.if_exists && !sql.supports_index_if_exists() {
         return Err(unsupported(
             dialect,

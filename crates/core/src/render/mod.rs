@@ -221,7 +221,7 @@ pub fn render_step(
         Step::RenameColumn(r) => ddl(vec![column::rename_column(r, dialect)]),
         Step::AlterColumn(a) => ddl(column::alter_column(a, dialect, schema)?),
         Step::CreateIndex(i) => index::create_index(i, dialect)?,
-        Step::DropIndex(i) => index::drop_index(i, dialect)?,
+        Step::DropIndex(i) => index::drop_index(i, dialect, schema)?,
         Step::AddForeignKey(f) => ddl(vec![constraint::add_foreign_key(f, dialect)?]),
         Step::DropForeignKey(d) => ddl(vec![constraint::drop_foreign_key(d, dialect)?]),
         Step::AddCheck(c) => ddl(vec![constraint::add_check(c, dialect)?]),

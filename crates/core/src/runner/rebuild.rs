@@ -43,10 +43,25 @@ impl Runner<'_> {
                     .await?;
             }
         }
+        let before = self.backend.introspect().await?.tables.remove(table);
         let n = self.backend.execute(&s.sql).await?;
         for row in &dependents {
             if let Some(create) = row.get(2).cloned().flatten() {
                 self.backend.execute(&create).await?;
+            }
+        }
+        let after = self.backend.introspect().await?.tables.remove(table);
+        if let (Some(before), Some(after)) = (before, after) {
+            let lost = crate::schema::lost_in_rebuild(&before, &after, s.op);
+            if !lost.is_empty() {
+                return Err(Error::Unsupported {
+                    dialect: d,
+                    operation: format!("{} on `{table}` (a table rebuild)", s.op),
+                    hint: format!(
+                        "the live table has what the plan's definition of it lacks, and the rebuild would drop it: {}. Nothing was changed (the migration rolls back). Describe these in the plan (the table's create_table step, or add_check/add_unique/create_index steps), or write the rebuild as a raw `sql` step limited to sqlite",
+                        lost.join(", ")
+                    ),
+                });
             }
         }
         Ok(n)

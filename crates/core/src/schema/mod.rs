@@ -7,10 +7,12 @@
 mod apply;
 mod collect;
 mod diff;
+mod kept;
 mod shape;
 
 pub use collect::{ShapeBuilder, catalog};
 pub use diff::{Difference, diff};
+pub use kept::lost_in_rebuild;
 pub use shape::{
     ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape, action_name,
     normalise_index_column,

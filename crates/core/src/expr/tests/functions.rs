@@ -245,9 +245,25 @@ pub(crate) const ATTACHMENTS: &str = "json_array(json_object(
 
 #[test]
 fn attachments_example() {
-    let type_ = |q: &str| format!("(CASE WHEN ({q} LIKE '%.mp4') THEN 'video' ELSE 'image' END)");
-    let mime =
-        |q: &str| format!("(CASE WHEN ({q} LIKE '%.mp4') THEN 'video/mp4' ELSE 'image/jpeg' END)");
+    let pat = |q: &str| {
+        if q.starts_with('`') {
+            "(CONVERT('%.mp4' USING utf8mb4) COLLATE utf8mb4_bin)"
+        } else {
+            "'%.mp4'"
+        }
+    };
+    let type_ = |q: &str| {
+        format!(
+            "(CASE WHEN ({q} LIKE {}) THEN 'video' ELSE 'image' END)",
+            pat(q)
+        )
+    };
+    let mime = |q: &str| {
+        format!(
+            "(CASE WHEN ({q} LIKE {}) THEN 'video/mp4' ELSE 'image/jpeg' END)",
+            pat(q)
+        )
+    };
     let body = |q: &str, name: &str| {
         format!(
             "'url', {q}, 'type', {}, 'name', {name}, 'mimeType', {}, 'source', 'legacy_migration'",

@@ -5,6 +5,7 @@
 mod errors;
 mod functions;
 mod operators;
+mod typing;
 
 use crate::dialect::Dialect;
 use crate::error::Error;

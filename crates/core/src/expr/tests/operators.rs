@@ -24,8 +24,9 @@ fn column_references_are_quoted_per_dialect() {
 
 #[test]
 fn literals() {
-    golden("'it''s'", "E'it\\'s'", "'it\\'s'", "'it''s'");
-    golden("'a\\b'", "E'a\\\\b'", "'a\\\\b'", "'a\\b'");
+    // MySQL: a quote or backslash makes a hex literal, whatever NO_BACKSLASH_ESCAPES says.
+    golden("'it''s'", "E'it\\'s'", "_utf8mb4 X'69742773'", "'it''s'");
+    golden("'a\\b'", "E'a\\\\b'", "_utf8mb4 X'615C62'", "'a\\b'");
     golden_all("'%.mp4'", "'%.mp4'", "'%.mp4'");
     golden_all("42", "42", "42");
     golden_all("-42", "-42", "-42");
@@ -125,11 +126,15 @@ fn boolean_logic_and_parentheses() {
 fn predicates() {
     golden_all("a IS NULL", "\"a\" IS NULL", "`a` IS NULL");
     golden_all("a IS NOT NULL", "\"a\" IS NOT NULL", "`a` IS NOT NULL");
-    golden_all("a LIKE '%.mp4'", "\"a\" LIKE '%.mp4'", "`a` LIKE '%.mp4'");
+    golden_all(
+        "a LIKE '%.mp4'",
+        "\"a\" LIKE '%.mp4'",
+        "`a` LIKE (CONVERT('%.mp4' USING utf8mb4) COLLATE utf8mb4_bin)",
+    );
     golden_all(
         "a NOT LIKE 'x%'",
         "\"a\" NOT LIKE 'x%'",
-        "`a` NOT LIKE 'x%'",
+        "`a` NOT LIKE (CONVERT('x%' USING utf8mb4) COLLATE utf8mb4_bin)",
     );
     golden_all("a IN (1, 2, 3)", "\"a\" IN (1, 2, 3)", "`a` IN (1, 2, 3)");
     golden_all(
@@ -150,7 +155,7 @@ fn predicates() {
     golden_all(
         "a IS NULL OR a LIKE 'x%' AND b IN (1)",
         "\"a\" IS NULL OR (\"a\" LIKE 'x%' AND \"b\" IN (1))",
-        "`a` IS NULL OR (`a` LIKE 'x%' AND `b` IN (1))",
+        "`a` IS NULL OR (`a` LIKE (CONVERT('x%' USING utf8mb4) COLLATE utf8mb4_bin) AND `b` IN (1))",
     );
 }
 

@@ -1,0 +1,301 @@
+//! The load-time type check of an expression against the plan's schema model.
+//!
+//! Every column reference is looked up (a column the model proves missing is an error with a
+//! "did you mean"), every operator and function is checked against the kinds of values it
+//! gets (arithmetic on text, comparing a number with text, ... are errors), and the tree is
+//! resolved where the databases would otherwise disagree: a division of two integers becomes
+//! [`BinaryOp::IntDiv`] and the operands of a text equality are wrapped in [`Node::Exact`].
+
+use super::ast::{BinaryOp, Literal, Node, UnaryOp};
+use super::functions::Function;
+use super::kinds::{Lookup, Scope, ValueKind};
+use super::kinds::{comparable, unify};
+
+/// Type-checks `node`, rewriting it where the dialects need help to agree; returns its kind.
+pub(crate) fn check(node: &mut Node, scope: Scope<'_>) -> Result<ValueKind, String> {
+    Checker { scope }.node(node)
+}
+
+struct Checker<'a> {
+    scope: Scope<'a>,
+}
+
+impl Checker<'_> {
+    fn node(&self, node: &mut Node) -> Result<ValueKind, String> {
+        use ValueKind::*;
+        Ok(match node {
+            Node::Column(c) => match (self.scope)(c) {
+                Lookup::Found(k) => k,
+                Lookup::Unknown => Unknown,
+                Lookup::Missing(msg) => return Err(msg),
+            },
+            Node::Literal(Literal::Null) => Null,
+            Node::Literal(Literal::Bool(_)) => Boolean,
+            Node::Literal(Literal::Int(_)) => Integer,
+            Node::Literal(Literal::Number(_)) => Number,
+            Node::Literal(Literal::Str(_)) => StringLiteral,
+            Node::Exact(x) => self.node(x)?,
+            Node::Unary(UnaryOp::Not, x) => {
+                self.condition(x, "NOT")?;
+                Boolean
+            }
+            Node::Unary(UnaryOp::Neg, x) => {
+                let k = self.node(x)?;
+                self.number(k, "unary minus")?;
+                k
+            }
+            Node::Binary(..) => self.binary(node)?,
+            Node::IsNull { expr, .. } => {
+                self.node(expr)?;
+                Boolean
+            }
+            Node::Like { expr, pattern, .. } => {
+                for x in [expr, pattern] {
+                    let k = self.node(x)?;
+                    if !(k.textual() || k.loose()) {
+                        return Err(format!("LIKE needs text, not {k}: CAST it to text first"));
+                    }
+                }
+                Boolean
+            }
+            Node::InList { expr, list, .. } => {
+                let k = self.node(expr)?;
+                let mut all_text = k.textual();
+                for item in list.iter_mut() {
+                    let ik = self.node(item)?;
+                    self.compare(k, expr, ik, item, "IN")?;
+                    all_text &= ik.textual();
+                }
+                if all_text {
+                    if list.iter().all(is_literal) {
+                        exact(expr);
+                    } else {
+                        exact(expr);
+                        list.iter_mut().filter(|n| !is_literal(n)).for_each(exact);
+                    }
+                }
+                Boolean
+            }
+            Node::Between {
+                expr, low, high, ..
+            } => {
+                let k = self.node(expr)?;
+                for bound in [low, high] {
+                    let bk = self.node(bound)?;
+                    self.compare(k, expr, bk, bound, "BETWEEN")?;
+                }
+                Boolean
+            }
+            Node::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                let operand_kind = match operand {
+                    Some(o) => Some(self.node(o)?),
+                    None => None,
+                };
+                let mut result = Null;
+                for (when, then) in whens.iter_mut() {
+                    match (operand.as_deref_mut(), operand_kind) {
+                        (Some(o), Some(ok)) => {
+                            let wk = self.node(when)?;
+                            self.compare(ok, o, wk, when, "CASE")?;
+                            if ok.textual() && wk.textual() && !is_literal(when) {
+                                exact(when);
+                            }
+                        }
+                        _ => self.condition(when, "CASE WHEN")?,
+                    }
+                    let tk = self.node(then)?;
+                    result = unify(result, tk)?;
+                }
+                if let (Some(o), Some(ok)) = (operand.as_deref_mut(), operand_kind)
+                    && ok.textual()
+                    && whens.iter().any(|(w, _)| w.as_str_literal().is_some())
+                {
+                    exact(o);
+                }
+                if let Some(e) = otherwise {
+                    result = unify(result, self.node(e)?)?;
+                }
+                result
+            }
+            Node::Cast { expr, ty } => {
+                self.node(expr)?;
+                ValueKind::of(*ty)
+            }
+            Node::Call { function, args } => self.call(*function, args)?,
+        })
+    }
+
+    fn binary(&self, node: &mut Node) -> Result<ValueKind, String> {
+        use ValueKind::*;
+        let Node::Binary(l, op, r) = node else {
+            return Ok(Unknown);
+        };
+        let lk = self.node(l)?;
+        let rk = self.node(r)?;
+        Ok(match op {
+            BinaryOp::And | BinaryOp::Or => {
+                for k in [lk, rk] {
+                    if !(k == Boolean || k.loose()) {
+                        return Err(format!("AND/OR need conditions, not {k}"));
+                    }
+                }
+                Boolean
+            }
+            BinaryOp::Eq
+            | BinaryOp::NotEq
+            | BinaryOp::Lt
+            | BinaryOp::LtEq
+            | BinaryOp::Gt
+            | BinaryOp::GtEq => {
+                self.compare(lk, l, rk, r, "a comparison")?;
+                if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && lk.textual() && rk.textual() {
+                    exact_pair(l, r);
+                }
+                Boolean
+            }
+            BinaryOp::Add
+            | BinaryOp::Sub
+            | BinaryOp::Mul
+            | BinaryOp::Div
+            | BinaryOp::IntDiv
+            | BinaryOp::Mod => {
+                self.number(lk, "arithmetic")?;
+                self.number(rk, "arithmetic")?;
+                if *op == BinaryOp::Div && lk == Integer && rk == Integer {
+                    *op = BinaryOp::IntDiv;
+                }
+                match (lk, rk) {
+                    (Integer, Integer) => Integer,
+                    (a, b) if a.loose() || b.loose() => Unknown,
+                    _ => Number,
+                }
+            }
+        })
+    }
+
+    fn call(&self, function: Function, args: &mut [Node]) -> Result<ValueKind, String> {
+        use ValueKind::*;
+        let mut kinds = Vec::with_capacity(args.len());
+        for a in args.iter_mut() {
+            kinds.push(self.node(a)?);
+        }
+        let name = function.name();
+        let text_args = |n: usize| -> Result<(), String> {
+            match kinds.iter().take(n).find(|k| !(k.textual() || k.loose())) {
+                Some(k) => Err(format!(
+                    "{name}() needs text, not {k}: CAST(x AS text) first if that is meant"
+                )),
+                None => Ok(()),
+            }
+        };
+        Ok(match function {
+            Function::Abs => {
+                self.number(kinds[0], "abs()")?;
+                kinds[0]
+            }
+            Function::Round => {
+                self.number(kinds[0], "round()")?;
+                if kinds.len() == 1 { Integer } else { Number }
+            }
+            Function::Lower | Function::Upper | Function::Trim => {
+                text_args(1)?;
+                Text
+            }
+            Function::Replace => {
+                text_args(3)?;
+                Text
+            }
+            Function::SubstringAfterLast => {
+                text_args(2)?;
+                Text
+            }
+            Function::Length => {
+                text_args(1)?;
+                Integer
+            }
+            Function::Concat => Text,
+            Function::Coalesce | Function::NullIf => {
+                let mut k = Null;
+                for next in &kinds {
+                    k = unify(k, *next)?;
+                }
+                k
+            }
+            Function::JsonArray | Function::JsonObject | Function::JsonGet => Json,
+            Function::JsonText => Text,
+            Function::JsonLength => Integer,
+            Function::JsonValid => Boolean,
+            Function::Now => Time,
+            Function::Uuid => Uuid,
+        })
+    }
+
+    /// Checks that `node` is a condition.
+    fn condition(&self, node: &mut Node, what: &str) -> Result<(), String> {
+        let k = self.node(node)?;
+        if k == ValueKind::Boolean || k.loose() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} needs a condition, not {k}: compare it with something (e.g. `x <> 0`)"
+            ))
+        }
+    }
+
+    fn number(&self, k: ValueKind, what: &str) -> Result<(), String> {
+        if k.numeric() || k.loose() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} on {k}: the databases disagree on its meaning (PostgreSQL refuses it, SQLite and MySQL convert the text to 0); CAST(x AS bigint) or CAST(x AS decimal(p,s)) first if that is meant"
+            ))
+        }
+    }
+
+    fn compare(
+        &self,
+        a: ValueKind,
+        an: &Node,
+        b: ValueKind,
+        bn: &Node,
+        what: &str,
+    ) -> Result<(), String> {
+        if comparable(a, an, b, bn) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} of {a} with {b}: the databases disagree on its meaning; CAST one side so both have the same type"
+            ))
+        }
+    }
+}
+
+/// Whether `node` is a literal (compared in the connection's character set as it is).
+fn is_literal(node: &Node) -> bool {
+    matches!(node, Node::Literal(_))
+}
+
+/// Makes a text equality exact: wrapping one side makes the comparison binary, but a
+/// column in another character set must be converted too, so only literals stay unwrapped.
+fn exact_pair(l: &mut Node, r: &mut Node) {
+    match (is_literal(l), is_literal(r)) {
+        (_, true) => exact(l),
+        (true, false) => exact(r),
+        (false, false) => {
+            exact(l);
+            exact(r);
+        }
+    }
+}
+
+/// Wraps a text operand so that it compares exactly (once).
+fn exact(node: &mut Node) {
+    if !matches!(node, Node::Exact(_) | Node::Literal(Literal::Null)) {
+        let inner = std::mem::replace(node, Node::Literal(Literal::Null));
+        *node = Node::Exact(Box::new(inner));
+    }
+}

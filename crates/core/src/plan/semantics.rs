@@ -1,0 +1,358 @@
+//! The load-time check of every expression against the schema the plan builds.
+//!
+//! The schema model is replayed migration by migration; each step's expressions are checked
+//! against the model as it stands after the step (so a `create_table`'s checks see its own
+//! columns), each `before` check against the model before its migration and each `after`
+//! check against the model after it. A reference to a column of a table the plan defines
+//! that the model proves missing is an error with file:line and a "did you mean"; so are type
+//! errors (see [`Expression::typecheck`]). Tables the plan does not define, and tables a raw
+//! `sql` step mentions, are not checked (the model cannot tell what they hold).
+
+use std::collections::BTreeSet;
+
+use super::model::{Backfill, Check, CheckWhen, Step};
+use super::source_map::{SourceMap, field_label};
+use super::{Located, Migration};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::expr::{ColumnRef, Expression, Lookup, ValueKind};
+use crate::schema::Schema;
+
+/// What the checker knows: the replayed schema and the tables raw SQL may have changed.
+#[derive(Default)]
+struct Model {
+    schema: Schema,
+    opaque: BTreeSet<String>,
+}
+
+/// The tables an expression can see.
+struct Scope<'a> {
+    model: &'a Model,
+    /// The table unqualified columns belong to.
+    table: &'a str,
+    /// A joined table (`from.table`), searched second.
+    join: Option<&'a str>,
+    /// The alias of an exploded JSON array (`explode.as`).
+    explode: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    fn lookup(&self, c: &ColumnRef) -> Lookup {
+        match c.table.as_deref() {
+            Some(a) if Some(a) == self.explode => match c.column.as_str() {
+                "value" => Lookup::Found(ValueKind::Json),
+                "text" => Lookup::Found(ValueKind::Text),
+                "position" => Lookup::Found(ValueKind::Integer),
+                other => Lookup::Missing(format!(
+                    "`{a}.{other}` is not a part of the exploded element: use `{a}.value`, `{a}.text` or `{a}.position`"
+                )),
+            },
+            Some(t) if t == self.table || Some(t) == self.join => self.in_table(t, &c.column),
+            Some(_) => Lookup::Unknown,
+            None => {
+                let own = self.in_table(self.table, &c.column);
+                match (&own, self.join) {
+                    (Lookup::Missing(_), Some(j)) => match self.in_table(j, &c.column) {
+                        Lookup::Missing(_) => own,
+                        other => other,
+                    },
+                    _ => own,
+                }
+            }
+        }
+    }
+
+    fn in_table(&self, table: &str, column: &str) -> Lookup {
+        if self.model.opaque.contains(table) {
+            return Lookup::Unknown;
+        }
+        let Some(t) = self.model.schema.table(table) else {
+            return Lookup::Unknown;
+        };
+        match t.column(column) {
+            Some(c) => Lookup::Found(ValueKind::of(c.ty)),
+            None => {
+                let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+                let hint = match did_you_mean(column, &names) {
+                    Some(s) => format!(" (did you mean `{s}`?)"),
+                    None => format!(" (its columns: {})", names.join(", ")),
+                };
+                Lookup::Missing(format!(
+                    "column `{column}` is not a column of table `{table}`{hint}"
+                ))
+            }
+        }
+    }
+}
+
+/// The closest name within two edits (or equal ignoring case).
+fn did_you_mean<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| {
+            let d = if c.eq_ignore_ascii_case(name) {
+                0
+            } else {
+                edit_distance(&name.to_lowercase(), &c.to_lowercase())
+            };
+            (d, *c)
+        })
+        .filter(|(d, _)| *d <= 2.max(name.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// Checks every expression of the plan's migrations (in version order), resolving them in
+/// place (see [`Expression::typecheck`]).
+pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
+    let mut model = Model::default();
+    for m in migrations.iter_mut() {
+        let src = std::fs::read_to_string(&m.path).unwrap_or_default();
+        let map = SourceMap::new(&src);
+        let at = |array: &str, i: usize, field: &str, label: String, msg: String| {
+            let line = map.field_line(array, i, Some(field));
+            Error::plan(
+                &m.path,
+                line,
+                format!("{label}, field `{}`: {msg}", field_label(field)),
+            )
+        };
+        for (i, c) in m.checks.iter_mut().enumerate() {
+            if c.item.when == CheckWhen::Before {
+                check_check(&model, c, i, &at)?;
+            }
+        }
+        steps(&mut model, &mut m.steps, "steps", &at)?;
+        if let Some(down) = m.down.as_mut() {
+            let mut after = Model {
+                schema: model.schema.clone(),
+                opaque: model.opaque.clone(),
+            };
+            steps(&mut after, down, "down", &at)?;
+        }
+        for (i, c) in m.checks.iter_mut().enumerate() {
+            if c.item.when == CheckWhen::After {
+                check_check(&model, c, i, &at)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+type At<'a> = dyn Fn(&str, usize, &str, String, String) -> Error + 'a;
+
+fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> Result<()> {
+    let (Some(table), Some(w)) = (c.item.table.clone(), c.item.r#where.as_mut()) else {
+        return Ok(());
+    };
+    let scope = Scope {
+        model,
+        table: &table,
+        join: None,
+        explode: None,
+    };
+    let label = format!("check {} ({})", i + 1, c.item.name);
+    condition(w, &scope).map_err(|msg| at("checks", i, "where", label, msg))
+}
+
+fn steps(model: &mut Model, steps: &mut [Located<Step>], array: &str, at: &At<'_>) -> Result<()> {
+    for (i, s) in steps.iter_mut().enumerate() {
+        let step = &mut s.item;
+        if let Step::Sql(sql) = step {
+            mark_opaque(model, &sql.up());
+            continue;
+        }
+        model.schema.apply(step);
+        if let Step::CreateTable(t) = step {
+            model.opaque.remove(&t.table);
+        }
+        let prefix = if array == "down" { "down " } else { "" };
+        let label = format!("{prefix}step {} ({})", i + 1, step.op());
+        check_step(model, step).map_err(|(field, msg)| at(array, i, &field, label, msg))?;
+    }
+    Ok(())
+}
+
+/// Marks every known table that raw DDL mentions as no longer described by the model.
+fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
+    let text: String = Dialect::ALL
+        .iter()
+        .filter_map(|d| sql.for_dialect(*d))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let words: BTreeSet<&str> = text
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    // Only DDL changes what a table holds; data-only SQL (seeds) leaves the model exact.
+    if !["alter", "create", "drop", "rename"]
+        .iter()
+        .any(|k| words.contains(k))
+    {
+        return;
+    }
+    let names: Vec<String> = model.schema.tables.keys().cloned().collect();
+    for name in names {
+        if words.contains(name.to_lowercase().as_str()) {
+            model.opaque.insert(name);
+        }
+    }
+}
+
+type Problem = (String, String);
+
+fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem> {
+    let table = step.table().unwrap_or_default().to_string();
+    let scope = Scope {
+        model,
+        table: &table,
+        join: None,
+        explode: None,
+    };
+    match step {
+        Step::CreateTable(t) => {
+            for (i, c) in t.columns.iter_mut().enumerate() {
+                if let Some(e) = c.default_expr.as_mut() {
+                    value(e, &scope, &table, &c.name)
+                        .map_err(|m| (format!("columns[{i}].default_expr"), m))?;
+                }
+            }
+            for (i, c) in t.checks.iter_mut().enumerate() {
+                condition(&mut c.expr, &scope).map_err(|m| (format!("checks[{i}].expr"), m))?;
+            }
+        }
+        Step::AddColumn(a) => {
+            if let Some(e) = a.column.default_expr.as_mut() {
+                value(e, &scope, &table, &a.column.name)
+                    .map_err(|m| ("column.default_expr".to_string(), m))?;
+            }
+        }
+        Step::AlterColumn(a) => {
+            if let Some(e) = a.default_expr.as_mut() {
+                value(e, &scope, &table, &a.column).map_err(|m| ("default_expr".to_string(), m))?;
+            }
+        }
+        Step::CreateIndex(i) => {
+            if let Some(e) = i.r#where.as_mut() {
+                condition(e, &scope).map_err(|m| ("where".to_string(), m))?;
+            }
+        }
+        Step::AddCheck(c) => {
+            condition(&mut c.expr, &scope).map_err(|m| ("expr".to_string(), m))?;
+        }
+        Step::Backfill(b) => backfill(model, b)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem> {
+    let table = b.table.clone();
+    let join = b.from.as_ref().map(|j| j.table.clone());
+    let explode = b.explode.as_ref().map(|x| x.alias.clone());
+    let scope = Scope {
+        model,
+        table: &table,
+        join: join.as_deref(),
+        explode: explode.as_deref(),
+    };
+    if let Some(x) = &b.explode
+        && let Lookup::Missing(m) = scope.in_table(&table, &x.column)
+    {
+        return Err(("explode".into(), m));
+    }
+    for k in &b.key {
+        if let Lookup::Missing(m) = scope.in_table(&table, k) {
+            return Err(("key".into(), m));
+        }
+    }
+    for (name, e) in [
+        ("where", b.r#where.as_mut()),
+        ("pending", b.pending.as_mut()),
+        ("undo_where", b.undo_where.as_mut()),
+        ("from.on", b.from.as_mut().map(|j| &mut j.on)),
+    ] {
+        if let Some(e) = e {
+            condition(e, &scope).map_err(|m| (name.to_string(), m))?;
+        }
+    }
+    for (col, e) in b.set.iter_mut() {
+        value(e, &scope, &table, col).map_err(|m| (format!("set.{col}"), m))?;
+    }
+    for (col, e) in b.undo.iter_mut() {
+        value(e, &scope, &table, col).map_err(|m| (format!("undo.{col}"), m))?;
+    }
+    let target = b.insert_into.clone().unwrap_or_default();
+    for (col, e) in b.values.iter_mut() {
+        value(e, &scope, &target, col).map_err(|m| (format!("values.{col}"), m))?;
+    }
+    Ok(())
+}
+
+/// Checks an expression used as a condition.
+fn condition(e: &mut Expression, scope: &Scope<'_>) -> std::result::Result<(), String> {
+    let kind = e.typecheck(&|c| scope.lookup(c))?;
+    if matches!(
+        kind,
+        ValueKind::Boolean | ValueKind::Null | ValueKind::Unknown
+    ) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{e}` is {kind}, not a condition: compare it with something (e.g. `x <> 0`)"
+        ))
+    }
+}
+
+/// Checks an expression whose value is stored in `table.column`.
+fn value(
+    e: &mut Expression,
+    scope: &Scope<'_>,
+    table: &str,
+    column: &str,
+) -> std::result::Result<(), String> {
+    let kind = e.typecheck(&|c| scope.lookup(c))?;
+    let target = ColumnRef {
+        table: None,
+        column: column.to_string(),
+    };
+    let target_scope = Scope {
+        model: scope.model,
+        table,
+        join: None,
+        explode: None,
+    };
+    match target_scope.lookup(&target) {
+        Lookup::Missing(m) => Err(m),
+        Lookup::Found(_) => {
+            let ty = scope
+                .model
+                .schema
+                .table(table)
+                .and_then(|t| t.column(column))
+                .map(|c| c.ty);
+            match ty {
+                Some(ty) if !e.assignable_to(ty, kind) => Err(format!(
+                    "`{e}` is {kind}, which column `{column}` ({ty}) does not store the same way on every database: CAST it to {ty} explicitly"
+                )),
+                _ => Ok(()),
+            }
+        }
+        Lookup::Unknown => Ok(()),
+    }
+}
