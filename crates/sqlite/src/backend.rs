@@ -196,7 +196,7 @@ impl Backend for SqliteBackend {
         drop(cutover_core::backup::create_private_file(path)?);
         let (target, busy) = (path.to_path_buf(), self.busy);
         if let Err(e) = self.run(move |c| backup::write(c, &target, busy)).await {
-            let _ = std::fs::remove_file(path);
+            remove_database_files(path);
             return Err(e);
         }
         Ok(BackupInfo {
@@ -217,7 +217,7 @@ impl Backend for SqliteBackend {
             .run(move |c| table_backup::write_tables(c, &target, &tables))
             .await
         {
-            let _ = std::fs::remove_file(path);
+            remove_database_files(path);
             return Err(e);
         }
         Ok(BackupInfo {
@@ -275,5 +275,17 @@ impl Backend for SqliteBackend {
         tokio::task::spawn_blocking(move || conn.close().map_err(|(_, e)| driver_error(&e)))
             .await
             .map_err(|e| other(format!("sqlite worker failed: {e}")))?
+    }
+}
+
+/// Removes a database file that could not be written, with the journal, WAL and shared-memory
+/// files SQLite may have left beside it (a backup that failed on a full disk leaves a
+/// `-journal`).
+fn remove_database_files(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(side));
     }
 }
