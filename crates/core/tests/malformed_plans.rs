@@ -902,3 +902,27 @@ fn misspelled_backfill_key_is_refused() {
         "field `key`: column `idd` is not a column of table `items` (did you mean `id`?)",
     );
 }
+
+#[test]
+fn two_backfills_with_one_id_are_refused() {
+    let table = "description = \"t\"\n\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }, { name = \"a\", type = \"integer\", nullable = true }, { name = \"b\", type = \"integer\", nullable = true }]\n";
+    let two = "description = \"fill\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"t\"\nset.a = \"1\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"t\"\nset.b = \"2\"\n";
+    fails(
+        &[("0001_t.toml", table), ("0002_fill.toml", two)],
+        "0002_fill.toml",
+        8,
+        "backfill id `0002_t` is already used by migration 0002 (fill), step 1",
+    );
+    let named = "description = \"fill\"\n\n[[steps]]\nop = \"backfill\"\nid = \"x\"\ntable = \"t\"\nset.a = \"1\"\n";
+    let again = "description = \"again\"\n\n[[steps]]\nop = \"backfill\"\nid = \"x\"\ntable = \"t\"\nset.b = \"2\"\n";
+    fails(
+        &[
+            ("0001_t.toml", table),
+            ("0002_fill.toml", named),
+            ("0003_again.toml", again),
+        ],
+        "0003_again.toml",
+        3,
+        "give one of them another `id`",
+    );
+}

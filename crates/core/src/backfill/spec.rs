@@ -45,10 +45,7 @@ pub struct BackfillSpec {
 impl BackfillSpec {
     /// Resolves `step` of `migration` against the schema the plan built before it.
     pub fn new(step: &Backfill, migration: &Migration, schema: &Schema) -> Result<BackfillSpec> {
-        let id = step
-            .id
-            .clone()
-            .unwrap_or_else(|| format!("{}_{}", migration.version, step.table));
+        let id = step.id_in(&migration.version);
         let key = backfill_key(step, schema).unwrap_or_default();
         let key_kinds = schema.table(&step.table).and_then(|t| {
             key.iter()

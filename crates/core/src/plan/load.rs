@@ -79,6 +79,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     check_requires(&migrations)?;
+    check_backfill_ids(&migrations)?;
     super::semantics::check_plan(&mut migrations)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
@@ -384,4 +385,35 @@ fn requires_line(m: &Migration) -> Option<usize> {
     let src = std::fs::read_to_string(&m.path).ok()?;
     let map = SourceMap::new(&src);
     map.key_line(0..map.top_level_end(), "requires")
+}
+
+/// Refuses two backfills with one id (given, or derived as `<version>_<table>`): the second
+/// would share the first's checkpoint, find it complete and silently do nothing.
+fn check_backfill_ids(migrations: &[Migration]) -> Result<()> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for m in migrations {
+        for (i, s) in m.steps.iter().enumerate() {
+            let Step::Backfill(b) = &s.item else {
+                continue;
+            };
+            let id = b.id_in(&m.version);
+            let here = format!("migration {}, step {}", m.label(), i + 1);
+            if let Some(first) = seen.insert(id.clone(), here) {
+                let hint = if b.id.is_some() {
+                    "give one of them another `id`"
+                } else {
+                    "give each of them an `id = \"...\"` of its own"
+                };
+                return Err(Error::plan(
+                    &m.path,
+                    Some(s.line),
+                    format!(
+                        "step {} (backfill): backfill id `{id}` is already used by {first}; ids name checkpoints, so {hint}",
+                        i + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }

@@ -83,3 +83,13 @@ pub struct Join {
     /// The join condition, e.g. `conversations.id = messages.conversation_id`.
     pub on: Expression,
 }
+
+impl Backfill {
+    /// The backfill's id: `id` when given, else `<version>_<table>` of the migration
+    /// `version` that holds it. Ids name checkpoints, so they are unique in a plan.
+    pub fn id_in(&self, version: &crate::plan::Version) -> String {
+        self.id
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}", version, self.table))
+    }
+}
