@@ -6,6 +6,7 @@ mod destructive;
 mod identifiers;
 mod load;
 mod model;
+mod plan_wide;
 mod raw_losses;
 mod read;
 mod semantics;
