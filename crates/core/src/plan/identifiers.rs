@@ -66,7 +66,59 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         }
     }
     let value = serde_json::to_value(step).map_err(|e| (None, format!("internal: {e}")))?;
-    walk(&value, "", dialects)
+    walk(&value, "", dialects)?;
+    for (field, name) in derived_names(step) {
+        name_ok(&name, dialects).map_err(|m| {
+            (
+                Some(field.clone()),
+                format!(
+                    "{m} (the name is derived from the table and columns: give `name` explicitly)"
+                ),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Names cutover derives when a step gives none (`idx_<table>_<columns>`, `uq_..`, `fk_..`),
+/// with the field that would hold an explicit one.
+fn derived_names(step: &Step) -> Vec<(String, String)> {
+    match step {
+        Step::CreateIndex(i) if i.name.is_none() => vec![("columns".into(), i.index_name())],
+        Step::AddUnique(u) if u.name.is_none() => vec![(
+            "columns".into(),
+            super::model::UniqueConstraint {
+                name: None,
+                columns: u.columns.clone(),
+            }
+            .constraint_name(&u.table),
+        )],
+        Step::AddForeignKey(f) if f.name.is_none() => {
+            vec![(
+                "columns".into(),
+                format!("fk_{}_{}", f.table, f.columns.join("_")),
+            )]
+        }
+        Step::CreateTable(t) => {
+            let uniques = t
+                .unique
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| u.name.is_none());
+            let fks = t
+                .foreign_keys
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.name.is_none());
+            uniques
+                .map(|(i, u)| (format!("unique[{i}]"), u.constraint_name(&t.table)))
+                .chain(
+                    fks.map(|(i, f)| (format!("foreign_keys[{i}]"), f.constraint_name(&t.table))),
+                )
+                .collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Checks the table name of a migration-level check.
@@ -131,6 +183,11 @@ fn name_ok(name: &str, dialects: &[Dialect]) -> Result<(), String> {
             "the name `{}` contains the control character U+{:04X}: names may not contain NUL, tabs, newlines or other control characters",
             name.escape_debug(),
             c as u32
+        ));
+    }
+    if let Some(q) = name.chars().find(|c| matches!(c, '"' | '`')) {
+        return Err(format!(
+            "the name `{name}` contains the quote character {q}: names may not contain `\"` or `` ` `` (they would end the quoted identifier in the SQL); rename it"
         ));
     }
     for d in dialects {
