@@ -290,12 +290,24 @@ fn quote_characters_in_names_are_refused() {
         "0001_t.toml",
         "description = \"t\"\n\n[[steps]]\nop = \"create_index\"\ntable = 'x\" ON \"items\" (\"id\"); DROP TABLE \"items\"; CREATE INDEX \"z'\ncolumns = [\"v\"]\n",
     );
-    fails_with(&tmp, &Dialect::ALL, "0001_t.toml", Some(5), "the quote character \"");
+    fails_with(
+        &tmp,
+        &Dialect::ALL,
+        "0001_t.toml",
+        Some(5),
+        "the quote character \"",
+    );
     let tmp = one(
         "0001_t.toml",
         "description = \"t\"\n\n[[steps]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a`b\", type = \"integer\", nullable = true }\n",
     );
-    fails_with(&tmp, &Dialect::ALL, "0001_t.toml", Some(6), "the quote character `");
+    fails_with(
+        &tmp,
+        &Dialect::ALL,
+        "0001_t.toml",
+        Some(6),
+        "the quote character `",
+    );
 }
 
 #[test]
@@ -305,7 +317,13 @@ fn derived_names_too_long_for_the_dialect_are_refused() {
         "description = \"t\"\n\n[[steps]]\nop = \"create_index\"\ntable = \"{table}\"\ncolumns = [\"customer_reference_a\"]\n"
     );
     let tmp = one("0001_t.toml", &text);
-    fails_with(&tmp, &[Dialect::Postgres], "0001_t.toml", Some(6), "give `name` explicitly");
+    fails_with(
+        &tmp,
+        &[Dialect::Postgres],
+        "0001_t.toml",
+        Some(6),
+        "give `name` explicitly",
+    );
     let named = text.replace("columns =", "name = \"idx_short\"\ncolumns =");
     let tmp = one("0001_t.toml", &named);
     assert!(load_bounded(&tmp.dir, &Dialect::ALL).is_ok());

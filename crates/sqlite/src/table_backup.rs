@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// The schema name the backup file is attached under while rows are copied.
 const ALIAS: &str = "cutover_backup";
@@ -42,13 +42,25 @@ pub(crate) fn write_tables(
 /// Replaces `tables` in the database of `conn` with their copies in the backup at `path`:
 /// each is dropped if it exists, recreated from the backup's definition (indexes and
 /// triggers included) and refilled, all in one transaction.
+///
+/// Foreign-key enforcement is off meanwhile (it can only change outside a transaction):
+/// with it on, dropping a parent table deletes its rows one by one and an `ON DELETE
+/// CASCADE` child table would be emptied. The keys are checked before the commit instead
+/// (`PRAGMA foreign_key_check`), and enforcement is on again on every path.
 pub(crate) fn restore_tables(
     conn: &Connection,
     path: &Path,
     tables: &[String],
 ) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let result = replace_tables(conn, path, tables);
+    let restored = conn.execute_batch("PRAGMA foreign_keys = ON");
+    result.and(restored)
+}
+
+fn replace_tables(conn: &Connection, path: &Path, tables: &[String]) -> rusqlite::Result<()> {
     with_attached(conn, path, |conn| {
-        conn.execute_batch("BEGIN IMMEDIATE; PRAGMA defer_foreign_keys = ON")?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
         for t in tables {
             let statements = definition(conn, ALIAS, t)?;
             if statements.is_empty() {
@@ -60,6 +72,18 @@ pub(crate) fn restore_tables(
                 conn.execute_batch(sql)?;
             }
             conn.execute_batch(&format!("INSERT INTO main.{q} SELECT * FROM {ALIAS}.{q}"))?;
+        }
+        let broken: Option<String> = conn
+            .query_row("PRAGMA main.foreign_key_check", [], |r| r.get(0))
+            .optional()?;
+        if let Some(table) = broken {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+                Some(format!(
+                    "restoring {} would leave rows of `{table}` without their parent row; nothing was restored",
+                    tables.join(", ")
+                )),
+            ));
         }
         conn.execute_batch("COMMIT")
     })
@@ -135,6 +159,42 @@ mod tests {
         assert_eq!(index, 1, "indexes come back");
         let other: i64 = live.query_row("SELECT count(*) FROM other", [], |r| r.get(0))?;
         assert_eq!(other, 2, "unrelated writes are kept");
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+
+    #[test]
+    fn restoring_a_parent_table_keeps_its_cascading_children() -> rusqlite::Result<()> {
+        let dir = std::env::temp_dir().join(format!("cutover-sqlite-fk-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        let file = dir.join("p.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let live = Connection::open_in_memory()?;
+        live.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE parent (id integer primary key, legacy text);
+             CREATE TABLE child (id integer primary key,
+                 parent_id integer NOT NULL REFERENCES parent (id) ON DELETE CASCADE);
+             INSERT INTO parent VALUES (1, 'a'), (2, 'b');
+             INSERT INTO child VALUES (10, 1), (11, 1), (12, 2);",
+        )?;
+        write_tables(&live, &file, &["parent".to_string()])?;
+        live.execute_batch("ALTER TABLE parent DROP COLUMN legacy")?;
+        restore_tables(&live, &file, &["parent".to_string()])?;
+        let children: i64 = live.query_row("SELECT count(*) FROM child", [], |r| r.get(0))?;
+        assert_eq!(children, 3, "the cascade did not fire");
+        let legacy: String =
+            live.query_row("SELECT legacy FROM parent WHERE id = 2", [], |r| r.get(0))?;
+        assert_eq!(legacy, "b", "the dropped column is back");
+        let on: i64 = live.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        assert_eq!(on, 1, "enforcement is on again");
+        // A backup whose parent rows are gone would orphan children: refused, nothing changes.
+        live.execute_batch("INSERT INTO parent VALUES (3, 'c'); INSERT INTO child VALUES (13, 3)")?;
+        let err = restore_tables(&live, &file, &["parent".to_string()]);
+        assert!(err.is_err(), "orphaning restore refused");
+        let parents: i64 = live.query_row("SELECT count(*) FROM parent", [], |r| r.get(0))?;
+        assert_eq!(parents, 3, "nothing was restored");
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
     }
