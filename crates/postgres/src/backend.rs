@@ -255,6 +255,13 @@ impl Backend for PostgresBackend {
         self.restore_from(path).await
     }
 
+    /// Like [`restore`](Backend::restore), with the foreign keys of other tables that
+    /// reference `tables` taken off first and created again afterwards (see
+    /// `dependents.rs`): `pg_restore --clean` cannot drop a referenced table.
+    async fn restore_tables(&mut self, path: &Path, tables: &[String]) -> Result<()> {
+        self.restore_tables_keeping_dependents(path, tables).await
+    }
+
     /// `pg_restore` is on PATH.
     fn check_restore_tools(&self) -> Result<()> {
         crate::dump::check_restore_tool()

@@ -19,6 +19,7 @@
 //! ```
 
 mod backend;
+mod dependents;
 mod dump;
 mod errors;
 mod introspect;
