@@ -274,3 +274,63 @@ async fn a_stepwise_down_resumes_exactly_after_a_crash_anywhere() {
     })
     .await;
 }
+
+/// After a lost connection `down` takes the lock again and plans again from the history;
+/// `--steps 1` must still revert exactly one migration, also when the connection was lost
+/// after the down's COMMIT landed (the history no longer lists it on the second pass).
+#[tokio::test]
+async fn down_steps_reverts_no_more_than_asked_after_a_lost_connection() {
+    use cutover_tests::faults::{Fault, FaultProxy, protocol_of, proxied_url, upstream};
+    for_each_backend(|db| async move {
+        if db.backend() == cutover_tests::Backend::Sqlite {
+            return; // no connection to lose
+        }
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        dir.write("0002_fill.toml", FILL);
+        dir.write("0003_extra.toml", EXTRA);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan).await.expect("up");
+        let all = history(b.as_mut()).await;
+        assert_eq!(all.len(), 3, "{all:?}");
+        let faults = (1..=12)
+            .map(Fault::CommitReplyLost)
+            .chain((2..40).step_by(3).map(Fault::AfterStatements));
+        let mut survived = 0;
+        for fault in faults {
+            let proxy =
+                FaultProxy::start(protocol_of(db.url()), upstream(db.url()).await, fault).await;
+            let via = proxied_url(db.url(), &proxy);
+            let result = match connect(&via).await {
+                Ok(mut c) => {
+                    let r = Runner::new(c.as_mut(), &plan, options(), &Silent)
+                        .down(DownTarget::Steps(1))
+                        .await
+                        .map(|r| r.migrations.len());
+                    let _ = c.close().await;
+                    r
+                }
+                Err(e) => Err(e),
+            };
+            let fired = proxy.fired();
+            drop(proxy);
+            let entries = history(b.as_mut()).await;
+            assert!(
+                entries == all[..2] || entries == all,
+                "{fault:?} (fired {fired}): {result:?}, history {entries:?}"
+            );
+            if let Ok(n) = result {
+                assert_eq!(n, 1, "{fault:?}");
+                assert_eq!(entries, all[..2], "{fault:?}");
+                survived += usize::from(fired);
+            }
+            if entries != all {
+                up(b.as_mut(), &plan).await.expect("up again");
+            }
+        }
+        assert!(survived > 0, "no run survived its cut");
+        b.close().await.expect("close");
+    })
+    .await;
+}
