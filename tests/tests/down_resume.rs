@@ -334,3 +334,44 @@ async fn down_steps_reverts_no_more_than_asked_after_a_lost_connection() {
     })
     .await;
 }
+
+/// MySQL: a down DDL statement whose effect the schema cannot tell, crashed after it ran, is
+/// refused once with what to do (`cutover down`, not `up`); the next `down` runs it.
+#[tokio::test]
+async fn an_uncheckable_down_statement_is_refused_once_on_mysql() {
+    for_each_backend(|db| async move {
+        if db.backend() != cutover_tests::Backend::Mysql {
+            return; // DDL commits with its progress elsewhere
+        }
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        dir.write(
+            "0002_t4.toml",
+            "description = \"t4\"\n[[steps]]\nop = \"sql\"\nsql = \"CREATE TABLE t4 (id bigint)\"\ndown = \"ALTER TABLE t4 MODIFY id bigint NOT NULL; DROP TABLE t4\"\n",
+        );
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan).await.expect("up");
+        let mut c = crashing(db.url(), CrashAt::AfterStatement("MODIFY".into())).await;
+        let _ = down_to(&mut c, &plan, "0001").await;
+        assert!(closed(c).await, "the crash happened");
+        let refused = down_to(b.as_mut(), &plan, "0001")
+            .await
+            .expect_err("refused once");
+        assert!(
+            matches!(refused.root(), cutover_core::Error::UncertainStatement { statement: 1, total: 2, rerun: "cutover down", .. }),
+            "{refused}"
+        );
+        assert_eq!(
+            history(b.as_mut()).await,
+            ["0001|applied|3|3", "0002|reverting|0|2"]
+        );
+        down_to(b.as_mut(), &plan, "0001")
+            .await
+            .expect("the next down runs it");
+        assert_eq!(history(b.as_mut()).await, ["0001|applied|3|3"]);
+        assert!(!snapshot::tables(b.as_mut()).await.iter().any(|t| t == "t4"));
+        b.close().await.expect("close");
+    })
+    .await;
+}

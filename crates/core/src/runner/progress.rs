@@ -189,6 +189,11 @@ impl Runner<'_> {
                 total: entry.statements_total as usize,
                 sql: head(&s.sql),
                 reason,
+                rerun: if entry.state == EntryState::Reverting {
+                    "cutover down"
+                } else {
+                    "cutover up"
+                },
             }),
         }
     }

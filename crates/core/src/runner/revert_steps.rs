@@ -46,7 +46,14 @@ impl Runner<'_> {
             // The one rewrite of an applied entry `down` makes; fenced like every write.
             self.history.replace_atomic(self.backend, &entry).await?;
         } else {
-            self.resume_revert(r, prior, &mut entry, &label).await?;
+            if let Err(e) = self.resume_revert(r, prior, &mut entry, &label).await {
+                // Refused once (a statement whose effect the schema cannot tell): recording an
+                // end makes the next run, after the operator looked, run it without the check.
+                entry.finished_at = Some(now());
+                entry.note = Some(e.to_string().chars().take(2000).collect());
+                let _ = self.history.save_atomic(self.backend, &entry).await;
+                return Err(e);
+            }
             entry.finished_at = None;
             self.history.save_atomic(self.backend, &entry).await?;
         }
