@@ -132,6 +132,8 @@ pub struct Runner<'a> {
     carried: RunReport,
     /// `down`: the oldest version the run reverts, fixed on its first pass.
     down_floor: Option<u64>,
+    /// `down`: the migration being reverted when a lost connection ended the pass.
+    down_in_flight: Option<MigrationRun>,
 }
 
 impl<'a> Runner<'a> {
@@ -155,6 +157,7 @@ impl<'a> Runner<'a> {
             gate: gate::GateRecord::default(),
             carried: RunReport::default(),
             down_floor: None,
+            down_in_flight: None,
         }
     }
 

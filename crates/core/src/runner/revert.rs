@@ -23,6 +23,7 @@ impl Runner<'_> {
         let key = self.lock_key();
         self.carried = RunReport::default();
         self.down_floor = None;
+        self.down_in_flight = None;
         self.locked_replanning(&key, true, move |r| Box::pin(r.down_locked(target.clone())))
             .await
     }
@@ -43,6 +44,13 @@ impl Runner<'_> {
     async fn down_pass(&mut self, target: &DownTarget, report: &mut RunReport) -> Result<()> {
         let entries = self.history.load(self.backend).await?;
         self.verify_checksums(&entries)?;
+        // The migration a lost connection interrupted is reverted when its entry is gone
+        // (the COMMIT landed, its reply did not).
+        if let Some(run) = self.down_in_flight.take()
+            && !entries.iter().any(|e| e.version == run.version)
+        {
+            report.migrations.push(run);
+        }
         let mut applied: Vec<&HistoryEntry> = entries
             .iter()
             .filter(|e| e.state != EntryState::Failed || e.statements_applied > 0)
@@ -121,25 +129,28 @@ impl Runner<'_> {
                     .ensure(self.backend)
                     .await?;
             }
+            let mut run = MigrationRun {
+                version: m.version.clone(),
+                name: m.name.clone(),
+                outcome: "reverted",
+                statements: r.statements.len(),
+                duration_ms: 0,
+                checks: Vec::new(),
+            };
+            self.down_in_flight = Some(run.clone());
             let transactional = m.transaction && self.backend.dialect().sql().transactional_ddl();
             if transactional && e.state == EntryState::Applied {
                 self.revert_transactional(m, r).await?;
             } else {
                 self.revert_stepwise(m, r, e).await?;
             }
-            let duration_ms = started.elapsed().as_millis() as u64;
+            self.down_in_flight = None;
+            run.duration_ms = started.elapsed().as_millis() as u64;
             self.reporter.event(&Event::MigrationDone {
                 label: &label,
-                duration_ms,
+                duration_ms: run.duration_ms,
             });
-            report.migrations.push(MigrationRun {
-                version: m.version.clone(),
-                name: m.name.clone(),
-                outcome: "reverted",
-                statements: r.statements.len(),
-                duration_ms,
-                checks: Vec::new(),
-            });
+            report.migrations.push(run);
         }
         Ok(())
     }
