@@ -375,3 +375,61 @@ async fn an_uncheckable_down_statement_is_refused_once_on_mysql() {
     })
     .await;
 }
+
+/// A down holding a backfill's `undo` (a stepwise down on MySQL, and with `transaction =
+/// false` elsewhere) runs it as its statement and resumes after it.
+#[tokio::test]
+async fn a_stepwise_down_runs_a_backfill_undo() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        dir.write(
+            "0002_bump.toml",
+            r#"
+description = "bump v"
+transaction = false
+[[steps]]
+op = "backfill"
+id = "bump"
+table = "base"
+pending = "v < 100"
+set.v = "v + 100"
+undo.v = "v - 100"
+undo_where = "v >= 100"
+[[steps]]
+op = "sql"
+sql = "INSERT INTO marker (note) VALUES ('up 0002')"
+down = "INSERT INTO marker (note) VALUES ('down 0002')"
+"#,
+        );
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan).await.expect("up");
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM base WHERE v >= 100").await,
+            8
+        );
+        let mut c = crashing(
+            db.url(),
+            CrashAt::AfterCommitFollowing("'down 0002'".into()),
+        )
+        .await;
+        let _ = down_to(&mut c, &plan, "0001").await;
+        assert!(closed(c).await, "the crash happened");
+        down_to(b.as_mut(), &plan, "0001")
+            .await
+            .expect("the down resumes");
+        assert_eq!(history(b.as_mut()).await, ["0001|applied|3|3"]);
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM base WHERE v >= 100").await,
+            0
+        );
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT SUM(v) FROM base").await,
+            36
+        );
+        assert_eq!(markers(b.as_mut(), "down 0002").await, 1);
+        b.close().await.expect("close");
+    })
+    .await;
+}

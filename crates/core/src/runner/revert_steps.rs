@@ -33,6 +33,13 @@ impl Runner<'_> {
     ) -> Result<()> {
         let label = m.label();
         let total = r.statements.len();
+        // A down's backfill (an `undo`) runs as its one statement, as in a transactional
+        // down: it is not a backfill of the plan with a checkpoint of its own.
+        let mut plain = r.clone();
+        for s in &mut plain.statements {
+            s.backfill = None;
+        }
+        let r = &plain;
         let mut entry = prior.clone();
         entry.note = None;
         if prior.state == EntryState::Applied {
