@@ -221,8 +221,8 @@ impl Runner<'_> {
     }
 
     /// On resume from an interrupted run (`partial`, or an interrupted `reverting` down):
-    /// settles the statement that was
-    /// running when it stopped, if that one commits on its own.
+    /// settles the statement that was running when it stopped, if that one commits on its
+    /// own.
     pub(crate) async fn settle_interrupted(
         &mut self,
         statements: &[Statement],
