@@ -191,15 +191,16 @@ impl Runner<'_> {
         for i in entry.statements_applied as usize..total {
             let s = &rendered.statements[i];
             if let Err(e) = self.run_recorded(s, i, &mut entry).await {
-                // After a lost connection the statement's outcome is unknown: the entry stays
-                // `partial`, so that the resume checks it. Any other error means it did not
-                // take effect.
+                // After a lost connection the statement's outcome is unknown: nothing is
+                // written (the entry stays `partial` as committed, so that the resume checks
+                // it; writing `entry` could overwrite a progress row whose COMMIT landed).
+                // Any other error means it did not take effect.
                 if !is_connection(&e) {
                     entry.state = EntryState::Failed;
+                    entry.note = Some(e.to_string().chars().take(2000).collect());
+                    entry.finished_at = Some(now());
+                    let _ = self.history.save_atomic(self.backend, &entry).await;
                 }
-                entry.note = Some(e.to_string().chars().take(2000).collect());
-                entry.finished_at = Some(now());
-                let _ = self.history.save_atomic(self.backend, &entry).await;
                 let done = entry.statements_applied as usize;
                 let next = if is_connection(&e) && done == i {
                     format!(
