@@ -42,6 +42,7 @@
 //! }
 //! ```
 
+pub mod crash;
 pub mod faults;
 pub mod marker;
 pub mod plans;

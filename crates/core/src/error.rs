@@ -189,7 +189,7 @@ pub enum Error {
     /// A statement that commits on its own (DDL on MySQL, `... CONCURRENTLY` on PostgreSQL)
     /// was interrupted, and whether it took effect cannot be read from the live schema.
     #[error(
-        "migration {migration}, statement {statement}/{total} (`{sql}`): the run was interrupted while it ran and it commits on its own, so it may or may not have taken effect; {reason}; look at the database: if it took effect, undo it by hand, then run `cutover up` again, which runs it"
+        "migration {migration}, statement {statement}/{total} (`{sql}`): the run was interrupted while it ran and it commits on its own, so it may or may not have taken effect; {reason}; look at the database: if it took effect, undo it by hand, then run `{rerun}` again, which runs it"
     )]
     UncertainStatement {
         /// The migration label.
@@ -202,6 +202,9 @@ pub enum Error {
         sql: String,
         /// Why its effect cannot be checked.
         reason: String,
+        /// The command that runs it again (`cutover up`, or `cutover down` for a down
+        /// statement).
+        rerun: &'static str,
     },
 
     /// Any other failure with a complete message.

@@ -96,6 +96,16 @@ impl Runner<'_> {
                 )));
             }
         }
+        if let Some(e) = pending.iter().find_map(|m| {
+            by_version
+                .get(&m.version.number)
+                .filter(|e| e.state == EntryState::Reverting)
+        }) {
+            return Err(Error::Other(format!(
+                "migration {} ({}) is half reverted: `cutover down` stopped after {} of its {} down statements; finish it with `cutover down` (it resumes where it stopped), then run `cutover up`",
+                e.version, e.name, e.statements_applied, e.statements_total
+            )));
+        }
         if pending.is_empty() {
             return Ok(());
         }

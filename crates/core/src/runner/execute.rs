@@ -256,10 +256,31 @@ impl Runner<'_> {
             )));
         }
         entry.state = EntryState::Applied;
-        self.history.save_atomic(self.backend, &entry).await?;
-        // Every verification passed: the backfills of this migration are complete. A failed
+        // The `applied` entry and the completion of its backfills commit together: a cut in
+        // between must not leave the backfills `done` behind an applied migration. A failed
         // `warn` check keeps the migration but leaves its backfills `done`, not verified.
-        if after.iter().all(|c| c.passed) {
+        let verified = after.iter().all(|c| c.passed);
+        self.backend.begin().await?;
+        match self.record_applied(rendered, &entry, verified).await {
+            Ok(()) => self.backend.commit().await?,
+            Err(e) => {
+                let _ = self.backend.rollback().await;
+                return Err(e);
+            }
+        }
+        Ok(after)
+    }
+
+    /// Inside the caller's transaction: the `applied` entry (fenced) and, when every
+    /// verification passed, the backfills of the migration marked complete.
+    async fn record_applied(
+        &mut self,
+        rendered: &RenderedMigration,
+        entry: &HistoryEntry,
+        verified: bool,
+    ) -> Result<()> {
+        self.history.save(self.backend, entry).await?;
+        if verified {
             let states = crate::backfill::StateTable::new(self.backend.dialect());
             for id in rendered
                 .statements
@@ -269,6 +290,6 @@ impl Runner<'_> {
                 states.mark_complete(self.backend, id).await?;
             }
         }
-        Ok(after)
+        Ok(())
     }
 }

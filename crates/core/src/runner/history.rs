@@ -25,6 +25,11 @@ pub enum EntryState {
     Partial,
     /// The last attempt failed; `statements_applied` says how far it got.
     Failed,
+    /// `down` is reverting it statement by statement (a dialect or migration without one
+    /// transaction for the whole down) and has not finished: `statements_applied` counts the
+    /// down statements that committed, `statement_checksums` are theirs. Only `cutover down`
+    /// continues it; `up` refuses it.
+    Reverting,
 }
 
 impl EntryState {
@@ -34,6 +39,7 @@ impl EntryState {
             EntryState::Baselined => "baselined",
             EntryState::Partial => "partial",
             EntryState::Failed => "failed",
+            EntryState::Reverting => "reverting",
         }
     }
 
@@ -42,6 +48,7 @@ impl EntryState {
             "applied" => EntryState::Applied,
             "baselined" => EntryState::Baselined,
             "partial" => EntryState::Partial,
+            "reverting" => EntryState::Reverting,
             _ => EntryState::Failed,
         }
     }

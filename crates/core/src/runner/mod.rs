@@ -20,6 +20,7 @@ mod report;
 mod restore;
 mod reverify;
 mod revert;
+mod revert_steps;
 mod status;
 mod transact;
 
@@ -129,6 +130,10 @@ pub struct Runner<'a> {
     gate: gate::GateRecord,
     /// What an `up` pass did before a lost connection ended it, for the next pass.
     carried: RunReport,
+    /// `down`: the oldest version the run reverts, fixed on its first pass.
+    down_floor: Option<u64>,
+    /// `down`: the migration being reverted when a lost connection ended the pass.
+    down_in_flight: Option<MigrationRun>,
 }
 
 impl<'a> Runner<'a> {
@@ -151,6 +156,8 @@ impl<'a> Runner<'a> {
             whole_backup: None,
             gate: gate::GateRecord::default(),
             carried: RunReport::default(),
+            down_floor: None,
+            down_in_flight: None,
         }
     }
 

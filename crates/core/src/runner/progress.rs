@@ -189,6 +189,11 @@ impl Runner<'_> {
                 total: entry.statements_total as usize,
                 sql: head(&s.sql),
                 reason,
+                rerun: if entry.state == EntryState::Reverting {
+                    "cutover down"
+                } else {
+                    "cutover up"
+                },
             }),
         }
     }
@@ -215,8 +220,9 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// On resume from an interrupted run (`partial`): settles the statement that was
-    /// running when it stopped, if that one commits on its own.
+    /// On resume from an interrupted run (`partial`, or an interrupted `reverting` down):
+    /// settles the statement that was running when it stopped, if that one commits on its
+    /// own.
     pub(crate) async fn settle_interrupted(
         &mut self,
         statements: &[Statement],
@@ -230,7 +236,11 @@ impl Runner<'_> {
         };
         let own_commit =
             s.backfill.is_none() && !self.backend.dialect().sql().commits_with_progress(s.kind);
-        if prior.state != EntryState::Partial || !own_commit {
+        // `partial` was interrupted; `reverting` was interrupted unless it recorded an end
+        // (a statement that failed, and so did not take effect).
+        let interrupted = prior.state == EntryState::Partial
+            || (prior.state == EntryState::Reverting && prior.finished_at.is_none());
+        if !interrupted || !own_commit {
             return Ok(());
         }
         self.settle_uncertain(s, next, entry, label).await.map(drop)

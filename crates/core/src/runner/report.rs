@@ -156,7 +156,7 @@ pub struct StatusReport {
     pub pending: usize,
     /// How many applied ones no longer match their file.
     pub checksum_mismatches: usize,
-    /// How many are failed or partial.
+    /// How many are failed, partial or half reverted.
     pub failed: usize,
     /// Every backfill of the plan with its checkpoint.
     pub backfills: Vec<super::BackfillStatus>,
@@ -169,6 +169,7 @@ impl MigrationStatus {
             EntryState::Baselined => "baselined",
             EntryState::Partial => "partial",
             EntryState::Failed => "failed",
+            EntryState::Reverting => "reverting",
         }
     }
 }

@@ -1,4 +1,9 @@
 //! `down`: reverting applied migrations, newest first.
+//!
+//! A migration whose down runs in one transaction (PostgreSQL and SQLite, `transaction =
+//! true`) reverts with its history delete and the removal of its backfill checkpoints in that
+//! transaction: all or nothing. Any other down runs statement by statement with its progress
+//! in a `reverting` history entry ([`super::revert_steps`]), and resumes exactly.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -7,27 +12,71 @@ use super::history::{EntryState, HistoryEntry};
 use super::report::{Event, MigrationRun, RunReport};
 use super::{DownTarget, Runner};
 use crate::error::{Error, Result};
+use crate::plan::Migration;
 use crate::render::{Direction, RenderedMigration};
 
 impl Runner<'_> {
-    /// Reverts applied migrations down to `target`.
+    /// Reverts applied migrations down to `target`. After a lost connection it takes the
+    /// lock again, reloads the history and continues from it (a half-reverted migration
+    /// resumes at its next down statement).
     pub async fn down(&mut self, target: DownTarget) -> Result<RunReport> {
-        self.locked(|r| Box::pin(r.down_locked(target))).await
+        let key = self.lock_key();
+        self.carried = RunReport::default();
+        self.down_floor = None;
+        self.down_in_flight = None;
+        self.locked_replanning(&key, true, move |r| Box::pin(r.down_locked(target.clone())))
+            .await
     }
 
+    /// One planning pass; what it reverted is carried into the next pass when the
+    /// connection is lost.
     async fn down_locked(&mut self, target: DownTarget) -> Result<RunReport> {
+        let mut report = std::mem::take(&mut self.carried);
+        match self.down_pass(&target, &mut report).await {
+            Ok(()) => Ok(report),
+            Err(e) => {
+                self.carried = report;
+                Err(e)
+            }
+        }
+    }
+
+    async fn down_pass(&mut self, target: &DownTarget, report: &mut RunReport) -> Result<()> {
         let entries = self.history.load(self.backend).await?;
         self.verify_checksums(&entries)?;
+        // The migration a lost connection interrupted is reverted when its entry is gone
+        // (the COMMIT landed, its reply did not).
+        if let Some(run) = self.down_in_flight.take()
+            && !entries.iter().any(|e| e.version == run.version)
+        {
+            report.migrations.push(run);
+        }
         let mut applied: Vec<&HistoryEntry> = entries
             .iter()
             .filter(|e| e.state != EntryState::Failed || e.statements_applied > 0)
             .collect();
         applied.sort_by(|a, b| b.version.cmp(&a.version));
-        let chosen: Vec<&HistoryEntry> = match &target {
-            DownTarget::Steps(n) => applied.into_iter().take(*n).collect(),
-            DownTarget::Version(v) => applied.into_iter().filter(|e| e.version > *v).collect(),
+        // `--steps n` is fixed on the first pass as "everything from this version up", so
+        // that a pass planned again after a lost connection reverts no more than asked.
+        let floor = match (target, self.down_floor) {
+            (_, Some(floor)) => floor,
+            (DownTarget::Steps(n), None) => applied
+                .iter()
+                .take(*n)
+                .map(|e| e.version.number)
+                .min()
+                .unwrap_or(u64::MAX),
+            (DownTarget::Version(v), None) => v.number.saturating_add(1),
         };
-        if let Some(e) = chosen.iter().find(|e| e.state != EntryState::Applied) {
+        self.down_floor = Some(floor);
+        let chosen: Vec<&HistoryEntry> = applied
+            .into_iter()
+            .filter(|e| e.version.number >= floor)
+            .collect();
+        if let Some(e) = chosen
+            .iter()
+            .find(|e| !matches!(e.state, EntryState::Applied | EntryState::Reverting))
+        {
             return Err(Error::Other(format!(
                 "migration {} ({}) is {} in the history, not applied: {}",
                 e.version,
@@ -57,7 +106,6 @@ impl Runner<'_> {
             .map(|r| (r.version.number, r))
             .collect();
         self.backend.set_timeouts(self.options.timeouts).await?;
-        let mut report = RunReport::default();
         for e in chosen {
             let Some(m) = self.plan.get(&e.version.text) else {
                 continue;
@@ -75,65 +123,71 @@ impl Runner<'_> {
                 direction: "down",
                 statements: r.statements.len(),
             });
-            let transactional = m.transaction && self.backend.dialect().sql().transactional_ddl();
-            if transactional {
-                let rebuild = Self::has_rebuild(&r.statements);
-                if rebuild {
-                    self.set_foreign_keys(false).await?;
-                }
-                self.backend.begin().await?;
-                let mut result = self.run_down_statements(&label, r).await;
-                if rebuild && result.is_ok() {
-                    result = self.check_foreign_keys(&label).await;
-                }
-                let result = match result {
-                    Ok(()) => self.history.delete(self.backend, &m.version).await,
-                    Err(e) => Err(e),
-                };
-                let result = match result {
-                    Ok(()) => self.backend.commit().await,
-                    Err(err) => {
-                        let _ = self.backend.rollback().await;
-                        Err(err.context("the down migration was rolled back"))
-                    }
-                };
-                if rebuild {
-                    self.set_foreign_keys(true).await?;
-                }
-                result?;
-                self.forget_backfills(&m.version.text).await?;
-            } else {
-                self.run_down_statements(&label, r).await?;
-                self.history.delete_atomic(self.backend, &m.version).await?;
-                self.forget_backfills(&m.version.text).await?;
+            // The checkpoints are removed with the history entry: create their table first.
+            if self.has_backfills(m)? {
+                crate::backfill::StateTable::new(self.backend.dialect())
+                    .ensure(self.backend)
+                    .await?;
             }
-            let duration_ms = started.elapsed().as_millis() as u64;
-            self.reporter.event(&Event::MigrationDone {
-                label: &label,
-                duration_ms,
-            });
-            report.migrations.push(MigrationRun {
+            let mut run = MigrationRun {
                 version: m.version.clone(),
                 name: m.name.clone(),
                 outcome: "reverted",
                 statements: r.statements.len(),
-                duration_ms,
+                duration_ms: 0,
                 checks: Vec::new(),
+            };
+            self.down_in_flight = Some(run.clone());
+            let transactional = m.transaction && self.backend.dialect().sql().transactional_ddl();
+            if transactional && e.state == EntryState::Applied {
+                self.revert_transactional(m, r).await?;
+            } else {
+                self.revert_stepwise(m, r, e).await?;
+            }
+            self.down_in_flight = None;
+            run.duration_ms = started.elapsed().as_millis() as u64;
+            self.reporter.event(&Event::MigrationDone {
+                label: &label,
+                duration_ms: run.duration_ms,
             });
+            report.migrations.push(run);
         }
-        Ok(report)
+        Ok(())
+    }
+
+    /// The whole down, the history delete and the removal of the checkpoints in one
+    /// transaction.
+    async fn revert_transactional(&mut self, m: &Migration, r: &RenderedMigration) -> Result<()> {
+        let label = m.label();
+        let rebuild = Self::has_rebuild(&r.statements);
+        if rebuild {
+            self.set_foreign_keys(false).await?;
+        }
+        self.backend.begin().await?;
+        let mut result = self.run_down_statements(&label, r).await;
+        if rebuild && result.is_ok() {
+            result = self.check_foreign_keys(&label).await;
+        }
+        if result.is_ok() {
+            result = self.forget_reverted(m).await;
+        }
+        let result = match result {
+            Ok(()) => self.backend.commit().await,
+            Err(err) => {
+                let _ = self.backend.rollback().await;
+                Err(err.context("the down migration was rolled back, nothing of it was reverted"))
+            }
+        };
+        if rebuild {
+            self.set_foreign_keys(true).await?;
+        }
+        result
     }
 
     async fn run_down_statements(&mut self, label: &str, r: &RenderedMigration) -> Result<()> {
         let total = r.statements.len();
-        let transactional = self.backend.dialect().sql().transactional_ddl();
         for (i, s) in r.statements.iter().enumerate() {
-            let result = if transactional {
-                self.execute_in_transaction(s).await
-            } else {
-                self.execute_retrying(&s.sql).await
-            };
-            result.map_err(|e| {
+            self.execute_in_transaction(s).await.map_err(|e| {
                 e.context(format!(
                     "migration {label} down, step {} ({}), statement {}/{total}",
                     s.step,
@@ -149,23 +203,23 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// After a migration is reverted its backfills' checkpoints no longer describe the
-    /// data: remove them, so that applying it again walks the table again.
-    async fn forget_backfills(&mut self, version: &str) -> Result<()> {
-        let specs = crate::backfill::BackfillSpec::all(self.plan)?;
-        let ids: Vec<&str> = specs
+    /// Whether migration `m` has backfills (whose checkpoints a revert removes).
+    fn has_backfills(&self, m: &Migration) -> Result<bool> {
+        Ok(crate::backfill::BackfillSpec::all(self.plan)?
             .iter()
-            .filter(|s| s.version == version)
-            .map(|s| s.id.as_str())
-            .collect();
-        if ids.is_empty() {
-            return Ok(());
-        }
+            .any(|s| s.version == m.version.text))
+    }
+
+    /// Inside the caller's transaction: removes the checkpoints of `m`'s backfills (they no
+    /// longer describe the data, so applying it again walks the table again), then its
+    /// history entry (which checks the fence). Both commit together: a cut can never leave
+    /// a stale `complete` checkpoint behind a reverted migration.
+    pub(crate) async fn forget_reverted(&mut self, m: &Migration) -> Result<()> {
+        let specs = crate::backfill::BackfillSpec::all(self.plan)?;
         let states = crate::backfill::StateTable::new(self.backend.dialect());
-        states.ensure(self.backend).await?;
-        for id in ids {
-            states.clear(self.backend, id).await?;
+        for s in specs.iter().filter(|s| s.version == m.version.text) {
+            states.clear(self.backend, &s.id).await?;
         }
-        Ok(())
+        self.history.delete(self.backend, &m.version).await
     }
 }

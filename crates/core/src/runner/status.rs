@@ -41,7 +41,12 @@ impl Runner<'_> {
                 state: state.to_string(),
                 applied_at: e.and_then(|e| e.finished_at.clone()),
                 progress: e
-                    .filter(|e| matches!(e.state, EntryState::Partial | EntryState::Failed))
+                    .filter(|e| {
+                        matches!(
+                            e.state,
+                            EntryState::Partial | EntryState::Failed | EntryState::Reverting
+                        )
+                    })
                     .map(|e| (e.statements_applied, e.statements_total)),
                 checksum_ok: e
                     .filter(|e| e.state == EntryState::Applied)
@@ -74,7 +79,7 @@ impl Runner<'_> {
                 .count(),
             failed: migrations
                 .iter()
-                .filter(|m| m.state == "failed" || m.state == "partial")
+                .filter(|m| matches!(m.state.as_str(), "failed" | "partial" | "reverting"))
                 .count(),
             migrations,
             backfills: Vec::new(),
@@ -98,6 +103,10 @@ impl Runner<'_> {
                 "failed" | "partial" => problems.push(format!(
                     "{} ({}) is {}; run `cutover up` to finish it or `cutover repair`",
                     m.version, m.name, m.state
+                )),
+                "reverting" => problems.push(format!(
+                    "{} ({}) is half reverted; run `cutover down` to finish reverting it",
+                    m.version, m.name
                 )),
                 _ => {}
             }

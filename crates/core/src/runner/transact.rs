@@ -100,19 +100,4 @@ impl Runner<'_> {
         })?;
         self.fence_lock(key).await
     }
-
-    /// Executes one statement outside a transaction, retrying transient failures.
-    pub(crate) async fn execute_retrying(&mut self, sql: &str) -> Result<u64> {
-        let mut attempt = 0;
-        loop {
-            match self.backend.execute(sql).await {
-                Ok(n) => return Ok(n),
-                Err(e) if is_transient(&e) && attempt < self.options.retries => {
-                    attempt += 1;
-                    self.prepare_retry(&e, attempt).await?;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
 }
