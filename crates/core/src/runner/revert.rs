@@ -98,13 +98,25 @@ impl Runner<'_> {
                 e.version, e.name
             )));
         }
-        // Render every down before running any, so an irreversible migration stops the
-        // command before it changes anything.
-        let rendered: BTreeMap<u64, RenderedMigration> = self
-            .rendered(Direction::Down)?
-            .into_iter()
-            .map(|r| (r.version.number, r))
-            .collect();
+        // Render every down to be run before running any, so an irreversible migration
+        // stops the command before it changes anything. Migrations below the floor stay
+        // applied: whether they could be reverted does not matter here.
+        let from = crate::plan::Version {
+            number: floor,
+            text: floor.to_string(),
+        };
+        let rendered: BTreeMap<u64, RenderedMigration> = crate::render::render_plan(
+            self.plan,
+            self.backend.dialect(),
+            &crate::render::RenderOptions {
+                direction: Direction::Down,
+                from: Some(from),
+                ..crate::render::RenderOptions::default()
+            },
+        )?
+        .into_iter()
+        .map(|r| (r.version.number, r))
+        .collect();
         self.backend.set_timeouts(self.options.timeouts).await?;
         for e in chosen {
             let Some(m) = self.plan.get(&e.version.text) else {
