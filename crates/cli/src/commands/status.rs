@@ -68,7 +68,7 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         }
     }
     crate::outln!(
-        "\n{} pending, {} failed, {} checksum mismatches ({})",
+        "\n{} pending, {} failed or unfinished, {} checksum mismatches ({})",
         report.pending,
         report.failed,
         report.checksum_mismatches,

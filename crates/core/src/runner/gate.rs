@@ -99,15 +99,7 @@ impl Runner<'_> {
         let tables = match self.options.backup_scope {
             BackupScope::WholeDatabase => Vec::new(),
             BackupScope::DestroyedTables => {
-                let sql = self.backend.dialect().sql();
-                let live: Vec<String> = self
-                    .backend
-                    .query(&sql.list_tables_sql())
-                    .await?
-                    .rows
-                    .into_iter()
-                    .filter_map(|r| r.into_iter().next().flatten())
-                    .collect();
+                let live = self.live_tables().await?;
                 wanted.into_iter().filter(|t| live.contains(t)).collect()
             }
         };
@@ -197,6 +189,21 @@ impl Runner<'_> {
                 ids.join(" ")
             ),
         })
+    }
+}
+
+impl Runner<'_> {
+    /// The tables of the connected database (or schema) as they are now.
+    pub(super) async fn live_tables(&mut self) -> Result<Vec<String>> {
+        let sql = self.backend.dialect().sql().list_tables_sql();
+        Ok(self
+            .backend
+            .query(&sql)
+            .await?
+            .rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
     }
 }
 

@@ -223,22 +223,14 @@ impl Runner<'_> {
             return Ok(());
         }
         if in_transaction {
-            let sql = self.backend.dialect().sql();
-            let live: Vec<String> = self
-                .backend
-                .query(&sql.list_tables_sql())
-                .await?
-                .rows
-                .into_iter()
-                .filter_map(|r| r.into_iter().next().flatten())
-                .collect();
+            let live = self.live_tables().await?;
             let tables: Vec<String> = guard
                 .tables
                 .iter()
                 .filter(|t| live.contains(t))
                 .cloned()
                 .collect();
-            for lock in sql.contract_lock_sql(&tables) {
+            for lock in self.backend.dialect().sql().contract_lock_sql(&tables) {
                 self.backend.execute(&lock).await.map_err(|e| {
                     e.context(format!(
                         "migration {}: locking {} before its final verification",
