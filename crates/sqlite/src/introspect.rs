@@ -37,11 +37,22 @@ fn checks(sql: &str) -> Vec<String> {
         from = close;
         match constraint_name(&sql[..at]) {
             Some(name) => out.push(name),
-            None if expr.starts_with("json_valid(") && expr.matches('(').count() == 1 => {}
+            None if is_json_check(&expr) => {}
             None => out.push(format!("check ({expr})")),
         }
     }
     out
+}
+
+/// Whether `expr` is the check cutover writes for a json column: `json_valid("c")`, or
+/// `"c" IS NULL OR json_valid("c")` (which older SQLite clients need to store NULL).
+fn is_json_check(expr: &str) -> bool {
+    let call = match expr.split_once(" IS NULL OR ") {
+        Some((column, call)) if !column.contains('(') => call,
+        Some(_) => return false,
+        None => expr,
+    };
+    call.starts_with("json_valid(") && call.matches('(').count() == 1
 }
 
 /// The index of the `)` that closes the `(` at `open`, skipping quoted text.
@@ -103,9 +114,12 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
         let cols = catalog(b, &format!("SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info({}) ORDER BY cid", lit(name))).await?;
         let pk_count = cols.iter().filter(|c| c[4] != "0").count();
         let mut pk: Vec<(usize, String)> = Vec::new();
+        // An identity column is rendered `INTEGER PRIMARY KEY AUTOINCREMENT`.
+        let autoincrement = sql.to_ascii_uppercase().contains("AUTOINCREMENT");
         for c in &cols {
             let is_pk = c[4] != "0";
-            // INTEGER PRIMARY KEY is the rowid: it has a value without a DEFAULT.
+            // INTEGER PRIMARY KEY is the rowid: never NULL. It counts as having a default (an
+            // identity) only with AUTOINCREMENT, as the plan's model says.
             let rowid = is_pk && pk_count == 1 && c[1].eq_ignore_ascii_case("integer");
             s.add_column(
                 d,
@@ -113,7 +127,7 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
                 &c[0],
                 &c[1],
                 c[2] == "0" && !rowid,
-                c[3] == "1" || rowid,
+                c[3] == "1" || (rowid && autoincrement),
             );
             if is_pk {
                 pk.push((c[4].parse().unwrap_or(0), c[0].clone()));
@@ -204,10 +218,11 @@ mod tests {
 
     #[test]
     fn finds_named_and_unnamed_checks_but_not_cutovers_json_checks() {
-        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "body" text CHECK(length(body) > 0), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
+        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "j" JSON CHECK ("j" IS NULL OR json_valid("j")), "k" text CHECK ("k" IS NULL OR length(k) > 1), "body" text CHECK(length(body) > 0), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
         assert_eq!(
             checks(sql),
             vec![
+                "check (\"k\" IS NULL OR length(k) > 1)".to_string(),
                 "check (length(body) > 0)".to_string(),
                 "positive".to_string(),
                 "named2".to_string()

@@ -42,10 +42,10 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
         def.unique_key();
     }
     if c.ty == ColumnType::Json && sql.json_needs_validity_check() {
-        def.check(Expr::cust(format!(
-            "json_valid({})",
-            dialect.quote(&c.name)
-        )));
+        // `json_valid(NULL)` is 0 before SQLite 3.45, so older clients could not write NULL
+        // into a nullable json column without the explicit NULL branch.
+        let q = dialect.quote(&c.name);
+        def.check(Expr::cust(format!("{q} IS NULL OR json_valid({q})")));
     }
     Ok(def)
 }
