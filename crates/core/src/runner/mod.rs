@@ -10,6 +10,7 @@ mod backfill_step;
 mod checks;
 mod drift;
 mod effect;
+mod effect_check;
 mod execute;
 mod gate;
 mod history;
