@@ -207,13 +207,15 @@ impl<'a> Runner<'a> {
     {
         self.take_lock(key).await?;
         let result = AssertUnwindSafe(async {
-            if with_history {
-                self.history.ensure(self.backend).await?;
-            }
-            self.fence_lock(key).await?;
             let mut renewals = 0;
             loop {
-                match work(self).await {
+                // The history table and the fence are set up in every pass: a connection lost
+                // while they are written (e.g. the reply to the fence's COMMIT) is renewed too.
+                let pass = match self.prepare_locked(key, with_history).await {
+                    Ok(()) => work(self).await,
+                    Err(e) => Err(e),
+                };
+                match pass {
                     Err(e) if transact::is_connection(&e) && renewals < self.options.retries => {
                         renewals += 1;
                         self.renew_session(key, &e, renewals).await?;
@@ -225,6 +227,15 @@ impl<'a> Runner<'a> {
         .catch_unwind()
         .await;
         self.release_lock(key, result).await
+    }
+
+    /// With lock `key` held: makes sure the history table exists (when `with_history`) and
+    /// records a new fence.
+    async fn prepare_locked(&mut self, key: &str, with_history: bool) -> Result<()> {
+        if with_history {
+            self.history.ensure(self.backend).await?;
+        }
+        self.fence_lock(key).await
     }
 
     /// Takes lock `key`, or fails with [`Error::Locked`] after `lock_wait`.
