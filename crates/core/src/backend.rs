@@ -30,6 +30,15 @@ impl Rows {
             .and_then(|v| v.as_deref())
     }
 
+    /// The non-NULL values of the first column, in row order (e.g. the names a catalog
+    /// query lists).
+    pub fn into_first_column(self) -> Vec<String> {
+        self.rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect()
+    }
+
     /// The index of column `name`.
     pub fn index(&self, name: &str) -> Option<usize> {
         self.columns

@@ -13,11 +13,9 @@ pub(crate) async fn resolve(
     let sql = b.dialect().sql();
     let table = &spec.step.table;
     let key = if spec.key.is_empty() {
-        let rows = b.query(&sql.primary_key_sql(table)).await?;
-        rows.rows
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().flatten())
-            .collect()
+        b.query(&sql.primary_key_sql(table))
+            .await?
+            .into_first_column()
     } else {
         spec.key.clone()
     };

@@ -227,11 +227,5 @@ async fn describe(
 
 /// The first column of every row of `sql`.
 async fn names(backend: &mut dyn Backend, sql: &str) -> Result<Vec<String>> {
-    Ok(backend
-        .query(sql)
-        .await?
-        .rows
-        .into_iter()
-        .filter_map(|r| r.into_iter().next().flatten())
-        .collect())
+    Ok(backend.query(sql).await?.into_first_column())
 }

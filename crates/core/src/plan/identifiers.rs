@@ -85,19 +85,9 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
 fn derived_names(step: &Step) -> Vec<(String, String)> {
     match step {
         Step::CreateIndex(i) if i.name.is_none() => vec![("columns".into(), i.index_name())],
-        Step::AddUnique(u) if u.name.is_none() => vec![(
-            "columns".into(),
-            super::model::UniqueConstraint {
-                name: None,
-                columns: u.columns.clone(),
-            }
-            .constraint_name(&u.table),
-        )],
+        Step::AddUnique(u) if u.name.is_none() => vec![("columns".into(), u.constraint_name())],
         Step::AddForeignKey(f) if f.name.is_none() => {
-            vec![(
-                "columns".into(),
-                format!("fk_{}_{}", f.table, f.columns.join("_")),
-            )]
+            vec![("columns".into(), f.foreign_key().constraint_name(&f.table))]
         }
         Step::CreateTable(t) => {
             let uniques = t

@@ -153,10 +153,7 @@ pub(crate) fn drop_index(
 /// A unique constraint added later. Rendered as a unique index, which every dialect can add
 /// to an existing table and which enforces the same rule.
 pub(crate) fn add_unique(u: &AddUnique, dialect: Dialect) -> String {
-    let name = u
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("uq_{}_{}", u.table, u.columns.join("_")));
+    let name = u.constraint_name();
     let mut stmt = Index::create();
     stmt.name(name).table(ident(&u.table)).unique();
     for c in &u.columns {

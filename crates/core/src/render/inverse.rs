@@ -112,10 +112,7 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
         }),
         Step::AddUnique(u) => Step::DropUnique(DropConstraint {
             table: u.table.clone(),
-            name: u
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("uq_{}_{}", u.table, u.columns.join("_"))),
+            name: u.constraint_name(),
         }),
         Step::Sql(s) => {
             let down = s.down.as_ref()?;

@@ -196,14 +196,7 @@ impl Runner<'_> {
     /// The tables of the connected database (or schema) as they are now.
     pub(super) async fn live_tables(&mut self) -> Result<Vec<String>> {
         let sql = self.backend.dialect().sql().list_tables_sql();
-        Ok(self
-            .backend
-            .query(&sql)
-            .await?
-            .rows
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().flatten())
-            .collect())
+        Ok(self.backend.query(&sql).await?.into_first_column())
     }
 }
 

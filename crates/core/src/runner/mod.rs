@@ -182,8 +182,7 @@ impl<'a> Runner<'a> {
         let key = self.lock_key();
         self.take_lock(&key).await?;
         let result = AssertUnwindSafe(async {
-            self.history.ensure(self.backend).await?;
-            self.fence_lock(&key).await?;
+            self.prepare_locked(&key, true).await?;
             work(self).await
         })
         .catch_unwind()
@@ -193,7 +192,8 @@ impl<'a> Runner<'a> {
 
     /// Runs `work` while holding lock `key`, releasing it on every path. When the
     /// connection is lost, the session is renewed ([`renew_session`](Runner::renew_session):
-    /// reconnect, take the lock again or stop with [`Error::Locked`], new fence) and `work`
+    /// reconnect, take the lock again or stop with [`Error::Locked`]), a new fence is recorded
+    /// and `work`
     /// runs again from the start, so it must plan from what the database records (history,
     /// checkpoints), never from state computed before. At most `retries` times.
     pub(crate) async fn locked_replanning<T, F>(

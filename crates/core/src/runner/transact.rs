@@ -61,7 +61,7 @@ impl Runner<'_> {
 
     /// After `lost` (a lost connection) ended the work done under lock `key`: reconnects
     /// (retrying while the server is unreachable), takes the lock again before anything else
-    /// runs, and records a new fence. Another run holding the lock by then is
+    /// runs (the next pass records a new fence). Another run holding the lock by then is
     /// [`Error::Locked`] (exit 4): this run stops, whatever it planned is stale.
     pub(crate) async fn renew_session(
         &mut self,
@@ -97,7 +97,6 @@ impl Runner<'_> {
                 "the connection was lost ({}) and another run took the lock meanwhile; this run stopped and continues nothing it planned before",
                 lost.root()
             ))
-        })?;
-        self.fence_lock(key).await
+        })
     }
 }

@@ -144,11 +144,7 @@ fn apply_to_table(t: &mut TableModel, step: &Step) {
         Step::DropCheck(d) => t.checks.retain(|c| c.name != d.name),
         Step::AddUnique(u) => t.indexes.push(CreateIndex {
             table: u.table.clone(),
-            name: Some(
-                u.name
-                    .clone()
-                    .unwrap_or_else(|| format!("uq_{}_{}", u.table, u.columns.join("_"))),
-            ),
+            name: Some(u.constraint_name()),
             columns: u.columns.clone(),
             unique: true,
             r#where: None,

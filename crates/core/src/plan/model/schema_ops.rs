@@ -327,6 +327,17 @@ impl AddForeignKey {
     }
 }
 
+impl AddUnique {
+    /// The constraint name, given or derived (`uq_<table>_<columns>`).
+    pub fn constraint_name(&self) -> String {
+        UniqueConstraint {
+            name: self.name.clone(),
+            columns: self.columns.clone(),
+        }
+        .constraint_name(&self.table)
+    }
+}
+
 impl ForeignKey {
     /// The constraint name, given or derived.
     pub fn constraint_name(&self, table: &str) -> String {
