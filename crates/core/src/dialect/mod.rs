@@ -105,6 +105,17 @@ pub trait SqlDialect: Send + Sync {
     /// database or schema, no row otherwise.
     fn constraint_exists_sql(&self, table: &str, name: &str) -> String;
 
+    /// Whether `FULL [OUTER] JOIN` exists (not on MySQL/MariaDB).
+    fn supports_full_join(&self) -> bool {
+        true
+    }
+
+    /// Whether an `UPDATE t` may read `t` in a subquery of its SET or WHERE (MySQL/MariaDB
+    /// refuse it: error 1093, "can't specify target table for update in FROM clause").
+    fn update_reads_own_table(&self) -> bool {
+        true
+    }
+
     /// Whether `CREATE INDEX ... WHERE` (a partial index) exists.
     fn supports_partial_index(&self) -> bool {
         true

@@ -82,6 +82,14 @@ impl SqlDialect for Mysql {
         }
     }
 
+    fn supports_full_join(&self) -> bool {
+        false
+    }
+
+    fn update_reads_own_table(&self) -> bool {
+        false
+    }
+
     fn foreign_keys_need_an_index(&self) -> bool {
         true
     }

@@ -3,6 +3,7 @@
 use crate::types::ColumnType;
 
 use super::functions::Function;
+use super::query::{Aggregate, Select};
 
 /// A reference to a column, optionally qualified by its table.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -114,6 +115,18 @@ pub(crate) enum Node {
     /// A text operand of an equality, compared exactly (code point by code point, no case
     /// folding, no trailing-space padding); inserted by the load-time type check.
     Exact(Box<Node>),
+    /// An aggregate (`COUNT(*)`, `SUM(x)`, ..): only in a query's select list or HAVING.
+    Aggregate(Aggregate),
+    /// `[NOT] EXISTS (SELECT ..)`.
+    Exists { query: Box<Select>, negated: bool },
+    /// `x [NOT] IN (SELECT ..)`.
+    InQuery {
+        expr: Box<Node>,
+        query: Box<Select>,
+        negated: bool,
+    },
+    /// `(SELECT ..)` yielding one value.
+    Scalar(Box<Select>),
 }
 
 impl Node {
@@ -167,6 +180,11 @@ impl Node {
                 }
             }
             Node::Call { args, .. } => args.iter().for_each(|n| n.collect_columns(out)),
+            // Columns inside subqueries belong to the subquery's tables (or, correlated, to
+            // the outer row): only the operand of IN is the expression's own.
+            Node::InQuery { expr, .. } => expr.collect_columns(out),
+            Node::Aggregate(a) => a.arg.iter().for_each(|n| n.collect_columns(out)),
+            Node::Exists { .. } | Node::Scalar(_) => {}
         }
     }
 

@@ -6,7 +6,8 @@ use sea_query::Query;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::ast::{ColumnRef, Node};
-use super::kinds::{self, Scope, ValueKind};
+use super::kinds::{self, Lookup, Scope, ValueKind};
+use super::query::Catalog;
 use super::typing;
 use super::{parse, render};
 use crate::dialect::Dialect;
@@ -107,7 +108,32 @@ impl Expression {
     /// A message naming the problem: a column the model proves missing, arithmetic on text,
     /// a comparison of a number with text, a non-condition where a condition is needed, ...
     pub fn typecheck(&mut self, scope: Scope<'_>) -> std::result::Result<ValueKind, String> {
-        typing::check(&mut self.node, scope)
+        typing::check(&mut self.node, scope, &|_, _| Lookup::Unknown)
+    }
+
+    /// Like [`typecheck`](Expression::typecheck); the tables of subqueries resolve their
+    /// columns in `catalog`, and a subquery's column not found in its own tables resolves in
+    /// `scope` (the outer row).
+    ///
+    /// # Errors
+    ///
+    /// As [`typecheck`](Expression::typecheck).
+    pub fn typecheck_in(
+        &mut self,
+        scope: Scope<'_>,
+        catalog: Catalog<'_>,
+    ) -> std::result::Result<ValueKind, String> {
+        typing::check(&mut self.node, scope, catalog)
+    }
+
+    /// Whether the expression contains a subquery (`EXISTS`, `IN (SELECT ..)`, `(SELECT ..)`).
+    pub fn has_subquery(&self) -> bool {
+        self.node.has_subquery()
+    }
+
+    /// Whether a subquery of the expression reads `table`.
+    pub fn reads_table(&self, table: &str) -> bool {
+        self.node.reads_table(table)
     }
 
     /// Whether a value of kind `kind` (this expression's, from

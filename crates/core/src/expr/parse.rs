@@ -7,6 +7,7 @@ use sqlparser::tokenizer::Token;
 
 use super::ast::{ColumnRef, Node};
 use super::functions::{Function, supported_list};
+use super::query::Place;
 use crate::error::{Error, Result};
 use crate::types::ColumnType;
 
@@ -37,7 +38,16 @@ pub(crate) fn parse(src: &str) -> Result<Node> {
             next.token, next.span.start.line, next.span.start.column
         )));
     }
-    cx.node(ast)
+    let node = cx.node(ast)?;
+    if let Some(a) = node.find_aggregate() {
+        return Err(cx.err(format!(
+            "`{}` is an aggregate: aggregates are only allowed in a query's select list or HAVING; \
+             use a scalar subquery, e.g. `(SELECT {}(x) FROM t WHERE ..)`",
+            a.sql(),
+            a.sql()
+        )));
+    }
+    Ok(node)
 }
 
 /// Conversion context: the source text, for error messages.
@@ -209,12 +219,20 @@ impl Cx<'_> {
                     .err("only `trim(text)` (removing leading and trailing spaces) is supported"));
             }
             E::Function(f) => self.function(f)?,
-            E::Subquery(_) | E::InSubquery { .. } | E::Exists { .. } => {
-                return Err(self.err(
-                    "subqueries are not supported in portable expressions; \
-                     an expression may only use the columns of the row being written",
-                ));
-            }
+            E::Subquery(q) => Node::Scalar(Box::new(self.select(*q, Place::Scalar)?)),
+            E::Exists { subquery, negated } => Node::Exists {
+                query: Box::new(self.select(*subquery, Place::Exists)?),
+                negated,
+            },
+            E::InSubquery {
+                expr,
+                subquery,
+                negated,
+            } => Node::InQuery {
+                expr: self.boxed(*expr)?,
+                query: Box::new(self.select(*subquery, Place::In)?),
+                negated,
+            },
             E::Wildcard(_) | E::QualifiedWildcard(..) => {
                 return Err(self.err("`*` is not allowed in an expression; name the columns"));
             }

@@ -7,6 +7,7 @@ use sqlparser::ast::{
 use super::ast::Node;
 use super::functions::{Function, supported_list};
 use super::parse::Cx;
+use super::query::AggFunc;
 use crate::error::Result;
 
 impl Cx<'_> {
@@ -29,6 +30,9 @@ impl Cx<'_> {
             return Err(self.err(format!(
                 "`{name}`: FILTER, WITHIN GROUP and other call clauses are not supported"
             )));
+        }
+        if let Some(agg) = AggFunc::lookup(&name) {
+            return self.aggregate(agg, f.args);
         }
         let spec = Function::lookup(&name).ok_or_else(|| {
             self.err(format!(

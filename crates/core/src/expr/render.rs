@@ -45,9 +45,9 @@ pub(crate) fn render_with(
     })
 }
 
-struct Renderer<'a> {
-    d: &'a dyn SqlDialect,
-    columns: Option<ColumnOverride<'a>>,
+pub(super) struct Renderer<'a> {
+    pub(super) d: &'a dyn SqlDialect,
+    pub(super) columns: Option<ColumnOverride<'a>>,
 }
 
 impl Renderer<'_> {
@@ -55,7 +55,7 @@ impl Renderer<'_> {
         nodes.iter().map(|n| self.node(n)).collect()
     }
 
-    fn node(&self, node: &Node) -> Result<Expr> {
+    pub(super) fn node(&self, node: &Node) -> Result<Expr> {
         Ok(match node {
             Node::Column(c) if self.columns.and_then(|f| f(c)).is_some() => self
                 .columns
@@ -122,6 +122,29 @@ impl Renderer<'_> {
             } => self.case(operand.as_deref(), whens, otherwise.as_deref())?,
             Node::Cast { expr, ty } => self.d.expr_cast(self.node(expr)?, *ty)?,
             Node::Call { function, args } => self.call(*function, args)?,
+            Node::Aggregate(a) => self.aggregate(a)?,
+            Node::Exists { query, negated } => {
+                let q = self.subquery(query)?;
+                if *negated {
+                    Expr::not_exists(q)
+                } else {
+                    Expr::exists(q)
+                }
+            }
+            Node::InQuery {
+                expr,
+                query,
+                negated,
+            } => {
+                let x = self.node(expr)?;
+                let q = self.subquery(query)?;
+                if *negated {
+                    x.not_in_subquery(q)
+                } else {
+                    x.in_subquery(q)
+                }
+            }
+            Node::Scalar(query) => Expr::SubQuery(None, Box::new(self.subquery(query)?.into())),
         })
     }
 

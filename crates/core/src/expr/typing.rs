@@ -10,14 +10,38 @@ use super::ast::{BinaryOp, Literal, Node, UnaryOp};
 use super::functions::Function;
 use super::kinds::{Lookup, Scope, ValueKind};
 use super::kinds::{comparable, unify};
+use super::query::{AggFunc, Catalog, check_select};
 
 /// Type-checks `node`, rewriting it where the dialects need help to agree; returns its kind.
-pub(crate) fn check(node: &mut Node, scope: Scope<'_>) -> Result<ValueKind, String> {
-    Checker { scope }.node(node)
+/// Subqueries resolve their tables in `catalog`; aggregates are refused.
+pub(crate) fn check(
+    node: &mut Node,
+    scope: Scope<'_>,
+    catalog: Catalog<'_>,
+) -> Result<ValueKind, String> {
+    check_node(node, scope, catalog, false)
 }
 
+/// Like [`check`]; `aggregates` allows aggregates (a query's select list and HAVING).
+pub(crate) fn check_node(
+    node: &mut Node,
+    scope: Scope<'_>,
+    catalog: Catalog<'_>,
+    aggregates: bool,
+) -> Result<ValueKind, String> {
+    Checker {
+        scope,
+        catalog,
+        aggregates,
+    }
+    .node(node)
+}
+
+#[derive(Clone, Copy)]
 struct Checker<'a> {
     scope: Scope<'a>,
+    catalog: Catalog<'a>,
+    aggregates: bool,
 }
 
 impl Checker<'_> {
@@ -126,6 +150,46 @@ impl Checker<'_> {
                 ValueKind::of(*ty)
             }
             Node::Call { function, args } => self.call(*function, args)?,
+            Node::Aggregate(a) => {
+                if !self.aggregates {
+                    return Err(format!(
+                        "`{}` is an aggregate: only allowed in a query's select list or HAVING",
+                        a.func.sql()
+                    ));
+                }
+                let inner = Checker {
+                    aggregates: false,
+                    ..*self
+                };
+                let k = match a.arg.as_deref_mut() {
+                    Some(x) => inner.node(x)?,
+                    None => Integer,
+                };
+                match a.func {
+                    AggFunc::Count => Integer,
+                    AggFunc::Min | AggFunc::Max => k,
+                    AggFunc::Sum | AggFunc::Avg => {
+                        self.number(k, a.func.sql())?;
+                        if k.loose() { Unknown } else { Number }
+                    }
+                }
+            }
+            Node::Exists { query, .. } => {
+                check_select(query, self.scope, self.catalog)?;
+                Boolean
+            }
+            Node::Scalar(query) => one(check_select(query, self.scope, self.catalog)?),
+            Node::InQuery { expr, query, .. } => {
+                let k = self.node(expr)?;
+                let qk = one(check_select(query, self.scope, self.catalog)?);
+                if let Some(item) = query.items.first_mut().map(|i| &mut i.expr) {
+                    self.compare(k, expr, qk, item, "IN")?;
+                    if k.textual() && qk.textual() {
+                        exact_pair(expr, item);
+                    }
+                }
+                Boolean
+            }
         })
     }
 
@@ -272,6 +336,11 @@ impl Checker<'_> {
             ))
         }
     }
+}
+
+/// The kind of a one-column subquery.
+fn one(kinds: Vec<ValueKind>) -> ValueKind {
+    kinds.first().copied().unwrap_or(ValueKind::Unknown)
 }
 
 /// Whether `node` is a literal (compared in the connection's character set as it is).

@@ -1,0 +1,144 @@
+//! The IR of a portable SELECT: one FROM relation, joins, WHERE, GROUP BY, HAVING, and (for
+//! scalar subqueries) a simple ORDER BY .. LIMIT.
+
+use super::super::ast::Node;
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AggFunc {
+    Count,
+    Sum,
+    Min,
+    Max,
+    Avg,
+}
+
+impl AggFunc {
+    /// The function for a (case-insensitive) name.
+    pub(crate) fn lookup(name: &str) -> Option<AggFunc> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "count" => AggFunc::Count,
+            "sum" => AggFunc::Sum,
+            "min" => AggFunc::Min,
+            "max" => AggFunc::Max,
+            "avg" => AggFunc::Avg,
+            _ => return None,
+        })
+    }
+
+    /// The SQL name.
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            AggFunc::Count => "COUNT",
+            AggFunc::Sum => "SUM",
+            AggFunc::Min => "MIN",
+            AggFunc::Max => "MAX",
+            AggFunc::Avg => "AVG",
+        }
+    }
+}
+
+/// An aggregate call: `COUNT(*)` has no argument.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Aggregate {
+    pub(crate) func: AggFunc,
+    pub(crate) arg: Option<Box<Node>>,
+    pub(crate) distinct: bool,
+}
+
+/// One item of the select list.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Item {
+    pub(crate) expr: Node,
+    /// `AS alias` (the name a derived table exposes); else a plain column's own name.
+    pub(crate) alias: Option<String>,
+}
+
+impl Item {
+    /// The name this item has as a column of a derived table.
+    pub(crate) fn name(&self) -> Option<&str> {
+        match (&self.alias, &self.expr) {
+            (Some(a), _) => Some(a),
+            (None, Node::Column(c)) => Some(&c.column),
+            _ => None,
+        }
+    }
+}
+
+/// A table or derived table in FROM or a join.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Relation {
+    /// A table, with an optional alias.
+    Table { name: String, alias: Option<String> },
+    /// `(SELECT ..) alias`.
+    Derived { query: Box<Select>, alias: String },
+}
+
+impl Relation {
+    /// The name columns are qualified with: the alias, else the table name.
+    pub(crate) fn visible_name(&self) -> &str {
+        match self {
+            Relation::Table { alias: Some(a), .. } | Relation::Derived { alias: a, .. } => a,
+            Relation::Table { name, .. } => name,
+        }
+    }
+}
+
+/// The kind of a join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    Cross,
+}
+
+/// A join: `kind relation [ON condition]` (no condition for CROSS).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Join {
+    pub(crate) kind: JoinKind,
+    pub(crate) relation: Relation,
+    pub(crate) on: Option<Node>,
+}
+
+/// A portable SELECT.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Select {
+    pub(crate) items: Vec<Item>,
+    pub(crate) from: Relation,
+    pub(crate) joins: Vec<Join>,
+    pub(crate) filter: Option<Node>,
+    pub(crate) group_by: Vec<Node>,
+    pub(crate) having: Option<Node>,
+    /// `(expression, descending)`.
+    pub(crate) order_by: Vec<(Node, bool)>,
+    pub(crate) limit: Option<u64>,
+}
+
+impl Select {
+    /// Every relation of the query, FROM first.
+    pub(crate) fn relations(&self) -> impl Iterator<Item = &Relation> {
+        std::iter::once(&self.from).chain(self.joins.iter().map(|j| &j.relation))
+    }
+
+    /// Whether the query (or a subquery or derived table in it) reads `table`.
+    pub(crate) fn reads_table(&self, table: &str) -> bool {
+        self.relations().any(|r| match r {
+            Relation::Table { name, .. } => name == table,
+            Relation::Derived { query, .. } => query.reads_table(table),
+        }) || self.nodes().any(|n| n.reads_table(table))
+    }
+
+    /// Every expression of the query itself (not of its derived tables).
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = &Node> {
+        self.items
+            .iter()
+            .map(|i| &i.expr)
+            .chain(self.joins.iter().filter_map(|j| j.on.as_ref()))
+            .chain(self.filter.iter())
+            .chain(self.group_by.iter())
+            .chain(self.having.iter())
+            .chain(self.order_by.iter().map(|(n, _)| n))
+    }
+}

@@ -1,0 +1,17 @@
+//! Portable queries: a SELECT subset (joins, WHERE, GROUP BY, HAVING, aggregates, subqueries,
+//! derived tables) parsed once into cutover's IR and rendered per dialect through sea-query.
+//! Used by checks' `query` and, as subqueries, inside every expression that may read other
+//! rows (`pending`, `where`, `set`, `values`).
+
+mod ast;
+mod parse;
+mod render;
+mod select_query;
+mod typing;
+mod walk;
+
+pub(crate) use ast::{AggFunc, Aggregate, Select};
+pub(crate) use parse::Place;
+pub use select_query::SelectQuery;
+pub(crate) use typing::check_select;
+pub use typing::Catalog;
