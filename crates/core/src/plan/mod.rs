@@ -11,6 +11,7 @@ mod raw_losses;
 mod read;
 mod semantics;
 mod source_map;
+mod subqueries;
 mod validate;
 mod values;
 

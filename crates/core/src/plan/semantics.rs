@@ -157,6 +157,23 @@ pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
 type At<'a> = dyn Fn(&str, usize, &str, String, String) -> Error + 'a;
 
 fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> Result<()> {
+    let label = format!("check {} ({})", i + 1, c.item.name);
+    if let Some(q) = c.item.query.as_mut() {
+        let catalog = Scope {
+            model,
+            table: "",
+            join: None,
+            explode: None,
+        };
+        let kind = q
+            .typecheck(&|t, col| catalog.in_table(t, col))
+            .map_err(|msg| at("checks", i, "query", label.clone(), msg))?;
+        if !(kind.numeric() || kind.loose()) {
+            let msg = format!("`{q}` selects {kind}; a check query must select one number (e.g. `SELECT COUNT(*) ..`)");
+            return Err(at("checks", i, "query", label, msg));
+        }
+        return Ok(());
+    }
     let (Some(table), Some(w)) = (c.item.table.clone(), c.item.r#where.as_mut()) else {
         return Ok(());
     };
@@ -166,7 +183,6 @@ fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> 
         join: None,
         explode: None,
     };
-    let label = format!("check {} ({})", i + 1, c.item.name);
     condition(w, &scope).map_err(|msg| at("checks", i, "where", label, msg))
 }
 
@@ -306,7 +322,7 @@ fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem>
 
 /// Checks an expression used as a condition.
 fn condition(e: &mut Expression, scope: &Scope<'_>) -> std::result::Result<(), String> {
-    let kind = e.typecheck(&|c| scope.lookup(c))?;
+    let kind = e.typecheck_in(&|c| scope.lookup(c), &|t, c| scope.in_table(t, c))?;
     if matches!(
         kind,
         ValueKind::Boolean | ValueKind::Null | ValueKind::Unknown
@@ -326,7 +342,7 @@ fn value(
     table: &str,
     column: &str,
 ) -> std::result::Result<(), String> {
-    let kind = e.typecheck(&|c| scope.lookup(c))?;
+    let kind = e.typecheck_in(&|c| scope.lookup(c), &|t, c| scope.in_table(t, c))?;
     let target = ColumnRef {
         table: None,
         column: column.to_string(),

@@ -15,6 +15,7 @@ fn invalid(field: &str, msg: impl Into<String>) -> Invalid {
 /// Validates one step for the target dialects.
 pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invalid> {
     super::identifiers::check_step(step, dialects)?;
+    super::subqueries::check_step(step, dialects)?;
     for (field, expr) in step.expressions() {
         for &d in dialects {
             if let Err(e) = expr.check(d) {
@@ -308,41 +309,49 @@ pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), 
         || check.postgres.is_some()
         || check.mysql.is_some()
         || check.sqlite.is_some();
-    match (&check.table, has_sql) {
-        (Some(_), true) => {
+    let forms = usize::from(check.table.is_some())
+        + usize::from(has_sql)
+        + usize::from(check.query.is_some());
+    if forms > 1 {
+        let field = if check.query.is_some() { "query" } else { "table" };
+        return Err(invalid(
+            field,
+            "a check has one of `table` (with `where`), `query` (portable) or `sql`, not several",
+        ));
+    }
+    if forms == 0 {
+        return Err(invalid(
+            "table",
+            "a check needs `table` (and optionally `where`) to count rows, a portable `query` \
+             (e.g. `SELECT COUNT(*) FROM t WHERE ..`), or `sql` returning one number",
+        ));
+    }
+    if check.table.is_none() && check.r#where.is_some() {
+        let home = if check.query.is_some() { "`query`" } else { "`sql`" };
+        return Err(invalid(
+            "where",
+            format!("`where` goes with `table`; put the condition inside {home}"),
+        ));
+    }
+    if has_sql && check.sql.is_none() {
+        let missing = dialects.iter().find(|d| match d {
+            Dialect::Postgres => check.postgres.is_none(),
+            Dialect::Mysql => check.mysql.is_none(),
+            Dialect::Sqlite => check.sqlite.is_none(),
+        });
+        if let Some(d) = missing {
             return Err(invalid(
-                "table",
-                "a check counts rows of `table` (with `where`) or runs `sql`, not both",
+                "sql",
+                format!("no query for {d}: add `{d} = \"...\"` or a shared `sql`"),
             ));
         }
-        (None, false) => {
-            return Err(invalid(
-                "table",
-                "a check needs `table` (and optionally `where`) to count rows, or `sql` returning one number",
-            ));
-        }
-        (None, true) => {
-            if check.r#where.is_some() {
-                return Err(invalid(
-                    "where",
-                    "`where` goes with `table`; put the condition inside `sql`",
-                ));
-            }
-            if check.sql.is_none() {
-                let missing = dialects.iter().find(|d| match d {
-                    Dialect::Postgres => check.postgres.is_none(),
-                    Dialect::Mysql => check.mysql.is_none(),
-                    Dialect::Sqlite => check.sqlite.is_none(),
-                });
-                if let Some(d) = missing {
-                    return Err(invalid(
-                        "sql",
-                        format!("no query for {d}: add `{d} = \"...\"` or a shared `sql`"),
-                    ));
-                }
+    }
+    if let Some(q) = &check.query {
+        for &d in dialects {
+            if let Err(e) = q.to_sql(d) {
+                return Err(invalid("query", e.to_string()));
             }
         }
-        (Some(_), false) => {}
     }
     if let Some(w) = &check.r#where {
         for &d in dialects {

@@ -77,6 +77,9 @@ pub fn check_query(check: &Check, dialect: Dialect) -> Result<String> {
         }
         return Ok(dialect.query(&q));
     }
+    if let Some(q) = &check.query {
+        return q.to_sql(dialect);
+    }
     let own = match dialect {
         Dialect::Postgres => &check.postgres,
         Dialect::Mysql => &check.mysql,

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::expr::Expression;
+use crate::expr::{Expression, SelectQuery};
 
 /// A migration-level check: a query with an expected result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +19,9 @@ pub struct Check {
     /// ... that match this portable condition.
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
     pub r#where: Option<Expression>,
+    /// Or run this portable query (one SELECT of one value), rendered for each dialect ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<SelectQuery>,
     /// Or run this query returning one number, for every dialect ...
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
