@@ -42,7 +42,7 @@ pub(crate) fn parse(src: &str) -> Result<Node> {
     if let Some(a) = node.find_aggregate() {
         return Err(cx.err(format!(
             "`{}` is an aggregate: aggregates are only allowed in a query's select list or HAVING; \
-             use a scalar subquery, e.g. `(SELECT {}(x) FROM t WHERE ..)`",
+             use a scalar subquery, e.g. `(SELECT {}(..) FROM t WHERE ..)`",
             a.sql(),
             a.sql()
         )));

@@ -36,7 +36,10 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         if let Some(&d) = dialects.iter().find(|d| !d.sql().update_reads_own_table()) {
             let err = Error::unsupported(
                 d,
-                format!("backfill of `{}`: a subquery in `{field}` reads `{}`, the table being updated", b.table, b.table),
+                format!(
+                    "an UPDATE of `{}` whose `{field}` reads `{}` in a subquery",
+                    b.table, b.table
+                ),
                 "MySQL/MariaDB cannot UPDATE a table that a subquery of the same statement reads \
                  (error 1093): compute the value in an earlier step into another table, or limit \
                  this step to the other databases with a per-dialect step",
