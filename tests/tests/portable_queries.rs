@@ -212,7 +212,11 @@ async fn lines(b: &mut dyn Backend, sql: &str) -> Vec<String> {
 
 fn expected_media() -> BTreeSet<String> {
     (1..=PROFILES)
-        .flat_map(|i| links(i).into_iter().map(move |u| format!("{}|{u}", user_of(i))))
+        .flat_map(|i| {
+            links(i)
+                .into_iter()
+                .map(move |u| format!("{}|{u}", user_of(i)))
+        })
         .collect()
 }
 
@@ -234,11 +238,19 @@ const LINK_ROWS: &str = "SELECT pm.profile_id, pm.position, m.owner_id, m.url \
 async fn assert_rows(b: &mut dyn Backend) {
     let media = lines(b, MEDIA_ROWS).await;
     let want: Vec<String> = expected_media().into_iter().collect();
-    assert_eq!(media.len(), want.len(), "one media row per distinct owner + url");
+    assert_eq!(
+        media.len(),
+        want.len(),
+        "one media row per distinct owner + url"
+    );
     let got: BTreeSet<String> = media.into_iter().collect();
     assert_eq!(got, want.into_iter().collect::<BTreeSet<_>>());
     assert_eq!(lines(b, LINK_ROWS).await, expected_profile_media());
-    let copies = lines(b, "SELECT profile_id, user_id FROM profile_copy ORDER BY profile_id").await;
+    let copies = lines(
+        b,
+        "SELECT profile_id, user_id FROM profile_copy ORDER BY profile_id",
+    )
+    .await;
     let want: Vec<String> = (1..=PROFILES)
         .map(|i| format!("{i}|{}", if i <= 10 { -1 } else { user_of(i) }))
         .collect();
@@ -258,7 +270,10 @@ fn check<'a>(plan: &'a Plan, name: &str) -> &'a cutover_core::plan::Check {
 async fn portable_checks_subqueries_and_deduplicated_links() {
     let want_links = expected_profile_media().len();
     let want_media = expected_media().len();
-    assert!(want_media < want_links / 3, "the data has duplicates to fold");
+    assert!(
+        want_media < want_links / 3,
+        "the data has duplicates to fold"
+    );
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
         dir.write("0001_schema.toml", SCHEMA);
@@ -273,8 +288,13 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
         seed(b.as_mut()).await;
 
         // Before the backfills, the checks see what is missing.
-        let before = run_check(b.as_mut(), check(&plan, "every profile copied")).await.expect("runs");
-        assert_eq!(before.value.parse::<f64>().ok(), Some(10.0 - PROFILES as f64));
+        let before = run_check(b.as_mut(), check(&plan, "every profile copied"))
+            .await
+            .expect("runs");
+        assert_eq!(
+            before.value.parse::<f64>().ok(),
+            Some(10.0 - PROFILES as f64)
+        );
         assert!(!before.passed);
 
         let report = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
@@ -293,7 +313,9 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
             ("attachments", 180.0, true),
             ("orphan messages (warn)", 20.0, false),
         ] {
-            let r = run_check(b.as_mut(), check(&plan, name)).await.expect("check runs");
+            let r = run_check(b.as_mut(), check(&plan, name))
+                .await
+                .expect("check runs");
             assert_eq!(r.value.parse::<f64>().ok(), Some(value), "{name}: {r:?}");
             assert_eq!(r.passed, passed, "{name}: {r:?}");
         }
@@ -305,8 +327,13 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
         b.execute("UPDATE profile_media SET media_id = -5 WHERE profile_id = 3 AND position = 1")
             .await
             .expect("break one link");
-        let orphans = run_check(b.as_mut(), check(&plan, "every link has its media")).await.expect("runs");
-        assert_eq!((orphans.value.parse::<f64>().ok(), orphans.passed), (Some(1.0), false));
+        let orphans = run_check(b.as_mut(), check(&plan, "every link has its media"))
+            .await
+            .expect("runs");
+        assert_eq!(
+            (orphans.value.parse::<f64>().ok(), orphans.passed),
+            (Some(1.0), false)
+        );
         let media_id = lines(
             b.as_mut(),
             "SELECT m.id FROM profiles p JOIN media m ON m.owner_id = p.user_id \

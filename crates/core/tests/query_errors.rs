@@ -50,7 +50,9 @@ fn check(query: &str) -> String {
 #[test]
 fn check_query_unknown_column_with_alias_in_scope() {
     assert_eq!(
-        check("SELECT COUNT(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_idd WHERE c.id IS NULL"),
+        check(
+            "SELECT COUNT(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_idd WHERE c.id IS NULL"
+        ),
         "<dir>/0002_x.toml:9: check 1 (c), field `query`: column `conversation_idd` is not a column of table `messages` (did you mean `conversation_id`?)"
     );
 }
@@ -66,7 +68,9 @@ fn check_query_unknown_alias() {
 #[test]
 fn check_query_full_join_on_mysql() {
     assert_eq!(
-        check("SELECT COUNT(*) FROM messages m FULL JOIN conversations c ON c.id = m.conversation_id"),
+        check(
+            "SELECT COUNT(*) FROM messages m FULL JOIN conversations c ON c.id = m.conversation_id"
+        ),
         "<dir>/0002_x.toml:9: check 1 (c), field `query`: FULL JOIN of `c` (in query `SELECT COUNT(*) FROM messages m FULL JOIN conversations c ON c.id = m.conversation_id`) is not supported on mysql: MySQL/MariaDB have no FULL JOIN: write the check as two queries (a LEFT JOIN and a RIGHT JOIN), or count the unmatched rows of each side with NOT EXISTS"
     );
 }

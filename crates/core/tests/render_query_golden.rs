@@ -31,16 +31,24 @@ fn same(pg: &str) -> [String; 3] {
 #[test]
 fn orphan_rows_with_a_left_join() {
     assert_eq!(
-        q("SELECT COUNT(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id WHERE c.id IS NULL"),
-        same(r#"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN "conversations" AS "c" ON "c"."id" = "m"."conversation_id" WHERE "c"."id" IS NULL"#)
+        q(
+            "SELECT COUNT(*) FROM messages m LEFT JOIN conversations c ON c.id = m.conversation_id WHERE c.id IS NULL"
+        ),
+        same(
+            r#"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN "conversations" AS "c" ON "c"."id" = "m"."conversation_id" WHERE "c"."id" IS NULL"#
+        )
     );
 }
 
 #[test]
 fn duplicates_through_a_derived_table_with_group_by_and_having() {
     assert_eq!(
-        q("SELECT COUNT(*) FROM (SELECT user_id, url FROM links GROUP BY user_id, url HAVING COUNT(*) > 1) d"),
-        same(r#"SELECT COUNT(*) FROM (SELECT "user_id", "url" FROM "links" GROUP BY "user_id", "url" HAVING COUNT(*) > 1) AS "d""#)
+        q(
+            "SELECT COUNT(*) FROM (SELECT user_id, url FROM links GROUP BY user_id, url HAVING COUNT(*) > 1) d"
+        ),
+        same(
+            r#"SELECT COUNT(*) FROM (SELECT "user_id", "url" FROM "links" GROUP BY "user_id", "url" HAVING COUNT(*) > 1) AS "d""#
+        )
     );
 }
 
@@ -51,8 +59,12 @@ fn arithmetic_on_aggregates_and_scalar_subqueries() {
         same(r#"SELECT (SELECT COUNT(*) FROM "new_t") - COUNT(*) FROM "old_t""#)
     );
     assert_eq!(
-        q("SELECT count(distinct m.owner_id) - count(p.id) FROM profiles p INNER JOIN media m ON m.owner_id = p.user_id"),
-        same(r#"SELECT COUNT(DISTINCT "m"."owner_id") - COUNT("p"."id") FROM "profiles" AS "p" INNER JOIN "media" AS "m" ON "m"."owner_id" = "p"."user_id""#)
+        q(
+            "SELECT count(distinct m.owner_id) - count(p.id) FROM profiles p INNER JOIN media m ON m.owner_id = p.user_id"
+        ),
+        same(
+            r#"SELECT COUNT(DISTINCT "m"."owner_id") - COUNT("p"."id") FROM "profiles" AS "p" INNER JOIN "media" AS "m" ON "m"."owner_id" = "p"."user_id""#
+        )
     );
 }
 
@@ -74,14 +86,22 @@ fn cross_right_and_full_joins() {
         q("SELECT COUNT(*) FROM a CROSS JOIN b RIGHT JOIN c ON c.x = a.x"),
         same(r#"SELECT COUNT(*) FROM "a" CROSS JOIN "b" RIGHT JOIN "c" ON "c"."x" = "a"."x""#)
     );
-    let full = SelectQuery::parse("SELECT COUNT(*) FROM a FULL JOIN b ON a.id = b.id").expect("parses");
+    let full =
+        SelectQuery::parse("SELECT COUNT(*) FROM a FULL JOIN b ON a.id = b.id").expect("parses");
     let pg = r#"SELECT COUNT(*) FROM "a" FULL OUTER JOIN "b" ON "a"."id" = "b"."id""#;
     assert_eq!(full.to_sql(Dialect::Postgres).expect("renders"), pg);
     assert_eq!(full.to_sql(Dialect::Sqlite).expect("renders"), pg);
     match full.to_sql(Dialect::Mysql) {
-        Err(Error::Unsupported { dialect, operation, hint }) => {
+        Err(Error::Unsupported {
+            dialect,
+            operation,
+            hint,
+        }) => {
             assert_eq!(dialect, Dialect::Mysql);
-            assert_eq!(operation, "FULL JOIN of `b` (in query `SELECT COUNT(*) FROM a FULL JOIN b ON a.id = b.id`)");
+            assert_eq!(
+                operation,
+                "FULL JOIN of `b` (in query `SELECT COUNT(*) FROM a FULL JOIN b ON a.id = b.id`)"
+            );
             assert!(hint.contains("no FULL JOIN"), "{hint}");
         }
         other => panic!("expected Unsupported, got {other:?}"),
@@ -91,8 +111,12 @@ fn cross_right_and_full_joins() {
 #[test]
 fn in_and_exists_subqueries_in_a_query() {
     assert_eq!(
-        q("SELECT MAX(x) FROM t WHERE x IN (SELECT y FROM u WHERE u.z = 'q') AND NOT EXISTS (SELECT 1 FROM v WHERE v.t_id = t.id)"),
-        same(r#"SELECT MAX("x") FROM "t" WHERE "x" IN (SELECT "y" FROM "u" WHERE "u"."z" = 'q') AND (NOT EXISTS(SELECT 1 FROM "v" WHERE "v"."t_id" = "t"."id"))"#)
+        q(
+            "SELECT MAX(x) FROM t WHERE x IN (SELECT y FROM u WHERE u.z = 'q') AND NOT EXISTS (SELECT 1 FROM v WHERE v.t_id = t.id)"
+        ),
+        same(
+            r#"SELECT MAX("x") FROM "t" WHERE "x" IN (SELECT "y" FROM "u" WHERE "u"."z" = 'q') AND (NOT EXISTS(SELECT 1 FROM "v" WHERE "v"."t_id" = "t"."id"))"#
+        )
     );
 }
 
@@ -100,7 +124,9 @@ fn in_and_exists_subqueries_in_a_query() {
 fn subqueries_in_expressions() {
     assert_eq!(
         e("NOT EXISTS (SELECT 1 FROM profile_links l WHERE l.profile_id = profiles.id)"),
-        same(r#"NOT EXISTS(SELECT 1 FROM "profile_links" AS "l" WHERE "l"."profile_id" = "profiles"."id")"#)
+        same(
+            r#"NOT EXISTS(SELECT 1 FROM "profile_links" AS "l" WHERE "l"."profile_id" = "profiles"."id")"#
+        )
     );
     assert_eq!(
         e("id IN (SELECT user_id FROM banned)"),
@@ -108,7 +134,9 @@ fn subqueries_in_expressions() {
     );
     assert_eq!(
         e("(SELECT name FROM users u WHERE u.id = owner_id ORDER BY u.created_at DESC LIMIT 1)"),
-        same(r#"(SELECT "name" FROM "users" AS "u" WHERE "u"."id" = "owner_id" ORDER BY "u"."created_at" DESC LIMIT 1)"#)
+        same(
+            r#"(SELECT "name" FROM "users" AS "u" WHERE "u"."id" = "owner_id" ORDER BY "u"."created_at" DESC LIMIT 1)"#
+        )
     );
 }
 
@@ -118,7 +146,8 @@ impl TempPlan {
     fn new(text: &str) -> TempPlan {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("cutover-query-golden-{}-{n}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("cutover-query-golden-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create plan dir");
         std::fs::write(dir.join("0001_media.toml"), text).expect("write plan");
@@ -188,7 +217,12 @@ fn an_insert_select_looks_up_ids_through_a_correlated_subquery() {
         .iter()
         .map(|d| {
             let rendered = render_plan(&plan, *d, &RenderOptions::default()).expect("renders");
-            rendered[0].statements.last().expect("a statement").sql.clone()
+            rendered[0]
+                .statements
+                .last()
+                .expect("a statement")
+                .sql
+                .clone()
         })
         .collect();
     assert_eq!(
@@ -202,6 +236,8 @@ fn an_insert_select_looks_up_ids_through_a_correlated_subquery() {
     let check = &plan.migrations[0].checks[0].item;
     assert_eq!(
         ALL.map(|d| check_query(check, d).expect("renders")),
-        same(r#"SELECT COUNT(*) FROM "profile_media" AS "pm" LEFT JOIN "media" AS "m" ON "m"."id" = "pm"."media_id" WHERE "m"."id" IS NULL"#)
+        same(
+            r#"SELECT COUNT(*) FROM "profile_media" AS "pm" LEFT JOIN "media" AS "m" ON "m"."id" = "pm"."media_id" WHERE "m"."id" IS NULL"#
+        )
     );
 }

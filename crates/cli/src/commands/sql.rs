@@ -55,7 +55,31 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
             let sql = s.sql.trim_end();
             crate::outln!("{sql}{}", if sql.ends_with(';') { "" } else { ";" });
         }
+        if !args.down {
+            checks(&plan, &m.version, args.dialect)?;
+        }
         crate::outln!();
     }
     Ok(ExitCode::Success)
+}
+
+/// Prints the checks of one migration as comments: name, when, expectation and the query as
+/// it runs on `dialect` (a portable `query` rendered, raw SQL as written).
+fn checks(
+    plan: &cutover_core::plan::Plan,
+    version: &Version,
+    dialect: cutover_core::Dialect,
+) -> Result<()> {
+    let Some(migration) = plan.migrations.iter().find(|m| &m.version == version) else {
+        return Ok(());
+    };
+    for c in migration.checks.iter().map(|c| &c.item) {
+        let when = match c.when {
+            cutover_core::plan::CheckWhen::Before => "before",
+            cutover_core::plan::CheckWhen::After => "after",
+        };
+        let sql = cutover_core::render::check_query(c, dialect)?;
+        crate::outln!("-- check {} ({when}, expect {}): {sql}", c.name, c.expect);
+    }
+    Ok(())
 }

@@ -169,7 +169,9 @@ fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> 
             .typecheck(&|t, col| catalog.in_table(t, col))
             .map_err(|msg| at("checks", i, "query", label.clone(), msg))?;
         if !(kind.numeric() || kind.loose()) {
-            let msg = format!("`{q}` selects {kind}; a check query must select one number (e.g. `SELECT COUNT(*) ..`)");
+            let msg = format!(
+                "`{q}` selects {kind}; a check query must select one number (e.g. `SELECT COUNT(*) ..`)"
+            );
             return Err(at("checks", i, "query", label, msg));
         }
         return Ok(());

@@ -313,7 +313,11 @@ pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), 
         + usize::from(has_sql)
         + usize::from(check.query.is_some());
     if forms > 1 {
-        let field = if check.query.is_some() { "query" } else { "table" };
+        let field = if check.query.is_some() {
+            "query"
+        } else {
+            "table"
+        };
         return Err(invalid(
             field,
             "a check has one of `table` (with `where`), `query` (portable) or `sql`, not several",
@@ -322,12 +326,16 @@ pub(crate) fn validate_check(check: &Check, dialects: &[Dialect]) -> Result<(), 
     if forms == 0 {
         return Err(invalid(
             "table",
-            "a check needs `table` (and optionally `where`) to count rows, a portable `query` \
-             (e.g. `SELECT COUNT(*) FROM t WHERE ..`), or `sql` returning one number",
+            "a check needs `table` (and optionally `where`) to count rows, or `sql` returning one \
+             number, or a portable `query` such as `SELECT COUNT(*) FROM t WHERE ..`",
         ));
     }
     if check.table.is_none() && check.r#where.is_some() {
-        let home = if check.query.is_some() { "`query`" } else { "`sql`" };
+        let home = if check.query.is_some() {
+            "`query`"
+        } else {
+            "`sql`"
+        };
         return Err(invalid(
             "where",
             format!("`where` goes with `table`; put the condition inside {home}"),

@@ -13,5 +13,5 @@ mod walk;
 pub(crate) use ast::{AggFunc, Aggregate, Select};
 pub(crate) use parse::Place;
 pub use select_query::SelectQuery;
-pub(crate) use typing::check_select;
 pub use typing::Catalog;
+pub(crate) use typing::check_select;

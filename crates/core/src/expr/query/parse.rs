@@ -1,9 +1,9 @@
 //! Parsing a portable SELECT (sqlparser AST -> [`Select`]) and aggregate calls.
 
 use sqlparser::ast::{
-    self as sql, DuplicateTreatment, FunctionArg, FunctionArgExpr, FunctionArguments,
-    GroupByExpr, JoinConstraint, JoinOperator, LimitClause, ObjectNamePart, OrderByKind,
-    OrderBySort, SelectItem, SetExpr, TableFactor,
+    self as sql, DuplicateTreatment, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
+    JoinConstraint, JoinOperator, LimitClause, ObjectNamePart, OrderByKind, OrderBySort,
+    SelectItem, SetExpr, TableFactor,
 };
 
 use super::super::ast::{Literal, Node};
@@ -213,9 +213,8 @@ impl Cx<'_> {
                 expr: self.node(expr)?,
                 alias: Some(alias.value),
             }),
-            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => Err(self.err(
-                "`*` is not allowed in a portable query (except COUNT(*)); name the columns",
-            )),
+            SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => Err(self
+                .err("`*` is not allowed in a portable query (except COUNT(*)); name the columns")),
             other => Err(self.err(format!("select item `{other}` is not supported"))),
         }
     }
@@ -294,9 +293,9 @@ impl Cx<'_> {
             }
             (_, JoinConstraint::On(e)) => Some(self.node(e)?),
             _ => {
-                return Err(self.err(
-                    "a join needs `ON condition` (USING and NATURAL are not supported)",
-                ));
+                return Err(
+                    self.err("a join needs `ON condition` (USING and NATURAL are not supported)")
+                );
             }
         };
         Ok(Join {
@@ -307,13 +306,19 @@ impl Cx<'_> {
     }
 
     /// `COUNT(*)`, `COUNT([DISTINCT] x)`, `SUM(x)`, `MIN(x)`, `MAX(x)`, `AVG(x)`.
-    pub(in crate::expr) fn aggregate(&self, func: AggFunc, args: FunctionArguments) -> Result<Node> {
+    pub(in crate::expr) fn aggregate(
+        &self,
+        func: AggFunc,
+        args: FunctionArguments,
+    ) -> Result<Node> {
         let name = func.sql();
         let FunctionArguments::List(list) = args else {
             return Err(self.err(format!("`{name}` takes one argument, e.g. `{name}(x)`")));
         };
         if !list.clauses.is_empty() {
-            return Err(self.err(format!("`{name}`: ORDER BY and other argument clauses are not supported")));
+            return Err(self.err(format!(
+                "`{name}`: ORDER BY and other argument clauses are not supported"
+            )));
         }
         let distinct = match list.duplicate_treatment {
             None | Some(DuplicateTreatment::All) => false,
@@ -344,7 +349,11 @@ impl Cx<'_> {
             _ => {
                 return Err(self.err(format!(
                     "`{name}` takes one argument: {name}(x){}",
-                    if func == AggFunc::Count { ", COUNT(*) or COUNT(DISTINCT x)" } else { "" }
+                    if func == AggFunc::Count {
+                        ", COUNT(*) or COUNT(DISTINCT x)"
+                    } else {
+                        ""
+                    }
                 )));
             }
         };

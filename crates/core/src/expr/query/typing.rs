@@ -13,7 +13,10 @@ pub type Catalog<'a> = &'a dyn Fn(&str, &str) -> Lookup;
 
 /// A relation of the query as the scope sees it.
 enum Rel {
-    Table { name: String, visible: String },
+    Table {
+        name: String,
+        visible: String,
+    },
     Derived {
         visible: String,
         columns: Vec<(String, ValueKind)>,
@@ -30,18 +33,16 @@ impl Rel {
     fn column(&self, column: &str, catalog: Catalog<'_>) -> Lookup {
         match self {
             Rel::Table { name, .. } => catalog(name, column),
-            Rel::Derived { visible, columns } => {
-                match columns.iter().find(|(c, _)| c == column) {
-                    Some((_, k)) => Lookup::Found(*k),
-                    None => {
-                        let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
-                        Lookup::Missing(format!(
-                            "column `{column}` is not selected by derived table `{visible}` (it selects: {}); give an expression a name with `AS`",
-                            names.join(", ")
-                        ))
-                    }
+            Rel::Derived { visible, columns } => match columns.iter().find(|(c, _)| c == column) {
+                Some((_, k)) => Lookup::Found(*k),
+                None => {
+                    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+                    Lookup::Missing(format!(
+                        "column `{column}` is not selected by derived table `{visible}` (it selects: {}); give an expression a name with `AS`",
+                        names.join(", ")
+                    ))
                 }
-            }
+            },
         }
     }
 }
@@ -64,8 +65,7 @@ pub(crate) fn check_select(
         seen.push(visible);
     }
     let mut rels = Vec::new();
-    let relations =
-        std::iter::once(&mut q.from).chain(q.joins.iter_mut().map(|j| &mut j.relation));
+    let relations = std::iter::once(&mut q.from).chain(q.joins.iter_mut().map(|j| &mut j.relation));
     for r in relations {
         let visible = r.visible_name().to_string();
         rels.push(match r {
@@ -82,8 +82,7 @@ pub(crate) fn check_select(
                     .zip(kinds)
                     .filter_map(|(i, k)| i.name().map(|n| (n.to_string(), k)))
                     .collect();
-                Rel::Derived { visible, columns,
-                }
+                Rel::Derived { visible, columns }
             }
         });
     }

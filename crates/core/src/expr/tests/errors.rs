@@ -56,7 +56,9 @@ fn unknown_function_lists_the_supported_ones() {
     );
     assert_contains(
         &parse_error("count(a)"),
-        &["`COUNT` is an aggregate: aggregates are only allowed in a query's select list or HAVING"],
+        &[
+            "`COUNT` is an aggregate: aggregates are only allowed in a query's select list or HAVING",
+        ],
     );
     assert_contains(
         &parse_error("pg_catalog.lower(a)"),
