@@ -241,3 +241,25 @@ fn an_insert_select_looks_up_ids_through_a_correlated_subquery() {
         )
     );
 }
+
+#[test]
+fn a_subquery_reports_the_tables_and_columns_it_reads() {
+    let e = Expression::parse(
+        "id IN (SELECT l.profile_id FROM links l JOIN (SELECT owner_id FROM media) d ON d.owner_id = l.user_id WHERE l.url = profiles.url)",
+    )
+    .expect("parses");
+    assert_eq!(e.tables(), ["links", "media"]);
+    let columns: Vec<String> = e.columns().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        columns,
+        [
+            "id",
+            "owner_id",
+            "l.profile_id",
+            "d.owner_id",
+            "l.user_id",
+            "l.url",
+            "profiles.url"
+        ]
+    );
+}

@@ -180,11 +180,13 @@ impl Node {
                 }
             }
             Node::Call { args, .. } => args.iter().for_each(|n| n.collect_columns(out)),
-            // Columns inside subqueries belong to the subquery's tables (or, correlated, to
-            // the outer row): only the operand of IN is the expression's own.
-            Node::InQuery { expr, .. } => expr.collect_columns(out),
+            // Subqueries' columns too: those of their own tables and the correlated ones.
+            Node::InQuery { expr, query, .. } => {
+                expr.collect_columns(out);
+                query.collect_columns(out);
+            }
             Node::Aggregate(a) => a.arg.iter().for_each(|n| n.collect_columns(out)),
-            Node::Exists { .. } | Node::Scalar(_) => {}
+            Node::Exists { query, .. } | Node::Scalar(query) => query.collect_columns(out),
         }
     }
 

@@ -54,7 +54,15 @@ impl Expression {
         &self.source
     }
 
-    /// Every column the expression references, deduplicated, in order of first appearance.
+    /// Every table the expression's subqueries read, deduplicated, in order of appearance.
+    pub fn tables(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.node.collect_tables(&mut out);
+        out
+    }
+
+    /// Every column the expression references (subqueries included), deduplicated, in order
+    /// of first appearance.
     pub fn columns(&self) -> Vec<ColumnRef> {
         let mut out = Vec::new();
         self.node.collect_columns(&mut out);

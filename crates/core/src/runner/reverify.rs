@@ -113,6 +113,13 @@ impl Runner<'_> {
         applied_now: &[Version],
     ) -> bool {
         let step = &spec.step;
+        let item = Step::Backfill(step.clone());
+        // Tables read by subqueries count as the backfill's tables too.
+        let read: Vec<String> = item
+            .expressions()
+            .into_iter()
+            .flat_map(|(_, e)| e.tables())
+            .collect();
         let tables: Vec<&str> = [
             Some(step.table.as_str()),
             step.insert_into.as_deref(),
@@ -120,6 +127,7 @@ impl Runner<'_> {
         ]
         .into_iter()
         .flatten()
+        .chain(read.iter().map(String::as_str))
         .collect();
         let mut columns: BTreeSet<&str> = step
             .set
@@ -127,7 +135,6 @@ impl Runner<'_> {
             .chain(&step.values)
             .map(|(c, _)| c.as_str())
             .collect();
-        let item = Step::Backfill(step.clone());
         let named: Vec<String> = item
             .expressions()
             .into_iter()

@@ -130,6 +130,28 @@ impl Select {
         }) || self.nodes().any(|n| n.reads_table(table))
     }
 
+    /// Appends every column the query and its subqueries reference.
+    pub(crate) fn collect_columns(&self, out: &mut Vec<super::super::ast::ColumnRef>) {
+        for r in self.relations() {
+            if let Relation::Derived { query, .. } = r {
+                query.collect_columns(out);
+            }
+        }
+        self.nodes().for_each(|n| n.collect_columns(out));
+    }
+
+    /// Appends every table the query and its subqueries read.
+    pub(crate) fn collect_tables(&self, out: &mut Vec<String>) {
+        for r in self.relations() {
+            match r {
+                Relation::Table { name, .. } if !out.contains(name) => out.push(name.clone()),
+                Relation::Table { .. } => {}
+                Relation::Derived { query, .. } => query.collect_tables(out),
+            }
+        }
+        self.nodes().for_each(|n| n.collect_tables(out));
+    }
+
     /// Every expression of the query itself (not of its derived tables).
     pub(crate) fn nodes(&self) -> impl Iterator<Item = &Node> {
         self.items

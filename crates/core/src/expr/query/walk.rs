@@ -59,6 +59,15 @@ impl Node {
         own || self.children().iter().any(|c| c.reads_table(table))
     }
 
+    /// Appends every table a subquery of the expression reads.
+    pub(crate) fn collect_tables(&self, out: &mut Vec<String>) {
+        if let Node::Exists { query, .. } | Node::InQuery { query, .. } | Node::Scalar(query) = self
+        {
+            query.collect_tables(out);
+        }
+        self.children().iter().for_each(|c| c.collect_tables(out));
+    }
+
     /// The first aggregate of this expression outside its subqueries.
     pub(crate) fn find_aggregate(&self) -> Option<AggFunc> {
         match self {
