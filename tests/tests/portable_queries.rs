@@ -1,6 +1,7 @@
 //! Portable queries and subqueries on real PostgreSQL, MariaDB and SQLite: checks that join
 //! and aggregate (orphan rows, duplicates through a derived table, count(new) - count(old),
-//! JSON elements summed across rows), a NOT EXISTS `pending`, and links of 2,000 profiles
+//! JSON elements summed across rows), a NOT EXISTS `pending`, an update whose `set` and
+//! `where` are subqueries over another table, and links of 2,000 profiles
 //! exploded into deduplicated `media` rows and `profile_media` rows that look up their media
 //! id with a correlated subquery, in batches of 50 with duplicates spread across batches.
 
@@ -19,7 +20,10 @@ description = "conversations, messages, profiles and the tables their links move
 [[steps]]
 op = "create_table"
 table = "conversations"
-columns = [{ name = "id", type = "bigint", primary_key = true }]
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "message_count", type = "bigint" },
+]
 [[steps]]
 op = "create_table"
 table = "messages"
@@ -96,6 +100,21 @@ values.profile_id = "profiles.id"
 values.user_id = "profiles.user_id"
 pending = "NOT EXISTS (SELECT 1 FROM profile_copy c WHERE c.profile_id = profiles.id)"
 batch_size = 50
+
+[[steps]]
+op = "backfill"
+id = "message_count"
+table = "conversations"
+where = "id IN (SELECT conversation_id FROM messages WHERE json_length(attachments) = 3 AND id < 40)"
+pending = "message_count IS NULL"
+set.message_count = "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = conversations.id)"
+batch_size = 3
+
+[[checks]]
+name = "counted where the subquery selects"
+table = "conversations"
+where = "message_count IS NULL AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id AND json_length(m.attachments) = 3 AND m.id < 40)"
+expect = 0
 
 [[checks]]
 name = "every link has its media"
@@ -255,6 +274,13 @@ async fn assert_rows(b: &mut dyn Backend) {
         .map(|i| format!("{i}|{}", if i <= 10 { -1 } else { user_of(i) }))
         .collect();
     assert_eq!(copies, want);
+    // Messages 3, 7, .. 39 (three attachments) belong to conversations 4, 8 and 12 (not a
+    // conversation): only 4 and 8 are counted, 10 messages each.
+    let counts = lines(b, "SELECT id, message_count FROM conversations ORDER BY id").await;
+    let want: Vec<String> = (1..=10)
+        .map(|i| format!("{i}|{}", if i == 4 || i == 8 { "10" } else { "NULL" }))
+        .collect();
+    assert_eq!(counts, want);
 }
 
 fn check<'a>(plan: &'a Plan, name: &str) -> &'a cutover_core::plan::Check {
@@ -305,6 +331,7 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
         assert_rows(b.as_mut()).await;
 
         for (name, value, passed) in [
+            ("counted where the subquery selects", 0.0, true),
             ("every link has its media", 0.0, true),
             ("no owner has the same url twice", 0.0, true),
             ("one link row per array element", 0.0, true),
@@ -357,7 +384,7 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
             restart: true,
             ..BackfillOptions::default()
         };
-        for id in ["media", "profile_media", "profile_copy"] {
+        for id in ["media", "profile_media", "profile_copy", "message_count"] {
             let spec = BackfillSpec::find(&plan, id).expect("spec");
             let r = backfill::run(b.as_mut(), None, &spec, &again, &QuietObserver)
                 .await
