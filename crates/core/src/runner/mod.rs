@@ -19,6 +19,7 @@ mod progress;
 mod rebuild;
 mod report;
 mod restore;
+mod retire;
 mod reverify;
 mod revert;
 mod revert_steps;
@@ -42,6 +43,7 @@ pub use backfill_step::{BackfillOutcome, BackfillStatus};
 pub use checks::{CheckResult, run_check};
 pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
+pub use retire::RetireOutcome;
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
 
 /// How far `up` goes.
