@@ -231,6 +231,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("dir");
         for (name, text) in files {
+            let text = format!("description = \"{name}\"\n{text}");
             std::fs::write(dir.join(name), text).expect("write");
         }
         let plan = Plan::load(&dir).expect("plan loads");
@@ -336,7 +337,7 @@ set.new = "upper(old)"
     }
 
     #[test]
-    fn insert_select_footprint_covers_target_columns_and_subquery_tables() {
+    fn insert_select_footprint_covers_the_exploded_column_and_the_target() {
         let p = plan(&[
             (
                 "0001_t.toml",

@@ -133,15 +133,27 @@ impl Runner<'_> {
     /// Fails with [`Error::BackfillRetired`] when backfill `id` is retired, so that
     /// `backfill run ID` (and its `--dry-run`) and `backfill undo ID` refuse it. With
     /// `restart`, an explicit retirement is no refusal: `backfill run ID --restart` starts
-    /// the backfill over and so ends its retirement. A backfill retired by a later migration
-    /// is refused either way: what it reads or writes has changed.
+    /// the backfill over and so ends its retirement, unless a later applied migration changed
+    /// what it reads or writes: such a backfill is refused either way.
     pub async fn ensure_not_retired(&mut self, id: &str, restart: bool) -> Result<()> {
         let spec = BackfillSpec::find(self.plan, id)?;
         let entries = self.history.load(self.backend).await.unwrap_or_default();
-        let status = self.status_of(&spec, &entries, &[]).await?;
+        let mut status = self.status_of(&spec, &entries, &[]).await?;
+        if status.retired.as_ref().is_some_and(Retirement::is_explicit) && restart {
+            // Starting over is possible only while what it reads and writes is unchanged.
+            let done = |v: &Version| {
+                entries.iter().any(|e| {
+                    e.version == *v
+                        && matches!(e.state, EntryState::Applied | EntryState::Baselined)
+                })
+            };
+            match superseded(self.plan, &spec, &done, self.backend.dialect()) {
+                None => return Ok(()),
+                later => status.retired = later,
+            }
+        }
         let hint = match &status.retired {
             None => return Ok(()),
-            Some(r) if r.is_explicit() && restart => return Ok(()),
             Some(r) if r.is_explicit() => format!(
                 "`cutover backfill run {id} --restart` starts it over from the beginning, which ends the retirement"
             ),
