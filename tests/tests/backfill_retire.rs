@@ -127,9 +127,14 @@ async fn a_finished_backfill_is_retired_by_the_contract_that_drops_its_source() 
             .await
             .expect("up --phase backfill");
         let before = status(b.as_mut(), &plan).await;
-        assert_eq!((before.state.as_str(), &before.retired), ("complete", &None));
+        assert_eq!(
+            (before.state.as_str(), &before.retired),
+            ("complete", &None)
+        );
 
-        up(b.as_mut(), &plan, None).await.expect("the contract runs");
+        up(b.as_mut(), &plan, None)
+            .await
+            .expect("the contract runs");
         assert_eq!(snapshot::rows(b.as_mut(), "items").await, NAMES);
         b.close().await.expect("close");
 
@@ -227,7 +232,10 @@ async fn an_unfinished_backfill_holds_the_contract_until_it_is_retired_explicitl
         // Not finished, so the contract does not retire it: the gate refuses (exit 5).
         let refused = up(b.as_mut(), &plan, None).await;
         assert!(
-            matches!(refused.as_ref().map_err(|e| e.root()), Err(Error::GateRefused { .. })),
+            matches!(
+                refused.as_ref().map_err(|e| e.root()),
+                Err(Error::GateRefused { .. })
+            ),
             "{refused:?}"
         );
         let (message, code) = message_and_code(refused, "the gate refuses");
@@ -240,7 +248,10 @@ async fn an_unfinished_backfill_holds_the_contract_until_it_is_retired_explicitl
             .retire_backfill("fill_name", Some("row 6 has no legacy name"))
             .await
             .expect("retire");
-        assert_eq!((retired.previous.as_str(), retired.already), ("done", false));
+        assert_eq!(
+            (retired.previous.as_str(), retired.already),
+            ("done", false)
+        );
         let again = Runner::new(b.as_mut(), &plan, options(), &Silent)
             .retire_backfill("fill_name", None)
             .await
@@ -270,7 +281,9 @@ async fn an_unfinished_backfill_holds_the_contract_until_it_is_retired_explicitl
         assert!(message.contains("--restart"), "{message}");
 
         // The gate neither waits for nor re-verifies it: the contract runs.
-        up(b.as_mut(), &plan, None).await.expect("the contract runs");
+        up(b.as_mut(), &plan, None)
+            .await
+            .expect("the contract runs");
         let mut rows = NAMES.to_vec();
         rows.push("6|NULL");
         assert_eq!(snapshot::rows(b.as_mut(), "items").await, rows);
@@ -309,7 +322,10 @@ async fn a_running_backfill_is_not_retired_and_restart_ends_an_explicit_retireme
         assert_eq!(code, 4, "{message}");
         assert!(message.contains("cutover-backfill:fill_name"), "{message}");
         assert_eq!(status(b.as_mut(), &plan).await.state, "not started");
-        other.unlock("cutover-backfill:fill_name").await.expect("unlock");
+        other
+            .unlock("cutover-backfill:fill_name")
+            .await
+            .expect("unlock");
         other.close().await.expect("close");
 
         // Retired before it ever ran (finished by other means): `up` applies its
@@ -325,8 +341,11 @@ async fn a_running_backfill_is_not_retired_and_restart_ends_an_explicit_retireme
             .await
             .expect("up --phase backfill");
         assert_eq!(
-            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM items WHERE name = legacy_name")
-                .await,
+            snapshot::count(
+                b.as_mut(),
+                "SELECT COUNT(*) FROM items WHERE name = legacy_name"
+            )
+            .await,
             5,
             "the retired step changed nothing"
         );
@@ -400,7 +419,11 @@ async fn retiring_upgrades_an_existing_state_table_once() {
             .expect("retire upgrades the table");
         let after = columns(b.as_mut()).await;
         for c in ["retired_by", "retired_at", "retired_note"] {
-            assert_eq!(after.iter().filter(|x| *x == c).count(), 1, "{c}: {after:?}");
+            assert_eq!(
+                after.iter().filter(|x| *x == c).count(),
+                1,
+                "{c}: {after:?}"
+            );
         }
         // Idempotent: the upgrade runs again (here: through a second retirement).
         Runner::new(b.as_mut(), &plan, options(), &Silent)

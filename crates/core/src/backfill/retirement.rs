@@ -283,9 +283,7 @@ set.new = "upper(old)"
 
     #[test]
     fn renaming_its_table_or_a_written_column_retires_it() {
-        let r = retired_by(
-            "[[steps]]\nop = \"rename_table\"\ntable = \"t\"\nto = \"t2\"\n",
-        );
+        let r = retired_by("[[steps]]\nop = \"rename_table\"\ntable = \"t\"\nto = \"t2\"\n");
         assert!(r.is_some_and(|r| r.to_string().contains("renames table \"t\"")));
         let r = retired_by(
             "[[steps]]\nop = \"rename_column\"\ntable = \"t\"\ncolumn = \"new\"\nto = \"n\"\n",
@@ -375,7 +373,10 @@ on_conflict = "ignore"
         let f = Footprint::of(&spec);
         assert!(f.has_column("src", "links"), "the exploded column");
         assert!(f.has_column("dst", "url"), "a target column");
-        assert!(!f.has_column("src", "value"), "the element alias is no column");
+        assert!(
+            !f.has_column("src", "value"),
+            "the element alias is no column"
+        );
         assert!(superseded(&p, &spec, &|_| true, Dialect::Mysql).is_some());
     }
 }

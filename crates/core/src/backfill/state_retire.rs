@@ -21,11 +21,15 @@ fn retirement_columns() -> [(&'static str, ColumnDef); 3] {
     [
         (
             "retired_by",
-            ColumnDef::new(ident("retired_by")).string_len(255).to_owned(),
+            ColumnDef::new(ident("retired_by"))
+                .string_len(255)
+                .to_owned(),
         ),
         (
             "retired_at",
-            ColumnDef::new(ident("retired_at")).string_len(40).to_owned(),
+            ColumnDef::new(ident("retired_at"))
+                .string_len(40)
+                .to_owned(),
         ),
         (
             "retired_note",
@@ -50,10 +54,10 @@ impl StateTable {
                 .table(ident(STATE_TABLE))
                 .add_column(def)
                 .to_owned();
-            if let Err(e) = b.execute(&self.dialect.schema(&stmt)).await {
-                if !self.column_names(b).await?.iter().any(|c| c == name) {
-                    return Err(e.context(format!("adding column `{name}` to `{STATE_TABLE}`")));
-                }
+            if let Err(e) = b.execute(&self.dialect.schema(&stmt)).await
+                && !self.column_names(b).await?.iter().any(|c| c == name)
+            {
+                return Err(e.context(format!("adding column `{name}` to `{STATE_TABLE}`")));
             }
         }
         Ok(())

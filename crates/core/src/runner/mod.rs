@@ -43,8 +43,8 @@ pub use backfill_step::{BackfillOutcome, BackfillStatus};
 pub use checks::{CheckResult, run_check};
 pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
-pub use retire::RetireOutcome;
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
+pub use retire::RetireOutcome;
 
 /// How far `up` goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

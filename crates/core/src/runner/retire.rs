@@ -90,31 +90,29 @@ impl Runner<'_> {
                 || recorded(v, EntryState::Baselined)
         };
         let mut state = summary(&parts);
-        let retired = if state == "retired" {
-            Some(
-                states
-                    .retirement(self.backend, &spec.id)
-                    .await?
-                    .unwrap_or(Retirement::Explicit {
+        let retired =
+            if state == "retired" {
+                Some(states.retirement(self.backend, &spec.id).await?.unwrap_or(
+                    Retirement::Explicit {
                         by: None,
                         at: None,
                         note: None,
-                    }),
-            )
-        } else {
-            let owner = self.plan.get(&spec.version).map(|m| m.version.clone());
-            let finished = state == "complete"
-                || (parts.is_empty()
-                    && owner
-                        .as_ref()
-                        .is_some_and(|v| recorded(v, EntryState::Baselined)));
-            match owner {
-                Some(v) if finished && done(&v) => {
-                    superseded(self.plan, spec, &done, self.backend.dialect())
+                    },
+                ))
+            } else {
+                let owner = self.plan.get(&spec.version).map(|m| m.version.clone());
+                let finished = state == "complete"
+                    || (parts.is_empty()
+                        && owner
+                            .as_ref()
+                            .is_some_and(|v| recorded(v, EntryState::Baselined)));
+                match owner {
+                    Some(v) if finished && done(&v) => {
+                        superseded(self.plan, spec, &done, self.backend.dialect())
+                    }
+                    _ => None,
                 }
-                _ => None,
-            }
-        };
+            };
         if retired.is_some() {
             state = "retired";
         }
