@@ -439,3 +439,33 @@ async fn retiring_upgrades_an_existing_state_table_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_baselined_backfill_whose_source_is_gone_is_retired_without_probing() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan();
+        let mut b = connect(db.url()).await.expect("connect");
+        // A database migrated by other means up to the contract: baselined, nothing ran,
+        // and `items` does not even exist here. The status is computed from plan and history.
+        let at = cutover_core::plan::Version::parse("0004").expect("version");
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .baseline(at)
+            .await
+            .expect("baseline");
+        let st = status(b.as_mut(), &plan).await;
+        assert_eq!(st.state, "retired");
+        assert!(
+            matches!(&st.retired, Some(Retirement::Superseded { migration, .. }) if migration == "0004 (drop_legacy)"),
+            "{st:?}"
+        );
+        let (message, code) = message_and_code(
+            Runner::new(b.as_mut(), &plan, options(), &Silent)
+                .backfill("fill_name")
+                .await,
+            "refused without touching the missing table",
+        );
+        assert_eq!(code, 10, "{message}");
+        b.close().await.expect("close");
+    })
+    .await;
+}
