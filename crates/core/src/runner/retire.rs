@@ -9,6 +9,9 @@
 //! workers of a killed run can commit nothing afterwards. A backfill whose run was killed
 //! (its checkpoint still says `running`) can be retired: that is what giving up on it means.
 
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
 use serde::Serialize;
 
 use super::Runner;
@@ -26,7 +29,7 @@ pub struct RetireOutcome {
     pub id: String,
     /// The migration holding it.
     pub migration: String,
-    /// Its state before (`complete`, `done`, `running`, `not started`, ...).
+    /// Its checkpoint state before (`complete`, `done`, `running`, `not started`, ...).
     pub previous: String,
     /// The retirement now in force.
     pub retirement: Retirement,
@@ -171,18 +174,33 @@ impl Runner<'_> {
     pub async fn retire_backfill(&mut self, id: &str, note: Option<&str>) -> Result<RetireOutcome> {
         let spec = BackfillSpec::find(self.plan, id)?;
         let note = note.map(str::to_string);
-        let key = format!("cutover-backfill:{id}");
-        self.locked(move |r| {
-            Box::pin(async move {
-                r.locked_replanning(&key, false, move |r| {
-                    let (spec, note) = (spec.clone(), note.clone());
-                    Box::pin(async move { r.retire_locked(&spec, note.as_deref()).await })
-                })
-                .await
-            })
+        let key = self.lock_key();
+        // After a lost connection both locks went with the session: the pass starts over
+        // with the migration lock, then the backfill's.
+        self.locked_replanning(&key, true, move |r| {
+            let (spec, note) = (spec.clone(), note.clone());
+            Box::pin(async move { r.retire_with_backfill_lock(&spec, note.as_deref()).await })
         })
         .await
         .map_err(|e| e.context(format!("retiring backfill `{id}`")))
+    }
+
+    /// With the migration lock held: takes the backfill's own lock (and a new fence for it,
+    /// checked by the write), retires, releases it on every path.
+    async fn retire_with_backfill_lock(
+        &mut self,
+        spec: &BackfillSpec,
+        note: Option<&str>,
+    ) -> Result<RetireOutcome> {
+        let key = format!("cutover-backfill:{}", spec.id);
+        self.take_lock(&key).await?;
+        let result = AssertUnwindSafe(async {
+            self.fence_lock(&key).await?;
+            self.retire_locked(spec, note).await
+        })
+        .catch_unwind()
+        .await;
+        self.release_lock(&key, result).await
     }
 
     async fn retire_locked(
@@ -194,6 +212,7 @@ impl Runner<'_> {
         states.ensure_retirement_columns(self.backend).await?;
         let entries = self.history.load(self.backend).await?;
         let before = self.status_of(spec, &entries, &[]).await?;
+        let parts = states.load(self.backend, &spec.id).await?;
         if let Some(r @ Retirement::Explicit { .. }) = before.retired {
             return Ok(RetireOutcome {
                 id: spec.id.clone(),
@@ -227,7 +246,7 @@ impl Runner<'_> {
         Ok(RetireOutcome {
             id: spec.id.clone(),
             migration: spec.migration.clone(),
-            previous: before.state,
+            previous: summary(&parts).to_string(),
             retirement: Retirement::Explicit {
                 by: Some(by),
                 at: Some(at),
