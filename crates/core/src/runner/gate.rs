@@ -3,11 +3,11 @@
 //! `--phase P` stops a run before the first migration of a later phase. A migration of phase
 //! `contract`, or one holding a destructive step (see [`Step::losses`], the definition lint
 //! shares), runs only when every backfill of an earlier migration is complete (done and
-//! verified) or retired (see [`Retirement`](crate::backfill::Retirement)), every backfill whose source it destroys verifies again now (see
-//! [`reverify`](super::reverify)), and a backup was taken in this run: cutover takes it after
-//! the migration's `before` checks passed, unless the policy is
-//! [`BackupPolicy::Skip`](crate::backup::BackupPolicy::Skip) (`--no-backup`), which the
-//! migration's history note records.
+//! verified) or retired (see [`Retirement`](crate::backfill::Retirement)), every backfill
+//! whose source it destroys verifies again now (see [`reverify`](super::reverify)), and a
+//! backup was taken in this run: cutover takes it after the migration's `before` checks
+//! passed, unless the policy is [`BackupPolicy::Skip`](crate::backup::BackupPolicy::Skip)
+//! (`--no-backup`), which the migration's history note records.
 //!
 //! [`Step::losses`]: crate::plan::Step::losses
 
