@@ -98,6 +98,8 @@ pub enum BackfillCommand {
     Undo(BackfillUndoArgs),
     /// Show every backfill's checkpoint.
     Status(ConnectOnly),
+    /// Retire a backfill: never run or re-verified again (given up, or finished by other means).
+    Retire(BackfillRetireArgs),
 }
 
 /// How backfill batches run.
@@ -166,6 +168,22 @@ pub struct BackfillUndoArgs {
     #[command(flatten)]
     pub batch: BatchOpts,
     /// Confirm: undo changes data.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `cutover backfill retire`.
+#[derive(Debug, Args)]
+pub struct BackfillRetireArgs {
+    /// The backfill id.
+    pub id: String,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Why, recorded with who and when.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Confirm: the contract gate no longer waits for or re-verifies a retired backfill.
     #[arg(long)]
     pub yes: bool,
 }

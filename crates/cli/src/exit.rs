@@ -30,6 +30,8 @@ pub enum ExitCode {
     Drift = 8,
     /// `cutover test` found a failure.
     TestFailed = 9,
+    /// `backfill run` / `backfill undo` named a retired backfill.
+    Retired = 10,
 }
 
 impl ExitCode {
@@ -39,6 +41,7 @@ impl ExitCode {
             Some(Error::Locked { .. } | Error::LockLost { .. }) => ExitCode::Locked,
             Some(Error::CheckFailed { .. } | Error::GateRefused { .. }) => ExitCode::CheckFailed,
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
+            Some(Error::BackfillRetired { .. }) => ExitCode::Retired,
             _ => ExitCode::Error,
         }
     }

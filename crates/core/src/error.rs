@@ -166,6 +166,19 @@ pub enum Error {
         hint: String,
     },
 
+    /// `backfill run` / `backfill undo` named a retired backfill (exit code 10): a later
+    /// applied migration changed what it reads or writes, or `cutover backfill retire`
+    /// recorded that it is given up or was finished by other means.
+    #[error("backfill `{id}` is retired ({reason}), so it is not run again; {hint}")]
+    BackfillRetired {
+        /// Backfill id.
+        id: String,
+        /// Why it is retired.
+        reason: String,
+        /// What to do next.
+        hint: String,
+    },
+
     /// Applied migrations no longer match their files.
     #[error("{}", checksum_message(.mismatches))]
     ChecksumMismatch {

@@ -1,4 +1,4 @@
-//! `cutover backfill run | undo | status`.
+//! `cutover backfill run | undo | status` (`retire` is in retire.rs).
 
 use anyhow::{Result, bail};
 use cutover_core::backfill::{BackfillSpec, dry_run};
@@ -16,25 +16,47 @@ pub(crate) async fn run(project: &Project, cmd: BackfillCommand, json: bool) -> 
         BackfillCommand::Run(args) => run_backfills(project, &args, json).await,
         BackfillCommand::Undo(args) => undo(project, &args, json).await,
         BackfillCommand::Status(args) => status(project, &args.connect, json).await,
+        BackfillCommand::Retire(args) => super::retire::retire(project, &args, json).await,
     }
 }
 
 async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let ids: Vec<String> = if args.ids.is_empty() {
-        BackfillSpec::all(&plan)?
-            .into_iter()
-            .map(|s| s.id)
-            .collect()
-    } else {
-        args.ids.clone()
-    };
-    if ids.is_empty() {
+    if args.ids.is_empty() && BackfillSpec::all(&plan)?.is_empty() {
         bail!("the plan has no backfill steps");
     }
     let url = project.database_url(&args.connect)?;
     let mut backend = open(project, &args.connect).await?;
     let mut docs = Vec::new();
+    let printer = Printer::new(json);
+    // Without ids: every backfill that is not retired. Named: a retired one is refused.
+    let ids: Vec<String> = {
+        let mut runner = Runner::new(
+            backend.as_mut(),
+            &plan,
+            runner_options(project, &args.connect),
+            &printer,
+        );
+        if args.ids.is_empty() {
+            let mut ids = Vec::new();
+            for st in runner.backfill_status().await? {
+                if st.retired.is_none() {
+                    ids.push(st.id);
+                    continue;
+                }
+                if !json {
+                    crate::outln!("{}", super::retire::skipped_line(&st));
+                }
+                docs.push(serde_json::json!({ "id": st.id, "skipped": st.retired }));
+            }
+            ids
+        } else {
+            for id in &args.ids {
+                runner.ensure_not_retired(id, args.restart).await?;
+            }
+            args.ids.clone()
+        }
+    };
     if args.dry_run {
         for id in &ids {
             let spec = BackfillSpec::find(&plan, id)?;
@@ -62,7 +84,6 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     options.backfill = batch_options(&args.batch);
     options.backfill.force = args.force;
     options.backfill.restart = args.restart;
-    let printer = Printer::new(json);
     let connect = connector(url);
     let mut incomplete = false;
     {
@@ -170,6 +191,9 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
                 b.batches,
                 b.migration
             );
+            if let Some(r) = &b.retired {
+                crate::outln!("{:<28} {r}", "");
+            }
         }
     }
     Ok(ExitCode::Success)

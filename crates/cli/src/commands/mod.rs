@@ -7,6 +7,7 @@ mod migrate;
 mod output;
 mod progress;
 mod restore;
+mod retire;
 mod sql;
 mod status;
 mod test;

@@ -65,6 +65,9 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
                 b.batches,
                 b.migration
             );
+            if let Some(r) = &b.retired {
+                crate::outln!("         {r}");
+            }
         }
     }
     crate::outln!(

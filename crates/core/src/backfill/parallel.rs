@@ -45,12 +45,24 @@ pub async fn run_fenced(
     let started = Instant::now();
     let states = StateTable::new(b.dialect());
     states.ensure(b).await?;
+    let mut existing = states.load(b, &spec.id).await?;
+    let retired = existing.iter().any(|c| c.state == PartState::Retired);
+    if retired && !options.restart && !options.force {
+        // Retired with `cutover backfill retire` (the runner refuses to run it by name; this
+        // keeps `up` from running the step of a migration applied after the retirement).
+        return Ok(BackfillReport {
+            id: spec.id.clone(),
+            outcome: "retired".into(),
+            parts: existing.len(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            ..BackfillReport::default()
+        });
+    }
     let (key, kinds) = keys::resolve(b, spec).await?;
     let mut spec = spec.clone();
     spec.key = key;
     let spec = &spec;
 
-    let mut existing = states.load(b, &spec.id).await?;
     if existing.iter().any(|c| c.checksum != spec.checksum) && !options.restart {
         return Err(Error::Other(format!(
             "backfill `{}` changed since its checkpoint was written ({} rows done); rerun with --restart to start over with the new definition",

@@ -62,7 +62,8 @@ impl BackfillObserver for QuietObserver {
 pub struct BackfillReport {
     /// Backfill id.
     pub id: String,
-    /// "done" (ran to the end) or "already done" (nothing pending, nothing ran).
+    /// "done" (ran to the end), "already done" (nothing pending, nothing ran) or "retired"
+    /// (retired with `cutover backfill retire`: nothing ran).
     pub outcome: String,
     /// Rows in the batches of this run.
     pub rows_scanned: u64,

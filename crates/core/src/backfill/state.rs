@@ -41,15 +41,19 @@ pub enum PartState {
     Complete,
     /// Stopped by an error after its retries.
     Failed,
+    /// Retired with `cutover backfill retire`: never run again (see
+    /// [`Retirement`](super::Retirement)).
+    Retired,
 }
 
 impl PartState {
-    fn as_str(&self) -> &'static str {
+    pub(super) fn as_str(&self) -> &'static str {
         match self {
             PartState::Running => "running",
             PartState::Done => "done",
             PartState::Complete => "complete",
             PartState::Failed => "failed",
+            PartState::Retired => "retired",
         }
     }
 
@@ -58,6 +62,7 @@ impl PartState {
             "done" => PartState::Done,
             "complete" => PartState::Complete,
             "failed" => PartState::Failed,
+            "retired" => PartState::Retired,
             _ => PartState::Running,
         }
     }
@@ -102,7 +107,7 @@ fn decode(v: Option<String>) -> Option<Vec<String>> {
 /// Access to the state table of one database.
 #[derive(Debug, Clone, Copy)]
 pub struct StateTable {
-    dialect: Dialect,
+    pub(super) dialect: Dialect,
 }
 
 impl StateTable {
@@ -111,7 +116,9 @@ impl StateTable {
         StateTable { dialect }
     }
 
-    /// Creates the table if needed.
+    /// Creates the table if needed. A table created before the `retired_*` columns existed
+    /// gets them from [`StateTable::ensure_retirement_columns`], which only
+    /// `cutover backfill retire` calls (outside any transaction).
     pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
         let text = |n: &str| ColumnDef::new(ident(n)).text().to_owned();
         let big = |n: &str| ColumnDef::new(ident(n)).big_integer().not_null().to_owned();
@@ -137,6 +144,9 @@ impl StateTable {
                     .string_len(40)
                     .not_null(),
             )
+            .col(ColumnDef::new(ident("retired_by")).string_len(255))
+            .col(ColumnDef::new(ident("retired_at")).string_len(40))
+            .col(text("retired_note"))
             .primary_key(Index::create().col(ident("id")).col(ident("part")))
             .to_owned();
         b.execute(&self.dialect.schema(&stmt))

@@ -101,7 +101,7 @@ pub struct BackfillStatus {
     pub id: String,
     /// The migration holding it.
     pub migration: String,
-    /// "not started", "running", "failed", "done" or "complete".
+    /// "not started", "running", "failed", "done", "complete" or "retired".
     pub state: String,
     /// Rows changed so far.
     pub rows_changed: i64,
@@ -111,11 +111,15 @@ pub struct BackfillStatus {
     pub parts: usize,
     /// Last checkpoint time.
     pub updated_at: Option<String>,
+    /// Why it is retired, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retired: Option<crate::backfill::Retirement>,
 }
 
 impl Runner<'_> {
     /// Runs backfill `id` with the runner's backfill options, then the verification checks of
-    /// its migration; marks it `complete` when they pass. Holds a lock per backfill so two
+    /// its migration; marks it `complete` when they pass. A retired backfill is refused
+    /// ([`Runner::ensure_not_retired`]). Holds a lock per backfill so two
     /// runs of the same backfill never overlap; every batch checks it before committing, and
     /// after a lost connection the lock is taken again and the run resumes from the
     /// checkpoint the database holds.
@@ -130,6 +134,8 @@ impl Runner<'_> {
     }
 
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
+        self.ensure_not_retired(&spec.id, self.options.backfill.restart)
+            .await?;
         let report = self.run_backfill(&spec.id).await?;
         let mut checks = Vec::new();
         if let Some(m) = self.plan.get(&spec.version) {
@@ -159,11 +165,13 @@ impl Runner<'_> {
         })
     }
 
-    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects, batched the same way,
+    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects (refused when it is
+    /// retired, see [`Runner::ensure_not_retired`]), batched the same way,
     /// holding the backfill's lock (so it never overlaps `backfill run` of the same id);
     /// after a lost connection it takes the lock again and starts over (the rows still to
     /// undo are the ones `undo_where` selects).
     pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
+        self.ensure_not_retired(id, false).await?;
         let spec = BackfillSpec::find(self.plan, id)?.undo()?;
         let key = format!("cutover-backfill:{id}");
         let id = id.to_string();
@@ -199,42 +207,10 @@ impl Runner<'_> {
         Ok(report)
     }
 
-    /// Every backfill of the plan with its checkpoint state.
+    /// Every backfill of the plan with its checkpoint state; retired ones say why (see
+    /// [`Retirement`](crate::backfill::Retirement)). Reads the history; creates nothing.
     pub async fn backfill_status(&mut self) -> Result<Vec<BackfillStatus>> {
-        let states = backfill::StateTable::new(self.backend.dialect());
-        let mut out = Vec::new();
-        for spec in BackfillSpec::all(self.plan)? {
-            let parts = states
-                .load(self.backend, &spec.id)
-                .await
-                .unwrap_or_default();
-            let state = if parts.is_empty() {
-                "not started"
-            } else if parts.iter().any(|p| p.state == backfill::PartState::Failed) {
-                "failed"
-            } else if parts
-                .iter()
-                .any(|p| p.state == backfill::PartState::Running)
-            {
-                "running"
-            } else if parts
-                .iter()
-                .all(|p| p.state == backfill::PartState::Complete)
-            {
-                "complete"
-            } else {
-                "done"
-            };
-            out.push(BackfillStatus {
-                id: spec.id.clone(),
-                migration: spec.migration.clone(),
-                state: state.to_string(),
-                rows_changed: parts.iter().map(|p| p.rows_changed).sum(),
-                batches: parts.iter().map(|p| p.batches).sum(),
-                parts: parts.len(),
-                updated_at: parts.iter().map(|p| p.updated_at.clone()).max(),
-            });
-        }
-        Ok(out)
+        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        self.backfill_states(&entries, &[]).await
     }
 }

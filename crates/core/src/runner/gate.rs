@@ -3,15 +3,16 @@
 //! `--phase P` stops a run before the first migration of a later phase. A migration of phase
 //! `contract`, or one holding a destructive step (see [`Step::losses`], the definition lint
 //! shares), runs only when every backfill of an earlier migration is complete (done and
-//! verified), every backfill whose source it destroys verifies again now (see
-//! [`reverify`](super::reverify)), and a backup was taken in this run: cutover takes it after
-//! the migration's `before` checks passed, unless the policy is
-//! [`BackupPolicy::Skip`](crate::backup::BackupPolicy::Skip) (`--no-backup`), which the
-//! migration's history note records.
+//! verified) or retired (see [`Retirement`](crate::backfill::Retirement)), every backfill
+//! whose source it destroys verifies again now (see [`reverify`](super::reverify)), and a
+//! backup was taken in this run: cutover takes it after the migration's `before` checks
+//! passed, unless the policy is [`BackupPolicy::Skip`](crate::backup::BackupPolicy::Skip)
+//! (`--no-backup`), which the migration's history note records.
 //!
 //! [`Step::losses`]: crate::plan::Step::losses
 
 use super::Runner;
+use super::backfill_step::BackfillStatus;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use super::reverify::Guard;
@@ -72,8 +73,9 @@ impl Runner<'_> {
             ),
             _ => return Ok(()),
         };
-        self.require_complete_backfills(m, &why, entries).await?;
-        let guard = self.guard(m, &why, &losses, entries, applied_now)?;
+        let states = self.backfill_states(entries, applied_now).await?;
+        self.require_complete_backfills(m, &why, entries, &states)?;
+        let guard = self.guard(m, &why, &losses, entries, &states)?;
         self.reverify_at_gate(m, &guard).await?;
         self.gate.guard = Some(guard);
         Ok(())
@@ -142,17 +144,18 @@ impl Runner<'_> {
         Ok(())
     }
 
-    /// Refuses `m` while a backfill of an earlier migration is not `complete`. Backfills of
-    /// baselined migrations never ran here and are not asked for.
-    async fn require_complete_backfills(
-        &mut self,
+    /// Refuses `m` while a backfill of an earlier migration is not `complete` or retired
+    /// (`states`). Backfills of baselined migrations never ran here and are not asked for.
+    fn require_complete_backfills(
+        &self,
         m: &Migration,
         why: &str,
         entries: &[HistoryEntry],
+        states: &[BackfillStatus],
     ) -> Result<()> {
         let mut missing = Vec::new();
         let mut ids = Vec::new();
-        for st in self.backfill_status().await? {
+        for st in states {
             let Some(owner) = self
                 .plan
                 .migrations
@@ -164,7 +167,8 @@ impl Runner<'_> {
             let baselined = entries
                 .iter()
                 .any(|e| e.version == owner.version && e.state == EntryState::Baselined);
-            if owner.version >= m.version || baselined || st.state == "complete" {
+            let finished = st.state == "complete" || st.retired.is_some();
+            if owner.version >= m.version || baselined || finished {
                 continue;
             }
             let state = match st.state.as_str() {
@@ -175,7 +179,7 @@ impl Runner<'_> {
                 "backfill `{}` of migration {} is {state}",
                 st.id, st.migration
             ));
-            ids.push(st.id);
+            ids.push(st.id.clone());
         }
         if missing.is_empty() {
             return Ok(());

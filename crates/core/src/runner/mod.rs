@@ -19,6 +19,7 @@ mod progress;
 mod rebuild;
 mod report;
 mod restore;
+mod retire;
 mod reverify;
 mod revert;
 mod revert_steps;
@@ -43,6 +44,7 @@ pub use checks::{CheckResult, run_check};
 pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
+pub use retire::RetireOutcome;
 
 /// How far `up` goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -18,20 +18,20 @@
 //! A failure moves the backfill out of `complete` and refuses the migration with
 //! [`Error::GateRefused`].
 //!
-//! A backfill is *retired* when a migration applied after its own dropped or renamed the
-//! table it reads or writes, or dropped, renamed or retyped a column it reads or writes
-//! (the columns of `set` / `values` and every column its expressions name). Its checks may
-//! no longer even run, and what it copied has been superseded: it is not re-verified.
-
-use std::collections::BTreeSet;
+//! A retired backfill (see [`Retirement`](crate::backfill::Retirement): finished, and a
+//! migration applied after its own dropped, renamed or retyped what it reads or writes; or
+//! retired with `cutover backfill retire`) is not re-verified: its checks may no longer even
+//! run, and what it copied has been superseded. A backfill that is not finished is never
+//! retired by a later migration, so the gate still refuses the contract for it.
 
 use super::Runner;
+use super::backfill_step::BackfillStatus;
 use super::checks::run_check;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use crate::backfill::{BackfillSpec, StateTable, pending_anywhere};
 use crate::error::{Error, Result};
-use crate::plan::{CheckWhen, Loss, Migration, Step, Version};
+use crate::plan::{CheckWhen, Loss, Migration, Step};
 use crate::render::RenderedMigration;
 
 /// What the gate re-verifies before one gated migration.
@@ -67,7 +67,7 @@ impl Runner<'_> {
         why: &str,
         losses: &[Loss],
         entries: &[HistoryEntry],
-        applied_now: &[Version],
+        states: &[BackfillStatus],
     ) -> Result<Guard> {
         let mut backfills = Vec::new();
         for spec in BackfillSpec::all(self.plan)? {
@@ -80,13 +80,23 @@ impl Runner<'_> {
             if owner.version >= m.version || baselined {
                 continue;
             }
+            // Tables read by subqueries count as the backfill's sources too.
+            let subquery_tables: Vec<String> = Step::Backfill(spec.step.clone())
+                .expressions()
+                .into_iter()
+                .flat_map(|(_, e)| e.tables())
+                .collect();
             let reads: Vec<&str> = std::iter::once(spec.step.table.as_str())
                 .chain(spec.step.from.as_ref().map(|j| j.table.as_str()))
+                .chain(subquery_tables.iter().map(String::as_str))
                 .collect();
             let destroys_source = losses
                 .iter()
                 .any(|l| l.table.as_deref().is_none_or(|t| reads.contains(&t)));
-            if destroys_source && !self.retired(&spec, owner, entries, applied_now) {
+            let retired = states
+                .iter()
+                .any(|s| s.id == spec.id && s.retired.is_some());
+            if destroys_source && !retired {
                 backfills.push(spec);
             }
         }
@@ -101,68 +111,6 @@ impl Runner<'_> {
             backfills,
             tables,
         })
-    }
-
-    /// Whether a migration applied after `owner` changed or dropped what `spec` reads or
-    /// writes (see the module documentation).
-    fn retired(
-        &self,
-        spec: &BackfillSpec,
-        owner: &Migration,
-        entries: &[HistoryEntry],
-        applied_now: &[Version],
-    ) -> bool {
-        let step = &spec.step;
-        let item = Step::Backfill(step.clone());
-        // Tables read by subqueries count as the backfill's tables too.
-        let read: Vec<String> = item
-            .expressions()
-            .into_iter()
-            .flat_map(|(_, e)| e.tables())
-            .collect();
-        let tables: Vec<&str> = [
-            Some(step.table.as_str()),
-            step.insert_into.as_deref(),
-            step.from.as_ref().map(|j| j.table.as_str()),
-        ]
-        .into_iter()
-        .flatten()
-        .chain(read.iter().map(String::as_str))
-        .collect();
-        let mut columns: BTreeSet<&str> = step
-            .set
-            .iter()
-            .chain(&step.values)
-            .map(|(c, _)| c.as_str())
-            .collect();
-        let named: Vec<String> = item
-            .expressions()
-            .into_iter()
-            .flat_map(|(_, e)| e.columns())
-            .map(|c| c.column)
-            .collect();
-        columns.extend(named.iter().map(String::as_str));
-        let column_gone =
-            |table: &str, column: &str| tables.contains(&table) && columns.contains(column);
-        self.plan
-            .migrations
-            .iter()
-            .filter(|later| later.version > owner.version)
-            .filter(|later| {
-                applied_now.contains(&later.version)
-                    || entries
-                        .iter()
-                        .any(|e| e.version == later.version && e.state == EntryState::Applied)
-            })
-            .flat_map(|later| &later.steps)
-            .any(|s| match &s.item {
-                Step::DropTable(t) => tables.contains(&t.table.as_str()),
-                Step::RenameTable(t) => tables.contains(&t.table.as_str()),
-                Step::DropColumn(c) => column_gone(&c.table, &c.column),
-                Step::RenameColumn(c) => column_gone(&c.table, &c.column),
-                Step::AlterColumn(a) => a.ty.is_some() && column_gone(&a.table, &a.column),
-                _ => false,
-            })
     }
 
     /// Re-verifies every backfill of `guard`: its migration's `after` checks and a pending

@@ -1,0 +1,393 @@
+//! Retired backfills: finished backfills stay finished.
+//!
+//! A backfill is *retired* when
+//!
+//! - it is `complete` (or its migration was baselined), its migration is applied, and a
+//!   migration applied after it dropped or renamed a table it reads or writes, or dropped,
+//!   renamed or retyped a column it reads or writes ([`superseded`]); computed from the plan
+//!   and the history alone, never by probing the schema. Reverting that later migration
+//!   makes the backfill live again;
+//! - or `cutover backfill retire` recorded it in the state table (given up, or finished by
+//!   other means).
+//!
+//! A retired backfill is not run by `backfill run` without ids, refused when named, skipped
+//! by `up`, and never re-verified by the contract gate: its checks may no longer even run,
+//! and what it copied has been superseded.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::spec::BackfillSpec;
+use crate::dialect::Dialect;
+use crate::plan::{Plan, Step, Version};
+use crate::schema::Schema;
+
+/// Why a backfill is retired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Retirement {
+    /// A migration applied after the backfill's own changed what it reads or writes.
+    Superseded {
+        /// That migration (`0003 (drop_old)`).
+        migration: String,
+        /// What it changed (`drops column "t"."old"`).
+        change: String,
+    },
+    /// `cutover backfill retire` recorded it.
+    Explicit {
+        /// Who retired it (`user@host`), when recorded.
+        by: Option<String>,
+        /// When (RFC 3339 UTC), when recorded.
+        at: Option<String>,
+        /// The reason given with `--reason`.
+        note: Option<String>,
+    },
+}
+
+impl Retirement {
+    /// Whether `cutover backfill retire` recorded it (so `backfill run --restart` may run it
+    /// again), rather than a later migration.
+    pub fn is_explicit(&self) -> bool {
+        matches!(self, Retirement::Explicit { .. })
+    }
+}
+
+impl fmt::Display for Retirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Retirement::Superseded { migration, change } => {
+                write!(f, "superseded: migration {migration} {change}")
+            }
+            Retirement::Explicit { by, at, note } => {
+                f.write_str("retired with `cutover backfill retire`")?;
+                if let Some(by) = by {
+                    write!(f, " by {by}")?;
+                }
+                if let Some(at) = at {
+                    write!(f, " at {at}")?;
+                }
+                if let Some(note) = note {
+                    write!(f, ": {note}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The first migration after `spec`'s own that is done (`done(version)`: applied or
+/// baselined, this run included) and drops, renames or retypes something `spec` reads or
+/// writes. Raw SQL counts through what [`Step::losses`] finds in its `dialect` variant.
+/// Says nothing about the backfill's state: the caller asks only for finished ones.
+pub fn superseded(
+    plan: &Plan,
+    spec: &BackfillSpec,
+    done: &dyn Fn(&Version) -> bool,
+    dialect: Dialect,
+) -> Option<Retirement> {
+    let owner = plan.get(&spec.version)?;
+    let footprint = Footprint::of(spec);
+    plan.migrations
+        .iter()
+        .filter(|later| later.version > owner.version && done(&later.version))
+        .find_map(|later| {
+            later
+                .steps
+                .iter()
+                .find_map(|s| footprint.touched_by(&s.item, dialect))
+                .map(|change| Retirement::Superseded {
+                    migration: later.label(),
+                    change,
+                })
+        })
+}
+
+/// What a backfill reads and writes.
+#[derive(Debug, Default)]
+struct Footprint {
+    /// Tables it reads: `table`, `from.table`, the tables of its subqueries and the
+    /// qualifiers of its column references.
+    reads: Vec<String>,
+    /// Tables it writes: `table` (update forms) or `insert_into`.
+    writes: Vec<String>,
+    /// Columns: `(Some(table), column)`, or `(None, column)` for an unqualified reference,
+    /// which may be a column of any table it reads.
+    columns: Vec<(Option<String>, String)>,
+}
+
+impl Footprint {
+    fn of(spec: &BackfillSpec) -> Footprint {
+        let step = &spec.step;
+        let mut f = Footprint {
+            reads: vec![step.table.clone()],
+            ..Footprint::default()
+        };
+        f.reads.extend(step.from.as_ref().map(|j| j.table.clone()));
+        let written = step.insert_into.as_ref().unwrap_or(&step.table).clone();
+        f.writes.push(written.clone());
+        // The engine itself reads the key, writes `set`/`undo`/`values` and explodes one column.
+        for c in spec
+            .key
+            .iter()
+            .chain(step.explode.as_ref().map(|e| &e.column))
+        {
+            f.column(Some(&step.table), c);
+        }
+        for (c, _) in step.set.iter().chain(&step.undo) {
+            f.column(Some(&step.table), c);
+        }
+        for c in step.values.iter().map(|(c, _)| c).chain(&spec.target_key) {
+            f.column(Some(&written), c);
+        }
+        let element = step.explode.as_ref().map(|e| e.alias.as_str());
+        let item = Step::Backfill(step.clone());
+        for (_, e) in item.expressions() {
+            // Tables read by subqueries, whatever alias their columns are written with.
+            let subquery_tables = e.tables();
+            for t in &subquery_tables {
+                if !f.has_table(t) {
+                    f.reads.push(t.clone());
+                }
+            }
+            for c in e.columns() {
+                match c.table {
+                    // `<as>.value` / `.text` / `.position`: the exploded element, no column.
+                    Some(q) if Some(q.as_str()) == element => {}
+                    // A subquery alias (`l.src_id`): the column may belong to any table read.
+                    Some(q) if !f.has_table(&q) && !subquery_tables.is_empty() => {
+                        f.column(None, &c.column)
+                    }
+                    Some(q) => {
+                        if !f.has_table(&q) {
+                            f.reads.push(q.clone());
+                        }
+                        f.column(Some(&q), &c.column);
+                    }
+                    None => f.column(None, &c.column),
+                }
+            }
+        }
+        f
+    }
+
+    fn column(&mut self, table: Option<&String>, column: &str) {
+        let c = (table.cloned(), column.to_string());
+        if !self.columns.contains(&c) {
+            self.columns.push(c);
+        }
+    }
+
+    fn has_table(&self, t: &str) -> bool {
+        self.reads.iter().chain(&self.writes).any(|x| x == t)
+    }
+
+    fn has_column(&self, table: &str, column: &str) -> bool {
+        self.columns.iter().any(|(t, c)| {
+            c == column
+                && match t {
+                    Some(t) => t == table,
+                    None => self.reads.iter().any(|r| r == table),
+                }
+        })
+    }
+
+    /// What `step` changes of this footprint, in words, if anything.
+    fn touched_by(&self, step: &Step, dialect: Dialect) -> Option<String> {
+        let column = |verb: &str, t: &str, c: &str| {
+            self.has_column(t, c)
+                .then(|| format!("{verb} column \"{t}\".\"{c}\""))
+        };
+        match step {
+            Step::DropTable(t) if self.has_table(&t.table) => {
+                Some(format!("drops table \"{}\"", t.table))
+            }
+            Step::RenameTable(t) if self.has_table(&t.table) => {
+                Some(format!("renames table \"{}\" to \"{}\"", t.table, t.to))
+            }
+            Step::DropColumn(c) => column("drops", &c.table, &c.column),
+            Step::RenameColumn(c) => column("renames", &c.table, &c.column),
+            Step::AlterColumn(a) if a.ty.is_some() => {
+                column("changes the type of", &a.table, &a.column)
+            }
+            Step::Sql(_) => step
+                .losses(&Schema::default(), Some(dialect))
+                .into_iter()
+                .find(|l| match (&l.table, &l.column) {
+                    (Some(t), Some(c)) => self.has_column(t, c),
+                    (Some(t), None) => self.has_table(t),
+                    (None, _) => false,
+                })
+                .map(|l| l.what),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use crate::plan::Plan;
+
+    static DIRS: AtomicU64 = AtomicU64::new(0);
+
+    fn plan(files: &[(&str, &str)]) -> Plan {
+        let dir = std::env::temp_dir().join(format!(
+            "cutover_retirement_{}_{}",
+            std::process::id(),
+            DIRS.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        for (name, text) in files {
+            let text = format!("description = \"{name}\"\n{text}");
+            std::fs::write(dir.join(name), text).expect("write");
+        }
+        let plan = Plan::load(&dir).expect("plan loads");
+        let _ = std::fs::remove_dir_all(&dir);
+        plan
+    }
+
+    const TABLE: &str = r#"
+[[steps]]
+op = "create_table"
+table = "t"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "old", type = "text" }, { name = "other", type = "text" }]
+[[steps]]
+op = "add_column"
+table = "t"
+column = { name = "new", type = "text" }
+"#;
+
+    const FILL: &str = r#"
+[[steps]]
+op = "backfill"
+id = "fill_new"
+table = "t"
+pending = "new IS NULL AND old IS NOT NULL"
+set.new = "upper(old)"
+"#;
+
+    fn retired_by(later: &str) -> Option<Retirement> {
+        let p = plan(&[
+            ("0001_t.toml", TABLE),
+            ("0002_fill.toml", FILL),
+            ("0003_later.toml", later),
+        ]);
+        let spec = BackfillSpec::find(&p, "fill_new").expect("spec");
+        superseded(&p, &spec, &|_| true, Dialect::Postgres)
+    }
+
+    #[test]
+    fn dropping_a_column_it_reads_retires_it() {
+        let r = retired_by("[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"old\"\n");
+        assert_eq!(
+            r,
+            Some(Retirement::Superseded {
+                migration: "0003 (later)".into(),
+                change: "drops column \"t\".\"old\"".into()
+            })
+        );
+    }
+
+    #[test]
+    fn renaming_its_table_or_a_written_column_retires_it() {
+        let r = retired_by("[[steps]]\nop = \"rename_table\"\ntable = \"t\"\nto = \"t2\"\n");
+        assert!(r.is_some_and(|r| r.to_string().contains("renames table \"t\"")));
+        let r = retired_by(
+            "[[steps]]\nop = \"rename_column\"\ntable = \"t\"\ncolumn = \"new\"\nto = \"n\"\n",
+        );
+        assert!(r.is_some());
+    }
+
+    #[test]
+    fn raw_sql_that_drops_a_column_it_reads_retires_it() {
+        let r = retired_by("[[steps]]\nop = \"sql\"\nsql = \"ALTER TABLE t DROP COLUMN old\"\n");
+        assert!(r.is_some(), "{r:?}");
+    }
+
+    #[test]
+    fn changes_to_columns_it_does_not_use_do_not() {
+        assert_eq!(
+            retired_by("[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"other\"\n"),
+            None
+        );
+        assert_eq!(
+            retired_by(
+                "[[steps]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"x\", type = \"text\" }\n"
+            ),
+            None
+        );
+        assert_eq!(
+            retired_by(
+                "[[steps]]\nop = \"create_table\"\ntable = \"u\"\ncolumns = [{ name = \"old\", type = \"text\" }]\n[[steps]]\nop = \"drop_column\"\ntable = \"u\"\ncolumn = \"old\"\n"
+            ),
+            None,
+            "a column of the same name in another table"
+        );
+    }
+
+    #[test]
+    fn only_done_later_migrations_count() {
+        let p = plan(&[
+            ("0001_t.toml", TABLE),
+            ("0002_fill.toml", FILL),
+            (
+                "0003_drop.toml",
+                "[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"old\"\n",
+            ),
+        ]);
+        let spec = BackfillSpec::find(&p, "fill_new").expect("spec");
+        let upto = |n: u64| move |v: &Version| v.number <= n;
+        assert_eq!(superseded(&p, &spec, &upto(2), Dialect::Sqlite), None);
+        assert!(superseded(&p, &spec, &upto(3), Dialect::Sqlite).is_some());
+    }
+
+    #[test]
+    fn insert_select_footprint_covers_the_exploded_column_and_the_target() {
+        let p = plan(&[
+            (
+                "0001_t.toml",
+                r#"
+[[steps]]
+op = "create_table"
+table = "src"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "links", type = "json" }]
+[[steps]]
+op = "create_table"
+table = "dst"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "src_id", type = "bigint" }, { name = "url", type = "text" }]
+"#,
+            ),
+            (
+                "0002_copy.toml",
+                r#"
+[[steps]]
+op = "backfill"
+id = "copy"
+table = "src"
+insert_into = "dst"
+explode = { column = "links", as = "l" }
+values.src_id = "src.id"
+values.url = "json_text(l.value, 'url')"
+on_conflict = "ignore"
+"#,
+            ),
+            (
+                "0003_later.toml",
+                "[[steps]]\nop = \"drop_column\"\ntable = \"dst\"\ncolumn = \"url\"\n",
+            ),
+        ]);
+        let spec = BackfillSpec::find(&p, "copy").expect("spec");
+        let f = Footprint::of(&spec);
+        assert!(f.has_column("src", "links"), "the exploded column");
+        assert!(f.has_column("dst", "url"), "a target column");
+        assert!(
+            !f.has_column("src", "value"),
+            "the element alias is no column"
+        );
+        assert!(superseded(&p, &spec, &|_| true, Dialect::Mysql).is_some());
+    }
+}
