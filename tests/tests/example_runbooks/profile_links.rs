@@ -222,8 +222,21 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
     let profiles = seed(b, &mut rng).await;
     let want = expected(&profiles);
     assert!(
-        links_total(&profiles) >= 20_000 && want.len() < links_total(&profiles),
-        "duplicates are generated"
+        links_total(&profiles) >= 20_000,
+        "{} links",
+        links_total(&profiles)
+    );
+    let across = want
+        .values()
+        .filter(|c| c.iter().any(|p| p.0 != c[0].0))
+        .count();
+    let within = want
+        .values()
+        .filter(|c| c.len() > 1 && c.iter().all(|p| p.0 == c[0].0))
+        .count();
+    assert!(
+        across > 100 && within > 10,
+        "duplicate URLs of a user across profiles ({across}) and within one ({within})"
     );
     let expand = up(b, &plan, backups, Some("0004")).await.expect("expand");
     assert_eq!(expand.migrations.len(), 3);
