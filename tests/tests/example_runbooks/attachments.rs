@@ -84,8 +84,10 @@ fn expected(m: &Message) -> Value {
     let ends = |ext: &str| lower.ends_with(ext);
     let kind = if ends(".mp4") || ends(".mov") {
         "video"
-    } else {
+    } else if [".jpg", ".jpeg", ".png", ".gif", ".webp"].iter().any(|e| ends(e)) {
         "image"
+    } else {
+        "file"
     };
     let mime = match () {
         _ if ends(".mp4") => "video/mp4",
