@@ -84,15 +84,21 @@ async fn verify(b: &mut dyn Backend, plan: &Plan, v: &str) -> usize {
     n
 }
 
-/// The state of a backfill's checkpoint (`done`, `complete`, ...).
-async fn backfill_state(b: &mut dyn Backend, id: &str) -> String {
+/// The state of a backfill's checkpoint (`done`, `complete`, ...) and its batch count.
+async fn backfill_state(b: &mut dyn Backend, id: &str) -> (String, u64) {
     let rows = b
         .query(&format!(
-            "SELECT state FROM cutover_backfill WHERE id = '{id}'"
+            "SELECT state, batches FROM cutover_backfill WHERE id = '{id}'"
         ))
         .await
         .expect("checkpoint");
-    rows.scalar().unwrap_or("none").to_string()
+    let row = rows
+        .rows
+        .first()
+        .unwrap_or_else(|| panic!("no checkpoint for {id}"));
+    let state = row[0].clone().unwrap_or_default();
+    let batches = row[1].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+    (state, batches)
 }
 
 /// The column names of `table`, from the catalog, sorted.

@@ -84,7 +84,10 @@ fn expected(m: &Message) -> Value {
     let ends = |ext: &str| lower.ends_with(ext);
     let kind = if ends(".mp4") || ends(".mov") {
         "video"
-    } else if [".jpg", ".jpeg", ".png", ".gif", ".webp"].iter().any(|e| ends(e)) {
+    } else if [".jpg", ".jpeg", ".png", ".gif", ".webp"]
+        .iter()
+        .any(|e| ends(e))
+    {
         "image"
     } else {
         "file"
@@ -254,7 +257,9 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
     // The backfill: preflight, batches, verification; every row as computed here.
     let report = up(b, &plan, backups, Some("0003")).await.expect("backfill");
     assert_eq!(report.migrations.len(), 1);
-    assert_eq!(backfill_state(b, "messages_attachments").await, "complete");
+    let (state, batches) = backfill_state(b, "messages_attachments").await;
+    assert_eq!(state, "complete", "verified");
+    assert!(batches > 3, "run in batches, not one statement: {batches}");
     assert_eq!(verify(b, &plan, "0003").await, 3);
     assert_rows(b, &messages).await;
 
