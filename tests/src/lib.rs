@@ -46,6 +46,7 @@ pub mod crash;
 pub mod faults;
 pub mod marker;
 pub mod plans;
+pub mod seed;
 pub mod snapshot;
 
 use std::any::Any;

@@ -10,11 +10,23 @@ use rusqlite::{Connection, OptionalExtension};
 const ALIAS: &str = "cutover_backup";
 
 /// Copies `tables` of the database of `conn` into the new, empty file `path`.
+///
+/// Foreign-key enforcement is off while the rows are copied: a copied table that references
+/// a table not in `tables` (profiles -> users) would otherwise fail every insert with "no
+/// such table: cutover_backup.users", since the backup file holds only `tables`. It is on
+/// again on every path.
 pub(crate) fn write_tables(
     conn: &Connection,
     path: &Path,
     tables: &[String],
 ) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let result = copy_tables(conn, path, tables);
+    let restored = conn.execute_batch("PRAGMA foreign_keys = ON");
+    result.and(restored)
+}
+
+fn copy_tables(conn: &Connection, path: &Path, tables: &[String]) -> rusqlite::Result<()> {
     {
         let dst = Connection::open(path)?;
         for t in tables {
@@ -195,6 +207,37 @@ mod tests {
         assert!(err.is_err(), "orphaning restore refused");
         let parents: i64 = live.query_row("SELECT count(*) FROM parent", [], |r| r.get(0))?;
         assert_eq!(parents, 3, "nothing was restored");
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+    #[test]
+    fn a_table_whose_parent_is_not_backed_up_is_copied() -> rusqlite::Result<()> {
+        let dir = std::env::temp_dir().join(format!("cutover-sqlite-fkc-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        let file = dir.join("c.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let live = Connection::open_in_memory()?;
+        live.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             CREATE TABLE users (id integer primary key);
+             CREATE TABLE profiles (id integer primary key,
+                 user_id integer NOT NULL REFERENCES users (id), links text);
+             INSERT INTO users VALUES (1), (2);
+             INSERT INTO profiles VALUES (10, 1, '[]'), (11, 2, NULL);",
+        )?;
+        write_tables(&live, &file, &["profiles".to_string()])?;
+        let on: i64 = live.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+        assert_eq!(on, 1, "enforcement is on again");
+        let copy = Connection::open(&file)?;
+        let rows: i64 = copy.query_row("SELECT count(*) FROM profiles", [], |r| r.get(0))?;
+        assert_eq!(rows, 2, "every row is in the backup");
+        drop(copy);
+        live.execute_batch("ALTER TABLE profiles DROP COLUMN links")?;
+        restore_tables(&live, &file, &["profiles".to_string()])?;
+        let links: String =
+            live.query_row("SELECT links FROM profiles WHERE id = 10", [], |r| r.get(0))?;
+        assert_eq!(links, "[]", "the dropped column is back");
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
     }
