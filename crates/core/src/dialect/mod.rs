@@ -268,6 +268,13 @@ pub trait SqlDialect: Send + Sync {
         quote_literal(value)
     }
 
+    /// A `timestamptz` value (a UTC instant) to bind in an INSERT. MySQL and SQLite store
+    /// the wall-clock UTC time as written; PostgreSQL needs the offset, or it reads the time
+    /// in the session's time zone.
+    fn instant_value(&self, utc: chrono::NaiveDateTime) -> sea_query::Value {
+        sea_query::Value::from(utc)
+    }
+
     /// Session settings for backfill batches. Each batch commits its rows and its
     /// checkpoint together and is idempotent, so a commit lost in a crash is simply redone:
     /// Postgres can skip waiting for the WAL flush.

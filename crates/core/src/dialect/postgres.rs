@@ -140,6 +140,10 @@ impl SqlDialect for Postgres {
         ))
     }
 
+    fn instant_value(&self, utc: chrono::NaiveDateTime) -> sea_query::Value {
+        sea_query::Value::from(utc.and_utc())
+    }
+
     fn typed_literal(&self, value: &str, declared: &str) -> String {
         let plain = matches!(declared, "text" | "character varying" | "character" | "");
         if plain

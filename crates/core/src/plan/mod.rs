@@ -10,7 +10,7 @@ mod plan_wide;
 mod raw_losses;
 mod read;
 mod semantics;
-mod source_map;
+pub(crate) mod source_map;
 mod validate;
 mod values;
 
