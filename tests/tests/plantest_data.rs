@@ -137,7 +137,9 @@ undo_where = "note LIKE 'auto %'"
 "#,
     );
     let mut text = seed(600);
-    text.push_str("\n[[tags]]\nid = 1\nitem_id = 1\nlabel = \"red\"\n\n[[tags]]\nid = 2\nitem_id = 2\n");
+    text.push_str(
+        "\n[[tags]]\nid = 1\nitem_id = 1\nlabel = \"red\"\n\n[[tags]]\nid = 2\nitem_id = 2\n",
+    );
     let seed_file = write(&plan, "seed.toml", &text);
     // Rows for a table that exists before 0002, loaded after it: removed before 0002 is
     // reverted, so that the revert can be compared with the rows from before 0002.
@@ -220,13 +222,13 @@ down = "DELETE FROM copies"
         format!("after 0002: items id=2 column note: {f} checked vs sqlite CHECKED"),
         format!("after 0004: copies id=7: on {f} (id=7, name=item 7), missing on sqlite"),
     ] {
-        assert!(found.contains(&expected), "missing `{expected}` in {found:#?}");
+        assert!(
+            found.contains(&expected),
+            "missing `{expected}` in {found:#?}"
+        );
     }
     // The reverts restore every database's own rows, so only cross-database lines fail.
-    assert!(
-        found.iter().all(|p| p.starts_with("after ")),
-        "{found:#?}"
-    );
+    assert!(found.iter().all(|p| p.starts_with("after ")), "{found:#?}");
 }
 
 #[tokio::test]
@@ -248,10 +250,18 @@ down = { postgres = "SELECT 1", mysql = "SELECT 1", sqlite = "UPDATE items SET n
     let found = problems(&report);
     for b in backends() {
         let wrong = format!(
-            "{} down 0002 (touch): rows after down: items id=1: differs from before 0002; now id=1, name=first"
-        , b.name());
-        let has = found.iter().any(|p| p.starts_with(&wrong) && p.contains("note=touched"));
-        assert_eq!(has, b != Backend::Sqlite, "{} `{wrong}` in {found:#?}", b.name());
+            "{} down 0002 (touch): rows after down: items id=1: differs from before 0002; now id=1, name=first",
+            b.name()
+        );
+        let has = found
+            .iter()
+            .any(|p| p.starts_with(&wrong) && p.contains("note=touched"));
+        assert_eq!(
+            has,
+            b != Backend::Sqlite,
+            "{} `{wrong}` in {found:#?}",
+            b.name()
+        );
     }
     if let Some(first) = backends().into_iter().find(|b| *b != Backend::Sqlite)
         && backends().contains(&Backend::Sqlite)
@@ -260,7 +270,10 @@ down = { postgres = "SELECT 1", mysql = "SELECT 1", sqlite = "UPDATE items SET n
             "after down 0002: items id=1 column note: {} touched vs sqlite it's \"quoted\", a \\ backslash and ünïcode",
             first.name()
         );
-        assert!(found.contains(&expected), "missing `{expected}` in {found:#?}");
+        assert!(
+            found.contains(&expected),
+            "missing `{expected}` in {found:#?}"
+        );
     }
 }
 
@@ -298,5 +311,107 @@ async fn fixture_value_errors_name_file_and_line() {
             .to_string();
         let want = format!("{}{expected}", file.display());
         assert!(err.starts_with(&want), "expected `{want}`, got `{err}`");
+    }
+}
+
+const TEST_ONLY_SEED: &str = r#"description = "seed rows for cutover test only"
+test_only = true
+[[steps]]
+op = "sql"
+postgres = "INSERT INTO items (id, name, active) VALUES (1, 'a', TRUE), (2, 'b', FALSE)"
+mysql = "INSERT INTO items (id, name, active) VALUES (1, 'a', TRUE), (2, 'b', FALSE)"
+sqlite = "INSERT INTO items (id, name, active) VALUES (1, 'a', TRUE), (2, 'B', FALSE)"
+down = "DELETE FROM items"
+"#;
+
+const ADD_LABEL: &str = r#"description = "label"
+[[steps]]
+op = "add_column"
+table = "items"
+column = { name = "label", type = "text" }
+"#;
+
+#[tokio::test]
+async fn up_skips_a_test_only_migration_and_never_records_it() {
+    cutover_tests::for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_items.toml", ITEMS);
+        plan.write("0002_seed.toml", TEST_ONLY_SEED);
+        plan.write("0003_label.toml", ADD_LABEL);
+        let plan = plan.load();
+        let mut b = cutover_cli::connect::connect(db.url())
+            .await
+            .expect("connect");
+        let options = cutover_core::runner::RunnerOptions {
+            backup: cutover_core::backup::BackupPolicy::Skip,
+            ..Default::default()
+        };
+        let silent = cutover_core::runner::Silent;
+        let report = cutover_core::runner::Runner::new(b.as_mut(), &plan, options.clone(), &silent)
+            .up(cutover_core::runner::Target::Latest)
+            .await
+            .expect("up");
+        let applied: Vec<String> = report
+            .migrations
+            .iter()
+            .map(|m| m.version.to_string())
+            .collect();
+        assert_eq!(applied, ["0001", "0003"]);
+        let count = cutover_tests::snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM items").await;
+        assert_eq!(count, 0, "the test-only seed ran on a real database");
+        let history = b
+            .query("SELECT version FROM cutover_history ORDER BY version_number")
+            .await
+            .expect("history")
+            .into_first_column();
+        assert_eq!(history, ["0001", "0003"]);
+        let status = cutover_core::runner::Runner::new(b.as_mut(), &plan, options, &silent)
+            .status()
+            .await
+            .expect("status");
+        let listed: Vec<String> = status
+            .migrations
+            .iter()
+            .map(|m| m.version.to_string())
+            .collect();
+        assert_eq!(listed, ["0001", "0003"]);
+        assert_eq!(status.pending, 0);
+        assert_eq!(status.checksum_mismatches, 0);
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cutover_test_runs_test_only_migrations_and_compares_their_rows() {
+    let plan = PlanDir::new();
+    plan.write("0001_items.toml", ITEMS);
+    plan.write("0002_seed.toml", TEST_ONLY_SEED);
+    plan.write("0003_label.toml", ADD_LABEL);
+    let report = run(&plan, &[]).await.expect("test runs");
+    let found = problems(&report);
+    for db in &report.databases {
+        assert!(
+            db.steps
+                .iter()
+                .any(|s| s.phase == "up" && s.migration.as_deref() == Some("0002 (seed)") && s.ok),
+            "{}: the test-only migration did not run: {:?}",
+            db.dialect,
+            db.steps
+        );
+    }
+    match backends().into_iter().find(|b| *b != Backend::Sqlite) {
+        Some(first) if backends().contains(&Backend::Sqlite) => {
+            let expected = format!(
+                "after 0002: items id=2 column name: {} b vs sqlite B",
+                first.name()
+            );
+            assert!(
+                found.contains(&expected),
+                "missing `{expected}` in {found:#?}"
+            );
+            assert!(!report.ok);
+        }
+        _ => assert!(report.ok, "{found:#?}"),
     }
 }

@@ -160,7 +160,10 @@ fn fixtures_from_cutover_toml_expose_a_sqlite_only_value() {
         "  after 0002: messages id=17 column attachments: {first} [{{\"type\":\"image\",\"url\":\"https://cdn/a.jpg\"}}] vs sqlite NULL\n"
     );
     assert!(text.contains(&expected), "missing `{expected}` in {text}");
-    assert!(text.contains("schemas or rows differ across databases:"), "{text}");
+    assert!(
+        text.contains("schemas or rows differ across databases:"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -176,7 +179,15 @@ fn a_fixture_type_error_is_a_file_line_error() {
     let seed_arg = seed.to_str().expect("utf8").to_string();
     let out = common::run(
         plan.path(),
-        &["test", "--plan", &dir, "--fixtures", &seed_arg, "--database", "sqlite::memory:"],
+        &[
+            "test",
+            "--plan",
+            &dir,
+            "--fixtures",
+            &seed_arg,
+            "--database",
+            "sqlite::memory:",
+        ],
     );
     let text = common::text(&out);
     let _ = std::fs::remove_file(&seed);

@@ -181,7 +181,10 @@ mod tests {
             "[test]\nfixtures = [\"fixtures/seed.toml\"]\n",
         )
         .expect("valid");
-        assert_eq!(cfg.test_fixtures, vec![PathBuf::from("/proj/fixtures/seed.toml")]);
+        assert_eq!(
+            cfg.test_fixtures,
+            vec![PathBuf::from("/proj/fixtures/seed.toml")]
+        );
     }
 
     #[test]

@@ -100,6 +100,7 @@ pub async fn test_plan_with(
     open: &Opener,
     fixtures: &Fixtures,
 ) -> Result<TestReport> {
+    let plan = &plan.with_test_only();
     let schedule = Schedule::new(plan, fixtures)?;
     let mut lanes = Vec::new();
     for (i, url) in urls.iter().enumerate() {
