@@ -415,3 +415,37 @@ async fn cutover_test_runs_test_only_migrations_and_compares_their_rows() {
         _ => assert!(report.ok, "{found:#?}"),
     }
 }
+
+#[tokio::test]
+async fn fixture_ids_move_the_identity_so_later_inserts_agree() {
+    let plan = PlanDir::new();
+    plan.write(
+        "0001_people.toml",
+        r#"description = "people"
+[[steps]]
+op = "create_table"
+table = "people"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "name", type = "text", nullable = false },
+]
+"#,
+    );
+    plan.write(
+        "0002_admin.toml",
+        r#"description = "the plan's own insert, without an id"
+[[steps]]
+op = "sql"
+sql = "INSERT INTO people (name) VALUES ('admin')"
+down = "DELETE FROM people WHERE name = 'admin'"
+"#,
+    );
+    let seed_file = write(
+        &plan,
+        "seed.toml",
+        "[[people]]\nid = 1\nname = \"ann\"\n\n[[people]]\nid = 2\nname = \"bob\"\n\n[[people]]\nid = 7\nname = \"eve\"\n",
+    );
+    // Without moving PostgreSQL's sequence, its insert would take id 1 and fail.
+    let report = run(&plan, &[seed_file]).await.expect("test runs");
+    assert!(report.ok, "{:#?}", problems(&report));
+}

@@ -28,6 +28,8 @@ pub(crate) struct Load {
     /// The primary key columns and each row's key, when the table existed before the
     /// migration the rows load after (then the test removes them before reverting it).
     pub remove_before_down: Option<(Vec<String>, Vec<Vec<Cell>>)>,
+    /// Identity columns the rows give values for: their generators are moved past them.
+    pub identity: Vec<String>,
 }
 
 /// Which loads follow which migration: index `i` runs after the plan's `i`-th migration.
@@ -159,15 +161,24 @@ fn typed(f: &FixtureTable, model: &Schema, existed: bool, label: &str) -> Result
             _ => runs.push((columns, vec![cells])),
         }
     }
+    let identity = table
+        .columns
+        .iter()
+        .filter(|c| c.identity && runs.iter().any(|(cols, _)| cols.contains(&c.name)))
+        .map(|c| c.name.clone())
+        .collect();
     Ok(Load {
         table: f.table.clone(),
+        identity,
         runs,
         remove_before_down: existed.then(|| (table.primary_key.clone(), keys)),
     })
 }
 
 impl Load {
-    /// Inserts the rows, `CHUNK` per statement.
+    /// Inserts the rows, `CHUNK` per statement, then moves the generators of the identity
+    /// columns they gave values for past those values, so that the plan's own inserts get
+    /// the same ids on every database.
     pub(crate) async fn insert(&self, b: &mut dyn Backend) -> Result<()> {
         let d = b.dialect();
         for (columns, rows) in &self.runs {
@@ -176,12 +187,22 @@ impl Load {
                 q.into_table(ident(&self.table))
                     .columns(columns.iter().map(|c| ident(c)));
                 for row in chunk {
-                    q.values(row.iter().map(|c| Expr::val(c.value(d)).into()))
+                    q.values(row.iter().map(|c| Expr::val(c.value(d))))
                         .map_err(|e| Error::Other(format!("building fixture insert: {e}")))?;
                 }
                 b.execute(&d.query(&q))
                     .await
                     .map_err(|e| e.context(format!("loading fixture rows into {}", self.table)))?;
+            }
+        }
+        for column in &self.identity {
+            if let Some(sql) = d.sql().identity_resync_sql(&self.table, column) {
+                b.query(&sql).await.map_err(|e| {
+                    e.context(format!(
+                        "moving the identity of {}.{column} past the fixture rows",
+                        self.table
+                    ))
+                })?;
             }
         }
         Ok(())
@@ -216,5 +237,5 @@ impl Load {
 }
 
 fn value_expr(c: &Cell, d: Dialect) -> SimpleExpr {
-    Expr::val(c.value(d)).into()
+    Expr::val(c.value(d))
 }
