@@ -7,13 +7,22 @@ use sea_query::{Alias, Query};
 #[test]
 fn identity_resync_per_dialect() {
     assert_eq!(
-        Dialect::Postgres.sql().identity_resync_sql("people", "id").as_deref(),
+        Dialect::Postgres
+            .sql()
+            .identity_resync_sql("people", "id")
+            .as_deref(),
         Some(
             "SELECT setval(pg_get_serial_sequence('\"people\"', 'id'), COALESCE(MAX(\"id\"), 0) + 1, false) FROM \"people\""
         )
     );
-    assert_eq!(Dialect::Mysql.sql().identity_resync_sql("people", "id"), None);
-    assert_eq!(Dialect::Sqlite.sql().identity_resync_sql("people", "id"), None);
+    assert_eq!(
+        Dialect::Mysql.sql().identity_resync_sql("people", "id"),
+        None
+    );
+    assert_eq!(
+        Dialect::Sqlite.sql().identity_resync_sql("people", "id"),
+        None
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@ use crate::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
 use crate::schema::{Difference, Schema, SchemaShape, diff};
 use crate::url::{dialect_of, redact, with_database};
 
-use super::rows::{Digest, Snapshot, snapshot};
+use super::rows::{Digest, TableRows, digest, read_table, user_tables};
 use super::scratch_dir::ScratchDir;
 use super::seed::Load;
 use super::{DatabaseReport, Opener, TestStep, row_checksums, step};
@@ -133,8 +133,8 @@ impl Lane {
             return Ok(());
         };
         let shape = b.introspect().await?;
-        let before = snapshot(b.as_mut(), &shape, &self.model).await?;
-        self.before.push(before.digest());
+        self.before
+            .push(digest(b.as_mut(), &shape, &self.model).await?);
         let up = Runner::new(b.as_mut(), plan, self.options.clone(), &Silent)
             .up(Target::Version(m.version.clone()))
             .await;
@@ -164,13 +164,25 @@ impl Lane {
         Ok(())
     }
 
-    /// The rows now, `None` when the lane has stopped.
-    pub(crate) async fn rows(&mut self) -> Result<Option<Snapshot>> {
-        let Some(b) = self.b.as_mut() else {
-            return Ok(None);
-        };
-        let shape = b.introspect().await?;
-        snapshot(b.as_mut(), &shape, &self.model).await.map(Some)
+    /// The live schema, `None` when the lane has stopped.
+    pub(crate) async fn shape(&mut self) -> Result<Option<SchemaShape>> {
+        match self.b.as_mut() {
+            Some(b) => b.introspect().await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The rows of `table` now (`t` its shape), `None` when the lane has stopped or no
+    /// column of the table is compared.
+    pub(crate) async fn table_rows(
+        &mut self,
+        table: &str,
+        t: &crate::schema::TableShape,
+    ) -> Result<Option<TableRows>> {
+        match self.b.as_mut() {
+            Some(b) => read_table(b.as_mut(), table, t, &self.model).await,
+            None => Ok(None),
+        }
     }
 
     /// Remembers the end state of the first up pass.
@@ -214,13 +226,21 @@ impl Lane {
             .into_iter()
             .map(|p| format!("after down: {p}"))
             .collect();
-        if let Some(digest) = self.before.get(i) {
-            let now = snapshot(b.as_mut(), &live, &self.model).await?;
-            problems.extend(
-                now.changes_since(digest, &format!("before {}", m.version))
-                    .into_iter()
-                    .map(|p| format!("rows after down: {p}")),
-            );
+        if let Some(before) = self.before.get(i) {
+            let when = format!("before {}", m.version);
+            for (table, t) in user_tables(&live) {
+                let (Some(then), Some(now)) = (
+                    before.table(table),
+                    read_table(b.as_mut(), table, t, &self.model).await?,
+                ) else {
+                    continue;
+                };
+                problems.extend(
+                    now.changes_since(table, then, &when)
+                        .into_iter()
+                        .map(|p| format!("rows after down: {p}")),
+                );
+            }
         }
         self.steps.push(step("down", Some(m.label()), problems));
         Ok(())

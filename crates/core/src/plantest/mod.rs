@@ -17,6 +17,8 @@ mod rows;
 mod scratch_dir;
 mod seed;
 
+use std::collections::BTreeSet;
+
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
@@ -175,22 +177,37 @@ async fn drive(
     compare_rows(lanes, "after up again", cross).await
 }
 
-/// Compares the rows of every running lane with the first running lane's.
+/// Compares the rows of every running lane with the first running lane's, one table at a
+/// time.
 async fn compare_rows(lanes: &mut [Lane], when: &str, cross: &mut Vec<String>) -> Result<()> {
-    let mut snaps = Vec::new();
-    for lane in lanes.iter_mut() {
-        if let Some(s) = lane.rows().await? {
-            snaps.push((lane.dialect, s));
+    let mut shapes = Vec::new();
+    for (i, lane) in lanes.iter_mut().enumerate() {
+        if let Some(shape) = lane.shape().await? {
+            shapes.push((i, shape));
         }
     }
-    if let Some(((da, first), rest)) = snaps.split_first() {
-        for (db, other) in rest {
-            cross.extend(
-                first
-                    .differences(*da, other, *db)
-                    .into_iter()
-                    .map(|d| format!("{when}: {d}")),
-            );
+    let tables: BTreeSet<&String> = shapes
+        .iter()
+        .flat_map(|(_, s)| rows::user_tables(s).map(|(t, _)| t))
+        .collect();
+    for table in tables {
+        let mut read = Vec::new();
+        for (i, shape) in &shapes {
+            if let Some(t) = shape.tables.get(table)
+                && let Some(r) = lanes[*i].table_rows(table, t).await?
+            {
+                read.push((lanes[*i].dialect, r));
+            }
+        }
+        if let Some(((da, first), rest)) = read.split_first() {
+            for (db, other) in rest {
+                cross.extend(
+                    first
+                        .differences(table, *da, other, *db)
+                        .into_iter()
+                        .map(|d| format!("{when}: {d}")),
+                );
+            }
         }
     }
     Ok(())
