@@ -79,7 +79,7 @@ impl Schedule {
                             &f.file,
                             f.line,
                             format!(
-                                "no migration of the plan creates table `{}`: check the name, or name the migration with `[load_after]` if raw SQL creates it",
+                                "no migration of the plan creates table `{}`: check the name (a table made by raw SQL has no types to check values against: seed it with a test_only migration)",
                                 f.table
                             ),
                         )
@@ -102,7 +102,7 @@ fn typed(f: &FixtureTable, model: &Schema, existed: bool, label: &str) -> Result
         error(
             &f.file,
             f.after.as_ref().map_or(f.line, |a| a.1),
-            format!("table `{}` does not exist after migration {label}", f.table),
+            format!("table `{}` does not exist after migration {label}: load its rows after a migration that leaves it in place", f.table),
         )
     })?;
     let mut runs: Vec<(Vec<String>, Vec<Vec<Cell>>)> = Vec::new();
