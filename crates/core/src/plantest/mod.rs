@@ -39,7 +39,7 @@ pub type Opener = dyn Fn(String) -> BoxFuture<'static, Result<Box<dyn Backend>>>
 /// One check of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TestStep {
-    /// `up`, `down`, `again` or `rows`.
+    /// `up`, `down`, `seed` (loading fixture rows), `again` or `rows`.
     pub phase: String,
     /// The migration it concerns, when it concerns one.
     pub migration: Option<String>,
