@@ -10,10 +10,11 @@ mod plan_wide;
 mod raw_losses;
 mod read;
 mod semantics;
-pub(crate) mod source_map;
-mod test_only;
+mod source_map;
 mod validate;
 mod values;
+
+mod test_only;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,8 @@ use sha2::{Digest, Sha256};
 
 use crate::dialect::Dialect;
 use crate::error::Result;
+
+pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;
 pub use config::{Config, Target};

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
 use crate::plan::Version;
-use crate::plan::source_map::SourceMap;
+use crate::plan::SourceMap;
 
 /// The reserved top-level table that moves a table's rows to a later migration.
 pub const LOAD_AFTER: &str = "load_after";
