@@ -20,8 +20,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Location, Result};
-use crate::plan::Version;
 use crate::plan::SourceMap;
+use crate::plan::Version;
 
 /// The reserved top-level table that moves a table's rows to a later migration.
 pub const LOAD_AFTER: &str = "load_after";
