@@ -250,12 +250,10 @@ down = { postgres = "SELECT 1", mysql = "SELECT 1", sqlite = "UPDATE items SET n
     let found = problems(&report);
     for b in backends() {
         let wrong = format!(
-            "{} down 0002 (touch): rows after down: items id=1: differs from before 0002; now id=1, name=first",
+            "{} down 0002 (touch): rows after down: items id=1 column note: differs from before 0002; now touched",
             b.name()
         );
-        let has = found
-            .iter()
-            .any(|p| p.starts_with(&wrong) && p.contains("note=touched"));
+        let has = found.contains(&wrong);
         assert_eq!(
             has,
             b != Backend::Sqlite,
@@ -447,5 +445,48 @@ down = "DELETE FROM people WHERE name = 'admin'"
     );
     // Without moving PostgreSQL's sequence, its insert would take id 1 and fail.
     let report = run(&plan, &[seed_file]).await.expect("test runs");
+    assert!(report.ok, "{:#?}", problems(&report));
+}
+
+#[tokio::test]
+async fn data_a_contract_migration_destroys_is_not_expected_back_from_its_down() {
+    let plan = PlanDir::new();
+    plan.write("0001_items.toml", ITEMS);
+    plan.write(
+        "0002_copy_note.toml",
+        r#"description = "copy note into label"
+[[steps]]
+op = "add_column"
+table = "items"
+column = { name = "label", type = "text" }
+[[steps]]
+op = "backfill"
+id = "items_label"
+table = "items"
+pending = "label IS NULL AND note IS NOT NULL"
+set.label = "note"
+"#,
+    );
+    plan.write(
+        "0003_drop_note.toml",
+        r#"description = "contract: drop note"
+phase = "contract"
+[[steps]]
+op = "drop_column"
+table = "items"
+column = "note"
+[[down]]
+op = "add_column"
+table = "items"
+column = { name = "note", type = "text" }
+"#,
+    );
+    let mut text = seed(3);
+    text.push_str("\n[[items]]\nid = 100\nname = \"with note\"\nnote = \"keep me\"\n");
+    let seed_file = write(&plan, "seed.toml", &text);
+    let report = run(&plan, &[seed_file]).await.expect("test runs");
+    // The down of 0003 brings the column back empty: that is what dropping it means (the
+    // backup `up` took before the contract restores it). The reverts before it are not
+    // blamed for the empty column either; everything else is still compared.
     assert!(report.ok, "{:#?}", problems(&report));
 }

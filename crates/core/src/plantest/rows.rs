@@ -29,11 +29,18 @@ pub(crate) struct TableRows {
     rows: BTreeMap<String, Vec<String>>,
 }
 
-/// What is kept of a database's rows to check a later revert: per table, a hash per key.
-/// Built one table at a time, so only one table's rows are in memory at once.
+/// What is kept of a database's rows to check a later revert: per table, a hash per key
+/// and column. Built one table at a time, so only one table's rows are in memory at once.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Digest {
-    tables: BTreeMap<String, BTreeMap<String, u64>>,
+    tables: BTreeMap<String, TableDigest>,
+}
+
+/// The hashes of one table's values.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TableDigest {
+    columns: Vec<String>,
+    rows: BTreeMap<String, Vec<u64>>,
 }
 
 /// The user tables of `shape`, internal ones (`cutover_*`) left out.
@@ -123,9 +130,9 @@ pub(crate) async fn digest(
     Ok(Digest { tables })
 }
 
-fn hash(values: &[String]) -> u64 {
+fn hash(value: &str) -> u64 {
     let mut h = DefaultHasher::new();
-    values.hash(&mut h);
+    value.hash(&mut h);
     h.finish()
 }
 
@@ -139,7 +146,7 @@ fn show(v: &str) -> String {
 
 impl Digest {
     /// The hashes of `table`, if it had comparable rows.
-    pub(crate) fn table(&self, table: &str) -> Option<&BTreeMap<String, u64>> {
+    pub(crate) fn table(&self, table: &str) -> Option<&TableDigest> {
         self.tables.get(table)
     }
 }
@@ -154,34 +161,57 @@ impl TableRows {
             .join(", ")
     }
 
-    fn hashes(&self) -> BTreeMap<String, u64> {
-        self.rows
-            .iter()
-            .map(|(k, v)| (k.clone(), hash(v)))
-            .collect()
+    fn hashes(&self) -> TableDigest {
+        TableDigest {
+            columns: self.columns.clone(),
+            rows: self
+                .rows
+                .iter()
+                .map(|(k, v)| (k.clone(), v.iter().map(|x| hash(x)).collect()))
+                .collect(),
+        }
     }
 
     /// How these rows of `table` differ from `before` (`when` says which state that was,
-    /// e.g. `before 0004`): rows gone, new, or changed, by key.
+    /// e.g. `before 0004`): rows gone, new, or changed, by key and column. Columns for
+    /// which `skip` is true (their data was destroyed on the way) are not compared.
     pub(crate) fn changes_since(
         &self,
         table: &str,
-        before: &BTreeMap<String, u64>,
+        before: &TableDigest,
         when: &str,
+        skip: &dyn Fn(&str) -> bool,
     ) -> Vec<String> {
+        let common: Vec<(usize, usize, &String)> = self
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !skip(c))
+            .filter_map(|(i, c)| {
+                before
+                    .columns
+                    .iter()
+                    .position(|x| x == c)
+                    .map(|j| (i, j, c))
+            })
+            .collect();
         let mut lines = Vec::new();
-        for (key, h) in before {
-            match self.rows.get(key) {
-                None => lines.push(format!("{table} {key}: was there {when}, is gone")),
-                Some(v) if hash(v) != *h => lines.push(format!(
-                    "{table} {key}: differs from {when}; now {}",
-                    self.describe(v)
-                )),
-                Some(_) => {}
+        for (key, then) in &before.rows {
+            let Some(now) = self.rows.get(key) else {
+                lines.push(format!("{table} {key}: was there {when}, is gone"));
+                continue;
+            };
+            for (i, j, c) in &common {
+                if hash(&now[*i]) != then[*j] {
+                    lines.push(format!(
+                        "{table} {key} column {c}: differs from {when}; now {}",
+                        show(&now[*i])
+                    ));
+                }
             }
         }
         for (key, v) in &self.rows {
-            if !before.contains_key(key) {
+            if !before.rows.contains_key(key) {
                 lines.push(format!(
                     "{table} {key}: was not there {when}; now {}",
                     self.describe(v)
@@ -286,15 +316,20 @@ mod tests {
         let before = rows(&[("id=1", &["1", "x"])]).hashes();
         let after = rows(&[("id=1", &["1", "z"]), ("id=3", &["3", "w"])]);
         assert_eq!(
-            after.changes_since("m", &before, "before 0002"),
+            after.changes_since("m", &before, "before 0002", &|_| false),
             vec![
-                "m id=1: differs from before 0002; now id=1, body=z".to_string(),
+                "m id=1 column body: differs from before 0002; now z".to_string(),
                 "m id=3: was not there before 0002; now id=3, body=w".to_string(),
             ]
         );
+        // A column whose data a migration destroyed is not compared.
+        assert_eq!(
+            after.changes_since("m", &before, "before 0002", &|c| c == "body"),
+            vec!["m id=3: was not there before 0002; now id=3, body=w".to_string()]
+        );
         assert!(
             rows(&[("id=1", &["1", "x"])])
-                .changes_since("m", &before, "x")
+                .changes_since("m", &before, "x", &|_| false)
                 .is_empty()
         );
     }
