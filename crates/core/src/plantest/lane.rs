@@ -35,9 +35,9 @@ pub(crate) struct Lane {
     after_each: Vec<SchemaShape>,
     /// Rows before each migration's up, to check its down with.
     before: Vec<Digest>,
-    /// What the migrations reverted so far destroyed (a dropped column comes back empty):
-    /// left out of the row checks of the reverts that follow.
-    lost: Vec<Loss>,
+    /// The first reverted migration that destroyed data (a dropped column comes back
+    /// empty): the reverts after it may depend on that data, so their rows are not checked.
+    destroyed_by: Option<String>,
     first: Option<SchemaShape>,
     first_rows: Vec<(String, String)>,
     raw_sql: bool,
@@ -84,7 +84,7 @@ impl Lane {
             empty: SchemaShape::default(),
             after_each: Vec::new(),
             before: Vec::new(),
-            lost: Vec::new(),
+            destroyed_by: None,
             first: None,
             first_rows: Vec::new(),
             raw_sql: plan
@@ -230,13 +230,16 @@ impl Lane {
             .into_iter()
             .map(|p| format!("after down: {p}"))
             .collect();
-        if let Some(losses) = plan.losses(Some(self.dialect)).remove(&m.version.number) {
-            self.lost.extend(losses.into_iter().map(|(_, l)| l));
-        }
-        if let Some(before) = self.before.get(i) {
+        let lost: Vec<Loss> = plan
+            .losses(Some(self.dialect))
+            .remove(&m.version.number)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        if let (Some(before), None) = (self.before.get(i), &self.destroyed_by) {
             let when = format!("before {}", m.version);
             for (table, t) in user_tables(&live) {
-                let lost = &self.lost;
                 if lost.iter().any(|l| {
                     l.table.is_none() || (l.table.as_deref() == Some(table) && l.column.is_none())
                 }) {
@@ -259,6 +262,9 @@ impl Lane {
                         .map(|p| format!("rows after down: {p}")),
                 );
             }
+        }
+        if !lost.is_empty() && self.destroyed_by.is_none() {
+            self.destroyed_by = Some(m.label());
         }
         self.steps.push(step("down", Some(m.label()), problems));
         Ok(())
