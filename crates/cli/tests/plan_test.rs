@@ -60,6 +60,25 @@ fn the_example_plan_passes_on_every_database() {
 }
 
 #[test]
+fn the_example_plan_passes_with_its_fixtures() {
+    let plan = PlanDir::example("messages");
+    let seed = cutover_tests::plans::repo_root().join("examples/messages/fixtures/seed.toml");
+    let dir = plan.path().to_str().expect("utf8").to_string();
+    let seed = seed.to_str().expect("utf8").to_string();
+    let mut args = vec!["test", "--json", "--plan", &dir, "--fixtures", &seed];
+    let urls = urls();
+    for u in &urls {
+        args.push("--database");
+        args.push(u);
+    }
+    let out = common::run(plan.path(), &args);
+    let text = common::text(&out);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(problems(&doc).is_empty(), "{:?}", problems(&doc));
+}
+
+#[test]
 fn a_down_that_does_not_restore_the_schema_fails() {
     let plan = PlanDir::new();
     plan.write(
