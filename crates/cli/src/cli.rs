@@ -301,4 +301,7 @@ pub struct TestArgs {
     /// default: every target of cutover.toml.
     #[arg(long = "database", value_name = "URL")]
     pub databases: Vec<String>,
+    /// Fixture files with seed rows (repeatable); default: `[test] fixtures` of cutover.toml.
+    #[arg(long = "fixtures", value_name = "FILE")]
+    pub fixtures: Vec<std::path::PathBuf>,
 }

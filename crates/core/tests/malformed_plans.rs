@@ -630,7 +630,7 @@ fn config_with_an_unknown_key() {
     .expect_err("unknown key");
     assert_eq!(
         err.to_string(),
-        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`"
+        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`, `test`"
     );
 }
 

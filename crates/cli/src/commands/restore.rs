@@ -27,6 +27,7 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
     let plan = Plan {
         dir: project.plan_dir.clone(),
         migrations: Vec::new(),
+        test_only: Vec::new(),
     };
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);

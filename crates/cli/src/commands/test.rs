@@ -1,7 +1,7 @@
 //! `cutover test`: the cross-dialect CI command.
 
 use anyhow::{Result, bail};
-use cutover_core::plantest::{Opener, test_plan};
+use cutover_core::plantest::{Fixtures, Opener, test_plan_with};
 
 use crate::cli::TestArgs;
 use crate::exit::ExitCode;
@@ -26,7 +26,13 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
     }
     let open: Box<Opener> =
         Box::new(|url: String| Box::pin(async move { crate::connect::connect(&url).await }));
-    let report = test_plan(&plan, &urls, open.as_ref()).await?;
+    let fixture_files = if args.fixtures.is_empty() {
+        project.config.test_fixtures.clone()
+    } else {
+        args.fixtures.clone()
+    };
+    let fixtures = Fixtures::load(&fixture_files)?;
+    let report = test_plan_with(&plan, &urls, open.as_ref(), &fixtures).await?;
     if json {
         crate::outln!(
             "{}",
@@ -59,11 +65,11 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
         }
         if report.cross_dialect.is_empty() {
             crate::outln!(
-                "schemas agree across {} database(s)",
+                "schemas and rows agree across {} database(s)",
                 report.databases.len()
             );
         } else {
-            crate::outln!("schemas differ across databases:");
+            crate::outln!("schemas or rows differ across databases:");
             for c in &report.cross_dialect {
                 crate::outln!("  {c}");
             }

@@ -279,6 +279,20 @@ pub trait SqlDialect: Send + Sync {
         quote_literal(value)
     }
 
+    /// A `timestamptz` value (a UTC instant) to bind in an INSERT. MySQL and SQLite store
+    /// the wall-clock UTC time as written; PostgreSQL needs the offset, or it reads the time
+    /// in the session's time zone.
+    fn instant_value(&self, utc: chrono::NaiveDateTime) -> sea_query::Value {
+        sea_query::Value::from(utc)
+    }
+
+    /// SQL that moves the generator of identity column `column` of `table` past the largest
+    /// value in it, after rows were written with explicit values (`None`: the database does
+    /// that by itself, as MySQL's AUTO_INCREMENT and SQLite's rowid do).
+    fn identity_resync_sql(&self, _table: &str, _column: &str) -> Option<String> {
+        None
+    }
+
     /// Session settings for backfill batches. Each batch commits its rows and its
     /// checkpoint together and is idempotent, so a commit lost in a crash is simply redone:
     /// Postgres can skip waiting for the WAL flush.

@@ -29,6 +29,9 @@ pub struct Config {
     pub history_table: String,
     /// Named targets.
     pub targets: BTreeMap<String, Target>,
+    /// Fixture files `cutover test` loads (`[test] fixtures`), resolved against the config
+    /// file's directory.
+    pub test_fixtures: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +45,16 @@ struct RawConfig {
     history_table: Option<String>,
     #[serde(default)]
     targets: BTreeMap<String, Target>,
+    #[serde(default)]
+    test: RawTest,
+}
+
+/// `[test]`: settings of `cutover test`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawTest {
+    #[serde(default)]
+    fixtures: Vec<String>,
 }
 
 /// The default history table name.
@@ -55,6 +68,7 @@ impl Default for Config {
             dialects: Dialect::ALL.to_vec(),
             history_table: DEFAULT_HISTORY_TABLE.to_string(),
             targets: BTreeMap::new(),
+            test_fixtures: Vec::new(),
         }
     }
 }
@@ -82,6 +96,7 @@ impl Config {
             dialects: raw.dialects.unwrap_or(defaults.dialects),
             history_table: raw.history_table.unwrap_or(defaults.history_table),
             targets: raw.targets,
+            test_fixtures: raw.test.fixtures.iter().map(|f| base.join(f)).collect(),
         })
     }
 
@@ -156,6 +171,19 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("known targets: dev")
+        );
+    }
+
+    #[test]
+    fn test_fixtures_resolve_against_the_config_file() {
+        let cfg = Config::parse(
+            Path::new("/proj/cutover.toml"),
+            "[test]\nfixtures = [\"fixtures/seed.toml\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            cfg.test_fixtures,
+            vec![PathBuf::from("/proj/fixtures/seed.toml")]
         );
     }
 

@@ -33,6 +33,8 @@ struct Header {
     checks: Vec<toml::Value>,
     #[serde(default)]
     allow: Option<toml::Value>,
+    #[serde(default)]
+    test_only: bool,
 }
 
 fn yes() -> bool {
@@ -81,9 +83,11 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
     super::plan_wide::check_requires(&migrations)?;
     super::plan_wide::check_backfill_ids(&migrations)?;
     super::semantics::check_plan(&mut migrations)?;
+    let (migrations, test_only) = super::test_only::split(migrations)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
         migrations,
+        test_only,
     })
 }
 
@@ -194,6 +198,7 @@ pub(crate) fn load_migration(
         down,
         checks,
         allow,
+        test_only: header.test_only,
         checksum: String::new(),
     };
     migration.checksum = migration.compute_checksum();

@@ -15,6 +15,8 @@ mod subqueries;
 mod validate;
 mod values;
 
+mod test_only;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +25,8 @@ use sha2::{Digest, Sha256};
 
 use crate::dialect::Dialect;
 use crate::error::Result;
+
+pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
@@ -116,6 +120,9 @@ pub struct Migration {
     pub checks: Vec<Located<Check>>,
     /// Lint suppressions for the whole migration (top-level `allow`); not part of the checksum.
     pub allow: Vec<Allow>,
+    /// `test_only = true`: loaded by `cutover test` only, never by `up` (see
+    /// [`Plan::test_only`]); not part of the checksum.
+    pub test_only: bool,
     /// SHA-256 (hex) over the canonical form of everything above except the path.
     pub checksum: String,
 }
@@ -182,6 +189,10 @@ pub struct Plan {
     pub dir: PathBuf,
     /// Migrations sorted by version.
     pub migrations: Vec<Migration>,
+    /// Test-only migrations (`test_only = true`), sorted by version: never applied, listed
+    /// or recorded on a real database; `cutover test` runs them in version order among the
+    /// others ([`Plan::with_test_only`]).
+    pub test_only: Vec<Migration>,
 }
 
 impl Plan {
@@ -193,6 +204,22 @@ impl Plan {
     /// Loads and validates every migration in `dir`.
     pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Plan> {
         load::load_plan(dir, options)
+    }
+
+    /// The plan `cutover test` runs: the migrations and the test-only ones, in version order.
+    pub fn with_test_only(&self) -> Plan {
+        let mut migrations: Vec<Migration> = self
+            .migrations
+            .iter()
+            .chain(&self.test_only)
+            .cloned()
+            .collect();
+        migrations.sort_by(|a, b| a.version.cmp(&b.version));
+        Plan {
+            dir: self.dir.clone(),
+            migrations,
+            test_only: Vec::new(),
+        }
     }
 
     /// The migration with this version, if any.

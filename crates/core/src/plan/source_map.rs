@@ -45,6 +45,14 @@ impl<'a> SourceMap<'a> {
         headers.get(name).map(Vec::as_slice).unwrap_or(&[])
     }
 
+    /// 0-based line of a `[name]` table header, if the file has one.
+    pub(crate) fn header_line(&self, name: &str) -> Option<usize> {
+        let want = format!("[{name}]");
+        self.lines
+            .iter()
+            .position(|l| l.trim().replace(' ', "") == want)
+    }
+
     /// 1-based line of a byte offset.
     pub(crate) fn line_of_offset(&self, offset: usize) -> usize {
         let end = offset.min(self.src.len());

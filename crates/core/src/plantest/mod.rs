@@ -1,28 +1,37 @@
-//! `cutover test`: prove that one plan builds the same schema on every database.
+//! `cutover test`: prove that one plan builds the same schema and the same data on every
+//! database.
 //!
-//! For each database, in a scratch database it creates and drops: apply the plan one
-//! migration at a time and compare the live schema with the model after each; revert one at
-//! a time and compare with the schema before it; apply again and compare schema and rows
-//! with the first pass. Then compare the schemas of all databases with each other.
+//! Every database gets a scratch database it creates and drops, and all of them move
+//! through the plan in lockstep: apply one migration at a time, compare the live schema
+//! with the model and load the fixture rows that follow it; revert one at a time and
+//! compare schema and rows with those from before it; apply again and compare schema and
+//! rows with the first pass. After every migration and every revert the rows of every
+//! table are compared across the databases; at the end their schemas too.
 
+mod cell;
 mod compare;
+mod fixture;
+mod lane;
+mod normalise;
+mod rows;
 mod scratch_dir;
+mod seed;
 
-use std::time::Instant;
+use std::collections::BTreeSet;
 
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use crate::backend::Backend;
-use crate::backup::BackupPolicy;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::plan::Plan;
-use crate::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
-use crate::schema::{Schema, SchemaShape, diff};
-use crate::url::{dialect_of, redact, with_database};
+use crate::schema::{SchemaShape, diff};
 
 pub use compare::{portable_view, row_checksums};
+pub use fixture::{FixtureRow, FixtureTable, FixtureValue, Fixtures, LOAD_AFTER};
+use lane::Lane;
+use seed::Schedule;
 
 /// Opens a connection to a URL.
 pub type Opener = dyn Fn(String) -> BoxFuture<'static, Result<Box<dyn Backend>>> + Send + Sync;
@@ -30,7 +39,7 @@ pub type Opener = dyn Fn(String) -> BoxFuture<'static, Result<Box<dyn Backend>>>
 /// One check of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TestStep {
-    /// `up`, `down`, `again` or `rows`.
+    /// `up`, `down`, `seed` (loading fixture rows), `again` or `rows`.
     pub phase: String,
     /// The migration it concerns, when it concerns one.
     pub migration: Option<String>,
@@ -78,13 +87,42 @@ fn step(phase: &str, migration: Option<String>, problems: Vec<String>) -> TestSt
     }
 }
 
-/// Runs the test on every URL (each names a server the scratch database is created on).
+/// Runs the test on every URL (each names a server the scratch database is created on),
+/// without fixtures.
 pub async fn test_plan(plan: &Plan, urls: &[String], open: &Opener) -> Result<TestReport> {
-    let mut databases = Vec::new();
+    test_plan_with(plan, urls, open, &Fixtures::default()).await
+}
+
+/// Runs the test on every URL with seed rows. All databases move through the plan in
+/// lockstep; after every migration, every revert and the second up pass, the rows of every
+/// table are compared across the databases.
+pub async fn test_plan_with(
+    plan: &Plan,
+    urls: &[String],
+    open: &Opener,
+    fixtures: &Fixtures,
+) -> Result<TestReport> {
+    let plan = &plan.with_test_only();
+    let schedule = Schedule::new(plan, fixtures)?;
+    let mut lanes = Vec::new();
     for (i, url) in urls.iter().enumerate() {
-        databases.push(test_one(plan, url, i, open).await?);
+        match Lane::open(plan, url, i, open).await {
+            Ok(lane) => lanes.push(lane),
+            Err(e) => {
+                for lane in lanes {
+                    lane.finish().await;
+                }
+                return Err(e);
+            }
+        }
     }
     let mut cross = Vec::new();
+    let driven = drive(plan, &schedule, &mut lanes, &mut cross).await;
+    let mut databases = Vec::new();
+    for lane in lanes {
+        databases.push(lane.finish().await);
+    }
+    driven?;
     for i in 0..databases.len() {
         for j in i + 1..databases.len() {
             let (a, b) = (&databases[i], &databases[j]);
@@ -106,151 +144,71 @@ pub async fn test_plan(plan: &Plan, urls: &[String], open: &Opener) -> Result<Te
     })
 }
 
-async fn test_one(plan: &Plan, url: &str, n: usize, open: &Opener) -> Result<DatabaseReport> {
-    let started = Instant::now();
-    let dialect = dialect_of(url)?;
-    let name = format!(
-        "cutover_test_{}_{n}_{}",
-        std::process::id(),
-        started.elapsed().subsec_nanos()
-    );
-    let mut admin = match dialect.sql().create_database_sql(&name) {
-        Some(sql) => {
-            let mut admin = open(url.to_string()).await?;
-            admin.execute(&sql).await?;
-            Some(admin)
-        }
-        None => None,
-    };
-    let scratch = with_database(url, &name);
-    let backups = scratch_dir::ScratchDir::new(n)?;
-    let options = RunnerOptions {
-        backup: BackupPolicy::Auto {
-            dir: backups.path().to_path_buf(),
-        },
-        ..RunnerOptions::default()
-    };
-    let result = run_scratch(plan, &scratch, dialect, open, &options).await;
-    drop(backups);
-    if let Some(a) = admin.as_mut()
-        && let Some(sql) = dialect.sql().drop_database_sql(&name)
-    {
-        let _ = a.execute(&sql).await;
-    }
-    if let Some(a) = admin {
-        let _ = a.close().await;
-    }
-    if dialect == Dialect::Sqlite
-        && let Some(path) = crate::url::sqlite_path(&scratch)
-    {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{path}{suffix}"));
-        }
-    }
-    let (steps, shape) = result?;
-    Ok(DatabaseReport {
-        url: redact(url),
-        dialect,
-        ok: steps.iter().all(|s| s.ok),
-        steps,
-        duration_ms: started.elapsed().as_millis() as u64,
-        shape,
-    })
-}
-
-fn lines(d: Vec<crate::schema::Difference>) -> Vec<String> {
-    d.into_iter()
-        .map(|d| format!("{}: {}", d.object, d.detail))
-        .collect()
-}
-
-async fn run_scratch(
+/// Up one at a time, down one at a time, up again; rows compared across lanes after each.
+async fn drive(
     plan: &Plan,
-    url: &str,
-    dialect: Dialect,
-    open: &Opener,
-    options: &RunnerOptions,
-) -> Result<(Vec<TestStep>, Option<SchemaShape>)> {
-    let mut b = open(url.to_string()).await?;
-    let mut steps = Vec::new();
-    let mut model = Schema::default();
-    let mut after_each: Vec<SchemaShape> = Vec::new();
-    let empty = b.introspect().await?;
-    let raw_sql = plan.migrations.iter().any(|m| {
-        m.steps
-            .iter()
-            .any(|s| matches!(s.item, crate::plan::Step::Sql(_)))
-    });
-    // Up, one migration at a time.
-    for m in &plan.migrations {
-        let label = Some(m.label());
-        let up = Runner::new(b.as_mut(), plan, options.clone(), &Silent)
-            .up(Target::Version(m.version.clone()))
-            .await;
-        if let Err(e) = up {
-            steps.push(step("up", label, vec![e.to_string()]));
-            let _ = b.close().await;
-            return Ok((steps, None));
+    schedule: &Schedule,
+    lanes: &mut [Lane],
+    cross: &mut Vec<String>,
+) -> Result<()> {
+    for (i, m) in plan.migrations.iter().enumerate() {
+        for lane in lanes.iter_mut() {
+            lane.up(plan, i, &schedule.after[i]).await?;
         }
-        for s in &m.steps {
-            model.apply(&s.item);
-        }
-        let live = b.introspect().await?;
-        // Objects made by raw SQL are not in the model; they are still compared across
-        // databases at the end.
-        let problems = lines(diff(&model.shape(dialect), &live))
-            .into_iter()
-            .filter(|p| !(raw_sql && p.ends_with(" not in the plan") && !p.contains(": column ")))
-            .collect();
-        steps.push(step("up", label, problems));
-        after_each.push(live);
+        compare_rows(lanes, &format!("after {}", m.version), cross).await?;
     }
-    let first = b.introspect().await?;
-    let rows = row_checksums(b.as_mut(), &first, &model).await?;
-    // Down, one at a time: each must give back the schema from before its migration.
+    for lane in lanes.iter_mut() {
+        lane.mark_first().await?;
+    }
     for (i, m) in plan.migrations.iter().enumerate().rev() {
-        let label = Some(m.label());
-        let down = Runner::new(b.as_mut(), plan, options.clone(), &Silent)
-            .down(DownTarget::Steps(1))
-            .await;
-        if let Err(e) = down {
-            steps.push(step("down", label, vec![e.to_string()]));
-            let _ = b.close().await;
-            return Ok((steps, Some(first)));
+        for lane in lanes.iter_mut() {
+            lane.down(plan, i, &schedule.after[i]).await?;
         }
-        let before = if i == 0 { &empty } else { &after_each[i - 1] };
-        let live = b.introspect().await?;
-        let problems: Vec<String> = lines(diff(before, &live))
-            .into_iter()
-            .map(|p| format!("after down: {p}"))
-            .collect();
-        steps.push(step("down", label, problems));
+        compare_rows(lanes, &format!("after down {}", m.version), cross).await?;
     }
-    // Up again: the same schema and the same rows as the first pass.
-    let again = Runner::new(b.as_mut(), plan, options.clone(), &Silent)
-        .up(Target::Latest)
-        .await;
-    match again {
-        Err(e) => steps.push(step("again", None, vec![e.to_string()])),
-        Ok(_) => {
-            let live = b.introspect().await?;
-            steps.push(step("again", None, lines(diff(&first, &live))));
-            let rows_again = row_checksums(b.as_mut(), &live, &model).await?;
-            let problems = rows
-                .iter()
-                .filter(|r| !rows_again.contains(r))
-                .map(|(t, c)| {
-                    let now = rows_again
-                        .iter()
-                        .find(|x| x.0 == *t)
-                        .map(|x| x.1.as_str())
-                        .unwrap_or("missing");
-                    format!("table {t}: {c} after the first up, {now} after down and up")
-                })
-                .collect();
-            steps.push(step("rows", None, problems));
+    for (i, _) in plan.migrations.iter().enumerate() {
+        for lane in lanes.iter_mut() {
+            lane.again(plan, i, &schedule.after[i]).await?;
         }
     }
-    let _ = b.close().await;
-    Ok((steps, Some(first)))
+    for lane in lanes.iter_mut() {
+        lane.check_again().await?;
+    }
+    compare_rows(lanes, "after up again", cross).await
+}
+
+/// Compares the rows of every running lane with the first running lane's, one table at a
+/// time.
+async fn compare_rows(lanes: &mut [Lane], when: &str, cross: &mut Vec<String>) -> Result<()> {
+    let mut shapes = Vec::new();
+    for (i, lane) in lanes.iter_mut().enumerate() {
+        if let Some(shape) = lane.shape().await? {
+            shapes.push((i, shape));
+        }
+    }
+    let tables: BTreeSet<&String> = shapes
+        .iter()
+        .flat_map(|(_, s)| rows::user_tables(s).map(|(t, _)| t))
+        .collect();
+    for table in tables {
+        let mut read = Vec::new();
+        for (i, shape) in &shapes {
+            if let Some(t) = shape.tables.get(table)
+                && let Some(r) = lanes[*i].table_rows(table, t).await?
+            {
+                read.push((lanes[*i].dialect, r));
+            }
+        }
+        if let Some(((da, first), rest)) = read.split_first() {
+            for (db, other) in rest {
+                cross.extend(
+                    first
+                        .differences(table, *da, other, *db)
+                        .into_iter()
+                        .map(|d| format!("{when}: {d}")),
+                );
+            }
+        }
+    }
+    Ok(())
 }
