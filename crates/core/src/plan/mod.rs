@@ -3,6 +3,7 @@
 mod allow;
 mod config;
 mod destructive;
+mod dialect_limits;
 mod identifiers;
 mod load;
 mod model;
@@ -21,6 +22,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::dialect::Dialect;
+use dialect_limits::Canonical as CanonicalItem;
 use crate::error::Result;
 
 pub use allow::Allow;
@@ -88,6 +90,9 @@ pub struct Located<T> {
     pub line: usize,
     /// Lint suppressions written on the item (steps only); not part of the checksum.
     pub allow: Vec<Allow>,
+    /// `dialects = [..]`: the item runs only on these (`None`: on every dialect). For a raw
+    /// `sql` step this mirrors [`SqlStep::dialects`].
+    pub dialects: Option<Vec<Dialect>>,
 }
 
 /// One migration file, parsed and validated.
@@ -134,9 +139,9 @@ impl Migration {
             requires: Vec<&'a str>,
             phase: Option<Phase>,
             transaction: bool,
-            steps: Vec<&'a Step>,
-            down: Option<Vec<&'a Step>>,
-            checks: Vec<&'a Check>,
+            steps: Vec<CanonicalItem<'a, Step>>,
+            down: Option<Vec<CanonicalItem<'a, Step>>>,
+            checks: Vec<CanonicalItem<'a, Check>>,
         }
         let canonical = Canonical {
             version: &self.version.text,
@@ -144,12 +149,12 @@ impl Migration {
             requires: self.requires.iter().map(|v| v.text.as_str()).collect(),
             phase: self.phase,
             transaction: self.transaction,
-            steps: self.steps.iter().map(|s| &s.item).collect(),
+            steps: self.steps.iter().map(CanonicalItem::step).collect(),
             down: self
                 .down
                 .as_ref()
-                .map(|d| d.iter().map(|s| &s.item).collect()),
-            checks: self.checks.iter().map(|c| &c.item).collect(),
+                .map(|d| d.iter().map(CanonicalItem::step).collect()),
+            checks: self.checks.iter().map(CanonicalItem::check).collect(),
         };
         let json = serde_json::to_string(&canonical).unwrap_or_default();
         // Line endings inside multi-line strings must not change the checksum.
