@@ -21,19 +21,20 @@ pub(crate) async fn run(project: &Project, cmd: BackfillCommand, json: bool) -> 
 
 async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
+    if BackfillSpec::all(&plan)?.is_empty() {
+        bail!("the plan has no backfill steps");
+    }
+    let url = project.database_url(&args.connect)?;
+    let mut backend = open(project, &args.connect).await?;
+    // Without ids: the backfills that run on this database (see `dialects = [..]`).
     let ids: Vec<String> = if args.ids.is_empty() {
-        BackfillSpec::all(&plan)?
+        BackfillSpec::all_on(&plan, Some(backend.dialect()))?
             .into_iter()
             .map(|s| s.id)
             .collect()
     } else {
         args.ids.clone()
     };
-    if ids.is_empty() {
-        bail!("the plan has no backfill steps");
-    }
-    let url = project.database_url(&args.connect)?;
-    let mut backend = open(project, &args.connect).await?;
     let mut docs = Vec::new();
     if args.dry_run {
         for id in &ids {

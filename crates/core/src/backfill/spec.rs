@@ -73,10 +73,16 @@ impl BackfillSpec {
 
     /// Every backfill of the plan, in plan order.
     pub fn all(plan: &Plan) -> Result<Vec<BackfillSpec>> {
+        Self::all_on(plan, None)
+    }
+
+    /// The backfills that run on `dialect` (all of them for `None`), in plan order, each
+    /// described against that dialect's schema model (see `dialects = [..]` on steps).
+    pub fn all_on(plan: &Plan, dialect: Option<crate::Dialect>) -> Result<Vec<BackfillSpec>> {
         let mut schema = Schema::default();
         let mut out = Vec::new();
         for m in &plan.migrations {
-            for s in &m.steps {
+            for s in m.steps.iter().filter(|s| dialect.is_none_or(|d| s.runs_on(d))) {
                 if let Step::Backfill(b) = &s.item {
                     out.push(BackfillSpec::new(b, m, &schema)?);
                 }

@@ -192,7 +192,8 @@ async fn run_scratch(
             let _ = b.close().await;
             return Ok((steps, None));
         }
-        for s in &m.steps {
+        // The model of this dialect: steps limited to others are not in it.
+        for (_, s) in m.steps_for(dialect) {
             model.apply(&s.item);
         }
         let live = b.introspect().await?;

@@ -12,6 +12,7 @@ mod inverse;
 mod lexer;
 mod raw;
 mod rebuild;
+mod select;
 mod split;
 mod table;
 
@@ -26,6 +27,7 @@ pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
+pub use select::SkippedStep;
 pub(crate) use rebuild::needs_rebuild;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
@@ -73,6 +75,9 @@ pub struct RenderedMigration {
     pub name: String,
     /// Statements in execution order.
     pub statements: Vec<Statement>,
+    /// Steps not run on this dialect because of their `dialects = [..]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedStep>,
 }
 
 /// Which way to render.
@@ -121,7 +126,7 @@ pub fn render_plan(
             if in_range(m) {
                 // Down runs against the schema as it was after this migration.
                 let mut after = before;
-                for s in &m.steps {
+                for (_, s) in m.steps_for(dialect) {
                     after.apply(&s.item);
                 }
                 out.push(render_migration(m, dialect, &mut after, Direction::Down)?);
@@ -139,23 +144,13 @@ pub fn render_migration(
     schema: &mut Schema,
     direction: Direction,
 ) -> Result<RenderedMigration> {
-    let steps: Vec<Step> = match direction {
-        Direction::Up => migration.steps.iter().map(|s| s.item.clone()).collect(),
-        Direction::Down => down_steps(migration, schema)?,
-    };
+    let (steps, skipped) = select::planned_steps(migration, dialect, schema, direction)?;
     let mut statements = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
+    for planned in &steps {
+        let (i, step) = (planned.index, &planned.step);
         let ctx = || {
             // The step's line, where it is written in the file (up steps and explicit down).
-            let line = match direction {
-                Direction::Up => migration.steps.get(i).map(|s| s.line),
-                Direction::Down => migration
-                    .down
-                    .as_ref()
-                    .and_then(|d| d.get(i))
-                    .map(|s| s.line),
-            };
-            let location = match line {
+            let location = match planned.line {
                 Some(line) => format!("{}:{line}", migration.path.display()),
                 None => migration.path.display().to_string(),
             };
@@ -193,6 +188,7 @@ pub fn render_migration(
         version: migration.version.clone(),
         name: migration.name.clone(),
         statements,
+        skipped,
     })
 }
 

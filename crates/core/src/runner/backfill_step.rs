@@ -134,8 +134,7 @@ impl Runner<'_> {
         let mut checks = Vec::new();
         if let Some(m) = self.plan.get(&spec.version) {
             for c in m
-                .checks
-                .iter()
+                .checks_for(self.backend.dialect())
                 .filter(|c| c.item.when == crate::plan::CheckWhen::After)
             {
                 let r = super::run_check(self.backend, &c.item).await?;
@@ -203,7 +202,7 @@ impl Runner<'_> {
     pub async fn backfill_status(&mut self) -> Result<Vec<BackfillStatus>> {
         let states = backfill::StateTable::new(self.backend.dialect());
         let mut out = Vec::new();
-        for spec in BackfillSpec::all(self.plan)? {
+        for spec in BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))? {
             let parts = states
                 .load(self.backend, &spec.id)
                 .await
