@@ -120,6 +120,14 @@ impl<'a> PlanView<'a> {
         }
     }
 
+    /// The steps that run on `dialect` (a step limited with `dialects = [..]` to others is
+    /// left out, so that one dialect's rules never fire on another dialect's step).
+    pub fn steps_on(&self, dialect: Dialect) -> impl Iterator<Item = &StepView<'a>> {
+        self.steps
+            .iter()
+            .filter(move |s| s.located.runs_on(dialect))
+    }
+
     /// The steps of migration `m`.
     pub fn steps_of(&self, m: usize) -> impl Iterator<Item = &StepView<'a>> {
         self.steps.iter().filter(move |s| s.m == m)

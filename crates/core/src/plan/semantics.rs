@@ -119,34 +119,91 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Checks every expression of the plan's migrations (in version order), resolving them in
 /// place (see [`Expression::typecheck`]).
+///
+/// When steps or checks are limited with `dialects = [..]`, the schema differs per dialect:
+/// each dialect's model replays only its steps, and every item is checked against the model
+/// of each dialect it runs on. An item must resolve the same way on all of them.
 pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
+    if !migrations.iter().any(Migration::has_dialect_limits) {
+        return check_on(migrations, None);
+    }
+    let mut resolved: Vec<(Dialect, Vec<Migration>)> = Vec::new();
+    for d in Dialect::ALL {
+        let mut copy = migrations.to_vec();
+        check_on(&mut copy, Some(d))?;
+        resolved.push((d, copy));
+    }
+    for (i, m) in migrations.iter_mut().enumerate() {
+        let steps = std::iter::once(("steps", &mut m.steps)).chain(m.down.as_mut().map(|d| ("down", d)));
+        for (array, list) in steps {
+            for (j, s) in list.iter_mut().enumerate() {
+                let versions = resolved.iter().filter(|(d, _)| s.runs_on(*d)).map(|(d, c)| {
+                    let copy = &c[i];
+                    let list = if array == "down" { copy.down.as_ref() } else { Some(&copy.steps) };
+                    (*d, list.and_then(|l| l.get(j)).map(|l| l.item.clone()))
+                });
+                let versions: Vec<(Dialect, Option<Step>)> = versions.collect();
+                if let Some((d, Some(first))) = versions.first() {
+                    if let Some((other, _)) = versions.iter().find(|(_, v)| v.as_ref() != Some(first)) {
+                        return Err(Error::plan(
+                            &m.path,
+                            Some(s.line),
+                            format!(
+                                "{}step {} ({}): its expressions mean different things on {d} and {other} because their schemas differ there (see `dialects` on earlier steps): write one step per dialect with `dialects = [..]`",
+                                if array == "down" { "down " } else { "" },
+                                j + 1,
+                                s.item.op()
+                            ),
+                        ));
+                    }
+                    s.item = first.clone();
+                }
+            }
+        }
+        for (j, c) in m.checks.iter_mut().enumerate() {
+            if let Some((_, copy)) = resolved.iter().find(|(d, _)| c.runs_on(*d))
+                && let Some(r) = copy[i].checks.get(j)
+            {
+                c.item = r.item.clone();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks the migrations against the model of `dialect` (every step for `None`).
+fn check_on(migrations: &mut [Migration], dialect: Option<Dialect>) -> Result<()> {
+    let runs = |d: Option<&[Dialect]>| dialect.is_none_or(|x| d.is_none_or(|l| l.contains(&x)));
     let mut model = Model::default();
     for m in migrations.iter_mut() {
         let src = std::fs::read_to_string(&m.path).unwrap_or_default();
         let map = SourceMap::new(&src);
+        let on = dialect
+            .map(|d| format!(" (in the {d} schema, which has only the steps that run on {d})"))
+            .unwrap_or_default();
         let at = |array: &str, i: usize, field: &str, label: String, msg: String| {
             let line = map.field_line(array, i, Some(field));
             Error::plan(
                 &m.path,
                 line,
-                format!("{label}, field `{}`: {msg}", field_label(field)),
+                format!("{label}, field `{}`: {msg}{on}", field_label(field)),
             )
         };
         for (i, c) in m.checks.iter_mut().enumerate() {
-            if c.item.when == CheckWhen::Before {
+            if c.item.when == CheckWhen::Before && runs(c.dialects.as_deref()) {
                 check_check(&model, c, i, &at)?;
             }
         }
-        steps(&mut model, &mut m.steps, "steps", &at)?;
+        steps(&mut model, &mut m.steps, "steps", dialect, &at)?;
         if let Some(down) = m.down.as_mut() {
             let mut after = Model {
                 schema: model.schema.clone(),
                 opaque: model.opaque.clone(),
             };
-            steps(&mut after, down, "down", &at)?;
+            steps(&mut after, down, "down", dialect, &at)?;
         }
         for (i, c) in m.checks.iter_mut().enumerate() {
-            if c.item.when == CheckWhen::After {
+            if c.item.when == CheckWhen::After && runs(c.dialects.as_deref()) {
                 check_check(&model, c, i, &at)?;
             }
         }
@@ -170,8 +227,17 @@ fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> 
     condition(w, &scope).map_err(|msg| at("checks", i, "where", label, msg))
 }
 
-fn steps(model: &mut Model, steps: &mut [Located<Step>], array: &str, at: &At<'_>) -> Result<()> {
+fn steps(
+    model: &mut Model,
+    steps: &mut [Located<Step>],
+    array: &str,
+    dialect: Option<Dialect>,
+    at: &At<'_>,
+) -> Result<()> {
     for (i, s) in steps.iter_mut().enumerate() {
+        if dialect.is_some_and(|d| !s.runs_on(d)) {
+            continue;
+        }
         let step = &mut s.item;
         if let Step::Sql(sql) = step {
             mark_opaque(model, &sql.up());
