@@ -220,6 +220,17 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn resync_identity_sql(&self, table: &str, column: &str) -> Option<String> {
+        // `setval(.., false)`: the next nextval() returns exactly the value given.
+        let t = Dialect::Postgres.quote(table);
+        Some(format!(
+            "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(MAX({}), 0) + 1, false) FROM {t}",
+            super::quote_literal(&t),
+            super::quote_literal(column),
+            Dialect::Postgres.quote(column)
+        ))
+    }
+
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String> {
         let d = Dialect::Postgres;
         let prefix = format!(

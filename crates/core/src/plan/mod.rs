@@ -32,7 +32,7 @@ pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
     DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join, Literal, OnConflict, OnFail,
-    Phase, References, RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
+    Phase, References, RenameColumn, RenameTable, ResyncIdentity, SqlDown, SqlStep, Step, UniqueConstraint,
     ValidateConstraint,
 };
 

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Backfill, Check, CheckWhen, Step};
+use super::model::{Backfill, Check, CheckWhen, ResyncIdentity, Step};
 use super::source_map::{SourceMap, field_label};
 use super::{Located, Migration};
 use crate::dialect::Dialect;
@@ -322,9 +322,28 @@ fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem
             condition(&mut c.expr, &scope).map_err(|m| ("expr".to_string(), m))?;
         }
         Step::Backfill(b) => backfill(model, b)?,
+        Step::ResyncIdentity(r) => resync(&scope, r)?,
         _ => {}
     }
     Ok(())
+}
+
+fn resync(scope: &Scope<'_>, r: &ResyncIdentity) -> std::result::Result<(), Problem> {
+    let table = scope.model.schema.table(&r.table);
+    match &r.column {
+        Some(c) => match scope.in_table(&r.table, c) {
+            Lookup::Missing(m) => Err(("column".into(), m)),
+            _ => Ok(()),
+        },
+        None if table.is_some_and(|t| t.columns.iter().any(|c| c.identity)) => Ok(()),
+        None => Err((
+            "table".into(),
+            format!(
+                "the plan defines no identity column of table `{}` (it may come from raw SQL): give `column = \"...\"`",
+                r.table
+            ),
+        )),
+    }
 }
 
 fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem> {

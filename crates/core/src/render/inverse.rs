@@ -150,6 +150,8 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
         Step::Backfill(b) => return invert_backfill(b, all, schema),
         // Validating checks rows; there is nothing to undo.
         Step::ValidateConstraint(_) => return Some(None),
+        // Down deletes rows: resync again.
+        Step::ResyncIdentity(r) => Step::ResyncIdentity(r.clone()),
         Step::DropColumn(d) => {
             // Restorable only as schema: the data is gone, so insist on an explicit down.
             let _ = (d, schema);

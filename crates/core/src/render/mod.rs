@@ -7,6 +7,7 @@
 mod backfill;
 mod column;
 mod constraint;
+mod identity;
 mod index;
 mod inverse;
 mod lexer;
@@ -182,6 +183,17 @@ pub fn render_migration(
                 },
             });
         }
+        // Explicit ids written by the step: move identity sequences past them.
+        for sql in identity::resync_after(step, dialect, schema) {
+            statements.push(Statement {
+                sql,
+                kind: StatementKind::Dml,
+                step: i + 1,
+                op: "resync_identity",
+                rebuild: None,
+                backfill: None,
+            });
+        }
         schema.apply(step);
     }
     Ok(RenderedMigration {
@@ -226,6 +238,10 @@ pub fn render_step(
         Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect, schema)]),
         Step::Sql(s) => raw::sql_step(s, dialect)?,
         Step::ValidateConstraint(v) => ddl(constraint::validate_constraint(v, dialect)),
+        Step::ResyncIdentity(r) => identity::resync_step(r, dialect, schema)?
+            .into_iter()
+            .map(|s| (s, StatementKind::Dml))
+            .collect(),
         Step::Backfill(b) => {
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]

@@ -5,6 +5,7 @@
 
 mod backfill;
 mod check;
+mod identity_ops;
 mod schema_ops;
 mod serde_helpers;
 mod sql_ops;
@@ -18,6 +19,7 @@ pub use schema_ops::{
     ForeignKey, Literal, References, RenameColumn, RenameTable, UniqueConstraint,
     ValidateConstraint,
 };
+pub use identity_ops::ResyncIdentity;
 pub(crate) use serde_helpers::first_duplicate;
 pub use sql_ops::{DialectSql, SqlDown, SqlStep};
 pub use steps::Step;
