@@ -221,10 +221,12 @@ impl SqlDialect for Postgres {
     }
 
     fn resync_identity_sql(&self, table: &str, column: &str) -> Option<String> {
-        // `setval(.., false)`: the next nextval() returns exactly the value given.
+        // The next nextval() returns MAX + 1 (1 for an empty table), but never less than it
+        // would have: ids handed out to running transactions are not given out twice.
         let t = Dialect::Postgres.quote(table);
         Some(format!(
-            "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(MAX({}), 0) + 1, false) FROM {t}",
+            "SELECT setval(seq, GREATEST(top + 1, COALESCE(pg_sequence_last_value(seq::regclass) + 1, 1)), false) \
+             FROM (SELECT pg_get_serial_sequence({}, {}) AS seq, COALESCE(MAX({}), 0) AS top FROM {t}) AS resync",
             super::quote_literal(&t),
             super::quote_literal(column),
             Dialect::Postgres.quote(column)
