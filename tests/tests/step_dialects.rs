@@ -151,7 +151,13 @@ async fn cutover_test_passes_steps_that_diverge_and_converge() {
     let problems: Vec<String> = report
         .databases
         .iter()
-        .flat_map(|d| d.steps.iter().flat_map(move |s| s.problems.iter().map(move |p| format!("{}: {p}", d.dialect))))
+        .flat_map(|d| {
+            d.steps.iter().flat_map(move |s| {
+                s.problems
+                    .iter()
+                    .map(move |p| format!("{}: {p}", d.dialect))
+            })
+        })
         .chain(report.cross_dialect.iter().cloned())
         .collect();
     assert!(report.ok, "{problems:#?}");
@@ -173,7 +179,11 @@ async fn cutover_test_reports_steps_that_leave_different_schemas() {
         .expect("test runs");
     assert!(!report.ok);
     // Each database matches its own model; only the comparison across databases fails.
-    assert!(report.databases.iter().all(|d| d.ok), "{:#?}", report.databases);
+    assert!(
+        report.databases.iter().all(|d| d.ok),
+        "{:#?}",
+        report.databases
+    );
     let on_pg = backends().contains(&Kind::Postgres);
     if on_pg {
         assert!(

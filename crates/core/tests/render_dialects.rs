@@ -118,7 +118,12 @@ fn lines(plan: &Plan, dialect: Dialect, direction: Direction, version: &str) -> 
         .collect()
 }
 
-fn migration(plan: &Plan, dialect: Dialect, direction: Direction, version: &str) -> RenderedMigration {
+fn migration(
+    plan: &Plan,
+    dialect: Dialect,
+    direction: Direction,
+    version: &str,
+) -> RenderedMigration {
     let options = RenderOptions {
         direction,
         ..Default::default()
@@ -155,7 +160,9 @@ fn not_null_through_a_validated_check_on_postgres_and_a_plain_alter_elsewhere() 
     );
     assert_eq!(
         up(Dialect::Mysql),
-        ["5 alter_column: ALTER TABLE `items` MODIFY COLUMN `name` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"]
+        [
+            "5 alter_column: ALTER TABLE `items` MODIFY COLUMN `name` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
+        ]
     );
     assert_eq!(
         up(Dialect::Sqlite),
@@ -177,8 +184,14 @@ fn not_null_through_a_validated_check_on_postgres_and_a_plain_alter_elsewhere() 
         "3 alter_column [Postgres]",
         "4 drop_check [Postgres]",
     ];
-    assert_eq!(skipped(&plan, Dialect::Mysql, Direction::Up, "0002"), pg_only);
-    assert_eq!(skipped(&plan, Dialect::Sqlite, Direction::Up, "0002"), pg_only);
+    assert_eq!(
+        skipped(&plan, Dialect::Mysql, Direction::Up, "0002"),
+        pg_only
+    );
+    assert_eq!(
+        skipped(&plan, Dialect::Sqlite, Direction::Up, "0002"),
+        pg_only
+    );
 }
 
 #[test]
@@ -192,7 +205,9 @@ fn explicit_down_steps_follow_their_dialects() {
     );
     assert_eq!(
         down(Dialect::Mysql),
-        ["1 alter_column: ALTER TABLE `items` MODIFY COLUMN `name` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL"]
+        [
+            "1 alter_column: ALTER TABLE `items` MODIFY COLUMN `name` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NULL"
+        ]
     );
     assert_eq!(down(Dialect::Sqlite), ["2 sql: SELECT 'sqlite down'"]);
     assert_eq!(
@@ -228,7 +243,10 @@ dialects = ["mysql", "sqlite"]
         down(Dialect::Mysql),
         ["1 drop_index: DROP INDEX `idx_items_name` ON `items`"]
     );
-    assert_eq!(down(Dialect::Sqlite), [r#"1 drop_index: DROP INDEX "idx_items_name""#]);
+    assert_eq!(
+        down(Dialect::Sqlite),
+        [r#"1 drop_index: DROP INDEX "idx_items_name""#]
+    );
 }
 
 const COPY: &str = r#"description = "copy legacy rows with their ids"
@@ -295,7 +313,11 @@ fn identity_columns_are_resynced_after_explicit_ids_on_postgres_only() {
     // Deleting rows cannot leave a sequence behind; the restoring INSERT can.
     // MySQL/MariaDB and SQLite move their counters themselves: nothing extra.
     for d in [Dialect::Mysql, Dialect::Sqlite] {
-        assert_eq!(ops(d, Direction::Up), ["1 backfill", "2 sql", "3 sql"], "{d}");
+        assert_eq!(
+            ops(d, Direction::Up),
+            ["1 backfill", "2 sql", "3 sql"],
+            "{d}"
+        );
         assert_eq!(ops(d, Direction::Down), ["1 sql", "2 sql"], "{d}");
     }
 }

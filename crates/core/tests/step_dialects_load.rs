@@ -12,10 +12,22 @@ use cutover_core::{Dialect, Error};
 
 /// The example plan's checksums as the release before `dialects` on typed steps computed them.
 const RECORDED: [(&str, &str); 4] = [
-    ("0001", "d8e8f692ee743d8a317571987fb58b02b60313fb4ebd02dbb7541f157f39bc65"),
-    ("0002", "7cce61af67bcdd468749043501ec0dde05c2aec6855edf1237cd8fc9b12afc7d"),
-    ("0003", "97c43088b43460de02420d13bf8dad90b63691527663b7ba3587092c2b09cd0d"),
-    ("0004", "c5eb55e2b64d089114f77bc28311883bf8650305b4dc3e2b3fab0d15cf2a5f91"),
+    (
+        "0001",
+        "d8e8f692ee743d8a317571987fb58b02b60313fb4ebd02dbb7541f157f39bc65",
+    ),
+    (
+        "0002",
+        "7cce61af67bcdd468749043501ec0dde05c2aec6855edf1237cd8fc9b12afc7d",
+    ),
+    (
+        "0003",
+        "97c43088b43460de02420d13bf8dad90b63691527663b7ba3587092c2b09cd0d",
+    ),
+    (
+        "0004",
+        "c5eb55e2b64d089114f77bc28311883bf8650305b4dc3e2b3fab0d15cf2a5f91",
+    ),
 ];
 
 /// A plan directory under the system temp dir, removed when dropped.
@@ -113,7 +125,10 @@ fn fails(files: &[(&str, &str)], file: &str, line: usize, phrase: &str) {
     };
     let text = err.to_string();
     let prefix = format!("{}:{line}: ", tmp.dir.join(file).display());
-    assert!(text.starts_with(&prefix), "expected `{prefix}...`, got: {text}");
+    assert!(
+        text.starts_with(&prefix),
+        "expected `{prefix}...`, got: {text}"
+    );
     assert!(text.contains(phrase), "expected `{phrase}` in: {text}");
 }
 
@@ -188,7 +203,9 @@ fn a_raw_sql_step_keeps_its_own_dialects_field() {
 #[test]
 fn bad_dialects_lists_name_file_line_and_field() {
     let step = |list: &str| {
-        format!("description = \"d\"\n[[steps]]\nop = \"create_index\"\ntable = \"items\"\ncolumns = [\"name\"]\ndialects = {list}\n")
+        format!(
+            "description = \"d\"\n[[steps]]\nop = \"create_index\"\ntable = \"items\"\ncolumns = [\"name\"]\ndialects = {list}\n"
+        )
     };
     for (list, phrase) in [
         ("[]", "step 1, field `dialects`: `dialects` is empty"),
@@ -197,18 +214,38 @@ fn bad_dialects_lists_name_file_line_and_field() {
         ("[\"mysql\", \"mariadb\"]", "lists mysql twice"),
         ("[1]", "is not a name"),
     ] {
-        fails(&[("0001_base.toml", BASE), ("0002_d.toml", &step(list))], "0002_d.toml", 6, phrase);
+        fails(
+            &[("0001_base.toml", BASE), ("0002_d.toml", &step(list))],
+            "0002_d.toml",
+            6,
+            phrase,
+        );
     }
     let down = "description = \"d\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n[[down]]\nop = \"drop_table\"\ntable = \"items\"\ndialects = []\n";
-    fails(&[("0001_d.toml", down)], "0001_d.toml", 8, "down step 1, field `dialects`");
+    fails(
+        &[("0001_d.toml", down)],
+        "0001_d.toml",
+        8,
+        "down step 1, field `dialects`",
+    );
     let check = "description = \"d\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n[[checks]]\nname = \"c\"\nsql = \"SELECT 0\"\nexpect = 0\ndialects = [\"db2\"]\n";
-    fails(&[("0001_d.toml", check)], "0001_d.toml", 9, "check 1, field `dialects`");
+    fails(
+        &[("0001_d.toml", check)],
+        "0001_d.toml",
+        9,
+        "check 1, field `dialects`",
+    );
 }
 
 #[test]
 fn unknown_fields_of_typed_steps_are_still_reported_at_their_line() {
     let text = "description = \"d\"\n[[steps]]\nop = \"create_index\"\ntable = \"items\"\ndialects = [\"postgres\"]\ncolumns = [\"name\"]\ncolums = [\"x\"]\n";
-    fails(&[("0001_base.toml", BASE), ("0002_d.toml", text)], "0002_d.toml", 7, "unknown field `colums`");
+    fails(
+        &[("0001_base.toml", BASE), ("0002_d.toml", text)],
+        "0002_d.toml",
+        7,
+        "unknown field `colums`",
+    );
 }
 
 #[test]
@@ -227,31 +264,52 @@ fn a_step_is_validated_only_for_the_dialects_it_runs_on() {
 fn the_schema_model_is_per_dialect() {
     let add = "description = \"a\"\n[[steps]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = { name = \"extra\", type = \"integer\" }\ndialects = [\"postgres\"]\n";
     // A backfill on every dialect that reads the PostgreSQL-only column fails on MySQL's model.
-    let use_all = "description = \"u\"\n[[steps]]\nop = \"backfill\"\ntable = \"items\"\nset.extra = \"1\"\n";
+    let use_all =
+        "description = \"u\"\n[[steps]]\nop = \"backfill\"\ntable = \"items\"\nset.extra = \"1\"\n";
     fails(
-        &[("0001_base.toml", BASE), ("0002_add.toml", add), ("0003_use.toml", use_all)],
+        &[
+            ("0001_base.toml", BASE),
+            ("0002_add.toml", add),
+            ("0003_use.toml", use_all),
+        ],
         "0003_use.toml",
         5,
         "column `extra` is not a column of table `items` (its columns: id, name) (in the mysql schema",
     );
     // Limited to PostgreSQL it loads.
     let use_pg = format!("{use_all}dialects = [\"postgres\"]\n");
-    let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_add.toml", add), ("0003_use.toml", &use_pg)]);
+    let tmp = TempPlan::new(&[
+        ("0001_base.toml", BASE),
+        ("0002_add.toml", add),
+        ("0003_use.toml", &use_pg),
+    ]);
     tmp.load().unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]
 fn resync_identity_needs_a_column_the_plan_knows_or_an_explicit_one() {
     let raw = "description = \"r\"\n[[steps]]\nop = \"sql\"\nsql = \"CREATE TABLE legacy (id integer)\"\n[[steps]]\nop = \"resync_identity\"\ntable = \"legacy\"\n";
-    fails(&[("0001_r.toml", raw)], "0001_r.toml", 7, "give `column = \"...\"`");
+    fails(
+        &[("0001_r.toml", raw)],
+        "0001_r.toml",
+        7,
+        "give `column = \"...\"`",
+    );
     let ok = format!("{raw}column = \"id\"\n");
-    TempPlan::new(&[("0001_r.toml", &ok)]).load().unwrap_or_else(|e| panic!("{e}"));
+    TempPlan::new(&[("0001_r.toml", &ok)])
+        .load()
+        .unwrap_or_else(|e| panic!("{e}"));
     let known = "description = \"k\"\n[[steps]]\nop = \"resync_identity\"\ntable = \"items\"\n";
     TempPlan::new(&[("0001_base.toml", BASE), ("0002_k.toml", known)])
         .load()
         .unwrap_or_else(|e| panic!("{e}"));
     let wrong = format!("{known}column = \"nme\"\n");
-    fails(&[("0001_base.toml", BASE), ("0002_k.toml", &wrong)], "0002_k.toml", 5, "did you mean `name`");
+    fails(
+        &[("0001_base.toml", BASE), ("0002_k.toml", &wrong)],
+        "0002_k.toml",
+        5,
+        "did you mean `name`",
+    );
 }
 
 #[test]
@@ -272,7 +330,10 @@ fn lint_rules_of_one_dialect_ignore_steps_limited_to_another() {
     // Without the PostgreSQL pattern, the MySQL/SQLite step alone does not trip pg/set-not-null,
     // while the same step limited to PostgreSQL does.
     let my_only = "description = \"m\"\n[[steps]]\nop = \"alter_column\"\ntable = \"items\"\ncolumn = \"name\"\nnullable = false\ndialects = [\"mysql\", \"sqlite\"]\n";
-    assert_eq!(rules(&[("0001_base.toml", BASE), ("0002_m.toml", my_only)]), Vec::<String>::new());
+    assert_eq!(
+        rules(&[("0001_base.toml", BASE), ("0002_m.toml", my_only)]),
+        Vec::<String>::new()
+    );
     let pg_only = my_only.replace("[\"mysql\", \"sqlite\"]", "[\"postgres\"]");
     assert_eq!(
         rules(&[("0001_base.toml", BASE), ("0002_m.toml", &pg_only)]),

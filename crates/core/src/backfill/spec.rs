@@ -82,7 +82,11 @@ impl BackfillSpec {
         let mut schema = Schema::default();
         let mut out = Vec::new();
         for m in &plan.migrations {
-            for s in m.steps.iter().filter(|s| dialect.is_none_or(|d| s.runs_on(d))) {
+            for s in m
+                .steps
+                .iter()
+                .filter(|s| dialect.is_none_or(|d| s.runs_on(d)))
+            {
                 if let Step::Backfill(b) = &s.item {
                     out.push(BackfillSpec::new(b, m, &schema)?);
                 }

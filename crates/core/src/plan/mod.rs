@@ -22,8 +22,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::dialect::Dialect;
-use dialect_limits::Canonical as CanonicalItem;
 use crate::error::Result;
+use dialect_limits::Canonical as CanonicalItem;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
@@ -32,8 +32,8 @@ pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
     DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join, Literal, OnConflict, OnFail,
-    Phase, References, RenameColumn, RenameTable, ResyncIdentity, SqlDown, SqlStep, Step, UniqueConstraint,
-    ValidateConstraint,
+    Phase, References, RenameColumn, RenameTable, ResyncIdentity, SqlDown, SqlStep, Step,
+    UniqueConstraint, ValidateConstraint,
 };
 
 /// A migration version: the number before the first `_` of the file name.

@@ -134,17 +134,27 @@ pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
         resolved.push((d, copy));
     }
     for (i, m) in migrations.iter_mut().enumerate() {
-        let steps = std::iter::once(("steps", &mut m.steps)).chain(m.down.as_mut().map(|d| ("down", d)));
+        let steps =
+            std::iter::once(("steps", &mut m.steps)).chain(m.down.as_mut().map(|d| ("down", d)));
         for (array, list) in steps {
             for (j, s) in list.iter_mut().enumerate() {
-                let versions = resolved.iter().filter(|(d, _)| s.runs_on(*d)).map(|(d, c)| {
-                    let copy = &c[i];
-                    let list = if array == "down" { copy.down.as_ref() } else { Some(&copy.steps) };
-                    (*d, list.and_then(|l| l.get(j)).map(|l| l.item.clone()))
-                });
+                let versions = resolved
+                    .iter()
+                    .filter(|(d, _)| s.runs_on(*d))
+                    .map(|(d, c)| {
+                        let copy = &c[i];
+                        let list = if array == "down" {
+                            copy.down.as_ref()
+                        } else {
+                            Some(&copy.steps)
+                        };
+                        (*d, list.and_then(|l| l.get(j)).map(|l| l.item.clone()))
+                    });
                 let versions: Vec<(Dialect, Option<Step>)> = versions.collect();
                 if let Some((d, Some(first))) = versions.first() {
-                    if let Some((other, _)) = versions.iter().find(|(_, v)| v.as_ref() != Some(first)) {
+                    if let Some((other, _)) =
+                        versions.iter().find(|(_, v)| v.as_ref() != Some(first))
+                    {
                         return Err(Error::plan(
                             &m.path,
                             Some(s.line),

@@ -17,7 +17,11 @@ use crate::plan::{ResyncIdentity, Step};
 use crate::schema::Schema;
 
 /// The statements of an explicit `resync_identity` step.
-pub(crate) fn resync_step(r: &ResyncIdentity, dialect: Dialect, schema: &Schema) -> Result<Vec<String>> {
+pub(crate) fn resync_step(
+    r: &ResyncIdentity,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Result<Vec<String>> {
     let columns = match &r.column {
         Some(c) => vec![c.clone()],
         None => {

@@ -27,7 +27,12 @@ pub fn down_steps(migration: &Migration, schema: &Schema, dialect: Dialect) -> R
         .collect();
     let created = created_tables(&ups);
     let mut out = Vec::new();
-    for (i, located) in migration.steps_for(dialect).collect::<Vec<_>>().into_iter().rev() {
+    for (i, located) in migration
+        .steps_for(dialect)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
         let step = &located.item;
         if goes_with_its_table(step, &created) {
             continue;

@@ -28,8 +28,8 @@ pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
-pub use select::SkippedStep;
 pub(crate) use rebuild::needs_rebuild;
+pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
 

@@ -217,9 +217,11 @@ impl Runner<'_> {
 
     /// Whether migration `m` has backfills (whose checkpoints a revert removes).
     fn has_backfills(&self, m: &Migration) -> Result<bool> {
-        Ok(crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
-            .iter()
-            .any(|s| s.version == m.version.text))
+        Ok(
+            crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
+                .iter()
+                .any(|s| s.version == m.version.text),
+        )
     }
 
     /// Inside the caller's transaction: removes the checkpoints of `m`'s backfills (they no

@@ -13,13 +13,13 @@ mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
+pub use identity_ops::ResyncIdentity;
 pub use schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,
     CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, FkAction,
     ForeignKey, Literal, References, RenameColumn, RenameTable, UniqueConstraint,
     ValidateConstraint,
 };
-pub use identity_ops::ResyncIdentity;
 pub(crate) use serde_helpers::first_duplicate;
 pub use sql_ops::{DialectSql, SqlDown, SqlStep};
 pub use steps::Step;

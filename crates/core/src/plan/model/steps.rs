@@ -5,12 +5,12 @@ use serde::{Deserialize, Serialize};
 use crate::expr::Expression;
 
 use super::backfill::Backfill;
+use super::identity_ops::ResyncIdentity;
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
     DropColumn, DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable,
     ValidateConstraint,
 };
-use super::identity_ops::ResyncIdentity;
 use super::sql_ops::SqlStep;
 
 /// One step of a migration. In TOML a step is a `[[steps]]` table whose `op` names the variant.
