@@ -340,3 +340,37 @@ fn lint_rules_of_one_dialect_ignore_steps_limited_to_another() {
         vec!["pg/set-not-null 1".to_string()]
     );
 }
+
+#[test]
+fn per_dialect_variants_of_a_backfill_may_share_an_id() {
+    let variant = |dialects: &str, value: &str| {
+        format!(
+            "\n[[steps]]\nop = \"backfill\"\ntable = \"items\"\nset.name = \"'{value}'\"\ndialects = {dialects}\n"
+        )
+    };
+    let disjoint = format!(
+        "description = \"v\"{}{}",
+        variant("[\"postgres\"]", "pg"),
+        variant("[\"mysql\", \"sqlite\"]", "other")
+    );
+    let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_v.toml", &disjoint)]);
+    let plan = tmp.load().unwrap_or_else(|e| panic!("{e}"));
+    let on = |d| {
+        cutover_core::backfill::BackfillSpec::find_on(&plan, "0002_items", Some(d))
+            .expect("found")
+            .step
+            .clone()
+    };
+    assert_ne!(on(Dialect::Postgres), on(Dialect::Mysql));
+    let overlapping = format!(
+        "description = \"v\"{}{}",
+        variant("[\"postgres\", \"sqlite\"]", "a"),
+        variant("[\"sqlite\"]", "b")
+    );
+    fails(
+        &[("0001_base.toml", BASE), ("0002_v.toml", &overlapping)],
+        "0002_v.toml",
+        8,
+        "backfill id `0002_items` is already used",
+    );
+}

@@ -98,7 +98,13 @@ impl BackfillSpec {
 
     /// The backfill with this id.
     pub fn find(plan: &Plan, id: &str) -> Result<BackfillSpec> {
-        let all = Self::all(plan)?;
+        Self::find_on(plan, id, None)
+    }
+
+    /// The backfill with this id among those that run on `dialect` (per-dialect variants of
+    /// a backfill may share an id).
+    pub fn find_on(plan: &Plan, id: &str, dialect: Option<crate::Dialect>) -> Result<BackfillSpec> {
+        let all = Self::all_on(plan, dialect)?;
         let known: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
         all.into_iter().find(|s| s.id == id).ok_or_else(|| {
             Error::Other(format!(

@@ -56,7 +56,7 @@ impl BackfillObserver for Forward<'_> {
 impl Runner<'_> {
     /// Runs (or resumes) the backfill `id` of the plan to the end.
     pub(crate) async fn run_backfill(&mut self, id: &str) -> Result<BackfillReport> {
-        let spec = BackfillSpec::find(self.plan, id)?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -120,7 +120,7 @@ impl Runner<'_> {
     /// after a lost connection the lock is taken again and the run resumes from the
     /// checkpoint the database holds.
     pub async fn backfill(&mut self, id: &str) -> Result<BackfillOutcome> {
-        let spec = BackfillSpec::find(self.plan, id)?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let key = format!("cutover-backfill:{id}");
         self.locked_replanning(&key, false, move |r| {
             let spec = spec.clone();
@@ -163,7 +163,7 @@ impl Runner<'_> {
     /// after a lost connection it takes the lock again and starts over (the rows still to
     /// undo are the ones `undo_where` selects).
     pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
-        let spec = BackfillSpec::find(self.plan, id)?.undo()?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?.undo()?;
         let key = format!("cutover-backfill:{id}");
         let id = id.to_string();
         self.locked_replanning(&key, false, move |r| {
