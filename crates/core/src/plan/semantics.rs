@@ -245,14 +245,16 @@ fn steps(
     at: &At<'_>,
 ) -> Result<()> {
     for (i, s) in steps.iter_mut().enumerate() {
+        // Raw DDL of any dialect makes its tables opaque in every dialect's model, as in a
+        // plan without `dialects`: the models then differ only by typed steps.
+        if let Step::Sql(sql) = &s.item {
+            mark_opaque(model, &sql.up());
+            continue;
+        }
         if dialect.is_some_and(|d| !s.runs_on(d)) {
             continue;
         }
         let step = &mut s.item;
-        if let Step::Sql(sql) = step {
-            mark_opaque(model, &sql.up());
-            continue;
-        }
         model.schema.apply(step);
         if let Step::CreateTable(t) = step {
             model.opaque.remove(&t.table);

@@ -32,7 +32,7 @@ pub(crate) const UNIQUE_INDEX_ON_EXISTING_DATA: RuleInfo = RuleInfo {
 
 /// Runs the MySQL rules.
 pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
-    for s in view.steps_on(Dialect::Mysql) {
+    for s in &view.steps {
         step(s, out);
         for fact in s.facts_for(Dialect::Mysql) {
             raw(s, fact, out);

@@ -85,7 +85,7 @@ pub(crate) const DROP_CASCADE: RuleInfo = RuleInfo {
 /// Runs the PostgreSQL rules.
 pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
     let mut not_null_checks = NotNullChecks::default();
-    for s in view.steps_on(Dialect::Postgres) {
+    for s in &view.steps {
         step(s, &not_null_checks, out);
         for fact in s.facts_for(Dialect::Postgres) {
             raw(s, fact, out);

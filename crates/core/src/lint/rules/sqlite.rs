@@ -41,7 +41,7 @@ pub(crate) const FOREIGN_KEY_CHANGE: RuleInfo = RuleInfo {
 
 /// Runs the SQLite rules.
 pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
-    for s in view.steps_on(Dialect::Sqlite) {
+    for s in &view.steps {
         step(s, out);
         for fact in s.facts_for(Dialect::Sqlite) {
             if let Fact::Rebuild { table } = fact
