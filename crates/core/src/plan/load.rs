@@ -82,7 +82,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     super::plan_wide::check_requires(&migrations)?;
     super::plan_wide::check_backfill_ids(&migrations)?;
-    super::semantics::check_plan(&mut migrations)?;
+    super::dialect_models::check_plan(&mut migrations)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
         migrations,

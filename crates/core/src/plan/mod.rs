@@ -4,6 +4,7 @@ mod allow;
 mod config;
 mod destructive;
 mod dialect_limits;
+mod dialect_models;
 mod identifiers;
 mod load;
 mod model;
