@@ -374,3 +374,27 @@ fn per_dialect_variants_of_a_backfill_may_share_an_id() {
         "backfill id `0002_items` is already used",
     );
 }
+
+#[test]
+fn lint_rules_see_the_schema_of_their_own_dialect() {
+    // PostgreSQL changes `name` to varchar(20) first; MySQL's own change later is still a
+    // copying ALTER there (text to varchar), which a model mixing both dialects' steps would
+    // miss (varchar(20) to varchar(20)).
+    let widen = |dialect: &str| {
+        format!(
+            "description = \"w\"\n[[steps]]\nop = \"alter_column\"\ntable = \"items\"\ncolumn = \"name\"\ntype = \"varchar(20)\"\ndialects = [\"{dialect}\"]\n"
+        )
+    };
+    let tmp = TempPlan::new(&[
+        ("0001_base.toml", BASE),
+        ("0002_pg.toml", &widen("postgres")),
+        ("0003_my.toml", &widen("mysql")),
+    ]);
+    let plan = tmp.load().unwrap_or_else(|e| panic!("{e}"));
+    let copying: Vec<String> = lint_plan(&plan, &Dialect::ALL)
+        .iter()
+        .filter(|f| f.rule == "mysql/table-copying-alter")
+        .map(|f| f.migration.clone())
+        .collect();
+    assert_eq!(copying, ["0003"]);
+}
