@@ -193,3 +193,70 @@ async fn cutover_test_reports_steps_that_leave_different_schemas() {
         );
     }
 }
+
+#[tokio::test]
+async fn drift_compares_each_database_with_its_own_dialects_model() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        dir.write("0002_not_null.toml", NOT_NULL);
+        dir.write(
+            "0003_pg_only.toml",
+            "description = \"a column on postgres only\"\n[[steps]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = { name = \"extra\", type = \"integer\" }\ndialects = [\"postgres\"]\n",
+        );
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan).await;
+        let has_extra = snapshot::schema(b.as_mut())
+            .await
+            .iter()
+            .any(|l| l.starts_with("column items extra "));
+        assert_eq!(has_extra, db.backend() == Kind::Postgres);
+        let report = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .drift()
+            .await
+            .expect("drift");
+        assert!(report.differences.is_empty(), "{:?}", report.differences);
+        let _ = b.close().await;
+    })
+    .await;
+}
+
+const VARIANTS: &str = r#"
+description = "one backfill, written per dialect"
+
+[[steps]]
+op = "backfill"
+table = "items"
+set.name = "upper(name) || '-pg'"
+dialects = ["postgres"]
+
+[[steps]]
+op = "backfill"
+table = "items"
+set.name = "upper(name) || '-other'"
+dialects = ["mysql", "sqlite"]
+"#;
+
+#[tokio::test]
+async fn per_dialect_backfill_variants_run_their_own_definition() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        dir.write("0002_variants.toml", VARIANTS);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan).await;
+        let suffix = if db.backend() == Kind::Postgres {
+            "pg"
+        } else {
+            "other"
+        };
+        assert_eq!(
+            snapshot::rows(b.as_mut(), "items").await,
+            [format!("1|A-{suffix}"), format!("2|B-{suffix}")]
+        );
+        let _ = b.close().await;
+    })
+    .await;
+}
