@@ -83,13 +83,6 @@ impl Migration {
     pub fn checks_for(&self, dialect: Dialect) -> impl Iterator<Item = &Located<Check>> {
         self.checks.iter().filter(move |c| c.runs_on(dialect))
     }
-
-    /// Whether some step, down step or check is limited to some dialects.
-    pub fn has_dialect_limits(&self) -> bool {
-        self.steps.iter().any(|s| s.dialects.is_some())
-            || self.down.iter().flatten().any(|s| s.dialects.is_some())
-            || self.checks.iter().any(|c| c.dialects.is_some())
-    }
 }
 
 /// The checksummed form of an item: the item's own fields, plus `dialects` when the field was

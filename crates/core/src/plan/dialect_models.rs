@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 /// each dialect's model replays only its steps, and every item is checked against the model
 /// of each dialect it runs on. An item must resolve the same way on all of them.
 pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
-    if !migrations.iter().any(Migration::has_dialect_limits) {
+    if !migrations.iter().any(typed_limits) {
         return check_on(migrations, None);
     }
     let mut resolved: Vec<(Dialect, Vec<Migration>)> = Vec::new();
@@ -69,4 +69,13 @@ pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a typed step, down step or check of `m` is limited to some dialects. Raw `sql`
+/// steps do not count: their DDL makes tables opaque in every dialect's model alike.
+fn typed_limits(m: &Migration) -> bool {
+    let typed = |s: &super::Located<Step>| s.dialects.is_some() && !matches!(s.item, Step::Sql(_));
+    m.steps.iter().any(typed)
+        || m.down.iter().flatten().any(typed)
+        || m.checks.iter().any(|c| c.dialects.is_some())
 }
