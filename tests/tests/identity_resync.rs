@@ -139,3 +139,33 @@ async fn resync_identity_moves_a_raw_sql_tables_sequence() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_backfill_run_outside_its_migration_resyncs_too() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_tables.toml", TABLES);
+        dir.write("0002_copy.toml", COPY);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan).await;
+        assert_eq!(app_insert(b.as_mut(), "items", "app1").await, 31);
+        // New legacy rows arrive after the migration; `cutover backfill run` copies them.
+        b.execute("INSERT INTO legacy (id, name) VALUES (32, 'late1'), (33, 'late2')")
+            .await
+            .expect("legacy rows");
+        Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .backfill("0002_legacy")
+            .await
+            .unwrap_or_else(|e| panic!("backfill run: {e}"));
+        assert_eq!(app_insert(b.as_mut(), "items", "app2").await, 34);
+        assert_eq!(
+            snapshot::rows(b.as_mut(), "items").await,
+            [
+                "10|x", "20|y", "30|z", "31|app1", "32|late1", "33|late2", "34|app2"
+            ]
+        );
+        let _ = b.close().await;
+    })
+    .await;
+}

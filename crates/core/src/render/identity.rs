@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::plan::{ResyncIdentity, Step};
+use crate::plan::{Plan, ResyncIdentity, Step};
 use crate::schema::Schema;
 
 /// The statements of an explicit `resync_identity` step.
@@ -50,6 +50,23 @@ pub(crate) fn resync_after(step: &Step, dialect: Dialect, schema: &Schema) -> Ve
         }
     }
     out
+}
+
+/// The resync statements after backfill `id` runs on `dialect` outside its migration
+/// (`cutover backfill run`): the plan's model is replayed up to the backfill's step.
+pub fn resync_after_backfill(plan: &Plan, dialect: Dialect, id: &str) -> Vec<String> {
+    let mut schema = Schema::default();
+    for m in &plan.migrations {
+        for (_, s) in m.steps_for(dialect) {
+            if let Step::Backfill(b) = &s.item
+                && b.id_in(&m.version) == id
+            {
+                return resync_after(&s.item, dialect, &schema);
+            }
+            schema.apply(&s.item);
+        }
+    }
+    Vec::new()
 }
 
 /// The identity columns of `table` in the model.

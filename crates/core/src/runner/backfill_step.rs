@@ -74,6 +74,12 @@ impl Runner<'_> {
         )
         .await?;
         self.reporter.event(&Event::BackfillDone(&report));
+        // Rows inserted with explicit ids: move identity sequences past them (also when the
+        // backfill runs outside its migration, `cutover backfill run`).
+        let dialect = self.backend.dialect();
+        for sql in crate::render::resync_after_backfill(self.plan, dialect, id) {
+            self.backend.execute(&sql).await?;
+        }
         // Batches changed the session's settings; restore the migration's.
         for sql in self.backend.dialect().sql().backfill_session_reset_sql() {
             self.backend.execute(&sql).await?;
