@@ -59,7 +59,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     };
     if args.dry_run {
         for id in &ids {
-            let spec = BackfillSpec::find(&plan, id)?;
+            let spec = BackfillSpec::find_on(&plan, id, Some(backend.dialect()))?;
             let preview = dry_run(backend.as_mut(), &spec, args.sample).await?;
             if !json {
                 crate::outln!("backfill {id}: {} rows pending", preview.pending);

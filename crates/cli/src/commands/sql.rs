@@ -43,6 +43,16 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
         if m.statements.is_empty() {
             crate::outln!("-- (nothing to run on {})", args.dialect);
         }
+        for k in &m.skipped {
+            let only: Vec<&str> = k.dialects.iter().map(|d| d.name()).collect();
+            crate::outln!(
+                "-- step {} ({}) skipped on {}: dialects = [{}]",
+                k.step,
+                k.op,
+                args.dialect,
+                only.join(", ")
+            );
+        }
         for s in &m.statements {
             let note = match (&s.backfill, s.kind) {
                 (Some(id), _) => format!(" backfill {id}, run in batches"),

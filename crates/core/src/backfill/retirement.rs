@@ -93,9 +93,8 @@ pub fn superseded(
         .filter(|later| later.version > owner.version && done(&later.version))
         .find_map(|later| {
             later
-                .steps
-                .iter()
-                .find_map(|s| footprint.touched_by(&s.item, dialect))
+                .steps_for(dialect)
+                .find_map(|(_, s)| footprint.touched_by(&s.item, dialect))
                 .map(|change| Retirement::Superseded {
                     migration: later.label(),
                     change,

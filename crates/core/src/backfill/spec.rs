@@ -73,10 +73,20 @@ impl BackfillSpec {
 
     /// Every backfill of the plan, in plan order.
     pub fn all(plan: &Plan) -> Result<Vec<BackfillSpec>> {
+        Self::all_on(plan, None)
+    }
+
+    /// The backfills that run on `dialect` (all of them for `None`), in plan order, each
+    /// described against that dialect's schema model (see `dialects = [..]` on steps).
+    pub fn all_on(plan: &Plan, dialect: Option<crate::Dialect>) -> Result<Vec<BackfillSpec>> {
         let mut schema = Schema::default();
         let mut out = Vec::new();
         for m in &plan.migrations {
-            for s in &m.steps {
+            for s in m
+                .steps
+                .iter()
+                .filter(|s| dialect.is_none_or(|d| s.runs_on(d)))
+            {
                 if let Step::Backfill(b) = &s.item {
                     out.push(BackfillSpec::new(b, m, &schema)?);
                 }
@@ -88,7 +98,13 @@ impl BackfillSpec {
 
     /// The backfill with this id.
     pub fn find(plan: &Plan, id: &str) -> Result<BackfillSpec> {
-        let all = Self::all(plan)?;
+        Self::find_on(plan, id, None)
+    }
+
+    /// The backfill with this id among those that run on `dialect` (per-dialect variants of
+    /// a backfill may share an id).
+    pub fn find_on(plan: &Plan, id: &str, dialect: Option<crate::Dialect>) -> Result<BackfillSpec> {
+        let all = Self::all_on(plan, dialect)?;
         let known: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
         all.into_iter().find(|s| s.id == id).ok_or_else(|| {
             Error::Other(format!(

@@ -260,6 +260,14 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// SQL that makes the next value identity column `column` of `table` generates
+    /// `MAX(column) + 1` (1 for an empty table), run after rows were written with explicit
+    /// ids. `None` (the default) where the database already moves its counter past explicit
+    /// values: MySQL/MariaDB AUTO_INCREMENT and SQLite's rowid/`AUTOINCREMENT`.
+    fn resync_identity_sql(&self, _table: &str, _column: &str) -> Option<String> {
+        None
+    }
+
     /// The statement that creates a scratch database (`None` where a database is a file).
     fn create_database_sql(&self, name: &str) -> Option<String> {
         Some(format!("CREATE DATABASE {}", self.dialect().quote(name)))

@@ -235,6 +235,19 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn resync_identity_sql(&self, table: &str, column: &str) -> Option<String> {
+        // The next nextval() returns MAX + 1 (1 for an empty table), but never less than it
+        // would have: ids handed out to running transactions are not given out twice.
+        let t = Dialect::Postgres.quote(table);
+        Some(format!(
+            "SELECT setval(seq, GREATEST(top + 1, COALESCE(pg_sequence_last_value(seq::regclass) + 1, 1)), false) \
+             FROM (SELECT pg_get_serial_sequence({}, {}) AS seq, COALESCE(MAX({}), 0) AS top FROM {t}) AS resync",
+            super::quote_literal(&t),
+            super::quote_literal(column),
+            Dialect::Postgres.quote(column)
+        ))
+    }
+
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String> {
         let d = Dialect::Postgres;
         let prefix = format!(

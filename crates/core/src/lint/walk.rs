@@ -80,6 +80,16 @@ pub(crate) struct PlanView<'a> {
 impl<'a> PlanView<'a> {
     /// Replays `plan`, reading raw SQL for each of `dialects`.
     pub fn new(plan: &'a Plan, dialects: &[Dialect]) -> PlanView<'a> {
+        Self::replay(plan, dialects, None)
+    }
+
+    /// Replays only the steps that run on `dialect` (see `dialects = [..]` on steps), so that
+    /// its rules see that dialect's schema and never another dialect's steps.
+    pub fn on(plan: &'a Plan, dialect: Dialect) -> PlanView<'a> {
+        Self::replay(plan, &[dialect], Some(dialect))
+    }
+
+    fn replay(plan: &'a Plan, dialects: &[Dialect], only: Option<Dialect>) -> PlanView<'a> {
         let mut schema = Schema::default();
         let mut steps = Vec::new();
         let mut after = Vec::new();
@@ -87,6 +97,9 @@ impl<'a> PlanView<'a> {
         for (m, migration) in plan.migrations.iter().enumerate() {
             let mut created_here = BTreeSet::new();
             for (index, located) in migration.steps.iter().enumerate() {
+                if only.is_some_and(|d| !located.runs_on(d)) {
+                    continue;
+                }
                 let facts = raw_facts(&located.item, dialects);
                 steps.push(StepView {
                     m,

@@ -146,7 +146,11 @@ impl Plan {
         let mut out: BTreeMap<u64, Vec<(usize, Loss)>> = BTreeMap::new();
         for m in &self.migrations {
             let mut created_here: Vec<String> = Vec::new();
-            for s in &m.steps {
+            for s in m
+                .steps
+                .iter()
+                .filter(|s| dialect.is_none_or(|d| s.runs_on(d)))
+            {
                 for loss in s.item.losses(&schema, dialect) {
                     let new = loss
                         .table

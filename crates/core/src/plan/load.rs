@@ -7,10 +7,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::allow::parse_allows;
+use super::dialect_limits;
 use super::model::{Check, Phase, Step};
 use super::source_map::{SourceMap, field_label};
 use super::validate::{validate_check, validate_step};
 use super::{LoadOptions, Located, Migration, Plan, Version};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 /// The top level of a migration file; the arrays are deserialized one item at a time so that
@@ -82,7 +84,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     super::plan_wide::check_requires(&migrations)?;
     super::plan_wide::check_backfill_ids(&migrations)?;
-    super::semantics::check_plan(&mut migrations)?;
+    super::dialect_models::check_plan(&mut migrations)?;
     let (migrations, test_only) = super::test_only::split(migrations)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
@@ -219,7 +221,11 @@ fn top_level_hint(msg: &str) -> String {
 trait Item: DeserializeOwned {
     fn kind() -> &'static str;
     fn label(&self) -> String;
-    fn validate(&self, options: &LoadOptions) -> std::result::Result<(), (Option<String>, String)>;
+    fn validate(&self, dialects: &[Dialect]) -> std::result::Result<(), (Option<String>, String)>;
+    /// `dialects` as the item's own struct holds it (raw `sql` steps).
+    fn own_dialects(&self) -> Option<Vec<Dialect>> {
+        None
+    }
 }
 
 impl Item for Step {
@@ -229,8 +235,14 @@ impl Item for Step {
     fn label(&self) -> String {
         self.op().to_string()
     }
-    fn validate(&self, options: &LoadOptions) -> std::result::Result<(), (Option<String>, String)> {
-        validate_step(self, &options.dialects)
+    fn validate(&self, dialects: &[Dialect]) -> std::result::Result<(), (Option<String>, String)> {
+        validate_step(self, dialects)
+    }
+    fn own_dialects(&self) -> Option<Vec<Dialect>> {
+        match self {
+            Step::Sql(s) => s.dialects.clone(),
+            _ => None,
+        }
     }
 }
 
@@ -241,8 +253,8 @@ impl Item for Check {
     fn label(&self) -> String {
         self.name.clone()
     }
-    fn validate(&self, options: &LoadOptions) -> std::result::Result<(), (Option<String>, String)> {
-        validate_check(self, &options.dialects)
+    fn validate(&self, dialects: &[Dialect]) -> std::result::Result<(), (Option<String>, String)> {
+        validate_check(self, dialects)
     }
 }
 
@@ -276,6 +288,15 @@ fn items<T: Item>(
             }
             None => Vec::new(),
         };
+        let dialects = dialect_limits::take(&mut value).map_err(|msg| {
+            let line = map.field_line(array, i, Some("dialects"));
+            let down = if array == "down" { "down " } else { "" };
+            Error::plan(
+                path,
+                line,
+                format!("{down}{} {}, field `dialects`: {msg}", T::kind(), i + 1),
+            )
+        })?;
         let op = value
             .get("op")
             .and_then(|v| v.as_str())
@@ -291,7 +312,10 @@ fn items<T: Item>(
             let line = map.message_line(array, i, &msg);
             Error::plan(path, line, format!("{where_}: {msg}"))
         })?;
-        if let Err((field, msg)) = item.validate(options) {
+        let dialects = dialects.or_else(|| item.own_dialects());
+        // An item limited to some dialects must render for those only.
+        let targets = dialect_limits::narrow(&options.dialects, dialects.as_deref());
+        if let Err((field, msg)) = item.validate(&targets) {
             let line = map.field_line(array, i, field.as_deref());
             let label = format!("{} {} ({})", T::kind(), i + 1, item.label());
             let label = if array == "down" {
@@ -306,7 +330,12 @@ fn items<T: Item>(
             return Err(Error::plan(path, line, msg));
         }
         let line = map.field_line(array, i, None).unwrap_or(1);
-        out.push(Located { item, line, allow });
+        out.push(Located {
+            item,
+            line,
+            allow,
+            dialects,
+        });
     }
     Ok(out)
 }

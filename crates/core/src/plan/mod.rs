@@ -3,6 +3,8 @@
 mod allow;
 mod config;
 mod destructive;
+mod dialect_limits;
+mod dialect_models;
 mod identifiers;
 mod load;
 mod model;
@@ -25,6 +27,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dialect::Dialect;
 use crate::error::Result;
+use dialect_limits::Canonical as CanonicalItem;
 
 pub(crate) use source_map::SourceMap;
 
@@ -35,8 +38,8 @@ pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DialectSql, DropColumn, DropConstraint,
     DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join, Literal, OnConflict, OnFail,
-    Phase, References, RenameColumn, RenameTable, SqlDown, SqlStep, Step, UniqueConstraint,
-    ValidateConstraint,
+    Phase, References, RenameColumn, RenameTable, ResyncIdentity, SqlDown, SqlStep, Step,
+    UniqueConstraint, ValidateConstraint,
 };
 
 /// A migration version: the number before the first `_` of the file name.
@@ -93,6 +96,9 @@ pub struct Located<T> {
     pub line: usize,
     /// Lint suppressions written on the item (steps only); not part of the checksum.
     pub allow: Vec<Allow>,
+    /// `dialects = [..]`: the item runs only on these (`None`: on every dialect). For a raw
+    /// `sql` step this mirrors [`SqlStep::dialects`].
+    pub dialects: Option<Vec<Dialect>>,
 }
 
 /// One migration file, parsed and validated.
@@ -142,9 +148,9 @@ impl Migration {
             requires: Vec<&'a str>,
             phase: Option<Phase>,
             transaction: bool,
-            steps: Vec<&'a Step>,
-            down: Option<Vec<&'a Step>>,
-            checks: Vec<&'a Check>,
+            steps: Vec<CanonicalItem<'a, Step>>,
+            down: Option<Vec<CanonicalItem<'a, Step>>>,
+            checks: Vec<CanonicalItem<'a, Check>>,
         }
         let canonical = Canonical {
             version: &self.version.text,
@@ -152,12 +158,12 @@ impl Migration {
             requires: self.requires.iter().map(|v| v.text.as_str()).collect(),
             phase: self.phase,
             transaction: self.transaction,
-            steps: self.steps.iter().map(|s| &s.item).collect(),
+            steps: self.steps.iter().map(CanonicalItem::step).collect(),
             down: self
                 .down
                 .as_ref()
-                .map(|d| d.iter().map(|s| &s.item).collect()),
-            checks: self.checks.iter().map(|c| &c.item).collect(),
+                .map(|d| d.iter().map(CanonicalItem::step).collect()),
+            checks: self.checks.iter().map(CanonicalItem::check).collect(),
         };
         let json = serde_json::to_string(&canonical).unwrap_or_default();
         // Line endings inside multi-line strings must not change the checksum.

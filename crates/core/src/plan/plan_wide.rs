@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Migration;
 use super::model::Step;
 use super::source_map::SourceMap;
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 pub(crate) fn check_requires(migrations: &[Migration]) -> Result<()> {
@@ -89,10 +90,11 @@ fn requires_line(m: &Migration) -> Option<usize> {
     map.key_line(0..map.top_level_end(), "requires")
 }
 
-/// Refuses two backfills with one id (given, or derived as `<version>_<table>`): the second
-/// would share the first's checkpoint, find it complete and silently do nothing.
+/// Refuses two backfills with one id (given, or derived as `<version>_<table>`) that run on
+/// a common dialect: the second would share the first's checkpoint, find it complete and
+/// silently do nothing. Variants limited to disjoint `dialects` never meet and may share it.
 pub(crate) fn check_backfill_ids(migrations: &[Migration]) -> Result<()> {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut seen: BTreeMap<String, Vec<(Vec<Dialect>, String)>> = BTreeMap::new();
     for m in migrations {
         for (i, s) in m.steps.iter().enumerate() {
             let Step::Backfill(b) = &s.item else {
@@ -100,7 +102,14 @@ pub(crate) fn check_backfill_ids(migrations: &[Migration]) -> Result<()> {
             };
             let id = b.id_in(&m.version);
             let here = format!("migration {}, step {}", m.label(), i + 1);
-            if let Some(first) = seen.insert(id.clone(), here) {
+            let on: Vec<Dialect> = Dialect::ALL.into_iter().filter(|d| s.runs_on(*d)).collect();
+            let earlier = seen.entry(id.clone()).or_default();
+            let clash = earlier
+                .iter()
+                .find(|(d, _)| d.iter().any(|x| on.contains(x)))
+                .map(|(_, first)| first.clone());
+            earlier.push((on, here));
+            if let Some(first) = clash {
                 let hint = if b.id.is_some() {
                     "give one of them another `id`"
                 } else {

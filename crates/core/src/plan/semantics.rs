@@ -10,7 +10,7 @@
 
 use std::collections::BTreeSet;
 
-use super::model::{Backfill, Check, CheckWhen, Step};
+use super::model::{Backfill, Check, CheckWhen, ResyncIdentity, Step};
 use super::source_map::{SourceMap, field_label};
 use super::{Located, Migration};
 use crate::dialect::Dialect;
@@ -117,36 +117,39 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// Checks every expression of the plan's migrations (in version order), resolving them in
-/// place (see [`Expression::typecheck`]).
-pub(crate) fn check_plan(migrations: &mut [Migration]) -> Result<()> {
+/// Checks the migrations against the model of `dialect` (every step for `None`).
+pub(super) fn check_on(migrations: &mut [Migration], dialect: Option<Dialect>) -> Result<()> {
+    let runs = |d: Option<&[Dialect]>| dialect.is_none_or(|x| d.is_none_or(|l| l.contains(&x)));
     let mut model = Model::default();
     for m in migrations.iter_mut() {
         let src = std::fs::read_to_string(&m.path).unwrap_or_default();
         let map = SourceMap::new(&src);
+        let on = dialect
+            .map(|d| format!(" (in the {d} schema, which has only the steps that run on {d})"))
+            .unwrap_or_default();
         let at = |array: &str, i: usize, field: &str, label: String, msg: String| {
             let line = map.field_line(array, i, Some(field));
             Error::plan(
                 &m.path,
                 line,
-                format!("{label}, field `{}`: {msg}", field_label(field)),
+                format!("{label}, field `{}`: {msg}{on}", field_label(field)),
             )
         };
         for (i, c) in m.checks.iter_mut().enumerate() {
-            if c.item.when == CheckWhen::Before {
+            if c.item.when == CheckWhen::Before && runs(c.dialects.as_deref()) {
                 check_check(&model, c, i, &at)?;
             }
         }
-        steps(&mut model, &mut m.steps, "steps", &at)?;
+        steps(&mut model, &mut m.steps, "steps", dialect, &at)?;
         if let Some(down) = m.down.as_mut() {
             let mut after = Model {
                 schema: model.schema.clone(),
                 opaque: model.opaque.clone(),
             };
-            steps(&mut after, down, "down", &at)?;
+            steps(&mut after, down, "down", dialect, &at)?;
         }
         for (i, c) in m.checks.iter_mut().enumerate() {
-            if c.item.when == CheckWhen::After {
+            if c.item.when == CheckWhen::After && runs(c.dialects.as_deref()) {
                 check_check(&model, c, i, &at)?;
             }
         }
@@ -188,13 +191,24 @@ fn check_check(model: &Model, c: &mut Located<Check>, i: usize, at: &At<'_>) -> 
     condition(w, &scope).map_err(|msg| at("checks", i, "where", label, msg))
 }
 
-fn steps(model: &mut Model, steps: &mut [Located<Step>], array: &str, at: &At<'_>) -> Result<()> {
+fn steps(
+    model: &mut Model,
+    steps: &mut [Located<Step>],
+    array: &str,
+    dialect: Option<Dialect>,
+    at: &At<'_>,
+) -> Result<()> {
     for (i, s) in steps.iter_mut().enumerate() {
-        let step = &mut s.item;
-        if let Step::Sql(sql) = step {
+        // Raw DDL of any dialect makes its tables opaque in every dialect's model, as in a
+        // plan without `dialects`: the models then differ only by typed steps.
+        if let Step::Sql(sql) = &s.item {
             mark_opaque(model, &sql.up());
             continue;
         }
+        if dialect.is_some_and(|d| !s.runs_on(d)) {
+            continue;
+        }
+        let step = &mut s.item;
         model.schema.apply(step);
         if let Step::CreateTable(t) = step {
             model.opaque.remove(&t.table);
@@ -274,9 +288,28 @@ fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem
             condition(&mut c.expr, &scope).map_err(|m| ("expr".to_string(), m))?;
         }
         Step::Backfill(b) => backfill(model, b)?,
+        Step::ResyncIdentity(r) => resync(&scope, r)?,
         _ => {}
     }
     Ok(())
+}
+
+fn resync(scope: &Scope<'_>, r: &ResyncIdentity) -> std::result::Result<(), Problem> {
+    let table = scope.model.schema.table(&r.table);
+    match &r.column {
+        Some(c) => match scope.in_table(&r.table, c) {
+            Lookup::Missing(m) => Err(("column".into(), m)),
+            _ => Ok(()),
+        },
+        None if table.is_some_and(|t| t.columns.iter().any(|c| c.identity)) => Ok(()),
+        None => Err((
+            "table".into(),
+            format!(
+                "the plan defines no identity column of table `{}` (it may come from raw SQL): give `column = \"...\"`",
+                r.table
+            ),
+        )),
+    }
 }
 
 fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem> {

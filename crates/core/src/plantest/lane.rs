@@ -146,7 +146,8 @@ impl Lane {
             self.fail("up", Some(m.label()), e.to_string()).await;
             return Ok(());
         }
-        for s in &m.steps {
+        // The model of this dialect: steps limited to others are not in it.
+        for (_, s) in m.steps_for(self.dialect) {
             self.model.apply(&s.item);
         }
         let live = b.introspect().await?;

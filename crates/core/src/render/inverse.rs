@@ -1,5 +1,6 @@
 //! Deriving the `down` steps of a migration.
 
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::plan::{
     AddColumn, Backfill, DropColumn, DropConstraint, DropIndex, DropTable, Migration, RenameColumn,
@@ -8,15 +9,31 @@ use crate::plan::{
 use crate::schema::Schema;
 
 /// The steps that revert `migration`: its explicit `down`, else the inverse of each up step
-/// in reverse order. `schema` is the state after the migration.
-pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
+/// in reverse order; only the steps that run on `dialect` (see `dialects = [..]`). `schema` is
+/// the state after the migration on `dialect`.
+pub fn down_steps(migration: &Migration, schema: &Schema, dialect: Dialect) -> Result<Vec<Step>> {
     if let Some(down) = &migration.down {
-        return Ok(down.iter().map(|s| s.item.clone()).collect());
+        return Ok(down
+            .iter()
+            .filter(|s| s.runs_on(dialect))
+            .map(|s| s.item.clone())
+            .collect());
     }
-    let ups: Vec<&Step> = migration.steps.iter().map(|s| &s.item).collect();
+    let ups: Vec<&Step> = migration
+        .steps
+        .iter()
+        .filter(|s| s.runs_on(dialect))
+        .map(|s| &s.item)
+        .collect();
     let created = created_tables(&ups);
     let mut out = Vec::new();
-    for (i, step) in ups.iter().enumerate().rev() {
+    for (i, located) in migration
+        .steps_for(dialect)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let step = &located.item;
         if goes_with_its_table(step, &created) {
             continue;
         }
@@ -26,7 +43,7 @@ pub fn down_steps(migration: &Migration, schema: &Schema) -> Result<Vec<Step>> {
             None => {
                 return Err(Error::plan(
                     &migration.path,
-                    Some(migration.steps[i].line),
+                    Some(located.line),
                     format!(
                         "migration {}: step {} ({}) cannot be reversed automatically; add a [[down]] section that reverts the migration",
                         migration.label(),
@@ -138,6 +155,8 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
         Step::Backfill(b) => return invert_backfill(b, all, schema),
         // Validating checks rows; there is nothing to undo.
         Step::ValidateConstraint(_) => return Some(None),
+        // Down deletes rows: resync again.
+        Step::ResyncIdentity(r) => Step::ResyncIdentity(r.clone()),
         Step::DropColumn(d) => {
             // Restorable only as schema: the data is gone, so insist on an explicit down.
             let _ = (d, schema);

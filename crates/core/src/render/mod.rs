@@ -7,11 +7,13 @@
 mod backfill;
 mod column;
 mod constraint;
+mod identity;
 mod index;
 mod inverse;
 mod lexer;
 mod raw;
 mod rebuild;
+mod select;
 mod split;
 mod table;
 
@@ -24,9 +26,11 @@ use crate::schema::Schema;
 
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
+pub use identity::resync_after_backfill;
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
+pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
 
@@ -73,6 +77,9 @@ pub struct RenderedMigration {
     pub name: String,
     /// Statements in execution order.
     pub statements: Vec<Statement>,
+    /// Steps not run on this dialect because of their `dialects = [..]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedStep>,
 }
 
 /// Which way to render.
@@ -121,7 +128,7 @@ pub fn render_plan(
             if in_range(m) {
                 // Down runs against the schema as it was after this migration.
                 let mut after = before;
-                for s in &m.steps {
+                for (_, s) in m.steps_for(dialect) {
                     after.apply(&s.item);
                 }
                 out.push(render_migration(m, dialect, &mut after, Direction::Down)?);
@@ -139,23 +146,13 @@ pub fn render_migration(
     schema: &mut Schema,
     direction: Direction,
 ) -> Result<RenderedMigration> {
-    let steps: Vec<Step> = match direction {
-        Direction::Up => migration.steps.iter().map(|s| s.item.clone()).collect(),
-        Direction::Down => down_steps(migration, schema)?,
-    };
+    let (steps, skipped) = select::planned_steps(migration, dialect, schema, direction)?;
     let mut statements = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
+    for planned in &steps {
+        let (i, step) = (planned.index, &planned.step);
         let ctx = || {
             // The step's line, where it is written in the file (up steps and explicit down).
-            let line = match direction {
-                Direction::Up => migration.steps.get(i).map(|s| s.line),
-                Direction::Down => migration
-                    .down
-                    .as_ref()
-                    .and_then(|d| d.get(i))
-                    .map(|s| s.line),
-            };
-            let location = match line {
+            let location = match planned.line {
                 Some(line) => format!("{}:{line}", migration.path.display()),
                 None => migration.path.display().to_string(),
             };
@@ -187,12 +184,24 @@ pub fn render_migration(
                 },
             });
         }
+        // Explicit ids written by the step: move identity sequences past them.
+        for sql in identity::resync_after(step, dialect, schema) {
+            statements.push(Statement {
+                sql,
+                kind: StatementKind::Dml,
+                step: i + 1,
+                op: "resync_identity",
+                rebuild: None,
+                backfill: None,
+            });
+        }
         schema.apply(step);
     }
     Ok(RenderedMigration {
         version: migration.version.clone(),
         name: migration.name.clone(),
         statements,
+        skipped,
     })
 }
 
@@ -230,6 +239,10 @@ pub fn render_step(
         Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect, schema)]),
         Step::Sql(s) => raw::sql_step(s, dialect)?,
         Step::ValidateConstraint(v) => ddl(constraint::validate_constraint(v, dialect)),
+        Step::ResyncIdentity(r) => identity::resync_step(r, dialect, schema)?
+            .into_iter()
+            .map(|s| (s, StatementKind::Dml))
+            .collect(),
         Step::Backfill(b) => {
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]

@@ -192,7 +192,10 @@ impl Runner<'_> {
         when: CheckWhen,
     ) -> Result<Vec<CheckResult>> {
         let mut out = Vec::new();
-        for c in m.checks.iter().filter(|c| c.item.when == when) {
+        for c in m
+            .checks_for(self.backend.dialect())
+            .filter(|c| c.item.when == when)
+        {
             let result = run_check(self.backend, &c.item)
                 .await
                 .map_err(|e| e.context(format!("migration {}", m.label())))?;

@@ -56,7 +56,7 @@ impl BackfillObserver for Forward<'_> {
 impl Runner<'_> {
     /// Runs (or resumes) the backfill `id` of the plan to the end.
     pub(crate) async fn run_backfill(&mut self, id: &str) -> Result<BackfillReport> {
-        let spec = BackfillSpec::find(self.plan, id)?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -74,6 +74,12 @@ impl Runner<'_> {
         )
         .await?;
         self.reporter.event(&Event::BackfillDone(&report));
+        // Rows inserted with explicit ids: move identity sequences past them (also when the
+        // backfill runs outside its migration, `cutover backfill run`).
+        let dialect = self.backend.dialect();
+        for sql in crate::render::resync_after_backfill(self.plan, dialect, id) {
+            self.backend.execute(&sql).await?;
+        }
         // Batches changed the session's settings; restore the migration's.
         for sql in self.backend.dialect().sql().backfill_session_reset_sql() {
             self.backend.execute(&sql).await?;
@@ -124,7 +130,7 @@ impl Runner<'_> {
     /// after a lost connection the lock is taken again and the run resumes from the
     /// checkpoint the database holds.
     pub async fn backfill(&mut self, id: &str) -> Result<BackfillOutcome> {
-        let spec = BackfillSpec::find(self.plan, id)?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let key = format!("cutover-backfill:{id}");
         self.locked_replanning(&key, false, move |r| {
             let spec = spec.clone();
@@ -140,8 +146,7 @@ impl Runner<'_> {
         let mut checks = Vec::new();
         if let Some(m) = self.plan.get(&spec.version) {
             for c in m
-                .checks
-                .iter()
+                .checks_for(self.backend.dialect())
                 .filter(|c| c.item.when == crate::plan::CheckWhen::After)
             {
                 let r = super::run_check(self.backend, &c.item).await?;
@@ -172,7 +177,7 @@ impl Runner<'_> {
     /// undo are the ones `undo_where` selects).
     pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
         self.ensure_not_retired(id, false).await?;
-        let spec = BackfillSpec::find(self.plan, id)?.undo()?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?.undo()?;
         let key = format!("cutover-backfill:{id}");
         let id = id.to_string();
         self.locked_replanning(&key, false, move |r| {

@@ -30,7 +30,7 @@ impl Runner<'_> {
                 continue;
             }
             applied.push(m.version.text.clone());
-            for s in &m.steps {
+            for (_, s) in m.steps_for(self.backend.dialect()) {
                 schema.apply(&s.item);
             }
         }

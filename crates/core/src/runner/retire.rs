@@ -66,7 +66,7 @@ impl Runner<'_> {
         applied_now: &[Version],
     ) -> Result<Vec<BackfillStatus>> {
         let mut out = Vec::new();
-        for spec in BackfillSpec::all(self.plan)? {
+        for spec in BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))? {
             out.push(self.status_of(&spec, entries, applied_now).await?);
         }
         Ok(out)
@@ -137,7 +137,7 @@ impl Runner<'_> {
     /// the backfill over and so ends its retirement, unless a later applied migration changed
     /// what it reads or writes: such a backfill is refused either way.
     pub async fn ensure_not_retired(&mut self, id: &str, restart: bool) -> Result<()> {
-        let spec = BackfillSpec::find(self.plan, id)?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let entries = self.history.load(self.backend).await.unwrap_or_default();
         let mut status = self.status_of(&spec, &entries, &[]).await?;
         if status.retired.as_ref().is_some_and(Retirement::is_explicit) && restart {
@@ -172,7 +172,7 @@ impl Runner<'_> {
     /// table. Holds the migration lock and the backfill's lock (see the module
     /// documentation); already retired explicitly: nothing is written.
     pub async fn retire_backfill(&mut self, id: &str, note: Option<&str>) -> Result<RetireOutcome> {
-        let spec = BackfillSpec::find(self.plan, id)?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let note = note.map(str::to_string);
         let key = self.lock_key();
         // After a lost connection both locks went with the session: the pass starts over

@@ -70,7 +70,7 @@ impl Runner<'_> {
         states: &[BackfillStatus],
     ) -> Result<Guard> {
         let mut backfills = Vec::new();
-        for spec in BackfillSpec::all(self.plan)? {
+        for spec in BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))? {
             let Some(owner) = self.plan.get(&spec.version) else {
                 continue;
             };
@@ -122,8 +122,7 @@ impl Runner<'_> {
             let mut failed: Vec<String> = Vec::new();
             if let Some(owner) = self.plan.get(&spec.version) {
                 for c in owner
-                    .checks
-                    .iter()
+                    .checks_for(self.backend.dialect())
                     .filter(|c| c.item.when == CheckWhen::After)
                 {
                     let r = run_check(self.backend, &c.item).await.map_err(|e| {

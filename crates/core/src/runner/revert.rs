@@ -217,9 +217,11 @@ impl Runner<'_> {
 
     /// Whether migration `m` has backfills (whose checkpoints a revert removes).
     fn has_backfills(&self, m: &Migration) -> Result<bool> {
-        Ok(crate::backfill::BackfillSpec::all(self.plan)?
-            .iter()
-            .any(|s| s.version == m.version.text))
+        Ok(
+            crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
+                .iter()
+                .any(|s| s.version == m.version.text),
+        )
     }
 
     /// Inside the caller's transaction: removes the checkpoints of `m`'s backfills (they no
@@ -227,7 +229,7 @@ impl Runner<'_> {
     /// history entry (which checks the fence). Both commit together: a cut can never leave
     /// a stale `complete` checkpoint behind a reverted migration.
     pub(crate) async fn forget_reverted(&mut self, m: &Migration) -> Result<()> {
-        let specs = crate::backfill::BackfillSpec::all(self.plan)?;
+        let specs = crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
         let states = crate::backfill::StateTable::new(self.backend.dialect());
         for s in specs.iter().filter(|s| s.version == m.version.text) {
             states.clear(self.backend, &s.id).await?;

@@ -18,13 +18,14 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     plan_wide::check(view, out);
     destructive::check(view, out);
     data_changes::check(view, out);
-    for d in dialects {
+    for &d in dialects {
         let check = match d {
             Dialect::Postgres => postgres::check,
             Dialect::Mysql => mysql::check,
             Dialect::Sqlite => sqlite::check,
         };
-        check(view, out);
+        // Each dialect's rules see its own steps and schema (`dialects = [..]` on steps).
+        check(&PlanView::on(view.plan, d), out);
     }
 }
 

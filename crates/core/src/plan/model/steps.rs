@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::expr::Expression;
 
 use super::backfill::Backfill;
+use super::identity_ops::ResyncIdentity;
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
     DropColumn, DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable,
@@ -56,6 +57,9 @@ pub enum Step {
     /// `op = "validate_constraint"`: check the rows against a constraint added with
     /// `not_valid = true` (Postgres; nothing elsewhere).
     ValidateConstraint(ValidateConstraint),
+    /// `op = "resync_identity"`: move an identity sequence past the rows (Postgres; nothing
+    /// elsewhere).
+    ResyncIdentity(ResyncIdentity),
 }
 
 impl Step {
@@ -77,6 +81,7 @@ impl Step {
             Step::AddUnique(t) => &t.table,
             Step::Backfill(t) => &t.table,
             Step::ValidateConstraint(t) => &t.table,
+            Step::ResyncIdentity(t) => &t.table,
             Step::Sql(_) => return None,
         })
     }
@@ -102,6 +107,7 @@ impl Step {
             Step::Sql(_) => "sql",
             Step::Backfill(_) => "backfill",
             Step::ValidateConstraint(_) => "validate_constraint",
+            Step::ResyncIdentity(_) => "resync_identity",
         }
     }
 
