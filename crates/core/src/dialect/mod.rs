@@ -31,6 +31,54 @@ pub trait SqlDialect: Send + Sync {
     /// The portable type a native type name maps back to (introspection), if any.
     fn portable_type(&self, native: &str) -> Option<ColumnType>;
 
+    /// The type written in the definition of column `column` of `table` (the native type,
+    /// except for PostgreSQL enums: the named type created for the column).
+    fn column_type_sql(&self, _table: &str, _column: &str, ty: ColumnType) -> String {
+        self.native_type(ty)
+    }
+
+    /// The statement that creates the named type an enum column needs, run before the
+    /// column is created (PostgreSQL `CREATE TYPE .. AS ENUM`); `None` elsewhere.
+    fn create_enum_type_sql(&self, _table: &str, _column: &str, _ty: ColumnType) -> Option<String> {
+        None
+    }
+
+    /// The statement that drops an enum column's named type, run after the column (or
+    /// its table) is dropped; `None` where enums have no named type.
+    fn drop_enum_type_sql(&self, _table: &str, _column: &str) -> Option<String> {
+        None
+    }
+
+    /// The statement that renames an enum column's named type when its table or column is
+    /// renamed (`from` and `to` are `(table, column)`); `None` where enums have no named type.
+    fn rename_enum_type_sql(&self, _from: (&str, &str), _to: (&str, &str)) -> Option<String> {
+        None
+    }
+
+    /// Whether an enum column's type is a named type of its own (PostgreSQL), so that
+    /// changing its values is `ALTER TYPE` rather than a restated column.
+    fn enums_are_named_types(&self) -> bool {
+        false
+    }
+
+    /// The statement that adds `value` to an enum column's named type, right after the
+    /// value `after`, or else right before `before`; `None` where enums have no named type.
+    fn add_enum_value_sql(
+        &self,
+        _table: &str,
+        _column: &str,
+        _value: &str,
+        _after: Option<&str>,
+        _before: Option<&str>,
+    ) -> Option<String> {
+        None
+    }
+
+    /// Whether an enum column is text with a `CHECK (col IN (..))` (SQLite).
+    fn enum_needs_check(&self) -> bool {
+        false
+    }
+
     /// The portable type an identity column of type `ty` ends up with.
     fn identity_type(&self, ty: ColumnType) -> ColumnType {
         ty
@@ -203,6 +251,17 @@ pub trait SqlDialect: Send + Sync {
     /// element as text) or `position` (1-based). `None` for any other name.
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String>;
 
+    /// The join clause that turns the array column `array` into one row per element (by
+    /// default the array is a JSON array: [`explode_join_sql`](SqlDialect::explode_join_sql)).
+    fn explode_array_join_sql(&self, array: &str, alias: &str) -> String {
+        self.explode_join_sql(array, alias)
+    }
+
+    /// [`explode_column_sql`](SqlDialect::explode_column_sql) for an exploded array column.
+    fn explode_array_column_sql(&self, alias: &str, column: &str) -> Option<String> {
+        self.explode_column_sql(alias, column)
+    }
+
     /// `INSERT INTO target (columns) <select>`, skipping rows that violate a unique key of
     /// the target when `ignore_conflicts`.
     fn insert_select_sql(
@@ -335,6 +394,17 @@ pub trait SqlDialect: Send + Sync {
         expr_sql::call("JSON_OBJECT", args)
     }
 
+    /// Renders an array value of an array column (a JSON array by default).
+    fn expr_array(&self, args: Vec<Expr>) -> Expr {
+        self.expr_json_array(args)
+    }
+
+    /// Renders the number of elements of an array column's value: 0 when empty, NULL for
+    /// NULL (the JSON array length by default).
+    fn expr_array_length(&self, array: Expr) -> Expr {
+        self.expr_json_length(array)
+    }
+
     /// Renders the number of elements of a JSON array.
     fn expr_json_length(&self, json: Expr) -> Expr;
 
@@ -406,6 +476,11 @@ pub struct AlterColumnSql<'a> {
     /// The full column definition after the change (`<type> [NOT NULL] [DEFAULT ..]`),
     /// for dialects that restate the whole column (MySQL `MODIFY COLUMN`).
     pub full_definition: Option<String>,
+}
+
+/// The name of the type PostgreSQL creates for an enum column: `<table>_<column>`.
+pub fn enum_type_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}")
 }
 
 /// A string literal for catalog queries (single quotes doubled).

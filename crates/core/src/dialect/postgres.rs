@@ -181,6 +181,88 @@ impl SqlDialect for Postgres {
             ColumnType::Real => "real".into(),
             ColumnType::Double => "double precision".into(),
             ColumnType::Bytes => "bytea".into(),
+            ColumnType::Array(e) => format!("{}[]", e.name()),
+            // The catalog form introspection reports; columns use the named type instead
+            // (see `column_type_sql`).
+            ColumnType::Enum(v) => format!("enum({v})"),
+        }
+    }
+
+    /// An enum column's type is the named type `<table>_<column>` (see `enum_type_name`).
+    fn column_type_sql(&self, table: &str, column: &str, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Enum(_) => Dialect::Postgres.quote(&super::enum_type_name(table, column)),
+            other => self.native_type(other),
+        }
+    }
+
+    fn create_enum_type_sql(&self, table: &str, column: &str, ty: ColumnType) -> Option<String> {
+        let ColumnType::Enum(values) = ty else {
+            return None;
+        };
+        Some(format!(
+            "CREATE TYPE {} AS ENUM ({})",
+            Dialect::Postgres.quote(&super::enum_type_name(table, column)),
+            values.sql_list()
+        ))
+    }
+
+    fn drop_enum_type_sql(&self, table: &str, column: &str) -> Option<String> {
+        Some(format!(
+            "DROP TYPE IF EXISTS {}",
+            Dialect::Postgres.quote(&super::enum_type_name(table, column))
+        ))
+    }
+
+    fn enums_are_named_types(&self) -> bool {
+        true
+    }
+
+    /// `ADD VALUE IF NOT EXISTS`, so that a resumed migration can run it again.
+    fn add_enum_value_sql(
+        &self,
+        table: &str,
+        column: &str,
+        value: &str,
+        after: Option<&str>,
+        before: Option<&str>,
+    ) -> Option<String> {
+        let name = Dialect::Postgres.quote(&super::enum_type_name(table, column));
+        let position = match (after, before) {
+            (Some(a), _) => format!(" AFTER {}", quote_literal(a)),
+            (None, Some(b)) => format!(" BEFORE {}", quote_literal(b)),
+            (None, None) => String::new(),
+        };
+        Some(format!(
+            "ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}{position}",
+            quote_literal(value)
+        ))
+    }
+
+    fn rename_enum_type_sql(&self, from: (&str, &str), to: (&str, &str)) -> Option<String> {
+        let d = Dialect::Postgres;
+        Some(format!(
+            "ALTER TYPE {} RENAME TO {}",
+            d.quote(&super::enum_type_name(from.0, from.1)),
+            d.quote(&super::enum_type_name(to.0, to.1))
+        ))
+    }
+
+    /// `unnest(..) WITH ORDINALITY`; the element is turned into JSON for `value`.
+    fn explode_array_join_sql(&self, array: &str, alias: &str) -> String {
+        format!(
+            "CROSS JOIN LATERAL unnest({array}) WITH ORDINALITY AS {}(\"element\", \"position\")",
+            Dialect::Postgres.quote(alias)
+        )
+    }
+
+    fn explode_array_column_sql(&self, alias: &str, column: &str) -> Option<String> {
+        let a = Dialect::Postgres.quote(alias);
+        match column {
+            "value" => Some(format!("to_jsonb({a}.\"element\")")),
+            "text" => Some(format!("CAST({a}.\"element\" AS text)")),
+            "position" => Some(format!("{a}.\"position\"")),
+            _ => None,
         }
     }
 
@@ -199,6 +281,11 @@ impl SqlDialect for Postgres {
             "real" | "float4" => ColumnType::Real,
             "double precision" | "float8" => ColumnType::Double,
             "bytea" => ColumnType::Bytes,
+            // information_schema names an array's element type `_int4` (its udt_name).
+            array if array.ends_with("[]") => {
+                let element = array.trim_end_matches("[]").trim_start_matches('_');
+                return crate::types::ArrayElement::parse(element).map(ColumnType::Array);
+            }
             other => {
                 let other = other
                     .replace("character varying", "varchar")
@@ -281,6 +368,21 @@ impl SqlDialect for Postgres {
 
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("jsonb_array_length", [json])
+    }
+
+    /// `ARRAY[..]`; an empty array is the literal `'{}'`, which takes the type of the
+    /// column it is stored into.
+    fn expr_array(&self, args: Vec<Expr>) -> Expr {
+        if args.is_empty() {
+            return Expr::cust("'{}'");
+        }
+        let marks = vec!["?"; args.len()].join(", ");
+        Expr::cust_with_exprs(format!("ARRAY[{marks}]"), args)
+    }
+
+    /// `cardinality`: 0 for an empty array (`array_length` gives NULL there).
+    fn expr_array_length(&self, array: Expr) -> Expr {
+        expr_sql::call("cardinality", [array])
     }
 
     fn expr_json_text(&self, json: Expr, key: &str) -> Expr {

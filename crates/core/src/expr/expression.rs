@@ -117,6 +117,17 @@ impl Expression {
         kinds::assignable(ty, kind, &self.node)
     }
 
+    /// Why this expression cannot be stored into a column of type `ty` when it is a string
+    /// literal that is not one of an enum's values.
+    pub fn enum_literal_problem(&self, ty: crate::types::ColumnType) -> Option<String> {
+        match ty {
+            crate::types::ColumnType::Enum(values) => {
+                kinds::enum_literal_problem(values, &self.node)
+            }
+            _ => None,
+        }
+    }
+
     /// Checks that the expression can be rendered for `dialect` (used when loading plans).
     ///
     /// # Errors

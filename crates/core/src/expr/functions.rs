@@ -9,6 +9,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Function {
     Abs,
+    Array,
+    ArrayLength,
     Coalesce,
     Concat,
     JsonArray,
@@ -60,6 +62,20 @@ pub(crate) struct Spec {
 /// Every supported function, sorted by canonical name.
 pub(crate) const CATALOGUE: &[Spec] = &[
     spec(Function::Abs, "abs", &[], Arity::Exactly(1), "abs(number)"),
+    spec(
+        Function::Array,
+        "array",
+        &[],
+        Arity::AtLeast(0),
+        "array(value, ...)",
+    ),
+    spec(
+        Function::ArrayLength,
+        "array_length",
+        &["cardinality"],
+        Arity::Exactly(1),
+        "array_length(array)",
+    ),
     spec(
         Function::Coalesce,
         "coalesce",

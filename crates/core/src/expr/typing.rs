@@ -9,7 +9,7 @@
 use super::ast::{BinaryOp, Literal, Node, UnaryOp};
 use super::functions::Function;
 use super::kinds::{Lookup, Scope, ValueKind};
-use super::kinds::{comparable, unify};
+use super::kinds::{comparable, enum_literal_problem, unify};
 
 /// Type-checks `node`, rewriting it where the dialects need help to agree; returns its kind.
 pub(crate) fn check(node: &mut Node, scope: Scope<'_>) -> Result<ValueKind, String> {
@@ -152,6 +152,13 @@ impl Checker<'_> {
             | BinaryOp::Gt
             | BinaryOp::GtEq => {
                 self.compare(lk, l, rk, r, "a comparison")?;
+                let ordering = !matches!(op, BinaryOp::Eq | BinaryOp::NotEq);
+                if ordering && matches!((lk, rk), (Enum(_), _) | (_, Enum(_))) {
+                    return Err(
+                        "<, <=, > and >= on an enum: PostgreSQL orders enum values by declaration, MySQL and SQLite as text; compare with = / <> / IN, or CAST(x AS text) to order as text"
+                            .into(),
+                    );
+                }
                 if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && lk.textual() && rk.textual() {
                     exact_pair(l, r);
                 }
@@ -231,6 +238,34 @@ impl Checker<'_> {
             Function::JsonValid => Boolean,
             Function::Now => Time,
             Function::Uuid => Uuid,
+            Function::Array => {
+                let mut element: Option<crate::types::ArrayElement> = None;
+                for k in &kinds {
+                    let e = k.array_of().ok_or_else(|| {
+                        format!("array() holds text, integers or uuids, not {k}")
+                    })?;
+                    match element {
+                        Some(prev) if prev != e => {
+                            return Err(format!(
+                                "array() elements have different types ({}[] and {}[]): CAST them to one type",
+                                prev.name(),
+                                e.name()
+                            ));
+                        }
+                        _ => element = Some(e),
+                    }
+                }
+                Array(element)
+            }
+            Function::ArrayLength => {
+                if !(matches!(kinds[0], Array(_)) || kinds[0].loose()) {
+                    return Err(format!(
+                        "array_length() needs an array column, not {}: use json_length() for a JSON array",
+                        kinds[0]
+                    ));
+                }
+                Integer
+            }
         })
     }
 
@@ -264,6 +299,14 @@ impl Checker<'_> {
         bn: &Node,
         what: &str,
     ) -> Result<(), String> {
+        let problem = match (a, b) {
+            (ValueKind::Enum(v), _) => enum_literal_problem(v, bn),
+            (_, ValueKind::Enum(v)) => enum_literal_problem(v, an),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            return Err(format!("{what}: {p}"));
+        }
         if comparable(a, an, b, bn) {
             Ok(())
         } else {

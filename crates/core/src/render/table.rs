@@ -10,7 +10,12 @@ use crate::plan::{Column, CreateTable, DropTable, Literal, RenameTable};
 use crate::types::ColumnType;
 
 /// A sea-query column definition for `c` in `dialect`. `inline_pk` renders PRIMARY KEY on it.
-pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Result<ColumnDef> {
+pub(crate) fn column_def(
+    table: &str,
+    c: &Column,
+    dialect: Dialect,
+    inline_pk: bool,
+) -> Result<ColumnDef> {
     let sql = dialect.sql();
     let mut def = if c.identity {
         // sea-query renders identity columns only for its own integer types.
@@ -23,7 +28,10 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
         d.not_null().auto_increment();
         d
     } else {
-        ColumnDef::new_with_type(ident(&c.name), SqColumnType::custom(sql.native_type(c.ty)))
+        ColumnDef::new_with_type(
+            ident(&c.name),
+            SqColumnType::custom(sql.column_type_sql(table, &c.name, c.ty)),
+        )
     };
     if !(c.identity || c.is_nullable() || inline_pk) {
         def.not_null();
@@ -41,7 +49,13 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
     if c.unique {
         def.unique_key();
     }
-    if c.ty == ColumnType::Json && sql.json_needs_validity_check() {
+    if let ColumnType::Enum(values) = c.ty
+        && sql.enum_needs_check()
+    {
+        let q = dialect.quote(&c.name);
+        def.check(Expr::cust(format!("{q} IN ({})", values.sql_list())));
+    }
+    if c.ty.stored_as_json() && sql.json_needs_validity_check() {
         // `json_valid(NULL)` is 0 before SQLite 3.45, so older clients could not write NULL
         // into a nullable json column without the explicit NULL branch.
         let q = dialect.quote(&c.name);
@@ -122,9 +136,9 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
                 nullable: Some(false),
                 ..c.clone()
             };
-            stmt.col(column_def(&key, dialect, false)?);
+            stmt.col(column_def(&t.table, &key, dialect, false)?);
         } else {
-            stmt.col(column_def(c, dialect, pk)?);
+            stmt.col(column_def(&t.table, c, dialect, pk)?);
         }
     }
     if !inline_pk {
