@@ -123,7 +123,9 @@ impl FromStr for ColumnType {
             return ArrayElement::parse(element)
                 .map(ColumnType::Array)
                 .ok_or_else(|| {
-                    format!("`{s}`: arrays of text, integer, bigint and uuid are supported, e.g. text[]")
+                    format!(
+                        "`{s}`: arrays of text, integer, bigint and uuid are supported, e.g. text[]"
+                    )
                 });
         }
         let head = trimmed.get(..5).unwrap_or_default();
@@ -244,7 +246,9 @@ mod tests {
         assert!("enum(a, a)".parse::<ColumnType>().is_err());
         assert!("enum(a".parse::<ColumnType>().is_err());
         assert_eq!(
-            "ENUM(website, imdb)".parse::<ColumnType>().map(|t| t.to_string()),
+            "ENUM(website, imdb)"
+                .parse::<ColumnType>()
+                .map(|t| t.to_string()),
             Ok("enum('website', 'imdb')".to_string())
         );
     }

@@ -37,7 +37,7 @@ fn checks(sql: &str) -> Vec<String> {
         from = close;
         match constraint_name(&sql[..at]) {
             Some(name) => out.push(name),
-            None if is_json_check(&expr) => {}
+            None if is_json_check(&expr) || is_enum_check(&expr) => {}
             None => out.push(format!("check ({expr})")),
         }
     }
@@ -53,6 +53,21 @@ fn is_json_check(expr: &str) -> bool {
         None => expr,
     };
     call.starts_with("json_valid(") && call.matches('(').count() == 1
+}
+
+/// Whether `expr` is the check cutover writes for an enum column: `"c" IN ('a', 'b')`.
+fn is_enum_check(expr: &str) -> bool {
+    match expr.split_once(" IN (") {
+        Some((column, list)) => {
+            column.starts_with('"')
+                && column.ends_with('"')
+                && column.len() > 1
+                && !column[1..column.len() - 1].contains('"')
+                && list.trim_start().starts_with('\'')
+                && list.ends_with(')')
+        }
+        None => false,
+    }
 }
 
 /// The index of the `)` that closes the `(` at `open`, skipping quoted text.
@@ -217,8 +232,8 @@ mod tests {
     use super::checks;
 
     #[test]
-    fn finds_named_and_unnamed_checks_but_not_cutovers_json_checks() {
-        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "j" JSON CHECK ("j" IS NULL OR json_valid("j")), "k" text CHECK ("k" IS NULL OR length(k) > 1), "body" text CHECK(length(body) > 0), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
+    fn finds_named_and_unnamed_checks_but_not_cutovers_json_and_enum_checks() {
+        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "j" JSON CHECK ("j" IS NULL OR json_valid("j")), "k" text CHECK ("k" IS NULL OR length(k) > 1), "body" text CHECK(length(body) > 0), "kind" TEXT CHECK ("kind" IN ('a', 'b')), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
         assert_eq!(
             checks(sql),
             vec![

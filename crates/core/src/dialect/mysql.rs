@@ -194,7 +194,10 @@ impl SqlDialect for Mysql {
 
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
         let trimmed = native.trim();
-        if trimmed.get(..5).is_some_and(|h| h.eq_ignore_ascii_case("enum(")) {
+        if trimmed
+            .get(..5)
+            .is_some_and(|h| h.eq_ignore_ascii_case("enum("))
+        {
             return trimmed.parse().ok();
         }
         let n = trimmed.to_ascii_lowercase();

@@ -267,6 +267,14 @@ impl SqlDialect for Postgres {
     }
 
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
+        // An enum as introspection reports it: `enum('a', 'b')` (values keep their case).
+        if native
+            .trim()
+            .get(..5)
+            .is_some_and(|h| h.eq_ignore_ascii_case("enum("))
+        {
+            return native.trim().parse().ok();
+        }
         let n = native.trim().to_ascii_lowercase();
         Some(match n.as_str() {
             "integer" | "int4" | "int" => ColumnType::Integer,
@@ -376,8 +384,18 @@ impl SqlDialect for Postgres {
         if args.is_empty() {
             return Expr::cust("'{}'");
         }
-        let marks = vec!["?"; args.len()].join(", ");
-        Expr::cust_with_exprs(format!("ARRAY[{marks}]"), args)
+        // sea-query's tokenizer reads `[..]` in a custom expression as a quoted name, so
+        // the elements are rendered first and the constructor is written around them.
+        let elements: Vec<String> = args
+            .into_iter()
+            .map(|e| {
+                let sql = sea_query::Query::select()
+                    .expr(e)
+                    .to_string(sea_query::PostgresQueryBuilder);
+                sql.strip_prefix("SELECT ").unwrap_or(&sql).to_string()
+            })
+            .collect();
+        Expr::cust(format!("ARRAY[{}]", elements.join(", ")))
     }
 
     /// `cardinality`: 0 for an empty array (`array_length` gives NULL there).

@@ -166,9 +166,8 @@ fn same_elements(a: ArrayElement, b: ArrayElement) -> bool {
 /// not one of them (each database would reject it or never match, differently).
 pub(crate) fn enum_literal_problem(values: EnumValues, literal: &Node) -> Option<String> {
     let text = literal.as_str_literal()?;
-    (!values.contains(text)).then(|| {
-        format!("'{text}' is not a value of the enum: the allowed values are {values}")
-    })
+    (!values.contains(text))
+        .then(|| format!("'{text}' is not a value of the enum: the allowed values are {values}"))
 }
 
 /// The kind of a value that may be either `a` or `b` (CASE branches, COALESCE).

@@ -241,9 +241,9 @@ impl Checker<'_> {
             Function::Array => {
                 let mut element: Option<crate::types::ArrayElement> = None;
                 for k in &kinds {
-                    let e = k.array_of().ok_or_else(|| {
-                        format!("array() holds text, integers or uuids, not {k}")
-                    })?;
+                    let e = k
+                        .array_of()
+                        .ok_or_else(|| format!("array() holds text, integers or uuids, not {k}"))?;
                     match element {
                         Some(prev) if prev != e => {
                             return Err(format!(

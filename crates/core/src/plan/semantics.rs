@@ -277,7 +277,10 @@ fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem>
     {
         return Err(("explode".into(), m));
     }
-    let explode_kind = b.explode.as_ref().map(|x| scope.in_table(&table, &x.column));
+    let explode_kind = b
+        .explode
+        .as_ref()
+        .map(|x| scope.in_table(&table, &x.column));
     if let (Some(x), Some(Lookup::Found(ValueKind::Array(_)))) = (b.explode.as_mut(), explode_kind)
     {
         x.array = true;

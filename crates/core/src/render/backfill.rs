@@ -131,9 +131,9 @@ pub(crate) fn insert_select_parts(
     let array = b.explode.as_ref().is_some_and(|x| x.array);
     let over = |c: &crate::expr::ColumnRef| -> Option<Expr> {
         match (&alias, &c.table) {
-            (Some(a), Some(t)) if a == t && array => sql
-                .explode_array_column_sql(a, &c.column)
-                .map(Expr::cust),
+            (Some(a), Some(t)) if a == t && array => {
+                sql.explode_array_column_sql(a, &c.column).map(Expr::cust)
+            }
             (Some(a), Some(t)) if a == t => sql.explode_column_sql(a, &c.column).map(Expr::cust),
             _ => None,
         }

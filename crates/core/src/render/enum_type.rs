@@ -50,9 +50,10 @@ pub(crate) fn after(step: &Step, dialect: Dialect, schema: &Schema) -> Vec<Strin
             .iter()
             .filter_map(|c| sql.drop_enum_type_sql(&t.table, c))
             .collect(),
-        Step::DropColumn(d) if is_enum(&d.table, &d.column) => {
-            sql.drop_enum_type_sql(&d.table, &d.column).into_iter().collect()
-        }
+        Step::DropColumn(d) if is_enum(&d.table, &d.column) => sql
+            .drop_enum_type_sql(&d.table, &d.column)
+            .into_iter()
+            .collect(),
         Step::RenameTable(r) => enum_columns(&r.table)
             .iter()
             .filter_map(|c| sql.rename_enum_type_sql((&r.table, c), (&r.to, c)))
@@ -100,7 +101,10 @@ pub(crate) fn alter_values(
     let Some(added) = added_values(from, to) else {
         return Err(unsupported(
             dialect,
-            &format!("alter_column `{}` removing or reordering enum values", a.column),
+            &format!(
+                "alter_column `{}` removing or reordering enum values",
+                a.column
+            ),
             &a.table,
             "PostgreSQL can only add values to an enum: keep every existing value in its order and add new ones, or add a new column and backfill it",
         ));
@@ -117,7 +121,11 @@ pub(crate) fn alter_values(
         ty: None,
         ..a.clone()
     };
-    if rest.nullable.is_some() || rest.drop_default || rest.default.is_some() || rest.default_expr.is_some() {
+    if rest.nullable.is_some()
+        || rest.drop_default
+        || rest.default.is_some()
+        || rest.default_expr.is_some()
+    {
         out.extend(
             super::column::alter_column(&rest, dialect, schema)?
                 .into_iter()
@@ -129,7 +137,10 @@ pub(crate) fn alter_values(
 
 /// The values `to` adds to `from`, each with the value it follows (`None`: it comes first), when
 /// `to` keeps every value of `from` in the same order; `None` otherwise.
-fn added_values(from: EnumValues, to: EnumValues) -> Option<Vec<(&'static str, Option<&'static str>)>> {
+fn added_values(
+    from: EnumValues,
+    to: EnumValues,
+) -> Option<Vec<(&'static str, Option<&'static str>)>> {
     let kept: Vec<&String> = to.values().iter().filter(|v| from.contains(v)).collect();
     if kept.len() != from.values().len() || kept.iter().zip(from.values()).any(|(a, b)| *a != b) {
         return None;

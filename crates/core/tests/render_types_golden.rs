@@ -1,0 +1,363 @@
+//! Golden SQL for array (`text[]`, ...) and enum column types on PostgreSQL, MySQL/MariaDB and
+//! SQLite, and the load-time errors of the expressions that use them (tier 1: no database).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cutover_core::plan::Plan;
+use cutover_core::render::{
+    Direction, RenderOptions, RenderedMigration, StatementKind, render_plan,
+};
+use cutover_core::{Dialect, Error};
+
+/// A plan directory under the system temp dir, removed when dropped.
+struct TempPlan {
+    dir: PathBuf,
+}
+
+impl TempPlan {
+    fn new(files: &[(&str, &str)]) -> TempPlan {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("cutover-types-golden-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp plan dir");
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).expect("write plan file");
+        }
+        TempPlan { dir }
+    }
+
+    fn load(&self) -> Result<Plan, Error> {
+        Plan::load(&self.dir)
+    }
+}
+
+impl Drop for TempPlan {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn render(
+    plan: &Plan,
+    dialect: Dialect,
+    direction: Direction,
+) -> cutover_core::Result<Vec<RenderedMigration>> {
+    let options = RenderOptions {
+        direction,
+        ..Default::default()
+    };
+    render_plan(plan, dialect, &options)
+}
+
+/// The statements (SQL and kind) of every migration of the plan of `files`.
+fn rendered(
+    files: &[(&str, &str)],
+    dialect: Dialect,
+    direction: Direction,
+) -> cutover_core::Result<Vec<(String, StatementKind)>> {
+    let tmp = TempPlan::new(files);
+    let plan = tmp
+        .load()
+        .unwrap_or_else(|e| panic!("plan does not load: {e}"));
+    Ok(render(&plan, dialect, direction)?
+        .iter()
+        .flat_map(|m| m.statements.iter().map(|s| (s.sql.clone(), s.kind)))
+        .collect())
+}
+
+/// Asserts the SQL each dialect renders for `files` in `direction` (PostgreSQL, MySQL, SQLite).
+#[track_caller]
+fn golden(files: &[(&str, &str)], direction: Direction, expected: [&[&str]; 3]) {
+    for (dialect, want) in Dialect::ALL.into_iter().zip(expected) {
+        let got =
+            rendered(files, dialect, direction).unwrap_or_else(|e| panic!("on {dialect}: {e}"));
+        let sql: Vec<&str> = got.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(sql, want, "on {dialect}");
+    }
+}
+
+/// Asserts that loading `files` fails at `file:line` with `phrase` in the message.
+#[track_caller]
+fn load_fails(files: &[(&str, &str)], file: &str, line: usize, phrase: &str) {
+    let tmp = TempPlan::new(files);
+    let err = match tmp.load() {
+        Ok(_) => panic!("plan loaded, expected an error at {file}:{line}"),
+        Err(e) => e,
+    };
+    let text = err.to_string();
+    let prefix = format!("{}:{line}: ", tmp.dir.join(file).display());
+    assert!(
+        text.starts_with(&prefix),
+        "expected `{prefix}...`, got: {text}"
+    );
+    assert!(text.contains(phrase), "expected `{phrase}` in: {text}");
+}
+
+const PROFILES: &str = r#"
+description = "profiles with arrays and an enum"
+
+[[steps]]
+op = "create_table"
+table = "profiles"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "urls", type = "text[]", nullable = false },
+  { name = "scores", type = "integer[]" },
+  { name = "ids", type = "bigint[]" },
+  { name = "refs", type = "uuid[]" },
+  { name = "kind", type = "enum(website, imdb, 'show reel')", nullable = false, default = "website" },
+]
+"#;
+
+#[test]
+fn create_table_with_array_and_enum_columns() {
+    golden(
+        &[("0001_profiles.toml", PROFILES)],
+        Direction::Up,
+        [
+            &[
+                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
+            ],
+            &[
+                r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
+            ],
+            &[
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+            ],
+        ],
+    );
+}
+
+#[test]
+fn down_drops_the_table_and_then_the_enum_type() {
+    golden(
+        &[("0001_profiles.toml", PROFILES)],
+        Direction::Down,
+        [
+            &[
+                r#"DROP TABLE "profiles""#,
+                r#"DROP TYPE IF EXISTS "profiles_kind""#,
+            ],
+            &[r#"DROP TABLE `profiles`"#],
+            &[r#"DROP TABLE "profiles""#],
+        ],
+    );
+}
+
+const RENAMES: &str = r#"
+description = "enum column added, renamed and dropped"
+
+[[steps]]
+op = "add_column"
+table = "profiles"
+column = { name = "status", type = "enum(draft, live)" }
+
+[[steps]]
+op = "rename_column"
+table = "profiles"
+column = "status"
+to = "state"
+
+[[steps]]
+op = "rename_table"
+table = "profiles"
+to = "people"
+
+[[steps]]
+op = "drop_column"
+table = "people"
+column = "state"
+"#;
+
+#[test]
+fn enum_types_follow_their_column_through_add_rename_and_drop() {
+    golden(
+        &[
+            ("0001_profiles.toml", PROFILES),
+            ("0002_status.toml", RENAMES),
+        ],
+        Direction::Up,
+        [
+            &[
+                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
+                r#"CREATE TYPE "profiles_status" AS ENUM ('draft', 'live')"#,
+                r#"ALTER TABLE "profiles" ADD COLUMN "status" "profiles_status""#,
+                r#"ALTER TABLE "profiles" RENAME COLUMN "status" TO "state""#,
+                r#"ALTER TYPE "profiles_status" RENAME TO "profiles_state""#,
+                r#"ALTER TABLE "profiles" RENAME TO "people""#,
+                r#"ALTER TYPE "profiles_kind" RENAME TO "people_kind""#,
+                r#"ALTER TYPE "profiles_state" RENAME TO "people_state""#,
+                r#"ALTER TABLE "people" DROP COLUMN "state""#,
+                r#"DROP TYPE IF EXISTS "people_state""#,
+            ],
+            &[
+                r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
+                r#"ALTER TABLE `profiles` ADD COLUMN `status` enum('draft','live')"#,
+                r#"ALTER TABLE `profiles` RENAME COLUMN `status` TO `state`"#,
+                r#"RENAME TABLE `profiles` TO `people`"#,
+                r#"ALTER TABLE `people` DROP COLUMN `state`"#,
+            ],
+            &[
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"ALTER TABLE "profiles" ADD COLUMN "status" TEXT CHECK ("status" IN ('draft', 'live'))"#,
+                r#"ALTER TABLE "profiles" RENAME COLUMN "status" TO "state""#,
+                r#"ALTER TABLE "profiles" RENAME TO "people""#,
+                r#"ALTER TABLE "people" DROP COLUMN "state""#,
+            ],
+        ],
+    );
+}
+
+const ADD_VALUES: &str = r#"
+description = "more kinds"
+
+[[steps]]
+op = "alter_column"
+table = "profiles"
+column = "kind"
+type = "enum(blog, website, imdb, 'show reel', other)"
+"#;
+
+#[test]
+fn adding_enum_values() {
+    let files = [
+        ("0001_profiles.toml", PROFILES),
+        ("0002_kinds.toml", ADD_VALUES),
+    ];
+    golden(
+        &files,
+        Direction::Up,
+        [
+            &[
+                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
+                r#"ALTER TYPE "profiles_kind" ADD VALUE IF NOT EXISTS 'blog' BEFORE 'website'"#,
+                r#"ALTER TYPE "profiles_kind" ADD VALUE IF NOT EXISTS 'other' AFTER 'show reel'"#,
+            ],
+            &[
+                r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
+                r#"ALTER TABLE `profiles` MODIFY COLUMN `kind` enum('blog','website','imdb','show reel','other') NOT NULL DEFAULT 'website'"#,
+            ],
+            &[
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"CREATE TABLE "_cutover_new_profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('blog', 'website', 'imdb', 'show reel', 'other')) );
+INSERT INTO "_cutover_new_profiles" (rowid, "id", "urls", "scores", "ids", "refs", "kind") SELECT rowid, "id", "urls", "scores", "ids", "refs", "kind" FROM "profiles";
+DROP TABLE "profiles";
+ALTER TABLE "_cutover_new_profiles" RENAME TO "profiles""#,
+            ],
+        ],
+    );
+    // ADD VALUE runs outside a transaction (PostgreSQL refuses to use a value added in the
+    // same transaction).
+    let kinds: Vec<StatementKind> = rendered(&files, Dialect::Postgres, Direction::Up)
+        .expect("renders")
+        .into_iter()
+        .map(|(_, k)| k)
+        .collect();
+    assert_eq!(
+        kinds[2..],
+        [StatementKind::NoTransaction, StatementKind::NoTransaction]
+    );
+}
+
+const REMOVE_VALUE: &str = r#"
+description = "fewer kinds"
+
+[[steps]]
+op = "alter_column"
+table = "profiles"
+column = "kind"
+type = "enum(website, imdb)"
+"#;
+
+#[test]
+fn removing_an_enum_value_is_refused_on_postgres() {
+    let files = [
+        ("0001_profiles.toml", PROFILES),
+        ("0002_kinds.toml", REMOVE_VALUE),
+    ];
+    let err = rendered(&files, Dialect::Postgres, Direction::Up).unwrap_err();
+    assert!(matches!(err.root(), Error::Unsupported { .. }), "{err}");
+    assert!(err.to_string().contains("can only add values"), "{err}");
+    let mysql = rendered(&files, Dialect::Mysql, Direction::Up).expect("renders on mysql");
+    assert_eq!(
+        mysql.last().map(|(s, _)| s.as_str()),
+        Some(
+            "ALTER TABLE `profiles` MODIFY COLUMN `kind` enum('website','imdb') NOT NULL DEFAULT 'website'"
+        )
+    );
+}
+
+const LINKS: &str = r#"
+description = "one row per url"
+
+[[steps]]
+op = "create_table"
+table = "links"
+columns = [
+  { name = "profile_id", type = "bigint", nullable = false },
+  { name = "position", type = "integer", nullable = false },
+  { name = "url", type = "text", nullable = false },
+  { name = "kind", type = "enum(website, imdb, 'show reel')", nullable = false },
+]
+primary_key = ["profile_id", "position"]
+
+[[steps]]
+op = "backfill"
+id = "links"
+table = "profiles"
+insert_into = "links"
+explode = { column = "urls", as = "u" }
+where = "array_length(profiles.urls) > 0 AND profiles.kind <> 'imdb'"
+values.profile_id = "profiles.id"
+values.position = "u.position"
+values.url = "u.text"
+values.kind = "profiles.kind"
+on_conflict = "ignore"
+
+[[steps]]
+op = "backfill"
+id = "defaults"
+table = "profiles"
+pending = "array_length(profiles.scores) IS NULL"
+set.scores = "array(1, 2)"
+set.ids = "array()"
+set.urls = "array('a', lower('B'))"
+set.kind = "'show reel'"
+"#;
+
+#[test]
+fn explode_an_array_column_and_write_array_values() {
+    let files = [("0001_profiles.toml", PROFILES), ("0002_links.toml", LINKS)];
+    golden(
+        &files,
+        Direction::Up,
+        [
+            &[
+                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
+                r#"CREATE TYPE "links_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "links" ( "profile_id" bigint NOT NULL, "position" integer NOT NULL, "url" text NOT NULL, "kind" "links_kind" NOT NULL, PRIMARY KEY ("profile_id", "position") )"#,
+                r#"INSERT INTO "links" ("profile_id", "position", "url", "kind") SELECT "profiles"."id", "u"."position", CAST("u"."element" AS text), "profiles"."kind" FROM "profiles" CROSS JOIN LATERAL unnest("profiles"."urls") WITH ORDINALITY AS "u"("element", "position") WHERE cardinality("profiles"."urls") > 0 AND "profiles"."kind" <> 'imdb' ON CONFLICT DO NOTHING"#,
+                r#"UPDATE "profiles" SET "scores" = ARRAY[1, 2], "ids" = '{}', "urls" = ARRAY['a', LOWER('B')], "kind" = 'show reel' WHERE cardinality("profiles"."scores") IS NULL"#,
+            ],
+            &[
+                r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
+                r#"CREATE TABLE `links` ( `profile_id` bigint NOT NULL, `position` int NOT NULL, `url` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `kind` enum('website','imdb','show reel') NOT NULL, PRIMARY KEY (`profile_id`, `position`) )"#,
+                r#"INSERT INTO `links` (`profile_id`, `position`, `url`, `kind`) SELECT * FROM (SELECT `profiles`.`id`, `u`.`position`, JSON_UNQUOTE(`u`.`value`), `profiles`.`kind` FROM `profiles` CROSS JOIN JSON_TABLE(`profiles`.`urls`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `u` WHERE JSON_LENGTH(`profiles`.`urls`) > 0 AND `profiles`.`kind` <> 'imdb') AS cutover_rows ON DUPLICATE KEY UPDATE `links`.`profile_id` = `links`.`profile_id`"#,
+                r#"UPDATE `profiles` SET `scores` = JSON_ARRAY(1, 2), `ids` = JSON_ARRAY(), `urls` = JSON_ARRAY('a', LOWER('B')), `kind` = 'show reel' WHERE JSON_LENGTH(`profiles`.`scores`) IS NULL"#,
+            ],
+            &[
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"CREATE TABLE "links" ( "profile_id" BIGINT NOT NULL, "position" INTEGER NOT NULL, "url" TEXT NOT NULL, "kind" TEXT NOT NULL CHECK ("kind" IN ('website', 'imdb', 'show reel')), PRIMARY KEY ("profile_id", "position") )"#,
+                r#"INSERT INTO "links" ("profile_id", "position", "url", "kind") SELECT * FROM (SELECT "profiles"."id", ("u"."key" + 1), "u"."atom", "profiles"."kind" FROM "profiles" CROSS JOIN json_each("profiles"."urls") AS "u" WHERE json_array_length("profiles"."urls") > 0 AND "profiles"."kind" <> 'imdb') WHERE true ON CONFLICT DO NOTHING"#,
+                r#"UPDATE "profiles" SET "scores" = json_array(1, 2), "ids" = json_array(), "urls" = json_array('a', LOWER('B')), "kind" = 'show reel' WHERE json_array_length("profiles"."scores") IS NULL"#,
+            ],
+        ],
+    );
+}
