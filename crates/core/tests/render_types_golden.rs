@@ -361,3 +361,150 @@ fn explode_an_array_column_and_write_array_values() {
         ],
     );
 }
+
+// ----- load-time errors -----
+
+const DOCS: &str = r#"
+description = "a json column"
+
+[[steps]]
+op = "add_column"
+table = "profiles"
+column = { name = "doc", type = "json" }
+"#;
+
+/// A one-step backfill of `profiles` with `body` appended (line 6 is the first body line).
+fn backfill(body: &str) -> String {
+    format!("description = \"bad\"\n\n[[steps]]\nop = \"backfill\"\ntable = \"profiles\"\n{body}")
+}
+
+#[test]
+fn an_enum_compared_with_or_given_a_value_outside_its_list_is_a_load_error() {
+    let bad = backfill("where = \"profiles.kind = 'blog'\"\nset.urls = \"array('x')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "'blog' is not a value of the enum: the allowed values are 'website', 'imdb', 'show reel'",
+    );
+    let bad =
+        backfill("where = \"profiles.kind IN ('imdb', 'Website')\"\nset.urls = \"array('x')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "'Website' is not a value of the enum",
+    );
+    let bad = backfill("set.kind = \"'blog'\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "cannot be stored in column `kind`: 'blog' is not a value of the enum",
+    );
+}
+
+#[test]
+fn ordering_enums_and_mixing_them_with_text_are_load_errors() {
+    let bad = backfill("where = \"profiles.kind < 'imdb'\"\nset.urls = \"array('x')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "<, <=, > and >= on an enum",
+    );
+    let bad = backfill("set.kind = \"lower('IMDB')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "column `kind` (enum('website', 'imdb', 'show reel')) does not store the same way",
+    );
+}
+
+#[test]
+fn arrays_take_array_values_and_array_length_takes_arrays() {
+    let bad = backfill("set.urls = \"'{a,b}'\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "not an array: write the value of column `urls` (text[]) with array(..)",
+    );
+    let bad = backfill("set.scores = \"array('a')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "column `scores` (integer[])",
+    );
+    let bad = backfill("set.urls = \"array('a', 1)\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "array() elements have different types (text[] and bigint[])",
+    );
+    let bad = backfill("where = \"array_length(profiles.doc) > 0\"\nset.urls = \"array('x')\"\n");
+    load_fails(
+        &[
+            ("0001_profiles.toml", PROFILES),
+            ("0002_doc.toml", DOCS),
+            ("0003_bad.toml", &bad),
+        ],
+        "0003_bad.toml",
+        6,
+        "array_length() needs an array column, not json: use json_length()",
+    );
+    let bad = backfill("where = \"profiles.urls = profiles.urls\"\nset.urls = \"array('x')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "a comparison of an array (text[]) with an array (text[])",
+    );
+}
+
+#[test]
+fn bad_array_and_enum_types_and_defaults_are_load_errors() {
+    let table = |column: &str| {
+        format!(
+            "description = \"bad\"\n\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n  {column},\n]\n"
+        )
+    };
+    for (column, phrase) in [
+        (
+            r#"{ name = "d", type = "date[]" }"#,
+            "arrays of text, integer, bigint and uuid are supported",
+        ),
+        (
+            r#"{ name = "k", type = "enum(a, A)" }"#,
+            "differ only in letter case",
+        ),
+        (
+            r#"{ name = "k", type = "enum()" }"#,
+            "an enum value is empty",
+        ),
+        (
+            r#"{ name = "k", type = "enum(a, b)", default = "c" }"#,
+            "the default of column `k` is not one of its enum values ('a', 'b')",
+        ),
+        (
+            r#"{ name = "u", type = "text[]", default = "{}" }"#,
+            "takes `default_expr = \"array(..)\"`",
+        ),
+    ] {
+        let plan = table(column);
+        let tmp = TempPlan::new(&[("0001_bad.toml", &plan)]);
+        let err = tmp
+            .load()
+            .err()
+            .unwrap_or_else(|| panic!("{column} loaded"));
+        let text = err.to_string();
+        assert!(text.contains("0001_bad.toml:"), "{text}");
+        assert!(
+            text.contains(phrase),
+            "{column}: expected `{phrase}` in {text}"
+        );
+    }
+}
