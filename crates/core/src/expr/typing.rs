@@ -123,6 +123,14 @@ impl Checker<'_> {
             }
             Node::Cast { expr, ty } => {
                 self.node(expr)?;
+                if matches!(
+                    ty,
+                    crate::types::ColumnType::Array(_) | crate::types::ColumnType::Enum(_)
+                ) {
+                    return Err(format!(
+                        "CAST to {ty} is not portable (native on PostgreSQL, JSON or text elsewhere): write arrays with array(..) and enum values as string literals"
+                    ));
+                }
                 ValueKind::of(*ty)
             }
             Node::Call { function, args } => self.call(*function, args)?,
