@@ -119,8 +119,8 @@ fn create_table_with_array_and_enum_columns() {
         Direction::Up,
         [
             &[
-                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
-                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
+                r#"CREATE TYPE "cutover_enum_7e15d2a38aaafc17" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "cutover_enum_7e15d2a38aaafc17" NOT NULL DEFAULT 'website' )"#,
             ],
             &[
                 r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
@@ -140,7 +140,7 @@ fn down_drops_the_table_and_then_the_enum_type() {
         [
             &[
                 r#"DROP TABLE "profiles""#,
-                r#"DROP TYPE IF EXISTS "profiles_kind""#,
+                r#"DROP TYPE IF EXISTS "cutover_enum_7e15d2a38aaafc17""#,
             ],
             &[r#"DROP TABLE `profiles`"#],
             &[r#"DROP TABLE "profiles""#],
@@ -174,7 +174,7 @@ column = "state"
 "#;
 
 #[test]
-fn enum_types_follow_their_column_through_add_rename_and_drop() {
+fn an_enum_type_survives_renames_and_goes_with_its_last_column() {
     golden(
         &[
             ("0001_profiles.toml", PROFILES),
@@ -183,17 +183,14 @@ fn enum_types_follow_their_column_through_add_rename_and_drop() {
         Direction::Up,
         [
             &[
-                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
-                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
-                r#"CREATE TYPE "profiles_status" AS ENUM ('draft', 'live')"#,
-                r#"ALTER TABLE "profiles" ADD COLUMN "status" "profiles_status""#,
+                r#"CREATE TYPE "cutover_enum_7e15d2a38aaafc17" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "cutover_enum_7e15d2a38aaafc17" NOT NULL DEFAULT 'website' )"#,
+                r#"CREATE TYPE "cutover_enum_66897639b5ba139a" AS ENUM ('draft', 'live')"#,
+                r#"ALTER TABLE "profiles" ADD COLUMN "status" "cutover_enum_66897639b5ba139a""#,
                 r#"ALTER TABLE "profiles" RENAME COLUMN "status" TO "state""#,
-                r#"ALTER TYPE "profiles_status" RENAME TO "profiles_state""#,
                 r#"ALTER TABLE "profiles" RENAME TO "people""#,
-                r#"ALTER TYPE "profiles_kind" RENAME TO "people_kind""#,
-                r#"ALTER TYPE "profiles_state" RENAME TO "people_state""#,
                 r#"ALTER TABLE "people" DROP COLUMN "state""#,
-                r#"DROP TYPE IF EXISTS "people_state""#,
+                r#"DROP TYPE IF EXISTS "cutover_enum_66897639b5ba139a""#,
             ],
             &[
                 r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
@@ -234,10 +231,11 @@ fn adding_enum_values() {
         Direction::Up,
         [
             &[
-                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
-                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
-                r#"ALTER TYPE "profiles_kind" ADD VALUE IF NOT EXISTS 'blog' BEFORE 'website'"#,
-                r#"ALTER TYPE "profiles_kind" ADD VALUE IF NOT EXISTS 'other' AFTER 'show reel'"#,
+                r#"CREATE TYPE "cutover_enum_7e15d2a38aaafc17" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "cutover_enum_7e15d2a38aaafc17" NOT NULL DEFAULT 'website' )"#,
+                r#"ALTER TYPE "cutover_enum_7e15d2a38aaafc17" RENAME TO "cutover_enum_9322140641b091fb""#,
+                r#"ALTER TYPE "cutover_enum_9322140641b091fb" ADD VALUE IF NOT EXISTS 'blog' BEFORE 'website'"#,
+                r#"ALTER TYPE "cutover_enum_9322140641b091fb" ADD VALUE IF NOT EXISTS 'other' AFTER 'show reel'"#,
             ],
             &[
                 r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
@@ -252,8 +250,8 @@ ALTER TABLE "_cutover_new_profiles" RENAME TO "profiles""#,
             ],
         ],
     );
-    // ADD VALUE runs outside a transaction (PostgreSQL refuses to use a value added in the
-    // same transaction).
+    // The type is renamed after its new list in the migration's transaction; ADD VALUE runs
+    // outside one (PostgreSQL refuses to use a value added in the same transaction).
     let kinds: Vec<StatementKind> = rendered(&files, Dialect::Postgres, Direction::Up)
         .expect("renders")
         .into_iter()
@@ -261,7 +259,11 @@ ALTER TABLE "_cutover_new_profiles" RENAME TO "profiles""#,
         .collect();
     assert_eq!(
         kinds[2..],
-        [StatementKind::NoTransaction, StatementKind::NoTransaction]
+        [
+            StatementKind::Ddl,
+            StatementKind::NoTransaction,
+            StatementKind::NoTransaction
+        ]
     );
 }
 
@@ -276,14 +278,23 @@ type = "enum(website, imdb)"
 "#;
 
 #[test]
-fn removing_an_enum_value_is_refused_on_postgres() {
+fn removing_an_enum_value_converts_the_column_through_text() {
     let files = [
         ("0001_profiles.toml", PROFILES),
         ("0002_kinds.toml", REMOVE_VALUE),
     ];
-    let err = rendered(&files, Dialect::Postgres, Direction::Up).unwrap_err();
-    assert!(matches!(err.root(), Error::Unsupported { .. }), "{err}");
-    assert!(err.to_string().contains("can only add values"), "{err}");
+    let pg = rendered(&files, Dialect::Postgres, Direction::Up).expect("renders");
+    let tail: Vec<&str> = pg[2..].iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        tail,
+        [
+            r#"CREATE TYPE "cutover_enum_8e0bfe8e32ccad96" AS ENUM ('website', 'imdb')"#,
+            r#"ALTER TABLE "profiles" ALTER COLUMN "kind" DROP DEFAULT"#,
+            r#"ALTER TABLE "profiles" ALTER COLUMN "kind" TYPE "cutover_enum_8e0bfe8e32ccad96" USING CAST(CAST("kind" AS text) AS "cutover_enum_8e0bfe8e32ccad96")"#,
+            r#"ALTER TABLE "profiles" ALTER COLUMN "kind" SET DEFAULT 'website'"#,
+            r#"DROP TYPE IF EXISTS "cutover_enum_7e15d2a38aaafc17""#,
+        ]
+    );
     let mysql = rendered(&files, Dialect::Mysql, Direction::Up).expect("renders on mysql");
     assert_eq!(
         mysql.last().map(|(s, _)| s.as_str()),
@@ -339,10 +350,9 @@ fn explode_an_array_column_and_write_array_values() {
         Direction::Up,
         [
             &[
-                r#"CREATE TYPE "profiles_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
-                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "profiles_kind" NOT NULL DEFAULT 'website' )"#,
-                r#"CREATE TYPE "links_kind" AS ENUM ('website', 'imdb', 'show reel')"#,
-                r#"CREATE TABLE "links" ( "profile_id" bigint NOT NULL, "position" integer NOT NULL, "url" text NOT NULL, "kind" "links_kind" NOT NULL, PRIMARY KEY ("profile_id", "position") )"#,
+                r#"CREATE TYPE "cutover_enum_7e15d2a38aaafc17" AS ENUM ('website', 'imdb', 'show reel')"#,
+                r#"CREATE TABLE "profiles" ( "id" bigint NOT NULL PRIMARY KEY, "urls" text[] NOT NULL, "scores" integer[], "ids" bigint[], "refs" uuid[], "kind" "cutover_enum_7e15d2a38aaafc17" NOT NULL DEFAULT 'website' )"#,
+                r#"CREATE TABLE "links" ( "profile_id" bigint NOT NULL, "position" integer NOT NULL, "url" text NOT NULL, "kind" "cutover_enum_7e15d2a38aaafc17" NOT NULL, PRIMARY KEY ("profile_id", "position") )"#,
                 r#"INSERT INTO "links" ("profile_id", "position", "url", "kind") SELECT "profiles"."id", "u"."position", CAST("u"."element" AS text), "profiles"."kind" FROM "profiles" CROSS JOIN LATERAL unnest("profiles"."urls") WITH ORDINALITY AS "u"("element", "position") WHERE cardinality("profiles"."urls") > 0 AND "profiles"."kind" <> 'imdb' ON CONFLICT DO NOTHING"#,
                 r#"UPDATE "profiles" SET "scores" = ARRAY[1, 2], "ids" = '{}', "urls" = ARRAY['a', LOWER('B')], "kind" = 'show reel' WHERE cardinality("profiles"."scores") IS NULL"#,
             ],
@@ -507,4 +517,44 @@ fn bad_array_and_enum_types_and_defaults_are_load_errors() {
             "{column}: expected `{phrase}` in {text}"
         );
     }
+}
+
+const DROP_PROFILES: &str = r#"
+description = "profiles go, links stay"
+
+[[steps]]
+op = "drop_table"
+table = "profiles"
+
+[[steps]]
+op = "drop_column"
+table = "links"
+column = "kind"
+"#;
+
+#[test]
+fn a_shared_enum_type_is_dropped_with_its_last_column() {
+    let files = [
+        ("0001_profiles.toml", PROFILES),
+        ("0002_links.toml", LINKS),
+        ("0003_drop.toml", DROP_PROFILES),
+    ];
+    let pg = rendered(&files, Dialect::Postgres, Direction::Up).expect("renders");
+    let creates = pg
+        .iter()
+        .filter(|(s, _)| s.starts_with("CREATE TYPE"))
+        .count();
+    assert_eq!(
+        creates, 1,
+        "links.kind reuses the type of profiles.kind: {pg:#?}"
+    );
+    let tail: Vec<&str> = pg[pg.len() - 3..].iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        tail,
+        [
+            r#"DROP TABLE "profiles""#,
+            r#"ALTER TABLE "links" DROP COLUMN "kind""#,
+            r#"DROP TYPE IF EXISTS "cutover_enum_7e15d2a38aaafc17""#,
+        ]
+    );
 }

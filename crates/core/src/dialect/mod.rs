@@ -11,7 +11,7 @@ mod sqlite;
 use sea_query::Expr;
 
 use crate::expr::sql as expr_sql;
-use crate::types::ColumnType;
+use crate::types::{ColumnType, EnumValues};
 
 pub use kind::Dialect;
 pub use mysql::Mysql;
@@ -31,45 +31,73 @@ pub trait SqlDialect: Send + Sync {
     /// The portable type a native type name maps back to (introspection), if any.
     fn portable_type(&self, native: &str) -> Option<ColumnType>;
 
-    /// The type written in the definition of column `column` of `table` (the native type,
-    /// except for PostgreSQL enums: the named type created for the column).
-    fn column_type_sql(&self, _table: &str, _column: &str, ty: ColumnType) -> String {
+    /// The type written in a column definition: the native type, except for PostgreSQL
+    /// enums (the named type of the value list, see [`EnumValues::type_name`]).
+    fn column_type_sql(&self, ty: ColumnType) -> String {
         self.native_type(ty)
     }
 
-    /// The statement that creates the named type an enum column needs, run before the
-    /// column is created (PostgreSQL `CREATE TYPE .. AS ENUM`); `None` elsewhere.
-    fn create_enum_type_sql(&self, _table: &str, _column: &str, _ty: ColumnType) -> Option<String> {
+    /// The statement that creates the named type of an enum value list, run before the
+    /// first column using it is created (PostgreSQL `CREATE TYPE .. AS ENUM`); `None` where
+    /// enums have no named type.
+    fn create_enum_type_sql(&self, _values: EnumValues) -> Option<String> {
         None
     }
 
-    /// The statement that drops an enum column's named type, run after the column (or
-    /// its table) is dropped; `None` where enums have no named type.
-    fn drop_enum_type_sql(&self, _table: &str, _column: &str) -> Option<String> {
+    /// The statement that drops the named type of an enum value list, run after the last
+    /// column using it is dropped; `None` where enums have no named type.
+    fn drop_enum_type_sql(&self, _values: EnumValues) -> Option<String> {
         None
     }
 
-    /// The statement that renames an enum column's named type when its table or column is
-    /// renamed (`from` and `to` are `(table, column)`); `None` where enums have no named type.
-    fn rename_enum_type_sql(&self, _from: (&str, &str), _to: (&str, &str)) -> Option<String> {
+    /// The statement that renames the named type of `from` to that of `to` (before values
+    /// are added to it); `None` where enums have no named type.
+    fn rename_enum_type_sql(&self, _from: EnumValues, _to: EnumValues) -> Option<String> {
         None
     }
 
-    /// Whether an enum column's type is a named type of its own (PostgreSQL), so that
-    /// changing its values is `ALTER TYPE` rather than a restated column.
+    /// Whether enums are named types shared by the columns with the same value list
+    /// (PostgreSQL), so that changing a column's values is `ALTER TYPE` rather than a
+    /// restated column.
     fn enums_are_named_types(&self) -> bool {
         false
     }
 
-    /// The statement that adds `value` to an enum column's named type, right after the
-    /// value `after`, or else right before `before`; `None` where enums have no named type.
+    /// The statement that adds `value` to the named enum type of `values`, right after
+    /// the value `after`, or else right before `before`; `None` where enums have no named
+    /// type.
     fn add_enum_value_sql(
         &self,
-        _table: &str,
-        _column: &str,
+        _values: EnumValues,
         _value: &str,
         _after: Option<&str>,
         _before: Option<&str>,
+    ) -> Option<String> {
+        None
+    }
+
+    /// The statement that sets (`Some(sql)`) or drops (`None`) a column's default alone;
+    /// `None` where a column change restates the whole column instead.
+    fn set_default_sql(&self, table: &str, column: &str, default: Option<&str>) -> Option<String> {
+        let d = self.dialect();
+        let action = match default {
+            Some(sql) => format!("SET DEFAULT {sql}"),
+            None => "DROP DEFAULT".to_string(),
+        };
+        Some(format!(
+            "ALTER TABLE {} ALTER COLUMN {} {action}",
+            d.quote(table),
+            d.quote(column)
+        ))
+    }
+
+    /// The statement that changes a column to type `ty` by way of its text form (to, from
+    /// or between named enum types); `None` where enums have no named type.
+    fn retype_through_text_sql(
+        &self,
+        _table: &str,
+        _column: &str,
+        _ty: ColumnType,
     ) -> Option<String> {
         None
     }
@@ -476,11 +504,6 @@ pub struct AlterColumnSql<'a> {
     /// The full column definition after the change (`<type> [NOT NULL] [DEFAULT ..]`),
     /// for dialects that restate the whole column (MySQL `MODIFY COLUMN`).
     pub full_definition: Option<String>,
-}
-
-/// The name of the type PostgreSQL creates for an enum column: `<table>_<column>`.
-pub fn enum_type_name(table: &str, column: &str) -> String {
-    format!("{table}_{column}")
 }
 
 /// A string literal for catalog queries (single quotes doubled).

@@ -5,7 +5,7 @@ use sea_query::{BinOper, Expr, ExprTrait};
 
 use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
-use crate::types::ColumnType;
+use crate::types::{ColumnType, EnumValues};
 
 /// PostgreSQL rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
@@ -188,29 +188,35 @@ impl SqlDialect for Postgres {
         }
     }
 
-    /// An enum column's type is the named type `<table>_<column>` (see `enum_type_name`).
-    fn column_type_sql(&self, table: &str, column: &str, ty: ColumnType) -> String {
+    /// An enum column's type is the named type of its value list.
+    fn column_type_sql(&self, ty: ColumnType) -> String {
         match ty {
-            ColumnType::Enum(_) => Dialect::Postgres.quote(&super::enum_type_name(table, column)),
+            ColumnType::Enum(values) => Dialect::Postgres.quote(&values.type_name()),
             other => self.native_type(other),
         }
     }
 
-    fn create_enum_type_sql(&self, table: &str, column: &str, ty: ColumnType) -> Option<String> {
-        let ColumnType::Enum(values) = ty else {
-            return None;
-        };
+    fn create_enum_type_sql(&self, values: EnumValues) -> Option<String> {
         Some(format!(
             "CREATE TYPE {} AS ENUM ({})",
-            Dialect::Postgres.quote(&super::enum_type_name(table, column)),
+            Dialect::Postgres.quote(&values.type_name()),
             values.sql_list()
         ))
     }
 
-    fn drop_enum_type_sql(&self, table: &str, column: &str) -> Option<String> {
+    fn drop_enum_type_sql(&self, values: EnumValues) -> Option<String> {
         Some(format!(
             "DROP TYPE IF EXISTS {}",
-            Dialect::Postgres.quote(&super::enum_type_name(table, column))
+            Dialect::Postgres.quote(&values.type_name())
+        ))
+    }
+
+    fn rename_enum_type_sql(&self, from: EnumValues, to: EnumValues) -> Option<String> {
+        let d = Dialect::Postgres;
+        Some(format!(
+            "ALTER TYPE {} RENAME TO {}",
+            d.quote(&from.type_name()),
+            d.quote(&to.type_name())
         ))
     }
 
@@ -218,16 +224,24 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn retype_through_text_sql(&self, table: &str, column: &str, ty: ColumnType) -> Option<String> {
+        let d = Dialect::Postgres;
+        let (c, target) = (d.quote(column), self.column_type_sql(ty));
+        Some(format!(
+            "ALTER TABLE {} ALTER COLUMN {c} TYPE {target} USING CAST(CAST({c} AS text) AS {target})",
+            d.quote(table)
+        ))
+    }
+
     /// `ADD VALUE IF NOT EXISTS`, so that a resumed migration can run it again.
     fn add_enum_value_sql(
         &self,
-        table: &str,
-        column: &str,
+        values: EnumValues,
         value: &str,
         after: Option<&str>,
         before: Option<&str>,
     ) -> Option<String> {
-        let name = Dialect::Postgres.quote(&super::enum_type_name(table, column));
+        let name = Dialect::Postgres.quote(&values.type_name());
         let position = match (after, before) {
             (Some(a), _) => format!(" AFTER {}", quote_literal(a)),
             (None, Some(b)) => format!(" BEFORE {}", quote_literal(b)),
@@ -236,15 +250,6 @@ impl SqlDialect for Postgres {
         Some(format!(
             "ALTER TYPE {name} ADD VALUE IF NOT EXISTS {}{position}",
             quote_literal(value)
-        ))
-    }
-
-    fn rename_enum_type_sql(&self, from: (&str, &str), to: (&str, &str)) -> Option<String> {
-        let d = Dialect::Postgres;
-        Some(format!(
-            "ALTER TYPE {} RENAME TO {}",
-            d.quote(&super::enum_type_name(from.0, from.1)),
-            d.quote(&super::enum_type_name(to.0, to.1))
         ))
     }
 

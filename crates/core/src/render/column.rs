@@ -41,7 +41,7 @@ pub(crate) fn add_column(a: &AddColumn, dialect: Dialect) -> Result<Vec<String>>
     }
     let stmt = Table::alter()
         .table(ident(&a.table))
-        .add_column(column_def(&a.table, c, dialect, false)?)
+        .add_column(column_def(c, dialect, false)?)
         .to_owned();
     Ok(vec![dialect.schema(&stmt)])
 }

@@ -7,6 +7,7 @@
 mod backfill;
 mod column;
 mod constraint;
+mod enum_alter;
 mod enum_type;
 mod index;
 mod inverse;
@@ -213,7 +214,7 @@ pub fn render_step(
             StatementKind::Rebuild,
         )]);
     }
-    let mut out: Vec<(String, StatementKind)> = ddl(enum_type::before(step, dialect));
+    let mut out: Vec<(String, StatementKind)> = ddl(enum_type::before(step, dialect, schema));
     out.extend(render_step_itself(step, dialect, schema, migration)?);
     out.extend(ddl(enum_type::after(step, dialect, schema)));
     Ok(out)
@@ -234,7 +235,7 @@ fn render_step_itself(
         Step::AddColumn(a) => ddl(column::add_column(a, dialect)?),
         Step::DropColumn(d) => ddl(vec![column::drop_column(d, dialect)]),
         Step::RenameColumn(r) => ddl(vec![column::rename_column(r, dialect)]),
-        Step::AlterColumn(a) => match enum_type::alter_values(a, dialect, schema)? {
+        Step::AlterColumn(a) => match enum_alter::alter_enum_column(a, dialect, schema)? {
             Some(statements) => statements,
             None => ddl(column::alter_column(a, dialect, schema)?),
         },

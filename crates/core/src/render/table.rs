@@ -10,12 +10,7 @@ use crate::plan::{Column, CreateTable, DropTable, Literal, RenameTable};
 use crate::types::ColumnType;
 
 /// A sea-query column definition for `c` in `dialect`. `inline_pk` renders PRIMARY KEY on it.
-pub(crate) fn column_def(
-    table: &str,
-    c: &Column,
-    dialect: Dialect,
-    inline_pk: bool,
-) -> Result<ColumnDef> {
+pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Result<ColumnDef> {
     let sql = dialect.sql();
     let mut def = if c.identity {
         // sea-query renders identity columns only for its own integer types.
@@ -30,7 +25,7 @@ pub(crate) fn column_def(
     } else {
         ColumnDef::new_with_type(
             ident(&c.name),
-            SqColumnType::custom(sql.column_type_sql(table, &c.name, c.ty)),
+            SqColumnType::custom(sql.column_type_sql(c.ty)),
         )
     };
     if !(c.identity || c.is_nullable() || inline_pk) {
@@ -136,9 +131,9 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
                 nullable: Some(false),
                 ..c.clone()
             };
-            stmt.col(column_def(&t.table, &key, dialect, false)?);
+            stmt.col(column_def(&key, dialect, false)?);
         } else {
-            stmt.col(column_def(&t.table, c, dialect, pk)?);
+            stmt.col(column_def(c, dialect, pk)?);
         }
     }
     if !inline_pk {

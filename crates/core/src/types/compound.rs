@@ -133,6 +133,20 @@ impl EnumValues {
         self.0.iter().any(|v| v == value)
     }
 
+    /// The name of the PostgreSQL type of this value list, shared by every column with the
+    /// same values (so they compare and copy without casts): `cutover_enum_` and a
+    /// 64-bit FNV-1a hash of the values in order, in hex. Stable across releases.
+    pub fn type_name(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for v in self.0 {
+            for b in v.bytes().chain(std::iter::once(0)) {
+                hash ^= u64::from(b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        format!("cutover_enum_{hash:016x}")
+    }
+
     /// The values as SQL string literals joined by commas: `'a', 'b'`.
     pub fn sql_list(&self) -> String {
         self.0
@@ -168,6 +182,18 @@ mod tests {
         assert_eq!(a, b);
         assert!(std::ptr::eq(a.values(), b.values()));
         assert_eq!(a.to_string(), "'website', 'imdb', 'show reel', 'it''s'");
+        assert_eq!(a.type_name(), b.type_name());
+        let other = EnumValues::parse("imdb, website, 'show reel', 'it''s'").expect("parses");
+        assert_ne!(
+            a.type_name(),
+            other.type_name(),
+            "the order is part of the type"
+        );
+        assert_eq!(
+            EnumValues::parse("a, b").expect("parses").type_name(),
+            "cutover_enum_ab40d7820d408076".to_string(),
+            "the name must never change: plans already applied refer to it"
+        );
     }
 
     #[test]
