@@ -242,3 +242,24 @@ async fn arrays_and_enums_round_trip_on_every_database() {
     })
     .await;
 }
+
+/// `cutover test`: up, down and up again on every database, and the final schemas compared
+/// across them (arrays are JSON and enums text where the database lacks them).
+#[tokio::test]
+async fn cutover_test_sees_the_same_schema_on_every_database() {
+    let dir = PlanDir::new();
+    dir.write("0001_tables.toml", TABLES);
+    dir.write("0002_more_kinds.toml", MORE_KINDS);
+    let plan = dir.load();
+    let urls: Vec<String> = cutover_tests::backends()
+        .iter()
+        .map(|b| b.server_url())
+        .collect();
+    let open: Box<cutover_core::plantest::Opener> =
+        Box::new(|url: String| Box::pin(async move { connect(&url).await }));
+    let report = cutover_core::plantest::test_plan(&plan, &urls, open.as_ref())
+        .await
+        .expect("test runs");
+    assert!(report.ok, "{report:#?}");
+    assert_eq!(report.databases.len(), urls.len());
+}
