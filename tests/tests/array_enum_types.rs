@@ -102,7 +102,11 @@ async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<Vec<String>> {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .rows
         .into_iter()
-        .map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "NULL".into())).collect())
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                .collect()
+        })
         .collect()
 }
 

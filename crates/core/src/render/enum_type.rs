@@ -55,28 +55,19 @@ pub(crate) fn before(step: &Step, dialect: Dialect, schema: &Schema) -> Vec<Stri
 /// Statements that must run after `step` (`schema` is the state before it): the types of
 /// the enum columns it drops that no other column uses.
 pub(crate) fn after(step: &Step, dialect: Dialect, schema: &Schema) -> Vec<String> {
-    let (dropped, skip): (Vec<EnumValues>, Box<dyn Fn(&str, &str) -> bool>) = match step {
-        Step::DropTable(d) => {
-            let columns = schema.table(&d.table).map(|t| lists(&t.columns));
-            let table = d.table.clone();
-            (
-                columns.unwrap_or_default(),
-                Box::new(move |t: &str, _: &str| t == table),
-            )
-        }
-        Step::DropColumn(d) => {
-            let column = schema.table(&d.table).and_then(|t| t.column(&d.column));
-            let (table, name) = (d.table.clone(), d.column.clone());
-            (
-                lists(column),
-                Box::new(move |t: &str, c: &str| t == table && c == name),
-            )
-        }
+    // The dropped columns: a whole table, or one column of it.
+    let (table, column): (&str, Option<&str>) = match step {
+        Step::DropTable(d) => (&d.table, None),
+        Step::DropColumn(d) => (&d.table, Some(&d.column)),
         _ => return Vec::new(),
     };
-    dropped
+    let Some(model) = schema.table(table) else {
+        return Vec::new();
+    };
+    let gone = |t: &str, c: &str| t == table && column.is_none_or(|col| col == c);
+    lists(model.columns.iter().filter(|c| gone(table, &c.name)))
         .into_iter()
-        .filter(|v| users(schema, *v, &skip) == 0)
+        .filter(|v| users(schema, *v, &gone) == 0)
         .filter_map(|v| dialect.sql().drop_enum_type_sql(v))
         .collect()
 }
