@@ -141,7 +141,11 @@ impl SqlDialect for Postgres {
     }
 
     fn typed_literal(&self, value: &str, declared: &str) -> String {
-        let plain = matches!(declared, "text" | "character varying" | "character" | "");
+        // An untyped literal takes the column's type, arrays (`'{a,b}'`) and enums included.
+        let plain = matches!(
+            declared,
+            "text" | "character varying" | "character" | "ARRAY" | "USER-DEFINED" | ""
+        );
         if plain
             || !declared
                 .chars()

@@ -147,6 +147,19 @@ impl EnumValues {
         format!("cutover_enum_{hash:016x}")
     }
 
+    /// Whether `to` holds every value of this list in the same relative order (values only
+    /// added, anywhere).
+    pub fn only_added_in(&self, to: EnumValues) -> bool {
+        let kept = to.0.iter().filter(|v| self.contains(v));
+        kept.count() == self.0.len()
+            && to
+                .0
+                .iter()
+                .filter(|v| self.contains(v))
+                .zip(self.0)
+                .all(|(a, b)| a == b)
+    }
+
     /// The values as SQL string literals joined by commas: `'a', 'b'`.
     pub fn sql_list(&self) -> String {
         self.0
@@ -194,6 +207,15 @@ mod tests {
             "cutover_enum_ab40d7820d408076".to_string(),
             "the name must never change: plans already applied refer to it"
         );
+    }
+
+    #[test]
+    fn added_values_keep_the_order_of_the_old_ones() {
+        let v = |s: &str| EnumValues::parse(s).expect("parses");
+        assert!(v("a, b").only_added_in(v("x, a, y, b, z")));
+        assert!(v("a, b").only_added_in(v("a, b")));
+        assert!(!v("a, b").only_added_in(v("b, a")));
+        assert!(!v("a, b").only_added_in(v("a, c")));
     }
 
     #[test]
