@@ -96,6 +96,15 @@ fn text_array(kind: Kind, items: &[&str]) -> String {
     }
 }
 
+/// A boolean as the drivers return it (`t`/`true`/`1`, `f`/`false`/`0`), spelled one way.
+fn truth(v: &str) -> String {
+    match v {
+        "t" | "true" | "1" => "true".into(),
+        "f" | "false" | "0" => "false".into(),
+        other => other.into(),
+    }
+}
+
 async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<Vec<String>> {
     b.query(sql)
         .await
@@ -205,7 +214,41 @@ async fn arrays_and_enums_round_trip_on_every_database() {
                 ["4", "1", "NULL", "other"],
             ]
         );
-        // The written array holds the values in order (PostgreSQL `{1,10}`, JSON `[1, 10]`).
+        // array_contains: exact matches, NULL for a NULL array.
+        let has = |src: &str| {
+            Expression::parse(src)
+                .and_then(|e| e.to_sql(dialect))
+                .expect("renders")
+        };
+        let sql = format!(
+            "SELECT id, {}, {} FROM profiles ORDER BY id",
+            has("array_contains(urls, 'https://a.example')"),
+            has("array_contains(tags, 10)")
+        );
+        let found: Vec<Vec<String>> = rows(b.as_mut(), &sql)
+            .await
+            .into_iter()
+            .map(|r| {
+                let mut r = r.into_iter();
+                let id = r.next().unwrap_or_default();
+                std::iter::once(id).chain(r.map(|v| truth(&v))).collect()
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ["1", "true", "true"],
+                ["2", "false", "true"],
+                ["3", "false", "NULL"],
+                ["4", "false", "NULL"],
+            ]
+        );
+        let upper = format!(
+            "SELECT COUNT(*) FROM profiles WHERE {}",
+            has("array_contains(urls, 'HTTPS://A.EXAMPLE')")
+        );
+        assert_eq!(cutover_tests::snapshot::count(b.as_mut(), &upper).await, 0, "case-sensitive");
+                // The written array holds the values in order (PostgreSQL `{1,10}`, JSON `[1, 10]`).
         let tags = rows(b.as_mut(), "SELECT tags FROM profiles WHERE id = 2").await;
         let digits: String = tags[0][0]
             .chars()

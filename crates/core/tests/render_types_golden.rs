@@ -558,3 +558,58 @@ fn a_shared_enum_type_is_dropped_with_its_last_column() {
         ]
     );
 }
+
+#[test]
+fn array_functions_per_dialect() {
+    use cutover_core::expr::Expression;
+    let cases: [(&str, [&str; 3]); 4] = [
+        (
+            "array_length(urls)",
+            [
+                r#"cardinality("urls")"#,
+                "JSON_LENGTH(`urls`)",
+                r#"json_array_length("urls")"#,
+            ],
+        ),
+        (
+            "array_contains(urls, 'a')",
+            [
+                r#"CASE WHEN "urls" IS NULL OR 'a' IS NULL THEN NULL ELSE 'a' = ANY("urls") END"#,
+                "CASE WHEN `urls` IS NULL OR 'a' IS NULL THEN NULL ELSE JSON_CONTAINS(`urls`, JSON_ARRAY('a')) END",
+                r#"CASE WHEN "urls" IS NULL OR 'a' IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each("urls") WHERE "value" = 'a') END"#,
+            ],
+        ),
+        (
+            "array('a', 'b''c')",
+            [
+                r#"ARRAY['a', E'b\'c']"#,
+                "JSON_ARRAY('a', _utf8mb4 X'622763')",
+                r#"json_array('a', 'b''c')"#,
+            ],
+        ),
+        ("array()", ["'{}'", "JSON_ARRAY()", "json_array()"]),
+    ];
+    for (src, expected) in cases {
+        let e = Expression::parse(src).expect(src);
+        for (dialect, want) in Dialect::ALL.into_iter().zip(expected) {
+            assert_eq!(e.to_sql(dialect).expect(src), want, "{src} on {dialect}");
+        }
+    }
+}
+
+#[test]
+fn array_contains_checks_its_arguments() {
+    let bad =
+        backfill("where = \"array_contains(profiles.scores, 'a')\"\nset.urls = \"array('x')\"\n");
+    load_fails(
+        &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
+        "0002_bad.toml",
+        6,
+        "array_contains() looks for a string literal in an array (integer[])",
+    );
+    let ok = backfill(
+        "where = \"array_contains(profiles.urls, 'a') AND array_contains(profiles.ids, profiles.id)\"\nset.urls = \"array('x')\"\n",
+    );
+    let tmp = TempPlan::new(&[("0001_profiles.toml", PROFILES), ("0002_ok.toml", &ok)]);
+    tmp.load().unwrap_or_else(|e| panic!("{e}"));
+}

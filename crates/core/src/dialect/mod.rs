@@ -433,6 +433,10 @@ pub trait SqlDialect: Send + Sync {
         self.expr_json_length(array)
     }
 
+    /// Renders whether the array `array` holds `value`: NULL when either is NULL, else true
+    /// or false.
+    fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr;
+
     /// Renders the number of elements of a JSON array.
     fn expr_json_length(&self, json: Expr) -> Expr;
 

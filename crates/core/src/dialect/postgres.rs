@@ -383,6 +383,13 @@ impl SqlDialect for Postgres {
         expr_sql::call("jsonb_build_object", args)
     }
 
+    fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr {
+        Expr::cust_with_exprs(
+            "CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE $2 = ANY($1) END",
+            [array, value],
+        )
+    }
+
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("jsonb_array_length", [json])
     }

@@ -315,6 +315,14 @@ impl SqlDialect for Sqlite {
         expr_sql::call("json_object", args)
     }
 
+    fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr {
+        Expr::cust_with_exprs(
+            "CASE WHEN ? IS NULL OR ? IS NULL THEN NULL \
+             ELSE EXISTS (SELECT 1 FROM json_each(?) WHERE \"value\" = ?) END",
+            [array.clone(), value.clone(), array, value],
+        )
+    }
+
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("json_array_length", [json])
     }

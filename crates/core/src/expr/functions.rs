@@ -10,6 +10,7 @@ use std::fmt;
 pub(crate) enum Function {
     Abs,
     Array,
+    ArrayContains,
     ArrayLength,
     Coalesce,
     Concat,
@@ -68,6 +69,13 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         &[],
         Arity::AtLeast(0),
         "array(value, ...)",
+    ),
+    spec(
+        Function::ArrayContains,
+        "array_contains",
+        &[],
+        Arity::Exactly(2),
+        "array_contains(array, value)",
     ),
     spec(
         Function::ArrayLength,

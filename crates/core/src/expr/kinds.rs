@@ -157,7 +157,7 @@ pub(crate) fn assignable(ty: ColumnType, v: ValueKind, node: &Node) -> bool {
 }
 
 /// Whether arrays of `a` and of `b` hold the same values (integer widths do not matter).
-fn same_elements(a: ArrayElement, b: ArrayElement) -> bool {
+pub(crate) fn same_elements(a: ArrayElement, b: ArrayElement) -> bool {
     use ArrayElement::*;
     a == b || matches!((a, b), (Integer | BigInt, Integer | BigInt))
 }

@@ -164,6 +164,7 @@ impl Renderer<'_> {
             Function::JsonArray => d.expr_json_array(rendered),
             Function::Array => d.expr_array(rendered),
             Function::ArrayLength => d.expr_array_length(take(0)),
+            Function::ArrayContains => d.expr_array_contains(take(0), take(1)),
             Function::JsonObject => d.expr_json_object(rendered),
             Function::JsonGet => d.expr_json_get(take(0), key()),
             Function::JsonText => d.expr_json_text(take(0), key()),

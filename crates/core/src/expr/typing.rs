@@ -265,6 +265,33 @@ impl Checker<'_> {
                 }
                 Array(element)
             }
+            Function::ArrayContains => {
+                let element = match kinds[0] {
+                    Array(e) => e,
+                    k if k.loose() => None,
+                    k => {
+                        return Err(format!(
+                            "array_contains() needs an array column first, not {k}"
+                        ));
+                    }
+                };
+                let value = kinds[1];
+                let fits = value.loose()
+                    || match element {
+                        None => value.array_of().is_some(),
+                        Some(e) => value.array_of().is_some_and(|v| {
+                            crate::expr::kinds::same_elements(e, v)
+                                || (value == StringLiteral && e == crate::types::ArrayElement::Uuid)
+                        }),
+                    };
+                if !fits {
+                    return Err(format!(
+                        "array_contains() looks for {value} in {}: give a value of the element type",
+                        kinds[0]
+                    ));
+                }
+                Boolean
+            }
             Function::ArrayLength => {
                 if !(matches!(kinds[0], Array(_)) || kinds[0].loose()) {
                     return Err(format!(
