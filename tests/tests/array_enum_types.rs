@@ -37,7 +37,7 @@ primary_key = ["profile_id", "position"]
 "#;
 
 const BACKFILLS: &str = r#"
-description = "one link per url, in array order; tags for the first profiles"
+description = "one link per url, in array order; tags for the first profiles; a kind from text"
 
 [[steps]]
 op = "backfill"
@@ -59,6 +59,13 @@ table = "profiles"
 pending = "profiles.tags IS NULL"
 where = "profiles.id < 3"
 set.tags = "array(profiles.id, 10)"
+
+[[steps]]
+op = "backfill"
+id = "relabel"
+table = "links"
+pending = "links.url LIKE '%only%' AND links.kind <> 'other'"
+set.kind = "CASE WHEN links.position = 1 THEN lower('OTHER') ELSE CAST(links.kind AS text) END"
 
 [[down]]
 op = "sql"
@@ -188,9 +195,9 @@ async fn arrays_and_enums_round_trip_on_every_database() {
                 ["1", "1", "https://z.example", "imdb"],
                 ["1", "2", "https://a.example", "imdb"],
                 ["1", "3", "https://m.example", "imdb"],
-                ["3", "1", "https://only.example", "show reel"],
+                ["3", "1", "https://only.example", "other"],
             ],
-            "one link per element, in array order"
+            "one link per element, in array order; text stored into the enum"
         );
 
         // array_length: 0 for an empty array, NULL for NULL, on every database.

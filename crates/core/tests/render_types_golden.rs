@@ -415,7 +415,7 @@ fn an_enum_compared_with_or_given_a_value_outside_its_list_is_a_load_error() {
 }
 
 #[test]
-fn ordering_enums_and_mixing_them_with_text_are_load_errors() {
+fn ordering_enums_and_storing_numbers_into_them_are_load_errors() {
     let bad = backfill("where = \"profiles.kind < 'imdb'\"\nset.urls = \"array('x')\"\n");
     load_fails(
         &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
@@ -423,7 +423,7 @@ fn ordering_enums_and_mixing_them_with_text_are_load_errors() {
         6,
         "<, <=, > and >= on an enum",
     );
-    let bad = backfill("set.kind = \"lower('IMDB')\"\n");
+    let bad = backfill("set.kind = \"profiles.id\"\n");
     load_fails(
         &[("0001_profiles.toml", PROFILES), ("0002_bad.toml", &bad)],
         "0002_bad.toml",
@@ -612,4 +612,44 @@ fn array_contains_checks_its_arguments() {
     );
     let tmp = TempPlan::new(&[("0001_profiles.toml", PROFILES), ("0002_ok.toml", &ok)]);
     tmp.load().unwrap_or_else(|e| panic!("{e}"));
+}
+
+const TEXT_INTO_ENUM: &str = r#"
+description = "kinds from text"
+
+[[steps]]
+op = "backfill"
+table = "links"
+pending = "links.url <> ''"
+set.kind = "CASE WHEN links.url LIKE '%imdb%' THEN 'imdb' ELSE lower(links.url) END"
+"#;
+
+#[test]
+fn text_stored_into_an_enum_is_converted_through_text() {
+    let files = [
+        ("0001_profiles.toml", PROFILES),
+        ("0002_links.toml", LINKS),
+        ("0003_kinds.toml", TEXT_INTO_ENUM),
+    ];
+    let last = |dialect| {
+        rendered(&files, dialect, Direction::Up)
+            .expect("renders")
+            .pop()
+            .map(|(s, _)| s)
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        last(Dialect::Postgres),
+        r#"UPDATE "links" SET "kind" = CAST(CAST((CASE WHEN ("links"."url" LIKE '%imdb%') THEN 'imdb' ELSE LOWER("links"."url") END) AS text) AS "cutover_enum_7e15d2a38aaafc17") WHERE "links"."url" <> ''"#
+    );
+    assert!(
+        last(Dialect::Mysql).contains("CAST(CAST((CASE"),
+        "{}",
+        last(Dialect::Mysql)
+    );
+    assert!(
+        last(Dialect::Sqlite).contains("AS TEXT) AS TEXT)"),
+        "{}",
+        last(Dialect::Sqlite)
+    );
 }

@@ -200,6 +200,11 @@ impl SqlDialect for Postgres {
         }
     }
 
+    /// A cast to an enum names its type.
+    fn cast_type(&self, ty: ColumnType) -> String {
+        self.column_type_sql(ty)
+    }
+
     fn create_enum_type_sql(&self, values: EnumValues) -> Option<String> {
         Some(format!(
             "CREATE TYPE {} AS ENUM ({})",

@@ -147,7 +147,9 @@ pub(crate) fn assignable(ty: ColumnType, v: ValueKind, node: &Node) -> bool {
     match (target, v) {
         _ if v.loose() || v == target => true,
         (Array(Some(t)), Array(e)) => e.is_none_or(|e| same_elements(t, e)),
-        (Enum(_), StringLiteral) => true,
+        // Converted through text when stored (`Expression::convert_for_enum`); a value
+        // outside the list fails on every database.
+        (Enum(_), StringLiteral | Text | Enum(_)) => true,
         (Text, StringLiteral | Integer | Uuid) => true,
         (Number, Integer) => true,
         (Integer | Number, StringLiteral) => numeric_literal(node),

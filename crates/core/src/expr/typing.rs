@@ -122,13 +122,12 @@ impl Checker<'_> {
                 result
             }
             Node::Cast { expr, ty } => {
-                self.node(expr)?;
-                if matches!(
-                    ty,
-                    crate::types::ColumnType::Array(_) | crate::types::ColumnType::Enum(_)
-                ) {
+                let from = self.node(expr)?;
+                let from_text = from.textual() || from.loose() || matches!(from, Enum(_));
+                let to_enum = matches!(ty, crate::types::ColumnType::Enum(_));
+                if matches!(ty, crate::types::ColumnType::Array(_)) || (to_enum && !from_text) {
                     return Err(format!(
-                        "CAST to {ty} is not portable (native on PostgreSQL, JSON or text elsewhere): write arrays with array(..) and enum values as string literals"
+                        "CAST to {ty} is not portable (native on PostgreSQL, JSON or text elsewhere): write arrays with array(..); only text converts to an enum"
                     ));
                 }
                 ValueKind::of(*ty)

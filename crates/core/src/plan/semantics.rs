@@ -366,7 +366,11 @@ fn value(
                 Some(ty) if !e.assignable_to(ty, kind) => Err(format!(
                     "`{e}` is {kind}, which column `{column}` ({ty}) does not store the same way on every database: CAST it to {ty} explicitly"
                 )),
-                _ => Ok(()),
+                Some(ty) => {
+                    e.convert_for_enum(ty, kind);
+                    Ok(())
+                }
+                None => Ok(()),
             }
         }
         Lookup::Unknown => Ok(()),
