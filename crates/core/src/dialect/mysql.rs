@@ -383,14 +383,6 @@ impl SqlDialect for Mysql {
         text.binary(op, pattern)
     }
 
-    /// JSON values compare exactly (case-sensitive), like PostgreSQL's array elements.
-    fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr {
-        Expr::cust_with_exprs(
-            "CASE WHEN ? IS NULL OR ? IS NULL THEN NULL ELSE JSON_CONTAINS(?, JSON_ARRAY(?)) END",
-            [array.clone(), value.clone(), array, value],
-        )
-    }
-
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("JSON_LENGTH", [json])
     }

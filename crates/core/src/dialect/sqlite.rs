@@ -183,10 +183,6 @@ impl SqlDialect for Sqlite {
         }
     }
 
-    fn enum_needs_check(&self) -> bool {
-        true
-    }
-
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
         let n = native.trim().to_ascii_lowercase();
         Some(match n.as_str() {
@@ -313,14 +309,6 @@ impl SqlDialect for Sqlite {
 
     fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
         expr_sql::call("json_object", args)
-    }
-
-    fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr {
-        Expr::cust_with_exprs(
-            "CASE WHEN ? IS NULL OR ? IS NULL THEN NULL \
-             ELSE EXISTS (SELECT 1 FROM json_each(?) WHERE \"value\" = ?) END",
-            [array.clone(), value.clone(), array, value],
-        )
     }
 
     fn expr_json_length(&self, json: Expr) -> Expr {

@@ -131,9 +131,10 @@ pub(crate) fn insert_select_parts(
     let array = b.explode.as_ref().is_some_and(|x| x.array);
     let over = |c: &crate::expr::ColumnRef| -> Option<Expr> {
         match (&alias, &c.table) {
-            (Some(a), Some(t)) if a == t && array => {
-                sql.explode_array_column_sql(a, &c.column).map(Expr::cust)
-            }
+            (Some(a), Some(t)) if a == t && array => dialect
+                .compound()
+                .explode_array_column_sql(a, &c.column)
+                .map(Expr::cust),
             (Some(a), Some(t)) if a == t => sql.explode_column_sql(a, &c.column).map(Expr::cust),
             _ => None,
         }
@@ -146,7 +147,7 @@ pub(crate) fn insert_select_parts(
     if let Some(x) = &b.explode {
         let json = format!("{}.{}", dialect.quote(&b.table), dialect.quote(&x.column));
         let join = if x.array {
-            sql.explode_array_join_sql(&json, &x.alias)
+            dialect.compound().explode_array_join_sql(&json, &x.alias)
         } else {
             sql.explode_join_sql(&json, &x.alias)
         };

@@ -31,7 +31,7 @@ pub(crate) fn alter_enum_column(
     dialect: Dialect,
     schema: &Schema,
 ) -> Result<Option<Vec<(String, StatementKind)>>> {
-    let sql = dialect.sql();
+    let sql = dialect.compound();
     let column = schema.table(&a.table).and_then(|t| t.column(&a.column));
     let (Some(new), Some(column)) = (a.ty, column) else {
         return Ok(None);

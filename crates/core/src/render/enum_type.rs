@@ -48,7 +48,7 @@ pub(crate) fn before(step: &Step, dialect: Dialect, schema: &Schema) -> Vec<Stri
     created
         .into_iter()
         .filter(|v| users(schema, *v, &|_, _| false) == 0)
-        .filter_map(|v| dialect.sql().create_enum_type_sql(v))
+        .filter_map(|v| dialect.compound().create_enum_type_sql(v))
         .collect()
 }
 
@@ -68,6 +68,6 @@ pub(crate) fn after(step: &Step, dialect: Dialect, schema: &Schema) -> Vec<Strin
     lists(model.columns.iter().filter(|c| gone(table, &c.name)))
         .into_iter()
         .filter(|v| users(schema, *v, &gone) == 0)
-        .filter_map(|v| dialect.sql().drop_enum_type_sql(v))
+        .filter_map(|v| dialect.compound().drop_enum_type_sql(v))
         .collect()
 }

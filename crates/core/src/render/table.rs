@@ -25,7 +25,7 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
     } else {
         ColumnDef::new_with_type(
             ident(&c.name),
-            SqColumnType::custom(sql.column_type_sql(c.ty)),
+            SqColumnType::custom(dialect.compound().column_type_sql(c.ty)),
         )
     };
     if !(c.identity || c.is_nullable() || inline_pk) {
@@ -45,7 +45,7 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
         def.unique_key();
     }
     if let ColumnType::Enum(values) = c.ty
-        && sql.enum_needs_check()
+        && dialect.compound().enum_needs_check()
     {
         let q = dialect.quote(&c.name);
         def.check(Expr::cust(format!("{q} IN ({})", values.sql_list())));
