@@ -653,3 +653,30 @@ fn text_stored_into_an_enum_is_converted_through_text() {
         last(Dialect::Sqlite)
     );
 }
+
+const URLS_TO_JSON: &str = r#"
+description = "urls as json"
+
+[[steps]]
+op = "alter_column"
+table = "profiles"
+column = "urls"
+type = "json"
+"#;
+
+#[test]
+fn changing_an_array_column_to_json_is_refused_on_postgres_only() {
+    let files = [
+        ("0001_profiles.toml", PROFILES),
+        ("0002_json.toml", URLS_TO_JSON),
+    ];
+    let err = rendered(&files, Dialect::Postgres, Direction::Up).unwrap_err();
+    assert!(matches!(err.root(), Error::Unsupported { .. }), "{err}");
+    assert!(err.to_string().contains("between text[] and json"), "{err}");
+    let mysql = rendered(&files, Dialect::Mysql, Direction::Up).expect("renders on mysql");
+    assert_eq!(
+        mysql.last().map(|(s, _)| s.as_str()),
+        Some("ALTER TABLE `profiles` MODIFY COLUMN `urls` json NOT NULL"),
+        "the same json column there"
+    );
+}

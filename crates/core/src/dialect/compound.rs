@@ -81,6 +81,12 @@ pub trait CompoundTypes: SqlDialect {
         None
     }
 
+    /// Whether arrays are a native type (PostgreSQL) rather than JSON arrays, so that a
+    /// column cannot change between `json` (or a scalar type) and an array in place.
+    fn arrays_are_native(&self) -> bool {
+        false
+    }
+
     /// Whether an enum column is text with a `CHECK (col IN (..))` (SQLite).
     fn enum_needs_check(&self) -> bool {
         false

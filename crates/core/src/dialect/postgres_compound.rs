@@ -7,6 +7,10 @@ use crate::expr::sql as expr_sql;
 use crate::types::{ColumnType, EnumValues};
 
 impl CompoundTypes for Postgres {
+    fn arrays_are_native(&self) -> bool {
+        true
+    }
+
     /// An enum column's type is the named type of its value list.
     fn column_type_sql(&self, ty: ColumnType) -> String {
         match ty {

@@ -1,5 +1,6 @@
 //! `alter_column` to, from or between enum types where enums are named types shared by
-//! value list (PostgreSQL, see `enum_type.rs`).
+//! value list (PostgreSQL, see `enum_type.rs`), and the refusal of changes between arrays and
+//! other types where arrays are native (PostgreSQL).
 //!
 //! - Values added to a list only this column uses, existing values kept in order: the type
 //!   is renamed after the new list and given the values (`ALTER TYPE .. ADD VALUE`, outside
@@ -36,6 +37,18 @@ pub(crate) fn alter_enum_column(
     let (Some(new), Some(column)) = (a.ty, column) else {
         return Ok(None);
     };
+    let is_array = |t: ColumnType| matches!(t, ColumnType::Array(_));
+    if sql.arrays_are_native() && is_array(column.ty) != is_array(new) {
+        return Err(super::unsupported(
+            dialect,
+            &format!(
+                "alter_column `{}` between {} and {new}",
+                a.column, column.ty
+            ),
+            &a.table,
+            "PostgreSQL arrays are a native type that json and text do not convert to in place: add a new column of the new type, fill it with a backfill (`explode` reads either form), then drop the old one",
+        ));
+    }
     let as_enum = |t: ColumnType| match t {
         ColumnType::Enum(v) => Some(v),
         _ => None,
