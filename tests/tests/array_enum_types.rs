@@ -88,6 +88,22 @@ column = "kind"
 type = "enum(website, imdb, 'show reel', other)"
 "#;
 
+const PODCASTS: &str = r#"
+description = "podcast links: links.kind has a list of its own, so the type takes the value in place"
+
+[[steps]]
+op = "alter_column"
+table = "links"
+column = "kind"
+type = "enum(podcast, website, imdb, 'show reel', other, blog)"
+
+[[down]]
+op = "alter_column"
+table = "links"
+column = "kind"
+type = "enum(website, imdb, 'show reel', other, blog)"
+"#;
+
 /// An array of texts written the way `kind` stores it (seed data only: plans use `array(..)`).
 fn text_array(kind: Kind, items: &[&str]) -> String {
     match kind {
@@ -278,6 +294,22 @@ async fn arrays_and_enums_round_trip_on_every_database() {
             assert_eq!(enum_types(b.as_mut()).await, 2, "links.kind has a list of its own now");
         }
         assert_no_drift(b.as_mut(), &plan, "after adding a value").await;
+
+        // A value added in place (PostgreSQL: RENAME, then ADD VALUE outside a transaction).
+        dir.write("0004_podcasts.toml", PODCASTS);
+        let plan = dir.load();
+        Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up 0004");
+        b.execute("INSERT INTO links (profile_id, position, url, kind) VALUES (2, 2, 'https://pod.example', 'podcast')")
+            .await
+            .expect("'podcast' is a value now");
+        assert_no_drift(b.as_mut(), &plan, "after adding a value in place").await;
+        if kind == Kind::Postgres {
+            assert_eq!(enum_types(b.as_mut()).await, 2, "still one type per value list");
+        }
+        b.execute("DELETE FROM links WHERE kind = 'podcast'").await.expect("delete");
 
         // Down drops the tables, and PostgreSQL's enum types with them.
         b.execute("DELETE FROM links WHERE kind = 'blog'").await.expect("delete");

@@ -3,8 +3,9 @@
 //! other types where arrays are native (PostgreSQL).
 //!
 //! - Values added to a list only this column uses, existing values kept in order: the type
-//!   is renamed after the new list and given the values (`ALTER TYPE .. ADD VALUE`, outside
-//!   a transaction): no table rewrite.
+//!   is renamed after the new list and given the values (`ALTER TYPE .. ADD VALUE`, in the
+//!   migration's transaction, PostgreSQL 12+; a new value is usable once it commits, so
+//!   from the next migration on): no table rewrite.
 //! - Anything else (values removed or reordered, a list shared with other columns, text to
 //!   enum, enum to text): the column is converted through text
 //!   (`ALTER COLUMN .. TYPE .. USING CAST(CAST(c AS text) AS ..)`, a table rewrite that
@@ -74,7 +75,7 @@ pub(crate) fn alter_enum_column(
             let before = f.values().first().map(String::as_str);
             out.extend(
                 sql.add_enum_value_sql(t, value, after, before)
-                    .map(|s| (s, StatementKind::NoTransaction)),
+                    .map(|s| (s, StatementKind::Ddl)),
             );
         }
     } else {
