@@ -175,6 +175,33 @@ async fn arrays_and_enums_round_trip_on_every_database() {
             .await
             .expect("up 0001");
         assert_no_drift(b.as_mut(), &plan, "after creating the tables").await;
+        // Introspection reads the types back: native arrays on PostgreSQL (JSON elsewhere), and
+        // the enum's values on all three (pg_enum, MySQL's column type, SQLite's CHECK).
+        let shape = b.introspect().await.expect("introspect");
+        let types: Vec<(String, String)> = shape.tables["profiles"]
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect();
+        let array = |element: &str| {
+            if kind == Kind::Postgres {
+                format!("{element}[]")
+            } else {
+                "json".to_string()
+            }
+        };
+        assert_eq!(
+            types,
+            [
+                ("id".to_string(), "bigint".to_string()),
+                ("urls".to_string(), array("text")),
+                ("tags".to_string(), array("integer")),
+                (
+                    "kind".to_string(),
+                    "enum('website', 'imdb', 'show reel', 'other')".to_string()
+                ),
+            ]
+        );
         if kind == Kind::Postgres {
             assert_eq!(enum_types(b.as_mut()).await, 1, "one type for the two columns with the same values");
         }

@@ -64,8 +64,7 @@ pub async fn row_checksums(
 
 /// The shape with the differences every dialect is allowed to have folded away:
 /// `timestamptz` is stored as `timestamp` on MySQL, an identity key is an `integer`
-/// rowid on SQLite, arrays are JSON arrays on MySQL and SQLite, and an enum is text with a
-/// CHECK on SQLite.
+/// rowid on SQLite, and arrays are JSON arrays on MySQL and SQLite.
 pub fn portable_view(shape: &SchemaShape) -> SchemaShape {
     let mut s = shape.clone();
     for t in s.tables.values_mut() {
@@ -76,9 +75,6 @@ pub fn portable_view(shape: &SchemaShape) -> SchemaShape {
             }
             if c.ty.ends_with("[]") {
                 c.ty = "json".into();
-            }
-            if c.ty.starts_with("enum(") {
-                c.ty = "text".into();
             }
             if single_key.as_deref() == Some(c.name.as_str()) && c.has_default && c.ty == "integer"
             {
