@@ -1,7 +1,11 @@
 //! Portable column types and their parsing.
 
+mod compound;
+
 use std::fmt;
 use std::str::FromStr;
+
+pub use compound::{ArrayElement, EnumValues};
 
 /// A column type written once in a plan and mapped to each dialect's native type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,16 +38,29 @@ pub enum ColumnType {
     Double,
     /// Binary data.
     Bytes,
+    /// An array of scalars (`text[]`, `integer[]`, `bigint[]`, `uuid[]`): native on
+    /// PostgreSQL, a JSON array elsewhere.
+    Array(ArrayElement),
+    /// One of a fixed list of text values (`enum(a, b)`): a named type on PostgreSQL,
+    /// `ENUM(..)` on MySQL, text with a CHECK on SQLite.
+    Enum(EnumValues),
 }
 
 /// The spellings accepted in plan files, for error messages and docs.
 pub const SUPPORTED_TYPES: &str = "integer, bigint, text, varchar(n), boolean, timestamp, \
-timestamptz, date, uuid, json, decimal(p,s), real, double, bytes";
+timestamptz, date, uuid, json, decimal(p,s), real, double, bytes, text[], integer[], \
+bigint[], uuid[], enum(a, b, ...)";
 
 impl ColumnType {
     /// Whether this is an integer type (usable as an auto-increment key).
     pub fn is_integer(&self) -> bool {
         matches!(self, ColumnType::Integer | ColumnType::BigInt)
+    }
+
+    /// Whether values are stored as JSON text on dialects without a native type for them
+    /// (`json` itself, and arrays), so they get the JSON validity check there.
+    pub fn stored_as_json(&self) -> bool {
+        matches!(self, ColumnType::Json | ColumnType::Array(_))
     }
 
     /// Whether converting a column from this type to `to` can lose or reject existing values
@@ -67,6 +84,7 @@ impl ColumnType {
             // Every value has a text form.
             (_, Text) => *self != Bytes,
             (Date, Timestamp | TimestampTz) | (Timestamp, TimestampTz) => true,
+            (Enum(a), Enum(b)) => a.values().iter().all(|v| b.contains(v)),
             _ => false,
         };
         !widening
@@ -90,6 +108,8 @@ impl fmt::Display for ColumnType {
             ColumnType::Real => f.write_str("real"),
             ColumnType::Double => f.write_str("double"),
             ColumnType::Bytes => f.write_str("bytes"),
+            ColumnType::Array(e) => write!(f, "{}[]", e.name()),
+            ColumnType::Enum(v) => write!(f, "enum({v})"),
         }
     }
 }
@@ -98,7 +118,26 @@ impl FromStr for ColumnType {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
+        let trimmed = s.trim();
+        if let Some(element) = trimmed.strip_suffix("[]") {
+            return ArrayElement::parse(element)
+                .map(ColumnType::Array)
+                .ok_or_else(|| {
+                    format!(
+                        "`{s}`: arrays of text, integer, bigint and uuid are supported, e.g. text[]"
+                    )
+                });
+        }
+        let head = trimmed.get(..5).unwrap_or_default();
+        if head.eq_ignore_ascii_case("enum(") {
+            let inner = trimmed[5..]
+                .strip_suffix(')')
+                .ok_or_else(|| format!("`{s}`: missing `)` after the enum values"))?;
+            return EnumValues::parse(inner)
+                .map(ColumnType::Enum)
+                .map_err(|e| format!("`{s}`: {e}"));
+        }
+        let lower = trimmed.to_ascii_lowercase();
         let (name, args) = match lower.split_once('(') {
             Some((name, rest)) => {
                 let inner = rest
@@ -169,6 +208,11 @@ mod tests {
             "real",
             "double",
             "bytes",
+            "text[]",
+            "integer[]",
+            "bigint[]",
+            "uuid[]",
+            "enum('website', 'imdb')",
         ] {
             let ty: ColumnType = s.parse().expect(s);
             assert_eq!(ty.to_string(), s);
@@ -193,6 +237,20 @@ mod tests {
                 .contains("needs a length")
         );
         assert!("decimal(2,5)".parse::<ColumnType>().is_err());
+        assert!(
+            "date[]"
+                .parse::<ColumnType>()
+                .unwrap_err()
+                .contains("arrays of text")
+        );
+        assert!("enum(a, a)".parse::<ColumnType>().is_err());
+        assert!("enum(a".parse::<ColumnType>().is_err());
+        assert_eq!(
+            "ENUM(website, imdb)"
+                .parse::<ColumnType>()
+                .map(|t| t.to_string()),
+            Ok("enum('website', 'imdb')".to_string())
+        );
     }
 
     #[test]

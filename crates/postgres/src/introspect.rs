@@ -7,6 +7,12 @@ use cutover_core::schema::{ForeignKeyShape, SchemaShape, ShapeBuilder, catalog};
 const COLUMNS: &str = "SELECT c.table_name, c.column_name, \
     CASE WHEN c.data_type = 'character varying' THEN 'varchar(' || c.character_maximum_length || ')' \
          WHEN c.data_type = 'numeric' AND c.numeric_precision IS NOT NULL THEN 'decimal(' || c.numeric_precision || ',' || c.numeric_scale || ')' \
+         WHEN c.data_type = 'ARRAY' THEN substr(c.udt_name, 2) || '[]' \
+         WHEN c.data_type = 'USER-DEFINED' THEN COALESCE((SELECT 'enum(' || \
+             string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')' \
+           FROM pg_enum e JOIN pg_type ty ON ty.oid = e.enumtypid \
+           JOIN pg_namespace ns ON ns.oid = ty.typnamespace \
+           WHERE ty.typname = c.udt_name AND ns.nspname = c.udt_schema), c.udt_name) \
          ELSE c.data_type END, \
     c.is_nullable, (c.column_default IS NOT NULL OR c.is_identity = 'YES')::text \
     FROM information_schema.columns c JOIN information_schema.tables t \

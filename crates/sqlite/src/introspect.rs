@@ -3,6 +3,7 @@
 use cutover_core::Dialect;
 use cutover_core::backend::Backend;
 use cutover_core::schema::{ForeignKeyShape, SchemaShape, ShapeBuilder, catalog};
+use cutover_core::types::ColumnType;
 
 fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -14,8 +15,32 @@ fn action(a: &str) -> String {
 
 /// The CHECK clauses of a CREATE TABLE statement: a named one by its name, an unnamed one as
 /// `check (<expression>)` (so that drift lists it and a rebuild notices it is lost). The
-/// `json_valid("col")` check cutover writes for a json column is not listed.
+/// `json_valid("col")` check cutover writes for a json column, and the `"col" IN (..)` one
+/// of an enum column (see [`enum_columns`]), are not listed.
 fn checks(sql: &str) -> Vec<String> {
+    check_clauses(sql)
+        .into_iter()
+        .filter_map(|(name, expr)| match name {
+            Some(name) => Some(name),
+            None if is_json_check(&expr) || enum_check(&expr).is_some() => None,
+            None => Some(format!("check ({expr})")),
+        })
+        .collect()
+}
+
+/// The enum columns of a CREATE TABLE statement, read from their unnamed
+/// `CHECK ("col" IN ('a', 'b'))`: `(column, portable type)`.
+fn enum_columns(sql: &str) -> Vec<(String, String)> {
+    check_clauses(sql)
+        .into_iter()
+        .filter(|(name, _)| name.is_none())
+        .filter_map(|(_, expr)| enum_check(&expr))
+        .collect()
+}
+
+/// Every CHECK clause of a CREATE TABLE statement: its constraint name, if any, and its
+/// expression.
+fn check_clauses(sql: &str) -> Vec<(Option<String>, String)> {
     let upper = sql.to_ascii_uppercase();
     let bytes = upper.as_bytes();
     let mut out = Vec::new();
@@ -35,11 +60,7 @@ fn checks(sql: &str) -> Vec<String> {
         };
         let expr = sql[open + 1..close].trim().to_string();
         from = close;
-        match constraint_name(&sql[..at]) {
-            Some(name) => out.push(name),
-            None if is_json_check(&expr) => {}
-            None => out.push(format!("check ({expr})")),
-        }
+        out.push((constraint_name(&sql[..at]), expr));
     }
     out
 }
@@ -53,6 +74,18 @@ fn is_json_check(expr: &str) -> bool {
         None => expr,
     };
     call.starts_with("json_valid(") && call.matches('(').count() == 1
+}
+
+/// The column and portable type of the check cutover writes for an enum column,
+/// `"c" IN ('a', 'b')`, if `expr` is one.
+fn enum_check(expr: &str) -> Option<(String, String)> {
+    let (column, list) = expr.split_once(" IN (")?;
+    let name = column.strip_prefix('"')?.strip_suffix('"')?;
+    if name.contains('"') || !list.trim_start().starts_with('\'') {
+        return None;
+    }
+    let ty: ColumnType = format!("enum({list}").parse().ok()?;
+    matches!(ty, ColumnType::Enum(_)).then(|| (name.to_string(), ty.to_string()))
 }
 
 /// The index of the `)` that closes the `(` at `open`, skipping quoted text.
@@ -196,6 +229,9 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
         for c in checks(sql) {
             s.add_check(name, &c);
         }
+        for (column, ty) in enum_columns(sql) {
+            s.set_column_type(name, &column, &ty);
+        }
     }
     for r in catalog(
         b,
@@ -214,11 +250,23 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
 
 #[cfg(test)]
 mod tests {
-    use super::checks;
+    use super::{checks, enum_columns};
 
     #[test]
-    fn finds_named_and_unnamed_checks_but_not_cutovers_json_checks() {
-        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "j" JSON CHECK ("j" IS NULL OR json_valid("j")), "k" text CHECK ("k" IS NULL OR length(k) > 1), "body" text CHECK(length(body) > 0), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
+    fn reads_enum_columns_from_their_checks() {
+        let sql = r#"CREATE TABLE "t" ( "kind" TEXT NOT NULL CHECK ("kind" IN ('a', 'show reel', 'it''s')), "k" text CHECK ("k" IN (1, 2)), CONSTRAINT "named" CHECK ("x" IN ('a')) )"#;
+        assert_eq!(
+            enum_columns(sql),
+            vec![(
+                "kind".to_string(),
+                "enum('a', 'show reel', 'it''s')".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn finds_named_and_unnamed_checks_but_not_cutovers_json_and_enum_checks() {
+        let sql = r#"CREATE TABLE "t" ( "a" JSON CHECK (json_valid("a")), "j" JSON CHECK ("j" IS NULL OR json_valid("j")), "k" text CHECK ("k" IS NULL OR length(k) > 1), "body" text CHECK(length(body) > 0), "kind" TEXT CHECK ("kind" IN ('a', 'b')), CONSTRAINT "positive" CHECK ("b" > 0), CONSTRAINT "fk_x" FOREIGN KEY ("c") REFERENCES "u" ("id"), CONSTRAINT named2 CHECK (c IN ('(', 'x')) )"#;
         assert_eq!(
             checks(sql),
             vec![

@@ -46,6 +46,15 @@ impl Dialect {
         }
     }
 
+    /// The array and enum rules of this dialect.
+    pub fn compound(self) -> &'static dyn super::CompoundTypes {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// Renders a sea-query schema statement (CREATE TABLE, ALTER, INDEX, ...) for this dialect.
     pub fn schema<S: SchemaStatementBuilder>(self, stmt: &S) -> String {
         match self {

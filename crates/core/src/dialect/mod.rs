@@ -3,9 +3,11 @@
 //! Every difference that sea-query does not already express is a method of [`SqlDialect`],
 //! implemented once per dialect in `postgres.rs`, `mysql.rs` and `sqlite.rs`.
 
+mod compound;
 mod kind;
 mod mysql;
 mod postgres;
+mod postgres_compound;
 mod sqlite;
 
 use sea_query::Expr;
@@ -13,6 +15,7 @@ use sea_query::Expr;
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
+pub use compound::CompoundTypes;
 pub use kind::Dialect;
 pub use mysql::Mysql;
 pub use postgres::Postgres;

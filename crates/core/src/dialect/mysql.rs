@@ -194,11 +194,21 @@ impl SqlDialect for Mysql {
             ColumnType::Real => "float".into(),
             ColumnType::Double => "double".into(),
             ColumnType::Bytes => "longblob".into(),
+            // Arrays are JSON arrays (MariaDB: LONGTEXT with a json_valid check).
+            ColumnType::Array(_) => "json".into(),
+            ColumnType::Enum(v) => format!("enum({})", v.sql_list().replace(", ", ",")),
         }
     }
 
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
-        let n = native.trim().to_ascii_lowercase();
+        let trimmed = native.trim();
+        if trimmed
+            .get(..5)
+            .is_some_and(|h| h.eq_ignore_ascii_case("enum("))
+        {
+            return trimmed.parse().ok();
+        }
+        let n = trimmed.to_ascii_lowercase();
         let base = n.split_whitespace().next().unwrap_or(&n).to_string();
         Some(match base.as_str() {
             "int" | "int(11)" | "integer" => ColumnType::Integer,
@@ -225,7 +235,10 @@ impl SqlDialect for Mysql {
     }
 
     fn default_needs_parens(&self, ty: ColumnType) -> bool {
-        matches!(ty, ColumnType::Text | ColumnType::Json | ColumnType::Bytes)
+        matches!(
+            ty,
+            ColumnType::Text | ColumnType::Json | ColumnType::Bytes | ColumnType::Array(_)
+        )
     }
 
     fn transactional_ddl(&self) -> bool {
@@ -297,7 +310,8 @@ impl SqlDialect for Mysql {
             ColumnType::Uuid => "CHAR(36)".into(),
             ColumnType::Timestamp | ColumnType::TimestampTz => "DATETIME(6)".into(),
             ColumnType::Date => "DATE".into(),
-            ColumnType::Json => "JSON".into(),
+            ColumnType::Json | ColumnType::Array(_) => "JSON".into(),
+            ColumnType::Enum(_) => "CHAR".into(),
             ColumnType::Decimal(p, s) => format!("DECIMAL({p},{s})"),
             ColumnType::Real => "FLOAT".into(),
             ColumnType::Double => "DOUBLE".into(),
@@ -309,7 +323,9 @@ impl SqlDialect for Mysql {
     /// `JSON_EXTRACT(x, '$')` parses JSON text on both.
     fn expr_cast(&self, expr: Expr, ty: ColumnType) -> crate::Result<Expr> {
         Ok(match ty {
-            ColumnType::Json => expr_sql::call("JSON_EXTRACT", [expr, expr_sql::string("$")]),
+            ColumnType::Json | ColumnType::Array(_) => {
+                expr_sql::call("JSON_EXTRACT", [expr, expr_sql::string("$")])
+            }
             other => expr_sql::cast(expr, self.cast_type(other)),
         })
     }

@@ -3,7 +3,7 @@
 use sea_query::extension::postgres::PgBinOper;
 use sea_query::{BinOper, Expr, ExprTrait};
 
-use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, CompoundTypes, Dialect, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -156,7 +156,11 @@ impl SqlDialect for Postgres {
     }
 
     fn typed_literal(&self, value: &str, declared: &str) -> String {
-        let plain = matches!(declared, "text" | "character varying" | "character" | "");
+        // An untyped literal takes the column's type, arrays (`'{a,b}'`) and enums included.
+        let plain = matches!(
+            declared,
+            "text" | "character varying" | "character" | "ARRAY" | "USER-DEFINED" | ""
+        );
         if plain
             || !declared
                 .chars()
@@ -196,10 +200,27 @@ impl SqlDialect for Postgres {
             ColumnType::Real => "real".into(),
             ColumnType::Double => "double precision".into(),
             ColumnType::Bytes => "bytea".into(),
+            ColumnType::Array(e) => format!("{}[]", e.name()),
+            // The catalog form introspection reports; columns use the named type instead
+            // (see `column_type_sql`).
+            ColumnType::Enum(v) => format!("enum({v})"),
         }
     }
 
+    /// A cast to an enum names its type.
+    fn cast_type(&self, ty: ColumnType) -> String {
+        CompoundTypes::column_type_sql(self, ty)
+    }
+
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
+        // An enum as introspection reports it: `enum('a', 'b')` (values keep their case).
+        if native
+            .trim()
+            .get(..5)
+            .is_some_and(|h| h.eq_ignore_ascii_case("enum("))
+        {
+            return native.trim().parse().ok();
+        }
         let n = native.trim().to_ascii_lowercase();
         Some(match n.as_str() {
             "integer" | "int4" | "int" => ColumnType::Integer,
@@ -214,6 +235,11 @@ impl SqlDialect for Postgres {
             "real" | "float4" => ColumnType::Real,
             "double precision" | "float8" => ColumnType::Double,
             "bytea" => ColumnType::Bytes,
+            // information_schema names an array's element type `_int4` (its udt_name).
+            array if array.ends_with("[]") => {
+                let element = array.trim_end_matches("[]").trim_start_matches('_');
+                return crate::types::ArrayElement::parse(element).map(ColumnType::Array);
+            }
             other => {
                 let other = other
                     .replace("character varying", "varchar")

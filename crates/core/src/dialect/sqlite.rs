@@ -176,6 +176,10 @@ impl SqlDialect for Sqlite {
             ColumnType::Real => "REAL".into(),
             ColumnType::Double => "DOUBLE".into(),
             ColumnType::Bytes => "BLOB".into(),
+            // A JSON array, checked like json.
+            ColumnType::Array(_) => "JSON".into(),
+            // Text with a CHECK listing the values (see `enum_needs_check`).
+            ColumnType::Enum(_) => "TEXT".into(),
         }
     }
 
@@ -241,6 +245,8 @@ impl SqlDialect for Sqlite {
             | ColumnType::Varchar(_)
             | ColumnType::Uuid
             | ColumnType::Json
+            | ColumnType::Array(_)
+            | ColumnType::Enum(_)
             | ColumnType::Timestamp
             | ColumnType::TimestampTz
             | ColumnType::Date => "TEXT".into(),
@@ -251,7 +257,7 @@ impl SqlDialect for Sqlite {
     /// `json_object`/`json_array` embed it as JSON rather than as a string.
     fn expr_cast(&self, expr: Expr, ty: ColumnType) -> crate::Result<Expr> {
         Ok(match ty {
-            ColumnType::Json => expr_sql::call("json", [expr]),
+            ColumnType::Json | ColumnType::Array(_) => expr_sql::call("json", [expr]),
             other => expr_sql::cast(expr, self.cast_type(other)),
         })
     }

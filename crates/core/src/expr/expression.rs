@@ -151,6 +151,42 @@ impl Expression {
         kinds::assignable(ty, kind, &self.node)
     }
 
+    /// Makes a value stored into a column of enum type `ty` arrive as that enum: anything but
+    /// a string literal, NULL or a value of the same enum is converted through its text form
+    /// (`CAST(CAST(x AS text) AS <enum>)`), since PostgreSQL converts neither text nor
+    /// another enum to an enum implicitly. A value outside the list then fails on every
+    /// database alike. `kind` is the expression's, from [`typecheck`](Expression::typecheck).
+    pub fn convert_for_enum(&mut self, ty: crate::types::ColumnType, kind: ValueKind) {
+        let keep =
+            matches!(kind, ValueKind::StringLiteral | ValueKind::Null) || kind == ValueKind::of(ty);
+        if !matches!(ty, crate::types::ColumnType::Enum(_)) || keep {
+            return;
+        }
+        let inner = std::mem::replace(
+            &mut self.node,
+            super::ast::Node::Literal(super::ast::Literal::Null),
+        );
+        let text = super::ast::Node::Cast {
+            expr: Box::new(inner),
+            ty: crate::types::ColumnType::Text,
+        };
+        self.node = super::ast::Node::Cast {
+            expr: Box::new(text),
+            ty,
+        };
+    }
+
+    /// Why this expression cannot be stored into a column of type `ty` when it is a string
+    /// literal that is not one of an enum's values.
+    pub fn enum_literal_problem(&self, ty: crate::types::ColumnType) -> Option<String> {
+        match ty {
+            crate::types::ColumnType::Enum(values) => {
+                kinds::enum_literal_problem(values, &self.node)
+            }
+            _ => None,
+        }
+    }
+
     /// Checks that the expression can be rendered for `dialect` (used when loading plans).
     ///
     /// # Errors

@@ -9,6 +9,9 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Function {
     Abs,
+    Array,
+    ArrayContains,
+    ArrayLength,
     Coalesce,
     Concat,
     JsonArray,
@@ -60,6 +63,27 @@ pub(crate) struct Spec {
 /// Every supported function, sorted by canonical name.
 pub(crate) const CATALOGUE: &[Spec] = &[
     spec(Function::Abs, "abs", &[], Arity::Exactly(1), "abs(number)"),
+    spec(
+        Function::Array,
+        "array",
+        &[],
+        Arity::AtLeast(0),
+        "array(value, ...)",
+    ),
+    spec(
+        Function::ArrayContains,
+        "array_contains",
+        &[],
+        Arity::Exactly(2),
+        "array_contains(array, value)",
+    ),
+    spec(
+        Function::ArrayLength,
+        "array_length",
+        &["cardinality"],
+        Arity::Exactly(1),
+        "array_length(array)",
+    ),
     spec(
         Function::Coalesce,
         "coalesce",

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::ast::{ColumnRef, Node};
-use crate::types::ColumnType;
+use crate::types::{ArrayElement, ColumnType, EnumValues};
 
 /// The kind of value an expression yields, as far as the check can tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +27,10 @@ pub enum ValueKind {
     Json,
     /// Binary data.
     Bytes,
+    /// An array of elements of one type (`None`: the empty `array()`, which fits any).
+    Array(Option<ArrayElement>),
+    /// A value of an enum with these values.
+    Enum(EnumValues),
     /// `NULL`.
     Null,
     /// Not known (a column of a table the plan does not define).
@@ -45,6 +49,19 @@ impl ValueKind {
             ColumnType::Uuid => ValueKind::Uuid,
             ColumnType::Json => ValueKind::Json,
             ColumnType::Bytes => ValueKind::Bytes,
+            ColumnType::Array(e) => ValueKind::Array(Some(e)),
+            ColumnType::Enum(v) => ValueKind::Enum(v),
+        }
+    }
+
+    /// The kind of an array of elements of kind `self` (`array('a', 'b')`), if arrays of
+    /// it exist.
+    pub(crate) fn array_of(self) -> Option<ArrayElement> {
+        match self {
+            ValueKind::Text | ValueKind::StringLiteral => Some(ArrayElement::Text),
+            ValueKind::Integer => Some(ArrayElement::BigInt),
+            ValueKind::Uuid => Some(ArrayElement::Uuid),
+            _ => None,
         }
     }
 
@@ -73,6 +90,9 @@ impl fmt::Display for ValueKind {
             ValueKind::Uuid => "a uuid",
             ValueKind::Json => "json",
             ValueKind::Bytes => "bytes",
+            ValueKind::Array(Some(e)) => return write!(f, "an array ({}[])", e.name()),
+            ValueKind::Array(None) => "an empty array",
+            ValueKind::Enum(v) => return write!(f, "an enum value (one of {v})"),
             ValueKind::Null => "NULL",
             ValueKind::Unknown => "a value of unknown type",
         })
@@ -106,6 +126,11 @@ pub(crate) fn comparable(a: ValueKind, an: &Node, b: ValueKind, bn: &Node) -> bo
     match (a, b) {
         _ if a.loose() || b.loose() => true,
         _ if a.numeric() && b.numeric() => true,
+        // Arrays compare differently everywhere (JSON text vs native arrays).
+        (Array(_), _) | (_, Array(_)) => false,
+        // A literal must be one of the values (see `enum_literal_problem`).
+        (Enum(_), StringLiteral) | (StringLiteral, Enum(_)) => true,
+        (Enum(_), _) | (_, Enum(_)) => a == b,
         (StringLiteral, x) | (x, StringLiteral) if x.numeric() => {
             numeric_literal(an) || numeric_literal(bn)
         }
@@ -121,12 +146,30 @@ pub(crate) fn assignable(ty: ColumnType, v: ValueKind, node: &Node) -> bool {
     let target = ValueKind::of(ty);
     match (target, v) {
         _ if v.loose() || v == target => true,
+        (Array(Some(t)), Array(e)) => e.is_none_or(|e| same_elements(t, e)),
+        // Converted through text when stored (`Expression::convert_for_enum`); a value
+        // outside the list fails on every database.
+        (Enum(_), StringLiteral | Text | Enum(_)) => true,
         (Text, StringLiteral | Integer | Uuid) => true,
         (Number, Integer) => true,
         (Integer | Number, StringLiteral) => numeric_literal(node),
         (Time | Uuid | Json, StringLiteral) => true,
         _ => false,
     }
+}
+
+/// Whether arrays of `a` and of `b` hold the same values (integer widths do not matter).
+pub(crate) fn same_elements(a: ArrayElement, b: ArrayElement) -> bool {
+    use ArrayElement::*;
+    a == b || matches!((a, b), (Integer | BigInt, Integer | BigInt))
+}
+
+/// Why a string literal cannot be compared with or stored into an enum of `values`: it is
+/// not one of them (each database would reject it or never match, differently).
+pub(crate) fn enum_literal_problem(values: EnumValues, literal: &Node) -> Option<String> {
+    let text = literal.as_str_literal()?;
+    (!values.contains(text))
+        .then(|| format!("'{text}' is not a value of the enum: the allowed values are {values}"))
 }
 
 /// The kind of a value that may be either `a` or `b` (CASE branches, COALESCE).

@@ -9,7 +9,7 @@
 use super::ast::{BinaryOp, Literal, Node, UnaryOp};
 use super::functions::Function;
 use super::kinds::{Lookup, Scope, ValueKind};
-use super::kinds::{comparable, unify};
+use super::kinds::{comparable, enum_literal_problem, unify};
 use super::query::{AggFunc, Catalog, check_select};
 
 /// Type-checks `node`, rewriting it where the dialects need help to agree; returns its kind.
@@ -146,7 +146,14 @@ impl Checker<'_> {
                 result
             }
             Node::Cast { expr, ty } => {
-                self.node(expr)?;
+                let from = self.node(expr)?;
+                let from_text = from.textual() || from.loose() || matches!(from, Enum(_));
+                let to_enum = matches!(ty, crate::types::ColumnType::Enum(_));
+                if matches!(ty, crate::types::ColumnType::Array(_)) || (to_enum && !from_text) {
+                    return Err(format!(
+                        "CAST to {ty} is not portable (native on PostgreSQL, JSON or text elsewhere): write arrays with array(..); only text converts to an enum"
+                    ));
+                }
                 ValueKind::of(*ty)
             }
             Node::Call { function, args } => self.call(*function, args)?,
@@ -216,6 +223,13 @@ impl Checker<'_> {
             | BinaryOp::Gt
             | BinaryOp::GtEq => {
                 self.compare(lk, l, rk, r, "a comparison")?;
+                let ordering = !matches!(op, BinaryOp::Eq | BinaryOp::NotEq);
+                if ordering && matches!((lk, rk), (Enum(_), _) | (_, Enum(_))) {
+                    return Err(
+                        "<, <=, > and >= on an enum: PostgreSQL orders enum values by declaration, MySQL and SQLite as text; compare with = / <> / IN, or CAST(x AS text) to order as text"
+                            .into(),
+                    );
+                }
                 if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && lk.textual() && rk.textual() {
                     exact_pair(l, r);
                 }
@@ -295,6 +309,61 @@ impl Checker<'_> {
             Function::JsonValid => Boolean,
             Function::Now => Time,
             Function::Uuid => Uuid,
+            Function::Array => {
+                let mut element: Option<crate::types::ArrayElement> = None;
+                for k in &kinds {
+                    let e = k
+                        .array_of()
+                        .ok_or_else(|| format!("array() holds text, integers or uuids, not {k}"))?;
+                    match element {
+                        Some(prev) if prev != e => {
+                            return Err(format!(
+                                "array() elements have different types ({}[] and {}[]): CAST them to one type",
+                                prev.name(),
+                                e.name()
+                            ));
+                        }
+                        _ => element = Some(e),
+                    }
+                }
+                Array(element)
+            }
+            Function::ArrayContains => {
+                let element = match kinds[0] {
+                    Array(e) => e,
+                    k if k.loose() => None,
+                    k => {
+                        return Err(format!(
+                            "array_contains() needs an array column first, not {k}"
+                        ));
+                    }
+                };
+                let value = kinds[1];
+                let fits = value.loose()
+                    || match element {
+                        None => value.array_of().is_some(),
+                        Some(e) => value.array_of().is_some_and(|v| {
+                            crate::expr::kinds::same_elements(e, v)
+                                || (value == StringLiteral && e == crate::types::ArrayElement::Uuid)
+                        }),
+                    };
+                if !fits {
+                    return Err(format!(
+                        "array_contains() looks for {value} in {}: give a value of the element type",
+                        kinds[0]
+                    ));
+                }
+                Boolean
+            }
+            Function::ArrayLength => {
+                if !(matches!(kinds[0], Array(_)) || kinds[0].loose()) {
+                    return Err(format!(
+                        "array_length() needs an array column, not {}: use json_length() for a JSON array",
+                        kinds[0]
+                    ));
+                }
+                Integer
+            }
         })
     }
 
@@ -328,6 +397,14 @@ impl Checker<'_> {
         bn: &Node,
         what: &str,
     ) -> Result<(), String> {
+        let problem = match (a, b) {
+            (ValueKind::Enum(v), _) => enum_literal_problem(v, bn),
+            (_, ValueKind::Enum(v)) => enum_literal_problem(v, an),
+            _ => None,
+        };
+        if let Some(p) = problem {
+            return Err(format!("{what}: {p}"));
+        }
         if comparable(a, an, b, bn) {
             Ok(())
         } else {

@@ -17,6 +17,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::expr::{ColumnRef, Expression, Lookup, ValueKind};
 use crate::schema::Schema;
+use crate::types::ColumnType;
 
 /// What the checker knows: the replayed schema and the tables raw SQL may have changed.
 #[derive(Default)]
@@ -327,6 +328,14 @@ fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem>
     {
         return Err(("explode".into(), m));
     }
+    let explode_kind = b
+        .explode
+        .as_ref()
+        .map(|x| scope.in_table(&table, &x.column));
+    if let (Some(x), Some(Lookup::Found(ValueKind::Array(_)))) = (b.explode.as_mut(), explode_kind)
+    {
+        x.array = true;
+    }
     for k in &b.key {
         if let Lookup::Missing(m) = scope.in_table(&table, k) {
             return Err(("key".into(), m));
@@ -398,10 +407,21 @@ fn value(
                 .and_then(|t| t.column(column))
                 .map(|c| c.ty);
             match ty {
+                Some(ty) if e.enum_literal_problem(ty).is_some() => Err(format!(
+                    "`{e}` cannot be stored in column `{column}`: {}",
+                    e.enum_literal_problem(ty).unwrap_or_default()
+                )),
+                Some(ty @ ColumnType::Array(_)) if !e.assignable_to(ty, kind) => Err(format!(
+                    "`{e}` is {kind}, not an array: write the value of column `{column}` ({ty}) with array(..), e.g. array('a', 'b')"
+                )),
                 Some(ty) if !e.assignable_to(ty, kind) => Err(format!(
                     "`{e}` is {kind}, which column `{column}` ({ty}) does not store the same way on every database: CAST it to {ty} explicitly"
                 )),
-                _ => Ok(()),
+                Some(ty) => {
+                    e.convert_for_enum(ty, kind);
+                    Ok(())
+                }
+                None => Ok(()),
             }
         }
         Lookup::Unknown => Ok(()),

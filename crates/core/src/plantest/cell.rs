@@ -70,6 +70,14 @@ impl Cell {
                 let s = v.as_datetime().map(ToString::to_string).or_else(|| v.as_str().map(str::to_string));
                 Cell::Date(s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok()).ok_or_else(|| want("a date such as 2024-05-01"))?)
             }
+            ColumnType::Enum(values) => {
+                let s = v.as_str().ok_or_else(|| want("a string"))?;
+                if !values.contains(s) {
+                    return Err(format!("{} is not one of the enum's values ({values})", show(v)));
+                }
+                Cell::Text(s.into())
+            }
+            ColumnType::Array(_) => return Err("array columns cannot be seeded by a fixture yet: leave the column out or seed it with a test-only sql step".into()),
             ColumnType::Bytes => return Err("bytes columns cannot be seeded by a fixture yet: leave the column out or seed it with a test-only sql step".into()),
         })
     }

@@ -63,8 +63,8 @@ pub async fn row_checksums(
 }
 
 /// The shape with the differences every dialect is allowed to have folded away:
-/// `timestamptz` is stored as `timestamp` on MySQL, and an identity key is an `integer`
-/// rowid on SQLite.
+/// `timestamptz` is stored as `timestamp` on MySQL, an identity key is an `integer`
+/// rowid on SQLite, and arrays are JSON arrays on MySQL and SQLite.
 pub fn portable_view(shape: &SchemaShape) -> SchemaShape {
     let mut s = shape.clone();
     for t in s.tables.values_mut() {
@@ -72,6 +72,9 @@ pub fn portable_view(shape: &SchemaShape) -> SchemaShape {
         for c in &mut t.columns {
             if c.ty == "timestamptz" {
                 c.ty = "timestamp".into();
+            }
+            if c.ty.ends_with("[]") {
+                c.ty = "json".into();
             }
             if single_key.as_deref() == Some(c.name.as_str()) && c.has_default && c.ty == "integer"
             {

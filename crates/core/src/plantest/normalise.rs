@@ -41,9 +41,87 @@ pub(crate) fn normalise(ty: Option<ColumnType>, raw: Option<&str>) -> String {
         ColumnType::Date => raw.get(..10).map(str::to_string),
         ColumnType::Uuid => Some(raw.trim().to_ascii_lowercase()),
         ColumnType::Bytes => Some(raw.trim_start_matches("\\x").to_ascii_lowercase()),
-        ColumnType::Text | ColumnType::Varchar(_) => None,
+        ColumnType::Array(_) => array(raw.trim()).map(|v| canonical_json(&v)),
+        ColumnType::Text | ColumnType::Varchar(_) | ColumnType::Enum(_) => None,
     };
     folded.unwrap_or_else(|| raw.to_string())
+}
+
+/// An array read back as JSON (`["a","b"]`, MySQL/MariaDB and SQLite) or as PostgreSQL's
+/// array literal (`{a,"b c",NULL}`), as a JSON array of strings (numbers stay numbers).
+fn array(raw: &str) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    if raw.starts_with('[') {
+        let parsed: Value = serde_json::from_str(raw).ok()?;
+        // Elements compared by their text, as the PostgreSQL form below has no types.
+        return Some(Value::Array(
+            parsed
+                .as_array()?
+                .iter()
+                .map(|e| match e {
+                    Value::Null => Value::Null,
+                    Value::String(s) => Value::String(s.to_ascii_lowercase_if_uuid()),
+                    other => Value::String(other.to_string()),
+                })
+                .collect(),
+        ));
+    }
+    let body = raw.strip_prefix('{')?.strip_suffix('}')?;
+    let mut out = Vec::new();
+    if body.is_empty() {
+        return Some(Value::Array(out));
+    }
+    let mut chars = body.chars().peekable();
+    loop {
+        let mut item = String::new();
+        let quoted = chars.peek() == Some(&'"');
+        if quoted {
+            chars.next();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' => item.extend(chars.next()),
+                    '"' => break,
+                    c => item.push(c),
+                }
+            }
+        }
+        while let Some(&c) = chars.peek() {
+            if c == ',' {
+                break;
+            }
+            item.push(c);
+            chars.next();
+        }
+        out.push(if !quoted && item == "NULL" {
+            Value::Null
+        } else {
+            Value::String(item.to_ascii_lowercase_if_uuid())
+        });
+        if chars.next().is_none() {
+            return Some(Value::Array(out));
+        }
+    }
+}
+
+/// Lower-cases a string that is a uuid (PostgreSQL prints uuids lower-case, others keep the
+/// case they were written in).
+trait UuidCase {
+    fn to_ascii_lowercase_if_uuid(&self) -> String;
+}
+
+impl UuidCase for str {
+    fn to_ascii_lowercase_if_uuid(&self) -> String {
+        let uuid = self.len() == 36
+            && self
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| matches!(i, 8 | 13 | 18 | 23) && b == b'-' || b.is_ascii_hexdigit());
+        if uuid {
+            self.to_ascii_lowercase()
+        } else {
+            self.to_string()
+        }
+    }
 }
 
 /// `01.500` -> `1.5`, `-0.0` -> `0`.
@@ -104,6 +182,23 @@ pub(crate) fn canonical_json(v: &serde_json::Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arrays_compare_in_the_postgres_and_the_json_form() {
+        let ty = "text[]".parse::<ColumnType>().expect("type");
+        let n = |raw| normalise(Some(ty), Some(raw));
+        assert_eq!(
+            n(r#"{a,"b c","x\"y",NULL}"#),
+            n(r#"["a", "b c", "x\"y", null]"#)
+        );
+        assert_eq!(n("{}"), n("[]"));
+        assert_ne!(n("{a,b}"), n(r#"["b","a"]"#));
+        let ints = "integer[]".parse::<ColumnType>().expect("type");
+        assert_eq!(
+            normalise(Some(ints), Some("{1,2}")),
+            normalise(Some(ints), Some("[1, 2]"))
+        );
+    }
 
     #[test]
     fn folds_what_databases_spell_differently() {

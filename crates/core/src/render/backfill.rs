@@ -128,8 +128,13 @@ pub(crate) fn insert_select_parts(
 ) -> Result<(Vec<String>, String, Option<String>)> {
     let sql = dialect.sql();
     let alias = b.explode.as_ref().map(|x| x.alias.clone());
+    let array = b.explode.as_ref().is_some_and(|x| x.array);
     let over = |c: &crate::expr::ColumnRef| -> Option<Expr> {
         match (&alias, &c.table) {
+            (Some(a), Some(t)) if a == t && array => dialect
+                .compound()
+                .explode_array_column_sql(a, &c.column)
+                .map(Expr::cust),
             (Some(a), Some(t)) if a == t => sql.explode_column_sql(a, &c.column).map(Expr::cust),
             _ => None,
         }
@@ -141,7 +146,12 @@ pub(crate) fn insert_select_parts(
     let mut from = dialect.quote(&b.table);
     if let Some(x) = &b.explode {
         let json = format!("{}.{}", dialect.quote(&b.table), dialect.quote(&x.column));
-        from = format!("{from} {}", sql.explode_join_sql(&json, &x.alias));
+        let join = if x.array {
+            dialect.compound().explode_array_join_sql(&json, &x.alias)
+        } else {
+            sql.explode_join_sql(&json, &x.alias)
+        };
+        from = format!("{from} {join}");
     }
     let mut cond: Option<Expr> = None;
     for e in [&b.r#where, &b.pending].into_iter().flatten() {

@@ -7,6 +7,8 @@
 mod backfill;
 mod column;
 mod constraint;
+mod enum_alter;
+mod enum_type;
 mod identity;
 mod index;
 mod inverse;
@@ -221,6 +223,20 @@ pub fn render_step(
             StatementKind::Rebuild,
         )]);
     }
+    let mut out: Vec<(String, StatementKind)> = ddl(enum_type::before(step, dialect, schema));
+    out.extend(render_step_itself(step, dialect, schema, migration)?);
+    out.extend(ddl(enum_type::after(step, dialect, schema)));
+    Ok(out)
+}
+
+/// The statements of `step` itself (without the enum types around it).
+fn render_step_itself(
+    step: &Step,
+    dialect: Dialect,
+    schema: &Schema,
+    migration: &Migration,
+) -> Result<Vec<(String, StatementKind)>> {
+    let ddl = |v: Vec<String>| v.into_iter().map(|s| (s, StatementKind::Ddl)).collect();
     Ok(match step {
         Step::CreateTable(t) => ddl(table::create_table(t, dialect)?),
         Step::DropTable(t) => ddl(vec![table::drop_table(t, dialect)?]),
@@ -228,7 +244,10 @@ pub fn render_step(
         Step::AddColumn(a) => ddl(column::add_column(a, dialect)?),
         Step::DropColumn(d) => ddl(vec![column::drop_column(d, dialect)]),
         Step::RenameColumn(r) => ddl(vec![column::rename_column(r, dialect)]),
-        Step::AlterColumn(a) => ddl(column::alter_column(a, dialect, schema)?),
+        Step::AlterColumn(a) => match enum_alter::alter_enum_column(a, dialect, schema)? {
+            Some(statements) => statements,
+            None => ddl(column::alter_column(a, dialect, schema)?),
+        },
         Step::CreateIndex(i) => index::create_index(i, dialect)?,
         Step::DropIndex(i) => index::drop_index(i, dialect, schema)?,
         Step::AddForeignKey(f) => ddl(vec![constraint::add_foreign_key(f, dialect)?]),

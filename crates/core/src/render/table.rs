@@ -23,7 +23,10 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
         d.not_null().auto_increment();
         d
     } else {
-        ColumnDef::new_with_type(ident(&c.name), SqColumnType::custom(sql.native_type(c.ty)))
+        ColumnDef::new_with_type(
+            ident(&c.name),
+            SqColumnType::custom(dialect.compound().column_type_sql(c.ty)),
+        )
     };
     if !(c.identity || c.is_nullable() || inline_pk) {
         def.not_null();
@@ -41,7 +44,13 @@ pub(crate) fn column_def(c: &Column, dialect: Dialect, inline_pk: bool) -> Resul
     if c.unique {
         def.unique_key();
     }
-    if c.ty == ColumnType::Json && sql.json_needs_validity_check() {
+    if let ColumnType::Enum(values) = c.ty
+        && dialect.compound().enum_needs_check()
+    {
+        let q = dialect.quote(&c.name);
+        def.check(Expr::cust(format!("{q} IN ({})", values.sql_list())));
+    }
+    if c.ty.stored_as_json() && sql.json_needs_validity_check() {
         // `json_valid(NULL)` is 0 before SQLite 3.45, so older clients could not write NULL
         // into a nullable json column without the explicit NULL branch.
         let q = dialect.quote(&c.name);

@@ -100,10 +100,15 @@ impl Schema {
             };
             for c in &t.columns {
                 let native = sql.native_type(c.ty);
-                let ty = sql
-                    .portable_type(&native)
-                    .map(|p| p.to_string())
-                    .unwrap_or_else(|| format!("native:{native}"));
+                let ty = match c.ty {
+                    // Every dialect's introspection reads an enum's values back (pg_enum,
+                    // MySQL's column type, SQLite's CHECK).
+                    crate::types::ColumnType::Enum(_) => c.ty.to_string(),
+                    _ => sql
+                        .portable_type(&native)
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| format!("native:{native}")),
+                };
                 shape.columns.push(ColumnShape {
                     name: c.name.clone(),
                     ty: if c.identity {

@@ -193,6 +193,7 @@ fn cast_to_an_unknown_type_lists_the_portable_types() {
     assert_eq!(
         parse_error("CAST(a AS signed)"),
         "in CAST: unknown column type `SIGNED`; supported: integer, bigint, text, varchar(n), \
-         boolean, timestamp, timestamptz, date, uuid, json, decimal(p,s), real, double, bytes"
+         boolean, timestamp, timestamptz, date, uuid, json, decimal(p,s), real, double, bytes, \
+         text[], integer[], bigint[], uuid[], enum(a, b, ...)"
     );
 }

@@ -12,6 +12,8 @@ pub(crate) fn pg_rewrites(old: ColumnType, new: ColumnType) -> bool {
         (Varchar(n), Varchar(m)) => m < n,
         (Varchar(_), Text) => false,
         (Decimal(p, s), Decimal(p2, s2)) => !(s2 == s && p2 >= p),
+        // `ALTER TYPE .. ADD VALUE` (see render/enum_alter.rs); other changes go through text.
+        (Enum(a), Enum(b)) => !a.only_added_in(b),
         _ => true,
     }
 }
@@ -24,6 +26,10 @@ pub(crate) fn mysql_copies(old: ColumnType, new: ColumnType) -> bool {
     match (old, new) {
         (a, b) if a == b => false,
         (Varchar(n), Varchar(m)) => m < n || ((n <= 63) != (m <= 63)),
+        // Values appended at the end change only the table's metadata.
+        (Enum(a), Enum(b)) => !b.values().starts_with(a.values()),
+        // Every array is a json column there.
+        (Array(_), Array(_)) => false,
         _ => true,
     }
 }
@@ -39,5 +45,10 @@ mod tests {
         assert!(pg_rewrites(Integer, BigInt));
         assert!(!mysql_copies(Varchar(10), Varchar(60)));
         assert!(mysql_copies(Varchar(60), Varchar(100)));
+        let e = |s: &str| s.parse::<ColumnType>().expect(s);
+        assert!(!pg_rewrites(e("enum(a, b)"), e("enum(x, a, b)")));
+        assert!(pg_rewrites(e("enum(a, b)"), e("enum(b, a)")));
+        assert!(!mysql_copies(e("enum(a, b)"), e("enum(a, b, c)")));
+        assert!(mysql_copies(e("enum(a, b)"), e("enum(x, a, b)")));
     }
 }

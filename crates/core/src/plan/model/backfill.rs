@@ -64,6 +64,10 @@ pub struct Explode {
     /// The name the element is referred to by.
     #[serde(rename = "as")]
     pub alias: String,
+    /// Set at load time when `column` is an array column (`text[]`, ...) rather than json:
+    /// PostgreSQL then unnests a native array.
+    #[serde(skip)]
+    pub array: bool,
 }
 
 /// What an insert-select backfill does with rows that violate a unique key of the target.
