@@ -109,10 +109,18 @@ fn check_query_ungrouped_column() {
 
 #[test]
 fn check_query_unknown_function() {
+    let message = check("SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1");
+    // The list of functions grows; the message names the function and lists the catalogue.
+    let (head, list) = message
+        .split_once("; supported functions: ")
+        .expect("the message lists the supported functions");
     assert_eq!(
-        check("SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1"),
-        "<dir>/0002_x.toml:9: check 1: expression `SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1`: unknown function `frobnicate`; supported functions: abs(number), coalesce(value, ...), concat(text, text, ...), json_array(value, ...), json_get(json, 'key'), json_length(json), json_object('key', value, ...), json_text(json, 'key'), json_valid(text), length(text), lower(text), now(), nullif(value, value), replace(text, from, to), round(number[, digits]), substring_after_last(text, separator), trim(text), upper(text), uuid()"
+        head,
+        "<dir>/0002_x.toml:9: check 1: expression `SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1`: unknown function `frobnicate`"
     );
+    for f in ["abs(number)", "json_length(json)", "coalesce(value, ...)", "uuid()"] {
+        assert!(list.contains(f), "{f} missing from {list}");
+    }
 }
 
 #[test]
