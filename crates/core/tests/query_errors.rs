@@ -118,7 +118,12 @@ fn check_query_unknown_function() {
         head,
         "<dir>/0002_x.toml:9: check 1: expression `SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1`: unknown function `frobnicate`"
     );
-    for f in ["abs(number)", "json_length(json)", "coalesce(value, ...)", "uuid()"] {
+    for f in [
+        "abs(number)",
+        "json_length(json)",
+        "coalesce(value, ...)",
+        "uuid()",
+    ] {
         assert!(list.contains(f), "{f} missing from {list}");
     }
 }
