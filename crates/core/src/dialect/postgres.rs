@@ -123,6 +123,18 @@ impl SqlDialect for Postgres {
         )
     }
 
+    /// `LATERAL (SELECT value, ordinality AS position FROM jsonb_array_elements(json) WITH
+    /// ORDINALITY) AS alias`: sea-query has no `WITH ORDINALITY`, so the derived table is
+    /// written as a call of a function named `LATERAL ` (sea-query writes custom function
+    /// names verbatim) whose one argument is the query.
+    fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
+        let json = crate::render::expr_sql(Dialect::Postgres, json);
+        sea_query::Func::cust("LATERAL ").arg(Expr::cust(format!(
+            "SELECT \"value\", \"ordinality\" AS \"position\" \
+             FROM jsonb_array_elements({json}) WITH ORDINALITY"
+        )))
+    }
+
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Postgres.quote(alias);
         match column {
@@ -281,6 +293,11 @@ impl SqlDialect for Postgres {
 
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("jsonb_array_length", [json])
+    }
+
+    /// `jsonb_typeof` already uses the portable names.
+    fn expr_json_type(&self, json: Expr) -> Expr {
+        expr_sql::call("jsonb_typeof", [json])
     }
 
     fn expr_json_text(&self, json: Expr, key: &str) -> Expr {

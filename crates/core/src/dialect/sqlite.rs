@@ -44,6 +44,11 @@ impl SqlDialect for Sqlite {
         )
     }
 
+    /// `json_each(json)`, the table `explode` joins.
+    fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
+        sea_query::Func::cust("json_each").arg(json)
+    }
+
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Sqlite.quote(alias);
         match column {
@@ -307,6 +312,17 @@ impl SqlDialect for Sqlite {
 
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("json_array_length", [json])
+    }
+
+    /// `json_type` tells `true`/`false` and `integer`/`real` apart and calls strings `text`.
+    fn expr_json_type(&self, json: Expr) -> Expr {
+        let ty = expr_sql::call("json_type", [json]);
+        let within = |names: &[&str]| ty.clone().is_in(names.iter().map(|n| Expr::val(*n)));
+        Expr::case(within(&["true", "false"]), Expr::val("boolean"))
+            .case(within(&["integer", "real"]), Expr::val("number"))
+            .case(ty.clone().eq("text"), Expr::val("string"))
+            .finally(ty.clone())
+            .into()
     }
 
     /// The `->>` operator needs SQLite 3.38+.

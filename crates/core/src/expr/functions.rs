@@ -16,6 +16,7 @@ pub(crate) enum Function {
     JsonLength,
     JsonObject,
     JsonText,
+    JsonType,
     JsonValid,
     Length,
     Lower,
@@ -108,6 +109,13 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         &[],
         Arity::Exactly(2),
         "json_text(json, 'key')",
+    ),
+    spec(
+        Function::JsonType,
+        "json_type",
+        &[],
+        Arity::Exactly(1),
+        "json_type(json)",
     ),
     spec(
         Function::JsonValid,

@@ -23,7 +23,7 @@ use crate::plan::{Migration, Plan, Step, Version};
 use crate::schema::Schema;
 
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
-pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
+pub(crate) use backfill::{expr_sql, insert_select, insert_select_parts, update_statement};
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
