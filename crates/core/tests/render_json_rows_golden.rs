@@ -27,12 +27,16 @@ fn dump() {
         "SELECT COUNT(*) FROM messages m CROSS JOIN json_each(m.attachments) AS a JOIN conversations c ON c.id = m.conversation_id",
         "SELECT MAX(a.position) FROM messages m LEFT JOIN json_each(m.attachments) AS a",
     ] {
-        for x in q(s) { println!("{x}"); }
+        for x in q(s) {
+            println!("{x}");
+        }
     }
     for s in [
         "EXISTS (SELECT 1 FROM json_each(attachments) AS a WHERE json_text(a.value, 'source') = 'legacy')",
         "json_type(attachments) = 'array'",
     ] {
-        for x in e(s) { println!("{x}"); }
+        for x in e(s) {
+            println!("{x}");
+        }
     }
 }

@@ -274,6 +274,11 @@ fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem
             condition(&mut c.expr, &scope).map_err(|m| ("expr".to_string(), m))?;
         }
         Step::Backfill(b) => backfill(model, b)?,
+        Step::DeleteRows(d) => {
+            if let Some(w) = d.r#where.as_mut() {
+                condition(w, &scope).map_err(|m| ("where".to_string(), m))?;
+            }
+        }
         _ => {}
     }
     Ok(())

@@ -7,6 +7,7 @@
 mod backfill;
 mod column;
 mod constraint;
+mod delete_rows;
 mod index;
 mod inverse;
 mod lexer;
@@ -230,6 +231,7 @@ pub fn render_step(
         Step::DropUnique(d) => ddl(vec![index::drop_unique(d, dialect, schema)]),
         Step::Sql(s) => raw::sql_step(s, dialect)?,
         Step::ValidateConstraint(v) => ddl(constraint::validate_constraint(v, dialect)),
+        Step::DeleteRows(d) => vec![(delete_rows::delete_rows(d, dialect)?, StatementKind::Dml)],
         Step::Backfill(b) => {
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]

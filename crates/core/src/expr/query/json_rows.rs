@@ -86,7 +86,11 @@ pub(super) fn check_argument(alias: &str, kind: ValueKind) -> std::result::Resul
 
 impl Renderer<'_> {
     /// The dialect's table function for `json_each(json) AS alias`.
-    pub(super) fn json_rows(&self, json: &super::super::ast::Node, alias: &str) -> Result<TableRef> {
+    pub(super) fn json_rows(
+        &self,
+        json: &super::super::ast::Node,
+        alias: &str,
+    ) -> Result<TableRef> {
         let call = self.d.json_rows_relation(self.node(json)?);
         Ok(TableRef::FunctionCall(call, Alias::new(alias).into_iden()))
     }

@@ -5,6 +5,7 @@
 
 mod backfill;
 mod check;
+mod delete_rows;
 mod schema_ops;
 mod serde_helpers;
 mod sql_ops;
@@ -12,6 +13,7 @@ mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
+pub use delete_rows::DeleteRows;
 pub use schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,
     CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, FkAction,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::expr::Expression;
 
 use super::backfill::Backfill;
+use super::delete_rows::DeleteRows;
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
     DropColumn, DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable,
@@ -56,6 +57,8 @@ pub enum Step {
     /// `op = "validate_constraint"`: check the rows against a constraint added with
     /// `not_valid = true` (Postgres; nothing elsewhere).
     ValidateConstraint(ValidateConstraint),
+    /// `op = "delete_rows"`: delete the rows a `where` selects (a data loss).
+    DeleteRows(DeleteRows),
 }
 
 impl Step {
@@ -77,6 +80,7 @@ impl Step {
             Step::AddUnique(t) => &t.table,
             Step::Backfill(t) => &t.table,
             Step::ValidateConstraint(t) => &t.table,
+            Step::DeleteRows(t) => &t.table,
             Step::Sql(_) => return None,
         })
     }
@@ -102,6 +106,7 @@ impl Step {
             Step::Sql(_) => "sql",
             Step::Backfill(_) => "backfill",
             Step::ValidateConstraint(_) => "validate_constraint",
+            Step::DeleteRows(_) => "delete_rows",
         }
     }
 
@@ -134,6 +139,7 @@ impl Step {
                 }
             }
             Step::AddCheck(c) => out.push(("expr".into(), &c.expr)),
+            Step::DeleteRows(d) => out.extend(d.r#where.iter().map(|w| ("where".into(), w))),
             Step::Backfill(b) => {
                 if let Some(p) = &b.pending {
                     out.push(("pending".into(), p));
