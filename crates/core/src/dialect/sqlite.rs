@@ -52,9 +52,12 @@ impl SqlDialect for Sqlite {
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Sqlite.quote(alias);
         match column {
-            // json_each gives objects and arrays as JSON text, scalars as SQL values.
+            // json_each gives objects and arrays as JSON text, scalars as SQL values (true
+            // and false as 1 and 0: their type names are their JSON).
             "value" => Some(format!(
-                "(CASE WHEN {a}.\"type\" IN ('object', 'array') THEN json({a}.\"value\") ELSE json_quote({a}.\"value\") END)"
+                "(CASE WHEN {a}.\"type\" IN ('object', 'array') THEN json({a}.\"value\") \
+                 WHEN {a}.\"type\" IN ('true', 'false') THEN json({a}.\"type\") \
+                 ELSE json_quote({a}.\"value\") END)"
             )),
             "text" => Some(format!("{a}.\"atom\"")),
             "position" => Some(format!("({a}.\"key\" + 1)")),
