@@ -111,7 +111,7 @@ fn check_query_ungrouped_column() {
 fn check_query_unknown_function() {
     assert_eq!(
         check("SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1"),
-        "<dir>/0002_x.toml:9: check 1: expression `SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1`: unknown function `frobnicate`; supported functions: abs(number), coalesce(value, ...), concat(text, text, ...), json_array(value, ...), json_get(json, 'key'), json_length(json), json_object('key', value, ...), json_text(json, 'key'), json_valid(text), length(text), lower(text), now(), nullif(value, value), replace(text, from, to), round(number[, digits]), substring_after_last(text, separator), trim(text), upper(text), uuid()"
+        "<dir>/0002_x.toml:9: check 1: expression `SELECT COUNT(*) FROM messages WHERE frobnicate(body) = 1`: unknown function `frobnicate`; supported functions: abs(number), coalesce(value, ...), concat(text, text, ...), json_array(value, ...), json_get(json, 'key'), json_length(json), json_object('key', value, ...), json_text(json, 'key'), json_type(json), json_valid(text), length(text), lower(text), now(), nullif(value, value), replace(text, from, to), round(number[, digits]), substring_after_last(text, separator), trim(text), upper(text), uuid()"
     );
 }
 

@@ -153,7 +153,7 @@ impl Cx<'_> {
         let mut from = s.from.into_iter();
         let Some(first) = from.next() else {
             return Err(self.err(
-                "a portable query reads a FROM table (join others with JOIN .. ON, or CROSS JOIN)",
+                "a portable query needs FROM: `SELECT .. FROM t` (join others with JOIN .. ON, or CROSS JOIN)",
             ));
         };
         let items = s
