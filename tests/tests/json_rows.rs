@@ -135,9 +135,10 @@ async fn seed(b: &mut dyn Backend) {
                 format!("({i}, '[{}]')", json.join(", "))
             }
         })
-        .chain(std::iter::once(
+        .chain([
             r#"(1000, '[true, false, null, 2.5, "x", {"a": 1}, [1, 2]]')"#.to_string(),
-        ))
+            r#"(1001, '{"url": "not-an-array"}')"#.to_string(),
+        ])
         .collect();
     b.execute(&format!(
         "INSERT INTO messages (id, attachments) VALUES {}",
@@ -228,7 +229,8 @@ fn count(pred: impl Fn(i64, i64, &Elem) -> bool) -> f64 {
 
 #[tokio::test]
 async fn json_array_elements_as_rows_and_json_type_agree_on_every_database() {
-    let no_elements = (1..=MESSAGES).filter(|i| i % 5 <= 1).count() as f64;
+    // NULL, `[]`, and message 1001 (an object).
+    let no_elements = (1..=MESSAGES).filter(|i| i % 5 <= 1).count() as f64 + 1.0;
     let weighted: i64 = elements().iter().map(|(m, p, _)| m * p).sum();
     let ints: i64 = elements()
         .iter()
@@ -291,6 +293,15 @@ async fn json_array_elements_as_rows_and_json_type_agree_on_every_database() {
         (
             "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a JOIN links l ON l.message_id = m.id AND l.url = json_text(a.value, 'url')",
             count(|_, _, e| e.url().is_some()),
+        ),
+        // A value that is not an array has no elements.
+        (
+            "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a WHERE m.id = 1001",
+            0.0,
+        ),
+        (
+            "SELECT COUNT(*) FROM messages WHERE json_type(attachments) = 'object'",
+            1.0,
         ),
         // json_type: one vocabulary everywhere; SQL NULL stays NULL.
         (

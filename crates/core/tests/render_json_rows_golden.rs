@@ -31,9 +31,9 @@ fn join_without_on_pairs_each_row_with_its_elements() {
             "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a WHERE json_text(a.value, 'type') IS NULL"
         ),
         [
-            r##"SELECT COUNT(*) FROM "messages" AS "m" CROSS JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements("m"."attachments") WITH ORDINALITY) AS "a" WHERE (("a"."value") ->> 'type') IS NULL"##,
+            r##"SELECT COUNT(*) FROM "messages" AS "m" CROSS JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements((CASE WHEN (jsonb_typeof("m"."attachments") = 'array') THEN "m"."attachments" END)) WITH ORDINALITY) AS "a" WHERE (("a"."value") ->> 'type') IS NULL"##,
             r##"SELECT COUNT(*) FROM `messages` AS `m` CROSS JOIN JSON_TABLE(`m`.`attachments`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `a` WHERE (CASE WHEN (JSON_TYPE(JSON_EXTRACT(`a`.`value`, '$.\"type\"')) = 'NULL') THEN NULL ELSE JSON_UNQUOTE(JSON_EXTRACT(`a`.`value`, '$.\"type\"')) END) IS NULL"##,
-            r##"SELECT COUNT(*) FROM "messages" AS "m" CROSS JOIN json_each("m"."attachments") AS "a" WHERE (((CASE WHEN "a"."type" IN ('object', 'array') THEN json("a"."value") WHEN "a"."type" IN ('true', 'false') THEN json("a"."type") ELSE json_quote("a"."value") END)) ->> '$."type"') IS NULL"##,
+            r##"SELECT COUNT(*) FROM "messages" AS "m" CROSS JOIN json_each((CASE WHEN (json_type("m"."attachments") = 'array') THEN "m"."attachments" END)) AS "a" WHERE (((CASE WHEN "a"."type" IN ('object', 'array') THEN json("a"."value") WHEN "a"."type" IN ('true', 'false') THEN json("a"."type") ELSE json_quote("a"."value") END)) ->> '$."type"') IS NULL"##,
         ]
     );
 }
@@ -45,9 +45,9 @@ fn left_join_keeps_rows_without_elements() {
             "SELECT COUNT(*) FROM messages m LEFT JOIN json_each(m.attachments) AS a WHERE a.position IS NULL"
         ),
         [
-            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements("m"."attachments") WITH ORDINALITY) AS "a" ON TRUE WHERE ("a"."position") IS NULL"##,
+            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements((CASE WHEN (jsonb_typeof("m"."attachments") = 'array') THEN "m"."attachments" END)) WITH ORDINALITY) AS "a" ON TRUE WHERE ("a"."position") IS NULL"##,
             r##"SELECT COUNT(*) FROM `messages` AS `m` LEFT JOIN JSON_TABLE(`m`.`attachments`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `a` ON TRUE WHERE (`a`.`position`) IS NULL"##,
-            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN json_each("m"."attachments") AS "a" ON TRUE WHERE (("a"."key" + 1)) IS NULL"##,
+            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN json_each((CASE WHEN (json_type("m"."attachments") = 'array') THEN "m"."attachments" END)) AS "a" ON TRUE WHERE (("a"."key" + 1)) IS NULL"##,
         ]
     );
     assert_eq!(
@@ -55,9 +55,9 @@ fn left_join_keeps_rows_without_elements() {
             "SELECT COUNT(*) FROM messages m LEFT JOIN json_each(m.attachments) AS a ON a.position = 1 WHERE a.text IS NULL"
         ),
         [
-            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements("m"."attachments") WITH ORDINALITY) AS "a" ON ("a"."position") = 1 WHERE (("a"."value" #>> '{}')) IS NULL"##,
+            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements((CASE WHEN (jsonb_typeof("m"."attachments") = 'array') THEN "m"."attachments" END)) WITH ORDINALITY) AS "a" ON ("a"."position") = 1 WHERE (("a"."value" #>> '{}')) IS NULL"##,
             r##"SELECT COUNT(*) FROM `messages` AS `m` LEFT JOIN JSON_TABLE(`m`.`attachments`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `a` ON (`a`.`position`) = 1 WHERE (JSON_UNQUOTE(`a`.`value`)) IS NULL"##,
-            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN json_each("m"."attachments") AS "a" ON (("a"."key" + 1)) = 1 WHERE ("a"."atom") IS NULL"##,
+            r##"SELECT COUNT(*) FROM "messages" AS "m" LEFT JOIN json_each((CASE WHEN (json_type("m"."attachments") = 'array') THEN "m"."attachments" END)) AS "a" ON (("a"."key" + 1)) = 1 WHERE ("a"."atom") IS NULL"##,
         ]
     );
 }
@@ -69,16 +69,16 @@ fn comma_and_cross_join_with_more_joins() {
     assert_eq!(
         comma,
         [
-            r##"SELECT SUM("a"."position") FROM "messages" AS "m" CROSS JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements("m"."attachments") WITH ORDINALITY) AS "a" WHERE (("a"."value" #>> '{}')) = 'x'"##,
+            r##"SELECT SUM("a"."position") FROM "messages" AS "m" CROSS JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements((CASE WHEN (jsonb_typeof("m"."attachments") = 'array') THEN "m"."attachments" END)) WITH ORDINALITY) AS "a" WHERE (("a"."value" #>> '{}')) = 'x'"##,
             r##"SELECT SUM(`a`.`position`) FROM `messages` AS `m` CROSS JOIN JSON_TABLE(`m`.`attachments`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `a` WHERE (JSON_UNQUOTE(`a`.`value`)) = 'x'"##,
-            r##"SELECT SUM(("a"."key" + 1)) FROM "messages" AS "m" CROSS JOIN json_each("m"."attachments") AS "a" WHERE ("a"."atom") = 'x'"##,
+            r##"SELECT SUM(("a"."key" + 1)) FROM "messages" AS "m" CROSS JOIN json_each((CASE WHEN (json_type("m"."attachments") = 'array') THEN "m"."attachments" END)) AS "a" WHERE ("a"."atom") = 'x'"##,
         ]
     );
     assert_eq!(
         q(
             "SELECT COUNT(*) FROM messages m CROSS JOIN json_each(m.attachments) AS a JOIN conversations c ON c.id = m.conversation_id"
         )[2],
-        r##"SELECT COUNT(*) FROM "messages" AS "m" CROSS JOIN json_each("m"."attachments") AS "a" INNER JOIN "conversations" AS "c" ON "c"."id" = "m"."conversation_id""##
+        r##"SELECT COUNT(*) FROM "messages" AS "m" CROSS JOIN json_each((CASE WHEN (json_type("m"."attachments") = 'array') THEN "m"."attachments" END)) AS "a" INNER JOIN "conversations" AS "c" ON "c"."id" = "m"."conversation_id""##
     );
 }
 
@@ -89,9 +89,9 @@ fn json_each_in_a_correlated_subquery() {
             "NOT EXISTS (SELECT 1 FROM json_each(attachments) AS a WHERE json_text(a.value, 'source') = 'legacy')"
         ),
         [
-            r##"NOT EXISTS(SELECT 1 FROM LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements("attachments") WITH ORDINALITY) AS "a" WHERE (("a"."value") ->> 'source') = 'legacy')"##,
+            r##"NOT EXISTS(SELECT 1 FROM LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements((CASE WHEN (jsonb_typeof("attachments") = 'array') THEN "attachments" END)) WITH ORDINALITY) AS "a" WHERE (("a"."value") ->> 'source') = 'legacy')"##,
             r##"NOT EXISTS(SELECT 1 FROM JSON_TABLE(`attachments`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `a` WHERE (CASE WHEN (JSON_TYPE(JSON_EXTRACT(`a`.`value`, '$.\"source\"')) = 'NULL') THEN NULL ELSE JSON_UNQUOTE(JSON_EXTRACT(`a`.`value`, '$.\"source\"')) END) = 'legacy')"##,
-            r##"NOT EXISTS(SELECT 1 FROM json_each("attachments") AS "a" WHERE (((CASE WHEN "a"."type" IN ('object', 'array') THEN json("a"."value") WHEN "a"."type" IN ('true', 'false') THEN json("a"."type") ELSE json_quote("a"."value") END)) ->> '$."source"') = 'legacy')"##,
+            r##"NOT EXISTS(SELECT 1 FROM json_each((CASE WHEN (json_type("attachments") = 'array') THEN "attachments" END)) AS "a" WHERE (((CASE WHEN "a"."type" IN ('object', 'array') THEN json("a"."value") WHEN "a"."type" IN ('true', 'false') THEN json("a"."type") ELSE json_quote("a"."value") END)) ->> '$."source"') = 'legacy')"##,
         ]
     );
 }
@@ -190,9 +190,9 @@ fn delete_rows_is_one_delete_statement() {
     assert_eq!(
         got,
         [
-            r##"DELETE FROM "profile_links" WHERE EXISTS(SELECT 1 FROM "profiles" AS "p" CROSS JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements("p"."social_links") WITH ORDINALITY) AS "l" WHERE "p"."user_id" = "profile_links"."user_id" AND (("l"."value") ->> 'url') = "profile_links"."url")"##,
+            r##"DELETE FROM "profile_links" WHERE EXISTS(SELECT 1 FROM "profiles" AS "p" CROSS JOIN LATERAL (SELECT "value", "ordinality" AS "position" FROM jsonb_array_elements((CASE WHEN (jsonb_typeof("p"."social_links") = 'array') THEN "p"."social_links" END)) WITH ORDINALITY) AS "l" WHERE "p"."user_id" = "profile_links"."user_id" AND (("l"."value") ->> 'url') = "profile_links"."url")"##,
             r##"DELETE FROM `profile_links` WHERE EXISTS(SELECT 1 FROM `profiles` AS `p` CROSS JOIN JSON_TABLE(`p`.`social_links`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `l` WHERE `p`.`user_id` = `profile_links`.`user_id` AND (CAST(CONVERT((CASE WHEN (JSON_TYPE(JSON_EXTRACT(`l`.`value`, '$.\"url\"')) = 'NULL') THEN NULL ELSE JSON_UNQUOTE(JSON_EXTRACT(`l`.`value`, '$.\"url\"')) END) USING utf8mb4) AS BINARY)) = (CAST(CONVERT(`profile_links`.`url` USING utf8mb4) AS BINARY)))"##,
-            r##"DELETE FROM "profile_links" WHERE EXISTS(SELECT 1 FROM "profiles" AS "p" CROSS JOIN json_each("p"."social_links") AS "l" WHERE "p"."user_id" = "profile_links"."user_id" AND (((CASE WHEN "l"."type" IN ('object', 'array') THEN json("l"."value") WHEN "l"."type" IN ('true', 'false') THEN json("l"."type") ELSE json_quote("l"."value") END)) ->> '$."url"') = "profile_links"."url")"##,
+            r##"DELETE FROM "profile_links" WHERE EXISTS(SELECT 1 FROM "profiles" AS "p" CROSS JOIN json_each((CASE WHEN (json_type("p"."social_links") = 'array') THEN "p"."social_links" END)) AS "l" WHERE "p"."user_id" = "profile_links"."user_id" AND (((CASE WHEN "l"."type" IN ('object', 'array') THEN json("l"."value") WHEN "l"."type" IN ('true', 'false') THEN json("l"."type") ELSE json_quote("l"."value") END)) ->> '$."url"') = "profile_links"."url")"##,
         ]
     );
     let step = &plan.migrations[0].steps[2].item;

@@ -72,7 +72,8 @@ impl SqlDialect for Mysql {
         )
     }
 
-    /// `JSON_TABLE(json, '$[*]' COLUMNS (..))`, the table `explode` joins.
+    /// `JSON_TABLE(json, '$[*]' COLUMNS (..))`, the table `explode` joins; `$[*]` matches
+    /// nothing in a value that is not an array.
     fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
         sea_query::Func::cust("JSON_TABLE").args([
             json,

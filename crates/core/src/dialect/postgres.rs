@@ -127,8 +127,13 @@ impl SqlDialect for Postgres {
     /// ORDINALITY) AS alias`: sea-query has no `WITH ORDINALITY`, so the derived table is
     /// written as a call of a function named `LATERAL ` (sea-query writes custom function
     /// names verbatim) whose one argument is the query.
+    /// A value that is not an array gives no rows (jsonb_array_elements would fail).
     fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
-        let json = crate::render::expr_sql(Dialect::Postgres, json);
+        let array = Expr::case(
+            expr_sql::call("jsonb_typeof", [json.clone()]).eq("array"),
+            json,
+        );
+        let json = crate::render::expr_sql(Dialect::Postgres, array.into());
         sea_query::Func::cust("LATERAL ").arg(Expr::cust(format!(
             "SELECT \"value\", \"ordinality\" AS \"position\" \
              FROM jsonb_array_elements({json}) WITH ORDINALITY"

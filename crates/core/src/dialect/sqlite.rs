@@ -44,9 +44,14 @@ impl SqlDialect for Sqlite {
         )
     }
 
-    /// `json_each(json)`, the table `explode` joins.
+    /// `json_each(json)`, the table `explode` joins; a value that is not an array gives no
+    /// rows (json_each would list an object's members or a scalar itself).
     fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
-        sea_query::Func::cust("json_each").arg(json)
+        let array = Expr::case(
+            expr_sql::call("json_type", [json.clone()]).eq("array"),
+            json,
+        );
+        sea_query::Func::cust("json_each").arg(array)
     }
 
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
