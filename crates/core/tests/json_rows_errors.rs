@@ -105,7 +105,7 @@ fn json_each_columns_are_qualified() {
         check(
             "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a WHERE value IS NULL"
         ),
-        "<dir>/0002_x.toml:8: check 1 (c), field `query`: column `value` is not a column of table `messages` (its columns: id, body, attachments)"
+        "<dir>/0002_x.toml:8: check 1 (c), field `query`: column `value` is not a column of table `messages` (its columns: id, body, attachments); the elements of json_each are qualified: `a.value`"
     );
 }
 

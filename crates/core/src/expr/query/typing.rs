@@ -174,9 +174,25 @@ fn lookup(rels: &[Rel], outer: Scope<'_>, catalog: Catalog<'_>, c: &ColumnRef) -
                     found => return found,
                 }
             }
-            match (outer(c), first_missing) {
-                (Lookup::Missing(_), Some(m)) => Lookup::Missing(m),
-                (other, _) => other,
+            let json_alias = rels.iter().find_map(|r| match r {
+                Rel::JsonRows { visible } => Some(visible),
+                _ => None,
+            });
+            match (outer(c), first_missing, json_alias) {
+                (Lookup::Missing(m), own, Some(a))
+                    if matches!(
+                        super::json_rows::column_kind(a, &c.column),
+                        Lookup::Found(_)
+                    ) =>
+                {
+                    Lookup::Missing(format!(
+                        "{}; the elements of json_each are qualified: `{a}.{}`",
+                        own.unwrap_or(m),
+                        c.column
+                    ))
+                }
+                (Lookup::Missing(_), Some(m), _) => Lookup::Missing(m),
+                (other, _, _) => other,
             }
         }
     }
