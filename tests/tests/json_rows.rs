@@ -294,6 +294,11 @@ async fn json_array_elements_as_rows_and_json_type_agree_on_every_database() {
             "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a JOIN links l ON l.message_id = m.id AND l.url = json_text(a.value, 'url')",
             count(|_, _, e| e.url().is_some()),
         ),
+        // A JSON null element's text is SQL NULL.
+        (
+            "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a WHERE m.id = 1000 AND a.text IS NULL AND json_type(a.value) NOT IN ('object', 'array')",
+            1.0,
+        ),
         // A value that is not an array has no elements.
         (
             "SELECT COUNT(*) FROM messages m JOIN json_each(m.attachments) AS a WHERE m.id = 1001",

@@ -85,7 +85,10 @@ impl SqlDialect for Mysql {
         let a = Dialect::Mysql.quote(alias);
         match column {
             "value" => Some(format!("{a}.`value`")),
-            "text" => Some(format!("JSON_UNQUOTE({a}.`value`)")),
+            // A JSON `null` element is SQL NULL, as on PostgreSQL and SQLite.
+            "text" => Some(format!(
+                "(CASE WHEN JSON_TYPE({a}.`value`) = 'NULL' THEN NULL ELSE JSON_UNQUOTE({a}.`value`) END)"
+            )),
             "position" => Some(format!("{a}.`position`")),
             _ => None,
         }
