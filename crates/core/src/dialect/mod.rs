@@ -217,6 +217,12 @@ pub trait SqlDialect: Send + Sync {
     /// element as text) or `position` (1-based). `None` for any other name.
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String>;
 
+    /// The table function of a portable query's `json_each(json) AS alias`: one row per
+    /// element of the JSON array `json`, with the columns
+    /// [`explode_column_sql`](SqlDialect::explode_column_sql) reads. It may refer to the
+    /// relations before it in FROM (it is lateral); the caller adds the alias.
+    fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall;
+
     /// `INSERT INTO target (columns) <select>`, skipping rows that violate a unique key of
     /// the target when `ignore_conflicts`.
     fn insert_select_sql(
@@ -373,6 +379,10 @@ pub trait SqlDialect: Send + Sync {
 
     /// Renders the number of elements of a JSON array.
     fn expr_json_length(&self, json: Expr) -> Expr;
+
+    /// Renders the type of a JSON value as one of `object`, `array`, `string`, `number`,
+    /// `boolean`, `null` (SQL NULL for SQL NULL).
+    fn expr_json_type(&self, json: Expr) -> Expr;
 
     /// Renders member `key` of a JSON object as text; NULL when missing or JSON `null`.
     fn expr_json_text(&self, json: Expr, key: &str) -> Expr;

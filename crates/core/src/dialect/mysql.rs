@@ -72,11 +72,23 @@ impl SqlDialect for Mysql {
         )
     }
 
+    /// `JSON_TABLE(json, '$[*]' COLUMNS (..))`, the table `explode` joins; `$[*]` matches
+    /// nothing in a value that is not an array.
+    fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
+        sea_query::Func::cust("JSON_TABLE").args([
+            json,
+            Expr::cust("'$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')"),
+        ])
+    }
+
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Mysql.quote(alias);
         match column {
             "value" => Some(format!("{a}.`value`")),
-            "text" => Some(format!("JSON_UNQUOTE({a}.`value`)")),
+            // A JSON `null` element is SQL NULL, as on PostgreSQL and SQLite.
+            "text" => Some(format!(
+                "(CASE WHEN JSON_TYPE({a}.`value`) = 'NULL' THEN NULL ELSE JSON_UNQUOTE({a}.`value`) END)"
+            )),
             "position" => Some(format!("{a}.`position`")),
             _ => None,
         }
@@ -393,6 +405,16 @@ impl SqlDialect for Mysql {
 
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("JSON_LENGTH", [json])
+    }
+
+    /// `JSON_TYPE` names the type in upper case and tells numbers apart (INTEGER, DOUBLE,
+    /// DECIMAL, UNSIGNED INTEGER): those become `number`, the rest is lower-cased.
+    fn expr_json_type(&self, json: Expr) -> Expr {
+        let ty = expr_sql::call("JSON_TYPE", [json]);
+        let numbers = ["INTEGER", "UNSIGNED INTEGER", "DOUBLE", "DECIMAL"].map(Expr::val);
+        Expr::case(ty.clone().is_in(numbers), Expr::val("number"))
+            .finally(expr_sql::call("LOWER", [ty]))
+            .into()
     }
 
     /// `JSON_UNQUOTE(JSON_EXTRACT(..))`, with a JSON `null` member mapped to SQL NULL (as on

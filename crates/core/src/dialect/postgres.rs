@@ -123,6 +123,23 @@ impl SqlDialect for Postgres {
         )
     }
 
+    /// `LATERAL (SELECT value, ordinality AS position FROM jsonb_array_elements(json) WITH
+    /// ORDINALITY) AS alias`: sea-query has no `WITH ORDINALITY`, so the derived table is
+    /// written as a call of a function named `LATERAL ` (sea-query writes custom function
+    /// names verbatim) whose one argument is the query.
+    /// A value that is not an array gives no rows (jsonb_array_elements would fail).
+    fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
+        let array = Expr::case(
+            expr_sql::call("jsonb_typeof", [json.clone()]).eq("array"),
+            json,
+        );
+        let json = crate::render::expr_sql(Dialect::Postgres, array.into());
+        sea_query::Func::cust("LATERAL ").arg(Expr::cust(format!(
+            "SELECT \"value\", \"ordinality\" AS \"position\" \
+             FROM jsonb_array_elements({json}) WITH ORDINALITY"
+        )))
+    }
+
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Postgres.quote(alias);
         match column {
@@ -335,6 +352,11 @@ impl SqlDialect for Postgres {
 
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("jsonb_array_length", [json])
+    }
+
+    /// `jsonb_typeof` already uses the portable names.
+    fn expr_json_type(&self, json: Expr) -> Expr {
+        expr_sql::call("jsonb_typeof", [json])
     }
 
     fn expr_json_text(&self, json: Expr, key: &str) -> Expr {

@@ -44,12 +44,25 @@ impl SqlDialect for Sqlite {
         )
     }
 
+    /// `json_each(json)`, the table `explode` joins; a value that is not an array gives no
+    /// rows (json_each would list an object's members or a scalar itself).
+    fn json_rows_relation(&self, json: Expr) -> sea_query::FunctionCall {
+        let array = Expr::case(
+            expr_sql::call("json_type", [json.clone()]).eq("array"),
+            json,
+        );
+        sea_query::Func::cust("json_each").arg(array)
+    }
+
     fn explode_column_sql(&self, alias: &str, column: &str) -> Option<String> {
         let a = Dialect::Sqlite.quote(alias);
         match column {
-            // json_each gives objects and arrays as JSON text, scalars as SQL values.
+            // json_each gives objects and arrays as JSON text, scalars as SQL values (true
+            // and false as 1 and 0: their type names are their JSON).
             "value" => Some(format!(
-                "(CASE WHEN {a}.\"type\" IN ('object', 'array') THEN json({a}.\"value\") ELSE json_quote({a}.\"value\") END)"
+                "(CASE WHEN {a}.\"type\" IN ('object', 'array') THEN json({a}.\"value\") \
+                 WHEN {a}.\"type\" IN ('true', 'false') THEN json({a}.\"type\") \
+                 ELSE json_quote({a}.\"value\") END)"
             )),
             "text" => Some(format!("{a}.\"atom\"")),
             "position" => Some(format!("({a}.\"key\" + 1)")),
@@ -313,6 +326,17 @@ impl SqlDialect for Sqlite {
 
     fn expr_json_length(&self, json: Expr) -> Expr {
         expr_sql::call("json_array_length", [json])
+    }
+
+    /// `json_type` tells `true`/`false` and `integer`/`real` apart and calls strings `text`.
+    fn expr_json_type(&self, json: Expr) -> Expr {
+        let ty = expr_sql::call("json_type", [json]);
+        let within = |names: &[&str]| ty.clone().is_in(names.iter().map(|n| Expr::val(*n)));
+        Expr::case(within(&["true", "false"]), Expr::val("boolean"))
+            .case(within(&["integer", "real"]), Expr::val("number"))
+            .case(ty.clone().eq("text"), Expr::val("string"))
+            .finally(ty.clone())
+            .into()
     }
 
     /// The `->>` operator needs SQLite 3.38+.

@@ -19,6 +19,7 @@ pub(crate) enum Function {
     JsonLength,
     JsonObject,
     JsonText,
+    JsonType,
     JsonValid,
     Length,
     Lower,
@@ -132,6 +133,13 @@ pub(crate) const CATALOGUE: &[Spec] = &[
         &[],
         Arity::Exactly(2),
         "json_text(json, 'key')",
+    ),
+    spec(
+        Function::JsonType,
+        "json_type",
+        &[],
+        Arity::Exactly(1),
+        "json_type(json)",
     ),
     spec(
         Function::JsonValid,

@@ -192,6 +192,7 @@ impl Renderer<'_> {
             Function::JsonGet => d.expr_json_get(take(0), key()),
             Function::JsonText => d.expr_json_text(take(0), key()),
             Function::JsonLength => d.expr_json_length(take(0)),
+            Function::JsonType => d.expr_json_type(take(0)),
             Function::JsonValid => d.expr_json_valid(take(0))?,
             Function::Length => d.expr_char_length(take(0)),
             Function::Lower => sql::call("LOWER", rendered),

@@ -305,6 +305,11 @@ impl Checker<'_> {
             }
             Function::JsonArray | Function::JsonObject | Function::JsonGet => Json,
             Function::JsonText => Text,
+            Function::JsonType => match kinds[0] {
+                Json => Text,
+                k if k.loose() => Text,
+                k => return Err(format!("json_type() needs json, not {k}")),
+            },
             Function::JsonLength => Integer,
             Function::JsonValid => Boolean,
             Function::Now => Time,

@@ -97,6 +97,15 @@ impl Step {
                 }
                 out
             }
+            Step::DeleteRows(d) => vec![Loss::new(
+                Some(&d.table),
+                None,
+                format!(
+                    "deletes the rows of \"{}\" where {}",
+                    d.table,
+                    d.r#where.as_ref().map_or("TRUE", |w| w.source())
+                ),
+            )],
             _ => Vec::new(),
         }
     }

@@ -290,6 +290,11 @@ fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem
         }
         Step::Backfill(b) => backfill(model, b)?,
         Step::ResyncIdentity(r) => resync(&scope, r)?,
+        Step::DeleteRows(d) => {
+            if let Some(w) = d.r#where.as_mut() {
+                condition(w, &scope).map_err(|m| ("where".to_string(), m))?;
+            }
+        }
         _ => {}
     }
     Ok(())

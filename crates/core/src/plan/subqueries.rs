@@ -10,6 +10,9 @@ type Invalid = (Option<String>, String);
 
 /// Validates the subqueries of one step for the target dialects.
 pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invalid> {
+    if let Step::DeleteRows(d) = step {
+        return own_table(("a DELETE FROM", "DELETE FROM"), &d.table, step, dialects);
+    }
     let Step::Backfill(b) = step else {
         for (field, e) in step.expressions() {
             if e.has_subquery() {
@@ -29,20 +32,31 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
     if b.insert_into.is_some() {
         return Ok(());
     }
+    own_table(("an UPDATE of", "UPDATE"), &b.table, step, dialects)
+}
+
+/// Refuses a subquery of `step` that reads `table`, the table the statement changes, where
+/// a target dialect forbids it.
+/// `statement` is how the message and the hint name the statement.
+fn own_table(
+    (statement, verb): (&str, &str),
+    table: &str,
+    step: &Step,
+    dialects: &[Dialect],
+) -> Result<(), Invalid> {
     for (field, e) in step.expressions() {
-        if !e.reads_table(&b.table) {
+        if !e.reads_table(table) {
             continue;
         }
         if let Some(&d) = dialects.iter().find(|d| !d.sql().update_reads_own_table()) {
             let err = Error::unsupported(
                 d,
+                format!("{statement} `{table}` whose `{field}` reads `{table}` in a subquery"),
                 format!(
-                    "an UPDATE of `{}` whose `{field}` reads `{}` in a subquery",
-                    b.table, b.table
+                    "MySQL/MariaDB cannot {verb} a table that a subquery of the same statement \
+                     reads (error 1093): compute the value in an earlier step into another \
+                     table, or limit this step to the other databases with a per-dialect step"
                 ),
-                "MySQL/MariaDB cannot UPDATE a table that a subquery of the same statement reads \
-                 (error 1093): compute the value in an earlier step into another table, or limit \
-                 this step to the other databases with a per-dialect step",
             );
             return Err((Some(field), err.to_string()));
         }

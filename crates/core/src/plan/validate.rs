@@ -23,6 +23,18 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
             }
         }
     }
+    if let Step::DeleteRows(d) = step
+        && d.r#where.is_none()
+    {
+        return Err(invalid(
+            "where",
+            format!(
+                "delete_rows needs `where`, the rows of `{}` to delete (it may use subqueries); \
+                 to delete every row, say so: `where = \"TRUE\"`",
+                d.table
+            ),
+        ));
+    }
     match step {
         Step::CreateTable(t) => {
             if t.columns.is_empty() {

@@ -163,6 +163,7 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
             return None;
         }
         Step::DropTable(_)
+        | Step::DeleteRows(_)
         | Step::AlterColumn(_)
         | Step::DropIndex(_)
         | Step::DropForeignKey(_)

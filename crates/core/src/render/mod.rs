@@ -7,6 +7,7 @@
 mod backfill;
 mod column;
 mod constraint;
+mod delete_rows;
 mod enum_alter;
 mod enum_type;
 mod identity;
@@ -27,7 +28,7 @@ use crate::plan::{Migration, Plan, Step, Version};
 use crate::schema::Schema;
 
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
-pub(crate) use backfill::{insert_select, insert_select_parts, update_statement};
+pub(crate) use backfill::{expr_sql, insert_select, insert_select_parts, update_statement};
 pub use identity::resync_after_backfill;
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
@@ -262,6 +263,7 @@ fn render_step_itself(
             .into_iter()
             .map(|s| (s, StatementKind::Dml))
             .collect(),
+        Step::DeleteRows(d) => vec![(delete_rows::delete_rows(d, dialect)?, StatementKind::Dml)],
         Step::Backfill(b) => {
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]

@@ -72,13 +72,18 @@ pub(crate) enum Relation {
     Table { name: String, alias: Option<String> },
     /// `(SELECT ..) alias`.
     Derived { query: Box<Select>, alias: String },
+    /// `json_each(json) AS alias`: one row per element of a JSON array, with the columns
+    /// `value`, `text` and `position` (see [`super::json_rows`]).
+    JsonRows { json: Box<Node>, alias: String },
 }
 
 impl Relation {
     /// The name columns are qualified with: the alias, else the table name.
     pub(crate) fn visible_name(&self) -> &str {
         match self {
-            Relation::Table { alias: Some(a), .. } | Relation::Derived { alias: a, .. } => a,
+            Relation::Table { alias: Some(a), .. }
+            | Relation::Derived { alias: a, .. }
+            | Relation::JsonRows { alias: a, .. } => a,
             Relation::Table { name, .. } => name,
         }
     }
@@ -127,6 +132,7 @@ impl Select {
         self.relations().any(|r| match r {
             Relation::Table { name, .. } => name == table,
             Relation::Derived { query, .. } => query.reads_table(table),
+            Relation::JsonRows { .. } => false,
         }) || self.nodes().any(|n| n.reads_table(table))
     }
 
@@ -145,18 +151,24 @@ impl Select {
         for r in self.relations() {
             match r {
                 Relation::Table { name, .. } if !out.contains(name) => out.push(name.clone()),
-                Relation::Table { .. } => {}
+                Relation::Table { .. } | Relation::JsonRows { .. } => {}
                 Relation::Derived { query, .. } => query.collect_tables(out),
             }
         }
         self.nodes().for_each(|n| n.collect_tables(out));
     }
 
-    /// Every expression of the query itself (not of its derived tables).
+    /// Every expression of the query itself (not of its derived tables), including the
+    /// arguments of its `json_each` relations.
     pub(crate) fn nodes(&self) -> impl Iterator<Item = &Node> {
+        let json_args = self.relations().filter_map(|r| match r {
+            Relation::JsonRows { json, .. } => Some(&**json),
+            _ => None,
+        });
         self.items
             .iter()
             .map(|i| &i.expr)
+            .chain(json_args)
             .chain(self.joins.iter().filter_map(|j| j.on.as_ref()))
             .chain(self.filter.iter())
             .chain(self.group_by.iter())

@@ -4,6 +4,7 @@
 //! rows (`pending`, `where`, `set`, `values`).
 
 mod ast;
+mod json_rows;
 mod parse;
 mod render;
 mod select_query;

@@ -151,9 +151,9 @@ impl Cx<'_> {
             ));
         }
         let mut from = s.from.into_iter();
-        let (Some(first), None) = (from.next(), from.next()) else {
+        let Some(first) = from.next() else {
             return Err(self.err(
-                "a portable query reads exactly one FROM table (join others with JOIN .. ON, or CROSS JOIN)",
+                "a portable query needs FROM: `SELECT .. FROM t` (join others with JOIN .. ON, or CROSS JOIN)",
             ));
         };
         let items = s
@@ -162,11 +162,22 @@ impl Cx<'_> {
             .map(|i| self.item(i))
             .collect::<Result<Vec<_>>>()?;
         let from_rel = self.relation(first.relation)?;
-        let joins = first
+        let mut joins = first
             .joins
             .into_iter()
             .map(|j| self.join(j))
             .collect::<Result<Vec<_>>>()?;
+        // `FROM a, b` is `FROM a CROSS JOIN b`.
+        for more in from {
+            joins.push(Join {
+                kind: JoinKind::Cross,
+                relation: self.relation(more.relation)?,
+                on: None,
+            });
+            for j in more.joins {
+                joins.push(self.join(j)?);
+            }
+        }
         let group_by = match s.group_by {
             GroupByExpr::Expressions(exprs, mods) if mods.is_empty() => exprs
                 .into_iter()
@@ -266,8 +277,33 @@ impl Cx<'_> {
                     alias: alias.name.value,
                 })
             }
+            TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                with_hints,
+                version: None,
+                with_ordinality: false,
+                partitions,
+                json_path: None,
+                sample: None,
+                index_hints,
+            } if args.settings.is_none()
+                && with_hints.is_empty()
+                && partitions.is_empty()
+                && index_hints.is_empty() =>
+            {
+                self.json_rows(&name, args.args, alias)
+            }
+            TableFactor::Function {
+                lateral: false,
+                name,
+                args,
+                with_ordinality: false,
+                alias,
+            } => self.json_rows(&name, args, alias),
             other => Err(self.err(format!(
-                "`{other}` is not supported in FROM; a relation is a table (with an alias) or `(SELECT ..) alias`"
+                "`{other}` is not supported in FROM; a relation is a table (with an alias), `(SELECT ..) alias` or `json_each(json) AS alias`"
             ))),
         }
     }
@@ -286,8 +322,26 @@ impl Cx<'_> {
                 )));
             }
         };
+        let relation = self.relation(j.relation)?;
+        let json_rows = matches!(relation, Relation::JsonRows { .. });
+        if json_rows && matches!(kind, JoinKind::Right | JoinKind::Full) {
+            return Err(self.err(format!(
+                "`json_each(..) AS {}` cannot be the right side of a RIGHT or FULL JOIN (its rows \
+                 exist only for a row of the left side); use JOIN or LEFT JOIN",
+                relation.visible_name()
+            )));
+        }
         let on = match (kind, constraint) {
             (JoinKind::Cross, JoinConstraint::None) => None,
+            // `JOIN json_each(m.x) AS a` without ON pairs each row with its own elements.
+            (JoinKind::Inner, JoinConstraint::None) if json_rows => {
+                return Ok(Join {
+                    kind: JoinKind::Cross,
+                    relation,
+                    on: None,
+                });
+            }
+            (JoinKind::Left, JoinConstraint::None) if json_rows => None,
             (JoinKind::Cross, _) => {
                 return Err(self.err("CROSS JOIN takes no ON condition; use INNER JOIN .. ON"));
             }
@@ -298,11 +352,7 @@ impl Cx<'_> {
                 );
             }
         };
-        Ok(Join {
-            kind,
-            relation: self.relation(j.relation)?,
-            on,
-        })
+        Ok(Join { kind, relation, on })
     }
 
     /// `COUNT(*)`, `COUNT([DISTINCT] x)`, `SUM(x)`, `MIN(x)`, `MAX(x)`, `AVG(x)`.

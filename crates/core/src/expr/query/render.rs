@@ -24,8 +24,27 @@ impl Renderer<'_> {
         .select(q)
     }
 
-    /// Renders a SELECT.
+    /// Renders a SELECT. References qualified by one of its own relations are its own (a
+    /// `json_each` relation's columns rendered through the dialect); others go to the
+    /// enclosing query's overrides.
     pub(in crate::expr) fn select(&self, q: &Select) -> Result<SelectStatement> {
+        let outer = self.columns;
+        let own = |c: &ColumnRef| {
+            let t = c.table.as_deref()?;
+            match q.relations().find(|r| r.visible_name() == t) {
+                Some(Relation::JsonRows { alias, .. }) => self.json_rows_column(alias, &c.column),
+                Some(_) => None,
+                None => outer.and_then(|f| f(c)),
+            }
+        };
+        Renderer {
+            d: self.d,
+            columns: Some(&own),
+        }
+        .select_in_scope(q)
+    }
+
+    fn select_in_scope(&self, q: &Select) -> Result<SelectStatement> {
         let mut s = Query::select();
         for item in &q.items {
             let e = self.node(&item.expr)?;
@@ -48,6 +67,10 @@ impl Renderer<'_> {
             match (&j.on, j.kind) {
                 (Some(on), kind) => {
                     s.join(join_type(kind), t, self.node(on)?);
+                }
+                // `LEFT JOIN json_each(..) AS a` without ON keeps rows without elements.
+                (None, JoinKind::Left) => {
+                    s.join(JoinType::LeftJoin, t, Expr::cust("TRUE"));
                 }
                 (None, _) => {
                     s.cross_join(t);
@@ -91,6 +114,7 @@ impl Renderer<'_> {
                 self.select(query)?.into(),
                 Alias::new(alias.clone()).into_iden(),
             ),
+            Relation::JsonRows { json, alias } => self.json_rows(json, alias)?,
         })
     }
 

@@ -21,18 +21,24 @@ enum Rel {
         visible: String,
         columns: Vec<(String, ValueKind)>,
     },
+    JsonRows {
+        visible: String,
+    },
 }
 
 impl Rel {
     fn visible(&self) -> &str {
         match self {
-            Rel::Table { visible, .. } | Rel::Derived { visible, .. } => visible,
+            Rel::Table { visible, .. }
+            | Rel::Derived { visible, .. }
+            | Rel::JsonRows { visible } => visible,
         }
     }
 
     fn column(&self, column: &str, catalog: Catalog<'_>) -> Lookup {
         match self {
             Rel::Table { name, .. } => catalog(name, column),
+            Rel::JsonRows { visible } => super::json_rows::column_kind(visible, column),
             Rel::Derived { visible, columns } => match columns.iter().find(|(c, _)| c == column) {
                 Some((_, k)) => Lookup::Found(*k),
                 None => {
@@ -83,6 +89,13 @@ pub(crate) fn check_select(
                     .filter_map(|(i, k)| i.name().map(|n| (n.to_string(), k)))
                     .collect();
                 Rel::Derived { visible, columns }
+            }
+            Relation::JsonRows { json, .. } => {
+                // The argument sees the relations before it (and the outer row).
+                let before = |c: &ColumnRef| lookup(&rels, outer, catalog, c);
+                let kind = check_node(json, &before, catalog, false)?;
+                super::json_rows::check_argument(&visible, kind)?;
+                Rel::JsonRows { visible }
             }
         });
     }
@@ -152,7 +165,8 @@ fn lookup(rels: &[Rel], outer: Scope<'_>, catalog: Catalog<'_>, c: &ColumnRef) -
         },
         None => {
             let mut first_missing = None;
-            for r in rels {
+            // The columns of json_each are always qualified (`a.value`).
+            for r in rels.iter().filter(|r| !matches!(r, Rel::JsonRows { .. })) {
                 match r.column(&c.column, catalog) {
                     Lookup::Missing(m) => {
                         first_missing.get_or_insert(m);
@@ -160,9 +174,25 @@ fn lookup(rels: &[Rel], outer: Scope<'_>, catalog: Catalog<'_>, c: &ColumnRef) -
                     found => return found,
                 }
             }
-            match (outer(c), first_missing) {
-                (Lookup::Missing(_), Some(m)) => Lookup::Missing(m),
-                (other, _) => other,
+            let json_alias = rels.iter().find_map(|r| match r {
+                Rel::JsonRows { visible } => Some(visible),
+                _ => None,
+            });
+            match (outer(c), first_missing, json_alias) {
+                (Lookup::Missing(m), own, Some(a))
+                    if matches!(
+                        super::json_rows::column_kind(a, &c.column),
+                        Lookup::Found(_)
+                    ) =>
+                {
+                    Lookup::Missing(format!(
+                        "{}; the elements of json_each are qualified: `{a}.{}`",
+                        own.unwrap_or(m),
+                        c.column
+                    ))
+                }
+                (Lookup::Missing(_), Some(m), _) => Lookup::Missing(m),
+                (other, _, _) => other,
             }
         }
     }

@@ -5,6 +5,7 @@
 
 mod backfill;
 mod check;
+mod delete_rows;
 mod identity_ops;
 mod schema_ops;
 mod serde_helpers;
@@ -13,6 +14,7 @@ mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
+pub use delete_rows::DeleteRows;
 pub use identity_ops::ResyncIdentity;
 pub use schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,

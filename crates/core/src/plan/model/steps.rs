@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::expr::Expression;
 
 use super::backfill::Backfill;
+use super::delete_rows::DeleteRows;
 use super::identity_ops::ResyncIdentity;
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
@@ -60,6 +61,8 @@ pub enum Step {
     /// `op = "resync_identity"`: move an identity sequence past the rows (Postgres; nothing
     /// elsewhere).
     ResyncIdentity(ResyncIdentity),
+    /// `op = "delete_rows"`: delete the rows a `where` selects (a data loss).
+    DeleteRows(DeleteRows),
 }
 
 impl Step {
@@ -82,6 +85,7 @@ impl Step {
             Step::Backfill(t) => &t.table,
             Step::ValidateConstraint(t) => &t.table,
             Step::ResyncIdentity(t) => &t.table,
+            Step::DeleteRows(t) => &t.table,
             Step::Sql(_) => return None,
         })
     }
@@ -108,6 +112,7 @@ impl Step {
             Step::Backfill(_) => "backfill",
             Step::ValidateConstraint(_) => "validate_constraint",
             Step::ResyncIdentity(_) => "resync_identity",
+            Step::DeleteRows(_) => "delete_rows",
         }
     }
 
@@ -140,6 +145,7 @@ impl Step {
                 }
             }
             Step::AddCheck(c) => out.push(("expr".into(), &c.expr)),
+            Step::DeleteRows(d) => out.extend(d.r#where.iter().map(|w| ("where".into(), w))),
             Step::Backfill(b) => {
                 if let Some(p) = &b.pending {
                     out.push(("pending".into(), p));
