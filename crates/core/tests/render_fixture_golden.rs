@@ -1,29 +1,8 @@
-//! Golden SQL of what `cutover test` adds per dialect: moving an identity generator past
-//! explicit values, and binding a UTC instant.
+//! Golden SQL of what `cutover test` adds per dialect: binding a UTC instant. (Moving an
+//! identity generator past fixture ids uses `resync_identity_sql`, golden in render_dialects.rs.)
 
 use cutover_core::Dialect;
 use sea_query::{Alias, Query};
-
-#[test]
-fn identity_resync_per_dialect() {
-    assert_eq!(
-        Dialect::Postgres
-            .sql()
-            .identity_resync_sql("people", "id")
-            .as_deref(),
-        Some(
-            "SELECT setval(pg_get_serial_sequence('\"people\"', 'id'), COALESCE(MAX(\"id\"), 0) + 1, false) FROM \"people\""
-        )
-    );
-    assert_eq!(
-        Dialect::Mysql.sql().identity_resync_sql("people", "id"),
-        None
-    );
-    assert_eq!(
-        Dialect::Sqlite.sql().identity_resync_sql("people", "id"),
-        None
-    );
-}
 
 #[test]
 fn instants_are_bound_with_an_offset_only_on_postgres() {

@@ -303,13 +303,6 @@ pub trait SqlDialect: Send + Sync {
         sea_query::Value::from(utc)
     }
 
-    /// SQL that moves the generator of identity column `column` of `table` past the largest
-    /// value in it, after rows were written with explicit values (`None`: the database does
-    /// that by itself, as MySQL's AUTO_INCREMENT and SQLite's rowid do).
-    fn identity_resync_sql(&self, _table: &str, _column: &str) -> Option<String> {
-        None
-    }
-
     /// Session settings for backfill batches. Each batch commits its rows and its
     /// checkpoint together and is idempotent, so a commit lost in a crash is simply redone:
     /// Postgres can skip waiting for the WAL flush.

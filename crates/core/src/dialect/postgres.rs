@@ -157,17 +157,6 @@ impl SqlDialect for Postgres {
         ))
     }
 
-    /// `setval(.., max + 1, false)`: the next generated value is one past the largest.
-    fn identity_resync_sql(&self, table: &str, column: &str) -> Option<String> {
-        let t = self.dialect().quote(table);
-        let c = self.dialect().quote(column);
-        Some(format!(
-            "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(MAX({c}), 0) + 1, false) FROM {t}",
-            quote_literal(&t),
-            quote_literal(column)
-        ))
-    }
-
     fn instant_value(&self, utc: chrono::NaiveDateTime) -> sea_query::Value {
         sea_query::Value::from(utc.and_utc())
     }

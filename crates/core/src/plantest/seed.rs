@@ -196,7 +196,7 @@ impl Load {
             }
         }
         for column in &self.identity {
-            if let Some(sql) = d.sql().identity_resync_sql(&self.table, column) {
+            if let Some(sql) = d.sql().resync_identity_sql(&self.table, column) {
                 b.query(&sql).await.map_err(|e| {
                     e.context(format!(
                         "moving the identity of {}.{column} past the fixture rows",
