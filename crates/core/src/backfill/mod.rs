@@ -24,7 +24,7 @@ pub use engine::{PartContext, run_part};
 pub use options::{BackfillOptions, Connector};
 pub use parallel::{pending_anywhere, run, run_fenced};
 pub use report::{BackfillEvent, BackfillObserver, BackfillReport, QuietObserver};
-pub use retirement::{Retirement, superseded};
+pub use retirement::{Retirement, guarded_by, superseded};
 pub use sizing::BatchSizer;
 pub use spec::{BackfillSpec, KeyKind};
 pub use state::{Checkpoint, PartState, STATE_TABLE, StateTable};
