@@ -96,9 +96,14 @@ async fn counts(b: &mut dyn Backend) -> (i64, i64) {
 
 async fn base(b: &mut dyn Backend, plan: &Plan) {
     let v = Version::parse("0001").expect("version");
-    up(b, plan, options("setup@ci", Duration::from_secs(5)), Target::Version(v))
-        .await
-        .expect("up --to 0001");
+    up(
+        b,
+        plan,
+        options("setup@ci", Duration::from_secs(5)),
+        Target::Version(v),
+    )
+    .await
+    .expect("up --to 0001");
 }
 
 #[tokio::test]
@@ -118,7 +123,11 @@ async fn backfill_run_waits_for_up_running_the_same_backfill() {
         );
         ra.expect("up");
         rb.expect("backfill run waits, then finds it done");
-        assert_eq!(counts(a.as_mut()).await, (ROWS, ROWS), "no row copied twice");
+        assert_eq!(
+            counts(a.as_mut()).await,
+            (ROWS, ROWS),
+            "no row copied twice"
+        );
 
         a.close().await.expect("close a");
         b.close().await.expect("close b");
@@ -143,7 +152,11 @@ async fn up_waits_for_backfill_run_of_the_same_backfill() {
         );
         ra.expect("backfill run");
         rb.expect("up waits, then finds the backfill done");
-        assert_eq!(counts(a.as_mut()).await, (ROWS, ROWS), "no row copied twice");
+        assert_eq!(
+            counts(a.as_mut()).await,
+            (ROWS, ROWS),
+            "no row copied twice"
+        );
         a.close().await.expect("close a");
         b.close().await.expect("close b");
     })
@@ -158,7 +171,11 @@ async fn the_second_runner_stops_with_exit_4_naming_the_first() {
         let mut b = connect(db.url()).await.expect("connect b");
         base(a.as_mut(), &plan).await;
         let (ra, rb) = tokio::join!(
-            backfill(a.as_mut(), &plan, options("runner-a@ci", Duration::from_secs(30))),
+            backfill(
+                a.as_mut(),
+                &plan,
+                options("runner-a@ci", Duration::from_secs(30))
+            ),
             async {
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 up(

@@ -117,9 +117,13 @@ async fn a_rename_does_not_retire_and_the_drop_after_it_is_refused() {
             .await
             .expect("insert");
 
-        up(b.as_mut(), &plan, Target::Version(Version::parse("0003").expect("v")))
-            .await
-            .expect("the rename runs (it destroys nothing)");
+        up(
+            b.as_mut(),
+            &plan,
+            Target::Version(Version::parse("0003").expect("v")),
+        )
+        .await
+        .expect("the rename runs (it destroys nothing)");
         let st = status(b.as_mut(), &plan).await;
         assert_eq!(
             (st.state.as_str(), &st.retired),

@@ -77,7 +77,11 @@ fn fires_on_an_unkeyed_target_without_pending() {
         f.message
     );
     let info = rule(RULE).expect("registered");
-    assert!(info.fix.contains("on_conflict = \"ignore\""), "{}", info.fix);
+    assert!(
+        info.fix.contains("on_conflict = \"ignore\""),
+        "{}",
+        info.fix
+    );
     assert!(info.fix.contains("NOT EXISTS"), "{}", info.fix);
 }
 
@@ -97,6 +101,16 @@ fn silent_with_a_covering_unique_key() {
     let keyed = base("unique = [{ columns = [\"profile_id\", \"position\"] }]");
     assert_eq!(
         lint(&[("0001_base.toml", &keyed), ("0002_copy.toml", &copy)]),
+        Vec::new()
+    );
+    // So does a unique column, the key the engine's default anti-join uses.
+    let column = base("").replace(
+        "{ name = \"profile_id\", type = \"bigint\", nullable = false }",
+        "{ name = \"profile_id\", type = \"bigint\", nullable = false, unique = true }",
+    );
+    assert!(column.contains("unique = true"));
+    assert_eq!(
+        lint(&[("0001_base.toml", &column), ("0002_copy.toml", &copy)]),
         Vec::new()
     );
     // A unique index added by a later migration counts too; one on other columns does not.

@@ -26,6 +26,7 @@ pub use parallel::{pending_anywhere, run, run_fenced};
 pub use report::{BackfillEvent, BackfillObserver, BackfillReport, QuietObserver};
 pub use retirement::{Retirement, guarded_by, superseded};
 pub use sizing::BatchSizer;
+pub(crate) use spec::target_key;
 pub use spec::{BackfillSpec, KeyKind};
 pub use state::{Checkpoint, PartState, STATE_TABLE, StateTable};
 pub use transform::{Transform, TransformJob, TransformRow, run_transform};

@@ -1,10 +1,10 @@
 //! `plan/insert-backfill-without-key`: an insert-select backfill that cannot tell the rows it
 //! inserted from the ones still to insert.
 
+use crate::backfill::target_key;
 use crate::lint::finding::{Finding, RuleInfo, Severity};
 use crate::lint::walk::{PlanView, StepView};
 use crate::plan::{Backfill, Step};
-use crate::schema::TableModel;
 
 /// `plan/insert-backfill-without-key`.
 pub(crate) const INSERT_BACKFILL_WITHOUT_KEY: RuleInfo = RuleInfo {
@@ -29,49 +29,24 @@ pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The finding's message when `b` inserts rows with neither `pending` nor a unique key of
-/// its target made of inserted columns. Silent when the plan does not define the target
+/// its target made of inserted columns (primary key, unique constraint, full unique index or
+/// unique column). Silent when the plan does not define the target
 /// (its keys are unknown).
 fn unkeyed_insert(s: &StepView<'_>, b: &Backfill) -> Option<String> {
     let target = b.insert_into.as_deref()?;
     if b.pending.is_some() {
         return None;
     }
-    let table = s.before.table(target)?;
-    let inserted: Vec<&str> = b.values.iter().map(|(c, _)| c.as_str()).collect();
-    if unique_keys(table)
-        .iter()
-        .any(|key| !key.is_empty() && key.iter().all(|c| inserted.contains(c)))
-    {
+    s.before.table(target)?;
+    // The same key the engine derives for its default anti-join (see `target_key`).
+    if !target_key(b, &s.before).is_empty() {
         return None;
     }
+    let inserted: Vec<&str> = b.values.iter().map(|(c, _)| c.as_str()).collect();
     let id = b.id.as_deref().unwrap_or(b.table.as_str());
     Some(format!(
         "insert backfill `{id}` has no `pending` and `{target}` has no unique key over the columns it inserts ({}): new rows of `{}` are never picked up, and `--restart` inserts every row again",
         inserted.join(", "),
         b.table
     ))
-}
-
-/// The column lists of `table`'s primary key, unique constraints and full unique indexes.
-fn unique_keys(table: &TableModel) -> Vec<Vec<&str>> {
-    let mut keys: Vec<Vec<&str>> = vec![table.primary_key.iter().map(String::as_str).collect()];
-    keys.extend(
-        table
-            .uniques
-            .iter()
-            .map(|u| u.columns.iter().map(String::as_str).collect()),
-    );
-    keys.extend(
-        table
-            .indexes
-            .iter()
-            .filter(|i| i.unique && i.r#where.is_none())
-            .map(|i| {
-                i.columns
-                    .iter()
-                    .filter_map(|c| c.split_whitespace().next())
-                    .collect()
-            }),
-    );
-    keys
 }
