@@ -3,9 +3,12 @@
 //! A backfill is *retired* when
 //!
 //! - it is `complete` (or its migration was baselined), its migration is applied, and a
-//!   migration applied after it dropped or renamed a table it reads or writes, or dropped,
-//!   renamed or retyped a column it reads or writes ([`superseded`]); computed from the plan
-//!   and the history alone, never by probing the schema. Reverting that later migration
+//!   migration applied after it destroyed data of a table it reads or writes (dropped the
+//!   table, or dropped or narrowed a column it uses: a [`Loss`]) ([`superseded`]); computed
+//!   from the plan and the history alone, never by probing the schema. Such a migration is
+//!   gated, and its gate re-verified the backfill before destroying anything
+//!   ([`guarded_by`]), so retirement never lets unverified rows through. A rename retires
+//!   nothing: the data still exists under the new name. Reverting that later migration
 //!   makes the backfill live again;
 //! - or `cutover backfill retire` recorded it in the state table (given up, or finished by
 //!   other means).
@@ -20,8 +23,7 @@ use serde::Serialize;
 
 use super::spec::BackfillSpec;
 use crate::dialect::Dialect;
-use crate::plan::{Plan, Step, Version};
-use crate::schema::Schema;
+use crate::plan::{Loss, Plan, Step, Version};
 
 /// Why a backfill is retired.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,8 +79,10 @@ impl fmt::Display for Retirement {
 }
 
 /// The first migration after `spec`'s own that is done (`done(version)`: applied or
-/// baselined, this run included) and drops, renames or retypes something `spec` reads or
-/// writes. Raw SQL counts through what [`Step::losses`] finds in its `dialect` variant.
+/// baselined, this run included) and destroys (see [`Plan::losses`], on `dialect`) a table
+/// `spec` reads or writes, or a column of one it uses. Renames and widening type changes
+/// never retire: the data is still there and the contract gate must still verify it.
+/// Only a migration whose gate re-verified `spec` ([`guarded_by`]) qualifies.
 /// Says nothing about the backfill's state: the caller asks only for finished ones.
 pub fn superseded(
     plan: &Plan,
@@ -88,18 +92,30 @@ pub fn superseded(
 ) -> Option<Retirement> {
     let owner = plan.get(&spec.version)?;
     let footprint = Footprint::of(spec);
+    let losses = plan.losses(Some(dialect));
     plan.migrations
         .iter()
         .filter(|later| later.version > owner.version && done(&later.version))
         .find_map(|later| {
-            later
-                .steps_for(dialect)
-                .find_map(|(_, s)| footprint.touched_by(&s.item, dialect))
+            losses
+                .get(&later.version.number)?
+                .iter()
+                .find_map(|(_, l)| footprint.destroyed_by(l))
                 .map(|change| Retirement::Superseded {
                     migration: later.label(),
                     change,
                 })
         })
+}
+
+/// Whether a gated migration destroying `losses` must re-verify `spec` before it runs: a
+/// loss on a table `spec` reads or writes, or on no named table. The same footprint decides
+/// [`superseded`], so a migration can only retire a backfill its gate re-verified.
+pub fn guarded_by(spec: &BackfillSpec, losses: &[Loss]) -> bool {
+    let footprint = Footprint::of(spec);
+    losses
+        .iter()
+        .any(|l| l.table.as_deref().is_none_or(|t| footprint.has_table(t)))
 }
 
 /// What a backfill reads and writes.
@@ -191,35 +207,15 @@ impl Footprint {
         })
     }
 
-    /// What `step` changes of this footprint, in words, if anything.
-    fn touched_by(&self, step: &Step, dialect: Dialect) -> Option<String> {
-        let column = |verb: &str, t: &str, c: &str| {
-            self.has_column(t, c)
-                .then(|| format!("{verb} column \"{t}\".\"{c}\""))
+    /// What loss `l` destroys of this footprint, in words, if anything: a dropped table it
+    /// reads or writes, or a dropped or narrowed column it uses.
+    fn destroyed_by(&self, l: &Loss) -> Option<String> {
+        let hit = match (&l.table, &l.column) {
+            (Some(t), Some(c)) => self.has_column(t, c),
+            (Some(t), None) => self.has_table(t),
+            (None, _) => false,
         };
-        match step {
-            Step::DropTable(t) if self.has_table(&t.table) => {
-                Some(format!("drops table \"{}\"", t.table))
-            }
-            Step::RenameTable(t) if self.has_table(&t.table) => {
-                Some(format!("renames table \"{}\" to \"{}\"", t.table, t.to))
-            }
-            Step::DropColumn(c) => column("drops", &c.table, &c.column),
-            Step::RenameColumn(c) => column("renames", &c.table, &c.column),
-            Step::AlterColumn(a) if a.ty.is_some() => {
-                column("changes the type of", &a.table, &a.column)
-            }
-            Step::Sql(_) => step
-                .losses(&Schema::default(), Some(dialect))
-                .into_iter()
-                .find(|l| match (&l.table, &l.column) {
-                    (Some(t), Some(c)) => self.has_column(t, c),
-                    (Some(t), None) => self.has_table(t),
-                    (None, _) => false,
-                })
-                .map(|l| l.what),
-            _ => None,
-        }
+        hit.then(|| l.what.clone())
     }
 }
 
@@ -292,13 +288,50 @@ set.new = "upper(old)"
     }
 
     #[test]
-    fn renaming_its_table_or_a_written_column_retires_it() {
-        let r = retired_by("[[steps]]\nop = \"rename_table\"\ntable = \"t\"\nto = \"t2\"\n");
-        assert!(r.is_some_and(|r| r.to_string().contains("renames table \"t\"")));
-        let r = retired_by(
-            "[[steps]]\nop = \"rename_column\"\ntable = \"t\"\ncolumn = \"new\"\nto = \"n\"\n",
+    fn renames_and_widenings_never_retire_it() {
+        // Finding 1: the data is still there under the new name; the contract gate must
+        // still verify it before anything is dropped.
+        assert_eq!(
+            retired_by("[[steps]]\nop = \"rename_table\"\ntable = \"t\"\nto = \"t2\"\n"),
+            None
         );
+        assert_eq!(
+            retired_by(
+                "[[steps]]\nop = \"rename_column\"\ntable = \"t\"\ncolumn = \"old\"\nto = \"o\"\n"
+            ),
+            None
+        );
+        assert_eq!(
+            retired_by(
+                "[[steps]]\nop = \"alter_column\"\ntable = \"t\"\ncolumn = \"old\"\ntype = \"text\"\n"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn dropping_its_table_or_a_written_column_retires_it() {
+        let r = retired_by("[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n");
+        assert!(r.is_some_and(|r| r.to_string().contains("drops table \"t\"")));
+        let r = retired_by("[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"new\"\n");
         assert!(r.is_some());
+    }
+
+    #[test]
+    fn a_migration_that_retires_it_also_guards_it() {
+        let p = plan(&[
+            ("0001_t.toml", TABLE),
+            ("0002_fill.toml", FILL),
+            (
+                "0003_drop.toml",
+                "[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"old\"\n",
+            ),
+        ]);
+        let spec = BackfillSpec::find(&p, "fill_new").expect("spec");
+        let losses = p.losses(Some(Dialect::Postgres));
+        let l: Vec<Loss> = losses[&3].iter().map(|(_, l)| l.clone()).collect();
+        assert!(guarded_by(&spec, &l));
+        assert!(!guarded_by(&spec, &[]));
     }
 
     #[test]

@@ -163,7 +163,7 @@ impl BackfillSpec {
 /// The conflict key of an insert-select backfill's target, from the plan's schema: the
 /// primary key, else the first unique constraint, unique index (without `where`) or unique
 /// column whose columns are all given in `values`.
-fn target_key(step: &Backfill, schema: &Schema) -> Vec<String> {
+pub(crate) fn target_key(step: &Backfill, schema: &Schema) -> Vec<String> {
     let (Some(target), None) = (&step.insert_into, &step.pending) else {
         return Vec::new();
     };

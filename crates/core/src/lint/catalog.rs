@@ -1,16 +1,17 @@
 //! Every rule, in the order docs/lint.md and SARIF list them.
 
 use super::finding::RuleInfo;
-use super::rules::{data_changes, destructive, mysql, plan_wide, postgres, sqlite};
+use super::rules::{data_changes, destructive, insert_key, mysql, plan_wide, postgres, sqlite};
 use super::suppress;
 
-static RULES: [RuleInfo; 25] = [
+static RULES: [RuleInfo; 26] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
     destructive::CONTRACT_UNPREPARED,
     destructive::IRREVERSIBLE_WITHOUT_DOWN,
     data_changes::BACKFILL_WITHOUT_PENDING,
+    insert_key::INSERT_BACKFILL_WITHOUT_KEY,
     data_changes::UNBATCHED_DATA_CHANGE,
     plan_wide::REQUIRES_LATER,
     plan_wide::VERSION_GAP,

@@ -3,9 +3,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Runner;
+use super::backfill_lock::backfill_lock_key;
 use super::report::{Event, Reporter};
 use crate::backfill::{self, BackfillEvent, BackfillObserver, BackfillReport, BackfillSpec};
 use crate::error::Result;
+use crate::fence::Fence;
 
 /// Forwards engine events to the runner's reporter as running totals.
 struct Forward<'a> {
@@ -54,8 +56,13 @@ impl BackfillObserver for Forward<'_> {
 }
 
 impl Runner<'_> {
-    /// Runs (or resumes) the backfill `id` of the plan to the end.
-    pub(crate) async fn run_backfill(&mut self, id: &str) -> Result<BackfillReport> {
+    /// Runs (or resumes) the backfill `id` of the plan to the end, its batches checking
+    /// `fence` (the backfill's own lock, see [`backfill_lock`](super::backfill_lock)).
+    pub(crate) async fn run_backfill(
+        &mut self,
+        id: &str,
+        fence: Option<&Fence>,
+    ) -> Result<BackfillReport> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let forward = Forward {
             id,
@@ -70,7 +77,7 @@ impl Runner<'_> {
             &spec,
             &self.options.backfill,
             &forward,
-            self.history.fence(),
+            fence,
         )
         .await?;
         self.reporter.event(&Event::BackfillDone(&report));
@@ -131,7 +138,7 @@ impl Runner<'_> {
     /// checkpoint the database holds.
     pub async fn backfill(&mut self, id: &str) -> Result<BackfillOutcome> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
-        let key = format!("cutover-backfill:{id}");
+        let key = backfill_lock_key(id);
         self.locked_replanning(&key, false, move |r| {
             let spec = spec.clone();
             Box::pin(async move { r.backfill_locked(&spec).await })
@@ -142,7 +149,8 @@ impl Runner<'_> {
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
         self.ensure_not_retired(&spec.id, self.options.backfill.restart)
             .await?;
-        let report = self.run_backfill(&spec.id).await?;
+        let fence = self.history.fence().cloned();
+        let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
         let mut checks = Vec::new();
         if let Some(m) = self.plan.get(&spec.version) {
             for c in m
@@ -178,7 +186,7 @@ impl Runner<'_> {
     pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
         self.ensure_not_retired(id, false).await?;
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?.undo()?;
-        let key = format!("cutover-backfill:{id}");
+        let key = backfill_lock_key(id);
         let id = id.to_string();
         self.locked_replanning(&key, false, move |r| {
             let (spec, id) = (spec.clone(), id.clone());

@@ -6,6 +6,7 @@
 
 mod admin;
 mod apply;
+mod backfill_lock;
 mod backfill_step;
 mod checks;
 mod drift;
@@ -34,7 +35,7 @@ use futures_util::future::BoxFuture;
 
 use crate::backend::{Backend, Timeouts};
 use crate::backup::BackupPolicy;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fence::Fence;
 use crate::plan::{Phase, Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
@@ -246,17 +247,16 @@ impl<'a> Runner<'a> {
         if self.backend.try_lock(key, self.options.lock_wait).await? {
             return Ok(());
         }
-        Err(Error::Locked {
-            key: key.to_string(),
-            waited_secs: started.elapsed().as_secs_f64(),
-        })
+        Err(self
+            .locked_error(key, started.elapsed().as_secs_f64())
+            .await)
     }
 
     /// Records this acquisition of lock `key` (a new fencing epoch) and makes every later
     /// history write and backfill batch check it.
     async fn fence_lock(&mut self, key: &str) -> Result<()> {
         self.history.set_fence(None);
-        let holder = format!("{} (pid {})", self.options.applied_by, std::process::id());
+        let holder = self.holder_name();
         let fence = Fence::acquire(self.backend, key, &holder).await?;
         self.history.set_fence(Some(fence));
         Ok(())

@@ -39,7 +39,11 @@ impl Runner<'_> {
         entry: &mut HistoryEntry,
     ) -> Result<()> {
         if let Some(id) = &s.backfill {
-            self.run_backfill(id).await?;
+            // The backfill's own lock, so `backfill run` of it cannot run at the same time.
+            let ids = [id.clone()];
+            let fences = self.take_backfill_locks(&ids).await?;
+            let ran = self.run_backfill(id, fences.first()).await;
+            self.release_backfill_locks(&ids, ran).await?;
             return self.record_progress(s, i, entry).await;
         }
         if self.backend.dialect().sql().commits_with_progress(s.kind) {

@@ -2,8 +2,8 @@
 //! source, so the gate checks again what the flag claims.
 //!
 //! For a gated migration (see [`gate`](super::gate)) the backfills it guards are those of
-//! earlier, not baselined migrations whose source it destroys ([`Loss`]es on the table the
-//! backfill reads from), minus the retired ones. Each is re-verified twice:
+//! earlier, not baselined migrations whose footprint it destroys ([`Loss`]es on a table the
+//! backfill reads or writes, see [`guarded_by`]), minus the retired ones. Each is re-verified twice:
 //!
 //! 1. at gate time, before the backup: its migration's `after` checks, plus a pending probe
 //!    over the whole key space ([`pending_anywhere`](crate::backfill::pending_anywhere));
@@ -19,19 +19,22 @@
 //! [`Error::GateRefused`].
 //!
 //! A retired backfill (see [`Retirement`](crate::backfill::Retirement): finished, and a
-//! migration applied after its own dropped, renamed or retyped what it reads or writes; or
-//! retired with `cutover backfill retire`) is not re-verified: its checks may no longer even
-//! run, and what it copied has been superseded. A backfill that is not finished is never
-//! retired by a later migration, so the gate still refuses the contract for it.
+//! later migration whose own gate re-verified it destroyed what it reads or writes; or
+//! retired with `cutover backfill retire`) is not re-verified. A backfill that is not
+//! finished is never retired by a later migration, and a rename retires nothing, so the gate
+//! still refuses the contract for it. When its checks or `pending` no longer run (a later
+//! migration renamed a column they name), the gate refuses and names it: the user verifies
+//! by hand and retires it with `cutover backfill retire <id> --yes`; it never passes.
 
 use super::Runner;
 use super::backfill_step::BackfillStatus;
 use super::checks::run_check;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
-use crate::backfill::{BackfillSpec, StateTable, pending_anywhere};
+use super::transact::is_connection;
+use crate::backfill::{BackfillSpec, StateTable, guarded_by, pending_anywhere};
 use crate::error::{Error, Result};
-use crate::plan::{CheckWhen, Loss, Migration, Step};
+use crate::plan::{CheckWhen, Loss, Migration};
 use crate::render::RenderedMigration;
 
 /// What the gate re-verifies before one gated migration.
@@ -80,19 +83,8 @@ impl Runner<'_> {
             if owner.version >= m.version || baselined {
                 continue;
             }
-            // Tables read by subqueries count as the backfill's sources too.
-            let subquery_tables: Vec<String> = Step::Backfill(spec.step.clone())
-                .expressions()
-                .into_iter()
-                .flat_map(|(_, e)| e.tables())
-                .collect();
-            let reads: Vec<&str> = std::iter::once(spec.step.table.as_str())
-                .chain(spec.step.from.as_ref().map(|j| j.table.as_str()))
-                .chain(subquery_tables.iter().map(String::as_str))
-                .collect();
-            let destroys_source = losses
-                .iter()
-                .any(|l| l.table.as_deref().is_none_or(|t| reads.contains(&t)));
+            // Its footprint: tables it reads (subqueries included) or writes.
+            let destroys_source = guarded_by(&spec, losses);
             let retired = states
                 .iter()
                 .any(|s| s.id == spec.id && s.retired.is_some());
@@ -114,52 +106,64 @@ impl Runner<'_> {
     }
 
     /// Re-verifies every backfill of `guard`: its migration's `after` checks and a pending
-    /// probe over the whole key space. Returns the failures (`problems`, `ids`).
-    async fn reverify(&mut self, guard: &Guard) -> Result<(Vec<String>, Vec<String>)> {
-        let mut problems = Vec::new();
-        let mut ids = Vec::new();
+    /// probe over the whole key space. Returns the failures.
+    async fn reverify(&mut self, guard: &Guard) -> Result<Failures> {
+        let mut out = Failures::default();
         for spec in &guard.backfills {
-            let mut failed: Vec<String> = Vec::new();
-            if let Some(owner) = self.plan.get(&spec.version) {
-                for c in owner
-                    .checks_for(self.backend.dialect())
-                    .filter(|c| c.item.when == CheckWhen::After)
-                {
-                    let r = run_check(self.backend, &c.item).await.map_err(|e| {
-                        e.context(format!(
-                            "re-verifying backfill `{}` of migration {}",
-                            spec.id, spec.migration
-                        ))
-                    })?;
-                    self.reporter.event(&Event::Check(&r));
-                    if !r.passed {
-                        failed.push(format!(
-                            "check `{}` got {}, expected {}",
-                            r.name, r.value, r.expected
-                        ));
-                    }
+            match self.reverify_one(spec).await {
+                Ok(failed) if failed.is_empty() => {}
+                Ok(failed) => {
+                    out.problems.push(format!(
+                        "backfill `{}` of migration {} fails its re-verification ({})",
+                        spec.id,
+                        spec.migration,
+                        failed.join("; ")
+                    ));
+                    out.ids.push(spec.id.clone());
+                }
+                // A lost connection is renewed by the caller, never taken for a verdict.
+                Err(e) if is_connection(&e) => return Err(e),
+                Err(e) => {
+                    out.problems.push(format!(
+                        "backfill `{}` of migration {} cannot be re-verified: {e}",
+                        spec.id, spec.migration
+                    ));
+                    out.unverifiable.push(spec.id.clone());
                 }
             }
-            if spec.has_pending() && pending_anywhere(self.backend, spec).await? {
-                failed.push("rows are pending again (written since it finished)".into());
-            }
-            if !failed.is_empty() {
-                problems.push(format!(
-                    "backfill `{}` of migration {} fails its re-verification ({})",
-                    spec.id,
-                    spec.migration,
-                    failed.join("; ")
-                ));
-                ids.push(spec.id.clone());
+        }
+        Ok(out)
+    }
+
+    /// The failed parts of one backfill's re-verification; an error when its checks or its
+    /// pending probe cannot run (e.g. a later migration renamed a column they name).
+    async fn reverify_one(&mut self, spec: &BackfillSpec) -> Result<Vec<String>> {
+        let mut failed: Vec<String> = Vec::new();
+        if let Some(owner) = self.plan.get(&spec.version) {
+            for c in owner
+                .checks_for(self.backend.dialect())
+                .filter(|c| c.item.when == CheckWhen::After)
+            {
+                let r = run_check(self.backend, &c.item).await?;
+                self.reporter.event(&Event::Check(&r));
+                if !r.passed {
+                    failed.push(format!(
+                        "check `{}` got {}, expected {}",
+                        r.name, r.value, r.expected
+                    ));
+                }
             }
         }
-        Ok((problems, ids))
+        if spec.has_pending() && pending_anywhere(self.backend, spec).await? {
+            failed.push("rows are pending again (written since it finished)".into());
+        }
+        Ok(failed)
     }
 
     /// The gate-time re-verification of `m`.
     pub(super) async fn reverify_at_gate(&mut self, m: &Migration, guard: &Guard) -> Result<()> {
-        let (problems, ids) = self.reverify(guard).await?;
-        self.refuse_if(m, guard, problems, ids).await
+        let failures = self.reverify(guard).await?;
+        self.refuse_if(m, guard, failures).await
     }
 
     /// The final verification of the migration being applied, right before its destructive
@@ -194,37 +198,51 @@ impl Runner<'_> {
                 })?;
             }
         }
-        let (problems, ids) = self.reverify(&guard).await?;
-        if !problems.is_empty() && in_transaction {
+        let failures = self.reverify(&guard).await?;
+        if !failures.problems.is_empty() && in_transaction {
             // Nothing of the migration ran yet; end the transaction so that the backfills'
             // new state is kept.
             self.backend.rollback().await?;
         }
-        self.refuse_if(m, &guard, problems, ids).await
+        self.refuse_if(m, &guard, failures).await
     }
 
-    async fn refuse_if(
-        &mut self,
-        m: &Migration,
-        guard: &Guard,
-        problems: Vec<String>,
-        ids: Vec<String>,
-    ) -> Result<()> {
-        if problems.is_empty() {
+    async fn refuse_if(&mut self, m: &Migration, guard: &Guard, f: Failures) -> Result<()> {
+        if f.problems.is_empty() {
             return Ok(());
         }
         let states = StateTable::new(self.backend.dialect());
-        for id in &ids {
+        for id in &f.ids {
             states.mark_unverified(self.backend, id).await?;
+        }
+        let mut hints = Vec::new();
+        if !f.ids.is_empty() {
+            hints.push(format!(
+                "run `cutover backfill run {}` until it reports complete (it picks up the new rows and verifies again), then `cutover up` again",
+                f.ids.join(" ")
+            ));
+        }
+        for id in &f.unverifiable {
+            hints.push(format!(
+                "the checks or `pending` of backfill `{id}` no longer run on this schema (did a later migration rename what it reads?): verify by hand that every row was migrated, then `cutover backfill retire {id} --yes` and `cutover up` again"
+            ));
         }
         Err(Error::GateRefused {
             migration: m.label(),
             why: guard.why.clone(),
-            problems,
-            hint: format!(
-                "run `cutover backfill run {}` until it reports complete (it picks up the new rows and verifies again), then `cutover up` again",
-                ids.join(" ")
-            ),
+            problems: f.problems,
+            hint: hints.join("; "),
         })
     }
+}
+
+/// What a re-verification found.
+#[derive(Debug, Default)]
+struct Failures {
+    /// One line per backfill that failed or could not be re-verified.
+    problems: Vec<String>,
+    /// Backfills that failed (moved out of `complete`).
+    ids: Vec<String>,
+    /// Backfills whose checks or pending probe could not run at all.
+    unverifiable: Vec<String>,
 }

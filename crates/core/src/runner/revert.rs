@@ -151,11 +151,16 @@ impl Runner<'_> {
             };
             self.down_in_flight = Some(run.clone());
             let transactional = m.transaction && self.backend.dialect().sql().transactional_ddl();
-            if transactional && e.state == EntryState::Applied {
-                self.revert_transactional(m, r).await?;
+            // Its backfills' own locks: no `backfill run` / `undo` of them meanwhile, and
+            // workers of a killed one commit nothing more (their fence moves).
+            let ids = self.backfill_ids(m)?;
+            self.take_backfill_locks(&ids).await?;
+            let reverted = if transactional && e.state == EntryState::Applied {
+                self.revert_transactional(m, r).await
             } else {
-                self.revert_stepwise(m, r, e).await?;
-            }
+                self.revert_stepwise(m, r, e).await
+            };
+            self.release_backfill_locks(&ids, reverted).await?;
             self.down_in_flight = None;
             run.duration_ms = started.elapsed().as_millis() as u64;
             self.reporter.event(&Event::MigrationDone {
@@ -217,10 +222,17 @@ impl Runner<'_> {
 
     /// Whether migration `m` has backfills (whose checkpoints a revert removes).
     fn has_backfills(&self, m: &Migration) -> Result<bool> {
+        Ok(!self.backfill_ids(m)?.is_empty())
+    }
+
+    /// The ids of migration `m`'s backfills.
+    fn backfill_ids(&self, m: &Migration) -> Result<Vec<String>> {
         Ok(
             crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
-                .iter()
-                .any(|s| s.version == m.version.text),
+                .into_iter()
+                .filter(|s| s.version == m.version.text)
+                .map(|s| s.id)
+                .collect(),
         )
     }
 

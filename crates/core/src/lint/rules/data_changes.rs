@@ -13,7 +13,7 @@ pub(crate) const BACKFILL_WITHOUT_PENDING: RuleInfo = RuleInfo {
     dialect: None,
     summary: "A backfill has no `pending` predicate (not idempotent)",
     explanation: "Without `pending`, a backfill cannot tell rows already done from rows still to do: a re-run from the start (`backfill run --restart`, needed after the definition changes) rewrites every row again, holding row locks and generating replication traffic for nothing, and a `set` that reads the column it writes (`n = n + 1`) changes rows twice.",
-    fix: "Add `pending = \"<condition true only for rows not yet done>\"`, e.g. `pending = \"attachments IS NULL\"`; an insert-select backfill can use `on_conflict = \"ignore\"` instead.",
+    fix: "Add `pending = \"<condition true only for rows not yet done>\"`, e.g. `pending = \"attachments IS NULL\"`; an insert-select backfill can use `on_conflict = \"ignore\"` instead, with a unique key on the target over the inserted columns.",
 };
 
 /// `plan/unbatched-data-change`.

@@ -2,6 +2,7 @@
 
 pub(crate) mod data_changes;
 pub(crate) mod destructive;
+pub(crate) mod insert_key;
 pub(crate) mod mysql;
 pub(crate) mod plan_wide;
 pub(crate) mod postgres;
@@ -18,6 +19,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     plan_wide::check(view, out);
     destructive::check(view, out);
     data_changes::check(view, out);
+    insert_key::check(view, out);
     for &d in dialects {
         let check = match d {
             Dialect::Postgres => postgres::check,
