@@ -67,7 +67,7 @@ impl SqlDialect for Mysql {
 
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
-            "CROSS JOIN JSON_TABLE({json}, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",
+            "CROSS JOIN JSON_TABLE(CASE WHEN JSON_TYPE({json}) = 'ARRAY' THEN {json} ELSE '[]' END, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",
             Dialect::Mysql.quote(alias)
         )
     }
@@ -76,7 +76,10 @@ impl SqlDialect for Mysql {
         let a = Dialect::Mysql.quote(alias);
         match column {
             "value" => Some(format!("{a}.`value`")),
-            "text" => Some(format!("JSON_UNQUOTE({a}.`value`)")),
+            // A JSON null element is SQL NULL, not the text 'null'.
+            "text" => Some(format!(
+                "(CASE WHEN JSON_TYPE({a}.`value`) = 'NULL' THEN NULL ELSE JSON_UNQUOTE({a}.`value`) END)"
+            )),
             "position" => Some(format!("{a}.`position`")),
             _ => None,
         }
@@ -365,6 +368,11 @@ impl SqlDialect for Mysql {
         } else {
             expr_sql::string(text)
         }
+    }
+
+    /// `SUM` of integers is DECIMAL on MySQL.
+    fn expr_integer_sum(&self, sum: Expr) -> Expr {
+        expr_sql::cast(sum, "SIGNED".into())
     }
 
     /// `/` on integers gives a decimal on MySQL; `DIV` truncates toward zero like PostgreSQL

@@ -152,13 +152,32 @@ fn lookup(rels: &[Rel], outer: Scope<'_>, catalog: Catalog<'_>, c: &ColumnRef) -
         },
         None => {
             let mut first_missing = None;
+            let mut result = None;
+            let mut found_in: Option<&str> = None;
             for r in rels {
                 match r.column(&c.column, catalog) {
                     Lookup::Missing(m) => {
                         first_missing.get_or_insert(m);
                     }
-                    found => return found,
+                    // Two relations known to have the column: every database refuses it.
+                    Lookup::Found(_) if found_in.is_some() => {
+                        let first = found_in.unwrap_or_default();
+                        return Lookup::Missing(format!(
+                            "column `{c}` is ambiguous: both `{first}` and `{}` have it; qualify it (e.g. `{first}.{c}`)",
+                            r.visible()
+                        ));
+                    }
+                    Lookup::Found(k) => {
+                        found_in = Some(r.visible());
+                        result.get_or_insert(Lookup::Found(k));
+                    }
+                    Lookup::Unknown => {
+                        result.get_or_insert(Lookup::Unknown);
+                    }
                 }
+            }
+            if let Some(l) = result {
+                return l;
             }
             match (outer(c), first_missing) {
                 (Lookup::Missing(_), Some(m)) => Lookup::Missing(m),
