@@ -73,6 +73,9 @@ impl Scope<'_> {
         let Some(t) = self.model.schema.table(table) else {
             return self.model.missing_table(table);
         };
+        if column.is_empty() {
+            return Lookup::Unknown;
+        }
         match t.column(column) {
             Some(c) => Lookup::Found(ValueKind::of(c.ty)),
             None => {

@@ -8,7 +8,8 @@ use super::super::typing::check_node;
 use super::ast::{Relation, Select};
 
 /// Resolves `column` of a table by name (the plan's schema model): `Unknown` for a table the
-/// model does not describe.
+/// model does not describe. An empty `column` asks about the table alone: `Missing` when the
+/// model proves it does not exist.
 pub type Catalog<'a> = &'a dyn Fn(&str, &str) -> Lookup;
 
 /// A relation of the query as the scope sees it.
@@ -69,10 +70,15 @@ pub(crate) fn check_select(
     for r in relations {
         let visible = r.visible_name().to_string();
         rels.push(match r {
-            Relation::Table { name, .. } => Rel::Table {
-                name: name.clone(),
-                visible,
-            },
+            Relation::Table { name, .. } => {
+                if let Lookup::Missing(m) = catalog(name, "") {
+                    return Err(m);
+                }
+                Rel::Table {
+                    name: name.clone(),
+                    visible,
+                }
+            }
             Relation::Derived { query, .. } => {
                 // A derived table is not correlated: it sees no outer row.
                 let kinds = check_select(query, &no_outer, catalog)?;
