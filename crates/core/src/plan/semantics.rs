@@ -235,7 +235,11 @@ fn steps(
         }
         let step = &mut s.item;
         let creates = matches!(step, Step::CreateTable(_));
-        if !creates && step.table().is_some_and(|t| model.schema.table(t).is_none()) {
+        if !creates
+            && step
+                .table()
+                .is_some_and(|t| model.schema.table(t).is_none())
+        {
             model.partial = true;
         }
         model.schema.apply(step);
