@@ -131,8 +131,8 @@ fn check_query_unknown_function() {
 #[test]
 fn check_query_not_a_number() {
     assert_eq!(
-        check("SELECT body FROM messages"),
-        "<dir>/0002_x.toml:9: check 1 (c), field `query`: `SELECT body FROM messages` selects text; a check query must select one number (e.g. `SELECT COUNT(*) ..`)"
+        check("SELECT MIN(body) FROM messages"),
+        "<dir>/0002_x.toml:9: check 1 (c), field `query`: `SELECT MIN(body) FROM messages` selects text; a check query must select one number (e.g. `SELECT COUNT(*) ..`)"
     );
 }
 

@@ -355,13 +355,13 @@ fn explode_an_array_column_and_write_array_values() {
             &[
                 r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
                 r#"CREATE TABLE `links` ( `profile_id` bigint NOT NULL, `position` int NOT NULL, `url` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `kind` enum('website','imdb','show reel') NOT NULL, PRIMARY KEY (`profile_id`, `position`) )"#,
-                r#"INSERT INTO `links` (`profile_id`, `position`, `url`, `kind`) SELECT * FROM (SELECT `profiles`.`id`, `u`.`position`, JSON_UNQUOTE(`u`.`value`), `profiles`.`kind` FROM `profiles` CROSS JOIN JSON_TABLE(`profiles`.`urls`, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `u` WHERE JSON_LENGTH(`profiles`.`urls`) > 0 AND `profiles`.`kind` <> 'imdb') AS cutover_rows ON DUPLICATE KEY UPDATE `links`.`profile_id` = `links`.`profile_id`"#,
+                r#"INSERT INTO `links` (`profile_id`, `position`, `url`, `kind`) SELECT * FROM (SELECT `profiles`.`id`, `u`.`position`, (CASE WHEN JSON_TYPE(`u`.`value`) = 'NULL' THEN NULL ELSE JSON_UNQUOTE(`u`.`value`) END), `profiles`.`kind` FROM `profiles` CROSS JOIN JSON_TABLE(CASE WHEN JSON_TYPE(`profiles`.`urls`) = 'ARRAY' THEN `profiles`.`urls` ELSE '[]' END, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS `u` WHERE JSON_LENGTH(`profiles`.`urls`) > 0 AND `profiles`.`kind` <> 'imdb') AS cutover_rows ON DUPLICATE KEY UPDATE `links`.`profile_id` = `links`.`profile_id`"#,
                 r#"UPDATE `profiles` SET `scores` = JSON_ARRAY(1, 2), `ids` = JSON_ARRAY(), `urls` = JSON_ARRAY('a', LOWER('B')), `kind` = 'show reel' WHERE JSON_LENGTH(`profiles`.`scores`) IS NULL"#,
             ],
             &[
                 r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
                 r#"CREATE TABLE "links" ( "profile_id" BIGINT NOT NULL, "position" INTEGER NOT NULL, "url" TEXT NOT NULL, "kind" TEXT NOT NULL CHECK ("kind" IN ('website', 'imdb', 'show reel')), PRIMARY KEY ("profile_id", "position") )"#,
-                r#"INSERT INTO "links" ("profile_id", "position", "url", "kind") SELECT * FROM (SELECT "profiles"."id", ("u"."key" + 1), "u"."atom", "profiles"."kind" FROM "profiles" CROSS JOIN json_each("profiles"."urls") AS "u" WHERE json_array_length("profiles"."urls") > 0 AND "profiles"."kind" <> 'imdb') WHERE true ON CONFLICT DO NOTHING"#,
+                r#"INSERT INTO "links" ("profile_id", "position", "url", "kind") SELECT * FROM (SELECT "profiles"."id", ("u"."key" + 1), (CASE "u"."type" WHEN 'null' THEN NULL WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST("u"."value" AS TEXT) END), "profiles"."kind" FROM "profiles" CROSS JOIN json_each(CASE WHEN json_type("profiles"."urls") = 'array' THEN "profiles"."urls" ELSE '[]' END) AS "u" WHERE json_array_length("profiles"."urls") > 0 AND "profiles"."kind" <> 'imdb') WHERE true ON CONFLICT DO NOTHING"#,
                 r#"UPDATE "profiles" SET "scores" = json_array(1, 2), "ids" = json_array(), "urls" = json_array('a', LOWER('B')), "kind" = 'show reel' WHERE json_array_length("profiles"."scores") IS NULL"#,
             ],
         ],
@@ -570,7 +570,7 @@ fn array_functions_per_dialect() {
         (
             "array_contains(urls, 'a')",
             [
-                r#"CASE WHEN "urls" IS NULL OR 'a' IS NULL THEN NULL ELSE 'a' = ANY("urls") END"#,
+                r#"CASE WHEN "urls" IS NULL OR 'a' IS NULL THEN NULL ELSE COALESCE('a' = ANY("urls"), false) END"#,
                 "CASE WHEN `urls` IS NULL OR 'a' IS NULL THEN NULL ELSE JSON_CONTAINS(`urls`, JSON_ARRAY('a')) END",
                 r#"CASE WHEN "urls" IS NULL OR 'a' IS NULL THEN NULL ELSE EXISTS (SELECT 1 FROM json_each("urls") WHERE "value" = 'a') END"#,
             ],

@@ -115,7 +115,7 @@ pub trait CompoundTypes: SqlDialect {
     }
 
     /// Renders whether the array `array` holds `value`: NULL when either is NULL, else true
-    /// or false.
+    /// or false (false, not NULL, when the array holds NULL elements but not `value`).
     fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr;
 }
 

@@ -399,6 +399,19 @@ pub trait SqlDialect: Send + Sync {
         sea_query::ExprTrait::binary(a, sea_query::BinOper::Div, b)
     }
 
+    /// Renders `SUM(..)` of integers (`sum`) as an integer, as SQLite computes it (MySQL's
+    /// is DECIMAL, PostgreSQL's of bigints is numeric).
+    fn expr_integer_sum(&self, sum: Expr) -> Expr {
+        sum
+    }
+
+    /// Renders the divisor of `/` or `%` so that a zero divisor makes the result NULL, as
+    /// SQLite does by itself (`NULLIF(divisor, 0)`: PostgreSQL raises an error, and so does
+    /// MySQL in a strict-mode INSERT or UPDATE).
+    fn expr_divisor(&self, divisor: Expr) -> Expr {
+        expr_sql::call("NULLIF", [divisor, Expr::val(0)])
+    }
+
     /// Renders a text operand of an equality so that it compares exactly: case-sensitive,
     /// no trailing-space padding (the text itself on PostgreSQL and SQLite).
     fn expr_exact_text(&self, text: Expr) -> Expr {

@@ -67,7 +67,7 @@ impl SqlDialect for Mysql {
 
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
-            "CROSS JOIN JSON_TABLE({json}, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",
+            "CROSS JOIN JSON_TABLE(CASE WHEN JSON_TYPE({json}) = 'ARRAY' THEN {json} ELSE '[]' END, '$[*]' COLUMNS (`position` FOR ORDINALITY, `value` JSON PATH '$')) AS {}",
             Dialect::Mysql.quote(alias)
         )
     }
@@ -377,6 +377,11 @@ impl SqlDialect for Mysql {
         } else {
             expr_sql::string(text)
         }
+    }
+
+    /// `SUM` of integers is DECIMAL on MySQL.
+    fn expr_integer_sum(&self, sum: Expr) -> Expr {
+        expr_sql::cast(sum, "SIGNED".into())
     }
 
     /// `/` on integers gives a decimal on MySQL; `DIV` truncates toward zero like PostgreSQL

@@ -118,7 +118,7 @@ impl SqlDialect for Postgres {
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         let d = Dialect::Postgres;
         format!(
-            "CROSS JOIN LATERAL jsonb_array_elements({json}) WITH ORDINALITY AS {}(\"value\", \"position\")",
+            "CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof({json}) = 'array' THEN {json} ELSE '[]'::jsonb END) WITH ORDINALITY AS {}(\"value\", \"position\")",
             d.quote(alias)
         )
     }
@@ -369,6 +369,11 @@ impl SqlDialect for Postgres {
             "PostgreSQL json/jsonb columns can only hold valid JSON, so the check is not needed \
              there; PostgreSQL before 16 has no built-in test for JSON text",
         ))
+    }
+
+    /// `SUM` of bigints is numeric on PostgreSQL.
+    fn expr_integer_sum(&self, sum: Expr) -> Expr {
+        expr_sql::cast(sum, "bigint".into())
     }
 
     /// `round(x, digits)` only exists for `numeric`, so `x` is cast.

@@ -94,9 +94,11 @@ impl CompoundTypes for Postgres {
         }
     }
 
+    /// `v = ANY(a)` is NULL when `a` has a NULL element and no match: COALESCE makes it
+    /// false, as on MySQL and SQLite.
     fn expr_array_contains(&self, array: Expr, value: Expr) -> Expr {
         Expr::cust_with_exprs(
-            "CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE $2 = ANY($1) END",
+            "CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE COALESCE($2 = ANY($1), false) END",
             [array, value],
         )
     }

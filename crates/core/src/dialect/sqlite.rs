@@ -39,7 +39,7 @@ impl SqlDialect for Sqlite {
 
     fn explode_join_sql(&self, json: &str, alias: &str) -> String {
         format!(
-            "CROSS JOIN json_each({json}) AS {}",
+            "CROSS JOIN json_each(CASE WHEN json_type({json}) = 'array' THEN {json} ELSE '[]' END) AS {}",
             Dialect::Sqlite.quote(alias)
         )
     }
@@ -64,7 +64,10 @@ impl SqlDialect for Sqlite {
                  WHEN {a}.\"type\" IN ('true', 'false') THEN json({a}.\"type\") \
                  ELSE json_quote({a}.\"value\") END)"
             )),
-            "text" => Some(format!("{a}.\"atom\"")),
+            // Text on every dialect: a number's digits, `true`/`false`, NULL for JSON null.
+            "text" => Some(format!(
+                "(CASE {a}.\"type\" WHEN 'null' THEN NULL WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST({a}.\"value\" AS TEXT) END)"
+            )),
             "position" => Some(format!("({a}.\"key\" + 1)")),
             _ => None,
         }
@@ -273,6 +276,11 @@ impl SqlDialect for Sqlite {
             ColumnType::Json | ColumnType::Array(_) => expr_sql::call("json", [expr]),
             other => expr_sql::cast(expr, self.cast_type(other)),
         })
+    }
+
+    /// `x / 0` and `x % 0` are already NULL.
+    fn expr_divisor(&self, divisor: Expr) -> Expr {
+        divisor
     }
 
     fn expr_char_length(&self, text: Expr) -> Expr {

@@ -152,13 +152,18 @@ impl Expression {
     }
 
     /// Makes a value stored into a column of enum type `ty` arrive as that enum: anything but
-    /// a string literal, NULL or a value of the same enum is converted through its text form
+    /// a bare string literal, NULL or a value of the same enum is converted through its text form
     /// (`CAST(CAST(x AS text) AS <enum>)`), since PostgreSQL converts neither text nor
     /// another enum to an enum implicitly. A value outside the list then fails on every
     /// database alike. `kind` is the expression's, from [`typecheck`](Expression::typecheck).
     pub fn convert_for_enum(&mut self, ty: crate::types::ColumnType, kind: ValueKind) {
-        let keep =
-            matches!(kind, ValueKind::StringLiteral | ValueKind::Null) || kind == ValueKind::of(ty);
+        // Only a bare literal is typed by the column it is stored into: a CASE or COALESCE
+        // of literals is text to PostgreSQL.
+        let bare = matches!(
+            self.node,
+            super::ast::Node::Literal(super::ast::Literal::Str(_) | super::ast::Literal::Null)
+        );
+        let keep = bare || kind == ValueKind::Null || kind == ValueKind::of(ty);
         if !matches!(ty, crate::types::ColumnType::Enum(_)) || keep {
             return;
         }

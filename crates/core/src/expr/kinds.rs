@@ -167,6 +167,27 @@ pub(crate) fn same_elements(a: ArrayElement, b: ArrayElement) -> bool {
 /// Why a string literal cannot be compared with or stored into an enum of `values`: it is
 /// not one of them (each database would reject it or never match, differently).
 pub(crate) fn enum_literal_problem(values: EnumValues, literal: &Node) -> Option<String> {
+    // The value of a CASE or COALESCE is one of its branches: check their literals too.
+    match literal {
+        Node::Case {
+            whens, otherwise, ..
+        } => {
+            return whens
+                .iter()
+                .map(|(_, then)| then)
+                .chain(otherwise.as_deref())
+                .find_map(|n| enum_literal_problem(values, n));
+        }
+        Node::Call {
+            function: super::functions::Function::Coalesce,
+            args,
+        } => return args.iter().find_map(|n| enum_literal_problem(values, n)),
+        Node::Call {
+            function: super::functions::Function::NullIf,
+            args,
+        } => return args.first().and_then(|n| enum_literal_problem(values, n)),
+        _ => {}
+    }
     let text = literal.as_str_literal()?;
     (!values.contains(text))
         .then(|| format!("'{text}' is not a value of the enum: the allowed values are {values}"))

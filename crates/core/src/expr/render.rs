@@ -70,7 +70,10 @@ impl Renderer<'_> {
             Node::Unary(UnaryOp::Not, x) => self.node(x)?.not(),
             Node::Unary(UnaryOp::Neg, x) => sql::neg(self.node(x)?),
             Node::Binary(l, BinaryOp::IntDiv, r) => {
-                self.d.expr_int_div(self.node(l)?, self.node(r)?)
+                self.d.expr_int_div(self.node(l)?, self.divisor(r)?)
+            }
+            Node::Binary(l, op @ (BinaryOp::Div | BinaryOp::Mod), r) => {
+                self.node(l)?.binary(bin_oper(*op), self.divisor(r)?)
             }
             Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
             Node::Exact(x) => self.d.expr_exact_text(self.node(x)?),
@@ -146,6 +149,18 @@ impl Renderer<'_> {
             }
             Node::Scalar(query) => Expr::SubQuery(None, Box::new(self.subquery(query)?.into())),
         })
+    }
+
+    /// The right operand of `/` or `%`: guarded so that a zero divisor gives NULL on every
+    /// dialect ([`SqlDialect::expr_divisor`]), except a non-zero number literal.
+    fn divisor(&self, r: &Node) -> Result<Expr> {
+        let nonzero = match r {
+            Node::Literal(Literal::Int(i)) => *i != 0,
+            Node::Literal(Literal::Number(n)) => n.parse::<f64>().is_ok_and(|f| f != 0.0),
+            _ => false,
+        };
+        let x = self.node(r)?;
+        Ok(if nonzero { x } else { self.d.expr_divisor(x) })
     }
 
     /// Searched CASE; the simple form `CASE x WHEN v ...` becomes `CASE WHEN x = v ...`.

@@ -154,6 +154,13 @@ impl Checker<'_> {
                         "CAST to {ty} is not portable (native on PostgreSQL, JSON or text elsewhere): write arrays with array(..); only text converts to an enum"
                     ));
                 }
+                let to_integer = matches!(
+                    ty,
+                    crate::types::ColumnType::Integer | crate::types::ColumnType::BigInt
+                );
+                if to_integer && from == Number {
+                    round_before_cast(expr);
+                }
                 ValueKind::of(*ty)
             }
             Node::Call { function, args } => self.call(*function, args)?,
@@ -175,7 +182,13 @@ impl Checker<'_> {
                 match a.func {
                     AggFunc::Count => Integer,
                     AggFunc::Min | AggFunc::Max => k,
-                    AggFunc::Sum | AggFunc::Avg => {
+                    // An integer sum is an integer everywhere (MySQL's is DECIMAL), so that
+                    // dividing it is integer division as for a column.
+                    AggFunc::Sum | AggFunc::IntegerSum if k == Integer => {
+                        a.func = AggFunc::IntegerSum;
+                        Integer
+                    }
+                    AggFunc::Sum | AggFunc::IntegerSum | AggFunc::Avg => {
                         self.number(k, a.func.sql())?;
                         if k.loose() { Unknown } else { Number }
                     }
@@ -423,6 +436,16 @@ impl Checker<'_> {
 /// The kind of a one-column subquery.
 fn one(kinds: Vec<ValueKind>) -> ValueKind {
     kinds.first().copied().unwrap_or(ValueKind::Unknown)
+}
+
+/// Rounds a non-integer number before it is CAST to an integer: PostgreSQL and MySQL round
+/// half away from zero where SQLite truncates; `round(x)` agrees everywhere.
+fn round_before_cast(expr: &mut Node) {
+    let inner = std::mem::replace(expr, Node::Literal(Literal::Null));
+    *expr = Node::Call {
+        function: Function::Round,
+        args: vec![inner],
+    };
 }
 
 /// Whether `node` is a literal (compared in the connection's character set as it is).

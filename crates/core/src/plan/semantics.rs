@@ -24,6 +24,9 @@ use crate::types::ColumnType;
 struct Model {
     schema: Schema,
     opaque: BTreeSet<String>,
+    /// Whether tables may exist that the model does not describe (raw DDL ran, or a step
+    /// used a table no step created): a table missing from the model is then not an error.
+    partial: bool,
 }
 
 /// The tables an expression can see.
@@ -68,8 +71,11 @@ impl Scope<'_> {
             return Lookup::Unknown;
         }
         let Some(t) = self.model.schema.table(table) else {
-            return Lookup::Unknown;
+            return self.model.missing_table(table);
         };
+        if column.is_empty() {
+            return Lookup::Unknown;
+        }
         match t.column(column) {
             Some(c) => Lookup::Found(ValueKind::of(c.ty)),
             None => {
@@ -83,6 +89,23 @@ impl Scope<'_> {
                 ))
             }
         }
+    }
+}
+
+impl Model {
+    /// A table the model does not have: an error when the model knows every table.
+    fn missing_table(&self, table: &str) -> Lookup {
+        if self.partial || self.schema.tables.is_empty() {
+            return Lookup::Unknown;
+        }
+        let names: Vec<&str> = self.schema.tables.keys().map(String::as_str).collect();
+        let hint = match did_you_mean(table, &names) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the plan's tables are: {}", names.join(", ")),
+        };
+        Lookup::Missing(format!(
+            "table `{table}` is not created by any earlier step of the plan ({hint})"
+        ))
     }
 }
 
@@ -146,6 +169,7 @@ pub(super) fn check_on(migrations: &mut [Migration], dialect: Option<Dialect>) -
             let mut after = Model {
                 schema: model.schema.clone(),
                 opaque: model.opaque.clone(),
+                partial: model.partial,
             };
             steps(&mut after, down, "down", dialect, &at)?;
         }
@@ -210,6 +234,14 @@ fn steps(
             continue;
         }
         let step = &mut s.item;
+        let creates = matches!(step, Step::CreateTable(_));
+        if !creates
+            && step
+                .table()
+                .is_some_and(|t| model.schema.table(t).is_none())
+        {
+            model.partial = true;
+        }
         model.schema.apply(step);
         if let Step::CreateTable(t) = step {
             model.opaque.remove(&t.table);
@@ -239,6 +271,7 @@ fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
     {
         return;
     }
+    model.partial = true;
     let names: Vec<String> = model.schema.tables.keys().cloned().collect();
     for name in names {
         if words.contains(name.to_lowercase().as_str()) {

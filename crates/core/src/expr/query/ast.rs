@@ -8,6 +8,8 @@ use super::super::ast::Node;
 pub(crate) enum AggFunc {
     Count,
     Sum,
+    /// `SUM` of integers (set by the type check): rendered as an integer on every dialect.
+    IntegerSum,
     Min,
     Max,
     Avg,
@@ -30,7 +32,7 @@ impl AggFunc {
     pub(crate) fn sql(self) -> &'static str {
         match self {
             AggFunc::Count => "COUNT",
-            AggFunc::Sum => "SUM",
+            AggFunc::Sum | AggFunc::IntegerSum => "SUM",
             AggFunc::Min => "MIN",
             AggFunc::Max => "MAX",
             AggFunc::Avg => "AVG",

@@ -125,6 +125,7 @@ impl Renderer<'_> {
         };
         Ok(match (a.func, a.distinct) {
             (AggFunc::Count, true) => sea_query::Func::count_distinct(arg).into(),
+            (AggFunc::IntegerSum, _) => self.d.expr_integer_sum(sql::call("SUM", [arg])),
             (f, _) => sql::call(f.sql(), [arg]),
         })
     }

@@ -114,7 +114,30 @@ impl SelectQuery {
             })
         };
         let kinds = check_select(&mut self.select, &no_outer, catalog)?;
+        self.one_row()?;
         Ok(kinds.first().copied().unwrap_or(ValueKind::Unknown))
+    }
+
+    /// A check reads one value, so its query must return exactly one row: it aggregates,
+    /// without GROUP BY or HAVING (which return any number of rows, and the databases then
+    /// read different ones, or none).
+    fn one_row(&self) -> std::result::Result<(), String> {
+        let q = &self.select;
+        let aggregates = q.items.iter().any(|i| i.expr.find_aggregate().is_some());
+        let problem = if !q.group_by.is_empty() {
+            "it has a top-level GROUP BY, so it returns one row per group (or none)"
+        } else if q.having.is_some() {
+            "it has a top-level HAVING, so it returns no row when the condition is false"
+        } else if !aggregates {
+            "it selects no aggregate, so it returns one row per matching row (or none)"
+        } else {
+            return Ok(());
+        };
+        Err(format!(
+            "a check query must return exactly one row, but {problem}: aggregate at the top \
+             level without GROUP BY, e.g. wrap it: `SELECT COUNT(*) FROM ({}) d`",
+            self.source.trim()
+        ))
     }
 }
 

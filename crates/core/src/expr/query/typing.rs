@@ -8,7 +8,8 @@ use super::super::typing::check_node;
 use super::ast::{Relation, Select};
 
 /// Resolves `column` of a table by name (the plan's schema model): `Unknown` for a table the
-/// model does not describe.
+/// model does not describe. An empty `column` asks about the table alone: `Missing` when the
+/// model proves it does not exist.
 pub type Catalog<'a> = &'a dyn Fn(&str, &str) -> Lookup;
 
 /// A relation of the query as the scope sees it.
@@ -75,10 +76,15 @@ pub(crate) fn check_select(
     for r in relations {
         let visible = r.visible_name().to_string();
         rels.push(match r {
-            Relation::Table { name, .. } => Rel::Table {
-                name: name.clone(),
-                visible,
-            },
+            Relation::Table { name, .. } => {
+                if let Lookup::Missing(m) = catalog(name, "") {
+                    return Err(m);
+                }
+                Rel::Table {
+                    name: name.clone(),
+                    visible,
+                }
+            }
             Relation::Derived { query, .. } => {
                 // A derived table is not correlated: it sees no outer row.
                 let kinds = check_select(query, &no_outer, catalog)?;
@@ -165,14 +171,33 @@ fn lookup(rels: &[Rel], outer: Scope<'_>, catalog: Catalog<'_>, c: &ColumnRef) -
         },
         None => {
             let mut first_missing = None;
+            let mut result = None;
+            let mut found_in: Option<&str> = None;
             // The columns of json_each are always qualified (`a.value`).
             for r in rels.iter().filter(|r| !matches!(r, Rel::JsonRows { .. })) {
                 match r.column(&c.column, catalog) {
                     Lookup::Missing(m) => {
                         first_missing.get_or_insert(m);
                     }
-                    found => return found,
+                    // Two relations known to have the column: every database refuses it.
+                    Lookup::Found(_) if found_in.is_some() => {
+                        let first = found_in.unwrap_or_default();
+                        return Lookup::Missing(format!(
+                            "column `{c}` is ambiguous: both `{first}` and `{}` have it; qualify it (e.g. `{first}.{c}`)",
+                            r.visible()
+                        ));
+                    }
+                    Lookup::Found(k) => {
+                        found_in = Some(r.visible());
+                        result.get_or_insert(Lookup::Found(k));
+                    }
+                    Lookup::Unknown => {
+                        result.get_or_insert(Lookup::Unknown);
+                    }
                 }
+            }
+            if let Some(l) = result {
+                return l;
             }
             let json_alias = rels.iter().find_map(|r| match r {
                 Rel::JsonRows { visible } => Some(visible),

@@ -29,8 +29,16 @@ fn error(src: &str) -> String {
 fn integer_division_is_div_on_mysql_only_when_both_sides_are_integers() {
     let (e, kind) = checked("n / m");
     assert_eq!(kind, ValueKind::Integer);
-    assert_eq!(e.to_sql(Dialect::Mysql).expect("mysql"), "`n` DIV `m`");
-    assert_eq!(e.to_sql(Dialect::Postgres).expect("pg"), "\"n\" / \"m\"");
+    // A divisor that may be zero gives NULL everywhere (SQLite's behaviour).
+    assert_eq!(
+        e.to_sql(Dialect::Mysql).expect("mysql"),
+        "`n` DIV NULLIF(`m`, 0)"
+    );
+    assert_eq!(
+        e.to_sql(Dialect::Postgres).expect("pg"),
+        "\"n\" / NULLIF(\"m\", 0)"
+    );
+    assert_eq!(e.to_sql(Dialect::Sqlite).expect("sqlite"), "\"n\" / \"m\"");
     let (e, kind) = checked("price / 2");
     assert_eq!(kind, ValueKind::Number);
     assert_eq!(e.to_sql(Dialect::Mysql).expect("mysql"), "`price` / 2");
