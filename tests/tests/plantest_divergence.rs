@@ -53,7 +53,8 @@ columns = [
 ]
 "#;
 
-/// The load error's advice for a partial index on MySQL, followed.
+/// The load error's advice for a partial index on MySQL, followed; and an index only one
+/// database gets.
 const PARTIAL_INDEX: &str = r#"description = "a partial index where the database has them, a plain one on MySQL"
 [[steps]]
 op = "create_index"
@@ -69,6 +70,13 @@ table = "docs"
 name = "idx_docs_note"
 columns = ["id"]
 dialects = ["mysql"]
+
+[[steps]]
+op = "create_index"
+table = "docs"
+name = "idx_docs_r_pg"
+columns = ["r"]
+dialects = ["postgres"]
 "#;
 
 #[tokio::test]

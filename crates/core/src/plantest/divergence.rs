@@ -1,19 +1,22 @@
-//! The schema objects a plan makes different on purpose: whatever a typed step limited with
-//! `dialects = [..]` creates, changes or drops (a partial index on PostgreSQL and SQLite and
-//! a plain one of the same name on MySQL, a check on one dialect and NOT NULL on the
-//! others). The cross-database schema comparison leaves these out and compares the rest.
+//! The schema objects a plan makes different on purpose: the indexes, unique keys, foreign
+//! keys and checks that a typed step limited with `dialects = [..]` creates, changes or
+//! drops (a partial index on PostgreSQL and SQLite and a plain one of the same name on MySQL,
+//! a GIN index on PostgreSQL only), and the tables and columns that such steps touch on both
+//! databases compared (each has its own version of them). A table or column only one
+//! database's steps touch is still a difference: the databases would not hold the same data.
 //! Raw `sql` steps are not counted: per-dialect raw DDL must still build the same schema.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::dialect::Dialect;
 use crate::plan::{Plan, Step};
 use crate::schema::SchemaShape;
 
 /// What typed dialect-limited steps touch, per table.
 #[derive(Debug, Default)]
 pub(crate) struct Divergence {
-    tables: BTreeSet<String>,
-    columns: BTreeSet<(String, String)>,
+    tables: BTreeMap<Dialect, BTreeSet<String>>,
+    columns: BTreeMap<Dialect, BTreeSet<(String, String)>>,
     indexes: BTreeSet<(String, String)>,
     uniques: BTreeSet<(String, Vec<String>)>,
     foreign_keys: BTreeSet<(String, Vec<String>)>,
@@ -54,8 +57,10 @@ impl Divergence {
             }
         }
         let mut d = Divergence::default();
-        for s in all().filter(|s| s.dialects.is_some()) {
-            d.add(&s.item, &unique_named, &fk_named);
+        for s in all() {
+            if let Some(only) = &s.dialects {
+                d.add(&s.item, only, &unique_named, &fk_named);
+            }
         }
         d
     }
@@ -63,34 +68,31 @@ impl Divergence {
     fn add(
         &mut self,
         step: &Step,
+        only: &[Dialect],
         unique_named: &BTreeMap<String, Vec<String>>,
         fk_named: &BTreeMap<String, Vec<String>>,
     ) {
         let Some(table) = step.table().map(str::to_string) else {
             return;
         };
-        let mut column = |c: &str| self.columns.insert((table.clone(), c.to_string()));
+        let mut tables = Vec::new();
+        let mut columns = Vec::new();
         match step {
-            Step::CreateTable(_) | Step::DropTable(_) => {
-                self.tables.insert(table);
-            }
-            Step::RenameTable(r) => {
-                self.tables.insert(table);
-                self.tables.insert(r.to.clone());
-            }
-            Step::AddColumn(a) => {
-                column(&a.column.name);
-            }
-            Step::DropColumn(c) => {
-                column(&c.column);
-            }
-            Step::AlterColumn(c) => {
-                column(&c.column);
-            }
-            Step::RenameColumn(r) => {
-                column(&r.column);
-                column(&r.to);
-            }
+            Step::CreateTable(_) | Step::DropTable(_) => tables.push(table.clone()),
+            Step::RenameTable(r) => tables.extend([table.clone(), r.to.clone()]),
+            Step::AddColumn(a) => columns.push(a.column.name.clone()),
+            Step::DropColumn(c) => columns.push(c.column.clone()),
+            Step::AlterColumn(c) => columns.push(c.column.clone()),
+            Step::RenameColumn(r) => columns.extend([r.column.clone(), r.to.clone()]),
+            _ => {}
+        }
+        for d in only {
+            let t = self.tables.entry(*d).or_default();
+            t.extend(tables.iter().cloned());
+            let c = self.columns.entry(*d).or_default();
+            c.extend(columns.iter().map(|c| (table.clone(), c.clone())));
+        }
+        match step {
             Step::CreateIndex(i) if i.unique => {
                 self.uniques.insert((table, bare(&i.columns)));
             }
@@ -129,13 +131,18 @@ impl Divergence {
         }
     }
 
-    /// `shape` without the objects the plan makes different on purpose.
-    pub(crate) fn mask(&self, shape: &SchemaShape) -> SchemaShape {
+    /// `shape` without the objects the plan makes different on purpose between databases
+    /// of dialects `a` and `b`.
+    pub(crate) fn mask(&self, shape: &SchemaShape, a: Dialect, b: Dialect) -> SchemaShape {
+        let (tables, columns) = (
+            on_both(&self.tables, a, b),
+            on_both(&self.columns, a, b),
+        );
         let mut s = shape.clone();
-        s.tables.retain(|name, _| !self.tables.contains(name));
+        s.tables.retain(|name, _| !tables.contains(name));
         for (name, t) in &mut s.tables {
             let key = |x: &str| (name.clone(), x.to_string());
-            t.columns.retain(|c| !self.columns.contains(&key(&c.name)));
+            t.columns.retain(|c| !columns.contains(&key(&c.name)));
             t.indexes.retain(|i, _| !self.indexes.contains(&key(i)));
             t.unique
                 .retain(|u| !self.uniques.contains(&(name.clone(), u.clone())));
@@ -144,6 +151,14 @@ impl Divergence {
             t.checks.retain(|c| !self.checks.contains(&key(c)));
         }
         s
+    }
+}
+
+/// What limited steps touch on both `a` and `b`.
+fn on_both<T: Ord + Clone>(m: &BTreeMap<Dialect, BTreeSet<T>>, a: Dialect, b: Dialect) -> BTreeSet<T> {
+    match (m.get(&a), m.get(&b)) {
+        (Some(x), Some(y)) => x.intersection(y).cloned().collect(),
+        _ => BTreeSet::new(),
     }
 }
 

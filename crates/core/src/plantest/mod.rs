@@ -7,7 +7,8 @@
 //! compare schema and rows with those from before it; apply again and compare schema and
 //! rows with the first pass. After every migration and every revert the rows of every
 //! table are compared across the databases; at the end their schemas too, except for the
-//! objects that steps limited with `dialects = [..]` make different on purpose.
+//! objects that steps limited with `dialects = [..]` make different on purpose (see
+//! [`divergence`]).
 
 mod cell;
 mod compare;
@@ -126,11 +127,11 @@ pub async fn test_plan_with(
     }
     driven?;
     let divergence = divergence::Divergence::of(plan);
-    let view = |s: &SchemaShape| divergence.mask(&portable_view(s));
     for i in 0..databases.len() {
         for j in i + 1..databases.len() {
             let (a, b) = (&databases[i], &databases[j]);
             if let (Some(sa), Some(sb)) = (&a.shape, &b.shape) {
+                let view = |s: &SchemaShape| divergence.mask(&portable_view(s), a.dialect, b.dialect);
                 for d in diff(&view(sa), &view(sb)) {
                     cross.push(format!(
                         "{} vs {}: {}: {}",
