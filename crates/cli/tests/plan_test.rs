@@ -228,7 +228,9 @@ fn the_summary_does_not_claim_agreement_when_every_database_failed() {
         "0001_items.toml",
         "description = \"items\"\n[[steps]]\nop = \"create_table\"\ntable = \"items\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"name\", type = \"text\" }]\n",
     );
-    let fixtures = plan.path().join("seed.toml");
+    let dir = plan.path().join("fixtures");
+    std::fs::create_dir_all(&dir).expect("fixtures dir");
+    let fixtures = dir.join("seed.toml");
     std::fs::write(
         &fixtures,
         "[[items]]\nid = 9\nname = \"a\"\n\n[[items]]\nid = 9\nname = \"b\"\n",
