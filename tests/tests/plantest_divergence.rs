@@ -182,3 +182,68 @@ async fn unloadable_fixture_rows_are_file_line_errors() {
         assert!(err.starts_with(&want), "expected `{want}`, got `{err}`");
     }
 }
+
+const DEDUP: &str = r#"description = "media deduplicated from src by url"
+[[steps]]
+op = "create_table"
+table = "src"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "url", type = "text", nullable = false },
+]
+
+[[steps]]
+op = "create_table"
+table = "media"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "url", type = "varchar(100)", nullable = false, unique = true },
+]
+
+[[steps]]
+op = "backfill"
+id = "media"
+table = "src"
+insert_into = "media"
+values.url = "url"
+on_conflict = "ignore"
+"#;
+
+/// The documented dedup pattern numbers its rows differently on MySQL/MariaDB: the
+/// difference is reported, with a hint that says why and what to compare instead.
+#[tokio::test]
+async fn identity_ids_used_up_by_ignored_inserts_come_with_a_hint() {
+    let selected = backends();
+    let plan = PlanDir::new();
+    plan.write("0001_media.toml", DEDUP);
+    let seed = write(
+        &plan,
+        "seed.toml",
+        "[[src]]\nid = 1\nurl = \"a\"\n\n[[src]]\nid = 2\nurl = \"a\"\n\n[[src]]\nid = 3\nurl = \"b\"\n\n[load_after]\nsrc = \"0001\"\n",
+    );
+    // Seeded after 0001, so 0001's backfill sees no rows: add them before, with a second
+    // migration running the same backfill again.
+    plan.write(
+        "0002_again.toml",
+        "description = \"dedup again\"\n[[steps]]\nop = \"backfill\"\nid = \"media2\"\ntable = \"src\"\ninsert_into = \"media\"\nvalues.url = \"url\"\non_conflict = \"ignore\"\n",
+    );
+    let report = run(&plan, &[seed]).await.expect("test runs");
+    let differ: Vec<&String> = report
+        .cross_dialect
+        .iter()
+        .filter(|c| c.contains("media id=") && !c.contains("hint"))
+        .collect();
+    let mysql_and_other = selected.contains(&Backend::Mysql) && selected.len() > 1;
+    if mysql_and_other {
+        assert!(!differ.is_empty(), "{:#?}", report.cross_dialect);
+    }
+    if !differ.is_empty() {
+        assert!(
+            report.cross_dialect.iter().any(|c| c.contains(
+                "media: hint: rows are matched by `id`, which the database generates"
+            ) && c.contains("compare them by their natural key")),
+            "{:#?}",
+            report.cross_dialect
+        );
+    }
+}

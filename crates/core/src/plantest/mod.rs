@@ -205,6 +205,7 @@ async fn compare_rows(lanes: &mut [Lane], when: &str, cross: &mut Vec<String>) -
             }
         }
         if let Some(((da, first), rest)) = read.split_first() {
+            let before = cross.len();
             for (db, other) in rest {
                 cross.extend(
                     first
@@ -213,7 +214,27 @@ async fn compare_rows(lanes: &mut [Lane], when: &str, cross: &mut Vec<String>) -
                         .map(|d| format!("{when}: {d}")),
                 );
             }
+            let generated = shapes
+                .iter()
+                .find_map(|(_, s)| s.tables.get(table))
+                .and_then(generated_key);
+            if let Some(key) = generated.filter(|_| cross.len() > before) {
+                cross.push(format!(
+                    "{when}: {table}: hint: rows are matched by `{key}`, which the database generates; an insert that skips a row (on_conflict = \"ignore\") uses up an id on PostgreSQL and SQLite but not on MySQL/MariaDB, so the same rows can get other ids: compare them by their natural key (see docs/ci.md)"
+                ));
+            }
         }
     }
     Ok(())
+}
+
+/// The primary key of `t` when it is one column the database fills (identity or serial).
+fn generated_key(t: &crate::schema::TableShape) -> Option<&str> {
+    let [key] = t.primary_key.as_slice() else {
+        return None;
+    };
+    t.columns
+        .iter()
+        .find(|c| &c.name == key && c.has_default)
+        .map(|c| c.name.as_str())
 }
