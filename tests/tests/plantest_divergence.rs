@@ -239,9 +239,9 @@ async fn identity_ids_used_up_by_ignored_inserts_come_with_a_hint() {
     }
     if !differ.is_empty() {
         assert!(
-            report.cross_dialect.iter().any(|c| c.contains(
-                "media: hint: rows are matched by `id`, which the database generates"
-            ) && c.contains("compare them by their natural key")),
+            report.cross_dialect.iter().any(|c| c
+                .contains("media: hint: rows are matched by `id`, which the database generates")
+                && c.contains("compare them by their natural key")),
             "{:#?}",
             report.cross_dialect
         );

@@ -79,10 +79,16 @@ fn checks_limited_to_other_dialects_are_listed_as_skipped_not_rendered() {
         );
         assert!(!text.contains("FULL"), "{dialect}: {text}");
     }
-    let out = common::run(plan.path(), &["sql", "--plan", dir, "--dialect", "postgres"]);
+    let out = common::run(
+        plan.path(),
+        &["sql", "--plan", dir, "--dialect", "postgres"],
+    );
     let text = common::text(&out);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("-- check orphans (after, expect = 0)"), "{text}");
+    assert!(
+        text.contains("-- check orphans (after, expect = 0)"),
+        "{text}"
+    );
     assert!(text.contains("FULL OUTER JOIN"), "{text}");
     assert!(!text.contains("skipped"), "{text}");
 }

@@ -18,8 +18,7 @@ impl TempPlan {
     fn new(files: &[(&str, &str)]) -> TempPlan {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("cutover-stepcols-{}-{n}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("cutover-stepcols-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create temp plan dir");
         for (name, text) in files {
@@ -97,10 +96,7 @@ fn misspelled_columns_of_structural_steps_are_load_errors() {
     for (step, expected) in cases {
         let err = second(step).unwrap_or_else(|| panic!("loaded: {step}"));
         assert!(err.contains(expected), "{step}\n-> {err}");
-        assert!(
-            err.contains("(did you mean `name`?)"),
-            "{step}\n-> {err}"
-        );
+        assert!(err.contains("(did you mean `name`?)"), "{step}\n-> {err}");
     }
 }
 

@@ -88,7 +88,12 @@ fn checks(
     for located in &migration.checks {
         let c = &located.item;
         if !located.runs_on(dialect) {
-            let only: Vec<&str> = located.dialects.iter().flatten().map(|d| d.name()).collect();
+            let only: Vec<&str> = located
+                .dialects
+                .iter()
+                .flatten()
+                .map(|d| d.name())
+                .collect();
             crate::outln!(
                 "-- check {} skipped on {dialect}: dialects = [{}]",
                 c.name,

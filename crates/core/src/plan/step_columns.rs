@@ -61,7 +61,12 @@ fn foreign_key(
     fk: &ForeignKey,
     prefix: &str,
 ) -> Result<(), Problem> {
-    all(columns, table, fk.columns.iter(), &format!("{prefix}columns"))?;
+    all(
+        columns,
+        table,
+        fk.columns.iter(),
+        &format!("{prefix}columns"),
+    )?;
     let target = &fk.references;
     all(
         columns,

@@ -134,10 +134,7 @@ impl Divergence {
     /// `shape` without the objects the plan makes different on purpose between databases
     /// of dialects `a` and `b`.
     pub(crate) fn mask(&self, shape: &SchemaShape, a: Dialect, b: Dialect) -> SchemaShape {
-        let (tables, columns) = (
-            on_both(&self.tables, a, b),
-            on_both(&self.columns, a, b),
-        );
+        let (tables, columns) = (on_both(&self.tables, a, b), on_both(&self.columns, a, b));
         let mut s = shape.clone();
         s.tables.retain(|name, _| !tables.contains(name));
         for (name, t) in &mut s.tables {
@@ -146,8 +143,11 @@ impl Divergence {
             t.indexes.retain(|i, _| !self.indexes.contains(&key(i)));
             t.unique
                 .retain(|u| !self.uniques.contains(&(name.clone(), u.clone())));
-            t.foreign_keys
-                .retain(|f| !self.foreign_keys.contains(&(name.clone(), f.columns.clone())));
+            t.foreign_keys.retain(|f| {
+                !self
+                    .foreign_keys
+                    .contains(&(name.clone(), f.columns.clone()))
+            });
             t.checks.retain(|c| !self.checks.contains(&key(c)));
         }
         s
@@ -155,7 +155,11 @@ impl Divergence {
 }
 
 /// What limited steps touch on both `a` and `b`.
-fn on_both<T: Ord + Clone>(m: &BTreeMap<Dialect, BTreeSet<T>>, a: Dialect, b: Dialect) -> BTreeSet<T> {
+fn on_both<T: Ord + Clone>(
+    m: &BTreeMap<Dialect, BTreeSet<T>>,
+    a: Dialect,
+    b: Dialect,
+) -> BTreeSet<T> {
     match (m.get(&a), m.get(&b)) {
         (Some(x), Some(y)) => x.intersection(y).cloned().collect(),
         _ => BTreeSet::new(),

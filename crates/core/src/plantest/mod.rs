@@ -131,7 +131,8 @@ pub async fn test_plan_with(
         for j in i + 1..databases.len() {
             let (a, b) = (&databases[i], &databases[j]);
             if let (Some(sa), Some(sb)) = (&a.shape, &b.shape) {
-                let view = |s: &SchemaShape| divergence.mask(&portable_view(s), a.dialect, b.dialect);
+                let view =
+                    |s: &SchemaShape| divergence.mask(&portable_view(s), a.dialect, b.dialect);
                 for d in diff(&view(sa), &view(sb)) {
                     cross.push(format!(
                         "{} vs {}: {}: {}",
