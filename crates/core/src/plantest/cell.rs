@@ -59,6 +59,14 @@ impl Cell {
                 if !f.is_finite() {
                     return Err("nan and inf cannot be stored on every database".into());
                 }
+                let single = f64::from(f32::MAX);
+                let tiny = f64::from(f32::MIN_POSITIVE);
+                if ty == ColumnType::Real && (f.abs() > single || (f != 0.0 && f.abs() < tiny)) {
+                    return Err(format!(
+                        "{} is out of range for a real (single precision) column: PostgreSQL refuses it and the others round it; use a double column",
+                        show(v)
+                    ));
+                }
                 Cell::Float(f)
             }
             ColumnType::Decimal(p, s) => decimal(v, p, s).ok_or_else(|| {
@@ -242,6 +250,16 @@ mod tests {
             assert!(err.contains("NUL character"), "{err}");
         }
         assert!(Cell::typed(ColumnType::Json, &v("{ k = [\"\\u0000\"] }")).is_err());
+        assert!(Cell::typed(ColumnType::Real, &v("1e300")).is_err());
+        assert!(Cell::typed(ColumnType::Real, &v("1e-40")).is_err());
+        assert_eq!(
+            Cell::typed(ColumnType::Real, &v("0.0")),
+            Ok(Cell::Float(0.0))
+        );
+        assert_eq!(
+            Cell::typed(ColumnType::Double, &v("1e300")),
+            Ok(Cell::Float(1e300))
+        );
     }
 
     #[test]
