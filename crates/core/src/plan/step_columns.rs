@@ -1,5 +1,5 @@
 //! The load-time check of the columns that schema-changing steps name: the columns of an
-//! index, a unique constraint, a primary key or a foreign key, the column a step drops,
+//! index, a unique constraint or a foreign key, the column a step drops,
 //! renames or alters, and the `references = "table(columns)"` of a foreign key.
 //!
 //! Each name is resolved in the schema model the expressions are checked against (see
