@@ -218,3 +218,40 @@ fn a_fixture_type_error_is_a_file_line_error() {
         "{text}"
     );
 }
+
+/// A fixture with a duplicate primary key fails to load everywhere: the summary must not
+/// claim that the databases agree.
+#[test]
+fn the_summary_does_not_claim_agreement_when_every_database_failed() {
+    let plan = PlanDir::new();
+    plan.write(
+        "0001_items.toml",
+        "description = \"items\"\n[[steps]]\nop = \"create_table\"\ntable = \"items\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"name\", type = \"text\" }]\n",
+    );
+    let dir = plan.path().join("fixtures");
+    std::fs::create_dir_all(&dir).expect("fixtures dir");
+    let fixtures = dir.join("seed.toml");
+    std::fs::write(
+        &fixtures,
+        "[[items]]\nid = 9\nname = \"a\"\n\n[[items]]\nid = 9\nname = \"b\"\n",
+    )
+    .expect("write fixture");
+    let dir = plan.path().to_str().expect("utf8").to_string();
+    let mut args = vec!["test".to_string(), "--plan".into(), dir];
+    args.push("--fixtures".into());
+    args.push(fixtures.to_str().expect("utf8").into());
+    for u in urls() {
+        args.push("--database".into());
+        args.push(u);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = common::run(plan.path(), &args);
+    let text = common::text(&out);
+    assert_ne!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains("agree across"), "{text}");
+    let n = backends().len();
+    assert!(
+        text.contains(&format!("FAIL: {n} of {n} database(s) failed (see above)")),
+        "{text}"
+    );
+}

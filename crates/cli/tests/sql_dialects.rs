@@ -42,3 +42,53 @@ fn skipped_steps_are_listed_in_the_sql_output() {
     );
     assert!(!text.contains("skipped"), "{text}");
 }
+
+const FULL_JOIN_CHECK: &str = r#"description = "a check only PostgreSQL can run"
+
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [{ name = "id", type = "bigint", primary_key = true }]
+
+[[steps]]
+op = "create_table"
+table = "links"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "user_id", type = "bigint" }]
+
+[[checks]]
+name = "orphans"
+query = "SELECT COUNT(*) FROM users u FULL JOIN links l ON l.user_id = u.id WHERE u.id IS NULL"
+expect = 0
+dialects = ["postgres"]
+"#;
+
+#[test]
+fn checks_limited_to_other_dialects_are_listed_as_skipped_not_rendered() {
+    let plan = PlanDir::new();
+    plan.write("0001_users.toml", FULL_JOIN_CHECK);
+    let dir = plan.path().to_str().expect("utf8");
+    for dialect in ["mysql", "sqlite"] {
+        let out = common::run(plan.path(), &["sql", "--plan", dir, "--dialect", dialect]);
+        let text = common::text(&out);
+        assert!(out.status.success(), "{dialect}: {text}");
+        assert!(
+            text.contains(&format!(
+                "-- check orphans skipped on {dialect}: dialects = [postgres]"
+            )),
+            "{dialect}: {text}"
+        );
+        assert!(!text.contains("FULL"), "{dialect}: {text}");
+    }
+    let out = common::run(
+        plan.path(),
+        &["sql", "--plan", dir, "--dialect", "postgres"],
+    );
+    let text = common::text(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("-- check orphans (after, expect = 0)"),
+        "{text}"
+    );
+    assert!(text.contains("FULL OUTER JOIN"), "{text}");
+    assert!(!text.contains("skipped"), "{text}");
+}

@@ -74,7 +74,9 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
 }
 
 /// Prints the checks of one migration as comments: name, when, expectation and the query as
-/// it runs on `dialect` (a portable `query` rendered, raw SQL as written).
+/// it runs on `dialect` (a portable `query` rendered, raw SQL as written). A check limited
+/// with `dialects = [..]` to other dialects is listed as skipped, like a skipped step, and
+/// is not rendered (it may use what `dialect` cannot express, e.g. FULL JOIN on MySQL).
 fn checks(
     plan: &cutover_core::plan::Plan,
     version: &Version,
@@ -83,7 +85,22 @@ fn checks(
     let Some(migration) = plan.migrations.iter().find(|m| &m.version == version) else {
         return Ok(());
     };
-    for c in migration.checks.iter().map(|c| &c.item) {
+    for located in &migration.checks {
+        let c = &located.item;
+        if !located.runs_on(dialect) {
+            let only: Vec<&str> = located
+                .dialects
+                .iter()
+                .flatten()
+                .map(|d| d.name())
+                .collect();
+            crate::outln!(
+                "-- check {} skipped on {dialect}: dialects = [{}]",
+                c.name,
+                only.join(", ")
+            );
+            continue;
+        }
         let when = match c.when {
             cutover_core::plan::CheckWhen::Before => "before",
             cutover_core::plan::CheckWhen::After => "after",

@@ -63,9 +63,15 @@ pub(crate) async fn run(project: &Project, args: &TestArgs, json: bool) -> Resul
                 }
             }
         }
-        if report.cross_dialect.is_empty() {
+        let failed = report.databases.iter().filter(|d| !d.ok).count();
+        if report.cross_dialect.is_empty() && failed == 0 {
             crate::outln!(
                 "schemas and rows agree across {} database(s)",
+                report.databases.len()
+            );
+        } else if report.cross_dialect.is_empty() {
+            crate::outln!(
+                "FAIL: {failed} of {} database(s) failed (see above); no difference found between what they ran",
                 report.databases.len()
             );
         } else {

@@ -13,6 +13,7 @@ mod raw_losses;
 mod read;
 mod semantics;
 mod source_map;
+mod step_columns;
 mod subqueries;
 mod validate;
 mod values;

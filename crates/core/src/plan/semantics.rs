@@ -5,7 +5,8 @@
 //! columns), each `before` check against the model before its migration and each `after`
 //! check against the model after it. A reference to a column of a table the plan defines
 //! that the model proves missing is an error with file:line and a "did you mean"; so are type
-//! errors (see [`Expression::typecheck`]). Tables the plan does not define, and tables a raw
+//! errors (see [`Expression::typecheck`]); so is a column a schema-changing step names (see
+//! [`super::step_columns`]). Tables the plan does not define, and tables a raw
 //! `sql` step mentions, are not checked (the model cannot tell what they hold).
 
 use std::collections::BTreeSet;
@@ -242,13 +243,16 @@ fn steps(
         {
             model.partial = true;
         }
+        let prefix = if array == "down" { "down " } else { "" };
+        let label = format!("{prefix}step {} ({})", i + 1, step.op());
+        let fail = |(field, msg): Problem| at(array, i, &field, label.clone(), msg);
+        step_columns::before(step, &|t, c| column_in(model, t, c)).map_err(fail)?;
         model.schema.apply(step);
         if let Step::CreateTable(t) = step {
             model.opaque.remove(&t.table);
         }
-        let prefix = if array == "down" { "down " } else { "" };
-        let label = format!("{prefix}step {} ({})", i + 1, step.op());
-        check_step(model, step).map_err(|(field, msg)| at(array, i, &field, label, msg))?;
+        step_columns::created_table(step, &|t, c| column_in(model, t, c)).map_err(fail)?;
+        check_step(model, step).map_err(fail)?;
     }
     Ok(())
 }
@@ -280,7 +284,18 @@ fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
     }
 }
 
-type Problem = (String, String);
+use super::step_columns::{self, Problem};
+
+/// A column of a table in the model (see [`Scope::in_table`]).
+fn column_in(model: &Model, table: &str, column: &str) -> Lookup {
+    let scope = Scope {
+        model,
+        table,
+        join: None,
+        explode: None,
+    };
+    scope.in_table(table, column)
+}
 
 fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem> {
     let table = step.table().unwrap_or_default().to_string();

@@ -29,6 +29,11 @@ impl Cell {
     /// Types a TOML value for a column of type `ty`; the error says what the column expects.
     pub(crate) fn typed(ty: ColumnType, v: &toml::Value) -> Result<Cell, String> {
         let want = |what: &str| format!("expects {what} (column type {ty}), got {}", show(v));
+        if has_nul(v) {
+            return Err(
+                "holds a NUL character (\\u0000), which PostgreSQL cannot store in text or json and SQLite cannot load from a fixture: remove it".into(),
+            );
+        }
         Ok(match ty {
             ColumnType::Integer => match v.as_integer() {
                 Some(i) if i32::try_from(i).is_ok() => Cell::Int(i),
@@ -53,6 +58,14 @@ impl Cell {
                 };
                 if !f.is_finite() {
                     return Err("nan and inf cannot be stored on every database".into());
+                }
+                let single = f64::from(f32::MAX);
+                let tiny = f64::from(f32::MIN_POSITIVE);
+                if ty == ColumnType::Real && (f.abs() > single || (f != 0.0 && f.abs() < tiny)) {
+                    return Err(format!(
+                        "{} is out of range for a real (single precision) column: PostgreSQL refuses it and the others round it; use a double column",
+                        show(v)
+                    ));
                 }
                 Cell::Float(f)
             }
@@ -93,6 +106,16 @@ impl Cell {
             Cell::TimestampTz(t) => dialect.sql().instant_value(*t),
             Cell::Date(d) => Value::from(*d),
         }
+    }
+}
+
+/// Whether a string anywhere in `v` holds a NUL character.
+fn has_nul(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::String(s) => s.contains('\0'),
+        toml::Value::Array(a) => a.iter().any(has_nul),
+        toml::Value::Table(t) => t.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 
@@ -222,6 +245,21 @@ mod tests {
         );
         assert!(Cell::typed(ColumnType::Decimal(5, 2), &v("\"1234.5\"")).is_err());
         assert!(Cell::typed(ColumnType::Varchar(3), &v("\"abcd\"")).is_err());
+        for ty in [ColumnType::Text, ColumnType::Json] {
+            let err = Cell::typed(ty, &v("\"a\\u0000b\"")).unwrap_err();
+            assert!(err.contains("NUL character"), "{err}");
+        }
+        assert!(Cell::typed(ColumnType::Json, &v("{ k = [\"\\u0000\"] }")).is_err());
+        assert!(Cell::typed(ColumnType::Real, &v("1e300")).is_err());
+        assert!(Cell::typed(ColumnType::Real, &v("1e-40")).is_err());
+        assert_eq!(
+            Cell::typed(ColumnType::Real, &v("0.0")),
+            Ok(Cell::Float(0.0))
+        );
+        assert_eq!(
+            Cell::typed(ColumnType::Double, &v("1e300")),
+            Ok(Cell::Float(1e300))
+        );
     }
 
     #[test]

@@ -128,6 +128,22 @@ fn typed(f: &FixtureTable, model: &Schema, existed: bool, label: &str) -> Result
             by_name.insert(v.column.clone(), cell.clone());
             cells.push(cell);
         }
+        if let Some(c) = table.columns.iter().find(|c| {
+            (!c.is_nullable() || table.primary_key.contains(&c.name))
+                && c.default.is_none()
+                && c.default_expr.is_none()
+                && !c.identity
+                && !by_name.contains_key(&c.name)
+        }) {
+            return Err(error(
+                &f.file,
+                row.line,
+                format!(
+                    "this `{}` row leaves out column `{}`, which is NOT NULL without a default after migration {label}: give it a value",
+                    f.table, c.name
+                ),
+            ));
+        }
         if existed {
             if table.primary_key.is_empty() {
                 return Err(error(
@@ -187,7 +203,7 @@ impl Load {
                 q.into_table(ident(&self.table))
                     .columns(columns.iter().map(|c| ident(c)));
                 for row in chunk {
-                    q.values(row.iter().map(|c| Expr::val(c.value(d))))
+                    q.values(row.iter().map(|c| value_expr(c, d)))
                         .map_err(|e| Error::Other(format!("building fixture insert: {e}")))?;
                 }
                 b.execute(&d.query(&q))
@@ -236,6 +252,12 @@ impl Load {
     }
 }
 
+/// A cell as SQL: a bound-style value, except a float, which is written in exponent form
+/// (`1e300`, `2.5e-1`): its shortest exact text, which every database parses back to the
+/// same double (a long plain decimal is cut to 65 digits by MariaDB).
 fn value_expr(c: &Cell, d: Dialect) -> SimpleExpr {
-    Expr::val(c.value(d))
+    match c {
+        Cell::Float(f) => Expr::cust(format!("{f:e}")),
+        _ => Expr::val(c.value(d)),
+    }
 }
