@@ -243,6 +243,14 @@ fn steps(
         {
             model.partial = true;
         }
+        // A foreign key to a table no earlier step creates: the plan starts on a database that
+        // already has tables (baselined), so the model does not know every table.
+        let referenced = referenced_tables(step);
+        if referenced.iter().any(|t| {
+            model.schema.table(t).is_none() && (!creates || step.table() != Some(t.as_str()))
+        }) {
+            model.partial = true;
+        }
         let prefix = if array == "down" { "down " } else { "" };
         let label = format!("{prefix}step {} ({})", i + 1, step.op());
         let fail = |(field, msg): Problem| at(array, i, &field, label.clone(), msg);
@@ -287,6 +295,19 @@ fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
 use super::step_columns::{self, Problem};
 
 /// A column of a table in the model (see [`Scope::in_table`]).
+/// The tables the foreign keys of `step` reference.
+fn referenced_tables(step: &Step) -> Vec<String> {
+    match step {
+        Step::CreateTable(t) => t
+            .foreign_keys
+            .iter()
+            .map(|fk| fk.references.table.clone())
+            .collect(),
+        Step::AddForeignKey(a) => vec![a.references.table.clone()],
+        _ => Vec::new(),
+    }
+}
+
 fn column_in(model: &Model, table: &str, column: &str) -> Lookup {
     let scope = Scope {
         model,
