@@ -166,6 +166,21 @@ pub enum Error {
         hint: String,
     },
 
+    /// A backfill was asked to run before the migrations that precede its own are applied.
+    #[error(
+        "backfill `{id}` of {migration} cannot run yet: {missing} not applied on this database; {hint}"
+    )]
+    BackfillNotReady {
+        /// Backfill id.
+        id: String,
+        /// The migration holding it.
+        migration: String,
+        /// The earlier migrations not applied, comma-separated.
+        missing: String,
+        /// What to do next.
+        hint: String,
+    },
+
     /// `backfill run` / `backfill undo` named a retired backfill (exit code 10): a later
     /// applied migration changed what it reads or writes, or `cutover backfill retire`
     /// recorded that it is given up or was finished by other means.

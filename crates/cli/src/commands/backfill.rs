@@ -41,7 +41,20 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
             let mut ids = Vec::new();
             for st in runner.backfill_status().await? {
                 if st.retired.is_none() {
-                    ids.push(st.id);
+                    // A backfill whose earlier migrations are not applied waits for `up`.
+                    let missing = runner.backfill_blockers(&st.id).await?;
+                    if missing.is_empty() {
+                        ids.push(st.id);
+                    } else {
+                        if !json {
+                            crate::outln!(
+                                "backfill {}: skipped, {} not applied yet (run `cutover up` first)",
+                                st.id,
+                                missing.join(", ")
+                            );
+                        }
+                        docs.push(serde_json::json!({ "id": st.id, "skipped": { "not_applied": missing } }));
+                    }
                     continue;
                 }
                 if !json {
@@ -53,6 +66,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
         } else {
             for id in &args.ids {
                 runner.ensure_not_retired(id, args.restart).await?;
+                runner.ensure_backfill_ready(id).await?;
             }
             args.ids.clone()
         }

@@ -7,6 +7,7 @@
 mod admin;
 mod apply;
 mod backfill_lock;
+mod backfill_ready;
 mod backfill_step;
 mod checks;
 mod drift;
