@@ -1,10 +1,12 @@
 //! Every rule, in the order docs/lint.md and SARIF list them.
 
 use super::finding::RuleInfo;
-use super::rules::{data_changes, destructive, insert_key, mysql, plan_wide, postgres, sqlite};
+use super::rules::{
+    data_changes, destructive, insert_key, mysql, mysql_keys, plan_wide, postgres, sqlite,
+};
 use super::suppress;
 
-static RULES: [RuleInfo; 26] = [
+static RULES: [RuleInfo; 27] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -28,6 +30,7 @@ static RULES: [RuleInfo; 26] = [
     postgres::DROP_CASCADE,
     mysql::TABLE_COPYING_ALTER,
     mysql::UNIQUE_INDEX_ON_EXISTING_DATA,
+    mysql_keys::INDEX_KEY_TOO_LONG,
     sqlite::TABLE_REBUILD,
     sqlite::ADD_NOT_NULL_WITHOUT_DEFAULT,
     sqlite::FOREIGN_KEY_CHANGE,

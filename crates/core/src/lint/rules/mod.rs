@@ -4,6 +4,7 @@ pub(crate) mod data_changes;
 pub(crate) mod destructive;
 pub(crate) mod insert_key;
 pub(crate) mod mysql;
+pub(crate) mod mysql_keys;
 pub(crate) mod plan_wide;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
@@ -27,7 +28,11 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
             Dialect::Sqlite => sqlite::check,
         };
         // Each dialect's rules see its own steps and schema (`dialects = [..]` on steps).
-        check(&PlanView::on(view.plan, d), out);
+        let on = PlanView::on(view.plan, d);
+        check(&on, out);
+        if d == Dialect::Mysql {
+            mysql_keys::check(&on, out);
+        }
     }
 }
 
