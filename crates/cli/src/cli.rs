@@ -282,6 +282,11 @@ pub struct DownArgs {
     /// Revert this many migrations (default 1).
     #[arg(long, value_name = "N")]
     pub steps: Option<usize>,
+    /// Also revert migrations whose `up` destroyed data (dropped a column or table): their down
+    /// cannot bring it back, and reverting earlier backfills can then clear the only copies.
+    /// Without it such a migration is refused; restore from the backup instead.
+    #[arg(long)]
+    pub allow_data_loss: bool,
 }
 
 /// `cutover baseline`.

@@ -166,6 +166,20 @@ pub enum Error {
         hint: String,
     },
 
+    /// `down` would revert a migration whose `up` destroyed data, without
+    /// [`RunnerOptions::revert_data_loss`](crate::runner::RunnerOptions::revert_data_loss).
+    #[error(
+        "migration {migration} destroyed data when it ran ({losses}); reverting it cannot bring that data back, and reverting the migrations before it can clear the only copies left (a backfill's undo); {hint}"
+    )]
+    RevertDataLoss {
+        /// The migration.
+        migration: String,
+        /// What its up destroyed.
+        losses: String,
+        /// What to do next.
+        hint: String,
+    },
+
     /// A backfill was asked to run before the migrations that precede its own are applied.
     #[error(
         "backfill `{id}` of {migration} cannot run yet: {missing} not applied on this database; {hint}"

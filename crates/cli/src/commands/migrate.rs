@@ -3,7 +3,7 @@
 use anyhow::{Result, anyhow, bail};
 use cutover_core::backup::{BackupPolicy, BackupScope};
 use cutover_core::plan::Version;
-use cutover_core::runner::{DownTarget, Runner, Target};
+use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Target};
 use cutover_core::url::dialect_of;
 
 use super::output::{Printer, print_run};
@@ -67,14 +67,13 @@ pub(crate) async fn down(project: &Project, args: &DownArgs, json: bool) -> Resu
     };
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
-    let report = Runner::new(
-        backend.as_mut(),
-        &plan,
-        runner_options(project, &args.connect),
-        &printer,
-    )
-    .down(target)
-    .await;
+    let options = RunnerOptions {
+        revert_data_loss: args.allow_data_loss,
+        ..runner_options(project, &args.connect)
+    };
+    let report = Runner::new(backend.as_mut(), &plan, options, &printer)
+        .down(target)
+        .await;
     let _ = backend.close().await;
     print_run(&report?, "revert", json)?;
     Ok(ExitCode::Success)

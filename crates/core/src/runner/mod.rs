@@ -92,6 +92,11 @@ pub struct RunnerOptions {
     pub backup: BackupPolicy,
     /// What that backup covers: the destroyed tables (default) or the whole database.
     pub backup_scope: crate::backup::BackupScope,
+    /// Whether `down` may revert a migration whose `up` destroyed data (a dropped column or
+    /// table): its down cannot bring the data back, and reverting the migrations before it can
+    /// clear the only copies left (a backfill's undo). `true` by default for library callers;
+    /// the CLI refuses unless `cutover down --allow-data-loss`.
+    pub revert_data_loss: bool,
 }
 
 impl Default for RunnerOptions {
@@ -114,6 +119,7 @@ impl Default for RunnerOptions {
             phase: None,
             backup: BackupPolicy::default(),
             backup_scope: crate::backup::BackupScope::default(),
+            revert_data_loss: true,
         }
     }
 }

@@ -98,6 +98,26 @@ impl Runner<'_> {
                 e.version, e.name
             )));
         }
+        // A migration whose up destroyed data is reverted only when the caller accepts it:
+        // the data is in the backup `up` took, not in what its down re-creates.
+        if !self.options.revert_data_loss {
+            let losses = self.plan.losses(Some(self.backend.dialect()));
+            let lossy = chosen.iter().find_map(|e| {
+                let l = losses.get(&e.version.number).filter(|l| !l.is_empty())?;
+                Some((self.plan.get(&e.version.text)?, l))
+            });
+            if let Some((m, l)) = lossy {
+                let what: Vec<&str> = l.iter().map(|(_, loss)| loss.what.as_str()).collect();
+                return Err(Error::RevertDataLoss {
+                    migration: m.label(),
+                    losses: what.join(", "),
+                    hint: format!(
+                        "bring the data back from the backup taken before it (`cutover restore --before {} --yes`), or revert anyway with `cutover down --allow-data-loss`",
+                        m.version
+                    ),
+                });
+            }
+        }
         // Render every down to be run before running any, so an irreversible migration
         // stops the command before it changes anything. Migrations below the floor stay
         // applied: whether they could be reverted does not matter here.
