@@ -243,6 +243,13 @@ impl Checker<'_> {
                             .into(),
                     );
                 }
+                let (mut lk, mut rk) = (lk, rk);
+                if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
+                    // An enum compared with computed text (a CASE, coalesce(..)): PostgreSQL
+                    // has no `enum = text` operator, so the enum side is compared as text.
+                    enum_as_text(l, &mut lk, r, rk);
+                    enum_as_text(r, &mut rk, l, lk);
+                }
                 if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && lk.textual() && rk.textual() {
                     exact_pair(l, r);
                 }
@@ -455,6 +462,21 @@ fn is_literal(node: &Node) -> bool {
 
 /// Makes a text equality exact: wrapping one side makes the comparison binary, but a
 /// column in another character set must be converted too, so only literals stay unwrapped.
+/// Casts `side` (an enum) to text when `other` is text that is not a bare string literal.
+fn enum_as_text(side: &mut Node, kind: &mut ValueKind, other: &Node, other_kind: ValueKind) {
+    if matches!(kind, ValueKind::Enum(_))
+        && other_kind.textual()
+        && other.as_str_literal().is_none()
+    {
+        let inner = std::mem::replace(side, Node::Literal(Literal::Null));
+        *side = Node::Cast {
+            expr: Box::new(inner),
+            ty: crate::types::ColumnType::Text,
+        };
+        *kind = ValueKind::Text;
+    }
+}
+
 fn exact_pair(l: &mut Node, r: &mut Node) {
     match (is_literal(l), is_literal(r)) {
         (_, true) => exact(l),
