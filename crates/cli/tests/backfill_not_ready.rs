@@ -107,3 +107,78 @@ async fn a_backfill_waits_for_the_migrations_before_its_own() {
     })
     .await;
 }
+
+const TWO_FILLS: &str = r#"
+description = "fill name and label, verified together"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "fill_name"
+table = "items"
+pending = "name IS NULL AND legacy_name IS NOT NULL"
+set.name = "upper(legacy_name)"
+[[steps]]
+op = "backfill"
+id = "fill_label"
+table = "items"
+pending = "label IS NULL"
+set.label = "concat(legacy_name, '!')"
+[[checks]]
+name = "every item has a name and a label"
+table = "items"
+where = "name IS NULL OR label IS NULL"
+expect = 0
+"#;
+
+const ADD_BOTH: &str = r#"
+description = "the new columns"
+phase = "expand"
+[[steps]]
+op = "add_column"
+table = "items"
+column = { name = "name", type = "varchar(40)" }
+[[steps]]
+op = "add_column"
+table = "items"
+column = { name = "label", type = "varchar(40)" }
+"#;
+
+#[tokio::test]
+async fn a_migrations_checks_wait_for_all_of_its_backfills() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_items.toml", ITEMS)
+            .write("0002_add_both.toml", ADD_BOTH)
+            .write("0003_fill.toml", TWO_FILLS);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let run = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--database", db.url(), "--plan", dir.as_str()]);
+            common::run(plan.path(), &all)
+        };
+        let out = run(&["up", "--to", "0002", "--no-backup"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        // Both backfills without ids: the first does not fail the shared check.
+        let out = run(&["backfill", "run"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.contains("verification waits for backfill fill_label of the same migration")
+                && text.contains("verified: complete")
+                && !text.contains("FAILED"),
+            "{}",
+            common::text(&out)
+        );
+        let out = run(&["backfill", "status"]);
+        let status = String::from_utf8_lossy(&out.stdout).into_owned();
+        for id in ["fill_name", "fill_label"] {
+            assert!(
+                status
+                    .lines()
+                    .any(|l| l.contains(id) && l.contains("complete")),
+                "{id}: {status}"
+            );
+        }
+    })
+    .await;
+}

@@ -118,13 +118,18 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
                     r.duration_ms,
                     super::output::per_row(r.ms_per_row),
                     if outcome.complete {
-                        "verified: complete"
+                        "verified: complete".to_string()
+                    } else if !outcome.waiting_for.is_empty() {
+                        format!(
+                            "verification waits for backfill {} of the same migration",
+                            outcome.waiting_for.join(", ")
+                        )
                     } else {
-                        "verification FAILED"
+                        "verification FAILED".to_string()
                     }
                 );
             }
-            incomplete |= !outcome.complete;
+            incomplete |= !outcome.complete && outcome.waiting_for.is_empty();
             docs.push(serde_json::to_value(&outcome)?);
         }
     }

@@ -105,6 +105,10 @@ pub struct BackfillOutcome {
     pub checks: Vec<super::CheckResult>,
     /// Whether every check passed, so the backfill is now `complete`.
     pub complete: bool,
+    /// Other backfills of the same migration that have not run to the end yet: the
+    /// migration's checks wait for them (none ran), and the last one to finish verifies all.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waiting_for: Vec<String>,
 }
 
 /// One backfill in `status`.
@@ -151,6 +155,28 @@ impl Runner<'_> {
             .await?;
         let fence = self.history.fence().cloned();
         let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
+        // The migration's checks describe all of its backfills: with a sibling not run to the
+        // end, they would fail for rows that are simply not written yet.
+        let siblings: Vec<String> = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
+            .into_iter()
+            .filter(|s| s.version == spec.version && s.id != spec.id)
+            .map(|s| s.id)
+            .collect();
+        let statuses = self.backfill_status().await?;
+        let waiting_for: Vec<String> = statuses
+            .iter()
+            .filter(|st| siblings.contains(&st.id))
+            .filter(|st| st.retired.is_none() && !matches!(st.state.as_str(), "done" | "complete"))
+            .map(|st| st.id.clone())
+            .collect();
+        if !waiting_for.is_empty() {
+            return Ok(BackfillOutcome {
+                report,
+                checks: Vec::new(),
+                complete: false,
+                waiting_for,
+            });
+        }
         let mut checks = Vec::new();
         if let Some(m) = self.plan.get(&spec.version) {
             for c in m
@@ -166,6 +192,13 @@ impl Runner<'_> {
         let states = backfill::StateTable::new(self.backend.dialect());
         if complete {
             states.mark_complete(self.backend, &spec.id).await?;
+            // The checks verified the siblings that finished before this one, too.
+            for st in statuses
+                .iter()
+                .filter(|st| siblings.contains(&st.id) && st.state == "done")
+            {
+                states.mark_complete(self.backend, &st.id).await?;
+            }
         } else {
             // A failed verification takes the backfill out of `complete` at once, so that
             // the contract gate cannot pass on a stale flag.
@@ -175,6 +208,7 @@ impl Runner<'_> {
             report,
             checks,
             complete,
+            waiting_for: Vec::new(),
         })
     }
 
