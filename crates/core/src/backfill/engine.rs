@@ -97,8 +97,12 @@ pub async fn run_part(
                     if lock_gone {
                         // Nothing more may be written under this lock, not even the failure.
                         return Err(e.context(format!(
-                            "backfill `{}`, part {}: {} rows changed in {} batches, cursor {:?}",
-                            spec.id, cp.part, cp.rows_changed, cp.batches, cp.cursor
+                            "backfill `{}`, part {}: {} rows changed in {} batches, {}",
+                            spec.id,
+                            cp.part,
+                            cp.rows_changed,
+                            cp.batches,
+                            position(&cp.cursor)
                         )));
                     }
                     let transient = matches!(
@@ -112,8 +116,10 @@ pub async fn run_part(
                     if !transient || attempt >= options.retries {
                         cp.state = PartState::Failed;
                         let progress = format!(
-                            "{} rows changed in {} batches, cursor {:?}",
-                            cp.rows_changed, cp.batches, cp.cursor
+                            "{} rows changed in {} batches, {}",
+                            cp.rows_changed,
+                            cp.batches,
+                            position(&cp.cursor)
                         );
                         let _ = mark(b, &states, &cp, ctx.fence).await;
                         return Err(Error::Backfill {
@@ -355,4 +361,12 @@ fn progress_fraction(span: Option<(i64, i64)>, cursor: Option<&[String]>) -> Opt
         return Some(1.0);
     }
     Some(((at - lo) as f64 / (hi - lo) as f64).clamp(0.0, 1.0))
+}
+
+/// Where a part's checkpoint stands, for error messages: `at the start` or `after key (a, b)`.
+fn position(cursor: &Option<Vec<String>>) -> String {
+    match cursor {
+        None => "at the start of its key range".into(),
+        Some(key) => format!("after key ({})", key.join(", ")),
+    }
 }
