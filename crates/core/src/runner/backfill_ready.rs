@@ -14,6 +14,10 @@ impl Runner<'_> {
     /// nothing (no history table: none is applied).
     pub async fn backfill_blockers(&mut self, id: &str) -> Result<Vec<String>> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        self.blockers_of(&spec).await
+    }
+
+    async fn blockers_of(&mut self, spec: &BackfillSpec) -> Result<Vec<String>> {
         let Some(own) = self.plan.get(&spec.version) else {
             return Ok(Vec::new());
         };
@@ -36,11 +40,11 @@ impl Runner<'_> {
     /// Fails with [`Error::BackfillNotReady`] when a migration before backfill `id`'s own is
     /// not applied: its tables or columns may not exist yet.
     pub async fn ensure_backfill_ready(&mut self, id: &str) -> Result<()> {
-        let missing = self.backfill_blockers(id).await?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let missing = self.blockers_of(&spec).await?;
         let Some(last) = missing.last() else {
             return Ok(());
         };
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let to = last.split_whitespace().next().unwrap_or(last);
         Err(Error::BackfillNotReady {
             id: id.to_string(),
