@@ -122,7 +122,10 @@ async fn table_level_restore_rewinds_the_history() {
             .down(DownTarget::Steps(1))
             .await
             .expect("lossy down");
-        assert_eq!(snapshot::rows(b.as_mut(), "users").await, ["1|NULL", "2|NULL"]);
+        assert_eq!(
+            snapshot::rows(b.as_mut(), "users").await,
+            ["1|NULL", "2|NULL"]
+        );
         run(b.as_mut(), &plan, &opts)
             .restore_before(&v("0002"))
             .await
