@@ -97,6 +97,15 @@ pub trait Backend: Send {
     /// Runs one query and returns its rows as text.
     async fn query(&mut self, sql: &str) -> Result<Rows>;
 
+    /// Whether table `name` exists in the default schema (read-only: lists tables).
+    async fn table_exists(&mut self, name: &str) -> Result<bool> {
+        let tables = self.query(&self.dialect().sql().list_tables_sql()).await?;
+        Ok(tables
+            .rows
+            .iter()
+            .any(|r| r.first().cloned().flatten().as_deref() == Some(name)))
+    }
+
     /// Opens a transaction. For SQLite this is `BEGIN IMMEDIATE` (takes the write lock now).
     async fn begin(&mut self) -> Result<()>;
 

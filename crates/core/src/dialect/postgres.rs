@@ -80,9 +80,12 @@ impl SqlDialect for Postgres {
         )
     }
 
+    /// From the catalog, not `information_schema` (which hides tables the user has no right
+    /// on: an unreadable history table must not look absent).
     fn list_tables_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.tables \
-         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+        "SELECT c.relname::text FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1"
             .into()
     }
 

@@ -19,7 +19,7 @@ impl Runner<'_> {
     /// Compares the live schema with the one the applied migrations build. Tables created
     /// by raw SQL steps are unknown to the model and show as "not in the plan".
     pub async fn drift(&mut self) -> Result<DriftReport> {
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         let mut schema = Schema::default();
         let mut applied = Vec::new();
         for m in &self.plan.migrations {
