@@ -140,6 +140,17 @@ impl Migration {
         format!("{} ({})", self.version, self.name)
     }
 
+    /// `migrations/0002_x.toml:14`: the file and line of up step `step` (1-based), or the
+    /// file alone when there is no such step.
+    pub fn step_location(&self, step: usize) -> String {
+        let line = step
+            .checked_sub(1)
+            .and_then(|i| self.steps.get(i))
+            .map(|s| format!(":{}", s.line))
+            .unwrap_or_default();
+        format!("{}{line}", self.path.display())
+    }
+
     /// Computes the checksum over the canonical JSON form of the parsed migration.
     pub(crate) fn compute_checksum(&self) -> String {
         #[derive(Serialize)]

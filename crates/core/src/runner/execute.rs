@@ -95,7 +95,8 @@ impl Runner<'_> {
         for (i, s) in rendered.statements.iter().enumerate() {
             self.execute_in_transaction(s).await.map_err(|e| {
                 e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back, nothing of it stays applied",
+                    "{}: migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back, nothing of it stays applied",
+                    m.step_location(s.step),
                     s.step,
                     s.op,
                     i + 1
@@ -215,7 +216,8 @@ impl Runner<'_> {
                     )
                 };
                 return Err(e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
+                    "{}: migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
+                    m.step_location(s.step),
                     s.step,
                     s.op,
                     i + 1,
