@@ -60,6 +60,10 @@ pub struct ConnectOpts {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project here: cutover.toml (commented targets) and an empty plan directory.
+    Init(InitArgs),
+    /// Write the next migration file, with a commented template for its phase.
+    New(NewArgs),
     /// Print the SQL the plan would run, without a database.
     Sql(SqlArgs),
     /// Check the plan for migrations that lock, rewrite or break a production database.
@@ -186,6 +190,25 @@ pub struct BackfillRetireArgs {
     /// Confirm: the contract gate no longer waits for or re-verifies a retired backfill.
     #[arg(long)]
     pub yes: bool,
+}
+
+/// `cutover init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// How `cutover new` numbers migrations: sequence (0001, 0002, ...) or timestamp.
+    #[arg(long, value_name = "SCHEME", default_value = "sequence", value_parser = ["sequence", "timestamp"])]
+    pub versions: String,
+}
+
+/// `cutover new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the migration does, e.g. `add_attachments` or `add attachments`.
+    #[arg(required = true, value_name = "NAME")]
+    pub name: Vec<String>,
+    /// Start from the template of a phase (expand, backfill, contract).
+    #[arg(long, value_name = "PHASE", value_parser = crate::backup_args::parse_phase)]
+    pub phase: Option<cutover_core::plan::Phase>,
 }
 
 /// `cutover sql`.

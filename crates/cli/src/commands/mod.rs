@@ -8,6 +8,7 @@ mod output;
 mod progress;
 mod restore;
 mod retire;
+mod scaffold;
 mod sql;
 mod status;
 mod test;
@@ -24,9 +25,16 @@ use crate::project::Project;
 
 /// Runs the parsed command line.
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let project = Project::resolve(&cli.global)?;
     let json = cli.global.json;
-    match cli.command {
+    let command = match cli.command {
+        // `init` makes the project, so it must not need one (nor trip over a parent's).
+        Command::Init(args) => return scaffold::init(&cli.global, &args, json),
+        other => other,
+    };
+    let project = Project::resolve(&cli.global)?;
+    match command {
+        Command::Init(args) => scaffold::init(&cli.global, &args, json),
+        Command::New(args) => scaffold::new(&project, &args, json),
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
         Command::Status(args) => status::status(&project, &args, json).await,

@@ -15,8 +15,16 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
+    // As wide as the longest version (timestamps have 14 digits).
+    let width = report
+        .migrations
+        .iter()
+        .map(|m| m.version.text.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     crate::outln!(
-        "{:<8} {:<10} {:<9} {:<24} NAME",
+        "{:<width$} {:<10} {:<9} {:<24} NAME",
         "VERSION",
         "STATE",
         "PHASE",
@@ -46,7 +54,7 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             format!("  [{}]", notes.join(", "))
         };
         crate::outln!(
-            "{:<8} {:<10} {:<9} {:<24} {}{notes}",
+            "{:<width$} {:<10} {:<9} {:<24} {}{notes}",
             m.version.text,
             state,
             phase,

@@ -11,6 +11,7 @@ mod model;
 mod plan_wide;
 mod raw_losses;
 mod read;
+pub mod scaffold;
 mod semantics;
 mod source_map;
 mod step_columns;
