@@ -321,7 +321,15 @@ async fn run_raw(case: &Case, m: &Materialised, url: &str) -> Result<(), String>
             (Ok(()), None) => Ok(()),
             (Err(e), Some(state)) if e.code().is_some_and(|c| c.code() == state) => Ok(()),
             (Ok(()), Some(state)) => Err(format!("expected SQLSTATE {state}, but it applied")),
-            (Err(e), _) => Err(format!("{}: {e:?}", item.sql())),
+            (Err(e), _) => Err(match e.as_db_error() {
+                Some(db) => format!(
+                    "{}: SQLSTATE {}: {}",
+                    item.sql(),
+                    db.code().code(),
+                    db.message()
+                ),
+                None => format!("{}: {e}", item.sql()),
+            }),
         };
         if result.is_err() {
             break;
