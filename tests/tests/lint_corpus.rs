@@ -23,7 +23,7 @@ use cutover_tests::corpus::{Case, Corpus, Materialised, Outcome, Variant, outcom
 use cutover_tests::{Backend, TestDb, backends};
 use futures_util::StreamExt;
 
-/// Rule ids a dangerous case may expect: the contract of /work briefs `rule_ids.md`.
+/// Rule ids a dangerous case may expect: the ids agreed for issue 13 (existing and new rules).
 const CONTRACT_IDS: &[&str] = &[
     "pg/index-without-concurrently",
     "pg/drop-index-without-concurrently",
