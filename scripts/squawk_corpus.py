@@ -50,11 +50,13 @@ def in_transaction(case, item):
     return case.get("transaction", True)
 
 
-def squawk(sql, transaction, workdir):
+def squawk(sql, transaction, pg_version, workdir):
     path = Path(workdir) / "migration.sql"
     path.write_text(sql.rstrip().rstrip(";") + ";\n")
     cmd = [SQUAWK, "--reporter", "json", "--exclude", ",".join(EXCLUDED)]
     cmd.append("--assume-in-transaction" if transaction else "--no-assume-in-transaction")
+    if pg_version:
+        cmd.append(f"--pg-version={pg_version}")
     cmd.append(str(path))
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     try:
@@ -66,7 +68,7 @@ def squawk(sql, transaction, workdir):
 def rules_of(case, workdir):
     found = set()
     for item in raw_items(case):
-        found.update(squawk(item["sql"], in_transaction(case, item), workdir))
+        found.update(squawk(item["sql"], in_transaction(case, item), case.get("squawk_pg_version"), workdir))
     return sorted(found)
 
 

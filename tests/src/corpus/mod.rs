@@ -101,6 +101,9 @@ pub struct Case {
     /// SQLSTATE PostgreSQL answers the raw SQL with on the base rows, when that is the hazard.
     #[serde(default)]
     pub raw_sqlstate: Option<String>,
+    /// The PostgreSQL version squawk assumes for this case (scripts/squawk_corpus.py).
+    #[serde(default)]
+    pub squawk_pg_version: Option<String>,
 }
 
 fn yes() -> bool {
