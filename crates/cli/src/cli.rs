@@ -64,6 +64,11 @@ pub enum Command {
     Init(InitArgs),
     /// Write the next migration file, with a commented template for its phase.
     New(NewArgs),
+    /// Create or drop the database a URL or target names.
+    #[command(subcommand)]
+    Database(DatabaseCommand),
+    /// Wait until the database accepts connections (containers, CI).
+    Wait(WaitArgs),
     /// Print the SQL the plan would run, without a database.
     Sql(SqlArgs),
     /// Check the plan for migrations that lock, rewrite or break a production database.
@@ -192,6 +197,37 @@ pub struct BackfillRetireArgs {
     pub yes: bool,
 }
 
+/// `cutover database ...`.
+#[derive(Debug, Subcommand)]
+pub enum DatabaseCommand {
+    /// Create the database unless it exists (a SQLite file: create the file).
+    Create(ConnectOnly),
+    /// Drop the database (a SQLite file: remove it with its journal files); needs --yes.
+    Drop(DropDatabaseArgs),
+}
+
+/// `cutover database drop`.
+#[derive(Debug, Args)]
+pub struct DropDatabaseArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Confirm: every table and row of the database is lost.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `cutover wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Give up after this many seconds (exit code 1).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+}
+
 /// `cutover init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -273,6 +309,9 @@ pub struct UpArgs {
     /// Apply even when `cutover lint` reports errors for the database's dialect.
     #[arg(long)]
     pub allow_lint_errors: bool,
+    /// Create the database first when it does not exist.
+    #[arg(long)]
+    pub create_database: bool,
     /// Stop before the first migration of a later phase (expand, backfill, contract).
     #[arg(long, value_name = "PHASE", value_parser = crate::backup_args::parse_phase)]
     pub phase: Option<cutover_core::plan::Phase>,

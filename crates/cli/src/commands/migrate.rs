@@ -29,6 +29,9 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
         None => Target::Latest,
     };
     let url = project.database_url(&args.connect)?;
+    if args.create_database {
+        super::database::ensure(&url, json).await?;
+    }
     let mut backend = open(project, &args.connect).await?;
     let mut options = runner_options(project, &args.connect);
     // Backfill steps of `up` run with the same batch and throttle settings as `backfill run`.

@@ -2,6 +2,7 @@
 
 mod backfill;
 mod backup;
+mod database;
 mod lint;
 mod migrate;
 mod output;
@@ -35,6 +36,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     match command {
         Command::Init(args) => scaffold::init(&cli.global, &args, json),
         Command::New(args) => scaffold::new(&project, &args, json),
+        Command::Database(cmd) => database::run(&project, cmd, json).await,
+        Command::Wait(args) => database::wait(&project, &args, json).await,
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
         Command::Status(args) => status::status(&project, &args, json).await,

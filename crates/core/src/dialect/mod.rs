@@ -277,6 +277,17 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// The database on the same server that `CREATE DATABASE` / `DROP DATABASE` run from
+    /// (`None` where a database is a file: creating it is opening it).
+    fn maintenance_database(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query returning a row when database `name` exists on the server.
+    fn database_exists_sql(&self, _name: &str) -> Option<String> {
+        None
+    }
+
     /// The statement that creates a scratch database (`None` where a database is a file).
     fn create_database_sql(&self, name: &str) -> Option<String> {
         Some(format!("CREATE DATABASE {}", self.dialect().quote(name)))

@@ -161,6 +161,17 @@ impl SqlDialect for Mysql {
             .into()
     }
 
+    fn maintenance_database(&self) -> Option<&'static str> {
+        Some("information_schema")
+    }
+
+    fn database_exists_sql(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = {}",
+            super::quote_literal(name)
+        ))
+    }
+
     fn database_name_sql(&self) -> String {
         "SELECT DATABASE()".into()
     }

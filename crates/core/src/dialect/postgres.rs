@@ -153,6 +153,17 @@ impl SqlDialect for Postgres {
         }
     }
 
+    fn maintenance_database(&self) -> Option<&'static str> {
+        Some("postgres")
+    }
+
+    fn database_exists_sql(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM pg_database WHERE datname = {}",
+            super::quote_literal(name)
+        ))
+    }
+
     fn drop_database_sql(&self, name: &str) -> Option<String> {
         Some(format!(
             "DROP DATABASE IF EXISTS {} WITH (FORCE)",
