@@ -69,6 +69,9 @@ pub enum Command {
     Database(DatabaseCommand),
     /// Wait until the database accepts connections (containers, CI).
     Wait(WaitArgs),
+    /// The live schema: `schema dump [FILE]` writes it as SQL with the database's own tool.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
     /// Print the SQL the plan would run, without a database.
     Sql(SqlArgs),
     /// Check the plan for migrations that lock, rewrite or break a production database.
@@ -215,6 +218,24 @@ pub struct DropDatabaseArgs {
     /// Confirm: every table and row of the database is lost.
     #[arg(long)]
     pub yes: bool,
+}
+
+/// `cutover schema ...`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Write the live schema (no rows) as SQL to FILE (replaced), or to stdout.
+    Dump(SchemaDumpArgs),
+}
+
+/// `cutover schema dump`.
+#[derive(Debug, Args)]
+pub struct SchemaDumpArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The file to write (default: stdout).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 /// `cutover wait`.

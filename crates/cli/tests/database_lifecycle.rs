@@ -79,6 +79,35 @@ fn databases_are_created_once_used_and_dropped() {
         let out = run(&["wait", "--timeout", "5"]);
         assert!(out.status.success(), "[{name}] {}", common::text(&out));
 
+        // schema dump: the table's definition, no rows, mode 0600, replaced on a re-run.
+        let schema = root.join("schema.sql");
+        std::fs::write(&schema, "old").expect("write");
+        let file = schema.to_str().expect("utf8");
+        let out = run(&["schema", "dump", file]);
+        assert!(out.status.success(), "[{name}] {}", common::text(&out));
+        let text = std::fs::read_to_string(&schema).expect("read");
+        assert!(
+            text.contains("CREATE TABLE") && text.contains("items"),
+            "[{name}] {text}"
+        );
+        assert!(
+            !text.contains("old") && !text.contains("INSERT INTO"),
+            "[{name}] {text}"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&schema)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "[{name}]");
+        let out = run(&["schema", "dump"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("items"),
+            "[{name}] {}",
+            common::text(&out)
+        );
+
         // drop needs --yes, then removes it; a second drop finds nothing.
         let out = run(&["database", "drop"]);
         assert_eq!(

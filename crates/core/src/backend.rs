@@ -146,6 +146,18 @@ pub trait Backend: Send {
     /// errors. A missing tool is an error that names the package to install.
     async fn backup(&mut self, path: &Path) -> Result<BackupInfo>;
 
+    /// Writes the schema of the connected database (no rows) as SQL to `path`, created with
+    /// mode 0600 and not existing yet, through the database's own tool where there is one
+    /// (`pg_dump --schema-only`, `mariadb-dump --no-data`; SQLite: the `sqlite_master`
+    /// statements). Returns the tool that wrote it. For `cutover schema dump`.
+    async fn schema_dump(&mut self, path: &Path) -> Result<String> {
+        let _ = path;
+        Err(crate::error::Error::Other(format!(
+            "this {} backend cannot dump its schema",
+            self.dialect()
+        )))
+    }
+
     /// Restores a backup written by [`backup`](Backend::backup) into the connected
     /// database, replacing the objects the backup holds (Postgres: `pg_restore --clean
     /// --if-exists` in one transaction; MySQL: the dump streamed into the client; SQLite: the

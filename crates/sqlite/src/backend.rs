@@ -267,6 +267,32 @@ impl Backend for SqliteBackend {
             .await
     }
 
+    async fn schema_dump(&mut self, path: &Path) -> Result<String> {
+        let rows = self
+            .query(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY type <> 'table', name",
+            )
+            .await?;
+        let mut text = String::new();
+        for sql in rows
+            .rows
+            .iter()
+            .filter_map(|r| r.first().cloned().flatten())
+        {
+            text.push_str(&sql);
+            text.push_str(";\n");
+        }
+        let mut file = cutover_core::backup::create_private_file(path)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|source| {
+            cutover_core::Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok(format!("sqlite_master (SQLite {})", rusqlite::version()))
+    }
+
     async fn restore(&mut self, path: &Path) -> Result<()> {
         let source = path.to_path_buf();
         let (busy, owner) = (self.busy, self.owner.clone());

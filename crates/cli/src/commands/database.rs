@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use cutover_core::lifecycle;
 use cutover_core::url::redact;
 
-use crate::cli::{DatabaseCommand, WaitArgs};
+use crate::cli::{DatabaseCommand, SchemaDumpArgs, WaitArgs};
 use crate::connect::open_url;
 use crate::exit::ExitCode;
 use crate::project::Project;
@@ -71,6 +71,60 @@ pub(crate) async fn wait(project: &Project, args: &WaitArgs, json: bool) -> Resu
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         crate::outln!("{} accepts connections", redact(&url));
+    }
+    Ok(ExitCode::Success)
+}
+
+/// `cutover schema dump [FILE]`: written beside FILE first, then renamed over it, so a
+/// failed dump never leaves a half-written schema file; without FILE, printed.
+pub(crate) async fn schema_dump(
+    project: &Project,
+    args: &SchemaDumpArgs,
+    json: bool,
+) -> Result<ExitCode> {
+    let mut backend = super::open(project, &args.connect).await?;
+    let target = args.file.clone();
+    let scratch = match &target {
+        Some(file) => {
+            let mut name = file.file_name().unwrap_or_default().to_os_string();
+            name.push(format!(".cutover-{}.tmp", std::process::id()));
+            file.with_file_name(name)
+        }
+        None => std::env::temp_dir().join(format!("cutover-schema-{}.sql", std::process::id())),
+    };
+    let written = backend.schema_dump(&scratch).await;
+    let _ = backend.close().await;
+    let tool = match written {
+        Ok(tool) => tool,
+        Err(e) => {
+            let _ = std::fs::remove_file(&scratch);
+            return Err(e.into());
+        }
+    };
+    match &target {
+        Some(file) => {
+            std::fs::rename(&scratch, file).map_err(|e| {
+                let _ = std::fs::remove_file(&scratch);
+                anyhow::anyhow!("cannot write {}: {e}", file.display())
+            })?;
+            if json {
+                let doc = serde_json::json!({ "ok": true, "file": file, "tool": tool });
+                crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                crate::outln!("wrote {} ({tool})", file.display());
+            }
+        }
+        None => {
+            let text = std::fs::read_to_string(&scratch);
+            let _ = std::fs::remove_file(&scratch);
+            let text = text?;
+            if json {
+                let doc = serde_json::json!({ "ok": true, "schema": text, "tool": tool });
+                crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                crate::outln!("{}", text.trim_end());
+            }
+        }
     }
     Ok(ExitCode::Success)
 }

@@ -38,6 +38,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::New(args) => scaffold::new(&project, &args, json),
         Command::Database(cmd) => database::run(&project, cmd, json).await,
         Command::Wait(args) => database::wait(&project, &args, json).await,
+        Command::Schema(crate::cli::SchemaCommand::Dump(args)) => {
+            database::schema_dump(&project, &args, json).await
+        }
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
         Command::Status(args) => status::status(&project, &args, json).await,
