@@ -298,6 +298,23 @@ fn option_value(value: &str) -> String {
     out
 }
 
+/// `text` without ` AUTO_INCREMENT=<n>` table options.
+fn without_counters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(" AUTO_INCREMENT=") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + " AUTO_INCREMENT=".len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            out.push_str(" AUTO_INCREMENT=");
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,21 +334,16 @@ mod tests {
             "{text}"
         );
     }
-}
 
-/// `text` without ` AUTO_INCREMENT=<n>` table options.
-fn without_counters(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find(" AUTO_INCREMENT=") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + " AUTO_INCREMENT=".len()..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            out.push_str(" AUTO_INCREMENT=");
-        }
-        rest = &after[digits..];
+    #[test]
+    fn auto_increment_counters_are_stripped() {
+        assert_eq!(
+            super::without_counters(") ENGINE=InnoDB AUTO_INCREMENT=1501 DEFAULT CHARSET=utf8mb4;"),
+            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"
+        );
+        assert_eq!(
+            super::without_counters("`id` bigint(20) NOT NULL AUTO_INCREMENT,"),
+            "`id` bigint(20) NOT NULL AUTO_INCREMENT,"
+        );
     }
-    out.push_str(rest);
-    out
 }
