@@ -113,28 +113,56 @@ async fn table_level_restore_rewinds_the_history() {
         assert!(drift.differences.is_empty(), "{:?}", drift.differences);
 
         // Applied again, then reverted with data loss (the down re-adds an empty column): the
-        // history has no 0002 any more, yet --before 0002 finds the backup in the directory.
-        run(b.as_mut(), &plan, &opts)
+        // history has no 0002 any more, so --before 0002 picks nothing (a shared backup
+        // directory may hold another environment's) but names the candidates; restoring one
+        // by path brings the data back.
+        let report = run(b.as_mut(), &plan, &opts)
             .up(Target::Version(v("0002")))
             .await
             .expect("up to 0002 again");
+        let taken = PathBuf::from(report.backup.expect("backup"));
         run(b.as_mut(), &plan, &opts)
             .down(DownTarget::Steps(1))
             .await
             .expect("lossy down");
-        assert_eq!(
-            snapshot::rows(b.as_mut(), "users").await,
-            ["1|NULL", "2|NULL"]
-        );
-        run(b.as_mut(), &plan, &opts)
+        let emptied = ["1|NULL", "2|NULL"];
+        assert_eq!(snapshot::rows(b.as_mut(), "users").await, emptied);
+        let err = run(b.as_mut(), &plan, &opts)
             .restore_before(&v("0002"))
             .await
-            .expect("restore --before a reverted migration");
-        assert_eq!(
-            snapshot::rows(b.as_mut(), "users").await,
-            ["1|a@x", "2|b@x"]
+            .expect_err("not recorded any more");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("is not in the history") && msg.contains(&taken.display().to_string()),
+            "{msg}"
         );
+        assert_eq!(snapshot::rows(b.as_mut(), "users").await, emptied);
+        run(b.as_mut(), &plan, &opts)
+            .restore(&taken)
+            .await
+            .expect("restore PATH of a reverted migration's backup");
+        let original = ["1|a@x", "2|b@x"];
+        assert_eq!(snapshot::rows(b.as_mut(), "users").await, original);
         assert_eq!(versions(b.as_mut()).await, ["0001"]);
+
+        // After everything was reverted, that backup no longer matches the history: refused.
+        run(b.as_mut(), &plan, &opts)
+            .down(DownTarget::Version(v("0")))
+            .await
+            .expect("down to 0");
+        let err = run(b.as_mut(), &plan, &opts)
+            .restore(&taken)
+            .await
+            .expect_err("history does not match");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("which is not applied in this database"),
+            "{msg}"
+        );
+        run(b.as_mut(), &plan, &opts)
+            .up(Target::Version(v("0001")))
+            .await
+            .expect("up to 0001");
 
         // With 0003 applied after the contract, restoring only `users` would leave `tags`
         // while the history forgot it: refused, and nothing changes.
@@ -170,6 +198,59 @@ async fn table_level_restore_rewinds_the_history() {
             snapshot::rows(b.as_mut(), "users").await,
             ["1|a@x", "2|b@x"]
         );
+        b.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(&backups);
+    })
+    .await;
+}
+
+const DROP_AND_CREATE: &str = r#"
+description = "drop email, and a new table"
+phase = "contract"
+[[steps]]
+op = "drop_column"
+table = "users"
+column = "email"
+[[steps]]
+op = "create_table"
+table = "audit"
+columns = [{ name = "id", type = "bigint", primary_key = true }]
+[[down]]
+op = "drop_table"
+table = "audit"
+[[down]]
+op = "add_column"
+table = "users"
+column = { name = "email", type = "text" }
+"#;
+
+#[tokio::test]
+async fn a_contract_that_changed_other_tables_is_not_forgotten_by_a_table_restore() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_users.toml", USERS)
+            .write("0002_drop_and_create.toml", DROP_AND_CREATE);
+        let plan = dir.load();
+        let backups: PathBuf =
+            std::env::temp_dir().join(format!("cutover_restore_other_{}", db.name()));
+        let opts = options(&backups);
+        let mut b = connect(db.url()).await.expect("connect");
+        run(b.as_mut(), &plan, &opts)
+            .up(Target::Latest)
+            .await
+            .expect("up");
+        let before = snapshot::schema(b.as_mut()).await;
+        let err = run(b.as_mut(), &plan, &opts)
+            .restore_before(&v("0002"))
+            .await
+            .expect_err("refused");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("also changed table(s) audit") && msg.contains("cutover down --steps 1"),
+            "{msg}"
+        );
+        assert_eq!(snapshot::schema(b.as_mut()).await, before);
+        assert_eq!(versions(b.as_mut()).await, ["0001", "0002"]);
         b.close().await.expect("close");
         let _ = std::fs::remove_dir_all(&backups);
     })

@@ -5,18 +5,21 @@ use std::path::{Path, PathBuf};
 use super::manifest::Manifest;
 use crate::dialect::Dialect;
 
-/// The newest backup in `dir` of database `database` (as its manifest names it) of `dialect`
-/// that was taken while `last` was the newest applied migration (`None`: before any). Such a
-/// backup holds the state right before the migration that followed `last`, whichever command
-/// took it. Files whose manifest cannot be read are skipped.
-pub fn find_taken_at(
+/// The backups in `dir` of a database named `database` (as manifests name it) of `dialect`
+/// taken while `last` was the newest applied migration (`None`: before any), newest first.
+/// Files whose manifest cannot be read are skipped. The manifest does not say which server
+/// the database was on: a backup directory shared by several environments holds candidates
+/// from each, so callers list these for a person to choose, never pick one.
+pub fn backups_taken_at(
     dir: &Path,
     dialect: Dialect,
     database: &str,
     last: Option<&str>,
-) -> Option<(PathBuf, Manifest)> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    let mut found: Option<(PathBuf, Manifest)> = None;
+) -> Vec<(PathBuf, Manifest)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(PathBuf, Manifest)> = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(file) = name.strip_suffix(".manifest.json") else {
@@ -30,12 +33,8 @@ pub fn find_taken_at(
         if manifest.dialect != dialect || manifest.database != database || at != last {
             continue;
         }
-        let newer = found
-            .as_ref()
-            .is_none_or(|(_, best)| manifest.created_at > best.created_at);
-        if newer {
-            found = Some((path, manifest));
-        }
+        found.push((path, manifest));
     }
+    found.sort_by(|a, b| b.1.created_at.cmp(&a.1.created_at));
     found
 }

@@ -35,7 +35,9 @@ impl Runner<'_> {
             }
         }
         let expected = schema.shape(self.backend.dialect());
-        let actual = self.backend.introspect().await?;
+        let mut actual = self.backend.introspect().await?;
+        // The history table under a custom name is still cutover's own.
+        actual.tables.remove(self.history.table());
         Ok(DriftReport {
             applied,
             differences: diff(&expected, &actual),

@@ -5,9 +5,10 @@
 //! too. A table-level backup (the contract gate's default) holds only the tables the gated
 //! migration destroyed data of: after restoring them, that migration's history entry (and its
 //! backfill checkpoints) is removed, as `down` would, so that `status`, `drift` and `up` agree
-//! with the restored tables. When more than that one migration ran after the backup, the
-//! restore is refused before anything changes: their other effects would stay while the
-//! history forgot them.
+//! with the restored tables. The restore is refused before anything changes when the history
+//! does not match the backup: the migration it was taken at is not applied here, more than
+//! one migration ran after it, or the one that did also changed other tables (or ran raw SQL),
+//! whose changes would stay while the history forgot them.
 
 use std::path::{Path, PathBuf};
 
@@ -15,7 +16,7 @@ use super::Runner;
 use super::history::HistoryEntry;
 use crate::backup::{self, Manifest};
 use crate::error::{Error, Result};
-use crate::plan::Version;
+use crate::plan::{Migration, Step, Version};
 
 impl Runner<'_> {
     /// Restores the backup at `path` into the database (see [`backup::restore`]: hash and
@@ -30,9 +31,9 @@ impl Runner<'_> {
 
     /// Restores the backup the history records as taken before migration `version` ran
     /// (`cutover restore --before VERSION`). When the history no longer has `version` (its
-    /// `down` ran, e.g. with `--allow-data-loss`), the newest backup in the backup directory
-    /// taken while the migration before it was the newest applied one is used. Returns its
-    /// path and manifest.
+    /// `down` ran, e.g. with `--allow-data-loss`), nothing is restored: the error lists the
+    /// backups of this database taken at the migration before it, to pass by path. Returns
+    /// its path and manifest.
     pub async fn restore_before(&mut self, version: &Version) -> Result<(PathBuf, Manifest)> {
         let version = version.clone();
         self.locked(|r| {
@@ -53,13 +54,20 @@ impl Runner<'_> {
     /// applied migration came after, restores, then forgets the one that did.
     async fn restore_locked(&mut self, path: &Path) -> Result<Manifest> {
         let planned = Manifest::read(path)?;
-        let after = match planned.only_tables {
-            Some(_) => self.entries_after(&planned).await?,
+        let after = match &planned.only_tables {
+            Some(tables) => {
+                self.check_at_backup(path, &planned).await?;
+                let after = self.entries_after(&planned).await?;
+                if after.len() > 1 {
+                    return Err(Error::Other(refusal(path, &planned, &after)));
+                }
+                if let Some(entry) = after.first() {
+                    self.check_only_restored(path, entry, tables)?;
+                }
+                after
+            }
             None => Vec::new(),
         };
-        if after.len() > 1 {
-            return Err(Error::Other(refusal(path, &planned, &after)));
-        }
         let manifest = backup::restore(self.backend, path).await?;
         for entry in &after {
             self.forget_restored(entry).await.map_err(|e| {
@@ -70,6 +78,59 @@ impl Runner<'_> {
             })?;
         }
         Ok(manifest)
+    }
+
+    /// Refuses a table-level backup taken at a migration that is not applied here (reverted
+    /// since, or another database's history): its tables would not match the history.
+    async fn check_at_backup(&mut self, path: &Path, manifest: &Manifest) -> Result<()> {
+        let Some(last) = &manifest.last_migration else {
+            return Ok(());
+        };
+        let entries = self.history.load(self.backend).await?;
+        let applied = entries
+            .iter()
+            .any(|e| e.version.text == last.version && e.state.is_done());
+        if applied {
+            return Ok(());
+        }
+        Err(Error::Other(format!(
+            "{} was taken at migration {} ({}), which is not applied in this database: its tables would not match the history; apply the plan up to {} first (cutover up --to {}), then restore",
+            path.display(),
+            last.version,
+            last.name,
+            last.version,
+            last.version
+        )))
+    }
+
+    /// Refuses to forget `entry` when its migration changed more than the restored tables:
+    /// those changes would stay while the history said it never ran.
+    fn check_only_restored(
+        &self,
+        path: &Path,
+        entry: &HistoryEntry,
+        tables: &[String],
+    ) -> Result<()> {
+        let migration = self
+            .plan
+            .migrations
+            .iter()
+            .find(|m| m.version == entry.version);
+        let outside = match migration {
+            Some(m) => tables_outside(m, tables),
+            None => Some("(it is not in the plan, so what it changed is unknown)".to_string()),
+        };
+        let Some(what) = outside else {
+            return Ok(());
+        };
+        Err(Error::Other(format!(
+            "{} holds only the tables {}, but migration {} ({}) also changed {what}: restoring would leave that while the history forgot the migration. Revert it first (cutover down --steps 1, with --allow-data-loss if it destroyed data), then cutover restore {} --yes",
+            path.display(),
+            tables.join(", "),
+            entry.version,
+            entry.name,
+            path.display()
+        )))
     }
 
     /// History entries (any state) newer than the backup's last migration.
@@ -107,41 +168,42 @@ impl Runner<'_> {
         }
     }
 
-    /// For `--before VERSION` when the history has no entry for it: the newest backup of this
-    /// database taken while the migration the history has right before `version` was the
-    /// newest applied one.
+    /// For `--before VERSION` when the history has no entry for it: an error naming the
+    /// backups of this database taken at the migration before `version`, to restore by path.
     async fn backup_taken_before(
         &mut self,
         version: &Version,
         entries: &[HistoryEntry],
     ) -> Result<PathBuf> {
-        let not_found = |why: &str| {
-            Error::Other(format!(
-                "migration {version} is not in the history table `{}` of this database, {why}: pass the backup's path instead (cutover restore PATH --yes)",
-                self.history.table()
-            ))
-        };
-        let Some(dir) = self.options.backup.dir(&self.plan.dir) else {
-            return Err(not_found("and backups are off (--no-backup)"));
-        };
         let before = entries
             .iter()
             .filter(|e| e.version < *version && e.state.is_done())
             .max_by(|a, b| a.version.cmp(&b.version))
             .map(|e| e.version.text.clone());
-        let database = backup::database_name(self.backend).await?;
-        let dialect = self.backend.dialect();
-        match backup::find_taken_at(&dir, dialect, &database, before.as_deref()) {
-            Some((path, _)) => Ok(path),
-            None => Err(not_found(&format!(
-                "and {} holds no backup of it taken {}",
-                dir.display(),
-                match &before {
-                    Some(v) => format!("at migration {v}"),
-                    None => "before its first migration".into(),
-                }
-            ))),
-        }
+        let candidates = match self.options.backup.dir(&self.plan.dir) {
+            Some(dir) => {
+                let database = backup::database_name(self.backend).await?;
+                let dialect = self.backend.dialect();
+                backup::backups_taken_at(&dir, dialect, &database, before.as_deref())
+            }
+            None => Vec::new(),
+        };
+        let listed: Vec<String> = candidates
+            .iter()
+            .map(|(path, m)| format!("{} (taken {})", path.display(), m.created_at))
+            .collect();
+        let hint = if listed.is_empty() {
+            "no backup of this database taken at that point is in the backup directory".into()
+        } else {
+            format!(
+                "backups of a database of this name taken at that point, newest first: {}; check which one holds the data you want (another environment may share the directory) and restore it by path",
+                listed.join(", ")
+            )
+        };
+        Err(Error::Other(format!(
+            "migration {version} is not in the history table `{}` of this database (reverted?), so which backup was taken before it is not recorded; {hint}: cutover restore PATH --yes",
+            self.history.table()
+        )))
     }
 }
 
@@ -179,4 +241,30 @@ fn refusal(path: &Path, manifest: &Manifest, after: &[HistoryEntry]) -> String {
         path.display(),
         later.join(", ")
     )
+}
+
+/// What migration `m` changed besides `tables`: other tables it names, or raw SQL (whose
+/// targets are unknown); `None` when every step stays within `tables`.
+fn tables_outside(m: &Migration, tables: &[String]) -> Option<String> {
+    let mut others: Vec<String> = Vec::new();
+    for located in &m.steps {
+        let step = &located.item;
+        let named: Vec<&str> = match step {
+            Step::Sql(_) => return Some("the database through raw SQL".into()),
+            Step::CreateTable(t) => vec![t.table.as_str()],
+            Step::Backfill(b) => {
+                // Reading a joined table changes nothing there.
+                let mut all = vec![b.table.as_str()];
+                all.extend(b.insert_into.as_deref());
+                all
+            }
+            other => other.table().into_iter().collect(),
+        };
+        for t in named {
+            if !tables.iter().any(|r| r == t) && !others.iter().any(|o| o == t) {
+                others.push(t.to_string());
+            }
+        }
+    }
+    (!others.is_empty()).then(|| format!("table(s) {}", others.join(", ")))
 }
