@@ -25,19 +25,26 @@ pub fn init(global: &GlobalOpts, args: &InitArgs, json: bool) -> Result<ExitCode
         .plan
         .clone()
         .unwrap_or_else(|| PathBuf::from("migrations"));
-    let plan_text = plan.to_string_lossy().replace('\\', "/");
+    let plan_text = plan.to_string_lossy().into_owned();
     let mut text = scaffold::config_template(&plan_text);
     if args.versions == "timestamp" {
         text = text.replace("versions = \"sequence\"", "versions = \"timestamp\"");
     }
+    if config.exists() {
+        bail!(
+            "{} already exists: cutover init never overwrites it; edit it, or pass --config FILE for another one",
+            config.display()
+        );
+    }
+    // The plan directory first: if it cannot be made, no cutover.toml is left behind.
+    let plan_dir = base.join(&plan);
+    std::fs::create_dir_all(&plan_dir)
+        .with_context(|| format!("cannot create the plan directory {}", plan_dir.display()))?;
     create_new(
         &config,
         &text,
         "cutover init never overwrites it; edit it, or pass --config FILE for another one",
     )?;
-    let plan_dir = base.join(&plan);
-    std::fs::create_dir_all(&plan_dir)
-        .with_context(|| format!("cannot create the plan directory {}", plan_dir.display()))?;
     if json {
         let doc = serde_json::json!({ "ok": true, "config": config, "plan": plan_dir });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
@@ -63,7 +70,7 @@ pub fn new(project: &Project, args: &NewArgs, json: bool) -> Result<ExitCode> {
     }
     let existing = scaffold::existing_versions(dir)?;
     let scheme: VersionScheme = project.config.versions;
-    let version = scaffold::next_version_now(&existing, scheme);
+    let version = scaffold::next_version_now(&existing, scheme)?;
     let file = dir.join(scaffold::migration_file_name(&version, &name)?);
     let template = scaffold::migration_template(&name, args.phase);
     create_new(&file, &template, "pick another name")?;

@@ -50,37 +50,49 @@ pub fn existing_versions(dir: &Path) -> Result<Vec<Version>> {
 
 /// The version after `existing` in `scheme`; timestamps come from `now` and stay above the
 /// newest existing version.
-pub fn next_version(existing: &[Version], scheme: VersionScheme, now: DateTime<Utc>) -> String {
+pub fn next_version(
+    existing: &[Version],
+    scheme: VersionScheme,
+    now: DateTime<Utc>,
+) -> Result<String> {
     let newest = existing.iter().max();
-    match scheme {
+    let text = match scheme {
         VersionScheme::Sequence => {
             let width = newest.map_or(4, |v| v.text.len());
-            let next = newest.map_or(1, |v| v.number + 1);
+            let next = newest.map_or(1, |v| v.number.saturating_add(1));
             format!("{next:0width$}")
         }
         VersionScheme::Timestamp => {
             let stamp = now.format("%Y%m%d%H%M%S").to_string();
             match (stamp.parse::<u64>(), newest) {
-                (Ok(n), Some(v)) if n <= v.number => (v.number + 1).to_string(),
+                (Ok(n), Some(v)) if n <= v.number => v.number.saturating_add(1).to_string(),
                 _ => stamp,
             }
         }
+    };
+    match Version::parse(&text) {
+        Some(v) if newest.is_none_or(|n| v > *n) => Ok(text),
+        _ => Err(Error::Other(format!(
+            "the next version after {} would exceed the largest version cutover stores ({}); renumber the plan",
+            newest.map_or("0".to_string(), |v| v.text.clone()),
+            i64::MAX
+        ))),
     }
 }
 
 /// [`next_version`] at the current time.
-pub fn next_version_now(existing: &[Version], scheme: VersionScheme) -> String {
+pub fn next_version_now(existing: &[Version], scheme: VersionScheme) -> Result<String> {
     next_version(existing, scheme, Utc::now())
 }
 
 /// `0007_add_attachments.toml` for `version` and a name as typed (`"Add attachments"`):
-/// lower case, runs of anything but letters and digits become one `_`. A name with no
-/// letter or digit is an error.
+/// lower case, runs of anything but letters and digits (any script) become one `_`. A name
+/// with no letter or digit is an error.
 pub fn migration_file_name(version: &str, name: &str) -> Result<String> {
     let mut slug = String::new();
     for c in name.trim().chars() {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
+        if c.is_alphanumeric() {
+            slug.extend(c.to_lowercase());
         } else if !slug.ends_with('_') && !slug.is_empty() {
             slug.push('_');
         }
@@ -97,8 +109,8 @@ pub fn migration_file_name(version: &str, name: &str) -> Result<String> {
 /// The text of a new migration: its description and, for a phase, the phase and a commented
 /// example of that phase's usual steps.
 pub fn migration_template(name: &str, phase: Option<Phase>) -> String {
-    let description = name.trim().replace('"', "'");
-    let mut out = format!("description = \"{description}\"\n");
+    let description = toml_string(name.trim());
+    let mut out = format!("description = {description}\n");
     let body = match phase {
         None => GENERAL,
         Some(Phase::Expand) => {
@@ -118,11 +130,17 @@ pub fn migration_template(name: &str, phase: Option<Phase>) -> String {
     out
 }
 
+/// `text` as a TOML basic string, quotes and escapes included.
+fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
 /// The starting `cutover.toml` for a plan in `plan` (relative to it).
 pub fn config_template(plan: &str) -> String {
+    let plan = toml_string(plan);
     format!(
         r#"# cutover project settings (docs/plan-format.md, section cutover.toml).
-plan = "{plan}"
+plan = {plan}
 
 # Dialects every step and expression must render for; drop the ones you never run on.
 dialects = ["postgres", "mysql", "sqlite"]
@@ -218,15 +236,13 @@ mod tests {
     #[test]
     fn sequence_versions_keep_their_width() {
         let now = Utc::now();
-        assert_eq!(next_version(&[], VersionScheme::Sequence, now), "0001");
-        assert_eq!(
-            next_version(&[v("0001"), v("0009")], VersionScheme::Sequence, now),
-            "0010"
-        );
-        assert_eq!(
-            next_version(&[v("007")], VersionScheme::Sequence, now),
-            "008"
-        );
+        let next = |e: &[Version]| next_version(e, VersionScheme::Sequence, now).expect("next");
+        assert_eq!(next(&[]), "0001");
+        assert_eq!(next(&[v("0001"), v("0009")]), "0010");
+        assert_eq!(next(&[v("007")]), "008");
+        let max = i64::MAX.to_string();
+        let err = next_version(&[v(&max)], VersionScheme::Sequence, now).expect_err("too big");
+        assert!(err.to_string().contains("renumber"), "{err}");
     }
 
     #[test]
@@ -235,14 +251,9 @@ mod tests {
             .with_ymd_and_hms(2026, 11, 27, 9, 30, 0)
             .single()
             .expect("time");
-        assert_eq!(
-            next_version(&[v("0003")], VersionScheme::Timestamp, now),
-            "20261127093000"
-        );
-        assert_eq!(
-            next_version(&[v("20261127093000")], VersionScheme::Timestamp, now),
-            "20261127093001"
-        );
+        let next = |e: &[Version]| next_version(e, VersionScheme::Timestamp, now).expect("next");
+        assert_eq!(next(&[v("0003")]), "20261127093000");
+        assert_eq!(next(&[v("20261127093000")]), "20261127093001");
     }
 
     /// Whether a commented line is TOML (a table header, an array item, `key = value`).
@@ -283,10 +294,18 @@ mod tests {
             let text = migration_template(file, phase);
             std::fs::write(dir.join(file), uncommented(&text)).expect("write");
         }
+        // A description with quotes, a backslash and a newline stays one valid TOML string.
+        let odd = migration_template("say \"hi\" \\ and\nbye", None);
+        std::fs::write(
+            dir.join("0006_odd.toml"),
+            uncommented(&odd) + "\n[[steps]]\nop = \"drop_table\"\ntable = \"tags\"\n",
+        )
+        .expect("write");
         let plan = crate::plan::Plan::load(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         let plan = plan.expect("the uncommented templates load");
-        assert_eq!(plan.migrations.len(), 5);
+        assert_eq!(plan.migrations.len(), 6);
+        assert_eq!(plan.migrations[5].description, "say \"hi\" \\ and\nbye");
         assert!(plan.migrations.iter().all(|m| !m.steps.is_empty()));
     }
 
@@ -298,5 +317,9 @@ mod tests {
         );
         let err = migration_file_name("0002", "--").expect_err("no letters");
         assert!(err.to_string().contains("has no letter or digit"), "{err}");
+        assert_eq!(
+            migration_file_name("0003", "Ümlaut café 日本語").expect("name"),
+            "0003_ümlaut_café_日本語.toml"
+        );
     }
 }
