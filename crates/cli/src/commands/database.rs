@@ -82,7 +82,7 @@ pub(crate) async fn schema_dump(
     args: &SchemaDumpArgs,
     json: bool,
 ) -> Result<ExitCode> {
-    let mut backend = super::open(project, &args.connect).await?;
+    let mut backend = super::open_existing(project, &args.connect).await?;
     let target = args.file.clone();
     let scratch = match &target {
         Some(file) => {

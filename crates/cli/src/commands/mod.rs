@@ -57,6 +57,25 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Connects to the database the options name, for a command that only reads: a SQLite file
+/// that does not exist is an error (opening would create an empty one, and a mistyped path
+/// would then report every migration pending).
+pub(crate) async fn open_existing(
+    project: &Project,
+    opts: &ConnectOpts,
+) -> Result<Box<dyn Backend>> {
+    let url = project.database_url(opts)?;
+    let sqlite = cutover_core::url::dialect_of(&url)? == cutover_core::Dialect::Sqlite;
+    if let Some(path) = cutover_core::url::sqlite_path(&url).filter(|_| sqlite) {
+        if !std::path::Path::new(&path).exists() {
+            anyhow::bail!(
+                "no SQLite database at {path}: this command only reads and creates none; check the path, or create it with `cutover up` or `cutover database create`"
+            );
+        }
+    }
+    open(project, opts).await
+}
+
 /// Connects to the database the options name.
 pub(crate) async fn open(project: &Project, opts: &ConnectOpts) -> Result<Box<dyn Backend>> {
     let url = project.database_url(opts)?;

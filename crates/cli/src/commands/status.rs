@@ -4,7 +4,7 @@ use anyhow::Result;
 use cutover_core::runner::{Runner, StatusReport};
 
 use super::output::Printer;
-use super::{open, runner_options};
+use super::runner_options;
 use crate::cli::{ConnectOpts, StatusArgs};
 use crate::exit::ExitCode;
 use crate::project::Project;
@@ -91,7 +91,7 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
 /// `cutover status`.
 pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, &args.connect).await?;
+    let mut backend = super::open_existing(project, &args.connect).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
         backend.as_mut(),
@@ -117,7 +117,7 @@ pub(crate) async fn validate(
     json: bool,
 ) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, opts).await?;
+    let mut backend = super::open_existing(project, opts).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
         backend.as_mut(),
@@ -143,7 +143,7 @@ pub(crate) async fn validate(
 /// `cutover drift`.
 pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, opts).await?;
+    let mut backend = super::open_existing(project, opts).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
         backend.as_mut(),
