@@ -51,7 +51,11 @@ fn a_target_flag_beats_database_url_in_the_environment() {
     );
     // `status` only reads: it names the flag's (missing) file and creates nothing.
     assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
-    assert!(common::text(&out).contains("flag.db"), "{}", common::text(&out));
+    assert!(
+        common::text(&out).contains("flag.db"),
+        "{}",
+        common::text(&out)
+    );
     assert!(!dir.join("flag.db").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

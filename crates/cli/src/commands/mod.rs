@@ -66,12 +66,12 @@ pub(crate) async fn open_existing(
 ) -> Result<Box<dyn Backend>> {
     let url = project.database_url(opts)?;
     let sqlite = cutover_core::url::dialect_of(&url)? == cutover_core::Dialect::Sqlite;
-    if let Some(path) = cutover_core::url::sqlite_path(&url).filter(|_| sqlite) {
-        if !std::path::Path::new(&path).exists() {
-            anyhow::bail!(
-                "no SQLite database at {path}: this command only reads and creates none; check the path, or create it with `cutover up` or `cutover database create`"
-            );
-        }
+    let missing = cutover_core::url::sqlite_path(&url)
+        .filter(|path| sqlite && !std::path::Path::new(path).exists());
+    if let Some(path) = missing {
+        anyhow::bail!(
+            "no SQLite database at {path}: this command only reads and creates none; check the path, or create it with `cutover up` or `cutover database create`"
+        );
     }
     open(project, opts).await
 }
