@@ -2,12 +2,12 @@
 
 use super::finding::RuleInfo;
 use super::rules::{
-    data_changes, destructive, insert_key, mysql, mysql_keys, pg_validate, plan_wide, postgres,
-    sqlite,
+    data_changes, destructive, insert_key, mysql, mysql_fk_index, mysql_keys, pg_validate,
+    plan_wide, postgres, sqlite,
 };
 use super::suppress;
 
-static RULES: [RuleInfo; 28] = [
+static RULES: [RuleInfo; 29] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -33,6 +33,7 @@ static RULES: [RuleInfo; 28] = [
     mysql::TABLE_COPYING_ALTER,
     mysql::UNIQUE_INDEX_ON_EXISTING_DATA,
     mysql_keys::INDEX_KEY_TOO_LONG,
+    mysql_fk_index::DROP_INDEX_NEEDED_BY_FOREIGN_KEY,
     sqlite::TABLE_REBUILD,
     sqlite::ADD_NOT_NULL_WITHOUT_DEFAULT,
     sqlite::FOREIGN_KEY_CHANGE,

@@ -4,6 +4,7 @@ pub(crate) mod data_changes;
 pub(crate) mod destructive;
 pub(crate) mod insert_key;
 pub(crate) mod mysql;
+pub(crate) mod mysql_fk_index;
 pub(crate) mod mysql_keys;
 pub(crate) mod pg_validate;
 pub(crate) mod plan_wide;
@@ -36,6 +37,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
         }
         if d == Dialect::Mysql {
             mysql_keys::check(&on, out);
+            mysql_fk_index::check(&on, out);
         }
     }
 }
