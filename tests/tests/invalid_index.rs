@@ -161,3 +161,46 @@ async fn a_valid_index_of_the_same_name_stays_an_error() {
     let _ = b.close().await;
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_raw_if_not_exists_build_never_keeps_an_invalid_index() {
+    let db = TestDb::create(TestBackend::Postgres).await;
+    let mut b = connect(db.url()).await.expect("connect");
+    users_with_duplicates(b.as_mut()).await;
+    let dir = PlanDir::new();
+    dir.write(
+        "0001_unique_email.toml",
+        &RAW.replace(
+            "CONCURRENTLY uq_users_email",
+            "CONCURRENTLY IF NOT EXISTS uq_users_email",
+        ),
+    );
+    let plan = dir.load();
+    let first = up(b.as_mut(), &plan).await.expect_err("duplicates fail");
+    assert!(
+        first.contains(
+            "a plain re-run skips the build (IF NOT EXISTS) and keeps the unusable index"
+        ),
+        "{first}"
+    );
+    b.execute("DELETE FROM users WHERE id = 2")
+        .await
+        .expect("fix data");
+    // Without the advised DROP the re-run refuses instead of recording an unusable index.
+    let second = up(b.as_mut(), &plan).await.expect_err("refused");
+    assert!(
+        second.contains("exists but is INVALID")
+            && second.contains("DROP INDEX CONCURRENTLY IF EXISTS"),
+        "{second}"
+    );
+    assert_eq!(validity(b.as_mut(), "uq_users_email").await, "false");
+    b.execute("DROP INDEX CONCURRENTLY IF EXISTS \"uq_users_email\"")
+        .await
+        .expect("the advised statement");
+    up(b.as_mut(), &plan)
+        .await
+        .expect("re-run after the advice");
+    assert_eq!(validity(b.as_mut(), "uq_users_email").await, "true");
+    let _ = b.close().await;
+    db.drop_db().await;
+}
