@@ -273,6 +273,22 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn invalid_index_sql(&self, index: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {} AND NOT x.indisvalid",
+            quote_literal(index)
+        ))
+    }
+
+    fn drop_invalid_index_sql(&self, index: &str) -> Option<String> {
+        Some(format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            Dialect::Postgres.quote(index)
+        ))
+    }
+
     fn supports_drop_cascade(&self) -> bool {
         true
     }

@@ -31,6 +31,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use dialect_limits::Canonical as CanonicalItem;
 
+pub(crate) use destructive::NewTables;
 pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;

@@ -210,10 +210,11 @@ impl Runner<'_> {
                         i + 1
                     )
                 } else {
-                    format!(
-                        "fix the cause and run `cutover up` again to resume at statement {}",
-                        done + 1
-                    )
+                    let resume = format!("resume at statement {}", done + 1);
+                    match self.invalid_index_advice(s, &resume).await {
+                        Some(advice) => advice,
+                        None => format!("fix the cause and run `cutover up` again to {resume}"),
+                    }
                 };
                 return Err(e.context(format!(
                     "{}: migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
