@@ -159,10 +159,16 @@ pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> 
         let doc = serde_json::json!({ "ok": report.differences.is_empty(), "drift": report });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else if report.differences.is_empty() {
-        crate::outln!(
-            "no drift: the schema matches migrations {}",
-            report.applied.join(", ")
-        );
+        if report.applied.is_empty() {
+            crate::outln!(
+                "no drift: no migration is applied and the schema has no table of the plan"
+            );
+        } else {
+            crate::outln!(
+                "no drift: the schema matches migrations {}",
+                report.applied.join(", ")
+            );
+        }
     } else {
         for d in &report.differences {
             crate::outln!("{}: {}", d.object, d.detail);

@@ -95,7 +95,7 @@ impl Runner<'_> {
         let label = m.label();
         let Some(dir) = self.options.backup.dir(&self.plan.dir) else {
             self.gate.note =
-                Some("no backup was taken before this migration: run with --no-backup".into());
+                Some("no backup was taken before this migration (it ran with --no-backup)".into());
             return Ok(());
         };
         let tables = match self.options.backup_scope {

@@ -118,7 +118,10 @@ impl Runner<'_> {
             .find(|m| m.version == entry.version);
         let outside = match migration {
             Some(m) => tables_outside(m, tables),
-            None => Some("(it is not in the plan, so what it changed is unknown)".to_string()),
+            None => Some(
+                "what the plan does not show (it is not in the plan loaded here: pass --plan DIR)"
+                    .to_string(),
+            ),
         };
         let Some(what) = outside else {
             return Ok(());
