@@ -52,7 +52,11 @@ async fn restore_before_a_contract_from_the_command_line() {
         let out = run(&["drift"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
         let out = run(&["up", "--backup-dir", backup_dir.as_str()]);
-        assert!(out.status.success(), "the contract runs again: {}", common::text(&out));
+        assert!(
+            out.status.success(),
+            "the contract runs again: {}",
+            common::text(&out)
+        );
     })
     .await;
 }

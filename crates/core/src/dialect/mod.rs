@@ -203,6 +203,15 @@ pub trait SqlDialect: Send + Sync {
     /// A query listing the views of the connected database's default schema, sorted.
     fn list_views_sql(&self) -> String;
 
+    /// A query returning one row (a text saying why) for each reason a table-level backup of
+    /// `tables` could not be restored faithfully: partitions or child tables it would not
+    /// hold, views or foreign keys of other tables that depend on them, generated columns or
+    /// triggers the copy cannot carry. The contract gate then backs up the whole database.
+    /// `None`: no such limits known.
+    fn table_backup_limits_sql(&self, _tables: &[String]) -> Option<String> {
+        None
+    }
+
     /// A query whose scalar names the connected database (its name on a server, the main
     /// file's path on SQLite).
     fn database_name_sql(&self) -> String;
@@ -488,4 +497,16 @@ pub struct AlterColumnSql<'a> {
 /// A string literal for catalog queries (single quotes doubled).
 pub(crate) fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// `'a', 'b'`: `names` as a list of string literals for `IN (..)` (`''` when empty).
+pub(crate) fn literal_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "''".into();
+    }
+    names
+        .iter()
+        .map(|n| quote_literal(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
