@@ -1,7 +1,7 @@
 //! `cutover sql`: the offline preview of what a plan runs.
 
 use anyhow::{Result, anyhow};
-use cutover_core::plan::Version;
+use cutover_core::plan::{CheckWhen, Version};
 use cutover_core::render::{Direction, RenderOptions, render_plan};
 
 use crate::cli::SqlArgs;
@@ -44,6 +44,9 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
             crate::outln!("-- (nothing to run on {})", args.dialect);
         }
         // Skipped steps are listed where they stand among the rendered ones.
+        if !args.down {
+            checks(&plan, &m.version, args.dialect, CheckWhen::Before)?;
+        }
         // Derived downs run in reverse step order, a written `[[down]]` in its own order.
         let descending = m.statements.first().map(|f| f.step) > m.statements.last().map(|l| l.step);
         let mut skipped = m.skipped.iter().peekable();
@@ -64,7 +67,7 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
         }
         skipped.for_each(|k| skipped_line(k, args.dialect));
         if !args.down {
-            checks(&plan, &m.version, args.dialect)?;
+            checks(&plan, &m.version, args.dialect, CheckWhen::After)?;
         }
         crate::outln!();
     }
@@ -88,7 +91,7 @@ fn skipped_line(k: &cutover_core::render::SkippedStep, dialect: cutover_core::Di
     );
 }
 
-/// Prints the checks of one migration as comments: name, when, expectation and the query as
+/// Prints the checks of one migration that run `when` (before or after its steps) as comments: name, when, expectation and the query as
 /// it runs on `dialect` (a portable `query` rendered, raw SQL as written). A check limited
 /// with `dialects = [..]` to other dialects is listed as skipped, like a skipped step, and
 /// is not rendered (it may use what `dialect` cannot express, e.g. FULL JOIN on MySQL).
@@ -96,11 +99,12 @@ fn checks(
     plan: &cutover_core::plan::Plan,
     version: &Version,
     dialect: cutover_core::Dialect,
+    when: cutover_core::plan::CheckWhen,
 ) -> Result<()> {
     let Some(migration) = plan.migrations.iter().find(|m| &m.version == version) else {
         return Ok(());
     };
-    for located in &migration.checks {
+    for located in migration.checks.iter().filter(|c| c.item.when == when) {
         let c = &located.item;
         if !located.runs_on(dialect) {
             let only: Vec<&str> = located
@@ -117,8 +121,8 @@ fn checks(
             continue;
         }
         let when = match c.when {
-            cutover_core::plan::CheckWhen::Before => "before",
-            cutover_core::plan::CheckWhen::After => "after",
+            CheckWhen::Before => "before",
+            CheckWhen::After => "after",
         };
         let sql = cutover_core::render::check_query(c, dialect)?;
         crate::outln!("-- check {} ({when}, expect {}): {sql}", c.name, c.expect);

@@ -109,7 +109,11 @@ impl SqlDialect for Sqlite {
              WHERE m.type = 'table' AND m.name IN ({list}) AND x.hidden IN (2, 3) \
              UNION ALL \
              SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master \
-             WHERE type = 'trigger' AND tbl_name IN ({list})"
+             WHERE type = 'trigger' AND tbl_name IN ({list}) \
+             UNION ALL \
+             SELECT 'the AUTOINCREMENT counter of ' || name || ' (kept in sqlite_sequence)' \
+             FROM sqlite_master WHERE type = 'table' AND name IN ({list}) \
+               AND upper(sql) LIKE '%AUTOINCREMENT%'"
         ))
     }
 
