@@ -142,6 +142,17 @@ impl Migration {
         format!("{} ({})", self.version, self.name)
     }
 
+    /// `migrations/0002_x.toml:20`: the file and line of check `name`, or the file alone.
+    pub fn check_location(&self, name: &str) -> String {
+        let line = self
+            .checks
+            .iter()
+            .find(|c| c.item.name == name)
+            .map(|c| format!(":{}", c.line))
+            .unwrap_or_default();
+        format!("{}{line}", self.path.display())
+    }
+
     /// `migrations/0002_x.toml:14`: the file and line of up step `step` (1-based), or the
     /// file alone when there is no such step.
     pub fn step_location(&self, step: usize) -> String {

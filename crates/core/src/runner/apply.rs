@@ -228,7 +228,7 @@ impl Runner<'_> {
             match c.on_fail {
                 OnFail::Halt => {
                     return Err(Error::CheckFailed {
-                        migration: label,
+                        migration: format!("{label} ({})", m.check_location(&c.name)),
                         check: c.name.clone(),
                         actual: c.value.clone(),
                         expected: c.expected.clone(),

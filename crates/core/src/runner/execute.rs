@@ -114,7 +114,7 @@ impl Runner<'_> {
             .find(|c| !c.passed && c.on_fail != OnFail::Warn)
         {
             let err = Error::CheckFailed {
-                migration: label,
+                migration: format!("{label} ({})", m.check_location(&c.name)),
                 check: c.name.clone(),
                 actual: c.value.clone(),
                 expected: c.expected.clone(),
@@ -248,7 +248,7 @@ impl Runner<'_> {
             self.history.save_atomic(self.backend, &entry).await?;
             let stays = stays_applied(total);
             return Err(Error::CheckFailed {
-                migration: label.clone(),
+                migration: format!("{label} ({})", m.check_location(&c.name)),
                 check: c.name.clone(),
                 actual: c.value.clone(),
                 expected: c.expected.clone(),
