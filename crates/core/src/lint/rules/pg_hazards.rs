@@ -132,10 +132,10 @@ pub(crate) const IDENTIFIER_TOO_LONG: RuleInfo = RuleInfo {
     id: "pg/identifier-too-long",
     severity: Severity::Error,
     dialect: PG,
-    origin: "cutover + squawk: identifier-too-long",
-    summary: "A name (including one cutover generates for an index or constraint) is longer than 63 bytes",
+    origin: "squawk: identifier-too-long",
+    summary: "A name in raw SQL is longer than 63 bytes (typed names are refused when the plan loads)",
     explanation: "PostgreSQL silently cuts names to 63 bytes: two long names become the same name, and a later step that refers to the full name does not find the object.",
-    fix: "Give the index or constraint an explicit `name` of at most 63 bytes (shorten table and column names in raw SQL).",
+    fix: "Shorten the name to at most 63 bytes.",
 };
 
 /// `pg/transaction-control-in-step`.

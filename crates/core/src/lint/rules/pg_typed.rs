@@ -1,15 +1,14 @@
 //! PostgreSQL checks of typed steps that know more than squawk sees in the rendered SQL:
-//! which tables already exist, which columns are keys, the names cutover generates.
+//! which tables already exist, which columns are keys, how the runner runs a step. (Names
+//! over 63 bytes, given or derived, are refused when the plan loads: plan/identifiers.rs.)
 
 use crate::dialect::Dialect;
 use crate::lint::finding::Finding;
 use crate::lint::rules::pg_hazards as h;
 use crate::lint::walk::{PlanView, StepView};
 use crate::plan::{Column, CreateTable, Step};
+use crate::render::{StatementKind, render_step};
 use crate::types::ColumnType;
-
-/// PostgreSQL's longest name in bytes (NAMEDATALEN - 1).
-const MAX_NAME_BYTES: usize = 63;
 
 /// Functions PostgreSQL evaluates per row (volatile): a default calling one is computed for
 /// every existing row, which rewrites the table.
@@ -27,7 +26,7 @@ const VOLATILE: [&str; 7] = [
 pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
     for s in &view.steps {
         step(s, out);
-        names(s, out);
+        outside_transaction(s, out);
     }
 }
 
@@ -89,15 +88,26 @@ fn step(s: &StepView<'_>, out: &mut Vec<Finding>) {
         )),
         _ => {}
     }
-    let concurrent = match s.step() {
-        Step::CreateIndex(i) => i.concurrently,
-        Step::DropIndex(d) => d.concurrently,
-        _ => false,
+}
+
+/// The runner refuses a transactional migration holding a statement PostgreSQL cannot run
+/// in a transaction (`CREATE/DROP INDEX CONCURRENTLY`, `VACUUM`): typed or raw, the step is
+/// rendered as `cutover up` renders it and its statement kinds are checked.
+fn outside_transaction(s: &StepView<'_>, out: &mut Vec<Finding>) {
+    if !s.migration.transaction || matches!(s.step(), Step::Backfill(_)) {
+        return;
+    }
+    let Ok(statements) = render_step(s.step(), Dialect::Postgres, &s.before, s.migration) else {
+        return;
     };
-    if concurrent && s.migration.transaction {
+    if let Some((sql, _)) = statements
+        .iter()
+        .find(|(_, kind)| *kind == StatementKind::NoTransaction)
+    {
+        let sql = sql.split_whitespace().collect::<Vec<_>>().join(" ");
         out.push(s.finding(
             &h::CONCURRENT_INDEX_IN_TRANSACTION,
-            "the step runs CONCURRENTLY but the migration runs in a transaction (no `transaction = false`)",
+            format!("`{sql}` cannot run inside a transaction, and the migration runs in one (no `transaction = false`)"),
         ));
     }
 }
@@ -133,48 +143,4 @@ fn timestamp(s: &StepView<'_>, table: &str, column: &str) -> Finding {
 fn is_volatile(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
     VOLATILE.iter().any(|f| lower.contains(f))
-}
-
-/// Names longer than PostgreSQL keeps, including those cutover derives for indexes and
-/// constraints (`idx_<table>_<columns>`, `fk_..`, `uq_..`).
-fn names(s: &StepView<'_>, out: &mut Vec<Finding>) {
-    let mut names: Vec<(&str, String)> = Vec::new();
-    match s.step() {
-        Step::CreateTable(t) => {
-            names.push(("table", t.table.clone()));
-            names.extend(t.columns.iter().map(|c| ("column", c.name.clone())));
-            names.extend(
-                t.unique
-                    .iter()
-                    .map(|u| ("unique constraint", u.constraint_name(&t.table))),
-            );
-            names.extend(
-                t.foreign_keys
-                    .iter()
-                    .map(|f| ("foreign key", f.constraint_name(&t.table))),
-            );
-            names.extend(t.checks.iter().map(|c| ("check", c.name.clone())));
-        }
-        Step::RenameTable(r) => names.push(("table", r.to.clone())),
-        Step::AddColumn(a) => names.push(("column", a.column.name.clone())),
-        Step::RenameColumn(r) => names.push(("column", r.to.clone())),
-        Step::CreateIndex(i) => names.push(("index", i.index_name())),
-        Step::AddForeignKey(f) => {
-            names.push(("foreign key", f.foreign_key().constraint_name(&f.table)));
-        }
-        Step::AddUnique(u) => names.push(("unique constraint", u.constraint_name())),
-        Step::AddCheck(c) => names.push(("check", c.name.clone())),
-        _ => {}
-    }
-    for (kind, name) in names {
-        if name.len() > MAX_NAME_BYTES {
-            out.push(s.finding(
-                &h::IDENTIFIER_TOO_LONG,
-                format!(
-                    "{kind} name `{name}` is {} bytes; PostgreSQL keeps the first {MAX_NAME_BYTES}",
-                    name.len()
-                ),
-            ));
-        }
-    }
 }

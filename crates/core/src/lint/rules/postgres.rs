@@ -95,7 +95,7 @@ pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
     for s in &view.steps {
         step(s, &not_null_checks, out);
         for fact in s.facts_for(Dialect::Postgres) {
-            raw(s, fact, out);
+            raw(s, fact, &not_null_checks, out);
         }
         not_null_checks.track(s.step());
     }
@@ -193,7 +193,7 @@ fn step(s: &StepView<'_>, checks: &NotNullChecks, out: &mut Vec<Finding>) {
     }
 }
 
-fn raw(s: &StepView<'_>, fact: &Fact, out: &mut Vec<Finding>) {
+fn raw(s: &StepView<'_>, fact: &Fact, checks: &NotNullChecks, out: &mut Vec<Finding>) {
     let finding = match fact {
         Fact::CreateIndex {
             table,
@@ -213,7 +213,11 @@ fn raw(s: &StepView<'_>, fact: &Fact, out: &mut Vec<Finding>) {
             &CONSTRAINT_WITHOUT_NOT_VALID,
             format!("raw ADD CONSTRAINT on existing table `{table}` without NOT VALID"),
         ),
-        Fact::SetNotNull { table, column } if s.existing(table) => set_not_null(s, table, column),
+        Fact::SetNotNull { table, column }
+            if s.existing(table) && !checks.validated(table, column) =>
+        {
+            set_not_null(s, table, column)
+        }
         Fact::RenameTable { table, to } if s.existing(table) => s.finding(
             &RENAME,
             format!("table `{table}` is renamed to `{to}` in raw SQL"),

@@ -60,6 +60,9 @@ pub(super) fn keep(
     if locks_existing && table.as_deref().is_some_and(|t| !s.existing(t)) {
         return false;
     }
+    if rule.id == h::PREFER_BIGINT.id && !key_like(target) {
+        return false;
+    }
     match (&table, &target.column) {
         (Some(t), Some(c)) if rule.id == COLUMN_TYPE_CHANGE.id => rewrites(s, t, c, target),
         // Widening an existing varchar(n) keeps it a varchar: the change is not the problem.
@@ -101,4 +104,36 @@ fn index_table(s: &StepView<'_>, target: &Target) -> Option<String> {
         .iter()
         .find(|(_, t)| t.indexes.iter().any(|i| i.index_name() == index))
         .map(|(name, _)| name.clone())
+}
+
+/// Whether the integer column of a raw statement looks like a key (cutover's typed rule
+/// reports key columns only: a 32-bit counter or quantity is fine): it is a primary key,
+/// an identity or serial column, references another table, is named `id` or `*_id`, or is
+/// listed in the statement's PRIMARY KEY / FOREIGN KEY.
+fn key_like(target: &Target) -> bool {
+    let Some(clause) = target.column_clause.as_deref() else {
+        return true;
+    };
+    let clause = clause.to_ascii_lowercase();
+    let name = clause
+        .split_whitespace()
+        .find(|w| !matches!(*w, "add" | "alter" | "column" | "if" | "not" | "exists"))
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_string();
+    let statement = target.statement.to_ascii_lowercase();
+    let listed = |keyword: &str| {
+        statement.split(keyword).skip(1).any(|rest| {
+            rest.split(')')
+                .next()
+                .is_some_and(|cols| cols.split([',', '(', ' ', '"']).any(|c| c == name))
+        })
+    };
+    ["primary key", "references", "identity", "serial"]
+        .iter()
+        .any(|k| clause.contains(k))
+        || name == "id"
+        || name.ends_with("_id")
+        || listed("primary key")
+        || listed("foreign key")
 }

@@ -23,7 +23,8 @@
 //! | pg/column-type-change | cutover | squawk, widening removed with the plan's schema |
 //! | pg/rename, pg/drop-cascade | cutover | cutover, squawk |
 //! | plan/destructive-outside-contract | cutover | cutover, squawk (none in a contract migration) |
-//! | pg/drop-not-null, pg/prefer-timestamptz, pg/identifier-too-long | cutover | squawk |
+//! | pg/drop-not-null, pg/prefer-timestamptz | cutover | squawk |
+//! | pg/identifier-too-long | the plan loader refuses long names, given or derived | squawk |
 //! | pg/prefer-bigint | cutover (key columns only) | squawk |
 //! | pg/prefer-text | cutover (info: portable varchar(n)) | squawk |
 //! | pg/prefer-identity | none (cutover renders identity, never serial) | squawk |

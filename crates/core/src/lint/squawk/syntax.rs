@@ -20,6 +20,9 @@ pub(super) struct Target {
     pub index: Option<String>,
     /// Whether the statement is `CREATE INDEX CONCURRENTLY`.
     pub concurrent_index: bool,
+    /// The column definition (or `ADD COLUMN` / `ALTER COLUMN` clause) the finding sits
+    /// in, as written.
+    pub column_clause: Option<String>,
     /// Whether the finding is about a foreign key or check that an `ADD CONSTRAINT` adds
     /// (not a unique or primary key constraint, nor a `VALIDATE CONSTRAINT`).
     pub scanning_constraint: bool,
@@ -57,6 +60,15 @@ pub(super) fn target(parse: &Parse<SourceFile>, v: &Violation) -> Target {
             .map(|n| name(&n)),
         ..Target::default()
     };
+    t.column_clause = node
+        .ancestors()
+        .find(|n| {
+            matches!(
+                n.kind(),
+                SyntaxKind::COLUMN | SyntaxKind::ADD_COLUMN | SyntaxKind::ALTER_COLUMN
+            )
+        })
+        .map(|n| n.text().to_string());
     for n in node.ancestors() {
         if let Some(a) = ast::AlterColumn::cast(n.clone()) {
             t.column = a.column_name_ref().map(|c| name(c.syntax()));
