@@ -22,7 +22,7 @@ pub(crate) const CONCURRENT_INDEX_IN_TRANSACTION: RuleInfo = RuleInfo {
     id: "pg/concurrent-index-in-transaction",
     severity: Severity::Error,
     dialect: PG,
-    origin: "squawk: ban-concurrent-index-creation-in-transaction",
+    origin: "cutover + squawk: ban-concurrent-index-creation-in-transaction",
     summary: "CREATE/DROP INDEX CONCURRENTLY in a migration that runs in a transaction",
     explanation: "PostgreSQL refuses CONCURRENTLY inside a transaction block, so `cutover up` stops at this migration in production.",
     fix: "Set `transaction = false` at the top of the migration file (keep the concurrent index build in a migration of its own).",
