@@ -102,7 +102,14 @@ fn lint_step(
     let Some(parse) = syntax::parse(sql) else {
         return;
     };
-    let mut linter = Linter::from(map::enabled());
+    // On typed steps only the rules squawk owns there run (see the table above).
+    let mut linter = if typed {
+        Linter::from(
+            map::enabled().filter(|r| map::target(*r).is_some_and(|t| ON_TYPED.contains(&t.id))),
+        )
+    } else {
+        Linter::from(map::enabled())
+    };
     linter.settings.assume_in_transaction = s.migration.transaction;
     // squawk gates only three rules on the version: volatile defaults (11+), SET NOT NULL
     // after a validated check (12+), and VACUUM FULL / CLUSTER, which it reports only where
