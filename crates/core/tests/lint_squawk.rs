@@ -247,14 +247,11 @@ fn serial_primary_key_added_to_an_existing_table() {
     let sql = "ALTER TABLE accounts DROP CONSTRAINT accounts_pkey;\nALTER TABLE accounts ADD PRIMARY KEY (id);";
     let found = lint_with("phase = \"contract\"", &raw(sql));
     fires(&found, "pg/add-serial-primary-key", 3, &["accounts"]);
-    // Typed: squawk reads the rendered `ADD COLUMN .. PRIMARY KEY`.
-    let typed = "[[steps]]\nop = \"add_column\"\ntable = \"accounts\"\ncolumn = { name = \"code\", type = \"bigint\", primary_key = true, identity = true }\n";
-    fires(
-        &lint(typed),
-        "pg/add-serial-primary-key",
-        3,
-        &["accounts", "code"],
-    );
+    // Typed: add_column refuses primary-key columns when the plan loads.
+    let typed = "description = \"change\"\n\n[[steps]]\nop = \"add_column\"\ntable = \"accounts\"\ncolumn = { name = \"code\", type = \"bigint\", primary_key = true }\n";
+    let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_change.toml", typed)]);
+    let err = Plan::load(&tmp.dir).expect_err("a primary-key column added to a table");
+    assert!(err.to_string().contains("primary-key column"), "{err}");
     // On a table created in the same migration: nothing to lock.
     let new_table = format!(
         "[[steps]]\nop = \"create_table\"\ntable = \"tags\"\ncolumns = [{{ name = \"label\", type = \"text\" }}]\n\n{}",

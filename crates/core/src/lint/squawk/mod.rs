@@ -12,12 +12,12 @@
 //! |---|---|---|
 //! | pg/index-without-concurrently | cutover | cutover, squawk |
 //! | pg/drop-index-without-concurrently | cutover | squawk |
-//! | pg/concurrent-index-in-transaction | squawk (rendered SQL) | squawk |
+//! | pg/concurrent-index-in-transaction | cutover (runner's statement kinds), squawk | cutover, squawk |
 //! | pg/concurrent-index-without-if-not-exists | none: the runner re-runs typed steps | squawk (CIC only) |
 //! | pg/add-column-volatile-default | cutover | squawk |
 //! | pg/add-not-null-without-default | cutover | squawk |
 //! | pg/set-not-null | cutover | cutover, squawk (both know validated checks) |
-//! | pg/add-serial-primary-key | squawk (rendered SQL) | squawk |
+//! | pg/add-serial-primary-key | none: the plan loader refuses primary-key add_column | squawk |
 //! | pg/constraint-without-not-valid | cutover | cutover, squawk |
 //! | pg/unique-constraint-without-index | cutover (as pg/index-without-concurrently) | squawk |
 //! | pg/column-type-change | cutover | squawk, widening removed with the plan's schema |
@@ -52,10 +52,7 @@ use crate::plan::Step;
 use crate::render::render_step;
 
 /// Rules squawk reports on typed steps; cutover's own typed checks own every other rule.
-const ON_TYPED: [&str; 2] = [
-    h::CONCURRENT_INDEX_IN_TRANSACTION.id,
-    h::ADD_SERIAL_PRIMARY_KEY.id,
-];
+const ON_TYPED: [&str; 1] = [h::CONCURRENT_INDEX_IN_TRANSACTION.id];
 
 /// Runs squawk on every PostgreSQL up step of `view` (a [`PlanView::on`] Postgres view) and
 /// adds its findings that cutover's rules have not already reported for the same step.
