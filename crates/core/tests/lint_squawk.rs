@@ -505,3 +505,43 @@ fn sql_squawk_cannot_parse_yields_no_garbage() {
         assert!(pg.is_empty(), "{sql}: {pg:#?}");
     }
 }
+
+#[test]
+fn raw_set_not_null_after_a_raw_check_validated_in_an_earlier_migration_is_cheap() {
+    let prepare = format!(
+        "description = \"prepare\"\n\n{}",
+        raw("ALTER TABLE users ADD CONSTRAINT users_name_nn CHECK (name IS NOT NULL) NOT VALID;")
+    );
+    let validate = format!(
+        "description = \"validate\"\n\n{}",
+        raw("ALTER TABLE users VALIDATE CONSTRAINT users_name_nn;")
+    );
+    let set = format!(
+        "description = \"set\"\n\n{}",
+        raw(
+            "ALTER TABLE users ALTER COLUMN name SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_name_nn;"
+        )
+    );
+    let files = [
+        ("0001_base.toml", BASE),
+        ("0002_prepare.toml", prepare.as_str()),
+        ("0003_validate.toml", validate.as_str()),
+        ("0004_set.toml", set.as_str()),
+    ];
+    let tmp = TempPlan::new(&files);
+    let plan = Plan::load(&tmp.dir).expect("plan loads");
+    let found = lint_plan(&plan, PG);
+    silent(&found, "pg/set-not-null");
+    silent(&found, "pg/constraint-without-not-valid");
+    // Without the VALIDATE migration the check proves nothing yet.
+    let tmp = TempPlan::new(&[files[0], files[1], files[3]]);
+    let plan = Plan::load(&tmp.dir).expect("plan loads");
+    let found = lint_plan(&plan, PG);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.rule == "pg/set-not-null" && f.migration == "0004"),
+        "{:#?}",
+        keys(&found)
+    );
+}

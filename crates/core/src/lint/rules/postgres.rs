@@ -7,6 +7,7 @@ use super::type_change::pg_rewrites;
 use crate::dialect::Dialect;
 use crate::lint::finding::{Finding, RuleInfo, Severity};
 use crate::lint::sql_facts::Fact;
+use crate::lint::squawk::{CheckEvent, check_events};
 use crate::lint::walk::{PlanView, StepView};
 use crate::plan::Step;
 
@@ -285,7 +286,35 @@ impl NotNullChecks {
             Step::DropCheck(d) => {
                 self.checks.remove(&(d.table.clone(), d.name.clone()));
             }
+            Step::Sql(raw) if raw.applies_to(Dialect::Postgres) => {
+                let up = raw.up();
+                let sql = up.for_dialect(Dialect::Postgres).unwrap_or_default();
+                for event in check_events(sql) {
+                    self.raw(event);
+                }
+            }
             _ => {}
+        }
+    }
+
+    fn raw(&mut self, event: CheckEvent) {
+        match event {
+            CheckEvent::Added {
+                table,
+                name,
+                column,
+                validated,
+            } => {
+                self.checks.insert((table, name), (column, validated));
+            }
+            CheckEvent::Validated { table, name } => {
+                if let Some(entry) = self.checks.get_mut(&(table, name)) {
+                    entry.1 = true;
+                }
+            }
+            CheckEvent::Dropped { table, name } => {
+                self.checks.remove(&(table, name));
+            }
         }
     }
 

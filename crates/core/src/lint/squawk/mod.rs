@@ -38,10 +38,13 @@
 
 mod filter;
 mod map;
+mod not_null;
 pub(crate) mod others;
 mod syntax;
 
 use squawk_linter::Linter;
+
+pub(crate) use not_null::{CheckEvent, check_events};
 
 use super::finding::{Finding, RuleInfo};
 use super::rules::pg_hazards as h;

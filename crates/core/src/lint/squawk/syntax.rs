@@ -107,10 +107,15 @@ pub(super) fn target(parse: &Parse<SourceFile>, v: &Violation) -> Target {
 
 /// The object name in `node`'s text: the last part of a qualified name, unquoted, lower-cased
 /// unless it was quoted (as PostgreSQL folds it).
-fn name(node: &SyntaxNode) -> String {
+pub(super) fn name(node: &SyntaxNode) -> String {
     let text = node.text().to_string();
     let text = text.trim();
     let last = text.rsplit('.').next().unwrap_or(text).trim();
+    // A constraint name node holds its CONSTRAINT keyword.
+    let last = match last.get(..11) {
+        Some(head) if head.eq_ignore_ascii_case("constraint ") => last[11..].trim(),
+        _ => last,
+    };
     match last.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
         Some(quoted) => quoted.replace("\"\"", "\""),
         None => last.to_ascii_lowercase(),
