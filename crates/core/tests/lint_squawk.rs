@@ -390,6 +390,13 @@ fn raw_domain_reindex_detach_and_rewrites() {
 fn other_squawk_rules_keep_their_name_and_drops_are_expected_in_contract() {
     let sql = "DROP VIEW active_users;";
     fires(&lint(&raw(sql)), "pg/ban-drop-view", 3, &["active_users"]);
+    let drop_check = "ALTER TABLE users DROP CONSTRAINT users_email_check;";
+    fires(
+        &lint(&raw(drop_check)),
+        "pg/ban-drop-constraint",
+        3,
+        &["users"],
+    );
     clean(
         &lint_with("phase = \"contract\"", &raw(sql)),
         &[IRREVERSIBLE],
@@ -533,6 +540,8 @@ fn raw_set_not_null_after_a_raw_check_validated_in_an_earlier_migration_is_cheap
     let found = lint_plan(&plan, PG);
     silent(&found, "pg/set-not-null");
     silent(&found, "pg/constraint-without-not-valid");
+    // Dropping the check once the column is NOT NULL keeps the guarantee.
+    silent(&found, "pg/ban-drop-constraint");
     // Without the VALIDATE migration the check proves nothing yet.
     let tmp = TempPlan::new(&[files[0], files[1], files[3]]);
     let plan = Plan::load(&tmp.dir).expect("plan loads");

@@ -318,6 +318,13 @@ impl NotNullChecks {
         }
     }
 
+    /// The column of `table`'s `column IS NOT NULL` check `name`, if it is one.
+    pub(crate) fn column_of(&self, table: &str, name: &str) -> Option<&str> {
+        self.checks
+            .get(&(table.to_string(), name.to_string()))
+            .map(|(column, _)| column.as_str())
+    }
+
     /// Whether a validated `column IS NOT NULL` check on `table` exists.
     pub(crate) fn validated(&self, table: &str, column: &str) -> bool {
         self.checks

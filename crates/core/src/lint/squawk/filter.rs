@@ -36,6 +36,7 @@ pub(super) fn keep(
     v: &Violation,
     target: &Target,
     checks: &NotNullChecks,
+    sql: &str,
 ) -> bool {
     // prefer-robust-stmts: only CREATE INDEX CONCURRENTLY matters (a failed build leaves an
     // invalid index behind); cutover's history makes every other statement run once.
@@ -62,6 +63,25 @@ pub(super) fn keep(
     }
     if rule.id == h::PREFER_BIGINT.id && !key_like(target) {
         return false;
+    }
+    if rule.id == others::BAN_DROP_CONSTRAINT.id
+        && let (Some(t), Some(name)) = (&table, &target.dropped_constraint)
+        && let Some(column) = checks.column_of(t, name)
+    {
+        // The last step of the SET NOT NULL recipe: the column's NOT NULL keeps the
+        // guarantee the check gave.
+        let not_null_before = s
+            .before
+            .table(t)
+            .and_then(|tm| tm.column(column))
+            .is_some_and(|c| !c.is_nullable());
+        let sets_it_here = sql
+            .to_ascii_lowercase()
+            .split(';')
+            .any(|stmt| stmt.contains(column) && stmt.contains("set not null"));
+        if not_null_before || sets_it_here {
+            return false;
+        }
     }
     match (&table, &target.column) {
         (Some(t), Some(c)) if rule.id == COLUMN_TYPE_CHANGE.id => rewrites(s, t, c, target),

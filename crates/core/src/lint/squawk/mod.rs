@@ -125,7 +125,7 @@ fn lint_step(
             continue;
         }
         let target = syntax::target(&parse, &v);
-        if !filter::keep(s, rule, &v, &target, checks) {
+        if !filter::keep(s, rule, &v, &target, checks, sql) {
             continue;
         }
         let finding = finding(s, rule, &target, typed);

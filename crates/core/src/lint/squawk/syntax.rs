@@ -23,6 +23,8 @@ pub(super) struct Target {
     /// The column definition (or `ADD COLUMN` / `ALTER COLUMN` clause) the finding sits
     /// in, as written.
     pub column_clause: Option<String>,
+    /// The constraint a `DROP CONSTRAINT` drops.
+    pub dropped_constraint: Option<String>,
     /// Whether the finding is about a foreign key or check that an `ADD CONSTRAINT` adds
     /// (not a unique or primary key constraint, nor a `VALIDATE CONSTRAINT`).
     pub scanning_constraint: bool,
@@ -75,6 +77,10 @@ pub(super) fn target(parse: &Parse<SourceFile>, v: &Violation) -> Target {
             if let Some(ast::AlterColumnOption::SetType(st)) = a.option() {
                 t.new_type = st.ty().map(|ty| ty.syntax().text().to_string());
             }
+            break;
+        }
+        if let Some(d) = ast::DropConstraint::cast(n.clone()) {
+            t.dropped_constraint = d.constraint_name_ref().map(|c| name(c.syntax()));
             break;
         }
         if let Some(a) = ast::AddConstraint::cast(n.clone()) {
