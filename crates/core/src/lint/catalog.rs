@@ -2,12 +2,13 @@
 
 use super::finding::RuleInfo;
 use super::rules::{
-    data_changes, destructive, insert_key, mysql, mysql_fk_index, mysql_keys, pg_validate,
-    plan_wide, postgres, sqlite,
+    data_changes, destructive, insert_key, mysql, mysql_fk_index, mysql_keys, pg_hazards,
+    pg_validate, plan_wide, postgres, sqlite,
 };
+use super::squawk::others;
 use super::suppress;
 
-static RULES: [RuleInfo; 29] = [
+static RULES: [RuleInfo; 61] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -30,6 +31,38 @@ static RULES: [RuleInfo; 29] = [
     postgres::RENAME,
     postgres::DROP_CASCADE,
     pg_validate::VALIDATE_IN_SAME_MIGRATION,
+    pg_hazards::DROP_INDEX_WITHOUT_CONCURRENTLY,
+    pg_hazards::CONCURRENT_INDEX_IN_TRANSACTION,
+    pg_hazards::CONCURRENT_INDEX_WITHOUT_IF_NOT_EXISTS,
+    pg_hazards::ADD_COLUMN_VOLATILE_DEFAULT,
+    pg_hazards::ADD_SERIAL_PRIMARY_KEY,
+    pg_hazards::UNIQUE_CONSTRAINT_WITHOUT_INDEX,
+    pg_hazards::DROP_NOT_NULL,
+    pg_hazards::PREFER_BIGINT,
+    pg_hazards::PREFER_IDENTITY,
+    pg_hazards::PREFER_TEXT,
+    pg_hazards::PREFER_TIMESTAMPTZ,
+    pg_hazards::IDENTIFIER_TOO_LONG,
+    pg_hazards::TRANSACTION_CONTROL_IN_STEP,
+    pg_hazards::DOMAIN_CONSTRAINT,
+    pg_hazards::REINDEX_WITHOUT_CONCURRENTLY,
+    pg_hazards::DETACH_PARTITION_WITHOUT_CONCURRENTLY,
+    pg_hazards::TABLE_REWRITE_COMMAND,
+    others::BAN_DROP_VIEW,
+    others::BAN_DROP_FUNCTION,
+    others::BAN_DROP_TYPE,
+    others::BAN_DROP_DEFAULT,
+    others::BAN_DROP_SCHEMA,
+    others::BAN_DROP_SEQUENCE,
+    others::BAN_DROP_DOMAIN,
+    others::BAN_DROP_CONSTRAINT,
+    others::BAN_DROP_GENERATED_EXPRESSION,
+    others::BAN_DROP_EXTENSION,
+    others::RENAMING_OBJECT,
+    others::BAN_SET_SCHEMA,
+    others::BAN_ALTER_IDENTITY,
+    others::REQUIRE_ENUM_VALUE_ORDERING,
+    others::BAN_DUPLICATE_COLUMN_ASSIGNMENTS,
     mysql::TABLE_COPYING_ALTER,
     mysql::UNIQUE_INDEX_ON_EXISTING_DATA,
     mysql_keys::INDEX_KEY_TOO_LONG,

@@ -55,6 +55,9 @@ pub struct RuleInfo {
     pub severity: Severity,
     /// The dialect whose rules it belongs to; `None` for plan-wide rules.
     pub dialect: Option<Dialect>,
+    /// Where the rule comes from: `cutover`, `squawk: <rule>` (a squawk rule run on the
+    /// step's PostgreSQL SQL) or `cutover + squawk: <rule>` (both, deduplicated).
+    pub origin: &'static str,
     /// One line: what it catches.
     pub summary: &'static str,
     /// What goes wrong in production.

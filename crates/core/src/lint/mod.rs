@@ -31,6 +31,7 @@ mod finding;
 mod rules;
 mod sarif;
 mod sql_facts;
+mod squawk;
 mod suppress;
 mod walk;
 

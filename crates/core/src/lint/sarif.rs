@@ -28,6 +28,7 @@ pub fn to_sarif(findings: &[Finding], base: Option<&Path>) -> Value {
                 "defaultConfiguration": { "level": r.severity.sarif_level() },
                 "properties": {
                     "tags": [r.dialect.map_or("plan", |d| d.name())],
+                    "origin": r.origin,
                 },
             })
         })

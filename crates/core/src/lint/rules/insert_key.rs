@@ -11,6 +11,7 @@ pub(crate) const INSERT_BACKFILL_WITHOUT_KEY: RuleInfo = RuleInfo {
     id: "plan/insert-backfill-without-key",
     severity: Severity::Warning,
     dialect: None,
+    origin: "cutover",
     summary: "An insert backfill has no `pending` and its target no unique key over the inserted columns",
     explanation: "Such a backfill's only memory is its checkpoint: once it finished, source rows written later are never inserted (`backfill run` says \"already done\" and the verification fails), `backfill run --restart` or `--force` inserts every row a second time, and `on_conflict = \"ignore\"` has no key to conflict on.",
     fix: "Give the target a unique key over inserted columns (e.g. `unique = [{ columns = [\"profile_id\", \"position\"] }]`) and set `on_conflict = \"ignore\"`, or add a `pending` that skips source rows already inserted, e.g. `pending = \"NOT EXISTS (SELECT 1 FROM profile_media pm WHERE pm.profile_id = profiles.id)\"`.",

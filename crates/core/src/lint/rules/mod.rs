@@ -6,11 +6,13 @@ pub(crate) mod insert_key;
 pub(crate) mod mysql;
 pub(crate) mod mysql_fk_index;
 pub(crate) mod mysql_keys;
+pub(crate) mod pg_hazards;
+pub(crate) mod pg_typed;
 pub(crate) mod pg_validate;
 pub(crate) mod plan_wide;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
-mod type_change;
+pub(crate) mod type_change;
 
 use super::finding::Finding;
 use super::walk::PlanView;
@@ -38,6 +40,11 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
         if d == Dialect::Mysql {
             mysql_keys::check(&on, out);
             mysql_fk_index::check(&on, out);
+        }
+        if d == Dialect::Postgres {
+            pg_typed::check(&on, out);
+            // Last: squawk's findings skip what cutover's rules already reported.
+            crate::lint::squawk::check(&on, out);
         }
     }
 }

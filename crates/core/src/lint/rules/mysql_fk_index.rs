@@ -17,6 +17,7 @@ use crate::schema::Schema;
 /// `mysql/drop-index-needed-by-foreign-key`.
 pub(crate) const DROP_INDEX_NEEDED_BY_FOREIGN_KEY: RuleInfo = RuleInfo {
     id: "mysql/drop-index-needed-by-foreign-key",
+    origin: "cutover",
     severity: Severity::Error,
     dialect: Some(Dialect::Mysql),
     summary: "Raw SQL drops the only index a foreign key can use",

@@ -17,6 +17,7 @@ pub(crate) const INDEX_KEY_TOO_LONG: RuleInfo = RuleInfo {
     id: "mysql/index-key-too-long",
     severity: Severity::Error,
     dialect: Some(Dialect::Mysql),
+    origin: "cutover",
     summary: "An index, unique key or primary key MySQL/MariaDB cannot build",
     explanation: "InnoDB indexes a text, json, bytes or array column (LONGTEXT, JSON, LONGBLOB) only through a prefix length, and a key holds at most 3072 bytes, with 4 bytes per varchar character in utf8mb4. The CREATE fails on MySQL/MariaDB only, when the migration runs.",
     fix: "Index a varchar(n) column instead (at most 768 characters for a one-column key; the key's columns together at most 3072 bytes), or limit the index to the other databases with `dialects = [..]`.",

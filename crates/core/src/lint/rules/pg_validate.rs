@@ -19,6 +19,7 @@ use crate::plan::{Migration, Step};
 /// `pg/validate-in-same-migration`.
 pub(crate) const VALIDATE_IN_SAME_MIGRATION: RuleInfo = RuleInfo {
     id: "pg/validate-in-same-migration",
+    origin: "cutover",
     severity: Severity::Error,
     dialect: Some(Dialect::Postgres),
     summary: "A constraint is added NOT VALID and validated in the same transactional migration",

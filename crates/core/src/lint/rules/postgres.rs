@@ -7,6 +7,7 @@ use super::type_change::pg_rewrites;
 use crate::dialect::Dialect;
 use crate::lint::finding::{Finding, RuleInfo, Severity};
 use crate::lint::sql_facts::Fact;
+use crate::lint::squawk::{CheckEvent, check_events};
 use crate::lint::walk::{PlanView, StepView};
 use crate::plan::Step;
 
@@ -17,6 +18,7 @@ pub(crate) const INDEX_WITHOUT_CONCURRENTLY: RuleInfo = RuleInfo {
     id: "pg/index-without-concurrently",
     severity: Severity::Error,
     dialect: PG,
+    origin: "cutover + squawk: require-concurrent-index-creation",
     summary: "An index on an existing table is built without CONCURRENTLY",
     explanation: "CREATE INDEX without CONCURRENTLY holds a SHARE lock for the whole build: every INSERT, UPDATE and DELETE on the table waits until the index is done, minutes on a large table.",
     fix: "Set `concurrently = true` on the create_index step (it then runs outside the migration's transaction); for a unique constraint use create_index with `unique = true, concurrently = true` instead of add_unique.",
@@ -27,6 +29,7 @@ pub(crate) const ADD_NOT_NULL_WITHOUT_DEFAULT: RuleInfo = RuleInfo {
     id: "pg/add-not-null-without-default",
     severity: Severity::Error,
     dialect: PG,
+    origin: "cutover + squawk: adding-required-field",
     summary: "A NOT NULL column without a default is added to an existing table",
     explanation: "PostgreSQL refuses to add a NOT NULL column without a default to a table with rows (`column contains null values`), so the migration fails in production although it passed on an empty development database; and the previous release's INSERTs, which do not know the column, would fail too.",
     fix: "Give the column a constant `default` (metadata-only since PostgreSQL 11), or add it nullable, backfill it, and make it NOT NULL later through a validated check constraint.",
@@ -37,6 +40,7 @@ pub(crate) const COLUMN_TYPE_CHANGE: RuleInfo = RuleInfo {
     id: "pg/column-type-change",
     severity: Severity::Error,
     dialect: PG,
+    origin: "cutover + squawk: changing-column-type",
     summary: "A column type change rewrites an existing table",
     explanation: "ALTER COLUMN ... TYPE rewrites the table and all its indexes under an ACCESS EXCLUSIVE lock: no reads or writes until it finishes. Only binary-compatible changes (growing a varchar, varchar to text, raising numeric precision) are free.",
     fix: "Expand/contract: add a new column of the new type, backfill it, switch the application, then drop the old column in a contract migration.",
@@ -47,6 +51,7 @@ pub(crate) const CONSTRAINT_WITHOUT_NOT_VALID: RuleInfo = RuleInfo {
     id: "pg/constraint-without-not-valid",
     severity: Severity::Error,
     dialect: PG,
+    origin: "cutover + squawk: constraint-missing-not-valid, adding-foreign-key-constraint",
     summary: "A foreign key or check is added to an existing table without NOT VALID",
     explanation: "Adding a foreign key or check constraint scans every row while holding a lock that blocks writes (SHARE ROW EXCLUSIVE on both tables for a foreign key, ACCESS EXCLUSIVE for a check).",
     fix: "Add it with `not_valid = true` (only new rows are checked, the lock is brief), then validate the existing rows with `op = \"validate_constraint\"` in a separate, later migration, where it does not block writes (in the same transaction the ADD's lock would be held through the validation).",
@@ -57,6 +62,7 @@ pub(crate) const SET_NOT_NULL: RuleInfo = RuleInfo {
     id: "pg/set-not-null",
     severity: Severity::Error,
     dialect: PG,
+    origin: "cutover + squawk: adding-not-nullable-field",
     summary: "SET NOT NULL on an existing table without a validated check constraint",
     explanation: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock to prove there are no NULLs: reads and writes stop for the duration.",
     fix: "First add_check `<column> IS NOT NULL` with `not_valid = true`; in a separate, later migration validate_constraint it, then alter_column nullable = false (PostgreSQL 12+ skips the scan), then drop the check.",
@@ -67,6 +73,7 @@ pub(crate) const RENAME: RuleInfo = RuleInfo {
     id: "pg/rename",
     severity: Severity::Warning,
     dialect: PG,
+    origin: "cutover + squawk: renaming-column, renaming-table",
     summary: "A table or column that the previous release may still use is renamed",
     explanation: "The rename is instant, and so is the breakage: the release still running during a deploy queries the old name and fails until every instance runs the new code.",
     fix: "Expand/contract: add the new column (or a view for a table), write to both and backfill, switch reads, then drop the old name in a contract migration; or suppress if no running code uses the name.",
@@ -77,6 +84,7 @@ pub(crate) const DROP_CASCADE: RuleInfo = RuleInfo {
     id: "pg/drop-cascade",
     severity: Severity::Error,
     dialect: PG,
+    origin: "cutover + squawk: ban-truncate-cascade",
     summary: "DROP ... CASCADE also drops whatever depends on the object",
     explanation: "CASCADE silently drops dependent views, foreign keys and other objects that the plan does not mention; what is lost is only known after the fact.",
     fix: "Drop the dependent objects explicitly in earlier steps and remove `cascade` (or the CASCADE keyword).",
@@ -88,7 +96,7 @@ pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
     for s in &view.steps {
         step(s, &not_null_checks, out);
         for fact in s.facts_for(Dialect::Postgres) {
-            raw(s, fact, out);
+            raw(s, fact, &not_null_checks, out);
         }
         not_null_checks.track(s.step());
     }
@@ -186,7 +194,7 @@ fn step(s: &StepView<'_>, checks: &NotNullChecks, out: &mut Vec<Finding>) {
     }
 }
 
-fn raw(s: &StepView<'_>, fact: &Fact, out: &mut Vec<Finding>) {
+fn raw(s: &StepView<'_>, fact: &Fact, checks: &NotNullChecks, out: &mut Vec<Finding>) {
     let finding = match fact {
         Fact::CreateIndex {
             table,
@@ -196,10 +204,8 @@ fn raw(s: &StepView<'_>, fact: &Fact, out: &mut Vec<Finding>) {
             &INDEX_WITHOUT_CONCURRENTLY,
             format!("raw CREATE INDEX on existing table `{table}` without CONCURRENTLY"),
         ),
-        Fact::ColumnType { table, column } if s.existing(table) => s.finding(
-            &COLUMN_TYPE_CHANGE,
-            format!("raw ALTER COLUMN ... TYPE on `{table}.{column}` rewrites the table"),
-        ),
+        // Raw type changes: squawk reports them, knowing the new type (lint/squawk/filter.rs
+        // drops the widening ones).
         Fact::AddConstraint {
             table,
             not_valid: false,
@@ -208,7 +214,11 @@ fn raw(s: &StepView<'_>, fact: &Fact, out: &mut Vec<Finding>) {
             &CONSTRAINT_WITHOUT_NOT_VALID,
             format!("raw ADD CONSTRAINT on existing table `{table}` without NOT VALID"),
         ),
-        Fact::SetNotNull { table, column } if s.existing(table) => set_not_null(s, table, column),
+        Fact::SetNotNull { table, column }
+            if s.existing(table) && !checks.validated(table, column) =>
+        {
+            set_not_null(s, table, column)
+        }
         Fact::RenameTable { table, to } if s.existing(table) => s.finding(
             &RENAME,
             format!("table `{table}` is renamed to `{to}` in raw SQL"),
@@ -247,12 +257,13 @@ fn quoted(columns: &[String]) -> String {
 
 /// `<column> IS NOT NULL` checks seen so far: (table, name) -> (column, validated).
 #[derive(Default)]
-struct NotNullChecks {
+pub(crate) struct NotNullChecks {
     checks: BTreeMap<(String, String), (String, bool)>,
 }
 
 impl NotNullChecks {
-    fn track(&mut self, step: &Step) {
+    /// Records the checks `step` adds, validates or drops.
+    pub(crate) fn track(&mut self, step: &Step) {
         match step {
             Step::AddCheck(c) => {
                 let columns = c.expr.columns();
@@ -275,11 +286,47 @@ impl NotNullChecks {
             Step::DropCheck(d) => {
                 self.checks.remove(&(d.table.clone(), d.name.clone()));
             }
+            Step::Sql(raw) if raw.applies_to(Dialect::Postgres) => {
+                let up = raw.up();
+                let sql = up.for_dialect(Dialect::Postgres).unwrap_or_default();
+                for event in check_events(sql) {
+                    self.raw(event);
+                }
+            }
             _ => {}
         }
     }
 
-    fn validated(&self, table: &str, column: &str) -> bool {
+    fn raw(&mut self, event: CheckEvent) {
+        match event {
+            CheckEvent::Added {
+                table,
+                name,
+                column,
+                validated,
+            } => {
+                self.checks.insert((table, name), (column, validated));
+            }
+            CheckEvent::Validated { table, name } => {
+                if let Some(entry) = self.checks.get_mut(&(table, name)) {
+                    entry.1 = true;
+                }
+            }
+            CheckEvent::Dropped { table, name } => {
+                self.checks.remove(&(table, name));
+            }
+        }
+    }
+
+    /// The column of `table`'s `column IS NOT NULL` check `name`, if it is one.
+    pub(crate) fn column_of(&self, table: &str, name: &str) -> Option<&str> {
+        self.checks
+            .get(&(table.to_string(), name.to_string()))
+            .map(|(column, _)| column.as_str())
+    }
+
+    /// Whether a validated `column IS NOT NULL` check on `table` exists.
+    pub(crate) fn validated(&self, table: &str, column: &str) -> bool {
         self.checks
             .iter()
             .any(|((t, _), (c, ok))| t == table && c == column && *ok)
