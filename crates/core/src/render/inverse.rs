@@ -72,6 +72,44 @@ pub fn irreversible_steps(migration: &Migration, schema: &Schema) -> Vec<usize> 
         .collect()
 }
 
+/// Whether every statement of a raw step changes nothing a `down` would undo: `ALTER TABLE
+/// t VALIDATE CONSTRAINT c` (it only checks rows), `ANALYZE`, `VACUUM`.
+fn only_checks_or_statistics(s: &SqlStep) -> bool {
+    let texts: Vec<&String> = [&s.sql, &s.postgres, &s.mysql, &s.sqlite]
+        .into_iter()
+        .flatten()
+        .collect();
+    !texts.is_empty() && texts.iter().all(|t| statements_need_no_undo(t))
+}
+
+fn statements_need_no_undo(sql: &str) -> bool {
+    let code: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let statements: Vec<Vec<String>> = code
+        .split(';')
+        .map(|st| st.split_whitespace().map(str::to_ascii_uppercase).collect())
+        .filter(|words: &Vec<String>| !words.is_empty())
+        .collect();
+    !statements.is_empty()
+        && statements.iter().all(|w| {
+            let w: Vec<&str> = w.iter().map(String::as_str).collect();
+            match w.as_slice() {
+                ["ANALYZE", ..] | ["VACUUM", ..] => true,
+                ["ALTER", "TABLE", rest @ ..] => {
+                    let rest = match rest {
+                        ["ONLY", r @ ..] | ["IF", "EXISTS", r @ ..] => r,
+                        r => r,
+                    };
+                    matches!(rest, [_, "VALIDATE", "CONSTRAINT", _])
+                }
+                _ => false,
+            }
+        })
+}
+
 /// Tables the steps create.
 fn created_tables<'a>(ups: &[&'a Step]) -> Vec<&'a str> {
     ups.iter()
@@ -131,6 +169,7 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
             table: u.table.clone(),
             name: u.constraint_name(),
         }),
+        Step::Sql(s) if s.down.is_none() && only_checks_or_statistics(s) => return Some(None),
         Step::Sql(s) => {
             let down = s.down.as_ref()?;
             let mut inv = SqlStep {
