@@ -30,6 +30,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use dialect_limits::Canonical as CanonicalItem;
 
+pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;
