@@ -14,7 +14,8 @@ N="${N:-300}"
 RUNS="${RUNS:-30}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="${WORK:-$(mktemp -d /tmp/cutover-bench-noop.XXXXXX)}"
-DBMATE="${DBMATE:-/tmp/dbmate/node_modules/.bin/dbmate}"
+# The npm package's `.bin/dbmate` is a Node.js wrapper; time the native binary it ships.
+DBMATE="${DBMATE:-$(ls /tmp/dbmate/node_modules/@dbmate/*/bin/dbmate 2>/dev/null | head -1)}"
 PG_URL="${CUTOVER_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 BACKENDS="${BENCH_BACKENDS:-sqlite postgres}"
 

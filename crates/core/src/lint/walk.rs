@@ -71,7 +71,9 @@ pub(crate) struct PlanView<'a> {
     pub plan: &'a Plan,
     /// Every up step of every migration, in order.
     pub steps: Vec<StepView<'a>>,
-    /// The schema after each migration.
+    /// The schema after each migration (an empty one for a migration outside the scope,
+    /// which has no step views: copying the schema for every applied migration would cost
+    /// more than the lint of the pending ones).
     pub after: Vec<Schema>,
     /// Migration indexes that create each table (with `create_table`, not `if_not_exists`).
     pub creators: BTreeMap<String, Vec<usize>>,
@@ -143,7 +145,11 @@ impl<'a> PlanView<'a> {
                 }
                 schema.apply(&located.item);
             }
-            after.push(schema.clone());
+            after.push(if linted {
+                schema.clone()
+            } else {
+                Schema::default()
+            });
         }
         PlanView {
             plan,
