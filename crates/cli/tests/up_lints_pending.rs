@@ -116,3 +116,31 @@ async fn up_lints_pending_migrations_only_and_still_refuses_their_errors() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_noop_up_still_refuses_changed_applied_migrations() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_init.toml", INIT);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let up = || {
+            common::run(
+                plan.path(),
+                &["up", "--no-backup", "--database", db.url(), "--plan", &dir],
+            )
+        };
+        let out = up();
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let out = up();
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        assert!(
+            common::text(&out).contains("nothing to apply"),
+            "{}",
+            common::text(&out)
+        );
+        plan.write("0001_init.toml", &INIT.replace("\"age\"", "\"years\""));
+        let out = up();
+        assert_eq!(out.status.code(), Some(6), "{}", common::text(&out));
+    })
+    .await;
+}
