@@ -42,6 +42,7 @@
 //! }
 //! ```
 
+pub mod corpus;
 pub mod crash;
 pub mod faults;
 pub mod marker;

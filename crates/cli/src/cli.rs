@@ -60,6 +60,18 @@ pub struct ConnectOpts {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project here: cutover.toml (commented targets) and an empty plan directory.
+    Init(InitArgs),
+    /// Write the next migration file, with a commented template for its phase.
+    New(NewArgs),
+    /// Create or drop the database a URL or target names.
+    #[command(subcommand)]
+    Database(DatabaseCommand),
+    /// Wait until the database accepts connections (containers, CI).
+    Wait(WaitArgs),
+    /// The live schema: `schema dump [FILE]` writes it as SQL with the database's own tool.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
     /// Print the SQL the plan would run, without a database.
     Sql(SqlArgs),
     /// Check the plan for migrations that lock, rewrite or break a production database.
@@ -188,6 +200,74 @@ pub struct BackfillRetireArgs {
     pub yes: bool,
 }
 
+/// `cutover database ...`.
+#[derive(Debug, Subcommand)]
+pub enum DatabaseCommand {
+    /// Create the database unless it exists (a SQLite file: create the file).
+    Create(ConnectOnly),
+    /// Drop the database (a SQLite file: remove it with its journal files); needs --yes.
+    Drop(DropDatabaseArgs),
+}
+
+/// `cutover database drop`.
+#[derive(Debug, Args)]
+pub struct DropDatabaseArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Confirm: every table and row of the database is lost.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `cutover schema ...`.
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Write the live schema (no rows) as SQL to FILE (replaced), or to stdout.
+    Dump(SchemaDumpArgs),
+}
+
+/// `cutover schema dump`.
+#[derive(Debug, Args)]
+pub struct SchemaDumpArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// The file to write (default: stdout).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `cutover wait`.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Give up after this many seconds (exit code 1).
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+}
+
+/// `cutover init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// How `cutover new` numbers migrations: sequence (0001, 0002, ...) or timestamp.
+    #[arg(long, value_name = "SCHEME", default_value = "sequence", value_parser = ["sequence", "timestamp"])]
+    pub versions: String,
+}
+
+/// `cutover new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the migration does, e.g. `add_attachments` or `add attachments`.
+    #[arg(required = true, value_name = "NAME")]
+    pub name: Vec<String>,
+    /// Start from the template of a phase (expand, backfill, contract).
+    #[arg(long, value_name = "PHASE", value_parser = crate::backup_args::parse_phase)]
+    pub phase: Option<cutover_core::plan::Phase>,
+}
+
 /// `cutover sql`.
 #[derive(Debug, Args)]
 pub struct SqlArgs {
@@ -269,6 +349,9 @@ pub struct UpArgs {
     /// Apply even when `cutover lint` reports errors for the database's dialect.
     #[arg(long)]
     pub allow_lint_errors: bool,
+    /// Create the database first when it does not exist.
+    #[arg(long)]
+    pub create_database: bool,
     /// Stop before the first migration of a later phase (expand, backfill, contract).
     #[arg(long, value_name = "PHASE", value_parser = crate::backup_args::parse_phase)]
     pub phase: Option<cutover_core::plan::Phase>,

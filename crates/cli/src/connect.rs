@@ -12,3 +12,19 @@ pub async fn connect(url: &str) -> cutover_core::Result<Box<dyn Backend>> {
         Dialect::Sqlite => Box::new(cutover_sqlite::SqliteBackend::open(url).await?),
     })
 }
+
+/// [`connect`] for an owned URL, boxed: the opener that `cutover_core::lifecycle` takes.
+pub fn open_url(url: String) -> futures_boxed::BoxedOpen {
+    Box::pin(async move { connect(&url).await })
+}
+
+/// The future type of [`open_url`].
+pub mod futures_boxed {
+    use cutover_core::backend::Backend;
+    use std::future::Future;
+    use std::pin::Pin;
+
+    /// A boxed connection attempt.
+    pub type BoxedOpen =
+        Pin<Box<dyn Future<Output = cutover_core::Result<Box<dyn Backend>>> + Send + 'static>>;
+}

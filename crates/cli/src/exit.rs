@@ -20,7 +20,8 @@ pub enum ExitCode {
     /// The migration lock was held by another run past `--lock-timeout`, or another run
     /// took it over while this one worked.
     Locked = 4,
-    /// A check failed (precondition halted or verification failed).
+    /// A check failed (precondition halted or verification failed), or the contract gate
+    /// refused a migration because a backfill before it is not complete and verified.
     CheckFailed = 5,
     /// An applied migration's checksum no longer matches its file.
     ChecksumMismatch = 6,

@@ -176,7 +176,8 @@ async fn a_migrations_checks_wait_for_all_of_its_backfills() {
                 status
                     .lines()
                     .any(|l| l.contains(id) && l.contains("complete")),
-                "{id}: {status}"
+                "{id}: {status} {}",
+                common::text(&out)
             );
         }
     })

@@ -49,8 +49,14 @@ fn a_target_flag_beats_database_url_in_the_environment() {
         &["status", "--database", &flag_db],
         &[("DATABASE_URL", &env_db)],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0001"));
+    // `status` only reads: it names the flag's (missing) file and creates nothing.
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
+    assert!(
+        common::text(&out).contains("flag.db"),
+        "{}",
+        common::text(&out)
+    );
+    assert!(!dir.join("flag.db").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -17,6 +17,11 @@ table = "items"
 columns = ["name"]
 where = "name IS NOT NULL"
 dialects = ["postgres", "sqlite"]
+
+[[steps]]
+op = "add_column"
+table = "items"
+column = { name = "note", type = "text" }
 "#;
 
 #[test]
@@ -32,6 +37,13 @@ fn skipped_steps_are_listed_in_the_sql_output() {
         "{text}"
     );
     assert!(!text.contains("CREATE INDEX"), "{text}");
+    // Listed where it stands: after step 1, before step 3.
+    let at = |needle: &str| text.find(needle).unwrap_or(usize::MAX);
+    assert!(
+        at("-- step 1 (create_table)") < at("-- step 2 (create_index) skipped")
+            && at("-- step 2 (create_index) skipped") < at("-- step 3 (add_column)"),
+        "{text}"
+    );
     let out = common::run(plan.path(), &["sql", "--plan", dir, "--dialect", "sqlite"]);
     let text = common::text(&out);
     assert!(

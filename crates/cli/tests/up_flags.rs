@@ -117,24 +117,24 @@ fn cutover_test_leaves_no_backup_files() {
         args.push(b.server_url());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let before = temp_backup_dirs();
-    let out = common::run(root.path(), &args);
+    // A temp dir of its own: other processes on the machine create and remove files in the
+    // shared one meanwhile.
+    let tmp = PlanDir::new();
+    let tmp_path = tmp.path().to_str().expect("utf8");
+    let out = common::run_env(root.path(), &args, &[("TMPDIR", tmp_path)]);
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
     let left: Vec<String> = std::fs::read_dir(root.path())
         .expect("read")
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     assert_eq!(left, ["migrations"], "nothing but the plan beside it");
-    let after: Vec<String> = temp_backup_dirs()
-        .into_iter()
-        .filter(|d| !before.contains(d))
-        .collect();
+    let after = temp_backup_dirs(tmp.path());
     assert!(after.is_empty(), "temporary backup dirs left: {after:?}");
 }
 
-/// `cutover-test-*` directories in the temp dir.
-fn temp_backup_dirs() -> Vec<String> {
-    std::fs::read_dir(std::env::temp_dir())
+/// `cutover-test-*` directories in `dir`.
+fn temp_backup_dirs(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
         .map(|d| {
             d.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
                 .filter(|n| n.starts_with("cutover-test-"))

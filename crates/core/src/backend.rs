@@ -97,6 +97,15 @@ pub trait Backend: Send {
     /// Runs one query and returns its rows as text.
     async fn query(&mut self, sql: &str) -> Result<Rows>;
 
+    /// Whether table `name` exists in the default schema (read-only: lists tables).
+    async fn table_exists(&mut self, name: &str) -> Result<bool> {
+        let tables = self.query(&self.dialect().sql().list_tables_sql()).await?;
+        Ok(tables
+            .rows
+            .iter()
+            .any(|r| r.first().cloned().flatten().as_deref() == Some(name)))
+    }
+
     /// Opens a transaction. For SQLite this is `BEGIN IMMEDIATE` (takes the write lock now).
     async fn begin(&mut self) -> Result<()>;
 
@@ -136,6 +145,18 @@ pub trait Backend: Send {
     /// option file with mode 0600, never through their arguments, and never appear in
     /// errors. A missing tool is an error that names the package to install.
     async fn backup(&mut self, path: &Path) -> Result<BackupInfo>;
+
+    /// Writes the schema of the connected database (no rows) as SQL to `path`, created with
+    /// mode 0600 and not existing yet, through the database's own tool where there is one
+    /// (`pg_dump --schema-only`, `mariadb-dump --no-data`; SQLite: the `sqlite_master`
+    /// statements). Returns the tool that wrote it. For `cutover schema dump`.
+    async fn schema_dump(&mut self, path: &Path) -> Result<String> {
+        let _ = path;
+        Err(crate::error::Error::Other(format!(
+            "this {} backend cannot dump its schema",
+            self.dialect()
+        )))
+    }
 
     /// Restores a backup written by [`backup`](Backend::backup) into the connected
     /// database, replacing the objects the backup holds (Postgres: `pg_restore --clean

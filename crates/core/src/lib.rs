@@ -35,6 +35,7 @@ pub mod error;
 pub mod expr;
 pub mod fence;
 pub mod import;
+pub mod lifecycle;
 pub mod lint;
 pub mod plan;
 pub mod plantest;

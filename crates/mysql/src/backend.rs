@@ -318,6 +318,10 @@ impl Backend for MysqlBackend {
 
     /// The dump streamed into the `mariadb` (or `mysql`) client. Not atomic: MySQL commits
     /// DDL implicitly, so a failure part way leaves the tables restored so far.
+    async fn schema_dump(&mut self, path: &Path) -> Result<String> {
+        self.schema_to(path).await
+    }
+
     async fn restore(&mut self, path: &Path) -> Result<()> {
         self.restore_from(path).await
     }

@@ -167,6 +167,49 @@ impl MysqlBackend {
         })
     }
 
+    /// Runs the dump tool with `--no-data` into `path` (mode 0600): tables, views, routines,
+    /// triggers and events, without the `AUTO_INCREMENT=` counters that change with every
+    /// insert. Returns the tool's version line.
+    pub(crate) async fn schema_to(&mut self, path: &Path) -> Result<String> {
+        let program =
+            find_tool(&DUMP_TOOLS).ok_or_else(|| missing_tool("mariadb-dump", PACKAGE))?;
+        let name = tool_name(&program);
+        let tool = tool_version(&program, &name, PACKAGE).await?;
+        let db = self.database()?;
+        let options = OptionPipe::create(&self.opts)?;
+        let mut cmd = Command::new(tool_path(&DUMP_TOOLS));
+        cmd.arg(OptionPipe::argument()).args([
+            "--no-data",
+            "--skip-comments",
+            "--routines",
+            "--triggers",
+            "--events",
+            "--no-tablespaces",
+        ]);
+        cmd.arg(db);
+        let raw = path.with_extension("raw-dump");
+        let streams = ToolStreams {
+            stdin: Some(options.into_stdin()),
+            stdout: Some(create_private_file(&raw)?),
+        };
+        let command = tokio::process::Command::from(cmd);
+        let result = run_tool(command, streams, &name, PACKAGE, self.opts.pass()).await;
+        let text = result.and_then(|_| {
+            std::fs::read_to_string(&raw).map_err(|source| Error::Io {
+                path: raw.clone(),
+                source,
+            })
+        });
+        let _ = std::fs::remove_file(&raw);
+        let mut out = create_private_file(path)?;
+        out.write_all(without_counters(&text?).as_bytes())
+            .map_err(|source| Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(tool)
+    }
+
     /// Streams `path` into the client.
     pub(crate) async fn restore_from(&mut self, path: &Path) -> Result<()> {
         let program = find_tool(&CLIENT_TOOLS).ok_or_else(|| missing_tool("mariadb", PACKAGE))?;
@@ -255,6 +298,23 @@ fn option_value(value: &str) -> String {
     out
 }
 
+/// `text` without ` AUTO_INCREMENT=<n>` table options.
+fn without_counters(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(" AUTO_INCREMENT=") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + " AUTO_INCREMENT=".len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            out.push_str(" AUTO_INCREMENT=");
+        }
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +332,18 @@ mod tests {
         assert!(
             text.contains("password=\"p@ss\"") && text.contains("port=3307"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn auto_increment_counters_are_stripped() {
+        assert_eq!(
+            super::without_counters(") ENGINE=InnoDB AUTO_INCREMENT=1501 DEFAULT CHARSET=utf8mb4;"),
+            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;"
+        );
+        assert_eq!(
+            super::without_counters("`id` bigint(20) NOT NULL AUTO_INCREMENT,"),
+            "`id` bigint(20) NOT NULL AUTO_INCREMENT,"
         );
     }
 }

@@ -251,6 +251,10 @@ impl Backend for PostgresBackend {
 
     /// `pg_restore --clean --if-exists --single-transaction --no-owner` (see
     /// [`PostgresBackend::restore_command`]): all or nothing.
+    async fn schema_dump(&mut self, path: &Path) -> Result<String> {
+        self.schema_to(path).await
+    }
+
     async fn restore(&mut self, path: &Path) -> Result<()> {
         self.restore_from(path).await
     }

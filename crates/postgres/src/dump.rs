@@ -94,6 +94,41 @@ impl PostgresBackend {
         })
     }
 
+    /// Runs `pg_dump --schema-only` (plain SQL, no owners or grants) into `path`, created
+    /// with mode 0600. Returns the tool's version line.
+    pub(crate) async fn schema_to(&mut self, path: &Path) -> Result<String> {
+        let program = find_tool(&["pg_dump"]).ok_or_else(|| missing_tool("pg_dump", PACKAGE))?;
+        let tool = tool_version(&program, "pg_dump", PACKAGE).await?;
+        let rows = self.query("SHOW server_version_num").await?;
+        let server_major = rows
+            .scalar()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .map(|n| n / 10000)
+            .ok_or_else(|| other("SHOW server_version_num returned no number"))?;
+        check_client_version(&tool, server_major)?;
+        drop(create_private_file(path)?);
+        let mut cmd = Command::new(&program);
+        cmd.args([
+            "--schema-only",
+            "--no-owner",
+            "--no-privileges",
+            "--format=plain",
+            "--no-password",
+        ]);
+        let mut file = std::ffi::OsString::from("--file=");
+        file.push(path.as_os_str());
+        cmd.arg(file);
+        self.connection_env(&mut cmd)?;
+        let secret = self.password();
+        let command = tokio::process::Command::from(cmd);
+        let streams = ToolStreams::default();
+        if let Err(e) = run_tool(command, streams, "pg_dump", PACKAGE, secret.as_deref()).await {
+            let _ = std::fs::remove_file(path);
+            return Err(e);
+        }
+        Ok(tool)
+    }
+
     /// Runs `pg_restore` on `path`.
     pub(crate) async fn restore_from(&mut self, path: &Path) -> Result<()> {
         check_restore_tool()?;

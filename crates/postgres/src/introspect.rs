@@ -19,11 +19,13 @@ const COLUMNS: &str = "SELECT c.table_name, c.column_name, \
       ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE' \
     WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position";
 
-const PRIMARY_KEYS: &str = "SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc \
-    JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name \
-      AND kcu.table_schema = tc.table_schema AND kcu.table_name = tc.table_name \
-    WHERE tc.table_schema = current_schema() AND tc.constraint_type = 'PRIMARY KEY' \
-    ORDER BY tc.table_name, kcu.ordinal_position";
+// From the catalog: `information_schema.table_constraints` hides the constraints of tables
+// the user may only read, and read-only `drift` must see them.
+const PRIMARY_KEYS: &str = "SELECT t.relname, a.attname FROM pg_index ix \
+    JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+    CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, o) \
+    JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum \
+    WHERE n.nspname = current_schema() AND ix.indisprimary ORDER BY t.relname, k.o";
 
 const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique::text, (ix.indpred IS NOT NULL)::text, \
     array_to_string(array(SELECT pg_get_indexdef(ix.indexrelid, k + 1, true) || \
@@ -49,7 +51,9 @@ const CHECKS: &str = "SELECT cl.relname, con.conname FROM pg_constraint con \
 
 const VIEWS: &str =
     "SELECT table_name FROM information_schema.views WHERE table_schema = current_schema()";
-const TRIGGERS: &str = "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE trigger_schema = current_schema()";
+const TRIGGERS: &str = "SELECT DISTINCT tg.tgname FROM pg_trigger tg \
+    JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND NOT tg.tgisinternal";
 const TABLES: &str = "SELECT table_name FROM information_schema.tables \
     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'";
 

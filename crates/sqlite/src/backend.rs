@@ -28,6 +28,9 @@ pub struct SqliteBackend {
     conn: Arc<Mutex<Connection>>,
     /// The file, `None` for an in-memory database.
     path: Option<String>,
+    /// `?journal_mode=..` from the URL: set on every connection; `None` leaves the file's
+    /// own journal mode alone.
+    journal: Option<&'static str>,
     /// The busy timeout in force (the lock timeout).
     busy: Duration,
     /// This backend's lock owner id, `<hostname>:<pid>:<random>`.
@@ -40,14 +43,17 @@ impl SqliteBackend {
     /// Opens `sqlite://path`, `sqlite:path`, `sqlite:///abs/path` (the file is created if
     /// missing) or `sqlite::memory:`.
     ///
-    /// On open: `PRAGMA foreign_keys = ON`, a busy timeout of 5 s, and for files
-    /// `PRAGMA journal_mode = WAL`.
+    /// On open: `PRAGMA foreign_keys = ON` and a busy timeout of 5 s. The file's journal mode
+    /// is left as it is (it persists in the file, and the application chose it), unless the
+    /// URL asks for one: `sqlite://app.db?journal_mode=wal`.
     pub async fn open(url: &str) -> Result<SqliteBackend> {
         let path = cutover_core::url::sqlite_path(url);
-        let conn = open_blocking(path.clone(), DEFAULT_BUSY).await?;
+        let journal = journal_mode(url)?;
+        let conn = open_blocking(path.clone(), DEFAULT_BUSY, journal).await?;
         Ok(SqliteBackend {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            journal,
             busy: DEFAULT_BUSY,
             owner: lock::new_owner(),
             held: HashSet::new(),
@@ -73,9 +79,36 @@ impl SqliteBackend {
 }
 
 /// Opens the database on the blocking pool.
-async fn open_blocking(path: Option<String>, busy: Duration) -> Result<Connection> {
+/// The `journal_mode` query parameter of a SQLite URL, checked against SQLite's modes.
+fn journal_mode(url: &str) -> Result<Option<&'static str>> {
+    const MODES: [&str; 6] = ["delete", "truncate", "persist", "memory", "wal", "off"];
+    let Some((_, query)) = url.split_once('?') else {
+        return Ok(None);
+    };
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "journal_mode" {
+            continue;
+        }
+        let value = value.to_ascii_lowercase();
+        return match MODES.iter().find(|m| **m == value) {
+            Some(mode) => Ok(Some(mode)),
+            None => Err(other(format!(
+                "journal_mode={value} in the sqlite URL is not a SQLite journal mode; use one of {}",
+                MODES.join(", ")
+            ))),
+        };
+    }
+    Ok(None)
+}
+
+async fn open_blocking(
+    path: Option<String>,
+    busy: Duration,
+    journal: Option<&'static str>,
+) -> Result<Connection> {
     let name = path.clone().unwrap_or_else(|| ":memory:".to_string());
-    tokio::task::spawn_blocking(move || exec::open(path.as_deref(), busy))
+    tokio::task::spawn_blocking(move || exec::open(path.as_deref(), busy, journal))
         .await
         .map_err(|e| other(format!("sqlite worker failed: {e}")))?
         .map_err(|e| match driver_error(&e) {
@@ -234,6 +267,32 @@ impl Backend for SqliteBackend {
             .await
     }
 
+    async fn schema_dump(&mut self, path: &Path) -> Result<String> {
+        let rows = self
+            .query(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY type <> 'table', name",
+            )
+            .await?;
+        let mut text = String::new();
+        for sql in rows
+            .rows
+            .iter()
+            .filter_map(|r| r.first().cloned().flatten())
+        {
+            text.push_str(&sql);
+            text.push_str(";\n");
+        }
+        let mut file = cutover_core::backup::create_private_file(path)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(|source| {
+            cutover_core::Error::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        Ok(format!("sqlite_master (SQLite {})", rusqlite::version()))
+    }
+
     async fn restore(&mut self, path: &Path) -> Result<()> {
         let source = path.to_path_buf();
         let (busy, owner) = (self.busy, self.owner.clone());
@@ -255,7 +314,7 @@ impl Backend for SqliteBackend {
                 "cannot reconnect to an in-memory sqlite database: its contents are lost with the connection",
             ));
         };
-        let fresh = open_blocking(Some(path), self.busy).await?;
+        let fresh = open_blocking(Some(path), self.busy, self.journal).await?;
         let old = std::mem::replace(&mut self.conn, Arc::new(Mutex::new(fresh)));
         // Close the old connection off the async runtime.
         let _ = tokio::task::spawn_blocking(move || drop(old)).await;

@@ -8,14 +8,18 @@ use rusqlite::Connection;
 use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 
-/// Opens `path` (a new in-memory database for `None`) with foreign keys enforced, a busy
-/// timeout of `busy`, and the WAL journal for files (readers keep reading while a
-/// migration writes).
+/// Opens `path` (a new in-memory database for `None`) with foreign keys enforced and a busy
+/// timeout of `busy`. The journal mode persists in the file and belongs to its owner: it is
+/// set only when `journal` names one (`?journal_mode=wal` in the URL).
 ///
 /// Every connection also turns off SQLite's double-quoted-string fallback (a misspelled
 /// `"column"` is an error, never the string `'column'`) and makes `LIKE` case-sensitive, as
 /// it is on PostgreSQL and on MySQL's binary collations (docs/dialects.md).
-pub(crate) fn open(path: Option<&str>, busy: Duration) -> rusqlite::Result<Connection> {
+pub(crate) fn open(
+    path: Option<&str>,
+    busy: Duration,
+    journal: Option<&str>,
+) -> rusqlite::Result<Connection> {
     let conn = match path {
         Some(path) => Connection::open(path)?,
         None => Connection::open_in_memory()?,
@@ -24,8 +28,9 @@ pub(crate) fn open(path: Option<&str>, busy: Duration) -> rusqlite::Result<Conne
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON")?;
-    if path.is_some() {
-        let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if let (Some(_), Some(mode)) = (path, journal) {
+        let _mode: String =
+            conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| r.get(0))?;
     }
     Ok(conn)
 }
@@ -103,7 +108,7 @@ mod tests {
 
     #[test]
     fn executes_statements_and_batches() -> rusqlite::Result<()> {
-        let conn = open(None, Duration::from_secs(1))?;
+        let conn = open(None, Duration::from_secs(1), None)?;
         assert_eq!(execute(&conn, "CREATE TABLE t (id integer, b blob)")?, 0);
         assert_eq!(
             execute(&conn, "INSERT INTO t VALUES (1, x'0aff'), (2, NULL)")?,

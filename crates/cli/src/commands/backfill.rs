@@ -180,7 +180,7 @@ async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<
 
 async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, opts).await?;
+    let mut backend = super::open_existing(project, opts).await?;
     let printer = Printer::new(json);
     let list = Runner::new(
         backend.as_mut(),

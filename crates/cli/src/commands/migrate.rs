@@ -1,9 +1,9 @@
 //! `cutover up`, `down`, `baseline` and `repair`.
 
-use anyhow::{Result, anyhow, bail};
-use cutover_core::backup::{BackupPolicy, BackupScope};
 use std::collections::BTreeSet;
 
+use anyhow::{Result, anyhow, bail};
+use cutover_core::backup::{BackupPolicy, BackupScope};
 use cutover_core::plan::{Migration, Version};
 use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
 use cutover_core::url::{dialect_of, is_missing_file};
@@ -30,7 +30,9 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
         Some(v) => Target::Version(parse_version(v, "--to")?),
         None => Target::Latest,
     };
-    let (backend, done) = if is_missing_file(&url) {
+    // A database `--create-database` may create, or a SQLite file not made yet, has nothing
+    // applied: lint everything, and create or open nothing before the lint passes.
+    let (backend, done) = if args.create_database || is_missing_file(&url) {
         (None, BTreeSet::new())
     } else {
         let mut backend = open(project, &args.connect).await?;
@@ -50,6 +52,9 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
             let _ = b.close().await;
         }
         return Ok(code);
+    }
+    if args.create_database {
+        super::database::ensure(&url, json).await?;
     }
     let mut backend = match backend {
         Some(b) => b,

@@ -2,12 +2,14 @@
 
 mod backfill;
 mod backup;
+mod database;
 mod lint;
 mod migrate;
 mod output;
 mod progress;
 mod restore;
 mod retire;
+mod scaffold;
 mod sql;
 mod status;
 mod test;
@@ -24,9 +26,21 @@ use crate::project::Project;
 
 /// Runs the parsed command line.
 pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let project = Project::resolve(&cli.global)?;
     let json = cli.global.json;
-    match cli.command {
+    let command = match cli.command {
+        // `init` makes the project, so it must not need one (nor trip over a parent's).
+        Command::Init(args) => return scaffold::init(&cli.global, &args, json),
+        other => other,
+    };
+    let project = Project::resolve(&cli.global)?;
+    match command {
+        Command::Init(args) => scaffold::init(&cli.global, &args, json),
+        Command::New(args) => scaffold::new(&project, &args, json),
+        Command::Database(cmd) => database::run(&project, cmd, json).await,
+        Command::Wait(args) => database::wait(&project, &args, json).await,
+        Command::Schema(crate::cli::SchemaCommand::Dump(args)) => {
+            database::schema_dump(&project, &args, json).await
+        }
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
         Command::Status(args) => status::status(&project, &args, json).await,
@@ -41,6 +55,24 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Backup(args) => backup::run(&project, &args, json).await,
         Command::Restore(args) => restore::run(&project, &args, json).await,
     }
+}
+
+/// Connects to the database the options name, for a command that only reads: a SQLite file
+/// that does not exist is an error (opening would create an empty one, and a mistyped path
+/// would then report every migration pending).
+pub(crate) async fn open_existing(
+    project: &Project,
+    opts: &ConnectOpts,
+) -> Result<Box<dyn Backend>> {
+    let url = project.database_url(opts)?;
+    cutover_core::url::dialect_of(&url)?;
+    if cutover_core::url::is_missing_file(&url) {
+        let path = cutover_core::url::sqlite_path(&url).unwrap_or_default();
+        anyhow::bail!(
+            "no SQLite database at {path}: this command only reads and creates none; check the path, or create it with `cutover up` or `cutover database create`"
+        );
+    }
+    open(project, opts).await
 }
 
 /// Connects to the database the options name.

@@ -23,12 +23,13 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
         }
         None => None,
     };
-    // Restoring needs no plan: only the history table and the lock.
-    let plan = Plan {
+    // The plan tells what the migration after a table-level backup changed; a restore of a
+    // whole-database backup needs none, so a plan that does not load is not an error here.
+    let plan = project.load_plan().unwrap_or_else(|_| Plan {
         dir: project.plan_dir.clone(),
         migrations: Vec::new(),
         test_only: Vec::new(),
-    };
+    });
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
     let result = {
@@ -57,7 +58,7 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
             None => "before any migration".to_string(),
         };
         crate::outln!(
-            "restored {} (taken {}, {at}) into {}",
+            "restored {} (taken {}, {at}, from database {})",
             path.display(),
             manifest.created_at,
             manifest.database

@@ -43,17 +43,14 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
         if m.statements.is_empty() {
             crate::outln!("-- (nothing to run on {})", args.dialect);
         }
-        for k in &m.skipped {
-            let only: Vec<&str> = k.dialects.iter().map(|d| d.name()).collect();
-            crate::outln!(
-                "-- step {} ({}) skipped on {}: dialects = [{}]",
-                k.step,
-                k.op,
-                args.dialect,
-                only.join(", ")
-            );
-        }
+        // Skipped steps are listed where they stand among the rendered ones.
+        // Derived downs run in reverse step order, a written `[[down]]` in its own order.
+        let descending = m.statements.first().map(|f| f.step) > m.statements.last().map(|l| l.step);
+        let mut skipped = m.skipped.iter().peekable();
         for s in &m.statements {
+            while let Some(k) = skipped.next_if(|k| comes_before(k.step, s.step, descending)) {
+                skipped_line(k, args.dialect);
+            }
             let note = match (&s.backfill, s.kind) {
                 (Some(id), _) => format!(" backfill {id}, run in batches"),
                 (None, cutover_core::render::StatementKind::NoTransaction) => {
@@ -65,12 +62,30 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
             let sql = s.sql.trim_end();
             crate::outln!("{sql}{}", if sql.ends_with(';') { "" } else { ";" });
         }
+        skipped.for_each(|k| skipped_line(k, args.dialect));
         if !args.down {
             checks(&plan, &m.version, args.dialect)?;
         }
         crate::outln!();
     }
     Ok(ExitCode::Success)
+}
+
+/// Whether step `a` is printed before step `b`, statements being in `descending` step order
+/// or not.
+fn comes_before(a: usize, b: usize, descending: bool) -> bool {
+    if descending { a > b } else { a < b }
+}
+
+/// The comment line of a step skipped on `dialect`.
+fn skipped_line(k: &cutover_core::render::SkippedStep, dialect: cutover_core::Dialect) {
+    let only: Vec<&str> = k.dialects.iter().map(|d| d.name()).collect();
+    crate::outln!(
+        "-- step {} ({}) skipped on {dialect}: dialects = [{}]",
+        k.step,
+        k.op,
+        only.join(", ")
+    );
 }
 
 /// Prints the checks of one migration as comments: name, when, expectation and the query as

@@ -4,7 +4,7 @@ use anyhow::Result;
 use cutover_core::runner::{Runner, StatusReport};
 
 use super::output::Printer;
-use super::{open, runner_options};
+use super::runner_options;
 use crate::cli::{ConnectOpts, StatusArgs};
 use crate::exit::ExitCode;
 use crate::project::Project;
@@ -15,8 +15,16 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
+    // As wide as the longest version (timestamps have 14 digits).
+    let width = report
+        .migrations
+        .iter()
+        .map(|m| m.version.text.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     crate::outln!(
-        "{:<8} {:<10} {:<9} {:<24} NAME",
+        "{:<width$} {:<10} {:<9} {:<24} NAME",
         "VERSION",
         "STATE",
         "PHASE",
@@ -46,7 +54,7 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             format!("  [{}]", notes.join(", "))
         };
         crate::outln!(
-            "{:<8} {:<10} {:<9} {:<24} {}{notes}",
+            "{:<width$} {:<10} {:<9} {:<24} {}{notes}",
             m.version.text,
             state,
             phase,
@@ -83,7 +91,7 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
 /// `cutover status`.
 pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, &args.connect).await?;
+    let mut backend = super::open_existing(project, &args.connect).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
         backend.as_mut(),
@@ -109,7 +117,7 @@ pub(crate) async fn validate(
     json: bool,
 ) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, opts).await?;
+    let mut backend = super::open_existing(project, opts).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
         backend.as_mut(),
@@ -135,7 +143,7 @@ pub(crate) async fn validate(
 /// `cutover drift`.
 pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let mut backend = open(project, opts).await?;
+    let mut backend = super::open_existing(project, opts).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
         backend.as_mut(),
@@ -151,10 +159,16 @@ pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> 
         let doc = serde_json::json!({ "ok": report.differences.is_empty(), "drift": report });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else if report.differences.is_empty() {
-        crate::outln!(
-            "no drift: the schema matches migrations {}",
-            report.applied.join(", ")
-        );
+        if report.applied.is_empty() {
+            crate::outln!(
+                "no drift: no migration is applied and the schema has no table of the plan"
+            );
+        } else {
+            crate::outln!(
+                "no drift: the schema matches migrations {}",
+                report.applied.join(", ")
+            );
+        }
     } else {
         for d in &report.differences {
             crate::outln!("{}: {}", d.object, d.detail);

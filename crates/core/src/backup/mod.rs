@@ -7,6 +7,7 @@
 //! are created with mode 0600.
 
 mod files;
+mod find;
 mod manifest;
 mod take;
 mod tools;
@@ -15,8 +16,9 @@ mod verify;
 use std::path::{Path, PathBuf};
 
 pub use files::{create_private_file, default_file_name, sha256_file};
+pub use find::backups_taken_at;
 pub use manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
-pub use take::{default_path, restore, take, take_tables};
+pub use take::{database_name, default_path, restore, take, take_tables};
 pub use tools::{
     ToolOutput, ToolStreams, find_tool, missing_tool, redact_secret, run_tool, tool_failed,
     tool_version,

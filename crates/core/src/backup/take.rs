@@ -124,12 +124,7 @@ pub async fn default_path(
     history_table: &str,
 ) -> Result<PathBuf> {
     let sql = backend.dialect().sql();
-    let database = backend
-        .query(&sql.database_name_sql())
-        .await?
-        .scalar()
-        .unwrap_or_default()
-        .to_string();
+    let database = database_name(backend).await?;
     let tables = names(backend, &sql.list_tables_sql()).await?;
     let last = if tables.iter().any(|t| t == history_table) {
         last_applied(backend, history_table).await?
@@ -142,6 +137,17 @@ pub async fn default_path(
         version,
         sql.backup_extension(),
     )))
+}
+
+/// The connected database's name as manifests record it (SQLite: the file path).
+pub async fn database_name(backend: &mut dyn Backend) -> Result<String> {
+    let sql = backend.dialect().sql();
+    Ok(backend
+        .query(&sql.database_name_sql())
+        .await?
+        .scalar()
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// The newest applied (or baselined) migration in `history_table`.
@@ -171,12 +177,7 @@ async fn describe(
 ) -> Result<Manifest> {
     let dialect = backend.dialect();
     let sql = dialect.sql();
-    let database = backend
-        .query(&sql.database_name_sql())
-        .await?
-        .scalar()
-        .unwrap_or_default()
-        .to_string();
+    let database = database_name(backend).await?;
     let all = names(backend, &sql.list_tables_sql()).await?;
     let has_history = all.iter().any(|t| t == history_table);
     let (internal, user, views) = match only {

@@ -18,7 +18,8 @@ use super::{Mysql, Postgres, SqlDialect, Sqlite};
 pub enum Dialect {
     /// PostgreSQL.
     Postgres,
-    /// MySQL and MariaDB.
+    /// MySQL and MariaDB (`mariadb` is accepted as a name for it in plan files).
+    #[serde(alias = "mariadb")]
     Mysql,
     /// SQLite.
     Sqlite,

@@ -129,6 +129,20 @@ pub trait SqlDialect: Send + Sync {
         false
     }
 
+    /// A query returning one row when index `index` exists in the connected schema but is
+    /// unusable, left behind by a failed or interrupted concurrent build (PostgreSQL:
+    /// `pg_index.indisvalid = false`); `None` where a failed build leaves nothing behind.
+    fn invalid_index_sql(&self, _index: &str) -> Option<String> {
+        None
+    }
+
+    /// The statement that drops such an unusable index without blocking writes (PostgreSQL:
+    /// `DROP INDEX CONCURRENTLY`), run outside a transaction; `None` with
+    /// [`invalid_index_sql`](SqlDialect::invalid_index_sql).
+    fn drop_invalid_index_sql(&self, _index: &str) -> Option<String> {
+        None
+    }
+
     /// Whether `ALTER TABLE` can change a column's type, nullability or default in place.
     fn supports_alter_column(&self) -> bool {
         true
@@ -188,6 +202,15 @@ pub trait SqlDialect: Send + Sync {
 
     /// A query listing the views of the connected database's default schema, sorted.
     fn list_views_sql(&self) -> String;
+
+    /// A query returning one row (a text saying why) for each reason a table-level backup of
+    /// `tables` could not be restored faithfully: partitions or child tables it would not
+    /// hold, views or foreign keys of other tables that depend on them, generated columns or
+    /// triggers the copy cannot carry. The contract gate then backs up the whole database.
+    /// `None`: no such limits known.
+    fn table_backup_limits_sql(&self, _tables: &[String]) -> Option<String> {
+        None
+    }
 
     /// A query whose scalar names the connected database (its name on a server, the main
     /// file's path on SQLite).
@@ -274,6 +297,17 @@ pub trait SqlDialect: Send + Sync {
     /// ids. `None` (the default) where the database already moves its counter past explicit
     /// values: MySQL/MariaDB AUTO_INCREMENT and SQLite's rowid/`AUTOINCREMENT`.
     fn resync_identity_sql(&self, _table: &str, _column: &str) -> Option<String> {
+        None
+    }
+
+    /// The database on the same server that `CREATE DATABASE` / `DROP DATABASE` run from
+    /// (`None` where a database is a file: creating it is opening it).
+    fn maintenance_database(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query returning a row when database `name` exists on the server.
+    fn database_exists_sql(&self, _name: &str) -> Option<String> {
         None
     }
 
@@ -463,4 +497,16 @@ pub struct AlterColumnSql<'a> {
 /// A string literal for catalog queries (single quotes doubled).
 pub(crate) fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
+}
+
+/// `'a', 'b'`: `names` as a list of string literals for `IN (..)` (`''` when empty).
+pub(crate) fn literal_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "''".into();
+    }
+    names
+        .iter()
+        .map(|n| quote_literal(n))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -161,6 +161,27 @@ impl SqlDialect for Mysql {
             .into()
     }
 
+    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
+        let list = super::literal_list(tables);
+        Some(format!(
+            "SELECT DISTINCT CONCAT('foreign key ', CONSTRAINT_NAME, ' of ', TABLE_NAME, ' references ', REFERENCED_TABLE_NAME) \
+             FROM information_schema.KEY_COLUMN_USAGE \
+             WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IN ({list}) \
+               AND TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ({list})"
+        ))
+    }
+
+    fn maintenance_database(&self) -> Option<&'static str> {
+        Some("information_schema")
+    }
+
+    fn database_exists_sql(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = {}",
+            super::quote_literal(name)
+        ))
+    }
+
     fn database_name_sql(&self) -> String {
         "SELECT DATABASE()".into()
     }

@@ -80,9 +80,12 @@ impl SqlDialect for Postgres {
         )
     }
 
+    /// From the catalog, not `information_schema` (which hides tables the user has no right
+    /// on: an unreadable history table must not look absent).
     fn list_tables_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.tables \
-         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+        "SELECT c.relname::text FROM pg_catalog.pg_class c \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1"
             .into()
     }
 
@@ -148,6 +151,39 @@ impl SqlDialect for Postgres {
             "position" => Some(format!("{a}.\"position\"")),
             _ => None,
         }
+    }
+
+    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
+        let list = super::literal_list(tables);
+        Some(format!(
+            "SELECT format('%s is partitioned or has child tables (a table-level dump holds neither)', c.relname) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname IN ({list}) \
+               AND (c.relkind = 'p' OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid)) \
+             UNION ALL \
+             SELECT DISTINCT format('view %s depends on %s', v.relname, c.relname) \
+             FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid \
+             JOIN pg_class v ON v.oid = r.ev_class JOIN pg_class c ON c.oid = d.refobjid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname IN ({list}) AND v.oid <> c.oid \
+             UNION ALL \
+             SELECT format('foreign key %s of %s references %s', con.conname, s.relname, c.relname) \
+             FROM pg_constraint con JOIN pg_class c ON c.oid = con.confrelid \
+             JOIN pg_class s ON s.oid = con.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE con.contype = 'f' AND n.nspname = current_schema() \
+               AND c.relname IN ({list}) AND s.relname NOT IN ({list})"
+        ))
+    }
+
+    fn maintenance_database(&self) -> Option<&'static str> {
+        Some("postgres")
+    }
+
+    fn database_exists_sql(&self, name: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM pg_database WHERE datname = {}",
+            super::quote_literal(name)
+        ))
     }
 
     fn drop_database_sql(&self, name: &str) -> Option<String> {
@@ -257,6 +293,22 @@ impl SqlDialect for Postgres {
 
     fn supports_concurrent_index(&self) -> bool {
         true
+    }
+
+    fn invalid_index_sql(&self, index: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {} AND NOT x.indisvalid",
+            quote_literal(index)
+        ))
+    }
+
+    fn drop_invalid_index_sql(&self, index: &str) -> Option<String> {
+        Some(format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            Dialect::Postgres.quote(index)
+        ))
     }
 
     fn supports_drop_cascade(&self) -> bool {

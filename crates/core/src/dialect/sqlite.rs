@@ -101,6 +101,18 @@ impl SqlDialect for Sqlite {
         None
     }
 
+    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
+        let list = super::literal_list(tables);
+        Some(format!(
+            "SELECT 'generated column ' || x.name || ' of ' || m.name \
+             FROM sqlite_master m, pragma_table_xinfo(m.name) x \
+             WHERE m.type = 'table' AND m.name IN ({list}) AND x.hidden IN (2, 3) \
+             UNION ALL \
+             SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master \
+             WHERE type = 'trigger' AND tbl_name IN ({list})"
+        ))
+    }
+
     fn drop_database_sql(&self, _name: &str) -> Option<String> {
         None
     }

@@ -2,11 +2,12 @@
 
 use super::finding::RuleInfo;
 use super::rules::{
-    data_changes, destructive, insert_key, mysql, mysql_keys, plan_wide, postgres, sqlite,
+    data_changes, destructive, insert_key, mysql, mysql_fk_index, mysql_keys, pg_validate,
+    plan_wide, postgres, sqlite,
 };
 use super::suppress;
 
-static RULES: [RuleInfo; 27] = [
+static RULES: [RuleInfo; 29] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -28,9 +29,11 @@ static RULES: [RuleInfo; 27] = [
     postgres::SET_NOT_NULL,
     postgres::RENAME,
     postgres::DROP_CASCADE,
+    pg_validate::VALIDATE_IN_SAME_MIGRATION,
     mysql::TABLE_COPYING_ALTER,
     mysql::UNIQUE_INDEX_ON_EXISTING_DATA,
     mysql_keys::INDEX_KEY_TOO_LONG,
+    mysql_fk_index::DROP_INDEX_NEEDED_BY_FOREIGN_KEY,
     sqlite::TABLE_REBUILD,
     sqlite::ADD_NOT_NULL_WITHOUT_DEFAULT,
     sqlite::FOREIGN_KEY_CHANGE,

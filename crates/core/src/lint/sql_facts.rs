@@ -43,6 +43,15 @@ pub(crate) enum Fact {
         table: String,
         foreign_key: bool,
         not_valid: bool,
+        /// The constraint's name, when the statement gives one.
+        name: Option<String>,
+    },
+    /// `ALTER TABLE t VALIDATE CONSTRAINT name`.
+    ValidateConstraint { table: String, name: String },
+    /// `DROP INDEX name [ON t]` or `ALTER TABLE t DROP INDEX name` (`table` when written).
+    DropIndex {
+        table: Option<String>,
+        index: String,
     },
     /// `CREATE [UNIQUE] INDEX [CONCURRENTLY] .. ON t`.
     CreateIndex {
@@ -106,11 +115,20 @@ fn statement(s: &Statement, out: &mut Vec<Fact>) {
             object_type,
             names,
             cascade: is_cascade,
+            table: on,
             ..
         } => {
             if *object_type == ObjectType::Table {
                 for n in names {
                     out.push(Fact::DropTable { table: name(n) });
+                }
+            }
+            if *object_type == ObjectType::Index {
+                for n in names {
+                    out.push(Fact::DropIndex {
+                        table: on.as_ref().map(name),
+                        index: name(n),
+                    });
                 }
             }
             if *is_cascade {
@@ -162,15 +180,29 @@ fn alter(table: &str, op: &AlterTableOperation, out: &mut Vec<Fact>) {
                 out.push(Fact::PrimaryKeyChange { table });
             }
             TableConstraint::ForeignKey(_) | TableConstraint::Check(_) => {
+                let named = match constraint {
+                    TableConstraint::ForeignKey(c) => c.name.as_ref(),
+                    TableConstraint::Check(c) => c.name.as_ref(),
+                    _ => None,
+                };
                 out.push(Fact::AddConstraint {
                     table,
                     foreign_key: matches!(constraint, TableConstraint::ForeignKey(_)),
                     not_valid: *not_valid,
+                    name: named.map(|n| n.value.clone()),
                 });
             }
             _ => {}
         },
         AlterTableOperation::DropPrimaryKey { .. } => out.push(Fact::PrimaryKeyChange { table }),
+        AlterTableOperation::ValidateConstraint { name } => out.push(Fact::ValidateConstraint {
+            table,
+            name: name.value.clone(),
+        }),
+        AlterTableOperation::DropIndex { name } => out.push(Fact::DropIndex {
+            table: Some(table),
+            index: name.value.clone(),
+        }),
         AlterTableOperation::ModifyColumn { col_name, .. } => out.push(Fact::ColumnType {
             table,
             column: col_name.value.clone(),
@@ -315,6 +347,53 @@ mod tests {
         .unwrap_or_default();
         assert!(f.contains(&Fact::Rebuild { table: "t".into() }), "{f:?}");
         assert!(!f.contains(&Fact::DropTable { table: "t".into() }));
+    }
+
+    #[test]
+    fn reads_constraint_names_validations_and_index_drops() {
+        let f = facts(
+            "ALTER TABLE o ADD CONSTRAINT fk_o FOREIGN KEY (u) REFERENCES u (id) NOT VALID; \
+             ALTER TABLE o VALIDATE CONSTRAINT fk_o; DROP INDEX ix_o",
+            Dialect::Postgres,
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            f,
+            [
+                Fact::AddConstraint {
+                    table: "o".into(),
+                    foreign_key: true,
+                    not_valid: true,
+                    name: Some("fk_o".into()),
+                },
+                Fact::ValidateConstraint {
+                    table: "o".into(),
+                    name: "fk_o".into(),
+                },
+                Fact::DropIndex {
+                    table: None,
+                    index: "ix_o".into(),
+                },
+            ]
+        );
+        let f = facts(
+            "DROP INDEX ix ON o; ALTER TABLE o DROP INDEX iy",
+            Dialect::Mysql,
+        )
+        .unwrap_or_default();
+        assert_eq!(
+            f,
+            [
+                Fact::DropIndex {
+                    table: Some("o".into()),
+                    index: "ix".into(),
+                },
+                Fact::DropIndex {
+                    table: Some("o".into()),
+                    index: "iy".into(),
+                },
+            ]
+        );
     }
 
     #[test]

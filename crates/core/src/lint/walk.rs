@@ -1,12 +1,12 @@
 //! The plan as the rules see it: every up step with the schema before it and the tables its
 //! migration has created so far, replayed once.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::finding::{Finding, RuleInfo};
 use super::sql_facts::{Fact, facts};
 use crate::dialect::Dialect;
-use crate::plan::{Located, Migration, Plan, Step};
+use crate::plan::{Located, Migration, NewTables, Plan, Step};
 use crate::schema::Schema;
 
 /// One up step in context.
@@ -21,8 +21,9 @@ pub(crate) struct StepView<'a> {
     pub located: &'a Located<Step>,
     /// The schema the plan has built before this step.
     pub before: Schema,
-    /// Tables created earlier in the same migration (new, so nothing can be locked or lost).
-    pub created_here: BTreeSet<String>,
+    /// Tables created earlier in the same migration (new, so nothing can be locked or lost);
+    /// the same notion as the runner's contract gate ([`NewTables`]).
+    pub created_here: NewTables,
     /// For raw SQL steps: the facts of the SQL per linted dialect that parses.
     pub facts: Vec<(Dialect, Vec<Fact>)>,
 }
@@ -106,7 +107,7 @@ impl<'a> PlanView<'a> {
         let mut after = Vec::new();
         let mut creators: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (m, migration) in plan.migrations.iter().enumerate() {
-            let mut created_here = BTreeSet::new();
+            let mut created_here = NewTables::default();
             let linted = scope.is_none_or(|s| s.get(m).copied().unwrap_or(true));
             for (index, located) in migration.steps.iter().enumerate() {
                 if only.is_some_and(|d| !located.runs_on(d)) {
@@ -132,11 +133,7 @@ impl<'a> PlanView<'a> {
                     created_here: created_here.clone(),
                     facts,
                 });
-                track_created(
-                    &located.item,
-                    steps.last().map(|s| s.facts.as_slice()).unwrap_or_default(),
-                    &mut created_here,
-                );
+                created_here.track(&located.item, only);
                 // `if_not_exists` tables may exist outside the plan before it creates them.
                 if let Step::CreateTable(t) = &located.item
                     && !t.if_not_exists
@@ -178,26 +175,4 @@ fn raw_facts(step: &Step, dialects: &[Dialect]) -> Vec<(Dialect, Vec<Fact>)> {
             facts(&sql, d).map(|f| (d, f))
         })
         .collect()
-}
-
-/// Tables a step creates (or renames a new table into) stay "new" for the rest of its
-/// migration.
-fn track_created(step: &Step, facts: &[(Dialect, Vec<Fact>)], created: &mut BTreeSet<String>) {
-    match step {
-        Step::CreateTable(t) => {
-            created.insert(t.table.clone());
-        }
-        Step::RenameTable(r) if created.remove(&r.table) => {
-            created.insert(r.to.clone());
-        }
-        Step::DropTable(t) => {
-            created.remove(&t.table);
-        }
-        _ => {}
-    }
-    for fact in facts.iter().flat_map(|(_, f)| f) {
-        if let Fact::CreateTable { table } = fact {
-            created.insert(table.clone());
-        }
-    }
 }

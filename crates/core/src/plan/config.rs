@@ -32,6 +32,8 @@ pub struct Config {
     /// Fixture files `cutover test` loads (`[test] fixtures`), resolved against the config
     /// file's directory.
     pub test_fixtures: Vec<PathBuf>,
+    /// How `cutover new` numbers migrations (`versions`).
+    pub versions: super::scaffold::VersionScheme,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +49,8 @@ struct RawConfig {
     targets: BTreeMap<String, Target>,
     #[serde(default)]
     test: RawTest,
+    #[serde(default)]
+    versions: Option<super::scaffold::VersionScheme>,
 }
 
 /// `[test]`: settings of `cutover test`.
@@ -69,6 +73,7 @@ impl Default for Config {
             history_table: DEFAULT_HISTORY_TABLE.to_string(),
             targets: BTreeMap::new(),
             test_fixtures: Vec::new(),
+            versions: super::scaffold::VersionScheme::default(),
         }
     }
 }
@@ -97,6 +102,7 @@ impl Config {
             history_table: raw.history_table.unwrap_or(defaults.history_table),
             targets: raw.targets,
             test_fixtures: raw.test.fixtures.iter().map(|f| base.join(f)).collect(),
+            versions: raw.versions.unwrap_or_default(),
         })
     }
 

@@ -7,9 +7,9 @@
 //! destroys when that is known, so that the gate knows which backfills read from it and the
 //! table-level backup knows what to dump.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use super::raw_losses::raw_sql_losses;
+use super::raw_losses::{raw_created_tables, raw_sql_losses};
 use super::{Plan, Step};
 use crate::dialect::Dialect;
 use crate::schema::Schema;
@@ -130,12 +130,66 @@ impl Step {
     }
 }
 
+/// The tables created earlier in the same migration (typed `create_table`, raw `CREATE
+/// TABLE`, and a new table renamed): new, so no release uses them and nothing in them can be
+/// lost. The one notion shared by [`Plan::losses`] (the runner's contract gate) and the linter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct NewTables(BTreeSet<String>);
+
+impl NewTables {
+    /// Whether `table` was created earlier in this migration.
+    pub(crate) fn contains(&self, table: &str) -> bool {
+        self.0.contains(table)
+    }
+
+    /// Records what `step` does to the migration's new tables; `dialect` picks the raw SQL
+    /// variant to read (`None`: every variant).
+    pub(crate) fn track(&mut self, step: &Step, dialect: Option<Dialect>) {
+        match step {
+            Step::CreateTable(t) => {
+                self.0.insert(t.table.clone());
+            }
+            Step::RenameTable(r) if self.0.remove(&r.table) => {
+                self.0.insert(r.to.clone());
+            }
+            Step::DropTable(t) => {
+                self.0.remove(&t.table);
+            }
+            Step::Sql(s) => {
+                for d in Dialect::ALL {
+                    if dialect.is_some_and(|only| only != d) || !s.applies_to(d) {
+                        continue;
+                    }
+                    if let Some(sql) = s.up().for_dialect(d) {
+                        self.0.extend(raw_created_tables(sql, d));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What `step` destroys of the tables that existed before the migration: its
+    /// [`losses`](Step::losses) without those of tables created earlier in it.
+    pub(crate) fn losses(
+        &self,
+        step: &Step,
+        schema: &Schema,
+        dialect: Option<Dialect>,
+    ) -> Vec<Loss> {
+        step.losses(schema, dialect)
+            .into_iter()
+            .filter(|l| l.table.as_deref().is_none_or(|t| !self.contains(t)))
+            .collect()
+    }
+}
+
 impl Plan {
     /// For every migration holding destructive steps, what they destroy (see
     /// [`Step::losses`]), keyed by version number, each prefixed with `step <line>`. The
     /// plan's schema is replayed step by step so that a type change is judged against the
     /// column's type at that point. Tables created earlier in the same migration are new and
-    /// lose nothing.
+    /// lose nothing (see [`NewTables`]).
     pub fn destructive_steps(&self, dialect: Option<Dialect>) -> BTreeMap<u64, Vec<String>> {
         self.losses(dialect)
             .into_iter()
@@ -154,26 +208,18 @@ impl Plan {
         let mut schema = Schema::default();
         let mut out: BTreeMap<u64, Vec<(usize, Loss)>> = BTreeMap::new();
         for m in &self.migrations {
-            let mut created_here: Vec<String> = Vec::new();
+            let mut new = NewTables::default();
             for s in m
                 .steps
                 .iter()
                 .filter(|s| dialect.is_none_or(|d| s.runs_on(d)))
             {
-                for loss in s.item.losses(&schema, dialect) {
-                    let new = loss
-                        .table
-                        .as_ref()
-                        .is_some_and(|t| created_here.contains(t));
-                    if !new {
-                        out.entry(m.version.number)
-                            .or_default()
-                            .push((s.line, loss));
-                    }
+                for loss in new.losses(&s.item, &schema, dialect) {
+                    out.entry(m.version.number)
+                        .or_default()
+                        .push((s.line, loss));
                 }
-                if let Step::CreateTable(t) = &s.item {
-                    created_here.push(t.table.clone());
-                }
+                new.track(&s.item, dialect);
                 schema.apply(&s.item);
             }
         }

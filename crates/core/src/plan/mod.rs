@@ -11,6 +11,7 @@ mod model;
 mod plan_wide;
 mod raw_losses;
 mod read;
+pub mod scaffold;
 mod semantics;
 mod source_map;
 mod step_columns;
@@ -30,6 +31,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use dialect_limits::Canonical as CanonicalItem;
 
+pub(crate) use destructive::NewTables;
 pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;
 
@@ -139,6 +141,17 @@ impl Migration {
     /// `0002 (message_attachments)`, for messages.
     pub fn label(&self) -> String {
         format!("{} ({})", self.version, self.name)
+    }
+
+    /// `migrations/0002_x.toml:14`: the file and line of up step `step` (1-based), or the
+    /// file alone when there is no such step.
+    pub fn step_location(&self, step: usize) -> String {
+        let line = step
+            .checked_sub(1)
+            .and_then(|i| self.steps.get(i))
+            .map(|s| format!(":{}", s.line))
+            .unwrap_or_default();
+        format!("{}{line}", self.path.display())
     }
 
     /// Computes the checksum over the canonical JSON form of the parsed migration.

@@ -104,6 +104,24 @@ pub(super) fn raw_sql_losses(sql: &str, dialect: Dialect) -> Vec<Loss> {
     out
 }
 
+/// The tables `sql` creates (`CREATE TABLE t`), for the tables that are new in their
+/// migration; nothing for SQL sqlparser cannot read.
+pub(super) fn raw_created_tables(sql: &str, dialect: Dialect) -> Vec<String> {
+    let parsed = match dialect {
+        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
+        Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
+        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
+    };
+    parsed
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| match s {
+            Statement::CreateTable(c) => Some(name(&c.name)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The unquoted last part of a name (`public.users` -> `users`).
 fn name(n: &ObjectName) -> String {
     n.0.last()

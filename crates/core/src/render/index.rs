@@ -65,12 +65,25 @@ pub(crate) fn create_index(
 }
 
 /// The foreign keys of `table` that need index `name` (their columns lead it) and that no
-/// other index, key or constraint of the model can serve.
-fn foreign_keys_needing(schema: &Schema, table: &str, name: &str) -> Vec<(String, Vec<String>)> {
+/// other index, key or constraint of the model can serve: on MySQL/MariaDB dropping that index
+/// fails with error 1553. `name` is an index (`create_index`, `add_unique`) or a unique
+/// constraint declared by `create_table`.
+pub(crate) fn foreign_keys_needing(
+    schema: &Schema,
+    table: &str,
+    name: &str,
+) -> Vec<(String, Vec<String>)> {
     let Some(t) = schema.table(table) else {
         return Vec::new();
     };
-    let Some(index) = t.indexes.iter().find(|i| i.index_name() == name) else {
+    let declared = |u: &&crate::plan::UniqueConstraint| u.constraint_name(table) == name;
+    let Some(index_columns) = t
+        .indexes
+        .iter()
+        .find(|i| i.index_name() == name)
+        .map(|i| &i.columns)
+        .or_else(|| t.uniques.iter().find(declared).map(|u| &u.columns))
+    else {
         return Vec::new();
     };
     let cols = |list: &[String]| -> Vec<String> {
@@ -81,10 +94,12 @@ fn foreign_keys_needing(schema: &Schema, table: &str, name: &str) -> Vec<(String
     let leads = |list: &[String], fk: &[String]| cols(list).starts_with(fk);
     t.foreign_keys
         .iter()
-        .filter(|(_, fk)| leads(&index.columns, &fk.columns))
+        .filter(|(_, fk)| leads(index_columns, &fk.columns))
         .filter(|(_, fk)| {
             let served = leads(&t.primary_key, &fk.columns)
-                || t.uniques.iter().any(|u| leads(&u.columns, &fk.columns))
+                || t.uniques
+                    .iter()
+                    .any(|u| u.constraint_name(table) != name && leads(&u.columns, &fk.columns))
                 || t.indexes
                     .iter()
                     .any(|i| i.index_name() != name && leads(&i.columns, &fk.columns))
@@ -92,6 +107,18 @@ fn foreign_keys_needing(schema: &Schema, table: &str, name: &str) -> Vec<(String
             !served
         })
         .map(|(n, fk)| (n.clone(), fk.columns.clone()))
+        .collect()
+}
+
+/// `ADD INDEX <fk> (..)` for each foreign key in `needing`, in the form MySQL creates for a
+/// key itself, to put in the same ALTER TABLE as the drop.
+fn keep_foreign_keys_served(needing: &[(String, Vec<String>)], dialect: Dialect) -> Vec<String> {
+    needing
+        .iter()
+        .map(|(fk, cols)| {
+            let list: Vec<String> = cols.iter().map(|c| dialect.quote(c)).collect();
+            format!("ADD INDEX {} ({})", dialect.quote(fk), list.join(", "))
+        })
         .collect()
 }
 
@@ -107,13 +134,7 @@ pub(crate) fn drop_index(
     if sql.foreign_keys_need_an_index() {
         let needing = foreign_keys_needing(schema, &i.table, &i.name);
         if !needing.is_empty() {
-            let mut parts: Vec<String> = needing
-                .iter()
-                .map(|(fk, cols)| {
-                    let list: Vec<String> = cols.iter().map(|c| dialect.quote(c)).collect();
-                    format!("ADD INDEX {} ({})", dialect.quote(fk), list.join(", "))
-                })
-                .collect();
+            let mut parts = keep_foreign_keys_served(&needing, dialect);
             parts.push(format!("DROP INDEX {}", dialect.quote(&i.name)));
             return Ok(vec![(
                 format!(
@@ -164,7 +185,23 @@ pub(crate) fn add_unique(u: &AddUnique, dialect: Dialect) -> String {
 
 /// Drops a unique constraint: one declared by `create_table` is a constraint (PostgreSQL
 /// refuses to drop its index), one added with `add_unique` is a unique index.
+///
+/// On a dialect whose foreign keys need an index (MySQL), a unique index or constraint that
+/// is the only remaining support of a foreign key is replaced, in the same statement, as for
+/// [`drop_index`].
 pub(crate) fn drop_unique(d: &DropConstraint, dialect: Dialect, schema: &Schema) -> String {
+    if dialect.sql().foreign_keys_need_an_index() {
+        let needing = foreign_keys_needing(schema, &d.table, &d.name);
+        if !needing.is_empty() {
+            let mut parts = keep_foreign_keys_served(&needing, dialect);
+            parts.push(format!("DROP INDEX {}", dialect.quote(&d.name)));
+            return format!(
+                "ALTER TABLE {} {}",
+                dialect.quote(&d.table),
+                parts.join(", ")
+            );
+        }
+    }
     let declared = schema.table(&d.table).is_some_and(|t| {
         t.uniques
             .iter()

@@ -30,6 +30,7 @@ use crate::schema::Schema;
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{expr_sql, insert_select, insert_select_parts, update_statement};
 pub use identity::resync_after_backfill;
+pub(crate) use index::foreign_keys_needing;
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;

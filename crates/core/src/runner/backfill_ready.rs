@@ -21,7 +21,7 @@ impl Runner<'_> {
         let Some(own) = self.plan.get(&spec.version) else {
             return Ok(Vec::new());
         };
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         Ok(self
             .plan
             .migrations

@@ -257,7 +257,7 @@ impl Runner<'_> {
     /// Every backfill of the plan with its checkpoint state; retired ones say why (see
     /// [`Retirement`](crate::backfill::Retirement)). Reads the history; creates nothing.
     pub async fn backfill_status(&mut self) -> Result<Vec<BackfillStatus>> {
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         self.backfill_states(&entries, &[]).await
     }
 }

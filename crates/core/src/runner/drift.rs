@@ -19,7 +19,7 @@ impl Runner<'_> {
     /// Compares the live schema with the one the applied migrations build. Tables created
     /// by raw SQL steps are unknown to the model and show as "not in the plan".
     pub async fn drift(&mut self) -> Result<DriftReport> {
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         let mut schema = Schema::default();
         let mut applied = Vec::new();
         for m in &self.plan.migrations {
@@ -35,7 +35,9 @@ impl Runner<'_> {
             }
         }
         let expected = schema.shape(self.backend.dialect());
-        let actual = self.backend.introspect().await?;
+        let mut actual = self.backend.introspect().await?;
+        // The history table under a custom name is still cutover's own.
+        actual.tables.remove(self.history.table());
         Ok(DriftReport {
             applied,
             differences: diff(&expected, &actual),

@@ -95,7 +95,8 @@ impl Runner<'_> {
         for (i, s) in rendered.statements.iter().enumerate() {
             self.execute_in_transaction(s).await.map_err(|e| {
                 e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back, nothing of it stays applied",
+                    "{}: migration {label}, step {} ({}), statement {}/{total}; the migration was rolled back, nothing of it stays applied",
+                    m.step_location(s.step),
                     s.step,
                     s.op,
                     i + 1
@@ -209,13 +210,15 @@ impl Runner<'_> {
                         i + 1
                     )
                 } else {
-                    format!(
-                        "fix the cause and run `cutover up` again to resume at statement {}",
-                        done + 1
-                    )
+                    let resume = format!("resume at statement {}", done + 1);
+                    match self.invalid_index_advice(s, &resume).await {
+                        Some(advice) => advice,
+                        None => format!("fix the cause and run `cutover up` again to {resume}"),
+                    }
                 };
                 return Err(e.context(format!(
-                    "migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
+                    "{}: migration {label}, step {} ({}), statement {}/{total}; {}; {next}",
+                    m.step_location(s.step),
                     s.step,
                     s.op,
                     i + 1,

@@ -95,16 +95,26 @@ impl Runner<'_> {
         let label = m.label();
         let Some(dir) = self.options.backup.dir(&self.plan.dir) else {
             self.gate.note =
-                Some("no backup was taken before this migration: run with --no-backup".into());
+                Some("no backup was taken before this migration (it ran with --no-backup)".into());
             return Ok(());
         };
-        let tables = match self.options.backup_scope {
+        let mut tables: Vec<String> = match self.options.backup_scope {
             BackupScope::WholeDatabase => Vec::new(),
             BackupScope::DestroyedTables => {
                 let live = self.live_tables().await?;
                 wanted.into_iter().filter(|t| live.contains(t)).collect()
             }
         };
+        let limits = self.table_backup_limits(&tables).await?;
+        if !limits.is_empty() {
+            // A copy of just these tables would not restore faithfully: back up everything.
+            tracing::info!(limits = ?limits, "whole-database backup instead of a table-level one");
+            self.gate.note = Some(format!(
+                "whole-database backup: a table-level one would miss that {}",
+                limits.join("; ")
+            ));
+            tables.clear();
+        }
         if let (true, Some(whole)) = (tables.is_empty(), &self.whole_backup) {
             self.gate.backup = Some(whole.clone());
             return Ok(());
@@ -142,6 +152,24 @@ impl Runner<'_> {
         }
         self.gate.backup = self.run_backup.clone();
         Ok(())
+    }
+
+    /// Why a table-level backup of `tables` would not restore faithfully (see
+    /// [`SqlDialect::table_backup_limits_sql`](crate::dialect::SqlDialect::table_backup_limits_sql)).
+    async fn table_backup_limits(&mut self, tables: &[String]) -> Result<Vec<String>> {
+        let sql = self.backend.dialect().sql();
+        let Some(query) = sql
+            .table_backup_limits_sql(tables)
+            .filter(|_| !tables.is_empty())
+        else {
+            return Ok(Vec::new());
+        };
+        let rows = self.backend.query(&query).await?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
     }
 
     /// Refuses `m` while a backfill of an earlier migration is not `complete` or retired

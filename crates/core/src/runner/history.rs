@@ -225,6 +225,20 @@ impl History {
             .map_err(|e| e.context(format!("adding column `backup` to `{}`", self.table)))
     }
 
+    /// Every entry, oldest version first; none when the table does not exist yet (read-only
+    /// commands create nothing). Any other failure, e.g. no right to read it, is an error:
+    /// an unreadable history must never look like an empty one.
+    pub async fn load_if_exists(&self, backend: &mut dyn Backend) -> Result<Vec<HistoryEntry>> {
+        let exists = backend
+            .table_exists(&self.table)
+            .await
+            .map_err(|e| e.context("listing tables to find the history table"))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
+        self.load(backend).await
+    }
+
     /// Every entry, oldest version first.
     pub async fn load(&self, backend: &mut dyn Backend) -> Result<Vec<HistoryEntry>> {
         let mut q = Query::select();

@@ -17,6 +17,7 @@ mod execute;
 mod gate;
 mod history;
 mod history_write;
+mod invalid_index;
 mod progress;
 mod rebuild;
 mod report;

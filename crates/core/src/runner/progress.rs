@@ -46,6 +46,8 @@ impl Runner<'_> {
             self.release_backfill_locks(&ids, ran).await?;
             return self.record_progress(s, i, entry).await;
         }
+        let label = format!("{} ({})", entry.version, entry.name);
+        self.drop_invalid_leftover(s, &label).await?;
         if self.backend.dialect().sql().commits_with_progress(s.kind) {
             self.run_with_progress(s, i, entry).await
         } else {

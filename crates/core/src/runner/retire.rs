@@ -79,11 +79,17 @@ impl Runner<'_> {
         applied_now: &[Version],
     ) -> Result<BackfillStatus> {
         let states = StateTable::new(self.backend.dialect());
-        // No state table yet: nothing started (status creates nothing).
-        let parts = states
-            .load(self.backend, &spec.id)
-            .await
-            .unwrap_or_default();
+        // No state table yet: nothing started (status creates nothing). An unreadable one is
+        // an error, never "not started".
+        let parts = if self
+            .backend
+            .table_exists(crate::backfill::STATE_TABLE)
+            .await?
+        {
+            states.load(self.backend, &spec.id).await?
+        } else {
+            Vec::new()
+        };
         let recorded = |v: &Version, state: EntryState| {
             entries.iter().any(|e| e.version == *v && e.state == state)
         };
@@ -138,7 +144,7 @@ impl Runner<'_> {
     /// what it reads or writes: such a backfill is refused either way.
     pub async fn ensure_not_retired(&mut self, id: &str, restart: bool) -> Result<()> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         let mut status = self.status_of(&spec, &entries, &[]).await?;
         if status.retired.as_ref().is_some_and(Retirement::is_explicit) && restart {
             // Starting over is possible only while what it reads and writes is unchanged.

@@ -12,9 +12,9 @@ impl Runner<'_> {
     /// table has every migration pending.
     pub async fn status(&mut self) -> Result<StatusReport> {
         // No history table yet means an empty history: status creates nothing.
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         let mut report = self.compare(&entries);
-        report.backfills = self.backfill_status().await.unwrap_or_default();
+        report.backfills = self.backfill_status().await?;
         Ok(report)
     }
 
@@ -103,7 +103,7 @@ impl Runner<'_> {
     /// migrations, failed entries.
     pub async fn validate(&mut self) -> Result<StatusReport> {
         let report = self.status().await?;
-        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        let entries = self.history.load_if_exists(self.backend).await?;
         self.verify_checksums(&entries)?;
         let mut problems = Vec::new();
         for m in &report.migrations {

@@ -82,13 +82,13 @@ pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
 }
 
 /// What the step destroys on tables that existed before its migration: (table,
-/// description). The definition is the runner's ([`Step::losses`]), so lint and the
+/// description). The definition is the runner's ([`Step::losses`] without the tables new in
+/// the migration, [`crate::plan::NewTables::losses`], as in `Plan::losses`), so lint and the
 /// contract gate agree on what is destructive.
 fn losses(s: &StepView<'_>) -> Vec<(Option<String>, String)> {
-    s.step()
-        .losses(&s.before, None)
+    s.created_here
+        .losses(s.step(), &s.before, None)
         .into_iter()
-        .filter(|l| l.table.as_deref().is_none_or(|t| s.existing(t)))
         .map(|l| (l.table, l.what))
         .collect()
 }

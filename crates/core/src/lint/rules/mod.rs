@@ -4,7 +4,9 @@ pub(crate) mod data_changes;
 pub(crate) mod destructive;
 pub(crate) mod insert_key;
 pub(crate) mod mysql;
+pub(crate) mod mysql_fk_index;
 pub(crate) mod mysql_keys;
+pub(crate) mod pg_validate;
 pub(crate) mod plan_wide;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
@@ -30,8 +32,12 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
         // Each dialect's rules see its own steps and schema (`dialects = [..]` on steps).
         let on = view.for_dialect(d);
         check(&on, out);
+        if d == Dialect::Postgres {
+            pg_validate::check(&on, out);
+        }
         if d == Dialect::Mysql {
             mysql_keys::check(&on, out);
+            mysql_fk_index::check(&on, out);
         }
     }
 }

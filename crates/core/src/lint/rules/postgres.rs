@@ -49,7 +49,7 @@ pub(crate) const CONSTRAINT_WITHOUT_NOT_VALID: RuleInfo = RuleInfo {
     dialect: PG,
     summary: "A foreign key or check is added to an existing table without NOT VALID",
     explanation: "Adding a foreign key or check constraint scans every row while holding a lock that blocks writes (SHARE ROW EXCLUSIVE on both tables for a foreign key, ACCESS EXCLUSIVE for a check).",
-    fix: "Add it with `not_valid = true` (only new rows are checked, the lock is brief), then validate the existing rows in a later step with `op = \"validate_constraint\"`, which does not block writes.",
+    fix: "Add it with `not_valid = true` (only new rows are checked, the lock is brief), then validate the existing rows with `op = \"validate_constraint\"` in a separate, later migration, where it does not block writes (in the same transaction the ADD's lock would be held through the validation).",
 };
 
 /// `pg/set-not-null`.
@@ -59,7 +59,7 @@ pub(crate) const SET_NOT_NULL: RuleInfo = RuleInfo {
     dialect: PG,
     summary: "SET NOT NULL on an existing table without a validated check constraint",
     explanation: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock to prove there are no NULLs: reads and writes stop for the duration.",
-    fix: "First add_check `<column> IS NOT NULL` with `not_valid = true`, then validate_constraint it, then alter_column nullable = false (PostgreSQL 12+ skips the scan), then drop the check.",
+    fix: "First add_check `<column> IS NOT NULL` with `not_valid = true`; in a separate, later migration validate_constraint it, then alter_column nullable = false (PostgreSQL 12+ skips the scan), then drop the check.",
 };
 
 /// `pg/rename`.
@@ -233,7 +233,7 @@ fn set_not_null(s: &StepView<'_>, table: &str, column: &str) -> Finding {
         format!("`{table}.{column}` is made NOT NULL without a validated `{column} IS NOT NULL` check"),
     )
     .with_fix(format!(
-        "Add op = \"add_check\" with expr = \"{column} IS NOT NULL\" and not_valid = true, then op = \"validate_constraint\" for it, then this alter_column, then drop the check."
+        "Add op = \"add_check\" with expr = \"{column} IS NOT NULL\" and not_valid = true in an earlier migration; then, in a separate migration, op = \"validate_constraint\" for it, then this alter_column, then drop the check."
     ))
 }
 

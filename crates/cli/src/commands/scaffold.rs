@@ -1,0 +1,101 @@
+//! `cutover init` and `cutover new`: writing the project file and migration files. The texts
+//! and the numbering live in core ([`cutover_core::plan::scaffold`]); this only writes them,
+//! never over an existing file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use cutover_core::plan::scaffold::{self, VersionScheme};
+
+use crate::cli::{GlobalOpts, InitArgs, NewArgs};
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+/// `cutover init`: `cutover.toml` in the current directory (or `--config FILE`) and the plan
+/// directory beside it (`--plan DIR`, default `migrations`).
+pub fn init(global: &GlobalOpts, args: &InitArgs, json: bool) -> Result<ExitCode> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let config = global
+        .config
+        .clone()
+        .unwrap_or_else(|| cwd.join("cutover.toml"));
+    let base = config.parent().map_or(cwd.clone(), Path::to_path_buf);
+    let plan = global
+        .plan
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("migrations"));
+    let plan_text = plan.to_string_lossy().into_owned();
+    let mut text = scaffold::config_template(&plan_text);
+    if args.versions == "timestamp" {
+        text = text.replace("versions = \"sequence\"", "versions = \"timestamp\"");
+    }
+    if config.exists() {
+        bail!(
+            "{} already exists: cutover init never overwrites it; edit it, or pass --config FILE for another one",
+            config.display()
+        );
+    }
+    // The plan directory first: if it cannot be made, no cutover.toml is left behind.
+    let plan_dir = base.join(&plan);
+    std::fs::create_dir_all(&plan_dir)
+        .with_context(|| format!("cannot create the plan directory {}", plan_dir.display()))?;
+    create_new(
+        &config,
+        &text,
+        "cutover init never overwrites it; edit it, or pass --config FILE for another one",
+    )?;
+    if json {
+        let doc = serde_json::json!({ "ok": true, "config": config, "plan": plan_dir });
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        crate::outln!("created {}", config.display());
+        crate::outln!("plan directory {}", plan_dir.display());
+        crate::outln!(
+            "next: cutover new create_tables, then cutover sql / cutover up --target dev"
+        );
+    }
+    Ok(ExitCode::Success)
+}
+
+/// `cutover new NAME`: the next version's file in the plan directory.
+pub fn new(project: &Project, args: &NewArgs, json: bool) -> Result<ExitCode> {
+    let name = args.name.join(" ");
+    let dir = &project.plan_dir;
+    if !dir.is_dir() {
+        bail!(
+            "plan directory {} not found: run `cutover init`, or pass --plan DIR",
+            dir.display()
+        );
+    }
+    let existing = scaffold::existing_versions(dir)?;
+    let scheme: VersionScheme = project.config.versions;
+    let version = scaffold::next_version_now(&existing, scheme)?;
+    let file = dir.join(scaffold::migration_file_name(&version, &name)?);
+    let template = scaffold::migration_template(&name, args.phase);
+    create_new(&file, &template, "pick another name")?;
+    if json {
+        let doc = serde_json::json!({ "ok": true, "version": version, "file": file });
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        crate::outln!("created {}", file.display());
+    }
+    Ok(ExitCode::Success)
+}
+
+/// Writes `text` to a file that must not exist yet; `exists` says what to do if it does.
+fn create_new(path: &Path, text: &str, exists: &str) -> Result<()> {
+    let opened = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            bail!("{} already exists: {exists}", path.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+    };
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
