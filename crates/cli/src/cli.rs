@@ -294,6 +294,25 @@ pub struct LintArgs {
     /// Print a SARIF 2.1.0 log (for CI pull-request annotations) instead of text.
     #[arg(long, conflicts_with = "json")]
     pub sarif: bool,
+    /// Lint a folder of plain SQL migrations written for another tool instead of the plan
+    /// (needs exactly one --dialect: the database the SQL is written for).
+    #[arg(long, value_name = "DIR")]
+    pub sql_dir: Option<std::path::PathBuf>,
+    /// The tool the --sql-dir folder was written for: sqlx, dbmate, golang-migrate, flyway,
+    /// prisma, refinery, or auto (detect it from the files).
+    #[arg(long, value_name = "LAYOUT", default_value = "auto", requires = "sql_dir", value_parser = parse_layout)]
+    pub layout: LayoutArg,
+}
+
+/// `--layout`: a layout, or `auto` (detect it).
+#[derive(Debug, Clone, Copy)]
+pub struct LayoutArg(pub Option<cutover_core::import::Layout>);
+
+fn parse_layout(s: &str) -> Result<LayoutArg, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(LayoutArg(None));
+    }
+    s.parse().map(|l| LayoutArg(Some(l)))
 }
 
 /// Just a connection.

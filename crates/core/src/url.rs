@@ -75,6 +75,13 @@ pub fn sqlite_path(url: &str) -> Option<String> {
     }
 }
 
+/// Whether `url` names a SQLite file that does not exist yet: a database nothing was applied
+/// to, known without opening it (opening would create the file).
+pub fn is_missing_file(url: &str) -> bool {
+    dialect_of(url).is_ok_and(|d| d == Dialect::Sqlite)
+        && sqlite_path(url).is_some_and(|p| !std::path::Path::new(&p).exists())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +113,9 @@ mod tests {
         assert_eq!(sqlite_path("sqlite://dev.db"), Some("dev.db".into()));
         assert_eq!(sqlite_path("sqlite:///tmp/a.db"), Some("/tmp/a.db".into()));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert!(is_missing_file("sqlite:///nonexistent/cutover.db"));
+        assert!(!is_missing_file("sqlite::memory:"));
+        assert!(!is_missing_file("postgres://h/nonexistent"));
     }
 }
 

@@ -1,9 +1,14 @@
 //! `cutover lint`, and the lint gate that `cutover up` passes first.
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Result, bail};
 use cutover_core::Dialect;
-use cutover_core::lint::{Finding, Severity, Summary, has_errors, lint_plan, to_sarif};
-use cutover_core::plan::Plan;
+use cutover_core::import::{Layout, read_sql_dir};
+use cutover_core::lint::{
+    Finding, Severity, Summary, has_errors, lint_migrations, lint_plan, to_sarif,
+};
+use cutover_core::plan::{Migration, Plan};
 
 use crate::cli::LintArgs;
 use crate::exit::ExitCode;
@@ -11,28 +16,39 @@ use crate::project::Project;
 
 /// Lints the plan and prints the findings as text, JSON or SARIF; exit code 7 on errors.
 pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
-    let plan = project.load_plan()?;
     let dialects = if args.dialect.is_empty() {
         project.config.dialects.clone()
     } else {
         args.dialect.clone()
     };
-    let findings = lint_plan(&plan, &dialects);
+    let (findings, layout) = match &args.sql_dir {
+        Some(dir) => {
+            let (findings, layout) = lint_sql_dir(dir, args, &dialects)?;
+            (findings, Some(layout))
+        }
+        None => (lint_plan(&project.load_plan()?, &dialects), None),
+    };
     if args.sarif {
         let cwd = std::env::current_dir().ok();
         let log = to_sarif(&findings, cwd.as_deref());
         crate::outln!("{}", serde_json::to_string_pretty(&log)?);
     } else if json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "ok": !has_errors(&findings),
             "dialects": dialects,
             "summary": Summary::of(&findings),
             "findings": findings,
         });
+        if let Some(layout) = layout {
+            doc["layout"] = serde_json::json!(layout);
+        }
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         for f in &findings {
             crate::outln!("{f}\n");
+        }
+        if let (Some(dir), Some(layout)) = (&args.sql_dir, layout) {
+            crate::outln!("{}: {layout} layout", dir.display());
         }
         crate::outln!("{}", summary_line(&findings, &dialects));
     }
@@ -43,16 +59,34 @@ pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
     })
 }
 
-/// The gate of `cutover up`: lints for the database's dialect and returns
-/// `Some(ExitCode::LintFailed)`, after printing the errors, when the plan must not be
-/// applied; `None` when it may (with `allow_errors`, after a warning).
+/// Lints the SQL folder of `--sql-dir` for the one dialect it is written for; returns the
+/// findings and the layout it was read with.
+fn lint_sql_dir(
+    dir: &Path,
+    args: &LintArgs,
+    dialects: &[Dialect],
+) -> Result<(Vec<Finding>, Layout)> {
+    let [dialect] = dialects else {
+        bail!(
+            "--sql-dir needs exactly one --dialect (postgres, mysql or sqlite): the database the SQL files are written for"
+        );
+    };
+    let read = read_sql_dir(dir, args.layout.0, *dialect)?;
+    Ok((read.lint(*dialect), read.layout))
+}
+
+/// The gate of `cutover up`: lints the migrations `pending` selects (with the others as
+/// context) for the database's dialect and returns `Some(ExitCode::LintFailed)`, after
+/// printing the errors, when they must not be applied; `None` when they may (with
+/// `allow_errors`, after a warning). Applied migrations are not linted again.
 pub(crate) fn gate(
     plan: &Plan,
     dialect: Dialect,
+    pending: impl Fn(&Migration) -> bool,
     allow_errors: bool,
     json: bool,
 ) -> Result<Option<ExitCode>> {
-    let findings = lint_plan(plan, &[dialect]);
+    let findings = lint_migrations(plan, &[dialect], pending);
     let errors: Vec<&Finding> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)
@@ -71,7 +105,7 @@ pub(crate) fn gate(
         return Ok(None);
     }
     let message = format!(
-        "the plan has {} lint error{} for {dialect}: fix them, suppress each with `allow = [{{ rule = \"...\", reason = \"...\" }}]`, or pass --allow-lint-errors",
+        "the pending migrations have {} lint error{} for {dialect}: fix them, suppress each with `allow = [{{ rule = \"...\", reason = \"...\" }}]`, or pass --allow-lint-errors",
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );

@@ -1,10 +1,12 @@
 //! `cutover up`, `down`, `baseline` and `repair`.
 
+use std::collections::BTreeSet;
+
 use anyhow::{Result, anyhow, bail};
 use cutover_core::backup::{BackupPolicy, BackupScope};
-use cutover_core::plan::Version;
-use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Target};
-use cutover_core::url::dialect_of;
+use cutover_core::plan::{Migration, Version};
+use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
+use cutover_core::url::{dialect_of, is_missing_file};
 
 use super::output::{Printer, print_run};
 use super::{batch_options, connector, open, runner_options};
@@ -16,23 +18,48 @@ fn parse_version(s: &str, flag: &str) -> Result<Version> {
     Version::parse(s).ok_or_else(|| anyhow!("{flag} {s}: not a version number"))
 }
 
-/// `cutover up`: lints the plan for the database's dialect first and applies nothing when
-/// it has errors (unless `--allow-lint-errors`).
+/// `cutover up`: lints the migrations it will run (the pending ones, with the applied ones
+/// as context) for the database's dialect first and applies nothing when they have errors
+/// (unless `--allow-lint-errors`). Reading the history creates nothing; a SQLite file that
+/// does not exist yet is not even opened before the lint passes.
 pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let dialect = dialect_of(&project.database_url(&args.connect)?)?;
-    if let Some(code) = super::lint::gate(&plan, dialect, args.allow_lint_errors, json)? {
-        return Ok(code);
-    }
+    let url = project.database_url(&args.connect)?;
+    let dialect = dialect_of(&url)?;
     let target = match &args.to {
         Some(v) => Target::Version(parse_version(v, "--to")?),
         None => Target::Latest,
     };
-    let url = project.database_url(&args.connect)?;
+    // A database `--create-database` may create, or a SQLite file not made yet, has nothing
+    // applied: lint everything, and create or open nothing before the lint passes.
+    let (backend, done) = if args.create_database || is_missing_file(&url) {
+        (None, BTreeSet::new())
+    } else {
+        let mut backend = open(project, &args.connect).await?;
+        let done = Runner::new(
+            backend.as_mut(),
+            &plan,
+            runner_options(project, &args.connect),
+            &Silent,
+        )
+        .done_versions()
+        .await;
+        (Some(backend), done)
+    };
+    let pending = |m: &Migration| !done.contains(&m.version.number);
+    if let Some(code) = super::lint::gate(&plan, dialect, pending, args.allow_lint_errors, json)? {
+        if let Some(b) = backend {
+            let _ = b.close().await;
+        }
+        return Ok(code);
+    }
     if args.create_database {
         super::database::ensure(&url, json).await?;
     }
-    let mut backend = open(project, &args.connect).await?;
+    let mut backend = match backend {
+        Some(b) => b,
+        None => open(project, &args.connect).await?,
+    };
     let mut options = runner_options(project, &args.connect);
     // Backfill steps of `up` run with the same batch and throttle settings as `backfill run`.
     options.backfill = batch_options(&args.batch);

@@ -65,10 +65,9 @@ pub(crate) async fn open_existing(
     opts: &ConnectOpts,
 ) -> Result<Box<dyn Backend>> {
     let url = project.database_url(opts)?;
-    let sqlite = cutover_core::url::dialect_of(&url)? == cutover_core::Dialect::Sqlite;
-    let missing = cutover_core::url::sqlite_path(&url)
-        .filter(|path| sqlite && !std::path::Path::new(path).exists());
-    if let Some(path) = missing {
+    cutover_core::url::dialect_of(&url)?;
+    if cutover_core::url::is_missing_file(&url) {
+        let path = cutover_core::url::sqlite_path(&url).unwrap_or_default();
         anyhow::bail!(
             "no SQLite database at {path}: this command only reads and creates none; check the path, or create it with `cutover up` or `cutover database create`"
         );

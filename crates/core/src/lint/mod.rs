@@ -40,15 +40,42 @@ pub use finding::{Finding, RuleInfo, Severity, Summary};
 pub use sarif::{SARIF_SCHEMA, to_sarif};
 
 use crate::dialect::Dialect;
-use crate::plan::Plan;
+use crate::plan::{Migration, Plan};
 
 /// Lints `plan` for `dialects` (plan-wide rules, plus each dialect's own rules), applies the
 /// plan's suppressions, and returns the findings in plan order.
 pub fn lint_plan(plan: &Plan, dialects: &[Dialect]) -> Vec<Finding> {
+    lint_scoped(plan, dialects, None)
+}
+
+/// Lints only the migrations `lint` selects (the pending ones, before `cutover up`), with
+/// every migration of the plan as context for the schema the rules see; findings are
+/// reported for the selected migrations only. Skips the work for the others: a no-op run
+/// lints nothing.
+pub fn lint_migrations(
+    plan: &Plan,
+    dialects: &[Dialect],
+    lint: impl Fn(&Migration) -> bool,
+) -> Vec<Finding> {
+    let scope: Vec<bool> = plan.migrations.iter().map(lint).collect();
+    if !scope.contains(&true) {
+        return Vec::new();
+    }
+    let mut findings = lint_scoped(plan, dialects, Some(&scope));
+    findings.retain(|f| {
+        plan.migrations
+            .iter()
+            .position(|m| m.version.text == f.migration)
+            .is_none_or(|m| scope[m])
+    });
+    findings
+}
+
+fn lint_scoped(plan: &Plan, dialects: &[Dialect], scope: Option<&[bool]>) -> Vec<Finding> {
     let mut dialects = dialects.to_vec();
     dialects.sort();
     dialects.dedup();
-    let view = walk::PlanView::new(plan, &dialects);
+    let view = walk::PlanView::scoped(plan, &dialects, scope);
     let mut findings = Vec::new();
     rules::run(&view, &dialects, &mut findings);
     let mut findings = suppress::apply(plan, findings, &dialects);

@@ -72,33 +72,55 @@ pub(crate) struct PlanView<'a> {
     pub plan: &'a Plan,
     /// Every up step of every migration, in order.
     pub steps: Vec<StepView<'a>>,
-    /// The schema after each migration.
+    /// The schema after each migration (an empty one for a migration outside the scope,
+    /// which has no step views: copying the schema for every applied migration would cost
+    /// more than the lint of the pending ones).
     pub after: Vec<Schema>,
     /// Migration indexes that create each table (with `create_table`, not `if_not_exists`).
     pub creators: BTreeMap<String, Vec<usize>>,
+    /// The migrations linted (by index); the others only build the schema (`None`: all).
+    pub scope: Option<&'a [bool]>,
 }
 
 impl<'a> PlanView<'a> {
-    /// Replays `plan`, reading raw SQL for each of `dialects`.
-    pub fn new(plan: &'a Plan, dialects: &[Dialect]) -> PlanView<'a> {
-        Self::replay(plan, dialects, None)
+    /// Replays `plan`, reading raw SQL for each of `dialects`. Only the migrations `scope`
+    /// marks (`None`: all) get step views; the others are replayed into the schema only (the
+    /// applied migrations before a run).
+    pub fn scoped(plan: &'a Plan, dialects: &[Dialect], scope: Option<&'a [bool]>) -> Self {
+        Self::replay(plan, dialects, None, scope)
     }
 
     /// Replays only the steps that run on `dialect` (see `dialects = [..]` on steps), so that
-    /// its rules see that dialect's schema and never another dialect's steps.
-    pub fn on(plan: &'a Plan, dialect: Dialect) -> PlanView<'a> {
-        Self::replay(plan, &[dialect], Some(dialect))
+    /// its rules see that dialect's schema and never another dialect's steps; keeps the scope.
+    pub fn for_dialect(&self, dialect: Dialect) -> PlanView<'a> {
+        Self::replay(self.plan, &[dialect], Some(dialect), self.scope)
     }
 
-    fn replay(plan: &'a Plan, dialects: &[Dialect], only: Option<Dialect>) -> PlanView<'a> {
+    fn replay(
+        plan: &'a Plan,
+        dialects: &[Dialect],
+        only: Option<Dialect>,
+        scope: Option<&'a [bool]>,
+    ) -> PlanView<'a> {
         let mut schema = Schema::default();
         let mut steps = Vec::new();
         let mut after = Vec::new();
         let mut creators: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (m, migration) in plan.migrations.iter().enumerate() {
             let mut created_here = NewTables::default();
+            let linted = scope.is_none_or(|s| s.get(m).copied().unwrap_or(true));
             for (index, located) in migration.steps.iter().enumerate() {
                 if only.is_some_and(|d| !located.runs_on(d)) {
+                    continue;
+                }
+                if !linted {
+                    // Context only: the schema and the creators, no facts, no views.
+                    if let Step::CreateTable(t) = &located.item
+                        && !t.if_not_exists
+                    {
+                        creators.entry(t.table.clone()).or_default().push(m);
+                    }
+                    schema.apply(&located.item);
                     continue;
                 }
                 let facts = raw_facts(&located.item, dialects);
@@ -120,13 +142,18 @@ impl<'a> PlanView<'a> {
                 }
                 schema.apply(&located.item);
             }
-            after.push(schema.clone());
+            after.push(if linted {
+                schema.clone()
+            } else {
+                Schema::default()
+            });
         }
         PlanView {
             plan,
             steps,
             after,
             creators,
+            scope,
         }
     }
 

@@ -32,6 +32,7 @@ use crate::error::Result;
 use dialect_limits::Canonical as CanonicalItem;
 
 pub(crate) use destructive::NewTables;
+pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;

@@ -147,12 +147,13 @@ pub(super) fn check_on(migrations: &mut [Migration], dialect: Option<Dialect>) -
     let runs = |d: Option<&[Dialect]>| dialect.is_none_or(|x| d.is_none_or(|l| l.contains(&x)));
     let mut model = Model::default();
     for m in migrations.iter_mut() {
-        let src = std::fs::read_to_string(&m.path).unwrap_or_default();
-        let map = SourceMap::new(&src);
         let on = dialect
             .map(|d| format!(" (in the {d} schema, which has only the steps that run on {d})"))
             .unwrap_or_default();
+        // The file is read again only to place an error (most plans have none).
         let at = |array: &str, i: usize, field: &str, label: String, msg: String| {
+            let src = std::fs::read_to_string(&m.path).unwrap_or_default();
+            let map = SourceMap::new(&src);
             let line = map.field_line(array, i, Some(field));
             Error::plan(
                 &m.path,

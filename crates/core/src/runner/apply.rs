@@ -20,8 +20,12 @@ enum Outcome {
 impl Runner<'_> {
     /// Applies pending migrations up to `target`. After a lost connection it takes the lock
     /// again, reloads the history and plans again from it (see
-    /// [`locked_replanning`](Runner::locked_replanning)).
+    /// [`locked_replanning`](Runner::locked_replanning)). With nothing pending it returns
+    /// after one read of the history, without the lock.
     pub async fn up(&mut self, target: Target) -> Result<RunReport> {
+        if let Some(report) = self.up_to_date(&target).await? {
+            return Ok(report);
+        }
         let key = self.lock_key();
         self.carried = RunReport::default();
         self.locked_replanning(&key, true, move |r| Box::pin(r.up_locked(target.clone())))

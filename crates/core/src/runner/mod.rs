@@ -28,6 +28,7 @@ mod revert;
 mod revert_steps;
 mod status;
 mod transact;
+mod up_to_date;
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! `status` and `validate`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Runner;
 use super::history::{EntryState, HistoryEntry};
@@ -16,6 +16,18 @@ impl Runner<'_> {
         let mut report = self.compare(&entries);
         report.backfills = self.backfill_status().await?;
         Ok(report)
+    }
+
+    /// The versions the history records as done (applied or baselined): what `up` will not
+    /// run again, so its lint skips them. Creates nothing; a database without a history
+    /// table (or whose history cannot be read) has none, and then everything is linted.
+    pub async fn done_versions(&mut self) -> BTreeSet<u64> {
+        let entries = self.history.load(self.backend).await.unwrap_or_default();
+        entries
+            .iter()
+            .filter(|e| e.state.is_done())
+            .map(|e| e.version.number)
+            .collect()
     }
 
     fn compare(&self, entries: &[HistoryEntry]) -> StatusReport {

@@ -32,7 +32,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
             Dialect::Sqlite => sqlite::check,
         };
         // Each dialect's rules see its own steps and schema (`dialects = [..]` on steps).
-        let on = PlanView::on(view.plan, d);
+        let on = view.for_dialect(d);
         check(&on, out);
         if d == Dialect::Postgres {
             pg_validate::check(&on, out);
