@@ -231,7 +231,7 @@ fn unknown_dialect_in_a_list() {
     bad(
         "description = \"x\"\n\n[[steps]]\nop = \"sql\"\npostgres = \"SELECT 1\"\ndialects = [\"postgres\", \"oracle\"]\n",
         6,
-        "unknown variant `oracle`, expected one of `postgres`, `mysql`, `sqlite`",
+        "unknown variant `oracle`, expected one of `postgres`, `mariadb`, `mysql`, `sqlite`",
     );
 }
 
@@ -630,7 +630,7 @@ fn config_with_an_unknown_key() {
     .expect_err("unknown key");
     assert_eq!(
         err.to_string(),
-        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`, `test`"
+        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`, `test`, `versions`"
     );
 }
 

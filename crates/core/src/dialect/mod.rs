@@ -205,9 +205,9 @@ pub trait SqlDialect: Send + Sync {
 
     /// A query returning one row (a text saying why) for each reason a table-level backup of
     /// `tables` could not be restored faithfully: partitions or child tables it would not
-    /// hold, views or foreign keys of other tables that depend on them, generated columns or
-    /// triggers the copy cannot carry. The contract gate then backs up the whole database.
-    /// `None`: no such limits known.
+    /// hold, generated columns, triggers or counters the copy cannot carry. The contract gate
+    /// then backs up the whole database (whose restore also rolls back every other table, so
+    /// only real limits belong here). `None`: no such limits known.
     fn table_backup_limits_sql(&self, _tables: &[String]) -> Option<String> {
         None
     }

@@ -161,16 +161,6 @@ impl SqlDialect for Mysql {
             .into()
     }
 
-    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
-        let list = super::literal_list(tables);
-        Some(format!(
-            "SELECT DISTINCT CONCAT('foreign key ', CONSTRAINT_NAME, ' of ', TABLE_NAME, ' references ', REFERENCED_TABLE_NAME) \
-             FROM information_schema.KEY_COLUMN_USAGE \
-             WHERE REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IN ({list}) \
-               AND TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT IN ({list})"
-        ))
-    }
-
     fn maintenance_database(&self) -> Option<&'static str> {
         Some("information_schema")
     }
