@@ -35,9 +35,15 @@ impl StepView<'_> {
     }
 
     /// Whether `table` exists before this migration: created earlier in the plan or outside
-    /// it, so it may hold rows and serve traffic.
+    /// it, so it may hold rows and serve traffic. A table this migration creates, in an
+    /// earlier step or earlier in this raw SQL step, is new.
     pub fn existing(&self, table: &str) -> bool {
-        !self.created_here.contains(table)
+        let created_by_this_step = self
+            .facts
+            .iter()
+            .flat_map(|(_, facts)| facts)
+            .any(|f| matches!(f, Fact::CreateTable { table: t } if t == table));
+        !self.created_here.contains(table) && !created_by_this_step
     }
 
     /// A finding of `rule` about this step.

@@ -94,6 +94,13 @@ pub(super) fn target(parse: &Parse<SourceFile>, v: &Violation) -> Target {
         }
         if let Some(a) = ast::AddColumn::cast(n.clone()) {
             t.column = a.column_name().map(|c| name(c.syntax()));
+            // An inline REFERENCES or CHECK on the new column is validated with a scan of
+            // the whole table, as ADD CONSTRAINT is.
+            let text = a.syntax().text().to_string().to_ascii_uppercase();
+            let words: Vec<&str> = text
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .collect();
+            t.scanning_constraint = words.contains(&"REFERENCES") || words.contains(&"CHECK");
             break;
         }
     }
