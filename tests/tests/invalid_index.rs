@@ -204,3 +204,36 @@ async fn a_raw_if_not_exists_build_never_keeps_an_invalid_index() {
     let _ = b.close().await;
     db.drop_db().await;
 }
+
+/// The leftover is found however the raw statement spells it: an unquoted mixed-case name
+/// (stored in lower case) on a schema-qualified table.
+#[tokio::test]
+async fn a_raw_if_not_exists_build_is_checked_under_the_name_postgres_stores() {
+    let db = TestDb::create(TestBackend::Postgres).await;
+    let mut b = connect(db.url()).await.expect("connect");
+    users_with_duplicates(b.as_mut()).await;
+    let dir = PlanDir::new();
+    let raw = RAW.replace(
+        "CONCURRENTLY uq_users_email",
+        "CONCURRENTLY IF NOT EXISTS Uq_Users_Email",
+    );
+    assert!(raw.contains("ON users"), "{raw}");
+    dir.write(
+        "0001_unique_email.toml",
+        &raw.replace("ON users", "ON public.users"),
+    );
+    let plan = dir.load();
+    up(b.as_mut(), &plan).await.expect_err("duplicates fail");
+    b.execute("DELETE FROM users WHERE id = 2")
+        .await
+        .expect("fix data");
+    let second = up(b.as_mut(), &plan).await.expect_err("refused");
+    assert!(
+        second.contains("exists but is INVALID")
+            && second.contains("DROP INDEX CONCURRENTLY IF EXISTS \"public\".\"uq_users_email\""),
+        "{second}"
+    );
+    assert_eq!(validity(b.as_mut(), "uq_users_email").await, "false");
+    let _ = b.close().await;
+    db.drop_db().await;
+}

@@ -514,6 +514,28 @@ fn sql_squawk_cannot_parse_yields_no_garbage() {
 }
 
 #[test]
+fn deeply_nested_or_very_wide_sql_neither_crashes_nor_repeats() {
+    // Thousands of nested parentheses overflowed squawk's recursive parser (an abort).
+    let nested = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    let found = lint(&raw(&nested));
+    assert!(
+        found.iter().all(|f| !f.rule.starts_with("pg/")),
+        "{found:#?}"
+    );
+    // One finding per rule and step, however many columns repeat the hazard.
+    let columns: Vec<String> = (0..300)
+        .map(|i| format!("ADD COLUMN c{i} timestamp"))
+        .collect();
+    let wide = format!("ALTER TABLE users {};", columns.join(", "));
+    let found = lint(&raw(&wide));
+    let timestamps = found
+        .iter()
+        .filter(|f| f.rule == "pg/prefer-timestamptz")
+        .count();
+    assert_eq!(timestamps, 1, "{found:#?}");
+}
+
+#[test]
 fn raw_set_not_null_after_a_raw_check_validated_in_an_earlier_migration_is_cheap() {
     let prepare = format!(
         "description = \"prepare\"\n\n{}",

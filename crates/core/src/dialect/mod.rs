@@ -129,17 +129,18 @@ pub trait SqlDialect: Send + Sync {
         false
     }
 
-    /// A query returning one row when index `index` exists in the connected schema but is
-    /// unusable, left behind by a failed or interrupted concurrent build (PostgreSQL:
-    /// `pg_index.indisvalid = false`); `None` where a failed build leaves nothing behind.
-    fn invalid_index_sql(&self, _index: &str) -> Option<String> {
+    /// A query returning one row when index `index` (as stored) exists in `schema` (`None`:
+    /// the connected one) but is unusable, left behind by a failed or interrupted concurrent
+    /// build (PostgreSQL: `pg_index.indisvalid = false`); `None` where a failed build leaves
+    /// nothing behind.
+    fn invalid_index_sql(&self, _schema: Option<&str>, _index: &str) -> Option<String> {
         None
     }
 
     /// The statement that drops such an unusable index without blocking writes (PostgreSQL:
     /// `DROP INDEX CONCURRENTLY`), run outside a transaction; `None` with
     /// [`invalid_index_sql`](SqlDialect::invalid_index_sql).
-    fn drop_invalid_index_sql(&self, _index: &str) -> Option<String> {
+    fn drop_invalid_index_sql(&self, _schema: Option<&str>, _index: &str) -> Option<String> {
         None
     }
 

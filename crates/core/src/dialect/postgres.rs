@@ -286,20 +286,26 @@ impl SqlDialect for Postgres {
         true
     }
 
-    fn invalid_index_sql(&self, index: &str) -> Option<String> {
+    fn invalid_index_sql(&self, schema: Option<&str>, index: &str) -> Option<String> {
+        let schema = schema.map_or("current_schema()".to_string(), quote_literal);
         Some(format!(
             "SELECT 1 FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = current_schema() AND c.relname = {} AND NOT x.indisvalid",
+             WHERE n.nspname = {schema} AND c.relname = {} AND NOT x.indisvalid",
             quote_literal(index)
         ))
     }
 
-    fn drop_invalid_index_sql(&self, index: &str) -> Option<String> {
-        Some(format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {}",
-            Dialect::Postgres.quote(index)
-        ))
+    fn drop_invalid_index_sql(&self, schema: Option<&str>, index: &str) -> Option<String> {
+        let name = match schema {
+            Some(schema) => format!(
+                "{}.{}",
+                Dialect::Postgres.quote(schema),
+                Dialect::Postgres.quote(index)
+            ),
+            None => Dialect::Postgres.quote(index),
+        };
+        Some(format!("DROP INDEX CONCURRENTLY IF EXISTS {name}"))
     }
 
     fn supports_drop_cascade(&self) -> bool {

@@ -38,11 +38,10 @@ impl StepView<'_> {
     /// it, so it may hold rows and serve traffic. A table this migration creates, in an
     /// earlier step or earlier in this raw SQL step, is new.
     pub fn existing(&self, table: &str) -> bool {
-        let created_by_this_step = self
-            .facts
-            .iter()
-            .flat_map(|(_, facts)| facts)
-            .any(|f| matches!(f, Fact::CreateTable { table: t } if t == table));
+        let created_by_this_step =
+            self.facts.iter().flat_map(|(_, facts)| facts).any(
+                |f| matches!(f, Fact::CreateTable { table: t } if t.eq_ignore_ascii_case(table)),
+            );
         !self.created_here.contains(table) && !created_by_this_step
     }
 

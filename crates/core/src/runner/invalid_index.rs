@@ -17,9 +17,36 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::render::Statement;
 
-/// The name of the index that `sql` builds concurrently, if it is one such statement, and
-/// whether it says `IF NOT EXISTS`.
-pub(crate) fn concurrent_index(sql: &str, dialect: Dialect) -> Option<(String, bool)> {
+/// An index as PostgreSQL stores it: in the schema of its table (`None`: the current one),
+/// its name folded to lower case unless it was quoted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IndexRef {
+    /// The table's schema when the statement qualifies the table.
+    pub schema: Option<String>,
+    /// The index name as stored.
+    pub name: String,
+}
+
+impl std::fmt::Display for IndexRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(schema) => write!(f, "{schema}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// An identifier as stored: unquoted ones fold to lower case.
+fn stored(id: &sqlparser::ast::Ident) -> String {
+    match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    }
+}
+
+/// The index that `sql` builds concurrently, if it is one such statement, and whether it
+/// says `IF NOT EXISTS`.
+pub(crate) fn concurrent_index(sql: &str, dialect: Dialect) -> Option<(IndexRef, bool)> {
     let parsed = match dialect {
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
         Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
@@ -32,22 +59,29 @@ pub(crate) fn concurrent_index(sql: &str, dialect: Dialect) -> Option<(String, b
     if !i.concurrently {
         return None;
     }
-    let name = i.name.as_ref()?;
-    name.0
-        .last()
+    let name = i.name.as_ref()?.0.last()?.as_ident().map(stored)?;
+    let parts = &i.table_name.0;
+    let schema = parts
+        .len()
+        .checked_sub(2)
+        .and_then(|k| parts.get(k))
         .and_then(|p| p.as_ident())
-        .map(|id| (id.value.clone(), i.if_not_exists))
+        .map(stored);
+    Some((IndexRef { schema, name }, i.if_not_exists))
 }
 
 impl Runner<'_> {
     /// The index statement `s` builds concurrently when it is invalid in the live schema,
     /// and whether the statement says `IF NOT EXISTS`.
-    async fn invalid_index_of(&mut self, s: &Statement) -> Result<Option<(String, bool)>> {
+    async fn invalid_index_of(&mut self, s: &Statement) -> Result<Option<(IndexRef, bool)>> {
         let dialect = self.backend.dialect();
         let Some((index, if_not_exists)) = concurrent_index(&s.sql, dialect) else {
             return Ok(None);
         };
-        let Some(probe) = dialect.sql().invalid_index_sql(&index) else {
+        let Some(probe) = dialect
+            .sql()
+            .invalid_index_sql(index.schema.as_deref(), &index.name)
+        else {
             return Ok(None);
         };
         let rows = self.backend.query(&probe).await?;
@@ -66,7 +100,12 @@ impl Runner<'_> {
         let Some((index, if_not_exists)) = self.invalid_index_of(s).await? else {
             return Ok(());
         };
-        let Some(drop) = self.backend.dialect().sql().drop_invalid_index_sql(&index) else {
+        let Some(drop) = self
+            .backend
+            .dialect()
+            .sql()
+            .drop_invalid_index_sql(index.schema.as_deref(), &index.name)
+        else {
             return Ok(());
         };
         if s.op != "create_index" {
@@ -111,7 +150,7 @@ impl Runner<'_> {
             .backend
             .dialect()
             .sql()
-            .drop_invalid_index_sql(&index)?;
+            .drop_invalid_index_sql(index.schema.as_deref(), &index.name)?;
         let rerun = if if_not_exists {
             "a plain re-run skips the build (IF NOT EXISTS) and keeps the unusable index"
         } else {
@@ -125,29 +164,36 @@ impl Runner<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::concurrent_index;
+    use super::{IndexRef, concurrent_index};
     use crate::dialect::Dialect;
 
+    fn index(schema: Option<&str>, name: &str) -> IndexRef {
+        IndexRef {
+            schema: schema.map(str::to_string),
+            name: name.to_string(),
+        }
+    }
+
     #[test]
-    fn reads_the_name_of_a_concurrent_build_only() {
+    fn reads_the_index_of_a_concurrent_build_only_as_stored() {
         let pg = Dialect::Postgres;
         assert_eq!(
             concurrent_index(
                 "CREATE UNIQUE INDEX CONCURRENTLY \"uq_users_email\" ON \"users\" (\"email\")",
                 pg
-            )
-            .map(|(n, _)| n)
-            .as_deref(),
-            Some("uq_users_email")
+            ),
+            Some((index(None, "uq_users_email"), false))
         );
         assert_eq!(
             concurrent_index(
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix ON public.t (a)",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS Ix_Mixed ON App.t (a)",
                 pg
-            )
-            .as_ref()
-            .map(|(n, ine)| (n.as_str(), *ine)),
-            Some(("ix", true))
+            ),
+            Some((index(Some("app"), "ix_mixed"), true))
+        );
+        assert_eq!(
+            concurrent_index("CREATE INDEX CONCURRENTLY \"Ix\" ON t (a)", pg),
+            Some((index(None, "Ix"), false))
         );
         assert_eq!(concurrent_index("CREATE INDEX ix ON t (a)", pg), None);
         assert_eq!(concurrent_index("not sql", pg), None);

@@ -18,7 +18,7 @@ use crate::schema::Schema;
 pub(crate) const DROP_INDEX_NEEDED_BY_FOREIGN_KEY: RuleInfo = RuleInfo {
     id: "mysql/drop-index-needed-by-foreign-key",
     origin: "cutover",
-    severity: Severity::Error,
+    severity: Severity::Warning,
     dialect: Some(Dialect::Mysql),
     summary: "Raw SQL drops the only index a foreign key can use",
     explanation: "InnoDB needs an index that starts with a foreign key's columns and refuses to drop the last one (error 1553, \"needed in a foreign key constraint\"): the migration, or the `cutover down` that runs this SQL, fails on MySQL/MariaDB.",

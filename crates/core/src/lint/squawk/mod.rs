@@ -100,6 +100,11 @@ fn lint_step(
     checks: &NotNullChecks,
     out: &mut Vec<Finding>,
 ) {
+    // squawk's parser recurses per nesting level: thousands of nested parentheses overflow
+    // the stack. Such SQL is no migration a person wrote; it gets cutover's own rules only.
+    if nesting_depth(sql) > MAX_NESTING {
+        return;
+    }
     let Some(parse) = syntax::parse(sql) else {
         return;
     };
@@ -118,25 +123,47 @@ fn lint_step(
     if let Ok(newest) = "19".parse() {
         linter.settings.pg_version = newest;
     }
+    // One finding per rule and step: later violations of a reported rule are skipped before
+    // the (tree-walking) target lookup, which keeps a 1,000-column ALTER linear.
+    let mut reported: Vec<&str> = out
+        .iter()
+        .filter(|f| f.migration == s.migration.version.text && f.step == Some(s.index + 1))
+        .map(|f| f.rule)
+        .collect();
     for v in linter.lint(&parse, sql) {
         let Some(rule) = map::target(v.code) else {
             continue;
         };
-        if typed && !ON_TYPED.contains(&rule.id) {
+        if (typed && !ON_TYPED.contains(&rule.id)) || reported.contains(&rule.id) {
             continue;
         }
         let target = syntax::target(&parse, &v);
         if !filter::keep(s, rule, &v, &target, checks, sql) {
             continue;
         }
-        let finding = finding(s, rule, &target, typed);
-        let duplicate = out.iter().any(|f| {
-            f.rule == finding.rule && f.migration == finding.migration && f.step == finding.step
-        });
-        if !duplicate {
-            out.push(finding);
+        reported.push(rule.id);
+        out.push(finding(s, rule, &target, typed));
+    }
+}
+
+/// Parentheses deeper than this skip squawk (its parser would overflow the stack).
+const MAX_NESTING: usize = 256;
+
+/// The deepest parenthesis nesting in `sql` (quotes and comments are not told apart: a
+/// conservative count).
+fn nesting_depth(sql: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in sql.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
         }
     }
+    deepest
 }
 
 fn finding(s: &StepView<'_>, rule: &RuleInfo, target: &syntax::Target, typed: bool) -> Finding {
