@@ -71,23 +71,8 @@ impl PostgresBackend {
     /// Runs `pg_dump` into `path` (created here with mode 0600) after checking that it is
     /// at least the server's major version.
     pub(crate) async fn dump_to(&mut self, path: &Path, tables: &[String]) -> Result<BackupInfo> {
-        let program = find_tool(&["pg_dump"]).ok_or_else(|| missing_tool("pg_dump", PACKAGE))?;
-        let tool = tool_version(&program, "pg_dump", PACKAGE).await?;
-        let rows = self.query("SHOW server_version_num").await?;
-        let server_major = rows
-            .scalar()
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .map(|n| n / 10000)
-            .ok_or_else(|| other("SHOW server_version_num returned no number"))?;
-        check_client_version(&tool, server_major)?;
-        drop(create_private_file(path)?);
-        let command = tokio::process::Command::from(self.dump_tables_command(path, tables)?);
-        let secret = self.password();
-        let streams = ToolStreams::default();
-        if let Err(e) = run_tool(command, streams, "pg_dump", PACKAGE, secret.as_deref()).await {
-            let _ = std::fs::remove_file(path);
-            return Err(e);
-        }
+        let command = self.dump_tables_command(path, tables)?;
+        let tool = self.run_pg_dump(path, command).await?;
         Ok(BackupInfo {
             tool,
             server_version: self.server_version().await?,
@@ -97,17 +82,7 @@ impl PostgresBackend {
     /// Runs `pg_dump --schema-only` (plain SQL, no owners or grants) into `path`, created
     /// with mode 0600. Returns the tool's version line.
     pub(crate) async fn schema_to(&mut self, path: &Path) -> Result<String> {
-        let program = find_tool(&["pg_dump"]).ok_or_else(|| missing_tool("pg_dump", PACKAGE))?;
-        let tool = tool_version(&program, "pg_dump", PACKAGE).await?;
-        let rows = self.query("SHOW server_version_num").await?;
-        let server_major = rows
-            .scalar()
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .map(|n| n / 10000)
-            .ok_or_else(|| other("SHOW server_version_num returned no number"))?;
-        check_client_version(&tool, server_major)?;
-        drop(create_private_file(path)?);
-        let mut cmd = Command::new(&program);
+        let mut cmd = Command::new(find_tool(&["pg_dump"]).unwrap_or_else(|| "pg_dump".into()));
         cmd.args([
             "--schema-only",
             "--no-owner",
@@ -119,8 +94,25 @@ impl PostgresBackend {
         file.push(path.as_os_str());
         cmd.arg(file);
         self.connection_env(&mut cmd)?;
+        self.run_pg_dump(path, cmd).await
+    }
+
+    /// Checks that `pg_dump` is at least the server's major version, creates `path` (mode
+    /// 0600) and runs `command`, a `pg_dump` writing it; removes the file when it fails.
+    /// Returns the tool's version line.
+    async fn run_pg_dump(&mut self, path: &Path, command: Command) -> Result<String> {
+        let program = find_tool(&["pg_dump"]).ok_or_else(|| missing_tool("pg_dump", PACKAGE))?;
+        let tool = tool_version(&program, "pg_dump", PACKAGE).await?;
+        let rows = self.query("SHOW server_version_num").await?;
+        let server_major = rows
+            .scalar()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .map(|n| n / 10000)
+            .ok_or_else(|| other("SHOW server_version_num returned no number"))?;
+        check_client_version(&tool, server_major)?;
+        drop(create_private_file(path)?);
         let secret = self.password();
-        let command = tokio::process::Command::from(cmd);
+        let command = tokio::process::Command::from(command);
         let streams = ToolStreams::default();
         if let Err(e) = run_tool(command, streams, "pg_dump", PACKAGE, secret.as_deref()).await {
             let _ = std::fs::remove_file(path);

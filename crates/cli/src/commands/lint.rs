@@ -101,6 +101,16 @@ pub(crate) fn gate(
                 errors.len(),
                 if errors.len() == 1 { "" } else { "s" }
             );
+            for f in &errors {
+                eprintln!(
+                    "  {}:{}: {} migration {}: {}",
+                    f.file.display(),
+                    f.line,
+                    f.rule,
+                    f.migration,
+                    f.message
+                );
+            }
         }
         return Ok(None);
     }
