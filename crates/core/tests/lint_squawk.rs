@@ -514,6 +514,20 @@ fn sql_squawk_cannot_parse_yields_no_garbage() {
 }
 
 #[test]
+fn a_table_adopted_with_if_not_exists_is_not_new() {
+    // `if_not_exists` adopts a table production may already have, full of rows.
+    let steps = "[[steps]]\nop = \"create_table\"\ntable = \"events\"\nif_not_exists = true\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"kind\", type = \"text\" }]\n\n[[steps]]\nop = \"create_index\"\ntable = \"events\"\ncolumns = [\"kind\"]\n";
+    fires(
+        &lint(steps),
+        "pg/index-without-concurrently",
+        9,
+        &["events"],
+    );
+    let fresh = steps.replace("if_not_exists = true\n", "");
+    silent(&lint(&fresh), "pg/index-without-concurrently");
+}
+
+#[test]
 fn deeply_nested_or_very_wide_sql_neither_crashes_nor_repeats() {
     // Thousands of nested parentheses overflowed squawk's recursive parser (an abort).
     let nested = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));

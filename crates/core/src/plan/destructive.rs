@@ -146,7 +146,8 @@ impl NewTables {
     /// variant to read (`None`: every variant).
     pub(crate) fn track(&mut self, step: &Step, dialect: Option<Dialect>) {
         match step {
-            Step::CreateTable(t) => {
+            // `if_not_exists` adopts a table that may already exist with rows and readers.
+            Step::CreateTable(t) if !t.if_not_exists => {
                 self.0.insert(t.table.clone());
             }
             Step::RenameTable(r) if self.0.remove(&r.table) => {
