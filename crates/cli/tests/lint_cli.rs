@@ -354,3 +354,31 @@ fn up_applies_a_clean_plan_as_before() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
 }
+
+#[test]
+fn sarif_of_a_plan_that_does_not_load_reports_a_failed_run() {
+    let scratch = Scratch::new("sarif-broken");
+    let plan = scratch.0.join("migrations");
+    std::fs::create_dir_all(&plan).expect("dir");
+    std::fs::write(
+        plan.join("0001_x.toml"),
+        "description = \"x\"\n[[steps]]\nop = \"nope\"\n",
+    )
+    .expect("write");
+    let out = common::run(&scratch.0, &["lint", "--sarif", "--plan", utf8(&plan)]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out));
+    let log: Value = serde_json::from_slice(&out.stdout).expect("a SARIF log on stdout");
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], Value::Bool(false));
+    let note = &invocation["toolExecutionNotifications"][0];
+    assert!(
+        note["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("unknown variant `nope`")),
+        "{note}"
+    );
+    assert_eq!(
+        note["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+}

@@ -26,7 +26,11 @@ pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
             let (findings, layout) = lint_sql_dir(dir, args, &dialects)?;
             (findings, Some(layout))
         }
-        None => (lint_plan(&project.load_plan()?, &dialects), None),
+        None => match project.load_plan() {
+            Ok(plan) => (lint_plan(&plan, &dialects), None),
+            Err(e) if args.sarif => return Err(sarif_failure(e)),
+            Err(e) => return Err(e),
+        },
     };
     if args.sarif {
         let cwd = std::env::current_dir().ok();
@@ -73,6 +77,29 @@ fn lint_sql_dir(
     };
     let read = read_sql_dir(dir, args.layout.0, *dialect)?;
     Ok((read.lint(*dialect), read.layout))
+}
+
+/// With `--sarif`, a plan that does not load still yields a SARIF log on stdout (a failed
+/// invocation naming the error and its file:line) before the error itself.
+fn sarif_failure(e: anyhow::Error) -> anyhow::Error {
+    let (file, line) = match e.downcast_ref::<cutover_core::Error>() {
+        Some(cutover_core::Error::Plan { location, .. }) => {
+            (Some(location.file.clone()), location.line)
+        }
+        _ => (None, None),
+    };
+    let cwd = std::env::current_dir().ok();
+    let log = cutover_core::lint::to_sarif_failure(
+        &format!("{e:#}"),
+        file.as_deref(),
+        line,
+        cwd.as_deref(),
+    );
+    match serde_json::to_string_pretty(&log) {
+        Ok(text) => crate::outln!("{text}"),
+        Err(json) => return e.context(format!("cannot write the SARIF log: {json}")),
+    }
+    e
 }
 
 /// The gate of `cutover up`: lints the migrations `pending` selects (with the others as

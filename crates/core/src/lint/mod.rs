@@ -37,7 +37,7 @@ mod walk;
 
 pub use catalog::{rule, rules};
 pub use finding::{Finding, RuleInfo, Severity, Summary};
-pub use sarif::{SARIF_SCHEMA, to_sarif};
+pub use sarif::{SARIF_SCHEMA, to_sarif, to_sarif_failure};
 
 use crate::dialect::Dialect;
 use crate::plan::{Migration, Plan};

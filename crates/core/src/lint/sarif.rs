@@ -76,6 +76,34 @@ pub fn to_sarif(findings: &[Finding], base: Option<&Path>) -> Value {
     })
 }
 
+/// A SARIF log for a lint that could not run (the plan does not load): no results, and an
+/// invocation that did not succeed with the error as a notification at `file`:`line`, so that
+/// a CI upload shows the failure instead of an empty, clean-looking report.
+pub fn to_sarif_failure(
+    message: &str,
+    file: Option<&Path>,
+    line: Option<usize>,
+    base: Option<&Path>,
+) -> Value {
+    let mut log = to_sarif(&[], base);
+    let mut notification = json!({
+        "level": "error",
+        "message": { "text": message },
+    });
+    if let Some(file) = file {
+        let mut location = json!({ "artifactLocation": { "uri": uri(file, base) } });
+        if let Some(line) = line {
+            location["region"] = json!({ "startLine": line });
+        }
+        notification["locations"] = json!([{ "physicalLocation": location }]);
+    }
+    log["runs"][0]["invocations"] = json!([{
+        "executionSuccessful": false,
+        "toolExecutionNotifications": [notification],
+    }]);
+    log
+}
+
 /// `migration 0003 (name), step 2 (create_index)`.
 fn logical_name(f: &Finding) -> String {
     match (f.step, f.op) {
@@ -105,6 +133,27 @@ fn uri(path: &Path, base: Option<&Path>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_lint_is_a_failed_invocation() {
+        let log = to_sarif_failure(
+            "invalid TOML",
+            Some(Path::new("/repo/migrations/0001_a.toml")),
+            Some(3),
+            Some(Path::new("/repo")),
+        );
+        let invocation = &log["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], json!(false));
+        let note = &invocation["toolExecutionNotifications"][0];
+        assert_eq!(note["message"]["text"], json!("invalid TOML"));
+        let at = &note["locations"][0]["physicalLocation"];
+        assert_eq!(
+            at["artifactLocation"]["uri"],
+            json!("migrations/0001_a.toml")
+        );
+        assert_eq!(at["region"]["startLine"], json!(3));
+        assert_eq!(log["runs"][0]["results"], json!([]));
+    }
 
     #[test]
     fn uris_are_relative_with_slashes() {
