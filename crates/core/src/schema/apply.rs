@@ -88,13 +88,28 @@ fn apply_to_table(t: &mut TableModel, step: &Step) {
                 }
             };
             t.primary_key.iter_mut().for_each(rename);
-            t.uniques
-                .iter_mut()
-                .for_each(|u| u.columns.iter_mut().for_each(rename));
-            t.foreign_keys
-                .values_mut()
-                .for_each(|f| f.columns.iter_mut().for_each(rename));
+            // Indexes and constraints keep their names when a column is renamed (on all three
+            // databases): a name derived from the old column is pinned before the rename.
+            for u in &mut t.uniques {
+                if u.columns.contains(&r.column) && u.name.is_none() {
+                    u.name = Some(u.constraint_name(&r.table));
+                }
+                u.columns.iter_mut().for_each(rename);
+            }
+            for f in t.foreign_keys.values_mut() {
+                if f.columns.contains(&r.column) && f.name.is_none() {
+                    f.name = Some(f.constraint_name(&r.table));
+                }
+                f.columns.iter_mut().for_each(rename);
+            }
             for i in &mut t.indexes {
+                let uses = i
+                    .columns
+                    .iter()
+                    .any(|c| c.split(' ').next() == Some(r.column.as_str()));
+                if uses && i.name.is_none() {
+                    i.name = Some(i.index_name());
+                }
                 for c in &mut i.columns {
                     let mut parts = c.splitn(2, ' ');
                     if parts.next() == Some(r.column.as_str()) {
