@@ -4,34 +4,10 @@
 //! checks, index `where`, check constraints, defaults, delete_rows `where`, key, explode).
 //! The same plans with the column spelled right load.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::TempPlan;
 
 use cutover_core::plan::Plan;
-
-struct TempPlan {
-    dir: PathBuf,
-}
-
-impl TempPlan {
-    fn new(files: &[(&str, &str)]) -> TempPlan {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("cutover-exprcols-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp plan dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("write plan file");
-        }
-        TempPlan { dir }
-    }
-}
-
-impl Drop for TempPlan {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 const BASE: &str = r#"description = "base"
 

@@ -4,8 +4,10 @@
 //! plan, so "existing" for every later migration). Findings are compared as (rule, file,
 //! line); the line is the step's `[[steps]]` header.
 
+mod common;
+use common::TempPlan;
+
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cutover_core::Dialect;
 use cutover_core::lint::{Finding, Severity, lint_plan, rules};
@@ -33,35 +35,6 @@ const ALL: &[Dialect] = &Dialect::ALL;
 const PG: &[Dialect] = &[Dialect::Postgres];
 const MYSQL: &[Dialect] = &[Dialect::Mysql];
 const SQLITE: &[Dialect] = &[Dialect::Sqlite];
-
-/// A plan directory under the system temp dir, removed when dropped.
-struct TempPlan {
-    dir: PathBuf,
-}
-
-impl TempPlan {
-    fn new(files: &[(&str, &str)]) -> TempPlan {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("cutover-lint-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp plan dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("write plan file");
-        }
-        TempPlan { dir }
-    }
-
-    fn load(&self) -> Plan {
-        Plan::load(&self.dir).unwrap_or_else(|e| panic!("plan does not load: {e}"))
-    }
-}
-
-impl Drop for TempPlan {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn key(f: &Finding) -> (String, String, usize) {
     let file = f

@@ -4,8 +4,8 @@
 //! Each plan starts from `0001_base.toml` (tables `users` and `accounts`, created by the plan,
 //! so "existing" for every later migration). Findings are compared as (rule, file, line).
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::TempPlan;
 
 use cutover_core::Dialect;
 use cutover_core::lint::{Finding, Severity, lint_plan, rule, rules, to_sarif};
@@ -35,31 +35,6 @@ columns = [{ name = "id", type = "bigint", primary_key = true }]
 "#;
 
 const PG: &[Dialect] = &[Dialect::Postgres];
-
-/// A plan directory under the system temp dir, removed when dropped.
-struct TempPlan {
-    dir: PathBuf,
-}
-
-impl TempPlan {
-    fn new(files: &[(&str, &str)]) -> TempPlan {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("cutover-squawk-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp plan dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("write plan file");
-        }
-        TempPlan { dir }
-    }
-}
-
-impl Drop for TempPlan {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// The PostgreSQL findings of the base plan plus `0002_change.toml` = `header` + `steps`.
 fn lint_with(header: &str, steps: &str) -> Vec<Finding> {

@@ -5,38 +5,14 @@
 //! The last tests feed randomly mutated copies of the example plan to the loader and the
 //! renderer: they may fail, but never panic.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::TempPlan;
+
+use std::path::Path;
 
 use cutover_core::plan::{Config, Plan};
 use cutover_core::render::{RenderOptions, render_plan};
 use cutover_core::{Dialect, Error};
-
-/// A plan directory under the system temp dir, removed when dropped.
-struct TempPlan {
-    dir: PathBuf,
-}
-
-impl TempPlan {
-    fn new(files: &[(&str, &str)]) -> TempPlan {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("cutover-malformed-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp plan dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("write plan file");
-        }
-        TempPlan { dir }
-    }
-}
-
-impl Drop for TempPlan {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// Asserts that the plan of `files` fails with `<dir>/<file>:<line>: ` and `phrase`.
 #[track_caller]

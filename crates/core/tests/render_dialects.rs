@@ -2,44 +2,12 @@
 //! skipped list) and for identity resync (automatic after explicit ids, and
 //! `op = "resync_identity"`).
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+use common::TempPlan;
 
 use cutover_core::Dialect;
 use cutover_core::plan::Plan;
 use cutover_core::render::{Direction, RenderOptions, RenderedMigration, render_plan};
-
-/// A plan directory under the system temp dir, removed when dropped.
-struct TempPlan {
-    dir: PathBuf,
-}
-
-impl TempPlan {
-    fn new(files: &[(&str, &str)]) -> TempPlan {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "cutover-render-dialects-{}-{n}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp plan dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("write plan file");
-        }
-        TempPlan { dir }
-    }
-
-    fn load(&self) -> Plan {
-        Plan::load(&self.dir).unwrap_or_else(|e| panic!("plan does not load: {e}"))
-    }
-}
-
-impl Drop for TempPlan {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 const BASE: &str = r#"description = "base"
 

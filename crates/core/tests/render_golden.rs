@@ -8,44 +8,16 @@
 //! The whole-plan golden files `tests/fixtures/messages.<dialect>.sql` are regenerated with
 //! `UPDATE_GOLDEN=1 cargo test -p cutover-core --test render_golden`.
 
+mod common;
+use common::TempPlan;
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cutover_core::plan::Plan;
 use cutover_core::render::{
     Direction, RenderOptions, RenderedMigration, StatementKind, check_query, render_plan,
 };
 use cutover_core::{Dialect, Error};
-
-/// A plan directory under the system temp dir, removed when dropped.
-struct TempPlan {
-    dir: PathBuf,
-}
-
-impl TempPlan {
-    fn new(files: &[(&str, &str)]) -> TempPlan {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("cutover-render-golden-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create temp plan dir");
-        for (name, text) in files {
-            std::fs::write(dir.join(name), text).expect("write plan file");
-        }
-        TempPlan { dir }
-    }
-
-    fn load(&self) -> Plan {
-        Plan::load(&self.dir).unwrap_or_else(|e| panic!("plan does not load: {e}"))
-    }
-}
-
-impl Drop for TempPlan {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// What one dialect is expected to produce.
 enum Expect<'a> {
