@@ -436,6 +436,39 @@ fn set_not_null_after_a_validated_check_from_an_earlier_migration_is_cheap() {
 }
 
 #[test]
+fn a_validated_check_that_implies_not_null_counts_too() {
+    // PostgreSQL infers NOT NULL from any validated check with a `col IS NOT NULL` conjunct.
+    for (prepare, validate) in [
+        (
+            "description = \"prepare\"\n\n[[steps]]\nop = \"add_check\"\ntable = \"users\"\nname = \"users_name_ok\"\nexpr = \"name IS NOT NULL AND length(name) > 1\"\nnot_valid = true\n".to_string(),
+            "description = \"validate\"\n\n[[steps]]\nop = \"validate_constraint\"\ntable = \"users\"\nname = \"users_name_ok\"\n".to_string(),
+        ),
+        (
+            format!(
+                "description = \"prepare\"\n\n{}",
+                raw("ALTER TABLE users ADD CONSTRAINT users_name_ok CHECK (length(name) > 1 AND name IS NOT NULL) NOT VALID;")
+            ),
+            format!(
+                "description = \"validate\"\n\n{}",
+                raw("ALTER TABLE users VALIDATE CONSTRAINT users_name_ok;")
+            ),
+        ),
+    ] {
+        let set = format!(
+            "description = \"set\"\n\n{}",
+            raw("ALTER TABLE users ALTER COLUMN name SET NOT NULL;")
+        );
+        let tmp = TempPlan::new(&[
+            ("0001_base.toml", BASE),
+            ("0002_prepare.toml", &prepare),
+            ("0003_validate.toml", &validate),
+            ("0004_set.toml", &set),
+        ]);
+        silent(&lint_plan(&tmp.load(), PG), "pg/set-not-null");
+    }
+}
+
+#[test]
 fn raw_drops_are_expected_in_a_contract_migration() {
     let sql = "ALTER TABLE users DROP COLUMN name;\nDROP TABLE accounts;";
     let found = lint_with("phase = \"expand\"", &raw(sql));

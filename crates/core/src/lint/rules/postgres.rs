@@ -266,16 +266,11 @@ impl NotNullChecks {
     pub(crate) fn track(&mut self, step: &Step) {
         match step {
             Step::AddCheck(c) => {
-                let columns = c.expr.columns();
-                let [only] = columns.as_slice() else {
-                    return;
-                };
-                let expected = format!("{} IS NOT NULL", Dialect::Postgres.quote(&only.column));
-                if c.expr.to_sql(Dialect::Postgres).ok().as_deref() == Some(expected.as_str()) {
-                    self.checks.insert(
-                        (c.table.clone(), c.name.clone()),
-                        (only.column.clone(), !c.not_valid),
-                    );
+                // `col IS NOT NULL`, alone or as a conjunct: PostgreSQL infers NOT NULL from it.
+                let rendered = c.expr.to_sql(Dialect::Postgres).unwrap_or_default();
+                if let Some(column) = crate::lint::squawk::not_null_column_of(&rendered) {
+                    self.checks
+                        .insert((c.table.clone(), c.name.clone()), (column, !c.not_valid));
                 }
             }
             Step::ValidateConstraint(v) => {

@@ -44,7 +44,7 @@ mod syntax;
 
 use squawk_linter::Linter;
 
-pub(crate) use not_null::{CheckEvent, check_events};
+pub(crate) use not_null::{CheckEvent, check_events, not_null_column_of};
 
 use super::finding::{Finding, RuleInfo};
 use super::rules::pg_hazards as h;

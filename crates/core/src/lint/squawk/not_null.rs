@@ -103,28 +103,109 @@ pub(crate) fn check_events(sql: &str) -> Vec<CheckEvent> {
     out
 }
 
-/// `column` when `expr` is `column IS NOT NULL` (parenthesised or not).
+/// `column` when `expr` is `column IS NOT NULL` (parenthesised or not), or a conjunction with
+/// such a term (PostgreSQL infers NOT NULL from any validated check that implies it).
 fn not_null_column(expr: &ast::Expr) -> Option<String> {
-    let text = expr.syntax().text().to_string();
-    let text = text
-        .trim()
-        .trim_start_matches('(')
-        .trim_end_matches(')')
-        .trim();
-    let words: Vec<&str> = text.split_whitespace().collect();
+    not_null_column_of(&expr.syntax().text().to_string())
+}
+
+/// The first column that the check expression `text` proves NOT NULL: a top-level conjunct
+/// `column IS NOT NULL`. An unquoted column is folded to lower case.
+pub(crate) fn not_null_column_of(text: &str) -> Option<String> {
+    conjuncts(text).into_iter().find_map(is_not_null_term)
+}
+
+/// `text` split at its top-level `AND`s, each part without enclosing parentheses.
+fn conjuncts(text: &str) -> Vec<&str> {
+    let text = strip_parens(text);
+    let upper = text.to_ascii_uppercase();
+    let bytes = upper.as_bytes();
+    let (mut parts, mut start, mut depth) = (Vec::new(), 0, 0i32);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b' ' if depth == 0 && upper[i..].starts_with(" AND ") => {
+                parts.push(strip_parens(&text[start..i]));
+                start = i + 5;
+                i += 4;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(strip_parens(&text[start..]));
+    parts
+}
+
+/// `text` without parentheses that enclose all of it.
+fn strip_parens(text: &str) -> &str {
+    let mut t = text.trim();
+    while t.starts_with('(') && t.ends_with(')') && encloses(t) {
+        t = t[1..t.len() - 1].trim();
+    }
+    t
+}
+
+/// Whether the opening parenthesis of `t` closes at its very end.
+fn encloses(t: &str) -> bool {
+    let mut depth = 0;
+    for (i, c) in t.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == t.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `column` when `term` is `column IS NOT NULL`.
+fn is_not_null_term(term: &str) -> Option<String> {
+    let words: Vec<&str> = term.split_whitespace().collect();
     match words.as_slice() {
         [column, is, not, null]
             if is.eq_ignore_ascii_case("is")
                 && not.eq_ignore_ascii_case("not")
                 && null.eq_ignore_ascii_case("null") =>
         {
-            let column = column.trim_matches('"');
-            Some(if column.len() == words[0].len() {
-                column.to_ascii_lowercase()
+            let bare = column.trim_matches('"');
+            Some(if bare.len() == column.len() {
+                bare.to_ascii_lowercase()
             } else {
-                column.to_string()
+                bare.to_string()
             })
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_null_column_of;
+
+    #[test]
+    fn a_conjunct_is_not_null_proves_the_column() {
+        assert_eq!(
+            not_null_column_of("email IS NOT NULL").as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            not_null_column_of("(Email IS NOT NULL AND length(email) > 3)").as_deref(),
+            Some("email")
+        );
+        assert_eq!(
+            not_null_column_of("(length(\"Email\") > 3) AND (\"Email\" IS NOT NULL)").as_deref(),
+            Some("Email")
+        );
+        assert_eq!(not_null_column_of("email IS NOT NULL OR x > 1"), None);
+        assert_eq!(not_null_column_of("(a IS NOT NULL) OR (b > 1)"), None);
+        assert_eq!(not_null_column_of("length(email) > 3"), None);
     }
 }
