@@ -13,18 +13,8 @@ pub async fn connect(url: &str) -> cutover_core::Result<Box<dyn Backend>> {
     })
 }
 
-/// [`connect`] for an owned URL, boxed: the opener that `cutover_core::lifecycle` takes.
-pub fn open_url(url: String) -> futures_boxed::BoxedOpen {
+/// [`connect`] for an owned URL, boxed: the opener that `cutover_core::lifecycle` takes, and
+/// the body of every reconnecting connector.
+pub fn open_url(url: String) -> cutover_core::lifecycle::Opening {
     Box::pin(async move { connect(&url).await })
-}
-
-/// The future type of [`open_url`].
-pub mod futures_boxed {
-    use cutover_core::backend::Backend;
-    use std::future::Future;
-    use std::pin::Pin;
-
-    /// A boxed connection attempt.
-    pub type BoxedOpen =
-        Pin<Box<dyn Future<Output = cutover_core::Result<Box<dyn Backend>>> + Send + 'static>>;
 }

@@ -14,8 +14,11 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::url::{dialect_of, redact, sqlite_path, with_database};
 
+/// A connection attempt in progress.
+pub type Opening = BoxFuture<'static, Result<Box<dyn Backend>>>;
+
 /// Opens a backend for a URL (the CLI's `connect`).
-pub type Open<'a> = dyn Fn(String) -> BoxFuture<'static, Result<Box<dyn Backend>>> + Sync + 'a;
+pub type Open<'a> = dyn Fn(String) -> Opening + Sync + 'a;
 
 /// The database a server URL names: the first path segment, without the query.
 pub fn database_of(url: &str) -> Option<String> {

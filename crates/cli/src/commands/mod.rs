@@ -83,10 +83,7 @@ pub(crate) async fn open(project: &Project, opts: &ConnectOpts) -> Result<Box<dy
 
 /// Opens more connections to the same database, for parallel backfill workers.
 pub(crate) fn connector(url: String) -> Box<cutover_core::backfill::Connector> {
-    Box::new(move || {
-        let url = url.clone();
-        Box::pin(async move { crate::connect::connect(&url).await })
-    })
+    Box::new(move || crate::connect::open_url(url.clone()))
 }
 
 /// Backfill settings from the options.

@@ -65,9 +65,19 @@ impl Runner<'_> {
         entries: &[HistoryEntry],
         applied_now: &[Version],
     ) -> Result<Vec<BackfillStatus>> {
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        if specs.is_empty() {
+            return Ok(Vec::new());
+        }
+        // No state table yet: nothing started (status creates nothing). An unreadable one is
+        // an error, never "not started".
+        let started = self
+            .backend
+            .table_exists(crate::backfill::STATE_TABLE)
+            .await?;
         let mut out = Vec::new();
-        for spec in BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))? {
-            out.push(self.status_of(&spec, entries, applied_now).await?);
+        for spec in specs {
+            out.push(self.status_of(&spec, started, entries, applied_now).await?);
         }
         Ok(out)
     }
@@ -75,17 +85,12 @@ impl Runner<'_> {
     async fn status_of(
         &mut self,
         spec: &BackfillSpec,
+        started: bool,
         entries: &[HistoryEntry],
         applied_now: &[Version],
     ) -> Result<BackfillStatus> {
         let states = StateTable::new(self.backend.dialect());
-        // No state table yet: nothing started (status creates nothing). An unreadable one is
-        // an error, never "not started".
-        let parts = if self
-            .backend
-            .table_exists(crate::backfill::STATE_TABLE)
-            .await?
-        {
+        let parts = if started {
             states.load(self.backend, &spec.id).await?
         } else {
             Vec::new()
@@ -145,7 +150,11 @@ impl Runner<'_> {
     pub async fn ensure_not_retired(&mut self, id: &str, restart: bool) -> Result<()> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         let entries = self.history.load_if_exists(self.backend).await?;
-        let mut status = self.status_of(&spec, &entries, &[]).await?;
+        let started = self
+            .backend
+            .table_exists(crate::backfill::STATE_TABLE)
+            .await?;
+        let mut status = self.status_of(&spec, started, &entries, &[]).await?;
         if status.retired.as_ref().is_some_and(Retirement::is_explicit) && restart {
             // Starting over is possible only while what it reads and writes is unchanged.
             let done = |v: &Version| {
@@ -217,7 +226,11 @@ impl Runner<'_> {
         let states = StateTable::new(self.backend.dialect());
         states.ensure_retirement_columns(self.backend).await?;
         let entries = self.history.load(self.backend).await?;
-        let before = self.status_of(spec, &entries, &[]).await?;
+        let started = self
+            .backend
+            .table_exists(crate::backfill::STATE_TABLE)
+            .await?;
+        let before = self.status_of(spec, started, &entries, &[]).await?;
         let parts = states.load(self.backend, &spec.id).await?;
         if let Some(r @ Retirement::Explicit { .. }) = before.retired {
             return Ok(RetireOutcome {
