@@ -394,8 +394,14 @@ pub struct DownArgs {
 /// `cutover baseline`.
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
-    /// The version the database already has.
-    pub version: String,
+    /// The version the database already has (with --generate: the new baseline's version,
+    /// default 0001).
+    #[arg(required_unless_present = "generate")]
+    pub version: Option<String>,
+    /// Write `<VERSION>_baseline.toml` that rebuilds the live schema (introspected), then
+    /// record it as applied, so that `cutover drift` is clean.
+    #[arg(long)]
+    pub generate: bool,
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,

@@ -206,6 +206,19 @@ pub trait Backend: Send {
     /// back to portable ones. Used by `drift` and `test`.
     async fn introspect(&mut self) -> Result<crate::schema::SchemaShape>;
 
+    /// Reads what [`introspect`](Backend::introspect) leaves out and a generated baseline
+    /// needs: default and check texts, index definitions, the SQL of views, functions and
+    /// triggers (Postgres `pg_get_*def`, MySQL `information_schema`, SQLite `sqlite_schema`).
+    /// Read-only. For `cutover baseline --generate`; the default refuses (typed
+    /// `Unsupported`).
+    async fn introspect_details(&mut self) -> Result<crate::schema::LiveDetails> {
+        Err(crate::Error::Unsupported {
+            dialect: self.dialect(),
+            operation: "reading schema details for a generated baseline".into(),
+            hint: "write the baseline migration by hand".into(),
+        })
+    }
+
     /// Closes the connection.
     async fn close(self: Box<Self>) -> Result<()>;
 }

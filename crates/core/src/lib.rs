@@ -34,6 +34,7 @@ pub mod dialect;
 pub mod error;
 pub mod expr;
 pub mod fence;
+pub mod generate;
 pub mod import;
 pub mod lifecycle;
 pub mod lint;

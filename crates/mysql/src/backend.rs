@@ -350,6 +350,10 @@ impl Backend for MysqlBackend {
         crate::introspect::introspect(self).await
     }
 
+    async fn introspect_details(&mut self) -> Result<cutover_core::schema::LiveDetails> {
+        crate::details::details(self).await
+    }
+
     async fn close(self: Box<Self>) -> Result<()> {
         self.conn.disconnect().await.map_err(|e| driver_error(&e))
     }

@@ -47,6 +47,21 @@ fn action(rule: &str) -> String {
     }
 }
 
+/// Whether a non-unique index is the one InnoDB made by itself for a foreign key that had no
+/// index: it covers exactly the key's columns and carries the key's name (a named key) or its
+/// first column's name (a key declared without `CONSTRAINT name`). Such an index is not
+/// drift; an index the user created under another name is.
+pub(crate) fn implicit_fk_index(
+    fks: &BTreeMap<(String, String), ForeignKeyShape>,
+    table: &str,
+    name: &str,
+    columns: &[String],
+) -> bool {
+    fks.iter()
+        .filter(|((t, _), fk)| t == table && fk.columns == columns)
+        .any(|((_, fk_name), fk)| name == fk_name || fk.columns.first().is_some_and(|c| c == name))
+}
+
 /// Reads the schema of the connected database.
 pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
     let d = Dialect::Mysql;
@@ -97,8 +112,7 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
             for c in columns {
                 s.add_primary_key_column(&table, &c);
             }
-        } else if !fks.contains_key(&(table.clone(), name.clone())) || unique {
-            // Indexes MySQL made by itself for a foreign key carry the key's name: skip them.
+        } else if unique || !implicit_fk_index(&fks, &table, &name, &columns) {
             s.add_index(&table, &name, columns, unique, false);
         }
     }

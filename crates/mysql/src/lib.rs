@@ -18,6 +18,7 @@
 //! ```
 
 mod backend;
+mod details;
 mod dump;
 mod errors;
 mod introspect;

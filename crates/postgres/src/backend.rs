@@ -287,6 +287,10 @@ impl Backend for PostgresBackend {
         crate::introspect::introspect(self).await
     }
 
+    async fn introspect_details(&mut self) -> Result<cutover_core::schema::LiveDetails> {
+        crate::details::details(self).await
+    }
+
     async fn close(self: Box<Self>) -> Result<()> {
         drop(self);
         Ok(())

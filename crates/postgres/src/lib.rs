@@ -20,6 +20,7 @@
 
 mod backend;
 mod dependents;
+mod details;
 mod dump;
 mod errors;
 mod introspect;

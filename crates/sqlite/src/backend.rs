@@ -326,6 +326,10 @@ impl Backend for SqliteBackend {
         crate::introspect::introspect(self).await
     }
 
+    async fn introspect_details(&mut self) -> Result<cutover_core::schema::LiveDetails> {
+        crate::details::details(self).await
+    }
+
     async fn close(self: Box<Self>) -> Result<()> {
         let Ok(mutex) = Arc::try_unwrap(self.conn) else {
             return Ok(());

@@ -5,7 +5,7 @@ use cutover_core::backend::Backend;
 use cutover_core::schema::{ForeignKeyShape, SchemaShape, ShapeBuilder, catalog};
 use cutover_core::types::ColumnType;
 
-fn lit(s: &str) -> String {
+pub(crate) fn lit(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
@@ -40,7 +40,7 @@ fn enum_columns(sql: &str) -> Vec<(String, String)> {
 
 /// Every CHECK clause of a CREATE TABLE statement: its constraint name, if any, and its
 /// expression.
-fn check_clauses(sql: &str) -> Vec<(Option<String>, String)> {
+pub(crate) fn check_clauses(sql: &str) -> Vec<(Option<String>, String)> {
     let upper = sql.to_ascii_uppercase();
     let bytes = upper.as_bytes();
     let mut out = Vec::new();
@@ -67,7 +67,7 @@ fn check_clauses(sql: &str) -> Vec<(Option<String>, String)> {
 
 /// Whether `expr` is the check cutover writes for a json column: `json_valid("c")`, or
 /// `"c" IS NULL OR json_valid("c")` (which older SQLite clients need to store NULL).
-fn is_json_check(expr: &str) -> bool {
+pub(crate) fn is_json_check(expr: &str) -> bool {
     let call = match expr.split_once(" IS NULL OR ") {
         Some((column, call)) if !column.contains('(') => call,
         Some(_) => return false,
@@ -78,7 +78,7 @@ fn is_json_check(expr: &str) -> bool {
 
 /// The column and portable type of the check cutover writes for an enum column,
 /// `"c" IN ('a', 'b')`, if `expr` is one.
-fn enum_check(expr: &str) -> Option<(String, String)> {
+pub(crate) fn enum_check(expr: &str) -> Option<(String, String)> {
     let (column, list) = expr.split_once(" IN (")?;
     let name = column.strip_prefix('"')?.strip_suffix('"')?;
     if name.contains('"') || !list.trim_start().starts_with('\'') {

@@ -19,6 +19,7 @@
 
 mod backend;
 mod backup;
+mod details;
 mod errors;
 mod exec;
 mod introspect;

@@ -115,8 +115,12 @@ pub(crate) async fn baseline(
     args: &BaselineArgs,
     json: bool,
 ) -> Result<ExitCode> {
+    if args.generate {
+        return super::generate::baseline_generate(project, args, json).await;
+    }
     let plan = project.load_plan()?;
-    let version = parse_version(&args.version, "baseline")?;
+    let text = args.version.as_deref().unwrap_or_default();
+    let version = parse_version(text, "baseline")?;
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
     let marked = Runner::new(

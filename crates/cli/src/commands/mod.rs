@@ -3,6 +3,7 @@
 mod backfill;
 mod backup;
 mod database;
+mod generate;
 mod lint;
 mod migrate;
 mod output;

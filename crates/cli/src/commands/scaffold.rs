@@ -84,7 +84,7 @@ pub fn new(project: &Project, args: &NewArgs, json: bool) -> Result<ExitCode> {
 }
 
 /// Writes `text` to a file that must not exist yet; `exists` says what to do if it does.
-fn create_new(path: &Path, text: &str, exists: &str) -> Result<()> {
+pub(crate) fn create_new(path: &Path, text: &str, exists: &str) -> Result<()> {
     let opened = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

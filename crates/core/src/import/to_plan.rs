@@ -76,6 +76,7 @@ fn step(s: &Statement, dialect: Dialect) -> Located<Step> {
         sqlite: None,
         dialects: Some(vec![dialect]),
         down: None,
+        creates: Vec::new(),
     };
     let slot = match dialect {
         Dialect::Postgres => &mut sql.postgres,

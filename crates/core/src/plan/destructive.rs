@@ -241,6 +241,7 @@ mod tests {
             sqlite: None,
             dialects: None,
             down: None,
+            creates: Vec::new(),
         })
     }
 

@@ -40,10 +40,10 @@ pub use config::{Config, Target};
 pub use destructive::Loss;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
-    CheckWhen, Column, CompareOp, CreateIndex, CreateTable, DeleteRows, DialectSql, DropColumn,
-    DropConstraint, DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join, Literal,
-    OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity, SqlDown,
-    SqlStep, Step, UniqueConstraint, ValidateConstraint,
+    CheckWhen, Column, CompareOp, CreateIndex, CreateTable, Declared, DeleteRows, DialectSql,
+    DropColumn, DropConstraint, DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join,
+    Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
+    SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
 
 /// A migration version: the number before the first `_` of the file name.

@@ -214,6 +214,10 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
                     "a sql step needs `sql = \"...\"` or per-dialect `postgres`/`mysql`/`sqlite` entries",
                 ));
             }
+            for c in &s.creates {
+                c.parse::<crate::plan::Declared>()
+                    .map_err(|e| invalid("creates", e))?;
+            }
             if let Some(list) = &s.dialects {
                 if list.is_empty() {
                     return Err(invalid(

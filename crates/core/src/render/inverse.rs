@@ -179,6 +179,7 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
                 sqlite: None,
                 dialects: s.dialects.clone(),
                 down: None,
+                creates: Vec::new(),
             };
             match down {
                 SqlDown::All(sql) => inv.sql = Some(sql.clone()),

@@ -1,7 +1,7 @@
 //! Replaying one step onto the schema model.
 
 use super::{Schema, TableModel};
-use crate::plan::{CreateIndex, Step};
+use crate::plan::{CreateIndex, Declared, Step};
 
 impl Schema {
     /// Applies the schema effect of one step. Steps on tables the plan does not know
@@ -37,7 +37,15 @@ impl Schema {
             }
             Step::DropTable(t) => {
                 self.tables.remove(&t.table);
+                self.declared.retain(|d| match d {
+                    Declared::Table(n) => *n != t.table,
+                    Declared::Index { table, .. } | Declared::Check { table, .. } => {
+                        *table != t.table
+                    }
+                    Declared::View(_) | Declared::Trigger(_) => true,
+                });
             }
+            Step::Sql(s) => self.declared.extend(s.declared()),
             Step::RenameTable(r) => {
                 if let Some(mut t) = self.tables.remove(&r.table) {
                     for i in &mut t.indexes {

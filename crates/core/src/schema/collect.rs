@@ -100,10 +100,11 @@ impl ShapeBuilder {
     ) {
         if let Some(t) = self.table(table) {
             if unique {
-                let plain = columns
+                let plain: Vec<String> = columns
                     .iter()
                     .map(|c| c.split_whitespace().next().unwrap_or(c).to_string())
                     .collect();
+                t.unique_indexes.insert(name.to_string(), plain.clone());
                 t.unique.insert(plain);
             } else {
                 t.indexes

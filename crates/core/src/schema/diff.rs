@@ -28,10 +28,16 @@ pub fn diff(expected: &SchemaShape, actual: &SchemaShape) -> Vec<Difference> {
             Some(a) => table_diff(e, a, &mut |d| push(name, d)),
         }
     }
+    // Tables a raw step declares: only their presence is known.
+    for name in &expected.opaque_tables {
+        if !actual.tables.contains_key(name) {
+            push(name, "table missing".into());
+        }
+    }
     for name in actual
         .tables
         .keys()
-        .filter(|n| !expected.tables.contains_key(*n))
+        .filter(|n| !expected.tables.contains_key(*n) && !expected.opaque_tables.contains(*n))
     {
         push(name, "table not in the plan".into());
     }
@@ -104,7 +110,17 @@ fn table_diff(e: &TableShape, a: &TableShape, push: &mut dyn FnMut(String)) {
     for u in e.unique.difference(&a.unique) {
         push(format!("unique ({}) missing", u.join(", ")));
     }
-    for u in a.unique.difference(&e.unique) {
+    // Unique indexes a raw step declares are known by name only.
+    let declared_unique: Vec<&Vec<String>> = e
+        .opaque_indexes
+        .iter()
+        .filter_map(|n| a.unique_indexes.get(n))
+        .collect();
+    for u in a
+        .unique
+        .difference(&e.unique)
+        .filter(|u| !declared_unique.contains(u))
+    {
         push(format!("unique ({}) not in the plan", u.join(", ")));
     }
     for (name, ei) in &e.indexes {
@@ -120,8 +136,19 @@ fn table_diff(e: &TableShape, a: &TableShape, push: &mut dyn FnMut(String)) {
             _ => {}
         }
     }
-    for name in a.indexes.keys().filter(|n| !e.indexes.contains_key(*n)) {
+    for name in a
+        .indexes
+        .keys()
+        .filter(|n| !e.indexes.contains_key(*n) && !e.opaque_indexes.contains(*n))
+    {
         push(format!("index {name} not in the plan"));
+    }
+    for name in e
+        .opaque_indexes
+        .iter()
+        .filter(|n| !a.indexes.contains_key(*n) && !a.unique_indexes.contains_key(*n))
+    {
+        push(format!("index {name} missing"));
     }
     for fk in e.foreign_keys.difference(&a.foreign_keys) {
         push(format!(

@@ -6,11 +6,13 @@
 
 mod apply;
 mod collect;
+mod details;
 mod diff;
 mod kept;
 mod shape;
 
 pub use collect::{ShapeBuilder, catalog};
+pub use details::{CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject};
 pub use diff::{Difference, diff};
 pub use kept::lost_in_rebuild;
 pub use shape::{
@@ -20,7 +22,9 @@ pub use shape::{
 
 use std::collections::BTreeMap;
 
-use crate::plan::{CheckConstraint, Column, CreateIndex, ForeignKey, UniqueConstraint};
+use std::collections::BTreeSet;
+
+use crate::plan::{CheckConstraint, Column, CreateIndex, Declared, ForeignKey, UniqueConstraint};
 
 /// One table as the plan defines it so far.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -83,6 +87,9 @@ impl TableModel {
 pub struct Schema {
     /// The tables.
     pub tables: BTreeMap<String, TableModel>,
+    /// Objects raw SQL steps declare they create (views, triggers, indexes, checks, whole
+    /// tables the model cannot express).
+    pub declared: BTreeSet<Declared>,
 }
 
 impl Schema {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Schema;
 use crate::dialect::Dialect;
-use crate::plan::FkAction;
+use crate::plan::{Declared, FkAction};
 
 /// One column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +62,14 @@ pub struct TableShape {
     pub foreign_keys: BTreeSet<ForeignKeyShape>,
     /// Names of named check constraints.
     pub checks: BTreeSet<String>,
+    /// Unique indexes by name (their column sets are in `unique`): lets drift match an index a
+    /// raw step declares by name. Filled by introspection only.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unique_indexes: BTreeMap<String, Vec<String>>,
+    /// Indexes raw steps declare (`creates = ["index t.name"]`): expected by name, their
+    /// columns unknown. Filled from the plan only.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub opaque_indexes: BTreeSet<String>,
 }
 
 /// A whole schema.
@@ -73,6 +81,10 @@ pub struct SchemaShape {
     pub views: BTreeSet<String>,
     /// Trigger names.
     pub triggers: BTreeSet<String>,
+    /// Tables raw steps declare (`creates = ["table t"]`): expected by name only. Filled from
+    /// the plan only.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub opaque_tables: BTreeSet<String>,
 }
 
 /// The name of a referential action in shapes.
@@ -162,10 +174,34 @@ impl Schema {
             }
             tables.insert(name.clone(), shape);
         }
-        SchemaShape {
+        let mut out = SchemaShape {
             tables,
             ..SchemaShape::default()
+        };
+        for d in &self.declared {
+            match d {
+                Declared::Table(n) => {
+                    out.opaque_tables.insert(n.clone());
+                }
+                Declared::View(n) => {
+                    out.views.insert(n.clone());
+                }
+                Declared::Trigger(n) => {
+                    out.triggers.insert(n.clone());
+                }
+                Declared::Index { table, name } => {
+                    if let Some(t) = out.tables.get_mut(table) {
+                        t.opaque_indexes.insert(name.clone());
+                    }
+                }
+                Declared::Check { table, name } => {
+                    if let Some(t) = out.tables.get_mut(table) {
+                        t.checks.insert(name.clone());
+                    }
+                }
+            }
         }
+        out
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod backfill;
 mod check;
+mod declared;
 mod delete_rows;
 mod identity_ops;
 mod schema_ops;
@@ -14,6 +15,7 @@ mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
+pub use declared::Declared;
 pub use delete_rows::DeleteRows;
 pub use identity_ops::ResyncIdentity;
 pub use schema_ops::{

@@ -64,6 +64,10 @@ pub struct SqlStep {
     /// The reverse SQL, used by `down`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub down: Option<SqlDown>,
+    /// Objects the SQL creates, for the schema model (`view NAME`, `index TABLE.NAME`, ...;
+    /// see [`Declared`](super::Declared)). Drift expects them; nothing else reads them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub creates: Vec<String>,
 }
 
 impl SqlStep {
@@ -75,6 +79,11 @@ impl SqlStep {
             mysql: self.mysql.clone(),
             sqlite: self.sqlite.clone(),
         }
+    }
+
+    /// The parsed `creates` entries (invalid ones are rejected when the plan loads).
+    pub fn declared(&self) -> Vec<super::Declared> {
+        self.creates.iter().filter_map(|c| c.parse().ok()).collect()
     }
 
     /// Whether this step runs on `dialect`.

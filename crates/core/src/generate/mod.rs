@@ -1,0 +1,197 @@
+//! `cutover baseline --generate`: a baseline migration that rebuilds a live schema on the same
+//! dialect, written as a readable TOML migration.
+//!
+//! Everything the plan model can express becomes a typed step (tables, columns, defaults,
+//! keys, unique constraints, checks, indexes incl. partial ones), so that `drift` understands
+//! it. What it cannot express (expression indexes, checks that are not portable expressions,
+//! views, functions, triggers) becomes a raw `sql` step limited to the dialect, with SQL read
+//! from the database and a `creates` list that tells the schema model what the step makes.
+
+mod table;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::schema::{LiveDetails, ObjectKind, SchemaShape};
+
+use table::{TableOut, table_out};
+use values::{sql_string, string_list};
+
+/// A generated baseline migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedBaseline {
+    /// The migration file's text.
+    pub toml: String,
+    /// Tables written as typed `create_table` steps.
+    pub typed_tables: usize,
+    /// Raw `sql` steps (tables the model cannot express, indexes, checks, views, ...).
+    pub raw_steps: usize,
+}
+
+/// One step of the generated file, already written as TOML (without `[[steps]]`).
+pub(crate) struct StepText {
+    /// A comment line above the step, if any.
+    pub comment: Option<String>,
+    /// The step's keys.
+    pub body: String,
+    /// Whether it is a raw `sql` step.
+    pub raw: bool,
+}
+
+/// A raw step limited to `dialect` that creates `creates`.
+pub(crate) fn raw_step(
+    dialect: Dialect,
+    comment: Option<String>,
+    sql: &str,
+    creates: &[String],
+) -> StepText {
+    let name = dialect.name();
+    let mut body = format!(
+        "op = \"sql\"\ndialects = [\"{name}\"]\n{name} = {}\n",
+        sql_string(sql)
+    );
+    if !creates.is_empty() {
+        let _ = writeln!(body, "creates = {}", string_list(creates));
+    }
+    StepText {
+        comment,
+        body,
+        raw: true,
+    }
+}
+
+/// Tables in an order where each comes after the tables its foreign keys reference
+/// (self-references and cycles aside: those keys are added after both tables exist).
+fn table_order(shape: &SchemaShape) -> Vec<String> {
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut left: BTreeMap<&String, BTreeSet<&String>> = shape
+        .tables
+        .iter()
+        .map(|(n, t)| {
+            let deps = t
+                .foreign_keys
+                .iter()
+                .map(|f| &f.ref_table)
+                .filter(|r| *r != n && shape.tables.contains_key(*r))
+                .collect();
+            (n, deps)
+        })
+        .collect();
+    while !left.is_empty() {
+        let ready: Vec<&String> = left
+            .iter()
+            .filter(|(_, deps)| deps.iter().all(|d| done.contains(*d)))
+            .map(|(n, _)| *n)
+            .collect();
+        // A cycle: take the first table by name; its forward keys are deferred.
+        let next = if ready.is_empty() {
+            left.keys().take(1).copied().collect()
+        } else {
+            ready
+        };
+        for n in next {
+            left.remove(n);
+            done.insert(n.clone());
+            order.push(n.clone());
+        }
+    }
+    order
+}
+
+/// Generates the baseline migration for a live schema read from a `dialect` database.
+///
+/// Fails (typed `Unsupported`, naming the table and column) when a table can be neither
+/// expressed by the model nor copied as the database's own CREATE statement.
+pub fn generate_baseline(
+    dialect: Dialect,
+    shape: &SchemaShape,
+    details: &LiveDetails,
+    description: &str,
+) -> Result<GeneratedBaseline> {
+    let mut steps: Vec<StepText> = Vec::new();
+    let mut deferred: Vec<StepText> = Vec::new();
+    let mut typed_tables = 0;
+    let mut created: BTreeSet<String> = BTreeSet::new();
+    for name in table_order(shape) {
+        let table = &shape.tables[&name];
+        match table_out(dialect, &name, table, details, &created)? {
+            TableOut::Typed {
+                steps: s,
+                deferred: d,
+            } => {
+                typed_tables += 1;
+                steps.extend(s);
+                deferred.extend(d);
+            }
+            TableOut::Raw(s) => steps.extend(s),
+        }
+        created.insert(name);
+    }
+    steps.extend(deferred);
+    for o in &details.objects {
+        let (creates, what) = match o.kind {
+            ObjectKind::View => (vec![format!("view {}", o.name)], "view"),
+            ObjectKind::Trigger => (vec![format!("trigger {}", o.name)], "trigger"),
+            ObjectKind::Function => (Vec::new(), "function"),
+        };
+        let comment = format!(
+            "{what} {}: outside the plan model, SQL from the database",
+            o.name
+        );
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &creates));
+    }
+    if steps.is_empty() {
+        return Err(Error::Other(
+            "baseline --generate: the database has no tables, views or triggers to baseline; start with `cutover new` instead".into(),
+        ));
+    }
+    let raw_steps = steps.iter().filter(|s| s.raw).count();
+    let mut toml = String::new();
+    let _ = writeln!(
+        toml,
+        "# Generated by `cutover baseline --generate` from a live {dialect} database: it rebuilds\n\
+         # that schema on {dialect}. Typed steps are understood by `drift`; raw `sql` steps say what\n\
+         # they create in `creates`.\n\
+         description = {}\n",
+        values::quote(description)
+    );
+    for s in steps {
+        if let Some(c) = &s.comment {
+            let _ = writeln!(toml, "# {c}");
+        }
+        let _ = writeln!(toml, "[[steps]]\n{}", s.body);
+    }
+    Ok(GeneratedBaseline {
+        toml,
+        typed_tables,
+        raw_steps,
+    })
+}
+
+/// The version of a generated baseline: `requested` if given, else `0001`. It must sort
+/// before every migration the plan already has (a baseline records what exists before
+/// them); with an empty plan any version does.
+pub fn baseline_version(
+    existing: &[crate::plan::Version],
+    requested: Option<&str>,
+) -> Result<crate::plan::Version> {
+    let text = requested.unwrap_or("0001");
+    let version = crate::plan::Version::parse(text)
+        .ok_or_else(|| Error::Other(format!("baseline --generate {text}: not a version number")))?;
+    match existing.iter().min_by_key(|v| v.number) {
+        Some(first) if requested.is_none() => Err(Error::Other(format!(
+            "baseline --generate: the plan already has migrations (from {first}); pass a VERSION that sorts before {first} for the baseline, or start from an empty plan directory"
+        ))),
+        Some(first) if version.number >= first.number => Err(Error::Other(format!(
+            "baseline --generate {version}: the plan already has {first}; a baseline must sort before every existing migration"
+        ))),
+        _ => Ok(version),
+    }
+}

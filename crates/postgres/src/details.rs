@@ -1,0 +1,177 @@
+//! Reading what a generated baseline needs beyond the schema shape: default and check texts,
+//! index definitions, and the SQL of views, trigger functions and triggers (`pg_get_*def`).
+
+use cutover_core::backend::Backend;
+use cutover_core::schema::{
+    CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject, ShapeBuilder, catalog,
+};
+
+const DEFAULTS: &str = "SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid), \
+    (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')::text \
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+    WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 \
+      AND NOT a.attisdropped AND (d.adbin IS NOT NULL OR a.attidentity <> '')";
+
+const CHECKS: &str = "SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid, true), \
+    format('ALTER TABLE %I ADD CONSTRAINT %I %s', cl.relname, con.conname, pg_get_constraintdef(con.oid, true)) \
+    FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid \
+    JOIN pg_namespace n ON n.oid = cl.relnamespace \
+    WHERE con.contype = 'c' AND n.nspname = current_schema()";
+
+const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique::text, \
+    array_to_string(array(SELECT pg_get_indexdef(ix.indexrelid, k + 1, true) || \
+        CASE WHEN ix.indoption[k] & 1 = 1 THEN ' DESC' ELSE '' END \
+      FROM generate_subscripts(ix.indkey, 1) AS k ORDER BY k), E'\\x1f'), \
+    (0 = ANY(ix.indkey::int2[]))::text, COALESCE(pg_get_expr(ix.indpred, ix.indrelid, true), ''), \
+    pg_get_indexdef(ix.indexrelid), \
+    EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid)::text \
+    FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
+    JOIN pg_namespace n ON n.oid = t.relnamespace \
+    WHERE n.nspname = current_schema() AND NOT ix.indisprimary ORDER BY 1, 2";
+
+const FOREIGN_KEY_NAMES: &str = "SELECT cl.relname, con.conname, \
+    array_to_string(array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
+      JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), ',') \
+    FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid \
+    JOIN pg_namespace n ON n.oid = cl.relnamespace \
+    WHERE con.contype = 'f' AND n.nspname = current_schema()";
+
+// Views by dependency depth is overkill for a baseline: creation order (oid) is an order
+// they were created in.
+const VIEWS: &str = "SELECT c.relname, format('CREATE VIEW %I AS%s', c.relname, \
+    E'\\n' || pg_get_viewdef(c.oid, true)) FROM pg_class c \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid";
+
+// Functions of the schema that no extension owns.
+const FUNCTIONS: &str = "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p \
+    JOIN pg_namespace n ON n.oid = p.pronamespace \
+    WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
+    ORDER BY p.oid";
+
+const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true) FROM pg_trigger tg \
+    JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND NOT tg.tgisinternal ORDER BY tg.oid";
+
+/// A default without PostgreSQL's casts on literals: `'a'::character varying` is `'a'`,
+/// `'{}'::jsonb` is `'{}'`.
+fn uncast(default: &str) -> String {
+    let d = default.trim();
+    if let Some(rest) = d.strip_prefix('\'')
+        && let Some(end) = closing_quote(rest)
+        && rest[end + 1..].starts_with("::")
+        && !rest[end + 1..].contains('(')
+    {
+        return format!("'{}'", &rest[..end]);
+    }
+    // `(0)::numeric`, `'-1'::integer` forms of numbers.
+    if let Some((value, ty)) = d.split_once("::")
+        && !ty.contains('(')
+    {
+        let v = value.trim_matches(|c| c == '(' || c == ')' || c == '\'');
+        if v.parse::<f64>().is_ok() {
+            return v.to_string();
+        }
+    }
+    d.to_string()
+}
+
+/// The index of the quote that ends a string literal whose opening quote was stripped.
+fn closing_quote(rest: &str) -> Option<usize> {
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Reads the details of the connected database's current schema.
+pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDetails> {
+    let mut d = LiveDetails::default();
+    for r in catalog(b, DEFAULTS).await? {
+        if ShapeBuilder::is_internal(&r[0]) {
+            continue;
+        }
+        let key = (r[0].clone(), r[1].clone());
+        if r[3] == "true" {
+            d.identity.insert(key);
+        } else {
+            d.defaults.insert(key, uncast(&r[2]));
+        }
+    }
+    for r in catalog(b, CHECKS).await? {
+        let expr = r[2]
+            .strip_prefix("CHECK ")
+            .map(|e| e.trim().to_string())
+            .map(
+                |e| match e.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+                    Some(inner) => inner.to_string(),
+                    None => e,
+                },
+            )
+            .unwrap_or_else(|| r[2].clone());
+        let check = CheckDetail {
+            expr,
+            add_sql: Some(r[3].clone()),
+        };
+        d.checks.insert((r[0].clone(), r[1].clone()), check);
+    }
+    for r in catalog(b, INDEXES).await? {
+        let detail = IndexDetail {
+            unique: r[2] == "true",
+            parts: r[3].split('\u{1f}').map(str::to_string).collect(),
+            has_expression: r[4] == "true",
+            predicate: (!r[5].is_empty()).then(|| r[5].clone()),
+            sql: r[6].clone(),
+            backs_constraint: r[7] == "true",
+        };
+        d.indexes.insert((r[0].clone(), r[1].clone()), detail);
+    }
+    for r in catalog(b, FOREIGN_KEY_NAMES).await? {
+        d.foreign_key_names
+            .insert((r[0].clone(), r[2].clone()), r[1].clone());
+    }
+    let mut push = |kind, rows: Vec<Vec<String>>| {
+        for r in rows {
+            d.objects.push(RawObject {
+                kind,
+                name: r[0].clone(),
+                sql: r[1].trim_end().to_string(),
+            });
+        }
+    };
+    push(ObjectKind::Function, catalog(b, FUNCTIONS).await?);
+    push(ObjectKind::View, catalog(b, VIEWS).await?);
+    push(ObjectKind::Trigger, catalog(b, TRIGGERS).await?);
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uncast;
+
+    #[test]
+    fn strips_casts_from_literals_only() {
+        assert_eq!(uncast("'active'::character varying"), "'active'");
+        assert_eq!(uncast("'it''s'::text"), "'it''s'");
+        assert_eq!(uncast("'{}'::jsonb"), "'{}'");
+        assert_eq!(uncast("(0)::numeric"), "0");
+        assert_eq!(uncast("'-1'::integer"), "-1");
+        assert_eq!(uncast("now()"), "now()");
+        assert_eq!(
+            uncast("'a'::character varying(10)"),
+            "'a'::character varying(10)"
+        );
+    }
+}

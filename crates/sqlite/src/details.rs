@@ -1,0 +1,116 @@
+//! Reading what a generated baseline needs beyond the schema shape: defaults, check texts,
+//! index definitions and the CREATE statements SQLite keeps in `sqlite_schema`.
+
+use cutover_core::backend::Backend;
+use cutover_core::schema::{
+    CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject, ShapeBuilder, catalog,
+};
+
+use crate::introspect::{check_clauses, enum_check, is_json_check, lit};
+
+/// The WHERE predicate of a CREATE INDEX statement, if it has one.
+fn predicate(sql: &str) -> Option<String> {
+    let upper = sql.to_ascii_uppercase();
+    let close = sql.rfind(')')?;
+    let at = upper[close..].find("WHERE")? + close;
+    Some(sql[at + 5..].trim().to_string())
+}
+
+/// Reads the details of the database file.
+pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDetails> {
+    let mut d = LiveDetails::default();
+    let tables = catalog(
+        b,
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .await?;
+    for t in tables.iter().filter(|t| !ShapeBuilder::is_internal(&t[0])) {
+        let (name, sql) = (&t[0], &t[1]);
+        d.table_sql.insert(name.clone(), sql.clone());
+        let cols = catalog(
+            b,
+            &format!("SELECT name, type, dflt_value IS NOT NULL, COALESCE(dflt_value, ''), pk FROM pragma_table_info({}) ORDER BY cid", lit(name)),
+        )
+        .await?;
+        let pk_count = cols.iter().filter(|c| c[4] != "0").count();
+        let autoincrement = sql.to_ascii_uppercase().contains("AUTOINCREMENT");
+        for c in &cols {
+            let key = (name.clone(), c[0].clone());
+            let rowid = c[4] != "0" && pk_count == 1 && c[1].eq_ignore_ascii_case("integer");
+            if rowid && autoincrement {
+                d.identity.insert(key);
+            } else if c[2] == "1" {
+                d.defaults.insert(key, c[3].clone());
+            }
+        }
+        for (cname, expr) in check_clauses(sql) {
+            let key = match cname {
+                Some(n) => n,
+                None if is_json_check(&expr) || enum_check(&expr).is_some() => continue,
+                None => format!("check ({expr})"),
+            };
+            let check = CheckDetail {
+                expr,
+                add_sql: None,
+            };
+            d.checks.insert((name.clone(), key), check);
+        }
+        let list = catalog(
+            b,
+            &format!(
+                "SELECT l.name, l.\"unique\", l.origin, COALESCE(s.sql, '') FROM pragma_index_list({}) l \
+                 LEFT JOIN sqlite_schema s ON s.type = 'index' AND s.name = l.name",
+                lit(name)
+            ),
+        )
+        .await?;
+        for i in list.iter().filter(|i| i[2] != "pk") {
+            let keys = catalog(
+                b,
+                &format!("SELECT COALESCE(name, ''), cid FROM pragma_index_xinfo({}) WHERE key = 1 ORDER BY seqno", lit(&i[0])),
+            )
+            .await?;
+            let detail = IndexDetail {
+                unique: i[1] == "1",
+                parts: keys.iter().map(|k| k[0].clone()).collect(),
+                has_expression: keys.iter().any(|k| k[1] == "-2"),
+                predicate: predicate(&i[3]),
+                sql: i[3].clone(),
+                backs_constraint: i[2] == "u",
+            };
+            d.indexes.insert((name.clone(), i[0].clone()), detail);
+        }
+    }
+    for r in catalog(
+        b,
+        "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger') ORDER BY rowid",
+    )
+    .await?
+    {
+        let kind = if r[0] == "view" {
+            ObjectKind::View
+        } else {
+            ObjectKind::Trigger
+        };
+        d.objects.push(RawObject {
+            kind,
+            name: r[1].clone(),
+            sql: r[2].clone(),
+        });
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::predicate;
+
+    #[test]
+    fn finds_the_predicate_after_the_key_list() {
+        assert_eq!(
+            predicate("CREATE INDEX i ON t (a, b) WHERE deleted_at IS NULL").as_deref(),
+            Some("deleted_at IS NULL")
+        );
+        assert_eq!(predicate("CREATE INDEX i ON t (lower(a))"), None);
+    }
+}
