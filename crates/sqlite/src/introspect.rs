@@ -159,7 +159,10 @@ pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<Sche
                 name,
                 &c[0],
                 &c[1],
-                c[2] == "0" && !rowid,
+                // SQLite lets a non-rowid primary-key column hold NULL unless it says NOT NULL
+                // (a historical quirk); the plan model's keys are NOT NULL everywhere, and a
+                // key column without NOT NULL is not drift.
+                c[2] == "0" && !is_pk,
                 c[3] == "1" || (rowid && autoincrement),
             );
             if is_pk {
