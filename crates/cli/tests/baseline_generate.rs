@@ -26,7 +26,9 @@ async fn run_sql(url: &str, script: &str) {
     let mut b = connect(url).await.expect("connect");
     for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
         // SQLite trigger bodies end with `END` and need their own `;` back.
-        b.execute(stmt).await.unwrap_or_else(|e| panic!("{stmt}: {e}"));
+        b.execute(stmt)
+            .await
+            .unwrap_or_else(|e| panic!("{stmt}: {e}"));
     }
     b.close().await.expect("close");
 }
@@ -70,20 +72,51 @@ async fn a_generated_baseline_is_applied_drift_free_and_rebuilds_the_schema() {
         let tag = backend.name();
         run_sql(db.url(), &fixture(backend)).await;
         let dir = PlanDir::new();
-        let out = run(dir.path(), &["--plan", ".", "baseline", "--generate", "--database", db.url()]);
+        let out = run(
+            dir.path(),
+            &[
+                "--plan",
+                ".",
+                "baseline",
+                "--generate",
+                "--database",
+                db.url(),
+            ],
+        );
         assert!(out.status.success(), "[{tag}] {}", text(&out));
         let file = dir.path().join("0001_baseline.toml");
         let toml = std::fs::read_to_string(&file).expect("baseline written");
         assert!(toml.contains("op = \"create_table\""), "[{tag}] {toml}");
-        assert!(toml.contains("creates = [\"view active_users\"]"), "[{tag}] {toml}");
-        assert!(toml.contains("creates = [\"trigger settings_touch\"]"), "[{tag}] {toml}");
+        assert!(
+            toml.contains("creates = [\"view active_users\"]"),
+            "[{tag}] {toml}"
+        );
+        assert!(
+            toml.contains("creates = [\"trigger settings_touch\"]"),
+            "[{tag}] {toml}"
+        );
 
-        let status = run(dir.path(), &["--plan", ".", "status", "--json", "--database", db.url()]);
+        let status = run(
+            dir.path(),
+            &["--plan", ".", "status", "--json", "--database", db.url()],
+        );
         let status_text = String::from_utf8_lossy(&status.stdout).to_string();
-        assert!(status_text.contains("baselined"), "[{tag}] {}", text(&status));
+        assert!(
+            status_text.contains("baselined"),
+            "[{tag}] {}",
+            text(&status)
+        );
 
-        let drift = run(dir.path(), &["--plan", ".", "drift", "--database", db.url()]);
-        assert_eq!(drift.status.code(), Some(0), "[{tag}] {}\n{toml}", text(&drift));
+        let drift = run(
+            dir.path(),
+            &["--plan", ".", "drift", "--database", db.url()],
+        );
+        assert_eq!(
+            drift.status.code(),
+            Some(0),
+            "[{tag}] {}\n{toml}",
+            text(&drift)
+        );
         assert!(
             String::from_utf8_lossy(&drift.stdout).contains("no drift"),
             "[{tag}] {}",
@@ -91,14 +124,30 @@ async fn a_generated_baseline_is_applied_drift_free_and_rebuilds_the_schema() {
         );
 
         // A second run refuses to overwrite the file.
-        let again = run(dir.path(), &["--plan", ".", "baseline", "--generate", "--database", db.url()]);
+        let again = run(
+            dir.path(),
+            &[
+                "--plan",
+                ".",
+                "baseline",
+                "--generate",
+                "--database",
+                db.url(),
+            ],
+        );
         assert!(!again.status.success(), "[{tag}] {}", text(&again));
 
         // The generated plan rebuilds the same schema in an empty database.
         let fresh = TestDb::create(backend).await;
-        let up = run(dir.path(), &["--plan", ".", "up", "--database", fresh.url()]);
+        let up = run(
+            dir.path(),
+            &["--plan", ".", "up", "--database", fresh.url()],
+        );
         let rebuilt = if up.status.success() {
-            Some((shape(fresh.url()).await, definitions(fresh.url(), backend).await))
+            Some((
+                shape(fresh.url()).await,
+                definitions(fresh.url(), backend).await,
+            ))
         } else {
             None
         };
@@ -109,16 +158,30 @@ async fn a_generated_baseline_is_applied_drift_free_and_rebuilds_the_schema() {
         let source_shape = shape(db.url()).await;
         assert_eq!(source_shape.tables.len(), 10, "[{tag}] {source_shape:#?}");
         assert_eq!(rebuilt_shape, source_shape, "[{tag}]");
-        assert_eq!(rebuilt_defs, definitions(db.url(), backend).await, "[{tag}]");
+        assert_eq!(
+            rebuilt_defs,
+            definitions(db.url(), backend).await,
+            "[{tag}]"
+        );
         assert_eq!(rebuilt_defs.len(), 2, "[{tag}] {rebuilt_defs:?}");
 
         // A user's own index is drift; InnoDB's index for users.org_id (a key declared without
         // a name, so its index is named after the column) never was.
-        run_sql(db.url(), "CREATE INDEX idx_user_made ON orders (placed_at, total)").await;
-        let drift = run(dir.path(), &["--plan", ".", "drift", "--database", db.url()]);
+        run_sql(
+            db.url(),
+            "CREATE INDEX idx_user_made ON orders (placed_at, total)",
+        )
+        .await;
+        let drift = run(
+            dir.path(),
+            &["--plan", ".", "drift", "--database", db.url()],
+        );
         let report = String::from_utf8_lossy(&drift.stdout).to_string();
         assert_eq!(drift.status.code(), Some(8), "[{tag}] {}", text(&drift));
-        assert!(report.contains("index idx_user_made not in the plan"), "[{tag}] {report}");
+        assert!(
+            report.contains("index idx_user_made not in the plan"),
+            "[{tag}] {report}"
+        );
         assert!(!report.contains("org_id"), "[{tag}] {report}");
     })
     .await;
