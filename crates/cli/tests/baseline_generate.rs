@@ -186,3 +186,50 @@ async fn a_generated_baseline_is_applied_drift_free_and_rebuilds_the_schema() {
     })
     .await;
 }
+
+/// A database built outside cutover with a foreign key declared without a name: InnoDB adds
+/// an index named after the column. A plan that models the key (typed, baselined) shows no
+/// drift for it; an index the user adds is drift.
+#[tokio::test]
+async fn an_implicit_innodb_foreign_key_index_is_not_drift_but_a_user_index_is() {
+    if !cutover_tests::backends().contains(&TestBackend::Mysql) {
+        return;
+    }
+    let db = TestDb::create(TestBackend::Mysql).await;
+    run_sql(
+        db.url(),
+        "CREATE TABLE a (id bigint PRIMARY KEY);\n\
+         CREATE TABLE b (id bigint PRIMARY KEY, a_id bigint, x int, FOREIGN KEY (a_id) REFERENCES a (id))",
+    )
+    .await;
+    let dir = PlanDir::new();
+    dir.write(
+        "0001_tables.toml",
+        r#"description = "tables"
+[[steps]]
+op = "create_table"
+table = "a"
+columns = [{ name = "id", type = "bigint", primary_key = true }]
+[[steps]]
+op = "create_table"
+table = "b"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "a_id", type = "bigint" },
+  { name = "x", type = "integer" },
+]
+foreign_keys = [{ columns = ["a_id"], references = "a(id)" }]
+"#,
+    );
+    let base = run(dir.path(), &["--plan", ".", "baseline", "0001", "--database", db.url()]);
+    let clean = run(dir.path(), &["--plan", ".", "drift", "--database", db.url()]);
+    run_sql(db.url(), "CREATE INDEX idx_b_x ON b (x)").await;
+    let drift = run(dir.path(), &["--plan", ".", "drift", "--database", db.url()]);
+    db.drop_db().await;
+    assert!(base.status.success(), "{}", text(&base));
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
+    let report = String::from_utf8_lossy(&drift.stdout).to_string();
+    assert_eq!(drift.status.code(), Some(8), "{}", text(&drift));
+    assert!(report.contains("index idx_b_x not in the plan"), "{report}");
+    assert!(!report.contains("a_id"), "{report}");
+}
