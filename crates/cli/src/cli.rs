@@ -255,6 +255,10 @@ pub struct InitArgs {
     /// How `cutover new` numbers migrations: sequence (0001, 0002, ...) or timestamp.
     #[arg(long, value_name = "SCHEME", default_value = "sequence", value_parser = ["sequence", "timestamp"])]
     pub versions: String,
+    /// Start from this existing database: write a baseline migration that rebuilds its schema
+    /// and record it as applied there (as `cutover baseline --generate`).
+    #[arg(long, value_name = "URL")]
+    pub from_database: Option<String>,
 }
 
 /// `cutover new`.

@@ -221,10 +221,19 @@ columns = [
 foreign_keys = [{ columns = ["a_id"], references = "a(id)" }]
 "#,
     );
-    let base = run(dir.path(), &["--plan", ".", "baseline", "0001", "--database", db.url()]);
-    let clean = run(dir.path(), &["--plan", ".", "drift", "--database", db.url()]);
+    let base = run(
+        dir.path(),
+        &["--plan", ".", "baseline", "0001", "--database", db.url()],
+    );
+    let clean = run(
+        dir.path(),
+        &["--plan", ".", "drift", "--database", db.url()],
+    );
     run_sql(db.url(), "CREATE INDEX idx_b_x ON b (x)").await;
-    let drift = run(dir.path(), &["--plan", ".", "drift", "--database", db.url()]);
+    let drift = run(
+        dir.path(),
+        &["--plan", ".", "drift", "--database", db.url()],
+    );
     db.drop_db().await;
     assert!(base.status.success(), "{}", text(&base));
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
@@ -232,4 +241,35 @@ foreign_keys = [{ columns = ["a_id"], references = "a(id)" }]
     assert_eq!(drift.status.code(), Some(8), "{}", text(&drift));
     assert!(report.contains("index idx_b_x not in the plan"), "{report}");
     assert!(!report.contains("a_id"), "{report}");
+}
+
+/// `cutover init --from-database URL` makes the project and the baseline in one go; on a
+/// database cutover already migrated it writes no migration.
+#[tokio::test]
+async fn init_from_database_makes_the_project_and_a_clean_baseline() {
+    for_each_backend(|db| async move {
+        let tag = db.backend().name();
+        run_sql(db.url(), &fixture(db.backend())).await;
+        let dir = PlanDir::new();
+        let init = run(dir.path(), &["--json", "init", "--from-database", db.url()]);
+        assert!(init.status.success(), "[{tag}] {}", text(&init));
+        let doc: serde_json::Value = serde_json::from_slice(&init.stdout)
+            .unwrap_or_else(|e| panic!("[{tag}] {e}: {}", text(&init)));
+        assert_eq!(doc["version"], "0001", "[{tag}] {doc}");
+        assert!(dir.path().join("cutover.toml").is_file());
+        assert!(dir.path().join("migrations/0001_baseline.toml").is_file());
+        let drift = run(dir.path(), &["drift", "--database", db.url()]);
+        assert_eq!(drift.status.code(), Some(0), "[{tag}] {}", text(&drift));
+
+        let again = PlanDir::new();
+        let refused = run(again.path(), &["init", "--from-database", db.url()]);
+        assert!(!refused.status.success(), "[{tag}] {}", text(&refused));
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains("never migrated"),
+            "[{tag}] {}",
+            text(&refused)
+        );
+        assert!(!again.path().join("migrations/0001_baseline.toml").exists());
+    })
+    .await;
 }

@@ -4,11 +4,11 @@
 use anyhow::{Result, bail};
 use cutover_core::generate::{baseline_version, generate_baseline};
 use cutover_core::plan::scaffold::{existing_versions, migration_file_name};
-use cutover_core::runner::Runner;
+use cutover_core::runner::{Runner, Silent};
 
 use super::output::Printer;
 use super::{open, runner_options};
-use crate::cli::BaselineArgs;
+use crate::cli::{BaselineArgs, ConnectOpts, GlobalOpts};
 use crate::exit::ExitCode;
 use crate::project::Project;
 
@@ -28,7 +28,24 @@ pub(crate) async fn baseline_generate(
         );
     }
     let version = baseline_version(&existing_versions(dir)?, args.version.as_deref())?;
+    let plan = project.load_plan()?;
     let mut backend = open(project, &args.connect).await?;
+    // Refuse before writing anything where `baseline` would refuse afterwards.
+    let done = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, &args.connect),
+        &Silent,
+    )
+    .done_versions()
+    .await;
+    if !done.is_empty() {
+        let _ = backend.close().await;
+        bail!(
+            "baseline --generate refused: the database's history already records {} migrations; a baseline is generated only from a database cutover has never migrated (use `cutover drift` to compare it with the plan)",
+            done.len()
+        );
+    }
     let dialect = backend.dialect();
     let read = async {
         let mut shape = backend.introspect().await?;
@@ -105,4 +122,26 @@ pub(crate) async fn baseline_generate(
         crate::outln!("next: cutover drift (should report nothing), then commit the file");
     }
     Ok(ExitCode::Success)
+}
+
+/// `cutover init --from-database URL`, after `init` made the project: the baseline of
+/// `baseline --generate` from that database.
+pub(crate) async fn init_from_database(
+    global: &GlobalOpts,
+    url: &str,
+    json: bool,
+) -> Result<ExitCode> {
+    let project = Project::resolve(global)?;
+    let args = BaselineArgs {
+        version: None,
+        generate: true,
+        connect: ConnectOpts {
+            database: Some(url.to_string()),
+            target: None,
+            history_table: None,
+            lock_timeout: 30.0,
+            ddl_lock_timeout: 5.0,
+        },
+    };
+    baseline_generate(&project, &args, json).await
 }

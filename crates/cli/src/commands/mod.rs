@@ -30,7 +30,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let json = cli.global.json;
     let command = match cli.command {
         // `init` makes the project, so it must not need one (nor trip over a parent's).
-        Command::Init(args) => return scaffold::init(&cli.global, &args, json),
+        Command::Init(args) => {
+            let code = scaffold::init(&cli.global, &args, json)?;
+            return match &args.from_database {
+                Some(url) => generate::init_from_database(&cli.global, url, json).await,
+                None => Ok(code),
+            };
+        }
         other => other,
     };
     let project = Project::resolve(&cli.global)?;

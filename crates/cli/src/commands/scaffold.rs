@@ -45,15 +45,19 @@ pub fn init(global: &GlobalOpts, args: &InitArgs, json: bool) -> Result<ExitCode
         &text,
         "cutover init never overwrites it; edit it, or pass --config FILE for another one",
     )?;
-    if json {
+    if json && args.from_database.is_some() {
+        // `--from-database` goes on to generate the baseline, which prints the one document.
+    } else if json {
         let doc = serde_json::json!({ "ok": true, "config": config, "plan": plan_dir });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         crate::outln!("created {}", config.display());
         crate::outln!("plan directory {}", plan_dir.display());
-        crate::outln!(
-            "next: cutover new create_tables, then cutover sql / cutover up --target dev"
-        );
+        if args.from_database.is_none() {
+            crate::outln!(
+                "next: cutover new create_tables, then cutover sql / cutover up --target dev"
+            );
+        }
     }
     Ok(ExitCode::Success)
 }
