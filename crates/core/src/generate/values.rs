@@ -69,6 +69,11 @@ pub(crate) fn default_value(text: &str, ty: ColumnType) -> Option<DefaultValue> 
             ColumnType::Integer | ColumnType::BigInt if value.parse::<i64>().is_ok() => {
                 DefaultValue::Literal(value)
             }
+            ColumnType::Decimal(..) | ColumnType::Real | ColumnType::Double
+                if value.parse::<f64>().is_ok_and(f64::is_finite) =>
+            {
+                return default_value(&value, ty);
+            }
             ColumnType::Json | ColumnType::Array(_) => return None,
             _ => DefaultValue::Literal(quote(&value)),
         });
