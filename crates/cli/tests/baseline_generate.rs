@@ -1,4 +1,4 @@
-//! `cutover baseline --generate` on a realistic schema built by raw SQL (ten tables: composite
+//! `cutover baseline --generate` on a realistic schema built by raw SQL (eleven tables: composite
 //! and self-referencing foreign keys, unique constraints, partial and expression indexes where
 //! the database has them, checks, literal and now() defaults, enum-ish and json columns, a
 //! view and a trigger), on all three databases: the file is written, the history records it,
@@ -156,7 +156,7 @@ async fn a_generated_baseline_is_applied_drift_free_and_rebuilds_the_schema() {
         let (rebuilt_shape, rebuilt_defs) =
             rebuilt.unwrap_or_else(|| panic!("[{tag}] up on {fresh_url}: {}", text(&up)));
         let source_shape = shape(db.url()).await;
-        assert_eq!(source_shape.tables.len(), 10, "[{tag}] {source_shape:#?}");
+        assert_eq!(source_shape.tables.len(), 11, "[{tag}] {source_shape:#?}");
         assert_eq!(rebuilt_shape, source_shape, "[{tag}]");
         assert_eq!(
             rebuilt_defs,

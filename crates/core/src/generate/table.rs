@@ -280,7 +280,7 @@ pub(crate) fn table_out(
         return Err(Error::Unsupported {
             dialect,
             operation: format!("generating a baseline for table {name}: {reason}"),
-            hint: "change the column or constraint to a portable form, or write this table's step by hand".into(),
+            hint: "write this table's step by hand".into(),
         });
     };
     // Last resort: the model cannot express the table, so the database's own statement is
@@ -292,7 +292,8 @@ pub(crate) fn table_out(
         &[format!("table {name}")],
     )];
     if !details.table_sql_includes_indexes {
-        for (iname, d) in indexes(name, details).filter(|(_, d)| !d.sql.is_empty()) {
+        let own = |d: &&IndexDetail| !d.sql.is_empty() && !d.backs_constraint;
+        for (iname, d) in indexes(name, details).filter(|(_, d)| own(d)) {
             steps.push(raw_step(
                 dialect,
                 Some(format!("index {iname} on {name}")),
