@@ -195,6 +195,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     let qualifier = format!("{}.", ident(&db));
     for r in catalog(b, VIEWS).await? {
         d.objects.push(RawObject {
+            used_by: Vec::new(),
             kind: ObjectKind::View,
             name: r[0].clone(),
             sql: format!(
@@ -206,6 +207,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     }
     for r in catalog(b, TRIGGERS).await? {
         d.objects.push(RawObject {
+            used_by: Vec::new(),
             kind: ObjectKind::Trigger,
             name: r[0].clone(),
             sql: format!(

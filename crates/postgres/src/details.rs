@@ -18,6 +18,9 @@ const DEFAULTS: &str = "SELECT c.relname, a.attname, \
     WHERE n.nspname = current_schema() AND c.relkind = 'r' AND a.attnum > 0 \
       AND NOT a.attisdropped AND (d.adbin IS NOT NULL OR a.attidentity <> '')";
 
+const DOMAIN_COLUMNS: &str = "SELECT table_name, column_name, domain_name FROM information_schema.columns \
+    WHERE table_schema = current_schema() AND domain_name IS NOT NULL";
+
 const CHECKS: &str = "SELECT cl.relname, con.conname, pg_get_constraintdef(con.oid, true), \
     format('ALTER TABLE %I ADD CONSTRAINT %I %s', cl.relname, con.conname, pg_get_constraintdef(con.oid, true)) \
     FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid \
@@ -59,6 +62,20 @@ const FUNCTIONS: &str = "SELECT p.proname, regexp_replace(pg_get_functiondef(p.o
     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
     ORDER BY p.oid";
+
+// Enum types and domains of the schema, with the tables that use them.
+const TYPES: &str = "SELECT t.typname, CASE WHEN t.typtype = 'e' THEN \
+      format('CREATE TYPE %I AS ENUM (%s)', t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', ' \
+        ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)) \
+    ELSE format('CREATE DOMAIN %I AS %s', t.typname, format_type(t.typbasetype, t.typtypmod)) || \
+      COALESCE(' DEFAULT ' || t.typdefault, '') || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END || \
+      COALESCE((SELECT string_agg(format(' CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid)), '') \
+        FROM pg_constraint con WHERE con.contypid = t.oid), '') END, \
+    COALESCE((SELECT string_agg(DISTINCT c.relname, ',') FROM pg_attribute a \
+      JOIN pg_class c ON c.oid = a.attrelid WHERE a.atttypid = t.oid AND c.relkind = 'r' \
+      AND NOT a.attisdropped), '') \
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+    WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd') ORDER BY t.oid";
 
 const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true) FROM pg_trigger tg \
     JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -142,6 +159,10 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             d.defaults.insert(key, uncast(&r[2]));
         }
     }
+    for r in catalog(b, DOMAIN_COLUMNS).await? {
+        d.lossy_types
+            .insert((r[0].clone(), r[1].clone()), r[2].clone());
+    }
     for r in catalog(b, CHECKS).await? {
         let expr = r[2]
             .strip_prefix("CHECK ")
@@ -185,9 +206,19 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
                 kind,
                 name: r[0].clone(),
                 sql: r[1].trim_end().to_string(),
+                used_by: r
+                    .get(2)
+                    .map(|t| {
+                        t.split(',')
+                            .filter(|t| !t.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             });
         }
     };
+    push(ObjectKind::Type, catalog(b, TYPES).await?);
     push(ObjectKind::Function, catalog(b, FUNCTIONS).await?);
     push(ObjectKind::View, catalog(b, VIEWS).await?);
     push(ObjectKind::Trigger, catalog(b, TRIGGERS).await?);

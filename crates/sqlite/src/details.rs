@@ -93,6 +93,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             ObjectKind::Trigger
         };
         d.objects.push(RawObject {
+            used_by: Vec::new(),
             kind,
             name: r[1].clone(),
             sql: r[2].clone(),

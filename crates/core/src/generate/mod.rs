@@ -115,10 +115,11 @@ pub fn generate_baseline(
     details: &LiveDetails,
     description: &str,
 ) -> Result<GeneratedBaseline> {
-    let mut steps: Vec<StepText> = Vec::new();
+    let mut tables: Vec<StepText> = Vec::new();
     let mut deferred: Vec<StepText> = Vec::new();
     let mut typed_tables = 0;
     let mut created: BTreeSet<String> = BTreeSet::new();
+    let mut raw_tables: BTreeSet<String> = BTreeSet::new();
     for name in table_order(shape) {
         let table = &shape.tables[&name];
         match table_out(dialect, &name, table, details, &created)? {
@@ -127,19 +128,34 @@ pub fn generate_baseline(
                 deferred: d,
             } => {
                 typed_tables += 1;
-                steps.extend(s);
+                tables.extend(s);
                 deferred.extend(d);
             }
-            TableOut::Raw(s) => steps.extend(s),
+            TableOut::Raw(s) => {
+                tables.extend(s);
+                raw_tables.insert(name.clone());
+            }
         }
         created.insert(name);
     }
+    // Types first, and only those a copied table needs.
+    let mut steps: Vec<StepText> = details
+        .objects
+        .iter()
+        .filter(|o| o.kind == ObjectKind::Type && o.used_by.iter().any(|t| raw_tables.contains(t)))
+        .map(|o| {
+            let comment = format!("type {}: used by tables copied as SQL", o.name);
+            raw_step(dialect, Some(comment), &o.sql, &[])
+        })
+        .collect();
+    steps.extend(tables);
     steps.extend(deferred);
     for o in &details.objects {
         let (creates, what) = match o.kind {
             ObjectKind::View => (vec![format!("view {}", o.name)], "view"),
             ObjectKind::Trigger => (vec![format!("trigger {}", o.name)], "trigger"),
             ObjectKind::Function => (Vec::new(), "function"),
+            ObjectKind::Type => continue,
         };
         let comment = format!(
             "{what} {}: outside the plan model, SQL from the database",

@@ -60,6 +60,12 @@ fn typed(
                 c.name, c.ty
             )
         })?;
+        if let Some(native) = details.lossy_types.get(&key(name, &c.name)) {
+            return Err(format!(
+                "column {} has type {native}, which has no portable form",
+                c.name
+            ));
+        }
         let mut fields = vec![
             format!("name = {}", quote(&c.name)),
             format!("type = {}", quote(&c.ty)),

@@ -40,6 +40,9 @@ pub enum ObjectKind {
     Function,
     /// A trigger.
     Trigger,
+    /// A type (PostgreSQL enum or domain): created only when a table copied as raw SQL uses
+    /// it (typed tables create their enum types themselves).
+    Type,
 }
 
 /// An object outside the schema model, with the SQL that creates it.
@@ -51,6 +54,8 @@ pub struct RawObject {
     pub name: String,
     /// The statement that creates it on the same dialect.
     pub sql: String,
+    /// The tables that use it (types only).
+    pub used_by: Vec<String>,
 }
 
 /// The details of a live schema that generating a baseline needs.
@@ -62,6 +67,9 @@ pub struct LiveDetails {
     /// Columns whose values the database generates (identity, serial, AUTO_INCREMENT,
     /// SQLite's AUTOINCREMENT rowid), by `(table, column)`.
     pub identity: BTreeSet<(String, String)>,
+    /// Columns whose declared type the portable type would lose (a PostgreSQL domain), with
+    /// that type, by `(table, column)`: their tables are copied as SQL.
+    pub lossy_types: BTreeMap<(String, String), String>,
     /// Check constraints by `(table, constraint name)` (the name as the shape has it).
     pub checks: BTreeMap<(String, String), CheckDetail>,
     /// Indexes by `(table, index name)`, the primary key's excluded.
@@ -74,6 +82,6 @@ pub struct LiveDetails {
     /// Whether `table_sql` includes the table's indexes (MySQL's SHOW CREATE TABLE does;
     /// SQLite keeps each index as its own statement).
     pub table_sql_includes_indexes: bool,
-    /// Views, functions and triggers in an order they can be created in.
+    /// Types, functions, views and triggers in an order they can be created in.
     pub objects: Vec<RawObject>,
 }
