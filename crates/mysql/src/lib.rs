@@ -20,7 +20,7 @@
 mod backend;
 mod dump;
 mod errors;
-mod introspect;
+pub mod introspect;
 mod lock;
 mod value;
 

@@ -22,7 +22,7 @@ mod backend;
 mod dependents;
 mod dump;
 mod errors;
-mod introspect;
+pub mod introspect;
 mod lock;
 
 pub use backend::PostgresBackend;
