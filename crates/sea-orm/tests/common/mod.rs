@@ -1,0 +1,68 @@
+//! The plan both test files use: users, posts with a foreign key, a column added and rows
+//! inserted by a later migration.
+
+#![allow(dead_code)]
+
+use cutover_tests::plans::PlanDir;
+
+/// Migration 0001: `users`.
+pub const USERS: &str = r#"
+description = "users"
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "email", type = "varchar(255)", nullable = false, unique = true },
+  { name = "name", type = "text" },
+]
+"#;
+
+/// Migration 0002: `posts`, referencing `users`.
+pub const POSTS: &str = r#"
+description = "posts"
+[[steps]]
+op = "create_table"
+table = "posts"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "user_id", type = "bigint", nullable = false },
+  { name = "title", type = "varchar(200)", nullable = false },
+  { name = "body", type = "text" },
+]
+foreign_keys = [{ columns = ["user_id"], references = "users(id)", on_delete = "cascade" }]
+"#;
+
+/// Migration 0003: `users.active` and two rows.
+pub const SEED: &str = r#"
+description = "active flag and first users"
+[[steps]]
+op = "add_column"
+table = "users"
+column = { name = "active", type = "boolean", nullable = false, default = true }
+
+[[steps]]
+op = "sql"
+sql = "INSERT INTO users (email, name) VALUES ('ann@example.com', 'Ann'), ('bob@example.com', NULL)"
+"#;
+
+/// Migration 0004 (written later by the lock test): `tags`.
+pub const TAGS: &str = r#"
+description = "tags"
+[[steps]]
+op = "create_table"
+table = "tags"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "label", type = "text", nullable = false },
+]
+"#;
+
+/// A plan directory holding migrations 0001-0003.
+pub fn plan_dir() -> PlanDir {
+    let dir = PlanDir::new();
+    dir.write("0001_users.toml", USERS)
+        .write("0002_posts.toml", POSTS)
+        .write("0003_seed.toml", SEED);
+    dir
+}

@@ -1,0 +1,141 @@
+//! A plan applied through a sea-orm `DatabaseConnection` on all three databases: rows and
+//! schema are what the plan says, a native backend (the CLI's) sees it applied with no drift,
+//! the application's pool still works, and the migration lock excludes a native run and a
+//! sea-orm run from each other in both directions.
+
+mod common;
+
+use std::time::Duration;
+
+use cutover_cli::connect::connect;
+use cutover_core::runner::{RunReport, Runner, RunnerOptions, Silent, Target};
+use cutover_tests::for_each_backend;
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+/// `<version> <outcome>` of every migration a run touched.
+fn applied(report: &RunReport) -> Vec<String> {
+    report
+        .migrations
+        .iter()
+        .map(|m| format!("{} {}", m.version.text, m.outcome))
+        .collect()
+}
+
+fn options(lock_wait: Duration) -> RunnerOptions {
+    RunnerOptions {
+        lock_wait,
+        ..RunnerOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn a_plan_runs_on_a_sea_orm_connection_and_the_cli_sees_it() {
+    for_each_backend(|db| async move {
+        let dir = common::plan_dir();
+        let plan = dir.load();
+        let orm = Database::connect(db.url()).await.expect("sea-orm connects");
+
+        let report = cutover_sea_orm::run_up(&orm, &plan).await.expect("up");
+        assert_eq!(applied(&report), ["0001 applied", "0002 applied", "0003 applied"]);
+
+        // The application's pool is untouched and sees the rows.
+        let rows = orm
+            .query_all_raw(Statement::from_string(
+                orm.get_database_backend(),
+                "SELECT email FROM users WHERE active = true AND name IS NOT NULL ORDER BY email",
+            ))
+            .await
+            .expect("query through the pool");
+        let emails: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get_by_index::<String>(0).expect("email"))
+            .collect();
+        assert_eq!(emails, ["ann@example.com"]);
+
+        // A native backend (the CLI's) finds every migration applied and no drift.
+        let mut native = connect(db.url()).await.expect("native connect");
+        let status = Runner::new(native.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .status()
+            .await
+            .expect("status");
+        let states: Vec<&str> = status.migrations.iter().map(|m| m.state.as_str()).collect();
+        assert_eq!(states, ["applied", "applied", "applied"]);
+        let drift = Runner::new(native.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .drift()
+            .await
+            .expect("drift");
+        assert!(drift.differences.is_empty(), "{:?}", drift.differences);
+        let shape = native.introspect().await.expect("introspect");
+        let posts = &shape.tables["posts"];
+        assert_eq!(posts.primary_key, ["id"]);
+        assert_eq!(posts.foreign_keys.len(), 1);
+        native.close().await.expect("close");
+
+        // Introspection through the sea-orm backend reads the same schema.
+        let mut session = cutover_sea_orm::backend(&orm).await.expect("backend");
+        assert_eq!(session.introspect().await.expect("introspect"), shape);
+        let count = session
+            .query("SELECT count(*) AS n FROM users")
+            .await
+            .expect("count");
+        assert_eq!(count.scalar(), Some("2"));
+        assert_eq!(count.columns, ["n"]);
+        session.close().await.expect("close");
+
+        // Nothing is pending: a second run applies nothing.
+        let again = cutover_sea_orm::run_up(&orm, &plan).await.expect("up again");
+        assert!(applied(&again).is_empty(), "{:?}", applied(&again));
+        orm.ping().await.expect("the pool still works");
+        orm.close().await.expect("close pool");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_migration_lock_excludes_native_and_sea_orm_runs() {
+    for_each_backend(|db| async move {
+        let dir = common::plan_dir();
+        let orm = Database::connect(db.url()).await.expect("sea-orm connects");
+        cutover_sea_orm::run_up(&orm, &dir.load()).await.expect("up");
+        dir.write("0004_tags.toml", common::TAGS);
+        let plan = dir.load();
+        let key = "cutover:cutover_history";
+        let short = Duration::from_millis(300);
+
+        // A native (CLI) session holds the lock: the sea-orm run cannot take it.
+        let mut native = connect(db.url()).await.expect("native connect");
+        assert!(native.try_lock(key, Duration::ZERO).await.expect("native lock"));
+        let blocked =
+            cutover_sea_orm::run_up_with(&orm, &plan, options(short), Target::Latest).await;
+        assert!(
+            matches!(blocked, Err(cutover_core::Error::Locked { .. })),
+            "the sea-orm run must fail on the held lock: {blocked:?}"
+        );
+        let mut session = cutover_sea_orm::backend(&orm).await.expect("backend");
+        assert!(!session.try_lock(key, short).await.expect("try"));
+        native.unlock(key).await.expect("native unlock");
+
+        // Now the sea-orm session holds it: the native session cannot take it.
+        assert!(session.try_lock(key, short).await.expect("sea-orm lock"));
+        assert!(!native.try_lock(key, short).await.expect("try"));
+        let native_run = Runner::new(native.as_mut(), &plan, options(short), &Silent)
+            .up(Target::Latest)
+            .await;
+        assert!(
+            matches!(native_run, Err(cutover_core::Error::Locked { .. })),
+            "the native run must fail on the held lock: {native_run:?}"
+        );
+        session.unlock(key).await.expect("sea-orm unlock");
+        session.close().await.expect("close");
+
+        // Released: the sea-orm run applies the pending migration.
+        let report = cutover_sea_orm::run_up_with(&orm, &plan, options(short), Target::Latest)
+            .await
+            .expect("up after release");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        assert!(native.table_exists("tags").await.expect("tables"));
+        native.close().await.expect("close");
+        orm.close().await.expect("close pool");
+    })
+    .await;
+}
