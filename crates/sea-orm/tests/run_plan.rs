@@ -108,7 +108,7 @@ async fn the_migration_lock_excludes_native_and_sea_orm_runs() {
         let blocked =
             cutover_sea_orm::run_up_with(&orm, &plan, options(short), Target::Latest).await;
         assert!(
-            matches!(blocked, Err(cutover_core::Error::Locked { .. })),
+            matches!(&blocked, Err(e) if matches!(e.root(), cutover_core::Error::Locked { .. })),
             "the sea-orm run must fail on the held lock: {blocked:?}"
         );
         let mut session = cutover_sea_orm::backend(&orm).await.expect("backend");
@@ -122,7 +122,7 @@ async fn the_migration_lock_excludes_native_and_sea_orm_runs() {
             .up(Target::Latest)
             .await;
         assert!(
-            matches!(native_run, Err(cutover_core::Error::Locked { .. })),
+            matches!(&native_run, Err(e) if matches!(e.root(), cutover_core::Error::Locked { .. })),
             "the native run must fail on the held lock: {native_run:?}"
         );
         session.unlock(key).await.expect("sea-orm unlock");
