@@ -123,7 +123,10 @@ mod bad {
 
 const BACKENDS: [DbBackend; 3] = [DbBackend::Postgres, DbBackend::MySql, DbBackend::Sqlite];
 
-fn table<E: EntityTrait>(backend: DbBackend, entity: E) -> sea_orm::sea_query::TableCreateStatement {
+fn table<E: EntityTrait>(
+    backend: DbBackend,
+    entity: E,
+) -> sea_orm::sea_query::TableCreateStatement {
     Schema::new(backend).create_table_from_entity(entity)
 }
 
@@ -184,6 +187,10 @@ fn a_missing_entity_is_reported() {
         DbBackend::Postgres,
         &[table(DbBackend::Postgres, good::users::Entity)],
     );
-    assert_eq!(diffs.kinds_of("posts"), [DiffKind::TableWithoutEntity], "{diffs}");
+    assert_eq!(
+        diffs.kinds_of("posts"),
+        [DiffKind::TableWithoutEntity],
+        "{diffs}"
+    );
     assert_eq!(diffs.len(), 1, "{diffs}");
 }

@@ -36,7 +36,10 @@ async fn a_plan_runs_on_a_sea_orm_connection_and_the_cli_sees_it() {
         let orm = Database::connect(db.url()).await.expect("sea-orm connects");
 
         let report = cutover_sea_orm::run_up(&orm, &plan).await.expect("up");
-        assert_eq!(applied(&report), ["0001 applied", "0002 applied", "0003 applied"]);
+        assert_eq!(
+            applied(&report),
+            ["0001 applied", "0002 applied", "0003 applied"]
+        );
 
         // The application's pool is untouched and sees the rows.
         let rows = orm
@@ -83,7 +86,9 @@ async fn a_plan_runs_on_a_sea_orm_connection_and_the_cli_sees_it() {
         session.close().await.expect("close");
 
         // Nothing is pending: a second run applies nothing.
-        let again = cutover_sea_orm::run_up(&orm, &plan).await.expect("up again");
+        let again = cutover_sea_orm::run_up(&orm, &plan)
+            .await
+            .expect("up again");
         assert!(applied(&again).is_empty(), "{:?}", applied(&again));
         orm.ping().await.expect("the pool still works");
         orm.close().await.expect("close pool");
@@ -96,7 +101,9 @@ async fn the_migration_lock_excludes_native_and_sea_orm_runs() {
     for_each_backend(|db| async move {
         let dir = common::plan_dir();
         let orm = Database::connect(db.url()).await.expect("sea-orm connects");
-        cutover_sea_orm::run_up(&orm, &dir.load()).await.expect("up");
+        cutover_sea_orm::run_up(&orm, &dir.load())
+            .await
+            .expect("up");
         dir.write("0004_tags.toml", common::TAGS);
         let plan = dir.load();
         let key = "cutover:cutover_history";
@@ -104,7 +111,12 @@ async fn the_migration_lock_excludes_native_and_sea_orm_runs() {
 
         // A native (CLI) session holds the lock: the sea-orm run cannot take it.
         let mut native = connect(db.url()).await.expect("native connect");
-        assert!(native.try_lock(key, Duration::ZERO).await.expect("native lock"));
+        assert!(
+            native
+                .try_lock(key, Duration::ZERO)
+                .await
+                .expect("native lock")
+        );
         let blocked =
             cutover_sea_orm::run_up_with(&orm, &plan, options(short), Target::Latest).await;
         assert!(

@@ -50,12 +50,15 @@ fn table(plan: &TableShape, entity: &EntityTable, push: &mut Push<'_>) {
             push(
                 Some(&e.name),
                 DiffKind::ColumnNotInPlan,
-                format!("the entity has this column ({}), the plan's table does not", e.ty),
+                format!(
+                    "the entity has this column ({}), the plan's table does not",
+                    e.ty
+                ),
             );
             continue;
         };
-        let any_string = entity.any_string.contains(&e.name)
-            && (p.ty == "text" || p.ty.starts_with("varchar("));
+        let any_string =
+            entity.any_string.contains(&e.name) && (p.ty == "text" || p.ty.starts_with("varchar("));
         if e.ty != p.ty && !any_string {
             push(
                 Some(&e.name),
@@ -80,7 +83,10 @@ fn table(plan: &TableShape, entity: &EntityTable, push: &mut Push<'_>) {
             push(
                 Some(&p.name),
                 DiffKind::ColumnNotInEntity,
-                format!("the plan's table has this column ({}), the entity does not", p.ty),
+                format!(
+                    "the plan's table has this column ({}), the entity does not",
+                    p.ty
+                ),
             );
         }
     }

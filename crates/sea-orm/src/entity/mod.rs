@@ -17,17 +17,10 @@ use crate::connect::dialect_of;
 /// Every difference between the tables sea-orm would create for `entities` on `backend`
 /// and the schema every migration of `plan` builds on that database.
 ///
-/// Build `entities` with sea-orm's own schema helper, so what is compared is what sea-orm
-/// believes about the table:
-///
-/// ```ignore
-/// let schema = sea_orm::Schema::new(DbBackend::Postgres);
-/// let diffs = check_entities(&plan, DbBackend::Postgres, &[
-///     schema.create_table_from_entity(user::Entity),
-///     schema.create_table_from_entity(post::Entity),
-/// ]);
-/// assert!(diffs.is_empty(), "{diffs}");
-/// ```
+/// Build `entities` with sea-orm's own schema helper
+/// (`Schema::new(backend).create_table_from_entity(user::Entity)`), so what is compared is
+/// what sea-orm believes about each table; the crate documentation has a complete example.
+/// In an application's test: `assert!(diffs.is_empty(), "{diffs}")`.
 ///
 /// Compared: tables (an entity table the plan lacks, a plan table no entity maps), columns
 /// (both directions), type, nullability, primary key, unique column sets, and foreign keys

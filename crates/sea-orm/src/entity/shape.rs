@@ -2,8 +2,8 @@
 //! cutover's table shape, types mapped to portable names.
 
 use cutover_core::Dialect;
-use cutover_core::schema::{ForeignKeyShape, TableShape, action_name};
 use cutover_core::plan::FkAction;
+use cutover_core::schema::{ForeignKeyShape, TableShape, action_name};
 use cutover_core::types::ColumnType as Portable;
 use sea_orm::sea_query::{
     ColumnType, ForeignKeyAction, StringLen, TableCreateStatement, TableName, TableRef,

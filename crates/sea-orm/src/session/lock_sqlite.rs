@@ -1,8 +1,8 @@
 //! The SQLite migration lock over sqlx: the protocol of `cutover-sqlite`'s `lock.rs` (same
 //! table, owner ids, expiry and takeover of abandoned rows), so both exclude each other.
 
-use sqlx::sqlite::SqliteConnection;
 use sqlx::Row;
+use sqlx::sqlite::SqliteConnection;
 
 /// One attempt to take lock `name` for `owner` in a `BEGIN IMMEDIATE` transaction.
 pub(crate) async fn attempt(
@@ -30,12 +30,11 @@ pub(crate) async fn release(
     name: &str,
     owner: &str,
 ) -> Result<(), sqlx::Error> {
-    let exists: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-    )
-    .bind(cutover_sqlite::LOCK_TABLE)
-    .fetch_one(&mut *conn)
-    .await?;
+    let exists: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1")
+            .bind(cutover_sqlite::LOCK_TABLE)
+            .fetch_one(&mut *conn)
+            .await?;
     if exists > 0 {
         sqlx::query("DELETE FROM cutover_lock WHERE name = ?1 AND owner = ?2")
             .bind(name)

@@ -29,7 +29,11 @@ pub(crate) struct MysqlSession {
 impl MysqlSession {
     /// Takes a connection from `pool` and detaches it.
     pub(crate) async fn open(pool: &MySqlPool) -> Result<MysqlSession> {
-        let conn = pool.acquire().await.map_err(|e| driver_error(MY, &e))?.detach();
+        let conn = pool
+            .acquire()
+            .await
+            .map_err(|e| driver_error(MY, &e))?
+            .detach();
         Ok(MysqlSession {
             pool: pool.clone(),
             conn,

@@ -31,7 +31,11 @@ pub(crate) struct PgSession {
 impl PgSession {
     /// Takes a connection from `pool` and detaches it.
     pub(crate) async fn open(pool: &PgPool) -> Result<PgSession> {
-        let conn = pool.acquire().await.map_err(|e| driver_error(PG, &e))?.detach();
+        let conn = pool
+            .acquire()
+            .await
+            .map_err(|e| driver_error(PG, &e))?
+            .detach();
         Ok(PgSession {
             pool: pool.clone(),
             conn,
@@ -126,7 +130,10 @@ impl Backend for PgSession {
         }
         let deadline = Instant::now() + wait;
         loop {
-            if self.lock_call("SELECT pg_try_advisory_lock($1)", key).await? {
+            if self
+                .lock_call("SELECT pg_try_advisory_lock($1)", key)
+                .await?
+            {
                 self.held.insert(key.to_string());
                 return Ok(true);
             }

@@ -7,7 +7,8 @@ use futures_util::StreamExt;
 use sqlx::{AssertSqlSafe, Column, Database, Either, Executor, Row, SqlSafeStr, Statement};
 
 /// Decodes column `index` of a row to its text form (`None` for NULL).
-pub(crate) type TextOf<DB> = fn(&<DB as Database>::Row, usize) -> Result<Option<String>, sqlx::Error>;
+pub(crate) type TextOf<DB> =
+    fn(&<DB as Database>::Row, usize) -> Result<Option<String>, sqlx::Error>;
 
 /// Runs `sql` (one statement or a batch) and returns the driver's query result, summed over
 /// the statements.
