@@ -72,11 +72,24 @@ async fn a_plan_runs_on_a_sea_orm_connection_and_the_cli_sees_it() {
         let posts = &shape.tables["posts"];
         assert_eq!(posts.primary_key, ["id"]);
         assert_eq!(posts.foreign_keys.len(), 1);
-        native.close().await.expect("close");
 
-        // Introspection through the sea-orm backend reads the same schema.
+        // The sea-orm backend reads the same schema, and values in the same text forms as
+        // the native adapter (NULL, booleans, integers, text).
         let mut session = cutover_sea_orm::backend(&orm).await.expect("backend");
         assert_eq!(session.introspect().await.expect("introspect"), shape);
+        let sql = "SELECT id, email, name, active FROM users ORDER BY id";
+        let theirs = native.query(sql).await.expect("native query");
+        let ours = session.query(sql).await.expect("sea-orm query");
+        assert_eq!(ours, theirs);
+        assert_eq!(ours.rows.len(), 2);
+        assert_eq!(ours.rows[1][2], None, "bob has no name");
+        let empty = session
+            .query("SELECT email FROM users WHERE id < 0")
+            .await
+            .expect("empty query");
+        assert_eq!(empty.columns, ["email"], "columns even without rows");
+        assert!(empty.rows.is_empty());
+        native.close().await.expect("close");
         let count = session
             .query("SELECT count(*) AS n FROM users")
             .await
@@ -146,6 +159,60 @@ async fn the_migration_lock_excludes_native_and_sea_orm_runs() {
             .expect("up after release");
         assert_eq!(applied(&report), ["0004 applied"]);
         assert!(native.table_exists("tags").await.expect("tables"));
+        native.close().await.expect("close");
+        orm.close().await.expect("close pool");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_migration_that_destroys_data_stops_for_want_of_a_backup() {
+    for_each_backend(|db| async move {
+        let dir = common::plan_dir();
+        let orm = Database::connect(db.url()).await.expect("sea-orm connects");
+        cutover_sea_orm::run_up(&orm, &dir.load())
+            .await
+            .expect("up");
+        dir.write("0004_drop_body.toml", common::DROP_BODY);
+        let plan = dir.load();
+
+        // The contract gate asks for a backup, which a sea-orm connection cannot take: the
+        // run stops and says why (core reports the gate's failure as text, not typed).
+        let refused = cutover_sea_orm::run_up(&orm, &plan).await;
+        let message = match &refused {
+            Err(e) => e.to_string(),
+            Ok(report) => panic!("the run must stop: {:?}", applied(report)),
+        };
+        assert!(
+            message.contains("over a sea-orm connection is not supported")
+                && message.contains("run `cutover backup`"),
+            "{message}"
+        );
+        let mut native = connect(db.url()).await.expect("native connect");
+        let columns = |shape: &cutover_core::schema::SchemaShape| -> Vec<String> {
+            shape.tables["posts"]
+                .columns
+                .iter()
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        let before = native.introspect().await.expect("introspect");
+        assert!(
+            columns(&before).contains(&"body".to_string()),
+            "nothing changed"
+        );
+
+        // Without a backup, as the caller's explicit choice, it runs.
+        let options = RunnerOptions {
+            backup: cutover_core::backup::BackupPolicy::Skip,
+            ..RunnerOptions::default()
+        };
+        let report = cutover_sea_orm::run_up_with(&orm, &plan, options, Target::Latest)
+            .await
+            .expect("up without a backup");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        let after = native.introspect().await.expect("introspect");
+        assert_eq!(columns(&after), ["id", "user_id", "title"]);
         native.close().await.expect("close");
         orm.close().await.expect("close pool");
     })

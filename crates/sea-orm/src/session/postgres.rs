@@ -162,6 +162,12 @@ impl Backend for PgSession {
         Err(no_backup(PG, "a restore"))
     }
 
+    /// Refused, like [`backup`](Backend::backup): the contract gate stops before a
+    /// migration that destroys data.
+    async fn backup_tables(&mut self, _path: &Path, _tables: &[String]) -> Result<BackupInfo> {
+        Err(no_backup(PG, "a table-level backup"))
+    }
+
     /// Takes a new connection from the pool; locks of the old session are gone.
     async fn reconnect(&mut self) -> Result<()> {
         let fresh = self

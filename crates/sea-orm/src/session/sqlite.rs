@@ -194,6 +194,12 @@ impl Backend for SqliteSession {
         Err(no_backup(LITE, "a restore"))
     }
 
+    /// Refused, like [`backup`](Backend::backup): the contract gate stops before a
+    /// migration that destroys data.
+    async fn backup_tables(&mut self, _path: &Path, _tables: &[String]) -> Result<BackupInfo> {
+        Err(no_backup(LITE, "a table-level backup"))
+    }
+
     /// Takes a new connection from the pool (lock rows survive: they live in the file). An
     /// in-memory pool hands out a connection to the same database only if the application
     /// configured it with shared cache.

@@ -58,6 +58,20 @@ columns = [
 ]
 "#;
 
+/// Migration 0004 (written later by the backup test): drops `posts.body`, destroying data.
+pub const DROP_BODY: &str = r#"
+description = "posts lose their body"
+[[steps]]
+op = "drop_column"
+table = "posts"
+column = "body"
+
+[[down]]
+op = "add_column"
+table = "posts"
+column = { name = "body", type = "text" }
+"#;
+
 /// A plan directory holding migrations 0001-0003.
 pub fn plan_dir() -> PlanDir {
     let dir = PlanDir::new();
