@@ -70,6 +70,7 @@ pub fn dialect_of(backend: DbBackend) -> Dialect {
     match backend {
         DbBackend::Postgres => Dialect::Postgres,
         DbBackend::MySql => Dialect::Mysql,
+        // sea-orm 2.0 has three backends (the enum is non-exhaustive): this is Sqlite.
         _ => Dialect::Sqlite,
     }
 }
