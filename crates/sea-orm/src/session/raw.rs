@@ -25,9 +25,10 @@ where
         .await
 }
 
-/// Runs `sql` and returns the rows of the first statement that returns rows, every value as
-/// text. When no row comes back the column names are asked for separately (the statement is prepared), best
-/// effort: a batch or a statement that cannot be described yields no columns.
+/// Runs `sql` and returns the rows of the first statement that returns at least one row (in
+/// a batch; `cutover-postgres` takes the first statement with a result set), every value as
+/// text. When no row comes back, the column names come from preparing the statement, best
+/// effort: a batch or a statement that cannot be prepared yields no columns.
 pub(crate) async fn query<DB>(
     conn: &mut DB::Connection,
     sql: &str,
