@@ -16,7 +16,8 @@ use crate::session::{MysqlSession, PgSession, SqliteSession};
 /// never reach the application's other connections. [`Backend::close`] closes it.
 ///
 /// Fails with [`Error::Unsupported`] for a connection that has no sqlx pool (sea-orm's mock,
-/// proxy or rusqlite connections, or a disconnected one).
+/// proxy or rusqlite connections), and with [`Error::Other`] for a disconnected one (sea-orm's
+/// `DatabaseConnection::default()`).
 pub async fn backend(db: &DatabaseConnection) -> Result<Box<dyn Backend>> {
     match &db.inner {
         DatabaseConnectionType::SqlxPostgresPoolConnection(_) => Ok(Box::new(
@@ -28,9 +29,16 @@ pub async fn backend(db: &DatabaseConnection) -> Result<Box<dyn Backend>> {
         DatabaseConnectionType::SqlxSqlitePoolConnection(_) => Ok(Box::new(
             SqliteSession::open(db.get_sqlite_connection_pool()).await?,
         )),
+        DatabaseConnectionType::Disconnected => Err(Error::Other(
+            "the sea-orm connection is disconnected: connect it with `sea_orm::Database::connect(url)` first"
+                .into(),
+        )),
+        // Mock, proxy and rusqlite connections exist when the application turns on those
+        // sea-orm features (features unify), so this arm is reachable in some builds only.
+        #[allow(unreachable_patterns)]
         _ => Err(Error::unsupported(
             dialect_of(db.get_database_backend()),
-            "running a plan on a sea-orm connection without an sqlx pool (mock, proxy, rusqlite or disconnected)",
+            "running a plan on a sea-orm connection without an sqlx pool (mock, proxy or rusqlite)",
             "connect with `sea_orm::Database::connect(url)` using a postgres://, mysql:// or sqlite: URL, \
              or run `cutover up` with the database URL",
         )),

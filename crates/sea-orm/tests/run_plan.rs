@@ -218,3 +218,12 @@ async fn a_migration_that_destroys_data_stops_for_want_of_a_backup() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_disconnected_sea_orm_connection_is_an_error_not_a_panic() {
+    let refused = cutover_sea_orm::backend(&sea_orm::DatabaseConnection::default()).await;
+    match refused {
+        Err(e) => assert!(e.to_string().contains("disconnected"), "{e}"),
+        Ok(_) => panic!("a disconnected connection has no session to run on"),
+    }
+}
