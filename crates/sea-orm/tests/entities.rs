@@ -6,59 +6,6 @@ mod common;
 use cutover_sea_orm::{DiffKind, check_entities};
 use sea_orm::{DbBackend, EntityTrait, Schema};
 
-/// Entities that match the plan in `common`.
-mod good {
-    pub mod users {
-        use sea_orm::entity::prelude::*;
-
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-        #[sea_orm(table_name = "users")]
-        pub struct Model {
-            #[sea_orm(primary_key)]
-            pub id: i64,
-            #[sea_orm(unique, column_type = "String(StringLen::N(255))")]
-            pub email: String,
-            #[sea_orm(column_type = "Text")]
-            pub name: Option<String>,
-            pub active: bool,
-        }
-
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {}
-
-        impl ActiveModelBehavior for ActiveModel {}
-    }
-
-    pub mod posts {
-        use sea_orm::entity::prelude::*;
-
-        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-        #[sea_orm(table_name = "posts")]
-        pub struct Model {
-            #[sea_orm(primary_key)]
-            pub id: i64,
-            pub user_id: i64,
-            #[sea_orm(column_type = "String(StringLen::N(200))")]
-            pub title: String,
-            // A String without a length accepts the plan's `text`.
-            pub body: Option<String>,
-        }
-
-        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-        pub enum Relation {
-            #[sea_orm(
-                belongs_to = "super::users::Entity",
-                from = "Column::UserId",
-                to = "super::users::Column::Id",
-                on_delete = "Cascade"
-            )]
-            User,
-        }
-
-        impl ActiveModelBehavior for ActiveModel {}
-    }
-}
-
 /// Entities with one mistake each kind.
 mod bad {
     /// `email` has the wrong type, `name` says NOT NULL (the plan: nullable), `active` is
@@ -135,8 +82,8 @@ fn matching_entities_report_nothing_on_every_dialect() {
     let plan = common::plan_dir().load();
     for backend in BACKENDS {
         let entities = [
-            table(backend, good::users::Entity),
-            table(backend, good::posts::Entity),
+            table(backend, common::good::users::Entity),
+            table(backend, common::good::posts::Entity),
         ];
         let diffs = check_entities(&plan, backend, &entities);
         assert!(diffs.is_empty(), "{backend:?}: {diffs}");
@@ -185,7 +132,7 @@ fn a_missing_entity_is_reported() {
     let diffs = check_entities(
         &plan,
         DbBackend::Postgres,
-        &[table(DbBackend::Postgres, good::users::Entity)],
+        &[table(DbBackend::Postgres, common::good::users::Entity)],
     );
     assert_eq!(
         diffs.kinds_of("posts"),

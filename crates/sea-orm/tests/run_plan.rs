@@ -7,10 +7,13 @@ mod common;
 
 use std::time::Duration;
 
+use common::good::{posts, users};
 use cutover_cli::connect::connect;
 use cutover_core::runner::{RunReport, Runner, RunnerOptions, Silent, Target};
 use cutover_tests::for_each_backend;
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, Database, EntityTrait, QueryOrder, Set, Statement,
+};
 
 /// `<version> <outcome>` of every migration a run touched.
 fn applied(report: &RunReport) -> Vec<String> {
@@ -54,6 +57,33 @@ async fn a_plan_runs_on_a_sea_orm_connection_and_the_cli_sees_it() {
             .map(|r| r.try_get_by_index::<String>(0).expect("email"))
             .collect();
         assert_eq!(emails, ["ann@example.com"]);
+
+        // The application's entities work on the migrated schema.
+        let post = posts::ActiveModel {
+            user_id: Set(1),
+            title: Set("hello".into()),
+            body: Set(None),
+            ..Default::default()
+        }
+        .insert(&orm)
+        .await
+        .expect("insert a post through its entity");
+        assert_eq!(post.title, "hello");
+        let people: Vec<(String, Option<String>, bool)> = users::Entity::find()
+            .order_by_asc(users::Column::Id)
+            .all(&orm)
+            .await
+            .expect("users through their entity")
+            .into_iter()
+            .map(|u| (u.email, u.name, u.active))
+            .collect();
+        assert_eq!(
+            people,
+            [
+                ("ann@example.com".into(), Some("Ann".into()), true),
+                ("bob@example.com".into(), None, true),
+            ]
+        );
 
         // A native backend (the CLI's) finds every migration applied and no drift.
         let mut native = connect(db.url()).await.expect("native connect");

@@ -80,3 +80,56 @@ pub fn plan_dir() -> PlanDir {
         .write("0003_seed.toml", SEED);
     dir
 }
+
+/// Entities that match the plan.
+pub mod good {
+    pub mod users {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "users")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            #[sea_orm(unique, column_type = "String(StringLen::N(255))")]
+            pub email: String,
+            #[sea_orm(column_type = "Text")]
+            pub name: Option<String>,
+            pub active: bool,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    pub mod posts {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "posts")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub user_id: i64,
+            #[sea_orm(column_type = "String(StringLen::N(200))")]
+            pub title: String,
+            // A String without a length accepts the plan's `text`.
+            pub body: Option<String>,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {
+            #[sea_orm(
+                belongs_to = "super::users::Entity",
+                from = "Column::UserId",
+                to = "super::users::Column::Id",
+                on_delete = "Cascade"
+            )]
+            User,
+        }
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+}
