@@ -257,3 +257,42 @@ async fn a_disconnected_sea_orm_connection_is_an_error_not_a_panic() {
         Ok(_) => panic!("a disconnected connection has no session to run on"),
     }
 }
+
+#[tokio::test]
+async fn a_killed_session_is_a_lost_connection_and_reconnect_takes_a_new_one() {
+    for_each_backend(|db| async move {
+        let (pid_sql, kill): (&str, fn(&str) -> String) = match db.backend() {
+            cutover_tests::Backend::Postgres => ("SELECT pg_backend_pid()", |pid| {
+                format!("SELECT pg_terminate_backend({pid})")
+            }),
+            cutover_tests::Backend::Mysql => {
+                ("SELECT CONNECTION_ID()", |pid| format!("KILL {pid}"))
+            }
+            // A SQLite connection cannot be killed from outside.
+            cutover_tests::Backend::Sqlite => return,
+        };
+        let orm = Database::connect(db.url()).await.expect("sea-orm connects");
+        let mut session = cutover_sea_orm::backend(&orm).await.expect("backend");
+        let pid = session.query(pid_sql).await.expect("pid");
+        let pid = pid.scalar().expect("a pid").to_string();
+        let mut native = connect(db.url()).await.expect("native connect");
+        native.execute(&kill(&pid)).await.expect("kill the session");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        match session.query("SELECT 1").await {
+            Err(cutover_core::Error::Driver { kind, message, .. }) => assert_eq!(
+                kind,
+                cutover_core::error::DriverErrorKind::Connection,
+                "{message}"
+            ),
+            other => panic!("expected a lost connection, got {other:?}"),
+        }
+        session.reconnect().await.expect("reconnect");
+        let fresh = session.query(pid_sql).await.expect("pid after reconnect");
+        assert_ne!(fresh.scalar(), Some(pid.as_str()), "a new session");
+        session.close().await.expect("close");
+        native.close().await.expect("close");
+        orm.close().await.expect("close pool");
+    })
+    .await;
+}
