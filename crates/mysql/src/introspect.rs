@@ -63,7 +63,10 @@ pub(crate) fn implicit_fk_index(
 }
 
 /// Reads the schema of the connected database.
-pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
+///
+/// Runs only catalog queries through `b`, so any MySQL/MariaDB [`Backend`] can use it (the
+/// `cutover-sea-orm` crate does, over a sea-orm connection).
+pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
     let d = Dialect::Mysql;
     let mut s = ShapeBuilder::new();
     for r in catalog(b, TABLES).await? {

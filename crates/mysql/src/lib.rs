@@ -21,7 +21,7 @@ mod backend;
 mod details;
 mod dump;
 mod errors;
-mod introspect;
+pub mod introspect;
 mod lock;
 mod value;
 

@@ -76,7 +76,10 @@ fn list(s: &str) -> Vec<String> {
 }
 
 /// Reads the schema of the connected database's current schema.
-pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
+///
+/// Runs only catalog queries through `b`, so any PostgreSQL [`Backend`] can use it (the
+/// `cutover-sea-orm` crate does, over a sea-orm connection).
+pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
     let d = Dialect::Postgres;
     let mut s = ShapeBuilder::new();
     for r in catalog(b, TABLES).await? {

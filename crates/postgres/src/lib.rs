@@ -23,7 +23,7 @@ mod dependents;
 mod details;
 mod dump;
 mod errors;
-mod introspect;
+pub mod introspect;
 mod lock;
 
 pub use backend::PostgresBackend;

@@ -130,7 +130,10 @@ fn constraint_name(before: &str) -> Option<String> {
 }
 
 /// Reads the schema of the database file.
-pub(crate) async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
+///
+/// Runs only catalog queries through `b`, so any SQLite [`Backend`] can use it (the
+/// `cutover-sea-orm` crate does, over a sea-orm connection).
+pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape> {
     let d = Dialect::Sqlite;
     let mut s = ShapeBuilder::new();
     let tables = catalog(

@@ -22,10 +22,13 @@ mod backup;
 mod details;
 mod errors;
 mod exec;
-mod introspect;
+pub mod introspect;
 mod lock;
 mod table_backup;
 
 pub use backend::SqliteBackend;
 pub use backup::verify_backup_file;
-pub use lock::{LOCK_TABLE, LOCK_TTL};
+pub use lock::{
+    LOCK_TABLE, LOCK_TABLE_DDL, LOCK_TTL, new_owner as new_lock_owner,
+    owner_is_gone as lock_owner_is_gone,
+};

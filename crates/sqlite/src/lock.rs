@@ -21,7 +21,9 @@ pub const LOCK_TABLE: &str = "cutover_lock";
 /// by taking it again) is considered abandoned and may be taken by another process.
 pub const LOCK_TTL: Duration = Duration::from_secs(3600);
 
-const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS cutover_lock (\
+/// The DDL of the lock table (`CREATE TABLE IF NOT EXISTS`), for other connections that take
+/// the same lock (the `cutover-sea-orm` crate).
+pub const LOCK_TABLE_DDL: &str = "CREATE TABLE IF NOT EXISTS cutover_lock (\
     name TEXT PRIMARY KEY, \
     owner TEXT NOT NULL, \
     acquired_at TEXT, \
@@ -29,7 +31,7 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS cutover_lock (\
 
 /// A new owner id for this process: `<hostname>:<pid>@<start>:<random>`, or
 /// `<hostname>:<pid>:<random>` where the start time cannot be read.
-pub(crate) fn new_owner() -> String {
+pub fn new_owner() -> String {
     let pid = std::process::id();
     let process = match start_time(pid) {
         Some(start) => format!("{pid}@{start}"),
@@ -88,7 +90,7 @@ pub(crate) fn release(conn: &Connection, name: &str, owner: &str) -> rusqlite::R
 
 /// Inside the transaction: renew our own row, take over an abandoned one, or insert.
 fn claim(conn: &Connection, name: &str, owner: &str) -> rusqlite::Result<bool> {
-    conn.execute_batch(CREATE_TABLE)?;
+    conn.execute_batch(LOCK_TABLE_DDL)?;
     let now = chrono::Utc::now();
     let expires_at = now.timestamp() + LOCK_TTL.as_secs() as i64;
     let current: Option<(String, i64)> = conn
@@ -124,7 +126,7 @@ fn claim(conn: &Connection, name: &str, owner: &str) -> rusqlite::Result<bool> {
 /// Whether `owner` (see [`new_owner`]) was a process on this host that has exited, or whose
 /// pid now belongs to a process started at another time. Unknown formats, other hosts and
 /// systems without `/proc` count as alive.
-fn owner_is_gone(owner: &str) -> bool {
+pub fn owner_is_gone(owner: &str) -> bool {
     let mut parts = owner.rsplitn(3, ':');
     let (_random, process, host) = (parts.next(), parts.next(), parts.next());
     let (Some(process), Some(host)) = (process, host) else {
