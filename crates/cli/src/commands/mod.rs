@@ -30,6 +30,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let command = match cli.command {
         // `init` makes the project, so it must not need one (nor trip over a parent's).
         Command::Init(args) => return scaffold::init(&cli.global, &args, json),
+        // Describes the file formats: no project, database or valid cutover.toml needed.
+        Command::Schema(crate::cli::SchemaCommand::PlanFormat(args)) => {
+            return Ok(scaffold::plan_format(&args));
+        }
         other => other,
     };
     let project = Project::resolve(&cli.global)?;
@@ -40,6 +44,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Wait(args) => database::wait(&project, &args, json).await,
         Command::Schema(crate::cli::SchemaCommand::Dump(args)) => {
             database::schema_dump(&project, &args, json).await
+        }
+        Command::Schema(crate::cli::SchemaCommand::PlanFormat(args)) => {
+            Ok(scaffold::plan_format(&args))
         }
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),

@@ -1,11 +1,12 @@
 //! Raw SQL steps, given once or per dialect.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Dialect;
 
 /// SQL text given once for every dialect and/or per dialect.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DialectSql {
     /// SQL for every dialect without its own entry.
@@ -43,7 +44,7 @@ impl DialectSql {
 }
 
 /// `op = "sql"`: raw SQL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SqlStep {
     /// SQL for every dialect.
@@ -87,7 +88,7 @@ impl SqlStep {
 }
 
 /// The `down` of a raw SQL step: one string for all dialects or a per-dialect table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum SqlDown {
     /// The same SQL for every dialect.
