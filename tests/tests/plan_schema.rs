@@ -182,7 +182,6 @@ table = "t"
 columns = [{ name = "id", type = "bigint", primary_key = true }]
 "#;
 
-
 /// Accepted by the loader and so by the schema: the fields the loader takes off an item
 /// (`dialects`, `allow`), aliases and the alternative spellings of values.
 const ACCEPTED: &[(&str, &str)] = &[
@@ -231,11 +230,23 @@ expect = 0
 
 /// Refused by the loader for their shape, and so by the schema.
 const REFUSED: &[(&str, &str)] = &[
-    ("an unknown top-level field", "descripton = \"x\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n"),
-    ("no description", "[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n"),
+    (
+        "an unknown top-level field",
+        "descripton = \"x\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n",
+    ),
+    (
+        "no description",
+        "[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n",
+    ),
     ("no steps", "description = \"x\"\n"),
-    ("an unknown op", "description = \"x\"\n[[steps]]\nop = \"drop_tables\"\ntable = \"t\"\n"),
-    ("a step without op", "description = \"x\"\n[[steps]]\ntable = \"t\"\n"),
+    (
+        "an unknown op",
+        "description = \"x\"\n[[steps]]\nop = \"drop_tables\"\ntable = \"t\"\n",
+    ),
+    (
+        "a step without op",
+        "description = \"x\"\n[[steps]]\ntable = \"t\"\n",
+    ),
     (
         "an unknown step field",
         "description = \"x\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\ncascades = true\n",
@@ -248,9 +259,18 @@ const REFUSED: &[(&str, &str)] = &[
         "a missing required step field",
         "description = \"x\"\n[[steps]]\nop = \"rename_table\"\ntable = \"t\"\n",
     ),
-    ("a string for a list", "description = \"x\"\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = \"id\"\n"),
-    ("a string for a bool", "description = \"x\"\ntransaction = \"no\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n"),
-    ("an unknown phase", "description = \"x\"\nphase = \"cleanup\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n"),
+    (
+        "a string for a list",
+        "description = \"x\"\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = \"id\"\n",
+    ),
+    (
+        "a string for a bool",
+        "description = \"x\"\ntransaction = \"no\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n",
+    ),
+    (
+        "an unknown phase",
+        "description = \"x\"\nphase = \"cleanup\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n",
+    ),
     (
         "an unknown column field",
         "description = \"x\"\n[[steps]]\nop = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"a\", type = \"text\", null = true }\n",
@@ -322,7 +342,10 @@ fn the_config_schema_refuses_what_the_loader_refuses() {
         .unwrap_or_else(|e| panic!("valid cutover.toml fails the schema: {e}"));
     for (what, bad) in [
         ("a misspelt key", "plna = \"db\"\n"),
-        ("a target without url", "[targets.dev]\nuri = \"sqlite://dev.db\"\n"),
+        (
+            "a target without url",
+            "[targets.dev]\nuri = \"sqlite://dev.db\"\n",
+        ),
         ("an unknown version scheme", "versions = \"date\"\n"),
         ("a string for a list", "dialects = \"postgres\"\n"),
     ] {

@@ -292,10 +292,10 @@ const REQUIRED_ANYWAY: &[(&str, &str)] = &[("delete_rows", "where")];
 
 /// Adds `key` to the `required` list of an object schema.
 fn require(obj: &mut Value, key: &str) {
-    if let Some(Value::Array(required)) = obj
-        .as_object_mut()
-        .map(|o| o.entry("required").or_insert_with(|| Value::Array(Vec::new())))
-    {
+    if let Some(Value::Array(required)) = obj.as_object_mut().map(|o| {
+        o.entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()))
+    }) {
         if !required.iter().any(|r| r == key) {
             required.push(key.into());
         }
@@ -330,7 +330,11 @@ fn extra_fields(generator: &mut SchemaGenerator, with_allow: bool) -> Map<String
 
 /// Adds `extras` to an object schema that does not define them, inlining a `$ref`'d struct
 /// first so that its `additionalProperties: false` covers the added keys too.
-fn add_fields(generator: &SchemaGenerator, obj: &mut Map<String, Value>, extras: &Map<String, Value>) {
+fn add_fields(
+    generator: &SchemaGenerator,
+    obj: &mut Map<String, Value>,
+    extras: &Map<String, Value>,
+) {
     inline_ref(generator, obj);
     let Some(Value::Object(props)) = obj.get_mut("properties") else {
         return;

@@ -94,7 +94,9 @@ pub enum CompareOp {
 }
 
 /// A migration's phase in an expand -> backfill -> contract rollout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Additive schema changes that old and new code both tolerate.
