@@ -251,7 +251,7 @@ impl JsonSchema for CheckEntry {
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let mut schema = Check::json_schema(generator);
         let extras = extra_fields(generator, false);
-        add_fields(generator, schema.ensure_object(), &extras);
+        add_fields(schema.ensure_object(), &extras);
         schema
     }
 }
@@ -266,7 +266,7 @@ fn step_entry(generator: &mut SchemaGenerator, with_allow: bool) -> Schema {
         if let Some(Value::Array(variants)) = obj.get_mut(key) {
             for variant in variants.iter_mut() {
                 if let Value::Object(v) = variant {
-                    add_fields(generator, v, &extras);
+                    add_fields(v, &extras);
                 }
                 let op = variant
                     .pointer("/properties/op/const")
@@ -292,13 +292,16 @@ const REQUIRED_ANYWAY: &[(&str, &str)] = &[("delete_rows", "where")];
 
 /// Adds `key` to the `required` list of an object schema.
 fn require(obj: &mut Value, key: &str) {
-    if let Some(Value::Array(required)) = obj.as_object_mut().map(|o| {
-        o.entry("required")
-            .or_insert_with(|| Value::Array(Vec::new()))
-    }) {
-        if !required.iter().any(|r| r == key) {
-            required.push(key.into());
-        }
+    let Some(obj) = obj.as_object_mut() else {
+        return;
+    };
+    let required = obj
+        .entry("required")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(required) = required
+        && !required.iter().any(|r| r == key)
+    {
+        required.push(key.into());
     }
 }
 
@@ -328,54 +331,16 @@ fn extra_fields(generator: &mut SchemaGenerator, with_allow: bool) -> Map<String
     out
 }
 
-/// Adds `extras` to an object schema that does not define them, inlining a `$ref`'d struct
-/// first so that its `additionalProperties: false` covers the added keys too.
-fn add_fields(
-    generator: &SchemaGenerator,
-    obj: &mut Map<String, Value>,
-    extras: &Map<String, Value>,
-) {
-    inline_ref(generator, obj);
+/// Adds `extras` to an object schema that does not define them. schemars inlines the struct
+/// of each `op` variant and of a check, so their `additionalProperties: false` covers the
+/// added keys too (the schema test checks that `dialects` and `allow` pass and others fail).
+fn add_fields(obj: &mut Map<String, Value>, extras: &Map<String, Value>) {
     let Some(Value::Object(props)) = obj.get_mut("properties") else {
         return;
     };
     for (key, value) in extras {
         if !props.contains_key(key) {
             props.insert(key.clone(), value.clone());
-        }
-    }
-}
-
-/// Replaces `{"$ref": "#/$defs/X", ...}` by the definition of X merged with the other keys.
-fn inline_ref(generator: &SchemaGenerator, obj: &mut Map<String, Value>) {
-    let Some(Value::String(reference)) = obj.get("$ref").cloned() else {
-        return;
-    };
-    let Some(name) = reference.rsplit('/').next() else {
-        return;
-    };
-    let Some(Value::Object(def)) = generator.definitions().get(name).cloned() else {
-        return;
-    };
-    obj.remove("$ref");
-    for (key, value) in def {
-        match (obj.get_mut(&key), value) {
-            (Some(Value::Object(mine)), Value::Object(theirs)) => {
-                for (k, v) in theirs {
-                    mine.entry(k).or_insert(v);
-                }
-            }
-            (Some(Value::Array(mine)), Value::Array(theirs)) => {
-                for v in theirs {
-                    if !mine.contains(&v) {
-                        mine.push(v);
-                    }
-                }
-            }
-            (Some(_), _) => {}
-            (None, value) => {
-                obj.insert(key, value);
-            }
         }
     }
 }
