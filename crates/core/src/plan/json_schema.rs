@@ -344,3 +344,67 @@ fn add_fields(obj: &mut Map<String, Value>, extras: &Map<String, Value>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `op` names serde knows, read from its "unknown variant" message.
+    fn serde_ops() -> Vec<String> {
+        let err = serde_json::from_value::<Step>(serde_json::json!({ "op": "?" }))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        let list = err.split("expected one of ").nth(1).unwrap_or_default();
+        list.split(", ")
+            .map(|s| {
+                s.trim_matches(|c: char| c == '`' || c.is_whitespace())
+                    .to_string()
+            })
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn every_op_has_a_step_schema_with_dialects_and_allow() {
+        let schema = SchemaFile::Migration.schema();
+        let variants = schema
+            .pointer("/definitions/Step/oneOf")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let ops: Vec<String> = variants
+            .iter()
+            .filter_map(|v| v.pointer("/properties/op/const").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        let expected = serde_ops();
+        assert!(expected.len() >= 20, "{expected:?}");
+        assert_eq!(ops, expected);
+        for v in &variants {
+            assert_eq!(v["additionalProperties"], Value::Bool(false), "{v}");
+            assert!(v.pointer("/properties/dialects").is_some(), "{v}");
+            assert!(v.pointer("/properties/allow").is_some(), "{v}");
+        }
+        let down = schema
+            .pointer("/definitions/DownStep/oneOf")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(down.len(), ops.len());
+        assert!(
+            down.iter()
+                .all(|v| v.pointer("/properties/allow").is_none())
+        );
+    }
+
+    #[test]
+    fn no_null_is_offered_for_optional_fields() {
+        for file in [SchemaFile::Migration, SchemaFile::Config] {
+            let text = file.to_json();
+            for bad in ["\"null\"", ": null"] {
+                assert!(!text.contains(bad), "{}: {bad} in {text}", file.file_name());
+            }
+        }
+    }
+}
