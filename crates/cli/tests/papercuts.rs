@@ -242,3 +242,47 @@ async fn run_time_errors_name_the_file_and_line_of_the_failing_step_and_check() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn validate_calls_a_failed_migration_whose_file_is_gone_failed_not_applied() {
+    cutover_tests::for_each_backend(|db| async move {
+        let name = db.backend().name();
+        let dir = cutover_tests::plans::PlanDir::new();
+        let root = dir.path();
+        let plan = root.join("migrations");
+        std::fs::create_dir_all(&plan).expect("mkdir");
+        std::fs::write(
+            plan.join("0001_t.toml"),
+            "description = \"t\"\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
+        )
+        .expect("write");
+        std::fs::write(
+            plan.join("0002_bad.toml"),
+            "description = \"bad\"\n[[steps]]\nop = \"sql\"\nsql = \"INSERT INTO no_such_table VALUES (1)\"\n",
+        )
+        .expect("write");
+        let run = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--database", db.url()]);
+            common::run(root, &all)
+        };
+        assert_eq!(run(&["up"]).status.code(), Some(1), "[{name}] 0002 fails");
+        // The file of the failed attempt is deleted instead of fixed.
+        std::fs::remove_file(plan.join("0002_bad.toml")).expect("remove");
+        let out = run(&["validate"]);
+        let text = common::text(&out);
+        assert_eq!(out.status.code(), Some(1), "[{name}] {text}");
+        assert!(!text.contains("is applied"), "[{name}] {text}");
+        assert!(
+            text.contains("0002 (bad) failed (nothing of it stays applied)")
+                && text.contains("cutover repair"),
+            "[{name}] {text}"
+        );
+        // Following the advice makes the database and the plan agree again.
+        let out = run(&["repair"]);
+        assert_eq!(out.status.code(), Some(0), "[{name}] {}", common::text(&out));
+        let out = run(&["validate"]);
+        assert_eq!(out.status.code(), Some(0), "[{name}] {}", common::text(&out));
+    })
+    .await;
+}
