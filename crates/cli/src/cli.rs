@@ -69,7 +69,8 @@ pub enum Command {
     Database(DatabaseCommand),
     /// Wait until the database accepts connections (containers, CI).
     Wait(WaitArgs),
-    /// The live schema: `schema dump [FILE]` writes it as SQL with the database's own tool.
+    /// The live schema (`schema dump [FILE]`), or the JSON Schema of plan files for editors
+    /// (`schema plan-format [--config]`).
     #[command(subcommand)]
     Schema(SchemaCommand),
     /// Print the SQL the plan would run, without a database.
@@ -225,6 +226,27 @@ pub struct DropDatabaseArgs {
 pub enum SchemaCommand {
     /// Write the live schema (no rows) as SQL to FILE (replaced), or to stdout.
     Dump(SchemaDumpArgs),
+    /// Print the JSON Schema of migration files (or of cutover.toml: `plan-format config`),
+    /// for editors that complete and check TOML (taplo, Even Better TOML). The same files are
+    /// in docs/schema/; point a file at one with a first line `#:schema ./path/to/it.json`.
+    PlanFormat(PlanFormatArgs),
+}
+
+/// `cutover schema plan-format`.
+#[derive(Debug, Args)]
+pub struct PlanFormatArgs {
+    /// Which file format: migration files or cutover.toml.
+    #[arg(value_enum, value_name = "FILE", default_value_t = PlanFormatFile::Migration)]
+    pub file: PlanFormatFile,
+}
+
+/// The file formats `schema plan-format` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormatFile {
+    /// A migration file (docs/schema/migration.schema.json).
+    Migration,
+    /// cutover.toml (docs/schema/cutover.schema.json).
+    Config,
 }
 
 /// `cutover schema dump`.

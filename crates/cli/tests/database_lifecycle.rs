@@ -51,14 +51,17 @@ fn databases_are_created_once_used_and_dropped() {
 
         // Without --create-database a missing server database is an error (SQLite creates
         // its file on open, as it always did).
+        // The error says how to create it; `status` (which only reads) says the same.
         if backend != Backend::Sqlite {
-            let out = run(&["up"]);
-            assert_eq!(
-                out.status.code(),
-                Some(1),
-                "[{name}] {}",
-                common::text(&out)
-            );
+            for args in [&["up"][..], &["status"][..]] {
+                let out = run(args);
+                let text = common::text(&out);
+                assert_eq!(out.status.code(), Some(1), "[{name}] {args:?}: {text}");
+                assert!(
+                    text.contains("does not exist yet; create it with `cutover database create`, or run `cutover up --create-database`"),
+                    "[{name}] {args:?}: {text}"
+                );
+            }
         }
         let out = run(&["up", "--create-database"]);
         assert!(out.status.success(), "[{name}] {}", common::text(&out));

@@ -83,3 +83,35 @@ fn timestamp_versions_and_a_first_run() {
         common::text(&out)
     );
 }
+
+#[test]
+fn schema_plan_format_prints_the_committed_schemas_without_a_project() {
+    // A broken cutover.toml does not matter: the command describes the formats only.
+    let dir = PlanDir::new();
+    std::fs::write(dir.path().join("cutover.toml"), "plna = 1\n").expect("write");
+    let docs = cutover_tests::plans::repo_root().join("docs/schema");
+    for (args, file) in [
+        (&["schema", "plan-format"][..], "migration.schema.json"),
+        (
+            &["schema", "plan-format", "migration"][..],
+            "migration.schema.json",
+        ),
+        (
+            &["schema", "plan-format", "config"][..],
+            "cutover.schema.json",
+        ),
+    ] {
+        let out = common::run(dir.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            common::text(&out)
+        );
+        let committed = std::fs::read_to_string(docs.join(file)).expect("committed schema");
+        assert!(
+            String::from_utf8_lossy(&out.stdout) == committed,
+            "{args:?} differs from docs/schema/{file}"
+        );
+    }
+}

@@ -264,6 +264,9 @@ pub enum DriverErrorKind {
     Timeout,
     /// The connection was lost.
     Connection,
+    /// The server refused the session because the database the URL names does not exist
+    /// (PostgreSQL SQLSTATE 3D000, MySQL/MariaDB error 1049): create it first.
+    MissingDatabase,
     /// Anything else.
     Other,
 }

@@ -67,6 +67,7 @@ fn kind_of_code(code: u16) -> DriverErrorKind {
         1213 => DriverErrorKind::Conflict,
         1205 | 3024 | 1969 | 3572 => DriverErrorKind::Timeout,
         1053 | 1927 | 2006 | 2013 => DriverErrorKind::Connection,
+        1049 => DriverErrorKind::MissingDatabase,
         _ => DriverErrorKind::Other,
     }
 }

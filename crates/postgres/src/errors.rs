@@ -70,6 +70,7 @@ fn kind_of_sqlstate(code: &str) -> DriverErrorKind {
         "40P01" | "40001" => DriverErrorKind::Conflict,
         "55P03" | "57014" => DriverErrorKind::Timeout,
         "57P01" | "57P02" | "57P03" => DriverErrorKind::Connection,
+        "3D000" => DriverErrorKind::MissingDatabase,
         c if c.starts_with("08") => DriverErrorKind::Connection,
         _ => DriverErrorKind::Other,
     }

@@ -37,6 +37,10 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 None => Ok(code),
             };
         }
+        // Describes the file formats: no project, database or valid cutover.toml needed.
+        Command::Schema(crate::cli::SchemaCommand::PlanFormat(args)) => {
+            return Ok(scaffold::plan_format(&args));
+        }
         other => other,
     };
     let project = Project::resolve(&cli.global)?;
@@ -47,6 +51,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Wait(args) => database::wait(&project, &args, json).await,
         Command::Schema(crate::cli::SchemaCommand::Dump(args)) => {
             database::schema_dump(&project, &args, json).await
+        }
+        Command::Schema(crate::cli::SchemaCommand::PlanFormat(args)) => {
+            Ok(scaffold::plan_format(&args))
         }
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
@@ -82,10 +89,25 @@ pub(crate) async fn open_existing(
     open(project, opts).await
 }
 
-/// Connects to the database the options name.
+/// Connects to the database the options name. A database that does not exist gets the
+/// commands that create it as context.
 pub(crate) async fn open(project: &Project, opts: &ConnectOpts) -> Result<Box<dyn Backend>> {
     let url = project.database_url(opts)?;
-    Ok(crate::connect::connect(&url).await?)
+    crate::connect::connect(&url).await.map_err(|e| {
+        if matches!(
+            e.root(),
+            cutover_core::Error::Driver {
+                kind: cutover_core::error::DriverErrorKind::MissingDatabase,
+                ..
+            }
+        ) {
+            anyhow::Error::new(e).context(
+                "the database does not exist yet; create it with `cutover database create`, or run `cutover up --create-database`",
+            )
+        } else {
+            e.into()
+        }
+    })
 }
 
 /// Opens more connections to the same database, for parallel backfill workers.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use cutover_core::plan::scaffold::{self, VersionScheme};
 
-use crate::cli::{GlobalOpts, InitArgs, NewArgs};
+use crate::cli::{GlobalOpts, InitArgs, NewArgs, PlanFormatArgs, PlanFormatFile};
 use crate::exit::ExitCode;
 use crate::project::Project;
 
@@ -102,4 +102,15 @@ pub(crate) fn create_new(path: &Path, text: &str, exists: &str) -> Result<()> {
     };
     file.write_all(text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `cutover schema plan-format [migration|config]`: prints the JSON Schema of migration
+/// files or of cutover.toml (the files in docs/schema/).
+pub fn plan_format(args: &PlanFormatArgs) -> ExitCode {
+    let file = match args.file {
+        PlanFormatFile::Migration => cutover_core::plan::SchemaFile::Migration,
+        PlanFormatFile::Config => cutover_core::plan::SchemaFile::Config,
+    };
+    crate::outln!("{}", file.to_json().trim_end());
+    ExitCode::Success
 }

@@ -24,10 +24,13 @@ impl Allow {
     }
 }
 
-#[derive(Deserialize)]
+/// One lint suppression as written: `{ rule = "pg/rename", reason = "why it is safe" }`.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawAllow {
+pub(crate) struct RawAllow {
+    /// The lint rule id it silences, e.g. `pg/rename` (`cutover lint --explain` lists them).
     rule: String,
+    /// Why the finding does not apply here; a suppression without one is itself a finding.
     #[serde(default)]
     reason: Option<String>,
 }

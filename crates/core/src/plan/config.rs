@@ -3,16 +3,19 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 /// A named database target.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
-    /// The database URL; `${VAR}` is replaced from the environment when used.
+    /// The database URL (`postgres://`, `mysql://`, `mariadb://`, `sqlite://path`);
+    /// `${VAR}` is replaced from the environment when used, so keep passwords out of the file:
+    /// `url = "postgres://app:${DB_PASSWORD}@db/app"`.
     pub url: String,
 }
 
@@ -36,27 +39,40 @@ pub struct Config {
     pub versions: super::scaffold::VersionScheme,
 }
 
-#[derive(Deserialize)]
+/// `cutover.toml`: the project configuration of cutover.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawConfig {
+#[schemars(
+    title = "cutover.toml",
+    description = "The project configuration of cutover: where the plan lives, its dialects and the named database targets."
+)]
+pub(crate) struct RawConfig {
+    /// The plan directory (migration files), relative to this file. Default: `migrations`.
     #[serde(default)]
     plan: Option<String>,
+    /// Dialects the plan targets: every expression must render for each, and `lint` checks
+    /// each. Default: all three.
     #[serde(default)]
     dialects: Option<Vec<Dialect>>,
+    /// Name of the table that records applied migrations. Default: `cutover_history`.
     #[serde(default)]
     history_table: Option<String>,
+    /// Named database targets, used with `--target NAME`: `[targets.dev] url = "..."`.
     #[serde(default)]
     targets: BTreeMap<String, Target>,
+    /// Settings of `cutover test`.
     #[serde(default)]
     test: RawTest,
+    /// How `cutover new` numbers migrations. Default: `sequence`.
     #[serde(default)]
     versions: Option<super::scaffold::VersionScheme>,
 }
 
 /// `[test]`: settings of `cutover test`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawTest {
+pub(crate) struct RawTest {
+    /// Fixture files with seed rows that `cutover test` loads, relative to this file.
     #[serde(default)]
     fixtures: Vec<String>,
 }

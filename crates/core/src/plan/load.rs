@@ -3,11 +3,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::allow::parse_allows;
 use super::dialect_limits;
+use super::json_schema;
 use super::model::{Check, Phase, Step};
 use super::source_map::{SourceMap, field_label};
 use super::validate::{validate_check, validate_step};
@@ -16,25 +18,45 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 /// The top level of a migration file; the arrays are deserialized one item at a time so that
-/// errors can name the step and its line.
-#[derive(Deserialize)]
+/// errors can name the step and its line. The `schemars` attributes say what each item is,
+/// for the JSON Schema of migration files (`cutover schema plan-format`).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Header {
+#[schemars(
+    title = "cutover migration file",
+    description = "A migration of a cutover plan (docs/plan-format.md): a description, then [[steps]]."
+)]
+pub(crate) struct Header {
+    /// What the migration does, in one line (shown by `status` and in the history table).
     description: String,
+    /// Versions that must be applied before this one, e.g. `requires = ["0003"]`.
     #[serde(default)]
+    #[schemars(with = "Vec<json_schema::VersionRef>")]
     requires: Vec<toml::Value>,
+    /// The migration's phase in an expand -> backfill -> contract rollout (`up --phase`).
     #[serde(default)]
     phase: Option<Phase>,
+    /// Run the steps in one transaction where the dialect allows it. Default: true.
     #[serde(default = "yes")]
     transaction: bool,
+    /// The steps, in order: `[[steps]]` tables, each with an `op`.
     #[serde(default)]
+    #[schemars(with = "Vec<json_schema::StepEntry>", length(min = 1), required)]
     steps: Vec<toml::Value>,
+    /// The steps that revert this migration (`cutover down`); without it cutover derives
+    /// them where it can.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<json_schema::DownStepEntry>>")]
     down: Option<Vec<toml::Value>>,
+    /// Checks run before (preconditions) or after (verifications) the migration.
     #[serde(default)]
+    #[schemars(with = "Vec<json_schema::CheckEntry>")]
     checks: Vec<toml::Value>,
+    /// Lint suppressions for the whole migration.
     #[serde(default)]
+    #[schemars(with = "Option<Vec<super::allow::RawAllow>>")]
     allow: Option<toml::Value>,
+    /// A migration for `cutover test` only (seed data); `up` never runs it on a real target.
     #[serde(default)]
     test_only: bool,
 }

@@ -6,6 +6,7 @@ mod destructive;
 mod dialect_limits;
 mod dialect_models;
 mod identifiers;
+mod json_schema;
 mod load;
 mod model;
 mod plan_wide;
@@ -38,6 +39,7 @@ pub(crate) use source_map::SourceMap;
 pub use allow::Allow;
 pub use config::{Config, Target};
 pub use destructive::Loss;
+pub use json_schema::SchemaFile;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, Declared, DeleteRows, DialectSql,

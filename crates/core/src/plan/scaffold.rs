@@ -13,7 +13,7 @@ use super::{Phase, Version};
 use crate::error::{Error, Result};
 
 /// How `cutover new` numbers migrations (`versions` in cutover.toml).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VersionScheme {
     /// `0001`, `0002`, ...: one more than the newest, as wide as the existing ones.

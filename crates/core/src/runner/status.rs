@@ -108,10 +108,10 @@ impl Runner<'_> {
         let mut problems = Vec::new();
         for m in &report.migrations {
             match m.state.as_str() {
-                "missing" => problems.push(format!(
-                    "{} ({}) is applied but missing from the plan",
-                    m.version, m.name
-                )),
+                "missing" => {
+                    let entry = entries.iter().find(|e| e.version == m.version);
+                    problems.push(missing_file(&format!("{} ({})", m.version, m.name), entry));
+                }
                 "failed" | "partial" => problems.push(format!(
                     "{} ({}) is {}; run `cutover up` to finish it or `cutover repair`",
                     m.version, m.name, m.state
@@ -137,5 +137,20 @@ impl Runner<'_> {
                 problems.join("; ")
             )))
         }
+    }
+}
+
+/// The `validate` problem for a history entry whose migration file is gone, in the words of
+/// the entry's state: a failed attempt is not "applied".
+fn missing_file(label: &str, entry: Option<&HistoryEntry>) -> String {
+    match entry {
+        Some(e) if e.state == EntryState::Failed && e.statements_applied == 0 => format!(
+            "{label} failed (nothing of it stays applied) and its file is missing from the plan; `cutover repair` removes the failed entry, or restore the file and run `cutover up`"
+        ),
+        Some(e) if !e.state.is_done() => format!(
+            "{label} is {} and its file is missing from the plan; restore the file",
+            e.state.as_str()
+        ),
+        _ => format!("{label} is applied but missing from the plan; restore its file"),
     }
 }

@@ -1,5 +1,6 @@
 //! Backfill steps.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::expr::Expression;
@@ -7,7 +8,7 @@ use crate::expr::Expression;
 use super::serde_helpers::ordered_exprs;
 
 /// `op = "backfill"`: set columns of existing rows in batches.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backfill {
     /// Stable identifier used for checkpoints; default `<version>_<table>`.
@@ -26,12 +27,14 @@ pub struct Backfill {
     pub pending: Option<Expression>,
     /// New values per column, in the order written (update forms).
     #[serde(default, with = "ordered_exprs", skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, Expression>")]
     pub set: Vec<(String, Expression)>,
     /// Insert-select form: the table that receives rows built from `table`'s rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insert_into: Option<String>,
     /// Insert-select form: the inserted columns and their values, in order.
     #[serde(default, with = "ordered_exprs", skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, Expression>")]
     pub values: Vec<(String, Expression)>,
     /// Insert-select form: one row per element of a JSON array column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +47,7 @@ pub struct Backfill {
     pub from: Option<Join>,
     /// Values that reverse the backfill, per column.
     #[serde(default, with = "ordered_exprs", skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "std::collections::BTreeMap<String, Expression>")]
     pub undo: Vec<(String, Expression)>,
     /// Selects the rows the backfill changed (for `undo`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,7 +60,7 @@ pub struct Backfill {
 /// Exploding a JSON array column: `explode = { column = "social_links", as = "link" }`
 /// makes `link.value` (the element as JSON), `link.text` (a scalar element as text) and
 /// `link.position` (1-based) available to `values`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Explode {
     /// The JSON array column of the source table.
@@ -71,7 +75,7 @@ pub struct Explode {
 }
 
 /// What an insert-select backfill does with rows that violate a unique key of the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnConflict {
     /// Skip them (so a re-run inserts nothing twice).
@@ -79,7 +83,7 @@ pub enum OnConflict {
 }
 
 /// A related table joined into a backfill.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Join {
     /// The related table.

@@ -1,11 +1,12 @@
 //! Migration-level checks and rollout phases.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::expr::{Expression, SelectQuery};
 
 /// A migration-level check: a query with an expected result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// A short name shown in output.
@@ -42,7 +43,7 @@ pub struct Check {
 }
 
 /// When a check runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckWhen {
     /// A precondition, run before the migration.
@@ -53,7 +54,7 @@ pub enum CheckWhen {
 }
 
 /// What a failing check does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnFail {
     /// Stop (before) or roll back (after).
@@ -93,7 +94,9 @@ pub enum CompareOp {
 }
 
 /// A migration's phase in an expand -> backfill -> contract rollout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Additive schema changes that old and new code both tolerate.

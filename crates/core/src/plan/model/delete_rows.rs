@@ -1,5 +1,6 @@
 //! `op = "delete_rows"`: a typed row delete (rollbacks, retiring bad rows).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::expr::Expression;
@@ -9,7 +10,7 @@ use crate::expr::Expression;
 /// `where` is required (a missing or empty one is refused at load time); deleting every
 /// row is spelled `where = "TRUE"`. It is a portable expression and may use subqueries,
 /// e.g. `EXISTS (SELECT 1 FROM profiles p JOIN json_each(p.links) AS l WHERE ..)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteRows {
     /// The table rows are deleted from.
@@ -19,6 +20,10 @@ pub struct DeleteRows {
         default,
         deserialize_with = "blank_is_none",
         skip_serializing_if = "Option::is_none"
+    )]
+    #[schemars(
+        with = "Expression",
+        description = "Which rows to delete: a portable condition (required; `where = \"TRUE\"` deletes every row)."
     )]
     pub r#where: Option<Expression>,
 }

@@ -1,5 +1,6 @@
 //! `op = "resync_identity"`: move an identity column's sequence past the rows it holds.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `op = "resync_identity"`: after rows were written with explicit ids, make the next id the
@@ -7,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// on their own, so it renders nothing there). cutover does this by itself after steps that
 /// write to a table with an identity column it knows of; the step is for tables raw SQL
 /// fills or creates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResyncIdentity {
     /// Table name.

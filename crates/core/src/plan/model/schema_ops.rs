@@ -1,5 +1,6 @@
 //! Schema steps: tables, columns, indexes and constraints.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::expr::Expression;
@@ -8,13 +9,14 @@ use crate::types::ColumnType;
 use super::serde_helpers::{column_type_serde, is_false, opt_column_type_serde};
 
 /// A column definition.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     /// Column name.
     pub name: String,
     /// Portable type, e.g. `bigint`, `varchar(255)`, `json`.
     #[serde(rename = "type", with = "column_type_serde")]
+    #[schemars(with = "crate::plan::json_schema::ColumnTypeName")]
     pub ty: ColumnType,
     /// Whether NULL is allowed. Default: true, except for primary-key columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,7 +46,7 @@ impl Column {
 }
 
 /// A literal value in a plan (defaults).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Literal {
     /// true / false.
@@ -58,7 +60,7 @@ pub enum Literal {
 }
 
 /// `op = "create_table"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTable {
     /// Table name.
@@ -83,7 +85,7 @@ pub struct CreateTable {
 }
 
 /// A unique constraint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UniqueConstraint {
     /// Constraint name; default `uq_<table>_<columns>`.
@@ -94,7 +96,7 @@ pub struct UniqueConstraint {
 }
 
 /// A named check constraint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckConstraint {
     /// Constraint name.
@@ -104,7 +106,7 @@ pub struct CheckConstraint {
 }
 
 /// A foreign key.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForeignKey {
     /// Constraint name; default `fk_<table>_<columns>`.
@@ -132,7 +134,7 @@ pub struct References {
 }
 
 /// A referential action.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
     /// ON ... CASCADE.
@@ -148,7 +150,7 @@ pub enum FkAction {
 }
 
 /// `op = "drop_table"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropTable {
     /// Table name.
@@ -162,7 +164,7 @@ pub struct DropTable {
 }
 
 /// `op = "rename_table"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameTable {
     /// Current name.
@@ -172,7 +174,7 @@ pub struct RenameTable {
 }
 
 /// `op = "add_column"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddColumn {
     /// Table name.
@@ -182,7 +184,7 @@ pub struct AddColumn {
 }
 
 /// `op = "drop_column"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropColumn {
     /// Table name.
@@ -192,7 +194,7 @@ pub struct DropColumn {
 }
 
 /// `op = "rename_column"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameColumn {
     /// Table name.
@@ -204,7 +206,7 @@ pub struct RenameColumn {
 }
 
 /// `op = "alter_column"`: change type, nullability and/or default.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlterColumn {
     /// Table name.
@@ -218,6 +220,7 @@ pub struct AlterColumn {
         with = "opt_column_type_serde",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schemars(with = "Option<crate::plan::json_schema::ColumnTypeName>")]
     pub ty: Option<ColumnType>,
     /// New nullability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -234,7 +237,7 @@ pub struct AlterColumn {
 }
 
 /// `op = "create_index"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIndex {
     /// Table name.
@@ -274,7 +277,7 @@ impl CreateIndex {
 }
 
 /// `op = "drop_index"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropIndex {
     /// Index name.
@@ -290,7 +293,7 @@ pub struct DropIndex {
 }
 
 /// `op = "add_foreign_key"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddForeignKey {
     /// Referencing table.
@@ -357,7 +360,7 @@ impl UniqueConstraint {
 }
 
 /// `op = "drop_foreign_key"`, `"drop_check"` or `"drop_unique"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DropConstraint {
     /// Table name.
@@ -367,7 +370,7 @@ pub struct DropConstraint {
 }
 
 /// `op = "add_check"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddCheck {
     /// Table name.
@@ -385,7 +388,7 @@ pub struct AddCheck {
 /// `op = "validate_constraint"`: checks existing rows against a foreign key or check that
 /// was added with `not_valid = true`, without blocking writes (Postgres `VALIDATE
 /// CONSTRAINT`). Renders nothing on MySQL and SQLite, which check rows when adding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateConstraint {
     /// Table name.
@@ -395,7 +398,7 @@ pub struct ValidateConstraint {
 }
 
 /// `op = "add_unique"`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddUnique {
     /// Table name.

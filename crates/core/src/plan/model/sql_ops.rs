@@ -1,11 +1,12 @@
 //! Raw SQL steps, given once or per dialect.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::dialect::Dialect;
 
 /// SQL text given once for every dialect and/or per dialect.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DialectSql {
     /// SQL for every dialect without its own entry.
@@ -43,7 +44,7 @@ impl DialectSql {
 }
 
 /// `op = "sql"`: raw SQL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SqlStep {
     /// SQL for every dialect.
@@ -64,8 +65,8 @@ pub struct SqlStep {
     /// The reverse SQL, used by `down`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub down: Option<SqlDown>,
-    /// Objects the SQL creates, for the schema model (`view NAME`, `index TABLE.NAME`, ...;
-    /// see [`Declared`](super::Declared)). Drift expects them; nothing else reads them.
+    /// Objects the SQL creates, so that `drift` expects them: `table NAME`, `view NAME`,
+    /// `trigger NAME`, `index TABLE.NAME`, `check TABLE.NAME`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub creates: Vec<String>,
 }
@@ -96,7 +97,7 @@ impl SqlStep {
 }
 
 /// The `down` of a raw SQL step: one string for all dialects or a per-dialect table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum SqlDown {
     /// The same SQL for every dialect.

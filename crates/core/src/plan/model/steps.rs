@@ -1,5 +1,6 @@
 //! The `Step` enum: one variant per `op`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::expr::Expression;
@@ -15,7 +16,7 @@ use super::schema_ops::{
 use super::sql_ops::SqlStep;
 
 /// One step of a migration. In TOML a step is a `[[steps]]` table whose `op` names the variant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 // Steps are parsed once and held a few per migration; boxing the large variants would only
 // add noise to every match.
