@@ -84,8 +84,12 @@ pub enum Command {
     Down(DownArgs),
     /// Check applied migrations' checksums and the plan's order against the database.
     Validate(ConnectOnly),
-    /// Mark an existing database as already at VERSION without running anything.
+    /// Mark an existing database as already at VERSION without running anything; with
+    /// --from-history, mark what another migration tool's history table says ran.
     Baseline(BaselineArgs),
+    /// Convert a folder of another tool's SQL migrations into plan files (raw SQL steps,
+    /// versions, names and downs kept).
+    Import(ImportArgs),
     /// Accept current checksums of applied migrations and clear failed entries.
     Repair(ConnectOnly),
     /// Apply, verify, revert and re-apply the plan in scratch databases; compare dialects.
@@ -395,10 +399,42 @@ pub struct DownArgs {
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
     /// The version the database already has.
-    pub version: String,
+    #[arg(
+        required_unless_present = "from_history",
+        conflicts_with = "from_history"
+    )]
+    pub version: Option<String>,
+    /// Mark exactly what another tool's history table says ran: sqlx, refinery, flyway,
+    /// dbmate, golang-migrate, prisma, sea-orm or alembic (default: the tool whose table the
+    /// database has).
+    #[arg(long, value_name = "TOOL", num_args = 0..=1, value_parser = parse_tool)]
+    pub from_history: Option<Option<cutover_core::adopt::Tool>>,
+    /// With --from-history: show what would be marked, write nothing.
+    #[arg(long, requires = "from_history")]
+    pub dry_run: bool,
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,
+}
+
+fn parse_tool(s: &str) -> Result<cutover_core::adopt::Tool, String> {
+    s.parse()
+}
+
+/// `cutover import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The folder of SQL migrations.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The tool that wrote it: sqlx, refinery, flyway, dbmate, golang-migrate, prisma, or
+    /// auto (detect it from the files).
+    #[arg(long, value_name = "TOOL", default_value = "auto", value_parser = parse_layout)]
+    pub from: LayoutArg,
+    /// The database the SQL is written for (default: the only dialect of cutover.toml, else
+    /// the dialect its targets agree on).
+    #[arg(long, value_name = "DIALECT")]
+    pub dialect: Option<cutover_core::Dialect>,
 }
 
 /// `cutover test`.

@@ -26,7 +26,10 @@ fn sqls(steps: &[cutover_core::plan::Located<Step>]) -> Vec<String> {
         .map(|s| match &s.item {
             Step::Sql(sql) => {
                 assert_eq!(sql.dialects, Some(vec![Dialect::Postgres]));
-                sql.up().for_dialect(Dialect::Postgres).unwrap_or("").to_string()
+                sql.up()
+                    .for_dialect(Dialect::Postgres)
+                    .unwrap_or("")
+                    .to_string()
             }
             other => panic!("not a raw sql step: {other:?}"),
         })
@@ -68,10 +71,12 @@ fn every_layout_round_trips_through_the_plan_loader() {
             assert_eq!(m.transaction, src.transaction, "{name} {}", m.name);
             let want: Vec<String> = src.up.statements.iter().map(|s| s.sql.clone()).collect();
             assert_eq!(sqls(&m.steps), want, "{name} {}", m.name);
-            let want_down = src
-                .down
-                .as_ref()
-                .map(|d| d.statements.iter().map(|s| s.sql.clone()).collect::<Vec<_>>());
+            let want_down = src.down.as_ref().map(|d| {
+                d.statements
+                    .iter()
+                    .map(|s| s.sql.clone())
+                    .collect::<Vec<_>>()
+            });
             assert_eq!(m.down.as_deref().map(sqls), want_down, "{name} {}", m.name);
             let file = src.up.path.strip_prefix(fixture(name)).expect("inside");
             assert!(
@@ -113,7 +118,10 @@ fn a_version_taken_by_another_plan_file_is_refused() {
         "description = \"x\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
     )]);
     let err = write_plan_files(&out.dir, &import.files).expect_err("refuses");
-    assert!(err.to_string().contains("has version 000001 already"), "{err}");
+    assert!(
+        err.to_string().contains("has version 000001 already"),
+        "{err}"
+    );
     let files: Vec<_> = std::fs::read_dir(&out.dir).expect("dir").collect();
     assert_eq!(files.len(), 1, "nothing written");
 }

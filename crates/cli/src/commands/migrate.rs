@@ -116,7 +116,10 @@ pub(crate) async fn baseline(
     json: bool,
 ) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    let version = parse_version(&args.version, "baseline")?;
+    let Some(version) = &args.version else {
+        bail!("baseline needs a VERSION (or --from-history)");
+    };
+    let version = parse_version(version, "baseline")?;
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
     let marked = Runner::new(

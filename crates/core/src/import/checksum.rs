@@ -120,7 +120,8 @@ mod tests {
     #[test]
     fn flyway_checksum_ignores_line_breaks_and_the_bom() {
         let lf = flyway_crc32(b"CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n");
-        let crlf = flyway_crc32(b"\xef\xbb\xbfCREATE TABLE t (id int);\r\nINSERT INTO t VALUES (1);");
+        let crlf =
+            flyway_crc32(b"\xef\xbb\xbfCREATE TABLE t (id int);\r\nINSERT INTO t VALUES (1);");
         assert_eq!(lf, crlf);
         let mut c = Crc32::default();
         c.update(b"CREATE TABLE t (id int);INSERT INTO t VALUES (1);");

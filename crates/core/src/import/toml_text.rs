@@ -6,8 +6,8 @@
 /// something a literal string cannot (`'''`, a carriage return or another control
 /// character), where the escaped basic form is used.
 pub(super) fn string(s: &str) -> String {
-    let literal_ok = !s.contains("'''")
-        && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+    let literal_ok =
+        !s.contains("'''") && !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
     if s.contains('\n') && literal_ok {
         // The line break right after the opening quotes is not part of the value.
         format!("'''\n{s}'''")
@@ -47,7 +47,10 @@ mod tests {
     fn multi_line_sql_is_a_literal_block_that_reads_back_unchanged() {
         let sql = "CREATE TABLE \"users\" (\n  id bigint, -- C:\\path\n  name text DEFAULT 'x'\n)";
         let written = string(sql);
-        assert!(written.starts_with("'''\nCREATE TABLE \"users\""), "{written}");
+        assert!(
+            written.starts_with("'''\nCREATE TABLE \"users\""),
+            "{written}"
+        );
         assert_eq!(parse(&written), sql);
     }
 
@@ -68,7 +71,10 @@ mod tests {
     #[test]
     fn comments_wrap() {
         let c = comment(&"word ".repeat(40));
-        assert!(c.lines().all(|l| l.starts_with("# ") && l.len() <= 92), "{c}");
+        assert!(
+            c.lines().all(|l| l.starts_with("# ") && l.len() <= 92),
+            "{c}"
+        );
         assert_eq!(c.split_whitespace().filter(|w| *w == "word").count(), 40);
     }
 }

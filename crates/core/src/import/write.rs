@@ -93,7 +93,7 @@ impl SqlDir {
             m.name, self.layout, checksum.algorithm, checksum.value
         );
         let mut text = comment(&format!(
-            "Imported by `cutover import --from {}` from {source}{}. The description keeps the source file and its checksum; edit this file like any other migration, but never once a database has applied it.",
+            "Imported by `cutover import --from {}` from {source}{}; the description names the source file and its checksum.",
             self.layout,
             match &m.down {
                 Some(d) if d.path != m.up.path => format!(" (down: {})", rel(&d.path)),
