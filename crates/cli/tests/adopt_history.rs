@@ -11,8 +11,8 @@ mod adopt_support;
 mod common;
 
 use adopt_support::{
-    FOLDER_TOOLS, Scratch, TABLES, UP_STATEMENTS, flyway_row, history_ddl, history_rows, import,
-    versions, write_hand_plan, write_layout,
+    FOLDER_TOOLS, SQLX_CHECKSUMS, Scratch, TABLES, UP_STATEMENTS, flyway_row, history_ddl,
+    history_rows, import, versions, write_hand_plan, write_layout,
 };
 use cutover_cli::connect::connect;
 use cutover_tests::{Backend, for_each_backend, snapshot};
@@ -215,9 +215,10 @@ async fn failed_dirty_unknown_and_ambiguous_histories_are_refused() {
         for sql in history_ddl("sqlx", backend) {
             b.execute(&sql).await.expect("ddl");
         }
-        // sqlx: 1 ran, 2 failed part-way, and a version the plan does not have.
+        // sqlx: 1 ran from another file than the one imported, 2 failed part-way, and a
+        // version the plan does not have.
         for sql in [
-            history_rows("sqlx", backend, 1)[0].clone(),
+            history_rows("sqlx", backend, 1)[0].replace(&SQLX_CHECKSUMS[0][..8], "00000000"),
             history_rows("sqlx", backend, 2)[1].replace("TRUE", "FALSE"),
             history_rows("sqlx", backend, 1)[0].replace(v[0], "20231231000000"),
         ] {
@@ -236,6 +237,12 @@ async fn failed_dirty_unknown_and_ambiguous_histories_are_refused() {
                 && text.contains(
                     "20231231000000 (users) ran, but the plan has no migration 20231231000000"
                 )
+                && text.contains(&format!(
+                    "{} (users): sqlx recorded checksum 00000000{}, but ",
+                    v[0],
+                    &SQLX_CHECKSUMS[0][8..]
+                ))
+                && text.contains("so the file changed after it ran")
                 && text.contains("nothing was marked"),
             "{text}"
         );
@@ -250,7 +257,7 @@ async fn failed_dirty_unknown_and_ambiguous_histories_are_refused() {
         for sql in history_ddl("flyway", backend) {
             b.execute(&sql).await.expect("ddl");
         }
-        b.execute(&flyway_row(1, Some("1"), "users", "SQL", true))
+        b.execute(&flyway_row(1, Some("1"), "users", "SQL", true, 1))
             .await
             .expect("row");
         let (code, text) = refused(&dir, &url, &plan, None);

@@ -28,6 +28,20 @@ pub const DOWN: [&str; 3] = [
     "DROP TABLE orders;\n",
     "DROP TABLE notes;\n",
 ];
+/// sqlx's checksum of each up file (SHA-384), computed with Python's hashlib.
+pub const SQLX_CHECKSUMS: [&str; 3] = [
+    "af67037b4aed743ffec1447fd2a371aa583de11dacd58a6a259c157a99f0a1ff358fa2f6b0528f3bf6ad1bdc949eda7e",
+    "b46638a5a7ab448893ff4d9f7019553e8a7cf7547c19e32cf253fffecaad2cc700a3b8821729935a74f821322ff506ed",
+    "f6edd12ff593be2d58e56de54e9745c248507bed6107899ac2ecacb9bbe8bb019f513758ec5f6f153135470c9d7fe7e5",
+];
+/// Flyway's checksum of each up file (CRC32 over its lines), computed with Python's zlib.
+pub const FLYWAY_CHECKSUMS: [i32; 3] = [-1599805671, 1297961998, 741958933];
+/// Prisma's checksum of each `migration.sql` (SHA-256), computed with Python's hashlib.
+pub const PRISMA_CHECKSUMS: [&str; 3] = [
+    "0a1af74d2819d321f3c0dff5a43ead67222a81ea5876ce5acb12a1c311038cb9",
+    "32aa18fa3fca95688ab4cef31a6ad34b5c88f2edbf9d7b6d08080f62a563ee8a",
+    "d1667ba4d63f384759acfc46ea9c59860e4d2f2d915e54ebbcb9bb61c95104d1",
+];
 /// The names.
 pub const NAMES: [&str; 3] = ["users", "orders", "notes"];
 /// The tables they create.
@@ -251,13 +265,13 @@ pub fn history_rows(tool: &str, backend: Backend, ran: usize) -> Vec<String> {
             "sqlx" => format!(
                 "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES ({}, '{name}', TRUE, {}, 1200)",
                 v[i],
-                bytes("af67037b4aed743f")
+                bytes(SQLX_CHECKSUMS[i])
             ),
             "refinery" => format!(
                 "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) VALUES ({}, '{name}', '2024-01-01T00:00:00Z', '1234567890')",
                 v[i]
             ),
-            "flyway" => flyway_row(i + 1, Some(v[i]), name, "SQL", true),
+            "flyway" => flyway_row(i + 1, Some(v[i]), name, "SQL", true, FLYWAY_CHECKSUMS[i]),
             "dbmate" => format!("INSERT INTO schema_migrations (version) VALUES ('{}')", v[i]),
             "prisma" => prisma_row(i, &format!("{}_{name}", v[i]), true),
             "sea-orm" => format!(
@@ -271,9 +285,23 @@ pub fn history_rows(tool: &str, backend: Backend, ran: usize) -> Vec<String> {
     match tool {
         "flyway" => {
             // A repeatable migration, and migration 3 applied then undone.
-            out.push(flyway_row(ran + 1, None, "views", "SQL", true));
-            out.push(flyway_row(ran + 2, Some(v[2]), NAMES[2], "SQL", true));
-            out.push(flyway_row(ran + 3, Some(v[2]), NAMES[2], "UNDO_SQL", true));
+            out.push(flyway_row(ran + 1, None, "views", "SQL", true, 42));
+            out.push(flyway_row(
+                ran + 2,
+                Some(v[2]),
+                NAMES[2],
+                "SQL",
+                true,
+                FLYWAY_CHECKSUMS[2],
+            ));
+            out.push(flyway_row(
+                ran + 3,
+                Some(v[2]),
+                NAMES[2],
+                "UNDO_SQL",
+                true,
+                7,
+            ));
         }
         "prisma" => out.push(prisma_row(2, &format!("{}_{}", v[2], NAMES[2]), false)),
         _ => {}
@@ -282,14 +310,21 @@ pub fn history_rows(tool: &str, backend: Backend, ran: usize) -> Vec<String> {
 }
 
 /// A row of `flyway_schema_history`.
-pub fn flyway_row(rank: usize, version: Option<&str>, name: &str, kind: &str, ok: bool) -> String {
+pub fn flyway_row(
+    rank: usize,
+    version: Option<&str>,
+    name: &str,
+    kind: &str,
+    ok: bool,
+    checksum: i32,
+) -> String {
     let script = match version {
         Some(v) if kind.starts_with("UNDO") => format!("U{v}__{name}.sql"),
         Some(v) => format!("V{v}__{name}.sql"),
         None => format!("R__{name}.sql"),
     };
     format!(
-        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES ({rank}, {}, '{name}', '{kind}', '{script}', -1599805671, 'flyway', 35, {})",
+        "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success) VALUES ({rank}, {}, '{name}', '{kind}', '{script}', {checksum}, 'flyway', 35, {})",
         version.map_or("NULL".into(), |v| format!("'{v}'")),
         if ok { "TRUE" } else { "FALSE" }
     )
@@ -303,7 +338,8 @@ fn prisma_row(i: usize, name: &str, finished: bool) -> String {
         false => ("NULL".to_string(), at.clone()),
     };
     format!(
-        "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES ('0000000{i}-aaaa-bbbb-cccc-dddddddddddd', '0a1af74d2819d321f3c0dff5a43ead67222a81ea5876ce5acb12a1c311038cb9', {finished_at}, '{name}', NULL, {rolled_back_at}, {at}, {})",
+        "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES ('0000000{i}-aaaa-bbbb-cccc-dddddddddddd', '{}', {finished_at}, '{name}', NULL, {rolled_back_at}, {at}, {})",
+        PRISMA_CHECKSUMS[i],
         u8::from(finished)
     )
 }

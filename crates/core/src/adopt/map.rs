@@ -87,6 +87,9 @@ impl Adoption {
                             .filter(|n| *n <= m.version.number),
                     ),
                     Ok(m) => {
+                        if let Some(problem) = changed(tool, r, m) {
+                            problems.push(problem);
+                        }
                         ran.insert(m.version.number);
                     }
                     Err(problem) => problems.push(problem),
@@ -161,6 +164,32 @@ fn resolve<'p>(
         .iter()
         .find(|m| m.version.number == version.number)
         .ok_or_else(|| format!("{} ran, but the plan has no migration {version}", r.label))
+}
+
+/// The problem when the tool recorded a checksum for `r` and the plan migration `m`
+/// notes another one for its source file (`cutover import` writes `<tool> checksum
+/// <algorithm>:<value>` into the description): the file is not the one that ran.
+fn changed(tool: Tool, r: &Record, m: &Migration) -> Option<String> {
+    let recorded = r.checksum.as_deref()?;
+    let marker = format!("{tool} checksum ");
+    let at = m.description.find(&marker)? + marker.len();
+    let rest = &m.description[at..];
+    let value = rest.split_once(':')?.1;
+    let noted: String = value
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let same = match (recorded.parse::<i64>(), noted.parse::<i64>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => recorded.eq_ignore_ascii_case(&noted),
+    };
+    (!same).then(|| {
+        format!(
+            "{}: {tool} recorded checksum {recorded}, but {} was imported from a file with checksum {noted}, so the file changed after it ran; restore the file as it ran and import it again, or delete the checksum from the migration's description to accept the difference",
+            r.label,
+            m.path.display()
+        )
+    })
 }
 
 /// `m20220101_000001_create_table` -> 20220101000001.

@@ -1,7 +1,7 @@
 //! Reading another tool's history table with plain SELECTs (built with sea-query), one
 //! [`Record`] per row, in the order the tool wrote them.
 
-use sea_query::{Alias, Order, Query, SelectStatement};
+use sea_query::{Alias, Expr, Order, Query, SelectStatement};
 
 use super::Tool;
 use crate::backend::Backend;
@@ -43,6 +43,9 @@ pub struct Record {
     pub reach: Reach,
     /// What it says.
     pub state: RecordState,
+    /// The checksum the tool recorded, where it keeps one cutover can compare (sqlx's
+    /// SHA-384 as hex, Flyway's CRC32 as a signed number, Prisma's SHA-256 as hex).
+    pub checksum: Option<String>,
 }
 
 impl Record {
@@ -56,6 +59,7 @@ impl Record {
             key,
             reach,
             state,
+            checksum: None,
         }
     }
 }
@@ -165,23 +169,39 @@ pub async fn read_history(backend: &mut dyn Backend, tool: Tool) -> Result<Vec<R
         }
     }
     let (columns, order): (&[&str], Option<&str>) = match tool {
-        Tool::Sqlx => (&["version", "description", "success"], Some("version")),
+        Tool::Sqlx => (
+            &["version", "description", "success", "checksum"],
+            Some("version"),
+        ),
         Tool::Refinery => (&["version", "name"], Some("version")),
         Tool::Flyway => (
-            &["version", "description", "type", "success"],
+            &["version", "description", "type", "success", "checksum"],
             Some("installed_rank"),
         ),
         Tool::Dbmate | Tool::SeaOrm => (&["version"], Some("version")),
         Tool::GolangMigrate => (&["version", "dirty"], None),
         Tool::Prisma => (
-            &["migration_name", "finished_at", "rolled_back_at"],
+            &[
+                "migration_name",
+                "finished_at",
+                "rolled_back_at",
+                "checksum",
+            ],
             Some("started_at"),
         ),
         Tool::Alembic => (&["version_num"], None),
     };
     let mut q: SelectStatement = Query::select();
     for c in columns {
-        q.column(ident(c));
+        match (tool, *c) {
+            // sqlx keeps its checksum as bytes.
+            (Tool::Sqlx, "checksum") => {
+                q.expr(Expr::cust(backend.dialect().sql().hex_sql(c)));
+            }
+            _ => {
+                q.column(ident(c));
+            }
+        }
     }
     q.from(Alias::new(tool.table()));
     if let Some(o) = order {
@@ -208,7 +228,19 @@ fn yes(v: &Option<String>) -> bool {
 
 /// One row as a record.
 fn record(tool: Tool, mut r: Vec<Option<String>>) -> Record {
-    r.resize(4, None);
+    r.resize(5, None);
+    let checksum = match tool {
+        Tool::Sqlx | Tool::Prisma => r[3].clone(),
+        Tool::Flyway => r[4].clone(),
+        _ => None,
+    };
+    Record {
+        checksum: checksum.map(|c| c.trim().to_ascii_lowercase()),
+        ..record_of(tool, r)
+    }
+}
+
+fn record_of(tool: Tool, r: Vec<Option<String>>) -> Record {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let key = text(&r[0]);
     match tool {
