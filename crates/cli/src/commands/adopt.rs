@@ -163,6 +163,7 @@ fn print_adoption(a: &Adoption, dry_run: bool, json: bool) -> Result<()> {
             "already": a.already,
             "pending": a.pending,
             "ignored": a.ignored,
+            "changed": a.changed,
         });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
@@ -200,6 +201,9 @@ fn print_adoption(a: &Adoption, dry_run: bool, json: bool) -> Result<()> {
     );
     for i in &a.ignored {
         crate::outln!("left out: {i}");
+    }
+    for c in &a.changed {
+        crate::outln!("warning: {c}");
     }
     Ok(())
 }

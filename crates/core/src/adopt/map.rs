@@ -36,12 +36,16 @@ pub struct Adoption {
     pub pending: Vec<Version>,
     /// Rows of the tool's history left out, each with why.
     pub ignored: Vec<String>,
+    /// Warnings: migrations whose recorded checksum differs from the one `cutover import`
+    /// noted for their source file (the file changed after the tool ran it, or only its
+    /// line endings did). They are marked all the same: the database is what it is.
+    pub changed: Vec<String>,
 }
 
 impl Adoption {
     /// Maps `records` (in the order the tool wrote them; a later row about a version
     /// replaces an earlier one) to the migrations of `plan`, given what cutover's history
-    /// already records. Refuses with [`Error::Adopt`], listing every problem, when a row
+    /// already records, noting checksums that differ from the imported files'. Refuses with [`Error::Adopt`], listing every problem, when a row
     /// names a version the plan does not have, says a migration failed or is dirty, or
     /// names a migration cutover's history records as unfinished.
     pub fn plan(
@@ -74,6 +78,7 @@ impl Adoption {
             last.clear();
         }
         let mut ignored = Vec::new();
+        let mut changed = Vec::new();
         for r in last {
             match &r.state {
                 RecordState::Ignored(why) => ignored.push(format!("{}: {why}", r.label)),
@@ -87,9 +92,7 @@ impl Adoption {
                             .filter(|n| *n <= m.version.number),
                     ),
                     Ok(m) => {
-                        if let Some(problem) = changed(tool, r, m) {
-                            problems.push(problem);
-                        }
+                        changed.extend(checksum_differs(tool, r, m));
                         ran.insert(m.version.number);
                     }
                     Err(problem) => problems.push(problem),
@@ -133,6 +136,7 @@ impl Adoption {
             already: pick(&|n| ran.contains(&n) && done.contains(&n)),
             pending: pick(&|n| !ran.contains(&n) && !done.contains(&n)),
             ignored,
+            changed,
         })
     }
 }
@@ -166,10 +170,11 @@ fn resolve<'p>(
         .ok_or_else(|| format!("{} ran, but the plan has no migration {version}", r.label))
 }
 
-/// The problem when the tool recorded a checksum for `r` and the plan migration `m`
-/// notes another one for its source file (`cutover import` writes `<tool> checksum
-/// <algorithm>:<value>` into the description): the file is not the one that ran.
-fn changed(tool: Tool, r: &Record, m: &Migration) -> Option<String> {
+/// The warning when the tool recorded a checksum for `r` and the plan migration `m` notes
+/// another one for its source file (`cutover import` writes `<tool> checksum
+/// <algorithm>:<value>` into the description): the file is not byte for byte the one that
+/// ran. (Old Prisma versions wrote the SHA-256 without zero padding: that form counts too.)
+fn checksum_differs(tool: Tool, r: &Record, m: &Migration) -> Option<String> {
     let recorded = r.checksum.as_deref()?;
     let marker = format!("{tool} checksum ");
     let at = m.description.find(&marker)? + marker.len();
@@ -179,13 +184,28 @@ fn changed(tool: Tool, r: &Record, m: &Migration) -> Option<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
         .collect();
+    let unpadded = |hex: &str| -> String {
+        hex.as_bytes()
+            .chunks(2)
+            .map(|pair| {
+                let s = std::str::from_utf8(pair).unwrap_or_default();
+                s.strip_prefix('0')
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or(s)
+                    .to_string()
+            })
+            .collect()
+    };
     let same = match (recorded.parse::<i64>(), noted.parse::<i64>()) {
         (Ok(a), Ok(b)) => a == b,
-        _ => recorded.eq_ignore_ascii_case(&noted),
+        _ => {
+            recorded.eq_ignore_ascii_case(&noted)
+                || (tool == Tool::Prisma && recorded.eq_ignore_ascii_case(&unpadded(&noted)))
+        }
     };
     (!same).then(|| {
         format!(
-            "{}: {tool} recorded checksum {recorded}, but {} was imported from a file with checksum {noted}, so the file changed after it ran; restore the file as it ran and import it again, or delete the checksum from the migration's description to accept the difference",
+            "{}: {tool} recorded checksum {recorded}, but {} was imported from a file with checksum {noted}: the file changed after it ran (or only its line endings did); check that the plan migration does what ran",
             r.label,
             m.path.display()
         )
