@@ -410,7 +410,7 @@ pub struct BaselineArgs {
     #[arg(long, value_name = "TOOL", num_args = 0..=1, value_parser = parse_tool)]
     pub from_history: Option<Option<cutover_core::adopt::Tool>>,
     /// With --from-history: show what would be marked, write nothing.
-    #[arg(long, requires = "from_history")]
+    #[arg(long)]
     pub dry_run: bool,
     /// Where to connect.
     #[command(flatten)]

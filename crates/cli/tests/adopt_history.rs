@@ -367,3 +367,17 @@ async fn alembic_head_without_a_plan_migration_is_named() {
     })
     .await;
 }
+
+#[test]
+fn dry_run_is_refused_without_from_history() {
+    let dir = Scratch::new("dry-run-plain");
+    let db = format!("sqlite://{}", dir.join("none.db").display());
+    let out = common::run(&dir.0, &["baseline", "--dry-run", "1", "--database", &db]);
+    let text = common::text(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("--dry-run previews `baseline --from-history` only"),
+        "{text}"
+    );
+    assert!(!dir.join("none.db").exists(), "nothing opened");
+}

@@ -115,6 +115,11 @@ pub(crate) async fn baseline(
     args: &BaselineArgs,
     json: bool,
 ) -> Result<ExitCode> {
+    if args.dry_run {
+        bail!(
+            "--dry-run previews `baseline --from-history` only; `baseline VERSION` marks every migration up to VERSION (see them with `cutover status`)"
+        );
+    }
     let plan = project.load_plan()?;
     let Some(version) = &args.version else {
         bail!("baseline needs a VERSION (or --from-history)");
