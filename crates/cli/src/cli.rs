@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::adopt_args::ImportArgs;
 pub use crate::backup_args::{BackupArgs, BackupCommand, BackupVerifyArgs, RestoreArgs};
 
 /// Define database migrations and data backfills once; run them tracked, verified and
@@ -312,7 +313,7 @@ pub struct LintArgs {
 #[derive(Debug, Clone, Copy)]
 pub struct LayoutArg(pub Option<cutover_core::import::Layout>);
 
-fn parse_layout(s: &str) -> Result<LayoutArg, String> {
+pub(crate) fn parse_layout(s: &str) -> Result<LayoutArg, String> {
     if s.eq_ignore_ascii_case("auto") {
         return Ok(LayoutArg(None));
     }
@@ -407,7 +408,7 @@ pub struct BaselineArgs {
     /// Mark exactly what another tool's history table says ran: sqlx, refinery, flyway,
     /// dbmate, golang-migrate, prisma, sea-orm or alembic (default: the tool whose table the
     /// database has).
-    #[arg(long, value_name = "TOOL", num_args = 0..=1, value_parser = parse_tool)]
+    #[arg(long, value_name = "TOOL", num_args = 0..=1, value_parser = crate::adopt_args::parse_tool)]
     pub from_history: Option<Option<cutover_core::adopt::Tool>>,
     /// With --from-history: show what would be marked, write nothing.
     #[arg(long)]
@@ -415,26 +416,6 @@ pub struct BaselineArgs {
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,
-}
-
-fn parse_tool(s: &str) -> Result<cutover_core::adopt::Tool, String> {
-    s.parse()
-}
-
-/// `cutover import`.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The folder of SQL migrations.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-    /// The tool that wrote it: sqlx, refinery, flyway, dbmate, golang-migrate, prisma, or
-    /// auto (detect it from the files).
-    #[arg(long, value_name = "TOOL", default_value = "auto", value_parser = parse_layout)]
-    pub from: LayoutArg,
-    /// The database the SQL is written for (default: the only dialect of cutover.toml, else
-    /// the dialect its targets agree on).
-    #[arg(long, value_name = "DIALECT")]
-    pub dialect: Option<cutover_core::Dialect>,
 }
 
 /// `cutover test`.
