@@ -19,8 +19,9 @@ pub struct ImportArgs {
     /// auto (detect it from the files).
     #[arg(long, value_name = "TOOL", default_value = "auto", value_parser = crate::cli::parse_layout)]
     pub from: crate::cli::LayoutArg,
-    /// The database the SQL is written for (default: the only dialect of cutover.toml, else
-    /// the dialect its targets agree on).
+    /// The database the SQL is written for (default: the provider of Prisma's
+    /// migration_lock.toml, else the only dialect of cutover.toml, else the dialect its
+    /// targets agree on).
     #[arg(long, value_name = "DIALECT")]
     pub dialect: Option<cutover_core::Dialect>,
 }

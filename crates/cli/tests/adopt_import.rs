@@ -206,3 +206,27 @@ fn import_needs_a_dialect_it_can_tell_and_names_a_folder_it_cannot_read() {
         "{text}"
     );
 }
+
+#[test]
+fn prisma_folders_name_their_database_in_migration_lock_toml() {
+    let src = Scratch::new("prisma-lock");
+    write_layout("prisma", &src.0);
+    let out = common::run(
+        &src.0,
+        &[
+            "import",
+            "--json",
+            "--from",
+            "prisma",
+            src.0.to_str().expect("utf8"),
+            "--plan",
+            "plan",
+        ],
+    );
+    let text = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["dialect"], "postgres", "{text}");
+    let users = std::fs::read_to_string(src.join("plan/20240101000000_users.toml")).expect("read");
+    assert!(users.contains("dialects = [\"postgres\"]"), "{users}");
+}

@@ -5,7 +5,7 @@
 use anyhow::{Result, bail};
 use cutover_core::Dialect;
 use cutover_core::adopt::{Adoption, Tool};
-use cutover_core::import::{Import, read_sql_dir, write_plan_files};
+use cutover_core::import::{Import, dialect_hint, read_sql_dir, write_plan_files};
 use cutover_core::plan::Version;
 use cutover_core::runner::Runner;
 use cutover_core::url::dialect_of;
@@ -90,10 +90,10 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `--dialect`, else the only dialect of cutover.toml, else the one dialect its targets'
-/// URLs agree on.
+/// `--dialect`, else the one the folder names (Prisma's `migration_lock.toml`), else the
+/// only dialect of cutover.toml, else the one dialect its targets' URLs agree on.
 fn import_dialect(project: &Project, args: &ImportArgs) -> Result<Dialect> {
-    if let Some(d) = args.dialect {
+    if let Some(d) = args.dialect.or_else(|| dialect_hint(&args.dir)) {
         return Ok(d);
     }
     if let [one] = project.config.dialects.as_slice() {

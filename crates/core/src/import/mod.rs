@@ -88,6 +88,12 @@ pub struct SqlDir {
     pub migrations: Vec<SqlMigration>,
 }
 
+/// The database the folder itself says its SQL is written for: Prisma's
+/// `migration_lock.toml` names its provider. `None` for every other folder.
+pub fn dialect_hint(dir: &Path) -> Option<Dialect> {
+    prisma::provider(dir)
+}
+
 /// Reads the migrations of `dir` written for `dialect`, in `layout` (`None`: detect it from
 /// the file names and contents; an ambiguous folder is an error that lists the candidates).
 ///
