@@ -381,3 +381,38 @@ fn dry_run_is_refused_without_from_history() {
     );
     assert!(!dir.join("none.db").exists(), "nothing opened");
 }
+
+#[tokio::test]
+async fn plain_baseline_still_marks_everything_up_to_its_version() {
+    for_each_backend(|db| async move {
+        let dir = Scratch::new("plain-baseline");
+        let plan = plan_for("golang-migrate", &dir, db.backend().name());
+        let out = common::run(
+            &dir.0,
+            &[
+                "baseline",
+                "000002",
+                "--database",
+                db.url(),
+                "--plan",
+                &plan,
+            ],
+        );
+        let text = common::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("baselined 2 migrations: 000001, 000002"),
+            "{text}"
+        );
+        let s = |v: &str, state: &str| (v.to_string(), state.to_string());
+        assert_eq!(
+            states(&dir, db.url(), &plan),
+            [
+                s("000001", "baselined"),
+                s("000002", "baselined"),
+                s("000003", "pending")
+            ]
+        );
+    })
+    .await;
+}
