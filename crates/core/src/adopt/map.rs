@@ -1,7 +1,7 @@
 //! Mapping the rows of another tool's history to plan migrations: which to record as
 //! baselined, which cutover already records, which stay pending, and every problem at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
@@ -55,10 +55,14 @@ impl Adoption {
         recorded: &[Recorded],
     ) -> Result<Adoption> {
         let mut last: Vec<&Record> = Vec::new();
+        let mut slot: HashMap<&str, usize> = HashMap::new();
         for r in records {
-            match last.iter().position(|x| x.key == r.key) {
-                Some(i) => last[i] = r,
-                None => last.push(r),
+            match slot.get(r.key.as_str()) {
+                Some(&i) => last[i] = r,
+                None => {
+                    slot.insert(&r.key, last.len());
+                    last.push(r);
+                }
             }
         }
         let mut ran: BTreeSet<u64> = BTreeSet::new();

@@ -1,6 +1,8 @@
 //! `baseline --from-history`: record as baselined exactly the plan migrations another
 //! tool's history table says ran (see [`crate::adopt`]).
 
+use std::collections::BTreeSet;
+
 use super::Runner;
 use super::history::HistoryEntry;
 use crate::adopt::{Adoption, Recorded, Tool, detect, read_history};
@@ -33,11 +35,12 @@ impl Runner<'_> {
             "baselined from the {} history table `{}`",
             adoption.tool, adoption.table
         );
+        let mark: BTreeSet<u64> = adoption.mark.iter().map(|v| v.number).collect();
         let marked: Vec<HistoryEntry> = self
             .plan
             .migrations
             .iter()
-            .filter(|m| adoption.mark.contains(&m.version))
+            .filter(|m| mark.contains(&m.version.number))
             .map(|m| self.baselined_entry(m, &stamp, note.clone()))
             .collect();
         self.backend.begin().await?;
