@@ -168,14 +168,18 @@ fn print_adoption(a: &Adoption, dry_run: bool, json: bool) -> Result<()> {
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(());
     }
+    // Long lists show their ends (`--json` has them all).
     let list = |v: &[Version]| -> String {
-        match v {
-            [] => "none".into(),
-            _ => v
-                .iter()
-                .map(|v| v.text.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+        let texts: Vec<&str> = v.iter().map(|v| v.text.as_str()).collect();
+        match texts.len() {
+            0 => "none".into(),
+            n if n > 12 => format!(
+                "{}, … {} more …, {}",
+                texts[..5].join(", "),
+                n - 10,
+                texts[n - 5..].join(", ")
+            ),
+            _ => texts.join(", "),
         }
     };
     let verb = if dry_run {
