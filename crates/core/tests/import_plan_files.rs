@@ -125,3 +125,44 @@ fn a_version_taken_by_another_plan_file_is_refused() {
     let files: Vec<_> = std::fs::read_dir(&out.dir).expect("dir").collect();
     assert_eq!(files.len(), 1, "nothing written");
 }
+
+#[test]
+fn empty_ups_keep_their_version_and_empty_downs_revert_nothing() {
+    let src = TempPlan::new(&[
+        (
+            "20240101000000_noop.sql",
+            "-- migrate:up\n-- nothing yet\n\n-- migrate:down\n",
+        ),
+        (
+            "20240102000000_a.sql",
+            "-- migrate:up\nINSERT INTO a VALUES ('it''s\n''');\n-- migrate:down\n",
+        ),
+    ]);
+    let read = read_sql_dir(&src.dir, None, Dialect::Sqlite).expect("read");
+    let import = read.to_plan_files(Dialect::Sqlite).expect("convert");
+    let out = TempPlan::new(&[]);
+    write_plan_files(&out.dir, &import.files).expect("write");
+    let plan = Plan::load_with(
+        &out.dir,
+        &LoadOptions {
+            dialects: vec![Dialect::Sqlite],
+        },
+    )
+    .expect("the imported plan loads");
+    let noop = &plan.migrations[0];
+    assert_eq!(noop.steps.len(), 1, "a no-op step keeps the version");
+    assert_eq!(
+        noop.down.as_ref().map(Vec::len),
+        Some(0),
+        "down = [] at the top level"
+    );
+    let a = &plan.migrations[1];
+    assert_eq!(a.down.as_ref().map(Vec::len), Some(0));
+    let Step::Sql(sql) = &a.steps[0].item else {
+        panic!("raw sql")
+    };
+    assert_eq!(
+        sql.up().for_dialect(Dialect::Sqlite),
+        Some("INSERT INTO a VALUES ('it''s\n''')")
+    );
+}

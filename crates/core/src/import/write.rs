@@ -105,6 +105,10 @@ impl SqlDir {
         if !m.transaction {
             text.push_str("# The tool ran it outside a transaction.\ntransaction = false\n");
         }
+        // A top-level key must come before the first `[[steps]]` table.
+        if m.down.as_ref().is_some_and(|d| d.statements.is_empty()) {
+            text.push_str("# The tool's down is empty: reverting runs nothing.\ndown = []\n");
+        }
         let steps = m.up.statements.len();
         if steps == 0 {
             text.push_str("\n# The source file has no statement; this step keeps the version.\n");
@@ -112,12 +116,8 @@ impl SqlDir {
         }
         text.push_str(&steps_text(&m.up, "steps", dialect));
         let down_steps = m.down.as_ref().map(|d| d.statements.len());
-        match &m.down {
-            Some(d) if d.statements.is_empty() => {
-                text.push_str("\n# The tool's down is empty: reverting runs nothing.\ndown = []\n")
-            }
-            Some(d) => text.push_str(&steps_text(d, "down", dialect)),
-            None => {}
+        if let Some(d) = &m.down {
+            text.push_str(&steps_text(d, "down", dialect));
         }
         Ok(PlanFile {
             file_name: format!("{}_{}.toml", m.version.text, m.name),
