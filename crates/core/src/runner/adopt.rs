@@ -69,7 +69,7 @@ impl Runner<'_> {
             .map(|e| Recorded {
                 number: e.version.number,
                 done: e.state.is_done(),
-                state: format!("{:?}", e.state).to_ascii_lowercase(),
+                state: e.state.as_str().to_string(),
             })
             .collect();
         Adoption::plan(tool, &records, self.plan, &recorded)
