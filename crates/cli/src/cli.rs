@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use crate::adopt_args::ImportArgs;
 pub use crate::backup_args::{BackupArgs, BackupCommand, BackupVerifyArgs, RestoreArgs};
 
 /// Define database migrations and data backfills once; run them tracked, verified and
@@ -85,8 +86,12 @@ pub enum Command {
     Down(DownArgs),
     /// Check applied migrations' checksums and the plan's order against the database.
     Validate(ConnectOnly),
-    /// Mark an existing database as already at VERSION without running anything.
+    /// Mark an existing database as already at VERSION without running anything; with
+    /// --from-history, mark what another migration tool's history table says ran.
     Baseline(BaselineArgs),
+    /// Convert a folder of another tool's SQL migrations into plan files (raw SQL steps,
+    /// versions, names and downs kept).
+    Import(ImportArgs),
     /// Accept current checksums of applied migrations and clear failed entries.
     Repair(ConnectOnly),
     /// Apply, verify, revert and re-apply the plan in scratch databases; compare dialects.
@@ -334,7 +339,7 @@ pub struct LintArgs {
 #[derive(Debug, Clone, Copy)]
 pub struct LayoutArg(pub Option<cutover_core::import::Layout>);
 
-fn parse_layout(s: &str) -> Result<LayoutArg, String> {
+pub(crate) fn parse_layout(s: &str) -> Result<LayoutArg, String> {
     if s.eq_ignore_ascii_case("auto") {
         return Ok(LayoutArg(None));
     }
@@ -422,12 +427,23 @@ pub struct DownArgs {
 pub struct BaselineArgs {
     /// The version the database already has (with --generate: the new baseline's version,
     /// default 0001).
-    #[arg(required_unless_present = "generate")]
+    #[arg(
+        required_unless_present_any = ["generate", "from_history"],
+        conflicts_with = "from_history"
+    )]
     pub version: Option<String>,
     /// Write `<VERSION>_baseline.toml` that rebuilds the live schema (introspected), then
     /// record it as applied, so that `cutover drift` is clean.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "from_history")]
     pub generate: bool,
+    /// Mark exactly what another tool's history table says ran: sqlx, refinery, flyway,
+    /// dbmate, golang-migrate, prisma, sea-orm or alembic (default: the tool whose table the
+    /// database has).
+    #[arg(long, value_name = "TOOL", num_args = 0..=1, value_parser = crate::adopt_args::parse_tool)]
+    pub from_history: Option<Option<cutover_core::adopt::Tool>>,
+    /// With --from-history: show what would be marked, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,

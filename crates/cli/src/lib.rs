@@ -1,6 +1,7 @@
 //! The `cutover` command-line tool as a library: argument parsing, connecting by URL, and
 //! the commands. The binary in `main.rs` only calls [`run`].
 
+pub mod adopt_args;
 pub mod archive;
 pub mod backup_args;
 pub mod cli;

@@ -249,6 +249,18 @@ pub enum Error {
         rerun: &'static str,
     },
 
+    /// `baseline --from-history` cannot adopt another tool's history: its table is missing,
+    /// names versions the plan lacks, or says a migration failed. Nothing was recorded.
+    #[error("cannot adopt {what}: {}; {hint}", .problems.join("; "))]
+    Adopt {
+        /// What was read (`the sqlx history in `_sqlx_migrations``).
+        what: String,
+        /// Every problem found, one entry each.
+        problems: Vec<String>,
+        /// What to do next.
+        hint: String,
+    },
+
     /// Any other failure with a complete message.
     #[error("{0}")]
     Other(String),

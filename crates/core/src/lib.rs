@@ -27,6 +27,7 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod adopt;
 pub mod backend;
 pub mod backfill;
 pub mod backup;

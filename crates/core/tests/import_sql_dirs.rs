@@ -1,5 +1,5 @@
 //! `import::read_sql_dir` on the fixture folders of the CLI tests: versions, names, downs,
-//! transaction flags and the line of every statement, as a later `cutover import` needs them.
+//! transaction flags and the line of every statement, as `cutover import` needs them.
 
 use std::path::PathBuf;
 

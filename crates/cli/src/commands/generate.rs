@@ -135,6 +135,8 @@ pub(crate) async fn init_from_database(
     let args = BaselineArgs {
         version: None,
         generate: true,
+        from_history: None,
+        dry_run: false,
         connect: ConnectOpts {
             database: Some(url.to_string()),
             target: None,

@@ -115,12 +115,19 @@ pub(crate) async fn baseline(
     args: &BaselineArgs,
     json: bool,
 ) -> Result<ExitCode> {
+    if args.dry_run {
+        bail!(
+            "--dry-run previews `baseline --from-history` only; `baseline VERSION` marks every migration up to VERSION (see them with `cutover status`)"
+        );
+    }
     if args.generate {
         return super::generate::baseline_generate(project, args, json).await;
     }
     let plan = project.load_plan()?;
-    let text = args.version.as_deref().unwrap_or_default();
-    let version = parse_version(text, "baseline")?;
+    let Some(version) = &args.version else {
+        bail!("baseline needs a VERSION (or --from-history, or --generate)");
+    };
+    let version = parse_version(version, "baseline")?;
     let mut backend = open(project, &args.connect).await?;
     let printer = Printer::new(json);
     let marked = Runner::new(

@@ -1,5 +1,6 @@
 //! One module per command; [`dispatch`] picks it.
 
+mod adopt;
 mod backfill;
 mod backup;
 mod database;
@@ -61,7 +62,11 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Validate(args) => status::validate(&project, &args.connect, json).await,
         Command::Up(args) => migrate::up(&project, &args, json).await,
         Command::Down(args) => migrate::down(&project, &args, json).await,
-        Command::Baseline(args) => migrate::baseline(&project, &args, json).await,
+        Command::Baseline(args) => match args.from_history {
+            Some(tool) => adopt::baseline_from_history(&project, &args, tool, json).await,
+            None => migrate::baseline(&project, &args, json).await,
+        },
+        Command::Import(args) => adopt::import(&project, &args, json),
         Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
         Command::Backfill(cmd) => backfill::run(&project, cmd, json).await,
         Command::Drift(args) => status::drift(&project, &args.connect, json).await,

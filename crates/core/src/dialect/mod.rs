@@ -192,6 +192,12 @@ pub trait SqlDialect: Send + Sync {
     /// A query returning `(column, declared type)` rows for every column of `table`.
     fn column_types_sql(&self, table: &str) -> String;
 
+    /// An expression giving the bytes of binary column `column` as lowercase hex text (to
+    /// compare another tool's recorded checksum; drivers return raw bytes unreadably).
+    fn hex_sql(&self, column: &str) -> String {
+        format!("lower(hex({}))", self.dialect().quote(column))
+    }
+
     /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
     fn row_estimate_sql(&self, table: &str) -> String;
 

@@ -72,6 +72,10 @@ impl SqlDialect for Postgres {
         )
     }
 
+    fn hex_sql(&self, column: &str) -> String {
+        format!("encode({}, 'hex')", self.dialect().quote(column))
+    }
+
     fn column_types_sql(&self, table: &str) -> String {
         format!(
             "SELECT column_name, data_type FROM information_schema.columns \

@@ -1,7 +1,8 @@
 //! Reading folders of plain SQL migrations written for other tools (sqlx, dbmate,
 //! golang-migrate, Flyway, Prisma, refinery) into in-memory migrations of raw SQL
-//! statements, so that `cutover lint --sql-dir` can lint them with the rules of a plan (and
-//! a later `cutover import` can convert them).
+//! statements, so that `cutover lint --sql-dir` can lint them with the rules of a plan and
+//! `cutover import` can write them out as plan files ([`SqlDir::to_plan_files`],
+//! [`write_plan_files`]).
 //!
 //! Each statement keeps its file and line; each migration keeps its version, name, down
 //! (where the tool has one) and whether it runs in a transaction.
@@ -22,6 +23,7 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+mod checksum;
 mod dbmate;
 mod detect;
 mod files;
@@ -34,12 +36,16 @@ mod refinery;
 mod split;
 mod sqlx;
 mod to_plan;
+mod toml_text;
 mod updown;
+mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use checksum::SourceChecksum;
 pub use layout::Layout;
 pub use split::{Statement, split_statements};
+pub use write::{Import, PlanFile, Skipped, write_plan_files};
 
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -80,6 +86,12 @@ pub struct SqlDir {
     pub layout: Layout,
     /// Its migrations in version order.
     pub migrations: Vec<SqlMigration>,
+}
+
+/// The database the folder itself says its SQL is written for: Prisma's
+/// `migration_lock.toml` names its provider. `None` for every other folder.
+pub fn dialect_hint(dir: &Path) -> Option<Dialect> {
+    prisma::provider(dir)
 }
 
 /// Reads the migrations of `dir` written for `dialect`, in `layout` (`None`: detect it from

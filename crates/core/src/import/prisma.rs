@@ -44,6 +44,19 @@ pub(super) fn read(entries: &[Entry], dialect: Dialect) -> Result<Vec<SqlMigrati
     Ok(out)
 }
 
+/// The database Prisma's `migration_lock.toml` in `dir` names (`provider = "postgresql"`,
+/// `"mysql"`, `"sqlite"`), if there is one.
+pub(super) fn provider(dir: &std::path::Path) -> Option<Dialect> {
+    let text = files::read(&dir.join("migration_lock.toml")).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    match table.get("provider")?.as_str()? {
+        "postgresql" | "postgres" | "cockroachdb" => Some(Dialect::Postgres),
+        "mysql" => Some(Dialect::Mysql),
+        "sqlite" => Some(Dialect::Sqlite),
+        _ => None,
+    }
+}
+
 /// Whether the folder looks like Prisma's: migration directories and no `.sql` files.
 pub(super) fn matches(entries: &[Entry]) -> bool {
     entries

@@ -3,7 +3,7 @@
 use super::history::{EntryState, HistoryEntry};
 use super::{Runner, now, statement_checksum};
 use crate::error::{Error, Result};
-use crate::plan::Version;
+use crate::plan::{Migration, Version};
 use crate::render::Direction;
 
 impl Runner<'_> {
@@ -30,27 +30,32 @@ impl Runner<'_> {
         let mut marked = Vec::new();
         let stamp = now();
         for m in self.plan.migrations.iter().filter(|m| m.version <= version) {
-            let entry = HistoryEntry {
-                version: m.version.clone(),
-                name: m.name.clone(),
-                description: m.description.clone(),
-                checksum: m.checksum.clone(),
-                state: EntryState::Baselined,
-                statements_applied: 0,
-                statements_total: 0,
-                statement_checksums: Vec::new(),
-                started_at: stamp.clone(),
-                finished_at: Some(stamp.clone()),
-                duration_ms: Some(0),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
-                applied_by: self.options.applied_by.clone(),
-                note: Some(format!("baselined at {version}")),
-                backup: None,
-            };
+            let entry = self.baselined_entry(m, &stamp, format!("baselined at {version}"));
             self.history.save_atomic(self.backend, &entry).await?;
             marked.push(m.version.clone());
         }
         Ok(marked)
+    }
+
+    /// The history entry that records `m` as baselined (nothing ran) at `stamp`.
+    pub(super) fn baselined_entry(&self, m: &Migration, stamp: &str, note: String) -> HistoryEntry {
+        HistoryEntry {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+            checksum: m.checksum.clone(),
+            state: EntryState::Baselined,
+            statements_applied: 0,
+            statements_total: 0,
+            statement_checksums: Vec::new(),
+            started_at: stamp.to_string(),
+            finished_at: Some(stamp.to_string()),
+            duration_ms: Some(0),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            applied_by: self.options.applied_by.clone(),
+            note: Some(note),
+            backup: None,
+        }
     }
 
     /// Accepts the current checksums of applied migrations (after a deliberate edit) and

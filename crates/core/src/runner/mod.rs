@@ -5,6 +5,7 @@
 //! released on every path, errors and panics included.
 
 mod admin;
+mod adopt;
 mod apply;
 mod backfill_lock;
 mod backfill_ready;
