@@ -27,10 +27,12 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
+pub mod app;
 pub mod backend;
 pub mod backfill;
 pub mod backup;
 pub mod dialect;
+pub mod embed;
 pub mod error;
 pub mod expr;
 pub mod fence;
