@@ -103,7 +103,9 @@ fn sources_fail_with_the_messages_of_the_directory() {
     ];
     for files in cases {
         let dir = TempPlan::new(files);
-        let dir_err = Plan::load(&dir.dir).expect_err("directory load fails").to_string();
+        let dir_err = Plan::load(&dir.dir)
+            .expect_err("directory load fails")
+            .to_string();
         let text_files: Vec<(String, &str)> = files
             .iter()
             .map(|(n, t)| (format!("{}/{n}", dir.dir.display()), *t))
@@ -124,14 +126,20 @@ fn generate_embeds_a_valid_plan_and_refuses_a_broken_one() {
     for (name, text) in FILES {
         std::fs::write(plan_dir.join(name), text).expect("write");
     }
-    std::fs::write(krate.dir.join("cutover.toml"), "history_table = \"app_history\"\n")
-        .expect("write config");
+    std::fs::write(
+        krate.dir.join("cutover.toml"),
+        "history_table = \"app_history\"\n",
+    )
+    .expect("write config");
     let out = krate.dir.join("cutover_plan.rs");
     let watched = generate(&krate.dir, Path::new("migrations"), &out).expect("generates");
     assert!(watched.contains(&plan_dir));
     assert!(watched.contains(&krate.dir.join("cutover.toml")));
     let code = std::fs::read_to_string(&out).expect("read generated");
-    assert!(code.contains("path: \"migrations/0001_users.toml\""), "{code}");
+    assert!(
+        code.contains("path: \"migrations/0001_users.toml\""),
+        "{code}"
+    );
     assert!(code.contains("path: \"cutover.toml\""), "{code}");
     assert_eq!(code.matches("include_str!").count(), 4, "{code}");
 

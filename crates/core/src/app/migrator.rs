@@ -184,9 +184,8 @@ impl Migrator {
         )
         .done_versions()
         .await;
-        let errors = crate::lint::up_gate(&self.plan, dialect, |m| {
-            !done.contains(&m.version.number)
-        });
+        let errors =
+            crate::lint::up_gate(&self.plan, dialect, |m| !done.contains(&m.version.number));
         if errors.is_empty() {
             return Ok(());
         }
