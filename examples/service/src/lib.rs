@@ -3,6 +3,11 @@
 //! (`DATABASE_URL`). `build.rs` embeds `migrations/`; [`migrate`] runs `cutover up` through
 //! [`Migrator`], so `cutover status` shows what the service applied and the other way round.
 
+/// docs/rust.md, the guide to using cutover from Rust: its examples compile (and the SQLite
+/// one runs) as doctests of this crate, which depends on core and every adapter.
+#[doc = include_str!("../../../docs/rust.md")]
+pub mod guide {}
+
 use cutover_core::app::Migrator;
 use cutover_core::backend::Backend;
 use cutover_core::embed::EmbeddedPlan;

@@ -3,7 +3,8 @@
 //! contract gate, lint gate and backfill engine, so a plan applied by the application shows
 //! up in `cutover status` and the other way round.
 //!
-//! The guide is docs/rust.md (the [`guide`] module below, whose examples are compiled).
+//! The guide is docs/rust.md; its examples compile as doctests of the example crate
+//! `cutover-example-service` (examples/service).
 
 mod log;
 mod migrator;
@@ -12,7 +13,3 @@ mod options;
 pub use log::Log;
 pub use migrator::Migrator;
 pub use options::{LintGate, MigratorOptions};
-
-/// The guide to the library API (docs/rust.md); its examples compile as doctests.
-#[doc = include_str!("../../../../docs/rust.md")]
-pub mod guide {}

@@ -59,7 +59,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| is_plan_file(p))
         .collect();
-    build_plan(dir, files, options, |path| super::read::read_text(path))
+    build_plan(dir, files, options, super::read::read_text)
 }
 
 /// Loads a plan from files given as text ([`Plan::from_sources`](super::Plan::from_sources)):
