@@ -189,3 +189,18 @@ fn embedded_plan_loads_like_the_directory_and_reads_its_config() {
     let options = cutover_core::app::MigratorOptions::from_config(&config);
     assert_eq!(options.runner.history_table, "app_history");
 }
+
+/// Compile-only: a `Migrator` and its futures can move to another task (`tokio::spawn`).
+#[allow(dead_code)]
+fn migrator_and_its_futures_are_send(m: &mut cutover_core::app::Migrator) {
+    fn send<T: Send>(_: T) {}
+    send(m.up());
+    send(m.status());
+    send(m.backfill("id"));
+}
+
+#[allow(dead_code)]
+fn migrator_is_send(m: cutover_core::app::Migrator) {
+    fn send<T: Send>(_: T) {}
+    send(m);
+}
