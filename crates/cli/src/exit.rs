@@ -43,6 +43,7 @@ impl ExitCode {
             Some(Error::CheckFailed { .. } | Error::GateRefused { .. }) => ExitCode::CheckFailed,
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             Some(Error::BackfillRetired { .. }) => ExitCode::Retired,
+            Some(Error::LintFailed { .. }) => ExitCode::LintFailed,
             _ => ExitCode::Error,
         }
     }

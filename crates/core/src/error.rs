@@ -208,6 +208,16 @@ pub enum Error {
         hint: String,
     },
 
+    /// `up` refused to apply migrations with lint errors for the database's dialect
+    /// ([`LintGate::Refuse`](crate::app::LintGate::Refuse)); nothing was applied.
+    #[error("{}", lint_message(*.dialect, .findings))]
+    LintFailed {
+        /// The database's dialect.
+        dialect: Dialect,
+        /// The findings of severity error, in plan order.
+        findings: Vec<crate::lint::Finding>,
+    },
+
     /// Applied migrations no longer match their files.
     #[error("{}", checksum_message(.mismatches))]
     ChecksumMismatch {
@@ -338,6 +348,28 @@ fn checksum_message(mismatches: &[(String, String, String)]) -> String {
         .collect();
     format!(
         "{}; revert the edit, or if it was deliberate run `cutover repair` to accept the new checksum",
+        list.join("; ")
+    )
+}
+
+fn lint_message(dialect: Dialect, findings: &[crate::lint::Finding]) -> String {
+    let list: Vec<String> = findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}: {} migration {}: {}",
+                f.file.display(),
+                f.line,
+                f.rule,
+                f.migration,
+                f.message
+            )
+        })
+        .collect();
+    format!(
+        "the pending migrations have {} lint error{} for {dialect}, so nothing was applied: {}; fix them, suppress each with `allow = [{{ rule = \"...\", reason = \"...\" }}]`, or apply anyway with LintGate::Warn",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
         list.join("; ")
     )
 }

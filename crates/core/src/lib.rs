@@ -28,10 +28,12 @@
 //! ```
 
 pub mod adopt;
+pub mod app;
 pub mod backend;
 pub mod backfill;
 pub mod backup;
 pub mod dialect;
+pub mod embed;
 pub mod error;
 pub mod expr;
 pub mod fence;

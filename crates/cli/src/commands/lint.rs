@@ -5,9 +5,7 @@ use std::path::Path;
 use anyhow::{Result, bail};
 use cutover_core::Dialect;
 use cutover_core::import::{Layout, read_sql_dir};
-use cutover_core::lint::{
-    Finding, Severity, Summary, has_errors, lint_migrations, lint_plan, to_sarif,
-};
+use cutover_core::lint::{Finding, Summary, has_errors, lint_plan, to_sarif, up_gate};
 use cutover_core::plan::{Migration, Plan};
 
 use crate::cli::LintArgs;
@@ -113,11 +111,7 @@ pub(crate) fn gate(
     allow_errors: bool,
     json: bool,
 ) -> Result<Option<ExitCode>> {
-    let findings = lint_migrations(plan, &[dialect], pending);
-    let errors: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .collect();
+    let errors = up_gate(plan, dialect, pending);
     if errors.is_empty() {
         return Ok(None);
     }

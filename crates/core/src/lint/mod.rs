@@ -91,6 +91,19 @@ fn lint_scoped(plan: &Plan, dialects: &[Dialect], scope: Option<&[bool]>) -> Vec
     findings
 }
 
+/// The lint gate of `up` (the CLI's and [`Migrator`](crate::app::Migrator)'s): the findings of
+/// severity error of the migrations `pending` selects, for `dialect`, with the others as
+/// context. `up` applies nothing while this is not empty (unless told to go on).
+pub fn up_gate(
+    plan: &Plan,
+    dialect: Dialect,
+    pending: impl Fn(&Migration) -> bool,
+) -> Vec<Finding> {
+    let mut findings = lint_migrations(plan, &[dialect], pending);
+    findings.retain(|f| f.severity == Severity::Error);
+    findings
+}
+
 /// Whether any finding has severity error (`cutover up` refuses such a plan).
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)

@@ -1,4 +1,4 @@
-//! Reading a plan directory into [`Plan`].
+//! Reading a plan directory, or plan files given as text, into [`Plan`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -77,13 +77,48 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut files: Vec<PathBuf> = entries
+    let files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .filter(|p| p.file_name().is_some_and(|n| n != "cutover.toml"))
+        .filter(|p| is_plan_file(p))
         .collect();
-    files.sort();
+    build_plan(dir, files, options, super::read::read_text)
+}
 
+/// Loads a plan from files given as text ([`Plan::from_sources`](super::Plan::from_sources)):
+/// the same selection, validation and messages as [`load_plan`], without the file system.
+pub(crate) fn load_sources(
+    dir: &Path,
+    sources: &[super::Source<'_>],
+    options: &LoadOptions,
+) -> Result<Plan> {
+    let files: Vec<PathBuf> = sources
+        .iter()
+        .map(|s| PathBuf::from(s.path))
+        .filter(|p| is_plan_file(p))
+        .collect();
+    build_plan(dir, files, options, |path| {
+        let source = sources.iter().find(|s| Path::new(s.path) == path);
+        let text = source.map(|s| s.text).unwrap_or_default();
+        super::read::check_size(path, text.len() as u64)?;
+        Ok(text.to_string())
+    })
+}
+
+/// Whether `path` names a migration file: `*.toml` except `cutover.toml`.
+pub(crate) fn is_plan_file(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "toml")
+        && path.file_name().is_some_and(|n| n != "cutover.toml")
+}
+
+/// The one code path of both loaders: sorts `files`, checks their names and versions, reads
+/// each with `read` and validates the plan.
+fn build_plan(
+    dir: &Path,
+    mut files: Vec<PathBuf>,
+    options: &LoadOptions,
+    mut read: impl FnMut(&Path) -> Result<String>,
+) -> Result<Plan> {
+    files.sort();
     let mut migrations: Vec<Migration> = Vec::new();
     let mut by_version: BTreeMap<u64, PathBuf> = BTreeMap::new();
     for path in files {
@@ -100,7 +135,7 @@ pub(crate) fn load_plan(dir: &Path, options: &LoadOptions) -> Result<Plan> {
             ));
         }
         by_version.insert(version.number, path.clone());
-        let src = super::read::read_text(&path)?;
+        let src = read(&path)?;
         migrations.push(load_migration(&path, &src, version, name, options)?);
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));

@@ -33,6 +33,7 @@ use crate::error::Result;
 use dialect_limits::Canonical as CanonicalItem;
 
 pub(crate) use destructive::NewTables;
+pub(crate) use load::is_plan_file;
 pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;
 
@@ -216,6 +217,18 @@ impl Default for LoadOptions {
     }
 }
 
+/// A plan file given as text instead of read from disk (an embedded plan, see
+/// [`crate::embed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source<'a> {
+    /// The file's path as errors name it, e.g. `migrations/0001_create_users.toml`; its file
+    /// name gives the version and name as on disk. Files not ending in `.toml`, and
+    /// `cutover.toml`, are ignored like in a directory.
+    pub path: &'a str,
+    /// The file's contents.
+    pub text: &'a str,
+}
+
 /// A loaded plan: its migrations in version order.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -238,6 +251,13 @@ impl Plan {
     /// Loads and validates every migration in `dir`.
     pub fn load_with(dir: &Path, options: &LoadOptions) -> Result<Plan> {
         load::load_plan(dir, options)
+    }
+
+    /// Loads and validates a plan from files given as text, with the same checks, error
+    /// messages (`path:line`) and checksums as [`Plan::load_with`] on a directory holding
+    /// the same files. `dir` becomes [`Plan::dir`] (where backups go by default).
+    pub fn from_sources(dir: &Path, sources: &[Source<'_>], options: &LoadOptions) -> Result<Plan> {
+        load::load_sources(dir, sources, options)
     }
 
     /// The plan `cutover test` runs: the migrations and the test-only ones, in version order.

@@ -31,9 +31,7 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
             ),
         ));
     }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_large(path));
-    }
+    check_size(path, meta.len())?;
     let file = std::fs::File::open(path).map_err(io)?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(MAX_FILE_BYTES + 1)
@@ -52,6 +50,14 @@ pub(crate) fn read_text(path: &Path) -> Result<String> {
             "the file is not valid UTF-8; save it as UTF-8",
         )
     })
+}
+
+/// Refuses a file of `len` bytes over [`MAX_FILE_BYTES`].
+pub(crate) fn check_size(path: &Path, len: u64) -> Result<()> {
+    if len > MAX_FILE_BYTES {
+        return Err(too_large(path));
+    }
+    Ok(())
 }
 
 fn too_large(path: &Path) -> Error {
