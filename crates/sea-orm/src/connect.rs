@@ -1,8 +1,10 @@
 //! The entry points: a [`Backend`] over a sea-orm connection, and `up` through it.
 
+use cutover_core::app::{Migrator, MigratorOptions};
 use cutover_core::backend::Backend;
+use cutover_core::embed::EmbeddedPlan;
 use cutover_core::plan::Plan;
-use cutover_core::runner::{RunReport, Runner, RunnerOptions, Silent, Target};
+use cutover_core::runner::{RunReport, RunnerOptions, Silent, Target};
 use cutover_core::{Dialect, Error, Result};
 use sea_orm::{DatabaseConnection, DatabaseConnectionType, DbBackend};
 
@@ -45,8 +47,22 @@ pub async fn backend(db: &DatabaseConnection) -> Result<Box<dyn Backend>> {
     }
 }
 
-/// Applies every pending migration of `plan` on `db` with the core runner's default options
-/// (history table `cutover_history`, 30 s lock wait) and no progress output.
+/// A core [`Migrator`] for `plan` on a dedicated connection taken from `db` (see [`backend`]):
+/// the same lint gate, migration lock, history, checks, contract gate and backfills as
+/// `cutover up`, `status` and `backfill run`. Close it with [`Migrator::close`].
+pub async fn migrator(db: &DatabaseConnection, plan: Plan) -> Result<Migrator> {
+    Ok(Migrator::new(plan, backend(db).await?))
+}
+
+/// [`migrator`] for a plan compiled into the application with
+/// [`include_plan!`](cutover_core::include_plan): uses the history table of its embedded
+/// `cutover.toml`, so the application and the CLI share one history.
+pub async fn embedded_migrator(db: &DatabaseConnection, plan: &EmbeddedPlan) -> Result<Migrator> {
+    Migrator::embedded(plan, backend(db).await?)
+}
+
+/// Applies every pending migration of `plan` on `db` with the default options (history table
+/// `cutover_history`, 30 s lock wait, lint gate on) and no progress output.
 ///
 /// A contract or destructive migration asks for a backup first, which a sea-orm connection
 /// cannot take: the run stops before it with [`Error::Unsupported`]. Run such migrations with
@@ -63,11 +79,16 @@ pub async fn run_up_with(
     options: RunnerOptions,
     target: Target,
 ) -> Result<RunReport> {
-    let mut backend = backend(db).await?;
-    let report = Runner::new(backend.as_mut(), plan, options, &Silent)
-        .up(target)
-        .await;
-    let closed = backend.close().await;
+    let options = MigratorOptions {
+        runner: options,
+        ..MigratorOptions::default()
+    };
+    let mut migrator = migrator(db, plan.clone())
+        .await?
+        .with_options(options)
+        .with_reporter(Box::new(Silent));
+    let report = migrator.up_to(target).await;
+    let closed = migrator.close().await;
     let report = report?;
     closed?;
     Ok(report)

@@ -4,5 +4,5 @@ mod connect;
 mod entity;
 mod session;
 
-pub use connect::{backend, dialect_of, run_up, run_up_with};
+pub use connect::{backend, dialect_of, embedded_migrator, migrator, run_up, run_up_with};
 pub use entity::{DiffKind, EntityDiff, EntityDiffs, EntityTable, check_entities, entity_table};

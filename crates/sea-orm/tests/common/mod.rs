@@ -61,6 +61,7 @@ columns = [
 /// Migration 0004 (written later by the backup test): drops `posts.body`, destroying data.
 pub const DROP_BODY: &str = r#"
 description = "posts lose their body"
+phase = "contract"
 [[steps]]
 op = "drop_column"
 table = "posts"
