@@ -16,7 +16,7 @@ mod semantics;
 mod source_map;
 mod step_columns;
 mod subqueries;
-mod validate;
+pub(crate) mod validate;
 mod values;
 
 mod test_only;
