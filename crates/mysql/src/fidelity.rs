@@ -132,7 +132,10 @@ mod tests {
             without_definer("CREATE DEFINER=`root`@`localhost` FUNCTION `f`() RETURNS int"),
             "CREATE FUNCTION `f`() RETURNS int"
         );
-        assert_eq!(without_definer("CREATE FUNCTION f()"), "CREATE FUNCTION f()");
+        assert_eq!(
+            without_definer("CREATE FUNCTION f()"),
+            "CREATE FUNCTION f()"
+        );
     }
 
     #[test]

@@ -141,7 +141,10 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
         ));
     }
     let mut push = |kind, rows: Vec<Vec<String>>| {
-        for r in rows.into_iter().filter(|r| !ShapeBuilder::is_internal(&r[0])) {
+        for r in rows
+            .into_iter()
+            .filter(|r| !ShapeBuilder::is_internal(&r[0]))
+        {
             d.objects.push(RawObject {
                 kind,
                 name: r[0].clone(),

@@ -26,7 +26,10 @@ async fn table_features(
 ) -> cutover_core::Result<()> {
     let cols = catalog(
         b,
-        &format!("SELECT name, type, hidden FROM pragma_table_xinfo({})", lit(name)),
+        &format!(
+            "SELECT name, type, hidden FROM pragma_table_xinfo({})",
+            lit(name)
+        ),
     )
     .await?;
     for c in &cols {

@@ -38,10 +38,8 @@ impl Scratch {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "cutover-baseline-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("cutover-baseline-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create the scratch directory {}", dir.display()))?;
         Ok(Scratch(dir))

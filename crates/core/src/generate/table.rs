@@ -54,10 +54,7 @@ fn typed(
     if let Some(features) = details.table_features.get(name)
         && !features.is_empty()
     {
-        return Err(format!(
-            "a typed step would lose {}",
-            features.join(", ")
-        ));
+        return Err(format!("a typed step would lose {}", features.join(", ")));
     }
     let single_pk = (t.primary_key.len() == 1).then(|| t.primary_key[0].as_str());
     let sql = dialect.sql();
