@@ -88,7 +88,7 @@ pub(crate) fn default_value(text: &str, ty: ColumnType) -> Option<DefaultValue> 
     if t.parse::<i64>().is_ok() {
         return Some(match ty {
             ColumnType::Decimal(..) | ColumnType::Real | ColumnType::Double
-                if crate::plan::validate::significant_digits(t) > 15 =>
+                if crate::plan::default_check::significant_digits(t) > 15 =>
             {
                 DefaultValue::Expr(t.to_string())
             }
@@ -101,7 +101,7 @@ pub(crate) fn default_value(text: &str, ty: ColumnType) -> Option<DefaultValue> 
     if t.parse::<f64>().is_ok_and(f64::is_finite) && t.contains('.') {
         // A TOML float is an f64: more digits than it keeps go in a numeric expression,
         // which keeps its text.
-        if crate::plan::validate::significant_digits(t) > 15 {
+        if crate::plan::default_check::significant_digits(t) > 15 {
             return Some(DefaultValue::Expr(t.to_string()));
         }
         return Some(DefaultValue::Literal(t.to_string()));

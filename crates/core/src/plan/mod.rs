@@ -2,6 +2,7 @@
 
 mod allow;
 mod config;
+pub(crate) mod default_check;
 mod destructive;
 mod dialect_limits;
 mod dialect_models;
@@ -16,7 +17,7 @@ mod semantics;
 mod source_map;
 mod step_columns;
 mod subqueries;
-pub(crate) mod validate;
+mod validate;
 mod values;
 
 mod test_only;

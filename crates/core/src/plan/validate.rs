@@ -287,44 +287,6 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
     Ok(())
 }
 
-/// How many significant digits a number written as `text` has (`1.50e3` has 3; `0.001` 1).
-pub(crate) fn significant_digits(text: &str) -> usize {
-    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits.trim_start_matches('0');
-    let digits = if mantissa.contains('.') {
-        digits.trim_end_matches('0')
-    } else {
-        digits
-    };
-    digits.len()
-}
-
-/// Why a literal `default` does not fit its column, if it does not: an enum value that is
-/// not one, an array, a float TOML cannot have kept exactly.
-fn typed_default_problem(c: &Column) -> Option<String> {
-    use crate::types::ColumnType;
-    let default = c.default.as_ref()?;
-    match (c.ty, default) {
-        (ColumnType::Enum(values), super::model::Literal::Text(t)) if values.contains(t) => None,
-        (ColumnType::Enum(values), _) => Some(format!(
-            "the default of column `{}` is not one of its enum values ({values})",
-            c.name
-        )),
-        (_, super::model::Literal::Float(f)) if significant_digits(&format!("{f:e}")) > 15 => {
-            Some(format!(
-                "the default {f} of column `{}` has more digits than a TOML float keeps exactly (it was probably rounded on reading); write the number as `default_expr = \"<number>\"`, which keeps every digit",
-                c.name
-            ))
-        }
-        (ColumnType::Array(_), _) => Some(format!(
-            "array column `{}` takes `default_expr = \"array(..)\"`, not a literal `default`",
-            c.name
-        )),
-        _ => None,
-    }
-}
-
 fn validate_column(c: &Column) -> Result<(), Invalid> {
     if c.name.trim().is_empty() {
         return Err(invalid("name", "a column needs a non-empty name"));
@@ -338,7 +300,7 @@ fn validate_column(c: &Column) -> Result<(), Invalid> {
             ),
         ));
     }
-    if let Some(problem) = typed_default_problem(c) {
+    if let Some(problem) = super::default_check::typed_default_problem(c) {
         return Err(invalid("default", problem));
     }
     if c.identity && !c.ty.is_integer() {
