@@ -40,6 +40,7 @@ CREATE INDEX mv_owner ON mv (owner)";
 const MYSQL: &str = "CREATE TABLE a (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, n int)  AUTO_INCREMENT=5000;
 CREATE TABLE b (id int PRIMARY KEY, a_id bigint unsigned, name varchar(20) COLLATE latin1_bin, note text, up timestamp NOT NULL DEFAULT current_timestamp ON UPDATE current_timestamp, twice int AS (id * 2) STORED, big decimal(30,2) DEFAULT 12345678901234567890.12, FOREIGN KEY (a_id) REFERENCES a(id)) DEFAULT CHARSET=latin1;
 CREATE TABLE f (id int PRIMARY KEY, body text, FULLTEXT KEY ft (body));
+CREATE TABLE ai (id int AUTO_INCREMENT PRIMARY KEY) AUTO_INCREMENT=700;
 CREATE TABLE plain (id bigint PRIMARY KEY, n int NOT NULL);
 CREATE FUNCTION plus_one(x int) RETURNS int DETERMINISTIC RETURN x + 1;
 CREATE VIEW zz AS SELECT id FROM plain;
@@ -149,6 +150,7 @@ fn must_hold(backend: TestBackend) -> &'static [&'static str] {
             "col b.big decimal(30,2) coll= extra= default=12345678901234567890.12",
             "index f.ft FULLTEXT unique=0 body",
             "table a utf8mb4_general_ci next=5000",
+            "table ai utf8mb4_general_ci next=700",
             "routine plus_one FUNCTION",
             "view aa",
             "view zz",

@@ -28,6 +28,13 @@ const TABLE_FEATURES: &str = "SELECT table_name, COALESCE(engine, ''), COALESCE(
     COALESCE(create_options, '') FROM information_schema.tables \
     WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'";
 
+// Tables whose next AUTO_INCREMENT value is past 1, with their counter column.
+const COUNTERS: &str = "SELECT t.table_name, t.auto_increment, c.column_name \
+    FROM information_schema.tables t JOIN information_schema.columns c \
+      ON c.table_schema = t.table_schema AND c.table_name = t.table_name \
+    WHERE t.table_schema = DATABASE() AND t.table_type = 'BASE TABLE' AND t.auto_increment > 1 \
+      AND c.extra LIKE '%auto_increment%'";
+
 const ROUTINES: &str = "SELECT routine_name, routine_type FROM information_schema.routines \
     WHERE routine_schema = DATABASE() ORDER BY created, routine_name";
 
@@ -93,6 +100,27 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
         }
         if !r[3].trim().is_empty() {
             d.feature(&r[0], format!("table options ({})", r[3].trim()));
+        }
+    }
+    // A counter set past the rows (AUTO_INCREMENT=5000 on an empty table) is schema; one
+    // that only follows the rows is not.
+    for r in catalog(b, COUNTERS).await? {
+        let max = catalog(
+            b,
+            &format!(
+                "SELECT COALESCE(MAX({}), 0) FROM {}",
+                ident(&r[2]),
+                ident(&r[0])
+            ),
+        )
+        .await?;
+        let max: i128 = max
+            .first()
+            .and_then(|row| row.first())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if r[1].parse::<i128>().is_ok_and(|next| next > max + 1) {
+            d.feature(&r[0], format!("AUTO_INCREMENT={}", r[1]));
         }
     }
     for r in catalog(b, ROUTINES).await? {
