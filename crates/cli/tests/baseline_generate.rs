@@ -177,7 +177,7 @@ async fn a_generated_baseline_is_applied_drift_free_and_rebuilds_the_schema() {
         // a name, so its index is named after the column) never was.
         run_sql(
             db.url(),
-            "CREATE INDEX idx_user_made ON orders (placed_at, total)",
+            "CREATE INDEX idx_user_made ON shipments (shipped_on, line_no)",
         )
         .await;
         let drift = run(

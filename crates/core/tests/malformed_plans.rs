@@ -902,3 +902,12 @@ fn two_backfills_with_one_id_are_refused() {
         "give one of them another `id`",
     );
 }
+
+#[test]
+fn a_float_default_toml_rounded_is_refused() {
+    bad(
+        "description = \"x\"\n[[steps]]\nop = \"create_table\"\ntable = \"t\"\ncolumns = [\n  { name = \"id\", type = \"bigint\", primary_key = true },\n  { name = \"big\", type = \"decimal(30,2)\", default = 12345678901234567890.12 },\n]\n",
+        7,
+        "the default 12345678901234567000 of column `big` has more digits than a TOML float keeps exactly",
+    );
+}

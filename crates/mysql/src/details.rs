@@ -18,7 +18,7 @@ const CHECKS: &str = "SELECT table_name, constraint_name, check_clause \
     FROM information_schema.check_constraints WHERE constraint_schema = DATABASE()";
 
 const INDEX_COLUMNS: &str = "SELECT table_name, index_name, non_unique, column_name, \
-    COALESCE(collation, 'A'), COALESCE(sub_part, '') FROM information_schema.statistics \
+    COALESCE(collation, 'A'), COALESCE(sub_part, ''), index_type FROM information_schema.statistics \
     WHERE table_schema = DATABASE() AND index_name <> 'PRIMARY' \
     ORDER BY table_name, index_name, seq_in_index";
 
@@ -34,7 +34,7 @@ const TRIGGERS: &str = "SELECT trigger_name, event_object_table, action_timing, 
     event_manipulation, action_statement FROM information_schema.triggers \
     WHERE trigger_schema = DATABASE() ORDER BY event_object_table, action_order";
 
-fn ident(name: &str) -> String {
+pub(crate) fn ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
@@ -123,7 +123,11 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         d.checks.insert((r[0].clone(), r[1].clone()), check);
     }
     let mut parts: BTreeMap<(String, String), (bool, Vec<String>, bool)> = BTreeMap::new();
+    let mut kinds: BTreeMap<(String, String), String> = BTreeMap::new();
     for r in catalog(b, INDEX_COLUMNS).await? {
+        if r[6] != "BTREE" {
+            kinds.insert((r[0].clone(), r[1].clone()), r[6].clone());
+        }
         let entry =
             parts
                 .entry((r[0].clone(), r[1].clone()))
@@ -139,9 +143,15 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         entry.1.push(part);
     }
     for ((table, name), (unique, cols, prefix)) in parts {
+        // FULLTEXT and SPATIAL are kinds of their own; HASH (MEMORY tables) an access method.
+        let kind = kinds.remove(&(table.clone(), name.clone()));
+        let keyword = match kind.as_deref() {
+            Some(k @ ("FULLTEXT" | "SPATIAL")) => format!("{k} "),
+            _ if unique => "UNIQUE ".into(),
+            _ => String::new(),
+        };
         let sql = format!(
-            "CREATE {}INDEX {} ON {} ({})",
-            if unique { "UNIQUE " } else { "" },
+            "CREATE {keyword}INDEX {} ON {} ({})",
             ident(&name),
             ident(&table),
             cols.join(", ")
@@ -162,7 +172,9 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             has_expression: prefix,
             predicate: None,
             sql,
-            backs_constraint: false,
+            // A MySQL unique constraint is its unique index.
+            backs_constraint: unique,
+            native_only: kind.map(|k| format!("a {k} index")),
         };
         d.indexes.insert((table, name), detail);
     }
@@ -191,18 +203,20 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             d.table_sql.insert(r[0].clone(), sql);
         }
     }
+    crate::fidelity::read(b, &mut d).await?;
     // View definitions name the database: the baseline must build them in another one.
     let qualifier = format!("{}.", ident(&db));
-    for r in catalog(b, VIEWS).await? {
+    let views = catalog(b, VIEWS)
+        .await?
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].replace(&qualifier, "")))
+        .collect();
+    for (name, body) in crate::fidelity::view_order(views) {
         d.objects.push(RawObject {
             used_by: Vec::new(),
             kind: ObjectKind::View,
-            name: r[0].clone(),
-            sql: format!(
-                "CREATE VIEW {} AS {}",
-                ident(&r[0]),
-                r[1].replace(&qualifier, "")
-            ),
+            sql: format!("CREATE VIEW {} AS {body}", ident(&name)),
+            name,
         });
     }
     for r in catalog(b, TRIGGERS).await? {

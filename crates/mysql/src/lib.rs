@@ -21,6 +21,7 @@ mod backend;
 mod details;
 mod dump;
 mod errors;
+mod fidelity;
 pub mod introspect;
 mod lock;
 mod value;

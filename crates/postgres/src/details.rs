@@ -11,7 +11,8 @@ use cutover_core::schema::{
 const DEFAULTS: &str = "SELECT c.relname, a.attname, \
     CASE WHEN a.attgenerated = 's' THEN 'GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' \
          ELSE pg_get_expr(d.adbin, d.adrelid) END, \
-    (a.attidentity <> '' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')::text \
+    (a.attidentity <> '' OR (pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
+      AND pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) IS NOT NULL))::text \
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
@@ -28,17 +29,36 @@ const CHECKS: &str = "SELECT cl.relname, con.conname, pg_get_constraintdef(con.o
     WHERE con.contype = 'c' AND n.nspname = current_schema()";
 
 // The index statement without the schema before the table: the baseline builds the current
-// schema of whatever database it is applied to.
+// schema of whatever database it is applied to. Key parts are bare column names (or an
+// expression's text); INCLUDE columns are no key parts. What a typed index would not
+// reproduce is named in the last column. An index of a partition that belongs to an index
+// of its parent is made by that one, so it counts as not created on its own.
 const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique::text, \
-    array_to_string(array(SELECT pg_get_indexdef(ix.indexrelid, k + 1, true) || \
+    array_to_string(array(SELECT COALESCE(a.attname, pg_get_indexdef(ix.indexrelid, k + 1, true)) || \
         CASE WHEN ix.indoption[k] & 1 = 1 THEN ' DESC' ELSE '' END \
-      FROM generate_subscripts(ix.indkey, 1) AS k ORDER BY k), E'\\x1f'), \
+      FROM generate_subscripts(ix.indkey, 1) AS k \
+      LEFT JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k] AND ix.indkey[k] <> 0 \
+      WHERE k < ix.indnkeyatts ORDER BY k), E'\\x1f'), \
     (0 = ANY(ix.indkey::int2[]))::text, COALESCE(pg_get_expr(ix.indpred, ix.indrelid, true), ''), \
     replace(pg_get_indexdef(ix.indexrelid), ' ON ' || quote_ident(n.nspname) || '.', ' ON '), \
-    EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid)::text \
+    (EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid) \
+      OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = ix.indexrelid))::text, \
+    CASE WHEN am.amname <> 'btree' THEN 'the access method ' || am.amname \
+      WHEN ix.indnatts > ix.indnkeyatts THEN 'INCLUDE columns' \
+      WHEN EXISTS (SELECT 1 FROM generate_subscripts(ix.indclass, 1) k \
+        JOIN pg_opclass oc ON oc.oid = ix.indclass[k] WHERE NOT oc.opcdefault) THEN 'an operator class' \
+      WHEN EXISTS (SELECT 1 FROM generate_subscripts(ix.indcollation, 1) k \
+        JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = ix.indkey[k] \
+        WHERE ix.indcollation[k] <> 0 AND ix.indcollation[k] <> a.attcollation) THEN 'a collation' \
+      WHEN EXISTS (SELECT 1 FROM generate_subscripts(ix.indoption, 1) k \
+        WHERE ix.indoption[k] IN (1, 2)) THEN 'a NULLS FIRST/LAST ordering' \
+      WHEN EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = ix.indexrelid \
+        AND con.condeferrable) THEN 'DEFERRABLE' \
+      ELSE '' END \
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
-    JOIN pg_namespace n ON n.oid = t.relnamespace \
-    WHERE n.nspname = current_schema() AND NOT ix.indisprimary ORDER BY 1, 2";
+    JOIN pg_namespace n ON n.oid = t.relnamespace JOIN pg_am am ON am.oid = i.relam \
+    WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') AND NOT ix.indisprimary \
+    ORDER BY 1, 2";
 
 const FOREIGN_KEY_NAMES: &str = "SELECT cl.relname, con.conname, \
     array_to_string(array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
@@ -82,28 +102,46 @@ const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true) FROM p
     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal ORDER BY tg.oid";
 
 // A table as CREATE TABLE, for the tables the plan model cannot express: columns with their
-// catalog types, defaults (a serial's sequence default becomes an identity, which needs no
-// sequence of its own), generated expressions and NOT NULL, then every constraint.
-const TABLE_SQL: &str = "SELECT c.relname, format(E'CREATE TABLE %I (\\n  %s\\n)', c.relname, \
-      string_agg(p.def, E',\\n  ' ORDER BY p.ord)) \
+// catalog types and collations, defaults (a serial's own sequence becomes an identity, which
+// needs no sequence of its own; a sequence shared or not owned stays a nextval default),
+// identities with their kind and options, generated expressions and NOT NULL, then every
+// constraint of its own; UNLOGGED, PARTITION BY and storage options. A partition is created
+// as PARTITION OF its parent.
+const TABLE_SQL: &str = "SELECT c.relname, CASE WHEN c.relispartition THEN \
+      format('CREATE TABLE %I PARTITION OF %I %s', c.relname, \
+        (SELECT pc.relname FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent WHERE h.inhrelid = c.oid), \
+        pg_get_expr(c.relpartbound, c.oid)) \
+    ELSE format(E'CREATE %sTABLE %I (\\n  %s\\n)%s%s', \
+      CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END, c.relname, \
+      string_agg(p.def, E',\\n  ' ORDER BY p.ord), \
+      CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) ELSE '' END, \
+      COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '')) END \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     CROSS JOIN LATERAL ( \
       SELECT a.attnum::int AS ord, format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) || \
+        CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation \
+          THEN ' COLLATE ' || quote_ident(co.collname) ELSE '' END || \
         CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' \
-             WHEN a.attidentity = 'a' THEN ' GENERATED ALWAYS AS IDENTITY' \
-             WHEN a.attidentity = 'd' OR pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' \
-               THEN ' GENERATED BY DEFAULT AS IDENTITY' \
+             WHEN a.attidentity <> '' OR (pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' AND sq.seqrelid IS NOT NULL) \
+               THEN ' GENERATED ' || CASE WHEN a.attidentity = 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END || ' AS IDENTITY' || \
+                 CASE WHEN sq.seqstart <> 1 OR sq.seqincrement <> 1 \
+                   THEN format(' (START WITH %s INCREMENT BY %s)', sq.seqstart, sq.seqincrement) ELSE '' END \
              WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) \
              ELSE '' END || \
         CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END AS def \
       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+      JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+      LEFT JOIN pg_sequence sq ON sq.seqrelid = \
+        pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
       UNION ALL \
       SELECT 100000 + (row_number() OVER (ORDER BY con.contype DESC, con.conname))::int, \
         format('CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid, true)) \
       FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x') \
+        AND con.conislocal \
     ) p \
-    WHERE n.nspname = current_schema() AND c.relkind = 'r' GROUP BY c.relname";
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
+    GROUP BY c.oid, c.relname, c.relispartition, c.relpartbound, c.relpersistence, c.relkind, c.reloptions";
 
 /// A default without PostgreSQL's casts on literals: `'a'::character varying` is `'a'`,
 /// `'{}'::jsonb` is `'{}'`.
@@ -181,13 +219,20 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         d.checks.insert((r[0].clone(), r[1].clone()), check);
     }
     for r in catalog(b, INDEXES).await? {
+        let backs_constraint = r[7] == "true";
+        let native_only = (!r[8].is_empty()).then(|| r[8].clone());
+        if let (true, Some(what)) = (backs_constraint, &native_only) {
+            // Its constraint carries it: only the table's own SQL has both.
+            d.feature(&r[0], format!("constraint {} with {what}", r[1]));
+        }
         let detail = IndexDetail {
             unique: r[2] == "true",
             parts: r[3].split('\u{1f}').map(str::to_string).collect(),
             has_expression: r[4] == "true",
             predicate: (!r[5].is_empty()).then(|| r[5].clone()),
             sql: r[6].clone(),
-            backs_constraint: r[7] == "true",
+            backs_constraint,
+            native_only,
         };
         d.indexes.insert((r[0].clone(), r[1].clone()), detail);
     }
@@ -200,6 +245,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             d.table_sql.insert(r[0].clone(), r[1].clone());
         }
     }
+    crate::fidelity::read(b, &mut d).await?;
     let mut push = |kind, rows: Vec<Vec<String>>| {
         for r in rows {
             d.objects.push(RawObject {
@@ -219,7 +265,17 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         }
     };
     push(ObjectKind::Type, catalog(b, TYPES).await?);
-    push(ObjectKind::Function, catalog(b, FUNCTIONS).await?);
+    // Functions come before the tables (an index or a default may call one): their bodies
+    // are checked when they run, not against tables that do not exist yet.
+    let functions = catalog(b, FUNCTIONS)
+        .await?
+        .into_iter()
+        .map(|mut r| {
+            r[1] = format!("SET check_function_bodies = false;\n{}", r[1].trim_end());
+            r
+        })
+        .collect();
+    push(ObjectKind::Function, functions);
     push(ObjectKind::View, catalog(b, VIEWS).await?);
     push(ObjectKind::Trigger, catalog(b, TRIGGERS).await?);
     Ok(d)

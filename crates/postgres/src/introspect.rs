@@ -33,7 +33,8 @@ const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique::text, (ix.in
       FROM generate_subscripts(ix.indkey, 1) AS k ORDER BY k), ',') \
     FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_class t ON t.oid = ix.indrelid \
     JOIN pg_namespace n ON n.oid = t.relnamespace \
-    WHERE n.nspname = current_schema() AND NOT ix.indisprimary ORDER BY 1, 2";
+    WHERE n.nspname = current_schema() AND t.relkind IN ('r', 'p') AND NOT ix.indisprimary \
+    ORDER BY 1, 2";
 
 const FOREIGN_KEYS: &str = "SELECT cl.relname, \
     array_to_string(array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \

@@ -23,6 +23,7 @@ mod dependents;
 mod details;
 mod dump;
 mod errors;
+mod fidelity;
 pub mod introspect;
 mod lock;
 

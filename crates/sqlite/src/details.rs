@@ -16,6 +16,49 @@ fn predicate(sql: &str) -> Option<String> {
     Some(sql[at + 5..].trim().to_string())
 }
 
+/// What the typed step of table `name` (created by `sql`) would not reproduce, and each
+/// column's declared type: SQLite keeps the CREATE statement, so copying it is exact.
+async fn table_features(
+    b: &mut dyn Backend,
+    d: &mut LiveDetails,
+    name: &str,
+    sql: &str,
+) -> cutover_core::Result<()> {
+    let cols = catalog(
+        b,
+        &format!(
+            "SELECT name, type, hidden FROM pragma_table_xinfo({})",
+            lit(name)
+        ),
+    )
+    .await?;
+    for c in &cols {
+        if c[2] == "2" || c[2] == "3" {
+            d.feature(name, format!("the generated column {}", c[0]));
+        }
+        d.native_types
+            .insert((name.to_string(), c[0].clone()), c[1].clone());
+    }
+    let upper = sql.to_ascii_uppercase();
+    let options = upper.rfind(')').map_or("", |at| &upper[at..]);
+    for (word, what) in [("STRICT", "STRICT"), ("WITHOUT ROWID", "WITHOUT ROWID")] {
+        if options.contains(word) {
+            d.feature(name, what);
+        }
+    }
+    for (word, what) in [
+        ("DEFERRABLE", "a DEFERRABLE constraint"),
+        ("COLLATE", "a collation"),
+        ("ON CONFLICT", "an ON CONFLICT clause"),
+        ("MATCH ", "a MATCH clause"),
+    ] {
+        if upper.contains(word) {
+            d.feature(name, what);
+        }
+    }
+    Ok(())
+}
+
 /// Reads the details of the database file.
 pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDetails> {
     let mut d = LiveDetails::default();
@@ -32,6 +75,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             &format!("SELECT name, type, dflt_value IS NOT NULL, COALESCE(dflt_value, ''), pk FROM pragma_table_info({}) ORDER BY cid", lit(name)),
         )
         .await?;
+        table_features(b, &mut d, name, sql).await?;
         let pk_count = cols.iter().filter(|c| c[4] != "0").count();
         let autoincrement = sql.to_ascii_uppercase().contains("AUTOINCREMENT");
         for c in &cols {
@@ -77,6 +121,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
                 predicate: predicate(&i[3]),
                 sql: i[3].clone(),
                 backs_constraint: i[2] == "u",
+                native_only: None,
             };
             d.indexes.insert((name.clone(), i[0].clone()), detail);
         }

@@ -32,10 +32,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let command = match cli.command {
         // `init` makes the project, so it must not need one (nor trip over a parent's).
         Command::Init(args) => {
-            let code = scaffold::init(&cli.global, &args, json)?;
             return match &args.from_database {
-                Some(url) => generate::init_from_database(&cli.global, url, json).await,
-                None => Ok(code),
+                Some(url) => generate::init_from_database(&cli.global, &args, url, json).await,
+                None => scaffold::init(&cli.global, &args, json, None),
             };
         }
         // Describes the file formats: no project, database or valid cutover.toml needed.
@@ -46,7 +45,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
     };
     let project = Project::resolve(&cli.global)?;
     match command {
-        Command::Init(args) => scaffold::init(&cli.global, &args, json),
+        Command::Init(args) => scaffold::init(&cli.global, &args, json, None),
         Command::New(args) => scaffold::new(&project, &args, json),
         Command::Database(cmd) => database::run(&project, cmd, json).await,
         Command::Wait(args) => database::wait(&project, &args, json).await,

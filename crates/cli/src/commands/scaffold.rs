@@ -6,38 +6,62 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use cutover_core::dialect::Dialect;
 use cutover_core::plan::scaffold::{self, VersionScheme};
 
 use crate::cli::{GlobalOpts, InitArgs, NewArgs, PlanFormatArgs, PlanFormatFile};
 use crate::exit::ExitCode;
 use crate::project::Project;
 
-/// `cutover init`: `cutover.toml` in the current directory (or `--config FILE`) and the plan
-/// directory beside it (`--plan DIR`, default `migrations`).
-pub fn init(global: &GlobalOpts, args: &InitArgs, json: bool) -> Result<ExitCode> {
+/// Where `cutover init` writes: the `cutover.toml` path (refused when it exists) and the plan
+/// directory as the file names it.
+pub(crate) fn init_paths(global: &GlobalOpts) -> Result<(PathBuf, String)> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let config = global
         .config
         .clone()
         .unwrap_or_else(|| cwd.join("cutover.toml"));
-    let base = config.parent().map_or(cwd.clone(), Path::to_path_buf);
-    let plan = global
-        .plan
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("migrations"));
-    let plan_text = plan.to_string_lossy().into_owned();
-    let mut text = scaffold::config_template(&plan_text);
-    if args.versions == "timestamp" {
-        text = text.replace("versions = \"sequence\"", "versions = \"timestamp\"");
-    }
     if config.exists() {
         bail!(
             "{} already exists: cutover init never overwrites it; edit it, or pass --config FILE for another one",
             config.display()
         );
     }
+    let plan = global
+        .plan
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("migrations"));
+    Ok((config, plan.to_string_lossy().into_owned()))
+}
+
+/// The text of the new `cutover.toml`: for every dialect, or for the one a plan was
+/// generated from.
+pub(crate) fn config_text(plan: &str, args: &InitArgs, dialect: Option<Dialect>) -> String {
+    let mut text = match dialect {
+        Some(d) => scaffold::config_template_for(plan, d),
+        None => scaffold::config_template(plan),
+    };
+    if args.versions == "timestamp" {
+        text = text.replace("versions = \"sequence\"", "versions = \"timestamp\"");
+    }
+    text
+}
+
+/// `cutover init`: `cutover.toml` in the current directory (or `--config FILE`) and the plan
+/// directory beside it (`--plan DIR`, default `migrations`); with `dialect`, a project for
+/// that dialect only (`--from-database`).
+pub fn init(
+    global: &GlobalOpts,
+    args: &InitArgs,
+    json: bool,
+    dialect: Option<Dialect>,
+) -> Result<ExitCode> {
+    let (config, plan_text) = init_paths(global)?;
+    let text = config_text(&plan_text, args, dialect);
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let base = config.parent().map_or(cwd, Path::to_path_buf);
     // The plan directory first: if it cannot be made, no cutover.toml is left behind.
-    let plan_dir = base.join(&plan);
+    let plan_dir = base.join(&plan_text);
     std::fs::create_dir_all(&plan_dir)
         .with_context(|| format!("cannot create the plan directory {}", plan_dir.display()))?;
     create_new(

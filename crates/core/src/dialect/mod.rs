@@ -34,6 +34,15 @@ pub trait SqlDialect: Send + Sync {
     /// The portable type a native type name maps back to (introspection), if any.
     fn portable_type(&self, native: &str) -> Option<ColumnType>;
 
+    /// Whether a column declared `native` (as the catalog spells it, lowercase, with what the
+    /// portable type cannot carry such as MySQL's `unsigned` or a collation) is exactly what a
+    /// typed column of type `ty` creates. A generated baseline types a table only when this
+    /// holds for every column; otherwise it copies the table as the database's own SQL.
+    fn native_type_matches(&self, ty: ColumnType, native: &str) -> bool {
+        let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        squash(&self.native_type(ty).to_ascii_lowercase()) == squash(&native.to_ascii_lowercase())
+    }
+
     /// The portable type an identity column of type `ty` ends up with.
     fn identity_type(&self, ty: ColumnType) -> ColumnType {
         ty

@@ -223,6 +223,23 @@ impl SqlDialect for Mysql {
         }
     }
 
+    /// `native` is `COLUMN_TYPE` with ` CHARACTER SET .. COLLATE ..` when the collation is not
+    /// the database's default. Display widths of integers (`int(11)`) are noise; MariaDB's
+    /// `json` is a binary `longtext`.
+    fn native_type_matches(&self, ty: ColumnType, native: &str) -> bool {
+        let squash = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let n = squash(&native.to_ascii_lowercase());
+        let n = match n.as_str() {
+            "int(11)" => "int".to_string(),
+            "bigint(20)" => "bigint".to_string(),
+            _ => n,
+        };
+        let expected = squash(&self.native_type(ty).to_ascii_lowercase());
+        n == expected
+            || (matches!(ty, ColumnType::Json | ColumnType::Array(_))
+                && n == format!("longtext {}", BINARY_TEXT.to_ascii_lowercase()))
+    }
+
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
         let trimmed = native.trim();
         if trimmed

@@ -249,6 +249,21 @@ impl SqlDialect for Postgres {
         CompoundTypes::column_type_sql(self, ty)
     }
 
+    /// `format_type` spells `varchar` and the timestamps out in full.
+    fn native_type_matches(&self, ty: ColumnType, native: &str) -> bool {
+        if matches!(ty, ColumnType::Enum(_)) {
+            // Typed enum columns get a type of cutover's naming, not the database's.
+            return false;
+        }
+        let n = native
+            .trim()
+            .to_ascii_lowercase()
+            .replace("character varying", "varchar")
+            .replace("timestamp without time zone", "timestamp")
+            .replace("timestamp with time zone", "timestamptz");
+        self.native_type(ty) == n
+    }
+
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
         // An enum as introspection reports it: `enum('a', 'b')` (values keep their case).
         if native

@@ -32,6 +32,8 @@ pub struct GeneratedBaseline {
     pub typed_tables: usize,
     /// Raw `sql` steps (tables the model cannot express, indexes, checks, views, ...).
     pub raw_steps: usize,
+    /// What the baseline leaves out and the user must know (also at the top of `toml`).
+    pub warnings: Vec<String>,
 }
 
 /// One step of the generated file, already written as TOML (without `[[steps]]`).
@@ -68,7 +70,7 @@ pub(crate) fn raw_step(
 
 /// Tables in an order where each comes after the tables its foreign keys reference
 /// (self-references and cycles aside: those keys are added after both tables exist).
-fn table_order(shape: &SchemaShape) -> Vec<String> {
+fn table_order(shape: &SchemaShape, details: &LiveDetails) -> Vec<String> {
     let mut done: BTreeSet<String> = BTreeSet::new();
     let mut order = Vec::new();
     let mut left: BTreeMap<&String, BTreeSet<&String>> = shape
@@ -79,6 +81,7 @@ fn table_order(shape: &SchemaShape) -> Vec<String> {
                 .foreign_keys
                 .iter()
                 .map(|f| &f.ref_table)
+                .chain(details.depends_on.get(n).into_iter().flatten())
                 .filter(|r| *r != n && shape.tables.contains_key(*r))
                 .collect();
             (n, deps)
@@ -115,12 +118,22 @@ pub fn generate_baseline(
     details: &LiveDetails,
     description: &str,
 ) -> Result<GeneratedBaseline> {
+    if !details.refusals.is_empty() {
+        return Err(Error::Unsupported {
+            dialect,
+            operation: format!(
+                "generating a baseline: {}",
+                details.refusals.join("; ")
+            ),
+            hint: "write the baseline of these objects by hand (raw `sql` steps), or generate it from a database without them".into(),
+        });
+    }
     let mut tables: Vec<StepText> = Vec::new();
     let mut deferred: Vec<StepText> = Vec::new();
     let mut typed_tables = 0;
     let mut created: BTreeSet<String> = BTreeSet::new();
     let mut raw_tables: BTreeSet<String> = BTreeSet::new();
-    for name in table_order(shape) {
+    for name in table_order(shape, details) {
         let table = &shape.tables[&name];
         match table_out(dialect, &name, table, details, &created)? {
             TableOut::Typed {
@@ -138,30 +151,53 @@ pub fn generate_baseline(
         }
         created.insert(name);
     }
-    // Types first, and only those a copied table needs.
-    let mut steps: Vec<StepText> = details
-        .objects
-        .iter()
-        .filter(|o| o.kind == ObjectKind::Type && o.used_by.iter().any(|t| raw_tables.contains(t)))
-        .map(|o| {
-            let comment = format!("type {}: used by tables copied as SQL", o.name);
-            raw_step(dialect, Some(comment), &o.sql, &[])
-        })
-        .collect();
+    // What tables need first: extensions, shared sequences, the types copied tables use,
+    // and functions (an index, default or check may call one; bodies are not checked
+    // against tables that do not exist yet).
+    let of = |kind: ObjectKind| details.objects.iter().filter(move |o| o.kind == kind);
+    let mut steps: Vec<StepText> = Vec::new();
+    for o in of(ObjectKind::Extension) {
+        let comment = format!("extension {}: the schema uses it", o.name);
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
+    }
+    for o in of(ObjectKind::Sequence) {
+        let comment = format!("sequence {}: not owned by one column", o.name);
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
+    }
+    for o in of(ObjectKind::Type).filter(|o| o.used_by.iter().any(|t| raw_tables.contains(t))) {
+        let comment = format!("type {}: used by tables copied as SQL", o.name);
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
+    }
+    for o in of(ObjectKind::Function) {
+        let comment = format!(
+            "function {}: outside the plan model, SQL from the database",
+            o.name
+        );
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
+    }
     steps.extend(tables);
     steps.extend(deferred);
     for o in &details.objects {
         let (creates, what) = match o.kind {
             ObjectKind::View => (vec![format!("view {}", o.name)], "view"),
+            ObjectKind::MaterializedView => (Vec::new(), "materialized view"),
             ObjectKind::Trigger => (vec![format!("trigger {}", o.name)], "trigger"),
-            ObjectKind::Function => (Vec::new(), "function"),
-            ObjectKind::Type => continue,
+            ObjectKind::Function
+            | ObjectKind::Type
+            | ObjectKind::Extension
+            | ObjectKind::Sequence => continue,
         };
         let comment = format!(
             "{what} {}: outside the plan model, SQL from the database",
             o.name
         );
-        steps.push(raw_step(dialect, Some(comment), &o.sql, &creates));
+        let mut step = raw_step(dialect, Some(comment), &o.sql, &creates);
+        if o.kind == ObjectKind::MaterializedView && o.sql.contains("CREATE INDEX") {
+            step.body.push_str(
+                "allow = [{ rule = \"pg/index-without-concurrently\", reason = \"its indexes are on the materialized view this step creates\" }]\n",
+            );
+        }
+        steps.push(step);
     }
     if steps.is_empty() {
         return Err(Error::Other(
@@ -178,6 +214,12 @@ pub fn generate_baseline(
          description = {}\n",
         values::quote(description)
     );
+    for w in &details.warnings {
+        let _ = writeln!(toml, "# warning: {w}");
+    }
+    if !details.warnings.is_empty() {
+        toml.push('\n');
+    }
     for s in steps {
         if let Some(c) = &s.comment {
             let _ = writeln!(toml, "# {c}");
@@ -188,6 +230,7 @@ pub fn generate_baseline(
         toml,
         typed_tables,
         raw_steps,
+        warnings: details.warnings.clone(),
     })
 }
 

@@ -51,19 +51,36 @@ fn typed(
     details: &LiveDetails,
     created: &BTreeSet<String>,
 ) -> std::result::Result<TableOut, Reason> {
+    if let Some(features) = details.table_features.get(name)
+        && !features.is_empty()
+    {
+        return Err(format!("a typed step would lose {}", features.join(", ")));
+    }
     let single_pk = (t.primary_key.len() == 1).then(|| t.primary_key[0].as_str());
+    let sql = dialect.sql();
     let mut columns = Vec::new();
     for c in &t.columns {
+        let native = details.native_types.get(&key(name, &c.name));
         let ty: ColumnType = c.ty.parse().map_err(|_| {
             format!(
                 "column {} has type {}, which has no portable form",
-                c.name, c.ty
+                c.name,
+                native.map_or(c.ty.as_str(), String::as_str)
             )
         })?;
         if let Some(native) = details.lossy_types.get(&key(name, &c.name)) {
             return Err(format!(
                 "column {} has type {native}, which has no portable form",
                 c.name
+            ));
+        }
+        // The round-trip guard: the typed column must create exactly the declared type.
+        if let Some(native) = native
+            && !sql.native_type_matches(ty, native)
+        {
+            return Err(format!(
+                "column {} is {native}, which a typed {} column would not reproduce",
+                c.name, c.ty
             ));
         }
         let mut fields = vec![
@@ -117,7 +134,12 @@ fn typed(
     // Unique constraints: plain unique indexes. Partial or expression ones are indexes.
     let mut uniques = Vec::new();
     for (iname, d) in indexes(name, details).filter(|(_, d)| d.unique) {
-        if d.has_expression || d.predicate.is_some() {
+        // A unique index made by CREATE UNIQUE INDEX stays an index (it is dropped as one).
+        if d.has_expression
+            || d.predicate.is_some()
+            || d.native_only.is_some()
+            || !d.backs_constraint
+        {
             after.push(index_step(dialect, name, iname, d, t)?);
         } else {
             let mut f = vec![format!("columns = {}", string_list(&d.parts))];
@@ -239,7 +261,7 @@ fn index_step(
         .map(|i| i.columns.clone())
         .unwrap_or_else(|| d.parts.clone());
     match predicate {
-        Some(predicate) if !d.has_expression => {
+        Some(predicate) if !d.has_expression && d.native_only.is_none() => {
             let mut body = format!(
                 "op = \"create_index\"\ntable = {}\nname = {}\ncolumns = {}\n",
                 quote(table),
@@ -262,7 +284,10 @@ fn index_step(
         _ => Ok(raw_step(
             dialect,
             Some(format!(
-                "index {name} on {table}: an expression or a non-portable predicate"
+                "index {name} on {table}: {}",
+                d.native_only
+                    .as_deref()
+                    .unwrap_or("an expression or a non-portable predicate")
             )),
             &d.sql,
             &[format!("index {table}.{name}")],

@@ -121,3 +121,85 @@ fn a_baseline_sorts_before_existing_migrations() {
     );
     assert!(baseline_version(&[v("0003")], Some("0003")).is_err());
 }
+
+/// The round-trip guard: a column whose declared type the typed step would not create
+/// exactly, or a table feature the typed step would lose, makes the table a copy.
+#[test]
+fn a_table_the_typed_step_would_change_is_copied() {
+    let mut shape = SchemaShape::default();
+    shape.tables.insert(
+        "a".into(),
+        table(
+            vec![column("id", "bigint", false), column("n", "integer", true)],
+            vec![],
+        ),
+    );
+    let mut details = LiveDetails::default();
+    details
+        .table_sql
+        .insert("a".into(), "CREATE TABLE `a` (...)".into());
+    let key = |c: &str| ("a".to_string(), c.to_string());
+    details.native_types.insert(key("id"), "bigint".into());
+    details.native_types.insert(key("n"), "int(11)".into());
+    let g = generate_baseline(Dialect::Mysql, &shape, &details, "b").expect("typed");
+    assert_eq!(g.typed_tables, 1, "{}", g.toml);
+
+    details
+        .native_types
+        .insert(key("id"), "bigint(20) unsigned".into());
+    let g = generate_baseline(Dialect::Mysql, &shape, &details, "b").expect("copied");
+    assert_eq!(g.typed_tables, 0, "{}", g.toml);
+    assert!(
+        g.toml.contains(
+            "column id is bigint(20) unsigned, which a typed bigint column would not reproduce"
+        ),
+        "{}",
+        g.toml
+    );
+
+    details.native_types.insert(key("id"), "bigint".into());
+    details.feature("a", "ON UPDATE of column n");
+    let g = generate_baseline(Dialect::Mysql, &shape, &details, "b").expect("copied");
+    assert_eq!(g.typed_tables, 0, "{}", g.toml);
+    assert!(
+        g.toml.contains("would lose ON UPDATE of column n"),
+        "{}",
+        g.toml
+    );
+}
+
+#[test]
+fn refusals_are_errors_and_warnings_head_the_file() {
+    let mut shape = SchemaShape::default();
+    shape.tables.insert(
+        "a".into(),
+        table(vec![column("id", "bigint", false)], vec![]),
+    );
+    let mut details = LiveDetails::default();
+    details.warnings.push("schema billing is left out".into());
+    let g = generate_baseline(Dialect::Postgres, &shape, &details, "b").expect("generate");
+    assert!(
+        g.toml.contains("# warning: schema billing is left out"),
+        "{}",
+        g.toml
+    );
+    details
+        .refusals
+        .push("foreign key f of table a references auth.users".into());
+    let e = generate_baseline(Dialect::Postgres, &shape, &details, "b").expect_err("refused");
+    assert!(e.to_string().contains("references auth.users"), "{e}");
+}
+
+#[test]
+fn postgres_spelling_of_types_matches_and_enums_never_do() {
+    use crate::types::ColumnType;
+    let pg = Dialect::Postgres.sql();
+    assert!(pg.native_type_matches(ColumnType::Varchar(20), "character varying(20)"));
+    assert!(pg.native_type_matches(ColumnType::Timestamp, "timestamp without time zone"));
+    assert!(!pg.native_type_matches(ColumnType::Text, "text collate \"C\""));
+    assert!(!pg.native_type_matches(ColumnType::Json, "json"));
+    let my = Dialect::Mysql.sql();
+    assert!(my.native_type_matches(ColumnType::Integer, "int(11)"));
+    assert!(!my.native_type_matches(ColumnType::Text, "text"));
+    assert!(!my.native_type_matches(ColumnType::Timestamp, "timestamp"));
+}

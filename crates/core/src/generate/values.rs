@@ -87,6 +87,11 @@ pub(crate) fn default_value(text: &str, ty: ColumnType) -> Option<DefaultValue> 
     }
     if t.parse::<i64>().is_ok() {
         return Some(match ty {
+            ColumnType::Decimal(..) | ColumnType::Real | ColumnType::Double
+                if crate::plan::default_check::significant_digits(t) > 15 =>
+            {
+                DefaultValue::Expr(t.to_string())
+            }
             ColumnType::Decimal(..) | ColumnType::Real | ColumnType::Double => {
                 DefaultValue::Literal(format!("{t}.0"))
             }
@@ -94,6 +99,11 @@ pub(crate) fn default_value(text: &str, ty: ColumnType) -> Option<DefaultValue> 
         });
     }
     if t.parse::<f64>().is_ok_and(f64::is_finite) && t.contains('.') {
+        // A TOML float is an f64: more digits than it keeps go in a numeric expression,
+        // which keeps its text.
+        if crate::plan::default_check::significant_digits(t) > 15 {
+            return Some(DefaultValue::Expr(t.to_string()));
+        }
         return Some(DefaultValue::Literal(t.to_string()));
     }
     None
@@ -138,6 +148,10 @@ mod tests {
             Some(DefaultValue::Expr("uuid()".into()))
         );
         assert_eq!(default_value("'{}'", ColumnType::Json), None);
+        assert_eq!(
+            default_value("12345678901234567890.12", ColumnType::Decimal(30, 2)),
+            Some(DefaultValue::Expr("12345678901234567890.12".into()))
+        );
         assert_eq!(
             default_value("nextval('s'::regclass)", ColumnType::Integer),
             None

@@ -157,6 +157,13 @@ impl NewTables {
                 self.0.remove(&t.table);
             }
             Step::Sql(s) => {
+                // What the step declares it creates, also where the parser cannot read it.
+                self.0.extend(
+                    s.creates
+                        .iter()
+                        .filter_map(|c| c.strip_prefix("table "))
+                        .map(|t| t.trim().to_string()),
+                );
                 for d in Dialect::ALL {
                     if dialect.is_some_and(|only| only != d) || !s.applies_to(d) {
                         continue;

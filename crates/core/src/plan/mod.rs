@@ -2,6 +2,7 @@
 
 mod allow;
 mod config;
+pub(crate) mod default_check;
 mod destructive;
 mod dialect_limits;
 mod dialect_models;

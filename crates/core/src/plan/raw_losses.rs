@@ -107,14 +107,18 @@ pub(super) fn raw_sql_losses(sql: &str, dialect: Dialect) -> Vec<Loss> {
 /// The tables `sql` creates (`CREATE TABLE t`), for the tables that are new in their
 /// migration; nothing for SQL sqlparser cannot read.
 pub(super) fn raw_created_tables(sql: &str, dialect: Dialect) -> Vec<String> {
-    let parsed = match dialect {
-        Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),
-        Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, sql),
-        Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, sql),
-    };
-    parsed
-        .unwrap_or_default()
+    // Statement by statement: one the parser does not know (CREATE POLICY, COMMENT ON)
+    // does not hide the tables the others create.
+    crate::render::split_sql(sql, dialect.sql().lexis())
         .iter()
+        .flat_map(|stmt| {
+            match dialect {
+                Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, stmt),
+                Dialect::Mysql => Parser::parse_sql(&MySqlDialect {}, stmt),
+                Dialect::Sqlite => Parser::parse_sql(&SQLiteDialect {}, stmt),
+            }
+            .unwrap_or_default()
+        })
         .filter_map(|s| match s {
             Statement::CreateTable(c) => Some(name(&c.name)),
             _ => None,

@@ -135,6 +135,27 @@ fn toml_string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
+/// The starting `cutover.toml` for a project whose plan was generated from a `dialect`
+/// database (`cutover init --from-database`): a raw baseline runs on that dialect only, so
+/// the plan names it alone, and the `dev` target is a database of the same kind.
+pub fn config_template_for(plan: &str, dialect: crate::dialect::Dialect) -> String {
+    use crate::dialect::Dialect;
+    let dev = match dialect {
+        Dialect::Postgres => "postgres://postgres@localhost:5432/dev",
+        Dialect::Mysql => "mysql://root@localhost:3306/dev",
+        Dialect::Sqlite => "sqlite://dev.db",
+    };
+    config_template(plan)
+        .replace(
+            "# Dialects every step and expression must render for; drop the ones you never run on.\ndialects = [\"postgres\", \"mysql\", \"sqlite\"]",
+            &format!(
+                "# Dialects every step and expression must render for: the baseline was generated\n# from a {dialect} database and rebuilds it on {dialect} only.\ndialects = [\"{}\"]",
+                dialect.name()
+            ),
+        )
+        .replace("url = \"sqlite://dev.db\"", &format!("url = \"{dev}\""))
+}
+
 /// The starting `cutover.toml` for a plan in `plan` (relative to it).
 pub fn config_template(plan: &str) -> String {
     let plan = toml_string(plan);

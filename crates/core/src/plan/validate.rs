@@ -287,24 +287,6 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
     Ok(())
 }
 
-/// Why a literal `default` does not fit an enum or array column, if it does not.
-fn typed_default_problem(c: &Column) -> Option<String> {
-    use crate::types::ColumnType;
-    let default = c.default.as_ref()?;
-    match (c.ty, default) {
-        (ColumnType::Enum(values), super::model::Literal::Text(t)) if values.contains(t) => None,
-        (ColumnType::Enum(values), _) => Some(format!(
-            "the default of column `{}` is not one of its enum values ({values})",
-            c.name
-        )),
-        (ColumnType::Array(_), _) => Some(format!(
-            "array column `{}` takes `default_expr = \"array(..)\"`, not a literal `default`",
-            c.name
-        )),
-        _ => None,
-    }
-}
-
 fn validate_column(c: &Column) -> Result<(), Invalid> {
     if c.name.trim().is_empty() {
         return Err(invalid("name", "a column needs a non-empty name"));
@@ -318,7 +300,7 @@ fn validate_column(c: &Column) -> Result<(), Invalid> {
             ),
         ));
     }
-    if let Some(problem) = typed_default_problem(c) {
+    if let Some(problem) = super::default_check::typed_default_problem(c) {
         return Err(invalid("default", problem));
     }
     if c.identity && !c.ty.is_integer() {

@@ -20,6 +20,10 @@ pub struct IndexDetail {
     pub sql: String,
     /// Whether it backs a constraint (PRIMARY KEY, UNIQUE): then it is not created on its own.
     pub backs_constraint: bool,
+    /// What a typed `create_index` (or unique constraint) would not reproduce, if anything: an
+    /// access method, operator class, collation, NULLS ordering, INCLUDE columns, FULLTEXT,
+    /// deferrability. Such an index is copied as `sql`.
+    pub native_only: Option<String>,
 }
 
 /// One check constraint as the database defines it.
@@ -43,6 +47,13 @@ pub enum ObjectKind {
     /// A type (PostgreSQL enum or domain): created only when a table copied as raw SQL uses
     /// it (typed tables create their enum types themselves).
     Type,
+    /// An extension the schema needs (PostgreSQL `CREATE EXTENSION IF NOT EXISTS`), created
+    /// before everything else.
+    Extension,
+    /// A sequence that is not a column's own (PostgreSQL), created before the tables.
+    Sequence,
+    /// A materialized view: created after views, known to drift by nothing.
+    MaterializedView,
 }
 
 /// An object outside the schema model, with the SQL that creates it.
@@ -84,4 +95,33 @@ pub struct LiveDetails {
     pub table_sql_includes_indexes: bool,
     /// Types, functions, views and triggers in an order they can be created in.
     pub objects: Vec<RawObject>,
+    /// Each column's declared type as the database spells it, with what the portable type
+    /// cannot carry (MySQL `unsigned`, character set and collation; a PostgreSQL collation),
+    /// by `(table, column)`. A table is typed only if every column's type is what the typed
+    /// step renders on the dialect ([`SqlDialect::native_type_matches`]
+    /// (crate::dialect::SqlDialect::native_type_matches)); a column missing here is not checked.
+    pub native_types: BTreeMap<(String, String), String>,
+    /// What the typed `create_table` step would not reproduce, by table: row level security,
+    /// partitioning, comments, generated columns, identity options, table options (STRICT,
+    /// WITHOUT ROWID), deferrable keys, ... Such a table is copied as the database's SQL.
+    pub table_features: BTreeMap<String, Vec<String>>,
+    /// Why the baseline must be refused, if it must (objects it can neither type nor copy
+    /// faithfully, such as tables in other PostgreSQL schemas).
+    pub refusals: Vec<String>,
+    /// What the baseline leaves out on purpose and the user must know (tables of other
+    /// PostgreSQL schemas): printed by the CLI and written at the top of the file.
+    pub warnings: Vec<String>,
+    /// Tables a table must be created after besides those its foreign keys reference (a
+    /// PostgreSQL partition after its parent), by table.
+    pub depends_on: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl LiveDetails {
+    /// Records that the typed step of `table` would not reproduce `feature`.
+    pub fn feature(&mut self, table: &str, feature: impl Into<String>) {
+        self.table_features
+            .entry(table.to_string())
+            .or_default()
+            .push(feature.into());
+    }
 }

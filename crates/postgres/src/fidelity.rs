@@ -1,0 +1,160 @@
+//! What a generated baseline must know so that it is never silently wrong: each column's
+//! exact declared type, what a typed `create_table` would lose (row level security,
+//! partitioning, comments, identity kinds and options, deferrable keys, ...), the statements
+//! a copied table needs after its CREATE (policies, comments), the extensions, sequences and
+//! materialized views the schema has, and what cannot be baselined at all (foreign keys into
+//! other schemas) or is left out (tables of other schemas).
+
+use cutover_core::backend::Backend;
+use cutover_core::schema::{LiveDetails, ObjectKind, RawObject, ShapeBuilder, catalog};
+
+// Each column's type as `format_type` spells it, with a collation that is not its type's.
+const NATIVE_TYPES: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) || \
+      CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation \
+        THEN ' collate ' || quote_ident(co.collname) ELSE '' END \
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+    JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid \
+    LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 \
+      AND NOT a.attisdropped";
+
+// What the typed step of a table would not reproduce, one row per table and feature.
+const FEATURES: &str = "SELECT c.relname, f.what FROM pg_class c \
+    JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL ( \
+      SELECT 'row level security' AS what WHERE c.relrowsecurity OR c.relforcerowsecurity \
+      UNION ALL SELECT 'partitioning (PARTITION BY ' || pg_get_partkeydef(c.oid) || ')' WHERE c.relkind = 'p' \
+      UNION ALL SELECT 'being a partition' WHERE c.relispartition \
+      UNION ALL SELECT 'table inheritance' WHERE NOT c.relispartition \
+        AND EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid) \
+      UNION ALL SELECT 'UNLOGGED' WHERE c.relpersistence = 'u' \
+      UNION ALL SELECT 'storage options' WHERE c.reloptions IS NOT NULL \
+      UNION ALL SELECT 'a table comment' WHERE obj_description(c.oid, 'pg_class') IS NOT NULL \
+      UNION ALL SELECT 'the comment of column ' || a.attname FROM pg_attribute a \
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND col_description(c.oid, a.attnum) IS NOT NULL \
+      UNION ALL SELECT 'GENERATED ALWAYS on identity column ' || a.attname FROM pg_attribute a \
+        WHERE a.attrelid = c.oid AND a.attidentity = 'a' \
+      UNION ALL SELECT 'the sequence options (START WITH, INCREMENT BY) of column ' || a.attname \
+        FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = \
+          pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+          AND (s.seqstart <> 1 OR s.seqincrement <> 1 OR s.seqcycle) \
+      UNION ALL SELECT CASE WHEN con.condeferrable THEN 'DEFERRABLE ' ELSE '' END || \
+          CASE WHEN con.confmatchtype = 'f' THEN 'MATCH FULL ' ELSE '' END || 'foreign key ' || con.conname \
+        FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype = 'f' \
+          AND (con.condeferrable OR con.confmatchtype = 'f') \
+      UNION ALL SELECT 'exclusion constraint ' || con.conname FROM pg_constraint con \
+        WHERE con.conrelid = c.oid AND con.contype = 'x' \
+    ) f WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')";
+
+// Statements a copied table needs after its CREATE TABLE.
+const AFTER_CREATE: &str = "SELECT c.relname, s.sql FROM pg_class c \
+    JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL ( \
+      SELECT 1 AS o, format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', c.relname) AS sql WHERE c.relrowsecurity \
+      UNION ALL SELECT 2, format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', c.relname) WHERE c.relforcerowsecurity \
+      UNION ALL SELECT 3, format('CREATE POLICY %I ON %I AS %s FOR %s TO %s%s%s', p.policyname, c.relname, \
+          p.permissive, p.cmd, array_to_string(p.roles, ', '), ' USING (' || p.qual || ')', \
+          ' WITH CHECK (' || p.with_check || ')') \
+        FROM pg_policies p WHERE p.schemaname = n.nspname AND p.tablename = c.relname \
+      UNION ALL SELECT 4, format('COMMENT ON TABLE %I IS %L', c.relname, obj_description(c.oid, 'pg_class')) \
+        WHERE obj_description(c.oid, 'pg_class') IS NOT NULL \
+      UNION ALL SELECT 5, format('COMMENT ON COLUMN %I.%I IS %L', c.relname, a.attname, col_description(c.oid, a.attnum)) \
+        FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 \
+          AND col_description(c.oid, a.attnum) IS NOT NULL \
+    ) s WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname, s.o, s.sql";
+
+// A partition is created after its parent.
+const PARENTS: &str = "SELECT c.relname, pc.relname FROM pg_inherits h \
+    JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_class pc ON pc.oid = h.inhparent \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')";
+
+// Foreign keys into another schema: the baseline of the current schema cannot create their
+// target, and the shape would name the wrong table.
+const FOREIGN_SCHEMA_KEYS: &str = "SELECT cl.relname, con.conname, rn.nspname || '.' || rt.relname \
+    FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid \
+    JOIN pg_namespace n ON n.oid = cl.relnamespace \
+    JOIN pg_class rt ON rt.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rt.relnamespace \
+    WHERE con.contype = 'f' AND n.nspname = current_schema() AND rn.nspname <> n.nspname \
+    ORDER BY 1, 2";
+
+// Tables and views of other schemas (not the system's, not an extension's): left out.
+const OTHER_SCHEMAS: &str = "SELECT n.nspname, string_agg(c.relname, ', ' ORDER BY c.relname) \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname <> current_schema() \
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' \
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') \
+    GROUP BY n.nspname ORDER BY n.nspname";
+
+const EXTENSIONS: &str = "SELECT extname, format('CREATE EXTENSION IF NOT EXISTS %I', extname) \
+    FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY oid";
+
+// Sequences that are no column's own (serial and identity sequences are made by their column).
+const SEQUENCES: &str = "SELECT c.relname, format('CREATE SEQUENCE %I AS %s INCREMENT BY %s MINVALUE %s \
+      MAXVALUE %s START WITH %s CACHE %s%s', c.relname, format_type(s.seqtypid, NULL), s.seqincrement, \
+      s.seqmin, s.seqmax, s.seqstart, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END) \
+    FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+      WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i', 'e')) \
+    ORDER BY c.oid";
+
+// Materialized views with their indexes (created after the plain views).
+const MATVIEWS: &str = "SELECT c.relname, format(E'CREATE MATERIALIZED VIEW %I AS\\n%s', c.relname, \
+      rtrim(pg_get_viewdef(c.oid, true), ';')) || \
+      COALESCE((SELECT string_agg(E';\\n' || replace(pg_get_indexdef(ix.indexrelid), \
+        ' ON ' || quote_ident(n.nspname) || '.', ' ON '), '' ORDER BY ix.indexrelid) \
+        FROM pg_index ix WHERE ix.indrelid = c.oid), '') \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relkind = 'm' ORDER BY c.oid";
+
+/// Adds to `d` what keeps the baseline faithful (see the module docs).
+pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_core::Result<()> {
+    for r in catalog(b, NATIVE_TYPES).await? {
+        d.native_types
+            .insert((r[0].clone(), r[1].clone()), r[2].clone());
+    }
+    for r in catalog(b, FEATURES).await? {
+        d.feature(&r[0], r[1].clone());
+    }
+    for r in catalog(b, AFTER_CREATE).await? {
+        if let Some(sql) = d.table_sql.get_mut(&r[0]) {
+            sql.push_str(";\n");
+            sql.push_str(&r[1]);
+        }
+    }
+    for r in catalog(b, PARENTS).await? {
+        d.depends_on
+            .entry(r[0].clone())
+            .or_default()
+            .insert(r[1].clone());
+    }
+    for r in catalog(b, FOREIGN_SCHEMA_KEYS).await? {
+        d.refusals.push(format!(
+            "foreign key {} of table {} references {}, a table in another schema (the baseline builds one schema)",
+            r[1], r[0], r[2]
+        ));
+    }
+    for r in catalog(b, OTHER_SCHEMAS).await? {
+        d.warnings.push(format!(
+            "schema {} is left out (only the current schema is baselined): {}",
+            r[0], r[1]
+        ));
+    }
+    let mut push = |kind, rows: Vec<Vec<String>>| {
+        for r in rows
+            .into_iter()
+            .filter(|r| !ShapeBuilder::is_internal(&r[0]))
+        {
+            d.objects.push(RawObject {
+                kind,
+                name: r[0].clone(),
+                sql: r[1].trim_end().to_string(),
+                used_by: Vec::new(),
+            });
+        }
+    };
+    push(ObjectKind::Extension, catalog(b, EXTENSIONS).await?);
+    push(ObjectKind::Sequence, catalog(b, SEQUENCES).await?);
+    push(ObjectKind::MaterializedView, catalog(b, MATVIEWS).await?);
+    Ok(())
+}
