@@ -85,6 +85,9 @@ pub enum Command {
     Down(DownArgs),
     /// Check applied migrations' checksums and the plan's order against the database.
     Validate(ConnectOnly),
+    /// Re-run the `after` checks and backfill coverage of applied migrations (exit 5 on a
+    /// failure); records the result, shown by `status`.
+    Verify(VerifyArgs),
     /// Mark an existing database as already at VERSION without running anything.
     Baseline(BaselineArgs),
     /// Accept current checksums of applied migrations and clear failed entries.
@@ -358,6 +361,17 @@ pub struct StatusArgs {
     /// Exit with code 3 when migrations are pending.
     #[arg(long)]
     pub exit_code: bool,
+}
+
+/// `cutover verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Applied migrations to verify (default: every applied migration).
+    #[arg(value_name = "VERSION")]
+    pub versions: Vec<String>,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
 }
 
 /// `cutover up`.

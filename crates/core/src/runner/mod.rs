@@ -29,6 +29,8 @@ mod revert_steps;
 mod status;
 mod transact;
 mod up_to_date;
+mod verify;
+mod verify_record;
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -49,6 +51,8 @@ pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
 pub use retire::RetireOutcome;
+pub use verify::{BackfillVerification, MigrationVerification, VerifyReport};
+pub use verify_record::LastVerified;
 
 /// How far `up` goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
