@@ -88,6 +88,9 @@ pub enum Command {
     /// Re-run the `after` checks and backfill coverage of applied migrations (exit 5 on a
     /// failure); records the result, shown by `status`.
     Verify(VerifyArgs),
+    /// Show, without changing anything, the locks, rewrites, rows and query plans of pending
+    /// migrations on this database.
+    Explain(ExplainArgs),
     /// Mark an existing database as already at VERSION without running anything.
     Baseline(BaselineArgs),
     /// Accept current checksums of applied migrations and clear failed entries.
@@ -372,6 +375,33 @@ pub struct VerifyArgs {
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,
+}
+
+/// `cutover explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Explain migrations from this version on (with --to: that range, applied or not;
+    /// default: the pending migrations).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+    /// Explain migrations up to this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Text layout: a table, or Markdown for a pull-request comment (--json for machines).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Table, conflicts_with = "json")]
+    pub format: ExplainFormat,
+}
+
+/// The layouts of `cutover explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// A readable table.
+    Table,
+    /// Markdown, for a pull-request comment.
+    Markdown,
 }
 
 /// `cutover up`.

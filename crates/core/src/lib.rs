@@ -32,6 +32,7 @@ pub mod backfill;
 pub mod backup;
 pub mod dialect;
 pub mod error;
+pub mod explain;
 pub mod expr;
 pub mod fence;
 pub mod generate;

@@ -3,6 +3,7 @@
 mod backfill;
 mod backup;
 mod database;
+mod explain;
 mod generate;
 mod lint;
 mod migrate;
@@ -61,6 +62,7 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => status::status(&project, &args, json).await,
         Command::Validate(args) => status::validate(&project, &args.connect, json).await,
         Command::Verify(args) => verify::run(&project, &args, json).await,
+        Command::Explain(args) => explain::run(&project, &args, json).await,
         Command::Up(args) => migrate::up(&project, &args, json).await,
         Command::Down(args) => migrate::down(&project, &args, json).await,
         Command::Baseline(args) => migrate::baseline(&project, &args, json).await,

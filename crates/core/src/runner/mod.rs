@@ -14,6 +14,7 @@ mod drift;
 mod effect;
 mod effect_check;
 mod execute;
+mod explain;
 mod gate;
 mod history;
 mod history_write;

@@ -1,0 +1,247 @@
+//! Walks the selected migrations step by step and asks the database and the dialect.
+
+use std::collections::BTreeMap;
+
+use super::queries::{first_batch_sql, plan};
+use super::rows::{measured_rate, pending_rows, table_rows};
+use super::{BackfillEstimate, ExplainReport, MigrationExplain, RowCount, StepExplain};
+use crate::backend::Backend;
+use crate::backfill::BackfillSpec;
+use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
+use crate::error::Result;
+use crate::plan::{Backfill, Migration, Plan, Step};
+use crate::render::{backfill_id, check_query, needs_rebuild};
+use crate::schema::Schema;
+
+/// Explains the migrations of `plan` that `selected` picks (in plan order), against the
+/// database `b`. Read-only (see the [module docs](super)).
+pub async fn explain_migrations(
+    b: &mut dyn Backend,
+    plan: &Plan,
+    selected: &dyn Fn(&Migration) -> bool,
+) -> Result<ExplainReport> {
+    let dialect = b.dialect();
+    let server = ServerVersion::parse(&b.server_version().await?);
+    let specs = BackfillSpec::all_on(plan, Some(dialect))?;
+    let mut walk = Walk {
+        b,
+        server: &server,
+        rows: BTreeMap::new(),
+        specs: &specs,
+    };
+    let mut report = ExplainReport {
+        dialect,
+        server: server.text.clone(),
+        migrations: Vec::new(),
+        warnings: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut schema = Schema::default();
+    for m in &plan.migrations {
+        if !selected(m) {
+            for s in m.steps.iter().filter(|s| s.runs_on(dialect)) {
+                schema.apply(&s.item);
+            }
+            continue;
+        }
+        let mut out = MigrationExplain {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            steps: Vec::new(),
+            checks: Vec::new(),
+        };
+        for (i, s) in m.steps.iter().enumerate() {
+            if !s.runs_on(dialect) {
+                continue;
+            }
+            let step = walk.step(m, i + 1, s.line, &s.item, &schema).await?;
+            schema.apply(&s.item);
+            out.steps.push(step);
+        }
+        for c in m.checks_for(dialect) {
+            let sql = match check_query(&c.item, dialect) {
+                Ok(sql) => sql,
+                Err(e) => return Err(e.context(m.check_location(&c.item.name))),
+            };
+            let what = format!(
+                "check `{}` ({})",
+                c.item.name,
+                m.check_location(&c.item.name)
+            );
+            let p = walk.plan(what, sql, "the check's filter").await;
+            out.checks.push(p);
+        }
+        report.migrations.push(out);
+    }
+    for m in &report.migrations {
+        let steps = m
+            .steps
+            .iter()
+            .filter_map(|s| s.backfill.as_ref())
+            .map(|b| &b.batch);
+        for p in steps.chain(m.checks.iter()) {
+            if let Some(w) = &p.warning {
+                report.warnings.push(format!("{}: {w}", m.version));
+            }
+        }
+        for s in m.steps.iter().filter(|s| s.impact.work.per_row()) {
+            if let Some(n) = s.rows.filter(|r| r.rows >= super::LARGE_TABLE_ROWS) {
+                report.warnings.push(format!(
+                    "{} step {} ({}): {} of `{}` ({} rows) under {}",
+                    m.version,
+                    s.step,
+                    s.op,
+                    s.impact.work.as_str(),
+                    s.table.as_deref().unwrap_or("?"),
+                    n.rows,
+                    s.impact.lock
+                ));
+            }
+        }
+    }
+    let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
+        Some(sql) => Some(walk.b.query(&sql).await?.scalar().is_some_and(|v| v != "0")),
+        None => None,
+    };
+    report.notes.push(match hypo {
+        Some(true) => "hypopg is installed, but explain does not create hypothetical indexes yet: the plans do not include indexes this plan creates".into(),
+        Some(false) => "hypothetical indexes: the hypopg extension is not installed here, so the plans do not include indexes this plan creates".into(),
+        None => format!("hypothetical indexes: none on {dialect}, so the plans do not include indexes this plan creates"),
+    });
+    report.notes.push(
+        "--sample (a timed batch in a rolled-back transaction) is not implemented: durations come from the checkpoint history only".into(),
+    );
+    if let Some(c) = dialect.explainer().caveat() {
+        report.notes.push(c.into());
+    }
+    Ok(report)
+}
+
+struct Walk<'a> {
+    b: &'a mut dyn Backend,
+    server: &'a ServerVersion,
+    /// Rows per existing table (`None`: the table does not exist).
+    rows: BTreeMap<String, Option<RowCount>>,
+    specs: &'a [BackfillSpec],
+}
+
+impl Walk<'_> {
+    async fn table(&mut self, table: &str) -> Result<Option<RowCount>> {
+        if let Some(r) = self.rows.get(table) {
+            return Ok(*r);
+        }
+        let r = if self.b.table_exists(table).await? {
+            Some(table_rows(self.b, table).await?)
+        } else {
+            None
+        };
+        self.rows.insert(table.to_string(), r);
+        Ok(r)
+    }
+
+    async fn plan(&mut self, what: String, sql: String, expected: &str) -> super::QueryPlan {
+        let rows = self.rows.clone();
+        let rows_of = move |t: &str| rows.get(t).copied().flatten();
+        plan(self.b, what, sql, expected, &rows_of).await
+    }
+
+    async fn step(
+        &mut self,
+        m: &Migration,
+        number: usize,
+        line: usize,
+        step: &Step,
+        schema: &Schema,
+    ) -> Result<StepExplain> {
+        let dialect = self.b.dialect();
+        let table = step.table().map(str::to_string);
+        let rows = match &table {
+            Some(t) => self.table(t).await?,
+            None => None,
+        };
+        let rebuild = needs_rebuild(step, dialect, schema);
+        let column_before =
+            changed_column(step).and_then(|(t, c)| schema.table(t).and_then(|t| t.column(c)));
+        let mut not_null_proven = false;
+        if let Some((t, c)) = changed_column(step)
+            && rows.is_some()
+            && let Some(sql) = dialect.explainer().not_null_proof_sql(t, c)
+        {
+            not_null_proven = self
+                .b
+                .query(&sql)
+                .await?
+                .scalar()
+                .is_some_and(|v| v.trim() != "0");
+        }
+        let facts = StepFacts {
+            step,
+            server: self.server,
+            table_exists: rows.is_some(),
+            column_before,
+            rebuild,
+            not_null_proven,
+        };
+        let impact = dialect.explainer().step_impact(&facts);
+        let backfill = match step {
+            Step::Backfill(bf) if impact.work == TableWork::Batches => {
+                Some(self.backfill(m, bf).await?)
+            }
+            _ => None,
+        };
+        Ok(StepExplain {
+            step: number,
+            line,
+            op: step.op().to_string(),
+            table,
+            impact,
+            rows,
+            backfill,
+        })
+    }
+
+    async fn backfill(&mut self, m: &Migration, bf: &Backfill) -> Result<BackfillEstimate> {
+        let id = backfill_id(bf, m);
+        let what = format!("batch of backfill `{id}`");
+        let mut out = BackfillEstimate {
+            id: id.clone(),
+            pending: None,
+            rows_per_second: None,
+            rate_from: None,
+            eta_seconds: None,
+            batch: super::QueryPlan {
+                what: what.clone(),
+                sql: String::new(),
+                plan: Vec::new(),
+                full_scans: Vec::new(),
+                warning: None,
+                error: None,
+            },
+        };
+        let Some(spec) = self.specs.iter().find(|s| s.id == id) else {
+            return Ok(out);
+        };
+        if let Some(t) = &spec.step.insert_into {
+            self.table(t).await?;
+        }
+        match pending_rows(self.b, spec).await {
+            Ok(n) => out.pending = Some(n),
+            Err(e) => out.batch.error = Some(format!("pending rows cannot be counted yet: {e}")),
+        }
+        if let Some((rate, from)) = measured_rate(self.b, &id).await? {
+            out.rows_per_second = Some(rate);
+            out.rate_from = Some(from);
+            out.eta_seconds = out.pending.map(|p| p.rows as f64 / rate);
+        }
+        let batch = u64::from(bf.batch_size.unwrap_or(1000));
+        match first_batch_sql(self.b, spec, batch).await {
+            Ok(sql) => {
+                out.batch = self.plan(what, sql, "the backfill's key range").await;
+            }
+            Err(e) => {
+                out.batch.error = Some(format!("no batch query yet: {e}"));
+            }
+        }
+        Ok(out)
+    }
+}
