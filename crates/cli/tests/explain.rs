@@ -53,12 +53,23 @@ id = "fill_b"
 table = "big"
 pending = "b IS NULL"
 set.b = "'x'"
-batch_size = 500
+batch_size = 5000
 [[checks]]
 name = "b is filled"
 table = "big"
 where = "b IS NULL"
 expect = 0
+"#;
+
+const FILL_C: &str = r#"
+description = "fill c"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "fill_c"
+table = "big"
+pending = "c IS NULL"
+set.c = "'y'"
 "#;
 
 /// 200,000 rows (ids 1..200000 from the identity), with one portable statement.
@@ -217,6 +228,30 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
         let after = state(b.as_mut(), db.backend()).await;
         assert_eq!(before, after);
         b.close().await.expect("close");
+
+        // Once a backfill ran here, the next one gets a duration from its measured rate.
+        let out = run(&["up", "--no-backup", "--allow-lint-errors"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        plan.write("0004_fill_c.toml", FILL_C);
+        let out = run(&["--json", "explain"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let estimate = &doc["explain"]["migrations"][0]["steps"][0]["backfill"];
+        assert_eq!(estimate["pending"]["rows"], 200_000, "{estimate}");
+        assert!(
+            estimate["rows_per_second"]
+                .as_f64()
+                .is_some_and(|r| r > 0.0),
+            "{estimate}"
+        );
+        assert!(
+            estimate["eta_seconds"].as_f64().is_some_and(|s| s > 0.0),
+            "{estimate}"
+        );
+        assert_eq!(
+            estimate["rate_from"], "other backfills' runs on this database",
+            "{estimate}"
+        );
     })
     .await;
 }
