@@ -6,7 +6,6 @@
 
 mod common;
 
-use cutover_core::backend::Backend as _;
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend, for_each_backend, snapshot};
 

@@ -205,3 +205,6 @@ pub(crate) fn first_column(rows: &Rows) -> Vec<String> {
         .filter_map(|r| r.first().cloned().flatten())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
