@@ -45,8 +45,13 @@ fn backfill_line(s: &StepExplain) -> Option<String> {
         }
         _ => "duration unknown: no run measured on this database yet".into(),
     };
+    let how = b
+        .pending_note
+        .as_ref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
     Some(format!(
-        "backfill `{}`: {pending} rows pending, {eta}",
+        "backfill `{}`: {pending} rows pending{how}, {eta}",
         b.id
     ))
 }

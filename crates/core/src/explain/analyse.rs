@@ -206,6 +206,7 @@ impl Walk<'_> {
         let mut out = BackfillEstimate {
             id: id.clone(),
             pending: None,
+            pending_note: None,
             rows_per_second: None,
             rate_from: None,
             eta_seconds: None,
@@ -226,7 +227,15 @@ impl Walk<'_> {
         }
         match pending_rows(self.b, spec).await {
             Ok(n) => out.pending = Some(n),
-            Err(e) => out.batch.error = Some(format!("pending rows cannot be counted yet: {e}")),
+            // Its condition names what an earlier pending step creates: every row of the
+            // table is in scope.
+            Err(_) => {
+                out.pending = self.table(&spec.step.table).await?;
+                out.pending_note = Some(format!(
+                    "every row of `{}`: the pending condition cannot run before the steps before it",
+                    spec.step.table
+                ));
+            }
         }
         if let Some((rate, from)) = measured_rate(self.b, &id).await? {
             out.rows_per_second = Some(rate);

@@ -80,6 +80,9 @@ pub struct BackfillEstimate {
     /// Rows pending now (bounded count).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<RowCount>,
+    /// How `pending` was found when not by the backfill's own condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_note: Option<String>,
     /// Rows per second measured on this database before (checkpoint history).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows_per_second: Option<f64>,
