@@ -393,6 +393,11 @@ pub struct ExplainArgs {
     /// Text layout: a table, or Markdown for a pull-request comment (--json for machines).
     #[arg(long, value_enum, default_value_t = ExplainFormat::Table, conflicts_with = "json")]
     pub format: ExplainFormat,
+    /// Time the first batch of every backfill in a transaction that is rolled back, for a
+    /// duration estimate. It changes no row in the end, but takes row locks, can advance
+    /// sequences and writes WAL/undo while it runs.
+    #[arg(long)]
+    pub sample: bool,
 }
 
 /// The layouts of `cutover explain`.

@@ -226,6 +226,26 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
         // Nothing changed.
         let after = state(b.as_mut(), db.backend()).await;
         assert_eq!(before, after);
+
+        // --sample runs the first batch (5000 keys) and rolls it back: a rate, no change.
+        let out = run(&["--json", "explain", "--sample"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let estimate = &doc["explain"]["migrations"][1]["steps"][0]["backfill"];
+        assert_eq!(estimate["sample"]["rows"], 5000, "{estimate}");
+        assert_eq!(
+            estimate["rate_from"], "a sample batch, rolled back",
+            "{estimate}"
+        );
+        assert!(
+            estimate["eta_seconds"].as_f64().is_some_and(|s| s > 0.0),
+            "{estimate}"
+        );
+        assert_eq!(
+            before,
+            state(b.as_mut(), db.backend()).await,
+            "--sample rolled back"
+        );
         b.close().await.expect("close");
 
         // Once a backfill ran here, the next one gets a duration from its measured rate.

@@ -1,7 +1,7 @@
 //! `cutover explain`: a table, Markdown (pull-request comments) or JSON.
 
 use anyhow::{Result, anyhow};
-use cutover_core::explain::{ExplainReport, QueryPlan, RowCount, RowSource, StepExplain};
+use cutover_core::explain::{ExplainReport, QueryPlan, RowCount, RowSource, Sample, StepExplain};
 use cutover_core::plan::Version;
 use cutover_core::runner::Runner;
 
@@ -27,6 +27,7 @@ fn rows(r: Option<RowCount>) -> String {
 
 fn duration(secs: f64) -> String {
     match secs {
+        s if s < 1.0 => "under a second".into(),
         s if s < 90.0 => format!("{s:.0}s"),
         s if s < 5400.0 => format!("{:.0}min", s / 60.0),
         s => format!("{:.1}h", s / 3600.0),
@@ -41,9 +42,16 @@ fn backfill_line(s: &StepExplain) -> Option<String> {
         .unwrap_or_else(|| "?".into());
     let eta = match (b.eta_seconds, b.rows_per_second, &b.rate_from) {
         (Some(eta), Some(rate), Some(from)) => {
-            format!("about {} at {rate:.0} rows/s ({from})", duration(eta))
+            format!("ETA {} at {rate:.0} rows/s ({from})", duration(eta))
         }
-        _ => "duration unknown: no run measured on this database yet".into(),
+        _ => "duration unknown: no run measured on this database yet (try --sample)".into(),
+    };
+    let eta = match b.sample {
+        Some(s) => format!(
+            "{eta}; sample batch: {} rows in {} ms, rolled back (no commit or checkpoint: a real run is slower)",
+            s.rows, s.millis
+        ),
+        None => eta,
     };
     let how = b
         .pending_note
@@ -72,11 +80,12 @@ fn plans(report: &ExplainReport) -> Vec<(String, &QueryPlan)> {
 }
 
 fn print_table(report: &ExplainReport) {
-    crate::outln!(
-        "{} {} (nothing was changed)\n",
-        report.dialect,
-        report.server
-    );
+    let changed = if report.sampled() {
+        "sample batches ran and were rolled back"
+    } else {
+        "nothing was changed"
+    };
+    crate::outln!("{} {} ({changed})\n", report.dialect, report.server);
     let mut lines = vec![[
         "VERSION".to_string(),
         "STEP".into(),
@@ -223,6 +232,11 @@ fn version(v: &Option<String>, flag: &str) -> Result<Option<Version>> {
 pub(crate) async fn run(project: &Project, args: &ExplainArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
     let (from, to) = (version(&args.from, "--from")?, version(&args.to, "--to")?);
+    let sample = if args.sample {
+        Sample::OneBatch
+    } else {
+        Sample::No
+    };
     let mut backend = super::open_existing(project, &args.connect).await?;
     let printer = Printer::new(json);
     let report = Runner::new(
@@ -231,7 +245,7 @@ pub(crate) async fn run(project: &Project, args: &ExplainArgs, json: bool) -> Re
         runner_options(project, &args.connect),
         &printer,
     )
-    .explain(from, to)
+    .explain(from, to, sample)
     .await;
     backend.close().await?;
     let report = report?;

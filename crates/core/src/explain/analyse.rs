@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::queries::{first_batch_sql, plan};
 use super::rows::{measured_rate, pending_rows, table_rows};
-use super::{BackfillEstimate, ExplainReport, MigrationExplain, RowCount, StepExplain};
+use super::{
+    BackfillEstimate, ExplainReport, MigrationExplain, RowCount, Sample, SampleBatch, StepExplain,
+};
 use crate::backend::Backend;
 use crate::backfill::BackfillSpec;
 use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
@@ -19,6 +21,7 @@ pub async fn explain_migrations(
     b: &mut dyn Backend,
     plan: &Plan,
     selected: &dyn Fn(&Migration) -> bool,
+    sample: Sample,
 ) -> Result<ExplainReport> {
     let dialect = b.dialect();
     let server = ServerVersion::parse(&b.server_version().await?);
@@ -28,6 +31,7 @@ pub async fn explain_migrations(
         server: &server,
         rows: BTreeMap::new(),
         specs: &specs,
+        sample,
     };
     let mut report = ExplainReport {
         dialect,
@@ -108,9 +112,10 @@ pub async fn explain_migrations(
         Some(false) => "hypothetical indexes: the hypopg extension is not installed here, so the plans do not include indexes this plan creates".into(),
         None => format!("hypothetical indexes: none on {dialect}, so the plans do not include indexes this plan creates"),
     });
-    report.notes.push(
-        "--sample (a timed batch in a rolled-back transaction) is not implemented: durations come from the checkpoint history only".into(),
-    );
+    report.notes.push(match sample {
+        Sample::No => "durations come from the checkpoint history only; --sample times one batch per backfill in a transaction that is rolled back".into(),
+        Sample::OneBatch => "--sample ran the first batch of every backfill in a transaction that was rolled back: it took row locks, may have advanced sequences and wrote WAL/undo, though no row changed".into(),
+    });
     if let Some(c) = dialect.explainer().caveat() {
         report.notes.push(c.into());
     }
@@ -123,6 +128,7 @@ struct Walk<'a> {
     /// Rows per existing table (`None`: the table does not exist).
     rows: BTreeMap<String, Option<RowCount>>,
     specs: &'a [BackfillSpec],
+    sample: Sample,
 }
 
 impl Walk<'_> {
@@ -209,6 +215,7 @@ impl Walk<'_> {
             pending_note: None,
             rows_per_second: None,
             rate_from: None,
+            sample: None,
             eta_seconds: None,
             batch: super::QueryPlan {
                 what: what.clone(),
@@ -237,11 +244,6 @@ impl Walk<'_> {
                 ));
             }
         }
-        if let Some((rate, from)) = measured_rate(self.b, &id).await? {
-            out.rows_per_second = Some(rate);
-            out.rate_from = Some(from);
-            out.eta_seconds = out.pending.map(|p| p.rows as f64 / rate);
-        }
         let batch = u64::from(bf.batch_size.unwrap_or(1000));
         match first_batch_sql(self.b, spec, batch).await {
             Ok(sql) => {
@@ -251,6 +253,39 @@ impl Walk<'_> {
                 out.batch.error = Some(format!("no batch query yet: {e}"));
             }
         }
+        if self.sample == Sample::OneBatch && out.batch.error.is_none() {
+            out.sample = Some(sample_batch(self.b, &out.batch.sql).await?);
+        }
+        let measured = measured_rate(self.b, &id).await?;
+        let sampled = out.sample.filter(|s| s.rows > 0 && s.millis > 0).map(|s| {
+            let rate = s.rows as f64 * 1000.0 / s.millis as f64;
+            (rate, "a sample batch, rolled back".to_string())
+        });
+        if let Some((rate, from)) = measured.or(sampled) {
+            out.rows_per_second = Some(rate);
+            out.rate_from = Some(from);
+            out.eta_seconds = out.pending.map(|p| p.rows as f64 / rate);
+        }
         Ok(out)
     }
+}
+
+/// Runs `sql` (one batch) in a transaction and rolls it back, timed.
+/// It waits at most 2 s for a row lock and runs at most 60 s, so that it never queues behind
+/// the application for long.
+async fn sample_batch(b: &mut dyn Backend, sql: &str) -> Result<SampleBatch> {
+    b.set_timeouts(crate::backend::Timeouts {
+        lock: std::time::Duration::from_secs(2),
+        statement: Some(std::time::Duration::from_secs(60)),
+    })
+    .await?;
+    b.begin().await?;
+    let started = std::time::Instant::now();
+    let result = b.execute(sql).await;
+    let millis = started.elapsed().as_millis() as u64;
+    b.rollback().await?;
+    Ok(SampleBatch {
+        rows: result.map_err(|e| e.context("the sample batch (rolled back)"))?,
+        millis: millis.max(1),
+    })
 }

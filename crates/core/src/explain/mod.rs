@@ -10,9 +10,11 @@
 //! index was expected.
 //!
 //! Read-only: only `SELECT`s, catalog queries and `EXPLAIN` (never `EXPLAIN ANALYZE`), so
-//! the catalog, the rows and the sequences are the same before and after. A timed sample
-//! batch (`--sample`) and hypothetical indexes (PostgreSQL `hypopg`) are not implemented;
-//! the report says so.
+//! the catalog, the rows and the sequences are the same before and after. Unless asked for
+//! [`Sample::OneBatch`]: then the first batch of every backfill runs in a transaction that is
+//! rolled back, timed, to estimate its rate; that takes row locks, can advance sequences and
+//! writes WAL/undo even though nothing stays. Hypothetical indexes (PostgreSQL `hypopg`) are
+//! not implemented; the report says so.
 
 mod analyse;
 mod queries;
@@ -31,6 +33,25 @@ pub const LARGE_TABLE_ROWS: u64 = 10_000;
 
 /// Bounded counts stop here (the answer is then "at least").
 pub const COUNT_LIMIT: u64 = 1_000_000;
+
+/// Whether `cutover explain` may time a sample batch of each backfill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sample {
+    /// Read only (the default).
+    #[default]
+    No,
+    /// Run each backfill's first batch in a transaction that is rolled back, timed.
+    OneBatch,
+}
+
+/// A sample batch run and rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SampleBatch {
+    /// Rows the batch changed (then rolled back).
+    pub rows: u64,
+    /// How long it took, in milliseconds (rollback not included).
+    pub millis: u64,
+}
 
 /// Where a row count comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -89,6 +110,9 @@ pub struct BackfillEstimate {
     /// Which checkpoints the rate comes from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rate_from: Option<String>,
+    /// `--sample`: the first batch, run and rolled back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleBatch>,
     /// Pending rows / rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eta_seconds: Option<f64>,
@@ -144,4 +168,14 @@ pub struct ExplainReport {
     pub warnings: Vec<String>,
     /// What the report does not take into account.
     pub notes: Vec<String>,
+}
+
+impl ExplainReport {
+    /// Whether sample batches ran (and were rolled back).
+    pub fn sampled(&self) -> bool {
+        self.migrations
+            .iter()
+            .flat_map(|m| &m.steps)
+            .any(|s| s.backfill.as_ref().is_some_and(|b| b.sample.is_some()))
+    }
 }
