@@ -41,6 +41,11 @@ op = "alter_column"
 table = "big"
 column = "a"
 type = "bigint"
+[[checks]]
+name = "no v5"
+table = "big"
+where = "c = 'v5'"
+expect = 0
 "#;
 
 const FILL: &str = r#"
@@ -155,6 +160,17 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
             Backend::Sqlite => "ANALYZE",
         };
         b.query(analyze).await.expect("analyze");
+        // PostgreSQL with hypopg available: the index step 4 creates is planned with.
+        let hypopg = db.backend() == Backend::Postgres
+            && snapshot::count(
+                b.as_mut(),
+                "SELECT COUNT(*) FROM pg_available_extensions WHERE name = 'hypopg'",
+            )
+            .await
+                == 1;
+        if hypopg {
+            b.execute("CREATE EXTENSION hypopg").await.expect("hypopg");
+        }
         let before = state(b.as_mut(), db.backend()).await;
         assert!(before.contains(&"SELECT COUNT(*) FROM big = 200000".to_string()));
 
@@ -206,6 +222,28 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
                 .is_some_and(|w| w.contains("`big` (")),
             "{check}"
         );
+
+        // The check on `c` and the index step 4 creates on it.
+        let lookup = &ms[0]["checks"][0];
+        let notes = doc["explain"]["notes"].to_string();
+        if hypopg {
+            assert_eq!(lookup["full_scans"], serde_json::json!([]), "{lookup}");
+            assert!(
+                lookup["plan"].to_string().contains("btree_big_c"),
+                "{lookup}"
+            );
+            assert!(
+                notes.contains("hypothetical indexes (hypopg): the plans include"),
+                "{notes}"
+            );
+        } else {
+            assert_eq!(lookup["full_scans"], serde_json::json!(["big"]), "{lookup}");
+            assert!(lookup["warning"].is_string(), "{lookup}");
+            assert!(
+                notes.contains("do not include indexes this plan creates"),
+                "{notes}"
+            );
+        }
 
         // The readable forms.
         let out = run(&["explain"]);

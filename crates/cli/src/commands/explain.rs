@@ -153,7 +153,7 @@ fn print_table(report: &ExplainReport) {
             crate::outln!("  {w}");
         }
     }
-    crate::outln!("\nnot taken into account:");
+    crate::outln!("\nnotes:");
     for n in &report.notes {
         crate::outln!("  {n}");
     }

@@ -26,12 +26,17 @@ pub async fn explain_migrations(
     let dialect = b.dialect();
     let server = ServerVersion::parse(&b.server_version().await?);
     let specs = BackfillSpec::all_on(plan, Some(dialect))?;
+    let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
+        Some(sql) => Some(b.query(&sql).await?.scalar().is_some_and(|v| v != "0")),
+        None => None,
+    };
     let mut walk = Walk {
         b,
         server: &server,
         rows: BTreeMap::new(),
         specs: &specs,
         sample,
+        hypothetical: hypo.unwrap_or(false).then(Vec::new),
     };
     let mut report = ExplainReport {
         dialect,
@@ -103,14 +108,23 @@ pub async fn explain_migrations(
             }
         }
     }
-    let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
-        Some(sql) => Some(walk.b.query(&sql).await?.scalar().is_some_and(|v| v != "0")),
+    let made = match walk.hypothetical.take() {
+        Some(made) => {
+            if let Some(sql) = dialect.explainer().hypothetical_reset_sql() {
+                walk.b.query(&sql).await?;
+            }
+            Some(made)
+        }
         None => None,
     };
-    report.notes.push(match hypo {
-        Some(true) => "hypopg is installed, but explain does not create hypothetical indexes yet: the plans do not include indexes this plan creates".into(),
-        Some(false) => "hypothetical indexes: the hypopg extension is not installed here, so the plans do not include indexes this plan creates".into(),
-        None => format!("hypothetical indexes: none on {dialect}, so the plans do not include indexes this plan creates"),
+    report.notes.push(match (hypo, made) {
+        (Some(true), Some(made)) if made.is_empty() => "hypothetical indexes (hypopg): the plan creates no index on an existing table".into(),
+        (Some(true), Some(made)) => format!(
+            "hypothetical indexes (hypopg): the plans include the indexes this plan creates ({}), made for this session only",
+            made.join(", ")
+        ),
+        (Some(_), _) => "hypothetical indexes: the hypopg extension is not installed here, so the plans do not include indexes this plan creates".into(),
+        (None, _) => format!("hypothetical indexes: none on {dialect}, so the plans do not include indexes this plan creates"),
     });
     report.notes.push(match sample {
         Sample::No => "durations come from the checkpoint history only; --sample times one batch per backfill in a transaction that is rolled back".into(),
@@ -129,6 +143,8 @@ struct Walk<'a> {
     rows: BTreeMap<String, Option<RowCount>>,
     specs: &'a [BackfillSpec],
     sample: Sample,
+    /// The hypothetical indexes made so far (`None`: the database has none).
+    hypothetical: Option<Vec<String>>,
 }
 
 impl Walk<'_> {
@@ -189,6 +205,9 @@ impl Walk<'_> {
             not_null_proven,
         };
         let impact = dialect.explainer().step_impact(&facts);
+        if impact.work == TableWork::IndexBuild {
+            self.hypothetical_index(m, step, schema).await?;
+        }
         let backfill = match step {
             Step::Backfill(bf) if impact.work == TableWork::Batches => {
                 Some(self.backfill(m, bf).await?)
@@ -204,6 +223,33 @@ impl Walk<'_> {
             rows,
             backfill,
         })
+    }
+
+    /// Makes the index `step` builds a hypothetical one, when the database can.
+    async fn hypothetical_index(
+        &mut self,
+        m: &Migration,
+        step: &Step,
+        schema: &Schema,
+    ) -> Result<()> {
+        let dialect = self.b.dialect();
+        let Some(made) = self.hypothetical.as_mut() else {
+            return Ok(());
+        };
+        let Ok(statements) = crate::render::render_step(step, dialect, schema, m) else {
+            return Ok(());
+        };
+        for (sql, _) in statements {
+            let upper = sql.to_ascii_uppercase();
+            if !(upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX")) {
+                continue;
+            }
+            if let Some(q) = dialect.explainer().hypothetical_index_sql(&sql) {
+                let rows = self.b.query(&q).await?;
+                made.extend(rows.scalar().map(str::to_string));
+            }
+        }
+        Ok(())
     }
 
     async fn backfill(&mut self, m: &Migration, bf: &Backfill) -> Result<BackfillEstimate> {

@@ -13,8 +13,9 @@
 //! the catalog, the rows and the sequences are the same before and after. Unless asked for
 //! [`Sample::OneBatch`]: then the first batch of every backfill runs in a transaction that is
 //! rolled back, timed, to estimate its rate; that takes row locks, can advance sequences and
-//! writes WAL/undo even though nothing stays. Hypothetical indexes (PostgreSQL `hypopg`) are
-//! not implemented; the report says so.
+//! writes WAL/undo even though nothing stays. On PostgreSQL with the `hypopg` extension
+//! installed, the indexes pending steps create are hypothetical indexes of the session while
+//! the later queries are planned (never in the catalog); the report says when there are none.
 
 mod analyse;
 mod queries;

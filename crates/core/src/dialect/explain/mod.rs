@@ -183,6 +183,17 @@ pub trait Explainer: Send + Sync {
         None
     }
 
+    /// The query that makes `create_index` (a rendered `CREATE INDEX`) a hypothetical index
+    /// of this session only: the planner sees it, the catalog does not (`hypopg`).
+    fn hypothetical_index_sql(&self, _create_index: &str) -> Option<String> {
+        None
+    }
+
+    /// The query that drops this session's hypothetical indexes.
+    fn hypothetical_reset_sql(&self) -> Option<String> {
+        None
+    }
+
     /// What the answers of [`step_impact`](Explainer::step_impact) rest on, when the user
     /// should know (e.g. derived from documentation, not confirmed by the server).
     fn caveat(&self) -> Option<&'static str> {

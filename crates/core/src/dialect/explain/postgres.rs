@@ -247,4 +247,19 @@ impl Explainer for PostgresExplain {
     fn hypothetical_index_probe_sql(&self) -> Option<String> {
         Some("SELECT COUNT(*) FROM pg_extension WHERE extname = 'hypopg'".into())
     }
+
+    fn hypothetical_index_sql(&self, create_index: &str) -> Option<String> {
+        // hypopg plans a plain CREATE INDEX.
+        let plain = create_index
+            .replacen(" CONCURRENTLY", "", 1)
+            .replacen(" IF NOT EXISTS", "", 1);
+        Some(format!(
+            "SELECT indexname FROM hypopg_create_index({})",
+            quote_literal(&plain)
+        ))
+    }
+
+    fn hypothetical_reset_sql(&self) -> Option<String> {
+        Some("SELECT hypopg_reset()".into())
+    }
 }
