@@ -11,7 +11,7 @@ use crate::backend::Backend;
 use crate::backfill::BackfillSpec;
 use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
 use crate::error::Result;
-use crate::plan::{Backfill, Migration, Plan, Step};
+use crate::plan::{Backfill, CheckWhen, Migration, Plan, Step};
 use crate::render::{backfill_id, check_query, needs_rebuild};
 use crate::schema::Schema;
 
@@ -59,6 +59,9 @@ pub async fn explain_migrations(
             steps: Vec::new(),
             checks: Vec::new(),
         };
+        // `before` checks run before the steps, `after` checks after them (with the indexes
+        // the steps create, when they can be hypothetical).
+        walk.checks(m, &mut out, CheckWhen::Before).await?;
         for (i, s) in m.steps.iter().enumerate() {
             if !s.runs_on(dialect) {
                 continue;
@@ -67,19 +70,7 @@ pub async fn explain_migrations(
             schema.apply(&s.item);
             out.steps.push(step);
         }
-        for c in m.checks_for(dialect) {
-            let sql = match check_query(&c.item, dialect) {
-                Ok(sql) => sql,
-                Err(e) => return Err(e.context(m.check_location(&c.item.name))),
-            };
-            let what = format!(
-                "check `{}` ({})",
-                c.item.name,
-                m.check_location(&c.item.name)
-            );
-            let p = walk.plan(what, sql, "the check's filter").await;
-            out.checks.push(p);
-        }
+        walk.checks(m, &mut out, CheckWhen::After).await?;
         report.migrations.push(out);
     }
     for m in &report.migrations {
@@ -223,6 +214,28 @@ impl Walk<'_> {
             rows,
             backfill,
         })
+    }
+
+    /// The plans of `m`'s checks that run `when`.
+    async fn checks(
+        &mut self,
+        m: &Migration,
+        out: &mut MigrationExplain,
+        when: CheckWhen,
+    ) -> Result<()> {
+        let dialect = self.b.dialect();
+        for c in m.checks_for(dialect).filter(|c| c.item.when == when) {
+            let sql = check_query(&c.item, dialect)
+                .map_err(|e| e.context(m.check_location(&c.item.name)))?;
+            let what = format!(
+                "check `{}` ({})",
+                c.item.name,
+                m.check_location(&c.item.name)
+            );
+            let p = self.plan(what, sql, "the check's filter").await;
+            out.checks.push(p);
+        }
+        Ok(())
     }
 
     /// Makes the index `step` builds a hypothetical one, when the database can.
