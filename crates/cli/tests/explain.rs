@@ -223,6 +223,27 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
             "{check}"
         );
 
+        // Work on every row is a warning unless reads and writes go on meanwhile (MariaDB's
+        // in-place index build and rebuild).
+        let warnings = doc["explain"]["warnings"].to_string();
+        assert!(
+            warnings.contains("0002 step 5 (alter_column)"),
+            "{warnings}"
+        );
+        assert_eq!(
+            warnings.contains("0002 step 4 (create_index)"),
+            db.backend() != Backend::Mysql,
+            "{warnings}"
+        );
+
+        // A range instead of the pending migrations.
+        let out = run(&["--json", "explain", "--from", "0001", "--to", "0001"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let range: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let only = &range["explain"]["migrations"];
+        assert_eq!(only.as_array().map(Vec::len), Some(1), "{range}");
+        assert_eq!(only[0]["steps"][0]["op"], "create_table", "{range}");
+
         // The check on `c` and the index step 4 creates on it.
         let lookup = &ms[0]["checks"][0];
         let notes = doc["explain"]["notes"].to_string();

@@ -84,7 +84,11 @@ pub async fn explain_migrations(
                 report.warnings.push(format!("{}: {w}", m.version));
             }
         }
-        for s in m.steps.iter().filter(|s| s.impact.work.per_row()) {
+        for s in m
+            .steps
+            .iter()
+            .filter(|s| s.impact.work.per_row() && !s.impact.online)
+        {
             if let Some(n) = s.rows.filter(|r| r.rows >= super::LARGE_TABLE_ROWS) {
                 report.warnings.push(format!(
                     "{} step {} ({}): {} of `{}` ({} rows) under {}",

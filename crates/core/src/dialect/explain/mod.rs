@@ -116,6 +116,9 @@ pub struct LockImpact {
     pub work: TableWork,
     /// What other sessions cannot do meanwhile.
     pub blocks: String,
+    /// Whether reads and writes go on while it works (only a brief lock at its start or
+    /// end, or short batches): then its work on many rows is no warning.
+    pub online: bool,
     /// Why, in a sentence (the rule applied, version conditions, caveats).
     pub note: String,
 }
@@ -127,8 +130,14 @@ impl LockImpact {
             algorithm: None,
             work,
             blocks: blocks.into(),
+            online: false,
             note: note.into(),
         }
+    }
+
+    pub(crate) fn online(mut self) -> LockImpact {
+        self.online = true;
+        self
     }
 
     pub(crate) fn algorithm(mut self, algorithm: &str) -> LockImpact {

@@ -36,11 +36,15 @@ fn instant_drop_column(s: &ServerVersion) -> bool {
 }
 
 fn instant(note: &str) -> LockImpact {
-    LockImpact::new(NONE, TableWork::Catalog, MDL, note).algorithm("INSTANT")
+    LockImpact::new(NONE, TableWork::Catalog, MDL, note)
+        .algorithm("INSTANT")
+        .online()
 }
 
 fn rebuild_online(note: &str) -> LockImpact {
-    LockImpact::new(NONE, TableWork::Rebuild, MDL, note).algorithm("INPLACE")
+    LockImpact::new(NONE, TableWork::Rebuild, MDL, note)
+        .algorithm("INPLACE")
+        .online()
 }
 
 fn copy(note: &str) -> LockImpact {
@@ -59,7 +63,8 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
                 MDL,
                 "VARCHAR widened: in place without copying while the length prefix keeps its size (up to 255 bytes, or from 256 up); otherwise a copy",
             )
-            .algorithm(if s.mariadb { "INSTANT" } else { "INPLACE" }),
+            .algorithm(if s.mariadb { "INSTANT" } else { "INPLACE" })
+            .online(),
             _ => copy(&format!(
                 "MODIFY COLUMN {} -> {}: a data type change copies the table; writes wait for the whole copy",
                 before.ty, to
@@ -130,10 +135,12 @@ impl Explainer for MysqlExplain {
                 MDL,
                 "ADD INDEX builds the index in place (no table copy); reads and writes go on",
             )
-            .algorithm(if s.mariadb { "NOCOPY" } else { "INPLACE" }),
+            .algorithm(if s.mariadb { "NOCOPY" } else { "INPLACE" })
+            .online(),
             Step::DropIndex(_) | Step::DropUnique(_) | Step::DropForeignKey(_) => {
                 LockImpact::new(NONE, TableWork::Catalog, MDL, "metadata only")
                     .algorithm(if s.mariadb { "NOCOPY" } else { "INPLACE" })
+                    .online()
             }
             Step::AddForeignKey(_) => copy(
                 "ADD FOREIGN KEY with foreign_key_checks on copies the table and checks every row; writes wait",
@@ -151,7 +158,8 @@ impl Explainer for MysqlExplain {
                 TableWork::Batches,
                 "writes to the rows (and gaps) of the running batch",
                 "short transactions, one per batch",
-            ),
+            )
+            .online(),
             Step::Sql(_) => LockImpact::new(
                 "unknown",
                 TableWork::Unknown,

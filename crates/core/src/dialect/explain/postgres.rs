@@ -132,7 +132,8 @@ impl Explainer for PostgresExplain {
                 TableWork::IndexBuild,
                 "other DDL and VACUUM (reads and writes go on)",
                 "CREATE INDEX CONCURRENTLY: two scans, waits for running transactions; runs outside a transaction",
-            ),
+            )
+            .online(),
             Step::CreateIndex(_) => LockImpact::new(
                 "SHARE",
                 TableWork::IndexBuild,
@@ -144,7 +145,8 @@ impl Explainer for PostgresExplain {
                 TableWork::Catalog,
                 "other DDL",
                 "DROP INDEX CONCURRENTLY waits for running transactions",
-            ),
+            )
+            .online(),
             Step::DropIndex(_) => LockImpact::new(
                 ACCESS_EXCLUSIVE,
                 TableWork::Catalog,
@@ -192,7 +194,8 @@ impl Explainer for PostgresExplain {
                 TableWork::Scan,
                 "other DDL (reads and writes go on)",
                 "VALIDATE CONSTRAINT scans every row without blocking writes",
-            ),
+            )
+            .online(),
             Step::ResyncIdentity(_) => LockImpact::new(
                 "ROW EXCLUSIVE",
                 TableWork::Catalog,
@@ -204,7 +207,8 @@ impl Explainer for PostgresExplain {
                 TableWork::Batches,
                 "writes to the rows of the running batch",
                 "short transactions, one per batch",
-            ),
+            )
+            .online(),
             Step::Sql(_) => LockImpact::new(
                 "unknown",
                 TableWork::Unknown,

@@ -45,7 +45,8 @@ impl Explainer for SqliteExplain {
             Step::Backfill(_) | Step::DeleteRows(_) => lock(
                 TableWork::Batches,
                 "the write lock is held per batch; readers go on",
-            ),
+            )
+            .online(),
             Step::Sql(_) => lock(TableWork::Unknown, "raw SQL is not analysed"),
             _ => lock(TableWork::Catalog, "schema change only, no rebuild"),
         }
