@@ -333,3 +333,48 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
     })
     .await;
 }
+
+/// A sample batch that cannot take its row locks (another session holds them) gives up after
+/// its lock timeout, is rolled back and reported; the rest of the report stands.
+#[tokio::test]
+async fn a_blocked_sample_batch_is_reported_not_fatal() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_big.toml", BIG)
+            .write("0003_fill.toml", FILL);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let run = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--database", db.url(), "--plan", dir.as_str()]);
+            common::run(plan.path(), &all)
+        };
+        let out = run(&["up", "--to", "0001", "--no-backup"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let mut holder = cutover_cli::connect::connect(db.url())
+            .await
+            .expect("connect");
+        holder
+            .execute("INSERT INTO big (a) VALUES (1), (2), (3)")
+            .await
+            .expect("rows");
+        holder.begin().await.expect("begin");
+        holder
+            .execute("UPDATE big SET a = a + 1 WHERE id = 1")
+            .await
+            .expect("hold a row lock");
+
+        let out = run(&["--json", "explain", "--sample"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let estimate = &doc["explain"]["migrations"][0]["steps"][0]["backfill"];
+        assert!(estimate["sample"].is_null(), "{estimate}");
+        assert!(estimate["sample_error"].is_string(), "{estimate}");
+        assert_eq!(estimate["pending"]["rows"], 3, "{estimate}");
+
+        holder.rollback().await.expect("rollback");
+        let filled = snapshot::count(holder.as_mut(), "SELECT COUNT(b) FROM big").await;
+        assert_eq!(filled, 0, "the sample changed nothing");
+        holder.close().await.expect("close");
+    })
+    .await;
+}

@@ -51,7 +51,10 @@ fn backfill_line(s: &StepExplain) -> Option<String> {
             "{eta}; sample batch: {} rows in {} ms, rolled back (no commit or checkpoint: a real run is slower)",
             s.rows, s.millis
         ),
-        None => eta,
+        None => match &b.sample_error {
+            Some(e) => format!("{eta}; sample batch failed and was rolled back: {e}"),
+            None => eta,
+        },
     };
     let how = b
         .pending_note

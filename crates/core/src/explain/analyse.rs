@@ -279,6 +279,7 @@ impl Walk<'_> {
             rows_per_second: None,
             rate_from: None,
             sample: None,
+            sample_error: None,
             eta_seconds: None,
             batch: super::QueryPlan {
                 what: what.clone(),
@@ -317,7 +318,21 @@ impl Walk<'_> {
             }
         }
         if self.sample == Sample::OneBatch && out.batch.error.is_none() {
-            out.sample = Some(sample_batch(self.b, &out.batch.sql).await?);
+            match sample_batch(self.b, &out.batch.sql).await {
+                Ok(s) => out.sample = Some(s),
+                Err(e)
+                    if matches!(
+                        e.root(),
+                        crate::Error::Driver {
+                            kind: crate::error::DriverErrorKind::Connection,
+                            ..
+                        }
+                    ) =>
+                {
+                    return Err(e);
+                }
+                Err(e) => out.sample_error = Some(e.to_string()),
+            }
         }
         let measured = measured_rate(self.b, &id).await?;
         let sampled = out.sample.filter(|s| s.rows > 0 && s.millis > 0).map(|s| {
@@ -346,6 +361,7 @@ async fn sample_batch(b: &mut dyn Backend, sql: &str) -> Result<SampleBatch> {
     let started = std::time::Instant::now();
     let result = b.execute(sql).await;
     let millis = started.elapsed().as_millis() as u64;
+    // Rolled back on every path, a failed batch included.
     b.rollback().await?;
     Ok(SampleBatch {
         rows: result.map_err(|e| e.context("the sample batch (rolled back)"))?,

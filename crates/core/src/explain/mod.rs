@@ -114,6 +114,9 @@ pub struct BackfillEstimate {
     /// `--sample`: the first batch, run and rolled back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sample: Option<SampleBatch>,
+    /// `--sample`: why the sample batch failed (it was rolled back; e.g. a row lock wait).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_error: Option<String>,
     /// Pending rows / rate.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eta_seconds: Option<f64>,
