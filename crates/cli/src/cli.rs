@@ -86,6 +86,12 @@ pub enum Command {
     Down(DownArgs),
     /// Check applied migrations' checksums and the plan's order against the database.
     Validate(ConnectOnly),
+    /// Re-run the `after` checks and backfill coverage of applied migrations (exit 5 on a
+    /// failure); records the result, shown by `status`.
+    Verify(VerifyArgs),
+    /// Show, without changing anything, the locks, rewrites, rows and query plans of pending
+    /// migrations on this database.
+    Explain(ExplainArgs),
     /// Mark an existing database as already at VERSION without running anything; with
     /// --from-history, mark what another migration tool's history table says ran.
     Baseline(BaselineArgs),
@@ -363,6 +369,49 @@ pub struct StatusArgs {
     /// Exit with code 3 when migrations are pending.
     #[arg(long)]
     pub exit_code: bool,
+}
+
+/// `cutover verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Applied migrations to verify (default: every applied migration).
+    #[arg(value_name = "VERSION")]
+    pub versions: Vec<String>,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+}
+
+/// `cutover explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Explain migrations from this version on (with --to: that range, applied or not;
+    /// default: the pending migrations).
+    #[arg(long, value_name = "VERSION")]
+    pub from: Option<String>,
+    /// Explain migrations up to this version.
+    #[arg(long, value_name = "VERSION")]
+    pub to: Option<String>,
+    /// Text layout: a table, or Markdown for a pull-request comment (--json for machines).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Table, conflicts_with = "json")]
+    pub format: ExplainFormat,
+    /// Time the first batch of every backfill in a transaction that is rolled back, for a
+    /// duration estimate. It changes no row in the end, but takes row locks, can advance
+    /// sequences and writes WAL/undo while it runs.
+    #[arg(long)]
+    pub sample: bool,
+}
+
+/// The layouts of `cutover explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExplainFormat {
+    /// A readable table.
+    Table,
+    /// Markdown, for a pull-request comment.
+    Markdown,
 }
 
 /// `cutover up`.

@@ -35,6 +35,7 @@ pub mod backup;
 pub mod dialect;
 pub mod embed;
 pub mod error;
+pub mod explain;
 pub mod expr;
 pub mod fence;
 pub mod generate;

@@ -4,6 +4,7 @@ mod adopt;
 mod backfill;
 mod backup;
 mod database;
+mod explain;
 mod generate;
 mod lint;
 mod migrate;
@@ -15,6 +16,7 @@ mod scaffold;
 mod sql;
 mod status;
 mod test;
+mod verify;
 
 use std::time::Duration;
 
@@ -59,6 +61,8 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Lint(args) => lint::run(&project, &args, json),
         Command::Status(args) => status::status(&project, &args, json).await,
         Command::Validate(args) => status::validate(&project, &args.connect, json).await,
+        Command::Verify(args) => verify::run(&project, &args, json).await,
+        Command::Explain(args) => explain::run(&project, &args, json).await,
         Command::Up(args) => migrate::up(&project, &args, json).await,
         Command::Down(args) => migrate::down(&project, &args, json).await,
         Command::Baseline(args) => match args.from_history {

@@ -35,12 +35,17 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         if let Some((done, total)) = m.progress {
             state = format!("{state} {done}/{total}");
         }
-        let mut notes = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
         if m.checksum_ok == Some(false) {
-            notes.push("checksum changed");
+            notes.push("checksum changed".into());
         }
         if m.out_of_order {
-            notes.push("out of order");
+            notes.push("out of order".into());
+        }
+        if let Some(v) = &m.last_verified {
+            let result = if v.passed { "passed" } else { "FAILED" };
+            let at: String = v.at.chars().take(19).collect();
+            notes.push(format!("verified {at}: {result}"));
         }
         let phase = m
             .phase

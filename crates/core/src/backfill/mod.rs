@@ -7,14 +7,14 @@
 
 mod dry_run;
 mod engine;
-mod keys;
+pub(crate) mod keys;
 mod options;
 mod parallel;
 mod report;
 mod retirement;
 mod sizing;
 mod spec;
-mod sql;
+pub(crate) mod sql;
 mod state;
 mod state_retire;
 mod transform;

@@ -131,6 +131,29 @@ pub fn pending_exists_sql(
     cursor: Option<&[String]>,
     end: Option<&[String]>,
 ) -> Result<String> {
+    pending_rows_sql(spec, dialect, kinds, cursor, end, 1)
+}
+
+/// `SELECT COUNT(*)` over at most `limit` pending rows: a count whose cost is bounded
+/// (`cutover explain`); `limit` back means "at least that many".
+pub fn count_pending_bounded_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    limit: u64,
+) -> Result<String> {
+    let inner = pending_rows_sql(spec, dialect, &[], None, None, limit)?;
+    Ok(format!("SELECT COUNT(*) FROM ({inner}) AS pending_rows"))
+}
+
+/// `SELECT 1 ... WHERE pending [AND key > cursor AND key < end] LIMIT limit`.
+fn pending_rows_sql(
+    spec: &BackfillSpec,
+    dialect: Dialect,
+    kinds: &[KeyKind],
+    cursor: Option<&[String]>,
+    end: Option<&[String]>,
+    limit: u64,
+) -> Result<String> {
     let range = range_condition(spec, kinds, cursor, None, end);
     if spec.step.insert_into.is_some() {
         // The source rows as the insert reads them (explode included), with the default
@@ -141,10 +164,10 @@ pub fn pending_exists_sql(
         if let Some(c) = cond {
             sql.push_str(&format!(" WHERE {c}"));
         }
-        return Ok(format!("{sql} LIMIT 1"));
+        return Ok(format!("{sql} LIMIT {limit}"));
     }
     let mut q = base_select(spec, dialect, true)?;
-    q.expr(Expr::cust("1")).limit(1);
+    q.expr(Expr::cust("1")).limit(limit);
     if let Some(c) = range {
         q.and_where(c);
     }

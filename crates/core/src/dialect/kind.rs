@@ -47,6 +47,15 @@ impl Dialect {
         }
     }
 
+    /// What steps cost on a live database of this dialect (`cutover explain`).
+    pub fn explainer(self) -> &'static dyn super::explain::Explainer {
+        match self {
+            Dialect::Postgres => &super::explain::PostgresExplain,
+            Dialect::Mysql => &super::explain::MysqlExplain,
+            Dialect::Sqlite => &super::explain::SqliteExplain,
+        }
+    }
+
     /// The array and enum rules of this dialect.
     pub fn compound(self) -> &'static dyn super::CompoundTypes {
         match self {

@@ -4,6 +4,7 @@
 //! implemented once per dialect in `postgres.rs`, `mysql.rs` and `sqlite.rs`.
 
 mod compound;
+pub mod explain;
 mod kind;
 mod mysql;
 mod postgres;

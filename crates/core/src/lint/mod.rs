@@ -28,7 +28,7 @@
 
 mod catalog;
 mod finding;
-mod rules;
+pub(crate) mod rules;
 mod sarif;
 mod sql_facts;
 mod squawk;

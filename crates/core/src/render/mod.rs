@@ -28,7 +28,9 @@ use crate::plan::{Migration, Plan, Step, Version};
 use crate::schema::Schema;
 
 pub use backfill::{BackfillSql, backfill_key, render_backfill};
-pub(crate) use backfill::{expr_sql, insert_select, insert_select_parts, update_statement};
+pub(crate) use backfill::{
+    backfill_id, expr_sql, insert_select, insert_select_parts, update_statement,
+};
 pub use identity::resync_after_backfill;
 pub(crate) use index::foreign_keys_needing;
 pub use inverse::{down_steps, irreversible_steps};

@@ -15,6 +15,7 @@ mod drift;
 mod effect;
 mod effect_check;
 mod execute;
+mod explain;
 mod gate;
 mod history;
 mod history_write;
@@ -30,6 +31,8 @@ mod revert_steps;
 mod status;
 mod transact;
 mod up_to_date;
+mod verify;
+mod verify_record;
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -50,6 +53,8 @@ pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
 pub use retire::RetireOutcome;
+pub use verify::{BackfillVerification, MigrationVerification, VerifyReport};
+pub use verify_record::LastVerified;
 
 /// How far `up` goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

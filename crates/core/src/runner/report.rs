@@ -143,6 +143,8 @@ pub struct MigrationStatus {
     pub checksum_ok: Option<bool>,
     /// Pending but older than the newest applied migration.
     pub out_of_order: bool,
+    /// When `cutover verify` last re-ran its checks, and the result (`None`: never).
+    pub last_verified: Option<super::LastVerified>,
 }
 
 /// The answer of `status`.

@@ -15,6 +15,15 @@ impl Runner<'_> {
         let entries = self.history.load_if_exists(self.backend).await?;
         let mut report = self.compare(&entries);
         report.backfills = self.backfill_status().await?;
+        for (version, last) in self.last_verified().await? {
+            if let Some(m) = report
+                .migrations
+                .iter_mut()
+                .find(|m| m.version.text == version)
+            {
+                m.last_verified = Some(last);
+            }
+        }
         Ok(report)
     }
 
@@ -64,6 +73,7 @@ impl Runner<'_> {
                     .filter(|e| e.state == EntryState::Applied)
                     .map(|e| e.checksum == m.checksum),
                 out_of_order: !done && newest_done.is_some_and(|n| m.version.number < n),
+                last_verified: None,
             });
         }
         for e in entries {
@@ -78,6 +88,7 @@ impl Runner<'_> {
                     progress: None,
                     checksum_ok: None,
                     out_of_order: false,
+                    last_verified: None,
                 });
             }
         }

@@ -140,7 +140,7 @@ fn timestamp(s: &StepView<'_>, table: &str, column: &str) -> Finding {
     )
 }
 
-fn is_volatile(sql: &str) -> bool {
+pub(crate) fn is_volatile(sql: &str) -> bool {
     let lower = sql.to_ascii_lowercase();
     VOLATILE.iter().any(|f| lower.contains(f))
 }

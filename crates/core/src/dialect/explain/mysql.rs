@@ -1,0 +1,218 @@
+//! MySQL and MariaDB: the ALGORITHM and LOCK the server chooses for each operation cutover
+//! renders, from the online DDL documentation (MySQL 8.0 "Online DDL Operations", MariaDB
+//! "InnoDB Online DDL Operations with ALGORITHM=INSTANT/NOCOPY/INPLACE"). Derived from the
+//! server version, never probed: MySQL commits DDL implicitly, so an `ALTER` cannot be tried.
+
+use super::{Explainer, LockImpact, ServerVersion, StepFacts, TableWork};
+use crate::backend::Rows;
+use crate::plan::{AlterColumn, Step};
+use crate::types::ColumnType;
+
+const NONE: &str = "LOCK=NONE";
+const SHARED: &str = "LOCK=SHARED";
+const MDL: &str = "a brief exclusive metadata lock at start and end";
+const WRITES: &str = "writes (reads go on)";
+
+/// MySQL's and MariaDB's answers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MysqlExplain;
+
+/// Whether the server adds a column at the end with ALGORITHM=INSTANT.
+fn instant_add_column(s: &ServerVersion) -> bool {
+    if s.mariadb {
+        s.at_least(10, 3, 2)
+    } else {
+        s.at_least(8, 0, 12)
+    }
+}
+
+/// Whether the server drops (or renames) a column with ALGORITHM=INSTANT.
+fn instant_drop_column(s: &ServerVersion) -> bool {
+    if s.mariadb {
+        s.at_least(10, 4, 0)
+    } else {
+        s.at_least(8, 0, 29)
+    }
+}
+
+fn instant(note: &str) -> LockImpact {
+    LockImpact::new(NONE, TableWork::Catalog, MDL, note)
+        .algorithm("INSTANT")
+        .online()
+}
+
+fn rebuild_online(note: &str) -> LockImpact {
+    LockImpact::new(NONE, TableWork::Rebuild, MDL, note)
+        .algorithm("INPLACE")
+        .online()
+}
+
+fn copy(note: &str) -> LockImpact {
+    LockImpact::new(SHARED, TableWork::Rewrite, WRITES, note).algorithm("COPY")
+}
+
+fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
+    let s = f.server;
+    if let (Some(to), Some(before)) = (a.ty, f.column_before)
+        && before.ty != to
+    {
+        return match (before.ty, to) {
+            (ColumnType::Varchar(x), ColumnType::Varchar(y)) if y >= x => LockImpact::new(
+                NONE,
+                TableWork::Catalog,
+                MDL,
+                "VARCHAR widened: in place without copying while the length prefix keeps its size (up to 255 bytes, or from 256 up); otherwise a copy",
+            )
+            .algorithm(if s.mariadb { "INSTANT" } else { "INPLACE" })
+            .online(),
+            _ => copy(&format!(
+                "MODIFY COLUMN {} -> {}: a data type change copies the table; writes wait for the whole copy",
+                before.ty, to
+            )),
+        };
+    }
+    if a.nullable == Some(false) {
+        return rebuild_online(
+            "MODIFY COLUMN .. NOT NULL rebuilds the table in place (strict SQL mode); reads and writes go on",
+        );
+    }
+    if a.nullable == Some(true) {
+        return if s.mariadb && s.at_least(10, 4, 3) {
+            instant("MODIFY COLUMN .. NULL: instant on MariaDB 10.4.3+")
+        } else {
+            rebuild_online("MODIFY COLUMN .. NULL rebuilds the table in place")
+        };
+    }
+    instant("SET/DROP DEFAULT: metadata only")
+}
+
+impl Explainer for MysqlExplain {
+    fn step_impact(&self, f: &StepFacts<'_>) -> LockImpact {
+        let s = f.server;
+        if !f.table_exists && !matches!(f.step, Step::Sql(_)) {
+            return LockImpact::new(
+                "none",
+                TableWork::Nothing,
+                "nothing",
+                "the table does not exist yet (created by a pending step): nothing to lock",
+            );
+        }
+        match f.step {
+            Step::CreateTable(_) => {
+                LockImpact::new("none", TableWork::Nothing, "nothing", "a new table")
+            }
+            Step::AddColumn(a) => {
+                let constant = a.column.default_expr.is_none();
+                if !constant {
+                    copy(
+                        "ADD COLUMN with an expression default: computed for every row, the table is copied",
+                    )
+                } else if instant_add_column(s) {
+                    instant(
+                        "ADD COLUMN as the last column: instant (MariaDB 10.3.2+, MySQL 8.0.12+), with or without a constant default",
+                    )
+                } else {
+                    rebuild_online(
+                        "ADD COLUMN rebuilds the table in place before MariaDB 10.3.2 / MySQL 8.0.12",
+                    )
+                }
+            }
+            Step::DropColumn(_) if instant_drop_column(s) => {
+                instant("DROP COLUMN: instant (MariaDB 10.4+, MySQL 8.0.29+)")
+            }
+            Step::DropColumn(_) => rebuild_online("DROP COLUMN rebuilds the table in place"),
+            Step::RenameColumn(_) => instant("RENAME COLUMN: metadata only"),
+            Step::RenameTable(_) | Step::DropTable(_) => LockImpact::new(
+                "exclusive metadata lock",
+                TableWork::Catalog,
+                "reads and writes, briefly",
+                "metadata only",
+            ),
+            Step::AlterColumn(a) => alter_column(a, f),
+            Step::CreateIndex(_) | Step::AddUnique(_) => LockImpact::new(
+                NONE,
+                TableWork::IndexBuild,
+                MDL,
+                "ADD INDEX builds the index in place (no table copy); reads and writes go on",
+            )
+            .algorithm(if s.mariadb { "NOCOPY" } else { "INPLACE" })
+            .online(),
+            Step::DropIndex(_) | Step::DropUnique(_) | Step::DropForeignKey(_) => {
+                LockImpact::new(NONE, TableWork::Catalog, MDL, "metadata only")
+                    .algorithm(if s.mariadb { "NOCOPY" } else { "INPLACE" })
+                    .online()
+            }
+            Step::AddForeignKey(_) => copy(
+                "ADD FOREIGN KEY with foreign_key_checks on copies the table and checks every row; writes wait",
+            ),
+            Step::AddCheck(_) => copy("ADD CHECK copies the table to check every row; writes wait"),
+            Step::DropCheck(_) => instant("DROP CHECK: metadata only"),
+            Step::ValidateConstraint(_) | Step::ResyncIdentity(_) => LockImpact::new(
+                "none",
+                TableWork::Nothing,
+                "nothing",
+                "nothing runs on MySQL/MariaDB",
+            ),
+            Step::Backfill(_) | Step::DeleteRows(_) => LockImpact::new(
+                "row locks per batch (InnoDB)",
+                TableWork::Batches,
+                "writes to the rows (and gaps) of the running batch",
+                "short transactions, one per batch",
+            )
+            .online(),
+            Step::Sql(_) => LockImpact::new(
+                "unknown",
+                TableWork::Unknown,
+                "unknown",
+                "raw SQL is not analysed",
+            ),
+        }
+    }
+
+    fn explain_sql(&self, sql: &str) -> String {
+        format!("EXPLAIN {sql}")
+    }
+
+    fn caveat(&self) -> Option<&'static str> {
+        Some(
+            "ALGORITHM and LOCK are derived from the server version and the online DDL documentation, not confirmed by the server (an ALTER cannot be tried: MySQL commits DDL)",
+        )
+    }
+
+    fn plan_lines(&self, rows: &Rows) -> Vec<String> {
+        let col = |name: &str| {
+            rows.columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+        };
+        rows.rows
+            .iter()
+            .map(|r| {
+                ["table", "type", "key", "rows", "Extra"]
+                    .iter()
+                    .filter_map(|name| {
+                        let v = r.get(col(name)?)?.clone()?;
+                        Some(format!("{}={v}", name.to_ascii_lowercase()))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    fn full_scans(&self, rows: &Rows) -> Vec<String> {
+        let col = |name: &str| {
+            rows.columns
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(name))
+        };
+        let (Some(t), Some(ty)) = (col("table"), col("type")) else {
+            return Vec::new();
+        };
+        rows.rows
+            .iter()
+            .filter(|r| r.get(ty).cloned().flatten().as_deref() == Some("ALL"))
+            .filter_map(|r| r.get(t).cloned().flatten())
+            .collect()
+    }
+}

@@ -1,0 +1,146 @@
+//! The per-dialect answers without a database: version thresholds and the forms cutover
+//! renders (the live behaviour is tested in crates/cli/tests/explain.rs).
+
+use super::{ServerVersion, StepFacts, TableWork};
+use crate::Dialect;
+use crate::plan::{Column, Step};
+use crate::types::ColumnType;
+
+fn step(toml: &str) -> Step {
+    toml::from_str(toml).expect("step")
+}
+
+fn facts<'a>(step: &'a Step, server: &'a ServerVersion) -> StepFacts<'a> {
+    StepFacts {
+        step,
+        server,
+        table_exists: true,
+        column_before: None,
+        rebuild: false,
+        not_null_proven: false,
+    }
+}
+
+const ADD: &str = "op = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"c\", type = \"integer\", default = 0 }";
+
+#[test]
+fn server_versions_parse() {
+    let m = ServerVersion::parse("10.11.19-MariaDB-0+deb12u1");
+    assert_eq!((m.number, m.mariadb), ((10, 11, 19), true));
+    let p = ServerVersion::parse("15.20 (Debian 15.20-0+deb12u1)");
+    assert_eq!((p.number, p.mariadb), ((15, 20, 0), false));
+    assert!(p.at_least(11, 0, 0) && !p.at_least(16, 0, 0));
+}
+
+#[test]
+fn mysql_add_column_is_instant_from_the_documented_versions() {
+    let add = step(ADD);
+    let algo = |v: &str| {
+        let s = ServerVersion::parse(v);
+        Dialect::Mysql
+            .explainer()
+            .step_impact(&facts(&add, &s))
+            .algorithm
+            .unwrap_or_default()
+    };
+    assert_eq!(algo("8.0.11"), "INPLACE");
+    assert_eq!(algo("8.0.12"), "INSTANT");
+    assert_eq!(algo("10.3.1-MariaDB"), "INPLACE");
+    assert_eq!(algo("10.3.2-MariaDB"), "INSTANT");
+}
+
+#[test]
+fn postgres_volatile_default_rewrites_and_a_proven_not_null_skips_the_scan() {
+    let s = ServerVersion::parse("15.2");
+    let pg = Dialect::Postgres.explainer();
+    let volatile = step(
+        "op = \"add_column\"\ntable = \"t\"\ncolumn = { name = \"u\", type = \"uuid\", default_expr = \"uuid()\" }",
+    );
+    assert_eq!(
+        pg.step_impact(&facts(&volatile, &s)).work,
+        TableWork::Rewrite
+    );
+    assert_eq!(
+        pg.step_impact(&facts(&step(ADD), &s)).work,
+        TableWork::Catalog
+    );
+    let old = ServerVersion::parse("10.5");
+    assert_eq!(
+        pg.step_impact(&facts(&step(ADD), &old)).work,
+        TableWork::Rewrite
+    );
+
+    let not_null = step("op = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\nnullable = false");
+    assert_eq!(pg.step_impact(&facts(&not_null, &s)).work, TableWork::Scan);
+    let proven = StepFacts {
+        not_null_proven: true,
+        ..facts(&not_null, &s)
+    };
+    assert_eq!(pg.step_impact(&proven).work, TableWork::Catalog);
+}
+
+#[test]
+fn postgres_binary_coercible_type_changes_do_not_rewrite() {
+    let s = ServerVersion::parse("15.2");
+    let pg = Dialect::Postgres.explainer();
+    let to_text = step("op = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\ntype = \"text\"");
+    let before = Column {
+        name: "c".into(),
+        ty: ColumnType::Varchar(20),
+        nullable: None,
+        default: None,
+        default_expr: None,
+        primary_key: false,
+        identity: false,
+        unique: false,
+    };
+    let f = StepFacts {
+        column_before: Some(&before),
+        ..facts(&to_text, &s)
+    };
+    assert_eq!(pg.step_impact(&f).work, TableWork::Catalog);
+    let to_int = step("op = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\ntype = \"bigint\"");
+    let f = StepFacts {
+        column_before: Some(&before),
+        ..facts(&to_int, &s)
+    };
+    assert_eq!(pg.step_impact(&f).work, TableWork::Rewrite);
+}
+
+#[test]
+fn full_scans_are_read_from_each_plan_format() {
+    use crate::backend::Rows;
+    let rows = |cols: &[&str], lines: &[&[&str]]| Rows {
+        columns: cols.iter().map(|c| c.to_string()).collect(),
+        rows: lines
+            .iter()
+            .map(|l| l.iter().map(|v| Some(v.to_string())).collect())
+            .collect(),
+    };
+    let pg = rows(
+        &["QUERY PLAN"],
+        &[
+            &["Aggregate  (cost=1..2 rows=1)"],
+            &["  ->  Seq Scan on big  (cost=0..3)"],
+        ],
+    );
+    assert_eq!(Dialect::Postgres.explainer().full_scans(&pg), ["big"]);
+    let my = rows(
+        &["id", "table", "type"],
+        &[&["1", "big", "ALL"], &["1", "small", "ref"]],
+    );
+    assert_eq!(Dialect::Mysql.explainer().full_scans(&my), ["big"]);
+    let lite = rows(
+        &["id", "parent", "notused", "detail"],
+        &[
+            &["2", "0", "0", "SCAN big"],
+            &[
+                "3",
+                "0",
+                "0",
+                "SEARCH small USING INTEGER PRIMARY KEY (rowid<?)",
+            ],
+        ],
+    );
+    assert_eq!(Dialect::Sqlite.explainer().full_scans(&lite), ["big"]);
+}

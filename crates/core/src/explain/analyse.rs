@@ -1,0 +1,370 @@
+//! Walks the selected migrations step by step and asks the database and the dialect.
+
+use std::collections::BTreeMap;
+
+use super::queries::{first_batch_sql, plan};
+use super::rows::{measured_rate, pending_rows, table_rows};
+use super::{
+    BackfillEstimate, ExplainReport, MigrationExplain, RowCount, Sample, SampleBatch, StepExplain,
+};
+use crate::backend::Backend;
+use crate::backfill::BackfillSpec;
+use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
+use crate::error::Result;
+use crate::plan::{Backfill, CheckWhen, Migration, Plan, Step};
+use crate::render::{backfill_id, check_query, needs_rebuild};
+use crate::schema::Schema;
+
+/// Explains the migrations of `plan` that `selected` picks (in plan order), against the
+/// database `b`. Read-only (see the [module docs](super)).
+pub async fn explain_migrations(
+    b: &mut dyn Backend,
+    plan: &Plan,
+    selected: &dyn Fn(&Migration) -> bool,
+    sample: Sample,
+) -> Result<ExplainReport> {
+    let dialect = b.dialect();
+    let server = ServerVersion::parse(&b.server_version().await?);
+    let specs = BackfillSpec::all_on(plan, Some(dialect))?;
+    let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
+        Some(sql) => Some(b.query(&sql).await?.scalar().is_some_and(|v| v != "0")),
+        None => None,
+    };
+    let mut walk = Walk {
+        b,
+        server: &server,
+        rows: BTreeMap::new(),
+        specs: &specs,
+        sample,
+        hypothetical: hypo.unwrap_or(false).then(Vec::new),
+    };
+    let mut report = ExplainReport {
+        dialect,
+        server: server.text.clone(),
+        migrations: Vec::new(),
+        warnings: Vec::new(),
+        notes: Vec::new(),
+    };
+    let mut schema = Schema::default();
+    for m in &plan.migrations {
+        if !selected(m) {
+            for s in m.steps.iter().filter(|s| s.runs_on(dialect)) {
+                schema.apply(&s.item);
+            }
+            continue;
+        }
+        let mut out = MigrationExplain {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            steps: Vec::new(),
+            checks: Vec::new(),
+        };
+        // `before` checks run before the steps, `after` checks after them (with the indexes
+        // the steps create, when they can be hypothetical).
+        walk.checks(m, &mut out, CheckWhen::Before).await?;
+        for (i, s) in m.steps.iter().enumerate() {
+            if !s.runs_on(dialect) {
+                continue;
+            }
+            let step = walk.step(m, i + 1, s.line, &s.item, &schema).await?;
+            schema.apply(&s.item);
+            out.steps.push(step);
+        }
+        walk.checks(m, &mut out, CheckWhen::After).await?;
+        report.migrations.push(out);
+    }
+    for m in &report.migrations {
+        let steps = m
+            .steps
+            .iter()
+            .filter_map(|s| s.backfill.as_ref())
+            .map(|b| &b.batch);
+        for p in steps.chain(m.checks.iter()) {
+            if let Some(w) = &p.warning {
+                report.warnings.push(format!("{}: {w}", m.version));
+            }
+        }
+        for s in m
+            .steps
+            .iter()
+            .filter(|s| s.impact.work.per_row() && !s.impact.online)
+        {
+            if let Some(n) = s.rows.filter(|r| r.rows >= super::LARGE_TABLE_ROWS) {
+                report.warnings.push(format!(
+                    "{} step {} ({}): {} of `{}` ({} rows) under {}",
+                    m.version,
+                    s.step,
+                    s.op,
+                    s.impact.work.as_str(),
+                    s.table.as_deref().unwrap_or("?"),
+                    n.rows,
+                    s.impact.lock
+                ));
+            }
+        }
+    }
+    let made = match walk.hypothetical.take() {
+        Some(made) => {
+            if let Some(sql) = dialect.explainer().hypothetical_reset_sql() {
+                walk.b.query(&sql).await?;
+            }
+            Some(made)
+        }
+        None => None,
+    };
+    report.notes.push(match (hypo, made) {
+        (Some(true), Some(made)) if made.is_empty() => "hypothetical indexes (hypopg): the plan creates no index on an existing table".into(),
+        (Some(true), Some(made)) => format!(
+            "hypothetical indexes (hypopg): the plans include the indexes this plan creates ({}), made for this session only",
+            made.join(", ")
+        ),
+        (Some(_), _) => "hypothetical indexes: the hypopg extension is not installed here, so the plans do not include indexes this plan creates".into(),
+        (None, _) => format!("hypothetical indexes: none on {dialect}, so the plans do not include indexes this plan creates"),
+    });
+    report.notes.push(match sample {
+        Sample::No => "durations come from the checkpoint history only; --sample times one batch per backfill in a transaction that is rolled back".into(),
+        Sample::OneBatch => "--sample ran the first batch of every backfill in a transaction that was rolled back: it took row locks, may have advanced sequences and wrote WAL/undo, though no row changed".into(),
+    });
+    if let Some(c) = dialect.explainer().caveat() {
+        report.notes.push(c.into());
+    }
+    Ok(report)
+}
+
+struct Walk<'a> {
+    b: &'a mut dyn Backend,
+    server: &'a ServerVersion,
+    /// Rows per existing table (`None`: the table does not exist).
+    rows: BTreeMap<String, Option<RowCount>>,
+    specs: &'a [BackfillSpec],
+    sample: Sample,
+    /// The hypothetical indexes made so far (`None`: the database has none).
+    hypothetical: Option<Vec<String>>,
+}
+
+impl Walk<'_> {
+    async fn table(&mut self, table: &str) -> Result<Option<RowCount>> {
+        if let Some(r) = self.rows.get(table) {
+            return Ok(*r);
+        }
+        let r = if self.b.table_exists(table).await? {
+            Some(table_rows(self.b, table).await?)
+        } else {
+            None
+        };
+        self.rows.insert(table.to_string(), r);
+        Ok(r)
+    }
+
+    async fn plan(&mut self, what: String, sql: String, expected: &str) -> super::QueryPlan {
+        let rows = self.rows.clone();
+        let rows_of = move |t: &str| rows.get(t).copied().flatten();
+        plan(self.b, what, sql, expected, &rows_of).await
+    }
+
+    async fn step(
+        &mut self,
+        m: &Migration,
+        number: usize,
+        line: usize,
+        step: &Step,
+        schema: &Schema,
+    ) -> Result<StepExplain> {
+        let dialect = self.b.dialect();
+        let table = step.table().map(str::to_string);
+        let rows = match &table {
+            Some(t) => self.table(t).await?,
+            None => None,
+        };
+        let rebuild = needs_rebuild(step, dialect, schema);
+        let column_before =
+            changed_column(step).and_then(|(t, c)| schema.table(t).and_then(|t| t.column(c)));
+        let mut not_null_proven = false;
+        if let Some((t, c)) = changed_column(step)
+            && rows.is_some()
+            && let Some(sql) = dialect.explainer().not_null_proof_sql(t, c)
+        {
+            not_null_proven = self
+                .b
+                .query(&sql)
+                .await?
+                .scalar()
+                .is_some_and(|v| v.trim() != "0");
+        }
+        let facts = StepFacts {
+            step,
+            server: self.server,
+            table_exists: rows.is_some(),
+            column_before,
+            rebuild,
+            not_null_proven,
+        };
+        let impact = dialect.explainer().step_impact(&facts);
+        if impact.work == TableWork::IndexBuild {
+            self.hypothetical_index(m, step, schema).await?;
+        }
+        let backfill = match step {
+            Step::Backfill(bf) if impact.work == TableWork::Batches => {
+                Some(self.backfill(m, bf).await?)
+            }
+            _ => None,
+        };
+        Ok(StepExplain {
+            step: number,
+            line,
+            op: step.op().to_string(),
+            table,
+            impact,
+            rows,
+            backfill,
+        })
+    }
+
+    /// The plans of `m`'s checks that run `when`.
+    async fn checks(
+        &mut self,
+        m: &Migration,
+        out: &mut MigrationExplain,
+        when: CheckWhen,
+    ) -> Result<()> {
+        let dialect = self.b.dialect();
+        for c in m.checks_for(dialect).filter(|c| c.item.when == when) {
+            let sql = check_query(&c.item, dialect)
+                .map_err(|e| e.context(m.check_location(&c.item.name)))?;
+            let what = format!(
+                "check `{}` ({})",
+                c.item.name,
+                m.check_location(&c.item.name)
+            );
+            let p = self.plan(what, sql, "the check's filter").await;
+            out.checks.push(p);
+        }
+        Ok(())
+    }
+
+    /// Makes the index `step` builds a hypothetical one, when the database can.
+    async fn hypothetical_index(
+        &mut self,
+        m: &Migration,
+        step: &Step,
+        schema: &Schema,
+    ) -> Result<()> {
+        let dialect = self.b.dialect();
+        let Some(made) = self.hypothetical.as_mut() else {
+            return Ok(());
+        };
+        let Ok(statements) = crate::render::render_step(step, dialect, schema, m) else {
+            return Ok(());
+        };
+        for (sql, _) in statements {
+            let upper = sql.to_ascii_uppercase();
+            if !(upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX")) {
+                continue;
+            }
+            if let Some(q) = dialect.explainer().hypothetical_index_sql(&sql) {
+                let rows = self.b.query(&q).await?;
+                made.extend(rows.scalar().map(str::to_string));
+            }
+        }
+        Ok(())
+    }
+
+    async fn backfill(&mut self, m: &Migration, bf: &Backfill) -> Result<BackfillEstimate> {
+        let id = backfill_id(bf, m);
+        let what = format!("batch of backfill `{id}`");
+        let mut out = BackfillEstimate {
+            id: id.clone(),
+            pending: None,
+            pending_note: None,
+            rows_per_second: None,
+            rate_from: None,
+            sample: None,
+            sample_error: None,
+            eta_seconds: None,
+            batch: super::QueryPlan {
+                what: what.clone(),
+                sql: String::new(),
+                plan: Vec::new(),
+                full_scans: Vec::new(),
+                warning: None,
+                error: None,
+            },
+        };
+        let Some(spec) = self.specs.iter().find(|s| s.id == id) else {
+            return Ok(out);
+        };
+        if let Some(t) = &spec.step.insert_into {
+            self.table(t).await?;
+        }
+        match pending_rows(self.b, spec).await {
+            Ok(n) => out.pending = Some(n),
+            // Its condition names what an earlier pending step creates: every row of the
+            // table is in scope.
+            Err(_) => {
+                out.pending = self.table(&spec.step.table).await?;
+                out.pending_note = Some(format!(
+                    "every row of `{}`: the pending condition cannot run before the steps before it",
+                    spec.step.table
+                ));
+            }
+        }
+        let batch = u64::from(bf.batch_size.unwrap_or(1000));
+        match first_batch_sql(self.b, spec, batch).await {
+            Ok(sql) => {
+                out.batch = self.plan(what, sql, "the backfill's key range").await;
+            }
+            Err(e) => {
+                out.batch.error = Some(format!("no batch query yet: {e}"));
+            }
+        }
+        if self.sample == Sample::OneBatch && out.batch.error.is_none() {
+            match sample_batch(self.b, &out.batch.sql).await {
+                Ok(s) => out.sample = Some(s),
+                Err(e)
+                    if matches!(
+                        e.root(),
+                        crate::Error::Driver {
+                            kind: crate::error::DriverErrorKind::Connection,
+                            ..
+                        }
+                    ) =>
+                {
+                    return Err(e);
+                }
+                Err(e) => out.sample_error = Some(e.to_string()),
+            }
+        }
+        let measured = measured_rate(self.b, &id).await?;
+        let sampled = out.sample.filter(|s| s.rows > 0 && s.millis > 0).map(|s| {
+            let rate = s.rows as f64 * 1000.0 / s.millis as f64;
+            (rate, "a sample batch, rolled back".to_string())
+        });
+        if let Some((rate, from)) = measured.or(sampled) {
+            out.rows_per_second = Some(rate);
+            out.rate_from = Some(from);
+            out.eta_seconds = out.pending.map(|p| p.rows as f64 / rate);
+        }
+        Ok(out)
+    }
+}
+
+/// Runs `sql` (one batch) in a transaction and rolls it back, timed.
+/// It waits at most 2 s for a row lock and runs at most 60 s, so that it never queues behind
+/// the application for long.
+async fn sample_batch(b: &mut dyn Backend, sql: &str) -> Result<SampleBatch> {
+    b.set_timeouts(crate::backend::Timeouts {
+        lock: std::time::Duration::from_secs(2),
+        statement: Some(std::time::Duration::from_secs(60)),
+    })
+    .await?;
+    b.begin().await?;
+    let started = std::time::Instant::now();
+    let result = b.execute(sql).await;
+    let millis = started.elapsed().as_millis() as u64;
+    // Rolled back on every path, a failed batch included.
+    b.rollback().await?;
+    Ok(SampleBatch {
+        rows: result.map_err(|e| e.context("the sample batch (rolled back)"))?,
+        millis: millis.max(1),
+    })
+}

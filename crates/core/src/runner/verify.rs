@@ -1,0 +1,238 @@
+//! `cutover verify`: re-runs the `after` checks and the backfill coverage of applied
+//! migrations on demand (a cron job, a deployment's post-step).
+//!
+//! Read-only except for two bookkeeping writes: the result is recorded per migration in the
+//! verification record ([`VerifyRecord`], shown by `status`), and a migration that fails
+//! moves its backfills out of `complete` (as the contract gate does, see
+//! [`reverify`](super::reverify)), so that the gate refuses the contract until
+//! `cutover backfill run` verifies them again. It takes no lock: it never changes the
+//! schema or user rows, and must not wait behind a long `up`.
+
+use serde::Serialize;
+
+use super::Runner;
+use super::checks::{CheckResult, run_check};
+use super::history::EntryState;
+use super::now;
+use super::transact::is_connection;
+use super::verify_record::{LastVerified, VerifyRecord};
+use crate::backfill::{BackfillSpec, STATE_TABLE, StateTable, pending_anywhere};
+use crate::error::{Error, Result};
+use crate::plan::{CheckWhen, Migration, OnFail, Version};
+
+/// One backfill's coverage in a verification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackfillVerification {
+    /// Backfill id.
+    pub id: String,
+    /// Its checkpoint state before this verification.
+    pub state: String,
+    /// Whether rows are pending again anywhere in its key space (`None`: it has no
+    /// `pending` condition to probe, or the probe could not run).
+    pub rows_pending: Option<bool>,
+}
+
+/// The verification of one applied migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MigrationVerification {
+    /// Version.
+    pub version: Version,
+    /// Name.
+    pub name: String,
+    /// Its `after` checks, in plan order.
+    pub checks: Vec<CheckResult>,
+    /// Its backfills (retired ones are not re-verified and not listed).
+    pub backfills: Vec<BackfillVerification>,
+    /// What failed, one line each (empty when it passed).
+    pub failures: Vec<String>,
+    /// Failed `on_fail = "warn"` checks: reported, not failures.
+    pub warnings: Vec<String>,
+    /// Whether everything passed.
+    pub passed: bool,
+}
+
+/// The answer of [`Runner::verify`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifyReport {
+    /// When it ran, as recorded.
+    pub verified_at: String,
+    /// One entry per verified migration, oldest first.
+    pub migrations: Vec<MigrationVerification>,
+    /// Backfills moved out of `complete` by this run.
+    pub unverified_backfills: Vec<String>,
+    /// Whether every migration passed.
+    pub passed: bool,
+}
+
+impl Runner<'_> {
+    /// Re-runs the `after` checks and the backfill coverage (a pending probe over the whole
+    /// key space) of the applied migrations `versions` (empty: every applied one), records
+    /// the result per migration, and moves the backfills of a failing migration out of
+    /// `complete`. An error when a named version is not in the plan or not applied.
+    pub async fn verify(&mut self, versions: &[String]) -> Result<VerifyReport> {
+        let entries = self.history.load_if_exists(self.backend).await?;
+        let applied = |m: &Migration| {
+            entries
+                .iter()
+                .any(|e| e.version == m.version && e.state == EntryState::Applied)
+        };
+        let mut targets: Vec<&Migration> = Vec::new();
+        for v in versions {
+            let m = self.plan.get(v).ok_or_else(|| {
+                Error::Other(format!(
+                    "verify: no migration {v} in the plan; `cutover status` lists them"
+                ))
+            })?;
+            if !applied(m) {
+                return Err(Error::Other(format!(
+                    "verify: migration {} is not applied here; verify re-runs the checks of applied migrations (run `cutover up` first)",
+                    m.label()
+                )));
+            }
+            targets.push(m);
+        }
+        if versions.is_empty() {
+            targets = self.plan.migrations.iter().filter(|m| applied(m)).collect();
+        }
+        targets.sort_by(|a, b| a.version.cmp(&b.version));
+        targets.dedup_by(|a, b| a.version == b.version);
+
+        let statuses = self.backfill_status().await?;
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        let record = VerifyRecord::new(&self.options.history_table, self.backend.dialect());
+        record.ensure(self.backend).await?;
+        let at = now();
+        let mut report = VerifyReport {
+            verified_at: at.clone(),
+            migrations: Vec::new(),
+            unverified_backfills: Vec::new(),
+            passed: true,
+        };
+        for m in targets {
+            let mine: Vec<(&BackfillSpec, String)> = specs
+                .iter()
+                .filter(|s| Version::parse(&s.version).as_ref() == Some(&m.version))
+                .filter_map(|s| {
+                    let st = statuses.iter().find(|st| st.id == s.id)?;
+                    (st.retired.is_none()).then(|| (s, st.state.clone()))
+                })
+                .collect();
+            let v = self.verify_one(m, &mine).await?;
+            if !v.passed {
+                self.unverify(&mine, &mut report.unverified_backfills)
+                    .await?;
+            }
+            let last = LastVerified {
+                at: at.clone(),
+                passed: v.passed,
+                detail: v.failures.join("; "),
+            };
+            record.write(self.backend, &m.version.text, &last).await?;
+            report.passed &= v.passed;
+            report.migrations.push(v);
+        }
+        Ok(report)
+    }
+
+    async fn verify_one(
+        &mut self,
+        m: &Migration,
+        backfills: &[(&BackfillSpec, String)],
+    ) -> Result<MigrationVerification> {
+        let mut v = MigrationVerification {
+            version: m.version.clone(),
+            name: m.name.clone(),
+            checks: Vec::new(),
+            backfills: Vec::new(),
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            passed: true,
+        };
+        for c in m
+            .checks_for(self.backend.dialect())
+            .filter(|c| c.item.when == CheckWhen::After)
+        {
+            match run_check(self.backend, &c.item).await {
+                Ok(r) => {
+                    let line = format!(
+                        "check `{}` ({}) got {}, expected {}",
+                        r.name,
+                        m.check_location(&r.name),
+                        r.value,
+                        r.expected
+                    );
+                    match (r.passed, r.on_fail) {
+                        (true, _) => {}
+                        (false, OnFail::Warn) => v.warnings.push(line),
+                        (false, _) => v.failures.push(line),
+                    }
+                    v.checks.push(r);
+                }
+                Err(e) if is_connection(&e) => return Err(e),
+                Err(e) => v.failures.push(format!(
+                    "check `{}` ({}) cannot run: {e}",
+                    c.item.name,
+                    m.check_location(&c.item.name)
+                )),
+            }
+        }
+        for (spec, state) in backfills {
+            let mut rows_pending = None;
+            if spec.has_pending() {
+                match pending_anywhere(self.backend, spec).await {
+                    Ok(p) => rows_pending = Some(p),
+                    Err(e) if is_connection(&e) => return Err(e),
+                    Err(e) => v.failures.push(format!(
+                        "backfill `{}`: its pending probe cannot run: {e}",
+                        spec.id
+                    )),
+                }
+            }
+            if rows_pending == Some(true) {
+                v.failures.push(format!(
+                    "backfill `{}` has pending rows (written since it finished); run `cutover backfill run {}`",
+                    spec.id, spec.id
+                ));
+            } else if !matches!(state.as_str(), "done" | "complete") {
+                v.failures.push(format!(
+                    "backfill `{}` is {state}; run `cutover backfill run {}`",
+                    spec.id, spec.id
+                ));
+            }
+            v.backfills.push(BackfillVerification {
+                id: spec.id.clone(),
+                state: state.clone(),
+                rows_pending,
+            });
+        }
+        v.passed = v.failures.is_empty();
+        Ok(v)
+    }
+
+    /// Moves `backfills` out of `complete`: their migration failed its verification.
+    async fn unverify(
+        &mut self,
+        backfills: &[(&BackfillSpec, String)],
+        out: &mut Vec<String>,
+    ) -> Result<()> {
+        if backfills.is_empty() || !self.backend.table_exists(STATE_TABLE).await? {
+            return Ok(());
+        }
+        let states = StateTable::new(self.backend.dialect());
+        for (spec, state) in backfills {
+            states.mark_unverified(self.backend, &spec.id).await?;
+            if state == "complete" {
+                out.push(spec.id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The last verification of every migration, by version text (none before the first
+    /// `verify`; creates nothing).
+    pub(crate) async fn last_verified(&mut self) -> Result<Vec<(String, LastVerified)>> {
+        VerifyRecord::new(&self.options.history_table, self.backend.dialect())
+            .load(self.backend)
+            .await
+    }
+}
