@@ -39,7 +39,11 @@ async fn check(url: &str) {
         .expect("up");
     assert_eq!(report.migrations.len(), 3, "{url}");
     assert_eq!(tables(&orm).await, ["posts", "users"], "{url}");
-    assert_eq!(emails(&orm).await, ["ann@example.com", "bob@example.com"], "{url}");
+    assert_eq!(
+        emails(&orm).await,
+        ["ann@example.com", "bob@example.com"],
+        "{url}"
+    );
 
     // A second migrator on the same pool finds the history: nothing pending, schema intact.
     let mut again = cutover_sea_orm::migrator(&orm, dir.load())
@@ -48,9 +52,16 @@ async fn check(url: &str) {
     let report = again.up().await.expect("second up");
     again.close().await.expect("close");
     assert!(
-        report.migrations.iter().all(|m| m.outcome.to_string() != "applied"),
+        report
+            .migrations
+            .iter()
+            .all(|m| m.outcome.to_string() != "applied"),
         "{url}: {:?}",
-        report.migrations.iter().map(|m| m.outcome.to_string()).collect::<Vec<_>>()
+        report
+            .migrations
+            .iter()
+            .map(|m| m.outcome.to_string())
+            .collect::<Vec<_>>()
     );
     assert_eq!(tables(&orm).await, ["posts", "users"], "{url}");
 }
