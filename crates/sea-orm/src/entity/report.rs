@@ -24,6 +24,13 @@ pub enum DiffKind {
     Unique,
     /// A foreign key on one side only (or with other actions).
     ForeignKey,
+    /// The entity's column is auto-increment and the plan's is not an identity, or the other
+    /// way round: an insert with `NotSet` fails, or the entity inserts values the database
+    /// means to generate.
+    Identity,
+    /// Both sides say `uuid`, but sqlx binds a `uuid::Uuid` as 16 bytes while the plan stores
+    /// uuids as text (`char(36)` on MySQL, `text` on SQLite): inserts or reads fail.
+    UuidStorage,
 }
 
 /// One difference between an entity and the plan.
