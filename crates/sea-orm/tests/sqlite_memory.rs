@@ -51,17 +51,14 @@ async fn check(url: &str) {
         .expect("second migrator");
     let report = again.up().await.expect("second up");
     again.close().await.expect("close");
+    let outcomes: Vec<String> = report
+        .migrations
+        .iter()
+        .map(|m| m.outcome.to_string())
+        .collect();
     assert!(
-        report
-            .migrations
-            .iter()
-            .all(|m| m.outcome.to_string() != "applied"),
-        "{url}: {:?}",
-        report
-            .migrations
-            .iter()
-            .map(|m| m.outcome.to_string())
-            .collect::<Vec<_>>()
+        !outcomes.iter().any(|o| o == "applied"),
+        "{url}: {outcomes:?}"
     );
     assert_eq!(tables(&orm).await, ["posts", "users"], "{url}");
 }

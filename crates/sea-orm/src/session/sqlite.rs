@@ -70,7 +70,7 @@ impl SqliteSession {
     async fn attempt(&mut self, key: &str, wait: Duration) -> Result<bool> {
         let busy = self.busy;
         self.set_busy(wait.min(LOCK_POLL)).await?;
-        let got = lock_sqlite::attempt(&mut *self.conn, key, &self.owner).await;
+        let got = lock_sqlite::attempt(&mut self.conn, key, &self.owner).await;
         self.set_busy(busy).await?;
         match got {
             Ok(got) => Ok(got),
@@ -222,7 +222,7 @@ impl Backend for SqliteSession {
         if !self.held.contains(key) {
             return Ok(());
         }
-        lock_sqlite::release(&mut *self.conn, key, &self.owner)
+        lock_sqlite::release(&mut self.conn, key, &self.owner)
             .await
             .map_err(|e| driver_error(LITE, &e))?;
         self.held.remove(key);
