@@ -47,6 +47,10 @@ macro_rules! entity {
 entity!(auto_id, { #[sea_orm(primary_key)] pub id: i64, pub v: Option<String>, });
 entity!(set_id, { #[sea_orm(primary_key, auto_increment = false)] pub id: i64, pub v: Option<String>, });
 entity!(with_uuid, { #[sea_orm(primary_key, auto_increment = false)] pub id: i64, pub ext: Uuid, });
+entity!(money, {
+    #[sea_orm(primary_key, auto_increment = false)] pub id: i64,
+    #[sea_orm(column_type = "Decimal(Some((12, 2)))")] pub amount: f64,
+});
 entity!(tags, { #[sea_orm(primary_key)] pub id: i64, pub v: Option<Vec<String>>, });
 entity!(positions, {
     #[sea_orm(primary_key)] pub id: i64,
@@ -221,5 +225,27 @@ fn a_composite_unique_key_is_seen_with_the_index_helper() {
         let table = Schema::new(backend).create_table_with_index_from_entity(positions::Entity);
         let diffs = check(&p, backend, &[table]);
         assert!(diffs.is_empty(), "{backend:?}: {diffs}");
+    }
+}
+
+#[test]
+fn an_f64_on_a_decimal_column_is_flagged_where_sqlx_refuses_it() {
+    let p = plan(
+        "{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"amount\", type = \"decimal(12, 2)\", nullable = false }",
+        "",
+    );
+    for backend in ALL {
+        let table = Schema::new(backend).create_table_from_entity(money::Entity);
+        let diffs = check(&p, backend, &[table]);
+        if backend == DbBackend::Sqlite {
+            assert!(diffs.is_empty(), "{diffs}");
+        } else {
+            assert_eq!(
+                diffs.kinds_of("t"),
+                [DiffKind::DecimalField],
+                "{backend:?}: {diffs}"
+            );
+            assert!(diffs.to_string().contains("`double`"), "{diffs}");
+        }
     }
 }

@@ -120,6 +120,20 @@ fn table(
                 ),
             );
         }
+        if entity.decimal.contains(&e.name) && expected.dialect != Dialect::Sqlite {
+            push(
+                Some(&e.name),
+                DiffKind::DecimalField,
+                format!(
+                    "a `Decimal` entity column needs a `rust_decimal` or `bigdecimal` field, which \
+                     a build with cutover-sea-orm cannot have (sea-orm's `with-rust_decimal` and \
+                     `with-bigdecimal` break it), and {} refuses an `f64` or `String` field for \
+                     a decimal column at run time: make the plan's column `double` for an `f64` \
+                     field, or keep amounts as integer cents (`bigint`)",
+                    expected.dialect
+                ),
+            );
+        }
         if e.nullable != p.nullable && entity_identity == plan_identity {
             push(
                 Some(&e.name),

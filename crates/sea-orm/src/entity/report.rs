@@ -31,6 +31,10 @@ pub enum DiffKind {
     /// Both sides say `uuid`, but sqlx binds a `uuid::Uuid` as 16 bytes while the plan stores
     /// uuids as text (`char(36)` on MySQL, `text` on SQLite): inserts or reads fail.
     UuidStorage,
+    /// A `Decimal` entity column on PostgreSQL or MySQL: its field cannot be `rust_decimal`
+    /// or `bigdecimal` with this crate, and sqlx refuses an `f64` or `String` for `NUMERIC`
+    /// / `DECIMAL` at run time.
+    DecimalField,
 }
 
 /// One difference between an entity and the plan.

@@ -25,6 +25,9 @@ pub struct EntityTable {
     pub identity: Vec<String>,
     /// Columns of type `Uuid`: sqlx binds a `uuid::Uuid` as 16 bytes on MySQL and SQLite.
     pub uuid: Vec<String>,
+    /// Columns of type `Decimal` or `Money`: the Rust field cannot be `rust_decimal` or
+    /// `bigdecimal` with this crate (those sea-orm features break its build).
+    pub decimal: Vec<String>,
     /// Columns of a named database type (`ColumnType::Custom`), with that name: on
     /// PostgreSQL, a `DeriveActiveEnum` with `db_type = "Enum"` names its enum type.
     pub custom: Vec<(String, String)>,
@@ -38,6 +41,7 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
     let mut any_string = Vec::new();
     let mut identity_columns = Vec::new();
     let mut uuid = Vec::new();
+    let mut decimal = Vec::new();
     let mut custom = Vec::new();
     for column in table.get_columns() {
         let column_name = column.get_column_name();
@@ -76,8 +80,12 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
             },
             None => "native:unknown".to_string(),
         };
-        if matches!(column.get_column_type(), Some(ColumnType::Uuid)) {
-            uuid.push(column_name.clone());
+        match column.get_column_type() {
+            Some(ColumnType::Uuid) => uuid.push(column_name.clone()),
+            Some(ColumnType::Decimal(_) | ColumnType::Money(_)) => {
+                decimal.push(column_name.clone())
+            }
+            _ => {}
         }
         shape.columns.push(cutover_core::schema::ColumnShape {
             name: column_name.clone(),
@@ -119,6 +127,7 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
         any_string,
         identity: identity_columns,
         uuid,
+        decimal,
         custom,
     }
 }
