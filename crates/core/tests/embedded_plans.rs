@@ -156,6 +156,44 @@ fn generate_embeds_a_valid_plan_and_refuses_a_broken_one() {
 }
 
 #[test]
+fn generate_watches_cutover_toml_before_it_exists_and_finds_it_in_a_parent() {
+    let project = TempPlan::new(&[]);
+    let krate = project.dir.join("crates").join("app");
+    let plan_dir = krate.join("migrations");
+    std::fs::create_dir_all(&plan_dir).expect("mkdir");
+    for (name, text) in FILES {
+        std::fs::write(plan_dir.join(name), text).expect("write");
+    }
+    let out = krate.join("cutover_plan.rs");
+
+    // No cutover.toml anywhere: the one beside Cargo.toml is watched so that adding it reruns
+    // the build script (and the embedded plan takes its history table).
+    let watched = generate(&krate, Path::new("migrations"), &out).expect("generates");
+    assert!(watched.contains(&krate.join("cutover.toml")), "{watched:?}");
+    let code = std::fs::read_to_string(&out).expect("read generated");
+    assert!(
+        code.contains("config: ::core::option::Option::None"),
+        "{code}"
+    );
+
+    // The project's cutover.toml two levels up, where the CLI finds it from the crate's
+    // directory: the embedded plan uses it too.
+    std::fs::write(
+        project.dir.join("cutover.toml"),
+        "history_table = \"app_history\"\n",
+    )
+    .expect("write config");
+    let watched = generate(&krate, Path::new("migrations"), &out).expect("generates");
+    assert!(
+        watched.contains(&project.dir.join("cutover.toml")),
+        "{watched:?}"
+    );
+    assert!(watched.contains(&krate.join("cutover.toml")), "{watched:?}");
+    let code = std::fs::read_to_string(&out).expect("read generated");
+    assert!(code.contains("path: \"../../cutover.toml\""), "{code}");
+}
+
+#[test]
 fn embedded_plan_loads_like_the_directory_and_reads_its_config() {
     static FILES_EMBEDDED: [EmbeddedFile; 3] = [
         EmbeddedFile {

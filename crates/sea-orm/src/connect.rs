@@ -17,6 +17,10 @@ use crate::session::{MysqlSession, PgSession, SqliteSession};
 /// `max_connections` while it lives (the pool may open a replacement), and settings it makes
 /// never reach the application's other connections. [`Backend::close`] closes it.
 ///
+/// An in-memory SQLite database lives only as long as its connection: for one, the backend
+/// keeps the pooled connection (the application's queries wait for it while the run lasts) and
+/// [`Backend::close`] gives it back to the pool, so the application sees the migrated schema.
+///
 /// Fails with [`Error::Unsupported`] for a connection that has no sqlx pool (sea-orm's mock,
 /// proxy or rusqlite connections), and with [`Error::Other`] for a disconnected one (sea-orm's
 /// `DatabaseConnection::default()`).

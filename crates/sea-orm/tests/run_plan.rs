@@ -207,15 +207,22 @@ async fn a_migration_that_destroys_data_stops_for_want_of_a_backup() {
         let plan = dir.load();
 
         // The contract gate asks for a backup, which a sea-orm connection cannot take: the
-        // run stops and says why (core reports the gate's failure as text, not typed).
+        // run stops with the backend's typed refusal as its root, and says why and what to do
+        // from an application as well as from the CLI.
         let refused = cutover_sea_orm::run_up(&orm, &plan).await;
-        let message = match &refused {
-            Err(e) => e.to_string(),
+        let err = match &refused {
+            Err(e) => e,
             Ok(report) => panic!("the run must stop: {:?}", applied(report)),
         };
         assert!(
+            matches!(err.root(), cutover_core::Error::Unsupported { .. }),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
             message.contains("over a sea-orm connection is not supported")
-                && message.contains("run `cutover backup`"),
+                && message.contains("run `cutover backup`")
+                && message.contains("BackupPolicy::Skip"),
             "{message}"
         );
         let mut native = connect(db.url()).await.expect("native connect");

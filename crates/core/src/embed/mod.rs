@@ -2,8 +2,9 @@
 //!
 //! An application's `build.rs` calls [`build`] with its plan directory; the helper validates
 //! the plan (a broken file fails the build with its `file:line`), writes
-//! `$OUT_DIR/cutover_plan.rs` with an `include_str!` of every plan file (and of `cutover.toml`
-//! beside `Cargo.toml`, if any) and tells Cargo to rebuild when one changes. The application
+//! `$OUT_DIR/cutover_plan.rs` with an `include_str!` of every plan file (and of the project's
+//! `cutover.toml`, found beside `Cargo.toml` or in a parent directory as the CLI finds it) and
+//! tells Cargo to rebuild when one changes or `cutover.toml` appears beside `Cargo.toml`. The application
 //! then writes [`include_plan!`](crate::include_plan) to get an [`EmbeddedPlan`]:
 //!
 //! ```ignore
@@ -44,8 +45,10 @@ pub struct EmbeddedFile {
 pub struct EmbeddedPlan {
     /// The plan directory relative to the crate root (`migrations`).
     pub dir: &'static str,
-    /// `cutover.toml` beside the crate's `Cargo.toml`, when there is one: its `dialects` and
-    /// `history_table` apply to the embedded plan as they do to the CLI.
+    /// The project's `cutover.toml` (beside the crate's `Cargo.toml`, else in the nearest
+    /// parent directory that has one), when there is one: its `dialects` and `history_table`
+    /// apply to the embedded plan as they do to the CLI. Its `path` is relative to the crate
+    /// (`cutover.toml`, `../../cutover.toml`).
     pub config: Option<EmbeddedFile>,
     /// The plan files, sorted by path.
     pub files: &'static [EmbeddedFile],

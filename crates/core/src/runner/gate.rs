@@ -135,9 +135,13 @@ impl Runner<'_> {
                     .map(|_| path),
                 Err(e) => Err(e),
             };
+            // Context, not text: the cause stays typed (`Error::Unsupported` from a backend
+            // that cannot take backups), reachable through `Error::root`.
             let path = taken.map_err(|e| {
-                Error::Other(format!(
-                    "migration {label} {why}, so a backup is taken first, and that failed: {e}; fix the cause, or pass --no-backup to run it without a backup"
+                e.context(format!(
+                    "migration {label} {why}, so a backup is taken first, and that failed (fix \
+                     the cause, or run it without a backup: `--no-backup` on the command line, \
+                     `BackupPolicy::Skip` in the runner options)"
                 ))
             })?;
             let shown = path.display().to_string();

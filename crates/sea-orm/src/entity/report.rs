@@ -24,6 +24,17 @@ pub enum DiffKind {
     Unique,
     /// A foreign key on one side only (or with other actions).
     ForeignKey,
+    /// The entity's column is auto-increment and the plan's is not an identity, or the other
+    /// way round: an insert with `NotSet` fails, or the entity inserts values the database
+    /// means to generate.
+    Identity,
+    /// Both sides say `uuid`, but sqlx binds a `uuid::Uuid` as 16 bytes while the plan stores
+    /// uuids as text (`char(36)` on MySQL, `text` on SQLite): inserts or reads fail.
+    UuidStorage,
+    /// A `Decimal` entity column on PostgreSQL or MySQL: its field cannot be `rust_decimal`
+    /// or `bigdecimal` with this crate, and sqlx refuses an `f64` or `String` for `NUMERIC`
+    /// / `DECIMAL` at run time.
+    DecimalField,
 }
 
 /// One difference between an entity and the plan.

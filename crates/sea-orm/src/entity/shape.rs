@@ -20,6 +20,17 @@ pub struct EntityTable {
     pub shape: TableShape,
     /// Columns declared as a string without a length.
     pub any_string: Vec<String>,
+    /// Auto-increment columns (sea-orm's default for a single integer primary key): sea-orm
+    /// leaves them out of an insert with `NotSet`, so the database must generate them.
+    pub identity: Vec<String>,
+    /// Columns of type `Uuid`: sqlx binds a `uuid::Uuid` as 16 bytes on MySQL and SQLite.
+    pub uuid: Vec<String>,
+    /// Columns of type `Decimal` or `Money`: the Rust field cannot be `rust_decimal` or
+    /// `bigdecimal` with this crate (those sea-orm features break its build).
+    pub decimal: Vec<String>,
+    /// Columns of a named database type (`ColumnType::Custom`), with that name: on
+    /// PostgreSQL, a `DeriveActiveEnum` with `db_type = "Enum"` names its enum type.
+    pub custom: Vec<(String, String)>,
 }
 
 /// The shape of `table` on `dialect`, normalised like the plan's side.
@@ -28,6 +39,10 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
     let name = table.get_table_name().map(table_name).unwrap_or_default();
     let mut shape = TableShape::default();
     let mut any_string = Vec::new();
+    let mut identity_columns = Vec::new();
+    let mut uuid = Vec::new();
+    let mut decimal = Vec::new();
+    let mut custom = Vec::new();
     for column in table.get_columns() {
         let column_name = column.get_column_name();
         let spec = column.get_column_spec();
@@ -35,10 +50,23 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
             shape.primary_key.push(column_name.clone());
         }
         let identity = spec.auto_increment;
+        if identity {
+            identity_columns.push(column_name.clone());
+        }
         let ty = match column.get_column_type() {
             Some(ColumnType::String(StringLen::None)) => {
                 any_string.push(column_name.clone());
                 "text".to_string()
+            }
+            Some(ColumnType::Custom(iden)) => {
+                let named = iden.to_string();
+                match custom_enum(&named) {
+                    Some(p) => p.to_string(),
+                    None => {
+                        custom.push((column_name.clone(), named.clone()));
+                        format!("native:{named}")
+                    }
+                }
             }
             Some(ty) => match portable(ty) {
                 Some(p) if identity => sql.identity_type(p).to_string(),
@@ -52,6 +80,13 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
             },
             None => "native:unknown".to_string(),
         };
+        match column.get_column_type() {
+            Some(ColumnType::Uuid) => uuid.push(column_name.clone()),
+            Some(ColumnType::Decimal(_) | ColumnType::Money(_)) => {
+                decimal.push(column_name.clone())
+            }
+            _ => {}
+        }
         shape.columns.push(cutover_core::schema::ColumnShape {
             name: column_name.clone(),
             ty,
@@ -90,7 +125,22 @@ pub fn entity_table(table: &TableCreateStatement, dialect: Dialect) -> EntityTab
         name,
         shape,
         any_string,
+        identity: identity_columns,
+        uuid,
+        decimal,
+        custom,
     }
+}
+
+/// A MySQL enum as sea-orm writes it for a `DeriveActiveEnum` (`ENUM('admin', 'member')`),
+/// as the portable `enum(...)`.
+fn custom_enum(named: &str) -> Option<Portable> {
+    let rest = named.trim();
+    let head = rest.get(..5)?;
+    if !head.eq_ignore_ascii_case("enum(") {
+        return None;
+    }
+    format!("enum({}", &rest[5..]).parse().ok()
 }
 
 fn table_name(table: &TableRef) -> String {
@@ -132,7 +182,11 @@ fn portable(ty: &ColumnType) -> Option<Portable> {
             return format!("enum({})", values.join(", ")).parse().ok();
         }
         ColumnType::Array(element) => {
-            let element = portable(element)?;
+            // A `Vec<String>` field: `String(StringLen::None)` elements, a `text[]`.
+            let element = match element.as_ref() {
+                ColumnType::String(StringLen::None) => Portable::Text,
+                other => portable(other)?,
+            };
             return format!("{element}[]").parse().ok();
         }
         _ => return None,
@@ -151,5 +205,17 @@ mod tests {
             Some(Portable::Varchar(40))
         );
         assert_eq!(portable(&ColumnType::SmallInteger), None);
+        assert_eq!(
+            portable(&ColumnType::Array(sea_orm::sea_query::RcOrArc::new(
+                ColumnType::String(StringLen::None)
+            )))
+            .map(|p| p.to_string()),
+            Some("text[]".to_string())
+        );
+        assert_eq!(
+            custom_enum("ENUM('admin', 'member')").map(|p| p.to_string()),
+            Some("enum('admin', 'member')".to_string())
+        );
+        assert_eq!(custom_enum("user_kind"), None);
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Every session detaches its connection from the application's pool
 //! ([`sqlx::pool::PoolConnection::detach`]): session settings (timeouts) and session locks
-//! never leak back into the pool, and the pool may open a replacement while a run lasts.
+//! never leak back into the pool, and the pool may open a replacement while a run lasts. The
+//! exception is an in-memory SQLite database, which dies with its connection: that session
+//! keeps the pooled connection and gives it back.
 
 mod errors;
 mod lock_sqlite;

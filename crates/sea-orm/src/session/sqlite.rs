@@ -1,6 +1,8 @@
-//! [`SqliteSession`]: SQLite over a connection detached from a sea-orm `SqlitePool`.
+//! [`SqliteSession`]: SQLite over a connection detached from a sea-orm `SqlitePool`, or held
+//! from it for an in-memory database.
 
 use std::collections::HashSet;
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -8,6 +10,7 @@ use async_trait::async_trait;
 use cutover_core::backend::{Backend, BackupInfo, Rows, Timeouts};
 use cutover_core::schema::SchemaShape;
 use cutover_core::{Dialect, Result};
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{Connection, Decode, Row, Sqlite, TypeInfo, ValueRef};
 
@@ -27,16 +30,16 @@ const LITE: Dialect = Dialect::Sqlite;
 /// takeover rules), so a CLI run and an application run exclude each other.
 pub(crate) struct SqliteSession {
     pool: SqlitePool,
-    conn: SqliteConnection,
+    conn: Held,
     busy: Duration,
     owner: String,
     held: HashSet<String>,
 }
 
 impl SqliteSession {
-    /// Takes a connection from `pool`, detaches it, and sets what `cutover-sqlite` sets on
-    /// its own connections where SQL can: foreign keys on, case-sensitive `LIKE`, a busy
-    /// timeout of 5 s.
+    /// Takes a connection from `pool`, detaches it (keeps it, for an in-memory database: see
+    /// [`Held`]), and sets what `cutover-sqlite` sets on its own connections where SQL can:
+    /// foreign keys on, case-sensitive `LIKE`, a busy timeout of 5 s.
     pub(crate) async fn open(pool: &SqlitePool) -> Result<SqliteSession> {
         let mut session = SqliteSession {
             pool: pool.clone(),
@@ -77,12 +80,54 @@ impl SqliteSession {
     }
 }
 
-async fn acquire(pool: &SqlitePool) -> Result<SqliteConnection> {
-    Ok(pool
-        .acquire()
-        .await
-        .map_err(|e| driver_error(LITE, &e))?
-        .detach())
+/// The session's connection. A file database gets a connection detached from the pool (see
+/// the module docs of `session`). An in-memory database lives only as long as a connection to
+/// it: sea-orm's SQLite pool has one connection, and detaching then closing it would destroy
+/// the database the application migrates. So the session keeps that connection as a
+/// [`PoolConnection`] and gives it back to the pool when it closes.
+enum Held {
+    Detached(SqliteConnection),
+    Pooled(PoolConnection<Sqlite>),
+}
+
+impl Deref for Held {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            Held::Detached(conn) => conn,
+            Held::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            Held::Detached(conn) => conn,
+            Held::Pooled(conn) => conn,
+        }
+    }
+}
+
+/// Whether `conn` is to an in-memory database: SQLite reports an empty file name for the
+/// `main` database then (`sqlite::memory:`, `mode=memory`, `:memory:`).
+async fn in_memory(conn: &mut SqliteConnection) -> Result<bool> {
+    let file: Option<String> =
+        sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+            .fetch_optional(conn)
+            .await
+            .map_err(|e| driver_error(LITE, &e))?;
+    Ok(file.is_some_and(|f| f.is_empty()))
+}
+
+async fn acquire(pool: &SqlitePool) -> Result<Held> {
+    let mut conn = pool.acquire().await.map_err(|e| driver_error(LITE, &e))?;
+    Ok(if in_memory(&mut conn).await? {
+        Held::Pooled(conn)
+    } else {
+        Held::Detached(conn.detach())
+    })
 }
 
 /// Integers and reals as Rust prints them, text as is, blobs as lowercase hex: the forms
@@ -117,14 +162,14 @@ impl Backend for SqliteSession {
     }
 
     async fn execute(&mut self, sql: &str) -> Result<u64> {
-        raw::execute::<Sqlite>(&mut self.conn, sql)
+        raw::execute::<Sqlite>(&mut *self.conn, sql)
             .await
             .map(|r| r.rows_affected())
             .map_err(|e| driver_error(LITE, &e))
     }
 
     async fn query(&mut self, sql: &str) -> Result<Rows> {
-        raw::query::<Sqlite>(&mut self.conn, sql, text)
+        raw::query::<Sqlite>(&mut *self.conn, sql, text)
             .await
             .map_err(|e| driver_error(LITE, &e))
     }
@@ -140,7 +185,7 @@ impl Backend for SqliteSession {
 
     /// `ROLLBACK`; "no transaction is active" is not an error.
     async fn rollback(&mut self) -> Result<()> {
-        match raw::execute::<Sqlite>(&mut self.conn, "ROLLBACK").await {
+        match raw::execute::<Sqlite>(&mut *self.conn, "ROLLBACK").await {
             Ok(_) => Ok(()),
             Err(sqlx::Error::Database(db)) if db.message().contains("no transaction is active") => {
                 Ok(())
@@ -201,12 +246,16 @@ impl Backend for SqliteSession {
     }
 
     /// Takes a new connection from the pool (lock rows survive: they live in the file). An
-    /// in-memory pool hands out a connection to the same database only if the application
-    /// configured it with shared cache.
+    /// in-memory database keeps its connection (closing it would destroy the database): the
+    /// session only sets its settings again.
     async fn reconnect(&mut self) -> Result<()> {
+        if matches!(self.conn, Held::Pooled(_)) {
+            return self.prepare().await;
+        }
         let fresh = acquire(&self.pool).await?;
-        let old = std::mem::replace(&mut self.conn, fresh);
-        let _ = old.close().await;
+        if let Held::Detached(old) = std::mem::replace(&mut self.conn, fresh) {
+            let _ = old.close().await;
+        }
         self.prepare().await
     }
 
@@ -214,7 +263,18 @@ impl Backend for SqliteSession {
         cutover_sqlite::introspect::introspect(self).await
     }
 
-    async fn close(self: Box<Self>) -> Result<()> {
-        self.conn.close().await.map_err(|e| driver_error(LITE, &e))
+    /// Closes a detached connection; gives an in-memory database's connection back to the
+    /// pool with SQLite's default `LIKE` (foreign keys stay on, sqlx's default, and the busy
+    /// timeout is 5 s, sqlx's default).
+    async fn close(mut self: Box<Self>) -> Result<()> {
+        if matches!(self.conn, Held::Pooled(_)) {
+            self.execute("PRAGMA case_sensitive_like = OFF").await?;
+            return self.set_busy(DEFAULT_BUSY).await;
+        }
+        let this = *self;
+        match this.conn {
+            Held::Detached(conn) => conn.close().await.map_err(|e| driver_error(LITE, &e)),
+            Held::Pooled(_) => Ok(()),
+        }
     }
 }
