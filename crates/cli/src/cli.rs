@@ -5,7 +5,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::adopt_args::ImportArgs;
+pub use crate::backfill_args::{
+    BackfillCommand, BackfillRetireArgs, BackfillRunArgs, BackfillUndoArgs, BatchOpts,
+};
 pub use crate::backup_args::{BackupArgs, BackupCommand, BackupVerifyArgs, RestoreArgs};
+pub use crate::lifecycle_args::{
+    DatabaseCommand, DropDatabaseArgs, PlanFormatArgs, PlanFormatFile, SchemaCommand,
+    SchemaDumpArgs, WaitArgs,
+};
 
 /// Define database migrations and data backfills once; run them tracked, verified and
 /// reversible on PostgreSQL, MySQL/MariaDB and SQLite.
@@ -111,175 +118,6 @@ pub enum Command {
     Backup(BackupArgs),
     /// Restore a backup into the database, replacing its contents (needs --yes).
     Restore(RestoreArgs),
-}
-
-/// `cutover backfill ...`.
-#[derive(Debug, Subcommand)]
-pub enum BackfillCommand {
-    /// Run or resume backfills (all of the plan's, or the named ones), then verify them.
-    Run(BackfillRunArgs),
-    /// Apply a backfill's `undo` to the rows it marked, in batches.
-    Undo(BackfillUndoArgs),
-    /// Show every backfill's checkpoint.
-    Status(ConnectOnly),
-    /// Retire a backfill: never run or re-verified again (given up, or finished by other means).
-    Retire(BackfillRetireArgs),
-}
-
-/// How backfill batches run.
-#[derive(Debug, Args, Clone)]
-pub struct BatchOpts {
-    /// Parallel workers over disjoint key ranges (Postgres and MySQL).
-    #[arg(long, default_value_t = 1)]
-    pub workers: usize,
-    /// First batch size (default: the step's batch_size, else 1000).
-    #[arg(long, value_name = "ROWS")]
-    pub batch_size: Option<u64>,
-    /// Batch duration the adaptive sizer aims at.
-    #[arg(long, value_name = "MS", default_value_t = 200)]
-    pub target_batch_ms: u64,
-    /// Keep the batch size fixed (it still shrinks after timeouts).
-    #[arg(long)]
-    pub no_adapt: bool,
-    /// Upper bound on rows changed per second.
-    #[arg(long, value_name = "N")]
-    pub max_rows_per_second: Option<u64>,
-    /// Pause between batches.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    pub pause_ms: u64,
-    /// A query returning true while the backfill must wait (e.g. replica lag too high).
-    #[arg(long, value_name = "SQL")]
-    pub throttle_query: Option<String>,
-    /// Seconds a batch may wait for a row lock before it is retried with a smaller batch.
-    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
-    pub batch_lock_timeout: f64,
-}
-
-/// `cutover backfill run`.
-#[derive(Debug, Args)]
-pub struct BackfillRunArgs {
-    /// Backfill ids (default: every backfill of the plan, in order).
-    pub ids: Vec<String>,
-    /// Where to connect.
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Batch settings.
-    #[command(flatten)]
-    pub batch: BatchOpts,
-    /// Count pending rows and show sample rows with their current and new values; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Sample rows shown by --dry-run.
-    #[arg(long, default_value_t = 5)]
-    pub sample: u64,
-    /// Redo every row in scope, ignoring `pending`.
-    #[arg(long)]
-    pub force: bool,
-    /// Discard the checkpoint (needed after the definition changed).
-    #[arg(long)]
-    pub restart: bool,
-}
-
-/// `cutover backfill undo`.
-#[derive(Debug, Args)]
-pub struct BackfillUndoArgs {
-    /// The backfill id.
-    pub id: String,
-    /// Where to connect.
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Batch settings.
-    #[command(flatten)]
-    pub batch: BatchOpts,
-    /// Confirm: undo changes data.
-    #[arg(long)]
-    pub yes: bool,
-}
-
-/// `cutover backfill retire`.
-#[derive(Debug, Args)]
-pub struct BackfillRetireArgs {
-    /// The backfill id.
-    pub id: String,
-    /// Where to connect.
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Why, recorded with who and when.
-    #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
-    /// Confirm: the contract gate no longer waits for or re-verifies a retired backfill.
-    #[arg(long)]
-    pub yes: bool,
-}
-
-/// `cutover database ...`.
-#[derive(Debug, Subcommand)]
-pub enum DatabaseCommand {
-    /// Create the database unless it exists (a SQLite file: create the file).
-    Create(ConnectOnly),
-    /// Drop the database (a SQLite file: remove it with its journal files); needs --yes.
-    Drop(DropDatabaseArgs),
-}
-
-/// `cutover database drop`.
-#[derive(Debug, Args)]
-pub struct DropDatabaseArgs {
-    /// Where to connect.
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Confirm: every table and row of the database is lost.
-    #[arg(long)]
-    pub yes: bool,
-}
-
-/// `cutover schema ...`.
-#[derive(Debug, Subcommand)]
-pub enum SchemaCommand {
-    /// Write the live schema (no rows) as SQL to FILE (replaced), or to stdout.
-    Dump(SchemaDumpArgs),
-    /// Print the JSON Schema of migration files (or of cutover.toml: `plan-format config`),
-    /// for editors that complete and check TOML (taplo, Even Better TOML). The same files are
-    /// in docs/schema/; point a file at one with a first line `#:schema ./path/to/it.json`.
-    PlanFormat(PlanFormatArgs),
-}
-
-/// `cutover schema plan-format`.
-#[derive(Debug, Args)]
-pub struct PlanFormatArgs {
-    /// Which file format: migration files or cutover.toml.
-    #[arg(value_enum, value_name = "FILE", default_value_t = PlanFormatFile::Migration)]
-    pub file: PlanFormatFile,
-}
-
-/// The file formats `schema plan-format` describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum PlanFormatFile {
-    /// A migration file (docs/schema/migration.schema.json).
-    Migration,
-    /// cutover.toml (docs/schema/cutover.schema.json).
-    Config,
-}
-
-/// `cutover schema dump`.
-#[derive(Debug, Args)]
-pub struct SchemaDumpArgs {
-    /// Where to connect.
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// The file to write (default: stdout).
-    #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
-}
-
-/// `cutover wait`.
-#[derive(Debug, Args)]
-pub struct WaitArgs {
-    /// Where to connect.
-    #[command(flatten)]
-    pub connect: ConnectOpts,
-    /// Give up after this many seconds (exit code 1).
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub timeout: f64,
 }
 
 /// `cutover init`.

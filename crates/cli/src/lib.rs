@@ -3,11 +3,13 @@
 
 pub mod adopt_args;
 pub mod archive;
+pub mod backfill_args;
 pub mod backup_args;
 pub mod cli;
 pub mod commands;
 pub mod connect;
 pub mod exit;
+pub mod lifecycle_args;
 pub mod project;
 pub mod stdout;
 

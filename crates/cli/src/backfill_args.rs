@@ -1,0 +1,104 @@
+//! Arguments of `cutover backfill run|undo|retire|status` (re-exported by [`crate::cli`]).
+
+use clap::{Args, Subcommand};
+
+use crate::cli::{ConnectOnly, ConnectOpts};
+
+/// `cutover backfill ...`.
+#[derive(Debug, Subcommand)]
+pub enum BackfillCommand {
+    /// Run or resume backfills (all of the plan's, or the named ones), then verify them.
+    Run(BackfillRunArgs),
+    /// Apply a backfill's `undo` to the rows it marked, in batches.
+    Undo(BackfillUndoArgs),
+    /// Show every backfill's checkpoint.
+    Status(ConnectOnly),
+    /// Retire a backfill: never run or re-verified again (given up, or finished by other means).
+    Retire(BackfillRetireArgs),
+}
+
+/// How backfill batches run.
+#[derive(Debug, Args, Clone)]
+pub struct BatchOpts {
+    /// Parallel workers over disjoint key ranges (Postgres and MySQL).
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// First batch size (default: the step's batch_size, else 1000).
+    #[arg(long, value_name = "ROWS")]
+    pub batch_size: Option<u64>,
+    /// Batch duration the adaptive sizer aims at.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub target_batch_ms: u64,
+    /// Keep the batch size fixed (it still shrinks after timeouts).
+    #[arg(long)]
+    pub no_adapt: bool,
+    /// Upper bound on rows changed per second.
+    #[arg(long, value_name = "N")]
+    pub max_rows_per_second: Option<u64>,
+    /// Pause between batches.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub pause_ms: u64,
+    /// A query returning true while the backfill must wait (e.g. replica lag too high).
+    #[arg(long, value_name = "SQL")]
+    pub throttle_query: Option<String>,
+    /// Seconds a batch may wait for a row lock before it is retried with a smaller batch.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub batch_lock_timeout: f64,
+}
+
+/// `cutover backfill run`.
+#[derive(Debug, Args)]
+pub struct BackfillRunArgs {
+    /// Backfill ids (default: every backfill of the plan, in order).
+    pub ids: Vec<String>,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Batch settings.
+    #[command(flatten)]
+    pub batch: BatchOpts,
+    /// Count pending rows and show sample rows with their current and new values; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Sample rows shown by --dry-run.
+    #[arg(long, default_value_t = 5)]
+    pub sample: u64,
+    /// Redo every row in scope, ignoring `pending`.
+    #[arg(long)]
+    pub force: bool,
+    /// Discard the checkpoint (needed after the definition changed).
+    #[arg(long)]
+    pub restart: bool,
+}
+
+/// `cutover backfill undo`.
+#[derive(Debug, Args)]
+pub struct BackfillUndoArgs {
+    /// The backfill id.
+    pub id: String,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Batch settings.
+    #[command(flatten)]
+    pub batch: BatchOpts,
+    /// Confirm: undo changes data.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// `cutover backfill retire`.
+#[derive(Debug, Args)]
+pub struct BackfillRetireArgs {
+    /// The backfill id.
+    pub id: String,
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Why, recorded with who and when.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Confirm: the contract gate no longer waits for or re-verifies a retired backfill.
+    #[arg(long)]
+    pub yes: bool,
+}
