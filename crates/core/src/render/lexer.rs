@@ -45,79 +45,109 @@ impl<'a> Lexer<'a> {
         self.bytes.get(self.pos + offset).copied()
     }
 
-    /// The next token outside whitespace, comments and quoted text.
-    pub(super) fn next_token(&mut self) -> Option<Token<'a>> {
-        loop {
-            let b = self.peek(0)?;
+    /// Moves past whitespace and comments, to the next token or the end.
+    pub(super) fn skip_trivia(&mut self) {
+        while let Some(b) = self.peek(0) {
             let next = self.peek(1);
             match b {
                 b if b.is_ascii_whitespace() => self.pos += 1,
                 b'-' if next == Some(b'-') && self.dash_comment_starts() => self.skip_line(),
                 b'#' if self.lexis.hash_comments => self.skip_line(),
                 b'/' if next == Some(b'*') => self.skip_block_comment(),
-                b'\'' => {
-                    self.skip_quoted(b'\'', self.lexis.backslash_escapes);
-                    return Some(Token::Other);
-                }
-                b'"' => {
-                    let escapes = self.lexis.backslash_escapes && self.lexis.double_quoted_strings;
-                    self.skip_quoted(b'"', escapes);
-                    return Some(Token::Other);
+                _ => return,
+            }
+        }
+    }
+
+    /// The byte offset of the next `delimiter` outside strings, quoted identifiers and
+    /// comments (a MySQL client `DELIMITER`), or `None` at the end.
+    pub(super) fn find_delimiter(&mut self, delimiter: &[u8]) -> Option<usize> {
+        loop {
+            self.skip_trivia();
+            let b = self.peek(0)?;
+            if self.bytes[self.pos..].starts_with(delimiter) {
+                return Some(self.pos);
+            }
+            match b {
+                b'\'' | b'"' => {
+                    self.next_token();
                 }
                 b'`' if self.lexis.backticks => {
-                    self.skip_quoted(b'`', false);
-                    return Some(Token::Other);
+                    self.next_token();
                 }
-                b'[' if self.lexis.brackets => {
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// The next token outside whitespace, comments and quoted text.
+    pub(super) fn next_token(&mut self) -> Option<Token<'a>> {
+        self.skip_trivia();
+        let b = self.peek(0)?;
+        match b {
+            b'\'' => {
+                self.skip_quoted(b'\'', self.lexis.backslash_escapes);
+                Some(Token::Other)
+            }
+            b'"' => {
+                let escapes = self.lexis.backslash_escapes && self.lexis.double_quoted_strings;
+                self.skip_quoted(b'"', escapes);
+                Some(Token::Other)
+            }
+            b'`' if self.lexis.backticks => {
+                self.skip_quoted(b'`', false);
+                Some(Token::Other)
+            }
+            b'[' if self.lexis.brackets => {
+                self.pos = self
+                    .find_from(self.pos + 1, b"]")
+                    .map_or(self.bytes.len(), |i| i + 1);
+                Some(Token::Other)
+            }
+            b'$' if self.lexis.dollar_quotes => {
+                if let Some(tag_len) = self.dollar_tag() {
+                    let tag = &self.bytes[self.pos..self.pos + tag_len];
+                    let body = self.pos + tag_len;
                     self.pos = self
-                        .find_from(self.pos + 1, b"]")
-                        .map_or(self.bytes.len(), |i| i + 1);
-                    return Some(Token::Other);
-                }
-                b'$' if self.lexis.dollar_quotes => {
-                    if let Some(tag_len) = self.dollar_tag() {
-                        let tag = &self.bytes[self.pos..self.pos + tag_len];
-                        let body = self.pos + tag_len;
-                        self.pos = self
-                            .find_from(body, tag)
-                            .map_or(self.bytes.len(), |i| i + tag_len);
-                    } else {
-                        self.pos += 1;
-                    }
-                    return Some(Token::Other);
-                }
-                b';' => {
+                        .find_from(body, tag)
+                        .map_or(self.bytes.len(), |i| i + tag_len);
+                } else {
                     self.pos += 1;
-                    return Some(Token::Semicolon(self.pos - 1));
                 }
-                b'(' => {
+                Some(Token::Other)
+            }
+            b';' => {
+                self.pos += 1;
+                Some(Token::Semicolon(self.pos - 1))
+            }
+            b'(' => {
+                self.pos += 1;
+                Some(Token::Open)
+            }
+            b')' => {
+                self.pos += 1;
+                Some(Token::Close)
+            }
+            b if is_word_byte(b) => {
+                let start = self.pos;
+                while self.peek(0).is_some_and(|c| is_word_byte(c) || c == b'$') {
                     self.pos += 1;
-                    return Some(Token::Open);
                 }
-                b')' => {
-                    self.pos += 1;
-                    return Some(Token::Close);
+                // `E'...'`: a PostgreSQL string with backslash escapes.
+                if self.lexis.escape_strings
+                    && self.pos - start == 1
+                    && matches!(b, b'E' | b'e')
+                    && self.peek(0) == Some(b'\'')
+                {
+                    self.skip_quoted(b'\'', true);
+                    Some(Token::Other)
+                } else {
+                    Some(Token::Word(&self.sql[start..self.pos]))
                 }
-                b if is_word_byte(b) => {
-                    let start = self.pos;
-                    while self.peek(0).is_some_and(|c| is_word_byte(c) || c == b'$') {
-                        self.pos += 1;
-                    }
-                    // `E'...'`: a PostgreSQL string with backslash escapes.
-                    if self.lexis.escape_strings
-                        && self.pos - start == 1
-                        && matches!(b, b'E' | b'e')
-                        && self.peek(0) == Some(b'\'')
-                    {
-                        self.skip_quoted(b'\'', true);
-                        return Some(Token::Other);
-                    }
-                    return Some(Token::Word(&self.sql[start..self.pos]));
-                }
-                _ => {
-                    self.pos += 1;
-                    return Some(Token::Other);
-                }
+            }
+            _ => {
+                self.pos += 1;
+                Some(Token::Other)
             }
         }
     }
