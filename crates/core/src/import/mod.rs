@@ -38,6 +38,7 @@ mod sqlx;
 mod to_plan;
 mod toml_text;
 mod updown;
+mod wrapper;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -124,6 +125,9 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
                 layout.pattern()
             ),
         ));
+    }
+    for m in &mut migrations {
+        wrapper::drop_outer_transaction(m, dialect)?;
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     for pair in migrations.windows(2) {
