@@ -1,0 +1,87 @@
+//! Red-team findings on `cutover import --from` (issue 15), each run on the databases it
+//! concerns: the imported statements are the ones `up` runs (routine bodies, rules and
+//! MySQL `DELIMITER` scripts stay whole), a byte order mark and an outer `BEGIN; ...
+//! COMMIT;` wrapper do not reach the database.
+
+mod adopt_support;
+mod common;
+
+use adopt_support::{Scratch, import};
+use cutover_cli::connect::connect;
+use cutover_tests::{for_each_backend, snapshot};
+
+fn run_ok(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = common::run(dir, args);
+    let text = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "cutover {args:?}: {text}");
+    text
+}
+
+/// A body that the old import splitter cut apart, per dialect, and the rows of `t` (and of
+/// `log` on PostgreSQL) once it ran.
+fn compound(dialect: &str) -> (&'static str, &'static [&'static str]) {
+    match dialect {
+        "postgres" => (
+            "CREATE TABLE log (id int);\n\
+             CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO log VALUES (NEW.id); INSERT INTO log VALUES (NEW.id + 100));\n\
+             INSERT INTO t VALUES (5, 'p');\n",
+            &["1|a;b", "5|p"],
+        ),
+        "mysql" => (
+            "DELIMITER //\n\
+             CREATE PROCEDURE bump(x int)\nBEGIN\n  IF x > 0 THEN\n    INSERT INTO t VALUES (x, 'p');\n  END IF;\n  \
+             lbl: WHILE x > 100 DO\n    SET x = x - 1;\n  END WHILE lbl;\n  UPDATE t SET v = 'q' WHERE id = 1;\nEND //\n\
+             DELIMITER ;\nCALL bump(5);\n",
+            &["1|q", "5|p"],
+        ),
+        _ => (
+            "CREATE TRIGGER big AFTER INSERT ON t BEGIN\n  \
+             UPDATE t SET v = CASE WHEN NEW.id > 1 THEN 'big' ELSE v END WHERE id = NEW.id;\nEND;\n\
+             INSERT INTO t VALUES (5, 'p');\n",
+            &["1|a;b", "5|big"],
+        ),
+    }
+}
+
+#[tokio::test]
+async fn imported_scripts_run_as_written_bom_and_outer_transaction_dropped() {
+    for_each_backend(|db| async move {
+        let dialect = db.backend().name();
+        let src = Scratch::new("fix-split-src");
+        let out = Scratch::new("fix-split-plan");
+        let plan_dir = out.join("migrations");
+        std::fs::write(
+            src.join("1_t.up.sql"),
+            "\u{feff}BEGIN;\nCREATE TABLE t (id int PRIMARY KEY, v varchar(20));\nINSERT INTO t VALUES (1, 'a;b');\nCOMMIT;\n",
+        )
+        .expect("write");
+        std::fs::write(src.join("1_t.down.sql"), "BEGIN;\nDROP TABLE t;\nCOMMIT;\n").expect("write");
+        let (body, want) = compound(dialect);
+        std::fs::write(src.join("2_body.up.sql"), body).expect("write");
+        let o = import("golang-migrate", &src.0, &plan_dir, dialect);
+        assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+        let first = std::fs::read_to_string(plan_dir.join("1_t.toml")).expect("plan file");
+        assert!(!first.contains("BEGIN") && !first.contains("COMMIT"), "{first}");
+        assert!(!first.contains('\u{feff}'), "{first}");
+        let second = std::fs::read_to_string(plan_dir.join("2_body.toml")).expect("plan file");
+        assert!(!second.contains("DELIMITER"), "{second}");
+
+        let plan = plan_dir.to_str().expect("utf8");
+        run_ok(&out.0, &["up", "--database", db.url(), "--plan", plan]);
+        let mut b = connect(db.url()).await.expect("connect");
+        assert_eq!(snapshot::rows(b.as_mut(), "t").await, want);
+        if dialect == "postgres" {
+            assert_eq!(snapshot::rows(b.as_mut(), "log").await, ["5", "105"]);
+        }
+        b.close().await.expect("close");
+
+        // Transaction control that is not an outer wrapper is refused at its line.
+        std::fs::write(src.join("3_mid.up.sql"), "CREATE TABLE u (id int);\nCOMMIT;\nCREATE TABLE w (id int);\n")
+            .expect("write");
+        let o = import("golang-migrate", &src.0, &out.join("again"), dialect);
+        let text = common::text(&o);
+        assert_ne!(o.status.code(), Some(0), "{text}");
+        assert!(text.contains("3_mid.up.sql:2") && text.contains("transaction control"), "{text}");
+    })
+    .await;
+}
