@@ -85,3 +85,58 @@ async fn imported_scripts_run_as_written_bom_and_outer_transaction_dropped() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn up_refuses_a_migration_imported_for_another_database() {
+    for_each_backend(|db| async move {
+        let dialect = db.backend().name();
+        let other = if dialect == "postgres" {
+            "mysql"
+        } else {
+            "postgres"
+        };
+        let src = Scratch::new("fix-dialect-src");
+        let out = Scratch::new("fix-dialect-plan");
+        let plan_dir = out.join("migrations");
+        std::fs::write(src.join("1_t.up.sql"), "CREATE TABLE t (id int);\n").expect("write");
+        let o = import("golang-migrate", &src.0, &plan_dir, other);
+        assert_eq!(o.status.code(), Some(0), "{}", common::text(&o));
+        let plan = plan_dir.to_str().expect("utf8");
+        let o = common::run(&out.0, &["up", "--database", db.url(), "--plan", plan]);
+        let text = common::text(&o);
+        assert_ne!(o.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("plan/no-sql-for-dialect") && text.contains("runs nothing on"),
+            "{text}"
+        );
+        let mut b = connect(db.url()).await.expect("connect");
+        assert_eq!(snapshot::tables(b.as_mut()).await, Vec::<String>::new());
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[test]
+fn import_refuses_a_dialect_the_prisma_folder_contradicts() {
+    let src = Scratch::new("fix-prisma-src");
+    let out = Scratch::new("fix-prisma-plan");
+    std::fs::write(
+        src.join("migration_lock.toml"),
+        "provider = \"postgresql\"\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(src.join("20240101000000_init")).expect("mkdir");
+    std::fs::write(
+        src.join("20240101000000_init/migration.sql"),
+        "CREATE TABLE t (id int);\n",
+    )
+    .expect("write");
+    let o = import("prisma", &src.0, &out.join("migrations"), "mysql");
+    let text = common::text(&o);
+    assert_ne!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("migration_lock.toml") && text.contains("pass --dialect postgres"),
+        "{text}"
+    );
+    assert!(!out.join("migrations").exists());
+}

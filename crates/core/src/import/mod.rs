@@ -98,11 +98,21 @@ pub fn dialect_hint(dir: &Path) -> Option<Dialect> {
 /// Reads the migrations of `dir` written for `dialect`, in `layout` (`None`: detect it from
 /// the file names and contents; an ambiguous folder is an error that lists the candidates).
 ///
-/// Errors name the file (and line): an empty or unreadable folder, an unreadable file, a
+/// Errors name the file (and line): a `dialect` other than the one the folder names
+/// ([`dialect_hint`]), an empty or unreadable folder, an unreadable file, a
 /// `.sql` file that matches no pattern of the layout, two migrations with one version, a
 /// down without its up.
 pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Result<SqlDir> {
     let entries = files::list(dir)?;
+    if let Some(named) = prisma::provider(dir).filter(|&named| named != dialect) {
+        return Err(Error::plan(
+            dir.join("migration_lock.toml"),
+            None,
+            format!(
+                "the folder's SQL is written for {named} (its provider), not {dialect}: pass --dialect {named} (or leave --dialect out), or import the folder of the {dialect} migrations"
+            ),
+        ));
+    }
     let layout = match layout {
         Some(l) => l,
         None => detect::detect(dir, &entries)?,

@@ -22,10 +22,7 @@ enum Control {
 
 fn control(sql: &str, dialect: Dialect) -> Option<Control> {
     let w = words(sql, dialect.sql().lexis(), 2);
-    match (
-        w.first().map(String::as_str),
-        w.get(1).map(String::as_str),
-    ) {
+    match (w.first().map(String::as_str), w.get(1).map(String::as_str)) {
         (Some("BEGIN"), _) | (Some("START"), Some("TRANSACTION")) => Some(Control::Begin),
         (Some("COMMIT" | "END"), _) => Some(Control::Commit),
         (Some("ROLLBACK" | "SAVEPOINT" | "RELEASE"), _) => Some(Control::Other),
@@ -102,8 +99,17 @@ mod tests {
 
     #[test]
     fn an_outer_wrapper_is_dropped() {
-        for (begin, commit) in [("BEGIN", "COMMIT"), ("START TRANSACTION", "COMMIT"), ("begin transaction", "end")] {
-            let mut f = file(&[begin, "CREATE TABLE a (x int)", "INSERT INTO a VALUES (1)", commit]);
+        for (begin, commit) in [
+            ("BEGIN", "COMMIT"),
+            ("START TRANSACTION", "COMMIT"),
+            ("begin transaction", "end"),
+        ] {
+            let mut f = file(&[
+                begin,
+                "CREATE TABLE a (x int)",
+                "INSERT INTO a VALUES (1)",
+                commit,
+            ]);
             assert!(drop_wrapper(&mut f, Dialect::Postgres).expect("dropped"));
             let sql: Vec<&str> = f.statements.iter().map(|s| s.sql.as_str()).collect();
             assert_eq!(sql, ["CREATE TABLE a (x int)", "INSERT INTO a VALUES (1)"]);
@@ -116,10 +122,17 @@ mod tests {
     #[test]
     fn other_transaction_control_is_refused_at_its_line() {
         let mut f = file(&["CREATE TABLE a (x int)", "COMMIT", "CREATE TABLE b (x int)"]);
-        let e = drop_wrapper(&mut f, Dialect::Postgres).expect_err("refused").to_string();
-        assert!(e.contains("m/1_a.up.sql:2") && e.contains("`COMMIT`"), "{e}");
+        let e = drop_wrapper(&mut f, Dialect::Postgres)
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            e.contains("m/1_a.up.sql:2") && e.contains("`COMMIT`"),
+            "{e}"
+        );
         let mut f = file(&["BEGIN", "SAVEPOINT s", "COMMIT"]);
-        let e = drop_wrapper(&mut f, Dialect::Mysql).expect_err("refused").to_string();
+        let e = drop_wrapper(&mut f, Dialect::Mysql)
+            .expect_err("refused")
+            .to_string();
         assert!(e.contains(":1") && e.contains("`BEGIN`"), "{e}");
     }
 }
