@@ -131,7 +131,18 @@ fn import_refuses_a_dialect_the_prisma_folder_contradicts() {
         "CREATE TABLE t (id int);\n",
     )
     .expect("write");
-    let o = import("prisma", &src.0, &out.join("migrations"), "mysql");
+    let plan = out.join("migrations");
+    let args = [
+        "import",
+        "--from",
+        "prisma",
+        src.0.to_str().expect("utf8"),
+        "--dialect",
+        "mysql",
+        "--plan",
+        plan.to_str().expect("utf8"),
+    ];
+    let o = common::run(&src.0, &args);
     let text = common::text(&o);
     assert_ne!(o.status.code(), Some(0), "{text}");
     assert!(
@@ -139,4 +150,69 @@ fn import_refuses_a_dialect_the_prisma_folder_contradicts() {
         "{text}"
     );
     assert!(!out.join("migrations").exists());
+}
+
+#[tokio::test]
+async fn up_refuses_and_status_warns_on_a_database_another_tool_migrated() {
+    for_each_backend(|db| async move {
+        let out = Scratch::new("fix-foreign-plan");
+        let plan_dir = out.join("migrations");
+        std::fs::create_dir_all(&plan_dir).expect("mkdir");
+        std::fs::write(
+            plan_dir.join("20240101000000_t.toml"),
+            "description = \"t\"\n[[steps]]\nop = \"sql\"\nsql = \"INSERT INTO t VALUES (1)\"\n",
+        )
+        .expect("write");
+        let mut b = connect(db.url()).await.expect("connect");
+        // What dbmate left: its table, the migration's table and row.
+        b.execute("CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)")
+            .await
+            .expect("ddl");
+        b.execute("INSERT INTO schema_migrations VALUES ('20240101000000')")
+            .await
+            .expect("row");
+        b.execute("CREATE TABLE t (id int)").await.expect("ddl");
+        b.execute("INSERT INTO t VALUES (1)").await.expect("row");
+        let plan = plan_dir.to_str().expect("utf8");
+
+        let o = common::run(&out.0, &["status", "--database", db.url(), "--plan", plan]);
+        let text = common::text(&o);
+        assert!(
+            text.contains("`schema_migrations` (dbmate or golang-migrate)")
+                && text.contains("baseline --from-history"),
+            "{text}"
+        );
+
+        let o = common::run(&out.0, &["up", "--database", db.url(), "--plan", plan]);
+        let text = common::text(&o);
+        assert_ne!(o.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("baseline --from-history") && text.contains("--ignore-foreign-history"),
+            "{text}"
+        );
+        assert_eq!(
+            snapshot::rows(b.as_mut(), "t").await,
+            ["1"],
+            "nothing ran twice"
+        );
+
+        run_ok(
+            &out.0,
+            &[
+                "up",
+                "--database",
+                db.url(),
+                "--plan",
+                plan,
+                "--ignore-foreign-history",
+            ],
+        );
+        assert_eq!(
+            snapshot::rows(b.as_mut(), "t").await,
+            ["1", "1"],
+            "the flag runs the plan"
+        );
+        b.close().await.expect("close");
+    })
+    .await;
 }

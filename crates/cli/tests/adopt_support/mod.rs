@@ -346,6 +346,21 @@ fn prisma_row(i: usize, name: &str, finished: bool) -> String {
 
 /// Runs `cutover import` of `tool`'s folder `src` for `dialect` into `plan`.
 pub fn import(tool: &str, src: &Path, plan: &Path, dialect: &str) -> std::process::Output {
+    // A Prisma folder names the database it was written for; `write_layout` writes
+    // PostgreSQL's, and the same SQL serves every database here.
+    let lock = src.join("migration_lock.toml");
+    if tool == "prisma" && lock.is_file() {
+        let provider = if dialect == "postgres" {
+            "postgresql"
+        } else {
+            dialect
+        };
+        write(
+            src,
+            "migration_lock.toml",
+            &format!("provider = \"{provider}\"\n"),
+        );
+    }
     crate::common::run(
         src,
         &[

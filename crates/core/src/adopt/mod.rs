@@ -27,7 +27,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 pub use map::{Adoption, Recorded};
-pub use read::{Reach, Record, RecordState, detect, read_history};
+pub use read::{Reach, Record, RecordState, detect, foreign_tables, read_history};
 
 /// A migration tool whose history table cutover reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

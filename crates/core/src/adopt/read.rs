@@ -120,6 +120,32 @@ pub async fn detect(backend: &mut dyn Backend) -> Result<Tool> {
     }
 }
 
+/// The history tables of other migration tools this database has, each as
+/// "`table` (tools)": how `up` and `status` notice a database that another tool built and
+/// cutover has not adopted yet. Empty when there is none.
+pub async fn foreign_tables(backend: &mut dyn Backend) -> Result<Vec<String>> {
+    let tables = backend
+        .query(&backend.dialect().sql().list_tables_sql())
+        .await
+        .map_err(|e| e.context("listing tables to find another tool's history table"))?
+        .into_first_column();
+    let mut out: Vec<String> = Vec::new();
+    for tool in Tool::ALL {
+        if tables.iter().any(|t| t == tool.table()) {
+            let tools: Vec<&str> = Tool::ALL
+                .iter()
+                .filter(|t| t.table() == tool.table())
+                .map(|t| t.name())
+                .collect();
+            let entry = format!("`{}` ({})", tool.table(), tools.join(" or "));
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `schema_migrations` has golang-migrate's `dirty` column.
 async fn has_dirty_column(backend: &mut dyn Backend) -> Result<bool> {
     let sql = backend

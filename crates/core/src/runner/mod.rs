@@ -15,6 +15,7 @@ mod drift;
 mod effect;
 mod effect_check;
 mod execute;
+mod foreign;
 mod gate;
 mod history;
 mod history_write;
@@ -100,6 +101,10 @@ pub struct RunnerOptions {
     /// clear the only copies left (a backfill's undo). `true` by default for library callers;
     /// the CLI refuses unless `cutover down --allow-data-loss`.
     pub revert_data_loss: bool,
+    /// Whether `up` may run on a database whose cutover history is empty while another
+    /// tool's history table is there (`up --ignore-foreign-history`). `false`: `up` refuses
+    /// and points to `cutover baseline --from-history`, which records what the tool ran.
+    pub ignore_foreign_history: bool,
 }
 
 impl Default for RunnerOptions {
@@ -123,6 +128,7 @@ impl Default for RunnerOptions {
             backup: BackupPolicy::default(),
             backup_scope: crate::backup::BackupScope::default(),
             revert_data_loss: true,
+            ignore_foreign_history: false,
         }
     }
 }

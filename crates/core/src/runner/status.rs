@@ -15,6 +15,9 @@ impl Runner<'_> {
         let entries = self.history.load_if_exists(self.backend).await?;
         let mut report = self.compare(&entries);
         report.backfills = self.backfill_status().await?;
+        if entries.is_empty() {
+            report.foreign_history = self.foreign_history_note().await?;
+        }
         Ok(report)
     }
 
@@ -95,6 +98,7 @@ impl Runner<'_> {
                 .count(),
             migrations,
             backfills: Vec::new(),
+            foreign_history: None,
         }
     }
 
