@@ -117,6 +117,14 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
         Some(l) => l,
         None => detect::detect(dir, &entries)?,
     };
+    let entries = match layout {
+        Layout::Flyway | Layout::Refinery => files::list_tree(dir)?,
+        Layout::Prisma => entries,
+        _ => {
+            files::refuse_nested(dir, &entries, layout)?;
+            entries
+        }
+    };
     let mut migrations = match layout {
         Layout::Sqlx => sqlx::read(&entries, dialect)?,
         Layout::Dbmate => dbmate::read(&entries, dialect)?,
