@@ -7,9 +7,11 @@
 //! outside a transaction.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::files::{self, Entry};
 use super::prefixed::{self, Prefixed};
+use super::split::split_statements;
 use super::{Layout, SqlFile, SqlMigration};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -28,7 +30,7 @@ pub(super) fn read(entries: &[Entry], dialect: Dialect) -> Result<Vec<SqlMigrati
         else {
             return Err(files::unmatched(&e.path, Layout::Flyway));
         };
-        let file = files::sql_file(&e.path, dialect)?;
+        let file = read_file(&e.path, dialect)?;
         let Some(version) = version else {
             repeatable.push((name.to_string(), file));
             continue;
@@ -90,6 +92,43 @@ pub(super) fn read(entries: &[Entry], dialect: Dialect) -> Result<Vec<SqlMigrati
     Ok(out)
 }
 
+/// Reads a Flyway SQL file, refusing placeholders: Flyway replaces `${name}` with a value
+/// from its configuration that the folder does not hold.
+fn read_file(path: &Path, dialect: Dialect) -> Result<SqlFile> {
+    let text = files::read(path)?;
+    if let Some((line, name)) = placeholder(&text) {
+        return Err(Error::plan(
+            path,
+            Some(line),
+            format!(
+                "Flyway placeholder `${{{name}}}`: Flyway puts a configured value here, which the folder does not hold; write the value into the file (or remove the placeholder) and import again"
+            ),
+        ));
+    }
+    Ok(SqlFile {
+        path: path.to_path_buf(),
+        statements: split_statements(&text, 1, dialect),
+    })
+}
+
+/// The first `${name}` of `text`, with its 1-based line.
+fn placeholder(text: &str) -> Option<(usize, String)> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("${") {
+        let start = from + i + 2;
+        let rest = &text[start..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
+            .unwrap_or(rest.len());
+        if len > 0 && rest[len..].starts_with('}') {
+            let line = text[..start].matches('\n').count() + 1;
+            return Some((line, rest[..len].to_string()));
+        }
+        from = start;
+    }
+    None
+}
+
 /// Whether `<file>.conf` says `executeInTransaction=false`.
 fn no_transaction(sql: &std::path::Path) -> Result<bool> {
     let mut conf = sql.as_os_str().to_owned();
@@ -104,4 +143,16 @@ fn no_transaction(sql: &std::path::Path) -> Result<bool> {
             k.trim() == "executeInTransaction" && v.trim().eq_ignore_ascii_case("false")
         })
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    #[test]
+    fn placeholders_are_found_with_their_line() {
+        let sql = "CREATE TABLE t (x text);\nINSERT INTO t VALUES ('${env}');\nCREATE TABLE ${flyway:defaultSchema}.u (x int);";
+        assert_eq!(placeholder(sql), Some((2, "env".to_string())));
+        assert_eq!(placeholder("SELECT '$1', '${', '$}' , $$ { $$"), None);
+    }
 }
