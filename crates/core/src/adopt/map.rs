@@ -88,6 +88,22 @@ impl Adoption {
                 RecordState::Ignored(why) => ignored.push(format!("{}: {why}", r.label)),
                 RecordState::Undone => {}
                 RecordState::Failed(why) => problems.push(format!("{}: {why}", r.label)),
+                RecordState::Applied if tool == Tool::Flyway && r.reach == Reach::UpTo => {
+                    // A Flyway baseline is a marker, not a migration: it covers every
+                    // version up to its own, which the plan need not have.
+                    match flyway_version(&r.key) {
+                        Some(v) => ran.extend(
+                            plan.migrations
+                                .iter()
+                                .map(|p| p.version.number)
+                                .filter(|n| *n <= v.number),
+                        ),
+                        None => problems.push(format!(
+                            "{}: baseline version `{}` {FLYWAY_DOTTED}",
+                            r.label, r.key
+                        )),
+                    }
+                }
                 RecordState::Applied => match resolve(tool, r, plan) {
                     Ok(m) if r.reach == Reach::UpTo => ran.extend(
                         plan.migrations
@@ -156,14 +172,13 @@ fn resolve<'p>(
     }
     let version = match tool {
         Tool::SeaOrm => sea_orm_version(&r.key),
+        Tool::Flyway => flyway_version(&r.key),
         _ => Version::parse(&r.key),
     };
     let Some(version) = version else {
         let why = match tool {
             Tool::SeaOrm => "is not named m<YYYYMMDD>_<HHMMSS>_<name> (sea-orm-migration's form)",
-            Tool::Flyway => {
-                "is not a whole number (cutover versions are whole numbers; a dotted Flyway version has no cutover equivalent)"
-            }
+            Tool::Flyway => FLYWAY_DOTTED,
             _ => "is not a whole number",
         };
         return Err(format!("{}: version `{}` {why}", r.label, r.key));
@@ -216,6 +231,22 @@ fn checksum_differs(tool: Tool, r: &Record, m: &Migration) -> Option<String> {
     })
 }
 
+/// Why a dotted Flyway version cannot be adopted.
+const FLYWAY_DOTTED: &str = "is not a whole number (cutover versions are whole numbers; Flyway's `1.0` is `1`, but a dotted version such as `1.1` has no cutover equivalent: renumber the plan migration and record it by hand with `cutover baseline VERSION`)";
+
+/// A Flyway version as a whole number: `7`, or `7.0` / `7.0.0` (Flyway compares versions
+/// part by part, so trailing zero parts change nothing); `None` for `1.1`.
+fn flyway_version(key: &str) -> Option<Version> {
+    let mut parts: Vec<&str> = key.split(['.', '_']).collect();
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.bytes().all(|b| b == b'0')) {
+        parts.pop();
+    }
+    match parts.as_slice() {
+        [one] => Version::parse(one),
+        _ => None,
+    }
+}
+
 /// `m20220101_000001_create_table` -> 20220101000001.
 fn sea_orm_version(key: &str) -> Option<Version> {
     let rest = key.strip_prefix('m')?;
@@ -261,6 +292,13 @@ fn alembic<'p>(r: &Record, plan: &'p Plan) -> std::result::Result<&'p Migration,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flyway_versions_drop_trailing_zero_parts() {
+        assert_eq!(flyway_version("7").map(|v| v.number), Some(7));
+        assert_eq!(flyway_version("7.0.0").map(|v| v.number), Some(7));
+        assert_eq!(flyway_version("1.1"), None);
+    }
 
     #[test]
     fn sea_orm_names_become_timestamps() {

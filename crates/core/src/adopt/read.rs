@@ -308,6 +308,14 @@ fn record_of(tool: Tool, r: Vec<Option<String>>) -> Record {
 /// A row of `flyway_schema_history`: version, description, type, success.
 fn flyway(r: Vec<Option<String>>) -> Record {
     let kind = r[2].clone().unwrap_or_default().to_ascii_uppercase();
+    if kind == "SCHEMA" {
+        return Record::new(
+            r[0].clone().unwrap_or_else(|| "0".into()),
+            r[1].clone(),
+            Reach::Exactly,
+            RecordState::Ignored("Flyway's marker for the schemas it created".into()),
+        );
+    }
     let Some(version) = r[0].clone() else {
         let what = r[1].clone().unwrap_or_default();
         return Record::new(
@@ -321,11 +329,9 @@ fn flyway(r: Vec<Option<String>>) -> Record {
     };
     let ok = yes(&r[3]);
     let (reach, state) = match kind.as_str() {
-        "SCHEMA" => (
-            Reach::Exactly,
-            RecordState::Ignored("Flyway's marker for the schemas it created".into()),
-        ),
-        "BASELINE" => (Reach::UpTo, RecordState::Applied),
+        // `flyway baseline` (BASELINE) and a `B<version>__` baseline file (SQL_BASELINE,
+        // JDBC_BASELINE): every version up to it counts as applied.
+        k if k == "BASELINE" || k.ends_with("_BASELINE") => (Reach::UpTo, RecordState::Applied),
         k if k.starts_with("UNDO") || k == "DELETE" => (
             Reach::Exactly,
             match ok {
