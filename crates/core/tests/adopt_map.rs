@@ -151,20 +151,29 @@ fn a_flyway_baseline_covers_every_version_up_to_it_and_need_not_be_in_the_plan()
     // `flyway baseline` at 1 on a plan without migration 1; a B2__ file (SQL_BASELINE) at 2.
     let (_dir2, plan2) = plan(&["2", "3"]);
     let rows = [rec("1", Reach::UpTo, RecordState::Applied)];
-    let a = Adoption::plan(Tool::Flyway, &rows, &plan2, &[]).expect("a baseline marker is no migration");
-    assert_eq!((texts(&a.mark), texts(&a.pending)), (vec![], vec!["2", "3"]));
+    let a = Adoption::plan(Tool::Flyway, &rows, &plan2, &[])
+        .expect("a baseline marker is no migration");
+    assert_eq!(
+        (texts(&a.mark), texts(&a.pending)),
+        (vec![], vec!["2", "3"])
+    );
     let (_dir, plan) = plan(&["1", "2", "3", "4"]);
     let rows = [
         rec("2", Reach::UpTo, RecordState::Applied),
         rec("3", Reach::Exactly, RecordState::Applied),
     ];
     let a = Adoption::plan(Tool::Flyway, &rows, &plan, &[]).expect("adopts");
-    assert_eq!((texts(&a.mark), texts(&a.pending)), (vec!["1", "2", "3"], vec!["4"]));
+    assert_eq!(
+        (texts(&a.mark), texts(&a.pending)),
+        (vec!["1", "2", "3"], vec!["4"])
+    );
     // Flyway's 3.0 is 3; 3.1 is refused.
     let rows = [rec("3.0", Reach::Exactly, RecordState::Applied)];
     let a = Adoption::plan(Tool::Flyway, &rows, &plan, &[]).expect("3.0 is 3");
     assert_eq!(texts(&a.mark), ["3"]);
     let rows = [rec("3.1", Reach::Exactly, RecordState::Applied)];
-    let e = Adoption::plan(Tool::Flyway, &rows, &plan, &[]).expect_err("dotted").to_string();
+    let e = Adoption::plan(Tool::Flyway, &rows, &plan, &[])
+        .expect_err("dotted")
+        .to_string();
     assert!(e.contains("`3.1` is not a whole number"), "{e}");
 }

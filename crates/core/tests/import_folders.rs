@@ -11,7 +11,10 @@ struct Dir(PathBuf);
 
 impl Dir {
     fn new(what: &str) -> Dir {
-        let p = std::env::temp_dir().join(format!("cutover-import-folders-{what}-{}", std::process::id()));
+        let p = std::env::temp_dir().join(format!(
+            "cutover-import-folders-{what}-{}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).expect("mkdir");
         Dir(p)
@@ -43,10 +46,19 @@ fn flyway_and_refinery_read_sub_folders_in_version_order() {
             .iter()
             .map(|m| (m.version.text.clone(), m.name.clone()))
             .collect();
-        assert_eq!(got, [("1".into(), "a".into()), ("2".into(), "b".into()), ("4".into(), "d".into())]);
+        assert_eq!(
+            got,
+            [
+                ("1".into(), "a".into()),
+                ("2".into(), "b".into()),
+                ("4".into(), "d".into())
+            ]
+        );
         // The same version in two folders is still a duplicate.
         d.write("other/V2__again.sql", "SELECT 1;");
-        let e = read_sql_dir(&d.0, Some(layout), Dialect::Postgres).expect_err("duplicate").to_string();
+        let e = read_sql_dir(&d.0, Some(layout), Dialect::Postgres)
+            .expect_err("duplicate")
+            .to_string();
         assert!(e.contains("duplicate version 2"), "{e}");
     }
 }
@@ -58,16 +70,89 @@ fn tools_that_read_only_the_top_refuse_sql_in_sub_folders_naming_each_file() {
     d.write("old/2_b.sql", "CREATE TABLE b (x int);");
     d.write("old/x/3_c.sql", "CREATE TABLE c (x int);");
     d.write("notes/readme.txt", "not sql");
-    let e = read_sql_dir(&d.0, Some(Layout::Sqlx), Dialect::Postgres).expect_err("refused").to_string();
-    assert!(e.contains("old/2_b.sql") && e.contains("old/x/3_c.sql"), "{e}");
+    let e = read_sql_dir(&d.0, Some(Layout::Sqlx), Dialect::Postgres)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("old/2_b.sql") && e.contains("old/x/3_c.sql"),
+        "{e}"
+    );
     assert!(!e.contains("readme"), "{e}");
 }
 
 #[test]
 fn a_byte_order_mark_never_reaches_a_statement() {
     let d = Dir::new("bom");
-    d.write("20240101000000_a.sql", "\u{feff}-- migrate:up\nCREATE TABLE a (x int);\n-- migrate:down\nDROP TABLE a;\n");
+    d.write(
+        "20240101000000_a.sql",
+        "\u{feff}-- migrate:up\nCREATE TABLE a (x int);\n-- migrate:down\nDROP TABLE a;\n",
+    );
     let read = read_sql_dir(&d.0, Some(Layout::Dbmate), Dialect::Mysql).expect("read");
-    assert_eq!(read.migrations[0].up.statements[0].sql, "CREATE TABLE a (x int)");
+    assert_eq!(
+        read.migrations[0].up.statements[0].sql,
+        "CREATE TABLE a (x int)"
+    );
     assert_eq!(read.migrations[0].up.statements[0].line, 2);
+}
+
+#[test]
+fn flyway_callbacks_and_baseline_migrations_are_listed_not_imported() {
+    let d = Dir::new("callbacks");
+    d.write("V1__a.sql", "CREATE TABLE a (x int);");
+    d.write("V2__b.sql", "CREATE TABLE b (x int);");
+    d.write(
+        "B2__base.sql",
+        "CREATE TABLE a (x int);\nCREATE TABLE b (x int);",
+    );
+    d.write("beforeMigrate.sql", "SELECT 1;");
+    d.write("afterMigrate__log.sql", "SELECT 2;");
+    let read = read_sql_dir(&d.0, Some(Layout::Flyway), Dialect::Postgres).expect("read");
+    let versions: Vec<&str> = read
+        .migrations
+        .iter()
+        .map(|m| m.version.text.as_str())
+        .collect();
+    assert_eq!(versions, ["1", "2"]);
+    let import = read.to_plan_files(Dialect::Postgres).expect("plan files");
+    let mut left: Vec<String> = import
+        .skipped
+        .iter()
+        .map(|s| {
+            s.source
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["B2__base.sql", "afterMigrate__log.sql", "beforeMigrate.sql"]
+    );
+    assert!(
+        import
+            .skipped
+            .iter()
+            .any(|s| s.reason.contains("Flyway callback"))
+    );
+    // Detection still sees a Flyway folder.
+    assert_eq!(
+        read_sql_dir(&d.0, None, Dialect::Postgres)
+            .expect("detect")
+            .layout,
+        Layout::Flyway
+    );
+}
+
+#[test]
+fn flyway_placeholders_are_refused_at_their_line() {
+    let d = Dir::new("placeholders");
+    d.write(
+        "V1__a.sql",
+        "CREATE TABLE a (x text);\nINSERT INTO a VALUES ('${env}');\n",
+    );
+    let e = read_sql_dir(&d.0, Some(Layout::Flyway), Dialect::Postgres)
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("V1__a.sql:2") && e.contains("${env}"), "{e}");
 }

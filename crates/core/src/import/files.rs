@@ -73,7 +73,9 @@ fn tree(dir: &Path, depth: usize) -> Result<Vec<Entry>> {
         return Err(Error::plan(
             dir,
             None,
-            format!("sub-folders nest deeper than {MAX_DEPTH} levels (a symbolic link loop?); remove the loop"),
+            format!(
+                "sub-folders nest deeper than {MAX_DEPTH} levels (a symbolic link loop?); remove the loop"
+            ),
         ));
     }
     let mut out = Vec::new();
@@ -97,7 +99,10 @@ pub(super) fn refuse_nested(dir: &Path, entries: &[Entry], layout: super::Layout
     if nested.is_empty() {
         return Ok(());
     }
-    let names: Vec<String> = nested.iter().map(|e| e.path.display().to_string()).collect();
+    let names: Vec<String> = nested
+        .iter()
+        .map(|e| e.path.display().to_string())
+        .collect();
     Err(Error::plan(
         dir,
         None,

@@ -87,6 +87,9 @@ pub struct SqlDir {
     pub layout: Layout,
     /// Its migrations in version order.
     pub migrations: Vec<SqlMigration>,
+    /// Files of the folder that are not migrations (Flyway callbacks and baseline
+    /// migrations), each with why: listed by `cutover import`, never imported.
+    pub left_out: Vec<Skipped>,
 }
 
 /// The database the folder itself says its SQL is written for: Prisma's
@@ -125,11 +128,12 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
             entries
         }
     };
+    let mut left_out = Vec::new();
     let mut migrations = match layout {
         Layout::Sqlx => sqlx::read(&entries, dialect)?,
         Layout::Dbmate => dbmate::read(&entries, dialect)?,
         Layout::GolangMigrate => golang_migrate::read(&entries, dialect)?,
-        Layout::Flyway => flyway::read(&entries, dialect)?,
+        Layout::Flyway => flyway::read(&entries, dialect, &mut left_out)?,
         Layout::Prisma => prisma::read(&entries, dialect)?,
         Layout::Refinery => refinery::read(&entries, dialect)?,
     };
@@ -165,5 +169,6 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
         dir: dir.to_path_buf(),
         layout,
         migrations,
+        left_out,
     })
 }
