@@ -165,7 +165,15 @@ pub fn write_hand_plan(tool: &str, dir: &Path) {
             "alembic" => format!("{}_{}", revisions[i], NAMES[i]),
             _ => format!("create_{}", NAMES[i]),
         };
-        let mut text = format!("description = \"{}\"\n", NAMES[i]);
+        let mut text = match tool {
+            // Alembic's chain: each revision names its down_revision.
+            "alembic" => format!(
+                "description = \"{}, revises {}\"\n",
+                NAMES[i],
+                if i == 0 { "None" } else { revisions[i - 1] }
+            ),
+            _ => format!("description = \"{}\"\n", NAMES[i]),
+        };
         for (k, sql) in UP_STATEMENTS[i].iter().enumerate() {
             text.push_str(&format!("\n[[steps]]\nop = \"sql\"\nsql = '''\n{sql}'''\n"));
             if k == 0 {

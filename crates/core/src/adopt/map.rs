@@ -104,6 +104,15 @@ impl Adoption {
                         )),
                     }
                 }
+                RecordState::Applied if tool == Tool::Alembic => {
+                    match super::alembic::ancestors(&r.key, plan) {
+                        Ok((chain, off)) => {
+                            ran.extend(chain);
+                            ignored.extend(off);
+                        }
+                        Err(problem) => problems.push(problem),
+                    }
+                }
                 RecordState::Applied => match resolve(tool, r, plan) {
                     Ok(m) if r.reach == Reach::UpTo => ran.extend(
                         plan.migrations
@@ -168,7 +177,7 @@ fn resolve<'p>(
     plan: &'p Plan,
 ) -> std::result::Result<&'p Migration, String> {
     if tool == Tool::Alembic {
-        return alembic(r, plan);
+        return super::alembic::named(&r.key, plan);
     }
     let version = match tool {
         Tool::SeaOrm => sea_orm_version(&r.key),
@@ -255,38 +264,6 @@ fn sea_orm_version(key: &str) -> Option<Version> {
     (date.len() == 8 && time.len() == 6)
         .then(|| Version::parse(&format!("{date}{time}")))
         .flatten()
-}
-
-/// The plan migration whose name holds Alembic revision `r.key` as a `_`-separated word,
-/// or whose description names it.
-fn alembic<'p>(r: &Record, plan: &'p Plan) -> std::result::Result<&'p Migration, String> {
-    let rev = r.key.to_ascii_lowercase();
-    let hits: Vec<&Migration> = plan
-        .migrations
-        .iter()
-        .filter(|m| {
-            m.name
-                .to_ascii_lowercase()
-                .split(['_', '-'])
-                .any(|w| w == rev)
-                || m.description.to_ascii_lowercase().contains(&rev)
-        })
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!(
-            "alembic_version says revision {} is the database's head, but no plan migration names it; Alembic keeps only the head, so cutover needs the plan migration it matches: put the revision id in that migration's file name (e.g. 0003_{}_add_users.toml)",
-            r.key, r.key
-        )),
-        many => Err(format!(
-            "revision {} is named by several plan migrations: {}; keep it in one",
-            r.key,
-            many.iter()
-                .map(|m| m.label())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
 }
 
 #[cfg(test)]
