@@ -146,9 +146,15 @@ impl Adoption {
             return Err(Error::Adopt {
                 what: format!("the {tool} history in `{}`", tool.table()),
                 problems,
-                hint: format!(
-                    "nothing was marked; add the missing migrations to the plan (`cutover import --from {tool} DIR` converts a folder of SQL migrations) or finish the failed ones with {tool}, then run this again"
-                ),
+                hint: match tool {
+                    // No folder of SQL files to import for these: the plan is written by hand.
+                    Tool::Alembic | Tool::SeaOrm => format!(
+                        "nothing was marked; fix what is listed (write the missing plan migrations, finish the failed ones with {tool}), then run this again"
+                    ),
+                    _ => format!(
+                        "nothing was marked; fix what is listed (add the missing migrations to the plan: `cutover import --from {tool} DIR` converts the tool's folder; finish the failed ones with {tool}), then run this again"
+                    ),
+                },
             });
         }
         let pick = |keep: &dyn Fn(u64) -> bool| -> Vec<Version> {

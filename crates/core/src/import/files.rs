@@ -32,7 +32,7 @@ pub(super) fn list(dir: &Path) -> Result<Vec<Entry>> {
         return Err(Error::plan(
             dir,
             None,
-            "SQL migration folder not found: pass the folder that holds the migration files to --sql-dir",
+            "SQL migration folder not found: pass the folder that holds the migration files",
         ));
     }
     let io = |source| Error::Io {
@@ -163,7 +163,7 @@ pub(super) fn unmatched(path: &Path, layout: super::Layout) -> Error {
         path,
         None,
         format!(
-            "this file does not follow the {} layout ({}): rename it, move it out of the folder, or pass another --layout",
+            "this file does not follow the {} layout ({}): rename it, move it out of the folder, or name the tool that wrote the folder (`--from` of `cutover import`, `--layout` of `cutover lint --sql-dir`)",
             layout.name(),
             layout.pattern()
         ),

@@ -142,7 +142,7 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
             dir,
             None,
             format!(
-                "no {} migrations in this folder ({}); check the path and --layout",
+                "no {} migrations in this folder ({}); check the path and the tool named (`--from` of `cutover import`, `--layout` of `cutover lint --sql-dir`)",
                 layout.name(),
                 layout.pattern()
             ),
