@@ -216,3 +216,27 @@ async fn up_refuses_and_status_warns_on_a_database_another_tool_migrated() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn drift_leaves_out_another_tools_history_table() {
+    for_each_backend(|db| async move {
+        let out = Scratch::new("fix-drift-plan");
+        let plan_dir = out.join("migrations");
+        std::fs::create_dir_all(&plan_dir).expect("mkdir");
+        std::fs::write(
+            plan_dir.join("0001_items.toml"),
+            "description = \"items\"\n[[steps]]\nop = \"create_table\"\ntable = \"items\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }]\n",
+        )
+        .expect("write");
+        let mut b = connect(db.url()).await.expect("connect");
+        b.execute("CREATE TABLE flyway_schema_history (installed_rank int PRIMARY KEY)").await.expect("ddl");
+        b.close().await.expect("close");
+        let plan = plan_dir.to_str().expect("utf8");
+        run_ok(&out.0, &["up", "--database", db.url(), "--plan", plan, "--ignore-foreign-history"]);
+        let o = common::run(&out.0, &["drift", "--database", db.url(), "--plan", plan]);
+        let text = common::text(&o);
+        assert_eq!(o.status.code(), Some(0), "{text}");
+        assert!(!text.contains("flyway_schema_history"), "{text}");
+    })
+    .await;
+}
