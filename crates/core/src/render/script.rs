@@ -42,12 +42,12 @@ pub fn split_script(script: &str, lexis: SqlLexis) -> Vec<ScriptStatement> {
         if begin >= script.len() {
             return out;
         }
-        if lexis.delimiter_command {
-            if let Some((next, after)) = delimiter_command(script, begin) {
-                delimiter = (next != ";").then_some(next);
-                lexer.pos = after;
-                continue;
-            }
+        if lexis.delimiter_command
+            && let Some((next, after)) = delimiter_command(script, begin)
+        {
+            delimiter = (next != ";").then_some(next);
+            lexer.pos = after;
+            continue;
         }
         match &delimiter {
             None => {
