@@ -38,8 +38,12 @@ mod tests {
 
     #[test]
     fn the_directive_is_a_prefix_of_the_file() {
-        assert!(has_no_transaction("-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);"));
-        assert!(has_no_transaction("-- no-transaction: concurrent index\nSELECT 1;"));
+        assert!(has_no_transaction(
+            "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);"
+        ));
+        assert!(has_no_transaction(
+            "-- no-transaction: concurrent index\nSELECT 1;"
+        ));
         assert!(!has_no_transaction("\n-- no-transaction\nSELECT 1;"));
     }
 }
