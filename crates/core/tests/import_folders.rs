@@ -156,3 +156,27 @@ fn flyway_placeholders_are_refused_at_their_line() {
         .to_string();
     assert!(e.contains("V1__a.sql:2") && e.contains("${env}"), "{e}");
 }
+
+#[test]
+fn an_unterminated_quote_or_comment_is_refused_at_its_line() {
+    let d = Dir::new("unterminated");
+    d.write(
+        "1_a.up.sql",
+        "CREATE TABLE a (x text);\nINSERT INTO a VALUES ('it''s);\nCREATE TABLE b (x int);\n",
+    );
+    let e = read_sql_dir(&d.0, Some(Layout::GolangMigrate), Dialect::Postgres)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("1_a.up.sql:2") && e.contains("never ends"),
+        "{e}"
+    );
+    d.write(
+        "1_a.up.sql",
+        "CREATE TABLE a (x text);\n/* open\nCREATE TABLE b (x int);\n",
+    );
+    let e = read_sql_dir(&d.0, Some(Layout::GolangMigrate), Dialect::Mysql)
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("1_a.up.sql:2"), "{e}");
+}

@@ -149,6 +149,9 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
         ));
     }
     for m in &mut migrations {
+        for file in std::iter::once(&m.up).chain(m.down.as_ref()) {
+            split::check_terminated(&file.path, &files::read(&file.path)?, dialect)?;
+        }
         wrapper::drop_outer_transaction(m, dialect)?;
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));

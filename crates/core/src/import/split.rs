@@ -8,8 +8,11 @@
 //! `IF ... END IF`, loops and labels); on MySQL a `DELIMITER` line changes the delimiter
 //! and is dropped. A leading UTF-8 byte order mark is not part of the first statement.
 
+use std::path::Path;
+
 use crate::dialect::Dialect;
-use crate::render::split_script;
+use crate::error::{Error, Result};
+use crate::render::{split_script, unterminated_at};
 
 /// One statement of a SQL file, without its terminating semicolon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +40,24 @@ pub fn split_statements(text: &str, first_line: usize, dialect: Dialect) -> Vec<
             sql: s.sql,
         })
         .collect()
+}
+
+/// Refuses a file with a string, quoted identifier, comment or dollar-quoted body that never
+/// ends: everything after it would silently become one statement.
+pub(super) fn check_terminated(path: &Path, text: &str, dialect: Dialect) -> Result<()> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(at) = unterminated_at(text, dialect.sql().lexis()) else {
+        return Ok(());
+    };
+    let line = text[..at].matches('\n').count() + 1;
+    let what: String = text[at..].chars().take(2).collect();
+    Err(Error::plan(
+        path,
+        Some(line),
+        format!(
+            "`{what}...` starts a string, quoted name or comment that never ends, so the rest of the file would run as one statement; close it (or fix the quote) and import again"
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -24,6 +24,9 @@ pub(super) struct Lexer<'a> {
     pub(super) bytes: &'a [u8],
     pub(super) pos: usize,
     pub(super) lexis: SqlLexis,
+    /// Where a string, quoted identifier, comment or dollar body that never ends began
+    /// (it runs to the end of the text).
+    pub(super) unterminated: Option<usize>,
 }
 
 /// Whether `b` may be part of an unquoted word (any non-ASCII byte may: UTF-8 identifiers).
@@ -38,6 +41,7 @@ impl<'a> Lexer<'a> {
             bytes: sql.as_bytes(),
             pos: 0,
             lexis,
+            unterminated: None,
         }
     }
 
@@ -99,18 +103,22 @@ impl<'a> Lexer<'a> {
                 Some(Token::Other)
             }
             b'[' if self.lexis.brackets => {
-                self.pos = self
-                    .find_from(self.pos + 1, b"]")
-                    .map_or(self.bytes.len(), |i| i + 1);
+                let start = self.pos;
+                self.pos = match self.find_from(self.pos + 1, b"]") {
+                    Some(i) => i + 1,
+                    None => self.run_to_end(start),
+                };
                 Some(Token::Other)
             }
             b'$' if self.lexis.dollar_quotes => {
                 if let Some(tag_len) = self.dollar_tag() {
                     let tag = &self.bytes[self.pos..self.pos + tag_len];
                     let body = self.pos + tag_len;
-                    self.pos = self
-                        .find_from(body, tag)
-                        .map_or(self.bytes.len(), |i| i + tag_len);
+                    let start = self.pos;
+                    self.pos = match self.find_from(body, tag) {
+                        Some(i) => i + tag_len,
+                        None => self.run_to_end(start),
+                    };
                 } else {
                     self.pos += 1;
                 }
@@ -165,7 +173,14 @@ impl<'a> Lexer<'a> {
             .map_or(self.bytes.len(), |i| i + 1);
     }
 
+    /// Notes that the run starting at `start` never ends; the end of the text.
+    fn run_to_end(&mut self, start: usize) -> usize {
+        self.unterminated.get_or_insert(start);
+        self.bytes.len()
+    }
+
     fn skip_block_comment(&mut self) {
+        let start = self.pos;
         let mut depth = 0usize;
         while self.pos < self.bytes.len() {
             if self.peek(0) == Some(b'/') && self.peek(1) == Some(b'*') {
@@ -183,12 +198,14 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
         }
+        self.pos = self.run_to_end(start);
     }
 
     /// Skips a quoted run that starts at `self.pos` with `quote`; a doubled quote stands
     /// for itself, and with `escapes` a backslash escapes the next byte. An unterminated
     /// run ends the text (the database reports it).
     fn skip_quoted(&mut self, quote: u8, escapes: bool) {
+        let start = self.pos;
         self.pos += 1;
         while let Some(b) = self.peek(0) {
             if escapes && b == b'\\' {
@@ -204,7 +221,7 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
         }
-        self.pos = self.bytes.len();
+        self.pos = self.run_to_end(start);
     }
 
     /// At a `$`: the length of a dollar-quote tag (`$$`, `$body$`) starting here, if this

@@ -35,7 +35,7 @@ pub(crate) use index::foreign_keys_needing;
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
-pub use script::{ScriptStatement, split_script};
+pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};

@@ -75,6 +75,14 @@ pub fn split_script(script: &str, lexis: SqlLexis) -> Vec<ScriptStatement> {
     }
 }
 
+/// The byte offset where a string, quoted identifier, comment or dollar-quoted body of
+/// `script` begins that never ends (everything after it would be one statement), if any.
+pub fn unterminated_at(script: &str, lexis: SqlLexis) -> Option<usize> {
+    let mut lexer = Lexer::new(script, lexis);
+    while lexer.next_token().is_some() {}
+    lexer.unterminated
+}
+
 /// Adds the statement `script[begin..end]` unless it is empty.
 fn push(out: &mut Vec<ScriptStatement>, script: &str, begin: usize, end: usize, lexis: SqlLexis) {
     let text = script.get(begin..end).unwrap_or_default().trim();
@@ -147,6 +155,18 @@ mod tests {
         assert!(!got.iter().any(|s| s.sql.contains("DELIMITER")));
         assert_eq!(got[1].sql, "INSERT INTO a VALUES (1)");
         assert!(sql[got[1].offset..].starts_with("INSERT"));
+    }
+
+    #[test]
+    fn unterminated_runs_are_found() {
+        let lexis = Dialect::Postgres.sql().lexis();
+        assert_eq!(unterminated_at("SELECT 1;\nSELECT 'oops;", lexis), Some(17));
+        assert_eq!(unterminated_at("SELECT 1; /* open", lexis), Some(10));
+        assert_eq!(unterminated_at("SELECT $$ x", lexis), Some(7));
+        assert_eq!(
+            unterminated_at("SELECT 'a', \"b\" /* c */ -- d", lexis),
+            None
+        );
     }
 
     #[test]

@@ -184,6 +184,7 @@ impl Lexer<'_> {
             bytes: self.bytes,
             pos: self.pos,
             lexis: self.lexis,
+            unterminated: None,
         };
         match ahead.next_token() {
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("CASE") => AfterEnd::Case(ahead.pos),
