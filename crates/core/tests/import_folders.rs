@@ -180,3 +180,25 @@ fn an_unterminated_quote_or_comment_is_refused_at_its_line() {
         .to_string();
     assert!(e.contains("1_a.up.sql:2"), "{e}");
 }
+
+#[test]
+fn dbmate_sections_that_disagree_on_the_transaction_are_refused() {
+    let d = Dir::new("dbmate-tx");
+    d.write(
+        "20240101000000_a.sql",
+        "-- migrate:up\nCREATE INDEX i ON a (x);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY i;\n",
+    );
+    let e = read_sql_dir(&d.0, Some(Layout::Dbmate), Dialect::Postgres)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("20240101000000_a.sql:4") && e.contains("transaction:false"),
+        "{e}"
+    );
+    d.write(
+        "20240101000000_a.sql",
+        "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON a (x);\n\n-- migrate:down transaction:false\nDROP INDEX CONCURRENTLY i;\n",
+    );
+    let read = read_sql_dir(&d.0, Some(Layout::Dbmate), Dialect::Postgres).expect("both agree");
+    assert!(!read.migrations[0].transaction);
+}
