@@ -264,6 +264,11 @@ pub struct UpArgs {
     /// Apply pending migrations that sort before already-applied ones.
     #[arg(long)]
     pub allow_out_of_order: bool,
+    /// Run the plan on a database whose cutover history is empty although another tool's
+    /// history table is there (without it `up` refuses: adopt it with
+    /// `cutover baseline --from-history`).
+    #[arg(long)]
+    pub ignore_foreign_history: bool,
     /// Apply even when `cutover lint` reports errors for the database's dialect.
     #[arg(long)]
     pub allow_lint_errors: bool,

@@ -11,8 +11,8 @@ mod adopt_support;
 mod common;
 
 use adopt_support::{
-    FOLDER_TOOLS, SQLX_CHECKSUMS, Scratch, TABLES, UP_STATEMENTS, flyway_row, history_ddl,
-    history_rows, import, versions, write_hand_plan, write_layout,
+    FOLDER_TOOLS, SQLX_CHECKSUMS, Scratch, TABLES, UP_STATEMENTS, flyway_row, has_down,
+    history_ddl, history_rows, import, versions, write_hand_plan, write_layout,
 };
 use cutover_cli::connect::connect;
 use cutover_tests::{Backend, for_each_backend, snapshot};
@@ -190,6 +190,31 @@ async fn each_tools_history_marks_exactly_what_it_ran() {
                 text.contains(&format!("already recorded by cutover: {}, {}", v[0], v[1])),
                 "{tool}: {text}"
             );
+            // A migration adopted from the tool's history ran here: its down reverts it.
+            if has_down(tool, 1) && has_down(tool, 2) {
+                let down = common::run(
+                    &dir.0,
+                    &["down", "--steps", "2", "--database", &url, "--plan", &plan],
+                );
+                assert_eq!(
+                    down.status.code(),
+                    Some(0),
+                    "{tool}: {}",
+                    common::text(&down)
+                );
+                assert_eq!(
+                    states(&dir, &url, &plan),
+                    [s("baselined", 0), s("pending", 1), s("pending", 2)],
+                    "{tool}"
+                );
+                let mut b = connect(&url).await.expect("connect");
+                let tables = snapshot::tables(b.as_mut()).await;
+                assert!(
+                    tables.iter().any(|t| t == TABLES[0]) && !tables.iter().any(|t| t == TABLES[1]),
+                    "{tool}: {tables:?}"
+                );
+                b.close().await.expect("close");
+            }
             fresh.drop_db().await;
         }
     })

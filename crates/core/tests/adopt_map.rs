@@ -119,11 +119,11 @@ fn sea_orm_names_and_alembic_revisions_find_their_migrations() {
     let dir = TempPlan::new(&[
         (
             "0001_ae1027a6acf_users.toml",
-            "description = \"users\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
+            "description = \"users, revises None\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n",
         ),
         (
             "0002_1975ea83b712_orders.toml",
-            "description = \"orders\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 2\"\n",
+            "description = \"orders, revises ae1027a6acf\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 2\"\n",
         ),
         (
             "0003_notes.toml",
@@ -143,5 +143,86 @@ fn sea_orm_names_and_alembic_revisions_find_their_migrations() {
     assert!(
         err.to_string().contains("several heads are branches"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_flyway_baseline_covers_every_version_up_to_it_and_need_not_be_in_the_plan() {
+    // `flyway baseline` at 1 on a plan without migration 1; a B2__ file (SQL_BASELINE) at 2.
+    let (_dir2, plan2) = plan(&["2", "3"]);
+    let rows = [rec("1", Reach::UpTo, RecordState::Applied)];
+    let a = Adoption::plan(Tool::Flyway, &rows, &plan2, &[])
+        .expect("a baseline marker is no migration");
+    assert_eq!(
+        (texts(&a.mark), texts(&a.pending)),
+        (vec![], vec!["2", "3"])
+    );
+    let (_dir, plan) = plan(&["1", "2", "3", "4"]);
+    let rows = [
+        rec("2", Reach::UpTo, RecordState::Applied),
+        rec("3", Reach::Exactly, RecordState::Applied),
+    ];
+    let a = Adoption::plan(Tool::Flyway, &rows, &plan, &[]).expect("adopts");
+    assert_eq!(
+        (texts(&a.mark), texts(&a.pending)),
+        (vec!["1", "2", "3"], vec!["4"])
+    );
+    // Flyway's 3.0 is 3; 3.1 is refused.
+    let rows = [rec("3.0", Reach::Exactly, RecordState::Applied)];
+    let a = Adoption::plan(Tool::Flyway, &rows, &plan, &[]).expect("3.0 is 3");
+    assert_eq!(texts(&a.mark), ["3"]);
+    let rows = [rec("3.1", Reach::Exactly, RecordState::Applied)];
+    let e = Adoption::plan(Tool::Flyway, &rows, &plan, &[])
+        .expect_err("dotted")
+        .to_string();
+    assert!(e.contains("`3.1` is not a whole number"), "{e}");
+}
+
+fn alembic_plan(files: &[(&str, &str)]) -> (TempPlan, Plan) {
+    let owned: Vec<(String, String)> = files
+        .iter()
+        .map(|(name, desc)| {
+            (
+                format!("{name}.toml"),
+                format!("description = \"{desc}\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\n"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let dir = TempPlan::new(&refs);
+    let plan = dir.load();
+    (dir, plan)
+}
+
+#[test]
+fn alembic_marks_only_the_heads_ancestors_and_refuses_an_unknown_chain() {
+    // The head ae10 descends from 1975; the branch aaaa (also from 1975) was downgraded.
+    let (_dir, plan) = alembic_plan(&[
+        ("0001_1975_base", "base, revises None"),
+        ("0002_aaaa_branch", "branch, Revises: 1975"),
+        ("0003_ae10_head", "head, Revises: 1975"),
+    ]);
+    let rows = [rec("ae10", Reach::UpTo, RecordState::Applied)];
+    let a = Adoption::plan(Tool::Alembic, &rows, &plan, &[]).expect("adopts");
+    assert_eq!(texts(&a.mark), ["0001", "0003"]);
+    assert_eq!(texts(&a.pending), ["0002"]);
+    assert!(
+        a.ignored
+            .iter()
+            .any(|i| i.contains("0002") && i.contains("another branch")),
+        "{:?}",
+        a.ignored
+    );
+
+    let (_dir, plan) = alembic_plan(&[("0001_1975_base", "base"), ("0002_ae10_head", "head")]);
+    let e = Adoption::plan(Tool::Alembic, &rows, &plan, &[])
+        .expect_err("unknown chain")
+        .to_string();
+    assert!(
+        e.contains("does not say which revision it revises") && e.contains("nothing was marked"),
+        "{e}"
     );
 }

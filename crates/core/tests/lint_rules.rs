@@ -770,3 +770,35 @@ fn suppressions_belong_on_up_steps_only() {
         "{err}"
     );
 }
+
+#[test]
+fn raw_sql_for_another_database_only_is_refused_unless_allowed() {
+    let mysql_only = "description = \"imported\"\n[[steps]]\nop = \"sql\"\nmysql = \"CREATE TABLE t (id int)\"\ndialects = [\"mysql\"]\n";
+    fires(
+        &[("0002_t.toml", mysql_only)],
+        PG,
+        "plan/no-sql-for-dialect",
+        "0002_t.toml",
+        1,
+    );
+    let on_mysql = lint(&[("0002_t.toml", mysql_only)], MYSQL);
+    assert!(
+        !on_mysql.iter().any(|f| f.rule == "plan/no-sql-for-dialect"),
+        "{on_mysql:?}"
+    );
+    // Typed steps limited to one database are a deliberate per-dialect plan.
+    let typed = "description = \"pg column\"\n[[steps]]\nop = \"add_column\"\ntable = \"accounts\"\ncolumn = { name = \"x\", type = \"integer\" }\ndialects = [\"postgres\"]\n";
+    let found = lint(&[("0002_x.toml", typed)], SQLITE);
+    assert!(
+        !found.iter().any(|f| f.rule == "plan/no-sql-for-dialect"),
+        "{found:?}"
+    );
+    let allowed = format!(
+        "allow = [{{ rule = \"plan/no-sql-for-dialect\", reason = \"mysql only\" }}]\n{mysql_only}"
+    );
+    let found = lint(&[("0002_t.toml", &allowed)], PG);
+    assert!(
+        !found.iter().any(|f| f.rule == "plan/no-sql-for-dialect"),
+        "{found:?}"
+    );
+}

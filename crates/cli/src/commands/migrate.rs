@@ -64,6 +64,7 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
     // Backfill steps of `up` run with the same batch and throttle settings as `backfill run`.
     options.backfill = batch_options(&args.batch);
     options.allow_out_of_order = args.allow_out_of_order;
+    options.ignore_foreign_history = args.ignore_foreign_history;
     options.phase = args.phase;
     options.backup = if args.no_backup {
         BackupPolicy::Skip

@@ -83,6 +83,9 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             }
         }
     }
+    if let Some(note) = &report.foreign_history {
+        crate::outln!("\nnote: {note}");
+    }
     crate::outln!(
         "\n{} pending, {} failed or unfinished, {} checksum mismatches ({})",
         report.pending,

@@ -165,7 +165,15 @@ pub fn write_hand_plan(tool: &str, dir: &Path) {
             "alembic" => format!("{}_{}", revisions[i], NAMES[i]),
             _ => format!("create_{}", NAMES[i]),
         };
-        let mut text = format!("description = \"{}\"\n", NAMES[i]);
+        let mut text = match tool {
+            // Alembic's chain: each revision names its down_revision.
+            "alembic" => format!(
+                "description = \"{}, revises {}\"\n",
+                NAMES[i],
+                if i == 0 { "None" } else { revisions[i - 1] }
+            ),
+            _ => format!("description = \"{}\"\n", NAMES[i]),
+        };
         for (k, sql) in UP_STATEMENTS[i].iter().enumerate() {
             text.push_str(&format!("\n[[steps]]\nop = \"sql\"\nsql = '''\n{sql}'''\n"));
             if k == 0 {
@@ -346,6 +354,21 @@ fn prisma_row(i: usize, name: &str, finished: bool) -> String {
 
 /// Runs `cutover import` of `tool`'s folder `src` for `dialect` into `plan`.
 pub fn import(tool: &str, src: &Path, plan: &Path, dialect: &str) -> std::process::Output {
+    // A Prisma folder names the database it was written for; `write_layout` writes
+    // PostgreSQL's, and the same SQL serves every database here.
+    let lock = src.join("migration_lock.toml");
+    if tool == "prisma" && lock.is_file() {
+        let provider = if dialect == "postgres" {
+            "postgresql"
+        } else {
+            dialect
+        };
+        write(
+            src,
+            "migration_lock.toml",
+            &format!("provider = \"{provider}\"\n"),
+        );
+    }
     crate::common::run(
         src,
         &[

@@ -88,6 +88,31 @@ impl Adoption {
                 RecordState::Ignored(why) => ignored.push(format!("{}: {why}", r.label)),
                 RecordState::Undone => {}
                 RecordState::Failed(why) => problems.push(format!("{}: {why}", r.label)),
+                RecordState::Applied if tool == Tool::Flyway && r.reach == Reach::UpTo => {
+                    // A Flyway baseline is a marker, not a migration: it covers every
+                    // version up to its own, which the plan need not have.
+                    match flyway_version(&r.key) {
+                        Some(v) => ran.extend(
+                            plan.migrations
+                                .iter()
+                                .map(|p| p.version.number)
+                                .filter(|n| *n <= v.number),
+                        ),
+                        None => problems.push(format!(
+                            "{}: baseline version `{}` {FLYWAY_DOTTED}",
+                            r.label, r.key
+                        )),
+                    }
+                }
+                RecordState::Applied if tool == Tool::Alembic => {
+                    match super::alembic::ancestors(&r.key, plan) {
+                        Ok((chain, off)) => {
+                            ran.extend(chain);
+                            ignored.extend(off);
+                        }
+                        Err(problem) => problems.push(problem),
+                    }
+                }
                 RecordState::Applied => match resolve(tool, r, plan) {
                     Ok(m) if r.reach == Reach::UpTo => ran.extend(
                         plan.migrations
@@ -121,9 +146,15 @@ impl Adoption {
             return Err(Error::Adopt {
                 what: format!("the {tool} history in `{}`", tool.table()),
                 problems,
-                hint: format!(
-                    "nothing was marked; add the missing migrations to the plan (`cutover import --from {tool} DIR` converts a folder of SQL migrations) or finish the failed ones with {tool}, then run this again"
-                ),
+                hint: match tool {
+                    // No folder of SQL files to import for these: the plan is written by hand.
+                    Tool::Alembic | Tool::SeaOrm => format!(
+                        "nothing was marked; fix what is listed (write the missing plan migrations, finish the failed ones with {tool}), then run this again"
+                    ),
+                    _ => format!(
+                        "nothing was marked; fix what is listed (add the missing migrations to the plan: `cutover import --from {tool} DIR` converts the tool's folder; finish the failed ones with {tool}), then run this again"
+                    ),
+                },
             });
         }
         let pick = |keep: &dyn Fn(u64) -> bool| -> Vec<Version> {
@@ -152,18 +183,17 @@ fn resolve<'p>(
     plan: &'p Plan,
 ) -> std::result::Result<&'p Migration, String> {
     if tool == Tool::Alembic {
-        return alembic(r, plan);
+        return super::alembic::named(&r.key, plan);
     }
     let version = match tool {
         Tool::SeaOrm => sea_orm_version(&r.key),
+        Tool::Flyway => flyway_version(&r.key),
         _ => Version::parse(&r.key),
     };
     let Some(version) = version else {
         let why = match tool {
             Tool::SeaOrm => "is not named m<YYYYMMDD>_<HHMMSS>_<name> (sea-orm-migration's form)",
-            Tool::Flyway => {
-                "is not a whole number (cutover versions are whole numbers; a dotted Flyway version has no cutover equivalent)"
-            }
+            Tool::Flyway => FLYWAY_DOTTED,
             _ => "is not a whole number",
         };
         return Err(format!("{}: version `{}` {why}", r.label, r.key));
@@ -216,6 +246,22 @@ fn checksum_differs(tool: Tool, r: &Record, m: &Migration) -> Option<String> {
     })
 }
 
+/// Why a dotted Flyway version cannot be adopted.
+const FLYWAY_DOTTED: &str = "is not a whole number (cutover versions are whole numbers; Flyway's `1.0` is `1`, but a dotted version such as `1.1` has no cutover equivalent: renumber the plan migration and record it by hand with `cutover baseline VERSION`)";
+
+/// A Flyway version as a whole number: `7`, or `7.0` / `7.0.0` (Flyway compares versions
+/// part by part, so trailing zero parts change nothing); `None` for `1.1`.
+fn flyway_version(key: &str) -> Option<Version> {
+    let mut parts: Vec<&str> = key.split(['.', '_']).collect();
+    while parts.len() > 1 && parts.last().is_some_and(|p| p.bytes().all(|b| b == b'0')) {
+        parts.pop();
+    }
+    match parts.as_slice() {
+        [one] => Version::parse(one),
+        _ => None,
+    }
+}
+
 /// `m20220101_000001_create_table` -> 20220101000001.
 fn sea_orm_version(key: &str) -> Option<Version> {
     let rest = key.strip_prefix('m')?;
@@ -226,41 +272,16 @@ fn sea_orm_version(key: &str) -> Option<Version> {
         .flatten()
 }
 
-/// The plan migration whose name holds Alembic revision `r.key` as a `_`-separated word,
-/// or whose description names it.
-fn alembic<'p>(r: &Record, plan: &'p Plan) -> std::result::Result<&'p Migration, String> {
-    let rev = r.key.to_ascii_lowercase();
-    let hits: Vec<&Migration> = plan
-        .migrations
-        .iter()
-        .filter(|m| {
-            m.name
-                .to_ascii_lowercase()
-                .split(['_', '-'])
-                .any(|w| w == rev)
-                || m.description.to_ascii_lowercase().contains(&rev)
-        })
-        .collect();
-    match hits.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!(
-            "alembic_version says revision {} is the database's head, but no plan migration names it; Alembic keeps only the head, so cutover needs the plan migration it matches: put the revision id in that migration's file name (e.g. 0003_{}_add_users.toml)",
-            r.key, r.key
-        )),
-        many => Err(format!(
-            "revision {} is named by several plan migrations: {}; keep it in one",
-            r.key,
-            many.iter()
-                .map(|m| m.label())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flyway_versions_drop_trailing_zero_parts() {
+        assert_eq!(flyway_version("7").map(|v| v.number), Some(7));
+        assert_eq!(flyway_version("7.0.0").map(|v| v.number), Some(7));
+        assert_eq!(flyway_version("1.1"), None);
+    }
 
     #[test]
     fn sea_orm_names_become_timestamps() {

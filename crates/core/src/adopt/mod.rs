@@ -16,8 +16,9 @@
 //! | golang-migrate  | `schema_migrations`       | its version is at most the one row's `version`, which is not `dirty` |
 //! | Prisma          | `_prisma_migrations`      | a row has `finished_at` set and `rolled_back_at` unset |
 //! | sea-orm         | `seaql_migrations`        | it has a row; `m20220101_000001_name` is version 20220101000001 |
-//! | Alembic         | `alembic_version`         | it is at most the plan migration whose name holds the one row's revision id |
+//! | Alembic         | `alembic_version`         | it is the plan migration whose name holds the one row's revision id, or its ancestor along `revises <down_revision>` in the descriptions |
 
+mod alembic;
 mod map;
 mod read;
 
@@ -27,7 +28,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 pub use map::{Adoption, Recorded};
-pub use read::{Reach, Record, RecordState, detect, read_history};
+pub use read::{Reach, Record, RecordState, detect, foreign_tables, read_history};
 
 /// A migration tool whose history table cutover reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -120,6 +120,32 @@ pub async fn detect(backend: &mut dyn Backend) -> Result<Tool> {
     }
 }
 
+/// The history tables of other migration tools this database has, each as
+/// "`table` (tools)": how `up` and `status` notice a database that another tool built and
+/// cutover has not adopted yet. Empty when there is none.
+pub async fn foreign_tables(backend: &mut dyn Backend) -> Result<Vec<String>> {
+    let tables = backend
+        .query(&backend.dialect().sql().list_tables_sql())
+        .await
+        .map_err(|e| e.context("listing tables to find another tool's history table"))?
+        .into_first_column();
+    let mut out: Vec<String> = Vec::new();
+    for tool in Tool::ALL {
+        if tables.iter().any(|t| t == tool.table()) {
+            let tools: Vec<&str> = Tool::ALL
+                .iter()
+                .filter(|t| t.table() == tool.table())
+                .map(|t| t.name())
+                .collect();
+            let entry = format!("`{}` ({})", tool.table(), tools.join(" or "));
+            if !out.contains(&entry) {
+                out.push(entry);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `schema_migrations` has golang-migrate's `dirty` column.
 async fn has_dirty_column(backend: &mut dyn Backend) -> Result<bool> {
     let sql = backend
@@ -282,6 +308,14 @@ fn record_of(tool: Tool, r: Vec<Option<String>>) -> Record {
 /// A row of `flyway_schema_history`: version, description, type, success.
 fn flyway(r: Vec<Option<String>>) -> Record {
     let kind = r[2].clone().unwrap_or_default().to_ascii_uppercase();
+    if kind == "SCHEMA" {
+        return Record::new(
+            r[0].clone().unwrap_or_else(|| "0".into()),
+            r[1].clone(),
+            Reach::Exactly,
+            RecordState::Ignored("Flyway's marker for the schemas it created".into()),
+        );
+    }
     let Some(version) = r[0].clone() else {
         let what = r[1].clone().unwrap_or_default();
         return Record::new(
@@ -295,11 +329,9 @@ fn flyway(r: Vec<Option<String>>) -> Record {
     };
     let ok = yes(&r[3]);
     let (reach, state) = match kind.as_str() {
-        "SCHEMA" => (
-            Reach::Exactly,
-            RecordState::Ignored("Flyway's marker for the schemas it created".into()),
-        ),
-        "BASELINE" => (Reach::UpTo, RecordState::Applied),
+        // `flyway baseline` (BASELINE) and a `B<version>__` baseline file (SQL_BASELINE,
+        // JDBC_BASELINE): every version up to it counts as applied.
+        k if k == "BASELINE" || k.ends_with("_BASELINE") => (Reach::UpTo, RecordState::Applied),
         k if k.starts_with("UNDO") || k == "DELETE" => (
             Reach::Exactly,
             match ok {

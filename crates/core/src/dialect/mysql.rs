@@ -52,6 +52,7 @@ impl SqlDialect for Mysql {
             hash_comments: true,
             dash_comment_needs_space: true,
             backticks: true,
+            delimiter_command: true,
             ..crate::render::SqlLexis::default()
         }
     }

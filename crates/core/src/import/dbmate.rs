@@ -38,6 +38,18 @@ pub(super) fn read(entries: &[Entry], dialect: Dialect) -> Result<Vec<SqlMigrati
                 "a dbmate migration needs a `-- migrate:up` line before its statements (and `-- migrate:down` before the statements that revert it)",
             ));
         };
+        // One transaction setting per cutover migration: a down that must run outside a
+        // transaction under an up that runs in one cannot be expressed.
+        if let Some(down) = markers.iter().find(|m| !m.up)
+            && down.no_transaction
+            && !up.no_transaction
+        {
+            return Err(Error::plan(
+                &e.path,
+                Some(down.line + 1),
+                "only the down section has `transaction:false`: a cutover migration runs both directions the same way (`transaction = false` covers both); put `transaction:false` on the up marker too, or remove it from the down",
+            ));
+        }
         let section = |m: &Marker| {
             let end = markers
                 .iter()

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::files::{self, Entry};
 use super::updown::{Kind, classify};
-use super::{Layout, dbmate, prefixed, prisma, sqlx};
+use super::{Layout, dbmate, flyway, prefixed, prisma, sqlx};
 use crate::error::{Error, Result};
 
 /// The layout of the folder, or an error naming why each layout does not fit.
@@ -50,7 +50,9 @@ pub(super) fn detect(dir: &Path, entries: &[Entry]) -> Result<Layout> {
             Layout::GolangMigrate => {
                 every(&|e| matches!(classify(&e.name), Some((_, Kind::Up | Kind::Down))))
             }
-            Layout::Flyway => every(&|e| prefixed::parse(&e.name).is_some()),
+            Layout::Flyway => every(&|e| {
+                prefixed::parse(&e.name).is_some() || flyway::not_a_migration(&e.name).is_some()
+            }),
             Layout::Refinery => {
                 every(&|e| prefixed::parse(&e.name).is_some_and(|p| matches!(p.prefix, 'V' | 'U')))
             }

@@ -32,7 +32,7 @@ pub(super) fn list(dir: &Path) -> Result<Vec<Entry>> {
         return Err(Error::plan(
             dir,
             None,
-            "SQL migration folder not found: pass the folder that holds the migration files to --sql-dir",
+            "SQL migration folder not found: pass the folder that holds the migration files",
         ));
     }
     let io = |source| Error::Io {
@@ -57,9 +57,72 @@ pub(super) fn list(dir: &Path) -> Result<Vec<Entry>> {
     Ok(out)
 }
 
-/// The text of `path` (a regular UTF-8 file within the size limit of plan files).
+/// Every file under `dir`, in sub-folders too (hidden entries left out), sorted by path:
+/// Flyway and refinery search sub-folders for migrations.
+pub(super) fn list_tree(dir: &Path) -> Result<Vec<Entry>> {
+    let mut out = tree(dir, 0)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// How deep sub-folders are searched (a symbolic link loop ends here).
+const MAX_DEPTH: usize = 32;
+
+fn tree(dir: &Path, depth: usize) -> Result<Vec<Entry>> {
+    if depth > MAX_DEPTH {
+        return Err(Error::plan(
+            dir,
+            None,
+            format!(
+                "sub-folders nest deeper than {MAX_DEPTH} levels (a symbolic link loop?); remove the loop"
+            ),
+        ));
+    }
+    let mut out = Vec::new();
+    for e in list(dir)? {
+        if e.is_dir {
+            out.extend(tree(&e.path, depth + 1)?);
+        } else {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses `.sql` files in sub-folders of a folder whose tool reads only its top level:
+/// they would be left out silently. The error names each file.
+pub(super) fn refuse_nested(dir: &Path, entries: &[Entry], layout: super::Layout) -> Result<()> {
+    let mut nested = Vec::new();
+    for e in entries.iter().filter(|e| e.is_dir) {
+        nested.extend(list_tree(&e.path)?.into_iter().filter(Entry::is_sql));
+    }
+    if nested.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = nested
+        .iter()
+        .map(|e| e.path.display().to_string())
+        .collect();
+    Err(Error::plan(
+        dir,
+        None,
+        format!(
+            "{} reads only the top of the folder, but sub-folders hold SQL files that would be left out: {}; move them up (if {} ran them) or out of the folder",
+            layout.name(),
+            names.join(", "),
+            layout.name()
+        ),
+    ))
+}
+
+/// The text of `path` (a regular UTF-8 file within the size limit of plan files), without
+/// a leading UTF-8 byte order mark.
 pub(super) fn read(path: &Path) -> Result<String> {
-    crate::plan::read_text(path)
+    let text = crate::plan::read_text(path)?;
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// Reads `path` and splits it into statements.
@@ -100,7 +163,7 @@ pub(super) fn unmatched(path: &Path, layout: super::Layout) -> Error {
         path,
         None,
         format!(
-            "this file does not follow the {} layout ({}): rename it, move it out of the folder, or pass another --layout",
+            "this file does not follow the {} layout ({}): rename it, move it out of the folder, or name the tool that wrote the folder (`--from` of `cutover import`, `--layout` of `cutover lint --sql-dir`)",
             layout.name(),
             layout.pattern()
         ),

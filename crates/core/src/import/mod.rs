@@ -38,6 +38,7 @@ mod sqlx;
 mod to_plan;
 mod toml_text;
 mod updown;
+mod wrapper;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -86,6 +87,9 @@ pub struct SqlDir {
     pub layout: Layout,
     /// Its migrations in version order.
     pub migrations: Vec<SqlMigration>,
+    /// Files of the folder that are not migrations (Flyway callbacks and baseline
+    /// migrations), each with why: listed by `cutover import`, never imported.
+    pub left_out: Vec<Skipped>,
 }
 
 /// The database the folder itself says its SQL is written for: Prisma's
@@ -97,20 +101,39 @@ pub fn dialect_hint(dir: &Path) -> Option<Dialect> {
 /// Reads the migrations of `dir` written for `dialect`, in `layout` (`None`: detect it from
 /// the file names and contents; an ambiguous folder is an error that lists the candidates).
 ///
-/// Errors name the file (and line): an empty or unreadable folder, an unreadable file, a
+/// Errors name the file (and line): a `dialect` other than the one the folder names
+/// ([`dialect_hint`]), an empty or unreadable folder, an unreadable file, a
 /// `.sql` file that matches no pattern of the layout, two migrations with one version, a
 /// down without its up.
 pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Result<SqlDir> {
     let entries = files::list(dir)?;
+    if let Some(named) = prisma::provider(dir).filter(|&named| named != dialect) {
+        return Err(Error::plan(
+            dir.join("migration_lock.toml"),
+            None,
+            format!(
+                "the folder's SQL is written for {named} (its provider), not {dialect}: pass --dialect {named} (or leave --dialect out), or import the folder of the {dialect} migrations"
+            ),
+        ));
+    }
     let layout = match layout {
         Some(l) => l,
         None => detect::detect(dir, &entries)?,
     };
+    let entries = match layout {
+        Layout::Flyway | Layout::Refinery => files::list_tree(dir)?,
+        Layout::Prisma => entries,
+        _ => {
+            files::refuse_nested(dir, &entries, layout)?;
+            entries
+        }
+    };
+    let mut left_out = Vec::new();
     let mut migrations = match layout {
         Layout::Sqlx => sqlx::read(&entries, dialect)?,
         Layout::Dbmate => dbmate::read(&entries, dialect)?,
         Layout::GolangMigrate => golang_migrate::read(&entries, dialect)?,
-        Layout::Flyway => flyway::read(&entries, dialect)?,
+        Layout::Flyway => flyway::read(&entries, dialect, &mut left_out)?,
         Layout::Prisma => prisma::read(&entries, dialect)?,
         Layout::Refinery => refinery::read(&entries, dialect)?,
     };
@@ -119,11 +142,17 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
             dir,
             None,
             format!(
-                "no {} migrations in this folder ({}); check the path and --layout",
+                "no {} migrations in this folder ({}); check the path and the tool named (`--from` of `cutover import`, `--layout` of `cutover lint --sql-dir`)",
                 layout.name(),
                 layout.pattern()
             ),
         ));
+    }
+    for m in &mut migrations {
+        for file in std::iter::once(&m.up).chain(m.down.as_ref()) {
+            split::check_terminated(&file.path, &files::read(&file.path)?, dialect)?;
+        }
+        wrapper::drop_outer_transaction(m, dialect)?;
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     for pair in migrations.windows(2) {
@@ -143,5 +172,6 @@ pub fn read_sql_dir(dir: &Path, layout: Option<Layout>, dialect: Dialect) -> Res
         dir: dir.to_path_buf(),
         layout,
         migrations,
+        left_out,
     })
 }

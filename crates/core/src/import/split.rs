@@ -1,15 +1,18 @@
 //! Splitting a SQL file into statements, each with the line it starts on.
 //!
-//! The text is tokenized with the dialect's sqlparser tokenizer, so semicolons inside string
-//! literals, quoted identifiers, comments and PostgreSQL dollar-quoted bodies do not split. A
-//! `CREATE TRIGGER` / `CREATE PROCEDURE` body written `BEGIN ... END` stays one statement.
-//! MySQL's client-side `DELIMITER` command is not understood.
+//! The file goes through the splitter a raw step runs through at `up`
+//! ([`split_script`](crate::render::split_script)), so that the statements an import writes
+//! are the statements that will run: semicolons inside strings, quoted identifiers,
+//! comments, PostgreSQL dollar-quoted bodies and parentheses do not split, nor do those of
+//! `CREATE TRIGGER / PROCEDURE / FUNCTION / EVENT` bodies (`BEGIN ... END`, with
+//! `IF ... END IF`, loops and labels); on MySQL a `DELIMITER` line changes the delimiter
+//! and is dropped. A leading UTF-8 byte order mark is not part of the first statement.
 
-use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
-use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use std::path::Path;
 
 use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::render::{split_script, unterminated_at};
 
 /// One statement of a SQL file, without its terminating semicolon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,129 +25,39 @@ pub struct Statement {
 
 /// Splits `text`, whose first line is line `first_line` of its file, into statements.
 ///
-/// Text the tokenizer rejects (an unterminated string or comment) is returned as one
-/// statement starting at its first non-blank line: the linter then skips it like any SQL it
-/// cannot parse.
+/// Text after an unterminated string or comment belongs to the statement it starts in (the
+/// database reports it when the statement runs).
 pub fn split_statements(text: &str, first_line: usize, dialect: Dialect) -> Vec<Statement> {
-    let sql_dialect: Box<dyn SqlDialect> = match dialect {
-        Dialect::Postgres => Box::new(PostgreSqlDialect {}),
-        Dialect::Mysql => Box::new(MySqlDialect {}),
-        Dialect::Sqlite => Box::new(SQLiteDialect {}),
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    split_script(text, dialect.sql().lexis())
+        .into_iter()
+        .map(|s| Statement {
+            // The number of line starts at or before the offset is its 1-based line.
+            line: first_line + starts.partition_point(|&l| l <= s.offset) - 1,
+            sql: s.sql,
+        })
+        .collect()
+}
+
+/// Refuses a file with a string, quoted identifier, comment or dollar-quoted body that never
+/// ends: everything after it would silently become one statement.
+pub(super) fn check_terminated(path: &Path, text: &str, dialect: Dialect) -> Result<()> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let Some(at) = unterminated_at(text, dialect.sql().lexis()) else {
+        return Ok(());
     };
-    let Ok(tokens) = Tokenizer::new(sql_dialect.as_ref(), text).tokenize_with_location() else {
-        return whole(text, first_line);
-    };
-    let offsets = LineOffsets::new(text);
-    let mut out = Vec::new();
-    let mut start: Option<&TokenWithSpan> = None;
-    let mut last: Option<&TokenWithSpan> = None;
-    let mut block = Block::default();
-    for t in &tokens {
-        if is_trivia(&t.token) {
-            continue;
-        }
-        if t.token == Token::SemiColon && block.depth == 0 {
-            if let (Some(s), Some(l)) = (start, last) {
-                out.push(statement(text, &offsets, s, l, first_line));
-            }
-            start = None;
-            last = None;
-            block = Block::default();
-            continue;
-        }
-        if start.is_none() {
-            start = Some(t);
-        }
-        block.see(&t.token);
-        last = Some(t);
-    }
-    if let (Some(s), Some(l)) = (start, last) {
-        out.push(statement(text, &offsets, s, l, first_line));
-    }
-    out
-}
-
-/// Tracks `BEGIN ... END` bodies of `CREATE TRIGGER` / `PROCEDURE` / `FUNCTION` statements.
-#[derive(Default)]
-struct Block {
-    words: usize,
-    creates: bool,
-    depth: usize,
-}
-
-impl Block {
-    fn see(&mut self, token: &Token) {
-        let Token::Word(w) = token else {
-            self.words += 1;
-            return;
-        };
-        if self.words == 0 {
-            self.creates = w.keyword == Keyword::CREATE;
-        }
-        self.words += 1;
-        if !self.creates {
-            return;
-        }
-        match w.keyword {
-            Keyword::BEGIN => self.depth += 1,
-            Keyword::CASE if self.depth > 0 => self.depth += 1,
-            Keyword::END if self.depth > 0 => self.depth -= 1,
-            _ => {}
-        }
-    }
-}
-
-fn is_trivia(token: &Token) -> bool {
-    matches!(token, Token::Whitespace(_) | Token::EOF)
-}
-
-fn statement(
-    text: &str,
-    offsets: &LineOffsets,
-    start: &TokenWithSpan,
-    last: &TokenWithSpan,
-    first_line: usize,
-) -> Statement {
-    let from = offsets.offset(text, start.span.start.line, start.span.start.column);
-    let to = offsets.offset(text, last.span.end.line, last.span.end.column);
-    let to = to.max(from).min(text.len());
-    Statement {
-        sql: text.get(from..to).unwrap_or_default().trim().to_string(),
-        line: first_line + start.span.start.line.max(1) as usize - 1,
-    }
-}
-
-fn whole(text: &str, first_line: usize) -> Vec<Statement> {
-    let Some(blank) = text.lines().position(|l| !l.trim().is_empty()) else {
-        return Vec::new();
-    };
-    vec![Statement {
-        sql: text.trim().to_string(),
-        line: first_line + blank,
-    }]
-}
-
-/// Byte offsets of line starts, to turn the tokenizer's (line, column) into offsets.
-struct LineOffsets(Vec<usize>);
-
-impl LineOffsets {
-    fn new(text: &str) -> LineOffsets {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineOffsets(starts)
-    }
-
-    /// The byte offset of 1-based `line` and 1-based character `column`.
-    fn offset(&self, text: &str, line: u64, column: u64) -> usize {
-        let Some(&start) = self.0.get((line.max(1) - 1) as usize) else {
-            return text.len();
-        };
-        let rest = text.get(start..).unwrap_or_default();
-        rest.char_indices()
-            .nth((column.max(1) - 1) as usize)
-            .map(|(i, _)| start + i)
-            .unwrap_or(text.len())
-    }
+    let line = text[..at].matches('\n').count() + 1;
+    let what: String = text[at..].chars().take(2).collect();
+    Err(Error::plan(
+        path,
+        Some(line),
+        format!(
+            "`{what}...` starts a string, quoted name or comment that never ends, so the rest of the file would run as one statement; close it (or fix the quote) and import again"
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -188,6 +101,26 @@ mod tests {
         let got = lines("\n\nSELECT 'oops;\nmore", Dialect::Mysql);
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, 3);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        let got = lines("\u{feff}CREATE TABLE a (x int);\nSELECT 1;", Dialect::Mysql);
+        assert_eq!(got[0], (1, "CREATE TABLE a (x int)".to_string()));
+        assert_eq!(got[1].0, 2);
+    }
+
+    #[test]
+    fn mysql_routines_with_control_flow_and_delimiter_stay_whole() {
+        let sql = "CREATE PROCEDURE p(x int) BEGIN IF x>0 THEN SELECT 1; END IF; SELECT 2; END;\nDELIMITER //\nCREATE PROCEDURE q() BEGIN SELECT 3; END //\nDELIMITER ;\nSELECT 4;";
+        let got = lines(sql, Dialect::Mysql);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[0].1.ends_with("SELECT 2; END"), "{got:?}");
+        assert_eq!(
+            got[1],
+            (3, "CREATE PROCEDURE q() BEGIN SELECT 3; END".to_string())
+        );
+        assert_eq!(got[2], (5, "SELECT 4".to_string()));
     }
 
     #[test]

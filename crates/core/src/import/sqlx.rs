@@ -26,7 +26,24 @@ fn read_file(e: &Entry, dialect: Dialect) -> Result<Read> {
     })
 }
 
-/// Whether the file starts with sqlx's `-- no-transaction` line.
+/// Whether the file starts with sqlx's `-- no-transaction` directive (sqlx matches it as a
+/// prefix of the file: `-- no-transaction because ...` counts too).
 pub(super) fn has_no_transaction(text: &str) -> bool {
-    text.lines().next().map(str::trim) == Some(NO_TRANSACTION)
+    text.starts_with(NO_TRANSACTION)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_no_transaction;
+
+    #[test]
+    fn the_directive_is_a_prefix_of_the_file() {
+        assert!(has_no_transaction(
+            "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (x);"
+        ));
+        assert!(has_no_transaction(
+            "-- no-transaction: concurrent index\nSELECT 1;"
+        ));
+        assert!(!has_no_transaction("\n-- no-transaction\nSELECT 1;"));
+    }
 }

@@ -60,7 +60,7 @@ impl SqlDir {
     pub fn to_plan_files(&self, dialect: Dialect) -> Result<Import> {
         let mut out = Import {
             files: Vec::new(),
-            skipped: Vec::new(),
+            skipped: self.left_out.clone(),
         };
         for m in &self.migrations {
             if m.version.text.starts_with("R__") {

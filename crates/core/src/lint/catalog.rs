@@ -2,13 +2,13 @@
 
 use super::finding::RuleInfo;
 use super::rules::{
-    data_changes, destructive, insert_key, mysql, mysql_fk_index, mysql_keys, pg_hazards,
-    pg_validate, plan_wide, postgres, sqlite,
+    data_changes, destructive, dialect_coverage, insert_key, mysql, mysql_fk_index, mysql_keys,
+    pg_hazards, pg_validate, plan_wide, postgres, sqlite,
 };
 use super::squawk::others;
 use super::suppress;
 
-static RULES: [RuleInfo; 61] = [
+static RULES: [RuleInfo; 62] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -20,6 +20,7 @@ static RULES: [RuleInfo; 61] = [
     plan_wide::REQUIRES_LATER,
     plan_wide::VERSION_GAP,
     plan_wide::USED_BEFORE_CREATED,
+    dialect_coverage::NO_SQL_FOR_DIALECT,
     suppress::SUPPRESSION_WITHOUT_REASON,
     suppress::UNKNOWN_SUPPRESSION,
     suppress::UNUSED_SUPPRESSION,

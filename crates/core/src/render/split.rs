@@ -4,7 +4,8 @@
 //! bodies begin and end, so that only a `;` that really ends a statement splits. What a
 //! dialect's lexer does differently is described by [`SqlLexis`], which each dialect returns
 //! from [`SqlDialect::lexis`](crate::dialect::SqlDialect::lexis). `DELIMITER` (a client
-//! command of the `mysql` shell, not SQL) is not supported: the bodies of compound
+//! command of the `mysql` shell, not SQL) is not supported in a step (a script is split with
+//! [`split_script`](super::split_script), which reads it): the bodies of compound
 //! `CREATE TRIGGER / PROCEDURE / FUNCTION / EVENT` statements are recognised by their
 //! `BEGIN ... END` blocks instead.
 
@@ -32,6 +33,10 @@ pub struct SqlLexis {
     pub backticks: bool,
     /// `[...]` quotes identifiers (SQLite).
     pub brackets: bool,
+    /// Scripts written for this database's command-line client may change the statement
+    /// delimiter with a `DELIMITER //` line (the `mysql` client; also read by Flyway).
+    /// Only [`split_script`](super::split_script) reads it: a raw step never holds one.
+    pub delimiter_command: bool,
 }
 
 /// The statements of `sql` in order: each trimmed, without its terminating `;`. Empty
@@ -128,7 +133,7 @@ enum AfterEnd {
 
 impl Lexer<'_> {
     /// The byte offset of the `;` that ends the next statement, or `None` at the end.
-    fn next_statement_end(&mut self) -> Option<usize> {
+    pub(super) fn next_statement_end(&mut self) -> Option<usize> {
         let mut parens = 0usize;
         let mut blocks = 0usize;
         let mut first = true;
@@ -179,6 +184,7 @@ impl Lexer<'_> {
             bytes: self.bytes,
             pos: self.pos,
             lexis: self.lexis,
+            unterminated: None,
         };
         match ahead.next_token() {
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("CASE") => AfterEnd::Case(ahead.pos),

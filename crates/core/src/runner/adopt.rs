@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Runner;
-use super::history::HistoryEntry;
+use super::history::{ADOPTED_NOTE, HistoryEntry};
 use crate::adopt::{Adoption, Recorded, Tool, detect, read_history};
 use crate::error::Result;
 
@@ -31,8 +31,9 @@ impl Runner<'_> {
         let entries = self.history.load(self.backend).await?;
         let adoption = self.adopt_plan(tool, &entries).await?;
         let stamp = super::now();
+        // `HistoryEntry::is_adopted` reads this note: `down` may revert these entries.
         let note = format!(
-            "baselined from the {} history table `{}`",
+            "{ADOPTED_NOTE}{} history table `{}`",
             adoption.tool, adoption.table
         );
         let mark: BTreeSet<u64> = adoption.mark.iter().map(|v| v.number).collect();

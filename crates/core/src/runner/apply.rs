@@ -47,6 +47,9 @@ impl Runner<'_> {
 
     async fn up_pass(&mut self, target: &Target, report: &mut RunReport) -> Result<()> {
         let entries = self.history.load(self.backend).await?;
+        if entries.is_empty() && !self.options.ignore_foreign_history {
+            self.refuse_foreign_history().await?;
+        }
         self.verify_checksums(&entries)?;
         let by_version: BTreeMap<u64, &HistoryEntry> =
             entries.iter().map(|e| (e.version.number, e)).collect();

@@ -17,7 +17,8 @@ pub struct DriftReport {
 
 impl Runner<'_> {
     /// Compares the live schema with the one the applied migrations build. Tables created
-    /// by raw SQL steps are unknown to the model and show as "not in the plan".
+    /// by raw SQL steps are unknown to the model and show as "not in the plan"; cutover's
+    /// history table and other migration tools' history tables are left out.
     pub async fn drift(&mut self) -> Result<DriftReport> {
         let entries = self.history.load_if_exists(self.backend).await?;
         let mut schema = Schema::default();
@@ -38,6 +39,13 @@ impl Runner<'_> {
         let mut actual = self.backend.introspect().await?;
         // The history table under a custom name is still cutover's own.
         actual.tables.remove(self.history.table());
+        // Another migration tool's history table (a database adopted with `baseline
+        // --from-history`) is bookkeeping, not schema, unless the plan itself creates it.
+        for tool in crate::adopt::Tool::ALL {
+            if !expected.tables.contains_key(tool.table()) {
+                actual.tables.remove(tool.table());
+            }
+        }
         Ok(DriftReport {
             applied,
             differences: diff(&expected, &actual),

@@ -95,6 +95,23 @@ pub struct HistoryEntry {
     pub backup: Option<String>,
 }
 
+/// The start of the note `baseline --from-history` writes on the entries it records: the
+/// other tool ran those migrations here.
+pub(super) const ADOPTED_NOTE: &str = "baselined from the ";
+
+impl HistoryEntry {
+    /// Whether `baseline --from-history` recorded it: another migration tool ran it on this
+    /// database (unlike a plain baseline, which only assumes its effect is there), so its
+    /// down can revert it.
+    pub fn is_adopted(&self) -> bool {
+        self.state == EntryState::Baselined
+            && self
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with(ADOPTED_NOTE) && n.contains(" history table "))
+    }
+}
+
 pub(super) const COLUMNS: [&str; 14] = [
     "version_number",
     "version",

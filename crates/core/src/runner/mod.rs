@@ -16,6 +16,7 @@ mod effect;
 mod effect_check;
 mod execute;
 mod explain;
+mod foreign;
 mod gate;
 mod history;
 mod history_write;
@@ -105,6 +106,10 @@ pub struct RunnerOptions {
     /// clear the only copies left (a backfill's undo). `true` by default for library callers;
     /// the CLI refuses unless `cutover down --allow-data-loss`.
     pub revert_data_loss: bool,
+    /// Whether `up` may run on a database whose cutover history is empty while another
+    /// tool's history table is there (`up --ignore-foreign-history`). `false`: `up` refuses
+    /// and points to `cutover baseline --from-history`, which records what the tool ran.
+    pub ignore_foreign_history: bool,
 }
 
 impl Default for RunnerOptions {
@@ -128,6 +133,7 @@ impl Default for RunnerOptions {
             backup: BackupPolicy::default(),
             backup_scope: crate::backup::BackupScope::default(),
             revert_data_loss: true,
+            ignore_foreign_history: false,
         }
     }
 }

@@ -162,6 +162,10 @@ pub struct StatusReport {
     pub failed: usize,
     /// Every backfill of the plan with its checkpoint.
     pub backfills: Vec<super::BackfillStatus>,
+    /// Set when cutover's history is empty but another tool's history table is there
+    /// (what it is and what to do): `up` would run every migration again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign_history: Option<String>,
 }
 
 impl MigrationStatus {

@@ -73,17 +73,18 @@ impl Runner<'_> {
             .into_iter()
             .filter(|e| e.version.number >= floor)
             .collect();
-        if let Some(e) = chosen
-            .iter()
-            .find(|e| !matches!(e.state, EntryState::Applied | EntryState::Reverting))
-        {
+        // Migrations another tool ran (adopted with `baseline --from-history`) revert like
+        // applied ones; a plain baseline never ran here.
+        if let Some(e) = chosen.iter().find(|e| {
+            !matches!(e.state, EntryState::Applied | EntryState::Reverting) && !e.is_adopted()
+        }) {
             return Err(Error::Other(format!(
                 "migration {} ({}) is {} in the history, not applied: {}",
                 e.version,
                 e.name,
                 super::MigrationStatus::state_of(e.state),
                 if e.state == EntryState::Baselined {
-                    "a baselined migration never ran here, so there is nothing cutover can revert"
+                    "a baselined migration never ran here, so there is nothing cutover can revert (migrations adopted with `cutover baseline --from-history` can be: another tool ran them)"
                 } else {
                     "finish it with `cutover up` (or fix it by hand and run `cutover repair`) before reverting"
                 }
@@ -175,7 +176,7 @@ impl Runner<'_> {
             // workers of a killed one commit nothing more (their fence moves).
             let ids = self.backfill_ids(m)?;
             self.take_backfill_locks(&ids).await?;
-            let reverted = if transactional && e.state == EntryState::Applied {
+            let reverted = if transactional && (e.state == EntryState::Applied || e.is_adopted()) {
                 self.revert_transactional(m, r).await
             } else {
                 self.revert_stepwise(m, r, e).await

@@ -24,7 +24,8 @@ use crate::render::RenderedMigration;
 
 impl Runner<'_> {
     /// Reverts `m` statement by statement from its history entry `prior` (`applied`, or
-    /// `reverting` when an earlier down stopped part way).
+    /// adopted from another tool's history, or `reverting` when an earlier down stopped part
+    /// way).
     pub(crate) async fn revert_stepwise(
         &mut self,
         m: &Migration,
@@ -42,7 +43,7 @@ impl Runner<'_> {
         let r = &plain;
         let mut entry = prior.clone();
         entry.note = None;
-        if prior.state == EntryState::Applied {
+        if prior.state == EntryState::Applied || prior.is_adopted() {
             entry.state = EntryState::Reverting;
             entry.statements_applied = 0;
             entry.statements_total = total as i64;

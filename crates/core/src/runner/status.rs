@@ -24,6 +24,9 @@ impl Runner<'_> {
                 m.last_verified = Some(last);
             }
         }
+        if entries.is_empty() {
+            report.foreign_history = self.foreign_history_note().await?;
+        }
         Ok(report)
     }
 
@@ -106,6 +109,7 @@ impl Runner<'_> {
                 .count(),
             migrations,
             backfills: Vec::new(),
+            foreign_history: None,
         }
     }
 

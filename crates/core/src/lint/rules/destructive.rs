@@ -101,8 +101,11 @@ fn irreversible(view: &PlanView<'_>, out: &mut Vec<Finding>) {
         if migration.down.is_some() {
             continue;
         }
+        // Indexed once per migration: a search per step was quadratic in its steps.
+        let steps: std::collections::HashMap<usize, &StepView<'_>> =
+            view.steps_of(m).map(|s| (s.index, s)).collect();
         for i in irreversible_steps(migration, &view.after[m]) {
-            let Some(s) = view.steps_of(m).find(|s| s.index == i) else {
+            let Some(s) = steps.get(&i) else {
                 continue;
             };
             let why = match s.step() {

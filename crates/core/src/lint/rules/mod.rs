@@ -2,6 +2,7 @@
 
 pub(crate) mod data_changes;
 pub(crate) mod destructive;
+pub(crate) mod dialect_coverage;
 pub(crate) mod insert_key;
 pub(crate) mod mysql;
 pub(crate) mod mysql_fk_index;
@@ -25,6 +26,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     destructive::check(view, out);
     data_changes::check(view, out);
     insert_key::check(view, out);
+    dialect_coverage::check(view, dialects, out);
     for &d in dialects {
         let check = match d {
             Dialect::Postgres => postgres::check,

@@ -42,6 +42,8 @@ mod not_null;
 pub(crate) mod others;
 mod syntax;
 
+use std::collections::HashMap;
+
 use squawk_linter::Linter;
 
 pub(crate) use not_null::{CheckEvent, check_events, not_null_column_of};
@@ -54,6 +56,9 @@ use crate::dialect::Dialect;
 use crate::plan::Step;
 use crate::render::render_step;
 
+/// The rules reported so far for each (migration version, 1-based step).
+type Reported = HashMap<(String, usize), Vec<&'static str>>;
+
 /// Rules squawk reports on typed steps; cutover's own typed checks own every other rule.
 const ON_TYPED: [&str; 1] = [h::CONCURRENT_INDEX_IN_TRANSACTION.id];
 
@@ -61,9 +66,22 @@ const ON_TYPED: [&str; 1] = [h::CONCURRENT_INDEX_IN_TRANSACTION.id];
 /// adds its findings that cutover's rules have not already reported for the same step.
 pub(crate) fn check(view: &PlanView<'_>, out: &mut Vec<Finding>) {
     let mut checks = NotNullChecks::default();
+    // The rules already reported per (migration, step), indexed once: looking them up in
+    // `out` for every step made linting quadratic in the number of steps.
+    let mut reported: Reported = HashMap::new();
+    for f in out.iter() {
+        if let Some(step) = f.step {
+            reported
+                .entry((f.migration.clone(), step))
+                .or_default()
+                .push(f.rule);
+        }
+    }
     for s in &view.steps {
         if let Some((sql, typed)) = step_sql(s) {
-            lint_step(s, &sql, typed, &checks, out);
+            let key = (s.migration.version.text.clone(), s.index + 1);
+            let done = reported.entry(key).or_default();
+            lint_step(s, &sql, typed, &checks, done, out);
         }
         checks.track(s.step());
     }
@@ -98,6 +116,7 @@ fn lint_step(
     sql: &str,
     typed: bool,
     checks: &NotNullChecks,
+    reported: &mut Vec<&'static str>,
     out: &mut Vec<Finding>,
 ) {
     // squawk's parser recurses per nesting level: thousands of nested parentheses overflow
@@ -125,11 +144,6 @@ fn lint_step(
     }
     // One finding per rule and step: later violations of a reported rule are skipped before
     // the (tree-walking) target lookup, which keeps a 1,000-column ALTER linear.
-    let mut reported: Vec<&str> = out
-        .iter()
-        .filter(|f| f.migration == s.migration.version.text && f.step == Some(s.index + 1))
-        .map(|f| f.rule)
-        .collect();
     for v in linter.lint(&parse, sql) {
         let Some(rule) = map::target(v.code) else {
             continue;
