@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use super::queries::{first_batch_sql, plan};
 use super::rows::{measured_rate, pending_rows, table_rows};
 use super::{
-    BackfillEstimate, ExplainReport, MigrationExplain, RowCount, Sample, SampleBatch, StepExplain,
+    BackfillEstimate, ExplainReport, MigrationExplain, RowCount, RowSource, Sample, SampleBatch,
+    StepExplain,
 };
-use crate::backend::Backend;
+use crate::backend::{Backend, Timeouts};
 use crate::backfill::BackfillSpec;
 use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
 use crate::error::Result;
@@ -16,14 +17,17 @@ use crate::render::{backfill_id, check_query, needs_rebuild};
 use crate::schema::Schema;
 
 /// Explains the migrations of `plan` that `selected` picks (in plan order), against the
-/// database `b`. Read-only (see the [module docs](super)).
+/// database `b`. Read-only (see the [module docs](super)). Every query waits at most
+/// `timeouts.lock` for a lock: a table another session locks longer is reported as busy.
 pub async fn explain_migrations(
     b: &mut dyn Backend,
     plan: &Plan,
     selected: &dyn Fn(&Migration) -> bool,
     sample: Sample,
+    timeouts: Timeouts,
 ) -> Result<ExplainReport> {
     let dialect = b.dialect();
+    b.set_timeouts(timeouts).await?;
     let server = ServerVersion::parse(&b.server_version().await?);
     let specs = BackfillSpec::all_on(plan, Some(dialect))?;
     let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
@@ -37,6 +41,9 @@ pub async fn explain_migrations(
         specs: &specs,
         sample,
         hypothetical: hypo.unwrap_or(false).then(Vec::new),
+        timeouts,
+        busy: Vec::new(),
+        notes: Vec::new(),
     };
     let mut report = ExplainReport {
         dialect,
@@ -103,6 +110,13 @@ pub async fn explain_migrations(
             }
         }
     }
+    for t in &walk.busy {
+        report.warnings.push(format!(
+            "`{t}` is busy: {}; its rows and plans are unknown, run explain again later",
+            busy_text(timeouts)
+        ));
+    }
+    report.notes.append(&mut walk.notes);
     let made = match walk.hypothetical.take() {
         Some(made) => {
             if let Some(sql) = dialect.explainer().hypothetical_reset_sql() {
@@ -140,6 +154,20 @@ struct Walk<'a> {
     sample: Sample,
     /// The hypothetical indexes made so far (`None`: the database has none).
     hypothetical: Option<Vec<String>>,
+    /// The session timeouts every query runs under.
+    timeouts: Timeouts,
+    /// Tables that could not be read within the lock timeout.
+    busy: Vec<String>,
+    /// Notes for the report (skipped hypothetical indexes).
+    notes: Vec<String>,
+}
+
+/// "could not get a lock within Ns".
+pub(crate) fn busy_text(timeouts: Timeouts) -> String {
+    format!(
+        "could not get a lock within {}s",
+        timeouts.lock.as_secs_f64()
+    )
 }
 
 impl Walk<'_> {
@@ -148,7 +176,18 @@ impl Walk<'_> {
             return Ok(*r);
         }
         let r = if self.b.table_exists(table).await? {
-            Some(table_rows(self.b, table).await?)
+            match table_rows(self.b, table).await {
+                Ok(r) => Some(r),
+                Err(e) if e.is_timeout() => {
+                    self.busy.push(table.to_string());
+                    Some(RowCount {
+                        rows: 0,
+                        source: RowSource::Busy,
+                        at_least: true,
+                    })
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             None
         };
@@ -159,7 +198,7 @@ impl Walk<'_> {
     async fn plan(&mut self, what: String, sql: String, expected: &str) -> super::QueryPlan {
         let rows = self.rows.clone();
         let rows_of = move |t: &str| rows.get(t).copied().flatten();
-        plan(self.b, what, sql, expected, &rows_of).await
+        plan(self.b, what, sql, expected, &rows_of, self.timeouts).await
     }
 
     async fn step(
@@ -184,12 +223,12 @@ impl Walk<'_> {
             && rows.is_some()
             && let Some(sql) = dialect.explainer().not_null_proof_sql(t, c)
         {
-            not_null_proven = self
-                .b
-                .query(&sql)
-                .await?
-                .scalar()
-                .is_some_and(|v| v.trim() != "0");
+            // A busy table proves nothing: the step is explained without the proof.
+            not_null_proven = match self.b.query(&sql).await {
+                Ok(r) => r.scalar().is_some_and(|v| v.trim() != "0"),
+                Err(e) if e.is_timeout() => false,
+                Err(e) => return Err(e),
+            };
         }
         let facts = StepFacts {
             step,
@@ -201,7 +240,7 @@ impl Walk<'_> {
         };
         let impact = dialect.explainer().step_impact(&facts);
         if impact.work == TableWork::IndexBuild {
-            self.hypothetical_index(m, step, schema).await?;
+            self.hypothetical_index(m, number, step, schema).await?;
         }
         let backfill = match step {
             Step::Backfill(bf) if impact.work == TableWork::Batches => {
@@ -246,6 +285,7 @@ impl Walk<'_> {
     async fn hypothetical_index(
         &mut self,
         m: &Migration,
+        number: usize,
         step: &Step,
         schema: &Schema,
     ) -> Result<()> {
@@ -261,9 +301,28 @@ impl Walk<'_> {
             if !(upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX")) {
                 continue;
             }
-            if let Some(q) = dialect.explainer().hypothetical_index_sql(&sql) {
-                let rows = self.b.query(&q).await?;
-                made.extend(rows.scalar().map(str::to_string));
+            let Some(q) = dialect.explainer().hypothetical_index_sql(&sql) else {
+                continue;
+            };
+            // An index on a column or table a pending step creates cannot be hypothetical
+            // (hypopg needs it in the catalog): skipped with a note, never an abort.
+            match self.b.query(&q).await {
+                Ok(rows) => made.extend(rows.scalar().map(str::to_string)),
+                Err(e)
+                    if matches!(
+                        e.root(),
+                        crate::Error::Driver {
+                            kind: crate::error::DriverErrorKind::Connection,
+                            ..
+                        }
+                    ) =>
+                {
+                    return Err(e);
+                }
+                Err(e) => self.notes.push(format!(
+                    "hypothetical index of {} step {number} skipped (the plans do not include it): {e}",
+                    m.version
+                )),
             }
         }
         Ok(())
@@ -298,6 +357,16 @@ impl Walk<'_> {
         }
         match pending_rows(self.b, spec).await {
             Ok(n) => out.pending = Some(n),
+            Err(e) if e.is_timeout() => {
+                if !self.busy.contains(&spec.step.table) {
+                    self.busy.push(spec.step.table.clone());
+                }
+                out.pending_note = Some(format!(
+                    "`{}` is busy: {}",
+                    spec.step.table,
+                    busy_text(self.timeouts)
+                ));
+            }
             // Its condition names what an earlier pending step creates: every row of the
             // table is in scope.
             Err(_) => {
@@ -318,7 +387,9 @@ impl Walk<'_> {
             }
         }
         if self.sample == Sample::OneBatch && out.batch.error.is_none() {
-            match sample_batch(self.b, &out.batch.sql).await {
+            let sampled = sample_batch(self.b, &out.batch.sql).await;
+            self.b.set_timeouts(self.timeouts).await?;
+            match sampled {
                 Ok(s) => out.sample = Some(s),
                 Err(e)
                     if matches!(

@@ -62,6 +62,9 @@ pub enum RowSource {
     Catalog,
     /// A count bounded by [`COUNT_LIMIT`] (statistics missing, or pending rows).
     Count,
+    /// Unknown: the table could not be read within the lock timeout (another session holds
+    /// a conflicting lock); `rows` is 0 and `at_least` is true.
+    Busy,
 }
 
 /// A number of rows.
