@@ -507,3 +507,63 @@ async fn explain_refuses_bad_ranges_reports_busy_tables_and_skips_impossible_hyp
     })
     .await;
 }
+
+const WIDEN: &str = r#"
+description = "widen columns of a table the plan did not create"
+[[steps]]
+op = "alter_column"
+table = "legacy"
+column = "x"
+type = "bigint"
+nullable = true
+[[steps]]
+op = "add_column"
+table = "legacy"
+column = { name = "y", type = "integer" }
+[[steps]]
+op = "alter_column"
+table = "legacy"
+column = "y"
+type = "bigint"
+"#;
+
+/// A type change on a table the plan did not create is judged from the column's type in
+/// the database (or the pending add_column), not assumed catalog-only: integer -> bigint
+/// rewrites on PostgreSQL and copies on MariaDB.
+#[tokio::test]
+async fn explain_judges_type_changes_on_foreign_tables_by_the_live_type() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_widen.toml", WIDEN);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let mut b = cutover_cli::connect::connect(db.url())
+            .await
+            .expect("connect");
+        b.execute("CREATE TABLE legacy (id bigint PRIMARY KEY, x integer)")
+            .await
+            .expect("legacy table");
+        b.execute("INSERT INTO legacy (id, x) VALUES (1, 1), (2, 2)")
+            .await
+            .expect("rows");
+        b.close().await.expect("close");
+        let out = common::run(
+            plan.path(),
+            &["--json", "explain", "--database", db.url(), "--plan", &dir],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let steps = &doc["explain"]["migrations"][0]["steps"];
+        let expected = match db.backend() {
+            Backend::Postgres | Backend::Mysql => "rewrite",
+            Backend::Sqlite => "rebuild",
+        };
+        for i in [0, 2] {
+            assert_eq!(steps[i]["impact"]["work"], expected, "step {}: {doc}", i + 1);
+            if db.backend() != Backend::Sqlite {
+                let note = steps[i]["impact"]["note"].to_string();
+                assert!(note.contains("integer -> bigint"), "{note}");
+            }
+        }
+    })
+    .await;
+}

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::queries::{first_batch_sql, plan};
+use super::live::LiveColumns;
 use super::rows::{measured_rate, pending_rows, table_rows};
 use super::{
     BackfillEstimate, ExplainReport, MigrationExplain, RowCount, RowSource, Sample, SampleBatch,
@@ -44,6 +45,7 @@ pub async fn explain_migrations(
         timeouts,
         busy: Vec::new(),
         notes: Vec::new(),
+        live: LiveColumns::default(),
     };
     let mut report = ExplainReport {
         dialect,
@@ -160,6 +162,8 @@ struct Walk<'a> {
     busy: Vec<String>,
     /// Notes for the report (skipped hypothetical indexes).
     notes: Vec<String>,
+    /// Columns of tables the plan did not create.
+    live: LiveColumns,
 }
 
 /// "could not get a lock within Ns".
@@ -216,8 +220,20 @@ impl Walk<'_> {
             None => None,
         };
         let rebuild = needs_rebuild(step, dialect, schema);
-        let column_before =
+        let mut column_before =
             changed_column(step).and_then(|(t, c)| schema.table(t).and_then(|t| t.column(c)));
+        // A type change on a table the plan did not create: the type it has now, from the
+        // database (or a pending add_column), not an assumption.
+        let live_column = match (step, column_before) {
+            (Step::AlterColumn(a), None) if a.ty.is_some() && rows.is_some() => {
+                self.live.column(self.b, &a.table, &a.column).await
+            }
+            _ => None,
+        };
+        if column_before.is_none() {
+            column_before = live_column.as_ref();
+        }
+        self.live.note(step);
         let mut not_null_proven = false;
         if let Some((t, c)) = changed_column(step)
             && rows.is_some()
