@@ -558,7 +558,12 @@ async fn explain_judges_type_changes_on_foreign_tables_by_the_live_type() {
             Backend::Sqlite => "rebuild",
         };
         for i in [0, 2] {
-            assert_eq!(steps[i]["impact"]["work"], expected, "step {}: {doc}", i + 1);
+            assert_eq!(
+                steps[i]["impact"]["work"],
+                expected,
+                "step {}: {doc}",
+                i + 1
+            );
             if db.backend() != Backend::Sqlite {
                 let note = steps[i]["impact"]["note"].to_string();
                 assert!(note.contains("integer -> bigint"), "{note}");

@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::queries::{first_batch_sql, plan};
 use super::live::LiveColumns;
+use super::queries::{first_batch_sql, plan};
 use super::rows::{measured_rate, pending_rows, table_rows};
 use super::{
     BackfillEstimate, ExplainReport, MigrationExplain, RowCount, RowSource, Sample, SampleBatch,

@@ -23,10 +23,8 @@ impl LiveColumns {
     /// Remembers the column `step` adds, when it is an `add_column`.
     pub(super) fn note(&mut self, step: &Step) {
         if let Step::AddColumn(a) = step {
-            self.added.insert(
-                (a.table.clone(), a.column.name.clone()),
-                a.column.clone(),
-            );
+            self.added
+                .insert((a.table.clone(), a.column.name.clone()), a.column.clone());
         }
     }
 
