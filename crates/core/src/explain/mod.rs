@@ -18,6 +18,7 @@
 //! the later queries are planned (never in the catalog); the report says when there are none.
 
 mod analyse;
+mod estimate;
 mod live;
 mod queries;
 mod rows;
