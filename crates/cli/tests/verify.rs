@@ -7,8 +7,8 @@ mod common;
 
 use std::process::Output;
 
-use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
+use cutover_tests::{Backend, for_each_backend};
 
 const ITEMS: &str = r#"
 description = "items with their legacy name, and the new column"
@@ -206,6 +206,215 @@ async fn verify_refuses_a_pending_or_unknown_version() {
             String::from_utf8_lossy(&out.stderr).contains("no migration 0009 in the plan"),
             "{}",
             common::text(&out)
+        );
+    })
+    .await;
+}
+
+/// A connection of the test's own, as the application or an operator would hold it.
+async fn connect(db: &cutover_tests::TestDb) -> Box<dyn cutover_core::backend::Backend> {
+    cutover_cli::connect::connect(db.url())
+        .await
+        .expect("connect")
+}
+
+/// `verify 2` finds 0002; a table another session holds locked fails its check within the
+/// lock timeout (exit 5) instead of waiting, and that run records nothing (PostgreSQL,
+/// MariaDB; SQLite readers are not blocked by a writer).
+#[tokio::test]
+async fn verify_accepts_unpadded_versions_and_gives_up_on_a_busy_table() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_items.toml", ITEMS)
+            .write("0002_fill.toml", FILL);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let run = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--database", db.url(), "--plan", dir.as_str()]);
+            common::run(plan.path(), &all)
+        };
+        let out = run(&["up", "--no-backup"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        let out = run(&["--json", "verify", "2"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        assert_eq!(
+            json(&out)["verify"]["migrations"][0]["version"]["text"],
+            "0002"
+        );
+
+        let mut b = connect(&db).await;
+        match db.backend() {
+            Backend::Postgres => {
+                b.begin().await.expect("begin");
+                b.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE")
+                    .await
+                    .expect("lock");
+            }
+            Backend::Mysql => {
+                b.execute("LOCK TABLES items WRITE").await.expect("lock");
+            }
+            Backend::Sqlite => {
+                b.close().await.expect("close");
+                return;
+            }
+        }
+        let started = std::time::Instant::now();
+        let out = run(&["verify", "--lock-timeout", "1", "0002"]);
+        let took = started.elapsed();
+        match db.backend() {
+            Backend::Postgres => b.rollback().await.expect("release"),
+            _ => {
+                b.execute("UNLOCK TABLES").await.expect("release");
+            }
+        }
+        b.close().await.expect("close");
+        assert_eq!(code(&out), Some(5), "{}", common::text(&out));
+        assert!(took.as_secs() < 30, "verify waited {took:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("could not get a lock within 1s"),
+            "{}",
+            common::text(&out)
+        );
+        // Nothing was proven wrong: the last result and the backfill stay as they were.
+        let status = json(&run(&["--json", "status"]));
+        assert_eq!(status_of(&status, "0002")["last_verified"]["passed"], true);
+        assert_eq!(backfill_state(&status), "complete");
+    })
+    .await;
+}
+
+/// A backfill whose checkpoint says `running` while another session holds its lock is
+/// reported with its cursor and does not fail; once nobody holds the lock it is an
+/// interrupted run and fails.
+#[tokio::test]
+async fn verify_reports_a_running_backfill_and_fails_an_interrupted_one() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_items.toml", ITEMS)
+            .write("0002_fill.toml", FILL);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let run = |args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--database", db.url(), "--plan", dir.as_str()]);
+            common::run(plan.path(), &all)
+        };
+        let out = run(&["up", "--no-backup"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        let mut b = connect(&db).await;
+        b.execute("UPDATE cutover_backfill SET state = 'running' WHERE id = 'fill_name'")
+            .await
+            .expect("mark running");
+        let key = "cutover-backfill:fill_name";
+        assert!(
+            b.try_lock(key, std::time::Duration::from_secs(1))
+                .await
+                .expect("lock")
+        );
+        let out = run(&["verify"]);
+        b.unlock(key).await.expect("unlock");
+        b.close().await.expect("close");
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("backfill `fill_name` is running (cursor at"),
+            "{}",
+            common::text(&out)
+        );
+        let status = json(&run(&["--json", "status"]));
+        assert_eq!(status_of(&status, "0002")["last_verified"]["passed"], true);
+
+        let out = run(&["verify"]);
+        assert_eq!(code(&out), Some(5), "{}", common::text(&out));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("backfill `fill_name` was interrupted"),
+            "{}",
+            common::text(&out)
+        );
+    })
+    .await;
+}
+
+/// A user that may only read runs the checks and gets their result: exit 0 when they
+/// pass, 5 when one fails, with a warning that nothing was recorded (PostgreSQL, MariaDB).
+#[tokio::test]
+async fn verify_with_a_read_only_user_reports_and_warns() {
+    for_each_backend(|db| async move {
+        let (owner, ro) = match db.backend() {
+            Backend::Postgres => ("://postgres@", format!("ro_{}", db.name())),
+            Backend::Mysql => ("://root@", format!("ro_{}", db.name())),
+            Backend::Sqlite => return,
+        };
+        let ro: String = ro.chars().take(60).collect();
+        if !db.url().contains(owner) {
+            return;
+        }
+        let plan = PlanDir::new();
+        plan.write("0001_items.toml", ITEMS)
+            .write("0002_fill.toml", FILL);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let ro_url = db.url().replacen(owner, &format!("://{ro}@"), 1);
+        let run_as = |url: &str, args: &[&str]| {
+            let mut all: Vec<&str> = args.to_vec();
+            all.extend(["--database", url, "--plan", dir.as_str()]);
+            common::run(plan.path(), &all)
+        };
+        let out = run_as(db.url(), &["up", "--no-backup"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        let mut b = connect(&db).await;
+        let (grant, revoke): (Vec<String>, Vec<String>) = match db.backend() {
+            Backend::Postgres => (
+                vec![
+                    format!("CREATE ROLE \"{ro}\" LOGIN"),
+                    format!("GRANT USAGE ON SCHEMA public TO \"{ro}\""),
+                    format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"{ro}\""),
+                ],
+                vec![
+                    format!("DROP OWNED BY \"{ro}\""),
+                    format!("DROP ROLE \"{ro}\""),
+                ],
+            ),
+            _ => (
+                vec![
+                    format!("CREATE USER '{ro}'@'%'"),
+                    format!("GRANT SELECT ON `{}`.* TO '{ro}'@'%'", db.name()),
+                ],
+                vec![format!("DROP USER '{ro}'@'%'")],
+            ),
+        };
+        for sql in &grant {
+            b.execute(sql).await.expect("read-only user");
+        }
+        let passing = run_as(&ro_url, &["verify"]);
+        b.execute("UPDATE items SET name = NULL WHERE id = 2")
+            .await
+            .expect("break a row");
+        let failing = run_as(&ro_url, &["verify", "0002"]);
+        for sql in &revoke {
+            b.execute(sql).await.expect("drop the read-only user");
+        }
+        b.close().await.expect("close");
+        assert_eq!(code(&passing), Some(0), "{}", common::text(&passing));
+        let text = String::from_utf8_lossy(&passing.stdout);
+        assert!(text.contains("0002 (fill): passed"), "{text}");
+        assert!(
+            text.contains("warning: the result could not be recorded"),
+            "{text}"
+        );
+        assert_eq!(code(&failing), Some(5), "{}", common::text(&failing));
+        let text = String::from_utf8_lossy(&failing.stdout);
+        assert!(text.contains("0002 (fill): FAILED"), "{text}");
+        assert!(text.contains("every item has a name"), "{text}");
+        assert!(
+            text.contains("warning: the result could not be recorded"),
+            "{text}"
+        );
+        // The owner's view: the failure was not recorded by the read-only user.
+        let status = json(&run_as(db.url(), &["--json", "status"]));
+        assert!(
+            status_of(&status, "0002")["last_verified"].is_null(),
+            "{status}"
         );
     })
     .await;

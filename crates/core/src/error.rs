@@ -326,6 +326,18 @@ impl Error {
         }
     }
 
+    /// Whether this is a driver error of kind [`DriverErrorKind::Timeout`] (a lock or
+    /// statement timeout elapsed), under any context.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.root(),
+            Error::Driver {
+                kind: DriverErrorKind::Timeout,
+                ..
+            }
+        )
+    }
+
     /// The innermost error, with all context wrappers removed.
     pub fn root(&self) -> &Error {
         match self {

@@ -19,6 +19,7 @@ fn rows(r: Option<RowCount>) -> String {
             let how = match r.source {
                 RowSource::Catalog => "~",
                 RowSource::Count => "",
+                RowSource::Busy => return "busy".into(),
             };
             format!("{how}{prefix}{}", r.rows)
         }

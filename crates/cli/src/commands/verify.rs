@@ -38,6 +38,9 @@ fn print(report: &VerifyReport, json: bool) -> Result<()> {
             report.unverified_backfills.join(" ")
         );
     }
+    for w in &report.warnings {
+        crate::outln!("warning: {w}");
+    }
     let failed = report.migrations.iter().filter(|m| !m.passed).count();
     crate::outln!(
         "\n{} migrations verified, {failed} failed ({})",
@@ -47,7 +50,9 @@ fn print(report: &VerifyReport, json: bool) -> Result<()> {
     Ok(())
 }
 
-/// `cutover verify`: exit 5 when any migration fails.
+/// `cutover verify`: exit 5 when any migration fails (a check on a table that stays locked
+/// past the lock timeout fails), 0 when all pass, also when the result could not be
+/// recorded (a read-only user: the report warns).
 pub(crate) async fn run(project: &Project, args: &VerifyArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
     let mut backend = super::open_existing(project, &args.connect).await?;

@@ -2,28 +2,30 @@
 
 use std::collections::BTreeMap;
 
-use super::queries::{first_batch_sql, plan};
-use super::rows::{measured_rate, pending_rows, table_rows};
-use super::{
-    BackfillEstimate, ExplainReport, MigrationExplain, RowCount, Sample, SampleBatch, StepExplain,
-};
-use crate::backend::Backend;
+use super::live::LiveColumns;
+use super::queries::plan;
+use super::rows::table_rows;
+use super::{ExplainReport, MigrationExplain, RowCount, RowSource, Sample, StepExplain};
+use crate::backend::{Backend, Timeouts};
 use crate::backfill::BackfillSpec;
 use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
 use crate::error::Result;
-use crate::plan::{Backfill, CheckWhen, Migration, Plan, Step};
-use crate::render::{backfill_id, check_query, needs_rebuild};
+use crate::plan::{CheckWhen, Migration, Plan, Step};
+use crate::render::{check_query, needs_rebuild};
 use crate::schema::Schema;
 
 /// Explains the migrations of `plan` that `selected` picks (in plan order), against the
-/// database `b`. Read-only (see the [module docs](super)).
+/// database `b`. Read-only (see the [module docs](super)). Every query waits at most
+/// `timeouts.lock` for a lock: a table another session locks longer is reported as busy.
 pub async fn explain_migrations(
     b: &mut dyn Backend,
     plan: &Plan,
     selected: &dyn Fn(&Migration) -> bool,
     sample: Sample,
+    timeouts: Timeouts,
 ) -> Result<ExplainReport> {
     let dialect = b.dialect();
+    b.set_timeouts(timeouts).await?;
     let server = ServerVersion::parse(&b.server_version().await?);
     let specs = BackfillSpec::all_on(plan, Some(dialect))?;
     let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
@@ -37,6 +39,10 @@ pub async fn explain_migrations(
         specs: &specs,
         sample,
         hypothetical: hypo.unwrap_or(false).then(Vec::new),
+        timeouts,
+        busy: Vec::new(),
+        notes: Vec::new(),
+        live: LiveColumns::default(),
     };
     let mut report = ExplainReport {
         dialect,
@@ -103,6 +109,13 @@ pub async fn explain_migrations(
             }
         }
     }
+    for t in &walk.busy {
+        report.warnings.push(format!(
+            "`{t}` is busy: {}; its rows and plans are unknown, run explain again later",
+            busy_text(timeouts)
+        ));
+    }
+    report.notes.append(&mut walk.notes);
     let made = match walk.hypothetical.take() {
         Some(made) => {
             if let Some(sql) = dialect.explainer().hypothetical_reset_sql() {
@@ -131,24 +144,52 @@ pub async fn explain_migrations(
     Ok(report)
 }
 
-struct Walk<'a> {
-    b: &'a mut dyn Backend,
-    server: &'a ServerVersion,
+/// The walk over the selected migrations: the database and what was learned so far.
+pub(super) struct Walk<'a> {
+    pub(super) b: &'a mut dyn Backend,
+    pub(super) server: &'a ServerVersion,
     /// Rows per existing table (`None`: the table does not exist).
-    rows: BTreeMap<String, Option<RowCount>>,
-    specs: &'a [BackfillSpec],
-    sample: Sample,
+    pub(super) rows: BTreeMap<String, Option<RowCount>>,
+    pub(super) specs: &'a [BackfillSpec],
+    pub(super) sample: Sample,
     /// The hypothetical indexes made so far (`None`: the database has none).
-    hypothetical: Option<Vec<String>>,
+    pub(super) hypothetical: Option<Vec<String>>,
+    /// The session timeouts every query runs under.
+    pub(super) timeouts: Timeouts,
+    /// Tables that could not be read within the lock timeout.
+    pub(super) busy: Vec<String>,
+    /// Notes for the report (skipped hypothetical indexes).
+    pub(super) notes: Vec<String>,
+    /// Columns of tables the plan did not create.
+    pub(super) live: LiveColumns,
+}
+
+/// "could not get a lock within Ns".
+pub(crate) fn busy_text(timeouts: Timeouts) -> String {
+    format!(
+        "could not get a lock within {}s",
+        timeouts.lock.as_secs_f64()
+    )
 }
 
 impl Walk<'_> {
-    async fn table(&mut self, table: &str) -> Result<Option<RowCount>> {
+    pub(super) async fn table(&mut self, table: &str) -> Result<Option<RowCount>> {
         if let Some(r) = self.rows.get(table) {
             return Ok(*r);
         }
         let r = if self.b.table_exists(table).await? {
-            Some(table_rows(self.b, table).await?)
+            match table_rows(self.b, table).await {
+                Ok(r) => Some(r),
+                Err(e) if e.is_timeout() => {
+                    self.busy.push(table.to_string());
+                    Some(RowCount {
+                        rows: 0,
+                        source: RowSource::Busy,
+                        at_least: true,
+                    })
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             None
         };
@@ -156,10 +197,15 @@ impl Walk<'_> {
         Ok(r)
     }
 
-    async fn plan(&mut self, what: String, sql: String, expected: &str) -> super::QueryPlan {
+    pub(super) async fn plan(
+        &mut self,
+        what: String,
+        sql: String,
+        expected: &str,
+    ) -> super::QueryPlan {
         let rows = self.rows.clone();
         let rows_of = move |t: &str| rows.get(t).copied().flatten();
-        plan(self.b, what, sql, expected, &rows_of).await
+        plan(self.b, what, sql, expected, &rows_of, self.timeouts).await
     }
 
     async fn step(
@@ -177,19 +223,31 @@ impl Walk<'_> {
             None => None,
         };
         let rebuild = needs_rebuild(step, dialect, schema);
-        let column_before =
+        let mut column_before =
             changed_column(step).and_then(|(t, c)| schema.table(t).and_then(|t| t.column(c)));
+        // A type change on a table the plan did not create: the type it has now, from the
+        // database (or a pending add_column), not an assumption.
+        let live_column = match (step, column_before) {
+            (Step::AlterColumn(a), None) if a.ty.is_some() && rows.is_some() => {
+                self.live.column(self.b, &a.table, &a.column).await
+            }
+            _ => None,
+        };
+        if column_before.is_none() {
+            column_before = live_column.as_ref();
+        }
+        self.live.note(step);
         let mut not_null_proven = false;
         if let Some((t, c)) = changed_column(step)
             && rows.is_some()
             && let Some(sql) = dialect.explainer().not_null_proof_sql(t, c)
         {
-            not_null_proven = self
-                .b
-                .query(&sql)
-                .await?
-                .scalar()
-                .is_some_and(|v| v.trim() != "0");
+            // A busy table proves nothing: the step is explained without the proof.
+            not_null_proven = match self.b.query(&sql).await {
+                Ok(r) => r.scalar().is_some_and(|v| v.trim() != "0"),
+                Err(e) if e.is_timeout() => false,
+                Err(e) => return Err(e),
+            };
         }
         let facts = StepFacts {
             step,
@@ -201,7 +259,7 @@ impl Walk<'_> {
         };
         let impact = dialect.explainer().step_impact(&facts);
         if impact.work == TableWork::IndexBuild {
-            self.hypothetical_index(m, step, schema).await?;
+            self.hypothetical_index(m, number, step, schema).await?;
         }
         let backfill = match step {
             Step::Backfill(bf) if impact.work == TableWork::Batches => {
@@ -246,6 +304,7 @@ impl Walk<'_> {
     async fn hypothetical_index(
         &mut self,
         m: &Migration,
+        number: usize,
         step: &Step,
         schema: &Schema,
     ) -> Result<()> {
@@ -261,65 +320,13 @@ impl Walk<'_> {
             if !(upper.starts_with("CREATE INDEX") || upper.starts_with("CREATE UNIQUE INDEX")) {
                 continue;
             }
-            if let Some(q) = dialect.explainer().hypothetical_index_sql(&sql) {
-                let rows = self.b.query(&q).await?;
-                made.extend(rows.scalar().map(str::to_string));
-            }
-        }
-        Ok(())
-    }
-
-    async fn backfill(&mut self, m: &Migration, bf: &Backfill) -> Result<BackfillEstimate> {
-        let id = backfill_id(bf, m);
-        let what = format!("batch of backfill `{id}`");
-        let mut out = BackfillEstimate {
-            id: id.clone(),
-            pending: None,
-            pending_note: None,
-            rows_per_second: None,
-            rate_from: None,
-            sample: None,
-            sample_error: None,
-            eta_seconds: None,
-            batch: super::QueryPlan {
-                what: what.clone(),
-                sql: String::new(),
-                plan: Vec::new(),
-                full_scans: Vec::new(),
-                warning: None,
-                error: None,
-            },
-        };
-        let Some(spec) = self.specs.iter().find(|s| s.id == id) else {
-            return Ok(out);
-        };
-        if let Some(t) = &spec.step.insert_into {
-            self.table(t).await?;
-        }
-        match pending_rows(self.b, spec).await {
-            Ok(n) => out.pending = Some(n),
-            // Its condition names what an earlier pending step creates: every row of the
-            // table is in scope.
-            Err(_) => {
-                out.pending = self.table(&spec.step.table).await?;
-                out.pending_note = Some(format!(
-                    "every row of `{}`: the pending condition cannot run before the steps before it",
-                    spec.step.table
-                ));
-            }
-        }
-        let batch = u64::from(bf.batch_size.unwrap_or(1000));
-        match first_batch_sql(self.b, spec, batch).await {
-            Ok(sql) => {
-                out.batch = self.plan(what, sql, "the backfill's key range").await;
-            }
-            Err(e) => {
-                out.batch.error = Some(format!("no batch query yet: {e}"));
-            }
-        }
-        if self.sample == Sample::OneBatch && out.batch.error.is_none() {
-            match sample_batch(self.b, &out.batch.sql).await {
-                Ok(s) => out.sample = Some(s),
+            let Some(q) = dialect.explainer().hypothetical_index_sql(&sql) else {
+                continue;
+            };
+            // An index on a column or table a pending step creates cannot be hypothetical
+            // (hypopg needs it in the catalog): skipped with a note, never an abort.
+            match self.b.query(&q).await {
+                Ok(rows) => made.extend(rows.scalar().map(str::to_string)),
                 Err(e)
                     if matches!(
                         e.root(),
@@ -331,40 +338,12 @@ impl Walk<'_> {
                 {
                     return Err(e);
                 }
-                Err(e) => out.sample_error = Some(e.to_string()),
+                Err(e) => self.notes.push(format!(
+                    "hypothetical index of {} step {number} skipped (the plans do not include it): {e}",
+                    m.version
+                )),
             }
         }
-        let measured = measured_rate(self.b, &id).await?;
-        let sampled = out.sample.filter(|s| s.rows > 0 && s.millis > 0).map(|s| {
-            let rate = s.rows as f64 * 1000.0 / s.millis as f64;
-            (rate, "a sample batch, rolled back".to_string())
-        });
-        if let Some((rate, from)) = measured.or(sampled) {
-            out.rows_per_second = Some(rate);
-            out.rate_from = Some(from);
-            out.eta_seconds = out.pending.map(|p| p.rows as f64 / rate);
-        }
-        Ok(out)
+        Ok(())
     }
-}
-
-/// Runs `sql` (one batch) in a transaction and rolls it back, timed.
-/// It waits at most 2 s for a row lock and runs at most 60 s, so that it never queues behind
-/// the application for long.
-async fn sample_batch(b: &mut dyn Backend, sql: &str) -> Result<SampleBatch> {
-    b.set_timeouts(crate::backend::Timeouts {
-        lock: std::time::Duration::from_secs(2),
-        statement: Some(std::time::Duration::from_secs(60)),
-    })
-    .await?;
-    b.begin().await?;
-    let started = std::time::Instant::now();
-    let result = b.execute(sql).await;
-    let millis = started.elapsed().as_millis() as u64;
-    // Rolled back on every path, a failed batch included.
-    b.rollback().await?;
-    Ok(SampleBatch {
-        rows: result.map_err(|e| e.context("the sample batch (rolled back)"))?,
-        millis: millis.max(1),
-    })
 }

@@ -18,6 +18,8 @@
 //! the later queries are planned (never in the catalog); the report says when there are none.
 
 mod analyse;
+mod estimate;
+mod live;
 mod queries;
 mod rows;
 
@@ -62,6 +64,9 @@ pub enum RowSource {
     Catalog,
     /// A count bounded by [`COUNT_LIMIT`] (statistics missing, or pending rows).
     Count,
+    /// Unknown: the table could not be read within the lock timeout (another session holds
+    /// a conflicting lock); `rows` is 0 and `at_least` is true.
+    Busy,
 }
 
 /// A number of rows.

@@ -1,7 +1,7 @@
 //! The planner's plans of checks and backfill batches, with the full-scan warning.
 
 use super::{LARGE_TABLE_ROWS, QueryPlan, RowCount};
-use crate::backend::Backend;
+use crate::backend::{Backend, Timeouts};
 use crate::backfill::BackfillSpec;
 use crate::backfill::keys;
 use crate::backfill::sql::{batch_update_sql, boundary_sql};
@@ -15,6 +15,7 @@ pub(super) async fn plan(
     sql: String,
     expected_index: &str,
     rows_of: &dyn Fn(&str) -> Option<RowCount>,
+    timeouts: Timeouts,
 ) -> QueryPlan {
     let explainer = b.dialect().explainer();
     let mut out = QueryPlan {
@@ -29,6 +30,13 @@ pub(super) async fn plan(
         Ok(rows) => {
             out.plan = explainer.plan_lines(&rows);
             out.full_scans = explainer.full_scans(&rows);
+        }
+        Err(e) if e.is_timeout() => {
+            out.error = Some(format!(
+                "no plan: a table it reads is busy ({}); run explain again later",
+                super::analyse::busy_text(timeouts)
+            ));
+            return out;
         }
         Err(e) => {
             out.error = Some(format!("no plan before the steps before it ran: {e}"));

@@ -34,6 +34,7 @@ mod transact;
 mod up_to_date;
 mod verify;
 mod verify_record;
+mod verify_running;
 
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};

@@ -16,9 +16,11 @@ use super::history::EntryState;
 use super::now;
 use super::transact::is_connection;
 use super::verify_record::{LastVerified, VerifyRecord};
+use super::verify_running::Running;
+use crate::backend::Timeouts;
 use crate::backfill::{BackfillSpec, STATE_TABLE, StateTable, pending_anywhere};
 use crate::error::{Error, Result};
-use crate::plan::{CheckWhen, Migration, OnFail, Version};
+use crate::plan::{CheckWhen, Migration, OnFail, Plan, Version};
 
 /// One backfill's coverage in a verification.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,6 +51,10 @@ pub struct MigrationVerification {
     pub warnings: Vec<String>,
     /// Whether everything passed.
     pub passed: bool,
+    /// Whether a check or probe could not get a lock within the lock timeout (a table was
+    /// busy). Such a migration fails this run, but nothing was proven wrong: its result is
+    /// not recorded and its backfills stay as they are.
+    pub busy: bool,
 }
 
 /// The answer of [`Runner::verify`].
@@ -62,6 +68,9 @@ pub struct VerifyReport {
     pub unverified_backfills: Vec<String>,
     /// Whether every migration passed.
     pub passed: bool,
+    /// What this run could not do but did not fail for, e.g. writing the verification
+    /// record with a read-only user (the checks still ran and their results stand).
+    pub warnings: Vec<String>,
 }
 
 impl Runner<'_> {
@@ -69,7 +78,14 @@ impl Runner<'_> {
     /// key space) of the applied migrations `versions` (empty: every applied one), records
     /// the result per migration, and moves the backfills of a failing migration out of
     /// `complete`. An error when a named version is not in the plan or not applied.
+    ///
+    /// Every query waits at most [`read_timeouts`](Self::read_timeouts) for a lock: a check
+    /// on a busy table fails with "could not get a lock within Ns". A backfill another
+    /// session is running is reported with its cursor, not failed. When the record cannot be
+    /// written (a read-only user), the checks still run and the report says so.
     pub async fn verify(&mut self, versions: &[String]) -> Result<VerifyReport> {
+        let timeouts = self.read_timeouts();
+        self.backend.set_timeouts(timeouts).await?;
         let entries = self.history.load_if_exists(self.backend).await?;
         let applied = |m: &Migration| {
             entries
@@ -78,7 +94,7 @@ impl Runner<'_> {
         };
         let mut targets: Vec<&Migration> = Vec::new();
         for v in versions {
-            let m = self.plan.get(v).ok_or_else(|| {
+            let m = find_migration(self.plan, v).ok_or_else(|| {
                 Error::Other(format!(
                     "verify: no migration {v} in the plan; `cutover status` lists them"
                 ))
@@ -100,13 +116,21 @@ impl Runner<'_> {
         let statuses = self.backfill_status().await?;
         let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
         let record = VerifyRecord::new(&self.options.history_table, self.backend.dialect());
-        record.ensure(self.backend).await?;
         let at = now();
         let mut report = VerifyReport {
             verified_at: at.clone(),
             migrations: Vec::new(),
             unverified_backfills: Vec::new(),
             passed: true,
+            warnings: Vec::new(),
+        };
+        let mut recording = match record.ensure(self.backend).await {
+            Ok(()) => true,
+            Err(e) if is_connection(&e) => return Err(e),
+            Err(e) => {
+                report.warnings.push(unrecorded(&e));
+                false
+            }
         };
         for m in targets {
             let mine: Vec<(&BackfillSpec, String)> = specs
@@ -117,17 +141,38 @@ impl Runner<'_> {
                     (st.retired.is_none()).then(|| (s, st.state.clone()))
                 })
                 .collect();
-            let v = self.verify_one(m, &mine).await?;
-            if !v.passed {
-                self.unverify(&mine, &mut report.unverified_backfills)
-                    .await?;
+            let v = self.verify_one(m, &mine, timeouts).await?;
+            if v.busy {
+                report.warnings.push(format!(
+                    "{}: not recorded (a table was busy), its backfills left as they are",
+                    m.version
+                ));
+            }
+            if !v.passed && !v.busy && recording {
+                let unverify = self.unverify(&mine, &mut report.unverified_backfills);
+                if let Err(e) = unverify.await {
+                    if is_connection(&e) {
+                        return Err(e);
+                    }
+                    report.warnings.push(unrecorded(&e));
+                    recording = false;
+                }
             }
             let last = LastVerified {
                 at: at.clone(),
                 passed: v.passed,
                 detail: v.failures.join("; "),
             };
-            record.write(self.backend, &m.version.text, &last).await?;
+            if recording
+                && !v.busy
+                && let Err(e) = record.write(self.backend, &m.version.text, &last).await
+            {
+                if is_connection(&e) {
+                    return Err(e);
+                }
+                report.warnings.push(unrecorded(&e));
+                recording = false;
+            }
             report.passed &= v.passed;
             report.migrations.push(v);
         }
@@ -138,6 +183,7 @@ impl Runner<'_> {
         &mut self,
         m: &Migration,
         backfills: &[(&BackfillSpec, String)],
+        timeouts: Timeouts,
     ) -> Result<MigrationVerification> {
         let mut v = MigrationVerification {
             version: m.version.clone(),
@@ -147,6 +193,7 @@ impl Runner<'_> {
             failures: Vec::new(),
             warnings: Vec::new(),
             passed: true,
+            busy: false,
         };
         for c in m
             .checks_for(self.backend.dialect())
@@ -169,6 +216,15 @@ impl Runner<'_> {
                     v.checks.push(r);
                 }
                 Err(e) if is_connection(&e) => return Err(e),
+                Err(e) if e.is_timeout() => {
+                    v.busy = true;
+                    v.failures.push(format!(
+                    "check `{}` ({}) could not get a lock within {}s (a table it reads is busy); run verify again later",
+                    c.item.name,
+                    m.check_location(&c.item.name),
+                    timeouts.lock.as_secs_f64()
+                ))
+                }
                 Err(e) => v.failures.push(format!(
                     "check `{}` ({}) cannot run: {e}",
                     c.item.name,
@@ -178,10 +234,37 @@ impl Runner<'_> {
         }
         for (spec, state) in backfills {
             let mut rows_pending = None;
-            if spec.has_pending() {
+            if state == "running" {
+                match self.running_backfill(&spec.id).await {
+                    Running::Live(cursor) => {
+                        v.warnings.push(format!(
+                            "backfill `{}` is running ({cursor}): not verified now, run verify again when it finishes",
+                            spec.id
+                        ));
+                        v.backfills.push(BackfillVerification {
+                            id: spec.id.clone(),
+                            state: state.clone(),
+                            rows_pending,
+                        });
+                        continue;
+                    }
+                    Running::Interrupted(cursor) => v.failures.push(format!(
+                        "backfill `{}` was interrupted ({cursor}); run `cutover backfill run {}` to resume it",
+                        spec.id, spec.id
+                    )),
+                }
+            } else if spec.has_pending() {
                 match pending_anywhere(self.backend, spec).await {
                     Ok(p) => rows_pending = Some(p),
                     Err(e) if is_connection(&e) => return Err(e),
+                    Err(e) if e.is_timeout() => {
+                        v.busy = true;
+                        v.failures.push(format!(
+                        "backfill `{}`: its pending probe could not get a lock within {}s (its table is busy); run verify again later",
+                        spec.id,
+                        timeouts.lock.as_secs_f64()
+                    ))
+                    }
                     Err(e) => v.failures.push(format!(
                         "backfill `{}`: its pending probe cannot run: {e}",
                         spec.id
@@ -193,7 +276,7 @@ impl Runner<'_> {
                     "backfill `{}` has pending rows (written since it finished); run `cutover backfill run {}`",
                     spec.id, spec.id
                 ));
-            } else if !matches!(state.as_str(), "done" | "complete") {
+            } else if !matches!(state.as_str(), "done" | "complete" | "running") {
                 v.failures.push(format!(
                     "backfill `{}` is {state}; run `cutover backfill run {}`",
                     spec.id, spec.id
@@ -235,4 +318,23 @@ impl Runner<'_> {
             .load(self.backend)
             .await
     }
+}
+
+/// The warning when the verification record cannot be written.
+fn unrecorded(e: &Error) -> String {
+    format!(
+        "the result could not be recorded (the checks ran, their results above stand): {e}; grant this user write access to the history tables, or ignore this for a read-only check"
+    )
+}
+
+/// Migration `v` of `plan`, as written (`0004`) or by its number (`4`) when exactly one
+/// migration has that number, as `explain --from/--to` accept.
+pub(super) fn find_migration<'p>(plan: &'p Plan, v: &str) -> Option<&'p Migration> {
+    if let Some(m) = plan.get(v) {
+        return Some(m);
+    }
+    let n = Version::parse(v)?.number;
+    let mut same = plan.migrations.iter().filter(|m| m.version.number == n);
+    let first = same.next()?;
+    same.next().is_none().then_some(first)
 }

@@ -71,6 +71,11 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
             )),
         };
     }
+    if let (Some(to), None) = (a.ty, f.column_before) {
+        return copy(&format!(
+            "MODIFY COLUMN -> {to}: the current type is unknown (no portable name), so the table may be copied; writes wait for the whole copy"
+        ));
+    }
     if a.nullable == Some(false) {
         return rebuild_online(
             "MODIFY COLUMN .. NOT NULL rebuilds the table in place (strict SQL mode); reads and writes go on",

@@ -36,6 +36,16 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
             ),
         );
     }
+    if let (Some(to), None) = (a.ty, f.column_before) {
+        return LockImpact::new(
+            ACCESS_EXCLUSIVE,
+            TableWork::Rewrite,
+            EVERYTHING,
+            &format!(
+                "ALTER COLUMN TYPE -> {to}: the current type is unknown (no portable name), so every row may be rewritten and the indexes rebuilt"
+            ),
+        );
+    }
     if a.nullable == Some(false) {
         if f.not_null_proven && f.server.at_least(12, 0, 0) {
             return LockImpact::new(

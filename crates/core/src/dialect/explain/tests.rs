@@ -108,6 +108,21 @@ fn postgres_binary_coercible_type_changes_do_not_rewrite() {
 }
 
 #[test]
+fn a_type_change_from_an_unknown_type_is_never_called_catalog_only() {
+    let s = ServerVersion::parse("15.20");
+    let m = ServerVersion::parse("10.11.19-MariaDB");
+    let to_int = step("op = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\ntype = \"bigint\"");
+    let pg = Dialect::Postgres
+        .explainer()
+        .step_impact(&facts(&to_int, &s));
+    assert_eq!(pg.work, TableWork::Rewrite);
+    assert!(pg.note.contains("current type is unknown"), "{}", pg.note);
+    let my = Dialect::Mysql.explainer().step_impact(&facts(&to_int, &m));
+    assert_eq!(my.work, TableWork::Rewrite);
+    assert_eq!(my.algorithm.as_deref(), Some("COPY"));
+}
+
+#[test]
 fn full_scans_are_read_from_each_plan_format() {
     use crate::backend::Rows;
     let rows = |cols: &[&str], lines: &[&[&str]]| Rows {
