@@ -35,6 +35,12 @@ fn instant_drop_column(s: &ServerVersion) -> bool {
     }
 }
 
+/// The bytes of a VARCHAR's length prefix at utf8mb4's 4 bytes a character (the character set
+/// cutover creates; a narrower one only makes the real answer cheaper): 1 up to 255 bytes, else 2.
+fn length_prefix(chars: u32) -> u8 {
+    if u64::from(chars) * 4 > 255 { 2 } else { 1 }
+}
+
 fn instant(note: &str) -> LockImpact {
     LockImpact::new(NONE, TableWork::Catalog, MDL, note)
         .algorithm("INSTANT")
@@ -57,14 +63,21 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
         && before.ty != to
     {
         return match (before.ty, to) {
-            (ColumnType::Varchar(x), ColumnType::Varchar(y)) if y >= x => LockImpact::new(
-                NONE,
-                TableWork::Catalog,
-                MDL,
-                "VARCHAR widened: in place without copying while the length prefix keeps its size (up to 255 bytes, or from 256 up); otherwise a copy",
-            )
-            .algorithm(if s.mariadb { "INSTANT" } else { "INPLACE" })
-            .online(),
+            (ColumnType::Varchar(x), ColumnType::Varchar(y))
+                if y >= x && length_prefix(x) == length_prefix(y) =>
+            {
+                LockImpact::new(
+                    NONE,
+                    TableWork::Catalog,
+                    MDL,
+                    "VARCHAR widened within the same length prefix (up to 255 bytes, or from 256 up, at 4 bytes a character): in place without copying",
+                )
+                .algorithm(if s.mariadb { "INSTANT" } else { "INPLACE" })
+                .online()
+            }
+            (ColumnType::Varchar(x), ColumnType::Varchar(y)) if y >= x => copy(&format!(
+                "VARCHAR({x}) -> VARCHAR({y}) crosses 255 bytes (4 bytes a character), so the length prefix grows: the table is copied; writes wait for the whole copy"
+            )),
             _ => copy(&format!(
                 "MODIFY COLUMN {} -> {}: a data type change copies the table; writes wait for the whole copy",
                 before.ty, to

@@ -159,3 +159,34 @@ fn full_scans_are_read_from_each_plan_format() {
     );
     assert_eq!(Dialect::Sqlite.explainer().full_scans(&lite), ["big"]);
 }
+
+#[test]
+fn mysql_varchar_widening_copies_when_it_crosses_255_bytes() {
+    let m = ServerVersion::parse("10.11.19-MariaDB");
+    let widen = |from: u32, to: u32| {
+        let step = step(&format!(
+            "op = \"alter_column\"\ntable = \"t\"\ncolumn = \"c\"\ntype = \"varchar({to})\""
+        ));
+        let before = Column {
+            name: "c".into(),
+            ty: ColumnType::Varchar(from),
+            nullable: None,
+            default: None,
+            default_expr: None,
+            primary_key: false,
+            identity: false,
+            unique: false,
+        };
+        let f = StepFacts {
+            column_before: Some(&before),
+            ..facts(&step, &m)
+        };
+        let impact = Dialect::Mysql.explainer().step_impact(&f);
+        (impact.algorithm.unwrap_or_default(), impact.work)
+    };
+    // utf8mb4: 60 characters are 240 bytes, 100 are 400 (checked on MariaDB 10.11: 50 -> 100
+    // refuses INSTANT, NOCOPY and INPLACE; 50 -> 60 is INSTANT).
+    assert_eq!(widen(50, 60), ("INSTANT".to_string(), TableWork::Catalog));
+    assert_eq!(widen(50, 100), ("COPY".to_string(), TableWork::Rewrite));
+    assert_eq!(widen(100, 200), ("INSTANT".to_string(), TableWork::Catalog));
+}
