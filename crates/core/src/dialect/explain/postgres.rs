@@ -188,10 +188,10 @@ impl Explainer for PostgresExplain {
                 "ADD CHECK scans every row under the lock; add it NOT VALID and validate it later",
             ),
             Step::AddUnique(_) => LockImpact::new(
-                ACCESS_EXCLUSIVE,
+                "SHARE",
                 TableWork::IndexBuild,
-                EVERYTHING,
-                "ADD UNIQUE builds its index under the lock; create a unique index concurrently instead",
+                WRITES,
+                "add_unique is rendered as CREATE UNIQUE INDEX: writes wait for the whole build; use create_index with unique = true and concurrently = true instead",
             ),
             Step::DropForeignKey(_) | Step::DropCheck(_) | Step::DropUnique(_) => LockImpact::new(
                 ACCESS_EXCLUSIVE,

@@ -190,3 +190,14 @@ fn mysql_varchar_widening_copies_when_it_crosses_255_bytes() {
     assert_eq!(widen(50, 100), ("COPY".to_string(), TableWork::Rewrite));
     assert_eq!(widen(100, 200), ("INSTANT".to_string(), TableWork::Catalog));
 }
+
+#[test]
+fn postgres_add_unique_takes_the_share_lock_of_its_index_build() {
+    // add_unique renders CREATE UNIQUE INDEX, which pg_locks shows as ShareLock: writes wait,
+    // reads go on (it was reported as ACCESS EXCLUSIVE).
+    let s = ServerVersion::parse("15.20");
+    let add = step("op = \"add_unique\"\ntable = \"t\"\ncolumns = [\"c\"]");
+    let impact = Dialect::Postgres.explainer().step_impact(&facts(&add, &s));
+    assert_eq!(impact.lock, "SHARE");
+    assert_eq!(impact.work, TableWork::IndexBuild);
+}
