@@ -253,19 +253,8 @@ impl Backend for MysqlBackend {
     /// `max_execution_time` (milliseconds, read-only `SELECT`s only) on MySQL; 0, unlimited,
     /// when `statement` is `None`.
     async fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()> {
-        let lock = timeouts.lock.as_millis().div_ceil(1000).max(1);
-        let statement = if self.is_mariadb().await? {
-            let secs = timeouts.statement.map_or(0.0, |d| d.as_secs_f64());
-            format!("SET SESSION max_statement_time = {secs:.6}")
-        } else {
-            let ms = timeouts.statement.map_or(0, |d| d.as_millis().max(1));
-            format!("SET SESSION max_execution_time = {ms}")
-        };
-        self.execute(&format!(
-            "SET SESSION lock_wait_timeout = {lock}; \
-             SET SESSION innodb_lock_wait_timeout = {lock}; {statement}"
-        ))
-        .await?;
+        let sql = crate::session::timeouts_sql(timeouts, self.is_mariadb().await?);
+        self.execute(&sql).await?;
         self.timeouts = Some(timeouts);
         Ok(())
     }

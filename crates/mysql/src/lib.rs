@@ -24,8 +24,10 @@ mod errors;
 mod fidelity;
 pub mod introspect;
 mod lock;
+mod session;
 mod value;
 
 pub use backend::MysqlBackend;
 pub use dump::{OptionPipe, verify_dump};
 pub use lock::{lock_name, scoped_lock_name};
+pub use session::timeouts_sql;
