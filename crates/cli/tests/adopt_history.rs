@@ -64,7 +64,7 @@ fn states(dir: &Scratch, url: &str, plan: &str) -> Vec<(String, String)> {
         &["status", "--json", "--database", url, "--plan", plan],
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc: Value = common::json(&out);
     doc["status"]["migrations"]
         .as_array()
         .expect("migrations")
@@ -133,7 +133,7 @@ async fn each_tools_history_marks_exactly_what_it_ran() {
             let out = common::run(&dir.0, &[&base[..], &["--json"]].concat());
             let text = common::text(&out);
             assert_eq!(out.status.code(), Some(0), "{tool}: {text}");
-            let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+            let doc: Value = common::json(&out);
             assert_eq!(doc["tool"], tool, "{text}");
             let marked: Vec<&str> = doc["baselined"]
                 .as_array()

@@ -175,7 +175,7 @@ fn import_needs_a_dialect_it_can_tell_and_names_a_folder_it_cannot_read() {
     );
     let text = common::text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc: serde_json::Value = common::json(&out);
     assert_eq!(doc["dialect"], "postgres", "{text}");
     assert_eq!(doc["layout"], "sqlx", "{text}");
     assert_eq!(doc["written"].as_array().map(Vec::len), Some(3), "{text}");
@@ -225,7 +225,7 @@ fn prisma_folders_name_their_database_in_migration_lock_toml() {
     );
     let text = common::text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let doc: serde_json::Value = common::json(&out);
     assert_eq!(doc["dialect"], "postgres", "{text}");
     let users = std::fs::read_to_string(src.join("plan/20240101000000_users.toml")).expect("read");
     assert!(users.contains("dialects = [\"postgres\"]"), "{users}");

@@ -82,7 +82,7 @@ async fn retired_backfills_are_skipped_refused_and_shown() {
         );
         let out = run(&["--json", "backfill", "run"]);
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         assert_eq!(doc["ok"], true, "{doc}");
         assert_eq!(doc["backfills"][0]["skipped"]["kind"], "superseded", "{doc}");
 
@@ -102,7 +102,7 @@ async fn retired_backfills_are_skipped_refused_and_shown() {
             );
         }
         let out = run(&["--json", "backfill", "run", "fill_name"]);
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         assert_eq!(
             (doc["ok"].as_bool(), doc["exit_code"].as_u64()),
             (Some(false), Some(10)),
@@ -138,7 +138,7 @@ async fn retired_backfills_are_skipped_refused_and_shown() {
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));
         assert!(stdout(&out).contains("retired backfill fill_name"), "{}", stdout(&out));
         let out = run(&["--json", "backfill", "status"]);
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         let retired = &doc["backfills"][0]["retired"];
         assert_eq!(retired["kind"], "explicit", "{doc}");
         assert_eq!(retired["note"], "copied during the cutover", "{doc}");

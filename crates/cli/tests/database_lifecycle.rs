@@ -131,7 +131,7 @@ fn databases_are_created_once_used_and_dropped() {
             common::text(&out)
         );
         let out = run(&["--json", "database", "drop", "--yes"]);
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         assert_eq!(doc["dropped"], serde_json::Value::Bool(false), "[{name}]");
         if backend == Backend::Sqlite {
             let path = url.trim_start_matches("sqlite://");

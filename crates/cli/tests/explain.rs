@@ -176,7 +176,7 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
 
         let out = run(&["--json", "explain"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         let ms = &doc["explain"]["migrations"];
         assert_eq!(
             ms.as_array().map(Vec::len),
@@ -239,7 +239,7 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
         // A range instead of the pending migrations.
         let out = run(&["--json", "explain", "--from", "0001", "--to", "0001"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let range: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let range: serde_json::Value = common::json(&out);
         let only = &range["explain"]["migrations"];
         assert_eq!(only.as_array().map(Vec::len), Some(1), "{range}");
         assert_eq!(only[0]["steps"][0]["op"], "create_table", "{range}");
@@ -289,7 +289,7 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
         // --sample runs the first batch (5000 keys) and rolls it back: a rate, no change.
         let out = run(&["--json", "explain", "--sample"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         let estimate = &doc["explain"]["migrations"][1]["steps"][0]["backfill"];
         assert_eq!(estimate["sample"]["rows"], 5000, "{estimate}");
         assert_eq!(
@@ -313,7 +313,7 @@ async fn explain_reports_locks_rewrites_and_rows_and_changes_nothing() {
         plan.write("0004_fill_c.toml", FILL_C);
         let out = run(&["--json", "explain"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         let estimate = &doc["explain"]["migrations"][0]["steps"][0]["backfill"];
         assert_eq!(estimate["pending"]["rows"], 200_000, "{estimate}");
         assert!(
@@ -365,7 +365,7 @@ async fn a_blocked_sample_batch_is_reported_not_fatal() {
 
         let out = run(&["--json", "explain", "--sample"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         let estimate = &doc["explain"]["migrations"][0]["steps"][0]["backfill"];
         assert!(estimate["sample"].is_null(), "{estimate}");
         assert!(estimate["sample_error"].is_string(), "{estimate}");
@@ -444,7 +444,7 @@ async fn explain_refuses_bad_ranges_reports_busy_tables_and_skips_impossible_hyp
         );
         let out = run(&["--json", "explain", "--from", "2"]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         assert_eq!(doc["explain"]["migrations"][0]["version"]["text"], "0002");
 
         let mut b = cutover_cli::connect::connect(db.url())
@@ -462,7 +462,7 @@ async fn explain_refuses_bad_ranges_reports_busy_tables_and_skips_impossible_hyp
             b.execute("CREATE EXTENSION hypopg").await.expect("hypopg");
             let out = run(&["--json", "explain"]);
             assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            let doc: serde_json::Value = common::json(&out);
             let notes = doc["explain"]["notes"].to_string();
             assert!(
                 notes.contains("hypothetical index of 0002 step 2 skipped"),
@@ -551,7 +551,7 @@ async fn explain_judges_type_changes_on_foreign_tables_by_the_live_type() {
             &["--json", "explain", "--database", db.url(), "--plan", &dir],
         );
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let doc: serde_json::Value = common::json(&out);
         let steps = &doc["explain"]["migrations"][0]["steps"];
         let expected = match db.backend() {
             Backend::Postgres | Backend::Mysql => "rewrite",

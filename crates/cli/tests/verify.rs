@@ -52,11 +52,6 @@ fn code(o: &Output) -> Option<i32> {
     o.status.code()
 }
 
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", common::text(o)))
-}
-
 /// The `status --json` entry of migration `version`.
 fn status_of(doc: &serde_json::Value, version: &str) -> serde_json::Value {
     doc["status"]["migrations"]
@@ -92,7 +87,7 @@ async fn verify_passes_fails_on_a_broken_row_and_passes_after_backfill_run() {
         // Healthy: passes, recorded, status shows it.
         let out = run(&["--json", "verify"]);
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));
-        let doc = json(&out);
+        let doc = common::json(&out);
         assert_eq!(doc["ok"], true, "{doc}");
         assert_eq!(
             doc["verify"]["migrations"].as_array().map(Vec::len),
@@ -101,7 +96,7 @@ async fn verify_passes_fails_on_a_broken_row_and_passes_after_backfill_run() {
         let fill = &doc["verify"]["migrations"][1];
         assert_eq!(fill["checks"][0]["value"], "0", "{doc}");
         assert_eq!(fill["backfills"][0]["rows_pending"], false, "{doc}");
-        let status = json(&run(&["--json", "status"]));
+        let status = common::json(&run(&["--json", "status"]));
         assert_eq!(status_of(&status, "0002")["last_verified"]["passed"], true);
         assert_eq!(backfill_state(&status), "complete");
 
@@ -115,7 +110,7 @@ async fn verify_passes_fails_on_a_broken_row_and_passes_after_backfill_run() {
         b.close().await.expect("close");
         let out = run(&["--json", "verify", "0002"]);
         assert_eq!(code(&out), Some(5), "{}", common::text(&out));
-        let doc = json(&out);
+        let doc = common::json(&out);
         assert_eq!(doc["ok"], false, "{doc}");
         assert_eq!(
             doc["verify"]["migrations"].as_array().map(Vec::len),
@@ -141,7 +136,7 @@ async fn verify_passes_fails_on_a_broken_row_and_passes_after_backfill_run() {
         assert!(text.contains("0002 (fill): FAILED"), "{text}");
 
         // Status shows the failure; the backfill is no longer complete.
-        let status = json(&run(&["--json", "status"]));
+        let status = common::json(&run(&["--json", "status"]));
         let last = &status_of(&status, "0002")["last_verified"];
         assert_eq!(last["passed"], false, "{status}");
         assert!(last["detail"].to_string().contains("every item has a name"));
@@ -172,7 +167,7 @@ async fn verify_passes_fails_on_a_broken_row_and_passes_after_backfill_run() {
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));
         let out = run(&["--json", "verify"]);
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));
-        let status = json(&run(&["--json", "status"]));
+        let status = common::json(&run(&["--json", "status"]));
         assert_eq!(status_of(&status, "0002")["last_verified"]["passed"], true);
         assert_eq!(backfill_state(&status), "complete");
     })
@@ -238,7 +233,7 @@ async fn verify_accepts_unpadded_versions_and_gives_up_on_a_busy_table() {
         let out = run(&["--json", "verify", "2"]);
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));
         assert_eq!(
-            json(&out)["verify"]["migrations"][0]["version"]["text"],
+            common::json(&out)["verify"]["migrations"][0]["version"]["text"],
             "0002"
         );
 
@@ -277,7 +272,7 @@ async fn verify_accepts_unpadded_versions_and_gives_up_on_a_busy_table() {
             common::text(&out)
         );
         // Nothing was proven wrong: the last result and the backfill stay as they were.
-        let status = json(&run(&["--json", "status"]));
+        let status = common::json(&run(&["--json", "status"]));
         assert_eq!(status_of(&status, "0002")["last_verified"]["passed"], true);
         assert_eq!(backfill_state(&status), "complete");
     })
@@ -321,7 +316,7 @@ async fn verify_reports_a_running_backfill_and_fails_an_interrupted_one() {
             "{}",
             common::text(&out)
         );
-        let status = json(&run(&["--json", "status"]));
+        let status = common::json(&run(&["--json", "status"]));
         assert_eq!(status_of(&status, "0002")["last_verified"]["passed"], true);
 
         let out = run(&["verify"]);
@@ -411,7 +406,7 @@ async fn verify_with_a_read_only_user_reports_and_warns() {
             "{text}"
         );
         // The owner's view: the failure was not recorded by the read-only user.
-        let status = json(&run_as(db.url(), &["--json", "status"]));
+        let status = common::json(&run_as(db.url(), &["--json", "status"]));
         assert!(
             status_of(&status, "0002")["last_verified"].is_null(),
             "{status}"
