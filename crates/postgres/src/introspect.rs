@@ -116,5 +116,7 @@ pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape
     for r in catalog(b, TRIGGERS).await? {
         s.add_trigger(&r[0]);
     }
-    Ok(s.finish())
+    let mut shape = s.finish();
+    shape.routines = crate::routines::introspect_routines(b).await?;
+    Ok(shape)
 }

@@ -26,6 +26,7 @@ mod errors;
 mod fidelity;
 pub mod introspect;
 mod lock;
+mod routines;
 
 pub use backend::PostgresBackend;
 pub use dump::verify_archive;

@@ -65,6 +65,15 @@ impl Dialect {
         }
     }
 
+    /// The function and trigger rules of this dialect.
+    pub fn triggers(self) -> &'static dyn super::TriggerDialect {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// Renders a sea-query schema statement (CREATE TABLE, ALTER, INDEX, ...) for this dialect.
     pub fn schema<S: SchemaStatementBuilder>(self, stmt: &S) -> String {
         match self {

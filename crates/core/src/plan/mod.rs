@@ -13,6 +13,7 @@ mod model;
 mod plan_wide;
 mod raw_losses;
 mod read;
+mod routines_check;
 pub mod scaffold;
 mod semantics;
 mod source_map;
@@ -48,6 +49,10 @@ pub use model::{
     DropColumn, DropConstraint, DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join,
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
+};
+pub use model::{
+    CreateFunction, CreateTrigger, DropFunction, DropTrigger, ForEach, FunctionArg, ToggleTrigger,
+    TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
 };
 
 /// A migration version: the number before the first `_` of the file name.

@@ -126,7 +126,12 @@ fn created_tables<'a>(ups: &[&'a Step]) -> Vec<&'a str> {
 fn goes_with_its_table(step: &Step, created: &[&str]) -> bool {
     !matches!(
         step,
-        Step::CreateTable(_) | Step::RenameTable(_) | Step::Sql(_) | Step::Backfill(_)
+        Step::CreateTable(_)
+            | Step::RenameTable(_)
+            | Step::Sql(_)
+            | Step::Backfill(_)
+            // Its PostgreSQL function outlives the table.
+            | Step::UpdatedAtTrigger(_)
     ) && step.table().is_some_and(|t| created.contains(&t))
 }
 
@@ -197,6 +202,13 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
         Step::ValidateConstraint(_) => return Some(None),
         // Down deletes rows: resync again.
         Step::ResyncIdentity(r) => Step::ResyncIdentity(r.clone()),
+        Step::CreateFunction(_)
+        | Step::DropFunction(_)
+        | Step::CreateTrigger(_)
+        | Step::DropTrigger(_)
+        | Step::EnableTrigger(_)
+        | Step::DisableTrigger(_)
+        | Step::UpdatedAtTrigger(_) => return super::routines_inverse::invert(step, schema),
         Step::DropColumn(d) => {
             // Restorable only as schema: the data is gone, so insist on an explicit down.
             let _ = (d, schema);

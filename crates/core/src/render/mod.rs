@@ -16,6 +16,8 @@ mod inverse;
 mod lexer;
 mod raw;
 mod rebuild;
+mod routines;
+mod routines_inverse;
 mod script;
 mod select;
 mod split;
@@ -37,6 +39,8 @@ pub(crate) use index::foreign_keys_needing;
 pub use inverse::{down_steps, irreversible_steps};
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
+pub(crate) use routines::{POSTGRES_ONLY_HINT, dollar_quote};
+pub use routines_inverse::needs_captured_definition;
 pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
@@ -243,6 +247,9 @@ fn render_step_itself(
     migration: &Migration,
 ) -> Result<Vec<(String, StatementKind)>> {
     let ddl = |v: Vec<String>| v.into_iter().map(|s| (s, StatementKind::Ddl)).collect();
+    if let Some(sqls) = routines::render(step, dialect, schema) {
+        return Ok(ddl(sqls?));
+    }
     Ok(match step {
         Step::CreateTable(t) => ddl(table::create_table(t, dialect)?),
         Step::DropTable(t) => ddl(vec![table::drop_table(t, dialect)?]),
@@ -273,6 +280,14 @@ fn render_step_itself(
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]
         }
+        // Rendered by `routines::render` above.
+        Step::CreateFunction(_)
+        | Step::DropFunction(_)
+        | Step::CreateTrigger(_)
+        | Step::DropTrigger(_)
+        | Step::EnableTrigger(_)
+        | Step::DisableTrigger(_)
+        | Step::UpdatedAtTrigger(_) => Vec::new(),
     })
 }
 

@@ -7,6 +7,7 @@ impl Schema {
     /// Applies the schema effect of one step. Steps on tables the plan does not know
     /// (created outside it) are ignored.
     pub fn apply(&mut self, step: &Step) {
+        self.routines.apply(step);
         match step {
             Step::CreateTable(t) => {
                 let mut primary_key = t.primary_key.clone();

@@ -49,7 +49,12 @@ pub fn diff(expected: &SchemaShape, actual: &SchemaShape) -> Vec<Difference> {
         };
         push(v, what.into());
     }
-    for t in expected.triggers.symmetric_difference(&actual.triggers) {
+    // Triggers named `cutover_sync_*` are cutover's own.
+    for t in expected
+        .triggers
+        .symmetric_difference(&actual.triggers)
+        .filter(|t| !super::routines_diff::is_internal_trigger(t))
+    {
         let what = if expected.triggers.contains(t) {
             "trigger missing"
         } else {
@@ -57,6 +62,7 @@ pub fn diff(expected: &SchemaShape, actual: &SchemaShape) -> Vec<Difference> {
         };
         push(t, what.into());
     }
+    super::routines_diff::diff_routines(&expected.routines, &actual.routines, &mut push);
     out
 }
 

@@ -9,12 +9,18 @@ mod collect;
 mod details;
 mod diff;
 mod kept;
+mod routines;
+mod routines_diff;
 mod shape;
 
 pub use collect::{ShapeBuilder, catalog};
 pub use details::{CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject};
 pub use diff::{Difference, diff};
 pub use kept::lost_in_rebuild;
+pub use routines_diff::{INTERNAL_TRIGGER_PREFIX, is_internal_trigger};
+pub use routines::{
+    FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type, signature_key,
+};
 pub use shape::{
     ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape, action_name,
     normalise_index_column,
@@ -90,6 +96,8 @@ pub struct Schema {
     /// Objects raw SQL steps declare they create (views, triggers, indexes, checks, whole
     /// tables the model cannot express).
     pub declared: BTreeSet<Declared>,
+    /// Functions and triggers created by typed steps.
+    pub routines: RoutineModel,
 }
 
 impl Schema {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::Schema;
+use super::routines::RoutineShapes;
 use crate::dialect::Dialect;
 use crate::plan::{Declared, FkAction};
 
@@ -85,6 +86,9 @@ pub struct SchemaShape {
     /// the plan only.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub opaque_tables: BTreeSet<String>,
+    /// Functions and trigger details (PostgreSQL).
+    #[serde(skip_serializing_if = "RoutineShapes::is_empty")]
+    pub routines: RoutineShapes,
 }
 
 /// The name of a referential action in shapes.
@@ -176,8 +180,10 @@ impl Schema {
         }
         let mut out = SchemaShape {
             tables,
+            routines: self.routines.shape(dialect),
             ..SchemaShape::default()
         };
+        out.triggers.extend(self.routines.trigger_names().cloned());
         for d in &self.declared {
             match d {
                 Declared::Table(n) => {

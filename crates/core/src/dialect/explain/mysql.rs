@@ -107,7 +107,7 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
 impl Explainer for MysqlExplain {
     fn step_impact(&self, f: &StepFacts<'_>) -> LockImpact {
         let s = f.server;
-        if !f.table_exists && !matches!(f.step, Step::Sql(_)) {
+        if !f.table_exists && f.step.table().is_some() {
             return LockImpact::new(
                 "none",
                 TableWork::Nothing,
@@ -170,6 +170,20 @@ impl Explainer for MysqlExplain {
                 TableWork::Nothing,
                 "nothing",
                 "nothing runs on MySQL/MariaDB",
+            ),
+            Step::UpdatedAtTrigger(_) => {
+                LockImpact::new("none", TableWork::Catalog, MDL, "CREATE TRIGGER: metadata only")
+            }
+            Step::CreateFunction(_)
+            | Step::DropFunction(_)
+            | Step::CreateTrigger(_)
+            | Step::DropTrigger(_)
+            | Step::EnableTrigger(_)
+            | Step::DisableTrigger(_) => LockImpact::new(
+                "none",
+                TableWork::Nothing,
+                "nothing",
+                "PostgreSQL only: nothing runs on MySQL/MariaDB",
             ),
             Step::Backfill(_) | Step::DeleteRows(_) => LockImpact::new(
                 "row locks per batch (InnoDB)",

@@ -72,7 +72,7 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
 
 impl Explainer for PostgresExplain {
     fn step_impact(&self, f: &StepFacts<'_>) -> LockImpact {
-        if !f.table_exists && !matches!(f.step, Step::Sql(_)) {
+        if !f.table_exists && f.step.table().is_some() {
             return LockImpact::new(
                 "none",
                 TableWork::Nothing,
@@ -212,6 +212,24 @@ impl Explainer for PostgresExplain {
                 "nothing",
                 "reads max(key) and moves the sequence",
             ),
+            Step::CreateFunction(_) | Step::DropFunction(_) => LockImpact::new(
+                "none",
+                TableWork::Catalog,
+                "nothing",
+                "catalog only; calls already running finish with the old definition",
+            ),
+            Step::CreateTrigger(_)
+            | Step::EnableTrigger(_)
+            | Step::DisableTrigger(_)
+            | Step::UpdatedAtTrigger(_) => LockImpact::new(
+                "SHARE ROW EXCLUSIVE",
+                TableWork::Catalog,
+                WRITES,
+                "catalog only; writes wait for the lock",
+            ),
+            Step::DropTrigger(_) => {
+                LockImpact::new(ACCESS_EXCLUSIVE, TableWork::Catalog, EVERYTHING, "catalog only")
+            }
             Step::Backfill(_) | Step::DeleteRows(_) => LockImpact::new(
                 "ROW EXCLUSIVE + row locks per batch",
                 TableWork::Batches,

@@ -23,7 +23,7 @@ impl Explainer for SqliteExplain {
                 "table rebuild: every row is copied into a new table, indexes rebuilt, then swapped",
             );
         }
-        if !f.table_exists && !matches!(f.step, Step::Sql(_)) {
+        if !f.table_exists && f.step.table().is_some() {
             return lock(
                 TableWork::Nothing,
                 "the table does not exist yet (created by a pending step)",

@@ -8,6 +8,7 @@ mod check;
 mod declared;
 mod delete_rows;
 mod identity_ops;
+mod pg_routines;
 mod schema_ops;
 mod serde_helpers;
 mod sql_ops;
@@ -18,6 +19,10 @@ pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
 pub use declared::Declared;
 pub use delete_rows::DeleteRows;
 pub use identity_ops::ResyncIdentity;
+pub use pg_routines::{
+    CreateFunction, CreateTrigger, DropFunction, DropTrigger, ForEach, FunctionArg,
+    ToggleTrigger, TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
+};
 pub use schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,
     CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, FkAction,

@@ -8,6 +8,9 @@ use crate::expr::Expression;
 use super::backfill::Backfill;
 use super::delete_rows::DeleteRows;
 use super::identity_ops::ResyncIdentity;
+use super::pg_routines::{
+    CreateFunction, CreateTrigger, DropFunction, DropTrigger, ToggleTrigger, UpdatedAtTrigger,
+};
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
     DropColumn, DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable,
@@ -64,6 +67,21 @@ pub enum Step {
     ResyncIdentity(ResyncIdentity),
     /// `op = "delete_rows"`: delete the rows a `where` selects (a data loss).
     DeleteRows(DeleteRows),
+    /// `op = "create_function"` (PostgreSQL).
+    CreateFunction(CreateFunction),
+    /// `op = "drop_function"` (PostgreSQL).
+    DropFunction(DropFunction),
+    /// `op = "create_trigger"` (PostgreSQL).
+    CreateTrigger(CreateTrigger),
+    /// `op = "drop_trigger"` (PostgreSQL).
+    DropTrigger(DropTrigger),
+    /// `op = "enable_trigger"` (PostgreSQL).
+    EnableTrigger(ToggleTrigger),
+    /// `op = "disable_trigger"` (PostgreSQL).
+    DisableTrigger(ToggleTrigger),
+    /// `op = "updated_at_trigger"`: a trigger keeping a timestamp column current (all
+    /// three databases).
+    UpdatedAtTrigger(UpdatedAtTrigger),
 }
 
 impl Step {
@@ -87,7 +105,11 @@ impl Step {
             Step::ValidateConstraint(t) => &t.table,
             Step::ResyncIdentity(t) => &t.table,
             Step::DeleteRows(t) => &t.table,
-            Step::Sql(_) => return None,
+            Step::CreateTrigger(t) => &t.table,
+            Step::DropTrigger(t) => &t.table,
+            Step::EnableTrigger(t) | Step::DisableTrigger(t) => &t.table,
+            Step::UpdatedAtTrigger(t) => &t.table,
+            Step::Sql(_) | Step::CreateFunction(_) | Step::DropFunction(_) => return None,
         })
     }
 
@@ -114,6 +136,13 @@ impl Step {
             Step::ValidateConstraint(_) => "validate_constraint",
             Step::ResyncIdentity(_) => "resync_identity",
             Step::DeleteRows(_) => "delete_rows",
+            Step::CreateFunction(_) => "create_function",
+            Step::DropFunction(_) => "drop_function",
+            Step::CreateTrigger(_) => "create_trigger",
+            Step::DropTrigger(_) => "drop_trigger",
+            Step::EnableTrigger(_) => "enable_trigger",
+            Step::DisableTrigger(_) => "disable_trigger",
+            Step::UpdatedAtTrigger(_) => "updated_at_trigger",
         }
     }
 
