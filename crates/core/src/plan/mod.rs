@@ -10,6 +10,7 @@ mod identifiers;
 mod json_schema;
 mod load;
 mod model;
+mod pg_security_checks;
 mod plan_wide;
 mod raw_losses;
 mod read;
@@ -48,6 +49,10 @@ pub use model::{
     DropColumn, DropConstraint, DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join,
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
+};
+pub use model::{
+    CreatePolicy, DropPolicy, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured,
+    Revoke, RowSecurity,
 };
 
 /// A migration version: the number before the first `_` of the file name.
