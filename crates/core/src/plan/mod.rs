@@ -10,6 +10,7 @@ mod identifiers;
 mod json_schema;
 mod load;
 mod model;
+mod pg_security_checks;
 mod plan_wide;
 mod raw_losses;
 mod read;
@@ -53,6 +54,8 @@ pub use model::{
 pub use model::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, ForEach, FunctionArg, ToggleTrigger,
     TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
+    CreatePolicy, DropPolicy, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured,
+    Revoke, RowSecurity,
 };
 
 /// A migration version: the number before the first `_` of the file name.

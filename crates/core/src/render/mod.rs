@@ -5,6 +5,7 @@
 //! of sea-query's panics.
 
 mod backfill;
+mod capture;
 mod column;
 mod constraint;
 mod delete_rows;
@@ -14,6 +15,7 @@ mod identity;
 mod index;
 mod inverse;
 mod lexer;
+mod pg_security;
 mod raw;
 mod rebuild;
 mod routines;
@@ -34,13 +36,14 @@ pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{
     backfill_id, expr_sql, insert_select, insert_select_parts, update_statement,
 };
+pub use capture::{CaptureAction, CaptureKey};
 pub use identity::resync_after_backfill;
 pub(crate) use index::foreign_keys_needing;
 pub use inverse::{down_steps, irreversible_steps};
+pub(crate) use pg_security::LIMIT_HINT as ROW_SECURITY_HINT;
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
 pub(crate) use routines::{POSTGRES_ONLY_HINT, dollar_quote};
-pub use routines_inverse::needs_captured_definition;
 pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
@@ -78,6 +81,10 @@ pub struct Statement {
     /// Set for backfill steps: the runner hands them to the backfill engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
+    /// Set when the runner captures an object's definition before the statement, or
+    /// re-creates a captured one instead of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<CaptureAction>,
 }
 
 /// The SQL of one migration in one direction.
@@ -181,6 +188,7 @@ pub fn render_migration(
             )
         };
         let sqls = render_step(step, dialect, schema, migration).map_err(|e| e.context(ctx()))?;
+        let first = statements.len();
         for (sql, kind) in sqls {
             statements.push(Statement {
                 sql,
@@ -194,8 +202,16 @@ pub fn render_migration(
                     Step::Backfill(b) => Some(backfill::backfill_id(b, migration)),
                     _ => None,
                 },
+                capture: None,
             });
         }
+        capture::mark(
+            &mut statements[first..],
+            step,
+            migration,
+            dialect,
+            direction,
+        );
         // Explicit ids written by the step: move identity sequences past them.
         for sql in identity::resync_after(step, dialect, schema) {
             statements.push(Statement {
@@ -205,6 +221,7 @@ pub fn render_migration(
                 op: "resync_identity",
                 rebuild: None,
                 backfill: None,
+                capture: None,
             });
         }
         schema.apply(step);
@@ -288,6 +305,13 @@ fn render_step_itself(
         | Step::EnableTrigger(_)
         | Step::DisableTrigger(_)
         | Step::UpdatedAtTrigger(_) => Vec::new(),
+        Step::EnableRls(_)
+        | Step::DisableRls(_)
+        | Step::CreatePolicy(_)
+        | Step::DropPolicy(_)
+        | Step::Grant(_)
+        | Step::Revoke(_)
+        | Step::RestoreCaptured(_) => ddl(pg_security::render(step, dialect)?),
     })
 }
 

@@ -151,14 +151,9 @@ fn search_path(path: &str) -> String {
 
 fn drop_function(f: &DropFunction) -> String {
     format!(
-        "DROP FUNCTION {}{}({})",
+        "DROP FUNCTION {}{}",
         if f.if_exists { "IF EXISTS " } else { "" },
-        qualified(&f.name),
-        f.args
-            .iter()
-            .map(|a| a.trim())
-            .collect::<Vec<_>>()
-            .join(", ")
+        f.signature()
     )
 }
 

@@ -6,8 +6,9 @@ use crate::plan::{DropFunction, DropTrigger, SqlStep, Step};
 use crate::schema::Schema;
 
 /// `Some(Some(step))`: the inverse; `Some(None)`: nothing to undo; `None`: not derivable
-/// from the plan (a replaced or dropped definition the plan never knew: restored from the
-/// definition captured at apply, see [`needs_captured_definition`]).
+/// from the plan. A replaced or dropped definition the plan never knew (`create_function`
+/// with `replace`, `drop_function`, `drop_trigger`) is restored from the definition
+/// captured at apply instead: `down_steps` asks [`Step::replaces`] first.
 pub(crate) fn invert(step: &Step, schema: &Schema) -> Option<Option<Step>> {
     Some(Some(match step {
         Step::CreateFunction(f) if !f.replace => Step::DropFunction(DropFunction {
@@ -36,11 +37,4 @@ pub(crate) fn invert(step: &Step, schema: &Schema) -> Option<Option<Step>> {
         }
         _ => return None,
     }))
-}
-
-/// Whether reverting `step` needs the definition the database had before it ran
-/// (`create_function` with `replace = true`, `drop_function`, `drop_trigger`).
-pub fn needs_captured_definition(step: &Step) -> bool {
-    matches!(step, Step::CreateFunction(f) if f.replace)
-        || matches!(step, Step::DropFunction(_) | Step::DropTrigger(_))
 }

@@ -10,6 +10,7 @@ mod apply;
 mod backfill_lock;
 mod backfill_ready;
 mod backfill_step;
+mod captured;
 mod checks;
 mod drift;
 mod effect;
@@ -50,6 +51,7 @@ use crate::plan::{Phase, Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
 pub use backfill_step::{BackfillOutcome, BackfillStatus};
+pub use captured::CapturedDefinition;
 pub use checks::{CheckResult, run_check};
 pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};

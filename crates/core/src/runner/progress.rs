@@ -156,7 +156,11 @@ impl Runner<'_> {
     ) -> Result<()> {
         let mut attempt = 0;
         loop {
-            match self.backend.execute(&s.sql).await {
+            let ran = match &s.capture {
+                Some(action) => self.execute_capturing(s, action).await,
+                None => self.backend.execute(&s.sql).await,
+            };
+            match ran {
                 Ok(_) => break,
                 Err(e) if is_transient(&e) && attempt < self.options.retries => {
                     attempt += 1;

@@ -193,6 +193,22 @@ impl Explainer for PostgresExplain {
                 WRITES,
                 "add_unique is rendered as CREATE UNIQUE INDEX: writes wait for the whole build; use create_index with unique = true and concurrently = true instead",
             ),
+            Step::EnableRls(_)
+            | Step::DisableRls(_)
+            | Step::CreatePolicy(_)
+            | Step::DropPolicy(_)
+            | Step::RestoreCaptured(_) => LockImpact::new(
+                ACCESS_EXCLUSIVE,
+                TableWork::Catalog,
+                EVERYTHING,
+                "row-level security and policies: catalog only, briefly",
+            ),
+            Step::Grant(_) | Step::Revoke(_) => LockImpact::new(
+                "none",
+                TableWork::Catalog,
+                "nothing",
+                "GRANT / REVOKE: catalog only",
+            ),
             Step::DropForeignKey(_) | Step::DropCheck(_) | Step::DropUnique(_) => LockImpact::new(
                 ACCESS_EXCLUSIVE,
                 TableWork::Catalog,

@@ -4,17 +4,20 @@
 //! its checksum is computed over, so reformatting a TOML file does not change the checksum.
 
 mod backfill;
+mod captured;
 mod check;
 mod declared;
 mod delete_rows;
 mod identity_ops;
 mod pg_routines;
+mod pg_security;
 mod schema_ops;
 mod serde_helpers;
 mod sql_ops;
 mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
+pub use captured::{ObjectRef, RestoreCaptured};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
 pub use declared::Declared;
 pub use delete_rows::DeleteRows;
@@ -22,6 +25,9 @@ pub use identity_ops::ResyncIdentity;
 pub use pg_routines::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, ForEach, FunctionArg,
     ToggleTrigger, TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
+};
+pub use pg_security::{
+    CreatePolicy, DropPolicy, Grant, GrantOn, PolicyCommand, Privilege, Revoke, RowSecurity,
 };
 pub use schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,

@@ -128,6 +128,28 @@ impl CreateFunction {
     pub fn arg_types(&self) -> Vec<String> {
         self.args.iter().map(|a| a.ty.clone()).collect()
     }
+
+    /// The signature, quoted, as `DROP FUNCTION` and `to_regprocedure` read it.
+    pub fn signature(&self) -> String {
+        signature(&self.name, &self.arg_types())
+    }
+}
+
+impl DropFunction {
+    /// The signature, quoted, as `DROP FUNCTION` and `to_regprocedure` read it.
+    pub fn signature(&self) -> String {
+        signature(&self.name, &self.args)
+    }
+}
+
+/// `"schema"."name"(type, type)`.
+fn signature(name: &str, types: &[String]) -> String {
+    let name: Vec<String> = name
+        .split('.')
+        .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+        .collect();
+    let types: Vec<&str> = types.iter().map(|t| t.trim()).collect();
+    format!("{}({})", name.join("."), types.join(", "))
 }
 
 /// `op = "drop_function"` (PostgreSQL): `DROP FUNCTION name(arg types)`.

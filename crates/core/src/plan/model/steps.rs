@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::expr::Expression;
 
 use super::backfill::Backfill;
+use super::captured::RestoreCaptured;
 use super::delete_rows::DeleteRows;
 use super::identity_ops::ResyncIdentity;
 use super::pg_routines::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, ToggleTrigger, UpdatedAtTrigger,
 };
+use super::pg_security::{CreatePolicy, DropPolicy, Grant, Revoke, RowSecurity};
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
     DropColumn, DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable,
@@ -82,6 +84,25 @@ pub enum Step {
     /// `op = "updated_at_trigger"`: a trigger keeping a timestamp column current (all
     /// three databases).
     UpdatedAtTrigger(UpdatedAtTrigger),
+    /// `op = "enable_rls"`: enable row-level security on a table (PostgreSQL only).
+    EnableRls(RowSecurity),
+    /// `op = "disable_rls"`: disable row-level security on a table (PostgreSQL only).
+    DisableRls(RowSecurity),
+    /// `op = "create_policy"`: a row-level-security policy (PostgreSQL only).
+    CreatePolicy(CreatePolicy),
+    /// `op = "drop_policy"`: drop a policy, capturing its definition for `down`
+    /// (PostgreSQL only).
+    DropPolicy(DropPolicy),
+    /// `op = "grant"`: grant privileges to roles (PostgreSQL only).
+    Grant(Grant),
+    /// `op = "revoke"`: revoke privileges, capturing the rights held for `down`
+    /// (PostgreSQL only).
+    Revoke(Revoke),
+    /// Derived by `down` only, never written in a plan: re-create an object captured when
+    /// the migration ran.
+    #[serde(skip)]
+    #[schemars(skip)]
+    RestoreCaptured(RestoreCaptured),
 }
 
 impl Step {
@@ -109,7 +130,17 @@ impl Step {
             Step::DropTrigger(t) => &t.table,
             Step::EnableTrigger(t) | Step::DisableTrigger(t) => &t.table,
             Step::UpdatedAtTrigger(t) => &t.table,
-            Step::Sql(_) | Step::CreateFunction(_) | Step::DropFunction(_) => return None,
+            Step::EnableRls(t) | Step::DisableRls(t) => &t.table,
+            Step::CreatePolicy(t) => &t.table,
+            Step::DropPolicy(t) => &t.table,
+            Step::Sql(_)
+            | Step::Grant(_)
+            | Step::Revoke(_)
+            | Step::RestoreCaptured(_)
+            | Step::CreateFunction(_)
+            | Step::DropFunction(_) => {
+                return None;
+            }
         })
     }
 
@@ -143,6 +174,13 @@ impl Step {
             Step::EnableTrigger(_) => "enable_trigger",
             Step::DisableTrigger(_) => "disable_trigger",
             Step::UpdatedAtTrigger(_) => "updated_at_trigger",
+            Step::EnableRls(_) => "enable_rls",
+            Step::DisableRls(_) => "disable_rls",
+            Step::CreatePolicy(_) => "create_policy",
+            Step::DropPolicy(_) => "drop_policy",
+            Step::Grant(_) => "grant",
+            Step::Revoke(_) => "revoke",
+            Step::RestoreCaptured(_) => "restore_captured",
         }
     }
 
