@@ -136,8 +136,9 @@ fn goes_with_its_table(step: &Step, created: &[&str]) -> bool {
             | Step::RenameTable(_)
             | Step::Sql(_)
             | Step::Backfill(_)
-            // Its PostgreSQL function outlives the table.
+            // Dropped before the functions they call, which outlive the table.
             | Step::UpdatedAtTrigger(_)
+            | Step::CreateTrigger(_)
     ) && step.table().is_some_and(|t| created.contains(&t))
 }
 
