@@ -360,6 +360,18 @@ fn check_step(model: &Model, step: &mut Step) -> std::result::Result<(), Problem
         }
         Step::Backfill(b) => backfill(model, b)?,
         Step::ResyncIdentity(r) => resync(&scope, r)?,
+        Step::UpdatedAtTrigger(u) => {
+            if let Lookup::Missing(m) = scope.in_table(&u.table, &u.column) {
+                return Err(("column".into(), m));
+            }
+        }
+        Step::CreateTrigger(t) => {
+            for c in &t.update_of {
+                if let Lookup::Missing(m) = scope.in_table(&t.table, c) {
+                    return Err(("update_of".into(), m));
+                }
+            }
+        }
         Step::DeleteRows(d) => {
             if let Some(w) = d.r#where.as_mut() {
                 condition(w, &scope).map_err(|m| ("where".to_string(), m))?;

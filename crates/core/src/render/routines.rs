@@ -45,7 +45,18 @@ pub(crate) fn render(step: &Step, dialect: Dialect, schema: &Schema) -> Option<R
             format!("disable_trigger `{}` on table `{}`", t.name, t.table),
             &|| vec![toggle_trigger(t, false)],
         ),
-        Step::UpdatedAtTrigger(u) => Ok(updated_at(u, dialect, schema, true)),
+        Step::UpdatedAtTrigger(u) => {
+            // A misspelled column must fail here, not on the first UPDATE (PostgreSQL and
+            // SQLite check a trigger's body only when it runs).
+            let d = dialect;
+            let mut out = vec![format!(
+                "SELECT {} FROM {} WHERE 1 = 0",
+                d.quote(&u.column),
+                d.quote(&u.table)
+            )];
+            out.extend(updated_at(u, dialect, schema, true));
+            Ok(out)
+        }
         _ => return None,
     })
 }
