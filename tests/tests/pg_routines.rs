@@ -91,7 +91,9 @@ async fn down(b: &mut dyn Backend, plan: &Plan, steps: usize) {
 }
 
 async fn exec(b: &mut dyn Backend, sql: &str) {
-    b.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    b.execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 fn on_postgres() -> bool {
@@ -128,10 +130,14 @@ async fn an_audit_trigger_fires_can_be_disabled_and_down_removes_it() {
     dir.write("0002_pause.toml", DISABLE);
     let plan = pg_only(&dir);
     up(b.as_mut(), &plan).await.expect("up 0002");
-    let enabled = "SELECT count(*) FROM pg_trigger WHERE tgname = 'items_audit' AND tgenabled <> 'D'";
+    let enabled =
+        "SELECT count(*) FROM pg_trigger WHERE tgname = 'items_audit' AND tgenabled <> 'D'";
     assert_eq!(snapshot::count(b.as_mut(), enabled).await, 0);
     exec(b.as_mut(), "INSERT INTO items VALUES (5, 'e')").await;
-    assert_eq!(snapshot::count(b.as_mut(), "SELECT count(*) FROM audit").await, 4);
+    assert_eq!(
+        snapshot::count(b.as_mut(), "SELECT count(*) FROM audit").await,
+        4
+    );
     let report = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
         .drift()
         .await
@@ -140,7 +146,10 @@ async fn an_audit_trigger_fires_can_be_disabled_and_down_removes_it() {
     down(b.as_mut(), &plan, 1).await;
     assert_eq!(snapshot::count(b.as_mut(), enabled).await, 1);
     exec(b.as_mut(), "INSERT INTO items VALUES (6, 'f')").await;
-    assert_eq!(snapshot::count(b.as_mut(), "SELECT count(*) FROM audit").await, 5);
+    assert_eq!(
+        snapshot::count(b.as_mut(), "SELECT count(*) FROM audit").await,
+        5
+    );
 
     // Down of 0001 drops the trigger, the function and the tables.
     down(b.as_mut(), &plan, 1).await;
@@ -203,7 +212,9 @@ async fn a_security_definer_function_runs_with_its_owners_rights_for_another_rol
         .await;
     let _ = b.close().await;
     db.drop_db().await;
-    let mut admin = connect(&Kind::Postgres.server_url()).await.expect("connect");
+    let mut admin = connect(&Kind::Postgres.server_url())
+        .await
+        .expect("connect");
     exec(admin.as_mut(), &format!("DROP ROLE \"{role}\"")).await;
     let _ = admin.close().await;
 
@@ -264,8 +275,14 @@ fn typed_functions_and_triggers_are_refused_on_other_dialects_without_dialects()
         "description = \"f\"\n\n[[steps]]\nop = \"create_function\"\nname = \"f\"\nreturns = \"void\"\nbody = \"BEGIN END\"\n",
     );
     let err = Plan::load(dir.path()).expect_err("refused").to_string();
-    assert!(err.contains("0001_f.toml:3: step 1 (create_function)"), "{err}");
-    assert!(err.contains("create_function is not supported on mysql"), "{err}");
+    assert!(
+        err.contains("0001_f.toml:3: step 1 (create_function)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("create_function is not supported on mysql"),
+        "{err}"
+    );
     assert!(err.contains("dialects = [\"postgres\"]"), "{err}");
     for op in [
         "op = \"create_trigger\"\ntable = \"t\"\nname = \"x\"\ntiming = \"before\"\nevents = [\"insert\"]\nfunction = \"f\"",
@@ -273,7 +290,10 @@ fn typed_functions_and_triggers_are_refused_on_other_dialects_without_dialects()
         "op = \"disable_trigger\"\ntable = \"t\"\nname = \"x\"",
         "op = \"drop_function\"\nname = \"f\"\nargs = [\"integer\"]",
     ] {
-        dir.write("0001_f.toml", &format!("description = \"f\"\n\n[[steps]]\n{op}\n"));
+        dir.write(
+            "0001_f.toml",
+            &format!("description = \"f\"\n\n[[steps]]\n{op}\n"),
+        );
         let err = Plan::load(dir.path()).expect_err(op).to_string();
         assert!(err.contains("is not supported on mysql"), "{err}");
         dir.write(
@@ -288,10 +308,19 @@ fn typed_functions_and_triggers_are_refused_on_other_dialects_without_dialects()
 fn load_time_checks_name_the_field() {
     let dir = PlanDir::new();
     let cases = [
-        ("body = \"  \"", "field `body`: function `f` has an empty body"),
+        (
+            "body = \"  \"",
+            "field `body`: function `f` has an empty body",
+        ),
         ("body = \"x\"\nlanguage = \"pl pgsql\"", "field `language`"),
-        ("body = \"x\"\nargs = [\"a inte ger(\"]", "field `args`: `inte ger(` is not a type"),
-        ("body = \"x\"\nargs = [\"justaname\"]", "must be \"name type\""),
+        (
+            "body = \"x\"\nargs = [\"a inte ger(\"]",
+            "field `args`: `inte ger(` is not a type",
+        ),
+        (
+            "body = \"x\"\nargs = [\"justaname\"]",
+            "must be \"name type\"",
+        ),
     ];
     for (extra, expected) in cases {
         dir.write(

@@ -99,7 +99,10 @@ async fn down_restores_replaced_and_dropped_definitions_exactly() {
         .up(Target::Latest)
         .await
         .unwrap_or_else(|e| panic!("up: {e}"));
-    assert_eq!(text(b.as_mut(), "SELECT bump(1)").await.as_deref(), Some("101"));
+    assert_eq!(
+        text(b.as_mut(), "SELECT bump(1)").await.as_deref(),
+        Some("101")
+    );
     assert_eq!(text(b.as_mut(), TRIGGER_DEF).await, None);
     assert_eq!(text(b.as_mut(), SHOUT_DEF).await, None);
     assert_eq!(snapshot::count(b.as_mut(), FRESH).await, 1);
@@ -115,7 +118,9 @@ async fn down_restores_replaced_and_dropped_definitions_exactly() {
     );
     // A function that did not exist before `replace = true` is dropped again.
     let fresh = snapshot::count(b.as_mut(), FRESH).await;
-    b.execute("INSERT INTO t (id) VALUES (5)").await.expect("insert");
+    b.execute("INSERT INTO t (id) VALUES (5)")
+        .await
+        .expect("insert");
     let v = text(b.as_mut(), "SELECT v FROM t WHERE id = 5").await;
     let _ = b.close().await;
     db.drop_db().await;
@@ -208,8 +213,14 @@ async fn drift_names_a_changed_function_a_dropped_trigger_and_an_extra_one() {
         "items_touch: trigger items_touch on items: state enabled expected, disabled found",
     ];
     for e in expected {
-        assert!(lines.iter().any(|l| l.starts_with(e)), "{e} not in {lines:#?}");
+        assert!(
+            lines.iter().any(|l| l.starts_with(e)),
+            "{e} not in {lines:#?}"
+        );
     }
     assert_eq!(lines.len(), expected.len(), "{lines:#?}");
-    assert!(!lines.iter().any(|l| l.contains("cutover_sync_")), "{lines:#?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("cutover_sync_")),
+        "{lines:#?}"
+    );
 }

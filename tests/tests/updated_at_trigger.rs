@@ -28,7 +28,9 @@ column = "updatedAt"
 "#;
 
 async fn exec(b: &mut dyn Backend, sql: &str) {
-    b.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    b.execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// `updatedAt` of link `id`, as text cut to the second (`YYYY-MM-DD HH:MM:SS`).
@@ -92,14 +94,20 @@ async fn updated_at_moves_on_update_keeps_an_explicit_value_and_down_removes_it(
         .await;
         assert_eq!(stamp(b.as_mut(), 2).await, "2011-11-11 11:11:11");
         assert_eq!(
-            snapshot::count(b.as_mut(), "SELECT count(*) FROM links WHERE url IN ('a2', 'b2', 'c')")
-                .await,
+            snapshot::count(
+                b.as_mut(),
+                "SELECT count(*) FROM links WHERE url IN ('a2', 'b2', 'c')"
+            )
+            .await,
             3
         );
-        assert_eq!(trigger_objects(b.as_mut(), db.backend()).await, match db.backend() {
-            Kind::Postgres => 2,
-            _ => 1,
-        });
+        assert_eq!(
+            trigger_objects(b.as_mut(), db.backend()).await,
+            match db.backend() {
+                Kind::Postgres => 2,
+                _ => 1,
+            }
+        );
 
         // Dropped by hand: drift names it.
         let drop_sql = match db.backend() {
@@ -139,7 +147,8 @@ async fn updated_at_moves_on_update_keeps_an_explicit_value_and_down_removes_it(
 async fn down_of_the_trigger_alone_leaves_the_table_and_stops_the_updates() {
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
-        let (table, trigger) = PLAN.split_at(PLAN.find("[[steps]]\nop = \"updated_at").expect("step"));
+        let (table, trigger) =
+            PLAN.split_at(PLAN.find("[[steps]]\nop = \"updated_at").expect("step"));
         dir.write("0001_links.toml", table);
         dir.write(
             "0002_trigger.toml",

@@ -64,16 +64,31 @@ async fn a_body_error_names_file_migration_and_step_and_exits_1() {
 #[test]
 fn a_postgres_only_step_without_dialects_is_refused_with_the_hint() {
     let plan = PlanDir::new();
-    plan.write("0001_good.toml", &GOOD.replace("dialects = [\"postgres\"]\n", ""));
+    plan.write(
+        "0001_good.toml",
+        &GOOD.replace("dialects = [\"postgres\"]\n", ""),
+    );
     let dir = plan.path().to_str().expect("utf8").to_string();
-    let out = common::run(plan.path(), &["sql", "--dialect", "postgres", "--plan", &dir]);
+    let out = common::run(
+        plan.path(),
+        &["sql", "--dialect", "postgres", "--plan", &dir],
+    );
     let text = common::text(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("0001_good.toml:4: step 1 (create_function)"), "{text}");
-    assert!(text.contains("limit the step with `dialects = [\"postgres\"]`"), "{text}");
+    assert!(
+        text.contains("0001_good.toml:4: step 1 (create_function)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("limit the step with `dialects = [\"postgres\"]`"),
+        "{text}"
+    );
     // Limited, it renders on PostgreSQL and is skipped elsewhere.
     plan.write("0001_good.toml", GOOD);
-    let pg = common::run(plan.path(), &["sql", "--dialect", "postgres", "--plan", &dir]);
+    let pg = common::run(
+        plan.path(),
+        &["sql", "--dialect", "postgres", "--plan", &dir],
+    );
     assert!(
         String::from_utf8_lossy(&pg.stdout).contains("AS $cutover$SELECT 42$cutover$"),
         "{}",
@@ -99,7 +114,9 @@ async fn a_function_changed_by_hand_is_drift_with_exit_code_8() {
     let args = ["--database", db.url(), "--plan", &dir];
     let up = common::run(plan.path(), &[&["up"], &args[..]].concat());
     let clean = common::run(plan.path(), &[&["drift"], &args[..]].concat());
-    let mut b = cutover_cli::connect::connect(db.url()).await.expect("connect");
+    let mut b = cutover_cli::connect::connect(db.url())
+        .await
+        .expect("connect");
     b.execute("CREATE OR REPLACE FUNCTION answer() RETURNS integer LANGUAGE sql AS 'SELECT 41'")
         .await
         .expect("change by hand");

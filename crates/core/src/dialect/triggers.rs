@@ -86,10 +86,7 @@ impl TriggerDialect for Postgres {
         let d = Dialect::Postgres;
         let name = d.quote(spec.name);
         vec![
-            format!(
-                "DROP TRIGGER IF EXISTS {name} ON {}",
-                d.quote(spec.table)
-            ),
+            format!("DROP TRIGGER IF EXISTS {name} ON {}", d.quote(spec.table)),
             format!("DROP FUNCTION IF EXISTS {name}()"),
         ]
     }

@@ -52,10 +52,9 @@ pub use model::{
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
 pub use model::{
-    CreateFunction, CreateTrigger, DropFunction, DropTrigger, ForEach, FunctionArg, ToggleTrigger,
-    TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
-    CreatePolicy, DropPolicy, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured,
-    Revoke, RowSecurity,
+    CreateFunction, CreatePolicy, CreateTrigger, DropFunction, DropPolicy, DropTrigger, ForEach,
+    FunctionArg, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured, Revoke,
+    RowSecurity, ToggleTrigger, TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
 };
 
 /// A migration version: the number before the first `_` of the file name.

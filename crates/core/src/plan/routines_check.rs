@@ -33,7 +33,10 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
     {
         return Err((
             None,
-            format!("{} is not supported on {d}: {POSTGRES_ONLY_HINT}", step.op()),
+            format!(
+                "{} is not supported on {d}: {POSTGRES_ONLY_HINT}",
+                step.op()
+            ),
         ));
     }
     match step {
@@ -71,14 +74,14 @@ fn create_function(f: &CreateFunction) -> Result<(), Invalid> {
     }
     let lang = f.language.trim();
     let ident = !lang.is_empty()
-        && lang
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         && !lang.starts_with(|c: char| c.is_ascii_digit());
     if !ident {
         return Err(invalid(
             "language",
-            format!("`{lang}` is not a language name: write plpgsql, sql or another installed language"),
+            format!(
+                "`{lang}` is not a language name: write plpgsql, sql or another installed language"
+            ),
         ));
     }
     if f.returns.trim().is_empty() || !balanced(&f.returns) || f.returns.contains(';') {
@@ -120,7 +123,10 @@ fn create_trigger(t: &CreateTrigger) -> Result<(), Invalid> {
         .find(|(i, e)| t.events[..*i].contains(e))
     {
         let _ = i;
-        return Err(invalid("events", format!("event `{}` is listed twice", e.sql().to_lowercase())));
+        return Err(invalid(
+            "events",
+            format!("event `{}` is listed twice", e.sql().to_lowercase()),
+        ));
     }
     if !t.update_of.is_empty() && !t.events.contains(&TriggerEvent::Update) {
         return Err(invalid(
@@ -145,7 +151,9 @@ fn create_trigger(t: &CreateTrigger) -> Result<(), Invalid> {
     {
         return Err(invalid(
             "when",
-            format!("`{w}` is not a condition: write PostgreSQL SQL such as `NEW.status IS DISTINCT FROM OLD.status`"),
+            format!(
+                "`{w}` is not a condition: write PostgreSQL SQL such as `NEW.status IS DISTINCT FROM OLD.status`"
+            ),
         ));
     }
     Ok(())
@@ -176,7 +184,9 @@ fn sql_type(field: &str, ty: &str) -> Result<(), Invalid> {
         Ok(_) => Err(invalid(field, format!("`{ty}` is not a type"))),
         Err(e) => Err(invalid(
             field,
-            format!("`{ty}` is not a type ({e}): write a PostgreSQL type such as bigint, text, timestamptz or uuid[]"),
+            format!(
+                "`{ty}` is not a type ({e}): write a PostgreSQL type such as bigint, text, timestamptz or uuid[]"
+            ),
         )),
     }
 }

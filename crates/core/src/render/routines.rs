@@ -14,7 +14,11 @@ use crate::schema::Schema;
 pub(crate) const POSTGRES_ONLY_HINT: &str = "functions and triggers are typed steps on PostgreSQL only: limit the step with `dialects = [\"postgres\"]` and write the other databases' version as a raw `sql` step limited with `dialects = [..]` (a column kept at the time of the last change: `op = \"updated_at_trigger\"` works on all three)";
 
 /// The statements of a function or trigger step (`None`: not such a step).
-pub(crate) fn render(step: &Step, dialect: Dialect, schema: &Schema) -> Option<Result<Vec<String>>> {
+pub(crate) fn render(
+    step: &Step,
+    dialect: Dialect,
+    schema: &Schema,
+) -> Option<Result<Vec<String>>> {
     let pg_only = |what: String, sql: &dyn Fn() -> Vec<String>| {
         if dialect.triggers().supports_typed_routines() {
             Ok(sql())

@@ -17,10 +17,10 @@ pub use collect::{ShapeBuilder, catalog};
 pub use details::{CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject};
 pub use diff::{Difference, diff};
 pub use kept::lost_in_rebuild;
-pub use routines_diff::{INTERNAL_TRIGGER_PREFIX, is_internal_trigger};
 pub use routines::{
     FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type, signature_key,
 };
+pub use routines_diff::{INTERNAL_TRIGGER_PREFIX, is_internal_trigger};
 pub use shape::{
     ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape, action_name,
     normalise_index_column,

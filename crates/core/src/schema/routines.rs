@@ -156,7 +156,8 @@ impl RoutineModel {
             }
             Step::EnableTrigger(t) | Step::DisableTrigger(t) => {
                 let on = matches!(step, Step::EnableTrigger(_));
-                if let Some((_, enabled)) = self.triggers.get_mut(&(t.table.clone(), t.name.clone()))
+                if let Some((_, enabled)) =
+                    self.triggers.get_mut(&(t.table.clone(), t.name.clone()))
                 {
                     *enabled = on;
                 }

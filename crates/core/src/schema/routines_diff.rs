@@ -93,11 +93,7 @@ fn function_diff(
 }
 
 fn definer(on: bool) -> &'static str {
-    if on {
-        "definer"
-    } else {
-        "invoker"
-    }
+    if on { "definer" } else { "invoker" }
 }
 
 fn trigger_diff(key: &str, e: &TriggerShape, a: &TriggerShape, push: &mut dyn FnMut(&str, String)) {

@@ -179,9 +179,12 @@ impl Explainer for MysqlExplain {
                 "nothing",
                 "nothing runs on MySQL/MariaDB",
             ),
-            Step::UpdatedAtTrigger(_) => {
-                LockImpact::new("none", TableWork::Catalog, MDL, "CREATE TRIGGER: metadata only")
-            }
+            Step::UpdatedAtTrigger(_) => LockImpact::new(
+                "none",
+                TableWork::Catalog,
+                MDL,
+                "CREATE TRIGGER: metadata only",
+            ),
             Step::CreateFunction(_)
             | Step::DropFunction(_)
             | Step::CreateTrigger(_)
