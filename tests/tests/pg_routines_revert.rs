@@ -18,6 +18,8 @@ CREATE FUNCTION bump(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SEL
 CREATE FUNCTION set_v() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.v := bump(NEW.id); RETURN NEW; END$$;
 CREATE TRIGGER t_set_v BEFORE INSERT ON t FOR EACH ROW WHEN (NEW.id > 0) EXECUTE FUNCTION set_v();
 CREATE FUNCTION shout(a text) RETURNS text LANGUAGE sql STABLE AS 'SELECT upper(a)';
+CREATE TRIGGER t_off AFTER INSERT ON t FOR EACH STATEMENT EXECUTE FUNCTION set_v();
+ALTER TABLE t DISABLE TRIGGER t_off;
 ";
 
 const REPLACE: &str = r#"
@@ -50,6 +52,12 @@ name = "t_set_v"
 dialects = ["postgres"]
 
 [[steps]]
+op = "drop_trigger"
+table = "t"
+name = "t_off"
+dialects = ["postgres"]
+
+[[steps]]
 op = "drop_function"
 name = "shout"
 args = ["text"]
@@ -77,6 +85,7 @@ async fn text(b: &mut dyn Backend, sql: &str) -> Option<String> {
 const BUMP_DEF: &str = "SELECT pg_get_functiondef('bump(integer)'::regprocedure)";
 const TRIGGER_DEF: &str = "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 't_set_v'";
 const SHOUT_DEF: &str = "SELECT pg_get_functiondef(to_regprocedure('shout(text)'))";
+const OFF: &str = "SELECT tgenabled::text || pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 't_off'";
 const FRESH: &str = "SELECT count(*) FROM pg_proc WHERE proname = 'fresh'";
 
 #[tokio::test]
@@ -91,6 +100,7 @@ async fn down_restores_replaced_and_dropped_definitions_exactly() {
         text(b.as_mut(), BUMP_DEF).await,
         text(b.as_mut(), TRIGGER_DEF).await,
         text(b.as_mut(), SHOUT_DEF).await,
+        text(b.as_mut(), OFF).await,
     );
     let dir = PlanDir::new();
     dir.write("0001_replace.toml", REPLACE);
@@ -115,6 +125,7 @@ async fn down_restores_replaced_and_dropped_definitions_exactly() {
         text(b.as_mut(), BUMP_DEF).await,
         text(b.as_mut(), TRIGGER_DEF).await,
         text(b.as_mut(), SHOUT_DEF).await,
+        text(b.as_mut(), OFF).await,
     );
     // A function that did not exist before `replace = true` is dropped again.
     let fresh = snapshot::count(b.as_mut(), FRESH).await;
@@ -125,6 +136,8 @@ async fn down_restores_replaced_and_dropped_definitions_exactly() {
     let _ = b.close().await;
     db.drop_db().await;
     assert!(before.0.as_deref().is_some_and(|d| d.contains("x + 1")));
+    // Restored disabled, as it was.
+    assert!(before.3.as_deref().is_some_and(|d| d.starts_with('D')), "{before:?}");
     assert_eq!(before, after);
     assert_eq!(fresh, 0);
     // The restored trigger fires and calls the restored function.

@@ -19,9 +19,14 @@ pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
                WHERE p.oid = to_regprocedure({0})), 'DROP FUNCTION IF EXISTS ' || {0})",
             quote_literal(signature)
         ),
+        // The definition, then `DISABLE TRIGGER` when it was disabled (the definition does
+        // not say so).
         ObjectRef::Trigger { table, name } => format!(
-            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t \
-             WHERE t.tgrelid = to_regclass({}) AND t.tgname = {} AND NOT t.tgisinternal",
+            "SELECT d FROM (SELECT 1 AS o, pg_get_triggerdef(t.oid) AS d FROM pg_trigger t \
+               WHERE t.tgrelid = to_regclass({0}) AND t.tgname = {1} AND NOT t.tgisinternal \
+             UNION ALL SELECT 2, format('ALTER TABLE %s DISABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) \
+               FROM pg_trigger t WHERE t.tgrelid = to_regclass({0}) AND t.tgname = {1} \
+               AND NOT t.tgisinternal AND t.tgenabled = 'D') x ORDER BY o",
             quote_literal(&Dialect::Postgres.quote(table)),
             quote_literal(name)
         ),
