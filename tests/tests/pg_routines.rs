@@ -333,3 +333,26 @@ fn load_time_checks_name_the_field() {
         assert!(err.contains(expected), "{extra}: {err}");
     }
 }
+
+/// `cutover test` across databases: a PostgreSQL-only function and trigger (limited with
+/// `dialects`) are a difference made on purpose, not a failure.
+#[tokio::test]
+async fn cutover_test_accepts_postgres_only_functions_and_triggers() {
+    if !on_postgres() || backends().len() < 2 {
+        return;
+    }
+    let dir = PlanDir::new();
+    dir.write("0001_audit.toml", AUDIT);
+    let urls: Vec<String> = backends().iter().map(Kind::server_url).collect();
+    let open: Box<cutover_core::plantest::Opener> =
+        Box::new(|url: String| Box::pin(async move { connect(&url).await }));
+    let report = cutover_core::plantest::test_plan(&dir.load(), &urls, open.as_ref())
+        .await
+        .expect("cutover test runs");
+    assert!(report.ok, "{:#?}", report.cross_dialect);
+    assert!(
+        report.databases.iter().all(|d| d.ok),
+        "{:#?}",
+        report.databases
+    );
+}

@@ -85,7 +85,8 @@ async fn text(b: &mut dyn Backend, sql: &str) -> Option<String> {
 const BUMP_DEF: &str = "SELECT pg_get_functiondef('bump(integer)'::regprocedure)";
 const TRIGGER_DEF: &str = "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 't_set_v'";
 const SHOUT_DEF: &str = "SELECT pg_get_functiondef(to_regprocedure('shout(text)'))";
-const OFF: &str = "SELECT tgenabled::text || pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 't_off'";
+const OFF: &str =
+    "SELECT tgenabled::text || pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = 't_off'";
 const FRESH: &str = "SELECT count(*) FROM pg_proc WHERE proname = 'fresh'";
 
 #[tokio::test]
@@ -137,7 +138,10 @@ async fn down_restores_replaced_and_dropped_definitions_exactly() {
     db.drop_db().await;
     assert!(before.0.as_deref().is_some_and(|d| d.contains("x + 1")));
     // Restored disabled, as it was.
-    assert!(before.3.as_deref().is_some_and(|d| d.starts_with('D')), "{before:?}");
+    assert!(
+        before.3.as_deref().is_some_and(|d| d.starts_with('D')),
+        "{before:?}"
+    );
     assert_eq!(before, after);
     assert_eq!(fresh, 0);
     // The restored trigger fires and calls the restored function.

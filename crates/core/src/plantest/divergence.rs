@@ -21,6 +21,8 @@ pub(crate) struct Divergence {
     uniques: BTreeSet<(String, Vec<String>)>,
     foreign_keys: BTreeSet<(String, Vec<String>)>,
     checks: BTreeSet<(String, String)>,
+    /// Triggers by name (PostgreSQL-only trigger steps are limited by nature).
+    triggers: BTreeSet<String>,
 }
 
 impl Divergence {
@@ -93,6 +95,18 @@ impl Divergence {
             c.extend(columns.iter().map(|c| (table.clone(), c.clone())));
         }
         match step {
+            Step::CreateTrigger(t) => {
+                self.triggers.insert(t.name.clone());
+            }
+            Step::DropTrigger(t) => {
+                self.triggers.insert(t.name.clone());
+            }
+            Step::EnableTrigger(t) | Step::DisableTrigger(t) => {
+                self.triggers.insert(t.name.clone());
+            }
+            Step::UpdatedAtTrigger(u) => {
+                self.triggers.insert(u.trigger_name());
+            }
             Step::CreateIndex(i) if i.unique => {
                 self.uniques.insert((table, bare(&i.columns)));
             }
@@ -150,6 +164,7 @@ impl Divergence {
             });
             t.checks.retain(|c| !self.checks.contains(&key(c)));
         }
+        s.triggers.retain(|t| !self.triggers.contains(t));
         s
     }
 }
