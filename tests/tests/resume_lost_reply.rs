@@ -286,3 +286,37 @@ async fn a_lost_reply_to_the_commit_after_ddl_completes_the_run() {
     })
     .await;
 }
+
+/// MySQL: the `CREATE TRIGGER` of an `updated_at_trigger` runs, its reply is lost. After
+/// reconnecting, the runner finds the trigger and records the statement instead of failing
+/// on "trigger already exists"; the trigger works.
+#[tokio::test]
+async fn a_lost_reply_after_mysql_create_trigger_is_settled_from_the_schema() {
+    for_each_backend(|db| async move {
+        if db.backend() != Kind::Mysql {
+            return;
+        }
+        let dir = PlanDir::new();
+        let second = "description = \"touch\"\n[[steps]]\nop = \"add_column\"\ntable = \"base\"\ncolumn = { name = \"touched_at\", type = \"timestamp\", nullable = true }\n[[steps]]\nop = \"updated_at_trigger\"\ntable = \"base\"\ncolumn = \"touched_at\"\n";
+        let (mut b, warnings, fired) =
+            run_with_fault(db.url(), &dir, second, Fault::Execute("CREATE TRIGGER")).await;
+        assert!(fired, "the fault was injected");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("was interrupted but its effect is in the schema")),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            history(b.as_mut()).await,
+            ["0001|applied|2|2", "0002|applied|3|3"]
+        );
+        b.execute("UPDATE base SET v = 5 WHERE id = 1")
+            .await
+            .expect("update");
+        let touched = "SELECT COUNT(*) FROM base WHERE touched_at IS NOT NULL";
+        assert_eq!(snapshot::count(b.as_mut(), touched).await, 1);
+        b.close().await.expect("close");
+    })
+    .await;
+}

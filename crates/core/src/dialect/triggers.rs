@@ -8,7 +8,7 @@
 //! SQLite (whose triggers cannot change `NEW`): an AFTER UPDATE trigger that updates the
 //! row again, guarded by a WHEN clause so that it never fires on its own update.
 
-use super::{Dialect, Mysql, Postgres, SqlDialect, Sqlite};
+use super::{Dialect, Mysql, Postgres, SqlDialect, Sqlite, quote_literal};
 
 /// What an `updated_at` trigger is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,10 @@ pub trait TriggerDialect: SqlDialect {
         false
     }
 
+    /// A query returning a row when trigger `name` exists in the connected database or
+    /// schema (checking the effect of an interrupted `CREATE TRIGGER` / `DROP TRIGGER`).
+    fn trigger_exists_sql(&self, name: &str) -> String;
+
     /// The body of the function an `updated_at` trigger calls, where it calls one
     /// (PostgreSQL); drift compares it with the function's stored body.
     fn updated_at_function_body(&self, _spec: &UpdatedAtSpec<'_>) -> Option<String> {
@@ -54,6 +58,14 @@ pub trait TriggerDialect: SqlDialect {
 impl TriggerDialect for Postgres {
     fn supports_typed_routines(&self) -> bool {
         true
+    }
+
+    fn trigger_exists_sql(&self, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             WHERE c.relnamespace = current_schema()::regnamespace AND t.tgname = {}",
+            quote_literal(name)
+        )
     }
 
     fn updated_at_function_body(&self, spec: &UpdatedAtSpec<'_>) -> Option<String> {
@@ -93,6 +105,14 @@ impl TriggerDialect for Postgres {
 }
 
 impl TriggerDialect for Mysql {
+    fn trigger_exists_sql(&self, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM information_schema.triggers \
+             WHERE trigger_schema = DATABASE() AND trigger_name = {}",
+            quote_literal(name)
+        )
+    }
+
     /// `CURRENT_TIMESTAMP(6)`: the column keeps the precision it has (a `datetime(0)` rounds).
     fn updated_at_trigger_sql(&self, spec: &UpdatedAtSpec<'_>) -> Vec<String> {
         let d = Dialect::Mysql;
@@ -107,6 +127,13 @@ impl TriggerDialect for Mysql {
 }
 
 impl TriggerDialect for Sqlite {
+    fn trigger_exists_sql(&self, name: &str) -> String {
+        format!(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = {}",
+            quote_literal(name)
+        )
+    }
+
     /// `CURRENT_TIMESTAMP` (`YYYY-MM-DD HH:MM:SS`, UTC), what the expression `now()` gives
     /// on SQLite. The WHEN clause skips rows whose column the statement changed, and rows
     /// already at the current time, so the trigger's own UPDATE never fires it again even

@@ -41,6 +41,8 @@ pub(crate) enum Expect {
         name: String,
         present: bool,
     },
+    /// Trigger `name` exists or not.
+    Trigger { name: String, present: bool },
 }
 
 /// What is known about a statement's effect.
@@ -77,6 +79,9 @@ pub(crate) fn effect_of(sql: &str, dialect: Dialect) -> Effect {
         )
     {
         return Effect::Rerunnable;
+    }
+    if let Some(e) = super::effect_trigger::trigger_effect(sql, dialect) {
+        return e;
     }
     let parsed = match dialect {
         Dialect::Postgres => Parser::parse_sql(&PostgreSqlDialect {}, sql),

@@ -77,6 +77,11 @@ impl Runner<'_> {
                     .await?;
                 rows.rows.is_empty() != *present
             }
+            Expect::Trigger { name, present } => {
+                let check = self.backend.dialect().triggers().trigger_exists_sql(name);
+                let rows = self.backend.query(&check).await?;
+                rows.rows.is_empty() != *present
+            }
         })
     }
 }

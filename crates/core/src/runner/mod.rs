@@ -15,6 +15,7 @@ mod checks;
 mod drift;
 mod effect;
 mod effect_check;
+mod effect_trigger;
 mod execute;
 mod explain;
 mod foreign;
