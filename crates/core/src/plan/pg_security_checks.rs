@@ -31,12 +31,18 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         }
         _ => return Ok(()),
     };
-    if let Some(d) = dialects.iter().find(|d| !d.sql().supports_row_security()) {
+    let refused: Vec<String> = dialects
+        .iter()
+        .filter(|d| !d.sql().supports_row_security())
+        .map(|d| d.to_string())
+        .collect();
+    if !refused.is_empty() {
         return Err((
             None,
             format!(
-                "{} is not supported on {d}: {}",
+                "{} is not supported on {}: {}",
                 step.op(),
+                refused.join(" or "),
                 crate::render::ROW_SECURITY_HINT
             ),
         ));
