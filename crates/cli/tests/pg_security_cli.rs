@@ -65,8 +65,14 @@ fn a_security_step_without_dialects_is_refused_with_the_hint() {
     let out = common::run(plan.path(), &["sql", "--plan", dir, "--dialect", "sqlite"]);
     let all = common::text(&out);
     assert_eq!(out.status.code(), Some(0), "{all}");
-    assert!(all.contains("step 1 (enable_rls) skipped on sqlite"), "{all}");
-    let out = common::run(plan.path(), &["sql", "--plan", dir, "--dialect", "postgres"]);
+    assert!(
+        all.contains("step 1 (enable_rls) skipped on sqlite"),
+        "{all}"
+    );
+    let out = common::run(
+        plan.path(),
+        &["sql", "--plan", dir, "--dialect", "postgres"],
+    );
     let all = common::text(&out);
     assert!(
         all.contains("ALTER TABLE \"notes\" FORCE ROW LEVEL SECURITY"),
