@@ -253,6 +253,14 @@ fn field_errors_name_the_line_and_say_what_to_do() {
             "unknown variant `upsert`",
         ),
         (
+            "op = \"grant\"\non = \"function\"\nprivileges = [\"execute\"]\nobjects = [\"f(); DROP TABLE notes; --)\"]\nto = [\"app\"]\n",
+            "is not a function signature",
+        ),
+        (
+            "op = \"grant\"\non = \"function\"\nprivileges = [\"execute\"]\nobjects = [\"f(int) x()\"]\nto = [\"app\"]\n",
+            "is not a function signature",
+        ),
+        (
             "op = \"restore_captured\"\n",
             "unknown variant `restore_captured`",
         ),

@@ -72,7 +72,7 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
 
 impl Explainer for PostgresExplain {
     fn step_impact(&self, f: &StepFacts<'_>) -> LockImpact {
-        if !f.table_exists && !matches!(f.step, Step::Sql(_)) {
+        if !f.table_exists && !matches!(f.step, Step::Sql(_) | Step::Grant(_) | Step::Revoke(_)) {
             return LockImpact::new(
                 "none",
                 TableWork::Nothing,
