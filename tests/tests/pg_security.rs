@@ -437,3 +437,30 @@ fn security_steps_are_refused_for_mysql_and_sqlite_without_dialects() {
     assert!(err.contains("field `using`"), "{err}");
     assert!(err.contains("is not a PostgreSQL expression"), "{err}");
 }
+
+#[tokio::test]
+async fn a_policy_moves_with_its_renamed_table_without_drift() {
+    let Some((db, mut b, role)) = setup().await else {
+        return;
+    };
+    let dir = plan(&role);
+    dir.write(
+        "0003_rename.toml",
+        "description = \"notes become memos\"\n\n[[steps]]\nop = \"rename_table\"\ntable = \"notes\"\nto = \"memos\"\n",
+    );
+    let plan = dir.load();
+    up(b.as_mut(), &plan, Some("0001")).await.expect("up 0001");
+    b.execute("CREATE POLICY legacy ON notes USING (true)")
+        .await
+        .expect("legacy");
+    up(b.as_mut(), &plan, None).await.expect("up");
+    assert!(drift(b.as_mut(), &plan).await.is_empty());
+    b.execute("ALTER TABLE memos DISABLE ROW LEVEL SECURITY")
+        .await
+        .expect("disable");
+    assert_eq!(
+        drift(b.as_mut(), &plan).await,
+        ["memos: row-level security on expected, off found"]
+    );
+    teardown(db, b, &role).await;
+}

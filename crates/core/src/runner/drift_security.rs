@@ -142,7 +142,7 @@ impl Runner<'_> {
                 .filter(|r| r.version == origin.version && r.step == origin.step as i64)
                 .map(|r| r.definition.as_str())
                 .collect();
-            if !record.is_empty() && record.join(";\n") != live {
+            if !record.is_empty() && policy_body(&record.join(";\n")) != policy_body(&live) {
                 push(
                     table,
                     format!(
@@ -180,5 +180,31 @@ impl Runner<'_> {
             }
         }
         Ok(out)
+    }
+}
+
+/// A printed `CREATE POLICY` from its `AS PERMISSIVE|RESTRICTIVE` on: what the policy does,
+/// without the table it is on (a `rename_table` after `create_policy` moves the policy, and
+/// the record still names the old table).
+fn policy_body(definition: &str) -> &str {
+    [" AS PERMISSIVE FOR ", " AS RESTRICTIVE FOR "]
+        .iter()
+        .filter_map(|m| definition.find(m))
+        .min()
+        .map_or(definition, |i| &definition[i..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_body;
+
+    #[test]
+    fn the_body_leaves_out_name_and_table_only() {
+        let a = "CREATE POLICY \"p\" ON public.notes AS PERMISSIVE FOR ALL TO PUBLIC USING (true)";
+        let b = "CREATE POLICY \"p\" ON public.notes2 AS PERMISSIVE FOR ALL TO PUBLIC USING (true)";
+        let c = "CREATE POLICY \"p\" ON public.notes AS RESTRICTIVE FOR ALL TO PUBLIC USING (true)";
+        assert_eq!(policy_body(a), policy_body(b));
+        assert_ne!(policy_body(a), policy_body(c));
+        assert_eq!(policy_body("odd"), "odd");
     }
 }
