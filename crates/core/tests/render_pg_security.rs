@@ -200,7 +200,16 @@ fn skipped_elsewhere_and_refused_without_dialects() {
     let options = LoadOptions {
         dialects: vec![Dialect::Postgres],
     };
-    Plan::load_with(&dir.dir, &options).expect("loads for postgres only");
+    let pg_only = Plan::load_with(&dir.dir, &options).expect("loads for postgres only");
+    // Run against SQLite anyway: a typed refusal with what to do, never a panic.
+    let err = render_plan(&pg_only, Dialect::Sqlite, &RenderOptions::default())
+        .expect_err("refused on sqlite")
+        .to_string();
+    assert!(
+        err.contains("step 1 (enable_rls): enable_rls on table `notes` is not supported on sqlite"),
+        "{err}"
+    );
+    assert!(err.contains("run this plan against PostgreSQL"), "{err}");
 }
 
 fn load_error(step: &str) -> String {
