@@ -97,6 +97,18 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// A query listing the tables of the current schema with row-level security on or
+    /// forced: rows `(table, enabled, forced)`, the flags as `true`/`false`. `None` where the
+    /// dialect has no row-level security.
+    fn row_security_sql(&self) -> Option<String> {
+        None
+    }
+
+    /// A query listing the policies of the current schema's tables: rows `(table, name)`.
+    fn policies_sql(&self) -> Option<String> {
+        None
+    }
+
     /// Whether DDL statements take part in transactions (false on MySQL: DDL commits implicitly).
     fn transactional_ddl(&self) -> bool {
         true

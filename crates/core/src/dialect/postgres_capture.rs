@@ -6,6 +6,16 @@
 use super::{Dialect, quote_literal};
 use crate::plan::{GrantOn, ObjectRef, Privilege};
 
+/// Tables of the current schema with row-level security on or forced.
+pub(super) const ROW_SECURITY: &str = "SELECT c.relname::text, c.relrowsecurity::text, \
+     c.relforcerowsecurity::text FROM pg_class c \
+     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') \
+     AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY 1";
+
+/// The policies of the current schema's tables.
+pub(super) const POLICIES: &str = "SELECT tablename::text, policyname::text FROM pg_policies \
+     WHERE schemaname = current_schema() ORDER BY 1, 2";
+
 /// The query for `object`.
 pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
     Some(match object {

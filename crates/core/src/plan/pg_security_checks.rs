@@ -31,12 +31,18 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         }
         _ => return Ok(()),
     };
-    if let Some(d) = dialects.iter().find(|d| !d.sql().supports_row_security()) {
+    let refused: Vec<String> = dialects
+        .iter()
+        .filter(|d| !d.sql().supports_row_security())
+        .map(|d| d.to_string())
+        .collect();
+    if !refused.is_empty() {
         return Err((
             None,
             format!(
-                "{} is not supported on {d}: {}",
+                "{} is not supported on {}: {}",
                 step.op(),
+                refused.join(" or "),
                 crate::render::ROW_SECURITY_HINT
             ),
         ));
@@ -77,12 +83,12 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         }
         Step::Grant(g) => {
             privileges(&g.privileges, g.on)?;
-            objects(&g.objects)?;
+            objects(&g.objects, g.on)?;
             roles("to", &g.to, false)
         }
         Step::Revoke(r) => {
             privileges(&r.privileges, r.on)?;
-            objects(&r.objects)?;
+            objects(&r.objects, r.on)?;
             roles("from", &r.from, false)
         }
         _ => Ok(()),
@@ -132,14 +138,54 @@ fn roles(field: &str, list: &[String], may_be_empty: bool) -> Result<(), Invalid
     Ok(())
 }
 
-fn objects(list: &[String]) -> Result<(), Invalid> {
+fn objects(list: &[String], on: GrantOn) -> Result<(), Invalid> {
     if list.is_empty() || list.iter().any(|o| o.trim().is_empty()) {
         return Err(invalid(
             "objects",
             "list the objects by name, e.g. objects = [\"messages\"]",
         ));
     }
+    if on == GrantOn::Function
+        && let Some(bad) = list.iter().find(|o| !is_signature(o))
+    {
+        return Err(invalid(
+            "objects",
+            format!(
+                "`{bad}` is not a function signature: write the name and the argument types, e.g. \"auth.uid()\" or \"add(integer, numeric(10,2))\""
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// `name(type, type)`: a name, then argument types made of words, `.`, `,`, spaces, `"`,
+/// `[]` and balanced parentheses (`numeric(10,2)`), ending the signature. Nothing else
+/// reaches the rendered SQL unquoted.
+fn is_signature(sig: &str) -> bool {
+    let Some((name, args)) = sig.split_once('(') else {
+        return false;
+    };
+    if name.trim().is_empty() || !args.ends_with(')') {
+        return false;
+    }
+    let mut depth = 1i32;
+    for (i, c) in args.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i + 1 != args.len() {
+                    return false;
+                }
+            }
+            c if c.is_alphanumeric() || " _,.\"[]".contains(c) => {}
+            _ => return false,
+        }
+        if depth < 0 {
+            return false;
+        }
+    }
+    depth == 0 && !args.contains("\"\"")
 }
 
 fn privileges(list: &[Privilege], on: GrantOn) -> Result<(), Invalid> {

@@ -7,7 +7,8 @@ use super::{Direction, Statement};
 use crate::dialect::Dialect;
 use crate::plan::{Migration, ObjectRef, Step};
 
-/// What the runner does for a statement besides running it.
+/// What the runner does for a statement besides running it (a statement may carry several:
+/// saves run before it, records after it; a restore runs instead of it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum CaptureAction {
@@ -16,6 +17,9 @@ pub enum CaptureAction {
     Save(CaptureKey),
     /// Instead of running it (a comment), run the definition captured under the key.
     Restore(CaptureKey),
+    /// After running it, read the definition of the object it created, as the database
+    /// prints it, and keep it with the history (drift compares the live object with it).
+    Record(CaptureKey),
 }
 
 /// Where a captured definition is kept: the migration, its up step and the object.
@@ -29,9 +33,10 @@ pub struct CaptureKey {
     pub object: ObjectRef,
 }
 
-/// Marks the statements of one rendered step (`first..`) of `migration`: the first
-/// statement of an up step that replaces an object saves its definition (where the dialect
-/// can read it); the marker of a derived restore step restores it.
+/// Marks the statements of one rendered step of `migration`: the first statement of an up
+/// step that replaces an object saves its definition before it runs; the last statement of
+/// an up step that defines an object records it after it ran (both where the dialect can
+/// read the object); the marker of a derived restore step restores it.
 pub(crate) fn mark(
     statements: &mut [Statement],
     step: &Step,
@@ -39,32 +44,32 @@ pub(crate) fn mark(
     dialect: Dialect,
     direction: Direction,
 ) {
-    let version = migration.version.text.clone();
-    match (step, direction) {
-        (Step::RestoreCaptured(r), _) => {
-            if let Some(last) = statements.last_mut() {
-                last.capture = Some(CaptureAction::Restore(CaptureKey {
-                    version,
-                    step: r.step,
-                    object: r.object.clone(),
-                }));
-            }
+    let key = |object: ObjectRef, step: usize| CaptureKey {
+        version: migration.version.text.clone(),
+        step,
+        object,
+    };
+    if let Step::RestoreCaptured(r) = step {
+        if let Some(last) = statements.last_mut() {
+            last.capture
+                .push(CaptureAction::Restore(key(r.object.clone(), r.step)));
         }
-        (_, Direction::Up) => {
-            let Some(object) = step.replaces() else {
-                return;
-            };
-            if dialect.sql().captured_definition_sql(&object).is_none() {
-                return;
-            }
-            if let Some(first) = statements.first_mut() {
-                first.capture = Some(CaptureAction::Save(CaptureKey {
-                    version,
-                    step: first.step,
-                    object,
-                }));
-            }
-        }
-        _ => {}
+        return;
+    }
+    if direction != Direction::Up {
+        return;
+    }
+    let readable = |o: &ObjectRef| dialect.sql().captured_definition_sql(o).is_some();
+    if let Some(object) = step.replaces().filter(readable)
+        && let Some(first) = statements.first_mut()
+    {
+        let k = key(object, first.step);
+        first.capture.push(CaptureAction::Save(k));
+    }
+    if let Some(object) = step.defines().filter(readable)
+        && let Some(last) = statements.last_mut()
+    {
+        let k = key(object, last.step);
+        last.capture.push(CaptureAction::Record(k));
     }
 }

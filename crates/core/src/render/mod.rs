@@ -83,8 +83,8 @@ pub struct Statement {
     pub backfill: Option<String>,
     /// Set when the runner captures an object's definition before the statement, or
     /// re-creates a captured one instead of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capture: Option<CaptureAction>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capture: Vec<CaptureAction>,
 }
 
 /// The SQL of one migration in one direction.
@@ -202,7 +202,7 @@ pub fn render_migration(
                     Step::Backfill(b) => Some(backfill::backfill_id(b, migration)),
                     _ => None,
                 },
-                capture: None,
+                capture: Vec::new(),
             });
         }
         capture::mark(
@@ -221,7 +221,7 @@ pub fn render_migration(
                 op: "resync_identity",
                 rebuild: None,
                 backfill: None,
-                capture: None,
+                capture: Vec::new(),
             });
         }
         schema.apply(step);

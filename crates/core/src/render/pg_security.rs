@@ -25,7 +25,11 @@ pub(crate) fn render(step: &Step, dialect: Dialect) -> Result<Vec<String>> {
     }
 }
 
-/// Refuses `op` where the dialect has no row-level security.
+/// The hint when a plan loaded for PostgreSQL only meets another database.
+const RUN_HINT: &str = "row-level security, policies and grants exist on PostgreSQL only: run this plan against PostgreSQL, or limit the step with dialects = [\"postgres\"] so that other databases skip it";
+
+/// Refuses `op` where the dialect has no row-level security (the plan was loaded for other
+/// dialects only, or the step was built in code).
 pub(crate) fn supported(dialect: Dialect, op: &str, on: &str) -> Result<()> {
     if dialect.sql().supports_row_security() {
         Ok(())
@@ -33,7 +37,7 @@ pub(crate) fn supported(dialect: Dialect, op: &str, on: &str) -> Result<()> {
         Err(Error::unsupported(
             dialect,
             format!("{op} on {on}"),
-            LIMIT_HINT,
+            RUN_HINT,
         ))
     }
 }

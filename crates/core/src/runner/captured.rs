@@ -5,7 +5,10 @@
 //! A table of its own, `<history_table>_captured`, created by the first capture (in the
 //! migration's transaction, so a rolled-back migration leaves nothing), read by `down` and
 //! drift, emptied for a migration when it is reverted. One row per statement: (version, up
-//! step, seq) -> kind, name, definition.
+//! step, phase, seq) -> kind, name, definition. Phase `before` is what a step replaced or
+//! dropped (`down` runs it); phase `after` is what a step created, as the database printed
+//! it (drift compares the live object with it, so that `auth.uid() = user_id` and
+//! PostgreSQL's `(auth.uid() = user_id)` are the same policy).
 
 use sea_query::{ColumnDef, Expr, ExprTrait, Index, Order, Query, Table};
 
@@ -37,9 +40,28 @@ pub(crate) struct Captured {
     dialect: Dialect,
 }
 
-const COLUMNS: [&str; 7] = [
+/// Before the step ran (re-created by `down`) or after (compared by drift).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// What the step replaced or dropped.
+    Before,
+    /// What the step created, as the database prints it.
+    After,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Phase::Before => "before",
+            Phase::After => "after",
+        }
+    }
+}
+
+const COLUMNS: [&str; 8] = [
     "version",
     "step",
+    "phase",
     "seq",
     "kind",
     "name",
@@ -63,6 +85,7 @@ impl Captured {
             .if_not_exists()
             .col(ColumnDef::new(ident("version")).string_len(64).not_null())
             .col(ColumnDef::new(ident("step")).big_integer().not_null())
+            .col(ColumnDef::new(ident("phase")).string_len(8).not_null())
             .col(ColumnDef::new(ident("seq")).big_integer().not_null())
             .col(ColumnDef::new(ident("kind")).string_len(32).not_null())
             .col(ColumnDef::new(ident("name")).text().not_null())
@@ -76,6 +99,7 @@ impl Captured {
                 Index::create()
                     .col(ident("version"))
                     .col(ident("step"))
+                    .col(ident("phase"))
                     .col(ident("seq")),
             )
             .to_owned();
@@ -90,11 +114,13 @@ impl Captured {
             })
     }
 
-    /// Replaces what `key` captured with `definitions` (none: the object did not exist).
+    /// Replaces what `key` captured in `phase` with `definitions` (none: the object did not
+    /// exist).
     async fn save(
         &self,
         b: &mut dyn Backend,
         key: &CaptureKey,
+        phase: Phase,
         definitions: &[String],
     ) -> Result<()> {
         self.ensure(b).await?;
@@ -108,6 +134,7 @@ impl Captured {
             .from_table(ident(&self.table))
             .and_where(Expr::col(ident("version")).eq(key.version.as_str()))
             .and_where(Expr::col(ident("step")).eq(key.step as i64))
+            .and_where(Expr::col(ident("phase")).eq(phase.as_str()))
             .to_owned();
         b.execute(&self.dialect.query(&delete))
             .await
@@ -120,6 +147,7 @@ impl Captured {
                 .values([
                     Expr::val(key.version.as_str()),
                     Expr::val(key.step as i64),
+                    Expr::val(phase.as_str()),
                     Expr::val(seq as i64),
                     Expr::val(key.object.kind()),
                     Expr::val(key.object.name()),
@@ -135,11 +163,12 @@ impl Captured {
         Ok(())
     }
 
-    /// The captured rows, in order: of one migration step when `key` is given, else all.
-    /// Empty when the table does not exist (nothing is created).
+    /// The rows captured in `phase`, in order: of one migration step when `key` is given,
+    /// else all. Empty when the table does not exist (nothing is created).
     pub(crate) async fn load(
         &self,
         b: &mut dyn Backend,
+        phase: Phase,
         key: Option<(&str, usize)>,
     ) -> Result<Vec<CapturedDefinition>> {
         if !b.table_exists(&self.table).await? {
@@ -148,6 +177,7 @@ impl Captured {
         let mut q = Query::select()
             .columns(["version", "step", "kind", "name", "definition"].map(ident))
             .from(ident(&self.table))
+            .and_where(Expr::col(ident("phase")).eq(phase.as_str()))
             .order_by(ident("version"), Order::Asc)
             .order_by(ident("step"), Order::Asc)
             .order_by(ident("seq"), Order::Asc)
@@ -199,51 +229,84 @@ impl Runner<'_> {
         Captured::new(&self.history.table, self.backend.dialect())
     }
 
-    /// Runs a statement that captures or restores a definition (inside the caller's
-    /// transaction where the dialect has transactional DDL): `Save` reads the object's
-    /// recreate-SQL and stores it, then runs the statement; `Restore` runs what was stored
-    /// instead of the statement (a comment).
-    pub(crate) async fn execute_capturing(
-        &mut self,
-        s: &Statement,
-        action: &CaptureAction,
-    ) -> Result<u64> {
+    /// Runs a statement that captures or restores definitions (inside the caller's
+    /// transaction where the dialect has transactional DDL): each `Save` reads an object's
+    /// recreate-SQL and stores it before the statement runs, each `Record` after; a
+    /// `Restore` runs what was stored instead of the statement (a comment).
+    pub(crate) async fn execute_capturing(&mut self, s: &Statement) -> Result<u64> {
         let captured = self.captured();
-        match action {
-            CaptureAction::Save(key) => {
-                let dialect = self.backend.dialect();
-                let Some(sql) = dialect.sql().captured_definition_sql(&key.object) else {
-                    return self.backend.execute(&s.sql).await;
-                };
-                let rows = self.backend.query(&sql).await.map_err(|e| {
-                    e.context(format!(
-                        "capturing the definition of {} {}",
-                        key.object.kind(),
-                        key.object.name()
-                    ))
-                })?;
-                let definitions: Vec<String> = rows
-                    .rows
-                    .into_iter()
-                    .filter_map(|r| r.into_iter().next().flatten())
-                    .collect();
-                captured.save(self.backend, key, &definitions).await?;
-                self.backend.execute(&s.sql).await
+        let restores: Vec<&CaptureKey> = s
+            .capture
+            .iter()
+            .filter_map(|a| match a {
+                CaptureAction::Restore(k) => Some(k),
+                _ => None,
+            })
+            .collect();
+        if !restores.is_empty() {
+            let mut n = 0;
+            for key in restores {
+                n += self.restore_captured(&captured, key).await?;
             }
-            CaptureAction::Restore(key) => {
-                let rows = captured
-                    .load(self.backend, Some((&key.version, key.step)))
+            return Ok(n);
+        }
+        for action in &s.capture {
+            if let CaptureAction::Save(key) = action {
+                let definitions = self.read_definition(&key.object).await?;
+                captured
+                    .save(self.backend, key, Phase::Before, &definitions)
                     .await?;
-                for r in &rows {
-                    self.backend.execute(&r.definition).await.map_err(|e| {
-                        e.context(format!(
-                            "re-creating the {} {} captured by migration {} step {}: {}",
-                            r.kind, r.name, r.version, r.step, r.definition
-                        ))
-                    })?;
-                }
-                Ok(rows.len() as u64)
             }
         }
+        let n = self.backend.execute(&s.sql).await?;
+        for action in &s.capture {
+            if let CaptureAction::Record(key) = action {
+                let definitions = self.read_definition(&key.object).await?;
+                captured
+                    .save(self.backend, key, Phase::After, &definitions)
+                    .await?;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Runs the statements captured before `key`'s step ran; none when nothing was captured
+    /// (the object did not exist).
+    async fn restore_captured(&mut self, captured: &Captured, key: &CaptureKey) -> Result<u64> {
+        let rows = captured
+            .load(self.backend, Phase::Before, Some((&key.version, key.step)))
+            .await?;
+        for r in &rows {
+            self.backend.execute(&r.definition).await.map_err(|e| {
+                e.context(format!(
+                    "re-creating the {} {} captured by migration {} step {}: {}",
+                    r.kind, r.name, r.version, r.step, r.definition
+                ))
+            })?;
+        }
+        Ok(rows.len() as u64)
+    }
+
+    /// The statements that re-create `object` as it is now (none: it does not exist, or the
+    /// dialect cannot read it).
+    pub(crate) async fn read_definition(
+        &mut self,
+        object: &crate::plan::ObjectRef,
+    ) -> Result<Vec<String>> {
+        let Some(sql) = self.backend.dialect().sql().captured_definition_sql(object) else {
+            return Ok(Vec::new());
+        };
+        let rows = self.backend.query(&sql).await.map_err(|e| {
+            e.context(format!(
+                "reading the definition of {} {}",
+                object.kind(),
+                object.name()
+            ))
+        })?;
+        Ok(rows
+            .rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().flatten())
+            .collect())
     }
 }

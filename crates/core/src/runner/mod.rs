@@ -13,6 +13,7 @@ mod backfill_step;
 mod captured;
 mod checks;
 mod drift;
+mod drift_security;
 mod effect;
 mod effect_check;
 mod effect_trigger;

@@ -156,9 +156,10 @@ impl Runner<'_> {
     ) -> Result<()> {
         let mut attempt = 0;
         loop {
-            let ran = match &s.capture {
-                Some(action) => self.execute_capturing(s, action).await,
-                None => self.backend.execute(&s.sql).await,
+            let ran = if s.capture.is_empty() {
+                self.backend.execute(&s.sql).await
+            } else {
+                self.execute_capturing(s).await
             };
             match ran {
                 Ok(_) => break,

@@ -11,6 +11,7 @@ mod diff;
 mod kept;
 mod routines;
 mod routines_diff;
+mod security;
 mod shape;
 
 pub use collect::{ShapeBuilder, catalog};
@@ -21,6 +22,7 @@ pub use routines::{
     FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type, signature_key,
 };
 pub use routines_diff::{INTERNAL_TRIGGER_PREFIX, is_internal_trigger};
+pub use security::{GrantFact, PolicyOrigin, RowSecurityFlags, SecurityModel};
 pub use shape::{
     ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape, action_name,
     normalise_index_column,

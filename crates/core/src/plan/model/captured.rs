@@ -134,4 +134,18 @@ impl super::Step {
             _ => None,
         }
     }
+
+    /// The object this step creates whose definition the database prints differently from
+    /// the plan (a policy's expressions): the runner records it as printed right after the
+    /// step ran, and drift compares the live object with that record.
+    pub fn defines(&self) -> Option<ObjectRef> {
+        use super::Step;
+        match self {
+            Step::CreatePolicy(c) => Some(ObjectRef::Policy {
+                table: c.table.clone(),
+                name: c.name.clone(),
+            }),
+            _ => None,
+        }
+    }
 }

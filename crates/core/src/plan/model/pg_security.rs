@@ -112,7 +112,9 @@ pub struct DropPolicy {
 }
 
 /// A privilege of `grant` / `revoke`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Privilege {
     /// SELECT.
@@ -159,7 +161,9 @@ impl Privilege {
 }
 
 /// The kind of object a grant is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum GrantOn {
     /// Tables and views (the default).
