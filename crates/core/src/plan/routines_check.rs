@@ -26,16 +26,18 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
                 | Step::EnableTrigger(_)
                 | Step::DisableTrigger(_)
         );
-    if pg_only
-        && let Some(d) = dialects
-            .iter()
-            .find(|d| !d.triggers().supports_typed_routines())
-    {
+    let refused: Vec<&str> = dialects
+        .iter()
+        .filter(|d| !d.triggers().supports_typed_routines())
+        .map(|d| d.name())
+        .collect();
+    if pg_only && !refused.is_empty() {
         return Err((
             None,
             format!(
-                "{} is not supported on {d}: {POSTGRES_ONLY_HINT}",
-                step.op()
+                "{} is not supported on {}: {POSTGRES_ONLY_HINT}",
+                step.op(),
+                refused.join(" or ")
             ),
         ));
     }

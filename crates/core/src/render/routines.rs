@@ -13,6 +13,9 @@ use crate::schema::Schema;
 /// The hint of a typed routine step refused on a dialect without them.
 pub(crate) const POSTGRES_ONLY_HINT: &str = "functions and triggers are typed steps on PostgreSQL only: limit the step with `dialects = [\"postgres\"]` and write the other databases' version as a raw `sql` step limited with `dialects = [..]` (a column kept at the time of the last change: `op = \"updated_at_trigger\"` works on all three)";
 
+/// The hint when a plan loaded for PostgreSQL only meets another database.
+const RUN_HINT: &str = "functions and triggers are typed steps on PostgreSQL only: run this plan against PostgreSQL, or limit the step with `dialects = [\"postgres\"]` so that other databases skip it";
+
 /// The statements of a function or trigger step (`None`: not such a step).
 pub(crate) fn render(
     step: &Step,
@@ -23,7 +26,7 @@ pub(crate) fn render(
         if dialect.triggers().supports_typed_routines() {
             Ok(sql())
         } else {
-            Err(Error::unsupported(dialect, what, POSTGRES_ONLY_HINT))
+            Err(Error::unsupported(dialect, what, RUN_HINT))
         }
     };
     Some(match step {
