@@ -211,6 +211,11 @@ pub trait SqlDialect: Send + Sync {
     /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
     fn row_estimate_sql(&self, table: &str) -> String;
 
+    /// An expression for the database's clock now, in UTC, as RFC 3339 text with
+    /// milliseconds (`2026-11-27T10:00:00.000Z`) whatever the session's time zone: the
+    /// soak time of `min_age` is measured on the database's clock, never the client's.
+    fn now_utc_expr(&self) -> &'static str;
+
     // ----- Backups (see `crate::backup`) -----
 
     /// A query listing the base tables (not views) of the connected database's default

@@ -150,6 +150,11 @@ impl SqlDialect for Mysql {
         )
     }
 
+    /// `UTC_TIMESTAMP` ignores the session's `time_zone`; `%f` has six digits, cut to three.
+    fn now_utc_expr(&self) -> &'static str {
+        "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
+    }
+
     fn list_tables_sql(&self) -> String {
         "SELECT table_name FROM information_schema.tables \
          WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"

@@ -84,6 +84,12 @@ impl SqlDialect for Postgres {
         )
     }
 
+    /// `clock_timestamp()` (not `now()`, the transaction's start), shown in UTC whatever the
+    /// session's `TimeZone`.
+    fn now_utc_expr(&self) -> &'static str {
+        "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
     /// From the catalog, not `information_schema` (which hides tables the user has no right
     /// on: an unreadable history table must not look absent).
     fn list_tables_sql(&self) -> String {

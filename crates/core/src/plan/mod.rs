@@ -15,6 +15,7 @@ mod raw_losses;
 mod read;
 pub mod scaffold;
 mod semantics;
+mod soak;
 mod source_map;
 mod step_columns;
 mod subqueries;
@@ -42,6 +43,7 @@ pub use allow::Allow;
 pub use config::{Config, Target};
 pub use destructive::Loss;
 pub use json_schema::SchemaFile;
+pub use soak::{Soak, format_duration, parse_duration};
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, Declared, DeleteRows, DialectSql,
@@ -137,6 +139,9 @@ pub struct Migration {
     /// `test_only = true`: loaded by `cutover test` only, never by `up` (see
     /// [`Plan::test_only`]); not part of the checksum.
     pub test_only: bool,
+    /// `min_age`: how long the migrations it soaks after must have been applied before `up`
+    /// applies it (see [`Soak`]); not part of the checksum.
+    pub soak: Option<Soak>,
     /// SHA-256 (hex) over the canonical form of everything above except the path.
     pub checksum: String,
 }

@@ -162,6 +162,7 @@ impl Runner<'_> {
                 .collect();
             self.gate(m, losses.get(&m.version.number), &entries, &applied_now)
                 .await?;
+            self.soak_gate(m, &entries, &applied_now).await?;
             let outcome = self.apply_one(m, r, prior, &mut report.warnings).await;
             report.backup = self.run_backup.clone();
             match outcome? {
