@@ -29,6 +29,8 @@ pub struct Soak {
     pub explicit: bool,
     /// The line of `min_age` in the file.
     pub line: usize,
+    /// The line of `min_age_after` (of `min_age` when it is not written).
+    pub after_line: usize,
 }
 
 /// Parses a soak time: whole numbers with the units `d`, `h`, `m`, `s`, largest first and each
@@ -172,6 +174,7 @@ pub(crate) fn read(
         after,
         explicit,
         line,
+        after_line: line_of("min_age_after").unwrap_or(line),
     }))
 }
 
@@ -188,21 +191,21 @@ pub(crate) fn resolve(migrations: &mut [Migration]) -> Result<()> {
         };
         if soak.explicit {
             for v in &soak.after {
+                if !phased.iter().any(|(x, _)| x == v) {
+                    return Err(Error::plan(
+                        &m.path,
+                        Some(soak.after_line),
+                        format!("field `min_age_after` names migration {v}, which is not in the plan"),
+                    ));
+                }
                 if v.number >= m.version.number {
                     return Err(Error::plan(
                         &m.path,
-                        Some(soak.line),
+                        Some(soak.after_line),
                         format!(
                             "field `min_age_after` names {v}, which does not come before {}: a migration soaks after earlier ones",
                             m.version
                         ),
-                    ));
-                }
-                if !phased.iter().any(|(x, _)| x == v) {
-                    return Err(Error::plan(
-                        &m.path,
-                        Some(soak.line),
-                        format!("field `min_age_after` names migration {v}, which is not in the plan"),
                     ));
                 }
             }

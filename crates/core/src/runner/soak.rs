@@ -206,7 +206,8 @@ fn soak_wait(
                 None => {}
             }
         }
-        if worst.as_ref().is_none_or(|(w, _, _)| at > *w) {
+        // On a tie, the later migration: the one a reader expects to be waited for.
+        if worst.as_ref().is_none_or(|(w, _, _)| at >= *w) {
             worst = Some((at, label, since));
         }
     }

@@ -1,0 +1,320 @@
+//! Soak time (`min_age`) on real PostgreSQL, MariaDB and SQLite: `up` stops before a
+//! contract migration until the expand and backfill migrations before it were applied (and
+//! the backfill verified) that long ago by the database's clock, whatever the session's time
+//! zone; `--ignore-min-age` lets it through and the history records why.
+
+use std::time::Duration;
+
+use cutover_cli::connect::connect;
+use cutover_core::Error;
+use cutover_core::backend::Backend;
+use cutover_core::backup::BackupPolicy;
+use cutover_core::plan::{Phase, Plan};
+use cutover_core::runner::{RunReport, Runner, RunnerOptions, Silent, Target};
+use cutover_tests::plans::PlanDir;
+use cutover_tests::{Backend as Kind, for_each_backend, snapshot};
+
+const USERS: &str = r#"
+description = "users"
+[[steps]]
+op = "create_table"
+table = "users"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "name", type = "text" }]
+[[steps]]
+op = "sql"
+sql = "INSERT INTO users (id, name) VALUES (1, 'ann'), (2, 'bob')"
+down = "DELETE FROM users"
+"#;
+
+const EXPAND: &str = r#"
+description = "add display_name"
+phase = "expand"
+[[steps]]
+op = "add_column"
+table = "users"
+column = { name = "display_name", type = "text" }
+"#;
+
+const BACKFILL: &str = r#"
+description = "fill display_name"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "fill_display_name"
+table = "users"
+pending = "display_name IS NULL"
+set.display_name = "upper(name)"
+[[checks]]
+name = "every user has a display name"
+table = "users"
+where = "display_name IS NULL"
+expect = 0
+"#;
+
+fn contract(min_age: &str) -> String {
+    format!(
+        r#"
+description = "drop name"
+phase = "contract"
+min_age = "{min_age}"
+[[steps]]
+op = "drop_column"
+table = "users"
+column = "name"
+"#
+    )
+}
+
+fn plan(min_age: &str) -> (PlanDir, Plan) {
+    let dir = PlanDir::new();
+    dir.write("0001_users.toml", USERS)
+        .write("0002_display_name.toml", EXPAND)
+        .write("0003_fill.toml", BACKFILL)
+        .write("0004_drop_name.toml", &contract(min_age));
+    let plan = dir.load();
+    (dir, plan)
+}
+
+fn options(phase: Option<Phase>, ignore: Option<&str>) -> RunnerOptions {
+    RunnerOptions {
+        phase,
+        backup: BackupPolicy::Skip,
+        ignore_min_age: ignore.map(str::to_string),
+        retry_backoff: Duration::from_millis(50),
+        ..RunnerOptions::default()
+    }
+}
+
+async fn up(b: &mut dyn Backend, plan: &Plan, options: RunnerOptions) -> cutover_core::Result<RunReport> {
+    Runner::new(b, plan, options, &Silent).up(Target::Latest).await
+}
+
+fn applied(report: &RunReport) -> Vec<String> {
+    report
+        .migrations
+        .iter()
+        .map(|m| format!("{} {}", m.version, m.outcome))
+        .collect()
+}
+
+async fn has_name(b: &mut dyn Backend) -> bool {
+    snapshot::schema(b)
+        .await
+        .iter()
+        .any(|l| l.starts_with("column users name "))
+}
+
+/// The seconds the refusal says are left; panics unless `err` is the soak gate's.
+fn left_secs(err: &Error) -> u64 {
+    match err.root() {
+        Error::SoakPending { left_secs, .. } => *left_secs,
+        other => panic!("expected the soak gate, got: {other}"),
+    }
+}
+
+async fn history_count(b: &mut dyn Backend, version: i64) -> i64 {
+    snapshot::count(
+        b,
+        &format!("SELECT COUNT(*) FROM cutover_history WHERE version_number = {version}"),
+    )
+    .await
+}
+
+/// A session time zone far from UTC, so that a stored or compared time that is not UTC
+/// would be hours off.
+async fn far_time_zone(b: &mut dyn Backend, kind: Kind) {
+    let sql = match kind {
+        Kind::Postgres => "SET TIME ZONE 'Pacific/Kiritimati'",
+        Kind::Mysql => "SET time_zone = '+13:00'",
+        Kind::Sqlite => return,
+    };
+    b.execute(sql).await.expect("set the session time zone");
+}
+
+/// `RFC 3339 UTC` of the client's clock `hours` ago (the test's databases run on this
+/// machine, so both clocks agree to within the test's margins).
+fn hours_ago(hours: i64) -> String {
+    (chrono::Utc::now() - chrono::Duration::hours(hours))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+async fn age_history(b: &mut dyn Backend, hours: i64) {
+    b.execute(&format!(
+        "UPDATE cutover_history SET finished_at = '{}' WHERE version_number IN (2, 3)",
+        hours_ago(hours)
+    ))
+    .await
+    .expect("move the history back");
+}
+
+async fn age_backfill(b: &mut dyn Backend, hours: i64) {
+    b.execute(&format!(
+        "UPDATE cutover_backfill SET updated_at = '{}' WHERE id = 'fill_display_name'",
+        hours_ago(hours)
+    ))
+    .await
+    .expect("move the backfill's verification back");
+}
+
+#[tokio::test]
+async fn up_stops_before_an_unsoaked_contract_and_runs_it_once_min_age_passed() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan("2s");
+        let mut b = connect(db.url()).await.expect("connect");
+        far_time_zone(b.as_mut(), db.backend()).await;
+
+        // One run applies expand and backfill, then stops before the contract: its sources
+        // were applied in this very run.
+        let err = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect_err("the contract must soak");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("migration 0004 (drop_name) must soak 2s after 0003 (fill)")
+                && msg.contains("0004_drop_name.toml:4")
+                && msg.contains("--ignore-min-age \"REASON\""),
+            "{msg}"
+        );
+        assert!((1..=2).contains(&left_secs(&err)), "{msg}");
+        assert!(has_name(b.as_mut()).await, "nothing of 0004 ran");
+        assert_eq!(history_count(b.as_mut(), 3).await, 1);
+        assert_eq!(history_count(b.as_mut(), 4).await, 0, "no entry for 0004");
+
+        // status shows the wait of the pending migration.
+        let status = Runner::new(b.as_mut(), &plan, options(None, None), &Silent)
+            .status()
+            .await
+            .expect("status");
+        let m = status.migrations.iter().find(|m| m.version.text == "0004").expect("0004");
+        let wait = m.soak.clone().expect("status shows the soak");
+        assert!(!wait.soaked() && wait.after == "0003 (fill)", "{wait:?}");
+        assert!(wait.summary().contains("left of 2s"), "{}", wait.summary());
+
+        tokio::time::sleep(Duration::from_millis(2_600)).await;
+        let status = Runner::new(b.as_mut(), &plan, options(None, None), &Silent)
+            .status()
+            .await
+            .expect("status");
+        let m = status.migrations.iter().find(|m| m.version.text == "0004").expect("0004");
+        assert!(m.soak.as_ref().is_some_and(|w| w.soaked()), "{:?}", m.soak);
+        let report = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect("soaked: the contract runs");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        assert!(!has_name(b.as_mut()).await);
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_day_is_measured_on_the_database_clock_from_the_backfill_verification() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan("1d");
+        let mut b = connect(db.url()).await.expect("connect");
+        far_time_zone(b.as_mut(), db.backend()).await;
+        let report = up(b.as_mut(), &plan, options(Some(Phase::Backfill), None))
+            .await
+            .expect("up --phase backfill");
+        assert_eq!(
+            applied(&report),
+            ["0001 applied", "0002 applied", "0003 applied"]
+        );
+        // The history's times are UTC from the database's clock.
+        let stamp = snapshot::rows(b.as_mut(), "cutover_history")
+            .await
+            .join("\n");
+        let today = chrono::Utc::now().format("%Y-%m-%dT").to_string();
+        assert!(stamp.contains(&today) && stamp.contains('Z'), "{stamp}");
+
+        let err = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect_err("a day has not passed");
+        assert!(left_secs(&err) > 86_000, "{err}");
+
+        // 23 hours ago: one hour left, to the minute (a time-zone slip would be hours off).
+        age_history(b.as_mut(), 23).await;
+        age_backfill(b.as_mut(), 23).await;
+        let err = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect_err("an hour is left");
+        let left = left_secs(&err);
+        assert!((3_500..=3_600).contains(&left), "{left}: {err}");
+        let msg = err.to_string();
+        assert!(msg.contains(": 1h left") || msg.contains(": 59m"), "{msg}");
+
+        // The history soaked a day, but the backfill was verified just now: not soaked.
+        age_history(b.as_mut(), 25).await;
+        age_backfill(b.as_mut(), 0).await;
+        let err = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect_err("the verification is fresh");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("its backfill `fill_display_name` verified complete") && left_secs(&err) > 86_000,
+            "{msg}"
+        );
+        assert!(has_name(b.as_mut()).await);
+
+        age_backfill(b.as_mut(), 25).await;
+        let report = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect("a day later it runs");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        assert!(!has_name(b.as_mut()).await);
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ignore_min_age_needs_a_reason_and_the_history_records_it() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan("24h");
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan, options(Some(Phase::Backfill), None))
+            .await
+            .expect("up --phase backfill");
+
+        let err = up(b.as_mut(), &plan, options(None, Some("  ")))
+            .await
+            .expect_err("a blank reason is no reason");
+        assert!(err.to_string().contains("without a reason"), "{err}");
+        assert_eq!(history_count(b.as_mut(), 4).await, 0);
+
+        let report = up(
+            b.as_mut(),
+            &plan,
+            options(None, Some("staging: nobody to watch")),
+        )
+        .await
+        .expect("--ignore-min-age lets it through");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        assert!(!has_name(b.as_mut()).await);
+
+        // Read straight from the history table.
+        let notes = b
+            .query("SELECT note FROM cutover_history WHERE version_number = 4")
+            .await
+            .expect("read the note")
+            .into_first_column();
+        let note = notes.first().cloned().unwrap_or_default();
+        assert!(
+            note.contains("min_age 24h not waited for (--ignore-min-age by ")
+                && note.contains(": staging: nobody to watch)")
+                && note.contains("after 0003 (fill)")
+                && note.contains("no backup was taken"),
+            "{note}"
+        );
+        let status = Runner::new(b.as_mut(), &plan, options(None, None), &Silent)
+            .status()
+            .await
+            .expect("status");
+        let m = status.migrations.iter().find(|m| m.version.text == "0004").expect("0004");
+        assert!(m.soak.is_none());
+        let skipped = m.soak_skipped.clone().expect("status shows the skip");
+        assert!(skipped.starts_with("min_age 24h not waited for"), "{skipped}");
+        b.close().await.expect("close");
+    })
+    .await;
+}
