@@ -220,6 +220,12 @@ async fn a_day_is_measured_on_the_database_clock_from_the_backfill_verification(
             applied(&report),
             ["0001 applied", "0002 applied", "0003 applied"]
         );
+        // `up --phase` says how long the migration it stopped before still soaks.
+        let stop = report.stopped_before.clone().unwrap_or_default();
+        assert!(
+            stop.starts_with("0004 (drop_name), phase contract; soaking: 1d left of 1d after 0003 (fill)"),
+            "{stop}"
+        );
         // The history's times are UTC from the database's clock.
         let stamp = snapshot::rows(b.as_mut(), "cutover_history")
             .await

@@ -126,7 +126,8 @@ impl Runner<'_> {
         let mut skipped = Vec::new();
         for m in pending {
             if let Some(stop) = self.stops_before(m) {
-                report.stopped_before = Some(stop);
+                let soak = self.soak_summary(m, &entries, report).await?;
+                report.stopped_before = Some(stop + &soak);
                 break;
             }
             for r in &m.requires {

@@ -126,6 +126,29 @@ impl Runner<'_> {
         })
     }
 
+    /// `; soaking: 13h 12m left of 24h after ...` for `m` when it has `min_age`, for the
+    /// message of `up --phase` stopping before it (`report`: what this run applied so far).
+    pub(super) async fn soak_summary(
+        &mut self,
+        m: &Migration,
+        entries: &[HistoryEntry],
+        report: &super::RunReport,
+    ) -> Result<String> {
+        let Some(soak) = &m.soak else {
+            return Ok(String::new());
+        };
+        let applied_now: Vec<Version> = report
+            .migrations
+            .iter()
+            .filter(|x| x.outcome == "applied")
+            .map(|x| x.version.clone())
+            .collect();
+        let states = self.backfill_states(entries, &applied_now).await?;
+        let now = self.database_now().await?;
+        let wait = soak_wait(self.plan, soak, entries, &applied_now, &states, now);
+        Ok(format!("; {}", wait.summary()))
+    }
+
     /// The soak state of every pending migration with `min_age`, by version (for `status`).
     pub(crate) async fn soak_waits(
         &mut self,
