@@ -85,8 +85,14 @@ fn options(phase: Option<Phase>, ignore: Option<&str>) -> RunnerOptions {
     }
 }
 
-async fn up(b: &mut dyn Backend, plan: &Plan, options: RunnerOptions) -> cutover_core::Result<RunReport> {
-    Runner::new(b, plan, options, &Silent).up(Target::Latest).await
+async fn up(
+    b: &mut dyn Backend,
+    plan: &Plan,
+    options: RunnerOptions,
+) -> cutover_core::Result<RunReport> {
+    Runner::new(b, plan, options, &Silent)
+        .up(Target::Latest)
+        .await
 }
 
 fn applied(report: &RunReport) -> Vec<String> {
@@ -107,7 +113,7 @@ async fn has_name(b: &mut dyn Backend) -> bool {
 /// The seconds the refusal says are left; panics unless `err` is the soak gate's.
 fn left_secs(err: &Error) -> u64 {
     match err.root() {
-        Error::SoakPending { left_secs, .. } => *left_secs,
+        Error::SoakPending(r) => r.left_secs,
         other => panic!("expected the soak gate, got: {other}"),
     }
 }
@@ -185,7 +191,11 @@ async fn up_stops_before_an_unsoaked_contract_and_runs_it_once_min_age_passed() 
             .status()
             .await
             .expect("status");
-        let m = status.migrations.iter().find(|m| m.version.text == "0004").expect("0004");
+        let m = status
+            .migrations
+            .iter()
+            .find(|m| m.version.text == "0004")
+            .expect("0004");
         let wait = m.soak.clone().expect("status shows the soak");
         assert!(!wait.soaked() && wait.after == "0003 (fill)", "{wait:?}");
         assert!(wait.summary().contains("left of 2s"), "{}", wait.summary());
@@ -195,7 +205,11 @@ async fn up_stops_before_an_unsoaked_contract_and_runs_it_once_min_age_passed() 
             .status()
             .await
             .expect("status");
-        let m = status.migrations.iter().find(|m| m.version.text == "0004").expect("0004");
+        let m = status
+            .migrations
+            .iter()
+            .find(|m| m.version.text == "0004")
+            .expect("0004");
         assert!(m.soak.as_ref().is_some_and(|w| w.soaked()), "{:?}", m.soak);
         let report = up(b.as_mut(), &plan, options(None, None))
             .await
@@ -223,7 +237,9 @@ async fn a_day_is_measured_on_the_database_clock_from_the_backfill_verification(
         // `up --phase` says how long the migration it stopped before still soaks.
         let stop = report.stopped_before.clone().unwrap_or_default();
         assert!(
-            stop.starts_with("0004 (drop_name), phase contract; soaking: 1d left of 1d after 0003 (fill)"),
+            stop.starts_with(
+                "0004 (drop_name), phase contract; soaking: 1d left of 1d after 0003 (fill)"
+            ),
             "{stop}"
         );
         // The history's times are UTC from the database's clock.
@@ -257,7 +273,8 @@ async fn a_day_is_measured_on_the_database_clock_from_the_backfill_verification(
             .expect_err("the verification is fresh");
         let msg = err.to_string();
         assert!(
-            msg.contains("its backfill `fill_display_name` verified complete") && left_secs(&err) > 86_000,
+            msg.contains("its backfill `fill_display_name` verified complete")
+                && left_secs(&err) > 86_000,
             "{msg}"
         );
         assert!(has_name(b.as_mut()).await);
@@ -316,10 +333,17 @@ async fn ignore_min_age_needs_a_reason_and_the_history_records_it() {
             .status()
             .await
             .expect("status");
-        let m = status.migrations.iter().find(|m| m.version.text == "0004").expect("0004");
+        let m = status
+            .migrations
+            .iter()
+            .find(|m| m.version.text == "0004")
+            .expect("0004");
         assert!(m.soak.is_none());
         let skipped = m.soak_skipped.clone().expect("status shows the skip");
-        assert!(skipped.starts_with("min_age 24h not waited for"), "{skipped}");
+        assert!(
+            skipped.starts_with("min_age 24h not waited for"),
+            "{skipped}"
+        );
         b.close().await.expect("close");
     })
     .await;

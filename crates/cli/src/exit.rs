@@ -41,11 +41,9 @@ impl ExitCode {
     pub fn for_error(err: &anyhow::Error) -> ExitCode {
         match err.downcast_ref::<Error>().map(|e| e.root()) {
             Some(Error::Locked { .. } | Error::LockLost { .. }) => ExitCode::Locked,
-            Some(
-                Error::CheckFailed { .. }
-                | Error::GateRefused { .. }
-                | Error::SoakPending { .. },
-            ) => ExitCode::CheckFailed,
+            Some(Error::CheckFailed { .. } | Error::GateRefused { .. } | Error::SoakPending(_)) => {
+                ExitCode::CheckFailed
+            }
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             Some(Error::BackfillRetired { .. }) => ExitCode::Retired,
             Some(Error::LintFailed { .. }) => ExitCode::LintFailed,

@@ -151,28 +151,9 @@ pub enum Error {
 
     /// A migration with `min_age` has not soaked yet: a migration it soaks after was applied
     /// (or its backfill verified) less than `min_age` ago, by the database's clock (exit
-    /// code 5, like the contract gate).
-    #[error(
-        "migration {migration} must soak {min_age} after {after} ({since}): {left} left (`min_age` at {location}); run `cutover up` again after {ready_at}, or skip the wait with --ignore-min-age \"REASON\""
-    )]
-    SoakPending {
-        /// The migration label.
-        migration: String,
-        /// The soak time as written (`24h`).
-        min_age: String,
-        /// The migration it waits for.
-        after: String,
-        /// What happened when: `applied 2026-11-27 10:00:00 UTC`.
-        since: String,
-        /// How long is left, e.g. `13h 12m`.
-        left: String,
-        /// Seconds left.
-        left_secs: u64,
-        /// When the wait ends, by the database's clock (`2026-11-27 23:12:00 UTC`).
-        ready_at: String,
-        /// `migrations/0004_drop.toml:7`.
-        location: String,
-    },
+    /// code 5, like the contract gate). Boxed: the details are many.
+    #[error("{0}")]
+    SoakPending(Box<crate::runner::SoakRefusal>),
 
     /// The contract gate refused a migration: a backfill whose source it destroys is not
     /// complete, or failed its re-verification (exit code 5, like a failed check).

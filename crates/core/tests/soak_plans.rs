@@ -66,14 +66,20 @@ fn min_age_after_names_the_migrations_and_is_outside_the_checksum() {
     assert!(soak.explicit);
     assert_eq!(versions(&soak.after), ["0003"]);
     // Soak time is rollout policy: editing it never makes an applied migration "changed".
-    assert_eq!(with.migrations[3].checksum, files(&plain).migrations[3].checksum);
+    assert_eq!(
+        with.migrations[3].checksum,
+        files(&plain).migrations[3].checksum
+    );
 }
 
 #[test]
 fn bad_min_age_values_are_refused_with_file_line_and_field() {
     let cases: &[(&str, &str)] = &[
         ("min_age = \"24\"", "without a unit"),
-        ("min_age = \"24 hours\"", "`o` in \"24 hours\" is not a unit"),
+        (
+            "min_age = \"24 hours\"",
+            "`o` in \"24 hours\" is not a unit",
+        ),
         ("min_age = \"\"", "empty"),
         ("min_age = \"0h\"", "no time at all"),
         ("min_age = \"30m2h\"", "largest first"),
@@ -122,10 +128,15 @@ fn min_age_after_must_name_earlier_migrations_of_the_plan() {
         .expect_err(lines)
         .to_string();
         // Reported on the line of the field it is about.
-        let line = if lines.starts_with("min_age = ") { 4 } else { 3 };
+        let line = if lines.starts_with("min_age = ") {
+            4
+        } else {
+            3
+        };
         assert!(
-            err.starts_with(&format!("migrations/0004_drop.toml:{line}: field `min_age_after`"))
-                && err.contains(says),
+            err.starts_with(&format!(
+                "migrations/0004_drop.toml:{line}: field `min_age_after`"
+            )) && err.contains(says),
             "{lines}: {err}"
         );
     }

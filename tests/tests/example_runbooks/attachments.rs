@@ -281,12 +281,16 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
     // now, then run "a day later" (the history and the checkpoint moved back 25 hours).
     match up(b, &plan, backups, None).await {
         Err(e) => assert!(
-            matches!(e.root(), cutover_core::Error::SoakPending { left_secs, .. } if *left_secs > 86_000),
+            matches!(e.root(), cutover_core::Error::SoakPending(r) if r.left_secs > 86_000),
             "{e}"
         ),
         Ok(r) => panic!("the contract ran before it soaked: {r:?}"),
     }
-    assert!(columns(b, "messages").await.contains(&"media_url".to_string()));
+    assert!(
+        columns(b, "messages")
+            .await
+            .contains(&"media_url".to_string())
+    );
     a_day_passes(b).await;
     let contract = up(b, &plan, backups, None).await.expect("contract");
     let backup = contract.backup.expect("the contract took a backup");
@@ -326,10 +330,14 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
 async fn a_day_passes(b: &mut dyn Backend) {
     let then = (chrono::Utc::now() - chrono::Duration::hours(25))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    b.execute(&format!("UPDATE cutover_history SET finished_at = '{then}'"))
-        .await
-        .expect("age the history");
-    b.execute(&format!("UPDATE cutover_backfill SET updated_at = '{then}'"))
-        .await
-        .expect("age the checkpoints");
+    b.execute(&format!(
+        "UPDATE cutover_history SET finished_at = '{then}'"
+    ))
+    .await
+    .expect("age the history");
+    b.execute(&format!(
+        "UPDATE cutover_backfill SET updated_at = '{then}'"
+    ))
+    .await
+    .expect("age the checkpoints");
 }

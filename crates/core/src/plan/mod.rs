@@ -43,7 +43,6 @@ pub use allow::Allow;
 pub use config::{Config, Target};
 pub use destructive::Loss;
 pub use json_schema::SchemaFile;
-pub use soak::{Soak, format_duration, parse_duration};
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, Declared, DeleteRows, DialectSql,
@@ -51,6 +50,7 @@ pub use model::{
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
+pub use soak::{Soak, format_duration, parse_duration};
 
 /// A migration version: the number before the first `_` of the file name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

@@ -54,7 +54,9 @@ pub fn parse_duration(text: &str) -> std::result::Result<u64, String> {
             return Err(format!("`{c}` in \"{text}\" is not a unit: {example}"));
         };
         if digits.is_empty() {
-            return Err(format!("`{c}` in \"{text}\" has no number before it: {example}"));
+            return Err(format!(
+                "`{c}` in \"{text}\" has no number before it: {example}"
+            ));
         }
         if pos < next_unit {
             return Err(format!(
@@ -72,7 +74,9 @@ pub fn parse_duration(text: &str) -> std::result::Result<u64, String> {
         digits.clear();
     }
     if !digits.is_empty() {
-        return Err(format!("\"{text}\" ends in a number without a unit: {example}"));
+        return Err(format!(
+            "\"{text}\" ends in a number without a unit: {example}"
+        ));
     }
     if total == 0 {
         return Err(format!(
@@ -195,7 +199,9 @@ pub(crate) fn resolve(migrations: &mut [Migration]) -> Result<()> {
                     return Err(Error::plan(
                         &m.path,
                         Some(soak.after_line),
-                        format!("field `min_age_after` names migration {v}, which is not in the plan"),
+                        format!(
+                            "field `min_age_after` names migration {v}, which is not in the plan"
+                        ),
                     ));
                 }
                 if v.number >= m.version.number {

@@ -57,6 +57,42 @@ impl SoakWait {
     }
 }
 
+/// Why `up` refused a migration whose `min_age` has not passed
+/// ([`Error::SoakPending`](crate::Error::SoakPending)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SoakRefusal {
+    /// The migration label.
+    pub migration: String,
+    /// The soak time as written (`24h`).
+    pub min_age: String,
+    /// The migration it waits for.
+    pub after: String,
+    /// What happened when: `applied 2026-11-27 10:00:00 UTC`.
+    pub since: String,
+    /// Seconds left.
+    pub left_secs: u64,
+    /// When the wait ends, by the database's clock (`2026-11-27 23:12:00 UTC`).
+    pub ready_at: String,
+    /// `migrations/0004_drop.toml:7`: where `min_age` is written.
+    pub location: String,
+}
+
+impl std::fmt::Display for SoakRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "migration {} must soak {} after {} ({}): {} left (`min_age` at {}); run `cutover up` again after {}, or skip the wait with --ignore-min-age \"REASON\"",
+            self.migration,
+            self.min_age,
+            self.after,
+            self.since,
+            format_duration(self.left_secs),
+            self.location,
+            self.ready_at
+        )
+    }
+}
+
 impl Runner<'_> {
     /// The database's clock now (UTC).
     pub(crate) async fn database_now(&mut self) -> Result<DateTime<Utc>> {
@@ -89,6 +125,16 @@ impl Runner<'_> {
         let Some(soak) = &m.soak else {
             return Ok(());
         };
+        // A run that already got past the gate and stopped half way (statements committed)
+        // is finished, never held back: the wait was decided when it started.
+        let started = entries.iter().any(|e| {
+            e.version == m.version
+                && e.statements_applied > 0
+                && matches!(e.state, EntryState::Partial | EntryState::Failed)
+        });
+        if started {
+            return Ok(());
+        }
         let states = self.backfill_states(entries, applied_now).await?;
         let now = self.database_now().await?;
         let wait = soak_wait(self.plan, soak, entries, applied_now, &states, now);
@@ -114,16 +160,15 @@ impl Runner<'_> {
             ));
             return Ok(());
         }
-        Err(Error::SoakPending {
+        Err(Error::SoakPending(Box::new(SoakRefusal {
             migration: m.label(),
             min_age: soak.text.clone(),
             after: wait.after,
             since: wait.since,
-            left: format_duration(wait.left_secs),
             left_secs: wait.left_secs,
             ready_at: wait.ready_at,
             location: format!("{}:{}", m.path.display(), soak.line),
-        })
+        })))
     }
 
     /// `; soaking: 13h 12m left of 24h after ...` for `m` when it has `min_age`, for the
@@ -194,7 +239,10 @@ fn soak_wait(
     let min_age = chrono::Duration::seconds(i64::try_from(soak.seconds).unwrap_or(i64::MAX));
     let mut worst: Option<(DateTime<Utc>, String, String)> = None;
     for v in &soak.after {
-        let label = plan.get(&v.text).map(|m| m.label()).unwrap_or(v.text.clone());
+        let label = plan
+            .get(&v.text)
+            .map(|m| m.label())
+            .unwrap_or(v.text.clone());
         let entry = entries.iter().find(|e| e.version == *v);
         let (mut at, mut since) = match entry {
             _ if applied_now.contains(v) => (now, "applied in this run".to_string()),
@@ -261,9 +309,9 @@ const SKIPPED: &str = "min_age ";
 /// The part of a history note that says `--ignore-min-age` skipped the soak time.
 pub(super) fn skipped_note(note: Option<&str>) -> Option<String> {
     let note = note?;
-    let at = note.find(SKIPPED).filter(|at| {
-        note[*at..].contains(" not waited for (--ignore-min-age")
-    })?;
+    let at = note
+        .find(SKIPPED)
+        .filter(|at| note[*at..].contains(" not waited for (--ignore-min-age"))?;
     Some(note[at..].to_string())
 }
 
