@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use cutover_cli::connect::connect;
 use cutover_core::Error;
+use cutover_core::app::{Migrator, MigratorOptions};
 use cutover_core::backend::Backend;
 use cutover_core::backup::BackupPolicy;
 use cutover_core::plan::{Phase, Plan};
@@ -345,6 +346,44 @@ async fn ignore_min_age_needs_a_reason_and_the_history_records_it() {
             "{skipped}"
         );
         b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_embedded_migrator_has_the_same_gate() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan("1h");
+        let b = connect(db.url()).await.expect("connect");
+        let app_options = |ignore| MigratorOptions {
+            runner: options(None, ignore),
+            ..MigratorOptions::default()
+        };
+        let mut app = Migrator::new(plan.clone(), b).with_options(app_options(None));
+        let err = app
+            .up()
+            .await
+            .expect_err("the service stops before the contract");
+        assert!(left_secs(&err) > 3_500, "{err}");
+        let b = app.into_backend();
+        let mut app =
+            Migrator::new(plan, b).with_options(app_options(Some("service test database")));
+        let report = app.up().await.expect("ignore_min_age lets it through");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        let status = app.status().await.expect("status");
+        let m = status
+            .migrations
+            .iter()
+            .find(|m| m.version.text == "0004")
+            .expect("0004");
+        assert!(
+            m.soak_skipped
+                .as_deref()
+                .is_some_and(|s| s.contains(": service test database)")),
+            "{:?}",
+            m.soak_skipped
+        );
+        app.close().await.expect("close");
     })
     .await;
 }

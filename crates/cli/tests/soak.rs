@@ -83,6 +83,16 @@ async fn up_exits_5_until_soaked_and_status_shows_the_time_left() {
         assert_eq!(soak["min_age"], "12h", "{doc}");
         assert!(soak["left_secs"].as_u64().is_some_and(|s| s > 43_000), "{doc}");
 
+        // explain warns that `up` would refuse it.
+        let out = cutover(&plan, db.url(), &["explain"]);
+        let text = common::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("0003 (drop_old): soaking: ")
+                && text.contains("`cutover up` refuses it until then"),
+            "{text}"
+        );
+
         // --json carries the refusal and its exit code.
         let out = cutover(&plan, db.url(), &["up", "--no-backup", "--json"]);
         assert_eq!(out.status.code(), Some(5));
