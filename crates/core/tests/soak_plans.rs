@@ -50,7 +50,8 @@ fn min_age_soaks_after_every_earlier_expand_and_backfill_migration() {
 
 #[test]
 fn min_age_after_names_the_migrations_and_is_outside_the_checksum() {
-    let explicit = contract("min_age = \"24h\"\nmin_age_after = [\"0003\"]");
+    // A bare number names the same migration as its zero-padded file version.
+    let explicit = contract("min_age = \"24h\"\nmin_age_after = [3]");
     let plain = contract("");
     let files = |drop: &str| {
         load(&[
@@ -117,6 +118,10 @@ fn min_age_after_must_name_earlier_migrations_of_the_plan() {
             "x3 is not a version number",
         ),
         ("min_age = \"1h\"\nmin_age_after = []", "is empty"),
+        (
+            "min_age = \"1h\"\nmin_age_after = \"0002\"",
+            "\"0002\" is not a list",
+        ),
         ("min_age_after = [\"0002\"]", "without `min_age`"),
     ];
     for (lines, says) in cases {

@@ -69,7 +69,7 @@ pub(crate) struct Header {
     /// migration of phase expand or backfill.
     #[serde(default)]
     #[schemars(with = "Option<Vec<json_schema::VersionRef>>")]
-    min_age_after: Option<Vec<toml::Value>>,
+    min_age_after: Option<toml::Value>,
 }
 
 fn yes() -> bool {

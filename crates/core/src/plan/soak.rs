@@ -116,9 +116,22 @@ pub fn format_duration(seconds: u64) -> String {
 pub(crate) fn read(
     path: &Path,
     min_age: Option<toml::Value>,
-    after: Option<Vec<toml::Value>>,
+    after: Option<toml::Value>,
     line_of: impl Fn(&str) -> Option<usize>,
 ) -> Result<Option<Soak>> {
+    let after = match after {
+        None => None,
+        Some(toml::Value::Array(list)) => Some(list),
+        Some(other) => {
+            return Err(Error::plan(
+                path,
+                line_of("min_age_after"),
+                format!(
+                    "field `min_age_after`: {other} is not a list; write e.g. min_age_after = [\"0003\"]"
+                ),
+            ));
+        }
+    };
     let Some(value) = min_age else {
         if after.is_some() {
             return Err(Error::plan(
@@ -194,8 +207,9 @@ pub(crate) fn resolve(migrations: &mut [Migration]) -> Result<()> {
             continue;
         };
         if soak.explicit {
-            for v in &soak.after {
-                if !phased.iter().any(|(x, _)| x == v) {
+            for v in soak.after.iter_mut() {
+                // `3` and `"0003"` name the same migration: keep the plan's spelling.
+                let Some((known, _)) = phased.iter().find(|(x, _)| x.number == v.number) else {
                     return Err(Error::plan(
                         &m.path,
                         Some(soak.after_line),
@@ -203,7 +217,8 @@ pub(crate) fn resolve(migrations: &mut [Migration]) -> Result<()> {
                             "field `min_age_after` names migration {v}, which is not in the plan"
                         ),
                     ));
-                }
+                };
+                *v = known.clone();
                 if v.number >= m.version.number {
                     return Err(Error::plan(
                         &m.path,
