@@ -30,8 +30,11 @@ pub struct SoakWait {
     pub since: String,
     /// Seconds left; 0 when it has soaked.
     pub left_secs: u64,
-    /// When the wait ends, by the database's clock.
+    /// When the wait ends, by the database's clock (counted from now when `after` is not
+    /// applied yet).
     pub ready_at: String,
+    /// `after` is not applied yet: the wait starts once it is.
+    pub not_applied: bool,
 }
 
 impl SoakWait {
@@ -44,6 +47,11 @@ impl SoakWait {
     pub fn summary(&self) -> String {
         if self.soaked() {
             format!("soaked ({} after {})", self.min_age, self.after)
+        } else if self.not_applied {
+            format!(
+                "soaking: {} after {}, which is not applied yet",
+                self.min_age, self.after
+            )
         } else {
             format!(
                 "soaking: {} left of {} after {} ({}); ready after {}",
@@ -254,9 +262,11 @@ fn soak_wait(
                     None => (now, format!("applied at an unreadable time `{stamp}`")),
                 }
             }
-            _ => (now, "not applied yet".to_string()),
+            _ => (now, NOT_APPLIED.to_string()),
         };
-        for st in states.iter().filter(|st| st.migration == label) {
+        // Its backfills matter once it is applied (before, or in this run, the wait is whole).
+        let recorded = entry.is_some_and(|e| e.state == EntryState::Applied);
+        for st in states.iter().filter(|st| recorded && st.migration == label) {
             if st.retired.is_some() {
                 continue;
             }
@@ -289,6 +299,7 @@ fn soak_wait(
             since: String::new(),
             left_secs: 0,
             ready_at: show(now),
+            not_applied: false,
         };
     };
     let ready = at + min_age;
@@ -296,12 +307,16 @@ fn soak_wait(
     SoakWait {
         min_age: soak.text.clone(),
         after,
+        not_applied: since == NOT_APPLIED,
         since,
         // Round up: "1s left" until it has really passed.
         left_secs: left.div_ceil(1000),
         ready_at: show(ready),
     }
 }
+
+/// What a soak says of a migration it waits for that is not applied.
+const NOT_APPLIED: &str = "not applied yet";
 
 /// The start of the history note that `--ignore-min-age` writes.
 const SKIPPED: &str = "min_age ";
