@@ -3,165 +3,22 @@
 //! the backfill verified) that long ago by the database's clock, whatever the session's time
 //! zone; `--ignore-min-age` lets it through and the history records why.
 
+mod support;
+
 use std::time::Duration;
 
 use cutover_cli::connect::connect;
 use cutover_core::Error;
 use cutover_core::app::{Migrator, MigratorOptions};
-use cutover_core::backend::Backend;
-use cutover_core::backup::BackupPolicy;
-use cutover_core::plan::{Phase, Plan};
-use cutover_core::runner::{RunReport, Runner, RunnerOptions, Silent, Target};
+use cutover_core::plan::Phase;
+use cutover_core::runner::{Runner, Silent};
 use cutover_tests::plans::PlanDir;
-use cutover_tests::{Backend as Kind, for_each_backend, snapshot};
+use cutover_tests::{for_each_backend, snapshot};
 
-const USERS: &str = r#"
-description = "users"
-[[steps]]
-op = "create_table"
-table = "users"
-columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "name", type = "text" }]
-[[steps]]
-op = "sql"
-sql = "INSERT INTO users (id, name) VALUES (1, 'ann'), (2, 'bob')"
-down = "DELETE FROM users"
-"#;
-
-const EXPAND: &str = r#"
-description = "add display_name"
-phase = "expand"
-[[steps]]
-op = "add_column"
-table = "users"
-column = { name = "display_name", type = "text" }
-"#;
-
-const BACKFILL: &str = r#"
-description = "fill display_name"
-phase = "backfill"
-[[steps]]
-op = "backfill"
-id = "fill_display_name"
-table = "users"
-pending = "display_name IS NULL"
-set.display_name = "upper(name)"
-[[checks]]
-name = "every user has a display name"
-table = "users"
-where = "display_name IS NULL"
-expect = 0
-"#;
-
-fn contract(min_age: &str) -> String {
-    format!(
-        r#"
-description = "drop name"
-phase = "contract"
-min_age = "{min_age}"
-[[steps]]
-op = "drop_column"
-table = "users"
-column = "name"
-"#
-    )
-}
-
-fn plan(min_age: &str) -> (PlanDir, Plan) {
-    let dir = PlanDir::new();
-    dir.write("0001_users.toml", USERS)
-        .write("0002_display_name.toml", EXPAND)
-        .write("0003_fill.toml", BACKFILL)
-        .write("0004_drop_name.toml", &contract(min_age));
-    let plan = dir.load();
-    (dir, plan)
-}
-
-fn options(phase: Option<Phase>, ignore: Option<&str>) -> RunnerOptions {
-    RunnerOptions {
-        phase,
-        backup: BackupPolicy::Skip,
-        ignore_min_age: ignore.map(str::to_string),
-        retry_backoff: Duration::from_millis(50),
-        ..RunnerOptions::default()
-    }
-}
-
-async fn up(
-    b: &mut dyn Backend,
-    plan: &Plan,
-    options: RunnerOptions,
-) -> cutover_core::Result<RunReport> {
-    Runner::new(b, plan, options, &Silent)
-        .up(Target::Latest)
-        .await
-}
-
-fn applied(report: &RunReport) -> Vec<String> {
-    report
-        .migrations
-        .iter()
-        .map(|m| format!("{} {}", m.version, m.outcome))
-        .collect()
-}
-
-async fn has_name(b: &mut dyn Backend) -> bool {
-    snapshot::schema(b)
-        .await
-        .iter()
-        .any(|l| l.starts_with("column users name "))
-}
-
-/// The seconds the refusal says are left; panics unless `err` is the soak gate's.
-fn left_secs(err: &Error) -> u64 {
-    match err.root() {
-        Error::SoakPending(r) => r.left_secs,
-        other => panic!("expected the soak gate, got: {other}"),
-    }
-}
-
-async fn history_count(b: &mut dyn Backend, version: i64) -> i64 {
-    snapshot::count(
-        b,
-        &format!("SELECT COUNT(*) FROM cutover_history WHERE version_number = {version}"),
-    )
-    .await
-}
-
-/// A session time zone far from UTC, so that a stored or compared time that is not UTC
-/// would be hours off.
-async fn far_time_zone(b: &mut dyn Backend, kind: Kind) {
-    let sql = match kind {
-        Kind::Postgres => "SET TIME ZONE 'Pacific/Kiritimati'",
-        Kind::Mysql => "SET time_zone = '+13:00'",
-        Kind::Sqlite => return,
-    };
-    b.execute(sql).await.expect("set the session time zone");
-}
-
-/// `RFC 3339 UTC` of the client's clock `hours` ago (the test's databases run on this
-/// machine, so both clocks agree to within the test's margins).
-fn hours_ago(hours: i64) -> String {
-    (chrono::Utc::now() - chrono::Duration::hours(hours))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-async fn age_history(b: &mut dyn Backend, hours: i64) {
-    b.execute(&format!(
-        "UPDATE cutover_history SET finished_at = '{}' WHERE version_number IN (2, 3)",
-        hours_ago(hours)
-    ))
-    .await
-    .expect("move the history back");
-}
-
-async fn age_backfill(b: &mut dyn Backend, hours: i64) {
-    b.execute(&format!(
-        "UPDATE cutover_backfill SET updated_at = '{}' WHERE id = 'fill_display_name'",
-        hours_ago(hours)
-    ))
-    .await
-    .expect("move the backfill's verification back");
-}
+use support::{
+    BACKFILL, EXPAND, USERS, age_backfill, age_history, applied, far_time_zone, has_name,
+    history_count, left_secs, options, plan, up,
+};
 
 #[tokio::test]
 async fn up_stops_before_an_unsoaked_contract_and_runs_it_once_min_age_passed() {
@@ -384,6 +241,70 @@ async fn the_embedded_migrator_has_the_same_gate() {
             m.soak_skipped
         );
         app.close().await.expect("close");
+    })
+    .await;
+}
+
+/// A contract run statement by statement that `--ignore-min-age` let through and that stopped
+/// half way (its first statement committed) finishes without the flag: the wait was decided
+/// when it started, and holding back a half-applied contract helps nobody.
+#[tokio::test]
+async fn a_half_applied_contract_resumes_without_waiting_again() {
+    for_each_backend(|db| async move {
+        let stepwise = |second: &str| {
+            format!(
+                r#"
+description = "drop name, then tidy up"
+phase = "contract"
+min_age = "24h"
+transaction = false
+[[steps]]
+op = "drop_column"
+table = "users"
+column = "name"
+[[steps]]
+op = "sql"
+sql = "{second}"
+down = "SELECT 1"
+"#
+            )
+        };
+        let dir = PlanDir::new();
+        dir.write("0001_users.toml", USERS)
+            .write("0002_display_name.toml", EXPAND)
+            .write("0003_fill.toml", BACKFILL)
+            .write(
+                "0004_drop_name.toml",
+                &stepwise("UPDATE no_such_table SET x = 1"),
+            );
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &plan, options(Some(Phase::Backfill), None))
+            .await
+            .expect("up --phase backfill");
+        let err = up(b.as_mut(), &plan, options(None, Some("incident 7")))
+            .await
+            .expect_err("the second statement fails");
+        assert!(!matches!(err.root(), Error::SoakPending(_)), "{err}");
+        assert!(!has_name(b.as_mut()).await, "the first statement committed");
+        let done = snapshot::count(
+            b.as_mut(),
+            "SELECT statements_applied FROM cutover_history WHERE version_number = 4",
+        )
+        .await;
+        assert_eq!(done, 1);
+
+        // The broken statement is fixed; the run resumes with no flag and no wait.
+        dir.write(
+            "0004_drop_name.toml",
+            &stepwise("UPDATE users SET display_name = display_name"),
+        );
+        let plan = dir.load();
+        let report = up(b.as_mut(), &plan, options(None, None))
+            .await
+            .expect("the half-applied contract finishes");
+        assert_eq!(applied(&report), ["0004 applied"]);
+        b.close().await.expect("close");
     })
     .await;
 }
