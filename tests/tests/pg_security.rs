@@ -464,3 +464,36 @@ async fn a_policy_moves_with_its_renamed_table_without_drift() {
     );
     teardown(db, b, &role).await;
 }
+
+#[tokio::test]
+async fn statement_by_statement_migrations_capture_and_restore_too() {
+    let Some((db, mut b, role)) = setup().await else {
+        return;
+    };
+    let dir = PlanDir::new();
+    dir.write("0001_base.toml", BASE);
+    dir.write(
+        "0002_swap.toml",
+        &format!(
+            "description = \"swap a policy, step by step\"\ntransaction = false\n\n\
+             [[steps]]\nop = \"drop_policy\"\ntable = \"notes\"\nname = \"legacy\"\ndialects = [\"postgres\"]\n\n\
+             [[steps]]\nop = \"create_policy\"\ntable = \"notes\"\nname = \"fresh\"\nroles = [\"{role}\"]\nusing = \"id > 1\"\ndialects = [\"postgres\"]\n"
+        ),
+    );
+    let plan = dir.load();
+    up(b.as_mut(), &plan, Some("0001")).await.expect("up 0001");
+    b.execute(&format!(
+        "CREATE POLICY legacy ON notes AS RESTRICTIVE FOR DELETE TO \"{role}\" USING (id < 5)"
+    ))
+    .await
+    .expect("legacy");
+    let before = policies(b.as_mut()).await;
+    up(b.as_mut(), &plan, None).await.expect("up");
+    let after = policies(b.as_mut()).await;
+    assert_eq!(after.len(), 1);
+    assert!(after[0].starts_with("fresh | PERMISSIVE"), "{after:?}");
+    assert!(drift(b.as_mut(), &plan).await.is_empty());
+    down_one(b.as_mut(), &plan).await;
+    assert_eq!(policies(b.as_mut()).await, before);
+    teardown(db, b, &role).await;
+}
