@@ -177,7 +177,7 @@ from = { table = "conversations", on = "conversations.id = messages.conversation
 async fn update_from_a_related_table() {
     for_each_backend(|db| async move {
         let dir = PlanDir::example("messages");
-        dir.write("0005_auth_user.toml", JOIN_PLAN);
+        dir.write("0006_auth_user.toml", JOIN_PLAN);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0004").await;

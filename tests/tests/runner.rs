@@ -57,7 +57,7 @@ async fn example_plan_applies_and_status_shows_it() {
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         let report = up(b.as_mut(), &plan).await.expect("up");
-        assert_eq!(report.migrations.len(), 4);
+        assert_eq!(report.migrations.len(), 5);
         assert!(report.migrations.iter().all(|m| m.outcome == "applied"));
 
         assert_eq!(
@@ -106,7 +106,7 @@ async fn example_plan_applies_and_status_shows_it() {
             "SELECT COUNT(*) FROM cutover_history WHERE state = 'applied'",
         )
         .await;
-        assert_eq!(states, 4);
+        assert_eq!(states, 5);
         // A second run has nothing to do.
         assert!(
             up(b.as_mut(), &plan)
@@ -303,7 +303,7 @@ async fn down_to_a_target_and_up_again_restores_schema_and_rows() {
             .iter()
             .map(|m| m.version.text.clone())
             .collect();
-        assert_eq!(reverted, ["0004", "0003", "0002"]);
+        assert_eq!(reverted, ["0005", "0004", "0003", "0002"]);
         assert_eq!(
             snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM messages").await,
             0

@@ -60,7 +60,7 @@ async fn eight_concurrent_runs_apply_each_migration_once() {
                 )
             })
             .collect();
-        let expected: Vec<(String, String)> = ["0001", "0002", "0003", "0004"]
+        let expected: Vec<(String, String)> = ["0001", "0002", "0003", "0004", "0005"]
             .iter()
             .map(|v| (v.to_string(), "1".to_string()))
             .collect();

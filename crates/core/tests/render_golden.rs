@@ -1757,10 +1757,11 @@ fn example_plan_reverts_newest_first() {
     let plan = Plan::load(&examples_dir()).expect("example plan loads");
     let rendered = render(&plan, Dialect::Postgres, Direction::Down).expect("example reverts");
     let versions: Vec<String> = rendered.iter().map(|m| m.version.to_string()).collect();
-    assert_eq!(versions, ["0004", "0003", "0002", "0001"]);
+    assert_eq!(versions, ["0005", "0004", "0003", "0002", "0001"]);
     assert_eq!(
         statements(&rendered),
         &[
+            r#"REVOKE SELECT, UPDATE ON TABLE "messages" FROM "social_selling_user""#,
             r#"UPDATE "messages" SET "attachments" = jsonb_build_array() WHERE CAST("attachments" AS text) LIKE '%legacy_migration%'"#,
             r#"ALTER TABLE "messages" DROP COLUMN "attachments""#,
             "DELETE FROM messages",

@@ -139,6 +139,8 @@ fn checksums_of_plans_without_dialects_are_unchanged() {
     let sums: Vec<(&str, &str)> = plan
         .migrations
         .iter()
+        // 0005 (PostgreSQL-only grant) came with `dialects`.
+        .filter(|m| m.steps.iter().all(|s| s.dialects.is_none()))
         .map(|m| (m.version.text.as_str(), m.checksum.as_str()))
         .collect();
     assert_eq!(sums, RECORDED);

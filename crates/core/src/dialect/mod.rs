@@ -8,8 +8,11 @@ pub mod explain;
 mod kind;
 mod mysql;
 mod postgres;
+mod postgres_capture;
 mod postgres_compound;
 mod sqlite;
+
+pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
 use sea_query::Expr;
 
@@ -75,6 +78,33 @@ pub trait SqlDialect: Send + Sync {
     /// the current definition must be known.
     fn alter_column_restates_definition(&self) -> bool {
         false
+    }
+
+    /// Whether the dialect has row-level security, policies and the grants cutover renders
+    /// (`enable_rls`, `create_policy`, `grant`, ...): PostgreSQL only.
+    fn supports_row_security(&self) -> bool {
+        false
+    }
+
+    /// A query whose rows (first column, in order) are the statements that re-create
+    /// `object` as it is now; no row when it does not exist. Run inside the migration's
+    /// transaction right before a step replaces or drops the object. `None`: the dialect
+    /// cannot capture this kind of object.
+    fn captured_definition_sql(&self, object: &crate::plan::ObjectRef) -> Option<String> {
+        let _ = object;
+        None
+    }
+
+    /// A query listing the tables of the current schema with row-level security on or
+    /// forced: rows `(table, enabled, forced)`, the flags as `true`/`false`. `None` where the
+    /// dialect has no row-level security.
+    fn row_security_sql(&self) -> Option<String> {
+        None
+    }
+
+    /// A query listing the policies of the current schema's tables: rows `(table, name)`.
+    fn policies_sql(&self) -> Option<String> {
+        None
     }
 
     /// Whether DDL statements take part in transactions (false on MySQL: DDL commits implicitly).

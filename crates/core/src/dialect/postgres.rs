@@ -341,6 +341,22 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn supports_row_security(&self) -> bool {
+        true
+    }
+
+    fn captured_definition_sql(&self, object: &crate::plan::ObjectRef) -> Option<String> {
+        super::postgres_capture::definition_sql(object)
+    }
+
+    fn row_security_sql(&self) -> Option<String> {
+        Some(super::postgres_capture::ROW_SECURITY.into())
+    }
+
+    fn policies_sql(&self) -> Option<String> {
+        Some(super::postgres_capture::POLICIES.into())
+    }
+
     fn resync_identity_sql(&self, table: &str, column: &str) -> Option<String> {
         // The next nextval() returns MAX + 1 (1 for an empty table), but never less than it
         // would have: ids handed out to running transactions are not given out twice.

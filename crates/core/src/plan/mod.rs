@@ -10,6 +10,7 @@ mod identifiers;
 mod json_schema;
 mod load;
 mod model;
+mod pg_security_checks;
 mod plan_wide;
 mod raw_losses;
 mod read;
@@ -51,6 +52,10 @@ pub use model::{
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
 pub use soak::{Soak, format_duration, parse_duration};
+pub use model::{
+    CreatePolicy, DropPolicy, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured,
+    Revoke, RowSecurity,
+};
 
 /// A migration version: the number before the first `_` of the file name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]

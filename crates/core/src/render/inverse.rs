@@ -3,8 +3,8 @@
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::plan::{
-    AddColumn, Backfill, DropColumn, DropConstraint, DropIndex, DropTable, Migration, RenameColumn,
-    RenameTable, SqlDown, SqlStep, Step,
+    AddColumn, Backfill, DropColumn, DropConstraint, DropIndex, DropPolicy, DropTable, Migration,
+    RenameColumn, RenameTable, RestoreCaptured, SqlDown, SqlStep, Step,
 };
 use crate::schema::Schema;
 
@@ -37,6 +37,10 @@ pub fn down_steps(migration: &Migration, schema: &Schema, dialect: Dialect) -> R
         if goes_with_its_table(step, &created) {
             continue;
         }
+        if let Some(restore) = restore_captured(step, i + 1) {
+            out.push(restore);
+            continue;
+        }
         match invert(step, &ups, schema) {
             Some(Some(s)) => out.push(s),
             Some(None) => {}
@@ -67,7 +71,9 @@ pub fn irreversible_steps(migration: &Migration, schema: &Schema) -> Vec<usize> 
     let created = created_tables(&ups);
     (0..ups.len())
         .filter(|&i| {
-            !goes_with_its_table(ups[i], &created) && invert(ups[i], &ups, schema).is_none()
+            !goes_with_its_table(ups[i], &created)
+                && ups[i].replaces().is_none()
+                && invert(ups[i], &ups, schema).is_none()
         })
         .collect()
 }
@@ -202,6 +208,16 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
             let _ = (d, schema);
             return None;
         }
+        Step::EnableRls(r) => Step::DisableRls(r.clone()),
+        Step::DisableRls(r) => Step::EnableRls(r.clone()),
+        Step::CreatePolicy(p) => Step::DropPolicy(DropPolicy {
+            table: p.table.clone(),
+            name: p.name.clone(),
+            if_exists: false,
+        }),
+        Step::Grant(g) => Step::Revoke(g.inverse()),
+        // Captured before they ran (see `restore_captured`); a restore is never an up step.
+        Step::DropPolicy(_) | Step::Revoke(_) | Step::RestoreCaptured(_) => return None,
         Step::DropTable(_)
         | Step::DeleteRows(_)
         | Step::AlterColumn(_)
@@ -252,4 +268,15 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
     } else {
         None
     }
+}
+
+/// The down of a step that replaced or dropped an object (up step `step`, 1-based): re-create
+/// what was captured when it ran, after dropping what it created under the same name.
+fn restore_captured(up: &Step, step: usize) -> Option<Step> {
+    let object = up.replaces()?;
+    Some(Step::RestoreCaptured(RestoreCaptured {
+        object,
+        step,
+        drop_current: !matches!(up, Step::DropPolicy(_) | Step::Revoke(_)),
+    }))
 }

@@ -5,6 +5,7 @@
 //! of sea-query's panics.
 
 mod backfill;
+mod capture;
 mod column;
 mod constraint;
 mod delete_rows;
@@ -14,6 +15,7 @@ mod identity;
 mod index;
 mod inverse;
 mod lexer;
+mod pg_security;
 mod raw;
 mod rebuild;
 mod script;
@@ -32,9 +34,11 @@ pub use backfill::{BackfillSql, backfill_key, render_backfill};
 pub(crate) use backfill::{
     backfill_id, expr_sql, insert_select, insert_select_parts, update_statement,
 };
+pub use capture::{CaptureAction, CaptureKey};
 pub use identity::resync_after_backfill;
 pub(crate) use index::foreign_keys_needing;
 pub use inverse::{down_steps, irreversible_steps};
+pub(crate) use pg_security::LIMIT_HINT as ROW_SECURITY_HINT;
 pub use raw::check_query;
 pub(crate) use rebuild::needs_rebuild;
 pub use script::{ScriptStatement, split_script, unterminated_at};
@@ -74,6 +78,10 @@ pub struct Statement {
     /// Set for backfill steps: the runner hands them to the backfill engine.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backfill: Option<String>,
+    /// Set when the runner captures an object's definition before the statement, or
+    /// re-creates a captured one instead of it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capture: Vec<CaptureAction>,
 }
 
 /// The SQL of one migration in one direction.
@@ -177,6 +185,7 @@ pub fn render_migration(
             )
         };
         let sqls = render_step(step, dialect, schema, migration).map_err(|e| e.context(ctx()))?;
+        let first = statements.len();
         for (sql, kind) in sqls {
             statements.push(Statement {
                 sql,
@@ -190,8 +199,16 @@ pub fn render_migration(
                     Step::Backfill(b) => Some(backfill::backfill_id(b, migration)),
                     _ => None,
                 },
+                capture: Vec::new(),
             });
         }
+        capture::mark(
+            &mut statements[first..],
+            step,
+            migration,
+            dialect,
+            direction,
+        );
         // Explicit ids written by the step: move identity sequences past them.
         for sql in identity::resync_after(step, dialect, schema) {
             statements.push(Statement {
@@ -201,6 +218,7 @@ pub fn render_migration(
                 op: "resync_identity",
                 rebuild: None,
                 backfill: None,
+                capture: Vec::new(),
             });
         }
         schema.apply(step);
@@ -273,6 +291,13 @@ fn render_step_itself(
             let sql = render_backfill(b, dialect, schema, migration)?;
             vec![(sql.update_all, StatementKind::Dml)]
         }
+        Step::EnableRls(_)
+        | Step::DisableRls(_)
+        | Step::CreatePolicy(_)
+        | Step::DropPolicy(_)
+        | Step::Grant(_)
+        | Step::Revoke(_)
+        | Step::RestoreCaptured(_) => ddl(pg_security::render(step, dialect)?),
     })
 }
 

@@ -10,8 +10,10 @@ mod apply;
 mod backfill_lock;
 mod backfill_ready;
 mod backfill_step;
+mod captured;
 mod checks;
 mod drift;
+mod drift_security;
 mod effect;
 mod effect_check;
 mod execute;
@@ -51,6 +53,7 @@ use crate::plan::{Phase, Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
 pub use backfill_step::{BackfillOutcome, BackfillStatus};
+pub use captured::CapturedDefinition;
 pub use checks::{CheckResult, run_check};
 pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};

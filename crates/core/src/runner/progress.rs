@@ -156,7 +156,12 @@ impl Runner<'_> {
     ) -> Result<()> {
         let mut attempt = 0;
         loop {
-            match self.backend.execute(&s.sql).await {
+            let ran = if s.capture.is_empty() {
+                self.backend.execute(&s.sql).await
+            } else {
+                self.execute_capturing(s).await
+            };
+            match ran {
                 Ok(_) => break,
                 Err(e) if is_transient(&e) && attempt < self.options.retries => {
                     attempt += 1;

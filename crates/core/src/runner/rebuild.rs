@@ -22,6 +22,9 @@ impl Runner<'_> {
     /// Runs one statement of a transactional migration; a rebuild keeps the views and
     /// triggers that depend on its table.
     pub(crate) async fn execute_in_transaction(&mut self, s: &Statement) -> Result<u64> {
+        if !s.capture.is_empty() {
+            return self.execute_capturing(s).await;
+        }
         let Some(table) = s
             .rebuild
             .as_deref()

@@ -267,6 +267,9 @@ impl Runner<'_> {
         for s in specs.iter().filter(|s| s.version == m.version.text) {
             states.clear(self.backend, &s.id).await?;
         }
+        self.captured()
+            .forget(self.backend, &m.version.text)
+            .await?;
         self.history.delete(self.backend, &m.version).await
     }
 }

@@ -9,12 +9,14 @@ mod collect;
 mod details;
 mod diff;
 mod kept;
+mod security;
 mod shape;
 
 pub use collect::{ShapeBuilder, catalog};
 pub use details::{CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject};
 pub use diff::{Difference, diff};
 pub use kept::lost_in_rebuild;
+pub use security::{GrantFact, PolicyOrigin, RowSecurityFlags, SecurityModel};
 pub use shape::{
     ColumnShape, ForeignKeyShape, IndexShape, SchemaShape, TableShape, action_name,
     normalise_index_column,

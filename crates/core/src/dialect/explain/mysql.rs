@@ -165,7 +165,15 @@ impl Explainer for MysqlExplain {
             ),
             Step::AddCheck(_) => copy("ADD CHECK copies the table to check every row; writes wait"),
             Step::DropCheck(_) => instant("DROP CHECK: metadata only"),
-            Step::ValidateConstraint(_) | Step::ResyncIdentity(_) => LockImpact::new(
+            Step::ValidateConstraint(_)
+            | Step::ResyncIdentity(_)
+            | Step::EnableRls(_)
+            | Step::DisableRls(_)
+            | Step::CreatePolicy(_)
+            | Step::DropPolicy(_)
+            | Step::Grant(_)
+            | Step::Revoke(_)
+            | Step::RestoreCaptured(_) => LockImpact::new(
                 "none",
                 TableWork::Nothing,
                 "nothing",

@@ -72,7 +72,7 @@ fn alter_column(a: &AlterColumn, f: &StepFacts<'_>) -> LockImpact {
 
 impl Explainer for PostgresExplain {
     fn step_impact(&self, f: &StepFacts<'_>) -> LockImpact {
-        if !f.table_exists && !matches!(f.step, Step::Sql(_)) {
+        if !f.table_exists && !matches!(f.step, Step::Sql(_) | Step::Grant(_) | Step::Revoke(_)) {
             return LockImpact::new(
                 "none",
                 TableWork::Nothing,
@@ -192,6 +192,22 @@ impl Explainer for PostgresExplain {
                 TableWork::IndexBuild,
                 WRITES,
                 "add_unique is rendered as CREATE UNIQUE INDEX: writes wait for the whole build; use create_index with unique = true and concurrently = true instead",
+            ),
+            Step::EnableRls(_)
+            | Step::DisableRls(_)
+            | Step::CreatePolicy(_)
+            | Step::DropPolicy(_)
+            | Step::RestoreCaptured(_) => LockImpact::new(
+                ACCESS_EXCLUSIVE,
+                TableWork::Catalog,
+                EVERYTHING,
+                "row-level security and policies: catalog only, briefly",
+            ),
+            Step::Grant(_) | Step::Revoke(_) => LockImpact::new(
+                "none",
+                TableWork::Catalog,
+                "nothing",
+                "GRANT / REVOKE: catalog only",
             ),
             Step::DropForeignKey(_) | Step::DropCheck(_) | Step::DropUnique(_) => LockImpact::new(
                 ACCESS_EXCLUSIVE,

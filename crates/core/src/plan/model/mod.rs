@@ -4,20 +4,26 @@
 //! its checksum is computed over, so reformatting a TOML file does not change the checksum.
 
 mod backfill;
+mod captured;
 mod check;
 mod declared;
 mod delete_rows;
 mod identity_ops;
+mod pg_security;
 mod schema_ops;
 mod serde_helpers;
 mod sql_ops;
 mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
+pub use captured::{ObjectRef, RestoreCaptured};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
 pub use declared::Declared;
 pub use delete_rows::DeleteRows;
 pub use identity_ops::ResyncIdentity;
+pub use pg_security::{
+    CreatePolicy, DropPolicy, Grant, GrantOn, PolicyCommand, Privilege, Revoke, RowSecurity,
+};
 pub use schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, CheckConstraint, Column,
     CreateIndex, CreateTable, DropColumn, DropConstraint, DropIndex, DropTable, FkAction,

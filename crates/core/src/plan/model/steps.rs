@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::expr::Expression;
 
 use super::backfill::Backfill;
+use super::captured::RestoreCaptured;
 use super::delete_rows::DeleteRows;
 use super::identity_ops::ResyncIdentity;
+use super::pg_security::{CreatePolicy, DropPolicy, Grant, Revoke, RowSecurity};
 use super::schema_ops::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Column, CreateIndex, CreateTable,
     DropColumn, DropConstraint, DropIndex, DropTable, RenameColumn, RenameTable,
@@ -64,6 +66,25 @@ pub enum Step {
     ResyncIdentity(ResyncIdentity),
     /// `op = "delete_rows"`: delete the rows a `where` selects (a data loss).
     DeleteRows(DeleteRows),
+    /// `op = "enable_rls"`: enable row-level security on a table (PostgreSQL only).
+    EnableRls(RowSecurity),
+    /// `op = "disable_rls"`: disable row-level security on a table (PostgreSQL only).
+    DisableRls(RowSecurity),
+    /// `op = "create_policy"`: a row-level-security policy (PostgreSQL only).
+    CreatePolicy(CreatePolicy),
+    /// `op = "drop_policy"`: drop a policy, capturing its definition for `down`
+    /// (PostgreSQL only).
+    DropPolicy(DropPolicy),
+    /// `op = "grant"`: grant privileges to roles (PostgreSQL only).
+    Grant(Grant),
+    /// `op = "revoke"`: revoke privileges, capturing the rights held for `down`
+    /// (PostgreSQL only).
+    Revoke(Revoke),
+    /// Derived by `down` only, never written in a plan: re-create an object captured when
+    /// the migration ran.
+    #[serde(skip)]
+    #[schemars(skip)]
+    RestoreCaptured(RestoreCaptured),
 }
 
 impl Step {
@@ -87,7 +108,12 @@ impl Step {
             Step::ValidateConstraint(t) => &t.table,
             Step::ResyncIdentity(t) => &t.table,
             Step::DeleteRows(t) => &t.table,
-            Step::Sql(_) => return None,
+            Step::EnableRls(t) | Step::DisableRls(t) => &t.table,
+            Step::CreatePolicy(t) => &t.table,
+            Step::DropPolicy(t) => &t.table,
+            Step::Sql(_) | Step::Grant(_) | Step::Revoke(_) | Step::RestoreCaptured(_) => {
+                return None;
+            }
         })
     }
 
@@ -114,6 +140,13 @@ impl Step {
             Step::ValidateConstraint(_) => "validate_constraint",
             Step::ResyncIdentity(_) => "resync_identity",
             Step::DeleteRows(_) => "delete_rows",
+            Step::EnableRls(_) => "enable_rls",
+            Step::DisableRls(_) => "disable_rls",
+            Step::CreatePolicy(_) => "create_policy",
+            Step::DropPolicy(_) => "drop_policy",
+            Step::Grant(_) => "grant",
+            Step::Revoke(_) => "revoke",
+            Step::RestoreCaptured(_) => "restore_captured",
         }
     }
 

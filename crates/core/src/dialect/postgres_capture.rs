@@ -1,0 +1,141 @@
+//! PostgreSQL: the catalog queries that read an object's recreate-SQL before a step replaces
+//! or drops it (see [`ObjectRef`]). Each returns the statements in order, one per row, in its
+//! first column; no row when the object does not exist. Expressions come from
+//! `pg_get_expr`, functions from `pg_get_functiondef`, triggers from `pg_get_triggerdef`.
+
+use super::{Dialect, quote_literal};
+use crate::plan::{GrantOn, ObjectRef, Privilege};
+
+/// Tables of the current schema with row-level security on or forced.
+pub(super) const ROW_SECURITY: &str = "SELECT c.relname::text, c.relrowsecurity::text, \
+     c.relforcerowsecurity::text FROM pg_class c \
+     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') \
+     AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY 1";
+
+/// The policies of the current schema's tables.
+pub(super) const POLICIES: &str = "SELECT tablename::text, policyname::text FROM pg_policies \
+     WHERE schemaname = current_schema() ORDER BY 1, 2";
+
+/// The query for `object`.
+pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
+    Some(match object {
+        ObjectRef::Policy { table, name } => policy_sql(table, name),
+        ObjectRef::Function { signature } => format!(
+            "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.oid = to_regprocedure({})",
+            quote_literal(signature)
+        ),
+        ObjectRef::Trigger { table, name } => format!(
+            "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t \
+             WHERE t.tgrelid = to_regclass({}) AND t.tgname = {} AND NOT t.tgisinternal",
+            quote_literal(&Dialect::Postgres.quote(table)),
+            quote_literal(name)
+        ),
+        ObjectRef::Grants {
+            on,
+            objects,
+            roles,
+            privileges,
+        } => grants_sql(*on, objects, roles, privileges),
+    })
+}
+
+/// `CREATE POLICY` as the catalog holds it: roles in their stored order, expressions as
+/// PostgreSQL prints them.
+fn policy_sql(table: &str, name: &str) -> String {
+    format!(
+        "SELECT format('CREATE POLICY %I ON %I.%I AS %s FOR %s TO %s%s%s', \
+           p.polname, n.nspname, c.relname, \
+           CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END, \
+           CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' \
+             WHEN 'd' THEN 'DELETE' ELSE 'ALL' END, \
+           (SELECT string_agg(CASE WHEN u.r = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(u.r)) END, \
+              ', ' ORDER BY u.i) FROM unnest(p.polroles) WITH ORDINALITY AS u(r, i)), \
+           CASE WHEN p.polqual IS NULL THEN '' \
+             ELSE ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')' END, \
+           CASE WHEN p.polwithcheck IS NULL THEN '' \
+             ELSE ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')' END) \
+         FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE p.polrelid = to_regclass({}) AND p.polname = {}",
+        quote_literal(&Dialect::Postgres.quote(table)),
+        quote_literal(name)
+    )
+}
+
+/// One `GRANT` per privilege that one of `roles` holds on one of `objects` (among
+/// `privileges`; `all`: any), with its grant option.
+fn grants_sql(
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+    privileges: &[Privilege],
+) -> String {
+    let objects = objects
+        .iter()
+        .map(|o| match on {
+            GrantOn::Table | GrantOn::Sequence => {
+                format!("to_regclass({})", quote_literal(&qualified(o)))
+            }
+            GrantOn::Function => format!("to_regprocedure({})", quote_literal(o)),
+            GrantOn::Schema => format!(
+                "(SELECT oid FROM pg_namespace WHERE nspname = {})",
+                quote_literal(o)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (catalog, acl, target) = match on {
+        GrantOn::Table | GrantOn::Sequence => ("pg_class", "relacl", "o.oid::regclass::text"),
+        GrantOn::Function => ("pg_proc", "proacl", "o.oid::regprocedure::text"),
+        GrantOn::Schema => ("pg_namespace", "nspacl", "quote_ident(o.nspname)"),
+    };
+    let roles = roles
+        .iter()
+        .map(|r| match role_keyword(r) {
+            Some("PUBLIC") => "'public'".to_string(),
+            Some(k) => k.to_lowercase(),
+            None => quote_literal(r),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let privilege_filter = if privileges.contains(&Privilege::All) {
+        String::new()
+    } else {
+        let names: Vec<String> = privileges
+            .iter()
+            .map(|p| quote_literal(p.keyword()))
+            .collect();
+        format!(" AND a.privilege_type IN ({})", names.join(", "))
+    };
+    format!(
+        "SELECT format('GRANT %s ON {kind} %s TO %s%s', a.privilege_type, {target}, \
+           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, \
+           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
+         FROM {catalog} o CROSS JOIN LATERAL aclexplode(o.{acl}) a \
+         WHERE o.oid IN ({objects}) \
+           AND (CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) IN ({roles})\
+           {privilege_filter} \
+         ORDER BY 1",
+        kind = on.keyword(),
+    )
+}
+
+/// `public`, `current_user`, `session_user` and `current_role` are keywords in a role list,
+/// whatever their case.
+pub(crate) fn role_keyword(role: &str) -> Option<&'static str> {
+    match role.to_ascii_lowercase().as_str() {
+        "public" => Some("PUBLIC"),
+        "current_user" => Some("CURRENT_USER"),
+        "session_user" => Some("SESSION_USER"),
+        "current_role" => Some("CURRENT_ROLE"),
+        _ => None,
+    }
+}
+
+/// A possibly schema-qualified name (`auth.users`), each part quoted.
+pub(crate) fn qualified(name: &str) -> String {
+    name.split('.')
+        .map(|p| Dialect::Postgres.quote(p))
+        .collect::<Vec<_>>()
+        .join(".")
+}

@@ -1,0 +1,145 @@
+//! The row-level security, policies and grants a plan's steps build (PostgreSQL), replayed
+//! without a database, for drift.
+//!
+//! Raw SQL steps are opaque here, as in the rest of the model: only typed steps count.
+//! Grants are the ones the plan made (and did not revoke since); rights granted outside the
+//! plan are not drift.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::plan::{GrantOn, Privilege, Step};
+
+/// Row-level security flags of one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RowSecurityFlags {
+    /// `ENABLE ROW LEVEL SECURITY`.
+    pub enabled: bool,
+    /// `FORCE ROW LEVEL SECURITY`.
+    pub forced: bool,
+}
+
+/// Where a policy was created: the migration and its 1-based up step (the runner recorded
+/// the policy as the database printed it under that key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyOrigin {
+    /// The migration's version text.
+    pub version: String,
+    /// 1-based index of the `create_policy` step.
+    pub step: usize,
+}
+
+/// One privilege the plan granted: (object kind, object, role, privilege).
+pub type GrantFact = (GrantOn, String, String, Privilege);
+
+/// The expected security state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SecurityModel {
+    /// Tables whose flags the plan set.
+    pub row_security: BTreeMap<String, RowSecurityFlags>,
+    /// Policies by (table, name).
+    pub policies: BTreeMap<(String, String), PolicyOrigin>,
+    /// Privileges granted by the plan.
+    pub grants: BTreeSet<GrantFact>,
+}
+
+impl SecurityModel {
+    /// Applies up step `index` (1-based) of migration `version`.
+    pub fn apply(&mut self, step: &Step, version: &str, index: usize) {
+        match step {
+            Step::EnableRls(r) => {
+                let f = self.row_security.entry(r.table.clone()).or_default();
+                f.enabled = true;
+                f.forced |= r.force;
+            }
+            Step::DisableRls(r) => {
+                let f = self.row_security.entry(r.table.clone()).or_default();
+                f.enabled = false;
+                f.forced &= !r.force;
+            }
+            Step::CreatePolicy(p) => {
+                self.policies.insert(
+                    (p.table.clone(), p.name.clone()),
+                    PolicyOrigin {
+                        version: version.to_string(),
+                        step: index,
+                    },
+                );
+            }
+            Step::DropPolicy(p) => {
+                self.policies.remove(&(p.table.clone(), p.name.clone()));
+            }
+            Step::Grant(g) => {
+                for fact in facts(g.on, &g.objects, &g.to, &g.privileges) {
+                    self.grants.insert(fact);
+                }
+            }
+            Step::Revoke(r) => {
+                for fact in facts(r.on, &r.objects, &r.from, &r.privileges) {
+                    self.grants.remove(&fact);
+                }
+            }
+            Step::RenameTable(r) => self.rename_table(&r.table, &r.to),
+            Step::DropTable(d) => {
+                self.row_security.remove(&d.table);
+                self.policies.retain(|(t, _), _| *t != d.table);
+                self.grants
+                    .retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
+            }
+            _ => {}
+        }
+    }
+
+    fn rename_table(&mut self, from: &str, to: &str) {
+        if let Some(f) = self.row_security.remove(from) {
+            self.row_security.insert(to.to_string(), f);
+        }
+        let moved: Vec<((String, String), PolicyOrigin)> = self
+            .policies
+            .iter()
+            .filter(|((t, _), _)| t == from)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for ((_, name), origin) in moved {
+            self.policies.remove(&(from.to_string(), name.clone()));
+            self.policies.insert((to.to_string(), name), origin);
+        }
+        let grants: Vec<GrantFact> = self
+            .grants
+            .iter()
+            .filter(|(on, o, _, _)| *on == GrantOn::Table && o == from)
+            .cloned()
+            .collect();
+        for (on, _, role, p) in grants {
+            self.grants.remove(&(on, from.to_string(), role.clone(), p));
+            self.grants.insert((on, to.to_string(), role, p));
+        }
+    }
+}
+
+/// The single privileges a grant or revoke names (`all` expanded for the object kind; role
+/// keywords lower-cased).
+fn facts(
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+    privileges: &[Privilege],
+) -> Vec<GrantFact> {
+    let expanded: Vec<Privilege> = if privileges.contains(&Privilege::All) {
+        on.privileges().to_vec()
+    } else {
+        privileges.to_vec()
+    };
+    let mut out = Vec::new();
+    for o in objects {
+        for r in roles {
+            let role = match crate::dialect::pg_role_keyword(r) {
+                Some(k) => k.to_lowercase(),
+                None => r.clone(),
+            };
+            for p in &expanded {
+                out.push((on, o.clone(), role.clone(), *p));
+            }
+        }
+    }
+    out
+}
