@@ -10,6 +10,7 @@ mod mysql;
 mod postgres;
 mod postgres_compound;
 mod sqlite;
+mod sync;
 
 use sea_query::Expr;
 
@@ -21,6 +22,7 @@ pub use kind::Dialect;
 pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
+pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///

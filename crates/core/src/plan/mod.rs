@@ -18,6 +18,7 @@ mod semantics;
 mod source_map;
 mod step_columns;
 mod subqueries;
+mod sync_rules;
 mod validate;
 mod values;
 

@@ -19,6 +19,7 @@ mod rebuild;
 mod script;
 mod select;
 mod split;
+mod sync;
 mod table;
 
 use serde::Serialize;
@@ -41,6 +42,7 @@ pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
+pub use sync::sync_trigger;
 
 /// How a rendered statement must be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -124,22 +126,31 @@ pub fn render_plan(
     let mut schema = Schema::default();
     let mut out = Vec::new();
     let mut schemas = Vec::new();
+    // Sync triggers installed and not yet ended, and those each migration ends.
+    let (mut active, mut ended_by) = (Vec::new(), Vec::new());
     for m in &plan.migrations {
         schemas.push(schema.clone());
-        let rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
+        let ended = sync::ended_by(m, dialect, &mut active);
+        active.extend(sync::installed_by(m, dialect, &schema).into_iter().map(|(_, t)| t));
+        let mut rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
+        sync::around_ending(&mut rendered, &ended, dialect, Direction::Up)?;
+        ended_by.push(ended);
         if in_range(m) && options.direction == Direction::Up {
             out.push(rendered);
         }
     }
     if options.direction == Direction::Down {
-        for (m, before) in plan.migrations.iter().zip(schemas).rev() {
+        let all = plan.migrations.iter().zip(schemas).zip(ended_by);
+        for ((m, before), ended) in all.rev() {
             if in_range(m) {
                 // Down runs against the schema as it was after this migration.
                 let mut after = before;
                 for (_, s) in m.steps_for(dialect) {
                     after.apply(&s.item);
                 }
-                out.push(render_migration(m, dialect, &mut after, Direction::Down)?);
+                let mut rendered = render_migration(m, dialect, &mut after, Direction::Down)?;
+                sync::around_ending(&mut rendered, &ended, dialect, Direction::Down)?;
+                out.push(rendered);
             }
         }
     }
@@ -176,6 +187,13 @@ pub fn render_migration(
                 step.op()
             )
         };
+        if direction == Direction::Up
+            && let Step::Backfill(b) = step
+            && let Some(t) = sync::sync_trigger(b, migration, schema)
+        {
+            // Before the first batch, so that rows written during the backfill are covered.
+            statements.extend(sync::install(&t, dialect, i).map_err(|e| e.context(ctx()))?);
+        }
         let sqls = render_step(step, dialect, schema, migration).map_err(|e| e.context(ctx()))?;
         for (sql, kind) in sqls {
             statements.push(Statement {
@@ -204,6 +222,13 @@ pub fn render_migration(
             });
         }
         schema.apply(step);
+    }
+    if direction == Direction::Down {
+        // The backfill's migration reverted: its sync triggers go first.
+        let drops = sync::installed_by(migration, dialect, schema)
+            .into_iter()
+            .flat_map(|(i, t)| sync::remove(&t, dialect, i));
+        statements.splice(0..0, drops.collect::<Vec<_>>());
     }
     Ok(RenderedMigration {
         version: migration.version.clone(),
