@@ -103,7 +103,10 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
     };
     for d in dialects {
         if let Err(e) = d.sync_triggers().create_sync_trigger_sql(&trigger) {
-            return Err(invalid("sync", format!("the sync trigger cannot be written: {e}")));
+            return Err(invalid(
+                "sync",
+                format!("the sync trigger cannot be written: {e}"),
+            ));
         }
     }
     Ok(())

@@ -15,8 +15,8 @@ fn invalid(field: &str, msg: impl Into<String>) -> Invalid {
 /// Validates one step for the target dialects.
 pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invalid> {
     super::identifiers::check_step(step, dialects)?;
-    super::subqueries::check_step(step, dialects)?;
     super::sync_rules::check_step(step, dialects)?;
+    super::subqueries::check_step(step, dialects)?;
     for (field, expr) in step.expressions() {
         for &d in dialects {
             if let Err(e) = expr.check(d) {

@@ -131,7 +131,11 @@ pub fn render_plan(
     for m in &plan.migrations {
         schemas.push(schema.clone());
         let ended = sync::ended_by(m, dialect, &mut active);
-        active.extend(sync::installed_by(m, dialect, &schema).into_iter().map(|(_, t)| t));
+        active.extend(
+            sync::installed_by(m, dialect, &schema)
+                .into_iter()
+                .map(|(_, t)| t),
+        );
         let mut rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
         sync::around_ending(&mut rendered, &ended, dialect, Direction::Up)?;
         ended_by.push(ended);

@@ -131,6 +131,9 @@ pub struct BackfillStatus {
     /// Why it is retired, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retired: Option<crate::backfill::Retirement>,
+    /// Whether its dual-write sync trigger (`sync = true`) is installed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_active: bool,
 }
 
 impl Runner<'_> {

@@ -30,6 +30,7 @@ mod reverify;
 mod revert;
 mod revert_steps;
 mod status;
+mod sync;
 mod transact;
 mod up_to_date;
 mod verify;

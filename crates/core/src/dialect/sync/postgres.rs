@@ -29,7 +29,9 @@ impl SyncTriggers for Postgres {
             body.push_str(&format!(
                 "  ELSIF {} THEN\n{}",
                 cond(update),
-                assign.replace("\n      ", "\n    ").replacen("      ", "    ", 1)
+                assign
+                    .replace("\n      ", "\n    ")
+                    .replacen("      ", "    ", 1)
             ));
         }
         body.push_str("  END IF;\n  RETURN NEW;\nEND");
