@@ -142,7 +142,10 @@ pub(crate) fn around_ending(
         Direction::Up => {
             let drops: Vec<Statement> = ended
                 .iter()
-                .flat_map(|(i, t)| remove(t, dialect, *i))
+                .flat_map(|(i, t)| {
+                    let sqls = dialect.sync_triggers().end_sync_trigger_sql(t);
+                    sqls.into_iter().map(|sql| statement(sql, *i, DROP_OP))
+                })
                 .collect();
             rendered.statements.splice(0..0, drops);
         }

@@ -82,6 +82,12 @@ pub trait SyncTriggers: SqlDialect {
             .collect()
     }
 
+    /// The statements that remove the triggers when a later (contract) migration ends the
+    /// sync. Default: [`drop_sync_trigger_sql`](SyncTriggers::drop_sync_trigger_sql).
+    fn end_sync_trigger_sql(&self, trigger: &SyncTrigger) -> Vec<String> {
+        self.drop_sync_trigger_sql(trigger)
+    }
+
     /// A query listing the sync triggers of the connected database or schema: one row per
     /// trigger, its name then its table.
     fn list_sync_triggers_sql(&self) -> String;

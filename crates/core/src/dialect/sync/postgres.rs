@@ -65,6 +65,18 @@ impl SyncTriggers for Postgres {
         ]
     }
 
+    /// Only the trigger: the function stays, because the table-level backup taken before a
+    /// contract (`pg_dump --table`) holds the trigger but not its function, and restoring it
+    /// must find the function. `down` of the backfill's migration drops both.
+    fn end_sync_trigger_sql(&self, t: &SyncTrigger) -> Vec<String> {
+        let d = Dialect::Postgres;
+        vec![format!(
+            "DROP TRIGGER IF EXISTS {} ON {}",
+            d.quote(&t.base_name()),
+            d.quote(&t.table)
+        )]
+    }
+
     fn list_sync_triggers_sql(&self) -> String {
         "SELECT t.tgname::text, c.relname::text FROM pg_catalog.pg_trigger t \
          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
