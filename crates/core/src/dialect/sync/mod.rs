@@ -151,3 +151,6 @@ pub(crate) fn conditions(
     let update = all(changed.into_iter().chain(w));
     Ok((insert, update))
 }
+
+#[cfg(test)]
+mod tests;
