@@ -85,8 +85,18 @@ async fn writer(url: String, w: u64, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
                     "INSERT INTO items (id, url, note) VALUES ({id}, 'https://w{w}.example/x/new{i}.jpg', 'w')"
                 )
             }
+        } else if i % 4 == 1 {
+            // The new version writes both columns (rows with ids divisible by 4 only), the
+            // label a new value each time: it stays.
+            let target = ((i * 7919 + w * 31) % (SEED / 4) + 1) * 4;
+            let url = format!("https://w{w}.example/newapp/{i}.webp");
+            format!("UPDATE items SET url = '{url}', label = 'n:{url}' WHERE id = {target}")
         } else {
-            let target = (i * 7919 + w * 31) % SEED + 1;
+            // The old version writes only the url (rows with other ids).
+            let mut target = (i * 7919 + w * 31) % SEED + 1;
+            if target % 4 == 0 {
+                target -= 1;
+            }
             let scheme = if i % 3 == 0 { "http" } else { "https" };
             format!(
                 "UPDATE items SET url = '{scheme}://w{w}.example/u{i}/upd{w}x{i}.gif' WHERE id = {target}"
@@ -106,8 +116,8 @@ async fn writer(url: String, w: u64, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
     b.close().await.expect("writer closes");
 }
 
-/// Every row whose label differs from what it must be: the writer's own label, the
-/// transform of a non-empty url, else NULL.
+/// Every row whose label differs from what it must be: the label the new version wrote
+/// itself, the transform of a non-empty url, else NULL.
 async fn mismatches(b: &mut dyn Backend) -> (usize, Vec<String>) {
     let rows = b
         .query("SELECT id, url, label FROM items ORDER BY id")
@@ -119,7 +129,10 @@ async fn mismatches(b: &mut dyn Backend) -> (usize, Vec<String>) {
         let v = |i: usize| r.get(i).cloned().flatten();
         let id: u64 = v(0).and_then(|s| s.parse().ok()).expect("id");
         let (url, label) = (v(1), v(2));
-        let expected = if id >= NEW_IDS && (id - NEW_IDS) % 5 == 0 {
+        let by_new_app = url.as_deref().filter(|u| u.contains("/newapp/"));
+        let expected = if let Some(u) = by_new_app {
+            Some(format!("n:{u}"))
+        } else if id >= NEW_IDS && (id - NEW_IDS) % 5 == 0 {
             Some("custom".to_string())
         } else {
             url.as_deref().filter(|u| !u.is_empty()).map(transform)

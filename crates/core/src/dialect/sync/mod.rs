@@ -92,6 +92,17 @@ pub trait SyncTriggers: SqlDialect {
     /// trigger, its name then its table.
     fn list_sync_triggers_sql(&self) -> String;
 
+    /// The condition "target `column` was not written a new value by this update" (the
+    /// writer did not set it itself), on `NEW` and `OLD`.
+    fn unchanged_condition(&self, column: &str) -> Expr {
+        let d = self.dialect();
+        expr_sql::atom(format!(
+            "({} IS NOT DISTINCT FROM {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+
     /// The condition "column `column` changed in this update", on `NEW` and `OLD`.
     fn changed_condition(&self, column: &str) -> Expr {
         let d = self.dialect();
@@ -138,7 +149,8 @@ pub(crate) fn any(conds: impl IntoIterator<Item = Expr>) -> Option<Expr> {
 }
 
 /// The insert condition (`where` and `pending` on `NEW`) and the update condition (a source
-/// column changed, and `where` on `NEW`) of `t`; `None` means always.
+/// column changed, no target written by the statement itself, and `where` on `NEW`) of `t`;
+/// `None` means always.
 pub(crate) fn conditions(
     dialect: &(impl SyncTriggers + ?Sized),
     t: &SyncTrigger,
@@ -148,7 +160,8 @@ pub(crate) fn conditions(
     let (w, p) = (on(&t.r#where)?, on(&t.pending)?);
     let insert = all(w.clone().into_iter().chain(p));
     let changed = any(t.sources.iter().map(|c| dialect.changed_condition(c)));
-    let update = all(changed.into_iter().chain(w));
+    let untouched = t.set.iter().map(|(c, _)| dialect.unchanged_condition(c));
+    let update = all(changed.into_iter().chain(untouched).chain(w));
     Ok((insert, update))
 }
 

@@ -40,6 +40,15 @@ impl SyncTriggers for Mysql {
             .into()
     }
 
+    fn unchanged_condition(&self, column: &str) -> Expr {
+        let d = Dialect::Mysql;
+        expr_sql::atom(format!(
+            "({} <=> {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+
     fn changed_condition(&self, column: &str) -> Expr {
         let d = Dialect::Mysql;
         expr_sql::atom(format!(

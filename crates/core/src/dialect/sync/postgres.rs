@@ -1,7 +1,7 @@
 //! PostgreSQL: one `BEFORE INSERT OR UPDATE OF <sources>` row trigger calling a plpgsql
 //! function of the same name that assigns `NEW.<target> := <value>`.
 
-use super::{SyncTrigger, SyncTriggers, conditions, on_new, text};
+use super::{SyncTrigger, SyncTriggers, conditions, new_col, old_col, on_new, text};
 use crate::dialect::{Dialect, Postgres};
 use crate::error::Result;
 
@@ -75,6 +75,17 @@ impl SyncTriggers for Postgres {
             d.quote(&t.base_name()),
             d.quote(&t.table)
         )]
+    }
+
+    /// Compared as text: some types (`json`, `xml`, ..) have no equality operator.
+    fn unchanged_condition(&self, column: &str) -> sea_query::Expr {
+        let (new, old) = (
+            new_col(Dialect::Postgres, column),
+            old_col(Dialect::Postgres, column),
+        );
+        crate::expr::sql::atom(format!(
+            "(CAST({new} AS text) IS NOT DISTINCT FROM CAST({old} AS text))"
+        ))
     }
 
     fn list_sync_triggers_sql(&self) -> String {

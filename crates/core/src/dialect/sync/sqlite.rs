@@ -55,6 +55,15 @@ impl SyncTriggers for Sqlite {
             .into()
     }
 
+    fn unchanged_condition(&self, column: &str) -> Expr {
+        let d = Dialect::Sqlite;
+        expr_sql::atom(format!(
+            "({} IS {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+
     fn changed_condition(&self, column: &str) -> Expr {
         let d = Dialect::Sqlite;
         expr_sql::atom(format!(

@@ -31,7 +31,7 @@ fn postgres_one_trigger_and_a_plpgsql_function() {
         "CREATE OR REPLACE FUNCTION \"cutover_sync_t_b\"() RETURNS trigger LANGUAGE plpgsql AS $cutover_sync$\n\
          BEGIN\n  IF TG_OP = 'INSERT' THEN\n    IF NEW.\"a\" IS NOT NULL AND NEW.\"b\" IS NULL THEN\n      \
          NEW.\"b\" := UPPER(NEW.\"a\");\n    END IF;\n  ELSIF (NEW.\"a\" IS DISTINCT FROM OLD.\"a\") AND \
-         NEW.\"a\" IS NOT NULL THEN\n    NEW.\"b\" := UPPER(NEW.\"a\");\n  END IF;\n  RETURN NEW;\nEND\n$cutover_sync$"
+         (CAST(NEW.\"b\" AS text) IS NOT DISTINCT FROM CAST(OLD.\"b\" AS text)) AND NEW.\"a\" IS NOT NULL THEN\n    NEW.\"b\" := UPPER(NEW.\"a\");\n  END IF;\n  RETURN NEW;\nEND\n$cutover_sync$"
     );
     assert_eq!(
         out[1],
@@ -63,7 +63,7 @@ fn mysql_two_before_triggers_setting_new() {
     assert_eq!(
         out[3],
         "CREATE TRIGGER `cutover_sync_t_b_update` BEFORE UPDATE ON `t` FOR EACH ROW\nBEGIN\n  \
-         IF (NOT (NEW.`a` <=> OLD.`a`)) AND NEW.`a` IS NOT NULL THEN\n    SET NEW.`b` = UPPER(NEW.`a`);\n  END IF;\nEND"
+         IF (NOT (NEW.`a` <=> OLD.`a`)) AND (NEW.`b` <=> OLD.`b`) AND NEW.`a` IS NOT NULL THEN\n    SET NEW.`b` = UPPER(NEW.`a`);\n  END IF;\nEND"
     );
 }
 
@@ -77,7 +77,7 @@ fn sqlite_after_triggers_update_the_row_by_key() {
     );
     assert_eq!(
         out[3],
-        "CREATE TRIGGER \"cutover_sync_t_b_update\" AFTER UPDATE OF \"a\" ON \"t\" FOR EACH ROW WHEN (NEW.\"a\" IS NOT OLD.\"a\") AND NEW.\"a\" IS NOT NULL\n\
+        "CREATE TRIGGER \"cutover_sync_t_b_update\" AFTER UPDATE OF \"a\" ON \"t\" FOR EACH ROW WHEN (NEW.\"a\" IS NOT OLD.\"a\") AND (NEW.\"b\" IS OLD.\"b\") AND NEW.\"a\" IS NOT NULL\n\
          BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE \"id\" = NEW.\"id\";\nEND"
     );
 }
