@@ -121,3 +121,44 @@ async fn retiring_the_backfill_removes_its_trigger() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_backfill_run_ahead_of_its_migration_installs_the_trigger_first() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan();
+        let mut b = connect(db.url()).await.expect("connect");
+        up_to(b.as_mut(), &plan, "0002").await;
+        insert_and_read(b.as_mut(), 30, Some("https://f.example/v.png")).await;
+        let outcome = Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .backfill("items_label")
+            .await
+            .expect("backfill run ahead of up");
+        assert!(outcome.complete, "verified");
+        assert_eq!(
+            sync_triggers(b.as_mut()).await,
+            expected_triggers(db.backend())
+        );
+        let label = insert_and_read(b.as_mut(), 31, Some("http://g.example/w.gif")).await;
+        assert_eq!(
+            label.as_deref(),
+            Some("W.GIF:plain"),
+            "written after the run: synced"
+        );
+        // `up` then installs it again idempotently and finds the backfill done.
+        up_to(b.as_mut(), &plan, "0003").await;
+        assert_eq!(
+            sync_triggers(b.as_mut()).await,
+            expected_triggers(db.backend())
+        );
+        let rows = snapshot::rows(b.as_mut(), "items").await;
+        assert_eq!(
+            rows,
+            [
+                "30|https://f.example/v.png|x|V.PNG:secure",
+                "31|http://g.example/w.gif|x|W.GIF:plain"
+            ]
+        );
+        b.close().await.expect("close");
+    })
+    .await;
+}

@@ -156,6 +156,7 @@ impl Runner<'_> {
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
         self.ensure_not_retired(&spec.id, self.options.backfill.restart)
             .await?;
+        self.ensure_sync_trigger(spec).await?;
         let fence = self.history.fence().cloned();
         let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
         // The migration's checks describe all of its backfills: with a sibling not run to the
