@@ -34,15 +34,15 @@ fn transform(url: &str) -> String {
 
 fn seed_url(i: u64) -> String {
     match i {
-        _ if i % 7 == 0 => "NULL".into(),
-        _ if i % 11 == 0 => "''".into(),
-        _ if i % 2 == 0 => format!("'https://cdn.example/a/b{i}/file{i}.png'"),
+        _ if i.is_multiple_of(7) => "NULL".into(),
+        _ if i.is_multiple_of(11) => "''".into(),
+        _ if i.is_multiple_of(2) => format!("'https://cdn.example/a/b{i}/file{i}.png'"),
         _ => format!("'http://old.example/c{i}/doc{i}.pdf'"),
     }
 }
 
 const SEED: u64 = 1200;
-/// Ids of rows the writers insert start here; those with `(id - NEW_IDS) % 5 == 0` are
+/// Ids of rows the writers insert start here; those with `(id - NEW_IDS).is_multiple_of(5)` are
 /// inserted with a label of their own (the new application version writing the target).
 const NEW_IDS: u64 = 1_000_000;
 
@@ -75,8 +75,8 @@ async fn writer(url: String, w: u64, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
     while !stop.load(Ordering::Relaxed) {
         i += 1;
         let id = NEW_IDS + w * 100_000 + i;
-        let sql = if i % 2 == 0 {
-            if (id - NEW_IDS) % 5 == 0 {
+        let sql = if i.is_multiple_of(2) {
+            if (id - NEW_IDS).is_multiple_of(5) {
                 format!(
                     "INSERT INTO items (id, url, note, label) VALUES ({id}, 'https://w{w}.example/x/new{i}.jpg', 'w', 'custom')"
                 )
@@ -94,10 +94,10 @@ async fn writer(url: String, w: u64, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
         } else {
             // The old version writes only the url (rows with other ids).
             let mut target = (i * 7919 + w * 31) % SEED + 1;
-            if target % 4 == 0 {
+            if target.is_multiple_of(4) {
                 target -= 1;
             }
-            let scheme = if i % 3 == 0 { "http" } else { "https" };
+            let scheme = if i.is_multiple_of(3) { "http" } else { "https" };
             format!(
                 "UPDATE items SET url = '{scheme}://w{w}.example/u{i}/upd{w}x{i}.gif' WHERE id = {target}"
             )
@@ -132,7 +132,7 @@ async fn mismatches(b: &mut dyn Backend) -> (usize, Vec<String>) {
         let by_new_app = url.as_deref().filter(|u| u.contains("/newapp/"));
         let expected = if let Some(u) = by_new_app {
             Some(format!("n:{u}"))
-        } else if id >= NEW_IDS && (id - NEW_IDS) % 5 == 0 {
+        } else if id >= NEW_IDS && (id - NEW_IDS).is_multiple_of(5) {
             Some("custom".to_string())
         } else {
             url.as_deref().filter(|u| !u.is_empty()).map(transform)
