@@ -50,7 +50,8 @@ where = "url IS NOT NULL AND url <> '' AND label IS NULL"
 expect = 0
 "#;
 
-/// Rebuilds `items` on SQLite (a CHECK added to an existing table) while the trigger is on.
+/// Rebuilds `items` on SQLite (a CHECK added to an existing table) and widens `url` while the
+/// trigger is on.
 pub(super) const CHECK_ID: &str = r#"
 description = "ids are positive"
 phase = "expand"
@@ -60,6 +61,22 @@ table = "items"
 name = "items_id_positive"
 expr = "id > 0"
 allow = [{ rule = "sqlite/table-rebuild", reason = "test table" }]
+# PostgreSQL refuses to change the type of a column a trigger's UPDATE OF names: the trigger is
+# dropped around it.
+[[steps]]
+op = "alter_column"
+table = "items"
+column = "url"
+type = "varchar(300)"
+[[down]]
+op = "alter_column"
+table = "items"
+column = "url"
+type = "varchar(200)"
+[[down]]
+op = "drop_check"
+table = "items"
+name = "items_id_positive"
 "#;
 
 pub(super) const DROP_URL: &str = r#"
@@ -73,7 +90,7 @@ allow = [{ rule = "sqlite/table-rebuild", reason = "test table" }]
 [[down]]
 op = "add_column"
 table = "items"
-column = { name = "url", type = "varchar(200)" }
+column = { name = "url", type = "varchar(300)" }
 "#;
 
 pub(super) fn plan() -> (PlanDir, Plan) {

@@ -126,26 +126,21 @@ pub fn render_plan(
     let mut schema = Schema::default();
     let mut out = Vec::new();
     let mut schemas = Vec::new();
-    // Sync triggers installed and not yet ended, and those each migration ends.
-    let (mut active, mut ended_by) = (Vec::new(), Vec::new());
+    // Sync triggers installed and not yet ended, and what each migration does to them.
+    let (mut tracker, mut effects) = (sync::Tracker::default(), Vec::new());
     for m in &plan.migrations {
         schemas.push(schema.clone());
-        let ended = sync::ended_by(m, dialect, &mut active);
-        active.extend(
-            sync::installed_by(m, dialect, &schema)
-                .into_iter()
-                .map(|(_, t)| t),
-        );
+        let fx = tracker.advance(m, dialect, &schema);
         let mut rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
-        sync::around_ending(&mut rendered, &ended, dialect, Direction::Up)?;
-        ended_by.push(ended);
+        fx.apply(&mut rendered, dialect, Direction::Up)?;
+        effects.push(fx);
         if in_range(m) && options.direction == Direction::Up {
             out.push(rendered);
         }
     }
     if options.direction == Direction::Down {
-        let all = plan.migrations.iter().zip(schemas).zip(ended_by);
-        for ((m, before), ended) in all.rev() {
+        let all = plan.migrations.iter().zip(schemas).zip(effects);
+        for ((m, before), fx) in all.rev() {
             if in_range(m) {
                 // Down runs against the schema as it was after this migration.
                 let mut after = before;
@@ -153,7 +148,7 @@ pub fn render_plan(
                     after.apply(&s.item);
                 }
                 let mut rendered = render_migration(m, dialect, &mut after, Direction::Down)?;
-                sync::around_ending(&mut rendered, &ended, dialect, Direction::Down)?;
+                fx.apply(&mut rendered, dialect, Direction::Down)?;
                 out.push(rendered);
             }
         }

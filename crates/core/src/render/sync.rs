@@ -81,9 +81,49 @@ fn ends(m: &Migration, dialect: Dialect, t: &SyncTrigger) -> Option<usize> {
     })
 }
 
+/// The triggers of `active` that migration `m` changes a source column of with
+/// `alter_column`, where the dialect refuses that while the trigger exists
+/// ([`SyncTriggers::alter_needs_trigger_dropped`](crate::dialect::SyncTriggers::alter_needs_trigger_dropped)):
+/// they are dropped before and installed again after its steps, in both directions.
+fn suspended_by(
+    m: &Migration,
+    dialect: Dialect,
+    active: &[SyncTrigger],
+) -> Vec<(usize, SyncTrigger)> {
+    if !dialect.sync_triggers().alter_needs_trigger_dropped() {
+        return Vec::new();
+    }
+    active
+        .iter()
+        .filter_map(|t| {
+            m.steps_for(dialect).find_map(|(i, s)| match &s.item {
+                Step::AlterColumn(a) if a.table == t.table && t.sources.contains(&a.column) => {
+                    Some((i, t.clone()))
+                }
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// Drops `suspended` before the statements of `rendered` and installs them again after.
+fn around_suspension(
+    rendered: &mut RenderedMigration,
+    suspended: &[(usize, SyncTrigger)],
+    dialect: Dialect,
+) -> Result<()> {
+    for (i, t) in suspended {
+        let drops = dialect.sync_triggers().end_sync_trigger_sql(t);
+        let drops = drops.into_iter().map(|sql| statement(sql, *i, DROP_OP));
+        rendered.statements.splice(0..0, drops.collect::<Vec<_>>());
+        rendered.statements.extend(install(t, dialect, *i)?);
+    }
+    Ok(())
+}
+
 /// Moves the triggers that `m` ends out of `active`, with the index of the step that ends
 /// each.
-pub(crate) fn ended_by(
+fn ended_by(
     m: &Migration,
     dialect: Dialect,
     active: &mut Vec<SyncTrigger>,
@@ -132,7 +172,7 @@ pub(crate) fn remove(t: &SyncTrigger, dialect: Dialect, step: usize) -> Vec<Stat
 
 /// Adds to `rendered` (migration `m` in `direction`) what ending `ended` takes: up, the
 /// removals first; down, the installations last.
-pub(crate) fn around_ending(
+fn around_ending(
     rendered: &mut RenderedMigration,
     ended: &[(usize, SyncTrigger)],
     dialect: Dialect,
@@ -156,4 +196,41 @@ pub(crate) fn around_ending(
         }
     }
     Ok(())
+}
+
+/// The sync triggers active so far while a plan's migrations are rendered in order.
+#[derive(Debug, Default)]
+pub(crate) struct Tracker {
+    active: Vec<SyncTrigger>,
+}
+
+/// What one migration does to the sync triggers active before it.
+#[derive(Debug, Default)]
+pub(crate) struct Effects {
+    ended: Vec<(usize, SyncTrigger)>,
+    suspended: Vec<(usize, SyncTrigger)>,
+}
+
+impl Tracker {
+    /// Moves past migration `m` (`schema`: the schema before it) and returns its effects.
+    pub(crate) fn advance(&mut self, m: &Migration, dialect: Dialect, schema: &Schema) -> Effects {
+        let ended = ended_by(m, dialect, &mut self.active);
+        let suspended = suspended_by(m, dialect, &self.active);
+        let installed = installed_by(m, dialect, schema);
+        self.active.extend(installed.into_iter().map(|(_, t)| t));
+        Effects { ended, suspended }
+    }
+}
+
+impl Effects {
+    /// Adds the statements of these effects to `rendered` (the migration in `direction`).
+    pub(crate) fn apply(
+        &self,
+        rendered: &mut RenderedMigration,
+        dialect: Dialect,
+        direction: Direction,
+    ) -> Result<()> {
+        around_suspension(rendered, &self.suspended, dialect)?;
+        around_ending(rendered, &self.ended, dialect, direction)
+    }
 }

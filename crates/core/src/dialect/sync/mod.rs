@@ -88,6 +88,13 @@ pub trait SyncTriggers: SqlDialect {
         self.drop_sync_trigger_sql(trigger)
     }
 
+    /// Whether `ALTER TABLE .. ALTER COLUMN` of a column the trigger reads is refused while the
+    /// trigger exists (PostgreSQL: "cannot alter type of a column used in a trigger
+    /// definition"), so the runner drops the trigger around it.
+    fn alter_needs_trigger_dropped(&self) -> bool {
+        false
+    }
+
     /// A query listing the sync triggers of the connected database or schema: one row per
     /// trigger, its name then its table.
     fn list_sync_triggers_sql(&self) -> String;

@@ -88,6 +88,10 @@ impl SyncTriggers for Postgres {
         ))
     }
 
+    fn alter_needs_trigger_dropped(&self) -> bool {
+        true
+    }
+
     fn list_sync_triggers_sql(&self) -> String {
         "SELECT t.tgname::text, c.relname::text FROM pg_catalog.pg_trigger t \
          JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid \
