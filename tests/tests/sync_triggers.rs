@@ -8,6 +8,8 @@
 mod lifecycle;
 #[path = "sync_triggers/refusals.rs"]
 mod refusals;
+#[path = "sync_triggers/rendering.rs"]
+mod rendering;
 #[path = "sync_triggers/support.rs"]
 mod support;
 
