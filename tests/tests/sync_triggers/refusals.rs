@@ -72,6 +72,17 @@ sync = true
         "{e}"
     );
 
+    let long = FILL.replace(
+        "id = \"items_label\"",
+        &format!("id = \"{}\"", "x".repeat(50)),
+    );
+    let e = load_error(&long);
+    assert!(e.contains("0003_fill.toml:"), "{e}");
+    assert!(
+        e.contains("is longer than 63 bytes") && e.contains("shorter `id`"),
+        "{e}"
+    );
+
     let typo = FILL.replace("sync = true", "sycn = true");
     let e = load_error(&typo);
     assert!(e.contains("sycn"), "{e}");

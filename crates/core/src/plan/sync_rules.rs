@@ -5,8 +5,10 @@
 //! another table, no value that reads a column the backfill itself sets (the trigger assigns
 //! targets one after another, an UPDATE all at once). Each target dialect must render it.
 
+use super::Migration;
 use super::model::{Backfill, Step};
-use crate::dialect::{Dialect, SyncTrigger};
+use crate::dialect::{Dialect, SYNC_TRIGGER_PREFIX, SyncTrigger};
+use crate::error::{Error, Result};
 
 type Invalid = (Option<String>, String);
 
@@ -82,16 +84,6 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         }
     }
     let id = b.id.clone().unwrap_or_else(|| format!("0000_{}", b.table));
-    let name = format!("{}{id}_update", crate::dialect::SYNC_TRIGGER_PREFIX);
-    if name.len() > MAX_NAME {
-        return Err(invalid(
-            "id",
-            format!(
-                "the sync trigger `{name}` is longer than {MAX_NAME} bytes, the limit of PostgreSQL \
-                 and MySQL: give the backfill a shorter `id`"
-            ),
-        ));
-    }
     let trigger = SyncTrigger {
         id,
         table: b.table.clone(),
@@ -119,4 +111,29 @@ fn expressions(b: &Backfill) -> Vec<(String, &crate::expr::Expression)> {
     out.extend(b.r#where.iter().map(|e| ("where".to_string(), e)));
     out.extend(b.pending.iter().map(|e| ("pending".to_string(), e)));
     out
+}
+
+/// Refuses a sync trigger whose name (`cutover_sync_<id>_update`, the id given or
+/// `<version>_<table>`) is longer than PostgreSQL and MySQL accept.
+pub(crate) fn check_trigger_names(migrations: &[Migration]) -> Result<()> {
+    for m in migrations {
+        for (i, s) in m.steps.iter().enumerate() {
+            let Step::Backfill(b) = &s.item else {
+                continue;
+            };
+            let name = format!("{SYNC_TRIGGER_PREFIX}{}_update", b.id_in(&m.version));
+            if b.sync && name.len() > MAX_NAME {
+                return Err(Error::plan(
+                    &m.path,
+                    Some(s.line),
+                    format!(
+                        "step {} (backfill): the sync trigger `{name}` is longer than {MAX_NAME} \
+                         bytes, the limit of PostgreSQL and MySQL: give the backfill a shorter `id`",
+                        i + 1
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
