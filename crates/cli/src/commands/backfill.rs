@@ -213,6 +213,9 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             if let Some(r) = &b.retired {
                 crate::outln!("{:<28} {r}", "");
             }
+            if b.sync_active {
+                crate::outln!("{:<28} sync trigger active (cutover_sync_{})", "", b.id);
+            }
         }
     }
     Ok(ExitCode::Success)

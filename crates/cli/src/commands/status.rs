@@ -87,6 +87,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             if let Some(r) = &b.retired {
                 crate::outln!("         {r}");
             }
+            if b.sync_active {
+                crate::outln!(
+                    "         sync trigger active (cutover_sync_{}): writes to the source columns reach the target",
+                    b.id
+                );
+            }
         }
     }
     if let Some(note) = &report.foreign_history {

@@ -11,6 +11,7 @@ mod postgres;
 mod postgres_capture;
 mod postgres_compound;
 mod sqlite;
+mod sync;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -24,6 +25,7 @@ pub use kind::Dialect;
 pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
+pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///

@@ -254,6 +254,7 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
             undo: Vec::new(),
             undo_where: None,
             batch_size: b.batch_size,
+            sync: false,
         })));
     }
     let created_here = |col: &str| {

@@ -131,6 +131,9 @@ pub struct BackfillStatus {
     /// Why it is retired, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retired: Option<crate::backfill::Retirement>,
+    /// Whether its dual-write sync trigger (`sync = true`) is installed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_active: bool,
 }
 
 impl Runner<'_> {
@@ -153,6 +156,7 @@ impl Runner<'_> {
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
         self.ensure_not_retired(&spec.id, self.options.backfill.restart)
             .await?;
+        self.ensure_sync_trigger(spec).await?;
         let fence = self.history.fence().cloned();
         let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
         // The migration's checks describe all of its backfills: with a sibling not run to the

@@ -33,6 +33,7 @@ mod revert;
 mod revert_steps;
 mod soak;
 mod status;
+mod sync;
 mod transact;
 mod up_to_date;
 mod verify;

@@ -139,6 +139,7 @@ impl Runner<'_> {
             parts: parts.len(),
             updated_at: parts.iter().map(|p| p.updated_at.clone()).max(),
             retired,
+            sync_active: self.sync_active(spec).await?,
         })
     }
 
@@ -262,6 +263,8 @@ impl Runner<'_> {
                 return Err(e);
             }
         }
+        // A retired backfill needs no dual-write any more.
+        self.drop_sync_trigger(spec).await?;
         Ok(RetireOutcome {
             id: spec.id.clone(),
             migration: spec.migration.clone(),

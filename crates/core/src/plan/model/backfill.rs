@@ -55,6 +55,11 @@ pub struct Backfill {
     /// Rows per batch (default 1000, adapted at run time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<u32>,
+    /// Dual-write sync: install triggers (`cutover_sync_<id>`) that apply `set` to every row
+    /// inserted or whose source columns are updated from the migration on, until a contract
+    /// migration (or `down`, or retirement) removes them. Update form only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync: bool,
 }
 
 /// Exploding a JSON array column: `explode = { column = "social_links", as = "link" }`
