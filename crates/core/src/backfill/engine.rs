@@ -247,7 +247,28 @@ async fn run_batch(
     } else {
         size
     };
+    let log = super::undo_log::UndoLog::of(ctx.spec);
+    let upper = boundary.as_deref();
+    if let Some(log) = &log {
+        let sql = log.before_sql(
+            ctx.spec,
+            dialect,
+            ctx.kinds,
+            cursor,
+            upper,
+            end,
+            with_pending,
+        )?;
+        for s in sql {
+            b.execute(&s).await?;
+        }
+    }
     let changed = b.execute(&update).await?;
+    if let Some(log) = &log {
+        for s in log.after_sql(ctx.spec, dialect, ctx.kinds, cursor, upper, end)? {
+            b.execute(&s).await?;
+        }
+    }
     next.rows_scanned += rows as i64;
     next.rows_changed += changed as i64;
     next.batches += 1;

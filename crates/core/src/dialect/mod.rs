@@ -463,6 +463,12 @@ pub trait SqlDialect: Send + Sync {
         expr_sql::call("NULLIF", [divisor, Expr::val(0)])
     }
 
+    /// Renders "`a` holds exactly the same value as `b`", NULL matching NULL: how the undo
+    /// log tells that a row still holds what a backfill wrote (SQLite: `a IS b`).
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs("? IS ?", [a, b])
+    }
+
     /// Renders a text operand of an equality so that it compares exactly: case-sensitive,
     /// no trailing-space padding (the text itself on PostgreSQL and SQLite).
     fn expr_exact_text(&self, text: Expr) -> Expr {

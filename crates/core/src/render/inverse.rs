@@ -238,6 +238,7 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
             undo: Vec::new(),
             undo_where: None,
             batch_size: b.batch_size,
+            undo_log: Some(false),
         })));
     }
     let created_here = |col: &str| {
