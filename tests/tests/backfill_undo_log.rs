@@ -278,7 +278,8 @@ async fn without_a_log_undo_applies_the_expressions_and_says_so() {
 #[tokio::test]
 async fn reverting_the_migration_drops_its_undo_log() {
     for_each_backend(|db| async move {
-        let fill = format!("{FILL}\n[[down]]\nop = \"sql\"\nsql = \"UPDATE items SET other = NULL\"\n");
+        let fill =
+            format!("{FILL}\n[[down]]\nop = \"sql\"\nsql = \"UPDATE items SET other = NULL\"\n");
         let dir = plan_dir(&fill);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
@@ -288,12 +289,18 @@ async fn reverting_the_migration_drops_its_undo_log() {
             .await
             .expect("up runs the backfill");
         let table = cutover_core::backfill::undo_log_table("items_fill");
-        assert!(b.table_exists(&table).await.expect("tables"), "the log exists");
+        assert!(
+            b.table_exists(&table).await.expect("tables"),
+            "the log exists"
+        );
         Runner::new(b.as_mut(), &plan, options(), &Silent)
             .down(cutover_core::runner::DownTarget::Steps(1))
             .await
             .expect("down 1");
-        assert!(!b.table_exists(&table).await.expect("tables"), "the log is gone");
+        assert!(
+            !b.table_exists(&table).await.expect("tables"),
+            "the log is gone"
+        );
         b.close().await.expect("close");
     })
     .await;

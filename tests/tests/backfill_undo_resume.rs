@@ -57,7 +57,11 @@ async fn an_undo_killed_mid_way_and_resumed_ends_like_one_that_ran_through() {
             .undo_backfill("items_fill")
             .await
             .expect("undo resumed");
-        assert_eq!(report.rows_restored as usize + restored, ROWS as usize - 2, "{report:?} after {restored}");
+        assert_eq!(
+            report.rows_restored as usize + restored,
+            ROWS as usize - 2,
+            "{report:?} after {restored}"
+        );
         assert_eq!(report.rows_left_alone, 2, "{report:?}");
         assert_eq!(
             report.left_alone_keys,

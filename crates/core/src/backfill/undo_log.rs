@@ -170,23 +170,33 @@ impl UndoLog {
             return Ok(());
         }
         let dialect = b.dialect();
+        // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
+        // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
         let mut q = Query::select();
+        let mut nulls = Query::select();
         q.from(self.t());
+        nulls.from(self.t());
         for c in &self.key {
             q.expr_as(Expr::col((self.t(), ident(c))), ident(&k(c)));
+            nulls.expr(Expr::cust("NULL"));
         }
         for c in &self.cols {
             if !self.insert {
                 q.expr_as(Expr::col((self.t(), ident(c))), ident(&o(c)));
+                nulls.expr(Expr::cust("NULL"));
             }
             q.expr_as(Expr::col((self.t(), ident(c))), ident(&n(c)));
+            nulls.expr(Expr::cust("NULL"));
         }
         q.expr_as(Expr::val(0), ident(MARK));
+        nulls.expr(Expr::val(0));
         q.and_where(Expr::cust("1 = 0"));
+        nulls.and_where(Expr::cust("1 = 0"));
         let create = format!(
-            "CREATE TABLE {} AS {}",
+            "CREATE TABLE {} AS {} UNION ALL {}",
             dialect.quote(&self.table),
-            dialect.query(&q)
+            dialect.query(&q),
+            dialect.query(&nulls)
         );
         let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
         let index = format!(

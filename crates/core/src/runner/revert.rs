@@ -280,7 +280,8 @@ impl Runner<'_> {
     /// the revert's transaction; see [`crate::backfill::drop_undo_log`]). A log that cannot be
     /// dropped is a warning: the revert is done, the table can be dropped by hand.
     pub(crate) async fn drop_undo_logs(&mut self, m: &Migration) {
-        let Ok(specs) = crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))
+        let Ok(specs) =
+            crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))
         else {
             return;
         };
