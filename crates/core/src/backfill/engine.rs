@@ -247,27 +247,22 @@ async fn run_batch(
     } else {
         size
     };
-    let log = super::undo_log::UndoLog::of(ctx.spec);
+    // With an undo log: its statements around the UPDATE (or one statement for both).
     let upper = boundary.as_deref();
-    if let Some(log) = &log {
-        let sql = log.before_sql(
-            ctx.spec,
-            dialect,
-            ctx.kinds,
-            cursor,
-            upper,
-            end,
-            with_pending,
-        )?;
-        for s in sql {
-            b.execute(&s).await?;
-        }
+    let (before, update, after) = super::undo_log_cte::logged_batch(
+        ctx.spec,
+        dialect,
+        ctx.kinds,
+        (cursor, upper, end),
+        with_pending,
+        update,
+    )?;
+    for s in &before {
+        b.execute(s).await?;
     }
     let changed = b.execute(&update).await?;
-    if let Some(log) = &log {
-        for s in log.after_sql(ctx.spec, dialect, ctx.kinds, cursor, upper, end)? {
-            b.execute(&s).await?;
-        }
+    for s in &after {
+        b.execute(s).await?;
     }
     next.rows_scanned += rows as i64;
     next.rows_changed += changed as i64;

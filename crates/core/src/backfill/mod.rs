@@ -20,6 +20,7 @@ mod state_retire;
 mod transform;
 mod undo_exact;
 mod undo_log;
+pub(crate) mod undo_log_cte;
 
 pub use dry_run::{DryRun, dry_run};
 pub use engine::{PartContext, run_part};

@@ -205,13 +205,18 @@ impl UndoLog {
             dialect.quote(&self.table),
             keys.join(", ")
         );
-        let mark = format!(
-            "CREATE INDEX {} ON {} ({})",
-            dialect.quote(&format!("{}_mark", self.table)),
-            dialect.quote(&self.table),
-            dialect.quote(MARK)
-        );
-        for sql in [create, index, mark] {
+        let mut ddl = vec![create, index];
+        if self.insert {
+            // The insert form finds a batch's log rows by their mark (its log keys do not
+            // follow the source's key order); the update form by key range.
+            ddl.push(format!(
+                "CREATE INDEX {} ON {} ({})",
+                dialect.quote(&format!("{}_mark", self.table)),
+                dialect.quote(&self.table),
+                dialect.quote(MARK)
+            ));
+        }
+        for sql in ddl {
             b.execute(&sql).await.map_err(|e| {
                 e.context(format!(
                     "creating the undo log {} of table `{}` (set `undo_log = false` on the backfill step to run without it)",
@@ -267,7 +272,10 @@ impl UndoLog {
             .expr(Expr::cust("1"))
             .and_where(self.key_match());
         let mut rows = base_select(spec, dialect, with_pending)?;
-        rows.distinct();
+        if spec.step.from.is_some() {
+            // A joined table can match a row more than once.
+            rows.distinct();
+        }
         let mut columns = Vec::new();
         for c in &self.key {
             rows.expr(Expr::col((self.t(), ident(c))));
@@ -364,21 +372,43 @@ impl UndoLog {
                 None => q,
             },
         };
-        // The values now in the table: what the batch wrote.
+        // The values now in the table: what the batch wrote (and, update form, unmarked in
+        // the same statement).
         let mut copy = Query::update();
         copy.table(self.l()).from(self.t());
         for c in &self.cols {
             copy.value(ident(&n(c)), Expr::col((self.t(), ident(c))));
         }
+        if !self.insert {
+            copy.value(ident(MARK), 0);
+        }
         copy.and_where(self.key_match().and(scope(self.mark_is(1))));
-        // Rows the batch did not change (update) or did not insert (insert-select).
-        let mut unchanged = Query::select();
-        unchanged.from(self.t()).expr(Expr::cust("1"));
-        let drop_cond = if self.insert {
-            unchanged.and_where(self.key_match());
-            Expr::not_exists(unchanged)
+        let mut out = Vec::new();
+        if !self.cols.is_empty() {
+            out.push(dialect.query(&copy));
+        }
+        let mut forget = Query::delete();
+        forget.from_table(self.l());
+        if self.insert {
+            // Rows the batch did not insert.
+            let mut inserted = Query::select();
+            inserted
+                .from(self.t())
+                .expr(Expr::cust("1"))
+                .and_where(self.key_match());
+            forget.and_where(self.mark_is(1).and(Expr::not_exists(inserted)));
+            let mut unmark = Query::update();
+            unmark
+                .table(self.l())
+                .value(ident(MARK), 0)
+                .and_where(self.mark_is(1));
+            out.push(dialect.query(&forget));
+            out.push(dialect.query(&unmark));
         } else {
-            self.cols
+            // Rows the batch did not really change (every written column as before). Rows
+            // logged by earlier batches never match: theirs were dropped then.
+            let same = self
+                .cols
                 .iter()
                 .map(|c| {
                     dialect.sql().expr_same_value(
@@ -387,23 +417,10 @@ impl UndoLog {
                     )
                 })
                 .reduce(|a, b| a.and(b))
-                .unwrap_or_else(|| Expr::cust("1 = 1"))
-        };
-        let mut forget = Query::delete();
-        forget
-            .from_table(self.l())
-            .and_where(scope(self.mark_is(1)).and(drop_cond));
-        let mut unmark = Query::update();
-        unmark
-            .table(self.l())
-            .value(ident(MARK), 0)
-            .and_where(scope(self.mark_is(1)));
-        let mut out = Vec::new();
-        if !self.cols.is_empty() {
-            out.push(dialect.query(&copy));
+                .unwrap_or_else(|| Expr::cust("1 = 1"));
+            forget.and_where(scope(same));
+            out.push(dialect.query(&forget));
         }
-        out.push(dialect.query(&forget));
-        out.push(dialect.query(&unmark));
         Ok(out)
     }
 

@@ -463,6 +463,12 @@ pub trait SqlDialect: Send + Sync {
         expr_sql::call("NULLIF", [divisor, Expr::val(0)])
     }
 
+    /// Whether a batch may log its undo values in the same statement as its UPDATE: a
+    /// data-modifying CTE `WITH u AS (UPDATE .. RETURNING ..) INSERT .. ON CONFLICT ..`.
+    fn logs_undo_in_one_statement(&self) -> bool {
+        false
+    }
+
     /// Renders "`a` holds exactly the same value as `b`", NULL matching NULL: how the undo
     /// log tells that a row still holds what a backfill wrote (SQLite: `a IS b`).
     fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {

@@ -395,6 +395,10 @@ impl SqlDialect for Postgres {
     }
 
     /// `gen_random_uuid()` is built in since PostgreSQL 13.
+    fn logs_undo_in_one_statement(&self) -> bool {
+        true
+    }
+
     /// Compared as text: `json` has no equality operator, and text is exact for every type.
     fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
         Expr::cust_with_exprs(
