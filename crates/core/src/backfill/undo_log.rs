@@ -265,12 +265,8 @@ impl UndoLog {
         if let Some(r) = log_range.clone() {
             remark.and_where(r);
         }
-        // Rows not logged yet: their current values, copied by the database.
-        let mut logged = Query::select();
-        logged
-            .from(self.l())
-            .expr(Expr::cust("1"))
-            .and_where(self.key_match());
+        // Rows not logged yet: their current values, copied by the database (a key logged
+        // already is skipped by the unique key index).
         let mut rows = base_select(spec, dialect, with_pending)?;
         if spec.step.from.is_some() {
             // A joined table can match a row more than once.
@@ -289,12 +285,14 @@ impl UndoLog {
         }
         rows.expr(Expr::val(1));
         columns.push(ident(MARK));
-        rows.and_where(Expr::not_exists(logged));
         if let Some(r) = range {
             rows.and_where(r);
         }
         let insert = self.insert_rows(columns, rows)?;
-        Ok(vec![dialect.query(&remark), dialect.query(&insert)])
+        let insert = dialect
+            .sql()
+            .insert_skipping_duplicates(&dialect.query(&insert));
+        Ok(vec![dialect.query(&remark), insert])
     }
 
     fn insert_rows(
@@ -326,31 +324,24 @@ impl UndoLog {
             crate::render::insert_select_parts(&spec.step, dialect, range, spec.anti_join_key())?;
         let q = |c: &str| dialect.quote(c);
         let mut picked = Vec::new();
-        let mut matched = Vec::new();
         for key in &self.key {
-            let Some(i) = spec.step.values.iter().position(|(c, _)| c == key) else {
+            let found = spec.step.values.iter().position(|(c, _)| c == key);
+            let Some(e) = found.and_then(|i| exprs.get(i)) else {
                 return Ok(Vec::new());
             };
-            picked.push(exprs[i].clone());
-            matched.push(format!("{}.{} = {}", q(&self.table), q(&k(key)), exprs[i]));
+            picked.push(e.clone());
         }
         let mut cols: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();
         cols.push(q(MARK));
-        let mut filter = format!(
-            "NOT EXISTS (SELECT 1 FROM {} WHERE {})",
-            q(&self.table),
-            matched.join(" AND ")
-        );
-        if let Some(c) = cond {
-            filter = format!("{c} AND {filter}");
-        }
+        let filter = cond.map(|c| format!(" WHERE {c}")).unwrap_or_default();
+        // A key logged already (a re-run after its row was deleted) is skipped.
         let sql = format!(
-            "INSERT INTO {} ({}) SELECT DISTINCT {}, 1 FROM {from} WHERE {filter}",
+            "INSERT INTO {} ({}) SELECT DISTINCT {}, 1 FROM {from}{filter}",
             q(&self.table),
             cols.join(", "),
             picked.join(", ")
         );
-        Ok(vec![sql])
+        Ok(vec![dialect.sql().insert_skipping_duplicates(&sql)])
     }
 
     /// The statements a batch runs after its UPDATE or INSERT.

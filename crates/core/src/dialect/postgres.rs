@@ -395,6 +395,10 @@ impl SqlDialect for Postgres {
     }
 
     /// `gen_random_uuid()` is built in since PostgreSQL 13.
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        format!("{insert} ON CONFLICT DO NOTHING")
+    }
+
     fn logs_undo_in_one_statement(&self) -> bool {
         true
     }
