@@ -68,8 +68,7 @@ pub async fn bench_undo(kind: Kind, rows: u64, plan_text: &str) -> Result<UndoRo
     let dir = PlanDir::new();
     dir.write("0001_bench.toml", plan_text);
     let plan = dir.load();
-    let mut options = RunnerOptions::default();
-    options.backfill = BackfillOptions::default();
+    let options = RunnerOptions::default();
     let (report, undo) = super::timed(async {
         Ok(Runner::new(b.as_mut(), &plan, options, &Silent)
             .undo_backfill("bench")

@@ -21,6 +21,7 @@ mod transform;
 mod undo_exact;
 mod undo_log;
 pub(crate) mod undo_log_cte;
+mod undo_log_table;
 
 pub use dry_run::{DryRun, dry_run};
 pub use engine::{PartContext, run_part};

@@ -18,7 +18,6 @@ use sha2::{Digest, Sha256};
 
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::{base_select, range_condition};
-use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::render::ident;
@@ -103,11 +102,11 @@ impl UndoLog {
         })
     }
 
-    fn t(&self) -> Alias {
+    pub(super) fn t(&self) -> Alias {
         ident(&self.target)
     }
 
-    fn l(&self) -> Alias {
+    pub(super) fn l(&self) -> Alias {
         ident(&self.table)
     }
 
@@ -161,80 +160,6 @@ impl UndoLog {
     /// `log.mark = m`.
     pub fn mark_is(&self, m: i64) -> Expr {
         Expr::col((self.l(), ident(MARK))).eq(m)
-    }
-
-    /// Creates the log table (and its unique key index) when it does not exist yet. Called
-    /// before the first batch, outside any transaction.
-    pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
-        if b.table_exists(&self.table).await? {
-            return Ok(());
-        }
-        let dialect = b.dialect();
-        // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
-        // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
-        let mut q = Query::select();
-        let mut nulls = Query::select();
-        q.from(self.t());
-        nulls.from(self.t());
-        for c in &self.key {
-            q.expr_as(Expr::col((self.t(), ident(c))), ident(&k(c)));
-            nulls.expr(Expr::cust("NULL"));
-        }
-        for c in &self.cols {
-            if !self.insert {
-                q.expr_as(Expr::col((self.t(), ident(c))), ident(&o(c)));
-                nulls.expr(Expr::cust("NULL"));
-            }
-            q.expr_as(Expr::col((self.t(), ident(c))), ident(&n(c)));
-            nulls.expr(Expr::cust("NULL"));
-        }
-        q.expr_as(Expr::val(0), ident(MARK));
-        nulls.expr(Expr::val(0));
-        q.and_where(Expr::cust("1 = 0"));
-        nulls.and_where(Expr::cust("1 = 0"));
-        let create = format!(
-            "CREATE TABLE {} AS {} UNION ALL {}",
-            dialect.quote(&self.table),
-            dialect.query(&q),
-            dialect.query(&nulls)
-        );
-        let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
-        let index = format!(
-            "CREATE UNIQUE INDEX {} ON {} ({})",
-            dialect.quote(&format!("{}_key", self.table)),
-            dialect.quote(&self.table),
-            keys.join(", ")
-        );
-        let mut ddl = vec![create, index];
-        if self.insert {
-            // The insert form finds a batch's log rows by their mark (its log keys do not
-            // follow the source's key order); the update form by key range.
-            ddl.push(format!(
-                "CREATE INDEX {} ON {} ({})",
-                dialect.quote(&format!("{}_mark", self.table)),
-                dialect.quote(&self.table),
-                dialect.quote(MARK)
-            ));
-        }
-        for sql in ddl {
-            b.execute(&sql).await.map_err(|e| {
-                e.context(format!(
-                    "creating the undo log {} of table `{}` (set `undo_log = false` on the backfill step to run without it)",
-                    self.table, self.target
-                ))
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Deletes the log table, if there is one (the backfill was retired or reverted).
-    pub async fn drop_table(b: &mut dyn Backend, id: &str) -> Result<()> {
-        let table = log_table(id);
-        if !b.table_exists(&table).await? {
-            return Ok(());
-        }
-        let stmt = sea_query::Table::drop().table(ident(&table)).to_owned();
-        b.execute(&b.dialect().schema(&stmt)).await.map(|_| ())
     }
 
     /// The statements a batch runs before its UPDATE or INSERT.

@@ -17,13 +17,20 @@ use crate::render::{ident, update_statement};
 /// The alias of the sub-select of old values.
 const OLD: &str = "cutover_old";
 
+/// A batch's key range: cursor (exclusive), upper boundary (inclusive), part end (exclusive).
+pub(crate) type BatchRange<'a> = (
+    Option<&'a [String]>,
+    Option<&'a [String]>,
+    Option<&'a [String]>,
+);
+
 /// A batch's statements: those before its UPDATE, the UPDATE (whose row count is the
 /// batch's changed rows) and those after. Without an undo log, the UPDATE alone.
 pub(crate) fn logged_batch(
     spec: &BackfillSpec,
     dialect: Dialect,
     kinds: &[KeyKind],
-    (cursor, upper, end): (Option<&[String]>, Option<&[String]>, Option<&[String]>),
+    (cursor, upper, end): BatchRange<'_>,
     with_pending: bool,
     update: String,
 ) -> Result<(Vec<String>, String, Vec<String>)> {

@@ -223,7 +223,11 @@ impl Runner<'_> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
         if !backfill::has_undo_log(self.backend, &spec).await? {
             // Checked before locking so that a plan without `undo` fails fast.
-            spec.undo()?;
+            spec.undo().map_err(|e| {
+                e.context(format!(
+                    "backfill `{id}` has no undo log on this database (it has not run here with one, or it was retired or reverted since)"
+                ))
+            })?;
         }
         let key = backfill_lock_key(id);
         let id = id.to_string();
