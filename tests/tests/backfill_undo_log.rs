@@ -305,3 +305,36 @@ async fn reverting_the_migration_drops_its_undo_log() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_log_written_for_another_definition_is_refused_with_what_to_do() {
+    for_each_backend(|db| async move {
+        let dir = plan_dir(FILL);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        seed(b.as_mut(), &plan, db.backend()).await;
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up runs the backfill");
+        let filled = snapshot(b.as_mut()).await;
+        // The definition now writes another column; --restart walks the table again.
+        dir.write("0002_fill.toml", &format!("{FILL}set.other = \"'x'\"\n"));
+        let changed = dir.load();
+        let mut restart = options();
+        restart.backfill.restart = true;
+        let err = Runner::new(b.as_mut(), &changed, restart, &Silent)
+            .backfill("items_fill")
+            .await
+            .expect_err("the log has no column for `other`");
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("written for another definition")
+                && text.contains("cutover backfill undo"),
+            "{text}"
+        );
+        assert_eq!(snapshot(b.as_mut()).await, filled, "nothing written");
+        b.close().await.expect("close");
+    })
+    .await;
+}
