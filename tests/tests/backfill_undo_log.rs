@@ -276,7 +276,7 @@ async fn without_a_log_undo_applies_the_expressions_and_says_so() {
 }
 
 #[tokio::test]
-async fn reverting_the_migration_drops_its_undo_log() {
+async fn reverting_the_migration_or_retiring_the_backfill_drops_its_undo_log() {
     for_each_backend(|db| async move {
         let fill =
             format!("{FILL}\n[[down]]\nop = \"sql\"\nsql = \"UPDATE items SET other = NULL\"\n");
@@ -300,6 +300,21 @@ async fn reverting_the_migration_drops_its_undo_log() {
         assert!(
             !b.table_exists(&table).await.expect("tables"),
             "the log is gone"
+        );
+
+        // Applied again, then retired: the log goes too.
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up again");
+        assert!(b.table_exists(&table).await.expect("tables"), "a new log");
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .retire_backfill("items_fill", Some("done with it"))
+            .await
+            .expect("retire");
+        assert!(
+            !b.table_exists(&table).await.expect("tables"),
+            "retired: the log is gone"
         );
         b.close().await.expect("close");
     })
