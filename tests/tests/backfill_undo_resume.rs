@@ -12,7 +12,7 @@ use cutover_core::Error;
 use cutover_core::backend::Backend;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::crash::{CrashAt, Crashing};
-use cutover_tests::for_each_backend;
+use cutover_tests::{Backend as Kind, for_each_backend};
 use undo_log_support::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
 
 #[tokio::test]
@@ -111,6 +111,57 @@ async fn a_second_undo_at_the_same_time_is_refused_by_the_lock() {
             .await
             .expect("undo once the lock is free");
         assert_eq!(report.rows_restored, ROWS as u64);
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_backfill_killed_mid_way_and_resumed_still_undoes_exactly() {
+    for_each_backend(|db| async move {
+        let dir = plan_dir(FILL);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        seed(b.as_mut(), &plan, db.backend()).await;
+        let before = snapshot(b.as_mut()).await;
+        // The connection dies inside the first batch, after its UPDATE and its logging
+        // statement ran, before the commit: batch, log rows and checkpoint roll back together.
+        let after_update = match db.backend() {
+            // The batch's one statement (UPDATE .. RETURNING into the log).
+            Kind::Postgres => "cutover_u (",
+            // The copy of the written values into the log, after the UPDATE.
+            Kind::Mysql => "`n_label` = `items`.`label`",
+            Kind::Sqlite => "SET \"n_label\"",
+        };
+        let inner = connect(db.url()).await.expect("connect");
+        let mut crashing = Crashing::new(inner, CrashAt::AfterStatement(after_update.into()));
+        let _ = Runner::new(&mut crashing, &plan, options(), &Silent)
+            .backfill("items_fill")
+            .await;
+        assert!(crashing.fired(), "crashed after the batch's UPDATE");
+        let _ = Box::new(crashing).close().await;
+        assert_eq!(snapshot(b.as_mut()).await, before, "the batch rolled back");
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up finishes the backfill");
+        let filled = snapshot(b.as_mut()).await;
+        for id in 1..=ROWS {
+            assert_ne!(
+                row(&filled, id),
+                row(&before, id),
+                "row {id} was backfilled"
+            );
+        }
+        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .undo_backfill("items_fill")
+            .await
+            .expect("undo");
+        assert_eq!(
+            (report.rows_restored, report.rows_left_alone),
+            (ROWS as u64, 0)
+        );
+        assert_eq!(snapshot(b.as_mut()).await, before);
         b.close().await.expect("close");
     })
     .await;
