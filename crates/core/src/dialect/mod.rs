@@ -500,6 +500,26 @@ pub trait SqlDialect: Send + Sync {
         expr_sql::call("NULLIF", [divisor, Expr::val(0)])
     }
 
+    /// `insert` (an `INSERT INTO .. SELECT ..` into a table with a unique key) made to skip
+    /// rows whose key is already there: `ON CONFLICT DO NOTHING` (PostgreSQL), `INSERT OR
+    /// IGNORE` (SQLite, the default), `INSERT IGNORE` (MySQL). Used by the undo log, whose
+    /// columns have the source's types, so nothing else can be ignored.
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        insert.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1)
+    }
+
+    /// Whether a batch may log its undo values in the same statement as its UPDATE: a
+    /// data-modifying CTE `WITH u AS (UPDATE .. RETURNING ..) INSERT .. ON CONFLICT ..`.
+    fn logs_undo_in_one_statement(&self) -> bool {
+        false
+    }
+
+    /// Renders "`a` holds exactly the same value as `b`", NULL matching NULL: how the undo
+    /// log tells that a row still holds what a backfill wrote (SQLite: `a IS b`).
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs("? IS ?", [a, b])
+    }
+
     /// Renders a text operand of an equality so that it compares exactly: case-sensitive,
     /// no trailing-space padding (the text itself on PostgreSQL and SQLite).
     fn expr_exact_text(&self, text: Expr) -> Expr {

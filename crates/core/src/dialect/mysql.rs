@@ -397,6 +397,15 @@ impl SqlDialect for Mysql {
         expr_sql::call("CURRENT_TIMESTAMP", [Expr::val(6)])
     }
 
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        insert.replacen("INSERT INTO", "INSERT IGNORE INTO", 1)
+    }
+
+    /// Null-safe and byte-exact: a case-insensitive collation would call `abc` and `ABC` equal.
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs("CAST(? AS BINARY) <=> CAST(? AS BINARY)", [a, b])
+    }
+
     fn expr_uuid(&self) -> Expr {
         expr_sql::call("UUID", [])
     }

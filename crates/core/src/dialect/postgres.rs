@@ -417,6 +417,22 @@ impl SqlDialect for Postgres {
     }
 
     /// `gen_random_uuid()` is built in since PostgreSQL 13.
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        format!("{insert} ON CONFLICT DO NOTHING")
+    }
+
+    fn logs_undo_in_one_statement(&self) -> bool {
+        true
+    }
+
+    /// Compared as text: `json` has no equality operator, and text is exact for every type.
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs(
+            "CAST($1 AS text) IS NOT DISTINCT FROM CAST($2 AS text)",
+            [a, b],
+        )
+    }
+
     fn expr_uuid(&self) -> Expr {
         expr_sql::call("gen_random_uuid", [])
     }

@@ -255,6 +255,7 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
             undo_where: None,
             batch_size: b.batch_size,
             sync: false,
+            undo_log: Some(false),
         })));
     }
     let created_here = |col: &str| {

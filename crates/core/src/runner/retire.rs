@@ -257,7 +257,11 @@ impl Runner<'_> {
         }
         .await;
         match written {
-            Ok(()) => self.backend.commit().await?,
+            Ok(()) => {
+                self.backend.commit().await?;
+                // A retired backfill is never undone: its undo log goes.
+                crate::backfill::drop_undo_log(self.backend, &spec.id).await?;
+            }
             Err(e) => {
                 let _ = self.backend.rollback().await;
                 return Err(e);
