@@ -147,6 +147,7 @@ fn statement(sql: String, step: usize, op: &'static str) -> Statement {
         op,
         rebuild: None,
         backfill: None,
+        capture: Vec::new(),
     }
 }
 
