@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p cutover-tests --bench backfill` writes docs/benchmarks.md.
 //! `CUTOVER_BENCH_ROWS` (default 1,000,000) and `CUTOVER_BENCH_SMALL` (default 100,000) set
-//! the table sizes; `CUTOVER_TEST_BACKENDS` limits the databases.
+//! the table sizes; `CUTOVER_TEST_BACKENDS` limits the databases. `CUTOVER_BENCH_ONLY=undo`
+//! runs only the undo-log comparison (at the small size) and updates its section.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -15,6 +16,8 @@ use cutover_core::backend::Backend;
 use cutover_core::backfill::{self, BackfillOptions, BackfillSpec, Connector, QuietObserver};
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb, backends};
+
+mod backfill_undo;
 
 const PLAN: &str = r#"
 description = "the attachments backfill of the benchmark"
@@ -247,6 +250,23 @@ async fn main() -> Result<()> {
     };
     let rows = env("CUTOVER_BENCH_ROWS", 1_000_000);
     let small = env("CUTOVER_BENCH_SMALL", 100_000);
+    let out = format!("{}/../docs/benchmarks.md", env!("CARGO_MANIFEST_DIR"));
+    let date = cutover_core::runner::now();
+    let mut undo_rows = Vec::new();
+    for kind in backends() {
+        undo_rows.push(backfill_undo::bench_undo(kind, small, PLAN).await?);
+    }
+    let undo_section = backfill_undo::section(&undo_rows, &date[..10], &machine())?;
+    println!("{undo_section}");
+    if std::env::var("CUTOVER_BENCH_ONLY").as_deref() == Ok("undo") {
+        let old = std::fs::read_to_string(&out)?;
+        let (head, notes) = old
+            .split_once("<!-- notes -->")
+            .unwrap_or((old.as_str(), ""));
+        let notes = backfill_undo::splice(notes, &undo_section);
+        std::fs::write(&out, format!("{head}<!-- notes -->{notes}"))?;
+        return Ok(());
+    }
     let mut results = Vec::new();
     for kind in backends() {
         let r = bench(kind, rows, small).await?;
@@ -264,7 +284,6 @@ async fn main() -> Result<()> {
     let s = |d: Duration| format!("{:.2} s", d.as_secs_f64());
     let ratio = |a: Duration, b: Duration| format!("{:.2}x", a.as_secs_f64() / b.as_secs_f64());
     let mut md = String::new();
-    let date = cutover_core::runner::now();
     writeln!(md, "# Backfill benchmark\n")?;
     writeln!(
         md,
@@ -327,11 +346,11 @@ async fn main() -> Result<()> {
             r.rss_large / 1024
         )?;
     }
-    let out = format!("{}/../docs/benchmarks.md", env!("CARGO_MANIFEST_DIR"));
     let notes = std::fs::read_to_string(&out)
         .ok()
         .and_then(|old| old.split_once("<!-- notes -->").map(|(_, n)| n.to_string()))
         .unwrap_or_default();
+    let notes = backfill_undo::splice(&notes, &undo_section);
     md.push_str("\n<!-- notes -->");
     md.push_str(&notes);
     std::fs::write(&out, &md)?;

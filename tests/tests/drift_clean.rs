@@ -37,3 +37,29 @@ async fn an_integer_key_and_a_nullable_json_column_show_no_drift() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn side_tables_of_a_renamed_history_table_are_not_drift() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_profiles.toml", PLAN);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        let options = RunnerOptions {
+            history_table: "deploy_log".into(),
+            ..RunnerOptions::default()
+        };
+        let mut runner = Runner::new(b.as_mut(), &plan, options, &Silent);
+        runner.up(Target::Latest).await.expect("up");
+        // `verify` creates `deploy_log_verified`.
+        runner.verify(&[]).await.expect("verify");
+        let report = runner.drift().await.expect("drift");
+        assert!(
+            report.differences.is_empty(),
+            "unexpected drift: {:?}",
+            report.differences
+        );
+        let _ = b.close().await;
+    })
+    .await;
+}

@@ -245,7 +245,7 @@ async fn backfill_undo_holds_the_backfills_lock() {
             .undo_backfill("messages_attachments")
             .await
             .expect("undo once the lock is free");
-        assert_eq!(undone.rows_changed, 1500);
+        assert_eq!(undone.rows_restored, 1500);
     })
     .await;
 }

@@ -290,6 +290,11 @@ pub struct UpArgs {
     /// migrations, instead of only the tables each of them destroys.
     #[arg(long, conflicts_with = "no_backup")]
     pub backup_whole_database: bool,
+    /// Apply migrations whose `min_age` soak time has not passed yet. The reason is required
+    /// and recorded in their history entries (`cutover status` shows it), e.g.
+    /// --ignore-min-age "staging, no traffic to watch".
+    #[arg(long, value_name = "REASON", value_parser = parse_reason)]
+    pub ignore_min_age: Option<String>,
     /// How backfill steps run.
     #[command(flatten)]
     pub batch: BatchOpts,
@@ -351,4 +356,13 @@ pub struct TestArgs {
     /// Fixture files with seed rows (repeatable); default: `[test] fixtures` of cutover.toml.
     #[arg(long = "fixtures", value_name = "FILE")]
     pub fixtures: Vec<std::path::PathBuf>,
+}
+
+/// A reason given on the command line: some text, not only spaces.
+fn parse_reason(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("give a reason, e.g. --ignore-min-age \"staging, no traffic to watch\": it is recorded in the history".into());
+    }
+    Ok(t.to_string())
 }

@@ -21,7 +21,8 @@ pub enum ExitCode {
     /// took it over while this one worked.
     Locked = 4,
     /// A check failed (precondition halted or verification failed), or the contract gate
-    /// refused a migration because a backfill before it is not complete and verified.
+    /// refused a migration because a backfill before it is not complete and verified, or a
+    /// migration's `min_age` soak time has not passed yet.
     CheckFailed = 5,
     /// An applied migration's checksum no longer matches its file.
     ChecksumMismatch = 6,
@@ -40,7 +41,9 @@ impl ExitCode {
     pub fn for_error(err: &anyhow::Error) -> ExitCode {
         match err.downcast_ref::<Error>().map(|e| e.root()) {
             Some(Error::Locked { .. } | Error::LockLost { .. }) => ExitCode::Locked,
-            Some(Error::CheckFailed { .. } | Error::GateRefused { .. }) => ExitCode::CheckFailed,
+            Some(Error::CheckFailed { .. } | Error::GateRefused { .. } | Error::SoakPending(_)) => {
+                ExitCode::CheckFailed
+            }
             Some(Error::ChecksumMismatch { .. }) => ExitCode::ChecksumMismatch,
             Some(Error::BackfillRetired { .. }) => ExitCode::Retired,
             Some(Error::LintFailed { .. }) => ExitCode::LintFailed,

@@ -149,6 +149,12 @@ pub enum Error {
         rolled_back: bool,
     },
 
+    /// A migration with `min_age` has not soaked yet: a migration it soaks after was applied
+    /// (or its backfill verified) less than `min_age` ago, by the database's clock (exit
+    /// code 5, like the contract gate). Boxed: the details are many.
+    #[error("{0}")]
+    SoakPending(Box<crate::runner::SoakRefusal>),
+
     /// The contract gate refused a migration: a backfill whose source it destroys is not
     /// complete, or failed its re-verification (exit code 5, like a failed check).
     #[error(

@@ -277,6 +277,21 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
         .await
         .expect("backfill again");
     assert_rows(b, &messages).await;
+    // The contract soaks a day (`min_age = "24h"`) after the backfill was verified: refused
+    // now, then run "a day later" (the history and the checkpoint moved back 25 hours).
+    match up(b, &plan, backups, None).await {
+        Err(e) => assert!(
+            matches!(e.root(), cutover_core::Error::SoakPending(r) if r.left_secs > 86_000),
+            "{e}"
+        ),
+        Ok(r) => panic!("the contract ran before it soaked: {r:?}"),
+    }
+    assert!(
+        columns(b, "messages")
+            .await
+            .contains(&"media_url".to_string())
+    );
+    a_day_passes(b).await;
     let contract = up(b, &plan, backups, None).await.expect("contract");
     let backup = contract.backup.expect("the contract took a backup");
     assert!(Path::new(&backup).exists(), "{backup}");
@@ -308,4 +323,21 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
         migrated,
         "no attachment lost by the contract"
     );
+}
+
+/// Moves every time the soak of `min_age` is measured from 25 hours back, as if the team had
+/// watched the new code path for a day.
+async fn a_day_passes(b: &mut dyn Backend) {
+    let then = (chrono::Utc::now() - chrono::Duration::hours(25))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    b.execute(&format!(
+        "UPDATE cutover_history SET finished_at = '{then}'"
+    ))
+    .await
+    .expect("age the history");
+    b.execute(&format!(
+        "UPDATE cutover_backfill SET updated_at = '{then}'"
+    ))
+    .await
+    .expect("age the checkpoints");
 }

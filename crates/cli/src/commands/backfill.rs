@@ -167,13 +167,9 @@ async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<
     if json {
         crate::outln!("{}", serde_json::json!({ "ok": true, "undo": report }));
     } else {
-        crate::outln!(
-            "undid backfill {}: {} rows changed in {} batches, {} ms",
-            args.id,
-            report.rows_changed,
-            report.batches,
-            report.duration_ms
-        );
+        for line in super::undo_text::undo_lines(&report) {
+            crate::outln!("{line}");
+        }
     }
     Ok(ExitCode::Success)
 }
@@ -212,6 +208,9 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             );
             if let Some(r) = &b.retired {
                 crate::outln!("{:<28} {r}", "");
+            }
+            if b.sync_active {
+                crate::outln!("{:<28} sync trigger active (cutover_sync_{})", "", b.id);
             }
         }
     }

@@ -66,6 +66,7 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
     options.allow_out_of_order = args.allow_out_of_order;
     options.ignore_foreign_history = args.ignore_foreign_history;
     options.phase = args.phase;
+    options.ignore_min_age = args.ignore_min_age.clone();
     options.backup = if args.no_backup {
         BackupPolicy::Skip
     } else {

@@ -16,6 +16,7 @@ mod scaffold;
 mod sql;
 mod status;
 mod test;
+mod undo_text;
 mod verify;
 
 use std::time::Duration;

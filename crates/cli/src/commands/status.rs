@@ -42,6 +42,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
         if m.out_of_order {
             notes.push("out of order".into());
         }
+        if let Some(w) = &m.soak {
+            notes.push(w.summary());
+        }
+        if let Some(s) = &m.soak_skipped {
+            notes.push(s.clone());
+        }
         if let Some(v) = &m.last_verified {
             let result = if v.passed { "passed" } else { "FAILED" };
             let at: String = v.at.chars().take(19).collect();
@@ -80,6 +86,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             );
             if let Some(r) = &b.retired {
                 crate::outln!("         {r}");
+            }
+            if b.sync_active {
+                crate::outln!(
+                    "         sync trigger active (cutover_sync_{}): writes to the source columns reach the target",
+                    b.id
+                );
             }
         }
     }

@@ -247,7 +247,23 @@ async fn run_batch(
     } else {
         size
     };
+    // With an undo log: its statements around the UPDATE (or one statement for both).
+    let upper = boundary.as_deref();
+    let (before, update, after) = super::undo_log_cte::logged_batch(
+        ctx.spec,
+        dialect,
+        ctx.kinds,
+        (cursor, upper, end),
+        with_pending,
+        update,
+    )?;
+    for s in &before {
+        b.execute(s).await?;
+    }
     let changed = b.execute(&update).await?;
+    for s in &after {
+        b.execute(s).await?;
+    }
     next.rows_scanned += rows as i64;
     next.rows_changed += changed as i64;
     next.batches += 1;

@@ -18,6 +18,10 @@ pub(crate) mod sql;
 mod state;
 mod state_retire;
 mod transform;
+mod undo_exact;
+mod undo_log;
+pub(crate) mod undo_log_cte;
+mod undo_log_table;
 
 pub use dry_run::{DryRun, dry_run};
 pub use engine::{PartContext, run_part};
@@ -30,3 +34,5 @@ pub(crate) use spec::target_key;
 pub use spec::{BackfillSpec, KeyKind};
 pub use state::{Checkpoint, PartState, STATE_TABLE, StateTable};
 pub use transform::{Transform, TransformJob, TransformRow, run_transform};
+pub use undo_exact::{UndoReport, drop_undo_log, has_undo_log, undo_exact};
+pub use undo_log::log_table as undo_log_table;

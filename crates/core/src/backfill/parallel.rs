@@ -62,6 +62,9 @@ pub async fn run_fenced(
     let mut spec = spec.clone();
     spec.key = key;
     let spec = &spec;
+    if let Some(log) = super::undo_log::UndoLog::of(spec) {
+        log.ensure(b).await?;
+    }
 
     if existing.iter().any(|c| c.checksum != spec.checksum) && !options.restart {
         return Err(Error::Other(format!(

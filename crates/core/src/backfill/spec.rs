@@ -145,6 +145,7 @@ impl BackfillSpec {
         let mut step = self.step.clone();
         step.set = step.undo.clone();
         step.pending = step.undo_where.clone();
+        step.undo_log = Some(false);
         step.r#where = None;
         step.from = None;
         let mut spec = self.clone();

@@ -65,7 +65,8 @@ pub(crate) fn range_condition(
     parts.into_iter().reduce(|a, b| a.and(b))
 }
 
-fn base_select(
+/// `SELECT .. FROM t [JOIN from] WHERE where [AND pending]`, without a select list.
+pub(crate) fn base_select(
     spec: &BackfillSpec,
     dialect: Dialect,
     with_pending: bool,

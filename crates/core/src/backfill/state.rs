@@ -232,11 +232,16 @@ impl StateTable {
         self.dialect.query(&q)
     }
 
-    /// Marks every finished part of `id` complete (its verification passed).
+    /// Marks every finished part of `id` complete (its verification passed); `updated_at`
+    /// becomes the database's clock now, which `min_age` measures soak time from.
     pub async fn mark_complete(&self, b: &mut dyn Backend, id: &str) -> Result<()> {
         let q = Query::update()
             .table(ident(STATE_TABLE))
             .value(ident("state"), PartState::Complete.as_str())
+            .value(
+                ident("updated_at"),
+                Expr::cust(self.dialect.sql().now_utc_expr()),
+            )
             .and_where(Expr::col(ident("id")).eq(id))
             .and_where(Expr::col(ident("state")).eq(PartState::Done.as_str()))
             .to_owned();

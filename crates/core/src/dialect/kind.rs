@@ -74,6 +74,15 @@ impl Dialect {
         }
     }
 
+    /// How this dialect writes dual-write sync triggers.
+    pub fn sync_triggers(self) -> &'static dyn super::SyncTriggers {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// Renders a sea-query schema statement (CREATE TABLE, ALTER, INDEX, ...) for this dialect.
     pub fn schema<S: SchemaStatementBuilder>(self, stmt: &S) -> String {
         match self {

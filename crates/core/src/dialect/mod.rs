@@ -12,6 +12,7 @@ mod postgres_capture;
 mod postgres_compound;
 mod sqlite;
 mod triggers;
+mod sync;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -26,6 +27,7 @@ pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
+pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///
@@ -242,6 +244,11 @@ pub trait SqlDialect: Send + Sync {
 
     /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
     fn row_estimate_sql(&self, table: &str) -> String;
+
+    /// An expression for the database's clock now, in UTC, as RFC 3339 text with
+    /// milliseconds (`2026-11-27T10:00:00.000Z`) whatever the session's time zone: the
+    /// soak time of `min_age` is measured on the database's clock, never the client's.
+    fn now_utc_expr(&self) -> &'static str;
 
     // ----- Backups (see `crate::backup`) -----
 
@@ -493,6 +500,26 @@ pub trait SqlDialect: Send + Sync {
     /// MySQL in a strict-mode INSERT or UPDATE).
     fn expr_divisor(&self, divisor: Expr) -> Expr {
         expr_sql::call("NULLIF", [divisor, Expr::val(0)])
+    }
+
+    /// `insert` (an `INSERT INTO .. SELECT ..` into a table with a unique key) made to skip
+    /// rows whose key is already there: `ON CONFLICT DO NOTHING` (PostgreSQL), `INSERT OR
+    /// IGNORE` (SQLite, the default), `INSERT IGNORE` (MySQL). Used by the undo log, whose
+    /// columns have the source's types, so nothing else can be ignored.
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        insert.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1)
+    }
+
+    /// Whether a batch may log its undo values in the same statement as its UPDATE: a
+    /// data-modifying CTE `WITH u AS (UPDATE .. RETURNING ..) INSERT .. ON CONFLICT ..`.
+    fn logs_undo_in_one_statement(&self) -> bool {
+        false
+    }
+
+    /// Renders "`a` holds exactly the same value as `b`", NULL matching NULL: how the undo
+    /// log tells that a row still holds what a backfill wrote (SQLite: `a IS b`).
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs("? IS ?", [a, b])
     }
 
     /// Renders a text operand of an equality so that it compares exactly: case-sensitive,

@@ -150,6 +150,11 @@ impl SqlDialect for Mysql {
         )
     }
 
+    /// `UTC_TIMESTAMP` ignores the session's `time_zone`; `%f` has six digits, cut to three.
+    fn now_utc_expr(&self) -> &'static str {
+        "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
+    }
+
     fn list_tables_sql(&self) -> String {
         "SELECT table_name FROM information_schema.tables \
          WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
@@ -390,6 +395,15 @@ impl SqlDialect for Mysql {
 
     fn expr_now(&self) -> Expr {
         expr_sql::call("CURRENT_TIMESTAMP", [Expr::val(6)])
+    }
+
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        insert.replacen("INSERT INTO", "INSERT IGNORE INTO", 1)
+    }
+
+    /// Null-safe and byte-exact: a case-insensitive collation would call `abc` and `ABC` equal.
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs("CAST(? AS BINARY) <=> CAST(? AS BINARY)", [a, b])
     }
 
     fn expr_uuid(&self) -> Expr {

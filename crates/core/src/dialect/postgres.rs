@@ -84,6 +84,12 @@ impl SqlDialect for Postgres {
         )
     }
 
+    /// `clock_timestamp()` (not `now()`, the transaction's start), shown in UTC whatever the
+    /// session's `TimeZone`.
+    fn now_utc_expr(&self) -> &'static str {
+        "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    }
+
     /// From the catalog, not `information_schema` (which hides tables the user has no right
     /// on: an unreadable history table must not look absent).
     fn list_tables_sql(&self) -> String {
@@ -411,6 +417,22 @@ impl SqlDialect for Postgres {
     }
 
     /// `gen_random_uuid()` is built in since PostgreSQL 13.
+    fn insert_skipping_duplicates(&self, insert: &str) -> String {
+        format!("{insert} ON CONFLICT DO NOTHING")
+    }
+
+    fn logs_undo_in_one_statement(&self) -> bool {
+        true
+    }
+
+    /// Compared as text: `json` has no equality operator, and text is exact for every type.
+    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
+        Expr::cust_with_exprs(
+            "CAST($1 AS text) IS NOT DISTINCT FROM CAST($2 AS text)",
+            [a, b],
+        )
+    }
+
     fn expr_uuid(&self) -> Expr {
         expr_sql::call("gen_random_uuid", [])
     }

@@ -155,6 +155,11 @@ impl SqlDialect for Sqlite {
         )
     }
 
+    /// SQLite's `'now'` is UTC; `%f` is seconds with milliseconds.
+    fn now_utc_expr(&self) -> &'static str {
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    }
+
     fn list_tables_sql(&self) -> String {
         "SELECT name FROM sqlite_master \
          WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"

@@ -62,6 +62,7 @@ fn migration(m: &SqlMigration, layout: &str, dialect: Dialect) -> Migration {
         checks: Vec::new(),
         allow: Vec::new(),
         test_only: false,
+        soak: None,
         checksum: String::new(),
     };
     out.checksum = out.compute_checksum();

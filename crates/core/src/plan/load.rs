@@ -59,6 +59,17 @@ pub(crate) struct Header {
     /// A migration for `cutover test` only (seed data); `up` never runs it on a real target.
     #[serde(default)]
     test_only: bool,
+    /// Soak time: apply this migration only once the migrations it soaks after were applied
+    /// (and their backfills verified) at least this long ago, e.g. `"24h"`, `"1d12h"`
+    /// (units s, m, h, d). `up --ignore-min-age "REASON"` skips the wait.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    min_age: Option<toml::Value>,
+    /// The migrations `min_age` is measured from, e.g. `["0003"]`. Default: every earlier
+    /// migration of phase expand or backfill.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<json_schema::VersionRef>>")]
+    min_age_after: Option<toml::Value>,
 }
 
 fn yes() -> bool {
@@ -141,8 +152,10 @@ fn build_plan(
     migrations.sort_by(|a, b| a.version.cmp(&b.version));
     super::plan_wide::check_requires(&migrations)?;
     super::plan_wide::check_backfill_ids(&migrations)?;
+    super::sync_rules::check_trigger_names(&migrations)?;
     super::dialect_models::check_plan(&mut migrations)?;
-    let (migrations, test_only) = super::test_only::split(migrations)?;
+    let (mut migrations, test_only) = super::test_only::split(migrations)?;
+    super::soak::resolve(&mut migrations)?;
     Ok(Plan {
         dir: dir.to_path_buf(),
         migrations,
@@ -245,6 +258,9 @@ pub(crate) fn load_migration(
         None => Vec::new(),
     };
 
+    let soak = super::soak::read(path, header.min_age, header.min_age_after, |key| {
+        map.key_line(0..map.top_level_end(), key)
+    })?;
     let mut migration = Migration {
         version,
         name,
@@ -258,6 +274,7 @@ pub(crate) fn load_migration(
         checks,
         allow,
         test_only: header.test_only,
+        soak,
         checksum: String::new(),
     };
     migration.checksum = migration.compute_checksum();

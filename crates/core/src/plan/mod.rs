@@ -17,9 +17,11 @@ mod read;
 mod routines_check;
 pub mod scaffold;
 mod semantics;
+mod soak;
 mod source_map;
 mod step_columns;
 mod subqueries;
+mod sync_rules;
 mod validate;
 mod values;
 
@@ -51,6 +53,7 @@ pub use model::{
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
+pub use soak::{Soak, format_duration, parse_duration};
 pub use model::{
     CreateFunction, CreatePolicy, CreateTrigger, DropFunction, DropPolicy, DropTrigger, ForEach,
     FunctionArg, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured, Revoke,
@@ -144,6 +147,9 @@ pub struct Migration {
     /// `test_only = true`: loaded by `cutover test` only, never by `up` (see
     /// [`Plan::test_only`]); not part of the checksum.
     pub test_only: bool,
+    /// `min_age`: how long the migrations it soaks after must have been applied before `up`
+    /// applies it (see [`Soak`]); not part of the checksum.
+    pub soak: Option<Soak>,
     /// SHA-256 (hex) over the canonical form of everything above except the path.
     pub checksum: String,
 }

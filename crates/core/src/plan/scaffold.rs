@@ -234,6 +234,10 @@ const CONTRACT: &str = r#"
 # Remove the old shape once nothing reads it. `cutover up` refuses this migration until the
 # backfills before it are complete and verified, and takes a backup first.
 #
+# Soak time: run it only a day after the expand and backfill migrations before it were
+# applied and their backfills verified (`up --ignore-min-age "REASON"` skips the wait).
+# min_age = "24h"
+#
 # [[steps]]
 # op = "drop_column"
 # table = "messages"
@@ -328,6 +332,9 @@ mod tests {
         assert_eq!(plan.migrations.len(), 6);
         assert_eq!(plan.migrations[5].description, "say \"hi\" \\ and\nbye");
         assert!(plan.migrations.iter().all(|m| !m.steps.is_empty()));
+        // The contract template's soak time soaks after the expand and backfill ones.
+        let soak = plan.migrations[4].soak.as_ref().map(|s| s.after.len());
+        assert_eq!(soak, Some(2));
     }
 
     #[test]

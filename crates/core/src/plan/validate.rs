@@ -16,6 +16,7 @@ fn invalid(field: &str, msg: impl Into<String>) -> Invalid {
 pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invalid> {
     super::pg_security_checks::check_step(step, dialects)?;
     super::identifiers::check_step(step, dialects)?;
+    super::sync_rules::check_step(step, dialects)?;
     super::subqueries::check_step(step, dialects)?;
     super::routines_check::check_step(step, dialects)?;
     for (field, expr) in step.expressions() {

@@ -267,6 +267,8 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
             undo: Vec::new(),
             undo_where: None,
             batch_size: b.batch_size,
+            sync: false,
+            undo_log: Some(false),
         })));
     }
     let created_here = |col: &str| {

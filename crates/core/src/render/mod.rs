@@ -23,6 +23,7 @@ mod routines_inverse;
 mod script;
 mod select;
 mod split;
+mod sync;
 mod table;
 
 use serde::Serialize;
@@ -48,6 +49,7 @@ pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
+pub use sync::sync_trigger;
 
 /// How a rendered statement must be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -135,22 +137,30 @@ pub fn render_plan(
     let mut schema = Schema::default();
     let mut out = Vec::new();
     let mut schemas = Vec::new();
+    // Sync triggers installed and not yet ended, and what each migration does to them.
+    let (mut tracker, mut effects) = (sync::Tracker::default(), Vec::new());
     for m in &plan.migrations {
         schemas.push(schema.clone());
-        let rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
+        let fx = tracker.advance(m, dialect, &schema);
+        let mut rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
+        fx.apply(&mut rendered, dialect, Direction::Up)?;
+        effects.push(fx);
         if in_range(m) && options.direction == Direction::Up {
             out.push(rendered);
         }
     }
     if options.direction == Direction::Down {
-        for (m, before) in plan.migrations.iter().zip(schemas).rev() {
+        let all = plan.migrations.iter().zip(schemas).zip(effects);
+        for ((m, before), fx) in all.rev() {
             if in_range(m) {
                 // Down runs against the schema as it was after this migration.
                 let mut after = before;
                 for (_, s) in m.steps_for(dialect) {
                     after.apply(&s.item);
                 }
-                out.push(render_migration(m, dialect, &mut after, Direction::Down)?);
+                let mut rendered = render_migration(m, dialect, &mut after, Direction::Down)?;
+                fx.apply(&mut rendered, dialect, Direction::Down)?;
+                out.push(rendered);
             }
         }
     }
@@ -187,6 +197,13 @@ pub fn render_migration(
                 step.op()
             )
         };
+        if direction == Direction::Up
+            && let Step::Backfill(b) = step
+            && let Some(t) = sync::sync_trigger(b, migration, schema)
+        {
+            // Before the first batch, so that rows written during the backfill are covered.
+            statements.extend(sync::install(&t, dialect, i).map_err(|e| e.context(ctx()))?);
+        }
         let sqls = render_step(step, dialect, schema, migration).map_err(|e| e.context(ctx()))?;
         let first = statements.len();
         for (sql, kind) in sqls {
@@ -225,6 +242,13 @@ pub fn render_migration(
             });
         }
         schema.apply(step);
+    }
+    if direction == Direction::Down {
+        // The backfill's migration reverted: its sync triggers go first.
+        let drops = sync::installed_by(migration, dialect, schema)
+            .into_iter()
+            .flat_map(|(i, t)| sync::remove(&t, dialect, i));
+        statements.splice(0..0, drops.collect::<Vec<_>>());
     }
     Ok(RenderedMigration {
         version: migration.version.clone(),

@@ -126,7 +126,8 @@ impl Runner<'_> {
         let mut skipped = Vec::new();
         for m in pending {
             if let Some(stop) = self.stops_before(m) {
-                report.stopped_before = Some(stop);
+                let soak = self.soak_summary(m, &entries, report).await?;
+                report.stopped_before = Some(stop + &soak);
                 break;
             }
             for r in &m.requires {
@@ -162,6 +163,7 @@ impl Runner<'_> {
                 .collect();
             self.gate(m, losses.get(&m.version.number), &entries, &applied_now)
                 .await?;
+            self.soak_gate(m, &entries, &applied_now).await?;
             let outcome = self.apply_one(m, r, prior, &mut report.warnings).await;
             report.backup = self.run_backup.clone();
             match outcome? {

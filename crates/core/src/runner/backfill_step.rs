@@ -131,6 +131,9 @@ pub struct BackfillStatus {
     /// Why it is retired, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retired: Option<crate::backfill::Retirement>,
+    /// Whether its dual-write sync trigger (`sync = true`) is installed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_active: bool,
 }
 
 impl Runner<'_> {
@@ -153,6 +156,7 @@ impl Runner<'_> {
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
         self.ensure_not_retired(&spec.id, self.options.backfill.restart)
             .await?;
+        self.ensure_sync_trigger(spec).await?;
         let fence = self.history.fence().cloned();
         let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
         // The migration's checks describe all of its backfills: with a sibling not run to the
@@ -212,14 +216,23 @@ impl Runner<'_> {
         })
     }
 
-    /// Applies backfill `id`'s `undo` to the rows `undo_where` selects (refused when it is
-    /// retired, see [`Runner::ensure_not_retired`]), batched the same way,
-    /// holding the backfill's lock (so it never overlaps `backfill run` of the same id);
-    /// after a lost connection it takes the lock again and starts over (the rows still to
-    /// undo are the ones `undo_where` selects).
-    pub async fn undo_backfill(&mut self, id: &str) -> Result<BackfillReport> {
+    /// Undoes backfill `id` (refused when it is retired, see [`Runner::ensure_not_retired`]),
+    /// holding the backfill's lock (so it never overlaps `backfill run` of the same id). With
+    /// an undo log (see [`backfill::undo_exact`]) it restores exactly the rows nobody changed
+    /// since and reports the others; without one it applies the plan's `undo` to the rows
+    /// `undo_where` selects, batched the same way. After a lost connection it takes the lock
+    /// again and goes on (the log, or `undo_where`, says what is left).
+    pub async fn undo_backfill(&mut self, id: &str) -> Result<backfill::UndoReport> {
         self.ensure_not_retired(id, false).await?;
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?.undo()?;
+        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        if !backfill::has_undo_log(self.backend, &spec).await? {
+            // Checked before locking so that a plan without `undo` fails fast.
+            spec.undo().map_err(|e| {
+                e.context(format!(
+                    "backfill `{id}` has no undo log on this database (it has not run here with one, or it was retired or reverted since)"
+                ))
+            })?;
+        }
         let key = backfill_lock_key(id);
         let id = id.to_string();
         self.locked_replanning(&key, false, move |r| {
@@ -229,7 +242,7 @@ impl Runner<'_> {
         .await
     }
 
-    async fn undo_locked(&mut self, spec: &BackfillSpec, id: &str) -> Result<BackfillReport> {
+    async fn undo_locked(&mut self, spec: &BackfillSpec, id: &str) -> Result<backfill::UndoReport> {
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -237,17 +250,41 @@ impl Runner<'_> {
             batches: AtomicU64::new(0),
             estimate: AtomicU64::new(0),
         };
-        let mut options = self.options.backfill.clone();
-        options.restart = true;
-        let report = backfill::run_fenced(
-            self.backend,
-            self.connector,
-            spec,
-            &options,
-            &forward,
-            self.history.fence(),
-        )
-        .await?;
+        let report = if backfill::has_undo_log(self.backend, spec).await? {
+            let fence = self.history.fence().cloned();
+            backfill::undo_exact(
+                self.backend,
+                spec,
+                &self.options.backfill,
+                &forward,
+                fence.as_ref(),
+            )
+            .await?
+        } else {
+            let mut options = self.options.backfill.clone();
+            options.restart = true;
+            let undo = spec.undo()?;
+            let r = backfill::run_fenced(
+                self.backend,
+                self.connector,
+                &undo,
+                &options,
+                &forward,
+                self.history.fence(),
+            )
+            .await?;
+            backfill::UndoReport {
+                id: id.to_string(),
+                method: "expressions".into(),
+                rows_restored: r.rows_changed,
+                batches: r.batches,
+                duration_ms: r.duration_ms,
+                note: Some(format!(
+                    "backfill `{id}` has no undo log (it ran before undo logs existed, or with `undo_log = false`): applied the plan's `undo` expressions to the rows `undo_where` selects, which also overwrites changes made since the backfill"
+                )),
+                ..backfill::UndoReport::default()
+            }
+        };
         // The original backfill's rows are pending again: its checkpoint no longer holds.
         let states = backfill::StateTable::new(self.backend.dialect());
         states.clear(self.backend, id).await?;

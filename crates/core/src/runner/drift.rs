@@ -39,9 +39,12 @@ impl Runner<'_> {
         let mut actual = self.backend.introspect().await?;
         // The history table under a custom name is still cutover's own.
         actual.tables.remove(self.history.table());
-        actual
-            .tables
-            .remove(&format!("{}_captured", self.history.table()));
+        // So are its side tables (captured definitions, the verification record).
+        for side in ["captured", "verified"] {
+            actual
+                .tables
+                .remove(&format!("{}_{side}", self.history.table()));
+        }
         // Another migration tool's history table (a database adopted with `baseline
         // --from-history`) is bookkeeping, not schema, unless the plan itself creates it.
         for tool in crate::adopt::Tool::ALL {

@@ -35,7 +35,7 @@ impl Runner<'_> {
             duration_ms: None,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
             applied_by: self.options.applied_by.clone(),
-            note: self.gate.note.clone(),
+            note: self.gate.history_note(),
             backup: self.gate.backup.clone(),
         }
     }

@@ -54,7 +54,23 @@ impl Runner<'_> {
             }
         };
         let timeouts = self.read_timeouts();
-        explain_migrations(self.backend, self.plan, &selected, sample, timeouts).await
+        let mut report =
+            explain_migrations(self.backend, self.plan, &selected, sample, timeouts).await?;
+        // Pending migrations that `up` would refuse for their soak time (`min_age`).
+        for (version, wait) in self.soak_waits(&entries).await? {
+            let Some(m) = report.migrations.iter().find(|m| m.version == version) else {
+                continue;
+            };
+            if !wait.soaked() {
+                report.warnings.push(format!(
+                    "{} ({}): {}; `cutover up` refuses it until then",
+                    m.version,
+                    m.name,
+                    wait.summary()
+                ));
+            }
+        }
+        Ok(report)
     }
 
     /// The session timeouts of read-only commands (`explain`, `verify`): a lock wait of at

@@ -30,6 +30,18 @@ pub(crate) struct GateRecord {
     pub(crate) note: Option<String>,
     /// Set when the migration is gated: the backfills to re-verify and the tables to lock.
     pub(crate) guard: Option<Guard>,
+    /// Set when `--ignore-min-age` let the migration through before its soak time passed.
+    pub(crate) soak: Option<String>,
+}
+
+impl GateRecord {
+    /// The note of the history entry: why there is no backup, and a skipped soak time.
+    pub(crate) fn history_note(&self) -> Option<String> {
+        match (&self.note, &self.soak) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.clone().or_else(|| b.clone()),
+        }
+    }
 }
 
 impl Runner<'_> {

@@ -99,7 +99,11 @@ impl History {
             Expr::val(e.statements_total),
             Expr::val(e.statement_checksums.join(",")),
             Expr::val(e.started_at.clone()),
-            Expr::val(e.finished_at.clone()),
+            // The database's clock, not the client's: `min_age` measures soak time from it.
+            match &e.finished_at {
+                Some(_) => Expr::cust(self.dialect.sql().now_utc_expr()),
+                None => Expr::val(None::<String>),
+            },
             Expr::val(e.duration_ms),
             Expr::val(e.tool_version.clone()),
             Expr::val(e.applied_by.clone()),

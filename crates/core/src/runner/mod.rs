@@ -32,7 +32,9 @@ mod retire;
 mod reverify;
 mod revert;
 mod revert_steps;
+mod soak;
 mod status;
+mod sync;
 mod transact;
 mod up_to_date;
 mod verify;
@@ -59,6 +61,7 @@ pub use drift::DriftReport;
 pub use history::{EntryState, History, HistoryEntry};
 pub use report::{Event, MigrationRun, MigrationStatus, Reporter, RunReport, Silent, StatusReport};
 pub use retire::RetireOutcome;
+pub use soak::{SoakRefusal, SoakWait};
 pub use verify::{BackfillVerification, MigrationVerification, VerifyReport};
 pub use verify_record::LastVerified;
 
@@ -115,6 +118,10 @@ pub struct RunnerOptions {
     /// tool's history table is there (`up --ignore-foreign-history`). `false`: `up` refuses
     /// and points to `cutover baseline --from-history`, which records what the tool ran.
     pub ignore_foreign_history: bool,
+    /// `up --ignore-min-age "REASON"`: apply migrations whose `min_age` soak time has not
+    /// passed, recording the reason in their history entries. `None` (the default): `up`
+    /// stops before such a migration with [`Error::SoakPending`](crate::Error::SoakPending).
+    pub ignore_min_age: Option<String>,
 }
 
 impl Default for RunnerOptions {
@@ -139,6 +146,7 @@ impl Default for RunnerOptions {
             backup_scope: crate::backup::BackupScope::default(),
             revert_data_loss: true,
             ignore_foreign_history: false,
+            ignore_min_age: None,
         }
     }
 }

@@ -145,6 +145,14 @@ pub struct MigrationStatus {
     pub out_of_order: bool,
     /// When `cutover verify` last re-ran its checks, and the result (`None`: never).
     pub last_verified: Option<super::LastVerified>,
+    /// A pending migration with `min_age`: how long it still soaks (see
+    /// [`SoakWait`](super::SoakWait)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soak: Option<super::SoakWait>,
+    /// An applied migration that `up --ignore-min-age` let through before its soak time
+    /// passed: the history note saying who skipped it and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soak_skipped: Option<String>,
 }
 
 /// The answer of `status`.

@@ -139,6 +139,7 @@ impl Runner<'_> {
             parts: parts.len(),
             updated_at: parts.iter().map(|p| p.updated_at.clone()).max(),
             retired,
+            sync_active: self.sync_active(spec).await?,
         })
     }
 
@@ -256,12 +257,18 @@ impl Runner<'_> {
         }
         .await;
         match written {
-            Ok(()) => self.backend.commit().await?,
+            Ok(()) => {
+                self.backend.commit().await?;
+                // A retired backfill is never undone: its undo log goes.
+                crate::backfill::drop_undo_log(self.backend, &spec.id).await?;
+            }
             Err(e) => {
                 let _ = self.backend.rollback().await;
                 return Err(e);
             }
         }
+        // A retired backfill needs no dual-write any more.
+        self.drop_sync_trigger(spec).await?;
         Ok(RetireOutcome {
             id: spec.id.clone(),
             migration: spec.migration.clone(),

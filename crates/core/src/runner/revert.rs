@@ -210,7 +210,13 @@ impl Runner<'_> {
             result = self.forget_reverted(m).await;
         }
         let result = match result {
-            Ok(()) => self.backend.commit().await,
+            Ok(()) => match self.backend.commit().await {
+                Ok(()) => {
+                    self.drop_undo_logs(m).await;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
             Err(err) => {
                 let _ = self.backend.rollback().await;
                 Err(err.context("the down migration was rolled back, nothing of it was reverted"))
@@ -271,5 +277,26 @@ impl Runner<'_> {
             .forget(self.backend, &m.version.text)
             .await?;
         self.history.delete(self.backend, &m.version).await
+    }
+
+    /// After a revert of `m` committed: drops the undo logs of its backfills (DDL, so outside
+    /// the revert's transaction; see [`crate::backfill::drop_undo_log`]). A log that cannot be
+    /// dropped is a warning: the revert is done, the table can be dropped by hand.
+    pub(crate) async fn drop_undo_logs(&mut self, m: &Migration) {
+        let Ok(specs) =
+            crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))
+        else {
+            return;
+        };
+        for s in specs.iter().filter(|s| s.version == m.version.text) {
+            if let Err(e) = crate::backfill::drop_undo_log(self.backend, &s.id).await {
+                let table = crate::backfill::undo_log_table(&s.id);
+                self.reporter.event(&Event::Warning(&format!(
+                    "migration {} was reverted, but the undo log {table} of backfill `{}` could not be dropped ({e}); drop it by hand",
+                    m.label(),
+                    s.id
+                )));
+            }
+        }
     }
 }

@@ -99,7 +99,11 @@ impl Runner<'_> {
         }
         self.backend.begin().await?;
         match self.forget_reverted(m).await {
-            Ok(()) => self.backend.commit().await,
+            Ok(()) => {
+                self.backend.commit().await?;
+                self.drop_undo_logs(m).await;
+                Ok(())
+            }
             Err(e) => {
                 let _ = self.backend.rollback().await;
                 Err(e.context(format!(

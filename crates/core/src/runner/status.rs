@@ -24,6 +24,11 @@ impl Runner<'_> {
                 m.last_verified = Some(last);
             }
         }
+        for (version, wait) in self.soak_waits(&entries).await? {
+            if let Some(m) = report.migrations.iter_mut().find(|m| m.version == version) {
+                m.soak = Some(wait);
+            }
+        }
         if entries.is_empty() {
             report.foreign_history = self.foreign_history_note().await?;
         }
@@ -77,6 +82,8 @@ impl Runner<'_> {
                     .map(|e| e.checksum == m.checksum),
                 out_of_order: !done && newest_done.is_some_and(|n| m.version.number < n),
                 last_verified: None,
+                soak: None,
+                soak_skipped: e.and_then(|e| super::soak::skipped_note(e.note.as_deref())),
             });
         }
         for e in entries {
@@ -92,6 +99,8 @@ impl Runner<'_> {
                     checksum_ok: None,
                     out_of_order: false,
                     last_verified: None,
+                    soak: None,
+                    soak_skipped: super::soak::skipped_note(e.note.as_deref()),
                 });
             }
         }

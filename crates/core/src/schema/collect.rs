@@ -132,8 +132,12 @@ impl ShapeBuilder {
         self.shape.views.insert(name.to_string());
     }
 
-    /// Adds a trigger.
+    /// Adds a trigger. Dual-write sync triggers (`cutover_sync_*`) are cutover's own,
+    /// installed and removed by the runner, and never part of the schema compared.
     pub fn add_trigger(&mut self, name: &str) {
+        if name.starts_with(crate::dialect::SYNC_TRIGGER_PREFIX) {
+            return;
+        }
         self.shape.triggers.insert(name.to_string());
     }
 

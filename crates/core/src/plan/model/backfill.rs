@@ -52,9 +52,20 @@ pub struct Backfill {
     /// Selects the rows the backfill changed (for `undo`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undo_where: Option<Expression>,
+    /// Whether update-form and insert-select backfills keep an undo log (default `true`):
+    /// every batch records, in its own transaction, the old and new values of the rows it
+    /// changed, so `cutover backfill undo` restores exactly the rows nobody changed since.
+    /// `false` turns it off (undo then applies the `undo` expressions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_log: Option<bool>,
     /// Rows per batch (default 1000, adapted at run time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_size: Option<u32>,
+    /// Dual-write sync: install triggers (`cutover_sync_<id>`) that apply `set` to every row
+    /// inserted or whose source columns are updated from the migration on, until a contract
+    /// migration (or `down`, or retirement) removes them. Update form only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sync: bool,
 }
 
 /// Exploding a JSON array column: `explode = { column = "social_links", as = "link" }`

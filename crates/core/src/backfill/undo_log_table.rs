@@ -1,0 +1,112 @@
+//! Creating, checking and dropping a backfill's undo log table (see [`super::undo_log`]).
+
+use sea_query::{Expr, Query};
+
+use super::undo_log::{MARK, UndoLog, k, log_table, n, o};
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::render::ident;
+
+impl UndoLog {
+    /// Creates the log table (and its unique key index) when it does not exist yet. Called
+    /// before the first batch, outside any transaction.
+    pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
+        let dialect = b.dialect();
+        if b.table_exists(&self.table).await? {
+            return self.check_columns(b).await;
+        }
+        // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
+        // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
+        let mut q = Query::select();
+        let mut nulls = Query::select();
+        q.from(self.t());
+        nulls.from(self.t());
+        for c in &self.key {
+            q.expr_as(Expr::col((self.t(), ident(c))), ident(&k(c)));
+            nulls.expr(Expr::cust("NULL"));
+        }
+        for c in &self.cols {
+            if !self.insert {
+                q.expr_as(Expr::col((self.t(), ident(c))), ident(&o(c)));
+                nulls.expr(Expr::cust("NULL"));
+            }
+            q.expr_as(Expr::col((self.t(), ident(c))), ident(&n(c)));
+            nulls.expr(Expr::cust("NULL"));
+        }
+        q.expr_as(Expr::val(0), ident(MARK));
+        nulls.expr(Expr::val(0));
+        q.and_where(Expr::cust("1 = 0"));
+        nulls.and_where(Expr::cust("1 = 0"));
+        let create = format!(
+            "CREATE TABLE {} AS {} UNION ALL {}",
+            dialect.quote(&self.table),
+            dialect.query(&q),
+            dialect.query(&nulls)
+        );
+        let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
+        let index = format!(
+            "CREATE UNIQUE INDEX {} ON {} ({})",
+            dialect.quote(&format!("{}_key", self.table)),
+            dialect.quote(&self.table),
+            keys.join(", ")
+        );
+        let mut ddl = vec![create, index];
+        if self.insert {
+            // The insert form finds a batch's log rows by their mark (its log keys do not
+            // follow the source's key order); the update form by key range.
+            ddl.push(format!(
+                "CREATE INDEX {} ON {} ({})",
+                dialect.quote(&format!("{}_mark", self.table)),
+                dialect.quote(&self.table),
+                dialect.quote(MARK)
+            ));
+        }
+        for sql in ddl {
+            b.execute(&sql).await.map_err(|e| {
+                e.context(format!(
+                    "creating the undo log {} of table `{}` from its columns {}: check that they exist; to run without an undo log, set `undo_log = false` on the backfill step",
+                    self.table,
+                    self.target,
+                    self.key.iter().chain(&self.cols).map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// An existing log must have the columns this definition writes (a definition changed
+    /// with `--restart` may write others).
+    async fn check_columns(&self, b: &mut dyn Backend) -> Result<()> {
+        let dialect = b.dialect();
+        let mut q = Query::select();
+        q.from(self.l());
+        for c in self.log_key() {
+            q.column(ident(&c));
+        }
+        for c in &self.cols {
+            if !self.insert {
+                q.column(ident(&o(c)));
+            }
+            q.column(ident(&n(c)));
+        }
+        q.and_where(Expr::cust("1 = 0"));
+        b.query(&dialect.query(&q)).await.map(|_| ()).map_err(|e| {
+            crate::Error::Other(format!(
+                "the undo log {} was written for another definition of this backfill (other columns or key; {}): run `cutover backfill undo` with the plan as it was to restore those rows first, or drop table {} to discard that log",
+                self.table,
+                e.root(),
+                self.table
+            ))
+        })
+    }
+
+    /// Deletes the log table, if there is one (the backfill was retired or reverted).
+    pub async fn drop_table(b: &mut dyn Backend, id: &str) -> Result<()> {
+        let table = log_table(id);
+        if !b.table_exists(&table).await? {
+            return Ok(());
+        }
+        let stmt = sea_query::Table::drop().table(ident(&table)).to_owned();
+        b.execute(&b.dialect().schema(&stmt)).await.map(|_| ())
+    }
+}

@@ -1,0 +1,176 @@
+//! Dual-write sync triggers (`sync = true` on a backfill): what each dialect writes.
+//!
+//! A sync trigger applies a backfill's `set` to every row inserted, and to every row whose
+//! source columns are updated, from the backfill's migration on, so that writes of an old
+//! application version reach the new column while both versions run. PostgreSQL uses one
+//! `BEFORE INSERT OR UPDATE OF` trigger calling a plpgsql function (`postgres.rs`),
+//! MySQL/MariaDB two `BEFORE` triggers that `SET NEW.col` (`mysql.rs`), SQLite two `AFTER`
+//! triggers that update the row by key, guarded by `WHEN` (`sqlite.rs`). The policy (when
+//! they are installed and removed) lives in `render/sync.rs`.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use sea_query::{Expr, ExprTrait};
+
+use super::{Dialect, SqlDialect};
+use crate::error::Result;
+use crate::expr::Expression;
+use crate::expr::sql as expr_sql;
+
+/// The prefix of every sync trigger's name; drift treats such triggers as cutover's own.
+pub const SYNC_TRIGGER_PREFIX: &str = "cutover_sync_";
+
+/// What a sync trigger does: the backfill's transform, restricted to its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncTrigger {
+    /// The backfill's id (the trigger is `cutover_sync_<id>`).
+    pub id: String,
+    /// The backfill's table.
+    pub table: String,
+    /// Key columns identifying a row (SQLite's trigger updates the row by key; empty:
+    /// by `rowid`).
+    pub key: Vec<String>,
+    /// The columns the transform reads (`set` and `where`), minus the columns it writes: an
+    /// update of one of these recomputes the targets.
+    pub sources: Vec<String>,
+    /// The target columns and their values, in order.
+    pub set: Vec<(String, Expression)>,
+    /// The backfill's `where`.
+    pub r#where: Option<Expression>,
+    /// The backfill's `pending` (applies to inserts only).
+    pub pending: Option<Expression>,
+}
+
+impl SyncTrigger {
+    /// `cutover_sync_<id>`.
+    pub fn base_name(&self) -> String {
+        format!("{SYNC_TRIGGER_PREFIX}{}", self.id)
+    }
+}
+
+/// How a dialect writes, drops and lists sync triggers.
+pub trait SyncTriggers: SqlDialect {
+    /// The names of the triggers (and functions) of `trigger`, as created.
+    fn sync_trigger_names(&self, trigger: &SyncTrigger) -> Vec<String> {
+        let base = trigger.base_name();
+        let mut names = vec![format!("{base}_insert")];
+        if !trigger.sources.is_empty() {
+            names.push(format!("{base}_update"));
+        }
+        names
+    }
+
+    /// The statements that (re)create the triggers: idempotent, so that a resumed
+    /// migration may run them again.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`](crate::Error::Unsupported) when an expression cannot be
+    /// rendered for this dialect.
+    fn create_sync_trigger_sql(&self, trigger: &SyncTrigger) -> Result<Vec<String>>;
+
+    /// The statements that drop the triggers when they exist (and their function).
+    fn drop_sync_trigger_sql(&self, trigger: &SyncTrigger) -> Vec<String> {
+        let d = self.dialect();
+        let mut names = vec![format!("{}_insert", trigger.base_name())];
+        names.push(format!("{}_update", trigger.base_name()));
+        names
+            .iter()
+            .map(|n| format!("DROP TRIGGER IF EXISTS {}", d.quote(n)))
+            .collect()
+    }
+
+    /// The statements that remove the triggers when a later (contract) migration ends the
+    /// sync. Default: [`drop_sync_trigger_sql`](SyncTriggers::drop_sync_trigger_sql).
+    fn end_sync_trigger_sql(&self, trigger: &SyncTrigger) -> Vec<String> {
+        self.drop_sync_trigger_sql(trigger)
+    }
+
+    /// Whether `ALTER TABLE .. ALTER COLUMN` of a column the trigger reads is refused while the
+    /// trigger exists (PostgreSQL: "cannot alter type of a column used in a trigger
+    /// definition"), so the runner drops the trigger around it.
+    fn alter_needs_trigger_dropped(&self) -> bool {
+        false
+    }
+
+    /// A query listing the sync triggers of the connected database or schema: one row per
+    /// trigger, its name then its table.
+    fn list_sync_triggers_sql(&self) -> String;
+
+    /// The condition "target `column` was not written a new value by this update" (the
+    /// writer did not set it itself), on `NEW` and `OLD`.
+    fn unchanged_condition(&self, column: &str) -> Expr {
+        let d = self.dialect();
+        expr_sql::atom(format!(
+            "({} IS NOT DISTINCT FROM {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+
+    /// The condition "column `column` changed in this update", on `NEW` and `OLD`.
+    fn changed_condition(&self, column: &str) -> Expr {
+        let d = self.dialect();
+        expr_sql::atom(format!(
+            "({} IS DISTINCT FROM {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+}
+
+/// `NEW.<column>`.
+pub(crate) fn new_col(d: Dialect, column: &str) -> String {
+    format!("NEW.{}", d.quote(column))
+}
+
+/// `OLD.<column>`.
+pub(crate) fn old_col(d: Dialect, column: &str) -> String {
+    format!("OLD.{}", d.quote(column))
+}
+
+/// `e` rendered with its column references read from `NEW` (the row being written).
+pub(crate) fn on_new(e: &Expression, d: Dialect, table: &str) -> Result<Expr> {
+    let table = table.to_string();
+    e.render_with(d, &move |c| {
+        let own = c.table.as_deref().is_none_or(|t| t == table);
+        own.then(|| expr_sql::atom(new_col(d, &c.column)))
+    })
+}
+
+/// The SQL text of `e` for `d`.
+pub(crate) fn text(d: Dialect, e: Expr) -> String {
+    crate::render::expr_sql(d, e)
+}
+
+/// `a AND b AND ..` of the present conditions; `None` when there is none.
+pub(crate) fn all(conds: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+    conds.into_iter().reduce(|a, b| a.and(b))
+}
+
+/// `a OR b OR ..`; `None` when empty.
+pub(crate) fn any(conds: impl IntoIterator<Item = Expr>) -> Option<Expr> {
+    conds.into_iter().reduce(|a, b| a.or(b))
+}
+
+/// The insert condition (`where` and `pending` on `NEW`) and the update condition (a source
+/// column changed, no target written by the statement itself, and `where` on `NEW`) of `t`;
+/// `None` means always.
+pub(crate) fn conditions(
+    dialect: &(impl SyncTriggers + ?Sized),
+    t: &SyncTrigger,
+) -> Result<(Option<Expr>, Option<Expr>)> {
+    let d = dialect.dialect();
+    let on = |e: &Option<Expression>| e.as_ref().map(|e| on_new(e, d, &t.table)).transpose();
+    let (w, p) = (on(&t.r#where)?, on(&t.pending)?);
+    let insert = all(w.clone().into_iter().chain(p));
+    let changed = any(t.sources.iter().map(|c| dialect.changed_condition(c)));
+    let untouched = t.set.iter().map(|(c, _)| dialect.unchanged_condition(c));
+    let update = all(changed.into_iter().chain(untouched).chain(w));
+    Ok((insert, update))
+}
+
+#[cfg(test)]
+mod tests;

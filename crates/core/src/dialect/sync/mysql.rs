@@ -1,0 +1,60 @@
+//! MySQL/MariaDB: a `BEFORE INSERT` and a `BEFORE UPDATE` row trigger that
+//! `SET NEW.<target> = <value>` when their condition holds (MySQL has no `UPDATE OF`, so the
+//! update trigger compares the source columns with `<=>`).
+
+use sea_query::Expr;
+
+use super::{SyncTrigger, SyncTriggers, conditions, new_col, old_col, on_new, text};
+use crate::dialect::{Dialect, Mysql};
+use crate::error::Result;
+use crate::expr::sql as expr_sql;
+
+impl SyncTriggers for Mysql {
+    fn create_sync_trigger_sql(&self, t: &SyncTrigger) -> Result<Vec<String>> {
+        let d = Dialect::Mysql;
+        let table = d.quote(&t.table);
+        let (insert, update) = conditions(self, t)?;
+        let mut assigns = Vec::new();
+        for (col, e) in &t.set {
+            let value = text(d, on_new(e, d, &t.table)?);
+            assigns.push(format!("NEW.{} = {value}", d.quote(col)));
+        }
+        let set = assigns.join(", ");
+        let names = self.sync_trigger_names(t);
+        let mut out = Vec::new();
+        for (name, (event, cond)) in names.iter().zip([("INSERT", insert), ("UPDATE", update)]) {
+            let cond = cond.map_or("TRUE".to_string(), |c| text(d, c));
+            let name = d.quote(name);
+            out.push(format!("DROP TRIGGER IF EXISTS {name}"));
+            out.push(format!(
+                "CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW\nBEGIN\n  IF {cond} THEN\n    SET {set};\n  END IF;\nEND"
+            ));
+        }
+        Ok(out)
+    }
+
+    fn list_sync_triggers_sql(&self) -> String {
+        "SELECT trigger_name, event_object_table FROM information_schema.triggers \
+         WHERE trigger_schema = DATABASE() AND trigger_name LIKE 'cutover\\\\_sync\\\\_%' \
+         ORDER BY 1"
+            .into()
+    }
+
+    fn unchanged_condition(&self, column: &str) -> Expr {
+        let d = Dialect::Mysql;
+        expr_sql::atom(format!(
+            "({} <=> {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+
+    fn changed_condition(&self, column: &str) -> Expr {
+        let d = Dialect::Mysql;
+        expr_sql::atom(format!(
+            "(NOT ({} <=> {}))",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+}

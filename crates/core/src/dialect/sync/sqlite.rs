@@ -1,0 +1,75 @@
+//! SQLite: an `AFTER INSERT` and an `AFTER UPDATE OF <sources>` row trigger, guarded by
+//! `WHEN`, whose body updates the written row by key. The body writes only the target
+//! columns, which are never sources, so it cannot fire the update trigger again.
+
+use sea_query::{Alias, Expr, Query};
+
+use super::{SyncTrigger, SyncTriggers, conditions, new_col, old_col, text};
+use crate::dialect::{Dialect, Sqlite};
+use crate::error::Result;
+use crate::expr::sql as expr_sql;
+
+impl SyncTriggers for Sqlite {
+    fn create_sync_trigger_sql(&self, t: &SyncTrigger) -> Result<Vec<String>> {
+        let d = Dialect::Sqlite;
+        let table = d.quote(&t.table);
+        let (insert, update) = conditions(self, t)?;
+        let mut q = Query::update();
+        q.table(Alias::new(t.table.clone()));
+        for (col, e) in &t.set {
+            q.value(Alias::new(col.clone()), e.render(d)?);
+        }
+        let key: Vec<Expr> = if t.key.is_empty() {
+            vec![expr_sql::atom("rowid = NEW.rowid")]
+        } else {
+            t.key
+                .iter()
+                .map(|k| expr_sql::atom(format!("{} = {}", d.quote(k), new_col(d, k))))
+                .collect()
+        };
+        for k in key {
+            q.and_where(k);
+        }
+        let body = d.query(&q);
+        let names = self.sync_trigger_names(t);
+        let sources: Vec<String> = t.sources.iter().map(|c| d.quote(c)).collect();
+        let update_event = format!("UPDATE OF {}", sources.join(", "));
+        let mut out = Vec::new();
+        for (name, (event, cond)) in names
+            .iter()
+            .zip([("INSERT".to_string(), insert), (update_event, update)])
+        {
+            let when = cond.map_or(String::new(), |c| format!(" WHEN {}", text(d, c)));
+            let name = d.quote(name);
+            out.push(format!("DROP TRIGGER IF EXISTS {name}"));
+            out.push(format!(
+                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when}\nBEGIN\n  {body};\nEND"
+            ));
+        }
+        Ok(out)
+    }
+
+    fn list_sync_triggers_sql(&self) -> String {
+        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' \
+         AND name LIKE 'cutover\\_sync\\_%' ESCAPE '\\' ORDER BY 1"
+            .into()
+    }
+
+    fn unchanged_condition(&self, column: &str) -> Expr {
+        let d = Dialect::Sqlite;
+        expr_sql::atom(format!(
+            "({} IS {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+
+    fn changed_condition(&self, column: &str) -> Expr {
+        let d = Dialect::Sqlite;
+        expr_sql::atom(format!(
+            "({} IS NOT {})",
+            new_col(d, column),
+            old_col(d, column)
+        ))
+    }
+}
