@@ -11,8 +11,8 @@ mod postgres;
 mod postgres_capture;
 mod postgres_compound;
 mod sqlite;
-mod triggers;
 mod sync;
+mod triggers;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -26,8 +26,8 @@ pub use kind::Dialect;
 pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
-pub use triggers::{TriggerDialect, UpdatedAtSpec};
 pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
+pub use triggers::{TriggerDialect, UpdatedAtSpec};
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///

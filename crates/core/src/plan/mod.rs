@@ -53,12 +53,12 @@ pub use model::{
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
-pub use soak::{Soak, format_duration, parse_duration};
 pub use model::{
     CreateFunction, CreatePolicy, CreateTrigger, DropFunction, DropPolicy, DropTrigger, ForEach,
     FunctionArg, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured, Revoke,
     RowSecurity, ToggleTrigger, TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
 };
+pub use soak::{Soak, format_duration, parse_duration};
 
 /// A migration version: the number before the first `_` of the file name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
