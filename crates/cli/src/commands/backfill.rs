@@ -209,6 +209,13 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             if let Some(r) = &b.retired {
                 crate::outln!("{:<28} {r}", "");
             }
+            if b.state == "undoing" {
+                crate::outln!(
+                    "{:<28} undo in progress (or interrupted): `cutover backfill undo {} --yes` finishes it",
+                    "",
+                    b.id
+                );
+            }
             if b.sync_active {
                 crate::outln!("{:<28} sync trigger active (cutover_sync_{})", "", b.id);
             }

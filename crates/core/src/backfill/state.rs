@@ -44,6 +44,10 @@ pub enum PartState {
     /// Retired with `cutover backfill retire`: never run again (see
     /// [`Retirement`](super::Retirement)).
     Retired,
+    /// `cutover backfill undo` restored some rows (it is running, or was interrupted): not
+    /// complete, so the contract gate refuses; `backfill run` starts over, `backfill undo`
+    /// goes on.
+    Undoing,
 }
 
 impl PartState {
@@ -54,6 +58,7 @@ impl PartState {
             PartState::Complete => "complete",
             PartState::Failed => "failed",
             PartState::Retired => "retired",
+            PartState::Undoing => "undoing",
         }
     }
 
@@ -63,6 +68,7 @@ impl PartState {
             "complete" => PartState::Complete,
             "failed" => PartState::Failed,
             "retired" => PartState::Retired,
+            "undoing" => PartState::Undoing,
             _ => PartState::Running,
         }
     }
@@ -259,6 +265,23 @@ impl StateTable {
             .and_where(Expr::col(ident("state")).eq(PartState::Complete.as_str()))
             .to_owned();
         b.execute(&self.dialect.query(&q)).await.map(|_| ())
+    }
+
+    /// The statement that moves every part of `id` to `undoing` (see [`PartState::Undoing`]):
+    /// run by `backfill undo` in the transaction of its first batch, so the backfill stops
+    /// being complete exactly when its first row is restored.
+    pub fn mark_undoing_sql(&self, id: &str) -> String {
+        let q = Query::update()
+            .table(ident(STATE_TABLE))
+            .value(ident("state"), PartState::Undoing.as_str())
+            .value(
+                ident("updated_at"),
+                Expr::cust(self.dialect.sql().now_utc_expr()),
+            )
+            .and_where(Expr::col(ident("id")).eq(id))
+            .and_where(Expr::col(ident("state")).ne(PartState::Undoing.as_str()))
+            .to_owned();
+        self.dialect.query(&q)
     }
 
     /// Removes every checkpoint of `id` (for `--restart`).

@@ -124,8 +124,13 @@ pub async fn undo_exact(
         let range = range_condition(&walk, &kinds, cursor.as_deref(), boundary.as_deref(), None)
             .map_or_else(|| log.mark_is(0), |r| r.and(log.mark_is(0)));
         let statements = batch_sql(&log, dialect, range);
+        // The backfill stops being complete with the first restored row, in its transaction
+        // (a no-op from the second batch on): the contract gate refuses from then on, and an
+        // undo killed part-way leaves `undoing`, never a stale `complete`.
+        let undoing = super::StateTable::new(dialect).mark_undoing_sql(&spec.id);
         b.begin().await?;
         let done = async {
+            b.execute(&undoing).await?;
             let restored = b.execute(&statements[0]).await?;
             for s in &statements[1..] {
                 b.execute(s).await?;

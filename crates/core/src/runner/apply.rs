@@ -163,8 +163,11 @@ impl Runner<'_> {
                 .collect();
             self.gate(m, losses.get(&m.version.number), &entries, &applied_now)
                 .await?;
-            self.soak_gate(m, &entries, &applied_now).await?;
-            let outcome = self.apply_one(m, r, prior, &mut report.warnings).await;
+            let outcome = match self.soak_gate(m, &entries, &applied_now).await {
+                Ok(()) => self.apply_one(m, r, prior, &mut report.warnings).await,
+                Err(e) => Err(e),
+            };
+            let outcome = self.release_gate_locks(outcome).await;
             report.backup = self.run_backup.clone();
             match outcome? {
                 Outcome::Applied(run) => report.migrations.push(run),

@@ -64,6 +64,7 @@ impl Runner<'_> {
         fence: Option<&Fence>,
     ) -> Result<BackfillReport> {
         let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        self.restart_after_undo(&spec).await?;
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -250,6 +251,8 @@ impl Runner<'_> {
             batches: AtomicU64::new(0),
             estimate: AtomicU64::new(0),
         };
+        let states = backfill::StateTable::new(self.backend.dialect());
+        states.ensure(self.backend).await?;
         let report = if backfill::has_undo_log(self.backend, spec).await? {
             let fence = self.history.fence().cloned();
             backfill::undo_exact(
@@ -264,6 +267,8 @@ impl Runner<'_> {
             let mut options = self.options.backfill.clone();
             options.restart = true;
             let undo = spec.undo()?;
+            // Not complete from the first `undo` write on (see `PartState::Undoing`).
+            self.backend.execute(&states.mark_undoing_sql(id)).await?;
             let r = backfill::run_fenced(
                 self.backend,
                 self.connector,
@@ -286,7 +291,6 @@ impl Runner<'_> {
             }
         };
         // The original backfill's rows are pending again: its checkpoint no longer holds.
-        let states = backfill::StateTable::new(self.backend.dialect());
         states.clear(self.backend, id).await?;
         Ok(report)
     }

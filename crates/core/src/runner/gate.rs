@@ -32,6 +32,9 @@ pub(crate) struct GateRecord {
     pub(crate) guard: Option<Guard>,
     /// Set when `--ignore-min-age` let the migration through before its soak time passed.
     pub(crate) soak: Option<String>,
+    /// The backfills whose own locks the gate holds until the migration ran (see
+    /// [`Runner::release_gate_locks`]).
+    pub(crate) locked: Vec<String>,
 }
 
 impl GateRecord {
@@ -85,12 +88,52 @@ impl Runner<'_> {
             ),
             _ => return Ok(()),
         };
-        let states = self.backfill_states(entries, applied_now).await?;
-        self.require_complete_backfills(m, &why, entries, &states)?;
-        let guard = self.guard(m, &why, &losses, entries, &states)?;
-        self.reverify_at_gate(m, &guard).await?;
-        self.gate.guard = Some(guard);
-        Ok(())
+        // The own locks of the earlier backfills, held until `m` ran: no `backfill undo` or
+        // `backfill run` of them can start (or be running) between this check and `m`.
+        let ids = self.earlier_backfill_ids(m)?;
+        self.take_backfill_locks(&ids).await.map_err(|e| {
+            e.context(format!(
+                "migration {} {why}, so it waits for the backfills of earlier migrations, and one of them is busy",
+                m.label()
+            ))
+        })?;
+        let checked = async {
+            let states = self.backfill_states(entries, applied_now).await?;
+            self.require_complete_backfills(m, &why, entries, &states)?;
+            let guard = self.guard(m, &why, &losses, entries, &states)?;
+            self.reverify_at_gate(m, &guard).await?;
+            Ok(guard)
+        }
+        .await;
+        match checked {
+            Ok(guard) => {
+                self.gate.guard = Some(guard);
+                self.gate.locked = ids;
+                Ok(())
+            }
+            Err(e) => self.release_backfill_locks(&ids, Err(e)).await,
+        }
+    }
+
+    /// Releases the backfill locks the gate of the migration just run took, passing
+    /// `result` on.
+    pub(super) async fn release_gate_locks<T>(&mut self, result: Result<T>) -> Result<T> {
+        let ids = std::mem::take(&mut self.gate.locked);
+        self.release_backfill_locks(&ids, result).await
+    }
+
+    /// The ids of the backfills of migrations before `m`.
+    fn earlier_backfill_ids(&self, m: &Migration) -> Result<Vec<String>> {
+        let dialect = Some(self.backend.dialect());
+        Ok(crate::backfill::BackfillSpec::all_on(self.plan, dialect)?
+            .into_iter()
+            .filter(|s| {
+                self.plan
+                    .get(&s.version)
+                    .is_some_and(|x| x.version < m.version)
+            })
+            .map(|s| s.id)
+            .collect())
     }
 
     /// Takes the backup before the gated migration `m`, after its `before` checks passed,
@@ -217,6 +260,7 @@ impl Runner<'_> {
             }
             let state = match st.state.as_str() {
                 "done" => "done but not verified".to_string(),
+                "undoing" => "being undone (`cutover backfill undo` restored rows and has not finished; run it again to finish, or `cutover backfill run` to redo the backfill)".to_string(),
                 other => other.to_string(),
             };
             missing.push(format!(

@@ -36,6 +36,7 @@ mod soak;
 mod status;
 mod sync;
 mod transact;
+mod undo_state;
 mod up_to_date;
 mod verify;
 mod verify_record;

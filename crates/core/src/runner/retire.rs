@@ -44,6 +44,8 @@ fn summary(parts: &[Checkpoint]) -> &'static str {
         "not started"
     } else if any(PartState::Retired) {
         "retired"
+    } else if any(PartState::Undoing) {
+        "undoing"
     } else if any(PartState::Failed) {
         "failed"
     } else if any(PartState::Running) {

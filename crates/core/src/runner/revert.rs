@@ -207,16 +207,15 @@ impl Runner<'_> {
             result = self.check_foreign_keys(&label).await;
         }
         if result.is_ok() {
+            // Transactional DDL: the logs go with the revert's commit, so a cut after it (or
+            // a lost commit reply) cannot leave a log behind a reverted migration.
+            result = self.drop_undo_logs(m).await;
+        }
+        if result.is_ok() {
             result = self.forget_reverted(m).await;
         }
         let result = match result {
-            Ok(()) => match self.backend.commit().await {
-                Ok(()) => {
-                    self.drop_undo_logs(m).await;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
+            Ok(()) => self.backend.commit().await,
             Err(err) => {
                 let _ = self.backend.rollback().await;
                 Err(err.context("the down migration was rolled back, nothing of it was reverted"))
@@ -279,24 +278,24 @@ impl Runner<'_> {
         self.history.delete(self.backend, &m.version).await
     }
 
-    /// After a revert of `m` committed: drops the undo logs of its backfills (DDL, so outside
-    /// the revert's transaction; see [`crate::backfill::drop_undo_log`]). A log that cannot be
-    /// dropped is a warning: the revert is done, the table can be dropped by hand.
-    pub(crate) async fn drop_undo_logs(&mut self, m: &Migration) {
-        let Ok(specs) =
-            crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))
-        else {
-            return;
-        };
+    /// Drops the undo logs of `m`'s backfills once every down statement ran: inside the
+    /// revert's transaction where DDL is transactional, else just before the history entry
+    /// is removed, so that a cut anywhere leaves either a `reverting` entry whose resume
+    /// drops them again (dropping is idempotent) or no log at all.
+    pub(crate) async fn drop_undo_logs(&mut self, m: &Migration) -> Result<()> {
+        let specs = crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
         for s in specs.iter().filter(|s| s.version == m.version.text) {
-            if let Err(e) = crate::backfill::drop_undo_log(self.backend, &s.id).await {
-                let table = crate::backfill::undo_log_table(&s.id);
-                self.reporter.event(&Event::Warning(&format!(
-                    "migration {} was reverted, but the undo log {table} of backfill `{}` could not be dropped ({e}); drop it by hand",
-                    m.label(),
-                    s.id
-                )));
-            }
+            crate::backfill::drop_undo_log(self.backend, &s.id)
+                .await
+                .map_err(|e| {
+                    let table = crate::backfill::undo_log_table(&s.id);
+                    e.context(format!(
+                        "migration {}: dropping the undo log {table} of backfill `{}` (every down statement ran); fix the cause and run `cutover down` again to finish",
+                        m.label(),
+                        s.id
+                    ))
+                })?;
         }
+        Ok(())
     }
 }

@@ -97,11 +97,13 @@ impl Runner<'_> {
                 total,
             });
         }
+        // Before the history entry goes: a cut in between leaves `reverting`, whose resume
+        // drops them again (idempotent).
+        self.drop_undo_logs(m).await?;
         self.backend.begin().await?;
         match self.forget_reverted(m).await {
             Ok(()) => {
                 self.backend.commit().await?;
-                self.drop_undo_logs(m).await;
                 Ok(())
             }
             Err(e) => {
