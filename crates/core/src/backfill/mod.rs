@@ -18,6 +18,7 @@ pub(crate) mod sql;
 mod state;
 mod state_retire;
 mod transform;
+mod undo_check;
 mod undo_exact;
 mod undo_log;
 pub(crate) mod undo_log_cte;

@@ -17,6 +17,7 @@ use super::options::BackfillOptions;
 use super::report::{BackfillEvent, BackfillObserver};
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::range_condition;
+use super::undo_check::{CheckedLog, check_log};
 use super::undo_log::{UndoLog, log_table, o};
 use crate::backend::Backend;
 use crate::error::Result;
@@ -84,6 +85,8 @@ pub async fn undo_exact(
             spec.id
         ))
     })?;
+    let checked = check_log(b, &spec.id, log).await?;
+    let log = checked.log.clone();
     let kinds = if log.insert {
         vec![KeyKind::Text; log.key.len()]
     } else {
@@ -99,6 +102,7 @@ pub async fn undo_exact(
     let mut report = UndoReport {
         id: spec.id.clone(),
         method: "log".into(),
+        note: checked.note.clone(),
         ..UndoReport::default()
     };
     let mut cursor: Option<Vec<String>> = None;
@@ -123,15 +127,17 @@ pub async fn undo_exact(
             .map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect());
         let range = range_condition(&walk, &kinds, cursor.as_deref(), boundary.as_deref(), None)
             .map_or_else(|| log.mark_is(0), |r| r.and(log.mark_is(0)));
-        let statements = batch_sql(&log, dialect, range);
+        let statements = batch_sql(&checked, dialect, range);
         // The backfill stops being complete with the first restored row, in its transaction
-        // (a no-op from the second batch on): the contract gate refuses from then on, and an
+        // (a no-op once marked): the contract gate refuses from then on, and an
         // undo killed part-way leaves `undoing`, never a stale `complete`.
         let undoing = super::StateTable::new(dialect).mark_undoing_sql(&spec.id);
         b.begin().await?;
         let done = async {
-            b.execute(&undoing).await?;
             let restored = b.execute(&statements[0]).await?;
+            if restored > 0 {
+                b.execute(&undoing).await?;
+            }
             for s in &statements[1..] {
                 b.execute(s).await?;
             }
@@ -153,9 +159,23 @@ pub async fn undo_exact(
             }
             Err(e) => {
                 let _ = b.rollback().await;
+                let lost = matches!(
+                    e.root(),
+                    crate::Error::Driver {
+                        kind: crate::error::DriverErrorKind::Connection,
+                        ..
+                    }
+                );
+                let next = if lost {
+                    format!("run `cutover backfill undo {} --yes` again to go on", spec.id)
+                } else {
+                    "nothing of the failed batch was written".to_string()
+                };
                 return Err(e.context(format!(
-                    "undoing backfill `{}` from its undo log: {} rows restored in {} batches so far; run `cutover backfill undo` again to go on",
-                    spec.id, report.rows_restored, report.batches
+                    "undoing backfill `{}` from its undo log: {} restored in {} so far; {next}",
+                    spec.id,
+                    count(report.rows_restored, "row", "rows"),
+                    count(report.batches, "batch", "batches")
                 )));
             }
         };
@@ -181,14 +201,15 @@ pub async fn undo_exact(
 
 /// The statements of one undo batch over the log rows `range` selects (the first one's
 /// row count is the number of rows restored).
-fn batch_sql(log: &UndoLog, dialect: crate::Dialect, range: Expr) -> Vec<String> {
+fn batch_sql(checked: &CheckedLog, dialect: crate::Dialect, range: Expr) -> Vec<String> {
+    let log = &checked.log;
     let (t, l) = (ident(&log.target), ident(&log.table));
     let restore = if log.insert {
         let mut still = Query::select();
         still.from(l.clone()).expr(Expr::cust("1")).and_where(
             log.key_match()
                 .and(range.clone())
-                .and(log.as_written(dialect)),
+                .and(checked.as_written(dialect)),
         );
         let mut q = Query::delete();
         q.from_table(t.clone()).and_where(Expr::exists(still));
@@ -202,7 +223,7 @@ fn batch_sql(log: &UndoLog, dialect: crate::Dialect, range: Expr) -> Vec<String>
         q.and_where(
             log.key_match()
                 .and(range.clone())
-                .and(log.as_written(dialect)),
+                .and(checked.as_written(dialect)),
         );
         dialect.query(&q)
     };
@@ -214,7 +235,7 @@ fn batch_sql(log: &UndoLog, dialect: crate::Dialect, range: Expr) -> Vec<String>
         row.and_where(log.key_match());
         Expr::exists(row)
     } else {
-        row.and_where(log.key_match().and(log.as_before(dialect)));
+        row.and_where(log.key_match().and(checked.as_before(dialect)));
         Expr::not_exists(row)
     };
     let mut left = Query::update();
@@ -249,7 +270,14 @@ async fn finish(
     }
     first.limit(KEYS_SHOWN as u64);
     let mut forget = Query::delete();
-    forget.from_table(l).and_where(log.mark_is(2));
+    forget.from_table(l.clone()).and_where(log.mark_is(2));
+    // Not one row holds what the backfill wrote: far more likely a change of the columns
+    // since (a type, a collation, a trigger) than users rewriting every row, so the log is
+    // kept, unmarked, for an attempt once that is understood.
+    let mut keep = Query::update();
+    keep.table(l)
+        .value(ident(super::undo_log::MARK), 0)
+        .and_where(log.mark_is(2));
     b.begin().await?;
     let done = async {
         let n = b
@@ -265,7 +293,13 @@ async fn finish(
             .into_iter()
             .map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect())
             .collect();
-        b.execute(&dialect.query(&forget)).await?;
+        let suspicious = report.rows_restored == 0 && n > 1;
+        let clear = if suspicious {
+            dialect.query(&keep)
+        } else {
+            dialect.query(&forget)
+        };
+        b.execute(&clear).await?;
         if let Some(fence) = fence {
             fence
                 .check(b, "clearing the undo log's rows left alone")
@@ -277,6 +311,15 @@ async fn finish(
     match done {
         Ok((n, keys)) => {
             b.commit().await?;
+            if report.rows_restored == 0 && n > 1 {
+                return Err(crate::Error::Other(format!(
+                    "undo of backfill `{}` restored nothing: none of the {n} rows in its undo log {} still holds what the backfill wrote (first keys: {}); the log is kept. If a later migration changed these columns (type, collation, a trigger rewriting them), revert it first (`cutover down --to <version>`) and run `cutover backfill undo` again; if users really changed every row since, drop table {} to discard the log",
+                    report.id,
+                    log.table,
+                    keys.iter().map(|k| format!("({})", k.join(", "))).collect::<Vec<_>>().join(", "),
+                    log.table
+                )));
+            }
             report.rows_left_alone = n;
             report.left_alone_keys = keys;
             Ok(())
@@ -286,4 +329,9 @@ async fn finish(
             Err(e)
         }
     }
+}
+
+/// `1 row`, `2 rows`.
+pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

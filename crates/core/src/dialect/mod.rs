@@ -516,6 +516,23 @@ pub trait SqlDialect: Send + Sync {
         false
     }
 
+    /// SQL whose one value is the type `table.column` has now, spelled as a `CAST` target;
+    /// `None` where a type change never changes how stored values compare (SQLite: declared
+    /// types are affinities, and a rebuild copies the values as they are). The exact undo
+    /// compares it with the type of the column's copy in the undo log.
+    fn live_column_type_sql(&self, _table: &str, _column: &str) -> Option<String> {
+        None
+    }
+
+    /// Like [`expr_same_value`](SqlDialect::expr_same_value) for a column whose type changed
+    /// (to `ty`) after `b` was logged: `a` holds `b` converted to `ty` the way the type
+    /// change converted the column, so a widening (`decimal(20,6)` to `decimal(30,10)`,
+    /// `timestamp` to `timestamptz`, `float` to `double`) does not make every row look
+    /// changed.
+    fn expr_same_converted(&self, a: Expr, b: Expr, _ty: &str) -> Expr {
+        self.expr_same_value(a, b)
+    }
+
     /// Renders "`a` holds exactly the same value as `b`", NULL matching NULL: how the undo
     /// log tells that a row still holds what a backfill wrote (SQLite: `a IS b`).
     fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {

@@ -402,6 +402,28 @@ impl SqlDialect for Mysql {
     }
 
     /// Null-safe and byte-exact: a case-insensitive collation would call `abc` and `ABC` equal.
+    fn live_column_type_sql(&self, table: &str, column: &str) -> Option<String> {
+        Some(format!(
+            "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {} AND COLUMN_NAME = {}",
+            quote_literal(table),
+            quote_literal(column)
+        ))
+    }
+
+    /// Strings stay compared as bytes (case and trailing spaces count); numbers and times
+    /// by value (`<=>` converts the older type's value the way `MODIFY` did).
+    fn expr_same_converted(&self, a: Expr, b: Expr, ty: &str) -> Expr {
+        let ty = ty.to_ascii_lowercase();
+        let text = ["char", "text", "enum", "set(", "binary", "blob", "json"]
+            .iter()
+            .any(|t| ty.contains(t));
+        if text {
+            self.expr_same_value(a, b)
+        } else {
+            Expr::cust_with_exprs("? <=> ?", [a, b])
+        }
+    }
+
     fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
         Expr::cust_with_exprs("CAST(? AS BINARY) <=> CAST(? AS BINARY)", [a, b])
     }

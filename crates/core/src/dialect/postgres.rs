@@ -426,6 +426,23 @@ impl SqlDialect for Postgres {
     }
 
     /// Compared as text: `json` has no equality operator, and text is exact for every type.
+    fn live_column_type_sql(&self, table: &str, column: &str) -> Option<String> {
+        Some(format!(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = to_regclass({}) AND attname = {} AND attnum > 0 AND NOT attisdropped",
+            quote_literal(&Dialect::Postgres.quote(table)),
+            quote_literal(column)
+        ))
+    }
+
+    /// The logged value cast to the column's type now, then both compared as text (exact:
+    /// `1.50` is not `1.5`, and json has no `=`).
+    fn expr_same_converted(&self, a: Expr, b: Expr, ty: &str) -> Expr {
+        Expr::cust_with_exprs(
+            format!("CAST($1 AS text) IS NOT DISTINCT FROM CAST(CAST($2 AS {ty}) AS text)"),
+            [a, b],
+        )
+    }
+
     fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
         Expr::cust_with_exprs(
             "CAST($1 AS text) IS NOT DISTINCT FROM CAST($2 AS text)",

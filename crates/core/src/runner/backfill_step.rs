@@ -255,14 +255,18 @@ impl Runner<'_> {
         states.ensure(self.backend).await?;
         let report = if backfill::has_undo_log(self.backend, spec).await? {
             let fence = self.history.fence().cloned();
-            backfill::undo_exact(
+            let undone = backfill::undo_exact(
                 self.backend,
                 spec,
                 &self.options.backfill,
                 &forward,
                 fence.as_ref(),
             )
-            .await?
+            .await;
+            match undone {
+                Ok(r) => r,
+                Err(e) => return Err(self.undo_blocked(spec, e).await),
+            }
         } else {
             let mut options = self.options.backfill.clone();
             options.restart = true;

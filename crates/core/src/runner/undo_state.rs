@@ -4,6 +4,7 @@
 use super::Runner;
 use crate::backfill::{BackfillSpec, PartState, StateTable};
 use crate::error::{Error, Result};
+use crate::plan::Step;
 
 impl Runner<'_> {
     /// Before backfill `spec` runs: when an undo of it restored rows and did not finish, those
@@ -36,5 +37,74 @@ impl Runner<'_> {
         tracing::info!(id, "an undo of this backfill did not finish: starting over");
         states.clear(self.backend, id).await?;
         Ok(())
+    }
+}
+
+impl Runner<'_> {
+    /// Applied migrations after backfill `spec`'s that rename, alter or drop a column it
+    /// writes (or rename its table): an undo that cannot succeed names them (see
+    /// [`Runner::undo_blocked`]).
+    async fn later_changes(&mut self, spec: &BackfillSpec) -> Result<Vec<String>> {
+        let table = spec.step.insert_into.as_ref().unwrap_or(&spec.step.table);
+        let cols: Vec<&String> = if spec.step.insert_into.is_some() {
+            spec.step.values.iter().map(|(c, _)| c).collect()
+        } else {
+            spec.step.set.iter().map(|(c, _)| c).collect()
+        };
+        let Some(own) = self.plan.get(&spec.version).map(|m| m.version.clone()) else {
+            return Ok(Vec::new());
+        };
+        let entries = self.history.load_if_exists(self.backend).await?;
+        let mut out = Vec::new();
+        for m in &self.plan.migrations {
+            let applied = entries
+                .iter()
+                .any(|e| e.version == m.version && e.state.is_done());
+            if m.version <= own || !applied {
+                continue;
+            }
+            let touched: Vec<String> = m
+                .steps
+                .iter()
+                .filter_map(|s| match &s.item {
+                    Step::RenameColumn(r) if &r.table == table && cols.contains(&&r.column) => {
+                        Some(format!("renames `{}` to `{}`", r.column, r.to))
+                    }
+                    Step::AlterColumn(a) if &a.table == table && cols.contains(&&a.column) => {
+                        Some(format!("alters `{}`", a.column))
+                    }
+                    Step::DropColumn(d) if &d.table == table && cols.contains(&&d.column) => {
+                        Some(format!("drops `{}`", d.column))
+                    }
+                    Step::RenameTable(r) if &r.table == table => {
+                        Some(format!("renames table `{}` to `{}`", r.table, r.to))
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !touched.is_empty() {
+                out.push(format!("{} ({})", m.label(), touched.join(", ")));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `e`, a failed undo of `spec`, with the next step to take when a later migration
+    /// changed the columns it restores (running it again cannot help then).
+    pub(crate) async fn undo_blocked(&mut self, spec: &BackfillSpec, e: Error) -> Error {
+        if super::transact::is_connection(&e) {
+            return e;
+        }
+        match self.later_changes(spec).await {
+            Ok(later) if !later.is_empty() => e.context(format!(
+                "migration {} changed the columns of table `{}` that backfill `{}` wrote after it ran, so its undo cannot restore them as they are now: run `cutover down --to {}` first (it reverts those migrations), then `cutover backfill undo {} --yes`",
+                later.join("; "),
+                spec.step.insert_into.as_ref().unwrap_or(&spec.step.table),
+                spec.id,
+                spec.version,
+                spec.id
+            )),
+            _ => e,
+        }
     }
 }
