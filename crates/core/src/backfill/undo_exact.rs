@@ -167,7 +167,10 @@ pub async fn undo_exact(
                     }
                 );
                 let next = if lost {
-                    format!("run `cutover backfill undo {} --yes` again to go on", spec.id)
+                    format!(
+                        "run `cutover backfill undo {} --yes` again to go on",
+                        spec.id
+                    )
                 } else {
                     "nothing of the failed batch was written".to_string()
                 };
@@ -316,7 +319,10 @@ async fn finish(
                     "undo of backfill `{}` restored nothing: none of the {n} rows in its undo log {} still holds what the backfill wrote (first keys: {}); the log is kept. If a later migration changed these columns (type, collation, a trigger rewriting them), revert it first (`cutover down --to <version>`) and run `cutover backfill undo` again; if users really changed every row since, drop table {} to discard the log",
                     report.id,
                     log.table,
-                    keys.iter().map(|k| format!("({})", k.join(", "))).collect::<Vec<_>>().join(", "),
+                    keys.iter()
+                        .map(|k| format!("({})", k.join(", ")))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     log.table
                 )));
             }
