@@ -1,6 +1,7 @@
 //! Plans: a directory of versioned migration files, loaded into a typed model.
 
 mod allow;
+mod backfill_set_rules;
 mod config;
 pub(crate) mod default_check;
 mod destructive;

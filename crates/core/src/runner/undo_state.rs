@@ -83,7 +83,7 @@ impl Runner<'_> {
                 })
                 .collect();
             if !touched.is_empty() {
-                out.push(format!("{} ({})", m.label(), touched.join(", ")));
+                out.push(format!("migration {} {}", m.label(), touched.join(", ")));
             }
         }
         Ok(out)
@@ -97,10 +97,10 @@ impl Runner<'_> {
         }
         match self.later_changes(spec).await {
             Ok(later) if !later.is_empty() => e.context(format!(
-                "migration {} changed the columns of table `{}` that backfill `{}` wrote after it ran, so its undo cannot restore them as they are now: run `cutover down --to {}` first (it reverts those migrations), then `cutover backfill undo {} --yes`",
-                later.join("; "),
+                "later migrations changed the columns of table `{}` that backfill `{}` wrote ({}), so its undo cannot restore them as they are now: run `cutover down --to {}` first (it reverts those migrations), then `cutover backfill undo {} --yes`",
                 spec.step.insert_into.as_ref().unwrap_or(&spec.step.table),
                 spec.id,
+                later.join("; "),
                 spec.version,
                 spec.id
             )),
