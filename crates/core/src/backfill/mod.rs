@@ -35,5 +35,6 @@ pub(crate) use spec::target_key;
 pub use spec::{BackfillSpec, KeyKind};
 pub use state::{Checkpoint, PartState, STATE_TABLE, StateTable};
 pub use transform::{Transform, TransformJob, TransformRow, run_transform};
+pub(crate) use undo_exact::count as undo_exact_count;
 pub use undo_exact::{UndoReport, drop_undo_log, has_undo_log, undo_exact};
 pub use undo_log::log_table as undo_log_table;

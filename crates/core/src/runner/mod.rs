@@ -32,6 +32,7 @@ mod retire;
 mod reverify;
 mod revert;
 mod revert_steps;
+mod revert_undo;
 mod soak;
 mod status;
 mod sync;

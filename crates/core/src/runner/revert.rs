@@ -176,10 +176,12 @@ impl Runner<'_> {
             // workers of a killed one commit nothing more (their fence moves).
             let ids = self.backfill_ids(m)?;
             self.take_backfill_locks(&ids).await?;
-            let reverted = if transactional && (e.state == EntryState::Applied || e.is_adopted()) {
-                self.revert_transactional(m, r).await
-            } else {
-                self.revert_stepwise(m, r, e).await
+            let reverted = match self.exact_undo_before_down(m, r).await {
+                Ok(r) if transactional && (e.state == EntryState::Applied || e.is_adopted()) => {
+                    self.revert_transactional(m, &r).await
+                }
+                Ok(r) => self.revert_stepwise(m, &r, e).await,
+                Err(err) => Err(err),
             };
             self.release_backfill_locks(&ids, reverted).await?;
             self.down_in_flight = None;

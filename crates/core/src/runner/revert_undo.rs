@@ -1,0 +1,73 @@
+//! `down` of a migration whose backfill keeps an undo log: the log restores the rows exactly
+//! (rows users changed since are left alone) instead of the `undo` expressions, which would
+//! overwrite those changes and, after a `backfill undo`, write rows already restored.
+
+use super::Runner;
+use super::report::Event;
+use crate::backfill::{self, BackfillSpec};
+use crate::error::Result;
+use crate::plan::Migration;
+use crate::render::RenderedMigration;
+
+/// The no-op that stands for a skipped `undo` statement (its place and checksum stay
+/// stable, so a down resumed after a cut compares equal).
+const SKIPPED: &str = "SELECT 1";
+
+impl Runner<'_> {
+    /// Before `m`'s down statements run (its backfills' locks held): each backfill of `m`
+    /// with an undo log is undone exactly from it, and the down statement of its `undo`
+    /// expressions becomes a no-op. Says so for each. Backfills without a log keep their
+    /// `undo` expressions.
+    pub(crate) async fn exact_undo_before_down(
+        &mut self,
+        m: &Migration,
+        r: &RenderedMigration,
+    ) -> Result<RenderedMigration> {
+        let mut r = r.clone();
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        for spec in specs.iter().filter(|s| s.version == m.version.text) {
+            let undo_id = match &spec.step.id {
+                Some(id) => format!("{id}_undo"),
+                None => spec.id.clone(),
+            };
+            let positions: Vec<usize> = r
+                .statements
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.backfill.as_deref() == Some(undo_id.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            if positions.is_empty() || !backfill::has_undo_log(self.backend, spec).await? {
+                continue;
+            }
+            let report = backfill::undo_exact(
+                self.backend,
+                spec,
+                &self.options.backfill,
+                &crate::backfill::QuietObserver,
+                None,
+            )
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "migration {}: undoing backfill `{}` exactly from its undo log before the down; nothing of the down ran",
+                    m.label(),
+                    spec.id
+                ))
+            })?;
+            for i in positions {
+                if let Some(s) = r.statements.get_mut(i) {
+                    s.sql = SKIPPED.to_string();
+                }
+            }
+            self.reporter.event(&Event::Warning(&format!(
+                "migration {}: backfill `{}` keeps an undo log, so down restored it exactly ({} restored, {} left alone because they changed since) and skipped its `undo` expressions",
+                m.label(),
+                spec.id,
+                crate::backfill::undo_exact_count(report.rows_restored, "row", "rows"),
+                report.rows_left_alone
+            )));
+        }
+        Ok(r)
+    }
+}
