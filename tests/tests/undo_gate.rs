@@ -254,3 +254,30 @@ async fn a_backfill_with_pending_run_after_a_half_undo_redoes_the_restored_rows(
     })
     .await;
 }
+
+#[tokio::test]
+async fn undo_honours_the_pause_between_batches_like_run() {
+    for_each_backend(|db| async move {
+        let dir = plan_dir(FILL);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        filled(b.as_mut(), &plan).await;
+        let mut paced = options();
+        paced.backfill.pause = Duration::from_millis(150);
+        let started = std::time::Instant::now();
+        let report = Runner::new(b.as_mut(), &plan, paced, &Silent)
+            .undo_backfill("copy_old")
+            .await
+            .expect("undo");
+        // 50 rows in batches of 7: 8 batches, each followed by the pause.
+        assert_eq!(report.batches, 8, "{report:?}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(150 * 7),
+            "paused: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(unfilled(b.as_mut()).await, ROWS);
+        b.close().await.expect("close");
+    })
+    .await;
+}

@@ -9,7 +9,9 @@ use crate::cli::{ConnectOnly, ConnectOpts};
 pub enum BackfillCommand {
     /// Run or resume backfills (all of the plan's, or the named ones), then verify them.
     Run(BackfillRunArgs),
-    /// Apply a backfill's `undo` to the rows it marked, in batches.
+    /// Undo a backfill: restore exactly what it overwrote from its undo log, in batches
+    /// (rows changed since are left alone and listed); without a log, apply the step's
+    /// `undo` expressions to the rows `undo_where` selects. Needs --yes. Resumable.
     Undo(BackfillUndoArgs),
     /// Show every backfill's checkpoint.
     Status(ConnectOnly),

@@ -72,7 +72,7 @@ async fn undo_reports_the_rows_left_alone_in_text_and_json() {
             "{text}"
         );
         assert!(
-            text.contains("left alone 1 rows changed after the backfill wrote them (their current values are kept): keys (2)"),
+            text.contains("left alone 1 row changed after the backfill wrote them (their current values are kept, including the columns the backfill wrote): keys (2)"),
             "{text}"
         );
 

@@ -11,8 +11,11 @@ pub(crate) fn undo_lines(report: &UndoReport) -> Vec<String> {
         "with the plan's `undo` expressions"
     };
     out.push(format!(
-        "undid backfill {} {how}: {} rows restored in {} batches, {} ms",
-        report.id, report.rows_restored, report.batches, report.duration_ms
+        "undid backfill {} {how}: {} restored in {}, {} ms",
+        report.id,
+        plural(report.rows_restored, "row", "rows"),
+        plural(report.batches, "batch", "batches"),
+        report.duration_ms
     ));
     if let Some(note) = &report.note {
         out.push(format!("note: {note}"));
@@ -29,10 +32,15 @@ pub(crate) fn undo_lines(report: &UndoReport) -> Vec<String> {
             ""
         };
         out.push(format!(
-            "left alone {} rows changed after the backfill wrote them (their current values are kept): keys {}{more}",
-            report.rows_left_alone,
+            "left alone {} changed after the backfill wrote them (their current values are kept, including the columns the backfill wrote): keys {}{more}",
+            plural(report.rows_left_alone, "row", "rows"),
             keys.join(", ")
         ));
     }
     out
+}
+
+/// `1 row`, `2 rows`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -335,7 +335,7 @@ fn backoff(options: &BackfillOptions, attempt: u32) -> Duration {
     Duration::from_millis(exp + nanos % (exp / 4 + 1))
 }
 
-async fn wait_for_throttle(
+pub(super) async fn wait_for_throttle(
     b: &mut dyn Backend,
     options: &BackfillOptions,
     obs: &dyn BackfillObserver,
@@ -359,7 +359,7 @@ async fn wait_for_throttle(
     }
 }
 
-async fn pace(options: &BackfillOptions, changed: u64, took: Duration) {
+pub(super) async fn pace(options: &BackfillOptions, changed: u64, took: Duration) {
     let mut wait = options.pause;
     if let Some(rps) = options.max_rows_per_second.filter(|r| *r > 0) {
         let budget = Duration::from_secs_f64(changed as f64 / rps as f64);

@@ -68,7 +68,8 @@ pub async fn run_fenced(
 
     if existing.iter().any(|c| c.checksum != spec.checksum) && !options.restart {
         return Err(Error::Other(format!(
-            "backfill `{}` changed since its checkpoint was written ({} rows done); rerun with --restart to start over with the new definition",
+            "backfill `{}` changed since its checkpoint was written ({} rows done); run `cutover backfill run {} --restart` to start over with the new definition",
+            spec.id,
             spec.id,
             existing.iter().map(|c| c.rows_changed).sum::<i64>()
         )));
