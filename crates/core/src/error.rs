@@ -99,7 +99,8 @@ pub enum Error {
 
     /// Another run holds the migration lock.
     #[error(
-        "another cutover run holds the migration lock `{key}` (waited {waited_secs:.1}s); retry later or raise --lock-timeout"
+        "another cutover run holds the {} lock `{key}` (waited {waited_secs:.1}s); retry later or raise --lock-timeout",
+        if key.starts_with("cutover-backfill:") { "backfill" } else { "migration" }
     )]
     Locked {
         /// The lock name.

@@ -242,6 +242,7 @@ impl Runner<'_> {
     ) -> Result<()> {
         let mut missing = Vec::new();
         let mut ids = Vec::new();
+        let mut undoing = Vec::new();
         for st in states {
             let Some(owner) = self
                 .plan
@@ -268,6 +269,9 @@ impl Runner<'_> {
                 st.id, st.migration
             ));
             ids.push(st.id.clone());
+            if st.state == "undoing" {
+                undoing.push(st.id.clone());
+            }
         }
         if missing.is_empty() {
             return Ok(());
@@ -276,10 +280,17 @@ impl Runner<'_> {
             migration: m.label(),
             why: why.to_string(),
             problems: missing,
-            hint: format!(
-                "run `cutover backfill run {}` until it reports complete, then `cutover up` again",
-                ids.join(" ")
-            ),
+            hint: if undoing.is_empty() {
+                format!(
+                    "run `cutover backfill run {}` until it reports complete, then `cutover up` again",
+                    ids.join(" ")
+                )
+            } else {
+                format!(
+                    "finish the undo with `cutover backfill undo {} --yes` (the rollback), or redo the backfill with `cutover backfill run` (`--restart` when it has no `pending`); then `cutover up` again",
+                    undoing.join(" ")
+                )
+            },
         })
     }
 }
