@@ -20,6 +20,7 @@ mod state_retire;
 mod transform;
 mod undo_exact;
 mod undo_log;
+mod undo_log_ahead;
 pub(crate) mod undo_log_cte;
 mod undo_log_table;
 

@@ -12,6 +12,7 @@ mod postgres_capture;
 mod postgres_compound;
 mod sqlite;
 mod sync;
+mod undo;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -26,6 +27,7 @@ pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
+pub use undo::UndoLogDialect;
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///
