@@ -48,7 +48,10 @@ async fn a_failed_batch_logged_ahead_rolls_back_and_releases_the_clock() {
             tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
             let drift = "SELECT ABS(TIMESTAMPDIFF(MICROSECOND, CURRENT_TIMESTAMP(6), SYSDATE(6)))";
             let d = snap::count(b.as_mut(), drift).await;
-            assert!(d < 500_000, "now() runs again after the failed batch: {d} µs");
+            assert!(
+                d < 500_000,
+                "now() runs again after the failed batch: {d} µs"
+            );
         }
         b.close().await.expect("close");
     })

@@ -10,7 +10,10 @@ pub trait UndoLogDialect: Send + Sync {
     /// (quoted). MySQL: the primary key, which InnoDB clusters the rows by, so each log row
     /// is written into one B-tree instead of a hidden row-id tree plus a unique index.
     fn log_key_sql(&self, table: &str, index: &str, keys: &[String]) -> String {
-        format!("CREATE UNIQUE INDEX {index} ON {table} ({})", keys.join(", "))
+        format!(
+            "CREATE UNIQUE INDEX {index} ON {table} ({})",
+            keys.join(", ")
+        )
     }
 
     /// The clause appended to `INSERT INTO log .. SELECT ..` so that a key logged already

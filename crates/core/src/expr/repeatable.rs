@@ -9,7 +9,8 @@ impl Node {
     /// No `uuid()`, no aggregate or subquery, and `now()` only when `clock_pinned` (the
     /// session's clock is fixed for the batch).
     pub(crate) fn is_repeatable(&self, clock_pinned: bool) -> bool {
-        let all = |mut nodes: std::slice::Iter<'_, &Node>| nodes.all(|n| n.is_repeatable(clock_pinned));
+        let all =
+            |mut nodes: std::slice::Iter<'_, &Node>| nodes.all(|n| n.is_repeatable(clock_pinned));
         match self {
             Node::Column(_) | Node::Literal(_) => true,
             Node::Unary(_, x)
@@ -23,7 +24,8 @@ impl Node {
                 ..
             } => all([&**l, &**r].iter()),
             Node::InList { expr, list, .. } => {
-                expr.is_repeatable(clock_pinned) && list.iter().all(|n| n.is_repeatable(clock_pinned))
+                expr.is_repeatable(clock_pinned)
+                    && list.iter().all(|n| n.is_repeatable(clock_pinned))
             }
             Node::Between {
                 expr, low, high, ..
@@ -34,9 +36,9 @@ impl Node {
                 otherwise,
             } => {
                 operand.iter().all(|o| o.is_repeatable(clock_pinned))
-                    && whens
-                        .iter()
-                        .all(|(w, t)| w.is_repeatable(clock_pinned) && t.is_repeatable(clock_pinned))
+                    && whens.iter().all(|(w, t)| {
+                        w.is_repeatable(clock_pinned) && t.is_repeatable(clock_pinned)
+                    })
                     && otherwise.iter().all(|o| o.is_repeatable(clock_pinned))
             }
             Node::Call { function, args } => {
@@ -48,10 +50,9 @@ impl Node {
                 own && args.iter().all(|n| n.is_repeatable(clock_pinned))
             }
             // A subquery reads other rows, which the two evaluations may see differently.
-            Node::Aggregate(_)
-            | Node::Exists { .. }
-            | Node::InQuery { .. }
-            | Node::Scalar(_) => false,
+            Node::Aggregate(_) | Node::Exists { .. } | Node::InQuery { .. } | Node::Scalar(_) => {
+                false
+            }
         }
     }
 }
@@ -69,7 +70,10 @@ mod tests {
     #[test]
     fn clock_and_uuid_calls_are_not_repeatable() {
         assert!(repeatable("concat(coalesce(label, ''), '!')", false));
-        assert!(repeatable("CASE WHEN a LIKE '%x' THEN 1 ELSE abs(b) END", false));
+        assert!(repeatable(
+            "CASE WHEN a LIKE '%x' THEN 1 ELSE abs(b) END",
+            false
+        ));
         assert!(!repeatable("now()", false));
         assert!(repeatable("now()", true));
         assert!(!repeatable("coalesce(x, uuid())", true));
