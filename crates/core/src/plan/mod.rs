@@ -52,11 +52,11 @@ pub use model::{
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
     SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
 };
-pub use soak::{Soak, format_duration, parse_duration};
 pub use model::{
     CreatePolicy, DropPolicy, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured,
     Revoke, RowSecurity,
 };
+pub use soak::{Soak, format_duration, parse_duration};
 
 /// A migration version: the number before the first `_` of the file name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
