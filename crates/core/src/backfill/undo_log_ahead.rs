@@ -10,7 +10,7 @@
 //! match) and no `set` expression reading a column set before it (MySQL assigns left to
 //! right, so it would read the new value). Otherwise the batch copies the written values back after the UPDATE.
 
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, LockType, Query};
 
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::{base_select, range_condition};
@@ -81,6 +81,9 @@ impl UndoLog {
         // Always a WHERE: SQLite parses `SELECT .. FROM t ON CONFLICT` as a join otherwise.
         let range = range_condition(spec, kinds, cursor, upper, end);
         rows.and_where(range.unwrap_or_else(|| Expr::cust("1 = 1")));
+        // Exclusive row locks now, not shared ones upgraded by the UPDATE: a writer waiting
+        // for one of these rows in between would deadlock with the upgrade.
+        rows.lock(LockType::Update);
         let insert = self.insert_rows(columns, rows)?;
         let q = |c: &str| dialect.quote(c);
         let keys: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();

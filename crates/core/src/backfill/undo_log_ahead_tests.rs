@@ -49,7 +49,7 @@ fn mysql_logs_repeatable_batches_ahead_with_the_clock_pinned_for_now() {
     assert_eq!(
         before[1],
         format!(
-            "INSERT INTO {log} (`k_id`, `o_a`, `n_a`, `o_b`, `n_b`, `cutover_mark`) SELECT `t`.`id`, `t`.`a`, CONCAT(`a`, '!'), `t`.`b`, CURRENT_TIMESTAMP(6), 0 FROM `t` WHERE `b` IS NULL AND (`t`.`id` > 10 AND `t`.`id` <= 20) ON DUPLICATE KEY UPDATE `n_a` = VALUES(`n_a`), `n_b` = VALUES(`n_b`), `cutover_mark` = VALUES(`cutover_mark`)"
+            "INSERT INTO {log} (`k_id`, `o_a`, `n_a`, `o_b`, `n_b`, `cutover_mark`) SELECT `t`.`id`, `t`.`a`, CONCAT(`a`, '!'), `t`.`b`, CURRENT_TIMESTAMP(6), 0 FROM `t` WHERE `b` IS NULL AND (`t`.`id` > 10 AND `t`.`id` <= 20) FOR UPDATE ON DUPLICATE KEY UPDATE `n_a` = VALUES(`n_a`), `n_b` = VALUES(`n_b`), `cutover_mark` = VALUES(`cutover_mark`)"
         )
     );
     assert_eq!(after.len(), 2, "{after:?}");
