@@ -17,6 +17,7 @@ impl UndoLog {
         }
         // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
         // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
+        // The key is made unique (MySQL: the primary key) right after.
         let mut q = Query::select();
         let mut nulls = Query::select();
         q.from(self.t());
@@ -44,11 +45,10 @@ impl UndoLog {
             dialect.query(&nulls)
         );
         let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
-        let index = format!(
-            "CREATE UNIQUE INDEX {} ON {} ({})",
-            dialect.quote(&format!("{}_key", self.table)),
-            dialect.quote(&self.table),
-            keys.join(", ")
+        let index = dialect.undo_log().log_key_sql(
+            &dialect.quote(&self.table),
+            &dialect.quote(&format!("{}_key", self.table)),
+            &keys,
         );
         let mut ddl = vec![create, index];
         if self.insert {

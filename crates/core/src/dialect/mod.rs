@@ -13,6 +13,7 @@ mod postgres_compound;
 mod sqlite;
 mod sync;
 mod triggers;
+mod undo;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -28,6 +29,7 @@ pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
+pub use undo::UndoLogDialect;
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///
