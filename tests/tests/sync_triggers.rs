@@ -4,6 +4,8 @@
 //! its source, computed here in Rust. `lifecycle.rs`: installed, kept, removed, reinstalled;
 //! `refusals.rs`: what `sync` refuses at load time.
 
+#[path = "sync_triggers/contract_any_column.rs"]
+mod contract_any_column;
 #[path = "sync_triggers/lifecycle.rs"]
 mod lifecycle;
 #[path = "sync_triggers/refusals.rs"]
