@@ -224,3 +224,71 @@ async fn disabling_an_updated_at_trigger_is_no_drift() {
         "enabled by hand is drift: {changed:?}"
     );
 }
+
+const RAW_KV: &str = r#"description = "a key-value table made by raw SQL"
+
+[[steps]]
+op = "sql"
+sql = "CREATE TABLE kv (k TEXT NOT NULL, n INTEGER NOT NULL, v TEXT, updated_at TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID"
+down = "DROP TABLE kv"
+dialects = ["sqlite"]
+
+[[steps]]
+op = "updated_at_trigger"
+table = "kv"
+dialects = ["sqlite"]
+"#;
+
+#[tokio::test]
+async fn sqlite_refuses_a_without_rowid_table_it_does_not_know_at_apply_time() {
+    if !backends().contains(&Kind::Sqlite) {
+        return;
+    }
+    for (without_rowid, expect_ok) in [(true, false), (false, true)] {
+        let db = TestDb::create(Kind::Sqlite).await;
+        let mut b = connect(db.url()).await.expect("connect");
+        let dir = PlanDir::new();
+        let text = if without_rowid {
+            RAW_KV.to_string()
+        } else {
+            RAW_KV.replace(" WITHOUT ROWID", "")
+        };
+        dir.write("0001_kv.toml", &text);
+        let plan = dir.load();
+        let up = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
+            .up(Target::Latest)
+            .await
+            .map_err(|e| format!("{e:#}"));
+        let trigger = b
+            .query("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+            .await
+            .expect("count")
+            .scalar()
+            .map(str::to_string);
+        let update = if expect_ok {
+            b.execute("INSERT INTO kv VALUES ('a', 1, 'x', NULL); UPDATE kv SET v = 'y'")
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        } else {
+            Ok(())
+        };
+        let stamped = b
+            .query("SELECT count(*) FROM kv WHERE updated_at IS NOT NULL")
+            .await
+            .ok()
+            .and_then(|r| r.scalar().map(str::to_string));
+        let _ = b.close().await;
+        db.drop_db().await;
+        if expect_ok {
+            up.expect("a rowid table works");
+            update.expect("update");
+            assert_eq!(stamped.as_deref(), Some("1"), "the trigger stamped the row");
+        } else {
+            let err = up.expect_err("WITHOUT ROWID is refused");
+            assert!(err.contains("no such column: rowid"), "{err}");
+            assert!(err.contains("step 2 (updated_at_trigger)"), "{err}");
+            assert_eq!(trigger.as_deref(), Some("0"), "no trigger left behind");
+        }
+    }
+}
