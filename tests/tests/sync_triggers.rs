@@ -14,6 +14,8 @@ mod refusals;
 mod rendering;
 #[path = "sync_triggers/support.rs"]
 mod support;
+#[path = "sync_triggers/updated_at_kept.rs"]
+mod updated_at_kept;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

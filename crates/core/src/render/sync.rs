@@ -44,6 +44,13 @@ pub fn sync_trigger(b: &Backfill, m: &Migration, schema: &Schema) -> Option<Sync
         set: b.set.clone(),
         r#where: b.r#where.clone(),
         pending: b.pending.clone(),
+        stamps: schema
+            .routines
+            .updated_at
+            .iter()
+            .filter(|((t, _), c)| *t == b.table && !targets.contains(&c.as_str()))
+            .map(|(_, c)| c.clone())
+            .collect(),
     })
 }
 

@@ -14,6 +14,7 @@ fn trigger(sources: &[&str]) -> SyncTrigger {
         set: vec![("b".into(), e("upper(a)"))],
         r#where: Some(e("a IS NOT NULL")),
         pending: Some(e("b IS NULL")),
+        stamps: Vec::new(),
     }
 }
 
