@@ -210,3 +210,68 @@ async fn down_of_enable_and_disable_trigger_restores_the_prior_state() {
     assert_eq!(after, before, "down put every trigger back as it was");
     assert!(guarded.is_err(), "the guard still fires after down");
 }
+
+/// Collects the run's warnings.
+#[derive(Default)]
+struct Warnings(std::sync::Mutex<Vec<String>>);
+
+impl cutover_core::runner::Reporter for Warnings {
+    fn event(&self, event: &cutover_core::runner::Event<'_>) {
+        if let cutover_core::runner::Event::Warning(w) = event
+            && let Ok(mut v) = self.0.lock()
+        {
+            v.push(w.to_string());
+        }
+    }
+}
+
+const REPLACE: &str = r#"
+description = "legacy_fmt v3"
+[[steps]]
+op = "create_function"
+name = "legacy_fmt"
+args = ["x integer"]
+returns = "text"
+language = "plpgsql"
+body = "begin return 'v3 ' || x; end"
+replace = true
+dialects = ["postgres"]
+"#;
+
+#[tokio::test]
+async fn down_warns_when_the_captured_definition_is_gone() {
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Kind::Postgres).await;
+    let mut b = connect(db.url()).await.expect("connect");
+    b.execute(
+        "CREATE FUNCTION legacy_fmt(x integer) RETURNS text LANGUAGE sql AS $$SELECT 'v2 ' || x$$",
+    )
+    .await
+    .expect("setup");
+    let dir = PlanDir::new();
+    dir.write("0001_replace.toml", REPLACE);
+    let plan = pg_only(&dir);
+    let up = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
+        .up(Target::Latest)
+        .await;
+    let lost = b
+        .execute("DELETE FROM cutover_history_captured WHERE version = '0001'")
+        .await;
+    let warnings = Warnings::default();
+    let down = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &warnings)
+        .down(DownTarget::Steps(1))
+        .await;
+    let _ = b.close().await;
+    db.drop_db().await;
+    up.unwrap_or_else(|e| panic!("up: {e}"));
+    lost.expect("delete the captured rows");
+    down.unwrap_or_else(|e| panic!("down: {e}"));
+    let warnings = warnings.0.lock().map(|v| v.clone()).unwrap_or_default();
+    assert!(
+        warnings.iter().any(|w| w.contains("migration 0001 step 1")
+            && w.contains("no captured definition of the function \"legacy_fmt\"(integer)")),
+        "{warnings:?}"
+    );
+}
