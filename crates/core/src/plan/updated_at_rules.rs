@@ -100,7 +100,7 @@ pub(super) fn check(
             let ty = schema
                 .table(&u.table)
                 .and_then(|t| t.column(&u.column))
-                .map(|c| c.ty.clone());
+                .map(|c| c.ty);
             if let Some(ty) = ty
                 && !matches!(ty, ColumnType::Timestamp | ColumnType::TimestampTz)
             {
