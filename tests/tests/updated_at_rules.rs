@@ -69,6 +69,14 @@ fn renaming_or_dropping_the_kept_column_is_refused_with_the_fix() {
     )
     .expect_err("drop of the kept column");
     assert!(err.contains("dropping it"), "{err}");
+    let err = second(
+        "[[steps]]\nop = \"alter_column\"\ntable = \"Order Lines\"\ncolumn = \"Updated At\"\ntype = \"bigint\"\n",
+    )
+    .expect_err("a new type that is not a timestamp");
+    assert!(
+        err.contains("field `type`") && err.contains("cannot become `bigint`"),
+        "{err}"
+    );
     let err = second("[[steps]]\nop = \"drop_table\"\ntable = \"Order Lines\"\n")
         .expect_err("drop of the table");
     assert!(err.contains("leaves its PostgreSQL function"), "{err}");

@@ -96,6 +96,22 @@ pub(super) fn check(
                 ));
             }
         }
+        Step::AlterColumn(a) => {
+            let kept_here = kept(&a.table).into_iter().find(|(_, c)| *c == a.column);
+            if let (Some((name, _)), Some(ty)) = (kept_here, a.ty)
+                && !matches!(ty, ColumnType::Timestamp | ColumnType::TimestampTz)
+            {
+                return Err((
+                    "type".into(),
+                    format!(
+                        "column `{}` of `{}` is kept by the updated_at trigger `{name}`, which writes                          the current time into it: it cannot become `{ty}`; {}",
+                        a.column,
+                        a.table,
+                        hint(name)
+                    ),
+                ));
+            }
+        }
         Step::UpdatedAtTrigger(u) => {
             let ty = schema
                 .table(&u.table)
