@@ -84,6 +84,31 @@ fn sqlite_after_triggers_update_the_row_by_key() {
 }
 
 #[test]
+fn sqlite_writes_an_explicit_updated_at_back() {
+    let mut t = trigger(&["a"]);
+    t.stamps = vec!["updated_at".into()];
+    let out = sql(Dialect::Sqlite, &t);
+    assert!(
+        out[1].ends_with(
+            "UPDATE \"t\" SET \"updated_at\" = NEW.\"updated_at\" WHERE \"id\" = NEW.\"id\" AND \"updated_at\" IS NOT NEW.\"updated_at\";\nEND"
+        ),
+        "{}",
+        out[1]
+    );
+    assert!(
+        out[3].ends_with(
+            "WHERE \"id\" = NEW.\"id\" AND \"updated_at\" IS NOT NEW.\"updated_at\" AND NEW.\"updated_at\" IS NOT OLD.\"updated_at\";\nEND"
+        ),
+        "{}",
+        out[3]
+    );
+    // PostgreSQL and MySQL set NEW directly: no second update, nothing to write back.
+    for d in [Dialect::Postgres, Dialect::Mysql] {
+        assert!(!sql(d, &t).join("\n").contains("updated_at"), "{d}");
+    }
+}
+
+#[test]
 fn without_source_columns_only_inserts_are_synced() {
     for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
         let t = trigger(&[]);
