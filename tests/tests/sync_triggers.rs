@@ -4,6 +4,8 @@
 //! its source, computed here in Rust. `lifecycle.rs`: installed, kept, removed, reinstalled;
 //! `refusals.rs`: what `sync` refuses at load time.
 
+#[path = "sync_triggers/contract_any_column.rs"]
+mod contract_any_column;
 #[path = "sync_triggers/lifecycle.rs"]
 mod lifecycle;
 #[path = "sync_triggers/refusals.rs"]
@@ -12,6 +14,8 @@ mod refusals;
 mod rendering;
 #[path = "sync_triggers/support.rs"]
 mod support;
+#[path = "sync_triggers/updated_at_kept.rs"]
+mod updated_at_kept;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -9,6 +9,7 @@ mod kind;
 mod mysql;
 mod postgres;
 mod postgres_capture;
+mod postgres_capture_fn;
 mod postgres_compound;
 mod sqlite;
 mod sync;

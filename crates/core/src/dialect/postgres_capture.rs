@@ -3,6 +3,7 @@
 //! first column; no row when the object does not exist. Expressions come from
 //! `pg_get_expr`, functions from `pg_get_functiondef`, triggers from `pg_get_triggerdef`.
 
+use super::postgres_capture_fn::{function_sql, trigger_state_sql};
 use super::{Dialect, quote_literal};
 use crate::plan::{GrantOn, ObjectRef, Privilege};
 
@@ -20,15 +21,17 @@ pub(super) const POLICIES: &str = "SELECT tablename::text, policyname::text FROM
 pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
     Some(match object {
         ObjectRef::Policy { table, name } => policy_sql(table, name),
-        ObjectRef::Function { signature } => format!(
-            "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.oid = to_regprocedure({})",
-            quote_literal(signature)
+        ObjectRef::Function { signature } => function_sql(signature, None),
+        ObjectRef::ReplacedFunction { signature } => function_sql(
+            signature,
+            Some(&format!(
+                "'DROP FUNCTION IF EXISTS ' || {}",
+                quote_literal(signature)
+            )),
         ),
-        ObjectRef::ReplacedFunction { signature } => format!(
-            "SELECT COALESCE((SELECT pg_get_functiondef(p.oid) FROM pg_proc p \
-               WHERE p.oid = to_regprocedure({0})), 'DROP FUNCTION IF EXISTS ' || {0})",
-            quote_literal(signature)
-        ),
+        ObjectRef::TriggerState { table, name } => {
+            trigger_state_sql(&Dialect::Postgres.quote(table), name)
+        }
         // The definition, then `DISABLE TRIGGER` when it was disabled (the definition does
         // not say so).
         ObjectRef::Trigger { table, name } => format!(

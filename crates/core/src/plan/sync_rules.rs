@@ -92,6 +92,7 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         set: b.set.clone(),
         r#where: b.r#where.clone(),
         pending: b.pending.clone(),
+        stamps: Vec::new(),
     };
     for d in dialects {
         if let Err(e) = d.sync_triggers().create_sync_trigger_sql(&trigger) {

@@ -276,6 +276,9 @@ impl Runner<'_> {
         let rows = captured
             .load(self.backend, Phase::Before, Some((&key.version, key.step)))
             .await?;
+        if rows.is_empty() {
+            self.warn_missing_capture(key);
+        }
         for r in &rows {
             self.backend.execute(&r.definition).await.map_err(|e| {
                 e.context(format!(

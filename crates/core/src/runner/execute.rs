@@ -180,10 +180,15 @@ impl Runner<'_> {
             }
             self.replay_session_settings(&rendered.statements, entry.statements_applied as usize)
                 .await?;
-            if entry.statements_applied > 0 {
+            if entry.statements_applied > 0 && (entry.statements_applied as usize) < total {
                 let msg = format!(
                     "migration {label}: resuming at statement {} of {total}",
                     entry.statements_applied + 1
+                );
+                self.reporter.event(&Event::Warning(&msg));
+            } else if entry.statements_applied > 0 {
+                let msg = format!(
+                    "migration {label}: all {total} statements had already taken effect; nothing left to run"
                 );
                 self.reporter.event(&Event::Warning(&msg));
             }

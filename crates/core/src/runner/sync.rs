@@ -79,7 +79,20 @@ impl Runner<'_> {
 
     fn sync_trigger_of(&self, spec: &BackfillSpec) -> Option<crate::dialect::SyncTrigger> {
         let m = self.plan.get(&spec.version)?;
-        let mut trigger = crate::render::sync_trigger(&spec.step, m, &Schema::default())?;
+        // The plan's schema up to the backfill's migration (its `updated_at` triggers).
+        let dialect = self.backend.dialect();
+        let mut schema = Schema::default();
+        for earlier in self
+            .plan
+            .migrations
+            .iter()
+            .take_while(|e| e.version <= m.version)
+        {
+            for (_, s) in earlier.steps_for(dialect) {
+                schema.apply(&s.item);
+            }
+        }
+        let mut trigger = crate::render::sync_trigger(&spec.step, m, &schema)?;
         trigger.key = spec.key.clone();
         Some(trigger)
     }

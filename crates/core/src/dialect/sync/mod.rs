@@ -41,6 +41,10 @@ pub struct SyncTrigger {
     pub r#where: Option<Expression>,
     /// The backfill's `pending` (applies to inserts only).
     pub pending: Option<Expression>,
+    /// Columns of the table an `updated_at_trigger` keeps (not targets). SQLite's trigger
+    /// updates the row a second time, which fires the `updated_at` trigger; it then writes
+    /// the value the statement left back, so an explicitly written timestamp is kept.
+    pub stamps: Vec<String>,
 }
 
 impl SyncTrigger {

@@ -31,6 +31,35 @@ impl SyncTriggers for Sqlite {
             q.and_where(k);
         }
         let body = d.query(&q);
+        let keyed = |cond: String| -> String {
+            let key = if t.key.is_empty() {
+                "rowid = NEW.rowid".to_string()
+            } else {
+                t.key
+                    .iter()
+                    .map(|k| format!("{} = {}", d.quote(k), new_col(d, k)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            };
+            format!("{key}{cond}")
+        };
+        // The second update fires an `updated_at` trigger of the table: write back the value
+        // the statement left (an INSERT's, or an UPDATE's that changed it explicitly).
+        let restore = |insert: bool| -> String {
+            t.stamps
+                .iter()
+                .map(|c| {
+                    let (col, new) = (d.quote(c), new_col(d, c));
+                    let changed = if insert {
+                        String::new()
+                    } else {
+                        format!(" AND {new} IS NOT {}", old_col(d, c))
+                    };
+                    let cond = keyed(format!(" AND {col} IS NOT {new}{changed}"));
+                    format!(";\n  UPDATE {table} SET {col} = {new} WHERE {cond}")
+                })
+                .collect()
+        };
         let names = self.sync_trigger_names(t);
         let sources: Vec<String> = t.sources.iter().map(|c| d.quote(c)).collect();
         let update_event = format!("UPDATE OF {}", sources.join(", "));
@@ -40,10 +69,11 @@ impl SyncTriggers for Sqlite {
             .zip([("INSERT".to_string(), insert), (update_event, update)])
         {
             let when = cond.map_or(String::new(), |c| format!(" WHEN {}", text(d, c)));
+            let restore = restore(event == "INSERT");
             let name = d.quote(name);
             out.push(format!("DROP TRIGGER IF EXISTS {name}"));
             out.push(format!(
-                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when}\nBEGIN\n  {body};\nEND"
+                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when}\nBEGIN\n  {body}{restore};\nEND"
             ));
         }
         Ok(out)

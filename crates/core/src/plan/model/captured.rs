@@ -42,6 +42,14 @@ pub enum ObjectRef {
         /// Its name.
         name: String,
     },
+    /// Whether a trigger is enabled, and in which mode (captured before `enable_trigger` /
+    /// `disable_trigger`, so that `down` puts back exactly the state it had).
+    TriggerState {
+        /// Its table.
+        table: String,
+        /// Its name.
+        name: String,
+    },
     /// The rights some roles hold on some objects (captured before a `revoke`).
     Grants {
         /// The kind of object.
@@ -61,7 +69,7 @@ impl ObjectRef {
         match self {
             ObjectRef::Policy { .. } => "policy",
             ObjectRef::Function { .. } | ObjectRef::ReplacedFunction { .. } => "function",
-            ObjectRef::Trigger { .. } => "trigger",
+            ObjectRef::Trigger { .. } | ObjectRef::TriggerState { .. } => "trigger",
             ObjectRef::Grants { .. } => "grants",
         }
     }
@@ -69,7 +77,9 @@ impl ObjectRef {
     /// A readable name, as stored in the `name` column and shown in messages.
     pub fn name(&self) -> String {
         match self {
-            ObjectRef::Policy { table, name } | ObjectRef::Trigger { table, name } => {
+            ObjectRef::Policy { table, name }
+            | ObjectRef::Trigger { table, name }
+            | ObjectRef::TriggerState { table, name } => {
                 format!("{name} on {table}")
             }
             ObjectRef::Function { signature } | ObjectRef::ReplacedFunction { signature } => {
@@ -130,6 +140,10 @@ impl super::Step {
             Step::DropTrigger(d) => Some(ObjectRef::Trigger {
                 table: d.table.clone(),
                 name: d.name.clone(),
+            }),
+            Step::EnableTrigger(t) | Step::DisableTrigger(t) => Some(ObjectRef::TriggerState {
+                table: t.table.clone(),
+                name: t.name.clone(),
             }),
             _ => None,
         }
