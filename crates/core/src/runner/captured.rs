@@ -103,15 +103,13 @@ impl Captured {
                     .col(ident("seq")),
             )
             .to_owned();
-        b.execute(&self.dialect.schema(&stmt))
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                e.context(format!(
-                    "creating the captured definitions `{}`",
-                    self.table
-                ))
-            })
+        b.execute(&self.dialect.schema(&stmt)).await.map_err(|e| {
+            e.context(format!(
+                "creating the captured definitions `{}`",
+                self.table
+            ))
+        })?;
+        crate::internal_tables::protect(b, &self.table).await
     }
 
     /// Replaces what `key` captured in `phase` with `definitions` (none: the object did not
@@ -276,6 +274,19 @@ impl Runner<'_> {
         let rows = captured
             .load(self.backend, Phase::Before, Some((&key.version, key.step)))
             .await?;
+        // Every row is checked before any runs: the kind comes from the plan, never from
+        // the (writable by whoever owns it) table.
+        for r in &rows {
+            super::captured_shape::check(&key.object, &r.definition).map_err(|reason| {
+                Error::CapturedTampered {
+                    table: captured.table.clone(),
+                    version: key.version.clone(),
+                    step: key.step,
+                    object: format!("{} {}", key.object.kind(), key.object.name()),
+                    reason,
+                }
+            })?;
+        }
         for r in &rows {
             self.backend.execute(&r.definition).await.map_err(|e| {
                 e.context(format!(

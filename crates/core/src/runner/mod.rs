@@ -11,6 +11,7 @@ mod backfill_lock;
 mod backfill_ready;
 mod backfill_step;
 mod captured;
+mod captured_shape;
 mod checks;
 mod drift;
 mod drift_security;

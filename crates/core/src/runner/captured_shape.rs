@@ -1,0 +1,205 @@
+//! The shape check of a captured definition before `down` runs it.
+//!
+//! `down` runs the text kept in `<history>_captured` as the migration role, so a row someone
+//! else changed must never run: each row must be exactly one statement of the kind cutover
+//! captured for the object. Statements are read with sqlparser's PostgreSQL tokenizer (so a
+//! `;` inside a string, a quoted name or a dollar-quoted body is not a statement end) and,
+//! for a policy, its parser: a policy is one `CREATE POLICY` of that name, grants are `GRANT
+//! .. ON <kind> <one of the objects> TO <one of the roles>`, the undo of a grant is such
+//! `REVOKE`s and column `GRANT`s, a function one `CREATE OR REPLACE FUNCTION`, a trigger one
+//! `CREATE TRIGGER` of that name (or its `ALTER TABLE .. DISABLE TRIGGER`), row-level
+//! security one of the four `ALTER TABLE` statements for that table.
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use crate::dialect::postgres_capture_acl::row_security_statements;
+use crate::plan::{GrantOn, ObjectRef};
+
+/// `Ok` when `definition` has the shape cutover captures for `object`; else why not.
+pub(crate) fn check(object: &ObjectRef, definition: &str) -> Result<(), String> {
+    if let ObjectRef::RowSecurity { table } = object {
+        return if row_security_statements(table).contains(&definition.trim().to_string()) {
+            Ok(())
+        } else {
+            Err("not one of the ALTER TABLE .. ROW LEVEL SECURITY statements of its table".into())
+        };
+    }
+    let toks = one_statement(definition)?;
+    match object {
+        ObjectRef::Policy { name, .. } => policy(&toks, definition, name),
+        ObjectRef::Grants {
+            on, objects, roles, ..
+        } => grant_or_revoke(&toks, &["GRANT"], *on, objects, roles),
+        ObjectRef::GrantedRights {
+            on, objects, roles, ..
+        } => grant_or_revoke(&toks, &["GRANT", "REVOKE"], *on, objects, roles),
+        ObjectRef::Function { .. } => function(&toks, false),
+        ObjectRef::ReplacedFunction { .. } => function(&toks, true),
+        ObjectRef::Trigger { name, .. } => trigger(&toks, name),
+        ObjectRef::RowSecurity { .. } => Ok(()),
+    }
+}
+
+/// The tokens of `sql` without whitespace and comments, refused unless it is one statement
+/// (a trailing `;` is allowed; a function body `BEGIN ATOMIC .. END` may hold `;`).
+fn one_statement(sql: &str) -> Result<Vec<Token>, String> {
+    let mut toks: Vec<Token> = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .tokenize()
+        .map_err(|e| format!("it does not read as SQL: {e}"))?
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    while matches!(toks.last(), Some(Token::SemiColon)) {
+        toks.pop();
+    }
+    let atomic = (1..toks.len()).find(|&i| kw(&toks[i - 1]) == "BEGIN" && kw(&toks[i]) == "ATOMIC");
+    let end = match atomic {
+        Some(_) if toks.last().is_some_and(|t| kw(t) == "END") => atomic.unwrap_or(toks.len()),
+        _ => toks.len(),
+    };
+    if toks[..end].iter().any(|t| matches!(t, Token::SemiColon)) {
+        return Err("it holds more than one statement".into());
+    }
+    if toks.is_empty() {
+        return Err("it is empty".into());
+    }
+    Ok(toks)
+}
+
+/// The keyword an unquoted word is (upper case); empty for anything else.
+fn kw(t: &Token) -> String {
+    match t {
+        Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+        _ => String::new(),
+    }
+}
+
+/// The name a word stands for: as written when quoted, else lower case.
+fn name(t: &Token) -> Option<String> {
+    match t {
+        Token::Word(w) if w.quote_style.is_some() => Some(w.value.replace("\"\"", "\"")),
+        Token::Word(w) => Some(w.value.to_lowercase()),
+        _ => None,
+    }
+}
+
+fn starts(toks: &[Token], words: &[&str]) -> bool {
+    toks.len() >= words.len() && words.iter().zip(toks).all(|(w, t)| kw(t) == *w)
+}
+
+fn policy(toks: &[Token], definition: &str, policy: &str) -> Result<(), String> {
+    if !starts(toks, &["CREATE", "POLICY"]) || toks.get(2).and_then(name).as_deref() != Some(policy)
+    {
+        return Err(format!("not a CREATE POLICY of policy {policy}"));
+    }
+    // The parser, where it reads the expressions (it does not know every one PostgreSQL
+    // prints; the tokens above already prove a single CREATE POLICY).
+    match Parser::parse_sql(&PostgreSqlDialect {}, definition) {
+        Ok(statements) if statements.len() != 1 => Err("it holds more than one statement".into()),
+        Ok(statements) => match &statements[0] {
+            sqlparser::ast::Statement::CreatePolicy(p) if p.name.value == policy => Ok(()),
+            _ => Err(format!("not a CREATE POLICY of policy {policy}")),
+        },
+        Err(_) => Ok(()),
+    }
+}
+
+/// `GRANT|REVOKE [GRANT OPTION FOR] privileges [(column)] ON <kind> <object> TO|FROM <role>
+/// [WITH GRANT OPTION]`, the object one of `objects` and the role one of `roles`.
+fn grant_or_revoke(
+    toks: &[Token],
+    verbs: &[&str],
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+) -> Result<(), String> {
+    let verb = toks.first().map(kw).unwrap_or_default();
+    let shape = format!(
+        "not a {} on the captured objects and roles",
+        verbs.join(" or ")
+    );
+    if !verbs.contains(&verb.as_str()) {
+        return Err(shape);
+    }
+    let Some(at_on) = toks.iter().position(|t| kw(t) == "ON") else {
+        return Err(shape);
+    };
+    if toks.get(at_on + 1).map(kw).as_deref() != Some(on.keyword()) {
+        return Err(shape);
+    }
+    let to = if verb == "GRANT" { "TO" } else { "FROM" };
+    let Some(at_to) = toks.iter().rposition(|t| kw(t) == to) else {
+        return Err(shape);
+    };
+    let target: Vec<&Token> = toks
+        .get(at_on + 2..at_to)
+        .unwrap_or_default()
+        .iter()
+        .collect();
+    let object_ok = target
+        .iter()
+        .take_while(|t| !matches!(t, Token::LParen))
+        .filter_map(|t| name(t))
+        .last()
+        .is_some_and(|n| objects.iter().any(|o| last_part(o) == n));
+    let grantee = toks.get(at_to + 1);
+    let role_ok = grantee.is_some_and(|g| {
+        kw(g) == "PUBLIC" && roles.iter().any(|r| r.eq_ignore_ascii_case("public"))
+            || name(g).is_some_and(|n| {
+                roles.iter().any(|r| {
+                    *r == n
+                        || ["current_user", "session_user", "current_role"]
+                            .contains(&r.to_ascii_lowercase().as_str())
+                })
+            })
+    });
+    let rest: Vec<String> = toks
+        .get(at_to + 2..)
+        .unwrap_or_default()
+        .iter()
+        .map(kw)
+        .collect();
+    let rest_ok = rest.is_empty() || (verb == "GRANT" && rest == ["WITH", "GRANT", "OPTION"]);
+    if object_ok && role_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(shape)
+    }
+}
+
+/// `auth.uid()` -> `uid`, `"My Table"` -> `My Table`: the object's own name as the catalog
+/// prints it, last part.
+fn last_part(object: &str) -> String {
+    let base = object.split('(').next().unwrap_or(object);
+    let last = base.rsplit('.').next().unwrap_or(base).trim();
+    last.trim_matches('"').to_string()
+}
+
+fn function(toks: &[Token], or_drop: bool) -> Result<(), String> {
+    if starts(toks, &["CREATE", "OR", "REPLACE", "FUNCTION"])
+        || (or_drop && starts(toks, &["DROP", "FUNCTION", "IF", "EXISTS"]))
+    {
+        Ok(())
+    } else {
+        Err("not a CREATE OR REPLACE FUNCTION".into())
+    }
+}
+
+fn trigger(toks: &[Token], trigger: &str) -> Result<(), String> {
+    let created = (starts(toks, &["CREATE", "TRIGGER"])
+        && toks.get(2).and_then(name).as_deref() == Some(trigger))
+        || (starts(toks, &["CREATE", "CONSTRAINT", "TRIGGER"])
+            && toks.get(3).and_then(name).as_deref() == Some(trigger));
+    let disabled = starts(toks, &["ALTER", "TABLE"])
+        && toks.len() >= 3
+        && kw(&toks[toks.len() - 3]) == "DISABLE"
+        && kw(&toks[toks.len() - 2]) == "TRIGGER"
+        && name(&toks[toks.len() - 1]).as_deref() == Some(trigger);
+    if created || disabled {
+        Ok(())
+    } else {
+        Err(format!("not a CREATE TRIGGER of trigger {trigger}"))
+    }
+}
