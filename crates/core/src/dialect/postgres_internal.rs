@@ -11,13 +11,17 @@
 use super::{Dialect, quote_literal};
 
 /// A `DO` block that protects table `table` (resolved like cutover's unqualified statements,
-/// through the search path). It only reads the catalog when the table is already protected,
-/// and does nothing when the table is missing or cutover's role does not own it.
+/// through the search path). Row-level security on marks a protected table: then, and when
+/// the table is missing or cutover's role does not own it, the block only reads the catalog.
+/// So a table is protected once (when cutover creates it, or the first time this version
+/// meets a table an older one created), and a right an administrator grants later on purpose
+/// (a monitoring role reading the history, with a policy for it) is left alone.
 pub(super) fn protect_sql(table: &str) -> String {
     format!(
         "DO $cutover$ DECLARE t regclass := to_regclass({0}); r record; \
          BEGIN \
            IF t IS NULL OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t \
+             AND NOT c.relrowsecurity \
              AND pg_has_role(current_user, c.relowner, 'USAGE')) THEN RETURN; END IF; \
            FOR r IN SELECT DISTINCT a.grantee FROM pg_class c \
              CROSS JOIN LATERAL aclexplode(c.relacl) a \
@@ -26,9 +30,7 @@ pub(super) fn protect_sql(table: &str) -> String {
              ELSE EXECUTE format('REVOKE ALL ON TABLE %s FROM %I CASCADE', t, pg_get_userbyid(r.grantee)); \
              END IF; \
            END LOOP; \
-           IF NOT (SELECT c.relrowsecurity FROM pg_class c WHERE c.oid = t) THEN \
-             EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t); \
-           END IF; \
+           EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t); \
          END $cutover$",
         quote_literal(&Dialect::Postgres.quote(table))
     )
