@@ -203,3 +203,128 @@ fn trigger(toks: &[Token], trigger: &str) -> Result<(), String> {
         Err(format!("not a CREATE TRIGGER of trigger {trigger}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check;
+    use crate::plan::{GrantOn, ObjectRef, Privilege};
+
+    fn policy() -> ObjectRef {
+        ObjectRef::Policy {
+            table: "notes".into(),
+            name: "own notes".into(),
+        }
+    }
+
+    fn grants(granted: bool) -> ObjectRef {
+        let (on, objects, roles, privileges) = (
+            GrantOn::Table,
+            vec!["notes".to_string()],
+            vec!["app".to_string(), "public".to_string()],
+            vec![Privilege::Select],
+        );
+        if granted {
+            ObjectRef::GrantedRights {
+                on,
+                objects,
+                roles,
+                privileges,
+                with_grant_option: true,
+            }
+        } else {
+            ObjectRef::Grants {
+                on,
+                objects,
+                roles,
+                privileges,
+            }
+        }
+    }
+
+    #[test]
+    fn a_policy_is_one_create_policy_of_its_name() {
+        let p = policy();
+        let ok = r#"CREATE POLICY "own notes" ON public.notes AS PERMISSIVE FOR ALL TO app USING ((body <> 'a;b'::text))"#;
+        assert_eq!(check(&p, ok), Ok(()));
+        assert!(check(&p, &format!("{ok}; ALTER ROLE app SUPERUSER")).is_err());
+        assert!(check(&p, "ALTER ROLE app SUPERUSER").is_err());
+        assert!(check(&p, "CREATE POLICY other ON notes USING (true)").is_err());
+        assert!(check(&p, "CREATE POLICY \"own notes\" ON notes USING ('x").is_err());
+    }
+
+    #[test]
+    fn grants_are_on_the_captured_objects_and_roles_only() {
+        let g = grants(false);
+        for ok in [
+            "GRANT SELECT ON TABLE notes TO app WITH GRANT OPTION",
+            "GRANT SELECT ON TABLE public.notes TO PUBLIC",
+            "GRANT UPDATE (body) ON TABLE notes TO app",
+        ] {
+            assert_eq!(check(&g, ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "GRANT postgres TO app",
+            "GRANT ALL ON TABLE secrets TO app",
+            "GRANT SELECT ON TABLE notes TO intruder",
+            "GRANT SELECT ON SCHEMA notes TO app",
+            "REVOKE SELECT ON TABLE notes FROM app",
+            "GRANT SELECT ON TABLE notes TO app; GRANT postgres TO app",
+            "GRANT SELECT ON TABLE notes TO app WITH ADMIN OPTION",
+        ] {
+            assert!(check(&g, bad).is_err(), "{bad}");
+        }
+        let undo = grants(true);
+        assert_eq!(
+            check(&undo, "REVOKE SELECT ON TABLE notes FROM app"),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &undo,
+                "REVOKE GRANT OPTION FOR SELECT ON TABLE notes FROM app"
+            ),
+            Ok(())
+        );
+        assert!(
+            check(
+                &undo,
+                "REVOKE SELECT ON TABLE notes FROM app WITH GRANT OPTION"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn functions_triggers_and_row_security_have_their_one_statement() {
+        let f = ObjectRef::Function {
+            signature: "auth.uid()".into(),
+        };
+        let def = "CREATE OR REPLACE FUNCTION auth.uid()\n RETURNS uuid\n LANGUAGE sql\nAS $function$ SELECT 1; SELECT 2 $function$\n";
+        assert_eq!(check(&f, def), Ok(()));
+        let atomic = "CREATE OR REPLACE FUNCTION f()\n RETURNS integer\n LANGUAGE sql\nBEGIN ATOMIC\n SELECT 1;\nEND";
+        assert_eq!(check(&f, atomic), Ok(()));
+        assert!(check(&f, &format!("{def}; ALTER ROLE app SUPERUSER")).is_err());
+        assert!(check(&f, "DROP FUNCTION IF EXISTS auth.uid()").is_err());
+        let t = ObjectRef::Trigger {
+            table: "notes".into(),
+            name: "audit".into(),
+        };
+        assert_eq!(
+            check(
+                &t,
+                "CREATE TRIGGER audit AFTER INSERT ON public.notes FOR EACH ROW EXECUTE FUNCTION log()"
+            ),
+            Ok(())
+        );
+        assert_eq!(check(&t, "ALTER TABLE notes DISABLE TRIGGER audit"), Ok(()));
+        assert!(check(&t, "DROP TABLE notes").is_err());
+        let r = ObjectRef::RowSecurity {
+            table: "notes".into(),
+        };
+        assert_eq!(
+            check(&r, "ALTER TABLE \"notes\" NO FORCE ROW LEVEL SECURITY"),
+            Ok(())
+        );
+        assert!(check(&r, "ALTER TABLE \"other\" DISABLE ROW LEVEL SECURITY").is_err());
+    }
+}
