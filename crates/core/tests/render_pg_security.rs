@@ -279,6 +279,18 @@ fn field_errors_name_the_line_and_say_what_to_do() {
             "unknown variant `selekt`",
         ),
         (
+            "op = \"create_policy\"\ntable = \"notes\"\nname = \"p\"\nroles = []\nusing = \"true\"\n",
+            "`roles = []` would make the policy apply to every role (PUBLIC)",
+        ),
+        (
+            "op = \"create_policy\"\ntable = \"auth.users\"\nname = \"p\"\nusing = \"true\"\n",
+            "field `table`: `auth.users`: create_policy takes a table of the current schema, without a schema",
+        ),
+        (
+            "op = \"enable_rls\"\ntable = \"storage.objects\"\n",
+            "schema-qualified tables such as `auth.users` are not supported yet",
+        ),
+        (
             "op = \"create_policy\"\ntable = \"notes\"\nname = \"p\"\ncommand = \"upsert\"\n",
             "unknown variant `upsert`",
         ),
