@@ -121,7 +121,20 @@ async fn down_refuses_a_captured_definition_that_was_tampered_with() {
         assert!(text.contains("tampered"), "{payload}: {text}");
         assert!(text.contains("cutover_history_captured"), "{text}");
     }
-    b.execute(&set(&original)).await.expect("untamper");
+    // Rows deleted: the dropped policy would silently not come back.
+    b.execute("DELETE FROM cutover_history_captured WHERE phase = 'before'")
+        .await
+        .expect("delete");
+    let e = runner(b.as_mut(), &plan)
+        .down(DownTarget::Steps(1))
+        .await
+        .expect_err("down must refuse a missing capture");
+    assert!(e.to_string().contains("its rows are missing"), "{e}");
+    b.execute(&format!(
+        "INSERT INTO cutover_history_captured VALUES ('0002', 1, 'before', 0, 'policy', 'legacy on notes', $t${original}$t$, 'now')"
+    ))
+    .await
+    .expect("put back");
     let superuser = format!("SELECT COUNT(*) FROM pg_roles WHERE rolname = '{role}' AND rolsuper");
     assert_eq!(snapshot::count(b.as_mut(), &superuser).await, 0);
     // Untouched, the same down works.
