@@ -13,6 +13,7 @@ impl UndoLog {
     pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
         let dialect = b.dialect();
         if b.table_exists(&self.table).await? {
+            crate::internal_tables::protect(b, &self.table).await?;
             return self.check_columns(b).await;
         }
         // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
@@ -71,7 +72,7 @@ impl UndoLog {
                 ))
             })?;
         }
-        Ok(())
+        crate::internal_tables::protect(b, &self.table).await
     }
 
     /// An existing log must have the columns this definition writes (a definition changed

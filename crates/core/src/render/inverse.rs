@@ -298,6 +298,9 @@ fn restore_captured(up: &Step, step: usize) -> Option<Step> {
                 | Step::Revoke(_)
                 | Step::EnableTrigger(_)
                 | Step::DisableTrigger(_)
+                | Step::EnableRls(_)
+                | Step::DisableRls(_)
+                | Step::Grant(_)
         ),
     }))
 }

@@ -15,6 +15,7 @@ mod identity;
 mod index;
 mod inverse;
 mod lexer;
+mod pg_grant_checks;
 mod pg_security;
 mod raw;
 mod rebuild;

@@ -12,6 +12,7 @@ mod backfill_ready;
 mod backfill_step;
 mod captured;
 mod captured_missing;
+mod captured_shape;
 mod checks;
 mod drift;
 mod drift_security;

@@ -61,6 +61,27 @@ pub enum ObjectRef {
         /// The privileges (`all`: every one).
         privileges: Vec<Privilege>,
     },
+    /// A table's row-level security flags (enabled, forced), captured before `enable_rls` or
+    /// `disable_rls` as the `ALTER TABLE` statements that set them back.
+    RowSecurity {
+        /// The table.
+        table: String,
+    },
+    /// The rights a `grant` is about to give, captured as the statements that take back only
+    /// what the roles did not hold before (a right held before stays), and give back the
+    /// column rights a table-level `REVOKE` would take with it.
+    GrantedRights {
+        /// The kind of object.
+        on: GrantOn,
+        /// The objects.
+        objects: Vec<String>,
+        /// The roles.
+        roles: Vec<String>,
+        /// The privileges (`all`: every one).
+        privileges: Vec<Privilege>,
+        /// Whether the grant gives the grant option.
+        with_grant_option: bool,
+    },
 }
 
 impl ObjectRef {
@@ -71,6 +92,8 @@ impl ObjectRef {
             ObjectRef::Function { .. } | ObjectRef::ReplacedFunction { .. } => "function",
             ObjectRef::Trigger { .. } | ObjectRef::TriggerState { .. } => "trigger",
             ObjectRef::Grants { .. } => "grants",
+            ObjectRef::RowSecurity { .. } => "row_security",
+            ObjectRef::GrantedRights { .. } => "granted_rights",
         }
     }
 
@@ -85,7 +108,11 @@ impl ObjectRef {
             ObjectRef::Function { signature } | ObjectRef::ReplacedFunction { signature } => {
                 signature.clone()
             }
+            ObjectRef::RowSecurity { table } => format!("row-level security of {table}"),
             ObjectRef::Grants {
+                on, objects, roles, ..
+            }
+            | ObjectRef::GrantedRights {
                 on, objects, roles, ..
             } => format!(
                 "{} {} to {}",
@@ -130,6 +157,16 @@ impl super::Step {
                 objects: r.objects.clone(),
                 roles: r.from.clone(),
                 privileges: r.privileges.clone(),
+            }),
+            Step::EnableRls(r) | Step::DisableRls(r) => Some(ObjectRef::RowSecurity {
+                table: r.table.clone(),
+            }),
+            Step::Grant(g) => Some(ObjectRef::GrantedRights {
+                on: g.on,
+                objects: g.objects.clone(),
+                roles: g.to.clone(),
+                privileges: g.privileges.clone(),
+                with_grant_option: g.with_grant_option,
             }),
             Step::CreateFunction(f) if f.replace => Some(ObjectRef::ReplacedFunction {
                 signature: f.signature(),
