@@ -28,6 +28,7 @@ mod progress;
 mod rebuild;
 mod report;
 mod restore;
+mod resume_gate;
 mod retire;
 mod reverify;
 mod revert;

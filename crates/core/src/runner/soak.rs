@@ -135,12 +135,7 @@ impl Runner<'_> {
         };
         // A run that already got past the gate and stopped half way (statements committed)
         // is finished, never held back: the wait was decided when it started.
-        let started = entries.iter().any(|e| {
-            e.version == m.version
-                && e.statements_applied > 0
-                && matches!(e.state, EntryState::Partial | EntryState::Failed)
-        });
-        if started {
+        if super::resume_gate::past_gates(entries, &m.version).is_some() {
             return Ok(());
         }
         let states = self.backfill_states(entries, applied_now).await?;
