@@ -6,5 +6,7 @@
 
 #[path = "sync_fixes/chains.rs"]
 mod chains;
+#[path = "sync_fixes/lifecycle_fixes.rs"]
+mod lifecycle_fixes;
 #[path = "sync_fixes/row_identity.rs"]
 mod row_identity;

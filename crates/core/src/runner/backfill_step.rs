@@ -156,9 +156,12 @@ impl Runner<'_> {
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
         self.ensure_not_retired(&spec.id, self.options.backfill.restart)
             .await?;
-        self.ensure_sync_trigger(spec).await?;
+        let ended = self.ensure_sync_trigger(spec).await?;
         let fence = self.history.fence().cloned();
-        let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
+        let report = self
+            .run_backfill(&spec.id, fence.as_ref())
+            .await
+            .map_err(|e| Self::after_sync_ended(spec, ended.as_deref(), e))?;
         // The migration's checks describe all of its backfills: with a sibling not run to the
         // end, they would fail for rows that are simply not written yet.
         let siblings: Vec<String> = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?

@@ -32,34 +32,6 @@ impl Runner<'_> {
         Ok(names.iter().any(|n| live.contains(n)))
     }
 
-    /// Installs the sync trigger of `spec` when it has one and it is not installed yet, before
-    /// `backfill run` writes its first batch: a backfill run ahead of `up` of its migration
-    /// needs it as much. An installed trigger is left as it is (reinstalling it would leave a
-    /// moment without it on MySQL/MariaDB).
-    pub(crate) async fn ensure_sync_trigger(&mut self, spec: &BackfillSpec) -> Result<()> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
-            return Ok(());
-        };
-        let st = self.backend.dialect().sync_triggers();
-        let live = self.live_sync_triggers().await?;
-        if st
-            .sync_trigger_names(&trigger)
-            .iter()
-            .all(|n| live.contains(n))
-        {
-            return Ok(());
-        }
-        for sql in st.create_sync_trigger_sql(&trigger)? {
-            self.backend.execute(&sql).await.map_err(|e| {
-                e.context(format!(
-                    "installing the sync trigger of backfill `{}` before its first batch",
-                    spec.id
-                ))
-            })?;
-        }
-        Ok(())
-    }
-
     /// Drops the sync trigger of `spec`, if it has one (a retired backfill needs no sync).
     pub(crate) async fn drop_sync_trigger(&mut self, spec: &BackfillSpec) -> Result<()> {
         let Some(trigger) = self.sync_trigger_of(spec) else {
@@ -77,10 +49,11 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn sync_trigger_of(&self, spec: &BackfillSpec) -> Option<crate::dialect::SyncTrigger> {
+    pub(super) fn sync_trigger_of(
+        &self,
+        spec: &BackfillSpec,
+    ) -> Option<crate::dialect::SyncTrigger> {
         let m = self.plan.get(&spec.version)?;
-        let mut trigger = crate::render::sync_trigger(&spec.step, m, &Schema::default())?;
-        trigger.key = spec.key.clone();
-        Some(trigger)
+        crate::render::sync_trigger(&spec.step, m, &Schema::default())
     }
 }
