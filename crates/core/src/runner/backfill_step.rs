@@ -134,6 +134,10 @@ pub struct BackfillStatus {
     /// Whether its dual-write sync trigger (`sync = true`) is installed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_active: bool,
+    /// Whether its sync trigger should be installed (migration applied, not retired, not
+    /// ended by a later migration) and is not: `backfill run ID` reinstalls it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_missing: bool,
 }
 
 impl Runner<'_> {

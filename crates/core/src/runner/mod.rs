@@ -36,6 +36,7 @@ mod revert_steps;
 mod soak;
 mod status;
 mod sync;
+mod sync_health;
 mod sync_install;
 mod transact;
 mod up_to_date;

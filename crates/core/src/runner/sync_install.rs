@@ -15,7 +15,7 @@
 //! - otherwise an installed trigger is left as it is.
 
 use super::Runner;
-use super::history::EntryState;
+use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use crate::backfill::BackfillSpec;
 use crate::dialect::SyncTrigger;
@@ -34,7 +34,8 @@ impl Runner<'_> {
         let Some(trigger) = self.sync_trigger_of(spec) else {
             return Ok(None);
         };
-        if let Some(ended) = self.sync_ended_later(spec, &trigger).await? {
+        let entries = self.history.load_if_exists(self.backend).await?;
+        if let Some(ended) = self.sync_ended_later(spec, &trigger, &entries) {
             let msg = format!(
                 "backfill `{}`: its sync trigger is not installed again: {ended} ended dual-write \
                  (the old application version no longer writes); the backfill runs without it",
@@ -107,15 +108,13 @@ impl Runner<'_> {
 
     /// The applied migration after the backfill's own that ended its trigger, as
     /// `migration 0005 (name), step 1`, if any.
-    async fn sync_ended_later(
-        &mut self,
+    pub(super) fn sync_ended_later(
+        &self,
         spec: &BackfillSpec,
         trigger: &SyncTrigger,
-    ) -> Result<Option<String>> {
-        let entries = self.history.load_if_exists(self.backend).await?;
-        let Some(owner) = self.plan.get(&spec.version) else {
-            return Ok(None);
-        };
+        entries: &[HistoryEntry],
+    ) -> Option<String> {
+        let owner = self.plan.get(&spec.version)?;
         let dialect = self.backend.dialect();
         for m in self
             .plan
@@ -132,9 +131,9 @@ impl Runner<'_> {
                 continue;
             }
             if let Some(step) = sync_ended_by(m, dialect, trigger) {
-                return Ok(Some(format!("migration {}, step {}", m.label(), step + 1)));
+                return Some(format!("migration {}, step {}", m.label(), step + 1));
             }
         }
-        Ok(None)
+        None
     }
 }
