@@ -123,3 +123,23 @@ column = "qty"
     ])
     .expect("the contract ended b_total's trigger");
 }
+
+/// F-I: `where` reading a target turns the UPDATE sync off once the target is filled.
+#[test]
+fn a_sync_where_reading_its_own_target_is_refused() {
+    let reads_target = TOTAL.replace(
+        "where = \"price IS NOT NULL AND qty IS NOT NULL\"",
+        "where = \"price IS NOT NULL AND qty IS NOT NULL AND total IS NULL\"",
+    );
+    let e = load(&[
+        ("0001_items.toml", ITEMS),
+        ("0002_total.toml", &reads_target),
+    ])
+    .expect_err("where reads total");
+    assert!(
+        e.contains("0002_total.toml:")
+            && e.contains("where")
+            && e.contains("move that condition to `pending`"),
+        "{e}"
+    );
+}

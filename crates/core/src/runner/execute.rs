@@ -181,10 +181,16 @@ impl Runner<'_> {
             self.replay_session_settings(&rendered.statements, entry.statements_applied as usize)
                 .await?;
             if entry.statements_applied > 0 {
-                let msg = format!(
-                    "migration {label}: resuming at statement {} of {total}",
-                    entry.statements_applied + 1
-                );
+                let msg = if entry.statements_applied as usize >= total {
+                    format!(
+                        "migration {label}: all {total} statements ran; running its verification again"
+                    )
+                } else {
+                    format!(
+                        "migration {label}: resuming at statement {} of {total}",
+                        entry.statements_applied + 1
+                    )
+                };
                 self.reporter.event(&Event::Warning(&msg));
             }
         }
