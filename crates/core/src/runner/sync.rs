@@ -1,5 +1,5 @@
-//! Dual-write sync triggers seen from the runner: whether one is active (`status`,
-//! `backfill status`), and removing it when its backfill is retired explicitly. Installing
+//! Dual-write sync triggers seen from the runner: the live ones (for `status`, see
+//! `sync_health.rs`), and removing one when its backfill is retired explicitly. Installing
 //! and removing them with migrations is part of the rendered statements (`render/sync.rs`).
 
 use super::Runner;
@@ -16,20 +16,6 @@ impl Runner<'_> {
             .sync_triggers()
             .list_sync_triggers_sql();
         Ok(self.backend.query(&sql).await?.into_first_column())
-    }
-
-    /// Whether the sync trigger of `spec` is installed (always false without `sync`).
-    pub(crate) async fn sync_active(&mut self, spec: &BackfillSpec) -> Result<bool> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
-            return Ok(false);
-        };
-        let names = self
-            .backend
-            .dialect()
-            .sync_triggers()
-            .sync_trigger_names(&trigger);
-        let live = self.live_sync_triggers().await?;
-        Ok(names.iter().any(|n| live.contains(n)))
     }
 
     /// Drops the sync trigger of `spec`, if it has one (a retired backfill needs no sync).
