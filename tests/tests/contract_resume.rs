@@ -208,3 +208,48 @@ async fn a_resumed_contract_keeps_its_first_backup_and_skips_the_gate() {
     })
     .await;
 }
+
+/// An `--ignore-min-age` reason too long for the history note is refused before anything
+/// runs, with what to do.
+#[tokio::test]
+async fn an_overlong_ignore_min_age_reason_is_refused_up_front() {
+    for_each_backend(|db| async move {
+        let (_dir, plan) = plan();
+        let backups = std::env::temp_dir().join(format!("cutover_long_reason_{}", db.name()));
+        let mut b = connect(db.url()).await.expect("connect");
+        Runner::new(
+            b.as_mut(),
+            &plan,
+            options(&backups, Some(Phase::Backfill), None),
+            &Silent,
+        )
+        .up(Target::Latest)
+        .await
+        .expect("up --phase backfill");
+        let reason = "x".repeat(1500);
+        let err = Runner::new(
+            b.as_mut(),
+            &plan,
+            options(&backups, None, Some(&reason)),
+            &Silent,
+        )
+        .up(Target::Latest)
+        .await
+        .expect_err("too long");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("reason is 1500 characters long") && msg.contains("give a shorter reason"),
+            "{msg}"
+        );
+        assert!(
+            snapshot::schema(b.as_mut())
+                .await
+                .iter()
+                .any(|l| l.starts_with("column users name ")),
+            "nothing of 0004 ran"
+        );
+        b.close().await.expect("close");
+        let _ = std::fs::remove_dir_all(&backups);
+    })
+    .await;
+}

@@ -153,6 +153,13 @@ impl Runner<'_> {
                     soak.text
                 )));
             }
+            if reason.chars().count() > MAX_REASON {
+                return Err(Error::Other(format!(
+                    "migration {}: the --ignore-min-age reason is {} characters long; the history note keeps at most {MAX_REASON}: give a shorter reason (a ticket link, a sentence)",
+                    m.label(),
+                    reason.chars().count()
+                )));
+            }
             self.gate.soak = Some(format!(
                 "{SKIPPED}{} not waited for (--ignore-min-age by {}: {reason}); {} was left after {} ({})",
                 soak.text,
@@ -312,6 +319,10 @@ fn soak_wait(
 
 /// What a soak says of a migration it waits for that is not applied.
 const NOT_APPLIED: &str = "not applied yet";
+
+/// The longest `--ignore-min-age` reason: the history note (TEXT on MySQL/MariaDB) also
+/// holds the rest of the note and, after a failure, the error.
+const MAX_REASON: usize = 1000;
 
 /// The start of the history note that `--ignore-min-age` writes.
 const SKIPPED: &str = "min_age ";
