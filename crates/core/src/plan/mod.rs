@@ -21,6 +21,7 @@ mod soak;
 mod source_map;
 mod step_columns;
 mod subqueries;
+mod sync_chain;
 mod sync_rules;
 mod updated_at_rules;
 mod validate;

@@ -39,7 +39,10 @@ pub fn sync_trigger(b: &Backfill, m: &Migration, schema: &Schema) -> Option<Sync
     Some(SyncTrigger {
         id: super::backfill_id(b, m),
         table: b.table.clone(),
-        key: super::backfill_key(b, schema).unwrap_or_default(),
+        key: schema
+            .table(&b.table)
+            .map(|t| t.primary_key.clone())
+            .unwrap_or_default(),
         sources,
         set: b.set.clone(),
         r#where: b.r#where.clone(),
@@ -69,7 +72,7 @@ pub(crate) fn installed_by(
 }
 
 /// Whether migration `m` ends trigger `t`: which of its steps (0-based), if any.
-fn ends(m: &Migration, dialect: Dialect, t: &SyncTrigger) -> Option<usize> {
+pub(crate) fn ends(m: &Migration, dialect: Dialect, t: &SyncTrigger) -> Option<usize> {
     let mut used: Vec<&str> = t.sources.iter().map(String::as_str).collect();
     used.extend(t.set.iter().map(|(c, _)| c.as_str()));
     let pending_cols = t.pending.iter().flat_map(|p| p.columns());

@@ -174,7 +174,7 @@ impl Runner<'_> {
             {
                 // Refused once: the operator checks by hand, the next run runs it.
                 entry.state = EntryState::Failed;
-                entry.note = Some(e.to_string().chars().take(2000).collect());
+                entry.note = Some(self.gate.failure_note(&e.to_string()));
                 let _ = self.history.save_atomic(self.backend, &entry).await;
                 return Err(e);
             }
@@ -204,7 +204,7 @@ impl Runner<'_> {
                 // did not take effect.
                 if !is_connection(&e) {
                     entry.state = EntryState::Failed;
-                    entry.note = Some(e.to_string().chars().take(2000).collect());
+                    entry.note = Some(self.gate.failure_note(&e.to_string()));
                     entry.finished_at = Some(now());
                     let _ = self.history.save_atomic(self.backend, &entry).await;
                 }
@@ -246,10 +246,10 @@ impl Runner<'_> {
             .find(|c| !c.passed && c.on_fail != OnFail::Warn)
         {
             entry.state = EntryState::Failed;
-            entry.note = Some(format!(
+            entry.note = Some(self.gate.failure_note(&format!(
                 "verification `{}` failed: got {}, expected {}",
                 c.name, c.value, c.expected
-            ));
+            )));
             self.history.save_atomic(self.backend, &entry).await?;
             let stays = stays_applied(total);
             return Err(Error::CheckFailed {

@@ -1,5 +1,5 @@
 //! SQLite: an `AFTER INSERT` and an `AFTER UPDATE OF <sources>` row trigger, guarded by
-//! `WHEN`, whose body updates the written row by key. The body writes only the target
+//! `WHEN`, whose body updates the written row by its `rowid`. The body writes only the target
 //! columns, which are never sources, so it cannot fire the update trigger again.
 
 use sea_query::{Alias, Expr, Query};
@@ -19,17 +19,9 @@ impl SyncTriggers for Sqlite {
         for (col, e) in &t.set {
             q.value(Alias::new(col.clone()), e.render(d)?);
         }
-        let key: Vec<Expr> = if t.key.is_empty() {
-            vec![expr_sql::atom("rowid = NEW.rowid")]
-        } else {
-            t.key
-                .iter()
-                .map(|k| expr_sql::atom(format!("{} = {}", d.quote(k), new_col(d, k))))
-                .collect()
-        };
-        for k in key {
-            q.and_where(k);
-        }
+        // By rowid, never by the backfill's `key` (a pagination order, not known unique: a
+        // non-unique key would rewrite other rows). Every table the plan creates has a rowid.
+        q.and_where(expr_sql::atom("rowid = NEW.rowid"));
         let body = d.query(&q);
         let keyed = |cond: String| -> String {
             let key = if t.key.is_empty() {

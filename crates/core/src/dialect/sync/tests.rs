@@ -69,17 +69,17 @@ fn mysql_two_before_triggers_setting_new() {
 }
 
 #[test]
-fn sqlite_after_triggers_update_the_row_by_key() {
+fn sqlite_after_triggers_update_the_row_by_rowid() {
     let out = sql(Dialect::Sqlite, &trigger(&["a"]));
     assert_eq!(
         out[1],
         "CREATE TRIGGER \"cutover_sync_t_b_insert\" AFTER INSERT ON \"t\" FOR EACH ROW WHEN NEW.\"a\" IS NOT NULL AND NEW.\"b\" IS NULL\n\
-         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE \"id\" = NEW.\"id\";\nEND"
+         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE rowid = NEW.rowid;\nEND"
     );
     assert_eq!(
         out[3],
         "CREATE TRIGGER \"cutover_sync_t_b_update\" AFTER UPDATE OF \"a\" ON \"t\" FOR EACH ROW WHEN (NEW.\"a\" IS NOT OLD.\"a\") AND (NEW.\"b\" IS OLD.\"b\") AND NEW.\"a\" IS NOT NULL\n\
-         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE \"id\" = NEW.\"id\";\nEND"
+         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE rowid = NEW.rowid;\nEND"
     );
 }
 
