@@ -108,7 +108,18 @@ async fn writer(url: String, w: u64, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
                 "UPDATE items SET url = '{scheme}://w{w}.example/u{i}/upd{w}x{i}.gif' WHERE id = {target}"
             )
         };
-        match b.execute(&sql).await {
+        // An application retries a write the server chose as a deadlock victim (InnoDB may
+        // pick the writer over a backfill batch); the retried write must then be synced too.
+        let mut result = b.execute(&sql).await;
+        for _ in 0..5 {
+            match &result {
+                Err(e) if e.to_string().to_ascii_lowercase().contains("deadlock") => {
+                    result = b.execute(&sql).await;
+                }
+                _ => break,
+            }
+        }
+        match result {
             Ok(_) => tally.ok.fetch_add(1, Ordering::Relaxed),
             Err(e) => {
                 // SQLite may refuse a write while another connection holds the write lock

@@ -3,8 +3,8 @@
 //! first column; no row when the object does not exist. Expressions come from
 //! `pg_get_expr`, functions from `pg_get_functiondef`, triggers from `pg_get_triggerdef`.
 
-use super::postgres_capture_fn::{function_sql, trigger_state_sql};
 use super::postgres_capture_acl as acl;
+use super::postgres_capture_fn::{function_sql, trigger_state_sql};
 use super::{Dialect, quote_literal};
 use crate::plan::ObjectRef;
 
