@@ -10,7 +10,7 @@ use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::{for_each_backend, snapshot as snap};
-use undo_log_support::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
+use undo_log_support::{FILL, FILL_REPEATABLE, ROWS, options, plan_dir, row, seed, snapshot};
 
 /// How many rows the undo log of backfill `id` holds.
 fn log_rows_sql(b: &dyn Backend, id: &str) -> String {
@@ -36,8 +36,18 @@ async fn users_change_some_rows(b: &mut dyn Backend) {
 
 #[tokio::test]
 async fn undo_restores_exactly_the_rows_nobody_changed_since() {
+    restores_exactly(FILL).await;
+}
+
+/// Repeatable expressions (MySQL logs them ahead of the UPDATE, with its clock pinned).
+#[tokio::test]
+async fn undo_of_a_batch_logged_ahead_restores_exactly_the_rows_nobody_changed_since() {
+    restores_exactly(FILL_REPEATABLE).await;
+}
+
+async fn restores_exactly(fill: &'static str) {
     for_each_backend(|db| async move {
-        let dir = plan_dir(FILL);
+        let dir = plan_dir(fill);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         seed(b.as_mut(), &plan, db.backend()).await;
@@ -112,8 +122,18 @@ async fn undo_restores_exactly_the_rows_nobody_changed_since() {
 
 #[tokio::test]
 async fn undo_after_a_forced_rerun_restores_the_values_from_before_the_first_run() {
+    forced_rerun(FILL).await;
+}
+
+/// The upsert of a batch logged ahead keeps the oldest old value too.
+#[tokio::test]
+async fn undo_after_a_forced_rerun_logged_ahead_restores_the_values_from_before_the_first_run() {
+    forced_rerun(FILL_REPEATABLE).await;
+}
+
+async fn forced_rerun(fill: &'static str) {
     for_each_backend(|db| async move {
-        let dir = plan_dir(FILL);
+        let dir = plan_dir(fill);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         seed(b.as_mut(), &plan, db.backend()).await;

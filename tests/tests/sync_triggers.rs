@@ -4,6 +4,8 @@
 //! its source, computed here in Rust. `lifecycle.rs`: installed, kept, removed, reinstalled;
 //! `refusals.rs`: what `sync` refuses at load time.
 
+#[path = "sync_triggers/contract_any_column.rs"]
+mod contract_any_column;
 #[path = "sync_triggers/lifecycle.rs"]
 mod lifecycle;
 #[path = "sync_triggers/refusals.rs"]
@@ -12,6 +14,8 @@ mod refusals;
 mod rendering;
 #[path = "sync_triggers/support.rs"]
 mod support;
+#[path = "sync_triggers/updated_at_kept.rs"]
+mod updated_at_kept;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -104,7 +108,18 @@ async fn writer(url: String, w: u64, stop: Arc<AtomicBool>, tally: Arc<Tally>) {
                 "UPDATE items SET url = '{scheme}://w{w}.example/u{i}/upd{w}x{i}.gif' WHERE id = {target}"
             )
         };
-        match b.execute(&sql).await {
+        // An application retries a write the server chose as a deadlock victim (InnoDB may
+        // pick the writer over a backfill batch); the retried write must then be synced too.
+        let mut result = b.execute(&sql).await;
+        for _ in 0..5 {
+            match &result {
+                Err(e) if e.to_string().to_ascii_lowercase().contains("deadlock") => {
+                    result = b.execute(&sql).await;
+                }
+                _ => break,
+            }
+        }
+        match result {
             Ok(_) => tally.ok.fetch_add(1, Ordering::Relaxed),
             Err(e) => {
                 // SQLite may refuse a write while another connection holds the write lock

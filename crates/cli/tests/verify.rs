@@ -364,6 +364,9 @@ async fn verify_with_a_read_only_user_reports_and_warns() {
                     format!("CREATE ROLE \"{ro}\" LOGIN"),
                     format!("GRANT USAGE ON SCHEMA public TO \"{ro}\""),
                     format!("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"{ro}\""),
+                    // cutover's tables have row-level security on and cutover's sessions
+                    // row_security = off: a reader of its history needs BYPASSRLS.
+                    format!("ALTER ROLE \"{ro}\" BYPASSRLS"),
                 ],
                 vec![
                     format!("DROP OWNED BY \"{ro}\""),

@@ -97,6 +97,25 @@ pub enum Error {
         cause: Box<Error>,
     },
 
+    /// A definition captured before a step ran does not have the shape cutover stores for
+    /// its object (one `CREATE POLICY`, `GRANT`s, ...): the captured table was changed by
+    /// someone else. Nothing of it ran.
+    #[error(
+        "the captured definition of the {object} kept in `{table}` for migration {version} step {step} is not what cutover captured ({reason}): the table was tampered with, so nothing of it was run; find out who can write `{table}` (cutover revokes every other role's rights on it), restore its rows from a backup or re-create the object by hand and delete the row, then run down again"
+    )]
+    CapturedTampered {
+        /// The captured table.
+        table: String,
+        /// The migration's version.
+        version: String,
+        /// The up step that captured it.
+        step: usize,
+        /// The object's kind and name.
+        object: String,
+        /// What is wrong with the stored text.
+        reason: String,
+    },
+
     /// Another run holds the migration lock.
     #[error(
         "another cutover run holds the {} lock `{key}` (waited {waited_secs:.1}s); retry later or raise --lock-timeout",

@@ -135,7 +135,7 @@ async fn ensure_table(b: &mut dyn Backend, dialect: Dialect) -> Result<()> {
     loop {
         attempt += 1;
         match b.execute(&sql).await {
-            Ok(_) => return Ok(()),
+            Ok(_) => return crate::internal_tables::protect(b, FENCE_TABLE).await,
             Err(e) if attempt < ACQUIRE_ATTEMPTS && !is_connection(&e) => {
                 tracing::debug!(error = %e, "creating {FENCE_TABLE} raced another run; again");
             }

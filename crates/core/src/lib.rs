@@ -40,6 +40,7 @@ pub mod expr;
 pub mod fence;
 pub mod generate;
 pub mod import;
+mod internal_tables;
 pub mod lifecycle;
 pub mod lint;
 pub mod plan;

@@ -107,6 +107,19 @@ fn up_on_postgres() {
         .into_iter()
         .map(|s| s.sql)
         .collect();
+    // Every grant and revoke is preceded by the ownership check, a revoke followed by the
+    // check that the rights are gone (PostgreSQL only warns when it changed nothing).
+    let checks: Vec<usize> = (0..got.len())
+        .filter(|&i| got[i].starts_with("DO $cutover_check$"))
+        .collect();
+    assert_eq!(checks, [4, 6, 8, 10], "{got:#?}");
+    assert!(got[4].contains("grant on table %: cutover runs as %, which does not own it"));
+    assert!(got[8].contains("to_regprocedure") || got[8].contains("nspowner"));
+    assert!(got[10].contains("the right is still held after the REVOKE"));
+    let got: Vec<String> = got
+        .into_iter()
+        .filter(|s| !s.starts_with("DO $cutover_check$"))
+        .collect();
     assert_eq!(
         got,
         [
@@ -143,8 +156,17 @@ fn capture_marks_on_the_statements_that_replace_drop_or_define() {
     assert_eq!(
         marks,
         [
+            (1, "save 1 row-level security of notes".to_string()),
             (2, "record 2 own notes on notes".to_string()),
             (3, "save 3 legacy on notes".to_string()),
+            (
+                4,
+                "save 4 table notes, auth.users to authenticated".to_string(),
+            ),
+            (
+                5,
+                "save 5 function auth.uid(), f(integer, text) to anon".to_string(),
+            ),
             (6, "save 6 schema auth to public".to_string()),
             (7, "save 7 read on notes".to_string()),
             (7, "record 7 read on notes".to_string()),
@@ -163,19 +185,18 @@ fn derived_down_on_postgres() {
             r#"DROP POLICY IF EXISTS "read" ON "notes""#,
             "-- cutover: re-create the policy read on notes as captured before up step 7 ran (from the history's captured definitions)",
             "-- cutover: re-create the grants schema auth to public as captured before up step 6 ran (from the history's captured definitions)",
-            r#"REVOKE EXECUTE ON FUNCTION "auth"."uid"(), "f"(integer, text) FROM "anon""#,
-            r#"REVOKE SELECT, UPDATE ON TABLE "notes", "auth"."users" FROM "authenticated""#,
+            "-- cutover: re-create the granted_rights function auth.uid(), f(integer, text) to anon as captured before up step 5 ran (from the history's captured definitions)",
+            "-- cutover: re-create the granted_rights table notes, auth.users to authenticated as captured before up step 4 ran (from the history's captured definitions)",
             "-- cutover: re-create the policy legacy on notes as captured before up step 3 ran (from the history's captured definitions)",
             r#"DROP POLICY "own notes" ON "notes""#,
-            r#"ALTER TABLE "notes" NO FORCE ROW LEVEL SECURITY"#,
-            r#"ALTER TABLE "notes" DISABLE ROW LEVEL SECURITY"#,
+            "-- cutover: re-create the row_security row-level security of notes as captured before up step 1 ran (from the history's captured definitions)",
         ]
     );
     let restores = down
         .iter()
         .filter(|s| matches!(s.capture.first(), Some(CaptureAction::Restore(_))))
         .count();
-    assert_eq!(restores, 3);
+    assert_eq!(restores, 6);
 }
 
 #[test]
@@ -256,6 +277,18 @@ fn field_errors_name_the_line_and_say_what_to_do() {
         (
             "op = \"grant\"\nprivileges = [\"selekt\"]\nobjects = [\"notes\"]\nto = [\"app\"]\n",
             "unknown variant `selekt`",
+        ),
+        (
+            "op = \"create_policy\"\ntable = \"notes\"\nname = \"p\"\nroles = []\nusing = \"true\"\n",
+            "`roles = []` would make the policy apply to every role (PUBLIC)",
+        ),
+        (
+            "op = \"create_policy\"\ntable = \"auth.users\"\nname = \"p\"\nusing = \"true\"\n",
+            "field `table`: `auth.users`: create_policy takes a table of the current schema, without a schema",
+        ),
+        (
+            "op = \"enable_rls\"\ntable = \"storage.objects\"\n",
+            "schema-qualified tables such as `auth.users` are not supported yet",
         ),
         (
             "op = \"create_policy\"\ntable = \"notes\"\nname = \"p\"\ncommand = \"upsert\"\n",

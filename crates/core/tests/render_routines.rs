@@ -140,6 +140,7 @@ fn capture_marks_and_derived_down_on_postgres() {
         marks,
         [
             "save 2 \"bump\"(int)",
+            "save 4 items_log on items",
             "save 5 legacy on items",
             "save 6 \"old_helper\"(integer, text)",
         ]
@@ -151,7 +152,8 @@ fn capture_marks_and_derived_down_on_postgres() {
             "DROP FUNCTION IF EXISTS \"items_set_updated_at\"()",
             "-- cutover: re-create the function \"old_helper\"(integer, text) as captured before up step 6 ran (from the history's captured definitions)",
             "-- cutover: re-create the trigger legacy on items as captured before up step 5 ran (from the history's captured definitions)",
-            "ALTER TABLE \"items\" ENABLE TRIGGER \"items_log\"",
+            // The state captured before `disable_trigger` ran, not a blind ENABLE.
+            "-- cutover: re-create the trigger items_log on items as captured before up step 4 ran (from the history's captured definitions)",
             "DROP TRIGGER \"items_log\" ON \"items\"",
             "-- cutover: re-create the function \"bump\"(int) as captured before up step 2 ran (from the history's captured definitions)",
             "DROP FUNCTION \"audit\".\"log_change\"(bigint, text)",

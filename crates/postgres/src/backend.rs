@@ -111,6 +111,10 @@ async fn open(url: &str) -> Result<Client> {
             tracing::debug!("postgres connection ended: {}", describe(&e));
         }
     });
+    client
+        .batch_execute(crate::SESSION_SETUP)
+        .await
+        .map_err(|e| driver_error(&e))?;
     Ok(client)
 }
 

@@ -6,6 +6,10 @@ use cutover_core::error::DriverErrorKind;
 use cutover_core::{Dialect, Error};
 use tokio_postgres::error::ErrorPosition;
 
+/// Added to `query would be affected by row-level security policy`: cutover's sessions run
+/// with `row_security = off` ([`crate::SESSION_SETUP`]) so that RLS never hides rows from it.
+const ROW_SECURITY_HINT: &str = "; cutover runs with row_security = off so that row-level security never hides rows from a backfill, a check or a count: run cutover as a role with BYPASSRLS (or as the table's owner, with RLS not forced on the table), or force row-level security in a migration after the backfill";
+
 /// Converts a driver error: `"<message> (SQLSTATE <code>[, at character <n>])"` plus detail
 /// and hint for server errors, the error and its causes otherwise.
 pub(crate) fn driver_error(err: &tokio_postgres::Error) -> Error {
@@ -23,6 +27,9 @@ pub(crate) fn driver_error(err: &tokio_postgres::Error) -> Error {
             if let Some(hint) = db.hint() {
                 message.push_str("; hint: ");
                 message.push_str(hint);
+            }
+            if db.code().code() == "42501" && db.message().contains("row-level security") {
+                message.push_str(ROW_SECURITY_HINT);
             }
             (message, kind_of_sqlstate(db.code().code()))
         }

@@ -31,3 +31,10 @@ mod routines;
 pub use backend::PostgresBackend;
 pub use dump::verify_archive;
 pub use lock::advisory_key;
+
+/// Run by every cutover session right after it connects: `row_security = off`, as pg_dump
+/// does, so that a query row-level security would filter (a backfill, a check, a count on a
+/// table with forced RLS) fails with `query would be affected by row-level security policy`
+/// instead of silently seeing fewer rows. Superusers and roles with `BYPASSRLS`, and a
+/// table's owner when RLS is not forced, are not affected.
+pub const SESSION_SETUP: &str = "SET row_security = off";

@@ -277,6 +277,23 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
         .await
         .expect("backfill again");
     assert_rows(b, &messages).await;
+    // The old version removes one migrated message's media: the row leaves the backfill's
+    // `where`, keeps its attachment, and the verification (and so the contract) still passes.
+    let removed = messages
+        .iter()
+        .find(|m| m.app_attachments.is_none() && expected(m) != json!([]))
+        .expect("a migrated message");
+    b.execute(&format!(
+        "UPDATE messages SET media_url = NULL WHERE id = '{}'",
+        removed.id
+    ))
+    .await
+    .expect("the old version clears media_url");
+    assert_eq!(
+        verify(b, &plan, "0003").await,
+        3,
+        "the checks agree with the trigger"
+    );
     // The contract soaks a day (`min_age = "24h"`) after the backfill was verified: refused
     // now, then run "a day later" (the history and the checkpoint moved back 25 hours).
     match up(b, &plan, backups, None).await {

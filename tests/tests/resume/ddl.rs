@@ -253,3 +253,51 @@ async fn a_statement_killed_mid_run_is_retried_exactly_once() {
     })
     .await;
 }
+
+const STAMPED: &str = r#"
+description = "notes"
+[[steps]]
+op = "create_table"
+table = "notes"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "changed", type = "timestamp" }]
+allow = [{ rule = "pg/prefer-timestamptz", reason = "test" }]
+"#;
+
+/// MySQL/MariaDB (red-team rt4 F5): `CREATE TRIGGER` commits on its own; a run interrupted
+/// after it, with the trigger in the schema, finishes without "resuming at statement 3 of 2"
+/// and names the statement whose effect it found.
+#[tokio::test]
+async fn mysql_trigger_whose_effect_is_present_finishes_without_a_bogus_resume() {
+    for_each_backend(|db| async move {
+        if db.backend() != Kind::Mysql {
+            return;
+        }
+        let dir = PlanDir::new();
+        dir.write("0001_notes.toml", STAMPED).write(
+            "0002_trigger.toml",
+            "description = \"notes updated_at\"\n[[steps]]\nop = \"updated_at_trigger\"\ntable = \"notes\"\ncolumn = \"changed\"\n",
+        );
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir.load()).await.expect("up");
+        b.execute("UPDATE cutover_history SET state = 'partial', statements_applied = 1 WHERE version_number = 2")
+            .await
+            .expect("pretend the run stopped after statement 1");
+        let warnings = Warnings::default();
+        up_with(b.as_mut(), &dir.load(), &warnings)
+            .await
+            .expect("resume");
+        let all = warnings.all();
+        assert!(
+            all.iter().any(|w| w.contains("statement 2 was interrupted but its effect is in the schema (statement 2 of 2, `CREATE TRIGGER")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter().any(|w| w.contains("all 2 statements had already taken effect")),
+            "{all:?}"
+        );
+        assert!(!all.iter().any(|w| w.contains("statement 3 of 2")), "{all:?}");
+        assert_eq!(progress(b.as_mut(), 2).await, ("applied".into(), 2, 2));
+        b.close().await.expect("close");
+    })
+    .await;
+}

@@ -47,6 +47,22 @@ set.data = "NULL"
 set.uid = "uuid()"
 "#;
 
+/// The same backfill with repeatable expressions only (`uid` kept as it is, `now()`
+/// included): MySQL logs its batches ahead of the UPDATE, with the session's clock pinned.
+pub const FILL_REPEATABLE: &str = r#"
+description = "fill every column, repeatably"
+[[steps]]
+op = "backfill"
+id = "items_fill"
+table = "items"
+set.label = "concat(coalesce(label, ''), '!')"
+set.amount = "coalesce(amount, 0) + 1"
+set.payload = "json_object('id', id)"
+set.seen_at = "now()"
+set.data = "NULL"
+set.uid = "uid"
+"#;
+
 /// Runner options without backups and with quick retries.
 pub fn options() -> RunnerOptions {
     let mut o = RunnerOptions {

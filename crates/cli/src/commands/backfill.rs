@@ -219,6 +219,13 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             if b.sync_active {
                 crate::outln!("{:<28} sync trigger active (cutover_sync_{})", "", b.id);
             }
+            if b.sync_missing {
+                crate::outln!(
+                    "{:<28} sync trigger MISSING (cutover_sync_{id}): `cutover backfill run {id}` installs it again",
+                    "",
+                    id = b.id
+                );
+            }
         }
     }
     Ok(ExitCode::Success)

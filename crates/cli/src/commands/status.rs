@@ -93,6 +93,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
                     b.id
                 );
             }
+            if b.sync_missing {
+                crate::outln!(
+                    "         sync trigger MISSING (cutover_sync_{id}): writes of the old version no longer reach the target; `cutover backfill run {id}` installs it again",
+                    id = b.id
+                );
+            }
         }
     }
     if let Some(note) = &report.foreign_history {

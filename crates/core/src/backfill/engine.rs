@@ -91,6 +91,7 @@ pub async fn run_part(
                 Ok(v) => break v,
                 Err(e) => {
                     let _ = b.rollback().await;
+                    super::undo_log_ahead::release_clock(b).await;
                     let kind = kind_of(&e);
                     let lock_gone = matches!(e.root(), Error::LockLost { .. })
                         || (ctx.holds_lock && kind == Some(DriverErrorKind::Connection));

@@ -21,6 +21,9 @@ mod transform;
 mod undo_check;
 mod undo_exact;
 mod undo_log;
+mod undo_log_ahead;
+#[cfg(test)]
+mod undo_log_ahead_tests;
 pub(crate) mod undo_log_cte;
 mod undo_log_table;
 

@@ -157,8 +157,8 @@ impl StateTable {
             .to_owned();
         b.execute(&self.dialect.schema(&stmt))
             .await
-            .map(|_| ())
-            .map_err(|e| e.context("creating the backfill state table cutover_backfill"))
+            .map_err(|e| e.context("creating the backfill state table cutover_backfill"))?;
+        crate::internal_tables::protect(b, STATE_TABLE).await
     }
 
     /// Every part of backfill `id`, by part number.

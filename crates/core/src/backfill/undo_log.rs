@@ -220,7 +220,7 @@ impl UndoLog {
         Ok(vec![dialect.query(&remark), insert])
     }
 
-    fn insert_rows(
+    pub(super) fn insert_rows(
         &self,
         columns: Vec<Alias>,
         rows: SelectStatement,
@@ -341,7 +341,7 @@ impl UndoLog {
     }
 
     /// The batch's key range over the log's key columns.
-    fn log_range(
+    pub(super) fn log_range(
         &self,
         spec: &BackfillSpec,
         kinds: &[KeyKind],

@@ -42,6 +42,11 @@ pub(crate) fn logged_batch(
             log.cte_batch_sql(spec, dialect, kinds, cursor, upper, end, with_pending)?;
         return Ok((Vec::new(), main, vec![forget]));
     }
+    if let Some((before, after)) =
+        log.ahead_sql(spec, dialect, kinds, cursor, upper, end, with_pending)?
+    {
+        return Ok((before, update, after));
+    }
     let before = log.before_sql(spec, dialect, kinds, cursor, upper, end, with_pending)?;
     let after = log.after_sql(spec, dialect, kinds, cursor, upper, end)?;
     Ok((before, update, after))

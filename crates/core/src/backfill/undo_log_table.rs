@@ -13,10 +13,12 @@ impl UndoLog {
     pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
         let dialect = b.dialect();
         if b.table_exists(&self.table).await? {
+            crate::internal_tables::protect(b, &self.table).await?;
             return self.check_columns(b).await;
         }
         // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
         // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
+        // The key is made unique (MySQL: the primary key) right after.
         let mut q = Query::select();
         let mut nulls = Query::select();
         q.from(self.t());
@@ -44,11 +46,10 @@ impl UndoLog {
             dialect.query(&nulls)
         );
         let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
-        let index = format!(
-            "CREATE UNIQUE INDEX {} ON {} ({})",
-            dialect.quote(&format!("{}_key", self.table)),
-            dialect.quote(&self.table),
-            keys.join(", ")
+        let index = dialect.undo_log().log_key_sql(
+            &dialect.quote(&self.table),
+            &dialect.quote(&format!("{}_key", self.table)),
+            &keys,
         );
         let mut ddl = vec![create, index];
         if self.insert {
@@ -71,7 +72,7 @@ impl UndoLog {
                 ))
             })?;
         }
-        Ok(())
+        crate::internal_tables::protect(b, &self.table).await
     }
 
     /// An existing log must have the columns this definition writes (a definition changed

@@ -47,6 +47,15 @@ impl Dialect {
         }
     }
 
+    /// What the backfill undo log must know about this dialect.
+    pub fn undo_log(self) -> &'static dyn super::UndoLogDialect {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// What steps cost on a live database of this dialect (`cutover explain`).
     pub fn explainer(self) -> &'static dyn super::explain::Explainer {
         match self {

@@ -9,10 +9,14 @@ mod kind;
 mod mysql;
 mod postgres;
 mod postgres_capture;
+pub(crate) mod postgres_capture_acl;
+mod postgres_capture_fn;
 mod postgres_compound;
+mod postgres_internal;
 mod sqlite;
 mod sync;
 mod triggers;
+mod undo;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -28,6 +32,7 @@ pub use postgres::Postgres;
 pub use sqlite::Sqlite;
 pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
+pub use undo::UndoLogDialect;
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///
@@ -96,6 +101,17 @@ pub trait SqlDialect: Send + Sync {
     /// cannot capture this kind of object.
     fn captured_definition_sql(&self, object: &crate::plan::ObjectRef) -> Option<String> {
         let _ = object;
+        None
+    }
+
+    /// A statement run after cutover creates (or finds) one of its own tables (history,
+    /// fence, captured definitions, backfill state, undo logs): takes every right on it away
+    /// from every role but its owner and switches row-level security on, without a policy,
+    /// so that roles given rights by default privileges can neither read nor write it.
+    /// Does nothing when cutover's role does not own the table. `None`: the dialect has no
+    /// such rights to take (MySQL grants per user explicitly; SQLite has none).
+    fn protect_internal_table_sql(&self, table: &str) -> Option<String> {
+        let _ = table;
         None
     }
 

@@ -349,6 +349,10 @@ impl SqlDialect for Postgres {
         super::postgres_capture::definition_sql(object)
     }
 
+    fn protect_internal_table_sql(&self, table: &str) -> Option<String> {
+        Some(super::postgres_internal::protect_sql(table))
+    }
+
     fn row_security_sql(&self) -> Option<String> {
         Some(super::postgres_capture::ROW_SECURITY.into())
     }

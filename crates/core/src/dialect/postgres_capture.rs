@@ -3,8 +3,10 @@
 //! first column; no row when the object does not exist. Expressions come from
 //! `pg_get_expr`, functions from `pg_get_functiondef`, triggers from `pg_get_triggerdef`.
 
+use super::postgres_capture_acl as acl;
+use super::postgres_capture_fn::{function_sql, trigger_state_sql};
 use super::{Dialect, quote_literal};
-use crate::plan::{GrantOn, ObjectRef, Privilege};
+use crate::plan::ObjectRef;
 
 /// Tables of the current schema with row-level security on or forced.
 pub(super) const ROW_SECURITY: &str = "SELECT c.relname::text, c.relrowsecurity::text, \
@@ -20,15 +22,17 @@ pub(super) const POLICIES: &str = "SELECT tablename::text, policyname::text FROM
 pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
     Some(match object {
         ObjectRef::Policy { table, name } => policy_sql(table, name),
-        ObjectRef::Function { signature } => format!(
-            "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.oid = to_regprocedure({})",
-            quote_literal(signature)
+        ObjectRef::Function { signature } => function_sql(signature, None),
+        ObjectRef::ReplacedFunction { signature } => function_sql(
+            signature,
+            Some(&format!(
+                "'DROP FUNCTION IF EXISTS ' || {}",
+                quote_literal(signature)
+            )),
         ),
-        ObjectRef::ReplacedFunction { signature } => format!(
-            "SELECT COALESCE((SELECT pg_get_functiondef(p.oid) FROM pg_proc p \
-               WHERE p.oid = to_regprocedure({0})), 'DROP FUNCTION IF EXISTS ' || {0})",
-            quote_literal(signature)
-        ),
+        ObjectRef::TriggerState { table, name } => {
+            trigger_state_sql(&Dialect::Postgres.quote(table), name)
+        }
         // The definition, then `DISABLE TRIGGER` when it was disabled (the definition does
         // not say so).
         ObjectRef::Trigger { table, name } => format!(
@@ -45,7 +49,15 @@ pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
             objects,
             roles,
             privileges,
-        } => grants_sql(*on, objects, roles, privileges),
+        } => acl::grants_sql(*on, objects, roles, privileges),
+        ObjectRef::GrantedRights {
+            on,
+            objects,
+            roles,
+            privileges,
+            with_grant_option,
+        } => acl::granted_sql(*on, objects, roles, privileges, *with_grant_option),
+        ObjectRef::RowSecurity { table } => acl::row_security_sql(table),
     })
 }
 
@@ -69,64 +81,6 @@ fn policy_sql(table: &str, name: &str) -> String {
          WHERE p.polrelid = to_regclass({}) AND p.polname = {}",
         quote_literal(&Dialect::Postgres.quote(table)),
         quote_literal(name)
-    )
-}
-
-/// One `GRANT` per privilege that one of `roles` holds on one of `objects` (among
-/// `privileges`; `all`: any), with its grant option.
-fn grants_sql(
-    on: GrantOn,
-    objects: &[String],
-    roles: &[String],
-    privileges: &[Privilege],
-) -> String {
-    let objects = objects
-        .iter()
-        .map(|o| match on {
-            GrantOn::Table | GrantOn::Sequence => {
-                format!("to_regclass({})", quote_literal(&qualified(o)))
-            }
-            GrantOn::Function => format!("to_regprocedure({})", quote_literal(o)),
-            GrantOn::Schema => format!(
-                "(SELECT oid FROM pg_namespace WHERE nspname = {})",
-                quote_literal(o)
-            ),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let (catalog, acl, target) = match on {
-        GrantOn::Table | GrantOn::Sequence => ("pg_class", "relacl", "o.oid::regclass::text"),
-        GrantOn::Function => ("pg_proc", "proacl", "o.oid::regprocedure::text"),
-        GrantOn::Schema => ("pg_namespace", "nspacl", "quote_ident(o.nspname)"),
-    };
-    let roles = roles
-        .iter()
-        .map(|r| match role_keyword(r) {
-            Some("PUBLIC") => "'public'".to_string(),
-            Some(k) => k.to_lowercase(),
-            None => quote_literal(r),
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let privilege_filter = if privileges.contains(&Privilege::All) {
-        String::new()
-    } else {
-        let names: Vec<String> = privileges
-            .iter()
-            .map(|p| quote_literal(p.keyword()))
-            .collect();
-        format!(" AND a.privilege_type IN ({})", names.join(", "))
-    };
-    format!(
-        "SELECT format('GRANT %s ON {kind} %s TO %s%s', a.privilege_type, {target}, \
-           CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, \
-           CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
-         FROM {catalog} o CROSS JOIN LATERAL aclexplode(o.{acl}) a \
-         WHERE o.oid IN ({objects}) \
-           AND (CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END) IN ({roles})\
-           {privilege_filter} \
-         ORDER BY 1",
-        kind = on.keyword(),
     )
 }
 

@@ -150,12 +150,19 @@ impl TriggerDialect for Sqlite {
                 .collect::<Vec<_>>()
                 .join(" AND ")
         };
-        vec![format!(
+        let table = d.quote(spec.table);
+        let mut out = Vec::new();
+        if spec.key.is_empty() {
+            // A WITHOUT ROWID table (made by raw SQL or adopted) has no rowid: fail here, at
+            // apply (`no such column: rowid`), rather than on every later UPDATE.
+            out.push(format!("SELECT rowid FROM {table} WHERE 1 = 0"));
+        }
+        out.push(format!(
             "CREATE TRIGGER {} AFTER UPDATE ON {table} FOR EACH ROW \
              WHEN NEW.{column} IS OLD.{column} AND NEW.{column} IS NOT CURRENT_TIMESTAMP \
              BEGIN UPDATE {table} SET {column} = CURRENT_TIMESTAMP WHERE {row}; END",
             d.quote(spec.name),
-            table = d.quote(spec.table)
-        )]
+        ));
+        out
     }
 }

@@ -139,6 +139,13 @@ impl Expression {
         self.node.has_subquery()
     }
 
+    /// Whether evaluating the expression twice on the same row in one transaction gives the
+    /// same value: no `uuid()`, no subquery or aggregate, and `now()` only when
+    /// `clock_pinned` (the session's clock is fixed for the transaction).
+    pub fn is_repeatable(&self, clock_pinned: bool) -> bool {
+        self.node.is_repeatable(clock_pinned)
+    }
+
     /// Whether a subquery of the expression reads `table`.
     pub fn reads_table(&self, table: &str) -> bool {
         self.node.reads_table(table)

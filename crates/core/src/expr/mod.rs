@@ -18,6 +18,7 @@ mod parse_calls;
 mod parse_operators;
 mod query;
 mod render;
+mod repeatable;
 pub(crate) mod sql;
 mod typing;
 

@@ -85,6 +85,7 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
 fn derived_names(step: &Step) -> Vec<(String, String)> {
     match step {
         Step::CreateIndex(i) if i.name.is_none() => vec![("columns".into(), i.index_name())],
+        Step::UpdatedAtTrigger(u) if u.name.is_none() => vec![("name".into(), u.trigger_name())],
         Step::AddUnique(u) if u.name.is_none() => vec![("columns".into(), u.constraint_name())],
         Step::AddForeignKey(f) if f.name.is_none() => {
             vec![("columns".into(), f.foreign_key().constraint_name(&f.table))]

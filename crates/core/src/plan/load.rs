@@ -153,6 +153,7 @@ fn build_plan(
     super::plan_wide::check_requires(&migrations)?;
     super::plan_wide::check_backfill_ids(&migrations)?;
     super::sync_rules::check_trigger_names(&migrations)?;
+    super::sync_chain::check_chains(&migrations)?;
     super::dialect_models::check_plan(&mut migrations)?;
     let (mut migrations, test_only) = super::test_only::split(migrations)?;
     super::soak::resolve(&mut migrations)?;

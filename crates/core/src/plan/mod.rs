@@ -22,7 +22,9 @@ mod soak;
 mod source_map;
 mod step_columns;
 mod subqueries;
+mod sync_chain;
 mod sync_rules;
+mod updated_at_rules;
 mod validate;
 mod values;
 
@@ -57,7 +59,8 @@ pub use model::{
 pub use model::{
     CreateFunction, CreatePolicy, CreateTrigger, DropFunction, DropPolicy, DropTrigger, ForEach,
     FunctionArg, Grant, GrantOn, ObjectRef, PolicyCommand, Privilege, RestoreCaptured, Revoke,
-    RowSecurity, ToggleTrigger, TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
+    RowSecurity, ToggleTrigger, TriggerEvent, TriggerMode, TriggerTiming, UpdatedAtTrigger,
+    Volatility,
 };
 pub use soak::{Soak, format_duration, parse_duration};
 

@@ -50,6 +50,15 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
     if table.is_some_and(|t| t.trim().is_empty()) {
         return Err(invalid("table", "the table name is empty"));
     }
+    if let Some(t) = table.filter(|t| t.contains('.')) {
+        return Err(invalid(
+            "table",
+            format!(
+                "`{t}`: {} takes a table of the current schema, without a schema (schema-qualified tables such as `auth.users` are not supported yet, and a dot in a table name is refused); for a table in another schema write the statement as a raw `sql` step with dialects = [\"postgres\"]",
+                step.op()
+            ),
+        ));
+    }
     if name.is_some_and(|n| n.trim().is_empty()) {
         return Err(invalid("name", "the policy name is empty"));
     }

@@ -52,7 +52,16 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         }
         Step::CreateTrigger(t) => create_trigger(t),
         Step::DropTrigger(t) => name("name", &t.name),
-        Step::EnableTrigger(t) | Step::DisableTrigger(t) => name("name", &t.name),
+        Step::EnableTrigger(t) => name("name", &t.name),
+        Step::DisableTrigger(t) => {
+            if t.mode.is_some() {
+                return Err(invalid(
+                    "mode",
+                    "`mode` says how `enable_trigger` enables a trigger: remove it from `disable_trigger`",
+                ));
+            }
+            name("name", &t.name)
+        }
         Step::UpdatedAtTrigger(u) => {
             if u.column.trim().is_empty() {
                 return Err(invalid("column", "give the timestamp column's name"));

@@ -28,6 +28,8 @@ struct Model {
     /// Whether tables may exist that the model does not describe (raw DDL ran, or a step
     /// used a table no step created): a table missing from the model is then not an error.
     partial: bool,
+    /// `updated_at` triggers (lowercase names) raw SQL named: the plan author handles them.
+    handled: BTreeSet<String>,
 }
 
 /// The tables an expression can see.
@@ -172,6 +174,7 @@ pub(super) fn check_on(migrations: &mut [Migration], dialect: Option<Dialect>) -
                 schema: model.schema.clone(),
                 opaque: model.opaque.clone(),
                 partial: model.partial,
+                handled: model.handled.clone(),
             };
             steps(&mut after, down, "down", dialect, &at)?;
         }
@@ -256,6 +259,14 @@ fn steps(
         let label = format!("{prefix}step {} ({})", i + 1, step.op());
         let fail = |(field, msg): Problem| at(array, i, &field, label.clone(), msg);
         step_columns::before(step, &|t, c| column_in(model, t, c)).map_err(fail)?;
+        super::updated_at_rules::check(
+            &model.schema,
+            step,
+            &model.handled,
+            dialect,
+            array == "down",
+        )
+        .map_err(fail)?;
         model.schema.apply(step);
         if let Step::CreateTable(t) = step {
             model.opaque.remove(&t.table);
@@ -274,6 +285,8 @@ fn mark_opaque(model: &mut Model, sql: &super::DialectSql) {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
+    let named = super::updated_at_rules::mentioned(&model.schema, &text);
+    model.handled.extend(named);
     let words: BTreeSet<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .collect();

@@ -71,6 +71,18 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
                     ),
                 ));
             }
+            if field == "where" && targets.contains(&c.column.as_str()) {
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "`{e}` reads `{}`, which this backfill sets: with `sync = true` the \
+                         trigger recomputes a row on UPDATE only while `where` holds, so once \
+                         `{}` is filled old-version updates would leave it stale; move that \
+                         condition to `pending`",
+                        c.column, c.column
+                    ),
+                ));
+            }
             if field.starts_with("set.") && targets.contains(&c.column.as_str()) {
                 return Err(invalid(
                     &field,
@@ -92,6 +104,7 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         set: b.set.clone(),
         r#where: b.r#where.clone(),
         pending: b.pending.clone(),
+        stamps: Vec::new(),
     };
     for d in dialects {
         if let Err(e) = d.sync_triggers().create_sync_trigger_sql(&trigger) {

@@ -292,6 +292,15 @@ fn restore_captured(up: &Step, step: usize) -> Option<Step> {
     Some(Step::RestoreCaptured(RestoreCaptured {
         object,
         step,
-        drop_current: !matches!(up, Step::DropPolicy(_) | Step::Revoke(_)),
+        drop_current: !matches!(
+            up,
+            Step::DropPolicy(_)
+                | Step::Revoke(_)
+                | Step::EnableTrigger(_)
+                | Step::DisableTrigger(_)
+                | Step::EnableRls(_)
+                | Step::DisableRls(_)
+                | Step::Grant(_)
+        ),
     }))
 }

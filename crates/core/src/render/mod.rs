@@ -15,6 +15,7 @@ mod identity;
 mod index;
 mod inverse;
 mod lexer;
+mod pg_grant_checks;
 mod pg_security;
 mod raw;
 mod rebuild;
@@ -49,6 +50,7 @@ pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
+pub(crate) use sync::ends as sync_ended_by;
 pub use sync::sync_trigger;
 
 /// How a rendered statement must be run.

@@ -145,27 +145,35 @@ fn function_signature(sig: &str) -> String {
 
 fn grant(g: &Grant, dialect: Dialect) -> Result<Vec<String>> {
     supported(dialect, "grant", &g.objects.join(", "))?;
-    Ok(vec![format!(
-        "GRANT {} ON {} TO {}{}",
-        privileges(&g.privileges),
-        objects(g.on, &g.objects),
-        roles(&g.to, dialect),
-        if g.with_grant_option {
-            " WITH GRANT OPTION"
-        } else {
-            ""
-        }
-    )])
+    let check = super::pg_grant_checks::owner_check("grant", g.on, &g.objects);
+    Ok(vec![
+        check,
+        format!(
+            "GRANT {} ON {} TO {}{}",
+            privileges(&g.privileges),
+            objects(g.on, &g.objects),
+            roles(&g.to, dialect),
+            if g.with_grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        ),
+    ])
 }
 
 fn revoke(r: &Revoke, dialect: Dialect) -> Result<Vec<String>> {
     supported(dialect, "revoke", &r.objects.join(", "))?;
-    Ok(vec![format!(
-        "REVOKE {} ON {} FROM {}",
-        privileges(&r.privileges),
-        objects(r.on, &r.objects),
-        roles(&r.from, dialect)
-    )])
+    Ok(vec![
+        super::pg_grant_checks::owner_check("revoke", r.on, &r.objects),
+        format!(
+            "REVOKE {} ON {} FROM {}",
+            privileges(&r.privileges),
+            objects(r.on, &r.objects),
+            roles(&r.from, dialect)
+        ),
+        super::pg_grant_checks::revoked_check(r.on, &r.objects, &r.from, &r.privileges),
+    ])
 }
 
 /// The marker statement the runner replaces by the captured definition (a comment, so that

@@ -234,7 +234,11 @@ fn toggle_trigger(t: &ToggleTrigger, enable: bool) -> String {
     format!(
         "ALTER TABLE {} {} TRIGGER {}",
         d.quote(&t.table),
-        if enable { "ENABLE" } else { "DISABLE" },
+        if enable {
+            format!("ENABLE{}", t.mode.map(|m| m.keyword()).unwrap_or(""))
+        } else {
+            "DISABLE".to_string()
+        },
         d.quote(&t.name)
     )
 }

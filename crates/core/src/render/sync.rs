@@ -39,11 +39,21 @@ pub fn sync_trigger(b: &Backfill, m: &Migration, schema: &Schema) -> Option<Sync
     Some(SyncTrigger {
         id: super::backfill_id(b, m),
         table: b.table.clone(),
-        key: super::backfill_key(b, schema).unwrap_or_default(),
+        key: schema
+            .table(&b.table)
+            .map(|t| t.primary_key.clone())
+            .unwrap_or_default(),
         sources,
         set: b.set.clone(),
         r#where: b.r#where.clone(),
         pending: b.pending.clone(),
+        stamps: schema
+            .routines
+            .updated_at
+            .iter()
+            .filter(|((t, _), c)| *t == b.table && !targets.contains(&c.as_str()))
+            .map(|(_, c)| c.clone())
+            .collect(),
     })
 }
 
@@ -62,7 +72,7 @@ pub(crate) fn installed_by(
 }
 
 /// Whether migration `m` ends trigger `t`: which of its steps (0-based), if any.
-fn ends(m: &Migration, dialect: Dialect, t: &SyncTrigger) -> Option<usize> {
+pub(crate) fn ends(m: &Migration, dialect: Dialect, t: &SyncTrigger) -> Option<usize> {
     let mut used: Vec<&str> = t.sources.iter().map(String::as_str).collect();
     used.extend(t.set.iter().map(|(c, _)| c.as_str()));
     let pending_cols = t.pending.iter().flat_map(|p| p.columns());
@@ -70,13 +80,17 @@ fn ends(m: &Migration, dialect: Dialect, t: &SyncTrigger) -> Option<usize> {
     used.extend(pending.iter().map(String::as_str));
     let contract = m.phase == Some(Phase::Contract);
     m.steps_for(dialect).find_map(|(i, s)| {
-        let hit = match &s.item {
-            Step::DropTable(d) => d.table == t.table,
-            Step::RenameTable(r) => r.table == t.table,
-            Step::DropColumn(d) => d.table == t.table && used.contains(&d.column.as_str()),
-            Step::RenameColumn(r) => r.table == t.table && used.contains(&r.column.as_str()),
-            other => contract && other.table() == Some(t.table.as_str()),
-        };
+        // A contract ends the trigger on any step that touches its table, whichever column
+        // (a `drop_column` of a column the trigger does not use included).
+        let touches = contract && s.item.table() == Some(t.table.as_str());
+        let hit = touches
+            || match &s.item {
+                Step::DropTable(d) => d.table == t.table,
+                Step::RenameTable(r) => r.table == t.table,
+                Step::DropColumn(d) => d.table == t.table && used.contains(&d.column.as_str()),
+                Step::RenameColumn(r) => r.table == t.table && used.contains(&r.column.as_str()),
+                _ => false,
+            };
         hit.then_some(i)
     })
 }

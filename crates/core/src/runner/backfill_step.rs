@@ -135,6 +135,10 @@ pub struct BackfillStatus {
     /// Whether its dual-write sync trigger (`sync = true`) is installed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_active: bool,
+    /// Whether its sync trigger should be installed (migration applied, not retired, not
+    /// ended by a later migration) and is not: `backfill run ID` reinstalls it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_missing: bool,
 }
 
 impl Runner<'_> {
@@ -157,9 +161,12 @@ impl Runner<'_> {
     async fn backfill_locked(&mut self, spec: &BackfillSpec) -> Result<BackfillOutcome> {
         self.ensure_not_retired(&spec.id, self.options.backfill.restart)
             .await?;
-        self.ensure_sync_trigger(spec).await?;
+        let ended = self.ensure_sync_trigger(spec).await?;
         let fence = self.history.fence().cloned();
-        let report = self.run_backfill(&spec.id, fence.as_ref()).await?;
+        let report = self
+            .run_backfill(&spec.id, fence.as_ref())
+            .await
+            .map_err(|e| Self::after_sync_ended(spec, ended.as_deref(), e))?;
         // The migration's checks describe all of its backfills: with a sibling not run to the
         // end, they would fail for rows that are simply not written yet.
         let siblings: Vec<String> = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?

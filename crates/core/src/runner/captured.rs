@@ -103,15 +103,13 @@ impl Captured {
                     .col(ident("seq")),
             )
             .to_owned();
-        b.execute(&self.dialect.schema(&stmt))
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                e.context(format!(
-                    "creating the captured definitions `{}`",
-                    self.table
-                ))
-            })
+        b.execute(&self.dialect.schema(&stmt)).await.map_err(|e| {
+            e.context(format!(
+                "creating the captured definitions `{}`",
+                self.table
+            ))
+        })?;
+        crate::internal_tables::protect(b, &self.table).await
     }
 
     /// Replaces what `key` captured in `phase` with `definitions` (none: the object did not
@@ -276,6 +274,26 @@ impl Runner<'_> {
         let rows = captured
             .load(self.backend, Phase::Before, Some((&key.version, key.step)))
             .await?;
+        let tampered = |reason: String| Error::CapturedTampered {
+            table: captured.table.clone(),
+            version: key.version.clone(),
+            step: key.step,
+            object: format!("{} {}", key.object.kind(), key.object.name()),
+            reason,
+        };
+        if rows.is_empty() && self.must_have_captured(key) {
+            return Err(tampered(
+                "its rows are missing, although the step dropped the object without `if_exists`, so its definition was captured".into(),
+            ));
+        }
+        if rows.is_empty() {
+            self.warn_missing_capture(key);
+        }
+        // Every row is checked before any runs: the kind comes from the plan, never from
+        // the (writable by whoever owns it) table.
+        for r in &rows {
+            super::captured_shape::check(&key.object, &r.definition).map_err(tampered)?;
+        }
         for r in &rows {
             self.backend.execute(&r.definition).await.map_err(|e| {
                 e.context(format!(
@@ -285,6 +303,17 @@ impl Runner<'_> {
             })?;
         }
         Ok(rows.len() as u64)
+    }
+
+    /// Whether the up step of `key` always captured something: a `drop_policy` without
+    /// `if_exists` (it failed unless the policy existed).
+    fn must_have_captured(&self, key: &CaptureKey) -> bool {
+        self.plan
+            .migrations
+            .iter()
+            .find(|m| m.version.text == key.version)
+            .and_then(|m| m.steps.get(key.step.wrapping_sub(1)))
+            .is_some_and(|s| matches!(&s.item, crate::plan::Step::DropPolicy(d) if !d.if_exists))
     }
 
     /// The statements that re-create `object` as it is now (none: it does not exist, or the

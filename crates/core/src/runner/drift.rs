@@ -54,6 +54,7 @@ impl Runner<'_> {
         }
         let mut differences = diff(&expected, &actual);
         differences.extend(self.security_drift(&applied, &expected).await?);
+        differences.extend(self.sync_drift().await?);
         Ok(DriftReport {
             applied,
             differences,

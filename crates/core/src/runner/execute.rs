@@ -174,16 +174,21 @@ impl Runner<'_> {
             {
                 // Refused once: the operator checks by hand, the next run runs it.
                 entry.state = EntryState::Failed;
-                entry.note = Some(e.to_string().chars().take(2000).collect());
+                entry.note = Some(self.gate.failure_note(&e.to_string()));
                 let _ = self.history.save_atomic(self.backend, &entry).await;
                 return Err(e);
             }
             self.replay_session_settings(&rendered.statements, entry.statements_applied as usize)
                 .await?;
-            if entry.statements_applied > 0 {
+            if entry.statements_applied > 0 && (entry.statements_applied as usize) < total {
                 let msg = format!(
                     "migration {label}: resuming at statement {} of {total}",
                     entry.statements_applied + 1
+                );
+                self.reporter.event(&Event::Warning(&msg));
+            } else if entry.statements_applied > 0 {
+                let msg = format!(
+                    "migration {label}: all {total} statements had already taken effect; nothing left to run"
                 );
                 self.reporter.event(&Event::Warning(&msg));
             }
@@ -199,7 +204,7 @@ impl Runner<'_> {
                 // did not take effect.
                 if !is_connection(&e) {
                     entry.state = EntryState::Failed;
-                    entry.note = Some(e.to_string().chars().take(2000).collect());
+                    entry.note = Some(self.gate.failure_note(&e.to_string()));
                     entry.finished_at = Some(now());
                     let _ = self.history.save_atomic(self.backend, &entry).await;
                 }
@@ -241,10 +246,10 @@ impl Runner<'_> {
             .find(|c| !c.passed && c.on_fail != OnFail::Warn)
         {
             entry.state = EntryState::Failed;
-            entry.note = Some(format!(
+            entry.note = Some(self.gate.failure_note(&format!(
                 "verification `{}` failed: got {}, expected {}",
                 c.name, c.value, c.expected
-            ));
+            )));
             self.history.save_atomic(self.backend, &entry).await?;
             let stays = stays_applied(total);
             return Err(Error::CheckFailed {

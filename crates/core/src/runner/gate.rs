@@ -73,6 +73,19 @@ impl Runner<'_> {
         applied_now: &[Version],
     ) -> Result<()> {
         self.gate = GateRecord::default();
+        if let Some(prior) = super::resume_gate::past_gates(entries, &m.version) {
+            // Statements already ran under a gate that passed: keep its backup, re-run nothing.
+            self.gate = GateRecord::resumed(prior);
+            if let Some(path) = &self.gate.backup {
+                let msg = format!(
+                    "migration {}: resuming past its contract gate; no new backup, `restore --before {}` keeps using {path}, taken before its first statement",
+                    m.label(),
+                    m.version
+                );
+                self.reporter.event(&Event::Warning(&msg));
+            }
+            return Ok(());
+        }
         let losses: Vec<Loss> = losses
             .map(|l| l.iter().map(|(_, l)| l.clone()).collect())
             .unwrap_or_default();

@@ -216,6 +216,7 @@ impl History {
             .execute(&self.dialect.schema(&stmt))
             .await
             .map_err(|e| e.context(format!("creating history table `{}`", self.table)))?;
+        crate::internal_tables::protect(backend, &self.table).await?;
         self.add_backup_column(backend).await
     }
 

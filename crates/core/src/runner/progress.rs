@@ -186,8 +186,11 @@ impl Runner<'_> {
         match self.ddl_outcome(&s.sql).await? {
             Outcome::Done => {
                 let msg = format!(
-                    "migration {migration}: statement {} was interrupted but its effect is in the schema; recorded as applied, not run again",
-                    i + 1
+                    "migration {migration}: statement {} was interrupted but its effect is in the schema (statement {} of {}, `{}`: an object of that name exists, its definition is not compared); recorded as applied, not run again: check it with `cutover drift`",
+                    i + 1,
+                    i + 1,
+                    entry.statements_total,
+                    head(&s.sql)
                 );
                 self.reporter.event(&Event::Warning(&msg));
                 self.record_progress(s, i, entry).await?;

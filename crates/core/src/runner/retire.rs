@@ -132,6 +132,8 @@ impl Runner<'_> {
         if retired.is_some() {
             state = "retired";
         }
+        let (sync_active, sync_missing) =
+            self.sync_health(spec, entries, retired.is_some()).await?;
         Ok(BackfillStatus {
             id: spec.id.clone(),
             migration: spec.migration.clone(),
@@ -141,7 +143,8 @@ impl Runner<'_> {
             parts: parts.len(),
             updated_at: parts.iter().map(|p| p.updated_at.clone()).max(),
             retired,
-            sync_active: self.sync_active(spec).await?,
+            sync_active,
+            sync_missing,
         })
     }
 

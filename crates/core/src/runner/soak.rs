@@ -135,12 +135,7 @@ impl Runner<'_> {
         };
         // A run that already got past the gate and stopped half way (statements committed)
         // is finished, never held back: the wait was decided when it started.
-        let started = entries.iter().any(|e| {
-            e.version == m.version
-                && e.statements_applied > 0
-                && matches!(e.state, EntryState::Partial | EntryState::Failed)
-        });
-        if started {
+        if super::resume_gate::past_gates(entries, &m.version).is_some() {
             return Ok(());
         }
         let states = self.backfill_states(entries, applied_now).await?;
@@ -156,6 +151,13 @@ impl Runner<'_> {
                     m.label(),
                     format_duration(wait.left_secs),
                     soak.text
+                )));
+            }
+            if reason.chars().count() > MAX_REASON {
+                return Err(Error::Other(format!(
+                    "migration {}: the --ignore-min-age reason is {} characters long; the history note keeps at most {MAX_REASON}: give a shorter reason (a ticket link, a sentence)",
+                    m.label(),
+                    reason.chars().count()
                 )));
             }
             self.gate.soak = Some(format!(
@@ -317,6 +319,10 @@ fn soak_wait(
 
 /// What a soak says of a migration it waits for that is not applied.
 const NOT_APPLIED: &str = "not applied yet";
+
+/// The longest `--ignore-min-age` reason: the history note (TEXT on MySQL/MariaDB) also
+/// holds the rest of the note and, after a failure, the error.
+const MAX_REASON: usize = 1000;
 
 /// The start of the history note that `--ignore-min-age` writes.
 const SKIPPED: &str = "min_age ";

@@ -1,5 +1,5 @@
-//! Dual-write sync triggers seen from the runner: whether one is active (`status`,
-//! `backfill status`), and removing it when its backfill is retired explicitly. Installing
+//! Dual-write sync triggers seen from the runner: the live ones (for `status`, see
+//! `sync_health.rs`), and removing one when its backfill is retired explicitly. Installing
 //! and removing them with migrations is part of the rendered statements (`render/sync.rs`).
 
 use super::Runner;
@@ -16,48 +16,6 @@ impl Runner<'_> {
             .sync_triggers()
             .list_sync_triggers_sql();
         Ok(self.backend.query(&sql).await?.into_first_column())
-    }
-
-    /// Whether the sync trigger of `spec` is installed (always false without `sync`).
-    pub(crate) async fn sync_active(&mut self, spec: &BackfillSpec) -> Result<bool> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
-            return Ok(false);
-        };
-        let names = self
-            .backend
-            .dialect()
-            .sync_triggers()
-            .sync_trigger_names(&trigger);
-        let live = self.live_sync_triggers().await?;
-        Ok(names.iter().any(|n| live.contains(n)))
-    }
-
-    /// Installs the sync trigger of `spec` when it has one and it is not installed yet, before
-    /// `backfill run` writes its first batch: a backfill run ahead of `up` of its migration
-    /// needs it as much. An installed trigger is left as it is (reinstalling it would leave a
-    /// moment without it on MySQL/MariaDB).
-    pub(crate) async fn ensure_sync_trigger(&mut self, spec: &BackfillSpec) -> Result<()> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
-            return Ok(());
-        };
-        let st = self.backend.dialect().sync_triggers();
-        let live = self.live_sync_triggers().await?;
-        if st
-            .sync_trigger_names(&trigger)
-            .iter()
-            .all(|n| live.contains(n))
-        {
-            return Ok(());
-        }
-        for sql in st.create_sync_trigger_sql(&trigger)? {
-            self.backend.execute(&sql).await.map_err(|e| {
-                e.context(format!(
-                    "installing the sync trigger of backfill `{}` before its first batch",
-                    spec.id
-                ))
-            })?;
-        }
-        Ok(())
     }
 
     /// Drops the sync trigger of `spec`, if it has one (a retired backfill needs no sync).
@@ -77,10 +35,24 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn sync_trigger_of(&self, spec: &BackfillSpec) -> Option<crate::dialect::SyncTrigger> {
+    pub(super) fn sync_trigger_of(
+        &self,
+        spec: &BackfillSpec,
+    ) -> Option<crate::dialect::SyncTrigger> {
         let m = self.plan.get(&spec.version)?;
-        let mut trigger = crate::render::sync_trigger(&spec.step, m, &Schema::default())?;
-        trigger.key = spec.key.clone();
-        Some(trigger)
+        // The plan's schema up to the backfill's migration (its `updated_at` triggers).
+        let dialect = self.backend.dialect();
+        let mut schema = Schema::default();
+        for earlier in self
+            .plan
+            .migrations
+            .iter()
+            .take_while(|e| e.version <= m.version)
+        {
+            for (_, s) in earlier.steps_for(dialect) {
+                schema.apply(&s.item);
+            }
+        }
+        crate::render::sync_trigger(&spec.step, m, &schema)
     }
 }

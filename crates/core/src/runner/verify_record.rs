@@ -62,8 +62,8 @@ impl VerifyRecord {
             .to_owned();
         b.execute(&self.dialect.schema(&stmt))
             .await
-            .map(|_| ())
-            .map_err(|e| e.context(format!("creating the verification record `{}`", self.table)))
+            .map_err(|e| e.context(format!("creating the verification record `{}`", self.table)))?;
+        crate::internal_tables::protect(b, &self.table).await
     }
 
     /// Replaces the record of `version`.

@@ -85,6 +85,8 @@ pub struct RoutineModel {
     pub triggers: BTreeMap<(String, String), (CreateTrigger, bool)>,
     /// `updated_at` triggers by `(table, name)`: their column.
     pub updated_at: BTreeMap<(String, String), String>,
+    /// `updated_at` triggers a `disable_trigger` step turned off, by `(table, name)`.
+    pub updated_at_disabled: BTreeSet<(String, String)>,
 }
 
 /// `name(type, type)` with the types normalised.
@@ -153,6 +155,7 @@ impl RoutineModel {
                 let key = (t.table.clone(), t.name.clone());
                 self.triggers.remove(&key);
                 self.updated_at.remove(&key);
+                self.updated_at_disabled.remove(&key);
             }
             Step::EnableTrigger(t) | Step::DisableTrigger(t) => {
                 let on = matches!(step, Step::EnableTrigger(_));
@@ -161,19 +164,35 @@ impl RoutineModel {
                 {
                     *enabled = on;
                 }
+                let key = (t.table.clone(), t.name.clone());
+                if self.updated_at.contains_key(&key) {
+                    if on {
+                        self.updated_at_disabled.remove(&key);
+                    } else {
+                        self.updated_at_disabled.insert(key);
+                    }
+                }
             }
             Step::UpdatedAtTrigger(u) => {
                 self.managed.insert(u.trigger_name());
                 self.updated_at
                     .insert((u.table.clone(), u.trigger_name()), u.column.clone());
+                self.updated_at_disabled
+                    .remove(&(u.table.clone(), u.trigger_name()));
             }
             Step::DropTable(t) => {
                 self.triggers.retain(|(table, _), _| *table != t.table);
                 self.updated_at.retain(|(table, _), _| *table != t.table);
+                self.updated_at_disabled
+                    .retain(|(table, _)| *table != t.table);
             }
             Step::RenameTable(r) => {
                 move_table(&mut self.triggers, &r.table, &r.to);
                 move_table(&mut self.updated_at, &r.table, &r.to);
+                self.updated_at_disabled = std::mem::take(&mut self.updated_at_disabled)
+                    .into_iter()
+                    .map(|(t, n)| (if t == r.table { r.to.clone() } else { t }, n))
+                    .collect();
             }
             _ => {}
         }
@@ -244,7 +263,9 @@ impl RoutineModel {
                     events: vec!["update".into()],
                     for_each: "row".into(),
                     function: name.clone(),
-                    enabled: true,
+                    enabled: !self
+                        .updated_at_disabled
+                        .contains(&(table.clone(), name.clone())),
                 },
             );
         }

@@ -31,11 +31,7 @@ pub(crate) struct PgSession {
 impl PgSession {
     /// Takes a connection from `pool` and detaches it.
     pub(crate) async fn open(pool: &PgPool) -> Result<PgSession> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| driver_error(PG, &e))?
-            .detach();
+        let conn = detached(pool).await?;
         Ok(PgSession {
             pool: pool.clone(),
             conn,
@@ -51,6 +47,22 @@ impl PgSession {
             .await
             .map_err(|e| driver_error(PG, &e))
     }
+}
+
+/// A connection taken from `pool` and detached from it (it never goes back, so its session
+/// settings stay with cutover), with cutover's session setup
+/// ([`cutover_postgres::SESSION_SETUP`]: `row_security = off`).
+async fn detached(pool: &PgPool) -> Result<PgConnection> {
+    let mut conn = pool
+        .acquire()
+        .await
+        .map_err(|e| driver_error(PG, &e))?
+        .detach();
+    sqlx::query(cutover_postgres::SESSION_SETUP)
+        .execute(&mut conn)
+        .await
+        .map_err(|e| driver_error(PG, &e))?;
+    Ok(conn)
 }
 
 /// Values arrive in the text format of the simple query protocol, as `cutover-postgres`
@@ -170,12 +182,7 @@ impl Backend for PgSession {
 
     /// Takes a new connection from the pool; locks of the old session are gone.
     async fn reconnect(&mut self) -> Result<()> {
-        let fresh = self
-            .pool
-            .acquire()
-            .await
-            .map_err(|e| driver_error(PG, &e))?
-            .detach();
+        let fresh = detached(&self.pool).await?;
         let old = std::mem::replace(&mut self.conn, fresh);
         let _ = old.close().await;
         self.held.clear();

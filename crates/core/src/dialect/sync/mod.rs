@@ -5,7 +5,7 @@
 //! application version reach the new column while both versions run. PostgreSQL uses one
 //! `BEFORE INSERT OR UPDATE OF` trigger calling a plpgsql function (`postgres.rs`),
 //! MySQL/MariaDB two `BEFORE` triggers that `SET NEW.col` (`mysql.rs`), SQLite two `AFTER`
-//! triggers that update the row by key, guarded by `WHEN` (`sqlite.rs`). The policy (when
+//! triggers that update the row by `rowid`, guarded by `WHEN` (`sqlite.rs`). The policy (when
 //! they are installed and removed) lives in `render/sync.rs`.
 
 mod mysql;
@@ -29,8 +29,9 @@ pub struct SyncTrigger {
     pub id: String,
     /// The backfill's table.
     pub table: String,
-    /// Key columns identifying a row (SQLite's trigger updates the row by key; empty:
-    /// by `rowid`).
+    /// The table's primary key as the plan knows it (empty when unknown). Not the
+    /// backfill's `key`, which orders batches and need not be unique. SQLite's trigger
+    /// updates the written row by `rowid`, never by these columns.
     pub key: Vec<String>,
     /// The columns the transform reads (`set` and `where`), minus the columns it writes: an
     /// update of one of these recomputes the targets.
@@ -41,6 +42,10 @@ pub struct SyncTrigger {
     pub r#where: Option<Expression>,
     /// The backfill's `pending` (applies to inserts only).
     pub pending: Option<Expression>,
+    /// Columns of the table an `updated_at_trigger` keeps (not targets). SQLite's trigger
+    /// updates the row a second time, which fires the `updated_at` trigger; it then writes
+    /// the value the statement left back, so an explicitly written timestamp is kept.
+    pub stamps: Vec<String>,
 }
 
 impl SyncTrigger {

@@ -1,5 +1,5 @@
 //! SQLite: an `AFTER INSERT` and an `AFTER UPDATE OF <sources>` row trigger, guarded by
-//! `WHEN`, whose body updates the written row by key. The body writes only the target
+//! `WHEN`, whose body updates the written row by its `rowid`. The body writes only the target
 //! columns, which are never sources, so it cannot fire the update trigger again.
 
 use sea_query::{Alias, Expr, Query};
@@ -19,18 +19,39 @@ impl SyncTriggers for Sqlite {
         for (col, e) in &t.set {
             q.value(Alias::new(col.clone()), e.render(d)?);
         }
-        let key: Vec<Expr> = if t.key.is_empty() {
-            vec![expr_sql::atom("rowid = NEW.rowid")]
-        } else {
-            t.key
+        // By rowid, never by the backfill's `key` (a pagination order, not known unique: a
+        // non-unique key would rewrite other rows). Every table the plan creates has a rowid.
+        q.and_where(expr_sql::atom("rowid = NEW.rowid"));
+        let body = d.query(&q);
+        let keyed = |cond: String| -> String {
+            let key = if t.key.is_empty() {
+                "rowid = NEW.rowid".to_string()
+            } else {
+                t.key
+                    .iter()
+                    .map(|k| format!("{} = {}", d.quote(k), new_col(d, k)))
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            };
+            format!("{key}{cond}")
+        };
+        // The second update fires an `updated_at` trigger of the table: write back the value
+        // the statement left (an INSERT's, or an UPDATE's that changed it explicitly).
+        let restore = |insert: bool| -> String {
+            t.stamps
                 .iter()
-                .map(|k| expr_sql::atom(format!("{} = {}", d.quote(k), new_col(d, k))))
+                .map(|c| {
+                    let (col, new) = (d.quote(c), new_col(d, c));
+                    let changed = if insert {
+                        String::new()
+                    } else {
+                        format!(" AND {new} IS NOT {}", old_col(d, c))
+                    };
+                    let cond = keyed(format!(" AND {col} IS NOT {new}{changed}"));
+                    format!(";\n  UPDATE {table} SET {col} = {new} WHERE {cond}")
+                })
                 .collect()
         };
-        for k in key {
-            q.and_where(k);
-        }
-        let body = d.query(&q);
         let names = self.sync_trigger_names(t);
         let sources: Vec<String> = t.sources.iter().map(|c| d.quote(c)).collect();
         let update_event = format!("UPDATE OF {}", sources.join(", "));
@@ -40,10 +61,11 @@ impl SyncTriggers for Sqlite {
             .zip([("INSERT".to_string(), insert), (update_event, update)])
         {
             let when = cond.map_or(String::new(), |c| format!(" WHEN {}", text(d, c)));
+            let restore = restore(event == "INSERT");
             let name = d.quote(name);
             out.push(format!("DROP TRIGGER IF EXISTS {name}"));
             out.push(format!(
-                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when}\nBEGIN\n  {body};\nEND"
+                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when}\nBEGIN\n  {body}{restore};\nEND"
             ));
         }
         Ok(out)

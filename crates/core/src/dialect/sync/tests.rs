@@ -14,6 +14,7 @@ fn trigger(sources: &[&str]) -> SyncTrigger {
         set: vec![("b".into(), e("upper(a)"))],
         r#where: Some(e("a IS NOT NULL")),
         pending: Some(e("b IS NULL")),
+        stamps: Vec::new(),
     }
 }
 
@@ -68,18 +69,43 @@ fn mysql_two_before_triggers_setting_new() {
 }
 
 #[test]
-fn sqlite_after_triggers_update_the_row_by_key() {
+fn sqlite_after_triggers_update_the_row_by_rowid() {
     let out = sql(Dialect::Sqlite, &trigger(&["a"]));
     assert_eq!(
         out[1],
         "CREATE TRIGGER \"cutover_sync_t_b_insert\" AFTER INSERT ON \"t\" FOR EACH ROW WHEN NEW.\"a\" IS NOT NULL AND NEW.\"b\" IS NULL\n\
-         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE \"id\" = NEW.\"id\";\nEND"
+         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE rowid = NEW.rowid;\nEND"
     );
     assert_eq!(
         out[3],
         "CREATE TRIGGER \"cutover_sync_t_b_update\" AFTER UPDATE OF \"a\" ON \"t\" FOR EACH ROW WHEN (NEW.\"a\" IS NOT OLD.\"a\") AND (NEW.\"b\" IS OLD.\"b\") AND NEW.\"a\" IS NOT NULL\n\
-         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE \"id\" = NEW.\"id\";\nEND"
+         BEGIN\n  UPDATE \"t\" SET \"b\" = UPPER(\"a\") WHERE rowid = NEW.rowid;\nEND"
     );
+}
+
+#[test]
+fn sqlite_writes_an_explicit_updated_at_back() {
+    let mut t = trigger(&["a"]);
+    t.stamps = vec!["updated_at".into()];
+    let out = sql(Dialect::Sqlite, &t);
+    assert!(
+        out[1].ends_with(
+            "UPDATE \"t\" SET \"updated_at\" = NEW.\"updated_at\" WHERE \"id\" = NEW.\"id\" AND \"updated_at\" IS NOT NEW.\"updated_at\";\nEND"
+        ),
+        "{}",
+        out[1]
+    );
+    assert!(
+        out[3].ends_with(
+            "WHERE \"id\" = NEW.\"id\" AND \"updated_at\" IS NOT NEW.\"updated_at\" AND NEW.\"updated_at\" IS NOT OLD.\"updated_at\";\nEND"
+        ),
+        "{}",
+        out[3]
+    );
+    // PostgreSQL and MySQL set NEW directly: no second update, nothing to write back.
+    for d in [Dialect::Postgres, Dialect::Mysql] {
+        assert!(!sql(d, &t).join("\n").contains("updated_at"), "{d}");
+    }
 }
 
 #[test]

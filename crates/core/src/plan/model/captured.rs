@@ -42,6 +42,14 @@ pub enum ObjectRef {
         /// Its name.
         name: String,
     },
+    /// Whether a trigger is enabled, and in which mode (captured before `enable_trigger` /
+    /// `disable_trigger`, so that `down` puts back exactly the state it had).
+    TriggerState {
+        /// Its table.
+        table: String,
+        /// Its name.
+        name: String,
+    },
     /// The rights some roles hold on some objects (captured before a `revoke`).
     Grants {
         /// The kind of object.
@@ -53,6 +61,27 @@ pub enum ObjectRef {
         /// The privileges (`all`: every one).
         privileges: Vec<Privilege>,
     },
+    /// A table's row-level security flags (enabled, forced), captured before `enable_rls` or
+    /// `disable_rls` as the `ALTER TABLE` statements that set them back.
+    RowSecurity {
+        /// The table.
+        table: String,
+    },
+    /// The rights a `grant` is about to give, captured as the statements that take back only
+    /// what the roles did not hold before (a right held before stays), and give back the
+    /// column rights a table-level `REVOKE` would take with it.
+    GrantedRights {
+        /// The kind of object.
+        on: GrantOn,
+        /// The objects.
+        objects: Vec<String>,
+        /// The roles.
+        roles: Vec<String>,
+        /// The privileges (`all`: every one).
+        privileges: Vec<Privilege>,
+        /// Whether the grant gives the grant option.
+        with_grant_option: bool,
+    },
 }
 
 impl ObjectRef {
@@ -61,21 +90,29 @@ impl ObjectRef {
         match self {
             ObjectRef::Policy { .. } => "policy",
             ObjectRef::Function { .. } | ObjectRef::ReplacedFunction { .. } => "function",
-            ObjectRef::Trigger { .. } => "trigger",
+            ObjectRef::Trigger { .. } | ObjectRef::TriggerState { .. } => "trigger",
             ObjectRef::Grants { .. } => "grants",
+            ObjectRef::RowSecurity { .. } => "row_security",
+            ObjectRef::GrantedRights { .. } => "granted_rights",
         }
     }
 
     /// A readable name, as stored in the `name` column and shown in messages.
     pub fn name(&self) -> String {
         match self {
-            ObjectRef::Policy { table, name } | ObjectRef::Trigger { table, name } => {
+            ObjectRef::Policy { table, name }
+            | ObjectRef::Trigger { table, name }
+            | ObjectRef::TriggerState { table, name } => {
                 format!("{name} on {table}")
             }
             ObjectRef::Function { signature } | ObjectRef::ReplacedFunction { signature } => {
                 signature.clone()
             }
+            ObjectRef::RowSecurity { table } => format!("row-level security of {table}"),
             ObjectRef::Grants {
+                on, objects, roles, ..
+            }
+            | ObjectRef::GrantedRights {
                 on, objects, roles, ..
             } => format!(
                 "{} {} to {}",
@@ -121,6 +158,16 @@ impl super::Step {
                 roles: r.from.clone(),
                 privileges: r.privileges.clone(),
             }),
+            Step::EnableRls(r) | Step::DisableRls(r) => Some(ObjectRef::RowSecurity {
+                table: r.table.clone(),
+            }),
+            Step::Grant(g) => Some(ObjectRef::GrantedRights {
+                on: g.on,
+                objects: g.objects.clone(),
+                roles: g.to.clone(),
+                privileges: g.privileges.clone(),
+                with_grant_option: g.with_grant_option,
+            }),
             Step::CreateFunction(f) if f.replace => Some(ObjectRef::ReplacedFunction {
                 signature: f.signature(),
             }),
@@ -130,6 +177,10 @@ impl super::Step {
             Step::DropTrigger(d) => Some(ObjectRef::Trigger {
                 table: d.table.clone(),
                 name: d.name.clone(),
+            }),
+            Step::EnableTrigger(t) | Step::DisableTrigger(t) => Some(ObjectRef::TriggerState {
+                table: t.table.clone(),
+                name: t.name.clone(),
             }),
             _ => None,
         }

@@ -24,7 +24,7 @@ pub use delete_rows::DeleteRows;
 pub use identity_ops::ResyncIdentity;
 pub use pg_routines::{
     CreateFunction, CreateTrigger, DropFunction, DropTrigger, ForEach, FunctionArg, ToggleTrigger,
-    TriggerEvent, TriggerTiming, UpdatedAtTrigger, Volatility,
+    TriggerEvent, TriggerMode, TriggerTiming, UpdatedAtTrigger, Volatility,
 };
 pub use pg_security::{
     CreatePolicy, DropPolicy, Grant, GrantOn, PolicyCommand, Privilege, Revoke, RowSecurity,

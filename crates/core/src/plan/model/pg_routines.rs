@@ -282,6 +282,34 @@ pub struct ToggleTrigger {
     pub table: String,
     /// The trigger's name.
     pub name: String,
+    /// `enable_trigger` only: when the trigger fires. Default `origin` (`ENABLE TRIGGER`:
+    /// not on a logical-replication subscriber, which turns a trigger that was `ENABLE
+    /// ALWAYS` into a plain one); `always` (`ENABLE ALWAYS`); `replica` (`ENABLE REPLICA`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TriggerMode>,
+}
+
+/// When an enabled PostgreSQL trigger fires, by `session_replication_role`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerMode {
+    /// `ENABLE TRIGGER`: on `origin` and `local` sessions (not when applying replicated rows).
+    Origin,
+    /// `ENABLE ALWAYS TRIGGER`: on every session, replicas too.
+    Always,
+    /// `ENABLE REPLICA TRIGGER`: only when applying replicated rows.
+    Replica,
+}
+
+impl TriggerMode {
+    /// The words after `ENABLE` in `ALTER TABLE .. ENABLE .. TRIGGER`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            TriggerMode::Origin => "",
+            TriggerMode::Always => " ALWAYS",
+            TriggerMode::Replica => " REPLICA",
+        }
+    }
 }
 
 /// `op = "updated_at_trigger"` (all three databases): keeps `column` at the time of the

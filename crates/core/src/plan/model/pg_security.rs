@@ -53,6 +53,19 @@ impl PolicyCommand {
     }
 }
 
+/// `roles`, refused when written as an empty list: an empty role list would make the policy
+/// apply to every role (`PUBLIC`), the widest audience, when the writer more likely meant
+/// "nobody yet". Leaving the field out still means `public`.
+fn non_empty_roles<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let roles = Vec::<String>::deserialize(d)?;
+    if roles.is_empty() {
+        return Err(serde::de::Error::custom(
+            "`roles = []` would make the policy apply to every role (PUBLIC): list the roles it is for (`roles = [\"public\"]` for every role)",
+        ));
+    }
+    Ok(roles)
+}
+
 fn is_all(c: &PolicyCommand) -> bool {
     *c == PolicyCommand::All
 }
@@ -82,7 +95,11 @@ pub struct CreatePolicy {
     pub permissive: bool,
     /// Roles the policy applies to (default: `public`, every role). `public`,
     /// `current_user` and `session_user` are keywords; other names are quoted.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "non_empty_roles"
+    )]
     pub roles: Vec<String>,
     /// Which existing rows are visible / affected: a PostgreSQL boolean expression, e.g.
     /// `auth.uid() = user_id`.

@@ -1,0 +1,76 @@
+//! What the backfill undo log must know about each dialect beyond [`super::SqlDialect`]: how
+//! its key is indexed, how a batch logs ahead of its UPDATE and how the clock is pinned.
+
+use super::{Mysql, Postgres, Sqlite};
+
+/// The undo log's dialect differences (see `backfill::undo_log`).
+pub trait UndoLogDialect: Send + Sync {
+    /// The DDL that makes the log's key columns `keys` (quoted) unique on `table` (quoted),
+    /// run once right after the log is created. Default: a unique index named `index`
+    /// (quoted). MySQL: the primary key, which InnoDB clusters the rows by, so each log row
+    /// is written into one B-tree instead of a hidden row-id tree plus a unique index.
+    fn log_key_sql(&self, table: &str, index: &str, keys: &[String]) -> String {
+        format!(
+            "CREATE UNIQUE INDEX {index} ON {table} ({})",
+            keys.join(", ")
+        )
+    }
+
+    /// The clause appended to `INSERT INTO log .. SELECT ..` so that a key logged already
+    /// keeps its old values and gets the columns `renew` (quoted) from the new row:
+    /// `ON CONFLICT (keys) DO UPDATE SET c = excluded.c` (PostgreSQL, SQLite), `ON DUPLICATE
+    /// KEY UPDATE c = VALUES(c)` (MySQL). `renew` is not empty.
+    fn upsert_renewing(&self, keys: &[String], renew: &[String]) -> String {
+        let set: Vec<String> = renew
+            .iter()
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {}",
+            keys.join(", "),
+            set.join(", ")
+        )
+    }
+
+    /// Whether a batch logs its old and new values in one `INSERT .. SELECT` that evaluates
+    /// the `set` expressions before the UPDATE (when they are repeatable), instead of copying
+    /// the new values back after it. Worth it where writing a log row costs more than
+    /// evaluating the expressions a second time (MySQL: measured); SQLite evaluates the
+    /// expressions in-process and the second evaluation costs as much as the copy.
+    fn logs_undo_ahead(&self) -> bool {
+        false
+    }
+
+    /// Statements that fix the session's clock (`now()`) for the batch, and that release
+    /// it, where the dialect can: MySQL's `SET timestamp` (which `SYSDATE()` ignores, so
+    /// the pin is always taken from the real time). `None`: `now()` is not repeatable.
+    fn pin_clock_sql(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
+}
+
+impl UndoLogDialect for Postgres {}
+
+impl UndoLogDialect for Sqlite {}
+
+impl UndoLogDialect for Mysql {
+    fn log_key_sql(&self, table: &str, _index: &str, keys: &[String]) -> String {
+        format!("ALTER TABLE {table} ADD PRIMARY KEY ({})", keys.join(", "))
+    }
+
+    fn upsert_renewing(&self, _keys: &[String], renew: &[String]) -> String {
+        let set: Vec<String> = renew.iter().map(|c| format!("{c} = VALUES({c})")).collect();
+        format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
+    }
+
+    fn logs_undo_ahead(&self) -> bool {
+        true
+    }
+
+    fn pin_clock_sql(&self) -> Option<(&'static str, &'static str)> {
+        Some((
+            "SET timestamp = UNIX_TIMESTAMP(SYSDATE(6))",
+            "SET timestamp = DEFAULT",
+        ))
+    }
+}

@@ -1,0 +1,139 @@
+//! Installing a backfill's sync trigger from `backfill run`.
+//!
+//! `backfill run` installs the trigger of a `sync = true` backfill before its first batch
+//! when it is missing (a run ahead of `up` of its migration needs it as much), with three
+//! exceptions and one addition:
+//! - a later migration that is applied (fully, or partly: its removals run first) ended the
+//!   trigger (a contract, a dropped or renamed column it uses): dual-write is over, and the
+//!   trigger is not put back (it would rewrite the new version's writes, and with a renamed
+//!   column could not even be created); the run says so and goes on;
+//! - `--restart` (the definition changed, see [`BackfillOptions::restart`](crate::backfill::BackfillOptions))
+//!   reinstalls a live trigger from the current definition, so rows written from now on get
+//!   the new `set`; in one transaction where DDL is transactional (PostgreSQL, SQLite); on
+//!   MySQL/MariaDB the drop and the create are two statements, and a row written between
+//!   them is caught by the batches that follow when it is pending;
+//! - otherwise an installed trigger is left as it is.
+
+use super::Runner;
+use super::history::{EntryState, HistoryEntry};
+use super::report::Event;
+use crate::backfill::BackfillSpec;
+use crate::dialect::SyncTrigger;
+use crate::error::Result;
+use crate::render::sync_ended_by;
+
+impl Runner<'_> {
+    /// Installs (or with `--restart` reinstalls) the sync trigger of `spec` before
+    /// `backfill run` writes its first batch; see the module documentation. Returns the
+    /// later applied migration that ended it (`migration 0005 (name), step 1`), if one did:
+    /// the caller names it when the run then fails ([`Runner::after_sync_ended`]).
+    pub(crate) async fn ensure_sync_trigger(
+        &mut self,
+        spec: &BackfillSpec,
+    ) -> Result<Option<String>> {
+        let Some(trigger) = self.sync_trigger_of(spec) else {
+            return Ok(None);
+        };
+        let entries = self.history.load_if_exists(self.backend).await?;
+        if let Some(ended) = self.sync_ended_later(spec, &trigger, &entries) {
+            let msg = format!(
+                "backfill `{}`: its sync trigger is not installed again: {ended} ended dual-write \
+                 (the old application version no longer writes); the backfill runs without it",
+                spec.id
+            );
+            self.reporter.event(&Event::Warning(&msg));
+            return Ok(Some(ended));
+        }
+        let st = self.backend.dialect().sync_triggers();
+        let live = self.live_sync_triggers().await?;
+        let installed = st
+            .sync_trigger_names(&trigger)
+            .iter()
+            .all(|n| live.contains(n));
+        if installed && !self.options.backfill.restart {
+            return Ok(None);
+        }
+        let transactional = installed && self.backend.dialect().sql().transactional_ddl();
+        if transactional {
+            self.backend.begin().await?;
+        }
+        let result = self.install_sync_trigger(spec, &trigger).await;
+        match (transactional, result) {
+            (true, Ok(())) => self.backend.commit().await?,
+            (true, Err(e)) => {
+                let _ = self.backend.rollback().await;
+                return Err(e);
+            }
+            (false, r) => r?,
+        }
+        Ok(None)
+    }
+
+    /// `e`, the failure of a run of `spec` after `ended` (see
+    /// [`Runner::ensure_sync_trigger`]) changed its table, with what to do next.
+    pub(crate) fn after_sync_ended(
+        spec: &BackfillSpec,
+        ended: Option<&str>,
+        e: crate::Error,
+    ) -> crate::Error {
+        let Some(ended) = ended else {
+            return e;
+        };
+        e.context(format!(
+            "backfill `{id}` ({}) failed after {ended} changed its table and ended its sync \
+             trigger; when that migration renamed or dropped a column the backfill reads, it \
+             cannot run on this schema any more: if `cutover backfill status` showed it \
+             complete before, retire it with `cutover backfill retire {id} --yes --reason \
+             \"...\"`; otherwise revert that migration (`cutover down`) and finish the \
+             backfill first",
+            spec.migration,
+            id = spec.id
+        ))
+    }
+
+    async fn install_sync_trigger(&mut self, spec: &BackfillSpec, t: &SyncTrigger) -> Result<()> {
+        let st = self.backend.dialect().sync_triggers();
+        for sql in st.create_sync_trigger_sql(t)? {
+            self.backend.execute(&sql).await.map_err(|e| {
+                e.context(format!(
+                    "installing the sync trigger of backfill `{}` ({}) before its first batch; \
+                     if a later migration changed the columns it reads, retire it with \
+                     `cutover backfill retire {} --yes --reason \"...\"` once every row is migrated",
+                    spec.id, spec.migration, spec.id
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The applied migration after the backfill's own that ended its trigger, as
+    /// `migration 0005 (name), step 1`, if any.
+    pub(super) fn sync_ended_later(
+        &self,
+        spec: &BackfillSpec,
+        trigger: &SyncTrigger,
+        entries: &[HistoryEntry],
+    ) -> Option<String> {
+        let owner = self.plan.get(&spec.version)?;
+        let dialect = self.backend.dialect();
+        for m in self
+            .plan
+            .migrations
+            .iter()
+            .filter(|m| m.version > owner.version)
+        {
+            let ran = entries.iter().any(|e| {
+                e.version == m.version
+                    && (matches!(e.state, EntryState::Applied | EntryState::Baselined)
+                        || e.statements_applied > 0)
+            });
+            if !ran {
+                continue;
+            }
+            if let Some(step) = sync_ended_by(m, dialect, trigger) {
+                return Some(format!("migration {}, step {}", m.label(), step + 1));
+            }
+        }
+        None
+    }
+}
