@@ -48,6 +48,7 @@ impl GateRecord {
             note,
             guard: None,
             soak: None,
+            locked: Vec::new(),
         }
     }
 
