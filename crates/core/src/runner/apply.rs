@@ -135,7 +135,7 @@ impl Runner<'_> {
                     || report
                         .migrations
                         .iter()
-                        .any(|x| x.version == *r && x.outcome == "applied");
+                        .any(|x| x.version.number == r.number && x.outcome == "applied");
                 if !done {
                     return Err(Error::Other(format!(
                         "migration {} requires {r}, which is not applied{}",
