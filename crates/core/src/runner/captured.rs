@@ -13,6 +13,7 @@
 use sea_query::{ColumnDef, Expr, ExprTrait, Index, Order, Query, Table};
 
 use super::Runner;
+use super::captured_missing::Missing;
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -281,13 +282,16 @@ impl Runner<'_> {
             object: format!("{} {}", key.object.kind(), key.object.name()),
             reason,
         };
-        if rows.is_empty() && self.must_have_captured(key) {
-            return Err(tampered(
-                "its rows are missing, although the step dropped the object without `if_exists`, so its definition was captured".into(),
-            ));
-        }
         if rows.is_empty() {
-            self.warn_missing_capture(key);
+            match self.expected_capture(key) {
+                Some(Missing::Refuse) => {
+                    return Err(tampered(
+                        "its rows are missing, although the step dropped the object without `if_exists`, so its definition was captured".into(),
+                    ));
+                }
+                Some(Missing::Warn) => self.warn_missing_capture(key),
+                None => {}
+            }
         }
         // Every row is checked before any runs: the kind comes from the plan, never from
         // the (writable by whoever owns it) table.
@@ -303,17 +307,6 @@ impl Runner<'_> {
             })?;
         }
         Ok(rows.len() as u64)
-    }
-
-    /// Whether the up step of `key` always captured something: a `drop_policy` without
-    /// `if_exists` (it failed unless the policy existed).
-    fn must_have_captured(&self, key: &CaptureKey) -> bool {
-        self.plan
-            .migrations
-            .iter()
-            .find(|m| m.version.text == key.version)
-            .and_then(|m| m.steps.get(key.step.wrapping_sub(1)))
-            .is_some_and(|s| matches!(&s.item, crate::plan::Step::DropPolicy(d) if !d.if_exists))
     }
 
     /// The statements that re-create `object` as it is now (none: it does not exist, or the

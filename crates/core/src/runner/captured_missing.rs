@@ -12,24 +12,37 @@ use super::report::Event;
 use crate::plan::Step;
 use crate::render::CaptureKey;
 
+/// What `down` does when the captured rows of a step are missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Missing {
+    /// The step could not have run without capturing (a `drop_policy` without `if_exists`):
+    /// the rows were removed, so `down` refuses (the table was tampered with).
+    Refuse,
+    /// The step captures when it runs, but a migration applied before cutover captured the
+    /// object has none: `down` warns and goes on.
+    Warn,
+}
+
 impl Runner<'_> {
-    /// Warns when `key`'s up step must have captured something and nothing was found.
-    pub(crate) fn warn_missing_capture(&self, key: &CaptureKey) {
+    /// Whether `key`'s up step must have captured something, and what a missing capture means.
+    pub(crate) fn expected_capture(&self, key: &CaptureKey) -> Option<Missing> {
         let step = self
             .plan
             .get(&key.version)
             .and_then(|m| m.steps.get(key.step.wrapping_sub(1)))
-            .map(|s| &s.item);
-        let expected = match step {
-            Some(Step::DropFunction(d)) => !d.if_exists,
-            Some(Step::DropTrigger(d)) => !d.if_exists,
-            Some(Step::CreateFunction(f)) => f.replace,
-            Some(Step::EnableTrigger(_) | Step::DisableTrigger(_)) => true,
-            _ => false,
-        };
-        if !expected {
-            return;
+            .map(|s| &s.item)?;
+        match step {
+            Step::DropPolicy(d) if !d.if_exists => Some(Missing::Refuse),
+            Step::DropFunction(d) if !d.if_exists => Some(Missing::Warn),
+            Step::DropTrigger(d) if !d.if_exists => Some(Missing::Warn),
+            Step::CreateFunction(f) if f.replace => Some(Missing::Warn),
+            Step::EnableTrigger(_) | Step::DisableTrigger(_) => Some(Missing::Warn),
+            _ => None,
         }
+    }
+
+    /// Warns that `key`'s up step must have captured something and nothing was found.
+    pub(crate) fn warn_missing_capture(&self, key: &CaptureKey) {
         let msg = format!(
             "migration {} step {}: no captured definition of the {} {} was found, so `down` \
              could not put it back as it was before the step (the `_captured` rows of the \
