@@ -130,9 +130,11 @@ async fn a_typo_in_a_policy_expression_names_the_migration_and_step() {
     dir.write("0001_base.toml", BASE);
     dir.write(
         "0002_typo.toml",
-        &SECURE
-            .replace("ROLE", &role)
-            .replacen("auth.uid() = user_id", "auth.uid() = usr_id", 1),
+        &SECURE.replace("ROLE", role.as_str()).replacen(
+            "auth.uid() = user_id",
+            "auth.uid() = usr_id",
+            1,
+        ),
     );
     let plan = dir.load();
     up(b.as_mut(), &plan, Some("0001")).await.expect("up 0001");

@@ -38,7 +38,7 @@ async fn revoke_and_replace_capture_what_existed_and_down_gives_it_back() {
     };
     let dir = PlanDir::new();
     dir.write("0001_base.toml", BASE);
-    dir.write("0002_revoke.toml", &REVOKE.replace("ROLE", &role));
+    dir.write("0002_revoke.toml", &REVOKE.replace("ROLE", role.as_str()));
     let plan = dir.load();
     up(b.as_mut(), &plan, Some("0001")).await.expect("up 0001");
     b.execute(&format!(

@@ -73,7 +73,7 @@ async fn enable_rls_grant_and_disable_rls_down_restore_exactly_the_state_before(
     let dir = PlanDir::new();
     dir.write("0001_base.toml", BASE);
     dir.write("0002_plain.toml", PLAIN);
-    dir.write("0003_harden.toml", &HARDEN.replace("ROLE", &role));
+    dir.write("0003_harden.toml", &HARDEN.replace("ROLE", role.as_str()));
     let plan = dir.load();
     up(b.as_mut(), &plan, Some("0002")).await.expect("up 0002");
     // Enabled long ago (dashboard); the role already reads, and updates one column.
@@ -127,7 +127,7 @@ async fn revoke_down_gives_back_column_rights_and_public_execute() {
     };
     let dir = PlanDir::new();
     dir.write("0001_base.toml", BASE);
-    dir.write("0002_revoke.toml", &REVOKE.replace("ROLE", &role));
+    dir.write("0002_revoke.toml", &REVOKE.replace("ROLE", role.as_str()));
     let plan = dir.load();
     up(b.as_mut(), &plan, Some("0001")).await.expect("up 0001");
     b.execute(&format!(

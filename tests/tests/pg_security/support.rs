@@ -85,19 +85,111 @@ dialects = ["postgres"]
 pub const ALICE: &str = "11111111-1111-1111-1111-111111111111";
 pub const BOB: &str = "22222222-2222-2222-2222-222222222222";
 
+/// The test's role: its name (derefs to `&str`, prints as the name). When the test panics
+/// before [`teardown`], dropping it drops the test database (with `FORCE`) and the role, so
+/// that a failing test leaves no role behind on the server.
+pub struct TestRole {
+    name: String,
+    db: String,
+}
+
+impl TestRole {
+    /// The role's name.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::ops::Deref for TestRole {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Display for TestRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl Drop for TestRole {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return; // `teardown` dropped both
+        }
+        let (db, role) = (self.db.clone(), self.name.clone());
+        // The test's runtime is unwinding: a thread of its own with a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok(mut s) = connect(&Kind::Postgres.server_url()).await {
+                    let _ = s
+                        .execute(&format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+                        .await;
+                    let _ = s.execute(&format!("DROP ROLE IF EXISTS \"{role}\"")).await;
+                    let _ = s.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
 /// A PostgreSQL test database and a role of its own (`<db>_app`), or `None` when the run
 /// excludes PostgreSQL.
-pub async fn setup() -> Option<(TestDb, Box<dyn Backend>, String)> {
+pub async fn setup() -> Option<(TestDb, Box<dyn Backend>, TestRole)> {
     if !backends().contains(&Kind::Postgres) {
         return None;
     }
     let db = TestDb::create(Kind::Postgres).await;
     let mut b = connect(db.url()).await.expect("connect");
-    let role = format!("{}_app", db.name());
+    let role = TestRole {
+        name: format!("{}_app", db.name()),
+        db: db.name().to_string(),
+    };
     b.execute(&format!("CREATE ROLE \"{role}\" NOLOGIN"))
         .await
         .expect("create role");
     Some((db, b, role))
+}
+
+/// A second role for `db` (`<db>_<suffix>`), cleaned up like the first when the test
+/// panics; [`teardown_roles`] drops it.
+pub async fn extra_role(b: &mut dyn Backend, db: &TestDb, suffix: &str) -> TestRole {
+    let role = TestRole {
+        name: format!("{}_{suffix}", db.name()),
+        db: db.name().to_string(),
+    };
+    b.execute(&format!("CREATE ROLE \"{role}\" NOLOGIN"))
+        .await
+        .expect("create role");
+    role
+}
+
+/// [`teardown`] for a test with more than one role.
+pub async fn teardown_roles(db: TestDb, mut b: Box<dyn Backend>, roles: &[&str]) {
+    let _ = b.execute("RESET ROLE").await;
+    for role in roles.iter().skip(1) {
+        b.execute(&format!("DROP OWNED BY \"{role}\""))
+            .await
+            .expect("drop owned");
+    }
+    teardown(db, b, roles[0]).await;
+    let server = connect(&Kind::Postgres.server_url()).await;
+    if let Ok(mut s) = server {
+        for role in roles.iter().skip(1) {
+            s.execute(&format!("DROP ROLE IF EXISTS \"{role}\""))
+                .await
+                .expect("drop role");
+        }
+        let _ = s.close().await;
+    }
 }
 
 pub async fn teardown(db: TestDb, mut b: Box<dyn Backend>, role: &str) {

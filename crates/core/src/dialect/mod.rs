@@ -127,6 +127,29 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// A query returning one value that changes when a statement changes the session's
+    /// identity or settings (`SET ROLE`, `SET search_path`, `SET session_replication_role`,
+    /// ...): read before and after each `[[checks]]` query, which must only read. `None`:
+    /// not checked.
+    fn session_fingerprint_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query listing the rights `roles` hold directly on `objects` (among `privileges`),
+    /// from any grantor: one readable row each (`UPDATE on notes to app (granted by alice)`).
+    /// Drift uses it for the rights the plan revoked. `None` where the dialect has no such
+    /// grants.
+    fn held_rights_sql(
+        &self,
+        on: crate::plan::GrantOn,
+        objects: &[String],
+        roles: &[String],
+        privileges: &[crate::plan::Privilege],
+    ) -> Option<String> {
+        let _ = (on, objects, roles, privileges);
+        None
+    }
+
     /// Whether DDL statements take part in transactions (false on MySQL: DDL commits implicitly).
     fn transactional_ddl(&self) -> bool {
         true

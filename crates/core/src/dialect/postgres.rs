@@ -361,6 +361,26 @@ impl SqlDialect for Postgres {
         Some(super::postgres_capture::POLICIES.into())
     }
 
+    fn session_fingerprint_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT concat_ws(' ', 'role', current_user, 'session', session_user, \
+               (SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings \
+                WHERE source = 'session'))",
+        )
+    }
+
+    fn held_rights_sql(
+        &self,
+        on: crate::plan::GrantOn,
+        objects: &[String],
+        roles: &[String],
+        privileges: &[crate::plan::Privilege],
+    ) -> Option<String> {
+        Some(super::postgres_capture_acl::held_sql(
+            on, objects, roles, privileges,
+        ))
+    }
+
     fn resync_identity_sql(&self, table: &str, column: &str) -> Option<String> {
         // The next nextval() returns MAX + 1 (1 for an empty table), but never less than it
         // would have: ids handed out to running transactions are not given out twice.

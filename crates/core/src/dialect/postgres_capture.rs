@@ -8,15 +8,18 @@ use super::postgres_capture_fn::{function_sql, trigger_state_sql};
 use super::{Dialect, quote_literal};
 use crate::plan::ObjectRef;
 
-/// Tables of the current schema with row-level security on or forced.
-pub(super) const ROW_SECURITY: &str = "SELECT c.relname::text, c.relrowsecurity::text, \
-     c.relforcerowsecurity::text FROM pg_class c \
-     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') \
+/// Tables with row-level security on or forced, in every schema (schema-qualified outside the
+/// current schema).
+pub(super) const ROW_SECURITY: &str = "SELECT CASE WHEN n.nspname = current_schema() \
+     THEN c.relname::text ELSE n.nspname || '.' || c.relname END, c.relrowsecurity::text, \
+     c.relforcerowsecurity::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relkind IN ('r', 'p') \
      AND (c.relrowsecurity OR c.relforcerowsecurity) ORDER BY 1";
 
-/// The policies of the current schema's tables.
-pub(super) const POLICIES: &str = "SELECT tablename::text, policyname::text FROM pg_policies \
-     WHERE schemaname = current_schema() ORDER BY 1, 2";
+/// The policies of every schema's tables (schema-qualified outside the current schema).
+pub(super) const POLICIES: &str = "SELECT CASE WHEN schemaname = current_schema() \
+     THEN tablename::text ELSE schemaname || '.' || tablename END, policyname::text \
+     FROM pg_policies ORDER BY 1, 2";
 
 /// The query for `object`.
 pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {

@@ -189,3 +189,62 @@ pub(super) fn granted_sql(
         is_table = on == GrantOn::Table,
     )
 }
+
+/// Every right one of `roles` holds directly on one of `objects` (among `privileges`; `all`:
+/// any), from any grantor, one readable row each: `UPDATE on notes to app (granted by
+/// alice)`; column rights too. A `REVOKE` removes only the entries of cutover's grantor, so
+/// a row left after it means the role keeps the right through someone else.
+pub(crate) fn held_sql(
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+    privileges: &[Privilege],
+) -> String {
+    entries_sql(on, objects, roles, privileges, "a.grantee = r.role")
+}
+
+/// Every right one of `roles` granted on to another role (they held it `WITH GRANT
+/// OPTION`) on one of `objects` (among `privileges`): the dependents a `REVOKE` without
+/// `CASCADE` refuses to leave behind. Same rows as [`held_sql`].
+pub(crate) fn dependents_sql(
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+    privileges: &[Privilege],
+) -> String {
+    entries_sql(
+        on,
+        objects,
+        roles,
+        privileges,
+        "a.grantor = r.role AND a.grantee <> r.role",
+    )
+}
+
+/// The ACL entries (table and column level) of `objects` among `privileges` that match
+/// `condition` (over `a`, the entry, and `r`, one of `roles`), as readable rows.
+fn entries_sql(
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+    privileges: &[Privilege],
+    condition: &str,
+) -> String {
+    format!(
+        "{ctx}, named AS (SELECT a.privilege_type AS priv, NULL::name AS col, gp.target, a.grantee, a.grantor \
+           FROM gp CROSS JOIN r CROSS JOIN LATERAL aclexplode(gp.acl) a \
+           WHERE {condition} AND a.privilege_type = gp.priv \
+         UNION ALL \
+           SELECT a.privilege_type, att.attname, gp.target, a.grantee, a.grantor \
+           FROM gp CROSS JOIN r JOIN pg_attribute att ON att.attrelid = gp.oid AND att.attnum > 0 \
+             AND NOT att.attisdropped AND att.attacl IS NOT NULL AND {is_table} \
+           CROSS JOIN LATERAL aclexplode(att.attacl) a \
+           WHERE {condition} AND a.privilege_type = gp.priv) \
+         SELECT DISTINCT format('%s%s on %s to %s (granted by %s)', priv, \
+           CASE WHEN col IS NULL THEN '' ELSE format(' (%I)', col) END, target, \
+           CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(grantee)) END, \
+           quote_ident(pg_get_userbyid(grantor))) AS s FROM named ORDER BY s",
+        ctx = context(on, objects, roles, privileges),
+        is_table = on == GrantOn::Table,
+    )
+}

@@ -3,12 +3,12 @@
 use super::finding::RuleInfo;
 use super::rules::{
     data_changes, destructive, dialect_coverage, insert_key, mysql, mysql_fk_index, mysql_keys,
-    pg_hazards, pg_routines, pg_validate, plan_wide, postgres, sqlite,
+    pg_hazards, pg_routines, pg_security, pg_validate, plan_wide, postgres, sqlite,
 };
 use super::squawk::others;
 use super::suppress;
 
-static RULES: [RuleInfo; 63] = [
+static RULES: [RuleInfo; 66] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -50,6 +50,9 @@ static RULES: [RuleInfo; 63] = [
     pg_hazards::DETACH_PARTITION_WITHOUT_CONCURRENTLY,
     pg_hazards::TABLE_REWRITE_COMMAND,
     pg_routines::SECURITY_DEFINER_WITHOUT_SEARCH_PATH,
+    pg_security::POLICY_WITHOUT_RLS,
+    pg_security::GRANT_WITHOUT_RLS,
+    pg_security::PG_TEMP_NOT_LAST,
     others::BAN_DROP_VIEW,
     others::BAN_DROP_FUNCTION,
     others::BAN_DROP_TYPE,

@@ -5,9 +5,9 @@
 //! revoked`, 01006) and changes nothing, and the warning never reaches the migration's
 //! result. So before the statement a `DO` block refuses objects cutover's role does not own
 //! (or have the rights of the owner of), and after a `REVOKE` another one refuses when a role
-//! still holds one of the rights from cutover's grantor.
+//! still holds one of the rights, from cutover's grantor or any other.
 
-use crate::dialect::postgres_capture_acl::grants_sql;
+use crate::dialect::postgres_capture_acl::{dependents_sql, held_sql};
 use crate::dialect::{pg_qualified, quote_literal};
 use crate::plan::{GrantOn, Privilege};
 
@@ -54,7 +54,9 @@ pub(crate) fn owner_check(verb: &str, on: GrantOn, objects: &[String]) -> String
 }
 
 /// The `DO` block run after a `REVOKE`: fails when one of `roles` still holds one of the
-/// rights from cutover's grantor.
+/// rights directly, from any grantor. PostgreSQL's `REVOKE` removes only the entries whose
+/// grantor is the revoking role (or the owner it acts for): a right another role granted
+/// stays, and the revoke would "succeed" while the role keeps the right.
 pub(crate) fn revoked_check(
     on: GrantOn,
     objects: &[String],
@@ -63,13 +65,35 @@ pub(crate) fn revoked_check(
 ) -> String {
     format!(
         "DO $cutover_check$ DECLARE left_over text; BEGIN \
-           SELECT q.s INTO left_over FROM ({}) q LIMIT 1; \
+           SELECT string_agg(q.s, '; ') INTO left_over FROM ({}) q; \
            IF left_over IS NOT NULL THEN \
-             RAISE EXCEPTION 'revoke on {}: the right is still held after the REVOKE (% is still true)', left_over \
+             RAISE EXCEPTION 'revoke on {}: the right is still held after the REVOKE: %', left_over \
                USING ERRCODE = 'insufficient_privilege', \
-               HINT = 'run the migration as the owner of the object'; \
+               HINT = 'a REVOKE removes only the rights its own grantor gave: have each grantor named above revoke its grant (SET ROLE grantor; REVOKE ...), or revoke them in an earlier raw SQL step, then run the migration again'; \
            END IF; END $cutover_check$",
-        grants_sql(on, objects, roles, privileges),
+        held_sql(on, objects, roles, privileges),
+        on.keyword().to_lowercase()
+    )
+}
+
+/// The `DO` block run before a `REVOKE` without `cascade`: fails, naming them, when one of
+/// `roles` granted one of the rights on to other roles (PostgreSQL would refuse with
+/// "dependent privileges exist" and no names).
+pub(crate) fn dependents_check(
+    on: GrantOn,
+    objects: &[String],
+    roles: &[String],
+    privileges: &[Privilege],
+) -> String {
+    format!(
+        "DO $cutover_check$ DECLARE dependents text; BEGIN \
+           SELECT string_agg(q.s, '; ') INTO dependents FROM ({}) q; \
+           IF dependents IS NOT NULL THEN \
+             RAISE EXCEPTION 'revoke on {}: the roles granted the right on to others (they hold it WITH GRANT OPTION), and those rights depend on it: %', dependents \
+               USING ERRCODE = '2BP01', \
+               HINT = 'add cascade = true to the revoke step to revoke the dependent rights too (down gives back the revoked roles'' own rights only), or revoke the dependent rights first'; \
+           END IF; END $cutover_check$",
+        dependents_sql(on, objects, roles, privileges),
         on.keyword().to_lowercase()
     )
 }

@@ -164,16 +164,31 @@ fn grant(g: &Grant, dialect: Dialect) -> Result<Vec<String>> {
 
 fn revoke(r: &Revoke, dialect: Dialect) -> Result<Vec<String>> {
     supported(dialect, "revoke", &r.objects.join(", "))?;
-    Ok(vec![
-        super::pg_grant_checks::owner_check("revoke", r.on, &r.objects),
-        format!(
-            "REVOKE {} ON {} FROM {}",
-            privileges(&r.privileges),
-            objects(r.on, &r.objects),
-            roles(&r.from, dialect)
-        ),
-        super::pg_grant_checks::revoked_check(r.on, &r.objects, &r.from, &r.privileges),
-    ])
+    let mut out = vec![super::pg_grant_checks::owner_check(
+        "revoke", r.on, &r.objects,
+    )];
+    if !r.cascade {
+        out.push(super::pg_grant_checks::dependents_check(
+            r.on,
+            &r.objects,
+            &r.from,
+            &r.privileges,
+        ));
+    }
+    out.push(format!(
+        "REVOKE {} ON {} FROM {}{}",
+        privileges(&r.privileges),
+        objects(r.on, &r.objects),
+        roles(&r.from, dialect),
+        if r.cascade { " CASCADE" } else { "" }
+    ));
+    out.push(super::pg_grant_checks::revoked_check(
+        r.on,
+        &r.objects,
+        &r.from,
+        &r.privileges,
+    ));
+    Ok(out)
 }
 
 /// The marker statement the runner replaces by the captured definition (a comment, so that

@@ -27,10 +27,26 @@ pub struct CheckResult {
 /// Runs `check` and compares its value with the expectation.
 pub async fn run_check(backend: &mut dyn Backend, check: &Check) -> Result<CheckResult> {
     let sql = check_query(check, backend.dialect())?;
+    let fingerprint = backend.dialect().sql().session_fingerprint_sql();
+    let before = match fingerprint {
+        Some(f) => backend.query(f).await?.scalar().map(str::to_string),
+        None => None,
+    };
     let rows = backend
         .query(&sql)
         .await
         .map_err(|e| e.context(format!("running check `{}`", check.name)))?;
+    if let Some(f) = fingerprint {
+        let after = backend.query(f).await?.scalar().map(str::to_string);
+        if after != before {
+            return Err(Error::Other(format!(
+                "check `{}` changed the session (before: {}; after: {}): a check query must only read, and a `SET ROLE` or `SET` in it would apply to the rest of the migration; remove it from the query (the migration stops here, and its transaction, if any, is rolled back)",
+                check.name,
+                before.unwrap_or_default(),
+                after.unwrap_or_default()
+            )));
+        }
+    }
     let value = rows.scalar().map(str::to_string);
     let number = value.as_deref().and_then(|v| v.trim().parse::<f64>().ok());
     let passed = match number {

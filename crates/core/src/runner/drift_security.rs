@@ -9,7 +9,8 @@
 //!   table the plan knows that the plan did not create is drift. A policy created before
 //!   the record existed is compared by presence only.
 //! - Grants: each privilege the plan granted (and did not revoke) must be held directly.
-//!   Rights granted outside the plan are not drift.
+//!   Rights granted outside the plan are not drift, except the ones the plan revoked: held
+//!   again (from any grantor) is drift.
 
 use std::collections::BTreeSet;
 
@@ -67,7 +68,20 @@ impl Runner<'_> {
                 detail,
             })
         };
-        let known = |t: &str| expected.tables.contains_key(t) || expected.opaque_tables.contains(t);
+        // The tables the plan knows: created by typed steps, or secured or given policies by
+        // the plan (a table created by raw SQL, then `enable_rls`: its hand-added policies
+        // are drift too).
+        let secured: BTreeSet<String> = model
+            .row_security
+            .keys()
+            .chain(model.policies.keys().map(|(t, _)| t))
+            .cloned()
+            .collect();
+        let known = |t: &str| {
+            expected.tables.contains_key(t)
+                || expected.opaque_tables.contains(t)
+                || secured.contains(t)
+        };
 
         // Row-level security flags.
         let live_flags = crate::schema::catalog(self.backend, &flags_sql).await?;
@@ -179,6 +193,7 @@ impl Runner<'_> {
                 );
             }
         }
+        out.extend(self.revoked_drift(&model).await?);
         Ok(out)
     }
 }

@@ -15,6 +15,7 @@ mod captured_missing;
 mod captured_shape;
 mod checks;
 mod drift;
+mod drift_revoked;
 mod drift_security;
 mod effect;
 mod effect_check;

@@ -40,6 +40,8 @@ pub struct SecurityModel {
     pub policies: BTreeMap<(String, String), PolicyOrigin>,
     /// Privileges granted by the plan.
     pub grants: BTreeSet<GrantFact>,
+    /// Privileges the plan revoked (and did not grant again since): held again is drift.
+    pub revoked: BTreeSet<GrantFact>,
 }
 
 impl SecurityModel {
@@ -70,12 +72,14 @@ impl SecurityModel {
             }
             Step::Grant(g) => {
                 for fact in facts(g.on, &g.objects, &g.to, &g.privileges) {
+                    self.revoked.remove(&fact);
                     self.grants.insert(fact);
                 }
             }
             Step::Revoke(r) => {
                 for fact in facts(r.on, &r.objects, &r.from, &r.privileges) {
                     self.grants.remove(&fact);
+                    self.revoked.insert(fact);
                 }
             }
             Step::RenameTable(r) => self.rename_table(&r.table, &r.to),
@@ -84,6 +88,17 @@ impl SecurityModel {
                 self.policies.retain(|(t, _), _| *t != d.table);
                 self.grants
                     .retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
+                self.revoked
+                    .retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
+                // The sequences of its serial / identity columns (`<table>_<column>_seq`)
+                // go with the table.
+                let owned = |on: &GrantOn, o: &str| {
+                    *on == GrantOn::Sequence
+                        && o.strip_prefix(&format!("{}_", d.table))
+                            .is_some_and(|rest| rest.ends_with("_seq"))
+                };
+                self.grants.retain(|(on, o, _, _)| !owned(on, o));
+                self.revoked.retain(|(on, o, _, _)| !owned(on, o));
             }
             _ => {}
         }
@@ -103,15 +118,16 @@ impl SecurityModel {
             self.policies.remove(&(from.to_string(), name.clone()));
             self.policies.insert((to.to_string(), name), origin);
         }
-        let grants: Vec<GrantFact> = self
-            .grants
-            .iter()
-            .filter(|(on, o, _, _)| *on == GrantOn::Table && o == from)
-            .cloned()
-            .collect();
-        for (on, _, role, p) in grants {
-            self.grants.remove(&(on, from.to_string(), role.clone(), p));
-            self.grants.insert((on, to.to_string(), role, p));
+        for set in [&mut self.grants, &mut self.revoked] {
+            let moved: Vec<GrantFact> = set
+                .iter()
+                .filter(|(on, o, _, _)| *on == GrantOn::Table && o == from)
+                .cloned()
+                .collect();
+            for (on, _, role, p) in moved {
+                set.remove(&(on, from.to_string(), role.clone(), p));
+                set.insert((on, to.to_string(), role, p));
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod mysql_fk_index;
 pub(crate) mod mysql_keys;
 pub(crate) mod pg_hazards;
 pub(crate) mod pg_routines;
+pub(crate) mod pg_security;
 pub(crate) mod pg_typed;
 pub(crate) mod pg_validate;
 pub(crate) mod plan_wide;
@@ -40,6 +41,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
         if d == Dialect::Postgres {
             pg_validate::check(&on, out);
             pg_routines::check(&on, out);
+            pg_security::check(&on, out);
         }
         if d == Dialect::Mysql {
             mysql_keys::check(&on, out);

@@ -255,6 +255,12 @@ pub struct Revoke {
     pub objects: Vec<String>,
     /// The roles that lose them.
     pub from: Vec<String>,
+    /// `CASCADE`: also revoke the rights the roles granted on to others (they held them
+    /// `WITH GRANT OPTION`). Default false: when such dependent rights exist the step fails
+    /// before revoking anything, naming them. `down` gives back the roles' own rights only,
+    /// not the dependents'.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cascade: bool,
 }
 
 impl Grant {
@@ -265,6 +271,7 @@ impl Grant {
             on: self.on,
             objects: self.objects.clone(),
             from: self.to.clone(),
+            cascade: false,
         }
     }
 }
