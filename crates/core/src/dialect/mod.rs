@@ -135,6 +135,13 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// Statements that give the session back its own identity after a check changed it
+    /// (see [`SqlDialect::session_fingerprint_sql`]), so that the rest of the run (the lock
+    /// release, the history) does not run as another role.
+    fn session_restore_sql(&self) -> Option<&'static str> {
+        None
+    }
+
     /// A query listing the rights `roles` hold directly on `objects` (among `privileges`),
     /// from any grantor: one readable row each (`UPDATE on notes to app (granted by alice)`).
     /// Drift uses it for the rights the plan revoked. `None` where the dialect has no such

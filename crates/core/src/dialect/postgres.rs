@@ -369,6 +369,10 @@ impl SqlDialect for Postgres {
         )
     }
 
+    fn session_restore_sql(&self) -> Option<&'static str> {
+        Some("RESET SESSION AUTHORIZATION; RESET ROLE")
+    }
+
     fn held_rights_sql(
         &self,
         on: crate::plan::GrantOn,

@@ -33,9 +33,7 @@ pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
                 quote_literal(signature)
             )),
         ),
-        ObjectRef::TriggerState { table, name } => {
-            trigger_state_sql(&Dialect::Postgres.quote(table), name)
-        }
+        ObjectRef::TriggerState { table, name } => trigger_state_sql(&qualified(table), name),
         // The definition, then `DISABLE TRIGGER` when it was disabled (the definition does
         // not say so).
         ObjectRef::Trigger { table, name } => format!(
@@ -44,7 +42,7 @@ pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
              UNION ALL SELECT 2, format('ALTER TABLE %s DISABLE TRIGGER %I', t.tgrelid::regclass, t.tgname) \
                FROM pg_trigger t WHERE t.tgrelid = to_regclass({0}) AND t.tgname = {1} \
                AND NOT t.tgisinternal AND t.tgenabled = 'D') x ORDER BY o",
-            quote_literal(&Dialect::Postgres.quote(table)),
+            quote_literal(&qualified(table)),
             quote_literal(name)
         ),
         ObjectRef::Grants {
@@ -82,7 +80,7 @@ fn policy_sql(table: &str, name: &str) -> String {
          FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE p.polrelid = to_regclass({}) AND p.polname = {}",
-        quote_literal(&Dialect::Postgres.quote(table)),
+        quote_literal(&qualified(table)),
         quote_literal(name)
     )
 }

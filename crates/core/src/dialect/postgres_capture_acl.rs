@@ -9,7 +9,7 @@
 //! `REVOKE` removes only those. A table-level `REVOKE` also takes the grantee's column rights
 //! of the same kind (`pg_attribute.attacl`), so they are captured as column `GRANT`s.
 
-use super::{Dialect, quote_literal};
+use super::quote_literal;
 use crate::dialect::postgres_capture::{qualified, role_keyword};
 use crate::plan::{GrantOn, Privilege};
 
@@ -21,14 +21,14 @@ pub(super) fn row_security_sql(table: &str) -> String {
          CROSS JOIN LATERAL (VALUES (1, CASE WHEN c.relrowsecurity THEN 'ENABLE' ELSE 'DISABLE' END), \
            (2, CASE WHEN c.relforcerowsecurity THEN 'FORCE' ELSE 'NO FORCE' END)) f(o, flag) \
          WHERE c.oid = to_regclass({0}) ORDER BY f.o",
-        quote_literal(&Dialect::Postgres.quote(table))
+        quote_literal(&qualified(table))
     )
 }
 
 /// The flag statements [`row_security_sql`] can produce for `table` (the shape check of a
 /// restore accepts nothing else).
 pub(crate) fn row_security_statements(table: &str) -> [String; 4] {
-    let t = Dialect::Postgres.quote(table);
+    let t = qualified(table);
     ["ENABLE", "DISABLE", "FORCE", "NO FORCE"]
         .map(|flag| format!("ALTER TABLE {t} {flag} ROW LEVEL SECURITY"))
 }

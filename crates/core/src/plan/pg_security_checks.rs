@@ -50,11 +50,11 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
     if table.is_some_and(|t| t.trim().is_empty()) {
         return Err(invalid("table", "the table name is empty"));
     }
-    if let Some(t) = table.filter(|t| t.contains('.')) {
+    if let Some(t) = table.filter(|t| !qualified_ok(t)) {
         return Err(invalid(
             "table",
             format!(
-                "`{t}`: {} takes a table of the current schema, without a schema (schema-qualified tables such as `auth.users` are not supported yet, and a dot in a table name is refused); for a table in another schema write the statement as a raw `sql` step with dialects = [\"postgres\"]",
+                "`{t}`: {} takes a table name, or a schema and a table separated by one dot (`auth.users`), with no empty part",
                 step.op()
             ),
         ));
@@ -221,4 +221,10 @@ fn privileges(list: &[Privilege], on: GrantOn) -> Result<(), Invalid> {
         ));
     }
     Ok(())
+}
+
+/// `users` or `auth.users`: at most one dot, no empty part.
+pub(crate) fn qualified_ok(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() <= 2 && parts.iter().all(|p| !p.trim().is_empty())
 }

@@ -45,7 +45,7 @@ pub(crate) fn supported(dialect: Dialect, op: &str, on: &str) -> Result<()> {
 fn rls(r: &RowSecurity, dialect: Dialect, enable: bool) -> Result<Vec<String>> {
     let op = if enable { "enable_rls" } else { "disable_rls" };
     supported(dialect, op, &format!("table `{}`", r.table))?;
-    let t = dialect.quote(&r.table);
+    let t = pg_qualified(&r.table);
     let mut out = Vec::new();
     if enable {
         out.push(format!("ALTER TABLE {t} ENABLE ROW LEVEL SECURITY"));
@@ -77,7 +77,7 @@ pub(crate) fn roles(list: &[String], dialect: Dialect) -> String {
 
 fn create_policy(p: &CreatePolicy, dialect: Dialect) -> Result<Vec<String>> {
     supported(dialect, "create_policy", &format!("table `{}`", p.table))?;
-    let (name, table) = (dialect.quote(&p.name), dialect.quote(&p.table));
+    let (name, table) = (dialect.quote(&p.name), pg_qualified(&p.table));
     let mut out = Vec::new();
     if p.replace {
         out.push(format!("DROP POLICY IF EXISTS {name} ON {table}"));
@@ -108,7 +108,7 @@ fn drop_policy(p: &DropPolicy, dialect: Dialect) -> Result<Vec<String>> {
         "DROP POLICY {}{} ON {}",
         if p.if_exists { "IF EXISTS " } else { "" },
         dialect.quote(&p.name),
-        dialect.quote(&p.table)
+        pg_qualified(&p.table)
     )])
 }
 
@@ -202,7 +202,7 @@ fn restore(r: &RestoreCaptured, dialect: Dialect) -> Result<Vec<String>> {
         out.push(format!(
             "DROP POLICY IF EXISTS {} ON {}",
             dialect.quote(name),
-            dialect.quote(table)
+            pg_qualified(table)
         ));
     }
     out.push(restore_marker(&r.object, r.step));

@@ -197,7 +197,7 @@ fn create_trigger(t: &CreateTrigger) -> String {
         d.quote(&t.name),
         t.timing.sql(),
         events.join(" OR "),
-        d.quote(&t.table),
+        qualified(&t.table),
         match t.for_each {
             ForEach::Row => "ROW",
             ForEach::Statement => "STATEMENT",
@@ -225,7 +225,7 @@ fn drop_trigger(t: &DropTrigger) -> String {
         "DROP TRIGGER {}{} ON {}",
         if t.if_exists { "IF EXISTS " } else { "" },
         d.quote(&t.name),
-        d.quote(&t.table)
+        qualified(&t.table)
     )
 }
 
@@ -233,7 +233,7 @@ fn toggle_trigger(t: &ToggleTrigger, enable: bool) -> String {
     let d = Dialect::Postgres;
     format!(
         "ALTER TABLE {} {} TRIGGER {}",
-        d.quote(&t.table),
+        qualified(&t.table),
         if enable {
             format!("ENABLE{}", t.mode.map(|m| m.keyword()).unwrap_or(""))
         } else {

@@ -39,6 +39,9 @@ pub async fn run_check(backend: &mut dyn Backend, check: &Check) -> Result<Check
     if let Some(f) = fingerprint {
         let after = backend.query(f).await?.scalar().map(str::to_string);
         if after != before {
+            if let Some(restore) = backend.dialect().sql().session_restore_sql() {
+                let _ = backend.execute(restore).await;
+            }
             return Err(Error::Other(format!(
                 "check `{}` changed the session (before: {}; after: {}): a check query must only read, and a `SET ROLE` or `SET` in it would apply to the rest of the migration; remove it from the query (the migration stops here, and its transaction, if any, is rolled back)",
                 check.name,

@@ -156,7 +156,11 @@ impl Runner<'_> {
                 .filter(|r| r.version == origin.version && r.step == origin.step as i64)
                 .map(|r| r.definition.as_str())
                 .collect();
-            if !record.is_empty() && policy_body(&record.join(";\n")) != policy_body(&live) {
+            let mut record_text = record.join(";\n");
+            for (from, to) in &origin.renamed_columns {
+                record_text = rename_word(&record_text, from, to);
+            }
+            if !record.is_empty() && policy_body(&record_text) != policy_body(&live) {
                 push(
                     table,
                     format!(
@@ -198,6 +202,31 @@ impl Runner<'_> {
     }
 }
 
+/// `text` with the identifier `from` (a whole word, or quoted) written `to`: a recorded
+/// policy after `rename_column`, as the database prints it now.
+fn rename_word(text: &str, from: &str, to: &str) -> String {
+    let quoted = text.replace(
+        &format!("\"{from}\""),
+        &crate::dialect::Dialect::Postgres.quote(to),
+    );
+    let mut out = String::with_capacity(quoted.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(if word == from { to } else { word });
+        word.clear();
+    };
+    for c in quoted.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// A printed `CREATE POLICY` from its `AS PERMISSIVE|RESTRICTIVE` on: what the policy does,
 /// without the table it is on (a `rename_table` after `create_policy` moves the policy, and
 /// the record still names the old table).
@@ -211,7 +240,23 @@ fn policy_body(definition: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::policy_body;
+    use super::{policy_body, rename_word};
+
+    #[test]
+    fn a_renamed_column_is_rewritten_as_a_whole_word_only() {
+        assert_eq!(
+            rename_word(
+                "USING ((auth.uid() = user_id) AND (user_idx > 0))",
+                "user_id",
+                "owner_id"
+            ),
+            "USING ((auth.uid() = owner_id) AND (user_idx > 0))"
+        );
+        assert_eq!(
+            rename_word("(\"User Id\" = 1)", "User Id", "owner"),
+            "(\"owner\" = 1)"
+        );
+    }
 
     #[test]
     fn the_body_leaves_out_name_and_table_only() {

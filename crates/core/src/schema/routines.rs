@@ -198,11 +198,13 @@ impl RoutineModel {
         }
     }
 
-    /// Trigger names, for the name-level comparison every dialect has.
+    /// Trigger names, for the name-level comparison every dialect has. Triggers on a table
+    /// of another schema (`auth.users`) are left out: drift reads the current schema only.
     pub fn trigger_names(&self) -> impl Iterator<Item = &String> {
         self.triggers
             .keys()
             .chain(self.updated_at.keys())
+            .filter(|(t, _)| !t.contains('.'))
             .map(|(_, n)| n)
     }
 
@@ -232,7 +234,9 @@ impl RoutineModel {
                 },
             );
         }
-        for ((table, name), (t, enabled)) in &self.triggers {
+        for ((table, name), (t, enabled)) in
+            self.triggers.iter().filter(|((t, _), _)| !t.contains('.'))
+        {
             out.triggers
                 .insert(format!("{table}.{name}"), trigger_shape(t, *enabled));
         }

@@ -26,6 +26,9 @@ pub struct PolicyOrigin {
     pub version: String,
     /// 1-based index of the `create_policy` step.
     pub step: usize,
+    /// Columns of the policy's table renamed since, `(from, to)` in order: the database
+    /// prints the policy with the new names.
+    pub renamed_columns: Vec<(String, String)>,
 }
 
 /// One privilege the plan granted: (object kind, object, role, privilege).
@@ -64,6 +67,7 @@ impl SecurityModel {
                     PolicyOrigin {
                         version: version.to_string(),
                         step: index,
+                        renamed_columns: Vec::new(),
                     },
                 );
             }
@@ -83,6 +87,15 @@ impl SecurityModel {
                 }
             }
             Step::RenameTable(r) => self.rename_table(&r.table, &r.to),
+            Step::RenameColumn(r) => {
+                for ((t, _), origin) in self.policies.iter_mut() {
+                    if *t == r.table {
+                        origin
+                            .renamed_columns
+                            .push((r.column.clone(), r.to.clone()));
+                    }
+                }
+            }
             Step::DropTable(d) => {
                 self.row_security.remove(&d.table);
                 self.policies.retain(|(t, _), _| *t != d.table);
