@@ -7,7 +7,8 @@ use cutover_core::schema::{FunctionShape, RoutineShapes, TriggerShape, catalog};
 /// unless in the current schema, with their signature as `oidvectortypes` prints it.
 const FUNCTIONS: &str = "SELECT CASE WHEN n.nspname = current_schema() THEN '' ELSE n.nspname || '.' END \
       || p.proname || '(' || oidvectortypes(p.proargtypes) || ')', \
-    l.lanname, pg_get_function_result(p.oid), p.prosecdef::text, p.provolatile::text, p.prosrc \
+    l.lanname, pg_get_function_result(p.oid), p.prosecdef::text, p.provolatile::text, p.prosrc, \
+    coalesce((SELECT '=' || substr(c, 13) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%'), '') \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE p.prokind = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
@@ -52,6 +53,11 @@ pub async fn introspect_routines(b: &mut dyn Backend) -> cutover_core::Result<Ro
                 security_definer: r[3] == "true",
                 volatility: volatility.into(),
                 body: r[5].trim().to_string(),
+                // `=value` when the function sets its own search_path, `` when not.
+                search_path: r
+                    .get(6)
+                    .and_then(|v| v.strip_prefix('='))
+                    .map(cutover_core::schema::normalise_search_path),
             },
         );
     }

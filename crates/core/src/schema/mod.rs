@@ -19,7 +19,8 @@ pub use details::{CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject};
 pub use diff::{Difference, diff};
 pub use kept::lost_in_rebuild;
 pub use routines::{
-    FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type, signature_key,
+    FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type,
+    normalise_search_path, signature_key,
 };
 pub use routines_diff::{INTERNAL_TRIGGER_PREFIX, is_internal_trigger};
 pub use security::{GrantFact, PolicyOrigin, RowSecurityFlags, SecurityModel};

@@ -27,6 +27,19 @@ pub struct FunctionShape {
     pub volatility: String,
     /// The body, trimmed.
     pub body: String,
+    /// Its own `search_path` setting, normalised (see [`normalise_search_path`]); `None`:
+    /// not set (the caller's path applies).
+    pub search_path: Option<String>,
+}
+
+/// A `search_path` value as a comparable list: schemas trimmed, unquoted, joined with
+/// `, ` (`"pg_catalog", pg_temp` -> `pg_catalog, pg_temp`; `""` -> empty).
+pub fn normalise_search_path(path: &str) -> String {
+    path.split(',')
+        .map(|p| p.trim().trim_matches('"').to_string())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A trigger as the plan or the database defines it.
@@ -95,6 +108,11 @@ pub fn signature_key(name: &str, types: &[String]) -> String {
     format!("{name}({})", types.join(", "))
 }
 
+/// `public.fmt(integer)` -> `fmt(integer)`: a function key without the default schema.
+fn unqualified_public(key: &str) -> String {
+    key.strip_prefix("public.").unwrap_or(key).to_string()
+}
+
 /// A PostgreSQL type as `format_type` prints it without modifiers: `int` -> `integer`,
 /// `varchar(20)` -> `character varying`, `timestamptz` -> `timestamp with time zone`.
 pub fn normalise_pg_type(ty: &str) -> String {
@@ -145,7 +163,9 @@ impl RoutineModel {
             }
             Step::DropFunction(f) => {
                 self.managed.insert(f.name.clone());
-                self.functions.remove(&signature_key(&f.name, &f.args));
+                // `public.fmt` and `fmt` name the same function in the default schema.
+                let key = unqualified_public(&signature_key(&f.name, &f.args));
+                self.functions.retain(|k, _| unqualified_public(k) != key);
             }
             Step::CreateTrigger(t) => {
                 self.triggers
@@ -231,6 +251,7 @@ impl RoutineModel {
                         })
                         .to_string(),
                     body: f.body.trim().to_string(),
+                    search_path: f.set_search_path.as_deref().map(normalise_search_path),
                 },
             );
         }
@@ -258,6 +279,7 @@ impl RoutineModel {
                     security_definer: false,
                     volatility: "volatile".into(),
                     body: body.trim().to_string(),
+                    search_path: None,
                 },
             );
             out.triggers.insert(

@@ -82,6 +82,11 @@ fn function_diff(
         definer(a.security_definer),
     );
     field("volatility", &e.volatility, &a.volatility);
+    let path = |p: &Option<String>| match p {
+        Some(p) => format!("`{p}`"),
+        None => "unset".to_string(),
+    };
+    field("search_path", &path(&e.search_path), &path(&a.search_path));
     if e.body != a.body {
         push(
             sig,
