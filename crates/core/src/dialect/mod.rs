@@ -142,6 +142,15 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// A statement run inside the migration's transaction right before `object`'s
+    /// definition is captured: it takes the lock the step's own statement would take, so that
+    /// no other session can change the object between the capture and the step. `None`: no
+    /// lock needed or possible.
+    fn capture_lock_sql(&self, object: &crate::plan::ObjectRef) -> Option<String> {
+        let _ = object;
+        None
+    }
+
     /// A query listing the rights `roles` hold directly on `objects` (among `privileges`),
     /// from any grantor: one readable row each (`UPDATE on notes to app (granted by alice)`).
     /// Drift uses it for the rights the plan revoked. `None` where the dialect has no such

@@ -373,6 +373,10 @@ impl SqlDialect for Postgres {
         Some("RESET SESSION AUTHORIZATION; RESET ROLE")
     }
 
+    fn capture_lock_sql(&self, object: &crate::plan::ObjectRef) -> Option<String> {
+        super::postgres_capture::lock_sql(object)
+    }
+
     fn held_rights_sql(
         &self,
         on: crate::plan::GrantOn,

@@ -21,6 +21,26 @@ pub(super) const POLICIES: &str = "SELECT CASE WHEN schemaname = current_schema(
      THEN tablename::text ELSE schemaname || '.' || tablename END, policyname::text \
      FROM pg_policies ORDER BY 1, 2";
 
+/// The table lock taken before capturing `object`: the mode its step's statement takes
+/// (`DROP POLICY`, `CREATE POLICY`, `ALTER TABLE .. ROW LEVEL SECURITY` and `DROP TRIGGER`:
+/// ACCESS EXCLUSIVE; `ENABLE/DISABLE TRIGGER`: SHARE ROW EXCLUSIVE), taken first so that it
+/// is never upgraded. Grants and functions have no table lock to take.
+pub(super) fn lock_sql(object: &ObjectRef) -> Option<String> {
+    let (table, mode) = match object {
+        ObjectRef::Policy { table, .. }
+        | ObjectRef::Trigger { table, .. }
+        | ObjectRef::RowSecurity { table } => (table, "ACCESS EXCLUSIVE"),
+        ObjectRef::TriggerState { table, .. } => (table, "SHARE ROW EXCLUSIVE"),
+        _ => return None,
+    };
+    // A missing table is left to the step (`if_exists` skips it).
+    let t = qualified(table);
+    Some(format!(
+        "DO $cutover_lock$ BEGIN IF to_regclass({}) IS NOT NULL THEN LOCK TABLE {t} IN {mode} MODE; END IF; END $cutover_lock$",
+        quote_literal(&t)
+    ))
+}
+
 /// The query for `object`.
 pub(super) fn definition_sql(object: &ObjectRef) -> Option<String> {
     Some(match object {

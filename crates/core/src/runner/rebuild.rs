@@ -23,6 +23,14 @@ impl Runner<'_> {
     /// triggers that depend on its table.
     pub(crate) async fn execute_in_transaction(&mut self, s: &Statement) -> Result<u64> {
         if !s.capture.is_empty() {
+            // In the transaction: lock what the step changes before reading its definition.
+            for action in &s.capture {
+                if let crate::render::CaptureAction::Save(key) = action
+                    && let Some(lock) = self.backend.dialect().sql().capture_lock_sql(&key.object)
+                {
+                    self.backend.execute(&lock).await?;
+                }
+            }
             return self.execute_capturing(s).await;
         }
         let Some(table) = s

@@ -12,6 +12,8 @@ const NONE: &str = "LOCK=NONE";
 const SHARED: &str = "LOCK=SHARED";
 const MDL: &str = "a brief exclusive metadata lock at start and end";
 const WRITES: &str = "writes (reads go on)";
+/// What `CREATE TRIGGER` blocks on MySQL/MariaDB.
+const TRIGGER_MDL: &str = "everything on the table while it waits for the transactions that used it to end (queries queue behind it), then briefly";
 
 /// MySQL's and MariaDB's answers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -180,10 +182,10 @@ impl Explainer for MysqlExplain {
                 "nothing runs on MySQL/MariaDB",
             ),
             Step::UpdatedAtTrigger(_) => LockImpact::new(
-                "none",
+                "exclusive metadata lock",
                 TableWork::Catalog,
-                MDL,
-                "CREATE TRIGGER: metadata only",
+                TRIGGER_MDL,
+                "CREATE TRIGGER: metadata only, but under an exclusive metadata lock",
             ),
             Step::CreateFunction(_)
             | Step::DropFunction(_)
@@ -195,6 +197,12 @@ impl Explainer for MysqlExplain {
                 TableWork::Nothing,
                 "nothing",
                 "PostgreSQL only: nothing runs on MySQL/MariaDB",
+            ),
+            Step::Backfill(b) if b.sync => LockImpact::new(
+                "exclusive metadata lock (CREATE TRIGGER), then row locks per batch (InnoDB)",
+                TableWork::Batches,
+                TRIGGER_MDL,
+                "the sync triggers are created first, each under an exclusive metadata lock; then short transactions, one per batch",
             ),
             Step::Backfill(_) | Step::DeleteRows(_) => LockImpact::new(
                 "row locks per batch (InnoDB)",

@@ -246,6 +246,12 @@ impl Explainer for PostgresExplain {
             Step::DropTrigger(_) => {
                 LockImpact::new(ACCESS_EXCLUSIVE, TableWork::Catalog, EVERYTHING, "catalog only")
             }
+            Step::Backfill(b) if b.sync => LockImpact::new(
+                "SHARE ROW EXCLUSIVE (CREATE TRIGGER), then ROW EXCLUSIVE + row locks per batch",
+                TableWork::Batches,
+                WRITES,
+                "the sync triggers are created first (writes wait for the lock, catalog only); then short transactions, one per batch",
+            ),
             Step::Backfill(_) | Step::DeleteRows(_) => LockImpact::new(
                 "ROW EXCLUSIVE + row locks per batch",
                 TableWork::Batches,

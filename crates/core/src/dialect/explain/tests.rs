@@ -201,3 +201,38 @@ fn postgres_add_unique_takes_the_share_lock_of_its_index_build() {
     assert_eq!(impact.lock, "SHARE");
     assert_eq!(impact.work, TableWork::IndexBuild);
 }
+
+#[test]
+fn trigger_creation_names_its_lock_on_every_dialect() {
+    let s = ServerVersion::parse("10.11.19-MariaDB");
+    let touch = step("op = \"updated_at_trigger\"\ntable = \"t\"\ncolumn = \"updated_at\"");
+    let my = Dialect::Mysql.explainer().step_impact(&facts(&touch, &s));
+    assert_eq!(my.lock, "exclusive metadata lock");
+    assert!(
+        my.blocks.starts_with("everything on the table"),
+        "{}",
+        my.blocks
+    );
+    let pg = Dialect::Postgres
+        .explainer()
+        .step_impact(&facts(&touch, &s));
+    assert_eq!(pg.lock, "SHARE ROW EXCLUSIVE");
+    let lite = Dialect::Sqlite.explainer().step_impact(&facts(&touch, &s));
+    assert_eq!(lite.lock, "database write lock");
+
+    let sync = step("op = \"backfill\"\ntable = \"t\"\nset = { b = \"a\" }\nsync = true");
+    let my = Dialect::Mysql.explainer().step_impact(&facts(&sync, &s));
+    assert!(
+        my.lock
+            .starts_with("exclusive metadata lock (CREATE TRIGGER)"),
+        "{}",
+        my.lock
+    );
+    assert!(!my.online);
+    let pg = Dialect::Postgres.explainer().step_impact(&facts(&sync, &s));
+    assert!(
+        pg.lock.starts_with("SHARE ROW EXCLUSIVE (CREATE TRIGGER)"),
+        "{}",
+        pg.lock
+    );
+}
