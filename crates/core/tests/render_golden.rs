@@ -1758,13 +1758,14 @@ fn example_plan_reverts_newest_first() {
     let rendered = render(&plan, Dialect::Postgres, Direction::Down).expect("example reverts");
     let versions: Vec<String> = rendered.iter().map(|m| m.version.to_string()).collect();
     assert_eq!(versions, ["0005", "0004", "0003", "0002", "0001"]);
-    // The revoke's ownership check before it and its check that the rights are gone after.
+    // The revoke's ownership and dependent-rights checks before it and its check that the
+    // rights are gone after.
     let all = statements(&rendered);
     let checks = all
         .iter()
         .filter(|s| s.starts_with("DO $cutover_check$"))
         .count();
-    assert_eq!(checks, 2);
+    assert_eq!(checks, 3);
     let all: Vec<_> = all
         .into_iter()
         .filter(|s| !s.starts_with("DO $cutover_check$"))

@@ -112,10 +112,11 @@ fn up_on_postgres() {
     let checks: Vec<usize> = (0..got.len())
         .filter(|&i| got[i].starts_with("DO $cutover_check$"))
         .collect();
-    assert_eq!(checks, [4, 6, 8, 10], "{got:#?}");
+    assert_eq!(checks, [4, 6, 8, 9, 11], "{got:#?}");
     assert!(got[4].contains("grant on table %: cutover runs as %, which does not own it"));
     assert!(got[8].contains("to_regprocedure") || got[8].contains("nspowner"));
-    assert!(got[10].contains("the right is still held after the REVOKE"));
+    assert!(got[9].contains("granted the right on to others"));
+    assert!(got[11].contains("the right is still held after the REVOKE"));
     let got: Vec<String> = got
         .into_iter()
         .filter(|s| !s.starts_with("DO $cutover_check$"))
@@ -283,12 +284,12 @@ fn field_errors_name_the_line_and_say_what_to_do() {
             "`roles = []` would make the policy apply to every role (PUBLIC)",
         ),
         (
-            "op = \"create_policy\"\ntable = \"auth.users\"\nname = \"p\"\nusing = \"true\"\n",
-            "field `table`: `auth.users`: create_policy takes a table of the current schema, without a schema",
+            "op = \"create_policy\"\ntable = \"a.auth.users\"\nname = \"p\"\nusing = \"true\"\n",
+            "field `table`: `a.auth.users`: create_policy takes a table name, or a schema and a table separated by one dot",
         ),
         (
-            "op = \"enable_rls\"\ntable = \"storage.objects\"\n",
-            "schema-qualified tables such as `auth.users` are not supported yet",
+            "op = \"enable_rls\"\ntable = \"storage.\"\n",
+            "with no empty part",
         ),
         (
             "op = \"create_policy\"\ntable = \"notes\"\nname = \"p\"\ncommand = \"upsert\"\n",
