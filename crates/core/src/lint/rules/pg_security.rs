@@ -229,7 +229,7 @@ fn raw_functions(sql: &str) -> Vec<(String, bool, Option<String>)> {
                 // `search_path = a, b` / `search_path TO a, b` / `search_path='a, b'`, up to the
                 // next keyword.
                 let mut parts: Vec<&str> = Vec::new();
-                let first = words[start + i].splitn(2, '=').nth(1).unwrap_or("");
+                let first = words[start + i].split_once('=').map_or("", |x| x.1);
                 if !first.is_empty() {
                     parts.push(first);
                 }
@@ -238,9 +238,10 @@ fn raw_functions(sql: &str) -> Vec<(String, bool, Option<String>)> {
                     if u == "=" || u == "TO" {
                         continue;
                     }
-                    if !(w.ends_with(',') || parts.last().is_some_and(|p| p.ends_with(',')))
-                        && !parts.is_empty()
-                    {
+                    let continues = parts.is_empty()
+                        || w.ends_with(',')
+                        || parts.last().is_some_and(|p| p.ends_with(','));
+                    if !continues {
                         break;
                     }
                     parts.push(w);
