@@ -111,3 +111,43 @@ async fn up_json_carries_the_soak_wait_and_applied_by_names_the_os_user() {
     })
     .await;
 }
+
+const FILL: &str = r#"description = "fill new"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "t_new"
+table = "t"
+pending = "new IS NULL"
+set.new = "upper(old)"
+sync = true
+"#;
+
+#[tokio::test]
+async fn explain_says_what_installing_a_sync_trigger_locks() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write("0001_t.toml", T)
+            .write("0002_new.toml", EXPAND);
+        let out = up(&plan, db.url(), &[], &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        plan.write("0003_fill.toml", FILL);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let out = common::run(
+            plan.path(),
+            &["explain", "--database", db.url(), "--plan", dir.as_str()],
+        );
+        let text = common::text(&out);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        let lock = match db.backend() {
+            cutover_tests::Backend::Postgres => "SHARE ROW EXCLUSIVE",
+            cutover_tests::Backend::Mysql => "exclusive metadata lock",
+            cutover_tests::Backend::Sqlite => "database write lock",
+        };
+        assert!(
+            text.contains("CREATE TRIGGER of the sync trigger") && text.contains(lock),
+            "{text}"
+        );
+    })
+    .await;
+}

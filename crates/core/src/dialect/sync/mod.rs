@@ -127,6 +127,10 @@ pub trait SyncTriggers: SqlDialect {
         self.drop_sync_trigger_sql(trigger)
     }
 
+    /// What installing the sync trigger locks, for `cutover explain` of the backfill step
+    /// that installs it (before its first batch).
+    fn install_lock_note(&self) -> &'static str;
+
     /// Statements run before and after reinstalling a live trigger where DDL is not
     /// transactional, so that no write to `table` runs between the drop and the create (and
     /// escapes the trigger). Default: none.

@@ -43,6 +43,10 @@ impl SyncTriggers for Mysql {
             .into()
     }
 
+    fn install_lock_note(&self) -> &'static str {
+        "before the first batch, CREATE TRIGGER of the sync trigger takes an exclusive metadata lock on the table: it waits for open transactions on the table, and reads and writes queue behind it; a reinstall (--restart) holds LOCK TABLES .. WRITE for the DROP and the CREATE; catalog only, brief"
+    }
+
     /// `DROP TRIGGER` and `CREATE TRIGGER` commit each on their own: the table is write-locked
     /// around them, so an application write waits for the new trigger instead of slipping
     /// between the two.

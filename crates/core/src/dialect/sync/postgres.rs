@@ -56,6 +56,10 @@ impl SyncTriggers for Postgres {
         ])
     }
 
+    fn install_lock_note(&self) -> &'static str {
+        "before the first batch, CREATE TRIGGER of the sync trigger takes SHARE ROW EXCLUSIVE on the table: writes wait for it (and it waits for running writes), reads go on; catalog only, brief"
+    }
+
     /// The body of the function the trigger calls (`prosrc`): a function replaced by hand
     /// under the same name, or a trigger pointed at another function, shows.
     fn sync_definitions_sql(&self, t: &SyncTrigger) -> String {

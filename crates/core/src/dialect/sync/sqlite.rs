@@ -77,6 +77,10 @@ impl SyncTriggers for Sqlite {
             .into()
     }
 
+    fn install_lock_note(&self) -> &'static str {
+        "before the first batch, CREATE TRIGGER of the sync trigger takes the database write lock: other writers wait (busy timeout), readers go on; catalog only, brief"
+    }
+
     fn sync_definitions_sql(&self, t: &SyncTrigger) -> String {
         format!(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({})",
