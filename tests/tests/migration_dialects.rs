@@ -54,7 +54,9 @@ fn plan() -> (PlanDir, Plan) {
 }
 
 async fn has_column(b: &mut dyn Backend, column: &str) -> bool {
-    b.query(&format!("SELECT {column} FROM items")).await.is_ok()
+    b.query(&format!("SELECT {column} FROM items"))
+        .await
+        .is_ok()
 }
 
 async fn history(b: &mut dyn Backend) -> Vec<String> {
@@ -82,7 +84,10 @@ async fn a_migration_limited_to_postgres_runs_there_and_is_recorded_elsewhere() 
             .up(Target::Latest)
             .await
             .expect("up");
-        assert_eq!(has_column(b.as_mut(), "pg_only").await, kind == Kind::Postgres);
+        assert_eq!(
+            has_column(b.as_mut(), "pg_only").await,
+            kind == Kind::Postgres
+        );
         assert!(has_column(b.as_mut(), "note").await);
         let h = history(b.as_mut()).await;
         let pg_statements = if kind == Kind::Postgres { "1" } else { "0" };
@@ -125,15 +130,22 @@ fn a_step_may_not_list_a_dialect_its_migration_excludes() {
     let err = Plan::load(dir.path()).expect_err("sqlite is excluded");
     let msg = err.to_string();
     assert!(
-        msg.contains("0001_x.toml:7") && msg.contains("lists sqlite") && msg.contains("top-level `dialects`"),
+        msg.contains("0001_x.toml:7")
+            && msg.contains("lists sqlite")
+            && msg.contains("top-level `dialects`"),
         "{msg}"
     );
     dir.write(
         "0001_x.toml",
         "description = \"x\"\ndialects = [\"oracle\"]\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\ndown = \"SELECT 1\"\n",
     );
-    let msg = Plan::load(dir.path()).expect_err("unknown dialect").to_string();
-    assert!(msg.contains("0001_x.toml:2") && msg.contains("field `dialects`"), "{msg}");
+    let msg = Plan::load(dir.path())
+        .expect_err("unknown dialect")
+        .to_string();
+    assert!(
+        msg.contains("0001_x.toml:2") && msg.contains("field `dialects`"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]

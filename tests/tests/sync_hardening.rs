@@ -42,10 +42,9 @@ async fn altered(b: &mut dyn Backend, plan: &Plan) -> (bool, bool) {
     let mut r = Runner::new(b, plan, options(false), &Silent);
     let st = r.backfill_status().await.expect("status");
     let drift = r.drift().await.expect("drift");
-    let reported = drift
-        .differences
-        .iter()
-        .any(|d| d.detail.contains("sync trigger cutover_sync_items_label") && d.detail.contains("ALTERED"));
+    let reported = drift.differences.iter().any(|d| {
+        d.detail.contains("sync trigger cutover_sync_items_label") && d.detail.contains("ALTERED")
+    });
     (st[0].sync_altered, reported)
 }
 
@@ -84,7 +83,11 @@ async fn a_sync_trigger_replaced_by_hand_is_reported_and_reinstalled() {
         let kind = db.backend();
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0003").await;
-        assert_eq!(altered(b.as_mut(), &plan).await, (false, false), "as installed");
+        assert_eq!(
+            altered(b.as_mut(), &plan).await,
+            (false, false),
+            "as installed"
+        );
 
         replace_by_hand(b.as_mut(), kind).await;
         b.execute("INSERT INTO items (id, url, note) VALUES (1, 'https://a.example/p/q.txt', 'x')")
@@ -95,7 +98,9 @@ async fn a_sync_trigger_replaced_by_hand_is_reported_and_reinstalled() {
 
         // `backfill run` puts the plan's definition back (and fixes the row: it is not
         // pending, so the test clears it first).
-        b.execute("UPDATE items SET label = NULL WHERE id = 1").await.expect("clear");
+        b.execute("UPDATE items SET label = NULL WHERE id = 1")
+            .await
+            .expect("clear");
         Runner::new(b.as_mut(), &plan, options(false), &Silent)
             .backfill("items_label")
             .await
@@ -104,8 +109,14 @@ async fn a_sync_trigger_replaced_by_hand_is_reported_and_reinstalled() {
         b.execute("INSERT INTO items (id, url, note) VALUES (2, 'http://b.example/r.csv', 'x')")
             .await
             .expect("insert");
-        assert_eq!(label_of(b.as_mut(), 2).await.as_deref(), Some("R.CSV:plain"));
-        assert_eq!(label_of(b.as_mut(), 1).await.as_deref(), Some("Q.TXT:secure"));
+        assert_eq!(
+            label_of(b.as_mut(), 2).await.as_deref(),
+            Some("R.CSV:plain")
+        );
+        assert_eq!(
+            label_of(b.as_mut(), 1).await.as_deref(),
+            Some("Q.TXT:secure")
+        );
         b.close().await.expect("close");
     })
     .await;
@@ -168,14 +179,7 @@ async fn restart_reinstalls_the_trigger_without_losing_a_concurrent_write() {
         let stop = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicU64::new(0));
         let writers: Vec<_> = (0..2)
-            .map(|w| {
-                tokio::spawn(writer(
-                    db.url().to_string(),
-                    w,
-                    stop.clone(),
-                    done.clone(),
-                ))
-            })
+            .map(|w| tokio::spawn(writer(db.url().to_string(), w, stop.clone(), done.clone())))
             .collect();
         for round in 0..6 {
             Runner::new(b.as_mut(), &plan, options(true), &Silent)
@@ -200,7 +204,11 @@ async fn restart_reinstalls_the_trigger_without_losing_a_concurrent_write() {
                 (v(2) != transform(&v(1))).then(|| format!("{} {} {}", v(0), v(1), v(2)))
             })
             .collect();
-        assert!(wrong.is_empty(), "{} rows out of sync: {wrong:?}", wrong.len());
+        assert!(
+            wrong.is_empty(),
+            "{} rows out of sync: {wrong:?}",
+            wrong.len()
+        );
         b.close().await.expect("close");
     })
     .await;

@@ -35,7 +35,14 @@ const CONTRACT: &str = "description = \"drop old\"\nphase = \"contract\"\nmin_ag
 
 fn up(plan: &PlanDir, url: &str, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let dir = plan.path().to_str().expect("utf8").to_string();
-    let mut args = vec!["up", "--no-backup", "--database", url, "--plan", dir.as_str()];
+    let mut args = vec![
+        "up",
+        "--no-backup",
+        "--database",
+        url,
+        "--plan",
+        dir.as_str(),
+    ];
     args.extend_from_slice(extra);
     common::run_env(plan.path(), &args, env)
 }
@@ -94,7 +101,12 @@ async fn up_json_carries_the_soak_wait_and_applied_by_names_the_os_user() {
             remaining == "24h" || remaining.starts_with("23h 5"),
             "never `1d`: {doc}"
         );
-        assert!(soak["location"].as_str().unwrap_or_default().ends_with("0003_drop_old.toml:3"));
+        assert!(
+            soak["location"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("0003_drop_old.toml:3")
+        );
 
         let mut b = connect(db.url()).await.expect("connect");
         let by = b
@@ -103,10 +115,16 @@ async fn up_json_carries_the_soak_wait_and_applied_by_names_the_os_user() {
             .expect("applied_by")
             .into_first_column();
         let by = by.first().cloned().unwrap_or_default();
-        let id = std::process::Command::new("id").arg("-un").output().expect("id -un");
+        let id = std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .expect("id -un");
         let os_user = String::from_utf8_lossy(&id.stdout).trim().to_string();
         assert!(!by.starts_with("unknown@"), "{by}");
-        assert!(!os_user.is_empty() && by.starts_with(&format!("{os_user}@")), "{by} vs {os_user}");
+        assert!(
+            !os_user.is_empty() && by.starts_with(&format!("{os_user}@")),
+            "{by} vs {os_user}"
+        );
         b.close().await.expect("close");
     })
     .await;
@@ -127,8 +145,7 @@ sync = true
 async fn explain_says_what_installing_a_sync_trigger_locks() {
     for_each_backend(|db| async move {
         let plan = PlanDir::new();
-        plan.write("0001_t.toml", T)
-            .write("0002_new.toml", EXPAND);
+        plan.write("0001_t.toml", T).write("0002_new.toml", EXPAND);
         let out = up(&plan, db.url(), &[], &[]);
         assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
         plan.write("0003_fill.toml", FILL);

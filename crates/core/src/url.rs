@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn the_user_of_a_url_never_includes_the_password() {
-        assert_eq!(user_of("postgres://u:s3cret@h:5432/db").as_deref(), Some("u"));
+        assert_eq!(
+            user_of("postgres://u:s3cret@h:5432/db").as_deref(),
+            Some("u")
+        );
         assert_eq!(user_of("mysql://root@h/db").as_deref(), Some("root"));
         assert_eq!(user_of("postgres://h/db"), None);
         assert_eq!(user_of("sqlite://app.db"), None);

@@ -189,10 +189,9 @@ impl Migrator {
         )
         .done_versions()
         .await;
-        let errors =
-            crate::lint::up_gate(&self.plan, dialect, |m| {
-                !done.contains(&m.version.number) && m.version.number <= limit
-            });
+        let errors = crate::lint::up_gate(&self.plan, dialect, |m| {
+            !done.contains(&m.version.number) && m.version.number <= limit
+        });
         if errors.is_empty() {
             return Ok(());
         }

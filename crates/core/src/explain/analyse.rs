@@ -261,7 +261,11 @@ impl Walk<'_> {
         if let Step::Backfill(bf) = step
             && bf.sync
         {
-            impact.note = format!("{}; {}", impact.note, dialect.sync_triggers().install_lock_note());
+            impact.note = format!(
+                "{}; {}",
+                impact.note,
+                dialect.sync_triggers().install_lock_note()
+            );
         }
         if impact.work == TableWork::IndexBuild {
             self.hypothetical_index(m, number, step, schema).await?;

@@ -92,7 +92,10 @@ mod tests {
     #[test]
     fn casts_of_values_and_divisions_by_values_can_raise() {
         assert_eq!(parts("CAST(code AS integer)"), ["a cast to integer"]);
-        assert_eq!(parts("total / qty"), ["a division by a value that may be 0"]);
+        assert_eq!(
+            parts("total / qty"),
+            ["a division by a value that may be 0"]
+        );
         assert_eq!(parts("n % k"), ["a remainder (%) by a value that may be 0"]);
         assert_eq!(
             parts("CASE WHEN a > 0 THEN CAST(b AS date) END"),

@@ -93,14 +93,22 @@ pub(crate) fn apply(plan: &Plan, findings: Vec<Finding>, dialects: &[Dialect]) -
             );
         }
         let down = migration.down.as_deref().unwrap_or_default();
-        let all = (migration.steps.iter().map(|s| (false, s))).chain(down.iter().map(|s| (true, s)));
+        let all =
+            (migration.steps.iter().map(|s| (false, s))).chain(down.iter().map(|s| (true, s)));
         let mut index = [0usize; 2];
         for (is_down, step) in all {
             let s = index[usize::from(is_down)];
             index[usize::from(is_down)] += 1;
             for (i, a) in step.allow.iter().enumerate() {
                 let used = used.contains(&(m, Some((is_down, s)), i));
-                about(migration, Some((s, step, is_down)), a, used, dialects, &mut out);
+                about(
+                    migration,
+                    Some((s, step, is_down)),
+                    a,
+                    used,
+                    dialects,
+                    &mut out,
+                );
             }
         }
     }

@@ -268,12 +268,30 @@ pub(crate) fn load_migration(
         }
         Ok(values)
     };
-    let steps = items::<Step>(path, &map, "steps", limited("steps", header.steps)?, options)?;
+    let steps = items::<Step>(
+        path,
+        &map,
+        "steps",
+        limited("steps", header.steps)?,
+        options,
+    )?;
     let down = match header.down {
-        Some(d) => Some(items::<Step>(path, &map, "down", limited("down", d)?, options)?),
+        Some(d) => Some(items::<Step>(
+            path,
+            &map,
+            "down",
+            limited("down", d)?,
+            options,
+        )?),
         None => None,
     };
-    let checks = items::<Check>(path, &map, "checks", limited("checks", header.checks)?, options)?;
+    let checks = items::<Check>(
+        path,
+        &map,
+        "checks",
+        limited("checks", header.checks)?,
+        options,
+    )?;
     let allow = match header.allow {
         Some(value) => {
             let line = map.key_line(0..map.top_level_end(), "allow").unwrap_or(1);

@@ -89,7 +89,11 @@ pub fn parse_duration(text: &str) -> std::result::Result<u64, String> {
 /// `13h 12m`, `23h 59m`, `2d 4h 10m`, `45s`: a duration the way the gate says how long is left.
 pub fn format_duration(seconds: u64) -> String {
     // Days only from two days on: `24h` reads better than `1d` next to `min_age = "24h"`.
-    let day = if seconds >= 2 * 86_400 { 86_400 } else { u64::MAX };
+    let day = if seconds >= 2 * 86_400 {
+        86_400
+    } else {
+        u64::MAX
+    };
     let (d, h, m, s) = (
         seconds / day,
         seconds % day / 3_600,

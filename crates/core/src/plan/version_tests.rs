@@ -22,7 +22,8 @@ fn equal_numbers_are_equal_versions_whatever_the_padding() {
     assert_eq!(v("0039").to_string(), "0039");
 }
 
-const T: &str = "description = \"t\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\ndown = \"SELECT 1\"\n";
+const T: &str =
+    "description = \"t\"\n[[steps]]\nop = \"sql\"\nsql = \"SELECT 1\"\ndown = \"SELECT 1\"\n";
 
 #[test]
 fn two_files_with_the_same_number_are_still_refused() {
@@ -48,8 +49,8 @@ fn a_plan_finds_a_migration_by_its_number_written_either_way() {
         path: "m/0039_a.toml",
         text: T,
     }];
-    let plan = Plan::from_sources(Path::new("m"), &sources, &LoadOptions::default())
-        .expect("loads");
+    let plan =
+        Plan::from_sources(Path::new("m"), &sources, &LoadOptions::default()).expect("loads");
     assert!(plan.get("39").is_some());
     assert!(plan.get("0039").is_some());
     assert!(plan.get("40").is_none());

@@ -70,7 +70,8 @@ mod tests {
 
     #[test]
     fn the_uid_is_looked_up_in_passwd() {
-        let passwd = "root:x:0:0:root:/root:/bin/bash\n# note\nann:x:1000:1000::/home/ann:/bin/sh\n";
+        let passwd =
+            "root:x:0:0:root:/root:/bin/bash\n# note\nann:x:1000:1000::/home/ann:/bin/sh\n";
         assert_eq!(user_of_uid(passwd, "1000").as_deref(), Some("ann"));
         assert_eq!(user_of_uid(passwd, "0").as_deref(), Some("root"));
         assert_eq!(user_of_uid(passwd, "42"), None);

@@ -5,8 +5,8 @@
 //! released on every path, errors and panics included.
 
 mod admin;
-mod applied_by;
 mod adopt;
+mod applied_by;
 mod apply;
 mod backfill_lock;
 mod backfill_ready;

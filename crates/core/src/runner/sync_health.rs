@@ -48,7 +48,10 @@ impl Runner<'_> {
     }
 
     /// Whether a live trigger of `trigger` has another definition than the plan renders.
-    pub(super) async fn sync_altered(&mut self, trigger: &crate::dialect::SyncTrigger) -> Result<bool> {
+    pub(super) async fn sync_altered(
+        &mut self,
+        trigger: &crate::dialect::SyncTrigger,
+    ) -> Result<bool> {
         let st = self.backend.dialect().sync_triggers();
         let expected = st.expected_sync_definitions(trigger)?;
         let rows = self

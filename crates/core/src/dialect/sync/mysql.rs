@@ -67,7 +67,11 @@ impl SyncTriggers for Mysql {
 
     fn expected_sync_definitions(&self, t: &SyncTrigger) -> Result<Vec<(String, String)>> {
         let sql = self.create_sync_trigger_sql(t)?;
-        Ok(trigger_bodies(&sql, &self.sync_trigger_names(t), "FOR EACH ROW\n"))
+        Ok(trigger_bodies(
+            &sql,
+            &self.sync_trigger_names(t),
+            "FOR EACH ROW\n",
+        ))
     }
 
     fn unchanged_condition(&self, column: &str) -> Expr {

@@ -52,8 +52,7 @@ pub(crate) fn check(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Fin
                 ));
             }
         }
-        let on_mysql = dialects.contains(&Dialect::Mysql)
-            && s.located.runs_on(Dialect::Mysql);
+        let on_mysql = dialects.contains(&Dialect::Mysql) && s.located.runs_on(Dialect::Mysql);
         if on_mysql {
             out.push(s.finding(
                 &SYNC_TRIGGER_DEFINER,
@@ -65,3 +64,7 @@ pub(crate) fn check(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Fin
         }
     }
 }
+
+#[cfg(test)]
+#[path = "sync_hazards_tests.rs"]
+mod tests;
