@@ -44,12 +44,15 @@ pub(crate) const UNUSED_SUPPRESSION: RuleInfo = RuleInfo {
     fix: "Remove the suppression.",
 };
 
+/// A suppression that silenced a finding: (migration index, (is a down step, step index) or
+/// `None` for the top level, allow index).
+type Used = (usize, Option<(bool, usize)>, usize);
+
 /// Drops suppressed findings and adds findings about the suppressions. Findings about one
 /// step are silenced by that step's `allow` or by the migration's; findings about a whole
 /// migration by the migration's. A `[[down]]` step's `allow` silences the findings about it.
 pub(crate) fn apply(plan: &Plan, findings: Vec<Finding>, dialects: &[Dialect]) -> Vec<Finding> {
-    // (migration index, (is a down step, step index) or None for the top level, allow index)
-    let mut used: BTreeSet<(usize, Option<(bool, usize)>, usize)> = BTreeSet::new();
+    let mut used: BTreeSet<Used> = BTreeSet::new();
     let mut out = Vec::new();
     for f in findings {
         let Some(m) = plan
