@@ -95,6 +95,18 @@ async fn a_sync_trigger_replaced_by_hand_is_reported_and_reinstalled() {
             .expect("insert");
         assert_eq!(label_of(b.as_mut(), 1).await.as_deref(), Some("hacked"));
         assert_eq!(altered(b.as_mut(), &plan).await, (true, true), "{kind:?}");
+        let verify = Runner::new(b.as_mut(), &plan, options(false), &Silent)
+            .verify(&[])
+            .await
+            .expect("verify");
+        assert!(
+            verify
+                .warnings
+                .iter()
+                .any(|w| w.contains("cutover_sync_items_label") && w.contains("ALTERED")),
+            "{:?}",
+            verify.warnings
+        );
 
         // `backfill run` puts the plan's definition back (and fixes the row: it is not
         // pending, so the test clears it first).
