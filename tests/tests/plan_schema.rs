@@ -212,6 +212,23 @@ dialects = ["sqlite"]
 "#,
     ),
     (
+        "dialects on the migration, allow on a down step",
+        r#"
+description = "x"
+dialects = ["postgres", "sqlite"]
+[[steps]]
+op = "rename_table"
+table = "a"
+to = "b"
+dialects = ["postgres"]
+[[down]]
+op = "rename_table"
+table = "b"
+to = "a"
+allow = [{ rule = "pg/rename", reason = "r" }]
+"#,
+    ),
+    (
         "a raw sql step with a per-dialect down",
         r#"
 description = "x"
@@ -280,8 +297,8 @@ const REFUSED: &[(&str, &str)] = &[
         "description = \"x\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\ndialects = [\"oracle\"]\n",
     ),
     (
-        "allow on a down step",
-        "description = \"x\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n[[down]]\nop = \"drop_table\"\ntable = \"t\"\nallow = [{ rule = \"pg/rename\" }]\n",
+        "a migration-level dialects that is not a list",
+        "description = \"x\"\ndialects = \"postgres\"\n[[steps]]\nop = \"drop_table\"\ntable = \"t\"\n",
     ),
     (
         "an unknown field in a suppression",

@@ -73,11 +73,14 @@ pub fn run() -> std::process::ExitCode {
         Err(err) => {
             let code = ExitCode::for_error(&err);
             if json {
-                let doc = serde_json::json!({
+                let mut doc = serde_json::json!({
                     "ok": false,
                     "error": format!("{err:#}"),
                     "exit_code": code as u8,
                 });
+                if let Some(Error::SoakPending(r)) = err.downcast_ref::<Error>().map(|e| e.root()) {
+                    doc["soak"] = soak_json(r);
+                }
                 crate::outln!("{doc}");
             } else {
                 eprintln!("error: {err:#}");
@@ -86,6 +89,21 @@ pub fn run() -> std::process::ExitCode {
         }
     };
     std::process::ExitCode::from(code as u8)
+}
+
+/// The structured form of a soak refusal for `up --json`.
+fn soak_json(r: &cutover_core::runner::SoakRefusal) -> serde_json::Value {
+    serde_json::json!({
+        "migration": r.migration,
+        "waiting_for": r.after,
+        "since": r.since,
+        "min_age": r.min_age,
+        "min_age_secs": r.min_age_secs,
+        "remaining_secs": r.left_secs,
+        "remaining": cutover_core::plan::format_duration(r.left_secs),
+        "ready_at": r.ready_at,
+        "location": r.location,
+    })
 }
 
 fn init_tracing(verbose: bool) {

@@ -46,6 +46,15 @@ pub fn redact(url: &str) -> String {
     ))
 }
 
+/// The user name of a `postgres://user:secret@host/db` URL (never the password), if it has one.
+pub fn user_of(url: &str) -> Option<String> {
+    let rest = &url[url.find("://")? + 3..];
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let userinfo = &authority[..authority.rfind('@')?];
+    let user = userinfo.split(':').next().unwrap_or_default();
+    (!user.is_empty()).then(|| user.to_string())
+}
+
 /// Masks `password=` in the query string too.
 fn redact_query(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {
@@ -85,6 +94,17 @@ pub fn is_missing_file(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_user_of_a_url_never_includes_the_password() {
+        assert_eq!(
+            user_of("postgres://u:s3cret@h:5432/db").as_deref(),
+            Some("u")
+        );
+        assert_eq!(user_of("mysql://root@h/db").as_deref(), Some("root"));
+        assert_eq!(user_of("postgres://h/db"), None);
+        assert_eq!(user_of("sqlite://app.db"), None);
+    }
 
     #[test]
     fn redacts_passwords() {

@@ -226,6 +226,13 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
                     id = b.id
                 );
             }
+            if b.sync_altered {
+                crate::outln!(
+                    "{:<28} sync trigger ALTERED (cutover_sync_{id}): not the plan's definition; `cutover backfill run {id}` installs it again",
+                    "",
+                    id = b.id
+                );
+            }
         }
     }
     Ok(ExitCode::Success)

@@ -104,6 +104,30 @@ fn sarif_failure(e: anyhow::Error) -> anyhow::Error {
 /// context) for the database's dialect and returns `Some(ExitCode::LintFailed)`, after
 /// printing the errors, when they must not be applied; `None` when they may (with
 /// `allow_errors`, after a warning). Applied migrations are not linted again.
+/// Prints, as warnings, the lint errors of pending migrations that this run does not apply
+/// (after `up --to`): they stop the `up` that reaches them, not this one.
+pub(crate) fn note_later(plan: &Plan, dialect: Dialect, later: impl Fn(&Migration) -> bool) {
+    let errors = up_gate(plan, dialect, later);
+    if errors.is_empty() {
+        return;
+    }
+    eprintln!(
+        "warning: {} lint error{} in migrations after --to, which this run does not apply (the `up` that reaches them refuses them):",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
+    for f in &errors {
+        eprintln!(
+            "  {}:{}: {} migration {}: {}",
+            f.file.display(),
+            f.line,
+            f.rule,
+            f.migration,
+            f.message
+        );
+    }
+}
+
 pub(crate) fn gate(
     plan: &Plan,
     dialect: Dialect,

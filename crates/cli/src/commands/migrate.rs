@@ -46,7 +46,16 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
         .await;
         (Some(backend), done)
     };
-    let pending = |m: &Migration| !done.contains(&m.version.number);
+    // `--to V` runs nothing after V: only the migrations this run applies can stop it.
+    let limit = match &target {
+        Target::Version(v) => v.number,
+        Target::Latest => u64::MAX,
+    };
+    let pending = |m: &Migration| !done.contains(&m.version.number) && m.version.number <= limit;
+    if !json {
+        let later = |m: &Migration| !done.contains(&m.version.number) && m.version.number > limit;
+        super::lint::note_later(&plan, dialect, later);
+    }
     if let Some(code) = super::lint::gate(&plan, dialect, pending, args.allow_lint_errors, json)? {
         if let Some(b) = backend {
             let _ = b.close().await;

@@ -142,13 +142,22 @@ pub(crate) fn batch_options(b: &crate::cli::BatchOpts) -> cutover_core::backfill
 
 /// Runner settings from the options.
 pub(crate) fn runner_options(project: &Project, opts: &ConnectOpts) -> RunnerOptions {
+    let defaults = RunnerOptions::default();
+    // No OS user known (a container without $USER): the database user ran the statements.
+    let db_user = project
+        .database_url(opts)
+        .ok()
+        .and_then(|u| cutover_core::url::user_of(&u));
+    let applied_by =
+        cutover_core::runner::with_database_user(&defaults.applied_by, db_user.as_deref());
     RunnerOptions {
+        applied_by,
         history_table: project.history_table(opts),
         lock_wait: Duration::from_secs_f64(opts.lock_timeout.max(0.0)),
         timeouts: Timeouts {
             lock: Duration::from_secs_f64(opts.ddl_lock_timeout.max(0.001)),
             statement: None,
         },
-        ..RunnerOptions::default()
+        ..defaults
     }
 }

@@ -99,6 +99,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
                     id = b.id
                 );
             }
+            if b.sync_altered {
+                crate::outln!(
+                    "         sync trigger ALTERED (cutover_sync_{id}): its definition is not the plan's (replaced by hand?); `cutover backfill run {id}` installs the plan's again",
+                    id = b.id
+                );
+            }
         }
     }
     if let Some(note) = &report.foreign_history {

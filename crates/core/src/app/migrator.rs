@@ -104,7 +104,7 @@ impl Migrator {
     /// once serialise on the lock: each migration is applied once. With nothing pending it
     /// only reads the history.
     pub async fn up_to(&mut self, target: Target) -> Result<RunReport> {
-        self.lint_gate().await?;
+        self.lint_gate(&target).await?;
         let mut runner = Runner::new(
             self.backend.as_mut(),
             &self.plan,
@@ -173,8 +173,13 @@ impl Migrator {
         )
     }
 
-    /// The lint gate of `up`: the error findings of the migrations not applied yet.
-    async fn lint_gate(&mut self) -> Result<()> {
+    /// The lint gate of `up`: the error findings of the migrations not applied yet that
+    /// this run applies (up to `--to`'s version, not after).
+    async fn lint_gate(&mut self, target: &Target) -> Result<()> {
+        let limit = match target {
+            Target::Version(v) => v.number,
+            Target::Latest => u64::MAX,
+        };
         let dialect = self.backend.dialect();
         let done = Runner::new(
             self.backend.as_mut(),
@@ -184,8 +189,9 @@ impl Migrator {
         )
         .done_versions()
         .await;
-        let errors =
-            crate::lint::up_gate(&self.plan, dialect, |m| !done.contains(&m.version.number));
+        let errors = crate::lint::up_gate(&self.plan, dialect, |m| {
+            !done.contains(&m.version.number) && m.version.number <= limit
+        });
         if errors.is_empty() {
             return Ok(());
         }

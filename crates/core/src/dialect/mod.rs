@@ -30,7 +30,7 @@ pub use kind::Dialect;
 pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use sqlite::Sqlite;
-pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers};
+pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers, same_definition};
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
 pub use undo::UndoLogDialect;
 

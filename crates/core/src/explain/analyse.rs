@@ -257,7 +257,16 @@ impl Walk<'_> {
             rebuild,
             not_null_proven,
         };
-        let impact = dialect.explainer().step_impact(&facts);
+        let mut impact = dialect.explainer().step_impact(&facts);
+        if let Step::Backfill(bf) = step
+            && bf.sync
+        {
+            impact.note = format!(
+                "{}; {}",
+                impact.note,
+                dialect.sync_triggers().install_lock_note()
+            );
+        }
         if impact.work == TableWork::IndexBuild {
             self.hypothetical_index(m, number, step, schema).await?;
         }

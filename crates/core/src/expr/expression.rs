@@ -134,6 +134,14 @@ impl Expression {
         typing::check(&mut self.node, scope, catalog)
     }
 
+    /// The parts that can raise an error on some rows (a cast of a value to a non-text type,
+    /// a division or remainder by a value that may be 0), described in a few words each.
+    pub fn can_raise(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.node.raising_parts(&mut out);
+        out
+    }
+
     /// Whether the expression contains a subquery (`EXISTS`, `IN (SELECT ..)`, `(SELECT ..)`).
     pub fn has_subquery(&self) -> bool {
         self.node.has_subquery()

@@ -9,6 +9,7 @@
 //! construct and the error messages are documented in `docs/expressions.md`.
 
 mod ast;
+mod can_raise;
 mod expression;
 mod functions;
 mod kinds;

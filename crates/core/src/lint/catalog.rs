@@ -3,12 +3,12 @@
 use super::finding::RuleInfo;
 use super::rules::{
     data_changes, destructive, dialect_coverage, insert_key, mysql, mysql_fk_index, mysql_keys,
-    pg_hazards, pg_routines, pg_security, pg_validate, plan_wide, postgres, sqlite,
+    pg_hazards, pg_routines, pg_security, pg_validate, plan_wide, postgres, sqlite, sync_hazards,
 };
 use super::squawk::others;
 use super::suppress;
 
-static RULES: [RuleInfo; 66] = [
+static RULES: [RuleInfo; 68] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -16,6 +16,8 @@ static RULES: [RuleInfo; 66] = [
     destructive::IRREVERSIBLE_WITHOUT_DOWN,
     data_changes::BACKFILL_WITHOUT_PENDING,
     insert_key::INSERT_BACKFILL_WITHOUT_KEY,
+    sync_hazards::SYNC_TRANSFORM_CAN_FAIL,
+    sync_hazards::SYNC_TRIGGER_DEFINER,
     data_changes::UNBATCHED_DATA_CHANGE,
     plan_wide::REQUIRES_LATER,
     plan_wide::VERSION_GAP,

@@ -35,6 +35,9 @@ mod squawk;
 mod suppress;
 mod walk;
 
+#[cfg(test)]
+mod down_allow_tests;
+
 pub use catalog::{rule, rules};
 pub use finding::{Finding, RuleInfo, Severity, Summary};
 pub use sarif::{SARIF_SCHEMA, to_sarif, to_sarif_failure};

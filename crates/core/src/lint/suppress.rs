@@ -5,7 +5,11 @@ use std::collections::BTreeSet;
 use super::catalog;
 use super::finding::{Finding, RuleInfo, Severity};
 use crate::dialect::Dialect;
-use crate::plan::{Allow, Migration, Plan};
+use crate::plan::{Allow, Located, Migration, Plan, Step};
+
+/// The start of the message of a finding about an explicit `[[down]]` step (whose `step`
+/// number counts the down steps).
+pub(crate) const DOWN_PREFIX: &str = "[[down]]";
 
 /// `plan/suppression-without-reason`.
 pub(crate) const SUPPRESSION_WITHOUT_REASON: RuleInfo = RuleInfo {
@@ -40,12 +44,15 @@ pub(crate) const UNUSED_SUPPRESSION: RuleInfo = RuleInfo {
     fix: "Remove the suppression.",
 };
 
+/// A suppression that silenced a finding: (migration index, (is a down step, step index) or
+/// `None` for the top level, allow index).
+type Used = (usize, Option<(bool, usize)>, usize);
+
 /// Drops suppressed findings and adds findings about the suppressions. Findings about one
 /// step are silenced by that step's `allow` or by the migration's; findings about a whole
-/// migration by the migration's.
+/// migration by the migration's. A `[[down]]` step's `allow` silences the findings about it.
 pub(crate) fn apply(plan: &Plan, findings: Vec<Finding>, dialects: &[Dialect]) -> Vec<Finding> {
-    // (migration index, step index or None for the top level, allow index)
-    let mut used: BTreeSet<(usize, Option<usize>, usize)> = BTreeSet::new();
+    let mut used: BTreeSet<Used> = BTreeSet::new();
     let mut out = Vec::new();
     for f in findings {
         let Some(m) = plan
@@ -57,14 +64,20 @@ pub(crate) fn apply(plan: &Plan, findings: Vec<Finding>, dialects: &[Dialect]) -
             continue;
         };
         let migration = &plan.migrations[m];
+        let down = f.message.starts_with(DOWN_PREFIX);
+        let steps = if down {
+            migration.down.as_deref().unwrap_or_default()
+        } else {
+            migration.steps.as_slice()
+        };
         let step_allows = f
             .step
-            .and_then(|s| migration.steps.get(s - 1))
+            .and_then(|s| steps.get(s.checked_sub(1)?))
             .map(|s| s.allow.as_slice())
             .unwrap_or_default();
         let hit = |allows: &[Allow]| allows.iter().position(|a| a.rule == f.rule);
         if let Some(i) = hit(step_allows) {
-            used.insert((m, f.step.map(|s| s - 1), i));
+            used.insert((m, f.step.map(|s| (down, s - 1)), i));
         } else if let Some(i) = hit(&migration.allow) {
             used.insert((m, None, i));
         } else {
@@ -82,10 +95,23 @@ pub(crate) fn apply(plan: &Plan, findings: Vec<Finding>, dialects: &[Dialect]) -
                 &mut out,
             );
         }
-        for (s, step) in migration.steps.iter().enumerate() {
+        let down = migration.down.as_deref().unwrap_or_default();
+        let all =
+            (migration.steps.iter().map(|s| (false, s))).chain(down.iter().map(|s| (true, s)));
+        let mut index = [0usize; 2];
+        for (is_down, step) in all {
+            let s = index[usize::from(is_down)];
+            index[usize::from(is_down)] += 1;
             for (i, a) in step.allow.iter().enumerate() {
-                let used = used.contains(&(m, Some(s), i));
-                about(migration, Some(s), a, used, dialects, &mut out);
+                let used = used.contains(&(m, Some((is_down, s)), i));
+                about(
+                    migration,
+                    Some((s, step, is_down)),
+                    a,
+                    used,
+                    dialects,
+                    &mut out,
+                );
             }
         }
     }
@@ -95,15 +121,18 @@ pub(crate) fn apply(plan: &Plan, findings: Vec<Finding>, dialects: &[Dialect]) -
 /// Findings about one suppression.
 fn about(
     m: &Migration,
-    step: Option<usize>,
+    step: Option<(usize, &Located<Step>, bool)>,
     allow: &Allow,
     used: bool,
     dialects: &[Dialect],
     out: &mut Vec<Finding>,
 ) {
     let at = |rule: &RuleInfo, message: String| {
-        let f = match step.and_then(|s| m.steps.get(s).map(|l| (s, l))) {
-            Some((s, located)) => Finding::step(rule, m, s, located, message),
+        let f = match step {
+            Some((s, located, true)) => {
+                Finding::step(rule, m, s, located, format!("{DOWN_PREFIX}: {message}"))
+            }
+            Some((s, located, false)) => Finding::step(rule, m, s, located, message),
             None => Finding::migration(rule, m, message),
         };
         f.at_line(allow.line)

@@ -54,6 +54,36 @@ fn parse(value: &toml::Value) -> Result<Vec<Dialect>, String> {
     Ok(out)
 }
 
+/// Parses a migration's top-level `dialects` list (the same rules as on a step).
+pub(crate) fn parse_top(value: &toml::Value) -> Result<Vec<Dialect>, String> {
+    parse(value)
+}
+
+/// Gives an item of a migration limited to `limit` (top-level `dialects`) that limit: writes
+/// `dialects` on its table when it has none; an item with its own list must stay within the
+/// migration's. `Err` is a message for the item's `dialects` line.
+pub(crate) fn inherit(value: &mut toml::Value, limit: &[Dialect]) -> Result<(), String> {
+    let Some(table) = value.as_table_mut() else {
+        return Ok(());
+    };
+    match table.get("dialects") {
+        None => {
+            let names = limit.iter().map(|d| toml::Value::String(d.to_string()));
+            table.insert("dialects".into(), toml::Value::Array(names.collect()));
+            Ok(())
+        }
+        Some(own) => {
+            let own = parse(own)?;
+            match own.iter().find(|d| !limit.contains(d)) {
+                Some(d) => Err(format!(
+                    "`dialects` lists {d}, but the migration's top-level `dialects` does not: the migration never runs on {d}; remove {d} here or add it at the top"
+                )),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
 /// The dialects of `targets` an item limited to `limit` runs on.
 pub(crate) fn narrow(targets: &[Dialect], limit: Option<&[Dialect]>) -> Vec<Dialect> {
     targets

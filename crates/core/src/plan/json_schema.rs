@@ -4,7 +4,7 @@
 //! The schema is generated from the serde types the loader reads, so it follows them. Values
 //! that the loader parses from strings (expressions, queries, column types, `references`,
 //! `expect`) are described here as strings, and the fields the loader takes off an item before
-//! deserializing it (`dialects` on every step and check, `allow` on up steps) are added to each
+//! deserializing it (`dialects` on every step and check, `allow` on up and down steps) are added to each
 //! step and check schema, so the schema accepts exactly the keys the loader accepts.
 
 use std::borrow::Cow;
@@ -217,7 +217,7 @@ impl JsonSchema for VersionRef {
 /// An up step: a [`Step`] plus `dialects` and `allow`.
 pub(crate) struct StepEntry;
 
-/// A down step: a [`Step`] plus `dialects`.
+/// A down step: a [`Step`] plus `dialects` and `allow`.
 pub(crate) struct DownStepEntry;
 
 /// A migration-level check: a [`Check`] plus `dialects`.
@@ -239,7 +239,7 @@ impl JsonSchema for DownStepEntry {
     }
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        step_entry(generator, false)
+        step_entry(generator, true)
     }
 }
 
@@ -394,7 +394,7 @@ mod tests {
         assert_eq!(down.len(), ops.len());
         assert!(
             down.iter()
-                .all(|v| v.pointer("/properties/allow").is_none())
+                .all(|v| v.pointer("/properties/allow").is_some())
         );
     }
 

@@ -70,6 +70,11 @@ pub(crate) struct Header {
     #[serde(default)]
     #[schemars(with = "Option<Vec<json_schema::VersionRef>>")]
     min_age_after: Option<toml::Value>,
+    /// The dialects the whole migration runs on, e.g. `["postgres"]` (`mariadb` is `mysql`);
+    /// on the others none of its steps, down steps or checks run. Default: every dialect.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    dialects: Option<toml::Value>,
 }
 
 fn yes() -> bool {
@@ -245,12 +250,48 @@ pub(crate) fn load_migration(
             "a migration needs at least one step: add a [[steps]] table with an `op`",
         ));
     }
-    let steps = items::<Step>(path, &map, "steps", header.steps, options)?;
-    let down = match header.down {
-        Some(d) => Some(items::<Step>(path, &map, "down", d, options)?),
+    let limit = match header.dialects {
+        Some(v) => Some(dialect_limits::parse_top(&v).map_err(|msg| {
+            let line = map.key_line(0..map.top_level_end(), "dialects");
+            Error::plan(path, line, format!("field `dialects`: {msg}"))
+        })?),
         None => None,
     };
-    let checks = items::<Check>(path, &map, "checks", header.checks, options)?;
+    let limited = |array: &str, mut values: Vec<toml::Value>| -> Result<Vec<toml::Value>> {
+        if let Some(limit) = &limit {
+            for (i, v) in values.iter_mut().enumerate() {
+                dialect_limits::inherit(v, limit).map_err(|msg| {
+                    let line = map.field_line(array, i, Some("dialects"));
+                    Error::plan(path, line, msg)
+                })?;
+            }
+        }
+        Ok(values)
+    };
+    let steps = items::<Step>(
+        path,
+        &map,
+        "steps",
+        limited("steps", header.steps)?,
+        options,
+    )?;
+    let down = match header.down {
+        Some(d) => Some(items::<Step>(
+            path,
+            &map,
+            "down",
+            limited("down", d)?,
+            options,
+        )?),
+        None => None,
+    };
+    let checks = items::<Check>(
+        path,
+        &map,
+        "checks",
+        limited("checks", header.checks)?,
+        options,
+    )?;
     let allow = match header.allow {
         Some(value) => {
             let line = map.key_line(0..map.top_level_end(), "allow").unwrap_or(1);
@@ -344,7 +385,7 @@ fn items<T: Item>(
     for (i, mut value) in values.into_iter().enumerate() {
         // Suppressions sit beside the step, outside its checksum.
         let allow = match value.as_table_mut().and_then(|t| t.remove("allow")) {
-            Some(v) if array == "steps" => {
+            Some(v) if array == "steps" || array == "down" => {
                 let line = map.field_line(array, i, Some("allow")).unwrap_or(1);
                 parse_allows(v, line).map_err(|msg| {
                     Error::plan(

@@ -27,6 +27,8 @@ mod sync_rules;
 mod updated_at_rules;
 mod validate;
 mod values;
+#[cfg(test)]
+mod version_tests;
 
 mod test_only;
 
@@ -65,7 +67,10 @@ pub use model::{
 pub use soak::{Soak, format_duration, parse_duration};
 
 /// A migration version: the number before the first `_` of the file name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+///
+/// Equality, hashing and ordering all use the number only: `0039` and `39` are the same
+/// version (the loader refuses two files with the same number).
+#[derive(Debug, Clone, Serialize)]
 pub struct Version {
     /// The numeric value, used for ordering.
     pub number: u64,
@@ -88,6 +93,20 @@ impl Version {
                 number,
                 text: t.to_string(),
             })
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.number == other.number
+    }
+}
+
+impl Eq for Version {}
+
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.number.hash(state);
     }
 }
 

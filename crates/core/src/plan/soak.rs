@@ -86,25 +86,32 @@ pub fn parse_duration(text: &str) -> std::result::Result<u64, String> {
     Ok(total)
 }
 
-/// `13h 12m`, `2d 4h`, `45s`: a duration the way the gate says how long is left.
+/// `13h 12m`, `23h 59m`, `2d 4h 10m`, `45s`: a duration the way the gate says how long is left.
 pub fn format_duration(seconds: u64) -> String {
+    // Days only from two days on: `24h` reads better than `1d` next to `min_age = "24h"`.
+    let day = if seconds >= 2 * 86_400 {
+        86_400
+    } else {
+        u64::MAX
+    };
     let (d, h, m, s) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3_600,
+        seconds / day,
+        seconds % day / 3_600,
         seconds % 3_600 / 60,
         seconds % 60,
     );
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (s, "s")]
+    // Precise to the minute from an hour on (`23h 59m`), to the second below it; zero units
+    // are left out (`2d 5m`).
+    let units: &[(u64, &str)] = if seconds >= 3_600 {
+        &[(d, "d"), (h, "h"), (m, "m")]
+    } else {
+        &[(m, "m"), (s, "s")]
+    };
+    let shown: Vec<String> = units
         .iter()
         .filter(|(n, _)| *n > 0)
         .map(|(n, u)| format!("{n}{u}"))
         .collect();
-    // Days and hours are precise enough; seconds matter only under an hour.
-    let shown: Vec<String> = if seconds >= 3_600 {
-        parts.into_iter().take(2).collect()
-    } else {
-        parts
-    };
     if shown.is_empty() {
         "0s".into()
     } else {
@@ -292,7 +299,13 @@ mod tests {
     #[test]
     fn left_times_read_like_a_person_writes_them() {
         assert_eq!(format_duration(47_520), "13h 12m");
-        assert_eq!(format_duration(86_400 + 3_600 * 4 + 5), "1d 4h");
+        assert_eq!(format_duration(86_400 + 3_600 * 4 + 5), "28h");
+        assert_eq!(format_duration(86_399), "23h 59m");
+        assert_eq!(format_duration(86_400), "24h");
+        assert_eq!(format_duration(86_400 + 23 * 3_600 + 59 * 60), "47h 59m");
+        assert_eq!(format_duration(2 * 86_400 + 300), "2d 5m");
+        assert_eq!(format_duration(3 * 86_400 + 3_600 * 4 + 600), "3d 4h 10m");
+        assert_eq!(format_duration(3_599), "59m 59s");
         assert_eq!(format_duration(125), "2m 5s");
         assert_eq!(format_duration(0), "0s");
     }

@@ -1,7 +1,7 @@
 //! `baseline` and `repair`.
 
 use super::history::{EntryState, HistoryEntry};
-use super::{Runner, now, statement_checksum};
+use super::{Runner, statement_checksum};
 use crate::error::{Error, Result};
 use crate::plan::{Migration, Version};
 use crate::render::Direction;
@@ -28,7 +28,7 @@ impl Runner<'_> {
             )));
         }
         let mut marked = Vec::new();
-        let stamp = now();
+        let stamp = self.database_stamp().await?;
         for m in self.plan.migrations.iter().filter(|m| m.version <= version) {
             let entry = self.baselined_entry(m, &stamp, format!("baselined at {version}"));
             self.history.save_atomic(self.backend, &entry).await?;

@@ -139,6 +139,10 @@ pub struct BackfillStatus {
     /// ended by a later migration) and is not: `backfill run ID` reinstalls it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_missing: bool,
+    /// Whether its sync trigger is installed with another definition than the plan's
+    /// (replaced by hand, or the plan changed since): `backfill run ID` reinstalls it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sync_altered: bool,
 }
 
 impl Runner<'_> {

@@ -48,7 +48,7 @@ impl Runner<'_> {
         rendered: &RenderedMigration,
         started: Instant,
     ) -> Result<Vec<CheckResult>> {
-        let started_at = now();
+        let started_at = self.database_stamp().await?;
         let mut attempt = 0;
         loop {
             match self
@@ -146,7 +146,8 @@ impl Runner<'_> {
     ) -> Result<Vec<CheckResult>> {
         let label = m.label();
         let total = rendered.statements.len();
-        let mut entry = self.entry(m, rendered, EntryState::Partial, &now());
+        let started_at = self.database_stamp().await?;
+        let mut entry = self.entry(m, rendered, EntryState::Partial, &started_at);
         if let Some(p) =
             prior.filter(|p| p.statements_applied > 0 || p.state == EntryState::Partial)
         {

@@ -6,6 +6,7 @@
 
 mod admin;
 mod adopt;
+mod applied_by;
 mod apply;
 mod backfill_lock;
 mod backfill_ready;
@@ -62,6 +63,7 @@ use crate::fence::Fence;
 use crate::plan::{Phase, Plan, Version};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
+pub use applied_by::{os_user, with_database_user};
 pub use backfill_step::{BackfillOutcome, BackfillStatus};
 pub use captured::CapturedDefinition;
 pub use checks::{CheckResult, run_check};
@@ -134,12 +136,6 @@ pub struct RunnerOptions {
 
 impl Default for RunnerOptions {
     fn default() -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".into());
-        let host = std::fs::read_to_string("/etc/hostname")
-            .map(|h| h.trim().to_string())
-            .unwrap_or_else(|_| "localhost".into());
         RunnerOptions {
             history_table: crate::plan::Config::default().history_table,
             lock_wait: Duration::from_secs(30),
@@ -147,7 +143,7 @@ impl Default for RunnerOptions {
             retries: 3,
             retry_backoff: Duration::from_millis(500),
             allow_out_of_order: false,
-            applied_by: format!("{user}@{host}"),
+            applied_by: applied_by::default_applied_by(),
             backfill: crate::backfill::BackfillOptions::default(),
             phase: None,
             backup: BackupPolicy::default(),

@@ -132,7 +132,7 @@ impl Runner<'_> {
         if retired.is_some() {
             state = "retired";
         }
-        let (sync_active, sync_missing) =
+        let (sync_active, sync_missing, sync_altered) =
             self.sync_health(spec, entries, retired.is_some()).await?;
         Ok(BackfillStatus {
             id: spec.id.clone(),
@@ -145,6 +145,7 @@ impl Runner<'_> {
             retired,
             sync_active,
             sync_missing,
+            sync_altered,
         })
     }
 

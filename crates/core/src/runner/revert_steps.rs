@@ -48,7 +48,7 @@ impl Runner<'_> {
             entry.statements_applied = 0;
             entry.statements_total = total as i64;
             entry.statement_checksums = Vec::new();
-            entry.started_at = now();
+            entry.started_at = self.database_stamp().await?;
             entry.finished_at = None;
             entry.duration_ms = None;
             // The one rewrite of an applied entry `down` makes; fenced like every write.

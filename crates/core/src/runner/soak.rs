@@ -73,6 +73,8 @@ pub struct SoakRefusal {
     pub migration: String,
     /// The soak time as written (`24h`).
     pub min_age: String,
+    /// The soak time in seconds.
+    pub min_age_secs: u64,
     /// The migration it waits for.
     pub after: String,
     /// What happened when: `applied 2026-11-27 10:00:00 UTC`.
@@ -118,6 +120,26 @@ impl Runner<'_> {
                 "the database's clock read `{text}`, which is not a time; `min_age` cannot be measured"
             ))
         })
+    }
+
+    /// The database's clock now, as history stores it (`2026-11-27T10:00:00.000Z`): the
+    /// `started_at` of an entry, so that it and `finished_at` come from the same clock.
+    pub(crate) async fn database_stamp(&mut self) -> Result<String> {
+        let expr = self.backend.dialect().sql().now_utc_expr();
+        let text = self
+            .backend
+            .query(&format!("SELECT {expr}"))
+            .await
+            .map_err(|e| e.context("reading the database's clock for the history entry"))?
+            .scalar()
+            .map(str::to_string)
+            .unwrap_or_default();
+        if parse_time(&text).is_none() {
+            return Err(Error::Other(format!(
+                "the database's clock read `{text}`, which is not a time; the history entry cannot record when the migration started"
+            )));
+        }
+        Ok(text)
     }
 
     /// Runs before `m` is applied, after the contract gate: refuses with
@@ -173,6 +195,7 @@ impl Runner<'_> {
         Err(Error::SoakPending(Box::new(SoakRefusal {
             migration: m.label(),
             min_age: soak.text.clone(),
+            min_age_secs: soak.seconds,
             after: wait.after,
             since: wait.since,
             left_secs: wait.left_secs,

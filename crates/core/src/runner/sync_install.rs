@@ -10,8 +10,11 @@
 //! - `--restart` (the definition changed, see [`BackfillOptions::restart`](crate::backfill::BackfillOptions))
 //!   reinstalls a live trigger from the current definition, so rows written from now on get
 //!   the new `set`; in one transaction where DDL is transactional (PostgreSQL, SQLite); on
-//!   MySQL/MariaDB the drop and the create are two statements, and a row written between
-//!   them is caught by the batches that follow when it is pending;
+//!   MySQL/MariaDB, where the drop and the create commit each on their own, under
+//!   `LOCK TABLES .. WRITE` ([`reinstall_guard_sql`](crate::dialect::SyncTriggers::reinstall_guard_sql)),
+//!   so that no write runs between them without a trigger;
+//! - a trigger whose definition is not the plan's (replaced by hand) is reinstalled the same
+//!   way;
 //! - otherwise an installed trigger is left as it is.
 
 use super::Runner;
@@ -50,14 +53,31 @@ impl Runner<'_> {
             .sync_trigger_names(&trigger)
             .iter()
             .all(|n| live.contains(n));
-        if installed && !self.options.backfill.restart {
+        // A trigger replaced by hand (or from an older definition) is put back as planned.
+        if installed && !self.options.backfill.restart && !self.sync_altered(&trigger).await? {
             return Ok(None);
         }
         let transactional = installed && self.backend.dialect().sql().transactional_ddl();
         if transactional {
             self.backend.begin().await?;
         }
-        let result = self.install_sync_trigger(spec, &trigger).await;
+        let guard = match installed && !transactional {
+            true => st.reinstall_guard_sql(&trigger.table),
+            false => None,
+        };
+        if let Some((lock, _)) = &guard {
+            self.backend.execute(lock).await.map_err(|e| {
+                e.context(format!(
+                    "locking `{}` to reinstall the sync trigger of backfill `{}`",
+                    trigger.table, spec.id
+                ))
+            })?;
+        }
+        let mut result = self.install_sync_trigger(spec, &trigger).await;
+        if let Some((_, unlock)) = &guard {
+            let unlocked = self.backend.execute(unlock).await.map(|_| ());
+            result = result.and(unlocked);
+        }
         match (transactional, result) {
             (true, Ok(())) => self.backend.commit().await?,
             (true, Err(e)) => {

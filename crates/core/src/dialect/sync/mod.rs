@@ -55,6 +55,40 @@ impl SyncTrigger {
     }
 }
 
+/// Whether a definition read from the catalog is the one cutover created: equal once runs
+/// of whitespace are one space (catalogs keep the text, some trim or re-indent it).
+pub fn same_definition(live: &str, expected: &str) -> bool {
+    let norm = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    norm(live) == norm(expected)
+}
+
+/// The `CREATE TRIGGER` statements of `statements` paired with `names` in order, each with
+/// the part of it from `from` on (the whole statement when `from` is empty).
+pub(crate) fn trigger_bodies(
+    statements: &[String],
+    names: &[String],
+    from: &str,
+) -> Vec<(String, String)> {
+    statements
+        .iter()
+        .filter(|s| s.starts_with("CREATE TRIGGER"))
+        .zip(names)
+        .map(|(s, n)| {
+            let body = s.find(from).map_or(s.as_str(), |at| &s[at + from.len()..]);
+            (n.clone(), body.to_string())
+        })
+        .collect()
+}
+
+/// `'a', 'b'`: names as SQL string literals.
+pub(crate) fn name_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{}'", n.replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// How a dialect writes, drops and lists sync triggers.
 pub trait SyncTriggers: SqlDialect {
     /// The names of the triggers (and functions) of `trigger`, as created.
@@ -93,6 +127,17 @@ pub trait SyncTriggers: SqlDialect {
         self.drop_sync_trigger_sql(trigger)
     }
 
+    /// What installing the sync trigger locks, for `cutover explain` of the backfill step
+    /// that installs it (before its first batch).
+    fn install_lock_note(&self) -> &'static str;
+
+    /// Statements run before and after reinstalling a live trigger where DDL is not
+    /// transactional, so that no write to `table` runs between the drop and the create (and
+    /// escapes the trigger). Default: none.
+    fn reinstall_guard_sql(&self, _table: &str) -> Option<(String, String)> {
+        None
+    }
+
     /// Whether `ALTER TABLE .. ALTER COLUMN` of a column the trigger reads is refused while the
     /// trigger exists (PostgreSQL: "cannot alter type of a column used in a trigger
     /// definition"), so the runner drops the trigger around it.
@@ -103,6 +148,20 @@ pub trait SyncTriggers: SqlDialect {
     /// A query listing the sync triggers of the connected database or schema: one row per
     /// trigger, its name then its table.
     fn list_sync_triggers_sql(&self) -> String;
+
+    /// A query of the live definitions of `trigger`'s triggers: one row per trigger found,
+    /// its name then the text [`expected_sync_definitions`](SyncTriggers::expected_sync_definitions)
+    /// gives for it (the function body on PostgreSQL, the trigger body on MySQL/MariaDB,
+    /// the whole statement on SQLite).
+    fn sync_definitions_sql(&self, trigger: &SyncTrigger) -> String;
+
+    /// `(name, definition)` of each trigger as [`create_sync_trigger_sql`](SyncTriggers::create_sync_trigger_sql)
+    /// creates it, in the form the catalog stores; compared after [`same_definition`].
+    ///
+    /// # Errors
+    ///
+    /// As [`create_sync_trigger_sql`](SyncTriggers::create_sync_trigger_sql).
+    fn expected_sync_definitions(&self, trigger: &SyncTrigger) -> Result<Vec<(String, String)>>;
 
     /// The condition "target `column` was not written a new value by this update" (the
     /// writer did not set it itself), on `NEW` and `OLD`.

@@ -56,6 +56,34 @@ impl SyncTriggers for Postgres {
         ])
     }
 
+    fn install_lock_note(&self) -> &'static str {
+        "before the first batch, CREATE TRIGGER of the sync trigger takes SHARE ROW EXCLUSIVE on the table: writes wait for it (and it waits for running writes), reads go on; catalog only, brief"
+    }
+
+    /// The body of the function the trigger calls (`prosrc`): a function replaced by hand
+    /// under the same name, or a trigger pointed at another function, shows.
+    fn sync_definitions_sql(&self, t: &SyncTrigger) -> String {
+        format!(
+            "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+             JOIN pg_class c ON c.oid = t.tgrelid \
+             WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = {} \
+             AND t.tgname IN ({})",
+            super::name_list(std::slice::from_ref(&t.table)),
+            super::name_list(&self.sync_trigger_names(t))
+        )
+    }
+
+    fn expected_sync_definitions(&self, t: &SyncTrigger) -> Result<Vec<(String, String)>> {
+        let sql = self.create_sync_trigger_sql(t)?;
+        let function = sql.first().map(String::as_str).unwrap_or_default();
+        // `... AS $tag$\n<body>\n$tag$`: the body is between the first line and the last.
+        let body = function
+            .split_once('\n')
+            .and_then(|(_, rest)| rest.rsplit_once('\n'))
+            .map_or("", |(body, _)| body);
+        Ok(vec![(t.base_name(), body.to_string())])
+    }
+
     fn drop_sync_trigger_sql(&self, t: &SyncTrigger) -> Vec<String> {
         let d = Dialect::Postgres;
         let name = d.quote(&t.base_name());

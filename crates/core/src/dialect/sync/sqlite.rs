@@ -77,6 +77,22 @@ impl SyncTriggers for Sqlite {
             .into()
     }
 
+    fn install_lock_note(&self) -> &'static str {
+        "before the first batch, CREATE TRIGGER of the sync trigger takes the database write lock: other writers wait (busy timeout), readers go on; catalog only, brief"
+    }
+
+    fn sync_definitions_sql(&self, t: &SyncTrigger) -> String {
+        format!(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({})",
+            super::name_list(&self.sync_trigger_names(t))
+        )
+    }
+
+    fn expected_sync_definitions(&self, t: &SyncTrigger) -> Result<Vec<(String, String)>> {
+        let sql = self.create_sync_trigger_sql(t)?;
+        Ok(super::trigger_bodies(&sql, &self.sync_trigger_names(t), ""))
+    }
+
     fn unchanged_condition(&self, column: &str) -> Expr {
         let d = Dialect::Sqlite;
         expr_sql::atom(format!(

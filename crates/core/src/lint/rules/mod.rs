@@ -15,6 +15,7 @@ pub(crate) mod pg_validate;
 pub(crate) mod plan_wide;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
+pub(crate) mod sync_hazards;
 pub(crate) mod type_change;
 
 use super::finding::Finding;
@@ -29,6 +30,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     data_changes::check(view, out);
     insert_key::check(view, out);
     dialect_coverage::check(view, dialects, out);
+    sync_hazards::check(view, dialects, out);
     for &d in dialects {
         let check = match d {
             Dialect::Postgres => postgres::check,
