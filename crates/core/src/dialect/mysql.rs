@@ -195,6 +195,10 @@ impl SqlDialect for Mysql {
         )
     }
 
+    fn analyze_sql(&self, table: &str) -> Vec<String> {
+        vec![format!("ANALYZE TABLE {}", Dialect::Mysql.quote(table))]
+    }
+
     fn row_estimate_sql(&self, table: &str) -> String {
         format!(
             "SELECT table_rows FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
