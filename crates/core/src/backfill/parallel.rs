@@ -121,9 +121,16 @@ pub async fn run_fenced(
             let points = super::split::split_points(b, spec, n).await?;
             split_at(spec, points)
         };
+        // All parts or none: a run killed between two inserts would leave a checkpoint
+        // whose parts do not cover the key space, and the resume would skip the rest.
+        b.begin().await?;
         for p in &parts {
-            states.insert(b, p).await?;
+            if let Err(e) = states.insert(b, p).await {
+                let _ = b.rollback().await;
+                return Err(e);
+            }
         }
+        b.commit().await?;
         parts
     } else {
         existing.into_iter().filter(|c| !finished(c)).collect()
@@ -328,12 +335,25 @@ mod tests {
         let parts = split_at(&spec(), points);
         let through = |k: &str| Some(vec![k.to_string(), super::super::split::THROUGH.into()]);
         assert_eq!(parts.len(), 3);
-        assert_eq!((parts[0].cursor.clone(), parts[0].range_end.clone()), (None, through("b")));
+        assert_eq!(
+            (parts[0].cursor.clone(), parts[0].range_end.clone()),
+            (None, through("b"))
+        );
         assert_eq!(parts[1].cursor, Some(vec!["b".to_string()]));
         assert_eq!(parts[1].range_end, through("m"));
-        assert_eq!((parts[2].cursor.clone(), parts[2].range_end.clone()), (Some(vec!["m".to_string()]), None));
-        assert_eq!(parts.iter().map(|p| p.part).collect::<Vec<_>>(), vec![0, 1, 2]);
-        assert_eq!(split_at(&spec(), Vec::new()).len(), 1, "an empty table is one part");
+        assert_eq!(
+            (parts[2].cursor.clone(), parts[2].range_end.clone()),
+            (Some(vec!["m".to_string()]), None)
+        );
+        assert_eq!(
+            parts.iter().map(|p| p.part).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert_eq!(
+            split_at(&spec(), Vec::new()).len(),
+            1,
+            "an empty table is one part"
+        );
         let single = split(&spec(), Some((5, 5)), 4);
         assert_eq!(single.len(), 4, "tiny ranges still get a part each");
         assert_eq!(split(&spec(), None, 4).len(), 1);

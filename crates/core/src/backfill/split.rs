@@ -49,7 +49,10 @@ pub(crate) async fn split_points(
     let dialect = b.dialect();
     let table = &spec.step.table;
     let estimate = match b.query(&dialect.sql().row_estimate_sql(table)).await {
-        Ok(r) => r.scalar().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) as u64,
+        Ok(r) => r
+            .scalar()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0) as u64,
         Err(_) => 0,
     };
     if estimate > SAMPLE_ABOVE {

@@ -40,7 +40,10 @@ pub async fn refresh_stale_stats(b: &mut dyn Backend, spec: &BackfillSpec) -> Re
             continue;
         }
         let estimate = match b.query(&dialect.sql().row_estimate_sql(&table)).await {
-            Ok(r) => r.scalar().and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0),
+            Ok(r) => r
+                .scalar()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0),
             Err(_) => continue,
         };
         let inner = dialect.query(
