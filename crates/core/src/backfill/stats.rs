@@ -5,7 +5,8 @@
 //! analyzed it). A batch that joins such a table can get a join order that scans every
 //! pending row per batch. Before the first batch, each table the batch reads is checked:
 //! when the planner's estimate is below half of a bounded count of its rows (at most
-//! [`PROBE_ROWS`] index entries read), its statistics are refreshed (`ANALYZE`).
+//! [`PROBE_ROWS`] index entries read), its statistics are refreshed (`ANALYZE`). On MySQL the
+//! estimate is the largest index cardinality, which the join optimizer uses.
 
 use sea_query::{Expr, Query};
 
@@ -17,12 +18,18 @@ use crate::render::ident;
 /// At most this many rows are counted to tell stale statistics.
 pub const PROBE_ROWS: u64 = 10_000;
 
-/// The tables a batch of `spec` reads: its table, the joined table, the insert target.
+/// The tables a batch of `spec` reads: its table, the joined table, the insert target and
+/// every table a subquery of its expressions reads.
 fn tables_read(spec: &BackfillSpec) -> Vec<String> {
     let mut out = vec![spec.step.table.clone()];
     out.extend(spec.step.from.as_ref().map(|j| j.table.clone()));
     out.extend(spec.step.insert_into.clone());
-    out.dedup();
+    let step = crate::plan::Step::Backfill(spec.step.clone());
+    for (_, e) in step.expressions() {
+        out.extend(e.tables());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|t| seen.insert(t.clone()));
     out
 }
 
@@ -39,7 +46,7 @@ pub async fn refresh_stale_stats(b: &mut dyn Backend, spec: &BackfillSpec) -> Re
         if analyze.is_empty() {
             continue;
         }
-        let estimate = match b.query(&dialect.sql().row_estimate_sql(&table)).await {
+        let estimate = match b.query(&dialect.sql().stats_rows_sql(&table)).await {
             Ok(r) => r
                 .scalar()
                 .and_then(|v| v.parse::<f64>().ok())

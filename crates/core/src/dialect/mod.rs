@@ -270,6 +270,12 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
+    /// A query whose scalar is the row count the optimizer's statistics hold for `table`
+    /// (to tell stale statistics); by default the row estimate.
+    fn stats_rows_sql(&self, table: &str) -> String {
+        self.row_estimate_sql(table)
+    }
+
     /// Statements that refresh the optimizer's statistics of `table` (`ANALYZE`), run before
     /// a backfill's first batch reads a table the same run created or filled. Empty: none.
     fn analyze_sql(&self, table: &str) -> Vec<String> {
