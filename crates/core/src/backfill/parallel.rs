@@ -118,7 +118,7 @@ pub async fn run_fenced(
         let parts = if integer_key || n < 2 {
             split(spec, bounds.filter(|_| can_split), n)
         } else {
-            let points = super::split::split_points(b, spec, n).await?;
+            let points = super::split::split_points(b, spec, &kinds, n).await?;
             split_at(spec, points)
         };
         // All parts or none: a run killed between two inserts would leave a checkpoint

@@ -10,9 +10,10 @@
 //! (exclusive) and its end is its own point, inclusive. The first part is open below and
 //! the last part open above, so rows inserted outside the sampled keys are covered.
 
-use sea_query::{Expr, Order, Query};
+use sea_query::{Expr, Query};
 
-use super::spec::BackfillSpec;
+use super::spec::{BackfillSpec, KeyKind};
+use super::sql::boundary_sql;
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::render::ident;
@@ -20,6 +21,9 @@ use crate::render::ident;
 /// The last element of a `range_end` that is inclusive (`key <= end`), after the key values.
 /// It holds a NUL, which no key value written by PostgreSQL can hold, so it never collides.
 pub(crate) const THROUGH: &str = "\u{0}through";
+
+/// From this row estimate on, the walk takes the estimate as the row count (no `COUNT(*)`).
+const TRUST_ESTIMATE_ABOVE: u64 = 10_000;
 
 /// Above this row estimate, a database with a block sample (PostgreSQL) samples pages
 /// instead of walking the key index.
@@ -41,6 +45,7 @@ pub(crate) fn end_bound(end: &[String]) -> (&[String], bool) {
 pub(crate) async fn split_points(
     b: &mut dyn Backend,
     spec: &BackfillSpec,
+    kinds: &[KeyKind],
     n: usize,
 ) -> Result<Vec<Vec<String>>> {
     if n < 2 {
@@ -72,49 +77,47 @@ pub(crate) async fn split_points(
             }
         }
     }
-    exact_points(b, spec, n).await
+    walked_points(b, spec, kinds, n, estimate).await
 }
 
-/// The exact quantiles from the key index: `COUNT(*)`, then for each point the key at its
-/// offset (`ORDER BY key LIMIT 1 OFFSET o`). Each read walks the index up to its offset.
-async fn exact_points(
+/// Quantiles from the key index: each point is the key `count / n` rows after the previous
+/// one (`WHERE key > previous ORDER BY key LIMIT 1 OFFSET step - 1`), so the walk reads the
+/// index once, up to the last point. `count` is the estimate when there is one worth using
+/// (the split only needs parts of about equal size), else `COUNT(*)`.
+async fn walked_points(
     b: &mut dyn Backend,
     spec: &BackfillSpec,
+    kinds: &[KeyKind],
     n: usize,
+    estimate: u64,
 ) -> Result<Vec<Vec<String>>> {
     let dialect = b.dialect();
-    let t = &spec.step.table;
-    let count_sql = dialect.query(
-        &Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from(ident(t))
-            .to_owned(),
-    );
-    let count: u64 = b
-        .query(&count_sql)
-        .await?
-        .scalar()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let count = if estimate >= TRUST_ESTIMATE_ABOVE {
+        estimate
+    } else {
+        let count_sql = dialect.query(
+            &Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(ident(&spec.step.table))
+                .to_owned(),
+        );
+        b.query(&count_sql)
+            .await?
+            .scalar()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let step = count / n as u64;
     let mut points: Vec<Vec<String>> = Vec::new();
-    for i in 1..n as u64 {
-        let offset = count * i / n as u64;
-        if offset == 0 || offset >= count {
-            continue;
-        }
-        let mut q = Query::select();
-        q.from(ident(t));
-        for k in &spec.key {
-            q.column((ident(t), ident(k)));
-            q.order_by((ident(t), ident(k)), Order::Asc);
-        }
-        // The point is the last key of part i-1: the row just before the offset.
-        q.limit(1).offset(offset - 1);
-        let rows = b.query(&dialect.query(&q)).await?.rows;
-        if let Some(key) = rows_as_keys(rows).into_iter().next()
-            && points.last() != Some(&key)
-        {
-            points.push(key);
+    if step == 0 {
+        return Ok(points);
+    }
+    for _ in 1..n {
+        let sql = boundary_sql(spec, dialect, kinds, points.last().map(|p| p.as_slice()), None, step);
+        match rows_as_keys(b.query(&sql).await?.rows).into_iter().next() {
+            Some(key) => points.push(key),
+            // Fewer rows than estimated: the last part takes the rest.
+            None => break,
         }
     }
     Ok(points)
