@@ -4,8 +4,8 @@
 //! them, so the insert-select batch looks customers up by their key instead of scanning.
 
 use cutover_cli::connect::connect;
-use cutover_core::backfill::{BackfillSpec, refresh_stale_stats};
 use cutover_core::backend::Timeouts;
+use cutover_core::backfill::{BackfillSpec, refresh_stale_stats};
 use cutover_core::explain::{Sample, explain_migrations};
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
 use cutover_tests::plans::PlanDir;

@@ -268,3 +268,77 @@ async fn parallel_backfills_on_uuid_text_and_composite_keys_survive_kills_exactl
     })
     .await;
 }
+
+/// An empty table and a table with fewer rows than workers: one part each, every row done,
+/// and rows inserted after the split (below and above every key) are covered by a re-run.
+#[tokio::test]
+async fn few_rows_and_an_empty_table_split_into_what_they_have() {
+    for_each_backend(|db| async move {
+        let plan = PlanDir::new();
+        plan.write(
+            "0001_t.toml",
+            r#"
+description = "two text-keyed tables"
+[[steps]]
+op = "create_table"
+table = "few"
+columns = [
+  { name = "code", type = "varchar(20)", primary_key = true },
+  { name = "hits", type = "integer", nullable = false, default = 0 },
+]
+[[steps]]
+op = "create_table"
+table = "none"
+columns = [
+  { name = "code", type = "varchar(20)", primary_key = true },
+  { name = "hits", type = "integer", nullable = false, default = 0 },
+]
+[[steps]]
+op = "sql"
+sql = "INSERT INTO few (code) VALUES ('m1'), ('m2'), ('m3')"
+down = "DELETE FROM few"
+"#,
+        );
+        let mut migration = String::from("description = \"count\"\n");
+        for t in ["few", "none"] {
+            migration.push_str(&format!(
+                "[[steps]]\nop = \"backfill\"\nid = \"{t}_hits\"\ntable = \"{t}\"\npending = \"hits = 0\"\nset.hits = \"hits + 1\"\n"
+            ));
+        }
+        plan.write("0002_hits.toml", &migration);
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let up = ["up", "--to", "0001", "--database", db.url(), "--plan", &dir];
+        let out = common::run(plan.path(), &up);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let mut b = connect(db.url()).await.expect("connect");
+        for id in ["few_hits", "none_hits"] {
+            let args = [
+                "backfill", "run", id, "--database", db.url(), "--plan", &dir, "--workers", "4",
+            ];
+            let out = common::run(plan.path(), &args);
+            assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+            let sql = format!("SELECT COUNT(*) FROM cutover_backfill WHERE id = '{id}'");
+            assert_eq!(snapshot::count(b.as_mut(), &sql).await, 1, "{id}: one part");
+        }
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM few WHERE hits = 1").await,
+            3
+        );
+        // New rows below and above every key seen by the split: a re-run does them.
+        b.execute("INSERT INTO few (code) VALUES ('a0'), ('z9')")
+            .await
+            .expect("insert");
+        let args = [
+            "backfill", "run", "few_hits", "--database", db.url(), "--plan", &dir, "--workers",
+            "4",
+        ];
+        let out = common::run(plan.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        assert_eq!(
+            snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM few WHERE hits <> 1").await,
+            0
+        );
+        b.close().await.expect("close");
+    })
+    .await;
+}

@@ -113,7 +113,14 @@ async fn walked_points(
         return Ok(points);
     }
     for _ in 1..n {
-        let sql = boundary_sql(spec, dialect, kinds, points.last().map(|p| p.as_slice()), None, step);
+        let sql = boundary_sql(
+            spec,
+            dialect,
+            kinds,
+            points.last().map(|p| p.as_slice()),
+            None,
+            step,
+        );
         match rows_as_keys(b.query(&sql).await?.rows).into_iter().next() {
             Some(key) => points.push(key),
             // Fewer rows than estimated: the last part takes the rest.
