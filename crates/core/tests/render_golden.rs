@@ -143,7 +143,7 @@ columns = [
                 r#"CREATE TABLE `things` ( `id` bigint NOT NULL PRIMARY KEY AUTO_INCREMENT, `i` int NOT NULL DEFAULT 0, `b` bigint, `t` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_bin DEFAULT ('it\'s'), `v` varchar(100) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT '', `flag` tinyint(1) DEFAULT TRUE, `ts` datetime(6) DEFAULT (CURRENT_TIMESTAMP(6)), `tstz` datetime(6), `d` date, `u` char(36) UNIQUE, `doc` json DEFAULT ('{}'), `amount` decimal(10,2) DEFAULT 1.5, `r` float, `dbl` double, `blob` longblob )"#,
             ]),
             Sql(&[
-                r#"CREATE TABLE "things" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "i" INTEGER NOT NULL DEFAULT 0, "b" BIGINT, "t" TEXT DEFAULT 'it''s', "v" VARCHAR(100) NOT NULL DEFAULT '', "flag" BOOLEAN DEFAULT TRUE, "ts" TIMESTAMP DEFAULT (CURRENT_TIMESTAMP), "tstz" TIMESTAMPTZ, "d" DATE, "u" UUID UNIQUE, "doc" JSON DEFAULT '{}' CHECK ("doc" IS NULL OR json_valid("doc")), "amount" DECIMAL(10,2) DEFAULT 1.5, "r" REAL, "dbl" DOUBLE, "blob" BLOB )"#,
+                r#"CREATE TABLE "things" ( "id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "i" INTEGER NOT NULL DEFAULT 0, "b" BIGINT, "t" TEXT DEFAULT 'it''s', "v" VARCHAR(100) NOT NULL DEFAULT '', "flag" BOOLEAN DEFAULT TRUE, "ts" TIMESTAMP TEXT DEFAULT (CURRENT_TIMESTAMP), "tstz" TIMESTAMPTZ TEXT, "d" DATE TEXT, "u" UUID TEXT UNIQUE, "doc" JSON TEXT DEFAULT '{}' CHECK ("doc" IS NULL OR json_valid("doc")), "amount" DECIMAL(10,2) DEFAULT 1.5, "r" REAL, "dbl" DOUBLE, "blob" BLOB )"#,
             ]),
         ],
     );
@@ -197,7 +197,7 @@ columns = [
                 "CREATE TABLE `kv` ( `k` varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, `val` json )",
             ]),
             Sql(&[
-                r#"CREATE TABLE "kv" ( "k" VARCHAR(64) NOT NULL PRIMARY KEY, "val" JSON CHECK ("val" IS NULL OR json_valid("val")) )"#,
+                r#"CREATE TABLE "kv" ( "k" VARCHAR(64) NOT NULL PRIMARY KEY, "val" JSON TEXT CHECK ("val" IS NULL OR json_valid("val")) )"#,
             ]),
         ],
     );
@@ -429,7 +429,7 @@ column = { name = "bio", type = "text", default = "none" }
             Sql(&[
                 r#"ALTER TABLE "users" ADD COLUMN "nick" VARCHAR(40)"#,
                 r#"ALTER TABLE "users" ADD COLUMN "score" INTEGER NOT NULL DEFAULT 0"#,
-                r#"ALTER TABLE "users" ADD COLUMN "prefs" JSON NOT NULL DEFAULT '{}' CHECK ("prefs" IS NULL OR json_valid("prefs"))"#,
+                r#"ALTER TABLE "users" ADD COLUMN "prefs" JSON TEXT NOT NULL DEFAULT '{}' CHECK ("prefs" IS NULL OR json_valid("prefs"))"#,
                 r#"ALTER TABLE "users" ADD COLUMN "bio" TEXT DEFAULT 'none'"#,
             ]),
         ],

@@ -126,7 +126,7 @@ fn create_table_with_array_and_enum_columns() {
                 r#"CREATE TABLE `profiles` ( `id` bigint NOT NULL PRIMARY KEY, `urls` json NOT NULL, `scores` json, `ids` json, `refs` json, `kind` enum('website','imdb','show reel') NOT NULL DEFAULT 'website' )"#,
             ],
             &[
-                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON TEXT NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON TEXT CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON TEXT CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON TEXT CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
             ],
         ],
     );
@@ -200,7 +200,7 @@ fn an_enum_type_survives_renames_and_goes_with_its_last_column() {
                 r#"ALTER TABLE `people` DROP COLUMN `state`"#,
             ],
             &[
-                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON TEXT NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON TEXT CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON TEXT CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON TEXT CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
                 r#"ALTER TABLE "profiles" ADD COLUMN "status" TEXT CHECK ("status" IN ('draft', 'live'))"#,
                 r#"ALTER TABLE "profiles" RENAME COLUMN "status" TO "state""#,
                 r#"ALTER TABLE "profiles" RENAME TO "people""#,
@@ -242,8 +242,8 @@ fn adding_enum_values() {
                 r#"ALTER TABLE `profiles` MODIFY COLUMN `kind` enum('blog','website','imdb','show reel','other') NOT NULL DEFAULT 'website'"#,
             ],
             &[
-                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
-                r#"CREATE TABLE "_cutover_new_profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('blog', 'website', 'imdb', 'show reel', 'other')) );
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON TEXT NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON TEXT CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON TEXT CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON TEXT CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"CREATE TABLE "_cutover_new_profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON TEXT NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON TEXT CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON TEXT CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON TEXT CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('blog', 'website', 'imdb', 'show reel', 'other')) );
 INSERT INTO "_cutover_new_profiles" (rowid, "id", "urls", "scores", "ids", "refs", "kind") SELECT rowid, "id", "urls", "scores", "ids", "refs", "kind" FROM "profiles";
 DROP TABLE "profiles";
 ALTER TABLE "_cutover_new_profiles" RENAME TO "profiles""#,
@@ -359,7 +359,7 @@ fn explode_an_array_column_and_write_array_values() {
                 r#"UPDATE `profiles` SET `scores` = JSON_ARRAY(1, 2), `ids` = JSON_ARRAY(), `urls` = JSON_ARRAY('a', LOWER('B')), `kind` = 'show reel' WHERE JSON_LENGTH(`profiles`.`scores`) IS NULL"#,
             ],
             &[
-                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
+                r#"CREATE TABLE "profiles" ( "id" BIGINT NOT NULL PRIMARY KEY, "urls" JSON TEXT NOT NULL CHECK ("urls" IS NULL OR json_valid("urls")), "scores" JSON TEXT CHECK ("scores" IS NULL OR json_valid("scores")), "ids" JSON TEXT CHECK ("ids" IS NULL OR json_valid("ids")), "refs" JSON TEXT CHECK ("refs" IS NULL OR json_valid("refs")), "kind" TEXT NOT NULL DEFAULT 'website' CHECK ("kind" IN ('website', 'imdb', 'show reel')) )"#,
                 r#"CREATE TABLE "links" ( "profile_id" BIGINT NOT NULL, "position" INTEGER NOT NULL, "url" TEXT NOT NULL, "kind" TEXT NOT NULL CHECK ("kind" IN ('website', 'imdb', 'show reel')), PRIMARY KEY ("profile_id", "position") )"#,
                 r#"INSERT INTO "links" ("profile_id", "position", "url", "kind") SELECT * FROM (SELECT "profiles"."id", ("u"."key" + 1), (CASE "u"."type" WHEN 'null' THEN NULL WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST("u"."value" AS TEXT) END), "profiles"."kind" FROM "profiles" CROSS JOIN json_each(CASE WHEN json_type("profiles"."urls") = 'array' THEN "profiles"."urls" ELSE '[]' END) AS "u" WHERE json_array_length("profiles"."urls") > 0 AND "profiles"."kind" <> 'imdb') WHERE true ON CONFLICT DO NOTHING"#,
                 r#"UPDATE "profiles" SET "scores" = json_array(1, 2), "ids" = json_array(), "urls" = json_array('a', LOWER('B')), "kind" = 'show reel' WHERE json_array_length("profiles"."scores") IS NULL"#,

@@ -19,8 +19,9 @@ use crate::runner::now;
 
 /// Runs (or resumes) a backfill to the end of its key range.
 ///
-/// `connector` opens extra connections for `options.workers > 1`; without it, or on SQLite,
-/// or for a key that is not a single integer column, the backfill runs serially.
+/// `connector` opens extra connections for `options.workers > 1`; without it, or on SQLite
+/// (one writer), the backfill runs serially. A single integer key splits evenly between its
+/// `MIN` and `MAX`; any other key (UUID, text, composite) at sampled key quantiles.
 pub async fn run(
     b: &mut dyn Backend,
     connector: Option<&Connector>,
@@ -100,6 +101,9 @@ pub async fn run_fenced(
         existing.clear();
     }
 
+    // Tables created or filled earlier in this run have no statistics yet: a batch joining
+    // them could pick a plan that scans every pending row.
+    super::stats::refresh_stale_stats(b, spec).await?;
     let integer_key = spec.key.len() == 1 && kinds.first() == Some(&KeyKind::Integer);
     let bounds = if integer_key {
         key_bounds(b, spec).await?
@@ -107,15 +111,26 @@ pub async fn run_fenced(
         None
     };
     let parts: Vec<Checkpoint> = if existing.is_empty() {
-        let can_split = options.workers > 1
-            && connector.is_some()
-            && b.dialect() != Dialect::Sqlite
-            && bounds.is_some();
+        // SQLite has one writer: parts would only wait on each other.
+        let can_split =
+            options.workers > 1 && connector.is_some() && b.dialect() != Dialect::Sqlite;
         let n = if can_split { options.workers } else { 1 };
-        let parts = split(spec, bounds, n);
+        let parts = if integer_key || n < 2 {
+            split(spec, bounds.filter(|_| can_split), n)
+        } else {
+            let points = super::split::split_points(b, spec, &kinds, n).await?;
+            split_at(spec, points)
+        };
+        // All parts or none: a run killed between two inserts would leave a checkpoint
+        // whose parts do not cover the key space, and the resume would skip the rest.
+        b.begin().await?;
         for p in &parts {
-            states.insert(b, p).await?;
+            if let Err(e) = states.insert(b, p).await {
+                let _ = b.rollback().await;
+                return Err(e);
+            }
         }
+        b.commit().await?;
         parts
     } else {
         existing.into_iter().filter(|c| !finished(c)).collect()
@@ -227,6 +242,35 @@ async fn key_bounds(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Option<(
     })
 }
 
+/// Parts between sampled split points: part `i` covers `(points[i-1], points[i]]` (the
+/// first open below, the last open above).
+fn split_at(spec: &BackfillSpec, points: Vec<Vec<String>>) -> Vec<Checkpoint> {
+    let mut base = split(spec, None, 1);
+    let Some(first) = base.pop() else {
+        return Vec::new();
+    };
+    let mut parts = Vec::with_capacity(points.len() + 1);
+    let mut cursor: Option<Vec<String>> = None;
+    for (i, point) in points.into_iter().enumerate() {
+        let mut end = point.clone();
+        end.push(super::split::THROUGH.to_string());
+        parts.push(Checkpoint {
+            part: i as i64,
+            cursor: cursor.take(),
+            range_end: Some(end),
+            ..first.clone()
+        });
+        cursor = Some(point);
+    }
+    parts.push(Checkpoint {
+        part: parts.len() as i64,
+        cursor,
+        range_end: None,
+        ..first
+    });
+    parts
+}
+
 /// Splits `[lo, hi]` into `n` disjoint ranges, each a checkpoint whose cursor is just below
 /// its start and whose end is the next range's start (exclusive).
 fn split(spec: &BackfillSpec, bounds: Option<(i64, i64)>, n: usize) -> Vec<Checkpoint> {
@@ -287,6 +331,29 @@ mod tests {
         assert_eq!(parts[0].range_end, Some(vec!["500001".to_string()]));
         assert_eq!(parts[1].cursor, Some(vec!["500000".to_string()]));
         assert_eq!(parts[1].range_end, None);
+        let points = vec![vec!["b".to_string()], vec!["m".to_string()]];
+        let parts = split_at(&spec(), points);
+        let through = |k: &str| Some(vec![k.to_string(), super::super::split::THROUGH.into()]);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(
+            (parts[0].cursor.clone(), parts[0].range_end.clone()),
+            (None, through("b"))
+        );
+        assert_eq!(parts[1].cursor, Some(vec!["b".to_string()]));
+        assert_eq!(parts[1].range_end, through("m"));
+        assert_eq!(
+            (parts[2].cursor.clone(), parts[2].range_end.clone()),
+            (Some(vec!["m".to_string()]), None)
+        );
+        assert_eq!(
+            parts.iter().map(|p| p.part).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert_eq!(
+            split_at(&spec(), Vec::new()).len(),
+            1,
+            "an empty table is one part"
+        );
         let single = split(&spec(), Some((5, 5)), 4);
         assert_eq!(single.len(), 4, "tiny ranges still get a part each");
         assert_eq!(split(&spec(), None, 4).len(), 1);

@@ -44,7 +44,8 @@ fn key_expr(spec: &BackfillSpec) -> Expr {
     }
 }
 
-/// Conditions selecting the batch's key range: `key > cursor [AND key <= upper] [AND key < end]`.
+/// Conditions selecting the batch's key range: `key > cursor [AND key <= upper] [AND key < end]`
+/// (`key <= end` for an end marked inclusive, see [`super::split::THROUGH`]).
 pub(crate) fn range_condition(
     spec: &BackfillSpec,
     kinds: &[KeyKind],
@@ -60,7 +61,11 @@ pub(crate) fn range_condition(
         parts.push(key_expr(spec).lte(key_literal(u, kinds)));
     }
     if let Some(e) = end {
-        parts.push(key_expr(spec).lt(key_literal(e, kinds)));
+        // A part split at sampled keys ends at its own last key, inclusive.
+        match super::split::end_bound(e) {
+            (e, true) => parts.push(key_expr(spec).lte(key_literal(e, kinds))),
+            (e, false) => parts.push(key_expr(spec).lt(key_literal(e, kinds))),
+        }
     }
     parts.into_iter().reduce(|a, b| a.and(b))
 }

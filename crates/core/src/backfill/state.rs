@@ -85,7 +85,9 @@ pub struct Checkpoint {
     pub checksum: String,
     /// The last key processed (`None` before the first batch).
     pub cursor: Option<Vec<String>>,
-    /// Exclusive upper bound of this part's key range (`None`: unbounded).
+    /// Exclusive upper bound of this part's key range (`None`: unbounded). A part split at
+    /// sampled keys (UUID, text, composite keys) ends inclusive: its key values are followed
+    /// by the marker `"\u0000through"`.
     pub range_end: Option<Vec<String>>,
     /// Rows examined.
     pub rows_scanned: i64,

@@ -300,6 +300,28 @@ pub trait SqlDialect: Send + Sync {
     /// A query whose scalar is the planner's row estimate for `table` (cheap, approximate).
     fn row_estimate_sql(&self, table: &str) -> String;
 
+    /// A `FROM` suffix that reads about `percent` % of `table`'s pages at random
+    /// (`TABLESAMPLE SYSTEM (p)`), used to sample key quantiles when splitting a backfill
+    /// into parts; `None` where the database has no cheap block sample (the split then walks
+    /// the key index).
+    fn block_sample_sql(&self, percent: f64) -> Option<String> {
+        let _ = percent;
+        None
+    }
+
+    /// A query whose scalar is the row count the optimizer's statistics hold for `table`
+    /// (to tell stale statistics); by default the row estimate.
+    fn stats_rows_sql(&self, table: &str) -> String {
+        self.row_estimate_sql(table)
+    }
+
+    /// Statements that refresh the optimizer's statistics of `table` (`ANALYZE`), run before
+    /// a backfill's first batch reads a table the same run created or filled. Empty: none.
+    fn analyze_sql(&self, table: &str) -> Vec<String> {
+        let _ = table;
+        Vec::new()
+    }
+
     /// An expression for the database's clock now, in UTC, as RFC 3339 text with
     /// milliseconds (`2026-11-27T10:00:00.000Z`) whatever the session's time zone: the
     /// soak time of `min_age` is measured on the database's clock, never the client's.

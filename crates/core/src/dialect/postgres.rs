@@ -121,6 +121,14 @@ impl SqlDialect for Postgres {
         )
     }
 
+    fn block_sample_sql(&self, percent: f64) -> Option<String> {
+        Some(format!("TABLESAMPLE SYSTEM ({percent:.6})"))
+    }
+
+    fn analyze_sql(&self, table: &str) -> Vec<String> {
+        vec![format!("ANALYZE {}", Dialect::Postgres.quote(table))]
+    }
+
     fn row_estimate_sql(&self, table: &str) -> String {
         format!(
             "SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass({})",

@@ -11,6 +11,10 @@ use crate::types::ColumnType;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
 
+/// Type names an older cutover declared bare (NUMERIC affinity); they are declared with a
+/// `TEXT` suffix now, and both spellings map to the same portable type.
+const LEGACY_NUMERIC_NAMES: [&str; 5] = ["timestamp", "timestamptz", "date", "uuid", "json"];
+
 impl SqlDialect for Sqlite {
     /// SQLite has no constraint catalog: the constraint's name in the table's SQL. (Never
     /// needed by a resume: every SQLite statement commits with its progress.)
@@ -204,24 +208,48 @@ impl SqlDialect for Sqlite {
             ColumnType::Text => "TEXT".into(),
             ColumnType::Varchar(n) => format!("VARCHAR({n})"),
             ColumnType::Boolean => "BOOLEAN".into(),
-            ColumnType::Timestamp => "TIMESTAMP".into(),
-            ColumnType::TimestampTz => "TIMESTAMPTZ".into(),
-            ColumnType::Date => "DATE".into(),
-            ColumnType::Uuid => "UUID".into(),
-            ColumnType::Json => "JSON".into(),
+            // Text values: the declared type names the portable type and ends in `TEXT`,
+            // which gives TEXT affinity (a bare `UUID`, `JSON`, `DATE` or `TIMESTAMP` has
+            // NUMERIC affinity: `'1.0'` would be stored as a number, and a join with a TEXT
+            // column could not use its index). See `LEGACY_NUMERIC_NAMES`.
+            ColumnType::Timestamp => "TIMESTAMP TEXT".into(),
+            ColumnType::TimestampTz => "TIMESTAMPTZ TEXT".into(),
+            ColumnType::Date => "DATE TEXT".into(),
+            ColumnType::Uuid => "UUID TEXT".into(),
+            ColumnType::Json => "JSON TEXT".into(),
             ColumnType::Decimal(p, s) => format!("DECIMAL({p},{s})"),
             ColumnType::Real => "REAL".into(),
             ColumnType::Double => "DOUBLE".into(),
             ColumnType::Bytes => "BLOB".into(),
             // A JSON array, checked like json.
-            ColumnType::Array(_) => "JSON".into(),
+            ColumnType::Array(_) => "JSON TEXT".into(),
             // Text with a CHECK listing the values (see `enum_needs_check`).
             ColumnType::Enum(_) => "TEXT".into(),
         }
     }
 
+    fn native_type_matches(&self, ty: ColumnType, native: &str) -> bool {
+        let squash = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_lowercase()
+        };
+        let declared = squash(&self.native_type(ty));
+        let native = squash(native);
+        // A column an older cutover declared with the bare name is the same column.
+        declared == native || declared.strip_suffix(" text") == Some(native.as_str())
+    }
+
     fn portable_type(&self, native: &str) -> Option<ColumnType> {
-        let n = native.trim().to_ascii_lowercase();
+        let squashed = native.split_whitespace().collect::<Vec<_>>().join(" ");
+        let lower = squashed.to_ascii_lowercase();
+        // `UUID TEXT` (and the others) as cutover declares them, or the bare name an older
+        // cutover declared: the same portable type, so drift sees no change between them.
+        let n = match lower.strip_suffix(" text") {
+            Some(name) if LEGACY_NUMERIC_NAMES.contains(&name) => name.to_string(),
+            _ => lower,
+        };
         Some(match n.as_str() {
             "integer" => ColumnType::Integer,
             "bigint" => ColumnType::BigInt,
