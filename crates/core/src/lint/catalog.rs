@@ -3,12 +3,12 @@
 use super::finding::RuleInfo;
 use super::rules::{
     data_changes, destructive, dialect_coverage, insert_key, mysql, mysql_fk_index, mysql_keys,
-    pg_hazards, pg_routines, pg_validate, plan_wide, postgres, sqlite,
+    pg_hazards, pg_routines, pg_validate, plan_wide, postgres, sqlite, undo_log,
 };
 use super::squawk::others;
 use super::suppress;
 
-static RULES: [RuleInfo; 63] = [
+static RULES: [RuleInfo; 64] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -16,6 +16,7 @@ static RULES: [RuleInfo; 63] = [
     destructive::IRREVERSIBLE_WITHOUT_DOWN,
     data_changes::BACKFILL_WITHOUT_PENDING,
     insert_key::INSERT_BACKFILL_WITHOUT_KEY,
+    undo_log::BACKFILL_WITHOUT_UNDO_LOG,
     data_changes::UNBATCHED_DATA_CHANGE,
     plan_wide::REQUIRES_LATER,
     plan_wide::VERSION_GAP,

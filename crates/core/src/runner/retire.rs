@@ -145,6 +145,7 @@ impl Runner<'_> {
             retired,
             sync_active,
             sync_missing,
+            undo_log_rows: crate::backfill::undo_log_rows(self.backend, spec).await?,
         })
     }
 

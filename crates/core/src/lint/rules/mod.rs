@@ -15,6 +15,7 @@ pub(crate) mod plan_wide;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 pub(crate) mod type_change;
+pub(crate) mod undo_log;
 
 use super::finding::Finding;
 use super::walk::PlanView;
@@ -27,6 +28,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     destructive::check(view, out);
     data_changes::check(view, out);
     insert_key::check(view, out);
+    undo_log::check(view, out);
     dialect_coverage::check(view, dialects, out);
     for &d in dialects {
         let check = match d {
