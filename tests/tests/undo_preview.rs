@@ -44,7 +44,11 @@ async fn a_dry_run_counts_what_undo_restores_and_writes_nothing() {
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         seed(b.as_mut(), &plan, db.backend()).await;
-        assert_eq!(log_rows(b.as_mut(), &plan).await, None, "no log before the backfill");
+        assert_eq!(
+            log_rows(b.as_mut(), &plan).await,
+            None,
+            "no log before the backfill"
+        );
         Runner::new(b.as_mut(), &plan, options(), &Silent)
             .up(Target::Latest)
             .await
@@ -60,7 +64,9 @@ async fn a_dry_run_counts_what_undo_restores_and_writes_nothing() {
             "UPDATE items SET label = 'user' WHERE id = 3",
             "DELETE FROM items WHERE id = 10",
         ] {
-            b.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            b.execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         let changed = snapshot(b.as_mut()).await;
 
@@ -72,8 +78,16 @@ async fn a_dry_run_counts_what_undo_restores_and_writes_nothing() {
         assert_eq!(preview.logged, ROWS as u64);
         assert_eq!(preview.would_restore, ROWS as u64 - 2, "{preview:?}");
         assert_eq!(preview.would_leave_alone, 2, "{preview:?}");
-        assert_eq!(snapshot(b.as_mut()).await, changed, "the dry run wrote nothing");
-        assert_eq!(log_rows(b.as_mut(), &plan).await, Some(ROWS as u64), "log kept");
+        assert_eq!(
+            snapshot(b.as_mut()).await,
+            changed,
+            "the dry run wrote nothing"
+        );
+        assert_eq!(
+            log_rows(b.as_mut(), &plan).await,
+            Some(ROWS as u64),
+            "log kept"
+        );
 
         let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
             .undo_backfill("items_fill")

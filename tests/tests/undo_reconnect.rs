@@ -28,12 +28,8 @@ async fn an_undo_resumed_after_a_lost_connection_reports_every_row_it_restored()
             .expect("up runs the backfill");
 
         // An undo that runs through, counted by a plain proxy: how many statements it sends.
-        let plain = FaultProxy::start(
-            protocol_of(db.url()),
-            upstream(db.url()).await,
-            Fault::None,
-        )
-        .await;
+        let plain =
+            FaultProxy::start(protocol_of(db.url()), upstream(db.url()).await, Fault::None).await;
         let mut p = connect(&proxied_url(db.url(), &plain))
             .await
             .expect("connect through the proxy");

@@ -36,7 +36,10 @@ values.amount = "items.amount"
 "#;
 
 async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<Vec<Option<String>>> {
-    b.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}")).rows
+    b.query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .rows
 }
 
 #[tokio::test]
@@ -50,7 +53,11 @@ async fn insert_select_undo_leaves_alone_rows_edited_outside_values_or_reinserte
             .up(Target::Latest)
             .await
             .expect("up runs the backfill");
-        let six = rows(b.as_mut(), "SELECT label, amount FROM item_copies WHERE id = 6").await;
+        let six = rows(
+            b.as_mut(),
+            "SELECT label, amount FROM item_copies WHERE id = 6",
+        )
+        .await;
         let six = &six[0];
         let q = |v: &Option<String>| v.as_ref().map_or("NULL".to_string(), |s| format!("'{s}'"));
         for sql in [
@@ -67,7 +74,9 @@ async fn insert_select_undo_leaves_alone_rows_edited_outside_values_or_reinserte
                 q(&six[1])
             ),
         ] {
-            b.execute(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            b.execute(&sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
             .undo_backfill("copy_items")
@@ -80,11 +89,19 @@ async fn insert_select_undo_leaves_alone_rows_edited_outside_values_or_reinserte
             report.left_alone_keys,
             vec![vec!["4".to_string()], vec!["5".to_string()]]
         );
-        let left = rows(b.as_mut(), "SELECT id, label, note FROM item_copies ORDER BY id").await;
+        let left = rows(
+            b.as_mut(),
+            "SELECT id, label, note FROM item_copies ORDER BY id",
+        )
+        .await;
         let four_label = left.first().and_then(|r| r[1].clone());
         assert_eq!(left.len(), 2, "{left:?}");
         assert_eq!(left[0][0].as_deref(), Some("4"));
-        assert_eq!(left[0][2].as_deref(), Some("checked"), "the user's edit kept");
+        assert_eq!(
+            left[0][2].as_deref(),
+            Some("checked"),
+            "the user's edit kept"
+        );
         assert_eq!(left[0][1], four_label);
         assert_eq!(
             left[1],
@@ -112,7 +129,9 @@ async fn update_undo_leaves_alone_a_key_deleted_and_reused_with_other_values() {
             "DELETE FROM items WHERE id = 7",
             "INSERT INTO items (id, label, other) VALUES (7, 'reused', 'new row')",
         ] {
-            b.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+            b.execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
         }
         let reused = row(&snapshot(b.as_mut()).await, 7);
         let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
@@ -122,7 +141,11 @@ async fn update_undo_leaves_alone_a_key_deleted_and_reused_with_other_values() {
         assert_eq!(report.rows_restored, ROWS as u64 - 1, "{report:?}");
         assert_eq!(report.left_alone_keys, vec![vec!["7".to_string()]]);
         let after = snapshot(b.as_mut()).await;
-        assert_eq!(row(&after, 7), reused, "the new row 7 is not given the old one's values");
+        assert_eq!(
+            row(&after, 7),
+            reused,
+            "the new row 7 is not given the old one's values"
+        );
         for id in (1..=ROWS).filter(|i| *i != 7) {
             assert_eq!(row(&after, id), row(&before, id), "row {id}");
         }

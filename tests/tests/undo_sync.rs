@@ -18,7 +18,10 @@ async fn label(b: &mut dyn Backend, id: i64) -> Option<String> {
         .query(&format!("SELECT label FROM items WHERE id = {id}"))
         .await
         .expect("read label");
-    rows.rows.into_iter().next().and_then(|r| r.into_iter().next().flatten())
+    rows.rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
 }
 
 #[tokio::test]

@@ -22,7 +22,10 @@ fn load_error(step: &str) -> String {
 fn update_backfill_on_a_schema_qualified_table_is_refused() {
     let text = load_error("id = \"b\"\ntable = \"app.items\"\nset.total = \"price * 2\"\n");
     assert!(text.contains("0001_bf.toml:6: "), "{text}");
-    assert!(text.contains("`app.items`: a backfill takes a table of the connection's current schema"), "{text}");
+    assert!(
+        text.contains("`app.items`: a backfill takes a table of the connection's current schema"),
+        "{text}"
+    );
     assert!(text.contains("write `items`"), "{text}");
 }
 

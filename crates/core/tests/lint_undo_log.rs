@@ -29,10 +29,13 @@ columns = [{ name = "id", type = "bigint", primary_key = true, identity = true }
 fn findings(step: &str) -> Vec<Finding> {
     let change = format!("description = \"change\"\n\n[[steps]]\nop = \"backfill\"\n{step}");
     let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_change.toml", &change)]);
-    lint_plan(&tmp.load(), &[Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite])
-        .into_iter()
-        .filter(|f| f.rule == RULE)
-        .collect()
+    lint_plan(
+        &tmp.load(),
+        &[Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite],
+    )
+    .into_iter()
+    .filter(|f| f.rule == RULE)
+    .collect()
 }
 
 #[test]
@@ -43,7 +46,11 @@ fn undo_log_false_gets_a_note_at_its_step() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].severity, Severity::Info);
     assert_eq!(found[0].line, 3, "at the [[steps]] header");
-    assert!(found[0].message.contains("`names` sets `undo_log = false`"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("`names` sets `undo_log = false`"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]
@@ -52,12 +59,22 @@ fn insert_select_without_a_key_over_its_values_gets_a_note() {
         "id = \"copy\"\ntable = \"users\"\ninsert_into = \"notes\"\nvalues.user_id = \"id\"\n",
     );
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(found[0].message.contains("no unique key over the columns it inserts"), "{}", found[0].message);
+    assert!(
+        found[0]
+            .message
+            .contains("no unique key over the columns it inserts"),
+        "{}",
+        found[0].message
+    );
     let pending = findings(
         "id = \"copy\"\ntable = \"users\"\ninsert_into = \"emails\"\nvalues.user_id = \"id\"\nvalues.email = \"email\"\npending = \"email IS NOT NULL\"\n",
     );
     assert_eq!(pending.len(), 1, "{pending:#?}");
-    assert!(pending[0].message.contains("it sets `pending`"), "{}", pending[0].message);
+    assert!(
+        pending[0].message.contains("it sets `pending`"),
+        "{}",
+        pending[0].message
+    );
 }
 
 #[test]

@@ -152,7 +152,9 @@ async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<
         return undo_dry_run(project, args, json).await;
     }
     if !args.yes {
-        bail!("`backfill undo` changes data: run it again with --yes (or with --dry-run to count what it would restore)");
+        bail!(
+            "`backfill undo` changes data: run it again with --yes (or with --dry-run to count what it would restore)"
+        );
     }
     let plan = project.load_plan()?;
     let url = project.database_url(&args.connect)?;
@@ -193,7 +195,10 @@ async fn undo_dry_run(project: &Project, args: &BackfillUndoArgs, json: bool) ->
     backend.close().await?;
     let preview = preview?;
     if json {
-        crate::outln!("{}", serde_json::json!({ "ok": true, "undo_dry_run": preview }));
+        crate::outln!(
+            "{}",
+            serde_json::json!({ "ok": true, "undo_dry_run": preview })
+        );
     } else {
         for line in super::undo_text::preview_lines(&preview) {
             crate::outln!("{line}");

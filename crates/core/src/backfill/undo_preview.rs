@@ -81,8 +81,7 @@ pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<O
     }
     let table = log_table(&spec.id);
     let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table));
-    Ok(b
-        .query(&sql)
+    Ok(b.query(&sql)
         .await?
         .scalar()
         .and_then(|v| v.parse::<u64>().ok()))

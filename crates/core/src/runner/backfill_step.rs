@@ -269,7 +269,8 @@ impl Runner<'_> {
                     }
                     Err(e) => {
                         rows.fetch_add(forward.changed.load(Ordering::Relaxed), Ordering::Relaxed);
-                        batches.fetch_add(forward.batches.load(Ordering::Relaxed), Ordering::Relaxed);
+                        batches
+                            .fetch_add(forward.batches.load(Ordering::Relaxed), Ordering::Relaxed);
                         Err(e)
                     }
                 }

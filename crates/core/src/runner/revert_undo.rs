@@ -42,7 +42,8 @@ impl Runner<'_> {
             }
             // The down drops the sync trigger anyway: first, so it writes nothing meanwhile.
             if let Some(note) = self.end_sync_for_undo(spec).await? {
-                self.reporter.event(&Event::Warning(&format!("migration {}: {note}", m.label())));
+                self.reporter
+                    .event(&Event::Warning(&format!("migration {}: {note}", m.label())));
             }
             let report = backfill::undo_exact(
                 self.backend,

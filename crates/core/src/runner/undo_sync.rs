@@ -15,7 +15,10 @@ use crate::error::Result;
 impl Runner<'_> {
     /// Drops the live sync trigger of `spec` before its undo; the note for the report when
     /// there was one.
-    pub(crate) async fn end_sync_for_undo(&mut self, spec: &BackfillSpec) -> Result<Option<String>> {
+    pub(crate) async fn end_sync_for_undo(
+        &mut self,
+        spec: &BackfillSpec,
+    ) -> Result<Option<String>> {
         if !spec.step.sync {
             return Ok(None);
         }
