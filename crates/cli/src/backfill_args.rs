@@ -87,6 +87,9 @@ pub struct BackfillUndoArgs {
     /// Confirm: undo changes data.
     #[arg(long)]
     pub yes: bool,
+    /// Count the rows undo would restore and leave alone; write nothing (no --yes needed).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `cutover backfill retire`.

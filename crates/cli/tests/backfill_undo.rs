@@ -1,6 +1,7 @@
 //! `cutover backfill undo` with an undo log, as a user runs it, on PostgreSQL, MariaDB and
 //! SQLite: the text report names the rows left alone, `--json` carries them, exit code 0;
-//! without `--yes` it refuses (exit 1) and changes nothing.
+//! without `--yes` it refuses (exit 1) and changes nothing; `--dry-run` counts what it would
+//! restore and leave alone, and `backfill status` shows the log's row count.
 
 mod common;
 
@@ -63,6 +64,21 @@ async fn undo_reports_the_rows_left_alone_in_text_and_json() {
         let out = run(&["backfill", "undo", "upper_names"]);
         assert_eq!(code(&out), Some(1), "{}", common::text(&out));
         assert!(common::text(&out).contains("--yes"), "{}", common::text(&out));
+
+        // The dry run counts and writes nothing; status shows the log's size.
+        let out = run(&["backfill", "undo", "upper_names", "--dry-run"]);
+        assert_eq!(code(&out), Some(0), "{}", common::text(&out));
+        assert!(
+            stdout(&out).contains("dry run, nothing written: undo of backfill upper_names would restore 3 rows exactly from its undo log and leave alone 1 row changed or deleted since (4 logged)"),
+            "{}",
+            common::text(&out)
+        );
+        let out = run(&["backfill", "undo", "upper_names", "--dry-run", "--json"]);
+        let doc = common::json(&out);
+        assert_eq!(doc["undo_dry_run"]["would_restore"], 3, "{doc}");
+        assert_eq!(doc["undo_dry_run"]["would_leave_alone"], 1, "{doc}");
+        let out = run(&["backfill", "status"]);
+        assert!(stdout(&out).contains("undo log: 4 rows"), "{}", common::text(&out));
 
         let out = run(&["backfill", "undo", "upper_names", "--yes"]);
         assert_eq!(code(&out), Some(0), "{}", common::text(&out));

@@ -148,8 +148,13 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
 }
 
 async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<ExitCode> {
+    if args.dry_run {
+        return undo_dry_run(project, args, json).await;
+    }
     if !args.yes {
-        bail!("`backfill undo` changes data: run it again with --yes");
+        bail!(
+            "`backfill undo` changes data: run it again with --yes (or with --dry-run to count what it would restore)"
+        );
     }
     let plan = project.load_plan()?;
     let url = project.database_url(&args.connect)?;
@@ -168,6 +173,34 @@ async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<
         crate::outln!("{}", serde_json::json!({ "ok": true, "undo": report }));
     } else {
         for line in super::undo_text::undo_lines(&report) {
+            crate::outln!("{line}");
+        }
+    }
+    Ok(ExitCode::Success)
+}
+
+/// `backfill undo --dry-run`: counts, writes nothing.
+async fn undo_dry_run(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<ExitCode> {
+    let plan = project.load_plan()?;
+    let mut backend = super::open_existing(project, &args.connect).await?;
+    let printer = Printer::new(json);
+    let preview = Runner::new(
+        backend.as_mut(),
+        &plan,
+        runner_options(project, &args.connect),
+        &printer,
+    )
+    .preview_undo(&args.id)
+    .await;
+    backend.close().await?;
+    let preview = preview?;
+    if json {
+        crate::outln!(
+            "{}",
+            serde_json::json!({ "ok": true, "undo_dry_run": preview })
+        );
+    } else {
+        for line in super::undo_text::preview_lines(&preview) {
             crate::outln!("{line}");
         }
     }
@@ -232,6 +265,9 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
                     "",
                     id = b.id
                 );
+            }
+            if let Some(n) = b.undo_log_rows {
+                crate::outln!("{:<28} undo log: {n} rows", "");
             }
         }
     }

@@ -105,6 +105,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
                     id = b.id
                 );
             }
+            if let Some(n) = b.undo_log_rows {
+                crate::outln!(
+                    "         undo log: {n} rows (`cutover backfill undo {} --dry-run` counts what undo would restore)",
+                    b.id
+                );
+            }
         }
     }
     if let Some(note) = &report.foreign_history {

@@ -1,6 +1,6 @@
 //! The text report of `cutover backfill undo`.
 
-use cutover_core::backfill::UndoReport;
+use cutover_core::backfill::{UndoPreview, UndoReport};
 
 /// The lines printed for an undo: what was restored, how, and the rows left alone.
 pub(crate) fn undo_lines(report: &UndoReport) -> Vec<String> {
@@ -36,6 +36,29 @@ pub(crate) fn undo_lines(report: &UndoReport) -> Vec<String> {
             plural(report.rows_left_alone, "row", "rows"),
             keys.join(", ")
         ));
+    }
+    out
+}
+
+/// The lines printed for `backfill undo --dry-run`.
+pub(crate) fn preview_lines(p: &UndoPreview) -> Vec<String> {
+    let mut out = Vec::new();
+    if p.method == "log" {
+        out.push(format!(
+            "dry run, nothing written: undo of backfill {} would restore {} exactly from its undo log and leave alone {} changed or deleted since ({} logged)",
+            p.id,
+            plural(p.would_restore, "row", "rows"),
+            plural(p.would_leave_alone, "row", "rows"),
+            p.logged
+        ));
+    } else {
+        out.push(format!(
+            "dry run, nothing written: backfill {} has no undo log here, so undo would apply the plan's `undo` expressions to the rows `undo_where` selects, overwriting changes made since the backfill",
+            p.id
+        ));
+    }
+    if let Some(note) = &p.note {
+        out.push(format!("note: {note}"));
     }
     out
 }

@@ -28,6 +28,7 @@ mod undo_log_ahead;
 mod undo_log_ahead_tests;
 pub(crate) mod undo_log_cte;
 mod undo_log_table;
+mod undo_preview;
 
 pub use dry_run::{DryRun, dry_run};
 pub use engine::{PartContext, run_part};
@@ -44,3 +45,4 @@ pub use transform::{Transform, TransformJob, TransformRow, run_transform};
 pub(crate) use undo_exact::count as undo_exact_count;
 pub use undo_exact::{UndoReport, drop_undo_log, has_undo_log, undo_exact};
 pub use undo_log::log_table as undo_log_table;
+pub use undo_preview::{UndoPreview, undo_log_rows, undo_preview};

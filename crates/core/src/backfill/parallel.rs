@@ -317,6 +317,7 @@ mod tests {
             key: vec!["id".into()],
             key_kinds: None,
             target_key: Vec::new(),
+            target_columns: Vec::new(),
             checksum: "c".into(),
             migration: "0001 (m)".into(),
             version: "0001".into(),

@@ -34,6 +34,10 @@ pub struct BackfillSpec {
     /// while the target has no row with its key (see [`BackfillSpec::has_pending`]). Empty
     /// when there is none.
     pub target_key: Vec<String>,
+    /// Insert-select backfills: every column of the target as the plan defines it before the
+    /// backfill (empty when the plan does not define the target). The undo log keeps the
+    /// inserted value of each, so undo leaves alone a row edited in any of them since.
+    pub target_columns: Vec<String>,
     /// SHA-256 of the step's definition; a changed definition cannot resume a checkpoint.
     pub checksum: String,
     /// The migration that holds it (`0004 (backfill_attachments)`).
@@ -65,6 +69,12 @@ impl BackfillSpec {
             key,
             key_kinds,
             target_key: target_key(step, schema),
+            target_columns: step
+                .insert_into
+                .as_deref()
+                .and_then(|t| schema.table(t))
+                .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+                .unwrap_or_default(),
             checksum: digest.iter().map(|b| format!("{b:02x}")).collect(),
             migration: migration.label(),
             version: migration.version.text.clone(),

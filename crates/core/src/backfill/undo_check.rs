@@ -57,7 +57,11 @@ pub(super) async fn check_log(b: &mut dyn Backend, id: &str, log: UndoLog) -> Re
     }
     let mut note = None;
     let mut log = log;
-    if logged != log.cols {
+    // Insert-select: undo deletes rows, it restores no column; a log written before it
+    // kept the target's other columns compares the columns it holds.
+    if log.insert && logged != log.cols {
+        log.cols = logged;
+    } else if logged != log.cols {
         note = Some(format!(
             "the backfill's step now writes {}, its undo log holds {}: restored the columns the log holds",
             list(&log.cols),

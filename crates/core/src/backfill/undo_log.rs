@@ -73,12 +73,19 @@ impl UndoLog {
                 return None;
             }
             let key = spec.target_key.clone();
-            let cols = step
+            // The inserted values, then the target's other columns (defaults, columns the
+            // application fills): a row edited in any of them since is left alone.
+            let mut cols: Vec<String> = Vec::new();
+            for c in step
                 .values
                 .iter()
-                .map(|(c, _)| c.clone())
-                .filter(|c| !key.contains(c))
-                .collect();
+                .map(|(c, _)| c)
+                .chain(&spec.target_columns)
+            {
+                if !key.contains(c) && !cols.contains(c) {
+                    cols.push(c.clone());
+                }
+            }
             return Some(UndoLog {
                 table,
                 target: target.clone(),

@@ -13,6 +13,7 @@ fn spec(toml_step: &str) -> BackfillSpec {
         key: vec!["id".into()],
         key_kinds: None,
         target_key: Vec::new(),
+        target_columns: Vec::new(),
         checksum: "c".into(),
         migration: "0001 (m)".into(),
         version: "0001".into(),

@@ -7,8 +7,12 @@ use super::{Mysql, Postgres, Sqlite};
 pub trait UndoLogDialect: Send + Sync {
     /// The DDL that makes the log's key columns `keys` (quoted) unique on `table` (quoted),
     /// run once right after the log is created. Default: a unique index named `index`
-    /// (quoted). MySQL: the primary key, which InnoDB clusters the rows by, so each log row
-    /// is written into one B-tree instead of a hidden row-id tree plus a unique index.
+    /// (quoted): SQLite cannot add a primary key to an existing table, and its rowid table
+    /// with a unique index is what a primary key on a non-integer key gives anyway.
+    /// PostgreSQL: the primary key named `index` (logical replication of a published log
+    /// needs one for the UPDATE and DELETE of undo). MySQL: the primary key, which InnoDB
+    /// clusters the rows by, so each log row is written into one B-tree instead of a hidden
+    /// row-id tree plus a unique index.
     fn log_key_sql(&self, table: &str, index: &str, keys: &[String]) -> String {
         format!(
             "CREATE UNIQUE INDEX {index} ON {table} ({})",
@@ -49,7 +53,14 @@ pub trait UndoLogDialect: Send + Sync {
     }
 }
 
-impl UndoLogDialect for Postgres {}
+impl UndoLogDialect for Postgres {
+    fn log_key_sql(&self, table: &str, index: &str, keys: &[String]) -> String {
+        format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {index} PRIMARY KEY ({})",
+            keys.join(", ")
+        )
+    }
+}
 
 impl UndoLogDialect for Sqlite {}
 

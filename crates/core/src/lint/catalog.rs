@@ -4,11 +4,12 @@ use super::finding::RuleInfo;
 use super::rules::{
     data_changes, destructive, dialect_coverage, insert_key, mysql, mysql_fk_index, mysql_keys,
     pg_hazards, pg_routines, pg_security, pg_validate, plan_wide, postgres, sqlite, sync_hazards,
+    undo_log,
 };
 use super::squawk::others;
 use super::suppress;
 
-static RULES: [RuleInfo; 68] = [
+static RULES: [RuleInfo; 69] = [
     plan_wide::DUPLICATE_MIGRATION,
     plan_wide::CONFLICTING_TABLE,
     destructive::DESTRUCTIVE_OUTSIDE_CONTRACT,
@@ -18,6 +19,7 @@ static RULES: [RuleInfo; 68] = [
     insert_key::INSERT_BACKFILL_WITHOUT_KEY,
     sync_hazards::SYNC_TRANSFORM_CAN_FAIL,
     sync_hazards::SYNC_TRIGGER_DEFINER,
+    undo_log::BACKFILL_WITHOUT_UNDO_LOG,
     data_changes::UNBATCHED_DATA_CHANGE,
     plan_wide::REQUIRES_LATER,
     plan_wide::VERSION_GAP,

@@ -20,6 +20,7 @@ pub(crate) fn validate_step(step: &Step, dialects: &[Dialect]) -> Result<(), Inv
     super::subqueries::check_step(step, dialects)?;
     super::routines_check::check_step(step, dialects)?;
     super::backfill_set_rules::check_step(step, dialects)?;
+    super::backfill_table_rules::check_step(step)?;
     for (field, expr) in step.expressions() {
         for &d in dialects {
             if let Err(e) = expr.check(d) {

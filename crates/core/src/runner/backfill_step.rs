@@ -143,6 +143,9 @@ pub struct BackfillStatus {
     /// (replaced by hand, or the plan changed since): `backfill run ID` reinstalls it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_altered: bool,
+    /// Rows in its undo log, when it has one in the database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo_log_rows: Option<u64>,
 }
 
 impl Runner<'_> {
@@ -247,30 +250,55 @@ impl Runner<'_> {
         }
         let key = backfill_lock_key(id);
         let id = id.to_string();
+        // Rows restored and batches committed by passes cut by a lost connection: the
+        // report counts every pass, not only the last.
+        let earlier = std::sync::Arc::new([AtomicU64::new(0), AtomicU64::new(0)]);
         self.locked_replanning(&key, false, move |r| {
-            let (spec, id) = (spec.clone(), id.clone());
-            Box::pin(async move { r.undo_locked(&spec, &id).await })
+            let (spec, id, earlier) = (spec.clone(), id.clone(), earlier.clone());
+            Box::pin(async move {
+                let forward = Forward {
+                    id: &id,
+                    reporter: r.reporter,
+                    changed: AtomicU64::new(0),
+                    batches: AtomicU64::new(0),
+                    estimate: AtomicU64::new(0),
+                };
+                let pass = r.undo_locked(&spec, &id, &forward).await;
+                let [rows, batches] = &*earlier;
+                match pass {
+                    Ok(mut report) => {
+                        report.rows_restored += rows.load(Ordering::Relaxed);
+                        report.batches += batches.load(Ordering::Relaxed);
+                        Ok(report)
+                    }
+                    Err(e) => {
+                        rows.fetch_add(forward.changed.load(Ordering::Relaxed), Ordering::Relaxed);
+                        batches
+                            .fetch_add(forward.batches.load(Ordering::Relaxed), Ordering::Relaxed);
+                        Err(e)
+                    }
+                }
+            })
         })
         .await
     }
 
-    async fn undo_locked(&mut self, spec: &BackfillSpec, id: &str) -> Result<backfill::UndoReport> {
-        let forward = Forward {
-            id,
-            reporter: self.reporter,
-            changed: AtomicU64::new(0),
-            batches: AtomicU64::new(0),
-            estimate: AtomicU64::new(0),
-        };
+    async fn undo_locked(
+        &mut self,
+        spec: &BackfillSpec,
+        id: &str,
+        forward: &Forward<'_>,
+    ) -> Result<backfill::UndoReport> {
         let states = backfill::StateTable::new(self.backend.dialect());
         states.ensure(self.backend).await?;
-        let report = if backfill::has_undo_log(self.backend, spec).await? {
+        let sync_note = self.end_sync_for_undo(spec).await?;
+        let mut report = if backfill::has_undo_log(self.backend, spec).await? {
             let fence = self.history.fence().cloned();
             let undone = backfill::undo_exact(
                 self.backend,
                 spec,
                 &self.options.backfill,
-                &forward,
+                forward,
                 fence.as_ref(),
             )
             .await;
@@ -289,7 +317,7 @@ impl Runner<'_> {
                 self.connector,
                 &undo,
                 &options,
-                &forward,
+                forward,
                 self.history.fence(),
             )
             .await?;
@@ -305,6 +333,7 @@ impl Runner<'_> {
                 ..backfill::UndoReport::default()
             }
         };
+        report.note = super::undo_sync::join_notes(sync_note, report.note);
         // The original backfill's rows are pending again: its checkpoint no longer holds.
         states.clear(self.backend, id).await?;
         Ok(report)

@@ -146,6 +146,7 @@ impl Runner<'_> {
             sync_active,
             sync_missing,
             sync_altered,
+            undo_log_rows: crate::backfill::undo_log_rows(self.backend, spec).await?,
         })
     }
 

@@ -40,6 +40,11 @@ impl Runner<'_> {
             if positions.is_empty() || !backfill::has_undo_log(self.backend, spec).await? {
                 continue;
             }
+            // The down drops the sync trigger anyway: first, so it writes nothing meanwhile.
+            if let Some(note) = self.end_sync_for_undo(spec).await? {
+                self.reporter
+                    .event(&Event::Warning(&format!("migration {}: {note}", m.label())));
+            }
             let report = backfill::undo_exact(
                 self.backend,
                 spec,

@@ -17,6 +17,7 @@ pub(crate) mod postgres;
 pub(crate) mod sqlite;
 pub(crate) mod sync_hazards;
 pub(crate) mod type_change;
+pub(crate) mod undo_log;
 
 use super::finding::Finding;
 use super::walk::PlanView;
@@ -29,6 +30,7 @@ pub(crate) fn run(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Findi
     destructive::check(view, out);
     data_changes::check(view, out);
     insert_key::check(view, out);
+    undo_log::check(view, out);
     dialect_coverage::check(view, dialects, out);
     sync_hazards::check(view, dialects, out);
     for &d in dialects {

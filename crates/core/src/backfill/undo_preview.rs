@@ -1,0 +1,88 @@
+//! What an exact undo would do, without writing (`cutover backfill undo --dry-run`), and the
+//! size of a backfill's undo log (for `status`).
+
+use sea_query::{Expr, ExprTrait, Query};
+use serde::Serialize;
+
+use super::keys;
+use super::spec::BackfillSpec;
+use super::undo_check::check_log;
+use super::undo_exact::has_undo_log;
+use super::undo_log::{UndoLog, log_table};
+use crate::backend::Backend;
+use crate::error::Result;
+use crate::render::ident;
+
+/// What `cutover backfill undo --dry-run` found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct UndoPreview {
+    /// Backfill id.
+    pub id: String,
+    /// `log` (exact undo from the undo log) or `expressions` (the plan's `undo` expressions,
+    /// the backfill has no undo log here).
+    pub method: String,
+    /// Rows in the undo log.
+    pub logged: u64,
+    /// Logged rows that still hold what the backfill wrote: undo would restore them
+    /// (insert-select: delete them).
+    pub would_restore: u64,
+    /// Logged rows changed (or deleted) since: undo would leave them alone.
+    pub would_leave_alone: u64,
+    /// Why what would be restored differs from what the plan's step writes now, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Counts, without writing, what an exact undo of `spec` would restore and leave alone.
+pub async fn undo_preview(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<UndoPreview> {
+    let mut preview = UndoPreview {
+        id: spec.id.clone(),
+        method: "expressions".into(),
+        ..UndoPreview::default()
+    };
+    if !has_undo_log(b, spec).await? {
+        return Ok(preview);
+    }
+    let (key, _) = keys::resolve(b, spec).await?;
+    let mut spec = spec.clone();
+    spec.key = key;
+    let Some(log) = UndoLog::of(&spec) else {
+        return Ok(preview);
+    };
+    let checked = check_log(b, &spec.id, log).await?;
+    let dialect = b.dialect();
+    let log = &checked.log;
+    let (t, l) = (ident(&log.target), ident(&log.table));
+    let mut total = Query::select();
+    total.from(l.clone()).expr(Expr::cust("COUNT(*)"));
+    let mut still = Query::select();
+    still
+        .from(t)
+        .expr(Expr::cust("1"))
+        .and_where(log.key_match().and(checked.as_written(dialect)));
+    let mut restorable = Query::select();
+    restorable
+        .from(l)
+        .expr(Expr::cust("COUNT(*)"))
+        .and_where(Expr::exists(still));
+    let count = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    preview.logged = count(b.query(&dialect.query(&total)).await?.scalar());
+    preview.would_restore = count(b.query(&dialect.query(&restorable)).await?.scalar());
+    preview.would_leave_alone = preview.logged.saturating_sub(preview.would_restore);
+    preview.method = "log".into();
+    preview.note = checked.note.clone();
+    Ok(preview)
+}
+
+/// How many rows the undo log of `spec` holds, `None` when it has none in the database.
+pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Option<u64>> {
+    if !has_undo_log(b, spec).await? {
+        return Ok(None);
+    }
+    let table = log_table(&spec.id);
+    let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table));
+    Ok(b.query(&sql)
+        .await?
+        .scalar()
+        .and_then(|v| v.parse::<u64>().ok()))
+}
