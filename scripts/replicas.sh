@@ -1,15 +1,18 @@
 # scripts/replicas.sh — sourced by scripts/test.sh: real replication for the
 # replica-lag tests (tests/tests/replica_lag.rs).
 #
-#   PostgreSQL: a streaming replica of the test server, made with pg_basebackup
-#               into $CUTOVER_REPLICA_DIR/pg and started with pg_ctl on port
-#               $CUTOVER_TEST_PG_REPLICA_PORT [5433].
+#   PostgreSQL: a primary of its own (initdb into $CUTOVER_REPLICA_DIR/pg-primary,
+#               port 5434) and its streaming replica (pg_basebackup into
+#               $CUTOVER_REPLICA_DIR/pg-replica, port 5433), both started with
+#               pg_ctl as the postgres user. Not a replica of the test server:
+#               the WAL of every other test would keep it minutes behind.
 #   MariaDB:    a primary/replica pair of their own (the test server is left
 #               alone): data directories made by mariadb-install-db under
 #               $CUTOVER_REPLICA_DIR, primary on port 3307 (log_bin,
 #               server_id=1), replica on port 3308 (server_id=2).
 #
-# Exports CUTOVER_TEST_PG_REPLICA_URL, CUTOVER_TEST_MYSQL_PRIMARY_URL and
+# Exports CUTOVER_TEST_PG_PRIMARY_URL, CUTOVER_TEST_PG_REPLICA_URL,
+# CUTOVER_TEST_MYSQL_PRIMARY_URL and
 # CUTOVER_TEST_MYSQL_REPLICA_URL. Idempotent and quick: servers that already
 # run are reused (and a replay left paused by a killed test is resumed).
 # Needs root (it runs the servers as the postgres and mysql OS users).
@@ -17,7 +20,8 @@
 # pass nothing off as tested. Any other failure is fatal, naming the backend.
 
 CUTOVER_REPLICA_DIR=${CUTOVER_REPLICA_DIR:-/tmp/cutover-replicas}
-PGR_PORT=${CUTOVER_TEST_PG_REPLICA_PORT:-5433}
+PGP_PORT=5434
+PGR_PORT=5433
 MYP_PORT=3307
 MYR_PORT=3308
 
@@ -34,79 +38,71 @@ replica_fail() {
 
 # ------------------------------------------------------ PostgreSQL replica
 
-pgr_sql() {
-    PGCONNECT_TIMEOUT=3 psql "postgres://postgres@127.0.0.1:$PGR_PORT/postgres" -Atqc "$1" 2>/dev/null
+pg_on() {
+    PGCONNECT_TIMEOUT=3 psql "postgres://postgres@127.0.0.1:$1/postgres" -Atqc "$2" 2>/dev/null
 }
 
+# A primary of its own, not the test server: every test's WAL (hundreds of CREATE
+# DATABASE) would keep a replica of the shared server minutes behind on a busy machine.
 provision_pg_replica() {
-    parse_url "$CUTOVER_TEST_POSTGRES_URL"
-    local host=${URL_HOST:-127.0.0.1} port=${URL_PORT:-5432}
-    local dir="$CUTOVER_REPLICA_DIR/pg" bin ver
-    ver=$(psql "$CUTOVER_TEST_POSTGRES_URL" -Atqc "SHOW server_version_num" 2>/dev/null) ||
-        replica_fail postgres "cannot query the primary"
-    bin="/usr/lib/postgresql/$((ver / 10000))/bin"
-    [[ -x $bin/pg_basebackup ]] || replica_fail postgres "$bin/pg_basebackup is missing"
+    local ver bin
+    ver=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -n 1)
+    bin="/usr/lib/postgresql/$ver/bin"
+    [[ -x $bin/initdb && -x $bin/pg_basebackup ]] || replica_fail postgres "initdb/pg_basebackup missing under $bin"
+    local pdir="$CUTOVER_REPLICA_DIR/pg-primary" rdir="$CUTOVER_REPLICA_DIR/pg-replica"
+    local log="$CUTOVER_REPLICA_DIR/pg-log"
+    export CUTOVER_TEST_PG_PRIMARY_URL="postgres://postgres@127.0.0.1:$PGP_PORT/postgres"
     export CUTOVER_TEST_PG_REPLICA_URL="postgres://postgres@127.0.0.1:$PGR_PORT/postgres"
-
-    if [[ $(pgr_sql 'SELECT pg_is_in_recovery()') == t ]]; then
+    if [[ $(pg_on "$PGP_PORT" 'SELECT pg_is_in_recovery()') == f && $(pg_on "$PGR_PORT" 'SELECT pg_is_in_recovery()') == t ]]; then
         # Reused: undo a replay pause a killed test may have left.
-        pgr_sql 'SELECT pg_wal_replay_resume()' >/dev/null || true
+        pg_on "$PGR_PORT" 'SELECT pg_wal_replay_resume()' >/dev/null || true
         return 0
     fi
-    is_root || replica_fail postgres "nothing answers on port $PGR_PORT and we are not root"
-    local hba
-    hba=$(psql "$CUTOVER_TEST_POSTGRES_URL" -Atqc 'SHOW hba_file' 2>/dev/null) ||
-        replica_fail postgres "cannot read hba_file from the primary"
-    if ! grep -qx 'host replication all 127.0.0.1/32 trust' "$hba"; then
-        say "allowing replication connections from 127.0.0.1 in $hba"
-        printf '# added by cutover scripts/test.sh: streaming replica for the tests\nhost replication all 127.0.0.1/32 trust\n' >>"$hba"
-        psql "$CUTOVER_TEST_POSTGRES_URL" -Atqc 'SELECT pg_reload_conf()' >/dev/null
-    fi
-    mkdir -p "$CUTOVER_REPLICA_DIR/pg-log"
+    is_root || replica_fail postgres "nothing answers on ports $PGP_PORT/$PGR_PORT and we are not root"
+    mkdir -p "$log"
     chmod 755 "$CUTOVER_REPLICA_DIR"
-    chown postgres:postgres "$CUTOVER_REPLICA_DIR/pg-log"
-    # A data directory that does not start (or is too far behind) is made again.
+    chown postgres:postgres "$log"
+    if [[ $(pg_on "$PGP_PORT" 'SELECT pg_is_in_recovery()') != f ]]; then
+        if [[ ! -f $pdir/PG_VERSION ]]; then
+            rm -rf "$pdir"
+            mkdir -m 700 "$pdir"
+            chown postgres:postgres "$pdir"
+            say "initdb $pdir (PostgreSQL primary for the replica tests, port $PGP_PORT)"
+            as_postgres "$bin/initdb -D $pdir --auth=trust -U postgres" >"$log/initdb.log" 2>&1 ||
+                { tail -n 5 "$log/initdb.log" >&2; replica_fail postgres "initdb failed"; }
+            printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nshared_buffers = 16MB\nwal_level = replica\nmax_wal_senders = 5\nwal_keep_size = 256MB\n" \
+                "$PGP_PORT" "$pdir" >>"$pdir/postgresql.conf"
+        fi
+        as_postgres "$bin/pg_ctl -D $pdir -l $log/primary.log -w -t 30 start" >/dev/null 2>&1 ||
+            { tail -n 5 "$log/primary.log" >&2; replica_fail postgres "the primary on port $PGP_PORT did not start"; }
+    fi
     local attempt
     for attempt in 1 2; do
-        if [[ ! -f $dir/standby.signal ]]; then
-            rm -rf "$dir"
-            mkdir -m 700 "$dir"
-            chown postgres:postgres "$dir"
-            say "pg_basebackup of $host:$port into $dir (streaming replica on port $PGR_PORT)"
-            as_postgres "$bin/pg_basebackup -h $host -p $port -U postgres -D $dir -R -X stream -c fast" \
-                >"$CUTOVER_REPLICA_DIR/pg-basebackup.log" 2>&1 ||
-                { tail -n 5 "$CUTOVER_REPLICA_DIR/pg-basebackup.log" >&2; replica_fail postgres "pg_basebackup failed"; }
-            cat >"$dir/postgresql.conf" <<EOF
-port = $PGR_PORT
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '$dir'
-hot_standby = on
-hot_standby_feedback = on
-max_standby_streaming_delay = 5s
-wal_receiver_status_interval = 1s
-shared_buffers = 16MB
-EOF
-            printf 'local all all trust\nhost all all 127.0.0.1/32 trust\n' >"$dir/pg_hba.conf"
-            rm -f "$dir/postmaster.pid"
-            chown -R postgres:postgres "$dir"
-            chmod 700 "$dir"
+        if [[ ! -f $rdir/standby.signal ]]; then
+            rm -rf "$rdir"
+            mkdir -m 700 "$rdir"
+            chown postgres:postgres "$rdir"
+            say "pg_basebackup into $rdir (streaming replica on port $PGR_PORT)"
+            as_postgres "$bin/pg_basebackup -h 127.0.0.1 -p $PGP_PORT -U postgres -D $rdir -R -X stream -c fast" \
+                >"$log/basebackup.log" 2>&1 ||
+                { tail -n 5 "$log/basebackup.log" >&2; replica_fail postgres "pg_basebackup failed"; }
+            # The copied configuration is the primary's: later lines win.
+            printf "port = %s\nunix_socket_directories = '%s'\nhot_standby = on\nwal_receiver_status_interval = 1s\n" \
+                "$PGR_PORT" "$rdir" >>"$rdir/postgresql.conf"
+            rm -f "$rdir/postmaster.pid"
         fi
-        as_postgres "$bin/pg_ctl -D $dir -l $CUTOVER_REPLICA_DIR/pg-log/pg.log -w -t 30 start" >/dev/null 2>&1 || true
+        as_postgres "$bin/pg_ctl -D $rdir -l $log/replica.log -w -t 30 start" >/dev/null 2>&1 || true
         local i
-        for ((i = 0; i < 30; i++)); do
-            [[ $(pgr_sql 'SELECT pg_is_in_recovery()') == t ]] && break
-            sleep 1
+        for ((i = 0; i < 20; i++)); do
+            [[ $(pg_on "$PGP_PORT" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") =~ ^[1-9] ]] && return 0
+            sleep 0.5
         done
-        if [[ $(pgr_sql 'SELECT pg_is_in_recovery()') == t ]] &&
-            psql "$CUTOVER_TEST_POSTGRES_URL" -Atqc "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'" | grep -qv '^0$'; then
-            return 0
-        fi
-        say "the PostgreSQL replica in $dir does not stream; making it again"
-        as_postgres "$bin/pg_ctl -D $dir -m immediate stop" >/dev/null 2>&1 || true
-        rm -rf "$dir"
+        say "the PostgreSQL replica in $rdir does not stream; making it again"
+        as_postgres "$bin/pg_ctl -D $rdir -m immediate stop" >/dev/null 2>&1 || true
+        rm -rf "$rdir"
     done
-    tail -n 10 "$CUTOVER_REPLICA_DIR/pg-log/pg.log" >&2 || true
-    replica_fail postgres "the streaming replica on port $PGR_PORT did not come up (log: $CUTOVER_REPLICA_DIR/pg-log/pg.log)"
+    tail -n 10 "$log/replica.log" >&2 || true
+    replica_fail postgres "the streaming replica on port $PGR_PORT did not come up (log: $log/replica.log)"
 }
 
 # ----------------------------------------------------- MariaDB primary/replica

@@ -19,7 +19,9 @@ pub(crate) fn apply(
         return Ok(());
     };
     if !secs.is_finite() || secs < 0.0 {
-        bail!("--max-replica-lag {secs}: give the largest lag to allow, in seconds (e.g. 2 or 0.5)");
+        bail!(
+            "--max-replica-lag {secs}: give the largest lag to allow, in seconds (e.g. 2 or 0.5)"
+        );
     }
     let mut urls = Vec::new();
     if let Some(name) = &connect.target {

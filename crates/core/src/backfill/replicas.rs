@@ -54,7 +54,11 @@ impl ReplicaSource {
     }
 
     /// Reads the replica's lag; `Err` when it cannot be reached.
-    async fn lag(&self, sql: &str, parse: impl Fn(&crate::backend::Rows) -> ReplicaLag) -> Result<ReplicaLag> {
+    async fn lag(
+        &self,
+        sql: &str,
+        parse: impl Fn(&crate::backend::Rows) -> ReplicaLag,
+    ) -> Result<ReplicaLag> {
         let mut slot = self.conn.lock().await;
         if slot.is_none() {
             *slot = Some((self.connect)().await?);

@@ -135,7 +135,11 @@ mod tests {
     #[test]
     fn mysql_null_lag_is_unknown_and_names_the_threads() {
         let r = rows(
-            &["Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master"],
+            &[
+                "Slave_IO_Running",
+                "Slave_SQL_Running",
+                "Seconds_Behind_Master",
+            ],
             &[Some("Yes"), Some("No"), None],
         );
         match Mysql.parse_replica_lag(&r) {
