@@ -16,6 +16,11 @@
 #   CUTOVER_TEST_BACKENDS      comma list of postgres,mysql,sqlite [all three]
 #   CUTOVER_TEST_POSTGRES_URL  [postgres://postgres@127.0.0.1:5432/postgres]
 #   CUTOVER_TEST_MYSQL_URL     [mysql://root@127.0.0.1:3306/mysql]
+#   CUTOVER_TEST_REPLICAS      1 = start replicas for the replica-lag tests
+#                              (scripts/replicas.sh: a PostgreSQL streaming
+#                              replica on 5433, a MariaDB primary/replica pair
+#                              on 3307/3308; exports their URLs) [1]; 0 =
+#                              leave them out, explicitly
 #
 # For a server on this machine (127.0.0.1/localhost) that is not reachable, and
 # when run as root, the script installs it with apt-get (Debian), starts it,
@@ -319,6 +324,10 @@ for b in "${selected[@]}"; do
         sqlite) ;; # bundled into the binaries (rusqlite "bundled")
     esac
 done
+
+# shellcheck source=scripts/replicas.sh
+source scripts/replicas.sh
+provision_replicas "${selected[@]}"
 
 if [[ $provision_only -eq 1 ]]; then
     say "databases ready: $CUTOVER_TEST_BACKENDS"

@@ -43,6 +43,17 @@ pub struct BatchOpts {
     /// A query returning true while the backfill must wait (e.g. replica lag too high).
     #[arg(long, value_name = "SQL")]
     pub throttle_query: Option<String>,
+    /// Before each batch, wait while a replica is more than SECS behind (replicas from the
+    /// target's `replicas` in cutover.toml, or --replica).
+    #[arg(long, value_name = "SECS")]
+    pub max_replica_lag: Option<f64>,
+    /// A replica to watch with --max-replica-lag (repeatable; prefer `replicas` in
+    /// cutover.toml with `${VAR}` for passwords).
+    #[arg(long, value_name = "URL")]
+    pub replica: Vec<String>,
+    /// What a replica that cannot be reached does: pause (default), fail or ignore.
+    #[arg(long, value_name = "WHAT", value_parser = on_unreachable)]
+    pub on_unreachable: Option<cutover_core::backfill::OnUnreachable>,
     /// Seconds a batch may wait for a row lock before it is retried with a smaller batch.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub batch_lock_timeout: f64,
@@ -106,4 +117,15 @@ pub struct BackfillRetireArgs {
     /// Confirm: the contract gate no longer waits for or re-verifies a retired backfill.
     #[arg(long)]
     pub yes: bool,
+}
+
+/// Parses `--on-unreachable`.
+fn on_unreachable(s: &str) -> Result<cutover_core::backfill::OnUnreachable, String> {
+    use cutover_core::backfill::OnUnreachable;
+    match s {
+        "pause" => Ok(OnUnreachable::Pause),
+        "fail" => Ok(OnUnreachable::Fail),
+        "ignore" => Ok(OnUnreachable::Ignore),
+        other => Err(format!("`{other}`: expected pause, fail or ignore")),
+    }
 }

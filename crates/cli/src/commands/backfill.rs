@@ -96,6 +96,7 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     }
     let mut options = runner_options(project, &args.connect);
     options.backfill = batch_options(&args.batch);
+    super::replicas::apply(project, &args.connect, &args.batch, &mut options.backfill)?;
     options.backfill.force = args.force;
     options.backfill.restart = args.restart;
     let connect = connector(url);
@@ -161,6 +162,7 @@ async fn undo(project: &Project, args: &BackfillUndoArgs, json: bool) -> Result<
     let mut backend = open(project, &args.connect).await?;
     let mut options = runner_options(project, &args.connect);
     options.backfill = batch_options(&args.batch);
+    super::replicas::apply(project, &args.connect, &args.batch, &mut options.backfill)?;
     let printer = Printer::new(json);
     let connect = connector(url);
     let report = Runner::new(backend.as_mut(), &plan, options, &printer)

@@ -72,6 +72,7 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
     let mut options = runner_options(project, &args.connect);
     // Backfill steps of `up` run with the same batch and throttle settings as `backfill run`.
     options.backfill = batch_options(&args.batch);
+    super::replicas::apply(project, &args.connect, &args.batch, &mut options.backfill)?;
     options.allow_out_of_order = args.allow_out_of_order;
     options.ignore_foreign_history = args.ignore_foreign_history;
     options.phase = args.phase;

@@ -10,6 +10,7 @@ mod lint;
 mod migrate;
 mod output;
 mod progress;
+mod replicas;
 mod restore;
 mod retire;
 mod scaffold;

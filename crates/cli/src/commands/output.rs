@@ -10,6 +10,8 @@ use super::progress::Bar;
 pub(crate) struct Printer {
     quiet: bool,
     bar: Bar,
+    /// The last replica wait printed, without its numbers (a changing lag prints once).
+    replica: std::sync::Mutex<String>,
 }
 
 impl Printer {
@@ -18,6 +20,7 @@ impl Printer {
         Printer {
             quiet: json,
             bar: Bar::new(json),
+            replica: std::sync::Mutex::new(String::new()),
         }
     }
 }
@@ -78,8 +81,31 @@ impl Reporter for Printer {
                 estimate,
                 batch_ms,
             } => {
+                if let Ok(mut last) = self.replica.lock() {
+                    last.clear();
+                }
                 self.bar
                     .update(id, *changed, *batches, *fraction, *estimate, *batch_ms);
+            }
+            Event::BackfillReplica {
+                id,
+                replica,
+                status,
+                paused,
+            } => {
+                let line = if *paused {
+                    format!("  {id}: paused: {status} ({replica})")
+                } else {
+                    format!("  {id}: {status} ({replica})")
+                };
+                let shape: String = line.chars().filter(|c| !c.is_ascii_digit()).collect();
+                if let Ok(mut last) = self.replica.lock()
+                    && *last != shape
+                {
+                    *last = shape;
+                    eprintln!("{line}");
+                }
+                self.bar.note(&line);
             }
             Event::BackupTaken { path, before } => {
                 eprintln!("backed up to {path} before {before}")

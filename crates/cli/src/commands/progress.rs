@@ -57,6 +57,15 @@ impl Bar {
         ));
     }
 
+    /// Shows `note` as the bar's message (e.g. why the backfill waits), if a bar is shown.
+    pub(crate) fn note(&self, note: &str) {
+        if let Ok(guard) = self.bar.lock()
+            && let Some(bar) = guard.as_ref()
+        {
+            bar.set_message(note.trim().to_string());
+        }
+    }
+
     /// Removes the bar.
     pub(crate) fn finish(&self) {
         if let Ok(mut guard) = self.bar.lock()

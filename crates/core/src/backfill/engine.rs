@@ -341,6 +341,7 @@ pub(super) async fn wait_for_throttle(
     options: &BackfillOptions,
     obs: &dyn BackfillObserver,
 ) -> Result<()> {
+    super::replicas::wait_for_replicas(b, options, obs).await?;
     let Some(q) = &options.throttle_query else {
         return Ok(());
     };

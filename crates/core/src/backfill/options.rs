@@ -41,6 +41,12 @@ pub struct BackfillOptions {
     pub restart: bool,
     /// Parallel workers over disjoint key ranges (Postgres and MySQL; SQLite runs one).
     pub workers: usize,
+    /// Before each batch, wait while a replica of `replicas` is further behind than this.
+    pub max_replica_lag: Option<Duration>,
+    /// The replicas `max_replica_lag` watches.
+    pub replicas: Vec<super::replicas::ReplicaSource>,
+    /// What a replica that cannot be reached does to the run.
+    pub on_unreachable: super::replicas::OnUnreachable,
 }
 
 impl Default for BackfillOptions {
@@ -63,6 +69,9 @@ impl Default for BackfillOptions {
             force: false,
             restart: false,
             workers: 1,
+            max_replica_lag: None,
+            replicas: Vec::new(),
+            on_unreachable: Default::default(),
         }
     }
 }

@@ -41,6 +41,15 @@ pub enum BackfillEvent<'a> {
     },
     /// The throttle query asked to wait.
     Throttled,
+    /// A replica is behind, its lag unknown or it cannot be reached (`--max-replica-lag`).
+    Replica {
+        /// The replica (its URL without password).
+        replica: &'a str,
+        /// What was found, e.g. `replica lag 4.2 s > 2 s`.
+        status: &'a str,
+        /// Whether the backfill waits (false: reported and ignored by configuration).
+        paused: bool,
+    },
 }
 
 /// Receives backfill events.

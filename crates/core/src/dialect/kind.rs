@@ -47,6 +47,15 @@ impl Dialect {
         }
     }
 
+    /// How replicas of this dialect report their lag (`--max-replica-lag`).
+    pub fn replica_lag(self) -> &'static dyn super::ReplicaLagDialect {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// What the backfill undo log must know about this dialect.
     pub fn undo_log(self) -> &'static dyn super::UndoLogDialect {
         match self {

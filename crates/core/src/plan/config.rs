@@ -17,6 +17,16 @@ pub struct Target {
     /// `${VAR}` is replaced from the environment when used, so keep passwords out of the file:
     /// `url = "postgres://app:${DB_PASSWORD}@db/app"`.
     pub url: String,
+    /// Replicas of this database (URLs, `${VAR}` expanded like `url`) that
+    /// `--max-replica-lag` watches: before each backfill batch, the run waits while one is
+    /// further behind than the limit.
+    #[serde(default)]
+    pub replicas: Vec<String>,
+    /// What a backfill with `--max-replica-lag` does when a replica cannot be reached:
+    /// `pause` (wait, reporting it; the default), `fail` (stop; a re-run resumes) or
+    /// `ignore` (go on without it, reporting it on every check).
+    #[serde(default)]
+    pub on_unreachable: crate::backfill::OnUnreachable,
 }
 
 /// The project configuration from `cutover.toml`.
@@ -153,6 +163,26 @@ impl Config {
                 "target `{name}` uses ${{{var}}}, but the environment variable {var} is not set"
             ))
         })
+    }
+}
+
+impl Config {
+    /// The replica URLs of target `name`, with `${VAR}` expanded (empty when it lists none).
+    pub fn target_replicas(&self, name: &str) -> Result<Vec<String>> {
+        let Some(target) = self.targets.get(name) else {
+            return Ok(Vec::new());
+        };
+        target
+            .replicas
+            .iter()
+            .map(|r| {
+                expand_env(r, |var| std::env::var(var).ok()).map_err(|var| {
+                    Error::Other(format!(
+                        "a replica of target `{name}` uses ${{{var}}}, but the environment variable {var} is not set"
+                    ))
+                })
+            })
+            .collect()
     }
 }
 

@@ -50,6 +50,18 @@ impl BackfillObserver for Forward<'_> {
                     attempt: *attempt,
                 });
             }
+            BackfillEvent::Replica {
+                replica,
+                status,
+                paused,
+            } => {
+                self.reporter.event(&Event::BackfillReplica {
+                    id: self.id,
+                    replica,
+                    status,
+                    paused: *paused,
+                });
+            }
             _ => {}
         }
     }

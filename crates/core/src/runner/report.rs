@@ -66,6 +66,17 @@ pub enum Event<'a> {
         /// Duration of the last batch.
         batch_ms: u64,
     },
+    /// A backfill step waits for (or, by configuration, ignores) a replica.
+    BackfillReplica {
+        /// Backfill id.
+        id: &'a str,
+        /// The replica (URL without password).
+        replica: &'a str,
+        /// What was found, e.g. `replica lag 4.2 s > 2 s`.
+        status: &'a str,
+        /// Whether the backfill waits.
+        paused: bool,
+    },
     /// A backfill step finished.
     BackfillDone(&'a crate::backfill::BackfillReport),
     /// `up` backed up the database before a contract or destructive migration.
