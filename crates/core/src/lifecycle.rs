@@ -36,7 +36,11 @@ pub async fn create_database(url: &str, open: &Open<'_>) -> Result<bool> {
         return create_file(url, open).await;
     };
     let name = named(url)?;
-    let mut admin = open(with_database(url, admin_db)).await?;
+    let mut admin = open(with_database(
+        &crate::url::without_search_path(url),
+        admin_db,
+    ))
+    .await?;
     let result = async {
         if exists(admin.as_mut(), &name).await? {
             return Ok(false);
@@ -61,7 +65,7 @@ pub async fn drop_database(url: &str, open: &Open<'_>) -> Result<bool> {
         return drop_file(url);
     };
     let name = named(url)?;
-    let mut admin = open(with_database(url, admin_db)).await?;
+    let mut admin = open(with_database(&crate::url::without_search_path(url), admin_db)).await?;
     let result = async {
         if !exists(admin.as_mut(), &name).await? {
             return Ok(false);
@@ -176,4 +180,34 @@ mod tests {
         assert_eq!(database_of("postgres://u@h:5432"), None);
         assert_eq!(database_of("postgres://u@h:5432/"), None);
     }
+}
+
+/// Creates the schema a PostgreSQL URL's `?search_path=NAME` names (schema-per-tenant)
+/// unless it exists; `false` when it existed or the URL names none. The database must exist.
+pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
+    let Some(schema) = crate::url::search_path_of(url) else {
+        return Ok(false);
+    };
+    crate::url::check_schema_name(&schema).map_err(|message| crate::Error::Url {
+        url: redact(url),
+        message,
+    })?;
+    let mut db = open(crate::url::without_search_path(url)).await?;
+    let result = async {
+        let found = db
+            .query(&format!(
+                "SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'"
+            ))
+            .await?;
+        if !found.rows.is_empty() {
+            return Ok(false);
+        }
+        db.execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .await
+            .map_err(|e| e.context(format!("creating schema {schema} in {}", redact(url))))?;
+        Ok(true)
+    }
+    .await;
+    let _ = db.close().await;
+    result
 }

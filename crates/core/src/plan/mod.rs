@@ -7,6 +7,7 @@ pub(crate) mod default_check;
 mod destructive;
 mod dialect_limits;
 mod dialect_models;
+mod groups;
 mod identifiers;
 mod json_schema;
 mod load;
@@ -47,6 +48,7 @@ pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
+pub use groups::{Command as GroupCommand, FleetMember, Group};
 pub use destructive::Loss;
 pub use json_schema::SchemaFile;
 pub use model::{
