@@ -37,6 +37,9 @@ impl std::fmt::Debug for FleetJob {
     }
 }
 
+/// Held while a task creates a database or schema.
+static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Passes events on and adds up the rows backfills changed.
 struct Counting<'a> {
     inner: &'a dyn Reporter,
@@ -55,6 +58,9 @@ impl Reporter for Counting<'_> {
 /// `up` on one member: creates the database/schema when asked, applies, then reads the status.
 pub async fn up_one(job: &FleetJob, member: &FleetMember, reporter: &dyn Reporter) -> Result<Outcome> {
     if job.create {
+        // Targets may share a database (schemas): one creation at a time, so two tasks never
+        // race to create the same one.
+        let _one_at_a_time = CREATING.lock().await;
         crate::lifecycle::create_database(&member.url, &*job.open).await?;
         crate::lifecycle::create_schema(&member.url, &*job.open).await?;
     }
