@@ -46,10 +46,13 @@ pub async fn create_database(url: &str, open: &Open<'_>) -> Result<bool> {
             return Ok(false);
         }
         if let Some(create) = sql.create_database_sql(&name) {
-            admin
-                .execute(&create)
-                .await
-                .map_err(|e| e.context(format!("creating database {name} on {}", redact(url))))?;
+            if let Err(e) = admin.execute(&create).await {
+                // Another run (a parallel fleet) may have created it meanwhile.
+                if exists(admin.as_mut(), &name).await.unwrap_or(false) {
+                    return Ok(false);
+                }
+                return Err(e.context(format!("creating database {name} on {}", redact(url))));
+            }
         }
         Ok(true)
     }
@@ -194,17 +197,21 @@ pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
     })?;
     let mut db = open(crate::url::without_search_path(url)).await?;
     let result = async {
-        let found = db
-            .query(&format!(
-                "SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'"
-            ))
-            .await?;
+        let exists = format!("SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'");
+        let found = db.query(&exists).await?;
         if !found.rows.is_empty() {
             return Ok(false);
         }
-        db.execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+        if let Err(e) = db
+            .execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
             .await
-            .map_err(|e| e.context(format!("creating schema {schema} in {}", redact(url))))?;
+        {
+            // Two concurrent `IF NOT EXISTS` can still collide: fine if it exists now.
+            if !db.query(&exists).await.map(|r| r.rows.is_empty()).unwrap_or(true) {
+                return Ok(false);
+            }
+            return Err(e.context(format!("creating schema {schema} in {}", redact(url))));
+        }
         Ok(true)
     }
     .await;
