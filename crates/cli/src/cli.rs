@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub use crate::adopt_args::ImportArgs;
-pub use crate::fleet_args::FleetOpts;
 pub use crate::backfill_args::{
     BackfillCommand, BackfillRetireArgs, BackfillRunArgs, BackfillUndoArgs, BatchOpts,
 };
 pub use crate::backup_args::{BackupArgs, BackupCommand, BackupVerifyArgs, RestoreArgs};
+pub use crate::fleet_args::FleetOpts;
 pub use crate::lifecycle_args::{
     DatabaseCommand, DropDatabaseArgs, PlanFormatArgs, PlanFormatFile, SchemaCommand,
     SchemaDumpArgs, WaitArgs,

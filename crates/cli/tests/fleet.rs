@@ -77,7 +77,9 @@ fn project(plan: &PlanDir, urls: &[String]) -> PathBuf {
 
 async fn exec(url: &str, sql: &str) {
     let mut b = connect(url).await.expect("connect");
-    b.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    b.execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     let _ = b.close().await;
 }
 
@@ -180,12 +182,21 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
     }
     let mut i = 0;
     while urls.len() < 60 {
-        urls.push(format!("sqlite://{}", files.join(format!("t{i}.db")).display()));
+        urls.push(format!(
+            "sqlite://{}",
+            files.join(format!("t{i}.db")).display()
+        ));
         i += 1;
     }
     if broken.len() < 2 {
         // Without a server, break SQLite files instead.
-        for url in urls.iter().rev().take(2 - broken.len()).cloned().collect::<Vec<_>>() {
+        for url in urls
+            .iter()
+            .rev()
+            .take(2 - broken.len())
+            .cloned()
+            .collect::<Vec<_>>()
+        {
             exec(&url, "CREATE TABLE items (x int)").await;
             broken.push(url);
         }
@@ -194,7 +205,15 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
 
     let (code, doc) = run_json(
         &dir,
-        &["up", "--group", "fleet", "--create-database", "--parallel", "8", "--json"],
+        &[
+            "up",
+            "--group",
+            "fleet",
+            "--create-database",
+            "--parallel",
+            "8",
+            "--json",
+        ],
     );
     assert_eq!(code, Some(11), "a failed database makes exit 11: {doc:#}");
     assert_eq!(
@@ -211,13 +230,29 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
         if broken.contains(url) {
             assert_eq!(t["status"], "failed", "{t:#}");
             let err = t["error"].as_str().unwrap_or_default();
-            assert!(err.contains("migration 0001") && err.contains("items"), "{err}");
-            assert_eq!((&t["applied"], &t["rows_changed"]), (&Value::from(0), &Value::from(0)));
+            assert!(
+                err.contains("migration 0001") && err.contains("items"),
+                "{err}"
+            );
+            assert_eq!(
+                (&t["applied"], &t["rows_changed"]),
+                (&Value::from(0), &Value::from(0))
+            );
         } else {
             assert_eq!(t["status"], "ok", "{t:#}");
             assert_eq!(
-                (&t["version"], &t["pending"], &t["applied"], &t["rows_changed"]),
-                (&Value::from("0004"), &Value::from(0), &Value::from(4), &Value::from(3)),
+                (
+                    &t["version"],
+                    &t["pending"],
+                    &t["applied"],
+                    &t["rows_changed"]
+                ),
+                (
+                    &Value::from("0004"),
+                    &Value::from(0),
+                    &Value::from(4),
+                    &Value::from(3)
+                ),
                 "{t:#}"
             );
         }
@@ -226,7 +261,10 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
     for url in urls.iter().filter(|u| !broken.contains(u)).step_by(7) {
         assert_eq!(
             applied_and_labels(url).await,
-            (4, vec![Some("A".into()), Some("B".into()), Some("C".into())]),
+            (
+                4,
+                vec![Some("A".into()), Some("B".into()), Some("C".into())]
+            ),
             "{url}"
         );
     }
@@ -237,7 +275,11 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'cutover_history' ORDER BY 1",
         )
         .await;
-        assert_eq!(histories.len(), 20, "one history table per schema (s7's holds its failure)");
+        assert_eq!(
+            histories.len(),
+            20,
+            "one history table per schema (s7's holds its failure)"
+        );
         assert!(rows(&shared, "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'items'").await.is_empty());
     }
 
@@ -254,9 +296,15 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
             None => exec(url, "DROP TABLE items").await,
         }
     }
-    let (code, doc) = run_json(&dir, &["up", "--group", "fleet", "--parallel", "8", "--json"]);
+    let (code, doc) = run_json(
+        &dir,
+        &["up", "--group", "fleet", "--parallel", "8", "--json"],
+    );
     assert_eq!(code, Some(0), "{doc:#}");
-    assert_eq!((&doc["ok"], &doc["converged"]), (&Value::from(60), &Value::Bool(true)));
+    assert_eq!(
+        (&doc["ok"], &doc["converged"]),
+        (&Value::from(60), &Value::Bool(true))
+    );
     for t in doc["targets"].as_array().into_iter().flatten() {
         let was_broken = broken
             .iter()
@@ -271,7 +319,10 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
     for url in &broken {
         assert_eq!(
             applied_and_labels(url).await,
-            (4, vec![Some("A".into()), Some("B".into()), Some("C".into())])
+            (
+                4,
+                vec![Some("A".into()), Some("B".into()), Some("C".into())]
+            )
         );
     }
     let (code, doc) = run_json(&dir, &["status", "--group", "fleet", "--json"]);
@@ -308,14 +359,36 @@ async fn a_failing_canary_stops_the_fleet_before_anything_else_starts() {
     let (dir, urls) = sqlite_fleet(&plan, 6, &[1]).await;
     let (code, doc) = run_json(
         &dir,
-        &["up", "--group", "fleet", "--canary", "2", "--parallel", "4", "--json"],
+        &[
+            "up",
+            "--group",
+            "fleet",
+            "--canary",
+            "2",
+            "--parallel",
+            "4",
+            "--json",
+        ],
     );
     assert_eq!(code, Some(11), "{doc:#}");
     assert_eq!(
         statuses(&doc),
-        ["ok", "failed", "not_started", "not_started", "not_started", "not_started"]
+        [
+            "ok",
+            "failed",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started"
+        ]
     );
-    assert!(doc["stopped"].as_str().unwrap_or_default().contains("canary"), "{doc:#}");
+    assert!(
+        doc["stopped"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("canary"),
+        "{doc:#}"
+    );
     for url in &urls[2..] {
         assert!(
             cutover_core::url::is_missing_file(url),
@@ -331,19 +404,42 @@ async fn max_failures_stops_new_starts_and_a_rerun_continues() {
     let (dir, urls) = sqlite_fleet(&plan, 8, &[1, 2, 5]).await;
     let (code, doc) = run_json(
         &dir,
-        &["up", "--group", "fleet", "--parallel", "1", "--max-failures", "2", "--json"],
+        &[
+            "up",
+            "--group",
+            "fleet",
+            "--parallel",
+            "1",
+            "--max-failures",
+            "2",
+            "--json",
+        ],
     );
     assert_eq!(code, Some(11), "{doc:#}");
     assert_eq!(
         statuses(&doc),
-        ["ok", "failed", "failed", "not_started", "not_started", "not_started", "not_started", "not_started"]
+        [
+            "ok",
+            "failed",
+            "failed",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started"
+        ]
     );
     assert!(cutover_core::url::is_missing_file(&urls[3]));
     // Text summary of the same state, then a run without the limit finishes the rest but t5.
     let out = common::run(&dir, &["status", "--group", "fleet"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("8 databases: 8 ok"), "{}", common::text(&out));
-    assert_eq!(out.status.code(), Some(12), "versions differ: {}", common::text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(12),
+        "versions differ: {}",
+        common::text(&out)
+    );
     let (code, doc) = run_json(&dir, &["up", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(11));
     assert_eq!(
@@ -361,7 +457,10 @@ async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
     let files = plan.path().join("sqlite");
     std::fs::create_dir_all(&files).expect("mkdir");
     for i in 0..4 {
-        urls.push(format!("sqlite://{}", files.join(format!("t{i}.db")).display()));
+        urls.push(format!(
+            "sqlite://{}",
+            files.join(format!("t{i}.db")).display()
+        ));
     }
     let mut made = Vec::new();
     if cutover_tests::backends().contains(&Backend::Postgres) {
@@ -374,7 +473,15 @@ async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
     let dir = project(&plan, &urls);
     let spawn = || {
         std::process::Command::new(common::bin())
-            .args(["up", "--group", "fleet", "--create-database", "--parallel", "4", "--json"])
+            .args([
+                "up",
+                "--group",
+                "fleet",
+                "--create-database",
+                "--parallel",
+                "4",
+                "--json",
+            ])
             .current_dir(&dir)
             .env_remove("DATABASE_URL")
             .stdout(std::process::Stdio::piped())
@@ -383,7 +490,10 @@ async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
             .expect("spawn")
     };
     let (a, b) = (spawn(), spawn());
-    let (a, b) = (a.wait_with_output().expect("a"), b.wait_with_output().expect("b"));
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
     for out in [&a, &b] {
         assert_eq!(out.status.code(), Some(0), "{}", common::text(out));
     }

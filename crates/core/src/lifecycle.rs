@@ -45,14 +45,14 @@ pub async fn create_database(url: &str, open: &Open<'_>) -> Result<bool> {
         if exists(admin.as_mut(), &name).await? {
             return Ok(false);
         }
-        if let Some(create) = sql.create_database_sql(&name) {
-            if let Err(e) = admin.execute(&create).await {
-                // Another run (a parallel fleet) may have created it meanwhile.
-                if exists(admin.as_mut(), &name).await.unwrap_or(false) {
-                    return Ok(false);
-                }
-                return Err(e.context(format!("creating database {name} on {}", redact(url))));
+        if let Some(create) = sql.create_database_sql(&name)
+            && let Err(e) = admin.execute(&create).await
+        {
+            // Another run (a parallel fleet) may have created it meanwhile.
+            if exists(admin.as_mut(), &name).await.unwrap_or(false) {
+                return Ok(false);
             }
+            return Err(e.context(format!("creating database {name} on {}", redact(url))));
         }
         Ok(true)
     }
@@ -68,7 +68,11 @@ pub async fn drop_database(url: &str, open: &Open<'_>) -> Result<bool> {
         return drop_file(url);
     };
     let name = named(url)?;
-    let mut admin = open(with_database(&crate::url::without_search_path(url), admin_db)).await?;
+    let mut admin = open(with_database(
+        &crate::url::without_search_path(url),
+        admin_db,
+    ))
+    .await?;
     let result = async {
         if !exists(admin.as_mut(), &name).await? {
             return Ok(false);
@@ -166,25 +170,6 @@ fn drop_file(url: &str) -> Result<bool> {
     Ok(existed)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::database_of;
-
-    #[test]
-    fn the_database_comes_from_the_path() {
-        assert_eq!(
-            database_of("postgres://u@h:5432/app?sslmode=disable").as_deref(),
-            Some("app")
-        );
-        assert_eq!(
-            database_of("mysql://root@h:3306/shop").as_deref(),
-            Some("shop")
-        );
-        assert_eq!(database_of("postgres://u@h:5432"), None);
-        assert_eq!(database_of("postgres://u@h:5432/"), None);
-    }
-}
-
 /// Creates the schema a PostgreSQL URL's `?search_path=NAME` names (schema-per-tenant)
 /// unless it exists; `false` when it existed or the URL names none. The database must exist.
 pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
@@ -207,7 +192,12 @@ pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
             .await
         {
             // Two concurrent `IF NOT EXISTS` can still collide: fine if it exists now.
-            if !db.query(&exists).await.map(|r| r.rows.is_empty()).unwrap_or(true) {
+            if !db
+                .query(&exists)
+                .await
+                .map(|r| r.rows.is_empty())
+                .unwrap_or(true)
+            {
                 return Ok(false);
             }
             return Err(e.context(format!("creating schema {schema} in {}", redact(url))));
@@ -217,4 +207,23 @@ pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
     .await;
     let _ = db.close().await;
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_of;
+
+    #[test]
+    fn the_database_comes_from_the_path() {
+        assert_eq!(
+            database_of("postgres://u@h:5432/app?sslmode=disable").as_deref(),
+            Some("app")
+        );
+        assert_eq!(
+            database_of("mysql://root@h:3306/shop").as_deref(),
+            Some("shop")
+        );
+        assert_eq!(database_of("postgres://u@h:5432"), None);
+        assert_eq!(database_of("postgres://u@h:5432/"), None);
+    }
 }

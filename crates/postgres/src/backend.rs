@@ -70,7 +70,10 @@ impl PostgresBackend {
         let sql = format!("SELECT {function}($1)");
         let row = self
             .client
-            .query_one(&sql, &[&advisory_key(&crate::schema::lock_scope(&self.url, key))])
+            .query_one(
+                &sql,
+                &[&advisory_key(&crate::schema::lock_scope(&self.url, key))],
+            )
             .await
             .map_err(|e| driver_error(&e))?;
         row.try_get::<_, bool>(0).map_err(|e| other(describe(&e)))

@@ -158,9 +158,9 @@ impl PostgresBackend {
         cutover_core::url::without_search_path(&self.url)
             .parse()
             .map_err(|_| Error::Url {
-            url: cutover_core::url::redact(&self.url),
-            message: "cannot be parsed".into(),
-        })
+                url: cutover_core::url::redact(&self.url),
+                message: "cannot be parsed".into(),
+            })
     }
 
     fn password(&self) -> Option<String> {

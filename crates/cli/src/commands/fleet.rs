@@ -25,7 +25,9 @@ fn members(project: &Project, opts: &FleetOpts) -> Result<Vec<FleetMember>> {
         None => project.config.all_members()?,
     };
     if members.is_empty() {
-        bail!("the fleet is empty: the group lists no database (check its targets, file or command)");
+        bail!(
+            "the fleet is empty: the group lists no database (check its targets, file or command)"
+        );
     }
     for m in &members {
         cutover_core::url::dialect_of(&m.url)

@@ -5,7 +5,12 @@ use anyhow::Result;
 use cutover_core::fleet::{FleetReport, TargetStatus};
 
 /// Prints the summary; `status` shows pending counts and which databases are behind.
-pub(crate) fn print_report(report: &FleetReport, command: &str, json: bool, status: bool) -> Result<()> {
+pub(crate) fn print_report(
+    report: &FleetReport,
+    command: &str,
+    json: bool,
+    status: bool,
+) -> Result<()> {
     if json {
         let mut doc = serde_json::to_value(report)?;
         if let Some(obj) = doc.as_object_mut() {
@@ -39,7 +44,10 @@ pub(crate) fn print_report(report: &FleetReport, command: &str, json: bool, stat
             TargetStatus::Failed => "FAILED",
             TargetStatus::NotStarted => "not started",
         };
-        let pending = t.pending.map(|p| p.to_string()).unwrap_or_else(|| "-".into());
+        let pending = t
+            .pending
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into());
         crate::outln!(
             "{:<width$}  {:<11}  {:<10}  {:>7}  {:>7}  {:>9}  {:>6.1}s  {}",
             t.target,
@@ -72,7 +80,10 @@ pub(crate) fn print_report(report: &FleetReport, command: &str, json: bool, stat
         crate::outln!("stopped: {why}");
     }
     if status && !report.behind.is_empty() {
-        crate::outln!("behind (pending or failed migrations, or unreachable): {}", report.behind.join(", "));
+        crate::outln!(
+            "behind (pending or failed migrations, or unreachable): {}",
+            report.behind.join(", ")
+        );
     }
     if !report.converged() {
         crate::outln!("re-run the same command to continue: each database resumes where it stands");

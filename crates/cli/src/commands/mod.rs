@@ -62,7 +62,9 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
-        Command::Status(args) if args.fleet.is_fleet() => fleet::status(&project, &args, json).await,
+        Command::Status(args) if args.fleet.is_fleet() => {
+            fleet::status(&project, &args, json).await
+        }
         Command::Status(args) => status::status(&project, &args, json).await,
         Command::Validate(args) => status::validate(&project, &args.connect, json).await,
         Command::Verify(args) => verify::run(&project, &args, json).await,

@@ -79,7 +79,11 @@ where
                 Err(e) => {
                     let (index, started) = ids.get(&e.id()).copied().unwrap_or((0, Instant::now()));
                     let seconds = started.elapsed().as_secs_f64();
-                    (index, seconds, Err(format!("internal error: the task ended: {e}")))
+                    (
+                        index,
+                        seconds,
+                        Err(format!("internal error: the task ended: {e}")),
+                    )
                 }
             };
             let failed = outcome.is_err();
@@ -165,7 +169,13 @@ mod tests {
         let states: Vec<TargetStatus> = report.targets.iter().map(|t| t.status).collect();
         assert_eq!(states[..2], [TargetStatus::Ok, TargetStatus::Failed]);
         assert!(states[2..].iter().all(|s| *s == TargetStatus::NotStarted));
-        assert!(report.stopped.as_deref().unwrap_or_default().contains("canary t1"));
+        assert!(
+            report
+                .stopped
+                .as_deref()
+                .unwrap_or_default()
+                .contains("canary t1")
+        );
     }
 
     #[tokio::test]
@@ -178,7 +188,11 @@ mod tests {
         let report = fail_on(&["t2", "t4"], options).await;
         let ok = report.count(TargetStatus::Ok);
         assert_eq!(
-            (ok, report.count(TargetStatus::Failed), report.count(TargetStatus::NotStarted)),
+            (
+                ok,
+                report.count(TargetStatus::Failed),
+                report.count(TargetStatus::NotStarted)
+            ),
             (3, 2, 5)
         );
         assert_eq!(report.targets[5].status, TargetStatus::NotStarted);

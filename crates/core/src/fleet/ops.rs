@@ -56,7 +56,11 @@ impl Reporter for Counting<'_> {
 }
 
 /// `up` on one member: creates the database/schema when asked, applies, then reads the status.
-pub async fn up_one(job: &FleetJob, member: &FleetMember, reporter: &dyn Reporter) -> Result<Outcome> {
+pub async fn up_one(
+    job: &FleetJob,
+    member: &FleetMember,
+    reporter: &dyn Reporter,
+) -> Result<Outcome> {
     if job.create {
         // Targets may share a database (schemas): one creation at a time, so two tasks never
         // race to create the same one.

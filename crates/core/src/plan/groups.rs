@@ -71,7 +71,9 @@ pub(crate) fn validate(config: &Config, src: &str) -> Result<()> {
     let path = config.path.clone().unwrap_or_else(|| "cutover.toml".into());
     for (name, group) in &config.groups {
         let line = line_of(src, &format!("[groups.{name}]"));
-        if group.targets.is_empty() && group.targets_file.is_none() && group.targets_command.is_none()
+        if group.targets.is_empty()
+            && group.targets_file.is_none()
+            && group.targets_command.is_none()
         {
             return Err(Error::plan(
                 &path,
@@ -96,7 +98,11 @@ pub(crate) fn validate(config: &Config, src: &str) -> Result<()> {
                     at,
                     format!(
                         "groups.{name}.targets[{i}]: `{entry}` is neither a URL nor a [targets.*] name (known targets: {})",
-                        if known.is_empty() { "none".into() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".into()
+                        } else {
+                            known.join(", ")
+                        }
                     ),
                 ));
             }
@@ -300,9 +306,10 @@ mod tests {
 
     #[test]
     fn unknown_entries_and_empty_groups_name_the_line() {
-        let err = parse("[targets.a]\nurl = \"sqlite://a.db\"\n[groups.g]\ntargets = [\"a\", \"b\"]\n")
-            .unwrap_err()
-            .to_string();
+        let err =
+            parse("[targets.a]\nurl = \"sqlite://a.db\"\n[groups.g]\ntargets = [\"a\", \"b\"]\n")
+                .unwrap_err()
+                .to_string();
         assert!(err.starts_with("/proj/cutover.toml:4:"), "{err}");
         assert!(err.contains("groups.g.targets[1]: `b`"), "{err}");
         let err = parse("\n[groups.empty]\n").unwrap_err().to_string();
@@ -315,8 +322,11 @@ mod tests {
 
     #[test]
     fn url_lines_skip_comments_and_name_bad_lines() {
-        let got = url_lines("# tenants\nsqlite://a.db # first\n\nsqlite://b.db\n", "t.txt")
-            .expect("valid");
+        let got = url_lines(
+            "# tenants\nsqlite://a.db # first\n\nsqlite://b.db\n",
+            "t.txt",
+        )
+        .expect("valid");
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].url, "sqlite://b.db");
         let err = url_lines("sqlite://a.db\nnot a url\n", "t.txt").unwrap_err();
@@ -332,19 +342,54 @@ mod tests {
         };
         // `;` and `$(..)` are plain arguments to echo, never shell syntax.
         let out = cfg
-            .run_command("g", &Command::Line("echo sqlite://x.db;$(touch) `id`".into()))
+            .run_command(
+                "g",
+                &Command::Line("echo sqlite://x.db;$(touch) `id`".into()),
+            )
             .expect("echo runs");
         assert_eq!(out.trim(), "sqlite://x.db;$(touch) `id`");
         let err = cfg
             .run_command("g", &Command::Words(vec!["false".into()]))
             .unwrap_err();
-        assert!(err.to_string().contains("groups.g.targets_command"), "{err}");
+        assert!(
+            err.to_string().contains("groups.g.targets_command"),
+            "{err}"
+        );
     }
 
     #[test]
     fn duplicates_are_refused() {
         let cfg = parse("[groups.g]\ntargets = [\"sqlite://a.db\", \"sqlite://a.db\"]\n")
             .expect("parses");
-        assert!(cfg.group_members("g").unwrap_err().to_string().contains("twice"));
+        assert!(
+            cfg.group_members("g")
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
+    }
+
+    #[test]
+    fn a_target_schema_becomes_its_search_path() {
+        let cfg = parse(
+            "[targets.t]\nurl = \"postgres://h/db\"\nschema = \"t1\"\n[targets.s]\nurl = \"sqlite://a.db\"\nschema = \"t1\"\n[targets.both]\nurl = \"postgres://h/db?search_path=x\"\nschema = \"t1\"\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            cfg.target_url("t").expect("url"),
+            "postgres://h/db?search_path=t1"
+        );
+        assert!(
+            cfg.target_url("s")
+                .unwrap_err()
+                .to_string()
+                .contains("PostgreSQL")
+        );
+        assert!(
+            cfg.target_url("both")
+                .unwrap_err()
+                .to_string()
+                .contains("keep one")
+        );
     }
 }

@@ -48,8 +48,8 @@ pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
-pub use groups::{Command as GroupCommand, FleetMember, Group};
 pub use destructive::Loss;
+pub use groups::{Command as GroupCommand, FleetMember, Group};
 pub use json_schema::SchemaFile;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,
