@@ -9,6 +9,7 @@ pub use crate::backfill_args::{
     BackfillCommand, BackfillRetireArgs, BackfillRunArgs, BackfillUndoArgs, BatchOpts,
 };
 pub use crate::backup_args::{BackupArgs, BackupCommand, BackupVerifyArgs, RestoreArgs};
+pub use crate::fleet_args::FleetOpts;
 pub use crate::lifecycle_args::{
     DatabaseCommand, DropDatabaseArgs, PlanFormatArgs, PlanFormatFile, SchemaCommand,
     SchemaDumpArgs, WaitArgs,
@@ -204,6 +205,9 @@ pub struct StatusArgs {
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,
+    /// Many databases at once (`--group`, `--all-targets`).
+    #[command(flatten)]
+    pub fleet: FleetOpts,
     /// Exit with code 3 when migrations are pending.
     #[arg(long)]
     pub exit_code: bool,
@@ -258,6 +262,9 @@ pub struct UpArgs {
     /// Where to connect.
     #[command(flatten)]
     pub connect: ConnectOpts,
+    /// Many databases at once (`--group`, `--all-targets`).
+    #[command(flatten)]
+    pub fleet: FleetOpts,
     /// Stop after this version.
     #[arg(long, value_name = "VERSION")]
     pub to: Option<String>,

@@ -34,6 +34,10 @@ pub enum ExitCode {
     TestFailed = 9,
     /// `backfill run` / `backfill undo` named a retired backfill.
     Retired = 10,
+    /// A fleet run (`--group`, `--all-targets`): a database failed or was never started.
+    FleetFailed = 11,
+    /// A fleet run: every database succeeded, but they are not all at the same version.
+    FleetDiverged = 12,
 }
 
 impl ExitCode {

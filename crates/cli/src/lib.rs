@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod connect;
 pub mod exit;
+pub mod fleet_args;
 pub mod lifecycle_args;
 pub mod project;
 pub mod stdout;

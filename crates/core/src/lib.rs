@@ -38,6 +38,7 @@ pub mod error;
 pub mod explain;
 pub mod expr;
 pub mod fence;
+pub mod fleet;
 pub mod generate;
 pub mod import;
 mod internal_tables;

@@ -36,16 +36,23 @@ pub async fn create_database(url: &str, open: &Open<'_>) -> Result<bool> {
         return create_file(url, open).await;
     };
     let name = named(url)?;
-    let mut admin = open(with_database(url, admin_db)).await?;
+    let mut admin = open(with_database(
+        &crate::url::without_search_path(url),
+        admin_db,
+    ))
+    .await?;
     let result = async {
         if exists(admin.as_mut(), &name).await? {
             return Ok(false);
         }
-        if let Some(create) = sql.create_database_sql(&name) {
-            admin
-                .execute(&create)
-                .await
-                .map_err(|e| e.context(format!("creating database {name} on {}", redact(url))))?;
+        if let Some(create) = sql.create_database_sql(&name)
+            && let Err(e) = admin.execute(&create).await
+        {
+            // Another run (a parallel fleet) may have created it meanwhile.
+            if exists(admin.as_mut(), &name).await.unwrap_or(false) {
+                return Ok(false);
+            }
+            return Err(e.context(format!("creating database {name} on {}", redact(url))));
         }
         Ok(true)
     }
@@ -61,7 +68,11 @@ pub async fn drop_database(url: &str, open: &Open<'_>) -> Result<bool> {
         return drop_file(url);
     };
     let name = named(url)?;
-    let mut admin = open(with_database(url, admin_db)).await?;
+    let mut admin = open(with_database(
+        &crate::url::without_search_path(url),
+        admin_db,
+    ))
+    .await?;
     let result = async {
         if !exists(admin.as_mut(), &name).await? {
             return Ok(false);
@@ -157,6 +168,45 @@ fn drop_file(url: &str) -> Result<bool> {
         }
     }
     Ok(existed)
+}
+
+/// Creates the schema a PostgreSQL URL's `?search_path=NAME` names (schema-per-tenant)
+/// unless it exists; `false` when it existed or the URL names none. The database must exist.
+pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
+    let Some(schema) = crate::url::search_path_of(url) else {
+        return Ok(false);
+    };
+    crate::url::check_schema_name(&schema).map_err(|message| crate::Error::Url {
+        url: redact(url),
+        message,
+    })?;
+    let mut db = open(crate::url::without_search_path(url)).await?;
+    let result = async {
+        let exists = format!("SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'");
+        let found = db.query(&exists).await?;
+        if !found.rows.is_empty() {
+            return Ok(false);
+        }
+        if let Err(e) = db
+            .execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+            .await
+        {
+            // Two concurrent `IF NOT EXISTS` can still collide: fine if it exists now.
+            if !db
+                .query(&exists)
+                .await
+                .map(|r| r.rows.is_empty())
+                .unwrap_or(true)
+            {
+                return Ok(false);
+            }
+            return Err(e.context(format!("creating schema {schema} in {}", redact(url))));
+        }
+        Ok(true)
+    }
+    .await;
+    let _ = db.close().await;
+    result
 }
 
 #[cfg(test)]

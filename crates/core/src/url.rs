@@ -91,6 +91,82 @@ pub fn is_missing_file(url: &str) -> bool {
         && sqlite_path(url).is_some_and(|p| !std::path::Path::new(&p).exists())
 }
 
+/// `url` with `search_path=SCHEMA` added to its query (PostgreSQL schema-per-tenant). Refused
+/// for other dialects, for an invalid schema name, and when the URL names another schema.
+pub fn with_schema(url: &str, schema: &str) -> Result<String> {
+    if dialect_of(url)? != Dialect::Postgres {
+        return Err(Error::Url {
+            url: redact(url),
+            message: format!("`schema = \"{schema}\"` needs a PostgreSQL URL"),
+        });
+    }
+    check_schema_name(schema).map_err(|message| Error::Url {
+        url: redact(url),
+        message,
+    })?;
+    match search_path_of(url) {
+        Some(existing) if existing == schema => Ok(url.to_string()),
+        Some(existing) => Err(Error::Url {
+            url: redact(url),
+            message: format!(
+                "the URL sets search_path={existing} but the target says schema = \"{schema}\"; keep one"
+            ),
+        }),
+        None => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            Ok(format!("{url}{sep}search_path={schema}"))
+        }
+    }
+}
+
+/// The `search_path` query parameter of a URL, if any.
+pub fn search_path_of(url: &str) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        k.eq_ignore_ascii_case("search_path").then(|| v.to_string())
+    })
+}
+
+/// A schema name cutover accepts for `search_path=`/`schema =`: one plain identifier
+/// (letters, digits, `_`, `$`, not starting with a digit, at most 63 bytes).
+pub fn check_schema_name(schema: &str) -> std::result::Result<(), String> {
+    let ok = !schema.is_empty()
+        && schema.len() <= 63
+        && !schema.starts_with(|c: char| c.is_ascii_digit())
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "schema `{schema}` is not a plain identifier (letters, digits, _ and $, not starting with a digit, at most 63 bytes)"
+        ))
+    }
+}
+
+/// `url` without its `search_path=` query parameter (the URL a driver understands).
+pub fn without_search_path(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|kv| {
+            !kv.split('=')
+                .next()
+                .unwrap_or_default()
+                .eq_ignore_ascii_case("search_path")
+        })
+        .collect();
+    if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,7 +70,10 @@ impl PostgresBackend {
         let sql = format!("SELECT {function}($1)");
         let row = self
             .client
-            .query_one(&sql, &[&advisory_key(key)])
+            .query_one(
+                &sql,
+                &[&advisory_key(&crate::schema::lock_scope(&self.url, key))],
+            )
             .await
             .map_err(|e| driver_error(&e))?;
         row.try_get::<_, bool>(0).map_err(|e| other(describe(&e)))
@@ -78,7 +81,10 @@ impl PostgresBackend {
 }
 
 /// Opens a session and spawns the task that drives its socket.
-async fn open(url: &str) -> Result<Client> {
+async fn open(full_url: &str) -> Result<Client> {
+    // `search_path=` is cutover's own parameter (schema-per-tenant), not the driver's.
+    let (url, schema) = crate::schema::split_search_path(full_url)?;
+    let url = url.as_str();
     let mut config: Config = url.parse().map_err(|e| Error::Url {
         url: cutover_core::url::redact(url),
         message: describe(&e),
@@ -115,6 +121,9 @@ async fn open(url: &str) -> Result<Client> {
         .batch_execute(crate::SESSION_SETUP)
         .await
         .map_err(|e| driver_error(&e))?;
+    if let Some(schema) = schema {
+        crate::schema::enter(&client, full_url, &schema).await?;
+    }
     Ok(client)
 }
 

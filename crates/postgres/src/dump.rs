@@ -37,8 +37,25 @@ impl PostgresBackend {
         let mut file = std::ffi::OsString::from("--file=");
         file.push(path.as_os_str());
         cmd.arg(file);
-        for t in tables {
-            cmd.arg(format!("--table=\"{}\"", t.replace('"', "\"\"")));
+        // A `?search_path=` target (schema per tenant) backs up its own schema only.
+        let schema = cutover_core::url::search_path_of(&self.url);
+        match (&schema, tables.is_empty()) {
+            (Some(schema), true) => {
+                cmd.arg(format!("--schema=\"{schema}\""));
+            }
+            (Some(schema), false) => {
+                for t in tables {
+                    cmd.arg(format!(
+                        "--table=\"{schema}\".\"{}\"",
+                        t.replace('"', "\"\"")
+                    ));
+                }
+            }
+            (None, _) => {
+                for t in tables {
+                    cmd.arg(format!("--table=\"{}\"", t.replace('"', "\"\"")));
+                }
+            }
         }
         self.connection_env(&mut cmd)?;
         Ok(cmd)
@@ -138,10 +155,12 @@ impl PostgresBackend {
     }
 
     fn config(&self) -> Result<Config> {
-        self.url.parse().map_err(|_| Error::Url {
-            url: cutover_core::url::redact(&self.url),
-            message: "cannot be parsed".into(),
-        })
+        cutover_core::url::without_search_path(&self.url)
+            .parse()
+            .map_err(|_| Error::Url {
+                url: cutover_core::url::redact(&self.url),
+                message: "cannot be parsed".into(),
+            })
     }
 
     fn password(&self) -> Option<String> {

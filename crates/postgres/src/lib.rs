@@ -27,6 +27,7 @@ mod fidelity;
 pub mod introspect;
 mod lock;
 mod routines;
+mod schema;
 
 pub use backend::PostgresBackend;
 pub use dump::verify_archive;

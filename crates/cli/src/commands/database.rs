@@ -42,6 +42,10 @@ pub(crate) async fn ensure(url: &str, json: bool) -> Result<()> {
     if created && !json {
         crate::outln!("created {}", redact(url));
     }
+    // `?search_path=NAME` (PostgreSQL schema-per-tenant): the schema too.
+    if lifecycle::create_schema(url, &open_url).await? && !json {
+        crate::outln!("created schema in {}", redact(url));
+    }
     Ok(())
 }
 

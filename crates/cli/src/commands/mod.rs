@@ -5,6 +5,8 @@ mod backfill;
 mod backup;
 mod database;
 mod explain;
+mod fleet;
+mod fleet_output;
 mod generate;
 mod lint;
 mod migrate;
@@ -61,10 +63,14 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Sql(args) => sql::run(&project, &args, json),
         Command::Lint(args) => lint::run(&project, &args, json),
+        Command::Status(args) if args.fleet.is_fleet() => {
+            fleet::status(&project, &args, json).await
+        }
         Command::Status(args) => status::status(&project, &args, json).await,
         Command::Validate(args) => status::validate(&project, &args.connect, json).await,
         Command::Verify(args) => verify::run(&project, &args, json).await,
         Command::Explain(args) => explain::run(&project, &args, json).await,
+        Command::Up(args) if args.fleet.is_fleet() => fleet::up(&project, &args, json).await,
         Command::Up(args) => migrate::up(&project, &args, json).await,
         Command::Down(args) => migrate::down(&project, &args, json).await,
         Command::Baseline(args) => match args.from_history {

@@ -27,6 +27,11 @@ pub struct Target {
     /// `ignore` (go on without it, reporting it on every check).
     #[serde(default)]
     pub on_unreachable: crate::backfill::OnUnreachable,
+    /// PostgreSQL only: the schema this target lives in (schema-per-tenant). Unqualified
+    /// names, the history table and the migration lock are then in and for this schema; the
+    /// same as `?search_path=NAME` in the URL.
+    #[serde(default)]
+    pub schema: Option<String>,
 }
 
 /// The project configuration from `cutover.toml`.
@@ -47,6 +52,8 @@ pub struct Config {
     pub test_fixtures: Vec<PathBuf>,
     /// How `cutover new` numbers migrations (`versions`).
     pub versions: super::scaffold::VersionScheme,
+    /// Groups of targets for fleet runs (`--group NAME`).
+    pub groups: BTreeMap<String, super::groups::Group>,
 }
 
 /// `cutover.toml`: the project configuration of cutover.
@@ -76,6 +83,10 @@ pub(crate) struct RawConfig {
     /// How `cutover new` numbers migrations. Default: `sequence`.
     #[serde(default)]
     versions: Option<super::scaffold::VersionScheme>,
+    /// Groups of databases that fleet commands run on (`--group NAME`):
+    /// `[groups.tenants] targets = ["eu", "postgres://..."]`, `targets_file` or `targets_command`.
+    #[serde(default)]
+    groups: BTreeMap<String, super::groups::Group>,
 }
 
 /// `[test]`: settings of `cutover test`.
@@ -100,6 +111,7 @@ impl Default for Config {
             targets: BTreeMap::new(),
             test_fixtures: Vec::new(),
             versions: super::scaffold::VersionScheme::default(),
+            groups: BTreeMap::new(),
         }
     }
 }
@@ -121,7 +133,7 @@ impl Config {
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         let defaults = Config::default();
-        Ok(Config {
+        let config = Config {
             path: Some(path.to_path_buf()),
             plan_dir: base.join(raw.plan.unwrap_or_else(|| "migrations".into())),
             dialects: raw.dialects.unwrap_or(defaults.dialects),
@@ -129,7 +141,10 @@ impl Config {
             targets: raw.targets,
             test_fixtures: raw.test.fixtures.iter().map(|f| base.join(f)).collect(),
             versions: raw.versions.unwrap_or_default(),
-        })
+            groups: raw.groups,
+        };
+        super::groups::validate(&config, src)?;
+        Ok(config)
     }
 
     /// Finds `cutover.toml` in `start` or its parents; `None` when there is none.
@@ -158,11 +173,16 @@ impl Config {
                 }
             ))
         })?;
-        expand_env(&target.url, |var| std::env::var(var).ok()).map_err(|var| {
+        let url = expand_env(&target.url, |var| std::env::var(var).ok()).map_err(|var| {
             Error::Other(format!(
                 "target `{name}` uses ${{{var}}}, but the environment variable {var} is not set"
             ))
-        })
+        })?;
+        match &target.schema {
+            None => Ok(url),
+            Some(schema) => crate::url::with_schema(&url, schema)
+                .map_err(|e| Error::Other(format!("target `{name}`: {e}"))),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod default_check;
 mod destructive;
 mod dialect_limits;
 mod dialect_models;
+mod groups;
 mod identifiers;
 mod json_schema;
 mod load;
@@ -51,6 +52,7 @@ pub(crate) use source_map::SourceMap;
 pub use allow::Allow;
 pub use config::{Config, Target};
 pub use destructive::Loss;
+pub use groups::{Command as GroupCommand, FleetMember, Group};
 pub use json_schema::SchemaFile;
 pub use model::{
     AddCheck, AddColumn, AddForeignKey, AddUnique, AlterColumn, Backfill, Check, CheckConstraint,

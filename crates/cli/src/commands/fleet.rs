@@ -1,0 +1,228 @@
+//! `cutover up|status --group NAME` (or `--all-targets`): the core fleet runner with one
+//! live line per running database and a summary matrix at the end.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+use cutover_core::Dialect;
+use cutover_core::backup::BackupPolicy;
+use cutover_core::fleet::{self, FleetJob, FleetReport, OpenFn};
+use cutover_core::plan::FleetMember;
+use cutover_core::runner::{Event, Reporter, Target};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::fleet_output::print_report;
+use super::{batch_options, runner_options};
+use crate::cli::{FleetOpts, StatusArgs, UpArgs};
+use crate::exit::ExitCode;
+use crate::project::Project;
+
+/// The databases a fleet run covers.
+fn members(project: &Project, opts: &FleetOpts) -> Result<Vec<FleetMember>> {
+    let members = match &opts.group {
+        Some(name) => project.config.group_members(name)?,
+        None => project.config.all_members()?,
+    };
+    if members.is_empty() {
+        bail!(
+            "the fleet is empty: the group lists no database (check its targets, file or command)"
+        );
+    }
+    for m in &members {
+        cutover_core::url::dialect_of(&m.url)
+            .map_err(|e| anyhow::anyhow!("target {}: {e}", m.name))?;
+    }
+    Ok(members)
+}
+
+fn open_fn() -> Arc<OpenFn> {
+    Arc::new(crate::connect::open_url)
+}
+
+/// `up` on every database of the fleet.
+pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<ExitCode> {
+    let plan = Arc::new(project.load_plan()?);
+    let members = members(project, &args.fleet)?;
+    // Lint once per dialect of the fleet, over the whole plan: what one target applies, a
+    // newer target of the same dialect applies too.
+    let mut dialects: Vec<Dialect> = Vec::new();
+    for m in &members {
+        let d = cutover_core::url::dialect_of(&m.url)?;
+        if !dialects.contains(&d) {
+            dialects.push(d);
+        }
+    }
+    for d in dialects {
+        if let Some(code) = super::lint::gate(&plan, d, |_| true, args.allow_lint_errors, json)? {
+            return Ok(code);
+        }
+    }
+    let mut options = runner_options(project, &args.connect);
+    options.backfill = batch_options(&args.batch);
+    options.allow_out_of_order = args.allow_out_of_order;
+    options.ignore_foreign_history = args.ignore_foreign_history;
+    options.phase = args.phase;
+    options.ignore_min_age = args.ignore_min_age.clone();
+    options.backup = if args.no_backup {
+        BackupPolicy::Skip
+    } else {
+        BackupPolicy::Auto {
+            dir: project.backup_dir(args.backup_dir.as_deref()),
+        }
+    };
+    let target = match &args.to {
+        Some(v) => Target::Version(
+            cutover_core::plan::Version::parse(v)
+                .ok_or_else(|| anyhow::anyhow!("--to {v}: not a version number"))?,
+        ),
+        None => Target::Latest,
+    };
+    let job = Arc::new(FleetJob {
+        plan,
+        options,
+        open: open_fn(),
+        target,
+        create: args.create_database,
+    });
+    let lines = Lines::new(json);
+    let report = fleet::run(members, args.fleet.options(), |member| {
+        let job = job.clone();
+        let line = lines.start(&member.name);
+        async move {
+            let result = fleet::up_one(&job, &member, &line).await;
+            line.finish(&result);
+            result.map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    print_report(&report, "up", json, false)?;
+    Ok(exit_code(&report))
+}
+
+/// `status` on every database of the fleet: which one is behind.
+pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> Result<ExitCode> {
+    let plan = Arc::new(project.load_plan()?);
+    let members = members(project, &args.fleet)?;
+    let job = Arc::new(FleetJob {
+        plan,
+        options: runner_options(project, &args.connect),
+        open: open_fn(),
+        target: Target::Latest,
+        create: false,
+    });
+    let lines = Lines::new(json);
+    let report = fleet::run(members, args.fleet.options(), |member| {
+        let job = job.clone();
+        let line = lines.start(&member.name);
+        async move {
+            let result = fleet::status_one(&job, &member).await;
+            line.finish(&result);
+            result.map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    print_report(&report, "status", json, true)?;
+    let code = exit_code(&report);
+    if code == ExitCode::Success && args.exit_code && !report.behind.is_empty() {
+        return Ok(ExitCode::Pending);
+    }
+    Ok(code)
+}
+
+/// 0: all succeeded and are at one version; 11: a database failed or was not started; 12:
+/// all succeeded but at different versions.
+fn exit_code(report: &FleetReport) -> ExitCode {
+    if !report.all_ok() {
+        ExitCode::FleetFailed
+    } else if !report.converged() {
+        ExitCode::FleetDiverged
+    } else {
+        ExitCode::Success
+    }
+}
+
+/// The live lines: one per running database on a terminal (indicatif), else one line on
+/// stderr per finished database (text mode only).
+struct Lines {
+    multi: Option<MultiProgress>,
+    json: bool,
+}
+
+impl Lines {
+    fn new(json: bool) -> Lines {
+        let multi = (!json && std::io::stderr().is_terminal())
+            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        Lines { multi, json }
+    }
+
+    fn start(&self, name: &str) -> Line {
+        let bar = self.multi.as_ref().map(|m| {
+            let bar = m.add(ProgressBar::new_spinner());
+            let style = ProgressStyle::with_template("{spinner} {prefix:30} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            bar.set_style(style);
+            bar.set_prefix(name.to_string());
+            bar.set_message("connecting");
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        Line {
+            name: name.to_string(),
+            bar,
+            quiet: self.json,
+        }
+    }
+}
+
+/// One database's live line.
+struct Line {
+    name: String,
+    bar: Option<ProgressBar>,
+    quiet: bool,
+}
+
+impl Line {
+    fn finish(&self, result: &cutover_core::Result<fleet::Outcome>) {
+        let text = match result {
+            Ok(o) => format!(
+                "ok at {} (+{} applied, {} rows)",
+                o.version.as_deref().unwrap_or("none"),
+                o.applied,
+                o.rows_changed
+            ),
+            Err(e) => format!("FAILED: {}", first_line(&e.to_string())),
+        };
+        match &self.bar {
+            Some(bar) => bar.finish_with_message(text),
+            None if !self.quiet => eprintln!("{}: {text}", self.name),
+            None => {}
+        }
+    }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or_default()
+}
+
+impl Reporter for Line {
+    fn event(&self, event: &Event<'_>) {
+        let Some(bar) = &self.bar else { return };
+        match event {
+            Event::MigrationStarted {
+                label, direction, ..
+            } => bar.set_message(format!("{direction} {label}")),
+            Event::BackfillProgress {
+                id,
+                changed,
+                fraction,
+                ..
+            } => bar.set_message(match fraction {
+                Some(f) => format!("backfill {id}: {changed} rows, {:.0}%", f * 100.0),
+                None => format!("backfill {id}: {changed} rows"),
+            }),
+            Event::Retry { message, .. } => bar.set_message(format!("retrying: {message}")),
+            _ => {}
+        }
+    }
+}

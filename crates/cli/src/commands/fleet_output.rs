@@ -1,0 +1,92 @@
+//! The summary of a fleet run: a matrix (database x state, version, pending, applied, rows,
+//! time, error) as text, or one JSON document.
+
+use anyhow::Result;
+use cutover_core::fleet::{FleetReport, TargetStatus};
+
+/// Prints the summary; `status` shows pending counts and which databases are behind.
+pub(crate) fn print_report(
+    report: &FleetReport,
+    command: &str,
+    json: bool,
+    status: bool,
+) -> Result<()> {
+    if json {
+        let mut doc = serde_json::to_value(report)?;
+        if let Some(obj) = doc.as_object_mut() {
+            obj.insert("command".into(), command.into());
+            obj.insert("converged".into(), report.converged().into());
+        }
+        crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    let width = report
+        .targets
+        .iter()
+        .map(|t| t.target.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    crate::outln!(
+        "{:<width$}  {:<11}  {:<10}  {:>7}  {:>7}  {:>9}  {:>7}  ERROR",
+        "TARGET",
+        "STATE",
+        "VERSION",
+        "PENDING",
+        "APPLIED",
+        "ROWS",
+        "TIME"
+    );
+    for t in &report.targets {
+        let state = match t.status {
+            TargetStatus::Ok if t.canary => "ok (canary)",
+            TargetStatus::Ok => "ok",
+            TargetStatus::Failed => "FAILED",
+            TargetStatus::NotStarted => "not started",
+        };
+        let pending = t
+            .pending
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "-".into());
+        crate::outln!(
+            "{:<width$}  {:<11}  {:<10}  {:>7}  {:>7}  {:>9}  {:>6.1}s  {}",
+            t.target,
+            state,
+            t.version.as_deref().unwrap_or("-"),
+            pending,
+            t.applied,
+            t.rows_changed,
+            t.seconds,
+            t.error
+                .as_deref()
+                .map(|e| e.lines().next().unwrap_or_default())
+                .unwrap_or_default()
+        );
+    }
+    crate::outln!();
+    crate::outln!(
+        "{} databases: {} ok, {} failed, {} not started; versions: {}",
+        report.targets.len(),
+        report.ok,
+        report.failed,
+        report.not_started,
+        if report.versions.is_empty() {
+            "none".to_string()
+        } else {
+            report.versions.join(", ")
+        }
+    );
+    if let Some(why) = &report.stopped {
+        crate::outln!("stopped: {why}");
+    }
+    if status && !report.behind.is_empty() {
+        crate::outln!(
+            "behind (pending or failed migrations, or unreachable): {}",
+            report.behind.join(", ")
+        );
+    }
+    if !report.converged() {
+        crate::outln!("re-run the same command to continue: each database resumes where it stands");
+    }
+    Ok(())
+}

@@ -1,0 +1,512 @@
+//! Fleet runs (`up|status --group`): 60 databases of every kind in one run, two of them made
+//! to fail; canaries; `--max-failures`; two overlapping fleet runs at once.
+//!
+//! Here and not in tests/tests because it runs the `cutover` binary (only this crate's tests
+//! know its path).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use cutover_cli::connect::{connect, open_url};
+use cutover_core::lifecycle::drop_database;
+use cutover_core::url::with_database;
+use cutover_tests::Backend;
+use cutover_tests::plans::PlanDir;
+use serde_json::Value;
+
+/// Four migrations: a table, three rows, a column, and a backfill of that column.
+fn plan() -> PlanDir {
+    let plan = PlanDir::new();
+    plan.write(
+        "0001_items.toml",
+        r#"description = "items"
+[[steps]]
+op = "create_table"
+table = "items"
+columns = [
+  { name = "id", type = "bigint", primary_key = true, identity = true },
+  { name = "name", type = "varchar(100)", nullable = false },
+]
+"#,
+    )
+    .write(
+        "0002_seed.toml",
+        "description = \"seed\"\n[[steps]]\nop = \"sql\"\nsql = \"INSERT INTO items (name) VALUES ('a'), ('b'), ('c')\"\ndown = \"DELETE FROM items\"\n",
+    )
+    .write(
+        "0003_label.toml",
+        "description = \"label\"\nphase = \"expand\"\n[[steps]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = { name = \"label\", type = \"varchar(100)\" }\n",
+    )
+    .write(
+        "0004_fill.toml",
+        "description = \"fill\"\nphase = \"backfill\"\n[[steps]]\nop = \"backfill\"\nid = \"items_label\"\ntable = \"items\"\npending = \"label IS NULL\"\nset.label = \"upper(name)\"\nundo.label = \"NULL\"\n",
+    );
+    plan
+}
+
+/// A unique name prefix for this test's databases and schemas.
+fn prefix(tag: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("cf_{tag}_{}_{nanos}", std::process::id())
+}
+
+/// A project directory: cutover.toml with group `fleet` read from tenants.txt.
+fn project(plan: &PlanDir, urls: &[String]) -> PathBuf {
+    let dir = plan.path().join("project");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("cutover.toml"),
+        format!(
+            "plan = \"{}\"\n[groups.fleet]\ntargets_file = \"tenants.txt\"\n",
+            plan.path().display()
+        ),
+    )
+    .expect("write cutover.toml");
+    let mut list = String::from("# one database per line\n");
+    for u in urls {
+        list.push_str(u);
+        list.push('\n');
+    }
+    std::fs::write(dir.join("tenants.txt"), list).expect("write tenants.txt");
+    dir
+}
+
+async fn exec(url: &str, sql: &str) {
+    let mut b = connect(url).await.expect("connect");
+    b.execute(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = b.close().await;
+}
+
+async fn rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    let mut b = connect(url).await.expect("connect");
+    let r = b.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let _ = b.close().await;
+    r.rows
+}
+
+/// Applied history entries and the labels the backfill wrote, of one database.
+async fn applied_and_labels(url: &str) -> (usize, Vec<Option<String>>) {
+    let applied = rows(
+        url,
+        "SELECT version FROM cutover_history WHERE state = 'applied'",
+    )
+    .await
+    .len();
+    let labels = rows(url, "SELECT label FROM items ORDER BY id")
+        .await
+        .into_iter()
+        .map(|r| r.into_iter().next().flatten())
+        .collect();
+    (applied, labels)
+}
+
+fn run_json(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
+    let out = common::run(dir, args);
+    (out.status.code(), common::json(&out))
+}
+
+fn by_target<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["targets"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["target"] == name))
+        .unwrap_or_else(|| panic!("{name} missing in {doc:#}"))
+}
+
+/// Databases the fleet test creates, dropped at the end (also after a failure, by `Drop`-less
+/// explicit cleanup in [`cleanup`]).
+struct Made {
+    servers: Vec<String>,
+    files: PathBuf,
+}
+
+async fn cleanup(made: &Made) {
+    for url in &made.servers {
+        let _ = drop_database(url, &open_url).await;
+    }
+    let _ = std::fs::remove_dir_all(&made.files);
+}
+
+#[tokio::test]
+async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_missing() {
+    let selected = cutover_tests::backends();
+    let has = |b| selected.contains(&b);
+    let plan = plan();
+    let p = prefix("mix");
+    let files = plan.path().join("sqlite");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    let mut made = Made {
+        servers: Vec::new(),
+        files: files.clone(),
+    };
+    let mut urls: Vec<String> = Vec::new();
+    let mut broken: Vec<String> = Vec::new();
+    let pg = Backend::Postgres.server_url();
+    let my = Backend::Mysql.server_url();
+    if has(Backend::Postgres) {
+        for i in 0..10 {
+            let url = with_database(&pg, &format!("{p}_pg{i}"));
+            made.servers.push(url.clone());
+            urls.push(url);
+        }
+        // One database holding 20 tenant schemas; tenant s7 has a conflicting table.
+        let shared = with_database(&pg, &format!("{p}_schemas"));
+        made.servers.push(shared.clone());
+        cutover_core::lifecycle::create_database(&shared, &open_url)
+            .await
+            .expect("create schema database");
+        exec(&shared, "CREATE SCHEMA s7; CREATE TABLE s7.items (x int)").await;
+        for i in 0..20 {
+            urls.push(format!("{shared}?search_path=s{i}"));
+        }
+        broken.push(format!("{shared}?search_path=s7"));
+    }
+    if has(Backend::Mysql) {
+        for i in 0..10 {
+            let url = with_database(&my, &format!("{p}_my{i}"));
+            made.servers.push(url.clone());
+            urls.push(url);
+        }
+        // MariaDB database my3 exists already with a conflicting table.
+        let bad = with_database(&my, &format!("{p}_my3"));
+        cutover_core::lifecycle::create_database(&bad, &open_url)
+            .await
+            .expect("create my3");
+        exec(&bad, "CREATE TABLE items (x int)").await;
+        broken.push(bad);
+    }
+    let mut i = 0;
+    while urls.len() < 60 {
+        urls.push(format!(
+            "sqlite://{}",
+            files.join(format!("t{i}.db")).display()
+        ));
+        i += 1;
+    }
+    if broken.len() < 2 {
+        // Without a server, break SQLite files instead.
+        for url in urls
+            .iter()
+            .rev()
+            .take(2 - broken.len())
+            .cloned()
+            .collect::<Vec<_>>()
+        {
+            exec(&url, "CREATE TABLE items (x int)").await;
+            broken.push(url);
+        }
+    }
+    let dir = project(&plan, &urls);
+
+    let (code, doc) = run_json(
+        &dir,
+        &[
+            "up",
+            "--group",
+            "fleet",
+            "--create-database",
+            "--parallel",
+            "8",
+            "--json",
+        ],
+    );
+    assert_eq!(code, Some(11), "a failed database makes exit 11: {doc:#}");
+    assert_eq!(
+        (&doc["ok"], &doc["failed"], &doc["not_started"]),
+        (&Value::from(58), &Value::from(2), &Value::from(0)),
+        "{doc:#}"
+    );
+    assert_eq!(doc["versions"], serde_json::json!(["0004"]));
+    assert_eq!(doc["converged"], false);
+    assert_eq!(doc["targets"].as_array().map(Vec::len), Some(60));
+    for url in &urls {
+        let name = cutover_core::url::redact(url);
+        let t = by_target(&doc, &name);
+        if broken.contains(url) {
+            assert_eq!(t["status"], "failed", "{t:#}");
+            let err = t["error"].as_str().unwrap_or_default();
+            assert!(
+                err.contains("migration 0001") && err.contains("items"),
+                "{err}"
+            );
+            assert_eq!(
+                (&t["applied"], &t["rows_changed"]),
+                (&Value::from(0), &Value::from(0))
+            );
+        } else {
+            assert_eq!(t["status"], "ok", "{t:#}");
+            assert_eq!(
+                (
+                    &t["version"],
+                    &t["pending"],
+                    &t["applied"],
+                    &t["rows_changed"]
+                ),
+                (
+                    &Value::from("0004"),
+                    &Value::from(0),
+                    &Value::from(4),
+                    &Value::from(3)
+                ),
+                "{t:#}"
+            );
+        }
+    }
+    // Real outcomes on one database of each kind, and the schemas do not see each other.
+    for url in urls.iter().filter(|u| !broken.contains(u)).step_by(7) {
+        assert_eq!(
+            applied_and_labels(url).await,
+            (
+                4,
+                vec![Some("A".into()), Some("B".into()), Some("C".into())]
+            ),
+            "{url}"
+        );
+    }
+    if has(Backend::Postgres) {
+        let shared = with_database(&pg, &format!("{p}_schemas"));
+        let histories = rows(
+            &shared,
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'cutover_history' ORDER BY 1",
+        )
+        .await;
+        assert_eq!(
+            histories.len(),
+            20,
+            "one history table per schema (s7's holds its failure)"
+        );
+        assert!(rows(&shared, "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'items'").await.is_empty());
+    }
+
+    // Fix the two, re-run: only they apply anything.
+    for url in &broken {
+        match cutover_core::url::search_path_of(url) {
+            Some(schema) => {
+                exec(
+                    &cutover_core::url::without_search_path(url),
+                    &format!("DROP TABLE {schema}.items"),
+                )
+                .await
+            }
+            None => exec(url, "DROP TABLE items").await,
+        }
+    }
+    let (code, doc) = run_json(
+        &dir,
+        &["up", "--group", "fleet", "--parallel", "8", "--json"],
+    );
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert_eq!(
+        (&doc["ok"], &doc["converged"]),
+        (&Value::from(60), &Value::Bool(true))
+    );
+    for t in doc["targets"].as_array().into_iter().flatten() {
+        let was_broken = broken
+            .iter()
+            .any(|u| cutover_core::url::redact(u) == t["target"].as_str().unwrap_or_default());
+        let expect = if was_broken { (4, 3) } else { (0, 0) };
+        assert_eq!(
+            (t["applied"].as_u64(), t["rows_changed"].as_u64()),
+            (Some(expect.0), Some(expect.1)),
+            "{t:#}"
+        );
+    }
+    for url in &broken {
+        assert_eq!(
+            applied_and_labels(url).await,
+            (
+                4,
+                vec![Some("A".into()), Some("B".into()), Some("C".into())]
+            )
+        );
+    }
+    let (code, doc) = run_json(&dir, &["status", "--group", "fleet", "--json"]);
+    assert_eq!(code, Some(0), "{doc:#}");
+    assert_eq!(doc["behind"], serde_json::json!([]));
+    cleanup(&made).await;
+}
+
+/// A group of SQLite files in a fresh directory; `broken` ones get a conflicting table.
+async fn sqlite_fleet(plan: &PlanDir, n: usize, broken: &[usize]) -> (PathBuf, Vec<String>) {
+    let files = plan.path().join("sqlite");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    let urls: Vec<String> = (0..n)
+        .map(|i| format!("sqlite://{}", files.join(format!("t{i}.db")).display()))
+        .collect();
+    for &i in broken {
+        exec(&urls[i], "CREATE TABLE items (x int)").await;
+    }
+    (project(plan, &urls), urls)
+}
+
+fn statuses(doc: &Value) -> Vec<String> {
+    doc["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["status"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_failing_canary_stops_the_fleet_before_anything_else_starts() {
+    let plan = plan();
+    let (dir, urls) = sqlite_fleet(&plan, 6, &[1]).await;
+    let (code, doc) = run_json(
+        &dir,
+        &[
+            "up",
+            "--group",
+            "fleet",
+            "--canary",
+            "2",
+            "--parallel",
+            "4",
+            "--json",
+        ],
+    );
+    assert_eq!(code, Some(11), "{doc:#}");
+    assert_eq!(
+        statuses(&doc),
+        [
+            "ok",
+            "failed",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started"
+        ]
+    );
+    assert!(
+        doc["stopped"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("canary"),
+        "{doc:#}"
+    );
+    for url in &urls[2..] {
+        assert!(
+            cutover_core::url::is_missing_file(url),
+            "{url} was never opened"
+        );
+    }
+    assert_eq!(applied_and_labels(&urls[0]).await.0, 4);
+}
+
+#[tokio::test]
+async fn max_failures_stops_new_starts_and_a_rerun_continues() {
+    let plan = plan();
+    let (dir, urls) = sqlite_fleet(&plan, 8, &[1, 2, 5]).await;
+    let (code, doc) = run_json(
+        &dir,
+        &[
+            "up",
+            "--group",
+            "fleet",
+            "--parallel",
+            "1",
+            "--max-failures",
+            "2",
+            "--json",
+        ],
+    );
+    assert_eq!(code, Some(11), "{doc:#}");
+    assert_eq!(
+        statuses(&doc),
+        [
+            "ok",
+            "failed",
+            "failed",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started",
+            "not_started"
+        ]
+    );
+    assert!(cutover_core::url::is_missing_file(&urls[3]));
+    // Text summary of the same state, then a run without the limit finishes the rest but t5.
+    let out = common::run(&dir, &["status", "--group", "fleet"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("8 databases: 8 ok"), "{}", common::text(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(12),
+        "versions differ: {}",
+        common::text(&out)
+    );
+    let (code, doc) = run_json(&dir, &["up", "--group", "fleet", "--json"]);
+    assert_eq!(code, Some(11));
+    assert_eq!(
+        statuses(&doc),
+        ["ok", "failed", "failed", "ok", "ok", "failed", "ok", "ok"]
+    );
+    assert_eq!(doc["targets"][0]["applied"], 0, "t0 was done already");
+    assert_eq!(doc["targets"][3]["applied"], 4);
+}
+
+#[tokio::test]
+async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
+    let plan = plan();
+    let mut urls: Vec<String> = Vec::new();
+    let files = plan.path().join("sqlite");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    for i in 0..4 {
+        urls.push(format!(
+            "sqlite://{}",
+            files.join(format!("t{i}.db")).display()
+        ));
+    }
+    let mut made = Vec::new();
+    if cutover_tests::backends().contains(&Backend::Postgres) {
+        let shared = with_database(&Backend::Postgres.server_url(), &prefix("two"));
+        made.push(shared.clone());
+        for i in 0..4 {
+            urls.push(format!("{shared}?search_path=tenant_{i}"));
+        }
+    }
+    let dir = project(&plan, &urls);
+    let spawn = || {
+        std::process::Command::new(common::bin())
+            .args([
+                "up",
+                "--group",
+                "fleet",
+                "--create-database",
+                "--parallel",
+                "4",
+                "--json",
+            ])
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    for out in [&a, &b] {
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(out));
+    }
+    let (da, db) = (common::json(&a), common::json(&b));
+    for i in 0..urls.len() {
+        let applied = da["targets"][i]["applied"].as_u64().unwrap_or(99)
+            + db["targets"][i]["applied"].as_u64().unwrap_or(99);
+        assert_eq!(applied, 4, "each migration once on {}", urls[i]);
+    }
+    for url in &urls {
+        assert_eq!(applied_and_labels(url).await.0, 4, "{url}");
+    }
+    for url in &made {
+        let _ = drop_database(url, &open_url).await;
+    }
+}
