@@ -114,17 +114,17 @@ pub fn section(
     writeln!(md, "### UUID twins\n")?;
     writeln!(
         md,
-        "The same backfill, serial, without application load, on the integer-keyed table and on a copy keyed by a UUID primary key (Postgres `uuid` from `gen_random_uuid()`; MariaDB `UUID` from `UUID()`, time-ordered; SQLite TEXT holding a random v4 string). Fresh load each, same run. Target: UUID within 1.5x of integer per row.\n"
+        "The same backfill, serial, without application load, on the integer-keyed table and on a copy keyed by a UUID primary key (Postgres `uuid` from `gen_random_uuid()`; MariaDB `UUID` from `UUID()`, time-ordered; SQLite TEXT holding a random v4 string, in an ordinary rowid table and in a `WITHOUT ROWID` table). Fresh load each, same run. Target: UUID within 1.5x of integer per row.\n"
     )?;
     writeln!(
         md,
-        "| database | rows | rows changed | integer key | UUID key | UUID / integer | rows/s integer | rows/s UUID |"
+        "| database | rows | rows changed | integer key | UUID key | UUID / integer | rows/s integer | rows/s UUID | UUID key, WITHOUT ROWID | WITHOUT ROWID / integer |"
     )?;
-    writeln!(md, "|---|---|---|---|---|---|---|---|")?;
+    writeln!(md, "|---|---|---|---|---|---|---|---|---|---|")?;
     for t in twins {
         writeln!(
             md,
-            "| {} | {} | {} | {:.2} s | {:.2} s | {:.2}x | {:.0} | {:.0} |",
+            "| {} | {} | {} | {:.2} s | {:.2} s | {:.2}x | {:.0} | {:.0} | {} | {} |",
             t.kind.name(),
             t.rows,
             t.changed,
@@ -132,7 +132,13 @@ pub fn section(
             t.uuid.as_secs_f64(),
             t.uuid.as_secs_f64() / t.int.as_secs_f64().max(1e-9),
             t.changed as f64 / t.int.as_secs_f64().max(1e-9),
-            t.changed as f64 / t.uuid.as_secs_f64().max(1e-9)
+            t.changed as f64 / t.uuid.as_secs_f64().max(1e-9),
+            t.without_rowid
+                .map(|d| format!("{:.2} s", d.as_secs_f64()))
+                .unwrap_or_else(|| "-".into()),
+            t.without_rowid
+                .map(|d| format!("{:.2}x", d.as_secs_f64() / t.int.as_secs_f64().max(1e-9)))
+                .unwrap_or_else(|| "-".into())
         )?;
     }
     writeln!(md, "\n<!-- live-notes -->\n{CLOSE}")?;
