@@ -75,7 +75,11 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
     let runs = if kind == Kind::Sqlite { 3 } else { 2 };
     let mut times = [Duration::ZERO; 3];
     let mut changed = [0u64; 3];
-    for (i, text) in [plan_text, &uuid_text, &uuid_text].into_iter().take(runs).enumerate() {
+    for (i, text) in [plan_text, &uuid_text, &uuid_text]
+        .into_iter()
+        .take(runs)
+        .enumerate()
+    {
         let dir = PlanDir::new();
         dir.write("0001_bench.toml", text);
         let plan = dir.load();
@@ -104,7 +108,11 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
             kind.name(),
             super::expected_migrated(rows)
         );
-        eprintln!("[{}] uuid twin {i}: {table} serial {:?}", kind.name(), times[i]);
+        eprintln!(
+            "[{}] uuid twin {i}: {table} serial {:?}",
+            kind.name(),
+            times[i]
+        );
     }
     ensure!(
         changed[..runs].iter().all(|c| *c == changed[0]),
