@@ -5,7 +5,9 @@
 //! `cargo bench -p cutover-tests --bench backfill` writes docs/benchmarks.md.
 //! `CUTOVER_BENCH_ROWS` (default 1,000,000) and `CUTOVER_BENCH_SMALL` (default 100,000) set
 //! the table sizes; `CUTOVER_TEST_BACKENDS` limits the databases. `CUTOVER_BENCH_ONLY=undo`
-//! runs only the undo-log comparison (at the small size) and updates its section.
+//! runs only the undo-log comparison (at the small size) and updates its section;
+//! `CUTOVER_BENCH_ONLY=live` runs only the live-traffic benchmark and the UUID twins (see
+//! `backfill_live`), `CUTOVER_BENCH_SMOKE=1` with it runs them small for CI.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -17,6 +19,7 @@ use cutover_core::backfill::{self, BackfillOptions, BackfillSpec, Connector, Qui
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb, backends};
 
+mod backfill_live;
 mod backfill_undo;
 
 const PLAN: &str = r#"
@@ -242,6 +245,9 @@ fn machine() -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if std::env::var("CUTOVER_BENCH_ONLY").as_deref() == Ok("live") {
+        return backfill_live::main(PLAN).await;
+    }
     let env = |k: &str, d: u64| {
         std::env::var(k)
             .ok()

@@ -1,0 +1,133 @@
+//! The UUID twin: the benchmark's backfill, serial and without application load, on the
+//! integer-keyed `messages` table and on `messages_uuid`, a copy of the same rows keyed by a
+//! UUID primary key (Postgres `uuid` from `gen_random_uuid()`, MariaDB `UUID` from `UUID()`,
+//! SQLite TEXT holding a random UUID string), fresh load each, same run.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use cutover_cli::connect::connect;
+use cutover_core::backfill::{BackfillOptions, Connector};
+use cutover_tests::plans::PlanDir;
+use cutover_tests::{Backend as Kind, TestDb};
+
+/// One database's twin numbers.
+pub struct Twin {
+    /// Which database.
+    pub kind: Kind,
+    /// Table size.
+    pub rows: u64,
+    /// Serial backfill on the integer key.
+    pub int: Duration,
+    /// Serial backfill on the UUID key.
+    pub uuid: Duration,
+    /// SQLite only: serial backfill on the UUID key of a `WITHOUT ROWID` table (rows stored
+    /// in key order, as the UUID key's own B-tree).
+    pub without_rowid: Option<Duration>,
+    /// Rows changed (the same on all).
+    pub changed: u64,
+}
+
+fn copy_sql(kind: Kind, without_rowid: bool) -> Vec<String> {
+    let v = match kind {
+        Kind::Postgres => vec![
+            "CREATE TABLE messages_uuid (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), conversation_id bigint NOT NULL, media_url text, attachments jsonb NOT NULL DEFAULT '[]'::jsonb, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())",
+            "INSERT INTO messages_uuid (id, conversation_id, media_url, attachments, created_at, updated_at) SELECT gen_random_uuid(), conversation_id, media_url, attachments, created_at, updated_at FROM messages ORDER BY id",
+            "DROP TABLE messages",
+            "VACUUM ANALYZE messages_uuid",
+        ],
+        Kind::Mysql => vec![
+            "CREATE TABLE messages_uuid (id UUID PRIMARY KEY DEFAULT UUID(), conversation_id bigint NOT NULL, media_url text, attachments json NOT NULL DEFAULT (JSON_ARRAY()), created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+            "INSERT INTO messages_uuid (id, conversation_id, media_url, attachments, created_at, updated_at) SELECT UUID(), conversation_id, media_url, attachments, created_at, updated_at FROM messages ORDER BY id",
+            "DROP TABLE messages",
+            "ANALYZE TABLE messages_uuid",
+        ],
+        Kind::Sqlite => vec![
+            "CREATE TABLE messages_uuid (id TEXT PRIMARY KEY NOT NULL, conversation_id INTEGER NOT NULL, media_url TEXT, attachments TEXT NOT NULL DEFAULT '[]', created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+            "INSERT INTO messages_uuid (id, conversation_id, media_url, attachments, created_at, updated_at) SELECT substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-a' || substr(h, 18, 3) || '-' || substr(h, 21, 12), conversation_id, media_url, attachments, created_at, updated_at FROM (SELECT lower(hex(randomblob(16))) AS h, * FROM messages ORDER BY id)",
+            "DROP TABLE messages",
+            "ANALYZE",
+        ],
+    };
+    let mut v: Vec<String> = v.into_iter().map(String::from).collect();
+    if without_rowid {
+        v[0].push_str(" WITHOUT ROWID");
+    }
+    v
+}
+
+/// Runs the twin comparison on `kind` over `rows` rows.
+pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> {
+    let db = TestDb::create(kind).await;
+    let url = db.url().to_string();
+    let connect_url = url.clone();
+    let connector: Box<Connector> = Box::new(move || {
+        let u = connect_url.clone();
+        Box::pin(async move { connect(&u).await })
+    });
+    let uuid_text = plan_text.replace("table = \"messages\"", "table = \"messages_uuid\"");
+    ensure!(
+        uuid_text != plan_text,
+        "the benchmark plan names no `messages` table"
+    );
+    let mut b = connect(&url).await?;
+    let options = BackfillOptions::default();
+    let runs = if kind == Kind::Sqlite { 3 } else { 2 };
+    let mut times = [Duration::ZERO; 3];
+    let mut changed = [0u64; 3];
+    for (i, text) in [plan_text, &uuid_text, &uuid_text]
+        .into_iter()
+        .take(runs)
+        .enumerate()
+    {
+        let dir = PlanDir::new();
+        dir.write("0001_bench.toml", text);
+        let plan = dir.load();
+        eprintln!("[{}] uuid twin: loading {rows} rows", kind.name());
+        b.execute("DROP TABLE IF EXISTS messages_uuid").await?;
+        super::super::load(b.as_mut(), kind, rows).await?;
+        let table = if i > 0 {
+            for stmt in copy_sql(kind, i == 2) {
+                b.execute(&stmt)
+                    .await
+                    .with_context(|| format!("[{}] building the UUID twin: {stmt}", kind.name()))?;
+            }
+            "messages_uuid"
+        } else {
+            "messages"
+        };
+        super::reset_state(b.as_mut(), "bench").await?;
+        let start = Instant::now();
+        changed[i] =
+            super::run_cutover(b.as_mut(), &plan, "bench", connector.as_ref(), &options).await?;
+        times[i] = start.elapsed();
+        let got = super::migrated_loaded(b.as_mut(), kind, table, rows).await?;
+        ensure!(
+            got == super::expected_migrated(rows),
+            "[{}] uuid twin on {table}: {got} rows migrated, {} expected",
+            kind.name(),
+            super::expected_migrated(rows)
+        );
+        eprintln!(
+            "[{}] uuid twin {i}: {table} serial {:?}",
+            kind.name(),
+            times[i]
+        );
+    }
+    ensure!(
+        changed[..runs].iter().all(|c| *c == changed[0]),
+        "[{}] the integer and UUID runs changed different row counts: {:?}",
+        kind.name(),
+        &changed[..runs]
+    );
+    b.close().await?;
+    db.drop_db().await;
+    Ok(Twin {
+        kind,
+        rows,
+        int: times[0],
+        uuid: times[1],
+        without_rowid: (runs == 3).then_some(times[2]),
+        changed: changed[0],
+    })
+}
