@@ -35,6 +35,7 @@ mod resume_gate;
 mod retire;
 mod reverify;
 mod revert;
+mod revert_partial;
 mod revert_steps;
 mod revert_undo;
 mod soak;
