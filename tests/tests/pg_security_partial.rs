@@ -98,7 +98,9 @@ async fn fail_part_way(b: &mut dyn Backend, role: &str, missing: &str) -> (PlanD
     .await
     .expect("hand-made state");
     let before = state(b).await;
-    let e = up(b, &plan, None).await.expect_err("a grant to a missing role");
+    let e = up(b, &plan, None)
+        .await
+        .expect_err("a grant to a missing role");
     assert!(e.contains("step 3 (grant)"), "{e}");
     let h = history(b).await;
     assert_eq!(h.len(), 2, "{h:?}");
@@ -139,8 +141,15 @@ async fn a_failed_non_transactional_security_migration_reverts_exactly_the_steps
     );
 
     down_one(b.as_mut(), &plan).await;
-    assert_eq!(state(b.as_mut()).await, before, "down restores RLS and policy");
-    assert!(held(b.as_mut(), &role, "SELECT").await, "the SELECT held before stays");
+    assert_eq!(
+        state(b.as_mut()).await,
+        before,
+        "down restores RLS and policy"
+    );
+    assert!(
+        held(b.as_mut(), &role, "SELECT").await,
+        "the SELECT held before stays"
+    );
     assert!(!held(b.as_mut(), &role, "INSERT").await);
     assert_eq!(history(b.as_mut()).await.len(), 1, "0002 is forgotten");
 
@@ -167,7 +176,10 @@ async fn fixing_the_cause_lets_up_resume_and_down_then_reverts_everything() {
 
     down_one(b.as_mut(), &plan).await;
     assert_eq!(state(b.as_mut()).await, before, "down restores the state");
-    assert!(held(b.as_mut(), &role, "SELECT").await, "the SELECT held before stays");
+    assert!(
+        held(b.as_mut(), &role, "SELECT").await,
+        "the SELECT held before stays"
+    );
     assert!(!held(b.as_mut(), &missing, "SELECT").await);
 
     teardown_roles(db, b, &[role.as_str(), created.as_str()]).await;

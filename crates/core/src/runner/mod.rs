@@ -38,6 +38,7 @@ mod revert;
 mod revert_partial;
 mod revert_steps;
 mod revert_undo;
+mod rowid_check;
 mod soak;
 mod status;
 mod sync;

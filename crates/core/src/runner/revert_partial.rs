@@ -46,7 +46,9 @@ fn steps_that_ran(statements: &[Statement], ran: usize) -> usize {
     let Some(last) = statements.get(..ran).and_then(<[Statement]>::last) else {
         return 0;
     };
-    let complete = statements.get(ran).is_none_or(|next| next.step != last.step);
+    let complete = statements
+        .get(ran)
+        .is_none_or(|next| next.step != last.step);
     let effect = statements[..ran]
         .iter()
         .filter(|s| s.step == last.step)
@@ -162,9 +164,10 @@ impl Runner<'_> {
                 direction: Direction::Down,
             },
         )?;
-        rendered.into_iter().next().ok_or_else(|| {
-            Error::Other(format!("internal: no down rendering for {}", m.label()))
-        })
+        rendered
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Other(format!("internal: no down rendering for {}", m.label())))
     }
 
     /// `repair`'s line about an entry whose up stopped part way or whose down is half done:
