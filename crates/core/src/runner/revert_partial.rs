@@ -200,3 +200,65 @@ impl Runner<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{resume_point, steps_that_ran};
+    use crate::render::{Statement, StatementKind};
+
+    fn st(step: usize, op: &'static str, sql: &str) -> Statement {
+        Statement {
+            sql: sql.to_string(),
+            kind: StatementKind::Ddl,
+            step,
+            op,
+            rebuild: None,
+            backfill: None,
+            capture: Vec::new(),
+        }
+    }
+
+    /// enable_rls, create_policy (2 statements), grant (guard + GRANT), revoke (guard,
+    /// REVOKE, post-check).
+    fn plan() -> Vec<Statement> {
+        vec![
+            st(1, "enable_rls", "ALTER TABLE t ENABLE ROW LEVEL SECURITY"),
+            st(2, "create_policy", "DROP POLICY IF EXISTS p ON t"),
+            st(2, "create_policy", "CREATE POLICY p ON t"),
+            st(3, "grant", "DO $$ BEGIN PERFORM 1; END $$"),
+            st(3, "grant", "GRANT SELECT ON t TO r"),
+            st(4, "revoke", "DO $$ BEGIN PERFORM 1; END $$"),
+            st(4, "revoke", "REVOKE SELECT ON t FROM r"),
+            st(4, "revoke", "DO $$ BEGIN PERFORM 2; END $$"),
+        ]
+    }
+
+    #[test]
+    fn a_step_counts_when_it_finished_or_changed_something() {
+        let s = plan();
+        assert_eq!(steps_that_ran(&s, 0), 0);
+        assert_eq!(steps_that_ran(&s, 1), 1);
+        // The policy's DROP ran, its CREATE failed: the step changed something.
+        assert_eq!(steps_that_ran(&s, 2), 2);
+        assert_eq!(steps_that_ran(&s, 3), 2);
+        // The grant's guard alone ran: nothing of step 3 to revert.
+        assert_eq!(steps_that_ran(&s, 4), 2);
+        assert_eq!(steps_that_ran(&s, 5), 3);
+        assert_eq!(steps_that_ran(&s, 6), 3);
+        // REVOKE ran, the post-check failed: the revoke is reverted.
+        assert_eq!(steps_that_ran(&s, 7), 4);
+        assert_eq!(steps_that_ran(&s, 8), 4);
+    }
+
+    #[test]
+    fn a_step_whose_guard_alone_ran_resumes_from_its_start() {
+        let s = plan();
+        assert_eq!(resume_point(&s, 0), 0);
+        assert_eq!(resume_point(&s, 2), 2, "a DROP ran: resume at the CREATE");
+        assert_eq!(resume_point(&s, 3), 3);
+        assert_eq!(resume_point(&s, 4), 3, "only the grant's guard ran");
+        assert_eq!(resume_point(&s, 6), 5, "only the revoke's guard ran");
+        assert_eq!(resume_point(&s, 7), 7, "the REVOKE ran");
+        assert_eq!(resume_point(&s, 8), 8);
+    }
+}
