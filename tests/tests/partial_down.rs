@@ -120,3 +120,44 @@ async fn down_reverts_only_the_steps_that_ran_then_up_runs_it_afresh() {
     })
     .await;
 }
+
+/// The partial down itself stops (a table outside the plan references `one`): the entry is
+/// `reverting` and remembers how many up steps ran, so the next `down` resumes with the same
+/// two down statements, not the full down of four (whose `DROP TABLE three` would fail).
+#[tokio::test]
+async fn a_partial_down_that_stops_resumes_with_the_same_steps() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir).await.expect("0001");
+        b.execute("INSERT INTO base (id) VALUES (1)").await.expect("row");
+        dir.write("0002_parts.toml", PARTS);
+        up(b.as_mut(), &dir).await.expect_err("duplicate key");
+        b.execute("INSERT INTO one (id) VALUES (7)").await.expect("one");
+        b.execute("CREATE TABLE dep (id BIGINT PRIMARY KEY, one_id BIGINT NOT NULL REFERENCES one (id))")
+            .await
+            .expect("dep");
+        b.execute("INSERT INTO dep (id, one_id) VALUES (1, 7)").await.expect("dep row");
+
+        let e = Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+            .down(DownTarget::Steps(1))
+            .await
+            .expect_err("dep references one")
+            .to_string();
+        assert!(e.contains("down statement 1 ran"), "{e}");
+        let h = rows(b.as_mut(), "SELECT state, statements_applied, statements_total, note FROM cutover_history WHERE version = '0002'").await;
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(h[0].starts_with("reverting|1|2|reverting a partial up: steps 1-2 ran; "), "{h:?}");
+
+        b.execute("DROP TABLE dep").await.expect("fix");
+        Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+            .down(DownTarget::Steps(1))
+            .await
+            .expect("the down resumes and finishes");
+        assert_eq!(tables(b.as_mut()).await, ["base"]);
+        assert_eq!(rows(b.as_mut(), "SELECT version FROM cutover_history").await, ["0001"]);
+        let _ = b.close().await;
+    })
+    .await;
+}
