@@ -117,3 +117,40 @@ async fn a_sync_backfill_on_a_without_rowid_table_is_refused_before_anything_run
     assert!(e.contains("without `sync = true`"), "{e}");
     assert!(!e.contains("no such column"), "{e}");
 }
+
+/// `backfill run` ahead of `up` installs the sync trigger itself: refused the same way.
+#[tokio::test]
+async fn backfill_run_of_a_sync_backfill_on_a_without_rowid_table_is_refused() {
+    if !backends().contains(&Kind::Sqlite) {
+        return;
+    }
+    let db = TestDb::create(Kind::Sqlite).await;
+    let mut b = connect(db.url()).await.expect("connect");
+    let dir = PlanDir::new();
+    dir.write("0001_kv.toml", KV);
+    up(b.as_mut(), &dir).await.expect("0001");
+    dir.write("0002_second.toml", SYNC);
+    let e = Runner::new(b.as_mut(), &dir.load(), RunnerOptions::default(), &Silent)
+        .backfill("kv_w")
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("`backfill run` of `kv_w`"), "{e}");
+    assert!(e.contains("WITHOUT ROWID table \"kv\""), "{e}");
+    assert_eq!(
+        count(
+            b.as_mut(),
+            "SELECT COUNT(*) FROM sqlite_schema WHERE type = 'trigger'"
+        )
+        .await,
+        "0",
+        "no trigger was installed"
+    );
+    assert_eq!(
+        count(b.as_mut(), "SELECT COUNT(*) FROM kv WHERE w IS NOT NULL").await,
+        "0",
+        "no batch ran"
+    );
+    let _ = b.close().await;
+    db.drop_db().await;
+}
