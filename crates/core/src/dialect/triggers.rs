@@ -46,6 +46,12 @@ pub trait TriggerDialect: SqlDialect {
     /// The statements that create the `updated_at` trigger.
     fn updated_at_trigger_sql(&self, spec: &UpdatedAtSpec<'_>) -> Vec<String>;
 
+    /// A query returning a row when `table` exists and has no rowid (SQLite `WITHOUT
+    /// ROWID`), where triggers find the written row by its rowid; `None` elsewhere.
+    fn without_rowid_sql(&self, _table: &str) -> Option<String> {
+        None
+    }
+
     /// The statements that drop it again.
     fn drop_updated_at_trigger_sql(&self, spec: &UpdatedAtSpec<'_>) -> Vec<String> {
         vec![format!(
@@ -132,6 +138,14 @@ impl TriggerDialect for Sqlite {
             "SELECT 1 FROM sqlite_schema WHERE type = 'trigger' AND name = {}",
             quote_literal(name)
         )
+    }
+
+    /// `pragma_table_list.wr` is 1 for a WITHOUT ROWID table.
+    fn without_rowid_sql(&self, table: &str) -> Option<String> {
+        Some(format!(
+            "SELECT 1 FROM pragma_table_list WHERE type = 'table' AND name = {} AND wr = 1",
+            quote_literal(table)
+        ))
     }
 
     /// `CURRENT_TIMESTAMP` (`YYYY-MM-DD HH:MM:SS`, UTC), what the expression `now()` gives

@@ -59,7 +59,9 @@ impl Runner<'_> {
     }
 
     /// Accepts the current checksums of applied migrations (after a deliberate edit) and
-    /// clears failed entries that changed nothing. Returns a line per change.
+    /// clears failed entries that changed nothing. Returns a line per change, and a line per
+    /// migration stranded part way (an up that stopped after some statements committed, a
+    /// half-done down) saying where it stands and which command finishes it.
     pub async fn repair(&mut self) -> Result<Vec<String>> {
         self.locked(|r| Box::pin(r.repair_locked())).await
     }
@@ -112,6 +114,8 @@ impl Runner<'_> {
                 // A deliberate rewrite of a done entry: the one place that may replace it.
                 self.history.replace_atomic(self.backend, &e).await?;
             }
+            // Stranded part way (up or down): where it stands and the way out.
+            changes.extend(self.stranded_advice(&e));
         }
         Ok(changes)
     }

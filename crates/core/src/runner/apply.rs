@@ -263,6 +263,7 @@ impl Runner<'_> {
             }
         }
         run.checks = before;
+        self.refuse_without_rowid(m).await?;
         let needs_no_tx = rendered
             .statements
             .iter()

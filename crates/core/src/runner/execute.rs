@@ -179,6 +179,14 @@ impl Runner<'_> {
                 let _ = self.history.save_atomic(self.backend, &entry).await;
                 return Err(e);
             }
+            // Only guard checks of the step it stopped in ran: run them (and their capture)
+            // again.
+            let resume = super::revert_partial::resume_point(
+                &rendered.statements,
+                entry.statements_applied as usize,
+            );
+            entry.statements_applied = resume as i64;
+            entry.statement_checksums.truncate(resume);
             self.replay_session_settings(&rendered.statements, entry.statements_applied as usize)
                 .await?;
             if entry.statements_applied > 0 && (entry.statements_applied as usize) < total {

@@ -75,8 +75,12 @@ impl Runner<'_> {
             .collect();
         // Migrations another tool ran (adopted with `baseline --from-history`) revert like
         // applied ones; a plain baseline never ran here.
+        // An up that stopped part way reverts the steps that ran
+        // ([`super::revert_partial`]).
         if let Some(e) = chosen.iter().find(|e| {
-            !matches!(e.state, EntryState::Applied | EntryState::Reverting) && !e.is_adopted()
+            !matches!(e.state, EntryState::Applied | EntryState::Reverting)
+                && !e.is_adopted()
+                && !super::revert_partial::is_partial_up(e)
         }) {
             return Err(Error::Other(format!(
                 "migration {} ({}) is {} in the history, not applied: {}",
@@ -138,6 +142,25 @@ impl Runner<'_> {
         .into_iter()
         .map(|r| (r.version.number, r))
         .collect();
+        let mut rendered = rendered;
+        // Up steps that ran of a migration whose up stopped part way: only their down runs.
+        let mut partial: BTreeMap<u64, usize> = BTreeMap::new();
+        for e in &chosen {
+            let Some(m) = self.plan.get(&e.version.text) else {
+                continue;
+            };
+            let steps = if super::revert_partial::is_partial_up(e) {
+                Some(self.partial_up_steps(m, e)?)
+            } else if e.state == EntryState::Reverting {
+                super::revert_partial::partial_steps_of(e)
+            } else {
+                None
+            };
+            if let Some(steps) = steps {
+                rendered.insert(e.version.number, self.partial_down(m, steps)?);
+                partial.insert(e.version.number, steps);
+            }
+        }
         self.backend.set_timeouts(self.options.timeouts).await?;
         for e in chosen {
             let Some(m) = self.plan.get(&e.version.text) else {
@@ -180,7 +203,10 @@ impl Runner<'_> {
                 Ok(r) if transactional && (e.state == EntryState::Applied || e.is_adopted()) => {
                     self.revert_transactional(m, &r).await
                 }
-                Ok(r) => self.revert_stepwise(m, &r, e).await,
+                Ok(r) => {
+                    let steps = partial.get(&e.version.number).copied();
+                    self.revert_stepwise(m, &r, e, steps).await
+                }
                 Err(err) => Err(err),
             };
             self.release_backfill_locks(&ids, reverted).await?;

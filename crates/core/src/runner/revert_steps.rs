@@ -31,6 +31,7 @@ impl Runner<'_> {
         m: &Migration,
         r: &RenderedMigration,
         prior: &HistoryEntry,
+        partial: Option<usize>,
     ) -> Result<()> {
         let label = m.label();
         let total = r.statements.len();
@@ -42,8 +43,16 @@ impl Runner<'_> {
         }
         let r = &plain;
         let mut entry = prior.clone();
-        entry.note = None;
-        if prior.state == EntryState::Applied || prior.is_adopted() {
+        // An up that stopped part way: the number of its steps that ran stays in the note.
+        let keep = |note: Option<&str>| match partial {
+            Some(n) => Some(super::revert_partial::partial_note(n, note)),
+            None => note.map(str::to_string),
+        };
+        entry.note = keep(None);
+        if prior.state == EntryState::Applied
+            || prior.is_adopted()
+            || super::revert_partial::is_partial_up(prior)
+        {
             entry.state = EntryState::Reverting;
             entry.statements_applied = 0;
             entry.statements_total = total as i64;
@@ -58,7 +67,8 @@ impl Runner<'_> {
                 // Refused once (a statement whose effect the schema cannot tell): recording an
                 // end makes the next run, after the operator looked, run it without the check.
                 entry.finished_at = Some(now());
-                entry.note = Some(e.to_string().chars().take(2000).collect());
+                let text: String = e.to_string().chars().take(2000).collect();
+                entry.note = keep(Some(&text));
                 let _ = self.history.save_atomic(self.backend, &entry).await;
                 return Err(e);
             }
@@ -77,7 +87,8 @@ impl Runner<'_> {
                     )
                 } else {
                     entry.finished_at = Some(now());
-                    entry.note = Some(e.to_string().chars().take(2000).collect());
+                    let text: String = e.to_string().chars().take(2000).collect();
+                    entry.note = keep(Some(&text));
                     let _ = self.history.save_atomic(self.backend, &entry).await;
                     format!(
                         "fix the cause and run `cutover down` again to resume at down statement {}",
