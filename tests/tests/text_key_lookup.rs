@@ -139,7 +139,10 @@ async fn text_and_uuid_lookups_use_the_unique_key_and_stay_exact() {
                 assert!(!line.contains("type=ALL"), "{line}");
             }
             assert!(
-                !batch.full_scans.iter().any(|t| t == "customers" || t == "c" || t == "r"),
+                !batch
+                    .full_scans
+                    .iter()
+                    .any(|t| t == "customers" || t == "c" || t == "r"),
                 "{:?}",
                 batch.plan
             );

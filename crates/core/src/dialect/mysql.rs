@@ -480,7 +480,8 @@ impl SqlDialect for Mysql {
     /// collation pads trailing spaces (`'a' = 'a '`), so the UTF-8 bytes are compared too:
     /// the index narrows the rows, the bytes decide.
     fn expr_stored_text_eq(&self, a: Expr, b: Expr, stored: [bool; 2]) -> Expr {
-        let binary = |x: Expr| Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", x);
+        let binary =
+            |x: Expr| Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", x);
         let bytes = self
             .expr_exact_text(a.clone())
             .eq(self.expr_exact_text(b.clone()));

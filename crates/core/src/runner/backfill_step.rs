@@ -139,6 +139,9 @@ pub struct BackfillStatus {
     /// ended by a later migration) and is not: `backfill run ID` reinstalls it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_missing: bool,
+    /// The key range and progress of each part, when it runs in more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ranges: Vec<crate::backfill::PartRange>,
 }
 
 impl Runner<'_> {

@@ -145,6 +145,11 @@ impl Runner<'_> {
             retired,
             sync_active,
             sync_missing,
+            ranges: if parts.len() > 1 {
+                parts.iter().map(crate::backfill::PartRange::of).collect()
+            } else {
+                Vec::new()
+            },
         })
     }
 
