@@ -39,6 +39,13 @@ impl fmt::Display for PartEnd {
     }
 }
 
+impl super::state::Checkpoint {
+    /// The end of this part's key range (`None`: open above).
+    pub fn end(&self) -> Option<PartEnd> {
+        self.range_end.as_deref().map(PartEnd::from_stored)
+    }
+}
+
 /// One part of a parallel backfill as `backfill status` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartRange {
@@ -111,12 +118,5 @@ mod tests {
         assert_eq!(e.to_string(), "< 500001");
         let e = PartEnd::from_stored(&v(&["1", "abc", THROUGH]));
         assert_eq!(e.to_string(), "<= (1, abc)");
-    }
-}
-
-impl super::state::Checkpoint {
-    /// The end of this part's key range (`None`: open above).
-    pub fn end(&self) -> Option<PartEnd> {
-        self.range_end.as_deref().map(PartEnd::from_stored)
     }
 }
