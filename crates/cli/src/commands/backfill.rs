@@ -244,6 +244,11 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             if let Some(r) = &b.retired {
                 crate::outln!("{:<28} {r}", "");
             }
+            if !matches!(b.state.as_str(), "complete" | "retired") {
+                for part in &b.ranges {
+                    crate::outln!("{:<28} {part}", "");
+                }
+            }
             if b.state == "undoing" {
                 crate::outln!(
                     "{:<28} undo in progress (or interrupted): `cutover backfill undo {} --yes` finishes it",

@@ -87,7 +87,9 @@ pub struct Checkpoint {
     pub cursor: Option<Vec<String>>,
     /// Exclusive upper bound of this part's key range (`None`: unbounded). A part split at
     /// sampled keys (UUID, text, composite keys) ends inclusive: its key values are followed
-    /// by the marker `"\u0000through"`.
+    /// by the marker `"\u0000through"`; [`Checkpoint::end`] reads it, and JSON shows it as
+    /// `{"keys": [..], "inclusive": bool}`.
+    #[serde(serialize_with = "super::part_end::serialize_range_end")]
     pub range_end: Option<Vec<String>>,
     /// Rows examined.
     pub rows_scanned: i64,

@@ -76,14 +76,18 @@ impl UndoLog {
         for c in &self.cols {
             old.expr_as(Expr::col((t.clone(), ident(c))), ident(&o(c)));
         }
-        if let Some(r) = range.clone() {
+        if let Some(r) = range {
             old.and_where(r);
         }
         let mut step = spec.step.clone();
         if !with_pending {
             step.pending = None;
         }
-        let mut update = update_statement(&step, dialect, range)?;
+        // The key range is the sub-select's only: the UPDATE meets it through the key
+        // equality. Repeated on the UPDATE, PostgreSQL (which estimates a range of uuid or
+        // text keys inside one histogram bucket at 1 row) joined the two range scans in a
+        // nested loop, reading the range once per row: 950 ms instead of 50 ms for 1,500 rows.
+        let mut update = update_statement(&step, dialect, None)?;
         update.from(TableRef::SubQuery(Box::new(old), ident(OLD).into()));
         for c in &self.key {
             update.and_where(

@@ -624,6 +624,13 @@ pub trait SqlDialect: Send + Sync {
         text
     }
 
+    /// Renders the exact text equality `a = b` where the sides flagged in `stored` are
+    /// columns the plan created, so that an index on such a column can serve it (plain
+    /// `a = b` on PostgreSQL and SQLite, whose text comparison is exact already).
+    fn expr_stored_text_eq(&self, a: Expr, b: Expr, _stored: [bool; 2]) -> Expr {
+        sea_query::ExprTrait::eq(a, b)
+    }
+
     /// Renders `text [NOT] LIKE pattern`, case-sensitive on every dialect (SQLite
     /// connections run with `PRAGMA case_sensitive_like = ON`).
     fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {

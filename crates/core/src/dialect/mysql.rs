@@ -474,6 +474,25 @@ impl SqlDialect for Mysql {
         Expr::cust_with_expr("CAST(CONVERT(? USING utf8mb4) AS BINARY)", text)
     }
 
+    /// A column the plan created is `utf8mb4_bin` already: the equality keeps it bare so its
+    /// index serves it (the other side, unless also such a column, is brought to that
+    /// collation with an explicit `COLLATE`, which wins over the column's own). That
+    /// collation pads trailing spaces (`'a' = 'a '`), so the UTF-8 bytes are compared too:
+    /// the index narrows the rows, the bytes decide.
+    fn expr_stored_text_eq(&self, a: Expr, b: Expr, stored: [bool; 2]) -> Expr {
+        let binary =
+            |x: Expr| Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", x);
+        let bytes = self
+            .expr_exact_text(a.clone())
+            .eq(self.expr_exact_text(b.clone()));
+        let indexed = match stored {
+            [true, true] => a.eq(b),
+            [true, false] => a.eq(binary(b)),
+            [false, _] => binary(a).eq(b),
+        };
+        indexed.and(bytes)
+    }
+
     /// A binary collation on the pattern makes the match case-sensitive whatever the
     /// column's collation (`_` still matches one character, not one byte).
     fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {

@@ -115,6 +115,14 @@ pub(crate) enum Node {
     /// A text operand of an equality, compared exactly (code point by code point, no case
     /// folding, no trailing-space padding); inserted by the load-time type check.
     Exact(Box<Node>),
+    /// `left = right` on text where at least one side is a column the plan created
+    /// (`stored`: which sides), so it is kept in the binary collation on MySQL and an index
+    /// on it can serve the equality; compared exactly like [`Node::Exact`] operands.
+    TextEq {
+        left: Box<Node>,
+        right: Box<Node>,
+        stored: [bool; 2],
+    },
     /// An aggregate (`COUNT(*)`, `SUM(x)`, ..): only in a query's select list or HAVING.
     Aggregate(Aggregate),
     /// `[NOT] EXISTS (SELECT ..)`.
@@ -144,6 +152,9 @@ impl Node {
             | Node::Cast { expr: x, .. }
             | Node::Exact(x) => x.collect_columns(out),
             Node::Binary(l, _, r)
+            | Node::TextEq {
+                left: l, right: r, ..
+            }
             | Node::Like {
                 expr: l,
                 pattern: r,

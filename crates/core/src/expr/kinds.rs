@@ -104,6 +104,10 @@ impl fmt::Display for ValueKind {
 pub enum Lookup {
     /// The column exists with this kind of value.
     Found(ValueKind),
+    /// A column of a table the plan creates, with this kind of value: its text is stored as
+    /// the plan declares it (MySQL: the binary `utf8mb4_bin` collation), so an equality on it
+    /// can use its indexes.
+    Stored(ValueKind),
     /// The model cannot tell (a table the plan does not define, or one changed by raw SQL).
     Unknown,
     /// The model proves the reference wrong: the message says why (and what was meant).

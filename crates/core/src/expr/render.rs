@@ -77,6 +77,13 @@ impl Renderer<'_> {
             }
             Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
             Node::Exact(x) => self.d.expr_exact_text(self.node(x)?),
+            Node::TextEq {
+                left,
+                right,
+                stored,
+            } => self
+                .d
+                .expr_stored_text_eq(self.node(left)?, self.node(right)?, *stored),
             Node::IsNull { expr, negated } => {
                 let x = self.node(expr)?;
                 if *negated {

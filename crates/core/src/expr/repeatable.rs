@@ -18,6 +18,9 @@ impl Node {
             | Node::Cast { expr: x, .. }
             | Node::Exact(x) => x.is_repeatable(clock_pinned),
             Node::Binary(l, _, r)
+            | Node::TextEq {
+                left: l, right: r, ..
+            }
             | Node::Like {
                 expr: l,
                 pattern: r,

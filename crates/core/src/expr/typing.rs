@@ -49,7 +49,7 @@ impl Checker<'_> {
         use ValueKind::*;
         Ok(match node {
             Node::Column(c) => match (self.scope)(c) {
-                Lookup::Found(k) => k,
+                Lookup::Found(k) | Lookup::Stored(k) => k,
                 Lookup::Unknown => Unknown,
                 Lookup::Missing(msg) => return Err(msg),
             },
@@ -59,6 +59,11 @@ impl Checker<'_> {
             Node::Literal(Literal::Number(_)) => Number,
             Node::Literal(Literal::Str(_)) => StringLiteral,
             Node::Exact(x) => self.node(x)?,
+            Node::TextEq { left, right, .. } => {
+                self.node(left)?;
+                self.node(right)?;
+                Boolean
+            }
             Node::Unary(UnaryOp::Not, x) => {
                 self.condition(x, "NOT")?;
                 Boolean
@@ -213,6 +218,15 @@ impl Checker<'_> {
         })
     }
 
+    /// Whether `node` is a text column of a table the plan created (binary collation on
+    /// MySQL), which an equality can leave bare for its index.
+    fn stored_text(&self, node: &Node) -> bool {
+        match node {
+            Node::Column(c) => (self.scope)(c) == Lookup::Stored(ValueKind::Text),
+            _ => false,
+        }
+    }
+
     fn binary(&self, node: &mut Node) -> Result<ValueKind, String> {
         use ValueKind::*;
         let Node::Binary(l, op, r) = node else {
@@ -251,7 +265,18 @@ impl Checker<'_> {
                     enum_as_text(r, &mut rk, l, lk);
                 }
                 if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) && lk.textual() && rk.textual() {
-                    exact_pair(l, r);
+                    let stored = [self.stored_text(l), self.stored_text(r)];
+                    if *op == BinaryOp::Eq && stored.contains(&true) {
+                        let left = std::mem::replace(l, Box::new(Node::Literal(Literal::Null)));
+                        let right = std::mem::replace(r, Box::new(Node::Literal(Literal::Null)));
+                        *node = Node::TextEq {
+                            left,
+                            right,
+                            stored,
+                        };
+                    } else {
+                        exact_pair(l, r);
+                    }
                 }
                 Boolean
             }

@@ -80,7 +80,7 @@ impl Scope<'_> {
             return Lookup::Unknown;
         }
         match t.column(column) {
-            Some(c) => Lookup::Found(ValueKind::of(c.ty)),
+            Some(c) => Lookup::Stored(ValueKind::of(c.ty)),
             None => {
                 let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
                 let hint = match did_you_mean(column, &names) {
@@ -432,7 +432,7 @@ fn backfill(model: &Model, b: &mut Backfill) -> std::result::Result<(), Problem>
         .explode
         .as_ref()
         .map(|x| scope.in_table(&table, &x.column));
-    if let (Some(x), Some(Lookup::Found(ValueKind::Array(_)))) = (b.explode.as_mut(), explode_kind)
+    if let (Some(x), Some(Lookup::Stored(ValueKind::Array(_)))) = (b.explode.as_mut(), explode_kind)
     {
         x.array = true;
     }
@@ -499,7 +499,7 @@ fn value(
     };
     match target_scope.lookup(&target) {
         Lookup::Missing(m) => Err(m),
-        Lookup::Found(_) => {
+        Lookup::Found(_) | Lookup::Stored(_) => {
             let ty = scope
                 .model
                 .schema

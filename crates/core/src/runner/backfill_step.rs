@@ -158,6 +158,9 @@ pub struct BackfillStatus {
     /// Rows in its undo log, when it has one in the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undo_log_rows: Option<u64>,
+    /// The key range and progress of each part, when it runs in more than one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ranges: Vec<crate::backfill::PartRange>,
 }
 
 impl Runner<'_> {

@@ -147,6 +147,11 @@ impl Runner<'_> {
             sync_missing,
             sync_altered,
             undo_log_rows: crate::backfill::undo_log_rows(self.backend, spec).await?,
+            ranges: if parts.len() > 1 {
+                parts.iter().map(crate::backfill::PartRange::of).collect()
+            } else {
+                Vec::new()
+            },
         })
     }
 

@@ -180,16 +180,16 @@ fn lookup(rels: &[Rel], outer: Scope<'_>, catalog: Catalog<'_>, c: &ColumnRef) -
                         first_missing.get_or_insert(m);
                     }
                     // Two relations known to have the column: every database refuses it.
-                    Lookup::Found(_) if found_in.is_some() => {
+                    Lookup::Found(_) | Lookup::Stored(_) if found_in.is_some() => {
                         let first = found_in.unwrap_or_default();
                         return Lookup::Missing(format!(
                             "column `{c}` is ambiguous: both `{first}` and `{}` have it; qualify it (e.g. `{first}.{c}`)",
                             r.visible()
                         ));
                     }
-                    Lookup::Found(k) => {
+                    found @ (Lookup::Found(_) | Lookup::Stored(_)) => {
                         found_in = Some(r.visible());
-                        result.get_or_insert(Lookup::Found(k));
+                        result.get_or_insert(found);
                     }
                     Lookup::Unknown => {
                         result.get_or_insert(Lookup::Unknown);

@@ -16,6 +16,9 @@ impl Node {
             | Node::Exact(x)
             | Node::InQuery { expr: x, .. } => vec![x],
             Node::Binary(l, _, r)
+            | Node::TextEq {
+                left: l, right: r, ..
+            }
             | Node::Like {
                 expr: l,
                 pattern: r,

@@ -53,3 +53,4 @@ fn assert_contains(message: &str, fragments: &[&str]) {
         assert!(message.contains(f), "missing `{f}` in: {message}");
     }
 }
+mod stored_text;
