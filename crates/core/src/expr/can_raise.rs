@@ -39,6 +39,10 @@ impl Node {
                 expr.raising_parts(out);
                 pattern.raising_parts(out);
             }
+            Node::TextEq { left, right, .. } => {
+                left.raising_parts(out);
+                right.raising_parts(out);
+            }
             Node::InList { expr, list, .. } => {
                 expr.raising_parts(out);
                 list.iter().for_each(|n| n.raising_parts(out));
