@@ -21,6 +21,8 @@
 #                              replica on 5433, a MariaDB primary/replica pair
 #                              on 3307/3308; exports their URLs) [1]; 0 =
 #                              leave them out, explicitly
+#   CUTOVER_TEST_BENCH_SMOKE   1 = after the tests, run the live-traffic backfill
+#                              benchmark at smoke size [1]; 0 = leave it out
 #
 # For a server on this machine (127.0.0.1/localhost) that is not reachable, and
 # when run as root, the script installs it with apt-get (Debian), starts it,
@@ -354,3 +356,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 test_cmd=(cargo test "${workspace[@]}" "$@")
 header "${test_cmd[*]} (backends: $CUTOVER_TEST_BACKENDS)"
 "${test_cmd[@]}"
+
+# The backfill benchmark's live-traffic part at smoke size (20,000 rows, debug build, about a
+# minute): the application workload, the five modes and their correctness checks run on every
+# selected database; the numbers are not recorded (docs/benchmarks.md has the full run).
+# CUTOVER_TEST_BENCH_SMOKE=0 leaves it out.
+if [[ "${CUTOVER_TEST_BENCH_SMOKE:-1}" != 0 ]]; then
+    header "backfill live-traffic benchmark, smoke size (backends: $CUTOVER_TEST_BACKENDS)"
+    CUTOVER_BENCH_ONLY=live CUTOVER_BENCH_SMOKE=1 cargo test -p cutover-tests --bench backfill
+fi
