@@ -202,8 +202,10 @@ async fn parallel_backfills_on_uuid_text_and_composite_keys_survive_kills_exactl
                 "--batch-size",
                 "200",
                 "--no-adapt",
+                // Slow enough that the ten kills (80-580 ms after the start) land before
+                // the backfill can finish, on a quiet machine too.
                 "--pause-ms",
-                "10",
+                "40",
                 "--workers",
                 "2",
             ];

@@ -606,7 +606,7 @@ fn config_with_an_unknown_key() {
     .expect_err("unknown key");
     assert_eq!(
         err.to_string(),
-        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`, `test`, `versions`"
+        "proj/cutover.toml:2: unknown field `dialect`, expected one of `plan`, `dialects`, `history_table`, `targets`, `test`, `versions`, `groups`"
     );
 }
 
@@ -619,7 +619,7 @@ fn config_target_with_an_unknown_key() {
     .expect_err("unknown key");
     assert_eq!(
         err.to_string(),
-        "cutover.toml:5: unknown field `user`, expected `url`"
+        "cutover.toml:5: unknown field `user`, expected one of `url`, `replicas`, `on_unreachable`, `schema`"
     );
 }
 
