@@ -185,6 +185,7 @@ pub(super) struct Line {
 impl Line {
     pub(super) fn finish(&self, result: &cutover_core::Result<fleet::Outcome>) {
         let text = match result {
+            Ok(o) if !o.drift.is_empty() => format!("DRIFT: {} difference(s)", o.drift.len()),
             Ok(o) => format!(
                 "ok at {} (+{} applied, {} rows)",
                 o.version.as_deref().unwrap_or("none"),

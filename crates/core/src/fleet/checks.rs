@@ -134,3 +134,34 @@ pub fn dialects_of(members: &[FleetMember]) -> Result<Vec<Dialect>> {
     }
     Ok(dialects)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(url: &str) -> FleetMember {
+        FleetMember {
+            name: url.to_string(),
+            url: url.to_string(),
+        }
+    }
+
+    #[test]
+    fn dialects_are_distinct_in_order_of_first_appearance() {
+        let members = [
+            member("sqlite://a.db"),
+            member("postgres://u@h/a"),
+            member("sqlite://b.db"),
+            member("mariadb://u@h/c"),
+            member("postgres://u@h/b"),
+        ];
+        assert_eq!(
+            dialects_of(&members).ok(),
+            Some(vec![Dialect::Sqlite, Dialect::Postgres, Dialect::Mysql])
+        );
+        let err = dialects_of(&[member("oracle://x")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.unwrap_or_default().contains("oracle"));
+    }
+}
