@@ -239,6 +239,25 @@ async fn backfill_run_then_drift_over_a_mixed_group() {
     assert_eq!(code, Some(11), "{doc:#}");
     assert_eq!(doc["failed"], 1, "{doc:#}");
     assert!(!files.join("missing.db").exists(), "drift created a file");
+    // backfill run: the missing database fails (exit 11), the others still run.
+    let (code, doc) = run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
+    assert_eq!(code, Some(11), "{doc:#}");
+    assert_eq!(
+        (&doc["ok"], &doc["failed"]),
+        (&Value::from(urls.len()), &Value::from(1))
+    );
+    let missing = by_target(&doc, &redact(&more[more.len() - 1]));
+    assert!(
+        missing["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("missing.db"),
+        "{missing:#}"
+    );
+    assert!(
+        !files.join("missing.db").exists(),
+        "backfill run created a file"
+    );
     cleanup(&servers).await;
 }
 
