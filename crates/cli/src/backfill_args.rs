@@ -70,6 +70,9 @@ pub struct BackfillRunArgs {
     /// Batch settings.
     #[command(flatten)]
     pub batch: BatchOpts,
+    /// Many databases at once (`--group`, `--all-targets`).
+    #[command(flatten)]
+    pub fleet: crate::cli::FleetOpts,
     /// Count pending rows and show sample rows with their current and new values; write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -111,7 +111,7 @@ pub enum Command {
     /// Apply, verify, revert and re-apply the plan in scratch databases; compare dialects.
     Test(TestArgs),
     /// Compare the live schema with the one its applied migrations build (exit 8 on drift).
-    Drift(ConnectOnly),
+    Drift(DriftArgs),
     /// Run, preview, undo and inspect backfills.
     #[command(subcommand)]
     Backfill(BackfillCommand),
@@ -178,6 +178,12 @@ pub struct LintArgs {
     /// prisma, refinery, or auto (detect it from the files).
     #[arg(long, value_name = "LAYOUT", default_value = "auto", requires = "sql_dir", value_parser = parse_layout)]
     pub layout: LayoutArg,
+    /// Lint for the dialects of the databases of `[groups.NAME]` (once per dialect).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["dialect", "sql_dir", "all_targets"])]
+    pub group: Option<String>,
+    /// Lint for the dialects of every `[targets.*]` entry (once per dialect).
+    #[arg(long, conflicts_with_all = ["dialect", "sql_dir"])]
+    pub all_targets: bool,
 }
 
 /// `--layout`: a layout, or `auto` (detect it).
@@ -189,6 +195,17 @@ pub(crate) fn parse_layout(s: &str) -> Result<LayoutArg, String> {
         return Ok(LayoutArg(None));
     }
     s.parse().map(|l| LayoutArg(Some(l)))
+}
+
+/// `cutover drift`.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// Where to connect.
+    #[command(flatten)]
+    pub connect: ConnectOpts,
+    /// Many databases at once (`--group`, `--all-targets`).
+    #[command(flatten)]
+    pub fleet: FleetOpts,
 }
 
 /// Just a connection.

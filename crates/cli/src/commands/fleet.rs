@@ -19,7 +19,7 @@ use crate::exit::ExitCode;
 use crate::project::Project;
 
 /// The databases a fleet run covers.
-fn members(project: &Project, opts: &FleetOpts) -> Result<Vec<FleetMember>> {
+pub(super) fn members(project: &Project, opts: &FleetOpts) -> Result<Vec<FleetMember>> {
     let members = match &opts.group {
         Some(name) => project.config.group_members(name)?,
         None => project.config.all_members()?,
@@ -36,7 +36,7 @@ fn members(project: &Project, opts: &FleetOpts) -> Result<Vec<FleetMember>> {
     Ok(members)
 }
 
-fn open_fn() -> Arc<OpenFn> {
+pub(super) fn open_fn() -> Arc<OpenFn> {
     Arc::new(crate::connect::open_url)
 }
 
@@ -144,19 +144,19 @@ fn exit_code(report: &FleetReport) -> ExitCode {
 
 /// The live lines: one per running database on a terminal (indicatif), else one line on
 /// stderr per finished database (text mode only).
-struct Lines {
+pub(super) struct Lines {
     multi: Option<MultiProgress>,
     json: bool,
 }
 
 impl Lines {
-    fn new(json: bool) -> Lines {
+    pub(super) fn new(json: bool) -> Lines {
         let multi = (!json && std::io::stderr().is_terminal())
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Lines { multi, json }
     }
 
-    fn start(&self, name: &str) -> Line {
+    pub(super) fn start(&self, name: &str) -> Line {
         let bar = self.multi.as_ref().map(|m| {
             let bar = m.add(ProgressBar::new_spinner());
             let style = ProgressStyle::with_template("{spinner} {prefix:30} {elapsed:>4} {msg}")
@@ -176,15 +176,16 @@ impl Lines {
 }
 
 /// One database's live line.
-struct Line {
+pub(super) struct Line {
     name: String,
     bar: Option<ProgressBar>,
     quiet: bool,
 }
 
 impl Line {
-    fn finish(&self, result: &cutover_core::Result<fleet::Outcome>) {
+    pub(super) fn finish(&self, result: &cutover_core::Result<fleet::Outcome>) {
         let text = match result {
+            Ok(o) if !o.drift.is_empty() => format!("DRIFT: {} difference(s)", o.drift.len()),
             Ok(o) => format!(
                 "ok at {} (+{} applied, {} rows)",
                 o.version.as_deref().unwrap_or("none"),

@@ -85,7 +85,12 @@ pub(crate) fn print_report(
             report.behind.join(", ")
         );
     }
-    if !report.converged() {
+    // `up`/`status` aim at one version; `backfill run`/`drift` only at every database succeeding.
+    let unfinished = match command {
+        "up" | "status" => !report.converged(),
+        _ => !report.all_ok(),
+    };
+    if unfinished {
         crate::outln!("re-run the same command to continue: each database resumes where it stands");
     }
     Ok(())

@@ -14,7 +14,10 @@ use crate::project::Project;
 
 /// Lints the plan and prints the findings as text, JSON or SARIF; exit code 7 on errors.
 pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
-    let dialects = if args.dialect.is_empty() {
+    let fleet = super::fleet_checks::lint_dialects(project, args)?;
+    let dialects = if let Some((dialects, _)) = &fleet {
+        dialects.clone()
+    } else if args.dialect.is_empty() {
         project.config.dialects.clone()
     } else {
         args.dialect.clone()
@@ -44,6 +47,9 @@ pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
         if let Some(layout) = layout {
             doc["layout"] = serde_json::json!(layout);
         }
+        if let Some((_, by_dialect)) = &fleet {
+            doc["fleet"] = by_dialect.clone();
+        }
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         for f in &findings {
@@ -51,6 +57,9 @@ pub fn run(project: &Project, args: &LintArgs, json: bool) -> Result<ExitCode> {
         }
         if let (Some(dir), Some(layout)) = (&args.sql_dir, layout) {
             crate::outln!("{}: {layout} layout", dir.display());
+        }
+        if let Some((_, by_dialect)) = &fleet {
+            crate::outln!("{}", super::fleet_checks::lint_line(by_dialect));
         }
         crate::outln!("{}", summary_line(&findings, &dialects));
     }

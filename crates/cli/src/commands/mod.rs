@@ -6,6 +6,7 @@ mod backup;
 mod database;
 mod explain;
 mod fleet;
+mod fleet_checks;
 mod fleet_output;
 mod generate;
 mod lint;
@@ -79,7 +80,13 @@ pub async fn dispatch(cli: Cli) -> Result<ExitCode> {
         },
         Command::Import(args) => adopt::import(&project, &args, json),
         Command::Repair(args) => migrate::repair(&project, &args.connect, json).await,
+        Command::Backfill(crate::cli::BackfillCommand::Run(args)) if args.fleet.is_fleet() => {
+            fleet_checks::backfill(&project, &args, json).await
+        }
         Command::Backfill(cmd) => backfill::run(&project, cmd, json).await,
+        Command::Drift(args) if args.fleet.is_fleet() => {
+            fleet_checks::drift(&project, &args, json).await
+        }
         Command::Drift(args) => status::drift(&project, &args.connect, json).await,
         Command::Test(args) => test::run(&project, &args, json).await,
         Command::Backup(args) => backup::run(&project, &args, json).await,

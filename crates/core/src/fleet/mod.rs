@@ -6,6 +6,7 @@
 //! the normal single-database run (its own connection, history, lock and checkpoints), so a
 //! re-run simply continues where every target stands.
 
+mod checks;
 mod ops;
 mod report;
 
@@ -14,6 +15,7 @@ use std::time::Instant;
 
 use tokio::task::JoinSet;
 
+pub use checks::{backfill_one, dialects_of, drift_one};
 pub use ops::{FleetJob, OpenFn, status_one, up_one};
 pub use report::{FleetReport, Outcome, TargetResult, TargetStatus};
 

@@ -41,9 +41,18 @@ impl std::fmt::Debug for FleetJob {
 static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Passes events on and adds up the rows backfills changed.
-struct Counting<'a> {
+pub(super) struct Counting<'a> {
     inner: &'a dyn Reporter,
-    rows: AtomicU64,
+    pub(super) rows: AtomicU64,
+}
+
+impl<'a> Counting<'a> {
+    pub(super) fn new(inner: &'a dyn Reporter) -> Counting<'a> {
+        Counting {
+            inner,
+            rows: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Reporter for Counting<'_> {
@@ -118,7 +127,7 @@ pub async fn status_one(job: &FleetJob, member: &FleetMember) -> Result<Outcome>
     Ok(outcome_of(&status?))
 }
 
-fn outcome_of(status: &StatusReport) -> Outcome {
+pub(super) fn outcome_of(status: &StatusReport) -> Outcome {
     let version = status
         .migrations
         .iter()
@@ -132,5 +141,6 @@ fn outcome_of(status: &StatusReport) -> Outcome {
         applied: 0,
         rows_changed: 0,
         failed_entries: status.failed,
+        ..Outcome::default()
     }
 }

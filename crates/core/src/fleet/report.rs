@@ -17,6 +17,12 @@ pub struct Outcome {
     pub rows_changed: u64,
     /// Failed or partial history entries afterwards.
     pub failed_entries: usize,
+    /// `drift`: the differences between the live schema and the applied migrations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
+    /// What the operation skipped or left waiting (e.g. a backfill whose migration is pending).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// How a target ended.
@@ -50,6 +56,12 @@ pub struct TargetResult {
     pub rows_changed: u64,
     /// Failed or partial history entries afterwards.
     pub failed_entries: usize,
+    /// `drift`: the differences between the live schema and the applied migrations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
+    /// What the operation skipped or left waiting.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Wall time of this target, seconds.
     pub seconds: f64,
     /// Why it failed or was not started.
@@ -74,6 +86,8 @@ impl TargetResult {
                 applied: o.applied,
                 rows_changed: o.rows_changed,
                 failed_entries: o.failed_entries,
+                drift: o.drift,
+                notes: o.notes,
                 seconds,
                 error: None,
             },
@@ -86,6 +100,8 @@ impl TargetResult {
                 applied: 0,
                 rows_changed: 0,
                 failed_entries: 0,
+                drift: Vec::new(),
+                notes: Vec::new(),
                 seconds,
                 error: Some(e),
             },
@@ -129,6 +145,8 @@ pub struct FleetReport {
     pub versions: Vec<String>,
     /// Targets not at the newest version of the plan or with failed entries ("behind").
     pub behind: Vec<String>,
+    /// `drift`: the targets whose live schema differs from their applied migrations.
+    pub drifted: Vec<String>,
 }
 
 impl FleetReport {
@@ -146,7 +164,13 @@ impl FleetReport {
             .filter(|t| !t.current())
             .map(|t| t.target.clone())
             .collect();
+        let drifted = targets
+            .iter()
+            .filter(|t| !t.drift.is_empty())
+            .map(|t| t.target.clone())
+            .collect();
         FleetReport {
+            drifted,
             ok: count(TargetStatus::Ok),
             failed: count(TargetStatus::Failed),
             not_started: count(TargetStatus::NotStarted),
