@@ -409,3 +409,7 @@ fn position(cursor: &Option<Vec<String>>) -> String {
         Some(key) => format!("after key ({})", key.join(", ")),
     }
 }
+
+#[cfg(test)]
+#[path = "pace_tests.rs"]
+mod pace_tests;
