@@ -269,6 +269,7 @@ impl Backend for PostgresBackend {
     }
 
     async fn restore(&mut self, path: &Path) -> Result<()> {
+        self.refuse_tenant_restore()?;
         self.restore_from(path).await
     }
 
@@ -276,6 +277,7 @@ impl Backend for PostgresBackend {
     /// reference `tables` taken off first and created again afterwards (see
     /// `dependents.rs`): `pg_restore --clean` cannot drop a referenced table.
     async fn restore_tables(&mut self, path: &Path, tables: &[String]) -> Result<()> {
+        self.refuse_tenant_restore()?;
         self.restore_tables_keeping_dependents(path, tables).await
     }
 

@@ -42,6 +42,11 @@ pub(super) fn open_fn() -> Arc<OpenFn> {
 
 /// `up` on every database of the fleet.
 pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<ExitCode> {
+    if args.batch.max_replica_lag.is_some() || !args.batch.replica.is_empty() {
+        bail!(
+            "--max-replica-lag/--replica watch the replicas of one database and are not applied to a group yet: run the backfills of each target with --target, or use --throttle-query with --group"
+        );
+    }
     let plan = Arc::new(project.load_plan()?);
     let members = members(project, &args.fleet)?;
     // Lint once per dialect of the fleet, over the whole plan: what one target applies, a
