@@ -182,7 +182,7 @@ pub async fn run_part(
         if last {
             break;
         }
-        pace(options, b.dialect().sql(), changed, took).await;
+        pace(options, changed, took).await;
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.outcome = "done".into();
@@ -361,35 +361,14 @@ pub(super) async fn wait_for_throttle(
     }
 }
 
-/// Waits after a committed batch: the explicit pause, else the dialect's turn for waiting
-/// writers ([`SqlDialect::writer_yield`](crate::dialect::SqlDialect::writer_yield)), and at
-/// least what `max_rows_per_second` needs.
-pub(super) async fn pace(
-    options: &BackfillOptions,
-    dialect: &dyn crate::dialect::SqlDialect,
-    changed: u64,
-    took: Duration,
-) {
-    let mut wait = pause_after(options, dialect, took);
+pub(super) async fn pace(options: &BackfillOptions, changed: u64, took: Duration) {
+    let mut wait = options.pause;
     if let Some(rps) = options.max_rows_per_second.filter(|r| *r > 0) {
         let budget = Duration::from_secs_f64(changed as f64 / rps as f64);
         wait = wait.max(budget.saturating_sub(took));
     }
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
-    }
-}
-
-/// The pause after a batch that held the write lock for `took`, before any rate limit.
-pub(super) fn pause_after(
-    options: &BackfillOptions,
-    dialect: &dyn crate::dialect::SqlDialect,
-    took: Duration,
-) -> Duration {
-    if options.pause.is_zero() && options.yield_to_writers {
-        dialect.writer_yield(took)
-    } else {
-        options.pause
     }
 }
 
@@ -409,7 +388,3 @@ fn position(cursor: &Option<Vec<String>>) -> String {
         Some(key) => format!("after key ({})", key.join(", ")),
     }
 }
-
-#[cfg(test)]
-#[path = "pace_tests.rs"]
-mod pace_tests;

@@ -186,13 +186,7 @@ pub async fn undo_exact(
         };
         report.rows_restored += restored;
         report.batches += 1;
-        super::engine::pace(
-            options,
-            b.dialect().sql(),
-            restored,
-            batch_started.elapsed(),
-        )
-        .await;
+        super::engine::pace(options, restored, batch_started.elapsed()).await;
         observer.event(&BackfillEvent::Batch {
             part: 0,
             rows: size,
