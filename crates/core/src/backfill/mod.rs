@@ -24,6 +24,7 @@ mod stats;
 mod transform;
 mod undo_check;
 mod undo_exact;
+mod undo_fk;
 mod undo_log;
 mod undo_log_ahead;
 #[cfg(test)]
