@@ -109,3 +109,58 @@ async fn insert_select_undo_keeps_copies_that_later_rows_reference_by_cascading_
     })
     .await;
 }
+
+const SELF_REF: &str = r#"
+description = "copies of items that users' rows of the same table point at"
+[[steps]]
+op = "create_table"
+table = "item_copies"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "label", type = "varchar(40)" },
+  { name = "parent", type = "bigint" },
+]
+foreign_keys = [ { columns = ["parent"], references = "item_copies(id)", on_delete = "cascade" } ]
+[[steps]]
+op = "backfill"
+id = "copy_items"
+table = "items"
+insert_into = "item_copies"
+values.id = "items.id"
+values.label = "items.label"
+"#;
+
+#[tokio::test]
+async fn insert_select_undo_keeps_copies_referenced_from_the_same_table() {
+    for_each_backend(|db| async move {
+        let dir = plan_dir(SELF_REF);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        seed(b.as_mut(), &plan, db.backend()).await;
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up runs the backfill");
+        let sql = "INSERT INTO item_copies (id, label, parent) VALUES (1000, 'user row', 5)";
+        b.execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .undo_backfill("copy_items")
+            .await
+            .expect("undo");
+        assert_eq!(report.rows_restored, ROWS as u64 - 1, "{report:?}");
+        assert_eq!(report.left_alone_keys, vec![vec!["5".to_string()]]);
+        let left = rows(b.as_mut(), "SELECT id, parent FROM item_copies ORDER BY id").await;
+        assert_eq!(
+            left,
+            vec![
+                vec![Some("5".to_string()), None],
+                vec![Some("1000".to_string()), Some("5".to_string())],
+            ],
+            "the referenced copy and the user's row stay"
+        );
+        b.close().await.expect("close");
+    })
+    .await;
+}
