@@ -42,12 +42,22 @@ async fn count(b: &mut dyn Backend, sql: &str) -> String {
 fn assert_null_key(e: &Error, what: &str) {
     match e.root() {
         Error::BackfillNullKey { id, key, rows } => {
-            assert_eq!((id.as_str(), key.as_str(), *rows), ("nkfill", "code, grp", 2), "{what}");
+            assert_eq!(
+                (id.as_str(), key.as_str(), *rows),
+                ("nkfill", "code, grp", 2),
+                "{what}"
+            );
         }
         other => panic!("{what}: expected BackfillNullKey, got {other}"),
     }
     let text = e.to_string();
-    for part in ["`nkfill`", "2 row(s)", "code, grp", "NOT NULL", "fill the NULLs"] {
+    for part in [
+        "`nkfill`",
+        "2 row(s)",
+        "code, grp",
+        "NOT NULL",
+        "fill the NULLs",
+    ] {
         assert!(text.contains(part), "{what}: `{part}` missing from: {text}");
     }
 }
@@ -67,7 +77,9 @@ async fn null_key_rows_refuse_the_backfill_and_nothing_is_written() {
         let plan = dir.load();
 
         let spec = BackfillSpec::find_on(&plan, "nkfill", Some(b.dialect())).expect("spec");
-        let e = dry_run(b.as_mut(), &spec, 5).await.expect_err("dry run refused");
+        let e = dry_run(b.as_mut(), &spec, 5)
+            .await
+            .expect_err("dry run refused");
         assert_null_key(&e, &format!("{kind:?} dry run"));
 
         let e = Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
@@ -76,9 +88,17 @@ async fn null_key_rows_refuse_the_backfill_and_nothing_is_written() {
             .expect_err("up refused");
         assert_null_key(&e, &format!("{kind:?} up"));
         let written = "SELECT COUNT(*) FROM nk WHERE v = 'done'";
-        assert_eq!(count(b.as_mut(), written).await, "1", "{kind:?}: nothing written");
+        assert_eq!(
+            count(b.as_mut(), written).await,
+            "1",
+            "{kind:?}: nothing written"
+        );
         let pending = "SELECT COUNT(*) FROM nk WHERE v IS NULL";
-        assert_eq!(count(b.as_mut(), pending).await, "3", "{kind:?}: rows untouched");
+        assert_eq!(
+            count(b.as_mut(), pending).await,
+            "3",
+            "{kind:?}: rows untouched"
+        );
 
         // Fill the NULLs: the same plan now runs, and no row is left pending.
         b.execute("UPDATE nk SET grp = 'g0' WHERE grp IS NULL")
@@ -91,7 +111,11 @@ async fn null_key_rows_refuse_the_backfill_and_nothing_is_written() {
             .up(Target::Latest)
             .await
             .expect("up after filling the NULLs");
-        assert_eq!(count(b.as_mut(), pending).await, "0", "{kind:?}: all filled");
+        assert_eq!(
+            count(b.as_mut(), pending).await,
+            "0",
+            "{kind:?}: all filled"
+        );
         assert_eq!(count(b.as_mut(), written).await, "4", "{kind:?}: 3 + 1");
     }
 }
