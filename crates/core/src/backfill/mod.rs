@@ -8,6 +8,7 @@
 mod dry_run;
 mod engine;
 pub(crate) mod keys;
+mod null_key;
 mod options;
 mod parallel;
 mod part_end;
