@@ -221,6 +221,20 @@ pub enum Error {
         hint: String,
     },
 
+    /// A backfill's `key` columns are NULL in rows it would change: the keyset walk
+    /// (`(k1, k2) > cursor`) never selects them, so it refuses before the first batch.
+    #[error(
+        "backfill `{id}`: {rows} row(s) in scope have a NULL in key column(s) {key}, so batches walking the key would skip them; declare `key = [...]` naming NOT NULL unique columns, or fill the NULLs first, then run it again (nothing was written)"
+    )]
+    BackfillNullKey {
+        /// Backfill id.
+        id: String,
+        /// The key columns, comma-separated.
+        key: String,
+        /// Rows in scope (`where`/`pending`) with a NULL key column.
+        rows: u64,
+    },
+
     /// `backfill run` / `backfill undo` named a retired backfill (exit code 10): a later
     /// applied migration changed what it reads or writes, or `cutover backfill retire`
     /// recorded that it is given up or was finished by other means.

@@ -24,8 +24,10 @@ pub struct DryRun {
 /// Counts pending rows and computes `samples` of them with SELECTs only.
 pub async fn dry_run(b: &mut dyn Backend, spec: &BackfillSpec, samples: u64) -> Result<DryRun> {
     let (key, _) = keys::resolve(b, spec).await?;
+    let declared = !spec.key.is_empty();
     let mut spec = spec.clone();
     spec.key = key;
+    super::null_key::refuse_null_keys(b, &spec, declared).await?;
     let dialect = b.dialect();
     let count = b.query(&count_pending_sql(&spec, dialect)?).await?;
     let pending = count.scalar().and_then(|v| v.parse().ok()).unwrap_or(0);

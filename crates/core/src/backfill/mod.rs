@@ -8,6 +8,7 @@
 mod dry_run;
 mod engine;
 pub(crate) mod keys;
+mod null_key;
 mod options;
 mod parallel;
 mod part_end;
@@ -24,6 +25,7 @@ mod stats;
 mod transform;
 mod undo_check;
 mod undo_exact;
+mod undo_fk;
 mod undo_log;
 mod undo_log_ahead;
 #[cfg(test)]

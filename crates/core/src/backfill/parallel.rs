@@ -60,19 +60,19 @@ pub async fn run_fenced(
         });
     }
     let (key, kinds) = keys::resolve(b, spec).await?;
+    let declared = !spec.key.is_empty();
     let mut spec = spec.clone();
     spec.key = key;
     let spec = &spec;
+    super::null_key::refuse_null_keys(b, spec, declared).await?;
     if let Some(log) = super::undo_log::UndoLog::of(spec) {
         log.ensure(b).await?;
     }
 
     if existing.iter().any(|c| c.checksum != spec.checksum) && !options.restart {
-        return Err(Error::Other(format!(
-            "backfill `{}` changed since its checkpoint was written ({} rows done); run `cutover backfill run {} --restart` to start over with the new definition",
-            spec.id,
-            spec.id,
-            existing.iter().map(|c| c.rows_changed).sum::<i64>()
+        return Err(Error::Other(changed_message(
+            &spec.id,
+            existing.iter().map(|c| c.rows_changed).sum::<i64>(),
         )));
     }
     if options.restart || options.force {
@@ -220,6 +220,26 @@ pub async fn run_fenced(
         0.0
     };
     Ok(total)
+}
+
+/// The refusal to resume a backfill whose definition changed after `rows` rows were done.
+fn changed_message(id: &str, rows: i64) -> String {
+    format!(
+        "backfill `{id}` changed since its checkpoint was written ({rows} rows done); run `cutover backfill run {id} --restart` to start over with the new definition"
+    )
+}
+
+#[cfg(test)]
+mod changed_tests {
+    use super::changed_message;
+
+    #[test]
+    fn changed_message_names_the_id_in_the_command_and_the_rows_in_the_count() {
+        assert_eq!(
+            changed_message("fill_email", 1500),
+            "backfill `fill_email` changed since its checkpoint was written (1500 rows done); run `cutover backfill run fill_email --restart` to start over with the new definition"
+        );
+    }
 }
 
 /// Whether any row of `spec` is pending, over the whole key space (`SELECT 1 .. WHERE

@@ -22,6 +22,8 @@ pub(super) struct CheckedLog {
     pub converted: BTreeMap<String, String>,
     /// Why what is restored differs from what the plan's step writes now, when it does.
     pub note: Option<String>,
+    /// Insert-select: the foreign keys referencing the target (their rows are kept).
+    pub refs: Vec<super::undo_fk::IncomingFk>,
 }
 
 /// Reads the log table's columns: refuses a log written for another key, restores the
@@ -71,10 +73,22 @@ pub(super) async fn check_log(b: &mut dyn Backend, id: &str, log: UndoLog) -> Re
     }
     missing_columns(b, id, &log).await?;
     let converted = changed_types(b, &log).await?;
+    let refs = if log.insert {
+        super::undo_fk::incoming(b, &log.target).await?
+    } else {
+        Vec::new()
+    };
+    if let Some(fk) = super::undo_fk::note(&refs) {
+        note = Some(match note {
+            Some(n) => format!("{n}; {fk}"),
+            None => fk,
+        });
+    }
     Ok(CheckedLog {
         log,
         converted,
         note,
+        refs,
     })
 }
 
@@ -159,6 +173,16 @@ impl CheckedLog {
             return self.log.as_written(dialect);
         }
         self.same_as(dialect, n)
+    }
+
+    /// Insert-select: the row still holds what the backfill wrote and no row references it
+    /// through a foreign key (the rows undo may delete).
+    pub(super) fn deletable(&self, dialect: Dialect) -> Expr {
+        let written = self.as_written(dialect);
+        match super::undo_fk::not_referenced(dialect, &self.log.target, &self.refs) {
+            Some(free) => written.and(free),
+            None => written,
+        }
     }
 
     /// The row holds its value from before the backfill.

@@ -215,7 +215,7 @@ fn batch_sql(checked: &CheckedLog, dialect: crate::Dialect, range: Expr) -> Vec<
         still.from(l.clone()).expr(Expr::cust("1")).and_where(
             log.key_match()
                 .and(range.clone())
-                .and(checked.as_written(dialect)),
+                .and(checked.deletable(dialect)),
         );
         let mut q = Query::delete();
         q.from_table(t.clone()).and_where(Expr::exists(still));

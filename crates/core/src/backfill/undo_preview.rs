@@ -59,7 +59,11 @@ pub async fn undo_preview(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Un
     still
         .from(t)
         .expr(Expr::cust("1"))
-        .and_where(log.key_match().and(checked.as_written(dialect)));
+        .and_where(log.key_match().and(if log.insert {
+            checked.deletable(dialect)
+        } else {
+            checked.as_written(dialect)
+        }));
     let mut restorable = Query::select();
     restorable
         .from(l)
