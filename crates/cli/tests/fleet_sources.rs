@@ -163,6 +163,39 @@ fn relative_paths_and_commands_resolve_against_the_config_directory() {
 }
 
 #[test]
+fn a_database_that_fails_after_its_backup_names_the_backup() {
+    let plan = plan(10);
+    plan.write(
+        "0004_bad.toml",
+        "description = \"bad\"\nphase = \"contract\"\n[[steps]]\nop = \"sql\"\nsql = \"DROP TABLE nope\"\n",
+    );
+    let root = project(
+        &plan,
+        "[groups.g]\ntargets = [\"sqlite://dbs/a.db\"]\n",
+        &[],
+    );
+    let out = common::run(
+        &root,
+        &[
+            "--config",
+            "sub/cutover.toml",
+            "up",
+            "--group",
+            "g",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(11), "{}", common::text(&out));
+    let doc = common::json(&out);
+    let err = doc["targets"][0]["error"].as_str().unwrap_or_default();
+    assert!(err.contains("no such table: nope"), "{err}");
+    assert!(
+        err.contains("; backup taken: ") && err.contains("(before 0004 (bad))"),
+        "{err}"
+    );
+}
+
+#[test]
 fn duplicates_limits_and_zero_counts_are_refused() {
     let plan = plan(10);
     let root = project(

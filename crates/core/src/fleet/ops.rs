@@ -132,7 +132,7 @@ pub async fn up_one(
             return Err(if kept.backups.is_empty() {
                 e
             } else {
-                e.context(format!("backup taken: {}", kept.backups.join(", ")))
+                Error::Other(format!("{e}; backup taken: {}", kept.backups.join(", ")))
             });
         }
     };
