@@ -186,3 +186,27 @@ pub(super) fn outcome_of(status: &StatusReport) -> Outcome {
         ..Outcome::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_and_backups_reach_the_outcome() {
+        let counting = Counting::new(&crate::runner::Silent);
+        counting.event(&Event::Warning(
+            "migration 0002: resuming at statement 2 of 3",
+        ));
+        counting.event(&Event::BackupTaken {
+            path: "/b/app-0003.dump",
+            before: "0004 (drop)",
+        });
+        let mut outcome = Outcome::default();
+        counting.fill(&mut outcome);
+        assert_eq!(
+            outcome.warnings,
+            ["migration 0002: resuming at statement 2 of 3"]
+        );
+        assert_eq!(outcome.backups, ["/b/app-0003.dump (before 0004 (drop))"]);
+    }
+}
