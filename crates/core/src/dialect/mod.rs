@@ -3,15 +3,20 @@
 //! Every difference that sea-query does not already express is a method of [`SqlDialect`],
 //! implemented once per dialect in `postgres.rs`, `mysql.rs` and `sqlite.rs`; how portable
 //! expressions render is its supertrait [`ExprDialect`] (`expr_dialect.rs`), implemented in
-//! `postgres_expr.rs`, `mysql_expr.rs` and `sqlite_expr.rs`.
+//! `postgres_expr.rs`, `mysql_expr.rs` and `sqlite_expr.rs`; backups and scratch databases are
+//! the supertrait [`BackupDialect`] (`backup_dialect.rs`, `*_backup.rs`), and
+//! [`DialectKind::dialect`] (`kind.rs`) is the base of all three.
 
+mod backup_dialect;
 mod compound;
 pub mod explain;
 mod expr_dialect;
 mod kind;
 mod mysql;
+mod mysql_backup;
 mod mysql_expr;
 mod postgres;
+mod postgres_backup;
 mod postgres_capture;
 pub(crate) mod postgres_capture_acl;
 mod postgres_capture_fn;
@@ -20,6 +25,7 @@ mod postgres_expr;
 mod postgres_internal;
 mod replica;
 mod sqlite;
+mod sqlite_backup;
 mod sqlite_expr;
 mod sync;
 mod triggers;
@@ -32,9 +38,10 @@ use sea_query::Expr;
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
+pub use backup_dialect::BackupDialect;
 pub use compound::CompoundTypes;
 pub use expr_dialect::ExprDialect;
-pub use kind::Dialect;
+pub use kind::{Dialect, DialectKind};
 pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use replica::{ReplicaLag, ReplicaLagDialect};
@@ -46,10 +53,7 @@ pub use undo::UndoLogDialect;
 /// What differs between dialects beyond what sea-query renders by itself.
 ///
 /// Default methods hold the common behaviour; each dialect overrides only what differs.
-pub trait SqlDialect: ExprDialect + Send + Sync {
-    /// Which dialect this is.
-    fn dialect(&self) -> Dialect;
-
+pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
     /// The native type a portable column type maps to (e.g. `json` -> `jsonb` on Postgres).
     fn native_type(&self, ty: ColumnType) -> String;
 
@@ -336,44 +340,6 @@ pub trait SqlDialect: ExprDialect + Send + Sync {
     /// soak time of `min_age` is measured on the database's clock, never the client's.
     fn now_utc_expr(&self) -> &'static str;
 
-    // ----- Backups (see `crate::backup`) -----
-
-    /// A query listing the base tables (not views) of the connected database's default
-    /// schema, one name per row, sorted.
-    fn list_tables_sql(&self) -> String;
-
-    /// A query listing the views of the connected database's default schema, sorted.
-    fn list_views_sql(&self) -> String;
-
-    /// A query returning one row (a text saying why) for each reason a table-level backup of
-    /// `tables` could not be restored faithfully: partitions or child tables it would not
-    /// hold, generated columns, triggers or counters the copy cannot carry. The contract gate
-    /// then backs up the whole database (whose restore also rolls back every other table, so
-    /// only real limits belong here). `None`: no such limits known.
-    fn table_backup_limits_sql(&self, _tables: &[String]) -> Option<String> {
-        None
-    }
-
-    /// A query whose scalar names the connected database (its name on a server, the main
-    /// file's path on SQLite).
-    fn database_name_sql(&self) -> String;
-
-    /// The file extension of this dialect's backups (`dump`, `sql`, `sqlite3`).
-    fn backup_extension(&self) -> &'static str;
-
-    /// Whether restoring a backup replaces the whole database, so that tables and views
-    /// created after the backup need not be dropped first (SQLite copies every page).
-    fn restore_replaces_everything(&self) -> bool {
-        false
-    }
-
-    /// The statement that drops a table (or a view) created after a backup, before the backup
-    /// is restored; it must not fail because of objects that depend on it.
-    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
-        let kind = if view { "VIEW" } else { "TABLE" };
-        format!("DROP {kind} IF EXISTS {}", self.dialect().quote(name))
-    }
-
     /// The join clause that turns the JSON array `json` into one row per element, named
     /// `alias` (e.g. `CROSS JOIN LATERAL jsonb_array_elements(..) WITH ORDINALITY AS ..`).
     fn explode_join_sql(&self, json: &str, alias: &str) -> String;
@@ -440,30 +406,6 @@ pub trait SqlDialect: ExprDialect + Send + Sync {
     /// values: MySQL/MariaDB AUTO_INCREMENT and SQLite's rowid/`AUTOINCREMENT`.
     fn resync_identity_sql(&self, _table: &str, _column: &str) -> Option<String> {
         None
-    }
-
-    /// The database on the same server that `CREATE DATABASE` / `DROP DATABASE` run from
-    /// (`None` where a database is a file: creating it is opening it).
-    fn maintenance_database(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// A query returning a row when database `name` exists on the server.
-    fn database_exists_sql(&self, _name: &str) -> Option<String> {
-        None
-    }
-
-    /// The statement that creates a scratch database (`None` where a database is a file).
-    fn create_database_sql(&self, name: &str) -> Option<String> {
-        Some(format!("CREATE DATABASE {}", self.dialect().quote(name)))
-    }
-
-    /// The statement that drops a scratch database.
-    fn drop_database_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "DROP DATABASE IF EXISTS {}",
-            self.dialect().quote(name)
-        ))
     }
 
     /// A text value written into a column whose catalog type is `declared` (Postgres needs an

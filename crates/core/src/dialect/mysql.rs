@@ -2,7 +2,7 @@
 
 use sea_query::Expr;
 
-use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -12,6 +12,12 @@ const BINARY_TEXT: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
 /// MySQL / MariaDB rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mysql;
+
+impl DialectKind for Mysql {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+}
 
 impl SqlDialect for Mysql {
     fn identifier_problem(&self, name: &str) -> Option<String> {
@@ -155,46 +161,6 @@ impl SqlDialect for Mysql {
         "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
     }
 
-    fn list_tables_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.tables \
-         WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
-            .into()
-    }
-
-    fn list_views_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.views \
-         WHERE table_schema = DATABASE() ORDER BY 1"
-            .into()
-    }
-
-    fn maintenance_database(&self) -> Option<&'static str> {
-        Some("information_schema")
-    }
-
-    fn database_exists_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "SELECT 1 FROM information_schema.schemata WHERE schema_name = {}",
-            super::quote_literal(name)
-        ))
-    }
-
-    fn database_name_sql(&self) -> String {
-        "SELECT DATABASE()".into()
-    }
-
-    fn backup_extension(&self) -> &'static str {
-        "sql"
-    }
-
-    /// Foreign keys of other tables may point at the dropped table: checks are off meanwhile.
-    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
-        let kind = if view { "VIEW" } else { "TABLE" };
-        format!(
-            "SET FOREIGN_KEY_CHECKS = 0; DROP {kind} IF EXISTS {}; SET FOREIGN_KEY_CHECKS = 1",
-            Dialect::Mysql.quote(name)
-        )
-    }
-
     /// InnoDB's `table_rows` follows inserts, but the join optimizer reads the index
     /// statistics, which a table filled in one transaction can leave at a few rows.
     fn stats_rows_sql(&self, table: &str) -> String {
@@ -213,10 +179,6 @@ impl SqlDialect for Mysql {
             "SELECT table_rows FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
             quote_literal(table)
         )
-    }
-
-    fn dialect(&self) -> Dialect {
-        Dialect::Mysql
     }
 
     fn native_type(&self, ty: ColumnType) -> String {

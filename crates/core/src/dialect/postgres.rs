@@ -2,13 +2,19 @@
 
 use sea_query::{Expr, ExprTrait};
 
-use super::{AlterColumnSql, CompoundTypes, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, CompoundTypes, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
 /// PostgreSQL rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Postgres;
+
+impl DialectKind for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+}
 
 impl SqlDialect for Postgres {
     fn identifier_problem(&self, name: &str) -> Option<String> {
@@ -89,37 +95,6 @@ impl SqlDialect for Postgres {
         "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
     }
 
-    /// From the catalog, not `information_schema` (which hides tables the user has no right
-    /// on: an unreadable history table must not look absent).
-    fn list_tables_sql(&self) -> String {
-        "SELECT c.relname::text FROM pg_catalog.pg_class c \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1"
-            .into()
-    }
-
-    fn list_views_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.views \
-         WHERE table_schema = current_schema() ORDER BY 1"
-            .into()
-    }
-
-    fn database_name_sql(&self) -> String {
-        "SELECT current_database()".into()
-    }
-
-    fn backup_extension(&self) -> &'static str {
-        "dump"
-    }
-
-    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
-        let kind = if view { "VIEW" } else { "TABLE" };
-        format!(
-            "DROP {kind} IF EXISTS {} CASCADE",
-            Dialect::Postgres.quote(name)
-        )
-    }
-
     fn block_sample_sql(&self, percent: f64) -> Option<String> {
         Some(format!("TABLESAMPLE SYSTEM ({percent:.6})"))
     }
@@ -170,37 +145,6 @@ impl SqlDialect for Postgres {
         }
     }
 
-    /// Only partitions and child tables: a table-level dump holds neither, so restoring it
-    /// would lose their rows. Views and foreign keys of other tables are handled by the
-    /// restore itself, which keeps later writes to the other tables.
-    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
-        let list = super::literal_list(tables);
-        Some(format!(
-            "SELECT format('%s is partitioned or has child tables (a table-level dump holds neither)', c.relname) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = current_schema() AND c.relname IN ({list}) \
-               AND (c.relkind = 'p' OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid))"
-        ))
-    }
-
-    fn maintenance_database(&self) -> Option<&'static str> {
-        Some("postgres")
-    }
-
-    fn database_exists_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "SELECT 1 FROM pg_database WHERE datname = {}",
-            super::quote_literal(name)
-        ))
-    }
-
-    fn drop_database_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            Dialect::Postgres.quote(name)
-        ))
-    }
-
     fn instant_value(&self, utc: chrono::NaiveDateTime) -> sea_query::Value {
         sea_query::Value::from(utc.and_utc())
     }
@@ -228,10 +172,6 @@ impl SqlDialect for Postgres {
 
     fn backfill_session_reset_sql(&self) -> Vec<String> {
         vec!["RESET synchronous_commit".into()]
-    }
-
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
     }
 
     fn native_type(&self, ty: ColumnType) -> String {

@@ -2,7 +2,7 @@
 
 use sea_query::{Expr, ExprTrait};
 
-use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -13,6 +13,12 @@ pub struct Sqlite;
 /// Type names an older cutover declared bare (NUMERIC affinity); they are declared with a
 /// `TEXT` suffix now, and both spellings map to the same portable type.
 const LEGACY_NUMERIC_NAMES: [&str; 5] = ["timestamp", "timestamptz", "date", "uuid", "json"];
+
+impl DialectKind for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+}
 
 impl SqlDialect for Sqlite {
     /// SQLite has no constraint catalog: the constraint's name in the table's SQL. (Never
@@ -100,30 +106,6 @@ impl SqlDialect for Sqlite {
         )
     }
 
-    fn create_database_sql(&self, _name: &str) -> Option<String> {
-        None
-    }
-
-    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
-        let list = super::literal_list(tables);
-        Some(format!(
-            "SELECT 'generated column ' || x.name || ' of ' || m.name \
-             FROM sqlite_master m, pragma_table_xinfo(m.name) x \
-             WHERE m.type = 'table' AND m.name IN ({list}) AND x.hidden IN (2, 3) \
-             UNION ALL \
-             SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master \
-             WHERE type = 'trigger' AND tbl_name IN ({list}) \
-             UNION ALL \
-             SELECT 'the AUTOINCREMENT counter of ' || name || ' (kept in sqlite_sequence)' \
-             FROM sqlite_master WHERE type = 'table' AND name IN ({list}) \
-               AND upper(sql) LIKE '%AUTOINCREMENT%'"
-        ))
-    }
-
-    fn drop_database_sql(&self, _name: &str) -> Option<String> {
-        None
-    }
-
     fn foreign_keys_sql(&self, on: bool) -> Option<String> {
         Some(format!(
             "PRAGMA foreign_keys = {}",
@@ -163,39 +145,12 @@ impl SqlDialect for Sqlite {
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     }
 
-    fn list_tables_sql(&self) -> String {
-        "SELECT name FROM sqlite_master \
-         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
-            .into()
-    }
-
-    fn list_views_sql(&self) -> String {
-        "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY 1".into()
-    }
-
-    fn database_name_sql(&self) -> String {
-        "SELECT file FROM pragma_database_list WHERE name = 'main'".into()
-    }
-
-    fn backup_extension(&self) -> &'static str {
-        "sqlite3"
-    }
-
-    /// The online backup API copies every page into the live file.
-    fn restore_replaces_everything(&self) -> bool {
-        true
-    }
-
     fn row_estimate_sql(&self, table: &str) -> String {
         // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables.
         format!(
             "SELECT COALESCE(MAX(rowid), 0) FROM {}",
             Dialect::Sqlite.quote(table)
         )
-    }
-
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
     }
 
     /// Declared types are chosen so that SQLite's affinity rules give the right storage class
