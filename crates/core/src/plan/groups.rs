@@ -132,9 +132,7 @@ pub(crate) fn validate(config: &Config, src: &str) -> Result<()> {
             return Err(Error::plan(
                 &path,
                 line,
-                format!(
-                    "groups.{name}.targets_command_timeout must be 1 or more seconds, not {t}"
-                ),
+                format!("groups.{name}.targets_command_timeout must be 1 or more seconds, not {t}"),
             ));
         }
     }
