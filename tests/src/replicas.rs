@@ -160,7 +160,11 @@ pub static PAIR: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A fresh database `name` on the pair whose primary URL is in `primary_env`: returns its
 /// URL on the primary and on the replica (`replica_env`). Drop it with [`drop_on_pair`].
-pub async fn database_on_pair(primary_env: &str, replica_env: &str, name: &str) -> (String, String) {
+pub async fn database_on_pair(
+    primary_env: &str,
+    replica_env: &str,
+    name: &str,
+) -> (String, String) {
     let primary = env(primary_env);
     let replica_url = env(replica_env);
     let mut admin = connect(&primary)

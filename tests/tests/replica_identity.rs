@@ -37,15 +37,33 @@ async fn a_replica_of_another_database_or_no_replica_is_refused_before_the_first
         // pair's), the target itself, a replica of the other dialect.
         let cases = match db.backend() {
             Kind::Postgres => vec![
-                (pg_replica, "it is a replica of another cluster (its system identifier is"),
-                (db.url().to_string(), "it is not a replica (pg_is_in_recovery() is false)"),
-                (my_replica, "it is a mysql database, but the target is postgres"),
+                (
+                    pg_replica,
+                    "it is a replica of another cluster (its system identifier is",
+                ),
+                (
+                    db.url().to_string(),
+                    "it is not a replica (pg_is_in_recovery() is false)",
+                ),
+                (
+                    my_replica,
+                    "it is a mysql database, but the target is postgres",
+                ),
             ],
             _ => vec![
                 // Both primaries have server_id 1: only the port tells them apart.
-                (my_replica, "it replicates from 127.0.0.1:3307, but the target listens on port"),
-                (env("CUTOVER_TEST_MYSQL_PRIMARY_URL"), "it is not a replica (SHOW SLAVE STATUS is empty)"),
-                (pg_replica, "it is a postgres database, but the target is mysql"),
+                (
+                    my_replica,
+                    "it replicates from 127.0.0.1:3307, but the target listens on port",
+                ),
+                (
+                    env("CUTOVER_TEST_MYSQL_PRIMARY_URL"),
+                    "it is not a replica (SHOW SLAVE STATUS is empty)",
+                ),
+                (
+                    pg_replica,
+                    "it is a postgres database, but the target is mysql",
+                ),
             ],
         };
         for (url, want) in cases {
@@ -94,9 +112,15 @@ async fn lag_read_on_a_primary_without_standbys_pauses_fails_or_is_reported() {
             ..options(Vec::new(), on)
         };
         if db.backend() != Kind::Postgres {
-            let err = backfill::run(b.as_mut(), None, &spec, &opts(OnUnreachable::Pause), &Watch::default())
-                .await
-                .expect_err("only a PostgreSQL primary reports its standbys");
+            let err = backfill::run(
+                b.as_mut(),
+                None,
+                &spec,
+                &opts(OnUnreachable::Pause),
+                &Watch::default(),
+            )
+            .await
+            .expect_err("only a PostgreSQL primary reports its standbys");
             let want = match db.backend() {
                 Kind::Mysql => "a mysql primary does not report its replicas' lag",
                 _ => "no replicas",
@@ -126,7 +150,9 @@ async fn lag_read_on_a_primary_without_standbys_pauses_fails_or_is_reported() {
         assert!(waited.is_err(), "still waiting for a standby after 3 s");
         assert!(watch.paused.load(Ordering::SeqCst) >= 2);
         assert!(
-            watch.last().starts_with("replica unreachable: the primary lists no standby"),
+            watch
+                .last()
+                .starts_with("replica unreachable: the primary lists no standby"),
             "{}",
             watch.last()
         );
@@ -135,11 +161,21 @@ async fn lag_read_on_a_primary_without_standbys_pauses_fails_or_is_reported() {
 
         // ignore: finishes, reporting it before every batch.
         let watch = Watch::default();
-        let report = backfill::run(b.as_mut(), None, &spec, &opts(OnUnreachable::Ignore), &watch)
-            .await
-            .expect("ignored");
+        let report = backfill::run(
+            b.as_mut(),
+            None,
+            &spec,
+            &opts(OnUnreachable::Ignore),
+            &watch,
+        )
+        .await
+        .expect("ignored");
         assert_eq!(report.rows_changed, 1500);
-        assert_eq!(watch.ignored.load(Ordering::SeqCst), 31, "one report per batch");
+        assert_eq!(
+            watch.ignored.load(Ordering::SeqCst),
+            31,
+            "one report per batch"
+        );
         assert!(watch.last().contains("ignored"), "{}", watch.last());
         b.close().await.expect("close");
     })
@@ -160,9 +196,15 @@ async fn a_role_that_cannot_read_the_standbys_is_told_what_to_grant() {
         up_to(b.as_mut(), &plan, "0003").await;
         let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
         let role = format!("cutover_nomon_{}", std::process::id());
-        b.execute(&format!("DROP ROLE IF EXISTS {role}")).await.expect("drop role");
-        b.execute(&format!("CREATE ROLE {role} LOGIN")).await.expect("create role");
-        let url = db.url().replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
+        b.execute(&format!("DROP ROLE IF EXISTS {role}"))
+            .await
+            .expect("drop role");
+        b.execute(&format!("CREATE ROLE {role} LOGIN"))
+            .await
+            .expect("create role");
+        let url = db
+            .url()
+            .replacen("postgres://postgres@", &format!("postgres://{role}@"), 1);
         let result = async {
             let mut weak = connect(&url).await.expect("connect as the role");
             let opts = BackfillOptions {
@@ -174,7 +216,9 @@ async fn a_role_that_cannot_read_the_standbys_is_told_what_to_grant() {
             r
         }
         .await;
-        b.execute(&format!("DROP ROLE {role}")).await.expect("drop role");
+        b.execute(&format!("DROP ROLE {role}"))
+            .await
+            .expect("drop role");
         let err = result.expect_err("refused");
         assert!(matches!(err.root(), Error::Replica { .. }), "{err}");
         assert!(err.to_string().contains("GRANT pg_monitor TO"), "{err}");

@@ -8,9 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use cutover_cli::connect::connect;
-use cutover_core::backfill::{
-    self, BackfillOptions, BackfillSpec, OnUnreachable, PrimaryStandbys,
-};
+use cutover_core::backfill::{self, BackfillOptions, BackfillSpec, OnUnreachable, PrimaryStandbys};
 use cutover_tests::plans::PlanDir;
 use cutover_tests::replicas::{
     PAIR, Watch, database_on_pair, done, drop_on_pair, env, options, replica, replicas_off,

@@ -28,9 +28,9 @@ pub(crate) async fn backfill(
             "`backfill run --dry-run` shows sample rows of one database: run it with --target NAME (or --database URL) for one member of the group"
         );
     }
-    if args.batch.max_replica_lag.is_some() || !args.batch.replica.is_empty() {
+    if !args.batch.replica.is_empty() {
         bail!(
-            "--max-replica-lag/--replica watch the replicas of one database: with --group, use --throttle-query, or run each target with --target"
+            "--replica names a replica of one database: with --group, list each target's replicas in cutover.toml (`[targets.NAME] replicas = [...]`), or run that target with --target"
         );
     }
     let plan = Arc::new(project.load_plan()?);
@@ -49,10 +49,13 @@ pub(crate) async fn backfill(
         target: Target::Latest,
         create: false,
     });
+    // --max-replica-lag: every target watches its own replicas (settled before any runs).
+    let jobs = super::fleet_replicas::jobs(project, &members, &args.batch, &job)?;
     let ids = Arc::new(args.ids.clone());
     let lines = Lines::new(json);
     let report = fleet::run(members, args.fleet.options(), |member| {
-        let (job, ids) = (job.clone(), ids.clone());
+        let job = super::fleet_replicas::job_of(&jobs, &member, &job);
+        let ids = ids.clone();
         let line = lines.start(&member.name);
         async move {
             let result = fleet::backfill_one(&job, &member, &ids, &line).await;

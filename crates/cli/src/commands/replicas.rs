@@ -15,6 +15,25 @@ pub(crate) fn apply(
     batch: &BatchOpts,
     options: &mut BackfillOptions,
 ) -> Result<()> {
+    let url = project.database_url(connect).ok();
+    apply_to(
+        project,
+        connect.target.as_deref(),
+        url.as_deref(),
+        batch,
+        options,
+    )
+}
+
+/// Like [`apply`], for the database `url` (if known), which is target `target` of
+/// cutover.toml when named (its `replicas`, `on_unreachable` and `replica_source` apply).
+pub(crate) fn apply_to(
+    project: &Project,
+    target: Option<&str>,
+    url: Option<&str>,
+    batch: &BatchOpts,
+    options: &mut BackfillOptions,
+) -> Result<()> {
     let Some(secs) = batch.max_replica_lag else {
         return refuse_without_limit(batch);
     };
@@ -25,7 +44,7 @@ pub(crate) fn apply(
     }
     let mut urls = Vec::new();
     let mut source = ReplicaSourceMode::Auto;
-    if let Some(name) = &connect.target {
+    if let Some(name) = target {
         urls = project.config.target_replicas(name)?;
         if let Some(t) = project.config.targets.get(name) {
             options.on_unreachable = t.on_unreachable;
@@ -50,10 +69,7 @@ pub(crate) fn apply(
         ReplicaSourceMode::Auto => urls.is_empty(),
     };
     if primary {
-        let dialect = project
-            .database_url(connect)
-            .ok()
-            .and_then(|u| cutover_core::url::dialect_of(&u).ok());
+        let dialect = url.and_then(|u| cutover_core::url::dialect_of(u).ok());
         if let Some(d) = dialect
             && d.replica_lag().primary_standbys_sql().is_none()
         {
@@ -91,7 +107,7 @@ pub(crate) fn apply(
 
 /// `--replica`, `--on-unreachable` and `--replica-source` only mean something with
 /// `--max-replica-lag`: refused rather than silently ignored.
-fn refuse_without_limit(batch: &BatchOpts) -> Result<()> {
+pub(super) fn refuse_without_limit(batch: &BatchOpts) -> Result<()> {
     let given: Vec<&str> = [
         (!batch.replica.is_empty(), "--replica"),
         (batch.on_unreachable.is_some(), "--on-unreachable"),

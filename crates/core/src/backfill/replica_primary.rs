@@ -98,10 +98,9 @@ impl PrimaryStandbys {
         let Some(sql) = probe.primary_standbys_sql() else {
             return Ok(None);
         };
-        let rows = b
-            .query(sql)
-            .await
-            .map_err(|e| e.context("reading pg_stat_replication on the primary for --max-replica-lag"))?;
+        let rows = b.query(sql).await.map_err(|e| {
+            e.context("reading pg_stat_replication on the primary for --max-replica-lag")
+        })?;
         if rows.rows.is_empty() {
             return none_listed(on_unreachable, obs);
         }
@@ -167,8 +166,7 @@ impl PrimaryStandbys {
     /// Forgets samples every standby has replayed past (keeping the newest).
     fn prune(&self, oldest_replay: u64) {
         if let Ok(mut samples) = self.samples.lock() {
-            while samples.len() > 1 && samples.get(1).is_some_and(|&(_, p)| p <= oldest_replay)
-            {
+            while samples.len() > 1 && samples.get(1).is_some_and(|&(_, p)| p <= oldest_replay) {
                 samples.pop_front();
             }
         }

@@ -110,7 +110,8 @@ impl ReplicaSource {
             ));
         }
         let probe = want.replica_lag();
-        let (Some(p_sql), Some(r_sql)) = (probe.primary_identity_sql(), probe.replica_identity_sql())
+        let (Some(p_sql), Some(r_sql)) =
+            (probe.primary_identity_sql(), probe.replica_identity_sql())
         else {
             return Ok(Ok(()));
         };
@@ -200,9 +201,7 @@ pub(super) async fn wait_for_replicas(
         let sql = probe.replica_lag_sql(position.as_deref());
         let mut hold = None;
         if let Some(watch) = &options.primary_standbys {
-            hold = watch
-                .check(b, limit_s, options.on_unreachable, obs)
-                .await?;
+            hold = watch.check(b, limit_s, options.on_unreachable, obs).await?;
         }
         for replica in &options.replicas {
             if hold.is_some() {
