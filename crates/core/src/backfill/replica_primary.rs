@@ -131,11 +131,7 @@ impl PrimaryStandbys {
             };
             let status = match lag {
                 ReplicaLag::Seconds(s) if s <= limit_s => continue,
-                ReplicaLag::Seconds(s) => format!(
-                    "replica lag {} s > {} s",
-                    super::replicas::round(s),
-                    super::replicas::round(limit_s)
-                ),
+                ReplicaLag::Seconds(s) => super::replicas::over_limit(s, limit_s),
                 ReplicaLag::Unknown(why) => format!("replica lag unknown: {why}"),
             };
             if hold.is_none() {

@@ -209,9 +209,7 @@ pub(super) async fn wait_for_replicas(
             }
             let status = match replica.lag(b, &sql, |r| probe.parse_replica_lag(r)).await? {
                 Ok(ReplicaLag::Seconds(s)) if s <= limit_s => continue,
-                Ok(ReplicaLag::Seconds(s)) => {
-                    format!("replica lag {} s > {} s", round(s), round(limit_s))
-                }
+                Ok(ReplicaLag::Seconds(s)) => over_limit(s, limit_s),
                 Ok(ReplicaLag::Unknown(why)) => format!("replica lag unknown: {why}"),
                 Err(e) => {
                     let status = format!("replica unreachable: {}", e.root());
@@ -258,8 +256,19 @@ fn no_replicas(dialect: crate::Dialect) -> Error {
     )
 }
 
+/// `replica lag 4.2 s > 2 s`; with two decimals when one would print the limit itself
+/// (`1.04 s > 1 s`, not `1 s > 1 s`).
+pub(super) fn over_limit(s: f64, limit_s: f64) -> String {
+    let lag = if round(s) == round(limit_s) {
+        format!("{:.2}", (s * 100.0).ceil() / 100.0)
+    } else {
+        round(s)
+    };
+    format!("replica lag {lag} s > {} s", round(limit_s))
+}
+
 /// One decimal: `4.2`, `2`.
-pub(super) fn round(s: f64) -> String {
+fn round(s: f64) -> String {
     let r = (s * 10.0).round() / 10.0;
     if r.fract() == 0.0 {
         format!("{r:.0}")
@@ -275,5 +284,7 @@ mod tests {
         assert_eq!(super::round(4.24), "4.2");
         assert_eq!(super::round(2.0), "2");
         assert_eq!(super::round(0.04), "0");
+        assert_eq!(super::over_limit(4.24, 2.0), "replica lag 4.2 s > 2 s");
+        assert_eq!(super::over_limit(1.04, 1.0), "replica lag 1.04 s > 1 s");
     }
 }
