@@ -124,6 +124,7 @@ pub(super) fn flags<'a>(command: &'a str, batch: &crate::cli::BatchOpts) -> Flee
             .map(|s| std::time::Duration::from_secs_f64(s.max(0.0))),
         replicas: batch.replica.len(),
         workers: Some(batch.workers),
+        replica_lag_per_target: false,
     }
 }
 

@@ -28,9 +28,10 @@ pub(crate) async fn backfill(
             "`backfill run --dry-run` shows sample rows of one database: run it with --target NAME (or --database URL) for one member of the group"
         );
     }
-    args.fleet
-        .options()
-        .validate(&flags("backfill run", &args.batch))?;
+    args.fleet.options().validate(&FleetFlags {
+        replica_lag_per_target: true,
+        ..flags("backfill run", &args.batch)
+    })?;
     let plan = Arc::new(project.load_plan()?);
     if args.ids.is_empty() && BackfillSpec::all(&plan)?.is_empty() {
         bail!("the plan has no backfill steps");
@@ -41,8 +42,16 @@ pub(crate) async fn backfill(
     options.backfill.force = args.force;
     options.backfill.restart = args.restart;
     let job = fleet_job(plan, options, Target::Latest, false);
+    // --max-replica-lag: every target watches its own replicas (settled before any runs).
+    let jobs = Arc::new(super::fleet_replicas::jobs(
+        project,
+        &members,
+        &args.batch,
+        &job,
+    )?);
     let ids = Arc::new(args.ids.clone());
     let report = run_lines(&job, members, &args.fleet, json, |job, member, line| {
+        let job = super::fleet_replicas::job_of(&jobs, &member, &job);
         let ids = ids.clone();
         async move { fleet::backfill_one(&job, &member, &ids, &*line).await }
     })

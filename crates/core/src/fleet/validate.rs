@@ -18,12 +18,15 @@ pub struct FleetFlags<'a> {
     pub replicas: usize,
     /// `--workers`, when the command takes it.
     pub workers: Option<usize>,
+    /// The command watches each target's own replicas (from cutover.toml) when
+    /// `--max-replica-lag` is given (`backfill run --group`).
+    pub replica_lag_per_target: bool,
 }
 
 impl FleetOptions {
-    /// Refuses what a fleet run cannot honour: `parallel` 0, `workers` 0,
-    /// and replica-lag flags (a fleet does not watch each target's replicas yet; use
-    /// `--throttle-query`, or run each target with `--target`).
+    /// Refuses what a fleet run cannot honour: `parallel` 0, `workers` 0, `--replica`
+    /// (a replica of one database: fleets list each target's replicas in cutover.toml),
+    /// and `--max-replica-lag` on commands that do not watch each target's replicas.
     pub fn validate(&self, flags: &FleetFlags<'_>) -> Result<()> {
         if self.parallel == 0 {
             return Err(Error::Other(
@@ -35,7 +38,12 @@ impl FleetOptions {
                 "--workers 0 would run no batch: give 1 or more".into(),
             ));
         }
-        if flags.max_replica_lag.is_some() || flags.replicas > 0 {
+        if flags.replicas > 0 {
+            return Err(Error::Other(
+                "--replica names a replica of one database: with --group, list each target's replicas in cutover.toml (`[targets.NAME] replicas = [...]`), or run that target with --target".into(),
+            ));
+        }
+        if flags.max_replica_lag.is_some() && !flags.replica_lag_per_target {
             return Err(Error::Other(format!(
                 "--max-replica-lag/--replica watch the replicas of one database and are not applied by `{} --group` yet: run each target with --target, or use --throttle-query with --group",
                 flags.command
@@ -80,6 +88,11 @@ mod tests {
             ..FleetFlags::default()
         };
         assert!(refused(FleetOptions::default(), lag).contains("`backfill run --group`"));
+        let watched = FleetFlags {
+            replica_lag_per_target: true,
+            ..lag
+        };
+        assert!(FleetOptions::default().validate(&watched).is_ok());
         let replica = FleetFlags { replicas: 1, ..up };
         assert!(refused(FleetOptions::default(), replica).contains("--replica"));
     }
