@@ -493,6 +493,18 @@ impl SqlDialect for Mysql {
         indexed.and(bytes)
     }
 
+    /// `plain AND exact`: the plain comparison can use the column's index whatever its
+    /// collation, the exact one (UTF-8 bytes: case and trailing spaces count) decides. A
+    /// probe, an operand of a type the plan does not know, that the database says is not
+    /// text (`COLLATION(x) = 'binary'`: numbers, dates, binary strings) leaves the decision
+    /// to `plain`, which compares such values by value.
+    fn expr_narrowed(&self, plain: Expr, exact: Expr, probes: Vec<Expr>) -> Expr {
+        let decide = probes.into_iter().rev().fold(exact, |acc, p| {
+            Expr::cust_with_expr("COLLATION(?) = 'binary'", p).or(acc)
+        });
+        plain.and(decide)
+    }
+
     /// A binary collation on the pattern makes the match case-sensitive whatever the
     /// column's collation (`_` still matches one character, not one byte).
     fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {

@@ -77,6 +77,13 @@ impl Renderer<'_> {
             }
             Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
             Node::Exact(x) => self.d.expr_exact_text(self.node(x)?),
+            Node::Narrowed {
+                plain,
+                exact,
+                probes,
+            } => self
+                .d
+                .expr_narrowed(self.node(plain)?, self.node(exact)?, self.all(probes)?),
             Node::TextEq {
                 left,
                 right,

@@ -54,3 +54,4 @@ fn assert_contains(message: &str, fragments: &[&str]) {
     }
 }
 mod stored_text;
+mod narrowed;
