@@ -35,9 +35,7 @@ impl Node {
             Node::Unary(_, x)
             | Node::IsNull { expr: x, .. }
             | Node::Exact(x)
-            | Node::Narrowed { plain: x, .. } => {
-                x.raising_parts(out)
-            }
+            | Node::Narrowed { plain: x, .. } => x.raising_parts(out),
             Node::Like { expr, pattern, .. } => {
                 expr.raising_parts(out);
                 pattern.raising_parts(out);

@@ -23,7 +23,10 @@ pub(super) fn loose(a: ValueKind, b: ValueKind) -> bool {
 /// Whether an `IN` list of kinds `items` compared with a value of kind `k` may compare text
 /// whose collation the plan does not know.
 pub(super) fn loose_list(k: ValueKind, items: &[ValueKind]) -> bool {
-    !items.is_empty() && items.iter().all(|&i| loose(k, i) || (k.textual() && i.textual()))
+    !items.is_empty()
+        && items
+            .iter()
+            .all(|&i| loose(k, i) || (k.textual() && i.textual()))
         && (k == ValueKind::Unknown || items.contains(&ValueKind::Unknown))
 }
 
@@ -69,7 +72,11 @@ pub(super) fn in_list(node: &mut Node, probe: bool) {
         list: exact_list,
         negated: false,
     };
-    let probes = if probe { vec![(**expr).clone()] } else { Vec::new() };
+    let probes = if probe {
+        vec![(**expr).clone()]
+    } else {
+        Vec::new()
+    };
     *node = narrowed(plain, exact, probes, *negated);
 }
 
@@ -98,7 +105,11 @@ pub(super) fn in_query(node: &mut Node, probe: bool) {
         query: exact_query,
         negated: false,
     };
-    let probes = if probe { vec![(**expr).clone()] } else { Vec::new() };
+    let probes = if probe {
+        vec![(**expr).clone()]
+    } else {
+        Vec::new()
+    };
     *node = narrowed(plain, exact, probes, *negated);
 }
 

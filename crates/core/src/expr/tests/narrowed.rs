@@ -22,23 +22,70 @@ fn sql(src: &str, d: Dialect) -> String {
 }
 
 #[test]
-fn print_all() {
-    for src in [
-        "v = 'X'",
-        "v <> 'X'",
-        "v = w",
-        "v IN ('X', 'Y')",
-        "v NOT IN ('X', 'Y')",
-        "v IN (SELECT w FROM other)",
-        "CASE v WHEN 'X' THEN 1 ELSE 0 END",
-        "CASE code WHEN 'X' THEN 1 ELSE 0 END",
-        "code IN ('X', 'Y')",
-        "code = v",
-        "v = 1",
-        "v LIKE 'X%'",
+fn an_untyped_column_compares_as_written_and_exactly_unless_not_text() {
+    let exact = "(COLLATION(`v`) = 'binary') OR (CAST(CONVERT(`v` USING utf8mb4) AS BINARY))";
+    for (src, mysql, postgres) in [
+        (
+            "v = 'X'",
+            format!("`v` = 'X' AND ({exact} = 'X')"),
+            "\"v\" = 'X'",
+        ),
+        (
+            "v <> 'X'",
+            format!("NOT (`v` = 'X' AND ({exact} = 'X'))"),
+            "NOT \"v\" = 'X'",
+        ),
+        (
+            "v IN ('X', 'Y')",
+            format!("`v` IN ('X', 'Y') AND ({exact} IN ('X', 'Y'))"),
+            "\"v\" IN ('X', 'Y')",
+        ),
+        (
+            "v NOT IN ('X', 'Y')",
+            format!("NOT (`v` IN ('X', 'Y') AND ({exact} IN ('X', 'Y')))"),
+            "NOT \"v\" IN ('X', 'Y')",
+        ),
+        (
+            "v IN (SELECT w FROM other)",
+            format!(
+                "`v` IN (SELECT `w` FROM `other`) AND ({exact} IN (SELECT CAST(CONVERT(`w` USING utf8mb4) AS BINARY) FROM `other`))"
+            ),
+            "\"v\" IN (SELECT \"w\" FROM \"other\")",
+        ),
+        (
+            "CASE v WHEN 'X' THEN 1 ELSE 0 END",
+            format!("(CASE WHEN (`v` = 'X' AND ({exact} = 'X')) THEN 1 ELSE 0 END)"),
+            "(CASE WHEN (\"v\" = 'X') THEN 1 ELSE 0 END)",
+        ),
     ] {
-        for d in [Dialect::Mysql, Dialect::Postgres] {
-            println!("{src} [{d:?}] => {}", sql(src, d));
-        }
+        assert_eq!(sql(src, Dialect::Mysql), mysql, "{src}");
+        assert_eq!(sql(src, Dialect::Postgres), postgres, "{src}");
+        assert_eq!(sql(src, Dialect::Sqlite), postgres, "{src}");
     }
+}
+
+#[test]
+fn two_untyped_columns_probe_both() {
+    assert_eq!(
+        sql("v = w", Dialect::Mysql),
+        "`v` = `w` AND ((COLLATION(`v`) = 'binary') OR ((COLLATION(`w`) = 'binary') OR (CAST(CONVERT(`v` USING utf8mb4) AS BINARY)) = (CAST(CONVERT(`w` USING utf8mb4) AS BINARY))))"
+    );
+}
+
+#[test]
+fn numbers_stay_plain() {
+    assert_eq!(sql("v = 1", Dialect::Mysql), "`v` = 1");
+    assert_eq!(sql("n IN (1, 2)", Dialect::Mysql), "`n` IN (1, 2)");
+}
+
+#[test]
+fn a_stored_text_column_keeps_its_index_for_in() {
+    assert_eq!(
+        sql("code IN ('X', 'Y')", Dialect::Mysql),
+        "`code` IN ('X', 'Y') AND (CAST(CONVERT(`code` USING utf8mb4) AS BINARY)) IN ('X', 'Y')"
+    );
+    assert_eq!(
+        sql("CASE code WHEN 'X' THEN 1 ELSE 0 END", Dialect::Mysql),
+        "(CASE WHEN (`code` = (CONVERT('X' USING utf8mb4) COLLATE utf8mb4_bin) AND (CAST(CONVERT(`code` USING utf8mb4) AS BINARY)) = (CAST(CONVERT('X' USING utf8mb4) AS BINARY))) THEN 1 ELSE 0 END)"
+    );
 }
