@@ -631,11 +631,11 @@ pub trait SqlDialect: Send + Sync {
         sea_query::ExprTrait::eq(a, b)
     }
 
-    /// Renders a text comparison in two parts: `plain` as written (an index can serve it),
-    /// `exact` the same comparison made exact, and `probes` the operands of a type the plan
-    /// does not know. The default is `plain` (PostgreSQL and SQLite compare text exactly
-    /// with their default collations).
-    fn expr_narrowed(&self, plain: Expr, _exact: Expr, _probes: Vec<Expr>) -> Expr {
+    /// Renders a text comparison in two parts: `plain` as written (an index can serve it;
+    /// `<>` / `NOT IN` when `negated`), `exact` the positive comparison made exact, and
+    /// `probes` the operands of a type the plan does not know. The default is `plain`
+    /// (PostgreSQL and SQLite compare text exactly with their default collations).
+    fn expr_narrowed(&self, plain: Expr, _exact: Expr, _probes: Vec<Expr>, _negated: bool) -> Expr {
         plain
     }
 

@@ -10,7 +10,7 @@
 //! created (binary collation on MySQL) compared with an `IN` list of literals gets the same
 //! two parts without a probe, so its index serves the `IN`.
 
-use super::ast::{BinaryOp, Literal, Node, UnaryOp};
+use super::ast::{BinaryOp, Literal, Node};
 use super::kinds::ValueKind;
 
 /// Whether a comparison of values of kinds `a` and `b` may compare text whose collation the
@@ -37,7 +37,7 @@ pub(super) fn comparison(node: &mut Node, kinds: [ValueKind; 2]) {
     };
     let negated = *op == BinaryOp::NotEq;
     let probes = probes([(&**l, kinds[0]), (&**r, kinds[1])]);
-    let plain = Node::Binary(l.clone(), BinaryOp::Eq, r.clone());
+    let plain = Node::Binary(l.clone(), *op, r.clone());
     let (mut el, mut er) = (l.clone(), r.clone());
     super::typing::exact_pair(&mut el, &mut er);
     let exact = Node::Binary(el, BinaryOp::Eq, er);
@@ -58,7 +58,7 @@ pub(super) fn in_list(node: &mut Node, probe: bool) {
     let plain = Node::InList {
         expr: expr.clone(),
         list: list.clone(),
-        negated: false,
+        negated: *negated,
     };
     let mut exact_expr = expr.clone();
     super::typing::exact(&mut exact_expr);
@@ -94,7 +94,7 @@ pub(super) fn in_query(node: &mut Node, probe: bool) {
     let plain = Node::InQuery {
         expr: expr.clone(),
         query: query.clone(),
-        negated: false,
+        negated: *negated,
     };
     let (mut exact_expr, mut exact_query) = (expr.clone(), query.clone());
     if let Some(item) = exact_query.items.first_mut().map(|i| &mut i.expr) {
@@ -138,14 +138,10 @@ fn probes(sides: [(&Node, ValueKind); 2]) -> Vec<Node> {
 }
 
 fn narrowed(plain: Node, exact: Node, probes: Vec<Node>, negated: bool) -> Node {
-    let node = Node::Narrowed {
+    Node::Narrowed {
         plain: Box::new(plain),
         exact: Box::new(exact),
         probes,
-    };
-    if negated {
-        Node::Unary(UnaryOp::Not, Box::new(node))
-    } else {
-        node
+        negated,
     }
 }

@@ -81,9 +81,13 @@ impl Renderer<'_> {
                 plain,
                 exact,
                 probes,
-            } => self
-                .d
-                .expr_narrowed(self.node(plain)?, self.node(exact)?, self.all(probes)?),
+                negated,
+            } => self.d.expr_narrowed(
+                self.node(plain)?,
+                self.node(exact)?,
+                self.all(probes)?,
+                *negated,
+            ),
             Node::TextEq {
                 left,
                 right,
