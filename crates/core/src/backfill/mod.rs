@@ -33,6 +33,7 @@ mod undo_log_ahead;
 mod undo_log_ahead_tests;
 pub(crate) mod undo_log_cte;
 mod undo_log_table;
+mod undo_names;
 mod undo_preview;
 
 pub use dry_run::{DryRun, dry_run};
