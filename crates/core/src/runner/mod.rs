@@ -36,6 +36,7 @@ mod resume_gate;
 mod retire;
 mod reverify;
 mod revert;
+mod revert_cut;
 mod revert_partial;
 mod revert_steps;
 mod revert_undo;
