@@ -281,11 +281,19 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     push(ObjectKind::Type, catalog(b, TYPES).await?);
     // Functions come before the tables (an index or a default may call one): their bodies
     // are checked when they run, not against tables that do not exist yet.
-    let functions = raw(catalog(b, FUNCTIONS).await?)
+    // Each says why it is not a typed `create_function`.
+    let why = crate::security_details::untyped_function_reasons(b).await?;
+    let functions = catalog(b, FUNCTIONS)
+        .await?
         .into_iter()
-        .map(|mut r| {
-            r[1] = format!("SET check_function_bodies = false;\n{}", r[1].trim_end());
-            r
+        .filter(|r| !typed.contains(&r[2]))
+        .map(|r| {
+            let reason = why.get(&r[2]).map_or("", String::as_str);
+            let sql = format!(
+                "-- not a typed create_function step: {reason}\nSET check_function_bodies = false;\n{}",
+                r[1].trim_end()
+            );
+            vec![r[0].clone(), sql]
         })
         .collect();
     push(ObjectKind::Function, functions);

@@ -78,6 +78,34 @@ const TRIGGERS: &str = "SELECT t.oid::text, c.relname, t.tgname, t.tgtype::int::
       AND t.tgconstraint = 0 AND t.tgoldtable IS NULL AND t.tgnewtable IS NULL AND t.tgnargs = 0 \
     ORDER BY t.oid";
 
+/// Why a function of the schema is not written as a typed `create_function` (what the
+/// step has no field for), by oid.
+const WHY_RAW: &str = "SELECT p.oid::text, concat_ws(', ', \
+      CASE WHEN p.prokind = 'p' THEN 'a procedure' END, \
+      CASE WHEN l.lanname = 'sql' THEN 'an SQL body (checked against tables when created; functions come before the tables)' \
+        WHEN l.lanname <> 'plpgsql' THEN 'language ' || l.lanname END, \
+      CASE WHEN p.proargmodes IS NOT NULL THEN 'OUT/INOUT/VARIADIC arguments' END, \
+      CASE WHEN p.pronargdefaults > 0 THEN 'argument defaults' END, \
+      CASE WHEN p.pronargs > 0 AND (p.proargnames IS NULL OR '' = ANY (p.proargnames)) THEN 'unnamed arguments' END, \
+      CASE WHEN p.proisstrict THEN 'STRICT' END, CASE WHEN p.proleakproof THEN 'LEAKPROOF' END, \
+      CASE WHEN p.proparallel <> 'u' THEN 'PARALLEL' END, CASE WHEN p.procost <> 100 THEN 'COST' END, \
+      CASE WHEN p.prorows <> CASE WHEN p.proretset THEN 1000 ELSE 0 END THEN 'ROWS' END, \
+      CASE WHEN EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c NOT LIKE 'search\\_path=%') \
+        THEN 'a SET other than search_path' END) \
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
+    WHERE n.nspname = current_schema()";
+
+/// Why each function that [`read`] did not type stays raw SQL, by oid.
+pub(crate) async fn untyped_function_reasons(
+    b: &mut dyn Backend,
+) -> cutover_core::Result<BTreeMap<String, String>> {
+    Ok(catalog(b, WHY_RAW)
+        .await?
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect())
+}
+
 /// The privileges a typed `grant` takes, per object kind.
 fn grantable(on: &str, privilege: &str) -> bool {
     let known: &[&str] = match on {
