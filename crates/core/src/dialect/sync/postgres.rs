@@ -145,7 +145,11 @@ impl SyncTriggers for Postgres {
 fn fires(t: &SyncTrigger) -> String {
     let mut sources: Vec<&str> = t.sources.iter().map(String::as_str).collect();
     sources.sort_unstable();
-    let tgtype = if sources.is_empty() { 1 + 2 + 4 } else { 1 + 2 + 4 + 16 };
+    let tgtype = if sources.is_empty() {
+        1 + 2 + 4
+    } else {
+        1 + 2 + 4 + 16
+    };
     format!(
         "-- fires: {tgtype} {} O false {}",
         sources.join(","),
