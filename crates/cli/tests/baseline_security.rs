@@ -29,7 +29,8 @@ CREATE POLICY anyone_inserts ON notes FOR INSERT WITH CHECK (true);
 GRANT SELECT, UPDATE ON notes TO \"{r}\";
 GRANT SELECT ON notes TO \"{w}\" WITH GRANT OPTION;
 GRANT USAGE ON SEQUENCE audit_id_seq TO \"{w}\";
-GRANT EXECUTE ON FUNCTION owner_of(bigint) TO \"{r}\"";
+GRANT EXECUTE ON FUNCTION owner_of(bigint) TO \"{r}\";
+REVOKE EXECUTE ON FUNCTION audit_notes() FROM PUBLIC";
 
 /// The security catalog, one fact a line, sorted.
 const FACTS: &str = "SELECT 'rls ' || relname || ' ' || relrowsecurity || ' ' || relforcerowsecurity \
@@ -128,6 +129,7 @@ async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), S
         "create_function",
         "create_trigger",
         "disable_trigger",
+        "revoke",
     ] {
         if !toml.contains(&format!("op = \"{op}\"")) {
             return Err(format!("no typed {op} step:\n{toml}"));
@@ -137,7 +139,7 @@ async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), S
         "CREATE POLICY",
         "ROW LEVEL SECURITY",
         "CREATE TRIGGER",
-        "audit_notes()",
+        "EXECUTE FUNCTION audit_notes()",
     ] {
         if toml.contains(raw) {
             return Err(format!("{raw} written as raw SQL:\n{toml}"));

@@ -44,6 +44,15 @@ const GRANTS: &str = "SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'tab
       AND NOT (a.grantee = 0 AND a.privilege_type = 'EXECUTE') \
     ORDER BY 1, 2, 3, 4";
 
+/// Functions whose ACL no longer gives PUBLIC the EXECUTE every new function has.
+const PUBLIC_EXECUTE_REVOKED: &str = "SELECT p.proname || '(' || oidvectortypes(p.proargtypes) || ')' \
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+    WHERE n.nspname = current_schema() AND p.prokind = 'f' AND p.proacl IS NOT NULL \
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
+      AND NOT EXISTS (SELECT 1 FROM aclexplode(p.proacl) a \
+        WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') \
+    ORDER BY 1";
+
 /// PL/pgSQL functions of the schema with only what `create_function` writes: named IN
 /// arguments without defaults, default cost and rows, not STRICT / LEAKPROOF / PARALLEL,
 /// no setting but search_path. SQL-language functions stay raw: their bodies are checked
@@ -184,6 +193,9 @@ pub(crate) async fn read(
             privileges,
             grant_option,
         });
+    }
+    for r in catalog(b, PUBLIC_EXECUTE_REVOKED).await? {
+        s.public_execute_revoked.push(r[0].clone());
     }
     for r in catalog(b, FUNCTIONS).await? {
         typed.insert(r[0].clone());

@@ -124,6 +124,13 @@ pub(super) fn after_table_steps(dialect: Dialect, s: &LiveSecurity) -> Vec<StepT
         }
         out.push(typed(dialect, "grant", &b, None));
     }
+    for f in &s.public_execute_revoked {
+        let b = format!(
+            "on = \"function\"\nprivileges = [\"execute\"]\nobjects = {}\nfrom = [\"public\"]\n",
+            string_list(&[f])
+        );
+        out.push(typed(dialect, "revoke", &b, None));
+    }
     out
 }
 

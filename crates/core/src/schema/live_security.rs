@@ -101,6 +101,9 @@ pub struct LiveSecurity {
     pub policies: Vec<LivePolicy>,
     /// Grants to roles other than the objects' owners.
     pub grants: Vec<LiveGrant>,
+    /// Functions whose EXECUTE for PUBLIC (PostgreSQL's default) was revoked, by signature
+    /// (`name(types)`): written as a `revoke` after the grants.
+    pub public_execute_revoked: Vec<String>,
     /// Functions written as typed steps (the others stay raw `objects`).
     pub functions: Vec<LiveFunction>,
     /// Triggers written as typed steps (the others stay raw `objects`).
