@@ -23,7 +23,7 @@ pub enum BackfillCommand {
 #[derive(Debug, Args, Clone)]
 pub struct BatchOpts {
     /// Parallel workers over disjoint key ranges (Postgres and MySQL).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::fleet_args::at_least_one)]
     pub workers: usize,
     /// First batch size (default: the step's batch_size, else 1000).
     #[arg(long, value_name = "ROWS")]
