@@ -10,6 +10,10 @@ use crate::render::ident;
 impl UndoLog {
     /// Creates the log table (and its unique key index) when it does not exist yet. Called
     /// before the first batch, outside any transaction.
+    ///
+    /// The table is built under a scratch name and renamed only once its key exists, so a run
+    /// killed half-way (MySQL commits each DDL statement) never leaves a log without its key
+    /// under the real name: the next run drops the scratch table and starts over.
     pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
         let dialect = b.dialect();
         if b.table_exists(&self.table).await? {
@@ -39,29 +43,39 @@ impl UndoLog {
         nulls.expr(Expr::val(0));
         q.and_where(Expr::cust("1 = 0"));
         nulls.and_where(Expr::cust("1 = 0"));
+        let scratch = format!("{}_new", self.table);
+        let drop_scratch = sea_query::Table::drop()
+            .table(ident(&scratch))
+            .if_exists()
+            .to_owned();
         let create = format!(
             "CREATE TABLE {} AS {} UNION ALL {}",
-            dialect.quote(&self.table),
+            dialect.quote(&scratch),
             dialect.query(&q),
             dialect.query(&nulls)
         );
         let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
         let index = dialect.undo_log().log_key_sql(
-            &dialect.quote(&self.table),
+            &dialect.quote(&scratch),
             &dialect.quote(&format!("{}_key", self.table)),
             &keys,
         );
-        let mut ddl = vec![create, index];
+        let mut ddl = vec![dialect.schema(&drop_scratch), create, index];
         if self.insert {
             // The insert form finds a batch's log rows by their mark (its log keys do not
             // follow the source's key order); the update form by key range.
             ddl.push(format!(
                 "CREATE INDEX {} ON {} ({})",
                 dialect.quote(&format!("{}_mark", self.table)),
-                dialect.quote(&self.table),
+                dialect.quote(&scratch),
                 dialect.quote(MARK)
             ));
         }
+        ddl.push(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            dialect.quote(&scratch),
+            dialect.quote(&self.table)
+        ));
         for sql in ddl {
             b.execute(&sql).await.map_err(|e| {
                 e.context(format!(
