@@ -81,7 +81,8 @@ mod tests {
         assert!(waited >= Duration::from_millis(50), "{waited:?}");
         assert!(waited < Duration::from_millis(1000), "{waited:?}");
         a.execute_batch("COMMIT").expect("a commits");
-        b.execute_batch("BEGIN IMMEDIATE; COMMIT").expect("free now");
+        b.execute_batch("BEGIN IMMEDIATE; COMMIT")
+            .expect("free now");
         let _ = std::fs::remove_file(&path);
     }
 }
