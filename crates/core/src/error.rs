@@ -1,29 +1,20 @@
 //! The error type of cutover-core.
 
+mod constructors;
+mod driver_kind;
+mod location;
+mod messages;
+
 use std::path::PathBuf;
 
 use crate::dialect::Dialect;
 
+pub use driver_kind::DriverErrorKind;
+pub use location::Location;
+use messages::{checksum_message, lint_message};
+
 /// Result alias used throughout cutover-core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Where in a plan file something was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// The plan file.
-    pub file: PathBuf,
-    /// 1-based line number, when known.
-    pub line: Option<usize>,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}", self.file.display()),
-            None => write!(f, "{}", self.file.display()),
-        }
-    }
-}
 
 /// Every failure cutover-core reports.
 #[derive(Debug, thiserror::Error)]
@@ -314,118 +305,4 @@ pub enum Error {
     /// Any other failure with a complete message.
     #[error("{0}")]
     Other(String),
-}
-
-/// A driver-independent classification of database errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DriverErrorKind {
-    /// Deadlock or serialization failure: retrying the transaction may succeed.
-    Conflict,
-    /// A lock or statement timeout elapsed.
-    Timeout,
-    /// The connection was lost.
-    Connection,
-    /// The server refused the session because the database the URL names does not exist
-    /// (PostgreSQL SQLSTATE 3D000, MySQL/MariaDB error 1049): create it first.
-    MissingDatabase,
-    /// Anything else.
-    Other,
-}
-
-impl Error {
-    /// Builds a plan error at `file` (and `line`, if known).
-    pub fn plan(file: impl Into<PathBuf>, line: Option<usize>, message: impl Into<String>) -> Self {
-        Error::Plan {
-            location: Location {
-                file: file.into(),
-                line,
-            },
-            message: message.into(),
-        }
-    }
-
-    /// Builds an `Unsupported` error.
-    pub fn unsupported(
-        dialect: Dialect,
-        operation: impl Into<String>,
-        hint: impl Into<String>,
-    ) -> Self {
-        Error::Unsupported {
-            dialect,
-            operation: operation.into(),
-            hint: hint.into(),
-        }
-    }
-
-    /// Wraps this error with a description of what was being done.
-    pub fn context(self, context: impl Into<String>) -> Self {
-        Error::Context {
-            context: context.into(),
-            cause: Box::new(self),
-        }
-    }
-
-    /// Whether this is a driver error of kind [`DriverErrorKind::Timeout`] (a lock or
-    /// statement timeout elapsed), under any context.
-    pub fn is_timeout(&self) -> bool {
-        matches!(
-            self.root(),
-            Error::Driver {
-                kind: DriverErrorKind::Timeout,
-                ..
-            }
-        )
-    }
-
-    /// The innermost error, with all context wrappers removed.
-    pub fn root(&self) -> &Error {
-        match self {
-            Error::Context { cause, .. } => cause.root(),
-            other => other,
-        }
-    }
-}
-
-fn checksum_message(mismatches: &[(String, String, String)]) -> String {
-    let list: Vec<String> = mismatches
-        .iter()
-        .map(|(m, old, new)| {
-            format!(
-                "migration {m} was applied with checksum {} but its file now has {}",
-                short(old),
-                short(new)
-            )
-        })
-        .collect();
-    format!(
-        "{}; revert the edit, or if it was deliberate run `cutover repair` to accept the new checksum",
-        list.join("; ")
-    )
-}
-
-fn lint_message(dialect: Dialect, findings: &[crate::lint::Finding]) -> String {
-    let list: Vec<String> = findings
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{}: {} migration {}: {}",
-                f.file.display(),
-                f.line,
-                f.rule,
-                f.migration,
-                f.message
-            )
-        })
-        .collect();
-    format!(
-        "the pending migrations have {} lint error{} for {dialect}, so nothing was applied: {}; fix them, suppress each with `allow = [{{ rule = \"...\", reason = \"...\" }}]`, or apply anyway with LintGate::Warn",
-        findings.len(),
-        if findings.len() == 1 { "" } else { "s" },
-        list.join("; ")
-    )
-}
-
-fn short(s: &str) -> &str {
-    &s[..s.len().min(12)]
 }

@@ -2,7 +2,7 @@
 //! (`cutover database create|drop`, `cutover up --create-database`, `cutover wait`).
 //!
 //! A server database is created from the server's maintenance database
-//! ([`SqlDialect::maintenance_database`](crate::dialect::SqlDialect::maintenance_database));
+//! ([`BackupDialect::maintenance_database`](crate::dialect::BackupDialect::maintenance_database));
 //! a SQLite database is a file, created by opening it and dropped by removing it with its
 //! journal files.
 

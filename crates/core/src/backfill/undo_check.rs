@@ -1,7 +1,7 @@
 //! Before an exact undo writes anything: the undo log, not the plan as it reads now, says
 //! which columns are restored, and the columns whose type changed since they were logged
 //! are compared by value in their type now (see
-//! [`SqlDialect::expr_same_converted`](crate::dialect::SqlDialect::expr_same_converted)).
+//! [`ExprDialect::expr_same_converted`](crate::dialect::ExprDialect::expr_same_converted)).
 
 use std::collections::BTreeMap;
 

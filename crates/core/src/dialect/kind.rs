@@ -148,3 +148,10 @@ impl FromStr for Dialect {
         }
     }
 }
+
+/// Which dialect an implementation is: the base of [`SqlDialect`](super::SqlDialect) and of
+/// its supertraits, whose default methods quote identifiers the dialect's way.
+pub trait DialectKind: Send + Sync {
+    /// Which dialect this is.
+    fn dialect(&self) -> Dialect;
+}

@@ -1,20 +1,32 @@
 //! The three SQL dialects and what core must know about each.
 //!
 //! Every difference that sea-query does not already express is a method of [`SqlDialect`],
-//! implemented once per dialect in `postgres.rs`, `mysql.rs` and `sqlite.rs`.
+//! implemented once per dialect in `postgres.rs`, `mysql.rs` and `sqlite.rs`; how portable
+//! expressions render is its supertrait [`ExprDialect`] (`expr_dialect.rs`), implemented in
+//! `postgres_expr.rs`, `mysql_expr.rs` and `sqlite_expr.rs`; backups and scratch databases are
+//! the supertrait [`BackupDialect`] (`backup_dialect.rs`, `*_backup.rs`), and
+//! [`DialectKind::dialect`] (`kind.rs`) is the base of all three.
 
+mod backup_dialect;
 mod compound;
 pub mod explain;
+mod expr_dialect;
 mod kind;
 mod mysql;
+mod mysql_backup;
+mod mysql_expr;
 mod postgres;
+mod postgres_backup;
 mod postgres_capture;
 pub(crate) mod postgres_capture_acl;
 mod postgres_capture_fn;
 mod postgres_compound;
+mod postgres_expr;
 mod postgres_internal;
 mod replica;
 mod sqlite;
+mod sqlite_backup;
+mod sqlite_expr;
 mod sync;
 mod triggers;
 mod undo;
@@ -26,8 +38,10 @@ use sea_query::Expr;
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
+pub use backup_dialect::BackupDialect;
 pub use compound::CompoundTypes;
-pub use kind::Dialect;
+pub use expr_dialect::ExprDialect;
+pub use kind::{Dialect, DialectKind};
 pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use replica::{ReplicaLag, ReplicaLagDialect};
@@ -39,10 +53,7 @@ pub use undo::UndoLogDialect;
 /// What differs between dialects beyond what sea-query renders by itself.
 ///
 /// Default methods hold the common behaviour; each dialect overrides only what differs.
-pub trait SqlDialect: Send + Sync {
-    /// Which dialect this is.
-    fn dialect(&self) -> Dialect;
-
+pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
     /// The native type a portable column type maps to (e.g. `json` -> `jsonb` on Postgres).
     fn native_type(&self, ty: ColumnType) -> String;
 
@@ -329,44 +340,6 @@ pub trait SqlDialect: Send + Sync {
     /// soak time of `min_age` is measured on the database's clock, never the client's.
     fn now_utc_expr(&self) -> &'static str;
 
-    // ----- Backups (see `crate::backup`) -----
-
-    /// A query listing the base tables (not views) of the connected database's default
-    /// schema, one name per row, sorted.
-    fn list_tables_sql(&self) -> String;
-
-    /// A query listing the views of the connected database's default schema, sorted.
-    fn list_views_sql(&self) -> String;
-
-    /// A query returning one row (a text saying why) for each reason a table-level backup of
-    /// `tables` could not be restored faithfully: partitions or child tables it would not
-    /// hold, generated columns, triggers or counters the copy cannot carry. The contract gate
-    /// then backs up the whole database (whose restore also rolls back every other table, so
-    /// only real limits belong here). `None`: no such limits known.
-    fn table_backup_limits_sql(&self, _tables: &[String]) -> Option<String> {
-        None
-    }
-
-    /// A query whose scalar names the connected database (its name on a server, the main
-    /// file's path on SQLite).
-    fn database_name_sql(&self) -> String;
-
-    /// The file extension of this dialect's backups (`dump`, `sql`, `sqlite3`).
-    fn backup_extension(&self) -> &'static str;
-
-    /// Whether restoring a backup replaces the whole database, so that tables and views
-    /// created after the backup need not be dropped first (SQLite copies every page).
-    fn restore_replaces_everything(&self) -> bool {
-        false
-    }
-
-    /// The statement that drops a table (or a view) created after a backup, before the backup
-    /// is restored; it must not fail because of objects that depend on it.
-    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
-        let kind = if view { "VIEW" } else { "TABLE" };
-        format!("DROP {kind} IF EXISTS {}", self.dialect().quote(name))
-    }
-
     /// The join clause that turns the JSON array `json` into one row per element, named
     /// `alias` (e.g. `CROSS JOIN LATERAL jsonb_array_elements(..) WITH ORDINALITY AS ..`).
     fn explode_join_sql(&self, json: &str, alias: &str) -> String;
@@ -435,30 +408,6 @@ pub trait SqlDialect: Send + Sync {
         None
     }
 
-    /// The database on the same server that `CREATE DATABASE` / `DROP DATABASE` run from
-    /// (`None` where a database is a file: creating it is opening it).
-    fn maintenance_database(&self) -> Option<&'static str> {
-        None
-    }
-
-    /// A query returning a row when database `name` exists on the server.
-    fn database_exists_sql(&self, _name: &str) -> Option<String> {
-        None
-    }
-
-    /// The statement that creates a scratch database (`None` where a database is a file).
-    fn create_database_sql(&self, name: &str) -> Option<String> {
-        Some(format!("CREATE DATABASE {}", self.dialect().quote(name)))
-    }
-
-    /// The statement that drops a scratch database.
-    fn drop_database_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "DROP DATABASE IF EXISTS {}",
-            self.dialect().quote(name)
-        ))
-    }
-
     /// A text value written into a column whose catalog type is `declared` (Postgres needs an
     /// explicit cast for types like jsonb; the others convert string literals themselves).
     fn typed_literal(&self, value: &str, _declared: &str) -> String {
@@ -509,86 +458,6 @@ pub trait SqlDialect: Send + Sync {
         Ok(expr_sql::cast(expr, self.cast_type(ty)))
     }
 
-    /// Renders NULL-propagating concatenation of two or more values (`a || b || ...`).
-    fn expr_concat(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::fold(args, sea_query::BinOper::Custom("||"))
-    }
-
-    /// Renders the length of a text in characters (`CHAR_LENGTH(text)`).
-    fn expr_char_length(&self, text: Expr) -> Expr {
-        expr_sql::call("CHAR_LENGTH", [text])
-    }
-
-    /// Renders the part of `text` after the last occurrence of `sep` (`text` itself when `sep`
-    /// does not occur). `literal_sep` is the separator when it is a string literal.
-    fn expr_substring_after_last(
-        &self,
-        text: Expr,
-        sep: Expr,
-        literal_sep: Option<&str>,
-    ) -> crate::Result<Expr>;
-
-    /// Renders the current timestamp (`CURRENT_TIMESTAMP`).
-    fn expr_now(&self) -> Expr {
-        Expr::current_timestamp()
-    }
-
-    /// Renders a new UUID: random (version 4) where the database has a generator for it,
-    /// otherwise its native one (MySQL's `UUID()` is version 1).
-    fn expr_uuid(&self) -> Expr;
-
-    /// Renders a JSON array of the values (`JSON_ARRAY(...)`).
-    fn expr_json_array(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("JSON_ARRAY", args)
-    }
-
-    /// Renders a JSON object from alternating keys and values (`JSON_OBJECT(...)`).
-    fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("JSON_OBJECT", args)
-    }
-
-    /// Renders the number of elements of a JSON array.
-    fn expr_json_length(&self, json: Expr) -> Expr;
-
-    /// Renders the type of a JSON value as one of `object`, `array`, `string`, `number`,
-    /// `boolean`, `null` (SQL NULL for SQL NULL).
-    fn expr_json_type(&self, json: Expr) -> Expr;
-
-    /// Renders member `key` of a JSON object as text; NULL when missing or JSON `null`.
-    fn expr_json_text(&self, json: Expr, key: &str) -> Expr;
-
-    /// Renders member `key` of a JSON object as JSON; NULL when missing.
-    fn expr_json_get(&self, json: Expr, key: &str) -> Expr;
-
-    /// Renders whether a text is valid JSON (`JSON_VALID(text)`).
-    fn expr_json_valid(&self, text: Expr) -> crate::Result<Expr> {
-        Ok(expr_sql::call("JSON_VALID", [text]))
-    }
-
-    /// Renders a string literal of an expression (a quoted, escaped value by default).
-    fn expr_string(&self, text: &str) -> Expr {
-        expr_sql::string(text)
-    }
-
-    /// Renders the division of two integers, truncating toward zero (`a / b` on PostgreSQL
-    /// and SQLite).
-    fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {
-        sea_query::ExprTrait::binary(a, sea_query::BinOper::Div, b)
-    }
-
-    /// Renders `SUM(..)` of integers (`sum`) as an integer, as SQLite computes it (MySQL's
-    /// is DECIMAL, PostgreSQL's of bigints is numeric).
-    fn expr_integer_sum(&self, sum: Expr) -> Expr {
-        sum
-    }
-
-    /// Renders the divisor of `/` or `%` so that a zero divisor makes the result NULL, as
-    /// SQLite does by itself (`NULLIF(divisor, 0)`: PostgreSQL raises an error, and so does
-    /// MySQL in a strict-mode INSERT or UPDATE).
-    fn expr_divisor(&self, divisor: Expr) -> Expr {
-        expr_sql::call("NULLIF", [divisor, Expr::val(0)])
-    }
-
     /// `insert` (an `INSERT INTO .. SELECT ..` into a table with a unique key) made to skip
     /// rows whose key is already there: `ON CONFLICT DO NOTHING` (PostgreSQL), `INSERT OR
     /// IGNORE` (SQLite, the default), `INSERT IGNORE` (MySQL). Used by the undo log, whose
@@ -609,50 +478,6 @@ pub trait SqlDialect: Send + Sync {
     /// compares it with the type of the column's copy in the undo log.
     fn live_column_type_sql(&self, _table: &str, _column: &str) -> Option<String> {
         None
-    }
-
-    /// Like [`expr_same_value`](SqlDialect::expr_same_value) for a column whose type changed
-    /// (to `ty`) after `b` was logged: `a` holds `b` converted to `ty` the way the type
-    /// change converted the column, so a widening (`decimal(20,6)` to `decimal(30,10)`,
-    /// `timestamp` to `timestamptz`, `float` to `double`) does not make every row look
-    /// changed.
-    fn expr_same_converted(&self, a: Expr, b: Expr, _ty: &str) -> Expr {
-        self.expr_same_value(a, b)
-    }
-
-    /// Renders "`a` holds exactly the same value as `b`", NULL matching NULL: how the undo
-    /// log tells that a row still holds what a backfill wrote (SQLite: `a IS b`).
-    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
-        Expr::cust_with_exprs("? IS ?", [a, b])
-    }
-
-    /// Renders a text operand of an equality so that it compares exactly: case-sensitive,
-    /// no trailing-space padding (the text itself on PostgreSQL and SQLite).
-    fn expr_exact_text(&self, text: Expr) -> Expr {
-        text
-    }
-
-    /// Renders the exact text equality `a = b` where the sides flagged in `stored` are
-    /// columns the plan created, so that an index on such a column can serve it (plain
-    /// `a = b` on PostgreSQL and SQLite, whose text comparison is exact already).
-    fn expr_stored_text_eq(&self, a: Expr, b: Expr, _stored: [bool; 2]) -> Expr {
-        sea_query::ExprTrait::eq(a, b)
-    }
-
-    /// Renders `text [NOT] LIKE pattern`, case-sensitive on every dialect (SQLite
-    /// connections run with `PRAGMA case_sensitive_like = ON`).
-    fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {
-        let op = if negated {
-            sea_query::BinOper::NotLike
-        } else {
-            sea_query::BinOper::Like
-        };
-        sea_query::ExprTrait::binary(text, op, pattern)
-    }
-
-    /// Renders `ROUND(x)` or `ROUND(x, digits)`.
-    fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
-        expr_sql::call("ROUND", std::iter::once(x).chain(digits))
     }
 
     /// Why this database cannot use `name` as an identifier, if it cannot (too long, or

@@ -1,8 +1,8 @@
 //! MySQL and MariaDB specifics.
 
-use sea_query::{Expr, ExprTrait};
+use sea_query::Expr;
 
-use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -12,6 +12,12 @@ const BINARY_TEXT: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
 /// MySQL / MariaDB rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Mysql;
+
+impl DialectKind for Mysql {
+    fn dialect(&self) -> Dialect {
+        Dialect::Mysql
+    }
+}
 
 impl SqlDialect for Mysql {
     fn identifier_problem(&self, name: &str) -> Option<String> {
@@ -155,46 +161,6 @@ impl SqlDialect for Mysql {
         "CONCAT(LEFT(DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%dT%H:%i:%s.%f'), 23), 'Z')"
     }
 
-    fn list_tables_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.tables \
-         WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY 1"
-            .into()
-    }
-
-    fn list_views_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.views \
-         WHERE table_schema = DATABASE() ORDER BY 1"
-            .into()
-    }
-
-    fn maintenance_database(&self) -> Option<&'static str> {
-        Some("information_schema")
-    }
-
-    fn database_exists_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "SELECT 1 FROM information_schema.schemata WHERE schema_name = {}",
-            super::quote_literal(name)
-        ))
-    }
-
-    fn database_name_sql(&self) -> String {
-        "SELECT DATABASE()".into()
-    }
-
-    fn backup_extension(&self) -> &'static str {
-        "sql"
-    }
-
-    /// Foreign keys of other tables may point at the dropped table: checks are off meanwhile.
-    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
-        let kind = if view { "VIEW" } else { "TABLE" };
-        format!(
-            "SET FOREIGN_KEY_CHECKS = 0; DROP {kind} IF EXISTS {}; SET FOREIGN_KEY_CHECKS = 1",
-            Dialect::Mysql.quote(name)
-        )
-    }
-
     /// InnoDB's `table_rows` follows inserts, but the join optimizer reads the index
     /// statistics, which a table filled in one transaction can leave at a few rows.
     fn stats_rows_sql(&self, table: &str) -> String {
@@ -213,10 +179,6 @@ impl SqlDialect for Mysql {
             "SELECT table_rows FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = {}",
             quote_literal(table)
         )
-    }
-
-    fn dialect(&self) -> Dialect {
-        Dialect::Mysql
     }
 
     fn native_type(&self, ty: ColumnType) -> String {
@@ -389,27 +351,6 @@ impl SqlDialect for Mysql {
         })
     }
 
-    /// `||` is logical OR in MySQL; `CONCAT` is NULL-propagating like `||` elsewhere.
-    fn expr_concat(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("CONCAT", args)
-    }
-
-    fn expr_substring_after_last(
-        &self,
-        text: Expr,
-        sep: Expr,
-        _literal_sep: Option<&str>,
-    ) -> crate::Result<Expr> {
-        Ok(expr_sql::call(
-            "SUBSTRING_INDEX",
-            [text, sep, Expr::val(-1)],
-        ))
-    }
-
-    fn expr_now(&self) -> Expr {
-        expr_sql::call("CURRENT_TIMESTAMP", [Expr::val(6)])
-    }
-
     fn insert_skipping_duplicates(&self, insert: &str) -> String {
         insert.replacen("INSERT INTO", "INSERT IGNORE INTO", 1)
     }
@@ -421,116 +362,5 @@ impl SqlDialect for Mysql {
             quote_literal(table),
             quote_literal(column)
         ))
-    }
-
-    /// Strings stay compared as bytes (case and trailing spaces count); numbers and times
-    /// by value (`<=>` converts the older type's value the way `MODIFY` did).
-    fn expr_same_converted(&self, a: Expr, b: Expr, ty: &str) -> Expr {
-        let ty = ty.to_ascii_lowercase();
-        let text = ["char", "text", "enum", "set(", "binary", "blob", "json"]
-            .iter()
-            .any(|t| ty.contains(t));
-        if text {
-            self.expr_same_value(a, b)
-        } else {
-            Expr::cust_with_exprs("? <=> ?", [a, b])
-        }
-    }
-
-    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
-        Expr::cust_with_exprs("CAST(? AS BINARY) <=> CAST(? AS BINARY)", [a, b])
-    }
-
-    fn expr_uuid(&self) -> Expr {
-        expr_sql::call("UUID", [])
-    }
-
-    /// A text holding a quote or a backslash is written as a hex literal, whose meaning does
-    /// not depend on the session's `NO_BACKSLASH_ESCAPES` (the session sets its own
-    /// `sql_mode` at connect as well).
-    fn expr_string(&self, text: &str) -> Expr {
-        if text.contains(['\\', '\'']) {
-            let hex: String = text.bytes().map(|b| format!("{b:02X}")).collect();
-            Expr::cust(format!("_utf8mb4 X'{hex}'"))
-        } else {
-            expr_sql::string(text)
-        }
-    }
-
-    /// `SUM` of integers is DECIMAL on MySQL.
-    fn expr_integer_sum(&self, sum: Expr) -> Expr {
-        expr_sql::cast(sum, "SIGNED".into())
-    }
-
-    /// `/` on integers gives a decimal on MySQL; `DIV` truncates toward zero like PostgreSQL
-    /// and SQLite.
-    fn expr_int_div(&self, a: Expr, b: Expr) -> Expr {
-        a.binary(sea_query::BinOper::Custom("DIV"), b)
-    }
-
-    /// The default collations are case-insensitive and pad trailing spaces: compare the
-    /// UTF-8 bytes instead.
-    fn expr_exact_text(&self, text: Expr) -> Expr {
-        Expr::cust_with_expr("CAST(CONVERT(? USING utf8mb4) AS BINARY)", text)
-    }
-
-    /// A column the plan created is `utf8mb4_bin` already: the equality keeps it bare so its
-    /// index serves it (the other side, unless also such a column, is brought to that
-    /// collation with an explicit `COLLATE`, which wins over the column's own). That
-    /// collation pads trailing spaces (`'a' = 'a '`), so the UTF-8 bytes are compared too:
-    /// the index narrows the rows, the bytes decide.
-    fn expr_stored_text_eq(&self, a: Expr, b: Expr, stored: [bool; 2]) -> Expr {
-        let binary =
-            |x: Expr| Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", x);
-        let bytes = self
-            .expr_exact_text(a.clone())
-            .eq(self.expr_exact_text(b.clone()));
-        let indexed = match stored {
-            [true, true] => a.eq(b),
-            [true, false] => a.eq(binary(b)),
-            [false, _] => binary(a).eq(b),
-        };
-        indexed.and(bytes)
-    }
-
-    /// A binary collation on the pattern makes the match case-sensitive whatever the
-    /// column's collation (`_` still matches one character, not one byte).
-    fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {
-        let pattern = Expr::cust_with_expr("CONVERT(? USING utf8mb4) COLLATE utf8mb4_bin", pattern);
-        let op = if negated {
-            sea_query::BinOper::NotLike
-        } else {
-            sea_query::BinOper::Like
-        };
-        text.binary(op, pattern)
-    }
-
-    fn expr_json_length(&self, json: Expr) -> Expr {
-        expr_sql::call("JSON_LENGTH", [json])
-    }
-
-    /// `JSON_TYPE` names the type in upper case and tells numbers apart (INTEGER, DOUBLE,
-    /// DECIMAL, UNSIGNED INTEGER): those become `number`, the rest is lower-cased.
-    fn expr_json_type(&self, json: Expr) -> Expr {
-        let ty = expr_sql::call("JSON_TYPE", [json]);
-        let numbers = ["INTEGER", "UNSIGNED INTEGER", "DOUBLE", "DECIMAL"].map(Expr::val);
-        Expr::case(ty.clone().is_in(numbers), Expr::val("number"))
-            .finally(expr_sql::call("LOWER", [ty]))
-            .into()
-    }
-
-    /// `JSON_UNQUOTE(JSON_EXTRACT(..))`, with a JSON `null` member mapped to SQL NULL (as on
-    /// Postgres and SQLite). MariaDB has no `->>` operator.
-    fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
-        let member = self.expr_json_get(json, key);
-        let is_json_null = expr_sql::call("JSON_TYPE", [member.clone()]).eq("NULL");
-        Expr::case(is_json_null, Expr::null())
-            .finally(expr_sql::call("JSON_UNQUOTE", [member]))
-            .into()
-    }
-
-    fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
-        let path = expr_sql::string(&expr_sql::json_member_path(key));
-        expr_sql::call("JSON_EXTRACT", [json, path])
     }
 }

@@ -1,15 +1,20 @@
 //! PostgreSQL specifics.
 
-use sea_query::extension::postgres::PgBinOper;
-use sea_query::{BinOper, Expr, ExprTrait};
+use sea_query::{Expr, ExprTrait};
 
-use super::{AlterColumnSql, CompoundTypes, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, CompoundTypes, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
 /// PostgreSQL rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Postgres;
+
+impl DialectKind for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+}
 
 impl SqlDialect for Postgres {
     fn identifier_problem(&self, name: &str) -> Option<String> {
@@ -90,37 +95,6 @@ impl SqlDialect for Postgres {
         "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
     }
 
-    /// From the catalog, not `information_schema` (which hides tables the user has no right
-    /// on: an unreadable history table must not look absent).
-    fn list_tables_sql(&self) -> String {
-        "SELECT c.relname::text FROM pg_catalog.pg_class c \
-         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1"
-            .into()
-    }
-
-    fn list_views_sql(&self) -> String {
-        "SELECT table_name FROM information_schema.views \
-         WHERE table_schema = current_schema() ORDER BY 1"
-            .into()
-    }
-
-    fn database_name_sql(&self) -> String {
-        "SELECT current_database()".into()
-    }
-
-    fn backup_extension(&self) -> &'static str {
-        "dump"
-    }
-
-    fn drop_for_restore_sql(&self, name: &str, view: bool) -> String {
-        let kind = if view { "VIEW" } else { "TABLE" };
-        format!(
-            "DROP {kind} IF EXISTS {} CASCADE",
-            Dialect::Postgres.quote(name)
-        )
-    }
-
     fn block_sample_sql(&self, percent: f64) -> Option<String> {
         Some(format!("TABLESAMPLE SYSTEM ({percent:.6})"))
     }
@@ -171,37 +145,6 @@ impl SqlDialect for Postgres {
         }
     }
 
-    /// Only partitions and child tables: a table-level dump holds neither, so restoring it
-    /// would lose their rows. Views and foreign keys of other tables are handled by the
-    /// restore itself, which keeps later writes to the other tables.
-    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
-        let list = super::literal_list(tables);
-        Some(format!(
-            "SELECT format('%s is partitioned or has child tables (a table-level dump holds neither)', c.relname) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = current_schema() AND c.relname IN ({list}) \
-               AND (c.relkind = 'p' OR EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhparent = c.oid))"
-        ))
-    }
-
-    fn maintenance_database(&self) -> Option<&'static str> {
-        Some("postgres")
-    }
-
-    fn database_exists_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "SELECT 1 FROM pg_database WHERE datname = {}",
-            super::quote_literal(name)
-        ))
-    }
-
-    fn drop_database_sql(&self, name: &str) -> Option<String> {
-        Some(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            Dialect::Postgres.quote(name)
-        ))
-    }
-
     fn instant_value(&self, utc: chrono::NaiveDateTime) -> sea_query::Value {
         sea_query::Value::from(utc.and_utc())
     }
@@ -229,10 +172,6 @@ impl SqlDialect for Postgres {
 
     fn backfill_session_reset_sql(&self) -> Vec<String> {
         vec!["RESET synchronous_commit".into()]
-    }
-
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
     }
 
     fn native_type(&self, ty: ColumnType) -> String {
@@ -438,24 +377,6 @@ impl SqlDialect for Postgres {
         out
     }
 
-    fn expr_concat(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::fold(args, BinOper::PgOperator(PgBinOper::Concatenate))
-    }
-
-    /// `split_part` with a negative field number needs PostgreSQL 14+.
-    fn expr_substring_after_last(
-        &self,
-        text: Expr,
-        sep: Expr,
-        _literal_sep: Option<&str>,
-    ) -> crate::Result<Expr> {
-        Ok(expr_sql::call("split_part", [text, sep, Expr::val(-1)]))
-    }
-
-    fn expr_now(&self) -> Expr {
-        expr_sql::call("now", [])
-    }
-
     /// `gen_random_uuid()` is built in since PostgreSQL 13.
     fn insert_skipping_duplicates(&self, insert: &str) -> String {
         format!("{insert} ON CONFLICT DO NOTHING")
@@ -472,78 +393,5 @@ impl SqlDialect for Postgres {
             quote_literal(&Dialect::Postgres.quote(table)),
             quote_literal(column)
         ))
-    }
-
-    /// The logged value cast to the column's type now, then both compared as text (exact:
-    /// `1.50` is not `1.5`, and json has no `=`).
-    fn expr_same_converted(&self, a: Expr, b: Expr, ty: &str) -> Expr {
-        Expr::cust_with_exprs(
-            format!("CAST($1 AS text) IS NOT DISTINCT FROM CAST(CAST($2 AS {ty}) AS text)"),
-            [a, b],
-        )
-    }
-
-    fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
-        Expr::cust_with_exprs(
-            "CAST($1 AS text) IS NOT DISTINCT FROM CAST($2 AS text)",
-            [a, b],
-        )
-    }
-
-    fn expr_uuid(&self) -> Expr {
-        expr_sql::call("gen_random_uuid", [])
-    }
-
-    fn expr_json_array(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("jsonb_build_array", args)
-    }
-
-    fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("jsonb_build_object", args)
-    }
-
-    fn expr_json_length(&self, json: Expr) -> Expr {
-        expr_sql::call("jsonb_array_length", [json])
-    }
-
-    /// `jsonb_typeof` already uses the portable names.
-    fn expr_json_type(&self, json: Expr) -> Expr {
-        expr_sql::call("jsonb_typeof", [json])
-    }
-
-    fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
-        json.binary(
-            BinOper::PgOperator(PgBinOper::CastJsonField),
-            expr_sql::string(key),
-        )
-    }
-
-    fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
-        json.binary(
-            BinOper::PgOperator(PgBinOper::GetJsonField),
-            expr_sql::string(key),
-        )
-    }
-
-    fn expr_json_valid(&self, _text: Expr) -> crate::Result<Expr> {
-        Err(crate::Error::unsupported(
-            Dialect::Postgres,
-            "json_valid",
-            "PostgreSQL json/jsonb columns can only hold valid JSON, so the check is not needed \
-             there; PostgreSQL before 16 has no built-in test for JSON text",
-        ))
-    }
-
-    /// `SUM` of bigints is numeric on PostgreSQL.
-    fn expr_integer_sum(&self, sum: Expr) -> Expr {
-        expr_sql::cast(sum, "bigint".into())
-    }
-
-    /// `round(x, digits)` only exists for `numeric`, so `x` is cast.
-    fn expr_round(&self, x: Expr, digits: Option<Expr>) -> Expr {
-        match digits {
-            Some(d) => expr_sql::call("ROUND", [expr_sql::cast(x, "numeric".into()), d]),
-            None => expr_sql::call("ROUND", [x]),
-        }
     }
 }

@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use sea_query::extension::sqlite::SqliteBinOper;
-use sea_query::{BinOper, Expr, ExprTrait};
+use sea_query::{Expr, ExprTrait};
 
-use super::{AlterColumnSql, Dialect, SqlDialect, quote_literal};
+use super::{AlterColumnSql, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
 
@@ -23,6 +22,12 @@ pub struct Sqlite;
 /// Type names an older cutover declared bare (NUMERIC affinity); they are declared with a
 /// `TEXT` suffix now, and both spellings map to the same portable type.
 const LEGACY_NUMERIC_NAMES: [&str; 5] = ["timestamp", "timestamptz", "date", "uuid", "json"];
+
+impl DialectKind for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+}
 
 impl SqlDialect for Sqlite {
     /// SQLite has no constraint catalog: the constraint's name in the table's SQL. (Never
@@ -110,30 +115,6 @@ impl SqlDialect for Sqlite {
         )
     }
 
-    fn create_database_sql(&self, _name: &str) -> Option<String> {
-        None
-    }
-
-    fn table_backup_limits_sql(&self, tables: &[String]) -> Option<String> {
-        let list = super::literal_list(tables);
-        Some(format!(
-            "SELECT 'generated column ' || x.name || ' of ' || m.name \
-             FROM sqlite_master m, pragma_table_xinfo(m.name) x \
-             WHERE m.type = 'table' AND m.name IN ({list}) AND x.hidden IN (2, 3) \
-             UNION ALL \
-             SELECT 'trigger ' || name || ' on ' || tbl_name FROM sqlite_master \
-             WHERE type = 'trigger' AND tbl_name IN ({list}) \
-             UNION ALL \
-             SELECT 'the AUTOINCREMENT counter of ' || name || ' (kept in sqlite_sequence)' \
-             FROM sqlite_master WHERE type = 'table' AND name IN ({list}) \
-               AND upper(sql) LIKE '%AUTOINCREMENT%'"
-        ))
-    }
-
-    fn drop_database_sql(&self, _name: &str) -> Option<String> {
-        None
-    }
-
     fn foreign_keys_sql(&self, on: bool) -> Option<String> {
         Some(format!(
             "PRAGMA foreign_keys = {}",
@@ -173,39 +154,12 @@ impl SqlDialect for Sqlite {
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     }
 
-    fn list_tables_sql(&self) -> String {
-        "SELECT name FROM sqlite_master \
-         WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1"
-            .into()
-    }
-
-    fn list_views_sql(&self) -> String {
-        "SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY 1".into()
-    }
-
-    fn database_name_sql(&self) -> String {
-        "SELECT file FROM pragma_database_list WHERE name = 'main'".into()
-    }
-
-    fn backup_extension(&self) -> &'static str {
-        "sqlite3"
-    }
-
-    /// The online backup API copies every page into the live file.
-    fn restore_replaces_everything(&self) -> bool {
-        true
-    }
-
     fn row_estimate_sql(&self, table: &str) -> String {
         // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables.
         format!(
             "SELECT COALESCE(MAX(rowid), 0) FROM {}",
             Dialect::Sqlite.quote(table)
         )
-    }
-
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
     }
 
     /// Declared types are chosen so that SQLite's affinity rules give the right storage class
@@ -341,87 +295,6 @@ impl SqlDialect for Sqlite {
             ColumnType::Json | ColumnType::Array(_) => expr_sql::call("json", [expr]),
             other => expr_sql::cast(expr, self.cast_type(other)),
         })
-    }
-
-    /// `x / 0` and `x % 0` are already NULL.
-    fn expr_divisor(&self, divisor: Expr) -> Expr {
-        divisor
-    }
-
-    fn expr_char_length(&self, text: Expr) -> Expr {
-        expr_sql::call("LENGTH", [text])
-    }
-
-    /// SQLite has no such function: with a single-character separator,
-    /// `substr(s, length(rtrim(s, replace(s, sep, ''))) + 1)` strips every trailing
-    /// character that is not the separator.
-    fn expr_substring_after_last(
-        &self,
-        text: Expr,
-        sep: Expr,
-        literal_sep: Option<&str>,
-    ) -> crate::Result<Expr> {
-        match literal_sep {
-            Some(s) if s.chars().count() == 1 => {}
-            _ => {
-                return Err(crate::Error::unsupported(
-                    Dialect::Sqlite,
-                    "substring_after_last with a separator that is not a single-character \
-                     string literal",
-                    "write the separator as a one-character literal such as '/' \
-                     (SQLite has no function to find the last occurrence of a longer string)",
-                ));
-            }
-        }
-        let others = expr_sql::call("replace", [text.clone(), sep, expr_sql::string("")]);
-        let head = expr_sql::call("rtrim", [text.clone(), others]);
-        let start = expr_sql::call("length", [head]).add(1);
-        Ok(expr_sql::call("substr", [text, start]))
-    }
-
-    /// A random version-4 UUID, lower-case: 32 random hex digits with the version nibble
-    /// set to 4 and the variant nibble one of 8, 9, a, b.
-    fn expr_uuid(&self) -> Expr {
-        expr_sql::fragment(
-            "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || \
-             substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (random() & 3), 1) || \
-             substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
-        )
-    }
-
-    fn expr_json_array(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("json_array", args)
-    }
-
-    fn expr_json_object(&self, args: Vec<Expr>) -> Expr {
-        expr_sql::call("json_object", args)
-    }
-
-    fn expr_json_length(&self, json: Expr) -> Expr {
-        expr_sql::call("json_array_length", [json])
-    }
-
-    /// `json_type` tells `true`/`false` and `integer`/`real` apart and calls strings `text`.
-    fn expr_json_type(&self, json: Expr) -> Expr {
-        let ty = expr_sql::call("json_type", [json]);
-        let within = |names: &[&str]| ty.clone().is_in(names.iter().map(|n| Expr::val(*n)));
-        Expr::case(within(&["true", "false"]), Expr::val("boolean"))
-            .case(within(&["integer", "real"]), Expr::val("number"))
-            .case(ty.clone().eq("text"), Expr::val("string"))
-            .finally(ty.clone())
-            .into()
-    }
-
-    /// The `->>` operator needs SQLite 3.38+.
-    fn expr_json_text(&self, json: Expr, key: &str) -> Expr {
-        let path = expr_sql::string(&expr_sql::json_member_path(key));
-        json.binary(BinOper::SqliteOperator(SqliteBinOper::CastJsonField), path)
-    }
-
-    /// The `->` operator needs SQLite 3.38+.
-    fn expr_json_get(&self, json: Expr, key: &str) -> Expr {
-        let path = expr_sql::string(&expr_sql::json_member_path(key));
-        json.binary(BinOper::SqliteOperator(SqliteBinOper::GetJsonField), path)
     }
 }
 

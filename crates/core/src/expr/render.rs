@@ -159,7 +159,7 @@ impl Renderer<'_> {
     }
 
     /// The right operand of `/` or `%`: guarded so that a zero divisor gives NULL on every
-    /// dialect ([`SqlDialect::expr_divisor`]), except a non-zero number literal.
+    /// dialect ([`ExprDialect::expr_divisor`](crate::dialect::ExprDialect::expr_divisor)), except a non-zero number literal.
     fn divisor(&self, r: &Node) -> Result<Expr> {
         let nonzero = match r {
             Node::Literal(Literal::Int(i)) => *i != 0,

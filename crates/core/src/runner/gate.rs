@@ -227,7 +227,7 @@ impl Runner<'_> {
     }
 
     /// Why a table-level backup of `tables` would not restore faithfully (see
-    /// [`SqlDialect::table_backup_limits_sql`](crate::dialect::SqlDialect::table_backup_limits_sql)).
+    /// [`BackupDialect::table_backup_limits_sql`](crate::dialect::BackupDialect::table_backup_limits_sql)).
     async fn table_backup_limits(&mut self, tables: &[String]) -> Result<Vec<String>> {
         let sql = self.backend.dialect().sql();
         let Some(query) = sql
