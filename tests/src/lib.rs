@@ -47,6 +47,7 @@ pub mod crash;
 pub mod faults;
 pub mod marker;
 pub mod plans;
+pub mod replicas;
 pub mod seed;
 pub mod snapshot;
 

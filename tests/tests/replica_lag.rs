@@ -4,153 +4,29 @@
 //! stopped); the backfill must stop committing, resume when replay resumes, and end with the
 //! same rows on primary and replica. Unreachable replicas: pause, fail, ignore.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use cutover_cli::connect::{connect, open_url};
-use cutover_core::backend::Backend;
-use cutover_core::backfill::{
-    self, BackfillEvent, BackfillObserver, BackfillOptions, BackfillSpec, OnUnreachable,
-    ReplicaSource,
-};
-use cutover_core::plan::Plan;
-use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
+use cutover_cli::connect::connect;
+use cutover_core::backfill::{self, BackfillOptions, BackfillSpec, OnUnreachable, PrimaryStandbys};
 use cutover_tests::plans::PlanDir;
+use cutover_tests::replicas::{
+    PAIR, Watch, database_on_pair, done, drop_on_pair, env, options, replica, replicas_off,
+    same_rows_on_replica, up_to, wait_until,
+};
 use cutover_tests::{Backend as Kind, backends, for_each_backend};
 
-/// Counts committed batches and replica waits; keeps the last replica status.
-#[derive(Default)]
-struct Watch {
-    batches: AtomicU64,
-    paused: AtomicU64,
-    ignored: AtomicU64,
-    last: Mutex<String>,
-}
-
-impl BackfillObserver for Watch {
-    fn event(&self, event: &BackfillEvent<'_>) {
-        match event {
-            BackfillEvent::Batch { .. } => {
-                self.batches.fetch_add(1, Ordering::SeqCst);
-            }
-            BackfillEvent::Replica { status, paused, .. } => {
-                if *paused {
-                    self.paused.fetch_add(1, Ordering::SeqCst);
-                } else {
-                    self.ignored.fetch_add(1, Ordering::SeqCst);
-                }
-                if let Ok(mut l) = self.last.lock() {
-                    *l = status.to_string();
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-impl Watch {
-    fn last(&self) -> String {
-        self.last.lock().map(|l| l.clone()).unwrap_or_default()
-    }
-}
-
-fn options(replicas: Vec<ReplicaSource>, on_unreachable: OnUnreachable) -> BackfillOptions {
-    BackfillOptions {
-        batch_size: Some(100),
-        adaptive: false,
-        max_replica_lag: Some(Duration::from_secs(1)),
-        replicas,
-        on_unreachable,
-        ..BackfillOptions::default()
-    }
-}
-
-fn replica(url: &str) -> ReplicaSource {
-    let url = url.to_string();
-    ReplicaSource::new(
-        cutover_core::url::redact(&url),
-        Box::new(move || open_url(url.clone())),
-    )
-}
-
-async fn up_to(b: &mut dyn Backend, plan: &Plan, to: &str) {
-    let target = Target::Version(cutover_core::plan::Version::parse(to).expect("version"));
-    Runner::new(b, plan, RunnerOptions::default(), &Silent)
-        .up(target)
-        .await
-        .expect("up");
-}
-
-/// Polls `cond` every 100 ms for up to `secs` (a generous bound, not a timing assertion).
-async fn wait_until(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting until {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-const ROWS_SQL: &str = "SELECT id, CAST(attachments AS CHAR(4000)) FROM messages ORDER BY id";
-
-async fn rows(b: &mut dyn Backend) -> Vec<Vec<Option<String>>> {
-    b.query(ROWS_SQL).await.expect("read messages").rows
-}
-
-/// Waits until the replica has the primary's rows, then returns them.
-async fn same_rows_on_replica(primary: &mut dyn Backend, replica_url: &str) -> usize {
-    let want = rows(primary).await;
-    let start = Instant::now();
-    loop {
-        // The database itself may not have reached the replica yet.
-        if let Ok(mut r) = connect(replica_url).await
-            && let Ok(got) = r.query(ROWS_SQL).await
-            && got.rows == want
-        {
-            return want.len();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(180),
-            "the replica never caught up with the primary's rows"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Messages whose attachments the backfill filled.
-async fn done(b: &mut dyn Backend, kind: Kind) -> String {
-    let sql = match kind {
-        Kind::Postgres => "SELECT COUNT(*) FROM messages WHERE jsonb_array_length(attachments) > 0",
-        Kind::Mysql => "SELECT COUNT(*) FROM messages WHERE JSON_LENGTH(attachments) > 0",
-        Kind::Sqlite => "SELECT COUNT(*) FROM messages WHERE json_array_length(attachments) > 0",
-    };
-    b.query(sql)
-        .await
-        .expect("count")
-        .scalar()
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests through scripts/test.sh (it starts the replicas), or leave replica tests out explicitly with CUTOVER_TEST_REPLICAS=0")
-    })
-}
-
-fn replicas_off() -> bool {
-    if std::env::var("CUTOVER_TEST_REPLICAS").as_deref() == Ok("0") {
-        eprintln!("CUTOVER_TEST_REPLICAS=0: replica-lag tests check nothing");
-        return true;
-    }
-    false
+/// Where the scenario reads the lag.
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    /// The replica's URL.
+    Replica,
+    /// The primary's pg_stat_replication (no replica URL given).
+    Primary,
 }
 
 /// Runs the pause-and-resume scenario on one primary/replica pair.
-async fn lag_pauses_and_resumes(kind: Kind, primary_url: &str, replica_url: &str) {
+async fn lag_pauses_and_resumes(kind: Kind, primary_url: &str, replica_url: &str, source: Source) {
     let dir = PlanDir::example("messages");
     let plan = dir.load();
     let (stop, start) = match kind {
@@ -182,9 +58,16 @@ async fn lag_pauses_and_resumes(kind: Kind, primary_url: &str, replica_url: &str
     let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
     // Batches 200 ms apart: the run lasts longer than the 1 s limit, so the lag of the paused
     // replica must pass the limit before the end.
-    let opts = BackfillOptions {
-        pause: Duration::from_millis(200),
-        ..options(vec![replica(replica_url)], OnUnreachable::Pause)
+    let opts = match source {
+        Source::Replica => BackfillOptions {
+            pause: Duration::from_millis(200),
+            ..options(vec![replica(replica_url)], OnUnreachable::Pause)
+        },
+        Source::Primary => BackfillOptions {
+            pause: Duration::from_millis(200),
+            primary_standbys: Some(PrimaryStandbys::new()),
+            ..options(Vec::new(), OnUnreachable::Pause)
+        },
     };
     let run = backfill::run(b.as_mut(), None, &spec, &opts, &watch);
     let control = async {
@@ -226,33 +109,13 @@ async fn lag_pauses_and_resumes(kind: Kind, primary_url: &str, replica_url: &str
     b.close().await.expect("close");
 }
 
-/// One replica-lag test at a time: they pause the same replicas.
-static PAIR: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// Creates a database on the pair's primary, runs the scenario, drops it.
-async fn on_pair(kind: Kind, primary_env: &str, replica_env: &str) {
+async fn on_pair(kind: Kind, primary_env: &str, replica_env: &str, source: Source) {
     let _one = PAIR.lock().await;
-    let primary = env(primary_env);
-    let replica_url = env(replica_env);
     let name = format!("cutover_replica_{}", std::process::id());
-    let mut admin = connect(&primary)
-        .await
-        .expect("connect to the pair's primary");
-    admin
-        .execute(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .expect("drop");
-    admin
-        .execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create");
-    let p = cutover_core::url::with_database(&primary, &name);
-    let rep = cutover_core::url::with_database(&replica_url, &name);
-    lag_pauses_and_resumes(kind, &p, &rep).await;
-    admin
-        .execute(&format!("DROP DATABASE {name}"))
-        .await
-        .expect("drop");
+    let (p, rep) = database_on_pair(primary_env, replica_env, &name).await;
+    lag_pauses_and_resumes(kind, &p, &rep, source).await;
+    drop_on_pair(primary_env, &name).await;
 }
 
 #[tokio::test]
@@ -264,6 +127,23 @@ async fn postgres_backfill_waits_for_a_paused_streaming_replica() {
         Kind::Postgres,
         "CUTOVER_TEST_PG_PRIMARY_URL",
         "CUTOVER_TEST_PG_REPLICA_URL",
+        Source::Replica,
+    )
+    .await;
+}
+
+/// No replica URL: the lag of the paused standby is read on the primary
+/// (`pg_stat_replication`), and the run waits the same way.
+#[tokio::test]
+async fn postgres_lag_read_on_the_primary_waits_for_a_paused_standby() {
+    if replicas_off() || !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    on_pair(
+        Kind::Postgres,
+        "CUTOVER_TEST_PG_PRIMARY_URL",
+        "CUTOVER_TEST_PG_REPLICA_URL",
+        Source::Primary,
     )
     .await;
 }
@@ -277,6 +157,7 @@ async fn mariadb_backfill_waits_for_a_stopped_sql_thread() {
         Kind::Mysql,
         "CUTOVER_TEST_MYSQL_PRIMARY_URL",
         "CUTOVER_TEST_MYSQL_REPLICA_URL",
+        Source::Replica,
     )
     .await;
 }

@@ -23,7 +23,7 @@ pub enum BackfillCommand {
 #[derive(Debug, Args, Clone)]
 pub struct BatchOpts {
     /// Parallel workers over disjoint key ranges (Postgres and MySQL).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::fleet_args::at_least_one)]
     pub workers: usize,
     /// First batch size (default: the step's batch_size, else 1000).
     #[arg(long, value_name = "ROWS")]
@@ -55,6 +55,10 @@ pub struct BatchOpts {
     /// What a replica that cannot be reached does: pause (default), fail or ignore.
     #[arg(long, value_name = "WHAT", value_parser = on_unreachable)]
     pub on_unreachable: Option<cutover_core::backfill::OnUnreachable>,
+    /// Where --max-replica-lag reads the lag: auto (the replicas' URLs when any are
+    /// listed, else the primary's pg_stat_replication), replicas, or primary (PostgreSQL).
+    #[arg(long, value_name = "WHERE", value_parser = replica_source)]
+    pub replica_source: Option<cutover_core::backfill::ReplicaSourceMode>,
     /// Seconds a batch may wait for a row lock before it is retried with a smaller batch.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub batch_lock_timeout: f64,
@@ -131,5 +135,15 @@ fn on_unreachable(s: &str) -> Result<cutover_core::backfill::OnUnreachable, Stri
         "fail" => Ok(OnUnreachable::Fail),
         "ignore" => Ok(OnUnreachable::Ignore),
         other => Err(format!("`{other}`: expected pause, fail or ignore")),
+    }
+}
+
+fn replica_source(s: &str) -> Result<cutover_core::backfill::ReplicaSourceMode, String> {
+    use cutover_core::backfill::ReplicaSourceMode;
+    match s {
+        "auto" => Ok(ReplicaSourceMode::Auto),
+        "replicas" => Ok(ReplicaSourceMode::Replicas),
+        "primary" => Ok(ReplicaSourceMode::Primary),
+        other => Err(format!("`{other}`: expected auto, replicas or primary")),
     }
 }

@@ -38,6 +38,9 @@ pub enum ExitCode {
     FleetFailed = 11,
     /// A fleet run: every database succeeded, but they are not all at the same version.
     FleetDiverged = 12,
+    /// A fleet run stopped by Ctrl-C (SIGINT): no new database was started, the running
+    /// ones finished, and the summary lists what ran (128 + SIGINT, as shells report it).
+    FleetInterrupted = 130,
 }
 
 impl ExitCode {

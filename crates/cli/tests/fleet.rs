@@ -430,15 +430,21 @@ async fn max_failures_stops_new_starts_and_a_rerun_continues() {
         ]
     );
     assert!(cutover_core::url::is_missing_file(&urls[3]));
-    // Text summary of the same state, then a run without the limit finishes the rest but t5.
+    // Text summary of the same state: the four files never created are MISSING (a status
+    // creates nothing and does not pass a missing file off as "everything pending"). Then a
+    // run without the limit finishes the rest but t5.
     let out = common::run(&dir, &["status", "--group", "fleet"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("8 databases: 8 ok"), "{}", common::text(&out));
-    assert_eq!(
-        out.status.code(),
-        Some(12),
-        "versions differ: {}",
+    assert!(
+        text.contains("8 databases: 4 ok, 4 failed"),
+        "{}",
         common::text(&out)
+    );
+    assert_eq!(text.matches("MISSING").count(), 4, "{}", common::text(&out));
+    assert_eq!(out.status.code(), Some(11), "{}", common::text(&out));
+    assert!(
+        cutover_core::url::is_missing_file(&urls[3]),
+        "status created nothing"
     );
     let (code, doc) = run_json(&dir, &["up", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(11));

@@ -1,6 +1,7 @@
-//! `cutover restore` into a schema-per-tenant target (`?search_path=`) is refused: a dump
-//! restores into the schema it was taken from, so restoring "into" tenant B would overwrite
-//! tenant A (red-team finding). The refusal comes before anything is written.
+//! `cutover restore` into a schema-per-tenant target (`?search_path=`) of another schema is
+//! refused: a dump restores into the schema it was taken from, so restoring "into" tenant B
+//! would overwrite tenant A (red-team finding). The refusal comes before anything is
+//! written. The manifest records the schema, and the same tenant may restore its backup.
 
 mod common;
 
@@ -90,6 +91,35 @@ async fn a_backup_is_not_restored_into_a_tenant_schema() {
             Some("b-original".to_string())
         ]],
         "neither tenant may change"
+    );
+    // The manifest records the tenant's schema, and the same tenant may restore it.
+    let manifest = std::fs::read_to_string(plan.path().join("tenant_a.dump.manifest.json"))
+        .expect("manifest beside the backup");
+    assert!(manifest.contains("\"schema\": \"tenant_a\""), "{manifest}");
+    let out = common::run(
+        plan.path(),
+        &[
+            "restore",
+            file.to_str().expect("utf8"),
+            "--database",
+            &a,
+            "--plan",
+            &dir,
+            "--yes",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+    let names = conn
+        .query("SELECT (SELECT name FROM tenant_a.items), (SELECT name FROM tenant_b.items)")
+        .await
+        .expect("read");
+    assert_eq!(
+        names.rows,
+        vec![vec![
+            Some("a-original".to_string()),
+            Some("b-original".to_string())
+        ]],
+        "tenant a is back at its backup, tenant b untouched"
     );
     let _ = conn.close().await;
     let _ = drop_database(&base, &open_url).await;

@@ -221,6 +221,13 @@ pub trait Backend: Send {
 
     /// Closes the connection.
     async fn close(self: Box<Self>) -> Result<()>;
+
+    /// The schema this session is confined to (PostgreSQL schema-per-tenant: the session's
+    /// `current_schema()` when it is not `public`), `None` for the whole database. Backups
+    /// record it in their manifest and restores compare it (see `backup::restore`).
+    fn schema(&self) -> Option<String> {
+        None
+    }
 }
 
 #[cfg(test)]

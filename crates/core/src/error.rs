@@ -305,4 +305,17 @@ pub enum Error {
     /// Any other failure with a complete message.
     #[error("{0}")]
     Other(String),
+
+    /// `--max-replica-lag`: a replica cannot be watched (it is not a replica, is a replica
+    /// of another database, is of another dialect, or the primary cannot report its
+    /// standbys). Found before the first batch; nothing was written.
+    #[error("replica {replica}: {problem}; {hint}")]
+    Replica {
+        /// The replica's URL without password, or the standby's name.
+        replica: String,
+        /// What is wrong.
+        problem: String,
+        /// What to do next.
+        hint: String,
+    },
 }

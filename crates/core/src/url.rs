@@ -146,6 +146,12 @@ pub fn check_schema_name(schema: &str) -> std::result::Result<(), String> {
     }
 }
 
+/// `schema` as a quoted SQL identifier (`"Tenant_A"`): PostgreSQL folds unquoted names to
+/// lower case, so hints and statements about a mixed-case schema must quote it.
+pub fn quote_schema(schema: &str) -> String {
+    format!("\"{}\"", schema.replace('"', "\"\""))
+}
+
 /// `url` without its `search_path=` query parameter (the URL a driver understands).
 pub fn without_search_path(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {

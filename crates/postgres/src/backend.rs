@@ -31,6 +31,9 @@ pub struct PostgresBackend {
     timeouts: Option<Timeouts>,
     /// Advisory locks this session holds (a key is locked at most once per session).
     held: HashSet<String>,
+    /// The schema the session really uses (`current_schema()` after connecting), `None` for
+    /// `public`: it scopes the advisory locks and a tenant's backups.
+    pub(crate) schema: Option<String>,
 }
 
 impl std::fmt::Debug for PostgresBackend {
@@ -49,11 +52,14 @@ impl PostgresBackend {
     /// `cannot connect to <url with password masked>: <reason>`; a malformed URL is an
     /// [`Error::Url`].
     pub async fn connect(url: &str) -> Result<PostgresBackend> {
+        let client = open(url).await?;
+        let schema = crate::schema::effective_schema(&client).await?;
         Ok(PostgresBackend {
-            client: open(url).await?,
+            client,
             url: url.to_string(),
             timeouts: None,
             held: HashSet::new(),
+            schema,
         })
     }
 
@@ -72,7 +78,10 @@ impl PostgresBackend {
             .client
             .query_one(
                 &sql,
-                &[&advisory_key(&crate::schema::lock_scope(&self.url, key))],
+                &[&advisory_key(&crate::schema::lock_scope(
+                    self.schema.as_deref(),
+                    key,
+                ))],
             )
             .await
             .map_err(|e| driver_error(&e))?;
@@ -269,7 +278,6 @@ impl Backend for PostgresBackend {
     }
 
     async fn restore(&mut self, path: &Path) -> Result<()> {
-        self.refuse_tenant_restore()?;
         self.restore_from(path).await
     }
 
@@ -277,7 +285,6 @@ impl Backend for PostgresBackend {
     /// reference `tables` taken off first and created again afterwards (see
     /// `dependents.rs`): `pg_restore --clean` cannot drop a referenced table.
     async fn restore_tables(&mut self, path: &Path, tables: &[String]) -> Result<()> {
-        self.refuse_tenant_restore()?;
         self.restore_tables_keeping_dependents(path, tables).await
     }
 
@@ -290,6 +297,7 @@ impl Backend for PostgresBackend {
     /// and any open transaction of the old session are gone.
     async fn reconnect(&mut self) -> Result<()> {
         self.client = open(&self.url).await?;
+        self.schema = crate::schema::effective_schema(&self.client).await?;
         self.held.clear();
         if let Some(timeouts) = self.timeouts {
             self.set_timeouts(timeouts).await?;
@@ -309,5 +317,10 @@ impl Backend for PostgresBackend {
     async fn close(self: Box<Self>) -> Result<()> {
         drop(self);
         Ok(())
+    }
+
+    /// The session's `current_schema()` when it is not `public` (schema-per-tenant).
+    fn schema(&self) -> Option<String> {
+        self.schema.clone()
     }
 }

@@ -37,8 +37,9 @@ impl PostgresBackend {
         let mut file = std::ffi::OsString::from("--file=");
         file.push(path.as_os_str());
         cmd.arg(file);
-        // A `?search_path=` target (schema per tenant) backs up its own schema only.
-        let schema = cutover_core::url::search_path_of(&self.url);
+        // A session in its own schema (schema per tenant: `?search_path=`, or `options=` /
+        // the role's search_path) backs up that schema only; quoted, so matched literally.
+        let schema = self.schema.as_ref().map(|s| s.replace('"', "\"\""));
         match (&schema, tables.is_empty()) {
             (Some(schema), true) => {
                 cmd.arg(format!("--schema=\"{schema}\""));
@@ -139,24 +140,6 @@ impl PostgresBackend {
     }
 
     /// Runs `pg_restore` on `path`.
-    /// Refuses a restore into a schema-per-tenant target (`?search_path=`): a dump names the
-    /// schema it was taken from, so `pg_restore` would write into that schema (another
-    /// tenant's, or every schema for a whole-database dump), not into the target's.
-    pub(crate) fn refuse_tenant_restore(&self) -> Result<()> {
-        match cutover_core::url::search_path_of(&self.url) {
-            Some(schema) => Err(cutover_core::Error::unsupported(
-                cutover_core::Dialect::Postgres,
-                format!(
-                    "restoring a backup into the schema-per-tenant target `search_path={schema}`"
-                ),
-                format!(
-                    "a dump restores into the schema it was taken from, whatever the target says, so cutover does not restore tenants; check the dump's schema with `pg_restore --list FILE` and restore it by hand with `pg_restore --schema={schema} --clean --if-exists --single-transaction --dbname=...` only if it is this tenant's"
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
-
     pub(crate) async fn restore_from(&mut self, path: &Path) -> Result<()> {
         check_restore_tool()?;
         let command = tokio::process::Command::from(self.restore_command(path)?);

@@ -24,13 +24,27 @@ pub(crate) fn split_search_path(url: &str) -> Result<(String, Option<String>)> {
     Ok((url, Some(schema)))
 }
 
-/// The advisory-lock key of `key` for the session `url` opens: scoped to its schema when the
-/// URL names one (unchanged otherwise, so existing single-schema runs keep their lock ids).
-pub(crate) fn lock_scope(url: &str, key: &str) -> String {
-    match cutover_core::url::search_path_of(url) {
+/// The advisory-lock key of `key` for a session whose effective schema is `schema` (see
+/// [`effective_schema`]): scoped to it, unchanged without one, so runs in `public` keep
+/// their lock ids. Two URLs that put their sessions in the same schema (`?search_path=t1`,
+/// `?options=-csearch_path%3Dt1`, a role's default search_path) share one lock.
+pub(crate) fn lock_scope(schema: Option<&str>, key: &str) -> String {
+    match schema {
         Some(schema) => format!("{schema}/{key}"),
         None => key.to_string(),
     }
+}
+
+/// The schema the session really uses: `current_schema()`, where unqualified names (the
+/// plan's tables, the history, checkpoint and lock tables) are created. `None` for `public`
+/// (the default, unscoped) and when no schema of the search_path exists.
+pub(crate) async fn effective_schema(client: &Client) -> Result<Option<String>> {
+    let row = client
+        .query_one("SELECT current_schema()", &[])
+        .await
+        .map_err(|e| driver_error(&e))?;
+    let current: Option<String> = row.try_get(0).map_err(|e| driver_error(&e))?;
+    Ok(current.filter(|s| s != "public"))
 }
 
 /// Sets the session's search_path to `schema` and checks that the schema exists.
@@ -48,8 +62,9 @@ pub(crate) async fn enter(client: &Client, url: &str, schema: &str) -> Result<()
         return Err(Error::Driver {
             dialect: cutover_core::Dialect::Postgres,
             message: format!(
-                "schema {schema} does not exist in {}; create it with `cutover up --create-database` (creates the database and the schema) or `CREATE SCHEMA {schema}`",
-                cutover_core::url::redact(url)
+                "schema {schema} does not exist in {}; create it with `cutover up --create-database` (creates the database and the schema) or `CREATE SCHEMA {}`",
+                cutover_core::url::redact(url),
+                cutover_core::url::quote_schema(schema)
             ),
             kind: cutover_core::error::DriverErrorKind::MissingDatabase,
         });
@@ -70,7 +85,7 @@ mod tests {
         let (url, schema) = split_search_path("postgres://u@h/db").expect("ok");
         assert_eq!((url.as_str(), schema), ("postgres://u@h/db", None));
         assert!(split_search_path("postgres://h/db?search_path=a;drop").is_err());
-        assert_eq!(lock_scope("postgres://h/db?search_path=t1", "k"), "t1/k");
-        assert_eq!(lock_scope("postgres://h/db", "k"), "k");
+        assert_eq!(lock_scope(Some("t1"), "k"), "t1/k");
+        assert_eq!(lock_scope(None, "k"), "k");
     }
 }

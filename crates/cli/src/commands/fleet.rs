@@ -5,9 +5,8 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
-use cutover_core::Dialect;
 use cutover_core::backup::BackupPolicy;
-use cutover_core::fleet::{self, FleetJob, FleetReport, OpenFn};
+use cutover_core::fleet::{self, FleetFlags, FleetJob, FleetReport, OpenFn};
 use cutover_core::plan::FleetMember;
 use cutover_core::runner::{Event, Reporter, Target};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -42,23 +41,13 @@ pub(super) fn open_fn() -> Arc<OpenFn> {
 
 /// `up` on every database of the fleet.
 pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<ExitCode> {
-    if args.batch.max_replica_lag.is_some() || !args.batch.replica.is_empty() {
-        bail!(
-            "--max-replica-lag/--replica watch the replicas of one database and are not applied to a group yet: run the backfills of each target with --target, or use --throttle-query with --group"
-        );
-    }
+    let options = args.fleet.options();
+    options.validate(&flags("up", &args.batch))?;
     let plan = Arc::new(project.load_plan()?);
     let members = members(project, &args.fleet)?;
     // Lint once per dialect of the fleet, over the whole plan: what one target applies, a
     // newer target of the same dialect applies too.
-    let mut dialects: Vec<Dialect> = Vec::new();
-    for m in &members {
-        let d = cutover_core::url::dialect_of(&m.url)?;
-        if !dialects.contains(&d) {
-            dialects.push(d);
-        }
-    }
-    for d in dialects {
+    for d in fleet::dialects_of(&members)? {
         if let Some(code) = super::lint::gate(&plan, d, |_| true, args.allow_lint_errors, json)? {
             return Ok(code);
         }
@@ -83,23 +72,14 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
         ),
         None => Target::Latest,
     };
-    let job = Arc::new(FleetJob {
-        plan,
-        options,
-        open: open_fn(),
-        target,
-        create: args.create_database,
-    });
-    let lines = Lines::new(json);
-    let report = fleet::run(members, args.fleet.options(), |member| {
-        let job = job.clone();
-        let line = lines.start(&member.name);
-        async move {
-            let result = fleet::up_one(&job, &member, &line).await;
-            line.finish(&result);
-            result.map_err(|e| e.to_string())
-        }
-    })
+    let job = fleet_job(plan, options, target, args.create_database);
+    let report = run_lines(
+        &job,
+        members,
+        &args.fleet,
+        json,
+        |job, member, line| async move { fleet::up_one(&job, &member, &*line).await },
+    )
     .await;
     print_report(&report, "up", json, false)?;
     Ok(exit_code(&report))
@@ -107,25 +87,25 @@ pub(crate) async fn up(project: &Project, args: &UpArgs, json: bool) -> Result<E
 
 /// `status` on every database of the fleet: which one is behind.
 pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> Result<ExitCode> {
+    args.fleet.options().validate(&FleetFlags {
+        command: "status",
+        ..FleetFlags::default()
+    })?;
     let plan = Arc::new(project.load_plan()?);
     let members = members(project, &args.fleet)?;
-    let job = Arc::new(FleetJob {
+    let job = fleet_job(
         plan,
-        options: runner_options(project, &args.connect),
-        open: open_fn(),
-        target: Target::Latest,
-        create: false,
-    });
-    let lines = Lines::new(json);
-    let report = fleet::run(members, args.fleet.options(), |member| {
-        let job = job.clone();
-        let line = lines.start(&member.name);
-        async move {
-            let result = fleet::status_one(&job, &member).await;
-            line.finish(&result);
-            result.map_err(|e| e.to_string())
-        }
-    })
+        runner_options(project, &args.connect),
+        Target::Latest,
+        false,
+    );
+    let report = run_lines(
+        &job,
+        members,
+        &args.fleet,
+        json,
+        |job, member, _| async move { fleet::status_one(&job, &member).await },
+    )
     .await;
     print_report(&report, "status", json, true)?;
     let code = exit_code(&report);
@@ -135,10 +115,93 @@ pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> 
     Ok(code)
 }
 
-/// 0: all succeeded and are at one version; 11: a database failed or was not started; 12:
-/// all succeeded but at different versions.
-fn exit_code(report: &FleetReport) -> ExitCode {
-    if !report.all_ok() {
+/// The flags of a fleet command that core's [`FleetOptions::validate`](cutover_core::fleet::FleetOptions::validate) checks.
+pub(super) fn flags<'a>(command: &'a str, batch: &crate::cli::BatchOpts) -> FleetFlags<'a> {
+    FleetFlags {
+        command,
+        max_replica_lag: batch
+            .max_replica_lag
+            .map(|s| std::time::Duration::from_secs_f64(s.max(0.0))),
+        replicas: batch.replica.len(),
+        workers: Some(batch.workers),
+        replica_lag_per_target: false,
+    }
+}
+
+/// What every target of one fleet command shares.
+pub(super) fn fleet_job(
+    plan: Arc<cutover_core::plan::Plan>,
+    options: cutover_core::runner::RunnerOptions,
+    target: Target,
+    create: bool,
+) -> Arc<FleetJob> {
+    Arc::new(FleetJob {
+        plan,
+        options,
+        open: open_fn(),
+        target,
+        create,
+    })
+}
+
+/// Runs `op` on every member with one live line each, as `opts` schedules; Ctrl-C stops
+/// new starts (the running databases finish, see [`ctrl_c`]).
+pub(super) async fn run_lines<F, Fut>(
+    job: &Arc<FleetJob>,
+    members: Vec<FleetMember>,
+    opts: &FleetOpts,
+    json: bool,
+    op: F,
+) -> FleetReport
+where
+    F: Fn(Arc<FleetJob>, FleetMember, Arc<Line>) -> Fut,
+    Fut: std::future::Future<Output = cutover_core::Result<fleet::Outcome>> + Send + 'static,
+{
+    let lines = Lines::new(json);
+    fleet::run_until(
+        members,
+        opts.options(),
+        |member| {
+            let line = Arc::new(lines.start(&member.name));
+            let work = op(job.clone(), member, line.clone());
+            async move {
+                let result = work.await;
+                line.finish(&result);
+                result.map_err(|e| e.to_string())
+            }
+        },
+        ctrl_c(),
+    )
+    .await
+}
+
+/// Turns true at the first Ctrl-C (SIGINT); a second one ends the process at once (exit 130).
+fn ctrl_c() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_err() {
+            return;
+        }
+        eprintln!(
+            "interrupted: no new database starts; waiting for the running ones to finish (Ctrl-C again to abort them)"
+        );
+        let _ = tx.send(true);
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "aborted: the running databases were cut off; re-run the command to see where each stands"
+            );
+            std::process::exit(ExitCode::FleetInterrupted as i32);
+        }
+    });
+    rx
+}
+
+/// 130: stopped by Ctrl-C; 0: all succeeded and are at one version; 11: a database failed
+/// or was not started; 12: all succeeded but at different versions.
+pub(super) fn exit_code(report: &FleetReport) -> ExitCode {
+    if report.interrupted {
+        ExitCode::FleetInterrupted
+    } else if !report.all_ok() {
         ExitCode::FleetFailed
     } else if !report.converged() {
         ExitCode::FleetDiverged

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use cutover_core::Dialect;
 use cutover_core::backfill::BackfillSpec;
-use cutover_core::fleet::{self, FleetJob, FleetReport};
+use cutover_core::fleet::{self, FleetFlags, FleetReport};
 use cutover_core::runner::Target;
 
-use super::fleet::{Lines, members, open_fn};
+use super::fleet::{flags, fleet_job, members, run_lines};
 use super::fleet_output::print_report;
 use super::{batch_options, runner_options};
 use crate::cli::{BackfillRunArgs, DriftArgs, FleetOpts, LintArgs};
@@ -28,11 +28,10 @@ pub(crate) async fn backfill(
             "`backfill run --dry-run` shows sample rows of one database: run it with --target NAME (or --database URL) for one member of the group"
         );
     }
-    if args.batch.max_replica_lag.is_some() || !args.batch.replica.is_empty() {
-        bail!(
-            "--max-replica-lag/--replica watch the replicas of one database: with --group, use --throttle-query, or run each target with --target"
-        );
-    }
+    args.fleet.options().validate(&FleetFlags {
+        replica_lag_per_target: true,
+        ..flags("backfill run", &args.batch)
+    })?;
     let plan = Arc::new(project.load_plan()?);
     if args.ids.is_empty() && BackfillSpec::all(&plan)?.is_empty() {
         bail!("the plan has no backfill steps");
@@ -42,29 +41,27 @@ pub(crate) async fn backfill(
     options.backfill = batch_options(&args.batch);
     options.backfill.force = args.force;
     options.backfill.restart = args.restart;
-    let job = Arc::new(FleetJob {
-        plan,
-        options,
-        open: open_fn(),
-        target: Target::Latest,
-        create: false,
-    });
+    let job = fleet_job(plan, options, Target::Latest, false);
+    // --max-replica-lag: every target watches its own replicas (settled before any runs).
+    let jobs = Arc::new(super::fleet_replicas::jobs(
+        project,
+        &members,
+        &args.batch,
+        &job,
+    )?);
     let ids = Arc::new(args.ids.clone());
-    let lines = Lines::new(json);
-    let report = fleet::run(members, args.fleet.options(), |member| {
-        let (job, ids) = (job.clone(), ids.clone());
-        let line = lines.start(&member.name);
-        async move {
-            let result = fleet::backfill_one(&job, &member, &ids, &line).await;
-            line.finish(&result);
-            result.map_err(|e| e.to_string())
-        }
+    let report = run_lines(&job, members, &args.fleet, json, |job, member, line| {
+        let job = super::fleet_replicas::job_of(&jobs, &member, &job);
+        let ids = ids.clone();
+        async move { fleet::backfill_one(&job, &member, &ids, &*line).await }
     })
     .await;
     print_report(&report, "backfill run", json, false)?;
     print_notes(&report, json);
     // Backfills do not move versions: only failures count.
-    Ok(if report.all_ok() {
+    Ok(if report.interrupted {
+        ExitCode::FleetInterrupted
+    } else if report.all_ok() {
         ExitCode::Success
     } else {
         ExitCode::FleetFailed
@@ -74,25 +71,25 @@ pub(crate) async fn backfill(
 /// `drift` on every database of the fleet. Exit code: 11 when a database failed or was not
 /// checked, else 8 (the single-database drift code) when any database drifted, else 0.
 pub(crate) async fn drift(project: &Project, args: &DriftArgs, json: bool) -> Result<ExitCode> {
+    args.fleet.options().validate(&FleetFlags {
+        command: "drift",
+        ..FleetFlags::default()
+    })?;
     let plan = Arc::new(project.load_plan()?);
     let members = members(project, &args.fleet)?;
-    let job = Arc::new(FleetJob {
+    let job = fleet_job(
         plan,
-        options: runner_options(project, &args.connect),
-        open: open_fn(),
-        target: Target::Latest,
-        create: false,
-    });
-    let lines = Lines::new(json);
-    let report = fleet::run(members, args.fleet.options(), |member| {
-        let job = job.clone();
-        let line = lines.start(&member.name);
-        async move {
-            let result = fleet::drift_one(&job, &member).await;
-            line.finish(&result);
-            result.map_err(|e| e.to_string())
-        }
-    })
+        runner_options(project, &args.connect),
+        Target::Latest,
+        false,
+    );
+    let report = run_lines(
+        &job,
+        members,
+        &args.fleet,
+        json,
+        |job, member, _| async move { fleet::drift_one(&job, &member).await },
+    )
     .await;
     print_report(&report, "drift", json, false)?;
     if !json {
@@ -115,7 +112,9 @@ pub(crate) async fn drift(project: &Project, args: &DriftArgs, json: bool) -> Re
 }
 
 fn drift_exit(report: &FleetReport) -> ExitCode {
-    if !report.all_ok() {
+    if report.interrupted {
+        ExitCode::FleetInterrupted
+    } else if !report.all_ok() {
         ExitCode::FleetFailed
     } else if !report.drifted.is_empty() {
         ExitCode::Drift

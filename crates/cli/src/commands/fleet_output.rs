@@ -1,5 +1,6 @@
 //! The summary of a fleet run: a matrix (database x state, version, pending, applied, rows,
-//! time, error) as text, or one JSON document.
+//! time, error; `drift` adds a DRIFT column) as text, then each database's warnings and
+//! backups, or one JSON document.
 
 use anyhow::Result;
 use cutover_core::fleet::{FleetReport, TargetStatus};
@@ -27,8 +28,16 @@ pub(crate) fn print_report(
         .max()
         .unwrap_or(6)
         .max(6);
+    // `drift`: how many differences each database has (`-`: not checked).
+    let drift_col = |t: &cutover_core::fleet::TargetResult| match (command, t.status) {
+        ("drift", TargetStatus::Ok) if t.drift.is_empty() => "none  ".to_string(),
+        ("drift", TargetStatus::Ok) => format!("{:<6}", t.drift.len()),
+        ("drift", _) => "-     ".to_string(),
+        _ => String::new(),
+    };
+    let drift_head = if command == "drift" { "DRIFT " } else { "" };
     crate::outln!(
-        "{:<width$}  {:<11}  {:<10}  {:>7}  {:>7}  {:>9}  {:>7}  ERROR",
+        "{:<width$}  {:<11}  {drift_head}{:<10}  {:>7}  {:>7}  {:>9}  {:>7}  ERROR",
         "TARGET",
         "STATE",
         "VERSION",
@@ -49,9 +58,10 @@ pub(crate) fn print_report(
             .map(|p| p.to_string())
             .unwrap_or_else(|| "-".into());
         crate::outln!(
-            "{:<width$}  {:<11}  {:<10}  {:>7}  {:>7}  {:>9}  {:>6.1}s  {}",
+            "{:<width$}  {:<11}  {}{:<10}  {:>7}  {:>7}  {:>9}  {:>6.1}s  {}",
             t.target,
             state,
+            drift_col(t),
             t.version.as_deref().unwrap_or("-"),
             pending,
             t.applied,
@@ -64,6 +74,14 @@ pub(crate) fn print_report(
         );
     }
     crate::outln!();
+    for t in &report.targets {
+        for w in &t.warnings {
+            crate::outln!("warning {}: {w}", t.target);
+        }
+        for b in &t.backups {
+            crate::outln!("backup {}: {b}", t.target);
+        }
+    }
     crate::outln!(
         "{} databases: {} ok, {} failed, {} not started; versions: {}",
         report.targets.len(),
@@ -78,6 +96,12 @@ pub(crate) fn print_report(
     );
     if let Some(why) = &report.stopped {
         crate::outln!("stopped: {why}");
+    }
+    if report.interrupted {
+        crate::outln!(
+            "interrupted: the summary above is what ran; re-run the same command to continue"
+        );
+        return Ok(());
     }
     if status && !report.behind.is_empty() {
         crate::outln!(

@@ -8,6 +8,7 @@ mod explain;
 mod fleet;
 mod fleet_checks;
 mod fleet_output;
+mod fleet_replicas;
 mod generate;
 mod lint;
 mod migrate;

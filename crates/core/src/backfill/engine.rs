@@ -126,7 +126,7 @@ pub async fn run_part(
                         return Err(Error::Backfill {
                             id: spec.id.clone(),
                             progress,
-                            cause: Box::new(e),
+                            cause: Box::new(super::undo_names::user_names(e, spec)),
                         });
                     }
                     attempt += 1;

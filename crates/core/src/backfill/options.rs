@@ -51,6 +51,9 @@ pub struct BackfillOptions {
     pub replicas: Vec<super::replicas::ReplicaSource>,
     /// What a replica that cannot be reached does to the run.
     pub on_unreachable: super::replicas::OnUnreachable,
+    /// `max_replica_lag` also reads the lag of every standby on the primary itself
+    /// (PostgreSQL `pg_stat_replication`); `None`: only `replicas` are watched.
+    pub primary_standbys: Option<super::replica_primary::PrimaryStandbys>,
 }
 
 impl Default for BackfillOptions {
@@ -77,6 +80,7 @@ impl Default for BackfillOptions {
             max_replica_lag: None,
             replicas: Vec::new(),
             on_unreachable: Default::default(),
+            primary_standbys: None,
         }
     }
 }

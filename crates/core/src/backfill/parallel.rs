@@ -44,6 +44,7 @@ pub async fn run_fenced(
     fence: Option<&Fence>,
 ) -> Result<BackfillReport> {
     let started = Instant::now();
+    super::replicas::verify_replicas(b, options).await?;
     let states = StateTable::new(b.dialect());
     states.ensure(b).await?;
     let mut existing = states.load(b, &spec.id).await?;

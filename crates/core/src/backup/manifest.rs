@@ -49,6 +49,10 @@ pub struct Manifest {
     /// `None`: the whole database.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub only_tables: Option<Vec<String>>,
+    /// The schema the backup was taken from, for a session confined to one (PostgreSQL
+    /// schema-per-tenant); `None`: the whole database (or a manifest older than this field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
 }
 
 /// A migration named in a manifest.
@@ -155,6 +159,7 @@ mod tests {
             size_bytes: 10,
             sha256: "00".into(),
             only_tables: None,
+            schema: Some("Tenant_A".into()),
         };
         let path = m.write(&backup).expect("write");
         assert_eq!(path, dir.join("app-0001-x.dump.manifest.json"));

@@ -10,6 +10,7 @@ mod files;
 mod find;
 mod manifest;
 mod take;
+mod tenant;
 mod tools;
 mod verify;
 

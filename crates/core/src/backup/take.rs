@@ -76,6 +76,7 @@ pub async fn restore(backend: &mut dyn Backend, path: &Path) -> Result<Manifest>
             manifest.dialect
         )));
     }
+    super::tenant::check_schema(path, &manifest, backend.schema().as_deref())?;
     backend.check_restore_tools()?;
     if let Some(tables) = &manifest.only_tables {
         // A table-level backup replaces its tables and leaves everything else alone.
@@ -221,6 +222,7 @@ async fn describe(
         size_bytes,
         sha256,
         only_tables: only.map(<[String]>::to_vec),
+        schema: backend.schema(),
     };
     manifest.write(path)?;
     Ok(manifest)

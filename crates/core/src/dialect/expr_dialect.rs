@@ -118,6 +118,14 @@ pub trait ExprDialect: Send + Sync {
         sea_query::ExprTrait::eq(a, b)
     }
 
+    /// Renders a text comparison in two parts: `plain` as written (an index can serve it;
+    /// `<>` / `NOT IN` when `negated`), `exact` the positive comparison made exact, and
+    /// `probes` the operands of a type the plan does not know. The default is `plain`
+    /// (PostgreSQL and SQLite compare text exactly with their default collations).
+    fn expr_narrowed(&self, plain: Expr, _exact: Expr, _probes: Vec<Expr>, _negated: bool) -> Expr {
+        plain
+    }
+
     /// Renders `text [NOT] LIKE pattern`, case-sensitive on every dialect (SQLite
     /// connections run with `PRAGMA case_sensitive_like = ON`).
     fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {

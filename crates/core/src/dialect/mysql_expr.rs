@@ -97,6 +97,23 @@ impl ExprDialect for Mysql {
         indexed.and(bytes)
     }
 
+    /// `plain AND exact`: the plain comparison can use the column's index whatever its
+    /// collation, the exact one (UTF-8 bytes: case and trailing spaces count) decides. A
+    /// probe, an operand of a type the plan does not know, that the database says is not
+    /// text (`COLLATION(x) = 'binary'`: numbers, dates, binary strings) leaves the decision
+    /// to `plain`, which compares such values by value. Negated (`<>`, `NOT IN`): `plain OR
+    /// NOT exact`, the same under SQL's three-valued logic.
+    fn expr_narrowed(&self, plain: Expr, exact: Expr, probes: Vec<Expr>, negated: bool) -> Expr {
+        let decide = probes.into_iter().rev().fold(exact, |acc, p| {
+            Expr::cust_with_expr("COLLATION(?) = 'binary'", p).or(acc)
+        });
+        if negated {
+            plain.or(decide.not())
+        } else {
+            plain.and(decide)
+        }
+    }
+
     /// A binary collation on the pattern makes the match case-sensitive whatever the
     /// column's collation (`_` still matches one character, not one byte).
     fn expr_like(&self, text: Expr, pattern: Expr, negated: bool) -> Expr {

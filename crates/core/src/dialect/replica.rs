@@ -50,6 +50,51 @@ pub trait ReplicaLagDialect: Send + Sync {
             ),
         }
     }
+
+    /// A query run on the primary returning what its replicas report about it (see
+    /// [`Self::check_replica_identity`]), or `None` when replicas cannot be checked.
+    fn primary_identity_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query run on a replica returning what it says about itself and its primary.
+    fn replica_identity_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Whether `replica` (the answer of [`Self::replica_identity_sql`]) is a replica of the
+    /// primary that answered `primary`; `Err` says why not.
+    fn check_replica_identity(&self, _primary: &Rows, _replica: &Rows) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// A query run on the primary listing its standbys, one row each: `(name, state, replay
+    /// position, primary's current position, replay lag in seconds)`, positions as byte
+    /// offsets, the lag NULL when the primary has none; `None` when the primary cannot report
+    /// its standbys' lag (MariaDB/MySQL: only a replica knows its lag).
+    fn primary_standbys_sql(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// A query run on the primary returning `true` when this session may read the
+    /// positions of every standby ([`Self::primary_standbys_sql`]).
+    fn primary_standbys_privilege_sql(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// The value of column `name` (any case) in the first row.
+fn first_value(rows: &Rows, names: &[&str]) -> Option<String> {
+    let i = rows
+        .columns
+        .iter()
+        .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))?;
+    rows.rows.first()?.get(i).cloned().flatten()
+}
+
+/// The value at `index` of the first row.
+fn nth_value(rows: &Rows, index: usize) -> Option<String> {
+    rows.rows.first()?.get(index).cloned().flatten()
 }
 
 impl ReplicaLagDialect for Postgres {
@@ -72,6 +117,52 @@ impl ReplicaLagDialect for Postgres {
              WHEN pg_is_wal_replay_paused() THEN 'replay is paused (pg_wal_replay_pause())' \
              ELSE 'no transaction replayed since the replica started' END"
         )
+    }
+
+    fn primary_identity_sql(&self) -> Option<&'static str> {
+        Some("SELECT system_identifier::text FROM pg_control_system()")
+    }
+
+    fn replica_identity_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT (SELECT system_identifier::text FROM pg_control_system()), \
+             pg_is_in_recovery()::text",
+        )
+    }
+
+    /// A streaming replica is in recovery and shares its primary's system identifier
+    /// (`pg_basebackup` copies it; every `initdb` makes a new one).
+    fn check_replica_identity(&self, primary: &Rows, replica: &Rows) -> Result<(), String> {
+        let want = nth_value(primary, 0).unwrap_or_default();
+        let got = nth_value(replica, 0).unwrap_or_default();
+        if nth_value(replica, 1).as_deref() != Some("true") {
+            return Err("it is not a replica (pg_is_in_recovery() is false)".into());
+        }
+        if want != got {
+            return Err(format!(
+                "it is a replica of another cluster (its system identifier is {got}, the target's is {want})"
+            ));
+        }
+        Ok(())
+    }
+
+    /// `replay_lag` is NULL when the standby has replayed everything (and stale between
+    /// its status messages): the caller also compares positions.
+    fn primary_standbys_sql(&self) -> Option<&'static str> {
+        Some(
+            "SELECT coalesce(nullif(application_name, ''), 'standby') || ' at ' || \
+             coalesce(host(client_addr), 'local socket'), state, \
+             pg_wal_lsn_diff(replay_lsn, '0/0')::text, \
+             pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text, \
+             EXTRACT(EPOCH FROM replay_lag)::text \
+             FROM pg_stat_replication ORDER BY 1",
+        )
+    }
+
+    /// Without `pg_read_all_stats` (in `pg_monitor`) or superuser, the positions of other
+    /// roles' standbys read as NULL.
+    fn primary_standbys_privilege_sql(&self) -> Option<&'static str> {
+        Some("SELECT pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')::text")
     }
 }
 
@@ -108,6 +199,47 @@ impl ReplicaLagDialect for Mysql {
             why.push_str(&format!("; last error: {e}"));
         }
         ReplicaLag::Unknown(why)
+    }
+
+    fn primary_identity_sql(&self) -> Option<&'static str> {
+        Some("SELECT @@server_id, @@port")
+    }
+
+    fn replica_identity_sql(&self) -> Option<&'static str> {
+        Some("SHOW SLAVE STATUS")
+    }
+
+    /// The replica's primary must have the target's `@@server_id` and port. Server ids are
+    /// unique only within one replication setup (every server defaults to 1), so the port
+    /// is compared too; the host is not (the replica may reach the primary by another name).
+    fn check_replica_identity(&self, primary: &Rows, replica: &Rows) -> Result<(), String> {
+        if replica.rows.is_empty() {
+            return Err("it is not a replica (SHOW SLAVE STATUS is empty)".into());
+        }
+        let id = nth_value(primary, 0).unwrap_or_default();
+        let port = nth_value(primary, 1).unwrap_or_default();
+        let get = |names: &[&str]| first_value(replica, names).unwrap_or_default();
+        let master_id = get(&["Master_Server_Id", "Source_Server_Id"]);
+        let host = get(&["Master_Host", "Source_Host"]);
+        let master_port = get(&["Master_Port", "Source_Port"]);
+        if master_id.is_empty() || master_id == "0" {
+            return Err(format!(
+                "it has not connected to its primary {host}:{master_port} yet (Master_Server_Id is 0; IO thread running: {}, last IO error: {})",
+                get(&["Slave_IO_Running", "Replica_IO_Running"]),
+                get(&["Last_IO_Error"])
+            ));
+        }
+        if master_id != id {
+            return Err(format!(
+                "it replicates from {host}:{master_port} (server_id {master_id}), but the target's @@server_id is {id}: it is a replica of another database"
+            ));
+        }
+        if master_port != port {
+            return Err(format!(
+                "it replicates from {host}:{master_port}, but the target listens on port {port} (both have server_id {id}, which separate replication setups may share): it is a replica of another database"
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -135,6 +135,18 @@ pub(crate) enum Node {
     },
     /// `(SELECT ..)` yielding one value.
     Scalar(Box<Select>),
+    /// A text comparison in two parts: `plain` as written (an index on the column can serve
+    /// it) and `exact`, the same comparison of the exact operands, which decides. `probes`
+    /// are the operands whose type the plan does not know: where the database says one is
+    /// not text (MySQL: `COLLATION(x) = 'binary'`), `plain` alone decides. `negated`: the
+    /// comparison is `<>` / `NOT IN` (`plain` is written so, `exact` is the positive form).
+    /// Inserted by the load-time type check; PostgreSQL and SQLite render `plain` only.
+    Narrowed {
+        plain: Box<Node>,
+        exact: Box<Node>,
+        probes: Vec<Node>,
+        negated: bool,
+    },
 }
 
 impl Node {
@@ -150,7 +162,8 @@ impl Node {
             Node::Unary(_, x)
             | Node::IsNull { expr: x, .. }
             | Node::Cast { expr: x, .. }
-            | Node::Exact(x) => x.collect_columns(out),
+            | Node::Exact(x)
+            | Node::Narrowed { plain: x, .. } => x.collect_columns(out),
             Node::Binary(l, _, r)
             | Node::TextEq {
                 left: l, right: r, ..

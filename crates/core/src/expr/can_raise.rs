@@ -32,9 +32,10 @@ impl Node {
                 l.raising_parts(out);
                 r.raising_parts(out);
             }
-            Node::Unary(_, x) | Node::IsNull { expr: x, .. } | Node::Exact(x) => {
-                x.raising_parts(out)
-            }
+            Node::Unary(_, x)
+            | Node::IsNull { expr: x, .. }
+            | Node::Exact(x)
+            | Node::Narrowed { plain: x, .. } => x.raising_parts(out),
             Node::Like { expr, pattern, .. } => {
                 expr.raising_parts(out);
                 pattern.raising_parts(out);

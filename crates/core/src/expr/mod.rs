@@ -14,6 +14,7 @@ mod expression;
 mod functions;
 mod kinds;
 mod limits;
+mod narrow;
 mod parse;
 mod parse_calls;
 mod parse_operators;

@@ -77,6 +77,17 @@ impl Renderer<'_> {
             }
             Node::Binary(l, op, r) => self.node(l)?.binary(bin_oper(*op), self.node(r)?),
             Node::Exact(x) => self.d.expr_exact_text(self.node(x)?),
+            Node::Narrowed {
+                plain,
+                exact,
+                probes,
+                negated,
+            } => self.d.expr_narrowed(
+                self.node(plain)?,
+                self.node(exact)?,
+                self.all(probes)?,
+                *negated,
+            ),
             Node::TextEq {
                 left,
                 right,

@@ -16,7 +16,8 @@ impl Node {
             Node::Unary(_, x)
             | Node::IsNull { expr: x, .. }
             | Node::Cast { expr: x, .. }
-            | Node::Exact(x) => x.is_repeatable(clock_pinned),
+            | Node::Exact(x)
+            | Node::Narrowed { plain: x, .. } => x.is_repeatable(clock_pinned),
             Node::Binary(l, _, r)
             | Node::TextEq {
                 left: l, right: r, ..

@@ -13,6 +13,7 @@ use super::ast::{Literal, Node, UnaryOp};
 use super::functions::Function;
 use super::kinds::{Lookup, Scope, ValueKind};
 use super::kinds::{comparable, enum_literal_problem, unify};
+use super::narrow;
 use super::query::{AggFunc, Catalog, check_select};
 
 /// Type-checks `node`, rewriting it where the dialects need help to agree; returns its kind.
@@ -62,6 +63,7 @@ impl Checker<'_> {
             Node::Literal(Literal::Number(_)) => Number,
             Node::Literal(Literal::Str(_)) => StringLiteral,
             Node::Exact(x) => self.node(x)?,
+            Node::Narrowed { plain, .. } => self.node(plain)?,
             Node::TextEq { left, right, .. } => {
                 self.node(left)?;
                 self.node(right)?;
@@ -93,12 +95,17 @@ impl Checker<'_> {
             Node::InList { expr, list, .. } => {
                 let k = self.node(expr)?;
                 let mut all_text = k.textual();
+                let mut kinds = Vec::with_capacity(list.len());
                 for item in list.iter_mut() {
                     let ik = self.node(item)?;
                     self.compare(k, expr, ik, item, "IN")?;
                     all_text &= ik.textual();
+                    kinds.push(ik);
                 }
-                if all_text {
+                let stored = all_text && self.stored_text(expr) && list.iter().all(is_literal);
+                if stored || narrow::loose_list(k, &kinds) {
+                    narrow::in_list(node, k == Unknown);
+                } else if all_text {
                     if list.iter().all(is_literal) {
                         exact(expr);
                     } else {
@@ -123,6 +130,14 @@ impl Checker<'_> {
                 whens,
                 otherwise,
             } => {
+                if let Some(Node::Column(c)) = operand.as_deref()
+                    && matches!(
+                        (self.scope)(c),
+                        Lookup::Unknown | Lookup::Stored(ValueKind::Text)
+                    )
+                {
+                    narrow::case_operand(operand, whens);
+                }
                 let operand_kind = match operand {
                     Some(o) => Some(self.node(o)?),
                     None => None,
@@ -214,6 +229,8 @@ impl Checker<'_> {
                     self.compare(k, expr, qk, item, "IN")?;
                     if k.textual() && qk.textual() {
                         exact_pair(expr, item);
+                    } else if narrow::loose(k, qk) {
+                        narrow::in_query(node, k == Unknown);
                     }
                 }
                 Boolean
@@ -315,7 +332,7 @@ fn enum_as_text(side: &mut Node, kind: &mut ValueKind, other: &Node, other_kind:
     }
 }
 
-fn exact_pair(l: &mut Node, r: &mut Node) {
+pub(super) fn exact_pair(l: &mut Node, r: &mut Node) {
     match (is_literal(l), is_literal(r)) {
         (_, true) => exact(l),
         (true, false) => exact(r),
@@ -327,7 +344,7 @@ fn exact_pair(l: &mut Node, r: &mut Node) {
 }
 
 /// Wraps a text operand so that it compares exactly (once).
-fn exact(node: &mut Node) {
+pub(super) fn exact(node: &mut Node) {
     if !matches!(node, Node::Exact(_) | Node::Literal(Literal::Null)) {
         let inner = std::mem::replace(node, Node::Literal(Literal::Null));
         *node = Node::Exact(Box::new(inner));

@@ -1,8 +1,6 @@
 //! More per-target operations of a fleet: `backfill run` and `drift` on one database, as the
 //! single-database commands run them, plus the dialects a fleet's lint covers.
 
-use std::sync::atomic::Ordering;
-
 use super::FleetJob;
 use super::Outcome;
 use super::ops::{Counting, outcome_of};
@@ -22,7 +20,7 @@ pub async fn backfill_one(
 ) -> Result<Outcome> {
     if crate::url::is_missing_file(&member.url) {
         return Err(Error::Other(format!(
-            "no SQLite database at {}: run `cutover up --group ...` first",
+            "MISSING: no SQLite database at {}: run `cutover up --group ...` first",
             crate::url::sqlite_path(&member.url).unwrap_or_default()
         )));
     }
@@ -84,7 +82,7 @@ pub async fn backfill_one(
     let _ = backend.close().await;
     let (notes, status) = result?;
     let mut outcome = outcome_of(&status);
-    outcome.rows_changed = counting.rows.load(Ordering::Relaxed);
+    counting.fill(&mut outcome);
     outcome.notes = notes;
     Ok(outcome)
 }
@@ -94,7 +92,7 @@ pub async fn backfill_one(
 pub async fn drift_one(job: &FleetJob, member: &FleetMember) -> Result<Outcome> {
     if crate::url::is_missing_file(&member.url) {
         return Err(Error::Other(format!(
-            "no SQLite database at {}: drift only reads and creates none",
+            "MISSING: no SQLite database at {}: drift only reads and creates none; `cutover up --group ...` creates it",
             crate::url::sqlite_path(&member.url).unwrap_or_default()
         )));
     }

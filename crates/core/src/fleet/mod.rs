@@ -9,6 +9,7 @@
 mod checks;
 mod ops;
 mod report;
+mod validate;
 
 use std::future::Future;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use tokio::task::JoinSet;
 pub use checks::{backfill_one, dialects_of, drift_one};
 pub use ops::{FleetJob, OpenFn, status_one, up_one};
 pub use report::{FleetReport, Outcome, TargetResult, TargetStatus};
+pub use validate::FleetFlags;
 
 use crate::plan::FleetMember;
 
@@ -50,6 +52,23 @@ where
     F: Fn(FleetMember) -> Fut,
     Fut: Future<Output = std::result::Result<Outcome, String>> + Send + 'static,
 {
+    let (_keep, stop) = tokio::sync::watch::channel(false);
+    run_until(members, options, op, stop).await
+}
+
+/// Like [`run`], stopping early when `stop` turns true (Ctrl-C): no new target starts, the
+/// running ones finish, and the report is [`FleetReport::interrupted`].
+pub async fn run_until<F, Fut>(
+    members: Vec<FleetMember>,
+    options: FleetOptions,
+    op: F,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> FleetReport
+where
+    F: Fn(FleetMember) -> Fut,
+    Fut: Future<Output = std::result::Result<Outcome, String>> + Send + 'static,
+{
+    let mut interrupted = false;
     let parallel = options.parallel.max(1);
     let canary = options.canary.min(members.len());
     let mut results: Vec<Option<TargetResult>> = vec![None; members.len()];
@@ -73,7 +92,18 @@ where
                 ids.insert(handle.id(), (index, started));
                 next += 1;
             }
-            let Some(joined) = tasks.join_next_with_id().await else {
+            let joined = tokio::select! {
+                joined = tasks.join_next_with_id() => joined,
+                () = stop_signal(&mut stop), if !interrupted => {
+                    interrupted = true;
+                    stopped = Some(
+                        "interrupted (Ctrl-C): no new target was started; the running ones finished"
+                            .to_string(),
+                    );
+                    continue;
+                }
+            };
+            let Some(joined) = joined else {
                 break;
             };
             let (index, seconds, outcome) = match joined {
@@ -126,7 +156,21 @@ where
         .enumerate()
         .map(|(i, (m, r))| r.unwrap_or_else(|| TargetResult::not_started(m, i < canary, &reason)))
         .collect();
-    FleetReport::new(targets, stopped)
+    let mut report = FleetReport::new(targets, stopped);
+    report.interrupted = interrupted;
+    report
+}
+
+/// Resolves when `stop` is (or turns) true; never when its sender is gone.
+async fn stop_signal(stop: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stop.borrow_and_update() {
+            return;
+        }
+        if stop.changed().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +242,43 @@ mod tests {
             (3, 2, 5)
         );
         assert_eq!(report.targets[5].status, TargetStatus::NotStarted);
+    }
+
+    #[tokio::test]
+    async fn a_stop_starts_nothing_new_and_lets_running_targets_finish() {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let tx = std::sync::Arc::new(tx);
+        let options = FleetOptions {
+            parallel: 2,
+            canary: 0,
+            max_failures: None,
+        };
+        let report = run_until(
+            members(10),
+            options,
+            move |m| {
+                let tx = tx.clone();
+                async move {
+                    if m.name == "t1" {
+                        let _ = tx.send(true);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    Ok(outcome())
+                }
+            },
+            rx,
+        )
+        .await;
+        assert!(report.interrupted);
+        assert_eq!(report.count(TargetStatus::Ok), 2, "{report:?}");
+        assert_eq!(report.count(TargetStatus::NotStarted), 8);
+        assert!(
+            report
+                .stopped
+                .as_deref()
+                .unwrap_or_default()
+                .contains("interrupted")
+        );
     }
 
     #[tokio::test]

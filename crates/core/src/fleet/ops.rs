@@ -1,8 +1,8 @@
 //! The per-target operations of a fleet: `up` and `status` on one database, exactly as the
 //! single-database commands run them (own connection, history, lock and checkpoints).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use super::Outcome;
 use crate::error::{Error, Result};
@@ -40,10 +40,19 @@ impl std::fmt::Debug for FleetJob {
 /// Held while a task creates a database or schema.
 static CREATING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// Passes events on and adds up the rows backfills changed.
+/// Passes events on, adds up the rows backfills changed, and keeps the warnings and the
+/// backups taken, for the fleet summary.
 pub(super) struct Counting<'a> {
     inner: &'a dyn Reporter,
     pub(super) rows: AtomicU64,
+    kept: Mutex<Kept>,
+}
+
+/// Warnings and backup paths of one target.
+#[derive(Default)]
+struct Kept {
+    warnings: Vec<String>,
+    backups: Vec<String>,
 }
 
 impl<'a> Counting<'a> {
@@ -51,14 +60,37 @@ impl<'a> Counting<'a> {
         Counting {
             inner,
             rows: AtomicU64::new(0),
+            kept: Mutex::new(Kept::default()),
+        }
+    }
+
+    /// Moves the rows, warnings and backups seen into `outcome`.
+    pub(super) fn fill(&self, outcome: &mut Outcome) {
+        outcome.rows_changed = self.rows.load(Ordering::Relaxed);
+        if let Ok(mut kept) = self.kept.lock() {
+            outcome.warnings = std::mem::take(&mut kept.warnings);
+            outcome.backups = std::mem::take(&mut kept.backups);
         }
     }
 }
 
 impl Reporter for Counting<'_> {
     fn event(&self, event: &Event<'_>) {
-        if let Event::BackfillDone(report) = event {
-            self.rows.fetch_add(report.rows_changed, Ordering::Relaxed);
+        match event {
+            Event::BackfillDone(report) => {
+                self.rows.fetch_add(report.rows_changed, Ordering::Relaxed);
+            }
+            Event::Warning(text) => {
+                if let Ok(mut kept) = self.kept.lock() {
+                    kept.warnings.push((*text).to_string());
+                }
+            }
+            Event::BackupTaken { path, before } => {
+                if let Ok(mut kept) = self.kept.lock() {
+                    kept.backups.push(format!("{path} (before {before})"));
+                }
+            }
+            _ => {}
         }
         self.inner.event(event);
     }
@@ -78,10 +110,7 @@ pub async fn up_one(
         crate::lifecycle::create_schema(&member.url, &*job.open).await?;
     }
     let mut backend = (job.open)(member.url.clone()).await?;
-    let counting = Counting {
-        inner: reporter,
-        rows: AtomicU64::new(0),
-    };
+    let counting = Counting::new(reporter);
     let url = member.url.clone();
     let open = job.open.clone();
     let connector: Box<crate::backfill::Connector> = Box::new(move || open(url.clone()));
@@ -94,25 +123,38 @@ pub async fn up_one(
     }
     .await;
     let _ = backend.close().await;
-    let (run, status) = result?;
+    let (run, status) = match result {
+        Ok(done) => done,
+        Err(e) => {
+            // A backup taken before the failing migration is what the user needs next.
+            let mut kept = Outcome::default();
+            counting.fill(&mut kept);
+            return Err(if kept.backups.is_empty() {
+                e
+            } else {
+                Error::Other(format!("{e}; backup taken: {}", kept.backups.join(", ")))
+            });
+        }
+    };
     let mut outcome = outcome_of(&status);
     outcome.applied = run
         .migrations
         .iter()
         .filter(|m| m.outcome == "applied")
         .count();
-    outcome.rows_changed = counting.rows.load(Ordering::Relaxed);
+    counting.fill(&mut outcome);
     Ok(outcome)
 }
 
-/// `status` on one member. Creates nothing: a SQLite file that does not exist has every
-/// migration pending and is not created.
+/// `status` on one member. Creates nothing: a SQLite file that does not exist is a failure
+/// of this member (a mistyped path must not pass for a database with everything pending);
+/// `up --group` creates it.
 pub async fn status_one(job: &FleetJob, member: &FleetMember) -> Result<Outcome> {
     if crate::url::is_missing_file(&member.url) {
-        return Ok(Outcome {
-            pending: job.plan.migrations.len(),
-            ..Outcome::default()
-        });
+        return Err(Error::Other(format!(
+            "MISSING: no SQLite database at {}: status only reads and creates none; `cutover up --group ...` creates it",
+            crate::url::sqlite_path(&member.url).unwrap_or_default()
+        )));
     }
     let mut backend = (job.open)(member.url.clone()).await?;
     let status = Runner::new(
@@ -142,5 +184,29 @@ pub(super) fn outcome_of(status: &StatusReport) -> Outcome {
         rows_changed: 0,
         failed_entries: status.failed,
         ..Outcome::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_and_backups_reach_the_outcome() {
+        let counting = Counting::new(&crate::runner::Silent);
+        counting.event(&Event::Warning(
+            "migration 0002: resuming at statement 2 of 3",
+        ));
+        counting.event(&Event::BackupTaken {
+            path: "/b/app-0003.dump",
+            before: "0004 (drop)",
+        });
+        let mut outcome = Outcome::default();
+        counting.fill(&mut outcome);
+        assert_eq!(
+            outcome.warnings,
+            ["migration 0002: resuming at statement 2 of 3"]
+        );
+        assert_eq!(outcome.backups, ["/b/app-0003.dump (before 0004 (drop))"]);
     }
 }

@@ -23,6 +23,12 @@ pub struct Outcome {
     /// What the operation skipped or left waiting (e.g. a backfill whose migration is pending).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Warnings the run printed for this target (lint warnings, soak, replicas, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Backups `up` took on this target: `PATH (before 0004 (name))`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<String>,
 }
 
 /// How a target ended.
@@ -62,6 +68,12 @@ pub struct TargetResult {
     /// What the operation skipped or left waiting.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Warnings the run printed for this target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Backups taken on this target: `PATH (before MIGRATION)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<String>,
     /// Wall time of this target, seconds.
     pub seconds: f64,
     /// Why it failed or was not started.
@@ -88,6 +100,8 @@ impl TargetResult {
                 failed_entries: o.failed_entries,
                 drift: o.drift,
                 notes: o.notes,
+                warnings: o.warnings,
+                backups: o.backups,
                 seconds,
                 error: None,
             },
@@ -102,6 +116,8 @@ impl TargetResult {
                 failed_entries: 0,
                 drift: Vec::new(),
                 notes: Vec::new(),
+                warnings: Vec::new(),
+                backups: Vec::new(),
                 seconds,
                 error: Some(e),
             },
@@ -147,6 +163,8 @@ pub struct FleetReport {
     pub behind: Vec<String>,
     /// `drift`: the targets whose live schema differs from their applied migrations.
     pub drifted: Vec<String>,
+    /// The run was stopped by Ctrl-C (SIGINT): targets not started are listed as such.
+    pub interrupted: bool,
 }
 
 impl FleetReport {
@@ -170,6 +188,7 @@ impl FleetReport {
             .map(|t| t.target.clone())
             .collect();
         FleetReport {
+            interrupted: false,
             drifted,
             ok: count(TargetStatus::Ok),
             failed: count(TargetStatus::Failed),

@@ -27,6 +27,11 @@ pub struct Target {
     /// `ignore` (go on without it, reporting it on every check).
     #[serde(default)]
     pub on_unreachable: crate::backfill::OnUnreachable,
+    /// Where `--max-replica-lag` reads the lag: `auto` (the `replicas` when listed, else
+    /// the primary's `pg_stat_replication`; the default), `replicas` or `primary`
+    /// (PostgreSQL only: every standby as the primary sees it).
+    #[serde(default)]
+    pub replica_source: crate::backfill::ReplicaSourceMode,
     /// PostgreSQL only: the schema this target lives in (schema-per-tenant). Unqualified
     /// names, the history table and the migration lock are then in and for this schema; the
     /// same as `?search_path=NAME` in the URL.

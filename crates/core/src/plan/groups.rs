@@ -4,14 +4,20 @@
 //! (`targets_file`) and/or a command whose output lines are URLs (`targets_command`). The
 //! command runs without a shell: its words are split on whitespace, `${VAR}` is expanded in
 //! each word after splitting (so a variable's value can never add arguments or shell syntax),
-//! and it runs in the directory of `cutover.toml`.
+//! and it runs in the directory of `cutover.toml` (see [`super::group_sources`]), killed
+//! after `targets_command_timeout` seconds (60 by default). Relative SQLite paths resolve
+//! against that directory too, never the current one.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::config::{Config, expand_env};
+use super::group_sources::{
+    DEFAULT_COMMAND_TIMEOUT, base_dir, database_key, resolve_url, run_command,
+};
 use crate::error::{Error, Result};
 
 /// `[groups.NAME]`: a set of databases that fleet commands (`--group NAME`) run on.
@@ -30,6 +36,10 @@ pub struct Group {
     /// program and its arguments; `${VAR}` is expanded in each word after splitting.
     #[serde(default)]
     pub targets_command: Option<Command>,
+    /// Seconds `targets_command` may run before it is stopped and the fleet command fails
+    /// (default 60).
+    #[serde(default)]
+    pub targets_command_timeout: Option<u64>,
 }
 
 /// The command of `targets_command`: one string (split on whitespace) or a list of words.
@@ -116,6 +126,15 @@ pub(crate) fn validate(config: &Config, src: &str) -> Result<()> {
                 format!("groups.{name}.targets_command is empty"),
             ));
         }
+        if let Some(t) = group.targets_command_timeout
+            && t == 0
+        {
+            return Err(Error::plan(
+                &path,
+                line,
+                format!("groups.{name}.targets_command_timeout must be 1 or more seconds, not {t}"),
+            ));
+        }
     }
     Ok(())
 }
@@ -143,6 +162,7 @@ impl Config {
                 }
             ))
         })?;
+        let base = self.base_dir();
         let mut out = Vec::new();
         for (i, entry) in group.targets.iter().enumerate() {
             if is_url(entry) {
@@ -151,57 +171,64 @@ impl Config {
                         "groups.{name}.targets[{i}] uses ${{{var}}}, but the environment variable {var} is not set"
                     ))
                 })?;
-                out.push(member(url));
+                out.push(member(url, &base));
             } else {
                 out.push(FleetMember {
                     name: entry.clone(),
-                    url: self.target_url(entry)?,
+                    url: resolve_url(self.target_url(entry)?, &base),
                 });
             }
         }
         if let Some(file) = &group.targets_file {
-            let path = self.base_dir().join(file);
+            let path = base.join(file);
             let text = std::fs::read_to_string(&path).map_err(|e| {
                 Error::Other(format!(
                     "groups.{name}.targets_file: cannot read {}: {e}",
                     path.display()
                 ))
             })?;
-            out.extend(url_lines(&text, &path.display().to_string())?);
+            out.extend(url_lines(&text, &path.display().to_string(), &base)?);
         }
         if let Some(cmd) = &group.targets_command {
-            let text = self.run_command(name, cmd)?;
+            let timeout = group
+                .targets_command_timeout
+                .map(Duration::from_secs)
+                .unwrap_or(DEFAULT_COMMAND_TIMEOUT);
+            let text = self.run_command(name, cmd, timeout)?;
             out.extend(url_lines(
                 &text,
                 &format!("output of groups.{name}.targets_command"),
+                &base,
             )?);
         }
         check_unique(name, &out)?;
         Ok(out)
     }
 
-    /// Every `[targets.*]` entry, sorted by name (`--all-targets`).
+    /// Every `[targets.*]` entry, sorted by name (`--all-targets`); relative SQLite paths
+    /// resolved against the directory of cutover.toml.
     pub fn all_members(&self) -> Result<Vec<FleetMember>> {
-        self.targets
+        let base = self.base_dir();
+        let members: Vec<FleetMember> = self
+            .targets
             .keys()
             .map(|name| {
                 Ok(FleetMember {
                     name: name.clone(),
-                    url: self.target_url(name)?,
+                    url: resolve_url(self.target_url(name)?, &base),
                 })
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        check_unique("--all-targets", &members)?;
+        Ok(members)
     }
 
+    /// The directory of cutover.toml, absolute.
     fn base_dir(&self) -> PathBuf {
-        self.path
-            .as_deref()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."))
+        base_dir(self.path.as_deref())
     }
 
-    fn run_command(&self, group: &str, cmd: &Command) -> Result<String> {
+    fn run_command(&self, group: &str, cmd: &Command, timeout: Duration) -> Result<String> {
         let field = format!("groups.{group}.targets_command");
         let mut words = Vec::new();
         for w in cmd.words() {
@@ -211,25 +238,7 @@ impl Config {
                 ))
             })?);
         }
-        let Some((program, args)) = words.split_first() else {
-            return Err(Error::Other(format!("{field} is empty")));
-        };
-        let output = std::process::Command::new(program)
-            .args(args)
-            .current_dir(self.base_dir())
-            .stdin(std::process::Stdio::null())
-            .output()
-            .map_err(|e| Error::Other(format!("{field}: cannot run `{program}`: {e}")))?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(Error::Other(format!(
-                "{field}: `{program}` failed ({}): {}",
-                output.status,
-                stderr.trim()
-            )));
-        }
-        String::from_utf8(output.stdout)
-            .map_err(|_| Error::Other(format!("{field}: `{program}` printed invalid UTF-8")))
+        run_command(&field, &words, &self.base_dir(), timeout)
     }
 }
 
@@ -237,15 +246,18 @@ fn env(var: &str) -> Option<String> {
     std::env::var(var).ok()
 }
 
-fn member(url: String) -> FleetMember {
+/// A member named by its URL as written (password masked), connecting to it resolved
+/// against `base`.
+fn member(url: String, base: &Path) -> FleetMember {
     FleetMember {
         name: crate::url::redact(&url),
-        url,
+        url: resolve_url(url, base),
     }
 }
 
-/// URLs from `text`, one per line; `#` starts a comment. `source` names the file in errors.
-fn url_lines(text: &str, source: &str) -> Result<Vec<FleetMember>> {
+/// URLs from `text`, one per line; `#` starts a comment. `source` names the file in errors;
+/// relative SQLite paths resolve against `base`.
+fn url_lines(text: &str, source: &str, base: &Path) -> Result<Vec<FleetMember>> {
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or_default().trim();
@@ -260,18 +272,24 @@ fn url_lines(text: &str, source: &str) -> Result<Vec<FleetMember>> {
         })?;
         crate::url::dialect_of(&url)
             .map_err(|e| Error::Other(format!("{source}:{}: {e}", i + 1)))?;
-        out.push(member(url));
+        out.push(member(url, base));
     }
     Ok(out)
 }
 
+/// Refuses two members that reach the same database (same host, port, database and schema,
+/// or the same SQLite file), however their URLs are spelled.
 fn check_unique(group: &str, members: &[FleetMember]) -> Result<()> {
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
     for m in members {
-        if !seen.insert(m.url.as_str()) {
+        if let Some(first) = seen.insert(database_key(&m.url), m.name.as_str()) {
+            let what = if first == m.name {
+                format!("{} twice", m.name)
+            } else {
+                format!("{first} and {}, the same database", m.name)
+            };
             return Err(Error::Other(format!(
-                "group `{group}` lists {} twice: each database may appear once in a fleet run",
-                m.name
+                "group `{group}` lists {what}: each database may appear once in a fleet run"
             )));
         }
     }
@@ -279,117 +297,5 @@ fn check_unique(group: &str, members: &[FleetMember]) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(src: &str) -> Result<Config> {
-        Config::parse(Path::new("/proj/cutover.toml"), src)
-    }
-
-    #[test]
-    fn groups_mix_names_and_urls() {
-        let cfg = parse(
-            "[targets.a]\nurl = \"sqlite://a.db\"\n[groups.g]\ntargets = [\"a\", \"postgres://u:pw@h/db\"]\n",
-        )
-        .expect("valid");
-        let m = cfg.group_members("g").expect("members");
-        assert_eq!(m[0].name, "a");
-        assert_eq!(m[1].name, "postgres://u:***@h/db");
-        assert_eq!(m[1].url, "postgres://u:pw@h/db");
-        assert!(
-            cfg.group_members("x")
-                .unwrap_err()
-                .to_string()
-                .contains("known groups: g")
-        );
-    }
-
-    #[test]
-    fn unknown_entries_and_empty_groups_name_the_line() {
-        let err =
-            parse("[targets.a]\nurl = \"sqlite://a.db\"\n[groups.g]\ntargets = [\"a\", \"b\"]\n")
-                .unwrap_err()
-                .to_string();
-        assert!(err.starts_with("/proj/cutover.toml:4:"), "{err}");
-        assert!(err.contains("groups.g.targets[1]: `b`"), "{err}");
-        let err = parse("\n[groups.empty]\n").unwrap_err().to_string();
-        assert!(err.starts_with("/proj/cutover.toml:2:"), "{err}");
-        let err = parse("[groups.g]\ntargets = [\"oracle://x\"]\n")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("groups.g.targets[0]"), "{err}");
-    }
-
-    #[test]
-    fn url_lines_skip_comments_and_name_bad_lines() {
-        let got = url_lines(
-            "# tenants\nsqlite://a.db # first\n\nsqlite://b.db\n",
-            "t.txt",
-        )
-        .expect("valid");
-        assert_eq!(got.len(), 2);
-        assert_eq!(got[1].url, "sqlite://b.db");
-        let err = url_lines("sqlite://a.db\nnot a url\n", "t.txt").unwrap_err();
-        assert!(err.to_string().starts_with("t.txt:2:"), "{err}");
-    }
-
-    #[test]
-    fn commands_run_without_a_shell() {
-        let dir = std::env::temp_dir();
-        let cfg = Config {
-            path: Some(dir.join("cutover.toml")),
-            ..Config::default()
-        };
-        // `;` and `$(..)` are plain arguments to echo, never shell syntax.
-        let out = cfg
-            .run_command(
-                "g",
-                &Command::Line("echo sqlite://x.db;$(touch) `id`".into()),
-            )
-            .expect("echo runs");
-        assert_eq!(out.trim(), "sqlite://x.db;$(touch) `id`");
-        let err = cfg
-            .run_command("g", &Command::Words(vec!["false".into()]))
-            .unwrap_err();
-        assert!(
-            err.to_string().contains("groups.g.targets_command"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn duplicates_are_refused() {
-        let cfg = parse("[groups.g]\ntargets = [\"sqlite://a.db\", \"sqlite://a.db\"]\n")
-            .expect("parses");
-        assert!(
-            cfg.group_members("g")
-                .unwrap_err()
-                .to_string()
-                .contains("twice")
-        );
-    }
-
-    #[test]
-    fn a_target_schema_becomes_its_search_path() {
-        let cfg = parse(
-            "[targets.t]\nurl = \"postgres://h/db\"\nschema = \"t1\"\n[targets.s]\nurl = \"sqlite://a.db\"\nschema = \"t1\"\n[targets.both]\nurl = \"postgres://h/db?search_path=x\"\nschema = \"t1\"\n",
-        )
-        .expect("valid");
-        assert_eq!(
-            cfg.target_url("t").expect("url"),
-            "postgres://h/db?search_path=t1"
-        );
-        assert!(
-            cfg.target_url("s")
-                .unwrap_err()
-                .to_string()
-                .contains("PostgreSQL")
-        );
-        assert!(
-            cfg.target_url("both")
-                .unwrap_err()
-                .to_string()
-                .contains("keep one")
-        );
-    }
-}
+#[path = "groups_tests.rs"]
+mod tests;

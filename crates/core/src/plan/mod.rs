@@ -8,6 +8,7 @@ pub(crate) mod default_check;
 mod destructive;
 mod dialect_limits;
 mod dialect_models;
+mod group_sources;
 mod groups;
 mod identifiers;
 mod json_schema;
@@ -52,6 +53,7 @@ pub(crate) use source_map::SourceMap;
 pub use allow::Allow;
 pub use config::{Config, Target};
 pub use destructive::Loss;
+pub use group_sources::DEFAULT_COMMAND_TIMEOUT;
 pub use groups::{Command as GroupCommand, FleetMember, Group};
 pub use json_schema::SchemaFile;
 pub use model::{

@@ -24,6 +24,6 @@ fn config_target_with_an_unknown_key() {
     .expect_err("unknown key");
     assert_eq!(
         err.to_string(),
-        "cutover.toml:5: unknown field `user`, expected one of `url`, `replicas`, `on_unreachable`, `schema`"
+        "cutover.toml:5: unknown field `user`, expected one of `url`, `replicas`, `on_unreachable`, `replica_source`, `schema`"
     );
 }

@@ -57,7 +57,7 @@ from = { table = "conversations", on = "conversations.id = messages.conversation
                 r#"UPDATE "messages" SET "owner_id" = "conversations"."auth_user_id" FROM "conversations" WHERE "conversations"."id" = "messages"."conversation_id" AND "messages"."owner_id" IS NULL"#,
             ]),
             Sql(&[
-                "UPDATE `messages` JOIN `conversations` ON `conversations`.`id` = `messages`.`conversation_id` AND `messages`.`owner_id` IS NULL SET `messages`.`owner_id` = `conversations`.`auth_user_id`",
+                "UPDATE `messages` JOIN `conversations` ON `conversations`.`id` = `messages`.`conversation_id` AND ((COLLATION(`conversations`.`id`) = 'binary') OR ((COLLATION(`messages`.`conversation_id`) = 'binary') OR (CAST(CONVERT(`conversations`.`id` USING utf8mb4) AS BINARY)) = (CAST(CONVERT(`messages`.`conversation_id` USING utf8mb4) AS BINARY)))) AND `messages`.`owner_id` IS NULL SET `messages`.`owner_id` = `conversations`.`auth_user_id`",
             ]),
             Sql(&[
                 r#"UPDATE "messages" SET "owner_id" = "conversations"."auth_user_id" FROM "conversations" WHERE "conversations"."id" = "messages"."conversation_id" AND "messages"."owner_id" IS NULL"#,

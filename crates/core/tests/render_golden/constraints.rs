@@ -124,7 +124,7 @@ name = "ck_body"
             ]),
             Sql(&[
                 "ALTER TABLE `messages` ADD CONSTRAINT `fk_messages_conversation_id` FOREIGN KEY (`conversation_id`) REFERENCES `conversations` (`id`)",
-                "ALTER TABLE `messages` ADD CONSTRAINT `ck_body` CHECK (`body` <> '')",
+                "ALTER TABLE `messages` ADD CONSTRAINT `ck_body` CHECK (`body` <> '' OR (NOT ((COLLATION(`body`) = 'binary') OR (CAST(CONVERT(`body` USING utf8mb4) AS BINARY)) = '')))",
             ]),
             Refused(SQLITE_REBUILD),
         ],

@@ -14,6 +14,7 @@ impl Node {
             | Node::IsNull { expr: x, .. }
             | Node::Cast { expr: x, .. }
             | Node::Exact(x)
+            | Node::Narrowed { plain: x, .. }
             | Node::InQuery { expr: x, .. } => vec![x],
             Node::Binary(l, _, r)
             | Node::TextEq {

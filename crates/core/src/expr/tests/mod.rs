@@ -53,4 +53,5 @@ fn assert_contains(message: &str, fragments: &[&str]) {
         assert!(message.contains(f), "missing `{f}` in: {message}");
     }
 }
+mod narrowed;
 mod stored_text;

@@ -55,6 +55,10 @@ impl Checker<'_> {
                     } else {
                         exact_pair(l, r);
                     }
+                } else if matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
+                    && super::super::narrow::loose(lk, rk)
+                {
+                    super::super::narrow::comparison(node, [lk, rk]);
                 }
                 Boolean
             }
