@@ -248,6 +248,9 @@ async fn main() -> Result<()> {
     if std::env::var("CUTOVER_BENCH_ONLY").as_deref() == Ok("live") {
         return backfill_live::main(PLAN).await;
     }
+    if std::env::var("CUTOVER_BENCH_ONLY").as_deref() == Ok("twins") {
+        return backfill_live::main_twins(PLAN).await;
+    }
     let env = |k: &str, d: u64| {
         std::env::var(k)
             .ok()

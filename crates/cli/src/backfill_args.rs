@@ -37,9 +37,10 @@ pub struct BatchOpts {
     /// Upper bound on rows changed per second.
     #[arg(long, value_name = "N")]
     pub max_rows_per_second: Option<u64>,
-    /// Pause between batches.
-    #[arg(long, value_name = "MS", default_value_t = 0)]
-    pub pause_ms: u64,
+    /// Pause between batches. Without it, SQLite pauses a quarter of each batch's time
+    /// (5-100 ms) so application writers get the write lock; `--pause-ms 0` turns that off.
+    #[arg(long, value_name = "MS")]
+    pub pause_ms: Option<u64>,
     /// A query returning true while the backfill must wait (e.g. replica lag too high).
     #[arg(long, value_name = "SQL")]
     pub throttle_query: Option<String>,

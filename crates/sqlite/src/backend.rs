@@ -11,7 +11,7 @@ use cutover_core::{Dialect, Result};
 use rusqlite::Connection;
 
 use crate::errors::{driver_error, other};
-use crate::{backup, exec, lock, table_backup};
+use crate::{backup, begin, exec, lock, table_backup};
 
 /// Busy timeout set on open, until [`Backend::set_timeouts`] changes it.
 const DEFAULT_BUSY: Duration = Duration::from_secs(5);
@@ -67,7 +67,9 @@ impl SqliteBackend {
         F: FnOnce(&mut Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let conn = Arc::clone(&self.conn);
+        let busy = self.busy;
         tokio::task::spawn_blocking(move || {
+            begin::set_limit(busy);
             // A panic in an earlier call does not leave the connection itself inconsistent.
             let mut guard = conn.lock().unwrap_or_else(PoisonError::into_inner);
             f(&mut guard)
@@ -143,7 +145,8 @@ impl Backend for SqliteBackend {
         self.run(move |c| exec::query(c, &sql)).await
     }
 
-    /// `BEGIN IMMEDIATE`: takes the write lock now, waiting up to the busy timeout.
+    /// `BEGIN IMMEDIATE`: takes the write lock now, asking every millisecond up to the busy
+    /// timeout (see [`begin`]).
     async fn begin(&mut self) -> Result<()> {
         self.run(|c| c.execute_batch("BEGIN IMMEDIATE")).await
     }
@@ -168,7 +171,11 @@ impl Backend for SqliteBackend {
     /// the lock timeout. SQLite has no statement timeout: `statement` is not enforced.
     async fn set_timeouts(&mut self, timeouts: Timeouts) -> Result<()> {
         let busy = timeouts.lock;
-        self.run(move |c| c.busy_timeout(busy)).await?;
+        self.run(move |_| {
+            begin::set_limit(busy);
+            Ok(())
+        })
+        .await?;
         self.busy = busy;
         Ok(())
     }
@@ -187,9 +194,9 @@ impl Backend for SqliteBackend {
                     if !c.is_autocommit() {
                         return Ok(None);
                     }
-                    c.busy_timeout(remaining.min(LOCK_POLL))?;
+                    begin::set_limit(remaining.min(LOCK_POLL));
                     let got = lock::attempt(c, &name, &owner);
-                    c.busy_timeout(busy)?;
+                    begin::set_limit(busy);
                     got.map(Some)
                 })
                 .await?;

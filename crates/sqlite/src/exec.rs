@@ -24,7 +24,7 @@ pub(crate) fn open(
         Some(path) => Connection::open(path)?,
         None => Connection::open_in_memory()?,
     };
-    conn.busy_timeout(busy)?;
+    crate::begin::install(&conn, busy)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = ON")?;

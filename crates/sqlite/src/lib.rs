@@ -19,6 +19,7 @@
 
 mod backend;
 mod backup;
+mod begin;
 mod details;
 mod errors;
 mod exec;

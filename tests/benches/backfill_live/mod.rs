@@ -198,9 +198,14 @@ async fn mode(
                     .await?
             }
             Mode::Serial | Mode::Workers2 | Mode::Paced => {
+                // `CUTOVER_BENCH_PAUSE_MS` = an explicit pause, as `--pause-ms` (0: no
+                // writer yield, the behaviour before it existed).
+                let pause = env_u64("CUTOVER_BENCH_PAUSE_MS");
                 let options = BackfillOptions {
                     workers: if mode == Mode::Workers2 { 2 } else { 1 },
                     max_rows_per_second: cap,
+                    pause: Duration::from_millis(pause.unwrap_or(0)),
+                    yield_to_writers: pause.is_none(),
                     ..BackfillOptions::default()
                 };
                 run_cutover(b, &ctx.plan, "bench", ctx.connector.as_ref(), &options).await?
@@ -310,6 +315,8 @@ async fn bench_db(kind: Kind, settings: &Settings, plan_text: &str) -> Result<Db
         load: (load_start, loadavg()),
     })
 }
+
+pub use uuid::main_twins;
 
 /// Entry point of `CUTOVER_BENCH_ONLY=live`.
 pub async fn main(plan_text: &str) -> Result<()> {

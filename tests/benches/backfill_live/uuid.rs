@@ -2,6 +2,11 @@
 //! integer-keyed `messages` table and on `messages_uuid`, a copy of the same rows keyed by a
 //! UUID primary key (Postgres `uuid` from `gen_random_uuid()`, MariaDB `UUID` from `UUID()`,
 //! SQLite TEXT holding a random UUID string), fresh load each, same run.
+//!
+//! `CUTOVER_BENCH_ONLY=twins` runs only the twins, `CUTOVER_BENCH_REPEAT` times (default 2)
+//! interleaved (integer, UUID, [WITHOUT ROWID], integer, UUID, ...), and prints one line per
+//! run with the load average; it writes nothing (the numbers go into docs/benchmarks.md by
+//! hand, with the load).
 
 use std::time::{Duration, Instant};
 
@@ -71,7 +76,12 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
         "the benchmark plan names no `messages` table"
     );
     let mut b = connect(&url).await?;
-    let options = BackfillOptions::default();
+    // Engine speed: no pause after batches (SQLite's writer yield would add the same
+    // quarter to both twins).
+    let options = BackfillOptions {
+        yield_to_writers: false,
+        ..BackfillOptions::default()
+    };
     let runs = if kind == Kind::Sqlite { 3 } else { 2 };
     let mut times = [Duration::ZERO; 3];
     let mut changed = [0u64; 3];
@@ -109,9 +119,12 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
             super::expected_migrated(rows)
         );
         eprintln!(
-            "[{}] uuid twin {i}: {table} serial {:?}",
+            "[{}] uuid twin {i}{}: {table} serial {:.2} s, {} rows changed, load {:.2}",
             kind.name(),
-            times[i]
+            if i == 2 { " (WITHOUT ROWID)" } else { "" },
+            times[i].as_secs_f64(),
+            changed[i],
+            super::loadavg()
         );
     }
     ensure!(
@@ -130,4 +143,42 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
         without_rowid: (runs == 3).then_some(times[2]),
         changed: changed[0],
     })
+}
+
+/// Entry point of `CUTOVER_BENCH_ONLY=twins`: the twins alone, repeated and interleaved.
+pub async fn main_twins(plan_text: &str) -> Result<()> {
+    let rows = std::env::var("CUTOVER_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let repeat = std::env::var("CUTOVER_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2u32);
+    for kind in cutover_tests::backends() {
+        for r in 0..repeat {
+            let t = bench_twin(kind, rows, plan_text).await?;
+            let wr = t
+                .without_rowid
+                .map(|w| {
+                    format!(
+                        ", WITHOUT ROWID {:.2} s ({:.2}x)",
+                        w.as_secs_f64(),
+                        w.as_secs_f64() / t.int.as_secs_f64()
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "twins {} run {r}: {} rows, {} changed: integer {:.2} s, UUID {:.2} s ({:.2}x){wr}; load {:.2}",
+                kind.name(),
+                t.rows,
+                t.changed,
+                t.int.as_secs_f64(),
+                t.uuid.as_secs_f64(),
+                t.uuid.as_secs_f64() / t.int.as_secs_f64(),
+                super::loadavg()
+            );
+        }
+    }
+    Ok(())
 }

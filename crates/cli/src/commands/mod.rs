@@ -147,7 +147,8 @@ pub(crate) fn batch_options(b: &crate::cli::BatchOpts) -> cutover_core::backfill
         target_batch: Duration::from_millis(b.target_batch_ms.max(1)),
         adaptive: !b.no_adapt,
         max_rows_per_second: b.max_rows_per_second,
-        pause: Duration::from_millis(b.pause_ms),
+        pause: Duration::from_millis(b.pause_ms.unwrap_or(0)),
+        yield_to_writers: b.pause_ms.is_none(),
         throttle_query: b.throttle_query.clone(),
         ..Default::default()
     };

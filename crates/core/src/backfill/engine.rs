@@ -158,13 +158,18 @@ pub async fn run_part(
                 }
             }
         };
-        let took = batch_started.elapsed();
         let Batch {
             rows,
             changed,
             last,
             next,
+            waited,
         } = batch;
+        // Time waiting for another connection's write lock is not the batch's work: counted,
+        // it would shrink the batches (and lengthen the writer yield) exactly when the
+        // application writes most, and a backfill chasing busy writers' inserts would never
+        // catch up with them.
+        let took = batch_started.elapsed().saturating_sub(waited);
         cp = next;
         report.rows_scanned += rows;
         report.rows_changed += changed;
@@ -182,7 +187,7 @@ pub async fn run_part(
         if last {
             break;
         }
-        pace(options, changed, took).await;
+        pace(options, b.dialect().sql(), changed, (took, waited)).await;
     }
     report.duration_ms = started.elapsed().as_millis() as u64;
     report.outcome = "done".into();
@@ -235,7 +240,9 @@ async fn run_batch(
             next.cursor = Some(r.into_iter().map(|v| v.unwrap_or_default()).collect());
         }
     }
+    let asked = Instant::now();
     b.begin().await?;
+    let waited = asked.elapsed();
     // The last batch has no boundary row to count by; count its rows (MySQL reports only
     // rows whose value changed).
     let rows = if last {
@@ -286,6 +293,7 @@ async fn run_batch(
         changed,
         last,
         next,
+        waited,
     })
 }
 
@@ -295,6 +303,8 @@ struct Batch {
     changed: u64,
     last: bool,
     next: Checkpoint,
+    /// How long `begin` waited for the write lock.
+    waited: Duration,
 }
 
 /// Records a part's state outside a batch, fenced like a batch when a lock is held.
@@ -361,14 +371,41 @@ pub(super) async fn wait_for_throttle(
     }
 }
 
-pub(super) async fn pace(options: &BackfillOptions, changed: u64, took: Duration) {
-    let mut wait = options.pause;
+/// Waits after a committed batch: the explicit pause, else the dialect's turn for waiting
+/// writers ([`SqlDialect::writer_yield`](crate::dialect::SqlDialect::writer_yield)), and at
+/// least what `max_rows_per_second` needs. `(took, waited)`: how long the batch held the
+/// write lock, and how long it waited for it first.
+pub(super) async fn pace(
+    options: &BackfillOptions,
+    dialect: &dyn crate::dialect::SqlDialect,
+    changed: u64,
+    (took, waited): (Duration, Duration),
+) {
+    let mut wait = pause_after(options, dialect, took, waited);
     if let Some(rps) = options.max_rows_per_second.filter(|r| *r > 0) {
         let budget = Duration::from_secs_f64(changed as f64 / rps as f64);
-        wait = wait.max(budget.saturating_sub(took));
+        wait = wait.max(budget.saturating_sub(took + waited));
     }
     if !wait.is_zero() {
         tokio::time::sleep(wait).await;
+    }
+}
+
+/// The pause after a batch that held the write lock for `took` after waiting `waited` for
+/// it, before any rate limit. The writer yield is bounded: writers that kept the backfill
+/// waiting already had that time, so it is taken off the yield (a backfill fighting writers
+/// that never pause alternates a batch it waited for with one it did not, instead of waiting
+/// for every batch).
+pub(super) fn pause_after(
+    options: &BackfillOptions,
+    dialect: &dyn crate::dialect::SqlDialect,
+    took: Duration,
+    waited: Duration,
+) -> Duration {
+    if options.pause.is_zero() && options.yield_to_writers {
+        dialect.writer_yield(took).saturating_sub(waited)
+    } else {
+        options.pause
     }
 }
 
@@ -388,3 +425,7 @@ fn position(cursor: &Option<Vec<String>>) -> String {
         Some(key) => format!("after key ({})", key.join(", ")),
     }
 }
+
+#[cfg(test)]
+#[path = "pace_tests.rs"]
+mod pace_tests;

@@ -31,8 +31,12 @@ pub struct BackfillOptions {
     pub retry_backoff: Duration,
     /// Upper bound on rows changed per second.
     pub max_rows_per_second: Option<u64>,
-    /// Pause between batches.
+    /// Pause between batches. Non-zero, it replaces the dialect's writer yield.
     pub pause: Duration,
+    /// With `pause` zero, pause after each batch as long as the dialect needs for waiting
+    /// application writers to get the write lock (SQLite: a quarter of the batch time, 5 to
+    /// 100 ms; zero on Postgres and MySQL). The CLI turns it off when `--pause-ms` is given.
+    pub yield_to_writers: bool,
     /// A query returning true while the backfill should wait (e.g. replica lag too high).
     pub throttle_query: Option<String>,
     /// Ignore `pending` and redo every row in scope.
@@ -68,6 +72,7 @@ impl Default for BackfillOptions {
             retry_backoff: Duration::from_millis(200),
             max_rows_per_second: None,
             pause: Duration::ZERO,
+            yield_to_writers: true,
             throttle_query: None,
             force: false,
             restart: false,

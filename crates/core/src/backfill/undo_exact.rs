@@ -7,7 +7,7 @@
 //! finds only the rows not handled yet. At the end the rows left alone are reported (count
 //! and first keys) and removed from the log.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sea_query::{Expr, ExprTrait, Order, Query};
 use serde::Serialize;
@@ -186,7 +186,13 @@ pub async fn undo_exact(
         };
         report.rows_restored += restored;
         report.batches += 1;
-        super::engine::pace(options, restored, batch_started.elapsed()).await;
+        super::engine::pace(
+            options,
+            b.dialect().sql(),
+            restored,
+            (batch_started.elapsed(), Duration::ZERO),
+        )
+        .await;
         observer.event(&BackfillEvent::Batch {
             part: 0,
             rows: size,

@@ -434,6 +434,14 @@ pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
         Vec::new()
     }
 
+    /// How long a backfill waits after each committed batch so that application writers
+    /// queued behind it get the write lock; `batch` is how long the batch held it. Zero
+    /// where lock waiters are served in order (Postgres, MySQL). An explicit pause
+    /// (`BackfillOptions::pause`, `--pause-ms`) replaces it.
+    fn writer_yield(&self, _batch: std::time::Duration) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+
     /// The statement that sets or drops NOT NULL on a column, given its full definition.
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String>;
 

@@ -1,10 +1,19 @@
 //! SQLite specifics.
 
+use std::time::Duration;
+
 use sea_query::{Expr, ExprTrait};
 
 use super::{AlterColumnSql, Dialect, DialectKind, SqlDialect, quote_literal};
 use crate::expr::sql as expr_sql;
 use crate::types::ColumnType;
+
+/// A backfill on SQLite pauses 1/N of each batch's lock time after its commit.
+const WRITER_YIELD_DIVISOR: u32 = 4;
+/// Shortest pause after a batch on SQLite: a writer's first busy-handler sleeps are 1-5 ms.
+const WRITER_YIELD_MIN: Duration = Duration::from_millis(5);
+/// Longest pause after a batch on SQLite: the longest sleep of `sqlite3_busy_timeout`'s handler.
+const WRITER_YIELD_MAX: Duration = Duration::from_millis(100);
 
 /// SQLite rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
@@ -236,6 +245,13 @@ impl SqlDialect for Sqlite {
         vec!["PRAGMA synchronous = FULL".into()]
     }
 
+    fn writer_yield(&self, batch: Duration) -> Duration {
+        // SQLite's write lock goes to whoever asks first after a commit. A waiting writer
+        // sleeps in its busy handler (steps of 1 ms growing to 100 ms), so without a pause
+        // the backfill takes the lock again before the writer wakes up.
+        (batch / WRITER_YIELD_DIVISOR).clamp(WRITER_YIELD_MIN, WRITER_YIELD_MAX)
+    }
+
     fn json_needs_validity_check(&self) -> bool {
         true
     }
@@ -279,5 +295,20 @@ impl SqlDialect for Sqlite {
             ColumnType::Json | ColumnType::Array(_) => expr_sql::call("json", [expr]),
             other => expr_sql::cast(expr, self.cast_type(other)),
         })
+    }
+}
+
+#[cfg(test)]
+mod writer_yield_tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_yields_a_quarter_of_the_batch_within_bounds() {
+        let ms = |n| Duration::from_millis(n);
+        assert_eq!(Sqlite.writer_yield(ms(200)), ms(50));
+        assert_eq!(Sqlite.writer_yield(ms(1)), ms(5));
+        assert_eq!(Sqlite.writer_yield(ms(2_000)), ms(100));
+        assert_eq!(super::super::Postgres.writer_yield(ms(200)), Duration::ZERO);
+        assert_eq!(super::super::Mysql.writer_yield(ms(200)), Duration::ZERO);
     }
 }
