@@ -49,6 +49,7 @@ pub(crate) use destructive::NewTables;
 pub(crate) use load::is_plan_file;
 pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;
+pub(crate) use group_sources::percent_decode;
 
 pub use allow::Allow;
 pub use config::{Config, Target};
