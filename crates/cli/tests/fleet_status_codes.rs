@@ -77,4 +77,12 @@ async fn status_exit_codes_partial_state_and_read_only_wording() {
     // status --exit-code with an unreadable database: 11 wins.
     let (code, text) = cutover(&dir, &["status", "--group", "m", "--exit-code"]);
     assert_eq!(code, Some(11), "{text}");
+
+    // up --group: the failed database shows the version it stands at.
+    let out = common::run(&dir, &["up", "--group", "g", "--json"]);
+    assert_eq!(out.status.code(), Some(11), "{}", common::text(&out));
+    let doc = common::json(&out);
+    assert_eq!(doc["targets"][2]["status"], "failed", "{doc:#}");
+    assert_eq!(doc["targets"][2]["version"], "0001", "{doc:#}");
+    assert_eq!(doc["targets"][0]["version"], "0002", "{doc:#}");
 }

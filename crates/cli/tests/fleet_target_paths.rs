@@ -48,7 +48,12 @@ fn a_target_resolves_against_the_config_dir_and_a_database_url_against_the_cwd()
         let mut args = vec!["--config", config.as_str()];
         args.extend(cmd.iter().copied());
         let out = common::run(&elsewhere, &args);
-        assert_eq!(out.status.code(), Some(0), "{cmd:?}: {}", common::text(&out));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{cmd:?}: {}",
+            common::text(&out)
+        );
     }
     assert!(!elsewhere.join("dbs").exists());
 

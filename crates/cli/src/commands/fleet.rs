@@ -261,6 +261,15 @@ pub(super) struct Line {
 impl Line {
     pub(super) fn finish(&self, result: &cutover_core::Result<fleet::Outcome>) {
         let text = match result {
+            Ok(fleet::Outcome {
+                failed: Some(e),
+                version,
+                ..
+            }) => format!(
+                "FAILED at {}: {}",
+                version.as_deref().unwrap_or("none"),
+                first_line(e)
+            ),
             Ok(o) if !o.drift.is_empty() => format!("DRIFT: {} difference(s)", o.drift.len()),
             Ok(o) => format!(
                 "ok at {} (+{} applied, {} rows)",
