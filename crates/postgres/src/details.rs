@@ -77,7 +77,8 @@ const VIEWS: &str = "SELECT c.relname, format('CREATE VIEW %I AS%s', c.relname, 
 // Functions of the schema that no extension owns, unqualified like the rest of the baseline
 // (which is applied to the current schema of its target).
 const FUNCTIONS: &str = "SELECT p.proname, regexp_replace(pg_get_functiondef(p.oid), \
-      '^(CREATE OR REPLACE (FUNCTION|PROCEDURE) )' || quote_ident(n.nspname) || '\\.', '\\1') FROM pg_proc p \
+      '^(CREATE OR REPLACE (FUNCTION|PROCEDURE) )' || quote_ident(n.nspname) || '\\.', '\\1'), \
+      p.oid::text FROM pg_proc p \
     JOIN pg_namespace n ON n.oid = p.pronamespace \
     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
@@ -97,7 +98,7 @@ const TYPES: &str = "SELECT t.typname, CASE WHEN t.typtype = 'e' THEN \
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
     WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd') ORDER BY t.oid";
 
-const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true) FROM pg_trigger tg \
+const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true), tg.oid::text FROM pg_trigger tg \
     JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal ORDER BY tg.oid";
 
@@ -246,6 +247,19 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         }
     }
     crate::fidelity::read(b, &mut d).await?;
+    // What typed steps write is left out of the raw objects (the oid is the last column).
+    let (security, typed, warnings) = crate::security_details::read(b).await?;
+    d.security = security;
+    d.warnings.extend(warnings);
+    let raw = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+        rows.into_iter()
+            .filter(|r| r.get(2).is_none_or(|oid| !typed.contains(oid)))
+            .map(|mut r| {
+                r.truncate(2);
+                r
+            })
+            .collect()
+    };
     let mut push = |kind, rows: Vec<Vec<String>>| {
         for r in rows {
             d.objects.push(RawObject {
@@ -267,17 +281,24 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     push(ObjectKind::Type, catalog(b, TYPES).await?);
     // Functions come before the tables (an index or a default may call one): their bodies
     // are checked when they run, not against tables that do not exist yet.
+    // Each says why it is not a typed `create_function`.
+    let why = crate::security_details::untyped_function_reasons(b).await?;
     let functions = catalog(b, FUNCTIONS)
         .await?
         .into_iter()
-        .map(|mut r| {
-            r[1] = format!("SET check_function_bodies = false;\n{}", r[1].trim_end());
-            r
+        .filter(|r| !typed.contains(&r[2]))
+        .map(|r| {
+            let reason = why.get(&r[2]).map_or("", String::as_str);
+            let sql = format!(
+                "-- not a typed create_function step: {reason}\nSET check_function_bodies = false;\n{}",
+                r[1].trim_end()
+            );
+            vec![r[0].clone(), sql]
         })
         .collect();
     push(ObjectKind::Function, functions);
     push(ObjectKind::View, catalog(b, VIEWS).await?);
-    push(ObjectKind::Trigger, catalog(b, TRIGGERS).await?);
+    push(ObjectKind::Trigger, raw(catalog(b, TRIGGERS).await?));
     Ok(d)
 }
 

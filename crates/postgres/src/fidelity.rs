@@ -1,7 +1,7 @@
 //! What a generated baseline must know so that it is never silently wrong: each column's
-//! exact declared type, what a typed `create_table` would lose (row level security,
-//! partitioning, comments, identity kinds and options, deferrable keys, ...), the statements
-//! a copied table needs after its CREATE (policies, comments), the extensions, sequences and
+//! exact declared type, what a typed `create_table` would lose (partitioning, comments, identity kinds and options, deferrable keys, ...), the statements
+//! a copied table needs after its CREATE (comments; row level security and policies are
+//! typed steps, [`crate::security_details`]), the extensions, sequences and
 //! materialized views the schema has, and what cannot be baselined at all (foreign keys into
 //! other schemas) or is left out (tables of other schemas).
 
@@ -21,7 +21,8 @@ const NATIVE_TYPES: &str = "SELECT c.relname, a.attname, format_type(a.atttypid,
 // What the typed step of a table would not reproduce, one row per table and feature.
 const FEATURES: &str = "SELECT c.relname, f.what FROM pg_class c \
     JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL ( \
-      SELECT 'row level security' AS what WHERE c.relrowsecurity OR c.relforcerowsecurity \
+      SELECT 'forced row level security without row level security' AS what \
+        WHERE c.relforcerowsecurity AND NOT c.relrowsecurity \
       UNION ALL SELECT 'partitioning (PARTITION BY ' || pg_get_partkeydef(c.oid) || ')' WHERE c.relkind = 'p' \
       UNION ALL SELECT 'being a partition' WHERE c.relispartition \
       UNION ALL SELECT 'table inheritance' WHERE NOT c.relispartition \
@@ -49,12 +50,8 @@ const FEATURES: &str = "SELECT c.relname, f.what FROM pg_class c \
 // Statements a copied table needs after its CREATE TABLE.
 const AFTER_CREATE: &str = "SELECT c.relname, s.sql FROM pg_class c \
     JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL ( \
-      SELECT 1 AS o, format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', c.relname) AS sql WHERE c.relrowsecurity \
-      UNION ALL SELECT 2, format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', c.relname) WHERE c.relforcerowsecurity \
-      UNION ALL SELECT 3, format('CREATE POLICY %I ON %I AS %s FOR %s TO %s%s%s', p.policyname, c.relname, \
-          p.permissive, p.cmd, array_to_string(p.roles, ', '), ' USING (' || p.qual || ')', \
-          ' WITH CHECK (' || p.with_check || ')') \
-        FROM pg_policies p WHERE p.schemaname = n.nspname AND p.tablename = c.relname \
+      SELECT 2 AS o, format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', c.relname) AS sql \
+        WHERE c.relforcerowsecurity AND NOT c.relrowsecurity \
       UNION ALL SELECT 4, format('COMMENT ON TABLE %I IS %L', c.relname, obj_description(c.oid, 'pg_class')) \
         WHERE obj_description(c.oid, 'pg_class') IS NOT NULL \
       UNION ALL SELECT 5, format('COMMENT ON COLUMN %I.%I IS %L', c.relname, a.attname, col_description(c.oid, a.attnum)) \

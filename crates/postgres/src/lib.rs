@@ -28,6 +28,7 @@ pub mod introspect;
 mod lock;
 mod routines;
 mod schema;
+mod security_details;
 
 pub use backend::PostgresBackend;
 pub use dump::verify_archive;

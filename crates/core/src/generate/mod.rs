@@ -3,10 +3,14 @@
 //!
 //! Everything the plan model can express becomes a typed step (tables, columns, defaults,
 //! keys, unique constraints, checks, indexes incl. partial ones), so that `drift` understands
-//! it. What it cannot express (expression indexes, checks that are not portable expressions,
-//! views, functions, triggers) becomes a raw `sql` step limited to the dialect, with SQL read
-//! from the database and a `creates` list that tells the schema model what the step makes.
+//! it. On PostgreSQL, row-level security, policies, grants to non-owner roles, and the
+//! functions and triggers a typed step can re-create exactly are typed steps too
+//! ([`security`]). What it cannot express (expression indexes, checks that are not portable
+//! expressions, views, other functions and triggers) becomes a raw `sql` step limited to the
+//! dialect, with SQL read from the database and a `creates` list that tells the schema model
+//! what the step makes.
 
+mod security;
 mod table;
 mod values;
 
@@ -175,6 +179,7 @@ pub fn generate_baseline(
         );
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
+    steps.extend(security::function_steps(dialect, &details.security));
     steps.extend(tables);
     steps.extend(deferred);
     for o in &details.objects {
@@ -199,6 +204,7 @@ pub fn generate_baseline(
         }
         steps.push(step);
     }
+    steps.extend(security::after_table_steps(dialect, &details.security));
     if steps.is_empty() {
         return Err(Error::Other(
             "baseline --generate: the database has no tables, views or triggers to baseline; start with `cutover new` instead".into(),

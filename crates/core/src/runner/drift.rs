@@ -55,6 +55,7 @@ impl Runner<'_> {
         let mut differences = diff(&expected, &actual);
         differences.extend(self.security_drift(&applied, &expected).await?);
         differences.extend(self.sync_drift().await?);
+        differences.extend(self.function_owner_drift(&applied).await?);
         Ok(DriftReport {
             applied,
             differences,

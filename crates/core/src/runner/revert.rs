@@ -13,7 +13,7 @@ use super::report::{Event, MigrationRun, RunReport};
 use super::{DownTarget, Runner};
 use crate::error::{Error, Result};
 use crate::plan::Migration;
-use crate::render::{Direction, RenderedMigration};
+use crate::render::RenderedMigration;
 
 impl Runner<'_> {
     /// Reverts applied migrations down to `target`. After a lost connection it takes the
@@ -124,25 +124,11 @@ impl Runner<'_> {
             }
         }
         // Render every down to be run before running any, so an irreversible migration
-        // stops the command before it changes anything. Migrations below the floor stay
-        // applied: whether they could be reverted does not matter here.
-        let from = crate::plan::Version {
-            number: floor,
-            text: floor.to_string(),
-        };
-        let rendered: BTreeMap<u64, RenderedMigration> = crate::render::render_plan(
-            self.plan,
-            self.backend.dialect(),
-            &crate::render::RenderOptions {
-                direction: Direction::Down,
-                from: Some(from),
-                ..crate::render::RenderOptions::default()
-            },
-        )?
-        .into_iter()
-        .map(|r| (r.version.number, r))
-        .collect();
-        let mut rendered = rendered;
+        // stops the command before it changes anything. Only the chosen migrations are
+        // rendered: those below the floor stay applied, and those above the newest applied
+        // one never ran here (a pending migration that cannot be reversed does not block the
+        // down of a failed one before it: rtB #4).
+        let mut rendered: BTreeMap<u64, RenderedMigration> = BTreeMap::new();
         // Up steps that ran of a migration whose up stopped part way: only their down runs.
         let mut partial: BTreeMap<u64, usize> = BTreeMap::new();
         for e in &chosen {
@@ -150,16 +136,20 @@ impl Runner<'_> {
                 continue;
             };
             let steps = if super::revert_partial::is_partial_up(e) {
-                Some(self.partial_up_steps(m, e)?)
+                Some(self.partial_up_cut(m, e).await?)
             } else if e.state == EntryState::Reverting {
                 super::revert_partial::partial_steps_of(e)
             } else {
                 None
             };
-            if let Some(steps) = steps {
-                rendered.insert(e.version.number, self.partial_down(m, steps)?);
-                partial.insert(e.version.number, steps);
-            }
+            let r = match steps {
+                Some(steps) => {
+                    partial.insert(e.version.number, steps);
+                    self.partial_down(m, steps)?
+                }
+                None => self.full_down(m)?,
+            };
+            rendered.insert(e.version.number, r);
         }
         self.backend.set_timeouts(self.options.timeouts).await?;
         for e in chosen {

@@ -114,6 +114,9 @@ pub struct LiveDetails {
     /// Tables a table must be created after besides those its foreign keys reference (a
     /// PostgreSQL partition after its parent), by table.
     pub depends_on: BTreeMap<String, BTreeSet<String>>,
+    /// Row-level security, policies, grants, and the functions and triggers that typed steps
+    /// express (PostgreSQL): written as typed steps, not raw SQL.
+    pub security: super::LiveSecurity,
 }
 
 impl LiveDetails {

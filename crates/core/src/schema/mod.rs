@@ -9,6 +9,7 @@ mod collect;
 mod details;
 mod diff;
 mod kept;
+mod live_security;
 mod routines;
 mod routines_diff;
 mod security;
@@ -18,6 +19,9 @@ pub use collect::{ShapeBuilder, catalog};
 pub use details::{CheckDetail, IndexDetail, LiveDetails, ObjectKind, RawObject};
 pub use diff::{Difference, diff};
 pub use kept::lost_in_rebuild;
+pub use live_security::{
+    LiveFunction, LiveGrant, LivePolicy, LiveRowSecurity, LiveSecurity, LiveTrigger,
+};
 pub use routines::{
     FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type,
     normalise_search_path, signature_key,

@@ -61,10 +61,19 @@ impl SyncTriggers for Postgres {
     }
 
     /// The body of the function the trigger calls (`prosrc`): a function replaced by hand
-    /// under the same name, or a trigger pointed at another function, shows.
+    /// under the same name, or a trigger pointed at another function, shows. Then a line
+    /// with what fires it: `tgtype` (row, before, insert, update, ...), the `UPDATE OF`
+    /// columns sorted, the enabled state, whether it has a `WHEN` and the function's name,
+    /// so that a trigger re-created by hand with other events or columns, a condition, or
+    /// disabled, shows too.
     fn sync_definitions_sql(&self, t: &SyncTrigger) -> String {
         format!(
-            "SELECT t.tgname, p.prosrc FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+            "SELECT t.tgname, p.prosrc || E'\\n-- fires: ' || t.tgtype::int::text || ' ' || \
+             coalesce((SELECT string_agg(a.attname, ',' ORDER BY a.attname) \
+               FROM unnest(t.tgattr::int2[]) k(n) JOIN pg_attribute a \
+               ON a.attrelid = t.tgrelid AND a.attnum = k.n), '') || ' ' || \
+             t.tgenabled::text || ' ' || (t.tgqual IS NOT NULL)::text || ' ' || p.proname \
+             FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
              JOIN pg_class c ON c.oid = t.tgrelid \
              WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = {} \
              AND t.tgname IN ({})",
@@ -81,7 +90,7 @@ impl SyncTriggers for Postgres {
             .split_once('\n')
             .and_then(|(_, rest)| rest.rsplit_once('\n'))
             .map_or("", |(body, _)| body);
-        Ok(vec![(t.base_name(), body.to_string())])
+        Ok(vec![(t.base_name(), format!("{body}\n{}", fires(t)))])
     }
 
     fn drop_sync_trigger_sql(&self, t: &SyncTrigger) -> Vec<String> {
@@ -128,4 +137,22 @@ impl SyncTriggers for Postgres {
          AND t.tgname LIKE 'cutover\\_sync\\_%' ORDER BY 1"
             .into()
     }
+}
+
+/// The `-- fires:` line [`SyncTriggers::sync_definitions_sql`] reads for the trigger the plan
+/// creates: `tgtype` 23 (row, before, insert, update) or 7 (without sources: insert only),
+/// the sources sorted, enabled (`O`), no `WHEN`, its own function.
+fn fires(t: &SyncTrigger) -> String {
+    let mut sources: Vec<&str> = t.sources.iter().map(String::as_str).collect();
+    sources.sort_unstable();
+    let tgtype = if sources.is_empty() {
+        1 + 2 + 4
+    } else {
+        1 + 2 + 4 + 16
+    };
+    format!(
+        "-- fires: {tgtype} {} O false {}",
+        sources.join(","),
+        t.base_name()
+    )
 }

@@ -187,7 +187,8 @@ impl super::Step {
     }
 
     /// The object this step creates whose definition the database prints differently from
-    /// the plan (a policy's expressions): the runner records it as printed right after the
+    /// the plan (a policy's expressions), or whose owner drift compares (a function): the
+    /// runner records it as printed right after the
     /// step ran, and drift compares the live object with that record.
     pub fn defines(&self) -> Option<ObjectRef> {
         use super::Step;
@@ -195,6 +196,10 @@ impl super::Step {
             Step::CreatePolicy(c) => Some(ObjectRef::Policy {
                 table: c.table.clone(),
                 name: c.name.clone(),
+            }),
+            // Its owner, for owner drift.
+            Step::CreateFunction(f) => Some(ObjectRef::Function {
+                signature: f.signature(),
             }),
             _ => None,
         }

@@ -1,0 +1,95 @@
+//! Which downs `down` renders: the full down of an applied migration, or for an up that
+//! stopped part way the down of the steps that ran, where a backfill the up stopped in
+//! counts as run once it changed rows (red-team rtB #4).
+//!
+//! A backfill that fails part way (a batch hits a unique key, a cast fails) leaves its
+//! committed batches behind: the entry's `statements_applied` does not count its statement,
+//! but its rows are written. Its down (the `undo` expressions, or the exact undo from its
+//! undo log, [`super::revert_undo`]) runs with the down of the steps before it, as for a
+//! migration that was fully applied. A backfill whose down the plan cannot express (no
+//! `undo`, and it writes columns the migration did not create) stops `down` before anything
+//! runs, pointing at `cutover backfill undo`, which restores the rows from the undo log.
+
+use super::Runner;
+use super::history::HistoryEntry;
+use crate::backfill::StateTable;
+use crate::error::{Error, Result};
+use crate::plan::Migration;
+use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
+
+impl Runner<'_> {
+    /// The down of all of `m`, rendered against the plan's schema as it was after it.
+    pub(super) fn full_down(&self, m: &Migration) -> Result<RenderedMigration> {
+        render_plan(
+            self.plan,
+            self.backend.dialect(),
+            &RenderOptions {
+                from: Some(m.version.clone()),
+                to: Some(m.version.clone()),
+                direction: Direction::Down,
+            },
+        )?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Other(format!("internal: no down rendering for {}", m.label())))
+    }
+
+    /// How many up steps of `m` (whose up stopped part way, entry `e`) the down reverts: the
+    /// steps that ran ([`Self::partial_up_steps`]), and the backfill it stopped in when that
+    /// backfill changed rows (it has a checkpoint).
+    pub(super) async fn partial_up_cut(
+        &mut self,
+        m: &Migration,
+        e: &HistoryEntry,
+    ) -> Result<usize> {
+        let steps = self.partial_up_steps(m, e)?;
+        let Some((step, id)) = self.stopped_backfill(m, e).await? else {
+            return Ok(steps);
+        };
+        if step <= steps {
+            return Ok(steps);
+        }
+        match self.partial_down(m, step) {
+            Ok(_) => Ok(step),
+            Err(cause) => Err(Error::Other(format!(
+                "migration {} stopped in backfill `{id}` (step {step}) after some of its batches committed, and its down cannot restore the rows they changed ({cause}); run `cutover backfill undo {id} --yes` first (it restores them exactly from the backfill's undo log), then `cutover down` again; a backfill without an undo log (`undo_log = false`) needs `undo` expressions, or its rows restored from the backup taken before the migration (`cutover restore --before {}`)",
+                m.label(),
+                m.version
+            ))),
+        }
+    }
+
+    /// The step and id of the backfill whose statement `e`'s up stopped at, if that backfill
+    /// has a checkpoint (some of its batches committed; `backfill undo` clears it).
+    async fn stopped_backfill(
+        &mut self,
+        m: &Migration,
+        e: &HistoryEntry,
+    ) -> Result<Option<(usize, String)>> {
+        let up = render_plan(
+            self.plan,
+            self.backend.dialect(),
+            &RenderOptions {
+                from: Some(m.version.clone()),
+                to: Some(m.version.clone()),
+                direction: Direction::Up,
+            },
+        )?;
+        let next = up
+            .first()
+            .and_then(|r| r.statements.get(e.statements_applied as usize));
+        let Some((step, Some(id))) = next.map(|s| (s.step, s.backfill.clone())) else {
+            return Ok(None);
+        };
+        let states = StateTable::new(self.backend.dialect());
+        if !self
+            .backend
+            .table_exists(crate::backfill::STATE_TABLE)
+            .await?
+        {
+            return Ok(None);
+        }
+        let ran = !states.load(self.backend, &id).await?.is_empty();
+        Ok(ran.then_some((step, id)))
+    }
+}
