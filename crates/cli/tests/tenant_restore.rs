@@ -108,7 +108,40 @@ async fn a_backup_is_not_restored_into_a_tenant_schema() {
             "--yes",
         ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+    let text = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("into schema \"tenant_a\""), "{text}");
+    // Into the database's URL without a schema: the success line says where it went
+    // (rtf #5), in text and JSON.
+    conn.execute("UPDATE tenant_a.items SET name = 'a-changed'")
+        .await
+        .expect("change tenant a");
+    let restore_into = |url: &str, json: bool| {
+        let mut args = vec![
+            "restore",
+            file.to_str().expect("utf8"),
+            "--database",
+            url,
+            "--plan",
+            &dir,
+            "--yes",
+        ];
+        if json {
+            args.push("--json");
+        }
+        common::run(plan.path(), &args)
+    };
+    let out = restore_into(&base, false);
+    let text = common::text(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "into schema \"tenant_a\" (the backup's own schema, not the target's default schema)"
+        ),
+        "{text}"
+    );
+    let out = restore_into(&base, true);
+    assert_eq!(common::json(&out)["into_schema"], "tenant_a");
     let names = conn
         .query("SELECT (SELECT name FROM tenant_a.items), (SELECT name FROM tenant_b.items)")
         .await

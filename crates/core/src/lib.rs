@@ -49,6 +49,7 @@ pub mod plantest;
 pub mod render;
 pub mod runner;
 pub mod schema;
+pub mod search_path;
 pub mod types;
 pub mod url;
 

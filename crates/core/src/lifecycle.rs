@@ -37,7 +37,7 @@ pub async fn create_database(url: &str, open: &Open<'_>) -> Result<bool> {
     };
     let name = named(url)?;
     let mut admin = open(with_database(
-        &crate::url::without_search_path(url),
+        &crate::search_path::without_schema_settings(url),
         admin_db,
     ))
     .await?;
@@ -69,7 +69,7 @@ pub async fn drop_database(url: &str, open: &Open<'_>) -> Result<bool> {
     };
     let name = named(url)?;
     let mut admin = open(with_database(
-        &crate::url::without_search_path(url),
+        &crate::search_path::without_schema_settings(url),
         admin_db,
     ))
     .await?;
@@ -173,14 +173,18 @@ fn drop_file(url: &str) -> Result<bool> {
 /// Creates the schema a PostgreSQL URL's `?search_path=NAME` names (schema-per-tenant)
 /// unless it exists; `false` when it existed or the URL names none. The database must exist.
 pub async fn create_schema(url: &str, open: &Open<'_>) -> Result<bool> {
-    let Some(schema) = crate::url::search_path_of(url) else {
+    // The target schema is the first of the list (`?search_path=` or `options=`).
+    let Some(schema) = crate::search_path::target_schema(url) else {
         return Ok(false);
     };
+    if schema == "$user" || schema == "public" {
+        return Ok(false);
+    }
     crate::url::check_schema_name(&schema).map_err(|message| crate::Error::Url {
         url: redact(url),
         message,
     })?;
-    let mut db = open(crate::url::without_search_path(url)).await?;
+    let mut db = open(crate::search_path::without_schema_settings(url)).await?;
     let result = async {
         let exists = format!("SELECT 1 FROM pg_namespace WHERE nspname = '{schema}'");
         let found = db.query(&exists).await?;

@@ -130,8 +130,11 @@ async fn open(full_url: &str) -> Result<Client> {
         .batch_execute(crate::SESSION_SETUP)
         .await
         .map_err(|e| driver_error(&e))?;
-    if let Some(schema) = schema {
-        crate::schema::enter(&client, full_url, &schema).await?;
+    if let Some(schemas) = schema {
+        crate::schema::enter(&client, full_url, &schemas).await?;
+    } else if let Some(schemas) = cutover_core::search_path::requested_schemas(full_url) {
+        // A libpq `options=-csearch_path=...`: the server set it; the target must be first.
+        crate::schema::verify_target(&client, full_url, &schemas).await?;
     }
     Ok(client)
 }

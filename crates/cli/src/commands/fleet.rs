@@ -108,11 +108,19 @@ pub(crate) async fn status(project: &Project, args: &StatusArgs, json: bool) -> 
     )
     .await;
     print_report(&report, "status", json, true)?;
-    let code = exit_code(&report);
-    if code == ExitCode::Success && args.exit_code && !report.behind.is_empty() {
-        return Ok(ExitCode::Pending);
+    Ok(status_exit_code(&report, args.exit_code))
+}
+
+/// `status --group`: 130 interrupted, 11 a database could not be read; then, with
+/// `--exit-code`, 3 when any database has pending or failed migrations (the question
+/// `--exit-code` asks, so it wins over 12); then 12 when versions differ; else 0.
+fn status_exit_code(report: &FleetReport, pending_code: bool) -> ExitCode {
+    let code = exit_code(report);
+    let readable = matches!(code, ExitCode::Success | ExitCode::FleetDiverged);
+    if readable && pending_code && !report.behind.is_empty() {
+        return ExitCode::Pending;
     }
-    Ok(code)
+    code
 }
 
 /// The flags of a fleet command that core's [`FleetOptions::validate`](cutover_core::fleet::FleetOptions::validate) checks.
@@ -253,6 +261,15 @@ pub(super) struct Line {
 impl Line {
     pub(super) fn finish(&self, result: &cutover_core::Result<fleet::Outcome>) {
         let text = match result {
+            Ok(fleet::Outcome {
+                failed: Some(e),
+                version,
+                ..
+            }) => format!(
+                "FAILED at {}: {}",
+                version.as_deref().unwrap_or("none"),
+                first_line(e)
+            ),
             Ok(o) if !o.drift.is_empty() => format!("DRIFT: {} difference(s)", o.drift.len()),
             Ok(o) => format!(
                 "ok at {} (+{} applied, {} rows)",

@@ -49,6 +49,8 @@ pub(crate) fn print_report(
     for t in &report.targets {
         let state = match t.status {
             TargetStatus::Ok if t.canary => "ok (canary)",
+            // A migration failed or stopped half-way (`status` shows it; `up` fails instead).
+            TargetStatus::Ok if t.failed_entries > 0 => "PARTIAL",
             TargetStatus::Ok => "ok",
             TargetStatus::Failed => "FAILED",
             TargetStatus::NotStarted => "not started",
@@ -115,7 +117,21 @@ pub(crate) fn print_report(
         _ => !report.all_ok(),
     };
     if unfinished {
-        crate::outln!("re-run the same command to continue: each database resumes where it stands");
+        crate::outln!("{}", next_step(command, report));
     }
     Ok(())
+}
+
+/// What to do after a fleet run that did not finish: `up` and `backfill run` resume where
+/// each database stands; `status` and `drift` only read, so there is nothing to resume.
+fn next_step(command: &str, report: &FleetReport) -> &'static str {
+    match command {
+        "up" | "backfill run" => {
+            "re-run the same command to continue: each database resumes where it stands"
+        }
+        _ if !report.all_ok() => {
+            "fix what the ERROR column says for the failed databases, then run it again"
+        }
+        _ => "run `cutover up` on the same group to bring every database to the newest version",
+    }
 }

@@ -47,10 +47,26 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
             )),
         }
     };
+    let target_schema = backend.schema();
     let _ = backend.close().await;
     let (path, manifest) = result?;
+    // A tenant's dump (`pg_dump --schema`) always lands in its own schema: say where.
+    let into = manifest.schema.as_ref().map(|schema| {
+        let quoted = cutover_core::url::quote_schema(schema);
+        match &target_schema {
+            Some(t) if t == schema => format!(" into schema {quoted}"),
+            _ => format!(
+                " into schema {quoted} (the backup's own schema, not the target's default schema)"
+            ),
+        }
+    });
     if json {
-        let doc = serde_json::json!({ "ok": true, "restored": path, "manifest": manifest });
+        let doc = serde_json::json!({
+            "ok": true,
+            "restored": path,
+            "into_schema": manifest.schema,
+            "manifest": manifest,
+        });
         crate::outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         let at = match &manifest.last_migration {
@@ -58,10 +74,11 @@ pub(crate) async fn run(project: &Project, args: &RestoreArgs, json: bool) -> Re
             None => "before any migration".to_string(),
         };
         crate::outln!(
-            "restored {} (taken {}, {at}, from database {})",
+            "restored {} (taken {}, {at}, from database {}){}",
             path.display(),
             manifest.created_at,
-            manifest.database
+            manifest.database,
+            into.unwrap_or_default()
         );
     }
     Ok(ExitCode::Success)

@@ -8,6 +8,24 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+/// The words of the error a backup gets when its file exists already.
+pub(crate) const NEVER_OVERWRITES: &str = "a backup never overwrites a file";
+
+/// What to do after the automatic backup before a migration failed with `e`: a name clash
+/// (another run took the same file name at the same moment) or an interrupted dump tool is
+/// fixed by running again, never by skipping the backup; anything else names `--no-backup`.
+pub fn failure_hint(e: &Error) -> &'static str {
+    let message = e.root().to_string();
+    if message.contains(NEVER_OVERWRITES) {
+        "another backup took that file name at the same moment; run it again: a new backup \
+         gets a new name"
+    } else if message.contains("killed by a signal") {
+        "the backup tool was interrupted; run it again to take the backup and continue"
+    } else {
+        "fix the cause and run it again, or run it without a backup: `--no-backup`"
+    }
+}
+
 /// Creates `path` for writing with mode 0600 (owner read/write only) and missing parent
 /// directories with mode 0700. Fails when `path` already exists: a backup never overwrites
 /// another file.
@@ -32,7 +50,7 @@ pub fn create_private_file(path: &Path) -> Result<File> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => Error::Other(format!(
-            "{} already exists; a backup never overwrites a file: choose another path or remove it",
+            "{} already exists; {NEVER_OVERWRITES}: choose another path or remove it",
             path.display()
         )),
         _ => io(e),
@@ -103,6 +121,49 @@ pub fn default_file_name(database: &str, version: Option<&str>, extension: &str)
     format!("{clean}-{}-{time}.{extension}", version.unwrap_or("0"))
 }
 
+/// `<database>[.<schema>]-<version>-<time>-<hash>.<extension>`: like [`default_file_name`],
+/// with the schema of a schema-per-tenant session and a short hash of the full identity
+/// (`identity`: dialect, server, database, schema), so that tenants of one database and
+/// same-named databases or files backed up in the same millisecond (a parallel fleet run)
+/// never get the same name.
+pub fn unique_file_name(
+    database: &str,
+    schema: Option<&str>,
+    identity: &str,
+    version: Option<&str>,
+    extension: &str,
+) -> String {
+    let stem = clean(
+        Path::new(database)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .filter(|s| !s.is_empty())
+            .unwrap_or("database"),
+    );
+    let time = chrono::Utc::now().format("%Y%m%dT%H%M%S%3fZ");
+    let version = version.unwrap_or("0");
+    let schema = schema.map(|s| format!(".{}", clean(s))).unwrap_or_default();
+    let hash: String = Sha256::digest(identity.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{stem}{schema}-{version}-{time}-{hash}.{extension}")
+}
+
+/// `s` with every character but ASCII letters, digits, `_`, `-` and `.` replaced by `_`.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +174,38 @@ mod tests {
         assert!(name.starts_with("my_app-0003-"), "{name}");
         assert!(name.ends_with("Z.sqlite3"), "{name}");
         assert!(default_file_name("app", None, "dump").starts_with("app-0-"));
+        let a = unique_file_name(
+            "app",
+            Some("Tenant_1"),
+            "postgres|h:5432|app|Tenant_1",
+            Some("0005"),
+            "dump",
+        );
+        let b = unique_file_name(
+            "app",
+            Some("t2"),
+            "postgres|h:5432|app|t2",
+            Some("0005"),
+            "dump",
+        );
+        let c = unique_file_name(
+            "app",
+            None,
+            "postgres|other:5432|app|",
+            Some("0005"),
+            "dump",
+        );
+        let d = unique_file_name("app", None, "postgres|h:5432|app|", Some("0005"), "dump");
+        assert!(a.starts_with("app.Tenant_1-0005-"), "{a}");
+        assert!(b.starts_with("app.t2-0005-"), "{b}");
+        assert!(c.starts_with("app-0005-") && c.ends_with(".dump"), "{c}");
+        assert_ne!(c[c.len() - 13..], d[d.len() - 13..], "{c} {d}");
+
+        let clash = Error::Other(format!("x already exists; {NEVER_OVERWRITES}")).context("up");
+        assert!(!failure_hint(&clash).contains("--no-backup"));
+        let killed = Error::Other("pg_dump failed (killed by a signal)".into());
+        assert!(!failure_hint(&killed).contains("--no-backup"));
+        assert!(failure_hint(&Error::Other("disk full".into())).contains("--no-backup"));
 
         let dir = std::env::temp_dir().join(format!("cutover-files-{}", std::process::id()));
         let path = dir.join("sub").join("x.dump");

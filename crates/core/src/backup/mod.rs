@@ -16,7 +16,9 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 
-pub use files::{create_private_file, default_file_name, sha256_file};
+pub use files::{
+    create_private_file, default_file_name, failure_hint, sha256_file, unique_file_name,
+};
 pub use find::backups_taken_at;
 pub use manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
 pub use take::{database_name, default_path, restore, take, take_tables};

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::files::{default_file_name, measure};
+use super::files::{measure, unique_file_name};
 use super::manifest::{MANIFEST_FORMAT, Manifest, MigrationRef, TableCount};
 use super::verify::verify_hash;
 use crate::backend::{Backend, BackupInfo};
@@ -39,8 +39,9 @@ async fn take_scoped(
     for existing in [path.to_path_buf(), Manifest::path_for(path)] {
         if existing.exists() {
             return Err(Error::Other(format!(
-                "{} already exists; a backup never overwrites a file: choose another path or remove it",
-                existing.display()
+                "{} already exists; {}: choose another path or remove it",
+                existing.display(),
+                super::files::NEVER_OVERWRITES
             )));
         }
     }
@@ -116,9 +117,10 @@ pub async fn restore(backend: &mut dyn Backend, path: &Path) -> Result<Manifest>
     Ok(manifest)
 }
 
-/// `<dir>/<database>-<version>-<time>.<ext>` for a backup of the connected database, the
+/// `<dir>/<database>[.<schema>]-<version>-<time>-<hash>.<ext>` for a backup of the connected
+/// database (never an existing file's name), the
 /// version being the newest applied migration in `history_table` (see
-/// [`default_file_name`]).
+/// [`unique_file_name`]).
 pub async fn default_path(
     backend: &mut dyn Backend,
     dir: &Path,
@@ -133,11 +135,47 @@ pub async fn default_path(
         None
     };
     let version = last.as_ref().map(|m| m.version.as_str());
-    Ok(dir.join(default_file_name(
-        &database,
-        version,
-        sql.backup_extension(),
-    )))
+    let server = match sql.server_identity_sql() {
+        Some(q) => backend
+            .query(&q)
+            .await?
+            .scalar()
+            .unwrap_or_default()
+            .to_string(),
+        None => String::new(),
+    };
+    let schema = backend.schema();
+    let identity = format!(
+        "{}|{server}|{database}|{}",
+        backend.dialect(),
+        schema.as_deref().unwrap_or_default()
+    );
+    let name = |n: u32| {
+        let name = unique_file_name(
+            &database,
+            schema.as_deref(),
+            &identity,
+            version,
+            sql.backup_extension(),
+        );
+        match n {
+            0 => dir.join(name),
+            n => {
+                let (stem, ext) = name.rsplit_once('.').unwrap_or((name.as_str(), ""));
+                dir.join(format!("{stem}-{n}.{ext}"))
+            }
+        }
+    };
+    // Unique by construction; a name taken anyway (a clock set back) gets a suffix, as a
+    // backup never overwrites a file.
+    let mut n = 0;
+    loop {
+        let path = name(n);
+        if n >= 100 || (!path.exists() && !Manifest::path_for(&path).exists()) {
+            return Ok(path);
+        }
+        n += 1;
+    }
 }
 
 /// The connected database's name as manifests record it (SQLite: the file path).

@@ -67,4 +67,11 @@ pub trait BackupDialect: DialectKind {
             self.dialect().quote(name)
         ))
     }
+
+    /// A query whose scalar names the server the session is on (address and port), so that
+    /// backups of same-named databases on two servers get different file names. `None`
+    /// where the database name already says it all (SQLite: the file's path).
+    fn server_identity_sql(&self) -> Option<String> {
+        None
+    }
 }

@@ -26,6 +26,10 @@ impl BackupDialect for Mysql {
         ))
     }
 
+    fn server_identity_sql(&self) -> Option<String> {
+        Some("SELECT CONCAT(@@hostname, ':', @@port)".into())
+    }
+
     fn database_name_sql(&self) -> String {
         "SELECT DATABASE()".into()
     }

@@ -18,6 +18,13 @@ impl BackupDialect for Postgres {
             .into()
     }
 
+    fn server_identity_sql(&self) -> Option<String> {
+        Some(
+            "SELECT coalesce(host(inet_server_addr()), 'socket') || ':' || current_setting('port')"
+                .into(),
+        )
+    }
+
     fn database_name_sql(&self) -> String {
         "SELECT current_database()".into()
     }

@@ -118,7 +118,7 @@ where
                     )
                 }
             };
-            let failed = outcome.is_err();
+            let failed = outcome.as_ref().map_or(true, |o| o.failed.is_some());
             results[index] = Some(TargetResult::new(
                 &members[index],
                 index < canary,
@@ -222,6 +222,29 @@ mod tests {
                 .unwrap_or_default()
                 .contains("canary t1")
         );
+    }
+
+    #[tokio::test]
+    async fn a_failure_after_some_migrations_keeps_its_version_and_stops_the_canary_phase() {
+        let options = FleetOptions {
+            parallel: 1,
+            canary: 1,
+            max_failures: None,
+        };
+        let report = run(members(3), options, |_| async move {
+            Ok(Outcome {
+                version: Some("0001".into()),
+                failed: Some("0002 broke".into()),
+                ..Outcome::default()
+            })
+        })
+        .await;
+        let first = &report.targets[0];
+        assert_eq!(first.status, TargetStatus::Failed);
+        assert_eq!(first.version.as_deref(), Some("0001"));
+        assert_eq!(first.error.as_deref(), Some("0002 broke"));
+        assert_eq!(report.count(TargetStatus::NotStarted), 2);
+        assert!(report.versions.is_empty());
     }
 
     #[tokio::test]

@@ -97,6 +97,8 @@ impl Reporter for Counting<'_> {
 }
 
 /// `up` on one member: creates the database/schema when asked, applies, then reads the status.
+/// A failure to connect is an error; a failure while applying is an [`Outcome`] whose
+/// `failed` holds the message and `version` the version the database stands at.
 pub async fn up_one(
     job: &FleetJob,
     member: &FleetMember,
@@ -122,6 +124,21 @@ pub async fn up_one(
         Ok::<_, Error>((run, status))
     }
     .await;
+    // After a failure, the version the database stands at (best effort: the session may
+    // be gone), for the summary's VERSION column.
+    let reached = match &result {
+        Err(_) => Runner::new(
+            backend.as_mut(),
+            &job.plan,
+            job.options.clone(),
+            &crate::runner::Silent,
+        )
+        .status()
+        .await
+        .ok()
+        .and_then(|s| outcome_of(&s).version),
+        Ok(_) => None,
+    };
     let _ = backend.close().await;
     let (run, status) = match result {
         Ok(done) => done,
@@ -129,10 +146,16 @@ pub async fn up_one(
             // A backup taken before the failing migration is what the user needs next.
             let mut kept = Outcome::default();
             counting.fill(&mut kept);
-            return Err(if kept.backups.is_empty() {
-                e
+            let message = if kept.backups.is_empty() {
+                e.to_string()
             } else {
-                Error::Other(format!("{e}; backup taken: {}", kept.backups.join(", ")))
+                format!("{e}; backup taken: {}", kept.backups.join(", "))
+            };
+            return Ok(Outcome {
+                version: reached,
+                failed: Some(message),
+                backups: kept.backups,
+                ..Outcome::default()
             });
         }
     };

@@ -29,6 +29,10 @@ pub struct Outcome {
     /// Backups `up` took on this target: `PATH (before 0004 (name))`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub backups: Vec<String>,
+    /// The operation failed with this message after `version` was reached: the target is
+    /// reported as failed, with the version it stands at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// How a target ended.
@@ -52,7 +56,8 @@ pub struct TargetResult {
     pub canary: bool,
     /// How it ended.
     pub status: TargetStatus,
-    /// The newest applied version afterwards (when it succeeded).
+    /// The newest applied version afterwards (when it succeeded, or when a failed `up`
+    /// could still read it).
     pub version: Option<String>,
     /// Migrations still pending afterwards (when it succeeded).
     pub pending: Option<usize>,
@@ -89,6 +94,16 @@ impl TargetResult {
     ) -> TargetResult {
         let seconds = (seconds * 1000.0).round() / 1000.0;
         match outcome {
+            Ok(Outcome {
+                failed: Some(e),
+                version,
+                backups,
+                ..
+            }) => TargetResult {
+                version,
+                backups,
+                ..TargetResult::new(member, canary, seconds, Err(e))
+            },
             Ok(o) => TargetResult {
                 target: member.name.clone(),
                 canary,

@@ -165,8 +165,27 @@ impl Config {
         Ok(None)
     }
 
-    /// The URL of target `name`, with `${VAR}` references expanded from the environment.
+    /// The URL of target `name`, with `${VAR}` references expanded from the environment. A
+    /// relative SQLite path written in cutover.toml resolves against the directory of
+    /// cutover.toml (never the current directory), in every command, as for `--group`; a URL
+    /// that is one `${VAR}` alone comes from outside and is kept as it is.
     pub fn target_url(&self, name: &str) -> Result<String> {
+        let url = self.target_url_as_written(name)?;
+        let from_outside = self.targets.get(name).is_some_and(|t| {
+            let raw = t.url.trim();
+            raw.starts_with("${") && raw.ends_with('}') && raw.matches("${").count() == 1
+        });
+        match &self.path {
+            Some(path) if !from_outside => Ok(super::group_sources::resolve_url(
+                url,
+                &super::group_sources::base_dir(Some(path)),
+            )),
+            _ => Ok(url),
+        }
+    }
+
+    /// [`target_url`](Config::target_url) without resolving a relative SQLite path.
+    fn target_url_as_written(&self, name: &str) -> Result<String> {
         let target = self.targets.get(name).ok_or_else(|| {
             let known: Vec<&str> = self.targets.keys().map(|k| k.as_str()).collect();
             Error::Other(format!(
@@ -242,7 +261,11 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(cfg.plan_dir, PathBuf::from("/proj/db/plan"));
-        assert_eq!(cfg.target_url("dev").expect("known"), "sqlite://dev.db");
+        // Relative to the directory of cutover.toml, whatever the current directory.
+        assert_eq!(
+            cfg.target_url("dev").expect("known"),
+            "sqlite:///proj/dev.db"
+        );
         assert!(
             cfg.target_url("prod")
                 .unwrap_err()

@@ -208,8 +208,9 @@ pub(crate) fn database_key(url: &str) -> String {
         "" => param("dbname").unwrap_or_default(),
         d => percent_decode(d),
     };
-    let schema = crate::url::search_path_of(url)
-        .or_else(|| param("options").and_then(|o| options_search_path(&o)))
+    // The target schema is the first one listed; `public` is the database itself.
+    let schema = crate::search_path::target_schema(url)
+        .filter(|s| s != "public")
         .unwrap_or_default();
     let family = match dialect {
         Dialect::Postgres => "postgres",
@@ -221,17 +222,8 @@ pub(crate) fn database_key(url: &str) -> String {
     )
 }
 
-/// The `search_path` a libpq `options` value sets (`-csearch_path=x`, `-c search_path=x`).
-fn options_search_path(options: &str) -> Option<String> {
-    let at = options.find("search_path=")?;
-    let value = options[at + "search_path=".len()..]
-        .split_whitespace()
-        .next()?;
-    Some(value.trim_matches('"').to_string())
-}
-
 /// `%XX` sequences decoded (invalid ones kept as they are).
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -47,6 +47,9 @@ fn spellings_of_one_database_have_one_key() {
         "postgres://u:pw@DB.example:5432/app?search_path=t1",
         "postgresql://other@db.example/app?search_path=t1&connect_timeout=3",
         "postgres://db.example/app?options=-csearch_path%3Dt1",
+        // A list targets its first schema.
+        "postgres://db.example/app?search_path=t1,public",
+        "postgres://db.example/app?options=-csearch_path%3Dt1%2Cpublic",
     ];
     let keys: Vec<String> = same.iter().map(|u| database_key(u)).collect();
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
@@ -59,6 +62,11 @@ fn spellings_of_one_database_have_one_key() {
     for d in different {
         assert_ne!(database_key(d), keys[0], "{d}");
     }
+    // `public` is the database itself.
+    assert_eq!(
+        database_key("postgres://db.example/app?search_path=public"),
+        database_key("postgres://db.example/app")
+    );
     assert_eq!(
         database_key("mysql://root@H/app"),
         database_key("mariadb://u:p@h:3306/app")

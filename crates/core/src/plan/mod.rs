@@ -46,6 +46,7 @@ use crate::error::Result;
 use dialect_limits::Canonical as CanonicalItem;
 
 pub(crate) use destructive::NewTables;
+pub(crate) use group_sources::percent_decode;
 pub(crate) use load::is_plan_file;
 pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;

@@ -206,10 +206,9 @@ impl Runner<'_> {
             // Context, not text: the cause stays typed (`Error::Unsupported` from a backend
             // that cannot take backups), reachable through `Error::root`.
             let path = taken.map_err(|e| {
+                let hint = backup::failure_hint(&e);
                 e.context(format!(
-                    "migration {label} {why}, so a backup is taken first, and that failed (fix \
-                     the cause, or run it without a backup: `--no-backup` on the command line, \
-                     `BackupPolicy::Skip` in the runner options)"
+                    "migration {label} {why}, so a backup is taken first, and that failed ({hint})"
                 ))
             })?;
             let shown = path.display().to_string();

@@ -15,7 +15,10 @@ impl Runner<'_> {
     /// run down the locked path, which also creates or upgrades the history table; so does a
     /// history that cannot be read.
     pub(super) async fn up_to_date(&mut self, target: &Target) -> Result<Option<RunReport>> {
-        let Ok(entries) = self.history.load(self.backend).await else {
+        // Only the history of the session's own schema: with a search_path list
+        // (`tenant,public`) an unqualified read would find `public`'s history when the
+        // tenant has none yet.
+        let Ok(entries) = self.history.load_if_exists(self.backend).await else {
             return Ok(None);
         };
         if entries.iter().any(|e| !e.state.is_done()) {
