@@ -5,7 +5,7 @@ use std::fmt;
 use sea_query::Query;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::ast::{ColumnRef, Node};
+use super::ast::{BinaryOp, ColumnRef, Node};
 use super::kinds::{self, Lookup, Scope, ValueKind};
 use super::query::Catalog;
 use super::typing;
@@ -47,6 +47,14 @@ impl Expression {
             source: src.to_string(),
             node: parse::parse(src)?,
         })
+    }
+
+    /// `self AND other`, each keeping the meaning its type check resolved.
+    pub(crate) fn and(self, other: Expression) -> Expression {
+        Expression {
+            source: format!("({}) AND ({})", self.source, other.source),
+            node: Node::Binary(Box::new(self.node), BinaryOp::And, Box::new(other.node)),
+        }
     }
 
     /// The expression exactly as written.

@@ -324,7 +324,9 @@ impl Runner<'_> {
         } else {
             let mut options = self.options.backfill.clone();
             options.restart = true;
-            let undo = spec.undo()?;
+            // A backfill that did not complete is undone only over the key ranges its
+            // checkpoints record as done.
+            let (undo, limited) = backfill::expression_undo(self.backend, spec).await?;
             // Not complete from the first `undo` write on (see `PartState::Undoing`).
             self.backend.execute(&states.mark_undoing_sql(id)).await?;
             let r = backfill::run_fenced(
@@ -343,7 +345,12 @@ impl Runner<'_> {
                 batches: r.batches,
                 duration_ms: r.duration_ms,
                 note: Some(format!(
-                    "backfill `{id}` has no undo log (it ran before undo logs existed, or with `undo_log = false`): applied the plan's `undo` expressions to the rows `undo_where` selects, which also overwrites changes made since the backfill"
+                    "backfill `{id}` has no undo log (it ran before undo logs existed, or with `undo_log = false`): applied the plan's `undo` expressions to the rows `undo_where` selects{}, which also overwrites changes made since the backfill",
+                    if limited {
+                        " within the key ranges its checkpoints record as done (it did not complete)"
+                    } else {
+                        ""
+                    }
                 )),
                 ..backfill::UndoReport::default()
             }

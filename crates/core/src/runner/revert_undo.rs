@@ -37,7 +37,12 @@ impl Runner<'_> {
                 .filter(|(_, s)| s.backfill.as_deref() == Some(undo_id.as_str()))
                 .map(|(i, _)| i)
                 .collect();
-            if positions.is_empty() || !backfill::has_undo_log(self.backend, spec).await? {
+            if positions.is_empty() {
+                continue;
+            }
+            if !backfill::has_undo_log(self.backend, spec).await? {
+                self.limited_undo_before_down(m, spec, &positions, &mut r)
+                    .await?;
                 continue;
             }
             // The down drops the sync trigger anyway: first, so it writes nothing meanwhile.
@@ -74,5 +79,55 @@ impl Runner<'_> {
             )));
         }
         Ok(r)
+    }
+
+    /// A backfill of `m` without an undo log that did not complete: its `undo` expressions
+    /// run now over the key ranges its checkpoints record as done (not over every row), and
+    /// the down statement of its `undo` becomes a no-op. A completed backfill keeps its down
+    /// statement; one whose covered rows cannot be told stops the down before anything ran.
+    async fn limited_undo_before_down(
+        &mut self,
+        m: &Migration,
+        spec: &BackfillSpec,
+        positions: &[usize],
+        r: &mut RenderedMigration,
+    ) -> Result<()> {
+        let context = |e: crate::Error| {
+            e.context(format!(
+                "migration {}: undoing backfill `{}` before the down; nothing of the down ran",
+                m.label(),
+                spec.id
+            ))
+        };
+        let (undo, limited) = backfill::expression_undo(self.backend, spec)
+            .await
+            .map_err(context)?;
+        if !limited {
+            return Ok(());
+        }
+        let mut options = self.options.backfill.clone();
+        options.restart = true;
+        let report = backfill::run_fenced(
+            self.backend,
+            self.connector,
+            &undo,
+            &options,
+            &crate::backfill::QuietObserver,
+            None,
+        )
+        .await
+        .map_err(context)?;
+        for &i in positions {
+            if let Some(s) = r.statements.get_mut(i) {
+                s.sql = SKIPPED.to_string();
+            }
+        }
+        self.reporter.event(&Event::Warning(&format!(
+            "migration {}: backfill `{}` did not complete and keeps no undo log, so down applied its `undo` expressions only to the key ranges its checkpoints record as done ({} rows changed)",
+            m.label(),
+            spec.id,
+            report.rows_changed
+        )));
+        Ok(())
     }
 }
