@@ -109,7 +109,8 @@ pub struct MigrationRun {
     pub version: Version,
     /// Name.
     pub name: String,
-    /// "applied", "reverted" or "skipped".
+    /// "applied", "reverted", "skipped", or "cleared" (a `down` of a failed or partial
+    /// entry of which nothing was applied: only its history entry was removed).
     pub outcome: &'static str,
     /// Statements run.
     pub statements: usize,

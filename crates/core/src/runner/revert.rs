@@ -51,10 +51,9 @@ impl Runner<'_> {
         {
             report.migrations.push(run);
         }
-        let mut applied: Vec<&HistoryEntry> = entries
-            .iter()
-            .filter(|e| e.state != EntryState::Failed || e.statements_applied > 0)
-            .collect();
+        // A failed entry counts even when nothing of it was applied: `down` is aimed at it
+        // (it clears it) and never at the migration before it (rtg #2).
+        let mut applied: Vec<&HistoryEntry> = entries.iter().collect();
         applied.sort_by(|a, b| b.version.cmp(&a.version));
         // `--steps n` is fixed on the first pass as "everything from this version up", so
         // that a pass planned again after a lost connection reverts no more than asked.
@@ -98,6 +97,12 @@ impl Runner<'_> {
             .iter()
             .find(|e| self.plan.get(&e.version.text).is_none())
         {
+            if e.state == EntryState::Failed && e.statements_applied == 0 {
+                return Err(Error::Other(format!(
+                    "migration {} ({}) failed (nothing of it stays applied) and its file is missing from the plan; `cutover repair` removes the failed entry, or restore the file and run `cutover down` again",
+                    e.version, e.name
+                )));
+            }
             return Err(Error::Other(format!(
                 "migration {} ({}) is applied but missing from the plan, so its down steps are unknown; restore its file",
                 e.version, e.name
@@ -175,10 +180,12 @@ impl Runner<'_> {
                     .ensure(self.backend)
                     .await?;
             }
+            let cleared = r.statements.is_empty()
+                && matches!(e.state, EntryState::Failed | EntryState::Partial);
             let mut run = MigrationRun {
                 version: m.version.clone(),
                 name: m.name.clone(),
-                outcome: "reverted",
+                outcome: if cleared { "cleared" } else { "reverted" },
                 statements: r.statements.len(),
                 duration_ms: 0,
                 checks: Vec::new(),

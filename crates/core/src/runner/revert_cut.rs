@@ -49,6 +49,24 @@ impl Runner<'_> {
         if step <= steps {
             return Ok(steps);
         }
+        if e.statements_applied == 0 {
+            // Failed in its first statement, a backfill: nothing to revert unless one of its
+            // batches committed (a checkpoint at the start of its key range changed nothing).
+            let parts = StateTable::new(self.backend.dialect())
+                .load(self.backend, &id)
+                .await?;
+            if parts
+                .iter()
+                .all(|p| p.batches == 0 && p.rows_changed == 0 && p.cursor.is_none())
+            {
+                return Ok(0);
+            }
+            return Err(Error::Other(format!(
+                "migration {} failed in backfill `{id}` (step {step}), its first statement, after some of its batches committed; run `cutover backfill undo {id} --yes` first (it restores the rows they changed from the backfill's undo log), then `cutover down` again to clear the failed entry; without an undo log, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
+                m.label(),
+                m.version
+            )));
+        }
         match self.partial_down(m, step) {
             Ok(_) => Ok(step),
             Err(cause) => Err(Error::Other(format!(

@@ -91,9 +91,12 @@ fn is_guard(s: &Statement) -> bool {
     s.op != "sql" && s.sql.trim_start().starts_with("DO ")
 }
 
-/// Whether `e` records an up that stopped after some of its statements committed.
+/// Whether `e` records an up that stopped after some of its statements committed, or a
+/// `failed` one of which nothing committed: `down` is aimed at it (its down reverts nothing
+/// and clears the entry) and never skips it to revert the migration before it (rtg #2).
 pub(super) fn is_partial_up(e: &HistoryEntry) -> bool {
-    matches!(e.state, EntryState::Failed | EntryState::Partial) && e.statements_applied > 0
+    matches!(e.state, EntryState::Failed | EntryState::Partial)
+        && (e.statements_applied > 0 || e.state == EntryState::Failed)
 }
 
 impl Runner<'_> {
@@ -103,6 +106,9 @@ impl Runner<'_> {
     /// be matched to up steps).
     pub(super) fn partial_up_steps(&self, m: &Migration, e: &HistoryEntry) -> Result<usize> {
         let label = m.label();
+        if e.statements_applied == 0 {
+            return Ok(0);
+        }
         if m.down.is_some() {
             return Err(Error::Other(format!(
                 "migration {label} stopped part way (statements 1-{} of {} ran) and has explicit `[[down]]` steps, which cannot be matched to the up steps that ran; finish it with `cutover up` after fixing the cause, or undo its effect by hand and run `cutover repair`",
