@@ -111,6 +111,12 @@ pub trait ExprDialect: Send + Sync {
         text
     }
 
+    /// `nullif(value, other)` where `equal` is the equality `value = other` made exact (text
+    /// of a collation the plan may not know). PostgreSQL and SQLite compare exactly already.
+    fn expr_null_if(&self, value: Expr, other: Expr, _equal: Expr) -> Expr {
+        expr_sql::call("NULLIF", [value, other])
+    }
+
     /// Renders the exact text equality `a = b` where the sides flagged in `stored` are
     /// columns the plan created, so that an index on such a column can serve it (plain
     /// `a = b` on PostgreSQL and SQLite, whose text comparison is exact already).

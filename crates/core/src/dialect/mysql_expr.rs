@@ -97,6 +97,12 @@ impl ExprDialect for Mysql {
         indexed.and(bytes)
     }
 
+    /// `NULLIF` compares with the column's collation (`_ci`, PAD SPACE): the exact
+    /// equality decides instead. MySQL's own `NULLIF` evaluates `value` twice too.
+    fn expr_null_if(&self, value: Expr, _other: Expr, equal: Expr) -> Expr {
+        Expr::case(equal, Expr::null()).finally(value).into()
+    }
+
     /// `plain AND exact`: the plain comparison can use the column's index whatever its
     /// collation, the exact one (UTF-8 bytes: case and trailing spaces count) decides. A
     /// probe, an operand of a type the plan does not know, that the database says is not

@@ -21,12 +21,13 @@ pub(super) fn loose(a: ValueKind, b: ValueKind) -> bool {
 }
 
 /// Whether an `IN` list of kinds `items` compared with a value of kind `k` may compare text
-/// whose collation the plan does not know.
+/// whose collation the plan does not know (a NULL item compares with nothing, so it does
+/// not count).
 pub(super) fn loose_list(k: ValueKind, items: &[ValueKind]) -> bool {
-    !items.is_empty()
+    items.iter().any(|&i| i != ValueKind::Null)
         && items
             .iter()
-            .all(|&i| loose(k, i) || (k.textual() && i.textual()))
+            .all(|&i| i == ValueKind::Null || loose(k, i) || (k.textual() && i.textual()))
         && (k == ValueKind::Unknown || items.contains(&ValueKind::Unknown))
 }
 

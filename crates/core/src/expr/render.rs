@@ -232,6 +232,7 @@ impl Renderer<'_> {
             Function::Upper => sql::call("UPPER", rendered),
             Function::Trim => sql::call("TRIM", rendered),
             Function::Replace => sql::call("REPLACE", rendered),
+            Function::NullIf if args.len() == 3 => d.expr_null_if(take(0), take(1), take(2)),
             Function::NullIf => sql::call("NULLIF", rendered),
             Function::Now => d.expr_now(),
             Function::Uuid => d.expr_uuid(),

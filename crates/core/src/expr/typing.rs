@@ -99,7 +99,7 @@ impl Checker<'_> {
                 for item in list.iter_mut() {
                     let ik = self.node(item)?;
                     self.compare(k, expr, ik, item, "IN")?;
-                    all_text &= ik.textual();
+                    all_text &= ik.textual() || ik == Null;
                     kinds.push(ik);
                 }
                 let stored = all_text && self.stored_text(expr) && list.iter().all(is_literal);

@@ -89,3 +89,27 @@ fn a_stored_text_column_keeps_its_index_for_in() {
         "(CASE WHEN (`code` = (CONVERT('X' USING utf8mb4) COLLATE utf8mb4_bin) AND (CAST(CONVERT(`code` USING utf8mb4) AS BINARY)) = (CAST(CONVERT('X' USING utf8mb4) AS BINARY))) THEN 1 ELSE 0 END)"
     );
 }
+
+/// rtg #3, #4: `nullif` decides with the exact equality on MySQL (PostgreSQL and SQLite keep
+/// `NULLIF`); a NULL item in an `IN` list does not drop the exact check of the others.
+#[test]
+fn nullif_and_in_with_a_null_item_are_exact() {
+    let exact = "(COLLATION(`v`) = 'binary') OR (CAST(CONVERT(`v` USING utf8mb4) AS BINARY))";
+    assert_eq!(
+        sql("nullif(v, 'X')", Dialect::Mysql),
+        format!("(CASE WHEN (`v` = 'X' AND ({exact} = 'X')) THEN NULL ELSE `v` END)")
+    );
+    assert_eq!(
+        sql("nullif(v, 'X')", Dialect::Postgres),
+        "NULLIF(\"v\", 'X')"
+    );
+    assert_eq!(sql("nullif(n, 1)", Dialect::Mysql), "NULLIF(`n`, 1)");
+    assert_eq!(
+        sql("v IN ('X', NULL)", Dialect::Mysql),
+        format!("`v` IN ('X', NULL) AND ({exact} IN ('X', NULL))")
+    );
+    assert_eq!(
+        sql("code IN ('X', NULL)", Dialect::Mysql),
+        "`code` IN ('X', NULL) AND (CAST(CONVERT(`code` USING utf8mb4) AS BINARY)) IN ('X', NULL)"
+    );
+}

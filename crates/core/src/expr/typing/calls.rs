@@ -1,17 +1,38 @@
 //! Type checking of function calls (`Checker::call`).
 
-use super::super::ast::Node;
+use super::super::ast::{BinaryOp, Node};
 use super::super::functions::Function;
 use super::super::kinds::ValueKind;
 use super::super::kinds::unify;
 use super::Checker;
 
 impl Checker<'_> {
-    pub(super) fn call(&self, function: Function, args: &mut [Node]) -> Result<ValueKind, String> {
+    pub(super) fn call(
+        &self,
+        function: Function,
+        args: &mut Vec<Node>,
+    ) -> Result<ValueKind, String> {
         use ValueKind::*;
         let mut kinds = Vec::with_capacity(args.len());
         for a in args.iter_mut() {
             kinds.push(self.node(a)?);
+        }
+        if function == Function::NullIf && args.len() == 2 {
+            // The equality that decides, typed like `a = b` (so exact on MySQL/MariaDB,
+            // whatever the collation), kept as a third argument for the renderer.
+            let mut equal = Node::Binary(
+                Box::new(args[0].clone()),
+                BinaryOp::Eq,
+                Box::new(args[1].clone()),
+            );
+            self.node(&mut equal)?;
+            let plain = matches!(&equal, Node::Binary(l, BinaryOp::Eq, r) if **l == args[0] && **r == args[1]);
+            if !plain {
+                args.push(equal);
+            }
+        }
+        if function == Function::NullIf {
+            kinds.truncate(2);
         }
         let name = function.name();
         let text_args = |n: usize| -> Result<(), String> {
