@@ -117,5 +117,7 @@ async fn null_key_rows_refuse_the_backfill_and_nothing_is_written() {
             "{kind:?}: all filled"
         );
         assert_eq!(count(b.as_mut(), written).await, "4", "{kind:?}: 3 + 1");
+        b.close().await.expect("close");
+        db.drop_db().await;
     }
 }
