@@ -70,24 +70,10 @@ fn options_schemas(options: &str) -> Option<Vec<String>> {
 /// `url` without anything that sets a schema (`search_path=` and an `options=` that sets
 /// search_path): the URL to reach the database itself, e.g. to create the target schema.
 pub fn without_schema_settings(url: &str) -> String {
-    let url = crate::url::without_search_path(url);
-    let Some((base, query)) = url.split_once('?') else {
-        return url;
-    };
-    let rest: Vec<&str> = query
-        .split('&')
-        .filter(|kv| match kv.split_once('=') {
-            Some((k, v)) => {
-                !(k.eq_ignore_ascii_case("options") && percent_decode(v).contains("search_path="))
-            }
-            None => true,
-        })
-        .collect();
-    if rest.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", rest.join("&"))
-    }
+    crate::url::without_params(url, |k, v| {
+        k.eq_ignore_ascii_case("search_path")
+            || (k.eq_ignore_ascii_case("options") && percent_decode(v).contains("search_path="))
+    })
 }
 
 #[cfg(test)]

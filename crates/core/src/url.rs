@@ -154,16 +154,20 @@ pub fn quote_schema(schema: &str) -> String {
 
 /// `url` without its `search_path=` query parameter (the URL a driver understands).
 pub fn without_search_path(url: &str) -> String {
+    without_params(url, |k, _| k.eq_ignore_ascii_case("search_path"))
+}
+
+/// `url` without the query parameters for which `drop(key, value)` is true (the value as
+/// written, still percent-encoded); the `?` goes too when no parameter is left.
+pub fn without_params(url: &str, drop: impl Fn(&str, &str) -> bool) -> String {
     let Some((base, query)) = url.split_once('?') else {
         return url.to_string();
     };
     let rest: Vec<&str> = query
         .split('&')
         .filter(|kv| {
-            !kv.split('=')
-                .next()
-                .unwrap_or_default()
-                .eq_ignore_ascii_case("search_path")
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            !drop(k, v)
         })
         .collect();
     if rest.is_empty() {
