@@ -70,7 +70,9 @@ pub async fn run_part(
         initial,
         options.min_batch,
         options.max_batch,
-        options.target_batch,
+        options
+            .target_batch
+            .unwrap_or_else(|| dialect.sql().batch_target()),
         options.adaptive,
     );
     let mut report = BackfillReport {

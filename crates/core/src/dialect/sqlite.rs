@@ -15,6 +15,9 @@ const WRITER_YIELD_MIN: Duration = Duration::from_millis(5);
 /// Longest pause after a batch on SQLite: the longest sleep of `sqlite3_busy_timeout`'s handler.
 const WRITER_YIELD_MAX: Duration = Duration::from_millis(100);
 
+/// The batch duration a backfill aims at on SQLite (see `SqlDialect::batch_target`).
+const BATCH_TARGET: Duration = Duration::from_millis(25);
+
 /// SQLite rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
@@ -243,6 +246,12 @@ impl SqlDialect for Sqlite {
 
     fn backfill_session_reset_sql(&self) -> Vec<String> {
         vec!["PRAGMA synchronous = FULL".into()]
+    }
+
+    fn batch_target(&self) -> Duration {
+        // A batch holds the database's only write lock: every application write that
+        // arrives meanwhile waits for its end.
+        BATCH_TARGET
     }
 
     fn writer_yield(&self, batch: Duration) -> Duration {
