@@ -158,7 +158,8 @@ impl SqlDialect for Sqlite {
     }
 
     fn row_estimate_sql(&self, table: &str) -> String {
-        // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables.
+        // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables. A
+        // WITHOUT ROWID table has none: the query fails and callers go without an estimate.
         format!(
             "SELECT COALESCE(MAX(rowid), 0) FROM {}",
             Dialect::Sqlite.quote(table)
@@ -246,6 +247,13 @@ impl SqlDialect for Sqlite {
 
     fn backfill_session_reset_sql(&self) -> Vec<String> {
         vec!["PRAGMA synchronous = FULL".into()]
+    }
+
+    /// A single `uuid` key: random values, so a rowid table keeps rows in insertion order
+    /// and a key-order walk (backfill batches, range scans) writes pages all over the file;
+    /// `WITHOUT ROWID` stores the rows in the key's B-tree.
+    fn without_rowid(&self, key: &[ColumnType], keep_rowid: bool) -> bool {
+        !keep_rowid && matches!(key, [ColumnType::Uuid])
     }
 
     fn batch_target(&self) -> Duration {

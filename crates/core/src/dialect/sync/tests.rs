@@ -10,6 +10,8 @@ fn trigger(sources: &[&str]) -> SyncTrigger {
         id: "t_b".into(),
         table: "t".into(),
         key: vec!["id".into()],
+        key_types: vec![crate::types::ColumnType::Integer],
+        sqlite_rowid: false,
         sources: sources.iter().map(|s| s.to_string()).collect(),
         set: vec![("b".into(), e("upper(a)"))],
         r#where: Some(e("a IS NOT NULL")),
