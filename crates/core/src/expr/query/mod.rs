@@ -6,6 +6,7 @@
 mod ast;
 mod json_rows;
 mod parse;
+mod parse_from;
 mod render;
 mod select_query;
 mod typing;
