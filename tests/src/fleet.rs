@@ -2,6 +2,8 @@
 //! databases): the four-migration plan they apply, unique database names, and reading or
 //! changing one target by URL.
 
+use std::path::PathBuf;
+
 use cutover_cli::connect::{connect, open_url};
 use cutover_core::lifecycle::drop_database;
 use serde_json::Value;
@@ -88,4 +90,36 @@ pub async fn drop_all(servers: &[String]) {
     for url in servers {
         let _ = drop_database(url, &open_url).await;
     }
+}
+
+/// A project directory: cutover.toml with group `fleet` read from tenants.txt.
+pub fn project(plan: &PlanDir, urls: &[String]) -> PathBuf {
+    let dir = plan.path().join("project");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("cutover.toml"),
+        format!(
+            "plan = \"{}\"\n[groups.fleet]\ntargets_file = \"tenants.txt\"\n",
+            plan.path().display()
+        ),
+    )
+    .expect("write cutover.toml");
+    let mut list = String::from("# one database per line\n");
+    for u in urls {
+        list.push_str(u);
+        list.push('\n');
+    }
+    std::fs::write(dir.join("tenants.txt"), list).expect("write tenants.txt");
+    dir
+}
+
+/// Applied history entries and the labels the backfill wrote, of one database.
+pub async fn applied_and_labels(url: &str) -> (usize, Vec<Option<String>>) {
+    let applied = rows(
+        url,
+        "SELECT version FROM cutover_history WHERE state = 'applied'",
+    )
+    .await
+    .len();
+    (applied, labels(url).await)
 }

@@ -1,5 +1,6 @@
 //! Fleet runs (`up|status --group`): 60 databases of every kind in one run, two of them made
-//! to fail; canaries; `--max-failures`; two overlapping fleet runs at once.
+//! to fail; two overlapping fleet runs at once (canaries and `--max-failures`:
+//! fleet_stops.rs).
 //!
 //! Here and not in tests/tests because it runs the `cutover` binary (only this crate's tests
 //! know its path).
@@ -12,41 +13,10 @@ use cutover_cli::connect::open_url;
 use cutover_core::lifecycle::drop_database;
 use cutover_core::url::with_database;
 use cutover_tests::Backend;
-use cutover_tests::fleet::{by_target, drop_all, exec, items_plan, labels, prefix, rows};
-use cutover_tests::plans::PlanDir;
+use cutover_tests::fleet::{
+    applied_and_labels, by_target, drop_all, exec, items_plan, prefix, project, rows,
+};
 use serde_json::Value;
-
-/// A project directory: cutover.toml with group `fleet` read from tenants.txt.
-fn project(plan: &PlanDir, urls: &[String]) -> PathBuf {
-    let dir = plan.path().join("project");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("cutover.toml"),
-        format!(
-            "plan = \"{}\"\n[groups.fleet]\ntargets_file = \"tenants.txt\"\n",
-            plan.path().display()
-        ),
-    )
-    .expect("write cutover.toml");
-    let mut list = String::from("# one database per line\n");
-    for u in urls {
-        list.push_str(u);
-        list.push('\n');
-    }
-    std::fs::write(dir.join("tenants.txt"), list).expect("write tenants.txt");
-    dir
-}
-
-/// Applied history entries and the labels the backfill wrote, of one database.
-async fn applied_and_labels(url: &str) -> (usize, Vec<Option<String>>) {
-    let applied = rows(
-        url,
-        "SELECT version FROM cutover_history WHERE state = 'applied'",
-    )
-    .await
-    .len();
-    (applied, labels(url).await)
-}
 
 /// Databases the fleet test creates, dropped at the end (also after a failure, by `Drop`-less
 /// explicit cleanup in [`cleanup`]).
@@ -258,132 +228,6 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
     assert_eq!(doc["behind"], serde_json::json!([]));
     cleanup(&made).await;
 }
-
-/// A group of SQLite files in a fresh directory; `broken` ones get a conflicting table.
-async fn sqlite_fleet(plan: &PlanDir, n: usize, broken: &[usize]) -> (PathBuf, Vec<String>) {
-    let files = plan.path().join("sqlite");
-    std::fs::create_dir_all(&files).expect("mkdir");
-    let urls: Vec<String> = (0..n)
-        .map(|i| format!("sqlite://{}", files.join(format!("t{i}.db")).display()))
-        .collect();
-    for &i in broken {
-        exec(&urls[i], "CREATE TABLE items (x int)").await;
-    }
-    (project(plan, &urls), urls)
-}
-
-fn statuses(doc: &Value) -> Vec<String> {
-    doc["targets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| t["status"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-#[tokio::test]
-async fn a_failing_canary_stops_the_fleet_before_anything_else_starts() {
-    let plan = items_plan();
-    let (dir, urls) = sqlite_fleet(&plan, 6, &[1]).await;
-    let (code, doc) = common::run_json(
-        &dir,
-        &[
-            "up",
-            "--group",
-            "fleet",
-            "--canary",
-            "2",
-            "--parallel",
-            "4",
-            "--json",
-        ],
-    );
-    assert_eq!(code, Some(11), "{doc:#}");
-    assert_eq!(
-        statuses(&doc),
-        [
-            "ok",
-            "failed",
-            "not_started",
-            "not_started",
-            "not_started",
-            "not_started"
-        ]
-    );
-    assert!(
-        doc["stopped"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("canary"),
-        "{doc:#}"
-    );
-    for url in &urls[2..] {
-        assert!(
-            cutover_core::url::is_missing_file(url),
-            "{url} was never opened"
-        );
-    }
-    assert_eq!(applied_and_labels(&urls[0]).await.0, 4);
-}
-
-#[tokio::test]
-async fn max_failures_stops_new_starts_and_a_rerun_continues() {
-    let plan = items_plan();
-    let (dir, urls) = sqlite_fleet(&plan, 8, &[1, 2, 5]).await;
-    let (code, doc) = common::run_json(
-        &dir,
-        &[
-            "up",
-            "--group",
-            "fleet",
-            "--parallel",
-            "1",
-            "--max-failures",
-            "2",
-            "--json",
-        ],
-    );
-    assert_eq!(code, Some(11), "{doc:#}");
-    assert_eq!(
-        statuses(&doc),
-        [
-            "ok",
-            "failed",
-            "failed",
-            "not_started",
-            "not_started",
-            "not_started",
-            "not_started",
-            "not_started"
-        ]
-    );
-    assert!(cutover_core::url::is_missing_file(&urls[3]));
-    // Text summary of the same state: the four files never created are MISSING (a status
-    // creates nothing and does not pass a missing file off as "everything pending"). Then a
-    // run without the limit finishes the rest but t5.
-    let out = common::run(&dir, &["status", "--group", "fleet"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("8 databases: 4 ok, 4 failed"),
-        "{}",
-        common::text(&out)
-    );
-    assert_eq!(text.matches("MISSING").count(), 4, "{}", common::text(&out));
-    assert_eq!(out.status.code(), Some(11), "{}", common::text(&out));
-    assert!(
-        cutover_core::url::is_missing_file(&urls[3]),
-        "status created nothing"
-    );
-    let (code, doc) = common::run_json(&dir, &["up", "--group", "fleet", "--json"]);
-    assert_eq!(code, Some(11));
-    assert_eq!(
-        statuses(&doc),
-        ["ok", "failed", "failed", "ok", "ok", "failed", "ok", "ok"]
-    );
-    assert_eq!(doc["targets"][0]["applied"], 0, "t0 was done already");
-    assert_eq!(doc["targets"][3]["applied"], 4);
-}
-
 #[tokio::test]
 async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
     let plan = items_plan();
