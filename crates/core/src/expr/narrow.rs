@@ -12,6 +12,7 @@
 
 use super::ast::{BinaryOp, Literal, Node};
 use super::kinds::ValueKind;
+use super::query::Item;
 
 /// Whether a comparison of values of kinds `a` and `b` may compare text whose collation the
 /// plan does not know: one side of unknown type, the other text or unknown too.
@@ -97,9 +98,21 @@ pub(super) fn in_query(node: &mut Node, probe: bool) {
         query: query.clone(),
         negated: *negated,
     };
-    let (mut exact_expr, mut exact_query) = (expr.clone(), query.clone());
-    if let Some(item) = exact_query.items.first_mut().map(|i| &mut i.expr) {
-        super::typing::exact_pair(&mut exact_expr, item);
+    // `(x, exact x) IN (SELECT y, exact y ..)`: the pair matches where `x = y` (the index
+    // on `y` serves it, a lookup per row) and the exact operands are equal. Comparing the
+    // exact operands alone (`exact x IN (SELECT exact y ..)`) leaves no index usable, and
+    // MariaDB then scans the whole subquery for every row (red-team rtg HIGH 5). A NULL on
+    // either side gives NULL like the plain `x IN`, as `exact v` is NULL only when `v` is.
+    let mut exact_query = query.clone();
+    let mut exact_expr = expr.clone();
+    if let Some(item) = exact_query.items.first().map(|i| i.expr.clone()) {
+        let (mut ex, mut ey) = ((**expr).clone(), item);
+        super::typing::exact_pair(&mut ex, &mut ey);
+        exact_expr = Box::new(Node::Row(vec![(**expr).clone(), ex]));
+        exact_query.items.push(Item {
+            expr: ey,
+            alias: None,
+        });
     }
     let exact = Node::InQuery {
         expr: exact_expr,
