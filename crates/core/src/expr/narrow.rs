@@ -39,9 +39,13 @@ pub(super) fn comparison(node: &mut Node, kinds: [ValueKind; 2]) {
     };
     let negated = *op == BinaryOp::NotEq;
     let probes = probes([(&**l, kinds[0]), (&**r, kinds[1])]);
-    let plain = Node::Binary(l.clone(), *op, r.clone());
     let (mut el, mut er) = (l.clone(), r.clone());
     super::typing::exact_pair(&mut el, &mut er);
+    let plain = if beyond_ascii([&**l, &**r]) {
+        Node::Binary(el.clone(), *op, er.clone())
+    } else {
+        Node::Binary(l.clone(), *op, r.clone())
+    };
     let exact = Node::Binary(el, BinaryOp::Eq, er);
     *node = narrowed(plain, exact, probes, negated);
 }
@@ -57,11 +61,6 @@ pub(super) fn in_list(node: &mut Node, probe: bool) {
     else {
         return;
     };
-    let plain = Node::InList {
-        expr: expr.clone(),
-        list: list.clone(),
-        negated: *negated,
-    };
     let mut exact_expr = expr.clone();
     super::typing::exact(&mut exact_expr);
     let mut exact_list = list.clone();
@@ -69,6 +68,19 @@ pub(super) fn in_list(node: &mut Node, probe: bool) {
         .iter_mut()
         .filter(|n| !matches!(n, Node::Literal(_)))
         .for_each(super::typing::exact);
+    let plain = if beyond_ascii(list.iter().chain(Some(&**expr))) {
+        Node::InList {
+            expr: exact_expr.clone(),
+            list: exact_list.clone(),
+            negated: *negated,
+        }
+    } else {
+        Node::InList {
+            expr: expr.clone(),
+            list: list.clone(),
+            negated: *negated,
+        }
+    };
     let exact = Node::InList {
         expr: exact_expr,
         list: exact_list,
@@ -140,6 +152,17 @@ pub(super) fn case_operand(operand: &mut Option<Box<Node>>, whens: &mut [(Node, 
         let value = std::mem::replace(when, Node::Literal(Literal::Null));
         *when = Node::Binary(o.clone(), BinaryOp::Eq, Box::new(value));
     }
+}
+
+/// Whether a string literal among `nodes` holds a character beyond ASCII. Compared as
+/// written with a column of a character set that cannot hold it (`'ā'` and a `latin1`
+/// column), MySQL refuses the statement (error 1267, "Illegal mix of collations"); such a
+/// comparison is made of exact operands only (UTF-8 bytes: no error, and no index).
+/// Every character set holds ASCII, so an ASCII literal keeps the comparison as written.
+fn beyond_ascii<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> bool {
+    nodes
+        .into_iter()
+        .any(|n| n.as_str_literal().is_some_and(|s| !s.is_ascii()))
 }
 
 /// The operands of unknown type.
