@@ -8,6 +8,8 @@
 //! - Two such columns of different collations (`utf8mb4_general_ci`, `utf8mb4_unicode_ci`):
 //!   the comparison stays as written so an index can serve it, so MariaDB refuses it, and
 //!   the error says to CAST both sides to text; written so, the rows agree everywhere.
+//! - Such a column against a text column the plan created (`utf8mb4_bin`): it is brought to
+//!   that collation, so MariaDB runs the comparison (error 1267 before) with exact rows.
 
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
@@ -29,7 +31,7 @@ description = "raw tables in other character sets and collations"
 [[steps]]
 op = "sql"
 sql = """CREATE TABLE tl (id integer PRIMARY KEY, v {latin1}, eq varchar(10), ne varchar(10), inl varchar(10), nin varchar(10), eqe varchar(10), cs varchar(10));
-CREATE TABLE tg (id integer PRIMARY KEY, v {general}, ex varchar(10));
+CREATE TABLE tg (id integer PRIMARY KEY, v {general}, ex varchar(10), st varchar(10), sn varchar(10));
 CREATE TABLE tu (id integer PRIMARY KEY, w {unicode});
 INSERT INTO tl (id, v) VALUES (1, 'é'), (2, 'e'), (3, 'É'), (4, NULL), (5, 'E ');
 INSERT INTO tg (id, v) VALUES (1, 'X'), (2, 'x'), (3, 'X '), (4, 'Y');
@@ -78,6 +80,36 @@ table = "tl"
 set.cs = "CASE v WHEN 'ā' THEN 'a' WHEN 'é' THEN 'e' ELSE 'z' END"
 "#;
 
+/// `codes` is created by the plan (`utf8mb4_bin` on MySQL): against it, `tg.v` is brought
+/// to that collation, so the comparison runs (it failed with error 1267) and its index
+/// serves it.
+const STORED: &str = r#"
+description = "a table of the plan, compared with the raw one"
+[[steps]]
+op = "create_table"
+table = "codes"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "code", type = "varchar(20)", nullable = false },
+]
+[[steps]]
+op = "sql"
+sql = "INSERT INTO codes (id, code) VALUES (1, 'X'), (2, 'y')"
+down = "DELETE FROM codes"
+[[steps]]
+op = "backfill"
+id = "tg_stored_eq"
+table = "tg"
+where = "EXISTS (SELECT 1 FROM codes WHERE codes.code = tg.v)"
+set.st = "'hit'"
+[[steps]]
+op = "backfill"
+id = "tg_stored_ne"
+table = "tg"
+where = "EXISTS (SELECT 1 FROM codes WHERE codes.id = 1 AND codes.code <> tg.v)"
+set.sn = "'hit'"
+"#;
+
 const CAST_BOTH: &str = r#"
 description = "two collations, compared as text"
 [[steps]]
@@ -110,6 +142,7 @@ async fn literals_beyond_the_column_charset_compare_exactly() {
         dir.write("0001_tables.toml", &tables(backend));
         dir.write("0002_literals.toml", LITERALS);
         dir.write("0003_cast.toml", CAST_BOTH);
+        dir.write("0004_stored.toml", STORED);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
@@ -127,6 +160,8 @@ async fn literals_beyond_the_column_charset_compare_exactly() {
             (ids("tl", "cs", "e"), 1),
             (ids("tl", "cs", "z"), 4 + 9 + 16 + 25),
             (ids("tg", "ex", "hit"), 1),
+            (ids("tg", "st", "hit"), 1),
+            (ids("tg", "sn", "hit"), 4 + 9 + 16),
         ];
         for (sql, want) in cases {
             let got = snapshot::count(b.as_mut(), &sql).await;
