@@ -8,8 +8,8 @@
 //! - Two such columns of different collations (`utf8mb4_general_ci`, `utf8mb4_unicode_ci`):
 //!   the comparison stays as written so an index can serve it, so MariaDB refuses it, and
 //!   the error says to CAST both sides to text; written so, the rows agree everywhere.
-//! - Such a column against a text column the plan created (`utf8mb4_bin`): it is brought to
-//!   that collation, so MariaDB runs the comparison (error 1267 before) with exact rows.
+//! - Such a column against a text column the plan created (`utf8mb4_bin`): no error (the
+//!   `_bin` collation wins), exact rows.
 
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
@@ -80,9 +80,9 @@ table = "tl"
 set.cs = "CASE v WHEN 'ā' THEN 'a' WHEN 'é' THEN 'e' ELSE 'z' END"
 "#;
 
-/// `codes` is created by the plan (`utf8mb4_bin` on MySQL): against it, `tg.v` is brought
-/// to that collation, so the comparison runs (it failed with error 1267) and its index
-/// serves it.
+/// `codes` is created by the plan (`utf8mb4_bin` on MySQL): MySQL compares a `_bin`
+/// collation with another of its character set (or of a smaller one) in the `_bin` one, so
+/// the comparison with `tg.v` runs as written, and is exact.
 const STORED: &str = r#"
 description = "a table of the plan, compared with the raw one"
 [[steps]]

@@ -27,7 +27,7 @@ fn tables(backend: Backend) -> String {
 description = "raw tables"
 [[steps]]
 op = "sql"
-sql = """CREATE TABLE tx (id integer PRIMARY KEY, v {text}, inq varchar(10), nin varchar(10), val varchar(10), valn varchar(10), sub varchar(10), num varchar(10));
+sql = """CREATE TABLE tx (id integer PRIMARY KEY, v {text}, inq varchar(10), nin varchar(10), val varchar(10), valn varchar(10), sub varchar(10), num varchar(10), grp varchar(10), agg varchar(10));
 CREATE TABLE wanted (id integer PRIMARY KEY, w {text}{key});
 CREATE TABLE wanted_null (id integer PRIMARY KEY, w {text}{key});
 CREATE TABLE nums (n integer);
@@ -48,9 +48,21 @@ fn three_valued(cond: &str) -> String {
 fn backfills() -> String {
     let mut out = String::from("description = \"mark what each IN (SELECT) selects\"\n");
     let steps = [
-        ("inq", Some("v IN (SELECT w FROM wanted)"), "'hit'".to_string()),
-        ("nin", Some("v NOT IN (SELECT w FROM wanted)"), "'hit'".into()),
-        ("val", None, three_valued("v IN (SELECT w FROM wanted_null)")),
+        (
+            "inq",
+            Some("v IN (SELECT w FROM wanted)"),
+            "'hit'".to_string(),
+        ),
+        (
+            "nin",
+            Some("v NOT IN (SELECT w FROM wanted)"),
+            "'hit'".into(),
+        ),
+        (
+            "val",
+            None,
+            three_valued("v IN (SELECT w FROM wanted_null)"),
+        ),
         ("valn", None, three_valued("v IN (SELECT w FROM wanted)")),
         (
             "sub",
@@ -58,6 +70,16 @@ fn backfills() -> String {
             "'hit'".into(),
         ),
         ("num", Some("id IN (SELECT n FROM nums)"), "'hit'".into()),
+        (
+            "grp",
+            Some("v IN (SELECT w FROM wanted GROUP BY w HAVING COUNT(*) = 1)"),
+            "'hit'".into(),
+        ),
+        (
+            "agg",
+            Some("v IN (SELECT MIN(w) FROM wanted)"),
+            "'hit'".into(),
+        ),
     ];
     for (col, filter, value) in steps {
         out.push_str(&format!(
@@ -98,6 +120,8 @@ async fn in_query_on_raw_columns_is_exact_with_nulls() {
             (ids("valn", "N"), 25),
             (ids("sub", "hit"), 1),
             (ids("num", "hit"), 1 + 16),
+            (ids("grp", "hit"), 1),
+            (ids("agg", "hit"), 1),
         ];
         for (sql, want) in cases {
             let got = snapshot::count(b.as_mut(), &sql).await;
@@ -133,9 +157,11 @@ async fn mysql_in_query_on_raw_columns_uses_the_index() {
             .await
             .expect("up");
         let rows = |table: &str, col: &str| {
-            let values: Vec<String> = (10..2010).map(|i| format!("({i}, 'k{i}')"))
-                .collect();
-            format!("INSERT INTO {table} (id, {col}) VALUES {}", values.join(", "))
+            let values: Vec<String> = (10..2010).map(|i| format!("({i}, 'k{i}')")).collect();
+            format!(
+                "INSERT INTO {table} (id, {col}) VALUES {}",
+                values.join(", ")
+            )
         };
         b.execute(&rows("tx", "v")).await.expect("fill tx");
         b.execute(&rows("wanted", "w")).await.expect("fill wanted");
@@ -144,7 +170,9 @@ async fn mysql_in_query_on_raw_columns_uses_the_index() {
         b.execute("UPDATE wanted SET w = UPPER(w) WHERE id % 2 = 1")
             .await
             .expect("case half of wanted");
-        b.execute("ANALYZE TABLE tx, wanted").await.expect("analyze");
+        b.execute("ANALYZE TABLE tx, wanted")
+            .await
+            .expect("analyze");
         for (src, want) in [
             ("v IN (SELECT w FROM wanted)", 1000 + 1),
             ("v NOT IN (SELECT w FROM wanted)", 1000 + 3),

@@ -47,7 +47,9 @@ async fn unique_text_key_and_trailing_spaces_per_dialect() {
                 assert_eq!(rows, 1);
             }
             _ => {
-                second.unwrap_or_else(|e| panic!("[{}] 'a ' is another value: {e:#}", backend.name()));
+                second.unwrap_or_else(|e| {
+                    panic!("[{}] 'a ' is another value: {e:#}", backend.name())
+                });
                 assert_eq!(rows, 2, "[{}]", backend.name());
             }
         }

@@ -10,7 +10,7 @@
 //! created (binary collation on MySQL) compared with an `IN` list of literals gets the same
 //! two parts without a probe, so its index serves the `IN`.
 
-use super::ast::{BinaryOp, Literal, Node, UnaryOp};
+use super::ast::{BinaryOp, Literal, Node};
 use super::kinds::ValueKind;
 use super::query::Item;
 
@@ -32,13 +32,8 @@ pub(super) fn loose_list(k: ValueKind, items: &[ValueKind]) -> bool {
         && (k == ValueKind::Unknown || items.contains(&ValueKind::Unknown))
 }
 
-/// Rewrites `l = r` / `l <> r` (`kinds`: of `l` and `r`; `stored`: which is a text column
-/// the plan created) into its narrowed form. Against a column the plan created, the plain
-/// part is the [`Node::TextEq`] of that column (MySQL: the other side brought to its binary
-/// collation, which an explicit `COLLATE` makes win): the column's index serves it, and the
-/// other side's collation, whatever it is, cannot make MySQL refuse the comparison (error
-/// 1267, "Illegal mix of collations", between `utf8mb4_general_ci` and `utf8mb4_bin`).
-pub(super) fn comparison(node: &mut Node, kinds: [ValueKind; 2], stored: [bool; 2]) {
+/// Rewrites `l = r` / `l <> r` (`kinds`: of `l` and `r`) into its narrowed form.
+pub(super) fn comparison(node: &mut Node, kinds: [ValueKind; 2]) {
     let Node::Binary(l, op, r) = node else {
         return;
     };
@@ -46,18 +41,7 @@ pub(super) fn comparison(node: &mut Node, kinds: [ValueKind; 2], stored: [bool; 
     let probes = probes([(&**l, kinds[0]), (&**r, kinds[1])]);
     let (mut el, mut er) = (l.clone(), r.clone());
     super::typing::exact_pair(&mut el, &mut er);
-    let plain = if stored.contains(&true) {
-        let eq = Node::TextEq {
-            left: l.clone(),
-            right: r.clone(),
-            stored,
-        };
-        if negated {
-            Node::Unary(UnaryOp::Not, Box::new(eq))
-        } else {
-            eq
-        }
-    } else if beyond_ascii([&**l, &**r]) {
+    let plain = if beyond_ascii([&**l, &**r]) {
         Node::Binary(el.clone(), *op, er.clone())
     } else {
         Node::Binary(l.clone(), *op, r.clone())

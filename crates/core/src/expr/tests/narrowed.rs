@@ -89,25 +89,6 @@ fn a_literal_beyond_ascii_compares_bytes_only() {
     assert_eq!(sql("v = 'ā'", Dialect::Postgres), "\"v\" = 'ā'");
 }
 
-/// Against a text column the plan created, the other side takes its binary collation: the
-/// column's index serves the comparison and no collation of `v` makes MySQL refuse it.
-#[test]
-fn an_untyped_column_against_a_stored_one_takes_its_collation() {
-    let bytes = "(CAST(CONVERT(`code` USING utf8mb4) AS BINARY)) = (CAST(CONVERT(`v` USING utf8mb4) AS BINARY))";
-    let eq = format!("`code` = (CONVERT(`v` USING utf8mb4) COLLATE utf8mb4_bin) AND {bytes}");
-    let probe = "(COLLATION(`v`) = 'binary')";
-    assert_eq!(
-        sql("code = v", Dialect::Mysql),
-        format!("{eq} AND ({probe} OR {bytes})")
-    );
-    assert_eq!(
-        sql("code <> v", Dialect::Mysql),
-        format!("(NOT ({eq})) OR (NOT ({probe} OR {bytes}))")
-    );
-    // `NOT` binds looser than `=` on PostgreSQL and SQLite.
-    assert_eq!(sql("code <> v", Dialect::Postgres), "NOT \"code\" = \"v\"");
-}
-
 #[test]
 fn numbers_stay_plain() {
     assert_eq!(sql("v = 1", Dialect::Mysql), "`v` = 1");

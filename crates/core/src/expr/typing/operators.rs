@@ -58,8 +58,7 @@ impl Checker<'_> {
                 } else if matches!(op, BinaryOp::Eq | BinaryOp::NotEq)
                     && super::super::narrow::loose(lk, rk)
                 {
-                    let stored = [self.stored_text(l), self.stored_text(r)];
-                    super::super::narrow::comparison(node, [lk, rk], stored);
+                    super::super::narrow::comparison(node, [lk, rk]);
                 }
                 Boolean
             }
