@@ -47,9 +47,8 @@ fn an_untyped_column_compares_as_written_and_exactly_unless_not_text() {
         ),
         (
             "v IN (SELECT w FROM other)",
-            format!(
-                "`v` IN (SELECT `w` FROM `other`) AND ((COLLATION(`v`) = 'binary') OR (`v`, CAST(CONVERT(`v` USING utf8mb4) AS BINARY)) IN (SELECT `w`, CAST(CONVERT(`w` USING utf8mb4) AS BINARY) FROM `other`))"
-            ),
+            "`v` IN (SELECT `w` FROM `other`) AND ((COLLATION(`v`) = 'binary') OR (`v`, CAST(CONVERT(`v` USING utf8mb4) AS BINARY)) IN (SELECT `w`, CAST(CONVERT(`w` USING utf8mb4) AS BINARY) FROM `other`))"
+                .to_string(),
             "\"v\" IN (SELECT \"w\" FROM \"other\")",
         ),
         (
