@@ -83,7 +83,14 @@ impl UndoLog {
         let same_key: Vec<String> = self
             .key
             .iter()
-            .map(|c| format!("{old}.{c} = {t}.{c}", old = q(OLD), t = q(&self.target), c = q(c)))
+            .map(|c| {
+                format!(
+                    "{old}.{c} = {t}.{c}",
+                    old = q(OLD),
+                    t = q(&self.target),
+                    c = q(c)
+                )
+            })
             .collect();
         let old_value = |c: &str| {
             Expr::cust(format!(
