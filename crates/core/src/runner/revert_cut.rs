@@ -11,27 +11,22 @@
 //! runs, pointing at `cutover backfill undo`, which restores the rows from the undo log.
 
 use super::Runner;
-use super::history::HistoryEntry;
+use super::history::{EntryState, HistoryEntry};
 use crate::backfill::StateTable;
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::plan::Migration;
+use crate::plan::{Migration, Plan};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
 impl Runner<'_> {
-    /// The down of all of `m`, rendered against the plan's schema as it was after it.
-    pub(super) fn full_down(&self, m: &Migration) -> Result<RenderedMigration> {
-        render_plan(
-            self.plan,
-            self.backend.dialect(),
-            &RenderOptions {
-                from: Some(m.version.clone()),
-                to: Some(m.version.clone()),
-                direction: Direction::Down,
-            },
-        )?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Other(format!("internal: no down rendering for {}", m.label())))
+    /// `m` alone rendered in `direction` for this database: its up against the plan's
+    /// schema as it was before it, its down against the schema as it was after it.
+    pub(super) fn render_one(
+        &self,
+        m: &Migration,
+        direction: Direction,
+    ) -> Result<RenderedMigration> {
+        render_one_of(self.plan, self.backend.dialect(), m, direction)
     }
 
     /// How many up steps of `m` (whose up stopped part way, entry `e`) the down reverts: the
@@ -44,14 +39,25 @@ impl Runner<'_> {
     ) -> Result<usize> {
         let steps = self.partial_up_steps(m, e)?;
         let Some((step, id)) = self.stopped_backfill(m, e).await? else {
+            // Killed with nothing recorded: a first-step backfill without a checkpoint
+            // changed nothing (or `backfill undo` restored it); any other statement may
+            // have committed where DDL is not transactional.
+            if e.statements_applied == 0
+                && e.state == EntryState::Partial
+                && self.next_backfill(m, e)?.is_none()
+            {
+                return Err(killed_before_anything(m));
+            }
             return Ok(steps);
         };
         if step <= steps {
             return Ok(steps);
         }
         if e.statements_applied == 0 {
-            // Failed in its first statement, a backfill: nothing to revert unless one of its
-            // batches committed (a checkpoint at the start of its key range changed nothing).
+            // Stopped in its first statement, a backfill: nothing to revert unless one of
+            // its batches committed (a checkpoint at the start of its key range changed
+            // nothing). When some did, its down restores them (rtg MEDIUM 6: a kill inside
+            // a first-step backfill), below.
             let parts = StateTable::new(self.backend.dialect())
                 .load(self.backend, &id)
                 .await?;
@@ -61,11 +67,6 @@ impl Runner<'_> {
             {
                 return Ok(0);
             }
-            return Err(Error::Other(format!(
-                "migration {} failed in backfill `{id}` (step {step}), its first statement, after some of its batches committed; run `cutover backfill undo {id} --yes` first (it restores the rows they changed from the backfill's undo log), then `cutover down` again to clear the failed entry; without an undo log, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
-                m.label(),
-                m.version
-            )));
         }
         match self.partial_down(m, step) {
             Ok(_) => Ok(step),
@@ -77,6 +78,14 @@ impl Runner<'_> {
         }
     }
 
+    /// The step and id of the backfill whose statement `e`'s up stopped at (the one after its
+    /// last committed statement), if that statement is a backfill.
+    fn next_backfill(&self, m: &Migration, e: &HistoryEntry) -> Result<Option<(usize, String)>> {
+        let up = self.render_one(m, Direction::Up)?;
+        let next = up.statements.get(e.statements_applied as usize);
+        Ok(next.and_then(|s| s.backfill.clone().map(|id| (s.step, id))))
+    }
+
     /// The step and id of the backfill whose statement `e`'s up stopped at, if that backfill
     /// has a checkpoint (some of its batches committed; `backfill undo` clears it).
     async fn stopped_backfill(
@@ -84,19 +93,7 @@ impl Runner<'_> {
         m: &Migration,
         e: &HistoryEntry,
     ) -> Result<Option<(usize, String)>> {
-        let up = render_plan(
-            self.plan,
-            self.backend.dialect(),
-            &RenderOptions {
-                from: Some(m.version.clone()),
-                to: Some(m.version.clone()),
-                direction: Direction::Up,
-            },
-        )?;
-        let next = up
-            .first()
-            .and_then(|r| r.statements.get(e.statements_applied as usize));
-        let Some((step, Some(id))) = next.map(|s| (s.step, s.backfill.clone())) else {
+        let Some((step, id)) = self.next_backfill(m, e)? else {
             return Ok(None);
         };
         let states = StateTable::new(self.backend.dialect());
@@ -110,4 +107,37 @@ impl Runner<'_> {
         let ran = !states.load(self.backend, &id).await?.is_empty();
         Ok(ran.then_some((step, id)))
     }
+}
+
+/// The refusal of a `partial` entry (the runner was killed) of which no statement is known to
+/// have committed and that did not stop in a backfill: where DDL is not transactional its
+/// first statement may have run, so `down` cannot tell what to revert.
+fn killed_before_anything(m: &Migration) -> Error {
+    Error::Other(format!(
+        "migration {} is partial in the history, not applied: its run was cut before any statement was recorded as done; finish it with `cutover up` (or fix it by hand and run `cutover repair`) before reverting",
+        m.label()
+    ))
+}
+
+/// `m` alone, rendered in `direction` for `dialect` from `plan` (the runner's plan, or one
+/// whose copy of `m` is cut after the steps that ran, [`Runner::partial_down`]).
+pub(super) fn render_one_of(
+    plan: &Plan,
+    dialect: Dialect,
+    m: &Migration,
+    direction: Direction,
+) -> Result<RenderedMigration> {
+    let options = RenderOptions {
+        from: Some(m.version.clone()),
+        to: Some(m.version.clone()),
+        direction,
+    };
+    let which = match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    };
+    render_plan(plan, dialect, &options)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Other(format!("internal: no {which} rendering for {}", m.label())))
 }
