@@ -1,7 +1,8 @@
 //! `down` after a migration that failed with nothing of it applied (rolled back, recorded
 //! `failed` with 0 statements) on PostgreSQL, MariaDB and SQLite: `down` is aimed at the
 //! failed migration and clears its entry; the migration before it, applied, stays (rtg #2:
-//! `down` used to skip the failed entry and drop the previous migration's table).
+//! `down` used to skip the failed entry and drop the previous migration's table). A failed
+//! first-step backfill whose batches committed is taken back exactly (rtg MEDIUM 6).
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
@@ -114,10 +115,10 @@ undo.v = "v - 1"
 batch_size = 500
 "#;
 
-/// A failed first-statement backfill whose batches committed is not cleared: `down` refuses,
-/// naming `backfill undo`, and leaves both migrations as they are.
+/// A failed first-statement backfill whose batches committed is taken back: `down` restores
+/// the rows its batches changed (from its undo log) and removes its entry; 0001 stays.
 #[tokio::test]
-async fn down_refuses_a_failed_first_backfill_whose_batches_committed() {
+async fn down_reverts_a_failed_first_backfill_whose_batches_committed() {
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
         dir.write("0001_items.toml", ITEMS);
@@ -147,17 +148,22 @@ async fn down_refuses_a_failed_first_backfill_whose_batches_committed() {
         let before = rows(b.as_mut(), changed).await;
         assert_ne!(before, ["0"], "some batches committed");
 
-        let e = Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+        let report = Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
             .down(DownTarget::Steps(1))
             .await
-            .expect_err("batches committed")
-            .to_string();
-        assert!(e.contains("cutover backfill undo bump --yes"), "{e}");
+            .expect("down reverts the committed batches");
+        let done: Vec<(String, &str)> = report
+            .migrations
+            .iter()
+            .map(|m| (m.version.text.clone(), m.outcome))
+            .collect();
+        assert_eq!(done, [("0002".to_string(), "reverted")]);
+        assert_eq!(rows(b.as_mut(), h).await, ["0001|applied|1"]);
         assert_eq!(
-            rows(b.as_mut(), h).await,
-            ["0001|applied|1", "0002|failed|0"]
+            rows(b.as_mut(), changed).await,
+            ["1"],
+            "only row 3001 (seeded that way) differs: every batch was restored"
         );
-        assert_eq!(rows(b.as_mut(), changed).await, before);
         let _ = b.close().await;
     })
     .await;

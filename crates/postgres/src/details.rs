@@ -247,6 +247,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         }
     }
     crate::fidelity::read(b, &mut d).await?;
+    crate::privileges::read(b, &mut d).await?;
     // What typed steps write is left out of the raw objects (the oid is the last column).
     let (security, typed, warnings) = crate::security_details::read(b).await?;
     d.security = security;

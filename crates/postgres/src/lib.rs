@@ -26,6 +26,7 @@ mod errors;
 mod fidelity;
 pub mod introspect;
 mod lock;
+mod privileges;
 mod routines;
 mod schema;
 mod security_details;

@@ -190,7 +190,8 @@ pub fn generate_baseline(
             ObjectKind::Function
             | ObjectKind::Type
             | ObjectKind::Extension
-            | ObjectKind::Sequence => continue,
+            | ObjectKind::Sequence
+            | ObjectKind::Privilege => continue,
         };
         let comment = format!(
             "{what} {}: outside the plan model, SQL from the database",
@@ -205,6 +206,15 @@ pub fn generate_baseline(
         steps.push(step);
     }
     steps.extend(security::after_table_steps(dialect, &details.security));
+    // Last: a typed revoke of a table privilege takes it off the columns too, and default
+    // privileges in place earlier would grant more on the tables created after them.
+    for o in of(ObjectKind::Privilege) {
+        let comment = format!(
+            "{}: raw SQL, the typed `grant` step has no column list and no default privileges",
+            o.name
+        );
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
+    }
     if steps.is_empty() {
         return Err(Error::Other(
             "baseline --generate: the database has no tables, views or triggers to baseline; start with `cutover new` instead".into(),

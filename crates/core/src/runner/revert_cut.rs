@@ -11,7 +11,7 @@
 //! runs, pointing at `cutover backfill undo`, which restores the rows from the undo log.
 
 use super::Runner;
-use super::history::HistoryEntry;
+use super::history::{EntryState, HistoryEntry};
 use crate::backfill::StateTable;
 use crate::error::{Error, Result};
 use crate::plan::Migration;
@@ -44,14 +44,25 @@ impl Runner<'_> {
     ) -> Result<usize> {
         let steps = self.partial_up_steps(m, e)?;
         let Some((step, id)) = self.stopped_backfill(m, e).await? else {
+            // Killed with nothing recorded: a first-step backfill without a checkpoint
+            // changed nothing (or `backfill undo` restored it); any other statement may
+            // have committed where DDL is not transactional.
+            if e.statements_applied == 0
+                && e.state == EntryState::Partial
+                && self.next_backfill(m, e)?.is_none()
+            {
+                return Err(killed_before_anything(m));
+            }
             return Ok(steps);
         };
         if step <= steps {
             return Ok(steps);
         }
         if e.statements_applied == 0 {
-            // Failed in its first statement, a backfill: nothing to revert unless one of its
-            // batches committed (a checkpoint at the start of its key range changed nothing).
+            // Stopped in its first statement, a backfill: nothing to revert unless one of
+            // its batches committed (a checkpoint at the start of its key range changed
+            // nothing). When some did, its down restores them (rtg MEDIUM 6: a kill inside
+            // a first-step backfill), below.
             let parts = StateTable::new(self.backend.dialect())
                 .load(self.backend, &id)
                 .await?;
@@ -61,11 +72,6 @@ impl Runner<'_> {
             {
                 return Ok(0);
             }
-            return Err(Error::Other(format!(
-                "migration {} failed in backfill `{id}` (step {step}), its first statement, after some of its batches committed; run `cutover backfill undo {id} --yes` first (it restores the rows they changed from the backfill's undo log), then `cutover down` again to clear the failed entry; without an undo log, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
-                m.label(),
-                m.version
-            )));
         }
         match self.partial_down(m, step) {
             Ok(_) => Ok(step),
@@ -77,13 +83,9 @@ impl Runner<'_> {
         }
     }
 
-    /// The step and id of the backfill whose statement `e`'s up stopped at, if that backfill
-    /// has a checkpoint (some of its batches committed; `backfill undo` clears it).
-    async fn stopped_backfill(
-        &mut self,
-        m: &Migration,
-        e: &HistoryEntry,
-    ) -> Result<Option<(usize, String)>> {
+    /// The step and id of the backfill whose statement `e`'s up stopped at (the one after its
+    /// last committed statement), if that statement is a backfill.
+    fn next_backfill(&self, m: &Migration, e: &HistoryEntry) -> Result<Option<(usize, String)>> {
         let up = render_plan(
             self.plan,
             self.backend.dialect(),
@@ -96,7 +98,17 @@ impl Runner<'_> {
         let next = up
             .first()
             .and_then(|r| r.statements.get(e.statements_applied as usize));
-        let Some((step, Some(id))) = next.map(|s| (s.step, s.backfill.clone())) else {
+        Ok(next.and_then(|s| s.backfill.clone().map(|id| (s.step, id))))
+    }
+
+    /// The step and id of the backfill whose statement `e`'s up stopped at, if that backfill
+    /// has a checkpoint (some of its batches committed; `backfill undo` clears it).
+    async fn stopped_backfill(
+        &mut self,
+        m: &Migration,
+        e: &HistoryEntry,
+    ) -> Result<Option<(usize, String)>> {
+        let Some((step, id)) = self.next_backfill(m, e)? else {
             return Ok(None);
         };
         let states = StateTable::new(self.backend.dialect());
@@ -110,4 +122,14 @@ impl Runner<'_> {
         let ran = !states.load(self.backend, &id).await?.is_empty();
         Ok(ran.then_some((step, id)))
     }
+}
+
+/// The refusal of a `partial` entry (the runner was killed) of which no statement is known to
+/// have committed and that did not stop in a backfill: where DDL is not transactional its
+/// first statement may have run, so `down` cannot tell what to revert.
+fn killed_before_anything(m: &Migration) -> Error {
+    Error::Other(format!(
+        "migration {} is partial in the history, not applied: its run was cut before any statement was recorded as done; finish it with `cutover up` (or fix it by hand and run `cutover repair`) before reverting",
+        m.label()
+    ))
 }

@@ -91,12 +91,13 @@ fn is_guard(s: &Statement) -> bool {
     s.op != "sql" && s.sql.trim_start().starts_with("DO ")
 }
 
-/// Whether `e` records an up that stopped after some of its statements committed, or a
-/// `failed` one of which nothing committed: `down` is aimed at it (its down reverts nothing
-/// and clears the entry) and never skips it to revert the migration before it (rtg #2).
+/// Whether `e` records an up that stopped part way: some of its statements committed, or
+/// none did (`failed`, or `partial` after a kill). `down` is aimed at it (its down reverts
+/// what ran and clears the entry) and never skips it to revert the migration before it
+/// (rtg #2). A `partial` entry with no statement committed is reverted only when it stopped
+/// in a first-step backfill ([`Runner::partial_up_cut`]); otherwise `down` refuses it.
 pub(super) fn is_partial_up(e: &HistoryEntry) -> bool {
     matches!(e.state, EntryState::Failed | EntryState::Partial)
-        && (e.statements_applied > 0 || e.state == EntryState::Failed)
 }
 
 impl Runner<'_> {

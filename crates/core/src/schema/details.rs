@@ -54,6 +54,10 @@ pub enum ObjectKind {
     Sequence,
     /// A materialized view: created after views, known to drift by nothing.
     MaterializedView,
+    /// A privilege a typed `grant` cannot carry (PostgreSQL column-level grants, default
+    /// privileges): granted last, after every table and typed security step; known to
+    /// drift by nothing.
+    Privilege,
 }
 
 /// An object outside the schema model, with the SQL that creates it.

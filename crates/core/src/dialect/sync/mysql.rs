@@ -57,9 +57,13 @@ impl SyncTriggers for Mysql {
         ))
     }
 
+    /// The body with the timing, the event and the table in front of it: a trigger
+    /// re-created by hand for another event (`BEFORE UPDATE` instead of `BEFORE INSERT`) or
+    /// on another table keeps its body, so the body alone would not show it.
     fn sync_definitions_sql(&self, t: &SyncTrigger) -> String {
         format!(
-            "SELECT trigger_name, action_statement FROM information_schema.triggers \
+            "SELECT trigger_name, CONCAT(action_timing, ' ', event_manipulation, ' ON ', \
+             event_object_table, ' ', action_statement) FROM information_schema.triggers \
              WHERE trigger_schema = DATABASE() AND trigger_name IN ({})",
             name_list(&self.sync_trigger_names(t))
         )
@@ -67,11 +71,12 @@ impl SyncTriggers for Mysql {
 
     fn expected_sync_definitions(&self, t: &SyncTrigger) -> Result<Vec<(String, String)>> {
         let sql = self.create_sync_trigger_sql(t)?;
-        Ok(trigger_bodies(
-            &sql,
-            &self.sync_trigger_names(t),
-            "FOR EACH ROW\n",
-        ))
+        let bodies = trigger_bodies(&sql, &self.sync_trigger_names(t), "FOR EACH ROW\n");
+        Ok(bodies
+            .into_iter()
+            .zip(["INSERT", "UPDATE"])
+            .map(|((name, body), event)| (name, format!("BEFORE {event} ON {} {body}", t.table)))
+            .collect())
     }
 
     fn unchanged_condition(&self, column: &str) -> Expr {
