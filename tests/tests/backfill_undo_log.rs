@@ -14,7 +14,7 @@ use undo_log_support::{FILL, FILL_REPEATABLE, ROWS, options, plan_dir, row, seed
 
 /// How many rows the undo log of backfill `id` holds.
 fn log_rows_sql(b: &dyn Backend, id: &str) -> String {
-    let table = cutover_core::backfill::undo_log_table(id);
+    let table = cutover_core::backfill::BackfillScope::default_history().undo_log_table(id);
     format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table))
 }
 
@@ -268,7 +268,8 @@ async fn without_a_log_undo_applies_the_expressions_and_says_so() {
             .up(Target::Latest)
             .await
             .expect("up runs the backfill");
-        let table = cutover_core::backfill::undo_log_table("items_fill");
+        let table =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert!(
             !b.table_exists(&table).await.expect("tables"),
             "no log table"
@@ -308,7 +309,8 @@ async fn reverting_the_migration_or_retiring_the_backfill_drops_its_undo_log() {
             .up(Target::Latest)
             .await
             .expect("up runs the backfill");
-        let table = cutover_core::backfill::undo_log_table("items_fill");
+        let table =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert!(
             b.table_exists(&table).await.expect("tables"),
             "the log exists"
