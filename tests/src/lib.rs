@@ -48,6 +48,7 @@ pub mod faults;
 pub mod marker;
 pub mod plans;
 pub mod replicas;
+pub mod require;
 pub mod seed;
 pub mod snapshot;
 
