@@ -1,7 +1,9 @@
 //! Tests that concern one database only: they fail, never pass silently, when the run's
 //! `CUTOVER_TEST_BACKENDS` leaves that database out.
 
-use crate::{BACKENDS_ENV, Backend, backends};
+use crate::{Backend, backends};
+
+const BACKENDS_ENV: &str = "CUTOVER_TEST_BACKENDS";
 
 /// Asserts that `backend` is among the backends selected for this run.
 ///

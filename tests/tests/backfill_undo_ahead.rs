@@ -3,13 +3,11 @@
 //! MariaDB and SQLite the batch rolls back entirely (no row changed, nothing logged), and on
 //! MariaDB the connection's clock runs again afterwards.
 
-mod undo_log_support;
-
 use cutover_cli::connect::connect;
 use cutover_core::Dialect;
 use cutover_core::runner::{Runner, Silent, Target};
+use cutover_tests::undo_log::{options, plan_dir, seed, snapshot};
 use cutover_tests::{for_each_backend, snapshot as snap};
-use undo_log_support::{options, plan_dir, seed, snapshot};
 
 /// Writes the same value into a column with a unique index: the first batch's UPDATE fails.
 const CLASH: &str = r#"

@@ -4,13 +4,12 @@
 //! reported by key, `--force` re-runs keep the oldest old value, insert-select undo deletes
 //! the rows still as inserted, and `undo_log = false` falls back to the `undo` expressions.
 
-mod undo_log_support;
-
-use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::runner::{Runner, Silent, Target};
+use cutover_tests::undo_log::{
+    FILL, FILL_REPEATABLE, ROWS, exec_all, options, row, seeded, snapshot, undo, up,
+};
 use cutover_tests::{for_each_backend, snapshot as snap};
-use undo_log_support::{FILL, FILL_REPEATABLE, ROWS, options, plan_dir, row, seed, snapshot};
 
 /// How many rows the undo log of backfill `id` holds.
 fn log_rows_sql(b: &dyn Backend, id: &str) -> String {
@@ -19,19 +18,19 @@ fn log_rows_sql(b: &dyn Backend, id: &str) -> String {
 }
 
 async fn users_change_some_rows(b: &mut dyn Backend) {
-    for sql in [
-        // A column the backfill wrote.
-        "UPDATE items SET label = 'user' WHERE id = 3",
-        // Only a column the backfill did not write: still undone.
-        "UPDATE items SET other = 'changed' WHERE id = 4",
-        "DELETE FROM items WHERE id = 10",
-        // A written column set to NULL.
-        "UPDATE items SET amount = NULL WHERE id = 11",
-    ] {
-        b.execute(sql)
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
+    exec_all(
+        b,
+        [
+            // A column the backfill wrote.
+            "UPDATE items SET label = 'user' WHERE id = 3",
+            // Only a column the backfill did not write: still undone.
+            "UPDATE items SET other = 'changed' WHERE id = 4",
+            "DELETE FROM items WHERE id = 10",
+            // A written column set to NULL.
+            "UPDATE items SET amount = NULL WHERE id = 11",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -47,15 +46,9 @@ async fn undo_of_a_batch_logged_ahead_restores_exactly_the_rows_nobody_changed_s
 
 async fn restores_exactly(fill: &'static str) {
     for_each_backend(|db| async move {
-        let dir = plan_dir(fill);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
+        let (_dir, plan, mut b) = seeded(&db, fill).await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        up(b.as_mut(), &plan).await;
         let log_sql = log_rows_sql(b.as_ref(), "items_fill");
         let filled = snapshot(b.as_mut()).await;
         for id in 1..=ROWS {
@@ -73,10 +66,7 @@ async fn restores_exactly(fill: &'static str) {
         users_change_some_rows(b.as_mut()).await;
         let changed = snapshot(b.as_mut()).await;
 
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(report.method, "log");
         assert_eq!(report.rows_restored, ROWS as u64 - 3);
         // Row 10 was deleted: reported too.
@@ -133,15 +123,9 @@ async fn undo_after_a_forced_rerun_logged_ahead_restores_the_values_from_before_
 
 async fn forced_rerun(fill: &'static str) {
     for_each_backend(|db| async move {
-        let dir = plan_dir(fill);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
+        let (_dir, plan, mut b) = seeded(&db, fill).await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        up(b.as_mut(), &plan).await;
         // Between the runs a user changes row 5: the forced run overwrites it again.
         b.execute("UPDATE items SET label = 'between' WHERE id = 5")
             .await
@@ -159,10 +143,7 @@ async fn forced_rerun(fill: &'static str) {
             .await
             .expect("user");
 
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(report.rows_left_alone, 1, "{report:?}");
         assert_eq!(report.left_alone_keys, vec![vec!["6".to_string()]]);
         let after = snapshot(b.as_mut()).await;
@@ -201,29 +182,20 @@ values.amount = "items.amount"
 #[tokio::test]
 async fn insert_select_undo_deletes_the_rows_still_as_inserted() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(COPIES);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        let (_dir, plan, mut b) = seeded(&db, COPIES).await;
+        up(b.as_mut(), &plan).await;
         let count = "SELECT COUNT(*) FROM item_copies";
         assert_eq!(snap::count(b.as_mut(), count).await, ROWS);
-        for sql in [
-            "UPDATE item_copies SET label = 'mine' WHERE id = 2",
-            "DELETE FROM item_copies WHERE id = 3",
-            "INSERT INTO item_copies (id, label) VALUES (1000, 'added by a user')",
-        ] {
-            b.execute(sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("copy_items")
-            .await
-            .expect("undo");
+        exec_all(
+            b.as_mut(),
+            [
+                "UPDATE item_copies SET label = 'mine' WHERE id = 2",
+                "DELETE FROM item_copies WHERE id = 3",
+                "INSERT INTO item_copies (id, label) VALUES (1000, 'added by a user')",
+            ],
+        )
+        .await;
+        let report = undo(b.as_mut(), &plan, "copy_items").await;
         assert_eq!(report.method, "log");
         assert_eq!(report.rows_restored, ROWS as u64 - 2, "{report:?}");
         assert_eq!(report.left_alone_keys, vec![vec!["2".to_string()]]);
@@ -260,24 +232,15 @@ undo_where = "label = 'filled'"
 #[tokio::test]
 async fn without_a_log_undo_applies_the_expressions_and_says_so() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(NO_LOG);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        let (_dir, plan, mut b) = seeded(&db, NO_LOG).await;
+        up(b.as_mut(), &plan).await;
         let table =
             cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert!(
             !b.table_exists(&table).await.expect("tables"),
             "no log table"
         );
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(report.method, "expressions");
         assert_eq!(report.rows_restored, 8);
         assert!(
@@ -301,14 +264,8 @@ async fn reverting_the_migration_or_retiring_the_backfill_drops_its_undo_log() {
     for_each_backend(|db| async move {
         let fill =
             format!("{FILL}\n[[down]]\nop = \"sql\"\nsql = \"UPDATE items SET other = NULL\"\n");
-        let dir = plan_dir(&fill);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        let (_dir, plan, mut b) = seeded(&db, &fill).await;
+        up(b.as_mut(), &plan).await;
         let table =
             cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert!(
@@ -346,14 +303,8 @@ async fn reverting_the_migration_or_retiring_the_backfill_drops_its_undo_log() {
 #[tokio::test]
 async fn a_log_written_for_another_definition_is_refused_with_what_to_do() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        let (dir, plan, mut b) = seeded(&db, FILL).await;
+        up(b.as_mut(), &plan).await;
         let filled = snapshot(b.as_mut()).await;
         // The definition now writes another column; --restart walks the table again.
         dir.write("0002_fill.toml", &format!("{FILL}set.other = \"'x'\"\n"));

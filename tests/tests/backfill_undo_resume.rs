@@ -3,8 +3,6 @@
 //! an undo that ran through ends (and still reports every row it left alone); a second
 //! runner is refused by the backfill's lock while another session holds it.
 
-mod undo_log_support;
-
 use std::time::Duration;
 
 use cutover_cli::connect::connect;
@@ -12,8 +10,8 @@ use cutover_core::Error;
 use cutover_core::backend::Backend;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::crash::{CrashAt, Crashing};
+use cutover_tests::undo_log::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
 use cutover_tests::{Backend as Kind, for_each_backend};
-use undo_log_support::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
 
 #[tokio::test]
 async fn an_undo_killed_mid_way_and_resumed_ends_like_one_that_ran_through() {

@@ -5,10 +5,10 @@
 //! first-step backfill whose batches committed is taken back exactly (rtg MEDIUM 6).
 
 use cutover_cli::connect::connect;
-use cutover_core::backend::Backend;
-use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
+use cutover_core::runner::{DownTarget, Runner, Silent};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
+use cutover_tests::runs::{options, rows, up};
 
 const ITEMS: &str = r#"
 description = "items"
@@ -26,36 +26,6 @@ op = "sql"
 sql = "INSERT INTO items (id, v) VALUES (1, 0)"
 down = "DELETE FROM items WHERE id = 1 AND v = 0"
 "#;
-
-fn options() -> RunnerOptions {
-    RunnerOptions {
-        backup: cutover_core::backup::BackupPolicy::Skip,
-        ..RunnerOptions::default()
-    }
-}
-
-async fn up(b: &mut dyn Backend, dir: &PlanDir) -> Result<(), String> {
-    Runner::new(b, &dir.load(), options(), &Silent)
-        .up(Target::Latest)
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
-async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<String> {
-    b.query(sql)
-        .await
-        .expect(sql)
-        .rows
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|v| v.unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
-}
 
 #[tokio::test]
 async fn down_clears_a_failed_entry_with_nothing_applied_and_keeps_the_one_before() {

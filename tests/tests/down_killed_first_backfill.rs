@@ -8,10 +8,11 @@
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
-use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
+use cutover_core::runner::{DownTarget, Runner, Silent, Target};
 use cutover_tests::crash::{CrashAt, Crashing};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
+use cutover_tests::runs::options;
 
 const ITEMS: &str = r#"
 description = "items"
@@ -49,13 +50,6 @@ batch_size = 100
 "#;
 
 const ROWS: i64 = 1000;
-
-fn options() -> RunnerOptions {
-    RunnerOptions {
-        backup: cutover_core::backup::BackupPolicy::Skip,
-        ..RunnerOptions::default()
-    }
-}
 
 async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<String> {
     b.query(sql)

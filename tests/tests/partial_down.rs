@@ -3,10 +3,9 @@
 //! step never made), the history entry goes, and `up` then runs it from the start.
 
 use cutover_cli::connect::connect;
-use cutover_core::backend::Backend;
-use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
+use cutover_tests::runs::{down_one, rows, tables, up};
 
 const BASE: &str = r#"
 description = "base"
@@ -38,50 +37,6 @@ table = "three"
 columns = [{ name = "id", type = "bigint", primary_key = true }]
 "#;
 
-fn options() -> RunnerOptions {
-    RunnerOptions {
-        backup: cutover_core::backup::BackupPolicy::Skip,
-        ..RunnerOptions::default()
-    }
-}
-
-async fn up(b: &mut dyn Backend, dir: &PlanDir) -> Result<(), String> {
-    Runner::new(b, &dir.load(), options(), &Silent)
-        .up(Target::Latest)
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
-async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<String> {
-    b.query(sql)
-        .await
-        .expect(sql)
-        .rows
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|v| v.unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
-}
-
-async fn tables(b: &mut dyn Backend) -> Vec<String> {
-    let mut t: Vec<String> = b
-        .introspect()
-        .await
-        .expect("introspect")
-        .tables
-        .keys()
-        .filter(|n| !n.starts_with("cutover"))
-        .cloned()
-        .collect();
-    t.sort();
-    t
-}
-
 #[tokio::test]
 async fn down_reverts_only_the_steps_that_ran_then_up_runs_it_afresh() {
     for_each_backend(|db| async move {
@@ -98,8 +53,7 @@ async fn down_reverts_only_the_steps_that_ran_then_up_runs_it_afresh() {
         assert!(h[1].starts_with("0002|failed|"), "{h:?}");
         assert_eq!(tables(b.as_mut()).await, ["base", "one"]);
 
-        Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
-            .down(DownTarget::Steps(1))
+        down_one(b.as_mut(), &dir)
             .await
             .expect("down reverts steps 1-2");
         assert_eq!(tables(b.as_mut()).await, ["base"]);
@@ -140,19 +94,16 @@ async fn a_partial_down_that_stops_resumes_with_the_same_steps() {
             .expect("dep");
         b.execute("INSERT INTO dep (id, one_id) VALUES (1, 7)").await.expect("dep row");
 
-        let e = Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
-            .down(DownTarget::Steps(1))
+        let e = down_one(b.as_mut(), &dir)
             .await
-            .expect_err("dep references one")
-            .to_string();
+            .expect_err("dep references one");
         assert!(e.contains("down statement 1 ran"), "{e}");
         let h = rows(b.as_mut(), "SELECT state, statements_applied, statements_total, note FROM cutover_history WHERE version = '0002'").await;
         assert_eq!(h.len(), 1, "{h:?}");
         assert!(h[0].starts_with("reverting|1|2|reverting a partial up: steps 1-2 ran; "), "{h:?}");
 
         b.execute("DROP TABLE dep").await.expect("fix");
-        Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
-            .down(DownTarget::Steps(1))
+        down_one(b.as_mut(), &dir)
             .await
             .expect("the down resumes and finishes");
         assert_eq!(tables(b.as_mut()).await, ["base"]);

@@ -3,10 +3,10 @@
 //! from its undo log, on PostgreSQL, MariaDB and SQLite.
 
 use cutover_cli::connect::connect;
-use cutover_core::backend::Backend;
-use cutover_core::runner::{DownTarget, Runner, RunnerOptions, Silent, Target};
+use cutover_core::runner::{Runner, Silent};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
+use cutover_tests::runs::{columns, down_one, options, rows, tables, up};
 
 const BASE: &str = r#"
 description = "base"
@@ -70,66 +70,6 @@ batch_size = 500
 
 const ROWS: u64 = 3000;
 
-fn options() -> RunnerOptions {
-    RunnerOptions {
-        backup: cutover_core::backup::BackupPolicy::Skip,
-        ..RunnerOptions::default()
-    }
-}
-
-async fn up(b: &mut dyn Backend, dir: &PlanDir) -> Result<(), String> {
-    Runner::new(b, &dir.load(), options(), &Silent)
-        .up(Target::Latest)
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
-async fn down(b: &mut dyn Backend, dir: &PlanDir) -> Result<(), String> {
-    Runner::new(b, &dir.load(), options(), &Silent)
-        .down(DownTarget::Steps(1))
-        .await
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
-async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<String> {
-    b.query(sql)
-        .await
-        .expect(sql)
-        .rows
-        .into_iter()
-        .map(|r| {
-            r.into_iter()
-                .map(|v| v.unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect()
-}
-
-async fn tables(b: &mut dyn Backend) -> Vec<String> {
-    let mut t: Vec<String> = b
-        .introspect()
-        .await
-        .expect("introspect")
-        .tables
-        .keys()
-        .filter(|n| !n.starts_with("cutover"))
-        .cloned()
-        .collect();
-    t.sort();
-    t
-}
-
-async fn columns(b: &mut dyn Backend, table: &str) -> Vec<String> {
-    b.introspect().await.expect("introspect").tables[table]
-        .columns
-        .iter()
-        .map(|c| c.name.clone())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_later_pending_migration_that_cannot_be_reversed_does_not_block_the_down() {
     for_each_backend(|db| async move {
@@ -146,7 +86,7 @@ async fn a_later_pending_migration_that_cannot_be_reversed_does_not_block_the_do
         assert!(e.contains("step 3"), "{e}");
         assert_eq!(tables(b.as_mut()).await, ["base", "one"]);
 
-        down(b.as_mut(), &dir)
+        down_one(b.as_mut(), &dir)
             .await
             .expect("0003 never ran: only 0002's steps 1-2 are reverted");
         assert_eq!(tables(b.as_mut()).await, ["base"]);
@@ -186,7 +126,7 @@ async fn down_of_a_migration_whose_backfill_stopped_part_way_restores_the_rows_i
         .await;
         assert_ne!(written, ["0"], "the first batches committed: {e}");
 
-        let r = down(b.as_mut(), &dir).await;
+        let r = down_one(b.as_mut(), &dir).await;
         eprintln!("down: {r:?}");
         r.expect("down reverts the backfill's rows and the steps that ran");
         assert_eq!(columns(b.as_mut(), "base").await, ["id", "v"]);
@@ -231,7 +171,7 @@ async fn a_stopped_backfill_without_undo_points_at_backfill_undo_then_down_finis
         let changed = rows(b.as_mut(), "SELECT count(*) FROM base WHERE v <> id * 10").await;
         assert_ne!(changed, ["0"], "the first batches committed");
 
-        let e = down(b.as_mut(), &dir)
+        let e = down_one(b.as_mut(), &dir)
             .await
             .expect_err("no undo expressions");
         assert!(e.contains("cutover backfill undo base_code --yes"), "{e}");
@@ -246,7 +186,9 @@ async fn a_stopped_backfill_without_undo_points_at_backfill_undo_then_down_finis
             .undo_backfill("base_code")
             .await
             .expect("backfill undo restores from the undo log");
-        down(b.as_mut(), &dir).await.expect("down after the undo");
+        down_one(b.as_mut(), &dir)
+            .await
+            .expect("down after the undo");
         assert_eq!(columns(b.as_mut(), "base").await, ["id", "v"]);
         assert_eq!(
             rows(b.as_mut(), "SELECT count(*) FROM base WHERE v <> id * 10").await,

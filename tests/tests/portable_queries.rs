@@ -10,63 +10,11 @@ use std::collections::BTreeSet;
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::backfill::{self, BackfillOptions, BackfillSpec, QuietObserver};
-use cutover_core::expr::{Lookup, SelectQuery};
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target, run_check};
 use cutover_tests::plans::PlanDir;
+use cutover_tests::portable::{PROFILES, SCHEMA, links, seed, user_of};
 use cutover_tests::{for_each_backend, snapshot};
-
-const SCHEMA: &str = r#"
-description = "conversations, messages, profiles and the tables their links move to"
-[[steps]]
-op = "create_table"
-table = "conversations"
-columns = [
-  { name = "id", type = "bigint", primary_key = true },
-  { name = "message_count", type = "bigint" },
-]
-[[steps]]
-op = "create_table"
-table = "messages"
-columns = [
-  { name = "id", type = "bigint", primary_key = true },
-  { name = "conversation_id", type = "bigint", nullable = false },
-  { name = "attachments", type = "json", nullable = false },
-]
-[[steps]]
-op = "create_table"
-table = "profiles"
-columns = [
-  { name = "id", type = "bigint", primary_key = true },
-  { name = "user_id", type = "bigint", nullable = false },
-  { name = "social_links", type = "json", nullable = false },
-]
-[[steps]]
-op = "create_table"
-table = "media"
-columns = [
-  { name = "id", type = "bigint", primary_key = true, identity = true },
-  { name = "owner_id", type = "bigint", nullable = false },
-  { name = "url", type = "varchar(255)", nullable = false },
-]
-unique = [{ columns = ["owner_id", "url"] }]
-[[steps]]
-op = "create_table"
-table = "profile_media"
-primary_key = ["profile_id", "position"]
-columns = [
-  { name = "profile_id", type = "bigint" },
-  { name = "position", type = "integer" },
-  { name = "media_id", type = "bigint", nullable = false },
-]
-[[steps]]
-op = "create_table"
-table = "profile_copy"
-columns = [
-  { name = "profile_id", type = "bigint", primary_key = true },
-  { name = "user_id", type = "bigint", nullable = false },
-]
-"#;
 
 const BACKFILLS: &str = r#"
 description = "links into deduplicated media, portable checks"
@@ -153,69 +101,6 @@ query = "SELECT COUNT(*) FROM messages m WHERE NOT EXISTS (SELECT 1 FROM convers
 expect = 0
 on_fail = "warn"
 "#;
-
-const PROFILES: i64 = 2000;
-
-/// The URLs of profile `i`, in array order: the profiles of one user (every 400th id, so
-/// in batches far apart) share them, and some arrays repeat their first URL.
-fn links(i: i64) -> Vec<String> {
-    let mut out: Vec<String> = (0..i % 4)
-        .map(|k| format!("https://site{}.example/p/{}", k % 2, (i % 400 + k) % 6))
-        .collect();
-    if i % 10 == 3 && !out.is_empty() {
-        out.push(out[0].clone());
-    }
-    out
-}
-
-fn user_of(i: i64) -> i64 {
-    i % 400 + 1
-}
-
-async fn seed(b: &mut dyn Backend) {
-    let conversations: Vec<String> = (1..=10).map(|i| format!("({i})")).collect();
-    b.execute(&format!(
-        "INSERT INTO conversations (id) VALUES {}",
-        conversations.join(", ")
-    ))
-    .await
-    .expect("seed conversations");
-    let messages: Vec<String> = (1..=120)
-        .map(|i: i64| {
-            let items: Vec<String> = (0..i % 4).map(|k| format!("{{\"n\": {k}}}")).collect();
-            format!("({i}, {}, '[{}]')", i % 12 + 1, items.join(", "))
-        })
-        .collect();
-    b.execute(&format!(
-        "INSERT INTO messages (id, conversation_id, attachments) VALUES {}",
-        messages.join(", ")
-    ))
-    .await
-    .expect("seed messages");
-    let profiles: Vec<String> = (1..=PROFILES)
-        .map(|i| {
-            let json: Vec<String> = links(i).iter().map(|u| format!("\"{u}\"")).collect();
-            format!("({i}, {}, '[{}]')", user_of(i), json.join(", "))
-        })
-        .collect();
-    for chunk in profiles.chunks(500) {
-        b.execute(&format!(
-            "INSERT INTO profiles (id, user_id, social_links) VALUES {}",
-            chunk.join(", ")
-        ))
-        .await
-        .expect("seed profiles");
-    }
-    // Ten profiles were copied before: the NOT EXISTS pending must skip them (their key
-    // would collide) and keep their marker.
-    let copied: Vec<String> = (1..=10).map(|i| format!("({i}, -1)")).collect();
-    b.execute(&format!(
-        "INSERT INTO profile_copy (profile_id, user_id) VALUES {}",
-        copied.join(", ")
-    ))
-    .await
-    .expect("seed profile_copy");
-}
 
 async fn lines(b: &mut dyn Backend, sql: &str) -> Vec<String> {
     let rows = b.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -402,66 +287,6 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
             snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM profile_media").await,
             want_links as i64
         );
-    })
-    .await;
-}
-
-/// Runs a portable query on `b` and returns its value as a number.
-async fn value(b: &mut dyn Backend, src: &str) -> f64 {
-    let mut q = SelectQuery::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"));
-    q.typecheck(&|_, _| Lookup::Unknown)
-        .unwrap_or_else(|e| panic!("{src}: {e}"));
-    let sql = q
-        .to_sql(b.dialect())
-        .unwrap_or_else(|e| panic!("{src}: {e}"));
-    let rows = b.query(&sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.scalar()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{sql}: not a number: {:?}", rows.rows))
-}
-
-#[tokio::test]
-async fn every_join_aggregate_and_subquery_form_runs_with_the_same_result() {
-    for_each_backend(|db| async move {
-        let dir = PlanDir::new();
-        dir.write("0001_schema.toml", SCHEMA);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        Runner::new(b.as_mut(), &plan, RunnerOptions::default(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("schema");
-        seed(b.as_mut()).await;
-        let b = b.as_mut();
-        for (src, want) in [
-            // Conversations 1..10 have ten messages each; 20 messages point nowhere.
-            ("SELECT COUNT(*) FROM messages m RIGHT JOIN conversations c ON c.id = m.conversation_id", 100.0),
-            ("SELECT COUNT(*) FROM messages m INNER JOIN conversations c ON c.id = m.conversation_id", 100.0),
-            ("SELECT COUNT(*) FROM conversations a CROSS JOIN conversations b WHERE a.id < b.id", 45.0),
-            ("SELECT COUNT(DISTINCT conversation_id) FROM messages", 12.0),
-            ("SELECT AVG(json_length(attachments)) FROM messages", 1.5),
-            ("SELECT MAX(user_id) - MIN(user_id) FROM profiles", 399.0),
-            ("SELECT COUNT(*) FROM profiles WHERE user_id IN (SELECT conversation_id FROM messages)", 60.0),
-            ("SELECT COUNT(*) FROM profiles WHERE user_id NOT IN (SELECT id FROM conversations)", 1950.0),
-            ("SELECT COUNT(*) FROM profiles p WHERE EXISTS (SELECT 1 FROM profile_copy c WHERE c.profile_id = p.id)", 10.0),
-            ("SELECT COUNT(*) FROM profiles WHERE json_length(social_links) = 0", 500.0),
-            // The newest message of each conversation, the smallest of those: 109 (conversation 2).
-            ("SELECT MIN((SELECT m.id FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1)) FROM conversations c", 109.0),
-            // Conversations with more than 9 messages, through a derived table.
-            ("SELECT COUNT(*) FROM (SELECT conversation_id AS c, COUNT(*) AS n FROM messages GROUP BY conversation_id HAVING COUNT(*) > 9) d WHERE d.n = 10", 12.0),
-            ("SELECT COUNT(*) FROM (SELECT user_id FROM profiles GROUP BY user_id) u LEFT JOIN conversations c ON c.id = u.user_id WHERE c.id IS NULL", 390.0),
-            ("SELECT SUM(json_length(social_links)) FROM profiles p WHERE p.user_id = 7", 10.0),
-        ] {
-            assert_eq!(value(b, src).await, want, "{src}");
-        }
-        let full = "SELECT COUNT(*) FROM messages m FULL JOIN conversations c ON c.id = m.conversation_id";
-        let q = SelectQuery::parse(full).expect("parses");
-        if b.dialect().sql().supports_full_join() {
-            assert_eq!(value(b, full).await, 120.0);
-        } else {
-            let err = q.to_sql(b.dialect()).expect_err("no FULL JOIN on MySQL");
-            assert!(err.to_string().contains("MySQL/MariaDB have no FULL JOIN"), "{err}");
-        }
     })
     .await;
 }

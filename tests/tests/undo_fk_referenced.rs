@@ -3,13 +3,9 @@
 //! ON DELETE CASCADE deleting them would silently delete the referencing users' rows. The
 //! dry run counts them the same way, and both name the foreign key.
 
-mod undo_log_support;
-
-use cutover_cli::connect::connect;
-use cutover_core::backend::Backend;
-use cutover_core::runner::{Runner, Silent, Target};
+use cutover_core::runner::{Runner, Silent};
 use cutover_tests::for_each_backend;
-use undo_log_support::{ROWS, options, plan_dir, seed};
+use cutover_tests::undo_log::{ROWS, exec_all, options, rows, seeded, undo, up};
 
 const COPIES: &str = r#"
 description = "copies of items"
@@ -29,34 +25,21 @@ values.id = "items.id"
 values.label = "items.label"
 "#;
 
-async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<Vec<Option<String>>> {
-    b.query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-}
-
 #[tokio::test]
 async fn insert_select_undo_keeps_copies_that_later_rows_reference_by_cascading_fk() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(COPIES);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
-        for sql in [
-            "CREATE TABLE child (id bigint PRIMARY KEY, copy_id bigint, data varchar(50), \
+        let (_dir, plan, mut b) = seeded(&db, COPIES).await;
+        up(b.as_mut(), &plan).await;
+        exec_all(
+            b.as_mut(),
+            [
+                "CREATE TABLE child (id bigint PRIMARY KEY, copy_id bigint, data varchar(50), \
              FOREIGN KEY (copy_id) REFERENCES item_copies (id) ON DELETE CASCADE)",
-            "INSERT INTO child (id, copy_id, data) VALUES (1, 3, 'user data'), \
+                "INSERT INTO child (id, copy_id, data) VALUES (1, 3, 'user data'), \
              (2, 8, 'more'), (3, 8, 'again'), (4, NULL, 'none')",
-        ] {
-            b.execute(sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
+            ],
+        )
+        .await;
         let preview = Runner::new(b.as_mut(), &plan, options(), &Silent)
             .preview_undo("copy_items")
             .await
@@ -66,10 +49,7 @@ async fn insert_select_undo_keeps_copies_that_later_rows_reference_by_cascading_
         assert_eq!(preview.would_leave_alone, 2, "{preview:?}");
         let note = preview.note.clone().unwrap_or_default();
         assert!(note.contains("child(copy_id) ON DELETE cascade"), "{note}");
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("copy_items")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "copy_items").await;
         assert_eq!(report.method, "log");
         assert_eq!(report.rows_restored, ROWS as u64 - 2, "{report:?}");
         assert_eq!(report.rows_left_alone, 2, "{report:?}");
@@ -133,22 +113,13 @@ values.label = "items.label"
 #[tokio::test]
 async fn insert_select_undo_keeps_copies_referenced_from_the_same_table() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(SELF_REF);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        let (_dir, plan, mut b) = seeded(&db, SELF_REF).await;
+        up(b.as_mut(), &plan).await;
         let sql = "INSERT INTO item_copies (id, label, parent) VALUES (1000, 'user row', 5)";
         b.execute(sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("copy_items")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "copy_items").await;
         assert_eq!(report.rows_restored, ROWS as u64 - 1, "{report:?}");
         assert_eq!(report.left_alone_keys, vec![vec!["5".to_string()]]);
         let left = rows(b.as_mut(), "SELECT id, parent FROM item_copies ORDER BY id").await;

@@ -4,12 +4,10 @@
 //! ON CONFLICT) or logged duplicates (MariaDB). A leftover scratch table from such a run is
 //! dropped, and the backfill and its exact undo work.
 
-mod undo_log_support;
-
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::for_each_backend;
-use undo_log_support::{FILL, options, plan_dir, seed, snapshot};
+use cutover_tests::undo_log::{FILL, options, plan_dir, seed, snapshot};
 
 #[tokio::test]
 async fn a_log_half_built_by_a_killed_run_is_built_again() {

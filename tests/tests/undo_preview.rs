@@ -4,13 +4,11 @@
 //! that; `backfill_status` shows the log's row count; the log table has a primary key
 //! (PostgreSQL, MariaDB) or a unique key index (SQLite, which cannot add one).
 
-mod undo_log_support;
-
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::runner::{Runner, Silent, Target};
+use cutover_tests::undo_log::{FILL, ROWS, options, plan_dir, seed, snapshot};
 use cutover_tests::{Backend as Kind, for_each_backend, snapshot as snap};
-use undo_log_support::{FILL, ROWS, options, plan_dir, seed, snapshot};
 
 fn log_key_sql(kind: Kind, log: &str) -> String {
     match kind {

@@ -3,13 +3,11 @@
 //! reconnects and goes on, and the report counts the rows and batches of every pass, not
 //! only those of the pass after the reconnect.
 
-mod undo_log_support;
-
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::faults::{Fault, FaultProxy, protocol_of, proxied_url, upstream};
+use cutover_tests::undo_log::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
 use cutover_tests::{Backend as Kind, for_each_backend};
-use undo_log_support::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
 
 #[tokio::test]
 async fn an_undo_resumed_after_a_lost_connection_reports_every_row_it_restored() {

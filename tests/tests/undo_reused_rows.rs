@@ -6,13 +6,8 @@
 //!   reported (update and insert-select form). A row inserted again with exactly the values
 //!   the backfill wrote cannot be told apart from the backfill's row: it is undone.
 
-mod undo_log_support;
-
-use cutover_cli::connect::connect;
-use cutover_core::backend::Backend;
-use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::for_each_backend;
-use undo_log_support::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
+use cutover_tests::undo_log::{FILL, ROWS, exec_all, row, rows, seeded, snapshot, undo, up};
 
 const COPIES: &str = r#"
 description = "copies of items, with a column the copy does not write"
@@ -35,24 +30,11 @@ values.label = "items.label"
 values.amount = "items.amount"
 "#;
 
-async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<Vec<Option<String>>> {
-    b.query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .rows
-}
-
 #[tokio::test]
 async fn insert_select_undo_leaves_alone_rows_edited_outside_values_or_reinserted() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(COPIES);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        let (_dir, plan, mut b) = seeded(&db, COPIES).await;
+        up(b.as_mut(), &plan).await;
         let six = rows(
             b.as_mut(),
             "SELECT label, amount FROM item_copies WHERE id = 6",
@@ -60,28 +42,25 @@ async fn insert_select_undo_leaves_alone_rows_edited_outside_values_or_reinserte
         .await;
         let six = &six[0];
         let q = |v: &Option<String>| v.as_ref().map_or("NULL".to_string(), |s| format!("'{s}'"));
-        for sql in [
-            // Only a column the copy does not write.
-            "UPDATE item_copies SET note = 'checked' WHERE id = 4".to_string(),
-            // Deleted, then the key reused with other values.
-            "DELETE FROM item_copies WHERE id = 5".to_string(),
-            "INSERT INTO item_copies (id, label, amount) VALUES (5, 'reused', 1)".to_string(),
-            // Deleted, then inserted again exactly as copied: indistinguishable.
-            "DELETE FROM item_copies WHERE id = 6".to_string(),
-            format!(
-                "INSERT INTO item_copies (id, label, amount) VALUES (6, {}, {})",
-                q(&six[0]),
-                q(&six[1])
-            ),
-        ] {
-            b.execute(&sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("copy_items")
-            .await
-            .expect("undo");
+        exec_all(
+            b.as_mut(),
+            [
+                // Only a column the copy does not write.
+                "UPDATE item_copies SET note = 'checked' WHERE id = 4".to_string(),
+                // Deleted, then the key reused with other values.
+                "DELETE FROM item_copies WHERE id = 5".to_string(),
+                "INSERT INTO item_copies (id, label, amount) VALUES (5, 'reused', 1)".to_string(),
+                // Deleted, then inserted again exactly as copied: indistinguishable.
+                "DELETE FROM item_copies WHERE id = 6".to_string(),
+                format!(
+                    "INSERT INTO item_copies (id, label, amount) VALUES (6, {}, {})",
+                    q(&six[0]),
+                    q(&six[1])
+                ),
+            ],
+        )
+        .await;
+        let report = undo(b.as_mut(), &plan, "copy_items").await;
         assert_eq!(report.method, "log");
         assert_eq!(report.rows_restored, ROWS as u64 - 2, "{report:?}");
         assert_eq!(report.rows_left_alone, 2, "{report:?}");
@@ -116,28 +95,19 @@ async fn insert_select_undo_leaves_alone_rows_edited_outside_values_or_reinserte
 #[tokio::test]
 async fn update_undo_leaves_alone_a_key_deleted_and_reused_with_other_values() {
     for_each_backend(|db| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        seed(b.as_mut(), &plan, db.backend()).await;
+        let (_dir, plan, mut b) = seeded(&db, FILL).await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
-        for sql in [
-            "DELETE FROM items WHERE id = 7",
-            "INSERT INTO items (id, label, other) VALUES (7, 'reused', 'new row')",
-        ] {
-            b.execute(sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
+        up(b.as_mut(), &plan).await;
+        exec_all(
+            b.as_mut(),
+            [
+                "DELETE FROM items WHERE id = 7",
+                "INSERT INTO items (id, label, other) VALUES (7, 'reused', 'new row')",
+            ],
+        )
+        .await;
         let reused = row(&snapshot(b.as_mut()).await, 7);
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(report.rows_restored, ROWS as u64 - 1, "{report:?}");
         assert_eq!(report.left_alone_keys, vec![vec!["7".to_string()]]);
         let after = snapshot(b.as_mut()).await;

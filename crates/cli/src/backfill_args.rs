@@ -28,9 +28,10 @@ pub struct BatchOpts {
     /// First batch size (default: the step's batch_size, else 1000).
     #[arg(long, value_name = "ROWS")]
     pub batch_size: Option<u64>,
-    /// Batch duration the adaptive sizer aims at.
-    #[arg(long, value_name = "MS", default_value_t = 200)]
-    pub target_batch_ms: u64,
+    /// Batch duration the adaptive sizer aims at (default: 200 ms; SQLite 25 ms, where a
+    /// batch holds the only write lock).
+    #[arg(long, value_name = "MS")]
+    pub target_batch_ms: Option<u64>,
     /// Keep the batch size fixed (it still shrinks after timeouts).
     #[arg(long)]
     pub no_adapt: bool,

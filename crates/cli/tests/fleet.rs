@@ -1,122 +1,22 @@
 //! Fleet runs (`up|status --group`): 60 databases of every kind in one run, two of them made
-//! to fail; canaries; `--max-failures`; two overlapping fleet runs at once.
+//! to fail; two overlapping fleet runs at once (canaries and `--max-failures`:
+//! fleet_stops.rs).
 //!
 //! Here and not in tests/tests because it runs the `cutover` binary (only this crate's tests
 //! know its path).
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use cutover_cli::connect::{connect, open_url};
+use cutover_cli::connect::open_url;
 use cutover_core::lifecycle::drop_database;
 use cutover_core::url::with_database;
 use cutover_tests::Backend;
-use cutover_tests::plans::PlanDir;
+use cutover_tests::fleet::{
+    applied_and_labels, by_target, drop_all, exec, items_plan, prefix, project, rows,
+};
 use serde_json::Value;
-
-/// Four migrations: a table, three rows, a column, and a backfill of that column.
-fn plan() -> PlanDir {
-    let plan = PlanDir::new();
-    plan.write(
-        "0001_items.toml",
-        r#"description = "items"
-[[steps]]
-op = "create_table"
-table = "items"
-columns = [
-  { name = "id", type = "bigint", primary_key = true, identity = true },
-  { name = "name", type = "varchar(100)", nullable = false },
-]
-"#,
-    )
-    .write(
-        "0002_seed.toml",
-        "description = \"seed\"\n[[steps]]\nop = \"sql\"\nsql = \"INSERT INTO items (name) VALUES ('a'), ('b'), ('c')\"\ndown = \"DELETE FROM items\"\n",
-    )
-    .write(
-        "0003_label.toml",
-        "description = \"label\"\nphase = \"expand\"\n[[steps]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = { name = \"label\", type = \"varchar(100)\" }\n",
-    )
-    .write(
-        "0004_fill.toml",
-        "description = \"fill\"\nphase = \"backfill\"\n[[steps]]\nop = \"backfill\"\nid = \"items_label\"\ntable = \"items\"\npending = \"label IS NULL\"\nset.label = \"upper(name)\"\nundo.label = \"NULL\"\n",
-    );
-    plan
-}
-
-/// A unique name prefix for this test's databases and schemas.
-fn prefix(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("cf_{tag}_{}_{nanos}", std::process::id())
-}
-
-/// A project directory: cutover.toml with group `fleet` read from tenants.txt.
-fn project(plan: &PlanDir, urls: &[String]) -> PathBuf {
-    let dir = plan.path().join("project");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::write(
-        dir.join("cutover.toml"),
-        format!(
-            "plan = \"{}\"\n[groups.fleet]\ntargets_file = \"tenants.txt\"\n",
-            plan.path().display()
-        ),
-    )
-    .expect("write cutover.toml");
-    let mut list = String::from("# one database per line\n");
-    for u in urls {
-        list.push_str(u);
-        list.push('\n');
-    }
-    std::fs::write(dir.join("tenants.txt"), list).expect("write tenants.txt");
-    dir
-}
-
-async fn exec(url: &str, sql: &str) {
-    let mut b = connect(url).await.expect("connect");
-    b.execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let _ = b.close().await;
-}
-
-async fn rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
-    let mut b = connect(url).await.expect("connect");
-    let r = b.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let _ = b.close().await;
-    r.rows
-}
-
-/// Applied history entries and the labels the backfill wrote, of one database.
-async fn applied_and_labels(url: &str) -> (usize, Vec<Option<String>>) {
-    let applied = rows(
-        url,
-        "SELECT version FROM cutover_history WHERE state = 'applied'",
-    )
-    .await
-    .len();
-    let labels = rows(url, "SELECT label FROM items ORDER BY id")
-        .await
-        .into_iter()
-        .map(|r| r.into_iter().next().flatten())
-        .collect();
-    (applied, labels)
-}
-
-fn run_json(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
-    let out = common::run(dir, args);
-    (out.status.code(), common::json(&out))
-}
-
-fn by_target<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["targets"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["target"] == name))
-        .unwrap_or_else(|| panic!("{name} missing in {doc:#}"))
-}
 
 /// Databases the fleet test creates, dropped at the end (also after a failure, by `Drop`-less
 /// explicit cleanup in [`cleanup`]).
@@ -126,9 +26,7 @@ struct Made {
 }
 
 async fn cleanup(made: &Made) {
-    for url in &made.servers {
-        let _ = drop_database(url, &open_url).await;
-    }
+    drop_all(&made.servers).await;
     let _ = std::fs::remove_dir_all(&made.files);
 }
 
@@ -136,8 +34,8 @@ async fn cleanup(made: &Made) {
 async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_missing() {
     let selected = cutover_tests::backends();
     let has = |b| selected.contains(&b);
-    let plan = plan();
-    let p = prefix("mix");
+    let plan = items_plan();
+    let p = prefix("cf", "mix");
     let files = plan.path().join("sqlite");
     std::fs::create_dir_all(&files).expect("mkdir");
     let mut made = Made {
@@ -203,7 +101,7 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
     }
     let dir = project(&plan, &urls);
 
-    let (code, doc) = run_json(
+    let (code, doc) = common::run_json(
         &dir,
         &[
             "up",
@@ -296,7 +194,7 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
             None => exec(url, "DROP TABLE items").await,
         }
     }
-    let (code, doc) = run_json(
+    let (code, doc) = common::run_json(
         &dir,
         &["up", "--group", "fleet", "--parallel", "8", "--json"],
     );
@@ -325,140 +223,14 @@ async fn sixty_mixed_databases_two_fail_then_a_rerun_completes_only_what_is_miss
             )
         );
     }
-    let (code, doc) = run_json(&dir, &["status", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["status", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
     assert_eq!(doc["behind"], serde_json::json!([]));
     cleanup(&made).await;
 }
-
-/// A group of SQLite files in a fresh directory; `broken` ones get a conflicting table.
-async fn sqlite_fleet(plan: &PlanDir, n: usize, broken: &[usize]) -> (PathBuf, Vec<String>) {
-    let files = plan.path().join("sqlite");
-    std::fs::create_dir_all(&files).expect("mkdir");
-    let urls: Vec<String> = (0..n)
-        .map(|i| format!("sqlite://{}", files.join(format!("t{i}.db")).display()))
-        .collect();
-    for &i in broken {
-        exec(&urls[i], "CREATE TABLE items (x int)").await;
-    }
-    (project(plan, &urls), urls)
-}
-
-fn statuses(doc: &Value) -> Vec<String> {
-    doc["targets"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|t| t["status"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-#[tokio::test]
-async fn a_failing_canary_stops_the_fleet_before_anything_else_starts() {
-    let plan = plan();
-    let (dir, urls) = sqlite_fleet(&plan, 6, &[1]).await;
-    let (code, doc) = run_json(
-        &dir,
-        &[
-            "up",
-            "--group",
-            "fleet",
-            "--canary",
-            "2",
-            "--parallel",
-            "4",
-            "--json",
-        ],
-    );
-    assert_eq!(code, Some(11), "{doc:#}");
-    assert_eq!(
-        statuses(&doc),
-        [
-            "ok",
-            "failed",
-            "not_started",
-            "not_started",
-            "not_started",
-            "not_started"
-        ]
-    );
-    assert!(
-        doc["stopped"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("canary"),
-        "{doc:#}"
-    );
-    for url in &urls[2..] {
-        assert!(
-            cutover_core::url::is_missing_file(url),
-            "{url} was never opened"
-        );
-    }
-    assert_eq!(applied_and_labels(&urls[0]).await.0, 4);
-}
-
-#[tokio::test]
-async fn max_failures_stops_new_starts_and_a_rerun_continues() {
-    let plan = plan();
-    let (dir, urls) = sqlite_fleet(&plan, 8, &[1, 2, 5]).await;
-    let (code, doc) = run_json(
-        &dir,
-        &[
-            "up",
-            "--group",
-            "fleet",
-            "--parallel",
-            "1",
-            "--max-failures",
-            "2",
-            "--json",
-        ],
-    );
-    assert_eq!(code, Some(11), "{doc:#}");
-    assert_eq!(
-        statuses(&doc),
-        [
-            "ok",
-            "failed",
-            "failed",
-            "not_started",
-            "not_started",
-            "not_started",
-            "not_started",
-            "not_started"
-        ]
-    );
-    assert!(cutover_core::url::is_missing_file(&urls[3]));
-    // Text summary of the same state: the four files never created are MISSING (a status
-    // creates nothing and does not pass a missing file off as "everything pending"). Then a
-    // run without the limit finishes the rest but t5.
-    let out = common::run(&dir, &["status", "--group", "fleet"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("8 databases: 4 ok, 4 failed"),
-        "{}",
-        common::text(&out)
-    );
-    assert_eq!(text.matches("MISSING").count(), 4, "{}", common::text(&out));
-    assert_eq!(out.status.code(), Some(11), "{}", common::text(&out));
-    assert!(
-        cutover_core::url::is_missing_file(&urls[3]),
-        "status created nothing"
-    );
-    let (code, doc) = run_json(&dir, &["up", "--group", "fleet", "--json"]);
-    assert_eq!(code, Some(11));
-    assert_eq!(
-        statuses(&doc),
-        ["ok", "failed", "failed", "ok", "ok", "failed", "ok", "ok"]
-    );
-    assert_eq!(doc["targets"][0]["applied"], 0, "t0 was done already");
-    assert_eq!(doc["targets"][3]["applied"], 4);
-}
-
 #[tokio::test]
 async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
-    let plan = plan();
+    let plan = items_plan();
     let mut urls: Vec<String> = Vec::new();
     let files = plan.path().join("sqlite");
     std::fs::create_dir_all(&files).expect("mkdir");
@@ -470,7 +242,7 @@ async fn two_overlapping_fleet_runs_apply_each_migration_once_per_database() {
     }
     let mut made = Vec::new();
     if cutover_tests::backends().contains(&Backend::Postgres) {
-        let shared = with_database(&Backend::Postgres.server_url(), &prefix("two"));
+        let shared = with_database(&Backend::Postgres.server_url(), &prefix("cf", "two"));
         made.push(shared.clone());
         for i in 0..4 {
             urls.push(format!("{shared}?search_path=tenant_{i}"));

@@ -5,33 +5,16 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use cutover_cli::connect::{connect, open_url};
-use cutover_core::lifecycle::drop_database;
 use cutover_core::url::{redact, with_database};
 use cutover_tests::Backend;
+use cutover_tests::fleet::{by_target, drop_all, exec, items_plan, labels, prefix};
 use cutover_tests::plans::PlanDir;
 use serde_json::Value;
 
 /// Table, three rows, a column, a backfill of the column; 0005 creates an index and 0006 drops
 /// it without CONCURRENTLY (a PostgreSQL-only lint error) when `with_lint_error`.
 fn plan(with_lint_error: bool) -> PlanDir {
-    let plan = PlanDir::new();
-    plan.write(
-        "0001_items.toml",
-        "description = \"items\"\n[[steps]]\nop = \"create_table\"\ntable = \"items\"\ncolumns = [\n  { name = \"id\", type = \"bigint\", primary_key = true, identity = true },\n  { name = \"name\", type = \"varchar(100)\", nullable = false },\n]\n",
-    )
-    .write(
-        "0002_seed.toml",
-        "description = \"seed\"\n[[steps]]\nop = \"sql\"\nsql = \"INSERT INTO items (name) VALUES ('a'), ('b'), ('c')\"\ndown = \"DELETE FROM items\"\n",
-    )
-    .write(
-        "0003_label.toml",
-        "description = \"label\"\nphase = \"expand\"\n[[steps]]\nop = \"add_column\"\ntable = \"items\"\ncolumn = { name = \"label\", type = \"varchar(100)\" }\n",
-    )
-    .write(
-        "0004_fill.toml",
-        "description = \"fill\"\nphase = \"backfill\"\n[[steps]]\nop = \"backfill\"\nid = \"items_label\"\ntable = \"items\"\npending = \"label IS NULL\"\nset.label = \"upper(name)\"\nundo.label = \"NULL\"\n",
-    );
+    let plan = items_plan();
     if with_lint_error {
         plan.write(
             "0005_index.toml",
@@ -43,14 +26,6 @@ fn plan(with_lint_error: bool) -> PlanDir {
         );
     }
     plan
-}
-
-fn prefix(tag: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("cfc_{tag}_{}_{nanos}", std::process::id())
 }
 
 /// A project directory whose cutover.toml lists `urls` as group `fleet`.
@@ -93,57 +68,16 @@ fn mixed(p: &str, files: &Path) -> (Vec<String>, Vec<String>) {
     (urls, servers)
 }
 
-async fn rows(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
-    let mut b = connect(url).await.expect("connect");
-    let r = b.query(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let _ = b.close().await;
-    r.rows
-}
-
-async fn exec(url: &str, sql: &str) {
-    let mut b = connect(url).await.expect("connect");
-    b.execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let _ = b.close().await;
-}
-
-async fn labels(url: &str) -> Vec<Option<String>> {
-    rows(url, "SELECT label FROM items ORDER BY id")
-        .await
-        .into_iter()
-        .map(|r| r.into_iter().next().flatten())
-        .collect()
-}
-
-fn run_json(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
-    let out = common::run(dir, args);
-    (out.status.code(), common::json(&out))
-}
-
-fn by_target<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["targets"]
-        .as_array()
-        .and_then(|ts| ts.iter().find(|t| t["target"] == name))
-        .unwrap_or_else(|| panic!("{name} missing in {doc:#}"))
-}
-
-async fn cleanup(servers: &[String]) {
-    for url in servers {
-        let _ = drop_database(url, &open_url).await;
-    }
-}
-
 #[tokio::test]
 async fn backfill_run_then_drift_over_a_mixed_group() {
     let plan = plan(false);
     let files = plan.path().join("sqlite");
     std::fs::create_dir_all(&files).expect("mkdir");
-    let (urls, servers) = mixed(&prefix("bf"), &files);
+    let (urls, servers) = mixed(&prefix("cfc", "bf"), &files);
     let dir = project(&plan, &urls);
 
     // Schema up to the column, backfill not yet run: every label is NULL.
-    let (code, doc) = run_json(
+    let (code, doc) = common::run_json(
         &dir,
         &[
             "up",
@@ -161,7 +95,7 @@ async fn backfill_run_then_drift_over_a_mixed_group() {
     }
 
     // backfill run over the group fills every database, ahead of migration 0004.
-    let (code, doc) = run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
     assert_eq!(doc["command"], "backfill run");
     assert_eq!(doc["ok"], Value::from(urls.len()), "{doc:#}");
@@ -189,21 +123,21 @@ async fn backfill_run_then_drift_over_a_mixed_group() {
         assert_eq!(labels(url).await, want, "{url}");
     }
     // A second run has nothing left to change.
-    let (code, doc) = run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
     for url in &urls {
         assert_eq!(by_target(&doc, &redact(url))["rows_changed"], 0, "{doc:#}");
     }
 
     // No drift anywhere, then a hand-made change on exactly one database.
-    let (code, doc) = run_json(&dir, &["up", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["up", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
-    let (code, doc) = run_json(&dir, &["drift", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["drift", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
     assert_eq!(doc["drifted"], serde_json::json!([]), "{doc:#}");
     let changed = urls.last().cloned().expect("a url");
     exec(&changed, "ALTER TABLE items ADD extra_note varchar(20)").await;
-    let (code, doc) = run_json(&dir, &["drift", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["drift", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(8), "drift on one database exits 8: {doc:#}");
     assert_eq!(
         doc["drifted"],
@@ -235,12 +169,12 @@ async fn backfill_run_then_drift_over_a_mixed_group() {
     let mut more = urls.clone();
     more.push(format!("sqlite://{}", files.join("missing.db").display()));
     let dir = project(&plan, &more);
-    let (code, doc) = run_json(&dir, &["drift", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["drift", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(11), "{doc:#}");
     assert_eq!(doc["failed"], 1, "{doc:#}");
     assert!(!files.join("missing.db").exists(), "drift created a file");
     // backfill run: the missing database fails (exit 11), the others still run.
-    let (code, doc) = run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["backfill", "run", "--group", "fleet", "--json"]);
     assert_eq!(code, Some(11), "{doc:#}");
     assert_eq!(
         (&doc["ok"], &doc["failed"]),
@@ -258,7 +192,7 @@ async fn backfill_run_then_drift_over_a_mixed_group() {
         !files.join("missing.db").exists(),
         "backfill run created a file"
     );
-    cleanup(&servers).await;
+    drop_all(&servers).await;
 }
 
 #[tokio::test]
@@ -275,11 +209,11 @@ async fn lint_runs_once_per_dialect_of_the_group() {
         ),
     )
     .expect("write cutover.toml");
-    let (code, doc) = run_json(&dir, &["lint", "--group", "lite", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["lint", "--group", "lite", "--json"]);
     assert_eq!(code, Some(0), "{doc:#}");
     assert_eq!(doc["dialects"], serde_json::json!(["sqlite"]), "{doc:#}");
     assert_eq!(doc["fleet"]["sqlite"].as_array().map(Vec::len), Some(2));
-    let (code, doc) = run_json(&dir, &["lint", "--group", "mixed", "--json"]);
+    let (code, doc) = common::run_json(&dir, &["lint", "--group", "mixed", "--json"]);
     assert_eq!(
         code,
         Some(7),

@@ -47,7 +47,7 @@ pub(crate) fn other(message: impl Into<String>) -> Error {
 fn describe(err: &mysql_async::Error) -> (String, DriverErrorKind) {
     match err {
         mysql_async::Error::Server(e) => (
-            format!("{} (error {})", e.message, e.code),
+            format!("{} (error {}){}", e.message, e.code, hint_of_code(e.code)),
             kind_of_code(e.code),
         ),
         mysql_async::Error::Io(IoError::Io(e)) => {
@@ -69,6 +69,21 @@ fn kind_of_code(code: u16) -> DriverErrorKind {
         1053 | 1927 | 2006 | 2013 => DriverErrorKind::Connection,
         1049 => DriverErrorKind::MissingDatabase,
         _ => DriverErrorKind::Other,
+    }
+}
+
+/// What to do about a server error whose message alone does not say it.
+fn hint_of_code(code: u16) -> &'static str {
+    match code {
+        // "Illegal mix of collations" (two operands, three, or an IN list).
+        1267 | 1270 | 1271 => {
+            "; two text values whose collations MySQL/MariaDB cannot reconcile (columns the \
+             plan does not define keep their own): a comparison of such columns is kept as \
+             written so that an index can serve it. CAST both sides to text \
+             (`CAST(a AS text) = CAST(b AS text)`) to compare their UTF-8 bytes, as \
+             PostgreSQL and SQLite do, without an index"
+        }
+        _ => "",
     }
 }
 

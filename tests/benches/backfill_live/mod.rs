@@ -205,7 +205,11 @@ async fn mode(
                 // `CUTOVER_BENCH_PAUSE_MS` = an explicit pause, as `--pause-ms` (0: no
                 // writer yield, the behaviour before it existed).
                 let pause = env_u64("CUTOVER_BENCH_PAUSE_MS");
+                // `CUTOVER_BENCH_TARGET_MS` = an explicit batch target, as
+                // `--target-batch-ms` (unset: the dialect's).
+                let target = env_u64("CUTOVER_BENCH_TARGET_MS").map(Duration::from_millis);
                 let options = BackfillOptions {
+                    target_batch: target,
                     workers: if mode == Mode::Workers2 { 2 } else { 1 },
                     max_rows_per_second: cap,
                     pause: Duration::from_millis(pause.unwrap_or(0)),

@@ -114,11 +114,11 @@ pub fn section(
     writeln!(md, "### UUID twins\n")?;
     writeln!(
         md,
-        "The same backfill, serial, without application load, on the integer-keyed table and on a copy keyed by a UUID primary key (Postgres `uuid` from `gen_random_uuid()`; MariaDB `UUID` from `UUID()`, time-ordered; SQLite TEXT holding a random v4 string, in an ordinary rowid table and in a `WITHOUT ROWID` table). Fresh load each, same run. Target: UUID within 1.5x of integer per row.\n"
+        "The same backfill, serial, without application load, on the integer-keyed table and on a copy keyed by a UUID primary key (Postgres `uuid` from `gen_random_uuid()`; MariaDB `UUID` from `UUID()`, time-ordered; SQLite TEXT holding a random v4 string, in the table a plan's `create_table` makes (`WITHOUT ROWID`) and in an ordinary rowid table (`sqlite_rowid = true`)). Fresh load each, same run. Target: UUID within 1.5x of integer per row.\n"
     )?;
     writeln!(
         md,
-        "| database | rows | rows changed | integer key | UUID key | UUID / integer | rows/s integer | rows/s UUID | UUID key, WITHOUT ROWID | WITHOUT ROWID / integer |"
+        "| database | rows | rows changed | integer key | UUID key | UUID / integer | rows/s integer | rows/s UUID | UUID key, rowid table | rowid table / integer |"
     )?;
     writeln!(md, "|---|---|---|---|---|---|---|---|---|---|")?;
     for t in twins {

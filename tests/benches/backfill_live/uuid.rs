@@ -1,7 +1,10 @@
 //! The UUID twin: the benchmark's backfill, serial and without application load, on the
 //! integer-keyed `messages` table and on `messages_uuid`, a copy of the same rows keyed by a
 //! UUID primary key (Postgres `uuid` from `gen_random_uuid()`, MariaDB `UUID` from `UUID()`,
-//! SQLite TEXT holding a random UUID string), fresh load each, same run.
+//! SQLite TEXT holding a random UUID string), fresh load each, same run. On SQLite the twin
+//! is created by a plan's `create_table` (as the example and runbook plans create their
+//! tables): `WITHOUT ROWID` by default, and a third run with `sqlite_rowid = true` (an
+//! ordinary rowid table, the layout before).
 //!
 //! `CUTOVER_BENCH_ONLY=twins` runs only the twins, `CUTOVER_BENCH_REPEAT` times (default 2)
 //! interleaved (integer, UUID, [WITHOUT ROWID], integer, UUID, ...), and prints one line per
@@ -26,14 +29,51 @@ pub struct Twin {
     pub int: Duration,
     /// Serial backfill on the UUID key.
     pub uuid: Duration,
-    /// SQLite only: serial backfill on the UUID key of a `WITHOUT ROWID` table (rows stored
-    /// in key order, as the UUID key's own B-tree).
+    /// SQLite only: serial backfill on the UUID key of a rowid table (`sqlite_rowid = true`;
+    /// `uuid` is the plan's default, `WITHOUT ROWID`).
     pub without_rowid: Option<Duration>,
     /// Rows changed (the same on all).
     pub changed: u64,
 }
 
-fn copy_sql(kind: Kind, without_rowid: bool) -> Vec<String> {
+/// The twin's `create_table` on SQLite; `sqlite_rowid`: keep the rowid.
+fn twin_plan(sqlite_rowid: bool) -> String {
+    format!(
+        r#"
+description = "the UUID twin"
+[[steps]]
+op = "create_table"
+table = "messages_uuid"
+sqlite_rowid = {sqlite_rowid}
+columns = [
+  {{ name = "id", type = "uuid", primary_key = true }},
+  {{ name = "conversation_id", type = "bigint" }},
+  {{ name = "media_url", type = "text", nullable = true }},
+  {{ name = "attachments", type = "text", default = "[]" }},
+  {{ name = "created_at", type = "timestamp", default_expr = "now()" }},
+  {{ name = "updated_at", type = "timestamp", default_expr = "now()" }},
+]
+"#
+    )
+}
+
+/// Creates the SQLite twin through the runner, as a plan would.
+async fn create_by_plan(
+    b: &mut dyn cutover_core::backend::Backend,
+    sqlite_rowid: bool,
+) -> Result<()> {
+    use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
+    let dir = PlanDir::new();
+    dir.write("0001_twin.toml", &twin_plan(sqlite_rowid));
+    b.execute("DROP TABLE IF EXISTS cutover_history").await?;
+    Runner::new(b, &dir.load(), RunnerOptions::default(), &Silent)
+        .up(Target::Latest)
+        .await
+        .context("creating the UUID twin by its plan")?;
+    Ok(())
+}
+
+fn copy_sql(kind: Kind) -> Vec<String> {
     let v = match kind {
         Kind::Postgres => vec![
             "CREATE TABLE messages_uuid (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), conversation_id bigint NOT NULL, media_url text, attachments jsonb NOT NULL DEFAULT '[]'::jsonb, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())",
@@ -54,11 +94,7 @@ fn copy_sql(kind: Kind, without_rowid: bool) -> Vec<String> {
             "ANALYZE",
         ],
     };
-    let mut v: Vec<String> = v.into_iter().map(String::from).collect();
-    if without_rowid {
-        v[0].push_str(" WITHOUT ROWID");
-    }
-    v
+    v.into_iter().map(String::from).collect()
 }
 
 /// Runs the twin comparison on `kind` over `rows` rows.
@@ -97,7 +133,12 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
         b.execute("DROP TABLE IF EXISTS messages_uuid").await?;
         super::super::load(b.as_mut(), kind, rows).await?;
         let table = if i > 0 {
-            for stmt in copy_sql(kind, i == 2) {
+            let mut stmts = copy_sql(kind);
+            if kind == Kind::Sqlite {
+                create_by_plan(b.as_mut(), i == 2).await?;
+                stmts.remove(0);
+            }
+            for stmt in stmts {
                 b.execute(&stmt)
                     .await
                     .with_context(|| format!("[{}] building the UUID twin: {stmt}", kind.name()))?;
@@ -121,7 +162,11 @@ pub async fn bench_twin(kind: Kind, rows: u64, plan_text: &str) -> Result<Twin> 
         eprintln!(
             "[{}] uuid twin {i}{}: {table} serial {:.2} s, {} rows changed, load {:.2}",
             kind.name(),
-            if i == 2 { " (WITHOUT ROWID)" } else { "" },
+            match (kind, i) {
+                (Kind::Sqlite, 1) => " (plan, WITHOUT ROWID)",
+                (Kind::Sqlite, 2) => " (plan, sqlite_rowid = true)",
+                _ => "",
+            },
             times[i].as_secs_f64(),
             changed[i],
             super::loadavg()
@@ -162,7 +207,7 @@ pub async fn main_twins(plan_text: &str) -> Result<()> {
                 .without_rowid
                 .map(|w| {
                     format!(
-                        ", WITHOUT ROWID {:.2} s ({:.2}x)",
+                        ", rowid table {:.2} s ({:.2}x)",
                         w.as_secs_f64(),
                         w.as_secs_f64() / t.int.as_secs_f64()
                     )

@@ -144,7 +144,7 @@ pub(crate) fn batch_options(b: &crate::cli::BatchOpts) -> cutover_core::backfill
     let mut o = cutover_core::backfill::BackfillOptions {
         workers: b.workers.max(1),
         batch_size: b.batch_size,
-        target_batch: Duration::from_millis(b.target_batch_ms.max(1)),
+        target_batch: b.target_batch_ms.map(|ms| Duration::from_millis(ms.max(1))),
         adaptive: !b.no_adapt,
         max_rows_per_second: b.max_rows_per_second,
         pause: Duration::from_millis(b.pause_ms.unwrap_or(0)),

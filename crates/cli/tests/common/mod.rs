@@ -41,3 +41,9 @@ pub fn text(o: &Output) -> String {
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
 }
+
+/// Runs `cutover` with `args` in `dir`: its exit code and its stdout as JSON (`--json`).
+pub fn run_json(dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = run(dir, args);
+    (out.status.code(), json(&out))
+}

@@ -10,6 +10,7 @@ mod engine;
 pub(crate) mod keys;
 mod null_key;
 mod options;
+mod pace;
 mod parallel;
 mod part_end;
 mod replica_primary;

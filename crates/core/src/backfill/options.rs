@@ -19,8 +19,10 @@ pub struct BackfillOptions {
     pub min_batch: u64,
     /// Largest batch the sizer may choose.
     pub max_batch: u64,
-    /// The batch duration the sizer aims at.
-    pub target_batch: Duration,
+    /// The batch duration the sizer aims at; `None`: the dialect's
+    /// ([`SqlDialect::batch_target`](crate::dialect::SqlDialect::batch_target): 200 ms, SQLite
+    /// 25 ms, as a SQLite batch holds the database's only write lock).
+    pub target_batch: Option<Duration>,
     /// Whether the batch size adapts (false: fixed, except after timeouts).
     pub adaptive: bool,
     /// Lock and statement timeouts of each batch.
@@ -62,7 +64,7 @@ impl Default for BackfillOptions {
             batch_size: None,
             min_batch: 10,
             max_batch: 50_000,
-            target_batch: Duration::from_millis(200),
+            target_batch: None,
             adaptive: true,
             timeouts: Timeouts {
                 lock: Duration::from_secs(2),

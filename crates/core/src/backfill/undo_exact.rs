@@ -109,7 +109,7 @@ pub async fn undo_exact(
     let mut cursor: Option<Vec<String>> = None;
     loop {
         // The same pacing as `backfill run`: throttle query, pause, rows per second.
-        super::engine::wait_for_throttle(b, options, observer).await?;
+        super::pace::wait_for_throttle(b, options, observer).await?;
         let batch_started = Instant::now();
         let mut q = Query::select();
         q.from(ident(&log.table)).and_where(log.mark_is(0));
@@ -187,7 +187,7 @@ pub async fn undo_exact(
         };
         report.rows_restored += restored;
         report.batches += 1;
-        super::engine::pace(
+        super::pace::pace(
             options,
             b.dialect().sql(),
             restored,

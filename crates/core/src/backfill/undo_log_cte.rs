@@ -1,11 +1,10 @@
 //! One statement per batch for the undo log where the dialect has data-modifying CTEs with
-//! `UPDATE .. RETURNING` (PostgreSQL): the batch's UPDATE reads the old values from a
-//! sub-select of the same statement and hands old and new values to one `INSERT` into the
-//! log, which keeps the oldest old value of a key already logged (`ON CONFLICT .. DO UPDATE`
+//! `UPDATE .. RETURNING` (PostgreSQL): the batch's UPDATE returns each row's old values (read
+//! by key with the statement's snapshot) and new values to one `INSERT` into the log, which keeps the oldest old value of a key already logged (`ON CONFLICT .. DO UPDATE`
 //! of the new values only). Each log row is written once, instead of inserted before and
 //! updated after the UPDATE.
 
-use sea_query::{Expr, ExprTrait, Query, ReturningClause, TableRef};
+use sea_query::{Expr, ExprTrait, Query, ReturningClause};
 
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::range_condition;
@@ -14,7 +13,7 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::render::{ident, update_statement};
 
-/// The alias of the sub-select of old values.
+/// The alias of the table in the sub-selects of old values.
 const OLD: &str = "cutover_old";
 
 /// A batch's key range: cursor (exclusive), upper boundary (inclusive), part end (exclusive).
@@ -67,33 +66,41 @@ impl UndoLog {
         with_pending: bool,
     ) -> Result<(String, String)> {
         let t = ident(&self.target);
+        let q = |c: &str| dialect.quote(c);
         let range = range_condition(spec, kinds, cursor, upper, end);
-        let mut old = Query::select();
-        old.from(t.clone());
-        for c in &self.key {
-            old.expr_as(Expr::col((t.clone(), ident(c))), ident(&k(c)));
-        }
-        for c in &self.cols {
-            old.expr_as(Expr::col((t.clone(), ident(c))), ident(&o(c)));
-        }
-        if let Some(r) = range {
-            old.and_where(r);
-        }
         let mut step = spec.step.clone();
         if !with_pending {
             step.pending = None;
         }
-        // The key range is the sub-select's only: the UPDATE meets it through the key
-        // equality. Repeated on the UPDATE, PostgreSQL (which estimates a range of uuid or
-        // text keys inside one histogram bucket at 1 row) joined the two range scans in a
-        // nested loop, reading the range once per row: 950 ms instead of 50 ms for 1,500 rows.
-        let mut update = update_statement(&step, dialect, None)?;
-        update.from(TableRef::SubQuery(Box::new(old), ident(OLD).into()));
-        for c in &self.key {
-            update.and_where(
-                Expr::col((t.clone(), ident(c))).eq(Expr::col((ident(OLD), ident(&k(c))))),
-            );
-        }
+        // The batch's own UPDATE, with its key range: the plan the log-less batch gets.
+        let mut update = update_statement(&step, dialect, range)?;
+        // The old values: a sub-select per written column in RETURNING, by key. It reads
+        // with the statement's snapshot, which does not see the rows this UPDATE writes, so
+        // it returns the value each row held before it. A self-join instead (`FROM (SELECT
+        // old values WHERE <range>)`, the range on that side only) was planned as a hash
+        // join over a sequential scan of the whole table on every batch (the pending filter
+        // is estimated at 0.5% of the rows): 150-300 ms instead of 40 ms for 2,500 keys.
+        let same_key: Vec<String> = self
+            .key
+            .iter()
+            .map(|c| {
+                format!(
+                    "{old}.{c} = {t}.{c}",
+                    old = q(OLD),
+                    t = q(&self.target),
+                    c = q(c)
+                )
+            })
+            .collect();
+        let old_value = |c: &str| {
+            Expr::cust(format!(
+                "(SELECT {old}.{c} FROM {t} AS {old} WHERE {cond})",
+                old = q(OLD),
+                t = q(&self.target),
+                c = q(c),
+                cond = same_key.join(" AND ")
+            ))
+        };
         let mut returned: Vec<Expr> = Vec::new();
         let mut names: Vec<String> = Vec::new();
         for c in &self.key {
@@ -101,7 +108,7 @@ impl UndoLog {
             names.push(k(c));
         }
         for c in &self.cols {
-            returned.push(Expr::col((ident(OLD), ident(&o(c)))));
+            returned.push(old_value(c));
             names.push(o(c));
         }
         for c in &self.cols {
@@ -109,7 +116,6 @@ impl UndoLog {
             names.push(n(c));
         }
         update.returning(ReturningClause::Exprs(returned));
-        let q = |c: &str| dialect.quote(c);
         let list: Vec<String> = names.iter().map(|c| q(c)).collect();
         let keys: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();
         let renew: Vec<String> = self

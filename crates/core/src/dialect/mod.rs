@@ -434,6 +434,20 @@ pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
         Vec::new()
     }
 
+    /// The batch duration a backfill's adaptive sizer aims at unless the run sets one
+    /// (`BackfillOptions::target_batch`, `--target-batch-ms`): how long one batch may keep
+    /// the application's writers waiting. 200 ms where a batch locks only its own rows.
+    fn batch_target(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(200)
+    }
+
+    /// Whether a table whose primary key has the types `key` is created without a rowid
+    /// (SQLite `WITHOUT ROWID`); `keep_rowid`: the plan's `sqlite_rowid = true`. False where
+    /// every table is stored in its key's order anyway or never has a rowid.
+    fn without_rowid(&self, _key: &[crate::types::ColumnType], _keep_rowid: bool) -> bool {
+        false
+    }
+
     /// How long a backfill waits after each committed batch so that application writers
     /// queued behind it get the write lock; `batch` is how long the batch held it. Zero
     /// where lock waiters are served in order (Postgres, MySQL). An explicit pause

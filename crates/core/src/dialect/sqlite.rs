@@ -15,6 +15,26 @@ const WRITER_YIELD_MIN: Duration = Duration::from_millis(5);
 /// Longest pause after a batch on SQLite: the longest sleep of `sqlite3_busy_timeout`'s handler.
 const WRITER_YIELD_MAX: Duration = Duration::from_millis(100);
 
+/// The sleeps of `sqlite3_busy_timeout`'s busy handler, in order (then 100 ms each).
+const BUSY_SLEEPS_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+/// How long a writer that has waited `waited` for the lock sleeps in SQLite's busy handler
+/// before it asks again.
+fn busy_sleep(waited: Duration) -> Duration {
+    let waited = waited.as_millis() as u64;
+    let mut total = 0;
+    for sleep in BUSY_SLEEPS_MS {
+        total += sleep;
+        if waited < total {
+            return Duration::from_millis(sleep);
+        }
+    }
+    WRITER_YIELD_MAX
+}
+
+/// The batch duration a backfill aims at on SQLite (see `SqlDialect::batch_target`).
+const BATCH_TARGET: Duration = Duration::from_millis(25);
+
 /// SQLite rendering rules.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
@@ -155,7 +175,8 @@ impl SqlDialect for Sqlite {
     }
 
     fn row_estimate_sql(&self, table: &str) -> String {
-        // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables.
+        // SQLite keeps no cheap estimate; the largest rowid is close for rowid tables. A
+        // WITHOUT ROWID table has none: the query fails and callers go without an estimate.
         format!(
             "SELECT COALESCE(MAX(rowid), 0) FROM {}",
             Dialect::Sqlite.quote(table)
@@ -245,11 +266,29 @@ impl SqlDialect for Sqlite {
         vec!["PRAGMA synchronous = FULL".into()]
     }
 
+    /// A single `uuid` key: random values, so a rowid table keeps rows in insertion order
+    /// and a key-order walk (backfill batches, range scans) writes pages all over the file;
+    /// `WITHOUT ROWID` stores the rows in the key's B-tree.
+    fn without_rowid(&self, key: &[ColumnType], keep_rowid: bool) -> bool {
+        !keep_rowid && matches!(key, [ColumnType::Uuid])
+    }
+
+    fn batch_target(&self) -> Duration {
+        // A batch holds the database's only write lock: every application write that
+        // arrives meanwhile waits for its end.
+        BATCH_TARGET
+    }
+
     fn writer_yield(&self, batch: Duration) -> Duration {
         // SQLite's write lock goes to whoever asks first after a commit. A waiting writer
         // sleeps in its busy handler (steps of 1 ms growing to 100 ms), so without a pause
-        // the backfill takes the lock again before the writer wakes up.
-        (batch / WRITER_YIELD_DIVISOR).clamp(WRITER_YIELD_MIN, WRITER_YIELD_MAX)
+        // the backfill takes the lock again before the writer wakes up. The pause covers
+        // the sleep of a writer that has waited the whole batch (so it wakes up inside the
+        // pause): 15 ms after a 25 ms batch, where a quarter (6 ms) would let most sleepers
+        // miss it; a quarter of longer batches (50 ms after 200 ms) covers it already.
+        (batch / WRITER_YIELD_DIVISOR)
+            .max(busy_sleep(batch))
+            .clamp(WRITER_YIELD_MIN, WRITER_YIELD_MAX)
     }
 
     fn json_needs_validity_check(&self) -> bool {
@@ -307,6 +346,9 @@ mod writer_yield_tests {
         let ms = |n| Duration::from_millis(n);
         assert_eq!(Sqlite.writer_yield(ms(200)), ms(50));
         assert_eq!(Sqlite.writer_yield(ms(1)), ms(5));
+        // A writer that waited a whole 25 ms batch sleeps 15 ms: the pause covers it.
+        assert_eq!(Sqlite.writer_yield(ms(25)), ms(15));
+        assert_eq!(Sqlite.writer_yield(ms(100)), ms(25));
         assert_eq!(Sqlite.writer_yield(ms(2_000)), ms(100));
         assert_eq!(super::super::Postgres.writer_yield(ms(200)), Duration::ZERO);
         assert_eq!(super::super::Mysql.writer_yield(ms(200)), Duration::ZERO);

@@ -19,7 +19,11 @@ fn number(v: Option<&str>) -> Option<u64> {
 /// The rows of `table`: the catalog's estimate, else (no statistics, or 0) a bounded count.
 pub(super) async fn table_rows(b: &mut dyn Backend, table: &str) -> Result<RowCount> {
     let sql = b.dialect().sql().row_estimate_sql(table);
-    let estimate = number(b.query(&sql).await?.scalar()).unwrap_or(0);
+    // No estimate is no error: SQLite's (the largest rowid) fails on a WITHOUT ROWID table.
+    let estimate = match b.query(&sql).await {
+        Ok(r) => number(r.scalar()).unwrap_or(0),
+        Err(_) => 0,
+    };
     if estimate > 0 {
         return Ok(RowCount {
             rows: estimate,

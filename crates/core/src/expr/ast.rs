@@ -135,6 +135,10 @@ pub(crate) enum Node {
     },
     /// `(SELECT ..)` yielding one value.
     Scalar(Box<Select>),
+    /// A row value `(a, b, ..)`: only the left operand of the exact part of a narrowed
+    /// `IN (SELECT ..)`, whose query selects as many values (inserted by the load-time type
+    /// check, never parsed).
+    Row(Vec<Node>),
     /// A text comparison in two parts: `plain` as written (an index on the column can serve
     /// it) and `exact`, the same comparison of the exact operands, which decides. `probes`
     /// are the operands whose type the plan does not know: where the database says one is
@@ -203,7 +207,9 @@ impl Node {
                     e.collect_columns(out);
                 }
             }
-            Node::Call { args, .. } => args.iter().for_each(|n| n.collect_columns(out)),
+            Node::Call { args, .. } | Node::Row(args) => {
+                args.iter().for_each(|n| n.collect_columns(out))
+            }
             // Subqueries' columns too: those of their own tables and the correlated ones.
             Node::InQuery { expr, query, .. } => {
                 expr.collect_columns(out);

@@ -67,7 +67,9 @@ impl Node {
                 }
                 otherwise.iter().for_each(|o| o.raising_parts(out));
             }
-            Node::Call { args, .. } => args.iter().for_each(|n| n.raising_parts(out)),
+            Node::Call { args, .. } | Node::Row(args) => {
+                args.iter().for_each(|n| n.raising_parts(out))
+            }
             Node::Column(_)
             | Node::Literal(_)
             | Node::Aggregate(_)

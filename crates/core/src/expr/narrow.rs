@@ -12,6 +12,7 @@
 
 use super::ast::{BinaryOp, Literal, Node};
 use super::kinds::ValueKind;
+use super::query::Item;
 
 /// Whether a comparison of values of kinds `a` and `b` may compare text whose collation the
 /// plan does not know: one side of unknown type, the other text or unknown too.
@@ -38,9 +39,13 @@ pub(super) fn comparison(node: &mut Node, kinds: [ValueKind; 2]) {
     };
     let negated = *op == BinaryOp::NotEq;
     let probes = probes([(&**l, kinds[0]), (&**r, kinds[1])]);
-    let plain = Node::Binary(l.clone(), *op, r.clone());
     let (mut el, mut er) = (l.clone(), r.clone());
     super::typing::exact_pair(&mut el, &mut er);
+    let plain = if beyond_ascii([&**l, &**r]) {
+        Node::Binary(el.clone(), *op, er.clone())
+    } else {
+        Node::Binary(l.clone(), *op, r.clone())
+    };
     let exact = Node::Binary(el, BinaryOp::Eq, er);
     *node = narrowed(plain, exact, probes, negated);
 }
@@ -56,11 +61,6 @@ pub(super) fn in_list(node: &mut Node, probe: bool) {
     else {
         return;
     };
-    let plain = Node::InList {
-        expr: expr.clone(),
-        list: list.clone(),
-        negated: *negated,
-    };
     let mut exact_expr = expr.clone();
     super::typing::exact(&mut exact_expr);
     let mut exact_list = list.clone();
@@ -68,6 +68,19 @@ pub(super) fn in_list(node: &mut Node, probe: bool) {
         .iter_mut()
         .filter(|n| !matches!(n, Node::Literal(_)))
         .for_each(super::typing::exact);
+    let plain = if beyond_ascii(list.iter().chain(Some(&**expr))) {
+        Node::InList {
+            expr: exact_expr.clone(),
+            list: exact_list.clone(),
+            negated: *negated,
+        }
+    } else {
+        Node::InList {
+            expr: expr.clone(),
+            list: list.clone(),
+            negated: *negated,
+        }
+    };
     let exact = Node::InList {
         expr: exact_expr,
         list: exact_list,
@@ -97,9 +110,21 @@ pub(super) fn in_query(node: &mut Node, probe: bool) {
         query: query.clone(),
         negated: *negated,
     };
-    let (mut exact_expr, mut exact_query) = (expr.clone(), query.clone());
-    if let Some(item) = exact_query.items.first_mut().map(|i| &mut i.expr) {
-        super::typing::exact_pair(&mut exact_expr, item);
+    // `(x, exact x) IN (SELECT y, exact y ..)`: the pair matches where `x = y` (the index
+    // on `y` serves it, a lookup per row) and the exact operands are equal. Comparing the
+    // exact operands alone (`exact x IN (SELECT exact y ..)`) leaves no index usable, and
+    // MariaDB then scans the whole subquery for every row (red-team rtg HIGH 5). A NULL on
+    // either side gives NULL like the plain `x IN`, as `exact v` is NULL only when `v` is.
+    let mut exact_query = query.clone();
+    let mut exact_expr = expr.clone();
+    if let Some(item) = exact_query.items.first().map(|i| i.expr.clone()) {
+        let (mut ex, mut ey) = ((**expr).clone(), item);
+        super::typing::exact_pair(&mut ex, &mut ey);
+        exact_expr = Box::new(Node::Row(vec![(**expr).clone(), ex]));
+        exact_query.items.push(Item {
+            expr: ey,
+            alias: None,
+        });
     }
     let exact = Node::InQuery {
         expr: exact_expr,
@@ -127,6 +152,17 @@ pub(super) fn case_operand(operand: &mut Option<Box<Node>>, whens: &mut [(Node, 
         let value = std::mem::replace(when, Node::Literal(Literal::Null));
         *when = Node::Binary(o.clone(), BinaryOp::Eq, Box::new(value));
     }
+}
+
+/// Whether a string literal among `nodes` holds a character beyond ASCII. Compared as
+/// written with a column of a character set that cannot hold it (`'ā'` and a `latin1`
+/// column), MySQL refuses the statement (error 1267, "Illegal mix of collations"); such a
+/// comparison is made of exact operands only (UTF-8 bytes: no error, and no index).
+/// Every character set holds ASCII, so an ASCII literal keeps the comparison as written.
+fn beyond_ascii<'a>(nodes: impl IntoIterator<Item = &'a Node>) -> bool {
+    nodes
+        .into_iter()
+        .any(|n| n.as_str_literal().is_some_and(|s| !s.is_ascii()))
 }
 
 /// The operands of unknown type.

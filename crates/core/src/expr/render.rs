@@ -165,6 +165,7 @@ impl Renderer<'_> {
                     x.in_subquery(q)
                 }
             }
+            Node::Row(items) => Expr::tuple(self.all(items)?),
             Node::Scalar(query) => Expr::SubQuery(None, Box::new(self.subquery(query)?.into())),
         })
     }

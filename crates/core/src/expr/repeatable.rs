@@ -53,6 +53,7 @@ impl Node {
                 };
                 own && args.iter().all(|n| n.is_repeatable(clock_pinned))
             }
+            Node::Row(items) => items.iter().all(|n| n.is_repeatable(clock_pinned)),
             // A subquery reads other rows, which the two evaluations may see differently.
             Node::Aggregate(_) | Node::Exists { .. } | Node::InQuery { .. } | Node::Scalar(_) => {
                 false

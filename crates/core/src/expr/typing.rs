@@ -221,6 +221,12 @@ impl Checker<'_> {
                 check_select(query, self.scope, self.catalog)?;
                 Boolean
             }
+            Node::Row(items) => {
+                for item in items {
+                    self.node(item)?;
+                }
+                Unknown
+            }
             Node::Scalar(query) => one(check_select(query, self.scope, self.catalog)?),
             Node::InQuery { expr, query, .. } => {
                 let k = self.node(expr)?;

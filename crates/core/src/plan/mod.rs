@@ -3,6 +3,7 @@
 mod allow;
 mod backfill_set_rules;
 mod backfill_table_rules;
+mod check_rules;
 mod config;
 pub(crate) mod default_check;
 mod destructive;

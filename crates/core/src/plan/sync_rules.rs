@@ -100,6 +100,8 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
         id,
         table: b.table.clone(),
         key: b.key.clone(),
+        key_types: Vec::new(),
+        sqlite_rowid: false,
         sources: Vec::new(),
         set: b.set.clone(),
         r#where: b.r#where.clone(),

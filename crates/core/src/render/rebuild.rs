@@ -86,9 +86,17 @@ fn rebuild_sql(
         unique: after.uniques.clone(),
         checks: after.checks.clone(),
         foreign_keys: after.foreign_keys.values().cloned().collect(),
+        sqlite_rowid: after.sqlite_rowid,
     };
     let mut out = create_table(&create, dialect)?;
-    // Rows and their rowids are kept: the copied columns are those both shapes have.
+    // Rows and their rowids are kept (where both shapes have one; a WITHOUT ROWID table
+    // stays one, as `create_table` decides from the key): the copied columns are those
+    // both shapes have.
+    let rowid = if before.without_rowid(dialect) || after.without_rowid(dialect) {
+        ""
+    } else {
+        "rowid, "
+    };
     let common: Vec<String> = after
         .columns
         .iter()
@@ -96,7 +104,7 @@ fn rebuild_sql(
         .map(|c| dialect.quote(&c.name))
         .collect();
     out.push(format!(
-        "INSERT INTO {} (rowid, {cols}) SELECT rowid, {cols} FROM {}",
+        "INSERT INTO {} ({rowid}{cols}) SELECT {rowid}{cols} FROM {}",
         dialect.quote(&temp),
         dialect.quote(table),
         cols = common.join(", ")

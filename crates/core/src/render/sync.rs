@@ -36,13 +36,13 @@ pub fn sync_trigger(b: &Backfill, m: &Migration, schema: &Schema) -> Option<Sync
             }
         }
     }
+    let table = schema.table(&b.table);
     Some(SyncTrigger {
         id: super::backfill_id(b, m),
         table: b.table.clone(),
-        key: schema
-            .table(&b.table)
-            .map(|t| t.primary_key.clone())
-            .unwrap_or_default(),
+        key: table.map(|t| t.primary_key.clone()).unwrap_or_default(),
+        key_types: table.map(|t| t.key_types()).unwrap_or_default(),
+        sqlite_rowid: table.is_some_and(|t| t.sqlite_rowid),
         sources,
         set: b.set.clone(),
         r#where: b.r#where.clone(),

@@ -158,7 +158,28 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
     for c in &t.checks {
         stmt.check((ident(&c.name), c.expr.render(dialect)?));
     }
-    Ok(vec![dialect.schema(&stmt)])
+    let mut sql = dialect.schema(&stmt);
+    if without_rowid(t, dialect) {
+        sql.push_str(" WITHOUT ROWID");
+    }
+    Ok(vec![sql])
+}
+
+/// Whether `t` is created without a rowid on `dialect` (SQLite: a single `uuid` key).
+fn without_rowid(t: &CreateTable, dialect: Dialect) -> bool {
+    let key: Vec<ColumnType> = if t.primary_key.is_empty() {
+        t.columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.ty)
+            .collect()
+    } else {
+        t.primary_key
+            .iter()
+            .filter_map(|k| t.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
+            .collect()
+    };
+    dialect.sql().without_rowid(&key, t.sqlite_rowid)
 }
 
 /// DROP TABLE.

@@ -12,25 +12,20 @@
 
 use super::Runner;
 use super::history::{EntryState, HistoryEntry};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::plan::Migration;
+use crate::plan::{Migration, Plan};
 use crate::render::{Direction, RenderOptions, RenderedMigration, render_plan};
 
 impl Runner<'_> {
-    /// The down of all of `m`, rendered against the plan's schema as it was after it.
-    pub(super) fn full_down(&self, m: &Migration) -> Result<RenderedMigration> {
-        render_plan(
-            self.plan,
-            self.backend.dialect(),
-            &RenderOptions {
-                from: Some(m.version.clone()),
-                to: Some(m.version.clone()),
-                direction: Direction::Down,
-            },
-        )?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Other(format!("internal: no down rendering for {}", m.label())))
+    /// `m` alone rendered in `direction` for this database: its up against the plan's
+    /// schema as it was before it, its down against the schema as it was after it.
+    pub(super) fn render_one(
+        &self,
+        m: &Migration,
+        direction: Direction,
+    ) -> Result<RenderedMigration> {
+        render_one_of(self.plan, self.backend.dialect(), m, direction)
     }
 
     /// How many up steps of `m` (whose up stopped part way, entry `e`) the down reverts: the
@@ -83,18 +78,8 @@ impl Runner<'_> {
     /// The step and id of the backfill whose statement `e`'s up stopped at (the one after its
     /// last committed statement), if that statement is a backfill.
     fn next_backfill(&self, m: &Migration, e: &HistoryEntry) -> Result<Option<(usize, String)>> {
-        let up = render_plan(
-            self.plan,
-            self.backend.dialect(),
-            &RenderOptions {
-                from: Some(m.version.clone()),
-                to: Some(m.version.clone()),
-                direction: Direction::Up,
-            },
-        )?;
-        let next = up
-            .first()
-            .and_then(|r| r.statements.get(e.statements_applied as usize));
+        let up = self.render_one(m, Direction::Up)?;
+        let next = up.statements.get(e.statements_applied as usize);
         Ok(next.and_then(|s| s.backfill.clone().map(|id| (s.step, id))))
     }
 
@@ -129,4 +114,27 @@ fn killed_before_anything(m: &Migration) -> Error {
         "migration {} is partial in the history, not applied: its run was cut before any statement was recorded as done; finish it with `cutover up` (or fix it by hand and run `cutover repair`) before reverting",
         m.label()
     ))
+}
+
+/// `m` alone, rendered in `direction` for `dialect` from `plan` (the runner's plan, or one
+/// whose copy of `m` is cut after the steps that ran, [`Runner::partial_down`]).
+pub(super) fn render_one_of(
+    plan: &Plan,
+    dialect: Dialect,
+    m: &Migration,
+    direction: Direction,
+) -> Result<RenderedMigration> {
+    let options = RenderOptions {
+        from: Some(m.version.clone()),
+        to: Some(m.version.clone()),
+        direction,
+    };
+    let which = match direction {
+        Direction::Up => "up",
+        Direction::Down => "down",
+    };
+    render_plan(plan, dialect, &options)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Other(format!("internal: no {which} rendering for {}", m.label())))
 }

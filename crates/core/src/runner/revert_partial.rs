@@ -11,10 +11,11 @@
 //! ([`PARTIAL_MARK`]) for a resumed down to render the same statements again.
 
 use super::history::{EntryState, HistoryEntry};
+use super::revert_cut::render_one_of;
 use super::{Runner, statement_checksum};
 use crate::error::{Error, Result};
-use crate::plan::{Migration, Plan, Version};
-use crate::render::{Direction, RenderOptions, RenderedMigration, Statement, render_plan};
+use crate::plan::{Migration, Plan};
+use crate::render::{Direction, RenderedMigration, Statement};
 
 /// The start of the note of a `reverting` entry whose up stopped part way, followed by the
 /// number of up steps that ran (`reverting a partial up: steps 1-3 ran`).
@@ -116,20 +117,7 @@ impl Runner<'_> {
                 e.statements_applied, e.statements_total
             )));
         }
-        let up = render_plan(
-            self.plan,
-            self.backend.dialect(),
-            &RenderOptions {
-                from: Some(m.version.clone()),
-                to: Some(m.version.clone()),
-                direction: Direction::Up,
-            },
-        )?;
-        let Some(r) = up.into_iter().next() else {
-            return Err(Error::Other(format!(
-                "internal: no up rendering for {label}"
-            )));
-        };
+        let r = self.render_one(m, Direction::Up)?;
         let ran = e.statements_applied as usize;
         let current: Vec<String> = r
             .statements
@@ -158,23 +146,7 @@ impl Runner<'_> {
             )));
         };
         cut.steps.truncate(steps);
-        let from = Version {
-            number: m.version.number,
-            text: m.version.text.clone(),
-        };
-        let rendered = render_plan(
-            &plan,
-            self.backend.dialect(),
-            &RenderOptions {
-                from: Some(from.clone()),
-                to: Some(from),
-                direction: Direction::Down,
-            },
-        )?;
-        rendered
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::Other(format!("internal: no down rendering for {}", m.label())))
+        render_one_of(&plan, self.backend.dialect(), m, Direction::Down)
     }
 
     /// `repair`'s line about an entry whose up stopped part way or whose down is half done:

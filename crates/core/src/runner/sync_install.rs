@@ -113,8 +113,10 @@ impl Runner<'_> {
 
     async fn install_sync_trigger(&mut self, spec: &BackfillSpec, t: &SyncTrigger) -> Result<()> {
         let what = format!("`backfill run` of `{}` ({})", spec.id, spec.migration);
-        self.refuse_rowid_trigger(&spec.step.table, &what, super::rowid_check::SYNC_HINT)
-            .await?;
+        if !t.without_rowid(self.backend.dialect().sql()) {
+            self.refuse_rowid_trigger(&spec.step.table, &what, super::rowid_check::SYNC_HINT)
+                .await?;
+        }
         let st = self.backend.dialect().sync_triggers();
         for sql in st.create_sync_trigger_sql(t)? {
             self.backend.execute(&sql).await.map_err(|e| {

@@ -33,6 +33,7 @@ impl Schema {
                         checks: t.checks.clone(),
                         foreign_keys,
                         indexes: Vec::new(),
+                        sqlite_rowid: t.sqlite_rowid,
                     },
                 );
             }

@@ -54,9 +54,28 @@ pub struct TableModel {
     pub foreign_keys: BTreeMap<String, ForeignKey>,
     /// Indexes (including unique constraints added later, which render as unique indexes).
     pub indexes: Vec<CreateIndex>,
+    /// `sqlite_rowid` of its `create_table`: keep the rowid on SQLite.
+    pub sqlite_rowid: bool,
 }
 
 impl TableModel {
+    /// The types of the primary-key columns, in key order (a column the model does not
+    /// know is left out).
+    pub fn key_types(&self) -> Vec<crate::types::ColumnType> {
+        self.primary_key
+            .iter()
+            .filter_map(|k| self.column(k).map(|c| c.ty))
+            .collect()
+    }
+
+    /// Whether the table has no rowid on `dialect` (SQLite `WITHOUT ROWID`, see
+    /// [`SqlDialect::without_rowid`](crate::dialect::SqlDialect::without_rowid)).
+    pub fn without_rowid(&self, dialect: crate::dialect::Dialect) -> bool {
+        dialect
+            .sql()
+            .without_rowid(&self.key_types(), self.sqlite_rowid)
+    }
+
     /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)

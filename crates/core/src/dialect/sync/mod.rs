@@ -19,6 +19,14 @@ use crate::error::Result;
 use crate::expr::Expression;
 use crate::expr::sql as expr_sql;
 
+impl SyncTrigger {
+    /// Whether the table has no rowid on `dialect`, as the plan created it: the triggers
+    /// then find the written row by its primary key.
+    pub fn without_rowid(&self, dialect: &dyn SqlDialect) -> bool {
+        !self.key.is_empty() && dialect.without_rowid(&self.key_types, self.sqlite_rowid)
+    }
+}
+
 /// The prefix of every sync trigger's name; drift treats such triggers as cutover's own.
 pub const SYNC_TRIGGER_PREFIX: &str = "cutover_sync_";
 
@@ -31,8 +39,13 @@ pub struct SyncTrigger {
     pub table: String,
     /// The table's primary key as the plan knows it (empty when unknown). Not the
     /// backfill's `key`, which orders batches and need not be unique. SQLite's trigger
-    /// updates the written row by `rowid`, never by these columns.
+    /// updates the written row by `rowid`, and by these columns only in a table without
+    /// one (`key_types`, `sqlite_rowid`).
     pub key: Vec<String>,
+    /// The types of `key`'s columns (empty when unknown).
+    pub key_types: Vec<crate::types::ColumnType>,
+    /// `sqlite_rowid` of the table's `create_table`.
+    pub sqlite_rowid: bool,
     /// The columns the transform reads (`set` and `where`), minus the columns it writes: an
     /// update of one of these recomputes the targets.
     pub sources: Vec<String>,

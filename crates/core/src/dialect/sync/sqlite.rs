@@ -1,6 +1,7 @@
 //! SQLite: an `AFTER INSERT` and an `AFTER UPDATE OF <sources>` row trigger, guarded by
-//! `WHEN`, whose body updates the written row by its `rowid`. The body writes only the target
-//! columns, which are never sources, so it cannot fire the update trigger again.
+//! `WHEN`, whose body updates the written row by its `rowid` (by its primary key in a table
+//! the plan created `WITHOUT ROWID`). The body writes only the target columns, which are
+//! never sources, so it cannot fire the update trigger again.
 
 use sea_query::{Alias, Expr, Query};
 
@@ -20,18 +21,26 @@ impl SyncTriggers for Sqlite {
             q.value(Alias::new(col.clone()), e.render(d)?);
         }
         // By rowid, never by the backfill's `key` (a pagination order, not known unique: a
-        // non-unique key would rewrite other rows). Every table the plan creates has a rowid.
-        q.and_where(expr_sql::atom("rowid = NEW.rowid"));
+        // non-unique key would rewrite other rows); in a table the plan created without a
+        // rowid, by its primary key (NOT NULL and unique there).
+        let by_key = |key: &[String]| -> String {
+            key.iter()
+                .map(|k| format!("{} = {}", d.quote(k), new_col(d, k)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let row = if t.without_rowid(self) {
+            by_key(&t.key)
+        } else {
+            "rowid = NEW.rowid".to_string()
+        };
+        q.and_where(expr_sql::atom(row));
         let body = d.query(&q);
         let keyed = |cond: String| -> String {
             let key = if t.key.is_empty() {
                 "rowid = NEW.rowid".to_string()
             } else {
-                t.key
-                    .iter()
-                    .map(|k| format!("{} = {}", d.quote(k), new_col(d, k)))
-                    .collect::<Vec<_>>()
-                    .join(" AND ")
+                by_key(&t.key)
             };
             format!("{key}{cond}")
         };

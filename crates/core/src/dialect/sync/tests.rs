@@ -10,6 +10,8 @@ fn trigger(sources: &[&str]) -> SyncTrigger {
         id: "t_b".into(),
         table: "t".into(),
         key: vec!["id".into()],
+        key_types: vec![crate::types::ColumnType::Integer],
+        sqlite_rowid: false,
         sources: sources.iter().map(|s| s.to_string()).collect(),
         set: vec![("b".into(), e("upper(a)"))],
         r#where: Some(e("a IS NOT NULL")),
@@ -131,4 +133,20 @@ fn a_dollar_quote_in_the_expression_gets_another_tag() {
     let out = sql(Dialect::Postgres, &t);
     assert!(out[0].contains("AS $cutover_sync_$\n"), "{}", out[0]);
     assert!(out[0].ends_with("\n$cutover_sync_$"), "{}", out[0]);
+}
+
+#[test]
+fn sqlite_finds_the_row_by_key_in_a_uuid_keyed_table() {
+    let mut t = trigger(&["a"]);
+    t.key_types = vec![crate::types::ColumnType::Uuid];
+    let out = sql(Dialect::Sqlite, &t);
+    assert!(
+        out[1].ends_with("WHERE \"id\" = NEW.\"id\";\nEND"),
+        "{}",
+        out[1]
+    );
+    assert!(!out[3].contains("rowid"), "{}", out[3]);
+    // `sqlite_rowid = true` keeps the rowid, and the triggers find the row by it.
+    t.sqlite_rowid = true;
+    assert!(sql(Dialect::Sqlite, &t)[1].contains("WHERE rowid = NEW.rowid"));
 }

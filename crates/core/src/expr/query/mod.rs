@@ -6,12 +6,13 @@
 mod ast;
 mod json_rows;
 mod parse;
+mod parse_from;
 mod render;
 mod select_query;
 mod typing;
 mod walk;
 
-pub(crate) use ast::{AggFunc, Aggregate, Select};
+pub(crate) use ast::{AggFunc, Aggregate, Item, Select};
 pub(crate) use parse::Place;
 pub use select_query::SelectQuery;
 pub use typing::Catalog;

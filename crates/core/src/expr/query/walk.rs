@@ -39,7 +39,7 @@ impl Node {
                 .chain(whens.iter().flat_map(|(w, t)| [w, t]))
                 .chain(otherwise.as_deref())
                 .collect(),
-            Node::Call { args, .. } => args.iter().collect(),
+            Node::Call { args, .. } | Node::Row(args) => args.iter().collect(),
             Node::Aggregate(a) => a.arg.as_deref().into_iter().collect(),
         }
     }

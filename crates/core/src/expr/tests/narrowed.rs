@@ -47,9 +47,8 @@ fn an_untyped_column_compares_as_written_and_exactly_unless_not_text() {
         ),
         (
             "v IN (SELECT w FROM other)",
-            format!(
-                "`v` IN (SELECT `w` FROM `other`) AND ({exact} IN (SELECT CAST(CONVERT(`w` USING utf8mb4) AS BINARY) FROM `other`))"
-            ),
+            "`v` IN (SELECT `w` FROM `other`) AND ((COLLATION(`v`) = 'binary') OR (`v`, CAST(CONVERT(`v` USING utf8mb4) AS BINARY)) IN (SELECT `w`, CAST(CONVERT(`w` USING utf8mb4) AS BINARY) FROM `other`))"
+                .to_string(),
             "\"v\" IN (SELECT \"w\" FROM \"other\")",
         ),
         (
@@ -70,6 +69,23 @@ fn two_untyped_columns_probe_both() {
         sql("v = w", Dialect::Mysql),
         "`v` = `w` AND ((COLLATION(`v`) = 'binary') OR ((COLLATION(`w`) = 'binary') OR (CAST(CONVERT(`v` USING utf8mb4) AS BINARY)) = (CAST(CONVERT(`w` USING utf8mb4) AS BINARY))))"
     );
+}
+
+/// A literal beyond ASCII may be missing from the column's character set (MySQL error 1267):
+/// only its bytes are compared.
+#[test]
+fn a_literal_beyond_ascii_compares_bytes_only() {
+    let bytes = "CAST(CONVERT(`v` USING utf8mb4) AS BINARY)";
+    let probe = "(COLLATION(`v`) = 'binary')";
+    assert_eq!(
+        sql("v = 'ā'", Dialect::Mysql),
+        format!("({bytes}) = 'ā' AND ({probe} OR ({bytes}) = 'ā')")
+    );
+    assert_eq!(
+        sql("v NOT IN ('ā', 'b')", Dialect::Mysql),
+        format!("({bytes}) NOT IN ('ā', 'b') OR (NOT ({probe} OR ({bytes}) IN ('ā', 'b')))")
+    );
+    assert_eq!(sql("v = 'ā'", Dialect::Postgres), "\"v\" = 'ā'");
 }
 
 #[test]

@@ -6,10 +6,11 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 
 use super::super::allow::parse_allows;
+use super::super::check_rules::validate_check;
 use super::super::dialect_limits;
 use super::super::model::{Check, Step};
 use super::super::source_map::{SourceMap, field_label};
-use super::super::validate::{validate_check, validate_step};
+use super::super::validate::validate_step;
 use super::super::{LoadOptions, Located};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};

@@ -82,6 +82,11 @@ pub struct CreateTable {
     /// Foreign keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub foreign_keys: Vec<ForeignKey>,
+    /// SQLite only: keep the rowid. A table whose primary key is one `uuid` column is
+    /// created `WITHOUT ROWID` on SQLite (its rows stored in key order, like the other
+    /// databases' clustered keys); `true` keeps an ordinary rowid table.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sqlite_rowid: bool,
 }
 
 /// A unique constraint.

@@ -1,15 +1,17 @@
 //! The scenario of the undo-log tests: a table with a column of every kind the undo log
 //! must round-trip exactly (text with NULL, empty and trailing spaces, decimal, JSON,
 //! timestamps with microseconds, bytes, UUID), a backfill that overwrites all of them, and
-//! an exact snapshot of the rows (NULL kept apart from empty, bytes as hex).
+//! an exact snapshot of the rows (NULL kept apart from empty, bytes as hex), and the steps
+//! the undo tests repeat: seed, run the backfill, change rows as users would, undo.
 
-#![allow(dead_code)]
-
+use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
+use cutover_core::backfill::UndoReport;
 use cutover_core::plan::Plan;
-use cutover_core::runner::{RunnerOptions, Target};
-use cutover_tests::Backend as Kind;
-use cutover_tests::plans::PlanDir;
+use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
+
+use crate::plans::PlanDir;
+use crate::{Backend as Kind, TestDb};
 
 /// Rows in the table.
 pub const ROWS: i64 = 40;
@@ -163,4 +165,48 @@ pub fn row(snap: &[Vec<Option<String>>], id: i64) -> Vec<Option<String>> {
         .find(|r| r.first().cloned().flatten().as_deref() == Some(&id.to_string()))
         .cloned()
         .unwrap_or_else(|| panic!("no row {id}"))
+}
+
+/// Connects to `db` and seeds it ([`seed`]) from the plan of `fill` ([`plan_dir`]): the
+/// plan directory (keep it alive), its plan and the connection.
+pub async fn seeded(db: &TestDb, fill: &str) -> (PlanDir, Plan, Box<dyn Backend>) {
+    let dir = plan_dir(fill);
+    let plan = dir.load();
+    let mut b = connect(db.url()).await.expect("connect");
+    seed(b.as_mut(), &plan, db.backend()).await;
+    (dir, plan, b)
+}
+
+/// `up` to the latest migration of `plan`, which runs the backfill.
+pub async fn up(b: &mut dyn Backend, plan: &Plan) {
+    Runner::new(b, plan, options(), &Silent)
+        .up(Target::Latest)
+        .await
+        .expect("up runs the backfill");
+}
+
+/// `backfill undo` of backfill `id` of `plan`.
+pub async fn undo(b: &mut dyn Backend, plan: &Plan, id: &str) -> UndoReport {
+    Runner::new(b, plan, options(), &Silent)
+        .undo_backfill(id)
+        .await
+        .expect("undo")
+}
+
+/// Runs each statement, as a user of the database would, panicking with it on failure.
+pub async fn exec_all<S: AsRef<str>>(b: &mut dyn Backend, statements: impl IntoIterator<Item = S>) {
+    for sql in statements {
+        let sql = sql.as_ref();
+        b.execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
+/// The rows `sql` returns.
+pub async fn rows(b: &mut dyn Backend, sql: &str) -> Vec<Vec<Option<String>>> {
+    b.query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .rows
 }
