@@ -11,7 +11,8 @@ use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, Silent};
-use cutover_tests::{Backend as Kind, TestDb, backends};
+use cutover_tests::require::require_backend;
+use cutover_tests::{Backend as Kind, TestDb};
 
 use support::{options, plan, up_to};
 
@@ -31,9 +32,7 @@ const CALL: &str = " FOR EACH ROW EXECUTE FUNCTION cutover_sync_items_label()";
 
 #[tokio::test]
 async fn a_sync_trigger_with_other_events_or_disabled_is_altered() {
-    if !backends().contains(&Kind::Postgres) {
-        return;
-    }
+    require_backend(Kind::Postgres);
     let db = TestDb::create(Kind::Postgres).await;
     let (_dir, plan) = plan();
     let mut b = connect(db.url()).await.expect("connect");
