@@ -53,7 +53,6 @@ pub mod plans;
 pub mod plantest;
 pub mod portable;
 pub mod replicas;
-pub mod require;
 pub mod retire;
 pub mod runner_setup;
 pub mod runs;
