@@ -245,6 +245,12 @@ async fn run_batch(
     let asked = Instant::now();
     b.begin().await?;
     let waited = asked.elapsed();
+    // An undo-logged batch in the isolation its log needs to be exact (first statement).
+    if super::undo_log::UndoLog::of(ctx.spec).is_some()
+        && let Some(isolation) = dialect.sql().undo_batch_isolation_sql()
+    {
+        b.execute(isolation).await?;
+    }
     // The last batch has no boundary row to count by; count its rows (MySQL reports only
     // rows whose value changed).
     let rows = if last {

@@ -486,6 +486,20 @@ pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
         false
     }
 
+    /// The first statement of an undo-logged batch's transaction, where the dialect's
+    /// default isolation would let the log miss a concurrent writer's committed value;
+    /// `None` where the log already reads the latest committed version.
+    ///
+    /// PostgreSQL: `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ`. Under READ COMMITTED
+    /// an UPDATE that waited on another session's row lock re-evaluates on that session's
+    /// new row version while `RETURNING`'s sub-select (the logged old value) still reads the
+    /// statement's snapshot, so the log held the value from before that write and an undo
+    /// lost it. Under REPEATABLE READ the UPDATE fails with 40001 instead, and the batch is
+    /// retried with a new snapshot.
+    fn undo_batch_isolation_sql(&self) -> Option<&'static str> {
+        None
+    }
+
     /// SQL whose one value is the type `table.column` has now, spelled as a `CAST` target;
     /// `None` where a type change never changes how stored values compare (SQLite: declared
     /// types are affinities, and a rebuild copies the values as they are). The exact undo

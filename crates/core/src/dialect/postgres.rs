@@ -386,6 +386,10 @@ impl SqlDialect for Postgres {
         true
     }
 
+    fn undo_batch_isolation_sql(&self) -> Option<&'static str> {
+        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    }
+
     /// Compared as text: `json` has no equality operator, and text is exact for every type.
     fn live_column_type_sql(&self, table: &str, column: &str) -> Option<String> {
         Some(format!(
