@@ -4,21 +4,55 @@
 //! Each becomes a raw `sql` step that says why, placed after every table and typed
 //! security step: revoking a table privilege also revokes it on the columns, and default
 //! privileges in place before the tables would grant more on them than the source has.
+//! Grants made by a role that is not the object's owner (it holds a grant option) run as
+//! that role (`SET ROLE`), after the grant that gave it the option: run by the owner or a
+//! superuser, PostgreSQL would record the owner as grantor.
 
 use cutover_core::backend::Backend;
 use cutover_core::schema::{LiveDetails, ObjectKind, RawObject, catalog};
 
-// One statement per table, privilege, grantee and grant option, with its columns.
+// One statement per table, privilege, grantee, grant option and grantor, with its columns;
+// the grantor, and whether it is the table's owner (then the statement runs as is).
 const COLUMN_GRANTS: &str = "SELECT c.relname, format('GRANT %s (%s) ON %I TO %s%s', x.privilege_type, \
       string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum), c.relname, \
       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END, \
-      CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) \
+      CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), \
+      pg_get_userbyid(x.grantor), (x.grantor = c.relowner)::text, \
+      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
     CROSS JOIN LATERAL aclexplode(a.attacl) x \
     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
       AND a.attacl IS NOT NULL AND c.relname NOT LIKE 'cutover\\_%' \
-    GROUP BY c.relname, x.privilege_type, x.grantee, x.is_grantable \
+    GROUP BY c.relname, c.relowner, x.privilege_type, x.grantee, x.is_grantable, x.grantor \
+    ORDER BY 1, 2";
+
+// Table, sequence and function grants made by a role that is not the object's owner (the
+// typed grants only carry the owner's): one statement per object, grantor, grantee and
+// grant option, with the object's name (its key for ordering), grantor and grantee.
+const GRANTS_BY_OTHERS: &str = "SELECT c.relname, format('GRANT %s ON %s %I TO %s%s', \
+      string_agg(x.privilege_type, ', ' ORDER BY x.privilege_type), \
+      CASE WHEN c.relkind = 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname, \
+      CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END, \
+      CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), \
+      pg_get_userbyid(x.grantor), 'false', \
+      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    CROSS JOIN LATERAL aclexplode(c.relacl) x \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S') \
+      AND x.grantor <> c.relowner AND c.relname NOT LIKE 'cutover\\_%' \
+    GROUP BY c.relname, c.relkind, x.grantee, x.is_grantable, x.grantor \
+    UNION ALL SELECT p.proname || '(' || oidvectortypes(p.proargtypes) || ')', \
+      format('GRANT %s ON FUNCTION %I(%s) TO %s%s', x.privilege_type, p.proname, \
+        oidvectortypes(p.proargtypes), \
+        CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END, \
+        CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), \
+      pg_get_userbyid(x.grantor), 'false', \
+      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END \
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+    CROSS JOIN LATERAL aclexplode(p.proacl) x \
+    WHERE n.nspname = current_schema() AND p.prokind = 'f' AND x.grantor <> p.proowner \
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
     ORDER BY 1, 2";
 
 // Default privileges of the current schema, and the database-wide ones (no schema), one
@@ -49,14 +83,30 @@ const DEFAULT_REVOKES: &str = "SELECT pg_get_userbyid(d.defaclrole), \
     ORDER BY 1, 2";
 
 /// Adds the column grants and default privileges of the current schema to `d` as raw
-/// objects ([`ObjectKind::Privilege`]), and a warning for each database-wide default
+/// objects ([`ObjectKind::Privilege`]), with the grants made by non-owners, and a warning for each database-wide default
 /// privilege that revokes a built-in default (not reproduced).
 pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_core::Result<()> {
-    for r in catalog(b, COLUMN_GRANTS).await? {
+    let mut grants = catalog(b, COLUMN_GRANTS).await?;
+    grants.extend(catalog(b, GRANTS_BY_OTHERS).await?);
+    for r in grantor_order(grants) {
+        let (object, sql, grantor, by_owner) = (&r[0], &r[1], &r[2], r[3] == "true");
+        let (name, sql) = if by_owner {
+            (format!("column grant on table {object}"), sql.clone())
+        } else {
+            // Run as the grantor: as the owner or a superuser, PostgreSQL records the
+            // owner as grantor, and a grant whose grantor later loses its grant option
+            // would no longer go with it.
+            (
+                format!(
+                    "grant on {object} made by {grantor}, not the owner: run as {grantor} so it stays the grantor"
+                ),
+                format!("SET ROLE {};\n{sql};\nRESET ROLE", quote_ident(grantor)),
+            )
+        };
         d.objects.push(RawObject {
             kind: ObjectKind::Privilege,
-            name: format!("column grant on table {}", r[0]),
-            sql: r[1].clone(),
+            name,
+            sql,
             used_by: Vec::new(),
         });
     }
@@ -75,4 +125,30 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
         ));
     }
     Ok(())
+}
+
+/// `"role"` with inner quotes doubled.
+fn quote_ident(role: &str) -> String {
+    format!("\"{}\"", role.replace('"', "\"\""))
+}
+
+/// Grants in an order where each grant made by a role comes after the grants that role
+/// received on the same object (its grant option): the owner's first, then each chain
+/// link in turn. A circle of grant options (possible with two grants from the owner)
+/// cannot block: what is left is appended in catalog order.
+fn grantor_order(mut left: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    let mut out = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let waits = |r: &Vec<String>, pending: &[Vec<String>]| {
+            r[3] != "true" && pending.iter().any(|p| p[0] == r[0] && p[4] == r[2])
+        };
+        let (ready, rest): (Vec<_>, Vec<_>) = left.iter().cloned().partition(|r| !waits(r, &left));
+        if ready.is_empty() {
+            out.extend(rest);
+            break;
+        }
+        out.extend(ready);
+        left = rest;
+    }
+    out
 }

@@ -210,7 +210,7 @@ pub fn generate_baseline(
     // privileges in place earlier would grant more on the tables created after them.
     for o in of(ObjectKind::Privilege) {
         let comment = format!(
-            "{}: raw SQL, the typed `grant` step has no column list and no default privileges",
+            "{}: raw SQL, the typed `grant` step has no column list, no default privileges and no grantor",
             o.name
         );
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));

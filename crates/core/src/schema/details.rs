@@ -55,7 +55,7 @@ pub enum ObjectKind {
     /// A materialized view: created after views, known to drift by nothing.
     MaterializedView,
     /// A privilege a typed `grant` cannot carry (PostgreSQL column-level grants, default
-    /// privileges): granted last, after every table and typed security step; known to
+    /// privileges, grants made by a non-owner, run as that grantor): granted last, after every table and typed security step; known to
     /// drift by nothing.
     Privilege,
 }
