@@ -175,6 +175,10 @@ async fn a_stopped_backfill_without_undo_points_at_backfill_undo_then_down_finis
             .await
             .expect_err("no undo expressions");
         assert!(e.contains("cutover backfill undo base_code --yes"), "{e}");
+        assert!(
+            !e.contains("[[down]]"),
+            "one remedy, the one that works: {e}"
+        );
         assert_eq!(
             rows(b.as_mut(), "SELECT count(*) FROM base WHERE v <> id * 10").await,
             changed,

@@ -163,7 +163,8 @@ impl BackfillSpec {
         .then_some(self.target_key.as_slice())
     }
 
-    /// The spec that reverses this backfill (its `undo` over the rows `undo_where` selects).
+    /// The spec that reverses this backfill: its `undo` over the rows `undo_where` selects,
+    /// within the backfill's `where` and join (see [`Backfill::undo_scope`]).
     pub fn undo(&self) -> Result<BackfillSpec> {
         if self.step.undo.is_empty() {
             return Err(Error::Other(format!(
@@ -171,12 +172,26 @@ impl BackfillSpec {
                 self.id
             )));
         }
+        // The update form's undo writes only rows its `where` (and join) selected.
+        let scope = if self.step.insert_into.is_none() {
+            self.step.undo_scope().map_err(|why| {
+                Error::Other(format!(
+                    "backfill `{}`: its `undo` expressions were not applied: {why}",
+                    self.id
+                ))
+            })?
+        } else {
+            crate::plan::UndoScope {
+                r#where: None,
+                from: None,
+            }
+        };
         let mut step = self.step.clone();
         step.set = step.undo.clone();
         step.pending = step.undo_where.clone();
         step.undo_log = Some(false);
-        step.r#where = None;
-        step.from = None;
+        step.r#where = scope.r#where;
+        step.from = scope.from;
         let mut spec = self.clone();
         spec.id = format!("{}:undo", self.id);
         let json = serde_json::to_string(&step).unwrap_or_default();

@@ -64,7 +64,7 @@ pub use model::{
     CheckWhen, Column, CompareOp, CreateIndex, CreateTable, Declared, DeleteRows, DialectSql,
     DropColumn, DropConstraint, DropIndex, DropTable, Expect, Explode, FkAction, ForeignKey, Join,
     Literal, OnConflict, OnFail, Phase, References, RenameColumn, RenameTable, ResyncIdentity,
-    SqlDown, SqlStep, Step, UniqueConstraint, ValidateConstraint,
+    SqlDown, SqlStep, Step, UndoScope, UniqueConstraint, ValidateConstraint,
 };
 pub use model::{
     CreateFunction, CreatePolicy, CreateTrigger, DropFunction, DropPolicy, DropTrigger, ForEach,

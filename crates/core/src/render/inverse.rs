@@ -41,6 +41,18 @@ pub fn down_steps(migration: &Migration, schema: &Schema, dialect: Dialect) -> R
             out.push(restore);
             continue;
         }
+        if let Some(why) = undo_refusal(step) {
+            return Err(Error::plan(
+                &migration.path,
+                Some(located.line),
+                format!(
+                    "migration {}: step {} (backfill `{}`) cannot be reversed with its `undo` expressions: {why}",
+                    migration.label(),
+                    i + 1,
+                    backfill_label(step, migration)
+                ),
+            ));
+        }
         match invert(step, &ups, schema) {
             Some(Some(s)) => out.push(s),
             Some(None) => {}
@@ -241,6 +253,23 @@ fn invert(step: &Step, all: &[&Step], schema: &Schema) -> Option<Option<Step>> {
     }))
 }
 
+/// Why the `undo` expressions of an update-form backfill step cannot be limited to the
+/// rows it changed (see [`Backfill::undo_scope`]), if they cannot.
+fn undo_refusal(step: &Step) -> Option<String> {
+    match step {
+        Step::Backfill(b) if b.insert_into.is_none() && !b.undo.is_empty() => b.undo_scope().err(),
+        _ => None,
+    }
+}
+
+/// The id of a backfill step as checkpoints name it.
+fn backfill_label(step: &Step, migration: &Migration) -> String {
+    match step {
+        Step::Backfill(b) => b.id_in(&migration.version),
+        _ => String::new(),
+    }
+}
+
 /// A backfill reverts through its `undo`; without one it needs nothing when every column it
 /// sets is added (or its table created) by the same migration, since down removes them.
 fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Option<Step>> {
@@ -252,14 +281,16 @@ fn invert_backfill(b: &Backfill, all: &[&Step], _schema: &Schema) -> Option<Opti
         return created.then_some(None);
     }
     if !b.undo.is_empty() {
+        // Only the rows the backfill's `where` and join selected (never widened).
+        let scope = b.undo_scope().ok()?;
         return Some(Some(Step::Backfill(Backfill {
             id: b.id.as_ref().map(|id| format!("{id}_undo")),
             table: b.table.clone(),
             key: b.key.clone(),
-            r#where: None,
+            r#where: scope.r#where,
             pending: b.undo_where.clone(),
             set: b.undo.clone(),
-            from: None,
+            from: scope.from,
             insert_into: None,
             values: Vec::new(),
             explode: None,

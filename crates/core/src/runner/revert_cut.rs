@@ -67,8 +67,10 @@ impl Runner<'_> {
         }
         match self.partial_down(m, step) {
             Ok(_) => Ok(step),
-            Err(cause) => Err(Error::Other(format!(
-                "migration {} stopped in backfill `{id}` (step {step}) after some of its batches committed, and its down cannot restore the rows they changed ({cause}); run `cutover backfill undo {id} --yes` first (it restores them exactly from the backfill's undo log), then `cutover down` again; a backfill without an undo log (`undo_log = false`) needs `undo` expressions, or its rows restored from the backup taken before the migration (`cutover restore --before {}`)",
+            // Only the remedy that works here: the cause's own advice (add a `[[down]]`)
+            // would not restore the rows the stopped backfill wrote.
+            Err(_) => Err(Error::Other(format!(
+                "migration {} stopped in backfill `{id}` (step {step}) after some of its batches committed, and its down cannot restore the rows they changed: run `cutover backfill undo {id} --yes` (it restores them from the backfill's undo log, or with its `undo` expressions), then `cutover down` again; if that undo is refused too, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
                 m.label(),
                 m.version
             ))),

@@ -4,6 +4,7 @@
 //! its checksum is computed over, so reformatting a TOML file does not change the checksum.
 
 mod backfill;
+mod backfill_undo;
 mod captured;
 mod check;
 mod declared;
@@ -17,6 +18,7 @@ mod sql_ops;
 mod steps;
 
 pub use backfill::{Backfill, Explode, Join, OnConflict};
+pub use backfill_undo::UndoScope;
 pub use captured::{ObjectRef, RestoreCaptured};
 pub use check::{Check, CheckWhen, CompareOp, Expect, OnFail, Phase};
 pub use declared::Declared;
