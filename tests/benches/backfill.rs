@@ -119,7 +119,11 @@ async fn run_backfill(
     connector: &Connector,
     workers: usize,
 ) -> Result<u64> {
-    let spec = BackfillSpec::find(plan, "bench")?;
+    let spec = BackfillSpec::find(
+        plan,
+        "bench",
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )?;
     let options = BackfillOptions {
         workers,
         ..BackfillOptions::default()
@@ -178,9 +182,12 @@ async fn bench(kind: Kind, rows: u64, small_rows: u64) -> Result<Row> {
     let (changed, serial) = timed(run_backfill(b.as_mut(), &plan, connector.as_ref(), 1)).await?;
     let rss_large = peak_rss_kib();
     // As `cutover backfill run` does once the migration's checks pass.
-    backfill::StateTable::new(b.dialect())
-        .mark_complete(b.as_mut(), "bench")
-        .await?;
+    backfill::StateTable::new(
+        b.dialect(),
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )
+    .mark_complete(b.as_mut(), "bench")
+    .await?;
     anyhow::ensure!(
         migrated(b.as_mut()).await? == expect,
         "cutover and the single UPDATE disagree"

@@ -40,7 +40,12 @@ async fn run(
     id: &str,
     options: &BackfillOptions,
 ) -> backfill::BackfillReport {
-    let spec = BackfillSpec::find(plan, id).expect("backfill in plan");
+    let spec = BackfillSpec::find(
+        plan,
+        id,
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )
+    .expect("backfill in plan");
     backfill::run(b, None, &spec, options, &QuietObserver)
         .await
         .expect("backfill runs")
@@ -54,7 +59,7 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0003").await;
 
-        let preview = dry_run(b.as_mut(), &BackfillSpec::find(&plan, "messages_attachments").expect("spec"), 2)
+        let preview = dry_run(b.as_mut(), &BackfillSpec::find(&plan, "messages_attachments", &cutover_core::backfill::BackfillScope::default_history()).expect("spec"), 2)
             .await
             .expect("dry run");
         assert_eq!(preview.pending, 1500);
@@ -84,7 +89,7 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
 
         // Verified (as `cutover backfill run` marks it when the checks pass), a re-run over
         // finished data is done at once and changes nothing.
-        backfill::StateTable::new(b.dialect())
+        backfill::StateTable::new(b.dialect(), &cutover_core::backfill::BackfillScope::default_history())
             .mark_complete(b.as_mut(), "messages_attachments")
             .await
             .expect("mark complete");
@@ -102,7 +107,7 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
         // An old row made pending again is behind the checkpoint: even a verified backfill
         // probes the whole key space, so the next run picks it up.
         b.execute("UPDATE messages SET attachments = '[]' WHERE id = 2").await.expect("regress a row");
-        backfill::StateTable::new(b.dialect())
+        backfill::StateTable::new(b.dialect(), &cutover_core::backfill::BackfillScope::default_history())
             .mark_complete(b.as_mut(), "messages_attachments")
             .await
             .expect("mark complete");
@@ -123,7 +128,7 @@ async fn update_in_place_is_batched_idempotent_and_resumable() {
         assert_eq!(forced.rows_changed, forced_expected(db.backend()), "every row in scope (`where`), pending or not");
 
         // Undo applies `undo` to the rows the backfill marked, batched.
-        let undo = BackfillSpec::find(&plan, "messages_attachments").expect("spec").undo().expect("undo");
+        let undo = BackfillSpec::find(&plan, "messages_attachments", &cutover_core::backfill::BackfillScope::default_history()).expect("spec").undo().expect("undo");
         let undone = backfill::run(b.as_mut(), None, &undo, &small_batches(), &QuietObserver).await.expect("undo");
         assert_eq!(undone.rows_changed, 1503);
         assert_eq!(snapshot::count(b.as_mut(), done_sql).await, 0);
@@ -145,7 +150,12 @@ async fn a_changed_definition_needs_restart() {
         let text = std::fs::read_to_string(&path).expect("read");
         std::fs::write(&path, text.replace("'video/mp4'", "'video/mpeg4'")).expect("edit");
         let plan = dir.load();
-        let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "messages_attachments",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let err = backfill::run(b.as_mut(), None, &spec, &opts, &QuietObserver)
             .await
             .expect_err("refused");
@@ -354,7 +364,7 @@ async fn a_dropped_connection_is_retried_and_the_backfill_finishes() {
             Kind::Postgres => "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()".to_string(),
             _ => String::new(),
         };
-        let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+        let spec = BackfillSpec::find(&plan, "messages_attachments", &cutover_core::backfill::BackfillScope::default_history()).expect("spec");
         let options = BackfillOptions {
             batch_size: Some(50),
             adaptive: false,

@@ -76,7 +76,13 @@ async fn null_key_rows_refuse_the_backfill_and_nothing_is_written() {
         dir.write("0002_fill.toml", FILL);
         let plan = dir.load();
 
-        let spec = BackfillSpec::find_on(&plan, "nkfill", Some(b.dialect())).expect("spec");
+        let spec = BackfillSpec::find_on(
+            &plan,
+            "nkfill",
+            Some(b.dialect()),
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let e = dry_run(b.as_mut(), &spec, 5)
             .await
             .expect_err("dry run refused");

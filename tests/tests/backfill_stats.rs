@@ -95,7 +95,7 @@ async fn statistics_of_a_table_filled_in_the_same_run_are_refreshed_before_the_f
 
         let stats_sql = b.dialect().sql().stats_rows_sql("customers");
         let before = snapshot::count(b.as_mut(), &stats_sql).await;
-        let spec = BackfillSpec::find(&plan, "order_links").expect("spec");
+        let spec = BackfillSpec::find(&plan, "order_links", &cutover_core::backfill::BackfillScope::default_history()).expect("spec");
         let refreshed = refresh_stale_stats(b.as_mut(), &spec).await.expect("refresh");
         let after = snapshot::count(b.as_mut(), &stats_sql).await;
         eprintln!(
@@ -127,6 +127,7 @@ async fn statistics_of_a_table_filled_in_the_same_run_are_refreshed_before_the_f
                 &|m| m.version.text == "0002",
                 Sample::No,
                 Timeouts::default(),
+                &cutover_core::backfill::BackfillScope::default_history(),
             )
             .await
             .expect("explain");

@@ -38,7 +38,8 @@ async fn a_failed_batch_logged_ahead_rolls_back_and_releases_the_clock() {
         let text = format!("{err:#}");
         assert!(text.contains("items_clash"), "{text}");
         assert_eq!(snapshot(b.as_mut()).await, before, "no row changed");
-        let log = cutover_core::backfill::undo_log_table("items_clash");
+        let log =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_clash");
         let logged = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&log));
         assert_eq!(snap::count(b.as_mut(), &logged).await, 0, "nothing logged");
         if b.dialect() == Dialect::Mysql {

@@ -13,7 +13,7 @@ use cutover_tests::{for_each_backend, snapshot as snap};
 
 /// How many rows the undo log of backfill `id` holds.
 fn log_rows_sql(b: &dyn Backend, id: &str) -> String {
-    let table = cutover_core::backfill::undo_log_table(id);
+    let table = cutover_core::backfill::BackfillScope::default_history().undo_log_table(id);
     format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table))
 }
 
@@ -234,7 +234,8 @@ async fn without_a_log_undo_applies_the_expressions_and_says_so() {
     for_each_backend(|db| async move {
         let (_dir, plan, mut b) = seeded(&db, NO_LOG).await;
         up(b.as_mut(), &plan).await;
-        let table = cutover_core::backfill::undo_log_table("items_fill");
+        let table =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert!(
             !b.table_exists(&table).await.expect("tables"),
             "no log table"
@@ -265,7 +266,8 @@ async fn reverting_the_migration_or_retiring_the_backfill_drops_its_undo_log() {
             format!("{FILL}\n[[down]]\nop = \"sql\"\nsql = \"UPDATE items SET other = NULL\"\n");
         let (_dir, plan, mut b) = seeded(&db, &fill).await;
         up(b.as_mut(), &plan).await;
-        let table = cutover_core::backfill::undo_log_table("items_fill");
+        let table =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert!(
             b.table_exists(&table).await.expect("tables"),
             "the log exists"

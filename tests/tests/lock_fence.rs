@@ -125,7 +125,12 @@ async fn backfill_batches_stop_when_the_lock_is_taken_over() {
         let key = lock_key();
         assert!(a.try_lock(&key, Duration::ZERO).await.expect("lock"));
         let fence = Fence::acquire(a.as_mut(), &key, "a").await.expect("fence");
-        let spec = BackfillSpec::find(&plan, "double_v").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "double_v",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let url = db.url().to_string();
         let connector: Box<Connector> = Box::new(move || {
             let u = url.clone();

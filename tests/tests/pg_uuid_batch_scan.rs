@@ -85,7 +85,7 @@ async fn a_random_uuid_batch_reads_its_range_not_the_table() {
         let dir = PlanDir::new();
         dir.write("0001_media.toml", PLAN);
         let plan = dir.load();
-        let spec = BackfillSpec::find(&plan, "u_msgs_media").expect("spec");
+        let spec = BackfillSpec::find(&plan, "u_msgs_media", &cutover_core::backfill::BackfillScope::default_history()).expect("spec");
         let options = BackfillOptions {
             batch_size: Some(2_000),
             adaptive: false,
@@ -120,7 +120,7 @@ async fn a_random_uuid_batch_reads_its_range_not_the_table() {
             b.as_mut(),
             &format!(
                 "SELECT COUNT(*) FROM {} WHERE o_attachments = '[]'::jsonb AND n_attachments <> '[]'::jsonb",
-                cutover_core::backfill::undo_log_table("u_msgs_media")
+                cutover_core::backfill::BackfillScope::default_history().undo_log_table("u_msgs_media")
             ),
         )
         .await;

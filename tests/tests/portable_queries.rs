@@ -271,7 +271,12 @@ async fn portable_checks_subqueries_and_deduplicated_links() {
             ..BackfillOptions::default()
         };
         for id in ["media", "profile_media", "profile_copy", "message_count"] {
-            let spec = BackfillSpec::find(&plan, id).expect("spec");
+            let spec = BackfillSpec::find(
+                &plan,
+                id,
+                &cutover_core::backfill::BackfillScope::default_history(),
+            )
+            .expect("spec");
             let r = backfill::run(b.as_mut(), None, &spec, &again, &QuietObserver)
                 .await
                 .expect("re-run");

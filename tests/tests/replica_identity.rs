@@ -28,7 +28,12 @@ async fn a_replica_of_another_database_or_no_replica_is_refused_before_the_first
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0003").await;
-        let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "messages_attachments",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let (pg_replica, my_replica) = (
             env("CUTOVER_TEST_PG_REPLICA_URL"),
             env("CUTOVER_TEST_MYSQL_REPLICA_URL"),
@@ -106,7 +111,12 @@ async fn lag_read_on_a_primary_without_standbys_pauses_fails_or_is_reported() {
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0003").await;
-        let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "messages_attachments",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let opts = |on| BackfillOptions {
             primary_standbys: Some(PrimaryStandbys::new()),
             ..options(Vec::new(), on)
@@ -194,7 +204,12 @@ async fn a_role_that_cannot_read_the_standbys_is_told_what_to_grant() {
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0003").await;
-        let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "messages_attachments",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let role = format!("cutover_nomon_{}", std::process::id());
         b.execute(&format!("DROP ROLE IF EXISTS {role}"))
             .await

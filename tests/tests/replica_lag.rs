@@ -55,7 +55,12 @@ async fn lag_pauses_and_resumes(kind: Kind, primary_url: &str, replica_url: &str
     r.query(stop).await.expect("pause replay");
 
     let watch = Watch::default();
-    let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+    let spec = BackfillSpec::find(
+        &plan,
+        "messages_attachments",
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     // Batches 200 ms apart: the run lasts longer than the 1 s limit, so the lag of the paused
     // replica must pass the limit before the end.
     let opts = match source {
@@ -169,7 +174,12 @@ async fn unreachable_replica_pauses_fails_or_is_reported() {
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         up_to(b.as_mut(), &plan, "0003").await;
-        let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "messages_attachments",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         // Nothing listens on port 1.
         let dead = match db.backend() {
             Kind::Mysql => "mysql://root@127.0.0.1:1/mysql",

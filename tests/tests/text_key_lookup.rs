@@ -103,7 +103,12 @@ async fn text_and_uuid_lookups_use_the_unique_key_and_stay_exact() {
             .expect("up 0001");
 
         if backend == Backend::Mysql {
-            let spec = BackfillSpec::find(&plan, "order_customers").expect("spec");
+            let spec = BackfillSpec::find(
+                &plan,
+                "order_customers",
+                &cutover_core::backfill::BackfillScope::default_history(),
+            )
+            .expect("spec");
             refresh_stale_stats(b.as_mut(), &spec)
                 .await
                 .expect("refresh");
@@ -113,6 +118,7 @@ async fn text_and_uuid_lookups_use_the_unique_key_and_stay_exact() {
                 &|m| m.version.text == "0002",
                 Sample::No,
                 Timeouts::default(),
+                &cutover_core::backfill::BackfillScope::default_history(),
             )
             .await
             .expect("explain");

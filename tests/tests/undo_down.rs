@@ -101,7 +101,8 @@ async fn down_restores_from_the_undo_log_and_keeps_what_users_changed() {
             .expect("user change");
         down(b.as_mut(), &plan).await;
         assert_eq!(rows(b.as_mut()).await, expected(3, "mine"));
-        let log = cutover_core::backfill::undo_log_table("copy_old");
+        let log =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("copy_old");
         assert!(!b.table_exists(&log).await.expect("exists"), "log dropped");
         b.close().await.expect("close");
     })

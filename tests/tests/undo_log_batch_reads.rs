@@ -75,7 +75,12 @@ async fn a_logged_batch_reads_only_its_key_range_and_undo_is_exact() {
         let dir = PlanDir::new();
         dir.write("0001_bench.toml", PLAN);
         let plan = dir.load();
-        let spec = BackfillSpec::find(&plan, "bench").expect("spec");
+        let spec = BackfillSpec::find(
+            &plan,
+            "bench",
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("spec");
         let options = BackfillOptions {
             batch_size: Some(ROWS / 20),
             adaptive: false,
@@ -97,7 +102,7 @@ async fn a_logged_batch_reads_only_its_key_range_and_undo_is_exact() {
                  is {ROWS}): a batch reads beyond its key range"
             );
         }
-        let log = cutover_core::backfill::undo_log_table("bench");
+        let log = cutover_core::backfill::BackfillScope::default_history().undo_log_table("bench");
         let logged = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&log));
         assert_eq!(
             snap::count(b.as_mut(), &logged).await,

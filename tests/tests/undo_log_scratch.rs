@@ -20,7 +20,7 @@ async fn a_log_half_built_by_a_killed_run_is_built_again() {
         // What a run killed after its CREATE TABLE and before the key leaves behind.
         let scratch = format!(
             "{}_new",
-            cutover_core::backfill::undo_log_table("items_fill")
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill")
         );
         b.execute(&format!("CREATE TABLE {scratch} (k_id bigint)"))
             .await

@@ -51,7 +51,8 @@ async fn a_dry_run_counts_what_undo_restores_and_writes_nothing() {
             .up(Target::Latest)
             .await
             .expect("up runs the backfill");
-        let log = cutover_core::backfill::undo_log_table("items_fill");
+        let log =
+            cutover_core::backfill::BackfillScope::default_history().undo_log_table("items_fill");
         assert_eq!(
             snap::count(b.as_mut(), &log_key_sql(db.backend(), &log)).await,
             1,

@@ -360,10 +360,15 @@ fn per_dialect_variants_of_a_backfill_may_share_an_id() {
     let tmp = TempPlan::new(&[("0001_base.toml", BASE), ("0002_v.toml", &disjoint)]);
     let plan = tmp.load().unwrap_or_else(|e| panic!("{e}"));
     let on = |d| {
-        cutover_core::backfill::BackfillSpec::find_on(&plan, "0002_items", Some(d))
-            .expect("found")
-            .step
-            .clone()
+        cutover_core::backfill::BackfillSpec::find_on(
+            &plan,
+            "0002_items",
+            Some(d),
+            &cutover_core::backfill::BackfillScope::default_history(),
+        )
+        .expect("found")
+        .step
+        .clone()
     };
     assert_ne!(on(Dialect::Postgres), on(Dialect::Mysql));
     let overlapping = format!(

@@ -144,7 +144,7 @@ pub async fn migrated_loaded(
 /// Clears the backfill's checkpoint and undo log so the next run starts fresh.
 pub async fn reset_state(b: &mut dyn Backend, id: &str) -> Result<()> {
     b.execute("DELETE FROM cutover_backfill").await.ok();
-    let log = backfill::undo_log_table(id);
+    let log = cutover_core::backfill::BackfillScope::default_history().undo_log_table(id);
     b.execute(&format!("DROP TABLE IF EXISTS {}", b.dialect().quote(&log)))
         .await?;
     Ok(())
@@ -158,7 +158,11 @@ pub async fn run_cutover(
     connector: &Connector,
     options: &BackfillOptions,
 ) -> Result<u64> {
-    let spec = BackfillSpec::find(plan, id)?;
+    let spec = BackfillSpec::find(
+        plan,
+        id,
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )?;
     let report = backfill::run(b, Some(connector), &spec, options, &QuietObserver).await?;
     Ok(report.rows_changed)
 }

@@ -51,10 +51,15 @@ pub async fn bench_undo(kind: Kind, rows: u64, plan_text: &str) -> Result<UndoRo
             let plan = dir.load();
             super::load(b.as_mut(), kind, rows).await?;
             b.execute("DELETE FROM cutover_backfill").await.ok();
-            let log = cutover_core::backfill::undo_log_table("bench");
+            let log =
+                cutover_core::backfill::BackfillScope::default_history().undo_log_table("bench");
             b.execute(&format!("DROP TABLE IF EXISTS {}", b.dialect().quote(&log)))
                 .await?;
-            let spec = BackfillSpec::find(&plan, "bench")?;
+            let spec = BackfillSpec::find(
+                &plan,
+                "bench",
+                &cutover_core::backfill::BackfillScope::default_history(),
+            )?;
             let (_, t) = super::timed(async {
                 Ok(backfill::run(
                     b.as_mut(),

@@ -239,7 +239,12 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
     );
 
     // Dry run: counts and samples, changes nothing.
-    let spec = BackfillSpec::find(&plan, "messages_attachments").expect("spec");
+    let spec = BackfillSpec::find(
+        &plan,
+        "messages_attachments",
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     let preview = dry_run(b, &spec, 3).await.expect("dry run");
     assert_eq!(preview.pending as usize, with_media(&messages));
     assert_eq!(preview.samples.len(), 3);

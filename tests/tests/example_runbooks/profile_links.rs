@@ -268,7 +268,12 @@ pub(super) async fn scenario(db: &TestDb, backups: &Path) {
     );
 
     // Dry run: every link is pending, nothing is written.
-    let spec = BackfillSpec::find(&plan, "profile_links").expect("spec");
+    let spec = BackfillSpec::find(
+        &plan,
+        "profile_links",
+        &cutover_core::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     let preview = dry_run(b, &spec, 3).await.expect("dry run");
     assert_eq!(preview.pending as usize, links_total(&profiles));
     assert_eq!(preview.samples.len(), 3);

@@ -1,7 +1,7 @@
 //! `cutover backfill run | undo | status` (`retire` is in retire.rs).
 
 use anyhow::{Result, bail};
-use cutover_core::backfill::{BackfillSpec, dry_run};
+use cutover_core::backfill::{BackfillScope, BackfillSpec, dry_run};
 use cutover_core::runner::Runner;
 
 use super::output::Printer;
@@ -22,7 +22,9 @@ pub(crate) async fn run(project: &Project, cmd: BackfillCommand, json: bool) -> 
 
 async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) -> Result<ExitCode> {
     let plan = project.load_plan()?;
-    if args.ids.is_empty() && BackfillSpec::all(&plan)?.is_empty() {
+    if args.ids.is_empty()
+        && BackfillSpec::all(&plan, &scope_of(project, &args.connect))?.is_empty()
+    {
         bail!("the plan has no backfill steps");
     }
     let url = project.database_url(&args.connect)?;
@@ -73,7 +75,12 @@ async fn run_backfills(project: &Project, args: &BackfillRunArgs, json: bool) ->
     };
     if args.dry_run {
         for id in &ids {
-            let spec = BackfillSpec::find_on(&plan, id, Some(backend.dialect()))?;
+            let spec = BackfillSpec::find_on(
+                &plan,
+                id,
+                Some(backend.dialect()),
+                &scope_of(project, &args.connect),
+            )?;
             let preview = dry_run(backend.as_mut(), &spec, args.sample).await?;
             if !json {
                 crate::outln!("backfill {id}: {} rows pending", preview.pending);
@@ -279,4 +286,10 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// The backfill scope of the history table `connect` selects (`--history-table`, else
+/// cutover.toml's).
+fn scope_of(project: &Project, connect: &ConnectOpts) -> BackfillScope {
+    BackfillScope::of(&project.history_table(connect))
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use cutover_core::Dialect;
-use cutover_core::backfill::BackfillSpec;
+use cutover_core::backfill::{BackfillScope, BackfillSpec};
 use cutover_core::fleet::{self, FleetFlags, FleetReport};
 use cutover_core::runner::Target;
 
@@ -33,7 +33,9 @@ pub(crate) async fn backfill(
         ..flags("backfill run", &args.batch)
     })?;
     let plan = Arc::new(project.load_plan()?);
-    if args.ids.is_empty() && BackfillSpec::all(&plan)?.is_empty() {
+    if args.ids.is_empty()
+        && BackfillSpec::all(&plan, &BackfillScope::of(&project.config.history_table))?.is_empty()
+    {
         bail!("the plan has no backfill steps");
     }
     let members = members(project, &args.fleet)?;

@@ -60,7 +60,7 @@ pub async fn run_part(
     let spec = ctx.spec;
     let options = ctx.options;
     let dialect = b.dialect();
-    let states = StateTable::new(dialect);
+    let states = StateTable::new(dialect, &spec.scope);
     let with_pending = !options.force;
     let initial = options
         .batch_size

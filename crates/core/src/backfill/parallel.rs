@@ -45,7 +45,7 @@ pub async fn run_fenced(
 ) -> Result<BackfillReport> {
     let started = Instant::now();
     super::replicas::verify_replicas(b, options).await?;
-    let states = StateTable::new(b.dialect());
+    let states = StateTable::new(b.dialect(), &spec.scope);
     states.ensure(b).await?;
     let mut existing = states.load(b, &spec.id).await?;
     let retired = existing.iter().any(|c| c.state == PartState::Retired);
@@ -342,6 +342,7 @@ mod tests {
             checksum: "c".into(),
             migration: "0001 (m)".into(),
             version: "0001".into(),
+            scope: crate::backfill::BackfillScope::default_history(),
         }
     }
 

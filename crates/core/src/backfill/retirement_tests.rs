@@ -50,7 +50,12 @@ fn retired_by(later: &str) -> Option<Retirement> {
         ("0002_fill.toml", FILL),
         ("0003_later.toml", later),
     ]);
-    let spec = BackfillSpec::find(&p, "fill_new").expect("spec");
+    let spec = BackfillSpec::find(
+        &p,
+        "fill_new",
+        &crate::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     superseded(&p, &spec, &|_| true, Dialect::Postgres)
 }
 
@@ -106,7 +111,12 @@ fn a_migration_that_retires_it_also_guards_it() {
             "[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"old\"\n",
         ),
     ]);
-    let spec = BackfillSpec::find(&p, "fill_new").expect("spec");
+    let spec = BackfillSpec::find(
+        &p,
+        "fill_new",
+        &crate::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     let losses = p.losses(Some(Dialect::Postgres));
     let l: Vec<Loss> = losses[&3].iter().map(|(_, l)| l.clone()).collect();
     assert!(guarded_by(&spec, &l));
@@ -150,7 +160,12 @@ fn only_done_later_migrations_count() {
             "[[steps]]\nop = \"drop_column\"\ntable = \"t\"\ncolumn = \"old\"\n",
         ),
     ]);
-    let spec = BackfillSpec::find(&p, "fill_new").expect("spec");
+    let spec = BackfillSpec::find(
+        &p,
+        "fill_new",
+        &crate::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     let upto = |n: u64| move |v: &Version| v.number <= n;
     assert_eq!(superseded(&p, &spec, &upto(2), Dialect::Sqlite), None);
     assert!(superseded(&p, &spec, &upto(3), Dialect::Sqlite).is_some());
@@ -191,7 +206,12 @@ on_conflict = "ignore"
             "[[steps]]\nop = \"drop_column\"\ntable = \"dst\"\ncolumn = \"url\"\n",
         ),
     ]);
-    let spec = BackfillSpec::find(&p, "copy").expect("spec");
+    let spec = BackfillSpec::find(
+        &p,
+        "copy",
+        &crate::backfill::BackfillScope::default_history(),
+    )
+    .expect("spec");
     let f = Footprint::of(&spec);
     assert!(f.has_column("src", "links"), "the exploded column");
     assert!(f.has_column("dst", "url"), "a target column");

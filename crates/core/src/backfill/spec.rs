@@ -2,6 +2,7 @@
 
 use sha2::{Digest, Sha256};
 
+use super::scope::BackfillScope;
 use crate::error::{Error, Result};
 use crate::plan::{Backfill, Migration, Plan, Step};
 use crate::render::backfill_key;
@@ -44,11 +45,19 @@ pub struct BackfillSpec {
     pub migration: String,
     /// The version of that migration.
     pub version: String,
+    /// The plan (history table) its checkpoints, undo log and lock belong to: every stored
+    /// name of this backfill is built from it (see [`BackfillScope`]).
+    pub scope: BackfillScope,
 }
 
 impl BackfillSpec {
     /// Resolves `step` of `migration` against the schema the plan built before it.
-    pub fn new(step: &Backfill, migration: &Migration, schema: &Schema) -> Result<BackfillSpec> {
+    pub fn new(
+        step: &Backfill,
+        migration: &Migration,
+        schema: &Schema,
+        scope: &BackfillScope,
+    ) -> Result<BackfillSpec> {
         let id = step.id_in(&migration.version);
         let key = backfill_key(step, schema).unwrap_or_default();
         let key_kinds = schema.table(&step.table).and_then(|t| {
@@ -78,17 +87,22 @@ impl BackfillSpec {
             checksum: digest.iter().map(|b| format!("{b:02x}")).collect(),
             migration: migration.label(),
             version: migration.version.text.clone(),
+            scope: scope.clone(),
         })
     }
 
     /// Every backfill of the plan, in plan order.
-    pub fn all(plan: &Plan) -> Result<Vec<BackfillSpec>> {
-        Self::all_on(plan, None)
+    pub fn all(plan: &Plan, scope: &BackfillScope) -> Result<Vec<BackfillSpec>> {
+        Self::all_on(plan, None, scope)
     }
 
     /// The backfills that run on `dialect` (all of them for `None`), in plan order, each
     /// described against that dialect's schema model (see `dialects = [..]` on steps).
-    pub fn all_on(plan: &Plan, dialect: Option<crate::Dialect>) -> Result<Vec<BackfillSpec>> {
+    pub fn all_on(
+        plan: &Plan,
+        dialect: Option<crate::Dialect>,
+        scope: &BackfillScope,
+    ) -> Result<Vec<BackfillSpec>> {
         let mut schema = Schema::default();
         let mut out = Vec::new();
         for m in &plan.migrations {
@@ -98,7 +112,7 @@ impl BackfillSpec {
                 .filter(|s| dialect.is_none_or(|d| s.runs_on(d)))
             {
                 if let Step::Backfill(b) = &s.item {
-                    out.push(BackfillSpec::new(b, m, &schema)?);
+                    out.push(BackfillSpec::new(b, m, &schema, scope)?);
                 }
                 schema.apply(&s.item);
             }
@@ -107,14 +121,19 @@ impl BackfillSpec {
     }
 
     /// The backfill with this id.
-    pub fn find(plan: &Plan, id: &str) -> Result<BackfillSpec> {
-        Self::find_on(plan, id, None)
+    pub fn find(plan: &Plan, id: &str, scope: &BackfillScope) -> Result<BackfillSpec> {
+        Self::find_on(plan, id, None, scope)
     }
 
     /// The backfill with this id among those that run on `dialect` (per-dialect variants of
     /// a backfill may share an id).
-    pub fn find_on(plan: &Plan, id: &str, dialect: Option<crate::Dialect>) -> Result<BackfillSpec> {
-        let all = Self::all_on(plan, dialect)?;
+    pub fn find_on(
+        plan: &Plan,
+        id: &str,
+        dialect: Option<crate::Dialect>,
+        scope: &BackfillScope,
+    ) -> Result<BackfillSpec> {
+        let all = Self::all_on(plan, dialect, scope)?;
         let known: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
         all.into_iter().find(|s| s.id == id).ok_or_else(|| {
             Error::Other(format!(

@@ -6,13 +6,11 @@
 use sea_query::{ColumnDef, Expr, ExprTrait, Index, Query, Table};
 use serde::Serialize;
 
+use super::scope::BackfillScope;
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::render::ident;
-
-/// The table name.
-pub const STATE_TABLE: &str = "cutover_backfill";
 
 /// Its columns, in the order rows are read and written.
 const COLUMNS: [&str; 11] = [
@@ -114,16 +112,26 @@ fn decode(v: Option<String>) -> Option<Vec<String>> {
     v.and_then(|s| serde_json::from_str(&s).ok())
 }
 
-/// Access to the state table of one database.
-#[derive(Debug, Clone, Copy)]
+/// Access to the state table of one plan (history table) in one database.
+#[derive(Debug, Clone)]
 pub struct StateTable {
     pub(super) dialect: Dialect,
+    /// The table's name, from the scope (`cutover_backfill` for the default history table).
+    pub(super) table: String,
 }
 
 impl StateTable {
-    /// The state table of a database of `dialect`.
-    pub fn new(dialect: Dialect) -> StateTable {
-        StateTable { dialect }
+    /// The state table of `scope` in a database of `dialect`.
+    pub fn new(dialect: Dialect, scope: &BackfillScope) -> StateTable {
+        StateTable {
+            dialect,
+            table: scope.state_table(),
+        }
+    }
+
+    /// The table's name.
+    pub fn name(&self) -> &str {
+        &self.table
     }
 
     /// Creates the table if needed. A table created before the `retired_*` columns existed
@@ -133,7 +141,7 @@ impl StateTable {
         let text = |n: &str| ColumnDef::new(ident(n)).text().to_owned();
         let big = |n: &str| ColumnDef::new(ident(n)).big_integer().not_null().to_owned();
         let stmt = Table::create()
-            .table(ident(STATE_TABLE))
+            .table(ident(self.table.as_str()))
             .if_not_exists()
             .col(ColumnDef::new(ident("id")).string_len(190).not_null())
             .col(big("part"))
@@ -162,14 +170,14 @@ impl StateTable {
         b.execute(&self.dialect.schema(&stmt))
             .await
             .map_err(|e| e.context("creating the backfill state table cutover_backfill"))?;
-        crate::internal_tables::protect(b, STATE_TABLE).await
+        crate::internal_tables::protect(b, &self.table).await
     }
 
     /// Every part of backfill `id`, by part number.
     pub async fn load(&self, b: &mut dyn Backend, id: &str) -> Result<Vec<Checkpoint>> {
         let q = Query::select()
             .columns(COLUMNS.map(ident))
-            .from(ident(STATE_TABLE))
+            .from(ident(self.table.as_str()))
             .and_where(Expr::col(ident("id")).eq(id))
             .order_by(ident("part"), sea_query::Order::Asc)
             .to_owned();
@@ -195,7 +203,7 @@ impl StateTable {
             })
             .map(|c| {
                 c.ok_or_else(|| {
-                    Error::Other(format!("{STATE_TABLE} has a malformed row for `{id}`"))
+                    Error::Other(format!("{} has a malformed row for `{id}`", self.table))
                 })
             })
             .collect()
@@ -204,7 +212,7 @@ impl StateTable {
     /// Inserts a new checkpoint row.
     pub async fn insert(&self, b: &mut dyn Backend, c: &Checkpoint) -> Result<()> {
         let q = Query::insert()
-            .into_table(ident(STATE_TABLE))
+            .into_table(ident(self.table.as_str()))
             .columns(COLUMNS.map(ident))
             .values([
                 Expr::val(c.id.clone()),
@@ -227,7 +235,7 @@ impl StateTable {
     /// The statement that writes a checkpoint (run inside the batch's transaction).
     pub fn update_sql(&self, c: &Checkpoint) -> String {
         let q = Query::update()
-            .table(ident(STATE_TABLE))
+            .table(ident(self.table.as_str()))
             .values([
                 (ident("cursor"), Expr::val(encode(&c.cursor))),
                 (ident("rows_scanned"), Expr::val(c.rows_scanned)),
@@ -246,7 +254,7 @@ impl StateTable {
     /// becomes the database's clock now, which `min_age` measures soak time from.
     pub async fn mark_complete(&self, b: &mut dyn Backend, id: &str) -> Result<()> {
         let q = Query::update()
-            .table(ident(STATE_TABLE))
+            .table(ident(self.table.as_str()))
             .value(ident("state"), PartState::Complete.as_str())
             .value(
                 ident("updated_at"),
@@ -263,7 +271,7 @@ impl StateTable {
     /// verifies it again. Called wherever checks run and fail (`backfill run`, `up`, the gate).
     pub async fn mark_unverified(&self, b: &mut dyn Backend, id: &str) -> Result<()> {
         let q = Query::update()
-            .table(ident(STATE_TABLE))
+            .table(ident(self.table.as_str()))
             .value(ident("state"), PartState::Done.as_str())
             .and_where(Expr::col(ident("id")).eq(id))
             .and_where(Expr::col(ident("state")).eq(PartState::Complete.as_str()))
@@ -276,7 +284,7 @@ impl StateTable {
     /// being complete exactly when its first row is restored.
     pub fn mark_undoing_sql(&self, id: &str) -> String {
         let q = Query::update()
-            .table(ident(STATE_TABLE))
+            .table(ident(self.table.as_str()))
             .value(ident("state"), PartState::Undoing.as_str())
             .value(
                 ident("updated_at"),
@@ -291,7 +299,7 @@ impl StateTable {
     /// Removes every checkpoint of `id` (for `--restart`).
     pub async fn clear(&self, b: &mut dyn Backend, id: &str) -> Result<()> {
         let q = Query::delete()
-            .from_table(ident(STATE_TABLE))
+            .from_table(ident(self.table.as_str()))
             .and_where(Expr::col(ident("id")).eq(id))
             .to_owned();
         b.execute(&self.dialect.query(&q)).await.map(|_| ())

@@ -11,7 +11,7 @@ use sea_query::{ColumnDef, Expr, ExprTrait, Query, Table};
 
 use super::retirement::Retirement;
 use super::spec::BackfillSpec;
-use super::state::{Checkpoint, PartState, STATE_TABLE, StateTable};
+use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::render::ident;
@@ -51,20 +51,20 @@ impl StateTable {
                 continue;
             }
             let stmt = Table::alter()
-                .table(ident(STATE_TABLE))
+                .table(ident(self.table.as_str()))
                 .add_column(def)
                 .to_owned();
             if let Err(e) = b.execute(&self.dialect.schema(&stmt)).await
                 && !self.column_names(b).await?.iter().any(|c| c == name)
             {
-                return Err(e.context(format!("adding column `{name}` to `{STATE_TABLE}`")));
+                return Err(e.context(format!("adding column `{name}` to `{}`", self.table)));
             }
         }
         Ok(())
     }
 
     async fn column_names(&self, b: &mut dyn Backend) -> Result<Vec<String>> {
-        let sql = self.dialect.sql().column_types_sql(STATE_TABLE);
+        let sql = self.dialect.sql().column_types_sql(&self.table);
         Ok(b.query(&sql).await?.into_first_column())
     }
 
@@ -100,7 +100,7 @@ impl StateTable {
             .await?;
         }
         let q = Query::update()
-            .table(ident(STATE_TABLE))
+            .table(ident(self.table.as_str()))
             .values([
                 (ident("state"), Expr::val(PartState::Retired.as_str())),
                 (ident("retired_by"), Expr::val(by)),
@@ -117,7 +117,7 @@ impl StateTable {
     pub async fn retirement(&self, b: &mut dyn Backend, id: &str) -> Result<Option<Retirement>> {
         let q = Query::select()
             .columns(["retired_by", "retired_at", "retired_note"].map(ident))
-            .from(ident(STATE_TABLE))
+            .from(ident(self.table.as_str()))
             .and_where(Expr::col(ident("id")).eq(id))
             .and_where(Expr::col(ident("state")).eq(PartState::Retired.as_str()))
             .order_by(ident("part"), sea_query::Order::Asc)

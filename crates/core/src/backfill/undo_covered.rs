@@ -17,7 +17,7 @@ pub async fn expression_undo(
     spec: &BackfillSpec,
 ) -> Result<(BackfillSpec, bool)> {
     let mut undo = spec.undo()?;
-    let states = StateTable::new(b.dialect());
+    let states = StateTable::new(b.dialect(), &spec.scope);
     states.ensure(b).await?;
     let parts = states.load(b, &spec.id).await?;
     let refuse = |why: &str| {

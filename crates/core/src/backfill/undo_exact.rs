@@ -15,10 +15,11 @@ use serde::Serialize;
 use super::keys;
 use super::options::BackfillOptions;
 use super::report::{BackfillEvent, BackfillObserver};
+use super::scope::BackfillScope;
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::range_condition;
 use super::undo_check::{CheckedLog, check_log};
-use super::undo_log::{UndoLog, log_table, o};
+use super::undo_log::{UndoLog, o};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::fence::Fence;
@@ -57,13 +58,13 @@ pub async fn has_undo_log(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<bo
     if spec.step.undo_log == Some(false) {
         return Ok(false);
     }
-    b.table_exists(&log_table(&spec.id)).await
+    b.table_exists(&spec.scope.undo_log_table(&spec.id)).await
 }
 
-/// Drops the undo log of backfill `id`, if any: the backfill was retired or its migration
-/// reverted, so its log can never be used again. Outside any transaction (DDL).
-pub async fn drop_undo_log(b: &mut dyn Backend, id: &str) -> Result<()> {
-    UndoLog::drop_table(b, id).await
+/// Drops the undo log of backfill `id` in `scope`, if any: the backfill was retired or its
+/// migration reverted, so its log can never be used again. Outside any transaction (DDL).
+pub async fn drop_undo_log(b: &mut dyn Backend, scope: &BackfillScope, id: &str) -> Result<()> {
+    UndoLog::drop_table(b, scope, id).await
 }
 
 /// Restores what backfill `spec` overwrote, from its undo log, batch by batch, each batch
@@ -140,7 +141,7 @@ pub async fn undo_exact(
         // The backfill stops being complete with the first restored row, in its transaction
         // (a no-op once marked): the contract gate refuses from then on, and an
         // undo killed part-way leaves `undoing`, never a stale `complete`.
-        let undoing = super::StateTable::new(dialect).mark_undoing_sql(&spec.id);
+        let undoing = super::StateTable::new(dialect, &spec.scope).mark_undoing_sql(&spec.id);
         b.begin().await?;
         let done = async {
             let restored = b.execute(&statements[0]).await?;

@@ -14,7 +14,6 @@
 //! the rows the batch inserts (by the target's conflict key) and their inserted values.
 
 use sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sha2::{Digest, Sha256};
 
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::{base_select, range_condition};
@@ -40,14 +39,6 @@ pub(crate) struct UndoLog {
     pub insert: bool,
 }
 
-/// The undo log table's name for backfill `id`: `cutover_undo_` and the first 16 hex digits
-/// of the SHA-256 of the id.
-pub fn log_table(id: &str) -> String {
-    let digest = Sha256::digest(id.as_bytes());
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("cutover_undo_{hex}")
-}
-
 pub(crate) fn k(c: &str) -> String {
     format!("k_{c}")
 }
@@ -67,7 +58,7 @@ impl UndoLog {
         if step.undo_log == Some(false) || spec.key.is_empty() {
             return None;
         }
-        let table = log_table(&spec.id);
+        let table = spec.scope.undo_log_table(&spec.id);
         if let Some(target) = &step.insert_into {
             if spec.target_key.is_empty() {
                 return None;

@@ -17,6 +17,7 @@ fn spec(toml_step: &str) -> BackfillSpec {
         checksum: "c".into(),
         migration: "0001 (m)".into(),
         version: "0001".into(),
+        scope: crate::backfill::BackfillScope::default_history(),
     }
 }
 

@@ -2,7 +2,8 @@
 
 use sea_query::{Expr, Query};
 
-use super::undo_log::{MARK, UndoLog, k, log_table, n, o};
+use super::scope::BackfillScope;
+use super::undo_log::{MARK, UndoLog, k, n, o};
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::render::ident;
@@ -115,9 +116,10 @@ impl UndoLog {
         })
     }
 
-    /// Deletes the log table, if there is one (the backfill was retired or reverted).
-    pub async fn drop_table(b: &mut dyn Backend, id: &str) -> Result<()> {
-        let table = log_table(id);
+    /// Deletes the log table of backfill `id` in `scope`, if there is one (the backfill was
+    /// retired or reverted).
+    pub async fn drop_table(b: &mut dyn Backend, scope: &BackfillScope, id: &str) -> Result<()> {
+        let table = scope.undo_log_table(id);
         if !b.table_exists(&table).await? {
             return Ok(());
         }

@@ -8,7 +8,7 @@ use super::keys;
 use super::spec::BackfillSpec;
 use super::undo_check::check_log;
 use super::undo_exact::has_undo_log;
-use super::undo_log::{UndoLog, log_table};
+use super::undo_log::UndoLog;
 use crate::backend::Backend;
 use crate::error::Result;
 use crate::render::ident;
@@ -83,7 +83,7 @@ pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<O
     if !has_undo_log(b, spec).await? {
         return Ok(None);
     }
-    let table = log_table(&spec.id);
+    let table = spec.scope.undo_log_table(&spec.id);
     let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table));
     Ok(b.query(&sql)
         .await?

@@ -7,7 +7,7 @@ use super::queries::plan;
 use super::rows::table_rows;
 use super::{ExplainReport, MigrationExplain, RowCount, RowSource, Sample, StepExplain};
 use crate::backend::{Backend, Timeouts};
-use crate::backfill::BackfillSpec;
+use crate::backfill::{BackfillScope, BackfillSpec};
 use crate::dialect::explain::{ServerVersion, StepFacts, TableWork, changed_column};
 use crate::error::Result;
 use crate::plan::{CheckWhen, Migration, Plan, Step};
@@ -23,11 +23,12 @@ pub async fn explain_migrations(
     selected: &dyn Fn(&Migration) -> bool,
     sample: Sample,
     timeouts: Timeouts,
+    scope: &BackfillScope,
 ) -> Result<ExplainReport> {
     let dialect = b.dialect();
     b.set_timeouts(timeouts).await?;
     let server = ServerVersion::parse(&b.server_version().await?);
-    let specs = BackfillSpec::all_on(plan, Some(dialect))?;
+    let specs = BackfillSpec::all_on(plan, Some(dialect), scope)?;
     let hypo = match dialect.explainer().hypothetical_index_probe_sql() {
         Some(sql) => Some(b.query(&sql).await?.scalar().is_some_and(|v| v != "0")),
         None => None,
@@ -37,6 +38,7 @@ pub async fn explain_migrations(
         server: &server,
         rows: BTreeMap::new(),
         specs: &specs,
+        scope,
         sample,
         hypothetical: hypo.unwrap_or(false).then(Vec::new),
         timeouts,
@@ -151,6 +153,8 @@ pub(super) struct Walk<'a> {
     /// Rows per existing table (`None`: the table does not exist).
     pub(super) rows: BTreeMap<String, Option<RowCount>>,
     pub(super) specs: &'a [BackfillSpec],
+    /// The plan's backfill scope (which state table earlier runs are read from).
+    pub(super) scope: &'a BackfillScope,
     pub(super) sample: Sample,
     /// The hypothetical indexes made so far (`None`: the database has none).
     pub(super) hypothetical: Option<Vec<String>>,

@@ -93,7 +93,7 @@ impl Walk<'_> {
                 Err(e) => out.sample_error = Some(e.to_string()),
             }
         }
-        let measured = measured_rate(self.b, &id).await?;
+        let measured = measured_rate(self.b, self.scope, &id).await?;
         let sampled = out.sample.filter(|s| s.rows > 0 && s.millis > 0).map(|s| {
             let rate = s.rows as f64 * 1000.0 / s.millis as f64;
             (rate, "a sample batch, rolled back".to_string())

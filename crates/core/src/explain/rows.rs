@@ -5,7 +5,7 @@ use sea_query::{Expr, ExprTrait, Query};
 use super::{COUNT_LIMIT, RowCount, RowSource};
 use crate::backend::Backend;
 use crate::backfill::sql::count_pending_bounded_sql;
-use crate::backfill::{BackfillSpec, STATE_TABLE};
+use crate::backfill::{BackfillScope, BackfillSpec};
 use crate::error::Result;
 use crate::render::ident;
 
@@ -52,13 +52,18 @@ pub(super) async fn pending_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Re
 
 /// Rows per second of earlier runs on this database: backfill `id`'s own checkpoints when it
 /// ran before, else every backfill's. `None` without a state table or without history.
-pub(super) async fn measured_rate(b: &mut dyn Backend, id: &str) -> Result<Option<(f64, String)>> {
-    if !b.table_exists(STATE_TABLE).await? {
+pub(super) async fn measured_rate(
+    b: &mut dyn Backend,
+    scope: &BackfillScope,
+    id: &str,
+) -> Result<Option<(f64, String)>> {
+    let table = scope.state_table();
+    if !b.table_exists(&table).await? {
         return Ok(None);
     }
     let q = Query::select()
         .columns(["id", "rows_changed", "started_at", "updated_at"].map(ident))
-        .from(ident(STATE_TABLE))
+        .from(ident(&table))
         .and_where(Expr::col(ident("rows_changed")).gt(0))
         .to_owned();
     let rows = b.query(&b.dialect().query(&q)).await?;

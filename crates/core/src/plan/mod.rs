@@ -53,6 +53,7 @@ pub(crate) use read::read_text;
 pub(crate) use source_map::SourceMap;
 
 pub use allow::Allow;
+pub(crate) use config::DEFAULT_HISTORY_TABLE;
 pub use config::{Config, Target};
 pub use destructive::Loss;
 pub use group_sources::DEFAULT_COMMAND_TIMEOUT;

@@ -1,4 +1,5 @@
-//! A backfill's own lock, `cutover-backfill:<id>`, held by every path that runs or undoes
+//! A backfill's own lock, `cutover-backfill:<id>` (`cutover-backfill:<id>@<history table>`
+//! for a plan with another history table, see [`BackfillScope`]), held by every path that runs or undoes
 //! it: `backfill run` and `backfill undo` (as their only lock), and `up` running a
 //! migration's backfill step and `down` reverting a migration with backfills (inside the
 //! migration lock, always taken first, so the two never deadlock). So `up` and `backfill run`
@@ -12,16 +13,28 @@
 use sea_query::{Expr, ExprTrait, Query};
 
 use super::Runner;
+use crate::backfill::{BackfillScope, StateTable};
 use crate::error::{Error, Result};
 use crate::fence::{FENCE_TABLE, Fence};
 use crate::render::ident;
 
-/// The name of backfill `id`'s own lock.
-pub(crate) fn backfill_lock_key(id: &str) -> String {
-    format!("cutover-backfill:{id}")
-}
-
 impl Runner<'_> {
+    /// The scope of this run's backfills: checkpoints, undo logs and backfill locks are
+    /// named from the history table (the default one keeps the unscoped names).
+    pub(crate) fn scope(&self) -> BackfillScope {
+        BackfillScope::of(&self.options.history_table)
+    }
+
+    /// The checkpoint table of this run's scope.
+    pub(crate) fn states(&self) -> StateTable {
+        StateTable::new(self.backend.dialect(), &self.scope())
+    }
+
+    /// The name of backfill `id`'s own lock in this run's scope.
+    pub(crate) fn backfill_lock_key(&self, id: &str) -> String {
+        self.scope().lock_key(id)
+    }
+
     /// Takes the own locks of backfills `ids` (in sorted order), each waiting up to the lock
     /// timeout, and records a new fence for each. On failure releases those already taken.
     pub(crate) async fn take_backfill_locks(&mut self, ids: &[String]) -> Result<Vec<Fence>> {
@@ -30,7 +43,7 @@ impl Runner<'_> {
         ids.dedup();
         let mut fences = Vec::new();
         for (i, id) in ids.iter().enumerate() {
-            let key = backfill_lock_key(id);
+            let key = self.backfill_lock_key(id);
             let taken = match self.take_lock(&key).await {
                 Ok(()) => {
                     let holder = self.holder_name();
@@ -50,7 +63,8 @@ impl Runner<'_> {
                 Ok(f) => fences.push(f),
                 Err(e) => {
                     for earlier in &ids[..i] {
-                        let _ = self.backend.unlock(&backfill_lock_key(earlier)).await;
+                        let key = self.backfill_lock_key(earlier);
+                        let _ = self.backend.unlock(&key).await;
                     }
                     return Err(e);
                 }
@@ -68,7 +82,8 @@ impl Runner<'_> {
     ) -> Result<T> {
         let mut unlocked = Ok(());
         for id in ids {
-            let r = self.backend.unlock(&backfill_lock_key(id)).await;
+            let key = self.backfill_lock_key(id);
+            let r = self.backend.unlock(&key).await;
             if unlocked.is_ok() {
                 unlocked = r;
             }

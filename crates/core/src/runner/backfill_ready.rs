@@ -13,7 +13,8 @@ impl Runner<'_> {
     /// database, as labels (`0002 (add_attachments)`), in order. Reads the history; creates
     /// nothing (no history table: none is applied).
     pub async fn backfill_blockers(&mut self, id: &str) -> Result<Vec<String>> {
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         self.blockers_of(&spec).await
     }
 
@@ -40,7 +41,8 @@ impl Runner<'_> {
     /// Fails with [`Error::BackfillNotReady`] when a migration before backfill `id`'s own is
     /// not applied: its tables or columns may not exist yet.
     pub async fn ensure_backfill_ready(&mut self, id: &str) -> Result<()> {
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         let missing = self.blockers_of(&spec).await?;
         let Some(last) = missing.last() else {
             return Ok(());

@@ -3,7 +3,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Runner;
-use super::backfill_lock::backfill_lock_key;
 use super::report::{Event, Reporter};
 use crate::backfill::{self, BackfillEvent, BackfillObserver, BackfillReport, BackfillSpec};
 use crate::error::Result;
@@ -75,7 +74,8 @@ impl Runner<'_> {
         id: &str,
         fence: Option<&Fence>,
     ) -> Result<BackfillReport> {
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         self.restart_after_undo(&spec).await?;
         let forward = Forward {
             id,
@@ -171,8 +171,9 @@ impl Runner<'_> {
     /// after a lost connection the lock is taken again and the run resumes from the
     /// checkpoint the database holds.
     pub async fn backfill(&mut self, id: &str) -> Result<BackfillOutcome> {
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
-        let key = backfill_lock_key(id);
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
+        let key = self.backfill_lock_key(id);
         self.locked_replanning(&key, false, move |r| {
             let spec = spec.clone();
             Box::pin(async move { r.backfill_locked(&spec).await })
@@ -191,11 +192,12 @@ impl Runner<'_> {
             .map_err(|e| Self::after_sync_ended(spec, ended.as_deref(), e))?;
         // The migration's checks describe all of its backfills: with a sibling not run to the
         // end, they would fail for rows that are simply not written yet.
-        let siblings: Vec<String> = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
-            .into_iter()
-            .filter(|s| s.version == spec.version && s.id != spec.id)
-            .map(|s| s.id)
-            .collect();
+        let siblings: Vec<String> =
+            BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())?
+                .into_iter()
+                .filter(|s| s.version == spec.version && s.id != spec.id)
+                .map(|s| s.id)
+                .collect();
         let statuses = self.backfill_status().await?;
         let waiting_for: Vec<String> = statuses
             .iter()
@@ -223,7 +225,7 @@ impl Runner<'_> {
             }
         }
         let complete = checks.iter().all(|c| c.passed);
-        let states = backfill::StateTable::new(self.backend.dialect());
+        let states = self.states();
         if complete {
             states.mark_complete(self.backend, &spec.id).await?;
             // The checks verified the siblings that finished before this one, too.
@@ -254,7 +256,8 @@ impl Runner<'_> {
     /// again and goes on (the log, or `undo_where`, says what is left).
     pub async fn undo_backfill(&mut self, id: &str) -> Result<backfill::UndoReport> {
         self.ensure_not_retired(id, false).await?;
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         if !backfill::has_undo_log(self.backend, &spec).await? {
             // Checked before locking so that a plan without `undo` fails fast.
             spec.undo().map_err(|e| {
@@ -263,7 +266,7 @@ impl Runner<'_> {
                 ))
             })?;
         }
-        let key = backfill_lock_key(id);
+        let key = self.backfill_lock_key(id);
         let id = id.to_string();
         // Rows restored and batches committed by passes cut by a lost connection: the
         // report counts every pass, not only the last.
@@ -304,7 +307,7 @@ impl Runner<'_> {
         id: &str,
         forward: &Forward<'_>,
     ) -> Result<backfill::UndoReport> {
-        let states = backfill::StateTable::new(self.backend.dialect());
+        let states = self.states();
         states.ensure(self.backend).await?;
         let sync_note = self.end_sync_for_undo(spec).await?;
         let mut report = if backfill::has_undo_log(self.backend, spec).await? {

@@ -298,7 +298,7 @@ impl Runner<'_> {
     ) -> Result<()> {
         self.history.save(self.backend, entry).await?;
         if verified {
-            let states = crate::backfill::StateTable::new(self.backend.dialect());
+            let states = self.states();
             for id in rendered
                 .statements
                 .iter()

@@ -54,8 +54,10 @@ impl Runner<'_> {
             }
         };
         let timeouts = self.read_timeouts();
+        let scope = self.scope();
         let mut report =
-            explain_migrations(self.backend, self.plan, &selected, sample, timeouts).await?;
+            explain_migrations(self.backend, self.plan, &selected, sample, timeouts, &scope)
+                .await?;
         // Pending migrations that `up` would refuse for their soak time (`min_age`).
         for (version, wait) in self.soak_waits(&entries).await? {
             let Some(m) = report.migrations.iter().find(|m| m.version == version) else {

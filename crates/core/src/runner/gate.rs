@@ -138,15 +138,17 @@ impl Runner<'_> {
     /// The ids of the backfills of migrations before `m`.
     fn earlier_backfill_ids(&self, m: &Migration) -> Result<Vec<String>> {
         let dialect = Some(self.backend.dialect());
-        Ok(crate::backfill::BackfillSpec::all_on(self.plan, dialect)?
-            .into_iter()
-            .filter(|s| {
-                self.plan
-                    .get(&s.version)
-                    .is_some_and(|x| x.version < m.version)
-            })
-            .map(|s| s.id)
-            .collect())
+        Ok(
+            crate::backfill::BackfillSpec::all_on(self.plan, dialect, &self.scope())?
+                .into_iter()
+                .filter(|s| {
+                    self.plan
+                        .get(&s.version)
+                        .is_some_and(|x| x.version < m.version)
+                })
+                .map(|s| s.id)
+                .collect(),
+        )
     }
 
     /// Takes the backup before the gated migration `m`, after its `before` checks passed,

@@ -18,7 +18,7 @@ use super::Runner;
 use super::backfill_step::BackfillStatus;
 use super::history::{EntryState, HistoryEntry};
 use super::now;
-use crate::backfill::{BackfillSpec, Checkpoint, PartState, Retirement, StateTable, superseded};
+use crate::backfill::{BackfillSpec, Checkpoint, PartState, Retirement, superseded};
 use crate::error::{Error, Result};
 use crate::plan::Version;
 
@@ -67,7 +67,7 @@ impl Runner<'_> {
         entries: &[HistoryEntry],
         applied_now: &[Version],
     ) -> Result<Vec<BackfillStatus>> {
-        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())?;
         if specs.is_empty() {
             return Ok(Vec::new());
         }
@@ -75,7 +75,7 @@ impl Runner<'_> {
         // an error, never "not started".
         let started = self
             .backend
-            .table_exists(crate::backfill::STATE_TABLE)
+            .table_exists(&self.scope().state_table())
             .await?;
         let mut out = Vec::new();
         for spec in specs {
@@ -91,7 +91,7 @@ impl Runner<'_> {
         entries: &[HistoryEntry],
         applied_now: &[Version],
     ) -> Result<BackfillStatus> {
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         let parts = if started {
             states.load(self.backend, &spec.id).await?
         } else {
@@ -161,11 +161,12 @@ impl Runner<'_> {
     /// the backfill over and so ends its retirement, unless a later applied migration changed
     /// what it reads or writes: such a backfill is refused either way.
     pub async fn ensure_not_retired(&mut self, id: &str, restart: bool) -> Result<()> {
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         let entries = self.history.load_if_exists(self.backend).await?;
         let started = self
             .backend
-            .table_exists(crate::backfill::STATE_TABLE)
+            .table_exists(&self.scope().state_table())
             .await?;
         let mut status = self.status_of(&spec, started, &entries, &[]).await?;
         if status.retired.as_ref().is_some_and(Retirement::is_explicit) && restart {
@@ -200,7 +201,8 @@ impl Runner<'_> {
     /// table. Holds the migration lock and the backfill's lock (see the module
     /// documentation); already retired explicitly: nothing is written.
     pub async fn retire_backfill(&mut self, id: &str, note: Option<&str>) -> Result<RetireOutcome> {
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         let note = note.map(str::to_string);
         let key = self.lock_key();
         // After a lost connection both locks went with the session: the pass starts over
@@ -220,7 +222,7 @@ impl Runner<'_> {
         spec: &BackfillSpec,
         note: Option<&str>,
     ) -> Result<RetireOutcome> {
-        let key = format!("cutover-backfill:{}", spec.id);
+        let key = spec.scope.lock_key(&spec.id);
         self.take_lock(&key).await?;
         let result = AssertUnwindSafe(async {
             self.fence_lock(&key).await?;
@@ -236,12 +238,12 @@ impl Runner<'_> {
         spec: &BackfillSpec,
         note: Option<&str>,
     ) -> Result<RetireOutcome> {
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         states.ensure_retirement_columns(self.backend).await?;
         let entries = self.history.load(self.backend).await?;
         let started = self
             .backend
-            .table_exists(crate::backfill::STATE_TABLE)
+            .table_exists(&self.scope().state_table())
             .await?;
         let before = self.status_of(spec, started, &entries, &[]).await?;
         let parts = states.load(self.backend, &spec.id).await?;
@@ -272,7 +274,7 @@ impl Runner<'_> {
             Ok(()) => {
                 self.backend.commit().await?;
                 // A retired backfill is never undone: its undo log goes.
-                crate::backfill::drop_undo_log(self.backend, &spec.id).await?;
+                crate::backfill::drop_undo_log(self.backend, &spec.scope, &spec.id).await?;
             }
             Err(e) => {
                 let _ = self.backend.rollback().await;

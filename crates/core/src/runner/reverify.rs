@@ -32,7 +32,7 @@ use super::checks::run_check;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use super::transact::is_connection;
-use crate::backfill::{BackfillSpec, StateTable, guarded_by, pending_anywhere};
+use crate::backfill::{BackfillSpec, guarded_by, pending_anywhere};
 use crate::error::{Error, Result};
 use crate::plan::{CheckWhen, Loss, Migration};
 use crate::render::RenderedMigration;
@@ -51,7 +51,7 @@ pub(crate) struct Guard {
 impl Runner<'_> {
     /// Moves the backfills of `rendered` out of `complete`: its verification failed.
     pub(crate) async fn unverify_backfills(&mut self, rendered: &RenderedMigration) -> Result<()> {
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         states.ensure(self.backend).await?;
         for id in rendered
             .statements
@@ -73,7 +73,7 @@ impl Runner<'_> {
         states: &[BackfillStatus],
     ) -> Result<Guard> {
         let mut backfills = Vec::new();
-        for spec in BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))? {
+        for spec in BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())? {
             let Some(owner) = self.plan.get(&spec.version) else {
                 continue;
             };
@@ -211,7 +211,7 @@ impl Runner<'_> {
         if f.problems.is_empty() {
             return Ok(());
         }
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         for id in &f.ids {
             states.mark_unverified(self.backend, id).await?;
         }

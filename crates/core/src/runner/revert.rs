@@ -176,9 +176,7 @@ impl Runner<'_> {
             });
             // The checkpoints are removed with the history entry: create their table first.
             if self.has_backfills(m)? {
-                crate::backfill::StateTable::new(self.backend.dialect())
-                    .ensure(self.backend)
-                    .await?;
+                self.states().ensure(self.backend).await?;
             }
             let cleared = r.statements.is_empty()
                 && matches!(e.state, EntryState::Failed | EntryState::Partial);
@@ -278,13 +276,15 @@ impl Runner<'_> {
 
     /// The ids of migration `m`'s backfills.
     fn backfill_ids(&self, m: &Migration) -> Result<Vec<String>> {
-        Ok(
-            crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?
-                .into_iter()
-                .filter(|s| s.version == m.version.text)
-                .map(|s| s.id)
-                .collect(),
-        )
+        Ok(crate::backfill::BackfillSpec::all_on(
+            self.plan,
+            Some(self.backend.dialect()),
+            &self.scope(),
+        )?
+        .into_iter()
+        .filter(|s| s.version == m.version.text)
+        .map(|s| s.id)
+        .collect())
     }
 
     /// Inside the caller's transaction: removes the checkpoints of `m`'s backfills (they no
@@ -292,8 +292,12 @@ impl Runner<'_> {
     /// history entry (which checks the fence). Both commit together: a cut can never leave
     /// a stale `complete` checkpoint behind a reverted migration.
     pub(crate) async fn forget_reverted(&mut self, m: &Migration) -> Result<()> {
-        let specs = crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
-        let states = crate::backfill::StateTable::new(self.backend.dialect());
+        let specs = crate::backfill::BackfillSpec::all_on(
+            self.plan,
+            Some(self.backend.dialect()),
+            &self.scope(),
+        )?;
+        let states = self.states();
         for s in specs.iter().filter(|s| s.version == m.version.text) {
             states.clear(self.backend, &s.id).await?;
         }
@@ -308,12 +312,16 @@ impl Runner<'_> {
     /// is removed, so that a cut anywhere leaves either a `reverting` entry whose resume
     /// drops them again (dropping is idempotent) or no log at all.
     pub(crate) async fn drop_undo_logs(&mut self, m: &Migration) -> Result<()> {
-        let specs = crate::backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        let specs = crate::backfill::BackfillSpec::all_on(
+            self.plan,
+            Some(self.backend.dialect()),
+            &self.scope(),
+        )?;
         for s in specs.iter().filter(|s| s.version == m.version.text) {
-            crate::backfill::drop_undo_log(self.backend, &s.id)
+            crate::backfill::drop_undo_log(self.backend, &s.scope, &s.id)
                 .await
                 .map_err(|e| {
-                    let table = crate::backfill::undo_log_table(&s.id);
+                    let table = s.scope.undo_log_table(&s.id);
                     e.context(format!(
                         "migration {}: dropping the undo log {table} of backfill `{}` (every down statement ran); fix the cause and run `cutover down` again to finish",
                         m.label(),

@@ -12,7 +12,6 @@
 
 use super::Runner;
 use super::history::{EntryState, HistoryEntry};
-use crate::backfill::StateTable;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::plan::{Migration, Plan};
@@ -58,9 +57,7 @@ impl Runner<'_> {
             // its batches committed (a checkpoint at the start of its key range changed
             // nothing). When some did, its down restores them (rtg MEDIUM 6: a kill inside
             // a first-step backfill), below.
-            let parts = StateTable::new(self.backend.dialect())
-                .load(self.backend, &id)
-                .await?;
+            let parts = self.states().load(self.backend, &id).await?;
             if parts
                 .iter()
                 .all(|p| p.batches == 0 && p.rows_changed == 0 && p.cursor.is_none())
@@ -96,10 +93,10 @@ impl Runner<'_> {
         let Some((step, id)) = self.next_backfill(m, e)? else {
             return Ok(None);
         };
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         if !self
             .backend
-            .table_exists(crate::backfill::STATE_TABLE)
+            .table_exists(&self.scope().state_table())
             .await?
         {
             return Ok(None);

@@ -24,7 +24,7 @@ impl Runner<'_> {
         r: &RenderedMigration,
     ) -> Result<RenderedMigration> {
         let mut r = r.clone();
-        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())?;
         for spec in specs.iter().filter(|s| s.version == m.version.text) {
             let undo_id = match &spec.step.id {
                 Some(id) => format!("{id}_undo"),

@@ -77,7 +77,7 @@ impl Runner<'_> {
     /// The drift of missing sync triggers: one difference per backfill whose trigger is
     /// expected and not installed.
     pub(super) async fn sync_drift(&mut self) -> Result<Vec<Difference>> {
-        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())?;
         let mut out = Vec::new();
         for st in self
             .backfill_status()

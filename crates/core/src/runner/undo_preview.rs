@@ -11,7 +11,8 @@ impl Runner<'_> {
     /// `undo` expressions.
     pub async fn preview_undo(&mut self, id: &str) -> Result<UndoPreview> {
         self.ensure_not_retired(id, false).await?;
-        let spec = BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()))?;
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         let preview = backfill::undo_preview(self.backend, &spec).await?;
         if preview.method != "log" {
             spec.undo().map_err(|e| {

@@ -2,7 +2,7 @@
 //! says `undoing` (see [`PartState::Undoing`](crate::backfill::PartState::Undoing)).
 
 use super::Runner;
-use crate::backfill::{BackfillSpec, PartState, StateTable};
+use crate::backfill::{BackfillSpec, PartState};
 use crate::error::{Error, Result};
 use crate::plan::Step;
 
@@ -16,10 +16,10 @@ impl Runner<'_> {
     /// twice, so the run is refused unless `--restart` asks for exactly that.
     pub(crate) async fn restart_after_undo(&mut self, spec: &BackfillSpec) -> Result<()> {
         let id = spec.id.as_str();
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         if !self
             .backend
-            .table_exists(crate::backfill::STATE_TABLE)
+            .table_exists(&self.scope().state_table())
             .await?
         {
             return Ok(());

@@ -18,7 +18,7 @@ use super::transact::is_connection;
 use super::verify_record::{LastVerified, VerifyRecord};
 use super::verify_running::Running;
 use crate::backend::Timeouts;
-use crate::backfill::{BackfillSpec, STATE_TABLE, StateTable, pending_anywhere};
+use crate::backfill::{BackfillSpec, pending_anywhere};
 use crate::error::{Error, Result};
 use crate::plan::{CheckWhen, Migration, OnFail, Plan, Version};
 
@@ -114,7 +114,7 @@ impl Runner<'_> {
         targets.dedup_by(|a, b| a.version == b.version);
 
         let statuses = self.backfill_status().await?;
-        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()))?;
+        let specs = BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())?;
         let record = VerifyRecord::new(&self.options.history_table, self.backend.dialect());
         let at = now();
         let mut report = VerifyReport {
@@ -311,10 +311,15 @@ impl Runner<'_> {
         backfills: &[(&BackfillSpec, String)],
         out: &mut Vec<String>,
     ) -> Result<()> {
-        if backfills.is_empty() || !self.backend.table_exists(STATE_TABLE).await? {
+        if backfills.is_empty()
+            || !self
+                .backend
+                .table_exists(&self.scope().state_table())
+                .await?
+        {
             return Ok(());
         }
-        let states = StateTable::new(self.backend.dialect());
+        let states = self.states();
         for (spec, state) in backfills {
             states.mark_unverified(self.backend, &spec.id).await?;
             if state == "complete" {

@@ -4,8 +4,6 @@
 use std::time::Duration;
 
 use super::Runner;
-use super::backfill_lock::backfill_lock_key;
-use crate::backfill::{STATE_TABLE, StateTable};
 
 /// What a `running` checkpoint means now.
 pub(super) enum Running {
@@ -23,7 +21,7 @@ impl Runner<'_> {
     /// run is taken as live: verify must not fail a backfill it cannot tell is stuck.
     pub(super) async fn running_backfill(&mut self, id: &str) -> Running {
         let cursor = self.cursor_text(id).await;
-        let key = backfill_lock_key(id);
+        let key = self.backfill_lock_key(id);
         match self.backend.try_lock(&key, Duration::ZERO).await {
             Ok(true) => {
                 let _ = self.backend.unlock(&key).await;
@@ -35,8 +33,8 @@ impl Runner<'_> {
 
     /// "cursor at [..], N rows changed" of backfill `id`'s parts, from its checkpoints.
     async fn cursor_text(&mut self, id: &str) -> String {
-        let states = StateTable::new(self.backend.dialect());
-        let parts = match self.backend.table_exists(STATE_TABLE).await {
+        let states = self.states();
+        let parts = match self.backend.table_exists(states.name()).await {
             Ok(true) => states.load(self.backend, id).await.unwrap_or_default(),
             _ => Vec::new(),
         };

@@ -1,0 +1,142 @@
+//! Which plan a backfill's stored state belongs to (issue 16, item #11).
+//!
+//! Two plans may share one database with different history tables (`history_table` in
+//! cutover.toml, `--history-table`) and use the same backfill id. Everything cutover stores
+//! per backfill id — the checkpoint table, the undo log, the backfill's own lock — is
+//! therefore named from a [`BackfillScope`] derived from the history table, and every name
+//! is built here only: a state table, log or lock name cannot be built without a scope.
+//!
+//! The default history table (`cutover_history`) has the empty scope, so every existing
+//! database keeps its names and its state: `cutover_backfill`,
+//! `cutover_undo_<first 16 hex of sha256(id)>` and `cutover-backfill:<id>`. Another history
+//! table `h` gets `cutover_backfill_<h>` (or `cutover_backfill_<16 hex of sha256(h)>` when
+//! `h` is not a plain lower-case identifier or the name would pass 63 characters),
+//! `cutover_undo_<first 16 hex of sha256(h + "\n" + id)>` and `cutover-backfill:<id>@<h>`.
+
+use sha2::{Digest, Sha256};
+
+use crate::plan::DEFAULT_HISTORY_TABLE;
+
+/// The default state table's name (the default history table's scope).
+const DEFAULT_STATE_TABLE: &str = "cutover_backfill";
+
+/// The longest identifier every supported database accepts (PostgreSQL: 63 bytes).
+const MAX_IDENT: usize = 63;
+
+/// The plan (history table) a backfill's checkpoints, undo log and lock belong to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BackfillScope {
+    /// The history table, `None` for the default one (unscoped names).
+    history: Option<String>,
+}
+
+impl BackfillScope {
+    /// The scope of the plan whose history table is `history_table`.
+    pub fn of(history_table: &str) -> BackfillScope {
+        BackfillScope {
+            history: (history_table != DEFAULT_HISTORY_TABLE).then(|| history_table.to_string()),
+        }
+    }
+
+    /// The scope of the default history table (`cutover_history`): the names cutover used
+    /// before scopes existed.
+    pub fn default_history() -> BackfillScope {
+        BackfillScope::of(DEFAULT_HISTORY_TABLE)
+    }
+
+    /// The history table this scope belongs to.
+    pub fn history_table(&self) -> &str {
+        self.history.as_deref().unwrap_or(DEFAULT_HISTORY_TABLE)
+    }
+
+    /// The checkpoint table of this scope.
+    pub fn state_table(&self) -> String {
+        let Some(h) = &self.history else {
+            return DEFAULT_STATE_TABLE.to_string();
+        };
+        let plain = h
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let name = format!("{DEFAULT_STATE_TABLE}_{h}");
+        if plain && name.len() <= MAX_IDENT {
+            name
+        } else {
+            format!("{DEFAULT_STATE_TABLE}_{}", hex16(h))
+        }
+    }
+
+    /// The undo log table of backfill `id` in this scope.
+    pub fn undo_log_table(&self, id: &str) -> String {
+        match &self.history {
+            None => format!("cutover_undo_{}", hex16(id)),
+            Some(h) => format!("cutover_undo_{}", hex16(&format!("{h}\n{id}"))),
+        }
+    }
+
+    /// The name of backfill `id`'s own lock in this scope.
+    pub fn lock_key(&self, id: &str) -> String {
+        match &self.history {
+            None => format!("cutover-backfill:{id}"),
+            Some(h) => format!("cutover-backfill:{id}@{h}"),
+        }
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of `text`.
+fn hex16(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_history_table_keeps_the_old_names() {
+        let s = BackfillScope::of("cutover_history");
+        assert_eq!(s, BackfillScope::default_history());
+        assert_eq!(s.state_table(), "cutover_backfill");
+        assert_eq!(s.lock_key("fill"), "cutover-backfill:fill");
+        // The name every earlier release gave `items_fill`'s log.
+        let digest = Sha256::digest(b"items_fill");
+        let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            s.undo_log_table("items_fill"),
+            format!("cutover_undo_{hex}")
+        );
+    }
+
+    #[test]
+    fn other_history_tables_get_names_of_their_own() {
+        let a = BackfillScope::of("hist_a");
+        let b = BackfillScope::of("hist_b");
+        let d = BackfillScope::default_history();
+        assert_eq!(a.state_table(), "cutover_backfill_hist_a");
+        assert_eq!(b.state_table(), "cutover_backfill_hist_b");
+        assert_eq!(a.lock_key("fill"), "cutover-backfill:fill@hist_a");
+        let logs = [
+            a.undo_log_table("fill"),
+            b.undo_log_table("fill"),
+            d.undo_log_table("fill"),
+        ];
+        assert_ne!(logs[0], logs[1]);
+        assert_ne!(logs[0], logs[2]);
+        assert_ne!(logs[1], logs[2]);
+        assert!(logs.iter().all(|l| l.len() == "cutover_undo_".len() + 16));
+    }
+
+    #[test]
+    fn odd_or_long_history_tables_are_hashed() {
+        let long = "h".repeat(60);
+        for h in ["Hist", "app.history", long.as_str()] {
+            let t = BackfillScope::of(h).state_table();
+            assert_eq!(t.len(), "cutover_backfill_".len() + 16, "{t}");
+            assert!(t.starts_with("cutover_backfill_"), "{t}");
+        }
+        assert_ne!(
+            BackfillScope::of("Hist").state_table(),
+            BackfillScope::of("hist").state_table()
+        );
+    }
+}
