@@ -81,7 +81,12 @@ async fn a_composite_key_backfill_scans_key_ranges_and_updates_every_row_once() 
             .expect("up 0001");
 
         if backend == Backend::Mysql {
-            let spec = BackfillSpec::find(&plan, "ck_rescore").expect("spec");
+            let spec = BackfillSpec::find(
+                &plan,
+                "ck_rescore",
+                &cutover_core::backfill::BackfillScope::default_history(),
+            )
+            .expect("spec");
             refresh_stale_stats(b.as_mut(), &spec)
                 .await
                 .expect("refresh");
@@ -91,6 +96,7 @@ async fn a_composite_key_backfill_scans_key_ranges_and_updates_every_row_once() 
                 &|m| m.version.text == "0002",
                 Sample::No,
                 Timeouts::default(),
+                &cutover_core::backfill::BackfillScope::default_history(),
             )
             .await
             .expect("explain");
