@@ -7,64 +7,61 @@
 use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 
 use super::spec::{BackfillSpec, KeyKind};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, KeyCmp};
 use crate::error::Result;
 use crate::render::{ident, insert_select, update_statement};
 
 /// A key value (one text per key column) as written in SQL.
-fn key_literal(values: &[String], kinds: &[KeyKind]) -> Expr {
+fn key_literal(values: &[String], kinds: &[KeyKind]) -> Vec<Expr> {
     let lit = |v: &String, k: KeyKind| match (k, v.parse::<i64>()) {
         (KeyKind::Integer, Ok(n)) => Expr::val(n),
         _ => Expr::val(v.clone()),
     };
-    if values.len() == 1 {
-        lit(&values[0], kinds.first().copied().unwrap_or(KeyKind::Text))
-    } else {
-        Expr::tuple(
-            values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| lit(v, kinds.get(i).copied().unwrap_or(KeyKind::Text))),
-        )
-    }
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| lit(v, kinds.get(i).copied().unwrap_or(KeyKind::Text)))
+        .collect()
 }
 
 /// The key columns, qualified with the table.
-fn key_expr(spec: &BackfillSpec) -> Expr {
+fn key_expr(spec: &BackfillSpec) -> Vec<Expr> {
     let t = &spec.step.table;
-    let cols: Vec<Expr> = spec
-        .key
+    spec.key
         .iter()
         .map(|k| Expr::col((ident(t), ident(k))))
-        .collect();
-    if cols.len() == 1 {
-        cols.into_iter().next().unwrap_or_else(|| Expr::cust("1"))
-    } else {
-        Expr::tuple(cols)
-    }
+        .collect()
 }
 
 /// Conditions selecting the batch's key range: `key > cursor [AND key <= upper] [AND key < end]`
-/// (`key <= end` for an end marked inclusive, see [`super::split::THROUGH`]).
+/// (`key <= end` for an end marked inclusive, see [`super::split::THROUGH`]), each rendered by
+/// the dialect's [`expr_key_compare`](crate::dialect::ExprDialect::expr_key_compare) so that
+/// the key index serves a composite key too.
 pub(crate) fn range_condition(
     spec: &BackfillSpec,
+    dialect: Dialect,
     kinds: &[KeyKind],
     cursor: Option<&[String]>,
     upper: Option<&[String]>,
     end: Option<&[String]>,
 ) -> Option<Expr> {
+    let cmp = |op: KeyCmp, v: &[String]| {
+        dialect
+            .sql()
+            .expr_key_compare(key_expr(spec), op, key_literal(v, kinds))
+    };
     let mut parts = Vec::new();
     if let Some(c) = cursor {
-        parts.push(key_expr(spec).gt(key_literal(c, kinds)));
+        parts.push(cmp(KeyCmp::Greater, c));
     }
     if let Some(u) = upper {
-        parts.push(key_expr(spec).lte(key_literal(u, kinds)));
+        parts.push(cmp(KeyCmp::LessOrEqual, u));
     }
     if let Some(e) = end {
         // A part split at sampled keys ends at its own last key, inclusive.
         match super::split::end_bound(e) {
-            (e, true) => parts.push(key_expr(spec).lte(key_literal(e, kinds))),
-            (e, false) => parts.push(key_expr(spec).lt(key_literal(e, kinds))),
+            (e, true) => parts.push(cmp(KeyCmp::LessOrEqual, e)),
+            (e, false) => parts.push(cmp(KeyCmp::Less, e)),
         }
     }
     parts.into_iter().reduce(|a, b| a.and(b))
@@ -101,7 +98,7 @@ pub fn boundary_sql(
     end: Option<&[String]>,
     batch: u64,
 ) -> String {
-    let mut q = key_select(spec, kinds, cursor, end, Order::Asc);
+    let mut q = key_select(spec, dialect, kinds, cursor, end, Order::Asc);
     q.offset(batch.saturating_sub(1));
     dialect.query(&q)
 }
@@ -120,7 +117,7 @@ pub fn batch_update_sql(
     if !with_pending {
         step.pending = None;
     }
-    let extra = range_condition(spec, kinds, cursor, upper, end);
+    let extra = range_condition(spec, dialect, kinds, cursor, upper, end);
     if step.insert_into.is_some() {
         let anti_join = spec.anti_join_key().filter(|_| with_pending);
         return insert_select(&step, dialect, extra, anti_join);
@@ -160,7 +157,7 @@ fn pending_rows_sql(
     end: Option<&[String]>,
     limit: u64,
 ) -> Result<String> {
-    let range = range_condition(spec, kinds, cursor, None, end);
+    let range = range_condition(spec, dialect, kinds, cursor, None, end);
     if spec.step.insert_into.is_some() {
         // The source rows as the insert reads them (explode included), with the default
         // anti-join when there is no `pending`.
@@ -256,7 +253,7 @@ pub fn range_count_sql(
 ) -> String {
     let mut q = Query::select();
     q.expr(Expr::cust("COUNT(*)")).from(ident(&spec.step.table));
-    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+    if let Some(c) = range_condition(spec, dialect, kinds, cursor, None, end) {
         q.and_where(c);
     }
     dialect.query(&q)
@@ -270,13 +267,14 @@ pub fn last_key_sql(
     cursor: Option<&[String]>,
     end: Option<&[String]>,
 ) -> String {
-    dialect.query(&key_select(spec, kinds, cursor, end, Order::Desc))
+    dialect.query(&key_select(spec, dialect, kinds, cursor, end, Order::Desc))
 }
 
 /// `SELECT key FROM t WHERE key > cursor [AND key < end] ORDER BY key <order> LIMIT 1`, on
 /// the key index alone.
 fn key_select(
     spec: &BackfillSpec,
+    dialect: Dialect,
     kinds: &[KeyKind],
     cursor: Option<&[String]>,
     end: Option<&[String]>,
@@ -289,7 +287,7 @@ fn key_select(
         q.column((ident(t), ident(k)));
         q.order_by((ident(t), ident(k)), order.clone());
     }
-    if let Some(c) = range_condition(spec, kinds, cursor, None, end) {
+    if let Some(c) = range_condition(spec, dialect, kinds, cursor, None, end) {
         q.and_where(c);
     }
     q.limit(1);

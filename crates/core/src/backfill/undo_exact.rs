@@ -117,7 +117,7 @@ pub async fn undo_exact(
             q.column((ident(&log.table), ident(&c)));
             q.order_by((ident(&log.table), ident(&c)), Order::Asc);
         }
-        if let Some(r) = range_condition(&walk, &kinds, cursor.as_deref(), None, None) {
+        if let Some(r) = range_condition(&walk, dialect, &kinds, cursor.as_deref(), None, None) {
             q.and_where(r);
         }
         q.limit(1).offset(size - 1);
@@ -128,8 +128,15 @@ pub async fn undo_exact(
             .into_iter()
             .next()
             .map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect());
-        let range = range_condition(&walk, &kinds, cursor.as_deref(), boundary.as_deref(), None)
-            .map_or_else(|| log.mark_is(0), |r| r.and(log.mark_is(0)));
+        let range = range_condition(
+            &walk,
+            dialect,
+            &kinds,
+            cursor.as_deref(),
+            boundary.as_deref(),
+            None,
+        )
+        .map_or_else(|| log.mark_is(0), |r| r.and(log.mark_is(0)));
         let statements = batch_sql(&checked, dialect, range);
         // The backfill stops being complete with the first restored row, in its transaction
         // (a no-op once marked): the contract gate refuses from then on, and an

@@ -175,8 +175,8 @@ impl UndoLog {
         if self.insert {
             return self.insert_before_sql(spec, dialect, kinds, cursor, upper, end);
         }
-        let range = range_condition(spec, kinds, cursor, upper, end);
-        let log_range = self.log_range(spec, kinds, cursor, upper, end);
+        let range = range_condition(spec, dialect, kinds, cursor, upper, end);
+        let log_range = self.log_range(spec, dialect, kinds, cursor, upper, end);
         // Rows logged before that this batch writes again: keep their old value.
         let mut again = base_select(spec, dialect, with_pending)?;
         again.expr(Expr::cust("1")).and_where(self.key_match());
@@ -242,7 +242,7 @@ impl UndoLog {
         upper: Option<&[String]>,
         end: Option<&[String]>,
     ) -> Result<Vec<String>> {
-        let range = range_condition(spec, kinds, cursor, upper, end);
+        let range = range_condition(spec, dialect, kinds, cursor, upper, end);
         let (exprs, from, cond) =
             crate::render::insert_select_parts(&spec.step, dialect, range, spec.anti_join_key())?;
         let q = |c: &str| dialect.quote(c);
@@ -281,7 +281,7 @@ impl UndoLog {
         // are found by the mark index alone.
         let scope = |q: Expr| match self.insert {
             true => q,
-            false => match self.log_range(spec, kinds, cursor, upper, end) {
+            false => match self.log_range(spec, dialect, kinds, cursor, upper, end) {
                 Some(r) => q.and(r),
                 None => q,
             },
@@ -342,11 +342,12 @@ impl UndoLog {
     pub(super) fn log_range(
         &self,
         spec: &BackfillSpec,
+        dialect: Dialect,
         kinds: &[KeyKind],
         cursor: Option<&[String]>,
         upper: Option<&[String]>,
         end: Option<&[String]>,
     ) -> Option<Expr> {
-        range_condition(&self.walk_spec(spec), kinds, cursor, upper, end)
+        range_condition(&self.walk_spec(spec), dialect, kinds, cursor, upper, end)
     }
 }

@@ -79,7 +79,7 @@ impl UndoLog {
         rows.expr(Expr::val(0));
         columns.push(ident(MARK));
         // Always a WHERE: SQLite parses `SELECT .. FROM t ON CONFLICT` as a join otherwise.
-        let range = range_condition(spec, kinds, cursor, upper, end);
+        let range = range_condition(spec, dialect, kinds, cursor, upper, end);
         rows.and_where(range.unwrap_or_else(|| Expr::cust("1 = 1")));
         // Exclusive row locks now, not shared ones upgraded by the UPDATE: a writer waiting
         // for one of these rows in between would deadlock with the upgrade.
@@ -102,7 +102,7 @@ impl UndoLog {
         forget
             .from_table(self.l())
             .and_where(self.unchanged(dialect));
-        if let Some(r) = self.log_range(spec, kinds, cursor, upper, end) {
+        if let Some(r) = self.log_range(spec, dialect, kinds, cursor, upper, end) {
             forget.and_where(r);
         }
         let mut before = Vec::new();

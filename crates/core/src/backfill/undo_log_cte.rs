@@ -67,7 +67,7 @@ impl UndoLog {
     ) -> Result<(String, String)> {
         let t = ident(&self.target);
         let q = |c: &str| dialect.quote(c);
-        let range = range_condition(spec, kinds, cursor, upper, end);
+        let range = range_condition(spec, dialect, kinds, cursor, upper, end);
         let mut step = spec.step.clone();
         if !with_pending {
             step.pending = None;
@@ -147,7 +147,8 @@ impl UndoLog {
             .unwrap_or_else(|| Expr::cust("1 = 1"));
         let mut forget = Query::delete();
         forget.from_table(ident(&self.table)).and_where(same);
-        if let Some(r) = range_condition(&self.walk_spec(spec), kinds, cursor, upper, end) {
+        if let Some(r) = range_condition(&self.walk_spec(spec), dialect, kinds, cursor, upper, end)
+        {
             forget.and_where(r);
         }
         Ok((statement, dialect.query(&forget)))

@@ -10,6 +10,13 @@ use crate::expr::sql as expr_sql;
 ///
 /// Default methods hold the common rendering; each dialect overrides only what differs.
 pub trait ExprDialect: Send + Sync {
+    /// Renders a key range bound `(a, b, ..) <op> (x, y, ..)` over NULL-free key columns, as
+    /// backfill batches, boundary queries and undo walks use it. The default is the row
+    /// constructor; a dialect whose optimizer cannot use an index for it expands it.
+    fn expr_key_compare(&self, cols: Vec<Expr>, op: super::KeyCmp, values: Vec<Expr>) -> Expr {
+        super::row_compare(cols, op, values)
+    }
+
     /// Renders NULL-propagating concatenation of two or more values (`a || b || ...`).
     fn expr_concat(&self, args: Vec<Expr>) -> Expr {
         expr_sql::fold(args, sea_query::BinOper::Custom("||"))

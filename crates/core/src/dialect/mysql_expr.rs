@@ -6,6 +6,12 @@ use sea_query::{Expr, ExprTrait};
 use super::{ExprDialect, Mysql};
 
 impl ExprDialect for Mysql {
+    /// MySQL/MariaDB scan the whole table for a row-constructor range (`(a, b) > (x, y)`):
+    /// the expanded form lets the leading key column bound an index range.
+    fn expr_key_compare(&self, cols: Vec<Expr>, op: super::KeyCmp, values: Vec<Expr>) -> Expr {
+        super::expanded_compare(cols, op, values)
+    }
+
     /// `||` is logical OR in MySQL; `CONCAT` is NULL-propagating like `||` elsewhere.
     fn expr_concat(&self, args: Vec<Expr>) -> Expr {
         expr_sql::call("CONCAT", args)
