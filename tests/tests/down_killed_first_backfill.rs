@@ -177,7 +177,7 @@ async fn down_after_a_kill_inside_an_irreversible_first_step_backfill_names_the_
             .expect_err("no down in the plan")
             .to_string();
         assert!(
-            e.contains("run `cutover backfill undo double --yes` first")
+            e.contains("run `cutover backfill undo double --yes`")
                 && e.contains("then `cutover down` again"),
             "{e}"
         );

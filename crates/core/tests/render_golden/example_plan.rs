@@ -79,7 +79,7 @@ fn example_plan_reverts_newest_first() {
         all,
         &[
             r#"REVOKE SELECT, UPDATE ON TABLE "messages" FROM "social_selling_user""#,
-            r#"UPDATE "messages" SET "attachments" = jsonb_build_array() WHERE CAST("attachments" AS text) LIKE '%legacy_migration%'"#,
+            r#"UPDATE "messages" SET "attachments" = jsonb_build_array() WHERE "media_url" IS NOT NULL AND "media_url" <> '' AND CAST("attachments" AS text) LIKE '%legacy_migration%'"#,
             r#"ALTER TABLE "messages" DROP COLUMN "attachments""#,
             "DELETE FROM messages",
             "DELETE FROM conversations",
