@@ -74,10 +74,11 @@ async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
 
 #[tokio::test]
 async fn column_grants_and_default_privileges_are_baselined_and_round_trip() {
-    assert!(
-        backends().contains(&Kind::Postgres),
-        "CUTOVER_TEST_BACKENDS must name postgres: this test is PostgreSQL only"
-    );
+    // PostgreSQL only: skipped when CUTOVER_TEST_BACKENDS explicitly leaves it out
+    // (a listed but unreachable server fails in `backends()`).
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
     let db = TestDb::create(Kind::Postgres).await;
     let fresh = TestDb::create(Kind::Postgres).await;
     let roles = vec![format!("{}_r", db.name()), format!("{}_w", db.name())];
