@@ -1,7 +1,7 @@
 //! Batch boundaries from ticks counted ahead (issue 18). Each batch used to count its keys
 //! (`ORDER BY key LIMIT 1 OFFSET n-1`), an index-only scan that on PostgreSQL fetches the heap
 //! tuple of every key on a page an earlier batch updated: with random UUID keys, every page
-//! after the first batches. The engine now lists every 200th key once, at the start of the
+//! after the first batches. The engine now lists every 100th key once, at the start of the
 //! part, while the visibility map is clean. On PostgreSQL the primary key's heap fetches are
 //! the UPDATEs' alone (one per row); on every database each row is changed exactly once, in
 //! the batches its size says.
@@ -16,7 +16,7 @@ const BATCH: i64 = 400;
 
 /// A table of ROWS random UUID keys, inserted in an order unrelated to them.
 fn seed(backend: Backend) -> Vec<String> {
-    let v = match backend {
+    match backend {
         Backend::Postgres => vec![
             "CREATE TABLE tk (id uuid PRIMARY KEY, hits bigint NOT NULL DEFAULT 0, note text) WITH (autovacuum_enabled = false)".to_string(),
             format!("INSERT INTO tk (id, note) SELECT gen_random_uuid(), 'row ' || g FROM generate_series(1, {ROWS}) AS g"),
@@ -33,8 +33,7 @@ fn seed(backend: Backend) -> Vec<String> {
             "CREATE TABLE tk (id TEXT PRIMARY KEY NOT NULL, hits INTEGER NOT NULL DEFAULT 0, note TEXT)".to_string(),
             format!("INSERT INTO tk (id, note) WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {ROWS}) SELECT lower(hex(randomblob(16))), 'row ' || g FROM s"),
         ],
-    };
-    v
+    }
 }
 
 const PLAN: &str = r#"

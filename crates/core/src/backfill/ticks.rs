@@ -27,15 +27,14 @@ use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::render::ident;
 
-/// Keys between two ticks. Small enough that batch sizes stay close to what the sizer asks
-/// (a batch is a whole number of ticks, from 10,000 rows on within 1%; the sizer's sizes
-/// start at 1,000 and are rarely below), large enough that the list of ticks stays short
-/// (20,000 keys per 4M rows).
-pub const TICK: u64 = 200;
+/// Keys between two ticks. A batch is a whole number of ticks, so a `--batch-size` that is a
+/// multiple of 100 (500, 1000, 5000) is kept exactly and the sizer's sizes are met within 1%
+/// from 5,000 rows on; the list of ticks stays short (40,000 keys per 4M rows).
+pub const TICK: u64 = 100;
 
-/// Ticks per window query: 20,000 ticks cover 4M keys, so a table of a few million rows is
+/// Ticks per window query: 40,000 ticks cover 4M keys, so a table of a few million rows is
 /// counted by one query at the start of its part, before any batch has touched its pages.
-pub const WINDOW: u64 = 20_000;
+pub const WINDOW: u64 = 40_000;
 
 /// Where the next batch ends and how many keys it covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
