@@ -180,7 +180,10 @@ async fn two_history_tables_keep_their_sync_triggers_apart() {
         // A's trigger dropped by hand: A's status, drift and verify say so; B's do not.
         let names = triggers_on(b.as_mut(), "ta").await;
         assert!(!names.is_empty());
-        assert!(names.iter().all(|n| n.starts_with("cutover_sync_")), "{names:?}");
+        assert!(
+            names.iter().all(|n| n.starts_with("cutover_sync_")),
+            "{names:?}"
+        );
         for n in &names {
             let drop = match b.dialect() {
                 Dialect::Postgres => format!("DROP TRIGGER \"{n}\" ON ta"),
@@ -188,17 +191,22 @@ async fn two_history_tables_keep_their_sync_triggers_apart() {
             };
             b.execute(&drop).await.expect("drop A's trigger");
         }
+        // The base name (MySQL/SQLite: without `_insert`, `_update`).
+        let base = names[0].trim_end_matches("_insert").to_string();
         let a = status(b.as_mut(), &plan_a, "hist_a").await;
         assert!(!a.sync_active && a.sync_missing, "{a:?}");
         let drift = sync_drift(b.as_mut(), &plan_a, "hist_a").await;
         assert_eq!(drift.len(), 1, "{drift:?}");
-        assert!(drift[0].contains(&names[0]), "{drift:?}");
+        assert!(drift[0].contains(&format!("{base} ")), "{drift:?}");
         let verify = Runner::new(b.as_mut(), &plan_a, options("hist_a"), &Silent)
             .verify(&[])
             .await
             .expect("verify A");
         assert!(
-            verify.warnings.iter().any(|w| w.contains(&names[0])),
+            verify
+                .warnings
+                .iter()
+                .any(|w| w.contains(&format!("{base} "))),
             "{verify:?}"
         );
         assert!(sync_drift(b.as_mut(), &plan_b, "hist_b").await.is_empty());
@@ -225,4 +233,35 @@ async fn triggers_on(b: &mut dyn Backend, t: &str) -> Vec<String> {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
         .into_first_column()
+}
+
+/// `cutover sql` (render_plan) names the triggers after the history table it is given; the
+/// default history table keeps the names of earlier releases.
+#[test]
+fn rendering_names_the_triggers_after_the_history_table() {
+    use cutover_core::backfill::BackfillScope;
+    use cutover_core::render::{RenderOptions, render_plan};
+    let dir = plan_dir("ta", "a");
+    let plan = dir.load();
+    for d in [Dialect::Postgres, Dialect::Mysql, Dialect::Sqlite] {
+        let sql = |scope: BackfillScope| -> String {
+            let options = RenderOptions {
+                scope,
+                ..RenderOptions::default()
+            };
+            let rendered = render_plan(&plan, d, &options).expect("renders");
+            rendered
+                .iter()
+                .flat_map(|m| m.statements.iter().map(|s| s.sql.clone()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let default = sql(BackfillScope::default());
+        assert!(default.contains("cutover_sync_copy_old"), "{d}: {default}");
+        let scoped_name = BackfillScope::of("hist_a").sync_trigger_name("copy_old");
+        assert_ne!(scoped_name, "cutover_sync_copy_old");
+        let scoped = sql(BackfillScope::of("hist_a"));
+        assert!(scoped.contains(&scoped_name), "{d}: {scoped}");
+        assert!(!scoped.contains("cutover_sync_copy_old"), "{d}: {scoped}");
+    }
 }
