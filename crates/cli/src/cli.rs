@@ -159,6 +159,10 @@ pub struct SqlArgs {
     /// Render the down direction (newest first).
     #[arg(long)]
     pub down: bool,
+    /// The history table whose plan this is (default: from cutover.toml, else
+    /// cutover_history): it names the dual-write sync triggers.
+    #[arg(long, value_name = "NAME")]
+    pub history_table: Option<String>,
 }
 
 /// `cutover lint`.

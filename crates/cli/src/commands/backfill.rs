@@ -263,19 +263,20 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
                     b.id
                 );
             }
+            let trigger = b.sync_trigger.as_deref().unwrap_or_default();
             if b.sync_active {
-                crate::outln!("{:<28} sync trigger active (cutover_sync_{})", "", b.id);
+                crate::outln!("{:<28} sync trigger active ({trigger})", "");
             }
             if b.sync_missing {
                 crate::outln!(
-                    "{:<28} sync trigger MISSING (cutover_sync_{id}): `cutover backfill run {id}` installs it again",
+                    "{:<28} sync trigger MISSING ({trigger}): `cutover backfill run {id}` installs it again",
                     "",
                     id = b.id
                 );
             }
             if b.sync_altered {
                 crate::outln!(
-                    "{:<28} sync trigger ALTERED (cutover_sync_{id}): not the plan's definition; `cutover backfill run {id}` installs it again",
+                    "{:<28} sync trigger ALTERED ({trigger}): not the plan's definition; `cutover backfill run {id}` installs it again",
                     "",
                     id = b.id
                 );

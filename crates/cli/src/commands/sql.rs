@@ -1,6 +1,7 @@
 //! `cutover sql`: the offline preview of what a plan runs.
 
 use anyhow::{Result, anyhow};
+use cutover_core::backfill::BackfillScope;
 use cutover_core::plan::{CheckWhen, Version};
 use cutover_core::render::{Direction, RenderOptions, render_plan};
 
@@ -25,6 +26,12 @@ pub fn run(project: &Project, args: &SqlArgs, json: bool) -> Result<ExitCode> {
         } else {
             Direction::Up
         },
+        // The sync triggers are named after the plan's history table.
+        scope: BackfillScope::of(
+            args.history_table
+                .as_deref()
+                .unwrap_or(&project.config.history_table),
+        ),
     };
     let rendered = render_plan(&plan, args.dialect, &options)?;
     if json {

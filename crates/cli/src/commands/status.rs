@@ -87,21 +87,21 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             if let Some(r) = &b.retired {
                 crate::outln!("         {r}");
             }
+            let trigger = b.sync_trigger.as_deref().unwrap_or_default();
             if b.sync_active {
                 crate::outln!(
-                    "         sync trigger active (cutover_sync_{}): writes to the source columns reach the target",
-                    b.id
+                    "         sync trigger active ({trigger}): writes to the source columns reach the target"
                 );
             }
             if b.sync_missing {
                 crate::outln!(
-                    "         sync trigger MISSING (cutover_sync_{id}): writes of the old version no longer reach the target; `cutover backfill run {id}` installs it again",
+                    "         sync trigger MISSING ({trigger}): writes of the old version no longer reach the target; `cutover backfill run {id}` installs it again",
                     id = b.id
                 );
             }
             if b.sync_altered {
                 crate::outln!(
-                    "         sync trigger ALTERED (cutover_sync_{id}): its definition is not the plan's (replaced by hand?); `cutover backfill run {id}` installs the plan's again",
+                    "         sync trigger ALTERED ({trigger}): its definition is not the plan's (replaced by hand?); `cutover backfill run {id}` installs the plan's again",
                     id = b.id
                 );
             }

@@ -12,19 +12,30 @@
 //! table `h` gets `cutover_backfill_<h>` (or `cutover_backfill_<16 hex of sha256(h)>` when
 //! `h` is not a plain lower-case identifier or the name would pass 63 characters),
 //! `cutover_undo_<first 16 hex of sha256(h + "\n" + id)>` and `cutover-backfill:<id>@<h>`.
+//!
+//! Dual-write sync triggers (`sync = true`) are named here too
+//! ([`BackfillScope::sync_trigger_name`]): `cutover_sync_<id>` in the default scope,
+//! `cutover_sync_<first 8 hex of sha256(h)>_<id>` in scope `h` (or
+//! `cutover_sync_<first 16 hex of sha256(h + "\n" + id)>` when that name with its longest
+//! suffix, `_update`, would pass 63 bytes).
 
 use sha2::{Digest, Sha256};
 
+use crate::dialect::SYNC_TRIGGER_PREFIX;
 use crate::plan::DEFAULT_HISTORY_TABLE;
 
 /// The default state table's name (the default history table's scope).
 const DEFAULT_STATE_TABLE: &str = "cutover_backfill";
 
+/// The longest suffix a dialect adds to a sync trigger's base name.
+const SYNC_SUFFIX: &str = "_update";
+
 /// The longest identifier every supported database accepts (PostgreSQL: 63 bytes).
 const MAX_IDENT: usize = 63;
 
-/// The plan (history table) a backfill's checkpoints, undo log and lock belong to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The plan (history table) a backfill's checkpoints, undo log, lock and sync triggers
+/// belong to. The default value is the default history table's scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct BackfillScope {
     /// The history table, `None` for the default one (unscoped names).
     history: Option<String>,
@@ -70,6 +81,24 @@ impl BackfillScope {
         match &self.history {
             None => format!("cutover_undo_{}", hex16(id)),
             Some(h) => format!("cutover_undo_{}", hex16(&format!("{h}\n{id}"))),
+        }
+    }
+
+    /// The base name of the dual-write sync trigger of backfill `id` in this scope: the
+    /// PostgreSQL trigger and its function, the prefix of the `_insert`/`_update` triggers
+    /// elsewhere. Every name starts with
+    /// [`SYNC_TRIGGER_PREFIX`](crate::dialect::SYNC_TRIGGER_PREFIX); in another scope than
+    /// the default it fits, with `_update`, in 63 bytes.
+    pub fn sync_trigger_name(&self, id: &str) -> String {
+        let Some(h) = &self.history else {
+            return format!("{SYNC_TRIGGER_PREFIX}{id}");
+        };
+        let tag = &hex16(h)[..8];
+        let name = format!("{SYNC_TRIGGER_PREFIX}{tag}_{id}");
+        if name.len() + SYNC_SUFFIX.len() <= MAX_IDENT {
+            name
+        } else {
+            format!("{SYNC_TRIGGER_PREFIX}{}", hex16(&format!("{h}\n{id}")))
         }
     }
 
@@ -124,6 +153,31 @@ mod tests {
         assert_ne!(logs[0], logs[2]);
         assert_ne!(logs[1], logs[2]);
         assert!(logs.iter().all(|l| l.len() == "cutover_undo_".len() + 16));
+    }
+
+    #[test]
+    fn sync_trigger_names_are_scoped_and_short() {
+        let d = BackfillScope::default_history();
+        assert_eq!(d.sync_trigger_name("copy_old"), "cutover_sync_copy_old");
+        let (a, b) = (BackfillScope::of("hist_a"), BackfillScope::of("hist_b"));
+        let (na, nb) = (
+            a.sync_trigger_name("copy_old"),
+            b.sync_trigger_name("copy_old"),
+        );
+        assert_ne!(na, nb);
+        assert!(
+            na.starts_with("cutover_sync_") && na.ends_with("_copy_old"),
+            "{na}"
+        );
+        assert_eq!(na.len(), "cutover_sync_".len() + 8 + "_copy_old".len());
+        // A long id in a scope is hashed with the scope, within PostgreSQL's limit.
+        let long = "x".repeat(44);
+        let (la, lb) = (a.sync_trigger_name(&long), b.sync_trigger_name(&long));
+        assert_ne!(la, lb);
+        assert_eq!(la.len(), "cutover_sync_".len() + 16, "{la}");
+        let longest = "y".repeat(MAX_IDENT);
+        let t = BackfillScope::of(&longest).sync_trigger_name(&"z".repeat(34));
+        assert!(t.len() + "_update".len() <= MAX_IDENT, "{t}");
     }
 
     #[test]

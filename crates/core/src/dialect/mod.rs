@@ -48,7 +48,9 @@ pub use mysql::Mysql;
 pub use postgres::Postgres;
 pub use replica::{ReplicaLag, ReplicaLagDialect};
 pub use sqlite::Sqlite;
-pub use sync::{SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers, same_definition};
+pub use sync::{
+    SYNC_TRIGGER_PREFIX, SyncTrigger, SyncTriggers, is_sync_trigger_name, same_definition,
+};
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
 pub use undo::UndoLogDialect;
 

@@ -12,6 +12,7 @@
 
 use super::Migration;
 use super::model::Step;
+use crate::backfill::BackfillScope;
 use crate::dialect::{Dialect, SyncTrigger};
 use crate::error::{Error, Result};
 use crate::render::{sync_ended_by, sync_trigger};
@@ -36,7 +37,7 @@ pub(crate) fn check_chains(migrations: &[Migration]) -> Result<()> {
                 let Step::Backfill(b) = &s.item else {
                     continue;
                 };
-                let Some(trigger) = sync_trigger(b, m, &schema) else {
+                let Some(trigger) = sync_trigger(b, m, &schema, &BackfillScope::default()) else {
                     continue;
                 };
                 let new = Active {

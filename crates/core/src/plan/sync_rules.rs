@@ -7,7 +7,8 @@
 
 use super::Migration;
 use super::model::{Backfill, Step};
-use crate::dialect::{Dialect, SYNC_TRIGGER_PREFIX, SyncTrigger};
+use crate::backfill::BackfillScope;
+use crate::dialect::{Dialect, SyncTrigger};
 use crate::error::{Error, Result};
 
 type Invalid = (Option<String>, String);
@@ -97,6 +98,7 @@ pub(crate) fn check_step(step: &Step, dialects: &[Dialect]) -> Result<(), Invali
     }
     let id = b.id.clone().unwrap_or_else(|| format!("0000_{}", b.table));
     let trigger = SyncTrigger {
+        name: BackfillScope::default().sync_trigger_name(&id),
         id,
         table: b.table.clone(),
         key: b.key.clone(),
@@ -129,14 +131,17 @@ fn expressions(b: &Backfill) -> Vec<(String, &crate::expr::Expression)> {
 }
 
 /// Refuses a sync trigger whose name (`cutover_sync_<id>_update`, the id given or
-/// `<version>_<table>`) is longer than PostgreSQL and MySQL accept.
+/// `<version>_<table>`) is longer than PostgreSQL and MySQL accept. Checked with the default
+/// history table's name, the longest: another scope's name fits by construction
+/// ([`BackfillScope::sync_trigger_name`]), so a plan loads the same whatever its history table.
 pub(crate) fn check_trigger_names(migrations: &[Migration]) -> Result<()> {
     for m in migrations {
         for (i, s) in m.steps.iter().enumerate() {
             let Step::Backfill(b) = &s.item else {
                 continue;
             };
-            let name = format!("{SYNC_TRIGGER_PREFIX}{}_update", b.id_in(&m.version));
+            let base = BackfillScope::default().sync_trigger_name(&b.id_in(&m.version));
+            let name = format!("{base}_update");
             if b.sync && name.len() > MAX_NAME {
                 return Err(Error::plan(
                     &m.path,

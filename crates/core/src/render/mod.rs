@@ -29,6 +29,7 @@ mod table;
 
 use serde::Serialize;
 
+use crate::backfill::BackfillScope;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::plan::{Migration, Plan, Step, Version};
@@ -124,6 +125,9 @@ pub struct RenderOptions {
     pub to: Option<Version>,
     /// Render the down direction (newest first).
     pub direction: Direction,
+    /// The plan's scope (its history table), which names its sync triggers
+    /// ([`BackfillScope::sync_trigger_name`]); default: the default history table's.
+    pub scope: BackfillScope,
 }
 
 /// Renders the plan's migrations (filtered by `options`) for `dialect`.
@@ -143,8 +147,9 @@ pub fn render_plan(
     let (mut tracker, mut effects) = (sync::Tracker::default(), Vec::new());
     for m in &plan.migrations {
         schemas.push(schema.clone());
-        let fx = tracker.advance(m, dialect, &schema);
-        let mut rendered = render_migration(m, dialect, &mut schema, Direction::Up)?;
+        let fx = tracker.advance(m, dialect, &schema, &options.scope);
+        let mut rendered =
+            render_migration(m, dialect, &mut schema, Direction::Up, &options.scope)?;
         fx.apply(&mut rendered, dialect, Direction::Up)?;
         effects.push(fx);
         if in_range(m) && options.direction == Direction::Up {
@@ -160,7 +165,8 @@ pub fn render_plan(
                 for (_, s) in m.steps_for(dialect) {
                     after.apply(&s.item);
                 }
-                let mut rendered = render_migration(m, dialect, &mut after, Direction::Down)?;
+                let mut rendered =
+                    render_migration(m, dialect, &mut after, Direction::Down, &options.scope)?;
                 fx.apply(&mut rendered, dialect, Direction::Down)?;
                 out.push(rendered);
             }
@@ -170,12 +176,13 @@ pub fn render_plan(
 }
 
 /// Renders one migration; `schema` is the state before it (for up) or after it (for down)
-/// and is advanced as the steps are rendered.
+/// and is advanced as the steps are rendered; `scope` names its sync triggers.
 pub fn render_migration(
     migration: &Migration,
     dialect: Dialect,
     schema: &mut Schema,
     direction: Direction,
+    scope: &BackfillScope,
 ) -> Result<RenderedMigration> {
     let (steps, skipped) = select::planned_steps(migration, dialect, schema, direction)?;
     let mut statements = Vec::new();
@@ -201,7 +208,7 @@ pub fn render_migration(
         };
         if direction == Direction::Up
             && let Step::Backfill(b) = step
-            && let Some(t) = sync::sync_trigger(b, migration, schema)
+            && let Some(t) = sync::sync_trigger(b, migration, schema, scope)
         {
             // Before the first batch, so that rows written during the backfill are covered.
             statements.extend(sync::install(&t, dialect, i).map_err(|e| e.context(ctx()))?);
@@ -247,7 +254,7 @@ pub fn render_migration(
     }
     if direction == Direction::Down {
         // The backfill's migration reverted: its sync triggers go first.
-        let drops = sync::installed_by(migration, dialect, schema)
+        let drops = sync::installed_by(migration, dialect, schema, scope)
             .into_iter()
             .flat_map(|(i, t)| sync::remove(&t, dialect, i));
         statements.splice(0..0, drops.collect::<Vec<_>>());

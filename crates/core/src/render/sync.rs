@@ -9,6 +9,7 @@
 //! The SQL of each dialect is [`SyncTriggers`](crate::dialect::SyncTriggers)' business.
 
 use super::{Direction, RenderedMigration, Statement, StatementKind};
+use crate::backfill::BackfillScope;
 use crate::dialect::{Dialect, SyncTrigger};
 use crate::error::Result;
 use crate::plan::{Backfill, Migration, Phase, Step};
@@ -19,9 +20,15 @@ pub(crate) const INSTALL_OP: &str = "sync_trigger";
 /// The statement `op` of a trigger removal.
 pub(crate) const DROP_OP: &str = "drop_sync_trigger";
 
-/// The sync trigger of backfill `b` of migration `m` (`None` without `sync = true` or for
-/// the insert-select form, which the loader refuses with `sync`).
-pub fn sync_trigger(b: &Backfill, m: &Migration, schema: &Schema) -> Option<SyncTrigger> {
+/// The sync trigger of backfill `b` of migration `m` in the plan of `scope` (its history
+/// table names the trigger, see [`BackfillScope::sync_trigger_name`]); `None` without
+/// `sync = true` or for the insert-select form, which the loader refuses with `sync`.
+pub fn sync_trigger(
+    b: &Backfill,
+    m: &Migration,
+    schema: &Schema,
+    scope: &BackfillScope,
+) -> Option<SyncTrigger> {
     if !b.sync || b.insert_into.is_some() {
         return None;
     }
@@ -37,8 +44,10 @@ pub fn sync_trigger(b: &Backfill, m: &Migration, schema: &Schema) -> Option<Sync
         }
     }
     let table = schema.table(&b.table);
+    let id = super::backfill_id(b, m);
     Some(SyncTrigger {
-        id: super::backfill_id(b, m),
+        name: scope.sync_trigger_name(&id),
+        id,
         table: b.table.clone(),
         key: table.map(|t| t.primary_key.clone()).unwrap_or_default(),
         key_types: table.map(|t| t.key_types()).unwrap_or_default(),
@@ -62,10 +71,11 @@ pub(crate) fn installed_by(
     m: &Migration,
     dialect: Dialect,
     schema: &Schema,
+    scope: &BackfillScope,
 ) -> Vec<(usize, SyncTrigger)> {
     m.steps_for(dialect)
         .filter_map(|(i, s)| match &s.item {
-            Step::Backfill(b) => sync_trigger(b, m, schema).map(|t| (i, t)),
+            Step::Backfill(b) => sync_trigger(b, m, schema, scope).map(|t| (i, t)),
             _ => None,
         })
         .collect()
@@ -228,10 +238,16 @@ pub(crate) struct Effects {
 
 impl Tracker {
     /// Moves past migration `m` (`schema`: the schema before it) and returns its effects.
-    pub(crate) fn advance(&mut self, m: &Migration, dialect: Dialect, schema: &Schema) -> Effects {
+    pub(crate) fn advance(
+        &mut self,
+        m: &Migration,
+        dialect: Dialect,
+        schema: &Schema,
+        scope: &BackfillScope,
+    ) -> Effects {
         let ended = ended_by(m, dialect, &mut self.active);
         let suspended = suspended_by(m, dialect, &self.active);
-        let installed = installed_by(m, dialect, schema);
+        let installed = installed_by(m, dialect, schema, scope);
         self.active.extend(installed.into_iter().map(|(_, t)| t));
         Effects { ended, suspended }
     }

@@ -144,6 +144,11 @@ pub struct BackfillStatus {
     /// Why it is retired, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retired: Option<crate::backfill::Retirement>,
+    /// The base name of its dual-write sync trigger (`sync = true`), in this plan's scope:
+    /// `cutover_sync_<id>` with the default history table (see
+    /// [`BackfillScope::sync_trigger_name`](crate::backfill::BackfillScope::sync_trigger_name)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_trigger: Option<String>,
     /// Whether its dual-write sync trigger (`sync = true`) is installed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub sync_active: bool,

@@ -328,6 +328,7 @@ impl<'a> Runner<'a> {
             self.backend.dialect(),
             &RenderOptions {
                 direction,
+                scope: self.scope(),
                 ..RenderOptions::default()
             },
         )

@@ -25,7 +25,13 @@ impl Runner<'_> {
         m: &Migration,
         direction: Direction,
     ) -> Result<RenderedMigration> {
-        render_one_of(self.plan, self.backend.dialect(), m, direction)
+        render_one_of(
+            self.plan,
+            self.backend.dialect(),
+            m,
+            direction,
+            &self.scope(),
+        )
     }
 
     /// How many up steps of `m` (whose up stopped part way, entry `e`) the down reverts: the
@@ -125,11 +131,13 @@ pub(super) fn render_one_of(
     dialect: Dialect,
     m: &Migration,
     direction: Direction,
+    scope: &crate::backfill::BackfillScope,
 ) -> Result<RenderedMigration> {
     let options = RenderOptions {
         from: Some(m.version.clone()),
         to: Some(m.version.clone()),
         direction,
+        scope: scope.clone(),
     };
     let which = match direction {
         Direction::Up => "up",

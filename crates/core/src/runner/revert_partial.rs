@@ -146,7 +146,13 @@ impl Runner<'_> {
             )));
         };
         cut.steps.truncate(steps);
-        render_one_of(&plan, self.backend.dialect(), m, Direction::Down)
+        render_one_of(
+            &plan,
+            self.backend.dialect(),
+            m,
+            Direction::Down,
+            &self.scope(),
+        )
     }
 
     /// `repair`'s line about an entry whose up stopped part way or whose down is half done:

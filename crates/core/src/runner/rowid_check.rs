@@ -34,7 +34,7 @@ impl Runner<'_> {
                 Step::UpdatedAtTrigger(u) => schema
                     .table(&u.table)
                     .is_some_and(|t| !t.primary_key.is_empty()),
-                Step::Backfill(b) => crate::render::sync_trigger(b, m, &schema)
+                Step::Backfill(b) => crate::render::sync_trigger(b, m, &schema, &self.scope())
                     .is_some_and(|t| t.without_rowid(dialect.sql())),
                 _ => false,
             };

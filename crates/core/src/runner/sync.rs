@@ -8,7 +8,8 @@ use crate::error::Result;
 use crate::schema::Schema;
 
 impl Runner<'_> {
-    /// The names of the sync triggers (`cutover_sync_*`) in the connected database or schema.
+    /// The names of the sync triggers (`cutover_sync_*`) in the connected database or schema,
+    /// of every plan (history table) sharing it: callers look for their own by exact name.
     pub(crate) async fn live_sync_triggers(&mut self) -> Result<Vec<String>> {
         let sql = self
             .backend
@@ -53,6 +54,6 @@ impl Runner<'_> {
                 schema.apply(&s.item);
             }
         }
-        crate::render::sync_trigger(&spec.step, m, &schema)
+        crate::render::sync_trigger(&spec.step, m, &schema, &self.scope())
     }
 }

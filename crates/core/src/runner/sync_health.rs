@@ -11,8 +11,8 @@
 //! text is compared with the rendered one
 //! ([`expected_sync_definitions`](crate::dialect::SyncTriggers::expected_sync_definitions)).
 
-use super::Runner;
 use super::history::{EntryState, HistoryEntry};
+use super::{BackfillStatus, Runner};
 use crate::backfill::BackfillSpec;
 use crate::error::Result;
 use crate::schema::Difference;
@@ -88,16 +88,17 @@ impl Runner<'_> {
             let Some(spec) = specs.iter().find(|s| s.id == st.id) else {
                 continue;
             };
+            let name = trigger_name(&st);
             let detail = if st.sync_missing {
                 format!(
-                    "sync trigger cutover_sync_{id} of backfill `{id}` ({}) missing: writes of \
-                     the old application version no longer reach its target; `cutover backfill \
-                     run {id}` installs it again",
+                    "sync trigger {name} of backfill `{id}` ({}) missing: writes of the old \
+                     application version no longer reach its target; `cutover backfill run \
+                     {id}` installs it again",
                     st.migration,
                     id = st.id
                 )
             } else {
-                altered_text(&st.id, &st.migration)
+                altered_text(&st)
             };
             out.push(Difference {
                 object: spec.step.table.clone(),
@@ -108,10 +109,18 @@ impl Runner<'_> {
     }
 }
 
+/// The base name of the sync trigger of `st`, as its plan's scope names it.
+pub(crate) fn trigger_name(st: &BackfillStatus) -> String {
+    st.sync_trigger
+        .clone()
+        .unwrap_or_else(|| crate::backfill::BackfillScope::default().sync_trigger_name(&st.id))
+}
+
 /// What `drift` and `status` say of a sync trigger whose definition is not the plan's.
-pub(crate) fn altered_text(id: &str, migration: &str) -> String {
+pub(crate) fn altered_text(st: &BackfillStatus) -> String {
+    let (id, migration, name) = (&st.id, &st.migration, trigger_name(st));
     format!(
-        "sync trigger cutover_sync_{id} of backfill `{id}` ({migration}) ALTERED: its definition \
+        "sync trigger {name} of backfill `{id}` ({migration}) ALTERED: its definition \
          in the database is not the one the plan creates (replaced by hand, or the plan changed \
          since it was installed), so writes of the old application version may not reach the \
          target as planned; `cutover backfill run {id}` installs the plan's definition again"

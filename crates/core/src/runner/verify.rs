@@ -128,10 +128,11 @@ impl Runner<'_> {
         // the target, which the checks below cannot see yet.
         for st in statuses.iter().filter(|s| s.sync_missing || s.sync_altered) {
             report.warnings.push(if st.sync_altered {
-                super::sync_health::altered_text(&st.id, &st.migration)
+                super::sync_health::altered_text(st)
             } else {
                 format!(
-                    "sync trigger cutover_sync_{id} of backfill `{id}` ({}) missing: `cutover backfill run {id}` installs it again",
+                    "sync trigger {} of backfill `{id}` ({}) missing: `cutover backfill run {id}` installs it again",
+                    super::sync_health::trigger_name(st),
                     st.migration,
                     id = st.id
                 )

@@ -132,10 +132,11 @@ impl ShapeBuilder {
         self.shape.views.insert(name.to_string());
     }
 
-    /// Adds a trigger. Dual-write sync triggers (`cutover_sync_*`) are cutover's own,
-    /// installed and removed by the runner, and never part of the schema compared.
+    /// Adds a trigger. Dual-write sync triggers (`cutover_sync_*`, of any plan sharing the
+    /// database) are cutover's own, installed and removed by the runner, and never part of
+    /// the schema compared.
     pub fn add_trigger(&mut self, name: &str) {
-        if name.starts_with(crate::dialect::SYNC_TRIGGER_PREFIX) {
+        if crate::dialect::is_sync_trigger_name(name) {
             return;
         }
         self.shape.triggers.insert(name.to_string());

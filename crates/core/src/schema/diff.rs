@@ -49,7 +49,8 @@ pub fn diff(expected: &SchemaShape, actual: &SchemaShape) -> Vec<Difference> {
         };
         push(v, what.into());
     }
-    // Triggers named `cutover_sync_*` are cutover's own.
+    // Triggers named `cutover_sync_*` are cutover's own, whichever plan's (history table's):
+    // each plan's `drift` reports its own missing or altered ones (`runner/sync_health.rs`).
     for t in expected
         .triggers
         .symmetric_difference(&actual.triggers)

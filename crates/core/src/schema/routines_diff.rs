@@ -11,11 +11,13 @@
 use super::routines::{FunctionShape, RoutineShapes, TriggerShape};
 
 /// Triggers named with this prefix are cutover's own (sync triggers), never drift.
-pub const INTERNAL_TRIGGER_PREFIX: &str = "cutover_sync_";
+pub const INTERNAL_TRIGGER_PREFIX: &str = crate::dialect::SYNC_TRIGGER_PREFIX;
 
-/// Whether trigger `name` is cutover's own.
+/// Whether trigger `name` is cutover's own: a sync trigger of this plan or of another plan
+/// sharing the database (another history table), see
+/// [`is_sync_trigger_name`](crate::dialect::is_sync_trigger_name).
 pub fn is_internal_trigger(name: &str) -> bool {
-    name.starts_with(INTERNAL_TRIGGER_PREFIX)
+    crate::dialect::is_sync_trigger_name(name)
 }
 
 /// Pushes `(object, detail)` for every difference between the routines of `e` (the plan)

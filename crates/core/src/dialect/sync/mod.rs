@@ -27,14 +27,27 @@ impl SyncTrigger {
     }
 }
 
-/// The prefix of every sync trigger's name; drift treats such triggers as cutover's own.
+/// The prefix of every sync trigger's name, in every scope; drift treats such triggers as
+/// cutover's own ([`is_sync_trigger_name`]).
 pub const SYNC_TRIGGER_PREFIX: &str = "cutover_sync_";
+
+/// Whether trigger (or function) `name` is a dual-write sync trigger of some plan sharing the
+/// database: never schema drift. Which of them is the connected plan's own is decided by
+/// exact name ([`SyncTriggers::sync_trigger_names`]), built from the plan's scope
+/// ([`BackfillScope::sync_trigger_name`](crate::backfill::BackfillScope::sync_trigger_name)).
+pub fn is_sync_trigger_name(name: &str) -> bool {
+    name.starts_with(SYNC_TRIGGER_PREFIX)
+}
 
 /// What a sync trigger does: the backfill's transform, restricted to its rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncTrigger {
-    /// The backfill's id (the trigger is `cutover_sync_<id>`).
+    /// The backfill's id.
     pub id: String,
+    /// The base name of the triggers (and PostgreSQL function), from the plan's scope:
+    /// [`BackfillScope::sync_trigger_name`](crate::backfill::BackfillScope::sync_trigger_name)
+    /// (`cutover_sync_<id>` for the default history table).
+    pub name: String,
     /// The backfill's table.
     pub table: String,
     /// The table's primary key as the plan knows it (empty when unknown). Not the
@@ -62,9 +75,9 @@ pub struct SyncTrigger {
 }
 
 impl SyncTrigger {
-    /// `cutover_sync_<id>`.
+    /// The base name ([`name`](SyncTrigger::name)): `cutover_sync_<id>` in the default scope.
     pub fn base_name(&self) -> String {
-        format!("{SYNC_TRIGGER_PREFIX}{}", self.id)
+        self.name.clone()
     }
 }
 

@@ -8,6 +8,7 @@ fn trigger(sources: &[&str]) -> SyncTrigger {
     let e = |s: &str| Expression::parse(s).expect("expression");
     SyncTrigger {
         id: "t_b".into(),
+        name: "cutover_sync_t_b".into(),
         table: "t".into(),
         key: vec!["id".into()],
         key_types: vec![crate::types::ColumnType::Integer],
