@@ -6,12 +6,16 @@
 //! - an `alter_column` that makes the key `uuid` keeps a rowid table a rowid table, so its
 //!   rowid sync triggers keep working (SQLite);
 //! - a generated baseline of a uuid-keyed rowid table writes `sqlite_rowid = true`, and
-//!   `drift` reports a table whose layout is not the plan's (SQLite).
+//!   `drift` reports a table whose layout is not the plan's (SQLite);
+//! - `down` of a contract that ended a sync trigger after a rename of the key reinstalls it
+//!   by the new key (SQLite, rendered).
 
 use cutover_cli::connect::connect;
 use cutover_core::Dialect;
 use cutover_core::backend::Backend;
 use cutover_core::generate::generate_baseline;
+use cutover_core::plan::Version;
+use cutover_core::render::{Direction, RenderOptions, render_plan};
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb, backends, for_each_backend, snapshot};
@@ -272,4 +276,43 @@ async fn drift_reports_a_table_whose_layout_is_not_the_plans() {
     );
     let _ = b.close().await;
     db.drop_db().await;
+}
+
+#[test]
+fn down_of_a_contract_after_a_key_rename_reinstalls_the_trigger_by_the_new_key() {
+    let dir = PlanDir::new();
+    dir.write("0001_notes.toml", NOTES)
+        .write("0002_len.toml", NOTE_LEN)
+        .write("0003_rename.toml", RENAME_KEY)
+        .write(
+            "0004_contract.toml",
+            r#"
+description = "index body (a contract on the table)"
+phase = "contract"
+[[steps]]
+op = "create_index"
+table = "notes"
+columns = ["body"]
+"#,
+        );
+    let options = RenderOptions {
+        direction: Direction::Down,
+        from: Some(Version::parse("0004").expect("version")),
+        ..RenderOptions::default()
+    };
+    let down = render_plan(&dir.load(), Dialect::Sqlite, &options).expect("renders");
+    let contract = down
+        .iter()
+        .find(|m| m.version.to_string() == "0004")
+        .expect("0004");
+    let installs: Vec<&str> = contract
+        .statements
+        .iter()
+        .filter(|s| s.op == "sync_trigger" && s.sql.starts_with("CREATE TRIGGER"))
+        .map(|s| s.sql.as_str())
+        .collect();
+    assert_eq!(installs.len(), 2, "{installs:?}");
+    for sql in installs {
+        assert!(sql.contains(r#"WHERE "note_id" = NEW."note_id""#), "{sql}");
+    }
 }
