@@ -230,16 +230,14 @@ pub enum Error {
     /// renamed or dropped: its batches walk that column. Refused before anything is changed
     /// (its sync trigger included).
     #[error(
-        "backfill `{id}` ({migration}) cannot run: column(s) {key} of its batch key on `{table}` no longer exist, {by} renamed or dropped them (nothing was changed); {hint}"
+        "backfill `{id}` ({migration}) cannot run: column(s) {key} of its batch key no longer exist, {by} renamed or dropped them (nothing was changed); {hint}"
     )]
     BackfillKeyGone {
         /// Backfill id.
         id: String,
         /// The migration holding it.
         migration: String,
-        /// Its table.
-        table: String,
-        /// The key columns gone, comma-separated.
+        /// The key columns gone, as `table.column`, comma-separated.
         key: String,
         /// The step that removed them (`migration 0003 (rename), step 1`).
         by: String,

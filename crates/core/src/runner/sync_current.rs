@@ -119,8 +119,11 @@ impl Runner<'_> {
         Err(Error::BackfillKeyGone {
             id: spec.id.clone(),
             migration: spec.migration.clone(),
-            table: spec.step.table.clone(),
-            key: columns.join(", "),
+            key: columns
+                .iter()
+                .map(|c| format!("{}.{c}", spec.step.table))
+                .collect::<Vec<_>>()
+                .join(", "),
             by,
             hint: format!(
                 "{trigger}if `cutover backfill status` shows it complete, retire it with \
