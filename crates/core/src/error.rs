@@ -226,6 +226,25 @@ pub enum Error {
         rows: u64,
     },
 
+    /// `backfill run` of a backfill whose batch key column a later migration that ran
+    /// renamed or dropped: its batches walk that column. Refused before anything is changed
+    /// (its sync trigger included).
+    #[error(
+        "backfill `{id}` ({migration}) cannot run: column(s) {key} of its batch key no longer exist, {by} renamed or dropped them (nothing was changed); {hint}"
+    )]
+    BackfillKeyGone {
+        /// Backfill id.
+        id: String,
+        /// The migration holding it.
+        migration: String,
+        /// The key columns gone, as `table.column`, comma-separated.
+        key: String,
+        /// The step that removed them (`migration 0003 (rename), step 1`).
+        by: String,
+        /// What to do next.
+        hint: String,
+    },
+
     /// `backfill run` / `backfill undo` named a retired backfill (exit code 10): a later
     /// applied migration changed what it reads or writes, or `cutover backfill retire`
     /// recorded that it is given up or was finished by other means.

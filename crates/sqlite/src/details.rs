@@ -41,10 +41,10 @@ async fn table_features(
     }
     let upper = sql.to_ascii_uppercase();
     let options = upper.rfind(')').map_or("", |at| &upper[at..]);
-    for (word, what) in [("STRICT", "STRICT"), ("WITHOUT ROWID", "WITHOUT ROWID")] {
-        if options.contains(word) {
-            d.feature(name, what);
-        }
+    // WITHOUT ROWID is in the shape (`TableShape::without_rowid`): the typed step keeps
+    // it where `create_table` can express it.
+    if options.contains("STRICT") {
+        d.feature(name, "STRICT");
     }
     for (word, what) in [
         ("DEFERRABLE", "a DEFERRABLE constraint"),

@@ -147,6 +147,17 @@ pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape
             continue;
         }
         s.add_table(name);
+        let layout = catalog(
+            b,
+            &format!(
+                "SELECT wr FROM pragma_table_list WHERE type = 'table' AND name = {}",
+                lit(name)
+            ),
+        )
+        .await?;
+        if layout.iter().any(|r| r.first().is_some_and(|w| w == "1")) {
+            s.set_without_rowid(name);
+        }
         let cols = catalog(b, &format!("SELECT name, type, \"notnull\", dflt_value IS NOT NULL, pk FROM pragma_table_info({}) ORDER BY cid", lit(name))).await?;
         let pk_count = cols.iter().filter(|c| c[4] != "0").count();
         let mut pk: Vec<(usize, String)> = Vec::new();

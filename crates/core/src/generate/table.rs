@@ -129,6 +129,9 @@ fn typed(
     if t.primary_key.len() > 1 {
         let _ = writeln!(body, "primary_key = {}", string_list(&t.primary_key));
     }
+    if keep_rowid(dialect, t)? {
+        body.push_str("sqlite_rowid = true\n");
+    }
     let mut after = Vec::new();
     let mut deferred = Vec::new();
     // Unique constraints: plain unique indexes. Partial or expression ones are indexes.
@@ -240,6 +243,24 @@ fn typed(
     }];
     steps.extend(after);
     Ok(TableOut::Typed { steps, deferred })
+}
+
+/// Whether the typed step needs `sqlite_rowid = true` to give the table the layout it has:
+/// a rowid table whose key `create_table` would store `WITHOUT ROWID` (a single `uuid` key,
+/// as older cutover versions created rowid tables). A WITHOUT ROWID table that
+/// `create_table` would not create so has no typed form.
+fn keep_rowid(dialect: Dialect, t: &TableShape) -> std::result::Result<bool, Reason> {
+    let key: Vec<ColumnType> = t
+        .primary_key
+        .iter()
+        .filter_map(|k| t.columns.iter().find(|c| c.name == *k))
+        .filter_map(|c| c.ty.parse().ok())
+        .collect();
+    let planned = dialect.sql().without_rowid(&key, false);
+    if t.without_rowid && !planned {
+        return Err("a typed step would lose WITHOUT ROWID".into());
+    }
+    Ok(planned && !t.without_rowid)
 }
 
 /// A typed create_index when its parts are columns and its predicate portable, else the

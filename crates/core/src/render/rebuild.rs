@@ -7,7 +7,7 @@
 //! `PRAGMA foreign_key_check` before it commits.
 
 use super::index::create_index;
-use super::table::create_table;
+use super::table::create_table_laid_out;
 use super::unsupported;
 use crate::dialect::Dialect;
 use crate::error::Result;
@@ -88,15 +88,13 @@ fn rebuild_sql(
         foreign_keys: after.foreign_keys.values().cloned().collect(),
         sqlite_rowid: after.sqlite_rowid,
     };
-    let mut out = create_table(&create, dialect)?;
-    // Rows and their rowids are kept (where both shapes have one; a WITHOUT ROWID table
-    // stays one, as `create_table` decides from the key): the copied columns are those
-    // both shapes have.
-    let rowid = if before.without_rowid(dialect) || after.without_rowid(dialect) {
-        ""
-    } else {
-        "rowid, "
-    };
+    // The table keeps its layout: a rowid table stays one (with its rowids), a WITHOUT
+    // ROWID table stays one, also when the step changes the key's type (the layout is
+    // decided by `create_table` and `sqlite_rowid` only; triggers that find their row by
+    // rowid keep working). The copied columns are those both shapes have.
+    let without = before.without_rowid(dialect);
+    let mut out = create_table_laid_out(&create, dialect, without)?;
+    let rowid = if without { "" } else { "rowid, " };
     let common: Vec<String> = after
         .columns
         .iter()

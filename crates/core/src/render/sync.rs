@@ -50,7 +50,7 @@ pub fn sync_trigger(
         id,
         table: b.table.clone(),
         key: table.map(|t| t.primary_key.clone()).unwrap_or_default(),
-        key_types: table.map(|t| t.key_types()).unwrap_or_default(),
+        key_types: table.map(|t| t.layout_key.clone()).unwrap_or_default(),
         sqlite_rowid: table.is_some_and(|t| t.sqlite_rowid),
         sources,
         set: b.set.clone(),
@@ -64,6 +64,17 @@ pub fn sync_trigger(
             .map(|(_, c)| c.clone())
             .collect(),
     })
+}
+
+/// Sets the row identity of `t` (the key its SQLite trigger finds the row by, and the
+/// table's layout) from `schema`, the schema as it is now: a later `rename_column` of the
+/// key is followed, as SQLite rewrites an installed trigger's body on a rename.
+pub(crate) fn rekey_sync_trigger(t: &mut SyncTrigger, schema: &Schema) {
+    if let Some(table) = schema.table(&t.table) {
+        t.key = table.primary_key.clone();
+        t.key_types = table.layout_key.clone();
+        t.sqlite_rowid = table.sqlite_rowid;
+    }
 }
 
 /// The sync triggers a migration installs, with their step index (0-based).
@@ -245,6 +256,10 @@ impl Tracker {
         schema: &Schema,
         scope: &BackfillScope,
     ) -> Effects {
+        // Removed or installed again (`down`) against the schema before `m`.
+        for t in &mut self.active {
+            rekey_sync_trigger(t, schema);
+        }
         let ended = ended_by(m, dialect, &mut self.active);
         let suspended = suspended_by(m, dialect, &self.active);
         let installed = installed_by(m, dialect, schema, scope);

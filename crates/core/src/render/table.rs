@@ -110,6 +110,16 @@ pub(crate) fn literal_sql(lit: &Literal, dialect: Dialect) -> String {
 
 /// CREATE TABLE, plus nothing else: unique constraints, checks and foreign keys are inline.
 pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<String>> {
+    create_table_laid_out(t, dialect, without_rowid(t, dialect))
+}
+
+/// [`create_table`] with the layout given: `without_rowid` adds SQLite's `WITHOUT ROWID`
+/// (a rebuild keeps the layout the table has, whatever its key's types are now).
+pub(crate) fn create_table_laid_out(
+    t: &CreateTable,
+    dialect: Dialect,
+    without_rowid: bool,
+) -> Result<Vec<String>> {
     let mut stmt = Table::create();
     stmt.table(ident(&t.table));
     if t.if_not_exists {
@@ -159,27 +169,16 @@ pub(crate) fn create_table(t: &CreateTable, dialect: Dialect) -> Result<Vec<Stri
         stmt.check((ident(&c.name), c.expr.render(dialect)?));
     }
     let mut sql = dialect.schema(&stmt);
-    if without_rowid(t, dialect) {
+    if without_rowid {
         sql.push_str(" WITHOUT ROWID");
     }
     Ok(vec![sql])
 }
 
-/// Whether `t` is created without a rowid on `dialect` (SQLite: a single `uuid` key).
+/// Whether `t` is created without a rowid on `dialect` (SQLite: a single `uuid` key, unless
+/// `sqlite_rowid = true`).
 fn without_rowid(t: &CreateTable, dialect: Dialect) -> bool {
-    let key: Vec<ColumnType> = if t.primary_key.is_empty() {
-        t.columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| c.ty)
-            .collect()
-    } else {
-        t.primary_key
-            .iter()
-            .filter_map(|k| t.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
-            .collect()
-    };
-    dialect.sql().without_rowid(&key, t.sqlite_rowid)
+    dialect.sql().without_rowid(&t.key_types(), t.sqlite_rowid)
 }
 
 /// DROP TABLE.

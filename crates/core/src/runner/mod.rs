@@ -45,6 +45,7 @@ mod rowid_check;
 mod soak;
 mod status;
 mod sync;
+mod sync_current;
 mod sync_health;
 mod sync_install;
 mod transact;

@@ -143,7 +143,7 @@ impl Runner<'_> {
             parts: parts.len(),
             updated_at: parts.iter().map(|p| p.updated_at.clone()).max(),
             retired,
-            sync_trigger: self.sync_trigger_of(spec).map(|t| t.base_name()),
+            sync_trigger: self.sync_trigger_of(spec, &[]).map(|t| t.base_name()),
             sync_active,
             sync_missing,
             sync_altered,

@@ -5,7 +5,6 @@
 use super::Runner;
 use crate::backfill::BackfillSpec;
 use crate::error::Result;
-use crate::schema::Schema;
 
 impl Runner<'_> {
     /// The names of the sync triggers (`cutover_sync_*`) in the connected database or schema,
@@ -21,7 +20,7 @@ impl Runner<'_> {
 
     /// Drops the sync trigger of `spec`, if it has one (a retired backfill needs no sync).
     pub(crate) async fn drop_sync_trigger(&mut self, spec: &BackfillSpec) -> Result<()> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
+        let Some(trigger) = self.sync_trigger_of(spec, &[]) else {
             return Ok(());
         };
         let d = self.backend.dialect();
@@ -34,26 +33,5 @@ impl Runner<'_> {
             })?;
         }
         Ok(())
-    }
-
-    pub(super) fn sync_trigger_of(
-        &self,
-        spec: &BackfillSpec,
-    ) -> Option<crate::dialect::SyncTrigger> {
-        let m = self.plan.get(&spec.version)?;
-        // The plan's schema up to the backfill's migration (its `updated_at` triggers).
-        let dialect = self.backend.dialect();
-        let mut schema = Schema::default();
-        for earlier in self
-            .plan
-            .migrations
-            .iter()
-            .take_while(|e| e.version <= m.version)
-        {
-            for (_, s) in earlier.steps_for(dialect) {
-                schema.apply(&s.item);
-            }
-        }
-        crate::render::sync_trigger(&spec.step, m, &schema, &self.scope())
     }
 }

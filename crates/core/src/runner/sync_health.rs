@@ -27,7 +27,7 @@ impl Runner<'_> {
         entries: &[HistoryEntry],
         retired: bool,
     ) -> Result<(bool, bool, bool)> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
+        let Some(trigger) = self.sync_trigger_of(spec, entries) else {
             return Ok((false, false, false));
         };
         let names = self

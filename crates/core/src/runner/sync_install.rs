@@ -18,7 +18,7 @@
 //! - otherwise an installed trigger is left as it is.
 
 use super::Runner;
-use super::history::{EntryState, HistoryEntry};
+use super::history::HistoryEntry;
 use super::report::Event;
 use crate::backfill::BackfillSpec;
 use crate::dialect::SyncTrigger;
@@ -34,10 +34,12 @@ impl Runner<'_> {
         &mut self,
         spec: &BackfillSpec,
     ) -> Result<Option<String>> {
-        let Some(trigger) = self.sync_trigger_of(spec) else {
+        let entries = self.history.load_if_exists(self.backend).await?;
+        // A later migration that renamed the batch key: refused before a trigger is touched.
+        self.refuse_gone_key(spec, &entries)?;
+        let Some(trigger) = self.sync_trigger_of(spec, &entries) else {
             return Ok(None);
         };
-        let entries = self.history.load_if_exists(self.backend).await?;
         if let Some(ended) = self.sync_ended_later(spec, &trigger, &entries) {
             let msg = format!(
                 "backfill `{}`: its sync trigger is not installed again: {ended} ended dual-write \
@@ -147,12 +149,7 @@ impl Runner<'_> {
             .iter()
             .filter(|m| m.version > owner.version)
         {
-            let ran = entries.iter().any(|e| {
-                e.version == m.version
-                    && (matches!(e.state, EntryState::Applied | EntryState::Baselined)
-                        || e.statements_applied > 0)
-            });
-            if !ran {
+            if !super::sync_current::ran(m, entries) {
                 continue;
             }
             if let Some(step) = sync_ended_by(m, dialect, trigger) {

@@ -22,7 +22,7 @@ impl Runner<'_> {
         if !spec.step.sync {
             return Ok(None);
         }
-        let Some(trigger) = self.sync_trigger_of(spec) else {
+        let Some(trigger) = self.sync_trigger_of(spec, &[]) else {
             return Ok(None);
         };
         let names = self

@@ -34,6 +34,7 @@ impl Schema {
                         foreign_keys,
                         indexes: Vec::new(),
                         sqlite_rowid: t.sqlite_rowid,
+                        layout_key: t.key_types(),
                     },
                 );
             }

@@ -82,6 +82,13 @@ impl ShapeBuilder {
         }
     }
 
+    /// Records that a table is stored without a rowid (SQLite `WITHOUT ROWID`).
+    pub fn set_without_rowid(&mut self, table: &str) {
+        if let Some(t) = self.table(table) {
+            t.without_rowid = true;
+        }
+    }
+
     /// Appends a primary-key column.
     pub fn add_primary_key_column(&mut self, table: &str, column: &str) {
         if let Some(t) = self.table(table) {

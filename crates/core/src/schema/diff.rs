@@ -114,6 +114,15 @@ fn table_diff(e: &TableShape, a: &TableShape, push: &mut dyn FnMut(String)) {
             a.primary_key.join(", ")
         ));
     }
+    if e.without_rowid != a.without_rowid {
+        let layout = |w: bool| if w { "WITHOUT ROWID" } else { "a rowid table" };
+        push(format!(
+            "layout: {} expected, {} found (the plan's triggers find rows by the layout it \
+             expects)",
+            layout(e.without_rowid),
+            layout(a.without_rowid)
+        ));
+    }
     for u in e.unique.difference(&a.unique) {
         push(format!("unique ({}) missing", u.join(", ")));
     }

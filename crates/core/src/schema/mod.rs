@@ -56,6 +56,11 @@ pub struct TableModel {
     pub indexes: Vec<CreateIndex>,
     /// `sqlite_rowid` of its `create_table`: keep the rowid on SQLite.
     pub sqlite_rowid: bool,
+    /// The types of the primary key as its `create_table` declared it. With
+    /// `sqlite_rowid` they decide the table's storage layout (SQLite `WITHOUT ROWID` or
+    /// not) once, at creation: later steps (an `alter_column` of the key and the rebuild it
+    /// takes) keep the layout the table has.
+    pub layout_key: Vec<crate::types::ColumnType>,
 }
 
 impl TableModel {
@@ -69,11 +74,12 @@ impl TableModel {
     }
 
     /// Whether the table has no rowid on `dialect` (SQLite `WITHOUT ROWID`, see
-    /// [`SqlDialect::without_rowid`](crate::dialect::SqlDialect::without_rowid)).
+    /// [`SqlDialect::without_rowid`](crate::dialect::SqlDialect::without_rowid)), as its
+    /// `create_table` decided ([`TableModel::layout_key`]).
     pub fn without_rowid(&self, dialect: crate::dialect::Dialect) -> bool {
         dialect
             .sql()
-            .without_rowid(&self.key_types(), self.sqlite_rowid)
+            .without_rowid(&self.layout_key, self.sqlite_rowid)
     }
 
     /// The column named `name`.

@@ -71,6 +71,10 @@ pub struct TableShape {
     /// columns unknown. Filled from the plan only.
     #[serde(skip_serializing_if = "BTreeSet::is_empty")]
     pub opaque_indexes: BTreeSet<String>,
+    /// Whether the table is stored without a rowid (SQLite `WITHOUT ROWID`; never elsewhere).
+    /// The plan decides it at `create_table` ([`TableModel::without_rowid`](super::TableModel::without_rowid)).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub without_rowid: bool,
 }
 
 /// A whole schema.
@@ -112,6 +116,7 @@ impl Schema {
         for (name, t) in &self.tables {
             let mut shape = TableShape {
                 primary_key: t.primary_key.clone(),
+                without_rowid: t.without_rowid(dialect),
                 ..TableShape::default()
             };
             for c in &t.columns {

@@ -55,7 +55,10 @@ pub struct SyncTrigger {
     /// updates the written row by `rowid`, and by these columns only in a table without
     /// one (`key_types`, `sqlite_rowid`).
     pub key: Vec<String>,
-    /// The types of `key`'s columns (empty when unknown).
+    /// The types of the key as the table's `create_table` declared it
+    /// ([`TableModel::layout_key`](crate::schema::TableModel::layout_key); empty when
+    /// unknown): with `sqlite_rowid` they decide whether the table has a rowid, for its
+    /// whole life (an `alter_column` of the key does not change that).
     pub key_types: Vec<crate::types::ColumnType>,
     /// `sqlite_rowid` of the table's `create_table`.
     pub sqlite_rowid: bool,

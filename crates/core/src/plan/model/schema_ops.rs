@@ -266,6 +266,25 @@ pub struct CreateIndex {
     pub if_not_exists: bool,
 }
 
+impl CreateTable {
+    /// The types of the primary-key columns, in key order (inline `primary_key = true` or
+    /// the composite `primary_key`).
+    pub fn key_types(&self) -> Vec<ColumnType> {
+        if self.primary_key.is_empty() {
+            return self
+                .columns
+                .iter()
+                .filter(|c| c.primary_key)
+                .map(|c| c.ty)
+                .collect();
+        }
+        self.primary_key
+            .iter()
+            .filter_map(|k| self.columns.iter().find(|c| c.name == *k).map(|c| c.ty))
+            .collect()
+    }
+}
+
 impl CreateIndex {
     /// The index name, given or derived.
     pub fn index_name(&self) -> String {
