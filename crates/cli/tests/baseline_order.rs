@@ -8,12 +8,17 @@
 //! - Functions: all were created before the tables, so one whose result or argument is a
 //!   table's row type, or a SQL body reading a table, could not be created; those a
 //!   default, check or index calls must still come before their tables.
+//! - A function using a type of a schema the baseline leaves out only warned, then failed
+//!   at `up`: generating is refused, naming both.
 
 mod baseline_support;
 mod common;
 
 use baseline_support::round_trip;
-use cutover_tests::{Backend as Kind, backends};
+use common::{run, text};
+use cutover_cli::connect::connect;
+use cutover_tests::plans::PlanDir;
+use cutover_tests::{Backend as Kind, TestDb, backends};
 
 /// Table ACLs with their grantors, one item a line, sorted.
 const ACLS: &str = "SELECT 'table ' || c.relname || ' ' || i::text \
@@ -50,7 +55,7 @@ RESET ROLE;
 SET ROLE \"{1}\";
 GRANT SELECT ON t, u TO \"{0}\";
 RESET ROLE";
-    let (source, rebuilt, toml) = round_trip(&["b", "c"], fixture, ACLS)
+    let (source, rebuilt, toml) = round_trip(&["b", "c"], fixture, ACLS, None)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(source.len(), 9, "{source:#?}");
@@ -71,9 +76,41 @@ CREATE FUNCTION big_orders(min_amt int) RETURNS SETOF orders LANGUAGE plpgsql AS
 CREATE FUNCTION order_amt(o orders) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN o.amt; END $$;
 CREATE FUNCTION order_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM orders $$;
 CREATE FUNCTION first_order() RETURNS orders LANGUAGE sql BEGIN ATOMIC SELECT * FROM orders ORDER BY id LIMIT 1; END";
-    let (source, rebuilt, toml) = round_trip(&[], fixture, FUNCTIONS)
+    let (source, rebuilt, toml) = round_trip(&[], fixture, FUNCTIONS, None)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(source.len(), 11, "{source:#?}");
     assert_eq!(source, rebuilt, "{toml}");
+}
+
+#[tokio::test]
+async fn a_function_using_a_type_of_a_left_out_schema_is_refused_at_generate() {
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Kind::Postgres).await;
+    let outcome = async {
+        let mut b = connect(db.url()).await.map_err(|e| e.to_string())?;
+        for stmt in [
+            "CREATE SCHEMA \"App\"",
+            "CREATE TYPE \"App\".mood AS ENUM ('ok', 'sad')",
+            "CREATE TABLE notes (id int PRIMARY KEY)",
+            "CREATE FUNCTION cheer(m \"App\".mood) RETURNS text LANGUAGE plpgsql AS $$ BEGIN RETURN m::text; END $$",
+        ] {
+            b.execute(stmt).await.map_err(|e| format!("{stmt}: {e}"))?;
+        }
+        let _ = b.close().await;
+        let dir = PlanDir::new();
+        let init = run(dir.path(), &["init", "--from-database", db.url()]);
+        let out = text(&init);
+        if init.status.success() || !out.contains("cheer(\"App\".mood)") || !out.contains("schema App") {
+            return Err(format!("init should refuse, naming the function and the schema: {out}"));
+        }
+        Ok(())
+    }
+    .await;
+    db.drop_db().await;
+    if let Err(e) = outcome {
+        panic!("{e}");
+    }
 }

@@ -63,16 +63,12 @@ const GRANTS_BY_OTHERS: &str = "SELECT c.relname, format('GRANT %s ON %s %I TO %
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
     ORDER BY 1, 2";
 
-// The grant options the owners gave (the typed grants, placed before the raw ones): object
-// key as above, privilege, grantee. A column's option counts for its table.
+// The grant options the owners gave on tables and functions (the typed grants, placed before
+// the raw ones): object key as above, privilege, grantee. The owner's column grants are raw
+// steps ordered with the others; a column's option counts for its table.
 const OWNER_OPTIONS: &str = "SELECT c.relname, lower(x.privilege_type), pg_get_userbyid(x.grantee) \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     CROSS JOIN LATERAL aclexplode(c.relacl) x \
-    WHERE n.nspname = current_schema() AND x.grantor = c.relowner AND x.is_grantable AND x.grantee <> 0 \
-    UNION SELECT c.relname, lower(x.privilege_type), pg_get_userbyid(x.grantee) \
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-    CROSS JOIN LATERAL aclexplode(a.attacl) x \
     WHERE n.nspname = current_schema() AND x.grantor = c.relowner AND x.is_grantable AND x.grantee <> 0 \
     UNION SELECT p.proname || '(' || oidvectortypes(p.proargtypes) || ')', lower(x.privilege_type), \
       pg_get_userbyid(x.grantee) \

@@ -50,11 +50,14 @@ async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
 
 /// Creates `roles`, runs `fixture` (`{0}`, `{1}`, .. name the roles) on a new database,
 /// generates its baseline, checks that `drift` on the source is clean, applies it to a fresh
-/// database and returns `query`'s rows on both, with the baseline's text.
+/// database, checks that `drift` there is clean too, and returns `query`'s rows on both, with
+/// the baseline's text. With `changed` `(sql, seen)`: then runs `sql` on the rebuilt
+/// database and checks that `drift` exits 8 with `seen` in its output.
 pub async fn round_trip(
     roles: &[&str],
     fixture: &str,
     query: &str,
+    changed: Option<(&str, &str)>,
 ) -> Result<(Vec<String>, Vec<String>, String), String> {
     let db = TestDb::create(Kind::Postgres).await;
     let fresh = TestDb::create(Kind::Postgres).await;
@@ -95,6 +98,16 @@ pub async fn round_trip(
         }
         let source = facts(db.url(), query).await?;
         let rebuilt = facts(fresh.url(), query).await?;
+        if let Some((change, seen)) = changed {
+            exec(fresh.url(), change).await?;
+            let drift = run(dir.path(), &["drift", "--database", fresh.url()]);
+            if drift.status.code() != Some(8) || !text(&drift).contains(seen) {
+                return Err(format!(
+                    "drift after `{change}` should exit 8 naming {seen}: {}",
+                    text(&drift)
+                ));
+            }
+        }
         Ok((source, rebuilt, toml))
     }
     .await;
