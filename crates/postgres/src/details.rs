@@ -75,10 +75,11 @@ const VIEWS: &str = "SELECT c.relname, format('CREATE VIEW %I AS%s', c.relname, 
     WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid";
 
 // Functions of the schema that no extension owns, unqualified like the rest of the baseline
-// (which is applied to the current schema of its target).
+// (which is applied to the current schema of its target); `{tables}`: the tables that call
+// each (`TABLES_USING_FUNCTION`).
 const FUNCTIONS: &str = "SELECT p.proname, regexp_replace(pg_get_functiondef(p.oid), \
       '^(CREATE OR REPLACE (FUNCTION|PROCEDURE) )' || quote_ident(n.nspname) || '\\.', '\\1'), \
-      p.oid::text FROM pg_proc p \
+      p.oid::text, {tables} FROM pg_proc p \
     JOIN pg_namespace n ON n.oid = p.pronamespace \
     WHERE n.nspname = current_schema() AND p.prokind IN ('f', 'p') \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
@@ -252,6 +253,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     let (security, typed, warnings) = crate::security_details::read(b).await?;
     d.security = security;
     d.warnings.extend(warnings);
+    crate::owners::read(b, &mut d, &typed).await?;
     let raw = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
         rows.into_iter()
             .filter(|r| r.get(2).is_none_or(|oid| !typed.contains(oid)))
@@ -280,23 +282,26 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         }
     };
     push(ObjectKind::Type, catalog(b, TYPES).await?);
-    // Functions come before the tables (an index or a default may call one): their bodies
-    // are checked when they run, not against tables that do not exist yet.
+    // Functions say which tables call them (defaults, checks, indexes): those come before
+    // the tables, the others after (a signature may use a table's row type).
     // Each says why it is not a typed `create_function`.
     let why = crate::security_details::untyped_function_reasons(b).await?;
-    let functions = catalog(b, FUNCTIONS)
-        .await?
-        .into_iter()
-        .filter(|r| !typed.contains(&r[2]))
-        .map(|r| {
-            let reason = why.get(&r[2]).map_or("", String::as_str);
-            let sql = format!(
-                "-- not a typed create_function step: {reason}\nSET check_function_bodies = false;\n{}",
-                r[1].trim_end()
-            );
-            vec![r[0].clone(), sql]
-        })
-        .collect();
+    let functions = catalog(
+        b,
+        &FUNCTIONS.replace("{tables}", crate::security_details::TABLES_USING_FUNCTION),
+    )
+    .await?
+    .into_iter()
+    .filter(|r| !typed.contains(&r[2]))
+    .map(|r| {
+        let reason = why.get(&r[2]).map_or("", String::as_str);
+        let sql = format!(
+            "-- not a typed create_function step: {reason}\nSET check_function_bodies = false;\n{}",
+            r[1].trim_end()
+        );
+        vec![r[0].clone(), sql, r[3].clone()]
+    })
+    .collect();
     push(ObjectKind::Function, functions);
     push(ObjectKind::View, catalog(b, VIEWS).await?);
     push(ObjectKind::Trigger, raw(catalog(b, TRIGGERS).await?));

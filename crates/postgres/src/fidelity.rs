@@ -3,7 +3,7 @@
 //! a copied table needs after its CREATE (comments; row level security and policies are
 //! typed steps, [`crate::security_details`]), the extensions, sequences and
 //! materialized views the schema has, and what cannot be baselined at all (foreign keys into
-//! other schemas) or is left out (tables of other schemas).
+//! other schemas, functions using their types) or is left out (tables of other schemas).
 
 use cutover_core::backend::Backend;
 use cutover_core::schema::{LiveDetails, ObjectKind, RawObject, ShapeBuilder, catalog};
@@ -74,6 +74,21 @@ const FOREIGN_SCHEMA_KEYS: &str = "SELECT cl.relname, con.conname, rn.nspname ||
     WHERE con.contype = 'f' AND n.nspname = current_schema() AND rn.nspname <> n.nspname \
     ORDER BY 1, 2";
 
+// Functions of the current schema whose argument or result types belong to another schema
+// (not the system's, not an extension's): that schema is left out, so `up` could not
+// create them (rtB LOW).
+const FOREIGN_SCHEMA_FUNCTION_TYPES: &str = "SELECT DISTINCT p.proname || '(' || oidvectortypes(p.proargtypes) || ')', \
+      format_type(t.oid, NULL), tn.nspname \
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+    JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
+      AND d.refclassid = 'pg_type'::regclass \
+    JOIN pg_type t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.typnamespace \
+    WHERE n.nspname = current_schema() AND tn.nspname <> current_schema() \
+      AND tn.nspname NOT IN ('pg_catalog', 'information_schema') AND tn.nspname NOT LIKE 'pg\\_%' \
+      AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid IN (p.oid, t.oid, t.typelem, t.typrelid) \
+        AND e.deptype = 'e') \
+    ORDER BY 1, 2";
+
 // Tables and views of other schemas (not the system's, not an extension's): left out.
 const OTHER_SCHEMAS: &str = "SELECT n.nspname, string_agg(c.relname, ', ' ORDER BY c.relname) \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -129,6 +144,12 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
         d.refusals.push(format!(
             "foreign key {} of table {} references {}, a table in another schema (the baseline builds one schema)",
             r[1], r[0], r[2]
+        ));
+    }
+    for r in catalog(b, FOREIGN_SCHEMA_FUNCTION_TYPES).await? {
+        d.refusals.push(format!(
+            "function {} uses type {} of schema {}, which the baseline leaves out (it builds the current schema only)",
+            r[0], r[1], r[2]
         ));
     }
     for r in catalog(b, OTHER_SCHEMAS).await? {

@@ -6,10 +6,15 @@
 //! privileges in place before the tables would grant more on them than the source has.
 //! Grants made by a role that is not the object's owner (it holds a grant option) run as
 //! that role (`SET ROLE`), after the grant that gave it the option: run by the owner or a
-//! superuser, PostgreSQL would record the owner as grantor.
+//! superuser, PostgreSQL would record the owner as grantor. The order follows the grant
+//! options each grant needs ([`order_grants`]); a grant no order satisfies is reported.
+
+use std::collections::BTreeSet;
 
 use cutover_core::backend::Backend;
 use cutover_core::schema::{LiveDetails, ObjectKind, RawObject, catalog};
+
+use crate::grant_order::{GrantOption, PendingGrant, order_grants};
 
 // One statement per table, privilege, grantee, grant option and grantor, with its columns;
 // the grantor, and whether it is the table's owner (then the statement runs as is).
@@ -18,7 +23,8 @@ const COLUMN_GRANTS: &str = "SELECT c.relname, format('GRANT %s (%s) ON %I TO %s
       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END, \
       CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), \
       pg_get_userbyid(x.grantor), (x.grantor = c.relowner)::text, \
-      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END \
+      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END, \
+      lower(x.privilege_type), x.is_grantable::text \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
     CROSS JOIN LATERAL aclexplode(a.attacl) x \
@@ -36,7 +42,8 @@ const GRANTS_BY_OTHERS: &str = "SELECT c.relname, format('GRANT %s ON %s %I TO %
       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END, \
       CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), \
       pg_get_userbyid(x.grantor), 'false', \
-      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END \
+      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END, \
+      string_agg(lower(x.privilege_type), ',' ORDER BY x.privilege_type), x.is_grantable::text \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
     CROSS JOIN LATERAL aclexplode(c.relacl) x \
     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'S') \
@@ -48,12 +55,26 @@ const GRANTS_BY_OTHERS: &str = "SELECT c.relname, format('GRANT %s ON %s %I TO %
         CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END, \
         CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), \
       pg_get_userbyid(x.grantor), 'false', \
-      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END \
+      CASE WHEN x.grantee = 0 THEN 'public' ELSE pg_get_userbyid(x.grantee) END, \
+      lower(x.privilege_type), x.is_grantable::text \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
     CROSS JOIN LATERAL aclexplode(p.proacl) x \
     WHERE n.nspname = current_schema() AND p.prokind = 'f' AND x.grantor <> p.proowner \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
     ORDER BY 1, 2";
+
+// The grant options the owners gave on tables and functions (the typed grants, placed before
+// the raw ones): object key as above, privilege, grantee. The owner's column grants are raw
+// steps ordered with the others; a column's option counts for its table.
+const OWNER_OPTIONS: &str = "SELECT c.relname, lower(x.privilege_type), pg_get_userbyid(x.grantee) \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    CROSS JOIN LATERAL aclexplode(c.relacl) x \
+    WHERE n.nspname = current_schema() AND x.grantor = c.relowner AND x.is_grantable AND x.grantee <> 0 \
+    UNION SELECT p.proname || '(' || oidvectortypes(p.proargtypes) || ')', lower(x.privilege_type), \
+      pg_get_userbyid(x.grantee) \
+    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+    CROSS JOIN LATERAL aclexplode(p.proacl) x \
+    WHERE n.nspname = current_schema() AND x.grantor = p.proowner AND x.is_grantable AND x.grantee <> 0";
 
 // Default privileges of the current schema, and the database-wide ones (no schema), one
 // statement per role, object type, privilege, grantee and grant option. A role's own
@@ -86,21 +107,43 @@ const DEFAULT_REVOKES: &str = "SELECT pg_get_userbyid(d.defaclrole), \
 /// objects ([`ObjectKind::Privilege`]), with the grants made by non-owners, and a warning for each database-wide default
 /// privilege that revokes a built-in default (not reproduced).
 pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_core::Result<()> {
-    let mut grants = catalog(b, COLUMN_GRANTS).await?;
-    grants.extend(catalog(b, GRANTS_BY_OTHERS).await?);
-    for r in grantor_order(grants) {
-        let (object, sql, grantor, by_owner) = (&r[0], &r[1], &r[2], r[3] == "true");
-        let (name, sql) = if by_owner {
-            (format!("column grant on table {object}"), sql.clone())
+    let mut rows = catalog(b, COLUMN_GRANTS).await?;
+    rows.extend(catalog(b, GRANTS_BY_OTHERS).await?);
+    let grants = rows
+        .into_iter()
+        .map(|r| PendingGrant {
+            object: r[0].clone(),
+            sql: r[1].clone(),
+            grantor: r[2].clone(),
+            by_owner: r[3] == "true",
+            grantee: r[4].clone(),
+            privileges: r[5].split(',').map(str::to_string).collect(),
+            grant_option: r[6] == "true",
+        })
+        .collect();
+    let held: BTreeSet<GrantOption> = catalog(b, OWNER_OPTIONS)
+        .await?
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect();
+    let (ordered, stuck) = order_grants(grants, held);
+    for g in ordered {
+        let (name, sql) = if g.by_owner {
+            (format!("column grant on table {}", g.object), g.sql)
         } else {
             // Run as the grantor: as the owner or a superuser, PostgreSQL records the
             // owner as grantor, and a grant whose grantor later loses its grant option
             // would no longer go with it.
             (
                 format!(
-                    "grant on {object} made by {grantor}, not the owner: run as {grantor} so it stays the grantor"
+                    "grant on {} made by {}, not the owner: run as {} so it stays the grantor",
+                    g.object, g.grantor, g.grantor
                 ),
-                format!("SET ROLE {};\n{sql};\nRESET ROLE", quote_ident(grantor)),
+                format!(
+                    "SET ROLE {};\n{};\nRESET ROLE",
+                    quote_ident(&g.grantor),
+                    g.sql
+                ),
             )
         };
         d.objects.push(RawObject {
@@ -109,6 +152,12 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
             sql,
             used_by: Vec::new(),
         });
+    }
+    for g in stuck {
+        d.warnings.push(format!(
+            "grant on {} made by {} (`{}`) is left out: no grant in the baseline gives {} that right WITH GRANT OPTION first (a circle of grant options, e.g. after an owner change); add it by hand as a raw `sql` step run as the role that should be its grantor",
+            g.object, g.grantor, g.sql, g.grantor
+        ));
     }
     for r in catalog(b, DEFAULT_PRIVILEGES).await? {
         d.objects.push(RawObject {
@@ -130,25 +179,4 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
 /// `"role"` with inner quotes doubled.
 fn quote_ident(role: &str) -> String {
     format!("\"{}\"", role.replace('"', "\"\""))
-}
-
-/// Grants in an order where each grant made by a role comes after the grants that role
-/// received on the same object (its grant option): the owner's first, then each chain
-/// link in turn. A circle of grant options (possible with two grants from the owner)
-/// cannot block: what is left is appended in catalog order.
-fn grantor_order(mut left: Vec<Vec<String>>) -> Vec<Vec<String>> {
-    let mut out = Vec::with_capacity(left.len());
-    while !left.is_empty() {
-        let waits = |r: &Vec<String>, pending: &[Vec<String>]| {
-            r[3] != "true" && pending.iter().any(|p| p[0] == r[0] && p[4] == r[2])
-        };
-        let (ready, rest): (Vec<_>, Vec<_>) = left.iter().cloned().partition(|r| !waits(r, &left));
-        if ready.is_empty() {
-            out.extend(rest);
-            break;
-        }
-        out.extend(ready);
-        left = rest;
-    }
-    out
 }

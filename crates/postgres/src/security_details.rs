@@ -53,16 +53,32 @@ const PUBLIC_EXECUTE_REVOKED: &str = "SELECT p.proname || '(' || oidvectortypes(
         WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE') \
     ORDER BY 1";
 
+/// The tables of the current schema whose column defaults, generated columns, checks or
+/// indexes call the function `p` (pg_depend), comma-separated: the function is created before
+/// them; every other function comes after the tables (its argument or result types may be
+/// their row types).
+pub(crate) const TABLES_USING_FUNCTION: &str = "coalesce((SELECT string_agg(DISTINCT c.relname, ',') \
+      FROM pg_depend d \
+      LEFT JOIN pg_attrdef ad ON d.classid = 'pg_attrdef'::regclass AND ad.oid = d.objid \
+      LEFT JOIN pg_constraint con ON d.classid = 'pg_constraint'::regclass AND con.oid = d.objid \
+      LEFT JOIN pg_index ix ON d.classid = 'pg_class'::regclass AND ix.indexrelid = d.objid \
+      JOIN pg_class c ON c.oid = coalesce(ad.adrelid, con.conrelid, ix.indrelid) \
+      JOIN pg_namespace cn ON cn.oid = c.relnamespace \
+      WHERE d.refclassid = 'pg_proc'::regclass AND d.refobjid = p.oid \
+        AND c.relkind IN ('r', 'p') AND cn.nspname = current_schema()), '')";
+
 /// PL/pgSQL functions of the schema with only what `create_function` writes: named IN
 /// arguments without defaults, default cost and rows, not STRICT / LEAKPROOF / PARALLEL,
 /// no setting but search_path. SQL-language functions stay raw: their bodies are checked
-/// against tables when created, and functions are created before the tables.
+/// against tables when created. The last column: [`TABLES_USING_FUNCTION`] (a placeholder).
 const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
       array_to_string(array(SELECT quote_ident(nm) || ' ' || format_type(t, NULL) \
         FROM unnest(p.proargnames, p.proargtypes::oid[]) WITH ORDINALITY u(nm, t, i) ORDER BY i), E'\\x1f'), \
       pg_get_function_result(p.oid), l.lanname, p.prosrc, p.prosecdef::text, p.provolatile::text, \
       coalesce((SELECT substr(c, 13) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%'), ''), \
-      EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%')::text \
+      EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%')::text, {tables}, \
+      CASE WHEN p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN '' \
+        ELSE pg_get_userbyid(p.proowner) END \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE n.nspname = current_schema() AND p.prokind = 'f' AND l.lanname = 'plpgsql' \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
@@ -134,7 +150,12 @@ fn grantable(on: &str, privilege: &str) -> bool {
 }
 
 fn list(v: &str) -> Vec<String> {
-    v.split('\u{1f}')
+    list_by(v, '\u{1f}')
+}
+
+/// The non-empty items of `v` split at `sep`.
+pub(crate) fn list_by(v: &str, sep: char) -> Vec<String> {
+    v.split(sep)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
@@ -197,7 +218,8 @@ pub(crate) async fn read(
     for r in catalog(b, PUBLIC_EXECUTE_REVOKED).await? {
         s.public_execute_revoked.push(r[0].clone());
     }
-    for r in catalog(b, FUNCTIONS).await? {
+    let functions = FUNCTIONS.replace("{tables}", TABLES_USING_FUNCTION);
+    for r in catalog(b, &functions).await? {
         typed.insert(r[0].clone());
         let volatility = match r[7].as_str() {
             "i" => "immutable",
@@ -213,6 +235,8 @@ pub(crate) async fn read(
             security_definer: r[6] == "true",
             volatility: volatility.into(),
             search_path: (r[9] == "true").then(|| search_path_value(&r[8])),
+            used_by: list_by(&r[10], ','),
+            owner: Some(r[11].clone()).filter(|o| !o.is_empty()),
         });
     }
     for r in catalog(b, TRIGGERS).await? {

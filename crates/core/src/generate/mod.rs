@@ -156,8 +156,9 @@ pub fn generate_baseline(
         created.insert(name);
     }
     // What tables need first: extensions, shared sequences, the types copied tables use,
-    // and functions (an index, default or check may call one; bodies are not checked
-    // against tables that do not exist yet).
+    // and the functions a table's default, check or index calls. The other functions come
+    // after the tables: an argument or result may be a table's row type, and a SQL body is
+    // checked against the tables it reads (rtB HIGH 5).
     let of = |kind: ObjectKind| details.objects.iter().filter(move |o| o.kind == kind);
     let mut steps: Vec<StepText> = Vec::new();
     for o in of(ObjectKind::Extension) {
@@ -172,16 +173,23 @@ pub fn generate_baseline(
         let comment = format!("type {}: used by tables copied as SQL", o.name);
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
-    for o in of(ObjectKind::Function) {
-        let comment = format!(
-            "function {}: outside the plan model, SQL from the database",
-            o.name
-        );
-        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
-    }
-    steps.extend(security::function_steps(dialect, &details.security));
+    let raw_functions = |before_tables: bool| {
+        of(ObjectKind::Function)
+            .filter(move |o| o.used_by.is_empty() != before_tables)
+            .map(|o| {
+                let comment = format!(
+                    "function {}: outside the plan model, SQL from the database",
+                    o.name
+                );
+                raw_step(dialect, Some(comment), &o.sql, &[])
+            })
+    };
+    steps.extend(raw_functions(true));
+    steps.extend(security::function_steps(dialect, &details.security, true));
     steps.extend(tables);
     steps.extend(deferred);
+    steps.extend(raw_functions(false));
+    steps.extend(security::function_steps(dialect, &details.security, false));
     for o in &details.objects {
         let (creates, what) = match o.kind {
             ObjectKind::View => (vec![format!("view {}", o.name)], "view"),
@@ -191,7 +199,8 @@ pub fn generate_baseline(
             | ObjectKind::Type
             | ObjectKind::Extension
             | ObjectKind::Sequence
-            | ObjectKind::Privilege => continue,
+            | ObjectKind::Privilege
+            | ObjectKind::Owner => continue,
         };
         let comment = format!(
             "{what} {}: outside the plan model, SQL from the database",
@@ -204,6 +213,13 @@ pub fn generate_baseline(
             );
         }
         steps.push(step);
+    }
+    // Owners other than the role that runs `up` (a SECURITY DEFINER function runs with its
+    // owner's rights), once every object exists; the typed grants that follow are then
+    // recorded with the owner as grantor, as in the source.
+    for o in of(ObjectKind::Owner) {
+        let comment = format!("owner of {}: not the role that runs the baseline", o.name);
+        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
     steps.extend(security::after_table_steps(dialect, &details.security));
     // Last: a typed revoke of a table privilege takes it off the columns too, and default

@@ -1,5 +1,5 @@
 //! The typed steps of a baseline for what [`LiveSecurity`] holds: functions (before the
-//! tables: a default, index or check may call one), then after the tables the triggers,
+//! tables those a default, index or check calls, the others after them), then after the tables the triggers,
 //! row-level security, policies and grants. Every step is limited to the dialect, like the
 //! raw steps, so the baseline keeps loading in plans that also target other databases.
 
@@ -22,10 +22,16 @@ fn typed(dialect: Dialect, op: &str, fields: &str, comment: Option<String>) -> S
     }
 }
 
-/// `create_function` steps, created before the tables.
-pub(super) fn function_steps(dialect: Dialect, s: &LiveSecurity) -> Vec<StepText> {
+/// `create_function` steps: with `before_tables`, those a table's default, check or index
+/// calls (created before the tables); else the others (created after them).
+pub(super) fn function_steps(
+    dialect: Dialect,
+    s: &LiveSecurity,
+    before_tables: bool,
+) -> Vec<StepText> {
     s.functions
         .iter()
+        .filter(|f| f.used_by.is_empty() != before_tables)
         .map(|f| function_step(dialect, f))
         .collect()
 }
@@ -46,6 +52,9 @@ fn function_step(dialect: Dialect, f: &LiveFunction) -> StepText {
     }
     if let Some(p) = &f.search_path {
         let _ = writeln!(b, "set_search_path = {}", quote(p));
+    }
+    if let Some(o) = &f.owner {
+        let _ = writeln!(b, "owner = {}", quote(o));
     }
     let _ = writeln!(b, "body = {}", body_string(&f.body));
     typed(dialect, "create_function", &b, None)

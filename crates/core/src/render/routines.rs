@@ -31,7 +31,15 @@ pub(crate) fn render(
     };
     Some(match step {
         Step::CreateFunction(f) => pg_only(format!("create_function `{}`", f.name), &|| {
-            vec![create_function(f)]
+            let mut sql = vec![create_function(f)];
+            if let Some(owner) = &f.owner {
+                sql.push(format!(
+                    "ALTER FUNCTION {} OWNER TO {}",
+                    f.signature(),
+                    Dialect::Postgres.quote(owner)
+                ));
+            }
+            sql
         }),
         Step::DropFunction(f) => pg_only(format!("drop_function `{}`", f.name), &|| {
             vec![drop_function(f)]

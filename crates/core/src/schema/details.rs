@@ -58,6 +58,10 @@ pub enum ObjectKind {
     /// privileges, grants made by a non-owner, run as that grantor): granted last, after every table and typed security step; known to
     /// drift by nothing.
     Privilege,
+    /// `ALTER .. OWNER TO` for an object copied as raw SQL whose owner is not the role that
+    /// read the schema (PostgreSQL): run after the views and triggers, before the typed
+    /// security steps.
+    Owner,
 }
 
 /// An object outside the schema model, with the SQL that creates it.
@@ -69,7 +73,8 @@ pub struct RawObject {
     pub name: String,
     /// The statement that creates it on the same dialect.
     pub sql: String,
-    /// The tables that use it (types only).
+    /// The tables that use it: a type's columns, a function's defaults, checks or indexes
+    /// (a function no table uses is created after the tables).
     pub used_by: Vec<String>,
 }
 

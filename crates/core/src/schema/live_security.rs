@@ -67,6 +67,11 @@ pub struct LiveFunction {
     pub volatility: String,
     /// The search_path it sets, if it sets one.
     pub search_path: Option<String>,
+    /// The tables whose defaults, checks or indexes call it: it is created before the
+    /// tables; with none, after them (its signature may use a table's row type).
+    pub used_by: Vec<String>,
+    /// Its owner, when it is not the role that read the schema.
+    pub owner: Option<String>,
 }
 
 /// A trigger a typed `create_trigger` step re-creates exactly.

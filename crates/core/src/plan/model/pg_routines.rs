@@ -117,6 +117,11 @@ pub struct CreateFunction {
     /// then restores the definition the database had before (captured at apply).
     #[serde(default, skip_serializing_if = "is_false")]
     pub replace: bool,
+    /// The role that owns the function, set right after it is created (`ALTER FUNCTION ..
+    /// OWNER TO`); unset: the role that runs the migration. A SECURITY DEFINER function runs
+    /// with its owner's rights; drift compares the owner with the one this step gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 fn plpgsql() -> String {
