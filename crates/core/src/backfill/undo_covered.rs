@@ -100,9 +100,18 @@ fn covered(spec: &BackfillSpec, parts: &[Checkpoint]) -> Option<String> {
     let [key] = spec.key.as_slice() else {
         return None;
     };
-    if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    let simple = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !simple(key) {
         return None;
     }
+    // Qualified, so that a table joined with `from` that has a column of the same name
+    // never makes it ambiguous.
+    let table = &spec.step.table;
+    let key = if simple(table) {
+        format!("{table}.{key}")
+    } else {
+        key.clone()
+    };
     let kind = spec.key_kinds.as_ref().and_then(|k| k.first().copied());
     let literal = |v: &[String]| -> Option<String> {
         let [v] = v else { return None };
