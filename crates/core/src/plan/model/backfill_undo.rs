@@ -27,10 +27,16 @@ impl Backfill {
         ]
         .into_iter()
         .find_map(|(name, e)| {
-            e?.columns()
+            let e = e?;
+            // A subquery may read the table under an alias (`items AS x`): `x.status` is the
+            // set column too.
+            let names = e.names_of_table(&self.table);
+            e.columns()
                 .into_iter()
                 .find(|c| {
-                    c.table.as_deref().is_none_or(|t| t == self.table)
+                    c.table
+                        .as_deref()
+                        .is_none_or(|t| t == self.table || names.iter().any(|n| n == t))
                         && self.set.iter().any(|(s, _)| *s == c.column)
                 })
                 .map(|c| (name, c))
@@ -48,5 +54,34 @@ impl Backfill {
                 "its `{name}` reads `{col}`, which the backfill sets, so after the backfill it no longer selects the rows the backfill changed and its `undo` expressions could rewrite rows it never touched: add `undo_where = \"...\"` to the step, selecting exactly the rows to undo (e.g. the values `set` wrote)"
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Backfill;
+
+    fn step(r#where: &str) -> Backfill {
+        toml::from_str(&format!(
+            "table = \"items\"\nwhere = \"{where}\"\nset.status = \"'migrated'\"\nundo.status = \"'new'\"\nundo_log = false\n"
+        ))
+        .expect("step")
+    }
+
+    #[test]
+    fn a_set_column_read_through_an_alias_in_a_subquery_is_refused() {
+        let e =
+            step("EXISTS (SELECT 1 FROM items AS x WHERE x.id = items.id AND x.status = 'new')")
+                .undo_scope()
+                .expect_err("refused");
+        assert!(e.contains("`where`") && e.contains("x.status"), "{e}");
+    }
+
+    #[test]
+    fn another_table_under_an_alias_is_no_set_column() {
+        let s = step(
+            "EXISTS (SELECT 1 FROM tags AS x WHERE x.item_id = items.id AND x.status = 'new')",
+        );
+        assert!(s.undo_scope().is_ok());
     }
 }
