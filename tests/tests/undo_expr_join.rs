@@ -63,6 +63,24 @@ undo_log = false
 batch_size = 7
 "#;
 
+/// `where` reads the column it sets (stale after the backfill) while the join does not: the
+/// undo keeps the join, which its `undo` expression reads.
+const STALE_WHERE: &str = r#"
+description = "gold regions"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "gold_region"
+table = "orders"
+where = "orders.region IS NULL"
+from = { table = "customers", on = "customers.id = orders.customer_id" }
+set.region = "customers.region"
+undo.region = "CASE WHEN customers.tier = 'gold' THEN NULL ELSE orders.region END"
+undo_where = "orders.n = 0"
+undo_log = false
+batch_size = 7
+"#;
+
 fn options() -> RunnerOptions {
     let mut o = RunnerOptions {
         retry_backoff: Duration::from_millis(1),
@@ -180,6 +198,35 @@ async fn backfill_undo_of_a_joined_backfill_that_did_not_complete_restores_its_r
             .await
             .expect("backfill undo");
         assert_eq!(b.query(q).await.expect("rows").rows, before, "backfill undo");
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_where_keeps_the_join_its_undo_reads() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_tables.toml", TABLES)
+            .write("0002_fill.toml", STALE_WHERE);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        let before = seeded(b.as_mut(), &plan).await;
+        let after = regions(b.as_mut()).await;
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .undo_backfill("gold_region")
+            .await
+            .expect("backfill undo");
+        // Gold customers' orders are NULL again; basic customers' keep `us`.
+        let expected: Vec<String> = after
+            .iter()
+            .map(|r| if r == "us" { r.clone() } else { "NULL".into() })
+            .collect();
+        assert_ne!(
+            expected, before,
+            "basic customers' orders keep their region"
+        );
+        assert_eq!(regions(b.as_mut()).await, expected, "backfill undo");
         b.close().await.expect("close");
     })
     .await;
