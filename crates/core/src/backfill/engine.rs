@@ -6,8 +6,9 @@ use super::options::BackfillOptions;
 use super::report::{BackfillEvent, BackfillObserver, BackfillReport};
 use super::sizing::BatchSizer;
 use super::spec::{BackfillSpec, KeyKind};
-use super::sql::{batch_update_sql, boundary_sql, last_key_sql, range_count_sql};
+use super::sql::{batch_update_sql, last_key_sql, range_count_sql};
 use super::state::{Checkpoint, PartState, StateTable};
+use super::ticks::{TICK, Ticks, WINDOW};
 use crate::backend::Backend;
 use crate::error::{DriverErrorKind, Error, Result};
 use crate::fence::Fence;
@@ -83,14 +84,19 @@ pub async fn run_part(
     let started = Instant::now();
     let base = (cp.rows_scanned, cp.rows_changed, cp.batches);
     prepare_session(b, options).await?;
+    // Batch boundaries counted ahead, in memory only (the checkpoint stays the truth).
+    let mut ticks = Ticks::new(TICK, WINDOW);
     loop {
         super::pace::wait_for_throttle(b, options, ctx.observer).await?;
         let size = sizer.size();
         let batch_started = Instant::now();
         let mut attempt = 0;
         let batch = loop {
-            match run_batch(b, ctx, &cp, size, with_pending, &states).await {
-                Ok(v) => break v,
+            match run_batch(b, ctx, &cp, (size, &mut ticks), with_pending, &states).await {
+                Ok(v) => {
+                    ticks.committed(&v.next.cursor);
+                    break v;
+                }
                 Err(e) => {
                     let _ = b.rollback().await;
                     super::undo_log_ahead::release_clock(b).await;
@@ -154,6 +160,8 @@ pub async fn run_part(
                             .into_iter()
                             .find(|p| p.part == cp.part)
                         {
+                            // A moved cursor leaves the ticks behind: they are listed again
+                            // from it (Ticks::boundary compares the queue's start).
                             cp = fresh;
                         }
                     }
@@ -201,26 +209,21 @@ pub async fn run_part(
     Ok(report)
 }
 
-/// One batch: the boundary, then rows and checkpoint in one transaction.
+/// One batch of about `size` rows: the boundary (from the ticks counted ahead, or counted
+/// exactly), then rows and checkpoint in one transaction.
 async fn run_batch(
     b: &mut dyn Backend,
     ctx: &PartContext<'_>,
     cp: &Checkpoint,
-    size: u64,
+    (size, ticks): (u64, &mut Ticks),
     with_pending: bool,
     states: &StateTable,
 ) -> Result<Batch> {
     let dialect = b.dialect();
     let cursor = cp.cursor.as_deref();
     let end = cp.range_end.as_deref();
-    let boundary_query = boundary_sql(ctx.spec, dialect, ctx.kinds, cursor, end, size);
-    let boundary: Option<Vec<String>> = b
-        .query(&boundary_query)
-        .await?
-        .rows
-        .into_iter()
-        .next()
-        .map(|r| r.into_iter().map(|v| v.unwrap_or_default()).collect());
+    let counted = ticks.boundary(b, ctx, cp, size).await?;
+    let boundary = counted.upper;
     let last = boundary.is_none();
     let update = batch_update_sql(
         ctx.spec,
@@ -261,7 +264,7 @@ async fn run_batch(
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)
     } else {
-        size
+        counted.rows
     };
     // With an undo log: its statements around the UPDATE (or one statement for both).
     let upper = boundary.as_deref();

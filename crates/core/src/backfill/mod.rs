@@ -25,6 +25,7 @@ pub(crate) mod sql;
 mod state;
 mod state_retire;
 mod stats;
+mod ticks;
 mod transform;
 mod undo_check;
 mod undo_covered;

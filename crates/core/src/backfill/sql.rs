@@ -272,7 +272,7 @@ pub fn last_key_sql(
 
 /// `SELECT key FROM t WHERE key > cursor [AND key < end] ORDER BY key <order> LIMIT 1`, on
 /// the key index alone.
-fn key_select(
+pub(crate) fn key_select(
     spec: &BackfillSpec,
     dialect: Dialect,
     kinds: &[KeyKind],
