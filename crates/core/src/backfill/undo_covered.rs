@@ -20,7 +20,7 @@ pub enum ExpressionUndo {
     /// batch's transaction, so a resumed undo goes on after the last committed batch.
     Run {
         /// The undo spec (its `pending` limited to the covered key ranges when `limited`).
-        spec: BackfillSpec,
+        spec: Box<BackfillSpec>,
         /// Limited to the key ranges the backfill's checkpoints record as done (it did not
         /// complete).
         limited: bool,
@@ -68,7 +68,7 @@ pub async fn expression_undo(b: &mut dyn Backend, spec: &BackfillSpec) -> Result
     };
     if complete {
         return Ok(ExpressionUndo::Run {
-            spec: undo,
+            spec: Box::new(undo),
             limited: false,
             resuming,
         });
@@ -87,7 +87,7 @@ pub async fn expression_undo(b: &mut dyn Backend, spec: &BackfillSpec) -> Result
         None => limit,
     });
     Ok(ExpressionUndo::Run {
-        spec: undo,
+        spec: Box::new(undo),
         limited: true,
         resuming,
     })

@@ -341,7 +341,7 @@ impl Runner<'_> {
                         ..backfill::UndoReport::default()
                     });
                 }
-                backfill::ExpressionUndo::Run { spec, limited, .. } => (spec, limited),
+                backfill::ExpressionUndo::Run { spec, limited, .. } => (*spec, limited),
             };
             // Never `restart`: each batch checkpoints in its transaction, and its first
             // written row moves the backfill to `undoing` there (see `BackfillSpec::undoes`).

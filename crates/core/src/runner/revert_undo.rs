@@ -125,7 +125,7 @@ impl Runner<'_> {
                 resuming: false,
                 ..
             } => return Ok(()),
-            backfill::ExpressionUndo::Run { spec, limited, .. } => (spec, limited),
+            backfill::ExpressionUndo::Run { spec, limited, .. } => (*spec, limited),
         };
         // Never `restart`: an interrupted undo goes on from its checkpoint, so no row is
         // written twice.
