@@ -283,6 +283,13 @@ async fn run_batch(
     for s in &after {
         b.execute(s).await?;
     }
+    // An expression undo: the backfill it undoes stops being complete with the first
+    // written row, in this transaction (a no-op once marked).
+    if changed > 0
+        && let Some(undone) = &ctx.spec.undoes
+    {
+        b.execute(&states.mark_undoing_sql(undone)).await?;
+    }
     next.rows_scanned += rows as i64;
     next.rows_changed += changed as i64;
     next.batches += 1;

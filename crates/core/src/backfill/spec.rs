@@ -48,6 +48,10 @@ pub struct BackfillSpec {
     /// The plan (history table) its checkpoints, undo log and lock belong to: every stored
     /// name of this backfill is built from it (see [`BackfillScope`]).
     pub scope: BackfillScope,
+    /// For the spec that runs a backfill's `undo` expressions (see [`BackfillSpec::undo`]):
+    /// the id of the backfill it undoes. Its first batch that writes a row moves that
+    /// backfill to `undoing`, in the batch's transaction (see `PartState::Undoing`).
+    pub undoes: Option<String>,
 }
 
 impl BackfillSpec {
@@ -88,6 +92,7 @@ impl BackfillSpec {
             migration: migration.label(),
             version: migration.version.text.clone(),
             scope: scope.clone(),
+            undoes: None,
         })
     }
 
@@ -201,6 +206,7 @@ impl BackfillSpec {
             .collect();
         spec.step = step;
         spec.target_key = Vec::new();
+        spec.undoes = Some(self.id.clone());
         Ok(spec)
     }
 }

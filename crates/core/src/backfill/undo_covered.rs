@@ -1,25 +1,48 @@
 //! The expression undo of a backfill without an undo log: over the rows `undo_where` selects
 //! when the backfill completed, and else only over the key ranges its checkpoints record as
 //! done, so that a non-idempotent `undo` (`v - 1`) never writes rows the backfill never
-//! reached.
+//! reached; resumed from its own checkpoint, so it never writes a row twice.
 
 use super::spec::{BackfillSpec, KeyKind};
 use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::expr::Expression;
+use sha2::{Digest, Sha256};
 
-/// The spec that undoes `spec` with its `undo` expressions, and whether it is limited to the
-/// rows a partial run covered. Refuses when the backfill did not complete and its
+/// What an expression undo does next (see [`expression_undo`]).
+#[derive(Debug, Clone)]
+pub enum ExpressionUndo {
+    /// An earlier undo ran to the end (the backfill's checkpoint is gone, the undo's is
+    /// finished): nothing is left to write.
+    AlreadyUndone,
+    /// Run `spec` with the engine, never with `restart`: it checkpoints each batch in the
+    /// batch's transaction, so a resumed undo goes on after the last committed batch.
+    Run {
+        /// The undo spec (its `pending` limited to the covered key ranges when `limited`).
+        spec: Box<BackfillSpec>,
+        /// Limited to the key ranges the backfill's checkpoints record as done (it did not
+        /// complete).
+        limited: bool,
+        /// An earlier undo wrote rows and was interrupted: this one goes on from it.
+        resuming: bool,
+    },
+}
+
+/// The undo of `spec` with its `undo` expressions: over the rows `undo_where` (within the
+/// backfill's scope) selects when the backfill completed, else only over the key ranges its
+/// checkpoints record as done. An undo that was interrupted after writing rows (the
+/// backfill is `undoing`) goes on with the scope it started with (its checkpoint's checksum
+/// says which), from its own checkpoint, so no row is written twice; a fresh one drops a
+/// stale checkpoint of an earlier undo. Refuses when the backfill did not complete and its
 /// checkpoints cannot tell which rows it wrote.
-pub async fn expression_undo(
-    b: &mut dyn Backend,
-    spec: &BackfillSpec,
-) -> Result<(BackfillSpec, bool)> {
+pub async fn expression_undo(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<ExpressionUndo> {
     let mut undo = spec.undo()?;
     let states = StateTable::new(b.dialect(), &spec.scope);
     states.ensure(b).await?;
     let parts = states.load(b, &spec.id).await?;
+    let undo_parts = states.load(b, &undo.id).await?;
+    let finished = |p: &Checkpoint| matches!(p.state, PartState::Done | PartState::Complete);
     let refuse = |why: &str| {
         Error::Other(format!(
             "backfill `{}` has no undo log and {why}, so its `undo` expressions cannot be limited to the rows it changed and would also rewrite rows it never reached: nothing was undone; restore the rows from a backup (or finish the backfill with `cutover backfill run {}` and undo it then)",
@@ -27,22 +50,47 @@ pub async fn expression_undo(
         ))
     };
     if parts.is_empty() {
+        if !undo_parts.is_empty() && undo_parts.iter().all(finished) {
+            return Ok(ExpressionUndo::AlreadyUndone);
+        }
         return Err(refuse("no checkpoint on this database"));
     }
-    if parts
-        .iter()
-        .all(|p| matches!(p.state, PartState::Done | PartState::Complete))
-    {
-        return Ok((undo, false));
+    let resuming = parts.iter().any(|p| p.state == PartState::Undoing);
+    if !resuming && !undo_parts.is_empty() {
+        // Left by an undo of an earlier run of the backfill (or one killed before it
+        // wrote a row): this undo starts over.
+        states.clear(b, &undo.id).await?;
+    }
+    let complete = if resuming {
+        undo_parts.iter().any(|p| p.checksum == undo.checksum)
+    } else {
+        parts.iter().all(finished)
+    };
+    if complete {
+        return Ok(ExpressionUndo::Run {
+            spec: Box::new(undo),
+            limited: false,
+            resuming,
+        });
     }
     let limit = covered(spec, &parts)
         .ok_or_else(|| refuse("its key is not a single column of integers or text"))?;
+    // The limited undo's checkpoint differs from the full one's, so that a resumed undo
+    // tells which it was.
+    undo.checksum = Sha256::digest(format!("{}\n{limit}", undo.checksum).as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let limit = Expression::parse(&limit).map_err(|_| refuse("its key cannot be compared"))?;
     undo.step.pending = Some(match undo.step.pending.take() {
         Some(w) => w.and(limit),
         None => limit,
     });
-    Ok((undo, true))
+    Ok(ExpressionUndo::Run {
+        spec: Box::new(undo),
+        limited: true,
+        resuming,
+    })
 }
 
 /// The condition selecting the keys the parts processed: per part, from where it starts
@@ -52,9 +100,18 @@ fn covered(spec: &BackfillSpec, parts: &[Checkpoint]) -> Option<String> {
     let [key] = spec.key.as_slice() else {
         return None;
     };
-    if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    let simple = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !simple(key) {
         return None;
     }
+    // Qualified, so that a table joined with `from` that has a column of the same name
+    // never makes it ambiguous.
+    let table = &spec.step.table;
+    let key = if simple(table) {
+        format!("{table}.{key}")
+    } else {
+        key.clone()
+    };
     let kind = spec.key_kinds.as_ref().and_then(|k| k.first().copied());
     let literal = |v: &[String]| -> Option<String> {
         let [v] = v else { return None };

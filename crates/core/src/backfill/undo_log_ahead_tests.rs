@@ -18,6 +18,7 @@ fn spec(toml_step: &str) -> BackfillSpec {
         migration: "0001 (m)".into(),
         version: "0001".into(),
         scope: crate::backfill::BackfillScope::default_history(),
+        undoes: None,
     }
 }
 

@@ -167,6 +167,14 @@ impl Expression {
         self.node.reads_table(table)
     }
 
+    /// The names (an alias, else the table's own name) under which the expression's
+    /// subqueries read `table`, deduplicated.
+    pub fn names_of_table(&self, table: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.node.collect_aliases(table, &mut out);
+        out
+    }
+
     /// Whether a value of kind `kind` (this expression's, from
     /// [`typecheck`](Expression::typecheck)) stores into a column of type `ty` with the same
     /// result on every dialect.

@@ -330,13 +330,29 @@ impl Runner<'_> {
                 Err(e) => return Err(self.undo_blocked(spec, e).await),
             }
         } else {
-            let mut options = self.options.backfill.clone();
-            options.restart = true;
             // A backfill that did not complete is undone only over the key ranges its
-            // checkpoints record as done.
-            let (undo, limited) = backfill::expression_undo(self.backend, spec).await?;
-            // Not complete from the first `undo` write on (see `PartState::Undoing`).
-            self.backend.execute(&states.mark_undoing_sql(id)).await?;
+            // checkpoints record as done; an interrupted undo goes on from its checkpoint.
+            let (undo, limited) = match backfill::expression_undo(self.backend, spec).await? {
+                backfill::ExpressionUndo::AlreadyUndone => {
+                    return Ok(backfill::UndoReport {
+                        id: id.to_string(),
+                        method: "expressions".into(),
+                        note: super::undo_sync::join_notes(
+                            sync_note,
+                            Some(format!(
+                                "backfill `{id}` is already undone: its `undo` expressions ran to the end (nothing to do; `cutover backfill run {id}` runs it again)"
+                            )),
+                        ),
+                        ..backfill::UndoReport::default()
+                    });
+                }
+                backfill::ExpressionUndo::Run { spec, limited, .. } => (*spec, limited),
+            };
+            // Never `restart`: each batch checkpoints in its transaction, and its first
+            // written row moves the backfill to `undoing` there (see `BackfillSpec::undoes`).
+            let mut options = self.options.backfill.clone();
+            options.restart = false;
+            options.force = false;
             let r = backfill::run_fenced(
                 self.backend,
                 self.connector,
@@ -346,6 +362,10 @@ impl Runner<'_> {
                 self.history.fence(),
             )
             .await?;
+            let rows = match &spec.step.undo_where {
+                Some(_) => "the rows `undo_where` selects",
+                None => "the rows the backfill selected",
+            };
             backfill::UndoReport {
                 id: id.to_string(),
                 method: "expressions".into(),
@@ -353,7 +373,7 @@ impl Runner<'_> {
                 batches: r.batches,
                 duration_ms: r.duration_ms,
                 note: Some(format!(
-                    "backfill `{id}` has no undo log (it ran before undo logs existed, or with `undo_log = false`): applied the plan's `undo` expressions to the rows `undo_where` selects{}, which also overwrites changes made since the backfill",
+                    "backfill `{id}` has no undo log (it ran before undo logs existed, or with `undo_log = false`): applied the plan's `undo` expressions to {rows}{}, which also overwrites changes made since the backfill",
                     if limited {
                         " within the key ranges its checkpoints record as done (it did not complete)"
                     } else {

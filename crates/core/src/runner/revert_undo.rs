@@ -99,14 +99,39 @@ impl Runner<'_> {
                 spec.id
             ))
         };
-        let (undo, limited) = backfill::expression_undo(self.backend, spec)
+        let skip = |r: &mut RenderedMigration| {
+            for &i in positions {
+                if let Some(s) = r.statements.get_mut(i) {
+                    s.sql = SKIPPED.to_string();
+                }
+            }
+        };
+        let (undo, limited) = match backfill::expression_undo(self.backend, spec)
             .await
-            .map_err(context)?;
-        if !limited {
-            return Ok(());
-        }
+            .map_err(context)?
+        {
+            backfill::ExpressionUndo::AlreadyUndone => {
+                skip(r);
+                self.reporter.event(&Event::Warning(&format!(
+                    "migration {}: backfill `{}` is already undone (`cutover backfill undo` ran its `undo` expressions to the end), so down skipped them",
+                    m.label(),
+                    spec.id
+                )));
+                return Ok(());
+            }
+            // A complete backfill keeps its down statement.
+            backfill::ExpressionUndo::Run {
+                limited: false,
+                resuming: false,
+                ..
+            } => return Ok(()),
+            backfill::ExpressionUndo::Run { spec, limited, .. } => (*spec, limited),
+        };
+        // Never `restart`: an interrupted undo goes on from its checkpoint, so no row is
+        // written twice.
         let mut options = self.options.backfill.clone();
-        options.restart = true;
+        options.restart = false;
+        options.force = false;
         let report = backfill::run_fenced(
             self.backend,
             self.connector,
@@ -117,10 +142,15 @@ impl Runner<'_> {
         )
         .await
         .map_err(context)?;
-        for &i in positions {
-            if let Some(s) = r.statements.get_mut(i) {
-                s.sql = SKIPPED.to_string();
-            }
+        skip(r);
+        if !limited {
+            self.reporter.event(&Event::Warning(&format!(
+                "migration {}: an undo of backfill `{}` was interrupted, so down went on with it instead of running its `undo` expressions again ({} rows changed)",
+                m.label(),
+                spec.id,
+                report.rows_changed
+            )));
+            return Ok(());
         }
         self.reporter.event(&Event::Warning(&format!(
             "migration {}: backfill `{}` did not complete and keeps no undo log, so down applied its `undo` expressions only to the key ranges its checkpoints record as done ({} rows changed)",

@@ -160,6 +160,24 @@ impl Select {
         self.nodes().for_each(|n| n.collect_tables(out));
     }
 
+    /// Appends the names (alias, else the table's own name) under which the query and its
+    /// subqueries read `table`.
+    pub(crate) fn collect_aliases(&self, table: &str, out: &mut Vec<String>) {
+        for r in self.relations() {
+            match r {
+                Relation::Table { name, .. } if name == table => {
+                    let n = r.visible_name().to_string();
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+                Relation::Derived { query, .. } => query.collect_aliases(table, out),
+                _ => {}
+            }
+        }
+        self.nodes().for_each(|n| n.collect_aliases(table, out));
+    }
+
     /// Every expression of the query itself (not of its derived tables), including the
     /// arguments of its `json_each` relations.
     pub(crate) fn nodes(&self) -> impl Iterator<Item = &Node> {

@@ -72,6 +72,17 @@ impl Node {
         self.children().iter().for_each(|c| c.collect_tables(out));
     }
 
+    /// Appends the names under which a subquery of the expression reads `table`.
+    pub(crate) fn collect_aliases(&self, table: &str, out: &mut Vec<String>) {
+        if let Node::Exists { query, .. } | Node::InQuery { query, .. } | Node::Scalar(query) = self
+        {
+            query.collect_aliases(table, out);
+        }
+        self.children()
+            .iter()
+            .for_each(|c| c.collect_aliases(table, out));
+    }
+
     /// The first aggregate of this expression outside its subqueries.
     pub(crate) fn find_aggregate(&self) -> Option<AggFunc> {
         match self {
