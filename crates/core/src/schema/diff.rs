@@ -114,14 +114,16 @@ fn table_diff(e: &TableShape, a: &TableShape, push: &mut dyn FnMut(String)) {
             a.primary_key.join(", ")
         ));
     }
-    if e.without_rowid != a.without_rowid {
-        let layout = |w: bool| if w { "WITHOUT ROWID" } else { "a rowid table" };
-        push(format!(
-            "layout: {} expected, {} found (the plan's triggers find rows by the layout it \
-             expects)",
-            layout(e.without_rowid),
-            layout(a.without_rowid)
-        ));
+    // Only a WITHOUT ROWID table where the plan expects a rowid table is drift: the plan's
+    // sync triggers find its rows by `rowid` and would fail. The other way round is what
+    // cutover made before uuid-keyed tables were WITHOUT ROWID by default (and what a
+    // baseline keeps with `sqlite_rowid = true`): rows are found by key there, only slower.
+    if a.without_rowid && !e.without_rowid {
+        push(
+            "layout: a rowid table expected, WITHOUT ROWID found (the plan's triggers find \
+             rows by rowid)"
+                .to_string(),
+        );
     }
     for u in e.unique.difference(&a.unique) {
         push(format!("unique ({}) missing", u.join(", ")));
