@@ -194,6 +194,7 @@ mod tests {
             migration: "0001 (m)".into(),
             version: "0001".into(),
             scope: crate::backfill::BackfillScope::default_history(),
+            undoes: None,
         }
     }
 
