@@ -63,6 +63,10 @@ pub struct BatchOpts {
     /// Seconds a batch may wait for a row lock before it is retried with a smaller batch.
     #[arg(long, value_name = "SECS", default_value_t = 2.0)]
     pub batch_lock_timeout: f64,
+    /// Retries of one batch after a deadlock, a lock timeout, a serialization failure
+    /// (40001) or a lost connection, with backoff, before the backfill stops.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub retries: u32,
 }
 
 /// `cutover backfill run`.
@@ -146,5 +150,40 @@ fn replica_source(s: &str) -> Result<cutover_core::backfill::ReplicaSourceMode, 
         "replicas" => Ok(ReplicaSourceMode::Replicas),
         "primary" => Ok(ReplicaSourceMode::Primary),
         other => Err(format!("`{other}`: expected auto, replicas or primary")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    use super::BackfillCommand;
+
+    fn retries(args: &[&str]) -> u32 {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        match cli.command {
+            Command::Backfill(BackfillCommand::Run(a)) => {
+                crate::commands::batch_options(&a.batch).retries
+            }
+            Command::Backfill(BackfillCommand::Undo(a)) => {
+                crate::commands::batch_options(&a.batch).retries
+            }
+            other => panic!("unexpected command {other:?}"),
+        }
+    }
+
+    #[test]
+    fn retries_sets_the_batch_retries_and_defaults_to_eight() {
+        assert_eq!(retries(&["cutover", "backfill", "run"]), 8);
+        assert_eq!(
+            retries(&["cutover", "backfill", "run", "--retries", "3"]),
+            3
+        );
+        assert_eq!(
+            retries(&["cutover", "backfill", "undo", "fill", "--retries", "0"]),
+            0
+        );
     }
 }

@@ -4,8 +4,10 @@
 //! grantor, after the grant that gave it the option; the rebuilt ACLs, grantors included,
 //! equal the source's. (`drift` does not check raw privilege steps: see docs/guide.md.)
 
+mod baseline_support;
 mod common;
 
+use baseline_support::{cleanup, exec, facts};
 use common::{run, text};
 use cutover_cli::connect::connect;
 use cutover_tests::plans::PlanDir;
@@ -31,46 +33,6 @@ const FACTS: &str = "SELECT 'table ' || c.relname || ' ' || i::text \
     UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' || i::text \
     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid CROSS JOIN LATERAL unnest(a.attacl) i \
     WHERE c.relnamespace = current_schema()::regnamespace AND c.relname NOT LIKE 'cutover%'";
-
-async fn exec(url: &str, script: &str) -> Result<(), String> {
-    let mut b = connect(url).await.map_err(|e| e.to_string())?;
-    for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-        b.execute(stmt).await.map_err(|e| format!("{stmt}: {e}"))?;
-    }
-    let _ = b.close().await;
-    Ok(())
-}
-
-async fn facts(url: &str) -> Result<Vec<String>, String> {
-    let mut b = connect(url).await.map_err(|e| e.to_string())?;
-    let mut rows = b
-        .query(FACTS)
-        .await
-        .map_err(|e| e.to_string())?
-        .into_first_column();
-    let _ = b.close().await;
-    rows.sort();
-    Ok(rows)
-}
-
-/// Drops what the roles own or hold in each database, the databases, then the roles.
-async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
-    for db in dbs {
-        if let Ok(mut b) = connect(db.url()).await {
-            for r in roles {
-                let _ = b.execute(&format!("DROP OWNED BY \"{r}\"")).await;
-            }
-            let _ = b.close().await;
-        }
-        db.drop_db().await;
-    }
-    if let Ok(mut s) = connect(&Kind::Postgres.server_url()).await {
-        for r in roles {
-            let _ = s.execute(&format!("DROP ROLE IF EXISTS \"{r}\"")).await;
-        }
-        let _ = s.close().await;
-    }
-}
 
 #[tokio::test]
 async fn grants_by_non_owners_keep_their_grantor_through_adoption() {
@@ -122,7 +84,10 @@ async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), S
     if !up.status.success() {
         return Err(format!("up on a fresh database: {}\n{toml}", text(&up)));
     }
-    let (source, rebuilt) = (facts(db.url()).await?, facts(fresh.url()).await?);
+    let (source, rebuilt) = (
+        facts(db.url(), FACTS).await?,
+        facts(fresh.url(), FACTS).await?,
+    );
     let by_reader = format!("/{}", roles[1]);
     if source != rebuilt || !source.iter().any(|f| f.ends_with(&by_reader)) {
         return Err(format!(

@@ -4,8 +4,10 @@
 //! plan applied to an empty database rebuilds the same column ACLs and default privileges.
 //! A database-wide default privilege that revokes a built-in default is reported as a warning.
 
+mod baseline_support;
 mod common;
 
+use baseline_support::{cleanup, exec, facts};
 use common::{run, text};
 use cutover_cli::connect::connect;
 use cutover_tests::plans::PlanDir;
@@ -31,46 +33,6 @@ const FACTS: &str = "SELECT 'table ' || relname || ' ' || (SELECT string_agg(i::
     UNION ALL SELECT 'default ' || pg_get_userbyid(defaclrole) || ' ' || defaclnamespace::regnamespace::text \
       || ' ' || defaclobjtype::text || ' ' || (SELECT string_agg(i::text, ',' ORDER BY i::text) FROM unnest(defaclacl) i) \
     FROM pg_default_acl WHERE defaclobjtype <> 'f'";
-
-async fn exec(url: &str, script: &str) -> Result<(), String> {
-    let mut b = connect(url).await.map_err(|e| e.to_string())?;
-    for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-        b.execute(stmt).await.map_err(|e| format!("{stmt}: {e}"))?;
-    }
-    let _ = b.close().await;
-    Ok(())
-}
-
-async fn facts(url: &str) -> Result<Vec<String>, String> {
-    let mut b = connect(url).await.map_err(|e| e.to_string())?;
-    let mut rows = b
-        .query(FACTS)
-        .await
-        .map_err(|e| e.to_string())?
-        .into_first_column();
-    let _ = b.close().await;
-    rows.sort();
-    Ok(rows)
-}
-
-/// Drops what the roles own or hold in each database, the databases, then the roles.
-async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
-    for db in dbs {
-        if let Ok(mut b) = connect(db.url()).await {
-            for r in roles {
-                let _ = b.execute(&format!("DROP OWNED BY \"{r}\"")).await;
-            }
-            let _ = b.close().await;
-        }
-        db.drop_db().await;
-    }
-    if let Ok(mut s) = connect(&Kind::Postgres.server_url()).await {
-        for r in roles {
-            let _ = s.execute(&format!("DROP ROLE IF EXISTS \"{r}\"")).await;
-        }
-        let _ = s.close().await;
-    }
-}
 
 #[tokio::test]
 async fn column_grants_and_default_privileges_are_baselined_and_round_trip() {
@@ -131,7 +93,10 @@ async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), S
     if !up.status.success() {
         return Err(format!("up on a fresh database: {}\n{toml}", text(&up)));
     }
-    let (source, rebuilt) = (facts(db.url()).await?, facts(fresh.url()).await?);
+    let (source, rebuilt) = (
+        facts(db.url(), FACTS).await?,
+        facts(fresh.url(), FACTS).await?,
+    );
     if source != rebuilt || !source.iter().any(|f| f.starts_with("column notes.body")) {
         return Err(format!(
             "rebuilt privileges differ:\nsource {source:#?}\nrebuilt {rebuilt:#?}\n{toml}"

@@ -4,8 +4,10 @@
 //! rebuilds the same security catalog (flags, policies, ACLs, function settings, trigger
 //! definitions and states). PostgreSQL only: the other databases have none of these.
 
+mod baseline_support;
 mod common;
 
+use baseline_support::{cleanup, exec, facts};
 use common::{run, text};
 use cutover_cli::connect::connect;
 use cutover_tests::plans::PlanDir;
@@ -44,46 +46,6 @@ const FACTS: &str = "SELECT 'rls ' || relname || ' ' || relrowsecurity || ' ' ||
     FROM pg_proc WHERE pronamespace = current_schema()::regnamespace \
     UNION ALL SELECT 'trigger ' || pg_get_triggerdef(oid) || ' ' || tgenabled::text FROM pg_trigger \
     WHERE NOT tgisinternal AND tgrelid::regclass::text NOT LIKE 'cutover%'";
-
-async fn exec(url: &str, script: &str) -> Result<(), String> {
-    let mut b = connect(url).await.map_err(|e| e.to_string())?;
-    for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-        b.execute(stmt).await.map_err(|e| format!("{stmt}: {e}"))?;
-    }
-    let _ = b.close().await;
-    Ok(())
-}
-
-async fn facts(url: &str) -> Result<Vec<String>, String> {
-    let mut b = connect(url).await.map_err(|e| e.to_string())?;
-    let mut rows = b
-        .query(FACTS)
-        .await
-        .map_err(|e| e.to_string())?
-        .into_first_column();
-    let _ = b.close().await;
-    rows.sort();
-    Ok(rows)
-}
-
-/// Drops what the roles own or hold in each database, the databases, then the roles.
-async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
-    for db in dbs {
-        if let Ok(mut b) = connect(db.url()).await {
-            for r in roles {
-                let _ = b.execute(&format!("DROP OWNED BY \"{r}\"")).await;
-            }
-            let _ = b.close().await;
-        }
-        db.drop_db().await;
-    }
-    if let Ok(mut s) = connect(&Kind::Postgres.server_url()).await {
-        for r in roles {
-            let _ = s.execute(&format!("DROP ROLE IF EXISTS \"{r}\"")).await;
-        }
-        let _ = s.close().await;
-    }
-}
 
 #[tokio::test]
 async fn security_objects_are_baselined_as_typed_steps_and_round_trip() {
@@ -158,7 +120,10 @@ async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), S
     if !up.status.success() {
         return Err(format!("up on a fresh database: {}\n{toml}", text(&up)));
     }
-    let (source, rebuilt) = (facts(db.url()).await?, facts(fresh.url()).await?);
+    let (source, rebuilt) = (
+        facts(db.url(), FACTS).await?,
+        facts(fresh.url(), FACTS).await?,
+    );
     if source != rebuilt {
         return Err(format!(
             "rebuilt security differs:\nsource {source:#?}\nrebuilt {rebuilt:#?}\n{toml}"

@@ -153,6 +153,7 @@ pub(crate) fn batch_options(b: &crate::cli::BatchOpts) -> cutover_core::backfill
         ..Default::default()
     };
     o.timeouts.lock = Duration::from_secs_f64(b.batch_lock_timeout.max(0.001));
+    o.retries = b.retries;
     o
 }
 

@@ -52,8 +52,12 @@ pub(crate) fn preview_lines(p: &UndoPreview) -> Vec<String> {
             p.logged
         ));
     } else {
+        let rows = match &p.selects {
+            Some(selects) => format!("{} ({selects})", plural(p.would_restore, "row", "rows")),
+            None => "the rows `undo_where` selects".to_string(),
+        };
         out.push(format!(
-            "dry run, nothing written: backfill {} has no undo log here, so undo would apply the plan's `undo` expressions to the rows `undo_where` selects, overwriting changes made since the backfill",
+            "dry run, nothing written: backfill {} has no undo log here, so undo would apply the plan's `undo` expressions to {rows}, overwriting changes made since the backfill",
             p.id
         ));
     }

@@ -8,7 +8,8 @@ use cutover_cli::connect::connect;
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb};
 
-async fn exec(url: &str, script: &str) -> Result<(), String> {
+/// Runs `script`'s statements (separated by `;` and a newline) on `url`, in order.
+pub async fn exec(url: &str, script: &str) -> Result<(), String> {
     let mut b = connect(url).await.map_err(|e| e.to_string())?;
     for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
         b.execute(stmt).await.map_err(|e| format!("{stmt}: {e}"))?;
@@ -17,7 +18,8 @@ async fn exec(url: &str, script: &str) -> Result<(), String> {
     Ok(())
 }
 
-async fn facts(url: &str, query: &str) -> Result<Vec<String>, String> {
+/// `query`'s first column on `url`, sorted.
+pub async fn facts(url: &str, query: &str) -> Result<Vec<String>, String> {
     let mut b = connect(url).await.map_err(|e| e.to_string())?;
     let mut rows = b
         .query(query)
@@ -30,7 +32,7 @@ async fn facts(url: &str, query: &str) -> Result<Vec<String>, String> {
 }
 
 /// Drops what the roles own or hold in each database, the databases, then the roles.
-async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
+pub async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
     for db in dbs {
         if let Ok(mut b) = connect(db.url()).await {
             for r in roles {

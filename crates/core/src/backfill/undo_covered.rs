@@ -37,11 +37,36 @@ pub enum ExpressionUndo {
 /// stale checkpoint of an earlier undo. Refuses when the backfill did not complete and its
 /// checkpoints cannot tell which rows it wrote.
 pub async fn expression_undo(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<ExpressionUndo> {
+    plan_expression_undo(b, spec, true).await
+}
+
+/// What [`expression_undo`] would run, for `backfill undo --dry-run`: reads only (no state
+/// table is created, no stale checkpoint of an earlier undo removed).
+pub async fn expression_undo_preview(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+) -> Result<ExpressionUndo> {
+    plan_expression_undo(b, spec, false).await
+}
+
+async fn plan_expression_undo(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+    write: bool,
+) -> Result<ExpressionUndo> {
     let mut undo = spec.undo()?;
     let states = StateTable::new(b.dialect(), &spec.scope);
-    states.ensure(b).await?;
-    let parts = states.load(b, &spec.id).await?;
-    let undo_parts = states.load(b, &undo.id).await?;
+    let (parts, undo_parts) = if write || b.table_exists(states.name()).await? {
+        if write {
+            states.ensure(b).await?;
+        }
+        (
+            states.load(b, &spec.id).await?,
+            states.load(b, &undo.id).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let finished = |p: &Checkpoint| matches!(p.state, PartState::Done | PartState::Complete);
     let refuse = |why: &str| {
         Error::Other(format!(
@@ -56,7 +81,7 @@ pub async fn expression_undo(b: &mut dyn Backend, spec: &BackfillSpec) -> Result
         return Err(refuse("no checkpoint on this database"));
     }
     let resuming = parts.iter().any(|p| p.state == PartState::Undoing);
-    if !resuming && !undo_parts.is_empty() {
+    if write && !resuming && !undo_parts.is_empty() {
         // Left by an undo of an earlier run of the backfill (or one killed before it
         // wrote a row): this undo starts over.
         states.clear(b, &undo.id).await?;

@@ -28,6 +28,10 @@ pub struct UndoPreview {
     pub would_restore: u64,
     /// Logged rows changed (or deleted) since: undo would leave them alone.
     pub would_leave_alone: u64,
+    /// Expression undo: which rows the `undo` expressions would write (`would_restore`
+    /// counts them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub selects: Option<String>,
     /// Why what would be restored differs from what the plan's step writes now, when it does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,

@@ -90,6 +90,32 @@ pub fn irreversible_steps(migration: &Migration, schema: &Schema) -> Vec<usize> 
         .collect()
 }
 
+/// The update-form backfills of `migration` on `dialect` whose down the plan cannot express
+/// (no `undo`, and they write columns the migration did not create), as (0-based step index,
+/// checkpoint id): their rows come back only through `cutover backfill undo`.
+pub(crate) fn backfills_without_down(
+    migration: &Migration,
+    dialect: Dialect,
+) -> Vec<(usize, String)> {
+    let ups: Vec<&Step> = migration
+        .steps
+        .iter()
+        .filter(|s| s.runs_on(dialect))
+        .map(|s| &s.item)
+        .collect();
+    migration
+        .steps_for(dialect)
+        .filter_map(|(i, located)| match &located.item {
+            Step::Backfill(b)
+                if b.undo.is_empty() && invert_backfill(b, &ups, &Schema::default()).is_none() =>
+            {
+                Some((i, b.id_in(&migration.version)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether every statement of a raw step changes nothing a `down` would undo: `ALTER TABLE
 /// t VALIDATE CONSTRAINT c` (it only checks rows), `ANALYZE`, `VACUUM`.
 fn only_checks_or_statistics(s: &SqlStep) -> bool {

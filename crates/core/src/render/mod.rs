@@ -42,6 +42,7 @@ pub(crate) use backfill::{
 pub use capture::{CaptureAction, CaptureKey};
 pub use identity::resync_after_backfill;
 pub(crate) use index::foreign_keys_needing;
+pub(crate) use inverse::backfills_without_down;
 pub use inverse::{down_steps, irreversible_steps};
 pub(crate) use pg_security::LIMIT_HINT as ROW_SECURITY_HINT;
 pub use raw::check_query;

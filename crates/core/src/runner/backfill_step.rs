@@ -314,8 +314,12 @@ impl Runner<'_> {
     ) -> Result<backfill::UndoReport> {
         let states = self.states();
         states.ensure(self.backend).await?;
+        let logged = backfill::has_undo_log(self.backend, spec).await?;
+        if !logged {
+            self.refuse_stale_expression_undo(spec).await?;
+        }
         let sync_note = self.end_sync_for_undo(spec).await?;
-        let mut report = if backfill::has_undo_log(self.backend, spec).await? {
+        let mut report = if logged {
             let fence = self.history.fence().cloned();
             let undone = backfill::undo_exact(
                 self.backend,

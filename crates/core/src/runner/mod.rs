@@ -38,6 +38,7 @@ mod retire;
 mod reverify;
 mod revert;
 mod revert_cut;
+mod revert_logged;
 mod revert_partial;
 mod revert_steps;
 mod revert_undo;

@@ -13,7 +13,7 @@ use super::report::{Event, MigrationRun, RunReport};
 use super::{DownTarget, Runner};
 use crate::error::{Error, Result};
 use crate::plan::Migration;
-use crate::render::{Direction, RenderedMigration};
+use crate::render::RenderedMigration;
 
 impl Runner<'_> {
     /// Reverts applied migrations down to `target`. After a lost connection it takes the
@@ -152,7 +152,7 @@ impl Runner<'_> {
                     partial.insert(e.version.number, steps);
                     self.partial_down(m, steps)?
                 }
-                None => self.render_one(m, Direction::Down)?,
+                None => self.full_down(m).await?,
             };
             rendered.insert(e.version.number, r);
         }

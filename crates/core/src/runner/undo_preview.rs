@@ -13,14 +13,52 @@ impl Runner<'_> {
         self.ensure_not_retired(id, false).await?;
         let spec =
             BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
-        let preview = backfill::undo_preview(self.backend, &spec).await?;
+        let mut preview = backfill::undo_preview(self.backend, &spec).await?;
         if preview.method != "log" {
             spec.undo().map_err(|e| {
                 e.context(format!(
                     "backfill `{id}` has no undo log on this database (it has not run here with one, or it was retired or reverted since)"
                 ))
             })?;
+            self.refuse_stale_expression_undo(&spec).await?;
+            if spec.step.insert_into.is_none() {
+                self.count_expression_undo(&spec, &mut preview).await?;
+            }
         }
         Ok(preview)
+    }
+
+    /// The rows an expression undo of `spec` would write, counted like the undo selects
+    /// them (rtA #9): `undo_where` or else the backfill's `where` and join, limited to the
+    /// key ranges its checkpoints record as done when it did not complete.
+    async fn count_expression_undo(
+        &mut self,
+        spec: &BackfillSpec,
+        preview: &mut UndoPreview,
+    ) -> Result<()> {
+        let (undo, limited) = match backfill::expression_undo_preview(self.backend, spec).await? {
+            backfill::ExpressionUndo::AlreadyUndone => {
+                preview.selects = Some(
+                    "none: the backfill is already undone (its `undo` expressions ran to the end)"
+                        .to_string(),
+                );
+                return Ok(());
+            }
+            backfill::ExpressionUndo::Run { spec, limited, .. } => (*spec, limited),
+        };
+        let counted = backfill::dry_run(self.backend, &undo, 0).await?;
+        preview.would_restore = counted.pending;
+        let mut selects = match (&spec.step.undo_where, &spec.step.r#where) {
+            (Some(_), _) => "the rows `undo_where` selects".to_string(),
+            (None, Some(_)) => "the rows the backfill's `where` selects".to_string(),
+            (None, None) => "every row of the table".to_string(),
+        };
+        if limited {
+            selects.push_str(
+                " within the key ranges its checkpoints record as done (it did not complete)",
+            );
+        }
+        preview.selects = Some(selects);
+        Ok(())
     }
 }

@@ -51,9 +51,26 @@ impl Runner<'_> {
         } else {
             spec.step.set.iter().map(|(c, _)| c).collect()
         };
+        let reads: Vec<(String, String)> = cols
+            .into_iter()
+            .map(|c| (table.clone(), c.clone()))
+            .collect();
+        self.later_changes_of(spec, &reads, std::slice::from_ref(table))
+            .await
+    }
+
+    /// Applied migrations after backfill `spec`'s that rename, alter or drop one of the
+    /// columns `reads` (table, column), or rename one of `tables`.
+    async fn later_changes_of(
+        &mut self,
+        spec: &BackfillSpec,
+        reads: &[(String, String)],
+        tables: &[String],
+    ) -> Result<Vec<String>> {
         let Some(own) = self.plan.get(&spec.version).map(|m| m.version.clone()) else {
             return Ok(Vec::new());
         };
+        let read = |t: &String, c: &String| reads.iter().any(|(rt, rc)| rt == t && rc == c);
         let entries = self.history.load_if_exists(self.backend).await?;
         let mut out = Vec::new();
         for m in &self.plan.migrations {
@@ -67,16 +84,16 @@ impl Runner<'_> {
                 .steps
                 .iter()
                 .filter_map(|s| match &s.item {
-                    Step::RenameColumn(r) if &r.table == table && cols.contains(&&r.column) => {
+                    Step::RenameColumn(r) if read(&r.table, &r.column) => {
                         Some(format!("renames `{}` to `{}`", r.column, r.to))
                     }
-                    Step::AlterColumn(a) if &a.table == table && cols.contains(&&a.column) => {
+                    Step::AlterColumn(a) if read(&a.table, &a.column) => {
                         Some(format!("alters `{}`", a.column))
                     }
-                    Step::DropColumn(d) if &d.table == table && cols.contains(&&d.column) => {
+                    Step::DropColumn(d) if read(&d.table, &d.column) => {
                         Some(format!("drops `{}`", d.column))
                     }
-                    Step::RenameTable(r) if &r.table == table => {
+                    Step::RenameTable(r) if tables.contains(&r.table) => {
                         Some(format!("renames table `{}` to `{}`", r.table, r.to))
                     }
                     _ => None,
@@ -87,6 +104,49 @@ impl Runner<'_> {
             }
         }
         Ok(out)
+    }
+
+    /// Before an expression undo of `spec` writes anything (and in its `--dry-run`): refused
+    /// when an applied later migration renamed, altered or dropped a column its `undo`
+    /// expressions, `undo_where`, `where` or join read or write, or renamed a table they
+    /// read, since they would fail (or write the wrong column) against the schema as it is
+    /// now (red team rtA #6).
+    pub(crate) async fn refuse_stale_expression_undo(&mut self, spec: &BackfillSpec) -> Result<()> {
+        let undo = spec.undo()?;
+        let step = &undo.step;
+        let table = &step.table;
+        let from = step.from.as_ref().map(|f| f.table.clone());
+        let mut tables = vec![table.clone()];
+        tables.extend(from.clone());
+        let mut reads: Vec<(String, String)> = Vec::new();
+        let mut exprs: Vec<&crate::expr::Expression> = step.set.iter().map(|(_, e)| e).collect();
+        exprs.extend(step.r#where.as_ref());
+        exprs.extend(step.pending.as_ref());
+        exprs.extend(step.from.as_ref().map(|f| &f.on));
+        for (c, _) in &step.set {
+            reads.push((table.clone(), c.clone()));
+        }
+        for e in exprs {
+            for c in e.columns() {
+                let owner = match &c.table {
+                    Some(t) if Some(t) == from.as_ref() => t.clone(),
+                    _ => table.clone(),
+                };
+                reads.push((owner, c.column));
+            }
+            tables.extend(e.tables());
+        }
+        let later = self.later_changes_of(spec, &reads, &tables).await?;
+        if later.is_empty() {
+            return Ok(());
+        }
+        Err(Error::Other(format!(
+            "later migrations changed what the `undo` expressions of backfill `{}` read or write ({}), so they cannot run against the schema as it is now: nothing was undone; run `cutover down --to {}` first (it reverts those migrations), then `cutover backfill undo {} --yes`",
+            spec.id,
+            later.join("; "),
+            spec.version,
+            spec.id
+        )))
     }
 
     /// `e`, a failed undo of `spec`, with the next step to take when a later migration

@@ -1,0 +1,105 @@
+//! `down` of an applied migration whose complete backfill has no `undo` but keeps an undo
+//! log (red team rtA #7): refused before anything runs, naming `cutover backfill undo <id>
+//! --yes` then `cutover down`; after that undo `down` reverts the migration, on PostgreSQL,
+//! MariaDB and SQLite.
+
+use cutover_cli::connect::connect;
+use cutover_core::runner::{Runner, Silent};
+use cutover_tests::for_each_backend;
+use cutover_tests::plans::PlanDir;
+use cutover_tests::runs::{columns, down_one, options, rows, up};
+
+const BASE: &str = r#"
+description = "base"
+[[steps]]
+op = "create_table"
+table = "base"
+columns = [{ name = "id", type = "bigint", primary_key = true }, { name = "v", type = "bigint" }]
+"#;
+
+/// Writes the new `code` and the existing `v`, without `undo`: only its undo log restores `v`.
+const FILL: &str = r#"
+description = "a coded column"
+transaction = false
+[[steps]]
+op = "add_column"
+table = "base"
+column = { name = "code", type = "bigint" }
+[[steps]]
+op = "backfill"
+id = "base_code"
+table = "base"
+pending = "code IS NULL"
+set.code = "id"
+set.v = "v + 1"
+batch_size = 500
+"#;
+
+const ROWS: u64 = 1200;
+
+#[tokio::test]
+async fn down_of_a_complete_logged_backfill_names_backfill_undo_then_runs_after_it() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_base.toml", BASE);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir).await.expect("0001");
+        let values: Vec<String> = (1..=ROWS).map(|i| format!("({i}, {})", i * 10)).collect();
+        b.execute(&format!(
+            "INSERT INTO base (id, v) VALUES {}",
+            values.join(", ")
+        ))
+        .await
+        .expect("rows");
+        dir.write("0002_fill.toml", FILL);
+        up(b.as_mut(), &dir).await.expect("0002");
+        assert_eq!(
+            rows(
+                b.as_mut(),
+                "SELECT count(*) FROM base WHERE v = id * 10 + 1"
+            )
+            .await,
+            [ROWS.to_string()]
+        );
+
+        let e = down_one(b.as_mut(), &dir)
+            .await
+            .expect_err("no undo expressions");
+        assert!(e.contains("cutover backfill undo base_code --yes"), "{e}");
+        assert!(e.contains("then `cutover down` again"), "{e}");
+        assert!(!e.contains("[[down]]"), "the remedy that works: {e}");
+        assert_eq!(columns(b.as_mut(), "base").await, ["id", "v", "code"]);
+        assert_eq!(
+            rows(
+                b.as_mut(),
+                "SELECT version FROM cutover_history ORDER BY version"
+            )
+            .await,
+            ["0001", "0002"],
+            "nothing ran"
+        );
+
+        Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+            .undo_backfill("base_code")
+            .await
+            .expect("backfill undo restores from the undo log");
+        assert_eq!(
+            rows(b.as_mut(), "SELECT count(*) FROM base WHERE v <> id * 10").await,
+            ["0"]
+        );
+        down_one(b.as_mut(), &dir)
+            .await
+            .expect("down once the backfill is undone");
+        assert_eq!(columns(b.as_mut(), "base").await, ["id", "v"]);
+        assert_eq!(
+            rows(b.as_mut(), "SELECT version FROM cutover_history").await,
+            ["0001"]
+        );
+        assert_eq!(
+            rows(b.as_mut(), "SELECT count(*) FROM base WHERE v <> id * 10").await,
+            ["0"]
+        );
+        let _ = b.close().await;
+    })
+    .await;
+}
