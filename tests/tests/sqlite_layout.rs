@@ -255,7 +255,10 @@ async fn drift_reports_a_table_whose_layout_is_not_the_plans() {
     let dir = PlanDir::new();
     dir.write(
         "0001_notes.toml",
-        &NOTES.replace("table = \"notes\"\n", "table = \"notes\"\nsqlite_rowid = true\n"),
+        &NOTES.replace(
+            "table = \"notes\"\n",
+            "table = \"notes\"\nsqlite_rowid = true\n",
+        ),
     );
     up(b.as_mut(), &dir).await;
     assert_eq!(without_rowid(b.as_mut(), "notes").await, "0");
