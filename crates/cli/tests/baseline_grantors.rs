@@ -7,9 +7,8 @@
 mod baseline_support;
 mod common;
 
-use baseline_support::{cleanup, exec, facts};
+use baseline_support::{cleanup, create_roles, exec, facts};
 use common::{run, text};
-use cutover_cli::connect::connect;
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb, backends};
 
@@ -55,15 +54,7 @@ async fn grants_by_non_owners_keep_their_grantor_through_adoption() {
 }
 
 async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), String> {
-    let mut s = connect(&Kind::Postgres.server_url())
-        .await
-        .map_err(|e| e.to_string())?;
-    for r in roles {
-        s.execute(&format!("CREATE ROLE \"{r}\" NOLOGIN"))
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    let _ = s.close().await;
+    create_roles(roles).await?;
     let fixture = FIXTURE
         .replace("{w}", &roles[0])
         .replace("{r}", &roles[1])

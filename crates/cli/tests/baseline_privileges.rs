@@ -7,9 +7,8 @@
 mod baseline_support;
 mod common;
 
-use baseline_support::{cleanup, exec, facts};
+use baseline_support::{cleanup, create_roles, exec, facts};
 use common::{run, text};
-use cutover_cli::connect::connect;
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb, backends};
 
@@ -52,15 +51,7 @@ async fn column_grants_and_default_privileges_are_baselined_and_round_trip() {
 }
 
 async fn scenario(db: &TestDb, fresh: &TestDb, roles: &[String]) -> Result<(), String> {
-    let mut s = connect(&Kind::Postgres.server_url())
-        .await
-        .map_err(|e| e.to_string())?;
-    for r in roles {
-        s.execute(&format!("CREATE ROLE \"{r}\" NOLOGIN"))
-            .await
-            .map_err(|e| e.to_string())?;
-    }
-    let _ = s.close().await;
+    create_roles(roles).await?;
     exec(
         db.url(),
         &FIXTURE.replace("{r}", &roles[0]).replace("{w}", &roles[1]),

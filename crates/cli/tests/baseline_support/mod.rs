@@ -31,6 +31,20 @@ pub async fn facts(url: &str, query: &str) -> Result<Vec<String>, String> {
     Ok(rows)
 }
 
+/// Creates `roles` (NOLOGIN) on the PostgreSQL server.
+pub async fn create_roles(roles: &[String]) -> Result<(), String> {
+    let mut s = connect(&Kind::Postgres.server_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in roles {
+        s.execute(&format!("CREATE ROLE \"{r}\" NOLOGIN"))
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    let _ = s.close().await;
+    Ok(())
+}
+
 /// Drops what the roles own or hold in each database, the databases, then the roles.
 pub async fn cleanup(dbs: Vec<TestDb>, roles: &[String]) {
     for db in dbs {
@@ -65,15 +79,7 @@ pub async fn round_trip(
     let fresh = TestDb::create(Kind::Postgres).await;
     let roles: Vec<String> = roles.iter().map(|s| format!("{}_{s}", db.name())).collect();
     let outcome = async {
-        let mut s = connect(&Kind::Postgres.server_url())
-            .await
-            .map_err(|e| e.to_string())?;
-        for r in &roles {
-            s.execute(&format!("CREATE ROLE \"{r}\" NOLOGIN"))
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        let _ = s.close().await;
+        create_roles(&roles).await?;
         let mut script = fixture.to_string();
         for (i, r) in roles.iter().enumerate() {
             script = script.replace(&format!("{{{i}}}"), r);
