@@ -7,6 +7,7 @@ mod backfill;
 mod backfill_undo;
 mod captured;
 mod check;
+mod constraint_ops;
 mod declared;
 mod delete_rows;
 mod identity_ops;
