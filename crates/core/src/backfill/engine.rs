@@ -86,13 +86,17 @@ pub async fn run_part(
     prepare_session(b, options).await?;
     // Batch boundaries counted ahead, in memory only (the checkpoint stays the truth).
     let mut ticks = Ticks::new(TICK, WINDOW);
+    // Set by the first write conflict: from then on, every batch locks its rows first
+    // (see `batch_lock`), the writers being busy.
+    let mut contended = false;
     loop {
         super::pace::wait_for_throttle(b, options, ctx.observer).await?;
-        let size = sizer.size();
         let batch_started = Instant::now();
         let mut attempt = 0;
         let batch = loop {
-            match run_batch(b, ctx, &cp, (size, &mut ticks), with_pending, &states).await {
+            // Read again for a retry: a timeout or a conflict has shrunk it.
+            let batch = (sizer.size(), &mut ticks, contended);
+            match run_batch(b, ctx, &cp, batch, with_pending, &states).await {
                 Ok(v) => {
                     ticks.committed(&v.next.cursor);
                     break v;
@@ -147,6 +151,10 @@ pub async fn run_part(
                     });
                     if kind == Some(DriverErrorKind::Timeout) {
                         sizer.timed_out();
+                    }
+                    if kind == Some(DriverErrorKind::Conflict) {
+                        contended = true;
+                        sizer.conflicted();
                     }
                     tokio::time::sleep(backoff(options, attempt)).await;
                     if kind == Some(DriverErrorKind::Connection) {
@@ -215,7 +223,7 @@ async fn run_batch(
     b: &mut dyn Backend,
     ctx: &PartContext<'_>,
     cp: &Checkpoint,
-    (size, ticks): (u64, &mut Ticks),
+    (size, ticks, lock_first): (u64, &mut Ticks, bool),
     with_pending: bool,
     states: &StateTable,
 ) -> Result<Batch> {
@@ -253,6 +261,13 @@ async fn run_batch(
         && let Some(isolation) = dialect.sql().undo_batch_isolation_sql()
     {
         b.execute(isolation).await?;
+        let range = (cursor, boundary.as_deref(), end);
+        if lock_first
+            && let Some(lock) =
+                super::batch_lock::lock_sql(ctx.spec, dialect, ctx.kinds, range, with_pending)?
+        {
+            b.execute(&lock).await?;
+        }
     }
     // The last batch has no boundary row to count by; count its rows (MySQL reports only
     // rows whose value changed).

@@ -5,6 +5,7 @@
 //! checkpoint; so a killed run resumes exactly where it stopped, a re-run changes nothing
 //! that is not pending, and progress is exactly-once.
 
+mod batch_lock;
 mod dry_run;
 mod engine;
 pub(crate) mod keys;

@@ -49,6 +49,15 @@ impl BatchSizer {
     pub fn timed_out(&mut self) {
         self.size = (self.size / 4).clamp(self.min, self.max);
     }
+
+    /// After a write conflict with another session: halve, since a shorter batch meets
+    /// fewer of its writes. Adaptive sizing only (it grows back on fast batches); a fixed size
+    /// stays as asked.
+    pub fn conflicted(&mut self) {
+        if self.adaptive {
+            self.size = (self.size / 2).clamp(self.min, self.max);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -57,6 +66,16 @@ mod tests {
 
     fn sizer() -> BatchSizer {
         BatchSizer::new(1000, 10, 50_000, Duration::from_millis(200), true)
+    }
+
+    #[test]
+    fn a_conflict_halves_an_adaptive_size_only() {
+        let mut s = sizer();
+        s.conflicted();
+        assert_eq!(s.size(), 500);
+        let mut fixed = BatchSizer::new(1000, 10, 50_000, Duration::from_millis(200), false);
+        fixed.conflicted();
+        assert_eq!(fixed.size(), 1000);
     }
 
     #[test]
