@@ -170,6 +170,11 @@ async fn hot_writers(db: TestDb) {
         written,
         "undo kept every writer's commit"
     );
+    // A second undo finds nothing to do and says so (rtD L3).
+    let again = undo(b.as_mut(), &plan, "h_fill").await;
+    assert_eq!(again.rows_restored, 0);
+    let note = again.note.unwrap_or_default();
+    assert!(note.contains("is already undone"), "{note}");
     b.close().await.expect("close");
 }
 

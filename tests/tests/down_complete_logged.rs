@@ -68,6 +68,13 @@ async fn down_of_a_complete_logged_backfill_names_backfill_undo_then_runs_after_
         assert!(e.contains("cutover backfill undo base_code --yes"), "{e}");
         assert!(e.contains("then `cutover down` again"), "{e}");
         assert!(!e.contains("[[down]]"), "the remedy that works: {e}");
+        // No backup is recorded before a backfill migration: `restore --before` would only
+        // say so (rtD M5).
+        assert!(!e.contains("restore --before"), "{e}");
+        assert!(
+            e.contains("no backup was taken before migration 0002"),
+            "{e}"
+        );
         assert_eq!(columns(b.as_mut(), "base").await, ["id", "v", "code"]);
         assert_eq!(
             rows(

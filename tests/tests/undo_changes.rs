@@ -212,6 +212,17 @@ async fn undo_after_a_later_rename_or_not_null_names_that_migration() {
                 .up(Target::Latest)
                 .await
                 .expect("up 0003");
+            // The dry run names the migration to revert too (rtD M5): refused when the log
+            // cannot even be read against the table (a renamed column), else in its note.
+            let preview = Runner::new(b.as_mut(), &plan, options(), &Silent)
+                .preview_undo("w_fill")
+                .await;
+            let preview = match preview {
+                Ok(p) => p.note.unwrap_or_default(),
+                Err(e) => format!("{e:#}"),
+            };
+            assert!(preview.contains("0003"), "{preview}");
+            assert!(preview.contains("cutover down --to 0002"), "{preview}");
             let err = Runner::new(b.as_mut(), &plan, options(), &Silent)
                 .undo_backfill("w_fill")
                 .await

@@ -320,6 +320,8 @@ impl Runner<'_> {
         }
         let sync_note = self.end_sync_for_undo(spec).await?;
         let mut report = if logged {
+            // A finished undo cleared the checkpoint and emptied the log.
+            let undone_before = states.load(self.backend, id).await?.is_empty();
             let fence = self.history.fence().cloned();
             let undone = backfill::undo_exact(
                 self.backend,
@@ -330,6 +332,14 @@ impl Runner<'_> {
             )
             .await;
             match undone {
+                Ok(r) if undone_before && r.rows_restored + r.rows_left_alone == 0 => {
+                    backfill::UndoReport {
+                        note: Some(format!(
+                            "backfill `{id}` is already undone: its undo log is empty and it has no checkpoint (nothing to do; `cutover backfill run {id}` runs it again)"
+                        )),
+                        ..r
+                    }
+                }
                 Ok(r) => r,
                 Err(e) => return Err(self.undo_blocked(spec, e).await),
             }

@@ -152,7 +152,7 @@ impl Runner<'_> {
                     partial.insert(e.version.number, steps);
                     self.partial_down(m, steps)?
                 }
-                None => self.full_down(m).await?,
+                None => self.full_down(m, e).await?,
             };
             rendered.insert(e.version.number, r);
         }

@@ -76,9 +76,9 @@ impl Runner<'_> {
             // Only the remedy that works here: the cause's own advice (add a `[[down]]`)
             // would not restore the rows the stopped backfill wrote.
             Err(_) => Err(Error::Other(format!(
-                "migration {} stopped in backfill `{id}` (step {step}) after some of its batches committed, and its down cannot restore the rows they changed: run `cutover backfill undo {id} --yes` (it restores them from the backfill's undo log, or with its `undo` expressions), then `cutover down` again; if that undo is refused too, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
+                "migration {} stopped in backfill `{id}` (step {step}) after some of its batches committed, and its down cannot restore the rows they changed: run `cutover backfill undo {id} --yes` (it restores them from the backfill's undo log, or with its `undo` expressions), then `cutover down` again; {}",
                 m.label(),
-                m.version
+                super::revert_logged::last_resort(e)
             ))),
         }
     }

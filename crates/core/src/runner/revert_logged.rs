@@ -5,6 +5,7 @@
 //! checkpoint left) the down runs without it.
 
 use super::Runner;
+use super::history::HistoryEntry;
 use super::report::Event;
 use super::revert_cut::render_one_of;
 use crate::backfill;
@@ -17,7 +18,11 @@ impl Runner<'_> {
     /// backfills without a down: refused, naming `cutover backfill undo <id> --yes` then
     /// `cutover down`, while any of them has rows to restore; rendered without them once
     /// every one is undone. Any other refusal stays as it is.
-    pub(super) async fn full_down(&mut self, m: &Migration) -> Result<RenderedMigration> {
+    pub(super) async fn full_down(
+        &mut self,
+        m: &Migration,
+        e: &HistoryEntry,
+    ) -> Result<RenderedMigration> {
         let refused = match self.render_one(m, Direction::Down) {
             Ok(r) => return Ok(r),
             Err(e) => e,
@@ -29,10 +34,10 @@ impl Runner<'_> {
         for (i, id) in &blocked {
             if self.backfill_has_rows_to_restore(m, id).await? {
                 return Err(Error::Other(format!(
-                    "migration {}: step {} (backfill `{id}`) has no `undo` and writes columns the migration did not create, so its down cannot restore them: run `cutover backfill undo {id} --yes` (it restores the rows from the backfill's undo log), then `cutover down` again; if that undo is refused, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
+                    "migration {}: step {} (backfill `{id}`) has no `undo` and writes columns the migration did not create, so its down cannot restore them: run `cutover backfill undo {id} --yes` (it restores the rows from the backfill's undo log), then `cutover down` again; {}",
                     m.label(),
                     i + 1,
-                    m.version
+                    last_resort(e)
                 )));
             }
         }
@@ -104,5 +109,21 @@ fn undone_placeholder() -> SqlStep {
         dialects: None,
         down: None,
         creates: Vec::new(),
+    }
+}
+
+/// The last remedy named when a backfill's rows can come back only through `backfill undo`:
+/// the backup taken before the migration when the history records one (`restore --before`
+/// finds nothing otherwise: backups are taken before contract and destructive migrations).
+pub(super) fn last_resort(e: &HistoryEntry) -> String {
+    match &e.backup {
+        Some(_) => format!(
+            "if that undo is refused, restore the rows from the backup taken before the migration (`cutover restore --before {}`)",
+            e.version
+        ),
+        None => format!(
+            "if that undo is refused, restore the rows from a backup of your own: no backup was taken before migration {} (cutover takes one before contract and destructive migrations only)",
+            e.version
+        ),
     }
 }

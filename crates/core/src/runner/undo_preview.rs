@@ -13,8 +13,24 @@ impl Runner<'_> {
         self.ensure_not_retired(id, false).await?;
         let spec =
             BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
-        let mut preview = backfill::undo_preview(self.backend, &spec).await?;
-        if preview.method != "log" {
+        // Refused as the undo itself would be, naming the later migrations to revert first.
+        let mut preview = match backfill::undo_preview(self.backend, &spec).await {
+            Ok(p) => p,
+            Err(e) => return Err(self.undo_blocked(&spec, e).await),
+        };
+        if preview.method == "log" {
+            // Counted from the log alone: a later change to a written column may still make
+            // the undo itself refuse (a NOT NULL the old values break, say).
+            let later = self.later_changes(&spec).await?;
+            if !later.is_empty() {
+                let warning = format!(
+                    "later migrations changed the columns backfill `{id}` wrote ({}): the undo refuses if it cannot write the old values into the table as it is now; `cutover down --to {}` reverts them first",
+                    later.join("; "),
+                    spec.version
+                );
+                preview.note = super::undo_sync::join_notes(preview.note.take(), Some(warning));
+            }
+        } else {
             spec.undo().map_err(|e| {
                 e.context(format!(
                     "backfill `{id}` has no undo log on this database (it has not run here with one, or it was retired or reverted since)"

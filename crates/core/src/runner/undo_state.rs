@@ -44,7 +44,7 @@ impl Runner<'_> {
     /// Applied migrations after backfill `spec`'s that rename, alter or drop a column it
     /// writes (or rename its table): an undo that cannot succeed names them (see
     /// [`Runner::undo_blocked`]).
-    async fn later_changes(&mut self, spec: &BackfillSpec) -> Result<Vec<String>> {
+    pub(super) async fn later_changes(&mut self, spec: &BackfillSpec) -> Result<Vec<String>> {
         let table = spec.step.insert_into.as_ref().unwrap_or(&spec.step.table);
         let cols: Vec<&String> = if spec.step.insert_into.is_some() {
             spec.step.values.iter().map(|(c, _)| c).collect()
