@@ -87,3 +87,100 @@ async fn undo_of_a_sync_backfill_drops_its_trigger_first_and_keeps_what_the_trig
     })
     .await;
 }
+
+const RENAME_KEY: &str = r#"
+description = "the key gets its final name"
+[[steps]]
+op = "rename_column"
+table = "items"
+column = "id"
+to = "item_id"
+"#;
+
+const LABEL_REQUIRED: &str = r#"
+description = "every item has a label now"
+[[steps]]
+op = "alter_column"
+table = "items"
+column = "label"
+nullable = false
+[[down]]
+op = "alter_column"
+table = "items"
+column = "label"
+nullable = true
+"#;
+
+/// An undo that is refused or fails before restoring anything leaves dual-write on (rtC #2):
+/// the sync trigger still fills rows the old application version writes.
+#[tokio::test]
+async fn an_undo_that_restores_nothing_keeps_the_sync_trigger() {
+    for_each_backend(|db| async move {
+        for (later, refused_before) in [(RENAME_KEY, true), (LABEL_REQUIRED, false)] {
+            let (dir, _) = plan();
+            dir.write("0004_check_id.toml", later);
+            std::fs::remove_file(dir.path().join("0005_drop_url.toml")).expect("rm 0005");
+            let plan = dir.load();
+            let mut b = connect(db.url()).await.expect("connect");
+            for t in ["items", "cutover_history", "cutover_backfill"] {
+                let _ = b.execute(&format!("DROP TABLE {t}")).await;
+            }
+            let _ = b
+                .execute(&format!(
+                    "DROP TABLE {}",
+                    cutover_core::backfill::BackfillScope::default_history()
+                        .undo_log_table("items_label")
+                ))
+                .await;
+            up_to(b.as_mut(), &plan, "0002").await;
+            for i in 1..=30 {
+                b.execute(&format!(
+                    "INSERT INTO items (id, url, note) VALUES ({i}, 'https://cdn.example/f{i}.png', 'n')"
+                ))
+                .await
+                .expect("seed");
+            }
+            up_to(b.as_mut(), &plan, "0004").await;
+            let before = sync_triggers(b.as_mut()).await;
+            assert!(!before.is_empty(), "trigger installed");
+            let err = Runner::new(b.as_mut(), &plan, options(), &Silent)
+                .undo_backfill("items_label")
+                .await
+                .expect_err("the undo cannot restore the labels as the table is now");
+            let text = format!("{err:#}");
+            assert!(text.contains("0004"), "names the later migration: {text}");
+            if !refused_before {
+                assert!(text.contains("was installed again"), "{text}");
+            }
+            assert_eq!(sync_triggers(b.as_mut()).await, before, "{text}");
+            // Dual-write goes on: the old version's insert gets its label. (Not on SQLite
+            // once `label` is NOT NULL: its sync trigger fills the row after the insert,
+            // which the constraint refuses first.)
+            let key = if refused_before { "item_id" } else { "id" };
+            if db.backend() == cutover_tests::Backend::Sqlite && !refused_before {
+                b.close().await.expect("close");
+                continue;
+            }
+            b.execute(&format!(
+                "INSERT INTO items ({key}, url, note) VALUES (200, 'https://x.example/late.png', 'w')"
+            ))
+            .await
+            .expect("insert after the refused undo");
+            let got = b
+                .query(&format!("SELECT label FROM items WHERE {key} = 200"))
+                .await
+                .expect("label");
+            assert_eq!(got.scalar(), Some("LATE.PNG:secure"), "{text}");
+            assert_eq!(
+                b.query("SELECT COUNT(*) FROM items WHERE label IS NULL")
+                    .await
+                    .expect("count")
+                    .scalar(),
+                Some("0"),
+                "nothing restored"
+            );
+            b.close().await.expect("close");
+        }
+    })
+    .await;
+}

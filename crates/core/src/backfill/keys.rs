@@ -19,6 +19,12 @@ pub(crate) async fn resolve(
     } else {
         spec.key.clone()
     };
+    if key.is_empty() && b.query(&sql.column_types_sql(table)).await?.rows.is_empty() {
+        return Err(Error::Other(format!(
+            "backfill `{}` ({}): table `{table}` does not exist in this database; check the step's `table`",
+            spec.id, spec.migration
+        )));
+    }
     if key.is_empty() {
         return Err(Error::Other(format!(
             "backfill `{}`: table `{table}` has no primary key, so it cannot be walked in key order; declare `key = [\"col\"]` naming a unique, not-null column (or add a primary key)",

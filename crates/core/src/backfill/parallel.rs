@@ -70,10 +70,13 @@ pub async fn run_fenced(
         log.ensure(b).await?;
     }
 
-    if existing.iter().any(|c| c.checksum != spec.checksum) && !options.restart {
+    let legacy = spec.legacy_checksum();
+    let changed = |c: &Checkpoint| c.checksum != spec.checksum && c.checksum != legacy;
+    if existing.iter().any(changed) && !options.restart {
         return Err(Error::Other(changed_message(
             &spec.id,
             existing.iter().map(|c| c.rows_changed).sum::<i64>(),
+            spec.has_pending(),
         )));
     }
     if options.restart || options.force {
@@ -224,9 +227,15 @@ pub async fn run_fenced(
 }
 
 /// The refusal to resume a backfill whose definition changed after `rows` rows were done.
-fn changed_message(id: &str, rows: i64) -> String {
-    format!(
+fn changed_message(id: &str, rows: i64, pending: bool) -> String {
+    let restart = format!(
         "backfill `{id}` changed since its checkpoint was written ({rows} rows done); run `cutover backfill run {id} --restart` to start over with the new definition"
+    );
+    if pending {
+        return restart;
+    }
+    format!(
+        "{restart}. It has no `pending`, so --restart writes the {rows} rows done again (`set` applied twice); to avoid that, put the step back as it was and let the run finish, or add a `pending` that tells the rows done apart before restarting"
     )
 }
 
@@ -237,8 +246,17 @@ mod changed_tests {
     #[test]
     fn changed_message_names_the_id_in_the_command_and_the_rows_in_the_count() {
         assert_eq!(
-            changed_message("fill_email", 1500),
+            changed_message("fill_email", 1500, true),
             "backfill `fill_email` changed since its checkpoint was written (1500 rows done); run `cutover backfill run fill_email --restart` to start over with the new definition"
+        );
+    }
+
+    #[test]
+    fn without_pending_it_warns_that_restart_writes_the_rows_done_again() {
+        let m = changed_message("bump", 10400, false);
+        assert!(
+            m.contains("--restart writes the 10400 rows done again"),
+            "{m}"
         );
     }
 }

@@ -74,8 +74,7 @@ impl BackfillSpec {
                 })
                 .collect::<Option<Vec<_>>>()
         });
-        let json = serde_json::to_string(step).unwrap_or_default();
-        let digest = Sha256::digest(json.as_bytes());
+        let digest = Sha256::digest(definition_json(step).as_bytes());
         Ok(BackfillSpec {
             id,
             step: step.clone(),
@@ -242,4 +241,24 @@ pub(crate) fn target_key(step: &Backfill, schema: &Schema) -> Vec<String> {
         .into_iter()
         .find(|c| given(c))
         .unwrap_or_default()
+}
+
+/// What a backfill's checkpoint is bound to: the step without its tuning (`batch_size` says
+/// how fast, not which rows or values), so that resizing batches keeps the checkpoint.
+fn definition_json(step: &Backfill) -> String {
+    let mut step = step.clone();
+    step.batch_size = None;
+    serde_json::to_string(&step).unwrap_or_default()
+}
+
+impl BackfillSpec {
+    /// The checksum checkpoints were written with before `batch_size` stopped counting
+    /// (the whole step), still accepted for them.
+    pub(crate) fn legacy_checksum(&self) -> String {
+        let json = serde_json::to_string(&self.step).unwrap_or_default();
+        Sha256::digest(json.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }

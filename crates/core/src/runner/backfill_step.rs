@@ -9,10 +9,10 @@ use crate::error::Result;
 use crate::fence::Fence;
 
 /// Forwards engine events to the runner's reporter as running totals.
-struct Forward<'a> {
+pub(super) struct Forward<'a> {
     id: &'a str,
     reporter: &'a dyn Reporter,
-    changed: AtomicU64,
+    pub(super) changed: AtomicU64,
     batches: AtomicU64,
     estimate: AtomicU64,
 }
@@ -304,103 +304,6 @@ impl Runner<'_> {
             })
         })
         .await
-    }
-
-    async fn undo_locked(
-        &mut self,
-        spec: &BackfillSpec,
-        id: &str,
-        forward: &Forward<'_>,
-    ) -> Result<backfill::UndoReport> {
-        let states = self.states();
-        states.ensure(self.backend).await?;
-        let logged = backfill::has_undo_log(self.backend, spec).await?;
-        if !logged {
-            self.refuse_stale_expression_undo(spec).await?;
-        }
-        let sync_note = self.end_sync_for_undo(spec).await?;
-        let mut report = if logged {
-            // A finished undo cleared the checkpoint and emptied the log.
-            let undone_before = states.load(self.backend, id).await?.is_empty();
-            let fence = self.history.fence().cloned();
-            let undone = backfill::undo_exact(
-                self.backend,
-                spec,
-                &self.options.backfill,
-                forward,
-                fence.as_ref(),
-            )
-            .await;
-            match undone {
-                Ok(r) if undone_before && r.rows_restored + r.rows_left_alone == 0 => {
-                    backfill::UndoReport {
-                        note: Some(format!(
-                            "backfill `{id}` is already undone: its undo log is empty and it has no checkpoint (nothing to do; `cutover backfill run {id}` runs it again)"
-                        )),
-                        ..r
-                    }
-                }
-                Ok(r) => r,
-                Err(e) => return Err(self.undo_blocked(spec, e).await),
-            }
-        } else {
-            // A backfill that did not complete is undone only over the key ranges its
-            // checkpoints record as done; an interrupted undo goes on from its checkpoint.
-            let (undo, limited) = match backfill::expression_undo(self.backend, spec).await? {
-                backfill::ExpressionUndo::AlreadyUndone => {
-                    return Ok(backfill::UndoReport {
-                        id: id.to_string(),
-                        method: "expressions".into(),
-                        note: super::undo_sync::join_notes(
-                            sync_note,
-                            Some(format!(
-                                "backfill `{id}` is already undone: its `undo` expressions ran to the end (nothing to do; `cutover backfill run {id}` runs it again)"
-                            )),
-                        ),
-                        ..backfill::UndoReport::default()
-                    });
-                }
-                backfill::ExpressionUndo::Run { spec, limited, .. } => (*spec, limited),
-            };
-            // Never `restart`: each batch checkpoints in its transaction, and its first
-            // written row moves the backfill to `undoing` there (see `BackfillSpec::undoes`).
-            let mut options = self.options.backfill.clone();
-            options.restart = false;
-            options.force = false;
-            let r = backfill::run_fenced(
-                self.backend,
-                self.connector,
-                &undo,
-                &options,
-                forward,
-                self.history.fence(),
-            )
-            .await?;
-            let rows = match &spec.step.undo_where {
-                Some(_) => "the rows `undo_where` selects",
-                None => "the rows the backfill selected",
-            };
-            backfill::UndoReport {
-                id: id.to_string(),
-                method: "expressions".into(),
-                rows_restored: r.rows_changed,
-                batches: r.batches,
-                duration_ms: r.duration_ms,
-                note: Some(format!(
-                    "backfill `{id}` has no undo log (it ran before undo logs existed, or with `undo_log = false`): applied the plan's `undo` expressions to {rows}{}, which also overwrites changes made since the backfill",
-                    if limited {
-                        " within the key ranges its checkpoints record as done (it did not complete)"
-                    } else {
-                        ""
-                    }
-                )),
-                ..backfill::UndoReport::default()
-            }
-        };
-        report.note = super::undo_sync::join_notes(sync_note, report.note);
-        // The original backfill's rows are pending again: its checkpoint no longer holds.
-        states.clear(self.backend, id).await?;
-        Ok(report)
     }
 
     /// Every backfill of the plan with its checkpoint state; retired ones say why (see

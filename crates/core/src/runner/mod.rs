@@ -51,6 +51,7 @@ mod sync_health;
 mod sync_install;
 mod transact;
 mod undo_preview;
+mod undo_run;
 mod undo_state;
 mod undo_sync;
 mod up_to_date;

@@ -155,6 +155,17 @@ impl Runner<'_> {
         if super::transact::is_connection(&e) {
             return e;
         }
+        let entries = self.history.load_if_exists(self.backend).await;
+        let gone = entries.map(|en| self.backfill_schemas(spec, &en).key_gone);
+        if let Ok(Some((by, columns))) = gone {
+            return e.context(format!(
+                "{by} renamed or dropped the batch key ({}) of backfill `{}`, by which its undo log finds the rows: run `cutover down --to {}` first (it reverts that migration), then `cutover backfill undo {} --yes`",
+                columns.join(", "),
+                spec.id,
+                spec.version,
+                spec.id
+            ));
+        }
         match self.later_changes(spec).await {
             Ok(later) if !later.is_empty() => e.context(format!(
                 "later migrations changed the columns of table `{}` that backfill `{}` wrote ({}), so its undo cannot restore them as they are now: run `cutover down --to {}` first (it reverts those migrations), then `cutover backfill undo {} --yes`",
