@@ -106,6 +106,24 @@ async fn a_new_batch_size_keeps_the_checkpoint() {
             text.contains("--restart writes the 300 rows done again"),
             "{text}"
         );
+
+        // A misspelled table is named as missing (rtC #4), not as "has no primary key".
+        dir.write(
+            "0002_bump.toml",
+            &bump(25).replace("table = \"c\"", "table = \"cc\""),
+        );
+        let (spec, _plan) = run(dir.load()).await;
+        let err = backfill::run(
+            b.as_mut(),
+            None,
+            &spec,
+            &BackfillOptions::default(),
+            &QuietObserver,
+        )
+        .await
+        .expect_err("no such table");
+        let text = format!("{err:#}");
+        assert!(text.contains("table `cc` does not exist"), "{text}");
         b.close().await.expect("close");
     })
     .await;
