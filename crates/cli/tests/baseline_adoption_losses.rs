@@ -3,13 +3,16 @@
 //! with its owner's rights and bypasses row level security), table inheritance (H6), a
 //! sequence's own name and a serial column's nullability (H2: the typed grant named a
 //! sequence `up` never created), and an extension's schema (M1). Each source is rebuilt with
-//! `cutover up` on an empty database and both catalogs are compared fact by fact.
+//! `cutover up` on an empty database and both catalogs are compared fact by fact. A child
+//! of a table in another schema is refused (its parent would not exist).
 
 mod baseline_support;
 mod common;
 
-use baseline_support::round_trip;
-use cutover_tests::{Backend as Kind, backends};
+use baseline_support::{exec, round_trip};
+use common::{run, text};
+use cutover_tests::plans::PlanDir;
+use cutover_tests::{Backend as Kind, TestDb, backends};
 
 #[tokio::test]
 async fn view_options_and_check_option_come_back() {
@@ -103,6 +106,32 @@ CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01
     }
     assert_eq!(source, rebuilt, "{toml}");
     assert!(toml.contains(") INHERITS (base_log, base2)"), "{toml}");
+}
+
+#[tokio::test]
+async fn a_parent_in_another_schema_is_refused() {
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Kind::Postgres).await;
+    let fixture = "CREATE SCHEMA logs;
+CREATE TABLE logs.base_log (id int, msg text);
+CREATE TABLE child_log (extra int) INHERITS (logs.base_log)";
+    exec(db.url(), fixture)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = PlanDir::new();
+    let init = run(dir.path(), &["init", "--from-database", db.url()]);
+    let out = text(&init);
+    db.drop_db().await;
+    assert_eq!(init.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains(
+            "table child_log inherits from logs.base_log, a table in another schema (the baseline builds one schema)"
+        ),
+        "{out}"
+    );
+    assert!(!dir.path().join("migrations").exists(), "{out}");
 }
 
 #[tokio::test]

@@ -110,6 +110,15 @@ const FOREIGN_SCHEMA_KEYS: &str = "SELECT cl.relname, con.conname, rn.nspname ||
     WHERE con.contype = 'f' AND n.nspname = current_schema() AND rn.nspname <> n.nspname \
     ORDER BY 1, 2";
 
+// Children and partitions of a table in another schema: the baseline of the current schema
+// cannot create their parent.
+const FOREIGN_SCHEMA_PARENTS: &str = "SELECT c.relname, pn.nspname || '.' || pc.relname \
+    FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+    WHERE n.nspname = current_schema() AND pn.nspname <> n.nspname AND c.relkind IN ('r', 'p') \
+    ORDER BY 1, 2";
+
 // Functions of the current schema whose argument or result types belong to another schema
 // (not the system's, not an extension's): that schema is left out, so `up` could not
 // create them (rtB LOW).
@@ -195,6 +204,12 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
         d.refusals.push(format!(
             "foreign key {} of table {} references {}, a table in another schema (the baseline builds one schema)",
             r[1], r[0], r[2]
+        ));
+    }
+    for r in catalog(b, FOREIGN_SCHEMA_PARENTS).await? {
+        d.refusals.push(format!(
+            "table {} inherits from {}, a table in another schema (the baseline builds one schema)",
+            r[0], r[1]
         ));
     }
     for r in catalog(b, FOREIGN_SCHEMA_FUNCTION_TYPES).await? {
