@@ -68,9 +68,14 @@ const FOREIGN_KEY_NAMES: &str = "SELECT cl.relname, con.conname, \
     WHERE con.contype = 'f' AND n.nspname = current_schema()";
 
 // Views by dependency depth is overkill for a baseline: creation order (oid) is an order
-// they were created in.
-const VIEWS: &str = "SELECT c.relname, format('CREATE VIEW %I AS%s', c.relname, \
-    E'\\n' || pg_get_viewdef(c.oid, true)) FROM pg_class c \
+// they were created in. Their options (security_invoker, security_barrier) go in WITH (..),
+// the check option (also one of `reloptions`) after the query.
+const VIEWS: &str = "SELECT c.relname, format('CREATE VIEW %I%s AS%s%s', c.relname, \
+      COALESCE((SELECT ' WITH (' || string_agg(o, ', ') || ')' FROM unnest(c.reloptions) o \
+        WHERE o NOT LIKE 'check\\_option=%'), ''), \
+      E'\\n' || rtrim(pg_get_viewdef(c.oid, true), ';'), \
+      COALESCE((SELECT E'\\n  WITH ' || upper(substr(o, 14)) || ' CHECK OPTION' \
+        FROM unnest(c.reloptions) o WHERE o LIKE 'check\\_option=%'), '')) FROM pg_class c \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND c.relkind = 'v' ORDER BY c.oid";
 
@@ -104,30 +109,38 @@ const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true), tg.oi
     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal ORDER BY tg.oid";
 
 // A table as CREATE TABLE, for the tables the plan model cannot express: columns with their
-// catalog types and collations, defaults (a serial's own sequence becomes an identity, which
-// needs no sequence of its own; a sequence shared or not owned stays a nextval default),
-// identities with their kind and options, generated expressions and NOT NULL, then every
-// constraint of its own; UNLOGGED, PARTITION BY and storage options. A partition is created
-// as PARTITION OF its parent.
+// catalog types and collations, defaults (a serial's nextval default stays one: its sequence
+// is created before the table and owned by the column after it, [`crate::fidelity`]),
+// identities with their kind, sequence name (when not PostgreSQL's default) and options,
+// generated expressions and NOT NULL, then every constraint of its own; INHERITS its parents
+// (in order; only its local columns are declared, the inherited ones come from the parents),
+// UNLOGGED, PARTITION BY and storage options. A partition is created as PARTITION OF its parent.
 const TABLE_SQL: &str = "SELECT c.relname, CASE WHEN c.relispartition THEN \
       format('CREATE TABLE %I PARTITION OF %I %s', c.relname, \
         (SELECT pc.relname FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent WHERE h.inhrelid = c.oid), \
         pg_get_expr(c.relpartbound, c.oid)) \
-    ELSE format(E'CREATE %sTABLE %I (\\n  %s\\n)%s%s', \
+    ELSE format(E'CREATE %sTABLE %I (\\n  %s\\n)%s%s%s', \
       CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END, c.relname, \
-      string_agg(p.def, E',\\n  ' ORDER BY p.ord), \
+      COALESCE(string_agg(p.def, E',\\n  ' ORDER BY p.ord), ''), \
+      COALESCE((SELECT ' INHERITS (' || string_agg(CASE WHEN pn.nspname = n.nspname THEN quote_ident(pc.relname) \
+          ELSE quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) END, ', ' ORDER BY h.inhseqno) || ')' \
+        FROM pg_inherits h JOIN pg_class pc ON pc.oid = h.inhparent \
+        JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE h.inhrelid = c.oid), ''), \
       CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) ELSE '' END, \
       COALESCE(' WITH (' || array_to_string(c.reloptions, ', ') || ')', '')) END \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-    CROSS JOIN LATERAL ( \
+    LEFT JOIN LATERAL ( \
       SELECT a.attnum::int AS ord, format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)) || \
         CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation \
           THEN ' COLLATE ' || quote_ident(co.collname) ELSE '' END || \
         CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(d.adbin, d.adrelid) || ') STORED' \
-             WHEN a.attidentity <> '' OR (pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%' AND sq.seqrelid IS NOT NULL) \
+             WHEN a.attidentity <> '' \
                THEN ' GENERATED ' || CASE WHEN a.attidentity = 'a' THEN 'ALWAYS' ELSE 'BY DEFAULT' END || ' AS IDENTITY' || \
-                 CASE WHEN sq.seqstart <> 1 OR sq.seqincrement <> 1 \
-                   THEN format(' (START WITH %s INCREMENT BY %s)', sq.seqstart, sq.seqincrement) ELSE '' END \
+                 COALESCE(' (' || NULLIF(concat_ws(' ', \
+                   CASE WHEN sc.relname <> c.relname || '_' || a.attname || '_seq' \
+                     THEN 'SEQUENCE NAME ' || quote_ident(sc.relname) END, \
+                   CASE WHEN sq.seqstart <> 1 OR sq.seqincrement <> 1 \
+                     THEN format('START WITH %s INCREMENT BY %s', sq.seqstart, sq.seqincrement) END), '') || ')', '') \
              WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) \
              ELSE '' END || \
         CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END AS def \
@@ -135,15 +148,17 @@ const TABLE_SQL: &str = "SELECT c.relname, CASE WHEN c.relispartition THEN \
       JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN pg_collation co ON co.oid = a.attcollation \
       LEFT JOIN pg_sequence sq ON sq.seqrelid = \
         pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
-      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+      LEFT JOIN pg_class sc ON sc.oid = sq.seqrelid \
+      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attislocal \
       UNION ALL \
       SELECT 100000 + (row_number() OVER (ORDER BY con.contype DESC, con.conname))::int, \
         format('CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid, true)) \
       FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype IN ('p', 'u', 'c', 'f', 'x') \
         AND con.conislocal \
-    ) p \
+    ) p ON true \
     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') \
-    GROUP BY c.oid, c.relname, c.relispartition, c.relpartbound, c.relpersistence, c.relkind, c.reloptions";
+    GROUP BY c.oid, c.relname, c.relispartition, c.relpartbound, c.relpersistence, c.relkind, c.reloptions, \
+      n.nspname";
 
 /// A default without PostgreSQL's casts on literals: `'a'::character varying` is `'a'`,
 /// `'{}'::jsonb` is `'{}'`.
@@ -304,6 +319,11 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     .collect();
     push(ObjectKind::Function, functions);
     push(ObjectKind::View, catalog(b, VIEWS).await?);
+    for r in catalog(b, crate::introspect::VIEWS).await? {
+        let mut options = crate::introspect::list_by(&r[1], '\u{1f}');
+        options.sort();
+        d.view_options.insert(r[0].clone(), options);
+    }
     push(ObjectKind::Trigger, raw(catalog(b, TRIGGERS).await?));
     Ok(d)
 }

@@ -34,6 +34,11 @@ const FEATURES: &str = "SELECT c.relname, f.what FROM pg_class c \
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND col_description(c.oid, a.attnum) IS NOT NULL \
       UNION ALL SELECT 'GENERATED ALWAYS on identity column ' || a.attname FROM pg_attribute a \
         WHERE a.attrelid = c.oid AND a.attidentity = 'a' \
+      UNION ALL SELECT 'the sequence name ' || sc.relname || ' of column ' || a.attname \
+        FROM pg_attribute a JOIN pg_class sc ON sc.oid = \
+          pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+          AND sc.relname <> c.relname || '_' || a.attname || '_seq' \
       UNION ALL SELECT 'the sequence options (START WITH, INCREMENT BY) of column ' || a.attname \
         FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = \
           pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
@@ -47,10 +52,18 @@ const FEATURES: &str = "SELECT c.relname, f.what FROM pg_class c \
         WHERE con.conrelid = c.oid AND con.contype = 'x' \
     ) f WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')";
 
-// Statements a copied table needs after its CREATE TABLE.
+// Statements a copied table needs after its CREATE TABLE: the sequences its columns own
+// (a serial's), the defaults and NOT NULL of inherited columns where they differ from what
+// the parents give (see `INHERITED`), forced row level security, comments.
 const AFTER_CREATE: &str = "SELECT c.relname, s.sql FROM pg_class c \
     JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL ( \
-      SELECT 2 AS o, format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', c.relname) AS sql \
+      SELECT 1 AS o, format('ALTER SEQUENCE %I OWNED BY %I.%I', sc.relname, c.relname, a.attname) AS sql \
+        FROM pg_depend dep JOIN pg_class sc ON sc.oid = dep.objid AND sc.relkind = 'S' \
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = dep.refobjsubid \
+        WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass \
+          AND dep.refobjid = c.oid AND dep.deptype = 'a' AND sc.relnamespace = c.relnamespace \
+      UNION ALL SELECT 3, i.sql FROM ({inherited}) i WHERE i.sql IS NOT NULL \
+      UNION ALL SELECT 2, format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', c.relname) \
         WHERE c.relforcerowsecurity AND NOT c.relrowsecurity \
       UNION ALL SELECT 4, format('COMMENT ON TABLE %I IS %L', c.relname, obj_description(c.oid, 'pg_class')) \
         WHERE obj_description(c.oid, 'pg_class') IS NOT NULL \
@@ -59,7 +72,30 @@ const AFTER_CREATE: &str = "SELECT c.relname, s.sql FROM pg_class c \
           AND col_description(c.oid, a.attnum) IS NOT NULL \
     ) s WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY c.relname, s.o, s.sql";
 
-// A partition is created after its parent.
+// An inherited column (of a child or a partition) gets its default and NOT NULL from its
+// parents; where the table's own differ (changed after it was created, or a local column
+// without the parent's default), the statement that makes them so. `c` is the table.
+const INHERITED: &str = "SELECT CASE \
+        WHEN d.adbin IS NULL AND pdef IS NOT NULL \
+          THEN format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', c.relname, a.attname) \
+        WHEN d.adbin IS NOT NULL AND NOT a.attislocal AND pg_get_expr(d.adbin, d.adrelid) IS DISTINCT FROM pdef \
+          THEN format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', c.relname, a.attname, \
+            pg_get_expr(d.adbin, d.adrelid)) END AS sql \
+      FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+      CROSS JOIN LATERAL (SELECT (SELECT pg_get_expr(pd.adbin, pd.adrelid) FROM pg_inherits h \
+        JOIN pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname AND NOT pa.attisdropped \
+        JOIN pg_attrdef pd ON pd.adrelid = pa.attrelid AND pd.adnum = pa.attnum \
+        WHERE h.inhrelid = c.oid ORDER BY h.inhseqno LIMIT 1) AS pdef) pd \
+      WHERE a.attrelid = c.oid AND a.attinhcount > 0 AND NOT a.attisdropped AND a.attgenerated = '' \
+    UNION ALL SELECT format('ALTER TABLE %I ALTER COLUMN %I %s NOT NULL', c.relname, a.attname, \
+        CASE WHEN a.attnotnull THEN 'SET' ELSE 'DROP' END) \
+      FROM pg_attribute a CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM pg_inherits h \
+        JOIN pg_attribute pa ON pa.attrelid = h.inhparent AND pa.attname = a.attname \
+        WHERE h.inhrelid = c.oid AND pa.attnotnull AND NOT pa.attisdropped) AS pnn) p \
+      WHERE a.attrelid = c.oid AND a.attinhcount > 0 AND NOT a.attisdropped \
+        AND ((a.attnotnull AND NOT a.attislocal AND NOT p.pnn) OR (NOT a.attnotnull AND p.pnn))";
+
+// A partition, or a child of table inheritance, is created after its parents.
 const PARENTS: &str = "SELECT c.relname, pc.relname FROM pg_inherits h \
     JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_class pc ON pc.oid = h.inhparent \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -72,6 +108,15 @@ const FOREIGN_SCHEMA_KEYS: &str = "SELECT cl.relname, con.conname, rn.nspname ||
     JOIN pg_namespace n ON n.oid = cl.relnamespace \
     JOIN pg_class rt ON rt.oid = con.confrelid JOIN pg_namespace rn ON rn.oid = rt.relnamespace \
     WHERE con.contype = 'f' AND n.nspname = current_schema() AND rn.nspname <> n.nspname \
+    ORDER BY 1, 2";
+
+// Children and partitions of a table in another schema: the baseline of the current schema
+// cannot create their parent.
+const FOREIGN_SCHEMA_PARENTS: &str = "SELECT c.relname, pn.nspname || '.' || pc.relname \
+    FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid \
+    JOIN pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_class pc ON pc.oid = h.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+    WHERE n.nspname = current_schema() AND pn.nspname <> n.nspname AND c.relkind IN ('r', 'p') \
     ORDER BY 1, 2";
 
 // Functions of the current schema whose argument or result types belong to another schema
@@ -97,17 +142,32 @@ const OTHER_SCHEMAS: &str = "SELECT n.nspname, string_agg(c.relname, ', ' ORDER 
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e') \
     GROUP BY n.nspname ORDER BY n.nspname";
 
-const EXTENSIONS: &str = "SELECT extname, format('CREATE EXTENSION IF NOT EXISTS %I', extname) \
-    FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY oid";
+// An extension of the current schema goes to the target's current schema like the rest of
+// the baseline; one of another schema goes to that schema (created if missing).
+const EXTENSIONS: &str = "SELECT e.extname, CASE \
+      WHEN n.nspname = current_schema() THEN format('CREATE EXTENSION IF NOT EXISTS %I', e.extname) \
+      WHEN n.nspname IN ('public', 'pg_catalog') \
+        THEN format('CREATE EXTENSION IF NOT EXISTS %I SCHEMA %I', e.extname, n.nspname) \
+      ELSE format(E'CREATE SCHEMA IF NOT EXISTS %I;\\nCREATE EXTENSION IF NOT EXISTS %I SCHEMA %I', \
+        n.nspname, e.extname, n.nspname) END, '' \
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace \
+    WHERE e.extname <> 'plpgsql' ORDER BY e.oid";
 
-// Sequences that are no column's own (serial and identity sequences are made by their column).
+// Sequences that are no identity's. The last column: the table whose column owns the
+// sequence and takes its default from it (a serial): a typed step makes that column an
+// identity, which brings its own sequence, so the sequence is created only when the table
+// is copied as SQL (owned by its column after the CREATE TABLE, `AFTER_CREATE`).
 const SEQUENCES: &str = "SELECT c.relname, format('CREATE SEQUENCE %I AS %s INCREMENT BY %s MINVALUE %s \
       MAXVALUE %s START WITH %s CACHE %s%s', c.relname, format_type(s.seqtypid, NULL), s.seqincrement, \
-      s.seqmin, s.seqmax, s.seqstart, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END) \
+      s.seqmin, s.seqmax, s.seqstart, s.seqcache, CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END), \
+      COALESCE((SELECT t.relname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid \
+        JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = d.refobjsubid \
+        WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass \
+          AND d.deptype = 'a' AND pg_get_expr(ad.adbin, ad.adrelid) LIKE 'nextval(%'), '') \
     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND NOT EXISTS (SELECT 1 FROM pg_depend d \
-      WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i', 'e')) \
+      WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('i', 'e')) \
     ORDER BY c.oid";
 
 // Materialized views with their indexes (created after the plain views).
@@ -128,7 +188,7 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
     for r in catalog(b, FEATURES).await? {
         d.feature(&r[0], r[1].clone());
     }
-    for r in catalog(b, AFTER_CREATE).await? {
+    for r in catalog(b, &AFTER_CREATE.replace("{inherited}", INHERITED)).await? {
         if let Some(sql) = d.table_sql.get_mut(&r[0]) {
             sql.push_str(";\n");
             sql.push_str(&r[1]);
@@ -144,6 +204,12 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
         d.refusals.push(format!(
             "foreign key {} of table {} references {}, a table in another schema (the baseline builds one schema)",
             r[1], r[0], r[2]
+        ));
+    }
+    for r in catalog(b, FOREIGN_SCHEMA_PARENTS).await? {
+        d.refusals.push(format!(
+            "table {} inherits from {}, a table in another schema (the baseline builds one schema)",
+            r[0], r[1]
         ));
     }
     for r in catalog(b, FOREIGN_SCHEMA_FUNCTION_TYPES).await? {
@@ -167,7 +233,12 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
                 kind,
                 name: r[0].clone(),
                 sql: r[1].trim_end().to_string(),
-                used_by: Vec::new(),
+                used_by: r
+                    .get(2)
+                    .filter(|t| !t.is_empty())
+                    .cloned()
+                    .into_iter()
+                    .collect(),
             });
         }
     };

@@ -50,8 +50,10 @@ const CHECKS: &str = "SELECT cl.relname, con.conname FROM pg_constraint con \
     JOIN pg_class cl ON cl.oid = con.conrelid JOIN pg_namespace n ON n.oid = cl.relnamespace \
     WHERE con.contype = 'c' AND n.nspname = current_schema()";
 
-const VIEWS: &str =
-    "SELECT table_name FROM information_schema.views WHERE table_schema = current_schema()";
+/// Views with their options (`reloptions`, the check option among them), `\x1f`-separated.
+pub(crate) const VIEWS: &str = "SELECT c.relname, COALESCE(array_to_string(c.reloptions, E'\\x1f'), '') \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE n.nspname = current_schema() AND c.relkind = 'v'";
 const TRIGGERS: &str = "SELECT DISTINCT tg.tgname FROM pg_trigger tg \
     JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal";
@@ -67,6 +69,14 @@ fn action(code: &str) -> String {
         _ => "no_action",
     }
     .to_string()
+}
+
+/// The non-empty items of `s` split at `sep`.
+pub(crate) fn list_by(s: &str, sep: char) -> Vec<String> {
+    s.split(sep)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -112,6 +122,9 @@ pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape
     }
     for r in catalog(b, VIEWS).await? {
         s.add_view(&r[0]);
+        if !r[1].is_empty() {
+            s.add_view_options(&r[0], list_by(&r[1], '\u{1f}'));
+        }
     }
     for r in catalog(b, TRIGGERS).await? {
         s.add_trigger(&r[0]);

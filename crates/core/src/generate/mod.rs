@@ -72,6 +72,15 @@ pub(crate) fn raw_step(
     }
 }
 
+/// How a baseline declares a view it copies: with its options where the dialect has them,
+/// so that drift compares them (`view v (security_invoker=true)`, `view v ()`).
+fn declared_view(name: &str, details: &LiveDetails) -> String {
+    match details.view_options.get(name) {
+        Some(options) => format!("view {name} ({})", options.join(", ")),
+        None => format!("view {name}"),
+    }
+}
+
 /// Tables in an order where each comes after the tables its foreign keys reference
 /// (self-references and cycles aside: those keys are added after both tables exist).
 fn table_order(shape: &SchemaShape, details: &LiveDetails) -> Vec<String> {
@@ -155,7 +164,7 @@ pub fn generate_baseline(
         }
         created.insert(name);
     }
-    // What tables need first: extensions, shared sequences, the types copied tables use,
+    // What tables need first: extensions, sequences, the types copied tables use,
     // and the functions a table's default, check or index calls. The other functions come
     // after the tables: an argument or result may be a table's row type, and a SQL body is
     // checked against the tables it reads (rtB HIGH 5).
@@ -165,8 +174,17 @@ pub fn generate_baseline(
         let comment = format!("extension {}: the schema uses it", o.name);
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
+    // A sequence a column takes its default from and owns (a serial) only for a table copied
+    // as SQL: a typed table makes that column an identity, which creates its own.
     for o in of(ObjectKind::Sequence) {
-        let comment = format!("sequence {}: not owned by one column", o.name);
+        let comment = match o.used_by.first() {
+            None => format!("sequence {}: not a column's own", o.name),
+            Some(_) if !o.used_by.iter().any(|t| raw_tables.contains(t)) => continue,
+            Some(t) => format!(
+                "sequence {}: owned by a column of {t}, copied as SQL",
+                o.name
+            ),
+        };
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
     for o in of(ObjectKind::Type).filter(|o| o.used_by.iter().any(|t| raw_tables.contains(t))) {
@@ -192,7 +210,7 @@ pub fn generate_baseline(
     steps.extend(security::function_steps(dialect, &details.security, false));
     for o in &details.objects {
         let (creates, what) = match o.kind {
-            ObjectKind::View => (vec![format!("view {}", o.name)], "view"),
+            ObjectKind::View => (vec![declared_view(&o.name, details)], "view"),
             ObjectKind::MaterializedView => (Vec::new(), "materialized view"),
             ObjectKind::Trigger => (vec![format!("trigger {}", o.name)], "trigger"),
             ObjectKind::Function

@@ -64,10 +64,11 @@ pub async fn row_checksums(
 
 /// The shape with the differences every dialect is allowed to have folded away:
 /// `timestamptz` is stored as `timestamp` on MySQL, an identity key is an `integer`
-/// rowid on SQLite, arrays are JSON arrays on MySQL and SQLite, and a table's storage layout
-/// (WITHOUT ROWID) exists on SQLite only.
+/// rowid on SQLite, arrays are JSON arrays on MySQL and SQLite, a table's storage layout
+/// (WITHOUT ROWID) exists on SQLite only, and view options on PostgreSQL only.
 pub fn portable_view(shape: &SchemaShape) -> SchemaShape {
     let mut s = shape.clone();
+    s.view_options.clear();
     for t in s.tables.values_mut() {
         t.without_rowid = false;
         let single_key = (t.primary_key.len() == 1).then(|| t.primary_key[0].clone());

@@ -45,10 +45,19 @@ impl Schema {
                     Declared::Index { table, .. } | Declared::Check { table, .. } => {
                         *table != t.table
                     }
-                    Declared::View(_) | Declared::Trigger(_) => true,
+                    Declared::View { .. } | Declared::Trigger(_) => true,
                 });
             }
-            Step::Sql(s) => self.declared.extend(s.declared()),
+            Step::Sql(s) => {
+                for d in s.declared() {
+                    // A view declared again (replaced) is expected as declared last.
+                    if let Declared::View { name, .. } = &d {
+                        self.declared
+                            .retain(|x| !matches!(x, Declared::View { name: n, .. } if n == name));
+                    }
+                    self.declared.insert(d);
+                }
+            }
             Step::RenameTable(r) => {
                 if let Some(mut t) = self.tables.remove(&r.table) {
                     for i in &mut t.indexes {

@@ -139,6 +139,12 @@ impl ShapeBuilder {
         self.shape.views.insert(name.to_string());
     }
 
+    /// Sets a view's options (PostgreSQL `reloptions`), compared with those a plan declares.
+    pub fn add_view_options(&mut self, name: &str, mut options: Vec<String>) {
+        options.sort();
+        self.shape.view_options.insert(name.to_string(), options);
+    }
+
     /// Adds a trigger. Dual-write sync triggers (`cutover_sync_*`, of any plan sharing the
     /// database) are cutover's own, installed and removed by the runner, and never part of
     /// the schema compared.

@@ -50,7 +50,9 @@ pub enum ObjectKind {
     /// An extension the schema needs (PostgreSQL `CREATE EXTENSION IF NOT EXISTS`), created
     /// before everything else.
     Extension,
-    /// A sequence that is not a column's own (PostgreSQL), created before the tables.
+    /// A sequence that is not an identity's (PostgreSQL), created before the tables; one a
+    /// column owns and takes its default from (a serial, `used_by` names its table) only
+    /// when that table is copied as raw SQL (a typed table makes the column an identity).
     Sequence,
     /// A materialized view: created after views, known to drift by nothing.
     MaterializedView,
@@ -74,7 +76,7 @@ pub struct RawObject {
     /// The statement that creates it on the same dialect.
     pub sql: String,
     /// The tables that use it: a type's columns, a function's defaults, checks or indexes
-    /// (a function no table uses is created after the tables).
+    /// (a function no table uses is created after the tables), a serial sequence's table.
     pub used_by: Vec<String>,
 }
 
@@ -120,8 +122,11 @@ pub struct LiveDetails {
     /// What the baseline leaves out on purpose and the user must know (tables of other
     /// PostgreSQL schemas): printed by the CLI and written at the top of the file.
     pub warnings: Vec<String>,
+    /// The options of each view where the dialect has them (PostgreSQL `reloptions`, empty
+    /// when none): the baseline declares them (`view NAME (..)`) so that drift compares them.
+    pub view_options: BTreeMap<String, Vec<String>>,
     /// Tables a table must be created after besides those its foreign keys reference (a
-    /// PostgreSQL partition after its parent), by table.
+    /// PostgreSQL partition or inheritance child after its parents), by table.
     pub depends_on: BTreeMap<String, BTreeSet<String>>,
     /// Row-level security, policies, grants, and the functions and triggers that typed steps
     /// express (PostgreSQL): written as typed steps, not raw SQL.

@@ -49,6 +49,20 @@ pub fn diff(expected: &SchemaShape, actual: &SchemaShape) -> Vec<Difference> {
         };
         push(v, what.into());
     }
+    // Options only of views the plan declares with theirs (`view NAME (..)`).
+    for (v, e) in &expected.view_options {
+        let a = actual.view_options.get(v).map_or(&[][..], Vec::as_slice);
+        if actual.views.contains(v) && e.as_slice() != a {
+            push(
+                v,
+                format!(
+                    "view options ({}) expected, ({}) found",
+                    e.join(", "),
+                    a.join(", ")
+                ),
+            );
+        }
+    }
     // Triggers named `cutover_sync_*` are cutover's own, whichever plan's (history table's):
     // each plan's `drift` reports its own missing or altered ones (`runner/sync_health.rs`).
     for t in expected

@@ -84,6 +84,11 @@ pub struct SchemaShape {
     pub tables: BTreeMap<String, TableShape>,
     /// View names.
     pub views: BTreeSet<String>,
+    /// View options (PostgreSQL `reloptions`: `security_invoker=true`, `check_option=local`,
+    /// ...), sorted: introspection fills every view that has some; the plan those of views
+    /// declared with options (`view NAME (..)`), the only ones drift compares.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub view_options: BTreeMap<String, Vec<String>>,
     /// Trigger names.
     pub triggers: BTreeSet<String>,
     /// Tables raw steps declare (`creates = ["table t"]`): expected by name only. Filled from
@@ -194,8 +199,11 @@ impl Schema {
                 Declared::Table(n) => {
                     out.opaque_tables.insert(n.clone());
                 }
-                Declared::View(n) => {
-                    out.views.insert(n.clone());
+                Declared::View { name, options } => {
+                    out.views.insert(name.clone());
+                    if let Some(o) = options {
+                        out.view_options.insert(name.clone(), o.clone());
+                    }
                 }
                 Declared::Trigger(n) => {
                     out.triggers.insert(n.clone());

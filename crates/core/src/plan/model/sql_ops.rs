@@ -65,7 +65,8 @@ pub struct SqlStep {
     /// The reverse SQL, used by `down`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub down: Option<SqlDown>,
-    /// Objects the SQL creates, so that `drift` expects them: `table NAME`, `view NAME`,
+    /// Objects the SQL creates, so that `drift` expects them: `table NAME`, `view NAME` (or
+    /// `view NAME (OPTION, ..)`, its options compared too),
     /// `trigger NAME`, `index TABLE.NAME`, `check TABLE.NAME`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub creates: Vec<String>,
