@@ -70,7 +70,8 @@ pub(crate) const TABLES_USING_FUNCTION: &str = "coalesce((SELECT string_agg(DIST
 /// PL/pgSQL functions of the schema with only what `create_function` writes: named IN
 /// arguments without defaults, default cost and rows, not STRICT / LEAKPROOF / PARALLEL,
 /// no setting but search_path. SQL-language functions stay raw: their bodies are checked
-/// against tables when created. The last column: [`TABLES_USING_FUNCTION`] (a placeholder).
+/// against tables when created. Placeholders: [`TABLES_USING_FUNCTION`] and
+/// [`VIEWS_IN_SIGNATURE`].
 const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
       array_to_string(array(SELECT quote_ident(nm) || ' ' || format_type(t, NULL) \
         FROM unnest(p.proargnames, p.proargtypes::oid[]) WITH ORDINALITY u(nm, t, i) ORDER BY i), E'\\x1f'), \
@@ -78,7 +79,7 @@ const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
       coalesce((SELECT substr(c, 13) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%'), ''), \
       EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%')::text, {tables}, \
       CASE WHEN p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN '' \
-        ELSE pg_get_userbyid(p.proowner) END \
+        ELSE pg_get_userbyid(p.proowner) END, {views} \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE n.nspname = current_schema() AND p.prokind = 'f' AND l.lanname = 'plpgsql' \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
@@ -89,6 +90,16 @@ const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
         AND cardinality(p.proargnames) = p.pronargs AND NOT '' = ANY (p.proargnames))) \
       AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c NOT LIKE 'search\\_path=%') \
     ORDER BY p.oid";
+
+/// The views and materialized views of the current schema whose row types (or arrays of
+/// them) the signature of the function `p` uses (pg_depend), comma-separated.
+const VIEWS_IN_SIGNATURE: &str = "coalesce((SELECT string_agg(DISTINCT c.relname, ',') \
+      FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid \
+      JOIN pg_class c ON c.oid = CASE WHEN t.typrelid <> 0 THEN t.typrelid \
+        ELSE (SELECT e.typrelid FROM pg_type e WHERE e.oid = t.typelem) END \
+      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
+        AND d.refclassid = 'pg_type'::regclass AND c.relkind IN ('v', 'm') \
+        AND c.relnamespace = p.pronamespace), '')";
 
 /// Triggers `create_trigger` writes: not constraint triggers, no transition tables, no
 /// arguments, calling a function of the current schema. `tgtype` bits as in
@@ -218,7 +229,9 @@ pub(crate) async fn read(
     for r in catalog(b, PUBLIC_EXECUTE_REVOKED).await? {
         s.public_execute_revoked.push(r[0].clone());
     }
-    let functions = FUNCTIONS.replace("{tables}", TABLES_USING_FUNCTION);
+    let functions = FUNCTIONS
+        .replace("{tables}", TABLES_USING_FUNCTION)
+        .replace("{views}", VIEWS_IN_SIGNATURE);
     for r in catalog(b, &functions).await? {
         typed.insert(r[0].clone());
         let volatility = match r[7].as_str() {
@@ -237,6 +250,7 @@ pub(crate) async fn read(
             search_path: (r[9] == "true").then(|| search_path_value(&r[8])),
             used_by: list_by(&r[10], ','),
             owner: Some(r[11].clone()).filter(|o| !o.is_empty()),
+            after_views: list_by(&r[12], ','),
         });
     }
     for r in catalog(b, TRIGGERS).await? {

@@ -44,8 +44,8 @@ pub enum ObjectKind {
     Function,
     /// A trigger.
     Trigger,
-    /// A type (PostgreSQL enum or domain): created only when a table copied as raw SQL uses
-    /// it (typed tables create their enum types themselves).
+    /// A user type (PostgreSQL enum, composite type or domain): every one is created before
+    /// the functions and tables, each after the types it is built on.
     Type,
     /// An extension the schema needs (PostgreSQL `CREATE EXTENSION IF NOT EXISTS`), created
     /// before everything else.
