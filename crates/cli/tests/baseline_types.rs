@@ -3,7 +3,8 @@
 //! applies it to a fresh database and compares the two by catalog query.
 //!
 //! - Types: an enum used only through a domain, and composite types, were never written;
-//!   `up` failed with `type "prio" does not exist`.
+//!   `up` failed with `type "prio" does not exist`. A function that a domain's check calls
+//!   must come before that domain (and after the enum it takes).
 //! - Functions and views: all functions were written before all views (and materialized
 //!   views before both), so a function returning a view's row type, and a view calling
 //!   it, could not be created: `type "v_admins" does not exist`.
@@ -88,6 +89,34 @@ CREATE MATERIALIZED VIEW mv_report AS SELECT * FROM v_admin_report";
     assert!(
         toml.contains("op = \"create_function\"") && toml.contains("name = \"admin_rows\""),
         "admin_rows should stay a typed step:\n{toml}"
+    );
+    assert_eq!(source, rebuilt, "{toml}");
+}
+
+#[tokio::test]
+async fn a_function_a_domain_check_calls_comes_before_the_domain() {
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    // is_pos: raw SQL; not_low: PL/pgSQL taking the enum, which a typed step would have
+    // written after every type; pair: a composite of both domains.
+    let fixture = "CREATE TYPE prio AS ENUM ('low', 'high');
+CREATE FUNCTION is_pos(v int) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT v > 0';
+CREATE FUNCTION not_low(p prio) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN p <> 'low'; END $$;
+CREATE DOMAIN pos AS int CHECK (is_pos(VALUE));
+CREATE DOMAIN hi AS prio CHECK (not_low(VALUE));
+CREATE TYPE pair AS (a pos, b hi);
+CREATE TABLE t (id int PRIMARY KEY, n pos, p pair)";
+    let query = format!("{TYPES} UNION ALL {ROUTINES}");
+    let (source, rebuilt, toml) = round_trip(&[], fixture, &query, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(source.len(), 9, "{source:#?}");
+    assert!(
+        source.iter().any(
+            |f| f.starts_with("hi d base=prio") && f.ends_with("checks=CHECK (not_low(VALUE))")
+        ),
+        "{source:#?}"
     );
     assert_eq!(source, rebuilt, "{toml}");
 }

@@ -165,18 +165,20 @@ pub fn generate_baseline(
         let comment = format!("sequence {}: not owned by one column", o.name);
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
-    // Every user type, each after those it is built on (the adapter's order): an enum may be
-    // used only through a domain or a composite type, or only by a function or view.
-    for o in of(ObjectKind::Type) {
+    // Every user type (an enum may be used only through a domain or a composite type, or
+    // only by a function or view) and the functions a table or a type calls, in the
+    // adapter's order, which follows their dependencies: a function may take an enum, a
+    // domain's check may call a function.
+    for o in details.objects.iter().filter(|o| {
+        o.kind == ObjectKind::Type || (o.kind == ObjectKind::Function && !o.used_by.is_empty())
+    }) {
+        let what = if o.kind == ObjectKind::Type {
+            "type"
+        } else {
+            "function"
+        };
         let comment = format!(
-            "type {}: outside the plan model, SQL from the database",
-            o.name
-        );
-        steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
-    }
-    for o in of(ObjectKind::Function).filter(|o| !o.used_by.is_empty()) {
-        let comment = format!(
-            "function {}: outside the plan model, SQL from the database",
+            "{what} {}: outside the plan model, SQL from the database",
             o.name
         );
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));

@@ -45,7 +45,7 @@ pub enum ObjectKind {
     /// A trigger.
     Trigger,
     /// A user type (PostgreSQL enum, composite type or domain): every one is created before
-    /// the functions and tables, each after the types it is built on.
+    /// the tables, in the order of `objects` with the functions created before the tables.
     Type,
     /// An extension the schema needs (PostgreSQL `CREATE EXTENSION IF NOT EXISTS`), created
     /// before everything else.
@@ -73,8 +73,9 @@ pub struct RawObject {
     pub name: String,
     /// The statement that creates it on the same dialect.
     pub sql: String,
-    /// The tables that use it: a type's columns, a function's defaults, checks or indexes
-    /// (a function no table uses is created after the tables).
+    /// The tables that use it: a type's columns, a function's defaults, checks or indexes;
+    /// for a function a type's check or default needs, `type <name>` (a function nothing
+    /// here names is created after the tables).
     pub used_by: Vec<String>,
 }
 
