@@ -153,3 +153,34 @@ CREATE TABLE app.notes (id int PRIMARY KEY, at timestamptz DEFAULT now())";
     db.drop_db().await;
     outcome.unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[tokio::test]
+async fn public_usage_taken_off_the_public_schema_is_reported() {
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Kind::Postgres).await;
+    let outcome = async {
+        exec(
+            db.url(),
+            "CREATE TABLE t (id int PRIMARY KEY);\nREVOKE USAGE ON SCHEMA public FROM PUBLIC",
+        )
+        .await?;
+        let dir = PlanDir::new();
+        let init = run(dir.path(), &["init", "--from-database", db.url()]);
+        let out = text(&init);
+        if !init.status.success() {
+            return Err(format!("init: {out}"));
+        }
+        let toml = std::fs::read_to_string(dir.path().join("migrations/0001_baseline.toml"))
+            .map_err(|e| format!("baseline: {e}"))?;
+        let warning = "PUBLIC has no USAGE on schema public here, but every new database gives it";
+        if !out.contains(warning) || !toml.contains(&format!("# warning: {warning}")) {
+            return Err(format!("init should warn: {out}\n{toml}"));
+        }
+        Ok(())
+    }
+    .await;
+    db.drop_db().await;
+    outcome.unwrap_or_else(|e| panic!("{e}"));
+}

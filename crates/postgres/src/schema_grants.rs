@@ -29,9 +29,17 @@ const SCHEMA_GRANTS: &str = "SELECT string_agg(x.privilege_type, ', ' ORDER BY x
     GROUP BY x.grantee, x.is_grantable, x.grantor, n.nspowner, n.nspname \
     ORDER BY 5, 2";
 
+// The `public` schema without PUBLIC's USAGE, which every new database gives it: a GRANT
+// cannot take it away, so it is reported.
+const PUBLIC_USAGE_REVOKED: &str = "SELECT 1 FROM pg_namespace n \
+    WHERE n.nspname = current_schema() AND n.nspname = 'public' AND n.nspacl IS NOT NULL \
+      AND NOT EXISTS (SELECT 1 FROM aclexplode(n.nspacl) x \
+        WHERE x.grantee = 0 AND x.privilege_type = 'USAGE')";
+
 /// Adds the grants on the current schema to `d` as [`ObjectKind::Privilege`] objects (to be
 /// pushed before every other privilege), ordered by the grant options their grantors need;
-/// a grant no order satisfies is reported as a warning.
+/// a grant no order satisfies, and PUBLIC's USAGE taken off the `public` schema, are
+/// reported as warnings.
 pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_core::Result<()> {
     let grants: Vec<PendingGrant> = catalog(b, SCHEMA_GRANTS)
         .await?
@@ -72,6 +80,9 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
             sql: g.sql,
             used_by: Vec::new(),
         });
+    }
+    if !catalog(b, PUBLIC_USAGE_REVOKED).await?.is_empty() {
+        d.warnings.push("PUBLIC has no USAGE on schema public here, but every new database gives it: the baseline does not take it away; add `REVOKE USAGE ON SCHEMA public FROM PUBLIC` as a raw `sql` step by hand".into());
     }
     for g in stuck {
         d.warnings.push(format!(
