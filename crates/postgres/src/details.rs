@@ -90,20 +90,6 @@ const FUNCTIONS: &str = "SELECT p.proname, regexp_replace(pg_get_functiondef(p.o
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
     ORDER BY p.oid";
 
-// Enum types and domains of the schema, with the tables that use them.
-const TYPES: &str = "SELECT t.typname, CASE WHEN t.typtype = 'e' THEN \
-      format('CREATE TYPE %I AS ENUM (%s)', t.typname, (SELECT string_agg(quote_literal(e.enumlabel), ', ' \
-        ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid)) \
-    ELSE format('CREATE DOMAIN %I AS %s', t.typname, format_type(t.typbasetype, t.typtypmod)) || \
-      COALESCE(' DEFAULT ' || t.typdefault, '') || CASE WHEN t.typnotnull THEN ' NOT NULL' ELSE '' END || \
-      COALESCE((SELECT string_agg(format(' CONSTRAINT %I %s', con.conname, pg_get_constraintdef(con.oid)), '') \
-        FROM pg_constraint con WHERE con.contypid = t.oid), '') END, \
-    COALESCE((SELECT string_agg(DISTINCT c.relname, ',') FROM pg_attribute a \
-      JOIN pg_class c ON c.oid = a.attrelid WHERE a.atttypid = t.oid AND c.relkind = 'r' \
-      AND NOT a.attisdropped), '') \
-    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-    WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd') ORDER BY t.oid";
-
 const TRIGGERS: &str = "SELECT tg.tgname, pg_get_triggerdef(tg.oid, true), tg.oid::text FROM pg_trigger tg \
     JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND NOT tg.tgisinternal ORDER BY tg.oid";
@@ -296,7 +282,7 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
             });
         }
     };
-    push(ObjectKind::Type, catalog(b, TYPES).await?);
+    push(ObjectKind::Type, crate::types::read(b).await?);
     // Functions say which tables call them (defaults, checks, indexes): those come before
     // the tables, the others after (a signature may use a table's row type).
     // Each says why it is not a typed `create_function`.
@@ -308,6 +294,10 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
     .await?
     .into_iter()
     .filter(|r| !typed.contains(&r[2]))
+    .collect::<Vec<_>>();
+    let function_oids: Vec<String> = functions.iter().map(|r| r[2].clone()).collect();
+    let functions = functions
+    .into_iter()
     .map(|r| {
         let reason = why.get(&r[2]).map_or("", String::as_str);
         let sql = format!(
@@ -325,6 +315,8 @@ pub(crate) async fn details(b: &mut dyn Backend) -> cutover_core::Result<LiveDet
         d.view_options.insert(r[0].clone(), options);
     }
     push(ObjectKind::Trigger, raw(catalog(b, TRIGGERS).await?));
+    // By their dependencies, not by kind: a function may return a view's row type.
+    crate::object_order::reorder(b, &mut d.objects, &function_oids).await?;
     Ok(d)
 }
 

@@ -218,6 +218,7 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
             r[0], r[1], r[2]
         ));
     }
+    crate::cross_schema::read(b, d).await?;
     for r in catalog(b, OTHER_SCHEMAS).await? {
         d.warnings.push(format!(
             "schema {} is left out (only the current schema is baselined): {}",

@@ -19,6 +19,7 @@
 //! ```
 
 mod backend;
+mod cross_schema;
 mod dependents;
 mod details;
 mod dump;
@@ -27,11 +28,14 @@ mod fidelity;
 mod grant_order;
 pub mod introspect;
 mod lock;
+mod object_order;
 mod owners;
 mod privileges;
 mod routines;
 mod schema;
+mod schema_grants;
 mod security_details;
+mod types;
 
 pub use backend::PostgresBackend;
 pub use dump::verify_archive;

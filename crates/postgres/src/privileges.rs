@@ -107,6 +107,8 @@ const DEFAULT_REVOKES: &str = "SELECT pg_get_userbyid(d.defaclrole), \
 /// objects ([`ObjectKind::Privilege`]), with the grants made by non-owners, and a warning for each database-wide default
 /// privilege that revokes a built-in default (not reproduced).
 pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_core::Result<()> {
+    // First the schema's own: a grant run as a non-owner needs its USAGE.
+    crate::schema_grants::read(b, d).await?;
     let mut rows = catalog(b, COLUMN_GRANTS).await?;
     rows.extend(catalog(b, GRANTS_BY_OTHERS).await?);
     let grants = rows

@@ -69,8 +69,9 @@ pub(crate) const TABLES_USING_FUNCTION: &str = "coalesce((SELECT string_agg(DIST
 
 /// PL/pgSQL functions of the schema with only what `create_function` writes: named IN
 /// arguments without defaults, default cost and rows, not STRICT / LEAKPROOF / PARALLEL,
-/// no setting but search_path. SQL-language functions stay raw: their bodies are checked
-/// against tables when created. The last column: [`TABLES_USING_FUNCTION`] (a placeholder).
+/// no setting but search_path. SQL-language functions stay raw (their bodies are checked
+/// against tables when created), and so does one a type calls. Placeholders:
+/// [`TABLES_USING_FUNCTION`], [`VIEWS_IN_SIGNATURE`], [`CALLED_BY_TYPE`].
 const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
       array_to_string(array(SELECT quote_ident(nm) || ' ' || format_type(t, NULL) \
         FROM unnest(p.proargnames, p.proargtypes::oid[]) WITH ORDINALITY u(nm, t, i) ORDER BY i), E'\\x1f'), \
@@ -78,7 +79,7 @@ const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
       coalesce((SELECT substr(c, 13) FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%'), ''), \
       EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search\\_path=%')::text, {tables}, \
       CASE WHEN p.proowner = (SELECT oid FROM pg_roles WHERE rolname = current_user) THEN '' \
-        ELSE pg_get_userbyid(p.proowner) END \
+        ELSE pg_get_userbyid(p.proowner) END, {views} \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE n.nspname = current_schema() AND p.prokind = 'f' AND l.lanname = 'plpgsql' \
       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e') \
@@ -88,7 +89,25 @@ const FUNCTIONS: &str = "SELECT p.oid::text, p.proname, \
       AND (p.pronargs = 0 OR (p.proargnames IS NOT NULL \
         AND cardinality(p.proargnames) = p.pronargs AND NOT '' = ANY (p.proargnames))) \
       AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c NOT LIKE 'search\\_path=%') \
+      AND NOT EXISTS ({called_by_type}) \
     ORDER BY p.oid";
+
+/// A type's check constraint or default calls the function `p`: it stays raw SQL, created
+/// in dependency order with the types.
+const CALLED_BY_TYPE: &str = "SELECT 1 FROM pg_depend d WHERE d.refclassid = 'pg_proc'::regclass \
+      AND d.refobjid = p.oid AND d.deptype = 'n' AND (d.classid = 'pg_type'::regclass \
+        OR (d.classid = 'pg_constraint'::regclass \
+          AND EXISTS (SELECT 1 FROM pg_constraint c WHERE c.oid = d.objid AND c.contypid <> 0)))";
+
+/// The views and materialized views of the current schema whose row types (or arrays of
+/// them) the signature of the function `p` uses (pg_depend), comma-separated.
+const VIEWS_IN_SIGNATURE: &str = "coalesce((SELECT string_agg(DISTINCT c.relname, ',') \
+      FROM pg_depend d JOIN pg_type t ON t.oid = d.refobjid \
+      JOIN pg_class c ON c.oid = CASE WHEN t.typrelid <> 0 THEN t.typrelid \
+        ELSE (SELECT e.typrelid FROM pg_type e WHERE e.oid = t.typelem) END \
+      WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid \
+        AND d.refclassid = 'pg_type'::regclass AND c.relkind IN ('v', 'm') \
+        AND c.relnamespace = p.pronamespace), '')";
 
 /// Triggers `create_trigger` writes: not constraint triggers, no transition tables, no
 /// arguments, calling a function of the current schema. `tgtype` bits as in
@@ -116,7 +135,8 @@ const WHY_RAW: &str = "SELECT p.oid::text, concat_ws(', ', \
       CASE WHEN p.proparallel <> 'u' THEN 'PARALLEL' END, CASE WHEN p.procost <> 100 THEN 'COST' END, \
       CASE WHEN p.prorows <> CASE WHEN p.proretset THEN 1000 ELSE 0 END THEN 'ROWS' END, \
       CASE WHEN EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c NOT LIKE 'search\\_path=%') \
-        THEN 'a SET other than search_path' END) \
+        THEN 'a SET other than search_path' END, \
+      CASE WHEN EXISTS ({called_by_type}) THEN 'a type''s check or default calls it' END) \
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang \
     WHERE n.nspname = current_schema()";
 
@@ -124,11 +144,13 @@ const WHY_RAW: &str = "SELECT p.oid::text, concat_ws(', ', \
 pub(crate) async fn untyped_function_reasons(
     b: &mut dyn Backend,
 ) -> cutover_core::Result<BTreeMap<String, String>> {
-    Ok(catalog(b, WHY_RAW)
-        .await?
-        .into_iter()
-        .map(|r| (r[0].clone(), r[1].clone()))
-        .collect())
+    Ok(
+        catalog(b, &WHY_RAW.replace("{called_by_type}", CALLED_BY_TYPE))
+            .await?
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect(),
+    )
 }
 
 /// The privileges a typed `grant` takes, per object kind.
@@ -218,7 +240,10 @@ pub(crate) async fn read(
     for r in catalog(b, PUBLIC_EXECUTE_REVOKED).await? {
         s.public_execute_revoked.push(r[0].clone());
     }
-    let functions = FUNCTIONS.replace("{tables}", TABLES_USING_FUNCTION);
+    let functions = FUNCTIONS
+        .replace("{tables}", TABLES_USING_FUNCTION)
+        .replace("{views}", VIEWS_IN_SIGNATURE)
+        .replace("{called_by_type}", CALLED_BY_TYPE);
     for r in catalog(b, &functions).await? {
         typed.insert(r[0].clone());
         let volatility = match r[7].as_str() {
@@ -237,6 +262,7 @@ pub(crate) async fn read(
             search_path: (r[9] == "true").then(|| search_path_value(&r[8])),
             used_by: list_by(&r[10], ','),
             owner: Some(r[11].clone()).filter(|o| !o.is_empty()),
+            after_views: list_by(&r[12], ','),
         });
     }
     for r in catalog(b, TRIGGERS).await? {

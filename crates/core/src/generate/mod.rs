@@ -187,29 +187,36 @@ pub fn generate_baseline(
         };
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
-    for o in of(ObjectKind::Type).filter(|o| o.used_by.iter().any(|t| raw_tables.contains(t))) {
-        let comment = format!("type {}: used by tables copied as SQL", o.name);
+    // Every user type (an enum may be used only through a domain or a composite type, or
+    // only by a function or view) and the functions a table or a type calls, in the
+    // adapter's order, which follows their dependencies: a function may take an enum, a
+    // domain's check may call a function.
+    for o in details.objects.iter().filter(|o| {
+        o.kind == ObjectKind::Type || (o.kind == ObjectKind::Function && !o.used_by.is_empty())
+    }) {
+        let what = if o.kind == ObjectKind::Type {
+            "type"
+        } else {
+            "function"
+        };
+        let comment = format!(
+            "{what} {}: outside the plan model, SQL from the database",
+            o.name
+        );
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));
     }
-    let raw_functions = |before_tables: bool| {
-        of(ObjectKind::Function)
-            .filter(move |o| o.used_by.is_empty() != before_tables)
-            .map(|o| {
-                let comment = format!(
-                    "function {}: outside the plan model, SQL from the database",
-                    o.name
-                );
-                raw_step(dialect, Some(comment), &o.sql, &[])
-            })
-    };
-    steps.extend(raw_functions(true));
     steps.extend(security::function_steps(dialect, &details.security, true));
     steps.extend(tables);
     steps.extend(deferred);
-    steps.extend(raw_functions(false));
     steps.extend(security::function_steps(dialect, &details.security, false));
+    // The other functions, views and materialized views in the adapter's order, which
+    // follows their dependencies (a function may return a view's row type, a view may call
+    // it); a typed function whose signature uses views right after the last of them.
+    let mut views_made: BTreeSet<String> = BTreeSet::new();
+    let mut functions_made: BTreeSet<usize> = BTreeSet::new();
     for o in &details.objects {
         let (creates, what) = match o.kind {
+            ObjectKind::Function if o.used_by.is_empty() => (Vec::new(), "function"),
             ObjectKind::View => (vec![declared_view(&o.name, details)], "view"),
             ObjectKind::MaterializedView => (Vec::new(), "materialized view"),
             ObjectKind::Trigger => (vec![format!("trigger {}", o.name)], "trigger"),
@@ -231,7 +238,23 @@ pub fn generate_baseline(
             );
         }
         steps.push(step);
+        if matches!(o.kind, ObjectKind::View | ObjectKind::MaterializedView) {
+            views_made.insert(o.name.clone());
+            steps.extend(security::view_function_steps(
+                dialect,
+                &details.security,
+                Some(&views_made),
+                &mut functions_made,
+            ));
+        }
     }
+    // Those whose views were not found (none should be).
+    steps.extend(security::view_function_steps(
+        dialect,
+        &details.security,
+        None,
+        &mut functions_made,
+    ));
     // Owners other than the role that runs `up` (a SECURITY DEFINER function runs with its
     // owner's rights), once every object exists; the typed grants that follow are then
     // recorded with the owner as grantor, as in the source.
@@ -244,7 +267,7 @@ pub fn generate_baseline(
     // privileges in place earlier would grant more on the tables created after them.
     for o in of(ObjectKind::Privilege) {
         let comment = format!(
-            "{}: raw SQL, the typed `grant` step has no column list, no default privileges and no grantor",
+            "{}: raw SQL, the typed `grant` step has no column list, no default or schema privileges and no grantor",
             o.name
         );
         steps.push(raw_step(dialect, Some(comment), &o.sql, &[]));

@@ -1,8 +1,10 @@
 //! The typed steps of a baseline for what [`LiveSecurity`] holds: functions (before the
-//! tables those a default, index or check calls, the others after them), then after the tables the triggers,
+//! tables those a default, index or check calls, the others after them, after the views
+//! their signature uses), then after the tables the triggers,
 //! row-level security, policies and grants. Every step is limited to the dialect, like the
 //! raw steps, so the baseline keeps loading in plans that also target other databases.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::StepText;
@@ -23,7 +25,8 @@ fn typed(dialect: Dialect, op: &str, fields: &str, comment: Option<String>) -> S
 }
 
 /// `create_function` steps: with `before_tables`, those a table's default, check or index
-/// calls (created before the tables); else the others (created after them).
+/// calls (created before the tables); else the others whose signature uses no view
+/// (created after the tables, before the views: [`view_function_steps`] writes the rest).
 pub(super) fn function_steps(
     dialect: Dialect,
     s: &LiveSecurity,
@@ -32,8 +35,29 @@ pub(super) fn function_steps(
     s.functions
         .iter()
         .filter(|f| f.used_by.is_empty() != before_tables)
+        .filter(|f| before_tables || f.after_views.is_empty())
         .map(|f| function_step(dialect, f))
         .collect()
+}
+
+/// `create_function` steps of the functions created after the tables whose signature uses
+/// views, once every one of those is in `views_made` (with `None`: all that are left);
+/// `made` holds the indexes of those already written and gets the new ones.
+pub(super) fn view_function_steps(
+    dialect: Dialect,
+    s: &LiveSecurity,
+    views_made: Option<&BTreeSet<String>>,
+    made: &mut BTreeSet<usize>,
+) -> Vec<StepText> {
+    let mut out = Vec::new();
+    for (i, f) in s.functions.iter().enumerate() {
+        let waiting = f.used_by.is_empty() && !f.after_views.is_empty() && !made.contains(&i);
+        if waiting && views_made.is_none_or(|v| f.after_views.iter().all(|n| v.contains(n))) {
+            made.insert(i);
+            out.push(function_step(dialect, f));
+        }
+    }
+    out
 }
 
 fn function_step(dialect: Dialect, f: &LiveFunction) -> StepText {

@@ -44,8 +44,8 @@ pub enum ObjectKind {
     Function,
     /// A trigger.
     Trigger,
-    /// A type (PostgreSQL enum or domain): created only when a table copied as raw SQL uses
-    /// it (typed tables create their enum types themselves).
+    /// A user type (PostgreSQL enum, composite type or domain): every one is created before
+    /// the tables, in the order of `objects` with the functions created before the tables.
     Type,
     /// An extension the schema needs (PostgreSQL `CREATE EXTENSION IF NOT EXISTS`), created
     /// before everything else.
@@ -75,8 +75,9 @@ pub struct RawObject {
     pub name: String,
     /// The statement that creates it on the same dialect.
     pub sql: String,
-    /// The tables that use it: a type's columns, a function's defaults, checks or indexes
-    /// (a function no table uses is created after the tables), a serial sequence's table.
+    /// The tables that use it: a type's columns, a function's defaults, checks or indexes;
+    /// for a function a type's check or default needs, `type <name>` (a function nothing
+    /// here names is created after the tables); a serial sequence's table.
     pub used_by: Vec<String>,
 }
 

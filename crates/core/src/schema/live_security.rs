@@ -72,6 +72,9 @@ pub struct LiveFunction {
     pub used_by: Vec<String>,
     /// Its owner, when it is not the role that read the schema.
     pub owner: Option<String>,
+    /// The views and materialized views whose row types its signature uses: created after
+    /// the tables, its step comes right after the last of them (else before every view).
+    pub after_views: Vec<String>,
 }
 
 /// A trigger a typed `create_trigger` step re-creates exactly.
