@@ -77,24 +77,4 @@ impl Runner<'_> {
         }
         Ok(n)
     }
-
-    /// Fails when the transaction left foreign-key violations (checked before commit).
-    pub(crate) async fn check_foreign_keys(&mut self, label: &str) -> Result<()> {
-        let Some(q) = self.backend.dialect().sql().foreign_key_check_sql() else {
-            return Ok(());
-        };
-        let rows = self.backend.query(&q).await?;
-        if rows.rows.is_empty() {
-            return Ok(());
-        }
-        let first: Vec<String> = rows.rows[0]
-            .iter()
-            .map(|v| v.clone().unwrap_or_default())
-            .collect();
-        Err(Error::Other(format!(
-            "migration {label}: the table rebuild left {} foreign-key violation(s) (first: {}); the migration was rolled back",
-            rows.rows.len(),
-            first.join(" ")
-        )))
-    }
 }
