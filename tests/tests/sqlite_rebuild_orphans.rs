@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
-use cutover_core::runner::{Event, Reporter, Runner, RunnerOptions, Target};
+use cutover_core::runner::{DownTarget, Event, Reporter, Runner, RunnerOptions, Target};
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{Backend as Kind, TestDb, backends, snapshot};
 
@@ -52,6 +52,11 @@ op = "alter_column"
 table = "profiles"
 column = "tier"
 type = "varchar(40)"
+[[down]]
+op = "alter_column"
+table = "profiles"
+column = "tier"
+type = "varchar(10)"
 "#;
 
 const NOTES_FK: &str = r#"
@@ -162,6 +167,25 @@ async fn an_orphan_elsewhere_does_not_block_a_rebuild_in_either_run_mode() {
                 "migration 0002 (widen): 1 foreign-key violation(s) were in the database before this migration and are left as they were (first: the row of `link_clicks` with rowid 2 references `profile_links` through (link_id), which has no matching row); `PRAGMA foreign_key_check` lists them"
             ],
             "stepwise: {stepwise}"
+        );
+        // The down is a rebuild too, and the same orphan does not block it.
+        let warnings = Warnings::default();
+        Runner::new(b.as_mut(), &dir.load(), RunnerOptions::default(), &warnings)
+            .down(DownTarget::Steps(1))
+            .await
+            .expect("an unrelated orphan does not block the down's rebuild");
+        assert_eq!(
+            column_types(b.as_mut(), "profiles").await,
+            ["id BIGINT", "tier VARCHAR(10)"]
+        );
+        let clicks = snapshot::count(b.as_mut(), "SELECT COUNT(*) FROM link_clicks").await;
+        assert_eq!(clicks, 2);
+        let warnings = warnings.0.lock().expect("not poisoned").clone();
+        assert!(
+            warnings.iter().any(|w| w.starts_with(
+                "migration 0002 (widen): 1 foreign-key violation(s) were in the database before"
+            )),
+            "stepwise: {stepwise}: {warnings:?}"
         );
         b.close().await.expect("close");
         db.drop_db().await;
