@@ -159,3 +159,73 @@ sqlite_rowid = true
     assert!(!report.contains("strict_keys"), "{report}");
     db.drop_db().await;
 }
+
+#[tokio::test]
+async fn a_rebuild_that_would_tighten_a_null_key_names_the_column() {
+    if !backends().contains(&Kind::Sqlite) {
+        return;
+    }
+    let db = TestDb::create(Kind::Sqlite).await;
+    exec(db.url(), SCHEMA).await;
+    let dir = PlanDir::new();
+    dir.write(
+        "0001_baseline.toml",
+        r#"
+description = "baseline"
+[[steps]]
+op = "create_table"
+table = "Mixed Case"
+columns = [
+  { name = "Key", type = "text", primary_key = true },
+  { name = "Value", type = "bytes" },
+]
+sqlite_rowid = true
+"#,
+    );
+    let mark = run(
+        dir.path(),
+        &["--plan", ".", "baseline", "0001", "--database", db.url()],
+    );
+    assert!(mark.status.success(), "{}", text(&mark));
+    dir.write(
+        "0002_value_default.toml",
+        r#"
+description = "a default for Value (a rebuild on SQLite)"
+[[steps]]
+op = "alter_column"
+table = "Mixed Case"
+column = "Value"
+default = "x"
+"#,
+    );
+    let up = run(
+        dir.path(),
+        &["--plan", ".", "up", "--no-backup", "--database", db.url()],
+    );
+    assert_eq!(up.status.code(), Some(1), "{}", text(&up));
+    let err = String::from_utf8_lossy(&up.stderr).to_string();
+    assert!(
+        err.contains("the live table `Mixed Case` lets its primary-key column(s) `Key` hold NULL (declared without NOT NULL), but the plan's definition of the table, which the rebuild copies the rows into, makes them NOT NULL; give the rows with a NULL key a key or delete them before this migration"),
+        "{}",
+        text(&up)
+    );
+    // Rolled back: the rows and the table's definition are as they were.
+    let mut b = connect(db.url()).await.expect("connect");
+    let ddl = b
+        .query("SELECT sql FROM sqlite_schema WHERE name = 'Mixed Case'")
+        .await
+        .expect("ddl")
+        .into_first_column();
+    assert_eq!(
+        ddl,
+        [r#"CREATE TABLE "Mixed Case" ("Key" TEXT PRIMARY KEY, "Value" BLOB)"#]
+    );
+    let nulls = b
+        .query(r#"SELECT COUNT(*) FROM "Mixed Case" WHERE "Key" IS NULL"#)
+        .await
+        .expect("rows")
+        .into_first_column();
+    assert_eq!(nulls, ["1"]);
+    b.close().await.expect("close");
+    db.drop_db().await;
+}
