@@ -278,3 +278,73 @@ async fn the_rebuild_is_printed_offline() {
         first.sql
     );
 }
+
+#[tokio::test]
+async fn a_rebuild_keeps_the_names_of_unnamed_constraints() {
+    if !backends().contains(&Kind::Sqlite) {
+        return;
+    }
+    let db = TestDb::create(Kind::Sqlite).await;
+    let dir = PlanDir::new();
+    dir.write(
+        "0001_base.toml",
+        r#"
+description = "accounts with an unnamed unique key, sessions with an unnamed foreign key"
+[[steps]]
+op = "create_table"
+table = "accounts"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "email", type = "varchar(100)" },
+]
+unique = [{ columns = ["email"] }]
+[[steps]]
+op = "create_table"
+table = "sessions"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "account_id", type = "bigint" },
+  { name = "ip", type = "varchar(20)" },
+]
+foreign_keys = [{ columns = ["account_id"], references = "accounts(id)" }]
+"#,
+    )
+    .write(
+        "0002_widen.toml",
+        r#"
+description = "rebuild both tables"
+[[steps]]
+op = "alter_column"
+table = "accounts"
+column = "email"
+type = "varchar(200)"
+[[steps]]
+op = "alter_column"
+table = "sessions"
+column = "ip"
+type = "varchar(45)"
+"#,
+    );
+    let mut b = connect(db.url()).await.expect("connect");
+    Runner::new(b.as_mut(), &dir.load(), RunnerOptions::default(), &Silent)
+        .up(Target::Latest)
+        .await
+        .expect("the rebuilds apply");
+    let ddl = b
+        .query("SELECT sql FROM sqlite_schema WHERE name IN ('accounts', 'sessions') ORDER BY name")
+        .await
+        .expect("ddl")
+        .into_first_column();
+    assert_eq!(ddl.len(), 2, "{ddl:?}");
+    assert!(
+        ddl[0].contains("CONSTRAINT \"uq_accounts_email\" UNIQUE (\"email\")"),
+        "{ddl:?}"
+    );
+    assert!(
+        ddl[1].contains("FOREIGN KEY (\"account_id\") REFERENCES \"accounts\" (\"id\")"),
+        "{ddl:?}"
+    );
+    assert!(ddl.iter().all(|d| !d.contains("_cutover_new_")), "{ddl:?}");
+    b.close().await.expect("close");
+    db.drop_db().await;
+}

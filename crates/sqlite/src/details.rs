@@ -27,14 +27,28 @@ async fn table_features(
     let cols = catalog(
         b,
         &format!(
-            "SELECT name, type, hidden FROM pragma_table_xinfo({})",
+            "SELECT name, type, hidden, \"notnull\", pk FROM pragma_table_xinfo({})",
             lit(name)
         ),
     )
     .await?;
+    let pk_count = cols.iter().filter(|c| c[4] != "0").count();
     for c in &cols {
         if c[2] == "2" || c[2] == "3" {
             d.feature(name, format!("the generated column {}", c[0]));
+        }
+        let rowid = pk_count == 1 && c[1].eq_ignore_ascii_case("integer");
+        if c[4] != "0" && c[3] == "0" && !rowid {
+            // The model's keys are NOT NULL everywhere; a typed step would reject the rows
+            // (and later rebuilds the NULL keys) this table accepts.
+            d.feature(
+                name,
+                format!("the primary-key column {} that can hold NULL", c[0]),
+            );
+            d.warnings.push(format!(
+                "table {name} is copied as SQL: its primary-key column {} has no NOT NULL (a SQLite rowid table accepts NULL keys there), which a typed create_table cannot express; cutover cannot rebuild it (alter_column, add_foreign_key, ...), so change it with raw `sql` steps limited to sqlite",
+                c[0]
+            ));
         }
         d.native_types
             .insert((name.to_string(), c[0].clone()), c[1].clone());

@@ -173,10 +173,11 @@ pub async fn introspect(b: &mut dyn Backend) -> cutover_core::Result<SchemaShape
                 name,
                 &c[0],
                 &c[1],
-                // SQLite lets a non-rowid primary-key column hold NULL unless it says NOT NULL
-                // (a historical quirk); the plan model's keys are NOT NULL everywhere, and a
-                // key column without NOT NULL is not drift.
-                c[2] == "0" && !is_pk,
+                // A primary-key column of a rowid table holds NULL unless it says NOT NULL
+                // (SQLite's historical quirk; `notnull` is 1 in a WITHOUT ROWID table), so it
+                // is nullable as the table really is: drift shows what a typed step would
+                // tighten. Only the rowid itself (INTEGER PRIMARY KEY) is never NULL.
+                c[2] == "0" && !rowid,
                 c[3] == "1" || (rowid && autoincrement),
             );
             if is_pk {

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 
 /// The schema name the backup file is attached under while rows are copied.
 const ALIAS: &str = "cutover_backup";
@@ -58,7 +58,8 @@ fn copy_tables(conn: &Connection, path: &Path, tables: &[String]) -> rusqlite::R
 /// Foreign-key enforcement is off meanwhile (it can only change outside a transaction):
 /// with it on, dropping a parent table deletes its rows one by one and an `ON DELETE
 /// CASCADE` child table would be emptied. The keys are checked before the commit instead
-/// (`PRAGMA foreign_key_check`), and enforcement is on again on every path.
+/// (`PRAGMA foreign_key_check`; only rows without a parent beyond those the database already
+/// had refuse it), and enforcement is on again on every path.
 pub(crate) fn restore_tables(
     conn: &Connection,
     path: &Path,
@@ -73,6 +74,7 @@ pub(crate) fn restore_tables(
 fn replace_tables(conn: &Connection, path: &Path, tables: &[String]) -> rusqlite::Result<()> {
     with_attached(conn, path, |conn| {
         conn.execute_batch("BEGIN IMMEDIATE")?;
+        let before = orphans(conn)?;
         for t in tables {
             let statements = definition(conn, ALIAS, t)?;
             if statements.is_empty() {
@@ -85,21 +87,46 @@ fn replace_tables(conn: &Connection, path: &Path, tables: &[String]) -> rusqlite
             }
             conn.execute_batch(&format!("INSERT INTO main.{q} SELECT * FROM {ALIAS}.{q}"))?;
         }
-        let broken: Option<String> = conn
-            .query_row("PRAGMA main.foreign_key_check", [], |r| r.get(0))
-            .optional()?;
-        if let Some(table) = broken {
+        // Orphans the database had before (an application writing without foreign-key
+        // enforcement) are not the restore's doing: only more of them than before refuse it.
+        let after = orphans(conn)?;
+        let none = Vec::new();
+        let grown = after.iter().find_map(|(key, rows)| {
+            let was = before.get(key).unwrap_or(&none);
+            (rows.len() > was.len()).then_some((key, rows, was))
+        });
+        if let Some(((table, parent), rows, was)) = grown {
+            let new_row = rows.iter().find(|r| !was.contains(r)).copied().flatten();
             return Err(rusqlite::Error::SqliteFailure(
                 rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
                 Some(format!(
-                    "restoring {} would leave rows of `{table}` without their parent row; nothing was restored",
-                    tables.join(", ")
+                    "restoring {} would leave {} more row(s) of `{table}` without their parent row in `{parent}` ({} before{}); nothing was restored",
+                    tables.join(", "),
+                    rows.len() - was.len(),
+                    was.len(),
+                    new_row.map_or(String::new(), |id| format!("; a new one: rowid {id}"))
                 )),
             ));
         }
         conn.execute_batch("COMMIT")
     })
 }
+
+/// The rows of the main database that break a foreign key, by (child table, parent table):
+/// their rowids (`None` in a WITHOUT ROWID table).
+fn orphans(conn: &Connection) -> rusqlite::Result<Orphans> {
+    let mut stmt = conn.prepare("PRAGMA main.foreign_key_check")?;
+    let mut rows = stmt.query([])?;
+    let mut out = Orphans::new();
+    while let Some(r) = rows.next()? {
+        let rowid: Option<i64> = r.get(1)?;
+        out.entry((r.get(0)?, r.get(2)?)).or_default().push(rowid);
+    }
+    Ok(out)
+}
+
+/// Foreign-key violations by (child table, parent table): the rowids of the rows.
+type Orphans = std::collections::BTreeMap<(String, String), Vec<Option<i64>>>;
 
 /// Runs `work` with the file at `path` attached as [`ALIAS`]; rolls back an open
 /// transaction on failure and always detaches.
@@ -210,6 +237,44 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
     }
+    #[test]
+    fn an_older_orphan_elsewhere_does_not_block_a_restore() -> rusqlite::Result<()> {
+        let dir = std::env::temp_dir().join(format!("cutover-sqlite-orph-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?;
+        let file = dir.join("o.sqlite3");
+        let _ = std::fs::remove_file(&file);
+        let live = Connection::open_in_memory()?;
+        live.execute_batch(
+            "PRAGMA foreign_keys = OFF;
+             CREATE TABLE links (id integer primary key);
+             CREATE TABLE clicks (id integer primary key, link_id integer REFERENCES links (id));
+             INSERT INTO links VALUES (1);
+             INSERT INTO clicks VALUES (1, 1), (3, 0);
+             CREATE TABLE notes (id integer primary key, body text);
+             INSERT INTO notes VALUES (1, 'a');
+             PRAGMA foreign_keys = ON;",
+        )?;
+        write_tables(&live, &file, &["notes".to_string()])?;
+        live.execute_batch("DROP TABLE notes")?;
+        restore_tables(&live, &file, &["notes".to_string()])?;
+        let body: String = live.query_row("SELECT body FROM notes", [], |r| r.get(0))?;
+        assert_eq!(body, "a", "restored despite the orphan click");
+        // A restore that orphans more rows is still refused, and says which.
+        write_tables(&live, &file.with_extension("links"), &["links".to_string()])?;
+        live.execute_batch("INSERT INTO links VALUES (2)")?;
+        live.execute_batch("INSERT INTO clicks VALUES (4, 2)")?;
+        let err = restore_tables(&live, &file.with_extension("links"), &["links".to_string()])
+            .map(|_| String::new())
+            .unwrap_or_else(|e| e.to_string());
+        assert_eq!(
+            err,
+            "restoring links would leave 1 more row(s) of `clicks` without their parent row in `links` (1 before; a new one: rowid 4); nothing was restored"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(())
+    }
+
     #[test]
     fn a_table_whose_parent_is_not_backed_up_is_copied() -> rusqlite::Result<()> {
         let dir = std::env::temp_dir().join(format!("cutover-sqlite-fkc-{}", std::process::id()));

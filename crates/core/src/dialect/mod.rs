@@ -393,7 +393,9 @@ pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
         None
     }
 
-    /// A query listing foreign-key violations (no rows: none), run before a rebuild commits.
+    /// A query listing foreign-key violations (no rows: none), run before a rebuild's
+    /// statements and again before it commits. Each row: the child table, the row's rowid
+    /// (NULL where there is none), the parent table and the key's columns joined with ", ".
     fn foreign_key_check_sql(&self) -> Option<String> {
         None
     }

@@ -143,7 +143,10 @@ impl SqlDialect for Sqlite {
     }
 
     fn foreign_key_check_sql(&self) -> Option<String> {
-        Some("PRAGMA foreign_key_check".into())
+        Some(
+            "SELECT c.\"table\", c.rowid, c.parent, (SELECT group_concat(f.\"from\", ', ') FROM pragma_foreign_key_list(c.\"table\") f WHERE f.id = c.fkid) FROM pragma_foreign_key_check() c"
+                .into(),
+        )
     }
 
     fn rebuild_dependents_sql(&self, table: &str) -> Option<String> {

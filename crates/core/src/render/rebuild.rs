@@ -11,7 +11,7 @@ use super::table::create_table_laid_out;
 use super::unsupported;
 use crate::dialect::Dialect;
 use crate::error::Result;
-use crate::plan::{CreateTable, Step};
+use crate::plan::{CreateTable, Step, UniqueConstraint};
 use crate::schema::{Schema, TableModel};
 
 /// The name the new table has until it replaces the old one.
@@ -83,7 +83,16 @@ fn rebuild_sql(
         } else {
             after.primary_key.clone()
         },
-        unique: after.uniques.clone(),
+        // A unique constraint without a given name is named after the table, not the
+        // temporary one (SQLite keeps the name in the table's DDL through the rename).
+        unique: after
+            .uniques
+            .iter()
+            .map(|u| UniqueConstraint {
+                name: Some(u.constraint_name(table)),
+                ..u.clone()
+            })
+            .collect(),
         checks: after.checks.clone(),
         foreign_keys: after.foreign_keys.values().cloned().collect(),
         sqlite_rowid: after.sqlite_rowid,

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use super::checks::CheckResult;
+use super::fk_check::ForeignKeyBaseline;
 use super::history::{EntryState, HistoryEntry};
 use super::progress::stays_applied;
 use super::report::Event;
@@ -90,6 +91,12 @@ impl Runner<'_> {
         let label = m.label();
         self.backend.begin().await?;
         self.final_contract_check(m, true).await?;
+        let rebuild = Self::has_rebuild(&rendered.statements);
+        let fk_before = if rebuild {
+            self.foreign_key_baseline().await?
+        } else {
+            ForeignKeyBaseline::default()
+        };
         let total = rendered.statements.len();
         let mut checksums = Vec::with_capacity(total);
         for (i, s) in rendered.statements.iter().enumerate() {
@@ -127,8 +134,8 @@ impl Runner<'_> {
         entry.statement_checksums = checksums;
         entry.finished_at = Some(now());
         entry.duration_ms = Some(started.elapsed().as_millis() as i64);
-        if Self::has_rebuild(&rendered.statements) {
-            self.check_foreign_keys(&m.label()).await?;
+        if rebuild {
+            self.check_foreign_keys(&label, &fk_before).await?;
         }
         self.history.save(self.backend, &entry).await?;
         self.backend.commit().await?;

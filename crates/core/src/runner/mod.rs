@@ -24,6 +24,7 @@ mod effect_check;
 mod effect_trigger;
 mod execute;
 mod explain;
+mod fk_check;
 mod foreign;
 mod gate;
 mod history;

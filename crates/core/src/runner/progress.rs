@@ -12,6 +12,7 @@
 
 use super::Runner;
 use super::effect::{Outcome, head};
+use super::fk_check::ForeignKeyBaseline;
 use super::history::{EntryState, HistoryEntry};
 use super::report::Event;
 use super::statement_checksum;
@@ -132,10 +133,16 @@ impl Runner<'_> {
     ) -> Result<()> {
         let next = Self::advanced(s, i, entry);
         self.backend.begin().await?;
+        let rebuild = s.kind == StatementKind::Rebuild;
+        let fk_before = if rebuild {
+            self.foreign_key_baseline().await?
+        } else {
+            ForeignKeyBaseline::default()
+        };
         self.execute_in_transaction(s).await?;
-        if s.kind == StatementKind::Rebuild {
+        if rebuild {
             let label = format!("{} ({})", entry.version, entry.name);
-            self.check_foreign_keys(&label).await?;
+            self.check_foreign_keys(&label, &fk_before).await?;
         }
         self.history.save(self.backend, &next).await?;
         self.backend.commit().await?;

@@ -3,6 +3,7 @@
 use super::Runner;
 use crate::error::{Error, Result};
 use crate::render::{Statement, StatementKind};
+use crate::schema::TableShape;
 
 impl Runner<'_> {
     /// Whether a migration's statements include a table rebuild.
@@ -55,7 +56,10 @@ impl Runner<'_> {
             }
         }
         let before = self.backend.introspect().await?.tables.remove(table);
-        let n = self.backend.execute(&s.sql).await?;
+        let n = match self.backend.execute(&s.sql).await {
+            Ok(n) => n,
+            Err(e) => return Err(explain_null_key(e, table, before.as_ref())),
+        };
         for row in &dependents {
             if let Some(create) = row.get(2).cloned().flatten() {
                 self.backend.execute(&create).await?;
@@ -77,24 +81,30 @@ impl Runner<'_> {
         }
         Ok(n)
     }
+}
 
-    /// Fails when the transaction left foreign-key violations (checked before commit).
-    pub(crate) async fn check_foreign_keys(&mut self, label: &str) -> Result<()> {
-        let Some(q) = self.backend.dialect().sql().foreign_key_check_sql() else {
-            return Ok(());
-        };
-        let rows = self.backend.query(&q).await?;
-        if rows.rows.is_empty() {
-            return Ok(());
-        }
-        let first: Vec<String> = rows.rows[0]
-            .iter()
-            .map(|v| v.clone().unwrap_or_default())
-            .collect();
-        Err(Error::Other(format!(
-            "migration {label}: the table rebuild left {} foreign-key violation(s) (first: {}); the migration was rolled back",
-            rows.rows.len(),
-            first.join(" ")
-        )))
+/// A rebuild that failed on NOT NULL while the live table's key accepts NULL (a SQLite rowid
+/// table's key without NOT NULL, which the plan model's NOT NULL key cannot express): says
+/// which column and what to do, instead of only naming the temporary table.
+fn explain_null_key(e: Error, table: &str, before: Option<&TableShape>) -> Error {
+    let nullable_keys: Vec<&str> = before
+        .map(|t| {
+            t.columns
+                .iter()
+                .filter(|c| c.nullable && t.primary_key.contains(&c.name))
+                .map(|c| c.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if nullable_keys.is_empty() || !e.to_string().contains("NOT NULL constraint failed") {
+        return e;
     }
+    e.context(format!(
+        "the live table `{table}` lets its primary-key column(s) {} hold NULL (declared without NOT NULL), but the plan's definition of the table, which the rebuild copies the rows into, makes them NOT NULL; give the rows with a NULL key a key or delete them before this migration, or change this table with raw `sql` steps limited to sqlite",
+        nullable_keys
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }

@@ -225,9 +225,19 @@ impl Runner<'_> {
             self.set_foreign_keys(false).await?;
         }
         self.backend.begin().await?;
-        let mut result = self.run_down_statements(&label, r).await;
-        if rebuild && result.is_ok() {
-            result = self.check_foreign_keys(&label).await;
+        let mut result = Ok(());
+        let mut fk_before = None;
+        if rebuild {
+            match self.foreign_key_baseline().await {
+                Ok(b) => fk_before = Some(b),
+                Err(e) => result = Err(e),
+            }
+        }
+        if result.is_ok() {
+            result = self.run_down_statements(&label, r).await;
+        }
+        if let Some(before) = fk_before.as_ref().filter(|_| result.is_ok()) {
+            result = self.check_foreign_keys(&label, before).await;
         }
         if result.is_ok() {
             // Transactional DDL: the logs go with the revert's commit, so a cut after it (or
