@@ -184,3 +184,95 @@ async fn an_undo_that_restores_nothing_keeps_the_sync_trigger() {
     })
     .await;
 }
+
+const T: &str = r#"
+description = "t"
+[[steps]]
+op = "create_table"
+table = "t"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "a", type = "varchar(20)" },
+  { name = "b", type = "varchar(20)", nullable = true },
+]
+"#;
+
+const FILL_B: &str = r#"
+description = "b from a, kept in sync"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "bf_b"
+table = "t"
+set.b = "upper(a)"
+sync = true
+"#;
+
+const B_REQUIRED: &str = r#"
+description = "b required"
+[[steps]]
+op = "alter_column"
+table = "t"
+column = "b"
+nullable = false
+[[down]]
+op = "alter_column"
+table = "t"
+column = "b"
+nullable = true
+"#;
+
+/// An undo that fails after restoring some rows also puts the sync trigger back (rtE H3):
+/// rows 1-2 get their old value back in the first batch of two, row 3 needs NULL in a column
+/// a later migration made NOT NULL.
+#[tokio::test]
+async fn an_undo_that_fails_part_way_puts_the_sync_trigger_back() {
+    for_each_backend(|db| async move {
+        let dir = cutover_tests::plans::PlanDir::new();
+        dir.write("0001_t.toml", T)
+            .write("0002_fill.toml", FILL_B)
+            .write("0003_required.toml", B_REQUIRED);
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up_to(b.as_mut(), &plan, "0001").await;
+        for i in 1..=5 {
+            let old = if i <= 2 { "'old'" } else { "NULL" };
+            b.execute(&format!(
+                "INSERT INTO t (id, a, b) VALUES ({i}, 'a{i}', {old})"
+            ))
+            .await
+            .expect("seed");
+        }
+        up_to(b.as_mut(), &plan, "0003").await;
+        let before = sync_triggers(b.as_mut()).await;
+        assert!(!before.is_empty(), "trigger installed");
+        let mut o = options();
+        o.backfill.batch_size = Some(2);
+        let err = Runner::new(b.as_mut(), &plan, o, &Silent)
+            .undo_backfill("bf_b")
+            .await
+            .expect_err("NULL cannot go back into b");
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("was installed again (2 rows restored"),
+            "{text}"
+        );
+        assert_eq!(sync_triggers(b.as_mut()).await, before, "{text}");
+        let restored = b
+            .query("SELECT COUNT(*) FROM t WHERE b = 'old'")
+            .await
+            .expect("count");
+        assert_eq!(restored.scalar(), Some("2"), "{text}");
+        if db.backend() != cutover_tests::Backend::Sqlite {
+            // The old version's insert is filled again (SQLite's trigger fills it after the
+            // insert, which the NOT NULL refuses first).
+            b.execute("INSERT INTO t (id, a) VALUES (10, 'neu')")
+                .await
+                .expect("the old version's insert");
+            let got = b.query("SELECT b FROM t WHERE id = 10").await.expect("b");
+            assert_eq!(got.scalar(), Some("NEU"));
+        }
+        b.close().await.expect("close");
+    })
+    .await;
+}

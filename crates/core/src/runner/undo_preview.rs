@@ -18,6 +18,15 @@ impl Runner<'_> {
             Ok(p) => p,
             Err(e) => return Err(self.undo_blocked(&spec, e).await),
         };
+        if preview.method == "log"
+            && preview.logged == 0
+            && self.states().load(self.backend, id).await?.is_empty()
+        {
+            preview.note = Some(format!(
+                "backfill `{id}` is already undone: its undo log is empty and it has no checkpoint (nothing to do)"
+            ));
+            return Ok(preview);
+        }
         if preview.method == "log" {
             // Counted from the log alone: a later change to a written column may still make
             // the undo itself refuse (a NOT NULL the old values break, say).

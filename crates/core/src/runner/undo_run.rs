@@ -33,20 +33,26 @@ impl Runner<'_> {
         let undone = self
             .undo_after_sync(spec, id, forward, logged, sync_note.clone())
             .await;
-        if let (Err(e), Some(_)) = (&undone, &sync_note) {
-            // Nothing restored by this pass: dual-write goes on as before the undo.
-            if forward.changed.load(Ordering::Relaxed) == 0 {
-                let put_back = self.ensure_sync_trigger(spec).await;
-                let how = match put_back {
-                    Ok(_) => "was installed again (this undo restored nothing)".to_string(),
-                    Err(again) => format!(
-                        "could not be installed again ({again}); `cutover backfill run {id}` installs it"
-                    ),
-                };
-                return Err(Error::Other(format!(
-                    "{e:#}; the sync trigger of backfill `{id}`, dropped before the undo, {how}"
-                )));
-            }
+        if let (Err(e), Some(_)) = (&undone, &sync_note)
+            && !super::transact::is_connection(e)
+            && !matches!(e.root(), Error::LockLost { .. })
+        {
+            // (A lost connection or lock: the runner renews them and runs the pass again.)
+            // A failed undo leaves dual-write on, as before it: the old application version
+            // keeps writing rows the trigger fills (rtC #2, rtE H3). Rows this pass restored
+            // stay restored; the next undo drops the trigger again and goes on.
+            let restored = forward.changed.load(Ordering::Relaxed);
+            let how = match self.ensure_sync_trigger(spec).await {
+                Ok(_) => format!(
+                    "was installed again ({restored} rows restored before the failure stay restored; run the undo again once the cause is fixed)"
+                ),
+                Err(again) => format!(
+                    "could not be installed again ({again}); `cutover backfill run {id}` installs it"
+                ),
+            };
+            return Err(Error::Other(format!(
+                "{e:#}; the sync trigger of backfill `{id}`, dropped before the undo, {how}"
+            )));
         }
         undone
     }
