@@ -125,8 +125,16 @@ const TABLE_SQL: &str = "SELECT c.relname, CASE WHEN c.relispartition THEN \
                  COALESCE(' (' || NULLIF(concat_ws(' ', \
                    CASE WHEN sc.relname <> c.relname || '_' || a.attname || '_seq' \
                      THEN 'SEQUENCE NAME ' || quote_ident(sc.relname) END, \
-                   CASE WHEN sq.seqstart <> 1 OR sq.seqincrement <> 1 \
-                     THEN format('START WITH %s INCREMENT BY %s', sq.seqstart, sq.seqincrement) END), '') || ')', '') \
+                   CASE WHEN sq.seqstart <> 1 OR sq.seqincrement <> 1 OR sq.seqcycle OR sq.seqcache <> 1 \
+                       OR sq.seqmin <> CASE WHEN sq.seqincrement > 0 THEN 1 \
+                         ELSE CASE sq.seqtypid WHEN 'int2'::regtype THEN -32768 WHEN 'int4'::regtype \
+                           THEN -2147483648 ELSE -9223372036854775808 END END \
+                       OR sq.seqmax <> CASE WHEN sq.seqincrement < 0 THEN -1 \
+                         ELSE CASE sq.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype \
+                           THEN 2147483647 ELSE 9223372036854775807 END END \
+                     THEN format('START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s', \
+                       sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, \
+                       CASE WHEN sq.seqcycle THEN ' CYCLE' ELSE '' END) END), '') || ')', '') \
              WHEN d.adbin IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid) \
              ELSE '' END || \
         CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END AS def \

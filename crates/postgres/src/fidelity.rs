@@ -39,11 +39,17 @@ const FEATURES: &str = "SELECT c.relname, f.what FROM pg_class c \
           pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
           AND sc.relname <> c.relname || '_' || a.attname || '_seq' \
-      UNION ALL SELECT 'the sequence options (START WITH, INCREMENT BY) of column ' || a.attname \
+      UNION ALL SELECT 'the sequence options (START, INCREMENT, MINVALUE, MAXVALUE, CACHE, CYCLE) of column ' || a.attname \
         FROM pg_attribute a JOIN pg_sequence s ON s.seqrelid = \
           pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname)::regclass \
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
-          AND (s.seqstart <> 1 OR s.seqincrement <> 1 OR s.seqcycle) \
+          AND (s.seqstart <> 1 OR s.seqincrement <> 1 OR s.seqcycle OR s.seqcache <> 1 \
+            OR s.seqmin <> CASE WHEN s.seqincrement > 0 THEN 1 \
+              ELSE CASE s.seqtypid WHEN 'int2'::regtype THEN -32768 WHEN 'int4'::regtype \
+                THEN -2147483648 ELSE -9223372036854775808 END END \
+            OR s.seqmax <> CASE WHEN s.seqincrement < 0 THEN -1 \
+              ELSE CASE s.seqtypid WHEN 'int2'::regtype THEN 32767 WHEN 'int4'::regtype \
+                THEN 2147483647 ELSE 9223372036854775807 END END) \
       UNION ALL SELECT CASE WHEN con.condeferrable THEN 'DEFERRABLE ' ELSE '' END || \
           CASE WHEN con.confmatchtype = 'f' THEN 'MATCH FULL ' ELSE '' END || 'foreign key ' || con.conname \
         FROM pg_constraint con WHERE con.conrelid = c.oid AND con.contype = 'f' \
