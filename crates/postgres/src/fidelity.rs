@@ -107,6 +107,24 @@ const PARENTS: &str = "SELECT c.relname, pc.relname FROM pg_inherits h \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')";
 
+// Tables with a column of another table's row type (or an array of it): created after it.
+const ROW_TYPE_TABLES: &str = "SELECT DISTINCT c.relname, tc.relname FROM pg_attribute a \
+    JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_type t ON t.oid = a.atttypid \
+    LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' \
+    JOIN pg_class tc ON tc.oid = COALESCE(NULLIF(t.typrelid, 0), et.typrelid) \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 \
+      AND NOT a.attisdropped AND tc.relkind IN ('r', 'p') AND tc.oid <> c.oid";
+
+// Columns of a view's row type: the baseline creates views after the tables.
+const VIEW_TYPE_COLUMNS: &str = "SELECT c.relname, a.attname, tc.relname FROM pg_attribute a \
+    JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+    JOIN pg_type t ON t.oid = a.atttypid \
+    LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A' \
+    JOIN pg_class tc ON tc.oid = COALESCE(NULLIF(t.typrelid, 0), et.typrelid) \
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 \
+      AND NOT a.attisdropped AND tc.relkind IN ('v', 'm') ORDER BY 1, 2";
+
 // Foreign keys into another schema: the baseline of the current schema cannot create their
 // target, and the shape would name the wrong table.
 const FOREIGN_SCHEMA_KEYS: &str = "SELECT cl.relname, con.conname, rn.nspname || '.' || rt.relname \
@@ -205,6 +223,18 @@ pub(crate) async fn read(b: &mut dyn Backend, d: &mut LiveDetails) -> cutover_co
             .entry(r[0].clone())
             .or_default()
             .insert(r[1].clone());
+    }
+    for r in catalog(b, ROW_TYPE_TABLES).await? {
+        d.depends_on
+            .entry(r[0].clone())
+            .or_default()
+            .insert(r[1].clone());
+    }
+    for r in catalog(b, VIEW_TYPE_COLUMNS).await? {
+        d.refusals.push(format!(
+            "column {} of table {} has the row type of view {} (the baseline creates views after the tables)",
+            r[1], r[0], r[2]
+        ));
     }
     for r in catalog(b, FOREIGN_SCHEMA_KEYS).await? {
         d.refusals.push(format!(
