@@ -86,6 +86,12 @@ pub async fn undo_exact(
             spec.id
         ))
     })?;
+    if log.insert
+        && let Some(target) = spec.step.insert_into.as_deref()
+    {
+        // The insert form's log is walked by its target's key.
+        keys::check_catalog_key(b, &spec, target, &log.key).await?;
+    }
     let checked = check_log(b, &spec.id, log).await?;
     let log = checked.log.clone();
     let kinds = if log.insert {
