@@ -2,9 +2,11 @@
 //! PostgreSQL `bytea`, SQLite `BLOB`. MySQL sends binary strings as raw bytes, which are not
 //! UTF-8 text: read as text with replaced bytes, the batch bounds and the stored cursor were
 //! other keys, out of order, so batch ranges overlapped (a clean run of 1000 rows changed
-//! 505 twice) and `backfill undo` never finished. Binary keys now travel as the dialect's
-//! text of their bytes (hex on MySQL, written back as `X'..'`), and every row is changed
-//! once by a run, a parallel run and restored once by undo, on all three databases.
+//! 505 twice) and `backfill undo` never finished. On SQLite the adapter's hex of a blob was
+//! written back as a string, which SQLite sorts before every blob: the undo walk and a
+//! transform never got past their first batch. Binary keys now travel as the dialect's text
+//! of their bytes (hex on MySQL and SQLite, written back as `X'..'`): a run, a parallel run,
+//! an undo and a transform each handle every row once, on all three databases.
 
 mod common;
 
@@ -265,6 +267,46 @@ async fn an_insert_select_into_a_binary_key_is_undone_exactly() {
             0,
             "undone"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_transform_walks_a_binary_key_once() {
+    use cutover_core::backfill::{TransformJob, TransformRow, run_transform};
+    for_each_backend(|db| async move {
+        let backend = db.backend();
+        let plan = PlanDir::new();
+        plan.write("0001_sessions.toml", &table(backend));
+        let dir = plan.path().to_str().expect("utf8").to_string();
+        let url = db.url();
+        let out = common::run(plan.path(), &["up", "--database", url, "--plan", &dir]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+        let mut b = connect(url).await.expect("connect");
+        b.execute(&seed(backend)).await.expect("seed");
+        let job = TransformJob {
+            id: "mark".into(),
+            table: "sessions".into(),
+            key: "id".into(),
+            read: vec!["v".into()],
+            write: vec!["v".into()],
+            pending: None,
+            batch_size: 150,
+        };
+        let transform = |rows: &[TransformRow]| -> cutover_core::Result<Vec<Vec<Option<String>>>> {
+            Ok(rows
+                .iter()
+                .map(|r| vec![r.values[0].as_ref().map(|v| format!("{v}!"))])
+                .collect())
+        };
+        let report = run_transform(b.as_mut(), &job, &transform)
+            .await
+            .expect("transform");
+        assert_eq!(report.rows_scanned, ROWS as u64, "{report:?}");
+        assert_eq!(report.batches, 14, "{report:?}");
+        let (once, _) = checks(backend);
+        let once = once.replace("n = 1", "n = 0");
+        assert_eq!(snapshot::count(b.as_mut(), &once).await, ROWS);
     })
     .await;
 }
