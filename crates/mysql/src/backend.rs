@@ -95,13 +95,18 @@ impl MysqlBackend {
             .exec_first(sql, params)
             .await
             .map_err(|e| driver_error(&e))?;
-        Ok(row.and_then(|r| {
-            r.unwrap_raw()
-                .into_iter()
-                .next()
-                .flatten()
-                .and_then(to_text)
-        }))
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let column = row
+            .columns_ref()
+            .first()
+            .map(|c| c.name_str().into_owned())
+            .unwrap_or_default();
+        match row.unwrap_raw().into_iter().next().flatten() {
+            Some(v) => to_text(v, &column),
+            None => Ok(None),
+        }
     }
 }
 
@@ -212,7 +217,7 @@ impl Backend for MysqlBackend {
                 .await
                 .map_err(|e| driver_error(&e))?;
         }
-        let columns = result
+        let columns: Vec<String> = result
             .columns_ref()
             .iter()
             .map(|c| c.name_str().into_owned())
@@ -227,10 +232,14 @@ impl Backend for MysqlBackend {
             .map(|row| {
                 row.unwrap_raw()
                     .into_iter()
-                    .map(|v| v.and_then(to_text))
-                    .collect()
+                    .zip(&columns)
+                    .map(|(v, column)| match v {
+                        Some(v) => to_text(v, column),
+                        None => Ok(None),
+                    })
+                    .collect::<Result<Vec<_>>>()
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         Ok(Rows { columns, rows })
     }
 

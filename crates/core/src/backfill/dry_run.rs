@@ -23,10 +23,11 @@ pub struct DryRun {
 
 /// Counts pending rows and computes `samples` of them with SELECTs only.
 pub async fn dry_run(b: &mut dyn Backend, spec: &BackfillSpec, samples: u64) -> Result<DryRun> {
-    let (key, _) = keys::resolve(b, spec).await?;
+    let (key, kinds) = keys::resolve(b, spec).await?;
     let declared = !spec.key.is_empty();
     let mut spec = spec.clone();
     spec.key = key;
+    spec.key_kinds = Some(kinds);
     super::null_key::refuse_null_keys(b, &spec, declared).await?;
     let dialect = b.dialect();
     let count = b.query(&count_pending_sql(&spec, dialect)?).await?;

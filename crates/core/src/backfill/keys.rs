@@ -5,7 +5,8 @@ use crate::backend::Backend;
 use crate::error::{Error, Result};
 
 /// The key columns and their kinds: from the plan when it defines the table, else from the
-/// database catalog. A table without a primary key (and no declared `key`) is refused.
+/// database catalog (as the dialect's `KeyKindDialect::key_kind` classifies them). A table
+/// without a primary key (and no declared `key`) is refused.
 pub(crate) async fn resolve(
     b: &mut dyn Backend,
     spec: &BackfillSpec,
@@ -31,14 +32,24 @@ pub(crate) async fn resolve(
             spec.id
         )));
     }
-    if let Some(kinds) = &spec.key_kinds
-        && kinds.len() == key.len()
-    {
-        return Ok((key, kinds.clone()));
-    }
-    let rows = b.query(&sql.column_types_sql(table)).await?;
+    let kinds = match &spec.key_kinds {
+        Some(kinds) if kinds.len() == key.len() => kinds.clone(),
+        _ => catalog_kinds(b, spec, table, &key).await?,
+    };
+    Ok((key, kinds))
+}
+
+/// The kind of each of `key`'s columns of `table`, from the database catalog.
+pub(crate) async fn catalog_kinds(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+    table: &str,
+    key: &[String],
+) -> Result<Vec<KeyKind>> {
+    let dialect = b.dialect();
+    let rows = b.query(&dialect.sql().column_types_sql(table)).await?;
     let mut kinds = Vec::new();
-    for k in &key {
+    for k in key {
         let ty = rows
             .rows
             .iter()
@@ -55,11 +66,7 @@ pub(crate) async fn resolve(
                     spec.id
                 ))
             })?;
-        kinds.push(if ty.to_ascii_lowercase().contains("int") {
-            KeyKind::Integer
-        } else {
-            KeyKind::Text
-        });
+        kinds.push(dialect.key_kinds().key_kind(&ty));
     }
-    Ok((key, kinds))
+    Ok(kinds)
 }

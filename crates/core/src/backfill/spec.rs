@@ -16,6 +16,10 @@ pub enum KeyKind {
     Integer,
     /// Anything else: values are written as string literals (the database converts them).
     Text,
+    /// A binary column (`bytea`, `BLOB`, MySQL `BINARY`/`VARBINARY`): written like
+    /// [`KeyKind::Text`], which only some dialects can walk (see
+    /// `KeyKindDialect::binary_keys_round_trip`).
+    Bytes,
 }
 
 /// One backfill, ready to run.
@@ -69,6 +73,7 @@ impl BackfillSpec {
                 .map(|k| {
                     t.column(k).map(|c| match c.ty {
                         ColumnType::Integer | ColumnType::BigInt => KeyKind::Integer,
+                        ColumnType::Bytes => KeyKind::Bytes,
                         _ => KeyKind::Text,
                     })
                 })

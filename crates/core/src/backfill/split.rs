@@ -64,8 +64,18 @@ pub(crate) async fn split_points(
         let percent = (SAMPLE_ROWS / estimate as f64 * 100.0).clamp(0.000_1, 100.0);
         if let Some(sample) = dialect.sql().block_sample_sql(percent) {
             let cols: Vec<String> = spec.key.iter().map(|k| dialect.quote(k)).collect();
+            // Binary keys as the walk reads them (see `KeyKindDialect::bytes_key_text`).
+            let read: Vec<String> = cols
+                .iter()
+                .zip(kinds)
+                .map(|(c, kind)| match kind {
+                    KeyKind::Bytes => dialect.key_kinds().bytes_key_text(c),
+                    _ => c.clone(),
+                })
+                .collect();
             let sql = format!(
-                "SELECT {list} FROM {t} {sample} ORDER BY {list}",
+                "SELECT {read} FROM {t} {sample} ORDER BY {list}",
+                read = read.join(", "),
                 list = cols.join(", "),
                 t = dialect.quote(table),
             );

@@ -11,17 +11,74 @@ use crate::dialect::{Dialect, KeyCmp};
 use crate::error::Result;
 use crate::render::{ident, insert_select, update_statement};
 
-/// A key value (one text per key column) as written in SQL.
-fn key_literal(values: &[String], kinds: &[KeyKind]) -> Vec<Expr> {
-    let lit = |v: &String, k: KeyKind| match (k, v.parse::<i64>()) {
+/// One key column's value `v` of kind `kind` as written in SQL: a number for an integer
+/// key, the dialect's byte literal for a binary one (`X'..'`), else a string literal.
+pub(crate) fn key_value(dialect: Dialect, v: &str, kind: KeyKind) -> Expr {
+    match (kind, v.parse::<i64>()) {
         (KeyKind::Integer, Ok(n)) => Expr::val(n),
-        _ => Expr::val(v.clone()),
-    };
+        (KeyKind::Bytes, _) => match dialect.key_kinds().bytes_key_literal(v) {
+            Some(sql) => Expr::cust(sql),
+            None => Expr::val(v.to_string()),
+        },
+        _ => Expr::val(v.to_string()),
+    }
+}
+
+/// A key value (one text per key column) as written in SQL (see [`key_value`]).
+fn key_literal(dialect: Dialect, values: &[String], kinds: &[KeyKind]) -> Vec<Expr> {
     values
         .iter()
         .enumerate()
-        .map(|(i, v)| lit(v, kinds.get(i).copied().unwrap_or(KeyKind::Text)))
+        .map(|(i, v)| key_value(dialect, v, kinds.get(i).copied().unwrap_or(KeyKind::Text)))
         .collect()
+}
+
+/// Adds key columns `key` of `table` to `q`'s select list, each under its own name, as the
+/// walk reads them (see [`key_text`]).
+pub(crate) fn select_keys(
+    q: &mut SelectStatement,
+    dialect: Dialect,
+    table: &str,
+    key: &[String],
+    kinds: &[KeyKind],
+) {
+    for (i, k) in key.iter().enumerate() {
+        match kinds.get(i) {
+            Some(KeyKind::Bytes) => {
+                q.expr_as(
+                    key_text(dialect, Some(table), k, Some(KeyKind::Bytes)),
+                    ident(k),
+                );
+            }
+            _ => {
+                q.column((ident(table), ident(k)));
+            }
+        }
+    }
+}
+
+/// Key column `column` of `table` (or unqualified, for `None`) as the walk reads it: the
+/// column itself, or for a binary key the dialect's text form of its bytes (MySQL
+/// `LOWER(HEX(..))`), which [`key_literal`] writes back.
+pub(crate) fn key_text(
+    dialect: Dialect,
+    table: Option<&str>,
+    column: &str,
+    kind: Option<KeyKind>,
+) -> Expr {
+    match kind {
+        Some(KeyKind::Bytes) => {
+            let col = match table {
+                Some(t) => format!("{}.{}", dialect.quote(t), dialect.quote(column)),
+                None => dialect.quote(column),
+            };
+            Expr::cust(dialect.key_kinds().bytes_key_text(&col))
+        }
+        _ => match table {
+            Some(t) => Expr::col((ident(t), ident(column))),
+            None => Expr::col(ident(column)),
+        },
+    }
 }
 
 /// The key columns, qualified with the table.
@@ -48,7 +105,7 @@ pub(crate) fn range_condition(
     let cmp = |op: KeyCmp, v: &[String]| {
         dialect
             .sql()
-            .expr_key_compare(key_expr(spec), op, key_literal(v, kinds))
+            .expr_key_compare(key_expr(spec), op, key_literal(dialect, v, kinds))
     };
     let mut parts = Vec::new();
     if let Some(c) = cursor {
@@ -220,8 +277,9 @@ pub fn sample_sql(spec: &BackfillSpec, dialect: Dialect, n: u64) -> Result<Strin
     }
     let mut q = base_select(spec, dialect, true)?;
     let t = &spec.step.table;
+    let kinds = spec.key_kinds.as_deref().unwrap_or_default();
+    select_keys(&mut q, dialect, t, &spec.key, kinds);
     for k in &spec.key {
-        q.column((ident(t), ident(k)));
         q.order_by((ident(t), ident(k)), Order::Asc);
     }
     for (col, e) in &spec.step.set {
@@ -283,8 +341,8 @@ pub(crate) fn key_select(
     let t = &spec.step.table;
     let mut q = Query::select();
     q.from(ident(t));
+    select_keys(&mut q, dialect, t, &spec.key, kinds);
     for k in &spec.key {
-        q.column((ident(t), ident(k)));
         q.order_by((ident(t), ident(k)), order.clone());
     }
     if let Some(c) = range_condition(spec, dialect, kinds, cursor, None, end) {

@@ -229,4 +229,27 @@ mod tests {
             r#"SELECT "a", "b" FROM (SELECT "a", "b", ROW_NUMBER() OVER (  ORDER BY "a" ASC, "b" ASC ) AS "cutover_rn" FROM (SELECT "t"."a", "t"."b" FROM "t" WHERE ("t"."a", "t"."b") > (1, 'x') ORDER BY "t"."a" ASC, "t"."b" ASC LIMIT 6) AS "cutover_keys") AS "cutover_ticks" WHERE "cutover_rn" % 3 = 0 ORDER BY "a" ASC, "b" ASC"#
         );
     }
+
+    #[test]
+    fn binary_keys_are_read_as_hex_and_written_as_bytes_on_mysql() {
+        let s = spec(&["id"]);
+        let kinds = [KeyKind::Bytes];
+        let cursor = ["41c0ff".to_string()];
+        let sql = ticks_sql((&s, Dialect::Mysql, &kinds), Some(&cursor), None, 200, 50);
+        assert_eq!(
+            sql,
+            r#"SELECT `id` FROM (SELECT `id`, ROW_NUMBER() OVER (  ORDER BY `id` ASC ) AS `cutover_rn` FROM (SELECT LOWER(HEX(`t`.`id`)) AS `id` FROM `t` WHERE `t`.`id` > (X'41c0ff') ORDER BY `t`.`id` ASC LIMIT 10000) AS `cutover_keys`) AS `cutover_ticks` WHERE `cutover_rn` % 200 = 0 ORDER BY `id` ASC"#
+        );
+        // Not hex (a cursor from before binary keys were read as hex): a string literal.
+        let odd = ["A\u{fffd}".to_string()];
+        let sql = ticks_sql((&s, Dialect::Mysql, &kinds), Some(&odd), None, 200, 50);
+        assert!(sql.contains("`t`.`id` > 'A"), "{sql}");
+        // PostgreSQL reads `bytea` as `\x..` text, which a string literal casts back.
+        let pg = ["\\x41c0".to_string()];
+        let sql = ticks_sql((&s, Dialect::Postgres, &kinds), Some(&pg), None, 200, 50);
+        assert!(
+            sql.contains(r#"(SELECT "t"."id" AS "id" FROM "t" WHERE "t"."id" > E'\\x41c0'"#),
+            "{sql}"
+        );
+    }
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use sea_query::{CaseStatement, Expr, ExprTrait, Order, Query};
 
 use super::report::BackfillReport;
+use super::sql::{key_text, key_value};
 use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::expr::Expression;
@@ -14,7 +15,8 @@ use crate::render::ident;
 /// One row given to a transform: its key and the columns it asked to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransformRow {
-    /// Key values, in key-column order.
+    /// Key values, in key-column order (a binary key as the dialect reads it as text: hex
+    /// on MySQL/MariaDB and SQLite, `\x..` on PostgreSQL).
     pub key: Vec<String>,
     /// Values of the read columns, in order (NULL is `None`).
     pub values: Vec<Option<String>>,
@@ -78,14 +80,8 @@ pub async fn run_transform(
             .unwrap_or_default()
             .to_ascii_lowercase()
     };
-    let key_type = declared(&job.key);
-    let numeric_key = key_type.contains("int");
-    let key_lit = |v: &str| -> Expr {
-        match v.parse::<i64>() {
-            Ok(n) if numeric_key => Expr::val(n),
-            _ => Expr::val(v.to_string()),
-        }
-    };
+    let key_kind = dialect.key_kinds().key_kind(&declared(&job.key));
+    let key_lit = |v: &str| -> Expr { key_value(dialect, v, key_kind) };
     let mut report = BackfillReport {
         id: job.id.clone(),
         parts: 1,
@@ -94,7 +90,11 @@ pub async fn run_transform(
     let mut cursor: Option<String> = None;
     loop {
         let mut q = Query::select();
-        q.column(ident(&job.key)).from(ident(&job.table));
+        q.expr_as(
+            key_text(dialect, None, &job.key, Some(key_kind)),
+            ident(&job.key),
+        )
+        .from(ident(&job.table));
         for c in &job.read {
             q.column(ident(c));
         }

@@ -98,7 +98,13 @@ async fn plan_expression_undo(
             resuming,
         });
     }
-    let limit = covered(spec, &parts)
+    // The key's kind as the walk resolved it (a binary key's cursor that the dialect writes
+    // as a byte literal cannot be written in this condition: refused).
+    let kinds = super::keys::resolve(b, spec)
+        .await
+        .ok()
+        .map(|(_, kinds)| kinds);
+    let limit = covered(spec, (b.dialect(), kinds.as_deref()), &parts)
         .ok_or_else(|| refuse("its key is not a single column of integers or text"))?;
     // The limited undo's checkpoint differs from the full one's, so that a resumed undo
     // tells which it was.
@@ -121,7 +127,11 @@ async fn plan_expression_undo(
 /// The condition selecting the keys the parts processed: per part, from where it starts
 /// (the previous part's end) through its cursor (the last key it processed). `None` when it
 /// cannot be written (composite key, a part without an end before another).
-fn covered(spec: &BackfillSpec, parts: &[Checkpoint]) -> Option<String> {
+fn covered(
+    spec: &BackfillSpec,
+    (dialect, kinds): (crate::Dialect, Option<&[KeyKind]>),
+    parts: &[Checkpoint],
+) -> Option<String> {
     let [key] = spec.key.as_slice() else {
         return None;
     };
@@ -137,12 +147,16 @@ fn covered(spec: &BackfillSpec, parts: &[Checkpoint]) -> Option<String> {
     } else {
         key.clone()
     };
-    let kind = spec.key_kinds.as_ref().and_then(|k| k.first().copied());
+    let kind = kinds
+        .or(spec.key_kinds.as_deref())
+        .and_then(|k| k.first().copied());
     let literal = |v: &[String]| -> Option<String> {
         let [v] = v else { return None };
         match (kind, v.parse::<i64>()) {
             (Some(KeyKind::Integer) | None, Ok(n)) => Some(n.to_string()),
             (Some(KeyKind::Integer), Err(_)) => None,
+            // Bytes the dialect writes as a byte literal (`X'..'`): not an expression.
+            (Some(KeyKind::Bytes), _) if dialect.key_kinds().bytes_key_literal(v).is_some() => None,
             _ => Some(format!("'{}'", v.replace('\'', "''"))),
         }
     };
@@ -164,4 +178,72 @@ fn covered(spec: &BackfillSpec, parts: &[Checkpoint]) -> Option<String> {
     } else {
         terms.join(" OR ")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Dialect;
+
+    fn spec() -> BackfillSpec {
+        let step: crate::plan::Backfill =
+            toml::from_str("table = \"t\"\nkey = [\"id\"]\nset.x = \"1\"\n").expect("step");
+        BackfillSpec {
+            id: "b".into(),
+            step,
+            key: vec!["id".into()],
+            key_kinds: None,
+            target_key: Vec::new(),
+            target_columns: Vec::new(),
+            checksum: "c".into(),
+            migration: "0001 (m)".into(),
+            version: "0001".into(),
+            scope: crate::backfill::BackfillScope::default_history(),
+            undoes: None,
+        }
+    }
+
+    fn part(cursor: &str) -> Checkpoint {
+        Checkpoint {
+            id: "b".into(),
+            part: 0,
+            checksum: "c".into(),
+            cursor: Some(vec![cursor.into()]),
+            range_end: None,
+            rows_scanned: 1,
+            rows_changed: 1,
+            batches: 1,
+            state: PartState::Running,
+            started_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_binary_cursor_written_as_bytes_cannot_limit_an_undo() {
+        let bytes = [KeyKind::Bytes];
+        let parts = [part("41c00001")];
+        assert_eq!(
+            covered(&spec(), (Dialect::Mysql, Some(&bytes)), &parts),
+            None
+        );
+        assert_eq!(
+            covered(&spec(), (Dialect::Sqlite, Some(&bytes)), &parts),
+            None
+        );
+        // PostgreSQL reads `bytea` as `\x..`, which a string literal casts back.
+        assert_eq!(
+            covered(
+                &spec(),
+                (Dialect::Postgres, Some(&bytes)),
+                &[part("\\x41c0")]
+            )
+            .as_deref(),
+            Some("(t.id <= '\\x41c0')")
+        );
+        assert_eq!(
+            covered(&spec(), (Dialect::Mysql, Some(&[KeyKind::Text])), &parts).as_deref(),
+            Some("(t.id <= '41c00001')")
+        );
+    }
 }

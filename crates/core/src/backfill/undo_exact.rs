@@ -17,7 +17,7 @@ use super::options::BackfillOptions;
 use super::report::{BackfillEvent, BackfillObserver};
 use super::scope::BackfillScope;
 use super::spec::{BackfillSpec, KeyKind};
-use super::sql::range_condition;
+use super::sql::{range_condition, select_keys};
 use super::undo_check::{CheckedLog, check_log};
 use super::undo_log::{UndoLog, o};
 use crate::backend::Backend;
@@ -88,10 +88,10 @@ pub async fn undo_exact(
     })?;
     let checked = check_log(b, &spec.id, log).await?;
     let log = checked.log.clone();
-    let kinds = if log.insert {
-        vec![KeyKind::Text; log.key.len()]
-    } else {
-        kinds
+    // The insert form's log is walked by its target's key.
+    let kinds = match spec.step.insert_into.as_deref() {
+        Some(target) if log.insert => keys::catalog_kinds(b, &spec, target, &log.key).await?,
+        _ => kinds,
     };
     let walk = log.walk_spec(&spec);
     let dialect = b.dialect();
@@ -113,8 +113,8 @@ pub async fn undo_exact(
         let batch_started = Instant::now();
         let mut q = Query::select();
         q.from(ident(&log.table)).and_where(log.mark_is(0));
+        select_keys(&mut q, dialect, &log.table, &log.log_key(), &kinds);
         for c in log.log_key() {
-            q.column((ident(&log.table), ident(&c)));
             q.order_by((ident(&log.table), ident(&c)), Order::Asc);
         }
         if let Some(r) = range_condition(&walk, dialect, &kinds, cursor.as_deref(), None, None) {
@@ -214,7 +214,7 @@ pub async fn undo_exact(
             None => break,
         }
     }
-    finish(b, &log, &mut report, fence).await?;
+    finish(b, (&log, &kinds), &mut report, fence).await?;
     report.duration_ms = started.elapsed().as_millis() as u64;
     Ok(report)
 }
@@ -271,7 +271,7 @@ fn batch_sql(checked: &CheckedLog, dialect: crate::Dialect, range: Expr) -> Vec<
 /// transaction, fenced).
 async fn finish(
     b: &mut dyn Backend,
-    log: &UndoLog,
+    (log, kinds): (&UndoLog, &[KeyKind]),
     report: &mut UndoReport,
     fence: Option<&Fence>,
 ) -> Result<()> {
@@ -284,8 +284,8 @@ async fn finish(
         .and_where(log.mark_is(2));
     let mut first = Query::select();
     first.from(l.clone()).and_where(log.mark_is(2));
+    select_keys(&mut first, dialect, &log.table, &log.log_key(), kinds);
     for c in log.log_key() {
-        first.column((l.clone(), ident(&c)));
         first.order_by((l.clone(), ident(&c)), Order::Asc);
     }
     first.limit(KEYS_SHOWN as u64);

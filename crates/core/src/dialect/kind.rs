@@ -56,6 +56,15 @@ impl Dialect {
         }
     }
 
+    /// How backfill key columns are classified on this dialect.
+    pub fn key_kinds(self) -> &'static dyn super::KeyKindDialect {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// What the backfill undo log must know about this dialect.
     pub fn undo_log(self) -> &'static dyn super::UndoLogDialect {
         match self {

@@ -1,0 +1,120 @@
+//! What a backfill's key walk must know about each dialect: which catalog types are binary,
+//! and how a binary key value travels as text and back into SQL.
+
+use super::{Mysql, Postgres, Sqlite};
+use crate::backfill::KeyKind;
+
+/// How key columns are classified, and how [`KeyKind::Bytes`] values are read and written
+/// (see `backfill::keys::resolve` and `backfill::sql`).
+///
+/// Every key value the walk keeps (the checkpoint's cursor, batch bounds, split points, the
+/// undo log's walk) is text read from the database and written back as a literal. A binary
+/// value must survive that trip byte for byte and compare in the column's own order.
+pub trait KeyKindDialect: Send + Sync {
+    /// The kind of a key column whose catalog type (the second column of
+    /// `SqlDialect::column_types_sql`, any case) is `data_type`. Default: integer types are
+    /// [`KeyKind::Integer`], `bytea` and blob types [`KeyKind::Bytes`], everything else
+    /// [`KeyKind::Text`].
+    fn key_kind(&self, data_type: &str) -> KeyKind {
+        let ty = data_type.to_ascii_lowercase();
+        if ty.contains("int") {
+            KeyKind::Integer
+        } else if ty == "bytea" || ty.contains("blob") {
+            KeyKind::Bytes
+        } else {
+            KeyKind::Text
+        }
+    }
+
+    /// The SQL that reads binary key column `column` (quoted, maybe qualified) as text.
+    /// Default: the column itself, for a driver whose text form of a binary value is
+    /// already a literal of it (PostgreSQL's `\x..`, the SQLite adapter's lowercase hex).
+    fn bytes_key_text(&self, column: &str) -> String {
+        column.to_string()
+    }
+
+    /// The SQL literal of binary key value `text` (as [`Self::bytes_key_text`] read it), or
+    /// `None` to write it as a string literal. Default: `None` (PostgreSQL casts `'\x..'`
+    /// to `bytea` itself).
+    fn bytes_key_literal(&self, text: &str) -> Option<String> {
+        let _ = text;
+        None
+    }
+}
+
+/// `X'..'` for even-length hex text (what `HEX`/the SQLite adapter give), else `None`.
+fn hex_literal(text: &str) -> Option<String> {
+    (text.len().is_multiple_of(2) && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("X'{text}'"))
+}
+
+impl KeyKindDialect for Postgres {}
+
+/// The adapter reads a blob as lowercase hex; `X'..'` writes it back as a blob (a string
+/// literal would be text, which SQLite sorts before every blob).
+impl KeyKindDialect for Sqlite {
+    fn bytes_key_literal(&self, text: &str) -> Option<String> {
+        hex_literal(text)
+    }
+}
+
+/// MySQL sends binary strings as raw bytes, which are not UTF-8 text: a binary key (a
+/// `BINARY(16)` UUID) is read as `LOWER(HEX(..))` and written back as `X'..'`.
+impl KeyKindDialect for Mysql {
+    fn key_kind(&self, data_type: &str) -> KeyKind {
+        let ty = data_type.to_ascii_lowercase();
+        if ty.contains("binary") || ty.contains("blob") {
+            KeyKind::Bytes
+        } else if ty.contains("int") {
+            KeyKind::Integer
+        } else {
+            KeyKind::Text
+        }
+    }
+
+    fn bytes_key_text(&self, column: &str) -> String {
+        format!("LOWER(HEX({column}))")
+    }
+
+    fn bytes_key_literal(&self, text: &str) -> Option<String> {
+        hex_literal(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_types_are_bytes() {
+        for ty in [
+            "binary",
+            "VARBINARY",
+            "blob",
+            "tinyblob",
+            "mediumblob",
+            "longblob",
+        ] {
+            assert_eq!(Mysql.key_kind(ty), KeyKind::Bytes, "{ty}");
+        }
+        assert_eq!(Mysql.key_kind("bigint"), KeyKind::Integer);
+        assert_eq!(Mysql.key_kind("char"), KeyKind::Text);
+        assert_eq!(Postgres.key_kind("bytea"), KeyKind::Bytes);
+        assert_eq!(Postgres.key_kind("uuid"), KeyKind::Text);
+        assert_eq!(Sqlite.key_kind("BLOB"), KeyKind::Bytes);
+    }
+
+    #[test]
+    fn bytes_travel_as_hex_on_mysql_and_sqlite() {
+        assert_eq!(Mysql.bytes_key_text("`t`.`id`"), "LOWER(HEX(`t`.`id`))");
+        assert_eq!(
+            Mysql.bytes_key_literal("41c0ff").as_deref(),
+            Some("X'41c0ff'")
+        );
+        assert_eq!(Mysql.bytes_key_literal("41c'"), None);
+        assert_eq!(Mysql.bytes_key_literal("41c"), None);
+        assert_eq!(Sqlite.bytes_key_literal("00ff").as_deref(), Some("X'00ff'"));
+        assert_eq!(Postgres.bytes_key_text("\"id\""), "\"id\"");
+        assert_eq!(Postgres.bytes_key_literal("\\x00ff"), None);
+    }
+}
