@@ -35,7 +35,9 @@ CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01
 CREATE TABLE plain (id bigint PRIMARY KEY, label varchar(20) NOT NULL);
 CREATE VIEW v_plus AS SELECT plus_one(id::int) AS y FROM plain;
 CREATE MATERIALIZED VIEW mv AS SELECT owner, sum(bal) AS s FROM acct GROUP BY owner;
-CREATE INDEX mv_owner ON mv (owner)";
+CREATE INDEX mv_owner ON mv (owner);
+CREATE MATERIALIZED VIEW mv_u AS SELECT id FROM plain WITH NO DATA;
+CREATE UNIQUE INDEX mv_u_id ON mv_u (id)";
 
 const MYSQL: &str = "CREATE TABLE a (id bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY, n int)  AUTO_INCREMENT=5000;
 CREATE TABLE b (id int PRIMARY KEY, a_id bigint unsigned, name varchar(20) COLLATE latin1_bin, note text, up timestamp NOT NULL DEFAULT current_timestamp ON UPDATE current_timestamp, twice int AS (id * 2) STORED, big decimal(30,2) DEFAULT 12345678901234567890.12, FOREIGN KEY (a_id) REFERENCES a(id)) DEFAULT CHARSET=latin1;

@@ -232,7 +232,9 @@ pub fn generate_baseline(
             o.name
         );
         let mut step = raw_step(dialect, Some(comment), &o.sql, &creates);
-        if o.kind == ObjectKind::MaterializedView && o.sql.contains("CREATE INDEX") {
+        if o.kind == ObjectKind::MaterializedView
+            && (o.sql.contains("CREATE INDEX") || o.sql.contains("CREATE UNIQUE INDEX"))
+        {
             step.body.push_str(
                 "allow = [{ rule = \"pg/index-without-concurrently\", reason = \"its indexes are on the materialized view this step creates\" }]\n",
             );
