@@ -50,23 +50,9 @@ pub(crate) fn lock_sql(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Backfill;
 
     fn spec(toml_step: &str) -> BackfillSpec {
-        let step: Backfill = toml::from_str(&format!("table = \"t\"\n{toml_step}")).expect("step");
-        BackfillSpec {
-            id: "b".into(),
-            step,
-            key: vec!["id".into()],
-            key_kinds: None,
-            target_key: Vec::new(),
-            target_columns: Vec::new(),
-            checksum: "c".into(),
-            migration: "0001 (m)".into(),
-            version: "0001".into(),
-            scope: crate::backfill::BackfillScope::default_history(),
-            undoes: None,
-        }
+        crate::backfill::spec::test_spec(toml_step)
     }
 
     fn lock(toml_step: &str, dialect: Dialect, with_pending: bool) -> Option<String> {

@@ -346,23 +346,12 @@ fn split(spec: &BackfillSpec, bounds: Option<(i64, i64)>, n: usize) -> Vec<Check
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Backfill;
 
     fn spec() -> BackfillSpec {
-        let step: Backfill = toml::from_str("table = \"t\"\nset.x = \"1\"\n").expect("step");
-        BackfillSpec {
-            id: "b".into(),
-            step,
-            key: vec!["id".into()],
-            key_kinds: None,
-            target_key: Vec::new(),
-            target_columns: Vec::new(),
-            checksum: "c".into(),
-            migration: "0001 (m)".into(),
-            version: "0001".into(),
-            scope: crate::backfill::BackfillScope::default_history(),
-            undoes: None,
-        }
+        crate::backfill::spec::test_spec(
+            "set.x = \"1\"
+",
+        )
     }
 
     #[test]

@@ -267,3 +267,23 @@ impl BackfillSpec {
             .collect()
     }
 }
+
+/// A spec for unit tests: table `t` (prefixed to `toml_step`), key `id`, id `b`, migration
+/// 0001, the default history table.
+#[cfg(test)]
+pub(crate) fn test_spec(toml_step: &str) -> BackfillSpec {
+    let step: Backfill = toml::from_str(&format!("table = \"t\"\n{toml_step}")).expect("step");
+    BackfillSpec {
+        id: "b".into(),
+        step,
+        key: vec!["id".into()],
+        key_kinds: None,
+        target_key: Vec::new(),
+        target_columns: Vec::new(),
+        checksum: "c".into(),
+        migration: "0001 (m)".into(),
+        version: "0001".into(),
+        scope: BackfillScope::default_history(),
+        undoes: None,
+    }
+}

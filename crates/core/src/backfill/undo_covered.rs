@@ -186,21 +186,11 @@ mod tests {
     use crate::Dialect;
 
     fn spec() -> BackfillSpec {
-        let step: crate::plan::Backfill =
-            toml::from_str("table = \"t\"\nkey = [\"id\"]\nset.x = \"1\"\n").expect("step");
-        BackfillSpec {
-            id: "b".into(),
-            step,
-            key: vec!["id".into()],
-            key_kinds: None,
-            target_key: Vec::new(),
-            target_columns: Vec::new(),
-            checksum: "c".into(),
-            migration: "0001 (m)".into(),
-            version: "0001".into(),
-            scope: crate::backfill::BackfillScope::default_history(),
-            undoes: None,
-        }
+        crate::backfill::spec::test_spec(
+            "key = [\"id\"]
+set.x = \"1\"
+",
+        )
     }
 
     fn part(cursor: &str) -> Checkpoint {

@@ -3,23 +3,9 @@
 use super::spec::{BackfillSpec, KeyKind};
 use super::undo_log::UndoLog;
 use crate::dialect::Dialect;
-use crate::plan::Backfill;
 
 fn spec(toml_step: &str) -> BackfillSpec {
-    let step: Backfill = toml::from_str(&format!("table = \"t\"\n{toml_step}")).expect("step");
-    BackfillSpec {
-        id: "b".into(),
-        step,
-        key: vec!["id".into()],
-        key_kinds: None,
-        target_key: Vec::new(),
-        target_columns: Vec::new(),
-        checksum: "c".into(),
-        migration: "0001 (m)".into(),
-        version: "0001".into(),
-        scope: crate::backfill::BackfillScope::default_history(),
-        undoes: None,
-    }
+    super::spec::test_spec(toml_step)
 }
 
 fn ahead(toml_step: &str, dialect: Dialect) -> Option<(Vec<String>, Vec<String>)> {
