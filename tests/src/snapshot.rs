@@ -63,11 +63,13 @@ pub async fn tables(backend: &mut dyn Backend) -> Vec<String> {
         .collect()
 }
 
-/// Every row of `table` ordered by its first column, as text lines.
+/// Every row of `table` ordered by its first column, as text lines. On MySQL binary columns
+/// are read as `HEX(..)`: cutover's MySQL adapter refuses bytes that are not UTF-8 text.
 pub async fn rows(backend: &mut dyn Backend, table: &str) -> Vec<String> {
     let q = backend.dialect().quote(table);
+    let list = select_list(backend, table).await;
     let rows = backend
-        .query(&format!("SELECT * FROM {q} ORDER BY 1"))
+        .query(&format!("SELECT {list} FROM {q} ORDER BY 1"))
         .await
         .expect("select rows");
     rows.rows
@@ -79,6 +81,46 @@ pub async fn rows(backend: &mut dyn Backend, table: &str) -> Vec<String> {
                 .join("|")
         })
         .collect()
+}
+
+/// `*`, or on MySQL every column in order with binary ones as `HEX(col)`.
+async fn select_list(backend: &mut dyn Backend, table: &str) -> String {
+    if backend.dialect() != Dialect::Mysql {
+        return "*".into();
+    }
+    let sql = format!(
+        "SELECT column_name, data_type FROM information_schema.columns \
+         WHERE table_schema = DATABASE() AND table_name = '{table}' ORDER BY ordinal_position"
+    );
+    let cols = backend.query(&sql).await.expect("column list");
+    let binary = [
+        "binary",
+        "varbinary",
+        "tinyblob",
+        "blob",
+        "mediumblob",
+        "longblob",
+        "bit",
+    ];
+    let list: Vec<String> = cols
+        .rows
+        .into_iter()
+        .map(|r| {
+            let name = r.first().cloned().flatten().unwrap_or_default();
+            let ty = r.get(1).cloned().flatten().unwrap_or_default();
+            let quoted = backend.dialect().quote(&name);
+            if binary.contains(&ty.to_ascii_lowercase().as_str()) {
+                format!("HEX({quoted})")
+            } else {
+                quoted
+            }
+        })
+        .collect();
+    if list.is_empty() {
+        "*".into()
+    } else {
+        list.join(", ")
+    }
 }
 
 /// A single number from a query.
