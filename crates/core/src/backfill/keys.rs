@@ -36,7 +36,41 @@ pub(crate) async fn resolve(
         Some(kinds) if kinds.len() == key.len() => kinds.clone(),
         _ => catalog_kinds(b, spec, table, &key).await?,
     };
+    refuse_stray_values(b, spec, &key, &kinds).await?;
     Ok((key, kinds))
+}
+
+/// Refuses a key column holding a value stored as another type than its kind (SQLite):
+/// the walk compares keys of one type, and would skip or repeat the others' rows.
+async fn refuse_stray_values(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+    key: &[String],
+    kinds: &[KeyKind],
+) -> Result<()> {
+    let dialect = b.dialect();
+    let table = &spec.step.table;
+    for (k, kind) in key.iter().zip(kinds) {
+        let Some(sql) = dialect.key_kinds().stray_key_value_sql(
+            &dialect.quote(table),
+            &dialect.quote(k),
+            *kind,
+        ) else {
+            continue;
+        };
+        if let Some(found) = b.query(&sql).await?.scalar().map(str::to_string) {
+            let want = match kind {
+                KeyKind::Integer => "integer",
+                KeyKind::Text => "text",
+                KeyKind::Bytes => "binary",
+            };
+            return Err(Error::Other(format!(
+                "backfill `{}` ({}): key column `{table}.{k}` holds {want} values and at least one stored as {found} (SQLite keeps any value in any column); batches compare keys of one type, so the walk would skip or repeat rows; nothing was changed: convert those values (`SELECT {k} FROM {table} WHERE typeof({k}) = '{found}'` finds them) or declare `key = [..]` with a column of one type",
+                spec.id, spec.migration
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The kind of each of `key`'s columns of `table`, from the database catalog.

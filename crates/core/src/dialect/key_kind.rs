@@ -33,6 +33,16 @@ pub trait KeyKindDialect: Send + Sync {
         column.to_string()
     }
 
+    /// SQL whose first row, if any, names the storage type of a value of key column `column`
+    /// (quoted) of `table` (quoted) that is not stored as `kind` says (NULLs aside), or `None`
+    /// where a column holds only its declared type (PostgreSQL, MySQL). SQLite keeps any
+    /// value in any column: a text key among blobs compares below all of them, so a walk
+    /// by one kind would skip or repeat rows.
+    fn stray_key_value_sql(&self, table: &str, column: &str, kind: KeyKind) -> Option<String> {
+        let _ = (table, column, kind);
+        None
+    }
+
     /// The SQL literal of binary key value `text` (as [`Self::bytes_key_text`] read it), or
     /// `None` to write it as a string literal. Default: `None` (PostgreSQL casts `'\x..'`
     /// to `bytea` itself).
@@ -55,6 +65,19 @@ impl KeyKindDialect for Postgres {}
 impl KeyKindDialect for Sqlite {
     fn bytes_key_literal(&self, text: &str) -> Option<String> {
         hex_literal(text)
+    }
+
+    fn stray_key_value_sql(&self, table: &str, column: &str, kind: KeyKind) -> Option<String> {
+        // The storage classes that do not compare with the kind's literals in key order: a
+        // numeric value in a text key compares with the literal after affinity, a blob never.
+        let stray = match kind {
+            KeyKind::Integer => "'text', 'blob'",
+            KeyKind::Text => "'blob'",
+            KeyKind::Bytes => "'text', 'integer', 'real'",
+        };
+        Some(format!(
+            "SELECT typeof({column}) FROM {table} WHERE typeof({column}) IN ({stray}) LIMIT 1"
+        ))
     }
 }
 
