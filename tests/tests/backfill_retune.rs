@@ -36,6 +36,17 @@ batch_size = {batch_size}
     )
 }
 
+/// Runs backfill `c_bump` of the plan as `dir` holds it now, with the default options.
+async fn run_bump(
+    b: &mut dyn cutover_core::backend::Backend,
+    dir: &PlanDir,
+) -> cutover_core::Result<backfill::BackfillReport> {
+    let plan = dir.load();
+    let spec =
+        BackfillSpec::find(&plan, "c_bump", &BackfillScope::default_history()).expect("spec");
+    backfill::run(b, None, &spec, &BackfillOptions::default(), &QuietObserver).await
+}
+
 #[tokio::test]
 async fn a_new_batch_size_keeps_the_checkpoint() {
     for_each_backend(|db| async move {
@@ -56,51 +67,23 @@ async fn a_new_batch_size_keeps_the_checkpoint() {
             (1..=300).map(|i| format!("INSERT INTO c (id, n) VALUES ({i}, 0)")),
         )
         .await;
-        let run = |plan: cutover_core::plan::Plan| async move {
-            let spec = BackfillSpec::find(&plan, "c_bump", &BackfillScope::default_history())
-                .expect("spec");
-            (spec, plan)
-        };
         dir.write("0002_bump.toml", &bump(100));
-        let (spec, _plan) = run(dir.load()).await;
-        let first = backfill::run(
-            b.as_mut(),
-            None,
-            &spec,
-            &BackfillOptions::default(),
-            &QuietObserver,
-        )
-        .await
-        .expect("first run");
+        let first = run_bump(b.as_mut(), &dir).await.expect("first run");
         assert_eq!(first.rows_changed, 300);
 
         dir.write("0002_bump.toml", &bump(25));
-        let (spec, _plan) = run(dir.load()).await;
-        let again = backfill::run(
-            b.as_mut(),
-            None,
-            &spec,
-            &BackfillOptions::default(),
-            &QuietObserver,
-        )
-        .await
-        .expect("a resized batch keeps the checkpoint");
+        let again = run_bump(b.as_mut(), &dir)
+            .await
+            .expect("a resized batch keeps the checkpoint");
         assert_eq!(again.outcome, "already done", "{again:?}");
         let twice = rows(b.as_mut(), "SELECT COUNT(*) FROM c WHERE n <> 1").await;
         assert_eq!(twice[0][0].as_deref(), Some("0"), "every row bumped once");
 
         // A change of what it writes still needs --restart, and says what that would do.
         dir.write("0002_bump.toml", &bump(25).replace("n + 1", "n + 2"));
-        let (spec, _plan) = run(dir.load()).await;
-        let err = backfill::run(
-            b.as_mut(),
-            None,
-            &spec,
-            &BackfillOptions::default(),
-            &QuietObserver,
-        )
-        .await
-        .expect_err("the definition changed");
+        let err = run_bump(b.as_mut(), &dir)
+            .await
+            .expect_err("the definition changed");
         let text = format!("{err:#}");
         assert!(
             text.contains("--restart writes the 300 rows done again"),
@@ -112,16 +95,7 @@ async fn a_new_batch_size_keeps_the_checkpoint() {
             "0002_bump.toml",
             &bump(25).replace("table = \"c\"", "table = \"cc\""),
         );
-        let (spec, _plan) = run(dir.load()).await;
-        let err = backfill::run(
-            b.as_mut(),
-            None,
-            &spec,
-            &BackfillOptions::default(),
-            &QuietObserver,
-        )
-        .await
-        .expect_err("no such table");
+        let err = run_bump(b.as_mut(), &dir).await.expect_err("no such table");
         let text = format!("{err:#}");
         assert!(text.contains("table `cc` does not exist"), "{text}");
         b.close().await.expect("close");

@@ -57,6 +57,7 @@ pub use spec::{BackfillSpec, KeyKind};
 pub use state::{Checkpoint, PartState, StateTable};
 pub use stats::refresh_stale_stats;
 pub use transform::{Transform, TransformJob, TransformRow, run_transform};
+pub use undo_check::check_undo_log;
 pub use undo_covered::{ExpressionUndo, expression_undo, expression_undo_preview};
 pub(crate) use undo_exact::count as undo_exact_count;
 pub use undo_exact::{UndoReport, drop_undo_log, has_undo_log, undo_exact};

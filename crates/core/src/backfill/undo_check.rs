@@ -26,6 +26,19 @@ pub(super) struct CheckedLog {
     pub refs: Vec<super::undo_fk::IncomingFk>,
 }
 
+/// Whether the undo log of `spec` can be read against the table as it is now, checked as
+/// an exact undo checks it before writing ([`check_log`]), nothing written or counted:
+/// `Ok` also when `spec` keeps no log.
+pub async fn check_undo_log(b: &mut dyn Backend, spec: &super::BackfillSpec) -> Result<()> {
+    let (key, _) = super::keys::resolve(b, spec).await?;
+    let mut spec = spec.clone();
+    spec.key = key;
+    if let Some(log) = UndoLog::of(&spec) {
+        check_log(b, &spec.id, log).await?;
+    }
+    Ok(())
+}
+
 /// Reads the log table's columns: refuses a log written for another key, restores the
 /// columns the log holds (also when the step's `set` changed since), and finds the columns
 /// whose type changed.

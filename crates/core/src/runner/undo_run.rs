@@ -25,7 +25,7 @@ impl Runner<'_> {
         if logged && spec.step.sync {
             // Refused before its sync trigger is dropped: a log that cannot be read against
             // the table as it is now (a renamed key or written column) restores nothing.
-            if let Err(e) = backfill::undo_preview(self.backend, spec).await {
+            if let Err(e) = backfill::check_undo_log(self.backend, spec).await {
                 return Err(self.undo_blocked(spec, e).await);
             }
         }
