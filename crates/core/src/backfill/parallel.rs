@@ -72,14 +72,18 @@ pub async fn run_fenced(
 
     let legacy = spec.legacy_checksum();
     let changed = |c: &Checkpoint| c.checksum != spec.checksum && c.checksum != legacy;
-    if existing.iter().any(changed) && !options.restart {
+    // A changed definition after a run that committed no batch (it failed on its first)
+    // starts over: no row was written with the old one.
+    let untouched = existing.iter().all(|c| c.batches == 0 && c.rows_changed == 0);
+    let redefined = existing.iter().any(changed);
+    if redefined && !options.restart && !untouched {
         return Err(Error::Other(changed_message(
             &spec.id,
             existing.iter().map(|c| c.rows_changed).sum::<i64>(),
             spec.has_pending(),
         )));
     }
-    if options.restart || options.force {
+    if options.restart || options.force || redefined {
         states.clear(b, &spec.id).await?;
         existing.clear();
     }

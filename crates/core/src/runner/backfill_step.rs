@@ -92,7 +92,11 @@ impl Runner<'_> {
             &forward,
             fence,
         )
-        .await?;
+        .await;
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => return Err(self.after_sync_failure(&spec, e).await),
+        };
         self.reporter.event(&Event::BackfillDone(&report));
         // Rows inserted with explicit ids: move identity sequences past them (also when the
         // backfill runs outside its migration, `cutover backfill run`).

@@ -48,6 +48,7 @@ mod soak;
 mod status;
 mod sync;
 mod sync_current;
+mod sync_failed;
 mod sync_health;
 mod sync_install;
 mod transact;

@@ -43,7 +43,12 @@ impl Runner<'_> {
             // The backfill's own lock, so `backfill run` of it cannot run at the same time.
             let ids = [id.clone()];
             let fences = self.take_backfill_locks(&ids).await?;
-            let ran = self.run_backfill(id, fences.first()).await;
+            // A sync trigger removed since the migration installed it (a run that failed
+            // before its first batch, see `sync_failed.rs`) is put back first.
+            let ran = match self.ensure_backfill_sync(id).await {
+                Ok(()) => self.run_backfill(id, fences.first()).await,
+                Err(e) => Err(e),
+            };
             self.release_backfill_locks(&ids, ran).await?;
             return self.record_progress(s, i, entry).await;
         }

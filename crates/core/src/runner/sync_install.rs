@@ -91,6 +91,15 @@ impl Runner<'_> {
         Ok(None)
     }
 
+    /// Before `up` runs (or resumes) the backfill step `id`: its sync trigger, if it has one,
+    /// as [`Runner::ensure_sync_trigger`] leaves it (installed when missing, reinstalled when
+    /// its definition is not the plan's, after `repair` of a fixed `set`).
+    pub(crate) async fn ensure_backfill_sync(&mut self, id: &str) -> Result<()> {
+        let spec =
+            BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
+        self.ensure_sync_trigger(&spec).await.map(drop)
+    }
+
     /// `e`, the failure of a run of `spec` after `ended` (see
     /// [`Runner::ensure_sync_trigger`]) changed its table, with what to do next.
     pub(crate) fn after_sync_ended(

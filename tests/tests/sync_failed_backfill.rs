@@ -1,0 +1,180 @@
+//! A `sync = true` backfill whose transform fails at run time, on real PostgreSQL, MariaDB and
+//! SQLite. The trigger computes the same `set` inside the application's writes, so a failing
+//! transform would fail them too:
+//! - failed before any batch committed: the trigger is removed with the failure (no row
+//!   depends on it yet), application writes go through, and `up` after the plan is fixed
+//!   installs it again before the first batch;
+//! - failed after batches committed: the trigger stays (the rows already written need it) and
+//!   the error says so, with the ways out.
+
+#[allow(dead_code)]
+#[path = "sync_triggers/support.rs"]
+mod support;
+
+use cutover_cli::connect::connect;
+use cutover_core::backend::Backend;
+use cutover_core::plan::{Plan, Version};
+use cutover_core::runner::{Runner, Silent, Target};
+use cutover_tests::for_each_backend;
+use cutover_tests::plans::PlanDir;
+
+use support::{expected_triggers, options, sync_triggers};
+
+const ITEMS: &str = r#"
+description = "items"
+[[steps]]
+op = "create_table"
+table = "items"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "note", type = "varchar(40)", nullable = true },
+]
+"#;
+
+const ADD_LABEL: &str = r#"
+description = "label, never NULL"
+phase = "expand"
+[[steps]]
+op = "add_column"
+table = "items"
+column = { name = "label", type = "varchar(60)", nullable = false, default = "" }
+"#;
+
+/// `upper(note)` is NULL for a NULL note: the NOT NULL `label` refuses it.
+fn fill(set: &str) -> String {
+    format!(
+        r#"
+description = "label from note, in sync"
+phase = "backfill"
+[[steps]]
+op = "backfill"
+id = "items_label"
+table = "items"
+pending = "label = ''"
+set.label = "{set}"
+batch_size = 10
+sync = true
+undo.label = "''"
+"#
+    )
+}
+
+const BROKEN: &str = "upper(note)";
+const FIXED: &str = "coalesce(upper(note), '-')";
+
+fn plan_with(set: &str) -> (PlanDir, Plan) {
+    let dir = PlanDir::new();
+    dir.write("0001_items.toml", ITEMS)
+        .write("0002_add_label.toml", ADD_LABEL)
+        .write("0003_fill.toml", &fill(set));
+    let plan = dir.load();
+    (dir, plan)
+}
+
+async fn up(b: &mut dyn Backend, plan: &Plan, to: &str) -> cutover_core::Result<()> {
+    let target = Target::Version(Version::parse(to).expect("version"));
+    Runner::new(b, plan, options(), &Silent)
+        .up(target)
+        .await
+        .map(drop)
+}
+
+/// Rows 1..=40, the note of `null_at` NULL.
+async fn seed(b: &mut dyn Backend, null_at: u64) {
+    let values: Vec<String> = (1..=40u64)
+        .map(|i| match i == null_at {
+            true => format!("({i}, NULL)"),
+            false => format!("({i}, 'n{i}')"),
+        })
+        .collect();
+    b.execute(&format!(
+        "INSERT INTO items (id, note) VALUES {}",
+        values.join(", ")
+    ))
+    .await
+    .expect("seed");
+}
+
+async fn label_of(b: &mut dyn Backend, id: u64) -> Option<String> {
+    b.query(&format!("SELECT label FROM items WHERE id = {id}"))
+        .await
+        .expect("read label")
+        .scalar()
+        .map(str::to_string)
+}
+
+#[tokio::test]
+async fn a_first_batch_failure_removes_the_trigger_and_the_fixed_plan_puts_it_back() {
+    for_each_backend(|db| async move {
+        let kind = db.backend();
+        let (dir, broken) = plan_with(BROKEN);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &broken, "0002").await.expect("up to 0002");
+        seed(b.as_mut(), 1).await;
+
+        let err = up(b.as_mut(), &broken, "0003")
+            .await
+            .expect_err("the first batch writes NULL into label");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("sync trigger") && msg.contains("removed"),
+            "{kind:?}: {msg}"
+        );
+        assert_eq!(sync_triggers(b.as_mut()).await, Vec::<String>::new(), "{kind:?}");
+        // The application's write of a row the transform fails on goes through.
+        b.execute("INSERT INTO items (id, note) VALUES (100, NULL)")
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: app insert failed: {e}"));
+        assert_eq!(label_of(b.as_mut(), 100).await.as_deref(), Some(""));
+
+        // The plan is fixed, its checksum repaired, and `up` resumes the backfill with the
+        // trigger back in place before the first batch.
+        dir.write("0003_fill.toml", &fill(FIXED));
+        let fixed = dir.load();
+        Runner::new(b.as_mut(), &fixed, options(), &Silent)
+            .repair()
+            .await
+            .expect("repair");
+        up(b.as_mut(), &fixed, "0003").await.expect("up again");
+        assert_eq!(sync_triggers(b.as_mut()).await, expected_triggers(kind));
+        assert_eq!(label_of(b.as_mut(), 1).await.as_deref(), Some("-"));
+        assert_eq!(label_of(b.as_mut(), 2).await.as_deref(), Some("N2"));
+        assert_eq!(label_of(b.as_mut(), 100).await.as_deref(), Some("-"));
+        b.execute("INSERT INTO items (id, note) VALUES (101, 'late')")
+            .await
+            .expect("app insert");
+        assert_eq!(label_of(b.as_mut(), 101).await.as_deref(), Some("LATE"));
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_later_batch_failure_keeps_the_trigger_and_says_so() {
+    for_each_backend(|db| async move {
+        let kind = db.backend();
+        let (_dir, broken) = plan_with(BROKEN);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &broken, "0002").await.expect("up to 0002");
+        seed(b.as_mut(), 35).await;
+
+        let err = up(b.as_mut(), &broken, "0003")
+            .await
+            .expect_err("the fourth batch writes NULL into label");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("sync trigger") && msg.contains("stays installed"),
+            "{kind:?}: {msg}"
+        );
+        assert!(msg.contains("backfill undo items_label"), "{kind:?}: {msg}");
+        assert_eq!(sync_triggers(b.as_mut()).await, expected_triggers(kind));
+        // Rows already backfilled stay in sync with the old version's writes.
+        assert_eq!(label_of(b.as_mut(), 3).await.as_deref(), Some("N3"));
+        b.execute("UPDATE items SET note = 'again' WHERE id = 3")
+            .await
+            .expect("app update");
+        assert_eq!(label_of(b.as_mut(), 3).await.as_deref(), Some("AGAIN"));
+        b.close().await.expect("close");
+    })
+    .await;
+}
