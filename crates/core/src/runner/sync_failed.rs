@@ -53,9 +53,10 @@ impl Runner<'_> {
                  stays installed so that the rows already written keep following the old \
                  application version's writes. It computes the same `set` inside those writes: \
                  if this failure comes from the transform, application writes of such rows fail \
-                 too. Fix the backfill's `set` and resume (`cutover repair`, then `cutover up` \
-                 or `cutover backfill run {id}`, which installs the fixed trigger), or end \
-                 dual-write and restore the rows with `cutover backfill undo {id} --yes`",
+                 too. Fix the backfill's `set` and resume (`cutover repair`, then `cutover \
+                 backfill run {id} --restart`, which installs the fixed trigger, then `cutover \
+                 up`), or end dual-write and restore the rows with `cutover backfill undo {id} \
+                 --yes`",
                 spec.migration
             ));
         }
