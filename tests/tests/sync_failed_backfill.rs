@@ -120,7 +120,11 @@ async fn a_first_batch_failure_removes_the_trigger_and_the_fixed_plan_puts_it_ba
             msg.contains("sync trigger") && msg.contains("removed"),
             "{kind:?}: {msg}"
         );
-        assert_eq!(sync_triggers(b.as_mut()).await, Vec::<String>::new(), "{kind:?}");
+        assert_eq!(
+            sync_triggers(b.as_mut()).await,
+            Vec::<String>::new(),
+            "{kind:?}"
+        );
         // The application's write of a row the transform fails on goes through.
         b.execute("INSERT INTO items (id, note) VALUES (100, NULL)")
             .await

@@ -97,6 +97,14 @@ pub trait Backend: Send {
     /// Runs one query and returns its rows as text.
     async fn query(&mut self, sql: &str) -> Result<Rows>;
 
+    /// [`query`](Backend::query) for values that are only shown to a person (`--dry-run`
+    /// samples), never written back: a value the text form cannot hold exactly (MySQL bytes
+    /// that are not UTF-8) is printed in a display form (`0x00ff`) instead of failing.
+    /// Default: [`query`](Backend::query), for drivers whose text form holds every value.
+    async fn query_for_display(&mut self, sql: &str) -> Result<Rows> {
+        self.query(sql).await
+    }
+
     /// Whether table `name` exists in the default schema (read-only: lists tables).
     async fn table_exists(&mut self, name: &str) -> Result<bool> {
         let tables = self.query(&self.dialect().sql().list_tables_sql()).await?;

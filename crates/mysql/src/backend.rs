@@ -12,7 +12,7 @@ use mysql_async::{Conn, Opts, OptsBuilder, Params, Row};
 
 use crate::errors::{connect_error, driver_error, other};
 use crate::lock::scoped_lock_name;
-use crate::value::to_text;
+use crate::value::{to_display_text, to_text};
 
 /// Upper bound for opening a connection when the URL sets no `connect_timeout` (seconds).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -107,6 +107,51 @@ impl MysqlBackend {
             Some(v) => to_text(v, &column),
             None => Ok(None),
         }
+    }
+
+    /// Runs `sql` with the text protocol, each value made text by `text`. For a batch, the
+    /// rows of the first statement that returns rows (the other result sets are read and
+    /// dropped).
+    async fn query_as(
+        &mut self,
+        sql: &str,
+        text: fn(mysql_async::Value, &str) -> Result<Option<String>>,
+    ) -> Result<Rows> {
+        let mut result = self
+            .conn
+            .query_iter(sql)
+            .await
+            .map_err(|e| driver_error(&e))?;
+        while result.columns_ref().is_empty() && !result.is_empty() {
+            result
+                .collect::<Row>()
+                .await
+                .map_err(|e| driver_error(&e))?;
+        }
+        let columns: Vec<String> = result
+            .columns_ref()
+            .iter()
+            .map(|c| c.name_str().into_owned())
+            .collect();
+        let rows = result
+            .collect::<Row>()
+            .await
+            .map_err(|e| driver_error(&e))?;
+        result.drop_result().await.map_err(|e| driver_error(&e))?;
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                row.unwrap_raw()
+                    .into_iter()
+                    .zip(&columns)
+                    .map(|(v, column)| match v {
+                        Some(v) => text(v, column),
+                        None => Ok(None),
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Rows { columns, rows })
     }
 }
 
@@ -206,41 +251,12 @@ impl Backend for MysqlBackend {
     /// Runs `sql` with the text protocol. For a batch, the rows of the first statement that
     /// returns rows (the other result sets are read and dropped).
     async fn query(&mut self, sql: &str) -> Result<Rows> {
-        let mut result = self
-            .conn
-            .query_iter(sql)
-            .await
-            .map_err(|e| driver_error(&e))?;
-        while result.columns_ref().is_empty() && !result.is_empty() {
-            result
-                .collect::<Row>()
-                .await
-                .map_err(|e| driver_error(&e))?;
-        }
-        let columns: Vec<String> = result
-            .columns_ref()
-            .iter()
-            .map(|c| c.name_str().into_owned())
-            .collect();
-        let rows = result
-            .collect::<Row>()
-            .await
-            .map_err(|e| driver_error(&e))?;
-        result.drop_result().await.map_err(|e| driver_error(&e))?;
-        let rows = rows
-            .into_iter()
-            .map(|row| {
-                row.unwrap_raw()
-                    .into_iter()
-                    .zip(&columns)
-                    .map(|(v, column)| match v {
-                        Some(v) => to_text(v, column),
-                        None => Ok(None),
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Rows { columns, rows })
+        self.query_as(sql, to_text).await
+    }
+
+    /// Binary strings that are not UTF-8 as `0x` and hex.
+    async fn query_for_display(&mut self, sql: &str) -> Result<Rows> {
+        self.query_as(sql, to_display_text).await
     }
 
     async fn begin(&mut self) -> Result<()> {

@@ -34,6 +34,20 @@ pub(crate) fn to_text(value: Value, column: &str) -> Result<Option<String>> {
     })
 }
 
+/// [`to_text`] for display only: bytes that are not UTF-8 as `0x` and lowercase hex.
+pub(crate) fn to_display_text(value: Value, column: &str) -> Result<Option<String>> {
+    match value {
+        Value::Bytes(bytes) => Ok(Some(match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => e.into_bytes().iter().fold("0x".to_string(), |mut s, b| {
+                s.push_str(&format!("{b:02x}"));
+                s
+            }),
+        })),
+        other => to_text(other, column),
+    }
+}
+
 /// The error for a value of `column` that is not UTF-8 text.
 fn not_utf8(column: &str) -> Error {
     Error::Driver {
@@ -74,6 +88,16 @@ mod tests {
             text(Value::Bytes("é".as_bytes().to_vec())).as_deref(),
             Some("é")
         );
+    }
+
+    #[test]
+    fn displays_bytes_that_are_not_utf8_as_hex() {
+        let shown = to_display_text(Value::Bytes(vec![0x00, 0xff, 0x10]), "c").expect("display");
+        assert_eq!(shown.as_deref(), Some("0x00ff10"));
+        let text = to_display_text(Value::Bytes(b"abc".to_vec()), "c").expect("display");
+        assert_eq!(text.as_deref(), Some("abc"));
+        let int = to_display_text(Value::Int(7), "c").expect("display");
+        assert_eq!(int.as_deref(), Some("7"));
     }
 
     #[test]

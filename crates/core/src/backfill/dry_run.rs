@@ -32,7 +32,9 @@ pub async fn dry_run(b: &mut dyn Backend, spec: &BackfillSpec, samples: u64) -> 
     let dialect = b.dialect();
     let count = b.query(&count_pending_sql(&spec, dialect)?).await?;
     let pending = count.scalar().and_then(|v| v.parse().ok()).unwrap_or(0);
-    let rows = b.query(&sample_sql(&spec, dialect, samples)?).await?;
+    let rows = b
+        .query_for_display(&sample_sql(&spec, dialect, samples)?)
+        .await?;
     Ok(DryRun {
         id: spec.id.clone(),
         pending,

@@ -74,7 +74,9 @@ pub async fn run_fenced(
     let changed = |c: &Checkpoint| c.checksum != spec.checksum && c.checksum != legacy;
     // A changed definition after a run that committed no batch (it failed on its first)
     // starts over: no row was written with the old one.
-    let untouched = existing.iter().all(|c| c.batches == 0 && c.rows_changed == 0);
+    let untouched = existing
+        .iter()
+        .all(|c| c.batches == 0 && c.rows_changed == 0);
     let redefined = existing.iter().any(changed);
     if redefined && !options.restart && !untouched {
         return Err(Error::Other(changed_message(
