@@ -205,6 +205,14 @@ async fn binary_keys_are_walked_once_and_undone_exactly() {
         let parts = "SELECT COUNT(*) FROM cutover_backfill WHERE id = 'bump_sessions'";
         let expected_parts = if backend == Backend::Sqlite { 1 } else { 2 };
         assert_eq!(snapshot::count(b.as_mut(), parts).await, expected_parts);
+        // One writer: the run says why it ignores --workers.
+        let one_part = common::text(&out).contains("--workers 2 runs as one part");
+        assert_eq!(
+            one_part,
+            backend == Backend::Sqlite,
+            "{}",
+            common::text(&out)
+        );
 
         if backend == Backend::Mysql {
             // Raw bytes are never read as text with replaced bytes.

@@ -12,7 +12,6 @@ use super::spec::{BackfillSpec, KeyKind};
 use super::sql::{key_bounds_sql, pending_exists_sql};
 use super::state::{Checkpoint, PartState, StateTable};
 use crate::backend::Backend;
-use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fence::Fence;
 use crate::runner::now;
@@ -121,9 +120,19 @@ pub async fn run_fenced(
         None
     };
     let parts: Vec<Checkpoint> = if existing.is_empty() {
-        // SQLite has one writer: parts would only wait on each other.
-        let can_split =
-            options.workers > 1 && connector.is_some() && b.dialect() != Dialect::Sqlite;
+        // One writer at a time (SQLite): parts would only wait on each other.
+        let parallel = b.dialect().sql().parallel_writers();
+        if options.workers > 1 && !parallel {
+            let message = format!(
+                "backfill `{}`: {} has one writer at a time, so --workers {} runs as one part \
+                 (parts would only wait for each other)",
+                spec.id,
+                b.dialect(),
+                options.workers
+            );
+            observer.event(&BackfillEvent::Notice { message: &message });
+        }
+        let can_split = options.workers > 1 && connector.is_some() && parallel;
         let n = if can_split { options.workers } else { 1 };
         let parts = if integer_key || n < 2 {
             split(spec, bounds.filter(|_| can_split), n)

@@ -50,6 +50,12 @@ pub enum BackfillEvent<'a> {
         /// Whether the backfill waits (false: reported and ignored by configuration).
         paused: bool,
     },
+    /// Something the person running the backfill should know (an option that has no
+    /// effect on this database), said once.
+    Notice {
+        /// What to say.
+        message: &'a str,
+    },
 }
 
 /// Receives backfill events.

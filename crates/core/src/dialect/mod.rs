@@ -464,6 +464,13 @@ pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
         std::time::Duration::ZERO
     }
 
+    /// Whether several sessions can write at the same time, so that backfill parts
+    /// (`--workers`) run side by side. SQLite: false (one writer; parts would only wait
+    /// for each other, so a backfill runs as one part).
+    fn parallel_writers(&self) -> bool {
+        true
+    }
+
     /// The statement that sets or drops NOT NULL on a column, given its full definition.
     fn alter_column_sql(&self, change: &AlterColumnSql<'_>) -> Vec<String>;
 

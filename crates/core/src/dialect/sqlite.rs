@@ -282,6 +282,10 @@ impl SqlDialect for Sqlite {
         BATCH_TARGET
     }
 
+    fn parallel_writers(&self) -> bool {
+        false
+    }
+
     fn writer_yield(&self, batch: Duration) -> Duration {
         // SQLite's write lock goes to whoever asks first after a commit. A waiting writer
         // sleeps in its busy handler (steps of 1 ms growing to 100 ms), so without a pause

@@ -49,6 +49,9 @@ impl BackfillObserver for Forward<'_> {
                     attempt: *attempt,
                 });
             }
+            BackfillEvent::Notice { message } => {
+                self.reporter.event(&Event::Warning(message));
+            }
             BackfillEvent::Replica {
                 replica,
                 status,
