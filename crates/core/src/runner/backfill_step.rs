@@ -80,6 +80,7 @@ impl Runner<'_> {
         let spec =
             BackfillSpec::find_on(self.plan, id, Some(self.backend.dialect()), &self.scope())?;
         self.restart_after_undo(&spec).await?;
+        let written_before = self.sync_rows_written(&spec).await;
         let forward = Forward {
             id,
             reporter: self.reporter,
@@ -98,7 +99,7 @@ impl Runner<'_> {
         .await;
         let report = match report {
             Ok(r) => r,
-            Err(e) => return Err(self.after_sync_failure(&spec, e).await),
+            Err(e) => return Err(self.after_sync_failure(&spec, written_before, e).await),
         };
         self.reporter.event(&Event::BackfillDone(&report));
         // Rows inserted with explicit ids: move identity sequences past them (also when the
