@@ -1,11 +1,10 @@
 //! A `sync = true` backfill whose transform fails at run time, on real PostgreSQL, MariaDB and
 //! SQLite. The trigger computes the same `set` inside the application's writes, so a failing
-//! transform would fail them too:
-//! - failed before any batch committed: the trigger is removed with the failure (no row
-//!   depends on it yet), application writes go through, and `up` after the plan is fixed
-//!   installs it again before the first batch;
-//! - failed after batches committed: the trigger stays (the rows already written need it) and
-//!   the error says so, with the ways out.
+//! transform fails them too. The trigger stays (rows the application wrote through it since
+//! the install depend on it) and the error says so, with the ways out:
+//! - failed on the first batch: after the plan is fixed and repaired, `up` reinstalls the
+//!   trigger from the fixed definition and starts the backfill over (no --restart needed);
+//! - failed after batches committed: rows already written stay in sync.
 
 #[allow(dead_code)]
 #[path = "sync_triggers/support.rs"]
@@ -104,7 +103,7 @@ async fn label_of(b: &mut dyn Backend, id: u64) -> Option<String> {
 }
 
 #[tokio::test]
-async fn a_first_batch_failure_removes_the_trigger_and_the_fixed_plan_puts_it_back() {
+async fn a_first_batch_failure_keeps_the_trigger_and_the_fixed_plan_replaces_it() {
     for_each_backend(|db| async move {
         let kind = db.backend();
         let (dir, broken) = plan_with(BROKEN);
@@ -117,22 +116,29 @@ async fn a_first_batch_failure_removes_the_trigger_and_the_fixed_plan_puts_it_ba
             .expect_err("the first batch writes NULL into label");
         let msg = err.to_string();
         assert!(
-            msg.contains("sync trigger") && msg.contains("removed"),
+            msg.contains("sync trigger") && msg.contains("stays installed"),
             "{kind:?}: {msg}"
         );
-        assert_eq!(
-            sync_triggers(b.as_mut()).await,
-            Vec::<String>::new(),
-            "{kind:?}"
+        assert!(
+            msg.contains("then `cutover up` (no batch"),
+            "{kind:?}: {msg}"
         );
-        // The application's write of a row the transform fails on goes through.
+        assert_eq!(sync_triggers(b.as_mut()).await, expected_triggers(kind));
+        // The application's write of a row the transform fails on fails with it; one it
+        // does not fail on is synced.
         b.execute("INSERT INTO items (id, note) VALUES (100, NULL)")
             .await
-            .unwrap_or_else(|e| panic!("{kind:?}: app insert failed: {e}"));
-        assert_eq!(label_of(b.as_mut(), 100).await.as_deref(), Some(""));
+            .expect_err("the trigger writes NULL into label");
+        b.execute("INSERT INTO items (id, note) VALUES (100, 'early')")
+            .await
+            .expect("app insert");
+        assert_eq!(label_of(b.as_mut(), 100).await.as_deref(), Some("EARLY"));
+        b.execute("UPDATE items SET note = NULL WHERE id = 100")
+            .await
+            .expect_err("the trigger writes NULL into label");
 
         // The plan is fixed, its checksum repaired, and `up` resumes the backfill with the
-        // trigger back in place before the first batch.
+        // fixed trigger in place before the first batch.
         dir.write("0003_fill.toml", &fill(FIXED));
         let fixed = dir.load();
         Runner::new(b.as_mut(), &fixed, options(), &Silent)
@@ -143,6 +149,10 @@ async fn a_first_batch_failure_removes_the_trigger_and_the_fixed_plan_puts_it_ba
         assert_eq!(sync_triggers(b.as_mut()).await, expected_triggers(kind));
         assert_eq!(label_of(b.as_mut(), 1).await.as_deref(), Some("-"));
         assert_eq!(label_of(b.as_mut(), 2).await.as_deref(), Some("N2"));
+        assert_eq!(label_of(b.as_mut(), 100).await.as_deref(), Some("EARLY"));
+        b.execute("UPDATE items SET note = NULL WHERE id = 100")
+            .await
+            .expect("the fixed trigger writes '-'");
         assert_eq!(label_of(b.as_mut(), 100).await.as_deref(), Some("-"));
         b.execute("INSERT INTO items (id, note) VALUES (101, 'late')")
             .await
@@ -171,6 +181,7 @@ async fn a_later_batch_failure_keeps_the_trigger_and_says_so() {
             "{kind:?}: {msg}"
         );
         assert!(msg.contains("backfill undo items_label"), "{kind:?}: {msg}");
+        assert!(msg.contains("--restart"), "{kind:?}: {msg}");
         assert_eq!(sync_triggers(b.as_mut()).await, expected_triggers(kind));
         // Rows already backfilled stay in sync with the old version's writes.
         assert_eq!(label_of(b.as_mut(), 3).await.as_deref(), Some("N3"));

@@ -2,22 +2,21 @@
 //! constraint its values break): its trigger computes the same `set` inside the
 //! application's own writes, so it may fail them the same way.
 //!
-//! - No row depends on the trigger yet (its migration is not applied, no batch of the
-//!   backfill ever committed: none before this run, none in it, none in its undo log): the
-//!   trigger is removed with the failure, and `cutover up` / `cutover backfill run` install it
-//!   again before the first batch ([`Runner::ensure_sync_trigger`]).
-//! - Otherwise the trigger stays, because the rows already written need it to follow the old
-//!   application version's writes; the error says so and names the ways out (fix the plan
-//!   and resume, which reinstalls the trigger from the fixed definition, or `backfill undo`,
-//!   which ends dual-write).
+//! The trigger stays installed. Removing it would be safe only if no row depended on it, and
+//! that cannot be known: besides the rows the batches wrote, the application's own writes
+//! since the install went through the trigger, and those rows look like any row that is not
+//! pending. Without the trigger, the old version's next writes to them would leave their
+//! targets stale, and a later `verify` would not see it (red team rtG, finding 1). So the
+//! error says what the trigger now does to the application's writes and names the ways out:
+//! fix the plan and resume (the resume installs the fixed trigger, see
+//! [`Runner::ensure_backfill_sync`]), or end dual-write with `backfill undo`.
 //!
 //! Lost connections, conflicts and timeouts are left alone: they say nothing about the
-//! transform, and the run is retried or resumed as it is. When in doubt (a read fails), the
-//! trigger stays.
+//! transform, and the run is retried or resumed as it is.
 
 use super::Runner;
 use super::history::EntryState;
-use crate::backfill::{self, BackfillSpec, PartState};
+use crate::backfill::{BackfillSpec, PartState};
 use crate::error::{DriverErrorKind, Error};
 
 impl Runner<'_> {
@@ -39,9 +38,10 @@ impl Runner<'_> {
         }
     }
 
-    /// `e`, the failure of a run of `spec`, after handling its sync trigger (see the module
-    /// documentation). Never fails itself: when reading or dropping fails, `e` is returned
-    /// with what is known.
+    /// `e`, the failure of a run of `spec` (`written_before`: [`Runner::sync_rows_written`]
+    /// before the run), with what its live sync trigger now does to the application's writes
+    /// and the ways out (see the module documentation). Never fails itself: when a read fails,
+    /// `e` is returned as it is.
     pub(crate) async fn after_sync_failure(
         &mut self,
         spec: &BackfillSpec,
@@ -71,41 +71,28 @@ impl Runner<'_> {
         let applied = entries
             .iter()
             .any(|x| x.version.text == spec.version && x.state == EntryState::Applied);
-        let written = written_before || applied || self.sync_rows_written(spec).await || {
-            let logged = backfill::undo_log_rows(self.backend, spec).await;
-            !matches!(logged, Ok(None | Some(0)))
-        };
+        let written = written_before || applied || self.sync_rows_written(spec).await;
         let id = &spec.id;
         let name = trigger.base_name();
-        if written {
-            return e.context(format!(
-                "backfill `{id}` ({}) failed after rows were written; its sync trigger {name} \
-                 stays installed so that the rows already written keep following the old \
-                 application version's writes. It computes the same `set` inside those writes: \
-                 if this failure comes from the transform, application writes of such rows fail \
-                 too. Fix the backfill's `set` and resume (`cutover repair`, then `cutover \
-                 backfill run {id} --restart`, which installs the fixed trigger, then `cutover \
-                 up`), or end dual-write and restore the rows with `cutover backfill undo {id} \
-                 --yes`",
-                spec.migration
-            ));
-        }
-        match self.drop_sync_trigger(spec).await {
-            Ok(()) => e.context(format!(
-                "backfill `{id}` ({}) failed before its first batch committed; its sync trigger \
-                 {name} was removed, since it computes the same `set` inside the application's \
-                 writes and would fail them the same way. No row depends on it yet: fix the \
-                 backfill's `set` (then `cutover repair`) and `cutover up` or `cutover backfill \
-                 run {id}` installs it again before the first batch",
-                spec.migration
-            )),
-            Err(d) => e.context(format!(
-                "backfill `{id}` ({}) failed before its first batch committed, and its sync \
-                 trigger {name}, which computes the same `set` inside the application's writes, \
-                 could not be removed ({d}): remove it with `cutover backfill undo {id} --yes`",
-                spec.migration
-            )),
-        }
+        let resume = match written {
+            true => format!(
+                "`cutover repair`, then `cutover backfill run {id} --restart` (rows were \
+                 written with the old definition), then `cutover up`"
+            ),
+            false => "`cutover repair`, then `cutover up` (no batch was written: the backfill \
+                      starts over)"
+                .to_string(),
+        };
+        e.context(format!(
+            "backfill `{id}` ({}) failed; its sync trigger {name} stays installed, because \
+             rows the batches or the application wrote since it was installed need it to keep \
+             following the old application version's writes. It computes the same `set` inside \
+             those writes: if this failure comes from the transform, application writes of such \
+             rows fail too, until the trigger is fixed or removed. Fix the backfill's `set` and \
+             resume ({resume}; the resume installs the fixed trigger), or end dual-write now \
+             with `cutover backfill undo {id} --yes`",
+            spec.migration
+        ))
     }
 }
 
