@@ -52,6 +52,7 @@ pub use script::{ScriptStatement, split_script, unterminated_at};
 pub use select::SkippedStep;
 pub(crate) use split::words;
 pub use split::{SqlLexis, is_session_setting, split_sql};
+pub(crate) use sync::INSTALL_OP as SYNC_INSTALL_OP;
 pub(crate) use sync::ends as sync_ended_by;
 pub(crate) use sync::rekey_sync_trigger;
 pub use sync::sync_trigger;

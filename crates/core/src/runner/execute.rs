@@ -115,6 +115,7 @@ impl Runner<'_> {
                 total,
             });
         }
+        self.release_install_lock().await;
         let after = self.run_checks(m, CheckWhen::After).await?;
         if let Some(c) = after
             .iter()
@@ -251,6 +252,7 @@ impl Runner<'_> {
                 total,
             });
         }
+        self.release_install_lock().await;
         let after = self.run_checks(m, CheckWhen::After).await?;
         entry.finished_at = Some(now());
         entry.duration_ms = Some(started.elapsed().as_millis() as i64);

@@ -51,6 +51,7 @@ mod sync_current;
 mod sync_failed;
 mod sync_health;
 mod sync_install;
+mod sync_install_lock;
 mod transact;
 mod undo_preview;
 mod undo_run;
@@ -187,6 +188,8 @@ pub struct Runner<'a> {
     down_floor: Option<u64>,
     /// `down`: the migration being reverted when a lost connection ended the pass.
     down_in_flight: Option<MigrationRun>,
+    /// The backfill lock held through a sync trigger's installation (`sync_install_lock.rs`).
+    install_lock: sync_install_lock::HeldLock,
 }
 
 impl<'a> Runner<'a> {
@@ -211,6 +214,7 @@ impl<'a> Runner<'a> {
             carried: RunReport::default(),
             down_floor: None,
             down_in_flight: None,
+            install_lock: None,
         }
     }
 

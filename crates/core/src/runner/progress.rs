@@ -18,7 +18,7 @@ use super::report::Event;
 use super::statement_checksum;
 use super::transact::is_transient;
 use crate::error::{Error, Result};
-use crate::render::{Statement, StatementKind, is_session_setting};
+use crate::render::{SYNC_INSTALL_OP, Statement, StatementKind, is_session_setting};
 
 /// "statements 1-3 stay applied", "statement 1 stays applied" or "no statement of it stays
 /// applied", for `done` statements that committed.
@@ -40,9 +40,13 @@ impl Runner<'_> {
         entry: &mut HistoryEntry,
     ) -> Result<()> {
         if let Some(id) = &s.backfill {
-            // The backfill's own lock, so `backfill run` of it cannot run at the same time.
+            // The backfill's own lock, so `backfill run` of it cannot run at the same time
+            // (held since its sync trigger's installation, when it has one).
             let ids = [id.clone()];
-            let fences = self.take_backfill_locks(&ids).await?;
+            let fences = match self.take_over_install_lock(id).await {
+                Some(fences) => fences,
+                None => self.take_backfill_locks(&ids).await?,
+            };
             // A sync trigger removed since the migration installed it (a run that failed
             // before its first batch, see `sync_failed.rs`) is put back first.
             let ran = match self.ensure_backfill_sync(id).await {
@@ -52,6 +56,40 @@ impl Runner<'_> {
             self.release_backfill_locks(&ids, ran).await?;
             return self.record_progress(s, i, entry).await;
         }
+        // A sync trigger's installation holds its backfill's lock, as `backfill run`'s does
+        // (`ensure_sync_trigger`), from its first statement to the backfill step.
+        match self.installing_for(s, entry) {
+            Some(id) => self.hold_install_lock(&id).await?,
+            None => self.release_install_lock().await,
+        }
+        let ran = self.run_statement_recorded(s, i, entry).await;
+        if ran.is_err() {
+            self.release_install_lock().await;
+        }
+        ran
+    }
+
+    /// The backfill whose sync trigger statement `s` of `entry`'s migration installs, if it
+    /// is one.
+    fn installing_for(&self, s: &Statement, entry: &HistoryEntry) -> Option<String> {
+        if s.op != SYNC_INSTALL_OP {
+            return None;
+        }
+        let m = self.plan.get(&entry.version.text)?;
+        // `step` is 1-based.
+        match &m.steps.get(s.step.checked_sub(1)?)?.item {
+            crate::plan::Step::Backfill(b) => Some(b.id_in(&m.version)),
+            _ => None,
+        }
+    }
+
+    /// Runs statement `i` (not a backfill) and records it (see [`Runner::run_recorded`]).
+    async fn run_statement_recorded(
+        &mut self,
+        s: &Statement,
+        i: usize,
+        entry: &mut HistoryEntry,
+    ) -> Result<()> {
         let label = format!("{} ({})", entry.version, entry.name);
         self.drop_invalid_leftover(s, &label).await?;
         if self.backend.dialect().sql().commits_with_progress(s.kind) {

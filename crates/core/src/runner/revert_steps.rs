@@ -108,6 +108,7 @@ impl Runner<'_> {
                 total,
             });
         }
+        self.release_install_lock().await;
         // Before the history entry goes: a cut in between leaves `reverting`, whose resume
         // drops them again (idempotent).
         self.drop_undo_logs(m).await?;
