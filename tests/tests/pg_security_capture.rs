@@ -66,7 +66,15 @@ async fn revoke_and_replace_capture_what_existed_and_down_gives_it_back() {
     let after = policies(b.as_mut()).await;
     assert_eq!(after.len(), 1);
     assert!(after[0].starts_with("readable | RESTRICTIVE"), "{after:?}");
-    assert!(drift(b.as_mut(), &plan).await.is_empty());
+    // The SELECT granted by hand before the plan's revoke is the only drift (issue 16).
+    let found = drift(b.as_mut(), &plan).await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with(&format!(
+            "notes: grant not in the plan: SELECT ON notes TO {role} WITH GRANT OPTION (granted by "
+        )),
+        "{found:?}"
+    );
 
     down_one(b.as_mut(), &plan).await;
     let acl_after = b

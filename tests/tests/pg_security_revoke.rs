@@ -39,6 +39,17 @@ async fn holds(b: &mut dyn Backend, role: &str, privilege: &str) -> bool {
     rows.rows[0][0].as_deref() == Some("true")
 }
 
+/// `found` without the line reporting `grant`, which must be there: the other grantor's own
+/// right, granted by hand, is not the plan's (issue 16).
+fn without(found: Vec<String>, grant: &str) -> Vec<String> {
+    let line = format!("grant not in the plan: {grant} (granted by ");
+    assert!(
+        found.iter().any(|f| f.contains(&line)),
+        "{line} in {found:?}"
+    );
+    found.into_iter().filter(|f| !f.contains(&line)).collect()
+}
+
 /// Runs `sql` as `role` (cutover's connection is a superuser).
 async fn as_role(b: &mut dyn Backend, role: &str, sql: &str) {
     b.execute(&format!("SET ROLE \"{role}\"; {sql}; RESET ROLE"))
@@ -94,7 +105,11 @@ async fn revoke_fails_while_another_grantor_keeps_the_right_and_drift_sees_it_co
     .await;
     up(b.as_mut(), &plan, None).await.expect("up 0002");
     assert!(!holds(b.as_mut(), &role, "UPDATE").await);
-    assert_eq!(drift(b.as_mut(), &plan).await, Vec::<String>::new());
+    let others = format!("UPDATE ON notes TO {other} WITH GRANT OPTION");
+    assert_eq!(
+        without(drift(b.as_mut(), &plan).await, &others),
+        Vec::<String>::new()
+    );
 
     // Given back by hand, by the other grantor: drift reports the revoked right.
     as_role(
@@ -103,7 +118,7 @@ async fn revoke_fails_while_another_grantor_keeps_the_right_and_drift_sees_it_co
         &format!("GRANT UPDATE ON notes TO \"{role}\""),
     )
     .await;
-    let found = drift(b.as_mut(), &plan).await;
+    let found = without(drift(b.as_mut(), &plan).await, &others);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(
         found[0].contains(&format!(
@@ -117,7 +132,10 @@ async fn revoke_fails_while_another_grantor_keeps_the_right_and_drift_sees_it_co
         &format!("REVOKE UPDATE ON notes FROM \"{role}\""),
     )
     .await;
-    assert_eq!(drift(b.as_mut(), &plan).await, Vec::<String>::new());
+    assert_eq!(
+        without(drift(b.as_mut(), &plan).await, &others),
+        Vec::<String>::new()
+    );
 
     // down gives the owner's grant back.
     down_one(b.as_mut(), &plan).await;

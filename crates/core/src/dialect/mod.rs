@@ -18,6 +18,7 @@ mod mysql;
 mod mysql_backup;
 mod mysql_expr;
 mod postgres;
+mod postgres_acl_drift;
 mod postgres_backup;
 mod postgres_capture;
 pub(crate) mod postgres_capture_acl;
@@ -182,6 +183,22 @@ pub trait SqlDialect: DialectKind + ExprDialect + BackupDialect + Send + Sync {
         privileges: &[crate::plan::Privilege],
     ) -> Option<String> {
         let _ = (on, objects, roles, privileges);
+        None
+    }
+
+    /// A query listing the privileges held on `objects` (the tables, sequences and
+    /// functions a plan manages, as it names them, and the sequences its tables own) that
+    /// neither their owner, the built-in and default privileges, nor `planned` account for:
+    /// one row per ACL entry, `(object, kind keyword, privilege, grantee, grantor,
+    /// grantable, privilege planned without its grant option, printed object)`, flags as
+    /// `true`/`false`. Drift reports them as "grant not in the plan". `None` where the
+    /// dialect has no such grants.
+    fn unplanned_grants_sql(
+        &self,
+        objects: &[(crate::plan::GrantOn, String)],
+        planned: &[crate::schema::PlannedGrant],
+    ) -> Option<String> {
+        let _ = (objects, planned);
         None
     }
 

@@ -336,6 +336,14 @@ impl SqlDialect for Postgres {
         ))
     }
 
+    fn unplanned_grants_sql(
+        &self,
+        objects: &[(crate::plan::GrantOn, String)],
+        planned: &[crate::schema::PlannedGrant],
+    ) -> Option<String> {
+        Some(super::postgres_acl_drift::unplanned_sql(objects, planned))
+    }
+
     fn resync_identity_sql(&self, table: &str, column: &str) -> Option<String> {
         // The next nextval() returns MAX + 1 (1 for an empty table), but never less than it
         // would have: ids handed out to running transactions are not given out twice.

@@ -8,9 +8,9 @@
 //!   deparsing (`(auth.uid() = user_id)`) is never mistaken for a change; a policy on a
 //!   table the plan knows that the plan did not create is drift. A policy created before
 //!   the record existed is compared by presence only.
-//! - Grants: each privilege the plan granted (and did not revoke) must be held directly.
-//!   Rights granted outside the plan are not drift, except the ones the plan revoked: held
-//!   again (from any grantor) is drift.
+//! - Grants: each privilege the plan granted (and did not revoke) must be held directly; a
+//!   right the plan revoked held again (from any grantor) is drift (`drift_revoked`), and so
+//!   is a right on the plan's objects that the plan does not account for (`drift_grants`).
 
 use std::collections::BTreeSet;
 
@@ -198,6 +198,10 @@ impl Runner<'_> {
             }
         }
         out.extend(self.revoked_drift(&model).await?);
+        out.extend(
+            self.unplanned_grant_drift(&model, expected, &secured)
+                .await?,
+        );
         Ok(out)
     }
 }

@@ -16,6 +16,7 @@ mod captured_missing;
 mod captured_shape;
 mod checks;
 mod drift;
+mod drift_grants;
 mod drift_owner;
 mod drift_revoked;
 mod drift_security;

@@ -10,6 +10,7 @@ mod details;
 mod diff;
 mod kept;
 mod live_security;
+mod raw_grants;
 mod routines;
 mod routines_diff;
 mod security;
@@ -22,6 +23,7 @@ pub use kept::lost_in_rebuild;
 pub use live_security::{
     LiveFunction, LiveGrant, LivePolicy, LiveRowSecurity, LiveSecurity, LiveTrigger,
 };
+pub use raw_grants::{GrantTarget, PlannedGrant, raw_grants};
 pub use routines::{
     FunctionShape, RoutineModel, RoutineShapes, TriggerShape, normalise_pg_type,
     normalise_search_path, signature_key,

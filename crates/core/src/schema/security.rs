@@ -1,12 +1,15 @@
 //! The row-level security, policies and grants a plan's steps build (PostgreSQL), replayed
 //! without a database, for drift.
 //!
-//! Raw SQL steps are opaque here, as in the rest of the model: only typed steps count.
-//! Grants are the ones the plan made (and did not revoke since); rights granted outside the
-//! plan are not drift.
+//! Raw SQL steps are opaque here, as in the rest of the model, except their `GRANT`
+//! statements: a right a raw step granted is the plan's own (not "not in the plan"), but
+//! only typed grants are required to be held. Grants are the ones the plan made (and did not
+//! revoke since).
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::raw_grants::{GrantTarget, PlannedGrant, raw_grants};
+use crate::dialect::Dialect;
 use crate::plan::{GrantOn, Privilege, Step};
 
 /// Row-level security flags of one table.
@@ -45,6 +48,11 @@ pub struct SecurityModel {
     pub grants: BTreeSet<GrantFact>,
     /// Privileges the plan revoked (and did not grant again since): held again is drift.
     pub revoked: BTreeSet<GrantFact>,
+    /// The typed grants made `WITH GRANT OPTION` (and not revoked since).
+    pub grant_options: BTreeSet<GrantFact>,
+    /// Privileges raw `sql` steps granted (and no typed `revoke` took back since): the plan's
+    /// own, but not required.
+    pub raw_grants: BTreeSet<PlannedGrant>,
 }
 
 impl SecurityModel {
@@ -77,13 +85,29 @@ impl SecurityModel {
             Step::Grant(g) => {
                 for fact in facts(g.on, &g.objects, &g.to, &g.privileges) {
                     self.revoked.remove(&fact);
+                    if g.with_grant_option {
+                        self.grant_options.insert(fact.clone());
+                    }
                     self.grants.insert(fact);
                 }
             }
             Step::Revoke(r) => {
                 for fact in facts(r.on, &r.objects, &r.from, &r.privileges) {
                     self.grants.remove(&fact);
+                    self.grant_options.remove(&fact);
+                    let (on, object, role, privilege) = &fact;
+                    self.raw_grants.retain(|g| {
+                        !(g.on == *on
+                            && g.target == GrantTarget::Object(object.clone())
+                            && g.role == *role
+                            && g.privilege == *privilege)
+                    });
                     self.revoked.insert(fact);
+                }
+            }
+            Step::Sql(s) => {
+                if let Some(sql) = s.up().for_dialect(Dialect::Postgres) {
+                    self.raw_grants.extend(raw_grants(sql));
                 }
             }
             Step::RenameTable(r) => self.rename_table(&r.table, &r.to),
@@ -99,10 +123,12 @@ impl SecurityModel {
             Step::DropTable(d) => {
                 self.row_security.remove(&d.table);
                 self.policies.retain(|(t, _), _| *t != d.table);
-                self.grants
-                    .retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
-                self.revoked
-                    .retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
+                for set in [&mut self.grants, &mut self.revoked, &mut self.grant_options] {
+                    set.retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
+                }
+                let table = GrantTarget::Object(d.table.clone());
+                self.raw_grants
+                    .retain(|g| !(g.on == GrantOn::Table && g.target == table));
                 // The sequences of its serial / identity columns (`<table>_<column>_seq`)
                 // go with the table.
                 let owned = |on: &GrantOn, o: &str| {
@@ -110,8 +136,9 @@ impl SecurityModel {
                         && o.strip_prefix(&format!("{}_", d.table))
                             .is_some_and(|rest| rest.ends_with("_seq"))
                 };
-                self.grants.retain(|(on, o, _, _)| !owned(on, o));
-                self.revoked.retain(|(on, o, _, _)| !owned(on, o));
+                for set in [&mut self.grants, &mut self.revoked, &mut self.grant_options] {
+                    set.retain(|(on, o, _, _)| !owned(on, o));
+                }
             }
             _ => {}
         }
@@ -131,7 +158,7 @@ impl SecurityModel {
             self.policies.remove(&(from.to_string(), name.clone()));
             self.policies.insert((to.to_string(), name), origin);
         }
-        for set in [&mut self.grants, &mut self.revoked] {
+        for set in [&mut self.grants, &mut self.revoked, &mut self.grant_options] {
             let moved: Vec<GrantFact> = set
                 .iter()
                 .filter(|(on, o, _, _)| *on == GrantOn::Table && o == from)
@@ -142,6 +169,38 @@ impl SecurityModel {
                 set.insert((on, to.to_string(), role, p));
             }
         }
+        let from = GrantTarget::Object(from.to_string());
+        self.raw_grants = std::mem::take(&mut self.raw_grants)
+            .into_iter()
+            .map(|mut g| {
+                if g.on == GrantOn::Table && g.target == from {
+                    g.target = GrantTarget::Object(to.to_string());
+                }
+                g
+            })
+            .collect();
+    }
+
+    /// Every privilege the plan accounts for on the objects it manages: its typed grants
+    /// (with their grant options), the rights its raw steps granted, and the rights it revoked
+    /// (held again, those are reported as revoked, not as unknown).
+    pub fn accounted(&self) -> Vec<PlannedGrant> {
+        let typed =
+            |(on, object, role, privilege): &GrantFact, with_grant_option: bool| PlannedGrant {
+                on: *on,
+                target: GrantTarget::Object(object.clone()),
+                role: role.clone(),
+                privilege: *privilege,
+                with_grant_option,
+            };
+        let mut out: Vec<PlannedGrant> = self
+            .grants
+            .iter()
+            .map(|f| typed(f, self.grant_options.contains(f)))
+            .chain(self.revoked.iter().map(|f| typed(f, true)))
+            .collect();
+        out.extend(self.raw_grants.iter().cloned());
+        out
     }
 }
 
