@@ -1,6 +1,6 @@
-//! Drift of the privileges nobody planned: on the plan's tables (those it creates, and those
-//! it secures, gives policies to or grants on), its functions and the sequences it grants
-//! on or its tables own, a privilege held by a role other than the owner that no `grant`
+//! Drift of the privileges nobody planned: on the tables, views and functions the plan
+//! creates and the sequences it grants on or its tables own (not on objects it only secures
+//! or grants on: their maker's grants are not the plan's to judge), a privilege held by a role other than the owner that no `grant`
 //! step, raw `GRANT` of the plan, built-in default or live default privilege accounts for
 //! (`GRANT ALL ON payments TO intern`, by hand) is drift. The line says what to do: add a
 //! `grant` step, or revoke it by hand.
@@ -81,20 +81,21 @@ impl Unplanned {
 
 impl Runner<'_> {
     /// One difference per privilege held on the plan's objects that the plan does not
-    /// account for; empty where the dialect has no grants. `secured`: the tables the plan
-    /// sets row-level security on or gives policies to.
+    /// account for; empty where the dialect has no grants.
     pub(crate) async fn unplanned_grant_drift(
         &mut self,
         model: &SecurityModel,
         expected: &SchemaShape,
-        secured: &BTreeSet<String>,
     ) -> Result<Vec<Difference>> {
+        // Only what the plan creates (and the sequences it grants on): a table it secures or
+        // grants on without creating it (Supabase's `auth.users`) has grants its maker gave,
+        // which are not the plan's to judge; the grants the plan made there are checked all
+        // the same (missing = drift).
         let mut objects: BTreeSet<(GrantOn, String)> = expected
             .tables
             .keys()
             .chain(&expected.opaque_tables)
             .chain(&expected.views)
-            .chain(secured)
             .map(|t| (GrantOn::Table, t.clone()))
             .collect();
         objects.extend(
@@ -109,7 +110,7 @@ impl Runner<'_> {
                 .grants
                 .iter()
                 .chain(&model.revoked)
-                .filter(|(on, ..)| *on != GrantOn::Schema)
+                .filter(|(on, ..)| *on == GrantOn::Sequence)
                 .map(|(on, o, ..)| (*on, o.clone())),
         );
         let objects: Vec<(GrantOn, String)> = objects.into_iter().collect();

@@ -198,10 +198,7 @@ impl Runner<'_> {
             }
         }
         out.extend(self.revoked_drift(&model).await?);
-        out.extend(
-            self.unplanned_grant_drift(&model, expected, &secured)
-                .await?,
-        );
+        out.extend(self.unplanned_grant_drift(&model, expected).await?);
         Ok(out)
     }
 }
