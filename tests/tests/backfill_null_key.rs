@@ -11,13 +11,14 @@ use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
 use cutover_tests::plans::PlanDir;
 use cutover_tests::{TestDb, backends};
 
-/// A raw-SQL table without a primary key. Two pending rows have a NULL key column; the row
-/// `('d', NULL, 'done')` has one too but is not pending, so it is not counted.
+/// A raw-SQL table without a primary key; a unique index on the key columns (which allows
+/// NULLs) makes the key unique for the undo log. Two pending rows have a NULL key column; the
+/// row `('d', NULL, 'done')` has one too but is not pending, so it is not counted.
 const TABLE: &str = r#"
 description = "nk, made by raw SQL, NULLs in the key columns"
 [[steps]]
 op = "sql"
-sql = "CREATE TABLE nk (code varchar(20), grp varchar(20), v varchar(20)); INSERT INTO nk (code, grp, v) VALUES ('a', 'g1', NULL), ('b', NULL, NULL), (NULL, 'g2', NULL), ('c', 'g3', 'x'), ('d', NULL, 'done')"
+sql = "CREATE TABLE nk (code varchar(20), grp varchar(20), v varchar(20)); CREATE UNIQUE INDEX uq_nk_code_grp ON nk (code, grp); INSERT INTO nk (code, grp, v) VALUES ('a', 'g1', NULL), ('b', NULL, NULL), (NULL, 'g2', NULL), ('c', 'g3', 'x'), ('d', NULL, 'done')"
 down = "DROP TABLE nk"
 "#;
 
@@ -41,7 +42,7 @@ async fn count(b: &mut dyn Backend, sql: &str) -> String {
 
 fn assert_null_key(e: &Error, what: &str) {
     match e.root() {
-        Error::BackfillNullKey { id, key, rows } => {
+        Error::BackfillNullKey { id, key, rows, .. } => {
             assert_eq!(
                 (id.as_str(), key.as_str(), *rows),
                 ("nkfill", "code, grp", 2),

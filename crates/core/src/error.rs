@@ -212,10 +212,11 @@ pub enum Error {
         hint: String,
     },
 
-    /// A backfill's `key` columns are NULL in rows it would change: the keyset walk
+    /// A backfill's key columns (a declared `key`, or a primary key on a database that lets
+    /// one hold NULL: SQLite) are NULL in rows it would change: the keyset walk
     /// (`(k1, k2) > cursor`) never selects them, so it refuses before the first batch.
     #[error(
-        "backfill `{id}`: {rows} row(s) in scope have a NULL in key column(s) {key}, so batches walking the key would skip them; declare `key = [...]` naming NOT NULL unique columns, or fill the NULLs first, then run it again (nothing was written)"
+        "backfill `{id}`: {rows} row(s) in scope have a NULL in key column(s) {key}, so batches walking the key would skip them; {hint}, then run it again (nothing was written)"
     )]
     BackfillNullKey {
         /// Backfill id.
@@ -224,6 +225,26 @@ pub enum Error {
         key: String,
         /// Rows in scope (`where`/`pending`) with a NULL key column.
         rows: u64,
+        /// What to do next.
+        hint: String,
+    },
+
+    /// A backfill that keeps an undo log declares a `key` that no primary key, unique
+    /// constraint or unique index of its table covers: the log keeps one row per key value,
+    /// so undo could not restore each row exactly. Refused before the first write (and by
+    /// `--dry-run`).
+    #[error(
+        "backfill `{id}` ({migration}): its key ({key}) is not unique on table `{table}` (no primary key, unique constraint or unique index is made of key columns only), so its undo log, one row per key value, could not restore each row exactly; nothing was written: declare `key = [..]` naming columns a unique key covers (or add one), or set `undo_log = false` if the key only orders batches and the backfill needs no exact undo"
+    )]
+    BackfillKeyNotUnique {
+        /// Backfill id.
+        id: String,
+        /// The migration holding it.
+        migration: String,
+        /// The backfilled table.
+        table: String,
+        /// The declared key columns, comma-separated.
+        key: String,
     },
 
     /// `backfill run` of a backfill whose batch key column a later migration that ran

@@ -1,4 +1,5 @@
-//! A sync backfill with a non-unique `key` (it orders batches, nothing more): an old-app
+//! A sync backfill with a non-unique `key` (it orders batches, nothing more, so it keeps no
+//! undo log: a logged backfill's key must be unique): an old-app
 //! insert must fill only its own row. SQLite's AFTER trigger used to update every row with
 //! the same key value, overwriting what the new application wrote and rows outside `where`.
 
@@ -45,6 +46,7 @@ pending = "total IS NULL"
 set.total = "price * qty"
 set.tag = "lower(name)"
 key = ["qty"]
+undo_log = false
 sync = true
 "#;
 

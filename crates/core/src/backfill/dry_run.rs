@@ -29,6 +29,7 @@ pub async fn dry_run(b: &mut dyn Backend, spec: &BackfillSpec, samples: u64) -> 
     spec.key = key;
     spec.key_kinds = Some(kinds);
     super::null_key::refuse_null_keys(b, &spec, declared).await?;
+    super::key_unique::refuse_non_unique_key(b, &spec, declared).await?;
     let dialect = b.dialect();
     let count = b.query(&count_pending_sql(&spec, dialect)?).await?;
     let pending = count.scalar().and_then(|v| v.parse().ok()).unwrap_or(0);

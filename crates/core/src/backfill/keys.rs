@@ -1,7 +1,8 @@
 //! Finding a backfill's key and the kind of its columns when the plan does not say.
 
 use super::spec::{BackfillSpec, KeyKind};
-use crate::backend::Backend;
+use crate::backend::{Backend, Rows};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 /// The key columns and their kinds: from the plan when it defines the table, else from the
@@ -20,7 +21,8 @@ pub(crate) async fn resolve(
     } else {
         spec.key.clone()
     };
-    if key.is_empty() && b.query(&sql.column_types_sql(table)).await?.rows.is_empty() {
+    let types = b.query(&sql.column_types_sql(table)).await?;
+    if key.is_empty() && types.rows.is_empty() {
         return Err(Error::Other(format!(
             "backfill `{}` ({}): table `{table}` does not exist in this database; check the step's `table`",
             spec.id, spec.migration
@@ -34,10 +36,71 @@ pub(crate) async fn resolve(
     }
     let kinds = match &spec.key_kinds {
         Some(kinds) if kinds.len() == key.len() => kinds.clone(),
-        _ => catalog_kinds(b, spec, table, &key).await?,
+        _ => kinds_of(b.dialect(), spec, table, &key, &types)?,
     };
+    let kinds = untyped_kinds(b, spec, &key, kinds, &types).await?;
     refuse_stray_values(b, spec, &key, &kinds).await?;
     Ok((key, kinds))
+}
+
+/// The declared type of column `column` in `types` (rows of `column_types_sql`).
+fn declared_type(types: &Rows, column: &str) -> Option<String> {
+    types
+        .rows
+        .iter()
+        .find(|r| {
+            r.first()
+                .cloned()
+                .flatten()
+                .is_some_and(|c| c.eq_ignore_ascii_case(column))
+        })
+        .and_then(|r| r.get(1).cloned().flatten())
+}
+
+/// The kinds of key columns whose declared type makes no values or literals of one type
+/// (SQLite, a column without a type: see `KeyKindDialect::untyped_key_classes_sql`): the
+/// kind of their values' one storage class. Values of several classes (integers and text
+/// like `'00001'`) are refused: the walk writes its cursor back as one kind, and a text
+/// cursor compares above every integer, so batches would repeat or skip rows.
+async fn untyped_kinds(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+    key: &[String],
+    mut kinds: Vec<KeyKind>,
+    types: &Rows,
+) -> Result<Vec<KeyKind>> {
+    let dialect = b.dialect();
+    let table = &spec.step.table;
+    for (k, kind) in key.iter().zip(kinds.iter_mut()) {
+        let Some(ty) = declared_type(types, k) else {
+            continue;
+        };
+        let Some(sql) = dialect.key_kinds().untyped_key_classes_sql(
+            &dialect.quote(table),
+            &dialect.quote(k),
+            &ty,
+        ) else {
+            continue;
+        };
+        let classes = b.query(&sql).await?.into_first_column();
+        let one = match classes.as_slice() {
+            [] => continue,
+            [class] => dialect.key_kinds().class_kind(class),
+            _ => None,
+        };
+        match one {
+            Some(found) => *kind = found,
+            None => {
+                return Err(Error::Other(format!(
+                    "backfill `{}` ({}): key column `{table}.{k}` has no declared type and holds values stored as {} (SQLite keeps each value as it came and compares values of different storage classes by class, integers before all text); batches write their cursor back as one type, so the walk would skip or repeat rows; nothing was changed: store every value of `{k}` as one type (integer or text; `SELECT typeof({k}), COUNT(*) FROM {table} GROUP BY 1` shows them) or declare `key = [..]` with a column of one type",
+                    spec.id,
+                    spec.migration,
+                    classes.join(" and ")
+                )));
+            }
+        }
+    }
+    Ok(kinds)
 }
 
 /// Refuses a key column holding a value stored as another type than its kind (SQLite):
@@ -81,26 +144,27 @@ pub(crate) async fn catalog_kinds(
     key: &[String],
 ) -> Result<Vec<KeyKind>> {
     let dialect = b.dialect();
-    let rows = b.query(&dialect.sql().column_types_sql(table)).await?;
-    let mut kinds = Vec::new();
-    for k in key {
-        let ty = rows
-            .rows
-            .iter()
-            .find(|r| {
-                r.first()
-                    .cloned()
-                    .flatten()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(k))
-            })
-            .and_then(|r| r.get(1).cloned().flatten())
-            .ok_or_else(|| {
+    let types = b.query(&dialect.sql().column_types_sql(table)).await?;
+    kinds_of(dialect, spec, table, key, &types)
+}
+
+/// The kind of each of `key`'s columns of `table` by its declared type in `types`.
+fn kinds_of(
+    dialect: Dialect,
+    spec: &BackfillSpec,
+    table: &str,
+    key: &[String],
+    types: &Rows,
+) -> Result<Vec<KeyKind>> {
+    key.iter()
+        .map(|k| {
+            let ty = declared_type(types, k).ok_or_else(|| {
                 Error::Other(format!(
                     "backfill `{}`: key column `{k}` is not a column of `{table}`",
                     spec.id
                 ))
             })?;
-        kinds.push(dialect.key_kinds().key_kind(&ty));
-    }
-    Ok(kinds)
+            Ok(dialect.key_kinds().key_kind(&ty))
+        })
+        .collect()
 }

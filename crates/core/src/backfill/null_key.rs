@@ -25,18 +25,22 @@ pub(crate) fn null_key_count_sql(
     Ok(dialect.query(&q))
 }
 
-/// Fails with [`Error::BackfillNullKey`] when a row in scope has a NULL key column. Only a
-/// declared `key` is checked: a primary key is NOT NULL. Insert-select backfills are not
-/// walked by the target table's key, so they are not checked here.
+/// Fails with [`Error::BackfillNullKey`] when a row in scope has a NULL key column. A
+/// declared `key` is checked, and a primary key where the dialect lets one hold NULL
+/// (`KeyCatalogDialect::primary_key_may_hold_null`: SQLite); elsewhere a primary key is
+/// NOT NULL. Insert-select backfills are not walked by the target table's key, so they are
+/// not checked here.
 pub(crate) async fn refuse_null_keys(
     b: &mut dyn Backend,
     spec: &BackfillSpec,
     declared: bool,
 ) -> Result<()> {
-    if !declared || spec.key.is_empty() || spec.step.insert_into.is_some() {
+    let dialect = b.dialect();
+    let checked = declared || dialect.key_catalog().primary_key_may_hold_null();
+    if !checked || spec.key.is_empty() || spec.step.insert_into.is_some() {
         return Ok(());
     }
-    let sql = null_key_count_sql(spec, b.dialect())?;
+    let sql = null_key_count_sql(spec, dialect)?;
     let rows: u64 = b
         .query(&sql)
         .await?
@@ -46,9 +50,18 @@ pub(crate) async fn refuse_null_keys(
     if rows == 0 {
         return Ok(());
     }
+    let hint = if declared {
+        "declare `key = [...]` naming NOT NULL unique columns, or fill the NULLs first".to_string()
+    } else {
+        format!(
+            "{dialect} lets this primary key of `{}` hold NULL: give those rows a key value (or delete them), or declare `key = [...]` naming NOT NULL unique columns",
+            spec.step.table
+        )
+    };
     Err(Error::BackfillNullKey {
         id: spec.id.clone(),
         key: spec.key.join(", "),
         rows,
+        hint,
     })
 }

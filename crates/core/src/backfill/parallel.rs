@@ -65,6 +65,7 @@ pub async fn run_fenced(
     spec.key = key;
     let spec = &spec;
     super::null_key::refuse_null_keys(b, spec, declared).await?;
+    super::key_unique::refuse_non_unique_key(b, spec, declared).await?;
     if let Some(log) = super::undo_log::UndoLog::of(spec) {
         log.ensure(b).await?;
     }

@@ -43,6 +43,34 @@ pub trait KeyKindDialect: Send + Sync {
         None
     }
 
+    /// SQL listing the storage classes of the non-NULL values of key column `column` (quoted)
+    /// of `table` (quoted), one row each, when its declared type `data_type` (as
+    /// `SqlDialect::column_types_sql` gives it) converts neither stored values nor the walk's
+    /// literals to one type; `None` for every other column. Core then takes the kind from
+    /// the data (one class, see [`Self::class_kind`]) or refuses the key (several). Default:
+    /// `None` (PostgreSQL and MySQL keep a column's declared type).
+    fn untyped_key_classes_sql(
+        &self,
+        table: &str,
+        column: &str,
+        data_type: &str,
+    ) -> Option<String> {
+        let _ = (table, column, data_type);
+        None
+    }
+
+    /// The kind of a key column all of whose values are of storage class `class` (a row of
+    /// [`Self::untyped_key_classes_sql`]), or `None` when the walk cannot write such a value
+    /// back as a literal that compares with it (a floating-point value read as text).
+    fn class_kind(&self, class: &str) -> Option<KeyKind> {
+        match class {
+            "integer" => Some(KeyKind::Integer),
+            "text" => Some(KeyKind::Text),
+            "blob" => Some(KeyKind::Bytes),
+            _ => None,
+        }
+    }
+
     /// The SQL literal of binary key value `text` (as [`Self::bytes_key_text`] read it), or
     /// `None` to write it as a string literal. Default: `None` (PostgreSQL casts `'\x..'`
     /// to `bytea` itself).
@@ -78,6 +106,21 @@ impl KeyKindDialect for Sqlite {
         Some(format!(
             "SELECT typeof({column}) FROM {table} WHERE typeof({column}) IN ({stray}) LIMIT 1"
         ))
+    }
+
+    /// A column declared without a type (affinity BLOB, "none") keeps every value as it came
+    /// and no literal is converted when compared with it: integers sort before all text
+    /// (`'00001'` after `99999`), text before all blobs. The walk writes its cursor back as
+    /// one kind, so it needs one class.
+    fn untyped_key_classes_sql(
+        &self,
+        table: &str,
+        column: &str,
+        data_type: &str,
+    ) -> Option<String> {
+        data_type.trim().is_empty().then(|| {
+            format!("SELECT DISTINCT typeof({column}) FROM {table} WHERE {column} IS NOT NULL")
+        })
     }
 }
 

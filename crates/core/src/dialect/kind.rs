@@ -65,6 +65,15 @@ impl Dialect {
         }
     }
 
+    /// What the catalog says about backfill keys on this dialect: unique keys, NULLs.
+    pub fn key_catalog(self) -> &'static dyn super::KeyCatalogDialect {
+        match self {
+            Dialect::Postgres => &Postgres,
+            Dialect::Mysql => &Mysql,
+            Dialect::Sqlite => &Sqlite,
+        }
+    }
+
     /// What the backfill undo log must know about this dialect.
     pub fn undo_log(self) -> &'static dyn super::UndoLogDialect {
         match self {
