@@ -191,3 +191,23 @@ async fn a_key_covering_the_primary_key_keeps_its_undo_log() {
         db.drop_db().await;
     }
 }
+
+/// PostgreSQL column names are case-sensitive: a unique `"EMAIL"` does not cover `key =
+/// ["email"]` (rtH 1: the refusal did not fire and the first batch failed with SQLSTATE 21000).
+#[tokio::test]
+async fn a_unique_column_differing_only_in_case_does_not_cover_the_key_on_postgres() {
+    use cutover_tests::Backend as Kind;
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Kind::Postgres).await;
+    let (_dir, plan, mut b) = setup(&db, &bump(r#"["email"]"#, "")).await;
+    b.execute("ALTER TABLE accounts ADD COLUMN \"EMAIL\" serial UNIQUE")
+        .await
+        .expect("add EMAIL");
+    let e = up(b.as_mut(), &plan).await.expect_err("up refused");
+    assert_not_unique(&e, "postgres, \"EMAIL\" unique");
+    assert_eq!(counts(b.as_mut()).await, ("6000".into(), "0".into()));
+    b.close().await.expect("close");
+    db.drop_db().await;
+}

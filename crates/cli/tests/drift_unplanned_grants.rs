@@ -43,7 +43,7 @@ dialects = ["postgres"]
 
 [[steps]]
 op = "sql"
-postgres = "GRANT INSERT, UPDATE ON TABLE payments TO \"{writer}\""
+postgres = "GRANT INSERT, UPDATE ON TABLE payments TO \"{writer}\"; GRANT EXECUTE ON FUNCTION payment_total TO \"{writer}\""
 dialects = ["postgres"]
 
 # `ext.ledger` is made outside the plan (as Supabase makes `auth.users`): the plan's grant on it

@@ -43,11 +43,13 @@ pub(crate) async fn refuse_non_unique_key(
             .or_default()
             .push(row.get(1).cloned().flatten());
     }
+    let fold = dialect.key_catalog().column_names_fold_case();
+    let same = |k: &str, c: &str| k == c || (fold && k.eq_ignore_ascii_case(c));
     let covered = |cols: &[Option<String>]| {
         !cols.is_empty()
             && cols.iter().all(|c| {
                 c.as_ref()
-                    .is_some_and(|c| spec.key.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                    .is_some_and(|c| spec.key.iter().any(|k| same(k, c)))
             })
     };
     let primary: Vec<Option<String>> = primary.into_iter().map(Some).collect();

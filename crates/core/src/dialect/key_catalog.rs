@@ -19,6 +19,14 @@ pub trait KeyCatalogDialect: Send + Sync {
     fn primary_key_may_hold_null(&self) -> bool {
         false
     }
+
+    /// Whether two column names that differ only in ASCII case name the same column, so that
+    /// a key written `id` is covered by a unique key the catalog lists as `ID`. Default: yes
+    /// (MySQL/MariaDB and SQLite column names). PostgreSQL: no, `"ID"` and `id` are two
+    /// columns.
+    fn column_names_fold_case(&self) -> bool {
+        true
+    }
 }
 
 /// `pg_index`: unique, valid, without predicate or expression parts; to_regclass follows
@@ -32,6 +40,10 @@ impl KeyCatalogDialect for Postgres {
              AND i.indpred IS NULL AND i.indexprs IS NULL",
             quote_literal(&super::Dialect::Postgres.quote(table))
         )
+    }
+
+    fn column_names_fold_case(&self) -> bool {
+        false
     }
 }
 

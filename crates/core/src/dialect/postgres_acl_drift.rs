@@ -6,9 +6,11 @@
 //! - its grantee is the object's owner;
 //! - it is one of PostgreSQL's built-in defaults (`acldefault`: PUBLIC's EXECUTE on a
 //!   function);
-//! - the live default privileges (`pg_default_acl`) of the object's owner, for its schema or
+//! - the live default privileges (`pg_default_acl`) of any role, for the object's schema or
 //!   database-wide, give it to objects when they are created (Supabase's `anon` and
-//!   `authenticated` rights), with its grant option if it has one;
+//!   `authenticated` rights), with its grant option if it has one. Any role, not only the
+//!   owner: the role that created the object got them, and an `ALTER .. OWNER TO` since
+//!   (which rewrites the grantor too) hides who that was (red team rtH, finding 4);
 //! - a planned grant gives that privilege on that object (or on every object of its kind in
 //!   its schema) to that grantee, with the grant option when the entry has it.
 //!
@@ -26,7 +28,16 @@ fn oid_of(on: GrantOn, name: &str) -> String {
         GrantOn::Table | GrantOn::Sequence => {
             format!("to_regclass({})::oid", quote_literal(&qualified(name)))
         }
-        GrantOn::Function => format!("to_regprocedure({})::oid", quote_literal(name)),
+        // `GRANT .. ON FUNCTION fee` without arguments (valid when the name is unambiguous)
+        // arrives as `fee()`: the name alone resolves it, as PostgreSQL did.
+        GrantOn::Function => match name.strip_suffix("()") {
+            Some(bare) => format!(
+                "COALESCE(to_regprocedure({}), to_regproc({}))::oid",
+                quote_literal(name),
+                quote_literal(bare)
+            ),
+            None => format!("to_regprocedure({})::oid", quote_literal(name)),
+        },
         GrantOn::Schema => format!(
             "(SELECT oid FROM pg_namespace WHERE nspname = {})",
             quote_literal(name)
@@ -130,7 +141,7 @@ pub(crate) fn unplanned_sql(objects: &[(GrantOn, String)], planned: &[PlannedGra
              AND NOT EXISTS (SELECT 1 FROM aclexplode(acldefault(o.kind::\"char\", o.owner)) d \
                WHERE d.grantee = a.grantee AND d.privilege_type = a.privilege_type) \
              AND NOT EXISTS (SELECT 1 FROM pg_default_acl da CROSS JOIN LATERAL aclexplode(da.defaclacl) d \
-               WHERE da.defaclrole = o.owner AND da.defaclnamespace IN (0, o.nsp) \
+               WHERE da.defaclnamespace IN (0, o.nsp) \
                  AND da.defaclobjtype::text = CASE o.kind WHEN 's' THEN 'S' ELSE o.kind END \
                  AND d.grantee = a.grantee AND d.privilege_type = a.privilege_type \
                  AND (d.is_grantable OR NOT a.is_grantable))) \
@@ -166,6 +177,11 @@ mod tests {
         );
         assert!(sql.contains("('it''s'::text, 'r'::text, to_regclass('\"it''s\"')::oid)"));
         assert!(sql.contains("to_regprocedure('f(integer)')::oid"));
+        let bare = unplanned_sql(&[(GrantOn::Function, "\"fee\"()".into())], &[]);
+        assert!(
+            bare.contains("COALESCE(to_regprocedure('\"fee\"()'), to_regproc('\"fee\"'))::oid"),
+            "{bare}"
+        );
         assert!(sql.contains(
             "('r'::text, NULL::oid, (SELECT oid FROM pg_namespace WHERE nspname = 'app'), 0::oid, 'SELECT'::text, false)"
         ));

@@ -126,9 +126,10 @@ impl SecurityModel {
                 for set in [&mut self.grants, &mut self.revoked, &mut self.grant_options] {
                     set.retain(|(on, o, _, _)| !(*on == GrantOn::Table && *o == d.table));
                 }
-                let table = GrantTarget::Object(d.table.clone());
-                self.raw_grants
-                    .retain(|g| !(g.on == GrantOn::Table && g.target == table));
+                self.raw_grants.retain(|g| {
+                    !(g.on == GrantOn::Table
+                        && matches!(&g.target, GrantTarget::Object(o) if names_table(o, &d.table).is_some()))
+                });
                 // The sequences of its serial / identity columns (`<table>_<column>_seq`)
                 // go with the table.
                 let owned = |on: &GrantOn, o: &str| {
@@ -169,12 +170,14 @@ impl SecurityModel {
                 set.insert((on, to.to_string(), role, p));
             }
         }
-        let from = GrantTarget::Object(from.to_string());
         self.raw_grants = std::mem::take(&mut self.raw_grants)
             .into_iter()
             .map(|mut g| {
-                if g.on == GrantOn::Table && g.target == from {
-                    g.target = GrantTarget::Object(to.to_string());
+                if g.on == GrantOn::Table
+                    && let GrantTarget::Object(o) = &g.target
+                    && let Some(schema) = names_table(o, from)
+                {
+                    g.target = GrantTarget::Object(format!("{schema}{to}"));
                 }
                 g
             })
@@ -230,4 +233,33 @@ fn facts(
         }
     }
     out
+}
+
+/// When raw grant target `object` names `table` (as written, or qualified by a schema as raw
+/// SQL often is: `public.payments` for the plan's `payments`), its schema prefix (`""` or
+/// `"public."`), so that a rename keeps it.
+fn names_table<'a>(object: &'a str, table: &str) -> Option<&'a str> {
+    if object == table {
+        return Some("");
+    }
+    if table.contains('.') {
+        return None;
+    }
+    object
+        .strip_suffix(table)
+        .filter(|prefix| prefix.ends_with('.') && !prefix[..prefix.len() - 1].contains('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_table;
+
+    #[test]
+    fn a_raw_target_names_the_table_as_written_or_schema_qualified() {
+        assert_eq!(names_table("payments", "payments"), Some(""));
+        assert_eq!(names_table("public.payments", "payments"), Some("public."));
+        assert_eq!(names_table("old_payments", "payments"), None);
+        assert_eq!(names_table("a.b.payments", "payments"), None);
+        assert_eq!(names_table("public.payments", "app.payments"), None);
+    }
 }
