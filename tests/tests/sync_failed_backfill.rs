@@ -17,7 +17,7 @@ use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
 
-use support::{expected_triggers, options, sync_triggers};
+use support::{expected_triggers, label_of, options, sync_triggers};
 
 const ITEMS: &str = r#"
 description = "items"
@@ -92,14 +92,6 @@ async fn seed(b: &mut dyn Backend, null_at: u64) {
     ))
     .await
     .expect("seed");
-}
-
-async fn label_of(b: &mut dyn Backend, id: u64) -> Option<String> {
-    b.query(&format!("SELECT label FROM items WHERE id = {id}"))
-        .await
-        .expect("read label")
-        .scalar()
-        .map(str::to_string)
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, RunnerOptions, Silent};
 use cutover_tests::{Backend as Kind, for_each_backend};
 
-use support::{plan, up_to};
+use support::{label_of, plan, up_to};
 
 /// The backfill's transform (`set.label` of the plan), computed here.
 fn transform(url: &str) -> String {
@@ -66,14 +66,6 @@ async fn replace_by_hand(b: &mut dyn Backend, kind: Kind) {
     for s in sql {
         b.execute(s).await.unwrap_or_else(|e| panic!("{s}: {e}"));
     }
-}
-
-async fn label_of(b: &mut dyn Backend, id: u64) -> Option<String> {
-    b.query(&format!("SELECT label FROM items WHERE id = {id}"))
-        .await
-        .expect("read label")
-        .scalar()
-        .map(str::to_string)
 }
 
 #[tokio::test]

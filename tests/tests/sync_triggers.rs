@@ -12,6 +12,7 @@ mod lifecycle;
 mod refusals;
 #[path = "sync_triggers/rendering.rs"]
 mod rendering;
+#[allow(dead_code)]
 #[path = "sync_triggers/support.rs"]
 mod support;
 #[path = "sync_triggers/updated_at_kept.rs"]

@@ -152,3 +152,12 @@ pub(super) fn expected_triggers(kind: Kind) -> Vec<String> {
         ],
     }
 }
+
+/// The `label` of item `id`.
+pub(super) async fn label_of(b: &mut dyn Backend, id: u64) -> Option<String> {
+    b.query(&format!("SELECT label FROM items WHERE id = {id}"))
+        .await
+        .expect("read label")
+        .scalar()
+        .map(str::to_string)
+}
