@@ -298,7 +298,7 @@ pub enum Error {
 
     /// A backfill stopped after its retries; the progress so far is kept in its checkpoint.
     #[error(
-        "backfill `{id}` stopped: {cause}; progress so far: {progress}; run it again to resume from the checkpoint"
+        "backfill `{id}` stopped: {cause}; progress so far: {progress}; once the cause is fixed (a lost connection, a timeout or a conflict needs no fix), run it again to resume from the checkpoint"
     )]
     Backfill {
         /// Backfill id.

@@ -150,6 +150,21 @@ impl Expression {
         out
     }
 
+    /// The first part that can make the expression NULL (`a CASE without ELSE`, `` `note`,
+    /// which may be NULL ``), or `None` when it clearly cannot; `nullable` says whether a
+    /// column reference may hold NULL. Conservative: only clear cases are named.
+    pub fn null_source(&self, nullable: &dyn Fn(&super::ColumnRef) -> bool) -> Option<String> {
+        self.node.null_source(nullable)
+    }
+
+    /// The columns this condition requires to be NOT NULL (`c IS NOT NULL` among its
+    /// top-level AND terms).
+    pub fn required_not_null(&self) -> Vec<super::ColumnRef> {
+        let mut out = Vec::new();
+        self.node.required_not_null(&mut out);
+        out
+    }
+
     /// Whether the expression contains a subquery (`EXISTS`, `IN (SELECT ..)`, `(SELECT ..)`).
     pub fn has_subquery(&self) -> bool {
         self.node.has_subquery()

@@ -14,6 +14,7 @@ mod expression;
 mod functions;
 mod kinds;
 mod limits;
+mod may_be_null;
 mod narrow;
 mod parse;
 mod parse_calls;

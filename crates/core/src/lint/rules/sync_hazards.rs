@@ -14,9 +14,9 @@ pub(crate) const SYNC_TRANSFORM_CAN_FAIL: RuleInfo = RuleInfo {
     severity: Severity::Warning,
     dialect: None,
     origin: "cutover",
-    summary: "A `sync = true` backfill computes a value that can raise an error (a cast, a division)",
-    explanation: "The sync trigger evaluates `set` inside the application's own INSERT or UPDATE: when the cast of a text value fails (`CAST(code AS integer)` with code = 'n/a') or a divisor is 0, the database raises and the application's write fails, not just the backfill. A batch of the backfill stops on the same row.",
-    fix: "Make the expression total: guard it with CASE (e.g. `CASE WHEN qty <> 0 THEN total / qty END`, `CASE WHEN code LIKE '[0-9]%' ...`), or clean the source values first; then test a write with a bad value on a copy.",
+    summary: "A `sync = true` backfill computes a value that can raise an error (a cast, a division, NULL into a NOT NULL column)",
+    explanation: "The sync trigger evaluates `set` inside the application's own INSERT or UPDATE: when the cast of a text value fails (`CAST(code AS integer)` with code = 'n/a') or a divisor is 0, the database raises and the application's write fails, not just the backfill; so does a NULL (a nullable source column, a CASE without ELSE) written into a NOT NULL column. A batch of the backfill stops on the same row.",
+    fix: "Make the expression total: guard it with CASE (e.g. `CASE WHEN qty <> 0 THEN total / qty END`, `CASE WHEN code LIKE '[0-9]%' ...`), give a CASE an ELSE, wrap a value that can be NULL in coalesce(.., <default>) or limit the backfill with `where = \"col IS NOT NULL\"`, or clean the source values first; then test a write with a bad value on a copy.",
 };
 
 /// `mysql/sync-trigger-definer`.
@@ -40,7 +40,34 @@ pub(crate) fn check(view: &PlanView<'_>, dialects: &[Dialect], out: &mut Vec<Fin
             continue;
         }
         let id = b.id_in(&s.migration.version);
+        let table = s.before.table(&b.table);
+        // The trigger writes only rows its `where` holds for.
+        let guarded: Vec<String> = b
+            .r#where
+            .iter()
+            .flat_map(|w| w.required_not_null())
+            .map(|c| c.column)
+            .collect();
+        let nullable = |c: &crate::expr::ColumnRef| {
+            let own = c.table.as_deref().is_none_or(|t| t == b.table);
+            own && !guarded.contains(&c.column)
+                && table
+                    .and_then(|t| t.column(&c.column))
+                    .is_some_and(|col| col.is_nullable())
+        };
         for (column, e) in &b.set {
+            let not_null = table
+                .and_then(|t| t.column(column))
+                .is_some_and(|c| !c.is_nullable());
+            if not_null && let Some(part) = e.null_source(&nullable) {
+                out.push(s.finding(
+                    &SYNC_TRANSFORM_CAN_FAIL,
+                    format!(
+                        "backfill `{}`: `set.{column}` can be NULL ({part}) and `{column}` is NOT NULL; in the sync trigger on `{}` that fails the application's write (wrap it in coalesce(.., <default>) or give the CASE an ELSE)",
+                        id, b.table
+                    ),
+                ));
+            }
             let parts = e.can_raise();
             if let Some(first) = parts.first() {
                 out.push(s.finding(

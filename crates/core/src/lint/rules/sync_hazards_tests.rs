@@ -68,3 +68,54 @@ fn mysql_sync_triggers_warn_about_their_definer() {
         !rules(&plan("total + qty", false), Dialect::Mysql).contains(&"mysql/sync-trigger-definer")
     );
 }
+
+/// rtG: NULL written into a NOT NULL target fails the application's write as a cast does.
+#[test]
+fn a_sync_transform_that_can_be_null_into_a_not_null_column_is_warned_about() {
+    let load = |set: &str| {
+        let table = "description = \"t\"\n[[steps]]\nop = \"create_table\"\ntable = \"items\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"note\", type = \"text\" }, { name = \"code\", type = \"text\", nullable = false }, { name = \"label\", type = \"text\", nullable = false, default = \"\" }]\n";
+        let fill = format!(
+            "description = \"fill\"\nphase = \"backfill\"\n[[steps]]\nop = \"backfill\"\nid = \"label\"\ntable = \"items\"\npending = \"label = ''\"\nset.label = \"{set}\"\nsync = true\n"
+        );
+        let sources = [
+            Source {
+                path: "m/0001_t.toml",
+                text: table,
+            },
+            Source {
+                path: "m/0002_fill.toml",
+                text: &fill,
+            },
+        ];
+        Plan::from_sources(Path::new("m"), &sources, &LoadOptions::default()).expect("loads")
+    };
+    for (set, part) in [
+        ("upper(note)", "`note`, which may be NULL"),
+        (
+            "CASE WHEN code LIKE '%.jpg' THEN 'image' END",
+            "a CASE without ELSE",
+        ),
+    ] {
+        let findings = lint_plan(&load(set), &[Dialect::Postgres]);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == "plan/sync-transform-can-fail"
+                    && f.message.contains(part)
+                    && f.message.contains("NOT NULL")),
+            "{set}: {findings:?}"
+        );
+    }
+    // Guarded by the backfill's `where`: the trigger never writes a row with a NULL note.
+    let guarded = load("upper(note)\"\nwhere = \"note IS NOT NULL AND note <> ''");
+    assert!(
+        !rules(&guarded, Dialect::Postgres).contains(&"plan/sync-transform-can-fail"),
+        "where note IS NOT NULL"
+    );
+    for set in ["coalesce(upper(note), '-')", "upper(code)"] {
+        assert!(
+            !rules(&load(set), Dialect::Postgres).contains(&"plan/sync-transform-can-fail"),
+            "{set}"
+        );
+    }
+}
