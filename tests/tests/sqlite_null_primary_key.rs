@@ -52,7 +52,12 @@ fn assert_null_key(e: &Error, what: &str) {
         other => panic!("{what}: expected BackfillNullKey, got {other}"),
     }
     let text = e.to_string();
-    for part in ["`bump`", "1 row(s)", "primary key of `codes` hold NULL"] {
+    for part in [
+        "`bump`",
+        "1 row(s)",
+        "primary key of `codes` hold NULL",
+        "IS NOT NULL\"` (they then keep",
+    ] {
         assert!(text.contains(part), "{what}: `{part}` missing from: {text}");
     }
 }

@@ -53,8 +53,9 @@ pub(crate) async fn refuse_null_keys(
     let hint = if declared {
         "declare `key = [...]` naming NOT NULL unique columns, or fill the NULLs first".to_string()
     } else {
+        let column = spec.key.first().map_or("key", String::as_str);
         format!(
-            "{dialect} lets this primary key of `{}` hold NULL: give those rows a key value (or delete them), or declare `key = [...]` naming NOT NULL unique columns",
+            "this database lets the primary key of `{}` hold NULL: give those rows a key value (or delete them), or leave them out with `where = \"{column} IS NOT NULL\"` (they then keep their values), or declare `key = [...]` naming other NOT NULL unique columns",
             spec.step.table
         )
     };
