@@ -44,7 +44,7 @@ pub(crate) async fn resolve(
 }
 
 /// The declared type of column `column` in `types` (rows of `column_types_sql`).
-fn declared_type(types: &Rows, column: &str) -> Option<String> {
+pub(super) fn declared_type(types: &Rows, column: &str) -> Option<String> {
     types
         .rows
         .iter()

@@ -67,16 +67,7 @@ pub async fn run_transform(
     let started = Instant::now();
     let types = b.query(&dialect.sql().column_types_sql(&job.table)).await?;
     let declared = |col: &str| -> String {
-        types
-            .rows
-            .iter()
-            .find(|r| {
-                r.first()
-                    .cloned()
-                    .flatten()
-                    .is_some_and(|c| c.eq_ignore_ascii_case(col))
-            })
-            .and_then(|r| r.get(1).cloned().flatten())
+        super::keys::declared_type(&types, col)
             .unwrap_or_default()
             .to_ascii_lowercase()
     };
