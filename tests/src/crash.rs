@@ -20,6 +20,16 @@ pub enum CrashAt {
     AfterStatement(String),
     /// Right after the first COMMIT that follows a statement containing this text.
     AfterCommitFollowing(String),
+    /// Not a crash: right before the `n`-th statement (from 1) containing `text`, runs `sql`
+    /// on the same session, inside its transaction (e.g. something another session did).
+    RunBefore {
+        /// The text the statement contains.
+        text: String,
+        /// Which such statement.
+        n: usize,
+        /// What runs before it.
+        sql: String,
+    },
 }
 
 /// See the module docs. `fired` says whether the crash happened.
@@ -79,6 +89,17 @@ impl Backend for Crashing {
     }
     async fn execute(&mut self, sql: &str) -> Result<u64> {
         self.alive()?;
+        if let Some(CrashAt::RunBefore { text, n, sql: run }) = &mut self.at
+            && sql.contains(text.as_str())
+        {
+            *n -= 1;
+            if *n == 0 {
+                let run = run.clone();
+                self.at = None;
+                *self.fired.lock().expect("not poisoned") = true;
+                self.inner.execute(&run).await?;
+            }
+        }
         let n = self.inner.execute(sql).await?;
         match &self.at {
             Some(CrashAt::AfterStatement(t)) if sql.contains(t.as_str()) => self.die(),

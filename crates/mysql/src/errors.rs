@@ -68,6 +68,7 @@ fn kind_of_code(code: u16) -> DriverErrorKind {
         1205 | 3024 | 1969 | 3572 => DriverErrorKind::Timeout,
         1053 | 1927 | 2006 | 2013 => DriverErrorKind::Connection,
         1049 => DriverErrorKind::MissingDatabase,
+        1044 | 1142 | 1227 => DriverErrorKind::NoPrivilege,
         _ => DriverErrorKind::Other,
     }
 }

@@ -78,6 +78,7 @@ fn kind_of_sqlstate(code: &str) -> DriverErrorKind {
         "55P03" | "57014" => DriverErrorKind::Timeout,
         "57P01" | "57P02" | "57P03" => DriverErrorKind::Connection,
         "3D000" => DriverErrorKind::MissingDatabase,
+        "42501" => DriverErrorKind::NoPrivilege,
         c if c.starts_with("08") => DriverErrorKind::Connection,
         _ => DriverErrorKind::Other,
     }

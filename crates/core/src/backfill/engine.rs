@@ -50,6 +50,9 @@ pub struct PartContext<'a> {
     /// takes the lock again and plans again. Workers on connections of their own reconnect
     /// and go on, their batches fenced.
     pub holds_lock: bool,
+    /// Whether the database logs this run's batches by itself (the capture trigger is
+    /// installed, see [`super::undo_capture`]).
+    pub captured: bool,
 }
 
 /// Runs the batches of one part until its range is done, starting from `cp`.
@@ -257,7 +260,9 @@ async fn run_batch(
     b.begin().await?;
     let waited = asked.elapsed();
     // An undo-logged batch in the isolation its log needs to be exact (first statement).
-    if super::undo_log::UndoLog::of(ctx.spec).is_some()
+    // A captured batch needs none: the trigger sees the row versions its UPDATE replaced.
+    if !ctx.captured
+        && super::undo_log::UndoLog::of(ctx.spec).is_some()
         && let Some(isolation) = dialect.sql().undo_batch_isolation_sql()
     {
         b.execute(isolation).await?;
@@ -288,7 +293,7 @@ async fn run_batch(
         dialect,
         ctx.kinds,
         (cursor, upper, end),
-        with_pending,
+        (with_pending, ctx.captured),
         update,
     )?;
     for s in &before {

@@ -29,6 +29,7 @@ mod state_retire;
 mod stats;
 mod ticks;
 mod transform;
+mod undo_capture;
 mod undo_check;
 mod undo_covered;
 mod undo_exact;

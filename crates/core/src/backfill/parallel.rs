@@ -186,6 +186,75 @@ pub async fn run_fenced(
         Some((start, end))
     };
 
+    // The database logs the batches by itself where it can (PostgreSQL), for this run only.
+    let log = super::undo_log::UndoLog::of(spec);
+    let mut notice = None;
+    let captured = match &log {
+        Some(log) => log.install_capture(b, &mut notice).await?,
+        None => false,
+    };
+    if let Some(message) = &notice {
+        observer.event(&BackfillEvent::Notice { message });
+    }
+    let run = Run {
+        spec,
+        kinds: &kinds,
+        options,
+        observer,
+        fence,
+        captured,
+    };
+    let ran = run_parts(b, connector, &run, parts, &span_of).await;
+    if let (true, Some(log)) = (captured, &log)
+        && let Err(e) = log.remove_capture(b).await
+    {
+        let message = format!(
+            "backfill `{}`: the undo log trigger {} stays on table `{}` ({}); it logs nothing outside a backfill's batches, and the next run or undo removes it",
+            spec.id,
+            log.table,
+            log.target,
+            e.root()
+        );
+        observer.event(&BackfillEvent::Notice { message: &message });
+    }
+    let mut total = ran?;
+    total.outcome = "done".into();
+    total.duration_ms = started.elapsed().as_millis() as u64;
+    total.ms_per_row = if total.rows_changed > 0 {
+        total.duration_ms as f64 / total.rows_changed as f64
+    } else {
+        0.0
+    };
+    Ok(total)
+}
+
+/// What every part of a run shares.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    spec: &'a BackfillSpec,
+    kinds: &'a [KeyKind],
+    options: &'a BackfillOptions,
+    observer: &'a dyn BackfillObserver,
+    fence: Option<&'a Fence>,
+    captured: bool,
+}
+
+/// Runs `parts`, one after the other on `b` or each on a connection of its own.
+async fn run_parts(
+    b: &mut dyn Backend,
+    connector: Option<&Connector>,
+    run: &Run<'_>,
+    parts: Vec<Checkpoint>,
+    span_of: &(dyn Fn(&Checkpoint) -> Option<(i64, i64)> + Sync),
+) -> Result<BackfillReport> {
+    let Run {
+        spec,
+        kinds,
+        options,
+        observer,
+        fence,
+        captured,
+    } = *run;
     let mut total = BackfillReport {
         id: spec.id.clone(),
         parts: parts.len(),
@@ -195,12 +264,13 @@ pub async fn run_fenced(
         for p in parts {
             let ctx = PartContext {
                 spec,
-                kinds: &kinds,
+                kinds,
                 options,
                 observer,
                 span: span_of(&p),
                 fence,
                 holds_lock: fence.is_some(),
+                captured,
             };
             let r = run_part(b, &ctx, p).await?;
             total.absorb(&r);
@@ -211,7 +281,6 @@ pub async fn run_fenced(
             conns.push(connect().await?);
         }
         let futures = conns.into_iter().zip(parts).map(|(mut conn, p)| {
-            let kinds = &kinds;
             let span = span_of(&p);
             async move {
                 let ctx = PartContext {
@@ -222,6 +291,7 @@ pub async fn run_fenced(
                     span,
                     fence,
                     holds_lock: false,
+                    captured,
                 };
                 let r = run_part(conn.as_mut(), &ctx, p).await;
                 let _ = conn.close().await;
@@ -232,13 +302,6 @@ pub async fn run_fenced(
             total.absorb(&r?);
         }
     }
-    total.outcome = "done".into();
-    total.duration_ms = started.elapsed().as_millis() as u64;
-    total.ms_per_row = if total.rows_changed > 0 {
-        total.duration_ms as f64 / total.rows_changed as f64
-    } else {
-        0.0
-    };
     Ok(total)
 }
 

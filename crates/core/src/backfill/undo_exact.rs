@@ -88,6 +88,7 @@ pub async fn undo_exact(
     })?;
     let checked = check_log(b, &spec.id, log).await?;
     let log = checked.log.clone();
+    log.fold(b).await?;
     // The insert form's log is walked by its target's key.
     let kinds = match spec.step.insert_into.as_deref() {
         Some(target) if log.insert => keys::catalog_kinds(b, &spec, target, &log.key).await?,

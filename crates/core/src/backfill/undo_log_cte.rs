@@ -24,18 +24,23 @@ pub(crate) type BatchRange<'a> = (
 );
 
 /// A batch's statements: those before its UPDATE, the UPDATE (whose row count is the
-/// batch's changed rows) and those after. Without an undo log, the UPDATE alone.
+/// batch's changed rows) and those after. Without an undo log, the UPDATE alone; with a
+/// `captured` one, the UPDATE between turning the trigger on and checking that it ran.
 pub(crate) fn logged_batch(
     spec: &BackfillSpec,
     dialect: Dialect,
     kinds: &[KeyKind],
     (cursor, upper, end): BatchRange<'_>,
-    with_pending: bool,
+    (with_pending, captured): (bool, bool),
     update: String,
 ) -> Result<(Vec<String>, String, Vec<String>)> {
     let Some(log) = UndoLog::of(spec) else {
         return Ok((Vec::new(), update, Vec::new()));
     };
+    // Logged by the database itself: the log-less UPDATE with the trigger turned on.
+    if captured && let Some((on, check)) = log.captured_batch_sql(dialect) {
+        return Ok((vec![on], update, vec![check]));
+    }
     if !log.insert && dialect.sql().logs_undo_in_one_statement() {
         let (main, forget) =
             log.cte_batch_sql(spec, dialect, kinds, cursor, upper, end, with_pending)?;

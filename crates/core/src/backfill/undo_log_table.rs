@@ -120,6 +120,8 @@ impl UndoLog {
     /// retired or reverted).
     pub async fn drop_table(b: &mut dyn Backend, scope: &BackfillScope, id: &str) -> Result<()> {
         let table = scope.undo_log_table(id);
+        // The capture trigger and its packed batches first: they depend on the log's type.
+        UndoLog::drop_capture(b, &table).await?;
         if !b.table_exists(&table).await? {
             return Ok(());
         }

@@ -56,6 +56,8 @@ pub async fn undo_preview(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Un
     let checked = check_log(b, &spec.id, log).await?;
     let dialect = b.dialect();
     let log = &checked.log;
+    // Batches the database logged packed are unpacked first (the values are not changed).
+    log.fold(b).await?;
     let (t, l) = (ident(&log.target), ident(&log.table));
     let mut total = Query::select();
     total.from(l.clone()).expr(Expr::cust("COUNT(*)"));
@@ -89,8 +91,16 @@ pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<O
     }
     let table = spec.scope.undo_log_table(&spec.id);
     let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table));
-    Ok(b.query(&sql)
+    let rows = b
+        .query(&sql)
         .await?
         .scalar()
-        .and_then(|v| v.parse::<u64>().ok()))
+        .and_then(|v| v.parse::<u64>().ok());
+    // Plus the rows of batches logged packed and not unpacked yet (a key written twice
+    // counts twice until then).
+    let packed = match UndoLog::of(spec) {
+        Some(log) => log.packed_rows(b).await?,
+        None => 0,
+    };
+    Ok(rows.map(|n| n + packed))
 }

@@ -27,6 +27,7 @@ mod postgres_capture_fn;
 mod postgres_compound;
 mod postgres_expr;
 mod postgres_internal;
+mod postgres_undo_capture;
 mod replica;
 mod sqlite;
 mod sqlite_backup;
@@ -34,6 +35,7 @@ mod sqlite_expr;
 mod sync;
 mod triggers;
 mod undo;
+mod undo_capture;
 
 pub(crate) use postgres_capture::{qualified as pg_qualified, role_keyword as pg_role_keyword};
 
@@ -58,6 +60,7 @@ pub use sync::{
 };
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
 pub use undo::UndoLogDialect;
+pub use undo_capture::{CaptureShape, UndoCapture};
 
 /// What differs between dialects beyond what sea-query renders by itself.
 ///

@@ -51,9 +51,20 @@ pub trait UndoLogDialect: Send + Sync {
     fn pin_clock_sql(&self) -> Option<(&'static str, &'static str)> {
         None
     }
+
+    /// How the database logs an update-form batch by itself, where it can (PostgreSQL: a
+    /// statement trigger with transition tables, see [`UndoCapture`](super::UndoCapture));
+    /// `None`: the batch writes its log with its own statements.
+    fn capture(&self) -> Option<&'static dyn super::UndoCapture> {
+        None
+    }
 }
 
 impl UndoLogDialect for Postgres {
+    fn capture(&self) -> Option<&'static dyn super::UndoCapture> {
+        Some(&Postgres)
+    }
+
     fn log_key_sql(&self, table: &str, index: &str, keys: &[String]) -> String {
         format!(
             "ALTER TABLE {table} ADD CONSTRAINT {index} PRIMARY KEY ({})",

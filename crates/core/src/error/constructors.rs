@@ -50,6 +50,18 @@ impl Error {
         )
     }
 
+    /// Whether this is a driver error of kind [`DriverErrorKind::NoPrivilege`] (the role
+    /// lacks a privilege), under any context.
+    pub fn is_no_privilege(&self) -> bool {
+        matches!(
+            self.root(),
+            Error::Driver {
+                kind: DriverErrorKind::NoPrivilege,
+                ..
+            }
+        )
+    }
+
     /// The innermost error, with all context wrappers removed.
     pub fn root(&self) -> &Error {
         match self {

@@ -13,6 +13,9 @@ pub enum DriverErrorKind {
     /// The server refused the session because the database the URL names does not exist
     /// (PostgreSQL SQLSTATE 3D000, MySQL/MariaDB error 1049): create it first.
     MissingDatabase,
+    /// The session's role lacks a privilege the statement needs (PostgreSQL SQLSTATE 42501,
+    /// MySQL/MariaDB errors 1044, 1142 and 1227).
+    NoPrivilege,
     /// Anything else.
     Other,
 }

@@ -1,0 +1,148 @@
+//! PostgreSQL logs a batch with an `AFTER UPDATE .. REFERENCING OLD TABLE .. NEW TABLE ..
+//! FOR EACH STATEMENT` trigger: the transition tables hold exactly the row versions the
+//! UPDATE replaced and wrote, also under READ COMMITTED when it waited for another writer.
+//! The trigger acts only in a transaction whose `cutover.undo_log` names its log; any other
+//! UPDATE of the table (the application's) returns at once.
+
+use super::undo_capture::{CaptureShape, UndoCapture};
+use super::{Dialect, Postgres, quote_literal};
+
+fn q(name: &str) -> String {
+    Dialect::Postgres.quote(name)
+}
+
+impl UndoCapture for Postgres {
+    fn install_sql(&self, c: &CaptureShape) -> Vec<String> {
+        let log = quote_literal(&c.log);
+        let same_key: Vec<String> = c
+            .key
+            .iter()
+            .map(|k| format!("o.{0} = n.{0}", q(k)))
+            .collect();
+        let element: Vec<String> = c
+            .log_columns
+            .iter()
+            .map(|col| element_value(c, col))
+            .collect();
+        let function = format!(
+            "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $cutover$
+BEGIN
+  IF current_setting('cutover.undo_log', true) IS DISTINCT FROM {log} THEN
+    RETURN NULL;
+  END IF;
+  PERFORM set_config('cutover.undo_logged', {log}, true);
+  INSERT INTO {b} (rows)
+    SELECT array_agg(ROW({element})::{l})
+    FROM cutover_old AS o JOIN cutover_new AS n ON {join}
+    WHERE NOT ({unchanged})
+    HAVING count(*) > 0;
+  RETURN NULL;
+END
+$cutover$",
+            f = q(&c.log),
+            b = q(&c.batches()),
+            l = q(&c.log),
+            element = element.join(", "),
+            join = same_key.join(" AND "),
+            unchanged = c.unchanged,
+        );
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {} (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, rows {}[] NOT NULL)",
+                q(&c.batches()),
+                q(&c.log)
+            ),
+            function,
+            format!("DROP TRIGGER IF EXISTS {} ON {}", q(&c.log), q(&c.target)),
+            format!(
+                "CREATE TRIGGER {f} AFTER UPDATE ON {t} REFERENCING OLD TABLE AS cutover_old NEW TABLE AS cutover_new FOR EACH STATEMENT EXECUTE FUNCTION {f}()",
+                f = q(&c.log),
+                t = q(&c.target)
+            ),
+        ]
+    }
+
+    fn batch_sql(&self, log: &str, target: &str) -> (String, String) {
+        let message = format!(
+            "the undo log trigger {} on table {} did not run for this batch (dropped or disabled while the backfill ran); nothing was written: run the backfill again, which installs it again",
+            q(log),
+            q(target)
+        );
+        (
+            format!("SET LOCAL cutover.undo_log = {}", quote_literal(log)),
+            format!(
+                "DO $cutover$ BEGIN IF current_setting('cutover.undo_logged', true) IS DISTINCT FROM {} THEN RAISE EXCEPTION '%', {}; END IF; END $cutover$",
+                quote_literal(log),
+                quote_literal(&message)
+            ),
+        )
+    }
+
+    fn fold_step_sql(&self, c: &CaptureShape) -> (Vec<String>, String) {
+        let b = q(&c.batches());
+        let keys: Vec<String> = c.key.iter().map(|k| q(&format!("k_{k}"))).collect();
+        let renew: Vec<String> = c
+            .cols
+            .iter()
+            .map(|col| format!("{0} = EXCLUDED.{0}", q(&format!("n_{col}"))))
+            .chain([format!("{} = 0", q("cutover_mark"))])
+            .collect();
+        let columns: Vec<String> = c.log_columns.iter().map(|col| q(col)).collect();
+        let picked: Vec<String> = c
+            .log_columns
+            .iter()
+            .map(|col| format!("r.{}", q(col)))
+            .collect();
+        (
+            vec![format!("LOCK TABLE {b} IN SHARE ROW EXCLUSIVE MODE")],
+            format!(
+                "WITH d AS (DELETE FROM {b} WHERE seq = (SELECT min(seq) FROM {b}) RETURNING rows) INSERT INTO {l} ({columns}) SELECT {picked} FROM d CROSS JOIN LATERAL unnest(d.rows) AS r ON CONFLICT ({keys}) DO UPDATE SET {renew}",
+                l = q(&c.log),
+                columns = columns.join(", "),
+                picked = picked.join(", "),
+                keys = keys.join(", "),
+                renew = renew.join(", ")
+            ),
+        )
+    }
+
+    fn packed_rows_sql(&self, log: &str) -> String {
+        format!(
+            "SELECT coalesce(sum(cardinality(rows)), 0) FROM {}",
+            q(&format!("{log}_b"))
+        )
+    }
+
+    fn remove_sql(&self, log: &str) -> Vec<String> {
+        // The trigger depends on its function: CASCADE drops it without naming the table
+        // (which a revert may have dropped already).
+        vec![format!("DROP FUNCTION IF EXISTS {}() CASCADE", q(log))]
+    }
+
+    fn drop_batches_sql(&self, log: &str) -> String {
+        format!("DROP TABLE IF EXISTS {}", q(&format!("{log}_b")))
+    }
+}
+
+/// The packed value of log column `col`: the key and written values from the new row, the
+/// old values from the old one, 0 for the mark, NULL for a column of an older definition.
+fn element_value(c: &CaptureShape, col: &str) -> String {
+    if col == "cutover_mark" {
+        return "0".into();
+    }
+    let named = |prefix: &str, names: &[String]| {
+        col.strip_prefix(prefix)
+            .filter(|name| names.iter().any(|x| x == name))
+            .map(q)
+    };
+    if let Some(k) = named("k_", &c.key) {
+        return format!("n.{k}");
+    }
+    if let Some(old) = named("o_", &c.cols) {
+        return format!("o.{old}");
+    }
+    match named("n_", &c.cols) {
+        Some(new) => format!("n.{new}"),
+        None => "NULL".into(),
+    }
+}

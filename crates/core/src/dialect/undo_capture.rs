@@ -1,0 +1,60 @@
+//! Undo logs the database writes by itself: a statement-level trigger that sees the rows a
+//! batch's UPDATE replaced and wrote (PostgreSQL's transition tables) and packs them into one
+//! row per batch, so that the batch runs the log-less UPDATE and nothing reads a row twice.
+//! The packed rows are unpacked into the per-row log ("folded") before anything reads it.
+
+/// What a capture trigger must know about one undo log. Names are unquoted.
+#[derive(Debug, Clone)]
+pub struct CaptureShape {
+    /// The per-row log table; its row type is the packed element.
+    pub log: String,
+    /// The log table's columns, in order (a log created for an older definition may have
+    /// more than this one writes: those are packed as NULL).
+    pub log_columns: Vec<String>,
+    /// The table the backfill updates.
+    pub target: String,
+    /// The target's key columns (unique: an undo-logged backfill refuses any other key).
+    pub key: Vec<String>,
+    /// The columns the backfill writes.
+    pub cols: Vec<String>,
+    /// SQL that is true when a row's written columns are all the same in `cutover_old` and
+    /// `cutover_new` (the row was not really changed and is not logged).
+    pub unchanged: String,
+}
+
+impl CaptureShape {
+    /// The table of packed batches.
+    pub fn batches(&self) -> String {
+        format!("{}_b", self.log)
+    }
+}
+
+/// A dialect whose database can log a batch by itself (see the module docs).
+pub trait UndoCapture: Send + Sync {
+    /// The DDL that creates the table of packed batches, the trigger function and the
+    /// trigger, replacing a trigger left by an earlier run. Run outside any transaction.
+    fn install_sql(&self, c: &CaptureShape) -> Vec<String>;
+
+    /// The statement that turns the trigger on for the batch's transaction (before its
+    /// UPDATE), and the statement after the UPDATE that fails the batch when the trigger did
+    /// not run (dropped or disabled while the backfill ran), so that no batch commits
+    /// unlogged.
+    /// `log` and `target` are the log table's and the updated table's names.
+    fn batch_sql(&self, log: &str, target: &str) -> (String, String);
+
+    /// One step of unpacking, run in its own transaction: the statements before (a lock that
+    /// keeps two unpackers apart), then the statement that moves the oldest packed batch
+    /// into the per-row log (a key logged already keeps its old values and gets the new
+    /// ones). Its row count is 0 once nothing is left.
+    fn fold_step_sql(&self, c: &CaptureShape) -> (Vec<String>, String);
+
+    /// The number of rows in packed batches not unpacked yet (`status`).
+    fn packed_rows_sql(&self, log: &str) -> String;
+
+    /// The DDL that removes the trigger and its function (the packed batches stay until they
+    /// are folded).
+    fn remove_sql(&self, log: &str) -> Vec<String>;
+
+    /// The DDL that drops the table of packed batches (with the log).
+    fn drop_batches_sql(&self, log: &str) -> String;
+}
