@@ -131,7 +131,7 @@ async fn a_backfill_killed_mid_way_and_resumed_still_undoes_exactly() {
         // statement ran, before the commit: batch, log rows and checkpoint roll back together.
         let after_update = match db.backend() {
             // The check that the capture trigger logged the batch's UPDATE.
-            Kind::Postgres => "cutover.undo_logged",
+            Kind::Postgres => "current_setting('cutover.undo_logged'",
             // The copy of the written values into the log, after the UPDATE.
             Kind::Mysql => "`n_label` = `items`.`label`",
             Kind::Sqlite => "SET \"n_label\"",

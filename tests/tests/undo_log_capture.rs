@@ -232,3 +232,172 @@ async fn a_batch_whose_trigger_was_dropped_under_it_fails_instead_of_committing_
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_run_killed_mid_batch_leaves_a_trigger_that_is_no_drift_and_logs_nothing() {
+    on_postgres(|url| async move {
+        let dir = plan_dir(FILL);
+        let plan = dir.load();
+        let mut b = connect(&url).await.expect("connect");
+        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let before = snapshot(b.as_mut()).await;
+        // Killed inside the first batch, after its UPDATE was logged, before the commit.
+        let mut crashing = Crashing::new(
+            connect(&url).await.expect("connect"),
+            CrashAt::AfterStatement("current_setting('cutover.undo_logged'".into()),
+        );
+        let _ = Runner::new(&mut crashing, &plan, options(), &Silent)
+            .backfill("items_fill")
+            .await;
+        assert!(crashing.fired());
+        let _ = Box::new(crashing).close().await;
+        assert_eq!(
+            capture_triggers(b.as_mut()).await,
+            1,
+            "left by the killed run"
+        );
+        assert_eq!(
+            log_state(b.as_mut()).await,
+            (0, 0, 0),
+            "the batch rolled back"
+        );
+        assert_eq!(snapshot(b.as_mut()).await, before);
+        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .drift()
+            .await
+            .expect("drift");
+        assert!(
+            report.differences.is_empty(),
+            "cutover's own trigger is no drift: {:?}",
+            report.differences
+        );
+        // The application's writes go on, unlogged.
+        b.execute("UPDATE items SET label = 'user' WHERE id = 2")
+            .await
+            .expect("app write");
+        assert_eq!(log_state(b.as_mut()).await, (0, 0, 0));
+
+        Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("up finishes the backfill");
+        assert_eq!(capture_triggers(b.as_mut()).await, 0);
+        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .undo_backfill("items_fill")
+            .await
+            .expect("undo");
+        assert_eq!(
+            (report.rows_restored, report.rows_left_alone),
+            (ROWS as u64, 0)
+        );
+        // Row 2 was written by the application before the backfill reached it: its
+        // `user` label is the old value the log holds.
+        let after = snapshot(b.as_mut()).await;
+        for id in (1..=ROWS).filter(|id| *id != 2) {
+            assert_eq!(row(&after, id), row(&before, id), "row {id}");
+        }
+        assert_eq!(row(&after, 2)[1].as_deref(), Some("user"));
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_create_triggers_logs_with_statements_after_the_packed_batches() {
+    if !backends().contains(&Kind::Postgres) {
+        return;
+    }
+    let db = TestDb::create(Kind::Postgres).await;
+    let role = format!("{}_writer", db.name());
+    let url = db.url().to_string();
+    let dir = plan_dir(FILL);
+    let plan = dir.load();
+    let mut b = connect(&url).await.expect("connect");
+    seed(b.as_mut(), &plan, Kind::Postgres).await;
+    let before = snapshot(b.as_mut()).await;
+    // A first run as the owner, killed after its first batch committed (packed).
+    let mut crashing = Crashing::new(
+        connect(&url).await.expect("connect"),
+        CrashAt::AfterCommitFollowing("current_setting('cutover.undo_logged'".into()),
+    );
+    let _ = Runner::new(&mut crashing, &plan, options(), &Silent)
+        .backfill("items_fill")
+        .await;
+    assert!(crashing.fired());
+    let _ = Box::new(crashing).close().await;
+    let (_, batches, first) = log_state(b.as_mut()).await;
+    assert_eq!(batches, 1);
+    // The app changes a row of that batch (it is left alone) and one not reached yet (its
+    // new value is the old value logged later).
+    b.execute("UPDATE items SET label = 'early' WHERE id = 1")
+        .await
+        .expect("app write");
+    b.execute("UPDATE items SET label = 'late' WHERE id = 40")
+        .await
+        .expect("app write");
+    let changed = snapshot(b.as_mut()).await;
+
+    // The rest as a role with UPDATE on the table but no TRIGGER privilege.
+    for sql in [
+        format!("CREATE ROLE \"{role}\" LOGIN BYPASSRLS"),
+        format!("GRANT USAGE, CREATE ON SCHEMA public TO \"{role}\""),
+        format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{role}\""
+        ),
+        format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \"{role}\""),
+    ] {
+        b.execute(&sql).await.expect("role setup");
+    }
+    let role_url = url.replacen("postgres@", &format!("{role}@"), 1);
+    assert_ne!(role_url, url, "the test URL names the user postgres");
+    let mut w = connect(&role_url).await.expect("connect as the role");
+    let outcome = Runner::new(w.as_mut(), &plan, options(), &Silent)
+        .backfill("items_fill")
+        .await;
+    w.close().await.expect("close");
+    outcome.expect("the role's run logs with statements");
+    let (own, batches, packed) = log_state(b.as_mut()).await;
+    assert_eq!(
+        (batches, packed),
+        (0, 0),
+        "the packed batch was unpacked first"
+    );
+    assert_eq!(own, ROWS, "one log row per row");
+    // The owner's killed run left its trigger, which the role may not drop: inert (it acts
+    // only in a batch that names its log), dropped with the log.
+    assert_eq!(capture_triggers(b.as_mut()).await, 1);
+    assert!(first > 0);
+
+    let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
+        .undo_backfill("items_fill")
+        .await
+        .expect("undo");
+    assert_eq!(
+        (report.rows_restored, report.rows_left_alone),
+        (ROWS as u64 - 1, 1)
+    );
+    assert_eq!(report.left_alone_keys, vec![vec!["1".to_string()]]);
+    let after = snapshot(b.as_mut()).await;
+    assert_eq!(row(&after, 1), row(&changed, 1), "left alone");
+    assert_eq!(
+        row(&after, 40),
+        row(&changed, 40),
+        "back to the app's value"
+    );
+    for id in 2..ROWS {
+        assert_eq!(row(&after, id), row(&before, id), "row {id}");
+    }
+    b.execute(&format!("DROP OWNED BY \"{role}\""))
+        .await
+        .expect("drop owned");
+    b.close().await.expect("close");
+    db.drop_db().await;
+    let mut admin = connect(&Kind::Postgres.server_url())
+        .await
+        .expect("connect");
+    admin
+        .execute(&format!("DROP ROLE \"{role}\""))
+        .await
+        .expect("drop role");
+    admin.close().await.expect("close");
+}

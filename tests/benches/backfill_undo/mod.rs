@@ -51,10 +51,8 @@ pub async fn bench_undo(kind: Kind, rows: u64, plan_text: &str) -> Result<UndoRo
             let plan = dir.load();
             super::load(b.as_mut(), kind, rows).await?;
             b.execute("DELETE FROM cutover_backfill").await.ok();
-            let log =
-                cutover_core::backfill::BackfillScope::default_history().undo_log_table("bench");
-            b.execute(&format!("DROP TABLE IF EXISTS {}", b.dialect().quote(&log)))
-                .await?;
+            let scope = cutover_core::backfill::BackfillScope::default_history();
+            cutover_core::backfill::drop_undo_log(b.as_mut(), &scope, "bench").await?;
             let spec = BackfillSpec::find(
                 &plan,
                 "bench",

@@ -5,13 +5,13 @@
 //! with the trigger turned on for its transaction. The packed batches are unpacked into the
 //! per-row log ([`super::undo_log`]) before anything reads the log.
 
-use sea_query::{Alias, Expr, ExprTrait};
+use sea_query::{Expr, ExprTrait};
 
 use super::undo_log::UndoLog;
 use crate::backend::Backend;
 use crate::dialect::{CaptureShape, Dialect, UndoCapture};
 use crate::error::Result;
-use crate::render::{expr_sql, ident};
+use crate::render::ident;
 
 impl UndoLog {
     /// How the database logs this backfill's batches by itself, if it can: update form only
@@ -28,20 +28,12 @@ impl UndoLog {
         let dialect = b.dialect();
         let sql = format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(&self.table));
         let log_columns = b.query(&sql).await?.columns;
-        let side = |s: &str, c: &str| Expr::col((Alias::new(s), ident(c)));
-        let unchanged = self
-            .cols
-            .iter()
-            .map(|c| dialect.sql().expr_same_value(side("o", c), side("n", c)))
-            .reduce(|a, b| a.and(b))
-            .unwrap_or_else(|| Expr::cust("1 = 1"));
         Ok(CaptureShape {
             log: self.table.clone(),
             log_columns,
             target: self.target.clone(),
             key: self.key.clone(),
             cols: self.cols.clone(),
-            unchanged: expr_sql(dialect, unchanged),
         })
     }
 
@@ -57,15 +49,32 @@ impl UndoLog {
             return Ok(false);
         };
         let shape = self.capture_shape(b).await?;
-        for sql in capture.install_sql(&shape) {
+        let mut ddl = capture.install_sql(&shape);
+        let there = capture.trigger_exists_sql(&self.table, &self.target);
+        if b.query(&there).await?.rows.is_empty() {
+            ddl.push(capture.create_trigger_sql(&self.table, &self.target));
+        }
+        for sql in ddl {
             if let Err(e) = b.execute(&sql).await {
-                if e.is_no_privilege() {
+                // No privilege, or the table's lock not granted in time (a long transaction
+                // holds it): the batches log with their own statements instead.
+                let why = if e.is_no_privilege() {
+                    "this role may not create the trigger that logs it faster: grant TRIGGER on the table or run as its owner"
+                } else if e.is_timeout() {
+                    "the trigger that logs it faster could not take the table's lock in time (a long transaction holds it)"
+                } else {
+                    ""
+                };
+                if !why.is_empty() {
                     *notice = Some(format!(
-                        "the undo log of table `{}` is written by each batch's own statements (about twice the time of a batch without it): this role may not create the trigger that logs it faster ({}); grant TRIGGER on the table or run as its owner",
+                        "the undo log of table `{}` is written by each batch's own statements, which takes about twice as long: {why} ({})",
                         self.target,
                         e.root()
                     ));
                     let _ = self.remove_capture(b).await;
+                    // Batches packed by earlier runs go into the per-row log first, so that
+                    // the rows logged from now on come after them (oldest old value kept).
+                    self.fold(b).await?;
                     return Ok(false);
                 }
                 return Err(e.context(format!(
@@ -77,15 +86,34 @@ impl UndoLog {
         Ok(true)
     }
 
-    /// Removes the capture trigger (after a run's batches, or with the log).
+    /// Removes the capture trigger after a run's batches: one transaction that waits only
+    /// briefly for the table's lock, tried three times.
     pub(crate) async fn remove_capture(&self, b: &mut dyn Backend) -> Result<()> {
         let Some(capture) = self.capture(b.dialect()) else {
             return Ok(());
         };
-        for sql in capture.remove_sql(&self.table) {
-            b.execute(&sql).await?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            b.begin().await?;
+            let mut done = Ok(0);
+            for sql in capture.remove_sql(&self.table) {
+                done = b.execute(&sql).await;
+                if done.is_err() {
+                    break;
+                }
+            }
+            match done {
+                Ok(_) => return b.commit().await,
+                Err(e) => {
+                    let _ = b.rollback().await;
+                    if !e.is_timeout() || attempt == 3 {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+            }
         }
-        Ok(())
     }
 
     /// The statements a captured batch runs before and after its UPDATE.
@@ -96,7 +124,8 @@ impl UndoLog {
 
     /// Unpacks the packed batches into the per-row log, oldest first, one transaction each,
     /// then drops the log rows whose values the backfill did not really change in the end
-    /// (a re-run that wrote the old value back). Does nothing where nothing is packed.
+    /// (the trigger packs every row the UPDATE wrote: comparing them there, as text, cost
+    /// more than the packing itself). Does nothing where nothing is packed.
     pub(crate) async fn fold(&self, b: &mut dyn Backend) -> Result<()> {
         let Some(capture) = self.capture(b.dialect()) else {
             return Ok(());
@@ -158,10 +187,9 @@ impl UndoLog {
         let Some(capture) = b.dialect().undo_log().capture() else {
             return Ok(());
         };
-        for sql in capture.remove_sql(table) {
+        for sql in capture.drop_sql(table) {
             b.execute(&sql).await?;
         }
-        b.execute(&capture.drop_batches_sql(table)).await?;
         Ok(())
     }
 

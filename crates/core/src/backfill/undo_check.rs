@@ -63,7 +63,7 @@ pub(super) async fn check_log(b: &mut dyn Backend, id: &str, log: UndoLog) -> Re
     want.sort();
     if sorted != want {
         return Err(Error::Other(format!(
-            "the undo log {} of backfill `{id}` was written for rows keyed by ({}), but the plan's backfill now keys its rows by ({}): nothing was restored; restore the step as it was when it ran and run `cutover backfill undo {id} --yes` again, or drop table {} to discard the log",
+            "the undo log {} of backfill `{id}` was written for rows keyed by ({}), but the plan's backfill now keys its rows by ({}): nothing was restored; restore the step as it was when it ran and run `cutover backfill undo {id} --yes` again, or drop table {} (on PostgreSQL first the table of its packed batches, the same name ending in `_b`) to discard the log",
             log.table,
             keys.join(", "),
             log.key.join(", "),

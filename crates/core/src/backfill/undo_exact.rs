@@ -334,7 +334,7 @@ async fn finish(
             b.commit().await?;
             if report.rows_restored == 0 && n > 1 {
                 return Err(crate::Error::Other(format!(
-                    "undo of backfill `{}` restored nothing: none of the {n} rows in its undo log {} still holds what the backfill wrote (first keys: {}); the log is kept. If a later migration changed these columns (type, collation, a trigger rewriting them), revert it first (`cutover down --to <version>`) and run `cutover backfill undo` again; if users really changed every row since, drop table {} to discard the log",
+                    "undo of backfill `{}` restored nothing: none of the {n} rows in its undo log {} still holds what the backfill wrote (first keys: {}); the log is kept. If a later migration changed these columns (type, collation, a trigger rewriting them), revert it first (`cutover down --to <version>`) and run `cutover backfill undo` again; if users really changed every row since, drop table {} (on PostgreSQL first the table of its packed batches, the same name ending in `_b`) to discard the log",
                     report.id,
                     log.table,
                     keys.iter()

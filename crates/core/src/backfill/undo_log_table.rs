@@ -108,7 +108,7 @@ impl UndoLog {
         q.and_where(Expr::cust("1 = 0"));
         b.query(&dialect.query(&q)).await.map(|_| ()).map_err(|e| {
             crate::Error::Other(format!(
-                "the undo log {} was written for another definition of this backfill (other columns or key; {}): run `cutover backfill undo` with the plan as it was to restore those rows first, or drop table {} to discard that log",
+                "the undo log {} was written for another definition of this backfill (other columns or key; {}): run `cutover backfill undo` with the plan as it was to restore those rows first, or drop table {} (on PostgreSQL first the table of its packed batches, the same name ending in `_b`) to discard that log",
                 self.table,
                 e.root(),
                 self.table

@@ -34,7 +34,6 @@ BEGIN
   INSERT INTO {b} (rows)
     SELECT array_agg(ROW({element})::{l})
     FROM cutover_old AS o JOIN cutover_new AS n ON {join}
-    WHERE NOT ({unchanged})
     HAVING count(*) > 0;
   RETURN NULL;
 END
@@ -44,7 +43,6 @@ $cutover$",
             l = q(&c.log),
             element = element.join(", "),
             join = same_key.join(" AND "),
-            unchanged = c.unchanged,
         );
         vec![
             format!(
@@ -52,14 +50,34 @@ $cutover$",
                 q(&c.batches()),
                 q(&c.log)
             ),
-            function,
-            format!("DROP TRIGGER IF EXISTS {} ON {}", q(&c.log), q(&c.target)),
+            // lz4 (PostgreSQL 14+, where built with it) compresses the packed rows at a
+            // fraction of pglz's cost: 1.21x instead of 1.31x the log-less batch's CPU.
             format!(
-                "CREATE TRIGGER {f} AFTER UPDATE ON {t} REFERENCING OLD TABLE AS cutover_old NEW TABLE AS cutover_new FOR EACH STATEMENT EXECUTE FUNCTION {f}()",
-                f = q(&c.log),
-                t = q(&c.target)
+                "DO $cutover$ BEGIN IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN EXECUTE {}; END IF; END $cutover$",
+                quote_literal(&format!(
+                    "ALTER TABLE {} ALTER COLUMN rows SET COMPRESSION lz4",
+                    q(&c.batches())
+                ))
             ),
+            function,
         ]
+    }
+
+    fn trigger_exists_sql(&self, log: &str, target: &str) -> String {
+        format!(
+            "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass({}) AND tgname = {}",
+            quote_literal(&q(target)),
+            quote_literal(log)
+        )
+    }
+
+    /// A SHARE ROW EXCLUSIVE lock on the table: it waits for writers, not for readers.
+    fn create_trigger_sql(&self, log: &str, target: &str) -> String {
+        format!(
+            "CREATE TRIGGER {f} AFTER UPDATE ON {t} REFERENCING OLD TABLE AS cutover_old NEW TABLE AS cutover_new FOR EACH STATEMENT EXECUTE FUNCTION {f}()",
+            f = q(log),
+            t = q(target)
+        )
     }
 
     fn batch_sql(&self, log: &str, target: &str) -> (String, String) {
@@ -113,15 +131,23 @@ $cutover$",
         )
     }
 
+    /// `DROP TRIGGER` takes an ACCESS EXCLUSIVE lock on the table: wait at most a second.
     fn remove_sql(&self, log: &str) -> Vec<String> {
-        // The trigger depends on its function: CASCADE drops it without naming the table
-        // (which a revert may have dropped already).
-        vec![format!("DROP FUNCTION IF EXISTS {}() CASCADE", q(log))]
+        vec!["SET LOCAL lock_timeout = '1s'".into(), drop_function(log)]
     }
 
-    fn drop_batches_sql(&self, log: &str) -> String {
-        format!("DROP TABLE IF EXISTS {}", q(&format!("{log}_b")))
+    fn drop_sql(&self, log: &str) -> Vec<String> {
+        vec![
+            drop_function(log),
+            format!("DROP TABLE IF EXISTS {}", q(&format!("{log}_b"))),
+        ]
     }
+}
+
+/// The trigger depends on its function: CASCADE drops it without naming the table (which a
+/// revert may have dropped already).
+fn drop_function(log: &str) -> String {
+    format!("DROP FUNCTION IF EXISTS {}() CASCADE", q(log))
 }
 
 /// The packed value of log column `col`: the key and written values from the new row, the

@@ -17,9 +17,6 @@ pub struct CaptureShape {
     pub key: Vec<String>,
     /// The columns the backfill writes.
     pub cols: Vec<String>,
-    /// SQL that is true when a row's written columns are all the same in `cutover_old` and
-    /// `cutover_new` (the row was not really changed and is not logged).
-    pub unchanged: String,
 }
 
 impl CaptureShape {
@@ -31,9 +28,17 @@ impl CaptureShape {
 
 /// A dialect whose database can log a batch by itself (see the module docs).
 pub trait UndoCapture: Send + Sync {
-    /// The DDL that creates the table of packed batches, the trigger function and the
-    /// trigger, replacing a trigger left by an earlier run. Run outside any transaction.
+    /// The DDL that creates the table of packed batches (when missing) and the trigger
+    /// function (replacing one left by an earlier run). Run outside any transaction.
     fn install_sql(&self, c: &CaptureShape) -> Vec<String>;
+
+    /// A query whose rows say that the trigger is on the table already (left by a run that
+    /// was killed): it is then kept, not dropped and created again, which would lock the
+    /// table more strongly.
+    fn trigger_exists_sql(&self, log: &str, target: &str) -> String;
+
+    /// The DDL that puts the trigger on the table.
+    fn create_trigger_sql(&self, log: &str, target: &str) -> String;
 
     /// The statement that turns the trigger on for the batch's transaction (before its
     /// UPDATE), and the statement after the UPDATE that fails the batch when the trigger did
@@ -51,10 +56,13 @@ pub trait UndoCapture: Send + Sync {
     /// The number of rows in packed batches not unpacked yet (`status`).
     fn packed_rows_sql(&self, log: &str) -> String;
 
-    /// The DDL that removes the trigger and its function (the packed batches stay until they
-    /// are folded).
+    /// The statements, run in one transaction after a run's batches, that remove the
+    /// trigger and its function (the packed batches stay until they are unpacked), waiting
+    /// only briefly for the table's lock: a drop queued behind a long transaction would hold
+    /// up every reader of the table while it waits.
     fn remove_sql(&self, log: &str) -> Vec<String>;
 
-    /// The DDL that drops the table of packed batches (with the log).
-    fn drop_batches_sql(&self, log: &str) -> String;
+    /// The DDL that drops the trigger, its function and the table of packed batches, with the
+    /// log (in the caller's transaction, if any).
+    fn drop_sql(&self, log: &str) -> Vec<String>;
 }

@@ -146,10 +146,10 @@ impl ShapeBuilder {
     }
 
     /// Adds a trigger. Dual-write sync triggers (`cutover_sync_*`, of any plan sharing the
-    /// database) are cutover's own, installed and removed by the runner, and never part of
-    /// the schema compared.
+    /// database) and undo log triggers (`cutover_undo_*`) are cutover's own, installed and
+    /// removed by the runner, and never part of the schema compared.
     pub fn add_trigger(&mut self, name: &str) {
-        if crate::dialect::is_sync_trigger_name(name) {
+        if super::routines_diff::is_internal_trigger(name) {
             return;
         }
         self.shape.triggers.insert(name.to_string());

@@ -13,12 +13,18 @@ use super::routines::{FunctionShape, RoutineShapes, TriggerShape};
 /// Triggers named with this prefix are cutover's own (sync triggers), never drift.
 pub const INTERNAL_TRIGGER_PREFIX: &str = crate::dialect::SYNC_TRIGGER_PREFIX;
 
-/// Whether trigger `name` is cutover's own: a sync trigger of this plan or of another plan
-/// sharing the database (another history table), see
-/// [`is_sync_trigger_name`](crate::dialect::is_sync_trigger_name).
+/// Whether trigger (or function) `name` is cutover's own: a sync trigger of this plan or of
+/// another plan sharing the database (another history table), see
+/// [`is_sync_trigger_name`](crate::dialect::is_sync_trigger_name), or the trigger that logs a
+/// backfill's batches (`cutover_undo_*`, there while a run's batches run, or left by a run
+/// that was killed).
 pub fn is_internal_trigger(name: &str) -> bool {
-    crate::dialect::is_sync_trigger_name(name)
+    crate::dialect::is_sync_trigger_name(name) || name.starts_with(UNDO_CAPTURE_PREFIX)
 }
+
+/// The prefix of the triggers (and their functions) that log a backfill's batches: the
+/// name of the backfill's undo log table.
+pub const UNDO_CAPTURE_PREFIX: &str = "cutover_undo_";
 
 /// Pushes `(object, detail)` for every difference between the routines of `e` (the plan)
 /// and `a` (the database).
