@@ -59,6 +59,7 @@ pub mod runs;
 pub mod seed;
 pub mod snapshot;
 mod testdb;
+pub mod undo_capture;
 pub mod undo_log;
 
 pub use backend::{Backend, backends};

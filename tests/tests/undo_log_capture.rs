@@ -6,53 +6,11 @@
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
-use cutover_core::backfill::BackfillScope;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::crash::{CrashAt, Crashing};
+use cutover_tests::undo_capture::{capture_triggers, log_state, log_table, on_postgres};
 use cutover_tests::undo_log::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
-use cutover_tests::{Backend as Kind, TestDb, backends, snapshot as snap};
-
-fn log_table() -> String {
-    BackfillScope::default_history().undo_log_table("items_fill")
-}
-
-/// Triggers on `items` whose name starts with `cutover_undo_`.
-async fn capture_triggers(b: &mut dyn Backend) -> i64 {
-    snap::count(
-        b,
-        "SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = 'items'::regclass AND tgname LIKE 'cutover\\_undo\\_%'",
-    )
-    .await
-}
-
-/// (rows in the per-row log, packed batches, rows in them).
-async fn log_state(b: &mut dyn Backend) -> (i64, i64, i64) {
-    let log = log_table();
-    let own = snap::count(b, &format!("SELECT COUNT(*) FROM \"{log}\"")).await;
-    let batches = snap::count(b, &format!("SELECT COUNT(*) FROM \"{log}_b\"")).await;
-    let packed = snap::count(
-        b,
-        &format!("SELECT coalesce(sum(cardinality(rows)), 0) FROM \"{log}_b\""),
-    )
-    .await;
-    (own, batches, packed)
-}
-
-/// Runs `scenario` with the URL of a fresh PostgreSQL database; skipped only when
-/// CUTOVER_TEST_BACKENDS explicitly leaves PostgreSQL out (a listed but unreachable server
-/// fails in `backends()`).
-async fn on_postgres<F, Fut>(scenario: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    if !backends().contains(&Kind::Postgres) {
-        return;
-    }
-    let db = TestDb::create(Kind::Postgres).await;
-    scenario(db.url().to_string()).await;
-    db.drop_db().await;
-}
+use cutover_tests::{Backend as Kind, snapshot as snap};
 
 #[tokio::test]
 async fn batches_are_logged_packed_by_a_trigger_that_exists_only_while_they_run() {
@@ -276,11 +234,18 @@ async fn a_run_killed_mid_batch_leaves_a_trigger_that_is_no_drift_and_logs_nothi
             .await
             .expect("app write");
         assert_eq!(log_state(b.as_mut()).await, (0, 0, 0));
+        // Someone disables the leftover trigger: the next run enables it again.
+        b.execute(&format!(
+            "ALTER TABLE items DISABLE TRIGGER \"{}\"",
+            log_table()
+        ))
+        .await
+        .expect("disable");
 
         Runner::new(b.as_mut(), &plan, options(), &Silent)
             .up(Target::Latest)
             .await
-            .expect("up finishes the backfill");
+            .expect("up finishes the backfill (the trigger enabled again)");
         assert_eq!(capture_triggers(b.as_mut()).await, 0);
         let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
             .undo_backfill("items_fill")
@@ -300,104 +265,4 @@ async fn a_run_killed_mid_batch_leaves_a_trigger_that_is_no_drift_and_logs_nothi
         b.close().await.expect("close");
     })
     .await;
-}
-
-#[tokio::test]
-async fn a_role_that_may_not_create_triggers_logs_with_statements_after_the_packed_batches() {
-    if !backends().contains(&Kind::Postgres) {
-        return;
-    }
-    let db = TestDb::create(Kind::Postgres).await;
-    let role = format!("{}_writer", db.name());
-    let url = db.url().to_string();
-    let dir = plan_dir(FILL);
-    let plan = dir.load();
-    let mut b = connect(&url).await.expect("connect");
-    seed(b.as_mut(), &plan, Kind::Postgres).await;
-    let before = snapshot(b.as_mut()).await;
-    // A first run as the owner, killed after its first batch committed (packed).
-    let mut crashing = Crashing::new(
-        connect(&url).await.expect("connect"),
-        CrashAt::AfterCommitFollowing("current_setting('cutover.undo_logged'".into()),
-    );
-    let _ = Runner::new(&mut crashing, &plan, options(), &Silent)
-        .backfill("items_fill")
-        .await;
-    assert!(crashing.fired());
-    let _ = Box::new(crashing).close().await;
-    let (_, batches, first) = log_state(b.as_mut()).await;
-    assert_eq!(batches, 1);
-    // The app changes a row of that batch (it is left alone) and one not reached yet (its
-    // new value is the old value logged later).
-    b.execute("UPDATE items SET label = 'early' WHERE id = 1")
-        .await
-        .expect("app write");
-    b.execute("UPDATE items SET label = 'late' WHERE id = 40")
-        .await
-        .expect("app write");
-    let changed = snapshot(b.as_mut()).await;
-
-    // The rest as a role with UPDATE on the table but no TRIGGER privilege.
-    for sql in [
-        format!("CREATE ROLE \"{role}\" LOGIN BYPASSRLS"),
-        format!("GRANT USAGE, CREATE ON SCHEMA public TO \"{role}\""),
-        format!(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{role}\""
-        ),
-        format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \"{role}\""),
-    ] {
-        b.execute(&sql).await.expect("role setup");
-    }
-    let role_url = url.replacen("postgres@", &format!("{role}@"), 1);
-    assert_ne!(role_url, url, "the test URL names the user postgres");
-    let mut w = connect(&role_url).await.expect("connect as the role");
-    let outcome = Runner::new(w.as_mut(), &plan, options(), &Silent)
-        .backfill("items_fill")
-        .await;
-    w.close().await.expect("close");
-    outcome.expect("the role's run logs with statements");
-    let (own, batches, packed) = log_state(b.as_mut()).await;
-    assert_eq!(
-        (batches, packed),
-        (0, 0),
-        "the packed batch was unpacked first"
-    );
-    assert_eq!(own, ROWS, "one log row per row");
-    // The owner's killed run left its trigger, which the role may not drop: inert (it acts
-    // only in a batch that names its log), dropped with the log.
-    assert_eq!(capture_triggers(b.as_mut()).await, 1);
-    assert!(first > 0);
-
-    let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-        .undo_backfill("items_fill")
-        .await
-        .expect("undo");
-    assert_eq!(
-        (report.rows_restored, report.rows_left_alone),
-        (ROWS as u64 - 1, 1)
-    );
-    assert_eq!(report.left_alone_keys, vec![vec!["1".to_string()]]);
-    let after = snapshot(b.as_mut()).await;
-    assert_eq!(row(&after, 1), row(&changed, 1), "left alone");
-    assert_eq!(
-        row(&after, 40),
-        row(&changed, 40),
-        "back to the app's value"
-    );
-    for id in 2..ROWS {
-        assert_eq!(row(&after, id), row(&before, id), "row {id}");
-    }
-    b.execute(&format!("DROP OWNED BY \"{role}\""))
-        .await
-        .expect("drop owned");
-    b.close().await.expect("close");
-    db.drop_db().await;
-    let mut admin = connect(&Kind::Postgres.server_url())
-        .await
-        .expect("connect");
-    admin
-        .execute(&format!("DROP ROLE \"{role}\""))
-        .await
-        .expect("drop role");
-    admin.close().await.expect("close");
 }

@@ -34,6 +34,7 @@ mod undo_check;
 mod undo_covered;
 mod undo_exact;
 mod undo_fk;
+mod undo_fold;
 mod undo_log;
 mod undo_log_ahead;
 #[cfg(test)]

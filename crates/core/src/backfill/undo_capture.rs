@@ -5,13 +5,10 @@
 //! with the trigger turned on for its transaction. The packed batches are unpacked into the
 //! per-row log ([`super::undo_log`]) before anything reads the log.
 
-use sea_query::{Expr, ExprTrait};
-
 use super::undo_log::UndoLog;
 use crate::backend::Backend;
 use crate::dialect::{CaptureShape, Dialect, UndoCapture};
 use crate::error::Result;
-use crate::render::ident;
 
 impl UndoLog {
     /// How the database logs this backfill's batches by itself, if it can: update form only
@@ -23,23 +20,27 @@ impl UndoLog {
         dialect.undo_log().capture()
     }
 
-    /// The capture's shape; reads the log table's columns (the log exists).
-    async fn capture_shape(&self, b: &mut dyn Backend) -> Result<CaptureShape> {
+    /// The capture's shape; reads the log table's and the target's columns (both exist).
+    pub(super) async fn capture_shape(&self, b: &mut dyn Backend) -> Result<CaptureShape> {
         let dialect = b.dialect();
-        let sql = format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(&self.table));
-        let log_columns = b.query(&sql).await?.columns;
+        let columns = |t: &str| format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(t));
+        let log_columns = b.query(&columns(&self.table)).await?.columns;
+        let target_columns = b.query(&columns(&self.target)).await?.columns;
         Ok(CaptureShape {
             log: self.table.clone(),
             log_columns,
             target: self.target.clone(),
             key: self.key.clone(),
             cols: self.cols.clone(),
+            target_columns,
         })
     }
 
     /// Installs the capture trigger before a run's batches. Returns whether the batches are
-    /// captured; `Ok(false)` with `notice` set when the role may not create the trigger (the
-    /// batches then log with their own statements, which costs more).
+    /// captured; `Ok(false)` with `notice` set when they cannot be (the role may not create
+    /// the trigger, the table's lock was not granted within a second, or the trigger would
+    /// not fire in this session): the batches then log with their own statements, which
+    /// costs more, after what earlier runs packed is unpacked.
     pub(crate) async fn install_capture(
         &self,
         b: &mut dyn Backend,
@@ -49,41 +50,71 @@ impl UndoLog {
             return Ok(false);
         };
         let shape = self.capture_shape(b).await?;
+        let state = capture.trigger_state_sql(&self.table, &self.target);
+        let always = |r: &crate::backend::Rows| r.rows.first().map(|row| flag(row, 0));
         let mut ddl = capture.install_sql(&shape);
-        let there = capture.trigger_exists_sql(&self.table, &self.target);
-        if b.query(&there).await?.rows.is_empty() {
+        let was = always(&b.query(&state).await?);
+        if was.is_none() {
             ddl.push(capture.create_trigger_sql(&self.table, &self.target));
         }
-        for sql in ddl {
-            if let Err(e) = b.execute(&sql).await {
-                // No privilege, or the table's lock not granted in time (a long transaction
-                // holds it): the batches log with their own statements instead.
-                let why = if e.is_no_privilege() {
-                    "this role may not create the trigger that logs it faster: grant TRIGGER on the table or run as its owner"
-                } else if e.is_timeout() {
-                    "the trigger that logs it faster could not take the table's lock in time (a long transaction holds it)"
-                } else {
-                    ""
-                };
-                if !why.is_empty() {
-                    *notice = Some(format!(
-                        "the undo log of table `{}` is written by each batch's own statements, which takes about twice as long: {why} ({})",
-                        self.target,
-                        e.root()
-                    ));
-                    let _ = self.remove_capture(b).await;
-                    // Batches packed by earlier runs go into the per-row log first, so that
-                    // the rows logged from now on come after them (oldest old value kept).
-                    self.fold(b).await?;
-                    return Ok(false);
-                }
+        let why = match self.run_in_transaction(b, &ddl).await {
+            Ok(()) => None,
+            Err(e) if e.is_no_privilege() => Some(format!(
+                "this role may not create the trigger that logs it, or replace its function left by another role's run ({}): grant TRIGGER on the table, or run as its owner or as that role",
+                e.root()
+            )),
+            Err(e) if e.is_timeout() => Some(format!(
+                "the trigger that logs it could not take the table's lock within a second: a long transaction holds it ({})",
+                e.root()
+            )),
+            Err(e) => {
                 return Err(e.context(format!(
                     "installing the undo log trigger {} on table `{}`",
                     self.table, self.target
                 )));
             }
+        };
+        let why = match why {
+            Some(why) => Some(why),
+            None => {
+                crate::internal_tables::protect(b, &shape.batches()).await?;
+                if was != Some(true) {
+                    // Fires in every session where the role may make it (the table's
+                    // owner); otherwise as created, which is enough unless disabled or
+                    // under `session_replication_role = replica` (checked next).
+                    let enable = capture.enable_trigger_sql(&self.table, &self.target);
+                    let _ = self.run_in_transaction(b, &[enable]).await;
+                }
+                let fires = b.query(&state).await?;
+                let fires = fires.rows.first().is_some_and(|row| flag(row, 1));
+                (!fires).then(|| {
+                    "the trigger that logs it would not fire in this session (disabled, or session_replication_role = replica) and this role may not enable it for every session".to_string()
+                })
+            }
+        };
+        let Some(why) = why else {
+            return Ok(true);
+        };
+        *notice = Some(format!(
+            "the undo log of table `{}` is written by each batch's own statements, which takes about twice as long: {why}",
+            self.target
+        ));
+        // Batches packed by earlier runs go into the per-row log first, so that the rows
+        // logged from now on come after them (oldest old value kept).
+        self.fold(b).await?;
+        Ok(false)
+    }
+
+    /// Runs `statements` in one transaction (rolled back on the first error).
+    async fn run_in_transaction(&self, b: &mut dyn Backend, statements: &[String]) -> Result<()> {
+        b.begin().await?;
+        for sql in statements {
+            if let Err(e) = b.execute(sql).await {
+                let _ = b.rollback().await;
+                return Err(e);
+            }
         }
-        Ok(true)
+        b.commit().await
     }
 
     /// Removes the capture trigger after a run's batches: one transaction that waits only
@@ -122,66 +153,6 @@ impl UndoLog {
             .map(|c| c.batch_sql(&self.table, &self.target))
     }
 
-    /// Unpacks the packed batches into the per-row log, oldest first, one transaction each,
-    /// then drops the log rows whose values the backfill did not really change in the end
-    /// (the trigger packs every row the UPDATE wrote: comparing them there, as text, cost
-    /// more than the packing itself). Does nothing where nothing is packed.
-    pub(crate) async fn fold(&self, b: &mut dyn Backend) -> Result<()> {
-        let Some(capture) = self.capture(b.dialect()) else {
-            return Ok(());
-        };
-        let shape = CaptureShape {
-            log: self.table.clone(),
-            ..self.capture_shape(b).await?
-        };
-        if !b.table_exists(&shape.batches()).await? {
-            return Ok(());
-        }
-        let (before, step) = capture.fold_step_sql(&shape);
-        let mut folded = 0u64;
-        loop {
-            b.begin().await?;
-            let mut moved = Ok(0);
-            for sql in before.iter().map(String::as_str).chain([step.as_str()]) {
-                moved = b.execute(sql).await;
-                if moved.is_err() {
-                    break;
-                }
-            }
-            let moved = match moved {
-                Ok(n) => n,
-                Err(e) => {
-                    let _ = b.rollback().await;
-                    return Err(e.context(format!(
-                        "unpacking the undo log {} of table `{}`",
-                        self.table, self.target
-                    )));
-                }
-            };
-            b.commit().await?;
-            folded += moved;
-            if moved == 0 {
-                break;
-            }
-        }
-        if folded > 0 {
-            b.execute(&self.forget_unchanged_sql(b.dialect())).await?;
-        }
-        Ok(())
-    }
-
-    /// Rows logged in packed batches not unpacked yet (counted with repeats).
-    pub(crate) async fn packed_rows(&self, b: &mut dyn Backend) -> Result<u64> {
-        let Some(capture) = self.capture(b.dialect()) else {
-            return Ok(0);
-        };
-        if !b.table_exists(&format!("{}_b", self.table)).await? {
-            return Ok(0);
-        }
-        let n = b.query(&capture.packed_rows_sql(&self.table)).await?;
-        Ok(n.scalar().and_then(|v| v.parse().ok()).unwrap_or(0))
-    }
-
     /// Drops the capture's trigger and its table of packed batches (with the log).
     pub(crate) async fn drop_capture(b: &mut dyn Backend, table: &str) -> Result<()> {
         let Some(capture) = b.dialect().undo_log().capture() else {
@@ -192,22 +163,9 @@ impl UndoLog {
         }
         Ok(())
     }
+}
 
-    /// `DELETE FROM log WHERE <every written column as before>`.
-    fn forget_unchanged_sql(&self, dialect: Dialect) -> String {
-        let same = self
-            .cols
-            .iter()
-            .map(|c| {
-                dialect.sql().expr_same_value(
-                    Expr::col((self.l(), ident(&super::undo_log::o(c)))),
-                    Expr::col((self.l(), ident(&super::undo_log::n(c)))),
-                )
-            })
-            .reduce(|a, b| a.and(b))
-            .unwrap_or_else(|| Expr::cust("1 = 0"));
-        let mut forget = sea_query::Query::delete();
-        forget.from_table(self.l()).and_where(same);
-        dialect.query(&forget)
-    }
+/// Value `i` of a row read as a flag (`true`/`false` text).
+fn flag(row: &[Option<String>], i: usize) -> bool {
+    row.get(i).cloned().flatten().as_deref() == Some("true")
 }

@@ -89,6 +89,9 @@ pub async fn undo_exact(
     let checked = check_log(b, &spec.id, log).await?;
     let log = checked.log.clone();
     log.fold(b).await?;
+    // A capture trigger left by a run that could not remove it goes now (it is inert; a
+    // role that may not drop it leaves it to `down` or `retire`).
+    let _ = log.remove_capture(b).await;
     // The insert form's log is walked by its target's key.
     let kinds = match spec.step.insert_into.as_deref() {
         Some(target) if log.insert => keys::catalog_kinds(b, &spec, target, &log.key).await?,

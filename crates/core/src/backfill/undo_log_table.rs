@@ -21,6 +21,19 @@ impl UndoLog {
             crate::internal_tables::protect(b, &self.table).await?;
             return self.check_columns(b).await;
         }
+        // PostgreSQL cuts longer names to 63 bytes (MySQL refuses past 64 characters): the
+        // log's `o_`/`n_`/`k_` copies of a 62- or 63-byte column name would not be found.
+        let names = self.log_key().into_iter().chain(
+            self.cols
+                .iter()
+                .flat_map(|c| [super::undo_log::o(c), super::undo_log::n(c)]),
+        );
+        if let Some(long) = names.into_iter().find(|c| c.len() > 63) {
+            return Err(crate::Error::Other(format!(
+                "backfill of table `{}`: its undo log would name a column `{long}`, longer than the 63 bytes a database keeps; rename the column (at most 61 bytes), or set `undo_log = false` on the backfill step and undo with `undo` expressions",
+                self.target
+            )));
+        }
         // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
         // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
         // The key is made unique (MySQL: the primary key) right after.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::keys;
 use super::spec::BackfillSpec;
-use super::undo_check::check_log;
+use super::undo_check::{CheckedLog, check_log};
 use super::undo_exact::has_undo_log;
 use super::undo_log::UndoLog;
 use crate::backend::Backend;
@@ -56,8 +56,30 @@ pub async fn undo_preview(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Un
     let checked = check_log(b, &spec.id, log).await?;
     let dialect = b.dialect();
     let log = &checked.log;
-    // Batches the database logged packed are unpacked first (the values are not changed).
-    log.fold(b).await?;
+    // Batches the database logged packed are unpacked in a transaction that is rolled back
+    // once counted: the dry run writes nothing.
+    let packed = log.capture(dialect).is_some();
+    if packed {
+        b.begin().await?;
+    }
+    let counted = match log.fold_within(b).await {
+        Ok(()) => counts(b, &checked).await,
+        Err(e) => Err(e),
+    };
+    if packed {
+        b.rollback().await?;
+    }
+    (preview.logged, preview.would_restore) = counted?;
+    preview.would_leave_alone = preview.logged.saturating_sub(preview.would_restore);
+    preview.method = "log".into();
+    preview.note = checked.note.clone();
+    Ok(preview)
+}
+
+/// (rows logged, rows an undo would restore now).
+async fn counts(b: &mut dyn Backend, checked: &CheckedLog) -> Result<(u64, u64)> {
+    let dialect = b.dialect();
+    let log = &checked.log;
     let (t, l) = (ident(&log.target), ident(&log.table));
     let mut total = Query::select();
     total.from(l.clone()).expr(Expr::cust("COUNT(*)"));
@@ -76,12 +98,10 @@ pub async fn undo_preview(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<Un
         .expr(Expr::cust("COUNT(*)"))
         .and_where(Expr::exists(still));
     let count = |v: Option<&str>| v.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    preview.logged = count(b.query(&dialect.query(&total)).await?.scalar());
-    preview.would_restore = count(b.query(&dialect.query(&restorable)).await?.scalar());
-    preview.would_leave_alone = preview.logged.saturating_sub(preview.would_restore);
-    preview.method = "log".into();
-    preview.note = checked.note.clone();
-    Ok(preview)
+    Ok((
+        count(b.query(&dialect.query(&total)).await?.scalar()),
+        count(b.query(&dialect.query(&restorable)).await?.scalar()),
+    ))
 }
 
 /// How many rows the undo log of `spec` holds, `None` when it has none in the database.

@@ -24,15 +24,20 @@ impl UndoCapture for Postgres {
             .iter()
             .map(|col| element_value(c, col))
             .collect();
+        let written: Vec<String> = c.cols.iter().map(|col| quote_literal(col)).collect();
+        // Only the batch's own UPDATE (trigger depth 1): an UPDATE of the same table run by
+        // one of the application's row triggers fires this trigger again, nested, before the
+        // outer statement's, and its rows would be unpacked in the wrong order. Its changes
+        // make those rows differ from what the batch wrote: undo leaves them alone.
         let function = format!(
             "CREATE OR REPLACE FUNCTION {f}() RETURNS trigger LANGUAGE plpgsql AS $cutover$
 BEGIN
-  IF current_setting('cutover.undo_log', true) IS DISTINCT FROM {log} THEN
+  IF current_setting('cutover.undo_log', true) IS DISTINCT FROM {log} OR pg_trigger_depth() > 1 THEN
     RETURN NULL;
   END IF;
   PERFORM set_config('cutover.undo_logged', {log}, true);
-  INSERT INTO {b} (rows)
-    SELECT array_agg(ROW({element})::{l})
+  INSERT INTO {b} (rows, written)
+    SELECT array_agg(ROW({element})::{l}), ARRAY[{written}]::text[]
     FROM cutover_old AS o JOIN cutover_new AS n ON {join}
     HAVING count(*) > 0;
   RETURN NULL;
@@ -42,11 +47,14 @@ $cutover$",
             b = q(&c.batches()),
             l = q(&c.log),
             element = element.join(", "),
+            written = written.join(", "),
             join = same_key.join(" AND "),
         );
         vec![
+            "SET LOCAL lock_timeout = '1s'".into(),
+            // `written`: the columns the packing run wrote, the only ones unpacking renews.
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, rows {}[] NOT NULL)",
+                "CREATE TABLE IF NOT EXISTS {} (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, rows {}[] NOT NULL, written text[] NOT NULL)",
                 q(&c.batches()),
                 q(&c.log)
             ),
@@ -63,12 +71,16 @@ $cutover$",
         ]
     }
 
-    fn trigger_exists_sql(&self, log: &str, target: &str) -> String {
+    fn trigger_state_sql(&self, log: &str, target: &str) -> String {
         format!(
-            "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass({}) AND tgname = {}",
+            "SELECT (tgenabled = 'A')::text, (tgenabled = 'A' OR (tgenabled = 'O') = (current_setting('session_replication_role') <> 'replica') AND tgenabled <> 'D')::text FROM pg_trigger WHERE tgrelid = to_regclass({}) AND tgname = {}",
             quote_literal(&q(target)),
             quote_literal(log)
         )
+    }
+
+    fn enable_trigger_sql(&self, log: &str, target: &str) -> String {
+        format!("ALTER TABLE {} ENABLE ALWAYS TRIGGER {}", q(target), q(log))
     }
 
     /// A SHARE ROW EXCLUSIVE lock on the table: it waits for writers, not for readers.
@@ -96,11 +108,21 @@ $cutover$",
         )
     }
 
-    fn fold_step_sql(&self, c: &CaptureShape) -> (Vec<String>, String) {
+    fn fold_lock_sql(&self, c: &CaptureShape) -> String {
+        format!("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", q(&c.batches()))
+    }
+
+    fn fold_peek_sql(&self, c: &CaptureShape) -> String {
+        let b = q(&c.batches());
+        format!(
+            "SELECT b.seq::text, w FROM {b} AS b LEFT JOIN LATERAL unnest(b.written) AS w ON true WHERE b.seq = (SELECT min(seq) FROM {b})"
+        )
+    }
+
+    fn fold_step_sql(&self, c: &CaptureShape, seq: i64, written: &[String]) -> String {
         let b = q(&c.batches());
         let keys: Vec<String> = c.key.iter().map(|k| q(&format!("k_{k}"))).collect();
-        let renew: Vec<String> = c
-            .cols
+        let renew: Vec<String> = written
             .iter()
             .map(|col| format!("{0} = EXCLUDED.{0}", q(&format!("n_{col}"))))
             .chain([format!("{} = 0", q("cutover_mark"))])
@@ -111,16 +133,13 @@ $cutover$",
             .iter()
             .map(|col| format!("r.{}", q(col)))
             .collect();
-        (
-            vec![format!("LOCK TABLE {b} IN SHARE ROW EXCLUSIVE MODE")],
-            format!(
-                "WITH d AS (DELETE FROM {b} WHERE seq = (SELECT min(seq) FROM {b}) RETURNING rows) INSERT INTO {l} ({columns}) SELECT {picked} FROM d CROSS JOIN LATERAL unnest(d.rows) AS r ON CONFLICT ({keys}) DO UPDATE SET {renew}",
-                l = q(&c.log),
-                columns = columns.join(", "),
-                picked = picked.join(", "),
-                keys = keys.join(", "),
-                renew = renew.join(", ")
-            ),
+        format!(
+            "WITH d AS (DELETE FROM {b} WHERE seq = {seq} RETURNING rows) INSERT INTO {l} ({columns}) SELECT {picked} FROM d CROSS JOIN LATERAL unnest(d.rows) AS r ON CONFLICT ({keys}) DO UPDATE SET {renew}",
+            l = q(&c.log),
+            columns = columns.join(", "),
+            picked = picked.join(", "),
+            keys = keys.join(", "),
+            renew = renew.join(", ")
         )
     }
 
@@ -151,7 +170,9 @@ fn drop_function(log: &str) -> String {
 }
 
 /// The packed value of log column `col`: the key and written values from the new row, the
-/// old values from the old one, 0 for the mark, NULL for a column of an older definition.
+/// old values from the old one, 0 for the mark. A column an older definition wrote and this
+/// one does not gets the row's value (unchanged by this run: unpacking does not renew it),
+/// NULL where the table no longer has it.
 fn element_value(c: &CaptureShape, col: &str) -> String {
     if col == "cutover_mark" {
         return "0".into();
@@ -164,10 +185,10 @@ fn element_value(c: &CaptureShape, col: &str) -> String {
     if let Some(k) = named("k_", &c.key) {
         return format!("n.{k}");
     }
-    if let Some(old) = named("o_", &c.cols) {
+    if let Some(old) = named("o_", &c.target_columns) {
         return format!("o.{old}");
     }
-    match named("n_", &c.cols) {
+    match named("n_", &c.target_columns) {
         Some(new) => format!("n.{new}"),
         None => "NULL".into(),
     }

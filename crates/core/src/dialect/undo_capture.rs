@@ -17,6 +17,8 @@ pub struct CaptureShape {
     pub key: Vec<String>,
     /// The columns the backfill writes.
     pub cols: Vec<String>,
+    /// The target's columns now.
+    pub target_columns: Vec<String>,
 }
 
 impl CaptureShape {
@@ -28,17 +30,23 @@ impl CaptureShape {
 
 /// A dialect whose database can log a batch by itself (see the module docs).
 pub trait UndoCapture: Send + Sync {
-    /// The DDL that creates the table of packed batches (when missing) and the trigger
-    /// function (replacing one left by an earlier run). Run outside any transaction.
+    /// The statements, run in one transaction, that create the table of packed batches
+    /// (when missing) and the trigger function (replacing one left by an earlier run),
+    /// waiting only briefly for locks (the first statement).
     fn install_sql(&self, c: &CaptureShape) -> Vec<String>;
 
-    /// A query whose rows say that the trigger is on the table already (left by a run that
-    /// was killed): it is then kept, not dropped and created again, which would lock the
-    /// table more strongly.
-    fn trigger_exists_sql(&self, log: &str, target: &str) -> String;
+    /// A query whose one row, if any, says that the trigger is on the table already (left by
+    /// a run that was killed), with two values: whether it fires in every session, and
+    /// whether it fires in this one. It is then kept (dropping and creating it again would
+    /// lock the table more strongly) and, if need be, enabled.
+    fn trigger_state_sql(&self, log: &str, target: &str) -> String;
 
     /// The DDL that puts the trigger on the table.
     fn create_trigger_sql(&self, log: &str, target: &str) -> String;
+
+    /// The DDL that makes the trigger fire in every session, also one whose
+    /// `session_replication_role` is `replica` and after someone disabled it.
+    fn enable_trigger_sql(&self, log: &str, target: &str) -> String;
 
     /// The statement that turns the trigger on for the batch's transaction (before its
     /// UPDATE), and the statement after the UPDATE that fails the batch when the trigger did
@@ -47,11 +55,17 @@ pub trait UndoCapture: Send + Sync {
     /// `log` and `target` are the log table's and the updated table's names.
     fn batch_sql(&self, log: &str, target: &str) -> (String, String);
 
-    /// One step of unpacking, run in its own transaction: the statements before (a lock that
-    /// keeps two unpackers apart), then the statement that moves the oldest packed batch
-    /// into the per-row log (a key logged already keeps its old values and gets the new
-    /// ones). Its row count is 0 once nothing is left.
-    fn fold_step_sql(&self, c: &CaptureShape) -> (Vec<String>, String);
+    /// The lock that keeps two unpackers apart, the first statement of each unpacking step's
+    /// transaction.
+    fn fold_lock_sql(&self, c: &CaptureShape) -> String;
+
+    /// The oldest packed batch: rows of (its number, one column it wrote or NULL); none
+    /// once nothing is left.
+    fn fold_peek_sql(&self, c: &CaptureShape) -> String;
+
+    /// The statement that moves packed batch `seq` into the per-row log: a key logged
+    /// already keeps its old values and gets the new values of the columns `written`.
+    fn fold_step_sql(&self, c: &CaptureShape, seq: i64, written: &[String]) -> String;
 
     /// The number of rows in packed batches not unpacked yet (`status`).
     fn packed_rows_sql(&self, log: &str) -> String;

@@ -1,0 +1,121 @@
+//! Unpacking what the database logged by itself ([`super::undo_capture`]) into the per-row
+//! log, before anything reads the log.
+
+use sea_query::{Expr, ExprTrait};
+
+use super::undo_log::{UndoLog, n, o};
+use crate::backend::Backend;
+use crate::dialect::{CaptureShape, Dialect, UndoCapture};
+use crate::error::Result;
+use crate::render::ident;
+
+impl UndoLog {
+    /// Unpacks the packed batches into the per-row log, oldest first, one transaction each
+    /// (a run killed half-way goes on where it stopped), then drops the log rows whose
+    /// values the backfill did not really change in the end (the trigger packs every row
+    /// the UPDATE wrote: comparing them there, as text, cost more than the packing).
+    /// Does nothing where nothing is packed.
+    pub(crate) async fn fold(&self, b: &mut dyn Backend) -> Result<()> {
+        self.fold_with(b, true).await
+    }
+
+    /// [`fold`](Self::fold) inside the caller's transaction (a dry run rolls it back).
+    pub(crate) async fn fold_within(&self, b: &mut dyn Backend) -> Result<()> {
+        self.fold_with(b, false).await
+    }
+
+    async fn fold_with(&self, b: &mut dyn Backend, own_transactions: bool) -> Result<()> {
+        let Some(capture) = self.capture(b.dialect()) else {
+            return Ok(());
+        };
+        if !b.table_exists(&format!("{}_b", self.table)).await? {
+            return Ok(());
+        }
+        let shape = self.capture_shape(b).await?;
+        let mut folded = false;
+        loop {
+            if own_transactions {
+                b.begin().await?;
+            }
+            let moved = fold_step(b, capture, &shape).await;
+            match (&moved, own_transactions) {
+                (Err(_), true) => b.rollback().await?,
+                (Ok(_), true) => b.commit().await?,
+                _ => {}
+            }
+            let moved = moved.map_err(|e| {
+                e.context(format!(
+                    "unpacking the undo log {} of table `{}`",
+                    self.table, self.target
+                ))
+            })?;
+            if !moved {
+                break;
+            }
+            folded = true;
+        }
+        if folded {
+            b.execute(&self.forget_unchanged_sql(b.dialect())).await?;
+        }
+        Ok(())
+    }
+
+    /// Rows logged in packed batches not unpacked yet (counted with repeats).
+    pub(crate) async fn packed_rows(&self, b: &mut dyn Backend) -> Result<u64> {
+        let Some(capture) = self.capture(b.dialect()) else {
+            return Ok(0);
+        };
+        if !b.table_exists(&format!("{}_b", self.table)).await? {
+            return Ok(0);
+        }
+        let n = b.query(&capture.packed_rows_sql(&self.table)).await?;
+        Ok(n.scalar().and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// `DELETE FROM log WHERE <every written column as before>`.
+    fn forget_unchanged_sql(&self, dialect: Dialect) -> String {
+        let same = self
+            .cols
+            .iter()
+            .map(|c| {
+                dialect.sql().expr_same_value(
+                    Expr::col((self.l(), ident(&o(c)))),
+                    Expr::col((self.l(), ident(&n(c)))),
+                )
+            })
+            .reduce(|a, b| a.and(b))
+            .unwrap_or_else(|| Expr::cust("1 = 0"));
+        let mut forget = sea_query::Query::delete();
+        forget.from_table(self.l()).and_where(same);
+        dialect.query(&forget)
+    }
+}
+
+/// Moves the oldest packed batch into the per-row log, renewing the columns its run wrote.
+/// Returns false when nothing was left.
+async fn fold_step(
+    b: &mut dyn Backend,
+    capture: &dyn UndoCapture,
+    shape: &CaptureShape,
+) -> Result<bool> {
+    b.execute(&capture.fold_lock_sql(shape)).await?;
+    let oldest = b.query(&capture.fold_peek_sql(shape)).await?;
+    let Some(seq) = oldest
+        .rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .and_then(|v| v.parse::<i64>().ok())
+    else {
+        return Ok(false);
+    };
+    // Only columns the log holds (a name the log does not know cannot be renewed).
+    let written: Vec<String> = oldest
+        .rows
+        .iter()
+        .filter_map(|r| r.get(1).cloned().flatten())
+        .filter(|c| shape.log_columns.contains(&n(c)))
+        .collect();
+    b.execute(&capture.fold_step_sql(shape, seq, &written))
+        .await?;
+    Ok(true)
+}
