@@ -36,8 +36,8 @@ async fn an_undo_killed_mid_way_and_resumed_ends_like_one_that_ran_through() {
         // The connection dies right after the first undo batch committed (its restoring
         // UPDATE; PostgreSQL unpacks the log before, in transactions of its own).
         let restore = match db.backend() {
-            Kind::Mysql => "SET `label` =",
-            Kind::Postgres | Kind::Sqlite => "SET \"label\" =",
+            Kind::Postgres => "SET \"label\" =",
+            Kind::Mysql | Kind::Sqlite => "o_label",
         };
         let inner = connect(db.url()).await.expect("connect");
         let mut crashing = Crashing::new(inner, CrashAt::AfterCommitFollowing(restore.into()));
