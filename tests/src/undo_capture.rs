@@ -37,6 +37,22 @@ pub async fn log_state(b: &mut dyn Backend) -> (i64, i64, i64) {
     (own, batches, packed)
 }
 
+/// How many rows the undo log `table` holds: its own rows, plus the rows of the batches
+/// PostgreSQL logged packed (`<table>_b`, one array per batch) and nothing unpacked yet.
+pub async fn logged_rows(b: &mut dyn Backend, table: &str) -> i64 {
+    let own = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(table));
+    let mut n = snap::count(b, &own).await;
+    let packed = format!("{table}_b");
+    if b.table_exists(&packed).await.expect("list tables") {
+        let sql = format!(
+            "SELECT coalesce(sum(cardinality(rows)), 0) FROM {}",
+            b.dialect().quote(&packed)
+        );
+        n += snap::count(b, &sql).await;
+    }
+    n
+}
+
 /// Runs `scenario` with the URL of a fresh PostgreSQL database; skipped only when
 /// CUTOVER_TEST_BACKENDS explicitly leaves PostgreSQL out (a listed but unreachable server
 /// fails in `backends()`).

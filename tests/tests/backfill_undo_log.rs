@@ -11,21 +11,10 @@ use cutover_tests::undo_log::{
 };
 use cutover_tests::{for_each_backend, snapshot as snap};
 
-/// How many rows the undo log of backfill `id` holds: its own rows, plus the rows of the
-/// batches PostgreSQL logged packed (`<log>_b`, one array per batch) and nothing unpacked yet.
+/// How many rows the undo log of backfill `id` holds (packed batches included).
 async fn log_rows(b: &mut dyn Backend, id: &str) -> i64 {
     let table = cutover_core::backfill::BackfillScope::default_history().undo_log_table(id);
-    let own = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table));
-    let mut n = snap::count(b, &own).await;
-    let packed = format!("{table}_b");
-    if b.table_exists(&packed).await.expect("list tables") {
-        let sql = format!(
-            "SELECT coalesce(sum(cardinality(rows)), 0) FROM {}",
-            b.dialect().quote(&packed)
-        );
-        n += snap::count(b, &sql).await;
-    }
-    n
+    cutover_tests::undo_capture::logged_rows(b, &table).await
 }
 
 async fn users_change_some_rows(b: &mut dyn Backend) {

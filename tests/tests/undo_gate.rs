@@ -138,7 +138,12 @@ async fn undo_killed_after_one_batch(
     plan: &cutover_core::plan::Plan,
 ) -> i64 {
     let inner = connect(url).await.expect("connect");
-    let mut crashing = Crashing::new(inner, CrashAt::AfterCommitFollowing("o_new".into()));
+    // After the first restoring batch (PostgreSQL unpacks its log first, naming `o_new`).
+    let restore = match b.dialect() {
+        cutover_core::Dialect::Postgres => "SET \"new\" =",
+        _ => "o_new",
+    };
+    let mut crashing = Crashing::new(inner, CrashAt::AfterCommitFollowing(restore.into()));
     let err = Runner::new(&mut crashing, plan, options(), &Silent)
         .undo_backfill("copy_old")
         .await

@@ -20,12 +20,20 @@ impl UndoLog {
         dialect.undo_log().capture()
     }
 
-    /// The capture's shape; reads the log table's and the target's columns (both exist).
-    pub(super) async fn capture_shape(&self, b: &mut dyn Backend) -> Result<CaptureShape> {
+    /// The capture's shape; reads the log table's columns and, `with_target`, the target's
+    /// (unpacking does not need them: a later migration may have renamed the table).
+    pub(super) async fn capture_shape(
+        &self,
+        b: &mut dyn Backend,
+        with_target: bool,
+    ) -> Result<CaptureShape> {
         let dialect = b.dialect();
         let columns = |t: &str| format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(t));
         let log_columns = b.query(&columns(&self.table)).await?.columns;
-        let target_columns = b.query(&columns(&self.target)).await?.columns;
+        let target_columns = match with_target {
+            true => b.query(&columns(&self.target)).await?.columns,
+            false => Vec::new(),
+        };
         Ok(CaptureShape {
             log: self.table.clone(),
             log_columns,
@@ -49,7 +57,7 @@ impl UndoLog {
         let Some(capture) = self.capture(b.dialect()) else {
             return Ok(false);
         };
-        let shape = self.capture_shape(b).await?;
+        let shape = self.capture_shape(b, true).await?;
         let state = capture.trigger_state_sql(&self.table, &self.target);
         let always = |r: &crate::backend::Rows| r.rows.first().map(|row| flag(row, 0));
         let mut ddl = capture.install_sql(&shape);

@@ -31,7 +31,7 @@ impl UndoLog {
         if !b.table_exists(&format!("{}_b", self.table)).await? {
             return Ok(());
         }
-        let shape = self.capture_shape(b).await?;
+        let shape = self.capture_shape(b, false).await?;
         let mut folded = false;
         loop {
             if own_transactions {
