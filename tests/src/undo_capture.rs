@@ -6,8 +6,12 @@ use std::future::Future;
 
 use cutover_core::backend::Backend;
 use cutover_core::backfill::BackfillScope;
+use cutover_core::plan::Plan;
+use cutover_core::runner::{Runner, Silent};
 
+use crate::crash::{CrashAt, Crashing};
 use crate::snapshot as snap;
+use crate::undo_log::options;
 use crate::{Backend as Kind, TestDb, backends};
 
 /// The log table of the scenario's backfill `items_fill`.
@@ -67,4 +71,19 @@ where
     let db = TestDb::create(Kind::Postgres).await;
     scenario(db.url().to_string()).await;
     db.drop_db().await;
+}
+
+/// The check a captured batch runs after its UPDATE: the statement to crash at or after.
+pub const CAPTURE_CHECK: &str = "current_setting('cutover.undo_logged'";
+
+/// Runs backfill `items_fill` of `plan` on a new connection to `url` that dies at `at`, as a
+/// killed process would; panics unless it died.
+pub async fn backfill_killed(url: &str, plan: &Plan, at: CrashAt) {
+    let inner = cutover_cli::connect::connect(url).await.expect("connect");
+    let mut crashing = Crashing::new(inner, at);
+    let _ = Runner::new(&mut crashing, plan, options(), &Silent)
+        .backfill("items_fill")
+        .await;
+    assert!(crashing.fired(), "the connection died");
+    let _ = Box::new(crashing).close().await;
 }

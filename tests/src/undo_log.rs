@@ -170,10 +170,15 @@ pub fn row(snap: &[Vec<Option<String>>], id: i64) -> Vec<Option<String>> {
 /// Connects to `db` and seeds it ([`seed`]) from the plan of `fill` ([`plan_dir`]): the
 /// plan directory (keep it alive), its plan and the connection.
 pub async fn seeded(db: &TestDb, fill: &str) -> (PlanDir, Plan, Box<dyn Backend>) {
+    seeded_at(db.url(), db.backend(), fill).await
+}
+
+/// [`seeded`] on the database at `url` of kind `kind`.
+pub async fn seeded_at(url: &str, kind: Kind, fill: &str) -> (PlanDir, Plan, Box<dyn Backend>) {
     let dir = plan_dir(fill);
     let plan = dir.load();
-    let mut b = connect(db.url()).await.expect("connect");
-    seed(b.as_mut(), &plan, db.backend()).await;
+    let mut b = connect(url).await.expect("connect");
+    seed(b.as_mut(), &plan, kind).await;
     (dir, plan, b)
 }
 
@@ -191,6 +196,22 @@ pub async fn undo(b: &mut dyn Backend, plan: &Plan, id: &str) -> UndoReport {
         .undo_backfill(id)
         .await
         .expect("undo")
+}
+
+/// `backfill undo` of `items_fill`, which must restore every row to `before` and leave none
+/// alone.
+pub async fn undo_all_exactly(b: &mut dyn Backend, plan: &Plan, before: &[Vec<Option<String>>]) {
+    let report = undo(b, plan, "items_fill").await;
+    assert_eq!(
+        (report.rows_restored, report.rows_left_alone),
+        (ROWS as u64, 0),
+        "{report:?}"
+    );
+    assert_eq!(
+        snapshot(b).await,
+        before,
+        "every row as before the backfill"
+    );
 }
 
 /// Runs each statement, as a user of the database would, panicking with it on failure.

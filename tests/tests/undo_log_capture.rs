@@ -6,24 +6,22 @@
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
-use cutover_core::runner::{Runner, Silent, Target};
+use cutover_core::runner::{Runner, Silent};
 use cutover_tests::crash::{CrashAt, Crashing};
-use cutover_tests::undo_capture::{capture_triggers, log_state, log_table, on_postgres};
-use cutover_tests::undo_log::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
+use cutover_tests::undo_capture::{
+    CAPTURE_CHECK, backfill_killed, capture_triggers, log_state, log_table, on_postgres,
+};
+use cutover_tests::undo_log::{
+    FILL, ROWS, options, row, seeded_at, snapshot, undo, undo_all_exactly, up,
+};
 use cutover_tests::{Backend as Kind, snapshot as snap};
 
 #[tokio::test]
 async fn batches_are_logged_packed_by_a_trigger_that_exists_only_while_they_run() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up runs the backfill");
+        up(b.as_mut(), &plan).await;
         assert_eq!(
             capture_triggers(b.as_mut()).await,
             0,
@@ -43,10 +41,7 @@ async fn batches_are_logged_packed_by_a_trigger_that_exists_only_while_they_run(
             .expect("app write");
         assert_eq!(log_state(b.as_mut()).await, (0, batches, ROWS));
 
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(
             (report.rows_restored, report.rows_left_alone),
             (ROWS as u64 - 1, 1)
@@ -72,15 +67,9 @@ async fn batches_are_logged_packed_by_a_trigger_that_exists_only_while_they_run(
 #[tokio::test]
 async fn an_undo_killed_while_unpacking_the_log_resumes_exactly() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up");
+        up(b.as_mut(), &plan).await;
         // A forced re-run logs every row a second time: unpacking keeps the oldest values.
         let mut forced = options();
         forced.backfill.force = true;
@@ -114,10 +103,7 @@ async fn an_undo_killed_while_unpacking_the_log_resumes_exactly() {
             "the oldest batch unpacked, the others left"
         );
 
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo resumed");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(
             (report.rows_restored, report.rows_left_alone),
             (ROWS as u64, 0)
@@ -135,10 +121,7 @@ async fn an_undo_killed_while_unpacking_the_log_resumes_exactly() {
 #[tokio::test]
 async fn a_batch_whose_trigger_was_dropped_under_it_fails_instead_of_committing_unlogged() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         let before = snapshot(b.as_mut()).await;
         // Before the third batch's UPDATE, inside its transaction, the trigger goes.
         let inner = connect(&url).await.expect("connect");
@@ -177,15 +160,7 @@ async fn a_batch_whose_trigger_was_dropped_under_it_fails_instead_of_committing_
             .await
             .expect("run again");
         assert_eq!(log_state(b.as_mut()).await.2, ROWS);
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
-        assert_eq!(
-            (report.rows_restored, report.rows_left_alone),
-            (ROWS as u64, 0)
-        );
-        assert_eq!(snapshot(b.as_mut()).await, before);
+        undo_all_exactly(b.as_mut(), &plan, &before).await;
         b.close().await.expect("close");
     })
     .await;
@@ -194,21 +169,10 @@ async fn a_batch_whose_trigger_was_dropped_under_it_fails_instead_of_committing_
 #[tokio::test]
 async fn a_run_killed_mid_batch_leaves_a_trigger_that_is_no_drift_and_logs_nothing() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         let before = snapshot(b.as_mut()).await;
         // Killed inside the first batch, after its UPDATE was logged, before the commit.
-        let mut crashing = Crashing::new(
-            connect(&url).await.expect("connect"),
-            CrashAt::AfterStatement("current_setting('cutover.undo_logged'".into()),
-        );
-        let _ = Runner::new(&mut crashing, &plan, options(), &Silent)
-            .backfill("items_fill")
-            .await;
-        assert!(crashing.fired());
-        let _ = Box::new(crashing).close().await;
+        backfill_killed(&url, &plan, CrashAt::AfterStatement(CAPTURE_CHECK.into())).await;
         assert_eq!(
             capture_triggers(b.as_mut()).await,
             1,
@@ -242,15 +206,9 @@ async fn a_run_killed_mid_batch_leaves_a_trigger_that_is_no_drift_and_logs_nothi
         .await
         .expect("disable");
 
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up finishes the backfill (the trigger enabled again)");
+        up(b.as_mut(), &plan).await;
         assert_eq!(capture_triggers(b.as_mut()).await, 0);
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(
             (report.rows_restored, report.rows_left_alone),
             (ROWS as u64, 0)

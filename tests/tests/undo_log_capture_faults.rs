@@ -6,10 +6,14 @@
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
-use cutover_core::runner::{Runner, Silent, Target};
-use cutover_tests::crash::{CrashAt, Crashing};
-use cutover_tests::undo_capture::{capture_triggers, log_state, log_table, on_postgres};
-use cutover_tests::undo_log::{FILL, ROWS, options, plan_dir, row, seed, snapshot};
+use cutover_core::runner::{Runner, Silent};
+use cutover_tests::crash::CrashAt;
+use cutover_tests::undo_capture::{
+    CAPTURE_CHECK, backfill_killed, capture_triggers, log_state, log_table, on_postgres,
+};
+use cutover_tests::undo_log::{
+    FILL, ROWS, options, plan_dir, row, seed, seeded_at, snapshot, undo, undo_all_exactly, up,
+};
 use cutover_tests::{Backend as Kind, TestDb, backends, snapshot as snap};
 
 async fn exec(b: &mut dyn Backend, sql: &str) {
@@ -21,10 +25,7 @@ async fn exec(b: &mut dyn Backend, sql: &str) {
 #[tokio::test]
 async fn an_application_trigger_updating_the_same_table_never_loses_a_row_silently() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         // When the backfill writes row N (N % 10 = 1), the application's trigger sets the
         // label of row N + 1 too: a nested UPDATE of the same table in the batch.
         exec(
@@ -38,14 +39,8 @@ async fn an_application_trigger_updating_the_same_table_never_loses_a_row_silent
         )
         .await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up");
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        up(b.as_mut(), &plan).await;
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         let after = snapshot(b.as_mut()).await;
         let reported: Vec<String> = report.left_alone_keys.iter().map(|k| k[0].clone()).collect();
         for id in 1..=ROWS {
@@ -76,15 +71,9 @@ set.label = "concat(coalesce(label, ''), '?')"
 #[tokio::test]
 async fn a_set_changed_between_runs_keeps_what_the_first_run_wrote() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         let before = snapshot(b.as_mut()).await;
-        Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .up(Target::Latest)
-            .await
-            .expect("up");
+        up(b.as_mut(), &plan).await;
         // The application changes a column only the first run wrote.
         exec(b.as_mut(), "UPDATE items SET amount = 999 WHERE id = 5").await;
         dir.write("0002_fill.toml", FILL_LABEL_ONLY);
@@ -96,10 +85,7 @@ async fn a_set_changed_between_runs_keeps_what_the_first_run_wrote() {
             .backfill("items_fill")
             .await
             .expect("second run, label only");
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
+        let report = undo(b.as_mut(), &plan, "items_fill").await;
         assert_eq!(
             (report.rows_restored, report.rows_left_alone),
             (ROWS as u64 - 1, 1),
@@ -134,10 +120,7 @@ async fn packed_batches_are_protected_and_a_dry_run_leaves_them_packed() {
         ),
     )
     .await;
-    Runner::new(b.as_mut(), &plan, options(), &Silent)
-        .up(Target::Latest)
-        .await
-        .expect("up");
+    up(b.as_mut(), &plan).await;
     let packed = format!("{}_b", log_table());
     for right in ["SELECT", "INSERT", "DELETE"] {
         let sql = format!(
@@ -186,10 +169,7 @@ async fn packed_batches_are_protected_and_a_dry_run_leaves_them_packed() {
 #[tokio::test]
 async fn a_session_in_replica_mode_still_logs_through_the_trigger() {
     on_postgres(|url| async move {
-        let dir = plan_dir(FILL);
-        let plan = dir.load();
-        let mut b = connect(&url).await.expect("connect");
-        seed(b.as_mut(), &plan, Kind::Postgres).await;
+        let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
         let before = snapshot(b.as_mut()).await;
         // Ordinary triggers do not fire in this session; the capture trigger fires always.
         exec(b.as_mut(), "SET session_replication_role = replica").await;
@@ -200,15 +180,7 @@ async fn a_session_in_replica_mode_still_logs_through_the_trigger() {
         assert_eq!(log_state(b.as_mut()).await.2, ROWS, "every row packed");
         assert_eq!(capture_triggers(b.as_mut()).await, 0);
         exec(b.as_mut(), "SET session_replication_role = origin").await;
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("items_fill")
-            .await
-            .expect("undo");
-        assert_eq!(
-            (report.rows_restored, report.rows_left_alone),
-            (ROWS as u64, 0)
-        );
-        assert_eq!(snapshot(b.as_mut()).await, before);
+        undo_all_exactly(b.as_mut(), &plan, &before).await;
         b.close().await.expect("close");
     })
     .await;
@@ -221,21 +193,15 @@ async fn a_role_that_may_not_create_triggers_logs_with_statements_after_the_pack
     let db = TestDb::create(Kind::Postgres).await;
     let role = format!("{}_writer", db.name());
     let url = db.url().to_string();
-    let dir = plan_dir(FILL);
-    let plan = dir.load();
-    let mut b = connect(&url).await.expect("connect");
-    seed(b.as_mut(), &plan, Kind::Postgres).await;
+    let (_dir, plan, mut b) = seeded_at(&url, Kind::Postgres, FILL).await;
     let before = snapshot(b.as_mut()).await;
     // A first run as the owner, killed after its first batch committed (packed).
-    let mut crashing = Crashing::new(
-        connect(&url).await.expect("connect"),
-        CrashAt::AfterCommitFollowing("current_setting('cutover.undo_logged'".into()),
-    );
-    let _ = Runner::new(&mut crashing, &plan, options(), &Silent)
-        .backfill("items_fill")
-        .await;
-    assert!(crashing.fired());
-    let _ = Box::new(crashing).close().await;
+    backfill_killed(
+        &url,
+        &plan,
+        CrashAt::AfterCommitFollowing(CAPTURE_CHECK.into()),
+    )
+    .await;
     let (_, batches, first) = log_state(b.as_mut()).await;
     assert_eq!(batches, 1);
     // The app changes a row of that batch (it is left alone) and one not reached yet (its
@@ -279,10 +245,7 @@ async fn a_role_that_may_not_create_triggers_logs_with_statements_after_the_pack
     assert_eq!(capture_triggers(b.as_mut()).await, 1);
     assert!(first > 0);
 
-    let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-        .undo_backfill("items_fill")
-        .await
-        .expect("undo");
+    let report = undo(b.as_mut(), &plan, "items_fill").await;
     assert_eq!(
         (report.rows_restored, report.rows_left_alone),
         (ROWS as u64 - 1, 1)

@@ -1,13 +1,10 @@
 //! Unpacking what the database logged by itself ([`super::undo_capture`]) into the per-row
 //! log, before anything reads the log.
 
-use sea_query::{Expr, ExprTrait};
-
-use super::undo_log::{UndoLog, n, o};
+use super::undo_log::{UndoLog, n};
 use crate::backend::Backend;
 use crate::dialect::{CaptureShape, Dialect, UndoCapture};
 use crate::error::Result;
-use crate::render::ident;
 
 impl UndoLog {
     /// Unpacks the packed batches into the per-row log, oldest first, one transaction each
@@ -74,19 +71,10 @@ impl UndoLog {
 
     /// `DELETE FROM log WHERE <every written column as before>`.
     fn forget_unchanged_sql(&self, dialect: Dialect) -> String {
-        let same = self
-            .cols
-            .iter()
-            .map(|c| {
-                dialect.sql().expr_same_value(
-                    Expr::col((self.l(), ident(&o(c)))),
-                    Expr::col((self.l(), ident(&n(c)))),
-                )
-            })
-            .reduce(|a, b| a.and(b))
-            .unwrap_or_else(|| Expr::cust("1 = 0"));
         let mut forget = sea_query::Query::delete();
-        forget.from_table(self.l()).and_where(same);
+        forget
+            .from_table(self.l())
+            .and_where(self.unchanged(dialect));
         dialect.query(&forget)
     }
 }

@@ -321,18 +321,7 @@ impl UndoLog {
         } else {
             // Rows the batch did not really change (every written column as before). Rows
             // logged by earlier batches never match: theirs were dropped then.
-            let same = self
-                .cols
-                .iter()
-                .map(|c| {
-                    dialect.sql().expr_same_value(
-                        Expr::col((self.l(), ident(&o(c)))),
-                        Expr::col((self.l(), ident(&n(c)))),
-                    )
-                })
-                .reduce(|a, b| a.and(b))
-                .unwrap_or_else(|| Expr::cust("1 = 1"));
-            forget.and_where(scope(same));
+            forget.and_where(scope(self.unchanged(dialect)));
             out.push(dialect.query(&forget));
         }
         Ok(out)

@@ -4,7 +4,7 @@
 //! of the new values only). Each log row is written once, instead of inserted before and
 //! updated after the UPDATE.
 
-use sea_query::{Expr, ExprTrait, Query, ReturningClause};
+use sea_query::{Expr, Query, ReturningClause};
 
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::range_condition;
@@ -139,19 +139,10 @@ impl UndoLog {
             renew = renew.join(", "),
         );
         // Rows the batch did not really change (every written column as before).
-        let same = self
-            .cols
-            .iter()
-            .map(|c| {
-                dialect.sql().expr_same_value(
-                    Expr::col((ident(&self.table), ident(&o(c)))),
-                    Expr::col((ident(&self.table), ident(&n(c)))),
-                )
-            })
-            .reduce(|a, b| a.and(b))
-            .unwrap_or_else(|| Expr::cust("1 = 1"));
         let mut forget = Query::delete();
-        forget.from_table(ident(&self.table)).and_where(same);
+        forget
+            .from_table(ident(&self.table))
+            .and_where(self.unchanged(dialect));
         if let Some(r) = range_condition(&self.walk_spec(spec), dialect, kinds, cursor, upper, end)
         {
             forget.and_where(r);
