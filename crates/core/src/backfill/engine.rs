@@ -50,8 +50,7 @@ pub struct PartContext<'a> {
     /// takes the lock again and plans again. Workers on connections of their own reconnect
     /// and go on, their batches fenced.
     pub holds_lock: bool,
-    /// Whether the database logs this run's batches by itself (the capture trigger is
-    /// installed, see [`super::undo_capture`]).
+    /// Whether the database logs the batches itself ([`super::undo_capture`]).
     pub captured: bool,
 }
 
@@ -259,8 +258,7 @@ async fn run_batch(
     let asked = Instant::now();
     b.begin().await?;
     let waited = asked.elapsed();
-    // An undo-logged batch in the isolation its log needs to be exact (first statement).
-    // A captured batch needs none: the trigger sees the row versions its UPDATE replaced.
+    // An undo-logged batch (not a captured one) in the isolation its log needs (first).
     if !ctx.captured
         && super::undo_log::UndoLog::of(ctx.spec).is_some()
         && let Some(isolation) = dialect.sql().undo_batch_isolation_sql()

@@ -19,6 +19,7 @@ mod replica_primary;
 mod replicas;
 mod report;
 mod retirement;
+mod run_parts;
 mod scope;
 mod sizing;
 mod spec;

@@ -2,12 +2,10 @@
 
 use std::time::Instant;
 
-use futures_util::future::join_all;
-
-use super::engine::{PartContext, run_part};
 use super::keys;
 use super::options::{BackfillOptions, Connector};
 use super::report::{BackfillEvent, BackfillObserver, BackfillReport};
+use super::run_parts::{Run, run_parts};
 use super::spec::{BackfillSpec, KeyKind};
 use super::sql::{key_bounds_sql, pending_exists_sql};
 use super::state::{Checkpoint, PartState, StateTable};
@@ -225,83 +223,6 @@ pub async fn run_fenced(
     } else {
         0.0
     };
-    Ok(total)
-}
-
-/// What every part of a run shares.
-#[derive(Clone, Copy)]
-struct Run<'a> {
-    spec: &'a BackfillSpec,
-    kinds: &'a [KeyKind],
-    options: &'a BackfillOptions,
-    observer: &'a dyn BackfillObserver,
-    fence: Option<&'a Fence>,
-    captured: bool,
-}
-
-/// Runs `parts`, one after the other on `b` or each on a connection of its own.
-async fn run_parts(
-    b: &mut dyn Backend,
-    connector: Option<&Connector>,
-    run: &Run<'_>,
-    parts: Vec<Checkpoint>,
-    span_of: &(dyn Fn(&Checkpoint) -> Option<(i64, i64)> + Sync),
-) -> Result<BackfillReport> {
-    let Run {
-        spec,
-        kinds,
-        options,
-        observer,
-        fence,
-        captured,
-    } = *run;
-    let mut total = BackfillReport {
-        id: spec.id.clone(),
-        parts: parts.len(),
-        ..BackfillReport::default()
-    };
-    if parts.len() <= 1 || connector.is_none() {
-        for p in parts {
-            let ctx = PartContext {
-                spec,
-                kinds,
-                options,
-                observer,
-                span: span_of(&p),
-                fence,
-                holds_lock: fence.is_some(),
-                captured,
-            };
-            let r = run_part(b, &ctx, p).await?;
-            total.absorb(&r);
-        }
-    } else if let Some(connect) = connector {
-        let mut conns = Vec::new();
-        for _ in 0..parts.len() {
-            conns.push(connect().await?);
-        }
-        let futures = conns.into_iter().zip(parts).map(|(mut conn, p)| {
-            let span = span_of(&p);
-            async move {
-                let ctx = PartContext {
-                    spec,
-                    kinds,
-                    options,
-                    observer,
-                    span,
-                    fence,
-                    holds_lock: false,
-                    captured,
-                };
-                let r = run_part(conn.as_mut(), &ctx, p).await;
-                let _ = conn.close().await;
-                r
-            }
-        });
-        for r in join_all(futures).await {
-            total.absorb(&r?);
-        }
-    }
     Ok(total)
 }
 
