@@ -275,3 +275,55 @@ async fn a_role_that_may_not_create_triggers_logs_with_statements_after_the_pack
         .expect("drop role");
     admin.close().await.expect("close");
 }
+
+const CASELESS: &str = r#"
+description = "people, their email in a case-insensitive collation"
+[[steps]]
+op = "sql"
+sql = """CREATE COLLATION caseless (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE people (id bigint PRIMARY KEY, email text COLLATE caseless, note text);
+INSERT INTO people SELECT g, 'User' || g || '@Example.com', 'n' || g FROM generate_series(1, 1201) AS g"""
+down = "DROP TABLE people; DROP COLLATION caseless"
+"#;
+
+const LOWER: &str = r#"
+description = "lower-case emails"
+[[steps]]
+op = "backfill"
+id = "lower_emails"
+table = "people"
+key = ["id"]
+set.email = "lower(email)"
+"#;
+
+#[tokio::test]
+async fn large_batches_pack_in_chunks_and_a_change_in_case_only_is_a_change() {
+    on_postgres(|url| async move {
+        let dir = cutover_tests::plans::PlanDir::new();
+        dir.write("0001_people.toml", CASELESS)
+            .write("0002_lower.toml", LOWER);
+        let plan = dir.load();
+        let mut b = connect(&url).await.expect("connect");
+        let mut one_batch = options();
+        one_batch.backfill.batch_size = Some(2000);
+        Runner::new(b.as_mut(), &plan, one_batch, &Silent)
+            .up(cutover_core::runner::Target::Latest)
+            .await
+            .expect("up");
+        let log = cutover_core::backfill::BackfillScope::default_history().undo_log_table("lower_emails");
+        let chunks = format!("SELECT COUNT(*) FROM \"{log}_b\"");
+        // One batch of 1,201 rows: packed 500 rows at a time.
+        assert_eq!(snap::count(b.as_mut(), &chunks).await, 3);
+        // Row 2 back in the original case: equal to what the backfill wrote under the
+        // column's collation, but not the same bytes.
+        exec(b.as_mut(), "UPDATE people SET email = 'USER2@EXAMPLE.COM' WHERE id = 2").await;
+        let report = undo(b.as_mut(), &plan, "lower_emails").await;
+        assert_eq!((report.rows_restored, report.rows_left_alone), (1200, 1), "{report:?}");
+        let kept = "SELECT COUNT(*) FROM people WHERE id = 2 AND email COLLATE \"C\" = 'USER2@EXAMPLE.COM'";
+        assert_eq!(snap::count(b.as_mut(), kept).await, 1, "the user's change kept");
+        let back = "SELECT COUNT(*) FROM people WHERE email COLLATE \"C\" = 'User' || id || '@Example.com'";
+        assert_eq!(snap::count(b.as_mut(), back).await, 1200);
+        b.close().await.expect("close");
+    })
+    .await;
+}

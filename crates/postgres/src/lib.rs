@@ -45,5 +45,7 @@ pub use lock::advisory_key;
 /// does, so that a query row-level security would filter (a backfill, a check, a count on a
 /// table with forced RLS) fails with `query would be affected by row-level security policy`
 /// instead of silently seeing fewer rows. Superusers and roles with `BYPASSRLS`, and a
-/// table's owner when RLS is not forced, are not affected.
-pub const SESSION_SETUP: &str = "SET row_security = off";
+/// table's owner when RLS is not forced, are not affected. `extra_float_digits = 1` (the
+/// default, which a database or role may have lowered): floats are written as text with
+/// every digit they need, so that the undo log's text comparison of two floats is exact.
+pub const SESSION_SETUP: &str = "SET row_security = off; SET extra_float_digits = 1";

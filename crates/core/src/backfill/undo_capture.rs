@@ -91,7 +91,7 @@ impl UndoLog {
                     // owner); otherwise as created, which is enough unless disabled or
                     // under `session_replication_role = replica` (checked next).
                     let enable = capture.enable_trigger_sql(&self.table, &self.target);
-                    let _ = self.run_in_transaction(b, &[enable]).await;
+                    let _ = self.run_in_transaction(b, &enable).await;
                 }
                 let fires = b.query(&state).await?;
                 let fires = fires.rows.first().is_some_and(|row| flag(row, 1));

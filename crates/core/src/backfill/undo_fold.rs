@@ -52,7 +52,17 @@ impl UndoLog {
             folded = true;
         }
         if folded {
-            b.execute(&self.forget_unchanged_sql(b.dialect())).await?;
+            // Every written column the log holds, also those of an older definition: a row
+            // an earlier run changed only there is not "unchanged".
+            let mut all = self.clone();
+            all.cols = shape
+                .log_columns
+                .iter()
+                .filter_map(|c| c.strip_prefix("o_"))
+                .filter(|c| shape.log_columns.contains(&n(c)))
+                .map(str::to_string)
+                .collect();
+            b.execute(&all.forget_unchanged_sql(b.dialect())).await?;
         }
         Ok(())
     }

@@ -29,14 +29,19 @@ impl ExprDialect for Postgres {
     /// `1.50` is not `1.5`, and json has no `=`).
     fn expr_same_converted(&self, a: Expr, b: Expr, ty: &str) -> Expr {
         Expr::cust_with_exprs(
-            format!("CAST($1 AS text) IS NOT DISTINCT FROM CAST(CAST($2 AS {ty}) AS text)"),
+            format!(
+                "CAST($1 AS text) COLLATE \"C\" IS NOT DISTINCT FROM CAST(CAST($2 AS {ty}) AS text) COLLATE \"C\""
+            ),
             [a, b],
         )
     }
 
+    /// Compared as text in the "C" collation: byte by byte, also for a column of a
+    /// nondeterministic (case-insensitive ICU) collation, which `=` would call equal to a
+    /// value differing in case.
     fn expr_same_value(&self, a: Expr, b: Expr) -> Expr {
         Expr::cust_with_exprs(
-            "CAST($1 AS text) IS NOT DISTINCT FROM CAST($2 AS text)",
+            "CAST($1 AS text) COLLATE \"C\" IS NOT DISTINCT FROM CAST($2 AS text) COLLATE \"C\"",
             [a, b],
         )
     }

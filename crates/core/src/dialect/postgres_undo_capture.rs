@@ -7,6 +7,10 @@
 use super::undo_capture::{CaptureShape, UndoCapture};
 use super::{Dialect, Postgres, quote_literal};
 
+/// Rows per packed row: an array may not exceed 1 GB, and a batch of large rows (a
+/// thousand 600 kB documents) made one array per batch fail every time.
+const CHUNK: usize = 500;
+
 fn q(name: &str) -> String {
     Dialect::Postgres.quote(name)
 }
@@ -37,9 +41,10 @@ BEGIN
   END IF;
   PERFORM set_config('cutover.undo_logged', {log}, true);
   INSERT INTO {b} (rows, written)
-    SELECT array_agg(ROW({element})::{l}), ARRAY[{written}]::text[]
-    FROM cutover_old AS o JOIN cutover_new AS n ON {join}
-    HAVING count(*) > 0;
+    SELECT array_agg(e), ARRAY[{written}]::text[]
+    FROM (SELECT ROW({element})::{l} AS e, (row_number() OVER ()) / {CHUNK} AS chunk
+          FROM cutover_old AS o JOIN cutover_new AS n ON {join}) AS packed
+    GROUP BY chunk;
   RETURN NULL;
 END
 $cutover$",
@@ -49,6 +54,7 @@ $cutover$",
             element = element.join(", "),
             written = written.join(", "),
             join = same_key.join(" AND "),
+            CHUNK = CHUNK,
         );
         vec![
             "SET LOCAL lock_timeout = '1s'".into(),
@@ -79,8 +85,12 @@ $cutover$",
         )
     }
 
-    fn enable_trigger_sql(&self, log: &str, target: &str) -> String {
-        format!("ALTER TABLE {} ENABLE ALWAYS TRIGGER {}", q(target), q(log))
+    /// A SHARE ROW EXCLUSIVE lock: waited for at most a second.
+    fn enable_trigger_sql(&self, log: &str, target: &str) -> Vec<String> {
+        vec![
+            "SET LOCAL lock_timeout = '1s'".into(),
+            format!("ALTER TABLE {} ENABLE ALWAYS TRIGGER {}", q(target), q(log)),
+        ]
     }
 
     /// A SHARE ROW EXCLUSIVE lock on the table: it waits for writers, not for readers.

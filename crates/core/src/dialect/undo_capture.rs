@@ -44,9 +44,10 @@ pub trait UndoCapture: Send + Sync {
     /// The DDL that puts the trigger on the table.
     fn create_trigger_sql(&self, log: &str, target: &str) -> String;
 
-    /// The DDL that makes the trigger fire in every session, also one whose
-    /// `session_replication_role` is `replica` and after someone disabled it.
-    fn enable_trigger_sql(&self, log: &str, target: &str) -> String;
+    /// The statements, run in one transaction, that make the trigger fire in every session,
+    /// also one whose `session_replication_role` is `replica` and after someone disabled
+    /// it, waiting only briefly for the table's lock.
+    fn enable_trigger_sql(&self, log: &str, target: &str) -> Vec<String>;
 
     /// The statement that turns the trigger on for the batch's transaction (before its
     /// UPDATE), and the statement after the UPDATE that fails the batch when the trigger did
