@@ -144,9 +144,8 @@ pub async fn migrated_loaded(
 /// Clears the backfill's checkpoint and undo log so the next run starts fresh.
 pub async fn reset_state(b: &mut dyn Backend, id: &str) -> Result<()> {
     b.execute("DELETE FROM cutover_backfill").await.ok();
-    let log = cutover_core::backfill::BackfillScope::default_history().undo_log_table(id);
-    b.execute(&format!("DROP TABLE IF EXISTS {}", b.dialect().quote(&log)))
-        .await?;
+    let scope = cutover_core::backfill::BackfillScope::default_history();
+    cutover_core::backfill::drop_undo_log(b, &scope, id).await?;
     Ok(())
 }
 
