@@ -61,12 +61,12 @@ pub async fn run_fenced(
     let declared = !spec.key.is_empty();
     let mut spec = spec.clone();
     spec.key = key;
-    let spec = &spec;
-    super::null_key::refuse_null_keys(b, spec, declared).await?;
-    super::key_unique::refuse_non_unique_key(b, spec, declared).await?;
-    if let Some(log) = super::undo_log::UndoLog::of(spec) {
-        log.ensure(b).await?;
+    super::null_key::refuse_null_keys(b, &spec, declared).await?;
+    super::key_unique::refuse_non_unique_key(b, &spec, declared).await?;
+    if let Some(log) = super::undo_log::UndoLog::of(&spec) {
+        spec.undo_log_held = log.ensure(b).await?;
     }
+    let spec = &spec;
 
     let legacy = spec.legacy_checksum();
     let changed = |c: &Checkpoint| c.checksum != spec.checksum && c.checksum != legacy;

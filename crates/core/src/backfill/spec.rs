@@ -56,6 +56,10 @@ pub struct BackfillSpec {
     /// the id of the backfill it undoes. Its first batch that writes a row moves that
     /// backfill to `undoing`, in the batch's transaction (see `PartState::Undoing`).
     pub undoes: Option<String>,
+    /// Written columns the undo log table holds besides those this definition writes (a
+    /// `set` column removed since the log was created), read before the first batch: a
+    /// batch does not drop a log row as "unchanged" when such a column changed.
+    pub undo_log_held: Vec<String>,
 }
 
 impl BackfillSpec {
@@ -97,6 +101,7 @@ impl BackfillSpec {
             version: migration.version.text.clone(),
             scope: scope.clone(),
             undoes: None,
+            undo_log_held: Vec::new(),
         })
     }
 
@@ -285,5 +290,6 @@ pub(crate) fn test_spec(toml_step: &str) -> BackfillSpec {
         version: "0001".into(),
         scope: BackfillScope::default_history(),
         undoes: None,
+        undo_log_held: Vec::new(),
     }
 }

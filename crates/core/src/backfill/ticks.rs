@@ -195,6 +195,7 @@ mod tests {
             version: "0001".into(),
             scope: crate::backfill::BackfillScope::default_history(),
             undoes: None,
+            undo_log_held: Vec::new(),
         }
     }
 

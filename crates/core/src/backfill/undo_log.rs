@@ -37,6 +37,8 @@ pub(crate) struct UndoLog {
     pub cols: Vec<String>,
     /// Insert-select form (no old values: undo deletes the rows).
     pub insert: bool,
+    /// Written columns the log table holds besides `cols` (an older definition's).
+    pub held: Vec<String>,
 }
 
 pub(crate) fn k(c: &str) -> String {
@@ -83,6 +85,7 @@ impl UndoLog {
                 key,
                 cols,
                 insert: true,
+                held: Vec::new(),
             });
         }
         let cols: Vec<String> = step
@@ -95,6 +98,12 @@ impl UndoLog {
             table,
             target: step.table.clone(),
             key: spec.key.clone(),
+            held: spec
+                .undo_log_held
+                .iter()
+                .filter(|c| !cols.contains(c))
+                .cloned()
+                .collect(),
             cols,
             insert: false,
         })

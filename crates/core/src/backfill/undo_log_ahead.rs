@@ -115,10 +115,12 @@ impl UndoLog {
         Ok(Some((before, after)))
     }
 
-    /// `same(log.o_c, log.n_c) AND ..`: a log row the batch did not really change.
+    /// `same(log.o_c, log.n_c) AND ..`: a log row the batch did not really change, in any
+    /// written column the log holds (also those an older definition wrote).
     pub fn unchanged(&self, dialect: Dialect) -> Expr {
         self.cols
             .iter()
+            .chain(&self.held)
             .map(|c| {
                 dialect.sql().expr_same_value(
                     Expr::col((self.l(), ident(&o(c)))),

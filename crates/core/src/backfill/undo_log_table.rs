@@ -10,16 +10,25 @@ use crate::render::ident;
 
 impl UndoLog {
     /// Creates the log table (and its unique key index) when it does not exist yet. Called
-    /// before the first batch, outside any transaction.
+    /// before the first batch, outside any transaction. Returns the written columns an
+    /// existing log holds besides this definition's (see `BackfillSpec::undo_log_held`).
     ///
     /// The table is built under a scratch name and renamed only once its key exists, so a run
     /// killed half-way (MySQL commits each DDL statement) never leaves a log without its key
     /// under the real name: the next run drops the scratch table and starts over.
-    pub async fn ensure(&self, b: &mut dyn Backend) -> Result<()> {
+    pub async fn ensure(&self, b: &mut dyn Backend) -> Result<Vec<String>> {
         let dialect = b.dialect();
         if b.table_exists(&self.table).await? {
             crate::internal_tables::protect(b, &self.table).await?;
-            return self.check_columns(b).await;
+            self.check_columns(b).await?;
+            let sql = format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(&self.table));
+            let columns = b.query(&sql).await?.columns;
+            return Ok(columns
+                .iter()
+                .filter_map(|c| c.strip_prefix("o_"))
+                .filter(|c| columns.contains(&n(c)) && !self.cols.iter().any(|x| x == c))
+                .map(str::to_string)
+                .collect());
         }
         // PostgreSQL cuts longer names to 63 bytes (MySQL refuses past 64 characters): the
         // log's `o_`/`n_`/`k_` copies of a 62- or 63-byte column name would not be found.
@@ -100,7 +109,8 @@ impl UndoLog {
                 ))
             })?;
         }
-        crate::internal_tables::protect(b, &self.table).await
+        crate::internal_tables::protect(b, &self.table).await?;
+        Ok(Vec::new())
     }
 
     /// An existing log must have the columns this definition writes (a definition changed
