@@ -95,6 +95,7 @@ mod tests {
             key: vec!["id".into()],
             cols: vec!["code".into(), "code2".into()],
             insert,
+            held: Vec::new(),
         }
     }
 
