@@ -48,4 +48,6 @@ pub use lock::advisory_key;
 /// table's owner when RLS is not forced, are not affected. `extra_float_digits = 1` (the
 /// default, which a database or role may have lowered): floats are written as text with
 /// every digit they need, so that the undo log's text comparison of two floats is exact.
-pub const SESSION_SETUP: &str = "SET row_security = off; SET extra_float_digits = 1";
+/// One statement (drivers that prepare it take no more).
+pub const SESSION_SETUP: &str =
+    "SELECT set_config('row_security', 'off', false), set_config('extra_float_digits', '1', false)";

@@ -51,7 +51,7 @@ impl PgSession {
 
 /// A connection taken from `pool` and detached from it (it never goes back, so its session
 /// settings stay with cutover), with cutover's session setup
-/// ([`cutover_postgres::SESSION_SETUP`]: `row_security = off`).
+/// ([`cutover_postgres::SESSION_SETUP`]: `row_security = off`, `extra_float_digits = 1`).
 async fn detached(pool: &PgPool) -> Result<PgConnection> {
     let mut conn = pool
         .acquire()
