@@ -27,11 +27,15 @@ impl UndoLog {
         b: &mut dyn Backend,
         with_target: bool,
     ) -> Result<CaptureShape> {
-        let dialect = b.dialect();
-        let columns = |t: &str| format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(t));
-        let log_columns = b.query(&columns(&self.table)).await?.columns;
+        let log_columns = self.table_columns(b).await?;
         let target_columns = match with_target {
-            true => b.query(&columns(&self.target)).await?.columns,
+            true => {
+                let sql = format!(
+                    "SELECT * FROM {} WHERE 1 = 0",
+                    b.dialect().quote(&self.target)
+                );
+                b.query(&sql).await?.columns
+            }
             false => Vec::new(),
         };
         Ok(CaptureShape {
@@ -131,26 +135,15 @@ impl UndoLog {
         let Some(capture) = self.capture(b.dialect()) else {
             return Ok(());
         };
+        let remove = capture.remove_sql(&self.table);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            b.begin().await?;
-            let mut done = Ok(0);
-            for sql in capture.remove_sql(&self.table) {
-                done = b.execute(&sql).await;
-                if done.is_err() {
-                    break;
-                }
-            }
-            match done {
-                Ok(_) => return b.commit().await,
-                Err(e) => {
-                    let _ = b.rollback().await;
-                    if !e.is_timeout() || attempt == 3 {
-                        return Err(e);
-                    }
+            match self.run_in_transaction(b, &remove).await {
+                Err(e) if e.is_timeout() && attempt < 3 => {
                     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 }
+                done => return done,
             }
         }
     }

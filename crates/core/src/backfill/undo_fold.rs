@@ -55,13 +55,7 @@ impl UndoLog {
             // Every written column the log holds, also those of an older definition: a row
             // an earlier run changed only there is not "unchanged".
             let mut all = self.clone();
-            all.cols = shape
-                .log_columns
-                .iter()
-                .filter_map(|c| c.strip_prefix("o_"))
-                .filter(|c| shape.log_columns.contains(&n(c)))
-                .map(str::to_string)
-                .collect();
+            all.cols = super::undo_log::written_in(&shape.log_columns);
             b.execute(&all.forget_unchanged_sql(b.dialect())).await?;
         }
         Ok(())

@@ -51,6 +51,17 @@ pub(crate) fn n(c: &str) -> String {
     format!("n_{c}")
 }
 
+/// The written columns a log table with `columns` holds: every `c` with both `o_c` and
+/// `n_c` (update form).
+pub(crate) fn written_in(columns: &[String]) -> Vec<String> {
+    columns
+        .iter()
+        .filter_map(|c| c.strip_prefix("o_"))
+        .filter(|c| columns.contains(&n(c)))
+        .map(str::to_string)
+        .collect()
+}
+
 impl UndoLog {
     /// The log of `spec` (its key resolved), or `None` when it keeps none: `undo_log = false`,
     /// the reverse run of `undo` expressions, or an insert-select backfill without a known
@@ -149,6 +160,18 @@ impl UndoLog {
     /// `same(t.c, log.o_c)`: the row holds its value from before the backfill.
     pub fn as_before(&self, dialect: Dialect) -> Expr {
         self.same_as(dialect, o)
+    }
+
+    /// The columns of the log table as it is in the database, in order.
+    pub(super) async fn table_columns(
+        &self,
+        b: &mut dyn crate::backend::Backend,
+    ) -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT * FROM {} WHERE 1 = 0",
+            b.dialect().quote(&self.table)
+        );
+        Ok(b.query(&sql).await?.columns)
     }
 
     /// The key columns of the log (`k_<key>`).

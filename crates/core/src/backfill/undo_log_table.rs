@@ -21,14 +21,9 @@ impl UndoLog {
         if b.table_exists(&self.table).await? {
             crate::internal_tables::protect(b, &self.table).await?;
             self.check_columns(b).await?;
-            let sql = format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(&self.table));
-            let columns = b.query(&sql).await?.columns;
-            return Ok(columns
-                .iter()
-                .filter_map(|c| c.strip_prefix("o_"))
-                .filter(|c| columns.contains(&n(c)) && !self.cols.iter().any(|x| x == c))
-                .map(str::to_string)
-                .collect());
+            let mut held = super::undo_log::written_in(&self.table_columns(b).await?);
+            held.retain(|c| !self.cols.contains(c));
+            return Ok(held);
         }
         // PostgreSQL cuts longer names to 63 bytes (MySQL refuses past 64 characters): the
         // log's `o_`/`n_`/`k_` copies of a 62- or 63-byte column name would not be found.
