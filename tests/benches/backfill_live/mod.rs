@@ -145,7 +145,7 @@ pub async fn migrated_loaded(
 pub async fn reset_state(b: &mut dyn Backend, id: &str) -> Result<()> {
     b.execute("DELETE FROM cutover_backfill").await.ok();
     let scope = cutover_core::backfill::BackfillScope::default_history();
-    cutover_core::backfill::drop_undo_log(b, &scope, id).await?;
+    cutover_core::backfill::drop_undo_log(b, &scope, id, false).await?;
     Ok(())
 }
 

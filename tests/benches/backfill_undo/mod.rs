@@ -52,7 +52,7 @@ pub async fn bench_undo(kind: Kind, rows: u64, plan_text: &str) -> Result<UndoRo
             super::load(b.as_mut(), kind, rows).await?;
             b.execute("DELETE FROM cutover_backfill").await.ok();
             let scope = cutover_core::backfill::BackfillScope::default_history();
-            cutover_core::backfill::drop_undo_log(b.as_mut(), &scope, "bench").await?;
+            cutover_core::backfill::drop_undo_log(b.as_mut(), &scope, "bench", false).await?;
             let spec = BackfillSpec::find(
                 &plan,
                 "bench",

@@ -42,6 +42,7 @@ mod undo_log_ahead;
 mod undo_log_ahead_tests;
 pub(crate) mod undo_log_cte;
 mod undo_log_table;
+mod undo_log_types;
 mod undo_names;
 mod undo_preview;
 

@@ -69,7 +69,7 @@ impl UndoLog {
         if was.is_none() {
             ddl.push(capture.create_trigger_sql(&self.table, &self.target));
         }
-        let why = match self.run_in_transaction(b, &ddl).await {
+        let why = match run_in_transaction(b, &ddl).await {
             Ok(()) => None,
             Err(e) if e.is_no_privilege() => Some(format!(
                 "this role may not create the trigger that logs it, or replace its function left by another role's run ({}): grant TRIGGER on the table, or run as its owner or as that role",
@@ -95,7 +95,7 @@ impl UndoLog {
                     // owner); otherwise as created, which is enough unless disabled or
                     // under `session_replication_role = replica` (checked next).
                     let enable = capture.enable_trigger_sql(&self.table, &self.target);
-                    let _ = self.run_in_transaction(b, &enable).await;
+                    let _ = run_in_transaction(b, &enable).await;
                 }
                 let fires = b.query(&state).await?;
                 let fires = fires.rows.first().is_some_and(|row| flag(row, 1));
@@ -117,29 +117,22 @@ impl UndoLog {
         Ok(false)
     }
 
-    /// Runs `statements` in one transaction (rolled back on the first error).
-    async fn run_in_transaction(&self, b: &mut dyn Backend, statements: &[String]) -> Result<()> {
-        b.begin().await?;
-        for sql in statements {
-            if let Err(e) = b.execute(sql).await {
-                let _ = b.rollback().await;
-                return Err(e);
-            }
-        }
-        b.commit().await
-    }
-
     /// Removes the capture trigger after a run's batches: one transaction that waits only
     /// briefly for the table's lock, tried three times.
     pub(crate) async fn remove_capture(&self, b: &mut dyn Backend) -> Result<()> {
-        let Some(capture) = self.capture(b.dialect()) else {
+        Self::remove_capture_of(b, &self.table).await
+    }
+
+    /// Removes the capture trigger of log `table` (see [`Self::remove_capture`]).
+    pub(crate) async fn remove_capture_of(b: &mut dyn Backend, table: &str) -> Result<()> {
+        let Some(capture) = b.dialect().undo_log().capture() else {
             return Ok(());
         };
-        let remove = capture.remove_sql(&self.table);
+        let remove = capture.remove_sql(table);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.run_in_transaction(b, &remove).await {
+            match run_in_transaction(b, &remove).await {
                 Err(e) if e.is_timeout() && attempt < 3 => {
                     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 }
@@ -164,6 +157,18 @@ impl UndoLog {
         }
         Ok(())
     }
+}
+
+/// Runs `statements` in one transaction (rolled back on the first error).
+async fn run_in_transaction(b: &mut dyn Backend, statements: &[String]) -> Result<()> {
+    b.begin().await?;
+    for sql in statements {
+        if let Err(e) = b.execute(sql).await {
+            let _ = b.rollback().await;
+            return Err(e);
+        }
+    }
+    b.commit().await
 }
 
 /// Value `i` of a row read as a flag (`true`/`false` text).

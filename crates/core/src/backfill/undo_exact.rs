@@ -62,9 +62,17 @@ pub async fn has_undo_log(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<bo
 }
 
 /// Drops the undo log of backfill `id` in `scope`, if any: the backfill was retired or its
-/// migration reverted, so its log can never be used again. Outside any transaction (DDL).
-pub async fn drop_undo_log(b: &mut dyn Backend, scope: &BackfillScope, id: &str) -> Result<()> {
-    UndoLog::drop_table(b, scope, id).await
+/// migration reverted, so its log can never be used again. `in_transaction`: inside the
+/// caller's transaction (a revert where DDL is transactional, whose DDL lock timeout bounds
+/// the wait for the table's lock); otherwise a capture trigger still on the table is removed
+/// first with a lock wait of its own of at most a second, tried three times.
+pub async fn drop_undo_log(
+    b: &mut dyn Backend,
+    scope: &BackfillScope,
+    id: &str,
+    in_transaction: bool,
+) -> Result<()> {
+    UndoLog::drop_table(b, scope, id, !in_transaction).await
 }
 
 /// Restores what backfill `spec` overwrote, from its undo log, batch by batch, each batch

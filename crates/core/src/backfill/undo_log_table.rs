@@ -21,9 +21,15 @@ impl UndoLog {
         if b.table_exists(&self.table).await? {
             crate::internal_tables::protect(b, &self.table).await?;
             self.check_columns(b).await?;
-            let mut held = super::undo_log::written_in(&self.table_columns(b).await?);
-            held.retain(|c| !self.cols.contains(c));
-            return Ok(held);
+            // A written or key column whose type changed since the log was created: an
+            // empty log is made again, one with rows refused (values would be converted).
+            if self.keeps_types(b).await? {
+                let mut held = super::undo_log::written_in(&self.table_columns(b).await?);
+                held.retain(|c| !self.cols.contains(c));
+                return Ok(held);
+            }
+            Self::remove_capture_of(b, &self.table).await?;
+            Self::drop_log(b, &self.table).await?;
         }
         // PostgreSQL cuts longer names to 63 bytes (MySQL refuses past 64 characters): the
         // log's `o_`/`n_`/`k_` copies of a 62- or 63-byte column name would not be found.
@@ -38,40 +44,12 @@ impl UndoLog {
                 self.target
             )));
         }
-        // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
-        // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
-        // The key is made unique (MySQL: the primary key) right after.
-        let mut q = Query::select();
-        let mut nulls = Query::select();
-        q.from(self.t());
-        nulls.from(self.t());
-        for c in &self.key {
-            q.expr_as(Expr::col((self.t(), ident(c))), ident(&k(c)));
-            nulls.expr(Expr::cust("NULL"));
-        }
-        for c in &self.cols {
-            if !self.insert {
-                q.expr_as(Expr::col((self.t(), ident(c))), ident(&o(c)));
-                nulls.expr(Expr::cust("NULL"));
-            }
-            q.expr_as(Expr::col((self.t(), ident(c))), ident(&n(c)));
-            nulls.expr(Expr::cust("NULL"));
-        }
-        q.expr_as(Expr::val(0), ident(MARK));
-        nulls.expr(Expr::val(0));
-        q.and_where(Expr::cust("1 = 0"));
-        nulls.and_where(Expr::cust("1 = 0"));
         let scratch = format!("{}_new", self.table);
         let drop_scratch = sea_query::Table::drop()
             .table(ident(&scratch))
             .if_exists()
             .to_owned();
-        let create = format!(
-            "CREATE TABLE {} AS {} UNION ALL {}",
-            dialect.quote(&scratch),
-            dialect.query(&q),
-            dialect.query(&nulls)
-        );
+        let create = self.create_sql(dialect, &scratch);
         let keys: Vec<String> = self.log_key().iter().map(|c| dialect.quote(c)).collect();
         let index = dialect.undo_log().log_key_sql(
             &dialect.quote(&scratch),
@@ -108,6 +86,40 @@ impl UndoLog {
         Ok(Vec::new())
     }
 
+    /// `CREATE TABLE <name> AS SELECT ..`: an empty table with the log's columns, each
+    /// with the type of the table column it copies.
+    pub(super) fn create_sql(&self, dialect: crate::dialect::Dialect, name: &str) -> String {
+        // The table's columns (their types), with a UNION ALL of NULLs: MySQL copies NOT
+        // NULL into a table created from a plain SELECT, and the log holds NULLs for a while.
+        // The key is made unique (MySQL: the primary key) right after.
+        let mut q = Query::select();
+        let mut nulls = Query::select();
+        q.from(self.t());
+        nulls.from(self.t());
+        for c in &self.key {
+            q.expr_as(Expr::col((self.t(), ident(c))), ident(&k(c)));
+            nulls.expr(Expr::cust("NULL"));
+        }
+        for c in &self.cols {
+            if !self.insert {
+                q.expr_as(Expr::col((self.t(), ident(c))), ident(&o(c)));
+                nulls.expr(Expr::cust("NULL"));
+            }
+            q.expr_as(Expr::col((self.t(), ident(c))), ident(&n(c)));
+            nulls.expr(Expr::cust("NULL"));
+        }
+        q.expr_as(Expr::val(0), ident(MARK));
+        nulls.expr(Expr::val(0));
+        q.and_where(Expr::cust("1 = 0"));
+        nulls.and_where(Expr::cust("1 = 0"));
+        format!(
+            "CREATE TABLE {} AS {} UNION ALL {}",
+            dialect.quote(name),
+            dialect.query(&q),
+            dialect.query(&nulls)
+        )
+    }
+
     /// An existing log must have the columns this definition writes (a definition changed
     /// with `--restart` may write others).
     async fn check_columns(&self, b: &mut dyn Backend) -> Result<()> {
@@ -135,15 +147,32 @@ impl UndoLog {
     }
 
     /// Deletes the log table of backfill `id` in `scope`, if there is one (the backfill was
-    /// retired or reverted).
-    pub async fn drop_table(b: &mut dyn Backend, scope: &BackfillScope, id: &str) -> Result<()> {
+    /// retired or reverted). `own_transaction`: the caller is in none, and a capture trigger
+    /// left on the table is removed first in a transaction of its own that waits at most a
+    /// second for the table's lock (three times); otherwise the caller's transaction bounds
+    /// the wait (a revert's DDL lock timeout).
+    pub async fn drop_table(
+        b: &mut dyn Backend,
+        scope: &BackfillScope,
+        id: &str,
+        own_transaction: bool,
+    ) -> Result<()> {
         let table = scope.undo_log_table(id);
+        if own_transaction {
+            Self::remove_capture_of(b, &table).await?;
+        }
+        Self::drop_log(b, &table).await
+    }
+
+    /// Deletes log table `table` with its capture trigger and packed batches, if it exists.
+    /// Outside a transaction, the trigger is gone already (or the lock wait is bounded).
+    async fn drop_log(b: &mut dyn Backend, table: &str) -> Result<()> {
         // The capture trigger and its packed batches first: they depend on the log's type.
-        UndoLog::drop_capture(b, &table).await?;
-        if !b.table_exists(&table).await? {
+        UndoLog::drop_capture(b, table).await?;
+        if !b.table_exists(table).await? {
             return Ok(());
         }
-        let stmt = sea_query::Table::drop().table(ident(&table)).to_owned();
+        let stmt = sea_query::Table::drop().table(ident(table)).to_owned();
         b.execute(&b.dialect().schema(&stmt)).await.map(|_| ())
     }
 }

@@ -1,7 +1,7 @@
 //! What the backfill undo log must know about each dialect beyond [`super::SqlDialect`]: how
 //! its key is indexed, how a batch logs ahead of its UPDATE and how the clock is pinned.
 
-use super::{Mysql, Postgres, Sqlite};
+use super::{Mysql, Postgres, Sqlite, quote_literal};
 
 /// The undo log's dialect differences (see `backfill::undo_log`).
 pub trait UndoLogDialect: Send + Sync {
@@ -58,9 +58,24 @@ pub trait UndoLogDialect: Send + Sync {
     fn capture(&self) -> Option<&'static dyn super::UndoCapture> {
         None
     }
+
+    /// A query returning `(column, type)` rows for every column of `table`, the type
+    /// spelled so that two columns holding exactly the same values compare equal: the
+    /// declared type with its length, precision and (MySQL) character set. Compares an
+    /// existing log with the log a run would create today (see `backfill::undo_log_types`).
+    fn log_column_types_sql(&self, table: &str) -> String;
 }
 
 impl UndoLogDialect for Postgres {
+    fn log_column_types_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a \
+             WHERE a.attrelid = to_regclass(quote_ident({})) AND a.attnum > 0 \
+             AND NOT a.attisdropped ORDER BY a.attnum",
+            quote_literal(table)
+        )
+    }
+
     fn capture(&self) -> Option<&'static dyn super::UndoCapture> {
         Some(&Postgres)
     }
@@ -73,9 +88,27 @@ impl UndoLogDialect for Postgres {
     }
 }
 
-impl UndoLogDialect for Sqlite {}
+impl UndoLogDialect for Sqlite {
+    /// The declared type: a log created from the table gets its affinity (`INT`, `NUM`,
+    /// `TEXT`, `REAL` or none), which decides how a value written into it is converted.
+    fn log_column_types_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT name, type FROM pragma_table_info({})",
+            quote_literal(table)
+        )
+    }
+}
 
 impl UndoLogDialect for Mysql {
+    fn log_column_types_sql(&self, table: &str) -> String {
+        format!(
+            "SELECT column_name, concat(column_type, ' ', coalesce(character_set_name, '')) \
+             FROM information_schema.columns WHERE table_schema = DATABASE() \
+             AND table_name = {} ORDER BY ordinal_position",
+            quote_literal(table)
+        )
+    }
+
     fn log_key_sql(&self, table: &str, _index: &str, keys: &[String]) -> String {
         format!("ALTER TABLE {table} ADD PRIMARY KEY ({})", keys.join(", "))
     }

@@ -234,6 +234,22 @@ impl Runner<'_> {
         self.release_lock(&key, result).await
     }
 
+    /// A retired backfill is never undone: its undo log goes (with a bounded wait for the
+    /// table's lock where a capture trigger is left on it).
+    async fn drop_retired_log(&mut self, spec: &BackfillSpec) -> Result<()> {
+        crate::backfill::drop_undo_log(self.backend, &spec.scope, &spec.id, false)
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "backfill `{}` is retired, but its undo log {} was not dropped (a lock on table `{}`?): run `cutover backfill retire {}` again once the other transaction ended",
+                    spec.id,
+                    spec.scope.undo_log_table(&spec.id),
+                    spec.step.table,
+                    spec.id
+                ))
+            })
+    }
+
     async fn retire_locked(
         &mut self,
         spec: &BackfillSpec,
@@ -249,6 +265,8 @@ impl Runner<'_> {
         let before = self.status_of(spec, started, &entries, &[]).await?;
         let parts = states.load(self.backend, &spec.id).await?;
         if let Some(r @ Retirement::Explicit { .. }) = before.retired {
+            // A retirement whose log could not be dropped then (a lock): again.
+            self.drop_retired_log(spec).await?;
             return Ok(RetireOutcome {
                 id: spec.id.clone(),
                 migration: spec.migration.clone(),
@@ -274,8 +292,7 @@ impl Runner<'_> {
         match written {
             Ok(()) => {
                 self.backend.commit().await?;
-                // A retired backfill is never undone: its undo log goes.
-                crate::backfill::drop_undo_log(self.backend, &spec.scope, &spec.id).await?;
+                self.drop_retired_log(spec).await?;
             }
             Err(e) => {
                 let _ = self.backend.rollback().await;

@@ -242,7 +242,7 @@ impl Runner<'_> {
         if result.is_ok() {
             // Transactional DDL: the logs go with the revert's commit, so a cut after it (or
             // a lost commit reply) cannot leave a log behind a reverted migration.
-            result = self.drop_undo_logs(m).await;
+            result = self.drop_undo_logs(m, true).await;
         }
         if result.is_ok() {
             result = self.forget_reverted(m).await;
@@ -320,15 +320,20 @@ impl Runner<'_> {
     /// Drops the undo logs of `m`'s backfills once every down statement ran: inside the
     /// revert's transaction where DDL is transactional, else just before the history entry
     /// is removed, so that a cut anywhere leaves either a `reverting` entry whose resume
-    /// drops them again (dropping is idempotent) or no log at all.
-    pub(crate) async fn drop_undo_logs(&mut self, m: &Migration) -> Result<()> {
+    /// drops them again (dropping is idempotent) or no log at all. `in_transaction`: which
+    /// of the two.
+    pub(crate) async fn drop_undo_logs(
+        &mut self,
+        m: &Migration,
+        in_transaction: bool,
+    ) -> Result<()> {
         let specs = crate::backfill::BackfillSpec::all_on(
             self.plan,
             Some(self.backend.dialect()),
             &self.scope(),
         )?;
         for s in specs.iter().filter(|s| s.version == m.version.text) {
-            crate::backfill::drop_undo_log(self.backend, &s.scope, &s.id)
+            crate::backfill::drop_undo_log(self.backend, &s.scope, &s.id, in_transaction)
                 .await
                 .map_err(|e| {
                     let table = s.scope.undo_log_table(&s.id);

@@ -111,7 +111,7 @@ impl Runner<'_> {
         self.release_install_lock().await;
         // Before the history entry goes: a cut in between leaves `reverting`, whose resume
         // drops them again (idempotent).
-        self.drop_undo_logs(m).await?;
+        self.drop_undo_logs(m, false).await?;
         self.backend.begin().await?;
         match self.forget_reverted(m).await {
             Ok(()) => {

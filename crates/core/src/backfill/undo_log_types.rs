@@ -1,0 +1,100 @@
+//! Whether an existing undo log still holds the table's values exactly.
+//!
+//! The log's columns got the types of the table's columns when it was created. A column
+//! whose type changed since (a `double` made `numeric(12,2)`, a `varchar(10)` made
+//! `varchar(100)`, an enum given a value) would have every value a run writes converted into
+//! the log's old type, and "exact" undo would restore the converted values. Before a run the
+//! log is compared with the log the run would create today, built under a scratch name.
+
+use super::undo_log::UndoLog;
+use crate::backend::Backend;
+use crate::error::{Error, Result};
+
+/// A log column whose type differs from what the table's column gives today.
+struct Changed {
+    column: String,
+    logged: String,
+    live: String,
+}
+
+impl UndoLog {
+    /// True when every column of the existing log has the type a log created now would
+    /// have. False when some do not but the log holds no row (the caller makes it again).
+    /// An error when some do not and the log holds rows: they must be undone or the log
+    /// retired first.
+    pub(super) async fn keeps_types(&self, b: &mut dyn Backend) -> Result<bool> {
+        let changed = self.changed_types(b).await?;
+        if changed.is_empty() {
+            return Ok(true);
+        }
+        let rows = self.logged_rows(b).await?;
+        if rows == 0 {
+            tracing::info!(
+                log = %self.table,
+                "the undo log is empty and a column of `{}` changed type: creating it again",
+                self.target
+            );
+            return Ok(false);
+        }
+        let list: Vec<String> = changed
+            .iter()
+            .map(|c| {
+                format!(
+                    "`{}` is `{}` but the table's column now gives `{}`",
+                    c.column, c.logged, c.live
+                )
+            })
+            .collect();
+        Err(Error::Other(format!(
+            "backfill of table `{}`: the undo log {} holds {rows} row(s) in columns whose type changed since it was written ({}); values written now would be converted into the old type and undo could not restore them exactly. Run `cutover backfill undo` for this backfill first (it restores the logged rows and empties the log), or `cutover backfill retire` to give up their undo; the next run then creates the log again",
+            self.target,
+            self.table,
+            list.join("; ")
+        )))
+    }
+
+    /// The log's columns whose type differs from the same column of a log created now.
+    async fn changed_types(&self, b: &mut dyn Backend) -> Result<Vec<Changed>> {
+        let dialect = b.dialect();
+        let scratch = format!("{}_new", self.table);
+        let drop = format!("DROP TABLE IF EXISTS {}", dialect.quote(&scratch));
+        b.execute(&drop).await?;
+        b.execute(&self.create_sql(dialect, &scratch)).await?;
+        let types = dialect.undo_log();
+        let fresh = b.query(&types.log_column_types_sql(&scratch)).await;
+        b.execute(&drop).await?;
+        let logged = b.query(&types.log_column_types_sql(&self.table)).await?;
+        let logged: Vec<(String, String)> = pairs(&logged);
+        Ok(pairs(&fresh?)
+            .into_iter()
+            .filter_map(|(column, live)| {
+                let old = logged.iter().find(|(c, _)| *c == column)?;
+                (old.1 != live).then(|| Changed {
+                    column,
+                    logged: old.1.clone(),
+                    live,
+                })
+            })
+            .collect())
+    }
+
+    /// Rows in the log, packed ones included.
+    async fn logged_rows(&self, b: &mut dyn Backend) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&self.table));
+        let plain: u64 = b
+            .query(&sql)
+            .await?
+            .scalar()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok(plain + self.packed_rows(b).await?)
+    }
+}
+
+/// `(column, type)` rows of `log_column_types_sql`.
+fn pairs(rows: &crate::backend::Rows) -> Vec<(String, String)> {
+    rows.rows
+        .iter()
+        .filter_map(|r| Some((r.first()?.clone()?, r.get(1)?.clone().unwrap_or_default())))
+        .collect()
+}
