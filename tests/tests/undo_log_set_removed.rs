@@ -1,7 +1,9 @@
 //! A `set` column removed between two runs of a backfill (`--restart`), on PostgreSQL,
 //! MariaDB and SQLite: a row the first run changed only in that column keeps its log row
 //! through the second run (red team rtJ F1: the second run's batches dropped it as
-//! "unchanged", comparing only the columns they write), and undo restores every row.
+//! "unchanged", comparing only the columns they write); a row the second run is the first
+//! to log gets the removed column's value as it is (not NULL, which undo took for a change
+//! made since); and undo restores every row.
 
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent, Target};
@@ -65,6 +67,12 @@ async fn a_row_changed_only_in_a_removed_column_is_still_undone() {
             .up(Target::Latest)
             .await
             .expect("first run");
+        // Row 4 is new: the second run is the first to log it, `b` as it is.
+        b.execute("INSERT INTO pairs (id, a, b) VALUES (4, 'a4', 'b4')")
+            .await
+            .expect("row 4");
+        let mut before = before;
+        before.push(snap::rows(b.as_mut(), "pairs").await[3].clone());
         dir.write("0002_shout.toml", A_ONLY);
         let plan = dir.load();
         let mut again = options();
@@ -80,7 +88,7 @@ async fn a_row_changed_only_in_a_removed_column_is_still_undone() {
             .expect("undo");
         assert_eq!(
             (report.rows_restored, report.rows_left_alone),
-            (3, 0),
+            (4, 0),
             "{report:?}"
         );
         assert_eq!(snap::rows(b.as_mut(), "pairs").await, before);

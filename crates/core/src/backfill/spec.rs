@@ -57,8 +57,9 @@ pub struct BackfillSpec {
     /// backfill to `undoing`, in the batch's transaction (see `PartState::Undoing`).
     pub undoes: Option<String>,
     /// Written columns the undo log table holds besides those this definition writes (a
-    /// `set` column removed since the log was created), read before the first batch: a
-    /// batch does not drop a log row as "unchanged" when such a column changed.
+    /// `set` column removed since the log was created) and the table still has, read before
+    /// the first batch: a batch does not drop a log row as "unchanged" when such a column
+    /// changed, and logs a row it is the first to log with that column's value as it is.
     pub undo_log_held: Vec<String>,
 }
 

@@ -174,6 +174,18 @@ impl UndoLog {
         Ok(b.query(&sql).await?.columns)
     }
 
+    /// The columns of the backfilled table as it is in the database, in order.
+    pub(super) async fn target_columns(
+        &self,
+        b: &mut dyn crate::backend::Backend,
+    ) -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT * FROM {} WHERE 1 = 0",
+            b.dialect().quote(&self.target)
+        );
+        Ok(b.query(&sql).await?.columns)
+    }
+
     /// The key columns of the log (`k_<key>`).
     pub fn log_key(&self) -> Vec<String> {
         self.key.iter().map(|c| k(c)).collect()
@@ -232,7 +244,8 @@ impl UndoLog {
             rows.expr(Expr::col((self.t(), ident(c))));
             columns.push(ident(&k(c)));
         }
-        for c in &self.cols {
+        // An older definition's columns (`held`) too: this run leaves them as they are.
+        for c in self.cols.iter().chain(&self.held) {
             rows.expr(Expr::col((self.t(), ident(c))));
             rows.expr(Expr::col((self.t(), ident(c))));
             columns.push(ident(&o(c)));

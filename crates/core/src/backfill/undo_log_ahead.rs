@@ -76,6 +76,13 @@ impl UndoLog {
             columns.push(ident(&o(c)));
             columns.push(ident(&n(c)));
         }
+        // An older definition's columns: this run leaves them as they are.
+        for c in &self.held {
+            rows.expr(Expr::col((self.t(), ident(c))));
+            rows.expr(Expr::col((self.t(), ident(c))));
+            columns.push(ident(&o(c)));
+            columns.push(ident(&n(c)));
+        }
         rows.expr(Expr::val(0));
         columns.push(ident(MARK));
         // Always a WHERE: SQLite parses `SELECT .. FROM t ON CONFLICT` as a join otherwise.

@@ -120,6 +120,13 @@ impl UndoLog {
             returned.push(Expr::col((t.clone(), ident(c))));
             names.push(n(c));
         }
+        // An older definition's columns: this UPDATE leaves them as they are.
+        for c in &self.held {
+            returned.push(Expr::col((t.clone(), ident(c))));
+            names.push(o(c));
+            returned.push(Expr::col((t.clone(), ident(c))));
+            names.push(n(c));
+        }
         update.returning(ReturningClause::Exprs(returned));
         let list: Vec<String> = names.iter().map(|c| q(c)).collect();
         let keys: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();
