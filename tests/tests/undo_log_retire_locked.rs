@@ -2,18 +2,33 @@
 //! trigger on the table, while a long transaction holds a lock on that table (red team rtJ
 //! F6): dropping the trigger waits at most a second at a time instead of blocking the table
 //! behind that transaction, the retirement says how to finish, and a second `retire` once
-//! the transaction ended drops the trigger and the log.
+//! the transaction ended drops the trigger and the log. `backfill status` shows the
+//! trigger while it is there.
 
 use std::time::{Duration, Instant};
 
 use cutover_cli::connect::connect;
-use cutover_core::runner::{Runner, Silent};
+use cutover_core::runner::{BackfillStatus, Runner, Silent};
 use cutover_tests::Backend as Kind;
 use cutover_tests::crash::CrashAt;
 use cutover_tests::undo_capture::{
     CAPTURE_CHECK, backfill_killed, capture_triggers, log_table, on_postgres,
 };
 use cutover_tests::undo_log::{FILL, exec_all, options, seeded_at};
+
+/// The status of backfill `items_fill`.
+async fn status(
+    b: &mut dyn cutover_core::backend::Backend,
+    plan: &cutover_core::plan::Plan,
+) -> BackfillStatus {
+    Runner::new(b, plan, options(), &Silent)
+        .backfill_status()
+        .await
+        .expect("backfill status")
+        .into_iter()
+        .find(|s| s.id == "items_fill")
+        .expect("items_fill in status")
+}
 
 #[tokio::test]
 async fn retire_waits_for_the_table_lock_only_briefly_and_finishes_when_run_again() {
@@ -51,6 +66,7 @@ async fn retire_waits_for_the_table_lock_only_briefly_and_finishes_when_run_agai
             .expect("retire again");
         assert!(again.already, "{again:?}");
         assert_eq!(capture_triggers(b.as_mut()).await, 0, "trigger dropped");
+        assert_eq!(status(b.as_mut(), &plan).await.undo_capture_trigger, None);
         assert!(
             !b.table_exists(&log_table()).await.expect("tables"),
             "log dropped"

@@ -284,6 +284,12 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             if let Some(n) = b.undo_log_rows {
                 crate::outln!("{:<28} undo log: {n} rows", "");
             }
+            if let Some(t) = &b.undo_capture_trigger {
+                crate::outln!(
+                    "{:<28} undo log trigger {t} on the table (a run in progress, or left by a stopped one; the next run or undo removes it)",
+                    ""
+                );
+            }
         }
     }
     Ok(ExitCode::Success)

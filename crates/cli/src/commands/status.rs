@@ -111,6 +111,12 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
                     b.id
                 );
             }
+            if let Some(t) = &b.undo_capture_trigger {
+                crate::outln!(
+                    "         undo log trigger {t} is on the table: a run is in progress, or one was stopped and left it (it costs the application's UPDATEs a little); the next `cutover backfill run {id}` or `cutover backfill undo {id}` removes it",
+                    id = b.id
+                );
+            }
         }
     }
     if let Some(note) = &report.foreign_history {

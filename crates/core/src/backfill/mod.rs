@@ -66,4 +66,4 @@ pub use undo_check::check_undo_log;
 pub use undo_covered::{ExpressionUndo, expression_undo, expression_undo_preview};
 pub(crate) use undo_exact::count as undo_exact_count;
 pub use undo_exact::{UndoReport, drop_undo_log, has_undo_log, undo_exact};
-pub use undo_preview::{UndoPreview, undo_log_rows, undo_preview};
+pub use undo_preview::{UndoPreview, undo_capture_trigger, undo_log_rows, undo_preview};

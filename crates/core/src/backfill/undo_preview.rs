@@ -124,3 +124,24 @@ pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<O
     };
     Ok(rows.map(|n| n + packed))
 }
+
+/// The trigger that logs the batches of `spec` (PostgreSQL), when it is on the table: a run
+/// is in progress, or a killed one left it. `None` elsewhere.
+pub async fn undo_capture_trigger(
+    b: &mut dyn Backend,
+    spec: &BackfillSpec,
+) -> Result<Option<String>> {
+    let Some(log) = UndoLog::of(spec) else {
+        return Ok(None);
+    };
+    let Some(capture) = log.capture(b.dialect()) else {
+        return Ok(None);
+    };
+    if !b.table_exists(&log.target).await? {
+        return Ok(None);
+    }
+    let on = b
+        .query(&capture.trigger_state_sql(&log.table, &log.target))
+        .await?;
+    Ok((!on.rows.is_empty()).then_some(log.table))
+}

@@ -171,6 +171,11 @@ pub struct BackfillStatus {
     /// Rows in its undo log, when it has one in the database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub undo_log_rows: Option<u64>,
+    /// The name of the trigger that logs its batches (PostgreSQL), when one is on the table:
+    /// a run is in progress, or one was killed and left it (the next run or undo removes
+    /// it; until then it costs the application's UPDATEs a statement-level call each).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub undo_capture_trigger: Option<String>,
     /// The key range and progress of each part, when it runs in more than one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ranges: Vec<crate::backfill::PartRange>,

@@ -148,6 +148,7 @@ impl Runner<'_> {
             sync_missing,
             sync_altered,
             undo_log_rows: crate::backfill::undo_log_rows(self.backend, spec).await?,
+            undo_capture_trigger: crate::backfill::undo_capture_trigger(self.backend, spec).await?,
             ranges: if parts.len() > 1 {
                 parts.iter().map(crate::backfill::PartRange::of).collect()
             } else {
