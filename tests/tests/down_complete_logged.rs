@@ -1,7 +1,7 @@
 //! `down` of an applied migration whose complete backfill has no `undo` but keeps an undo
 //! log (red team rtA #7): refused before anything runs, naming `cutover backfill undo <id>
 //! --yes` then `cutover down`; after that undo `down` reverts the migration, on PostgreSQL,
-//! MariaDB and SQLite.
+//! MariaDB and SQLite; also for a table the plan does not create (rtK F1).
 
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent};
@@ -107,6 +107,77 @@ async fn down_of_a_complete_logged_backfill_names_backfill_undo_then_runs_after_
             ["0"]
         );
         let _ = b.close().await;
+    })
+    .await;
+}
+
+/// A table the plan does not create (its key unknown until a run reads it).
+const RAW_TABLE: &str = r#"
+description = "a table made by hand"
+[[steps]]
+op = "sql"
+sql = "CREATE TABLE legacy (id bigint PRIMARY KEY NOT NULL, v bigint)"
+down = "DROP TABLE legacy"
+creates = ["table legacy"]
+"#;
+
+const RAW_FILL: &str = r#"
+description = "bump v"
+[[steps]]
+op = "backfill"
+id = "legacy_bump"
+table = "legacy"
+set.v = "v + 1"
+batch_size = 50
+"#;
+
+/// Red team rtK F1: on PostgreSQL every logged row sits in packed batches until an undo, and
+/// the log's row count read them only through the plan's key, unknown here: `down` took the
+/// log for empty ("already undone"), dropped it and restored nothing.
+#[tokio::test]
+async fn down_counts_the_logged_rows_of_a_table_the_plan_does_not_key() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_legacy.toml", RAW_TABLE);
+        let mut b = connect(db.url()).await.expect("connect");
+        up(b.as_mut(), &dir).await.expect("0001");
+        let values: Vec<String> = (1..=120).map(|i| format!("({i}, {})", i * 10)).collect();
+        b.execute(&format!(
+            "INSERT INTO legacy (id, v) VALUES {}",
+            values.join(", ")
+        ))
+        .await
+        .expect("rows");
+        dir.write("0002_bump.toml", RAW_FILL);
+        up(b.as_mut(), &dir).await.expect("0002");
+        let status = Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+            .backfill_status()
+            .await
+            .expect("status");
+        assert_eq!(status[0].undo_log_rows, Some(120), "{status:?}");
+
+        let e = down_one(b.as_mut(), &dir)
+            .await
+            .expect_err("the log holds rows and there are no undo expressions");
+        assert!(e.contains("cutover backfill undo legacy_bump --yes"), "{e}");
+        assert_eq!(
+            rows(
+                b.as_mut(),
+                "SELECT count(*) FROM legacy WHERE v = id * 10 + 1"
+            )
+            .await,
+            ["120"],
+            "nothing reverted"
+        );
+        Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+            .undo_backfill("legacy_bump")
+            .await
+            .expect("undo");
+        assert_eq!(
+            rows(b.as_mut(), "SELECT count(*) FROM legacy WHERE v = id * 10").await,
+            ["120"]
+        );
+        b.close().await.expect("close");
     })
     .await;
 }

@@ -160,3 +160,29 @@ async fn an_empty_log_is_made_again_with_the_new_type() {
     })
     .await;
 }
+
+/// Red team rtK F5: a finished backfill with nothing pending is "already done" after a type
+/// change: no batch would write into its log, so nothing is refused.
+#[tokio::test]
+async fn a_finished_backfill_is_not_refused_for_a_type_change() {
+    for_each_backend(|db| async move {
+        let dir = plan();
+        let plan = dir.load();
+        let mut b = connect(db.url()).await.expect("connect");
+        up_to(b.as_mut(), &plan, "0001").await;
+        exec_all(
+            b.as_mut(),
+            ["INSERT INTO prices (id, amount) VALUES (1, 1.13)"],
+        )
+        .await;
+        up_to(b.as_mut(), &plan, "0002").await;
+        exec_all(b.as_mut(), to_double(db.backend())).await;
+        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
+            .backfill("double_it")
+            .await
+            .expect("already done");
+        assert_eq!(report.report.outcome, "already done", "{report:?}");
+        b.close().await.expect("close");
+    })
+    .await;
+}

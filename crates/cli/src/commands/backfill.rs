@@ -286,8 +286,9 @@ async fn status(project: &Project, opts: &ConnectOpts, json: bool) -> Result<Exi
             }
             if let Some(t) = &b.undo_capture_trigger {
                 crate::outln!(
-                    "{:<28} undo log trigger {t} on the table (a run in progress, or left by a stopped one; the next run or undo removes it)",
-                    ""
+                    "{:<28} undo log trigger {t} on the table (a run in progress, or left by a stopped one; {} removes it)",
+                    "",
+                    super::status::trigger_remedy(b)
                 );
             }
         }

@@ -113,8 +113,8 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
             }
             if let Some(t) = &b.undo_capture_trigger {
                 crate::outln!(
-                    "         undo log trigger {t} is on the table: a run is in progress, or one was stopped and left it (it costs the application's UPDATEs a little); the next `cutover backfill run {id}` or `cutover backfill undo {id}` removes it",
-                    id = b.id
+                    "         undo log trigger {t} is on the table: a run is in progress, or one was stopped and left it (it costs the application's UPDATEs a little); {} removes it",
+                    trigger_remedy(b)
                 );
             }
         }
@@ -227,4 +227,16 @@ pub(crate) async fn drift(project: &Project, opts: &ConnectOpts, json: bool) -> 
     } else {
         ExitCode::Drift
     })
+}
+
+/// What removes a backfill's leftover undo log trigger, given its state.
+pub(crate) fn trigger_remedy(b: &cutover_core::runner::BackfillStatus) -> String {
+    if b.state == "retired" {
+        format!("`cutover backfill retire {} --yes` again", b.id)
+    } else {
+        format!(
+            "the next `cutover backfill run {0}` or `cutover backfill undo {0} --yes`",
+            b.id
+        )
+    }
 }

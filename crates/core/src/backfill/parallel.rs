@@ -63,10 +63,6 @@ pub async fn run_fenced(
     spec.key = key;
     super::null_key::refuse_null_keys(b, &spec, declared).await?;
     super::key_unique::refuse_non_unique_key(b, &spec, declared).await?;
-    if let Some(log) = super::undo_log::UndoLog::of(&spec) {
-        spec.undo_log_held = log.ensure(b).await?;
-    }
-    let spec = &spec;
 
     let legacy = spec.legacy_checksum();
     let changed = |c: &Checkpoint| c.checksum != spec.checksum && c.checksum != legacy;
@@ -83,18 +79,16 @@ pub async fn run_fenced(
             spec.has_pending(),
         )));
     }
-    if options.restart || options.force || redefined {
-        states.clear(b, &spec.id).await?;
-        existing.clear();
-    }
+    let starting_over = options.restart || options.force || redefined;
     let finished = |c: &Checkpoint| matches!(c.state, PartState::Done | PartState::Complete);
-    if !existing.is_empty() && existing.iter().all(finished) {
+    let mut walk_again = false;
+    if !starting_over && !existing.is_empty() && existing.iter().all(finished) {
         // A finished backfill is done at once only when no row is pending anywhere in the
         // key space: new rows land behind the cursor too (UUID or text keys, transactions
         // that were open during a batch), so the probe never starts at the checkpoint.
         // Insert-select backfills without `pending` probe with the default anti-join on the
         // target's key. Without any pending condition the checkpoint is the only answer.
-        let nothing_pending = !spec.has_pending() || !pending_anywhere(b, spec).await?;
+        let nothing_pending = !spec.has_pending() || !pending_anywhere(b, &spec).await?;
         if nothing_pending {
             return Ok(BackfillReport {
                 id: spec.id.clone(),
@@ -105,6 +99,19 @@ pub async fn run_fenced(
             });
         }
         // New pending rows: walk the table once more.
+        walk_again = true;
+    }
+    // Batches will run: the undo log is created or checked now (a log a finished backfill
+    // cannot use any more stops nothing while no batch would write into it), before the
+    // checkpoint is cleared, so a refusal leaves the backfill's state as it was.
+    if let Some(log) = super::undo_log::UndoLog::of(&spec) {
+        spec.undo_log_held = log
+            .ensure(b)
+            .await
+            .map_err(|e| e.context(format!("backfill `{}`", spec.id)))?;
+    }
+    let spec = &spec;
+    if starting_over || walk_again {
         states.clear(b, &spec.id).await?;
         existing.clear();
     }

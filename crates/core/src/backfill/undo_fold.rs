@@ -63,13 +63,21 @@ impl UndoLog {
 
     /// Rows logged in packed batches not unpacked yet (counted with repeats).
     pub(crate) async fn packed_rows(&self, b: &mut dyn Backend) -> Result<u64> {
-        let Some(capture) = self.capture(b.dialect()) else {
-            return Ok(0);
-        };
-        if !b.table_exists(&format!("{}_b", self.table)).await? {
+        if self.capture(b.dialect()).is_none() {
             return Ok(0);
         }
-        let n = b.query(&capture.packed_rows_sql(&self.table)).await?;
+        Self::packed_rows_of(b, &self.table).await
+    }
+
+    /// Rows in the packed batches of log `table`, 0 when it has none.
+    pub(crate) async fn packed_rows_of(b: &mut dyn Backend, table: &str) -> Result<u64> {
+        let Some(capture) = b.dialect().undo_log().capture() else {
+            return Ok(0);
+        };
+        if !b.table_exists(&format!("{table}_b")).await? {
+            return Ok(0);
+        }
+        let n = b.query(&capture.packed_rows_sql(table)).await?;
         Ok(n.scalar().and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 

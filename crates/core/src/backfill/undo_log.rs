@@ -27,6 +27,8 @@ pub(crate) const MARK: &str = "cutover_mark";
 /// What a backfill's undo log records, and where.
 #[derive(Debug, Clone)]
 pub(crate) struct UndoLog {
+    /// The backfill's id (for messages).
+    pub id: String,
     /// The log table.
     pub table: String,
     /// The table whose rows the backfill changes (the insert target for insert-select).
@@ -91,6 +93,7 @@ impl UndoLog {
                 }
             }
             return Some(UndoLog {
+                id: spec.id.clone(),
                 table,
                 target: target.clone(),
                 key,
@@ -106,6 +109,7 @@ impl UndoLog {
             .filter(|c| !spec.key.contains(c))
             .collect();
         (!cols.is_empty()).then(|| UndoLog {
+            id: spec.id.clone(),
             table,
             target: step.table.clone(),
             key: spec.key.clone(),

@@ -21,14 +21,10 @@ impl UndoLog {
         if b.table_exists(&self.table).await? {
             crate::internal_tables::protect(b, &self.table).await?;
             self.check_columns(b).await?;
-            // A written or key column whose type changed since the log was created: an
-            // empty log is made again, one with rows refused (values would be converted).
-            if self.keeps_types(b).await? {
-                // Columns the table no longer has are left out: undo refuses such a log
-                // anyway (it cannot restore them), and a batch could not read them.
-                let live = self.target_columns(b).await?;
-                let mut held = super::undo_log::written_in(&self.table_columns(b).await?);
-                held.retain(|c| !self.cols.contains(c) && live.contains(c));
+            // A column whose type changed since the log was created, or an older
+            // definition's column the table no longer has: an empty log is made again, one
+            // with rows refused.
+            if let Some(held) = self.usable(b).await? {
                 return Ok(held);
             }
             Self::remove_capture_of(b, &self.table).await?;

@@ -18,11 +18,43 @@ struct Changed {
 }
 
 impl UndoLog {
+    /// Whether the existing log can take this run's rows: `Some(held)` (the written columns
+    /// of an older definition it holds, see `BackfillSpec::undo_log_held`) when it can,
+    /// `None` when it cannot but holds no row (the caller makes it again), an error when it
+    /// cannot and holds rows.
+    pub(super) async fn usable(&self, b: &mut dyn Backend) -> Result<Option<Vec<String>>> {
+        let live = self.target_columns(b).await?;
+        let mut held = super::undo_log::written_in(&self.table_columns(b).await?);
+        held.retain(|c| !self.cols.contains(c));
+        let gone: Vec<String> = held
+            .iter()
+            .filter(|c| !live.contains(c))
+            .map(|c| format!("`{c}`"))
+            .collect();
+        if !gone.is_empty() {
+            let rows = self.logged_rows(b).await?;
+            if rows == 0 {
+                return Ok(None);
+            }
+            return Err(Error::Other(format!(
+                "table `{}` no longer has {} (renamed or dropped by hand?), which an earlier definition of this backfill wrote and whose values its undo log {} holds in {rows} row(s): rows logged now would lack them, and undo would take those rows for rows changed since. Give the column its name back; or run `cutover backfill undo {id} --yes` first (with the plan as it was), or `cutover backfill retire {id} --yes` to give up that undo",
+                self.target,
+                gone.join(", "),
+                self.table,
+                id = self.id
+            )));
+        }
+        // Their types are checked with this definition's: a run logs them too.
+        let mut all = self.clone();
+        all.cols.extend(held.iter().cloned());
+        Ok(all.keeps_types(b).await?.then_some(held))
+    }
+
     /// True when every column of the existing log has the type a log created now would
     /// have. False when some do not but the log holds no row (the caller makes it again).
     /// An error when some do not and the log holds rows: they must be undone or the log
     /// retired first.
-    pub(super) async fn keeps_types(&self, b: &mut dyn Backend) -> Result<bool> {
+    async fn keeps_types(&self, b: &mut dyn Backend) -> Result<bool> {
         let changed = self.changed_types(b).await?;
         if changed.is_empty() {
             return Ok(true);
@@ -46,15 +78,26 @@ impl UndoLog {
             })
             .collect();
         Err(Error::Other(format!(
-            "backfill of table `{}`: the undo log {} holds {rows} row(s) in columns whose type changed since it was written ({}); values written now would be converted into the old type and undo could not restore them exactly. Run `cutover backfill undo` for this backfill first (it restores the logged rows and empties the log), or `cutover backfill retire` to give up their undo; the next run then creates the log again",
+            "table `{}` changed column types since the undo log {} was written, and it holds {rows} row(s) ({}): values logged now would be converted into the old type and undo could not restore them exactly. Run `cutover backfill undo {id} --yes` first (it restores the logged rows and empties the log; the next run creates the log again), or `cutover backfill retire {id} --yes` to give up their undo; or, if every logged value converts exactly into the new type (a widening), change those columns of {} to it by hand",
             self.target,
             self.table,
-            list.join("; ")
+            list.join("; "),
+            self.table,
+            id = self.id
         )))
     }
 
     /// The log's columns whose type differs from the same column of a log created now.
     async fn changed_types(&self, b: &mut dyn Backend) -> Result<Vec<Changed>> {
+        self.compare_types(b).await.map_err(|e| {
+            e.context(format!(
+                "comparing the column types of the undo log {0} with table `{1}` (through a scratch table {0}_new): if a stopped run of another role left {0}_new, drop it",
+                self.table, self.target
+            ))
+        })
+    }
+
+    async fn compare_types(&self, b: &mut dyn Backend) -> Result<Vec<Changed>> {
         let dialect = b.dialect();
         let scratch = format!("{}_new", self.table);
         let drop = format!("DROP TABLE IF EXISTS {}", dialect.quote(&scratch));

@@ -90,6 +90,7 @@ mod tests {
 
     fn log(insert: bool) -> UndoLog {
         UndoLog {
+            id: "fill".into(),
             table: "cutover_undo_0123".into(),
             target: "t".into(),
             key: vec!["id".into()],

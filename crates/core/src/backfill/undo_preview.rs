@@ -117,11 +117,9 @@ pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<O
         .scalar()
         .and_then(|v| v.parse::<u64>().ok());
     // Plus the rows of batches logged packed and not unpacked yet (a key written twice
-    // counts twice until then).
-    let packed = match UndoLog::of(spec) {
-        Some(log) => log.packed_rows(b).await?,
-        None => 0,
-    };
+    // counts twice until then). By the log's name: the spec's key may not be resolved yet
+    // (a table the plan does not create), and the packed rows are there all the same.
+    let packed = UndoLog::packed_rows_of(b, &table).await?;
     Ok(rows.map(|n| n + packed))
 }
 
@@ -131,17 +129,14 @@ pub async fn undo_capture_trigger(
     b: &mut dyn Backend,
     spec: &BackfillSpec,
 ) -> Result<Option<String>> {
-    let Some(log) = UndoLog::of(spec) else {
+    // By name, not through `UndoLog::of`: the spec's key may not be resolved yet.
+    let Some(capture) = b.dialect().undo_log().capture() else {
         return Ok(None);
     };
-    let Some(capture) = log.capture(b.dialect()) else {
-        return Ok(None);
-    };
-    if !b.table_exists(&log.target).await? {
+    let (log, target) = (spec.scope.undo_log_table(&spec.id), &spec.step.table);
+    if spec.step.undo_log == Some(false) || !b.table_exists(target).await? {
         return Ok(None);
     }
-    let on = b
-        .query(&capture.trigger_state_sql(&log.table, &log.target))
-        .await?;
-    Ok((!on.rows.is_empty()).then_some(log.table))
+    let on = b.query(&capture.trigger_state_sql(&log, target)).await?;
+    Ok((!on.rows.is_empty()).then_some(log))
 }

@@ -242,7 +242,7 @@ impl Runner<'_> {
             .await
             .map_err(|e| {
                 e.context(format!(
-                    "backfill `{}` is retired, but its undo log {} was not dropped (a lock on table `{}`?): run `cutover backfill retire {}` again once the other transaction ended",
+                    "backfill `{}` is retired, but its undo log {} was not dropped (a lock on table `{}`?): run `cutover backfill retire {} --yes` again once the other transaction ended",
                     spec.id,
                     spec.scope.undo_log_table(&spec.id),
                     spec.step.table,
