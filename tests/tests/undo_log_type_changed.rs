@@ -101,7 +101,10 @@ async fn a_log_with_rows_is_refused_after_a_type_change_and_undo_still_restores(
             .await
             .expect_err("a run into a log of the old type is refused");
         let msg = err.to_string();
-        assert!(msg.contains("changed since it was written"), "{msg}");
+        assert!(
+            msg.contains("changed column types since the undo log"),
+            "{msg}"
+        );
         assert!(msg.contains("o_amount"), "{msg}");
         assert!(msg.contains("cutover backfill undo"), "{msg}");
         assert_eq!(

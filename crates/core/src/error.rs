@@ -247,6 +247,24 @@ pub enum Error {
         key: String,
     },
 
+    /// A backfill whose `set` writes a column of the key its batches walk by: a changed key
+    /// moves the row ahead of the walk's cursor (it is written again by a later batch) and
+    /// out of reach of the undo log, which finds rows by their key. Refused before the first
+    /// write (and by `--dry-run`).
+    #[error(
+        "backfill `{id}` ({migration}): `set` writes {columns} of table `{table}`, a column of the key its batches walk by; a changed key moves the row ahead of the walk (a later batch writes it again) and out of reach of the undo log; nothing was written: change key values with an `sql` step, or walk by another unique key (`key = [..]`) that the backfill does not write"
+    )]
+    BackfillSetsKey {
+        /// Backfill id.
+        id: String,
+        /// The migration holding it.
+        migration: String,
+        /// The backfilled table.
+        table: String,
+        /// The key columns `set` writes, quoted and comma-separated.
+        columns: String,
+    },
+
     /// `backfill run` of a backfill whose batch key column a later migration that ran
     /// renamed or dropped: its batches walk that column. Refused before anything is changed
     /// (its sync trigger included).

@@ -8,6 +8,7 @@
 mod batch_lock;
 mod dry_run;
 mod engine;
+mod key_set;
 mod key_unique;
 pub(crate) mod keys;
 mod null_key;

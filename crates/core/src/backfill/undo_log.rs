@@ -224,20 +224,9 @@ impl UndoLog {
             return self.insert_before_sql(spec, dialect, kinds, cursor, upper, end);
         }
         let range = range_condition(spec, dialect, kinds, cursor, upper, end);
-        let log_range = self.log_range(spec, dialect, kinds, cursor, upper, end);
-        // Rows logged before that this batch writes again: keep their old value.
-        let mut again = base_select(spec, dialect, with_pending)?;
-        again.expr(Expr::cust("1")).and_where(self.key_match());
-        let mut remark = Query::update();
-        remark
-            .table(self.l())
-            .value(ident(MARK), 1)
-            .and_where(Expr::exists(again));
-        if let Some(r) = log_range.clone() {
-            remark.and_where(r);
-        }
-        // Rows not logged yet: their current values, copied by the database (a key logged
-        // already is skipped by the unique key index).
+        // The rows the batch writes, marked, with their current values copied by the
+        // database as old and (for now) written values. A key logged already keeps its old
+        // values unless someone changed the row since (see `merge_set`).
         let mut rows = base_select(spec, dialect, with_pending)?;
         if spec.step.from.is_some() {
             // A joined table can match a row more than once.
@@ -257,14 +246,20 @@ impl UndoLog {
         }
         rows.expr(Expr::val(1));
         columns.push(ident(MARK));
-        if let Some(r) = range {
-            rows.and_where(r);
-        }
+        // Always a WHERE: SQLite parses `SELECT .. FROM t ON CONFLICT` as a join otherwise.
+        rows.and_where(range.unwrap_or_else(|| Expr::cust("1 = 1")));
         let insert = self.insert_rows(columns, rows)?;
-        let insert = dialect
-            .sql()
-            .insert_skipping_duplicates(&dialect.query(&insert));
-        Ok(vec![dialect.query(&remark), insert])
+        let q = |c: &str| dialect.quote(c);
+        let keys: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();
+        let all: Vec<String> = self.cols.iter().chain(&self.held).cloned().collect();
+        let mut set = crate::dialect::merge_set(dialect, &self.table, &all, &[]);
+        set.push(format!("{} = 1", q(MARK)));
+        let undo = dialect.undo_log();
+        Ok(vec![format!(
+            "{}{}",
+            dialect.query(&insert),
+            undo.upsert_set(&keys, &set)
+        )])
     }
 
     pub(super) fn insert_rows(

@@ -94,17 +94,12 @@ impl UndoLog {
         let insert = self.insert_rows(columns, rows)?;
         let q = |c: &str| dialect.quote(c);
         let keys: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();
-        let renew: Vec<String> = self
-            .cols
-            .iter()
-            .map(|c| q(&n(c)))
-            .chain([q(MARK)])
-            .collect();
-        let insert = format!(
-            "{}{}",
-            dialect.query(&insert),
-            undo.upsert_renewing(&keys, &renew)
-        );
+        // A row logged before gets this run's written values, and this run's old values
+        // too when someone changed it since (see `merge_set`).
+        let all: Vec<String> = self.cols.iter().chain(&self.held).cloned().collect();
+        let mut set = crate::dialect::merge_set(dialect, &self.table, &all, &self.cols);
+        set.push(format!("{} = {}", q(MARK), undo.incoming(&q(MARK))));
+        let insert = format!("{}{}", dialect.query(&insert), undo.upsert_set(&keys, &set));
         let mut forget = Query::delete();
         forget
             .from_table(self.l())

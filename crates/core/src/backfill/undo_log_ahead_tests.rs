@@ -35,10 +35,25 @@ fn mysql_logs_repeatable_batches_ahead_with_the_clock_pinned_for_now() {
     let log = "`cutover_undo_3e23e8160039594a`";
     assert_eq!(before.len(), 2, "{before:?}");
     assert_eq!(before[0], "SET timestamp = UNIX_TIMESTAMP(SYSDATE(6))");
+    let (insert, update) = before[1]
+        .split_once(" ON DUPLICATE KEY UPDATE ")
+        .expect("an upsert");
     assert_eq!(
-        before[1],
+        insert,
         format!(
-            "INSERT INTO {log} (`k_id`, `o_a`, `n_a`, `o_b`, `n_b`, `cutover_mark`) SELECT `t`.`id`, `t`.`a`, CONCAT(`a`, '!'), `t`.`b`, CURRENT_TIMESTAMP(6), 0 FROM `t` WHERE `b` IS NULL AND (`t`.`id` > 10 AND `t`.`id` <= 20) FOR UPDATE ON DUPLICATE KEY UPDATE `n_a` = VALUES(`n_a`), `n_b` = VALUES(`n_b`), `cutover_mark` = VALUES(`cutover_mark`)"
+            "INSERT INTO {log} (`k_id`, `o_a`, `n_a`, `o_b`, `n_b`, `cutover_mark`) SELECT `t`.`id`, `t`.`a`, CONCAT(`a`, '!'), `t`.`b`, CURRENT_TIMESTAMP(6), 0 FROM `t` WHERE `b` IS NULL AND (`t`.`id` > 10 AND `t`.`id` <= 20) FOR UPDATE"
+        )
+    );
+    // Old values kept only while the logged row still holds what was written, assigned
+    // before the written values (MySQL applies them left to right).
+    let still =
+        |c: &str| format!("CAST({log}.`n_{c}` AS BINARY) <=> CAST(VALUES(`o_{c}`) AS BINARY)");
+    assert_eq!(
+        update,
+        format!(
+            "`o_a` = CASE WHEN {} THEN {log}.`o_a` ELSE VALUES(`o_a`) END, `o_b` = CASE WHEN {} THEN {log}.`o_b` ELSE VALUES(`o_b`) END, `n_a` = VALUES(`n_a`), `n_b` = VALUES(`n_b`), `cutover_mark` = VALUES(`cutover_mark`)",
+            still("a"),
+            still("b")
         )
     );
     assert_eq!(after.len(), 2, "{after:?}");

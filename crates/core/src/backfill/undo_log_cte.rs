@@ -130,12 +130,11 @@ impl UndoLog {
         update.returning(ReturningClause::Exprs(returned));
         let list: Vec<String> = names.iter().map(|c| q(c)).collect();
         let keys: Vec<String> = self.log_key().iter().map(|c| q(c)).collect();
-        let renew: Vec<String> = self
-            .cols
-            .iter()
-            .map(|c| format!("{0} = EXCLUDED.{0}", q(&n(c))))
-            .chain([format!("{} = 0", q(MARK))])
-            .collect();
+        // A row logged before gets this run's written values, and this run's old values
+        // too when someone changed it since (see `merge_set`).
+        let all: Vec<String> = self.cols.iter().chain(&self.held).cloned().collect();
+        let mut renew = crate::dialect::merge_set(dialect, &self.table, &all, &self.cols);
+        renew.push(format!("{} = 0", q(MARK)));
         let statement = format!(
             "WITH cutover_u ({list}) AS ({update}) INSERT INTO {log} ({list}, {mark}) SELECT {list}, 0 FROM cutover_u ON CONFLICT ({keys}) DO UPDATE SET {renew}",
             list = list.join(", "),

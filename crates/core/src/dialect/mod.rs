@@ -60,6 +60,7 @@ pub use sync::{
 };
 pub use triggers::{TriggerDialect, UpdatedAtSpec};
 pub use undo::UndoLogDialect;
+pub(crate) use undo::merge_set;
 pub use undo_capture::{CaptureShape, UndoCapture};
 
 /// What differs between dialects beyond what sea-query renders by itself.

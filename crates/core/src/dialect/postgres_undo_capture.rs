@@ -132,11 +132,17 @@ $cutover$",
     fn fold_step_sql(&self, c: &CaptureShape, seq: i64, written: &[String]) -> String {
         let b = q(&c.batches());
         let keys: Vec<String> = c.key.iter().map(|k| q(&format!("k_{k}"))).collect();
-        let renew: Vec<String> = written
+        // Renews the written values of the columns the batch's run wrote, and replaces the
+        // old values when someone changed the row between the logged batch and this one.
+        let all: Vec<String> = c
+            .log_columns
             .iter()
-            .map(|col| format!("{0} = EXCLUDED.{0}", q(&format!("n_{col}"))))
-            .chain([format!("{} = 0", q("cutover_mark"))])
+            .filter_map(|col| col.strip_prefix("o_"))
+            .filter(|col| c.log_columns.contains(&format!("n_{col}")))
+            .map(str::to_string)
             .collect();
+        let mut renew = super::merge_set(super::Dialect::Postgres, &c.log, &all, written);
+        renew.push(format!("{} = 0", q("cutover_mark")));
         let columns: Vec<String> = c.log_columns.iter().map(|col| q(col)).collect();
         let picked: Vec<String> = c
             .log_columns

@@ -1,7 +1,9 @@
 //! What the backfill undo log must know about each dialect beyond [`super::SqlDialect`]: how
 //! its key is indexed, how a batch logs ahead of its UPDATE and how the clock is pinned.
 
-use super::{Mysql, Postgres, Sqlite, quote_literal};
+use sea_query::{Expr, Query};
+
+use super::{Dialect, Mysql, Postgres, Sqlite, quote_literal};
 
 /// The undo log's dialect differences (see `backfill::undo_log`).
 pub trait UndoLogDialect: Send + Sync {
@@ -20,20 +22,22 @@ pub trait UndoLogDialect: Send + Sync {
         )
     }
 
-    /// The clause appended to `INSERT INTO log .. SELECT ..` so that a key logged already
-    /// keeps its old values and gets the columns `renew` (quoted) from the new row:
-    /// `ON CONFLICT (keys) DO UPDATE SET c = excluded.c` (PostgreSQL, SQLite), `ON DUPLICATE
-    /// KEY UPDATE c = VALUES(c)` (MySQL). `renew` is not empty.
-    fn upsert_renewing(&self, keys: &[String], renew: &[String]) -> String {
-        let set: Vec<String> = renew
-            .iter()
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect();
+    /// The clause appended to `INSERT INTO log .. SELECT ..` that updates a key logged
+    /// already with the assignments `set` (`c = <expr>`, in order; see [`merge_set`]):
+    /// `ON CONFLICT (keys) DO UPDATE SET ..` (PostgreSQL, SQLite), `ON DUPLICATE KEY UPDATE
+    /// ..` (MySQL, which applies them left to right). `set` is not empty.
+    fn upsert_set(&self, keys: &[String], set: &[String]) -> String {
         format!(
             " ON CONFLICT ({}) DO UPDATE SET {}",
             keys.join(", "),
             set.join(", ")
         )
+    }
+
+    /// The value column `column` (quoted) has in the row an upsert was about to insert:
+    /// `excluded.c` (PostgreSQL, SQLite), `VALUES(c)` (MySQL).
+    fn incoming(&self, column: &str) -> String {
+        format!("excluded.{column}")
     }
 
     /// Whether a batch logs its old and new values in one `INSERT .. SELECT` that evaluates
@@ -113,9 +117,12 @@ impl UndoLogDialect for Mysql {
         format!("ALTER TABLE {table} ADD PRIMARY KEY ({})", keys.join(", "))
     }
 
-    fn upsert_renewing(&self, _keys: &[String], renew: &[String]) -> String {
-        let set: Vec<String> = renew.iter().map(|c| format!("{c} = VALUES({c})")).collect();
+    fn upsert_set(&self, _keys: &[String], set: &[String]) -> String {
         format!(" ON DUPLICATE KEY UPDATE {}", set.join(", "))
+    }
+
+    fn incoming(&self, column: &str) -> String {
+        format!("VALUES({column})")
     }
 
     fn logs_undo_ahead(&self) -> bool {
@@ -128,4 +135,56 @@ impl UndoLogDialect for Mysql {
             "SET timestamp = DEFAULT",
         ))
     }
+}
+
+/// The assignments of an upsert that logs a row again (a later batch or run wrote it once
+/// more) into log table `log`, column by column of `all`: the logged old value (`o_`) stays
+/// while the logged written value (`n_`) is the incoming row's old value, so a re-run keeps
+/// the value from before the first run; otherwise someone changed that column in between
+/// and the incoming old value replaces it, so undo gives that change back instead of the
+/// older value. The written values of `renewed` come from the incoming row; those of the
+/// other columns of `all` follow their old values. Old values first: MySQL applies the
+/// assignments left to right, and their conditions read the logged written values.
+pub(crate) fn merge_set(
+    dialect: Dialect,
+    log: &str,
+    all: &[String],
+    renewed: &[String],
+) -> Vec<String> {
+    let q = |c: &str| dialect.quote(c);
+    let logged = |c: &str| format!("{}.{}", q(log), q(c));
+    let incoming = |c: &str| dialect.undo_log().incoming(&q(c));
+    let still = |c: &str| {
+        let same = dialect.sql().expr_same_value(
+            Expr::cust(logged(&format!("n_{c}"))),
+            Expr::cust(incoming(&format!("o_{c}"))),
+        );
+        let mut select = Query::select();
+        select.expr(same);
+        dialect
+            .query(&select)
+            .trim_start_matches("SELECT ")
+            .to_string()
+    };
+    let pick = |c: &str, col: String| {
+        format!(
+            "{} = CASE WHEN {} THEN {} ELSE {} END",
+            q(&col),
+            still(c),
+            logged(&col),
+            incoming(&col)
+        )
+    };
+    let mut out: Vec<String> = all.iter().map(|c| pick(c, format!("o_{c}"))).collect();
+    out.extend(
+        all.iter()
+            .filter(|c| !renewed.contains(c))
+            .map(|c| pick(c, format!("n_{c}"))),
+    );
+    out.extend(
+        renewed
+            .iter()
+            .map(|c| format!("{} = {}", q(&format!("n_{c}")), incoming(&format!("n_{c}")))),
+    );
+    out
 }
