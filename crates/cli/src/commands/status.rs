@@ -106,10 +106,17 @@ fn print(report: &StatusReport, json: bool) -> Result<()> {
                 );
             }
             if let Some(n) = b.undo_log_rows {
-                crate::outln!(
-                    "         undo log: {n} rows (`cutover backfill undo {} --dry-run` counts what undo would restore)",
-                    b.id
-                );
+                if b.state == "retired" {
+                    crate::outln!(
+                        "         undo log: {n} rows, left by the retirement (a lock?): `cutover backfill retire {} --yes` again drops it",
+                        b.id
+                    );
+                } else {
+                    crate::outln!(
+                        "         undo log: {n} rows (`cutover backfill undo {} --dry-run` counts what undo would restore)",
+                        b.id
+                    );
+                }
             }
             if let Some(t) = &b.undo_capture_trigger {
                 crate::outln!(

@@ -37,7 +37,7 @@ impl UndoLog {
                 return Ok(None);
             }
             return Err(Error::Other(format!(
-                "table `{}` no longer has {} (renamed or dropped by hand?), which an earlier definition of this backfill wrote and whose values its undo log {} holds in {rows} row(s): rows logged now would lack them, and undo would take those rows for rows changed since. Give the column its name back; or run `cutover backfill undo {id} --yes` first (with the plan as it was), or `cutover backfill retire {id} --yes` to give up that undo",
+                "table `{}` no longer has {} (renamed or dropped by hand?), which an earlier definition of this backfill wrote and whose values its undo log {} holds in {rows} row(s): rows logged now would lack them, and undo would take those rows for rows changed since. Give the column its name back (or add it again) and run again, or run `cutover backfill undo {id} --yes` then (it needs the column too); or `cutover backfill retire {id} --yes` to give up that undo",
                 self.target,
                 gone.join(", "),
                 self.table,

@@ -106,7 +106,7 @@ impl UndoLogDialect for Sqlite {
 impl UndoLogDialect for Mysql {
     fn log_column_types_sql(&self, table: &str) -> String {
         format!(
-            "SELECT column_name, concat(column_type, ' ', coalesce(character_set_name, '')) \
+            "SELECT column_name, concat_ws(' ', column_type, character_set_name) \
              FROM information_schema.columns WHERE table_schema = DATABASE() \
              AND table_name = {} ORDER BY ordinal_position",
             quote_literal(table)

@@ -32,9 +32,14 @@ impl Runner<'_> {
             return Err(refused);
         }
         for (i, id) in &blocked {
-            if self.backfill_has_rows_to_restore(m, id).await? {
+            let (rows, logged) = self.backfill_has_rows_to_restore(m, id).await?;
+            if rows {
+                let how = match logged {
+                    true => "it restores the rows from the backfill's undo log",
+                    false => "it keeps no undo log on this database, so that undo needs `undo.<column>` expressions on the step first",
+                };
                 return Err(Error::Other(format!(
-                    "migration {}: step {} (backfill `{id}`) has no `undo` and writes columns the migration did not create, so its down cannot restore them: run `cutover backfill undo {id} --yes` (it restores the rows from the backfill's undo log), then `cutover down` again; {}",
+                    "migration {}: step {} (backfill `{id}`) has no `undo` and writes columns the migration did not create, so its down cannot restore them: run `cutover backfill undo {id} --yes` ({how}), then `cutover down` again; {}",
                     m.label(),
                     i + 1,
                     last_resort(e)
@@ -76,8 +81,12 @@ impl Runner<'_> {
 
     /// Whether backfill `id` of `m` may still hold rows it wrote: its undo log holds rows,
     /// or, without a log, it has a checkpoint (`cutover backfill undo` empties the one and
-    /// removes the other; a retired backfill keeps its checkpoint).
-    async fn backfill_has_rows_to_restore(&mut self, m: &Migration, id: &str) -> Result<bool> {
+    /// removes the other; a retired backfill keeps its checkpoint); and whether it has a log.
+    async fn backfill_has_rows_to_restore(
+        &mut self,
+        m: &Migration,
+        id: &str,
+    ) -> Result<(bool, bool)> {
         let specs =
             backfill::BackfillSpec::all_on(self.plan, Some(self.backend.dialect()), &self.scope())?;
         // `backfill undo` empties the log as it restores (the table stays).
@@ -86,16 +95,16 @@ impl Runner<'_> {
             .find(|s| s.id == id && s.version == m.version.text)
             && let Some(logged) = backfill::undo_log_rows(self.backend, spec).await?
         {
-            return Ok(logged > 0);
+            return Ok((logged > 0, true));
         }
         if !self
             .backend
             .table_exists(&self.scope().state_table())
             .await?
         {
-            return Ok(false);
+            return Ok((false, false));
         }
-        Ok(!self.states().load(self.backend, id).await?.is_empty())
+        Ok((!self.states().load(self.backend, id).await?.is_empty(), false))
     }
 }
 
