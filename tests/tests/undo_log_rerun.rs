@@ -3,7 +3,7 @@
 //! undo must give those back, not the values from before the first run (the log kept the
 //! oldest old values, which silently undid the application's write). A `set` of the key
 //! column is refused before anything is written (rtL: rows were written up to three times
-//! and undo restored nothing).
+//! and undo restored nothing), also under another spelling of its name.
 
 use cutover_cli::connect::connect;
 use cutover_core::backend::Backend;
@@ -153,6 +153,54 @@ async fn a_set_of_the_key_column_is_refused_before_any_write() {
         assert!(msg.contains("`set` writes `id`"), "{msg}");
         assert!(msg.contains("nothing was written"), "{msg}");
         assert_eq!(snap::rows(b.as_mut(), "notes").await, before);
+        b.close().await.expect("close");
+    })
+    .await;
+}
+
+const RAW_TABLE: &str = r#"
+description = "a table made by hand"
+[[steps]]
+op = "sql"
+sql = "CREATE TABLE legacy (id bigint PRIMARY KEY NOT NULL, v bigint)"
+down = "DROP TABLE legacy"
+"#;
+
+/// Red team rtM: on a table the plan does not declare, `set.ID` (MariaDB and SQLite fold
+/// case) and SQLite's `set.rowid` name the key too, and ran without end.
+#[tokio::test]
+async fn the_key_under_another_spelling_is_refused_too() {
+    for_each_backend(|db| async move {
+        let dir = PlanDir::new();
+        dir.write("0001_legacy.toml", RAW_TABLE);
+        let mut b = connect(db.url()).await.expect("connect");
+        Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
+            .up(Target::Latest)
+            .await
+            .expect("0001");
+        exec_all(b.as_mut(), ["INSERT INTO legacy (id, v) VALUES (1, 10), (2, 20)"]).await;
+        let before = snap::rows(b.as_mut(), "legacy").await;
+        let mut spellings = vec!["ID"];
+        if db.backend() == cutover_tests::Backend::Sqlite {
+            spellings.push("rowid");
+        }
+        for name in spellings {
+            dir.write(
+                "0002_move.toml",
+                &format!(
+                    "description = \"move\"\n[[steps]]\nop = \"backfill\"\nid = \"move\"\ntable = \"legacy\"\nset.{name} = \"id + 100000\"\nset.v = \"v + 1\"\n"
+                ),
+            );
+            let plan = dir.load();
+            let e = run(b.as_mut(), &plan, "move", options())
+                .await
+                .expect_err("the key is written");
+            if db.backend() != cutover_tests::Backend::Postgres {
+                let msg = e.to_string();
+                assert!(msg.contains(&format!("`set` writes `{name}`")), "{msg}");
+            }
+            assert_eq!(snap::rows(b.as_mut(), "legacy").await, before, "{name}");
+        }
         b.close().await.expect("close");
     })
     .await;

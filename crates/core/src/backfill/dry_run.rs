@@ -28,7 +28,7 @@ pub async fn dry_run(b: &mut dyn Backend, spec: &BackfillSpec, samples: u64) -> 
     let mut spec = spec.clone();
     spec.key = key;
     spec.key_kinds = Some(kinds);
-    super::key_set::refuse_key_set(&spec)?;
+    super::key_set::refuse_key_set(b, &spec).await?;
     super::null_key::refuse_null_keys(b, &spec, declared).await?;
     super::key_unique::refuse_non_unique_key(b, &spec, declared).await?;
     let dialect = b.dialect();

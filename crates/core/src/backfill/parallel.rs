@@ -61,7 +61,7 @@ pub async fn run_fenced(
     let declared = !spec.key.is_empty();
     let mut spec = spec.clone();
     spec.key = key;
-    super::key_set::refuse_key_set(&spec)?;
+    super::key_set::refuse_key_set(b, &spec).await?;
     super::null_key::refuse_null_keys(b, &spec, declared).await?;
     super::key_unique::refuse_non_unique_key(b, &spec, declared).await?;
 

@@ -72,7 +72,7 @@ impl UndoLog {
         let why = match run_in_transaction(b, &ddl).await {
             Ok(()) => None,
             Err(e) if e.is_no_privilege() => Some(format!(
-                "this role may not create the trigger that logs it, or replace its function left by another role's run ({}): grant TRIGGER on the table, or run as its owner or as that role",
+                "this role may not create the trigger that logs it, or replace its function or packed-batch table left by another role's run ({}): grant TRIGGER on the table, or run as its owner or as the role that ran it first",
                 e.root()
             )),
             Err(e) if e.is_timeout() => Some(format!(

@@ -27,6 +27,13 @@ pub trait KeyCatalogDialect: Send + Sync {
     fn column_names_fold_case(&self) -> bool {
         true
     }
+
+    /// Names that stand for a row's identity besides its columns (SQLite's `rowid`,
+    /// `_rowid_` and `oid`, which a rowid table's INTEGER PRIMARY KEY aliases), in lower
+    /// case: a backfill may not `set` them. Default: none.
+    fn row_id_aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// `pg_index`: unique, valid, without predicate or expression parts; to_regclass follows
@@ -65,6 +72,10 @@ impl KeyCatalogDialect for Mysql {
 /// SQLite lets a primary key that is not `INTEGER PRIMARY KEY` (in a rowid table) hold
 /// NULL, a historical bug it keeps for compatibility.
 impl KeyCatalogDialect for Sqlite {
+    fn row_id_aliases(&self) -> &'static [&'static str] {
+        &["rowid", "_rowid_", "oid"]
+    }
+
     fn unique_keys_sql(&self, table: &str) -> String {
         format!(
             "SELECT l.name, c.name FROM pragma_index_list({}) AS l, pragma_index_info(l.name) AS c \
