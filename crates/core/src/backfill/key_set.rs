@@ -30,9 +30,18 @@ pub(crate) async fn refuse_key_set(b: &mut dyn Backend, spec: &BackfillSpec) -> 
         }
     }
     let mut aliases: Vec<&str> = catalog.row_id_aliases().to_vec();
-    if !aliases.is_empty() && spec.step.set.iter().any(|(c, _)| aliases.contains(&c.to_ascii_lowercase().as_str())) {
+    if !aliases.is_empty()
+        && spec
+            .step
+            .set
+            .iter()
+            .any(|(c, _)| aliases.contains(&c.to_ascii_lowercase().as_str()))
+    {
         // A column of the table may be called `oid`: then it is no alias.
-        let sql = format!("SELECT * FROM {} WHERE 1 = 0", dialect.quote(&spec.step.table));
+        let sql = format!(
+            "SELECT * FROM {} WHERE 1 = 0",
+            dialect.quote(&spec.step.table)
+        );
         let columns = b.query(&sql).await?.columns;
         aliases.retain(|a| !columns.iter().any(|c| c.eq_ignore_ascii_case(a)));
     }

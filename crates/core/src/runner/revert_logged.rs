@@ -36,7 +36,9 @@ impl Runner<'_> {
             if rows {
                 let how = match logged {
                     true => "it restores the rows from the backfill's undo log",
-                    false => "it keeps no undo log on this database, so that undo needs `undo.<column>` expressions on the step first",
+                    false => {
+                        "it keeps no undo log on this database, so that undo needs `undo.<column>` expressions on the step first"
+                    }
                 };
                 return Err(Error::Other(format!(
                     "migration {}: step {} (backfill `{id}`) has no `undo` and writes columns the migration did not create, so its down cannot restore them: run `cutover backfill undo {id} --yes` ({how}), then `cutover down` again; {}",
@@ -104,7 +106,10 @@ impl Runner<'_> {
         {
             return Ok((false, false));
         }
-        Ok((!self.states().load(self.backend, id).await?.is_empty(), false))
+        Ok((
+            !self.states().load(self.backend, id).await?.is_empty(),
+            false,
+        ))
     }
 }
 
