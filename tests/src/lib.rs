@@ -61,6 +61,7 @@ pub mod snapshot;
 mod testdb;
 pub mod undo_capture;
 pub mod undo_log;
+pub mod undo_plans;
 
 pub use backend::{Backend, backends};
 pub use testdb::{TestDb, for_each_backend};

@@ -7,6 +7,7 @@ use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
+use cutover_tests::undo_plans::LEGACY_RAW;
 use cutover_tests::runs::{columns, down_one, options, rows, up};
 
 const BASE: &str = r#"
@@ -111,15 +112,6 @@ async fn down_of_a_complete_logged_backfill_names_backfill_undo_then_runs_after_
     .await;
 }
 
-/// A table the plan does not create (its key unknown until a run reads it).
-const RAW_TABLE: &str = r#"
-description = "a table made by hand"
-[[steps]]
-op = "sql"
-sql = "CREATE TABLE legacy (id bigint PRIMARY KEY NOT NULL, v bigint)"
-down = "DROP TABLE legacy"
-creates = ["table legacy"]
-"#;
 
 const RAW_FILL: &str = r#"
 description = "bump v"
@@ -138,7 +130,7 @@ batch_size = 50
 async fn down_counts_the_logged_rows_of_a_table_the_plan_does_not_key() {
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
-        dir.write("0001_legacy.toml", RAW_TABLE);
+        dir.write("0001_legacy.toml", LEGACY_RAW);
         let mut b = connect(db.url()).await.expect("connect");
         up(b.as_mut(), &dir).await.expect("0001");
         let values: Vec<String> = (1..=120).map(|i| format!("({i}, {})", i * 10)).collect();

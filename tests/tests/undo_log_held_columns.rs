@@ -9,39 +9,12 @@ use cutover_core::backend::Backend;
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::plans::PlanDir;
+use cutover_tests::undo_plans::{PAIRS, SHOUT_A_ONLY, SHOUT_BOTH};
 use cutover_tests::undo_log::{exec_all, options};
 use cutover_tests::{Backend as Kind, for_each_backend, snapshot as snap};
 
-const TABLE: &str = r#"
-description = "pairs"
-[[steps]]
-op = "create_table"
-table = "pairs"
-columns = [
-  { name = "id", type = "bigint", primary_key = true },
-  { name = "a", type = "text" },
-  { name = "b", type = "text" },
-]
-"#;
 
-const BOTH: &str = r#"
-description = "upper-case both"
-[[steps]]
-op = "backfill"
-id = "shout"
-table = "pairs"
-set.a = "upper(a)"
-set.b = "upper(b)"
-"#;
 
-const A_ONLY: &str = r#"
-description = "upper-case a"
-[[steps]]
-op = "backfill"
-id = "shout"
-table = "pairs"
-set.a = "upper(a)"
-"#;
 
 /// `pairs.b` made a `varchar(20)` (SQLite: an integer-affinity) column by hand.
 fn retype_b(kind: Kind) -> Vec<&'static str> {
@@ -73,7 +46,7 @@ async fn rerun(b: &mut dyn Backend, plan: &Plan) -> Result<(), String> {
 async fn a_held_column_renamed_or_retyped_by_hand_refuses_the_run() {
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
-        dir.write("0001_pairs.toml", TABLE);
+        dir.write("0001_pairs.toml", PAIRS);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         Runner::new(b.as_mut(), &plan, options(), &Silent)
@@ -86,13 +59,13 @@ async fn a_held_column_renamed_or_retyped_by_hand_refuses_the_run() {
         )
         .await;
         let before = snap::rows(b.as_mut(), "pairs").await;
-        dir.write("0002_shout.toml", BOTH);
+        dir.write("0002_shout.toml", SHOUT_BOTH);
         let plan = dir.load();
         Runner::new(b.as_mut(), &plan, options(), &Silent)
             .up(Target::Latest)
             .await
             .expect("first run");
-        dir.write("0002_shout.toml", A_ONLY);
+        dir.write("0002_shout.toml", SHOUT_A_ONLY);
         let plan = dir.load();
         exec_all(
             b.as_mut(),

@@ -10,6 +10,7 @@ use cutover_core::backend::Backend;
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
 use cutover_tests::plans::PlanDir;
+use cutover_tests::undo_plans::LEGACY_RAW;
 use cutover_tests::undo_log::{exec_all, options};
 use cutover_tests::{for_each_backend, snapshot as snap};
 
@@ -158,13 +159,6 @@ async fn a_set_of_the_key_column_is_refused_before_any_write() {
     .await;
 }
 
-const RAW_TABLE: &str = r#"
-description = "a table made by hand"
-[[steps]]
-op = "sql"
-sql = "CREATE TABLE legacy (id bigint PRIMARY KEY NOT NULL, v bigint)"
-down = "DROP TABLE legacy"
-"#;
 
 /// Red team rtM: on a table the plan does not declare, `set.ID` (MariaDB and SQLite fold
 /// case) and SQLite's `set.rowid` name the key too, and ran without end.
@@ -172,7 +166,7 @@ down = "DROP TABLE legacy"
 async fn the_key_under_another_spelling_is_refused_too() {
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
-        dir.write("0001_legacy.toml", RAW_TABLE);
+        dir.write("0001_legacy.toml", LEGACY_RAW);
         let mut b = connect(db.url()).await.expect("connect");
         Runner::new(b.as_mut(), &dir.load(), options(), &Silent)
             .up(Target::Latest)

@@ -8,46 +8,19 @@
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::plans::PlanDir;
+use cutover_tests::undo_plans::{PAIRS, SHOUT_A_ONLY, SHOUT_BOTH};
 use cutover_tests::undo_log::options;
 use cutover_tests::{for_each_backend, snapshot as snap};
 
-const TABLE: &str = r#"
-description = "pairs"
-[[steps]]
-op = "create_table"
-table = "pairs"
-columns = [
-  { name = "id", type = "bigint", primary_key = true },
-  { name = "a", type = "text" },
-  { name = "b", type = "text" },
-]
-"#;
 
-const BOTH: &str = r#"
-description = "upper-case both"
-[[steps]]
-op = "backfill"
-id = "shout"
-table = "pairs"
-set.a = "upper(a)"
-set.b = "upper(b)"
-"#;
 
-const A_ONLY: &str = r#"
-description = "upper-case a"
-[[steps]]
-op = "backfill"
-id = "shout"
-table = "pairs"
-set.a = "upper(a)"
-"#;
 
 #[tokio::test]
 async fn a_row_changed_only_in_a_removed_column_is_still_undone() {
     for_each_backend(|db| async move {
         let dir = PlanDir::new();
-        dir.write("0001_pairs.toml", TABLE)
-            .write("0002_shout.toml", BOTH);
+        dir.write("0001_pairs.toml", PAIRS)
+            .write("0002_shout.toml", SHOUT_BOTH);
         let plan = dir.load();
         let mut b = connect(db.url()).await.expect("connect");
         Runner::new(b.as_mut(), &plan, options(), &Silent)
@@ -73,7 +46,7 @@ async fn a_row_changed_only_in_a_removed_column_is_still_undone() {
             .expect("row 4");
         let mut before = before;
         before.push(snap::rows(b.as_mut(), "pairs").await[3].clone());
-        dir.write("0002_shout.toml", A_ONLY);
+        dir.write("0002_shout.toml", SHOUT_A_ONLY);
         let plan = dir.load();
         let mut again = options();
         again.backfill.restart = true;
