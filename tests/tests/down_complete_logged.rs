@@ -7,8 +7,8 @@ use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent};
 use cutover_tests::for_each_backend;
 use cutover_tests::plans::PlanDir;
-use cutover_tests::undo_plans::LEGACY_RAW;
 use cutover_tests::runs::{columns, down_one, options, rows, up};
+use cutover_tests::undo_plans::LEGACY_RAW;
 
 const BASE: &str = r#"
 description = "base"
@@ -111,7 +111,6 @@ async fn down_of_a_complete_logged_backfill_names_backfill_undo_then_runs_after_
     })
     .await;
 }
-
 
 const RAW_FILL: &str = r#"
 description = "bump v"

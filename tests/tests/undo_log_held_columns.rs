@@ -9,12 +9,9 @@ use cutover_core::backend::Backend;
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::plans::PlanDir;
-use cutover_tests::undo_plans::{PAIRS, SHOUT_A_ONLY, SHOUT_BOTH};
 use cutover_tests::undo_log::{exec_all, options};
+use cutover_tests::undo_plans::{PAIRS, SHOUT_A_ONLY, SHOUT_BOTH};
 use cutover_tests::{Backend as Kind, for_each_backend, snapshot as snap};
-
-
-
 
 /// `pairs.b` made a `varchar(20)` (SQLite: an integer-affinity) column by hand.
 fn retype_b(kind: Kind) -> Vec<&'static str> {

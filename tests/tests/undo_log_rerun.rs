@@ -10,8 +10,8 @@ use cutover_core::backend::Backend;
 use cutover_core::plan::Plan;
 use cutover_core::runner::{Runner, RunnerOptions, Silent, Target};
 use cutover_tests::plans::PlanDir;
-use cutover_tests::undo_plans::LEGACY_RAW;
 use cutover_tests::undo_log::{exec_all, options};
+use cutover_tests::undo_plans::LEGACY_RAW;
 use cutover_tests::{for_each_backend, snapshot as snap};
 
 const TABLE: &str = r#"
@@ -158,7 +158,6 @@ async fn a_set_of_the_key_column_is_refused_before_any_write() {
     })
     .await;
 }
-
 
 /// Red team rtM: on a table the plan does not declare, `set.ID` (MariaDB and SQLite fold
 /// case) and SQLite's `set.rowid` name the key too, and ran without end.

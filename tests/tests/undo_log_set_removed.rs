@@ -8,12 +8,9 @@
 use cutover_cli::connect::connect;
 use cutover_core::runner::{Runner, Silent, Target};
 use cutover_tests::plans::PlanDir;
-use cutover_tests::undo_plans::{PAIRS, SHOUT_A_ONLY, SHOUT_BOTH};
 use cutover_tests::undo_log::options;
+use cutover_tests::undo_plans::{PAIRS, SHOUT_A_ONLY, SHOUT_BOTH};
 use cutover_tests::{for_each_backend, snapshot as snap};
-
-
-
 
 #[tokio::test]
 async fn a_row_changed_only_in_a_removed_column_is_still_undone() {
