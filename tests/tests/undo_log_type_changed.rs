@@ -74,21 +74,42 @@ async fn rerun(b: &mut dyn Backend, plan: &Plan) -> cutover_core::Result<()> {
         .map(|_| ())
 }
 
+/// The table with `values` (an `INSERT` list), backfilled, then its `amount` made a double
+/// by hand: the plan, the connection and the rows before the backfill.
+async fn logged_then_retyped(
+    url: &str,
+    kind: Kind,
+    values: &str,
+) -> (PlanDir, Plan, Box<dyn Backend>, Vec<String>) {
+    let dir = plan();
+    let plan = dir.load();
+    let mut b = connect(url).await.expect("connect");
+    up_to(b.as_mut(), &plan, "0001").await;
+    exec_all(
+        b.as_mut(),
+        [format!("INSERT INTO prices (id, amount) VALUES {values}")],
+    )
+    .await;
+    let before = snap::rows(b.as_mut(), "prices").await;
+    up_to(b.as_mut(), &plan, "0002").await;
+    exec_all(b.as_mut(), to_double(kind)).await;
+    (dir, plan, b, before)
+}
+
+/// `cutover backfill undo double_it`: (rows restored, rows left alone).
+async fn undo_counts(b: &mut dyn Backend, plan: &Plan) -> (u64, u64) {
+    let report = Runner::new(b, plan, options(), &Silent)
+        .undo_backfill("double_it")
+        .await
+        .expect("undo");
+    (report.rows_restored, report.rows_left_alone)
+}
+
 #[tokio::test]
 async fn a_log_with_rows_is_refused_after_a_type_change_and_undo_still_restores() {
     for_each_backend(|db| async move {
-        let dir = plan();
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        up_to(b.as_mut(), &plan, "0001").await;
-        exec_all(
-            b.as_mut(),
-            ["INSERT INTO prices (id, amount) VALUES (1, 1.13), (2, 2.21), (3, 3.07)"],
-        )
-        .await;
-        let before = snap::rows(b.as_mut(), "prices").await;
-        up_to(b.as_mut(), &plan, "0002").await;
-        exec_all(b.as_mut(), to_double(db.backend())).await;
+        let (_dir, plan, mut b, before) =
+            logged_then_retyped(db.url(), db.backend(), "(1, 1.13), (2, 2.21), (3, 3.07)").await;
         // A user writes a value the old type cannot hold.
         exec_all(
             b.as_mut(),
@@ -114,15 +135,7 @@ async fn a_log_with_rows_is_refused_after_a_type_change_and_undo_still_restores(
         );
 
         // Undo is not blocked: rows 1 and 3 come back, row 2 (changed since) is left alone.
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("double_it")
-            .await
-            .expect("undo");
-        assert_eq!(
-            (report.rows_restored, report.rows_left_alone),
-            (2, 1),
-            "{report:?}"
-        );
+        assert_eq!(undo_counts(b.as_mut(), &plan).await, (2, 1));
         let after = snap::rows(b.as_mut(), "prices").await;
         assert_eq!((&after[0], &after[2]), (&before[0], &before[2]));
         assert_eq!(after[1], changed[1]);
@@ -149,15 +162,7 @@ async fn an_empty_log_is_made_again_with_the_new_type() {
         rerun(b.as_mut(), &plan).await.expect("run into a new log");
         let log = BackfillScope::default_history().undo_log_table("double_it");
         assert_eq!(logged_rows(b.as_mut(), &log).await, 3);
-        let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
-            .undo_backfill("double_it")
-            .await
-            .expect("undo");
-        assert_eq!(
-            (report.rows_restored, report.rows_left_alone),
-            (3, 0),
-            "{report:?}"
-        );
+        assert_eq!(undo_counts(b.as_mut(), &plan).await, (3, 0));
         assert_eq!(snap::rows(b.as_mut(), "prices").await, before);
         b.close().await.expect("close");
     })
@@ -169,17 +174,7 @@ async fn an_empty_log_is_made_again_with_the_new_type() {
 #[tokio::test]
 async fn a_finished_backfill_is_not_refused_for_a_type_change() {
     for_each_backend(|db| async move {
-        let dir = plan();
-        let plan = dir.load();
-        let mut b = connect(db.url()).await.expect("connect");
-        up_to(b.as_mut(), &plan, "0001").await;
-        exec_all(
-            b.as_mut(),
-            ["INSERT INTO prices (id, amount) VALUES (1, 1.13)"],
-        )
-        .await;
-        up_to(b.as_mut(), &plan, "0002").await;
-        exec_all(b.as_mut(), to_double(db.backend())).await;
+        let (_dir, plan, mut b, _) = logged_then_retyped(db.url(), db.backend(), "(1, 1.13)").await;
         let report = Runner::new(b.as_mut(), &plan, options(), &Silent)
             .backfill("double_it")
             .await
