@@ -38,11 +38,7 @@ pub(crate) async fn refuse_key_set(b: &mut dyn Backend, spec: &BackfillSpec) -> 
             .any(|(c, _)| aliases.contains(&c.to_ascii_lowercase().as_str()))
     {
         // A column of the table may be called `oid`: then it is no alias.
-        let sql = format!(
-            "SELECT * FROM {} WHERE 1 = 0",
-            dialect.quote(&spec.step.table)
-        );
-        let columns = b.query(&sql).await?.columns;
+        let columns = super::undo_log::live_columns(b, &spec.step.table).await?;
         aliases.retain(|a| !columns.iter().any(|c| c.eq_ignore_ascii_case(a)));
     }
     let written: Vec<String> = set

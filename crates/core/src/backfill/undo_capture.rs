@@ -29,13 +29,7 @@ impl UndoLog {
     ) -> Result<CaptureShape> {
         let log_columns = self.table_columns(b).await?;
         let target_columns = match with_target {
-            true => {
-                let sql = format!(
-                    "SELECT * FROM {} WHERE 1 = 0",
-                    b.dialect().quote(&self.target)
-                );
-                b.query(&sql).await?.columns
-            }
+            true => self.target_columns(b).await?,
             false => Vec::new(),
         };
         Ok(CaptureShape {

@@ -61,14 +61,6 @@ impl UndoLog {
         Ok(())
     }
 
-    /// Rows logged in packed batches not unpacked yet (counted with repeats).
-    pub(crate) async fn packed_rows(&self, b: &mut dyn Backend) -> Result<u64> {
-        if self.capture(b.dialect()).is_none() {
-            return Ok(0);
-        }
-        Self::packed_rows_of(b, &self.table).await
-    }
-
     /// Rows in the packed batches of log `table`, 0 when it has none.
     pub(crate) async fn packed_rows_of(b: &mut dyn Backend, table: &str) -> Result<u64> {
         let Some(capture) = b.dialect().undo_log().capture() else {

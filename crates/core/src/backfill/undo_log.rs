@@ -53,6 +53,15 @@ pub(crate) fn n(c: &str) -> String {
     format!("n_{c}")
 }
 
+/// The columns of table `table` as it is in the database, in order.
+pub(super) async fn live_columns(
+    b: &mut dyn crate::backend::Backend,
+    table: &str,
+) -> Result<Vec<String>> {
+    let sql = format!("SELECT * FROM {} WHERE 1 = 0", b.dialect().quote(table));
+    Ok(b.query(&sql).await?.columns)
+}
+
 /// The written columns a log table with `columns` holds: every `c` with both `o_c` and
 /// `n_c` (update form).
 pub(crate) fn written_in(columns: &[String]) -> Vec<String> {
@@ -171,11 +180,7 @@ impl UndoLog {
         &self,
         b: &mut dyn crate::backend::Backend,
     ) -> Result<Vec<String>> {
-        let sql = format!(
-            "SELECT * FROM {} WHERE 1 = 0",
-            b.dialect().quote(&self.table)
-        );
-        Ok(b.query(&sql).await?.columns)
+        live_columns(b, &self.table).await
     }
 
     /// The columns of the backfilled table as it is in the database, in order.
@@ -183,11 +188,20 @@ impl UndoLog {
         &self,
         b: &mut dyn crate::backend::Backend,
     ) -> Result<Vec<String>> {
-        let sql = format!(
-            "SELECT * FROM {} WHERE 1 = 0",
-            b.dialect().quote(&self.target)
-        );
-        Ok(b.query(&sql).await?.columns)
+        live_columns(b, &self.target).await
+    }
+
+    /// Rows in log table `table`, those of packed batches not unpacked yet included
+    /// (counted with repeats).
+    pub(super) async fn rows_of(b: &mut dyn crate::backend::Backend, table: &str) -> Result<u64> {
+        let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(table));
+        let plain: u64 = b
+            .query(&sql)
+            .await?
+            .scalar()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok(plain + Self::packed_rows_of(b, table).await?)
     }
 
     /// The key columns of the log (`k_<key>`).

@@ -123,14 +123,7 @@ impl UndoLog {
 
     /// Rows in the log, packed ones included.
     async fn logged_rows(&self, b: &mut dyn Backend) -> Result<u64> {
-        let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&self.table));
-        let plain: u64 = b
-            .query(&sql)
-            .await?
-            .scalar()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        Ok(plain + self.packed_rows(b).await?)
+        Self::rows_of(b, &self.table).await
     }
 }
 

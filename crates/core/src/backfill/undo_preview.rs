@@ -109,18 +109,10 @@ pub async fn undo_log_rows(b: &mut dyn Backend, spec: &BackfillSpec) -> Result<O
     if !has_undo_log(b, spec).await? {
         return Ok(None);
     }
-    let table = spec.scope.undo_log_table(&spec.id);
-    let sql = format!("SELECT COUNT(*) FROM {}", b.dialect().quote(&table));
-    let rows = b
-        .query(&sql)
-        .await?
-        .scalar()
-        .and_then(|v| v.parse::<u64>().ok());
-    // Plus the rows of batches logged packed and not unpacked yet (a key written twice
-    // counts twice until then). By the log's name: the spec's key may not be resolved yet
+    // By the log's name, packed batches included: the spec's key may not be resolved yet
     // (a table the plan does not create), and the packed rows are there all the same.
-    let packed = UndoLog::packed_rows_of(b, &table).await?;
-    Ok(rows.map(|n| n + packed))
+    let table = spec.scope.undo_log_table(&spec.id);
+    UndoLog::rows_of(b, &table).await.map(Some)
 }
 
 /// The trigger that logs the batches of `spec` (PostgreSQL), when it is on the table: a run
